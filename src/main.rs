@@ -1,0 +1,155 @@
+//! The `pkce-audit` binary: parses arguments, runs the library, maps the outcome to an
+//! exit status (0 ready/enforced, 1 not-ready, 3 incomplete, 2 usage or fatal error).
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use pkce_audit::report::{self, Format};
+use pkce_audit::rules::{self, Severity};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pkce-audit",
+    version,
+    about = "Which Salesforce OAuth apps break when the org requires PKCE, who must fix each one, and whether the org is ready.",
+    after_help = "Exit status: 0 ready or enforced, 1 not ready (or --fail-on matched), 3 incomplete, 2 usage or fatal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit metadata and report the verdict and the blockers.
+    Audit(AuditArgs),
+    /// List the rules, or explain one.
+    Rules {
+        /// A rule id, e.g. app-pkce-not-required.
+        id: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// Folder to audit: an SFDX project, an mdapi folder, a snapshot, or any folder of source-format metadata.
+    #[arg(long, value_name = "DIR")]
+    source: PathBuf,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also exit 1 when any unwaived finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    fail_on: Option<Severity>,
+    /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
+    #[arg(long, value_name = "NS")]
+    org_namespace: Option<String>,
+}
+
+fn terminal_width() -> u16 {
+    // COLUMNS is what shells export; without a terminal, 100 keeps files readable.
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &u16| w >= 60)
+        .unwrap_or(100)
+}
+
+fn emit(text: &str, output: &Option<PathBuf>) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<i32> {
+    let format = if args.output.json {
+        Format::Json
+    } else {
+        args.output.format
+    };
+    let opts = pkce_audit::AuditOptions {
+        org_namespace: args.org_namespace,
+    };
+    let (_inv, report) = pkce_audit::audit_folder(&args.source, &opts)?;
+    let width = if std::io::stdout().is_terminal() && args.output.output.is_none() {
+        terminal_width()
+    } else {
+        100
+    };
+    emit(&report::render(&report, format, width), &args.output.output)?;
+    Ok(report::exit_code(&report, args.fail_on))
+}
+
+fn list_rules(id: Option<String>) -> Result<i32> {
+    match id {
+        None => {
+            let mut text = String::new();
+            for r in rules::RULES {
+                text.push_str(&format!(
+                    "{:<38} {:<8} {:<8} {}\n",
+                    r.id,
+                    r.severity.as_str(),
+                    if r.blocker { "blocker" } else { "-" },
+                    r.summary
+                ));
+            }
+            emit(&text, &None)?;
+        }
+        Some(id) => {
+            let Some(r) = rules::rule(&id) else {
+                bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
+            };
+            emit(
+                &format!(
+                    "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
+                    r.id,
+                    r.severity,
+                    if r.blocker { "yes" } else { "no" },
+                    r.summary,
+                    r.explanation,
+                    r.remediation
+                ),
+                &None,
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Audit(a) => audit(a),
+        Command::Rules { id } => list_rules(id),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("pkce-audit: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

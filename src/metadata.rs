@@ -1,0 +1,633 @@
+//! Salesforce metadata types we read and their typed parsers.
+//!
+//! A component arrives as an XML element: the root of a file (`<ConnectedApp>`), or a
+//! `readMetadata` record (`<records xsi:type="ConnectedApp">`). Either way it goes through
+//! [`parse_component`], so directory and live audits cannot disagree on what a file means.
+//!
+//! Absent elements stay `None` here; documented defaults are applied in `inventory`,
+//! where the distinction "absent" vs "explicitly false" is still visible to rules.
+//! `consumerSecret` is never read into memory beyond the XML tree.
+
+use crate::xml::Element;
+use serde::Serialize;
+use std::fmt;
+
+/// The metadata types pkce-audit reads. Names, folders and suffixes follow
+/// forcedotcom/source-deploy-retrieve's registry (see docs/metadata.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum MetadataType {
+    ConnectedApp,
+    ExternalClientApplication,
+    ExtlClntAppGlobalOauthSettings,
+    ExtlClntAppOauthSettings,
+    ExtlClntAppOauthConfigurablePolicies,
+    ExtlClntAppConfigurablePolicies,
+    ExtlClntAppOauthSecuritySettings,
+    ExtlClntAppMobileSettings,
+    ExtlClntAppMobileConfigurablePolicies,
+    ExtlClntAppNotificationSettings,
+    ExtlClntAppPushSettings,
+    ExtlClntAppPushConfigurablePolicies,
+    ExtlClntAppCanvasSettings,
+    ExtlClntAppSamlConfigurablePolicies,
+    /// `Settings` member `OauthOidc`; the record type in readMetadata is `OauthOidcSettings`.
+    OauthOidcSettings,
+}
+
+pub struct TypeInfo {
+    pub ty: MetadataType,
+    pub name: &'static str,
+    pub folder: &'static str,
+    pub suffix: &'static str,
+}
+
+macro_rules! types {
+    ($($ty:ident, $folder:literal, $suffix:literal;)*) => {
+        pub const ALL_TYPES: &[TypeInfo] = &[
+            $(TypeInfo { ty: MetadataType::$ty, name: stringify!($ty), folder: $folder, suffix: $suffix },)*
+        ];
+    };
+}
+
+types! {
+    ConnectedApp, "connectedApps", "connectedApp";
+    ExternalClientApplication, "externalClientApps", "eca";
+    ExtlClntAppGlobalOauthSettings, "extlClntAppGlobalOauthSets", "ecaGlblOauth";
+    ExtlClntAppOauthSettings, "extlClntAppOauthSettings", "ecaOauth";
+    ExtlClntAppOauthConfigurablePolicies, "extlClntAppOauthPolicies", "ecaOauthPlcy";
+    ExtlClntAppConfigurablePolicies, "extlClntAppPolicies", "ecaPlcy";
+    ExtlClntAppOauthSecuritySettings, "extlClntAppOauthSecuritySettings", "ecaOauthSecurity";
+    ExtlClntAppMobileSettings, "extlClntAppMobileSettings", "ecaMobile";
+    ExtlClntAppMobileConfigurablePolicies, "extlClntAppMobilePolicies", "ecaMobilePlcy";
+    ExtlClntAppNotificationSettings, "extlClntAppNotifSettings", "ecaNotifications";
+    ExtlClntAppPushSettings, "extlClntAppPushSettings", "ecaPush";
+    ExtlClntAppPushConfigurablePolicies, "extlClntAppPushPolicies", "ecaPushPlcy";
+    ExtlClntAppCanvasSettings, "extlClntAppCanvasSettings", "ecaCanvas";
+    ExtlClntAppSamlConfigurablePolicies, "extlClntAppSamlConfigurablePolicies", "ecaSamlPlcy";
+    OauthOidcSettings, "settings", "settings";
+}
+
+/// The org OAuth settings are one member of the `Settings` type.
+pub const OAUTH_OIDC_MEMBER: &str = "OauthOidc";
+
+impl MetadataType {
+    pub fn info(self) -> &'static TypeInfo {
+        ALL_TYPES
+            .iter()
+            .find(|t| t.ty == self)
+            .expect("every type is in ALL_TYPES")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL_TYPES.iter().find(|t| t.name == name).map(|t| t.ty)
+    }
+
+    /// Children of an External Client App point at it through `<externalClientApplication>`.
+    pub fn is_eca_child(self) -> bool {
+        !matches!(
+            self,
+            MetadataType::ConnectedApp
+                | MetadataType::ExternalClientApplication
+                | MetadataType::OauthOidcSettings
+        )
+    }
+
+    /// Types a live audit lists and reads, in fetch order. The rarer ECA plug-in types
+    /// carry nothing PKCE needs, so they are read only from directories.
+    pub const FETCHED: &'static [MetadataType] = &[
+        MetadataType::ConnectedApp,
+        MetadataType::ExternalClientApplication,
+        MetadataType::ExtlClntAppGlobalOauthSettings,
+        MetadataType::ExtlClntAppOauthSettings,
+        MetadataType::ExtlClntAppOauthConfigurablePolicies,
+        MetadataType::ExtlClntAppConfigurablePolicies,
+    ];
+}
+
+impl fmt::Display for MetadataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value together with the line of the element it came from (for SARIF locations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectedAppOauth {
+    pub line: u32,
+    pub callback_urls: Vec<String>,
+    pub callback_line: Option<u32>,
+    pub is_pkce_required: Option<Spanned<bool>>,
+    pub is_consumer_secret_optional: Option<Spanned<bool>>,
+    pub is_code_credential_enabled: Option<Spanned<bool>>,
+    pub is_client_credential_enabled: Option<bool>,
+    pub has_certificate: bool,
+    pub is_named_user_jwt_enabled: Option<bool>,
+    /// `isTokenExchangeEnabled`, or the undocumented `isTokenExchangeFlowEnabled` seen in real files.
+    pub is_token_exchange_enabled: Option<bool>,
+    pub is_refresh_token_rotation_enabled: Option<bool>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectedApp {
+    pub label: Option<String>,
+    pub contact_email: Option<String>,
+    pub oauth: Option<ConnectedAppOauth>,
+    pub has_oauth_policy: bool,
+    pub has_saml: bool,
+    pub has_canvas: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExternalClientApp {
+    pub label: Option<String>,
+    pub contact_email: Option<String>,
+    pub distribution_state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EcaGlobalOauth {
+    pub callback_urls: Vec<String>,
+    pub callback_line: Option<u32>,
+    pub is_pkce_required: Option<Spanned<bool>>,
+    pub is_consumer_secret_optional: Option<Spanned<bool>>,
+    pub is_code_cred_flow_enabled: Option<Spanned<bool>>,
+    pub is_client_credentials_flow_enabled: Option<bool>,
+    pub is_device_flow_enabled: Option<bool>,
+    pub is_token_exchange_enabled: Option<bool>,
+    pub has_certificate: bool,
+    pub is_named_user_jwt_enabled: Option<bool>,
+    pub is_refresh_token_rotation_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EcaOauthPolicies {
+    pub is_client_credentials_flow_enabled: Option<bool>,
+    pub is_token_exchange_flow_enabled: Option<bool>,
+    pub is_guest_code_cred_flow_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EcaPolicies {
+    pub is_enabled: Option<bool>,
+    pub is_oauth_plugin_enabled: Option<Spanned<bool>>,
+    pub is_saml_plugin_enabled: Option<bool>,
+    pub is_canvas_plugin_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OauthOidcSettings {
+    pub is_pkce_required: Option<Spanned<bool>>,
+    pub block_oauth_un_pw_flow: Option<Spanned<bool>>,
+    pub block_oauth_usr_agt_flow: Option<Spanned<bool>>,
+    pub oauth_cd_crdt_flow_enable: Option<Spanned<bool>>,
+    pub line: u32,
+}
+
+/// What one component says, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    ConnectedApp(ConnectedApp),
+    ExternalClientApp(ExternalClientApp),
+    EcaGlobalOauth(EcaGlobalOauth),
+    EcaOauthPolicies(EcaOauthPolicies),
+    EcaPolicies(EcaPolicies),
+    /// An ECA child we need only for the join (local OAuth settings, plug-in settings).
+    EcaOther,
+    OauthOidc(OauthOidcSettings),
+}
+
+/// A parsed component. `parent` is the `<externalClientApplication>` of an ECA child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    pub ty: MetadataType,
+    pub full_name: String,
+    pub parent: Option<String>,
+    pub body: Body,
+    /// Line of the root element (or record) in its document.
+    pub line: u32,
+}
+
+/// Why a component could not be understood. The caller adds the file or component name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("line {line}: expected root element <{expected}>, found <{found}>")]
+    WrongRoot {
+        expected: &'static str,
+        found: String,
+        line: u32,
+    },
+    #[error("line {line}: unfilled template placeholder {placeholder} in <{element}>; this is a template, not deployable metadata")]
+    UnfilledTemplate {
+        placeholder: String,
+        element: String,
+        line: u32,
+    },
+    #[error("line {line}: <{element}> must be true or false, found {value:?}")]
+    BadBoolean {
+        element: String,
+        value: String,
+        line: u32,
+    },
+    #[error("line {line}: required element <{element}> is missing")]
+    Missing { element: &'static str, line: u32 },
+    #[error("line {line}: root element <{found}> is not a metadata type pkce-audit reads")]
+    UnknownRoot { found: String, line: u32 },
+}
+
+impl ParseError {
+    pub fn line(&self) -> u32 {
+        match self {
+            ParseError::WrongRoot { line, .. }
+            | ParseError::UnfilledTemplate { line, .. }
+            | ParseError::BadBoolean { line, .. }
+            | ParseError::Missing { line, .. }
+            | ParseError::UnknownRoot { line, .. } => *line,
+        }
+    }
+}
+
+/// Finds a `{{PLACEHOLDER}}` (letters, digits, underscore) in text. Other brace styles
+/// such as `{CONSUMERKEY}` are ordinary values in real files.
+fn template_placeholder(text: &str) -> Option<&str> {
+    let start = text.find("{{")?;
+    let rest = &text[start + 2..];
+    let end = rest.find("}}")?;
+    let inner = &rest[..end];
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| &text[start..start + 2 + end + 2])
+}
+
+fn check_template(el: &Element) -> Result<(), ParseError> {
+    if let Some(p) = template_placeholder(&el.text) {
+        return Err(ParseError::UnfilledTemplate {
+            placeholder: p.to_string(),
+            element: el.name.clone(),
+            line: el.line,
+        });
+    }
+    el.children.iter().try_for_each(check_template)
+}
+
+fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError> {
+    let Some(child) = el.child(name) else {
+        return Ok(None);
+    };
+    if child.is_nil() || child.text.is_empty() {
+        return Ok(None);
+    }
+    match child.text.as_str() {
+        "true" | "1" => Ok(Some(Spanned {
+            value: true,
+            line: child.line,
+        })),
+        "false" | "0" => Ok(Some(Spanned {
+            value: false,
+            line: child.line,
+        })),
+        other => Err(ParseError::BadBoolean {
+            element: name.to_string(),
+            value: other.to_string(),
+            line: child.line,
+        }),
+    }
+}
+
+fn flag(el: &Element, name: &str) -> Result<Option<bool>, ParseError> {
+    Ok(boolean(el, name)?.map(|s| s.value))
+}
+
+fn text(el: &Element, name: &str) -> Option<String> {
+    el.child_text(name).map(str::to_string)
+}
+
+/// `callbackUrl` holds several URLs separated by line breaks (LF, CRLF, or a lone CR
+/// when set through the API).
+pub fn split_callback_urls(raw: &str) -> Vec<String> {
+    raw.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn callbacks(el: &Element) -> (Vec<String>, Option<u32>) {
+    match el.child("callbackUrl") {
+        Some(c) if !c.is_nil() => (split_callback_urls(&c.text), Some(c.line)),
+        _ => (Vec::new(), None),
+    }
+}
+
+fn has_value(el: &Element, name: &str) -> bool {
+    el.child(name)
+        .is_some_and(|c| !c.is_nil() && !c.text.is_empty())
+}
+
+fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
+    let oauth = match el.child("oauthConfig") {
+        None => None,
+        Some(o) if o.is_nil() => None,
+        Some(o) => {
+            let (callback_urls, callback_line) = callbacks(o);
+            let token_exchange = match flag(o, "isTokenExchangeEnabled")? {
+                Some(v) => Some(v),
+                None => flag(o, "isTokenExchangeFlowEnabled")?,
+            };
+            Some(ConnectedAppOauth {
+                line: o.line,
+                callback_urls,
+                callback_line,
+                is_pkce_required: boolean(o, "isPkceRequired")?,
+                is_consumer_secret_optional: boolean(o, "isConsumerSecretOptional")?,
+                is_code_credential_enabled: boolean(o, "isCodeCredentialEnabled")?,
+                is_client_credential_enabled: flag(o, "isClientCredentialEnabled")?,
+                has_certificate: has_value(o, "certificate"),
+                is_named_user_jwt_enabled: flag(o, "isNamedUserJwtEnabled")?,
+                is_token_exchange_enabled: token_exchange,
+                is_refresh_token_rotation_enabled: flag(o, "isRefreshTokenRotationEnabled")?,
+                scopes: o
+                    .children_named("scopes")
+                    .filter(|s| !s.text.is_empty())
+                    .map(|s| s.text.clone())
+                    .collect(),
+            })
+        }
+    };
+    Ok(ConnectedApp {
+        label: text(el, "label"),
+        contact_email: text(el, "contactEmail"),
+        oauth,
+        has_oauth_policy: el.child("oauthPolicy").is_some(),
+        has_saml: el.child("samlConfig").is_some_and(|s| !s.is_nil()),
+        has_canvas: el.child("canvasConfig").is_some_and(|s| !s.is_nil()),
+    })
+}
+
+fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
+    let (callback_urls, callback_line) = callbacks(el);
+    Ok(EcaGlobalOauth {
+        callback_urls,
+        callback_line,
+        is_pkce_required: boolean(el, "isPkceRequired")?,
+        is_consumer_secret_optional: boolean(el, "isConsumerSecretOptional")?,
+        is_code_cred_flow_enabled: boolean(el, "isCodeCredFlowEnabled")?,
+        is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
+        is_device_flow_enabled: flag(el, "isDeviceFlowEnabled")?,
+        is_token_exchange_enabled: flag(el, "isTokenExchangeEnabled")?,
+        has_certificate: has_value(el, "certificate"),
+        is_named_user_jwt_enabled: flag(el, "isNamedUserJwtEnabled")?,
+        is_refresh_token_rotation_enabled: flag(el, "isRefreshTokenRotationEnabled")?,
+    })
+}
+
+/// Parses one component. `expected` is the type implied by the file name or the
+/// `xsi:type` of a record; `None` detects it from the root element (corpus, templates).
+/// `full_name` comes from the file name or the record's `<fullName>`.
+pub fn parse_component(
+    el: &Element,
+    expected: Option<MetadataType>,
+    full_name: &str,
+) -> Result<Component, ParseError> {
+    // A readMetadata record is named `records` and typed by xsi:type.
+    let root_name = if el.name == "records" {
+        el.attr("type")
+            .map(|t| t.rsplit(':').next().unwrap_or(t))
+            .unwrap_or("records")
+    } else {
+        el.name.as_str()
+    };
+    let ty = match expected {
+        Some(t) if t.name() == root_name => t,
+        Some(t) => {
+            return Err(ParseError::WrongRoot {
+                expected: t.name(),
+                found: root_name.to_string(),
+                line: el.line,
+            })
+        }
+        None => MetadataType::from_name(root_name).ok_or_else(|| ParseError::UnknownRoot {
+            found: root_name.to_string(),
+            line: el.line,
+        })?,
+    };
+    check_template(el)?;
+    let full_name = el.child_text("fullName").unwrap_or(full_name).to_string();
+    let parent = if ty.is_eca_child() {
+        Some(
+            el.child_text("externalClientApplication")
+                .ok_or(ParseError::Missing {
+                    element: "externalClientApplication",
+                    line: el.line,
+                })?
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let body = match ty {
+        MetadataType::ConnectedApp => Body::ConnectedApp(parse_connected_app(el)?),
+        MetadataType::ExternalClientApplication => Body::ExternalClientApp(ExternalClientApp {
+            label: text(el, "label"),
+            contact_email: text(el, "contactEmail"),
+            distribution_state: text(el, "distributionState"),
+        }),
+        MetadataType::ExtlClntAppGlobalOauthSettings => Body::EcaGlobalOauth(parse_eca_global(el)?),
+        MetadataType::ExtlClntAppOauthConfigurablePolicies => {
+            Body::EcaOauthPolicies(EcaOauthPolicies {
+                is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
+                is_token_exchange_flow_enabled: flag(el, "isTokenExchangeFlowEnabled")?,
+                is_guest_code_cred_flow_enabled: flag(el, "isGuestCodeCredFlowEnabled")?,
+            })
+        }
+        MetadataType::ExtlClntAppConfigurablePolicies => Body::EcaPolicies(EcaPolicies {
+            is_enabled: flag(el, "isEnabled")?,
+            is_oauth_plugin_enabled: boolean(el, "isOauthPluginEnabled")?,
+            is_saml_plugin_enabled: flag(el, "isSamlPluginEnabled")?,
+            is_canvas_plugin_enabled: flag(el, "isCanvasPluginEnabled")?,
+        }),
+        MetadataType::OauthOidcSettings => Body::OauthOidc(OauthOidcSettings {
+            is_pkce_required: boolean(el, "isPkceRequired")?,
+            block_oauth_un_pw_flow: boolean(el, "blockOAuthUnPwFlow")?,
+            block_oauth_usr_agt_flow: boolean(el, "blockOAuthUsrAgtFlow")?,
+            oauth_cd_crdt_flow_enable: boolean(el, "oAuthCdCrdtFlowEnable")?,
+            line: el.line,
+        }),
+        _ => Body::EcaOther,
+    };
+    Ok(Component {
+        ty,
+        full_name,
+        parent,
+        body,
+        line: el.line,
+    })
+}
+
+/// Splits `ns__Name` into its namespace. Salesforce API names cannot contain `__`
+/// otherwise, so the first `__` is the namespace separator.
+pub fn namespace_of(full_name: &str) -> Option<&str> {
+    full_name
+        .split_once("__")
+        .map(|(ns, _)| ns)
+        .filter(|ns| !ns.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::parse;
+
+    fn component(xml: &str, ty: Option<MetadataType>) -> Result<Component, ParseError> {
+        parse_component(&parse(xml.as_bytes()).unwrap(), ty, "Name")
+    }
+
+    fn connected_app(xml: &str) -> ConnectedApp {
+        match component(xml, Some(MetadataType::ConnectedApp))
+            .unwrap()
+            .body
+        {
+            Body::ConnectedApp(ca) => ca,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn type_table_is_consistent() {
+        for t in ALL_TYPES {
+            assert_eq!(t.ty.name(), t.name);
+            assert_eq!(MetadataType::from_name(t.name), Some(t.ty));
+        }
+        let mut suffixes: Vec<_> = ALL_TYPES.iter().map(|t| t.suffix).collect();
+        suffixes.sort();
+        suffixes.dedup();
+        assert_eq!(suffixes.len(), ALL_TYPES.len(), "suffixes are unique");
+    }
+
+    #[test]
+    fn connected_app_oauth_fields_and_absent_defaults() {
+        let ca = connected_app(
+            r#"<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>a@example.com</contactEmail>
+    <label>Portal</label>
+    <oauthConfig>
+        <callbackUrl>https://a.example.com/cb
+https://b.example.com/cb&#13;
+</callbackUrl>
+        <consumerSecret>must-not-matter</consumerSecret>
+        <isCodeCredentialEnabled>true</isCodeCredentialEnabled>
+        <isTokenExchangeFlowEnabled>true</isTokenExchangeFlowEnabled>
+        <scopes>Api</scopes>
+        <scopes>RefreshToken</scopes>
+        <someFieldFromTheFuture>x</someFieldFromTheFuture>
+    </oauthConfig>
+</ConnectedApp>"#,
+        );
+        assert_eq!(ca.label.as_deref(), Some("Portal"));
+        let o = ca.oauth.unwrap();
+        assert_eq!(
+            o.callback_urls,
+            ["https://a.example.com/cb", "https://b.example.com/cb"]
+        );
+        assert_eq!(o.callback_line, Some(5));
+        assert_eq!(o.is_pkce_required, None, "absent is not false");
+        assert_eq!(o.is_code_credential_enabled.unwrap().value, true);
+        assert_eq!(o.is_token_exchange_enabled, Some(true));
+        assert_eq!(o.scopes, ["Api", "RefreshToken"]);
+        assert!(!o.has_certificate);
+    }
+
+    #[test]
+    fn saml_and_canvas_only_apps_have_no_oauth() {
+        let ca = connected_app("<ConnectedApp><label>X</label><samlConfig><acsUrl>https://x</acsUrl></samlConfig><canvasConfig><canvasUrl>https://y</canvasUrl></canvasConfig></ConnectedApp>");
+        assert!(ca.oauth.is_none() && ca.has_saml && ca.has_canvas);
+    }
+
+    #[test]
+    fn wrong_root_bad_boolean_and_missing_parent_are_specific() {
+        let e = component("<CustomObject/>", Some(MetadataType::ConnectedApp)).unwrap_err();
+        assert!(matches!(e, ParseError::WrongRoot { .. }), "{e}");
+        let e = component(
+            "<ConnectedApp>\n<oauthConfig>\n<isPkceRequired>yes</isPkceRequired></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3: <isPkceRequired> must be true or false, found \"yes\""
+        );
+        let e = component(
+            "<ExtlClntAppGlobalOauthSettings><label>x</label></ExtlClntAppGlobalOauthSettings>",
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(
+            e,
+            ParseError::Missing {
+                element: "externalClientApplication",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unfilled_templates_are_named_but_other_braces_are_text() {
+        let e = component(
+            "<ConnectedApp>\n<label>{{APP_NAME}}</label></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ParseError::UnfilledTemplate { placeholder, line: 2, .. } if placeholder == "{{APP_NAME}}"),
+            "{e}"
+        );
+        let ca =
+            connected_app("<ConnectedApp><label>{CONSUMERKEY} REPLACE_ME</label></ConnectedApp>");
+        assert_eq!(ca.label.as_deref(), Some("{CONSUMERKEY} REPLACE_ME"));
+    }
+
+    #[test]
+    fn readmetadata_records_use_xsi_type_and_full_name() {
+        let el = parse(br#"<records xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="ExtlClntAppGlobalOauthSettings"><fullName>App_glbloauth</fullName><externalClientApplication>App</externalClientApplication><isPkceRequired>false</isPkceRequired></records>"#).unwrap();
+        let c = parse_component(
+            &el,
+            Some(MetadataType::ExtlClntAppGlobalOauthSettings),
+            "ignored",
+        )
+        .unwrap();
+        assert_eq!(c.full_name, "App_glbloauth");
+        assert_eq!(c.parent.as_deref(), Some("App"));
+        match c.body {
+            Body::EcaGlobalOauth(g) => assert_eq!(g.is_pkce_required.unwrap().value, false),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn oauth_oidc_nil_values_are_absent() {
+        let c = component(r#"<OauthOidcSettings xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><isPkceRequired xsi:nil="true"/><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow></OauthOidcSettings>"#, None).unwrap();
+        match c.body {
+            Body::OauthOidc(s) => {
+                assert_eq!(s.is_pkce_required, None);
+                assert_eq!(s.block_oauth_un_pw_flow.unwrap().value, true);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn namespaces() {
+        assert_eq!(namespace_of("acme__App"), Some("acme"));
+        assert_eq!(namespace_of("App"), None);
+        assert_eq!(namespace_of("__App"), None);
+    }
+}

@@ -1,0 +1,237 @@
+//! The report: one value that every output format presents.
+//!
+//! Findings are data; the presenters only format them. [`exit_code`] is the single place
+//! that turns a report into a process exit status.
+
+mod csv;
+mod table;
+
+pub use self::csv::{csv, neutralise};
+pub use self::table::table;
+
+use crate::inventory::{App, Inventory, OrgSettings, Problem};
+use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const TOOL_NAME: &str = "pkce-audit";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What was audited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditScope {
+    /// `folder` or `org`.
+    pub kind: String,
+    /// The folder path, or the org's instance URL.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub layout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub org_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub api_version: Option<String>,
+    /// RFC 3339 time the metadata was read.
+    pub generated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: TOOL_NAME.into(),
+            version: TOOL_VERSION.into(),
+        }
+    }
+}
+
+/// One ISV namespace that must act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IsvAction {
+    pub namespace: String,
+    pub apps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub apps: usize,
+    pub apps_in_pkce_scope: usize,
+    pub blockers: usize,
+    pub waived: usize,
+    /// Findings per severity, unwaived only.
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Org-owned apps with at least one unwaived blocker: our team's work list.
+    pub org_apps_to_fix: Vec<String>,
+    /// Namespaces whose publishers must ship a PKCE-ready version.
+    pub isv_actions: Vec<IsvAction>,
+}
+
+/// API traffic of a live audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiUsage {
+    /// Calls made, by kind (`listMetadata`, `readMetadata`, `query`, ...).
+    pub calls: BTreeMap<String, u64>,
+    pub retries: u64,
+    /// From the last `Sforce-Limit-Info` header: `api-usage=used/limit`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub org_api_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub org_api_limit: Option<u64>,
+}
+
+impl ApiUsage {
+    pub fn total(&self) -> u64 {
+        self.calls.values().sum()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub tool: Tool,
+    pub scope: AuditScope,
+    pub verdict: Option<Verdict>,
+    pub verdict_reason: String,
+    pub org_settings: Option<OrgSettings>,
+    pub apps: Vec<App>,
+    pub findings: Vec<Finding>,
+    /// What could not be read; any entry keeps the verdict from being `ready`.
+    pub incomplete: Vec<Problem>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub api: Option<ApiUsage>,
+}
+
+impl Report {
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.unwrap_or(Verdict::Incomplete)
+    }
+
+    /// Recomputes verdict and summary after findings change (waivers, evidence).
+    pub fn refresh(&mut self, inv: &Inventory) {
+        rules::sort_findings(&mut self.findings);
+        let (v, why) = rules::verdict(inv, &self.findings);
+        self.verdict = Some(v);
+        self.verdict_reason = why;
+        self.summary = summarise(&self.apps, &self.findings);
+    }
+}
+
+fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
+    let mut s = Summary {
+        apps: apps.len(),
+        apps_in_pkce_scope: apps.iter().filter(|a| a.in_pkce_scope()).count(),
+        ..Default::default()
+    };
+    for sev in Severity::ALL {
+        s.by_severity.insert(sev, 0);
+    }
+    let mut isv: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in findings {
+        if f.waived.is_some() {
+            s.waived += 1;
+            continue;
+        }
+        *s.by_severity.entry(f.severity).or_default() += 1;
+        if !f.blocker {
+            continue;
+        }
+        s.blockers += 1;
+        let Some(app) = &f.app else { continue };
+        match f.owner {
+            FindingOwner::Org => {
+                if !s.org_apps_to_fix.contains(app) {
+                    s.org_apps_to_fix.push(app.clone());
+                }
+            }
+            FindingOwner::Isv => {
+                let ns = f
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "(no namespace)".into());
+                let list = isv.entry(ns).or_default();
+                if !list.contains(app) {
+                    list.push(app.clone());
+                }
+            }
+        }
+    }
+    s.org_apps_to_fix.sort();
+    s.isv_actions = isv
+        .into_iter()
+        .map(|(namespace, apps)| IsvAction { namespace, apps })
+        .collect();
+    s
+}
+
+/// Builds the report for an inventory: evaluates the rules and the verdict.
+pub fn build(inv: &Inventory, scope: AuditScope) -> Report {
+    let mut report = Report {
+        tool: Tool::default(),
+        scope,
+        verdict: None,
+        verdict_reason: String::new(),
+        org_settings: inv.org_settings.clone(),
+        apps: inv.apps.clone(),
+        findings: rules::evaluate(inv),
+        incomplete: inv.problems.clone(),
+        notes: inv.notes.clone(),
+        summary: Summary::default(),
+        api: None,
+    };
+    report.refresh(inv);
+    report
+}
+
+/// Exit statuses, documented in the README. 2 (usage or fatal error) is the binary's.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_NOT_READY: i32 = 1;
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+/// The one place a report becomes an exit status. `fail_on` turns any unwaived finding
+/// at or above that severity into a failure as well.
+pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
+    let failed_threshold = fail_on.is_some_and(|min| {
+        report
+            .findings
+            .iter()
+            .any(|f| f.waived.is_none() && f.severity >= min)
+    });
+    match report.verdict() {
+        _ if failed_threshold => EXIT_NOT_READY,
+        Verdict::Ready | Verdict::Enforced => EXIT_OK,
+        Verdict::NotReady => EXIT_NOT_READY,
+        Verdict::Incomplete => EXIT_INCOMPLETE,
+    }
+}
+
+/// Output formats of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("a report always serialises");
+    s.push('\n');
+    s
+}
+
+/// Renders the report in a format.
+pub fn render(report: &Report, format: Format, width: u16) -> String {
+    match format {
+        Format::Table => table(report, width),
+        Format::Csv => csv(report),
+        Format::Json => json(report),
+    }
+}
+
+#[cfg(test)]
+mod tests;

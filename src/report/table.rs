@@ -1,0 +1,329 @@
+//! The default, human format: verdict, apps, findings grouped by who must act, summary.
+//!
+//! Laid out for 100 columns: the findings tables carry the short per-rule action (the full
+//! remediation is in CSV, JSON and Markdown), and info findings fold into one line per rule.
+
+use super::Report;
+use crate::inventory::{App, AppKind, Flow};
+use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn new_table(width: u16, header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width)
+        .set_header(header.iter().map(Cell::new));
+    t
+}
+
+/// Keeps a column at least as wide as its longest word (capped), so names do not break.
+fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usize) {
+    if let Some(c) = t.column_mut(column) {
+        // The bound includes the cell's one-space padding on each side.
+        let w = longest.min(cap) as u16 + 2;
+        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
+    }
+}
+
+pub fn pkce_cell(app: &App) -> &'static str {
+    match (app.pkce_required, app.in_pkce_scope()) {
+        (_, false) => "n/a",
+        (Some(true), _) => "required",
+        (Some(false), _) => "NO",
+        (None, _) => "unknown",
+    }
+}
+
+/// Flow names shortened so the apps table fits 100 columns.
+fn short_flow(f: Flow) -> &'static str {
+    match f {
+        Flow::AuthorizationCode => "auth-code",
+        Flow::CodeCredentials => "code-creds",
+        Flow::ClientCredentials => "client-creds",
+        Flow::JwtBearer => "jwt",
+        Flow::TokenExchange => "token-exch",
+        other => other.as_str(),
+    }
+}
+
+pub fn flows_cell(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "-".into(),
+        Some(f) => f
+            .iter()
+            .map(|f| short_flow(*f))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+pub fn owner_cell(owner: &str, namespace: Option<&str>) -> String {
+    match (owner, namespace) {
+        ("isv", Some(ns)) => format!("isv ({ns})"),
+        (o, _) => o.to_string(),
+    }
+}
+
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ready => "READY",
+        Verdict::NotReady => "NOT READY",
+        Verdict::Incomplete => "INCOMPLETE",
+        Verdict::Enforced => "ENFORCED",
+    }
+}
+
+fn allowed(allowed: bool) -> &'static str {
+    if allowed {
+        "allowed"
+    } else {
+        "blocked"
+    }
+}
+
+/// "2: critical, BLOCKER" — how bad the app's findings are, in a narrow cell.
+fn app_findings_cell(app: &App, findings: &[Finding]) -> String {
+    let mine: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.app.as_deref() == Some(app.name.as_str()))
+        .collect();
+    let Some(worst) = mine
+        .iter()
+        .filter(|f| f.waived.is_none())
+        .map(|f| f.severity)
+        .max()
+    else {
+        return if mine.is_empty() {
+            "-".into()
+        } else {
+            format!("{} waived", mine.len())
+        };
+    };
+    let blocker = if mine.iter().any(|f| f.is_active_blocker()) {
+        ", BLOCKER"
+    } else {
+        ""
+    };
+    format!("{}: {worst}{blocker}", mine.len())
+}
+
+fn header(out: &mut String, r: &Report) {
+    let s = &r.scope;
+    let _ = write!(
+        out,
+        "pkce-audit {} · {} {}",
+        r.tool.version, s.kind, s.source
+    );
+    if let Some(l) = &s.layout {
+        let _ = write!(out, " ({l})");
+    }
+    if let Some(v) = &s.api_version {
+        let _ = write!(out, " · API {v}");
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Verdict: {} — {}",
+        verdict_word(r.verdict()),
+        r.verdict_reason
+    );
+    let _ = writeln!(out);
+    match &r.org_settings {
+        Some(o) => {
+            let _ = writeln!(
+                out,
+                "Org OAuth settings: PKCE required org-wide: {} · username-password flow: {} · user-agent flow: {} · code-credentials flow: {}",
+                if o.is_pkce_required { "yes" } else { "no" },
+                allowed(!o.block_username_password_flow),
+                allowed(!o.block_user_agent_flow),
+                allowed(o.code_credentials_flow_enabled),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Org OAuth settings: unknown (not found or not readable)"
+            );
+        }
+    }
+}
+
+fn apps_table(out: &mut String, r: &Report, width: u16) {
+    let _ = writeln!(
+        out,
+        "\nApps ({}) — CA: Connected App, ECA: External Client App; auth-code: web server flows, code-creds: Authorization Code and Credentials",
+        r.apps.len()
+    );
+    if r.apps.is_empty() {
+        let _ = writeln!(out, "  none found");
+        return;
+    }
+    let mut t = new_table(
+        width,
+        &["App", "Kind", "Owner", "PKCE", "Flows", "Findings"],
+    );
+    for app in &r.apps {
+        t.add_row(vec![
+            Cell::new(&app.name),
+            Cell::new(match app.kind {
+                AppKind::ConnectedApp => "CA",
+                AppKind::ExternalClientApp => "ECA",
+            }),
+            Cell::new(owner_cell(app.owner.as_str(), app.namespace.as_deref())),
+            Cell::new(pkce_cell(app)),
+            Cell::new(flows_cell(app)),
+            Cell::new(app_findings_cell(app, &r.findings)),
+        ]);
+    }
+    let longest = r.apps.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    keep_words(&mut t, 0, longest, 28);
+    let _ = writeln!(out, "{t}");
+}
+
+/// Findings grouped by who must act: org settings, our apps, each ISV namespace.
+fn findings_tables(out: &mut String, r: &Report, width: u16) {
+    let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r
+        .findings
+        .iter()
+        .partition(|f| f.severity == Severity::Info && f.waived.is_none() && !f.blocker);
+    let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
+    for f in actionable {
+        let key = match (f.app.is_some(), f.owner) {
+            (false, _) => (0, "Org settings".to_string()),
+            (true, FindingOwner::Org) => (1, "Our org's apps".to_string()),
+            (true, FindingOwner::Isv) => (
+                2,
+                format!(
+                    "ISV package namespace '{}'",
+                    f.namespace.as_deref().unwrap_or("?")
+                ),
+            ),
+        };
+        groups.entry(key).or_default().push(f);
+    }
+    let _ = writeln!(out, "\nFindings ({})", r.findings.len());
+    if groups.is_empty() {
+        let _ = writeln!(out, "  no blocker or warning");
+    }
+    for ((_, title), findings) in &groups {
+        let _ = writeln!(out, "{title}");
+        let mut t = new_table(width, &["Severity", "App / rule", "Finding and what to do"]);
+        let mut longest = 0;
+        for f in findings {
+            let mut sev = f.severity.as_str().to_string();
+            if f.waived.is_some() {
+                sev.push_str("\nwaived");
+            } else if f.blocker {
+                sev.push_str("\nBLOCKER");
+            }
+            let what_rule = match &f.app {
+                Some(app) => format!("{app}\n{}", f.rule),
+                None => f.rule.clone(),
+            };
+            longest = longest
+                .max(f.rule.len())
+                .max(f.app.as_ref().map_or(0, |a| a.len()));
+            let action = rules::rule(&f.rule).map_or(f.remediation.as_str(), |r| r.action);
+            let mut what = format!("{}\n→ {action}", f.message);
+            if let Some(w) = &f.waived {
+                let _ = write!(
+                    what,
+                    "\nWaived until {} by {}: {}",
+                    w.expires, w.approved_by, w.reason
+                );
+            }
+            t.add_row(vec![Cell::new(sev), Cell::new(what_rule), Cell::new(what)]);
+        }
+        keep_words(&mut t, 1, longest, 36);
+        let _ = writeln!(out, "{t}");
+    }
+    // Info findings: one line per rule.
+    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in info {
+        by_rule
+            .entry(f.rule.as_str())
+            .or_default()
+            .push(f.app.as_deref().unwrap_or("org"));
+    }
+    for (rule, apps) in by_rule {
+        let _ = writeln!(out, "Info {rule} ({}): {}", apps.len(), apps.join(", "));
+    }
+}
+
+fn summary(out: &mut String, r: &Report) {
+    let sum = &r.summary;
+    let _ = writeln!(out, "\nSummary by owner");
+    if sum.org_apps_to_fix.is_empty() {
+        let _ = writeln!(out, "  Our org: no blocking change needed on our own apps");
+    } else {
+        let _ = writeln!(
+            out,
+            "  Our org must fix {} app(s): {}",
+            sum.org_apps_to_fix.len(),
+            sum.org_apps_to_fix.join(", ")
+        );
+    }
+    if sum.isv_actions.is_empty() {
+        let _ = writeln!(out, "  ISV packages: none needs to act");
+    }
+    for a in &sum.isv_actions {
+        let _ = writeln!(
+            out,
+            "  ISV namespace '{}' must ship a PKCE-ready version: {}",
+            a.namespace,
+            a.apps.join(", ")
+        );
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {s}", sum.by_severity.get(s).copied().unwrap_or(0)))
+        .collect();
+    let waived = if sum.waived > 0 {
+        format!(" · {} waived", sum.waived)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  Findings: {} · {} blocker(s){waived}",
+        counts.join(", "),
+        sum.blockers
+    );
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nCould not be read ({}) — the verdict cannot be ready:",
+            r.incomplete.len()
+        );
+        for p in &r.incomplete {
+            let _ = writeln!(out, "  - {p}");
+        }
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "Note: {n}");
+    }
+    if let Some(api) = &r.api {
+        let calls: Vec<String> = api.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = write!(out, "API calls: {} ({})", api.total(), calls.join(", "));
+        if api.retries > 0 {
+            let _ = write!(out, ", {} retried", api.retries);
+        }
+        if let (Some(u), Some(l)) = (api.org_api_used, api.org_api_limit) {
+            let _ = write!(out, " · org API usage {u}/{l}");
+        }
+        let _ = writeln!(out);
+    }
+}
+
+pub fn table(r: &Report, width: u16) -> String {
+    let mut out = String::new();
+    header(&mut out, r);
+    apps_table(&mut out, r, width);
+    findings_tables(&mut out, r, width);
+    summary(&mut out, r);
+    out
+}

@@ -1,0 +1,390 @@
+//! Directory input: an SFDX project, an mdapi-format folder, a snapshot written by
+//! `pkce-audit fetch`, or any folder holding source-format metadata at any depth.
+//!
+//! Files are classified by `<folder>/<name>.<suffix>[-meta.xml]` using the type table in
+//! `metadata`, parsed with the same parsers the live path uses, and handed to
+//! `inventory::build`. A file that cannot be read becomes a `Problem`; the rest goes on.
+
+use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
+use crate::metadata::{self, MetadataType, ALL_TYPES, OAUTH_OIDC_MEMBER};
+use crate::snapshot;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Largest metadata file we read. Real ones are a few KB; a PEM-heavy one is ~20 KB.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{path}: {reason}")]
+    NotADirectory { path: PathBuf, reason: String },
+}
+
+/// How the folder was recognised; reported in the scope of the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    SfdxProject,
+    Mdapi,
+    Snapshot,
+    Folder,
+}
+
+/// A metadata file found by the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Relative to the source root, with `/` separators.
+    pub rel: String,
+    pub ty: MetadataType,
+    pub full_name: String,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    pub problems: Vec<Problem>,
+    pub org_namespace: Option<String>,
+    pub layout: Option<Layout>,
+    pub ignored: usize,
+    pub manifest: Option<snapshot::Manifest>,
+}
+
+/// Classifies a file name in its folder. Source format is `<name>.<suffix>-meta.xml`,
+/// mdapi format `<name>.<suffix>`. Only `OauthOidc` is read among the settings.
+pub fn classify(folder: &str, file_name: &str) -> Option<(MetadataType, String)> {
+    let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
+    let info = ALL_TYPES.iter().find(|t| {
+        t.folder == folder && {
+            stem.strip_suffix(t.suffix)
+                .is_some_and(|s| s.ends_with('.') && s.len() > 1)
+        }
+    })?;
+    let name = &stem[..stem.len() - info.suffix.len() - 1];
+    if info.ty == MetadataType::OauthOidcSettings && name != OAUTH_OIDC_MEMBER {
+        return None;
+    }
+    Some((info.ty, name.to_string()))
+}
+
+fn rel_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[derive(serde::Deserialize)]
+struct SfdxProject {
+    #[serde(rename = "packageDirectories", default)]
+    package_directories: Vec<PackageDirectory>,
+    #[serde(default)]
+    namespace: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct PackageDirectory {
+    path: String,
+}
+
+/// Reads `sfdx-project.json`: package directories (inside the root) and namespace.
+fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf>> {
+    let file = root.join("sfdx-project.json");
+    let text = std::fs::read_to_string(&file).ok()?;
+    let project: SfdxProject = match serde_json::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            d.problems.push(
+                Problem::new(format!(
+                    "not a valid sfdx-project.json ({e}); the whole folder was searched instead"
+                ))
+                .file("sfdx-project.json", Some(e.line() as u32)),
+            );
+            return None;
+        }
+    };
+    d.org_namespace = project.namespace.filter(|ns| !ns.is_empty());
+    let mut dirs = Vec::new();
+    for p in project.package_directories {
+        let dir = root.join(&p.path);
+        match dir.canonicalize() {
+            Ok(c) if c.starts_with(root) && c.is_dir() => dirs.push(c),
+            Ok(_) => d.problems.push(
+                Problem::new(format!(
+                    "package directory '{}' is outside the project or not a folder; skipped",
+                    p.path
+                ))
+                .file("sfdx-project.json", None),
+            ),
+            Err(e) => d.problems.push(
+                Problem::new(format!(
+                    "package directory '{}' cannot be read: {e}",
+                    p.path
+                ))
+                .file("sfdx-project.json", None),
+            ),
+        }
+    }
+    if dirs.is_empty() {
+        d.problems.push(
+            Problem::new("no readable packageDirectories; the whole folder was searched instead")
+                .file("sfdx-project.json", None),
+        );
+        return None;
+    }
+    Some(dirs)
+}
+
+fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
+    let file = root.join(".forceignore");
+    if !file.is_file() {
+        return None;
+    }
+    let mut b = GitignoreBuilder::new(root);
+    if let Some(e) = b.add(&file) {
+        d.problems.push(
+            Problem::new(format!("some .forceignore lines could not be used: {e}"))
+                .file(".forceignore", None),
+        );
+    }
+    match b.build() {
+        Ok(g) => Some(g),
+        Err(e) => {
+            d.problems.push(
+                Problem::new(format!("unusable .forceignore: {e}")).file(".forceignore", None),
+            );
+            None
+        }
+    }
+}
+
+/// Folders no metadata lives in; skipping them keeps the walk fast in big repos.
+fn skipped_dir(name: &str) -> bool {
+    matches!(
+        name,
+        ".git" | ".sf" | ".sfdx" | "node_modules" | ".husky" | ".vscode" | "target"
+    )
+}
+
+/// Finds every metadata file pkce-audit reads below `root`.
+pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
+    let root = root
+        .canonicalize()
+        .map_err(|e| SourceError::NotADirectory {
+            path: root.to_path_buf(),
+            reason: format!("cannot open: {e}"),
+        })?;
+    if !root.is_dir() {
+        return Err(SourceError::NotADirectory {
+            path: root,
+            reason: "not a directory".into(),
+        });
+    }
+    let mut d = Discovery::default();
+    d.manifest = snapshot::read_manifest(&root, &mut d.problems);
+    let package_dirs = read_project(&root, &mut d);
+    d.layout = Some(if d.manifest.is_some() {
+        Layout::Snapshot
+    } else if package_dirs.is_some() {
+        Layout::SfdxProject
+    } else if root.join("package.xml").is_file() {
+        Layout::Mdapi
+    } else {
+        Layout::Folder
+    });
+    if let Some(m) = &d.manifest {
+        if d.org_namespace.is_none() {
+            d.org_namespace = m.org_namespace.clone().filter(|ns| !ns.is_empty());
+        }
+    }
+    let ignore = forceignore(&root, &mut d);
+    let roots = package_dirs.unwrap_or_else(|| vec![root.clone()]);
+    for start in &roots {
+        // Symbolic links are not followed: no loops, nothing outside the folder.
+        let walk = walkdir::WalkDir::new(start)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                !(e.file_type().is_dir()
+                    && e.depth() > 0
+                    && skipped_dir(&e.file_name().to_string_lossy()))
+            });
+        for entry in walk {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let rel = e.path().map(|p| rel_path(&root, p)).unwrap_or_default();
+                    d.problems
+                        .push(Problem::new(format!("cannot be read: {e}")).file(rel, None));
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let is_dir = entry.file_type().is_dir();
+            if let Some(g) = &ignore {
+                if g.matched_path_or_any_parents(path, is_dir).is_ignore() {
+                    if !is_dir {
+                        d.ignored += 1;
+                    }
+                    continue;
+                }
+            }
+            if is_dir {
+                continue;
+            }
+            let folder = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let Some((ty, full_name)) = classify(&folder, &entry.file_name().to_string_lossy())
+            else {
+                continue;
+            };
+            let rel = rel_path(&root, path);
+            if entry.file_type().is_symlink() {
+                d.problems.push(
+                    Problem::new("is a symbolic link; links are not followed")
+                        .component(ty, &full_name)
+                        .file(rel, None),
+                );
+                continue;
+            }
+            d.files.push(SourceFile {
+                path: path.to_path_buf(),
+                rel,
+                ty,
+                full_name,
+            });
+        }
+    }
+    Ok(d)
+}
+
+/// Reads and parses one file into a component, or the problem that stops it.
+pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem> {
+    let problem = |reason: String, line: Option<u32>| {
+        Problem::new(reason)
+            .component(f.ty, &f.full_name)
+            .file(f.rel.clone(), line)
+    };
+    let meta =
+        std::fs::metadata(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(problem(
+            format!(
+                "is {} bytes, over the {} byte limit for a metadata file",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+            None,
+        ));
+    }
+    let bytes =
+        std::fs::read(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    let root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
+    let component = metadata::parse_component(&root, Some(f.ty), &f.full_name).map_err(|e| {
+        let line = e.line();
+        let text = e.to_string();
+        let text = text
+            .strip_prefix(&format!("line {line}: "))
+            .unwrap_or(&text)
+            .to_string();
+        problem(text, Some(line))
+    })?;
+    Ok(Loaded {
+        component,
+        file: Some(f.rel.clone()),
+        package,
+    })
+}
+
+/// Reads a whole folder into the parts the inventory is built from.
+pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
+    let mut d = discover(root)?;
+    let packages: HashMap<(MetadataType, String), PackageInfo> = d
+        .manifest
+        .as_ref()
+        .map(|m| m.package_map())
+        .unwrap_or_default();
+    let mut collected = Collected {
+        org_namespace: d.org_namespace.clone(),
+        ..Default::default()
+    };
+    for f in &d.files {
+        let package = packages
+            .get(&(f.ty, f.full_name.clone()))
+            .cloned()
+            .unwrap_or_default();
+        match load_file(f, package) {
+            Ok(l) => collected.components.push(l),
+            Err(p) => collected.problems.push(p),
+        }
+    }
+    if let Some(m) = &d.manifest {
+        collected.problems.extend(m.problems.iter().cloned());
+    }
+    collected.problems.append(&mut d.problems);
+    let has_settings = d
+        .files
+        .iter()
+        .any(|f| f.ty == MetadataType::OauthOidcSettings)
+        || d.manifest.as_ref().is_some_and(|m| m.settings_unreadable());
+    if !has_settings {
+        collected.problems.push(
+            Problem::new(
+                "org OAuth settings not found (settings/OauthOidc.settings-meta.xml); org-level rules were not checked",
+            )
+            .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
+        );
+    }
+    if d.ignored > 0 {
+        collected
+            .notes
+            .push(format!("{} file(s) excluded by .forceignore", d.ignored));
+    }
+    Ok((collected, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_source_and_mdapi_names() {
+        assert_eq!(
+            classify("connectedApps", "My_App.connectedApp-meta.xml"),
+            Some((MetadataType::ConnectedApp, "My_App".into()))
+        );
+        assert_eq!(
+            classify("connectedApps", "ns__App.connectedApp"),
+            Some((MetadataType::ConnectedApp, "ns__App".into()))
+        );
+        assert_eq!(
+            classify(
+                "extlClntAppOauthPolicies",
+                "X_defaultPolicy.ecaOauthPlcy-meta.xml"
+            ),
+            Some((
+                MetadataType::ExtlClntAppOauthConfigurablePolicies,
+                "X_defaultPolicy".into()
+            ))
+        );
+        assert_eq!(
+            classify("settings", "OauthOidc.settings-meta.xml"),
+            Some((MetadataType::OauthOidcSettings, "OauthOidc".into()))
+        );
+        assert_eq!(classify("settings", "Security.settings-meta.xml"), None);
+        assert_eq!(classify("classes", "My_App.connectedApp-meta.xml"), None);
+        assert_eq!(classify("connectedApps", ".connectedApp-meta.xml"), None);
+        assert_eq!(
+            classify("externalClientApps", "A.ecaGlblOauth-meta.xml"),
+            None
+        );
+    }
+}
