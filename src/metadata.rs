@@ -540,7 +540,7 @@ https://b.example.com/cb&#13;
         );
         assert_eq!(o.callback_line, Some(5));
         assert_eq!(o.is_pkce_required, None, "absent is not false");
-        assert_eq!(o.is_code_credential_enabled.unwrap().value, true);
+        assert!(o.is_code_credential_enabled.unwrap().value);
         assert_eq!(o.is_token_exchange_enabled, Some(true));
         assert_eq!(o.scopes, ["Api", "RefreshToken"]);
         assert!(!o.has_certificate);
@@ -607,7 +607,7 @@ https://b.example.com/cb&#13;
         assert_eq!(c.full_name, "App_glbloauth");
         assert_eq!(c.parent.as_deref(), Some("App"));
         match c.body {
-            Body::EcaGlobalOauth(g) => assert_eq!(g.is_pkce_required.unwrap().value, false),
+            Body::EcaGlobalOauth(g) => assert!(!g.is_pkce_required.unwrap().value),
             other => panic!("{other:?}"),
         }
     }
@@ -618,7 +618,7 @@ https://b.example.com/cb&#13;
         match c.body {
             Body::OauthOidc(s) => {
                 assert_eq!(s.is_pkce_required, None);
-                assert_eq!(s.block_oauth_un_pw_flow.unwrap().value, true);
+                assert!(s.block_oauth_un_pw_flow.unwrap().value);
             }
             other => panic!("{other:?}"),
         }

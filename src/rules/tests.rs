@@ -1,1 +1,323 @@
+use super::*;
+use crate::inventory::{build, Collected, Inventory, Loaded, PackageInfo, Problem};
+use crate::metadata::{parse_component, MetadataType};
 
+const CA: MetadataType = MetadataType::ConnectedApp;
+const ECA: MetadataType = MetadataType::ExternalClientApplication;
+const GLOBAL: MetadataType = MetadataType::ExtlClntAppGlobalOauthSettings;
+const SETTINGS: MetadataType = MetadataType::OauthOidcSettings;
+
+fn part(ty: MetadataType, name: &str, xml: &str) -> Loaded {
+    let el = crate::xml::parse(xml.as_bytes()).unwrap();
+    Loaded {
+        component: parse_component(&el, Some(ty), name).unwrap(),
+        file: Some(format!("{name}.xml")),
+        package: PackageInfo::default(),
+    }
+}
+
+fn inventory(parts: Vec<Loaded>) -> Inventory {
+    build(Collected {
+        components: parts,
+        ..Default::default()
+    })
+}
+
+fn ca(name: &str, oauth: &str) -> Loaded {
+    part(
+        CA,
+        name,
+        &format!(
+            "<ConnectedApp><label>{name}</label><oauthConfig>{oauth}</oauthConfig></ConnectedApp>"
+        ),
+    )
+}
+
+fn settings(body: &str) -> Loaded {
+    part(
+        SETTINGS,
+        "OauthOidc",
+        &format!("<OauthOidcSettings>{body}</OauthOidcSettings>"),
+    )
+}
+
+fn ids(findings: &[Finding], app: Option<&str>) -> Vec<String> {
+    let mut v: Vec<String> = findings
+        .iter()
+        .filter(|f| f.app.as_deref() == app)
+        .map(|f| f.rule.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+fn rules_for(parts: Vec<Loaded>, app: &str) -> Vec<String> {
+    ids(&evaluate(&inventory(parts)), Some(app))
+}
+
+const WEB: &str = "<callbackUrl>https://app.example.com/cb</callbackUrl>";
+
+#[test]
+fn rule_ids_are_unique_kebab_case_and_documented() {
+    let mut seen = std::collections::HashSet::new();
+    let docs = include_str!("../../docs/rules.md");
+    for r in RULES {
+        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+        assert!(
+            r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !r.id.starts_with('-'),
+            "{} is not kebab-case",
+            r.id
+        );
+        assert!(
+            docs.contains(&format!("## `{}`", r.id)),
+            "{} is not documented in docs/rules.md",
+            r.id
+        );
+        assert!(
+            !r.action.is_empty() && r.action.len() <= 70,
+            "{}: action too long",
+            r.id
+        );
+        assert_eq!(rule(r.id).unwrap().id, r.id);
+    }
+}
+
+#[test]
+fn org_rules_fire_on_defaults_and_stay_quiet_when_configured() {
+    let loud = evaluate(&inventory(vec![settings(
+        "<oAuthCdCrdtFlowEnable>true</oAuthCdCrdtFlowEnable>",
+    )]));
+    assert_eq!(
+        ids(&loud, None),
+        [
+            "org-code-credentials-flow-enabled",
+            "org-pkce-not-enforced",
+            "org-user-agent-flow-allowed",
+            "org-username-password-flow-allowed"
+        ]
+    );
+    let quiet = evaluate(&inventory(vec![settings(
+        "<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow><isPkceRequired>true</isPkceRequired><oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>",
+    )]));
+    assert!(ids(&quiet, None).is_empty(), "{:?}", ids(&quiet, None));
+    // Unknown settings: no org rule at all.
+    assert!(ids(&evaluate(&inventory(vec![])), None).is_empty());
+}
+
+#[test]
+fn app_pkce_not_required_positive_and_negative() {
+    assert!(rules_for(vec![ca("A", WEB)], "A").contains(&"app-pkce-not-required".into()));
+    assert!(rules_for(
+        vec![ca(
+            "A",
+            &format!("{WEB}<isPkceRequired>false</isPkceRequired>")
+        )],
+        "A"
+    )
+    .contains(&"app-pkce-not-required".into()));
+    assert!(!rules_for(
+        vec![ca(
+            "A",
+            &format!("{WEB}<isPkceRequired>true</isPkceRequired>")
+        )],
+        "A"
+    )
+    .contains(&"app-pkce-not-required".into()));
+    // A JWT integration still has the mandatory callback URL: it can run the code flow.
+    let jwt = rules_for(vec![ca("J", "<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl><certificate>MIIB</certificate>")], "J");
+    assert!(jwt.contains(&"app-pkce-not-required".into()), "{jwt:?}");
+    assert!(
+        !jwt.contains(&"insecure-callback-url".into()),
+        "loopback is fine"
+    );
+}
+
+#[test]
+fn public_client_is_critical_and_replaces_the_general_rule() {
+    let f = evaluate(&inventory(vec![ca(
+        "P",
+        &format!("{WEB}<isConsumerSecretOptional>true</isConsumerSecretOptional>"),
+    )]));
+    assert_eq!(
+        ids(&f, Some("P")),
+        ["connected-app-legacy", "public-client-without-pkce"]
+    );
+    let p = f
+        .iter()
+        .find(|f| f.rule == "public-client-without-pkce")
+        .unwrap();
+    assert_eq!((p.severity, p.blocker), (Severity::Critical, true));
+    assert_eq!(p.location.as_ref().unwrap().file, "P.xml");
+    // With PKCE required a public client is fine.
+    assert_eq!(
+        rules_for(vec![ca("P", &format!("{WEB}<isConsumerSecretOptional>true</isConsumerSecretOptional><isPkceRequired>true</isPkceRequired>"))], "P"),
+        ["connected-app-legacy"]
+    );
+}
+
+#[test]
+fn code_credentials_flow_without_pkce() {
+    assert_eq!(
+        rules_for(
+            vec![ca(
+                "H",
+                "<isCodeCredentialEnabled>true</isCodeCredentialEnabled>"
+            )],
+            "H"
+        ),
+        ["code-credentials-flow-without-pkce", "connected-app-legacy"]
+    );
+    assert_eq!(
+        rules_for(vec![ca("H", "<isCodeCredentialEnabled>true</isCodeCredentialEnabled><isPkceRequired>true</isPkceRequired>")], "H"),
+        ["connected-app-legacy"]
+    );
+    // The ECA spelling, and the guest variant switched on in the policies.
+    let eca = vec![
+        part(ECA, "E", "<ExternalClientApplication/>"),
+        part(GLOBAL, "G", "<ExtlClntAppGlobalOauthSettings><externalClientApplication>E</externalClientApplication><isCodeCredFlowEnabled>true</isCodeCredFlowEnabled><isPkceRequired>false</isPkceRequired></ExtlClntAppGlobalOauthSettings>"),
+    ];
+    assert_eq!(rules_for(eca, "E"), ["code-credentials-flow-without-pkce"]);
+}
+
+#[test]
+fn managed_apps_go_to_the_isv_unless_pkce_is_confirmed() {
+    let f = evaluate(&inventory(vec![
+        ca("ns__Web", WEB),
+        ca("ns__Safe", &format!("{WEB}<isPkceRequired>true</isPkceRequired>")),
+        part(ECA, "vx__Packaged", "<ExternalClientApplication><distributionState>Packaged</distributionState></ExternalClientApplication>"),
+    ]));
+    assert_eq!(ids(&f, Some("ns__Web")), ["managed-app-needs-isv"]);
+    assert!(
+        ids(&f, Some("ns__Safe")).is_empty(),
+        "ISV apps are not legacy-flagged for us"
+    );
+    assert_eq!(ids(&f, Some("vx__Packaged")), ["managed-app-needs-isv"]);
+    let isv = f
+        .iter()
+        .find(|f| f.app.as_deref() == Some("vx__Packaged"))
+        .unwrap();
+    assert_eq!(isv.owner, FindingOwner::Isv);
+    assert_eq!(isv.namespace.as_deref(), Some("vx"));
+    assert!(isv.message.contains("publisher's org"), "{}", isv.message);
+}
+
+#[test]
+fn unknown_pkce_is_high_not_a_blocker_and_makes_the_verdict_incomplete() {
+    let inv = inventory(vec![
+        settings("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>"),
+        part(ECA, "E", "<ExternalClientApplication><distributionState>Local</distributionState></ExternalClientApplication>"),
+    ]);
+    let f = evaluate(&inv);
+    let u = f.iter().find(|f| f.rule == "app-pkce-unknown").unwrap();
+    assert_eq!((u.severity, u.blocker), (Severity::High, false));
+    let (v, why) = verdict(&inv, &f);
+    assert_eq!(v, Verdict::Incomplete, "{why}");
+    assert!(why.contains("unknown PKCE"), "{why}");
+}
+
+#[test]
+fn insecure_callback_detection() {
+    let urls = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        insecure_callbacks(&urls(&[
+            "http://reports.example.com/cb",
+            "HTTP://Example.com:8080",
+            "http://localhost:1717/OauthRedirect",
+            "http://127.0.0.1/cb",
+            "http://[::1]:8080/cb",
+            "http://app.localhost/cb",
+            "https://secure.example.com",
+            "com.acme.app://oauth",
+            "http://user@evil.example.com/cb",
+        ])),
+        [
+            "http://reports.example.com/cb",
+            "HTTP://Example.com:8080",
+            "http://user@evil.example.com/cb"
+        ]
+    );
+    let r = rules_for(vec![ca("L", "<callbackUrl>https://ok.example.com\nhttp://bad.example.com/cb</callbackUrl><isPkceRequired>true</isPkceRequired>")], "L");
+    assert_eq!(r, ["connected-app-legacy", "insecure-callback-url"]);
+}
+
+#[test]
+fn outside_scope_apps_get_only_info() {
+    let saml = part(
+        CA,
+        "S",
+        "<ConnectedApp><samlConfig><acsUrl>https://x</acsUrl></samlConfig></ConnectedApp>",
+    );
+    assert_eq!(
+        rules_for(vec![saml], "S"),
+        ["app-outside-pkce-scope", "connected-app-legacy"]
+    );
+    let off = vec![
+        part(ECA, "E", "<ExternalClientApplication/>"),
+        part(MetadataType::ExtlClntAppConfigurablePolicies, "P", "<ExtlClntAppConfigurablePolicies><externalClientApplication>E</externalClientApplication><isOauthPluginEnabled>false</isOauthPluginEnabled></ExtlClntAppConfigurablePolicies>"),
+    ];
+    assert_eq!(rules_for(off, "E"), ["app-outside-pkce-scope"]);
+}
+
+#[test]
+fn verdict_order_enforced_then_not_ready_then_incomplete_then_ready() {
+    let enforced_settings = || settings("<isPkceRequired>true</isPkceRequired>");
+    let good_settings = || {
+        settings("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>")
+    };
+    let bad_app = || ca("A", WEB);
+    let v = |parts: Vec<Loaded>, problems: Vec<Problem>| {
+        let mut c = Collected {
+            components: parts,
+            ..Default::default()
+        };
+        c.problems = problems;
+        let inv = build(c);
+        verdict(&inv, &evaluate(&inv)).0
+    };
+    assert_eq!(
+        v(vec![enforced_settings(), bad_app()], vec![]),
+        Verdict::Enforced
+    );
+    assert_eq!(
+        v(vec![good_settings(), bad_app()], vec![Problem::new("x")]),
+        Verdict::NotReady
+    );
+    assert_eq!(
+        v(vec![good_settings()], vec![Problem::new("unreadable")]),
+        Verdict::Incomplete
+    );
+    assert_eq!(v(vec![good_settings()], vec![]), Verdict::Ready);
+    // Missing org settings never yield ready: the folder reader adds a Problem for them.
+    assert_eq!(
+        v(vec![], vec![Problem::new("org OAuth settings not found")]),
+        Verdict::Incomplete
+    );
+}
+
+#[test]
+fn waived_blockers_do_not_count() {
+    let inv = inventory(vec![
+        settings("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>"),
+        ca("A", WEB),
+    ]);
+    let mut f = evaluate(&inv);
+    assert_eq!(verdict(&inv, &f).0, Verdict::NotReady);
+    for x in f.iter_mut().filter(|x| x.blocker) {
+        x.waived = Some(Waived {
+            reason: "r".into(),
+            approved_by: "b".into(),
+            expires: "2999-01-01".into(),
+        });
+    }
+    assert_eq!(verdict(&inv, &f).0, Verdict::Ready);
+}
+
+#[test]
+fn severity_parses_case_insensitively() {
+    assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+    assert!("urgent"
+        .parse::<Severity>()
+        .unwrap_err()
+        .contains("unknown severity"));
+    assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+}

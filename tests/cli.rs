@@ -1,0 +1,378 @@
+//! The real binary on fixture folders: exit codes, formats, and what each fixture must say.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("SF_TARGET_ORG")
+        .env_remove("SF_ACCESS_TOKEN")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn audit_json(dir: &str) -> (i32, Value) {
+    let o = run(&["audit", "--source", &format!("fixtures/{dir}"), "--json"]);
+    let v = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{dir}: {e}\n{}", String::from_utf8_lossy(&o.stderr)));
+    (o.status.code().unwrap(), v)
+}
+
+fn rules_of(v: &Value, app: Option<&str>) -> BTreeSet<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["app"].as_str() == app)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The JSON without what changes from run to run.
+fn stable(mut v: Value) -> Value {
+    v["scope"]["generated_at"] = "[time]".into();
+    v["tool"]["version"] = "[version]".into();
+    v
+}
+
+#[test]
+fn demo_org_findings_match_its_readme() {
+    let (code, v) = audit_json("demo-org");
+    assert_eq!(code, 1);
+    assert_eq!(v["verdict"], "not-ready");
+    let expect: &[(&str, &[&str])] = &[
+        (
+            "Customer_Portal",
+            &["app-pkce-not-required", "connected-app-legacy"],
+        ),
+        (
+            "Field_Service_Mobile",
+            &["public-client-without-pkce", "connected-app-legacy"],
+        ),
+        (
+            "Headless_Login",
+            &["code-credentials-flow-without-pkce", "connected-app-legacy"],
+        ),
+        (
+            "ERP_Integration",
+            &["app-pkce-not-required", "connected-app-legacy"],
+        ),
+        (
+            "Legacy_Reporting",
+            &["insecure-callback-url", "connected-app-legacy"],
+        ),
+        (
+            "Okta_SSO",
+            &["app-outside-pkce-scope", "connected-app-legacy"],
+        ),
+        (
+            "Intranet_Canvas",
+            &["app-outside-pkce-scope", "connected-app-legacy"],
+        ),
+        ("Secure_Web_App", &["connected-app-legacy"]),
+        ("acmecpq__CPQ_Connector", &["managed-app-needs-isv"]),
+        ("Expense_Tracker", &["app-pkce-not-required"]),
+        ("Data_Loader_Plus", &[]),
+        ("Analytics_Bridge", &["app-pkce-unknown"]),
+        ("vendorx__Vendor_Connector", &["managed-app-needs-isv"]),
+        ("Partner_Public_SPA", &["public-client-without-pkce"]),
+    ];
+    for (app, rules) in expect {
+        let want: BTreeSet<String> = rules.iter().map(|r| r.to_string()).collect();
+        assert_eq!(rules_of(&v, Some(app)), want, "{app}");
+    }
+    assert_eq!(
+        rules_of(&v, None),
+        [
+            "org-code-credentials-flow-enabled",
+            "org-pkce-not-enforced",
+            "org-user-agent-flow-allowed",
+            "org-username-password-flow-allowed"
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    );
+    let apps = v["apps"].as_array().unwrap();
+    assert_eq!(apps.len(), 14, "every app, OAuth or not");
+    assert!(
+        !stdout(&run(&["audit", "--source", "fixtures/demo-org", "--json"]))
+            .contains("Old_Decommissioned_App"),
+        ".forceignore is honoured"
+    );
+    let isv = apps
+        .iter()
+        .find(|a| a["name"] == "vendorx__Vendor_Connector")
+        .unwrap();
+    assert_eq!(isv["owner"], "isv");
+    assert_eq!(isv["namespace"], "vendorx");
+    assert!(isv["pkce_required"].is_null());
+    assert_eq!(v["summary"]["isv_actions"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn demo_org_table_snapshot() {
+    let o = run(&["audit", "--source", "fixtures/demo-org"]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o).replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("demo_org_table", text);
+}
+
+#[test]
+fn demo_org_json_snapshot() {
+    let (_, v) = audit_json("demo-org");
+    insta::assert_json_snapshot!("demo_org_json", stable(v));
+}
+
+#[test]
+fn demo_org_csv_snapshot_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.csv");
+    let o = run(&[
+        "audit",
+        "--source",
+        "fixtures/demo-org",
+        "--format",
+        "csv",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "the report went to the file");
+    insta::assert_snapshot!("demo_org_csv", std::fs::read_to_string(out).unwrap());
+}
+
+#[test]
+fn json_flag_is_format_json() {
+    let a = stdout(&run(&["audit", "--source", "fixtures/ready-org", "--json"]));
+    let b = stdout(&run(&[
+        "audit",
+        "--source",
+        "fixtures/ready-org",
+        "--format",
+        "json",
+    ]));
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(&a).unwrap(),
+        serde_json::from_str(&b).unwrap(),
+    );
+    assert_eq!(stable(a), stable(b));
+    let both = run(&[
+        "audit",
+        "--source",
+        "fixtures/ready-org",
+        "--json",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+}
+
+#[test]
+fn broken_files_are_named_and_the_audit_goes_on() {
+    let (code, v) = audit_json("broken-org");
+    assert_eq!(code, 3, "no blocker, but unreadable files: incomplete");
+    assert_eq!(v["verdict"], "incomplete");
+    assert_eq!(
+        rules_of(&v, Some("Good_App")),
+        ["connected-app-legacy".to_string()].into()
+    );
+    let problems: Vec<String> = v["incomplete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{} {}",
+                p["file"].as_str().unwrap(),
+                p["line"],
+                p["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    let has = |file: &str, line: u32, text: &str| {
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains(&format!("{file}:{line} ")) && p.contains(text)),
+            "{file}:{line} {text} in {problems:#?}"
+        )
+    };
+    has("Truncated.connectedApp-meta.xml", 6, "malformed XML");
+    has(
+        "Wrong_Root.connectedApp-meta.xml",
+        2,
+        "expected root element <ConnectedApp>, found <CustomObject>",
+    );
+    has(
+        "Unfilled.connectedApp-meta.xml",
+        4,
+        "unfilled template placeholder {{APP_NAME}}",
+    );
+    has(
+        "Orphan_glbloauth.ecaGlblOauth-meta.xml",
+        2,
+        "'Does_Not_Exist', which was not found",
+    );
+    let apps: Vec<&str> = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(apps, ["Good_App"], "nothing broken is read as PKCE false");
+}
+
+#[test]
+fn other_fixture_verdicts_and_exit_codes() {
+    let (code, v) = audit_json("ready-org");
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("ready")));
+    let (code, v) = audit_json("enforced-org");
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("enforced")));
+    let (code, v) = audit_json("no-settings-org");
+    assert_eq!((code, v["verdict"].as_str()), (3, Some("incomplete")));
+    assert!(v["org_settings"].is_null());
+    assert!(
+        rules_of(&v, None).is_empty(),
+        "no org rule without org settings"
+    );
+    assert!(v["incomplete"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("org OAuth settings not found"));
+    let (code, v) = audit_json("mdapi-org");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
+    assert_eq!(v["scope"]["layout"], "mdapi");
+    assert!(rules_of(&v, Some("Web_Portal")).contains("app-pkce-not-required"));
+}
+
+#[test]
+fn fail_on_turns_findings_at_a_severity_into_exit_1() {
+    let ready = |extra: &[&str]| {
+        let mut args = vec!["audit", "--source", "fixtures/ready-org"];
+        args.extend_from_slice(extra);
+        run(&args).status.code()
+    };
+    assert_eq!(ready(&[]), Some(0));
+    assert_eq!(
+        ready(&["--fail-on", "info"]),
+        Some(1),
+        "org-pkce-not-enforced is info"
+    );
+    assert_eq!(ready(&["--fail-on", "low"]), Some(0));
+    assert_eq!(ready(&["--fail-on", "extreme"]), Some(2));
+}
+
+#[test]
+fn org_namespace_option_claims_a_namespace_as_ours() {
+    let o = run(&[
+        "audit",
+        "--source",
+        "fixtures/demo-org",
+        "--json",
+        "--org-namespace",
+        "acmecpq",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        rules_of(&v, Some("acmecpq__CPQ_Connector")),
+        ["app-pkce-not-required", "connected-app-legacy"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+}
+
+#[test]
+fn rules_command_lists_and_explains() {
+    let o = run(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    for id in [
+        "app-pkce-not-required",
+        "managed-app-needs-isv",
+        "org-pkce-not-enforced",
+    ] {
+        assert!(text.contains(id), "{id}");
+    }
+    assert_eq!(text.lines().count(), pkce_audit::rules::RULES.len());
+    let one = stdout(&run(&["rules", "public-client-without-pkce"]));
+    assert!(
+        one.contains("severity: critical") && one.contains("blocker: yes"),
+        "{one}"
+    );
+    let bad = run(&["rules", "no-such-rule"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown rule 'no-such-rule'"));
+}
+
+#[test]
+fn usage_and_fatal_errors_exit_2_with_a_message() {
+    let o = run(&["audit", "--source", "fixtures/does-not-exist"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("does-not-exist") && err.contains("cannot open"),
+        "{err}"
+    );
+    assert_eq!(run(&["audit"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_plain_folder_of_metadata_at_any_depth_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("some/where/deep/connectedApps");
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::copy(
+        fixture(
+            "demo-org/force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml",
+        ),
+        deep.join("Customer_Portal.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    let o = run(&["audit", "--source", dir.path().to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["scope"]["layout"], "folder");
+    assert!(rules_of(&v, Some("Customer_Portal")).contains("app-pkce-not-required"));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_link_loops_and_outside_files_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let apps = dir.path().join("connectedApps");
+    std::fs::create_dir_all(&apps).unwrap();
+    std::os::unix::fs::symlink(dir.path(), apps.join("loop")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("Outside.connectedApp-meta.xml");
+    std::fs::copy(
+        fixture(
+            "demo-org/force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml",
+        ),
+        &target,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&target, apps.join("Outside.connectedApp-meta.xml")).unwrap();
+    let o = run(&["audit", "--source", dir.path().to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["apps"].as_array().unwrap().is_empty());
+    let reason = v["incomplete"].to_string();
+    assert!(reason.contains("symbolic link"), "{reason}");
+}
