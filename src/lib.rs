@@ -14,6 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod snapshot;
 pub mod source;
+pub mod waivers;
 pub mod xml;
 
 use std::path::Path;

@@ -43,6 +43,9 @@ struct OutputArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// With --format csv: one row per finding (default) or per app.
+    #[arg(long, value_enum, default_value_t = report::CsvRows::Findings)]
+    csv_rows: report::CsvRows,
 }
 
 #[derive(Args)]
@@ -58,6 +61,24 @@ struct AuditArgs {
     /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
     #[arg(long, value_name = "NS")]
     org_namespace: Option<String>,
+    /// Waiver file (TOML). Default: pkce-audit.toml in the current folder, when present.
+    #[arg(long, value_name = "FILE")]
+    waivers: Option<PathBuf>,
+}
+
+/// The waivers asked for, or the default file when it exists.
+fn load_waivers(explicit: &Option<PathBuf>) -> Result<Vec<pkce_audit::waivers::Waiver>> {
+    let path = match explicit {
+        Some(p) => p.clone(),
+        None => {
+            let default = PathBuf::from(pkce_audit::waivers::DEFAULT_FILE);
+            if !default.is_file() {
+                return Ok(Vec::new());
+            }
+            default
+        }
+    };
+    Ok(pkce_audit::waivers::load(&path)?)
 }
 
 fn terminal_width() -> u16 {
@@ -93,13 +114,22 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let opts = pkce_audit::AuditOptions {
         org_namespace: args.org_namespace,
     };
-    let (_inv, report) = pkce_audit::audit_folder(&args.source, &opts)?;
-    let width = if std::io::stdout().is_terminal() && args.output.output.is_none() {
-        terminal_width()
-    } else {
-        100
+    // A broken waiver file is fatal: silently ignoring it would change the verdict.
+    let waivers = load_waivers(&args.waivers)?;
+    let (_inv, mut report) = pkce_audit::audit_folder(&args.source, &opts)?;
+    report.apply_waivers(&waivers, pkce_audit::waivers::today());
+    let render = report::RenderOptions {
+        width: if std::io::stdout().is_terminal() && args.output.output.is_none() {
+            terminal_width()
+        } else {
+            100
+        },
+        csv_rows: args.output.csv_rows,
     };
-    emit(&report::render(&report, format, width), &args.output.output)?;
+    emit(
+        &report::render(&report, format, render),
+        &args.output.output,
+    )?;
     Ok(report::exit_code(&report, args.fail_on))
 }
 

@@ -156,6 +156,17 @@ rule!(APP_OUTSIDE_PKCE_SCOPE, "app-outside-pkce-scope", Info, false, App,
     "Nothing to do for PKCE.",
     "Nothing to do for PKCE.");
 
+rule!(WAIVER_EXPIRED, "waiver-expired", Low, false, App,
+    "A waiver has passed its expiry date and no longer applies.",
+    "Waivers are time-limited on purpose: the finding it covered counts again toward the verdict and the exit code until the underlying problem is fixed or the waiver is renewed by its approver.",
+    "Fix the finding, or have the approver renew the waiver with a new expiry date.",
+    "Fix the finding or renew the waiver.");
+rule!(WAIVER_UNUSED, "waiver-unused", Info, false, App,
+    "A waiver matches no finding.",
+    "The app was fixed, renamed or removed, or the waiver names the wrong rule or app. Stale waivers hide future problems with the same name.",
+    "Remove the waiver from the file, or correct its rule or app.",
+    "Remove or correct the waiver.");
+
 /// Every rule, in report order. Ids are unique (tested).
 pub const RULES: &[Rule] = &[
     PUBLIC_CLIENT_WITHOUT_PKCE,
@@ -170,6 +181,8 @@ pub const RULES: &[Rule] = &[
     ORG_PKCE_NOT_ENFORCED,
     CONNECTED_APP_LEGACY,
     APP_OUTSIDE_PKCE_SCOPE,
+    WAIVER_EXPIRED,
+    WAIVER_UNUSED,
 ];
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
@@ -522,44 +535,44 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
-/// Why the verdict is what it is, in one sentence.
-pub fn verdict(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
-    if inv
-        .org_settings
-        .as_ref()
-        .is_some_and(|s| s.is_pkce_required)
-    {
-        let blockers = findings.iter().filter(|f| f.is_active_blocker()).count();
-        let tail = if blockers > 0 {
-            format!(" {blockers} app finding(s) show apps that may already be failing.")
-        } else {
+/// The verdict and why, in one sentence. `org_enforced`: the org toggle is on;
+/// `unreadable`: how many things could not be read.
+pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (Verdict, String) {
+    let blockers: Vec<&Finding> = findings.iter().filter(|f| f.is_active_blocker()).collect();
+    if org_enforced {
+        let tail = if blockers.is_empty() {
             String::new()
+        } else {
+            format!(
+                " {} blocking finding(s) show apps that may already be failing.",
+                blockers.len()
+            )
         };
         return (
             Verdict::Enforced,
             format!("The org already requires PKCE for supported authorization flows.{tail}"),
         );
     }
-    let blockers = findings.iter().filter(|f| f.is_active_blocker()).count();
-    if blockers > 0 {
-        let apps: std::collections::BTreeSet<_> = findings
-            .iter()
-            .filter(|f| f.is_active_blocker())
-            .filter_map(|f| f.app.as_deref())
-            .collect();
+    if !blockers.is_empty() {
+        let apps: std::collections::BTreeSet<_> =
+            blockers.iter().filter_map(|f| f.app.as_deref()).collect();
         return (
             Verdict::NotReady,
-            format!("{blockers} blocking finding(s) on {} app(s) must be resolved before PKCE is required org-wide.", apps.len()),
+            format!(
+                "{} blocking finding(s) on {} app(s) must be resolved before PKCE is required org-wide.",
+                blockers.len(),
+                apps.len()
+            ),
         );
     }
     let unknown = findings
         .iter()
         .filter(|f| f.rule == APP_PKCE_UNKNOWN.id && f.waived.is_none())
         .count();
-    if !inv.problems.is_empty() || unknown > 0 {
+    if unreadable > 0 || unknown > 0 {
         let mut parts = Vec::new();
-        if !inv.problems.is_empty() {
-            parts.push(format!("{} item(s) could not be read", inv.problems.len()));
+        if unreadable > 0 {
+            parts.push(format!("{unreadable} item(s) could not be read"));
         }
         if unknown > 0 {
             parts.push(format!("{unknown} app(s) have an unknown PKCE setting"));
@@ -575,6 +588,17 @@ pub fn verdict(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
     (
         Verdict::Ready,
         "No blocker found and everything was read: the org setting can be turned on.".into(),
+    )
+}
+
+/// The verdict for an inventory and its findings.
+pub fn verdict_of(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
+    verdict(
+        inv.org_settings
+            .as_ref()
+            .is_some_and(|s| s.is_pkce_required),
+        inv.problems.len(),
+        findings,
     )
 }
 

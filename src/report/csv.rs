@@ -69,3 +69,80 @@ pub fn csv(r: &Report) -> String {
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("cells are UTF-8")
 }
+
+pub const APP_COLUMNS: &[&str] = &[
+    "app",
+    "label",
+    "kind",
+    "owner",
+    "namespace",
+    "package",
+    "pkce_required",
+    "flows",
+    "usage",
+    "blocking_rules",
+    "other_rules",
+    "action",
+    "waiver",
+];
+
+/// One row per app, for the review spreadsheet: what each app needs, in one line.
+pub fn csv_apps(r: &Report) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(APP_COLUMNS).expect("writing to memory");
+    for app in &r.apps {
+        let mine: Vec<&crate::rules::Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.app.as_deref() == Some(app.name.as_str()))
+            .collect();
+        let join = |pred: &dyn Fn(&&crate::rules::Finding) -> bool| {
+            mine.iter()
+                .filter(|f| pred(f))
+                .map(|f| f.rule.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let blocking = join(&|f| f.is_active_blocker());
+        let other = join(&|f| !f.is_active_blocker());
+        // The action of the worst unwaived finding, blockers first.
+        let action = mine
+            .iter()
+            .filter(|f| f.waived.is_none())
+            .max_by_key(|f| (f.blocker, f.severity))
+            .and_then(|f| crate::rules::rule(&f.rule))
+            .map_or("Nothing to do.", |r| r.action);
+        let waivers = mine
+            .iter()
+            .filter_map(|f| {
+                f.waived
+                    .as_ref()
+                    .map(|w| format!("{}: {} (until {})", f.rule, w.reason, w.expires))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let flows = app
+            .flows
+            .as_ref()
+            .map(|f| f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "unknown".into());
+        let row = [
+            app.name.as_str(),
+            app.label.as_deref().unwrap_or(""),
+            app.kind.as_str(),
+            app.owner.as_str(),
+            app.namespace.as_deref().unwrap_or(""),
+            "",
+            opt_bool(app.pkce_required),
+            flows.as_str(),
+            "",
+            blocking.as_str(),
+            other.as_str(),
+            action,
+            waivers.as_str(),
+        ];
+        w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+            .expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("cells are UTF-8")
+}

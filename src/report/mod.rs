@@ -4,13 +4,18 @@
 //! that turns a report into a process exit status.
 
 mod csv;
+mod markdown;
+mod sarif;
 mod table;
 
-pub use self::csv::{csv, neutralise};
+pub use self::csv::{csv, csv_apps, neutralise};
+pub use self::markdown::markdown;
+pub use self::sarif::{fingerprint, sarif};
 pub use self::table::table;
 
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use crate::waivers::{self, Waiver};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -113,9 +118,15 @@ impl Report {
     }
 
     /// Recomputes verdict and summary after findings change (waivers, evidence).
-    pub fn refresh(&mut self, inv: &Inventory) {
+    pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);
-        let (v, why) = rules::verdict(inv, &self.findings);
+        let (v, why) = rules::verdict(
+            self.org_settings
+                .as_ref()
+                .is_some_and(|s| s.is_pkce_required),
+            self.incomplete.len(),
+            &self.findings,
+        );
         self.verdict = Some(v);
         self.verdict_reason = why;
         self.summary = summarise(&self.apps, &self.findings);
@@ -184,8 +195,16 @@ pub fn build(inv: &Inventory, scope: AuditScope) -> Report {
         summary: Summary::default(),
         api: None,
     };
-    report.refresh(inv);
+    report.refresh();
     report
+}
+
+impl Report {
+    /// Applies waivers as of `today`, then re-judges the verdict.
+    pub fn apply_waivers(&mut self, list: &[Waiver], today: chrono::NaiveDate) {
+        waivers::apply(&mut self.findings, list, today);
+        self.refresh();
+    }
 }
 
 /// Exit statuses, documented in the README. 2 (usage or fatal error) is the binary's.
@@ -216,6 +235,33 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// The rollout plan for a change-review board.
+    Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+/// What one CSV row stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CsvRows {
+    #[default]
+    Findings,
+    Apps,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub width: u16,
+    pub csv_rows: CsvRows,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            width: 100,
+            csv_rows: CsvRows::Findings,
+        }
+    }
 }
 
 pub fn json(report: &Report) -> String {
@@ -225,11 +271,16 @@ pub fn json(report: &Report) -> String {
 }
 
 /// Renders the report in a format.
-pub fn render(report: &Report, format: Format, width: u16) -> String {
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table => table(report, width),
-        Format::Csv => csv(report),
+        Format::Table => table(report, opts.width),
+        Format::Csv => match opts.csv_rows {
+            CsvRows::Findings => csv(report),
+            CsvRows::Apps => csv_apps(report),
+        },
         Format::Json => json(report),
+        Format::Markdown => markdown(report),
+        Format::Sarif => sarif(report),
     }
 }
 

@@ -193,6 +193,7 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
     for f in actionable {
         let key = match (f.app.is_some(), f.owner) {
+            _ if f.rule.starts_with("waiver-") => (3, "Waivers".to_string()),
             (false, _) => (0, "Org settings".to_string()),
             (true, FindingOwner::Org) => (1, "Our org's apps".to_string()),
             (true, FindingOwner::Isv) => (

@@ -210,7 +210,7 @@ fn unknown_pkce_is_high_not_a_blocker_and_makes_the_verdict_incomplete() {
     let f = evaluate(&inv);
     let u = f.iter().find(|f| f.rule == "app-pkce-unknown").unwrap();
     assert_eq!((u.severity, u.blocker), (Severity::High, false));
-    let (v, why) = verdict(&inv, &f);
+    let (v, why) = verdict_of(&inv, &f);
     assert_eq!(v, Verdict::Incomplete, "{why}");
     assert!(why.contains("unknown PKCE"), "{why}");
 }
@@ -272,7 +272,7 @@ fn verdict_order_enforced_then_not_ready_then_incomplete_then_ready() {
         };
         c.problems = problems;
         let inv = build(c);
-        verdict(&inv, &evaluate(&inv)).0
+        verdict_of(&inv, &evaluate(&inv)).0
     };
     assert_eq!(
         v(vec![enforced_settings(), bad_app()], vec![]),
@@ -301,7 +301,7 @@ fn waived_blockers_do_not_count() {
         ca("A", WEB),
     ]);
     let mut f = evaluate(&inv);
-    assert_eq!(verdict(&inv, &f).0, Verdict::NotReady);
+    assert_eq!(verdict_of(&inv, &f).0, Verdict::NotReady);
     for x in f.iter_mut().filter(|x| x.blocker) {
         x.waived = Some(Waived {
             reason: "r".into(),
@@ -309,7 +309,7 @@ fn waived_blockers_do_not_count() {
             expires: "2999-01-01".into(),
         });
     }
-    assert_eq!(verdict(&inv, &f).0, Verdict::Ready);
+    assert_eq!(verdict_of(&inv, &f).0, Verdict::Ready);
 }
 
 #[test]

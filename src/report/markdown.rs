@@ -1,0 +1,419 @@
+//! The rollout plan (`--format markdown`): a document a change-review board can approve
+//! as it stands, in the order Salesforce prescribes: clients first, apps second, the org
+//! toggle last. GitHub-flavoured Markdown; task lists render as checkboxes.
+
+use super::table::{pkce_cell, verdict_word};
+use super::Report;
+use crate::inventory::{App, AppKind, Owner};
+use crate::rules::{self, Finding, FindingOwner, Severity};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Escapes a table cell: pipes split cells and line breaks end rows.
+pub fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace(['\n', '\r'], "<br>")
+}
+
+/// Escapes inline text outside tables (names may hold `_` and `*`).
+fn inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// Full flow names: the plan is read, not scanned.
+fn flows_text(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "none".into(),
+        Some(f) => f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+fn kind_name(k: AppKind) -> &'static str {
+    match k {
+        AppKind::ConnectedApp => "Connected App",
+        AppKind::ExternalClientApp => "External Client App",
+    }
+}
+
+fn app_blockers<'a>(r: &'a Report, app: &str) -> Vec<&'a Finding> {
+    r.findings
+        .iter()
+        .filter(|f| f.app.as_deref() == Some(app) && f.is_active_blocker())
+        .collect()
+}
+
+fn app_title(app: &App) -> String {
+    let mut t = code(&app.name);
+    if let Some(l) = app.label.as_deref().filter(|l| *l != app.name) {
+        let _ = write!(t, " ({})", inline(l));
+    }
+    t
+}
+
+fn scope(out: &mut String, r: &Report) {
+    let s = &r.scope;
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let what = if s.kind == "org" { "Org" } else { "Folder" };
+    let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
+    if let Some(l) = &s.layout {
+        let _ = writeln!(out, "| Layout | {} |", cell(l));
+    }
+    if let Some(id) = &s.org_id {
+        let _ = writeln!(out, "| Org ID | {} |", cell(id));
+    }
+    if let Some(v) = &s.api_version {
+        let _ = writeln!(out, "| API version | {} |", cell(v));
+    }
+    let _ = writeln!(out, "| Metadata read at | {} |", cell(&s.generated_at));
+    let _ = writeln!(out, "| Tool | {} {} |", r.tool.name, r.tool.version);
+    let _ = writeln!(
+        out,
+        "| Apps | {} ({} in PKCE scope) |",
+        r.summary.apps, r.summary.apps_in_pkce_scope
+    );
+}
+
+fn summary(out: &mut String, r: &Report) {
+    let sum = &r.summary;
+    let _ = writeln!(out, "## Summary by owner\n");
+    let _ = writeln!(
+        out,
+        "| Owner | Must act on | Blocking findings |\n|---|---|---|"
+    );
+    let org_blockers = r
+        .findings
+        .iter()
+        .filter(|f| f.is_active_blocker() && f.owner == FindingOwner::Org)
+        .count();
+    let org_apps = if sum.org_apps_to_fix.is_empty() {
+        "nothing".to_string()
+    } else {
+        sum.org_apps_to_fix
+            .iter()
+            .map(|a| code(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "| Our org | {org_apps} | {org_blockers} |");
+    for a in &sum.isv_actions {
+        let n = r
+            .findings
+            .iter()
+            .filter(|f| {
+                f.is_active_blocker() && f.namespace.as_deref() == Some(a.namespace.as_str())
+            })
+            .count();
+        let apps = a
+            .apps
+            .iter()
+            .map(|x| code(x))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| ISV namespace {} | {apps} | {n} |",
+            code(&a.namespace)
+        );
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {s}", sum.by_severity.get(s).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nFindings: {} — {} blocker(s){}.\n",
+        counts.join(", "),
+        sum.blockers,
+        if sum.waived > 0 {
+            format!(", {} waived", sum.waived)
+        } else {
+            String::new()
+        }
+    );
+}
+
+fn step1(out: &mut String, r: &Report, ours: &[&App], isv: &BTreeMap<String, Vec<&App>>) {
+    let _ = writeln!(
+        out,
+        "### Step 1 — Update and redeploy client apps so they send `code_challenge`\n"
+    );
+    let _ = writeln!(
+        out,
+        "Every client of these apps must send `code_challenge` (S256) on the authorization request and `code_verifier` on the token request. Confidential clients keep sending their secret too.\n"
+    );
+    let _ = writeln!(out, "#### Our apps\n");
+    if ours.is_empty() {
+        let _ = writeln!(out, "Nothing to redeploy.\n");
+    }
+    for app in ours {
+        let contact = app
+            .contact_email
+            .as_deref()
+            .map(|e| format!(" — contact {}", inline(e)))
+            .unwrap_or_else(|| " — no contact email on the app".into());
+        let why: Vec<String> = app_blockers(r, &app.name)
+            .iter()
+            .map(|f| code(&f.rule))
+            .collect();
+        let why = if why.is_empty() {
+            "PKCE setting unknown (read its global OAuth settings or check it in Setup)".to_string()
+        } else {
+            why.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "- [ ] {} — {}{contact}. Flows: {}. Findings: {why}.",
+            app_title(app),
+            kind_name(app.kind),
+            flows_text(app)
+        );
+    }
+    let _ = writeln!(out, "\n#### ISV packages\n");
+    if isv.is_empty() {
+        let _ = writeln!(out, "No installed package needs a new version.\n");
+    }
+    for (ns, apps) in isv {
+        let names = apps
+            .iter()
+            .map(|a| app_title(a))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "- [ ] Namespace {} — package name and version are not in the metadata (a live audit with package evidence names them) — apps: {names}. Ask the publisher for a version that requires and sends PKCE, and upgrade.",
+            code(ns)
+        );
+    }
+    let _ = writeln!(out, "\n#### Outside vendors\n");
+    let _ = writeln!(
+        out,
+        "Apps that users authorized but that are defined in other orgs are not in the metadata this audit read. Confirm with each vendor, or test in a sandbox with the org setting on.\n"
+    );
+}
+
+fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
+    let _ = writeln!(out, "### Step 2 — Require PKCE on each of our apps\n");
+    let _ = writeln!(
+        out,
+        "Only after the app's clients send PKCE (step 1). Test each change in a sandbox first, and restart the client after the change so it starts new authorization flows.\n"
+    );
+    if ours.is_empty() {
+        let _ = writeln!(out, "No app of ours needs the change.\n");
+    }
+    for app in ours {
+        let _ = writeln!(
+            out,
+            "- [ ] {}: {}",
+            app_title(app),
+            inline(&rules::setup_path(app))
+        );
+    }
+    for app in done {
+        let _ = writeln!(out, "- [x] {} already requires PKCE.", app_title(app));
+    }
+    let _ = writeln!(out);
+}
+
+fn step3(out: &mut String, r: &Report) {
+    let _ = writeln!(
+        out,
+        "### Step 3 — Turn on *Require PKCE for Supported Authorization Flows*\n"
+    );
+    let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    if enforced {
+        let _ = writeln!(out, "- [x] Already on in this org.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "- [ ] Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings > *Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows*.\n"
+    );
+    let blockers: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.is_active_blocker())
+        .collect();
+    if blockers.is_empty() {
+        let _ = writeln!(out, "No blocker remains.\n");
+    } else {
+        let _ = writeln!(out, "Blockers that remain today ({}):\n", blockers.len());
+        for f in blockers {
+            let _ = writeln!(
+                out,
+                "- {} — {} ({})",
+                f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
+                code(&f.rule),
+                inline(&f.message)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not everything could be read ({} item(s), listed below): the org cannot be declared ready until they are.\n",
+            r.incomplete.len()
+        );
+    }
+}
+
+fn flow_blocking(out: &mut String, r: &Report) {
+    let _ = writeln!(out, "## Block the insecure flows\n");
+    let Some(o) = &r.org_settings else {
+        let _ = writeln!(out, "The org OAuth settings were not read: check *Allow OAuth Username-Password Flows* and *Allow OAuth User-Agent Flows* in Setup.\n");
+        return;
+    };
+    for (allowed, name, setting) in [
+        (
+            !o.block_username_password_flow,
+            "username-password",
+            "Allow OAuth Username-Password Flows",
+        ),
+        (
+            !o.block_user_agent_flow,
+            "user-agent",
+            "Allow OAuth User-Agent Flows",
+        ),
+    ] {
+        if !allowed {
+            let _ = writeln!(out, "- [x] The {name} flow is already blocked.");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "- [ ] Block the {name} flow (turn off *{setting}*). Apps it would break: not visible in metadata (no per-app switch exists for this flow); login history shows which apps still use it."
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn appendix(out: &mut String, r: &Report) {
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(out, "## Could not be read\n");
+        for p in &r.incomplete {
+            let _ = writeln!(out, "- {}", inline(&p.to_string()));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Appendix: all findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "None.");
+        return;
+    }
+    let _ = writeln!(out, "| Severity | Blocker | Rule | App | Owner | Finding | What to do |\n|---|---|---|---|---|---|---|");
+    for f in &r.findings {
+        let owner = match (f.owner, &f.namespace) {
+            (FindingOwner::Isv, Some(ns)) => format!("isv ({ns})"),
+            (o, _) => o.as_str().to_string(),
+        };
+        let blocker = match (&f.waived, f.blocker) {
+            (Some(w), _) => format!(
+                "waived until {} by {}: {}",
+                w.expires, w.approved_by, w.reason
+            ),
+            (None, true) => "yes".into(),
+            (None, false) => "no".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            f.severity,
+            cell(&blocker),
+            code(&f.rule),
+            f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
+            cell(&owner),
+            cell(&f.message),
+            cell(&f.remediation)
+        );
+    }
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# PKCE readiness: {}\n", verdict_word(r.verdict()));
+    scope(&mut out, r);
+    let _ = writeln!(
+        out,
+        "\n## Verdict\n\n**{}** — {}\n",
+        verdict_word(r.verdict()),
+        inline(&r.verdict_reason)
+    );
+    summary(&mut out, r);
+
+    // Our apps that need client work and the PKCE switch: blockers or an unknown setting.
+    let mut ours: Vec<&App> = Vec::new();
+    let mut done: Vec<&App> = Vec::new();
+    let mut isv: BTreeMap<String, Vec<&App>> = BTreeMap::new();
+    for app in &r.apps {
+        if !app.in_pkce_scope() {
+            continue;
+        }
+        match app.owner {
+            Owner::Org if app.pkce_required == Some(true) => done.push(app),
+            Owner::Org if !app_blockers(r, &app.name).is_empty() || app.pkce_required.is_none() => {
+                ours.push(app)
+            }
+            Owner::Org => {}
+            Owner::Isv => {
+                if !app_blockers(r, &app.name).is_empty() {
+                    isv.entry(app.namespace.clone().unwrap_or_else(|| "(none)".into()))
+                        .or_default()
+                        .push(app);
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "## Rollout plan\n");
+    step1(&mut out, r, &ours, &isv);
+    step2(&mut out, &ours, &done);
+    step3(&mut out, r);
+    flow_blocking(&mut out, r);
+    let _ = writeln!(
+        out,
+        "## Apps\n\n| App | Kind | Owner | PKCE | Flows |\n|---|---|---|---|---|"
+    );
+    for app in &r.apps {
+        let owner = match (&app.owner, &app.namespace) {
+            (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
+            (o, _) => o.as_str().to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code(&app.name),
+            kind_name(app.kind),
+            cell(&owner),
+            pkce_cell(app),
+            cell(&flows_text(app))
+        );
+    }
+    let _ = writeln!(out);
+    appendix(&mut out, r);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_inline_text_are_escaped() {
+        assert_eq!(cell("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
+        assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
+        assert_eq!(code("a`b"), "`a'b`");
+    }
+}

@@ -1,0 +1,436 @@
+//! Change review outputs: the Markdown rollout plan, waivers, SARIF and per-app CSV,
+//! run through the real binary on the demo org.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TODAY: &str = "2026-11-21";
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        .args(args)
+        .current_dir(dir)
+        .env("PKCE_AUDIT_TODAY", TODAY)
+        .output()
+        .expect("the binary runs")
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    run_in(root(), args)
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn demo(format: &str) -> Output {
+    run(&["audit", "--source", "fixtures/demo-org", "--format", format])
+}
+
+#[test]
+fn markdown_rollout_plan_snapshot() {
+    let o = demo("markdown");
+    assert_eq!(o.status.code(), Some(1));
+    let md = text(&o)
+        .replace(env!("CARGO_PKG_VERSION"), "[version]")
+        .lines()
+        .map(|l| {
+            if l.starts_with("| Metadata read at |") {
+                "| Metadata read at | [time] |"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The three steps in Salesforce's order, then flow blocking and the appendix.
+    let order = [
+        "## Rollout plan",
+        "### Step 1",
+        "### Step 2",
+        "### Step 3",
+        "## Block the insecure flows",
+        "## Appendix: all findings",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|h| md.find(h).unwrap_or_else(|| panic!("{h}")))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "sections in order");
+    assert!(md.contains("- [ ] `Customer_Portal` (Customer Portal) — Connected App — contact crm-admins@acme.example.com"));
+    assert!(md.contains("Namespace `acmecpq`"));
+    assert!(md.contains("- [x] `Secure_Web_App` (Secure Web App) already requires PKCE."));
+    // Every table row has as many cells as its header.
+    let mut cols = 0;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let n = line.replace("\\|", "").matches('|').count();
+            if line.starts_with("|---") || cols == 0 {
+                cols = n;
+            }
+            assert_eq!(n, cols, "ragged table row: {line}");
+        } else {
+            cols = 0;
+        }
+    }
+    insta::assert_snapshot!("demo_org_markdown", md);
+}
+
+/// The demo org as a copy in a temp folder (so SARIF paths and waiver files are local).
+fn demo_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("fixtures/demo-org"),
+        &dir.path().join("demo-org"),
+    );
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+fn sarif_of(dir: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["audit", "--source", "demo-org", "--format", "sarif"];
+    args.extend_from_slice(extra);
+    let o = run_in(dir, &args);
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn sarif_has_the_schema_required_structure() {
+    let dir = demo_copy();
+    let log = sarif_of(dir.path(), &[]);
+    // sarifLog: version + runs; run: tool; tool: driver; toolComponent: name.
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif-2.1.0"));
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "pkce-audit");
+    let rules = driver["rules"].as_array().unwrap();
+    for r in rules {
+        // reportingDescriptor: id; multiformatMessageString: text.
+        assert!(r["id"].is_string());
+        assert!(r["shortDescription"]["text"].is_string() && r["help"]["text"].is_string());
+        assert!(["none", "note", "warning", "error"]
+            .contains(&r["defaultConfiguration"]["level"].as_str().unwrap()));
+        let sev: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev));
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for res in results {
+        // result: message (text); ruleId/ruleIndex consistent; level enum.
+        assert!(res["message"]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()));
+        let i = res["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], res["ruleId"]);
+        assert!(["none", "note", "warning", "error"].contains(&res["level"].as_str().unwrap()));
+        let fp = res["partialFingerprints"]["pkceAuditFinding/v1"]
+            .as_str()
+            .unwrap();
+        assert_eq!(fp.len(), 32);
+        let loc = &res["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo-org/"));
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    let fps: std::collections::HashSet<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["pkceAuditFinding/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        fps.len(),
+        results.len(),
+        "fingerprints are unique per finding"
+    );
+}
+
+#[test]
+fn sarif_locations_point_at_the_element_that_causes_the_finding() {
+    let dir = demo_copy();
+    let log = sarif_of(dir.path(), &[]);
+    let expect = |rule: &str| -> &[&str] {
+        match rule {
+            "public-client-without-pkce" => &["<isConsumerSecretOptional>"],
+            "app-pkce-not-required" | "managed-app-needs-isv" => &[
+                "<isPkceRequired>",
+                "<oauthConfig>",
+                "<ExternalClientApplication",
+            ],
+            "code-credentials-flow-without-pkce" => {
+                &["<isCodeCredentialEnabled>", "<isCodeCredFlowEnabled>"]
+            }
+            "insecure-callback-url" => &["<callbackUrl"],
+            "app-pkce-unknown" => &["<ExternalClientApplication"],
+            "org-pkce-not-enforced" => &["<isPkceRequired>"],
+            "org-username-password-flow-allowed" => &["<blockOAuthUnPwFlow>"],
+            "org-user-agent-flow-allowed" => &["<blockOAuthUsrAgtFlow>"],
+            "org-code-credentials-flow-enabled" => &["<oAuthCdCrdtFlowEnable>"],
+            "connected-app-legacy" | "app-outside-pkce-scope" => &["<ConnectedApp"],
+            other => panic!("no expectation for {other}"),
+        }
+    };
+    for res in log["runs"][0]["results"].as_array().unwrap() {
+        let loc = &res["locations"][0]["physicalLocation"];
+        let file = dir
+            .path()
+            .join(loc["artifactLocation"]["uri"].as_str().unwrap());
+        let line = loc["region"]["startLine"].as_u64().unwrap() as usize;
+        let content = std::fs::read_to_string(&file).unwrap();
+        let at = content.lines().nth(line - 1).unwrap();
+        let rule = res["ruleId"].as_str().unwrap();
+        assert!(
+            expect(rule).iter().any(|e| at.contains(e)),
+            "{rule} at {}:{line} is `{at}`",
+            file.display()
+        );
+    }
+    // The managed Connected App has no isPkceRequired element: it points at oauthConfig.
+    let cpq = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "managed-app-needs-isv"
+                && r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("acmecpq__")
+        })
+        .unwrap();
+    assert!(
+        cpq["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("acmecpq__CPQ_Connector.connectedApp-meta.xml")
+    );
+}
+
+#[test]
+fn sarif_fingerprints_survive_unrelated_edits() {
+    let dir = demo_copy();
+    let fps = |log: &Value| -> Vec<(String, String, u64)> {
+        let mut v: Vec<_> = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["partialFingerprints"]["pkceAuditFinding/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = fps(&sarif_of(dir.path(), &[]));
+    // Insert a comment and a description at the top of one app file: lines move.
+    let f = dir.path().join(
+        "demo-org/force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml",
+    );
+    let content = std::fs::read_to_string(&f).unwrap();
+    let edited = content.replacen("<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">", "<!-- reviewed -->\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <description>Portal</description>", 1);
+    assert_ne!(content, edited);
+    std::fs::write(&f, edited).unwrap();
+    let after = fps(&sarif_of(dir.path(), &[]));
+    let strip = |v: &[(String, String, u64)]| {
+        v.iter()
+            .map(|(r, f, _)| (r.clone(), f.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&before), strip(&after), "same alerts");
+    assert_ne!(before, after, "but the lines moved");
+}
+
+const WAIVERS: &str = r#"
+[[waiver]]
+rule = "app-pkce-not-required"
+app = "ERP_Integration"
+reason = "JWT only, CAB-1432"
+approved_by = "jane@acme.example.com"
+expires = 2026-12-31
+
+[[waiver]]
+rule = "org-user-agent-flow-allowed"
+app = "*"
+reason = "mobile app moves in Q1"
+approved_by = "cab"
+expires = 2026-01-31
+
+[[waiver]]
+rule = "public-client-without-pkce"
+app = "No_Such_App"
+reason = "typo"
+approved_by = "cab"
+expires = 2027-01-01
+"#;
+
+#[test]
+fn waivers_mark_findings_and_report_expired_and_unused() {
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("pkce-audit.toml"), WAIVERS).unwrap();
+    // Read by default from the current folder.
+    let o = run_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let find = |rule: &str, app: Option<&str>| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule && f["app"].as_str() == app)
+            .cloned()
+            .unwrap_or_else(|| panic!("{rule} {app:?}"))
+    };
+    let erp = find("app-pkce-not-required", Some("ERP_Integration"));
+    assert_eq!(erp["waived"]["reason"], "JWT only, CAB-1432");
+    assert_eq!(erp["waived"]["expires"], "2026-12-31");
+    assert!(
+        find("org-user-agent-flow-allowed", None)["waived"].is_null(),
+        "expired"
+    );
+    let expired = find("waiver-expired", None);
+    assert_eq!(expired["location"]["line"], 9);
+    assert!(expired["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired on 2026-01-31"));
+    assert_eq!(
+        find("waiver-unused", Some("No_Such_App"))["severity"],
+        "info"
+    );
+    assert_eq!(v["summary"]["waived"], 1);
+    assert_eq!(
+        v["summary"]["blockers"], 7,
+        "one of the eight blockers is waived"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    // The table says it too.
+    let t = text(&run_in(dir.path(), &["audit", "--source", "demo-org"]));
+    assert!(
+        t.contains("waived") && t.contains("Waived until 2026-12-31 by"),
+        "{t}"
+    );
+    assert!(
+        t.contains("Waivers\n"),
+        "waiver findings have their own group: {t}"
+    );
+}
+
+#[test]
+fn waiving_every_blocker_makes_the_verdict_follow() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &root().join("fixtures/enforced-org"),
+        &dir.path().join("org"),
+    );
+    copy_dir(
+        &root().join("fixtures/ready-org"),
+        &dir.path().join("ready"),
+    );
+    let w = dir.path().join("w.toml");
+    std::fs::write(&w, "[[waiver]]\nrule = \"org-pkce-not-enforced\"\napp = \"*\"\nreason = \"planned\"\napproved_by = \"cab\"\nexpires = 2030-01-01\n").unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "audit",
+            "--source",
+            "ready",
+            "--waivers",
+            "w.toml",
+            "--fail-on",
+            "info",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the only info finding is waived: --fail-on ignores it"
+    );
+}
+
+#[test]
+fn a_malformed_waiver_file_stops_with_its_line() {
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("bad.toml"), "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"X\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-02-30\n").unwrap();
+    let o = run_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--waivers", "bad.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml:6:"), "{err}");
+    let o = run_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--waivers", "missing.toml"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.toml"));
+}
+
+#[test]
+fn csv_app_rows_snapshot() {
+    let o = run(&[
+        "audit",
+        "--source",
+        "fixtures/demo-org",
+        "--format",
+        "csv",
+        "--csv-rows",
+        "apps",
+    ]);
+    let csv = text(&o);
+    let mut rd = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "app",
+            "label",
+            "kind",
+            "owner",
+            "namespace",
+            "package",
+            "pkce_required",
+            "flows",
+            "usage",
+            "blocking_rules",
+            "other_rules",
+            "action",
+            "waiver"
+        ]
+    );
+    assert_eq!(rd.records().count(), 14, "one row per app");
+    insta::assert_snapshot!("demo_org_csv_apps", csv);
+}
