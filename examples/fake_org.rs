@@ -1,0 +1,99 @@
+//! A loopback Salesforce test org, for trying pkce-audit against a "live" org.
+//!
+//! ```text
+//! cargo run --example fake_org -- --org fixtures/demo-org --addr 127.0.0.1:8787
+//! ```
+//!
+//! Prints its base URL as the first line of stdout, then serves until killed.
+
+#[path = "../tests/fake_org/mod.rs"]
+mod fake_org;
+
+use clap::Parser;
+use fake_org::{Config, FakeOrg};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Serves an org folder as a fake Salesforce org (Metadata SOAP, REST query, OAuth refresh)"
+)]
+struct Args {
+    /// Org folder (an SFDX project, mdapi folder or snapshot).
+    #[arg(long)]
+    org: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Access token accepted initially.
+    #[arg(long)]
+    token: Option<String>,
+    /// Delay added to every response, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Probability of a transient fault per request (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Seed for the fault sequence.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The token becomes invalid after this many API calls (refresh to continue).
+    #[arg(long)]
+    expire_session_after: Option<u64>,
+    /// Metadata type whose list/read gives INSUFFICIENT_ACCESS (repeatable).
+    #[arg(long = "deny-read-type")]
+    deny_read_types: Vec<String>,
+    /// sObject whose SOQL gives INSUFFICIENT_ACCESS (repeatable).
+    #[arg(long = "deny-query")]
+    deny_queries: Vec<String>,
+    /// Cut every second response body in half.
+    #[arg(long)]
+    truncate_bodies: bool,
+    /// Refresh token accepted by the token endpoint.
+    #[arg(long)]
+    refresh_token: Option<String>,
+    /// Client id accepted by the token endpoint.
+    #[arg(long)]
+    client_id: Option<String>,
+    /// REST query page size.
+    #[arg(long)]
+    page_size: Option<usize>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let d = Config::default();
+    let cfg = Config {
+        org_dir: args.org,
+        access_token: args.token.unwrap_or(d.access_token.clone()),
+        latency: Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        seed: args.seed,
+        expire_session_after: args.expire_session_after,
+        deny_read_types: args.deny_read_types,
+        deny_queries: args.deny_queries,
+        truncate_bodies: args.truncate_bodies,
+        refresh_token: args.refresh_token.unwrap_or(d.refresh_token.clone()),
+        client_id: args.client_id.unwrap_or(d.client_id.clone()),
+        page_size: args.page_size.unwrap_or(d.page_size),
+        ..d
+    };
+    let org = FakeOrg::start_async(cfg, args.addr).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", org.base_url)?;
+    out.flush()?;
+    drop(out);
+    for (file, reason) in &org.org().skipped {
+        eprintln!("fake_org: not served: {file}: {reason}");
+    }
+    eprintln!(
+        "fake_org: {} components; access token {}",
+        org.org().components.len(),
+        org.current_token()
+    );
+    std::future::pending::<()>().await;
+    Ok(())
+}

@@ -1,0 +1,367 @@
+//! REST side: `GET /services/data` (versions), `GET /services/data/vNN.0[/tooling]/query?q=`,
+//! the `nextRecordsUrl` locators, and `POST /services/oauth2/token` (refresh grant).
+//!
+//! Errors are JSON arrays `[{"message":..,"errorCode":..}]`; query responses carry
+//! `Sforce-Limit-Info: api-usage=N/LIMIT`.
+
+use super::org::fake_id;
+use super::{soql, Shared};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const JSON: &str = "application/json;charset=UTF-8";
+
+pub fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+    super::text_response(status, JSON, value.to_string())
+}
+
+/// `[{"message": ..., "errorCode": ...}]` with the given status.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    json_response(status, &json!([{ "message": message, "errorCode": code }]))
+}
+
+/// Release names by API version, as `GET /services/data` labels them.
+fn release_label(version: &str) -> String {
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < 20 {
+        return format!("Version {version}");
+    }
+    // Three releases a year; 58.0 was Summer '23, 59.0 Winter '24, 60.0 Spring '24.
+    let season = ["Spring", "Summer", "Winter"][(major % 3) as usize];
+    let year = (major + 13) / 3;
+    format!("{season} '{year:02}")
+}
+
+pub fn versions(shared: &Arc<Shared>) -> Response<Body> {
+    shared.count("versions");
+    let list: Vec<Value> = shared
+        .cfg
+        .api_versions
+        .iter()
+        .map(|v| {
+            json!({
+                "label": release_label(v),
+                "url": format!("/services/data/v{v}"),
+                "version": v,
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, &Value::Array(list))
+}
+
+/// A query result kept for its `nextRecordsUrl`.
+struct Cursor {
+    records: Vec<Value>,
+    tooling: bool,
+}
+
+#[derive(Default)]
+pub struct Cursors {
+    issued: u64,
+    by_id: HashMap<String, Arc<Cursor>>,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("Bearer") || scheme.eq_ignore_ascii_case("OAuth"))
+        .then(|| token.trim())
+}
+
+fn not_found() -> Response<Body> {
+    error(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
+}
+
+/// Everything under `/services/data/{version}/`.
+pub fn data(
+    shared: &Arc<Shared>,
+    version_segment: &str,
+    rest: &[&str],
+    query: &str,
+    headers: &HeaderMap,
+) -> Response<Body> {
+    let Some(version) = version_segment
+        .strip_prefix('v')
+        .filter(|v| shared.cfg.api_versions.iter().any(|x| x == v))
+    else {
+        return not_found();
+    };
+    let (tooling, rest) = match rest {
+        ["tooling", rest @ ..] => (true, rest),
+        rest => (false, rest),
+    };
+    let (kind, locator) = match rest {
+        ["query"] => ("query", None),
+        ["query", locator] => ("queryMore", Some(*locator)),
+        _ => return not_found(),
+    };
+    shared.count(kind);
+    let mut resp = if !shared.authorize(bearer(headers)) {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        )
+    } else {
+        shared.use_api();
+        let api_base = if tooling {
+            format!("/services/data/v{version}/tooling")
+        } else {
+            format!("/services/data/v{version}")
+        };
+        match locator {
+            None => run_query(shared, &api_base, tooling, query),
+            Some(l) => query_more(shared, &api_base, tooling, l),
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&shared.limit_info()) {
+        resp.headers_mut().insert("Sforce-Limit-Info", v);
+    }
+    resp
+}
+
+/// Decodes `application/x-www-form-urlencoded` (also used for query strings).
+pub fn form_decode(s: &str) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < b.len()
+                    && b[i + 1].is_ascii_hexdigit()
+                    && b[i + 2].is_ascii_hexdigit() =>
+                {
+                    let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                    out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn page(
+    shared: &Shared,
+    api_base: &str,
+    id: &str,
+    cursor: &Cursor,
+    offset: usize,
+    total: usize,
+) -> Response<Body> {
+    let size = shared.cfg.page_size.max(1);
+    let end = (offset + size).min(cursor.records.len());
+    let mut body = serde_json::Map::new();
+    body.insert("totalSize".into(), json!(total));
+    body.insert("done".into(), json!(end >= cursor.records.len()));
+    if end < cursor.records.len() {
+        body.insert(
+            "nextRecordsUrl".into(),
+            json!(format!("{api_base}/query/{id}-{end}")),
+        );
+    }
+    body.insert(
+        "records".into(),
+        Value::Array(cursor.records[offset..end].to_vec()),
+    );
+    json_response(StatusCode::OK, &Value::Object(body))
+}
+
+fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Response<Body> {
+    let Some(q) = form_decode(query)
+        .into_iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "A query string has to be specified",
+        );
+    };
+    let parsed = match soql::parse(&q) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
+    };
+    if shared
+        .cfg
+        .deny_queries
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&parsed.object))
+    {
+        return error(
+            StatusCode::FORBIDDEN,
+            "INSUFFICIENT_ACCESS",
+            &format!(
+                "Insufficient privileges: you don't have access to {}. Ask your Salesforce admin for help.",
+                parsed.object
+            ),
+        );
+    }
+    let Some(obj) = shared
+        .org
+        .sobject(&parsed.object)
+        .filter(|o| tooling || !o.tooling_only)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_TYPE",
+            &format!("sObject type '{}' is not supported.", parsed.object),
+        );
+    };
+    let (total, records) = match soql::execute(&parsed, obj, api_base) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
+    };
+    let cursor = Arc::new(Cursor { records, tooling });
+    let id = {
+        let mut cursors = shared.cursors.lock().unwrap();
+        cursors.issued += 1;
+        let id = fake_id("01g", cursors.issued);
+        if cursor.records.len() > shared.cfg.page_size.max(1) {
+            cursors.by_id.insert(id.clone(), cursor.clone());
+        }
+        id
+    };
+    page(shared, api_base, &id, &cursor, 0, total)
+}
+
+fn query_more(shared: &Shared, api_base: &str, tooling: bool, locator: &str) -> Response<Body> {
+    let invalid = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_QUERY_LOCATOR",
+            "invalid query locator",
+        )
+    };
+    let Some((id, offset)) = locator.rsplit_once('-') else {
+        return invalid();
+    };
+    let Ok(offset) = offset.parse::<usize>() else {
+        return invalid();
+    };
+    let Some(cursor) = shared.cursors.lock().unwrap().by_id.get(id).cloned() else {
+        return invalid();
+    };
+    if cursor.tooling != tooling || offset > cursor.records.len() {
+        return invalid();
+    }
+    page(shared, api_base, id, &cursor, offset, cursor.records.len())
+}
+
+fn oauth_error(error: &str, description: &str) -> Response<Body> {
+    json_response(
+        StatusCode::BAD_REQUEST,
+        &json!({ "error": error, "error_description": description }),
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `POST /services/oauth2/token`, refresh-token grant only. Never faulted.
+pub fn token(shared: &Arc<Shared>, _headers: &HeaderMap, body: &[u8]) -> Response<Body> {
+    shared.count("token");
+    let form = form_decode(&String::from_utf8_lossy(body));
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let cfg = &shared.cfg;
+    if get("grant_type") != Some("refresh_token") {
+        return oauth_error("unsupported_grant_type", "grant type not supported");
+    }
+    if get("client_id") != Some(cfg.client_id.as_str()) {
+        return oauth_error("invalid_client_id", "client identifier invalid");
+    }
+    if !cfg.client_secret.is_empty() && get("client_secret") != Some(cfg.client_secret.as_str()) {
+        return oauth_error("invalid_client", "invalid client credentials");
+    }
+    if get("refresh_token") != Some(cfg.refresh_token.as_str()) {
+        return oauth_error("invalid_grant", "expired access/refresh token");
+    }
+    let access_token = shared.issue_token();
+    let id = format!("{}/id/{}/005FAKE000000001", shared.base_url, cfg.org_id);
+    let issued_at = chrono::Utc::now().timestamp_millis().to_string();
+    let mut h = Sha256::new();
+    h.update(id.as_bytes());
+    h.update(issued_at.as_bytes());
+    h.update(cfg.client_secret.as_bytes());
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "access_token": access_token,
+            "signature": base64(&h.finalize()),
+            "scope": "refresh_token api",
+            "instance_url": shared.base_url,
+            "id": id,
+            "token_type": "Bearer",
+            "issued_at": issued_at,
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_codecs() {
+        assert_eq!(release_label("66.0"), "Spring '26");
+        assert_eq!(release_label("59.0"), "Winter '24");
+        assert_eq!(release_label("61.0"), "Summer '24");
+        assert_eq!(release_label("67.0"), "Summer '26");
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        assert_eq!(
+            form_decode("q=SELECT+Id%2C+Name+FROM+X&x=%zz"),
+            vec![
+                ("q".to_string(), "SELECT Id, Name FROM X".to_string()),
+                ("x".to_string(), "%zz".to_string())
+            ]
+        );
+    }
+}
