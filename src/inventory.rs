@@ -4,6 +4,7 @@
 //! Both inputs (a directory, a live org) hand [`build`] the same [`Collected`] parts,
 //! so the rules never know where the metadata came from.
 
+use crate::evidence::{self, Evidence, InstalledPackage, Usage};
 use crate::metadata::{self, Body, Component, ConnectedApp, EcaGlobalOauth, MetadataType};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -107,6 +108,8 @@ pub struct Collected {
     pub org_namespace: Option<String>,
     /// Informational remarks shown once (no effect on the verdict).
     pub notes: Vec<String>,
+    /// Usage evidence (live audits, snapshots); `None` for a plain folder.
+    pub evidence: Option<Evidence>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -114,6 +117,8 @@ pub struct Collected {
 pub enum AppKind {
     ConnectedApp,
     ExternalClientApp,
+    /// Used in the org but defined elsewhere: known only from usage evidence.
+    External,
 }
 
 impl AppKind {
@@ -121,6 +126,7 @@ impl AppKind {
         match self {
             AppKind::ConnectedApp => "connected-app",
             AppKind::ExternalClientApp => "external-client-app",
+            AppKind::External => "external",
         }
     }
 }
@@ -132,6 +138,8 @@ pub enum Owner {
     Org,
     /// From an installed package: only its publisher can fix it.
     Isv,
+    /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
+    External,
 }
 
 impl Owner {
@@ -139,6 +147,7 @@ impl Owner {
         match self {
             Owner::Org => "org",
             Owner::Isv => "isv",
+            Owner::External => "external",
         }
     }
 }
@@ -228,6 +237,12 @@ pub struct App {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
     pub files: Vec<String>,
+    /// Usage in the evidence window; `None` when no usage source was read.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// The installed package an ISV app comes from, when the org said.
+    #[serde(default)]
+    pub package: Option<InstalledPackage>,
     #[serde(skip)]
     pub locations: AppLocations,
 }
@@ -279,6 +294,7 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     pub org_namespace: Option<String>,
     pub notes: Vec<String>,
+    pub evidence: Option<Evidence>,
 }
 
 /// `manageableState` values that mean "installed from a package into this org".
@@ -413,6 +429,8 @@ fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>) -> App {
         callback_urls,
         outside_scope_reason,
         files: h.files(),
+        usage: None,
+        package: None,
         locations,
     }
 }
@@ -502,6 +520,8 @@ fn external_client_app(
         callback_urls: Vec::new(),
         outside_scope_reason: None,
         files,
+        usage: None,
+        package: None,
         locations: AppLocations::default(),
     };
     if let Some((reason, p)) = disabled {
@@ -607,7 +627,8 @@ pub fn build(collected: Collected) -> Inventory {
         components,
         mut problems,
         org_namespace,
-        notes,
+        mut notes,
+        evidence,
     } = collected;
     let org_ns = org_namespace.as_deref();
 
@@ -705,6 +726,12 @@ pub fn build(collected: Collected) -> Inventory {
         }
     }
 
+    match &evidence {
+        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
+        None => notes.push(
+            "No usage evidence (a folder audit without a snapshot): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.".into(),
+        ),
+    }
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
     problems.sort();
     Inventory {
@@ -713,6 +740,131 @@ pub fn build(collected: Collected) -> Inventory {
         problems,
         org_namespace,
         notes,
+        evidence,
+    }
+}
+
+/// Finds the metadata apps a usage name (a label) stands for: exact label, then label
+/// ignoring case, then API name. More than one candidate is ambiguous.
+struct NameIndex {
+    by_label: HashMap<String, Vec<usize>>,
+    by_label_ci: HashMap<String, Vec<usize>>,
+    by_name_ci: HashMap<String, Vec<usize>>,
+}
+
+impl NameIndex {
+    fn new(apps: &[App]) -> Self {
+        let mut ix = NameIndex {
+            by_label: HashMap::new(),
+            by_label_ci: HashMap::new(),
+            by_name_ci: HashMap::new(),
+        };
+        for (i, a) in apps.iter().enumerate() {
+            if let Some(l) = &a.label {
+                ix.by_label.entry(l.clone()).or_default().push(i);
+                ix.by_label_ci.entry(l.to_lowercase()).or_default().push(i);
+            }
+            ix.by_name_ci.entry(a.name.to_lowercase()).or_default().push(i);
+        }
+        ix
+    }
+
+    fn find(&self, name: &str) -> &[usize] {
+        let lower = name.to_lowercase();
+        [
+            self.by_label.get(name),
+            self.by_label_ci.get(&lower),
+            self.by_name_ci.get(&lower),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Attaches packages and usage to apps, and adds the apps only usage knows about.
+/// Linear in apps plus evidence rows.
+fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>, notes: &mut Vec<String>) {
+    use evidence::SourceState;
+    for (source, state) in &e.sources {
+        if let SourceState::Missing { reason, remedy } = state {
+            if source == evidence::CONNECTED_APPLICATION {
+                // Without it, apps defined in other orgs are invisible: a blocker may hide.
+                problems.push(
+                    Problem::new(format!("{source} could not be read ({reason}); apps used here but defined in other orgs cannot be seen"))
+                        .remedy(format!("needs {remedy}")),
+                );
+            } else {
+                notes.push(format!("Evidence source {source} could not be read ({reason}); it needs {remedy}."));
+            }
+        }
+        if let SourceState::Read { partial: true, .. } = state {
+            notes.push(format!("Evidence source {source} stopped early (a documented cap or the row budget): usage figures are partial and cannot prove an app unused."));
+        }
+    }
+    if e.is_read(evidence::INSTALLED_PACKAGES) {
+        let by_ns: HashMap<&str, &InstalledPackage> = e
+            .packages
+            .iter()
+            .filter_map(|p| p.namespace.as_deref().map(|ns| (ns, p)))
+            .collect();
+        for app in apps.iter_mut().filter(|a| a.owner == Owner::Isv) {
+            app.package = app.namespace.as_deref().and_then(|ns| by_ns.get(ns)).map(|p| (*p).clone());
+        }
+    }
+    let usage = evidence::usage_by_name(e);
+    let unseen = evidence::unseen_usage(e);
+    for app in apps.iter_mut() {
+        app.usage = unseen.clone();
+    }
+    let ix = NameIndex::new(apps);
+    let mut external: std::collections::BTreeMap<&str, Option<&Usage>> = std::collections::BTreeMap::new();
+    let names = usage.keys().map(String::as_str).chain(e.connected_applications.iter().map(String::as_str));
+    let mut reported = std::collections::HashSet::new();
+    for name in names {
+        match ix.find(name) {
+            [] => {
+                external.entry(name).or_insert(usage.get(name));
+            }
+            [one] => {
+                if let Some(u) = usage.get(name) {
+                    apps[*one].usage = Some(u.clone());
+                }
+            }
+            many => {
+                if usage.contains_key(name) && reported.insert(name) {
+                    let which: Vec<&str> = many.iter().map(|&i| apps[i].name.as_str()).collect();
+                    notes.push(format!(
+                        "Usage recorded for '{name}' matches several apps ({}); it was not attributed to any of them.",
+                        which.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    for (name, u) in external {
+        apps.push(App {
+            name: name.to_string(),
+            label: Some(name.to_string()),
+            kind: AppKind::External,
+            owner: Owner::External,
+            namespace: None,
+            manageable_state: None,
+            distribution_state: None,
+            contact_email: None,
+            oauth_enabled: true,
+            pkce_required: None,
+            pkce_basis: PkceBasis::Unknown,
+            flows: None,
+            public_client: false,
+            callback_urls: Vec::new(),
+            outside_scope_reason: None,
+            files: Vec::new(),
+            usage: u.cloned().or_else(|| unseen.clone()),
+            package: None,
+            locations: AppLocations::default(),
+        });
     }
 }
 

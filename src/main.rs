@@ -30,6 +30,25 @@ enum Command {
         /// A rule id, e.g. app-pkce-not-required.
         id: Option<String>,
     },
+    /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
+    /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
+    Diff(DiffArgs),
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier report (JSON from `pkce-audit audit --json`).
+    #[arg(value_name = "OLD.json")]
+    old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = pkce_audit::diff::Format::Table)]
+    format: pkce_audit::diff::Format,
+    /// Write the comparison to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -169,11 +188,26 @@ fn list_rules(id: Option<String>) -> Result<i32> {
     Ok(0)
 }
 
+fn diff(args: DiffArgs) -> Result<i32> {
+    let diff = pkce_audit::diff::diff_files(&args.old, &args.new)?;
+    let width = if std::io::stdout().is_terminal() && args.output.is_none() {
+        terminal_width()
+    } else {
+        100
+    };
+    emit(
+        &pkce_audit::diff::render(&diff, args.format, width),
+        &args.output,
+    )?;
+    Ok(pkce_audit::diff::exit_code(&diff))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Audit(a) => audit(a),
         Command::Rules { id } => list_rules(id),
+        Command::Diff(d) => diff(d),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -3,7 +3,7 @@
 //! Rule ids are a contract: never rename one (scripts, waivers and code-scanning alerts
 //! refer to them). Each rule is documented in docs/rules.md; a test keeps the two in step.
 
-use crate::inventory::{App, AppKind, Flow, Inventory, Location, Owner, PkceBasis};
+use crate::inventory::{App, AppKind, Flow, Inventory, Location, OrgSettings, Owner, PkceBasis};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -156,6 +156,26 @@ rule!(APP_OUTSIDE_PKCE_SCOPE, "app-outside-pkce-scope", Info, false, App,
     "Nothing to do for PKCE.",
     "Nothing to do for PKCE.");
 
+rule!(EXTERNAL_APP_UNVERIFIED, "external-app-unverified", High, true, App,
+    "An app used in this org but defined elsewhere: its PKCE setting cannot be read here.",
+    "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational.",
+    "Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on; revoke it if nobody needs it.",
+    "Confirm PKCE with the vendor, or test in a sandbox.");
+rule!(APP_USES_USERNAME_PASSWORD_FLOW, "app-uses-username-password-flow", Medium, false, App,
+    "The app logged in with the username-password flow in the evidence window, and the org still allows that flow.",
+    "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",
+    "Move the integration to the JWT bearer or client credentials flow before blocking the username-password flow.",
+    "Move it off username-password before blocking the flow.");
+rule!(APP_USES_USER_AGENT_FLOW, "app-uses-user-agent-flow", Medium, false, App,
+    "The app logged in with the user-agent flow in the evidence window, and the org still allows that flow.",
+    "The user-agent (implicit) flow cannot use PKCE, and blocking it will break this app: move its clients to the web server flow with PKCE first.",
+    "Move the client to the web server flow with PKCE before blocking the user-agent flow.",
+    "Move it to the web server flow with PKCE first.");
+rule!(DORMANT_APP, "dormant-app", Info, false, App,
+    "No token use and no login in the evidence window.",
+    "An app nobody used in the window is cheaper to remove than to fix; removing it also removes a way into the org.",
+    "Confirm with its owner that it is unused, then remove it (or revoke its tokens) rather than fixing it.",
+    "Remove it rather than fix it.");
 rule!(WAIVER_EXPIRED, "waiver-expired", Low, false, App,
     "A waiver has passed its expiry date and no longer applies.",
     "Waivers are time-limited on purpose: the finding it covered counts again toward the verdict and the exit code until the underlying problem is fixed or the waiver is renewed by its approver.",
@@ -173,14 +193,18 @@ pub const RULES: &[Rule] = &[
     APP_PKCE_NOT_REQUIRED,
     CODE_CREDENTIALS_FLOW_WITHOUT_PKCE,
     MANAGED_APP_NEEDS_ISV,
+    EXTERNAL_APP_UNVERIFIED,
     APP_PKCE_UNKNOWN,
     INSECURE_CALLBACK_URL,
+    APP_USES_USERNAME_PASSWORD_FLOW,
+    APP_USES_USER_AGENT_FLOW,
     ORG_USERNAME_PASSWORD_FLOW_ALLOWED,
     ORG_USER_AGENT_FLOW_ALLOWED,
     ORG_CODE_CREDENTIALS_FLOW_ENABLED,
     ORG_PKCE_NOT_ENFORCED,
     CONNECTED_APP_LEGACY,
     APP_OUTSIDE_PKCE_SCOPE,
+    DORMANT_APP,
     WAIVER_EXPIRED,
     WAIVER_UNUSED,
 ];
@@ -195,6 +219,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 pub enum FindingOwner {
     Org,
     Isv,
+    External,
 }
 
 impl From<Owner> for FindingOwner {
@@ -202,6 +227,7 @@ impl From<Owner> for FindingOwner {
         match o {
             Owner::Org => FindingOwner::Org,
             Owner::Isv => FindingOwner::Isv,
+            Owner::External => FindingOwner::External,
         }
     }
 }
@@ -211,6 +237,7 @@ impl FindingOwner {
         match self {
             FindingOwner::Org => "org",
             FindingOwner::Isv => "isv",
+            FindingOwner::External => "external",
         }
     }
 }
@@ -240,6 +267,9 @@ pub struct Finding {
     pub location: Option<Location>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub waived: Option<Waived>,
+    /// Authorization code logins in the evidence window: how many would break first.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code_logins: Option<u64>,
 }
 
 impl Finding {
@@ -258,6 +288,7 @@ impl Finding {
             remediation: rule.remediation.to_string(),
             location,
             waived: None,
+            code_logins: None,
         }
     }
 
@@ -276,7 +307,24 @@ impl Finding {
             remediation: rule.remediation.to_string(),
             location: location.or_else(|| app.locations.app.clone()),
             waived: None,
+            code_logins: app
+                .usage
+                .as_ref()
+                .and_then(|u| u.logins_with("authorization-code"))
+                .map(|f| f.logins),
         }
+    }
+
+    /// Evidence says the app never runs an authorization code flow: keep the finding, at
+    /// low severity and not blocking, with the reason.
+    fn lowered_by_evidence(mut self, usage: &crate::evidence::Usage) -> Self {
+        self.severity = Severity::Low;
+        self.blocker = false;
+        self.message.push_str(&format!(
+            " Not blocking: in the last {} days it was seen only with flows that carry no authorization code.",
+            usage.window_days
+        ));
+        self
     }
 
     /// Counts toward the verdict and exit code.
@@ -370,10 +418,91 @@ pub fn setup_path(app: &App) -> String {
             "Setup > External Client App Manager > {} > Settings > OAuth Settings > Flow Enablement > Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows",
             app.display_name()
         ),
+        AppKind::External => format!(
+            "{} is defined in another org: its owner changes it there (Setup > Connected Apps OAuth Usage shows it here)",
+            app.display_name()
+        ),
     }
 }
 
-fn app_findings(app: &App, out: &mut Vec<Finding>) {
+/// Usage facts for messages: "" when no evidence was read.
+fn usage_text(app: &App) -> String {
+    app.usage
+        .as_ref()
+        .map(|u| format!(" Usage: {}.", u.describe()))
+        .unwrap_or_default()
+}
+
+/// Flow-use findings (username-password, user-agent) and dormancy, from evidence.
+fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
+    let Some(u) = &app.usage else { return };
+    for (flow, rule, blocked) in [
+        ("username-password", &APP_USES_USERNAME_PASSWORD_FLOW, org.map(|o| o.block_username_password_flow)),
+        ("user-agent", &APP_USES_USER_AGENT_FLOW, org.map(|o| o.block_user_agent_flow)),
+    ] {
+        let Some(seen) = u.logins_with(flow).filter(|f| f.logins > 0) else { continue };
+        // Already blocked: the app is failing, not about to break; the flow report stays quiet.
+        if blocked == Some(true) {
+            continue;
+        }
+        let last = seen.last_seen.as_deref().map(|d| format!(", last {d}")).unwrap_or_default();
+        out.push(Finding::app(
+            rule,
+            app,
+            format!(
+                "{} {flow} login(s) in the last {} days{last}; blocking the {flow} flow will break this app.",
+                seen.logins, u.window_days
+            ),
+            None,
+        ));
+    }
+    if u.dormant() {
+        out.push(Finding::app(
+            &DORMANT_APP,
+            app,
+            format!("No token used and no OAuth login in the last {} days.", u.window_days),
+            None,
+        ));
+    }
+}
+
+fn external_findings(app: &App, out: &mut Vec<Finding>) {
+    let finding = Finding::app(
+        &EXTERNAL_APP_UNVERIFIED,
+        app,
+        format!(
+            "Used in this org but defined in another org, so its PKCE setting cannot be read here.{}",
+            usage_text(app)
+        ),
+        None,
+    );
+    let Some(u) = &app.usage else {
+        out.push(finding);
+        return;
+    };
+    // Informational only when evidence shows it cannot break: dormant, or no code flow.
+    if !u.used_authorization_code() && (u.dormant() || u.only_non_code_flows()) {
+        let why = if u.dormant() {
+            "dormant in the window"
+        } else {
+            "seen only with flows that carry no authorization code"
+        };
+        let mut f = finding;
+        f.severity = Severity::Info;
+        f.blocker = false;
+        f.message.push_str(&format!(" Not blocking: {why}."));
+        out.push(f);
+    } else {
+        out.push(finding);
+    }
+}
+
+fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
+    usage_findings(app, org, out);
+    if app.owner == Owner::External {
+        external_findings(app, out);
+        return;
+    }
     if app.owner == Owner::Org && app.kind == AppKind::ConnectedApp {
         out.push(Finding::app(
             &CONNECTED_APP_LEGACY,
@@ -401,9 +530,19 @@ fn app_findings(app: &App, out: &mut Vec<Finding>) {
         return;
     }
     let flows = flows_text(app);
+    let usage = usage_text(app);
+    let lower = |f: Finding| match &app.usage {
+        Some(u) if u.only_non_code_flows() => f.lowered_by_evidence(u),
+        _ => f,
+    };
     if app.owner == Owner::Isv {
         if app.pkce_required != Some(true) {
             let ns = app.namespace.as_deref().unwrap_or("unknown");
+            let package = app
+                .package
+                .as_ref()
+                .map(|p| format!(" (package {} {})", p.name, p.version))
+                .unwrap_or_default();
             let why = match (app.kind, app.pkce_basis) {
                 (AppKind::ExternalClientApp, PkceBasis::Unknown) => {
                     "its global OAuth settings, which hold PKCE, live in the publisher's org"
@@ -417,12 +556,12 @@ fn app_findings(app: &App, out: &mut Vec<Finding>) {
             } else {
                 ""
             };
-            out.push(Finding::app(
+            out.push(lower(Finding::app(
                 &MANAGED_APP_NEEDS_ISV,
                 app,
-                format!("From package namespace '{ns}': {why}; flows: {flows}.{public} Only the publisher can change it."),
+                format!("From package namespace '{ns}'{package}: {why}; flows: {flows}.{public} Only the publisher can change it.{usage}"),
                 app.locations.pkce.clone(),
-            ));
+            )));
         }
         return;
     }
@@ -432,8 +571,8 @@ fn app_findings(app: &App, out: &mut Vec<Finding>) {
             &APP_PKCE_UNKNOWN,
             app,
             match app.kind {
-                AppKind::ExternalClientApp => "No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.".into(),
-                AppKind::ConnectedApp => "Its PKCE setting could not be read.".into(),
+                AppKind::ExternalClientApp => format!("No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.{usage}"),
+                _ => format!("Its PKCE setting could not be read.{usage}"),
             },
             app.locations.pkce.clone(),
         )),
@@ -444,7 +583,7 @@ fn app_findings(app: &App, out: &mut Vec<Finding>) {
                 out.push(Finding::app(
                     &PUBLIC_CLIENT_WITHOUT_PKCE,
                     app,
-                    format!("Public client (consumer secret optional) that {}; flows: {flows}.", pkce_text(app)),
+                    format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.public_client.clone().or(app.locations.pkce.clone()),
                 ));
             }
@@ -453,18 +592,18 @@ fn app_findings(app: &App, out: &mut Vec<Finding>) {
                 out.push(Finding::app(
                     &CODE_CREDENTIALS_FLOW_WITHOUT_PKCE,
                     app,
-                    format!("The Authorization Code and Credentials flow is on, and the app {}.", pkce_text(app)),
+                    format!("The Authorization Code and Credentials flow is on, and the app {}.{usage}", pkce_text(app)),
                     app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
                 ));
             }
             // The general rule only when no more specific one already names the app.
             if !specific {
-                out.push(Finding::app(
+                out.push(lower(Finding::app(
                     &APP_PKCE_NOT_REQUIRED,
                     app,
-                    format!("Can run the authorization code flow and {}; flows: {flows}.", pkce_text(app)),
+                    format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.pkce.clone(),
-                ));
+                )));
             }
         }
     }
@@ -513,7 +652,7 @@ pub fn evaluate(inv: &Inventory) -> Vec<Finding> {
         }
     }
     for app in &inv.apps {
-        app_findings(app, &mut out);
+        app_findings(app, inv.org_settings.as_ref(), &mut out);
     }
     sort_findings(&mut out);
     out
@@ -523,11 +662,13 @@ fn rule_rank(id: &str) -> usize {
     RULES.iter().position(|r| r.id == id).unwrap_or(RULES.len())
 }
 
-/// Blockers first, then by severity, rule order, owner and app.
+/// Blockers first, those with the most authorization code logins (the most impact) ahead,
+/// then by severity, rule order, owner and app.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.is_active_blocker()
             .cmp(&a.is_active_blocker())
+            .then(b.code_logins.unwrap_or(0).cmp(&a.code_logins.unwrap_or(0)))
             .then(b.severity.cmp(&a.severity))
             .then(rule_rank(&a.rule).cmp(&rule_rank(&b.rule)))
             .then(a.owner.cmp(&b.owner))

@@ -78,24 +78,30 @@ fn rel_path(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-#[derive(serde::Deserialize)]
-struct SfdxProject {
+/// The parts of `sfdx-project.json` that matter here.
+#[derive(Debug, serde::Deserialize)]
+pub struct SfdxProject {
     #[serde(rename = "packageDirectories", default)]
-    package_directories: Vec<PackageDirectory>,
+    pub package_directories: Vec<PackageDirectory>,
     #[serde(default)]
-    namespace: Option<String>,
+    pub namespace: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
-struct PackageDirectory {
-    path: String,
+#[derive(Debug, serde::Deserialize)]
+pub struct PackageDirectory {
+    pub path: String,
+}
+
+/// Parses `sfdx-project.json` text (outside input: fuzzed).
+pub fn parse_project(text: &str) -> Result<SfdxProject, serde_json::Error> {
+    serde_json::from_str(text)
 }
 
 /// Reads `sfdx-project.json`: package directories (inside the root) and namespace.
 fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf>> {
     let file = root.join("sfdx-project.json");
     let text = std::fs::read_to_string(&file).ok()?;
-    let project: SfdxProject = match serde_json::from_str(&text) {
+    let project = match parse_project(&text) {
         Ok(p) => p,
         Err(e) => {
             d.problems.push(

@@ -180,6 +180,7 @@ fn waiver_finding(rule: &rules::Rule, w: &Waiver, message: String) -> Finding {
             line: w.line as u32,
         }),
         waived: None,
+        code_logins: None,
     }
 }
 
@@ -247,6 +248,7 @@ mod tests {
             remediation: String::new(),
             location: None,
             waived: None,
+            code_logins: None,
         }
     }
 

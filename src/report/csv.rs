@@ -126,16 +126,22 @@ pub fn csv_apps(r: &Report) -> String {
             .as_ref()
             .map(|f| f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|| "unknown".into());
+        let package = app
+            .package
+            .as_ref()
+            .map(|p| format!("{} {}", p.name, p.version))
+            .unwrap_or_default();
+        let usage = app.usage.as_ref().map(|u| u.describe()).unwrap_or_default();
         let row = [
             app.name.as_str(),
             app.label.as_deref().unwrap_or(""),
             app.kind.as_str(),
             app.owner.as_str(),
             app.namespace.as_deref().unwrap_or(""),
-            "",
+            package.as_str(),
             opt_bool(app.pkce_required),
             flows.as_str(),
-            "",
+            usage.as_str(),
             blocking.as_str(),
             other.as_str(),
             action,

@@ -46,6 +46,7 @@ fn kind_name(k: AppKind) -> &'static str {
     match k {
         AppKind::ConnectedApp => "Connected App",
         AppKind::ExternalClientApp => "External Client App",
+        AppKind::External => "app defined in another org",
     }
 }
 
@@ -146,7 +147,13 @@ fn summary(out: &mut String, r: &Report) {
     );
 }
 
-fn step1(out: &mut String, r: &Report, ours: &[&App], isv: &BTreeMap<String, Vec<&App>>) {
+fn step1(
+    out: &mut String,
+    r: &Report,
+    ours: &[&App],
+    isv: &BTreeMap<String, Vec<&App>>,
+    vendors: &[&App],
+) {
     let _ = writeln!(
         out,
         "### Step 1 — Update and redeploy client apps so they send `code_challenge`\n"
@@ -187,22 +194,42 @@ fn step1(out: &mut String, r: &Report, ours: &[&App], isv: &BTreeMap<String, Vec
         let _ = writeln!(out, "No installed package needs a new version.\n");
     }
     for (ns, apps) in isv {
-        let names = apps
+        let names = apps.iter().map(|a| app_title(a)).collect::<Vec<_>>().join(", ");
+        let package = apps
             .iter()
-            .map(|a| app_title(a))
-            .collect::<Vec<_>>()
-            .join(", ");
+            .find_map(|a| a.package.as_ref())
+            .map(|p| format!("package {} version {}", inline(&p.name), inline(&p.version)))
+            .unwrap_or_else(|| {
+                "package name and version not known (a live audit reads them from the installed packages)".into()
+            });
         let _ = writeln!(
             out,
-            "- [ ] Namespace {} — package name and version are not in the metadata (a live audit with package evidence names them) — apps: {names}. Ask the publisher for a version that requires and sends PKCE, and upgrade.",
+            "- [ ] Namespace {} — {package} — apps: {names}. Ask the publisher for a version that requires and sends PKCE, and upgrade.",
             code(ns)
         );
     }
     let _ = writeln!(out, "\n#### Outside vendors\n");
-    let _ = writeln!(
-        out,
-        "Apps that users authorized but that are defined in other orgs are not in the metadata this audit read. Confirm with each vendor, or test in a sandbox with the org setting on.\n"
-    );
+    let has_evidence = r.apps.iter().any(|a| a.usage.is_some());
+    if vendors.is_empty() && has_evidence {
+        let _ = writeln!(out, "No app defined in another org blocks.\n");
+    } else if vendors.is_empty() {
+        let _ = writeln!(
+            out,
+            "Apps that users authorized but that are defined in other orgs are not in metadata, and this audit had no usage evidence to find them: confirm with the vendors you know of, or test in a sandbox with the org setting on.\n"
+        );
+    }
+    for app in vendors {
+        let usage = app.usage.as_ref().map_or_else(|| "usage unknown".to_string(), |u| u.describe());
+        let _ = writeln!(
+            out,
+            "- [ ] {} — defined in another org; {}. Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on.",
+            app_title(app),
+            inline(&usage)
+        );
+    }
+    if !vendors.is_empty() {
+        let _ = writeln!(out);
+    }
 }
 
 fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
@@ -358,6 +385,7 @@ pub fn markdown(r: &Report) -> String {
     let mut ours: Vec<&App> = Vec::new();
     let mut done: Vec<&App> = Vec::new();
     let mut isv: BTreeMap<String, Vec<&App>> = BTreeMap::new();
+    let mut vendors: Vec<&App> = Vec::new();
     for app in &r.apps {
         if !app.in_pkce_scope() {
             continue;
@@ -368,6 +396,11 @@ pub fn markdown(r: &Report) -> String {
                 ours.push(app)
             }
             Owner::Org => {}
+            Owner::External => {
+                if !app_blockers(r, &app.name).is_empty() {
+                    vendors.push(app);
+                }
+            }
             Owner::Isv => {
                 if !app_blockers(r, &app.name).is_empty() {
                     isv.entry(app.namespace.clone().unwrap_or_else(|| "(none)".into()))
@@ -378,7 +411,7 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     let _ = writeln!(out, "## Rollout plan\n");
-    step1(&mut out, r, &ours, &isv);
+    step1(&mut out, r, &ours, &isv, &vendors);
     step2(&mut out, &ours, &done);
     step3(&mut out, r);
     flow_blocking(&mut out, r);

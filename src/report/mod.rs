@@ -73,6 +73,9 @@ pub struct Summary {
     pub org_apps_to_fix: Vec<String>,
     /// Namespaces whose publishers must ship a PKCE-ready version.
     pub isv_actions: Vec<IsvAction>,
+    /// Apps defined in other orgs whose vendors must confirm PKCE.
+    #[serde(default)]
+    pub vendor_apps: Vec<String>,
 }
 
 /// API traffic of a live audit.
@@ -134,6 +137,7 @@ impl Report {
 }
 
 fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
+    use std::collections::BTreeSet;
     let mut s = Summary {
         apps: apps.len(),
         apps_in_pkce_scope: apps.iter().filter(|a| a.in_pkce_scope()).count(),
@@ -142,7 +146,10 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
     for sev in Severity::ALL {
         s.by_severity.insert(sev, 0);
     }
-    let mut isv: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Sets keep this linear-logarithmic however many apps block.
+    let mut org: BTreeSet<&str> = BTreeSet::new();
+    let mut vendors: BTreeSet<&str> = BTreeSet::new();
+    let mut isv: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for f in findings {
         if f.waived.is_some() {
             s.waived += 1;
@@ -153,29 +160,28 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
             continue;
         }
         s.blockers += 1;
-        let Some(app) = &f.app else { continue };
+        let Some(app) = f.app.as_deref() else { continue };
         match f.owner {
             FindingOwner::Org => {
-                if !s.org_apps_to_fix.contains(app) {
-                    s.org_apps_to_fix.push(app.clone());
-                }
+                org.insert(app);
+            }
+            FindingOwner::External => {
+                vendors.insert(app);
             }
             FindingOwner::Isv => {
-                let ns = f
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "(no namespace)".into());
-                let list = isv.entry(ns).or_default();
-                if !list.contains(app) {
-                    list.push(app.clone());
-                }
+                let ns = f.namespace.clone().unwrap_or_else(|| "(no namespace)".into());
+                isv.entry(ns).or_default().insert(app);
             }
         }
     }
-    s.org_apps_to_fix.sort();
+    s.org_apps_to_fix = org.into_iter().map(String::from).collect();
+    s.vendor_apps = vendors.into_iter().map(String::from).collect();
     s.isv_actions = isv
         .into_iter()
-        .map(|(namespace, apps)| IsvAction { namespace, apps })
+        .map(|(namespace, apps)| IsvAction {
+            namespace,
+            apps: apps.into_iter().map(String::from).collect(),
+        })
         .collect();
     s
 }

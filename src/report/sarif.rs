@@ -202,6 +202,7 @@ mod tests {
                 line: 3,
             }),
             waived: None,
+            code_logins: None,
         };
         let a = fingerprint(&f);
         f.message = "two".into();

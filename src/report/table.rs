@@ -155,7 +155,7 @@ fn header(out: &mut String, r: &Report) {
 fn apps_table(out: &mut String, r: &Report, width: u16) {
     let _ = writeln!(
         out,
-        "\nApps ({}) — CA: Connected App, ECA: External Client App; auth-code: web server flows, code-creds: Authorization Code and Credentials",
+        "\nApps ({}) — CA: Connected App, ECA: External Client App, EXT: defined in another org; auth-code: web server flows, code-creds: Authorization Code and Credentials",
         r.apps.len()
     );
     if r.apps.is_empty() {
@@ -172,6 +172,7 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
             Cell::new(match app.kind {
                 AppKind::ConnectedApp => "CA",
                 AppKind::ExternalClientApp => "ECA",
+                AppKind::External => "EXT",
             }),
             Cell::new(owner_cell(app.owner.as_str(), app.namespace.as_deref())),
             Cell::new(pkce_cell(app)),
@@ -193,7 +194,8 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
     for f in actionable {
         let key = match (f.app.is_some(), f.owner) {
-            _ if f.rule.starts_with("waiver-") => (3, "Waivers".to_string()),
+            _ if f.rule.starts_with("waiver-") => (4, "Waivers".to_string()),
+            (true, FindingOwner::External) => (3, "Outside vendors (apps defined in other orgs)".to_string()),
             (false, _) => (0, "Org settings".to_string()),
             (true, FindingOwner::Org) => (1, "Our org's apps".to_string()),
             (true, FindingOwner::Isv) => (
@@ -277,6 +279,14 @@ fn summary(out: &mut String, r: &Report) {
             "  ISV namespace '{}' must ship a PKCE-ready version: {}",
             a.namespace,
             a.apps.join(", ")
+        );
+    }
+    if !sum.vendor_apps.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Outside vendors must confirm PKCE for {} app(s): {}",
+            sum.vendor_apps.len(),
+            sum.vendor_apps.join(", ")
         );
     }
     let counts: Vec<String> = Severity::ALL
