@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod metadata;
 pub mod report;
 pub mod rules;
+pub mod salesforce;
 pub mod snapshot;
 pub mod source;
 pub mod waivers;
@@ -57,4 +58,38 @@ pub fn audit_folder(
     }
     let report = report::build(&inv, scope);
     Ok((inv, report))
+}
+
+/// Audits what a live fetch read: the same inventory, rules and report as a folder,
+/// with the org as scope and the API traffic in `report.api`.
+pub fn audit_fetched(
+    fetched: &salesforce::Fetched,
+    opts: &AuditOptions,
+) -> (inventory::Inventory, report::Report) {
+    let mut collected = fetched.collected();
+    if let Some(ns) = &opts.org_namespace {
+        collected.org_namespace = Some(ns.clone()).filter(|n| !n.is_empty());
+    }
+    let inv = inventory::build(collected);
+    let scope = report::AuditScope {
+        kind: "org".into(),
+        source: fetched.instance_url.clone(),
+        org_id: fetched.org_id.clone(),
+        api_version: Some(fetched.api_version.clone()),
+        generated_at: fetched.fetched_at.clone(),
+        ..Default::default()
+    };
+    let mut report = report::build(&inv, scope);
+    report.api = Some(fetched.usage.clone());
+    (inv, report)
+}
+
+/// Audits a live org: fetches through `conn`, then [`audit_fetched`]. Blocking.
+pub fn audit_org(
+    conn: &salesforce::Connection,
+    fetch: &salesforce::FetchOptions,
+    opts: &AuditOptions,
+) -> Result<(inventory::Inventory, report::Report), salesforce::Error> {
+    let fetched = salesforce::fetch_blocking(conn, fetch)?;
+    Ok(audit_fetched(&fetched, opts))
 }

@@ -1,0 +1,534 @@
+//! Connections: which org to read and with what credentials.
+//!
+//! Three ways in (issue 3): the installed Salesforce CLI (`--target-org`), an instance
+//! URL with an access token from the environment or a file, or an SFDX auth URL whose
+//! refresh token is exchanged here. Tokens, refresh tokens and client secrets live in
+//! [`Secret`], whose `Debug`/`Display` print `***`, so no format string can leak them.
+
+use super::Error;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A credential. Printing it in any way shows `***`; [`Secret::expose`] is the only way
+/// to the value, used where it goes on the wire.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+/// The OAuth access token (session id) sent to the org.
+pub type AccessToken = Secret;
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Three base64url segments separated by dots, the first a JSON header (`eyJ` is
+    /// base64 for `{"`). SOAP rejects these JWT-based access tokens.
+    pub fn looks_like_jwt(&self) -> bool {
+        let parts: Vec<&str> = self.0.split('.').collect();
+        parts.len() == 3
+            && self.0.starts_with("eyJ")
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+            })
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where the access token of `--instance-url` comes from. Never the command line:
+/// arguments are visible to every user of the machine.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// Already read, e.g. from `SF_ACCESS_TOKEN`.
+    Value(Secret),
+    /// A file holding the token (`-` is [`TokenSource::Stdin`]).
+    File(PathBuf),
+    Stdin,
+}
+
+/// The connection the user asked for.
+#[derive(Debug, Clone)]
+pub enum Connection {
+    /// An alias or username the Salesforce CLI (`sf`) is logged in to.
+    TargetOrg(String),
+    AccessToken {
+        instance_url: String,
+        token: TokenSource,
+    },
+    /// A file holding `force://<clientId>:<clientSecret>:<refreshToken>@<instance>`.
+    AuthUrlFile(PathBuf),
+}
+
+/// The parts of an SFDX auth URL needed to get access tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub refresh_token: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Token(AccessToken),
+    /// Exchanged for an access token at `/services/oauth2/token` before the first call.
+    Refresh(RefreshGrant),
+}
+
+/// A connection resolved to an instance and credentials, not yet used.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Validated origin, no trailing slash.
+    pub instance_url: String,
+    pub credentials: Credentials,
+    /// What to run to log in again; ends error messages.
+    pub login_hint: String,
+}
+
+/// Largest token or auth-URL file we read; real ones are under 1 KB.
+const MAX_CREDENTIAL_FILE: u64 = 64 * 1024;
+/// How long one `sf` invocation may take (it may refresh the token first).
+const SF_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// 127.0.0.0/8, `[::1]` or `localhost` (as `Url::host_str` spells them).
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks an instance URL and returns its origin: `https://` anywhere, `http://` only
+/// for loopback addresses (the test org), nothing else.
+pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
+    let bad = |reason: String| Error::InstanceUrl {
+        url: raw.to_string(),
+        reason,
+    };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("the URL has no host".into()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials do not belong in the URL".into()));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(host) => {}
+        "http" => {
+            return Err(bad(
+                "http:// is accepted only for loopback addresses (127.0.0.1, localhost, [::1]); use https://"
+                    .into(),
+            ))
+        }
+        other => return Err(bad(format!("unsupported scheme {other}://; use https://"))),
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// Parses an SFDX auth URL. The file may also hold the JSON of
+/// `sf org display --verbose --json` (its `sfdxAuthUrl`). Errors never echo the input.
+pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
+    let text = text.trim();
+    let from_json = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/result/sfdxAuthUrl")
+                .or_else(|| v.get("sfdxAuthUrl"))
+                .and_then(|u| u.as_str())
+                .map(str::to_string)
+        });
+    let url = from_json.as_deref().unwrap_or(text);
+    let bad = || {
+        Error::AuthUrl(
+        "not an SFDX auth URL (expected force://<clientId>:<clientSecret>:<refreshToken>@<instance>)"
+            .into(),
+    )
+    };
+    let rest = url.strip_prefix("force://").ok_or_else(bad)?;
+    // The instance may carry its own scheme (`@http://127.0.0.1:8080`), so split at the
+    // first `@`: client ids, secrets and refresh tokens never contain one.
+    let (creds, instance) = rest.split_once('@').ok_or_else(bad)?;
+    let mut parts = creds.splitn(3, ':');
+    let (Some(client_id), Some(secret), Some(refresh)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if client_id.is_empty() || refresh.is_empty() || instance.is_empty() {
+        return Err(bad());
+    }
+    let instance = instance.trim_end_matches('/');
+    let with_scheme = if instance.contains("://") {
+        instance.to_string()
+    } else {
+        let host = instance
+            .rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty())
+            .map_or(instance, |(h, _)| h);
+        let scheme = if is_loopback_host(host) {
+            "http"
+        } else {
+            "https"
+        };
+        format!("{scheme}://{instance}")
+    };
+    let instance_url = validate_instance_url(&with_scheme)?;
+    Ok((
+        instance_url,
+        RefreshGrant {
+            client_id: client_id.to_string(),
+            client_secret: Secret::new(secret),
+            refresh_token: Secret::new(refresh),
+        },
+    ))
+}
+
+fn read_credential_file(path: &Path, what: &str) -> Result<String, Error> {
+    use std::io::Read;
+    let err = |reason: String| Error::CredentialFile {
+        path: path.to_path_buf(),
+        what: what.to_string(),
+        reason,
+    };
+    let mut text = String::new();
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_CREDENTIAL_FILE)
+            .read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_CREDENTIAL_FILE).read_to_string(&mut text))
+    };
+    read.map_err(|e| err(format!("cannot be read: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(err("is empty".into()));
+    }
+    Ok(text)
+}
+
+/// A usable access token: not empty, no spaces (a redaction notice has them).
+fn usable_token(t: &str) -> bool {
+    !t.is_empty() && !t.starts_with('[') && !t.chars().any(char::is_whitespace)
+}
+
+/// Finds an executable `sf` on PATH, the way the shell would.
+pub fn find_sf() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            let mut c = vec![dir.join("sf")];
+            if cfg!(windows) {
+                c.push(dir.join("sf.cmd"));
+                c.push(dir.join("sf.exe"));
+            }
+            c
+        })
+        .find(|p| is_executable(p))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+}
+
+/// What one `sf ... --json` run answered.
+struct SfAnswer {
+    ok: bool,
+    json: Option<serde_json::Value>,
+}
+
+impl SfAnswer {
+    fn result_str(&self, key: &str) -> Option<&str> {
+        self.json
+            .as_ref()?
+            .get("result")?
+            .get(key)?
+            .as_str()
+            .filter(|s| !s.is_empty())
+    }
+
+    /// `name: message` of a failed run, on one line.
+    fn failure(&self) -> String {
+        let Some(j) = &self.json else {
+            return "no JSON answer".into();
+        };
+        let field = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let text = match (field("name"), field("message")) {
+            ("", "") => format!(
+                "status {}",
+                j.get("status").unwrap_or(&serde_json::Value::Null)
+            ),
+            (n, "") => n.to_string(),
+            ("", m) => m.to_string(),
+            (n, m) => format!("{n}: {m}"),
+        };
+        one_line(&text)
+    }
+}
+
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
+    let mut cmd = tokio::process::Command::new(sf);
+    cmd.args(args)
+        .arg("--json")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(SF_TIMEOUT, cmd.output())
+        .await
+        .map_err(|_| {
+            Error::SfCli(format!(
+                "`sf {}` did not answer within {} s",
+                args.join(" "),
+                SF_TIMEOUT.as_secs()
+            ))
+        })?
+        .map_err(|e| Error::SfCli(format!("cannot run {}: {e}", sf.display())))?;
+    let json = serde_json::from_slice::<serde_json::Value>(&out.stdout).ok();
+    let status_ok = json
+        .as_ref()
+        .and_then(|j| j.get("status"))
+        .and_then(|s| s.as_i64())
+        .is_none_or(|s| s == 0);
+    Ok(SfAnswer {
+        ok: out.status.success() && json.is_some() && status_ok,
+        json,
+    })
+}
+
+fn login_hint(alias: &str) -> String {
+    format!("run `sf org login web --alias {alias}`")
+}
+
+/// Asks the Salesforce CLI for the org: instance from `org display`, token from
+/// `org auth show-access-token` (recent CLIs redact it in `org display`), falling back to
+/// `org display`'s token on CLIs that do not know that command.
+async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
+    let hint = login_hint(alias);
+    let sf = find_sf().ok_or_else(|| {
+        Error::SfCli(
+            "the Salesforce CLI (`sf`) was not found on PATH; install it (https://developer.salesforce.com/tools/salesforcecli) or connect with --instance-url and SF_ACCESS_TOKEN"
+                .into(),
+        )
+    })?;
+    // Both are local processes; running them together halves the wait.
+    let display_args = ["org", "display", "--target-org", alias];
+    let token_args = [
+        "org",
+        "auth",
+        "show-access-token",
+        "--target-org",
+        alias,
+        "--no-prompt",
+    ];
+    let (display, token) = tokio::join!(run_sf(&sf, &display_args), run_sf(&sf, &token_args));
+    let display = display?;
+    if !display.ok {
+        return Err(Error::SfCli(match display.json {
+            Some(_) => format!(
+                "the Salesforce CLI has no usable login for '{alias}' ({}); {hint}",
+                display.failure()
+            ),
+            None => format!("unexpected answer from `sf org display` for '{alias}' (not JSON); update the CLI (`sf update`) or {hint}"),
+        }));
+    }
+    let instance = display.result_str("instanceUrl").ok_or_else(|| {
+        Error::SfCli(format!(
+            "`sf org display` for '{alias}' gave no instanceUrl; {hint}"
+        ))
+    })?;
+    let instance_url = validate_instance_url(instance)?;
+    let token = match token {
+        Ok(t) if t.ok => t
+            .result_str("accessToken")
+            .filter(|t| usable_token(t))
+            .map(str::to_string),
+        _ => None,
+    };
+    let token = token.or_else(|| {
+        display
+            .result_str("accessToken")
+            .filter(|t| usable_token(t))
+            .map(str::to_string)
+    });
+    let Some(token) = token else {
+        return Err(Error::SfCli(format!(
+            "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed); update the CLI (`sf update`) or {hint}"
+        )));
+    };
+    Ok(Resolved {
+        instance_url,
+        credentials: Credentials::Token(Secret::new(token)),
+        login_hint: hint,
+    })
+}
+
+/// Resolves a connection without network calls (except those `sf` makes).
+pub async fn resolve(conn: &Connection) -> Result<Resolved, Error> {
+    match conn {
+        Connection::TargetOrg(alias) => from_sf_cli(alias).await,
+        Connection::AccessToken {
+            instance_url,
+            token,
+        } => {
+            let instance_url = validate_instance_url(instance_url)?;
+            let token = match token {
+                TokenSource::Value(t) => t.clone(),
+                TokenSource::File(p) => {
+                    Secret::new(read_credential_file(p, "access token")?.trim())
+                }
+                TokenSource::Stdin => {
+                    Secret::new(read_credential_file(Path::new("-"), "access token")?.trim())
+                }
+            };
+            if !usable_token(token.expose()) {
+                return Err(Error::AuthUrl(
+                    "the access token is empty or contains spaces".into(),
+                ));
+            }
+            Ok(Resolved {
+                instance_url,
+                credentials: Credentials::Token(token),
+                login_hint: "get a new access token (e.g. `sf org auth show-access-token --target-org <alias>`)".into(),
+            })
+        }
+        Connection::AuthUrlFile(path) => {
+            let text = read_credential_file(path, "auth URL")?;
+            let (instance_url, grant) = parse_auth_url(&text)?;
+            Ok(Resolved {
+                instance_url,
+                credentials: Credentials::Refresh(grant),
+                login_hint: "create a new auth URL (`sf org display --verbose --target-org <alias>` shows it)".into(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("00Dxx!AQ.secret");
+        assert_eq!(format!("{s} {s:?} {:?}", Some(&s)), "*** *** Some(***)");
+        let g = RefreshGrant {
+            client_id: "PlatformCLI".into(),
+            client_secret: Secret::new("cs"),
+            refresh_token: Secret::new("5Aep"),
+        };
+        let dbg = format!("{g:?}");
+        assert!(!dbg.contains("5Aep") && !dbg.contains("\"cs\""), "{dbg}");
+    }
+
+    #[test]
+    fn jwt_detection() {
+        assert!(Secret::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl").looks_like_jwt());
+        assert!(!Secret::new("00D5g000001!AQoAQ.xyz").looks_like_jwt());
+        assert!(!Secret::new("eyJ.abc").looks_like_jwt());
+        assert!(!Secret::new("eyJa.b!c.d").looks_like_jwt());
+    }
+
+    #[test]
+    fn instance_urls() {
+        assert_eq!(
+            validate_instance_url("https://acme.my.salesforce.com/").unwrap(),
+            "https://acme.my.salesforce.com"
+        );
+        assert_eq!(
+            validate_instance_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            validate_instance_url("http://[::1]:9").unwrap(),
+            "http://[::1]:9"
+        );
+        assert_eq!(
+            validate_instance_url("http://localhost:1").unwrap(),
+            "http://localhost:1"
+        );
+        let e = validate_instance_url("http://acme.my.salesforce.com").unwrap_err();
+        assert!(e.to_string().contains("loopback"), "{e}");
+        assert!(validate_instance_url("ftp://x").is_err());
+        assert!(validate_instance_url("https://u:p@x.example.com").is_err());
+        assert!(validate_instance_url("not a url").is_err());
+    }
+
+    #[test]
+    fn auth_urls() {
+        let (url, g) =
+            parse_auth_url("force://PlatformCLI::5Aep861.abc@acme.my.salesforce.com\n").unwrap();
+        assert_eq!(url, "https://acme.my.salesforce.com");
+        assert_eq!(g.client_id, "PlatformCLI");
+        assert!(g.client_secret.is_empty());
+        assert_eq!(g.refresh_token.expose(), "5Aep861.abc");
+        let (url, g) = parse_auth_url("force://id:sec:tok@127.0.0.1:4321").unwrap();
+        assert_eq!(url, "http://127.0.0.1:4321");
+        assert_eq!(g.client_secret.expose(), "sec");
+        let (url, _) = parse_auth_url("force://id::tok@http://localhost:99/").unwrap();
+        assert_eq!(url, "http://localhost:99");
+        let (url, _) = parse_auth_url("force://id::tok@[::1]:99").unwrap();
+        assert_eq!(url, "http://[::1]:99");
+        let (url, _) = parse_auth_url(
+            r#"{"status":0,"result":{"sfdxAuthUrl":"force://id::tok@x.example.com"}}"#,
+        )
+        .unwrap();
+        assert_eq!(url, "https://x.example.com");
+        for bad in [
+            "https://x",
+            "force://id@x",
+            "force://id::@x",
+            "force://:s:t@x",
+            "force://id::tok@",
+        ] {
+            assert!(parse_auth_url(bad).is_err(), "{bad}");
+        }
+        let e = parse_auth_url("force://id:SECRETVALUE:tok").unwrap_err();
+        assert!(!e.to_string().contains("SECRETVALUE"));
+        assert!(parse_auth_url("force://id::tok@http://evil.example.com").is_err());
+    }
+
+    #[test]
+    fn redaction_notices_are_not_tokens() {
+        assert!(!usable_token(
+            "[REDACTED] Use 'sf org auth show-access-token' to view"
+        ));
+        assert!(!usable_token(""));
+        assert!(usable_token("00D!AQ.x"));
+    }
+}

@@ -1,0 +1,285 @@
+//! Live input: reads a Salesforce org through the Metadata API (SOAP) and REST, and
+//! produces the same [`Collected`] as the folder reader, through the same parsers
+//! (`xml::parse`, then `metadata::parse_component` on each `<records xsi:type=...>`).
+//!
+//! Calls: `GET /services/data` (newest API version, unless given), `listMetadata` for
+//! [`MetadataType::FETCHED`] (three types per call), `readMetadata` in batches of ten
+//! names of one type, `readMetadata("OauthOidcSettings", ["OauthOidc"])` for the org
+//! settings, and `SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organization`.
+//!
+//! The org-settings call follows the documented Settings convention (type `<X>Settings`,
+//! member `<X>`), but no public example reads `OauthOidcSettings` that way: its exact
+//! form is UNCONFIRMED (reference §3). A fault or a nil record there becomes a problem
+//! ("org settings unknown"), never "PKCE off".
+//!
+//! What cannot be read becomes a [`Problem`] naming the component or type and
+//! the fault or missing permission; only a rejected session, a refused refresh token or
+//! the overall `--timeout` end a fetch.
+
+pub mod auth;
+mod fetch;
+mod http;
+pub mod rest;
+pub mod soap;
+
+pub use auth::{AccessToken, Connection, Secret, TokenSource};
+pub use fetch::{fetch, fetch_blocking};
+pub use http::{CallError, Limits};
+
+use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
+use crate::metadata::{self, MetadataType};
+use crate::report::ApiUsage;
+use crate::xml::Element;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why a live audit could not run at all. Everything narrower is a `Problem`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("instance URL {url}: {reason}")]
+    InstanceUrl { url: String, reason: String },
+    #[error("{0}")]
+    AuthUrl(String),
+    #[error("{what} file {}: {reason}", path.display())]
+    CredentialFile {
+        path: PathBuf,
+        what: String,
+        reason: String,
+    },
+    #[error("{0}")]
+    SfCli(String),
+    #[error("{0}")]
+    ApiVersion(String),
+    /// The org rejected the session and it could not be renewed.
+    #[error("{0}")]
+    Session(String),
+    #[error("the org refused the refresh token of the auth URL ({detail}); {hint}")]
+    Refresh { detail: String, hint: String },
+    #[error("cannot read the API versions of {url} ({detail}); check the instance URL or pass --api-version")]
+    Versions { url: String, detail: String },
+    #[error("the fetch did not finish within {0} s (--timeout)")]
+    Timeout(u64),
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(String),
+}
+
+/// How a fetch runs.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// `66.0`; default: the newest the org offers. Never below 59.0.
+    pub api_version: Option<String>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// The whole fetch, `sf` included.
+    pub timeout: Duration,
+    pub limits: Limits,
+    /// Advanced by one per API call; its length grows as calls are planned.
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            api_version: None,
+            concurrency: 8,
+            timeout: Duration::from_secs(600),
+            limits: Limits::default(),
+            progress: None,
+        }
+    }
+}
+
+/// One component as `listMetadata` listed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedComponent {
+    pub ty: MetadataType,
+    pub full_name: String,
+    pub package: PackageInfo,
+}
+
+/// One `readMetadata` record, secrets already removed.
+#[derive(Clone)]
+pub struct FetchedRecord {
+    pub ty: MetadataType,
+    pub full_name: String,
+    pub package: PackageInfo,
+    /// The `<records xsi:type=...>` element.
+    pub element: Element,
+}
+
+impl fmt::Debug for FetchedRecord {
+    // The element is left out: it is large, and a debug print is no place for metadata.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchedRecord")
+            .field("ty", &self.ty)
+            .field("full_name", &self.full_name)
+            .field("package", &self.package)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything a fetch read from the org.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    pub instance_url: String,
+    pub api_version: String,
+    pub org_id: Option<String>,
+    pub org_name: Option<String>,
+    pub org_namespace: Option<String>,
+    pub is_sandbox: Option<bool>,
+    /// RFC 3339, when the fetch started.
+    pub fetched_at: String,
+    pub listed: Vec<ListedComponent>,
+    /// Sorted by type and name.
+    pub records: Vec<FetchedRecord>,
+    pub problems: Vec<Problem>,
+    pub usage: ApiUsage,
+}
+
+impl Fetched {
+    /// The parts the inventory is built from, parsed exactly as files are.
+    pub fn collected(&self) -> Collected {
+        let mut collected = Collected {
+            org_namespace: self.org_namespace.clone(),
+            problems: self.problems.clone(),
+            ..Default::default()
+        };
+        for r in &self.records {
+            match metadata::parse_component(&r.element, Some(r.ty), &r.full_name) {
+                Ok(component) => collected.components.push(Loaded {
+                    component,
+                    file: None,
+                    package: r.package.clone(),
+                }),
+                Err(e) => collected.problems.push(
+                    Problem::new(format!("cannot be understood: {e}"))
+                        .component(r.ty, &r.full_name),
+                ),
+            }
+        }
+        collected
+    }
+}
+
+/// Elements that hold a secret: any name with "secret" (or "password") in it, except the
+/// boolean switches such as `isConsumerSecretOptional`, `isSecretRequiredForRefreshToken`
+/// or `shouldRotateConsumerSecret`.
+pub fn is_secret_element(el: &Element) -> bool {
+    let lower = el.name.to_ascii_lowercase();
+    if !(lower.contains("secret") || lower.contains("password")) {
+        return false;
+    }
+    let switch_name = ["is", "should", "enable", "has", "allow"]
+        .iter()
+        .any(|p| el.name.starts_with(p));
+    let boolean_value = el.children.is_empty()
+        && (el.is_nil() || matches!(el.text.as_str(), "true" | "false" | ""));
+    !(switch_name && boolean_value)
+}
+
+/// Removes secret elements at every depth.
+pub fn strip_secrets(el: &mut Element) {
+    el.children.retain(|c| !is_secret_element(c));
+    el.children.iter_mut().for_each(strip_secrets);
+}
+
+/// The permission or setting that makes a type readable, for problems.
+pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<String> {
+    let code = call.code()?;
+    let secrets = matches!(
+        ty,
+        Some(MetadataType::ExtlClntAppGlobalOauthSettings | MetadataType::ExtlClntAppOauthSettings)
+    );
+    Some(match code {
+        "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if secrets => {
+            "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'".into()
+        }
+        "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if ty.is_none() => {
+            "the user permission View Setup and Configuration".into()
+        }
+        "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" => {
+            "the user permission Modify Metadata Through Metadata API Functions or Modify All Data".into()
+        }
+        "API_DISABLED_FOR_ORG" => "the user permission 'API Enabled' in an edition with API access".into(),
+        "REQUEST_LIMIT_EXCEEDED" => "the org's daily API request limit is used up; run again after it resets".into(),
+        "INVALID_TYPE" if ty.is_some_and(|t| t != MetadataType::ConnectedApp) => {
+            "External Client Apps enabled in the org ('Opt in to External Client Apps') and API version 59.0 or later".into()
+        }
+        _ => return None,
+    })
+}
+
+/// A problem for one component or type that could not be read.
+pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &CallError) -> Problem {
+    let mut p = Problem::new(format!("{what}: {e}"));
+    p.component = Some(match name {
+        Some(n) => format!("{ty} {n}"),
+        None => ty.to_string(),
+    });
+    p.remedy = remedy_for(Some(ty), e);
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::parse;
+
+    #[test]
+    fn secrets_are_stripped_at_any_depth_but_switches_stay() {
+        let mut el = parse(br#"<records xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="ConnectedApp"><fullName>A</fullName><oauthConfig><consumerKey>3MVG</consumerKey><consumerSecret>S3CR3T</consumerSecret><isConsumerSecretOptional>false</isConsumerSecretOptional><isSecretRequiredForRefreshToken>true</isSecretRequiredForRefreshToken><shouldRotateConsumerSecret xsi:nil="true"/><isSecretOdd>S3CR3T</isSecretOdd><customSecretValue>S3CR3T</customSecretValue></oauthConfig><privatePassword>S3CR3T</privatePassword></records>"#).unwrap();
+        strip_secrets(&mut el);
+        let o = el.child("oauthConfig").unwrap();
+        let names: Vec<_> = o.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "consumerKey",
+                "isConsumerSecretOptional",
+                "isSecretRequiredForRefreshToken",
+                "shouldRotateConsumerSecret"
+            ]
+        );
+        assert!(el.child("privatePassword").is_none());
+    }
+
+    #[test]
+    fn remedies_name_the_permission() {
+        let denied = CallError::Fault {
+            code: "INSUFFICIENT_ACCESS".into(),
+            message: "no".into(),
+        };
+        let p = problem(
+            MetadataType::ExtlClntAppGlobalOauthSettings,
+            Some("X_glbloauth"),
+            "readMetadata failed",
+            &denied,
+        );
+        assert_eq!(
+            p.component.as_deref(),
+            Some("ExtlClntAppGlobalOauthSettings X_glbloauth")
+        );
+        assert!(p
+            .remedy
+            .unwrap()
+            .contains("Allow Access to OAuth Consumer Secrets via Metadata API"));
+        let p = problem(
+            MetadataType::ConnectedApp,
+            None,
+            "listMetadata failed",
+            &denied,
+        );
+        assert_eq!(p.component.as_deref(), Some("ConnectedApp"));
+        assert!(p
+            .remedy
+            .unwrap()
+            .contains("Modify Metadata Through Metadata API Functions or"));
+        let other = CallError::Malformed("x".into());
+        assert!(problem(MetadataType::ConnectedApp, None, "x", &other)
+            .remedy
+            .is_none());
+    }
+}

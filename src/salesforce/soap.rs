@@ -1,0 +1,308 @@
+//! Metadata API (SOAP) messages: the two calls pkce-audit makes and their answers.
+//!
+//! Requests follow the v66 WSDL (`metadata-v66.wsdl`): `SessionHeader { sessionId }`,
+//! `CallOptions { client }`, `listMetadata { queries*: ListMetadataQuery { type },
+//! asOfVersion }` and `readMetadata { type, fullNames* }`, posted to
+//! `{instance}/services/Soap/m/{version}` with `SOAPAction: ""`. Answers go through the
+//! same [`xml::parse`] as metadata files, and each `<records xsi:type=...>` through
+//! `metadata::parse_component`, so a live audit reads exactly what a folder audit reads.
+
+use super::auth::Secret;
+use crate::inventory::PackageInfo;
+use crate::xml::{self, escape, Element};
+
+pub const METADATA_NS: &str = "http://soap.sforce.com/2006/04/metadata";
+const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+
+/// Documented limits: three queries per `listMetadata`, ten names per `readMetadata`.
+pub const MAX_LIST_QUERIES: usize = 3;
+pub const MAX_READ_NAMES: usize = 10;
+
+pub fn endpoint(instance_url: &str, api_version: &str) -> String {
+    format!("{instance_url}/services/Soap/m/{api_version}")
+}
+
+fn envelope(token: &Secret, body: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            r#"<soapenv:Envelope xmlns:soapenv="{env}" xmlns:met="{met}">"#,
+            "<soapenv:Header>",
+            "<met:SessionHeader><met:sessionId>{token}</met:sessionId></met:SessionHeader>",
+            "<met:CallOptions><met:client>pkce-audit/{version}</met:client></met:CallOptions>",
+            "</soapenv:Header>",
+            "<soapenv:Body>{body}</soapenv:Body>",
+            "</soapenv:Envelope>"
+        ),
+        env = ENVELOPE_NS,
+        met = METADATA_NS,
+        token = escape(token.expose()),
+        version = env!("CARGO_PKG_VERSION"),
+        body = body
+    )
+}
+
+/// `listMetadata` for up to three types.
+pub fn list_metadata(token: &Secret, types: &[&str], api_version: &str) -> String {
+    debug_assert!(!types.is_empty() && types.len() <= MAX_LIST_QUERIES);
+    let mut body = String::from("<met:listMetadata>");
+    for t in types {
+        body.push_str(&format!(
+            "<met:queries><met:type>{}</met:type></met:queries>",
+            escape(t)
+        ));
+    }
+    body.push_str(&format!(
+        "<met:asOfVersion>{}</met:asOfVersion></met:listMetadata>",
+        escape(api_version)
+    ));
+    envelope(token, &body)
+}
+
+/// `readMetadata` of up to ten names of one type.
+pub fn read_metadata(token: &Secret, ty: &str, names: &[String]) -> String {
+    debug_assert!(!names.is_empty() && names.len() <= MAX_READ_NAMES);
+    let mut body = format!("<met:readMetadata><met:type>{}</met:type>", escape(ty));
+    for n in names {
+        body.push_str(&format!("<met:fullNames>{}</met:fullNames>", escape(n)));
+    }
+    body.push_str("</met:readMetadata>");
+    envelope(token, &body)
+}
+
+/// What a SOAP answer turned out to be.
+#[derive(Debug)]
+pub enum Answer {
+    /// The first element inside `<Body>` (`listMetadataResponse`, ...), with the API usage
+    /// from a `LimitInfoHeader` when the server sent one.
+    Response {
+        body: Element,
+        api_usage: Option<(u64, u64)>,
+    },
+    /// `<Fault>`: the exception code (the local part of `faultcode`) and `faultstring`.
+    Fault { code: String, message: String },
+}
+
+/// Parses an envelope. `Err` is a body that is not a SOAP envelope (malformed, truncated).
+pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
+    let root = xml::parse(bytes).map_err(|e| format!("malformed SOAP response: {e}"))?;
+    if root.name != "Envelope" {
+        return Err(format!("expected a SOAP envelope, found <{}>", root.name));
+    }
+    let api_usage = root.child("Header").and_then(limit_info);
+    let mut root = root;
+    let idx = root
+        .children
+        .iter()
+        .position(|c| c.name == "Body")
+        .ok_or("SOAP envelope without a Body")?;
+    let mut body = root.children.swap_remove(idx);
+    let first = body.children.drain(..).next().ok_or("empty SOAP Body")?;
+    if first.name == "Fault" {
+        let code = first
+            .child_text("faultcode")
+            .map(|c| c.rsplit(':').next().unwrap_or(c).to_string())
+            .or_else(|| first.find("exceptionCode").map(|e| e.text.clone()))
+            .unwrap_or_else(|| "UNKNOWN".into());
+        // Salesforce starts faultstring with the code; it is shown once.
+        let text = first.child_text("faultstring").unwrap_or("");
+        let message = text
+            .strip_prefix(code.as_str())
+            .and_then(|m| m.strip_prefix(':'))
+            .map_or(text, str::trim_start)
+            .to_string();
+        return Ok(Answer::Fault { code, message });
+    }
+    Ok(Answer::Response {
+        body: first,
+        api_usage,
+    })
+}
+
+/// `<LimitInfoHeader><limitInfo><current/><limit/><type>API REQUESTS</type>`.
+fn limit_info(header: &Element) -> Option<(u64, u64)> {
+    header
+        .find("LimitInfoHeader")?
+        .children_named("limitInfo")
+        .find(|l| l.child_text("type") == Some("API REQUESTS"))
+        .and_then(|l| {
+            Some((
+                l.child_text("current")?.parse().ok()?,
+                l.child_text("limit")?.parse().ok()?,
+            ))
+        })
+}
+
+/// One `FileProperties` of a `listMetadataResponse`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub ty: String,
+    pub full_name: String,
+    pub package: PackageInfo,
+}
+
+pub fn parse_list(response: &Element) -> Result<Vec<Listed>, String> {
+    if response.name != "listMetadataResponse" {
+        return Err(format!(
+            "expected <listMetadataResponse>, found <{}>",
+            response.name
+        ));
+    }
+    response
+        .children_named("result")
+        .map(|r| {
+            let full_name = r
+                .child_text("fullName")
+                .ok_or("a listMetadata result without fullName")?;
+            Ok(Listed {
+                ty: r.child_text("type").unwrap_or_default().to_string(),
+                full_name: full_name.to_string(),
+                package: PackageInfo {
+                    // `<namespacePrefix/>` (empty) means none, like an absent element.
+                    namespace_prefix: r.child_text("namespacePrefix").map(str::to_string),
+                    manageable_state: r.child_text("manageableState").map(str::to_string),
+                },
+            })
+        })
+        .collect()
+}
+
+/// One `records` of a `readMetadataResponse`: `None` for `<records xsi:nil="true"/>`.
+pub fn parse_read(response: Element) -> Result<Vec<Option<Element>>, String> {
+    if response.name != "readMetadataResponse" {
+        return Err(format!(
+            "expected <readMetadataResponse>, found <{}>",
+            response.name
+        ));
+    }
+    let mut out = Vec::new();
+    for result in response.children.into_iter().filter(|c| c.name == "result") {
+        for r in result.children.into_iter().filter(|c| c.name == "records") {
+            out.push((!r.is_nil()).then_some(r));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok() -> Secret {
+        Secret::new("00D!A<&>")
+    }
+
+    #[test]
+    fn requests_match_the_wsdl_shape() {
+        let list = list_metadata(
+            &tok(),
+            &["ConnectedApp", "ExternalClientApplication"],
+            "66.0",
+        );
+        let el = xml::parse(list.as_bytes()).unwrap();
+        assert_eq!(el.name, "Envelope");
+        let header = el.child("Header").unwrap();
+        assert_eq!(header.find("sessionId").unwrap().text, "00D!A<&>");
+        assert!(header
+            .find("client")
+            .unwrap()
+            .text
+            .starts_with("pkce-audit/"));
+        let call = el.child("Body").unwrap().child("listMetadata").unwrap();
+        let types: Vec<_> = call
+            .children_named("queries")
+            .map(|q| q.child_text("type").unwrap())
+            .collect();
+        assert_eq!(types, ["ConnectedApp", "ExternalClientApplication"]);
+        assert_eq!(call.child_text("asOfVersion"), Some("66.0"));
+        assert!(list.contains("xmlns:met=\"http://soap.sforce.com/2006/04/metadata\""));
+
+        let read = read_metadata(&tok(), "ConnectedApp", &["A".into(), "ns__B".into()]);
+        let el = xml::parse(read.as_bytes()).unwrap();
+        let call = el.child("Body").unwrap().child("readMetadata").unwrap();
+        assert_eq!(call.child_text("type"), Some("ConnectedApp"));
+        let names: Vec<_> = call
+            .children_named("fullNames")
+            .map(|n| n.text.as_str())
+            .collect();
+        assert_eq!(names, ["A", "ns__B"]);
+    }
+
+    #[test]
+    fn list_answers_from_the_corpus() {
+        let objects = br#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata">
+  <soapenv:Body>
+    <listMetadataResponse>
+      <result><fileName>objects/Site.object</fileName><fullName>Site</fullName><id/><namespacePrefix/><type>CustomObject</type></result>
+      <result><fullName>SBQQ__X</fullName><manageableState>installed</manageableState><namespacePrefix>SBQQ</namespacePrefix><type>ApexClass</type></result>
+    </listMetadataResponse>
+  </soapenv:Body>
+</soapenv:Envelope>"#;
+        let Answer::Response { body, .. } = parse_answer(objects).unwrap() else {
+            panic!()
+        };
+        let l = parse_list(&body).unwrap();
+        assert_eq!(l[0].full_name, "Site");
+        assert_eq!(l[0].package, PackageInfo::default());
+        assert_eq!(l[1].package.namespace_prefix.as_deref(), Some("SBQQ"));
+        assert_eq!(l[1].package.manageable_state.as_deref(), Some("installed"));
+        let empty = br#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Body><listMetadataResponse/></soapenv:Body></soapenv:Envelope>"#;
+        let Answer::Response { body, .. } = parse_answer(empty).unwrap() else {
+            panic!()
+        };
+        assert!(parse_list(&body).unwrap().is_empty());
+    }
+
+    #[test]
+    fn read_answers_with_nil_records_and_limit_info() {
+        let doc = br#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<soapenv:Header><LimitInfoHeader><limitInfo><current>42</current><limit>15000</limit><type>API REQUESTS</type></limitInfo></LimitInfoHeader></soapenv:Header>
+<soapenv:Body><readMetadataResponse><result>
+<records xsi:type="ConnectedApp"><fullName>A</fullName><label>A</label></records>
+<records xsi:nil="true"/>
+</result></readMetadataResponse></soapenv:Body></soapenv:Envelope>"#;
+        let Answer::Response { body, api_usage } = parse_answer(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(api_usage, Some((42, 15000)));
+        let r = parse_read(body).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].as_ref().unwrap().attr("type"), Some("ConnectedApp"));
+        assert!(r[1].is_none());
+    }
+
+    #[test]
+    fn faults_from_the_corpus() {
+        let doc = br#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <soapenv:Body>
+    <soapenv:Fault>
+      <faultcode>sf:INVALID_SESSION_ID</faultcode>
+      <faultstring>INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session</faultstring>
+    </soapenv:Fault>
+  </soapenv:Body>
+</soapenv:Envelope>"#;
+        match parse_answer(doc).unwrap() {
+            Answer::Fault { code, message } => {
+                assert_eq!(code, "INVALID_SESSION_ID");
+                assert_eq!(
+                    message,
+                    "Invalid Session ID found in SessionHeader: Illegal Session"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let client = br#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>soapenv:Client</faultcode><faultstring>Invalid request data</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>"#;
+        assert!(
+            matches!(parse_answer(client).unwrap(), Answer::Fault { code, .. } if code == "Client")
+        );
+    }
+
+    #[test]
+    fn truncated_and_foreign_bodies_are_errors() {
+        assert!(parse_answer(b"<soapenv:Envelope><soapenv:Body><readMetadataResp").is_err());
+        assert!(parse_answer(b"<html><body>Down for maintenance</body></html>").is_err());
+        assert!(parse_answer(b"").is_err());
+    }
+}
