@@ -268,6 +268,44 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     quick_xml::escape::escape(text)
 }
 
+/// Serialises an element (no XML declaration), indented by four spaces per level like
+/// retrieved metadata. Text keeps its line breaks (`callbackUrl` lists); a carriage
+/// return is written as `&#13;`, and line breaks and tabs in attribute values as
+/// character references, because a parser normalises the raw characters away.
+pub fn write(el: &Element) -> String {
+    let mut out = String::new();
+    write_element(&mut out, el, 0);
+    out
+}
+
+fn write_element(out: &mut String, el: &Element, depth: usize) {
+    let indent = "    ".repeat(depth);
+    out.push_str(&indent);
+    out.push('<');
+    out.push_str(&el.name);
+    for (k, v) in &el.attrs {
+        let v = escape(v)
+            .replace('\r', "&#13;")
+            .replace('\n', "&#10;")
+            .replace('\t', "&#9;");
+        out.push_str(&format!(" {k}=\"{v}\""));
+    }
+    if el.text.is_empty() && el.children.is_empty() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push('>');
+    out.push_str(&escape(&el.text).replace('\r', "&#13;"));
+    if !el.children.is_empty() {
+        out.push('\n');
+        for c in &el.children {
+            write_element(out, c, depth + 1);
+        }
+        out.push_str(&indent);
+    }
+    out.push_str(&format!("</{}>\n", el.name));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +369,30 @@ mod tests {
         let e = parse(b"<a>\n<b>\xff</b></a>").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn write_round_trips_text_attributes_and_line_breaks() {
+        fn strip_lines(e: &mut Element) {
+            e.line = 0;
+            e.children.iter_mut().for_each(strip_lines);
+        }
+        let doc = "<A xmlns=\"urn:x\" k=\"a&quot;b&#10;c\"><cb>https://a.example.com/cb\nhttps://b.example.com/cb&#13;\nx</cb><t>1 &lt; 2 &amp; 3</t><e/><n><m>x</m></n></A>";
+        let mut el = parse(doc.as_bytes()).unwrap();
+        let text = write(&el);
+        assert!(
+            text.contains("<cb>https://a.example.com/cb\nhttps://b.example.com/cb&#13;\nx</cb>"),
+            "{text}"
+        );
+        assert!(text.contains("    <e/>\n"), "{text}");
+        assert!(
+            text.contains("    <n>\n        <m>x</m>\n    </n>\n"),
+            "{text}"
+        );
+        let mut back = parse(text.as_bytes()).unwrap();
+        strip_lines(&mut el);
+        strip_lines(&mut back);
+        assert_eq!(back, el);
     }
 
     #[test]
