@@ -9,6 +9,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod live_cli;
+
 #[derive(Parser)]
 #[command(
     name = "pkce-audit",
@@ -30,6 +32,8 @@ enum Command {
         /// A rule id, e.g. app-pkce-not-required.
         id: Option<String>,
     },
+    /// Read an org and write a snapshot folder that `audit --source` reads offline.
+    Fetch(live_cli::FetchArgs),
     /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
     /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
     Diff(DiffArgs),
@@ -70,8 +74,10 @@ struct OutputArgs {
 #[derive(Args)]
 struct AuditArgs {
     /// Folder to audit: an SFDX project, an mdapi folder, a snapshot, or any folder of source-format metadata.
-    #[arg(long, value_name = "DIR")]
-    source: PathBuf,
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["target_org", "instance_url", "auth_url_file"])]
+    source: Option<PathBuf>,
+    #[command(flatten)]
+    conn: live_cli::ConnectionArgs,
     #[command(flatten)]
     output: OutputArgs,
     /// Also exit 1 when any unwaived finding is at or above this severity.
@@ -135,7 +141,11 @@ fn audit(args: AuditArgs) -> Result<i32> {
     };
     // A broken waiver file is fatal: silently ignoring it would change the verdict.
     let waivers = load_waivers(&args.waivers)?;
-    let (_inv, mut report) = pkce_audit::audit_folder(&args.source, &opts)?;
+    let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
+        (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
+        (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &opts)?,
+        (None, None) => bail!(live_cli::NO_INPUT),
+    };
     report.apply_waivers(&waivers, pkce_audit::waivers::today());
     let render = report::RenderOptions {
         width: if std::io::stdout().is_terminal() && args.output.output.is_none() {
@@ -207,6 +217,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(a) => audit(a),
         Command::Rules { id } => list_rules(id),
+        Command::Fetch(f) => live_cli::fetch(f),
         Command::Diff(d) => diff(d),
     };
     match result {

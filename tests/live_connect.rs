@@ -1,0 +1,386 @@
+//! Live audits: every way to connect (issue 3), and the one-line errors when a
+//! connection cannot work. Runs the real binary against the loopback fake org.
+
+#[path = "fake_org/mod.rs"]
+mod fake_org;
+#[path = "live_support/mod.rs"]
+mod support;
+
+use fake_org::{Config, FakeOrg};
+use std::path::Path;
+use support::*;
+
+/// The live report of the demo org must say what the folder audit says.
+fn assert_same_as_demo_folder(live: &Run) {
+    assert_eq!(live.code, 1, "stderr: {}", live.stderr);
+    let live = live.json();
+    let folder = audit_folder(&fixture("demo-org")).json();
+    assert_eq!(findings(&live), findings(&folder));
+    assert_eq!(verdict(&live), "not-ready");
+    assert_eq!(live["scope"]["kind"], "org");
+}
+
+fn one_line_error(r: &Run) -> &str {
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    let line = r.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.starts_with("pkce-audit: error: "), "{line}");
+    line
+}
+
+/// A stub `sf` that logs its arguments and answers by the command it is given.
+#[cfg(unix)]
+fn stub_sf(dir: &Path, display: &str, show_token: &str) {
+    let log = dir.join("calls.log");
+    support::script(
+        dir,
+        "sf",
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\ncase \"$*\" in\n  'org display '*) {display} ;;\n  'org auth show-access-token '*) {show_token} ;;\n  *) printf '%s' '{{\"status\":1,\"message\":\"unexpected\"}}'; exit 1 ;;\nesac\n",
+            log.display()
+        ),
+    );
+}
+
+fn display_json(base_url: &str, token: &str) -> String {
+    format!(
+        "printf '%s' '{{\"status\":0,\"result\":{{\"id\":\"00DFAKE000000001\",\"apiVersion\":\"66.0\",\"accessToken\":\"{token}\",\"instanceUrl\":\"{base_url}\",\"username\":\"admin@acme.example.com\",\"clientId\":\"PlatformCLI\",\"connectedStatus\":\"Connected\"}},\"warnings\":[]}}'"
+    )
+}
+
+const REDACTED: &str = "[REDACTED] Use sf org auth show-access-token to view";
+
+#[cfg(unix)]
+fn run_with_sf(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut c = command();
+    c.args(args).env("PATH", dir);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    run_with(c, None)
+}
+
+#[cfg(unix)]
+#[test]
+fn sf_cli_with_show_access_token_and_redacted_display() {
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    stub_sf(
+        tmp.path(),
+        &display_json(&org.base_url, REDACTED),
+        &format!("printf '%s' '{{\"status\":0,\"result\":{{\"accessToken\":\"{TOKEN}\"}}}}'"),
+    );
+    let r = run_with_sf(
+        tmp.path(),
+        &["audit", "--target-org", "demo", "--json"],
+        &[],
+    );
+    assert_same_as_demo_folder(&r);
+    let log = std::fs::read_to_string(tmp.path().join("calls.log")).unwrap();
+    assert!(
+        log.contains("org display --target-org demo --json"),
+        "{log}"
+    );
+    assert!(
+        log.contains("org auth show-access-token --target-org demo"),
+        "{log}"
+    );
+
+    // SF_TARGET_ORG is the default connection.
+    let r = run_with_sf(
+        tmp.path(),
+        &["audit", "--json"],
+        &[("SF_TARGET_ORG", "demo")],
+    );
+    assert_same_as_demo_folder(&r);
+}
+
+#[cfg(unix)]
+#[test]
+fn sf_cli_without_show_access_token_falls_back_to_display() {
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    stub_sf(
+        tmp.path(),
+        &display_json(&org.base_url, TOKEN),
+        "printf '%s\\n' ' ›   Warning: org auth show-access-token is not a sf command.' >&2; exit 127",
+    );
+    let r = run_with_sf(
+        tmp.path(),
+        &["audit", "--target-org", "demo", "--json"],
+        &[],
+    );
+    assert_same_as_demo_folder(&r);
+}
+
+#[cfg(unix)]
+#[test]
+fn sf_cli_errors_are_one_line_and_say_what_to_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logged_out = "printf '%s' '{\"status\":1,\"name\":\"NamedOrgNotFoundError\",\"message\":\"No authorization information found for nope.\",\"exitCode\":1}'; exit 1";
+    stub_sf(tmp.path(), logged_out, logged_out);
+    let r = run_with_sf(tmp.path(), &["audit", "--target-org", "nope"], &[]);
+    let line = one_line_error(&r);
+    assert!(line.contains("NamedOrgNotFoundError"), "{line}");
+    assert!(
+        line.contains("run `sf org login web --alias nope`"),
+        "{line}"
+    );
+
+    // Redacted token and no show-access-token: nothing usable.
+    stub_sf(
+        tmp.path(),
+        &display_json("https://acme.my.salesforce.com", REDACTED),
+        "exit 127",
+    );
+    let line = one_line_error(&run_with_sf(
+        tmp.path(),
+        &["audit", "--target-org", "old"],
+        &[],
+    ))
+    .to_string();
+    assert!(
+        line.contains("sf update") && line.contains("--alias old"),
+        "{line}"
+    );
+
+    // Not JSON at all.
+    stub_sf(tmp.path(), "printf 'Error: something odd\\n'", "exit 1");
+    let line = one_line_error(&run_with_sf(
+        tmp.path(),
+        &[
+            "fetch",
+            "--target-org",
+            "x",
+            "--out",
+            tmp.path().join("o").to_str().unwrap(),
+        ],
+        &[],
+    ))
+    .to_string();
+    assert!(
+        line.contains("unexpected answer from `sf org display`"),
+        "{line}"
+    );
+
+    // No sf on PATH.
+    let empty = tempfile::tempdir().unwrap();
+    let line = one_line_error(&run_with_sf(
+        empty.path(),
+        &["audit", "--target-org", "x"],
+        &[],
+    ))
+    .to_string();
+    assert!(line.contains("`sf`) was not found on PATH"), "{line}");
+}
+
+#[test]
+fn access_token_from_environment_file_and_stdin() {
+    let org = FakeOrg::start(Config::default());
+    assert_same_as_demo_folder(&audit_live(&org.base_url, &[]));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("token");
+    std::fs::write(&file, format!("{TOKEN}\n")).unwrap();
+    let r = run(
+        &[
+            "audit",
+            "--instance-url",
+            &org.base_url,
+            "--access-token-file",
+            file.to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    );
+    assert_same_as_demo_folder(&r);
+
+    let mut c = command();
+    c.args([
+        "audit",
+        "--instance-url",
+        &org.base_url,
+        "--access-token-file",
+        "-",
+        "--json",
+    ]);
+    assert_same_as_demo_folder(&run_with(c, Some(&format!("{TOKEN}\n"))));
+
+    // Without a token, and a token on the command line is not an option.
+    let line = one_line_error(&run(&["audit", "--instance-url", &org.base_url], &[])).to_string();
+    assert!(line.contains("SF_ACCESS_TOKEN"), "{line}");
+    let r = run(
+        &[
+            "audit",
+            "--instance-url",
+            &org.base_url,
+            "--access-token",
+            TOKEN,
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2);
+}
+
+fn auth_url_file(dir: &Path, base_url: &str, refresh: &str) -> String {
+    let host = base_url.strip_prefix("http://").unwrap();
+    let p = dir.join("auth-url.txt");
+    std::fs::write(&p, format!("force://PlatformCLI::{refresh}@{host}\n")).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn auth_url_exchanges_the_refresh_token() {
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = auth_url_file(tmp.path(), &org.base_url, REFRESH_TOKEN);
+    let r = run(&["audit", "--auth-url-file", &file, "--json"], &[]);
+    assert_same_as_demo_folder(&r);
+    assert_eq!(org.calls().get("token"), Some(&1));
+    assert_eq!(r.json()["api"]["calls"]["token"], 1);
+}
+
+#[test]
+fn auth_url_session_expiring_mid_run_is_renewed_once() {
+    let org = FakeOrg::start(Config {
+        expire_session_after: Some(7),
+        ..Config::default()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let file = auth_url_file(tmp.path(), &org.base_url, REFRESH_TOKEN);
+    let r = run(
+        &[
+            "audit",
+            "--auth-url-file",
+            &file,
+            "--json",
+            "--concurrency",
+            "2",
+        ],
+        &[],
+    );
+    assert_same_as_demo_folder(&r);
+    let calls = org.calls();
+    assert_eq!(calls.get("token"), Some(&2), "{calls:?}");
+    assert!(
+        calls.get("invalid_session").is_some_and(|&n| n >= 1),
+        "{calls:?}"
+    );
+
+    // A session that keeps expiring is renewed once, then it is an error.
+    let org = FakeOrg::start(Config {
+        expire_session_after: Some(1),
+        ..Config::default()
+    });
+    let file = auth_url_file(tmp.path(), &org.base_url, REFRESH_TOKEN);
+    let line = one_line_error(&run(
+        &["audit", "--auth-url-file", &file, "--concurrency", "1"],
+        &[],
+    ))
+    .to_string();
+    assert!(line.contains("INVALID_SESSION_ID"), "{line}");
+    assert_eq!(org.calls().get("token"), Some(&2));
+}
+
+#[test]
+fn auth_url_problems_are_one_line_errors_without_secrets() {
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let file = auth_url_file(tmp.path(), &org.base_url, "5AepWrongRefreshToken");
+    let line = one_line_error(&run(&["audit", "--auth-url-file", &file], &[])).to_string();
+    assert!(line.contains("invalid_grant"), "{line}");
+    assert!(!line.contains("5AepWrongRefreshToken"), "{line}");
+
+    let bad = tmp.path().join("bad.txt");
+    std::fs::write(&bad, "force://PlatformCLI:S3cretValue\n").unwrap();
+    let line = one_line_error(&run(
+        &["audit", "--auth-url-file", bad.to_str().unwrap()],
+        &[],
+    ))
+    .to_string();
+    assert!(
+        line.contains("not an SFDX auth URL") && !line.contains("S3cretValue"),
+        "{line}"
+    );
+
+    let remote = tmp.path().join("remote.txt");
+    std::fs::write(
+        &remote,
+        "force://PlatformCLI::tok@http://acme.example.com\n",
+    )
+    .unwrap();
+    let line = one_line_error(&run(
+        &["audit", "--auth-url-file", remote.to_str().unwrap()],
+        &[],
+    ))
+    .to_string();
+    assert!(line.contains("loopback"), "{line}");
+}
+
+#[test]
+fn plain_http_is_refused_except_on_loopback() {
+    for url in [
+        "http://acme.my.salesforce.com",
+        "http://10.0.0.8:8080",
+        "ftp://acme.example.com",
+    ] {
+        let line = one_line_error(&run(
+            &["audit", "--instance-url", url],
+            &[("SF_ACCESS_TOKEN", TOKEN)],
+        ))
+        .to_string();
+        assert!(line.contains("use https://"), "{line}");
+    }
+}
+
+#[test]
+fn rejected_tokens_say_why_and_what_to_do() {
+    let org = FakeOrg::start(Config::default());
+    let jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMDVGQUtFIn0.ZmFrZS1zaWduYXR1cmU";
+    let line = one_line_error(&run(
+        &["audit", "--instance-url", &org.base_url],
+        &[("SF_ACCESS_TOKEN", jwt)],
+    ))
+    .to_string();
+    assert!(
+        line.contains("JWT-based access token") && line.contains("sf org login web"),
+        "{line}"
+    );
+    assert!(!line.contains(jwt), "{line}");
+
+    let stale = "00DFAKE0000000001!AQoAQStaleToken";
+    let line = one_line_error(&run(
+        &["audit", "--instance-url", &org.base_url],
+        &[("SF_ACCESS_TOKEN", stale)],
+    ))
+    .to_string();
+    assert!(
+        line.contains("expired or was revoked") && !line.contains("JWT"),
+        "{line}"
+    );
+    assert!(!line.contains(stale), "{line}");
+}
+
+#[test]
+fn one_input_only() {
+    let r = run(&["audit"], &[]);
+    let line = one_line_error(&r);
+    assert!(line.contains("nothing to audit"), "{line}");
+    let r = run(
+        &[
+            "audit",
+            "--source",
+            "fixtures/demo-org",
+            "--instance-url",
+            "https://acme.my.salesforce.com",
+        ],
+        &[("SF_ACCESS_TOKEN", TOKEN)],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // --source wins over SF_TARGET_ORG, which is only a default.
+    let r = run(
+        &["audit", "--source", "fixtures/demo-org", "--json"],
+        &[("SF_TARGET_ORG", "demo")],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}

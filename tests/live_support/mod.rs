@@ -1,0 +1,193 @@
+//! Helpers for the live-audit integration tests: run the real binary against the fake
+//! org, compare reports, and check that no credential leaks.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub const TOKEN: &str = "00DFAKE0000000001!AQoAQFakeAccessToken";
+pub const REFRESH_TOKEN: &str = "5Aep861FakeRefreshToken";
+pub const ECA_SECRET: &str = "FAKESECRET-do-not-print-0123456789";
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {}\n{}", self.stderr, self.stdout))
+    }
+}
+
+/// The binary with a clean environment: no inherited org, token or colours.
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pkce-audit"));
+    for var in [
+        "SF_TARGET_ORG",
+        "SF_ACCESS_TOKEN",
+        "SFDX_ACCESS_TOKEN",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "ALL_PROXY",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+pub fn run_with(mut c: Command, stdin: Option<&str>) -> Run {
+    c.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("the binary runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_no_secrets(&run.stdout, "stdout");
+    assert_no_secrets(&run.stderr, "stderr");
+    run
+}
+
+pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
+    let mut c = command();
+    c.args(args);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    run_with(c, None)
+}
+
+/// A live audit with the token in SF_ACCESS_TOKEN, JSON out.
+pub fn audit_live(base_url: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["audit", "--instance-url", base_url, "--json"];
+    args.extend_from_slice(extra);
+    run(&args, &[("SF_ACCESS_TOKEN", TOKEN)])
+}
+
+pub fn audit_folder(dir: &Path) -> Run {
+    run(&["audit", "--source", dir.to_str().unwrap(), "--json"], &[])
+}
+
+/// Findings as (rule, app, severity, blocker, message): what must not depend on the input.
+pub type FindingKey = (String, Option<String>, String, bool, String);
+
+pub fn findings(report: &serde_json::Value) -> BTreeSet<FindingKey> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["app"].as_str().map(str::to_string),
+                f["severity"].as_str().unwrap().to_string(),
+                f["blocker"].as_bool().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn verdict(report: &serde_json::Value) -> String {
+    report["verdict"].as_str().unwrap_or("?").to_string()
+}
+
+/// (name, kind, owner, pkce_required) of every app.
+pub fn apps(report: &serde_json::Value) -> BTreeSet<(String, String, String, String)> {
+    report["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["kind"].as_str().unwrap().to_string(),
+                a["owner"].as_str().unwrap().to_string(),
+                a["pkce_required"].to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn incomplete(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    report["incomplete"].as_array().cloned().unwrap_or_default()
+}
+
+/// The recognisable credentials of the fake org never show.
+pub fn assert_no_secrets(text: &str, what: &str) {
+    for s in [
+        TOKEN,
+        REFRESH_TOKEN,
+        ECA_SECRET,
+        "AQoAQFakeRefreshedAccessToken",
+    ] {
+        assert!(
+            !text.contains(s),
+            "{what} contains a credential ({s}):\n{text}"
+        );
+    }
+}
+
+/// Every file below `dir` is free of credentials.
+pub fn assert_no_secrets_in_files(dir: &Path) {
+    for entry in walk(dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert_no_secrets(&text, &entry.display().to_string());
+        assert!(!text.contains("consumerSecret>"), "{}", entry.display());
+    }
+}
+
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Writes an executable script (a stub `sf`).
+#[cfg(unix)]
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
