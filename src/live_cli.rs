@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const HEADING: &str = "Org connection (instead of --source)";
+const HEADING: &str = "Org connection";
 
 #[derive(Args, Debug, Clone)]
 pub struct ConnectionArgs {
