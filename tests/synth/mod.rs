@@ -107,7 +107,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> Written {
         let body = format!("{HEADER}<OauthOidcSettings {XMLNS}>\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>\n    <isPkceRequired>false</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n</OauthOidcSettings>\n");
         write(dir, "settings", "OauthOidc", "settings", &body, &mut w);
     }
-    let mut name = |rng: &mut fastrand::Rng, base: String| {
+    let name = |rng: &mut fastrand::Rng, base: String| {
         if rng.f64() < spec.packaged_share {
             format!("{}__{base}", NS[rng.usize(..NS.len())])
         } else {

@@ -1,0 +1,261 @@
+//! Scale bench: `cargo bench --bench scale` (docs/performance.md has the numbers).
+//!
+//! Measures, on synthetic orgs (tests/synth) served by the loopback test org (tests/fake_org):
+//! - live: API calls made vs the theoretical minimum, wall time vs the ideal critical path
+//!   at the chosen concurrency and latency, and the peak memory of the process;
+//! - offline: auditing a folder of ~10,000 metadata files vs plain `cat` of the same files;
+//! - growth: offline audit time at 1x, 4x and 16x, to show there is no quadratic work.
+//!
+//! Medians of several runs, because this machine is small (2 cores) and noisy. Environment:
+//! `SCALE_CA`, `SCALE_ECA`, `SCALE_LATENCY_MS`, `SCALE_CONCURRENCY`, `SCALE_RUNS`, `SCALE_QUICK=1`.
+
+#[path = "../tests/fake_org/mod.rs"]
+#[allow(dead_code)]
+mod fake_org;
+#[path = "../tests/synth/mod.rs"]
+mod synth;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pkce-audit");
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs a command to completion; returns wall time, exit code and peak RSS in KiB.
+// The child is reaped by wait4 below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+fn measure(cmd: &mut Command) -> (Duration, i32, i64) {
+    let start = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix in earlier runs).
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    assert_eq!(r, pid, "wait4");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    if code == 2 {
+        let mut err = String::new();
+        use std::io::Read;
+        child.stderr.unwrap().read_to_string(&mut err).ok();
+        panic!("{cmd:?} failed: {err}");
+    }
+    (elapsed, code, usage.ru_maxrss)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}s", d.as_secs_f64())
+}
+
+struct LiveResult {
+    calls: u64,
+    minimum: u64,
+    wall: Duration,
+    critical: Duration,
+    peak_kib: i64,
+}
+
+fn batches(n: usize) -> u64 {
+    n.div_ceil(10) as u64
+}
+
+fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize) -> LiveResult {
+    let dir = tempfile::tempdir().unwrap();
+    synth::generate(
+        dir.path(),
+        &synth::Spec {
+            connected_apps: ca,
+            external_client_apps: eca,
+            seed: 42,
+            ..Default::default()
+        },
+    );
+    let counts = component_counts(dir.path());
+    let org = fake_org::FakeOrg::start(fake_org::Config {
+        org_dir: dir.path().to_path_buf(),
+        latency: Duration::from_millis(latency_ms),
+        ..Default::default()
+    });
+    let token = fake_org::Config::default().access_token;
+    let mut walls = Vec::new();
+    let mut peak = 0;
+    let mut calls = 0;
+    for _ in 0..runs {
+        let before: u64 = org
+            .calls()
+            .iter()
+            .filter(|(k, _)| *k != "faults_injected")
+            .map(|(_, v)| v)
+            .sum();
+        let (wall, code, rss) = measure(
+            Command::new(BIN)
+                .args([
+                    "audit",
+                    "--instance-url",
+                    &org.base_url,
+                    "--json",
+                    "--quiet",
+                    "--concurrency",
+                    &concurrency.to_string(),
+                ])
+                .env("SF_ACCESS_TOKEN", &token),
+        );
+        assert!(code == 1 || code == 3 || code == 0, "exit {code}");
+        let after: u64 = org
+            .calls()
+            .iter()
+            .filter(|(k, _)| *k != "faults_injected")
+            .map(|(_, v)| v)
+            .sum();
+        calls = after - before;
+        walls.push(wall);
+        peak = peak.max(rss);
+    }
+    // Minimum: versions + Organization + 2 listMetadata (6 types, 3 per call) + the
+    // settings read + one readMetadata per 10 names of each type.
+    let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
+    let minimum = 1 + 1 + 2 + 1 + reads;
+    // Ideal critical path: versions, then the lists, then the reads in rounds of
+    // `concurrency` (the Organization query and settings read overlap the lists).
+    let rounds = reads.div_ceil(concurrency as u64);
+    let critical = Duration::from_millis(latency_ms * (2 + rounds));
+    LiveResult {
+        calls,
+        minimum,
+        wall: median(walls),
+        critical,
+        peak_kib: peak,
+    }
+}
+
+/// Components per fetched type, in `MetadataType::FETCHED` order.
+fn component_counts(dir: &Path) -> Vec<usize> {
+    let d = pkce_audit::source::discover(dir).unwrap();
+    pkce_audit::metadata::MetadataType::FETCHED
+        .iter()
+        .map(|t| d.files.iter().filter(|f| f.ty == *t).count())
+        .collect()
+}
+
+fn offline(dir: &Path, runs: usize) -> (Duration, Duration, i64) {
+    let mut audit = Vec::new();
+    let mut cat = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let (t, _, rss) = measure(
+            Command::new(BIN)
+                .args(["audit", "--json", "--source"])
+                .arg(dir),
+        );
+        audit.push(t);
+        peak = peak.max(rss);
+        // The floor: reading every file once, with the same walk done by find.
+        let (t, _, _) = measure(
+            Command::new("sh")
+                .arg("-c")
+                .arg("find \"$0\" -type f -print0 | xargs -0 cat > /dev/null")
+                .arg(dir),
+        );
+        cat.push(t);
+    }
+    (median(audit), median(cat), peak)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing: run small then.
+    let quick = std::env::var("SCALE_QUICK").is_ok() || !std::env::args().any(|a| a == "--bench");
+    let runs = env_or("SCALE_RUNS", if quick { 1 } else { 5 });
+    let ca = env_or("SCALE_CA", if quick { 200 } else { 2000 });
+    let eca = env_or("SCALE_ECA", if quick { 50 } else { 500 });
+    let latency = env_or("SCALE_LATENCY_MS", if quick { 5 } else { 100 });
+    let concurrency = env_or("SCALE_CONCURRENCY", 8);
+    println!(
+        "pkce-audit scale bench — {} cores, {runs} run(s) per figure, medians",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+
+    println!("\n## Live audit: {ca} Connected Apps + {eca} External Client Apps, {latency} ms latency, concurrency {concurrency}");
+    let r = live(ca, eca, latency, concurrency, runs);
+    println!(
+        "API calls:       {} (minimum {}, {} extra)",
+        r.calls,
+        r.minimum,
+        r.calls as i64 - r.minimum as i64
+    );
+    println!(
+        "wall time:       {} (ideal critical path {}, ratio {:.2})",
+        secs(r.wall),
+        secs(r.critical),
+        r.wall.as_secs_f64() / r.critical.as_secs_f64()
+    );
+    println!("peak memory:     {:.1} MB", r.peak_kib as f64 / 1024.0);
+
+    let (files_ca, files_eca) = if quick { (500, 100) } else { (5600, 1000) };
+    let dir = tempfile::tempdir().unwrap();
+    let w = synth::generate(
+        dir.path(),
+        &synth::Spec {
+            connected_apps: files_ca,
+            external_client_apps: files_eca,
+            seed: 7,
+            ..Default::default()
+        },
+    );
+    println!(
+        "\n## Offline audit of {} metadata files ({:.1} MB)",
+        w.files,
+        w.bytes as f64 / 1e6
+    );
+    let (audit, cat, peak) = offline(dir.path(), runs);
+    println!(
+        "pkce-audit:      {} · cat: {} · ratio {:.2} · peak memory {:.1} MB",
+        secs(audit),
+        secs(cat),
+        audit.as_secs_f64() / cat.as_secs_f64(),
+        peak as f64 / 1024.0
+    );
+
+    println!("\n## Growth (offline audit; time per app should stay flat)");
+    let base = if quick { 100 } else { 500 };
+    for factor in [1, 4, 16] {
+        let dir = tempfile::tempdir().unwrap();
+        let n = base * factor;
+        synth::generate(
+            dir.path(),
+            &synth::Spec {
+                connected_apps: n,
+                external_client_apps: n / 4,
+                seed: 3,
+                ..Default::default()
+            },
+        );
+        let (t, _, _) = offline(dir.path(), runs);
+        let apps = n + n / 4;
+        println!(
+            "{factor:>2}x: {apps:>6} apps  {}  {:.1} µs/app",
+            secs(t),
+            t.as_secs_f64() * 1e6 / apps as f64
+        );
+    }
+}
