@@ -17,13 +17,20 @@ pub const INSTALLED_PACKAGES: &str = "InstalledSubscriberPackage";
 pub const CONNECTED_APPLICATION: &str = "ConnectedApplication";
 pub const OAUTH_TOKEN: &str = "OauthToken";
 pub const LOGIN_HISTORY: &str = "LoginHistory";
-pub const SOURCES: [&str; 4] = [INSTALLED_PACKAGES, CONNECTED_APPLICATION, OAUTH_TOKEN, LOGIN_HISTORY];
+pub const SOURCES: [&str; 4] = [
+    INSTALLED_PACKAGES,
+    CONNECTED_APPLICATION,
+    OAUTH_TOKEN,
+    LOGIN_HISTORY,
+];
 
 /// The permission or setting that makes a source readable, for messages and `doctor`.
 pub fn remedy(source: &str) -> &'static str {
     match source {
         INSTALLED_PACKAGES => "the Tooling API and 'View Setup and Configuration'",
-        CONNECTED_APPLICATION => "'View Setup and Configuration' (and API access to the ConnectedApplication object)",
+        CONNECTED_APPLICATION => {
+            "'View Setup and Configuration' (and API access to the ConnectedApplication object)"
+        }
         OAUTH_TOKEN => "'Customize Application' (users without it see only their own tokens)",
         LOGIN_HISTORY => "'Manage Users' or 'Monitor Login History'",
         _ => "API access",
@@ -180,14 +187,17 @@ impl Usage {
 
     /// Seen running an authorization code flow in the window.
     pub fn used_authorization_code(&self) -> bool {
-        self.logins_with("authorization-code").is_some_and(|f| f.logins > 0)
+        self.logins_with("authorization-code")
+            .is_some_and(|f| f.logins > 0)
     }
 
     /// Seen in the window, and only with flows that never carry an authorization code.
     /// Needs complete login history: a partial one could have missed a code flow.
     pub fn only_non_code_flows(&self) -> bool {
         match &self.flows {
-            Some(f) if !self.partial && !f.is_empty() => f.iter().all(|u| is_non_code_flow(&u.flow)),
+            Some(f) if !self.partial && !f.is_empty() => {
+                f.iter().all(|u| is_non_code_flow(&u.flow))
+            }
             _ => false,
         }
     }
@@ -213,7 +223,10 @@ impl Usage {
             parts.push(s);
         }
         match &self.flows {
-            Some(f) if f.is_empty() => parts.push(format!("no OAuth login in the last {} days", self.window_days)),
+            Some(f) if f.is_empty() => parts.push(format!(
+                "no OAuth login in the last {} days",
+                self.window_days
+            )),
             Some(f) => parts.push(format!(
                 "logins in the last {} days: {}",
                 self.window_days,
@@ -249,19 +262,7 @@ fn max_date(a: Option<String>, b: &Option<String>) -> Option<String> {
 pub fn usage_by_name(e: &Evidence) -> BTreeMap<String, Usage> {
     let tokens_read = e.is_read(OAUTH_TOKEN);
     let logins_read = e.is_read(LOGIN_HISTORY);
-    let partial = [OAUTH_TOKEN, LOGIN_HISTORY]
-        .iter()
-        .any(|s| matches!(e.source(s), Some(SourceState::Read { partial: true, .. })));
-    let blank = || Usage {
-        window_days: e.window_days,
-        tokens: tokens_read.then_some(0),
-        users: tokens_read.then_some(0),
-        use_count: tokens_read.then_some(0),
-        tokens_used_in_window: tokens_read.then_some(0),
-        last_used: None,
-        flows: logins_read.then(Vec::new),
-        partial,
-    };
+    let blank = || unseen_usage(e).expect("called only when a usage source was read");
     let mut out: BTreeMap<String, Usage> = BTreeMap::new();
     if tokens_read {
         for t in &e.tokens {
@@ -357,16 +358,54 @@ mod tests {
     fn usage_sums_per_app_and_judges_code_use_and_dormancy() {
         let e = Evidence {
             window_days: 90,
-            sources: [(OAUTH_TOKEN.to_string(), read(3)), (LOGIN_HISTORY.to_string(), read(3))].into(),
+            sources: [
+                (OAUTH_TOKEN.to_string(), read(3)),
+                (LOGIN_HISTORY.to_string(), read(3)),
+            ]
+            .into(),
             tokens: vec![
-                TokenUsage { app: "Portal".into(), tokens: 2, users: 2, use_count: 40, used_in_window: 2, last_used: Some("2026-11-01".into()) },
-                TokenUsage { app: "Sync".into(), tokens: 1, users: 1, use_count: 9, used_in_window: 1, last_used: Some("2026-10-01".into()) },
+                TokenUsage {
+                    app: "Portal".into(),
+                    tokens: 2,
+                    users: 2,
+                    use_count: 40,
+                    used_in_window: 2,
+                    last_used: Some("2026-11-01".into()),
+                },
+                TokenUsage {
+                    app: "Sync".into(),
+                    tokens: 1,
+                    users: 1,
+                    use_count: 9,
+                    used_in_window: 1,
+                    last_used: Some("2026-10-01".into()),
+                },
             ],
             logins: vec![
-                LoginUsage { app: "Portal".into(), sub_type: "OauthWebServer".into(), count: 30, last_seen: Some("2026-11-01".into()) },
-                LoginUsage { app: "Portal".into(), sub_type: "OauthHybridWebServer".into(), count: 5, last_seen: Some("2026-11-02".into()) },
-                LoginUsage { app: "Sync".into(), sub_type: "OauthRefreshToken".into(), count: 12, last_seen: None },
-                LoginUsage { app: "Sync".into(), sub_type: "OauthClientCredentials".into(), count: 3, last_seen: None },
+                LoginUsage {
+                    app: "Portal".into(),
+                    sub_type: "OauthWebServer".into(),
+                    count: 30,
+                    last_seen: Some("2026-11-01".into()),
+                },
+                LoginUsage {
+                    app: "Portal".into(),
+                    sub_type: "OauthHybridWebServer".into(),
+                    count: 5,
+                    last_seen: Some("2026-11-02".into()),
+                },
+                LoginUsage {
+                    app: "Sync".into(),
+                    sub_type: "OauthRefreshToken".into(),
+                    count: 12,
+                    last_seen: None,
+                },
+                LoginUsage {
+                    app: "Sync".into(),
+                    sub_type: "OauthClientCredentials".into(),
+                    count: 3,
+                    last_seen: None,
+                },
             ],
             ..Default::default()
         };
@@ -374,20 +413,37 @@ mod tests {
         let portal = &u["Portal"];
         assert!(portal.used_authorization_code());
         let code = portal.logins_with("authorization-code").unwrap();
-        assert_eq!((code.logins, code.last_seen.as_deref()), (35, Some("2026-11-02")));
+        assert_eq!(
+            (code.logins, code.last_seen.as_deref()),
+            (35, Some("2026-11-02"))
+        );
         assert!(!portal.only_non_code_flows() && !portal.dormant());
         assert!(u["Sync"].only_non_code_flows());
         assert_eq!(u["Sync"].flows.as_ref().unwrap()[0].flow, "refresh-token");
         let unseen = unseen_usage(&e).unwrap();
         assert!(unseen.dormant());
-        assert!(portal.describe().contains("authorization-code 35 (last 2026-11-02)"), "{}", portal.describe());
+        assert!(
+            portal
+                .describe()
+                .contains("authorization-code 35 (last 2026-11-02)"),
+            "{}",
+            portal.describe()
+        );
     }
 
     #[test]
     fn partial_or_missing_sources_never_prove_anything() {
         let mut e = Evidence {
             window_days: 90,
-            sources: [(OAUTH_TOKEN.to_string(), SourceState::Read { rows: 2500, partial: true, method: None })].into(),
+            sources: [(
+                OAUTH_TOKEN.to_string(),
+                SourceState::Read {
+                    rows: 2500,
+                    partial: true,
+                    method: None,
+                },
+            )]
+            .into(),
             ..Default::default()
         };
         let unseen = unseen_usage(&e).unwrap();
@@ -395,8 +451,23 @@ mod tests {
         assert!(unseen.flows.is_none());
         e.sources.clear();
         assert!(unseen_usage(&e).is_none());
-        e.sources.insert(LOGIN_HISTORY.into(), SourceState::Read { rows: 10_000, partial: true, method: Some("rows".into()) });
-        e.logins.push(LoginUsage { app: "A".into(), sub_type: "OauthClientCredentials".into(), count: 1, last_seen: None });
-        assert!(!usage_by_name(&e)["A"].only_non_code_flows(), "a row budget may have cut a code flow");
+        e.sources.insert(
+            LOGIN_HISTORY.into(),
+            SourceState::Read {
+                rows: 10_000,
+                partial: true,
+                method: Some("rows".into()),
+            },
+        );
+        e.logins.push(LoginUsage {
+            app: "A".into(),
+            sub_type: "OauthClientCredentials".into(),
+            count: 1,
+            last_seen: None,
+        });
+        assert!(
+            !usage_by_name(&e)["A"].only_non_code_flows(),
+            "a row budget may have cut a code flow"
+        );
     }
 }

@@ -273,7 +273,8 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn org(rule: &Rule, message: String, location: Option<Location>) -> Self {
+    /// A finding about the org (or a file, such as a waiver) rather than an app.
+    pub(crate) fn org(rule: &Rule, message: String, location: Option<Location>) -> Self {
         Finding {
             rule: rule.id.to_string(),
             severity: rule.severity,
@@ -437,15 +438,29 @@ fn usage_text(app: &App) -> String {
 fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
     let Some(u) = &app.usage else { return };
     for (flow, rule, blocked) in [
-        ("username-password", &APP_USES_USERNAME_PASSWORD_FLOW, org.map(|o| o.block_username_password_flow)),
-        ("user-agent", &APP_USES_USER_AGENT_FLOW, org.map(|o| o.block_user_agent_flow)),
+        (
+            "username-password",
+            &APP_USES_USERNAME_PASSWORD_FLOW,
+            org.map(|o| o.block_username_password_flow),
+        ),
+        (
+            "user-agent",
+            &APP_USES_USER_AGENT_FLOW,
+            org.map(|o| o.block_user_agent_flow),
+        ),
     ] {
-        let Some(seen) = u.logins_with(flow).filter(|f| f.logins > 0) else { continue };
+        let Some(seen) = u.logins_with(flow).filter(|f| f.logins > 0) else {
+            continue;
+        };
         // Already blocked: the app is failing, not about to break; the flow report stays quiet.
         if blocked == Some(true) {
             continue;
         }
-        let last = seen.last_seen.as_deref().map(|d| format!(", last {d}")).unwrap_or_default();
+        let last = seen
+            .last_seen
+            .as_deref()
+            .map(|d| format!(", last {d}"))
+            .unwrap_or_default();
         out.push(Finding::app(
             rule,
             app,
@@ -460,7 +475,10 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
         out.push(Finding::app(
             &DORMANT_APP,
             app,
-            format!("No token used and no OAuth login in the last {} days.", u.window_days),
+            format!(
+                "No token used and no OAuth login in the last {} days.",
+                u.window_days
+            ),
             None,
         ));
     }

@@ -15,7 +15,7 @@
 //! ```
 
 use crate::inventory::Location;
-use crate::rules::{self, Finding, FindingOwner, Waived};
+use crate::rules::{self, Finding, Waived};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -163,24 +163,13 @@ pub fn today() -> NaiveDate {
 }
 
 fn waiver_finding(rule: &rules::Rule, w: &Waiver, message: String) -> Finding {
+    let location = Location {
+        file: w.file.clone(),
+        line: w.line as u32,
+    };
     Finding {
-        rule: rule.id.to_string(),
-        severity: rule.severity,
-        blocker: rule.blocker,
         app: (w.app != "*").then(|| w.app.clone()),
-        label: None,
-        kind: None,
-        owner: FindingOwner::Org,
-        namespace: None,
-        pkce_required: None,
-        message,
-        remediation: rule.remediation.to_string(),
-        location: Some(Location {
-            file: w.file.clone(),
-            line: w.line as u32,
-        }),
-        waived: None,
-        code_logins: None,
+        ..Finding::org(rule, message, Some(location))
     }
 }
 
@@ -241,7 +230,7 @@ mod tests {
             app: app.map(String::from),
             label: None,
             kind: None,
-            owner: FindingOwner::Org,
+            owner: rules::FindingOwner::Org,
             namespace: None,
             pkce_required: None,
             message: String::new(),
