@@ -13,6 +13,7 @@
 #![allow(unused)]
 
 mod conn;
+mod evidence;
 mod org;
 mod rest;
 mod soap;
@@ -65,6 +66,19 @@ pub struct Config {
     /// from `<org_dir>/evidence/<Object>.json`. Records are JSON objects as Salesforce
     /// returns them (relationship fields as nested objects); `attributes` is optional.
     pub sobjects: BTreeMap<String, Vec<serde_json::Value>>,
+    /// The org's clock: `LAST_N_DAYS` counts back from it, and every answer's `Date`
+    /// header says it. Fixed, so tests do not depend on the day they run.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Aggregate queries (GROUP BY, COUNT(field), MAX(...)) fail with 400 MALFORMED_QUERY,
+    /// as some orgs answer them for LoginHistory; `SELECT COUNT()` still works.
+    pub reject_aggregate_queries: bool,
+}
+
+/// The default fake "now": 2026-11-21T00:00:00Z.
+pub fn default_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z")
+        .expect("a valid date")
+        .with_timezone(&chrono::Utc)
 }
 
 impl Default for Config {
@@ -88,6 +102,8 @@ impl Default for Config {
             daily_limit: 100_000,
             eca_consumer_secret: "FAKESECRET-do-not-print-0123456789".into(),
             sobjects: BTreeMap::new(),
+            now: default_now(),
+            reject_aggregate_queries: false,
         }
     }
 }
@@ -317,7 +333,15 @@ async fn entry(
             return fault_response(fault, is_soap);
         }
     }
-    let resp = route(&shared, req).await;
+    let mut resp = route(&shared, req).await;
+    let date = shared
+        .cfg
+        .now
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(v) = HeaderValue::from_str(&date) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
     if shared.cfg.truncate_bodies && !is_token {
         let n = shared.responses.fetch_add(1, Ordering::SeqCst);
         if n % 2 == 1 {

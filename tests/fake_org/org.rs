@@ -55,6 +55,8 @@ pub struct SObject {
     pub records: Vec<Value>,
     /// Only on `/tooling/query` (e.g. InstalledSubscriberPackage).
     pub tooling_only: bool,
+    /// Accepts GROUP BY and aggregate functions (OauthToken fields do not).
+    pub aggregatable: bool,
 }
 
 impl SObject {
@@ -65,6 +67,96 @@ impl SObject {
             .map(String::as_str)
     }
 }
+
+/// The evidence objects every org has, with their documented fields (relationships by
+/// name, e.g. `User`), so a query of an unknown field fails as it would in a real org.
+const EVIDENCE_OBJECTS: &[(&str, &[&str])] = &[
+    (
+        "InstalledSubscriberPackage",
+        &[
+            "Id",
+            "MinPackageVersionId",
+            "SubscriberPackageId",
+            "SubscriberPackageVersionId",
+            "SubscriberPackage",
+            "SubscriberPackageVersion",
+        ],
+    ),
+    (
+        "ConnectedApplication",
+        &[
+            "Id",
+            "Name",
+            "CreatedById",
+            "CreatedDate",
+            "LastModifiedById",
+            "LastModifiedDate",
+            "MobileSessionTimeout",
+            "MobileStartUrl",
+            "NamedUserUvidTimeout",
+            "OptionsAllowAdminApprovedUsersOnly",
+            "OptionsCodeCredentialGuestEnabled",
+            "OptionsFullContentPushNotifications",
+            "OptionsHasSessionLevelPolicy",
+            "OptionsIsInternal",
+            "OptionsRefreshTokenValidityMetric",
+            "OptionsTokenExchangeManageBitEnabled",
+            "PinLength",
+            "RefreshTokenValidityPeriod",
+            "StartUrl",
+            "SystemModstamp",
+            "UvidTimeout",
+        ],
+    ),
+    (
+        "OauthToken",
+        &[
+            "Id",
+            "AccessToken",
+            "AppMenuItemId",
+            "AppMenuItem",
+            "AppName",
+            "CreatedDate",
+            "DeleteToken",
+            "LastUsedDate",
+            "RequestToken",
+            "UseCount",
+            "UserId",
+            "User",
+        ],
+    ),
+    (
+        "LoginHistory",
+        &[
+            "Id",
+            "ApiType",
+            "ApiVersion",
+            "Application",
+            "AuthMethodReference",
+            "AuthenticationServiceId",
+            "Browser",
+            "CipherSuite",
+            "ClientVersion",
+            "CountryIso",
+            "LoginGeoId",
+            "LoginSubType",
+            "LoginTime",
+            "LoginType",
+            "LoginUrl",
+            "NetworkId",
+            "OptionsIsGet",
+            "OptionsIsPost",
+            "Platform",
+            "SourceIp",
+            "Status",
+            "TlsProtocol",
+            "UserId",
+        ],
+    ),
+];
+
+/// Objects whose fields cannot be grouped or aggregated (describe: `aggregatable: false`).
+const NOT_AGGREGATABLE: &[&str] = &["OauthToken"];
 
 /// Objects that exist only in the Tooling API.
 const TOOLING_ONLY: &[&str] = &[
@@ -83,6 +175,10 @@ pub struct Org {
     pub skipped: Vec<(String, String)>,
     /// By lower-case object name.
     pub sobjects: BTreeMap<String, SObject>,
+    /// Objects the snapshot served recorded as unreadable: queries give INSUFFICIENT_ACCESS.
+    pub denied_objects: Vec<String>,
+    /// The snapshot served read LoginHistory row by row: aggregate queries are refused.
+    pub reject_aggregates: bool,
 }
 
 impl Org {
@@ -149,7 +245,7 @@ impl Org {
                 record_xml,
             });
         }
-        org.load_sobjects(cfg)?;
+        org.load_sobjects(cfg, discovery.manifest.as_ref())?;
         Ok(org)
     }
 
@@ -163,7 +259,11 @@ impl Org {
         self.sobjects.get(&name.to_ascii_lowercase())
     }
 
-    fn load_sobjects(&mut self, cfg: &Config) -> Result<(), String> {
+    fn load_sobjects(
+        &mut self,
+        cfg: &Config,
+        manifest: Option<&pkce_audit::snapshot::Manifest>,
+    ) -> Result<(), String> {
         let org_record = json!({
             "Id": cfg.org_id,
             "Name": self.name,
@@ -178,6 +278,19 @@ impl Org {
             "CreatedDate": "2019-04-02T08:00:00.000+0000",
         });
         self.add_sobject("Organization", None, vec![org_record]);
+        // Every org has the evidence objects; a snapshot's evidence is served back as the
+        // raw rows that produce it; record files and `Config::sobjects` replace either.
+        for (name, _) in EVIDENCE_OBJECTS {
+            self.add_sobject(name, None, Vec::new());
+        }
+        if let Some(e) = manifest.and_then(|m| m.evidence.as_ref()) {
+            let synth = super::evidence::synthesize(e, cfg.now);
+            for (name, records) in synth.objects {
+                self.add_sobject(&name, None, records);
+            }
+            self.denied_objects = synth.denied;
+            self.reject_aggregates = synth.reject_aggregates;
+        }
         let dir = cfg.org_dir.join("evidence");
         if let Ok(entries) = std::fs::read_dir(&dir) {
             let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -216,19 +329,23 @@ impl Org {
                     }
                     _ => return Err(format!("{}: expected a JSON array", path.display())),
                 };
+                self.denied_objects
+                    .retain(|d| !d.eq_ignore_ascii_case(name));
                 self.add_sobject(name, fields, records);
             }
         }
         for (name, records) in &cfg.sobjects {
+            self.denied_objects
+                .retain(|d| !d.eq_ignore_ascii_case(name));
             self.add_sobject(name, None, records.clone());
         }
         Ok(())
     }
 
     /// Adds or replaces an object. Without an explicit field list, the fields are the
-    /// union of the records' keys.
+    /// union of the records' keys; an evidence object also has its documented fields.
     pub fn add_sobject(&mut self, name: &str, fields: Option<Vec<String>>, records: Vec<Value>) {
-        let fields = fields.unwrap_or_else(|| {
+        let mut fields = fields.unwrap_or_else(|| {
             let mut fields: Vec<String> = Vec::new();
             for r in &records {
                 if let Value::Object(o) = r {
@@ -241,6 +358,16 @@ impl Org {
             }
             fields
         });
+        if let Some((_, documented)) = EVIDENCE_OBJECTS
+            .iter()
+            .find(|(o, _)| o.eq_ignore_ascii_case(name))
+        {
+            for f in *documented {
+                if !fields.iter().any(|x| x.eq_ignore_ascii_case(f)) {
+                    fields.push(f.to_string());
+                }
+            }
+        }
         let records = records
             .into_iter()
             .map(|r| match r {
@@ -258,6 +385,9 @@ impl Org {
                 fields,
                 records,
                 tooling_only: TOOLING_ONLY.iter().any(|t| t.eq_ignore_ascii_case(name)),
+                aggregatable: !NOT_AGGREGATABLE
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(name)),
             },
         );
     }

@@ -61,7 +61,15 @@ pub fn versions(shared: &Arc<Shared>) -> Response<Body> {
 struct Cursor {
     records: Vec<Value>,
     tooling: bool,
+    page_size: usize,
+    /// `totalSize`: more than `records` when a cap held rows back.
+    total: usize,
 }
+
+/// OauthToken, as documented: "A query() call returns up to 500 rows. A queryMore() call
+/// returns 500 more, up to 2500 total. No more records are returned after 2500."
+const OAUTH_TOKEN_PAGE: usize = 500;
+const OAUTH_TOKEN_CAP: usize = 2500;
 
 #[derive(Default)]
 pub struct Cursors {
@@ -164,15 +172,9 @@ pub fn form_decode(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn page(
-    shared: &Shared,
-    api_base: &str,
-    id: &str,
-    cursor: &Cursor,
-    offset: usize,
-    total: usize,
-) -> Response<Body> {
-    let size = shared.cfg.page_size.max(1);
+fn page(api_base: &str, id: &str, cursor: &Cursor, offset: usize) -> Response<Body> {
+    let total = cursor.total;
+    let size = cursor.page_size.max(1);
     let end = (offset + size).min(cursor.records.len());
     let mut body = serde_json::Map::new();
     body.insert("totalSize".into(), json!(total));
@@ -210,6 +212,7 @@ fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Res
         .cfg
         .deny_queries
         .iter()
+        .chain(&shared.org.denied_objects)
         .any(|d| d.eq_ignore_ascii_case(&parsed.object))
     {
         return error(
@@ -232,21 +235,43 @@ fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Res
             &format!("sObject type '{}' is not supported.", parsed.object),
         );
     };
-    let (total, records) = match soql::execute(&parsed, obj, api_base) {
+    if parsed.is_aggregate()
+        && (shared.cfg.reject_aggregate_queries || shared.org.reject_aggregates)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            &format!(
+                "\n{}\n^\nERROR at Row:1:Column:1\nAggregate queries are not supported on {}",
+                parsed.text, obj.name
+            ),
+        );
+    }
+    let (total, mut records) = match soql::execute(&parsed, obj, api_base, shared.cfg.now) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
     };
-    let cursor = Arc::new(Cursor { records, tooling });
+    let mut page_size = shared.cfg.page_size.max(1);
+    if obj.name.eq_ignore_ascii_case("OauthToken") {
+        page_size = OAUTH_TOKEN_PAGE;
+        records.truncate(OAUTH_TOKEN_CAP);
+    }
+    let cursor = Arc::new(Cursor {
+        records,
+        tooling,
+        page_size,
+        total,
+    });
     let id = {
         let mut cursors = shared.cursors.lock().unwrap();
         cursors.issued += 1;
         let id = fake_id("01g", cursors.issued);
-        if cursor.records.len() > shared.cfg.page_size.max(1) {
+        if cursor.records.len() > page_size {
             cursors.by_id.insert(id.clone(), cursor.clone());
         }
         id
     };
-    page(shared, api_base, &id, &cursor, 0, total)
+    page(api_base, &id, &cursor, 0)
 }
 
 fn query_more(shared: &Shared, api_base: &str, tooling: bool, locator: &str) -> Response<Body> {
@@ -269,7 +294,7 @@ fn query_more(shared: &Shared, api_base: &str, tooling: bool, locator: &str) -> 
     if cursor.tooling != tooling || offset > cursor.records.len() {
         return invalid();
     }
-    page(shared, api_base, id, &cursor, offset, cursor.records.len())
+    page(api_base, id, &cursor, offset)
 }
 
 fn oauth_error(error: &str, description: &str) -> Response<Body> {

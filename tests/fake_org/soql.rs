@@ -1,14 +1,20 @@
 //! A small SOQL subset:
-//! `SELECT f1, rel.f2 | COUNT() FROM Object [WHERE ...] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]`.
+//! `SELECT f1, rel.f2 | COUNT() | AGG(f) [alias], ... FROM Object [WHERE ...] [GROUP BY f, ...]
+//! [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]`.
 //!
 //! WHERE is evaluated when it is a conjunction (AND) of simple comparisons
 //! (`=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`, `LIKE`, `[NOT] IN (...)`) against string,
-//! number, boolean or null literals. A comparison with a date literal (`LAST_N_DAYS:30`,
-//! `2024-01-01T00:00:00Z`) or `INCLUDES`/`EXCLUDES` counts as true; a WHERE with OR, NOT
-//! or parentheses is not applied at all. Aggregates other than `COUNT()`, subqueries,
-//! GROUP BY and WITH are refused as MALFORMED_QUERY (the fake does not support them).
+//! number, boolean or null literals, and `field = LAST_N_DAYS:n` (or `!=`) against the
+//! org's fixed "now". Other comparisons with a date literal, and `INCLUDES`/`EXCLUDES`,
+//! count as true; a WHERE with OR, NOT or parentheses is not applied at all.
+//!
+//! Aggregates: `COUNT(f)`, `COUNT_DISTINCT(f)`, `MAX(f)`, `MIN(f)`, `SUM(f)` with or without
+//! GROUP BY, answered as real orgs do: records typed `AggregateResult`, unaliased
+//! aggregates named `expr0`, `expr1`, ... in select order. Subqueries, HAVING and WITH are
+//! refused as MALFORMED_QUERY (the fake does not support them).
 
 use super::org::SObject;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
@@ -45,7 +51,28 @@ pub enum Lit {
     Num(f64),
     Bool(bool),
     Null,
+    /// `LAST_N_DAYS:n`: from the start of the day n days before "now" to the end of today.
+    LastNDays(u32),
     Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AggFn {
+    Count,
+    CountDistinct,
+    Max,
+    Min,
+    Sum,
+}
+
+/// One aggregate column of the SELECT list.
+#[derive(Debug, Clone)]
+pub struct Agg {
+    pub func: AggFn,
+    pub path: Vec<String>,
+    pub col: usize,
+    /// The alias, or `exprN` as Salesforce names unaliased aggregates.
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +111,8 @@ pub struct Query {
     /// Selected field paths (`rel.Field` split on dots) with their columns.
     pub fields: Vec<(Vec<String>, usize)>,
     pub count_only: bool,
+    pub aggs: Vec<Agg>,
+    pub group_by: Vec<(Vec<String>, usize)>,
     pub object: String,
     pub object_col: usize,
     /// `None`: no WHERE, or one we do not apply.
@@ -313,7 +342,12 @@ impl Parser<'_> {
         let lit = match &t.tok {
             Tok::Str(s) => Lit::Str(s.clone()),
             Tok::Num(n) => Lit::Num(*n),
-            Tok::Other(_) => Lit::Other,
+            Tok::Other(s) => match s.split_once(':') {
+                Some((lit, n)) if lit.eq_ignore_ascii_case("LAST_N_DAYS") => {
+                    n.parse().map(Lit::LastNDays).unwrap_or(Lit::Other)
+                }
+                _ => Lit::Other,
+            },
             Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
             Tok::Ident(s) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
             Tok::Ident(s) if s.eq_ignore_ascii_case("null") => Lit::Null,
@@ -456,6 +490,8 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
     p.expect_kw("SELECT")?;
     let mut fields = Vec::new();
     let mut count_only = false;
+    let mut aggs: Vec<Agg> = Vec::new();
+    let mut unaliased = 0;
     loop {
         if matches!(p.peek().map(|t| &t.tok), Some(Tok::LParen)) {
             return Err(p.unsupported("a relationship subquery"));
@@ -464,12 +500,49 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         if matches!(p.peek().map(|t| &t.tok), Some(Tok::LParen)) {
             let is_count = name.eq_ignore_ascii_case("COUNT")
                 && matches!(p.toks.get(p.pos + 1).map(|t| &t.tok), Some(Tok::RParen));
-            if !is_count {
-                p.pos -= 1;
-                return Err(p.unsupported(&format!("{name}()")));
+            if is_count {
+                p.pos += 2;
+                count_only = true;
+            } else {
+                let func = match name.to_ascii_uppercase().as_str() {
+                    "COUNT" => AggFn::Count,
+                    "COUNT_DISTINCT" => AggFn::CountDistinct,
+                    "MAX" => AggFn::Max,
+                    "MIN" => AggFn::Min,
+                    "SUM" => AggFn::Sum,
+                    _ => {
+                        p.pos -= 1;
+                        return Err(p.unsupported(&format!("{name}()")));
+                    }
+                };
+                p.pos += 1;
+                let (path, _) = p.path()?;
+                if p.peek().map(|t| &t.tok) != Some(&Tok::RParen) {
+                    return Err(p.unexpected());
+                }
+                p.pos += 1;
+                // An alias is an identifier that is neither a comma nor FROM.
+                let alias = match p.peek() {
+                    Some(Token {
+                        tok: Tok::Ident(a), ..
+                    }) if !a.eq_ignore_ascii_case("FROM") => {
+                        let a = a.clone();
+                        p.pos += 1;
+                        Some(a)
+                    }
+                    _ => None,
+                };
+                let name = alias.unwrap_or_else(|| {
+                    unaliased += 1;
+                    format!("expr{}", unaliased - 1)
+                });
+                aggs.push(Agg {
+                    func,
+                    path,
+                    col,
+                    name,
+                });
             }
-            p.pos += 2;
-            count_only = true;
         } else {
             if name.split('.').any(str::is_empty) {
                 return Err(caret_error(
@@ -487,11 +560,12 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         }
         break;
     }
-    if count_only && !fields.is_empty() {
+    if count_only && (!fields.is_empty() || !aggs.is_empty()) {
+        let col = fields.first().map_or_else(|| aggs[0].col, |f| f.1);
         return Err(caret_error(
             "MALFORMED_QUERY",
             text,
-            fields[0].1,
+            col,
             "COUNT() must be the only element in the SELECT list",
         ));
     }
@@ -509,6 +583,8 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         text: text.to_string(),
         fields,
         count_only,
+        aggs,
+        group_by: Vec::new(),
         object,
         object_col,
         conditions: None,
@@ -524,7 +600,19 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         return Err(p.unsupported("WITH"));
     }
     if p.is_kw("GROUP") {
-        return Err(p.unsupported("GROUP BY"));
+        p.pos += 1;
+        p.expect_kw("BY")?;
+        loop {
+            q.group_by.push(p.path()?);
+            if matches!(p.peek().map(|t| &t.tok), Some(Tok::Comma)) {
+                p.pos += 1;
+                continue;
+            }
+            break;
+        }
+    }
+    if p.is_kw("HAVING") {
+        return Err(p.unsupported("HAVING"));
     }
     if p.is_kw("ORDER") {
         p.pos += 1;
@@ -647,7 +735,7 @@ fn like(pattern: &str, value: &str) -> bool {
 
 fn lit_eq(lit: &Lit, v: &Value) -> Option<bool> {
     Some(match (lit, v) {
-        (Lit::Other, _) => return None,
+        (Lit::Other | Lit::LastNDays(_), _) => return None,
         (Lit::Null, v) => v.is_null(),
         (_, Value::Null) => false,
         (Lit::Str(s), Value::String(t)) => s.eq_ignore_ascii_case(t),
@@ -666,15 +754,49 @@ fn lit_cmp(lit: &Lit, v: &Value) -> Option<Ordering> {
     }
 }
 
-fn matches(cond: &Cond, record: &Value) -> bool {
+/// A Salesforce dateTime (`2026-11-02T10:15:00.000+0000`), RFC 3339, or a date.
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(d.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// `LAST_N_DAYS:n`: from 00:00 n days before today up to the end of today (UTC).
+pub fn in_last_n_days(v: &Value, n: u32, now: DateTime<Utc>) -> bool {
+    let Some(t) = v.as_str().and_then(parse_datetime) else {
+        return false;
+    };
+    let today = now.date_naive();
+    let start = (today - chrono::Days::new(u64::from(n)))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let end = (today + chrono::Days::new(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    t >= start && t < end
+}
+
+fn matches(cond: &Cond, record: &Value, now: DateTime<Utc>) -> bool {
     let v = value_at(record, &cond.path);
     let first = &cond.values[0];
+    match (cond.op, first) {
+        (CmpOp::Eq, Lit::LastNDays(n)) => return in_last_n_days(v, *n, now),
+        (CmpOp::Ne, Lit::LastNDays(n)) => return !in_last_n_days(v, *n, now),
+        _ => {}
+    }
     match cond.op {
         CmpOp::Always => true,
         CmpOp::Eq => lit_eq(first, v).unwrap_or(true),
         CmpOp::Ne => lit_eq(first, v).map(|b| !b).unwrap_or(true),
         CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
-            if matches!(first, Lit::Other) {
+            if matches!(first, Lit::Other | Lit::LastNDays(_)) {
                 return true;
             }
             match lit_cmp(first, v) {
@@ -777,12 +899,28 @@ fn insert_path(
     }
 }
 
+impl Query {
+    /// Uses aggregate functions or GROUP BY (`COUNT()` alone is a plain count query).
+    pub fn is_aggregate(&self) -> bool {
+        !self.aggs.is_empty() || !self.group_by.is_empty()
+    }
+}
+
 /// Runs a parsed query over an object. `api_base` is `/services/data/vNN.0` (or
-/// `.../tooling`) for the records' `attributes.url`. Returns all rows (paging is the
-/// caller's job) and, for `COUNT()`, no rows and the count.
-pub fn execute(q: &Query, obj: &SObject, api_base: &str) -> Result<(usize, Vec<Value>), SoqlError> {
-    for (path, col) in &q.fields {
+/// `.../tooling`) for the records' `attributes.url`; `now` is the org's clock for
+/// `LAST_N_DAYS`. Returns all rows (paging is the caller's job) and, for `COUNT()`, no
+/// rows and the count.
+pub fn execute(
+    q: &Query,
+    obj: &SObject,
+    api_base: &str,
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<Value>), SoqlError> {
+    for (path, col) in q.fields.iter().chain(&q.group_by) {
         check_field(q, obj, path, *col)?;
+    }
+    for a in &q.aggs {
+        check_field(q, obj, &a.path, a.col)?;
     }
     for c in q.conditions.iter().flatten() {
         check_field(q, obj, &c.path, c.col)?;
@@ -793,8 +931,11 @@ pub fn execute(q: &Query, obj: &SObject, api_base: &str) -> Result<(usize, Vec<V
     let mut rows: Vec<&Value> = obj
         .records
         .iter()
-        .filter(|r| q.conditions.iter().flatten().all(|c| matches(c, r)))
+        .filter(|r| q.conditions.iter().flatten().all(|c| matches(c, r, now)))
         .collect();
+    if q.is_aggregate() {
+        return aggregate(q, obj, &rows);
+    }
     if !q.order.is_empty() {
         rows.sort_by(|a, b| {
             for k in &q.order {
@@ -833,6 +974,104 @@ pub fn execute(q: &Query, obj: &SObject, api_base: &str) -> Result<(usize, Vec<V
     Ok((out.len(), out))
 }
 
+/// GROUP BY and aggregate functions: one `AggregateResult` per group (one in all without
+/// GROUP BY), groups in order of first appearance.
+fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Value>), SoqlError> {
+    // Like a real org: every plain field must be grouped, and the object must allow it.
+    for (path, col) in &q.fields {
+        if !q.group_by.iter().any(|(g, _)| eq_path(g, path)) {
+            return Err(caret_error(
+                "MALFORMED_QUERY",
+                &q.text,
+                *col,
+                &format!("Field must be grouped or aggregated: {}", path.join(".")),
+            ));
+        }
+    }
+    if !obj.aggregatable {
+        let (what, col) = match (q.aggs.first(), q.group_by.first()) {
+            (Some(a), _) => (a.path.join("."), a.col),
+            (None, Some((g, col))) => (g.join("."), *col),
+            _ => unreachable!("an aggregate query has an aggregate or a group"),
+        };
+        return Err(caret_error(
+            "INVALID_FIELD",
+            &q.text,
+            col,
+            &format!("field '{what}' can not be grouped or aggregated in a query call"),
+        ));
+    }
+    let mut groups: Vec<(Vec<Value>, Vec<&Value>)> = Vec::new();
+    for r in rows {
+        let key: Vec<Value> = q
+            .group_by
+            .iter()
+            .map(|(g, _)| value_at(r, g).clone())
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    if q.group_by.is_empty() && groups.is_empty() {
+        groups.push((Vec::new(), Vec::new()));
+    }
+    let out: Vec<Value> = groups
+        .into_iter()
+        .skip(q.offset.unwrap_or(0))
+        .take(q.limit.unwrap_or(usize::MAX))
+        .map(|(key, members)| {
+            let mut m = Map::new();
+            m.insert("attributes".into(), attributes("AggregateResult", None));
+            for ((g, _), v) in q.group_by.iter().zip(key) {
+                if q.fields.iter().any(|(f, _)| eq_path(f, g)) {
+                    m.insert(g.last().cloned().unwrap_or_default(), v);
+                }
+            }
+            for a in &q.aggs {
+                let values: Vec<&Value> = members
+                    .iter()
+                    .map(|r| value_at(r, &a.path))
+                    .filter(|v| !v.is_null())
+                    .collect();
+                let v = match a.func {
+                    AggFn::Count => Value::from(values.len()),
+                    AggFn::CountDistinct => {
+                        let mut seen: Vec<&Value> = Vec::new();
+                        for v in values {
+                            if !seen.contains(&v) {
+                                seen.push(v);
+                            }
+                        }
+                        Value::from(seen.len())
+                    }
+                    AggFn::Max => values
+                        .into_iter()
+                        .max_by(|a, b| cmp_values(a, b))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    AggFn::Min => values
+                        .into_iter()
+                        .min_by(|a, b| cmp_values(a, b))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    AggFn::Sum if values.is_empty() => Value::Null,
+                    AggFn::Sum => {
+                        Value::from(values.iter().filter_map(|v| v.as_f64()).sum::<f64>())
+                    }
+                };
+                m.insert(a.name.clone(), v);
+            }
+            Value::Object(m)
+        })
+        .collect();
+    Ok((out.len(), out))
+}
+
+fn eq_path(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -852,7 +1091,58 @@ mod tests {
             fields,
             records,
             tooling_only: false,
+            aggregatable: true,
         }
+    }
+
+    fn now() -> DateTime<Utc> {
+        parse_datetime("2026-11-21T00:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn aggregates_group_and_name_columns_expr_n() {
+        let o = obj(vec![
+            json!({"Id": "1", "App": "A", "Sub": "OauthWebServer", "T": "2026-11-01T10:00:00.000+0000"}),
+            json!({"Id": "2", "App": "A", "Sub": "OauthWebServer", "T": "2026-11-03T10:00:00.000+0000"}),
+            json!({"Id": "3", "App": "B", "Sub": null, "T": "2026-11-02T10:00:00.000+0000"}),
+            json!({"Id": "4", "App": "A", "Sub": "OauthWebServer", "T": "2026-01-02T10:00:00.000+0000"}),
+        ]);
+        let q = parse("SELECT App, Sub, COUNT(Id), MAX(T) FROM Thing WHERE T = LAST_N_DAYS:90 GROUP BY App, Sub").unwrap();
+        assert!(q.is_aggregate());
+        let (n, rows) = execute(&q, &o, "", now()).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            rows[0],
+            json!({"attributes": {"type": "AggregateResult"}, "App": "A", "Sub": "OauthWebServer", "expr0": 2, "expr1": "2026-11-03T10:00:00.000+0000"})
+        );
+        assert_eq!(rows[1]["Sub"], Value::Null);
+        let q = parse("SELECT COUNT(Id) total, MIN(T) FROM Thing").unwrap();
+        let (_, rows) = execute(&q, &o, "", now()).unwrap();
+        assert_eq!(rows[0]["total"], 4);
+        assert_eq!(rows[0]["expr0"], "2026-01-02T10:00:00.000+0000");
+        let e = execute(
+            &parse("SELECT App, COUNT(Id) FROM Thing").unwrap(),
+            &o,
+            "",
+            now(),
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("Field must be grouped or aggregated: App"),
+            "{}",
+            e.message
+        );
+        let mut tokens = obj(vec![json!({"AppName": "A"})]);
+        tokens.aggregatable = false;
+        let e = execute(
+            &parse("SELECT AppName, COUNT(AppName) FROM Thing GROUP BY AppName").unwrap(),
+            &tokens,
+            "",
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "INVALID_FIELD");
     }
 
     #[test]
@@ -863,7 +1153,7 @@ mod tests {
             json!({"Id": "a3", "Name": "Gamma", "N": 2, "User": {"Username": "u3@x"}}),
         ]);
         let q = parse("select id, name, user.username from thing where N >= 2 and Name like 'a%' order by N desc").unwrap();
-        let (n, rows) = execute(&q, &o, "/services/data/v66.0").unwrap();
+        let (n, rows) = execute(&q, &o, "/services/data/v66.0", now()).unwrap();
         assert_eq!(n, 1);
         assert_eq!(rows[0]["Id"], "a1");
         assert_eq!(rows[0]["User"]["Username"], "u1@x");
@@ -875,12 +1165,28 @@ mod tests {
             "SELECT Name FROM Thing WHERE Name IN ('BETA','gamma') ORDER BY Name LIMIT 1 OFFSET 1",
         )
         .unwrap();
-        let (_, rows) = execute(&q, &o, "").unwrap();
+        let (_, rows) = execute(&q, &o, "", now()).unwrap();
         assert_eq!(rows[0]["Name"], "Gamma");
         let q = parse("SELECT COUNT() FROM Thing WHERE CreatedDate = LAST_N_DAYS:30").unwrap();
-        assert_eq!(execute(&q, &o, "").unwrap(), (3, vec![]));
+        assert_eq!(
+            execute(&q, &o, "", now()).unwrap(),
+            (0, vec![]),
+            "January is not in the last 30 days"
+        );
+        let q = parse("SELECT COUNT() FROM Thing WHERE CreatedDate = LAST_N_DAYS:400").unwrap();
+        assert_eq!(execute(&q, &o, "", now()).unwrap(), (1, vec![]));
+        let q = parse("SELECT COUNT() FROM Thing WHERE CreatedDate > LAST_N_DAYS:30").unwrap();
+        assert_eq!(
+            execute(&q, &o, "", now()).unwrap().0,
+            3,
+            "only = is evaluated"
+        );
         let q = parse("SELECT Id FROM Thing WHERE (N = 1 OR N = 2)").unwrap();
-        assert_eq!(execute(&q, &o, "").unwrap().0, 3, "OR is not applied");
+        assert_eq!(
+            execute(&q, &o, "", now()).unwrap().0,
+            3,
+            "OR is not applied"
+        );
     }
 
     #[test]
@@ -892,11 +1198,17 @@ mod tests {
             "MALFORMED_QUERY"
         );
         assert_eq!(
-            parse("SELECT MAX(N) FROM X").unwrap_err().code,
+            parse("SELECT AVG(N) FROM X").unwrap_err().code,
+            "MALFORMED_QUERY"
+        );
+        assert_eq!(
+            parse("SELECT Id FROM X GROUP BY Id HAVING COUNT(Id) > 1")
+                .unwrap_err()
+                .code,
             "MALFORMED_QUERY"
         );
         let o = obj(vec![json!({"Id": "a1"})]);
-        let e = execute(&parse("SELECT Id, Nope FROM Thing").unwrap(), &o, "").unwrap_err();
+        let e = execute(&parse("SELECT Id, Nope FROM Thing").unwrap(), &o, "", now()).unwrap_err();
         assert_eq!(e.code, "INVALID_FIELD");
         assert!(
             e.message
