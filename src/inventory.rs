@@ -110,6 +110,8 @@ pub struct Collected {
     pub notes: Vec<String>,
     /// Usage evidence (live audits, snapshots); `None` for a plain folder.
     pub evidence: Option<Evidence>,
+    /// Why there is no evidence, for the note; `None`: a folder without a snapshot.
+    pub no_evidence_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -243,6 +245,9 @@ pub struct App {
     /// The installed package an ISV app comes from, when the org said.
     #[serde(default)]
     pub package: Option<InstalledPackage>,
+    /// Usernames holding the app's tokens; only with `--show-users`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub users: Option<Vec<String>>,
     #[serde(skip)]
     pub locations: AppLocations,
 }
@@ -431,6 +436,7 @@ fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>) -> App {
         files: h.files(),
         usage: None,
         package: None,
+        users: None,
         locations,
     }
 }
@@ -522,6 +528,7 @@ fn external_client_app(
         files,
         usage: None,
         package: None,
+        users: None,
         locations: AppLocations::default(),
     };
     if let Some((reason, p)) = disabled {
@@ -629,6 +636,7 @@ pub fn build(collected: Collected) -> Inventory {
         org_namespace,
         mut notes,
         evidence,
+        no_evidence_reason,
     } = collected;
     let org_ns = org_namespace.as_deref();
 
@@ -728,9 +736,10 @@ pub fn build(collected: Collected) -> Inventory {
 
     match &evidence {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
-        None => notes.push(
-            "No usage evidence (a folder audit without a snapshot): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.".into(),
-        ),
+        None => notes.push(format!(
+            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
+            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+        )),
     }
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
     problems.sort();
@@ -815,6 +824,7 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
     }
     let usage = evidence::usage_by_name(e);
     let unseen = evidence::unseen_usage(e);
+    let users_of = |name: &str| e.users.as_ref().and_then(|u| u.get(name)).cloned();
     for app in apps.iter_mut() {
         app.usage = unseen.clone();
     }
@@ -822,6 +832,7 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
     let mut external: std::collections::BTreeMap<&str, Option<&Usage>> = std::collections::BTreeMap::new();
     let names = usage.keys().map(String::as_str).chain(e.connected_applications.iter().map(String::as_str));
     let mut reported = std::collections::HashSet::new();
+    let mut ambiguous = std::collections::BTreeSet::new();
     for name in names {
         match ix.find(name) {
             [] => {
@@ -831,6 +842,9 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
                 if let Some(u) = usage.get(name) {
                     apps[*one].usage = Some(u.clone());
                 }
+                if let Some(users) = users_of(name) {
+                    apps[*one].users = Some(users);
+                }
             }
             many => {
                 if usage.contains_key(name) && reported.insert(name) {
@@ -839,9 +853,14 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
                         "Usage recorded for '{name}' matches several apps ({}); it was not attributed to any of them.",
                         which.join(", ")
                     ));
+                    // Some of their use is behind that name: none of them is proven unused.
+                    ambiguous.extend(many.iter().copied());
                 }
             }
         }
+    }
+    for i in ambiguous {
+        apps[i].usage = None;
     }
     for (name, u) in external {
         apps.push(App {
@@ -863,6 +882,7 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),
             package: None,
+            users: users_of(name),
             locations: AppLocations::default(),
         });
     }

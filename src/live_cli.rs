@@ -3,12 +3,43 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
-use pkce_audit::salesforce::{self, Connection, FetchOptions, Secret, TokenSource};
+use pkce_audit::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
+use pkce_audit::salesforce::{self, Connection, FetchOptions, Secret, TokenSource, UsageOptions};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const HEADING: &str = "Org connection";
+const USAGE_HEADING: &str = "Usage evidence (live orgs)";
+
+/// What usage evidence a live audit or fetch reads besides the metadata.
+#[derive(Args, Debug, Clone)]
+pub struct UsageArgs {
+    /// Count OAuth logins and token use over the last DAYS days (LoginHistory keeps six months).
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS, help_heading = USAGE_HEADING,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub usage_days: u32,
+    /// Most LoginHistory rows read when the org refuses the aggregate query; past it, usage is partial.
+    #[arg(long, value_name = "ROWS", default_value_t = DEFAULT_ROW_BUDGET, help_heading = USAGE_HEADING,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub usage_row_budget: u64,
+    /// Also read the usernames holding each app's tokens and show them per app (personal data; off by default).
+    #[arg(long, help_heading = USAGE_HEADING)]
+    pub show_users: bool,
+    /// Read metadata only: no usage query (packages, connected apps, tokens, logins); findings are judged as for a folder.
+    #[arg(long, help_heading = USAGE_HEADING, conflicts_with_all = ["show_users", "usage_days", "usage_row_budget"])]
+    pub no_usage: bool,
+}
+
+impl UsageArgs {
+    pub fn options(&self) -> Option<UsageOptions> {
+        (!self.no_usage).then_some(UsageOptions {
+            window_days: self.usage_days,
+            row_budget: self.usage_row_budget,
+            show_users: self.show_users,
+        })
+    }
+}
 
 #[derive(Args, Debug, Clone)]
 pub struct ConnectionArgs {
@@ -72,12 +103,13 @@ impl ConnectionArgs {
         Ok(alias.map(Connection::TargetOrg))
     }
 
-    pub fn fetch_options(&self) -> FetchOptions {
+    pub fn fetch_options(&self, usage: Option<UsageOptions>) -> FetchOptions {
         FetchOptions {
             api_version: self.api_version.clone(),
             concurrency: usize::from(self.concurrency),
             timeout: Duration::from_secs(self.timeout),
             progress: progress_bar(self.quiet),
+            usage,
             ..Default::default()
         }
     }
@@ -108,8 +140,9 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
 fn fetch_org(
     conn: &Connection,
     args: &ConnectionArgs,
+    usage: &UsageArgs,
 ) -> Result<salesforce::Fetched, salesforce::Error> {
-    let opts = args.fetch_options();
+    let opts = args.fetch_options(usage.options());
     let result = salesforce::fetch_blocking(conn, &opts);
     if let Some(bar) = &opts.progress {
         bar.finish_and_clear();
@@ -121,9 +154,10 @@ fn fetch_org(
 pub fn audit_org(
     conn: &Connection,
     args: &ConnectionArgs,
+    usage: &UsageArgs,
     opts: &pkce_audit::AuditOptions,
 ) -> Result<(pkce_audit::inventory::Inventory, pkce_audit::report::Report)> {
-    let fetched = fetch_org(conn, args)?;
+    let fetched = fetch_org(conn, args, usage)?;
     Ok(pkce_audit::audit_fetched(&fetched, opts))
 }
 
@@ -134,6 +168,8 @@ pub const NO_INPUT: &str =
 pub struct FetchArgs {
     #[command(flatten)]
     pub conn: ConnectionArgs,
+    #[command(flatten)]
+    pub usage: UsageArgs,
     /// Folder for the snapshot: new, empty, or an earlier snapshot (replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -148,7 +184,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
     };
     // Refused before any API call is spent.
     pkce_audit::snapshot::check_target(&args.out)?;
-    let fetched = fetch_org(&conn, &args.conn)?;
+    let fetched = fetch_org(&conn, &args.conn, &args.usage)?;
     let manifest = pkce_audit::snapshot::write(&args.out, &fetched)?;
     if !args.conn.quiet {
         let files = manifest
@@ -164,6 +200,9 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             args.out.display(),
             fetched.usage.total()
         );
+        if let Some(e) = &fetched.evidence {
+            println!("{}", evidence_line(e));
+        }
     }
     if !manifest.problems.is_empty() {
         println!(
@@ -175,4 +214,74 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// "Usage evidence (last 90 days): InstalledSubscriberPackage 3 rows, ..." for `fetch`.
+fn evidence_line(e: &pkce_audit::evidence::Evidence) -> String {
+    use pkce_audit::evidence::SourceState;
+    let parts: Vec<String> = e
+        .sources
+        .iter()
+        .map(|(name, state)| match state {
+            SourceState::Read {
+                rows,
+                partial,
+                method,
+            } => {
+                let mut s = format!("{name} {rows} row(s)");
+                if let Some(m) = method {
+                    s.push_str(&format!(" ({m})"));
+                }
+                if *partial {
+                    s.push_str(" PARTIAL");
+                }
+                s
+            }
+            SourceState::Missing { .. } => format!("{name} not readable"),
+        })
+        .collect();
+    format!(
+        "Usage evidence (last {} days): {}.",
+        e.window_days,
+        parts.join(", ")
+    )
+}
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+    /// The LoginHistory window to probe, as `audit --usage-days`.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_WINDOW_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub usage_days: u32,
+    /// JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `doctor`: which sources this login can read. Exit 0 when all are, 3 otherwise.
+pub fn doctor(args: DoctorArgs) -> Result<i32> {
+    let Some(conn) = args.conn.connection()? else {
+        bail!("no org to check: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG)");
+    };
+    let opts = args.conn.fetch_options(None);
+    let result = salesforce::doctor::doctor_blocking(&conn, &opts, args.usage_days);
+    if let Some(bar) = &opts.progress {
+        bar.finish_and_clear();
+    }
+    let d = result?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&d).expect("a doctor report serialises")
+        );
+    } else {
+        print!("{}", d.text());
+    }
+    Ok(if d.all_readable() {
+        pkce_audit::report::EXIT_OK
+    } else {
+        pkce_audit::report::EXIT_INCOMPLETE
+    })
 }

@@ -34,6 +34,8 @@ enum Command {
     },
     /// Read an org and write a snapshot folder that `audit --source` reads offline.
     Fetch(live_cli::FetchArgs),
+    /// Check which sources this login can read (no app data is read); exit 3 if any is not.
+    Doctor(live_cli::DoctorArgs),
     /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
     /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
     Diff(DiffArgs),
@@ -74,10 +76,12 @@ struct OutputArgs {
 #[derive(Args)]
 struct AuditArgs {
     /// Folder to audit: an SFDX project, an mdapi folder, a snapshot, or any folder of source-format metadata.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["target_org", "instance_url", "auth_url_file"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["target_org", "instance_url", "auth_url_file", "usage_days", "usage_row_budget", "show_users", "no_usage"])]
     source: Option<PathBuf>,
     #[command(flatten)]
     conn: live_cli::ConnectionArgs,
+    #[command(flatten)]
+    usage: live_cli::UsageArgs,
     #[command(flatten)]
     output: OutputArgs,
     /// Also exit 1 when any unwaived finding is at or above this severity.
@@ -143,7 +147,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let waivers = load_waivers(&args.waivers)?;
     let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
         (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
-        (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &opts)?,
+        (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &args.usage, &opts)?,
         (None, None) => bail!(live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, pkce_audit::waivers::today());
@@ -218,6 +222,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit(a),
         Command::Rules { id } => list_rules(id),
         Command::Fetch(f) => live_cli::fetch(f),
+        Command::Doctor(d) => live_cli::doctor(d),
         Command::Diff(d) => diff(d),
     };
     match result {

@@ -42,6 +42,10 @@ pub struct Manifest {
     /// What could not be read during the fetch; re-reported by every audit of it.
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// Usage evidence read with the metadata (per-app aggregates only); `None` for a
+    /// fetch with `--no-usage`, and in snapshots written before evidence existed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence: Option<crate::evidence::Evidence>,
 }
 
 impl Manifest {
@@ -343,6 +347,7 @@ fn write_contents(
         org_namespace: fetched.org_namespace.clone(),
         components,
         problems,
+        evidence: fetched.evidence.clone(),
     };
     write_file(
         dir,

@@ -334,6 +334,10 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
     }
     if let Some(m) = &d.manifest {
         collected.problems.extend(m.problems.iter().cloned());
+        collected.evidence = m.evidence.clone();
+        if m.evidence.is_none() {
+            collected.no_evidence_reason = Some("the snapshot was fetched without it".into());
+        }
     }
     collected.problems.append(&mut d.problems);
     let has_settings = d

@@ -10,7 +10,9 @@ use fake_org::{Config, FakeOrg};
 use std::path::Path;
 use support::*;
 
-/// The live report of the demo org must say what the folder audit says.
+/// The live report of the demo org must say what the folder audit says. The runs pass
+/// `--no-usage`: these tests are about connecting, and usage evidence (which a folder
+/// has not) would add to the findings.
 fn assert_same_as_demo_folder(live: &Run) {
     assert_eq!(live.code, 1, "stderr: {}", live.stderr);
     let live = live.json();
@@ -72,7 +74,7 @@ fn sf_cli_with_show_access_token_and_redacted_display() {
     );
     let r = run_with_sf(
         tmp.path(),
-        &["audit", "--target-org", "demo", "--json"],
+        &["audit", "--target-org", "demo", "--json", "--no-usage"],
         &[],
     );
     assert_same_as_demo_folder(&r);
@@ -89,7 +91,7 @@ fn sf_cli_with_show_access_token_and_redacted_display() {
     // SF_TARGET_ORG is the default connection.
     let r = run_with_sf(
         tmp.path(),
-        &["audit", "--json"],
+        &["audit", "--json", "--no-usage"],
         &[("SF_TARGET_ORG", "demo")],
     );
     assert_same_as_demo_folder(&r);
@@ -107,7 +109,7 @@ fn sf_cli_without_show_access_token_falls_back_to_display() {
     );
     let r = run_with_sf(
         tmp.path(),
-        &["audit", "--target-org", "demo", "--json"],
+        &["audit", "--target-org", "demo", "--json", "--no-usage"],
         &[],
     );
     assert_same_as_demo_folder(&r);
@@ -177,7 +179,7 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
 #[test]
 fn access_token_from_environment_file_and_stdin() {
     let org = FakeOrg::start(Config::default());
-    assert_same_as_demo_folder(&audit_live(&org.base_url, &[]));
+    assert_same_as_demo_folder(&audit_live(&org.base_url, &["--no-usage"]));
 
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("token");
@@ -190,6 +192,7 @@ fn access_token_from_environment_file_and_stdin() {
             "--access-token-file",
             file.to_str().unwrap(),
             "--json",
+            "--no-usage",
         ],
         &[],
     );
@@ -203,6 +206,7 @@ fn access_token_from_environment_file_and_stdin() {
         "--access-token-file",
         "-",
         "--json",
+        "--no-usage",
     ]);
     assert_same_as_demo_folder(&run_with(c, Some(&format!("{TOKEN}\n"))));
 
@@ -234,7 +238,10 @@ fn auth_url_exchanges_the_refresh_token() {
     let org = FakeOrg::start(Config::default());
     let tmp = tempfile::tempdir().unwrap();
     let file = auth_url_file(tmp.path(), &org.base_url, REFRESH_TOKEN);
-    let r = run(&["audit", "--auth-url-file", &file, "--json"], &[]);
+    let r = run(
+        &["audit", "--auth-url-file", &file, "--json", "--no-usage"],
+        &[],
+    );
     assert_same_as_demo_folder(&r);
     assert_eq!(org.calls().get("token"), Some(&1));
     assert_eq!(r.json()["api"]["calls"]["token"], 1);
@@ -256,6 +263,7 @@ fn auth_url_session_expiring_mid_run_is_renewed_once() {
             "--json",
             "--concurrency",
             "2",
+            "--no-usage",
         ],
         &[],
     );

@@ -69,7 +69,8 @@ fn reads_in_batches_of_ten_names_of_one_type() {
     let tmp = tempfile::tempdir().unwrap();
     big_org(tmp.path(), 23, 12);
     let org = FakeOrg::start(with_dir(tmp.path()));
-    let r = audit_live(&org.base_url, &[]);
+    // Metadata only: the folder has no usage evidence to compare with.
+    let r = audit_live(&org.base_url, &["--no-usage"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let live = r.json();
     let folder = audit_folder(tmp.path()).json();
@@ -312,12 +313,16 @@ fn live_snapshot_and_folder_agree_and_snapshots_hold_no_secrets() {
     let snapshot = audit_folder(&out);
     assert_eq!(snapshot.code, 1, "{}", snapshot.stderr);
     let snapshot = snapshot.json();
-    let folder = audit_folder(&fixture("demo-org")).json();
     assert_eq!(findings(&live), findings(&snapshot));
-    assert_eq!(findings(&live), findings(&folder));
     assert_eq!(apps(&live), apps(&snapshot));
-    assert_eq!(apps(&live), apps(&folder));
     assert_eq!(verdict(&live), verdict(&snapshot));
+    assert_eq!(snapshot["scope"]["evidence"], live["scope"]["evidence"]);
+    // Without usage evidence, the live audit is the folder audit.
+    let metadata_only = audit_live(&org.base_url, &["--no-usage"]).json();
+    let folder = audit_folder(&fixture("demo-org")).json();
+    assert_eq!(findings(&metadata_only), findings(&folder));
+    assert_eq!(apps(&metadata_only), apps(&folder));
+    assert_eq!(apps(&live), apps(&folder));
     assert_eq!(snapshot["scope"]["layout"], "snapshot");
     assert_eq!(snapshot["scope"]["org_id"], live["scope"]["org_id"]);
     assert_eq!(snapshot["scope"]["api_version"], "66.0");
@@ -441,7 +446,8 @@ fn api_usage_is_reported() {
         &["audit", "--instance-url", &org.base_url],
         &[("SF_ACCESS_TOKEN", TOKEN)],
     );
-    assert!(table.stdout.contains("API calls: 11"), "{}", table.stdout);
+    // 11 for the metadata, 4 usage evidence queries.
+    assert!(table.stdout.contains("API calls: 15"), "{}", table.stdout);
 }
 
 #[test]

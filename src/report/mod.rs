@@ -37,6 +37,16 @@ pub struct AuditScope {
     pub api_version: Option<String>,
     /// RFC 3339 time the metadata was read.
     pub generated_at: String,
+    /// Which usage evidence sources were read, and how; `None` without evidence.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence: Option<EvidenceScope>,
+}
+
+/// The usage evidence behind a report: its window and the state of each source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceScope {
+    pub window_days: u32,
+    pub sources: BTreeMap<String, crate::evidence::SourceState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,7 +197,13 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
 }
 
 /// Builds the report for an inventory: evaluates the rules and the verdict.
-pub fn build(inv: &Inventory, scope: AuditScope) -> Report {
+pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
+    if scope.evidence.is_none() {
+        scope.evidence = inv.evidence.as_ref().map(|e| EvidenceScope {
+            window_days: e.window_days,
+            sources: e.sources.clone(),
+        });
+    }
     let mut report = Report {
         tool: Tool::default(),
         scope,

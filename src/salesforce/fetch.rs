@@ -7,7 +7,7 @@ use super::auth::{self, Connection};
 use super::http::{Api, CallError};
 use super::soap::{Listed, MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
-    problem, remedy_for, rest, strip_secrets, Error, FetchOptions, Fetched, FetchedRecord,
+    problem, remedy_for, rest, strip_secrets, usage, Error, FetchOptions, Fetched, FetchedRecord,
     ListedComponent,
 };
 use crate::inventory::{PackageInfo, Problem};
@@ -36,32 +36,32 @@ pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Er
     }
 }
 
-struct Progress(Option<indicatif::ProgressBar>);
+pub(super) struct Progress(pub(super) Option<indicatif::ProgressBar>);
 
 impl Progress {
-    fn plan(&self, calls: usize) {
+    pub(super) fn plan(&self, calls: usize) {
         if let Some(p) = &self.0 {
             p.inc_length(calls as u64);
         }
     }
-    fn done(&self) {
+    pub(super) fn done(&self) {
         if let Some(p) = &self.0 {
             p.inc(1);
         }
     }
 }
 
-struct Ctx<'a> {
-    api: &'a Api,
-    version: String,
-    progress: &'a Progress,
-    conn: &'a Connection,
-    hint: &'a str,
+pub(super) struct Ctx<'a> {
+    pub(super) api: &'a Api,
+    pub(super) version: String,
+    pub(super) progress: &'a Progress,
+    pub(super) conn: &'a Connection,
+    pub(super) hint: &'a str,
 }
 
 impl Ctx<'_> {
     /// A fatal call error as the one-line error the user sees.
-    fn fatal(&self, e: CallError) -> Error {
+    pub(super) fn fatal(&self, e: CallError) -> Error {
         fatal(e, self.api, self.conn, self.hint)
     }
 }
@@ -123,11 +123,21 @@ fn check_version(v: &str) -> Result<String, Error> {
     Ok(rest::format_version(parsed))
 }
 
-async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    let fetched_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+/// A session ready for calls: the API client, the version to use, the login hint.
+pub(super) struct Session {
+    pub(super) api: Api,
+    pub(super) version: String,
+    pub(super) hint: String,
+}
+
+/// Resolves the connection, and finds the API version beside the first login.
+pub(super) async fn open(
+    conn: &Connection,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> Result<Session, Error> {
     let resolved = auth::resolve(conn).await?;
     let api = Api::new(&resolved, opts.concurrency, opts.limits.clone()).map_err(Error::Client)?;
-    let progress = Progress(opts.progress.clone());
     let hint = resolved.login_hint.as_str();
 
     let version = async {
@@ -161,18 +171,38 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
     };
     let (version, login) = tokio::join!(version, login);
     login?;
+    let version = version?;
+    Ok(Session {
+        hint: resolved.login_hint.clone(),
+        api,
+        version,
+    })
+}
+
+async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+    let fetched_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let progress = Progress(opts.progress.clone());
+    let session = open(conn, opts, &progress).await?;
+    let api = &session.api;
     let ctx = Ctx {
-        api: &api,
-        version: version?,
+        api,
+        version: session.version.clone(),
         progress: &progress,
         conn,
-        hint,
+        hint: &session.hint,
     };
 
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2);
     let types = try_join_all(groups.iter().map(|g| list_and_read(&ctx, g)));
-    let (types, settings, org) = tokio::try_join!(types, read_settings(&ctx), query_org(&ctx))?;
+    let evidence = async {
+        match &opts.usage {
+            Some(u) => usage::read(&ctx, u).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (types, settings, org, evidence) =
+        tokio::try_join!(types, read_settings(&ctx), query_org(&ctx), evidence)?;
 
     let mut all = Part::default();
     types.into_iter().for_each(|p| all.merge(p));
@@ -196,13 +226,14 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         records: all.records,
         problems: all.problems,
         usage: api.usage(),
+        evidence,
     })
 }
 
 /// Lists a group of types in one call. One unavailable or denied type (`INVALID_TYPE`,
 /// `INSUFFICIENT_ACCESS`) fails the whole call, so then each type is listed alone to
 /// keep the others; faults that would fail every call are not split.
-async fn list_types(
+pub(super) async fn list_types(
     ctx: &Ctx<'_>,
     group: &[MetadataType],
 ) -> Result<Vec<(MetadataType, Result<Vec<Listed>, CallError>)>, Error> {

@@ -605,12 +605,40 @@ impl Api {
         api_version: &str,
         soql: &str,
     ) -> Result<Vec<serde_json::Value>, CallError> {
-        let mut path = format!("/services/data/v{api_version}/query");
-        let mut first = true;
         let mut records = Vec::new();
-        for _ in 0..self.limits.max_pages {
+        let run = self
+            .query_each(api_version, soql, false, self.limits.max_pages, |page| {
+                records.extend(page);
+                true
+            })
+            .await?;
+        if !run.done {
+            return Err(CallError::Malformed(format!(
+                "the query result has more than {} pages",
+                self.limits.max_pages
+            )));
+        }
+        Ok(records)
+    }
+
+    /// A SOQL query on the REST (or, with `tooling`, the Tooling) API, page by page:
+    /// `page` gets each page's records and returns whether to read on. Stops when the
+    /// server says done, when `page` says stop, or after `max_pages` pages.
+    pub async fn query_each(
+        &self,
+        api_version: &str,
+        soql: &str,
+        tooling: bool,
+        max_pages: usize,
+        mut page: impl FnMut(Vec<serde_json::Value>) -> bool,
+    ) -> Result<QueryRun, CallError> {
+        let base = if tooling { "/tooling" } else { "" };
+        let mut path = format!("/services/data/v{api_version}{base}/query");
+        let mut run = QueryRun::default();
+        for n in 0..max_pages {
+            let first = n == 0;
             let url = format!("{}{path}", self.instance_url);
-            let page = self
+            let (answer, date) = self
                 .call(
                     if first { "query" } else { "queryMore" },
                     |token| {
@@ -625,35 +653,69 @@ impl Api {
                             r
                         }
                     },
-                    |raw| match Self::rest_attempt(raw) {
-                        Attempt::Done(body) => match rest::parse_query_page(&body) {
-                            Ok(p) => Attempt::Done(p),
-                            Err(e) => Attempt::Fail(CallError::Malformed(e)),
-                        },
-                        Attempt::Retry(e, d) => Attempt::Retry(e, d),
-                        Attempt::Expired(e) => Attempt::Expired(e),
-                        Attempt::Fail(e) => Attempt::Fail(e),
+                    |raw| {
+                        let date = server_date(&raw.headers);
+                        match Self::rest_attempt(raw) {
+                            Attempt::Done(body) => match rest::parse_query_page(&body) {
+                                Ok(p) => Attempt::Done((p, date)),
+                                Err(e) => Attempt::Fail(CallError::Malformed(e)),
+                            },
+                            Attempt::Retry(e, d) => Attempt::Retry(e, d),
+                            Attempt::Expired(e) => Attempt::Expired(e),
+                            Attempt::Fail(e) => Attempt::Fail(e),
+                        }
                     },
                 )
                 .await?;
-            records.extend(page.records);
-            match page.next_records_url.as_deref() {
-                Some(next) if !page.done => {
-                    path = rest::next_page_path(next)
+            run.pages += 1;
+            if first {
+                run.server_date = date;
+                run.total_size = answer.total_size;
+            }
+            run.rows += answer.records.len() as u64;
+            let more = match answer.next_records_url.as_deref() {
+                Some(next) if !answer.done => Some(
+                    rest::next_page_path(next)
                         .ok_or_else(|| {
                             CallError::Malformed(format!("unexpected nextRecordsUrl {next:?}"))
                         })?
-                        .to_string();
-                    first = false;
+                        .to_string(),
+                ),
+                _ => None,
+            };
+            let go_on = page(answer.records);
+            match more {
+                None => {
+                    run.done = true;
+                    return Ok(run);
                 }
-                _ => return Ok(records),
+                Some(_) if !go_on => return Ok(run),
+                Some(next) => path = next,
             }
         }
-        Err(CallError::Malformed(format!(
-            "the query result has more than {} pages",
-            self.limits.max_pages
-        )))
+        Ok(run)
     }
+}
+
+/// What paging one query came to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryRun {
+    /// Records returned, over all pages read.
+    pub rows: u64,
+    /// `totalSize` of the first page: what the query matched.
+    pub total_size: Option<u64>,
+    /// The server said there is nothing more.
+    pub done: bool,
+    pub pages: u64,
+    /// The first answer's `Date` header: the org's clock, for windows such as LAST_N_DAYS.
+    pub server_date: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn server_date(headers: &HeaderMap) -> Option<chrono::DateTime<chrono::Utc>> {
+    let v = headers.get(reqwest::header::DATE)?.to_str().ok()?;
+    chrono::DateTime::parse_from_rfc2822(v.trim())
+        .ok()
+        .map(|d| d.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]
@@ -685,6 +747,20 @@ mod tests {
             by_code::<()>("INVALID_SESSION_ID".into(), "x".into(), None),
             Attempt::Expired(_)
         ));
+    }
+
+    #[test]
+    fn server_dates_are_http_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            reqwest::header::DATE,
+            "Sat, 21 Nov 2026 00:00:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            server_date(&h).map(|d| d.to_rfc3339()),
+            Some("2026-11-21T00:00:00+00:00".into())
+        );
+        assert_eq!(server_date(&HeaderMap::new()), None);
     }
 
     #[test]

@@ -17,14 +17,17 @@
 //! the overall `--timeout` end a fetch.
 
 pub mod auth;
+pub mod doctor;
 mod fetch;
 mod http;
 pub mod rest;
 pub mod soap;
+pub mod usage;
 
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking};
 pub use http::{CallError, Limits};
+pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
 use crate::metadata::{self, MetadataType};
@@ -78,6 +81,8 @@ pub struct FetchOptions {
     pub limits: Limits,
     /// Advanced by one per API call; its length grows as calls are planned.
     pub progress: Option<indicatif::ProgressBar>,
+    /// Usage evidence to read beside the metadata; `None` skips it (`--no-usage`).
+    pub usage: Option<UsageOptions>,
 }
 
 impl Default for FetchOptions {
@@ -88,6 +93,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(600),
             limits: Limits::default(),
             progress: None,
+            usage: Some(UsageOptions::default()),
         }
     }
 }
@@ -137,6 +143,8 @@ pub struct Fetched {
     pub records: Vec<FetchedRecord>,
     pub problems: Vec<Problem>,
     pub usage: ApiUsage,
+    /// Usage evidence, per-app aggregates only; `None` when it was not asked for.
+    pub evidence: Option<crate::evidence::Evidence>,
 }
 
 impl Fetched {
@@ -145,6 +153,12 @@ impl Fetched {
         let mut collected = Collected {
             org_namespace: self.org_namespace.clone(),
             problems: self.problems.clone(),
+            evidence: self.evidence.clone(),
+            // A live fetch without evidence is one run with --no-usage.
+            no_evidence_reason: self
+                .evidence
+                .is_none()
+                .then(|| "--no-usage skipped the usage queries".to_string()),
             ..Default::default()
         };
         for r in &self.records {

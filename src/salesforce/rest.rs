@@ -41,6 +41,9 @@ pub struct QueryPage {
     pub done: bool,
     #[serde(default, rename = "nextRecordsUrl")]
     pub next_records_url: Option<String>,
+    /// Rows the query matched; more than were returned when a cap stopped it early.
+    #[serde(default, rename = "totalSize")]
+    pub total_size: Option<u64>,
 }
 
 pub fn parse_query_page(body: &[u8]) -> Result<QueryPage, String> {
@@ -106,6 +109,7 @@ mod tests {
         let p = parse_query_page(br#"{"totalSize":2,"done":false,"nextRecordsUrl":"/services/data/v26.0/query/01gD","records":[{"attributes":{"type":"Whizbang"},"Text_Label":"First Page"}]}"#).unwrap();
         assert!(!p.done);
         assert_eq!(p.records.len(), 1);
+        assert_eq!(p.total_size, Some(2));
         assert_eq!(
             next_page_path(p.next_records_url.as_deref().unwrap()),
             Some("/services/data/v26.0/query/01gD")

@@ -1,0 +1,291 @@
+//! `pkce-audit doctor`: which of the sources an audit reads this login can read, and
+//! what grants the missing ones. It reads no app data: names from `listMetadata`, a
+//! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
+//! of each SOQL object.
+
+use super::fetch::{list_types, open, Ctx, Progress};
+use super::http::CallError;
+use super::soap::MAX_LIST_QUERIES;
+use super::usage::{count_query, is_tooling};
+use super::{remedy_for, Connection, Error, FetchOptions};
+use crate::evidence::{self, OAUTH_TOKEN, OAUTH_TOKEN_CAP, SOURCES};
+use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
+use crate::report::ApiUsage;
+use futures::future::{join_all, try_join_all};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// A name no component has: reading it answers nil when the type is readable.
+pub const PROBE_NAME: &str = "pkce_audit_doctor_probe";
+
+const SECRETS_REMEDY: &str = "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'";
+const METADATA_REMEDY: &str =
+    "the user permission Modify Metadata Through Metadata API Functions or Modify All Data";
+const SETUP_REMEDY: &str = "the user permission View Setup and Configuration";
+
+/// One source and whether this login can read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// What an audit reads: a metadata type, the org settings, an object.
+    pub source: String,
+    /// The call that probed it.
+    pub probe: String,
+    pub readable: bool,
+    /// A count for what was readable, the error for what was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The permission or setting that grants access, when not readable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Doctor {
+    pub instance_url: String,
+    pub api_version: String,
+    pub window_days: u32,
+    pub checks: Vec<Check>,
+    pub api: ApiUsage,
+}
+
+impl Doctor {
+    pub fn all_readable(&self) -> bool {
+        self.checks.iter().all(|c| c.readable)
+    }
+
+    /// Plain text: one line per source, then what to grant for each missing one.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "pkce-audit doctor · {} · API {}",
+            self.instance_url, self.api_version
+        );
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.source.len())
+            .max()
+            .unwrap_or(0);
+        for c in &self.checks {
+            let status = if c.readable {
+                "readable"
+            } else {
+                "NOT READABLE"
+            };
+            let detail = c
+                .detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<width$}  {status:<12}  {}{detail}",
+                c.source, c.probe
+            );
+        }
+        let missing: Vec<&Check> = self.checks.iter().filter(|c| !c.readable).collect();
+        if missing.is_empty() {
+            let _ = writeln!(out, "Everything an audit reads is readable.");
+        } else {
+            let _ = writeln!(
+                out,
+                "\n{} source(s) not readable; to read them, grant:",
+                missing.len()
+            );
+            for c in missing {
+                let _ = writeln!(
+                    out,
+                    "  - {}: {}",
+                    c.source,
+                    c.remedy
+                        .as_deref()
+                        .unwrap_or("access to it (see the error above)")
+                );
+            }
+        }
+        out
+    }
+}
+
+fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {
+    Check {
+        source: source.into(),
+        probe: probe.into(),
+        readable: true,
+        detail: None,
+        remedy: None,
+    }
+}
+
+impl Check {
+    fn failed(mut self, e: &CallError, remedy: String) -> Self {
+        self.readable = false;
+        self.detail = Some(e.to_string());
+        self.remedy = Some(remedy);
+        self
+    }
+}
+
+/// Runs [`doctor`] on its own runtime.
+pub fn doctor_blocking(
+    conn: &Connection,
+    opts: &FetchOptions,
+    window_days: u32,
+) -> Result<Doctor, Error> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    rt.block_on(async {
+        match tokio::time::timeout(opts.timeout, doctor(conn, opts, window_days)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
+        }
+    })
+}
+
+/// Probes every source. Fails only when the org cannot be reached or the session is
+/// rejected; an unreadable source is a check, not an error.
+pub async fn doctor(
+    conn: &Connection,
+    opts: &FetchOptions,
+    window_days: u32,
+) -> Result<Doctor, Error> {
+    let progress = Progress(opts.progress.clone());
+    let session = open(conn, opts, &progress).await?;
+    let ctx = Ctx {
+        api: &session.api,
+        version: session.version.clone(),
+        progress: &progress,
+        conn,
+        hint: &session.hint,
+    };
+    let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
+    progress.plan(groups.len() + 2 + 1 + SOURCES.len());
+    let lists = try_join_all(groups.iter().map(|g| list_types(&ctx, g)));
+    let queried = SOURCES
+        .iter()
+        .map(|s| (*s, count_query(s, window_days), is_tooling(s)))
+        .chain(std::iter::once((
+            "Organization",
+            "SELECT COUNT() FROM Organization".to_string(),
+            false,
+        )))
+        .collect::<Vec<_>>();
+    let counts = join_all(queried.iter().map(|(source, soql, tooling)| {
+        let ctx = &ctx;
+        async move {
+            let r = ctx
+                .api
+                .query_each(&ctx.version, soql, *tooling, 1, |_| false)
+                .await;
+            ctx.progress.done();
+            (*source, soql.as_str(), r)
+        }
+    }));
+    let (lists, eca, settings, counts) =
+        tokio::join!(lists, probe_eca_global(&ctx), probe_settings(&ctx), counts);
+    let mut checks = Vec::new();
+    for (ty, listed) in lists?.into_iter().flatten() {
+        let c = check(ty.name(), "listMetadata");
+        checks.push(match listed {
+            Ok(items) => Check {
+                detail: Some(format!("{} listed", items.len())),
+                ..c
+            },
+            Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+            Err(e) => {
+                let remedy = remedy_for(Some(ty), &e).unwrap_or_else(|| METADATA_REMEDY.into());
+                c.failed(&e, remedy)
+            }
+        });
+    }
+    checks.push(eca?);
+    checks.push(settings?);
+    for (source, soql, answer) in counts {
+        let c = check(source, soql);
+        checks.push(match answer {
+            Ok(run) => {
+                let n = run.total_size.unwrap_or(run.rows);
+                let mut detail = format!("{n} row(s)");
+                if source == OAUTH_TOKEN && n > OAUTH_TOKEN_CAP {
+                    detail.push_str(&format!(
+                        "; the API returns at most {OAUTH_TOKEN_CAP}, so token usage will be partial"
+                    ));
+                }
+                Check {
+                    detail: Some(detail),
+                    ..c
+                }
+            }
+            Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+            Err(e) => {
+                let remedy = if source == "Organization" {
+                    remedy_for(None, &e).unwrap_or_else(|| SETUP_REMEDY.into())
+                } else {
+                    evidence::remedy(source).to_string()
+                };
+                c.failed(&e, remedy)
+            }
+        });
+    }
+    Ok(Doctor {
+        instance_url: session.api.instance_url.clone(),
+        api_version: session.version.clone(),
+        window_days,
+        checks,
+        api: session.api.usage(),
+    })
+}
+
+/// The ECA global OAuth settings hold each ECA's PKCE flag and its consumer secret, so
+/// reading them takes the secrets permission; a nil answer for a made-up name proves it.
+async fn probe_eca_global(ctx: &Ctx<'_>) -> Result<Check, Error> {
+    let ty = MetadataType::ExtlClntAppGlobalOauthSettings;
+    let answer = ctx
+        .api
+        .read_metadata(&ctx.version, ty.name(), &[PROBE_NAME.to_string()])
+        .await;
+    ctx.progress.done();
+    let c = check(
+        format!("{ty} (PKCE flags of External Client Apps)"),
+        "readMetadata",
+    );
+    Ok(match answer {
+        Ok(_) => c,
+        Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+        Err(e) => {
+            let remedy = match e.code() {
+                Some("INVALID_TYPE") => remedy_for(Some(ty), &e),
+                _ => None,
+            };
+            c.failed(&e, remedy.unwrap_or_else(|| SECRETS_REMEDY.into()))
+        }
+    })
+}
+
+async fn probe_settings(ctx: &Ctx<'_>) -> Result<Check, Error> {
+    let ty = MetadataType::OauthOidcSettings;
+    let answer = ctx
+        .api
+        .read_metadata(&ctx.version, ty.name(), &[OAUTH_OIDC_MEMBER.to_string()])
+        .await;
+    ctx.progress.done();
+    let c = check(format!("{ty} {OAUTH_OIDC_MEMBER}"), "readMetadata");
+    Ok(match answer {
+        Ok(records) if records.iter().any(Option::is_some) => c,
+        Ok(_) => Check {
+            readable: false,
+            detail: Some("readMetadata returned no record".into()),
+            remedy: Some(format!("{SETUP_REMEDY}; if it is granted, check the org settings in Setup > OAuth and OpenID Connect Settings")),
+            ..c
+        },
+        Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+        Err(e) => {
+            let remedy = remedy_for(Some(ty), &e).unwrap_or_else(|| METADATA_REMEDY.into());
+            c.failed(&e, remedy)
+        }
+    })
+}
