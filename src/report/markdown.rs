@@ -80,6 +80,11 @@ fn scope(out: &mut String, r: &Report) {
         let _ = writeln!(out, "| API version | {} |", cell(v));
     }
     let _ = writeln!(out, "| Metadata read at | {} |", cell(&s.generated_at));
+    if let Some(e) = &s.evidence {
+        let line = super::table::evidence_line(e);
+        let line = line.strip_prefix("Usage evidence ").unwrap_or(&line);
+        let _ = writeln!(out, "| Usage evidence | {} |", cell(line));
+    }
     let _ = writeln!(out, "| Tool | {} {} |", r.tool.name, r.tool.version);
     let _ = writeln!(
         out,
@@ -322,10 +327,74 @@ fn flow_blocking(out: &mut String, r: &Report) {
         }
         let _ = writeln!(
             out,
-            "- [ ] Block the {name} flow (turn off *{setting}*). Apps it would break: not visible in metadata (no per-app switch exists for this flow); login history shows which apps still use it."
+            "- [ ] Block the {name} flow (turn off *{setting}*). {}",
+            flow_users(r, name)
         );
     }
     let _ = writeln!(out);
+}
+
+/// Which apps blocking a flow would break: the apps login history saw using it.
+fn flow_users(r: &Report, flow: &str) -> String {
+    use crate::evidence::{SourceState, LOGIN_HISTORY};
+    let rule = match flow {
+        "username-password" => rules::APP_USES_USERNAME_PASSWORD_FLOW.id,
+        _ => rules::APP_USES_USER_AGENT_FLOW.id,
+    };
+    let unseen = "Apps it would break: not visible in metadata (no per-app switch exists for this flow); login history shows which apps still use it.";
+    let Some(e) = &r.scope.evidence else {
+        return unseen.into();
+    };
+    let days = e.window_days;
+    let partial = match e.sources.get(LOGIN_HISTORY) {
+        Some(SourceState::Read { partial, .. }) => *partial,
+        _ => return format!("{unseen} Login history could not be read in this audit."),
+    };
+    let apps: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .filter_map(|f| {
+            let app = r.apps.iter().find(|a| Some(a.name.as_str()) == f.app.as_deref())?;
+            let seen = app.usage.as_ref()?.logins_with(flow)?;
+            let last = seen
+                .last_seen
+                .as_deref()
+                .map(|d| format!(", last {d}"))
+                .unwrap_or_default();
+            Some(format!("{} ({} login(s){last})", app_title(app), seen.logins))
+        })
+        .collect();
+    let caveat = if partial {
+        " Login history was cut short (row budget), so other apps may use it too."
+    } else {
+        ""
+    };
+    if apps.is_empty() {
+        format!("No app logged in with it in the last {days} days.{caveat}")
+    } else {
+        format!(
+            "Apps it would break (logins in the last {days} days): {}. Move them first.{caveat}",
+            apps.join(", ")
+        )
+    }
+}
+
+/// A few words of usage for the apps table, and usernames with `--show-users`.
+fn usage_text(app: &App) -> String {
+    let mut text = match &app.usage {
+        None => "unknown".to_string(),
+        Some(u) if u.dormant() => format!("dormant (no use in {} days)", u.window_days),
+        Some(u) => u.describe(),
+    };
+    if let Some(users) = app.users.as_ref().filter(|u| !u.is_empty()) {
+        let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
+        let _ = write!(text, "; users: {}", shown.join(", "));
+        if users.len() > 5 {
+            let _ = write!(text, " (+{} more)", users.len() - 5);
+        }
+    }
+    text
 }
 
 fn appendix(out: &mut String, r: &Report) {
@@ -415,16 +484,25 @@ pub fn markdown(r: &Report) -> String {
     step2(&mut out, &ours, &done);
     step3(&mut out, r);
     flow_blocking(&mut out, r);
-    let _ = writeln!(
-        out,
-        "## Apps\n\n| App | Kind | Owner | PKCE | Flows |\n|---|---|---|---|---|"
-    );
+    // Usage only with evidence: folder plans keep their columns.
+    let with_usage = r.scope.evidence.is_some();
+    if with_usage {
+        let _ = writeln!(
+            out,
+            "## Apps\n\n| App | Kind | Owner | PKCE | Flows | Usage |\n|---|---|---|---|---|---|"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "## Apps\n\n| App | Kind | Owner | PKCE | Flows |\n|---|---|---|---|---|"
+        );
+    }
     for app in &r.apps {
         let owner = match (&app.owner, &app.namespace) {
             (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
             (o, _) => o.as_str().to_string(),
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "| {} | {} | {} | {} | {} |",
             code(&app.name),
@@ -433,6 +511,10 @@ pub fn markdown(r: &Report) -> String {
             pkce_cell(app),
             cell(&flows_text(app))
         );
+        if with_usage {
+            let _ = write!(out, " {} |", cell(&usage_text(app)));
+        }
+        let _ = writeln!(out);
     }
     let _ = writeln!(out);
     appendix(&mut out, r);

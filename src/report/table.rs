@@ -150,6 +150,87 @@ fn header(out: &mut String, r: &Report) {
             );
         }
     }
+    if let Some(e) = &r.scope.evidence {
+        let _ = writeln!(out, "{}", evidence_line(e));
+    }
+}
+
+/// "Usage evidence (last 90 days): LoginHistory 85 rows (aggregate), OauthToken PARTIAL
+/// 2500 rows, ..." — which sources the usage figures stand on.
+pub fn evidence_line(e: &super::EvidenceScope) -> String {
+    use crate::evidence::SourceState;
+    let parts: Vec<String> = e
+        .sources
+        .iter()
+        .map(|(name, state)| match state {
+            SourceState::Read {
+                rows,
+                partial,
+                method,
+            } => {
+                let mut s = format!("{name} {rows} row(s)");
+                if let Some(m) = method {
+                    let _ = write!(s, " ({m})");
+                }
+                if *partial {
+                    s.push_str(" PARTIAL");
+                }
+                s
+            }
+            SourceState::Missing { .. } => format!("{name} NOT READABLE"),
+        })
+        .collect();
+    format!(
+        "Usage evidence (last {} days): {}",
+        e.window_days,
+        parts.join(" · ")
+    )
+}
+
+/// Evidence flow names, shortened like the metadata flows.
+fn short_usage_flow(flow: &str) -> &str {
+    match flow {
+        "authorization-code" => "auth-code",
+        "client-credentials" => "client-creds",
+        "jwt-bearer" => "jwt",
+        "refresh-token" => "refresh",
+        "token-exchange" => "token-exch",
+        "username-password" => "user-pwd",
+        other => other,
+    }
+}
+
+/// A few words of usage for the apps table: "3 users · auth-code 15", "dormant".
+pub fn usage_cell(app: &App) -> String {
+    let Some(u) = &app.usage else {
+        return "unknown".into();
+    };
+    if u.dormant() {
+        return "dormant".into();
+    }
+    let mut lines = Vec::new();
+    if let Some(n) = u.users.filter(|n| *n > 0) {
+        lines.push(format!("{n} user(s)"));
+    }
+    if let Some(flows) = &u.flows {
+        // The two most used flows; the rest are in JSON and Markdown.
+        lines.extend(
+            flows
+                .iter()
+                .take(2)
+                .map(|f| format!("{} {}", short_usage_flow(&f.flow), f.logins)),
+        );
+        if flows.len() > 2 {
+            lines.push(format!("+{} flow(s)", flows.len() - 2));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("no use seen".into());
+    }
+    if u.partial {
+        lines.push("(partial)".into());
+    }
+    lines.join("\n")
 }
 
 fn apps_table(out: &mut String, r: &Report, width: u16) {
@@ -162,12 +243,15 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
         let _ = writeln!(out, "  none found");
         return;
     }
-    let mut t = new_table(
-        width,
-        &["App", "Kind", "Owner", "PKCE", "Flows", "Findings"],
-    );
+    // The usage column only when there is evidence: folder audits keep their layout.
+    let usage = r.scope.evidence.as_ref().map(|e| e.window_days);
+    let usage_header = usage.map(|d| format!("Usage {d}d"));
+    let mut header = vec!["App", "Kind", "Owner", "PKCE", "Flows"];
+    header.extend(usage_header.as_deref());
+    header.push("Findings");
+    let mut t = new_table(width, &header);
     for app in &r.apps {
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(&app.name),
             Cell::new(match app.kind {
                 AppKind::ConnectedApp => "CA",
@@ -177,12 +261,49 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
             Cell::new(owner_cell(app.owner.as_str(), app.namespace.as_deref())),
             Cell::new(pkce_cell(app)),
             Cell::new(flows_cell(app)),
-            Cell::new(app_findings_cell(app, &r.findings)),
-        ]);
+        ];
+        if usage.is_some() {
+            row.push(Cell::new(usage_cell(app)));
+        }
+        row.push(Cell::new(app_findings_cell(app, &r.findings)));
+        t.add_row(row);
     }
     let longest = r.apps.iter().map(|a| a.name.len()).max().unwrap_or(0);
-    keep_words(&mut t, 0, longest, 28);
+    keep_words(&mut t, 0, longest, if usage.is_some() { 24 } else { 28 });
+    if usage.is_some() {
+        // Seven columns: keep flow names whole and let the findings column wrap instead.
+        let word = |text: String| text.split_whitespace().map(str::len).max().unwrap_or(0);
+        let flows = r.apps.iter().map(|a| word(flows_cell(a))).max().unwrap_or(0);
+        let line = |text: String| text.lines().map(str::len).max().unwrap_or(0);
+        let used = r.apps.iter().map(|a| line(usage_cell(a))).max().unwrap_or(0);
+        keep_words(&mut t, 4, flows, 13);
+        keep_words(&mut t, 5, used, 12);
+    }
     let _ = writeln!(out, "{t}");
+    users(out, r);
+}
+
+/// Usernames per app (`--show-users`): a few per app, the rest counted.
+fn users(out: &mut String, r: &Report) {
+    let with_users: Vec<(&App, &Vec<String>)> = r
+        .apps
+        .iter()
+        .filter_map(|a| a.users.as_ref().map(|u| (a, u)))
+        .filter(|(_, u)| !u.is_empty())
+        .collect();
+    if with_users.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Users holding tokens (--show-users):");
+    for (app, users) in with_users {
+        let shown: Vec<&str> = users.iter().take(3).map(String::as_str).collect();
+        let more = if users.len() > 3 {
+            format!(" (+{} more)", users.len() - 3)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}: {}{more}", app.name, shown.join(", "));
+    }
 }
 
 /// Findings grouped by who must act: org settings, our apps, each ISV namespace.
