@@ -201,7 +201,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             fetched.usage.total()
         );
         if let Some(e) = &fetched.evidence {
-            println!("{}", evidence_line(e));
+            println!("{}.", pkce_audit::report::evidence_line(&e.into()));
         }
     }
     if !manifest.problems.is_empty() {
@@ -214,37 +214,6 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// "Usage evidence (last 90 days): InstalledSubscriberPackage 3 rows, ..." for `fetch`.
-fn evidence_line(e: &pkce_audit::evidence::Evidence) -> String {
-    use pkce_audit::evidence::SourceState;
-    let parts: Vec<String> = e
-        .sources
-        .iter()
-        .map(|(name, state)| match state {
-            SourceState::Read {
-                rows,
-                partial,
-                method,
-            } => {
-                let mut s = format!("{name} {rows} row(s)");
-                if let Some(m) = method {
-                    s.push_str(&format!(" ({m})"));
-                }
-                if *partial {
-                    s.push_str(" PARTIAL");
-                }
-                s
-            }
-            SourceState::Missing { .. } => format!("{name} not readable"),
-        })
-        .collect();
-    format!(
-        "Usage evidence (last {} days): {}.",
-        e.window_days,
-        parts.join(", ")
-    )
 }
 
 #[derive(Args)]
@@ -277,7 +246,12 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             serde_json::to_string_pretty(&d).expect("a doctor report serialises")
         );
     } else {
-        print!("{}", d.text());
+        let width = if std::io::stdout().is_terminal() {
+            crate::terminal_width()
+        } else {
+            100
+        };
+        print!("{}", d.text(width));
     }
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK

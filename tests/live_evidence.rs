@@ -251,7 +251,7 @@ fn table_and_markdown_show_usage_packages_and_the_apps_a_flow_block_breaks() {
         &[("SF_ACCESS_TOKEN", TOKEN)],
     )
     .stdout;
-    assert!(md.contains("| Usage evidence | (last 90 days): "), "{md}");
+    assert!(md.contains("| Usage evidence | last 90 days: ConnectedApplication 10 row(s) · "), "{md}");
     assert!(
         md.contains("Namespace `acmecpq` — package Acme CPQ version 3.2.1.7"),
         "{md}"
@@ -631,6 +631,10 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
     let json = doctor(&org.base_url, &["--json"]);
     assert_eq!(json.code, 0);
     let d = json.json();
+    assert_eq!(
+        d["checks"][11]["soql"],
+        "SELECT COUNT() FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:90"
+    );
     assert!(
         d["checks"]
             .as_array()
@@ -673,7 +677,7 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
         unreadable,
         [
             "ExtlClntAppGlobalOauthSettings",
-            "ExtlClntAppGlobalOauthSettings (PKCE flags of External Client Apps)",
+            "ECA global OAuth settings (read)",
             "LoginHistory"
         ]
     );

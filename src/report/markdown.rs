@@ -81,9 +81,12 @@ fn scope(out: &mut String, r: &Report) {
     }
     let _ = writeln!(out, "| Metadata read at | {} |", cell(&s.generated_at));
     if let Some(e) = &s.evidence {
-        let line = super::table::evidence_line(e);
-        let line = line.strip_prefix("Usage evidence ").unwrap_or(&line);
-        let _ = writeln!(out, "| Usage evidence | {} |", cell(line));
+        let _ = writeln!(
+            out,
+            "| Usage evidence | last {} days: {} |",
+            e.window_days,
+            cell(&super::table::evidence_sources(e))
+        );
     }
     let _ = writeln!(out, "| Tool | {} {} |", r.tool.name, r.tool.version);
     let _ = writeln!(

@@ -11,7 +11,7 @@ mod table;
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
-pub use self::table::table;
+pub use self::table::{evidence_line, table};
 
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
@@ -47,6 +47,15 @@ pub struct AuditScope {
 pub struct EvidenceScope {
     pub window_days: u32,
     pub sources: BTreeMap<String, crate::evidence::SourceState>,
+}
+
+impl From<&crate::evidence::Evidence> for EvidenceScope {
+    fn from(e: &crate::evidence::Evidence) -> Self {
+        EvidenceScope {
+            window_days: e.window_days,
+            sources: e.sources.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,10 +208,7 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
 /// Builds the report for an inventory: evaluates the rules and the verdict.
 pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
     if scope.evidence.is_none() {
-        scope.evidence = inv.evidence.as_ref().map(|e| EvidenceScope {
-            window_days: e.window_days,
-            sources: e.sources.clone(),
-        });
+        scope.evidence = inv.evidence.as_ref().map(EvidenceScope::from);
     }
     let mut report = Report {
         tool: Tool::default(),

@@ -155,9 +155,18 @@ fn header(out: &mut String, r: &Report) {
     }
 }
 
-/// "Usage evidence (last 90 days): LoginHistory 85 rows (aggregate), OauthToken PARTIAL
-/// 2500 rows, ..." — which sources the usage figures stand on.
+/// "Usage evidence (last 90 days): LoginHistory 85 row(s) (aggregate) · OauthToken 2500
+/// row(s) PARTIAL · ..." — which sources the usage figures stand on.
 pub fn evidence_line(e: &super::EvidenceScope) -> String {
+    format!(
+        "Usage evidence (last {} days): {}",
+        e.window_days,
+        evidence_sources(e)
+    )
+}
+
+/// Each source with its rows and method, or that it could not be read.
+pub fn evidence_sources(e: &super::EvidenceScope) -> String {
     use crate::evidence::SourceState;
     let parts: Vec<String> = e
         .sources
@@ -180,11 +189,7 @@ pub fn evidence_line(e: &super::EvidenceScope) -> String {
             SourceState::Missing { .. } => format!("{name} NOT READABLE"),
         })
         .collect();
-    format!(
-        "Usage evidence (last {} days): {}",
-        e.window_days,
-        parts.join(" · ")
-    )
+    parts.join(" · ")
 }
 
 /// Evidence flow names, shortened like the metadata flows.
@@ -272,12 +277,21 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
     keep_words(&mut t, 0, longest, if usage.is_some() { 24 } else { 28 });
     if usage.is_some() {
         // Seven columns: keep flow names whole and let the findings column wrap instead.
-        let word = |text: String| text.split_whitespace().map(str::len).max().unwrap_or(0);
-        let flows = r.apps.iter().map(|a| word(flows_cell(a))).max().unwrap_or(0);
-        let line = |text: String| text.lines().map(str::len).max().unwrap_or(0);
-        let used = r.apps.iter().map(|a| line(usage_cell(a))).max().unwrap_or(0);
-        keep_words(&mut t, 4, flows, 13);
-        keep_words(&mut t, 5, used, 12);
+        let widest = |cell: fn(&App) -> String, whole_lines: bool| {
+            let mut n = 0;
+            for a in &r.apps {
+                let text = cell(a);
+                let parts: Vec<&str> = if whole_lines {
+                    text.lines().collect()
+                } else {
+                    text.split_whitespace().collect()
+                };
+                n = parts.iter().map(|p| p.len()).fold(n, usize::max);
+            }
+            n
+        };
+        keep_words(&mut t, 4, widest(flows_cell, false), 13);
+        keep_words(&mut t, 5, widest(usage_cell, true), 12);
     }
     let _ = writeln!(out, "{t}");
     users(out, r);

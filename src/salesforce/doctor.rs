@@ -15,6 +15,10 @@ use futures::future::{join_all, try_join_all};
 use serde::Serialize;
 use std::fmt::Write;
 
+/// The ECA global OAuth settings read, as `doctor` names it: readable means the PKCE
+/// flag of every External Client App can be read.
+pub const ECA_SECRETS_SOURCE: &str = "ECA global OAuth settings (read)";
+
 /// A name no component has: reading it answers nil when the type is readable.
 pub const PROBE_NAME: &str = "pkce_audit_doctor_probe";
 
@@ -30,6 +34,9 @@ pub struct Check {
     pub source: String,
     /// The call that probed it.
     pub probe: String,
+    /// The query, for a SOQL source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soql: Option<String>,
     pub readable: bool,
     /// A count for what was readable, the error for what was not.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,44 +60,40 @@ impl Doctor {
         self.checks.iter().all(|c| c.readable)
     }
 
-    /// Plain text: one line per source, then what to grant for each missing one.
-    pub fn text(&self) -> String {
+    /// A table of the sources, then what to grant for each one that is not readable.
+    pub fn text(&self, width: u16) -> String {
+        use comfy_table::{presets, Cell, ContentArrangement, Table};
         let mut out = String::new();
         let _ = writeln!(
             out,
             "pkce-audit doctor · {} · API {}",
             self.instance_url, self.api_version
         );
-        let width = self
-            .checks
-            .iter()
-            .map(|c| c.source.len())
-            .max()
-            .unwrap_or(0);
+        let mut t = Table::new();
+        t.load_preset(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width)
+            .set_header(["Source", "Status", "Checked with", "Detail"].map(Cell::new));
         for c in &self.checks {
-            let status = if c.readable {
-                "readable"
-            } else {
-                "NOT READABLE"
-            };
-            let detail = c
-                .detail
-                .as_deref()
-                .map(|d| format!(" ({d})"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<width$}  {status:<12}  {}{detail}",
-                c.source, c.probe
-            );
+            t.add_row(vec![
+                Cell::new(&c.source),
+                Cell::new(if c.readable {
+                    "readable"
+                } else {
+                    "NOT READABLE"
+                }),
+                Cell::new(&c.probe),
+                Cell::new(c.detail.as_deref().unwrap_or("")),
+            ]);
         }
+        let _ = writeln!(out, "{t}");
         let missing: Vec<&Check> = self.checks.iter().filter(|c| !c.readable).collect();
         if missing.is_empty() {
             let _ = writeln!(out, "Everything an audit reads is readable.");
         } else {
             let _ = writeln!(
                 out,
-                "\n{} source(s) not readable; to read them, grant:",
+                "{} source(s) not readable; to read them, grant:",
                 missing.len()
             );
             for c in missing {
@@ -112,6 +115,7 @@ fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {
     Check {
         source: source.into(),
         probe: probe.into(),
+        soql: None,
         readable: true,
         detail: None,
         remedy: None,
@@ -205,7 +209,15 @@ pub async fn doctor(
     checks.push(eca?);
     checks.push(settings?);
     for (source, soql, answer) in counts {
-        let c = check(source, soql);
+        let probe = if is_tooling(source) {
+            "Tooling SELECT COUNT()"
+        } else {
+            "SELECT COUNT()"
+        };
+        let c = Check {
+            soql: Some(soql.to_string()),
+            ..check(source, probe)
+        };
         checks.push(match answer {
             Ok(run) => {
                 let n = run.total_size.unwrap_or(run.rows);
@@ -249,10 +261,7 @@ async fn probe_eca_global(ctx: &Ctx<'_>) -> Result<Check, Error> {
         .read_metadata(&ctx.version, ty.name(), &[PROBE_NAME.to_string()])
         .await;
     ctx.progress.done();
-    let c = check(
-        format!("{ty} (PKCE flags of External Client Apps)"),
-        "readMetadata",
-    );
+    let c = check(ECA_SECRETS_SOURCE, "readMetadata of a made-up name");
     Ok(match answer {
         Ok(_) => c,
         Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
