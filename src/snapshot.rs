@@ -401,6 +401,52 @@ mod write_tests {
     }
 
     #[test]
+    fn evidence_is_stored_and_read_back_and_old_manifests_still_read() {
+        use crate::evidence::{Evidence, SourceState, TokenUsage, OAUTH_TOKEN};
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("snap");
+        let evidence = Evidence {
+            window_days: 30,
+            sources: [(
+                OAUTH_TOKEN.to_string(),
+                SourceState::Read {
+                    rows: 1,
+                    partial: false,
+                    method: None,
+                },
+            )]
+            .into(),
+            tokens: vec![TokenUsage {
+                app: "Portal".into(),
+                tokens: 1,
+                users: 1,
+                use_count: 3,
+                used_in_window: 1,
+                last_used: Some("2026-01-01".into()),
+            }],
+            ..Default::default()
+        };
+        let fetched = Fetched {
+            instance_url: "https://acme.my.salesforce.com".into(),
+            api_version: "66.0".into(),
+            evidence: Some(evidence.clone()),
+            ..Default::default()
+        };
+        let m = write(&dir, &fetched).unwrap();
+        assert_eq!(m.evidence.as_ref(), Some(&evidence));
+        let (collected, _) = crate::source::collect(&dir).unwrap();
+        assert_eq!(collected.evidence, Some(evidence));
+        // A manifest from before evidence existed reads, without evidence, and says why.
+        let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        old.as_object_mut().unwrap().remove("evidence");
+        std::fs::write(dir.join(MANIFEST_FILE), old.to_string()).unwrap();
+        let (collected, d) = crate::source::collect(&dir).unwrap();
+        assert!(d.manifest.is_some() && collected.evidence.is_none());
+        assert!(collected.no_evidence_reason.is_some());
+    }
+
+    #[test]
     fn writes_a_project_that_reads_back_and_refuses_foreign_folders() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("snap");

@@ -6,7 +6,7 @@
 //! on. Only a rejected session ends the fetch.
 //!
 //! Privacy: rows are folded into per-app aggregates as they arrive. User ids never leave
-//! [`read_tokens`]; usernames are read only with `show_users`.
+//! [`TokenTally`], which only counts them; usernames are read only with `show_users`.
 
 use super::fetch::Ctx;
 use super::http::{CallError, QueryRun};
