@@ -133,11 +133,13 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         peak = peak.max(rss);
     }
     // Minimum: versions + Organization + 2 listMetadata (6 types, 3 per call) + the
-    // settings read + one readMetadata per 10 names of each type.
+    // settings read + the 4 evidence queries (one page each here) + one readMetadata per
+    // 10 names of each type.
     let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
-    let minimum = 1 + 1 + 2 + 1 + reads;
+    let minimum = 1 + 1 + 2 + 1 + 4 + reads;
     // Ideal critical path: versions, then the lists, then the reads in rounds of
-    // `concurrency` (the Organization query and settings read overlap the lists).
+    // `concurrency` (the Organization query, settings read and evidence queries overlap
+    // the lists).
     let rounds = reads.div_ceil(concurrency as u64);
     let critical = Duration::from_millis(latency_ms * (2 + rounds));
     LiveResult {

@@ -70,11 +70,16 @@ pub struct ConnectionArgs {
     /// No progress bar on standard error.
     #[arg(long, short = 'q', help_heading = HEADING)]
     pub quiet: bool,
+    /// Log every API call (kind, status, time, retries) on standard error. Never a token.
+    #[arg(long, short = 'v', help_heading = HEADING)]
+    pub verbose: bool,
 }
 
 impl ConnectionArgs {
     /// The connection asked for; `SF_TARGET_ORG` when none is given. `None`: no org.
     pub fn connection(&self) -> Result<Option<Connection>> {
+        // Every org command starts here, so the log switch is set before any call.
+        pkce_audit::salesforce::set_verbose(self.verbose);
         if let Some(url) = &self.instance_url {
             let token = match &self.access_token_file {
                 Some(p) if p == Path::new("-") => TokenSource::Stdin,

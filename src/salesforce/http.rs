@@ -17,6 +17,18 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
+/// `--verbose`: one line on standard error per API call attempt. Process-wide, like a log
+/// level, so it need not be threaded through every call site.
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Bounds on the network side of a fetch.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -384,7 +396,27 @@ impl Api {
                     .calls
                     .entry(kind.to_string())
                     .or_default() += 1;
-                self.execute(build(&token)).await
+                let started = std::time::Instant::now();
+                let outcome = self.execute(build(&token)).await;
+                if verbose() {
+                    // Only the kind, the status and the time: never a header or a body.
+                    let what = match &outcome {
+                        Ok(raw) | Err(Attempt::Done(raw)) => format!("HTTP {}", raw.status),
+                        Err(Attempt::Retry(e, _) | Attempt::Expired(e) | Attempt::Fail(e)) => {
+                            self.scrub(e.to_string())
+                        }
+                    };
+                    eprintln!(
+                        "pkce-audit: api {kind}: {what} in {} ms{}",
+                        started.elapsed().as_millis(),
+                        if retries > 0 {
+                            format!(" (retry {retries})")
+                        } else {
+                            String::new()
+                        }
+                    );
+                }
+                outcome
             };
             let attempt = match outcome {
                 Ok(raw) | Err(Attempt::Done(raw)) => interpret(raw),
@@ -392,6 +424,22 @@ impl Api {
                 Err(Attempt::Expired(e)) => Attempt::Expired(e),
                 Err(Attempt::Fail(e)) => Attempt::Fail(e),
             };
+            if verbose() {
+                match &attempt {
+                    Attempt::Done(_) => {}
+                    Attempt::Retry(e, _) => eprintln!(
+                        "pkce-audit: api {kind}: will retry: {}",
+                        self.scrub(e.to_string())
+                    ),
+                    Attempt::Expired(_) => {
+                        eprintln!("pkce-audit: api {kind}: session expired; renewing")
+                    }
+                    Attempt::Fail(e) => eprintln!(
+                        "pkce-audit: api {kind}: failed: {}",
+                        self.scrub(e.to_string())
+                    ),
+                }
+            }
             match attempt {
                 Attempt::Done(v) => return Ok(v),
                 Attempt::Fail(e) => return Err(e.map_text(|t| self.scrub(t))),

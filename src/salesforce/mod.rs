@@ -26,7 +26,7 @@ pub mod usage;
 
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking};
-pub use http::{CallError, Limits};
+pub use http::{set_verbose, CallError, Limits};
 pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
