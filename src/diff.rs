@@ -9,9 +9,10 @@
 //! only on blockers the new run has that the old one did not, so a pipeline can gate on
 //! "no regression" while the known backlog is worked off.
 
+use crate::report::{keep_words, new_table};
 use crate::report::{EXIT_NOT_READY, EXIT_OK, TOOL_NAME};
 use crate::rules::{Severity, Verdict};
-use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::Cell;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write;
@@ -505,24 +506,6 @@ fn write_wrapped(out: &mut String, text: &str, width: u16, indent: &str) {
     }
     out.push_str(&line);
     out.push('\n');
-}
-
-fn new_table(width: u16, header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(header.iter().map(Cell::new));
-    t
-}
-
-/// Keeps a column at least as wide as its longest word (capped), so names do not break.
-fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usize) {
-    if let Some(c) = t.column_mut(column) {
-        // The bound includes the cell's one-space padding on each side.
-        let w = longest.min(cap) as u16 + 2;
-        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
-    }
 }
 
 /// Info findings with nothing to say about them fold into one line per rule, as in the

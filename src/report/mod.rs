@@ -12,6 +12,7 @@ pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table};
+pub(crate) use self::table::{keep_words, new_table};
 
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
@@ -179,7 +180,9 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
             continue;
         }
         s.blockers += 1;
-        let Some(app) = f.app.as_deref() else { continue };
+        let Some(app) = f.app.as_deref() else {
+            continue;
+        };
         match f.owner {
             FindingOwner::Org => {
                 org.insert(app);
@@ -188,7 +191,10 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
                 vendors.insert(app);
             }
             FindingOwner::Isv => {
-                let ns = f.namespace.clone().unwrap_or_else(|| "(no namespace)".into());
+                let ns = f
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "(no namespace)".into());
                 isv.entry(ns).or_default().insert(app);
             }
         }

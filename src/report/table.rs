@@ -10,7 +10,8 @@ use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Wi
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-fn new_table(width: u16, header: &[&str]) -> Table {
+/// A table in the house style, fitted to `width` columns.
+pub(crate) fn new_table(width: u16, header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -20,7 +21,7 @@ fn new_table(width: u16, header: &[&str]) -> Table {
 }
 
 /// Keeps a column at least as wide as its longest word (capped), so names do not break.
-fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usize) {
+pub(crate) fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usize) {
     if let Some(c) = t.column_mut(column) {
         // The bound includes the cell's one-space padding on each side.
         let w = longest.min(cap) as u16 + 2;
@@ -330,7 +331,10 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     for f in actionable {
         let key = match (f.app.is_some(), f.owner) {
             _ if f.rule.starts_with("waiver-") => (4, "Waivers".to_string()),
-            (true, FindingOwner::External) => (3, "Outside vendors (apps defined in other orgs)".to_string()),
+            (true, FindingOwner::External) => (
+                3,
+                "Outside vendors (apps defined in other orgs)".to_string(),
+            ),
             (false, _) => (0, "Org settings".to_string()),
             (true, FindingOwner::Org) => (1, "Our org's apps".to_string()),
             (true, FindingOwner::Isv) => (
