@@ -773,7 +773,10 @@ impl NameIndex {
                 ix.by_label.entry(l.clone()).or_default().push(i);
                 ix.by_label_ci.entry(l.to_lowercase()).or_default().push(i);
             }
-            ix.by_name_ci.entry(a.name.to_lowercase()).or_default().push(i);
+            ix.by_name_ci
+                .entry(a.name.to_lowercase())
+                .or_default()
+                .push(i);
         }
         ix
     }
@@ -794,7 +797,12 @@ impl NameIndex {
 
 /// Attaches packages and usage to apps, and adds the apps only usage knows about.
 /// Linear in apps plus evidence rows.
-fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>, notes: &mut Vec<String>) {
+fn apply_evidence(
+    e: &Evidence,
+    apps: &mut Vec<App>,
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<String>,
+) {
     use evidence::SourceState;
     for (source, state) in &e.sources {
         if let SourceState::Missing { reason, remedy } = state {
@@ -805,7 +813,9 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
                         .remedy(format!("needs {remedy}")),
                 );
             } else {
-                notes.push(format!("Evidence source {source} could not be read ({reason}); it needs {remedy}."));
+                notes.push(format!(
+                    "Evidence source {source} could not be read ({reason}); it needs {remedy}."
+                ));
             }
         }
         if let SourceState::Read { partial: true, .. } = state {
@@ -819,7 +829,11 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
             .filter_map(|p| p.namespace.as_deref().map(|ns| (ns, p)))
             .collect();
         for app in apps.iter_mut().filter(|a| a.owner == Owner::Isv) {
-            app.package = app.namespace.as_deref().and_then(|ns| by_ns.get(ns)).map(|p| (*p).clone());
+            app.package = app
+                .namespace
+                .as_deref()
+                .and_then(|ns| by_ns.get(ns))
+                .map(|p| (*p).clone());
         }
     }
     let usage = evidence::usage_by_name(e);
@@ -829,8 +843,12 @@ fn apply_evidence(e: &Evidence, apps: &mut Vec<App>, problems: &mut Vec<Problem>
         app.usage = unseen.clone();
     }
     let ix = NameIndex::new(apps);
-    let mut external: std::collections::BTreeMap<&str, Option<&Usage>> = std::collections::BTreeMap::new();
-    let names = usage.keys().map(String::as_str).chain(e.connected_applications.iter().map(String::as_str));
+    let mut external: std::collections::BTreeMap<&str, Option<&Usage>> =
+        std::collections::BTreeMap::new();
+    let names = usage
+        .keys()
+        .map(String::as_str)
+        .chain(e.connected_applications.iter().map(String::as_str));
     let mut reported = std::collections::HashSet::new();
     let mut ambiguous = std::collections::BTreeSet::new();
     for name in names {

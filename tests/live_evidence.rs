@@ -251,7 +251,10 @@ fn table_and_markdown_show_usage_packages_and_the_apps_a_flow_block_breaks() {
         &[("SF_ACCESS_TOKEN", TOKEN)],
     )
     .stdout;
-    assert!(md.contains("| Usage evidence | last 90 days: ConnectedApplication 10 row(s) · "), "{md}");
+    assert!(
+        md.contains("| Usage evidence | last 90 days: ConnectedApplication 10 row(s) · "),
+        "{md}"
+    );
     assert!(
         md.contains("Namespace `acmecpq` — package Acme CPQ version 3.2.1.7"),
         "{md}"

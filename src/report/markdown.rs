@@ -202,7 +202,11 @@ fn step1(
         let _ = writeln!(out, "No installed package needs a new version.\n");
     }
     for (ns, apps) in isv {
-        let names = apps.iter().map(|a| app_title(a)).collect::<Vec<_>>().join(", ");
+        let names = apps
+            .iter()
+            .map(|a| app_title(a))
+            .collect::<Vec<_>>()
+            .join(", ");
         let package = apps
             .iter()
             .find_map(|a| a.package.as_ref())
@@ -227,7 +231,10 @@ fn step1(
         );
     }
     for app in vendors {
-        let usage = app.usage.as_ref().map_or_else(|| "usage unknown".to_string(), |u| u.describe());
+        let usage = app
+            .usage
+            .as_ref()
+            .map_or_else(|| "usage unknown".to_string(), |u| u.describe());
         let _ = writeln!(
             out,
             "- [ ] {} — defined in another org; {}. Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on.",
@@ -358,14 +365,21 @@ fn flow_users(r: &Report, flow: &str) -> String {
         .iter()
         .filter(|f| f.rule == rule)
         .filter_map(|f| {
-            let app = r.apps.iter().find(|a| Some(a.name.as_str()) == f.app.as_deref())?;
+            let app = r
+                .apps
+                .iter()
+                .find(|a| Some(a.name.as_str()) == f.app.as_deref())?;
             let seen = app.usage.as_ref()?.logins_with(flow)?;
             let last = seen
                 .last_seen
                 .as_deref()
                 .map(|d| format!(", last {d}"))
                 .unwrap_or_default();
-            Some(format!("{} ({} login(s){last})", app_title(app), seen.logins))
+            Some(format!(
+                "{} ({} login(s){last})",
+                app_title(app),
+                seen.logins
+            ))
         })
         .collect();
     let caveat = if partial {

@@ -176,7 +176,8 @@ fn table_fits_100_columns_and_groups_by_owner() {
     ]);
     let t = table(&r, 100);
     for line in t.lines() {
-        let prose = line.starts_with("Note: ") || line.starts_with("Info ")
+        let prose = line.starts_with("Note: ")
+            || line.starts_with("Info ")
             || line.starts_with("  ")
             || line.starts_with("Org OAuth")
             || line.starts_with("Apps (")
