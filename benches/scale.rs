@@ -184,6 +184,73 @@ fn offline(dir: &Path, runs: usize) -> (Duration, Duration, i64) {
     (median(audit), median(cat), peak)
 }
 
+/// Inventory build (ECA joins, label matching against usage) and report build, in-process,
+/// with usage evidence for every app plus a tenth as many apps defined elsewhere.
+fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
+    use pkce_audit::evidence::{self, Evidence, LoginUsage, SourceState, TokenUsage};
+    let (collected, _) = pkce_audit::source::collect(dir).unwrap();
+    let labels: Vec<String> = pkce_audit::inventory::build(collected.clone())
+        .apps
+        .iter()
+        .filter_map(|a| a.label.clone())
+        .collect();
+    let read = || SourceState::Read {
+        rows: 1,
+        partial: false,
+        method: None,
+    };
+    let mut e = Evidence {
+        window_days: 90,
+        sources: evidence::SOURCES
+            .iter()
+            .map(|s| (s.to_string(), read()))
+            .collect(),
+        ..Default::default()
+    };
+    for (i, l) in labels.iter().enumerate() {
+        e.tokens.push(TokenUsage {
+            app: l.clone(),
+            tokens: 3,
+            users: 2,
+            use_count: 40,
+            used_in_window: 1,
+            last_used: Some("2026-11-01".into()),
+        });
+        let sub = if i % 3 == 0 {
+            "OauthClientCredentials"
+        } else {
+            "OauthWebServer"
+        };
+        e.logins.push(LoginUsage {
+            app: l.clone(),
+            sub_type: sub.into(),
+            count: 5,
+            last_seen: Some("2026-11-02".into()),
+        });
+        e.logins.push(LoginUsage {
+            app: l.clone(),
+            sub_type: "OauthRefreshToken".into(),
+            count: 9,
+            last_seen: None,
+        });
+    }
+    for k in 0..labels.len() / 10 {
+        e.connected_applications.push(format!("Vendor tool {k}"));
+    }
+    let mut times = Vec::new();
+    let mut apps = 0;
+    for _ in 0..runs.max(3) {
+        let mut c = collected.clone();
+        c.evidence = Some(e.clone());
+        let start = Instant::now();
+        let inv = pkce_audit::inventory::build(c);
+        let report = pkce_audit::report::build(&inv, Default::default());
+        times.push(start.elapsed());
+        apps = report.apps.len();
+    }
+    (median(times), apps)
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing: run small then.
     let quick = std::env::var("SCALE_QUICK").is_ok() || !std::env::args().any(|a| a == "--bench");
@@ -238,7 +305,7 @@ fn main() {
         peak as f64 / 1024.0
     );
 
-    println!("\n## Growth (offline audit; time per app should stay flat)");
+    println!("\n## Growth (time per app should stay flat: no quadratic work)");
     let base = if quick { 100 } else { 500 };
     for factor in [1, 4, 16] {
         let dir = tempfile::tempdir().unwrap();
@@ -254,10 +321,13 @@ fn main() {
         );
         let (t, _, _) = offline(dir.path(), runs);
         let apps = n + n / 4;
+        let (te, with_external) = with_evidence(dir.path(), runs);
         println!(
-            "{factor:>2}x: {apps:>6} apps  {}  {:.1} µs/app",
+            "{factor:>2}x: {apps:>6} apps  offline audit {}  {:.1} µs/app · with evidence (join, label matching, report; {with_external} apps) {}  {:.1} µs/app",
             secs(t),
-            t.as_secs_f64() * 1e6 / apps as f64
+            t.as_secs_f64() * 1e6 / apps as f64,
+            secs(te),
+            te.as_secs_f64() * 1e6 / with_external as f64
         );
     }
 }
