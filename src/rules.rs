@@ -361,12 +361,16 @@ impl fmt::Display for Verdict {
 }
 
 /// Hosts that never leave the machine: native apps redirect there.
+/// `127.attacker.example` is not loopback: only real loopback addresses and the
+/// reserved `localhost` names (RFC 6761) are.
 pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.to_ascii_lowercase().ends_with(".localhost")
-        || host.starts_with("127.")
-        || host == "::1"
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let lower = bare.to_ascii_lowercase();
+    lower == "localhost"
+        || lower.ends_with(".localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `http://` callbacks to a host other than loopback.
@@ -724,9 +728,10 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
             ),
         );
     }
+    // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
     let unknown = findings
         .iter()
-        .filter(|f| f.rule == APP_PKCE_UNKNOWN.id && f.waived.is_none())
+        .filter(|f| f.rule == APP_PKCE_UNKNOWN.id)
         .count();
     if unreadable > 0 || unknown > 0 {
         let mut parts = Vec::new();

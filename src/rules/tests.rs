@@ -229,11 +229,14 @@ fn insecure_callback_detection() {
             "https://secure.example.com",
             "com.acme.app://oauth",
             "http://user@evil.example.com/cb",
+            "http://127.attacker.example/cb",
+            "http://127.0.0.2/cb",
         ])),
         [
             "http://reports.example.com/cb",
             "HTTP://Example.com:8080",
-            "http://user@evil.example.com/cb"
+            "http://user@evil.example.com/cb",
+            "http://127.attacker.example/cb"
         ]
     );
     let r = rules_for(vec![ca("L", "<callbackUrl>https://ok.example.com\nhttp://bad.example.com/cb</callbackUrl><isPkceRequired>true</isPkceRequired>")], "L");
@@ -292,6 +295,23 @@ fn verdict_order_enforced_then_not_ready_then_incomplete_then_ready() {
         v(vec![], vec![Problem::new("org OAuth settings not found")]),
         Verdict::Incomplete
     );
+}
+
+#[test]
+fn a_waived_unknown_pkce_setting_still_keeps_the_verdict_from_ready() {
+    let inv = inventory(vec![
+        settings("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>"),
+        part(ECA, "E", "<ExternalClientApplication/>"),
+    ]);
+    let mut f = evaluate(&inv);
+    for x in f.iter_mut() {
+        x.waived = Some(Waived {
+            reason: "r".into(),
+            approved_by: "b".into(),
+            expires: "2999-01-01".into(),
+        });
+    }
+    assert_eq!(verdict_of(&inv, &f).0, Verdict::Incomplete);
 }
 
 #[test]

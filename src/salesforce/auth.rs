@@ -112,19 +112,26 @@ const MAX_CREDENTIAL_FILE: u64 = 64 * 1024;
 const SF_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// 127.0.0.0/8, `[::1]` or `localhost` (as `Url::host_str` spells them).
-pub fn is_loopback_host(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+pub use crate::rules::is_loopback_host;
+
+/// The URL as it may be shown: any `user:password@` replaced by `***@`.
+fn redact_url(raw: &str) -> String {
+    let raw = raw.trim();
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    let authority_end = raw[start..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| start + i);
+    match raw[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_string(),
+    }
 }
 
 /// Checks an instance URL and returns its origin: `https://` anywhere, `http://` only
 /// for loopback addresses (the test org), nothing else.
 pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
     let bad = |reason: String| Error::InstanceUrl {
-        url: raw.to_string(),
+        url: redact_url(raw),
         reason,
     };
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
@@ -442,6 +449,31 @@ pub async fn resolve(conn: &Connection) -> Result<Resolved, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_url_errors_never_show_credentials() {
+        let e = validate_instance_url("https://admin:Sup3rSecret@acme.my.salesforce.com")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Sup3rSecret") && !e.contains("admin"), "{e}");
+        assert!(e.contains("https://***@acme.my.salesforce.com"), "{e}");
+        let e = validate_instance_url("ftp://u:Sup3rSecret@h")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Sup3rSecret"), "{e}");
+        assert_eq!(
+            redact_url("https://h.example.com/a@b"),
+            "https://h.example.com/a@b"
+        );
+    }
+
+    #[test]
+    fn loopback_means_a_loopback_address_not_a_name_that_starts_like_one() {
+        assert!(validate_instance_url("http://127.0.0.1:8080").is_ok());
+        assert!(validate_instance_url("http://[::1]:8080").is_ok());
+        assert!(validate_instance_url("http://localhost:1").is_ok());
+        assert!(validate_instance_url("http://127.attacker.example").is_err());
+    }
 
     #[test]
     fn secrets_never_print() {
