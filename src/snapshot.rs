@@ -155,7 +155,7 @@ pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
             children: el
                 .children
                 .iter()
-                .filter(|c| !crate::salesforce::is_secret_element(c))
+                .filter(|c| !crate::metadata::is_secret_element(c))
                 .map(|c| convert(c, uses_xsi))
                 .collect(),
             line: 0,
@@ -166,7 +166,7 @@ pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
         .element
         .children
         .iter()
-        .filter(|c| c.name != "fullName" && !crate::salesforce::is_secret_element(c))
+        .filter(|c| c.name != "fullName" && !crate::metadata::is_secret_element(c))
         .map(|c| convert(c, &mut uses_xsi))
         .collect();
     let mut attrs = vec![(

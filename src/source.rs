@@ -293,7 +293,9 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     }
     let bytes =
         std::fs::read(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
-    let root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
+    let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
+    // A consumer secret committed by mistake goes no further than this function.
+    metadata::strip_secrets(&mut root);
     let component = metadata::parse_component(&root, Some(f.ty), &f.full_name).map_err(|e| {
         let line = e.line();
         let text = e.to_string();

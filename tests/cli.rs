@@ -376,3 +376,26 @@ fn symbolic_link_loops_and_outside_files_are_not_followed() {
     let reason = v["incomplete"].to_string();
     assert!(reason.contains("symbolic link"), "{reason}");
 }
+
+#[test]
+fn a_committed_consumer_secret_never_reaches_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let apps = dir.path().join("connectedApps");
+    std::fs::create_dir_all(&apps).unwrap();
+    std::fs::write(
+        apps.join("Leaky.connectedApp-meta.xml"),
+        "<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\"><label>Leaky</label><oauthConfig><callbackUrl>https://x.example.com</callbackUrl><consumerKey>3MVG9LEAKY</consumerKey><consumerSecret>COMMITTED-SECRET-123</consumerSecret></oauthConfig></ConnectedApp>",
+    )
+    .unwrap();
+    for format in ["table", "csv", "json", "markdown", "sarif"] {
+        let o = run(&[
+            "audit",
+            "--source",
+            dir.path().to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert!(!stdout(&o).contains("COMMITTED-SECRET-123"), "{format}");
+    }
+}

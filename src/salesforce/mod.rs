@@ -178,27 +178,8 @@ impl Fetched {
     }
 }
 
-/// Elements that hold a secret: any name with "secret" (or "password") in it, except the
-/// boolean switches such as `isConsumerSecretOptional`, `isSecretRequiredForRefreshToken`
-/// or `shouldRotateConsumerSecret`.
-pub fn is_secret_element(el: &Element) -> bool {
-    let lower = el.name.to_ascii_lowercase();
-    if !(lower.contains("secret") || lower.contains("password")) {
-        return false;
-    }
-    let switch_name = ["is", "should", "enable", "has", "allow"]
-        .iter()
-        .any(|p| el.name.starts_with(p));
-    let boolean_value = el.children.is_empty()
-        && (el.is_nil() || matches!(el.text.as_str(), "true" | "false" | ""));
-    !(switch_name && boolean_value)
-}
-
-/// Removes secret elements at every depth.
-pub fn strip_secrets(el: &mut Element) {
-    el.children.retain(|c| !is_secret_element(c));
-    el.children.iter_mut().for_each(strip_secrets);
-}
+// Shared with the folder reader: both inputs drop secrets as soon as they are parsed.
+pub use crate::metadata::{is_secret_element, strip_secrets};
 
 /// The permission or setting that makes a type readable, for problems.
 pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<String> {
