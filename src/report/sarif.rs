@@ -33,12 +33,22 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// Stable across edits: what the finding is about, not where it sits.
+/// Stable across edits: what the finding is about, not where it sits. The app kind keeps
+/// a Connected App and an External Client App of the same name apart; a waiver finding is
+/// about the waived rule and app, which its message names before "(line".
 pub fn fingerprint(f: &Finding) -> String {
     let mut h = Sha256::new();
-    h.update(f.rule.as_bytes());
-    h.update([0]);
-    h.update(f.app.as_deref().unwrap_or("(org)").as_bytes());
+    for part in [
+        f.rule.as_str(),
+        f.app.as_deref().unwrap_or("(org)"),
+        f.kind.map_or("", |k| k.as_str()),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    if f.rule.starts_with("waiver-") {
+        h.update(f.message.split(" (line").next().unwrap_or("").as_bytes());
+    }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
@@ -210,6 +220,17 @@ mod tests {
         assert_eq!(fingerprint(&f), a, "moves and rewording keep the alert");
         f.app = Some("B".into());
         assert_ne!(fingerprint(&f), a);
+        let b = fingerprint(&f);
+        f.kind = Some(crate::inventory::AppKind::ExternalClientApp);
+        assert_ne!(fingerprint(&f), b, "same name, other kind");
+        // Two waivers on one app for different rules: two alerts.
+        f.rule = "waiver-expired".into();
+        f.message = "The waiver for app-pkce-not-required on B (line 3) expired".into();
+        let w1 = fingerprint(&f);
+        f.message = "The waiver for insecure-callback-url on B (line 9) expired".into();
+        assert_ne!(fingerprint(&f), w1);
+        f.message = "The waiver for app-pkce-not-required on B (line 30) expired".into();
+        assert_eq!(fingerprint(&f), w1, "moving the waiver keeps its alert");
         assert_eq!(a.len(), 32);
     }
 }
