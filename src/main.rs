@@ -179,6 +179,10 @@ fn list_rules(id: Option<String>) -> Result<i32> {
                     r.summary
                 ));
             }
+            // One line per rule for scripts; wrapped for people.
+            if std::io::stdout().is_terminal() {
+                text = report::wrap_prose(&text, usize::from(terminal_width()));
+            }
             emit(&text, &None)?;
         }
         Some(id) => {

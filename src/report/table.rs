@@ -392,8 +392,64 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
             .push(f.app.as_deref().unwrap_or("org"));
     }
     for (rule, apps) in by_rule {
-        let _ = writeln!(out, "Info {rule} ({}): {}", apps.len(), apps.join(", "));
+        let _ = writeln!(
+            out,
+            "Info {rule} ({}): {}",
+            apps.len(),
+            name_list(&apps, INFO_NAMES)
+        );
     }
+}
+
+/// Names shown in a folded info line; the rest are counted (every format but the table
+/// lists them all).
+const INFO_NAMES: usize = 12;
+
+fn name_list(names: &[&str], max: usize) -> String {
+    if names.len() <= max {
+        return names.join(", ");
+    }
+    format!(
+        "{} … and {} more (CSV and JSON list them all)",
+        names[..max].join(", "),
+        names.len() - max
+    )
+}
+
+/// Wraps every line that is not part of a table to `width` columns, with a hanging
+/// indent, so prose (verdict, notes, summaries) fits like the tables do.
+pub fn wrap_prose(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let is_table = line.starts_with(['┌', '│', '╞', '├', '└', '╘', '╒']);
+        if is_table || line.chars().count() <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let hang = " ".repeat(indent + 2);
+        let mut current = line[..indent].to_string();
+        let mut len = indent;
+        for word in line.split_whitespace() {
+            let w = word.chars().count();
+            if len + w + 1 > width && len > hang.len() {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = hang.clone();
+                len = hang.len();
+            }
+            if len > indent && !current.ends_with(' ') {
+                current.push(' ');
+                len += 1;
+            }
+            current.push_str(word);
+            len += w;
+        }
+        out.push_str(current.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn summary(out: &mut String, r: &Report) {
@@ -475,5 +531,5 @@ pub fn table(r: &Report, width: u16) -> String {
     apps_table(&mut out, r, width);
     findings_tables(&mut out, r, width);
     summary(&mut out, r);
-    out
+    wrap_prose(&out, width as usize)
 }
