@@ -137,31 +137,33 @@ fn a_denied_query_is_named_and_never_ready() {
 
 #[test]
 fn an_expired_session_without_a_way_to_refresh_is_named_and_never_ready() {
-    // A bare access token cannot be refreshed: after two calls the org stops accepting it.
+    // A bare access token cannot be renewed: after three calls the org stops accepting it.
+    // What was read stays; everything after is named, and the audit is incomplete.
+    let report = ready_org_with(
+        Config {
+            expire_session_after: Some(3),
+            ..org(&fixture("ready-org"))
+        },
+        &["--concurrency", "1"],
+    );
+    assert!(
+        named(&report, "INVALID_SESSION_ID"),
+        "{:#}",
+        report["incomplete"]
+    );
+    assert!(named(&report, "log in again"), "{:#}", report["incomplete"]);
+}
+
+#[test]
+fn a_token_rejected_from_the_start_is_a_one_line_login_error() {
     let fake = FakeOrg::start(Config {
-        expire_session_after: Some(2),
+        access_token: "00DOTHER!NotTheTokenWeSend".into(),
         ..org(&fixture("ready-org"))
     });
-    let r = audit_live(&fake.base_url, &["--concurrency", "1"]);
-    assert_ne!(r.code, 0, "never ready: {}", r.stdout);
-    match r.code {
-        3 => {
-            let report = r.json();
-            assert_eq!(verdict(&report), "incomplete");
-            assert!(
-                named(&report, "INVALID_SESSION_ID") || named(&report, "session"),
-                "{:#}",
-                report["incomplete"]
-            );
-        }
-        // Refused before anything was read: a one-line error saying what to do.
-        2 => assert!(
-            r.stderr.to_lowercase().contains("session") && r.stderr.lines().count() <= 2,
-            "{}",
-            r.stderr
-        ),
-        other => panic!("exit {other}: {}", r.stderr),
-    }
+    let r = audit_live(&fake.base_url, &[]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("INVALID_SESSION_ID"), "{}", r.stderr);
 }
 
 #[test]

@@ -275,18 +275,30 @@ fn auth_url_session_expiring_mid_run_is_renewed_once() {
         "{calls:?}"
     );
 
-    // A session that keeps expiring is renewed once, then it is an error.
+    // A session that keeps expiring is renewed once; after that, what could not be read
+    // is named and the audit is incomplete (never ready, never a silent gap).
     let org = FakeOrg::start(Config {
         expire_session_after: Some(1),
         ..Config::default()
     });
     let file = auth_url_file(tmp.path(), &org.base_url, REFRESH_TOKEN);
-    let line = one_line_error(&run(
-        &["audit", "--auth-url-file", &file, "--concurrency", "1"],
+    let r = run(
+        &[
+            "audit",
+            "--auth-url-file",
+            &file,
+            "--concurrency",
+            "1",
+            "--json",
+        ],
         &[],
-    ))
-    .to_string();
-    assert!(line.contains("INVALID_SESSION_ID"), "{line}");
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let text = r.json()["incomplete"].to_string();
+    assert!(
+        text.contains("INVALID_SESSION_ID") && text.contains("log in again"),
+        "{text}"
+    );
     assert_eq!(org.calls().get("token"), Some(&2));
 }
 

@@ -249,7 +249,7 @@ pub(super) async fn list_types(
     };
     match answer {
         Ok(items) => Ok(group.iter().map(|&t| (t, Ok(by_type(&items, t)))).collect()),
-        Err(e) if e.is_fatal() => Err(ctx.fatal(e)),
+        Err(e) if ctx.api.stops_fetch(&e) => Err(ctx.fatal(e)),
         Err(e)
             if group.len() > 1
                 && e.code().is_some_and(|c| {
@@ -261,7 +261,7 @@ pub(super) async fn list_types(
                 let answer = ctx.api.list_metadata(&ctx.version, &[t.name()]).await;
                 ctx.progress.done();
                 match answer {
-                    Err(e) if e.is_fatal() => Err(ctx.fatal(e)),
+                    Err(e) if ctx.api.stops_fetch(&e) => Err(ctx.fatal(e)),
                     other => Ok((t, other)),
                 }
             }))
@@ -330,7 +330,7 @@ async fn read_batch(
     let mut part = Part::default();
     let records = match answer {
         Ok(r) => r,
-        Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
         Err(e) => {
             part.problems.extend(
                 names
@@ -403,7 +403,7 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
     ctx.progress.done();
     let mut part = Part::default();
     match answer {
-        Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
         Err(e) => part.problems.push(problem(
             ty,
             Some(OAUTH_OIDC_MEMBER),
@@ -444,7 +444,7 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
     ctx.progress.done();
     let rows = match answer {
         Ok(rows) => rows,
-        Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
         Err(e) => {
             let mut p = Problem::new(format!(
                 "the org's id and namespace are unknown, so apps in the org's own namespace may be counted as an ISV's; the Organization query failed: {e}"

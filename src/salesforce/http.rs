@@ -163,6 +163,9 @@ pub(crate) struct Api {
     grant: Option<RefreshGrant>,
     usage: Mutex<ApiUsage>,
     pub limits: Limits,
+    /// An authenticated call has succeeded: from then on a lost session is partial
+    /// data (named problems), no longer a failed login.
+    authenticated_once: std::sync::atomic::AtomicBool,
 }
 
 fn describe(e: &(dyn std::error::Error + 'static)) -> String {
@@ -254,7 +257,17 @@ impl Api {
             grant,
             usage: Mutex::new(ApiUsage::default()),
             limits,
+            authenticated_once: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether this error ends the whole fetch. A rejected session ends it only before
+    /// anything was read (a failed login); afterwards each call fails on its own.
+    pub fn stops_fetch(&self, e: &CallError) -> bool {
+        e.is_fatal()
+            && !self
+                .authenticated_once
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn needs_login(&self) -> bool {
@@ -441,7 +454,14 @@ impl Api {
                 }
             }
             match attempt {
-                Attempt::Done(v) => return Ok(v),
+                Attempt::Done(v) => {
+                    // /services/data and the token endpoint need no session.
+                    if kind != "versions" && kind != "token" {
+                        self.authenticated_once
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    return Ok(v);
+                }
                 Attempt::Fail(e) => return Err(e.map_text(|t| self.scrub(t))),
                 Attempt::Expired(e) => {
                     // Boxed: renewing makes a call of its own (the token endpoint).

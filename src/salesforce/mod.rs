@@ -189,6 +189,9 @@ pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<S
         Some(MetadataType::ExtlClntAppGlobalOauthSettings | MetadataType::ExtlClntAppOauthSettings)
     );
     Some(match code {
+        "INVALID_SESSION_ID" => {
+            "the session expired during the run and could not be renewed: log in again and re-run (with --auth-url-file pkce-audit renews it by itself)".into()
+        }
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if secrets => {
             "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'".into()
         }

@@ -134,7 +134,7 @@ async fn query(
         ctx.progress.done();
     }
     match answer {
-        Err(e) if e.is_fatal() => Err(ctx.fatal(e)),
+        Err(e) if ctx.api.stops_fetch(&e) => Err(ctx.fatal(e)),
         other => Ok(other),
     }
 }
