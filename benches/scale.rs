@@ -7,7 +7,8 @@
 //! - growth: offline audit time at 1x, 4x and 16x, to show there is no quadratic work.
 //!
 //! Medians of several runs, because this machine is small (2 cores) and noisy. Environment:
-//! `SCALE_CA`, `SCALE_ECA`, `SCALE_LATENCY_MS`, `SCALE_CONCURRENCY`, `SCALE_RUNS`, `SCALE_QUICK=1`.
+//! `SCALE_CA`, `SCALE_ECA`, `SCALE_LATENCY_MS`, `SCALE_CONCURRENCY`, `SCALE_RUNS`, `SCALE_QUICK=1`,
+//! `SCALE_EVIDENCE=1` (the live org also serves usage evidence: tokens, logins, vendor apps).
 
 #[path = "../tests/fake_org/mod.rs"]
 #[allow(dead_code)]
@@ -88,6 +89,7 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
             connected_apps: ca,
             external_client_apps: eca,
             seed: 42,
+            with_evidence: std::env::var("SCALE_EVIDENCE").is_ok(),
             ..Default::default()
         },
     );
@@ -133,10 +135,9 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         peak = peak.max(rss);
     }
     // Minimum: versions + Organization + 2 listMetadata (6 types, 3 per call) + the
-    // settings read + the 4 evidence queries (one page each here) + one readMetadata per
-    // 10 names of each type.
+    // settings read + the evidence query pages + one readMetadata per 10 names of each type.
     let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
-    let minimum = 1 + 1 + 2 + 1 + 4 + reads;
+    let minimum = 1 + 1 + 2 + 1 + evidence_pages(dir.path()) + reads;
     // Ideal critical path: versions, then the lists, then the reads in rounds of
     // `concurrency` (the Organization query, settings read and evidence queries overlap
     // the lists).
@@ -149,6 +150,27 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         critical,
         peak_kib: peak,
     }
+}
+
+/// Query pages the four evidence sources need at least: one each when empty; the token
+/// rows 500 a page up to the 2,500 cap; ConnectedApplication rows and LoginHistory groups
+/// (the aggregate answer) 2,000 a page.
+fn evidence_pages(dir: &Path) -> u64 {
+    let rows = |object: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(dir.join("evidence").join(format!("{object}.json")))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Vec<serde_json::Value>>(&t).ok())
+            .unwrap_or_default()
+    };
+    let pages = |n: usize, per: usize| (n.div_ceil(per)).max(1) as u64;
+    let groups: std::collections::HashSet<(String, String)> = rows("LoginHistory")
+        .iter()
+        .map(|r| (r["Application"].to_string(), r["LoginSubType"].to_string()))
+        .collect();
+    1 // InstalledSubscriberPackage
+        + pages(rows("ConnectedApplication").len(), 2000)
+        + pages(rows("OauthToken").len().min(2500), 500)
+        + pages(groups.len(), 2000)
 }
 
 /// Components per fetched type, in `MetadataType::FETCHED` order.

@@ -54,6 +54,25 @@ fn synthetic_orgs_are_deterministic_and_fully_readable() {
             "{rule} missing"
         );
     }
+    // With evidence, the test org serves it and a live audit reads it.
+    let e = tempfile::tempdir().unwrap();
+    synth::generate(
+        e.path(),
+        &synth::Spec {
+            connected_apps: 40,
+            external_client_apps: 10,
+            with_evidence: true,
+            ..spec.clone()
+        },
+    );
+    for object in ["OauthToken", "LoginHistory", "ConnectedApplication"] {
+        let rows: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(e.path().join("evidence").join(format!("{object}.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(!rows.as_array().unwrap().is_empty(), "{object}");
+    }
     let other = synth::generate(
         tempfile::tempdir().unwrap().path(),
         &synth::Spec { seed: 8, ..spec },

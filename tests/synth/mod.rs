@@ -16,6 +16,9 @@ pub struct Spec {
     pub packaged_share: f64,
     /// Write settings/OauthOidc.settings-meta.xml.
     pub with_settings: bool,
+    /// Write usage evidence as the test org serves it (`evidence/<Object>.json` raw rows):
+    /// tokens and logins for most apps, some vendor apps defined elsewhere.
+    pub with_evidence: bool,
 }
 
 impl Default for Spec {
@@ -26,6 +29,7 @@ impl Default for Spec {
             seed: 1,
             packaged_share: 0.1,
             with_settings: true,
+            with_evidence: false,
         }
     }
 }
@@ -91,6 +95,59 @@ fn connected_app(rng: &mut fastrand::Rng, label: &str) -> String {
     );
     s.push_str("    <oauthPolicy>\n        <ipRelaxation>ENFORCE</ipRelaxation>\n        <refreshTokenPolicy>infinite</refreshTokenPolicy>\n    </oauthPolicy>\n</ConnectedApp>\n");
     s
+}
+
+/// Raw OauthToken, LoginHistory and ConnectedApplication rows for the given app labels,
+/// with user ids the reports must never show. Dates fall inside the test org's 90-day
+/// window (its clock is fixed at 2026-11-21).
+fn write_evidence(dir: &Path, labels: &[String], rng: &mut fastrand::Rng) {
+    let d = dir.join("evidence");
+    std::fs::create_dir_all(&d).unwrap();
+    let (mut tokens, mut logins, mut apps) = (Vec::new(), Vec::new(), Vec::new());
+    let vendors: Vec<String> = (0..labels.len() / 20)
+        .map(|i| format!("Vendor Tool {i}"))
+        .collect();
+    for (i, label) in labels.iter().chain(&vendors).enumerate() {
+        apps.push(format!(
+            r#"{{"attributes":{{"type":"ConnectedApplication"}},"Id":"0H4SYNTH{i:010}","Name":"{label}"}}"#
+        ));
+        // A quarter of the apps are dormant: no token, no login.
+        if rng.u8(..4) == 0 {
+            continue;
+        }
+        for t in 0..rng.u8(1..4) {
+            tokens.push(format!(
+                r#"{{"attributes":{{"type":"OauthToken"}},"Id":null,"AppName":"{label}","UserId":"005SYNTHUSER{:06}","UseCount":{},"LastUsedDate":"2026-11-{:02}T10:00:00.000+0000"}}"#,
+                (i * 3 + t as usize) % 500,
+                rng.u32(1..500),
+                rng.u8(1..20)
+            ));
+        }
+        let sub = [
+            "OauthWebServer",
+            "OauthRefreshToken",
+            "OauthClientCredentials",
+            "OauthUsernamePassword",
+        ][rng.usize(..4)];
+        for l in 0..rng.u8(1..4) {
+            logins.push(format!(
+                r#"{{"attributes":{{"type":"LoginHistory"}},"Id":"0YaSYNTH{i:07}{l}","UserId":"005SYNTHUSER{:06}","LoginTime":"2026-11-{:02}T09:00:00.000+0000","LoginType":"Remote Access 2.0","LoginSubType":"{sub}","Application":"{label}","Status":"Success"}}"#,
+                i % 500,
+                rng.u8(1..20)
+            ));
+        }
+    }
+    for (name, rows) in [
+        ("OauthToken", tokens),
+        ("LoginHistory", logins),
+        ("ConnectedApplication", apps),
+    ] {
+        std::fs::write(
+            d.join(format!("{name}.json")),
+            format!("[\n{}\n]\n", rows.join(",\n")),
+        )
+        .unwrap();
+    }
 }
 
 /// Writes the org and returns how many files and bytes.
@@ -181,6 +238,13 @@ pub fn generate(dir: &Path, spec: &Spec) -> Written {
             &p,
             &mut w,
         );
+    }
+    if spec.with_evidence {
+        let labels: Vec<String> = (0..spec.connected_apps)
+            .map(|i| format!("Synthetic connected app {i}"))
+            .chain((0..spec.external_client_apps).map(|j| format!("Synthetic ECA {j}")))
+            .collect();
+        write_evidence(dir, &labels, &mut rng);
     }
     w
 }
