@@ -137,7 +137,7 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
     // Minimum: versions + Organization + 2 listMetadata (6 types, 3 per call) + the
     // settings read + the evidence query pages + one readMetadata per 10 names of each type.
     let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
-    let minimum = 1 + 1 + 2 + 1 + evidence_pages(dir.path()) + reads;
+    let minimum = 1 + 1 + 2 + 1 + evidence_pages(dir.path(), counts[0]) + reads;
     // Ideal critical path: versions, then the lists, then the reads in rounds of
     // `concurrency` (the Organization query, settings read and evidence queries overlap
     // the lists).
@@ -155,7 +155,7 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
 /// Query pages the four evidence sources need at least: one each when empty; the token
 /// rows 500 a page up to the 2,500 cap; ConnectedApplication rows and LoginHistory groups
 /// (the aggregate answer) 2,000 a page.
-fn evidence_pages(dir: &Path) -> u64 {
+fn evidence_pages(dir: &Path, connected_apps: usize) -> u64 {
     let rows = |object: &str| -> Vec<serde_json::Value> {
         std::fs::read_to_string(dir.join("evidence").join(format!("{object}.json")))
             .ok()
@@ -167,8 +167,14 @@ fn evidence_pages(dir: &Path) -> u64 {
         .iter()
         .map(|r| (r["Application"].to_string(), r["LoginSubType"].to_string()))
         .collect();
+    // Without a record file the test org lists the org's own Connected Apps, as a real
+    // org does.
+    let app_rows = match rows("ConnectedApplication").len() {
+        0 => connected_apps,
+        n => n,
+    };
     1 // InstalledSubscriberPackage
-        + pages(rows("ConnectedApplication").len(), 2000)
+        + pages(app_rows, 2000)
         + pages(rows("OauthToken").len().min(2500), 500)
         + pages(groups.len(), 2000)
 }

@@ -283,6 +283,34 @@ impl Org {
         for (name, _) in EVIDENCE_OBJECTS {
             self.add_sobject(name, None, Vec::new());
         }
+        // A real org lists its own Connected Apps (and installed ones) in
+        // ConnectedApplication, by label, whatever their usage.
+        let own_apps: Vec<Value> = self
+            .components
+            .iter()
+            .filter(|c| c.ty == MetadataType::ConnectedApp)
+            .enumerate()
+            .map(|(n, c)| {
+                let label = c
+                    .record_xml
+                    .split("<label>")
+                    .nth(1)
+                    .and_then(|rest| rest.split("</label>").next())
+                    .map(|l| {
+                        l.replace("&amp;", "&")
+                            .replace("&lt;", "<")
+                            .replace("&gt;", ">")
+                    })
+                    .unwrap_or_else(|| c.full_name.clone());
+                json!({
+                    "attributes": {"type": "ConnectedApplication"},
+                    "Id": fake_id("0H4", n as u64),
+                    "Name": label,
+                    "CreatedDate": c.created_date,
+                })
+            })
+            .collect();
+        self.add_sobject("ConnectedApplication", None, own_apps);
         if let Some(e) = manifest.and_then(|m| m.evidence.as_ref()) {
             let synth = super::evidence::synthesize(e, cfg.now);
             for (name, records) in synth.objects {
