@@ -74,11 +74,11 @@ enum DateValue {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    rule: String,
-    app: String,
-    reason: String,
-    approved_by: String,
-    expires: DateValue,
+    rule: toml::Spanned<String>,
+    app: toml::Spanned<String>,
+    reason: toml::Spanned<String>,
+    approved_by: toml::Spanned<String>,
+    expires: toml::Spanned<DateValue>,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -100,10 +100,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     for spanned in shape.waiver {
         let line = line_of(text, spanned.span().start);
         let e = spanned.into_inner();
-        if rules::rule(&e.rule).is_none() {
+        // Each mistake points at the line of the field that holds it.
+        let at = |field_span: std::ops::Range<usize>| line_of(text, field_span.start);
+        if rules::rule(e.rule.get_ref()).is_none() {
             return Err(invalid(
-                line,
-                format!("unknown rule '{}' (`pkce-audit rules` lists them)", e.rule),
+                at(e.rule.span()),
+                format!(
+                    "unknown rule '{}' (`pkce-audit rules` lists them)",
+                    e.rule.get_ref()
+                ),
             ));
         }
         for (field, value) in [
@@ -111,16 +116,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
             ("reason", &e.reason),
             ("approved_by", &e.approved_by),
         ] {
-            if value.trim().is_empty() {
-                return Err(invalid(line, format!("`{field}` must not be empty")));
+            if value.get_ref().trim().is_empty() {
+                return Err(invalid(
+                    at(value.span()),
+                    format!("`{field}` must not be empty"),
+                ));
             }
         }
-        let text_date = match &e.expires {
+        let expires_line = at(e.expires.span());
+        let text_date = match e.expires.get_ref() {
             DateValue::Toml(d) => match (&d.date, &d.time) {
                 (Some(date), None) => date.to_string(),
                 _ => {
                     return Err(invalid(
-                        line,
+                        expires_line,
                         "`expires` must be a date like 2026-12-31".into(),
                     ))
                 }
@@ -129,15 +138,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
         };
         let expires = NaiveDate::parse_from_str(text_date.trim(), "%Y-%m-%d").map_err(|_| {
             invalid(
-                line,
+                expires_line,
                 format!("`expires` must be a date like 2026-12-31, not '{text_date}'"),
             )
         })?;
         out.push(Waiver {
-            rule: e.rule,
-            app: e.app,
-            reason: e.reason,
-            approved_by: e.approved_by,
+            rule: e.rule.into_inner(),
+            app: e.app.into_inner(),
+            reason: e.reason.into_inner(),
+            approved_by: e.approved_by.into_inner(),
             expires,
             file: file.display().to_string(),
             line,
@@ -316,12 +325,18 @@ expires = 2030-01-01
         let e = err("[[waiver]]\nrule = \"no-such-rule\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
         assert_eq!(
             e,
-            "w.toml:1: unknown rule 'no-such-rule' (`pkce-audit rules` lists them)"
+            "w.toml:2: unknown rule 'no-such-rule' (`pkce-audit rules` lists them)"
         );
         let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \" \"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
-        assert!(e.contains("`reason` must not be empty"), "{e}");
+        assert!(
+            e.starts_with("w.toml:4: ") && e.contains("`reason` must not be empty"),
+            "{e}"
+        );
         let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = \"next year\"\n");
-        assert!(e.contains("not 'next year'"), "{e}");
+        assert!(
+            e.starts_with("w.toml:6: ") && e.contains("not 'next year'"),
+            "{e}"
+        );
         let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\nreason = \"r\"\n");
         assert!(
             e.starts_with("w.toml:1: ") && e.contains("missing field"),
