@@ -434,3 +434,14 @@ fn csv_app_rows_snapshot() {
     assert_eq!(rd.records().count(), 14, "one row per app");
     insta::assert_snapshot!("demo_org_csv_apps", csv);
 }
+
+#[test]
+fn sarif_snapshot() {
+    let o = demo("sarif");
+    assert_eq!(o.status.code(), Some(1));
+    let mut log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let driver = &mut log["runs"][0]["tool"]["driver"];
+    driver["version"] = "[version]".into();
+    driver["semanticVersion"] = "[version]".into();
+    insta::assert_json_snapshot!("demo_org_sarif", log);
+}

@@ -10,8 +10,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Escapes a table cell: pipes split cells and line breaks end rows.
+/// Markup in metadata (`<`, `&`) is shown as text, never rendered as HTML.
 pub fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
         .replace('|', "\\|")
         .replace("\r\n", "<br>")
         .replace(['\n', '\r'], "<br>")
@@ -545,6 +549,10 @@ mod tests {
     #[test]
     fn cells_and_inline_text_are_escaped() {
         assert_eq!(cell("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
+        assert_eq!(
+            cell("<img src=x onerror=y> & co"),
+            "&lt;img src=x onerror=y&gt; &amp; co"
+        );
         assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
         assert_eq!(code("a`b"), "`a'b`");
     }
