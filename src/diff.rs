@@ -9,12 +9,12 @@
 //! only on blockers the new run has that the old one did not, so a pipeline can gate on
 //! "no regression" while the known backlog is worked off.
 
-use crate::report::{keep_words, new_table};
+use crate::report::{fold_by_rule, keep_words, new_table};
 use crate::report::{EXIT_NOT_READY, EXIT_OK, TOOL_NAME};
 use crate::rules::{Severity, Verdict};
 use comfy_table::Cell;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -547,13 +547,7 @@ fn findings_section(out: &mut String, title: &str, findings: &[DiffFinding], wid
         keep_words(&mut t, 1, longest, 36);
         let _ = writeln!(out, "{t}");
     }
-    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for f in info {
-        by_rule
-            .entry(f.rule.as_str())
-            .or_default()
-            .push(f.app.as_deref().unwrap_or("org"));
-    }
+    let by_rule = fold_by_rule(info.iter().map(|f| (f.rule.as_str(), f.app.as_deref())));
     for (rule, apps) in by_rule {
         let line = format!("  info {rule} ({}): {}", apps.len(), apps.join(", "));
         write_wrapped(out, &line, width, "    ");

@@ -12,7 +12,7 @@ pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table, wrap_prose};
-pub(crate) use self::table::{keep_words, new_table};
+pub(crate) use self::table::{fold_by_rule, keep_words, new_table};
 
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};

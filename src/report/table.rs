@@ -384,13 +384,7 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
         let _ = writeln!(out, "{t}");
     }
     // Info findings: one line per rule.
-    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for f in info {
-        by_rule
-            .entry(f.rule.as_str())
-            .or_default()
-            .push(f.app.as_deref().unwrap_or("org"));
-    }
+    let by_rule = fold_by_rule(info.iter().map(|f| (f.rule.as_str(), f.app.as_deref())));
     for (rule, apps) in by_rule {
         let _ = writeln!(
             out,
@@ -399,6 +393,17 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
             name_list(&apps, INFO_NAMES)
         );
     }
+}
+
+/// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).
+pub(crate) fn fold_by_rule<'a>(
+    findings: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (rule, app) in findings {
+        by_rule.entry(rule).or_default().push(app.unwrap_or("org"));
+    }
+    by_rule
 }
 
 /// Names shown in a folded info line; the rest are counted (every format but the table
