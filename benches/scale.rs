@@ -30,19 +30,36 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 }
 
 /// Runs a command to completion; returns wall time, exit code and peak RSS in KiB.
+///
+/// The peak comes from GNU time, which forks the measured program from its own small
+/// process. Measuring the child of this process directly would not do: `Command` spawns
+/// with `CLONE_VM`, so the child's high-water mark starts at this process's resident size
+/// (the test org and its data live here).
 // The child is reaped by wait4 below, which clippy cannot see.
 #[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> (Duration, i32, i64) {
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .args(["-f", "%M", "-o"])
+        .arg(report.path())
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
     let start = Instant::now();
-    let child = cmd
+    let child = timed
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn");
+        .expect("spawn /usr/bin/time (Debian package `time`)");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // wait4 gives this child's own rusage (RUSAGE_CHILDREN would mix in earlier runs).
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let elapsed = start.elapsed();
     assert_eq!(r, pid, "wait4");
@@ -57,7 +74,12 @@ fn measure(cmd: &mut Command) -> (Duration, i32, i64) {
         child.stderr.unwrap().read_to_string(&mut err).ok();
         panic!("{cmd:?} failed: {err}");
     }
-    (elapsed, code, usage.ru_maxrss)
+    // GNU time writes "Command exited with non-zero status N" first on failure.
+    let peak = std::fs::read_to_string(report.path())
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(-1);
+    (elapsed, code, peak)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
