@@ -226,13 +226,6 @@ fn access_token_from_environment_file_and_stdin() {
     assert_eq!(r.code, 2);
 }
 
-fn auth_url_file(dir: &Path, base_url: &str, refresh: &str) -> String {
-    let host = base_url.strip_prefix("http://").unwrap();
-    let p = dir.join("auth-url.txt");
-    std::fs::write(&p, format!("force://PlatformCLI::{refresh}@{host}\n")).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
 #[test]
 fn auth_url_exchanges_the_refresh_token() {
     let org = FakeOrg::start(Config::default());

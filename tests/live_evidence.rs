@@ -83,15 +83,7 @@ fn audit_format(base_url: &str, format: &str, extra: &[&str]) -> Run {
 }
 
 fn fetch(base_url: &str, out: &Path, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "fetch",
-        "--instance-url",
-        base_url,
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let r = run(&args, &[("SF_ACCESS_TOKEN", TOKEN)]);
+    let r = fetch_live(base_url, out, extra);
     assert_eq!(r.code, 0, "{}", r.stderr);
     r
 }

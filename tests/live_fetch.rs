@@ -292,16 +292,7 @@ fn live_snapshot_and_folder_agree_and_snapshots_hold_no_secrets() {
 
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snapshot");
-    let fetch = run(
-        &[
-            "fetch",
-            "--instance-url",
-            &org.base_url,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("SF_ACCESS_TOKEN", TOKEN)],
-    );
+    let fetch = fetch_live(&org.base_url, &out, &[]);
     assert_eq!(fetch.code, 0, "{}", fetch.stderr);
     assert!(
         fetch.stdout.contains("Wrote 30 component(s)"),
@@ -354,32 +345,13 @@ fn live_snapshot_and_folder_agree_and_snapshots_hold_no_secrets() {
 
     // Fetching again replaces an earlier snapshot; a folder that is not one is refused
     // before any API call.
-    let again = run(
-        &[
-            "fetch",
-            "--instance-url",
-            &org.base_url,
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ],
-        &[("SF_ACCESS_TOKEN", TOKEN)],
-    );
+    let again = fetch_live(&org.base_url, &out, &["--quiet"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     let other = tmp.path().join("other");
     std::fs::create_dir(&other).unwrap();
     std::fs::write(other.join("keep.txt"), "mine").unwrap();
     let calls_before = org.calls();
-    let refused = run(
-        &[
-            "fetch",
-            "--instance-url",
-            &org.base_url,
-            "--out",
-            other.to_str().unwrap(),
-        ],
-        &[("SF_ACCESS_TOKEN", TOKEN)],
-    );
+    let refused = fetch_live(&org.base_url, &other, &[]);
     assert_eq!(refused.code, 2);
     assert!(
         refused
@@ -403,16 +375,7 @@ fn snapshot_of_an_incomplete_fetch_stays_incomplete() {
     });
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("snap");
-    let fetch = run(
-        &[
-            "fetch",
-            "--instance-url",
-            &org.base_url,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[("SF_ACCESS_TOKEN", TOKEN)],
-    );
+    let fetch = fetch_live(&org.base_url, &out, &[]);
     assert_eq!(fetch.code, 0, "{}", fetch.stderr);
     assert!(
         fetch.stdout.contains("could not be read"),

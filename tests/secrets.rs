@@ -66,23 +66,9 @@ fn no_command_or_format_shows_a_credential() {
     // The other two ways in: an auth URL (its own org: a refresh replaces that org's token)
     // and a token file.
     let refreshing = demo_org();
-    let auth = inputs.path().join("auth.url");
-    std::fs::write(
-        &auth,
-        format!(
-            "force://PlatformCLI::{REFRESH_TOKEN}@{}",
-            refreshing.base_url.trim_start_matches("http://")
-        ),
-    )
-    .unwrap();
+    let auth = auth_url_file(inputs.path(), &refreshing.base_url, REFRESH_TOKEN);
     let r = check(
-        &[
-            "audit",
-            "--auth-url-file",
-            auth.to_str().unwrap(),
-            "--json",
-            "--verbose",
-        ],
+        &["audit", "--auth-url-file", &auth, "--json", "--verbose"],
         &[],
         dir.path(),
     );
@@ -105,17 +91,7 @@ fn no_command_or_format_shows_a_credential() {
 
     // fetch: every file of the snapshot.
     let snap = dir.path().join("snap");
-    let r = run(
-        &[
-            "fetch",
-            "--instance-url",
-            &org.base_url,
-            "--out",
-            snap.to_str().unwrap(),
-            "--verbose",
-        ],
-        &token,
-    );
+    let r = fetch_live(&org.base_url, &snap, &["--verbose"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_no_secrets_in_files(&snap);
 
@@ -197,44 +173,19 @@ fn errors_never_echo_a_credential() {
     );
     assert_eq!(r.code, 2, "{}", r.stdout);
     // A refused refresh token.
-    let auth = dir.path().join("auth.url");
-    std::fs::write(
-        &auth,
-        format!(
-            "force://PlatformCLI::{REFRESH_TOKEN}@{}",
-            org.base_url.trim_start_matches("http://")
-        ),
-    )
-    .unwrap();
     let org2 = FakeOrg::start(Config {
         refresh_token: "5AepOTHER".into(),
         org_dir: fixture("demo-org"),
         ..Default::default()
     });
-    std::fs::write(
-        &auth,
-        format!(
-            "force://PlatformCLI::{REFRESH_TOKEN}@{}",
-            org2.base_url.trim_start_matches("http://")
-        ),
-    )
-    .unwrap();
+    let auth = auth_url_file(dir.path(), &org2.base_url, REFRESH_TOKEN);
     let r = run(
-        &[
-            "audit",
-            "--auth-url-file",
-            auth.to_str().unwrap(),
-            "--json",
-            "--verbose",
-        ],
+        &["audit", "--auth-url-file", &auth, "--json", "--verbose"],
         &[],
     );
     assert_eq!(r.code, 2, "{}", r.stdout);
     // A malformed auth URL file holding a secret-looking value.
     std::fs::write(&auth, format!("not-a-url {REFRESH_TOKEN}")).unwrap();
-    let r = run(
-        &["audit", "--auth-url-file", auth.to_str().unwrap(), "--json"],
-        &[],
-    );
+    let r = run(&["audit", "--auth-url-file", &auth, "--json"], &[]);
     assert_eq!(r.code, 2);
 }

@@ -95,6 +95,27 @@ pub fn audit_live(base_url: &str, extra: &[&str]) -> Run {
     run(&args, &[("SF_ACCESS_TOKEN", TOKEN)])
 }
 
+/// A live `fetch` into `out` with the token in SF_ACCESS_TOKEN; the caller checks the exit.
+pub fn fetch_live(base_url: &str, out: &Path, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "fetch",
+        "--instance-url",
+        base_url,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args, &[("SF_ACCESS_TOKEN", TOKEN)])
+}
+
+/// Writes an SFDX auth URL for the fake org at `base_url` into `dir`; returns its path.
+pub fn auth_url_file(dir: &Path, base_url: &str, refresh: &str) -> String {
+    let host = base_url.strip_prefix("http://").unwrap();
+    let p = dir.join("auth-url.txt");
+    std::fs::write(&p, format!("force://PlatformCLI::{refresh}@{host}\n")).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
 pub fn audit_folder(dir: &Path) -> Run {
     run(&["audit", "--source", dir.to_str().unwrap(), "--json"], &[])
 }
