@@ -209,6 +209,9 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             println!("{}.", pkce_audit::report::evidence_line(&e.into()));
         }
     }
+    for n in &fetched.notes {
+        println!("Note: {n}");
+    }
     if !manifest.problems.is_empty() {
         println!(
             "{} item(s) could not be read; every audit of this snapshot reports them:",

@@ -177,3 +177,149 @@ fn truncated_bodies_are_named_and_never_ready() {
     );
     assert!(named(&report, "malformed"), "{:#}", report["incomplete"]);
 }
+
+/// The component of each `incomplete` entry.
+fn components(report: &serde_json::Value) -> Vec<String> {
+    incomplete(report)
+        .iter()
+        .filter_map(|p| p["component"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn every_wrong_read_answer_names_the_component_and_is_never_ready() {
+    use fake_org::Quirk;
+    const ECA: &str = "ExternalClientApplication Acme_Web_Portal";
+    const GLOBAL: &str = "ExtlClntAppGlobalOauthSettings Acme_Web_Portal_glbloauth";
+    const SETTINGS: &str = "OauthOidcSettings OauthOidc";
+    // (component, quirk, the entry's component, words of its reason)
+    let cases: Vec<(&str, Quirk, &str, &str)> = vec![
+        (ECA, Quirk::OnlyFullName, ECA, "fullName and nothing else"),
+        (
+            GLOBAL,
+            Quirk::OnlyFullName,
+            GLOBAL,
+            "fullName and nothing else",
+        ),
+        (ECA, Quirk::NoFullName, ECA, "without a fullName"),
+        (GLOBAL, Quirk::NoFullName, GLOBAL, "without a fullName"),
+        (ECA, Quirk::Duplicate, ECA, "2 records with this fullName"),
+        (
+            GLOBAL,
+            Quirk::Duplicate,
+            GLOBAL,
+            "2 records with this fullName",
+        ),
+        // The answer for the name asked is a record for another name (here: its case).
+        (
+            ECA,
+            Quirk::Renamed("acme_web_portal".into()),
+            ECA,
+            "no record with this fullName",
+        ),
+        (
+            GLOBAL,
+            Quirk::Renamed("Other_glbloauth".into()),
+            GLOBAL,
+            "no record with this fullName",
+        ),
+        (
+            SETTINGS,
+            Quirk::OnlyFullName,
+            SETTINGS,
+            "org OAuth settings unknown",
+        ),
+        (
+            SETTINGS,
+            Quirk::NoFullName,
+            SETTINGS,
+            "org OAuth settings unknown",
+        ),
+        (SETTINGS, Quirk::Duplicate, SETTINGS, "2 records"),
+        (
+            SETTINGS,
+            Quirk::Renamed("Oauthoidc".into()),
+            SETTINGS,
+            "no record with this fullName",
+        ),
+        // listMetadata: an empty entry, one without a name, a repeated one, a wrong type.
+        (
+            ECA,
+            Quirk::ListedEmpty,
+            "ConnectedApp, ExternalClientApplication, ExtlClntAppGlobalOauthSettings",
+            "neither a type nor a fullName",
+        ),
+        (
+            ECA,
+            Quirk::ListedWithoutName,
+            "ExternalClientApplication",
+            "without a fullName",
+        ),
+        (GLOBAL, Quirk::ListedTwice, GLOBAL, "listed it 2 times"),
+        (
+            GLOBAL,
+            Quirk::ListedAs("ExtlClntAppOauthSettings".into()),
+            "ExtlClntAppOauthSettings Acme_Web_Portal_glbloauth",
+            "did not ask for",
+        ),
+        (
+            ECA,
+            Quirk::ListedAs(String::new()),
+            "(no type) Acme_Web_Portal",
+            "without a type",
+        ),
+    ];
+    for (target, quirk, component, words) in cases {
+        let report = ready_org_with(
+            Config {
+                quirks: vec![(target.to_string(), quirk.clone())],
+                ..org(&fixture("ready-org"))
+            },
+            &["--no-usage"],
+        );
+        let entry = incomplete(&report)
+            .into_iter()
+            .find(|p| p["component"] == component)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{quirk:?} on {target}: no entry for {component}: {:#}",
+                    report["incomplete"]
+                )
+            });
+        assert!(
+            entry["reason"].as_str().unwrap().contains(words),
+            "{quirk:?} on {target}: {entry:#}"
+        );
+        if target == SETTINGS {
+            assert_eq!(report["org_settings"], serde_json::Value::Null, "{quirk:?}");
+        }
+    }
+}
+
+#[test]
+fn a_record_nobody_asked_for_is_a_note_not_a_read() {
+    use fake_org::Quirk;
+    let fake = FakeOrg::start(Config {
+        quirks: vec![(
+            "ExternalClientApplication Acme_Web_Portal".into(),
+            Quirk::ExtraRecord("Not_Asked_For".into()),
+        )],
+        ..org(&fixture("ready-org"))
+    });
+    let r = audit_live(&fake.base_url, &["--no-usage"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, r.stdout);
+    let report = r.json();
+    assert!(components(&report).is_empty(), "{:#}", report["incomplete"]);
+    let apps = apps(&report);
+    assert!(
+        apps.iter().all(|a| !a.0.contains("Not_Asked_For")),
+        "{apps:?}"
+    );
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("\\\"Not_Asked_For\\\", a name that was not asked for"),
+        "{:#}",
+        report["notes"]
+    );
+}

@@ -3,7 +3,7 @@
 //! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
 //! of each SOQL object.
 
-use super::fetch::{list_types, open, Ctx, Progress};
+use super::fetch::{list_types, match_records, open, Ctx, Progress};
 use super::http::CallError;
 use super::soap::MAX_LIST_QUERIES;
 use super::usage::{count_query, is_tooling};
@@ -165,6 +165,7 @@ pub async fn doctor(
         progress: &progress,
         conn,
         hint: &session.hint,
+        retained: Default::default(),
     };
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2 + 1 + SOURCES.len());
@@ -192,7 +193,7 @@ pub async fn doctor(
     let (lists, eca, settings, counts) =
         tokio::join!(lists, probe_eca_global(&ctx), probe_settings(&ctx), counts);
     let mut checks = Vec::new();
-    for (ty, listed) in lists?.into_iter().flatten() {
+    for (ty, listed) in lists?.into_iter().flat_map(|l| l.per_type) {
         let c = check(ty.name(), "listMetadata");
         checks.push(match listed {
             Ok(items) => Check {
@@ -284,12 +285,17 @@ async fn probe_settings(ctx: &Ctx<'_>) -> Result<Check, Error> {
     ctx.progress.done();
     let c = check(format!("{ty} {OAUTH_OIDC_MEMBER}"), "readMetadata");
     Ok(match answer {
-        Ok(records) if records.iter().any(Option::is_some) => c,
-        Ok(_) => Check {
-            readable: false,
-            detail: Some("readMetadata returned no record".into()),
-            remedy: Some(format!("{SETUP_REMEDY}; if it is granted, check the org settings in Setup > OAuth and OpenID Connect Settings")),
-            ..c
+        Ok(records) => match match_records(ty, &[OAUTH_OIDC_MEMBER.to_string()], records)
+            .unread
+            .first()
+        {
+            None => c,
+            Some((_, why)) => Check {
+                readable: false,
+                detail: Some(why.describe()),
+                remedy: Some(format!("{SETUP_REMEDY}; if it is granted, check the org settings in Setup > OAuth and OpenID Connect Settings")),
+                ..c
+            },
         },
         Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
         Err(e) => {

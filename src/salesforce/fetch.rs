@@ -12,8 +12,10 @@ use super::{
 };
 use crate::inventory::{PackageInfo, Problem};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
+use crate::xml::Element;
 use futures::future::try_join_all;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const ORG_QUERY: &str = "SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organization";
 
@@ -57,9 +59,41 @@ pub(super) struct Ctx<'a> {
     pub(super) progress: &'a Progress,
     pub(super) conn: &'a Connection,
     pub(super) hint: &'a str,
+    /// Elements of the records kept so far, against [`MAX_RETAINED_ELEMENTS`].
+    pub(super) retained: AtomicUsize,
+}
+
+/// Most elements one record may hold. A Connected App with sixteen callback URLs, every
+/// scope and a certificate has about a hundred; more is not a record the org could hold.
+pub const MAX_RECORD_ELEMENTS: usize = 10_000;
+/// Most elements of all records kept by one fetch (about 200 bytes each in memory): some
+/// 5,000 apps of a hundred elements, with room to spare. Beyond it each further record is
+/// a named problem, so a hostile server cannot grow the fetch without bound.
+pub const MAX_RETAINED_ELEMENTS: usize = 500_000;
+
+fn count_elements(el: &Element) -> usize {
+    1 + el.children.iter().map(count_elements).sum::<usize>()
 }
 
 impl Ctx<'_> {
+    /// Counts a record against the memory budget; `Err` says why it is not kept.
+    pub(super) fn retain(&self, record: &Element) -> Result<(), String> {
+        let n = count_elements(record);
+        if n > MAX_RECORD_ELEMENTS {
+            return Err(format!(
+                "its record has {n} elements, more than the {MAX_RECORD_ELEMENTS} any real component has; it was not kept"
+            ));
+        }
+        let before = self.retained.fetch_add(n, Ordering::Relaxed);
+        if before + n > MAX_RETAINED_ELEMENTS {
+            self.retained.fetch_sub(n, Ordering::Relaxed);
+            return Err(format!(
+                "the records read so far fill the fetch's budget of {MAX_RETAINED_ELEMENTS} elements; it was not kept"
+            ));
+        }
+        Ok(())
+    }
+
     /// A fatal call error as the one-line error the user sees.
     pub(super) fn fatal(&self, e: CallError) -> Error {
         fatal(e, self.api, self.conn, self.hint)
@@ -100,6 +134,7 @@ struct Part {
     listed: Vec<ListedComponent>,
     records: Vec<FetchedRecord>,
     problems: Vec<Problem>,
+    notes: Vec<String>,
 }
 
 impl Part {
@@ -107,6 +142,7 @@ impl Part {
         self.listed.extend(other.listed);
         self.records.extend(other.records);
         self.problems.extend(other.problems);
+        self.notes.extend(other.notes);
     }
 }
 
@@ -190,6 +226,7 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         progress: &progress,
         conn,
         hint: &session.hint,
+        retained: AtomicUsize::new(0),
     };
 
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
@@ -213,6 +250,14 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
     all.listed
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
+    // Names and messages come from the server: whatever it echoed of a credential goes.
+    for p in &mut all.problems {
+        p.reason = api.scrub(std::mem::take(&mut p.reason));
+        p.component = p.component.take().map(|c| api.scrub(c));
+    }
+    let mut notes: Vec<String> = all.notes.into_iter().map(|n| api.scrub(n)).collect();
+    notes.sort();
+    notes.dedup();
     all.problems.sort();
     Ok(Fetched {
         instance_url: api.instance_url.clone(),
@@ -225,30 +270,53 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         listed: all.listed,
         records: all.records,
         problems: all.problems,
+        notes,
         usage: api.usage(),
         evidence,
     })
 }
 
+/// What one `listMetadata` call of a group of types answered.
+pub(super) struct Listing {
+    /// Each type asked for, with its entries or the error of its call.
+    pub(super) per_type: Vec<(MetadataType, Result<Vec<Listed>, CallError>)>,
+    /// Entries whose `type` is none of the types asked for (or is missing while several
+    /// were asked for): listed, so they must be accounted for, but not readable as asked.
+    pub(super) strays: Vec<Listed>,
+}
+
+/// Sorts the entries of one answer to the types asked for. An entry without a `type` is
+/// the asked type's only when one type was asked for.
+fn assign(group: &[MetadataType], items: Vec<Listed>) -> Listing {
+    let mut per_type: Vec<(MetadataType, Vec<Listed>)> =
+        group.iter().map(|&t| (t, Vec::new())).collect();
+    let mut strays = Vec::new();
+    for item in items {
+        let slot = if item.ty.is_empty() && group.len() == 1 {
+            Some(0)
+        } else {
+            group.iter().position(|t| t.name() == item.ty)
+        };
+        match slot {
+            Some(i) => per_type[i].1.push(item),
+            None => strays.push(item),
+        }
+    }
+    Listing {
+        per_type: per_type.into_iter().map(|(t, v)| (t, Ok(v))).collect(),
+        strays,
+    }
+}
+
 /// Lists a group of types in one call. One unavailable or denied type (`INVALID_TYPE`,
 /// `INSUFFICIENT_ACCESS`) fails the whole call, so then each type is listed alone to
 /// keep the others; faults that would fail every call are not split.
-pub(super) async fn list_types(
-    ctx: &Ctx<'_>,
-    group: &[MetadataType],
-) -> Result<Vec<(MetadataType, Result<Vec<Listed>, CallError>)>, Error> {
+pub(super) async fn list_types(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Listing, Error> {
     let names: Vec<&str> = group.iter().map(|t| t.name()).collect();
     let answer = ctx.api.list_metadata(&ctx.version, &names).await;
     ctx.progress.done();
-    let by_type = |items: &[Listed], ty: MetadataType| -> Vec<Listed> {
-        items
-            .iter()
-            .filter(|l| l.ty == ty.name() || (l.ty.is_empty() && group.len() == 1))
-            .cloned()
-            .collect()
-    };
     match answer {
-        Ok(items) => Ok(group.iter().map(|&t| (t, Ok(by_type(&items, t)))).collect()),
+        Ok(items) => Ok(assign(group, items)),
         Err(e) if ctx.api.stops_fetch(&e) => Err(ctx.fatal(e)),
         Err(e)
             if group.len() > 1
@@ -257,24 +325,111 @@ pub(super) async fn list_types(
                 }) =>
         {
             ctx.progress.plan(group.len());
-            try_join_all(group.iter().map(|&t| async move {
+            let alone = try_join_all(group.iter().map(|&t| async move {
                 let answer = ctx.api.list_metadata(&ctx.version, &[t.name()]).await;
                 ctx.progress.done();
                 match answer {
                     Err(e) if ctx.api.stops_fetch(&e) => Err(ctx.fatal(e)),
-                    other => Ok((t, other)),
+                    Err(e) => Ok(Listing {
+                        per_type: vec![(t, Err(e))],
+                        strays: Vec::new(),
+                    }),
+                    Ok(items) => Ok(assign(&[t], items)),
                 }
             }))
-            .await
+            .await?;
+            let mut listing = Listing {
+                per_type: Vec::new(),
+                strays: Vec::new(),
+            };
+            for l in alone {
+                listing.per_type.extend(l.per_type);
+                listing.strays.extend(l.strays);
+            }
+            Ok(listing)
         }
-        Err(e) => Ok(group.iter().map(|&t| (t, Err(e.clone()))).collect()),
+        Err(e) => Ok(Listing {
+            per_type: group.iter().map(|&t| (t, Err(e.clone()))).collect(),
+            strays: Vec::new(),
+        }),
     }
+}
+
+/// Turns the entries `listMetadata` gave for one type into the names to read, and names
+/// every entry that cannot be read as asked: none is dropped without a word.
+fn account_listed(ty: MetadataType, items: Vec<Listed>, part: &mut Part) -> Vec<String> {
+    let mut names: BTreeMap<String, (PackageInfo, usize)> = BTreeMap::new();
+    let mut nameless = 0;
+    for l in items {
+        if l.full_name.is_empty() {
+            nameless += 1;
+            continue;
+        }
+        names.entry(l.full_name).or_insert((l.package, 0)).1 += 1;
+    }
+    if nameless > 0 {
+        let mut p = Problem::new(format!(
+            "listMetadata returned {nameless} {ty} entr{} without a fullName, which cannot be read; the org may hold components this audit did not see",
+            if nameless == 1 { "y" } else { "ies" }
+        ));
+        p.component = Some(ty.to_string());
+        part.problems.push(p);
+    }
+    for (name, (_, n)) in names.iter().filter(|(_, (_, n))| *n > 1) {
+        part.problems.push(
+            Problem::new(format!(
+                "listMetadata listed it {n} times; it was read once, but an answer that repeats a component cannot be trusted to be whole"
+            ))
+            .component(ty, name),
+        );
+    }
+    // Sorted and without duplicates, so batches are stable from run to run.
+    part.listed
+        .extend(names.iter().map(|(n, (p, _))| ListedComponent {
+            ty,
+            full_name: n.clone(),
+            package: p.clone(),
+        }));
+    names.into_keys().collect()
+}
+
+/// A problem for a listed entry that belongs to none of the types asked for.
+fn stray_problem(group: &[MetadataType], l: &Listed) -> Problem {
+    let asked = group
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (component, reason) = match (l.ty.is_empty(), l.full_name.is_empty()) {
+        (true, true) => (
+            asked.clone(),
+            format!("listMetadata returned an entry with neither a type nor a fullName (an empty result) in answer to a query for {asked}; it cannot be read, so the org may hold a component this audit did not see"),
+        ),
+        (true, false) => (
+            format!("(no type) {}", l.full_name),
+            format!("listMetadata returned it without a type in answer to a query for {asked}, so which type it is cannot be told; it was not read"),
+        ),
+        (false, true) => (
+            l.ty.clone(),
+            format!("listMetadata returned an entry of type {:?} without a fullName, and that call did not ask for that type ({asked}); it was not read", l.ty),
+        ),
+        (false, false) => (
+            format!("{} {}", l.ty, l.full_name),
+            format!("listMetadata returned it as type {:?}, which that call did not ask for ({asked}); it was not read", l.ty),
+        ),
+    };
+    let mut p = Problem::new(reason);
+    p.component = Some(component);
+    p
 }
 
 async fn list_and_read(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Part, Error> {
     let mut part = Part::default();
     let mut batches = Vec::new();
-    for (ty, listed) in list_types(ctx, group).await? {
+    let listing = list_types(ctx, group).await?;
+    part.problems
+        .extend(listing.strays.iter().map(|l| stray_problem(group, l)));
+    for (ty, listed) in listing.per_type {
         let items = match listed {
             Ok(items) => items,
             Err(e) => {
@@ -287,18 +442,7 @@ async fn list_and_read(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Part, Er
                 continue;
             }
         };
-        // Sorted and without duplicates, so batches are stable from run to run.
-        let names: BTreeMap<String, PackageInfo> = items
-            .into_iter()
-            .map(|l| (l.full_name, l.package))
-            .collect();
-        part.listed
-            .extend(names.iter().map(|(n, p)| ListedComponent {
-                ty,
-                full_name: n.clone(),
-                package: p.clone(),
-            }));
-        let names: Vec<String> = names.into_keys().collect();
+        let names = account_listed(ty, items, &mut part);
         batches.extend(names.chunks(MAX_READ_NAMES).map(|c| (ty, c.to_vec())));
     }
     ctx.progress.plan(batches.len());
@@ -340,39 +484,26 @@ async fn read_batch(
             return Ok(part);
         }
     };
-    // Records come back in the order asked, nil where a name reads as nothing; a
-    // record's own fullName wins when it has one (and when the counts disagree).
-    let positional = records.len() == names.len();
-    let mut answered: HashSet<String> = HashSet::new();
-    for (i, record) in records.into_iter().enumerate() {
-        // A nil record leaves its name unanswered: reported below.
-        let Some(mut element) = record else {
-            continue;
-        };
-        let Some(full_name) = element
-            .child_text("fullName")
-            .map(str::to_string)
-            .or_else(|| positional.then(|| names[i].clone()))
-        else {
-            part.problems.push(
-                Problem::new(format!(
-                    "readMetadata returned a {ty} record without a fullName; it was ignored"
-                ))
-                .component(ty, "(unnamed)"),
-            );
-            continue;
-        };
-        let asked = names
-            .iter()
-            .find(|n| **n == full_name)
-            .or_else(|| names.iter().find(|n| n.eq_ignore_ascii_case(&full_name)));
-        if let Some(a) = asked {
-            answered.insert(a.clone());
-        }
+    let matched = match_records(ty, names, records);
+    part.notes.extend(matched.notes);
+    for (name, unread) in matched.unread {
+        part.problems.push(
+            Problem::new(format!(
+                "listed by listMetadata, but not read: {}",
+                unread.describe()
+            ))
+            .component(ty, &name),
+        );
+    }
+    for (full_name, mut element) in matched.records {
         strip_secrets(&mut element);
+        if let Err(why) = ctx.retain(&element) {
+            part.problems
+                .push(Problem::new(format!("not read: {why}")).component(ty, &full_name));
+            continue;
+        }
         let package = packages
             .get(&(ty, full_name.as_str()))
-            .or_else(|| asked.and_then(|a| packages.get(&(ty, a.as_str()))))
             .map(|p| (*p).clone())
             .unwrap_or_default();
         part.records.push(FetchedRecord {
@@ -382,18 +513,167 @@ async fn read_batch(
             element,
         });
     }
-    for n in names.iter().filter(|n| !answered.contains(*n)) {
-        part.problems.push(
-            Problem::new(
-                "listed by listMetadata, but readMetadata returned no record for it (hidden from this user, or deleted during the audit)",
-            )
-            .component(ty, n),
-        );
-    }
     Ok(part)
 }
 
-/// `readMetadata("OauthOidcSettings", ["OauthOidc"])`; see the module notes.
+/// Why a name asked of `readMetadata` was not read from its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Unread {
+    /// No record carries the name. The answer's nil records and records without a
+    /// fullName cannot be told apart; records for names not asked for are ignored.
+    NoRecord {
+        nil: usize,
+        unnamed: usize,
+        strangers: usize,
+    },
+    /// Several records carry the name: which one is the org's cannot be told.
+    Repeated(usize),
+    /// The record carries the name and nothing else.
+    OnlyName,
+}
+
+impl Unread {
+    pub(super) fn describe(&self) -> String {
+        const WHY: &str = "Salesforce answers so for a component it cannot find or will not show this user (hidden from this user, or deleted during the audit)";
+        match self {
+            Unread::NoRecord {
+                nil,
+                unnamed,
+                strangers,
+            } => {
+                let held: Vec<String> = [
+                    (*nil, "nil record(s)"),
+                    (*unnamed, "record(s) without a fullName"),
+                    (*strangers, "record(s) for names not asked for"),
+                ]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+                let held = if held.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (its answer held {})", held.join(", "))
+                };
+                format!("readMetadata returned no record with this fullName{held}; {WHY}")
+            }
+            Unread::Repeated(n) => format!(
+                "readMetadata returned {n} records with this fullName; which one is the org's cannot be told, so none was used"
+            ),
+            Unread::OnlyName => {
+                format!("readMetadata returned a record holding its fullName and nothing else; {WHY}")
+            }
+        }
+    }
+}
+
+/// How the records of one `readMetadata` answer map to the names asked for.
+#[derive(Debug, Default)]
+pub(super) struct Matched {
+    /// Names answered by exactly one record with content, in the order asked.
+    pub(super) records: Vec<(String, Element)>,
+    /// Names asked for and not read, in the order asked.
+    pub(super) unread: Vec<(String, Unread)>,
+    /// Records for names nobody asked for (ignored).
+    pub(super) notes: Vec<String>,
+}
+
+/// The record's one `fullName`; `None` when it has none, an empty one, or several.
+fn record_name(record: &Element) -> Option<&str> {
+    let mut names = record.children_named("fullName");
+    let first = names.next()?;
+    if names.next().is_some() || first.is_nil() || first.text.is_empty() {
+        return None;
+    }
+    Some(first.text.as_str())
+}
+
+/// A record with nothing but its name (and nil elements): no content was read.
+fn only_name(record: &Element) -> bool {
+    record
+        .children
+        .iter()
+        .all(|c| c.name == "fullName" || (c.is_nil() && c.text.is_empty() && c.children.is_empty()))
+}
+
+/// Matches the records of one answer to the names asked for, by exact `fullName` only:
+/// not by position, not ignoring case. A name is read only when exactly one record carries
+/// it and that record holds more than its name.
+///
+/// `readMetadata` does not fault for a name it cannot find or will not let this user
+/// read: it answers with a nil record (`<records xsi:nil="true"/>`, heroku/force
+/// metadata_test.go, reference §4.3) or a record without a fullName ("Why does
+/// readMetadata not throw an exception? … a metadata record is returned but with a null
+/// fullName", certinia/apex-mdapi README; "empty object instead of an empty records
+/// list", certinia/apex-mdapi#142, #162; forcedotcom/cli#1917 `{}` records). The docs
+/// only say that "the full names must match one or more full names returned by the
+/// listMetadata() call" (developer.salesforce.com, meta_readMetadata.htm). So a record
+/// without a name, or with nothing but its name, is a component not read, never an app
+/// without OAuth settings.
+pub(super) fn match_records(
+    ty: MetadataType,
+    asked: &[String],
+    records: Vec<Option<Element>>,
+) -> Matched {
+    let mut nil = 0;
+    let mut unnamed = 0;
+    let mut by_name: HashMap<String, Vec<Element>> = HashMap::new();
+    let mut strangers = 0;
+    let mut notes = Vec::new();
+    for record in records {
+        let Some(element) = record else {
+            nil += 1;
+            continue;
+        };
+        let Some(name) = record_name(&element) else {
+            unnamed += 1;
+            continue;
+        };
+        if asked.iter().any(|a| a == name) {
+            by_name.entry(name.to_string()).or_default().push(element);
+        } else {
+            strangers += 1;
+            notes.push(format!(
+                "readMetadata of {ty} returned a record for {name:?}, a name that was not asked for; it was ignored"
+            ));
+        }
+    }
+    let mut out = Matched {
+        notes,
+        ..Default::default()
+    };
+    let mut seen = HashSet::new();
+    for name in asked {
+        if !seen.insert(name.as_str()) {
+            continue;
+        }
+        let mut found = by_name.remove(name).unwrap_or_default();
+        match found.len() {
+            0 => out.unread.push((
+                name.clone(),
+                Unread::NoRecord {
+                    nil,
+                    unnamed,
+                    strangers,
+                },
+            )),
+            1 => {
+                let element = found.pop().expect("one record");
+                if only_name(&element) {
+                    out.unread.push((name.clone(), Unread::OnlyName));
+                } else {
+                    out.records.push((name.clone(), element));
+                }
+            }
+            n => out.unread.push((name.clone(), Unread::Repeated(n))),
+        }
+    }
+    out
+}
+
+/// `readMetadata("OauthOidcSettings", ["OauthOidc"])`; see the module notes. The answer
+/// is held to the same rule as any component: one record named `OauthOidc`, with
+/// content, or the org settings are unknown.
 async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
     let ty = MetadataType::OauthOidcSettings;
     let answer = ctx
@@ -402,31 +682,41 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
         .await;
     ctx.progress.done();
     let mut part = Part::default();
-    match answer {
+    const UNKNOWN: &str = "org OAuth settings unknown, org-level rules were not checked";
+    let records = match answer {
         Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
-        Err(e) => part.problems.push(problem(
-            ty,
-            Some(OAUTH_OIDC_MEMBER),
-            "org OAuth settings unknown, org-level rules were not checked; readMetadata failed",
-            &e,
-        )),
-        Ok(records) => match records.into_iter().flatten().next() {
-            Some(mut element) => {
-                strip_secrets(&mut element);
-                part.records.push(FetchedRecord {
-                    ty,
-                    full_name: OAUTH_OIDC_MEMBER.to_string(),
-                    package: PackageInfo::default(),
-                    element,
-                });
-            }
-            None => part.problems.push(
-                Problem::new(
-                    "org OAuth settings unknown, org-level rules were not checked; readMetadata returned no record",
-                )
+        Err(e) => {
+            part.problems.push(problem(
+                ty,
+                Some(OAUTH_OIDC_MEMBER),
+                &format!("{UNKNOWN}; readMetadata failed"),
+                &e,
+            ));
+            return Ok(part);
+        }
+        Ok(records) => records,
+    };
+    let matched = match_records(ty, &[OAUTH_OIDC_MEMBER.to_string()], records);
+    part.notes.extend(matched.notes);
+    for (_, unread) in matched.unread {
+        part.problems.push(
+            Problem::new(format!("{UNKNOWN}; {}", unread.describe()))
                 .component(ty, OAUTH_OIDC_MEMBER),
-            ),
-        },
+        );
+    }
+    for (full_name, mut element) in matched.records {
+        strip_secrets(&mut element);
+        if let Err(why) = ctx.retain(&element) {
+            part.problems
+                .push(Problem::new(format!("{UNKNOWN}; {why}")).component(ty, OAUTH_OIDC_MEMBER));
+            continue;
+        }
+        part.records.push(FetchedRecord {
+            ty,
+            full_name,
+            package: PackageInfo::default(),
+            element,
+        });
     }
     Ok(part)
 }
@@ -481,6 +771,182 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::xml::parse;
+
+    fn rec(xml: &str) -> Option<Element> {
+        Some(
+            parse(
+                format!(r#"<records xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" {xml}"#)
+                    .as_bytes(),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    const CA: MetadataType = MetadataType::ConnectedApp;
+
+    #[test]
+    fn records_match_names_by_exact_full_name_only() {
+        // Out of order, one nil: matched by name, never by position.
+        let m = match_records(
+            CA,
+            &names(&["A", "B", "C"]),
+            vec![
+                rec(r#"xsi:type="ConnectedApp"><fullName>C</fullName><label>c</label></records>"#),
+                None,
+                rec(r#"xsi:type="ConnectedApp"><fullName>A</fullName><label>a</label></records>"#),
+            ],
+        );
+        let read: Vec<_> = m.records.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(read, ["A", "C"]);
+        assert_eq!(
+            m.unread,
+            [(
+                "B".to_string(),
+                Unread::NoRecord {
+                    nil: 1,
+                    unnamed: 0,
+                    strangers: 0
+                }
+            )]
+        );
+        assert!(m.notes.is_empty());
+
+        // Same count, no names: positions prove nothing.
+        let m = match_records(
+            CA,
+            &names(&["A"]),
+            vec![rec(r#"xsi:type="ConnectedApp"><label>a</label></records>"#)],
+        );
+        assert!(m.records.is_empty());
+        assert!(matches!(m.unread[0].1, Unread::NoRecord { unnamed: 1, .. }));
+        assert!(m.unread[0]
+            .1
+            .describe()
+            .contains("1 record(s) without a fullName"));
+
+        // Another case is another name: a note, and the name asked is unread.
+        let m = match_records(
+            CA,
+            &names(&["My_App"]),
+            vec![rec(
+                r#"xsi:type="ConnectedApp"><fullName>my_app</fullName><label>a</label></records>"#,
+            )],
+        );
+        assert!(m.records.is_empty());
+        assert!(matches!(
+            m.unread[0].1,
+            Unread::NoRecord { strangers: 1, .. }
+        ));
+        assert_eq!(m.notes.len(), 1);
+        assert!(m.notes[0].contains("\"my_app\", a name that was not asked for"));
+    }
+
+    #[test]
+    fn empty_name_only_and_repeated_records_are_not_read() {
+        let m = match_records(
+            CA,
+            &names(&["A", "B", "C", "D", "E"]),
+            vec![
+                rec(r#"xsi:type="ConnectedApp"><fullName>A</fullName></records>"#),
+                rec(
+                    r#"xsi:type="ConnectedApp"><fullName>B</fullName><label xsi:nil="true"/></records>"#,
+                ),
+                rec(r#"xsi:type="ConnectedApp"><fullName>C</fullName><label>c</label></records>"#),
+                rec(r#"xsi:type="ConnectedApp"><fullName>C</fullName><label>c</label></records>"#),
+                rec(r#"xsi:type="ConnectedApp"><fullName/><label>d</label></records>"#),
+                rec(
+                    r#"xsi:type="ConnectedApp"><fullName>E</fullName><fullName>D</fullName><label>e</label></records>"#,
+                ),
+                rec(r#"xsi:type="ConnectedApp"/>"#),
+            ],
+        );
+        assert!(m.records.is_empty(), "{:?}", m.records);
+        let unread: Vec<_> = m
+            .unread
+            .iter()
+            .map(|(n, u)| (n.as_str(), u.clone()))
+            .collect();
+        let none = Unread::NoRecord {
+            nil: 0,
+            unnamed: 3,
+            strangers: 0,
+        };
+        assert_eq!(
+            unread,
+            [
+                ("A", Unread::OnlyName),
+                ("B", Unread::OnlyName),
+                ("C", Unread::Repeated(2)),
+                ("D", none.clone()),
+                ("E", none),
+            ]
+        );
+        assert!(Unread::Repeated(2).describe().contains("2 records"));
+        assert!(Unread::OnlyName.describe().contains("nothing else"));
+    }
+
+    #[test]
+    fn listed_entries_are_all_accounted_for() {
+        let l = |ty: &str, name: &str| Listed {
+            ty: ty.into(),
+            full_name: name.into(),
+            package: PackageInfo::default(),
+        };
+        let group = [CA, MetadataType::ExternalClientApplication];
+        let listing = assign(
+            &group,
+            vec![
+                l("ConnectedApp", "A"),
+                l("ExternalClientApplication", "E"),
+                l("ConnectedApp", "A"),
+                l("ConnectedApp", ""),
+                l("", "NoType"),
+                l("ApexClass", "Other"),
+                l("", ""),
+            ],
+        );
+        let strays: Vec<_> = listing
+            .strays
+            .iter()
+            .map(|s| stray_problem(&group, s).component.unwrap())
+            .collect();
+        assert_eq!(
+            strays,
+            [
+                "(no type) NoType",
+                "ApexClass Other",
+                "ConnectedApp, ExternalClientApplication"
+            ]
+        );
+        let mut part = Part::default();
+        let mut read = Vec::new();
+        for (ty, items) in listing.per_type {
+            read.extend(account_listed(ty, items.unwrap(), &mut part));
+        }
+        assert_eq!(read, ["A", "E"]);
+        let problems: Vec<_> = part
+            .problems
+            .iter()
+            .map(|p| (p.component.clone().unwrap(), p.reason.clone()))
+            .collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "ConnectedApp");
+        assert!(problems[0]
+            .1
+            .contains("1 ConnectedApp entry without a fullName"));
+        assert_eq!(problems[1].0, "ConnectedApp A");
+        assert!(problems[1].1.contains("listed it 2 times"));
+
+        // With one type asked, an entry without a type is of that type.
+        let listing = assign(&[CA], vec![l("", "A")]);
+        assert!(listing.strays.is_empty());
+        assert_eq!(listing.per_type[0].1.as_ref().unwrap().len(), 1);
+    }
 
     #[test]
     fn versions_below_59_are_refused() {

@@ -283,7 +283,7 @@ impl Api {
     }
 
     /// Replaces every credential in a message with `***`, in case a server echoes one.
-    fn scrub(&self, text: String) -> String {
+    pub(crate) fn scrub(&self, text: String) -> String {
         let mut text = text;
         let mut secrets = vec![self.current_token()];
         if let Some(g) = &self.grant {

@@ -142,6 +142,8 @@ pub struct Fetched {
     /// Sorted by type and name.
     pub records: Vec<FetchedRecord>,
     pub problems: Vec<Problem>,
+    /// Remarks with no effect on the verdict (e.g. a record for a name not asked for).
+    pub notes: Vec<String>,
     pub usage: ApiUsage,
     /// Usage evidence, per-app aggregates only; `None` when it was not asked for.
     pub evidence: Option<crate::evidence::Evidence>,
@@ -153,6 +155,7 @@ impl Fetched {
         let mut collected = Collected {
             org_namespace: self.org_namespace.clone(),
             problems: self.problems.clone(),
+            notes: self.notes.clone(),
             evidence: self.evidence.clone(),
             // A live fetch without evidence is one run with --no-usage.
             no_evidence_reason: self

@@ -148,15 +148,14 @@ pub fn parse_list(response: &Element) -> Result<Vec<Listed>, String> {
             response.name
         ));
     }
+    // An entry without a fullName (or an empty one) is kept with an empty name: the
+    // caller names it as unreadable instead of losing the whole answer or the entry.
     response
         .children_named("result")
         .map(|r| {
-            let full_name = r
-                .child_text("fullName")
-                .ok_or("a listMetadata result without fullName")?;
             Ok(Listed {
                 ty: r.child_text("type").unwrap_or_default().to_string(),
-                full_name: full_name.to_string(),
+                full_name: r.child_text("fullName").unwrap_or_default().to_string(),
                 package: PackageInfo {
                     // `<namespacePrefix/>` (empty) means none, like an absent element.
                     namespace_prefix: r.child_text("namespacePrefix").map(str::to_string),
@@ -252,6 +251,21 @@ mod tests {
             panic!()
         };
         assert!(parse_list(&body).unwrap().is_empty());
+        // An entry without a (non-empty) fullName is kept, nameless, for the caller to
+        // name; it does not sink the other entries.
+        let odd = br#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata"><soapenv:Body><listMetadataResponse><result/><result><fullName/><type>ConnectedApp</type></result><result><fullName>A</fullName><type>ConnectedApp</type></result></listMetadataResponse></soapenv:Body></soapenv:Envelope>"#;
+        let Answer::Response { body, .. } = parse_answer(odd).unwrap() else {
+            panic!()
+        };
+        let l = parse_list(&body).unwrap();
+        let names: Vec<_> = l
+            .iter()
+            .map(|l| (l.ty.as_str(), l.full_name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [("", ""), ("ConnectedApp", ""), ("ConnectedApp", "A")]
+        );
     }
 
     #[test]

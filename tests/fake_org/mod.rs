@@ -72,6 +72,33 @@ pub struct Config {
     /// Aggregate queries (GROUP BY, COUNT(field), MAX(...)) fail with 400 MALFORMED_QUERY,
     /// as some orgs answer them for LoginHistory; `SELECT COUNT()` still works.
     pub reject_aggregate_queries: bool,
+    /// Wrong answers for single components, keyed by `"Type FullName"` (e.g.
+    /// `"ConnectedApp Customer_Portal"`, `"OauthOidcSettings OauthOidc"`).
+    pub quirks: Vec<(String, Quirk)>,
+}
+
+/// A wrong answer about one component, as a broken or hostile server gives it (or as
+/// Salesforce answers for a component it will not show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quirk {
+    /// readMetadata: the record holds `<fullName>` and nothing else.
+    OnlyFullName,
+    /// readMetadata: the record holds the content without its `<fullName>`.
+    NoFullName,
+    /// readMetadata: the record comes twice.
+    Duplicate,
+    /// readMetadata: the record comes back under another fullName.
+    Renamed(String),
+    /// readMetadata: a further record, for a name nobody asked for, follows it.
+    ExtraRecord(String),
+    /// listMetadata: the entry comes twice.
+    ListedTwice,
+    /// listMetadata: an empty `<result/>` stands in its place.
+    ListedEmpty,
+    /// listMetadata: the entry has no `<fullName>`.
+    ListedWithoutName,
+    /// listMetadata: the entry carries this `<type>`.
+    ListedAs(String),
 }
 
 /// The default fake "now": 2026-11-21T00:00:00Z.
@@ -104,6 +131,7 @@ impl Default for Config {
             sobjects: BTreeMap::new(),
             now: default_now(),
             reject_aggregate_queries: false,
+            quirks: Vec::new(),
         }
     }
 }
@@ -139,6 +167,17 @@ impl Shared {
             .unwrap()
             .entry(kind.to_string())
             .or_default() += 1;
+    }
+
+    /// The quirks configured for one component.
+    pub(crate) fn quirks(&self, ty: &str, name: &str) -> Vec<&Quirk> {
+        let key = format!("{ty} {name}");
+        self.cfg
+            .quirks
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, q)| q)
+            .collect()
     }
 
     pub(crate) fn record_read(&self, names: usize) {

@@ -5,7 +5,7 @@
 //! → `readMetadataResponse { result: ReadResult { records*: Metadata } }`. Faults are HTTP
 //! 500 with a `sf:`-prefixed faultcode (or `soapenv:Client` for bad requests).
 
-use super::{text_response, Shared};
+use super::{text_response, Quirk, Shared};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Response, StatusCode};
 use pkce_audit::metadata::{MetadataType, ALL_TYPES};
@@ -195,15 +195,34 @@ fn list_metadata(shared: &Shared, op: &Element) -> Response<Body> {
             } else {
                 format!("<id>{}</id>", c.id)
             };
-            let _ = write!(
-                out,
-                "<result><createdById>{admin_id}</createdById><createdByName>{ADMIN_NAME}</createdByName><createdDate>{}</createdDate><fileName>{}</fileName><fullName>{}</fullName>{id}<lastModifiedById>{admin_id}</lastModifiedById><lastModifiedByName>{ADMIN_NAME}</lastModifiedByName><lastModifiedDate>{}</lastModifiedDate><manageableState>{state}</manageableState>{prefix}<type>{}</type></result>",
+            let quirks = shared.quirks(c.ty.name(), &c.full_name);
+            if quirks.contains(&&Quirk::ListedEmpty) {
+                out.push_str("<result/>");
+                continue;
+            }
+            let list_type = quirks
+                .iter()
+                .find_map(|q| match q {
+                    Quirk::ListedAs(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(c.list_type());
+            let full_name = if quirks.contains(&&Quirk::ListedWithoutName) {
+                String::new()
+            } else {
+                format!("<fullName>{}</fullName>", escape(&c.full_name))
+            };
+            let entry = format!(
+                "<result><createdById>{admin_id}</createdById><createdByName>{ADMIN_NAME}</createdByName><createdDate>{}</createdDate><fileName>{}</fileName>{full_name}{id}<lastModifiedById>{admin_id}</lastModifiedById><lastModifiedByName>{ADMIN_NAME}</lastModifiedByName><lastModifiedDate>{}</lastModifiedDate><manageableState>{state}</manageableState>{prefix}<type>{}</type></result>",
                 c.created_date,
                 escape(&c.file_name()),
-                escape(&c.full_name),
                 c.last_modified_date,
-                c.list_type(),
+                escape(list_type),
             );
+            out.push_str(&entry);
+            if quirks.contains(&&Quirk::ListedTwice) {
+                out.push_str(&entry);
+            }
         }
     }
     if out.is_empty() {
@@ -243,12 +262,47 @@ fn read_metadata(shared: &Shared, op: &Element) -> Response<Body> {
     for name in names {
         match known.and_then(|t| shared.org.component(t, name)) {
             Some(c) => {
-                let _ = write!(
-                    records,
+                let quirks = shared.quirks(c.ty.name(), &c.full_name);
+                let own = format!("<fullName>{}</fullName>", escape(&c.full_name));
+                let mut content = c.record_xml.clone();
+                for q in &quirks {
+                    match q {
+                        Quirk::OnlyFullName => content = own.clone(),
+                        Quirk::NoFullName => content = content.replacen(&own, "", 1),
+                        Quirk::Renamed(to) => {
+                            content = content.replacen(
+                                &own,
+                                &format!("<fullName>{}</fullName>", escape(to)),
+                                1,
+                            )
+                        }
+                        _ => {}
+                    }
+                }
+                let record = format!(
                     "<records xsi:type=\"{}\">{}\n</records>",
                     c.ty.name(),
-                    c.record_xml
+                    content
                 );
+                records.push_str(&record);
+                for q in &quirks {
+                    match q {
+                        Quirk::Duplicate => records.push_str(&record),
+                        Quirk::ExtraRecord(other) => {
+                            let _ = write!(
+                                records,
+                                "<records xsi:type=\"{}\">{}\n</records>",
+                                c.ty.name(),
+                                c.record_xml.replacen(
+                                    &own,
+                                    &format!("<fullName>{}</fullName>", escape(other)),
+                                    1
+                                )
+                            );
+                        }
+                        _ => {}
+                    }
+                }
             }
             None => records.push_str("<records xsi:nil=\"true\"/>"),
         }
