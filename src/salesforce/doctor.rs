@@ -3,7 +3,7 @@
 //! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
 //! of each SOQL object.
 
-use super::fetch::{list_types, match_records, open, Ctx, Progress};
+use super::fetch::{list_types, match_records, open, runtime, Ctx, Progress};
 use super::http::CallError;
 use super::soap::MAX_LIST_QUERIES;
 use super::usage::{count_query, is_tooling};
@@ -137,17 +137,15 @@ pub fn doctor_blocking(
     opts: &FetchOptions,
     window_days: u32,
 ) -> Result<Doctor, Error> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(e.to_string()))?;
-    rt.block_on(async {
+    let rt = runtime()?;
+    let result = rt.block_on(async {
         match tokio::time::timeout(opts.timeout, doctor(conn, opts, window_days)).await {
             Ok(r) => r,
             Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
         }
-    })
+    });
+    rt.shutdown_background();
+    result
 }
 
 /// Probes every source. Fails only when the org cannot be reached or the session is

@@ -21,12 +21,21 @@ const ORG_QUERY: &str = "SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organi
 
 /// Runs [`fetch`] on its own runtime, for callers that are not async.
 pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let rt = runtime()?;
+    let result = rt.block_on(fetch(conn, opts));
+    // After `--timeout` a parse may still run on the blocking pool; it cannot be
+    // interrupted, and nothing waits for what it would return.
+    rt.shutdown_background();
+    result
+}
+
+/// The runtime of one blocking fetch or doctor run.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Error::Runtime(e.to_string()))?;
-    rt.block_on(fetch(conn, opts))
+        .map_err(|e| Error::Runtime(e.to_string()))
 }
 
 /// Reads the org behind `conn`. Fails only when nothing can be read (no session, no

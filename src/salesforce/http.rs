@@ -9,10 +9,12 @@
 //! one, and the call is repeated.
 
 use super::auth::{Credentials, RefreshGrant, Resolved, Secret};
+use super::scrub::Scrubber;
 use super::{rest, soap};
 use crate::report::ApiUsage;
 use crate::xml::Element;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -35,8 +37,14 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// One request, body included.
     pub request_timeout: Duration,
-    /// Largest response body read; anything larger fails the call.
+    /// Largest REST answer read (a query page, an error); anything larger fails the call.
+    /// A page holds at most 2,000 records of a few hundred bytes each for the queries
+    /// pkce-audit makes, well under 2 MiB.
     pub max_body: usize,
+    /// Largest Metadata API (SOAP) answer read. `readMetadata` of ten Connected Apps,
+    /// certificates and sixteen callback URLs included, is a few hundred KB; an 8 MiB
+    /// `listMetadata` answer holds some 14,000 components (about 600 bytes each).
+    pub max_soap_body: usize,
     /// Retries of one call after transient failures.
     pub max_retries: u32,
     /// First backoff; doubles per retry, with jitter.
@@ -53,7 +61,8 @@ impl Default for Limits {
         Limits {
             connect_timeout: Duration::from_secs(15),
             request_timeout: Duration::from_secs(120),
-            max_body: 64 * 1024 * 1024,
+            max_body: 8 * 1024 * 1024,
+            max_soap_body: 8 * 1024 * 1024,
             max_retries: 5,
             backoff_base: Duration::from_millis(250),
             backoff_cap: Duration::from_secs(8),
@@ -104,14 +113,16 @@ impl CallError {
         }
     }
 
+    /// The error with `f` applied to every text in it, the codes included (a server
+    /// chooses those too).
     fn map_text(self, f: impl Fn(String) -> String) -> Self {
         match self {
             CallError::Fault { code, message } => CallError::Fault {
-                code,
+                code: f(code),
                 message: f(message),
             },
             CallError::Session { code, message } => CallError::Session {
-                code,
+                code: f(code),
                 message: f(message),
             },
             CallError::Http { status, detail } => CallError::Http {
@@ -148,16 +159,28 @@ pub(crate) struct Raw {
 struct TokenState {
     generation: u64,
     token: Secret,
+    /// Every token used before this one: a server may echo an old one.
+    earlier: Vec<Secret>,
     /// Refresh-token exchanges done: the first login and at most one renewal.
     exchanges: u32,
 }
 
 const MAX_EXCHANGES: u32 = 2;
 
+/// Answers without records (API versions, the token endpoint) are a few KB.
+const SMALL_BODY: usize = 1024 * 1024;
+/// Error bodies larger than this are not parsed, only quoted (scrubbed, cut short).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
 pub(crate) struct Api {
     http: reqwest::Client,
     pub instance_url: String,
+    /// `--concurrency` permits: a call holds one from its request until its answer is
+    /// parsed, so at most that many bodies are in memory at once.
     sem: Semaphore,
+    /// Parsing runs off the async workers (so `--timeout` fires whatever a body holds),
+    /// one parse at a time: at most one element tree is being built at once.
+    parse: Semaphore,
     token: Mutex<TokenState>,
     renewing: tokio::sync::Mutex<()>,
     grant: Option<RefreshGrant>,
@@ -187,23 +210,33 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// The first characters of a body, for an error message.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
-    let text = super::auth::one_line(&text);
-    if text.is_empty() {
+/// Characters of a body quoted in an error message.
+const SNIPPET_CHARS: usize = 200;
+
+/// The first characters of a body, for an error message: credentials are removed from a
+/// window longer than the snippet *before* it is cut (a cut could leave part of one that
+/// no longer matches), and again after (a prefix the server itself cut short).
+fn snippet(body: &[u8], scrubber: &Scrubber) -> String {
+    // Every byte of a credential may take six in an escaped spelling.
+    let window = SNIPPET_CHARS * 4 + scrubber.longest() * 6;
+    let text = String::from_utf8_lossy(&body[..body.len().min(window)]);
+    let text = scrubber.apply(&super::auth::one_line(&text));
+    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+    if cut.len() < text.len() || body.len() > window {
+        cut.push_str(" …");
+    }
+    let cut = scrubber.apply(&cut);
+    if cut.is_empty() {
         String::new()
     } else {
-        format!(": {text}")
+        format!(": {cut}")
     }
 }
 
-/// Transient HTTP statuses are retried; 401 means the session is gone.
-fn by_status<T>(status: u16, headers: &HeaderMap, body: &[u8]) -> Attempt<T> {
-    let err = CallError::Http {
-        status,
-        detail: snippet(body),
-    };
+/// Transient HTTP statuses are retried; 401 means the session is gone. `detail` is a
+/// [`snippet`] of the body, or empty.
+fn by_status<T>(status: u16, headers: &HeaderMap, detail: String) -> Attempt<T> {
+    let err = CallError::Http { status, detail };
     match status {
         401 => Attempt::Expired(err),
         429 | 500..=599 => Attempt::Retry(err, retry_after(headers)),
@@ -248,9 +281,11 @@ impl Api {
             http,
             instance_url: resolved.instance_url.clone(),
             sem: Semaphore::new(concurrency.max(1)),
+            parse: Semaphore::new(1),
             token: Mutex::new(TokenState {
                 generation: 0,
                 token,
+                earlier: Vec::new(),
                 exchanges: 0,
             }),
             renewing: tokio::sync::Mutex::new(()),
@@ -282,18 +317,38 @@ impl Api {
         self.usage.lock().expect("not poisoned").clone()
     }
 
-    /// Replaces every credential in a message with `***`, in case a server echoes one.
+    /// Every credential of this connection (tokens used so far, the refresh token and
+    /// client secret), ready to be removed from text a server sent.
+    pub(crate) fn scrubber(&self) -> Scrubber {
+        let tokens: Vec<Secret> = {
+            let t = self.token.lock().expect("not poisoned");
+            t.earlier
+                .iter()
+                .chain(std::iter::once(&t.token))
+                .cloned()
+                .collect()
+        };
+        let grant = self
+            .grant
+            .iter()
+            .flat_map(|g| [g.refresh_token.expose(), g.client_secret.expose()]);
+        Scrubber::new(tokens.iter().map(Secret::expose).chain(grant))
+    }
+
+    /// Replaces every credential in a message with `***`, in case a server echoes one, in
+    /// whatever spelling ([`Scrubber`]).
     pub(crate) fn scrub(&self, text: String) -> String {
-        let mut text = text;
-        let mut secrets = vec![self.current_token()];
-        if let Some(g) = &self.grant {
-            secrets.push(g.refresh_token.clone());
-            secrets.push(g.client_secret.clone());
-        }
-        for s in secrets.iter().filter(|s| s.expose().len() >= 8) {
-            text = text.replace(s.expose(), "***");
-        }
-        text
+        self.scrubber().apply(&text)
+    }
+
+    /// The error with every credential removed from its texts.
+    fn scrubbed(&self, e: CallError) -> CallError {
+        let scrubber = self.scrubber();
+        e.map_text(|t| scrubber.apply(&t))
+    }
+
+    fn snippet(&self, body: &[u8]) -> String {
+        snippet(body, &self.scrubber())
     }
 
     fn note_usage(&self, used_limit: Option<(u64, u64)>) {
@@ -321,8 +376,30 @@ impl Api {
         }
     }
 
-    /// Sends a request and reads the body within the limits. `Err(Retry|Fail)` only.
-    async fn execute(&self, request: reqwest::RequestBuilder) -> Result<Raw, Attempt<Raw>> {
+    /// Runs CPU work (parsing a body) on the blocking pool, one at a time, so that the
+    /// async workers stay free and the `--timeout` deadline can fire during it.
+    async fn off_thread<R: Send + 'static>(&self, work: impl FnOnce() -> R + Send + 'static) -> R {
+        let _permit = self
+            .parse
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        match tokio::task::spawn_blocking(work).await {
+            Ok(r) => r,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Cancelled: the runtime is shutting down, and this call with it.
+                Err(_) => std::future::pending().await,
+            },
+        }
+    }
+
+    /// Sends a request and reads the body within `max` bytes. `Err(Retry|Fail)` only.
+    async fn execute(
+        &self,
+        request: reqwest::RequestBuilder,
+        max: usize,
+    ) -> Result<Raw, Attempt<Raw>> {
         let mut resp = request.send().await.map_err(|e| {
             let text = describe(&e);
             if e.is_builder() {
@@ -342,7 +419,6 @@ impl Api {
                 .to_string();
             return Err(Attempt::Fail(CallError::Redirect(to)));
         }
-        let max = self.limits.max_body;
         if resp.content_length().is_some_and(|l| l > max as u64) {
             return Err(Attempt::Fail(CallError::TooLarge { limit: max }));
         }
@@ -350,8 +426,14 @@ impl Api {
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > max {
+                    let need = body.len() + chunk.len();
+                    if need > max {
                         return Err(Attempt::Fail(CallError::TooLarge { limit: max }));
+                    }
+                    if need > body.capacity() {
+                        // Doubling, but never past the cap.
+                        let want = (body.capacity() * 2).clamp(need, max);
+                        body.reserve_exact(want - body.len());
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -383,20 +465,26 @@ impl Api {
     }
 
     /// Makes one call: `build` makes the request with the current token, `interpret`
-    /// decides what the answer means. `kind` names the call in the usage report.
-    pub async fn call<T>(
+    /// decides what the answer means. `kind` names the call in the usage report; answers
+    /// over `max_body` bytes fail it. The call holds its `--concurrency` permit until its
+    /// answer is interpreted, so bodies waiting to be parsed do not pile up.
+    pub async fn call<T, Fut>(
         &self,
         kind: &str,
+        max_body: usize,
         build: impl Fn(&Secret) -> reqwest::RequestBuilder,
-        interpret: impl Fn(Raw) -> Attempt<T>,
-    ) -> Result<T, CallError> {
+        interpret: impl Fn(Raw) -> Fut,
+    ) -> Result<T, CallError>
+    where
+        Fut: Future<Output = Attempt<T>>,
+    {
         let mut retries = 0;
         loop {
             let (generation, token) = {
                 let t = self.token.lock().expect("not poisoned");
                 (t.generation, t.token.clone())
             };
-            let outcome = {
+            let attempt = {
                 let _permit = self
                     .sem
                     .acquire()
@@ -410,7 +498,7 @@ impl Api {
                     .entry(kind.to_string())
                     .or_default() += 1;
                 let started = std::time::Instant::now();
-                let outcome = self.execute(build(&token)).await;
+                let outcome = self.execute(build(&token), max_body).await;
                 if verbose() {
                     // Only the kind, the status and the time: never a header or a body.
                     let what = match &outcome {
@@ -429,13 +517,12 @@ impl Api {
                         }
                     );
                 }
-                outcome
-            };
-            let attempt = match outcome {
-                Ok(raw) | Err(Attempt::Done(raw)) => interpret(raw),
-                Err(Attempt::Retry(e, d)) => Attempt::Retry(e, d),
-                Err(Attempt::Expired(e)) => Attempt::Expired(e),
-                Err(Attempt::Fail(e)) => Attempt::Fail(e),
+                match outcome {
+                    Ok(raw) | Err(Attempt::Done(raw)) => interpret(raw).await,
+                    Err(Attempt::Retry(e, d)) => Attempt::Retry(e, d),
+                    Err(Attempt::Expired(e)) => Attempt::Expired(e),
+                    Err(Attempt::Fail(e)) => Attempt::Fail(e),
+                }
             };
             if verbose() {
                 match &attempt {
@@ -462,14 +549,14 @@ impl Api {
                     }
                     return Ok(v);
                 }
-                Attempt::Fail(e) => return Err(e.map_text(|t| self.scrub(t))),
+                Attempt::Fail(e) => return Err(self.scrubbed(e)),
                 Attempt::Expired(e) => {
                     // Boxed: renewing makes a call of its own (the token endpoint).
-                    Box::pin(self.renew(generation, e.map_text(|t| self.scrub(t)))).await?;
+                    Box::pin(self.renew(generation, self.scrubbed(e))).await?;
                 }
                 Attempt::Retry(e, after) => {
                     if retries >= self.limits.max_retries {
-                        return Err(e.map_text(|t| self.scrub(t)));
+                        return Err(self.scrubbed(e));
                     }
                     retries += 1;
                     self.usage.lock().expect("not poisoned").retries += 1;
@@ -514,7 +601,10 @@ impl Api {
         let mut t = self.token.lock().expect("not poisoned");
         t.generation += 1;
         t.exchanges += 1;
-        t.token = token;
+        let old = std::mem::replace(&mut t.token, token);
+        if !old.is_empty() {
+            t.earlier.push(old);
+        }
         Ok(())
     }
 
@@ -536,7 +626,7 @@ impl Api {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .form(&form)
         };
-        let interpret = |raw: Raw| -> Attempt<Secret> {
+        let interpret = |raw: Raw| async move {
             if raw.status == 200 {
                 return match serde_json::from_slice::<rest::TokenAnswer>(&raw.body) {
                     Ok(a) if !a.access_token.is_empty() => {
@@ -548,14 +638,22 @@ impl Api {
                 };
             }
             if raw.status == 429 || raw.status >= 500 {
-                return by_status(raw.status, &raw.headers, b"");
+                return by_status(raw.status, &raw.headers, String::new());
             }
+            // Never the body, not even its `error_description`: a token endpoint may
+            // echo the refresh token or the client secret there. Only the OAuth `error`
+            // code (RFC 6749 §5.2: `invalid_grant`, `invalid_client`, ...), and only when
+            // it is one short lower-case word.
             let why = rest::parse_error(&raw.body)
-                .map(|(c, m)| if m.is_empty() { c } else { format!("{c}: {m}") })
+                .map(|(code, _)| code)
+                .filter(|c| {
+                    (1..=40).contains(&c.len())
+                        && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                })
                 .unwrap_or_else(|| format!("HTTP {}", raw.status));
             Attempt::Fail(CallError::Refresh(why))
         };
-        match self.call("token", build, interpret).await {
+        match self.call("token", SMALL_BODY, build, interpret).await {
             Ok(t) => Ok(t),
             Err(e @ CallError::Refresh(_)) => Err(e),
             Err(other) => Err(CallError::Refresh(other.to_string())),
@@ -567,14 +665,15 @@ impl Api {
         let url = format!("{}/services/data", self.instance_url);
         self.call(
             "versions",
+            SMALL_BODY,
             |_| {
                 self.http
                     .get(&url)
                     .header(reqwest::header::ACCEPT, "application/json")
             },
-            |raw| {
+            |raw| async move {
                 if raw.status != 200 {
-                    return by_status(raw.status, &raw.headers, &raw.body);
+                    return by_status(raw.status, &raw.headers, self.snippet(&raw.body));
                 }
                 match rest::newest_version(&raw.body) {
                     Ok(v) => Attempt::Done(v),
@@ -585,19 +684,27 @@ impl Api {
         .await
     }
 
-    fn soap_attempt(&self, raw: Raw) -> Attempt<Element> {
-        match soap::parse_answer(&raw.body) {
-            Ok(soap::Answer::Response { body, api_usage }) if raw.status == 200 => {
+    async fn soap_attempt(&self, raw: Raw) -> Attempt<Element> {
+        let Raw {
+            status,
+            headers,
+            body,
+        } = raw;
+        let (parsed, body) = self
+            .off_thread(move || (soap::parse_answer(&body), body))
+            .await;
+        match parsed {
+            Ok(soap::Answer::Response { body, api_usage }) if status == 200 => {
                 self.note_usage(api_usage);
                 Attempt::Done(body)
             }
             Ok(soap::Answer::Fault { code, message }) => {
-                by_code(code, message, retry_after(&raw.headers))
+                by_code(code, message, retry_after(&headers))
             }
-            Ok(soap::Answer::Response { .. }) => by_status(raw.status, &raw.headers, b""),
+            Ok(soap::Answer::Response { .. }) => by_status(status, &headers, String::new()),
             // A complete 200 answer that does not parse will not parse next time either.
-            Err(e) if raw.status == 200 => Attempt::Fail(CallError::Malformed(e)),
-            Err(_) => by_status(raw.status, &raw.headers, &raw.body),
+            Err(e) if status == 200 => Attempt::Fail(CallError::Malformed(e)),
+            Err(_) => by_status(status, &headers, self.snippet(&body)),
         }
     }
 
@@ -610,6 +717,7 @@ impl Api {
         let url = soap::endpoint(&self.instance_url, api_version);
         self.call(
             kind,
+            self.limits.max_soap_body,
             |token| {
                 self.http
                     .post(&url)
@@ -632,7 +740,8 @@ impl Api {
                 soap::list_metadata(t, types, api_version)
             })
             .await?;
-        soap::parse_list(&body).map_err(CallError::Malformed)
+        // Element names in the message come from the server.
+        soap::parse_list(&body).map_err(|e| self.scrubbed(CallError::Malformed(e)))
     }
 
     pub async fn read_metadata(
@@ -646,14 +755,17 @@ impl Api {
                 soap::read_metadata(t, ty, names)
             })
             .await?;
-        soap::parse_read(body).map_err(CallError::Malformed)
+        soap::parse_read(body).map_err(|e| self.scrubbed(CallError::Malformed(e)))
     }
 
-    fn rest_attempt(raw: Raw) -> Attempt<Vec<u8>> {
+    fn rest_attempt(&self, raw: Raw) -> Attempt<Vec<u8>> {
         if raw.status == 200 {
             return Attempt::Done(raw.body);
         }
-        match rest::parse_error(&raw.body) {
+        let error = (raw.body.len() <= MAX_ERROR_BODY)
+            .then(|| rest::parse_error(&raw.body))
+            .flatten();
+        match error {
             Some((code, message)) if raw.status != 401 => {
                 match by_code(code, message, retry_after(&raw.headers)) {
                     Attempt::Fail(e) if raw.status == 429 || raw.status >= 500 => {
@@ -663,7 +775,7 @@ impl Api {
                 }
             }
             Some((code, message)) => Attempt::Expired(CallError::Session { code, message }),
-            None => by_status(raw.status, &raw.headers, &raw.body),
+            None => by_status(raw.status, &raw.headers, self.snippet(&raw.body)),
         }
     }
 
@@ -674,12 +786,19 @@ impl Api {
         soql: &str,
     ) -> Result<Vec<serde_json::Value>, CallError> {
         let mut records = Vec::new();
+        // Enough for any query pkce-audit pages whole (the Organization has one row).
+        let most = rest::MAX_PAGE_RECORDS;
         let run = self
             .query_each(api_version, soql, false, self.limits.max_pages, |page| {
                 records.extend(page);
-                true
+                records.len() <= most
             })
             .await?;
+        if records.len() > most {
+            return Err(CallError::Malformed(format!(
+                "the query returned more than {most} rows"
+            )));
+        }
         if !run.done {
             return Err(CallError::Malformed(format!(
                 "the query result has more than {} pages",
@@ -709,6 +828,7 @@ impl Api {
             let (answer, date) = self
                 .call(
                     if first { "query" } else { "queryMore" },
+                    self.limits.max_body,
                     |token| {
                         let r = self
                             .http
@@ -721,13 +841,17 @@ impl Api {
                             r
                         }
                     },
-                    |raw| {
+                    |raw| async move {
                         let date = server_date(&raw.headers);
-                        match Self::rest_attempt(raw) {
-                            Attempt::Done(body) => match rest::parse_query_page(&body) {
-                                Ok(p) => Attempt::Done((p, date)),
-                                Err(e) => Attempt::Fail(CallError::Malformed(e)),
-                            },
+                        match self.rest_attempt(raw) {
+                            Attempt::Done(body) => {
+                                let page =
+                                    self.off_thread(move || rest::parse_query_page(&body)).await;
+                                match page {
+                                    Ok(p) => Attempt::Done((p, date)),
+                                    Err(e) => Attempt::Fail(CallError::Malformed(e)),
+                                }
+                            }
                             Attempt::Retry(e, d) => Attempt::Retry(e, d),
                             Attempt::Expired(e) => Attempt::Expired(e),
                             Attempt::Fail(e) => Attempt::Fail(e),
@@ -745,7 +869,9 @@ impl Api {
                 Some(next) if !answer.done => Some(
                     rest::next_page_path(next)
                         .ok_or_else(|| {
-                            CallError::Malformed(format!("unexpected nextRecordsUrl {next:?}"))
+                            self.scrubbed(CallError::Malformed(format!(
+                                "unexpected nextRecordsUrl {next:?}"
+                            )))
                         })?
                         .to_string(),
                 ),
@@ -834,53 +960,98 @@ mod tests {
     #[test]
     fn statuses() {
         let h = HeaderMap::new();
-        assert!(matches!(by_status::<()>(503, &h, b""), Attempt::Retry(..)));
-        assert!(matches!(by_status::<()>(429, &h, b""), Attempt::Retry(..)));
-        assert!(matches!(by_status::<()>(401, &h, b""), Attempt::Expired(_)));
-        assert!(matches!(by_status::<()>(404, &h, b""), Attempt::Fail(_)));
+        let none = String::new;
+        assert!(matches!(
+            by_status::<()>(503, &h, none()),
+            Attempt::Retry(..)
+        ));
+        assert!(matches!(
+            by_status::<()>(429, &h, none()),
+            Attempt::Retry(..)
+        ));
+        assert!(matches!(
+            by_status::<()>(401, &h, none()),
+            Attempt::Expired(_)
+        ));
+        assert!(matches!(by_status::<()>(404, &h, none()), Attempt::Fail(_)));
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "3".parse().unwrap());
         assert!(
-            matches!(by_status::<()>(503, &h, b""), Attempt::Retry(_, Some(d)) if d == Duration::from_secs(3))
+            matches!(by_status::<()>(503, &h, none()), Attempt::Retry(_, Some(d)) if d == Duration::from_secs(3))
         );
     }
 
     #[test]
     fn rest_errors() {
+        let api = api("00D5g000004XyZ1!AQ4AQsecretpart");
         let raw = |status, body: &str| Raw {
             status,
             headers: HeaderMap::new(),
             body: body.as_bytes().to_vec(),
         };
         assert!(matches!(
-            Api::rest_attempt(raw(
+            api.rest_attempt(raw(
                 401,
                 r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#
             )),
             Attempt::Expired(_)
         ));
         assert!(matches!(
-            Api::rest_attempt(raw(400, r#"[{"message":"no","errorCode":"INVALID_TYPE"}]"#)),
+            api.rest_attempt(raw(400, r#"[{"message":"no","errorCode":"INVALID_TYPE"}]"#)),
             Attempt::Fail(CallError::Fault { .. })
         ));
         assert!(matches!(
-            Api::rest_attempt(raw(503, r#"[{"message":"busy","errorCode":"UNKNOWN"}]"#)),
+            api.rest_attempt(raw(503, r#"[{"message":"busy","errorCode":"UNKNOWN"}]"#)),
             Attempt::Retry(..)
         ));
         assert!(matches!(
-            Api::rest_attempt(raw(502, "<html>")),
+            api.rest_attempt(raw(502, "<html>")),
             Attempt::Retry(..)
         ));
     }
 
-    #[test]
-    fn backoff_grows_is_capped_and_honours_retry_after() {
+    fn api(token: &str) -> Api {
         let resolved = Resolved {
             instance_url: "http://127.0.0.1:9".into(),
-            credentials: Credentials::Token(Secret::new("t")),
+            credentials: Credentials::Token(Secret::new(token)),
             login_hint: String::new(),
         };
-        let api = Api::new(&resolved, 2, Limits::default()).unwrap();
+        Api::new(&resolved, 2, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn snippets_lose_credentials_before_and_after_the_cut() {
+        let token = "00D5g000004XyZ1!AQ4AQsecretpart.With/Slash";
+        let api = api(token);
+        let encoded = token.replace('!', "%21").replace('/', "%2F");
+        // The cut at 200 characters falls inside the token, raw and encoded.
+        for at in [190, 195, 199] {
+            for form in [token, encoded.as_str()] {
+                let body = format!("{}{form} tail", "x".repeat(at));
+                let s = api.snippet(body.as_bytes());
+                assert!(
+                    !s.contains("AQ4AQ") && !s.contains("00D5g000004XyZ1%21"),
+                    "{s}"
+                );
+                assert!(s.starts_with(": xxx") && s.contains('*'), "{s}");
+            }
+        }
+        let long = api.snippet("y".repeat(500).as_bytes());
+        assert!(long.ends_with(" …") && long.len() < 210, "{long}");
+        // A body the server cut inside the token.
+        let s = api.snippet(format!("<html>sid={}", &encoded[..30]).as_bytes());
+        assert_eq!(s, ": <html>sid=***");
+        // Errors carry no credential in any text, the code included.
+        let e = api.scrubbed(CallError::Fault {
+            code: "AQ4AQsecretpart".into(),
+            message: format!("bad {encoded}"),
+        });
+        assert_eq!(e.to_string(), "***: bad ***");
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        let api = api("t");
         for _ in 0..50 {
             let d1 = api.backoff(1, None);
             assert!(

@@ -21,6 +21,7 @@ pub mod doctor;
 mod fetch;
 mod http;
 pub mod rest;
+mod scrub;
 pub mod soap;
 pub mod usage;
 

@@ -46,8 +46,107 @@ pub struct QueryPage {
     pub total_size: Option<u64>,
 }
 
+/// Most JSON values (objects, arrays, strings, numbers...) one query page may hold: 100
+/// per record of a full page. The widest row pkce-audit reads (a package with its version)
+/// has about 20. Each value costs some 100 bytes once parsed, so a page stays near 20 MB
+/// however a hostile server packs its bytes.
+pub const MAX_PAGE_VALUES: usize = 200_000;
+
+/// Most records in one query page: Salesforce sends at most 2,000 ("up to 2,000 records
+/// can be returned at a time", REST API Developer Guide, resources_query.htm).
+pub const MAX_PAGE_RECORDS: usize = 2_000;
+
+/// One page, refused when it holds more than [`MAX_PAGE_RECORDS`] records or
+/// [`MAX_PAGE_VALUES`] values (counted before anything is built).
 pub fn parse_query_page(body: &[u8]) -> Result<QueryPage, String> {
-    serde_json::from_slice(body).map_err(|e| format!("not a query result ({e})"))
+    let max_records = MAX_PAGE_RECORDS;
+    count_values(body, MAX_PAGE_VALUES).map_err(|e| format!("not a query result ({e})"))?;
+    let page: QueryPage =
+        serde_json::from_slice(body).map_err(|e| format!("not a query result ({e})"))?;
+    if page.records.len() > max_records {
+        return Err(format!(
+            "the query page holds {} records, more than the {max_records} Salesforce sends in one page",
+            page.records.len()
+        ));
+    }
+    Ok(page)
+}
+
+/// Counts the values of a JSON document without building any; fails past `limit`, or
+/// where the document is not JSON.
+pub fn count_values(body: &[u8], limit: usize) -> Result<usize, String> {
+    use serde::de::DeserializeSeed;
+    let seen = std::cell::Cell::new(0);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    Counter { seen: &seen, limit }
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(|e| e.to_string())?;
+    Ok(seen.get())
+}
+
+#[derive(Clone, Copy)]
+struct Counter<'a> {
+    seen: &'a std::cell::Cell<usize>,
+    limit: usize,
+}
+
+impl Counter<'_> {
+    fn bump<E: serde::de::Error>(self) -> Result<(), E> {
+        let n = self.seen.get() + 1;
+        self.seen.set(n);
+        if n > self.limit {
+            return Err(E::custom(format!("more than {} JSON values", self.limit)));
+        }
+        Ok(())
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Counter<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Counter<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.bump()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.bump()?;
+        while map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
 }
 
 /// A `nextRecordsUrl` is followed only as a path on the same instance: an absolute URL
@@ -60,6 +159,8 @@ pub fn next_page_path(next: &str) -> Option<&str> {
 /// `(errorCode, message)` of a REST error body: `[{"message","errorCode"}]`, or the OAuth
 /// endpoint's `{"error","error_description"}`.
 pub fn parse_error(body: &[u8]) -> Option<(String, String)> {
+    // Real error bodies hold a handful of values; a hostile one is not built.
+    count_values(body, 1_000).ok()?;
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let first = match &v {
         serde_json::Value::Array(a) => a.first()?,
@@ -121,6 +222,35 @@ mod tests {
         assert_eq!(next_page_path("/services/data/../../x"), None);
         let empty = parse_query_page(br#"{"totalSize":0,"done":true,"records":[]}"#).unwrap();
         assert!(empty.done && empty.records.is_empty());
+    }
+
+    #[test]
+    fn pages_beyond_the_bounds_are_refused_before_they_are_built() {
+        assert_eq!(
+            count_values(br#"{"a":[1,"x",null,{"b":true}]}"#, 100),
+            Ok(7)
+        );
+        assert!(count_values(b"[1,2,3]", 3)
+            .unwrap_err()
+            .contains("more than 3"));
+        assert!(count_values(b"[1,2", 100).is_err());
+        assert!(count_values(b"[1] x", 100).is_err());
+        let page = |records: &str| {
+            format!(r#"{{"totalSize":1,"done":true,"records":[{records}]}}"#).into_bytes()
+        };
+        let rows = |n: usize| vec![r#"{"Id":"x"}"#; n].join(",");
+        assert!(parse_query_page(&page(&rows(MAX_PAGE_RECORDS))).is_ok());
+        let e = parse_query_page(&page(&rows(MAX_PAGE_RECORDS + 1))).unwrap_err();
+        assert!(e.contains("more than the 2000"), "{e}");
+        let wide = format!(r#"{{"x":[{}]}}"#, vec!["0"; MAX_PAGE_VALUES].join(","));
+        let e = parse_query_page(&page(&wide)).unwrap_err();
+        assert!(e.contains("more than 200000 JSON values"), "{e}");
+        // A huge error body is not an error code.
+        let big = format!(
+            r#"[{{"errorCode":"X","message":"m","pad":[{}]}}]"#,
+            vec!["0"; 2000].join(",")
+        );
+        assert_eq!(parse_error(big.as_bytes()), None);
     }
 
     #[test]

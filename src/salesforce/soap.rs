@@ -83,8 +83,89 @@ pub enum Answer {
     Fault { code: String, message: String },
 }
 
-/// Parses an envelope. `Err` is a body that is not a SOAP envelope (malformed, truncated).
+/// Most tags (`<`) in one answer. A `listMetadata` entry has 14 elements (28 tags), so
+/// this allows some 17,000 components per call; a `readMetadata` answer of ten apps has a
+/// few thousand. Built, an element costs about 200 bytes: one answer stays near 100 MB
+/// however a hostile server packs its bytes.
+pub const MAX_TAGS: usize = 500_000;
+/// Most attributes in one answer, and on one element. Salesforce puts a few namespace
+/// declarations on the envelope and one `xsi:type` or `xsi:nil` on some elements.
+pub const MAX_ATTRIBUTES: usize = 250_000;
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 32;
+
+/// Checks, in one pass and without building anything, that an answer stays within
+/// [`MAX_TAGS`] and the attribute bounds, so that parsing it is bounded in time and
+/// memory. Comments, CDATA and processing instructions are skipped as the parser skips
+/// them, and quoted attribute values as a whole, so no markup hides from the count.
+pub fn check_bounds(bytes: &[u8]) -> Result<(), String> {
+    fn find(bytes: &[u8], from: usize, needle: &[u8]) -> usize {
+        bytes
+            .get(from..)
+            .and_then(|rest| rest.windows(needle.len()).position(|w| w == needle))
+            .map_or(bytes.len(), |p| from + p + needle.len())
+    }
+    let (mut tags, mut attributes, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        if bytes[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        tags += 1;
+        if tags > MAX_TAGS {
+            return Err(format!("the SOAP answer has more than {MAX_TAGS} tags"));
+        }
+        let rest = &bytes[i..];
+        if rest.starts_with(b"<!--") {
+            i = find(bytes, i + 4, b"-->");
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            i = find(bytes, i + 9, b"]]>");
+            continue;
+        }
+        if rest.starts_with(b"<?") {
+            i = find(bytes, i + 2, b"?>");
+            continue;
+        }
+        // A start, end or empty-element tag, up to its unquoted `>`.
+        let mut here = 0;
+        i += 1;
+        while i < bytes.len() {
+            match bytes[i] {
+                q @ (b'"' | b'\'') => {
+                    i = find(bytes, i + 1, &[q]);
+                    continue;
+                }
+                b'=' => {
+                    here += 1;
+                    attributes += 1;
+                    if here > MAX_ATTRIBUTES_PER_ELEMENT {
+                        return Err(format!(
+                            "an element of the SOAP answer has more than {MAX_ATTRIBUTES_PER_ELEMENT} attributes"
+                        ));
+                    }
+                    if attributes > MAX_ATTRIBUTES {
+                        return Err(format!(
+                            "the SOAP answer has more than {MAX_ATTRIBUTES} attributes"
+                        ));
+                    }
+                }
+                b'>' => {
+                    i += 1;
+                    break;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Parses an envelope. `Err` is a body that is not a SOAP envelope (malformed, truncated,
+/// or beyond [`check_bounds`]).
 pub fn parse_answer(bytes: &[u8]) -> Result<Answer, String> {
+    check_bounds(bytes)?;
     let root = xml::parse(bytes).map_err(|e| format!("malformed SOAP response: {e}"))?;
     if root.name != "Envelope" {
         return Err(format!("expected a SOAP envelope, found <{}>", root.name));
@@ -311,6 +392,38 @@ mod tests {
         assert!(
             matches!(parse_answer(client).unwrap(), Answer::Fault { code, .. } if code == "Client")
         );
+    }
+
+    #[test]
+    fn answers_beyond_the_bounds_are_refused_before_parsing() {
+        let wrap = |inner: &str| {
+            format!(
+                r#"<soapenv:Envelope xmlns:soapenv="{ENVELOPE_NS}"><soapenv:Body><listMetadataResponse>{inner}</listMetadataResponse></soapenv:Body></soapenv:Envelope>"#
+            )
+        };
+        assert!(parse_answer(wrap(&"<x/>".repeat(MAX_TAGS - 10)).as_bytes()).is_ok());
+        let e = parse_answer(wrap(&"<x/>".repeat(MAX_TAGS)).as_bytes()).unwrap_err();
+        assert!(e.contains("more than 500000 tags"), "{e}");
+        let attrs = |n: usize| (0..n).map(|i| format!(" a{i}=\"\"")).collect::<String>();
+        assert!(parse_answer(wrap(&format!("<x{}/>", attrs(32))).as_bytes()).is_ok());
+        let e = parse_answer(wrap(&format!("<x{}/>", attrs(33))).as_bytes()).unwrap_err();
+        assert!(e.contains("more than 32 attributes"), "{e}");
+        // A quoted `>` or an apostrophe in a comment hides nothing from the count.
+        let hidden = format!("<!-- it's --><x a=\">\"{}/>", attrs(40));
+        assert!(parse_answer(wrap(&hidden).as_bytes())
+            .unwrap_err()
+            .contains("more than 32 attributes"));
+        let many = format!("<x{}/>", attrs(30)).repeat(MAX_ATTRIBUTES / 30 + 1);
+        assert!(parse_answer(wrap(&many).as_bytes())
+            .unwrap_err()
+            .contains("more than 250000 attributes"));
+        // Equals signs in text and CDATA are not attributes.
+        let text = format!(
+            "<x>{}</x><![CDATA[{}]]>",
+            "a=b ".repeat(300_000),
+            "=".repeat(300_000)
+        );
+        assert!(parse_answer(wrap(&text).as_bytes()).is_ok());
     }
 
     #[test]
