@@ -9,10 +9,16 @@
 //! Medians of several runs, because this machine is small (2 cores) and noisy. Environment:
 //! `SCALE_CA`, `SCALE_ECA`, `SCALE_LATENCY_MS`, `SCALE_CONCURRENCY`, `SCALE_RUNS`, `SCALE_QUICK=1`,
 //! `SCALE_EVIDENCE=1` (the live org also serves usage evidence: tokens, logins, vendor apps).
+//!
+//! `SCALE_HOSTILE=1` measures only the peak memory of a live audit against a hostile server
+//! (tests/live_support/hostile.rs) answering 60 MB SOAP or JSON bodies, and bodies at the
+//! parse bounds; `SCALE_BIN=<path>` measures another build of pkce-audit (an older one).
 
 #[path = "../tests/fake_org/mod.rs"]
 #[allow(dead_code)]
 mod fake_org;
+#[path = "../tests/live_support/hostile.rs"]
+mod hostile;
 #[path = "../tests/synth/mod.rs"]
 mod synth;
 
@@ -36,8 +42,18 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 /// with `CLONE_VM`, so the child's high-water mark starts at this process's resident size
 /// (the test org and its data live here).
 // The child is reaped by wait4 below, which clippy cannot see.
-#[allow(clippy::zombie_processes)]
 fn measure(cmd: &mut Command) -> (Duration, i32, i64) {
+    let (elapsed, code, peak, err) = measure_any(cmd);
+    if code == 2 {
+        panic!("{cmd:?} failed: {err}");
+    }
+    (elapsed, code, peak)
+}
+
+/// [`measure`], whatever the exit code; also returns standard error.
+// The child is reaped by wait4 below, which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+fn measure_any(cmd: &mut Command) -> (Duration, i32, i64, String) {
     let report = tempfile::NamedTempFile::new().unwrap();
     let mut timed = Command::new("/usr/bin/time");
     timed
@@ -68,18 +84,15 @@ fn measure(cmd: &mut Command) -> (Duration, i32, i64) {
     } else {
         -1
     };
-    if code == 2 {
-        let mut err = String::new();
-        use std::io::Read;
-        child.stderr.unwrap().read_to_string(&mut err).ok();
-        panic!("{cmd:?} failed: {err}");
-    }
+    let mut err = String::new();
+    use std::io::Read;
+    child.stderr.unwrap().read_to_string(&mut err).ok();
     // GNU time writes "Command exited with non-zero status N" first on failure.
     let peak = std::fs::read_to_string(report.path())
         .ok()
         .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
         .unwrap_or(-1);
-    (elapsed, code, peak)
+    (elapsed, code, peak, err)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -301,9 +314,93 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
     (median(times), apps)
 }
 
+/// Peak memory of a live audit, default concurrency, against hostile answers.
+fn hostile_memory(runs: usize) {
+    use hostile::Mode;
+    let bin = std::env::var("SCALE_BIN").unwrap_or_else(|_| BIN.to_string());
+    const MB: usize = 1024 * 1024;
+    println!("\n## Hostile answers: {bin}, default concurrency, median of {runs}");
+    let cases = [
+        (
+            "60 MB SOAP, Content-Length",
+            Mode::HugeSoap {
+                bytes: 60 * MB,
+                length: true,
+            },
+        ),
+        (
+            "60 MB SOAP, no length",
+            Mode::HugeSoap {
+                bytes: 60 * MB,
+                length: false,
+            },
+        ),
+        (
+            "SOAP at the tag bound (2 MB of <x/>)",
+            Mode::HugeSoap {
+                bytes: 1_990_000,
+                length: true,
+            },
+        ),
+        (
+            "60 MB JSON, Content-Length",
+            Mode::HugeJson {
+                bytes: 60 * MB,
+                length: true,
+            },
+        ),
+        (
+            "60 MB JSON, no length",
+            Mode::HugeJson {
+                bytes: 60 * MB,
+                length: false,
+            },
+        ),
+        (
+            "JSON at the value bound (190,000 zeros)",
+            Mode::HugeJson {
+                bytes: 380_000,
+                length: true,
+            },
+        ),
+    ];
+    for (label, mode) in cases {
+        let base = hostile::start(mode);
+        let mut peaks = Vec::new();
+        let mut walls = Vec::new();
+        let mut codes = Vec::new();
+        for _ in 0..runs {
+            let (wall, code, peak, _) = measure_any(
+                Command::new(&bin)
+                    .args(["audit", "--instance-url", &base, "--json", "--quiet"])
+                    .args(["--timeout", "900"])
+                    .env("SF_ACCESS_TOKEN", "00DHOSTILE!tokenvalue"),
+            );
+            peaks.push(peak);
+            walls.push(wall);
+            codes.push(code);
+        }
+        let all: Vec<String> = peaks
+            .iter()
+            .map(|p| format!("{:.1}", *p as f64 / 1024.0))
+            .collect();
+        peaks.sort();
+        println!(
+            "{label:<42} peak {:>7.1} MB (runs: {} MB) · wall {} · exit {codes:?}",
+            peaks[peaks.len() / 2] as f64 / 1024.0,
+            all.join(", "),
+            secs(median(walls)),
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing: run small then.
     let quick = std::env::var("SCALE_QUICK").is_ok() || !std::env::args().any(|a| a == "--bench");
+    if std::env::var("SCALE_HOSTILE").is_ok() {
+        hostile_memory(env_or("SCALE_RUNS", 3));
+        return;
+    }
     let runs = env_or("SCALE_RUNS", if quick { 1 } else { 5 });
     let ca = env_or("SCALE_CA", if quick { 200 } else { 2000 });
     let eca = env_or("SCALE_ECA", if quick { 50 } else { 500 });

@@ -5,112 +5,14 @@
 //! The server here speaks raw HTTP over a socket so it can misbehave in ways a framework
 //! would not allow.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "live_support/hostile.rs"]
+mod server;
+
+use server::{start, Mode};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[derive(Clone, Copy, PartialEq)]
-enum Mode {
-    /// Accepts the connection, reads the request, never answers.
-    Hang,
-    /// Every query page says "more to come".
-    EndlessPages,
-    /// SOAP answers are random bytes.
-    Garbage,
-    /// Every API call is HTTP 503.
-    AlwaysUnavailable,
-}
-
 const TOKEN: &str = "00DHOSTILE!tokenvalue";
-
-fn respond(s: &mut TcpStream, status: &str, content_type: &str, body: &[u8]) {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = s.write_all(head.as_bytes());
-    let _ = s.write_all(body);
-}
-
-fn soap(body: &str) -> Vec<u8> {
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>").into_bytes()
-}
-
-fn serve(mut s: TcpStream, mode: Mode, base: String) {
-    let mut reader = BufReader::new(s.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let mut length = 0;
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-            break;
-        }
-        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let body = String::from_utf8_lossy(&body);
-    if path == "/services/data" || path == "/services/data/" {
-        return respond(
-            &mut s,
-            "200 OK",
-            "application/json",
-            br#"[{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#,
-        );
-    }
-    match mode {
-        Mode::Hang => {
-            std::thread::sleep(Duration::from_secs(60));
-        }
-        Mode::AlwaysUnavailable => respond(&mut s, "503 Service Unavailable", "text/html", b"<html>down</html>"),
-        Mode::Garbage if path.contains("/Soap/") => {
-            let mut rng = fastrand::Rng::with_seed(length as u64);
-            let junk: Vec<u8> = (0..4096).map(|_| rng.u8(..)).collect();
-            respond(&mut s, "200 OK", "text/xml", &junk)
-        }
-        _ if path.contains("/Soap/") && body.contains("listMetadata") => {
-            respond(&mut s, "200 OK", "text/xml", &soap("<listMetadataResponse/>"))
-        }
-        _ if path.contains("/Soap/") => respond(
-            &mut s,
-            "200 OK",
-            "text/xml",
-            &soap("<readMetadataResponse><result><records xsi:nil=\"true\"/></result></readMetadataResponse>"),
-        ),
-        Mode::EndlessPages if path.contains("query") => {
-            let next = format!("/services/data/v66.0/query/01gHOSTILE-{}", fastrand::u64(..));
-            let page = format!(
-                r#"{{"totalSize":1000000000,"done":false,"nextRecordsUrl":"{next}","records":[{{"attributes":{{"type":"Organization"}},"Id":"00DHOSTILE0000001","Name":"Hostile","NamespacePrefix":null,"IsSandbox":false}}]}}"#
-            );
-            respond(&mut s, "200 OK", "application/json", page.as_bytes())
-        }
-        _ => {
-            let _ = base;
-            respond(&mut s, "200 OK", "application/json", br#"{"totalSize":0,"done":true,"records":[]}"#)
-        }
-    }
-}
-
-/// Starts the server on a loopback port; it lives as long as the test process.
-fn start(mode: Mode) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let b = base.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let b = b.clone();
-            std::thread::spawn(move || serve(conn, mode, b));
-        }
-    });
-    base
-}
 
 struct Outcome {
     code: i32,
@@ -197,4 +99,95 @@ fn a_server_that_always_fails_exhausts_bounded_retries() {
         assert_eq!(o.code, 2, "{}", o.stderr);
         assert!(o.stderr.contains("503"), "{}", o.stderr);
     }
+}
+
+const MB: usize = 1024 * 1024;
+
+/// The `incomplete` entries of a report, as one text.
+fn incomplete_text(o: &Outcome) -> String {
+    let report: serde_json::Value = serde_json::from_str(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", o.stderr, o.stdout));
+    assert_ne!(report["verdict"], "ready");
+    report["incomplete"].to_string()
+}
+
+#[test]
+fn huge_soap_answers_are_refused_with_a_clear_message() {
+    // With and without Content-Length: refused at once, or once the cap is read.
+    for length in [true, false] {
+        let base = start(Mode::HugeSoap {
+            bytes: 60 * MB,
+            length,
+        });
+        let o = audit(&base, &["--no-usage"]);
+        assert!(
+            o.took < Duration::from_secs(120),
+            "hang guard: {:?}",
+            o.took
+        );
+        assert_eq!(o.code, 3, "length {length}: {}\n{}", o.stdout, o.stderr);
+        let text = incomplete_text(&o);
+        assert!(
+            text.contains("the response is larger than 8388608 bytes"),
+            "length {length}: {text}"
+        );
+        assert!(
+            text.contains("ConnectedApp") && text.contains("OauthOidcSettings"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn huge_json_answers_are_refused_with_a_clear_message() {
+    for length in [true, false] {
+        let base = start(Mode::HugeJson {
+            bytes: 60 * MB,
+            length,
+        });
+        let o = audit(&base, &[]);
+        assert!(
+            o.took < Duration::from_secs(120),
+            "hang guard: {:?}",
+            o.took
+        );
+        assert_eq!(o.code, 3, "length {length}: {}\n{}", o.stdout, o.stderr);
+        let text = incomplete_text(&o);
+        assert!(
+            text.contains("Organization") && text.contains("larger than 8388608 bytes"),
+            "length {length}: {text}"
+        );
+    }
+    // Within the byte cap, a page packed with values is refused before it is built.
+    let base = start(Mode::HugeJson {
+        bytes: 4 * MB,
+        length: true,
+    });
+    let o = audit(&base, &["--no-usage"]);
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    let text = incomplete_text(&o);
+    assert!(text.contains("more than 200000 JSON values"), "{text}");
+}
+
+#[test]
+fn slow_to_parse_answers_cannot_outlast_the_timeout() {
+    // A thousand apps listed, each read answered with ~3.5 MB of elements: every answer
+    // is within the SOAP bounds, so each is parsed in full, and together they take far
+    // longer than the run may. The run must end with the --timeout error.
+    let base = start(Mode::ManySlowReads {
+        names: 1000,
+        bytes: 3 * MB + MB / 2,
+    });
+    let o = audit(&base, &["--no-usage", "--timeout", "2"]);
+    assert!(
+        o.took < Duration::from_secs(120),
+        "hang guard: {:?}",
+        o.took
+    );
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("did not finish within 2 s (--timeout)"),
+        "{}",
+        o.stderr
+    );
 }
