@@ -189,3 +189,139 @@ fn errors_never_echo_a_credential() {
     let r = run(&["audit", "--auth-url-file", &auth, "--json"], &[]);
     assert_eq!(r.code, 2);
 }
+
+/// Credentials with characters every encoding spells differently (`!`, `+`, `/`, `=`,
+/// `~`), as the org under test echoes them back.
+const ECHO_TOKEN: &str = "00DECHO00000001!AQ+echo/Token=With.Special_Chars~x";
+const ECHO_REFRESH: &str = "5AepECHO.Refresh/Token+With=Signs";
+const ECHO_CLIENT_SECRET: &str = "ECHO-client+secret/value=1!";
+
+fn echoing_org() -> FakeOrg {
+    FakeOrg::start(Config {
+        org_dir: fixture("ready-org"),
+        org_id: "00DECHO00000001".into(),
+        access_token: ECHO_TOKEN.into(),
+        refresh_token: ECHO_REFRESH.into(),
+        client_secret: ECHO_CLIENT_SECRET.into(),
+        echo_credentials: true,
+        ..Default::default()
+    })
+}
+
+fn assert_no_echo(text: &str, what: &str) {
+    for s in [ECHO_TOKEN, ECHO_REFRESH, ECHO_CLIENT_SECRET] {
+        assert_no_secret(text, what, s);
+    }
+}
+
+#[test]
+fn credentials_echoed_by_the_server_in_any_spelling_never_show() {
+    let org = echoing_org();
+    let dir = tempfile::tempdir().unwrap();
+    let token = [("SF_ACCESS_TOKEN", ECHO_TOKEN)];
+
+    // Every readMetadata is a SOAP fault quoting the session id; three evidence queries
+    // fail quoting it (a JSON error, an HTML page cut inside it at 200 characters, a text
+    // cut short); the fourth with JSON escapes.
+    let report_file = dir.path().join("report.json");
+    let r = run(
+        &[
+            "audit",
+            "--instance-url",
+            &org.base_url,
+            "--json",
+            "--verbose",
+            "--output",
+            report_file.to_str().unwrap(),
+        ],
+        &token,
+    );
+    assert_eq!(r.code, 3, "{}\n{}", r.stderr, r.stdout);
+    assert_no_echo(&r.stdout, "stdout");
+    assert_no_echo(&r.stderr, "stderr");
+    let report = std::fs::read_to_string(&report_file).unwrap();
+    assert_no_echo(&report, "report file");
+    // The echoes really came, and were cut out.
+    assert!(
+        report.contains("UNKNOWN_EXCEPTION") && report.contains("raw=***"),
+        "{report}"
+    );
+    assert!(report.contains("INVALID_FIELD"), "{report}");
+    assert!(report.contains("HTTP 404: <html>"), "{report}");
+    assert!(report.contains("HTTP 403: denied: sid=***"), "{report}");
+    assert!(
+        r.stderr
+            .contains("api readMetadata: failed: UNKNOWN_EXCEPTION"),
+        "{}",
+        r.stderr
+    );
+
+    // Every table and format, and a snapshot with its manifest.
+    for format in FORMATS {
+        let mut args = vec!["audit", "--instance-url", &org.base_url, "--verbose"];
+        args.extend_from_slice(format);
+        let r = check(&args, &token, dir.path());
+        assert_no_echo(&r.stdout, &format!("{format:?} stdout"));
+        assert_no_echo(&r.stderr, &format!("{format:?} stderr"));
+    }
+    let snap = dir.path().join("snap");
+    let r = fetch_live(&org.base_url, &snap, &["--verbose"]);
+    // fetch_live sends the fake org's default token: rejected, a one-line error.
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run(
+        &[
+            "fetch",
+            "--instance-url",
+            &org.base_url,
+            "--out",
+            snap.to_str().unwrap(),
+            "--verbose",
+        ],
+        &token,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_no_echo(&r.stdout, "fetch stdout");
+    assert_no_echo(&r.stderr, "fetch stderr");
+    assert!(r.stdout.contains("could not be read"), "{}", r.stdout);
+    let r = run(
+        &["doctor", "--instance-url", &org.base_url, "--verbose"],
+        &token,
+    );
+    assert_no_echo(&r.stdout, "doctor stdout");
+    assert_no_echo(&r.stderr, "doctor stderr");
+    assert_no_secret_in_files(dir.path(), &[ECHO_TOKEN, ECHO_REFRESH, ECHO_CLIENT_SECRET]);
+}
+
+#[test]
+fn a_token_endpoint_echoing_the_refresh_token_is_named_by_its_error_code_only() {
+    let org = echoing_org();
+    let dir = tempfile::tempdir().unwrap();
+    let host = org.base_url.strip_prefix("http://").unwrap();
+    let auth = dir.path().join("auth-url.txt");
+    std::fs::write(
+        &auth,
+        format!("force://PlatformCLI:{ECHO_CLIENT_SECRET}:{ECHO_REFRESH}@{host}\n"),
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "audit",
+            "--auth-url-file",
+            auth.to_str().unwrap(),
+            "--json",
+            "--verbose",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert_no_echo(&r.stdout, "stdout");
+    assert_no_echo(&r.stderr, "stderr");
+    // The OAuth error code, and nothing of the body around it.
+    assert!(
+        r.stderr
+            .contains("the org refused the refresh token of the auth URL (invalid_grant)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refused grant_type"), "{}", r.stderr);
+}

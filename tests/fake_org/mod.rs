@@ -13,6 +13,7 @@
 #![allow(unused)]
 
 mod conn;
+pub mod echo;
 mod evidence;
 mod org;
 mod rest;
@@ -75,6 +76,11 @@ pub struct Config {
     /// Wrong answers for single components, keyed by `"Type FullName"` (e.g.
     /// `"ConnectedApp Customer_Portal"`, `"OauthOidcSettings OauthOidc"`).
     pub quirks: Vec<(String, Quirk)>,
+    /// Error answers echo the credentials received, in every spelling (see `echo`):
+    /// readMetadata is a SOAP fault quoting the session id; queries fail with a JSON error,
+    /// an HTML page cut inside it, or a text cut short; the token endpoint refuses the
+    /// refresh token, quoting it and the client secret.
+    pub echo_credentials: bool,
 }
 
 /// A wrong answer about one component, as a broken or hostile server gives it (or as
@@ -132,6 +138,7 @@ impl Default for Config {
             now: default_now(),
             reject_aggregate_queries: false,
             quirks: Vec::new(),
+            echo_credentials: false,
         }
     }
 }

@@ -124,6 +124,11 @@ pub fn data(
         )
     } else {
         shared.use_api();
+        if shared.cfg.echo_credentials {
+            if let Some(r) = echo(query, bearer(headers).unwrap_or_default()) {
+                return r;
+            }
+        }
         let api_base = if tooling {
             format!("/services/data/v{version}/tooling")
         } else {
@@ -326,6 +331,47 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// `POST /services/oauth2/token`, refresh-token grant only. Never faulted.
+/// `Config::echo_credentials`: the evidence queries fail, echoing the session id. The
+/// Organization query still answers.
+fn echo(query: &str, sid: &str) -> Option<Response<Body>> {
+    use super::echo::{html_cut_at_200, percent, spellings};
+    let soql = form_decode(query)
+        .into_iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    let from = |o: &str| soql.contains(&format!("FROM {o}"));
+    Some(if from("ConnectedApplication") {
+        error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_FIELD",
+            &format!("no such column for session {}", spellings(sid)),
+        )
+    } else if from("OauthToken") {
+        super::text_response(StatusCode::NOT_FOUND, "text/html", html_cut_at_200(sid))
+    } else if from("LoginHistory") {
+        // Cut short by the server, inside the token.
+        let p = percent(sid, false);
+        super::text_response(
+            StatusCode::FORBIDDEN,
+            "text/plain",
+            format!("denied: sid={}", &p[..p.len() - 3]),
+        )
+    } else if from("InstalledSubscriberPackage") {
+        // JSON escapes: `\/` and `\u0021`.
+        let escaped = sid.replace('/', "\\/").replace('!', "\\u0021");
+        super::text_response(
+            StatusCode::BAD_REQUEST,
+            JSON,
+            format!(
+                r#"[{{"message":"bad session {escaped}","errorCode":"INVALID_SESSION_ID_X"}}]"#
+            ),
+        )
+    } else {
+        return None;
+    })
+}
+
 pub fn token(shared: &Arc<Shared>, _headers: &HeaderMap, body: &[u8]) -> Response<Body> {
     shared.count("token");
     let form = form_decode(&String::from_utf8_lossy(body));
@@ -335,6 +381,17 @@ pub fn token(shared: &Arc<Shared>, _headers: &HeaderMap, body: &[u8]) -> Respons
             .map(|(_, v)| v.as_str())
     };
     let cfg = &shared.cfg;
+    if cfg.echo_credentials {
+        let raw = String::from_utf8_lossy(body);
+        return oauth_error(
+            "invalid_grant",
+            &format!(
+                "refused {raw}; refresh_token {}; client_secret {}",
+                super::echo::spellings(get("refresh_token").unwrap_or_default()),
+                super::echo::spellings(get("client_secret").unwrap_or_default())
+            ),
+        );
+    }
     if get("grant_type") != Some("refresh_token") {
         return oauth_error("unsupported_grant_type", "grant type not supported");
     }

@@ -120,6 +120,17 @@ pub fn handle(
         );
     }
     shared.use_api();
+    if shared.cfg.echo_credentials && op.name == "readMetadata" {
+        let sid = session.unwrap_or_default();
+        return fault(
+            "sf:UNKNOWN_EXCEPTION",
+            &format!(
+                "UNKNOWN_EXCEPTION: cannot read for session {} (xml={})",
+                super::echo::spellings(sid),
+                sid.replace('!', "&#33;")
+            ),
+        );
+    }
     match op.name.as_str() {
         "listMetadata" => list_metadata(shared, op),
         _ => read_metadata(shared, op),
