@@ -233,6 +233,20 @@ fn snippet(body: &[u8], scrubber: &Scrubber) -> String {
     }
 }
 
+/// Why the token endpoint refused a refresh token. Never its body, not even the
+/// `error_description`: a token endpoint may echo the refresh token or the client secret
+/// there. Only the OAuth `error` code (RFC 6749 §5.2: `invalid_grant`, `invalid_client`,
+/// ...), and only when it is one short lower-case word; else the HTTP status.
+fn refusal(status: u16, body: &[u8]) -> String {
+    let body = &body[..body.len().min(MAX_ERROR_BODY)];
+    rest::parse_error(body)
+        .map(|(code, _)| code)
+        .filter(|c| {
+            (1..=40).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
+        .unwrap_or_else(|| format!("HTTP {status}"))
+}
+
 /// Transient HTTP statuses are retried; 401 means the session is gone. `detail` is a
 /// [`snippet`] of the body, or empty.
 fn by_status<T>(status: u16, headers: &HeaderMap, detail: String) -> Attempt<T> {
@@ -640,18 +654,7 @@ impl Api {
             if raw.status == 429 || raw.status >= 500 {
                 return by_status(raw.status, &raw.headers, String::new());
             }
-            // Never the body, not even its `error_description`: a token endpoint may
-            // echo the refresh token or the client secret there. Only the OAuth `error`
-            // code (RFC 6749 §5.2: `invalid_grant`, `invalid_client`, ...), and only when
-            // it is one short lower-case word.
-            let why = rest::parse_error(&raw.body)
-                .map(|(code, _)| code)
-                .filter(|c| {
-                    (1..=40).contains(&c.len())
-                        && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-                })
-                .unwrap_or_else(|| format!("HTTP {}", raw.status));
-            Attempt::Fail(CallError::Refresh(why))
+            Attempt::Fail(CallError::Refresh(refusal(raw.status, &raw.body)))
         };
         match self.call("token", SMALL_BODY, build, interpret).await {
             Ok(t) => Ok(t),
@@ -1047,6 +1050,24 @@ mod tests {
             message: format!("bad {encoded}"),
         });
         assert_eq!(e.to_string(), "***: bad ***");
+    }
+
+    #[test]
+    fn a_refused_refresh_token_is_named_by_its_oauth_error_code_only() {
+        assert_eq!(
+            refusal(400, br#"{"error":"invalid_grant","error_description":"expired access/refresh token 5Aep861xyz"}"#),
+            "invalid_grant"
+        );
+        // Anything but one short lower-case word is not quoted.
+        for body in [
+            &br#"{"error":"5Aep861.Refresh/Token","error_description":"x"}"#[..],
+            br#"{"error":"invalid grant 5Aep861"}"#,
+            br#"{"error":"INVALID_GRANT"}"#,
+            b"<html>refresh_token=5Aep861</html>",
+            b"",
+        ] {
+            assert_eq!(refusal(400, body), "HTTP 400");
+        }
     }
 
     #[test]
