@@ -243,6 +243,20 @@ pub enum ParseError {
     Missing { element: &'static str, line: u32 },
     #[error("line {line}: root element <{found}> is not a metadata type pkce-audit reads")]
     UnknownRoot { found: String, line: u32 },
+    #[error("line {second}: <{element}> appears twice (also on line {first}); it holds one value, so which copy counts is ambiguous")]
+    Duplicate {
+        element: String,
+        first: u32,
+        second: u32,
+    },
+    #[error("line {line}: <{element}> holds child elements where a single value belongs")]
+    NotScalar { element: String, line: u32 },
+    #[error("line {line}: <{element}> is in the namespace {namespace:?}, not the Metadata API's; it is not a Salesforce field, and a file that holds one is not read")]
+    ForeignNamespace {
+        element: String,
+        namespace: String,
+        line: u32,
+    },
 }
 
 impl ParseError {
@@ -252,7 +266,10 @@ impl ParseError {
             | ParseError::UnfilledTemplate { line, .. }
             | ParseError::BadBoolean { line, .. }
             | ParseError::Missing { line, .. }
-            | ParseError::UnknownRoot { line, .. } => *line,
+            | ParseError::UnknownRoot { line, .. }
+            | ParseError::NotScalar { line, .. }
+            | ParseError::ForeignNamespace { line, .. } => *line,
+            ParseError::Duplicate { second, .. } => *second,
         }
     }
 }
@@ -279,8 +296,50 @@ fn check_template(el: &Element) -> Result<(), ParseError> {
     el.children.iter().try_for_each(check_template)
 }
 
+/// The one child named `name`. Every element we read holds one value in the Metadata
+/// API schema, so a second copy (a bad merge, a hand edit) is an error naming both
+/// lines, never "first wins".
+fn single<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    let mut found = el.children.iter().filter(|c| c.name == name);
+    let first = found.next();
+    match (first, found.next()) {
+        (Some(a), Some(b)) => Err(ParseError::Duplicate {
+            element: name.to_string(),
+            first: a.line,
+            second: b.line,
+        }),
+        (first, _) => Ok(first),
+    }
+}
+
+/// [`single`] for a simple-typed element: child elements inside it (`<isPkceRequired>
+/// true<x/></isPkceRequired>`) make its value unknowable.
+fn scalar<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    match single(el, name)? {
+        Some(c) if !c.children.is_empty() => Err(ParseError::NotScalar {
+            element: name.to_string(),
+            line: c.line,
+        }),
+        other => Ok(other),
+    }
+}
+
+/// Every element of a component must be in the Metadata API namespace or in none:
+/// a look-alike from another namespace must not set (or, by its absence, default) a
+/// value.
+fn check_namespaces(el: &Element) -> Result<(), ParseError> {
+    if !el.is_metadata() {
+        return Err(ParseError::ForeignNamespace {
+            element: el.name.clone(),
+            namespace: el.ns.clone().unwrap_or_default(),
+            line: el.line,
+        });
+    }
+    el.children.iter().try_for_each(check_namespaces)
+}
+
 fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError> {
-    let Some(child) = el.child(name) else {
+    let Some(child) = scalar(el, name)? else {
         return Ok(None);
     };
     if child.is_nil() || child.text.is_empty() {
@@ -307,8 +366,10 @@ fn flag(el: &Element, name: &str) -> Result<Option<bool>, ParseError> {
     Ok(boolean(el, name)?.map(|s| s.value))
 }
 
-fn text(el: &Element, name: &str) -> Option<String> {
-    el.child_text(name).map(str::to_string)
+fn text(el: &Element, name: &str) -> Result<Option<String>, ParseError> {
+    Ok(scalar(el, name)?
+        .filter(|c| !c.is_nil() && !c.text.is_empty())
+        .map(|c| c.text.clone()))
 }
 
 /// `callbackUrl` holds several URLs separated by line breaks (LF, CRLF, or a lone CR
@@ -321,24 +382,28 @@ pub fn split_callback_urls(raw: &str) -> Vec<String> {
         .collect()
 }
 
-fn callbacks(el: &Element) -> (Vec<String>, Option<u32>) {
-    match el.child("callbackUrl") {
+fn callbacks(el: &Element) -> Result<(Vec<String>, Option<u32>), ParseError> {
+    Ok(match scalar(el, "callbackUrl")? {
         Some(c) if !c.is_nil() => (split_callback_urls(&c.text), Some(c.line)),
         _ => (Vec::new(), None),
-    }
+    })
 }
 
-fn has_value(el: &Element, name: &str) -> bool {
-    el.child(name)
-        .is_some_and(|c| !c.is_nil() && !c.text.is_empty())
+fn has_value(el: &Element, name: &str) -> Result<bool, ParseError> {
+    Ok(text(el, name)?.is_some())
+}
+
+/// A single-valued complex element (`oauthConfig`, `samlConfig`, …) that is present
+/// and not nil.
+fn section<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    Ok(single(el, name)?.filter(|c| !c.is_nil()))
 }
 
 fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
-    let oauth = match el.child("oauthConfig") {
+    let oauth = match section(el, "oauthConfig")? {
         None => None,
-        Some(o) if o.is_nil() => None,
         Some(o) => {
-            let (callback_urls, callback_line) = callbacks(o);
+            let (callback_urls, callback_line) = callbacks(o)?;
             let token_exchange = match flag(o, "isTokenExchangeEnabled")? {
                 Some(v) => Some(v),
                 None => flag(o, "isTokenExchangeFlowEnabled")?,
@@ -351,7 +416,7 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
                 is_consumer_secret_optional: boolean(o, "isConsumerSecretOptional")?,
                 is_code_credential_enabled: boolean(o, "isCodeCredentialEnabled")?,
                 is_client_credential_enabled: flag(o, "isClientCredentialEnabled")?,
-                has_certificate: has_value(o, "certificate"),
+                has_certificate: has_value(o, "certificate")?,
                 is_named_user_jwt_enabled: flag(o, "isNamedUserJwtEnabled")?,
                 is_token_exchange_enabled: token_exchange,
                 is_refresh_token_rotation_enabled: flag(o, "isRefreshTokenRotationEnabled")?,
@@ -364,17 +429,17 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
         }
     };
     Ok(ConnectedApp {
-        label: text(el, "label"),
-        contact_email: text(el, "contactEmail"),
+        label: text(el, "label")?,
+        contact_email: text(el, "contactEmail")?,
         oauth,
-        has_oauth_policy: el.child("oauthPolicy").is_some(),
-        has_saml: el.child("samlConfig").is_some_and(|s| !s.is_nil()),
-        has_canvas: el.child("canvasConfig").is_some_and(|s| !s.is_nil()),
+        has_oauth_policy: single(el, "oauthPolicy")?.is_some(),
+        has_saml: section(el, "samlConfig")?.is_some(),
+        has_canvas: section(el, "canvasConfig")?.is_some(),
     })
 }
 
 fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
-    let (callback_urls, callback_line) = callbacks(el);
+    let (callback_urls, callback_line) = callbacks(el)?;
     Ok(EcaGlobalOauth {
         callback_urls,
         callback_line,
@@ -384,7 +449,7 @@ fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
         is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
         is_device_flow_enabled: flag(el, "isDeviceFlowEnabled")?,
         is_token_exchange_enabled: flag(el, "isTokenExchangeEnabled")?,
-        has_certificate: has_value(el, "certificate"),
+        has_certificate: has_value(el, "certificate")?,
         is_named_user_jwt_enabled: flag(el, "isNamedUserJwtEnabled")?,
         is_refresh_token_rotation_enabled: flag(el, "isRefreshTokenRotationEnabled")?,
     })
@@ -420,16 +485,15 @@ pub fn parse_component(
             line: el.line,
         })?,
     };
+    check_namespaces(el)?;
     check_template(el)?;
-    let full_name = el.child_text("fullName").unwrap_or(full_name).to_string();
+    let full_name = text(el, "fullName")?.unwrap_or_else(|| full_name.to_string());
     let parent = if ty.is_eca_child() {
         Some(
-            el.child_text("externalClientApplication")
-                .ok_or(ParseError::Missing {
-                    element: "externalClientApplication",
-                    line: el.line,
-                })?
-                .to_string(),
+            text(el, "externalClientApplication")?.ok_or(ParseError::Missing {
+                element: "externalClientApplication",
+                line: el.line,
+            })?,
         )
     } else {
         None
@@ -437,9 +501,9 @@ pub fn parse_component(
     let body = match ty {
         MetadataType::ConnectedApp => Body::ConnectedApp(parse_connected_app(el)?),
         MetadataType::ExternalClientApplication => Body::ExternalClientApp(ExternalClientApp {
-            label: text(el, "label"),
-            contact_email: text(el, "contactEmail"),
-            distribution_state: text(el, "distributionState"),
+            label: text(el, "label")?,
+            contact_email: text(el, "contactEmail")?,
+            distribution_state: text(el, "distributionState")?,
         }),
         MetadataType::ExtlClntAppGlobalOauthSettings => Body::EcaGlobalOauth(parse_eca_global(el)?),
         MetadataType::ExtlClntAppOauthConfigurablePolicies => {
@@ -644,6 +708,102 @@ https://b.example.com/cb&#13;
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_second_copy_of_a_single_valued_element_is_an_error_naming_both_lines() {
+        let cases = [
+            (
+                "<ConnectedApp>\n<oauthConfig>\n<isPkceRequired>false</isPkceRequired>\n<isPkceRequired>true</isPkceRequired></oauthConfig></ConnectedApp>",
+                "isPkceRequired",
+                (3, 4),
+            ),
+            (
+                "<ConnectedApp>\n<oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig>\n<oauthConfig><isPkceRequired>true</isPkceRequired></oauthConfig></ConnectedApp>",
+                "oauthConfig",
+                (2, 3),
+            ),
+            (
+                "<ConnectedApp>\n<fullName>A</fullName>\n<fullName>B</fullName></ConnectedApp>",
+                "fullName",
+                (2, 3),
+            ),
+            (
+                "<ConnectedApp>\n<label>A</label>\n<label>B</label></ConnectedApp>",
+                "label",
+                (2, 3),
+            ),
+            (
+                "<ExtlClntAppGlobalOauthSettings>\n<externalClientApplication>A</externalClientApplication>\n<externalClientApplication>B</externalClientApplication></ExtlClntAppGlobalOauthSettings>",
+                "externalClientApplication",
+                (2, 3),
+            ),
+            (
+                "<OauthOidcSettings>\n<isPkceRequired>true</isPkceRequired>\n<isPkceRequired>true</isPkceRequired></OauthOidcSettings>",
+                "isPkceRequired",
+                (2, 3),
+            ),
+            (
+                "<ExtlClntAppConfigurablePolicies><externalClientApplication>A</externalClientApplication>\n<isEnabled>true</isEnabled>\n<isEnabled>false</isEnabled></ExtlClntAppConfigurablePolicies>",
+                "isEnabled",
+                (2, 3),
+            ),
+        ];
+        for (xml, element, lines) in cases {
+            let e = component(xml, None).unwrap_err();
+            assert_eq!(
+                e,
+                ParseError::Duplicate {
+                    element: element.into(),
+                    first: lines.0,
+                    second: lines.1
+                },
+                "{xml}"
+            );
+            assert!(e.to_string().contains("appears twice (also on line"), "{e}");
+        }
+        // Lists stay lists.
+        let ca = connected_app("<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><scopes>Api</scopes><scopes>Web</scopes></oauthConfig></ConnectedApp>");
+        assert_eq!(ca.oauth.unwrap().scopes, ["Api", "Web"]);
+    }
+
+    #[test]
+    fn a_scalar_holding_elements_is_an_error() {
+        let e = component(
+            "<ConnectedApp><oauthConfig>\n<isPkceRequired>true<x/></isPkceRequired></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ParseError::NotScalar {
+                element: "isPkceRequired".into(),
+                line: 2
+            }
+        );
+    }
+
+    #[test]
+    fn foreign_namespace_elements_are_never_fields() {
+        // Without the check, the look-alike would set PKCE, or (ignored) leave the ECA
+        // default of true in place.
+        let e = component(
+            "<ExtlClntAppGlobalOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><externalClientApplication>A</externalClientApplication>\n<isPkceRequired xmlns=\"urn:evil\">false</isPkceRequired></ExtlClntAppGlobalOauthSettings>",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e, ParseError::ForeignNamespace { element, namespace, line: 2 } if element == "isPkceRequired" && namespace == "urn:evil"),
+            "{e}"
+        );
+        let e = component(
+            "<x:ConnectedApp xmlns:x=\"urn:evil\"><x:label>A</x:label></x:ConnectedApp>",
+            Some(MetadataType::ConnectedApp),
+        )
+        .unwrap_err();
+        assert!(matches!(e, ParseError::ForeignNamespace { .. }), "{e}");
+        // The Metadata namespace, by default or by prefix, and no namespace are all fine.
+        assert!(component("<m:ConnectedApp xmlns:m=\"http://soap.sforce.com/2006/04/metadata\"><m:label>A</m:label></m:ConnectedApp>", None).is_ok());
     }
 
     #[test]
