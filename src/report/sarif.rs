@@ -169,6 +169,7 @@ pub fn sarif(report: &Report) -> String {
             "properties": {
                 "verdict": report.verdict().as_str(),
                 "verdictReason": report.verdict_reason,
+                "waivers": report.scope.waivers,
             },
         }],
     });
