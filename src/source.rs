@@ -229,12 +229,17 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
         }
     }
     let ignore = forceignore(&root, &mut d);
-    let roots = package_dirs.unwrap_or_else(|| vec![root.clone()]);
     // Every file is read once, however many paths (links, nested package directories)
     // lead to it.
     let mut seen: HashMap<PathBuf, String> = HashMap::new();
-    for start in &roots {
-        walk(&root, start, ignore.as_ref(), &mut seen, &mut d);
+    match &package_dirs {
+        Some(dirs) => {
+            for start in dirs {
+                walk(&root, start, ignore.as_ref(), &mut seen, &mut d);
+            }
+            note_outside_packages(&root, dirs, &mut d);
+        }
+        None => walk(&root, &root, ignore.as_ref(), &mut seen, &mut d),
     }
     let has_project =
         root.join("sfdx-project.json").is_file() || root.join("package.xml").is_file();
@@ -247,6 +252,34 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
         return Err(SourceError::NothingToAudit { path: root });
     }
     Ok(d)
+}
+
+/// An SFDX project deploys only its package directories, so metadata files elsewhere
+/// in it are not read; they are named so that nothing is left out without a word.
+fn note_outside_packages(root: &Path, dirs: &[PathBuf], d: &mut Discovery) {
+    let outside: Vec<String> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && e.depth() > 0
+                && (skipped_dir(&e.file_name().to_string_lossy())
+                    || dirs.iter().any(|p| p == e.path())))
+        })
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir() && classify(&e.file_name().to_string_lossy()).is_some())
+        .map(|e| rel_path(root, e.path()))
+        .collect();
+    if !outside.is_empty() {
+        const SHOWN: usize = 5;
+        let more = outside.len().saturating_sub(SHOWN);
+        d.notes.push(format!(
+            "{} metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): {}{}",
+            outside.len(),
+            outside[..outside.len().min(SHOWN)].join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
 }
 
 /// Walks one package directory. Symbolic links are followed when they resolve inside

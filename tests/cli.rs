@@ -758,6 +758,19 @@ mod integrity {
     }
 
     #[test]
+    fn metadata_outside_the_package_directories_is_named() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "unpackaged/connectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        let (code, v, _) = audit(&dir);
+        assert_eq!(code, 0, "not deployed, so not read");
+        assert!(notes(&v).contains("1 metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): unpackaged/connectedApps/Open.connectedApp-meta.xml"), "{}", notes(&v));
+    }
+
+    #[test]
     fn a_folder_with_no_metadata_is_a_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("root/src")).unwrap();
