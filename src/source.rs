@@ -189,12 +189,11 @@ fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     }
 }
 
-/// Folders no metadata lives in; skipping them keeps the walk fast in big repos.
+/// Folders no deployable metadata lives in: hidden ones (source-deploy-retrieve's
+/// default ignore list has `**/.*`, src/resolve/forceIgnore.ts) and `node_modules`.
+/// Skipping them keeps the walk fast in big repositories.
 fn skipped_dir(name: &str) -> bool {
-    matches!(
-        name,
-        ".git" | ".sf" | ".sfdx" | "node_modules" | ".husky" | ".vscode" | "target"
-    )
+    name.starts_with('.') || name == "node_modules"
 }
 
 /// Finds every metadata file pkce-audit reads below `root`.
