@@ -728,25 +728,45 @@ pub fn build(collected: Collected) -> Inventory {
     let mut apps = Vec::new();
     for l in &unique {
         let c = &l.component;
-        match (&c.body, c.parent.as_deref()) {
-            (Body::ConnectedApp(ca), _) => apps.push(connected_app(l, ca, org_ns)),
-            (Body::ExternalClientApp(h), _) => headers.push((*l, h)),
+        match &c.body {
+            Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
+            Body::ExternalClientApp(h) => headers.push((*l, h)),
             // Only the member `OauthOidc` is read, so the duplicate check above has
             // already refused a second copy.
-            (Body::OauthOidc(s), _) => org_settings_found = Some(org_settings(l, s)),
-            (body, Some(parent)) => {
+            Body::OauthOidc(s) => org_settings_found = Some(org_settings(l, s)),
+            Body::EcaGlobalOauth(_)
+            | Body::EcaOauthPolicies(_)
+            | Body::EcaPolicies(_)
+            | Body::EcaOther => {
+                // parse_component refuses an ECA child without its parent element.
+                let Some(parent) = c.parent.as_deref() else {
+                    problems.push(
+                        Problem::new("names no External Client App; its settings were not applied")
+                            .component(c.ty, &c.full_name)
+                            .file(where_(l), Some(c.line)),
+                    );
+                    continue;
+                };
                 let p = parts.entry(parent).or_default();
-                match (c.ty, body) {
-                    (MetadataType::ExtlClntAppGlobalOauthSettings, _) => p.global.push(l),
-                    (MetadataType::ExtlClntAppOauthSettings, _) => p.oauth_settings.push(l),
-                    (MetadataType::ExtlClntAppOauthConfigurablePolicies, _) => {
-                        p.oauth_policies.push(l)
-                    }
-                    (MetadataType::ExtlClntAppConfigurablePolicies, _) => p.policies.push(l),
-                    _ => p.other.push(l),
+                match c.ty {
+                    MetadataType::ExtlClntAppGlobalOauthSettings => p.global.push(l),
+                    MetadataType::ExtlClntAppOauthSettings => p.oauth_settings.push(l),
+                    MetadataType::ExtlClntAppOauthConfigurablePolicies => p.oauth_policies.push(l),
+                    MetadataType::ExtlClntAppConfigurablePolicies => p.policies.push(l),
+                    MetadataType::ExtlClntAppOauthSecuritySettings
+                    | MetadataType::ExtlClntAppMobileSettings
+                    | MetadataType::ExtlClntAppMobileConfigurablePolicies
+                    | MetadataType::ExtlClntAppNotificationSettings
+                    | MetadataType::ExtlClntAppPushSettings
+                    | MetadataType::ExtlClntAppPushConfigurablePolicies
+                    | MetadataType::ExtlClntAppCanvasSettings
+                    | MetadataType::ExtlClntAppSamlConfigurablePolicies
+                    // Not ECA children: their bodies are matched above.
+                    | MetadataType::ConnectedApp
+                    | MetadataType::ExternalClientApplication
+                    | MetadataType::OauthOidcSettings => p.other.push(l),
                 }
             }
-            (_, None) => {}
         }
     }
 

@@ -88,12 +88,23 @@ impl MetadataType {
 
     /// Children of an External Client App point at it through `<externalClientApplication>`.
     pub fn is_eca_child(self) -> bool {
-        !matches!(
-            self,
+        match self {
             MetadataType::ConnectedApp
-                | MetadataType::ExternalClientApplication
-                | MetadataType::OauthOidcSettings
-        )
+            | MetadataType::ExternalClientApplication
+            | MetadataType::OauthOidcSettings => false,
+            MetadataType::ExtlClntAppGlobalOauthSettings
+            | MetadataType::ExtlClntAppOauthSettings
+            | MetadataType::ExtlClntAppOauthConfigurablePolicies
+            | MetadataType::ExtlClntAppConfigurablePolicies
+            | MetadataType::ExtlClntAppOauthSecuritySettings
+            | MetadataType::ExtlClntAppMobileSettings
+            | MetadataType::ExtlClntAppMobileConfigurablePolicies
+            | MetadataType::ExtlClntAppNotificationSettings
+            | MetadataType::ExtlClntAppPushSettings
+            | MetadataType::ExtlClntAppPushConfigurablePolicies
+            | MetadataType::ExtlClntAppCanvasSettings
+            | MetadataType::ExtlClntAppSamlConfigurablePolicies => true,
+        }
     }
 
     /// Types a live audit lists and reads, in fetch order. The rarer ECA plug-in types
@@ -218,59 +229,45 @@ pub struct Component {
     pub line: u32,
 }
 
-/// Why a component could not be understood. The caller adds the file or component name.
+/// Why a component could not be understood, and the line of the element concerned.
+/// The caller adds the file or component name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    #[error("line {line}: expected root element <{expected}>, found <{found}>")]
+#[error("line {line}: {kind}")]
+pub struct ParseError {
+    pub line: u32,
+    pub kind: ParseErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    #[error("expected root element <{expected}>, found <{found}>")]
     WrongRoot {
         expected: &'static str,
         found: String,
-        line: u32,
     },
-    #[error("line {line}: unfilled template placeholder {placeholder} in <{element}>; this is a template, not deployable metadata")]
+    #[error("unfilled template placeholder {placeholder} in <{element}>; this is a template, not deployable metadata")]
     UnfilledTemplate {
         placeholder: String,
         element: String,
-        line: u32,
     },
-    #[error("line {line}: <{element}> must be true or false, found {value:?}")]
-    BadBoolean {
-        element: String,
-        value: String,
-        line: u32,
-    },
-    #[error("line {line}: required element <{element}> is missing")]
-    Missing { element: &'static str, line: u32 },
-    #[error("line {line}: root element <{found}> is not a metadata type pkce-audit reads")]
-    UnknownRoot { found: String, line: u32 },
-    #[error("line {second}: <{element}> appears twice (also on line {first}); it holds one value, so which copy counts is ambiguous")]
-    Duplicate {
-        element: String,
-        first: u32,
-        second: u32,
-    },
-    #[error("line {line}: <{element}> holds child elements where a single value belongs")]
-    NotScalar { element: String, line: u32 },
-    #[error("line {line}: <{element}> is in the namespace {namespace:?}, not the Metadata API's; it is not a Salesforce field, and a file that holds one is not read")]
-    ForeignNamespace {
-        element: String,
-        namespace: String,
-        line: u32,
-    },
+    #[error("<{element}> must be true or false, found {value:?}")]
+    BadBoolean { element: String, value: String },
+    #[error("required element <{element}> is missing")]
+    Missing { element: &'static str },
+    #[error("root element <{found}> is not a metadata type pkce-audit reads")]
+    UnknownRoot { found: String },
+    /// `line` is the second copy's.
+    #[error("<{element}> appears twice (also on line {first}); it holds one value, so which copy counts is ambiguous")]
+    Duplicate { element: String, first: u32 },
+    #[error("<{element}> holds child elements where a single value belongs")]
+    NotScalar { element: String },
+    #[error("<{element}> is in the namespace {namespace:?}, not the Metadata API's; it is not a Salesforce field, and a file that holds one is not read")]
+    ForeignNamespace { element: String, namespace: String },
 }
 
-impl ParseError {
-    pub fn line(&self) -> u32 {
-        match self {
-            ParseError::WrongRoot { line, .. }
-            | ParseError::UnfilledTemplate { line, .. }
-            | ParseError::BadBoolean { line, .. }
-            | ParseError::Missing { line, .. }
-            | ParseError::UnknownRoot { line, .. }
-            | ParseError::NotScalar { line, .. }
-            | ParseError::ForeignNamespace { line, .. } => *line,
-            ParseError::Duplicate { second, .. } => *second,
-        }
+impl ParseErrorKind {
+    fn at(self, line: u32) -> ParseError {
+        ParseError { line, kind: self }
     }
 }
 
@@ -287,11 +284,11 @@ fn template_placeholder(text: &str) -> Option<&str> {
 
 fn check_template(el: &Element) -> Result<(), ParseError> {
     if let Some(p) = template_placeholder(&el.text) {
-        return Err(ParseError::UnfilledTemplate {
+        return Err(ParseErrorKind::UnfilledTemplate {
             placeholder: p.to_string(),
             element: el.name.clone(),
-            line: el.line,
-        });
+        }
+        .at(el.line));
     }
     el.children.iter().try_for_each(check_template)
 }
@@ -303,11 +300,11 @@ fn single<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseE
     let mut found = el.children.iter().filter(|c| c.name == name);
     let first = found.next();
     match (first, found.next()) {
-        (Some(a), Some(b)) => Err(ParseError::Duplicate {
+        (Some(a), Some(b)) => Err(ParseErrorKind::Duplicate {
             element: name.to_string(),
             first: a.line,
-            second: b.line,
-        }),
+        }
+        .at(b.line)),
         (first, _) => Ok(first),
     }
 }
@@ -316,10 +313,10 @@ fn single<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseE
 /// true<x/></isPkceRequired>`) make its value unknowable.
 fn scalar<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
     match single(el, name)? {
-        Some(c) if !c.children.is_empty() => Err(ParseError::NotScalar {
+        Some(c) if !c.children.is_empty() => Err(ParseErrorKind::NotScalar {
             element: name.to_string(),
-            line: c.line,
-        }),
+        }
+        .at(c.line)),
         other => Ok(other),
     }
 }
@@ -329,11 +326,11 @@ fn scalar<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseE
 /// value.
 fn check_namespaces(el: &Element) -> Result<(), ParseError> {
     if !el.is_metadata() {
-        return Err(ParseError::ForeignNamespace {
+        return Err(ParseErrorKind::ForeignNamespace {
             element: el.name.clone(),
             namespace: el.ns.clone().unwrap_or_default(),
-            line: el.line,
-        });
+        }
+        .at(el.line));
     }
     el.children.iter().try_for_each(check_namespaces)
 }
@@ -354,11 +351,11 @@ fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError
             value: false,
             line: child.line,
         })),
-        other => Err(ParseError::BadBoolean {
+        other => Err(ParseErrorKind::BadBoolean {
             element: name.to_string(),
             value: other.to_string(),
-            line: child.line,
-        }),
+        }
+        .at(child.line)),
     }
 }
 
@@ -474,15 +471,17 @@ pub fn parse_component(
     let ty = match expected {
         Some(t) if t.name() == root_name => t,
         Some(t) => {
-            return Err(ParseError::WrongRoot {
+            return Err(ParseErrorKind::WrongRoot {
                 expected: t.name(),
                 found: root_name.to_string(),
-                line: el.line,
-            })
+            }
+            .at(el.line))
         }
-        None => MetadataType::from_name(root_name).ok_or_else(|| ParseError::UnknownRoot {
-            found: root_name.to_string(),
-            line: el.line,
+        None => MetadataType::from_name(root_name).ok_or_else(|| {
+            ParseErrorKind::UnknownRoot {
+                found: root_name.to_string(),
+            }
+            .at(el.line)
         })?,
     };
     check_namespaces(el)?;
@@ -490,10 +489,12 @@ pub fn parse_component(
     let full_name = text(el, "fullName")?.unwrap_or_else(|| full_name.to_string());
     let parent = if ty.is_eca_child() {
         Some(
-            text(el, "externalClientApplication")?.ok_or(ParseError::Missing {
-                element: "externalClientApplication",
-                line: el.line,
-            })?,
+            text(el, "externalClientApplication")?.ok_or(
+                ParseErrorKind::Missing {
+                    element: "externalClientApplication",
+                }
+                .at(el.line),
+            )?,
         )
     } else {
         None
@@ -526,7 +527,16 @@ pub fn parse_component(
             oauth_cd_crdt_flow_enable: boolean(el, "oAuthCdCrdtFlowEnable")?,
             line: el.line,
         }),
-        _ => Body::EcaOther,
+        // Children we need only for the join to their app.
+        MetadataType::ExtlClntAppOauthSettings
+        | MetadataType::ExtlClntAppOauthSecuritySettings
+        | MetadataType::ExtlClntAppMobileSettings
+        | MetadataType::ExtlClntAppMobileConfigurablePolicies
+        | MetadataType::ExtlClntAppNotificationSettings
+        | MetadataType::ExtlClntAppPushSettings
+        | MetadataType::ExtlClntAppPushConfigurablePolicies
+        | MetadataType::ExtlClntAppCanvasSettings
+        | MetadataType::ExtlClntAppSamlConfigurablePolicies => Body::EcaOther,
     };
     Ok(Component {
         ty,
@@ -641,7 +651,7 @@ https://b.example.com/cb&#13;
     #[test]
     fn wrong_root_bad_boolean_and_missing_parent_are_specific() {
         let e = component("<CustomObject/>", Some(MetadataType::ConnectedApp)).unwrap_err();
-        assert!(matches!(e, ParseError::WrongRoot { .. }), "{e}");
+        assert!(matches!(e.kind, ParseErrorKind::WrongRoot { .. }), "{e}");
         let e = component(
             "<ConnectedApp>\n<oauthConfig>\n<isPkceRequired>yes</isPkceRequired></oauthConfig></ConnectedApp>",
             None,
@@ -656,13 +666,12 @@ https://b.example.com/cb&#13;
             None,
         )
         .unwrap_err();
-        assert!(matches!(
-            e,
-            ParseError::Missing {
-                element: "externalClientApplication",
-                ..
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::Missing {
+                element: "externalClientApplication"
             }
-        ));
+        );
     }
 
     #[test]
@@ -673,7 +682,8 @@ https://b.example.com/cb&#13;
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ParseError::UnfilledTemplate { placeholder, line: 2, .. } if placeholder == "{{APP_NAME}}"),
+            e.line == 2
+                && matches!(&e.kind, ParseErrorKind::UnfilledTemplate { placeholder, .. } if placeholder == "{{APP_NAME}}"),
             "{e}"
         );
         let ca =
@@ -753,11 +763,11 @@ https://b.example.com/cb&#13;
             let e = component(xml, None).unwrap_err();
             assert_eq!(
                 e,
-                ParseError::Duplicate {
+                ParseErrorKind::Duplicate {
                     element: element.into(),
                     first: lines.0,
-                    second: lines.1
-                },
+                }
+                .at(lines.1),
                 "{xml}"
             );
             assert!(e.to_string().contains("appears twice (also on line"), "{e}");
@@ -776,10 +786,10 @@ https://b.example.com/cb&#13;
         .unwrap_err();
         assert_eq!(
             e,
-            ParseError::NotScalar {
+            ParseErrorKind::NotScalar {
                 element: "isPkceRequired".into(),
-                line: 2
             }
+            .at(2)
         );
     }
 
@@ -793,7 +803,8 @@ https://b.example.com/cb&#13;
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ParseError::ForeignNamespace { element, namespace, line: 2 } if element == "isPkceRequired" && namespace == "urn:evil"),
+            e.line == 2
+                && matches!(&e.kind, ParseErrorKind::ForeignNamespace { element, namespace } if element == "isPkceRequired" && namespace == "urn:evil"),
             "{e}"
         );
         let e = component(
@@ -801,7 +812,10 @@ https://b.example.com/cb&#13;
             Some(MetadataType::ConnectedApp),
         )
         .unwrap_err();
-        assert!(matches!(e, ParseError::ForeignNamespace { .. }), "{e}");
+        assert!(
+            matches!(e.kind, ParseErrorKind::ForeignNamespace { .. }),
+            "{e}"
+        );
         // The Metadata namespace, by default or by prefix, and no namespace are all fine.
         assert!(component("<m:ConnectedApp xmlns:m=\"http://soap.sforce.com/2006/04/metadata\"><m:label>A</m:label></m:ConnectedApp>", None).is_ok());
     }

@@ -445,15 +445,8 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
     metadata::strip_secrets(&mut root);
-    let component = metadata::parse_component(&root, Some(f.ty), &f.full_name).map_err(|e| {
-        let line = e.line();
-        let text = e.to_string();
-        let text = text
-            .strip_prefix(&format!("line {line}: "))
-            .unwrap_or(&text)
-            .to_string();
-        problem(text, Some(line))
-    })?;
+    let component = metadata::parse_component(&root, Some(f.ty), &f.full_name)
+        .map_err(|e| problem(e.kind.to_string(), Some(e.line)))?;
     Ok(Loaded {
         component,
         file: Some(f.rel.clone()),
