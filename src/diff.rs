@@ -50,6 +50,45 @@ pub struct RunScope {
     pub api_version: Option<String>,
     /// RFC 3339 time the metadata was read.
     pub generated_at: String,
+    /// The waiver file the run applied: `None` when the report predates the field (or holds
+    /// a shape this version does not know), `Some(None)` when no waiver file applied.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_waiver_file"
+    )]
+    pub waivers: Option<Option<WaiverFileRef>>,
+}
+
+/// `scope.waivers` of a report: the waiver file and how its entries fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WaiverFileRef {
+    pub file: String,
+    pub applied: usize,
+    pub expired: usize,
+    pub unused: usize,
+}
+
+/// Present (a file or `null`) is known; anything this version cannot read is not.
+fn known_waiver_file<'de, D>(d: D) -> Result<Option<Option<WaiverFileRef>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Null => Some(None),
+        other => serde_json::from_value(other).ok().map(Some),
+    })
+}
+
+impl Run {
+    /// The waiver file's path, or "none"; `None` when the report does not say.
+    fn waiver_file(&self) -> Option<&str> {
+        self.scope
+            .waivers
+            .as_ref()
+            .map(|w| w.as_ref().map_or("none", |w| w.file.as_str()))
+    }
 }
 
 /// A waiver as a report records it.
@@ -216,6 +255,15 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// The waiver file of each run, when both reports say and they differ ("none" for no
+    /// file): the same org can change verdict because another file was read.
+    pub fn waiver_file_change(&self) -> Option<(&str, &str)> {
+        match (self.old.waiver_file(), self.new.waiver_file()) {
+            (Some(a), Some(b)) if a != b => Some((a, b)),
+            _ => None,
+        }
+    }
+
     /// Nothing a reader would care about differs (scopes and times aside).
     pub fn is_unchanged(&self) -> bool {
         !self.verdict_changed
@@ -602,6 +650,14 @@ pub fn table(d: &Diff, width: u16) -> String {
         "Unwaived blockers: {} → {} · new blockers: {}",
         d.old.blockers, d.new.blockers, d.new_blockers
     );
+    if let Some((a, b)) = d.waiver_file_change() {
+        write_wrapped(
+            &mut out,
+            &format!("Waiver file changed: {a} → {b}"),
+            width,
+            "  ",
+        );
+    }
     if d.is_unchanged() {
         let text = format!(
             "No change: the same {} finding(s), the same apps, the same verdict.",
@@ -774,6 +830,14 @@ pub fn markdown(d: &Diff) -> String {
         }));
     }
     out.push_str(&both("Read at", &|r| md_cell(&r.scope.generated_at)));
+    if [&d.old, &d.new]
+        .iter()
+        .any(|r| r.scope.waivers.as_ref().is_some_and(|w| w.is_some()))
+    {
+        out.push_str(&both("Waiver file", &|r| {
+            r.waiver_file().map_or("?".into(), md_cell)
+        }));
+    }
     out.push_str(&both("Verdict", &|r| format!("**{}**", r.verdict)));
     out.push_str(&both("Unwaived blockers", &|r| r.blockers.to_string()));
     out.push_str(&both("Tool version", &|r| {
@@ -794,6 +858,14 @@ pub fn markdown(d: &Diff) -> String {
             "Verdict unchanged: **{}**. {}",
             d.new.verdict,
             md_cell(&d.new.verdict_reason)
+        );
+    }
+    if let Some((a, b)) = d.waiver_file_change() {
+        let _ = writeln!(
+            out,
+            "\nWaiver file changed: {} → {}.",
+            md_cell(a),
+            md_cell(b)
         );
     }
     let _ = writeln!(out, "\nNew blockers: **{}**.", d.new_blockers);

@@ -451,6 +451,61 @@ struct EcaParts<'a> {
     other: Vec<&'a Loaded>,
 }
 
+impl<'a> EcaParts<'a> {
+    fn is_empty(&self) -> bool {
+        self.global.is_empty()
+            && self.oauth_settings.is_empty()
+            && self.oauth_policies.is_empty()
+            && self.policies.is_empty()
+            && self.other.is_empty()
+    }
+
+    /// An app has at most one child of each type. Two (a stale policies file that says
+    /// "disabled" beside the live one, two global OAuth settings) make the app's setting
+    /// unknowable: neither is used and a problem names both files.
+    fn drop_ambiguous(&mut self, app: &str, problems: &mut Vec<Problem>) {
+        let mut check = |children: &mut Vec<&'a Loaded>| {
+            if children.len() > 1 {
+                let ty = children[0].component.ty;
+                problems.push(
+                    Problem::new(format!(
+                        "{} {ty} components point to this app ({}); which one counts is ambiguous, so none was used",
+                        children.len(),
+                        list_places(children)
+                    ))
+                    .component(MetadataType::ExternalClientApplication, app),
+                );
+                children.clear();
+            }
+        };
+        check(&mut self.global);
+        check(&mut self.oauth_settings);
+        check(&mut self.oauth_policies);
+        check(&mut self.policies);
+        // The plug-in settings come in several types; at most one of each.
+        let mut by_type: BTreeMap<MetadataType, Vec<&'a Loaded>> = BTreeMap::new();
+        for l in self.other.drain(..) {
+            by_type.entry(l.component.ty).or_default().push(l);
+        }
+        for mut children in by_type.into_values() {
+            check(&mut children);
+            self.other.extend(children);
+        }
+    }
+}
+
+/// "name in file, name in file" for a problem that must name every copy.
+fn list_places(copies: &[&Loaded]) -> String {
+    copies
+        .iter()
+        .map(|l| match &l.file {
+            Some(f) => format!("{} in {f}", l.component.full_name),
+            None => format!("{} in the org", l.component.full_name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn first_global<'a>(parts: &EcaParts<'a>) -> Option<(&'a Loaded, &'a EcaGlobalOauth)> {
     parts.global.iter().find_map(|l| match &l.component.body {
         Body::EcaGlobalOauth(g) => Some((*l, g)),
@@ -640,24 +695,30 @@ pub fn build(collected: Collected) -> Inventory {
     } = collected;
     let org_ns = org_namespace.as_deref();
 
-    // Duplicates (the same component in two package directories) are ambiguous.
-    let mut seen: HashMap<(MetadataType, &str), &Loaded> = HashMap::new();
-    let mut unique: Vec<&Loaded> = Vec::with_capacity(components.len());
+    // The same component twice (two package directories, a stale copy, a record read
+    // twice) is ambiguous: which copy deploys is unknowable, so no copy is used.
+    let mut copies: HashMap<(MetadataType, &str), Vec<&Loaded>> = HashMap::new();
+    let mut order: Vec<(MetadataType, &str)> = Vec::new();
     for l in &components {
         let key = (l.component.ty, l.component.full_name.as_str());
-        match seen.get(&key) {
-            Some(first) => problems.push(
+        let entry = copies.entry(key).or_default();
+        if entry.is_empty() {
+            order.push(key);
+        }
+        entry.push(l);
+    }
+    let mut unique: Vec<&Loaded> = Vec::with_capacity(components.len());
+    for key in order {
+        match copies[&key].as_slice() {
+            [one] => unique.push(one),
+            all => problems.push(
                 Problem::new(format!(
-                    "defined twice (also in {}); this copy was ignored",
-                    where_(first)
+                    "defined {} times ({}); which copy counts is ambiguous, so none was read",
+                    all.len(),
+                    list_places(all)
                 ))
-                .component(l.component.ty, &l.component.full_name)
-                .file(where_(l), Some(l.component.line)),
+                .component(key.0, key.1),
             ),
-            None => {
-                seen.insert(key, l);
-                unique.push(l);
-            }
         }
     }
 
@@ -667,49 +728,55 @@ pub fn build(collected: Collected) -> Inventory {
     let mut apps = Vec::new();
     for l in &unique {
         let c = &l.component;
-        match (&c.body, c.parent.as_deref()) {
-            (Body::ConnectedApp(ca), _) => apps.push(connected_app(l, ca, org_ns)),
-            (Body::ExternalClientApp(h), _) => headers.push((*l, h)),
-            (Body::OauthOidc(s), _) => match org_settings_found {
-                None => org_settings_found = Some(org_settings(l, s)),
-                Some(_) => problems.push(
-                    Problem::new("a second OauthOidc settings file; only the first was used")
-                        .file(where_(l), Some(c.line)),
-                ),
-            },
-            (body, Some(parent)) => {
+        match &c.body {
+            Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
+            Body::ExternalClientApp(h) => headers.push((*l, h)),
+            // Only the member `OauthOidc` is read, so the duplicate check above has
+            // already refused a second copy.
+            Body::OauthOidc(s) => org_settings_found = Some(org_settings(l, s)),
+            Body::EcaGlobalOauth(_)
+            | Body::EcaOauthPolicies(_)
+            | Body::EcaPolicies(_)
+            | Body::EcaOther => {
+                // parse_component refuses an ECA child without its parent element.
+                let Some(parent) = c.parent.as_deref() else {
+                    problems.push(
+                        Problem::new("names no External Client App; its settings were not applied")
+                            .component(c.ty, &c.full_name)
+                            .file(where_(l), Some(c.line)),
+                    );
+                    continue;
+                };
                 let p = parts.entry(parent).or_default();
-                match (c.ty, body) {
-                    (MetadataType::ExtlClntAppGlobalOauthSettings, _) => p.global.push(l),
-                    (MetadataType::ExtlClntAppOauthSettings, _) => p.oauth_settings.push(l),
-                    (MetadataType::ExtlClntAppOauthConfigurablePolicies, _) => {
-                        p.oauth_policies.push(l)
-                    }
-                    (MetadataType::ExtlClntAppConfigurablePolicies, _) => p.policies.push(l),
-                    _ => p.other.push(l),
+                match c.ty {
+                    MetadataType::ExtlClntAppGlobalOauthSettings => p.global.push(l),
+                    MetadataType::ExtlClntAppOauthSettings => p.oauth_settings.push(l),
+                    MetadataType::ExtlClntAppOauthConfigurablePolicies => p.oauth_policies.push(l),
+                    MetadataType::ExtlClntAppConfigurablePolicies => p.policies.push(l),
+                    MetadataType::ExtlClntAppOauthSecuritySettings
+                    | MetadataType::ExtlClntAppMobileSettings
+                    | MetadataType::ExtlClntAppMobileConfigurablePolicies
+                    | MetadataType::ExtlClntAppNotificationSettings
+                    | MetadataType::ExtlClntAppPushSettings
+                    | MetadataType::ExtlClntAppPushConfigurablePolicies
+                    | MetadataType::ExtlClntAppCanvasSettings
+                    | MetadataType::ExtlClntAppSamlConfigurablePolicies
+                    // Not ECA children: their bodies are matched above.
+                    | MetadataType::ConnectedApp
+                    | MetadataType::ExternalClientApplication
+                    | MetadataType::OauthOidcSettings => p.other.push(l),
                 }
             }
-            (_, None) => {}
         }
     }
 
     let empty = EcaParts::default();
     for (l, h) in &headers {
-        let p = parts.remove(l.component.full_name.as_str());
-        let p = p.as_ref().unwrap_or(&empty);
-        if p.global.len() > 1 {
-            problems.push(
-                Problem::new(format!(
-                    "{} global OAuth settings point to this app; the first ({}) was used",
-                    p.global.len(),
-                    p.global[0].component.full_name
-                ))
-                .component(
-                    MetadataType::ExternalClientApplication,
-                    &l.component.full_name,
-                ),
-            );
-        }
+        let mut p = parts
+            .remove(l.component.full_name.as_str())
+            .unwrap_or_default();
+        p.drop_ambiguous(&l.component.full_name, &mut problems);
+        let p = if p.is_empty() { &empty } else { &p };
         apps.push(external_client_app(l, h, p, org_ns));
     }
     // Children whose app is not here: their settings cannot be attached to anything.
@@ -1026,18 +1093,121 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_and_second_settings_are_reported() {
-        let s = "<OauthOidcSettings><isPkceRequired>true</isPkceRequired></OauthOidcSettings>";
+    fn a_component_defined_twice_is_read_from_neither_copy() {
+        let on = "<OauthOidcSettings><isPkceRequired>true</isPkceRequired></OauthOidcSettings>";
+        let off = "<OauthOidcSettings><isPkceRequired>false</isPkceRequired></OauthOidcSettings>";
         let i = inv(
             vec![
-                loaded(s, MetadataType::OauthOidcSettings, "OauthOidc", "one"),
-                loaded(s, MetadataType::OauthOidcSettings, "OauthOidc", "two"),
+                loaded(on, MetadataType::OauthOidcSettings, "OauthOidc", "one"),
+                loaded(off, MetadataType::OauthOidcSettings, "OauthOidc", "two"),
             ],
             None,
         );
-        assert!(i.org_settings.unwrap().is_pkce_required);
+        // Neither "first wins" (enforced) nor "last wins".
+        assert!(i.org_settings.is_none());
         assert_eq!(i.problems.len(), 1);
-        assert!(i.problems[0].reason.contains("defined twice (also in one)"));
+        let p = &i.problems[0];
+        assert!(
+            p.reason
+                .contains("defined 2 times (OauthOidc in one, OauthOidc in two)"),
+            "{p}"
+        );
+        assert_eq!(p.component.as_deref(), Some("OauthOidcSettings OauthOidc"));
+
+        let ca = "<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig></ConnectedApp>";
+        let i = inv(
+            vec![
+                loaded(
+                    ca,
+                    MetadataType::ConnectedApp,
+                    "App",
+                    "a/App.connectedApp-meta.xml",
+                ),
+                loaded(
+                    ca,
+                    MetadataType::ConnectedApp,
+                    "App",
+                    "b/App.connectedApp-meta.xml",
+                ),
+            ],
+            None,
+        );
+        assert!(i.apps.is_empty());
+        assert!(i.problems[0].reason.contains("a/App.connectedApp-meta.xml"));
+        assert!(i.problems[0].reason.contains("b/App.connectedApp-meta.xml"));
+    }
+
+    #[test]
+    fn two_children_of_one_type_for_an_eca_are_both_refused() {
+        let header = "<ExternalClientApplication><label>X</label></ExternalClientApplication>";
+        let global = "<ExtlClntAppGlobalOauthSettings><externalClientApplication>X</externalClientApplication><callbackUrl>https://x.example.com/cb</callbackUrl><isPkceRequired>false</isPkceRequired></ExtlClntAppGlobalOauthSettings>";
+        let live = "<ExtlClntAppConfigurablePolicies><externalClientApplication>X</externalClientApplication><isEnabled>true</isEnabled></ExtlClntAppConfigurablePolicies>";
+        let stale = "<ExtlClntAppConfigurablePolicies><externalClientApplication>X</externalClientApplication><isEnabled>false</isEnabled></ExtlClntAppConfigurablePolicies>";
+        let i = inv(
+            vec![
+                loaded(
+                    header,
+                    MetadataType::ExternalClientApplication,
+                    "X",
+                    "X.eca-meta.xml",
+                ),
+                loaded(
+                    global,
+                    MetadataType::ExtlClntAppGlobalOauthSettings,
+                    "X_glbloauth",
+                    "X_glbloauth.ecaGlblOauth-meta.xml",
+                ),
+                loaded(
+                    live,
+                    MetadataType::ExtlClntAppConfigurablePolicies,
+                    "X_plcy",
+                    "X_plcy.ecaPlcy-meta.xml",
+                ),
+                loaded(
+                    stale,
+                    MetadataType::ExtlClntAppConfigurablePolicies,
+                    "X_plcy_old",
+                    "old/X_plcy_old.ecaPlcy-meta.xml",
+                ),
+            ],
+            None,
+        );
+        // The stale "disabled" file no longer hides the app: it stays in scope, PKCE off.
+        let app = &i.apps[0];
+        assert!(app.in_pkce_scope(), "{app:?}");
+        assert_eq!(app.pkce_required, Some(false));
+        assert_eq!(i.problems.len(), 1, "{:?}", i.problems);
+        let p = &i.problems[0];
+        assert!(p.reason.starts_with("2 ExtlClntAppConfigurablePolicies components point to this app (X_plcy in X_plcy.ecaPlcy-meta.xml, X_plcy_old in old/X_plcy_old.ecaPlcy-meta.xml)"), "{p}");
+
+        let global2 = global.replace("false", "true");
+        let i = inv(
+            vec![
+                loaded(
+                    header,
+                    MetadataType::ExternalClientApplication,
+                    "X",
+                    "X.eca-meta.xml",
+                ),
+                loaded(
+                    global,
+                    MetadataType::ExtlClntAppGlobalOauthSettings,
+                    "X_glbloauth",
+                    "g1",
+                ),
+                loaded(
+                    &global2,
+                    MetadataType::ExtlClntAppGlobalOauthSettings,
+                    "X_glbloauth2",
+                    "g2",
+                ),
+            ],
+            None,
+        );
+        assert_eq!(i.apps[0].pkce_required, None, "neither copy decides PKCE");
+        assert!(i.problems[0]
+            .reason
+            .contains("X_glbloauth in g1, X_glbloauth2 in g2"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pkce_audit::report::{self, Format};
 use pkce_audit::rules::{self, Severity};
+use pkce_audit::waivers;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,24 +91,34 @@ struct AuditArgs {
     /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
     #[arg(long, value_name = "NS")]
     org_namespace: Option<String>,
-    /// Waiver file (TOML). Default: pkce-audit.toml in the current folder, when present.
+    /// Waiver file (TOML). Default: pkce-audit.toml at the root of --source, else in the current folder.
     #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
+    /// Apply no waivers, not even a pkce-audit.toml found by default.
+    #[arg(long, conflicts_with = "waivers")]
+    no_waivers: bool,
 }
 
-/// The waivers asked for, or the default file when it exists.
-fn load_waivers(explicit: &Option<PathBuf>) -> Result<Vec<pkce_audit::waivers::Waiver>> {
-    let path = match explicit {
-        Some(p) => p.clone(),
-        None => {
-            let default = PathBuf::from(pkce_audit::waivers::DEFAULT_FILE);
-            if !default.is_file() {
-                return Ok(Vec::new());
-            }
-            default
-        }
+/// The waivers asked for, or the default file when one exists. Read before the audit, so a
+/// broken file stops the run before a long fetch.
+fn load_waivers(args: &AuditArgs) -> Result<waivers::WaiverSet> {
+    let selection = match (&args.waivers, args.no_waivers) {
+        (_, true) => waivers::Selection::Off,
+        (Some(f), false) => waivers::Selection::File(f.clone()),
+        (None, false) => waivers::Selection::Default,
     };
-    Ok(pkce_audit::waivers::load(&path)?)
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(waivers::resolve(&selection, args.source.as_deref(), &cwd).load(&cwd)?)
+}
+
+/// Today's date for waiver expiry. `PKCE_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible
+/// reports; anything else there is an error rather than a silent fallback to the clock.
+fn today() -> Result<chrono::NaiveDate> {
+    match std::env::var("PKCE_AUDIT_TODAY") {
+        Ok(d) if !d.trim().is_empty() => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+            .with_context(|| format!("PKCE_AUDIT_TODAY must be a date like 2026-12-31, not '{d}'")),
+        _ => Ok(chrono::Local::now().date_naive()),
+    }
 }
 
 fn terminal_width() -> u16 {
@@ -140,17 +151,18 @@ fn audit(args: AuditArgs) -> Result<i32> {
     } else {
         args.output.format
     };
+    // A broken waiver file is fatal: silently ignoring it would change the verdict.
+    let waivers = load_waivers(&args)?;
+    let today = today()?;
     let opts = pkce_audit::AuditOptions {
         org_namespace: args.org_namespace,
     };
-    // A broken waiver file is fatal: silently ignoring it would change the verdict.
-    let waivers = load_waivers(&args.waivers)?;
     let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
         (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
         (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &args.usage, &opts)?,
         (None, None) => bail!(live_cli::NO_INPUT),
     };
-    report.apply_waivers(&waivers, pkce_audit::waivers::today());
+    report.apply_waivers(&waivers, today);
     let render = report::RenderOptions {
         width: if std::io::stdout().is_terminal() && args.output.output.is_none() {
             terminal_width()

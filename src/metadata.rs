@@ -88,12 +88,23 @@ impl MetadataType {
 
     /// Children of an External Client App point at it through `<externalClientApplication>`.
     pub fn is_eca_child(self) -> bool {
-        !matches!(
-            self,
+        match self {
             MetadataType::ConnectedApp
-                | MetadataType::ExternalClientApplication
-                | MetadataType::OauthOidcSettings
-        )
+            | MetadataType::ExternalClientApplication
+            | MetadataType::OauthOidcSettings => false,
+            MetadataType::ExtlClntAppGlobalOauthSettings
+            | MetadataType::ExtlClntAppOauthSettings
+            | MetadataType::ExtlClntAppOauthConfigurablePolicies
+            | MetadataType::ExtlClntAppConfigurablePolicies
+            | MetadataType::ExtlClntAppOauthSecuritySettings
+            | MetadataType::ExtlClntAppMobileSettings
+            | MetadataType::ExtlClntAppMobileConfigurablePolicies
+            | MetadataType::ExtlClntAppNotificationSettings
+            | MetadataType::ExtlClntAppPushSettings
+            | MetadataType::ExtlClntAppPushConfigurablePolicies
+            | MetadataType::ExtlClntAppCanvasSettings
+            | MetadataType::ExtlClntAppSamlConfigurablePolicies => true,
+        }
     }
 
     /// Types a live audit lists and reads, in fetch order. The rarer ECA plug-in types
@@ -218,42 +229,45 @@ pub struct Component {
     pub line: u32,
 }
 
-/// Why a component could not be understood. The caller adds the file or component name.
+/// Why a component could not be understood, and the line of the element concerned.
+/// The caller adds the file or component name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    #[error("line {line}: expected root element <{expected}>, found <{found}>")]
+#[error("line {line}: {kind}")]
+pub struct ParseError {
+    pub line: u32,
+    pub kind: ParseErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    #[error("expected root element <{expected}>, found <{found}>")]
     WrongRoot {
         expected: &'static str,
         found: String,
-        line: u32,
     },
-    #[error("line {line}: unfilled template placeholder {placeholder} in <{element}>; this is a template, not deployable metadata")]
+    #[error("unfilled template placeholder {placeholder} in <{element}>; this is a template, not deployable metadata")]
     UnfilledTemplate {
         placeholder: String,
         element: String,
-        line: u32,
     },
-    #[error("line {line}: <{element}> must be true or false, found {value:?}")]
-    BadBoolean {
-        element: String,
-        value: String,
-        line: u32,
-    },
-    #[error("line {line}: required element <{element}> is missing")]
-    Missing { element: &'static str, line: u32 },
-    #[error("line {line}: root element <{found}> is not a metadata type pkce-audit reads")]
-    UnknownRoot { found: String, line: u32 },
+    #[error("<{element}> must be true or false, found {value:?}")]
+    BadBoolean { element: String, value: String },
+    #[error("required element <{element}> is missing")]
+    Missing { element: &'static str },
+    #[error("root element <{found}> is not a metadata type pkce-audit reads")]
+    UnknownRoot { found: String },
+    /// `line` is the second copy's.
+    #[error("<{element}> appears twice (also on line {first}); it holds one value, so which copy counts is ambiguous")]
+    Duplicate { element: String, first: u32 },
+    #[error("<{element}> holds child elements where a single value belongs")]
+    NotScalar { element: String },
+    #[error("<{element}> is in the namespace {namespace:?}, not the Metadata API's; it is not a Salesforce field, and a file that holds one is not read")]
+    ForeignNamespace { element: String, namespace: String },
 }
 
-impl ParseError {
-    pub fn line(&self) -> u32 {
-        match self {
-            ParseError::WrongRoot { line, .. }
-            | ParseError::UnfilledTemplate { line, .. }
-            | ParseError::BadBoolean { line, .. }
-            | ParseError::Missing { line, .. }
-            | ParseError::UnknownRoot { line, .. } => *line,
-        }
+impl ParseErrorKind {
+    fn at(self, line: u32) -> ParseError {
+        ParseError { line, kind: self }
     }
 }
 
@@ -270,17 +284,59 @@ fn template_placeholder(text: &str) -> Option<&str> {
 
 fn check_template(el: &Element) -> Result<(), ParseError> {
     if let Some(p) = template_placeholder(&el.text) {
-        return Err(ParseError::UnfilledTemplate {
+        return Err(ParseErrorKind::UnfilledTemplate {
             placeholder: p.to_string(),
             element: el.name.clone(),
-            line: el.line,
-        });
+        }
+        .at(el.line));
     }
     el.children.iter().try_for_each(check_template)
 }
 
+/// The one child named `name`. Every element we read holds one value in the Metadata
+/// API schema, so a second copy (a bad merge, a hand edit) is an error naming both
+/// lines, never "first wins".
+fn single<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    let mut found = el.children.iter().filter(|c| c.name == name);
+    let first = found.next();
+    match (first, found.next()) {
+        (Some(a), Some(b)) => Err(ParseErrorKind::Duplicate {
+            element: name.to_string(),
+            first: a.line,
+        }
+        .at(b.line)),
+        (first, _) => Ok(first),
+    }
+}
+
+/// [`single`] for a simple-typed element: child elements inside it (`<isPkceRequired>
+/// true<x/></isPkceRequired>`) make its value unknowable.
+fn scalar<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    match single(el, name)? {
+        Some(c) if !c.children.is_empty() => Err(ParseErrorKind::NotScalar {
+            element: name.to_string(),
+        }
+        .at(c.line)),
+        other => Ok(other),
+    }
+}
+
+/// Every element of a component must be in the Metadata API namespace or in none:
+/// a look-alike from another namespace must not set (or, by its absence, default) a
+/// value.
+fn check_namespaces(el: &Element) -> Result<(), ParseError> {
+    if !el.is_metadata() {
+        return Err(ParseErrorKind::ForeignNamespace {
+            element: el.name.clone(),
+            namespace: el.ns.clone().unwrap_or_default(),
+        }
+        .at(el.line));
+    }
+    el.children.iter().try_for_each(check_namespaces)
+}
+
 fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError> {
-    let Some(child) = el.child(name) else {
+    let Some(child) = scalar(el, name)? else {
         return Ok(None);
     };
     if child.is_nil() || child.text.is_empty() {
@@ -295,11 +351,11 @@ fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError
             value: false,
             line: child.line,
         })),
-        other => Err(ParseError::BadBoolean {
+        other => Err(ParseErrorKind::BadBoolean {
             element: name.to_string(),
             value: other.to_string(),
-            line: child.line,
-        }),
+        }
+        .at(child.line)),
     }
 }
 
@@ -307,8 +363,10 @@ fn flag(el: &Element, name: &str) -> Result<Option<bool>, ParseError> {
     Ok(boolean(el, name)?.map(|s| s.value))
 }
 
-fn text(el: &Element, name: &str) -> Option<String> {
-    el.child_text(name).map(str::to_string)
+fn text(el: &Element, name: &str) -> Result<Option<String>, ParseError> {
+    Ok(scalar(el, name)?
+        .filter(|c| !c.is_nil() && !c.text.is_empty())
+        .map(|c| c.text.clone()))
 }
 
 /// `callbackUrl` holds several URLs separated by line breaks (LF, CRLF, or a lone CR
@@ -321,24 +379,28 @@ pub fn split_callback_urls(raw: &str) -> Vec<String> {
         .collect()
 }
 
-fn callbacks(el: &Element) -> (Vec<String>, Option<u32>) {
-    match el.child("callbackUrl") {
+fn callbacks(el: &Element) -> Result<(Vec<String>, Option<u32>), ParseError> {
+    Ok(match scalar(el, "callbackUrl")? {
         Some(c) if !c.is_nil() => (split_callback_urls(&c.text), Some(c.line)),
         _ => (Vec::new(), None),
-    }
+    })
 }
 
-fn has_value(el: &Element, name: &str) -> bool {
-    el.child(name)
-        .is_some_and(|c| !c.is_nil() && !c.text.is_empty())
+fn has_value(el: &Element, name: &str) -> Result<bool, ParseError> {
+    Ok(text(el, name)?.is_some())
+}
+
+/// A single-valued complex element (`oauthConfig`, `samlConfig`, …) that is present
+/// and not nil.
+fn section<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseError> {
+    Ok(single(el, name)?.filter(|c| !c.is_nil()))
 }
 
 fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
-    let oauth = match el.child("oauthConfig") {
+    let oauth = match section(el, "oauthConfig")? {
         None => None,
-        Some(o) if o.is_nil() => None,
         Some(o) => {
-            let (callback_urls, callback_line) = callbacks(o);
+            let (callback_urls, callback_line) = callbacks(o)?;
             let token_exchange = match flag(o, "isTokenExchangeEnabled")? {
                 Some(v) => Some(v),
                 None => flag(o, "isTokenExchangeFlowEnabled")?,
@@ -351,7 +413,7 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
                 is_consumer_secret_optional: boolean(o, "isConsumerSecretOptional")?,
                 is_code_credential_enabled: boolean(o, "isCodeCredentialEnabled")?,
                 is_client_credential_enabled: flag(o, "isClientCredentialEnabled")?,
-                has_certificate: has_value(o, "certificate"),
+                has_certificate: has_value(o, "certificate")?,
                 is_named_user_jwt_enabled: flag(o, "isNamedUserJwtEnabled")?,
                 is_token_exchange_enabled: token_exchange,
                 is_refresh_token_rotation_enabled: flag(o, "isRefreshTokenRotationEnabled")?,
@@ -364,17 +426,17 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
         }
     };
     Ok(ConnectedApp {
-        label: text(el, "label"),
-        contact_email: text(el, "contactEmail"),
+        label: text(el, "label")?,
+        contact_email: text(el, "contactEmail")?,
         oauth,
-        has_oauth_policy: el.child("oauthPolicy").is_some(),
-        has_saml: el.child("samlConfig").is_some_and(|s| !s.is_nil()),
-        has_canvas: el.child("canvasConfig").is_some_and(|s| !s.is_nil()),
+        has_oauth_policy: single(el, "oauthPolicy")?.is_some(),
+        has_saml: section(el, "samlConfig")?.is_some(),
+        has_canvas: section(el, "canvasConfig")?.is_some(),
     })
 }
 
 fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
-    let (callback_urls, callback_line) = callbacks(el);
+    let (callback_urls, callback_line) = callbacks(el)?;
     Ok(EcaGlobalOauth {
         callback_urls,
         callback_line,
@@ -384,7 +446,7 @@ fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
         is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
         is_device_flow_enabled: flag(el, "isDeviceFlowEnabled")?,
         is_token_exchange_enabled: flag(el, "isTokenExchangeEnabled")?,
-        has_certificate: has_value(el, "certificate"),
+        has_certificate: has_value(el, "certificate")?,
         is_named_user_jwt_enabled: flag(el, "isNamedUserJwtEnabled")?,
         is_refresh_token_rotation_enabled: flag(el, "isRefreshTokenRotationEnabled")?,
     })
@@ -409,27 +471,30 @@ pub fn parse_component(
     let ty = match expected {
         Some(t) if t.name() == root_name => t,
         Some(t) => {
-            return Err(ParseError::WrongRoot {
+            return Err(ParseErrorKind::WrongRoot {
                 expected: t.name(),
                 found: root_name.to_string(),
-                line: el.line,
-            })
+            }
+            .at(el.line))
         }
-        None => MetadataType::from_name(root_name).ok_or_else(|| ParseError::UnknownRoot {
-            found: root_name.to_string(),
-            line: el.line,
+        None => MetadataType::from_name(root_name).ok_or_else(|| {
+            ParseErrorKind::UnknownRoot {
+                found: root_name.to_string(),
+            }
+            .at(el.line)
         })?,
     };
+    check_namespaces(el)?;
     check_template(el)?;
-    let full_name = el.child_text("fullName").unwrap_or(full_name).to_string();
+    let full_name = text(el, "fullName")?.unwrap_or_else(|| full_name.to_string());
     let parent = if ty.is_eca_child() {
         Some(
-            el.child_text("externalClientApplication")
-                .ok_or(ParseError::Missing {
+            text(el, "externalClientApplication")?.ok_or(
+                ParseErrorKind::Missing {
                     element: "externalClientApplication",
-                    line: el.line,
-                })?
-                .to_string(),
+                }
+                .at(el.line),
+            )?,
         )
     } else {
         None
@@ -437,9 +502,9 @@ pub fn parse_component(
     let body = match ty {
         MetadataType::ConnectedApp => Body::ConnectedApp(parse_connected_app(el)?),
         MetadataType::ExternalClientApplication => Body::ExternalClientApp(ExternalClientApp {
-            label: text(el, "label"),
-            contact_email: text(el, "contactEmail"),
-            distribution_state: text(el, "distributionState"),
+            label: text(el, "label")?,
+            contact_email: text(el, "contactEmail")?,
+            distribution_state: text(el, "distributionState")?,
         }),
         MetadataType::ExtlClntAppGlobalOauthSettings => Body::EcaGlobalOauth(parse_eca_global(el)?),
         MetadataType::ExtlClntAppOauthConfigurablePolicies => {
@@ -462,7 +527,16 @@ pub fn parse_component(
             oauth_cd_crdt_flow_enable: boolean(el, "oAuthCdCrdtFlowEnable")?,
             line: el.line,
         }),
-        _ => Body::EcaOther,
+        // Children we need only for the join to their app.
+        MetadataType::ExtlClntAppOauthSettings
+        | MetadataType::ExtlClntAppOauthSecuritySettings
+        | MetadataType::ExtlClntAppMobileSettings
+        | MetadataType::ExtlClntAppMobileConfigurablePolicies
+        | MetadataType::ExtlClntAppNotificationSettings
+        | MetadataType::ExtlClntAppPushSettings
+        | MetadataType::ExtlClntAppPushConfigurablePolicies
+        | MetadataType::ExtlClntAppCanvasSettings
+        | MetadataType::ExtlClntAppSamlConfigurablePolicies => Body::EcaOther,
     };
     Ok(Component {
         ty,
@@ -577,7 +651,7 @@ https://b.example.com/cb&#13;
     #[test]
     fn wrong_root_bad_boolean_and_missing_parent_are_specific() {
         let e = component("<CustomObject/>", Some(MetadataType::ConnectedApp)).unwrap_err();
-        assert!(matches!(e, ParseError::WrongRoot { .. }), "{e}");
+        assert!(matches!(e.kind, ParseErrorKind::WrongRoot { .. }), "{e}");
         let e = component(
             "<ConnectedApp>\n<oauthConfig>\n<isPkceRequired>yes</isPkceRequired></oauthConfig></ConnectedApp>",
             None,
@@ -592,13 +666,12 @@ https://b.example.com/cb&#13;
             None,
         )
         .unwrap_err();
-        assert!(matches!(
-            e,
-            ParseError::Missing {
-                element: "externalClientApplication",
-                ..
+        assert_eq!(
+            e.kind,
+            ParseErrorKind::Missing {
+                element: "externalClientApplication"
             }
-        ));
+        );
     }
 
     #[test]
@@ -609,7 +682,8 @@ https://b.example.com/cb&#13;
         )
         .unwrap_err();
         assert!(
-            matches!(&e, ParseError::UnfilledTemplate { placeholder, line: 2, .. } if placeholder == "{{APP_NAME}}"),
+            e.line == 2
+                && matches!(&e.kind, ParseErrorKind::UnfilledTemplate { placeholder, .. } if placeholder == "{{APP_NAME}}"),
             "{e}"
         );
         let ca =
@@ -644,6 +718,106 @@ https://b.example.com/cb&#13;
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_second_copy_of_a_single_valued_element_is_an_error_naming_both_lines() {
+        let cases = [
+            (
+                "<ConnectedApp>\n<oauthConfig>\n<isPkceRequired>false</isPkceRequired>\n<isPkceRequired>true</isPkceRequired></oauthConfig></ConnectedApp>",
+                "isPkceRequired",
+                (3, 4),
+            ),
+            (
+                "<ConnectedApp>\n<oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig>\n<oauthConfig><isPkceRequired>true</isPkceRequired></oauthConfig></ConnectedApp>",
+                "oauthConfig",
+                (2, 3),
+            ),
+            (
+                "<ConnectedApp>\n<fullName>A</fullName>\n<fullName>B</fullName></ConnectedApp>",
+                "fullName",
+                (2, 3),
+            ),
+            (
+                "<ConnectedApp>\n<label>A</label>\n<label>B</label></ConnectedApp>",
+                "label",
+                (2, 3),
+            ),
+            (
+                "<ExtlClntAppGlobalOauthSettings>\n<externalClientApplication>A</externalClientApplication>\n<externalClientApplication>B</externalClientApplication></ExtlClntAppGlobalOauthSettings>",
+                "externalClientApplication",
+                (2, 3),
+            ),
+            (
+                "<OauthOidcSettings>\n<isPkceRequired>true</isPkceRequired>\n<isPkceRequired>true</isPkceRequired></OauthOidcSettings>",
+                "isPkceRequired",
+                (2, 3),
+            ),
+            (
+                "<ExtlClntAppConfigurablePolicies><externalClientApplication>A</externalClientApplication>\n<isEnabled>true</isEnabled>\n<isEnabled>false</isEnabled></ExtlClntAppConfigurablePolicies>",
+                "isEnabled",
+                (2, 3),
+            ),
+        ];
+        for (xml, element, lines) in cases {
+            let e = component(xml, None).unwrap_err();
+            assert_eq!(
+                e,
+                ParseErrorKind::Duplicate {
+                    element: element.into(),
+                    first: lines.0,
+                }
+                .at(lines.1),
+                "{xml}"
+            );
+            assert!(e.to_string().contains("appears twice (also on line"), "{e}");
+        }
+        // Lists stay lists.
+        let ca = connected_app("<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><scopes>Api</scopes><scopes>Web</scopes></oauthConfig></ConnectedApp>");
+        assert_eq!(ca.oauth.unwrap().scopes, ["Api", "Web"]);
+    }
+
+    #[test]
+    fn a_scalar_holding_elements_is_an_error() {
+        let e = component(
+            "<ConnectedApp><oauthConfig>\n<isPkceRequired>true<x/></isPkceRequired></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ParseErrorKind::NotScalar {
+                element: "isPkceRequired".into(),
+            }
+            .at(2)
+        );
+    }
+
+    #[test]
+    fn foreign_namespace_elements_are_never_fields() {
+        // Without the check, the look-alike would set PKCE, or (ignored) leave the ECA
+        // default of true in place.
+        let e = component(
+            "<ExtlClntAppGlobalOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\"><externalClientApplication>A</externalClientApplication>\n<isPkceRequired xmlns=\"urn:evil\">false</isPkceRequired></ExtlClntAppGlobalOauthSettings>",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.line == 2
+                && matches!(&e.kind, ParseErrorKind::ForeignNamespace { element, namespace } if element == "isPkceRequired" && namespace == "urn:evil"),
+            "{e}"
+        );
+        let e = component(
+            "<x:ConnectedApp xmlns:x=\"urn:evil\"><x:label>A</x:label></x:ConnectedApp>",
+            Some(MetadataType::ConnectedApp),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e.kind, ParseErrorKind::ForeignNamespace { .. }),
+            "{e}"
+        );
+        // The Metadata namespace, by default or by prefix, and no namespace are all fine.
+        assert!(component("<m:ConnectedApp xmlns:m=\"http://soap.sforce.com/2006/04/metadata\"><m:label>A</m:label></m:ConnectedApp>", None).is_ok());
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
             .collect();
         Element {
             name: el.name.clone(),
+            ns: el.ns.clone(),
             attrs,
             text: el.text.clone(),
             children: el

@@ -19,6 +19,9 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub enum SourceError {
     #[error("{path}: {reason}")]
     NotADirectory { path: PathBuf, reason: String },
+    /// A mistyped path in CI must fail, not pass as an audit of nothing.
+    #[error("{path}: no Salesforce metadata here: no sfdx-project.json, no package.xml, no snapshot manifest, and no file named *.connectedApp[-meta.xml], *.eca[-meta.xml] (or another External Client App type) or OauthOidc.settings[-meta.xml] at any depth")]
+    NothingToAudit { path: PathBuf },
 }
 
 /// How the folder was recognised; reported in the scope of the audit.
@@ -46,27 +49,45 @@ pub struct SourceFile {
 pub struct Discovery {
     pub files: Vec<SourceFile>,
     pub problems: Vec<Problem>,
+    /// Things met that look like metadata but are not read, and links followed twice.
+    pub notes: Vec<String>,
     pub org_namespace: Option<String>,
     pub layout: Option<Layout>,
     pub ignored: usize,
     pub manifest: Option<snapshot::Manifest>,
 }
 
-/// Classifies a file name in its folder. Source format is `<name>.<suffix>-meta.xml`,
-/// mdapi format `<name>.<suffix>`. Only `OauthOidc` is read among the settings.
-pub fn classify(folder: &str, file_name: &str) -> Option<(MetadataType, String)> {
+/// Classifies a file by its name alone, as Salesforce's own tooling does
+/// (forcedotcom/source-deploy-retrieve resolves a source file by its suffix, whatever
+/// folder it sits in): source format is `<name>.<suffix>-meta.xml`, mdapi format
+/// `<name>.<suffix>`. Only the `OauthOidc` member of the settings is read.
+pub fn classify(file_name: &str) -> Option<(MetadataType, String)> {
     let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
     let info = ALL_TYPES.iter().find(|t| {
-        t.folder == folder && {
-            stem.strip_suffix(t.suffix)
-                .is_some_and(|s| s.ends_with('.') && s.len() > 1)
-        }
+        stem.strip_suffix(t.suffix)
+            .is_some_and(|s| s.ends_with('.') && s.len() > 1)
     })?;
     let name = &stem[..stem.len() - info.suffix.len() - 1];
     if info.ty == MetadataType::OauthOidcSettings && name != OAUTH_OIDC_MEMBER {
         return None;
     }
     Some((info.ty, name.to_string()))
+}
+
+/// A name that Salesforce's tools would not read but a person would take for one of
+/// our metadata files: the suffix (or the settings member) differs only in case.
+pub fn near_miss(file_name: &str) -> Option<MetadataType> {
+    if classify(file_name).is_some() {
+        return None;
+    }
+    let lower = file_name.to_ascii_lowercase();
+    let stem = lower.strip_suffix("-meta.xml").unwrap_or(&lower);
+    ALL_TYPES.iter().find_map(|t| {
+        let name = stem.strip_suffix(&t.suffix.to_ascii_lowercase())?;
+        let name = name.strip_suffix('.').filter(|n| !n.is_empty())?;
+        (t.ty != MetadataType::OauthOidcSettings || name == OAUTH_OIDC_MEMBER.to_ascii_lowercase())
+            .then_some(t.ty)
+    })
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
@@ -168,12 +189,11 @@ fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     }
 }
 
-/// Folders no metadata lives in; skipping them keeps the walk fast in big repos.
+/// Folders no deployable metadata lives in: hidden ones (source-deploy-retrieve's
+/// default ignore list has `**/.*`, src/resolve/forceIgnore.ts) and `node_modules`.
+/// Skipping them keeps the walk fast in big repositories.
 fn skipped_dir(name: &str) -> bool {
-    matches!(
-        name,
-        ".git" | ".sf" | ".sfdx" | "node_modules" | ".husky" | ".vscode" | "target"
-    )
+    name.starts_with('.') || name == "node_modules"
 }
 
 /// Finds every metadata file pkce-audit reads below `root`.
@@ -208,68 +228,190 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
         }
     }
     let ignore = forceignore(&root, &mut d);
-    let roots = package_dirs.unwrap_or_else(|| vec![root.clone()]);
-    for start in &roots {
-        // Symbolic links are not followed: no loops, nothing outside the folder.
-        let walk = walkdir::WalkDir::new(start)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                !(e.file_type().is_dir()
-                    && e.depth() > 0
-                    && skipped_dir(&e.file_name().to_string_lossy()))
-            });
-        for entry in walk {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let rel = e.path().map(|p| rel_path(&root, p)).unwrap_or_default();
-                    d.problems
-                        .push(Problem::new(format!("cannot be read: {e}")).file(rel, None));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let is_dir = entry.file_type().is_dir();
-            if let Some(g) = &ignore {
-                if g.matched_path_or_any_parents(path, is_dir).is_ignore() {
-                    if !is_dir {
-                        d.ignored += 1;
-                    }
-                    continue;
-                }
+    // Every file is read once, however many paths (links, nested package directories)
+    // lead to it.
+    let mut seen: HashMap<PathBuf, String> = HashMap::new();
+    match &package_dirs {
+        Some(dirs) => {
+            for start in dirs {
+                walk(&root, start, ignore.as_ref(), &mut seen, &mut d);
             }
-            if is_dir {
-                continue;
-            }
-            let folder = path
-                .parent()
-                .and_then(|p| p.file_name())
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let Some((ty, full_name)) = classify(&folder, &entry.file_name().to_string_lossy())
-            else {
-                continue;
-            };
-            let rel = rel_path(&root, path);
-            if entry.file_type().is_symlink() {
-                d.problems.push(
-                    Problem::new("is a symbolic link; links are not followed")
-                        .component(ty, &full_name)
-                        .file(rel, None),
-                );
-                continue;
-            }
-            d.files.push(SourceFile {
-                path: path.to_path_buf(),
-                rel,
-                ty,
-                full_name,
-            });
+            note_outside_packages(&root, dirs, &mut d);
         }
+        None => walk(&root, &root, ignore.as_ref(), &mut seen, &mut d),
+    }
+    let has_project =
+        root.join("sfdx-project.json").is_file() || root.join("package.xml").is_file();
+    if d.manifest.is_none()
+        && !has_project
+        && d.files.is_empty()
+        && d.problems.is_empty()
+        && d.notes.is_empty()
+    {
+        return Err(SourceError::NothingToAudit { path: root });
     }
     Ok(d)
+}
+
+/// An SFDX project deploys only its package directories, so metadata files elsewhere
+/// in it are not read; they are named so that nothing is left out without a word.
+fn note_outside_packages(root: &Path, dirs: &[PathBuf], d: &mut Discovery) {
+    let outside: Vec<String> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && e.depth() > 0
+                && (skipped_dir(&e.file_name().to_string_lossy())
+                    || dirs.iter().any(|p| p == e.path())))
+        })
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir() && classify(&e.file_name().to_string_lossy()).is_some())
+        .map(|e| rel_path(root, e.path()))
+        .collect();
+    if !outside.is_empty() {
+        const SHOWN: usize = 5;
+        let more = outside.len().saturating_sub(SHOWN);
+        d.notes.push(format!(
+            "{} metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): {}{}",
+            outside.len(),
+            outside[..outside.len().min(SHOWN)].join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+}
+
+/// Walks one package directory. Symbolic links are followed when they resolve inside
+/// the audited root (walkdir detects loops); a link that leads outside it, or nowhere,
+/// is a problem naming it, because what it points at could hold metadata we would
+/// otherwise skip without a word. Only regular files are opened.
+fn walk(
+    root: &Path,
+    start: &Path,
+    ignore: Option<&Gitignore>,
+    seen: &mut HashMap<PathBuf, String>,
+    d: &mut Discovery,
+) {
+    let mut refused: Vec<Problem> = Vec::new();
+    let entries = walkdir::WalkDir::new(start)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() > 0
+                && e.file_type().is_dir()
+                && skipped_dir(&e.file_name().to_string_lossy())
+            {
+                return false;
+            }
+            if !e.path_is_symlink() {
+                return true;
+            }
+            let rel = rel_path(root, e.path());
+            match std::fs::canonicalize(e.path()) {
+                Ok(target) if target.starts_with(root) => true,
+                Ok(target) => {
+                    refused.push(
+                        Problem::new(format!(
+                            "is a symbolic link to {}, outside the audited folder; not followed",
+                            target.display()
+                        ))
+                        .file(rel, None),
+                    );
+                    false
+                }
+                Err(err) => {
+                    refused.push(
+                        Problem::new(format!(
+                            "is a symbolic link that cannot be followed ({err}); not read"
+                        ))
+                        .file(rel, None),
+                    );
+                    false
+                }
+            }
+        });
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = e.path().map(|p| rel_path(root, p)).unwrap_or_default();
+                match e.loop_ancestor() {
+                    Some(ancestor) => d.notes.push(format!(
+                        "{rel}: symbolic link back to {}, which is already being read; not followed again",
+                        rel_path(root, ancestor)
+                    )),
+                    // walkdir stats a link's target before filter_entry sees it.
+                    None if e.path().is_some_and(Path::is_symlink) => d.problems.push(
+                        Problem::new(
+                            "is a symbolic link that cannot be followed (its target does not exist); not read",
+                        )
+                        .file(rel, None),
+                    ),
+                    None => d
+                        .problems
+                        .push(Problem::new(format!("cannot be read: {e}")).file(rel, None)),
+                }
+                continue;
+            }
+        };
+        let path = entry.path();
+        let file_type = entry.file_type();
+        if let Some(g) = ignore {
+            if g.matched_path_or_any_parents(path, file_type.is_dir())
+                .is_ignore()
+            {
+                if !file_type.is_dir() {
+                    d.ignored += 1;
+                }
+                continue;
+            }
+        }
+        let name = entry.file_name().to_string_lossy();
+        let rel = rel_path(root, path);
+        let classified = classify(&name);
+        if file_type.is_dir() {
+            if entry.depth() > 0 && (classified.is_some() || near_miss(&name).is_some()) {
+                d.notes.push(format!(
+                    "{rel}: a folder named like a metadata file; not read"
+                ));
+            }
+            continue;
+        }
+        let Some((ty, full_name)) = classified else {
+            if let Some(ty) = near_miss(&name) {
+                d.notes.push(format!(
+                    "{rel}: named like a {ty} file, but Salesforce's tools read only the exact suffix (.{}-meta.xml or .{}); not read",
+                    ty.info().suffix,
+                    ty.info().suffix
+                ));
+            }
+            continue;
+        };
+        if !file_type.is_file() {
+            d.problems.push(
+                Problem::new("is not a regular file (a FIFO, socket or device); not read")
+                    .component(ty, &full_name)
+                    .file(rel, None),
+            );
+            continue;
+        }
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(first) = seen.get(&canonical) {
+            d.notes.push(format!(
+                "{rel}: the same file as {first} (through a symbolic link or nested package directory); read once"
+            ));
+            continue;
+        }
+        seen.insert(canonical, rel.clone());
+        d.files.push(SourceFile {
+            path: path.to_path_buf(),
+            rel,
+            ty,
+            full_name,
+        });
+    }
+    d.problems.append(&mut refused);
 }
 
 /// Reads and parses one file into a component, or the problem that stops it.
@@ -281,6 +423,13 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     };
     let meta =
         std::fs::metadata(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    // Opening a FIFO blocks until a writer comes; a device never ends.
+    if !meta.is_file() {
+        return Err(problem(
+            "is not a regular file (a FIFO, socket or device); not read".into(),
+            None,
+        ));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(problem(
             format!(
@@ -296,15 +445,8 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
     metadata::strip_secrets(&mut root);
-    let component = metadata::parse_component(&root, Some(f.ty), &f.full_name).map_err(|e| {
-        let line = e.line();
-        let text = e.to_string();
-        let text = text
-            .strip_prefix(&format!("line {line}: "))
-            .unwrap_or(&text)
-            .to_string();
-        problem(text, Some(line))
-    })?;
+    let component = metadata::parse_component(&root, Some(f.ty), &f.full_name)
+        .map_err(|e| problem(e.kind.to_string(), Some(e.line)))?;
     Ok(Loaded {
         component,
         file: Some(f.rel.clone()),
@@ -355,6 +497,7 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
             .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
         );
     }
+    collected.notes.append(&mut d.notes);
     if d.ignored > 0 {
         collected
             .notes
@@ -368,35 +511,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classifies_source_and_mdapi_names() {
+    fn classifies_source_and_mdapi_names_by_suffix() {
         assert_eq!(
-            classify("connectedApps", "My_App.connectedApp-meta.xml"),
+            classify("My_App.connectedApp-meta.xml"),
             Some((MetadataType::ConnectedApp, "My_App".into()))
         );
         assert_eq!(
-            classify("connectedApps", "ns__App.connectedApp"),
+            classify("ns__App.connectedApp"),
             Some((MetadataType::ConnectedApp, "ns__App".into()))
         );
         assert_eq!(
-            classify(
-                "extlClntAppOauthPolicies",
-                "X_defaultPolicy.ecaOauthPlcy-meta.xml"
-            ),
+            classify("X_defaultPolicy.ecaOauthPlcy-meta.xml"),
             Some((
                 MetadataType::ExtlClntAppOauthConfigurablePolicies,
                 "X_defaultPolicy".into()
             ))
         );
         assert_eq!(
-            classify("settings", "OauthOidc.settings-meta.xml"),
+            classify("OauthOidc.settings-meta.xml"),
             Some((MetadataType::OauthOidcSettings, "OauthOidc".into()))
         );
-        assert_eq!(classify("settings", "Security.settings-meta.xml"), None);
-        assert_eq!(classify("classes", "My_App.connectedApp-meta.xml"), None);
-        assert_eq!(classify("connectedApps", ".connectedApp-meta.xml"), None);
+        assert_eq!(classify("Security.settings-meta.xml"), None);
+        assert_eq!(classify(".connectedApp-meta.xml"), None);
+        assert_eq!(classify("A.ecaglbloauth-meta.xml"), None);
+    }
+
+    #[test]
+    fn near_misses_differ_only_in_case() {
         assert_eq!(
-            classify("externalClientApps", "A.ecaGlblOauth-meta.xml"),
-            None
+            near_miss("X.ConnectedApp-meta.xml"),
+            Some(MetadataType::ConnectedApp)
         );
+        assert_eq!(
+            near_miss("X.connectedapp"),
+            Some(MetadataType::ConnectedApp)
+        );
+        assert_eq!(
+            near_miss("oauthoidc.settings-meta.xml"),
+            Some(MetadataType::OauthOidcSettings)
+        );
+        assert_eq!(near_miss("X.connectedApp-meta.xml"), None, "an exact name");
+        assert_eq!(near_miss("Security.settings-meta.xml"), None);
+        assert_eq!(near_miss("README.md"), None);
     }
 }

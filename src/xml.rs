@@ -1,18 +1,34 @@
-//! A small, bounded XML element tree with line numbers.
+//! A small, bounded XML element tree with line numbers and namespaces.
 //!
 //! Metadata files and SOAP bodies are small documents whose every element we may need,
 //! so a tree is simpler than streaming. Both the directory reader and the SOAP client
 //! parse through here, which is what keeps the two inputs on the same parsers.
 //!
-//! Safety bounds: DOCTYPE (and with it every entity declaration) is refused, nesting is
-//! limited, and only the five predefined entities and character references are expanded.
+//! Safety bounds: DOCTYPE (and with it every entity declaration) is refused, nesting,
+//! attributes per element and elements per document are capped (so the cost is linear in
+//! the input), only the five predefined entities and character references are expanded,
+//! and a character reference to a control character is refused. Every element keeps its
+//! resolved namespace, so a caller can tell a Metadata API field from a look-alike in
+//! another namespace.
 
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
 use std::fmt;
 
 /// Deepest nesting we accept. Real metadata is under 10 levels; SOAP adds 4.
 pub const MAX_DEPTH: usize = 64;
+/// Attributes (namespace declarations included) on one element. Real metadata has none
+/// below the root and a handful on a SOAP envelope.
+pub const MAX_ATTRIBUTES: usize = 32;
+/// Elements in one document. A Connected App has a few hundred; a `listMetadata` answer
+/// of three types in a large org some tens of thousands.
+pub const MAX_ELEMENTS: usize = 250_000;
+
+/// The namespace of Metadata API documents (files and SOAP records alike).
+pub const METADATA_NS: &str = "http://soap.sforce.com/2006/04/metadata";
+/// `xsi:nil` and `xsi:type` live here.
+pub const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct XmlError {
@@ -28,11 +44,17 @@ impl fmt::Display for XmlError {
 
 impl std::error::Error for XmlError {}
 
-/// One element. Names and attribute keys are local names (prefix stripped): Salesforce
-/// documents use a default namespace in files but `met:`/`sf:` prefixes in SOAP.
+/// One element. Names are local names (prefix stripped): Salesforce documents use a
+/// default namespace in files but `met:`/`sf:` prefixes in SOAP; `ns` holds the resolved
+/// namespace either way. Attribute keys are local names for attributes in no namespace
+/// or in the XSI namespace, the qualified name for namespace declarations (`xmlns`,
+/// `xmlns:xsi`), and `{uri}local` for any other namespace, so no lookup by local name
+/// can mistake a foreign attribute for `xsi:nil`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
     pub name: String,
+    /// Resolved namespace URI; `None` when the element is in no namespace.
+    pub ns: Option<String>,
     pub attrs: Vec<(String, String)>,
     /// Text content with entities resolved and surrounding whitespace trimmed.
     pub text: String,
@@ -52,6 +74,11 @@ impl Element {
     /// `xsi:nil="true"`: the element is present but explicitly has no value.
     pub fn is_nil(&self) -> bool {
         matches!(self.attr("nil"), Some("true") | Some("1"))
+    }
+
+    /// In the Metadata API namespace, or in none (hand-written files, some tools).
+    pub fn is_metadata(&self) -> bool {
+        self.ns.as_deref().is_none_or(|ns| ns == METADATA_NS)
     }
 
     pub fn child(&self, name: &str) -> Option<&Element> {
@@ -107,20 +134,67 @@ fn local_name(raw: &[u8]) -> String {
     }
 }
 
-fn start_element(e: &BytesStart<'_>, line: u32) -> Result<Element, String> {
+fn namespace(resolved: ResolveResult<'_>, what: &str) -> Result<Option<String>, String> {
+    match resolved {
+        ResolveResult::Unbound => Ok(None),
+        ResolveResult::Bound(ns) => Ok(Some(String::from_utf8_lossy(ns.0).into_owned())),
+        ResolveResult::Unknown(prefix) => Err(format!(
+            "{what} uses the undeclared namespace prefix '{}'",
+            String::from_utf8_lossy(&prefix)
+        )),
+    }
+}
+
+/// A control character other than tab, line feed and carriage return: never part of
+/// a metadata value, and a way to smuggle terminal escapes into a report.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn start_element(
+    reader: &NsReader<&[u8]>,
+    e: &BytesStart<'_>,
+    line: u32,
+) -> Result<Element, String> {
+    let name = local_name(e.name().as_ref());
+    let ns = namespace(reader.resolve_element(e.name()).0, &format!("<{name}>"))?;
     let mut attrs = Vec::new();
     for a in e.attributes() {
+        if attrs.len() == MAX_ATTRIBUTES {
+            return Err(format!(
+                "<{name}> has more than {MAX_ATTRIBUTES} attributes"
+            ));
+        }
         let a = a.map_err(|err| format!("bad attribute: {err}"))?;
-        let key = local_name(a.key.as_ref());
+        let qname = a.key;
         let raw =
             std::str::from_utf8(&a.value).map_err(|_| "attribute is not UTF-8".to_string())?;
         let value = quick_xml::escape::unescape(raw)
             .map_err(|err| format!("bad attribute value: {err}"))?
             .into_owned();
+        if let Some(c) = value.chars().find(|&c| is_forbidden_control(c)) {
+            return Err(format!(
+                "attribute value holds the control character U+{:04X}",
+                c as u32
+            ));
+        }
+        let qualified = String::from_utf8_lossy(qname.as_ref()).into_owned();
+        let key = if qualified == "xmlns" || qualified.starts_with("xmlns:") {
+            qualified
+        } else {
+            let (resolved, local) = reader.resolve_attribute(qname);
+            let local = String::from_utf8_lossy(local.as_ref()).into_owned();
+            match namespace(resolved, &format!("attribute {qualified}"))? {
+                None => local,
+                Some(uri) if uri == XSI_NS => local,
+                Some(uri) => format!("{{{uri}}}{local}"),
+            }
+        };
         attrs.push((key, value));
     }
     Ok(Element {
-        name: local_name(e.name().as_ref()),
+        name,
+        ns,
         attrs,
         text: String::new(),
         children: Vec::new(),
@@ -146,16 +220,26 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         pos: 0,
         line: 1,
     };
-    let mut reader = Reader::from_reader(bytes);
+    let mut reader = NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     // Raw text accumulated for the element on top of the stack.
     let mut texts: Vec<String> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut elements = 0usize;
 
     loop {
         let before = reader.buffer_position() as usize;
-        let event = reader.read_event();
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => {
+                let at = lines.line_at(reader.error_position() as usize);
+                return Err(XmlError {
+                    line: at,
+                    message: format!("malformed XML: {e}"),
+                });
+            }
+        };
         // Line of the first byte of this event: skip the whitespace before a tag.
         let start = bytes[before..]
             .iter()
@@ -164,41 +248,40 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
             .unwrap_or(before);
         let line = lines.line_at(start);
         let err = |message: String| XmlError { line, message };
-        match event {
-            Err(e) => {
-                let at = lines.line_at(reader.error_position() as usize);
-                return Err(XmlError {
-                    line: at,
-                    message: format!("malformed XML: {e}"),
-                });
+        if matches!(event, Event::Start(_) | Event::Empty(_)) {
+            if root.is_some() {
+                return Err(err("content after the root element".into()));
             }
-            Ok(Event::Eof) => break,
-            Ok(Event::DocType(_)) => {
+            elements += 1;
+            if elements > MAX_ELEMENTS {
+                return Err(err(format!(
+                    "more than {MAX_ELEMENTS} elements in one document"
+                )));
+            }
+        }
+        match event {
+            Event::Eof => break,
+            Event::DocType(_) => {
                 return Err(err(
                     "DOCTYPE declarations are not allowed in Salesforce metadata".into(),
                 ))
             }
-            Ok(Event::Start(e)) => {
-                if root.is_some() {
-                    return Err(err("content after the root element".into()));
-                }
+            Event::Start(e) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(err(format!("elements nested deeper than {MAX_DEPTH}")));
                 }
-                stack.push(start_element(&e, line).map_err(err)?);
+                let el = start_element(&reader, &e, line).map_err(err)?;
+                stack.push(el);
                 texts.push(String::new());
             }
-            Ok(Event::Empty(e)) => {
-                if root.is_some() {
-                    return Err(err("content after the root element".into()));
-                }
-                let el = start_element(&e, line).map_err(err)?;
+            Event::Empty(e) => {
+                let el = start_element(&reader, &e, line).map_err(err)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None => root = Some(el),
                 }
             }
-            Ok(Event::End(_)) => {
+            Event::End(_) => {
                 let mut el = stack.pop().expect("quick-xml checks end names");
                 el.text = texts.pop().unwrap_or_default().trim().to_string();
                 match stack.last_mut() {
@@ -206,29 +289,49 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     None => root = Some(el),
                 }
             }
-            Ok(Event::Text(t)) => {
+            Event::Text(t) => {
                 let raw = t
                     .decode()
                     .map_err(|e| err(format!("undecodable text: {e}")))?;
+                if let Some(c) = raw.chars().find(|&c| is_forbidden_control(c)) {
+                    return Err(err(format!(
+                        "text holds the control character U+{:04X}",
+                        c as u32
+                    )));
+                }
                 match texts.last_mut() {
                     Some(buf) => buf.push_str(&raw),
                     None if raw.trim().is_empty() => {}
                     None => return Err(err("text outside the root element".into())),
                 }
             }
-            Ok(Event::CData(t)) => {
+            Event::CData(t) => {
                 let raw = t
                     .decode()
                     .map_err(|e| err(format!("undecodable CDATA: {e}")))?;
+                if let Some(c) = raw.chars().find(|&c| is_forbidden_control(c)) {
+                    return Err(err(format!(
+                        "CDATA holds the control character U+{:04X}",
+                        c as u32
+                    )));
+                }
                 if let Some(buf) = texts.last_mut() {
                     buf.push_str(&raw);
                 }
             }
-            Ok(Event::GeneralRef(r)) => {
+            Event::GeneralRef(r) => {
                 let resolved = if r.is_char_ref() {
-                    r.resolve_char_ref()
-                        .map_err(|e| err(format!("bad character reference: {e}")))?
-                        .map(String::from)
+                    let c = r
+                        .resolve_char_ref()
+                        .map_err(|e| err(format!("bad character reference: {e}")))?;
+                    if let Some(c) = c.filter(|&c| is_forbidden_control(c)) {
+                        return Err(err(format!(
+                            "character reference &{}; is the control character U+{:04X}, which metadata never holds",
+                            String::from_utf8_lossy(&r),
+                            c as u32
+                        )));
+                    }
+                    c.map(String::from)
                 } else {
                     let name = r
                         .decode()
@@ -245,7 +348,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
                     buf.push_str(&resolved);
                 }
             }
-            Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
     if let Some(open) = stack.last() {
@@ -312,7 +415,7 @@ mod tests {
 
     #[test]
     fn parses_nested_elements_with_lines_and_entities() {
-        let doc = b"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n<Root xmlns=\"urn:x\">\r\n  <a>1 &amp; 2</a>\r\n  <b\r\n    >x&#65;</b>\r\n  <c xsi:nil=\"true\"/>\r\n</Root>";
+        let doc = b"<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n<Root xmlns=\"urn:x\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\r\n  <a>1 &amp; 2</a>\r\n  <b\r\n    >x&#65;</b>\r\n  <c xsi:nil=\"true\"/>\r\n</Root>";
         let root = parse(doc).unwrap();
         assert_eq!(root.name, "Root");
         assert_eq!(root.line, 2);
@@ -393,6 +496,77 @@ mod tests {
         strip_lines(&mut el);
         strip_lines(&mut back);
         assert_eq!(back, el);
+    }
+
+    #[test]
+    fn namespaces_are_resolved_for_elements_and_attributes() {
+        let root = parse(
+            br#"<s:Envelope xmlns:s="urn:soap" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Body><records xmlns="http://soap.sforce.com/2006/04/metadata" xsi:type="ConnectedApp"><label>x</label><e:label xmlns:e="urn:evil" e:nil="true">y</e:label></records></s:Body></s:Envelope>"#,
+        )
+        .unwrap();
+        assert_eq!(root.ns.as_deref(), Some("urn:soap"));
+        let rec = root.find("records").unwrap();
+        assert!(rec.is_metadata());
+        assert_eq!(rec.attr("type"), Some("ConnectedApp"));
+        let labels: Vec<_> = rec.children_named("label").collect();
+        assert!(labels[0].is_metadata());
+        assert!(!labels[1].is_metadata());
+        // A foreign attribute is never read as xsi:nil.
+        assert!(!labels[1].is_nil());
+        assert_eq!(labels[1].attr("{urn:evil}nil"), Some("true"));
+        assert!(parse(b"<a><b/></a>").unwrap().is_metadata());
+        let e = parse(b"<a>\n<x:b/></a>").unwrap_err();
+        assert!(e.message.contains("undeclared namespace prefix 'x'"), "{e}");
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn control_characters_are_refused_as_references_and_raw() {
+        let e = parse(b"<a>\n<b>x&#27;[31m</b></a>").unwrap_err();
+        assert!(e.message.contains("U+001B"), "{e}");
+        assert_eq!(e.line, 2);
+        assert!(parse(b"<a>&#x9b;</a>")
+            .unwrap_err()
+            .message
+            .contains("U+009B"));
+        assert!(parse(b"<a>x\x1b[0m</a>")
+            .unwrap_err()
+            .message
+            .contains("U+001B"));
+        assert!(parse(b"<a k=\"&#7;\"/>")
+            .unwrap_err()
+            .message
+            .contains("U+0007"));
+        // Tab, line feed and carriage return are ordinary (callbackUrl lists use &#13;).
+        assert_eq!(
+            parse(b"<a>x&#13;&#10;y&#9;z</a>").unwrap().text,
+            "x\r\ny\tz"
+        );
+    }
+
+    #[test]
+    fn attributes_and_elements_are_capped() {
+        let attrs: String = (0..=MAX_ATTRIBUTES)
+            .map(|i| format!(" a{i}=\"v\""))
+            .collect();
+        let e = parse(format!("<a{attrs}/>").as_bytes()).unwrap_err();
+        assert!(e.message.contains("more than 32 attributes"), "{e}");
+        let ok: String = (0..MAX_ATTRIBUTES)
+            .map(|i| format!(" a{i}=\"v\""))
+            .collect();
+        assert!(parse(format!("<a{ok}/>").as_bytes()).is_ok());
+        let many = format!("<a>{}</a>", "<b/>".repeat(MAX_ELEMENTS));
+        let e = parse(many.as_bytes()).unwrap_err();
+        assert!(e.message.contains("more than 250000 elements"), "{e}");
+    }
+
+    #[test]
+    fn a_huge_start_tag_is_refused_after_the_cap_not_parsed_quadratically() {
+        // 80,000 attributes (about 0.8 MB): the cap stops the attribute walk at 33, so
+        // this is linear (the reader scans the tag once). Correctness only; no timing.
+        let attrs: String = (0..80_000).map(|i| format!(" a{i}=\"\"")).collect();
+        let e = parse(format!("<ConnectedApp{attrs}/>").as_bytes()).unwrap_err();
+        assert!(e.message.contains("attributes"), "{e}");
     }
 
     #[test]

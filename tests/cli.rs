@@ -382,3 +382,405 @@ fn a_committed_consumer_secret_never_reaches_any_format() {
         assert!(!stdout(&o).contains("COMMITTED-SECRET-123"), "{format}");
     }
 }
+
+/// Verdict integrity on folders (issue 9): each hostile variant of the ready org must not
+/// read as ready; each names what it could not read.
+mod integrity {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const GLOBAL: &str = "force-app/main/default/extlClntAppGlobalOauthSets/Acme_Web_Portal_glbloauth.ecaGlblOauth-meta.xml";
+    const SETTINGS: &str = "force-app/main/default/settings/OauthOidc.settings-meta.xml";
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let dest = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &dest);
+            } else {
+                std::fs::copy(e.path(), dest).unwrap();
+            }
+        }
+    }
+
+    /// A copy of the ready org (the project is its `root`).
+    fn ready_copy() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixture("ready-org"), &dir.path().join("root"));
+        dir
+    }
+
+    fn edit(dir: &tempfile::TempDir, rel: &str, from: &str, to: &str) {
+        let path = dir.path().join("root").join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} holds {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    fn write(dir: &tempfile::TempDir, rel: &str, text: &str) {
+        let path = dir.path().join("root").join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Runs the audit with a hang guard (a FIFO used to block forever).
+    fn audit(dir: &tempfile::TempDir) -> (i32, Value, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+            .args(["audit", "--json", "--no-waivers", "--source"])
+            .arg(dir.path().join("root"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("the audit hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (o.status.code().unwrap(), v, stderr)
+    }
+
+    fn problems(v: &Value) -> Vec<String> {
+        v["incomplete"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}:{} {} {}",
+                    p["file"].as_str().unwrap_or("-"),
+                    p["line"].as_u64().unwrap_or(0),
+                    p["component"].as_str().unwrap_or("-"),
+                    p["reason"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    fn notes(v: &Value) -> String {
+        v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Exit 3 with exactly one problem, which contains every `needle`.
+    fn assert_incomplete(dir: &tempfile::TempDir, needles: &[&str]) -> Value {
+        let (code, v, stderr) = audit(dir);
+        assert_eq!(code, 3, "{stderr}\n{v:#}");
+        assert_eq!(v["verdict"], "incomplete");
+        let p = problems(&v);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        for n in needles {
+            assert!(p[0].contains(n), "{n:?} not in {}", p[0]);
+        }
+        v
+    }
+
+    #[test]
+    fn the_unchanged_copy_is_ready() {
+        let dir = ready_copy();
+        let (code, v, stderr) = audit(&dir);
+        assert_eq!(
+            (code, v["verdict"].as_str()),
+            (0, Some("ready")),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn a_second_copy_of_an_element_names_the_file_and_both_lines() {
+        let dir = ready_copy();
+        edit(
+            &dir,
+            GLOBAL,
+            "<isPkceRequired>true</isPkceRequired>",
+            "<isPkceRequired>true</isPkceRequired>\n    <isPkceRequired>false</isPkceRequired>",
+        );
+        assert_incomplete(
+            &dir,
+            &[
+                &format!("{GLOBAL}:14"),
+                "<isPkceRequired> appears twice (also on line 13)",
+            ],
+        );
+    }
+
+    #[test]
+    fn two_org_pkce_settings_are_not_enforced() {
+        let dir = ready_copy();
+        let text = std::fs::read_to_string(dir.path().join("root").join(SETTINGS)).unwrap();
+        let line = text.lines().position(|l| l.contains("isPkceRequired"));
+        let insert =
+            "<isPkceRequired>true</isPkceRequired>\n    <isPkceRequired>true</isPkceRequired>";
+        match line {
+            Some(_) => edit(
+                &dir,
+                SETTINGS,
+                "<isPkceRequired>false</isPkceRequired>",
+                insert,
+            ),
+            None => edit(
+                &dir,
+                SETTINGS,
+                "</OauthOidcSettings>",
+                &format!("    {insert}\n</OauthOidcSettings>"),
+            ),
+        }
+        let v = assert_incomplete(&dir, &["appears twice"]);
+        assert_ne!(v["verdict"], "enforced");
+    }
+
+    #[test]
+    fn mixed_content_and_foreign_namespaces_are_not_values() {
+        let dir = ready_copy();
+        edit(
+            &dir,
+            GLOBAL,
+            "<isPkceRequired>true</isPkceRequired>",
+            "<isPkceRequired>true<x/></isPkceRequired>",
+        );
+        assert_incomplete(&dir, &["holds child elements"]);
+
+        let dir = ready_copy();
+        edit(
+            &dir,
+            GLOBAL,
+            "<isPkceRequired>true</isPkceRequired>",
+            "<isPkceRequired xmlns=\"urn:evil\">true</isPkceRequired>",
+        );
+        assert_incomplete(&dir, &["urn:evil", "not the Metadata API's"]);
+    }
+
+    #[test]
+    fn a_stale_second_policies_file_is_named_with_both_files() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/old/extlClntAppPolicies/Acme_Web_Portal_plcy_old.ecaPlcy-meta.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<ExtlClntAppConfigurablePolicies xmlns="http://soap.sforce.com/2006/04/metadata">
+    <externalClientApplication>Acme_Web_Portal</externalClientApplication>
+    <isEnabled>false</isEnabled>
+    <label>old</label>
+</ExtlClntAppConfigurablePolicies>
+"#,
+        );
+        assert_incomplete(
+            &dir,
+            &[
+                "2 ExtlClntAppConfigurablePolicies components point to this app",
+                "Acme_Web_Portal_plcy_old in force-app/old/extlClntAppPolicies/Acme_Web_Portal_plcy_old.ecaPlcy-meta.xml",
+                "force-app/main/default/extlClntAppPolicies/Acme_Web_Portal_plcy.ecaPlcy-meta.xml",
+            ],
+        );
+    }
+
+    const OPEN_APP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>a@example.com</contactEmail>
+    <label>Open</label>
+    <oauthConfig>
+        <callbackUrl>https://open.example.com/oauth/callback</callbackUrl>
+        <isPkceRequired>false</isPkceRequired>
+    </oauthConfig>
+</ConnectedApp>
+"#;
+
+    #[test]
+    fn a_symlinked_folder_outside_the_root_is_a_problem_not_a_vanished_app() {
+        let dir = ready_copy();
+        let outside = dir.path().join("elsewhere/connectedApps");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("Open.connectedApp-meta.xml"), OPEN_APP).unwrap();
+        symlink(
+            &outside,
+            dir.path().join("root/force-app/main/default/connectedApps"),
+        )
+        .unwrap();
+        assert_incomplete(
+            &dir,
+            &[
+                "force-app/main/default/connectedApps:0",
+                "is a symbolic link to",
+                "outside the audited folder",
+            ],
+        );
+        // A link to a file outside, too.
+        let dir = ready_copy();
+        let file = dir.path().join("Open.connectedApp-meta.xml");
+        std::fs::write(&file, OPEN_APP).unwrap();
+        std::fs::create_dir_all(dir.path().join("root/force-app/main/default/connectedApps"))
+            .unwrap();
+        symlink(
+            &file,
+            dir.path()
+                .join("root/force-app/main/default/connectedApps/Open.connectedApp-meta.xml"),
+        )
+        .unwrap();
+        assert_incomplete(&dir, &["outside the audited folder"]);
+        // And a dangling link.
+        let dir = ready_copy();
+        symlink(
+            dir.path().join("nowhere"),
+            dir.path().join("root/force-app/main/default/connectedApps"),
+        )
+        .unwrap();
+        assert_incomplete(&dir, &["cannot be followed"]);
+    }
+
+    #[test]
+    fn links_inside_the_root_are_followed_once_and_loops_are_noted() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "shared/connectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        symlink(
+            dir.path().join("root/shared/connectedApps"),
+            dir.path().join("root/force-app/main/default/connectedApps"),
+        )
+        .unwrap();
+        // A loop, and a second path to the same folder.
+        symlink(
+            dir.path().join("root/force-app"),
+            dir.path().join("root/force-app/main/loop"),
+        )
+        .unwrap();
+        let (code, v, stderr) = audit(&dir);
+        assert_eq!(code, 1, "{stderr}\n{v:#}");
+        let open: Vec<_> = v["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["name"] == "Open")
+            .collect();
+        assert_eq!(open.len(), 1, "read exactly once");
+        assert!(problems(&v).is_empty(), "{:#?}", problems(&v));
+        assert!(
+            notes(&v).contains("force-app/main/loop: symbolic link back to force-app"),
+            "{}",
+            notes(&v)
+        );
+    }
+
+    #[test]
+    fn a_fifo_named_like_metadata_is_a_problem_not_a_hang() {
+        let dir = ready_copy();
+        let folder = dir.path().join("root/force-app/main/default/connectedApps");
+        std::fs::create_dir_all(&folder).unwrap();
+        let fifo = folder.join("Pipe.connectedApp-meta.xml");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_incomplete(
+            &dir,
+            &[
+                "ConnectedApp Pipe",
+                "is not a regular file (a FIFO, socket or device)",
+            ],
+        );
+    }
+
+    #[test]
+    fn near_miss_names_are_noted_and_files_resolve_by_suffix_in_any_folder() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/main/default/connectedApps/Open.ConnectedApp-meta.xml",
+            OPEN_APP,
+        );
+        std::fs::create_dir_all(
+            dir.path()
+                .join("root/force-app/main/default/connectedApps/Dir.connectedApp-meta.xml"),
+        )
+        .unwrap();
+        let (code, v, stderr) = audit(&dir);
+        assert_eq!(code, 0, "{stderr}");
+        let n = notes(&v);
+        assert!(n.contains("force-app/main/default/connectedApps/Open.ConnectedApp-meta.xml: named like a ConnectedApp file"), "{n}");
+        assert!(
+            n.contains("Dir.connectedApp-meta.xml: a folder named like a metadata file; not read"),
+            "{n}"
+        );
+
+        // Source-deploy-retrieve resolves by suffix, whatever the folder is called.
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/main/default/ConnectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        let (code, v, _) = audit(&dir);
+        assert_eq!(code, 1);
+        assert_eq!(
+            rules_of(&v, Some("Open")).into_iter().collect::<Vec<_>>(),
+            ["app-pkce-not-required", "connected-app-legacy"]
+        );
+    }
+
+    #[test]
+    fn the_same_component_in_two_package_directories_is_read_from_neither() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/main/default/connectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        write(
+            &dir,
+            "other/connectedApps/Open.connectedApp-meta.xml",
+            &OPEN_APP.replace("false", "true"),
+        );
+        write(
+            &dir,
+            "sfdx-project.json",
+            r#"{"packageDirectories": [{"path": "force-app", "default": true}, {"path": "other"}]}"#,
+        );
+        assert_incomplete(
+            &dir,
+            &[
+                "defined 2 times",
+                "other/connectedApps/Open.connectedApp-meta.xml",
+            ],
+        );
+    }
+
+    #[test]
+    fn metadata_outside_the_package_directories_is_named() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "unpackaged/connectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        let (code, v, _) = audit(&dir);
+        assert_eq!(code, 0, "not deployed, so not read");
+        assert!(notes(&v).contains("1 metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): unpackaged/connectedApps/Open.connectedApp-meta.xml"), "{}", notes(&v));
+    }
+
+    #[test]
+    fn a_folder_with_no_metadata_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("root/src")).unwrap();
+        std::fs::write(dir.path().join("root/src/README.md"), "hello").unwrap();
+        let (code, _, stderr) = audit(&dir);
+        assert_eq!(code, 2, "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("no Salesforce metadata here: no sfdx-project.json, no package.xml"),
+            "{stderr}"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! print a notice and pass.
 
 use pkce_audit::inventory::{self, Collected, Loaded, PackageInfo};
-use pkce_audit::metadata::{parse_component, Body, MetadataType, ParseError};
+use pkce_audit::metadata::{parse_component, Body, MetadataType, ParseErrorKind};
 use pkce_audit::xml;
 use std::path::{Path, PathBuf};
 
@@ -35,10 +35,10 @@ fn name_of(p: &Path) -> String {
 fn parse(path: &Path) -> Result<pkce_audit::metadata::Component, String> {
     let bytes = std::fs::read(path).unwrap();
     let root = xml::parse(&bytes).map_err(|e| format!("xml: {e}"))?;
-    parse_component(&root, None, "Name").map_err(|e| match e {
-        ParseError::UnfilledTemplate { .. } => format!("template: {e}"),
-        ParseError::UnknownRoot { .. } => format!("other-type: {e}"),
-        other => format!("error: {other}"),
+    parse_component(&root, None, "Name").map_err(|e| match e.kind {
+        ParseErrorKind::UnfilledTemplate { .. } => format!("template: {e}"),
+        ParseErrorKind::UnknownRoot { .. } => format!("other-type: {e}"),
+        _ => format!("error: {e}"),
     })
 }
 

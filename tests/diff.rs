@@ -408,6 +408,68 @@ fn waiver_changes_are_still_open_with_a_note() {
 }
 
 #[test]
+fn a_changed_waiver_file_is_named() {
+    let w = Work::new();
+    w.org("demo-org", "demo");
+    std::fs::write(
+        w.path("demo/pkce-audit.toml"),
+        "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"Customer_Portal\"\nreason = \"r\"\napproved_by = \"cab\"\nexpires = 2999-01-01\n",
+    )
+    .unwrap();
+    let o = w.run(&["audit", "--source", "demo", "--json", "--no-waivers"]);
+    std::fs::write(w.path("off.json"), &o.stdout).unwrap();
+    let on = w.audit("demo");
+    let file = Path::new("demo")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    let (code, d) = w.diff_json("off.json", &on);
+    assert_eq!(code, 0);
+    assert_eq!(d.waiver_file_change(), Some(("none", file.as_str())));
+    assert_eq!(
+        d.new
+            .scope
+            .waivers
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .applied,
+        1
+    );
+    let (_, table, _) = w.diff(&["off.json", &on]);
+    assert!(
+        table.contains(&format!("Waiver file changed: none → {file}\n")),
+        "{table}"
+    );
+    let (_, md, _) = w.diff(&["off.json", &on, "--format", "markdown"]);
+    assert!(
+        md.contains(&format!("| Waiver file | none | {file} |")),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("Waiver file changed: none → {file}.")),
+        "{md}"
+    );
+    // The same file on both sides, or a report from before the field: nothing to say.
+    let (_, table, _) = w.diff(&[&on, &on]);
+    assert!(!table.contains("Waiver file changed"), "{table}");
+    w.edit("off.json", |v| {
+        v["scope"].as_object_mut().unwrap().remove("waivers");
+    });
+    let (_, d) = w.diff_json("off.json", &on);
+    assert_eq!(d.old.scope.waivers, None);
+    assert_eq!(d.waiver_file_change(), None);
+    // A shape this version does not know reads as unknown, not as an error.
+    w.edit("off.json", |v| {
+        v["scope"]["waivers"] = "pkce-audit.toml".into()
+    });
+    let (code, d) = w.diff_json("off.json", &on);
+    assert_eq!(code, 0);
+    assert_eq!(d.old.scope.waivers, None);
+}
+
+#[test]
 fn a_finding_that_became_blocking_fails_the_diff() {
     let w = Work::new();
     w.org("demo-org", "demo");

@@ -481,3 +481,36 @@ fn oversized_responses_are_problems() {
     assert_ne!(report.verdict(), pkce_audit::rules::Verdict::Ready);
     assert!(!format!("{fetched:?}").contains(TOKEN));
 }
+
+#[test]
+fn live_audits_apply_and_name_the_waiver_file() {
+    let org = FakeOrg::start(demo());
+    let tmp = tempfile::tempdir().unwrap();
+    let waivers = "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"ERP_Integration\"\nreason = \"JWT only\"\napproved_by = \"cab\"\nexpires = 2999-01-01\n";
+    let w = tmp.path().join("w.toml");
+    std::fs::write(&w, waivers).unwrap();
+    let w = w.to_str().unwrap();
+    let v = audit_live(&org.base_url, &["--no-usage", "--waivers", w]).json();
+    assert_eq!(
+        v["scope"]["waivers"],
+        serde_json::json!({"file": w, "applied": 1, "expired": 0, "unused": 0})
+    );
+    // No folder is audited: the current folder's pkce-audit.toml is the default.
+    std::fs::write(tmp.path().join("pkce-audit.toml"), waivers).unwrap();
+    let mut c = command();
+    c.args([
+        "audit",
+        "--instance-url",
+        &org.base_url,
+        "--json",
+        "--no-usage",
+    ])
+    .env("SF_ACCESS_TOKEN", TOKEN)
+    .current_dir(tmp.path());
+    let here = run_with(c, None).json();
+    assert_eq!(here["scope"]["waivers"]["file"], "pkce-audit.toml");
+    assert_eq!(here["summary"], v["summary"]);
+    let off = audit_live(&org.base_url, &["--no-usage", "--no-waivers"]).json();
+    assert!(off["scope"]["waivers"].is_null());
+    assert_eq!(off["summary"]["waived"], 0);
+}

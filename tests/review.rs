@@ -400,6 +400,330 @@ fn a_malformed_waiver_file_stops_with_its_line() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.toml"));
 }
 
+fn json_in(dir: &Path, args: &[&str]) -> (Value, Option<i32>) {
+    let o = run_in(dir, args);
+    assert!(
+        o.status.code().is_some_and(|c| c != 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (serde_json::from_slice(&o.stdout).unwrap(), o.status.code())
+}
+
+fn finding<'a>(v: &'a Value, rule: &str, app: Option<&str>) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule && f["app"].as_str() == app)
+        .unwrap_or_else(|| panic!("{rule} {app:?}"))
+}
+
+fn notes(v: &Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The demo org in `<tmp>/demo-org` with `WAIVERS` at its root, and an empty `<tmp>/elsewhere`.
+fn demo_with_project_waivers() -> tempfile::TempDir {
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("demo-org/pkce-audit.toml"), WAIVERS).unwrap();
+    std::fs::create_dir(dir.path().join("elsewhere")).unwrap();
+    dir
+}
+
+#[test]
+fn the_projects_waiver_file_applies_from_any_folder_and_is_named() {
+    let dir = demo_with_project_waivers();
+    let file = Path::new("..")
+        .join("demo-org")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    let (v, code) = json_in(
+        &dir.path().join("elsewhere"),
+        &["audit", "--source", "../demo-org", "--json"],
+    );
+    assert_eq!(
+        v["scope"]["waivers"],
+        serde_json::json!({"file": file, "applied": 1, "expired": 1, "unused": 1})
+    );
+    assert!(!finding(&v, "app-pkce-not-required", Some("ERP_Integration"))["waived"].is_null());
+    assert_eq!(v["summary"]["blockers"], 7);
+    assert_eq!(code, Some(1));
+    // Expiry and unused messages name the file and the line of the entry.
+    let expired = finding(&v, "waiver-expired", None);
+    assert!(
+        expired["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("({file}:9) expired on 2026-01-31")),
+        "{expired}"
+    );
+    assert_eq!(expired["location"]["file"], file.as_str());
+    assert_eq!(expired["location"]["line"], 9);
+    let unused = finding(&v, "waiver-unused", Some("No_Such_App"));
+    assert!(unused["message"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("({file}:16) matches no app in this audit")));
+    // The project's own file needs no note: the audit is the same from every folder.
+    assert!(
+        !notes(&v).iter().any(|n| n.contains("aiver")),
+        "{:?}",
+        notes(&v)
+    );
+    // The same audit from the project's parent: same verdict, same waivers.
+    let (w, _) = json_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
+    assert_eq!(w["verdict"], v["verdict"]);
+    assert_eq!(w["summary"], v["summary"]);
+    assert_eq!(w["scope"]["waivers"]["applied"], 1);
+}
+
+#[test]
+fn a_waiver_file_in_the_current_folder_applies_and_says_so() {
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("pkce-audit.toml"), WAIVERS).unwrap();
+    let (v, _) = json_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
+    assert_eq!(v["scope"]["waivers"]["file"], "pkce-audit.toml");
+    assert_eq!(v["scope"]["waivers"]["applied"], 1);
+    assert!(
+        notes(&v).iter().any(|n| n.contains(
+            "pkce-audit.toml in the current folder, not from the audited folder demo-org"
+        )),
+        "{:?}",
+        notes(&v)
+    );
+    let t = text(&run_in(dir.path(), &["audit", "--source", "demo-org"]));
+    assert!(
+        t.contains("Waivers: pkce-audit.toml (1 applied, 1 expired, 1 unused)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("Note: Waivers taken from pkce-audit.toml in the current folder"),
+        "{t}"
+    );
+}
+
+#[test]
+fn no_waivers_turns_them_off_and_names_the_file_not_read() {
+    let dir = demo_with_project_waivers();
+    let (with, _) = json_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
+    let (v, code) = json_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--json", "--no-waivers"],
+    );
+    assert!(v["scope"]["waivers"].is_null());
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["waived"].is_null() && !f["rule"].as_str().unwrap().starts_with("waiver-")));
+    assert_eq!(v["summary"]["waived"], 0);
+    assert_eq!(v["summary"]["blockers"], 8);
+    assert_ne!(
+        v["summary"], with["summary"],
+        "the waivers made a difference"
+    );
+    assert_eq!(code, Some(1));
+    let file = Path::new("demo-org")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    assert!(
+        notes(&v).contains(&format!(
+            "Waivers turned off: the waiver file {file} was not read."
+        )),
+        "{:?}",
+        notes(&v)
+    );
+    let t = text(&run_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--no-waivers"],
+    ));
+    assert!(t.contains("\nWaivers: none\n"), "{t}");
+    // --no-waivers and --waivers contradict each other.
+    let o = run_in(
+        dir.path(),
+        &[
+            "audit",
+            "--source",
+            "demo-org",
+            "--no-waivers",
+            "--waivers",
+            "w.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
+}
+
+#[test]
+fn an_explicit_waiver_file_wins_and_the_defaults_it_passes_over_are_named() {
+    let dir = demo_with_project_waivers();
+    std::fs::write(dir.path().join("pkce-audit.toml"), WAIVERS).unwrap();
+    std::fs::write(
+        dir.path().join("w.toml"),
+        "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"Customer_Portal\"\nreason = \"r\"\napproved_by = \"cab\"\nexpires = 2030-01-01\n",
+    )
+    .unwrap();
+    let (v, _) = json_in(
+        dir.path(),
+        &[
+            "audit",
+            "--source",
+            "demo-org",
+            "--json",
+            "--waivers",
+            "w.toml",
+        ],
+    );
+    assert_eq!(
+        v["scope"]["waivers"],
+        serde_json::json!({"file": "w.toml", "applied": 1, "expired": 0, "unused": 0})
+    );
+    assert!(!finding(&v, "app-pkce-not-required", Some("Customer_Portal"))["waived"].is_null());
+    assert!(finding(&v, "app-pkce-not-required", Some("ERP_Integration"))["waived"].is_null());
+    let n = notes(&v);
+    let project = Path::new("demo-org")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    assert!(
+        n.contains(&format!(
+            "Waivers taken from w.toml: the waiver file {project} was not read."
+        )),
+        "{n:?}"
+    );
+    assert!(
+        n.contains(
+            &"Waivers taken from w.toml: the waiver file pkce-audit.toml was not read.".to_string()
+        ),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn the_projects_waiver_file_wins_over_the_current_folders_and_says_so() {
+    let dir = demo_with_project_waivers();
+    // The current folder's file waives something else.
+    std::fs::write(
+        dir.path().join("pkce-audit.toml"),
+        "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"Customer_Portal\"\nreason = \"r\"\napproved_by = \"cab\"\nexpires = 2030-01-01\n",
+    )
+    .unwrap();
+    let (v, _) = json_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
+    let project = Path::new("demo-org")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    assert_eq!(v["scope"]["waivers"]["file"], project.as_str());
+    assert!(!finding(&v, "app-pkce-not-required", Some("ERP_Integration"))["waived"].is_null());
+    assert!(finding(&v, "app-pkce-not-required", Some("Customer_Portal"))["waived"].is_null());
+    assert!(
+        notes(&v).contains(&format!("Waivers taken from the audited project's {project}: pkce-audit.toml in the current folder was not read.")),
+        "{:?}",
+        notes(&v)
+    );
+}
+
+#[test]
+fn every_format_names_the_waiver_file() {
+    let dir = demo_with_project_waivers();
+    let file = Path::new("demo-org")
+        .join("pkce-audit.toml")
+        .display()
+        .to_string();
+    let out = |format: &str| {
+        text(&run_in(
+            dir.path(),
+            &["audit", "--source", "demo-org", "--format", format],
+        ))
+    };
+    let counts = "(1 applied, 1 expired, 1 unused)";
+    let t = out("table");
+    assert!(
+        t.lines().nth(1) == Some(format!("Waivers: {file} {counts}").as_str()),
+        "{t}"
+    );
+    let md = out("markdown");
+    assert!(
+        md.contains(&format!("| Waivers | {file} {counts} |")),
+        "{md}"
+    );
+    let sarif: Value = serde_json::from_str(&out("sarif")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["properties"]["waivers"],
+        serde_json::json!({"file": file, "applied": 1, "expired": 1, "unused": 1})
+    );
+    let json: Value = serde_json::from_str(&out("json")).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["properties"]["waivers"],
+        json["scope"]["waivers"]
+    );
+    // Without a waiver file, every format says so.
+    let (v, _) = json_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--json", "--no-waivers"],
+    );
+    assert!(v["scope"].as_object().unwrap().contains_key("waivers"));
+    assert!(v["scope"]["waivers"].is_null());
+}
+
+#[test]
+fn a_misspelt_app_gets_a_suggestion() {
+    let dir = demo_copy();
+    std::fs::write(
+        dir.path().join("w.toml"),
+        "# CAB-1432\n[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"ERP_Integraton\"\nreason = \"r\"\napproved_by = \"cab\"\nexpires = 2030-01-01\n",
+    )
+    .unwrap();
+    let (v, _) = json_in(
+        dir.path(),
+        &[
+            "audit",
+            "--source",
+            "demo-org",
+            "--json",
+            "--waivers",
+            "w.toml",
+        ],
+    );
+    let unused = finding(&v, "waiver-unused", Some("ERP_Integraton"));
+    assert_eq!(
+        unused["message"],
+        "The waiver for app-pkce-not-required on ERP_Integraton (w.toml:2) matches no app in this audit; did you mean ERP_Integration?"
+    );
+    assert_eq!(v["scope"]["waivers"]["unused"], 1);
+    // The table shows it in the Waivers group rather than folding it into an info line.
+    let t = text(&run_in(
+        dir.path(),
+        &["audit", "--source", "demo-org", "--waivers", "w.toml"],
+    ));
+    let group = &t[t.find("\nWaivers\n").expect("a Waivers group")..];
+    assert!(
+        group.contains("(w.toml:2)") && group.contains("ERP_Integration?"),
+        "{t}"
+    );
+    assert!(!t.contains("Info waiver-unused"), "{t}");
+}
+
+#[test]
+fn a_malformed_today_is_an_error_not_the_clock() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        .args(["audit", "--source", "fixtures/demo-org", "--json"])
+        .current_dir(root())
+        .env("PKCE_AUDIT_TODAY", "2026-02-30")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("PKCE_AUDIT_TODAY"));
+}
+
 #[test]
 fn csv_app_rows_snapshot() {
     let o = run(&[

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = parse_component(&root, None, "Fuzz");
             for t in ALL_TYPES {
                 if let Err(e) = parse_component(&root, Some(t.ty), "Fuzz") {
-                    assert!(e.line() >= 1 && e.line() <= lines);
+                    assert!(e.line >= 1 && e.line <= lines);
                 }
             }
         }

@@ -92,6 +92,11 @@ fn scope(out: &mut String, r: &Report) {
             cell(&super::table::evidence_sources(e))
         );
     }
+    let _ = writeln!(
+        out,
+        "| Waivers | {} |",
+        cell(&super::WaiverScope::describe(s.waivers.as_ref()))
+    );
     let _ = writeln!(out, "| Tool | {} {} |", r.tool.name, r.tool.version);
     let _ = writeln!(
         out,

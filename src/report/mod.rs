@@ -16,7 +16,7 @@ pub(crate) use self::table::{fold_by_rule, keep_words, new_table};
 
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
-use crate::waivers::{self, Waiver};
+use crate::waivers::{self, WaiverSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -41,6 +41,37 @@ pub struct AuditScope {
     /// Which usage evidence sources were read, and how; `None` without evidence.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub evidence: Option<EvidenceScope>,
+    /// The waiver file applied; `null` when none was (none found, or `--no-waivers`).
+    /// Reports written before this field existed read as `None`.
+    #[serde(default)]
+    pub waivers: Option<WaiverScope>,
+}
+
+/// The waiver file a report applied, and how its entries fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverScope {
+    /// The path as given (`--waivers`) or found (`<source>/pkce-audit.toml`, `pkce-audit.toml`).
+    pub file: String,
+    /// Entries in force that match at least one finding.
+    pub applied: usize,
+    /// Entries past their expiry date (each a `waiver-expired` finding).
+    pub expired: usize,
+    /// Entries in force that match no finding (each a `waiver-unused` finding).
+    pub unused: usize,
+}
+
+impl WaiverScope {
+    /// "pkce-audit.toml (2 applied, 1 expired, 0 unused)", or "none" — for the table and
+    /// the Markdown plan.
+    pub fn describe(scope: Option<&WaiverScope>) -> String {
+        match scope {
+            Some(w) => format!(
+                "{} ({} applied, {} expired, {} unused)",
+                w.file, w.applied, w.expired, w.unused
+            ),
+            None => "none".into(),
+        }
+    }
 }
 
 /// The usage evidence behind a report: its window and the state of each source.
@@ -234,9 +265,17 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
 }
 
 impl Report {
-    /// Applies waivers as of `today`, then re-judges the verdict.
-    pub fn apply_waivers(&mut self, list: &[Waiver], today: chrono::NaiveDate) {
-        waivers::apply(&mut self.findings, list, today);
+    /// Applies a run's waivers as of `today`, records the file in `scope.waivers` and the
+    /// notes on how it was chosen, then re-judges the verdict.
+    pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {
+        let counts = waivers::apply(&mut self.findings, &set.waivers, &self.apps, today);
+        self.scope.waivers = set.file.as_ref().map(|f| WaiverScope {
+            file: f.display().to_string(),
+            applied: counts.applied,
+            expired: counts.expired,
+            unused: counts.unused,
+        });
+        self.notes.extend(set.notes.iter().cloned());
         self.refresh();
     }
 }

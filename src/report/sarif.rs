@@ -35,7 +35,7 @@ fn security_severity(s: Severity) -> &'static str {
 
 /// Stable across edits: what the finding is about, not where it sits. The app kind keeps
 /// a Connected App and an External Client App of the same name apart; a waiver finding is
-/// about the waived rule and app, which its message names before "(line".
+/// about the waived rule and app, which its message names before " (file:line)".
 pub fn fingerprint(f: &Finding) -> String {
     let mut h = Sha256::new();
     for part in [
@@ -47,7 +47,7 @@ pub fn fingerprint(f: &Finding) -> String {
         h.update([0]);
     }
     if f.rule.starts_with("waiver-") {
-        h.update(f.message.split(" (line").next().unwrap_or("").as_bytes());
+        h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
     }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -169,6 +169,7 @@ pub fn sarif(report: &Report) -> String {
             "properties": {
                 "verdict": report.verdict().as_str(),
                 "verdictReason": report.verdict_reason,
+                "waivers": report.scope.waivers,
             },
         }],
     });
@@ -225,12 +226,16 @@ mod tests {
         assert_ne!(fingerprint(&f), b, "same name, other kind");
         // Two waivers on one app for different rules: two alerts.
         f.rule = "waiver-expired".into();
-        f.message = "The waiver for app-pkce-not-required on B (line 3) expired".into();
+        f.message = "The waiver for app-pkce-not-required on B (pkce-audit.toml:3) expired".into();
         let w1 = fingerprint(&f);
-        f.message = "The waiver for insecure-callback-url on B (line 9) expired".into();
+        f.message = "The waiver for insecure-callback-url on B (pkce-audit.toml:9) expired".into();
         assert_ne!(fingerprint(&f), w1);
-        f.message = "The waiver for app-pkce-not-required on B (line 30) expired".into();
+        f.message =
+            "The waiver for app-pkce-not-required on B (sub/pkce-audit.toml:30) expired".into();
         assert_eq!(fingerprint(&f), w1, "moving the waiver keeps its alert");
+        // Reports written before messages named the file keep their alerts.
+        f.message = "The waiver for app-pkce-not-required on B (line 3) expired".into();
+        assert_eq!(fingerprint(&f), w1);
         assert_eq!(a.len(), 32);
     }
 }

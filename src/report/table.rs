@@ -128,6 +128,11 @@ fn header(out: &mut String, r: &Report) {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
+        "Waivers: {}",
+        super::WaiverScope::describe(s.waivers.as_ref())
+    );
+    let _ = writeln!(
+        out,
         "Verdict: {} — {}",
         verdict_word(r.verdict()),
         r.verdict_reason
@@ -323,10 +328,14 @@ fn users(out: &mut String, r: &Report) {
 
 /// Findings grouped by who must act: org settings, our apps, each ISV namespace.
 fn findings_tables(out: &mut String, r: &Report, width: u16) {
-    let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r
-        .findings
-        .iter()
-        .partition(|f| f.severity == Severity::Info && f.waived.is_none() && !f.blocker);
+    // A waiver finding is never folded: its message names the file, the line, and for an
+    // unknown app the name it probably meant.
+    let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r.findings.iter().partition(|f| {
+        f.severity == Severity::Info
+            && f.waived.is_none()
+            && !f.blocker
+            && !f.rule.starts_with("waiver-")
+    });
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
     for f in actionable {
         let key = match (f.app.is_some(), f.owner) {
