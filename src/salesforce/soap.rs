@@ -83,15 +83,18 @@ pub enum Answer {
     Fault { code: String, message: String },
 }
 
-/// Most tags (`<`) in one answer. A `listMetadata` entry has 14 elements (28 tags), so
-/// this allows some 17,000 components per call; a `readMetadata` answer of ten apps has a
-/// few thousand. Built, an element costs about 200 bytes: one answer stays near 100 MB
-/// however a hostile server packs its bytes.
-pub const MAX_TAGS: usize = 500_000;
-/// Most attributes in one answer, and on one element. Salesforce puts a few namespace
-/// declarations on the envelope and one `xsi:type` or `xsi:nil` on some elements.
+/// Most tags (`<`) in one answer: a start and an end tag for each of the
+/// [`xml::MAX_ELEMENTS`] elements the parser accepts. A `listMetadata` entry has 14
+/// elements, so an answer may list some 17,000 components; a `readMetadata` answer of ten
+/// apps has a few thousand elements. Built, an element costs about 200 bytes: one answer
+/// stays near 50 MB however a hostile server packs its bytes.
+pub const MAX_TAGS: usize = 2 * xml::MAX_ELEMENTS;
+/// Most attributes in one answer (the parser caps them per element only). Salesforce puts
+/// a few namespace declarations on the envelope and one `xsi:type` or `xsi:nil` on some
+/// elements.
 pub const MAX_ATTRIBUTES: usize = 250_000;
-pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 32;
+/// Most attributes on one element, as the parser has it.
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = xml::MAX_ATTRIBUTES;
 
 /// Checks, in one pass and without building anything, that an answer stays within
 /// [`MAX_TAGS`] and the attribute bounds, so that parsing it is bounded in time and
@@ -401,9 +404,10 @@ mod tests {
                 r#"<soapenv:Envelope xmlns:soapenv="{ENVELOPE_NS}"><soapenv:Body><listMetadataResponse>{inner}</listMetadataResponse></soapenv:Body></soapenv:Envelope>"#
             )
         };
-        assert!(parse_answer(wrap(&"<x/>".repeat(MAX_TAGS - 10)).as_bytes()).is_ok());
+        let elements = xml::MAX_ELEMENTS - 10;
+        assert!(parse_answer(wrap(&"<x>1</x>".repeat(elements)).as_bytes()).is_ok());
         let e = parse_answer(wrap(&"<x/>".repeat(MAX_TAGS)).as_bytes()).unwrap_err();
-        assert!(e.contains("more than 500000 tags"), "{e}");
+        assert!(e.contains(&format!("more than {MAX_TAGS} tags")), "{e}");
         let attrs = |n: usize| (0..n).map(|i| format!(" a{i}=\"\"")).collect::<String>();
         assert!(parse_answer(wrap(&format!("<x{}/>", attrs(32))).as_bytes()).is_ok());
         let e = parse_answer(wrap(&format!("<x{}/>", attrs(33))).as_bytes()).unwrap_err();
