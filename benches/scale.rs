@@ -12,7 +12,9 @@
 //!
 //! `SCALE_HOSTILE=1` measures only the peak memory of a live audit against a hostile server
 //! (tests/live_support/hostile.rs) answering 60 MB SOAP or JSON bodies, and bodies at the
-//! parse bounds; `SCALE_BIN=<path>` measures another build of pkce-audit (an older one).
+//! parse bounds, and how long `--timeout 15` takes to end a run against answers slow to
+//! parse (`SCALE_HOSTILE=timeout`: only that; `SCALE_TIMEOUT_RUNS`: its runs);
+//! `SCALE_BIN=<path>` measures another build of pkce-audit (an older one).
 
 #[path = "../tests/fake_org/mod.rs"]
 #[allow(dead_code)]
@@ -394,11 +396,71 @@ fn hostile_memory(runs: usize) {
     }
 }
 
+/// Wall time of a live audit with `--timeout 15` against answers slow to parse; a run
+/// still going after 120 s is killed (`timeout`, exit 124).
+fn hostile_timeout(runs: usize) {
+    use hostile::Mode;
+    let bin = std::env::var("SCALE_BIN").unwrap_or_else(|_| BIN.to_string());
+    const MB: usize = 1024 * 1024;
+    println!("\n## --timeout 15 against slow answers: {bin}, median of {runs}");
+    let cases = [
+        (
+            "60 MB SOAP of <x/>",
+            Mode::HugeSoap {
+                bytes: 60 * MB,
+                length: true,
+            },
+        ),
+        (
+            "7 MB of attributes on one element",
+            Mode::AttributeBomb { bytes: 7 * MB },
+        ),
+        (
+            "1,000 apps, 3.5 MB per read answer",
+            Mode::ManySlowReads {
+                names: 1000,
+                bytes: 3 * MB + MB / 2,
+            },
+        ),
+    ];
+    for (label, mode) in cases {
+        let base = hostile::start(mode);
+        let mut walls = Vec::new();
+        let mut codes = Vec::new();
+        let mut peaks = Vec::new();
+        for _ in 0..runs {
+            let (wall, code, peak, _) = measure_any(
+                Command::new("timeout")
+                    .args(["120", &bin, "audit", "--instance-url", &base, "--json"])
+                    .args(["--quiet", "--no-usage", "--timeout", "15"])
+                    .env("SF_ACCESS_TOKEN", "00DHOSTILE!tokenvalue"),
+            );
+            walls.push(wall);
+            codes.push(code);
+            peaks.push(peak);
+        }
+        peaks.sort();
+        println!(
+            "{label:<42} wall {} (runs: {}) · exit {codes:?} · peak {:.1} MB",
+            secs(median(walls.clone())),
+            walls
+                .iter()
+                .map(|w| secs(*w))
+                .collect::<Vec<_>>()
+                .join(", "),
+            peaks[peaks.len() / 2] as f64 / 1024.0
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` passes nothing: run small then.
     let quick = std::env::var("SCALE_QUICK").is_ok() || !std::env::args().any(|a| a == "--bench");
-    if std::env::var("SCALE_HOSTILE").is_ok() {
-        hostile_memory(env_or("SCALE_RUNS", 3));
+    if let Ok(which) = std::env::var("SCALE_HOSTILE") {
+        if which != "timeout" {
+            hostile_memory(env_or("SCALE_RUNS", 3));
+        }
+        hostile_timeout(env_or("SCALE_TIMEOUT_RUNS", env_or("SCALE_RUNS", 3)));
         return;
     }
     let runs = env_or("SCALE_RUNS", if quick { 1 } else { 5 });

@@ -191,3 +191,19 @@ fn slow_to_parse_answers_cannot_outlast_the_timeout() {
         o.stderr
     );
 }
+
+#[test]
+fn an_attribute_bomb_is_refused_before_it_is_parsed() {
+    // One element with millions of attributes: a parser checking each against those
+    // before it would run for hours. The bounds refuse the answer in one pass.
+    let base = start(Mode::AttributeBomb { bytes: 4 * MB });
+    let o = audit(&base, &["--no-usage", "--timeout", "60"]);
+    assert!(
+        o.took < Duration::from_secs(120),
+        "hang guard: {:?}",
+        o.took
+    );
+    assert_eq!(o.code, 3, "{}\n{}", o.stdout, o.stderr);
+    let text = incomplete_text(&o);
+    assert!(text.contains("more than 32 attributes"), "{text}");
+}

@@ -29,6 +29,9 @@ pub enum Mode {
     /// about `bytes` bytes of small elements, within the bounds a SOAP answer may have,
     /// so each answer is parsed in full: slow work, but never a single unbounded step.
     ManySlowReads { names: usize, bytes: usize },
+    /// Every SOAP answer's first element carries about `bytes` bytes of attributes: a
+    /// parser that checks each attribute against all before it takes quadratic time.
+    AttributeBomb { bytes: usize },
 }
 
 const ENVELOPE_START: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>";
@@ -94,6 +97,15 @@ fn bodies(mode: Mode) -> Bodies {
             Bodies {
                 list: soap(&format!("<listMetadataResponse>{list}</listMetadataResponse>")),
                 read: soap(&format!("<readMetadataResponse><result><records xsi:type=\"ConnectedApp\"><fullName>App_00000</fullName>{pad}</records></result></readMetadataResponse>")),
+                query: empty_query,
+            }
+        }
+        Mode::AttributeBomb { bytes } => {
+            let attrs: String = (0..bytes / 12).map(|i| format!(" a{i:07}=\"\"")).collect();
+            let bomb = soap(&format!("<listMetadataResponse{attrs}/>"));
+            Bodies {
+                list: bomb.clone(),
+                read: bomb,
                 query: empty_query,
             }
         }
