@@ -323,3 +323,30 @@ fn a_record_nobody_asked_for_is_a_note_not_a_read() {
         report["notes"]
     );
 }
+
+#[test]
+fn a_snapshot_of_a_wrong_read_answer_stays_incomplete_naming_the_component() {
+    use fake_org::Quirk;
+    let fake = FakeOrg::start(Config {
+        quirks: vec![(
+            "ExtlClntAppGlobalOauthSettings Acme_Web_Portal_glbloauth".into(),
+            Quirk::OnlyFullName,
+        )],
+        ..org(&fixture("ready-org"))
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    let r = fetch_live(&fake.base_url, &out, &["--no-usage"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("could not be read"), "{}", r.stdout);
+    let snap = audit_folder(&out);
+    assert_eq!(snap.code, 3, "{}\n{}", snap.stderr, snap.stdout);
+    let report = snap.json();
+    assert!(
+        components(&report)
+            .iter()
+            .any(|c| c == "ExtlClntAppGlobalOauthSettings Acme_Web_Portal_glbloauth"),
+        "{:#}",
+        report["incomplete"]
+    );
+}

@@ -260,11 +260,12 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
     all.listed
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
     // Names and messages come from the server: whatever it echoed of a credential goes.
+    let scrubber = api.scrubber();
     for p in &mut all.problems {
-        p.reason = api.scrub(std::mem::take(&mut p.reason));
-        p.component = p.component.take().map(|c| api.scrub(c));
+        p.reason = scrubber.apply(&p.reason);
+        p.component = p.component.as_deref().map(|c| scrubber.apply(c));
     }
-    let mut notes: Vec<String> = all.notes.into_iter().map(|n| api.scrub(n)).collect();
+    let mut notes: Vec<String> = all.notes.iter().map(|n| scrubber.apply(n)).collect();
     notes.sort();
     notes.dedup();
     all.problems.sort();
