@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Escapes a table cell: pipes split cells and line breaks end rows, so a line break is
-/// written `<br>` and the rest of the text is [`visible`]. Markup in metadata (`<`, `&`)
-/// is shown as text, never rendered as HTML or as a character reference.
+/// written `<br>` and the rest of the text is [`visible`]. Markup in metadata (`<`, `&`,
+/// a backtick) is shown as text, never rendered as HTML, a character reference or code.
 pub fn cell(text: &str) -> String {
     super::text::visible_with_breaks(text, "<br>", |line| {
         line.replace('\\', "\\\\")
@@ -20,6 +20,7 @@ pub fn cell(text: &str) -> String {
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('|', "\\|")
+            .replace('`', "\\`")
     })
 }
 
