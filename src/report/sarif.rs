@@ -170,7 +170,7 @@ pub fn sarif(report: &Report) -> String {
             }],
             "properties": {
                 "verdict": report.verdict().as_str(),
-                "verdictReason": visible(&report.verdict_reason),
+                "verdictReason": report.verdict_reason,
             },
         }],
     });
