@@ -5,7 +5,7 @@
 //! so the rules never know where the metadata came from.
 
 use crate::evidence::{Evidence, InstalledPackage, Usage};
-use crate::metadata::{self, Body, Component, MetadataType};
+use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -389,23 +389,16 @@ pub fn build(collected: Collected) -> Inventory {
                     continue;
                 };
                 let p = parts.entry(parent).or_default();
-                match c.ty {
-                    MetadataType::ExtlClntAppGlobalOauthSettings => p.global.push(l),
-                    MetadataType::ExtlClntAppOauthSettings => p.oauth_settings.push(l),
-                    MetadataType::ExtlClntAppOauthConfigurablePolicies => p.oauth_policies.push(l),
-                    MetadataType::ExtlClntAppConfigurablePolicies => p.policies.push(l),
-                    MetadataType::ExtlClntAppOauthSecuritySettings
-                    | MetadataType::ExtlClntAppMobileSettings
-                    | MetadataType::ExtlClntAppMobileConfigurablePolicies
-                    | MetadataType::ExtlClntAppNotificationSettings
-                    | MetadataType::ExtlClntAppPushSettings
-                    | MetadataType::ExtlClntAppPushConfigurablePolicies
-                    | MetadataType::ExtlClntAppCanvasSettings
-                    | MetadataType::ExtlClntAppSamlConfigurablePolicies
+                match c.ty.role() {
+                    Role::EcaChild(EcaChild::GlobalOauth) => p.global.push(l),
+                    Role::EcaChild(EcaChild::OauthSettings) => p.oauth_settings.push(l),
+                    Role::EcaChild(EcaChild::OauthPolicies) => p.oauth_policies.push(l),
+                    Role::EcaChild(EcaChild::Policies) => p.policies.push(l),
                     // Not ECA children: their bodies are matched above.
-                    | MetadataType::ConnectedApp
-                    | MetadataType::ExternalClientApplication
-                    | MetadataType::OauthOidcSettings => p.other.push(l),
+                    Role::EcaChild(EcaChild::PlugIn)
+                    | Role::ConnectedApp
+                    | Role::EcaHeader
+                    | Role::OrgSettings => p.other.push(l),
                 }
             }
         }
