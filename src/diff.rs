@@ -9,6 +9,7 @@
 //! only on blockers the new run has that the old one did not, so a pipeline can gate on
 //! "no regression" while the known backlog is worked off.
 
+use crate::report::text::{backstop, visible as v};
 use crate::report::{fold_by_rule, keep_words, new_table};
 use crate::report::{EXIT_NOT_READY, EXIT_OK, TOOL_NAME};
 use crate::rules::{Severity, Verdict};
@@ -453,10 +454,11 @@ pub fn render(diff: &Diff, format: Format, width: u16) -> String {
     }
 }
 
+/// Exact text, with the characters a terminal would act on escaped, as in `audit --json`.
 pub fn json(diff: &Diff) -> String {
     let mut s = serde_json::to_string_pretty(diff).expect("a diff always serialises");
     s.push('\n');
-    s
+    crate::report::text::json_escape_invisible(s)
 }
 
 fn verdict_word(v: Verdict) -> &'static str {
@@ -468,11 +470,12 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-fn kind_short(kind: &str) -> &str {
+/// The app kind in a few letters; a kind this version does not know is shown as read.
+fn kind_short(kind: &str) -> std::borrow::Cow<'_, str> {
     match kind {
-        "connected-app" => "CA",
-        "external-client-app" => "ECA",
-        other => other,
+        "connected-app" => "CA".into(),
+        "external-client-app" => "ECA".into(),
+        other => v(other),
     }
 }
 
@@ -494,8 +497,8 @@ fn app_pkce(a: &AppRef) -> &'static str {
 
 fn owner_text(owner: Option<&str>, namespace: Option<&str>) -> String {
     match (owner.unwrap_or("?"), namespace) {
-        ("isv", Some(ns)) => format!("isv ({ns})"),
-        (o, _) => o.to_string(),
+        ("isv", Some(ns)) => format!("isv ({})", v(ns)),
+        (o, _) => v(o).into_owned(),
     }
 }
 
@@ -510,18 +513,18 @@ fn blocker_word(f: &DiffFinding) -> &'static str {
 /// One line per run: what was audited, when, and by which version.
 fn scope_line(r: &Run) -> String {
     let s = &r.scope;
-    let mut line = format!("{} {}", s.kind, s.source);
+    let mut line = format!("{} {}", v(&s.kind), v(&s.source));
     if let Some(l) = &s.layout {
-        let _ = write!(line, " ({l})");
+        let _ = write!(line, " ({})", v(l));
     }
     if let Some(id) = &s.org_id {
-        let _ = write!(line, " · org {id}");
+        let _ = write!(line, " · org {}", v(id));
     }
     if !s.generated_at.is_empty() {
-        let _ = write!(line, " · read {}", s.generated_at);
+        let _ = write!(line, " · read {}", v(&s.generated_at));
     }
-    if let Some(v) = &r.tool_version {
-        let _ = write!(line, " · {TOOL_NAME} {v}");
+    if let Some(version) = &r.tool_version {
+        let _ = write!(line, " · {TOOL_NAME} {}", v(version));
     }
     line
 }
@@ -580,15 +583,15 @@ fn findings_section(out: &mut String, title: &str, findings: &[DiffFinding], wid
                 let _ = write!(sev, "\n{b}");
             }
             let what_rule = match &f.app {
-                Some(app) => format!("{app}\n{}", f.rule),
-                None => f.rule.clone(),
+                Some(app) => format!("{}\n{}", v(app), v(&f.rule)),
+                None => v(&f.rule).into_owned(),
             };
             longest = longest
-                .max(f.rule.len())
-                .max(f.app.as_ref().map_or(0, |a| a.len()));
-            let mut what = f.message.clone();
+                .max(v(&f.rule).len())
+                .max(f.app.as_ref().map_or(0, |a| v(a).len()));
+            let mut what = v(&f.message).into_owned();
             if let Some(n) = &f.note {
-                let _ = write!(what, "\nChanged: {n}");
+                let _ = write!(what, "\nChanged: {}", v(n));
             }
             t.add_row(vec![Cell::new(sev), Cell::new(what_rule), Cell::new(what)]);
         }
@@ -597,7 +600,8 @@ fn findings_section(out: &mut String, title: &str, findings: &[DiffFinding], wid
     }
     let by_rule = fold_by_rule(info.iter().map(|f| (f.rule.as_str(), f.app.as_deref())));
     for (rule, apps) in by_rule {
-        let line = format!("  info {rule} ({}): {}", apps.len(), apps.join(", "));
+        let names: Vec<_> = apps.iter().map(|a| v(a)).collect();
+        let line = format!("  info {} ({}): {}", v(rule), apps.len(), names.join(", "));
         write_wrapped(out, &line, width, "    ");
     }
 }
@@ -611,13 +615,13 @@ fn apps_section(out: &mut String, title: &str, apps: &[AppRef], width: u16) {
     let mut t = new_table(width, &["App", "Kind", "Owner", "PKCE"]);
     for a in apps {
         t.add_row(vec![
-            Cell::new(&a.name),
+            Cell::new(v(&a.name)),
             Cell::new(kind_short(&a.kind)),
             Cell::new(owner_text(a.owner.as_deref(), a.namespace.as_deref())),
             Cell::new(app_pkce(a)),
         ]);
     }
-    let longest = apps.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    let longest = apps.iter().map(|a| v(&a.name).len()).max().unwrap_or(0);
     keep_words(&mut t, 0, longest, 40);
     let _ = writeln!(out, "{t}");
 }
@@ -640,9 +644,9 @@ pub fn table(d: &Diff, width: u16) -> String {
     );
     let (o, n) = (verdict_word(d.old.verdict), verdict_word(d.new.verdict));
     let verdict = if d.verdict_changed {
-        format!("Verdict: {o} → {n} — {}", d.new.verdict_reason)
+        format!("Verdict: {o} → {n} — {}", v(&d.new.verdict_reason))
     } else {
-        format!("Verdict: {n} (unchanged) — {}", d.new.verdict_reason)
+        format!("Verdict: {n} (unchanged) — {}", v(&d.new.verdict_reason))
     };
     write_wrapped(&mut out, &verdict, width, "  ");
     let _ = writeln!(
@@ -665,7 +669,7 @@ pub fn table(d: &Diff, width: u16) -> String {
         );
         out.push('\n');
         write_wrapped(&mut out, &text, width, "");
-        return out;
+        return backstop(out);
     }
 
     let f = &d.findings;
@@ -697,48 +701,46 @@ pub fn table(d: &Diff, width: u16) -> String {
         let mut t = new_table(width, &["App", "Kind", "Old", "New"]);
         for c in &a.pkce_changed {
             t.add_row(vec![
-                Cell::new(&c.name),
+                Cell::new(v(&c.name)),
                 Cell::new(kind_short(&c.kind)),
                 Cell::new(pkce_word(c.old)),
                 Cell::new(pkce_word(c.new)),
             ]);
         }
-        let longest = a.pkce_changed.iter().map(|c| c.name.len()).max();
+        let longest = a.pkce_changed.iter().map(|c| v(&c.name).len()).max();
         keep_words(&mut t, 0, longest.unwrap_or(0), 40);
         let _ = writeln!(out, "{t}");
     }
-    out
+    // Input text was made visible where it was written; this catches anything missed.
+    backstop(out)
 }
 
 /// Text for a GitHub-flavoured Markdown table cell: Markdown punctuation escaped so that
-/// names and messages render as written, raw HTML neutralised, line breaks as `<br>`.
+/// names and messages render as written, raw HTML and character references neutralised,
+/// line breaks as `<br>` (so they can neither end a row nor start a line), and the rest
+/// [`visible`](crate::report::text::visible).
 pub fn md_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&' => {
+    crate::report::text::visible_with_breaks(text, "<br>", |line| {
+        let mut out = String::with_capacity(line.len());
+        for c in line.chars() {
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&'
+            ) {
                 out.push('\\');
-                out.push(c);
             }
-            '\r' => {
-                // CRLF is one line break.
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            c => out.push(c),
+            out.push(c);
         }
-    }
-    out
+        out
+    })
 }
 
 /// An identifier (API name, rule id, path) as inline code, when it can be one.
 fn md_code(text: &str) -> String {
-    if text.is_empty() || text.contains(['`', '\r', '\n']) {
-        md_cell(text)
+    let text = v(text);
+    // A backslash right before a pipe would cancel the pipe's escape (below).
+    if text.is_empty() || text.contains('`') || text.contains("\\|") {
+        md_cell(&text)
     } else {
         // Inside a table even a code span needs its pipes escaped (GFM splits cells first).
         format!("`{}`", text.replace('|', "\\|"))
@@ -805,7 +807,7 @@ fn md_apps(out: &mut String, title: &str, apps: &[AppRef]) {
             &[
                 md_code(&a.name),
                 md_cell(a.label.as_deref().unwrap_or("")),
-                md_cell(kind_short(&a.kind)),
+                md_cell(&kind_short(&a.kind)),
                 md_cell(&owner_text(a.owner.as_deref(), a.namespace.as_deref())),
                 app_pkce(a).to_string(),
             ],
@@ -913,14 +915,15 @@ pub fn markdown(d: &Diff) -> String {
                 &mut out,
                 &[
                     md_code(&c.name),
-                    md_cell(kind_short(&c.kind)),
+                    md_cell(&kind_short(&c.kind)),
                     pkce_word(c.old).to_string(),
                     pkce_word(c.new).to_string(),
                 ],
             );
         }
     }
-    out
+    // Input text was made visible where it was written; this catches anything missed.
+    backstop(out)
 }
 
 #[cfg(test)]
@@ -989,7 +992,10 @@ mod tests {
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(md_cell("a|b\r\nc\nd"), "a\\|b<br>c<br>d");
         assert_eq!(md_cell("<script>"), "\\<script\\>");
+        assert_eq!(md_cell("\u{1b}[2J\u{202e}"), "\\\\u{1b}\\[2J\\\\u{202e}");
         assert_eq!(md_code("x|y"), "`x\\|y`");
         assert_eq!(md_code("a`b"), "a\\`b");
+        assert_eq!(md_code("x\\|y"), "x\\\\\\|y");
+        assert_eq!(md_code("a\nb"), "`a b`");
     }
 }

@@ -8,6 +8,7 @@
 //! - [`rules`]: findings and the verdict;
 //! - [`report`]: one report value, presented as table, CSV or JSON, and the exit code.
 
+pub mod callback;
 pub mod diff;
 pub mod evidence;
 pub mod inventory;

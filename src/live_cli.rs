@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 use clap::Args;
+use pkce_audit::report::text::{json_escape_invisible, visible, visible_lines};
 use pkce_audit::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
 use pkce_audit::salesforce::{self, Connection, FetchOptions, Secret, TokenSource, UsageOptions};
 use std::io::IsTerminal;
@@ -191,14 +192,16 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
     pkce_audit::snapshot::check_target(&args.out)?;
     let fetched = fetch_org(&conn, &args.conn, &args.usage)?;
     let manifest = pkce_audit::snapshot::write(&args.out, &fetched)?;
+    // The org's answers (URL, id, problem text) are input: shown, never applied.
+    let mut out = String::new();
     if !args.conn.quiet {
         let files = manifest
             .components
             .iter()
             .filter(|c| c.file.is_some())
             .count();
-        println!(
-            "Wrote {files} component(s) of {} (org {}, API {}) to {} in {} API call(s).",
+        out += &format!(
+            "Wrote {files} component(s) of {} (org {}, API {}) to {} in {} API call(s).\n",
             fetched.instance_url,
             fetched.org_id.as_deref().unwrap_or("id unknown"),
             fetched.api_version,
@@ -206,21 +209,22 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             fetched.usage.total()
         );
         if let Some(e) = &fetched.evidence {
-            println!("{}.", pkce_audit::report::evidence_line(&e.into()));
+            out += &format!("{}.\n", pkce_audit::report::evidence_line(&e.into()));
         }
     }
     for n in &fetched.notes {
         println!("Note: {n}");
     }
     if !manifest.problems.is_empty() {
-        println!(
-            "{} item(s) could not be read; every audit of this snapshot reports them:",
+        out += &format!(
+            "{} item(s) could not be read; every audit of this snapshot reports them:\n",
             manifest.problems.len()
         );
         for p in &manifest.problems {
-            println!("  - {p}");
+            out += &format!("  - {}\n", visible(&p.to_string()));
         }
     }
+    print!("{}", visible_lines(&out));
     Ok(0)
 }
 
@@ -251,7 +255,9 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&d).expect("a doctor report serialises")
+            json_escape_invisible(
+                serde_json::to_string_pretty(&d).expect("a doctor report serialises")
+            )
         );
     } else {
         let width = if std::io::stdout().is_terminal() {
@@ -259,7 +265,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         } else {
             100
         };
-        print!("{}", d.text(width));
+        print!("{}", visible_lines(&d.text(width)));
     }
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK

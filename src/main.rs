@@ -244,7 +244,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            eprintln!("pkce-audit: error: {e:#}");
+            // Errors quote paths, names and parser messages from the input: one line, with
+            // control and bidirectional characters shown, never applied.
+            let text = format!("{e:#}");
+            eprintln!("pkce-audit: error: {}", report::text::visible(&text));
             ExitCode::from(2)
         }
     }

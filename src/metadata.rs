@@ -86,25 +86,33 @@ impl MetadataType {
         ALL_TYPES.iter().find(|t| t.name == name).map(|t| t.ty)
     }
 
-    /// Children of an External Client App point at it through `<externalClientApplication>`.
-    pub fn is_eca_child(self) -> bool {
+    /// What a component of this type is to the inventory: the one exhaustive list, so a
+    /// new type does not compile until its role is decided.
+    pub fn role(self) -> Role {
         match self {
-            MetadataType::ConnectedApp
-            | MetadataType::ExternalClientApplication
-            | MetadataType::OauthOidcSettings => false,
-            MetadataType::ExtlClntAppGlobalOauthSettings
-            | MetadataType::ExtlClntAppOauthSettings
-            | MetadataType::ExtlClntAppOauthConfigurablePolicies
-            | MetadataType::ExtlClntAppConfigurablePolicies
-            | MetadataType::ExtlClntAppOauthSecuritySettings
+            MetadataType::ConnectedApp => Role::ConnectedApp,
+            MetadataType::ExternalClientApplication => Role::EcaHeader,
+            MetadataType::OauthOidcSettings => Role::OrgSettings,
+            MetadataType::ExtlClntAppGlobalOauthSettings => Role::EcaChild(EcaChild::GlobalOauth),
+            MetadataType::ExtlClntAppOauthSettings => Role::EcaChild(EcaChild::OauthSettings),
+            MetadataType::ExtlClntAppOauthConfigurablePolicies => {
+                Role::EcaChild(EcaChild::OauthPolicies)
+            }
+            MetadataType::ExtlClntAppConfigurablePolicies => Role::EcaChild(EcaChild::Policies),
+            MetadataType::ExtlClntAppOauthSecuritySettings
             | MetadataType::ExtlClntAppMobileSettings
             | MetadataType::ExtlClntAppMobileConfigurablePolicies
             | MetadataType::ExtlClntAppNotificationSettings
             | MetadataType::ExtlClntAppPushSettings
             | MetadataType::ExtlClntAppPushConfigurablePolicies
             | MetadataType::ExtlClntAppCanvasSettings
-            | MetadataType::ExtlClntAppSamlConfigurablePolicies => true,
+            | MetadataType::ExtlClntAppSamlConfigurablePolicies => Role::EcaChild(EcaChild::PlugIn),
         }
+    }
+
+    /// Children of an External Client App point at it through `<externalClientApplication>`.
+    pub fn is_eca_child(self) -> bool {
+        matches!(self.role(), Role::EcaChild(_))
     }
 
     /// Types a live audit lists and reads, in fetch order. The rarer ECA plug-in types
@@ -117,6 +125,30 @@ impl MetadataType {
         MetadataType::ExtlClntAppOauthConfigurablePolicies,
         MetadataType::ExtlClntAppConfigurablePolicies,
     ];
+}
+
+/// See [`MetadataType::role`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    ConnectedApp,
+    EcaHeader,
+    OrgSettings,
+    EcaChild(EcaChild),
+}
+
+/// The children of an External Client App; an app has at most one of each type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcaChild {
+    /// `ExtlClntAppGlobalOauthSettings`: callbacks, PKCE, flows.
+    GlobalOauth,
+    /// `ExtlClntAppOauthSettings`: the local OAuth settings.
+    OauthSettings,
+    /// `ExtlClntAppOauthConfigurablePolicies`: the admin's flow switches.
+    OauthPolicies,
+    /// `ExtlClntAppConfigurablePolicies`: the app and plug-in switches.
+    Policies,
+    /// Mobile, push, notification, canvas, SAML and OAuth security settings.
+    PlugIn,
 }
 
 impl fmt::Display for MetadataType {
@@ -499,28 +531,26 @@ pub fn parse_component(
     } else {
         None
     };
-    let body = match ty {
-        MetadataType::ConnectedApp => Body::ConnectedApp(parse_connected_app(el)?),
-        MetadataType::ExternalClientApplication => Body::ExternalClientApp(ExternalClientApp {
+    let body = match ty.role() {
+        Role::ConnectedApp => Body::ConnectedApp(parse_connected_app(el)?),
+        Role::EcaHeader => Body::ExternalClientApp(ExternalClientApp {
             label: text(el, "label")?,
             contact_email: text(el, "contactEmail")?,
             distribution_state: text(el, "distributionState")?,
         }),
-        MetadataType::ExtlClntAppGlobalOauthSettings => Body::EcaGlobalOauth(parse_eca_global(el)?),
-        MetadataType::ExtlClntAppOauthConfigurablePolicies => {
-            Body::EcaOauthPolicies(EcaOauthPolicies {
-                is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
-                is_token_exchange_flow_enabled: flag(el, "isTokenExchangeFlowEnabled")?,
-                is_guest_code_cred_flow_enabled: flag(el, "isGuestCodeCredFlowEnabled")?,
-            })
-        }
-        MetadataType::ExtlClntAppConfigurablePolicies => Body::EcaPolicies(EcaPolicies {
+        Role::EcaChild(EcaChild::GlobalOauth) => Body::EcaGlobalOauth(parse_eca_global(el)?),
+        Role::EcaChild(EcaChild::OauthPolicies) => Body::EcaOauthPolicies(EcaOauthPolicies {
+            is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
+            is_token_exchange_flow_enabled: flag(el, "isTokenExchangeFlowEnabled")?,
+            is_guest_code_cred_flow_enabled: flag(el, "isGuestCodeCredFlowEnabled")?,
+        }),
+        Role::EcaChild(EcaChild::Policies) => Body::EcaPolicies(EcaPolicies {
             is_enabled: flag(el, "isEnabled")?,
             is_oauth_plugin_enabled: boolean(el, "isOauthPluginEnabled")?,
             is_saml_plugin_enabled: flag(el, "isSamlPluginEnabled")?,
             is_canvas_plugin_enabled: flag(el, "isCanvasPluginEnabled")?,
         }),
-        MetadataType::OauthOidcSettings => Body::OauthOidc(OauthOidcSettings {
+        Role::OrgSettings => Body::OauthOidc(OauthOidcSettings {
             is_pkce_required: boolean(el, "isPkceRequired")?,
             block_oauth_un_pw_flow: boolean(el, "blockOAuthUnPwFlow")?,
             block_oauth_usr_agt_flow: boolean(el, "blockOAuthUsrAgtFlow")?,
@@ -528,16 +558,9 @@ pub fn parse_component(
             line: el.line,
         }),
         // Children we need only for the join to their app.
-        MetadataType::ExtlClntAppOauthSettings
-        | MetadataType::ExtlClntAppOauthSecuritySettings
-        | MetadataType::ExtlClntAppMobileSettings
-        | MetadataType::ExtlClntAppMobileConfigurablePolicies
-        | MetadataType::ExtlClntAppNotificationSettings
-        | MetadataType::ExtlClntAppPushSettings
-        | MetadataType::ExtlClntAppPushConfigurablePolicies
-        | MetadataType::ExtlClntAppCanvasSettings
-        | MetadataType::ExtlClntAppSamlConfigurablePolicies => Body::EcaOther,
+        Role::EcaChild(EcaChild::OauthSettings | EcaChild::PlugIn) => Body::EcaOther,
     };
+
     Ok(Component {
         ty,
         full_name,

@@ -360,38 +360,9 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Hosts that never leave the machine: native apps redirect there.
-/// `127.attacker.example` is not loopback: only real loopback addresses and the
-/// reserved `localhost` names (RFC 6761) are.
-pub fn is_loopback_host(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let lower = bare.to_ascii_lowercase();
-    lower == "localhost"
-        || lower.ends_with(".localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `http://` callbacks to a host other than loopback.
-pub fn insecure_callbacks(urls: &[String]) -> Vec<&str> {
-    urls.iter()
-        .filter_map(|u| {
-            let rest = u
-                .get(..7)
-                .filter(|p| p.eq_ignore_ascii_case("http://"))
-                .map(|_| &u[7..])?;
-            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let host_port = authority.rsplit('@').next().unwrap_or("");
-            let host = if host_port.starts_with('[') {
-                host_port.split(']').next().map(|h| &h[1..]).unwrap_or("")
-            } else {
-                host_port.split(':').next().unwrap_or("")
-            };
-            (!is_loopback_host(host)).then_some(u.as_str())
-        })
-        .collect()
-}
+/// The callback URL helpers live in [`crate::callback`] (WHATWG parsing); re-exported
+/// here for callers that still name them through the rules.
+pub use crate::callback::{insecure_callbacks, is_loopback_host};
 
 fn flows_text(app: &App) -> String {
     match &app.flows {

@@ -3,6 +3,14 @@
 //! A snapshot is an SFDX project (so the ordinary directory reader parses it) plus a
 //! manifest holding what the files cannot: where it came from, each component's
 //! package facts from `listMetadata`, and what could not be read and why.
+//!
+//! File names are portable: a snapshot unpacks the same on Windows, macOS and Linux. A
+//! fullName that would not make such a file name (a Windows device name such as `CON`, a
+//! trailing dot, a character Windows refuses, anything outside ASCII letters, digits,
+//! `_`, `-` and `.`, or a name that differs from another only in case) gets a safe,
+//! unique file name ([`portable_stems`]); the manifest records the file of every
+//! component, and the file itself carries `<fullName>`, so reading back recovers the
+//! true name ([`full_name_of_file`]).
 
 use crate::inventory::{PackageInfo, Problem};
 use crate::metadata::MetadataType;
@@ -49,16 +57,31 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Package facts by (type, fullName). A component whose file was given another name
+    /// is found under that file's name too, for a reader that names it by its file.
     pub fn package_map(&self) -> HashMap<(MetadataType, String), PackageInfo> {
+        let mut map = HashMap::new();
+        for c in &self.components {
+            let Some(ty) = MetadataType::from_name(&c.ty) else {
+                continue;
+            };
+            if let Some((_, stem)) = c.file.as_deref().and_then(name_in_file) {
+                if stem != c.full_name {
+                    map.insert((ty, stem), c.package.clone());
+                }
+            }
+            map.insert((ty, c.full_name.clone()), c.package.clone());
+        }
+        map
+    }
+
+    /// The fullName of the component the snapshot holds in `rel` (a path relative to
+    /// the snapshot, `/`-separated), as the manifest records it.
+    pub fn full_name_of(&self, ty: MetadataType, rel: &str) -> Option<&str> {
         self.components
             .iter()
-            .filter_map(|c| {
-                Some((
-                    (MetadataType::from_name(&c.ty)?, c.full_name.clone()),
-                    c.package.clone(),
-                ))
-            })
-            .collect()
+            .find(|c| c.file.as_deref() == Some(rel) && c.ty == ty.name())
+            .map(|c| c.full_name.as_str())
     }
 
     /// The fetch already recorded why the org settings are missing.
@@ -119,22 +142,140 @@ pub enum WriteError {
     },
 }
 
-/// A metadata file name from an org-supplied fullName: one path segment, nothing a file
-/// system would read as a path or device, or refuse.
-fn safe_file_stem(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 200
-        && name != "."
-        && name != ".."
-        && !name.chars().any(|c| {
-            c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-        })
+/// The (type, name) a reader derives from a snapshot file's path.
+fn name_in_file(rel: &str) -> Option<(MetadataType, String)> {
+    crate::source::classify(rel.rsplit('/').next()?)
+}
+
+/// The fullName of a snapshot file, for the folder reader. `from_file_name` is what the
+/// reader derived from the file's name; when the writer had to give the file another
+/// name, the manifest maps it back to the true fullName. Old manifests, and files the
+/// manifest does not list, keep `from_file_name`.
+///
+/// The writer renames only with a `%XX` escape or a `~N` suffix, characters it never
+/// leaves in a name it keeps, so other files are not looked up.
+pub fn full_name_of_file(
+    manifest: Option<&Manifest>,
+    ty: MetadataType,
+    rel: &str,
+    from_file_name: String,
+) -> String {
+    if !from_file_name.contains(['%', '~']) {
+        return from_file_name;
+    }
+    manifest
+        .and_then(|m| m.full_name_of(ty, rel))
+        .map(str::to_string)
+        .unwrap_or(from_file_name)
+}
+
+/// Windows device names: a file whose name before its first dot is one of these (in any
+/// case, with trailing spaces or dots) cannot be created there.
+fn is_windows_device(stem: &str) -> bool {
+    let base = stem.split('.').next().unwrap_or("");
+    let base = base.trim_end_matches([' ', '.']).to_ascii_uppercase();
+    match base.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        b => {
+            (b.starts_with("COM") || b.starts_with("LPT"))
+                && b.len() == 4
+                && b.as_bytes()[3].is_ascii_digit()
+        }
+    }
+}
+
+/// Longest stem written; with a `~N` suffix and the type's suffix the file name stays
+/// far below the 255 bytes file systems allow.
+const MAX_STEM: usize = 120;
+
+/// A file name stem for `name` that every file system takes as it is: ASCII letters,
+/// digits, `_`, `-` and `.` are kept, every other character is written `%XX` per UTF-8
+/// byte; a leading or trailing dot and the last character of a Windows device name are
+/// escaped too. Ordinary Salesforce API names come back unchanged.
+fn portable_stem(name: &str) -> String {
+    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    let escape = |out: &mut String, c: char| {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    };
+    let mut out = String::with_capacity(name.len());
+    let last = name.chars().count().saturating_sub(1);
+    for (i, c) in name.chars().enumerate() {
+        if !keep(c) || (c == '.' && (i == 0 || i == last)) {
+            escape(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    if is_windows_device(&out) {
+        // `CON` -> `CO%4E`: the name before the first dot is no longer a device.
+        let base_len = out.find('.').unwrap_or(out.len());
+        let c = out[..base_len]
+            .chars()
+            .last()
+            .expect("a device name is not empty");
+        let mut fixed = out[..base_len - c.len_utf8()].to_string();
+        escape(&mut fixed, c);
+        fixed.push_str(&out[base_len..]);
+        out = fixed;
+    }
+    if out.len() > MAX_STEM {
+        let mut cut = MAX_STEM;
+        // Not inside a `%XX`.
+        while cut > 0 && out[..cut].rfind('%').is_some_and(|p| p + 3 > cut) {
+            cut -= 1;
+        }
+        out.truncate(cut);
+    }
+    out
+}
+
+/// File name stems for the records of a fetch: portable ([`portable_stem`]) and unique
+/// within each type's folder regardless of case, as on Windows and macOS. Names that
+/// need no change keep their name (the first in byte order, when two differ only in
+/// case); the others get their portable stem, with `~2`, `~3` … when it is taken.
+/// Deterministic: the same names always get the same files.
+pub fn portable_stems<'a>(
+    names: impl IntoIterator<Item = (MetadataType, &'a str)>,
+) -> HashMap<(MetadataType, &'a str), String> {
+    let mut names: Vec<(MetadataType, &str)> = names.into_iter().collect();
+    names.sort();
+    names.dedup();
+    let mut taken: std::collections::HashSet<(MetadataType, String)> = Default::default();
+    let mut out = HashMap::new();
+    let mut later = Vec::new();
+    // Names kept as they are claim their file first.
+    for (ty, name) in names {
+        let stem = portable_stem(name);
+        if stem == name && taken.insert((ty, stem.to_ascii_lowercase())) {
+            out.insert((ty, name), stem);
+        } else {
+            later.push((ty, name, stem));
+        }
+    }
+    for (ty, name, stem) in later {
+        let mut candidate = stem.clone();
+        let mut n = 1;
+        while !taken.insert((ty, candidate.to_ascii_lowercase())) {
+            n += 1;
+            candidate = format!("{stem}~{n}");
+        }
+        out.insert((ty, name), candidate);
+    }
+    out
 }
 
 /// A readMetadata record as a source-format file: the record's children under a
 /// `<TypeName xmlns=...>` root, without `<fullName>` (the file name carries it) and
 /// without secrets.
 pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
+    record_document_named(record, false)
+}
+
+/// [`record_document`], keeping `<fullName>` first when the file name cannot carry it.
+fn record_document_named(record: &crate::salesforce::FetchedRecord, full_name: bool) -> String {
     use crate::xml::Element;
     fn convert(el: &Element, uses_xsi: &mut bool) -> Element {
         // Only xsi:nil and xsi:type carry meaning below the root; the parser keeps local
@@ -163,13 +304,23 @@ pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
         }
     }
     let mut uses_xsi = false;
-    let children = record
+    let mut children: Vec<Element> = record
         .element
         .children
         .iter()
         .filter(|c| c.name != "fullName" && !crate::metadata::is_secret_element(c))
         .map(|c| convert(c, &mut uses_xsi))
         .collect();
+    if full_name {
+        children.insert(
+            0,
+            Element {
+                name: "fullName".into(),
+                text: record.full_name.clone(),
+                ..Default::default()
+            },
+        );
+    }
     let mut attrs = vec![(
         "xmlns".to_string(),
         crate::salesforce::soap::METADATA_NS.to_string(),
@@ -283,22 +434,27 @@ fn write_contents(
 ) -> Result<Manifest, WriteError> {
     let mut problems = fetched.problems.clone();
     let mut files: HashMap<(MetadataType, &str), String> = HashMap::new();
+    let stems = portable_stems(
+        fetched
+            .records
+            .iter()
+            .filter(|r| !r.full_name.is_empty())
+            .map(|r| (r.ty, r.full_name.as_str())),
+    );
     for r in &fetched.records {
-        if !safe_file_stem(&r.full_name) {
+        let Some(stem) = stems.get(&(r.ty, r.full_name.as_str())) else {
             problems.push(
-                Problem::new(
-                    "its name cannot be used as a file name, so it is not in the snapshot",
-                )
-                .component(r.ty, &r.full_name),
+                Problem::new("it has no name, so it is not in the snapshot")
+                    .component(r.ty, &r.full_name),
             );
             continue;
-        }
+        };
         let info = r.ty.info();
         let rel = format!(
-            "{METADATA_DIR}/{}/{}.{}-meta.xml",
-            info.folder, r.full_name, info.suffix
+            "{METADATA_DIR}/{}/{stem}.{}-meta.xml",
+            info.folder, info.suffix
         );
-        write_file(dir, &rel, &record_document(r))?;
+        write_file(dir, &rel, &record_document_named(r, *stem != r.full_name))?;
         files.insert((r.ty, r.full_name.as_str()), rel);
     }
     let project = serde_json::json!({
@@ -370,6 +526,190 @@ mod write_tests {
             package: PackageInfo::default(),
             element: crate::xml::parse(xml.as_bytes()).unwrap(),
         }
+    }
+
+    #[test]
+    fn file_names_are_portable() {
+        for ordinary in [
+            "My_App",
+            "ns__App",
+            "App_glbloauth",
+            "OauthOidc",
+            "a.b-c",
+            "x1",
+        ] {
+            assert_eq!(portable_stem(ordinary), ordinary);
+        }
+        for (name, stem) in [
+            ("CON", "CO%4E"),
+            ("con", "co%6E"),
+            ("Aux.", "Aux%2E"),
+            ("NUL.txt", "NU%4C.txt"),
+            ("com1", "com%31"),
+            ("LPT9.x.y", "LPT%39.x.y"),
+            ("COM10", "COM10"),
+            ("CONSOLE", "CONSOLE"),
+            ("App ", "App%20"),
+            ("a:b", "a%3Ab"),
+            ("<>:\"/\\|?*", "%3C%3E%3A%22%2F%5C%7C%3F%2A"),
+            ("a\u{1b}b\tc", "a%1Bb%09c"),
+            ("../evil", "%2E.%2Fevil"),
+            (".hidden", "%2Ehidden"),
+            ("Crédit", "Cr%C3%A9dit"),
+            ("50%~", "50%25%7E"),
+        ] {
+            assert_eq!(portable_stem(name), stem, "{name}");
+            assert!(!is_windows_device(stem), "{stem}");
+        }
+        assert!(
+            is_windows_device("nul") && is_windows_device("Com3.x") && is_windows_device("AUX .")
+        );
+        let long = "é".repeat(100);
+        let stem = portable_stem(&long);
+        assert!(stem.len() <= MAX_STEM && stem.len() > 100, "{stem}");
+        assert!(stem.ends_with("%A9"), "no escape is cut: {stem}");
+    }
+
+    #[test]
+    fn file_names_are_unique_regardless_of_case() {
+        let ca = MetadataType::ConnectedApp;
+        let eca = MetadataType::ExternalClientApplication;
+        let names = [
+            (ca, "App"),
+            (ca, "APP"),
+            (ca, "app"),
+            (ca, "CON"),
+            (ca, "CO%4E"),
+            (ca, "Aux."),
+            (ca, "Aux%2E"),
+            (eca, "App"),
+        ];
+        let stems = portable_stems(names);
+        // Names that need no change keep them: the first in byte order wins a case clash.
+        assert_eq!(stems[&(ca, "APP")], "APP");
+        assert_eq!(stems[&(ca, "App")], "App~2");
+        assert_eq!(stems[&(ca, "app")], "app~3");
+        assert_eq!(stems[&(eca, "App")], "App", "another folder");
+        assert_eq!(stems[&(ca, "CON")], "CO%4E");
+        assert_eq!(stems[&(ca, "CO%4E")], "CO%254E");
+        assert_eq!(stems[&(ca, "Aux.")], "Aux%2E");
+        let mut seen = std::collections::HashSet::new();
+        for ((ty, _), stem) in &stems {
+            assert!(
+                seen.insert((*ty, stem.to_ascii_lowercase())),
+                "{stem} twice"
+            );
+        }
+        // The same input, the same files.
+        assert_eq!(portable_stems(names.iter().rev().copied()), stems);
+    }
+
+    #[test]
+    fn renamed_files_read_back_under_their_true_names_with_and_without_the_mapping() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("snap");
+        let mut fetched = Fetched {
+            instance_url: "https://acme.my.salesforce.com".into(),
+            api_version: "66.0".into(),
+            ..Default::default()
+        };
+        let app = |name: &str| {
+            record(
+                MetadataType::ConnectedApp,
+                name,
+                &format!("<records><fullName>{name}</fullName><label>L</label><oauthConfig><callbackUrl>https://x.example.com</callbackUrl></oauthConfig></records>"),
+            )
+        };
+        for name in ["CON", "Aux.", "App", "APP", "acme__x:y"] {
+            fetched.records.push(app(name));
+        }
+        fetched.listed.push(ListedComponent {
+            ty: MetadataType::ConnectedApp,
+            full_name: "acme__x:y".into(),
+            package: PackageInfo {
+                namespace_prefix: Some("acme".into()),
+                manageable_state: Some("installed".into()),
+            },
+        });
+        let m = write(&dir, &fetched).unwrap();
+        let file_of = |name: &str| {
+            m.components
+                .iter()
+                .find(|c| c.full_name == name)
+                .and_then(|c| c.file.clone())
+                .unwrap()
+        };
+        assert!(file_of("CON").ends_with("/CO%4E.connectedApp-meta.xml"));
+        assert!(file_of("Aux.").ends_with("/Aux%2E.connectedApp-meta.xml"));
+        assert!(file_of("APP").ends_with("/APP.connectedApp-meta.xml"));
+        assert!(file_of("App").ends_with("/App~2.connectedApp-meta.xml"));
+        assert!(file_of("acme__x:y").ends_with("/acme__x%3Ay.connectedApp-meta.xml"));
+        // Kept names carry no <fullName>; renamed ones do.
+        let text = |name: &str| std::fs::read_to_string(dir.join(file_of(name))).unwrap();
+        assert!(!text("APP").contains("fullName"));
+        assert!(text("App").contains("<fullName>App</fullName>"));
+        // The mapping a folder reader asks for.
+        let ca = MetadataType::ConnectedApp;
+        assert_eq!(
+            full_name_of_file(Some(&m), ca, &file_of("CON"), "CO%4E".into()),
+            "CON"
+        );
+        assert_eq!(
+            full_name_of_file(Some(&m), ca, &file_of("App"), "App~2".into()),
+            "App"
+        );
+        assert_eq!(
+            full_name_of_file(None, ca, "x/App~2.connectedApp-meta.xml", "App~2".into()),
+            "App~2"
+        );
+        assert_eq!(
+            full_name_of_file(Some(&m), ca, "elsewhere/APP", "APP".into()),
+            "APP"
+        );
+        let read_back = |dir: &Path| {
+            let (collected, _) = crate::source::collect(dir).unwrap();
+            let mut names: Vec<(String, Option<String>)> = collected
+                .components
+                .iter()
+                .map(|l| {
+                    (
+                        l.component.full_name.clone(),
+                        l.package.manageable_state.clone(),
+                    )
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        let want = vec![
+            ("APP".to_string(), None),
+            ("App".to_string(), None),
+            ("Aux.".to_string(), None),
+            ("CON".to_string(), None),
+            ("acme__x:y".to_string(), Some("installed".to_string())),
+        ];
+        assert_eq!(read_back(&dir), want);
+        // A manifest without the file mapping (older, or edited) still reads.
+        let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+        let mut old: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for c in old["components"].as_array_mut().unwrap() {
+            c.as_object_mut().unwrap().remove("file");
+        }
+        std::fs::write(dir.join(MANIFEST_FILE), old.to_string()).unwrap();
+        let mut problems = Vec::new();
+        let m = read_manifest(&dir, &mut problems).unwrap();
+        assert!(problems.is_empty() && m.components.iter().all(|c| c.file.is_none()));
+        assert_eq!(
+            full_name_of_file(
+                Some(&m),
+                ca,
+                "x/App~2.connectedApp-meta.xml",
+                "App~2".into()
+            ),
+            "App~2"
+        );
+        let names: Vec<String> = read_back(&dir).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["APP", "App", "Aux.", "CON", "acme__x:y"]);
     }
 
     #[test]
@@ -479,11 +819,22 @@ mod write_tests {
         assert!(dir
             .join("force-app/main/default/settings/OauthOidc.settings-meta.xml")
             .is_file());
+        // A name that is a path stays one file, inside its folder, under a safe name.
         assert!(!tmp.path().join("evil.connectedApp-meta.xml").exists());
-        assert_eq!(m.problems.len(), 1, "{:?}", m.problems);
+        assert!(!dir
+            .join("force-app/main/default/evil.connectedApp-meta.xml")
+            .exists());
+        assert!(dir
+            .join("force-app/main/default/connectedApps/%2E.%2Fevil.connectedApp-meta.xml")
+            .is_file());
+        assert!(m.problems.is_empty(), "{:?}", m.problems);
         let (collected, d) = crate::source::collect(&dir).unwrap();
         assert_eq!(d.layout, Some(crate::source::Layout::Snapshot));
-        assert_eq!(collected.components.len(), 2);
+        assert_eq!(collected.components.len(), 3);
+        assert!(collected
+            .components
+            .iter()
+            .any(|l| l.component.full_name == "../evil"));
         let app = collected
             .components
             .iter()

@@ -388,6 +388,9 @@ fn walk(
             }
             continue;
         };
+        // A snapshot may have had to give a file a portable name; the manifest keeps
+        // the true one.
+        let full_name = snapshot::full_name_of_file(d.manifest.as_ref(), ty, &rel, full_name);
         if !file_type.is_file() {
             d.problems.push(
                 Problem::new("is not a regular file (a FIFO, socket or device); not read")

@@ -1,5 +1,8 @@
 //! The real binary on fixture folders: exit codes, formats, and what each fixture must say.
 
+#[path = "hostile_input/mod.rs"]
+mod hostile_input;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -783,4 +786,147 @@ mod integrity {
             "{stderr}"
         );
     }
+}
+
+fn audit_hostile(dir: &Path, format: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "audit",
+        "--source",
+        dir.to_str().unwrap(),
+        "--format",
+        format,
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
+// File names carry part of the payload (ESC, a line break): Unix file systems only.
+#[cfg(unix)]
+#[test]
+fn hostile_names_labels_and_paths_never_reach_the_terminal_raw() {
+    use hostile_input::*;
+    let tmp = tempfile::tempdir().unwrap();
+    write_org(tmp.path());
+    let o = audit_hostile(tmp.path(), "table", &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let table = stdout(&o);
+    assert!(!o.stdout.contains(&0x1b), "no ESC byte: {table}");
+    assert_clean(&table, "table");
+    assert!(injected_lines(&table).is_empty(), "{table}");
+    // Shown, not applied: the ESC and CSI of the name, the OSC and BEL of the broken file.
+    assert!(
+        table.contains("Evil\\u{1b}[2J\\u{9b}31m|x`y # Pwned"),
+        "{table}"
+    );
+    assert!(table.contains("Broken\\u{1b}]0;owned\\u{7}"), "{table}");
+    // The callback that only looks like loopback is reported, its bidi override shown.
+    assert!(table.contains("insecure-callback-url"), "{table}");
+    assert!(table.contains("\\u{202e}moc.knab"), "{table}");
+}
+
+// File names carry part of the payload (ESC, a line break): Unix file systems only.
+#[cfg(unix)]
+#[test]
+fn hostile_text_in_both_csv_row_kinds_is_visible_on_one_line() {
+    use hostile_input::*;
+    let tmp = tempfile::tempdir().unwrap();
+    write_org(tmp.path());
+    for rows in ["findings", "apps"] {
+        let o = audit_hostile(tmp.path(), "csv", &["--csv-rows", rows]);
+        let text = stdout(&o);
+        assert_clean(&text, rows);
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let headers = rd.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let records: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        for r in &records {
+            for cell in r.iter() {
+                assert!(!cell.contains('\n'), "{rows}: one line per cell: {cell:?}");
+            }
+        }
+        let label = records
+            .iter()
+            .find(|r| &r[col("app")] == LABEL_APP)
+            .unwrap_or_else(|| panic!("{rows}: {text}"));
+        assert_eq!(
+            &label[col("label")],
+            "Portal # Pwned - [x] done `tick` | pipe \\u{202e}gnp.exe ## Also",
+            "{rows}"
+        );
+        assert!(
+            records
+                .iter()
+                .any(|r| &r[col("app")] == "Evil\\u{1b}[2J\\u{9b}31m|x`y # Pwned"),
+            "{rows}: {text}"
+        );
+    }
+}
+
+// File names carry part of the payload (ESC, a line break): Unix file systems only.
+#[cfg(unix)]
+#[test]
+fn hostile_json_keeps_the_exact_text_in_escaped_bytes() {
+    use hostile_input::*;
+    let tmp = tempfile::tempdir().unwrap();
+    write_org(tmp.path());
+    let o = audit_hostile(tmp.path(), "json", &[]);
+    let text = stdout(&o);
+    // Every character a terminal acts on is a \u escape: the bytes are clean...
+    assert_clean(&text, "json");
+    assert!(text.contains("\\u202e"), "{text}");
+    // ...and the value is exact.
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let names: Vec<&str> = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&EVIL_NAME), "{names:?}");
+    let label = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == LABEL_APP)
+        .unwrap();
+    // (Whether the XML reader normalises CRLF is not this test's business.)
+    assert_eq!(
+        label["label"].as_str().unwrap().replace("\r\n", "\n"),
+        EVIL_LABEL.replace("\r\n", "\n")
+    );
+    let insecure = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "insecure-callback-url" && f["app"] == LABEL_APP)
+        .expect("the backslash callback is not loopback");
+    assert!(
+        insecure["message"]
+            .as_str()
+            .unwrap()
+            .contains(EVIL_CALLBACK),
+        "{insecure}"
+    );
+}
+
+#[test]
+fn error_lines_are_one_visible_line() {
+    let o = run(&[
+        "audit",
+        "--source",
+        "/nonexistent/\u{1b}[31mred\u{202e}\n# Pwned",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    hostile_input::assert_clean(&err, "stderr");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("pkce-audit: error: /nonexistent/\\u{1b}[31mred\\u{202e} # Pwned"),
+        "{err}"
+    );
 }

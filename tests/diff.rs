@@ -1,6 +1,9 @@
 //! `pkce-audit diff` on real reports: each one written by `pkce-audit audit --json` on a
 //! fixture, or on a copy of one changed the way an admin would change the org.
 
+#[path = "hostile_input/mod.rs"]
+mod hostile_input;
+
 use pkce_audit::diff::Diff;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -717,4 +720,85 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
             assert!(err.contains(reason), "{file}: {err}");
         }
     }
+}
+
+/// A report read back is input too: every string of it may be hostile.
+#[test]
+fn hostile_reports_cannot_take_over_the_diff() {
+    use hostile_input::*;
+    let w = Work::new();
+    w.org("demo-org", "demo");
+    let report = w.audit("demo");
+    std::fs::copy(w.path(&report), w.path("new.json")).unwrap();
+    let name = "Evil\u{1b}[2J\u{9b}31m|x`y\n# Pwned";
+    w.edit("new.json", |v| {
+        v["scope"]["source"] = "dir\u{1b}]0;owned\u{7}\n- [x] done".into();
+        v["verdict_reason"] = "fine\n# Pwned \u{202e}".into();
+        let mut app = v["apps"][0].clone();
+        app["name"] = name.into();
+        app["label"] = EVIL_LABEL.into();
+        app["kind"] = "new-kind\u{1b}[5m".into();
+        app["namespace"] = "ns\u{2066}".into();
+        app["owner"] = "isv".into();
+        v["apps"].as_array_mut().unwrap().push(app);
+        for (i, rule) in ["app-pkce-not-required", "connected-app-legacy"]
+            .iter()
+            .enumerate()
+        {
+            let mut f = v["findings"][i].clone();
+            f["rule"] = format!("{rule}\u{1b}[8m").into();
+            f["app"] = name.into();
+            f["severity"] = if i == 0 { "high" } else { "info" }.into();
+            f["blocker"] = (i == 0).into();
+            f["message"] = "line\n- [ ] fake task \u{202e}|`".into();
+            f["remediation"] = "\u{9b}2J".into();
+            v["findings"].as_array_mut().unwrap().push(f);
+        }
+    });
+    for format in ["table", "markdown", "json"] {
+        let (code, out, err) = w.diff(&[&report, "new.json", "--format", format]);
+        assert_eq!(code, 1, "{format}: {err}");
+        assert_clean(&out, format);
+        assert!(injected_lines(&out).is_empty(), "{format}: {out}");
+        if format == "json" {
+            let d: Diff = serde_json::from_str(&out).unwrap();
+            assert!(d.apps.added.iter().any(|a| a.name == name), "exact in JSON");
+            continue;
+        }
+        // Shown: `\u{1b}[2J` (its `\` and `[` escaped once more in Markdown).
+        assert!(
+            out.contains("u{1b}") && out.contains("2J"),
+            "{format}: {out}"
+        );
+        if format == "markdown" {
+            for h in out.lines().filter(|l| l.starts_with('#')) {
+                assert!(
+                    ["# PKCE readiness", "## Findings", "## Apps", "### "]
+                        .iter()
+                        .any(|p| h.starts_with(p)),
+                    "{h}"
+                );
+            }
+            assert!(!out.lines().any(|l| l.starts_with("- ")), "{out}");
+            hostile_input::assert_tables_whole(&out);
+            hostile_input::assert_code_spans_closed(&out);
+        }
+    }
+}
+
+#[test]
+fn a_hostile_report_that_does_not_load_gives_one_visible_error_line() {
+    let w = Work::new();
+    w.org("demo-org", "demo");
+    let report = w.audit("demo");
+    std::fs::copy(w.path(&report), w.path("new.json")).unwrap();
+    w.edit("new.json", |v| {
+        // serde quotes an unknown variant in its error.
+        v["verdict"] = "\u{1b}[2J\u{202e}\n# Pwned".into();
+    });
+    let (code, out, err) = w.diff(&[&report, "new.json"]);
+    assert_eq!(code, 2, "{out}");
+    hostile_input::assert_clean(&err, "stderr");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("\\u{1b}[2J\\u{202e}"), "{err}");
 }

@@ -1,6 +1,9 @@
 //! Change review outputs: the Markdown rollout plan, waivers, SARIF and per-app CSV,
 //! run through the real binary on the demo org.
 
+#[path = "hostile_input/mod.rs"]
+mod hostile_input;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -768,4 +771,92 @@ fn sarif_snapshot() {
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
     insta::assert_json_snapshot!("demo_org_sarif", log);
+}
+
+/// The headings the rollout plan writes; nothing else may start with `#`.
+const PLAN_HEADINGS: &[&str] = &[
+    "# PKCE readiness: ",
+    "## Verdict",
+    "## Summary by owner",
+    "## Rollout plan",
+    "### Step 1 ",
+    "#### Our apps",
+    "#### ISV packages",
+    "#### Outside vendors",
+    "### Step 2 ",
+    "### Step 3 ",
+    "## Block the insecure flows",
+    "## Apps",
+    "## Could not be read",
+    "## Appendix: all findings",
+];
+
+// File names carry part of the payload (ESC, a line break): Unix file systems only.
+#[cfg(unix)]
+#[test]
+fn hostile_labels_cannot_change_the_rollout_plan() {
+    use hostile_input::*;
+    let tmp = tempfile::tempdir().unwrap();
+    write_org(tmp.path());
+    let o = run_in(
+        tmp.path(),
+        &["audit", "--source", ".", "--format", "markdown"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let md = text(&o);
+    assert_clean(&md, "markdown");
+    assert!(injected_lines(&md).is_empty(), "{md}");
+    for h in md.lines().filter(|l| l.starts_with('#')) {
+        assert!(
+            PLAN_HEADINGS.iter().any(|p| h.starts_with(p)),
+            "a heading the plan did not write: {h}"
+        );
+    }
+    // Tasks: two apps in step 1 and in step 2, the org toggle, the two flows. No more.
+    let tasks: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("- [ ]") || l.starts_with("- [x]"))
+        .collect();
+    assert_eq!(tasks.len(), 7, "{tasks:#?}");
+    assert_tables_whole(&md);
+    assert_code_spans_closed(&md);
+    // The label is there, on its task's line, as text.
+    assert!(
+        md.contains("`Label_App` (Portal # Pwned - \\[x\\] done \\`tick\\` \\| pipe \\\\u{202e}gnp.exe ## Also) — Connected App — contact it@acme.example.com - \\[ \\] fake task."),
+        "{md}"
+    );
+    // A name with backticks and a pipe is one code span, and one cell in a table.
+    assert!(
+        md.contains("| ``Evil\\u{1b}[2J\\u{9b}31m\\|x`y # Pwned`` | Connected App |"),
+        "{md}"
+    );
+}
+
+// File names carry part of the payload (ESC, a line break): Unix file systems only.
+#[cfg(unix)]
+#[test]
+fn hostile_text_in_sarif_is_escaped_and_messages_show_it() {
+    use hostile_input::*;
+    let tmp = tempfile::tempdir().unwrap();
+    write_org(tmp.path());
+    let o = run_in(tmp.path(), &["audit", "--source", ".", "--format", "sarif"]);
+    let raw = text(&o);
+    assert_clean(&raw, "sarif");
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    let insecure = results
+        .iter()
+        .find(|r| r["ruleId"] == "insecure-callback-url")
+        .unwrap();
+    let message = insecure["message"]["text"].as_str().unwrap();
+    assert!(message.contains("\\u{202e}moc.knab"), "{message}");
+    assert!(!message.contains('\u{202e}'), "{message}");
+    // Data keeps the exact name: the alert stays the same alert.
+    let names: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["locations"][0]["logicalLocations"][0]["name"].as_str())
+        .collect();
+    assert!(names.contains(&EVIL_NAME), "{names:?}");
+    let notes = v["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(notes.contains("Broken\\\\u{1b}]0;owned\\\\u{7}"), "{notes}");
 }

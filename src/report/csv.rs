@@ -1,4 +1,4 @@
-//! CSV for the change-review spreadsheet: one row per finding.
+//! CSV for the change-review spreadsheet: one row per finding, or per app.
 
 use super::Report;
 
@@ -27,6 +27,13 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
     }
+}
+
+/// A cell as written: neutralised against formulas (on the text as read, so a leading tab
+/// or carriage return still counts), then made [`visible`](super::text::visible): line
+/// breaks and tabs become spaces, control and bidirectional characters `\u{1b}`.
+fn cell(text: &str) -> String {
+    super::text::visible(&neutralise(text)).into_owned()
 }
 
 fn opt_bool(v: Option<bool>) -> &'static str {
@@ -64,7 +71,7 @@ pub fn csv(r: &Report) -> String {
             if f.waived.is_some() { "true" } else { "false" },
             f.waived.as_ref().map(|w| w.reason.as_str()).unwrap_or(""),
         ];
-        w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+        w.write_record(row.iter().map(|c| cell(c)))
             .expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("cells are UTF-8")
@@ -147,7 +154,7 @@ pub fn csv_apps(r: &Report) -> String {
             action,
             waivers.as_str(),
         ];
-        w.write_record(row.iter().map(|c| neutralise(c).into_owned()))
+        w.write_record(row.iter().map(|c| cell(c)))
             .expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("cells are UTF-8")

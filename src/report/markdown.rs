@@ -3,29 +3,43 @@
 //! toggle last. GitHub-flavoured Markdown; task lists render as checkboxes.
 
 use super::table::{pkce_cell, verdict_word};
+use super::text::{code_span, visible};
 use super::Report;
 use crate::inventory::{App, AppKind, Owner};
 use crate::rules::{self, Finding, FindingOwner, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Escapes a table cell: pipes split cells and line breaks end rows.
-/// Markup in metadata (`<`, `&`) is shown as text, never rendered as HTML.
+/// Escapes a table cell: pipes split cells and line breaks end rows, so a line break is
+/// written `<br>` and the rest of the text is [`visible`]. Markup in metadata (`<`, `&`,
+/// a backtick) is shown as text, never rendered as HTML, a character reference or code.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace(['\n', '\r'], "<br>")
+    super::text::visible_with_breaks(text, "<br>", |line| {
+        line.replace('\\', "\\\\")
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('|', "\\|")
+            .replace('`', "\\`")
+    })
 }
 
-/// Escapes inline text outside tables (names may hold `_` and `*`).
+/// Escapes inline text outside tables (names may hold `_` and `*`). The text is
+/// [`visible`]: on one line, so it cannot start a heading, a list item or a table row of
+/// its own. An `&` that would start a character reference (`&#x202e;`, `&rlm;`) is
+/// escaped, so a reference cannot bring back what [`visible`] took out.
 fn inline(text: &str) -> String {
+    let text = visible(text);
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|') {
+    for (i, c) in text.char_indices() {
+        let reference = c == '&' && {
+            let rest = &text[i + 1..];
+            let name = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+                .unwrap_or(rest.len());
+            name > 0 && rest[name..].starts_with(';')
+        };
+        if reference || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|') {
             out.push('\\');
         }
         out.push(c);
@@ -33,8 +47,20 @@ fn inline(text: &str) -> String {
     out
 }
 
+/// An identifier as inline code outside tables; backticks in it get a longer fence.
 fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+    code_span(&visible(text))
+}
+
+/// An identifier as inline code in a table cell. GFM splits a row at `|` before it reads
+/// code spans, so pipes are escaped (`\|` shows as `|`); a backslash right before a pipe
+/// would cancel that escape, so such text is written as an escaped [`cell`] instead.
+fn code_cell(text: &str) -> String {
+    let text = visible(text);
+    if text.contains("\\|") {
+        return cell(&text);
+    }
+    code_span(&text).replace('|', "\\|")
 }
 
 /// Full flow names: the plan is read, not scanned.
@@ -97,7 +123,12 @@ fn scope(out: &mut String, r: &Report) {
         "| Waivers | {} |",
         cell(&super::WaiverScope::describe(s.waivers.as_ref()))
     );
-    let _ = writeln!(out, "| Tool | {} {} |", r.tool.name, r.tool.version);
+    let _ = writeln!(
+        out,
+        "| Tool | {} {} |",
+        cell(&r.tool.name),
+        cell(&r.tool.version)
+    );
     let _ = writeln!(
         out,
         "| Apps | {} ({} in PKCE scope) |",
@@ -122,7 +153,7 @@ fn summary(out: &mut String, r: &Report) {
     } else {
         sum.org_apps_to_fix
             .iter()
-            .map(|a| code(a))
+            .map(|a| code_cell(a))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -138,13 +169,13 @@ fn summary(out: &mut String, r: &Report) {
         let apps = a
             .apps
             .iter()
-            .map(|x| code(x))
+            .map(|x| code_cell(x))
             .collect::<Vec<_>>()
             .join(", ");
         let _ = writeln!(
             out,
             "| ISV namespace {} | {apps} | {n} |",
-            code(&a.namespace)
+            code_cell(&a.namespace)
         );
     }
     let counts: Vec<String> = Severity::ALL
@@ -382,7 +413,7 @@ fn flow_users(r: &Report, flow: &str) -> String {
             let last = seen
                 .last_seen
                 .as_deref()
-                .map(|d| format!(", last {d}"))
+                .map(|d| format!(", last {}", inline(d)))
                 .unwrap_or_default();
             Some(format!(
                 "{} ({} login(s){last})",
@@ -455,8 +486,11 @@ fn appendix(out: &mut String, r: &Report) {
             "| {} | {} | {} | {} | {} | {} | {} |",
             f.severity,
             cell(&blocker),
-            code(&f.rule),
-            f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
+            code_cell(&f.rule),
+            f.app
+                .as_deref()
+                .map(code_cell)
+                .unwrap_or_else(|| "org".into()),
             cell(&owner),
             cell(&f.message),
             cell(&f.remediation)
@@ -531,7 +565,7 @@ pub fn markdown(r: &Report) -> String {
         let _ = write!(
             out,
             "| {} | {} | {} | {} | {} |",
-            code(&app.name),
+            code_cell(&app.name),
             kind_name(app.kind),
             cell(&owner),
             pkce_cell(app),
@@ -544,7 +578,8 @@ pub fn markdown(r: &Report) -> String {
     }
     let _ = writeln!(out);
     appendix(&mut out, r);
-    out
+    // Input text was made visible where it was written; this catches anything missed.
+    super::text::backstop(out)
 }
 
 #[cfg(test)]
@@ -553,12 +588,24 @@ mod tests {
 
     #[test]
     fn cells_and_inline_text_are_escaped() {
-        assert_eq!(cell("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
+        assert_eq!(cell("a|b\nc\r\nd\re\u{2028}f"), "a\\|b<br>c<br>d<br>e f");
         assert_eq!(
             cell("<img src=x onerror=y> & co"),
             "&lt;img src=x onerror=y&gt; &amp; co"
         );
+        assert_eq!(cell("a\u{1b}[31m\u{202e}"), "a\\\\u{1b}[31m\\\\u{202e}");
         assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
-        assert_eq!(code("a`b"), "`a'b`");
+        assert_eq!(
+            inline("x\n# Pwned\r\n- [x] done"),
+            "x # Pwned - \\[x\\] done"
+        );
+        assert_eq!(
+            inline("R&D &#x202e;&rlm; a&b;"),
+            "R&D \\&#x202e;\\&rlm; a\\&b;"
+        );
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("a\nb"), "`a b`");
+        assert_eq!(code_cell("x|y"), "`x\\|y`");
+        assert_eq!(code_cell("x\\|y"), "x\\\\\\|y");
     }
 }

@@ -7,6 +7,7 @@ mod csv;
 mod markdown;
 mod sarif;
 mod table;
+pub mod text;
 
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
@@ -337,10 +338,12 @@ impl Default for RenderOptions {
     }
 }
 
+/// Exact text, with the characters a terminal would act on escaped (see
+/// [`text::json_escape_invisible`]).
 pub fn json(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).expect("a report always serialises");
     s.push('\n');
-    s
+    text::json_escape_invisible(s)
 }
 
 /// Renders the report in a format.

@@ -4,6 +4,7 @@
 //! hash the rule and the app (not line numbers), so an alert survives unrelated edits to
 //! the file. Waived findings are kept as results with an external suppression.
 
+use super::text::visible;
 use super::{Report, TOOL_NAME};
 use crate::rules::{self, Finding, Severity};
 use serde_json::{json, Value};
@@ -98,9 +99,10 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
 
 fn result(f: &Finding, source: &str) -> Value {
     let index = rules::RULES.iter().position(|r| r.id == f.rule);
-    let mut text = f.message.clone();
+    // Message texts are what code scanning shows: made visible like every other format.
+    let mut text = visible(&f.message).into_owned();
     if let Some(app) = &f.app {
-        text = format!("{app}: {text}");
+        text = format!("{}: {text}", visible(app));
     }
     let mut r = json!({
         "ruleId": f.rule,
@@ -129,7 +131,7 @@ fn result(f: &Finding, source: &str) -> Value {
         r["suppressions"] = json!([{
             "kind": "external",
             "status": "accepted",
-            "justification": format!("{} (approved by {}, expires {})", w.reason, w.approved_by, w.expires),
+            "justification": visible(&format!("{} (approved by {}, expires {})", w.reason, w.approved_by, w.expires)),
         }]);
     }
     r
@@ -156,7 +158,7 @@ pub fn sarif(report: &Report) -> String {
             "invocations": [{
                 "executionSuccessful": true,
                 "toolExecutionNotifications": report.incomplete.iter().map(|p| {
-                    let mut n = json!({"level": "warning", "message": {"text": p.to_string()}});
+                    let mut n = json!({"level": "warning", "message": {"text": visible(&p.to_string())}});
                     if let Some(file) = &p.file {
                         n["locations"] = json!([{"physicalLocation": {
                             "artifactLocation": {"uri": artifact_uri(source, file)},
@@ -175,7 +177,7 @@ pub fn sarif(report: &Report) -> String {
     });
     let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
     s.push('\n');
-    s
+    super::text::json_escape_invisible(s)
 }
 
 #[cfg(test)]

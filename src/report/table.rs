@@ -3,6 +3,7 @@
 //! Laid out for 100 columns: the findings tables carry the short per-rule action (the full
 //! remediation is in CSV, JSON and Markdown), and info findings fold into one line per rule.
 
+use super::text::visible as v;
 use super::Report;
 use crate::inventory::{App, AppKind, Flow};
 use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
@@ -64,7 +65,7 @@ pub fn flows_cell(app: &App) -> String {
 
 pub fn owner_cell(owner: &str, namespace: Option<&str>) -> String {
     match (owner, namespace) {
-        ("isv", Some(ns)) => format!("isv ({ns})"),
+        ("isv", Some(ns)) => format!("isv ({})", v(ns)),
         (o, _) => o.to_string(),
     }
 }
@@ -117,13 +118,15 @@ fn header(out: &mut String, r: &Report) {
     let _ = write!(
         out,
         "pkce-audit {} · {} {}",
-        r.tool.version, s.kind, s.source
+        v(&r.tool.version),
+        v(&s.kind),
+        v(&s.source)
     );
     if let Some(l) = &s.layout {
-        let _ = write!(out, " ({l})");
+        let _ = write!(out, " ({})", v(l));
     }
-    if let Some(v) = &s.api_version {
-        let _ = write!(out, " · API {v}");
+    if let Some(api) = &s.api_version {
+        let _ = write!(out, " · API {}", v(api));
     }
     let _ = writeln!(out);
     let _ = writeln!(
@@ -135,7 +138,7 @@ fn header(out: &mut String, r: &Report) {
         out,
         "Verdict: {} — {}",
         verdict_word(r.verdict()),
-        r.verdict_reason
+        v(&r.verdict_reason)
     );
     let _ = writeln!(out);
     match &r.org_settings {
@@ -183,16 +186,16 @@ pub fn evidence_sources(e: &super::EvidenceScope) -> String {
                 partial,
                 method,
             } => {
-                let mut s = format!("{name} {rows} row(s)");
+                let mut s = format!("{} {rows} row(s)", v(name));
                 if let Some(m) = method {
-                    let _ = write!(s, " ({m})");
+                    let _ = write!(s, " ({})", v(m));
                 }
                 if *partial {
                     s.push_str(" PARTIAL");
                 }
                 s
             }
-            SourceState::Missing { .. } => format!("{name} NOT READABLE"),
+            SourceState::Missing { .. } => format!("{} NOT READABLE", v(name)),
         })
         .collect();
     parts.join(" · ")
@@ -229,7 +232,7 @@ pub fn usage_cell(app: &App) -> String {
             flows
                 .iter()
                 .take(2)
-                .map(|f| format!("{} {}", short_usage_flow(&f.flow), f.logins)),
+                .map(|f| format!("{} {}", v(short_usage_flow(&f.flow)), f.logins)),
         );
         if flows.len() > 2 {
             lines.push(format!("+{} flow(s)", flows.len() - 2));
@@ -263,7 +266,7 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
     let mut t = new_table(width, &header);
     for app in &r.apps {
         let mut row = vec![
-            Cell::new(&app.name),
+            Cell::new(v(&app.name)),
             Cell::new(match app.kind {
                 AppKind::ConnectedApp => "CA",
                 AppKind::ExternalClientApp => "ECA",
@@ -279,7 +282,7 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
         row.push(Cell::new(app_findings_cell(app, &r.findings)));
         t.add_row(row);
     }
-    let longest = r.apps.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    let longest = r.apps.iter().map(|a| v(&a.name).len()).max().unwrap_or(0);
     keep_words(&mut t, 0, longest, if usage.is_some() { 24 } else { 28 });
     if usage.is_some() {
         // Seven columns: keep flow names whole and let the findings column wrap instead.
@@ -316,13 +319,13 @@ fn users(out: &mut String, r: &Report) {
     }
     let _ = writeln!(out, "Users holding tokens (--show-users):");
     for (app, users) in with_users {
-        let shown: Vec<&str> = users.iter().take(3).map(String::as_str).collect();
+        let shown: Vec<std::borrow::Cow<str>> = users.iter().take(3).map(|u| v(u)).collect();
         let more = if users.len() > 3 {
             format!(" (+{} more)", users.len() - 3)
         } else {
             String::new()
         };
-        let _ = writeln!(out, "  {}: {}{more}", app.name, shown.join(", "));
+        let _ = writeln!(out, "  {}: {}{more}", v(&app.name), shown.join(", "));
     }
 }
 
@@ -350,7 +353,7 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
                 2,
                 format!(
                     "ISV package namespace '{}'",
-                    f.namespace.as_deref().unwrap_or("?")
+                    v(f.namespace.as_deref().unwrap_or("?"))
                 ),
             ),
         };
@@ -372,19 +375,21 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
                 sev.push_str("\nBLOCKER");
             }
             let what_rule = match &f.app {
-                Some(app) => format!("{app}\n{}", f.rule),
-                None => f.rule.clone(),
+                Some(app) => format!("{}\n{}", v(app), v(&f.rule)),
+                None => v(&f.rule).into_owned(),
             };
             longest = longest
-                .max(f.rule.len())
-                .max(f.app.as_ref().map_or(0, |a| a.len()));
+                .max(v(&f.rule).len())
+                .max(f.app.as_ref().map_or(0, |a| v(a).len()));
             let action = rules::rule(&f.rule).map_or(f.remediation.as_str(), |r| r.action);
-            let mut what = format!("{}\n→ {action}", f.message);
+            let mut what = format!("{}\n→ {}", v(&f.message), v(action));
             if let Some(w) = &f.waived {
                 let _ = write!(
                     what,
                     "\nWaived until {} by {}: {}",
-                    w.expires, w.approved_by, w.reason
+                    v(&w.expires),
+                    v(&w.approved_by),
+                    v(&w.reason)
                 );
             }
             t.add_row(vec![Cell::new(sev), Cell::new(what_rule), Cell::new(what)]);
@@ -397,7 +402,8 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     for (rule, apps) in by_rule {
         let _ = writeln!(
             out,
-            "Info {rule} ({}): {}",
+            "Info {} ({}): {}",
+            v(rule),
             apps.len(),
             name_list(&apps, INFO_NAMES)
         );
@@ -419,13 +425,22 @@ pub(crate) fn fold_by_rule<'a>(
 /// lists them all).
 const INFO_NAMES: usize = 12;
 
+/// Names joined by commas, each made [`visible`](super::text::visible).
+fn joined(names: &[impl AsRef<str>]) -> String {
+    names
+        .iter()
+        .map(|n| v(n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn name_list(names: &[&str], max: usize) -> String {
     if names.len() <= max {
-        return names.join(", ");
+        return joined(names);
     }
     format!(
         "{} … and {} more (CSV and JSON list them all)",
-        names[..max].join(", "),
+        joined(&names[..max]),
         names.len() - max
     )
 }
@@ -476,7 +491,7 @@ fn summary(out: &mut String, r: &Report) {
             out,
             "  Our org must fix {} app(s): {}",
             sum.org_apps_to_fix.len(),
-            sum.org_apps_to_fix.join(", ")
+            joined(&sum.org_apps_to_fix)
         );
     }
     if sum.isv_actions.is_empty() {
@@ -486,8 +501,8 @@ fn summary(out: &mut String, r: &Report) {
         let _ = writeln!(
             out,
             "  ISV namespace '{}' must ship a PKCE-ready version: {}",
-            a.namespace,
-            a.apps.join(", ")
+            v(&a.namespace),
+            joined(&a.apps)
         );
     }
     if !sum.vendor_apps.is_empty() {
@@ -495,7 +510,7 @@ fn summary(out: &mut String, r: &Report) {
             out,
             "  Outside vendors must confirm PKCE for {} app(s): {}",
             sum.vendor_apps.len(),
-            sum.vendor_apps.join(", ")
+            joined(&sum.vendor_apps)
         );
     }
     let counts: Vec<String> = Severity::ALL
@@ -520,14 +535,18 @@ fn summary(out: &mut String, r: &Report) {
             r.incomplete.len()
         );
         for p in &r.incomplete {
-            let _ = writeln!(out, "  - {p}");
+            let _ = writeln!(out, "  - {}", v(&p.to_string()));
         }
     }
     for n in &r.notes {
-        let _ = writeln!(out, "Note: {n}");
+        let _ = writeln!(out, "Note: {}", v(n));
     }
     if let Some(api) = &r.api {
-        let calls: Vec<String> = api.calls.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let calls: Vec<String> = api
+            .calls
+            .iter()
+            .map(|(k, n)| format!("{} {n}", v(k)))
+            .collect();
         let _ = write!(out, "API calls: {} ({})", api.total(), calls.join(", "));
         if api.retries > 0 {
             let _ = write!(out, ", {} retried", api.retries);
@@ -545,5 +564,6 @@ pub fn table(r: &Report, width: u16) -> String {
     apps_table(&mut out, r, width);
     findings_tables(&mut out, r, width);
     summary(&mut out, r);
-    wrap_prose(&out, width as usize)
+    // Input text was made visible where it was written; this catches anything missed.
+    super::text::backstop(wrap_prose(&out, width as usize))
 }

@@ -221,3 +221,217 @@ fn table_fits_100_columns_and_groups_by_owner() {
         "names are not broken"
     );
 }
+
+/// Text that would recolour or clear a terminal, reverse what a reader sees, and start a
+/// heading, a checked task and a table row in Markdown.
+const HOSTILE: &str =
+    "\u{1b}[31m\u{9b}2J\u{7}\u{202e}\u{2066}\n# Pwned\r\n- [x] done\r| row |`\u{2028}## x\u{85}y";
+
+/// Every string of `v` (values and object keys) with HOSTILE appended, where the value
+/// still reads back as a `T` (enum values and enum keys do not).
+fn poison<T: serde::de::DeserializeOwned + serde::Serialize>(
+    v: &mut serde_json::Value,
+    root: &serde_json::Value,
+    path: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let reads = |candidate: &Value| serde_json::from_value::<T>(candidate.clone()).is_ok();
+    match v {
+        Value::String(s) => {
+            let mut whole = root.clone();
+            let target = path.iter().fold(&mut whole, |at, key| match at {
+                Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                other => &mut other[key.as_str()],
+            });
+            *target = Value::String(format!("{s}{HOSTILE}"));
+            if reads(&whole) {
+                s.push_str(HOSTILE);
+            }
+        }
+        Value::Array(a) => {
+            for (i, item) in a.iter_mut().enumerate() {
+                path.push(i.to_string());
+                poison::<T>(item, root, path);
+                path.pop();
+            }
+        }
+        Value::Object(o) => {
+            let keys: Vec<String> = o.keys().cloned().collect();
+            for k in keys {
+                path.push(k.clone());
+                poison::<T>(o.get_mut(&k).unwrap(), root, path);
+                path.pop();
+                // The key itself, when a map may hold any key.
+                let mut whole = root.clone();
+                let parent = path.iter().fold(&mut whole, |at, key| match at {
+                    Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                    other => &mut other[key.as_str()],
+                });
+                if let Value::Object(m) = parent {
+                    let val = m.remove(&k).unwrap();
+                    m.insert(format!("{k}{HOSTILE}"), val);
+                }
+                // A struct field renamed would be dropped, not shown: only map keys count.
+                let key = serde_json::to_string(&format!("{k}{HOSTILE}")).unwrap();
+                let kept = serde_json::from_value::<T>(whole)
+                    .is_ok_and(|r| serde_json::to_string(&r).unwrap().contains(&key));
+                if kept {
+                    let val = o.remove(&k).unwrap();
+                    o.insert(format!("{k}{HOSTILE}"), val);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A report with every part a renderer shows: evidence, usage, users, packages, waivers,
+/// problems, notes, API traffic.
+fn rich_report() -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-org");
+    let (_, r) = crate::audit_folder(&root, &Default::default()).unwrap();
+    let mut v = serde_json::to_value(&r).unwrap();
+    v["scope"]["evidence"] = serde_json::json!({"window_days": 90, "sources": {
+        "LoginHistory": {"state": "read", "rows": 85, "partial": true, "method": "aggregate"},
+        "OauthToken": {"state": "missing", "reason": "denied", "remedy": "grant it"}}});
+    for app in v["apps"].as_array_mut().unwrap() {
+        app["usage"] = serde_json::json!({"window_days": 90, "tokens": 2, "users": 3,
+            "use_count": 4, "tokens_used_in_window": 1, "last_used": "2026-01-01",
+            "flows": [{"flow": "authorization-code", "logins": 5, "last_seen": "2026-01-02"},
+                      {"flow": "username-password", "logins": 2, "last_seen": "2026-01-03"},
+                      {"flow": "user-agent", "logins": 1, "last_seen": "2026-01-04"}],
+            "partial": true});
+        app["users"] =
+            serde_json::json!(["a@x.example", "b@x.example", "c@x.example", "d@x.example"]);
+        app["package"] = serde_json::json!({"namespace": "ns", "name": "Pkg", "version": "1.2"});
+    }
+    let findings = v["findings"].as_array_mut().unwrap();
+    findings[0]["waived"] = serde_json::json!({"reason": "vendor fix due", "approved_by": "ciso", "expires": "2027-01-01"});
+    let mut unknown_rule = findings[1].clone();
+    unknown_rule["rule"] = "future-rule".into();
+    findings.push(unknown_rule);
+    v["incomplete"] = serde_json::json!([{"component": "ConnectedApp X", "file": "a/b.xml",
+        "line": 3, "reason": "broken", "remedy": "fix it"}]);
+    v["notes"] = serde_json::json!(["a note"]);
+    v["api"] = serde_json::json!({"calls": {"listMetadata": 2}, "retries": 1,
+        "org_api_used": 5, "org_api_limit": 10});
+    serde_json::from_value::<Report>(v.clone()).expect("the rich report reads");
+    v
+}
+
+#[test]
+fn every_string_of_a_report_is_shown_safely_in_every_format() {
+    let clean = rich_report();
+    let mut v = clean.clone();
+    poison::<Report>(&mut v, &clean, &mut Vec::new());
+    let poisoned = v.to_string().matches("# Pwned").count();
+    assert!(poisoned > 200, "most strings carry the payload: {poisoned}");
+    let r: Report = serde_json::from_value(v).unwrap();
+    assert!(r.notes[0].ends_with(HOSTILE) && r.api.is_some() && !r.incomplete.is_empty());
+    assert!(r
+        .scope
+        .evidence
+        .as_ref()
+        .unwrap()
+        .sources
+        .keys()
+        .all(|k| k.ends_with(HOSTILE)));
+    assert_safe(&[
+        ("table", table(&r, 100)),
+        ("csv", csv(&r)),
+        ("csv apps", csv_apps(&r)),
+        ("markdown", markdown(&r)),
+        ("sarif", sarif(&r)),
+        ("json", json(&r)),
+    ]);
+    // The CSV has one record per finding, each on one line of text.
+    assert_eq!(csv(&r).lines().count(), r.findings.len() + 1);
+    assert_eq!(csv_apps(&r).lines().count(), r.apps.len() + 1);
+}
+
+/// The diff of two reports, every string of it hostile, in each of its formats.
+#[test]
+fn every_string_of_a_diff_is_shown_safely_in_every_format() {
+    let old: crate::diff::RunReport = serde_json::from_value(rich_report()).unwrap();
+    let mut new = old.clone();
+    new.findings.remove(0);
+    new.findings[0].waived = None;
+    new.findings[1].blocker = !new.findings[1].blocker;
+    new.apps.remove(0);
+    new.apps[0].pkce_required = None;
+    let mut added = old.apps[1].clone();
+    added.name = "Added".into();
+    new.apps.push(added);
+    let mut f = old.findings[2].clone();
+    f.rule = "new-rule".into();
+    new.findings.push(f);
+    new.verdict = Some(Verdict::Enforced);
+    let clean = serde_json::to_value(crate::diff::compare(&old, &new)).unwrap();
+    let mut v = clean.clone();
+    poison::<crate::diff::Diff>(&mut v, &clean, &mut Vec::new());
+    let d: crate::diff::Diff = serde_json::from_value(v).unwrap();
+    assert!(!d.findings.resolved.is_empty() && !d.findings.new.is_empty());
+    assert!(!d.apps.added.is_empty() && !d.apps.pkce_changed.is_empty());
+    use crate::diff::{render, Format};
+    assert_safe(&[
+        ("diff table", render(&d, Format::Table, 100)),
+        ("diff markdown", render(&d, Format::Markdown, 100)),
+        ("diff json", render(&d, Format::Json, 100)),
+    ]);
+}
+
+/// No control or bidirectional character, no line the payload started, and Markdown
+/// tables whole.
+fn assert_safe(outputs: &[(&str, String)]) {
+    let forbidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || super::text::is_bidi_control(c)
+            || matches!(c, '\u{2028}' | '\u{2029}')
+    };
+    for (name, out) in outputs {
+        let name = *name;
+        if let Some((i, c)) = out.char_indices().find(|(_, c)| forbidden(*c)) {
+            let from = out[..i].rfind('\n').map_or(0, |n| n + 1);
+            panic!(
+                "{name}: U+{:04X} in {:?}",
+                c as u32,
+                &out[from..(i + 40).min(out.len())]
+            );
+        }
+        for line in out.lines() {
+            // Markdown still reads a line indented by up to three spaces as a heading or an
+            // item; the table's indented lines are its own wrapped prose.
+            let t = if name.ends_with("markdown") {
+                line.trim_start_matches(' ')
+            } else {
+                line
+            };
+            assert!(
+                !(t.starts_with("# Pwned")
+                    || t.starts_with("- [x] done")
+                    || t.starts_with("| row")
+                    || t.starts_with("## x")),
+                "{name}: an injected line: {line}"
+            );
+        }
+        if name.ends_with("markdown") {
+            let mut cells = None;
+            for line in out.lines() {
+                if !line.starts_with('|') {
+                    cells = None;
+                    continue;
+                }
+                let mut n = 0usize;
+                let mut escaped = false;
+                for c in line.chars() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        '|' if !escaped => n += 1,
+                        _ => escaped = false,
+                    }
+                }
+                assert_eq!(*cells.get_or_insert(n), n, "a row with other cells: {line}");
+            }
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The inventory: org OAuth settings, every Connected App and External Client App with
+//! its flows and PKCE setting, who owns it, and what could not be read.
+//!
+//! Both inputs (a directory, a live org) hand [`build`] the same [`Collected`] parts,
+//! so the rules never know where the metadata came from.
+
+use crate::evidence::{Evidence, InstalledPackage, Usage};
+use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// Where a finding or app points in the input: a file (relative to the source root)
+/// and a 1-based line. Live audits have none.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+}
+
+/// Package facts from `listMetadata` (live) or a snapshot manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageInfo {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub namespace_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub manageable_state: Option<String>,
+}
+
+/// One parsed component and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub component: Component,
+    /// Source-relative file, for directory inputs.
+    pub file: Option<String>,
+    pub package: PackageInfo,
+}
+
+/// Something that could not be read. Any problem makes the verdict at best `incomplete`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Problem {
+    /// `Type Name` of the component concerned, when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub component: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<u32>,
+    pub reason: String,
+    /// The permission or setting that would make it readable, when that is the cause.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub remedy: Option<String>,
+}
+
+impl Problem {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Problem {
+            component: None,
+            file: None,
+            line: None,
+            reason: reason.into(),
+            remedy: None,
+        }
+    }
+    pub fn component(mut self, ty: MetadataType, name: &str) -> Self {
+        self.component = Some(format!("{ty} {name}"));
+        self
+    }
+    pub fn file(mut self, file: impl Into<String>, line: Option<u32>) -> Self {
+        self.file = Some(file.into());
+        self.line = line;
+        self
+    }
+    pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
+        self.remedy = Some(remedy.into());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        if let Some(file) = &self.file {
+            write!(f, "{file}")?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+            }
+            sep = ": ";
+        }
+        if let Some(c) = &self.component {
+            write!(f, "{sep}{c}")?;
+            sep = ": ";
+        }
+        write!(f, "{sep}{}", self.reason)?;
+        if let Some(r) = &self.remedy {
+            write!(f, " ({r})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything an input collected, before the join.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    pub components: Vec<Loaded>,
+    pub problems: Vec<Problem>,
+    /// The org's (or project's) own namespace; components in it belong to the org.
+    pub org_namespace: Option<String>,
+    /// Informational remarks shown once (no effect on the verdict).
+    pub notes: Vec<String>,
+    /// Usage evidence (live audits, snapshots); `None` for a plain folder.
+    pub evidence: Option<Evidence>,
+    /// Why there is no evidence, for the note; `None`: a folder without a snapshot.
+    pub no_evidence_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppKind {
+    ConnectedApp,
+    ExternalClientApp,
+    /// Used in the org but defined elsewhere: known only from usage evidence.
+    External,
+}
+
+impl AppKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::ConnectedApp => "connected-app",
+            AppKind::ExternalClientApp => "external-client-app",
+            AppKind::External => "external",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Owner {
+    /// Defined in this org or project: the admin's team fixes it.
+    Org,
+    /// From an installed package: only its publisher can fix it.
+    Isv,
+    /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
+    External,
+}
+
+impl Owner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Owner::Org => "org",
+            Owner::Isv => "isv",
+            Owner::External => "external",
+        }
+    }
+}
+
+/// OAuth flows an app has switched on. Only the first two use an authorization code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    /// Web server and hybrid web server flows (OAuth on with a callback URL).
+    AuthorizationCode,
+    /// Authorization Code and Credentials (headless) flow.
+    CodeCredentials,
+    ClientCredentials,
+    JwtBearer,
+    Device,
+    TokenExchange,
+    Saml,
+    Canvas,
+}
+
+impl Flow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flow::AuthorizationCode => "authorization-code",
+            Flow::CodeCredentials => "code-credentials",
+            Flow::ClientCredentials => "client-credentials",
+            Flow::JwtBearer => "jwt-bearer",
+            Flow::Device => "device",
+            Flow::TokenExchange => "token-exchange",
+            Flow::Saml => "saml",
+            Flow::Canvas => "canvas",
+        }
+    }
+
+    pub fn uses_authorization_code(self) -> bool {
+        matches!(self, Flow::AuthorizationCode | Flow::CodeCredentials)
+    }
+}
+
+/// How the PKCE value was established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PkceBasis {
+    /// The element is present.
+    Explicit,
+    /// The element is absent; the documented default applies.
+    Default,
+    /// The settings that hold it could not be read.
+    Unknown,
+    /// Not an OAuth app.
+    NotApplicable,
+}
+
+/// Where in the input each fact that a rule may cite was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppLocations {
+    pub app: Option<Location>,
+    pub pkce: Option<Location>,
+    pub callback: Option<Location>,
+    pub public_client: Option<Location>,
+    pub code_credentials: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    /// API name (fullName); for an External Client App, the header's.
+    pub name: String,
+    pub label: Option<String>,
+    pub kind: AppKind,
+    pub owner: Owner,
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub manageable_state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub distribution_state: Option<String>,
+    pub contact_email: Option<String>,
+    /// OAuth is configured and switched on (for an ECA without global settings: assumed).
+    pub oauth_enabled: bool,
+    pub pkce_required: Option<bool>,
+    pub pkce_basis: PkceBasis,
+    /// Flows switched on; `None` when the settings that hold them could not be read.
+    pub flows: Option<Vec<Flow>>,
+    /// Consumer secret optional: a public client.
+    pub public_client: bool,
+    pub callback_urls: Vec<String>,
+    /// Why the app is outside PKCE scope, when it is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outside_scope_reason: Option<String>,
+    pub files: Vec<String>,
+    /// Usage in the evidence window; `None` when no usage source was read.
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// The installed package an ISV app comes from, when the org said.
+    #[serde(default)]
+    pub package: Option<InstalledPackage>,
+    /// Usernames holding the app's tokens; only with `--show-users`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub users: Option<Vec<String>>,
+    #[serde(skip)]
+    pub locations: AppLocations,
+}
+
+impl App {
+    pub fn has_flow(&self, f: Flow) -> bool {
+        self.flows.as_ref().is_some_and(|fl| fl.contains(&f))
+    }
+
+    /// The app can run a flow that PKCE applies to (or we cannot tell that it cannot).
+    pub fn in_pkce_scope(&self) -> bool {
+        self.outside_scope_reason.is_none()
+    }
+
+    pub fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    /// The org-wide "Require PKCE for Supported Authorization Flows" toggle.
+    pub is_pkce_required: bool,
+    pub block_username_password_flow: bool,
+    pub block_user_agent_flow: bool,
+    /// `oAuthCdCrdtFlowEnable`: true means the flow is allowed.
+    pub code_credentials_flow_enabled: bool,
+    #[serde(skip)]
+    pub location: Option<Location>,
+    #[serde(skip)]
+    pub field_lines: BTreeMap<&'static str, u32>,
+}
+
+impl OrgSettings {
+    pub fn location_of(&self, field: &str) -> Option<Location> {
+        let loc = self.location.clone()?;
+        Some(Location {
+            line: self.field_lines.get(field).copied().unwrap_or(loc.line),
+            ..loc
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// `None`: the OauthOidc settings were not found or not readable.
+    pub org_settings: Option<OrgSettings>,
+    pub apps: Vec<App>,
+    pub problems: Vec<Problem>,
+    pub org_namespace: Option<String>,
+    pub notes: Vec<String>,
+    pub evidence: Option<Evidence>,
+}
+
+fn org_settings(l: &Loaded, s: &metadata::OauthOidcSettings) -> OrgSettings {
+    let mut field_lines = BTreeMap::new();
+    let mut get = |name: &'static str, v: &Option<metadata::Spanned<bool>>| {
+        if let Some(v) = v {
+            field_lines.insert(name, v.line);
+        }
+        v.as_ref().is_some_and(|v| v.value)
+    };
+    OrgSettings {
+        is_pkce_required: get("isPkceRequired", &s.is_pkce_required),
+        block_username_password_flow: get("blockOAuthUnPwFlow", &s.block_oauth_un_pw_flow),
+        block_user_agent_flow: get("blockOAuthUsrAgtFlow", &s.block_oauth_usr_agt_flow),
+        code_credentials_flow_enabled: get("oAuthCdCrdtFlowEnable", &s.oauth_cd_crdt_flow_enable),
+        location: loc(&l.file, Some(s.line)),
+        field_lines,
+    }
+}
+
+fn where_(l: &Loaded) -> String {
+    l.file.clone().unwrap_or_else(|| "the org".to_string())
+}
+
+/// Joins the collected components into apps. Linear in the number of components.
+pub fn build(collected: Collected) -> Inventory {
+    let Collected {
+        components,
+        mut problems,
+        org_namespace,
+        mut notes,
+        evidence,
+        no_evidence_reason,
+    } = collected;
+    let org_ns = org_namespace.as_deref();
+
+    // The same component twice (two package directories, a stale copy, a record read
+    // twice) is ambiguous: which copy deploys is unknowable, so no copy is used.
+    let mut copies: HashMap<(MetadataType, &str), Vec<&Loaded>> = HashMap::new();
+    let mut order: Vec<(MetadataType, &str)> = Vec::new();
+    for l in &components {
+        let key = (l.component.ty, l.component.full_name.as_str());
+        let entry = copies.entry(key).or_default();
+        if entry.is_empty() {
+            order.push(key);
+        }
+        entry.push(l);
+    }
+    let mut unique: Vec<&Loaded> = Vec::with_capacity(components.len());
+    for key in order {
+        match copies[&key].as_slice() {
+            [one] => unique.push(one),
+            all => problems.push(
+                Problem::new(format!(
+                    "defined {} times ({}); which copy counts is ambiguous, so none was read",
+                    all.len(),
+                    list_places(all)
+                ))
+                .component(key.0, key.1),
+            ),
+        }
+    }
+
+    let mut parts: HashMap<&str, EcaParts<'_>> = HashMap::new();
+    let mut headers = Vec::new();
+    let mut org_settings_found = None;
+    let mut apps = Vec::new();
+    for l in &unique {
+        let c = &l.component;
+        match &c.body {
+            Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
+            Body::ExternalClientApp(h) => headers.push((*l, h)),
+            // Only the member `OauthOidc` is read, so the duplicate check above has
+            // already refused a second copy.
+            Body::OauthOidc(s) => org_settings_found = Some(org_settings(l, s)),
+            Body::EcaGlobalOauth(_)
+            | Body::EcaOauthPolicies(_)
+            | Body::EcaPolicies(_)
+            | Body::EcaOther => {
+                // parse_component refuses an ECA child without its parent element.
+                let Some(parent) = c.parent.as_deref() else {
+                    problems.push(
+                        Problem::new("names no External Client App; its settings were not applied")
+                            .component(c.ty, &c.full_name)
+                            .file(where_(l), Some(c.line)),
+                    );
+                    continue;
+                };
+                let p = parts.entry(parent).or_default();
+                match c.ty.role() {
+                    Role::EcaChild(EcaChild::GlobalOauth) => p.global.push(l),
+                    Role::EcaChild(EcaChild::OauthSettings) => p.oauth_settings.push(l),
+                    Role::EcaChild(EcaChild::OauthPolicies) => p.oauth_policies.push(l),
+                    Role::EcaChild(EcaChild::Policies) => p.policies.push(l),
+                    // Not ECA children: their bodies are matched above.
+                    Role::EcaChild(EcaChild::PlugIn)
+                    | Role::ConnectedApp
+                    | Role::EcaHeader
+                    | Role::OrgSettings => p.other.push(l),
+                }
+            }
+        }
+    }
+
+    let empty = EcaParts::default();
+    for (l, h) in &headers {
+        let mut p = parts
+            .remove(l.component.full_name.as_str())
+            .unwrap_or_default();
+        p.drop_ambiguous(&l.component.full_name, &mut problems);
+        let p = if p.is_empty() { &empty } else { &p };
+        apps.push(external_client_app(l, h, p, org_ns));
+    }
+    // Children whose app is not here: their settings cannot be attached to anything.
+    let mut orphans: Vec<_> = parts.into_iter().collect();
+    orphans.sort_by_key(|(parent, _)| *parent);
+    for (parent, p) in orphans {
+        for l in p
+            .global
+            .iter()
+            .chain(&p.oauth_settings)
+            .chain(&p.oauth_policies)
+            .chain(&p.policies)
+            .chain(&p.other)
+        {
+            problems.push(
+                Problem::new(format!(
+                    "points to External Client App '{parent}', which was not found; its settings were not applied to any app"
+                ))
+                .component(l.component.ty, &l.component.full_name)
+                .file(where_(l), Some(l.component.line)),
+            );
+        }
+    }
+
+    match &evidence {
+        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
+        None => notes.push(format!(
+            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
+            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+        )),
+    }
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+    problems.sort();
+    Inventory {
+        org_settings: org_settings_found,
+        apps,
+        problems,
+        org_namespace,
+        notes,
+        evidence,
+    }
+}
+
+mod apps;
+mod usage;
+
+use apps::{connected_app, external_client_app, list_places, loc, EcaParts};
+use usage::apply_evidence;
+
+#[cfg(test)]
+mod tests;
