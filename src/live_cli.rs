@@ -213,7 +213,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     for n in &fetched.notes {
-        println!("Note: {n}");
+        out += &format!("Note: {}\n", visible(n));
     }
     if !manifest.problems.is_empty() {
         out += &format!(
