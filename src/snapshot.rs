@@ -50,6 +50,9 @@ pub struct Manifest {
     /// What could not be read during the fetch; re-reported by every audit of it.
     #[serde(default)]
     pub problems: Vec<Problem>,
+    /// Remarks from the fetch (records nobody asked for, …); re-reported likewise.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
     /// Usage evidence read with the metadata (per-app aggregates only); `None` for a
     /// fetch with `--no-usage`, and in snapshots written before evidence existed.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -321,10 +324,7 @@ fn record_document_named(record: &crate::salesforce::FetchedRecord, full_name: b
             },
         );
     }
-    let mut attrs = vec![(
-        "xmlns".to_string(),
-        crate::salesforce::soap::METADATA_NS.to_string(),
-    )];
+    let mut attrs = vec![("xmlns".to_string(), crate::xml::METADATA_NS.to_string())];
     if uses_xsi {
         attrs.push(("xmlns:xsi".to_string(), XSI_NS.to_string()));
     }
@@ -504,6 +504,7 @@ fn write_contents(
         org_namespace: fetched.org_namespace.clone(),
         components,
         problems,
+        notes: fetched.notes.clone(),
         evidence: fetched.evidence.clone(),
     };
     write_file(

@@ -481,6 +481,7 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
     }
     if let Some(m) = &d.manifest {
         collected.problems.extend(m.problems.iter().cloned());
+        collected.notes.extend(m.notes.iter().cloned());
         collected.evidence = m.evidence.clone();
         if m.evidence.is_none() {
             collected.no_evidence_reason = Some("the snapshot was fetched without it".into());

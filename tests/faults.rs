@@ -322,6 +322,16 @@ fn a_record_nobody_asked_for_is_a_note_not_a_read() {
         "{:#}",
         report["notes"]
     );
+    // A snapshot keeps the note, so its audits say the same.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    assert_eq!(fetch_live(&fake.base_url, &out, &["--no-usage"]).code, 0);
+    let snap = audit_folder(&out).json();
+    assert!(
+        snap["notes"].to_string().contains("Not_Asked_For"),
+        "{:#}",
+        snap["notes"]
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::auth::Secret;
 use crate::inventory::PackageInfo;
 use crate::xml::{self, escape, Element};
 
-pub const METADATA_NS: &str = "http://soap.sforce.com/2006/04/metadata";
+pub use crate::xml::METADATA_NS;
 const ENVELOPE_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
 /// Documented limits: three queries per `listMetadata`, ten names per `readMetadata`.
