@@ -1,0 +1,250 @@
+//! The app rules: PKCE on each app by owner, callbacks, flow use and dormancy.
+
+use super::*;
+use crate::inventory::{App, AppKind, Flow, OrgSettings, Owner, PkceBasis};
+
+fn flows_text(app: &App) -> String {
+    match &app.flows {
+        Some(f) if !f.is_empty() => f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+        Some(_) => "none".into(),
+        None => "unknown".into(),
+    }
+}
+
+fn pkce_text(app: &App) -> &'static str {
+    match (app.pkce_required, app.pkce_basis) {
+        (Some(true), _) => "requires PKCE",
+        (Some(false), PkceBasis::Default) => {
+            "does not require PKCE (isPkceRequired absent, default false)"
+        }
+        (Some(false), _) => "does not require PKCE (isPkceRequired false)",
+        (None, _) => "PKCE setting unknown",
+    }
+}
+
+/// Where to require PKCE, so the remediation is an exact path, not a hint.
+pub fn setup_path(app: &App) -> String {
+    match app.kind {
+        AppKind::ConnectedApp => format!(
+            "Setup > App Manager > {} > Edit > API (Enable OAuth Settings) > Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows",
+            app.display_name()
+        ),
+        AppKind::ExternalClientApp => format!(
+            "Setup > External Client App Manager > {} > Settings > OAuth Settings > Flow Enablement > Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows",
+            app.display_name()
+        ),
+        AppKind::External => format!(
+            "{} is defined in another org: its owner changes it there (Setup > Connected Apps OAuth Usage shows it here)",
+            app.display_name()
+        ),
+    }
+}
+
+/// Usage facts for messages: "" when no evidence was read.
+fn usage_text(app: &App) -> String {
+    app.usage
+        .as_ref()
+        .map(|u| format!(" Usage: {}.", u.describe()))
+        .unwrap_or_default()
+}
+
+/// Flow-use findings (username-password, user-agent) and dormancy, from evidence.
+fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
+    let Some(u) = &app.usage else { return };
+    for (flow, rule, blocked) in [
+        (
+            "username-password",
+            &APP_USES_USERNAME_PASSWORD_FLOW,
+            org.map(|o| o.block_username_password_flow),
+        ),
+        (
+            "user-agent",
+            &APP_USES_USER_AGENT_FLOW,
+            org.map(|o| o.block_user_agent_flow),
+        ),
+    ] {
+        let Some(seen) = u.logins_with(flow).filter(|f| f.logins > 0) else {
+            continue;
+        };
+        // Already blocked: the app is failing, not about to break; the flow report stays quiet.
+        if blocked == Some(true) {
+            continue;
+        }
+        let last = seen
+            .last_seen
+            .as_deref()
+            .map(|d| format!(", last {d}"))
+            .unwrap_or_default();
+        out.push(Finding::app(
+            rule,
+            app,
+            format!(
+                "{} {flow} login(s) in the last {} days{last}; blocking the {flow} flow will break this app.",
+                seen.logins, u.window_days
+            ),
+            None,
+        ));
+    }
+    if u.dormant() {
+        out.push(Finding::app(
+            &DORMANT_APP,
+            app,
+            format!(
+                "No token used and no OAuth login in the last {} days.",
+                u.window_days
+            ),
+            None,
+        ));
+    }
+}
+
+fn external_findings(app: &App, out: &mut Vec<Finding>) {
+    let finding = Finding::app(
+        &EXTERNAL_APP_UNVERIFIED,
+        app,
+        format!(
+            "Used in this org but defined in another org, so its PKCE setting cannot be read here.{}",
+            usage_text(app)
+        ),
+        None,
+    );
+    let Some(u) = &app.usage else {
+        out.push(finding);
+        return;
+    };
+    // Informational only when evidence shows it cannot break: dormant, or no code flow.
+    if !u.used_authorization_code() && (u.dormant() || u.only_non_code_flows()) {
+        let why = if u.dormant() {
+            "dormant in the window"
+        } else {
+            "seen only with flows that carry no authorization code"
+        };
+        let mut f = finding;
+        f.severity = Severity::Info;
+        f.blocker = false;
+        f.message.push_str(&format!(" Not blocking: {why}."));
+        out.push(f);
+    } else {
+        out.push(finding);
+    }
+}
+
+pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
+    usage_findings(app, org, out);
+    if app.owner == Owner::External {
+        external_findings(app, out);
+        return;
+    }
+    if app.owner == Owner::Org && app.kind == AppKind::ConnectedApp {
+        out.push(Finding::app(
+            &CONNECTED_APP_LEGACY,
+            app,
+            "Connected App; Salesforce now recommends External Client Apps for new work.".into(),
+            None,
+        ));
+    }
+    let insecure = insecure_callbacks(&app.callback_urls);
+    if !insecure.is_empty() {
+        out.push(Finding::app(
+            &INSECURE_CALLBACK_URL,
+            app,
+            format!("Redirects over plain HTTP: {}.", insecure.join(", ")),
+            app.locations.callback.clone(),
+        ));
+    }
+    if let Some(reason) = &app.outside_scope_reason {
+        out.push(Finding::app(
+            &APP_OUTSIDE_PKCE_SCOPE,
+            app,
+            format!("{}.", capitalise(reason)),
+            None,
+        ));
+        return;
+    }
+    let flows = flows_text(app);
+    let usage = usage_text(app);
+    let lower = |f: Finding| match &app.usage {
+        Some(u) if u.only_non_code_flows() => f.lowered_by_evidence(u),
+        _ => f,
+    };
+    if app.owner == Owner::Isv {
+        if app.pkce_required != Some(true) {
+            let ns = app.namespace.as_deref().unwrap_or("unknown");
+            let package = app
+                .package
+                .as_ref()
+                .map(|p| format!(" (package {} {})", p.name, p.version))
+                .unwrap_or_default();
+            let why = match (app.kind, app.pkce_basis) {
+                (AppKind::ExternalClientApp, PkceBasis::Unknown) => {
+                    "its global OAuth settings, which hold PKCE, live in the publisher's org"
+                }
+                (_, PkceBasis::Unknown) => "its PKCE setting could not be read",
+                (_, PkceBasis::Default) => "it does not state isPkceRequired (default false)",
+                _ => "it does not require PKCE",
+            };
+            let public = if app.public_client {
+                " It is a public client (consumer secret optional)."
+            } else {
+                ""
+            };
+            out.push(lower(Finding::app(
+                &MANAGED_APP_NEEDS_ISV,
+                app,
+                format!("From package namespace '{ns}'{package}: {why}; flows: {flows}.{public} Only the publisher can change it.{usage}"),
+                app.locations.pkce.clone(),
+            )));
+        }
+        return;
+    }
+    match app.pkce_required {
+        Some(true) => {}
+        None => out.push(Finding::app(
+            &APP_PKCE_UNKNOWN,
+            app,
+            match app.kind {
+                AppKind::ExternalClientApp => format!("No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.{usage}"),
+                _ => format!("Its PKCE setting could not be read.{usage}"),
+            },
+            app.locations.pkce.clone(),
+        )),
+        Some(false) => {
+            let mut specific = false;
+            if app.public_client {
+                specific = true;
+                out.push(Finding::app(
+                    &PUBLIC_CLIENT_WITHOUT_PKCE,
+                    app,
+                    format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
+                    app.locations.public_client.clone().or(app.locations.pkce.clone()),
+                ));
+            }
+            if app.has_flow(Flow::CodeCredentials) {
+                specific = true;
+                out.push(Finding::app(
+                    &CODE_CREDENTIALS_FLOW_WITHOUT_PKCE,
+                    app,
+                    format!("The Authorization Code and Credentials flow is on, and the app {}.{usage}", pkce_text(app)),
+                    app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
+                ));
+            }
+            // The general rule only when no more specific one already names the app.
+            if !specific {
+                out.push(lower(Finding::app(
+                    &APP_PKCE_NOT_REQUIRED,
+                    app,
+                    format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
+                    app.locations.pkce.clone(),
+                )));
+            }
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,179 @@
+//! The readiness rules: findings, their order, and the verdict.
+//!
+//! Rule ids are a contract: never rename one (scripts, waivers and code-scanning alerts
+//! refer to them). Each rule is documented in docs/rules.md; a test keeps the two in step.
+//!
+//! - [`catalog`]: the one table of rules;
+//! - [`apps`] and [`org`]: what fires, and why;
+//! - [`verdict`]: ready, not ready, incomplete or enforced.
+
+mod apps;
+mod catalog;
+mod org;
+mod verdict;
+
+pub use self::apps::setup_path;
+pub use self::catalog::*;
+pub use self::verdict::{verdict, verdict_of, Verdict};
+
+use crate::inventory::{App, AppKind, Inventory, Location, Owner};
+use serde::{Deserialize, Serialize};
+
+/// Who has to act on a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingOwner {
+    Org,
+    Isv,
+    External,
+}
+
+impl From<Owner> for FindingOwner {
+    fn from(o: Owner) -> Self {
+        match o {
+            Owner::Org => FindingOwner::Org,
+            Owner::Isv => FindingOwner::Isv,
+            Owner::External => FindingOwner::External,
+        }
+    }
+}
+
+impl FindingOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingOwner::Org => "org",
+            FindingOwner::Isv => "isv",
+            FindingOwner::External => "external",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waived {
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub blocker: bool,
+    /// The app's API name; `None` for org-level findings.
+    pub app: Option<String>,
+    pub label: Option<String>,
+    pub kind: Option<AppKind>,
+    pub owner: FindingOwner,
+    pub namespace: Option<String>,
+    pub pkce_required: Option<bool>,
+    pub message: String,
+    pub remediation: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub location: Option<Location>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub waived: Option<Waived>,
+    /// Authorization code logins in the evidence window: how many would break first.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code_logins: Option<u64>,
+}
+
+impl Finding {
+    /// A finding about the org (or a file, such as a waiver) rather than an app.
+    pub(crate) fn org(rule: &Rule, message: String, location: Option<Location>) -> Self {
+        Finding {
+            rule: rule.id.to_string(),
+            severity: rule.severity,
+            blocker: rule.blocker,
+            app: None,
+            label: None,
+            kind: None,
+            owner: FindingOwner::Org,
+            namespace: None,
+            pkce_required: None,
+            message,
+            remediation: rule.remediation.to_string(),
+            location,
+            waived: None,
+            code_logins: None,
+        }
+    }
+
+    fn app(rule: &Rule, app: &App, message: String, location: Option<Location>) -> Self {
+        Finding {
+            rule: rule.id.to_string(),
+            severity: rule.severity,
+            blocker: rule.blocker,
+            app: Some(app.name.clone()),
+            label: app.label.clone(),
+            kind: Some(app.kind),
+            owner: app.owner.into(),
+            namespace: app.namespace.clone(),
+            pkce_required: app.pkce_required,
+            message,
+            remediation: rule.remediation.to_string(),
+            location: location.or_else(|| app.locations.app.clone()),
+            waived: None,
+            code_logins: app
+                .usage
+                .as_ref()
+                .and_then(|u| u.logins_with("authorization-code"))
+                .map(|f| f.logins),
+        }
+    }
+
+    /// Evidence says the app never runs an authorization code flow: keep the finding, at
+    /// low severity and not blocking, with the reason.
+    fn lowered_by_evidence(mut self, usage: &crate::evidence::Usage) -> Self {
+        self.severity = Severity::Low;
+        self.blocker = false;
+        self.message.push_str(&format!(
+            " Not blocking: in the last {} days it was seen only with flows that carry no authorization code.",
+            usage.window_days
+        ));
+        self
+    }
+
+    /// Counts toward the verdict and exit code.
+    pub fn is_active_blocker(&self) -> bool {
+        self.blocker && self.waived.is_none()
+    }
+}
+
+/// The callback URL helpers live in [`crate::callback`] (WHATWG parsing); re-exported
+/// here for callers that still name them through the rules.
+pub use crate::callback::{insecure_callbacks, is_loopback_host};
+
+/// Applies every rule to the inventory. Findings come out in a stable order.
+pub fn evaluate(inv: &Inventory) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(s) = &inv.org_settings {
+        org::org_findings(s, &mut out);
+    }
+    for app in &inv.apps {
+        apps::app_findings(app, inv.org_settings.as_ref(), &mut out);
+    }
+    sort_findings(&mut out);
+    out
+}
+
+fn rule_rank(id: &str) -> usize {
+    RULES.iter().position(|r| r.id == id).unwrap_or(RULES.len())
+}
+
+/// Blockers first, those with the most authorization code logins (the most impact) ahead,
+/// then by severity, rule order, owner and app.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.is_active_blocker()
+            .cmp(&a.is_active_blocker())
+            .then(b.code_logins.unwrap_or(0).cmp(&a.code_logins.unwrap_or(0)))
+            .then(b.severity.cmp(&a.severity))
+            .then(rule_rank(&a.rule).cmp(&rule_rank(&b.rule)))
+            .then(a.owner.cmp(&b.owner))
+            .then(a.app.cmp(&b.app))
+    });
+}
+
+#[cfg(test)]
+mod tests;
