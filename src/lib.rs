@@ -18,6 +18,7 @@ pub mod rules;
 pub mod salesforce;
 pub mod snapshot;
 pub mod source;
+mod vocab;
 pub mod waivers;
 pub mod xml;
 

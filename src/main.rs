@@ -108,7 +108,14 @@ fn load_waivers(args: &AuditArgs) -> Result<waivers::WaiverSet> {
         (None, false) => waivers::Selection::Default,
     };
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    Ok(waivers::resolve(&selection, args.source.as_deref(), &cwd).load(&cwd)?)
+    waivers::resolve(&selection, args.source.as_deref(), &cwd)
+        .load(&cwd)
+        .map_err(|e| match e {
+            waivers::WaiverError::UnknownRule { .. } => {
+                anyhow::anyhow!("{e}; `pkce-audit rules` lists them")
+            }
+            other => other.into(),
+        })
 }
 
 /// Today's date for waiver expiry. `PKCE_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible
@@ -181,16 +188,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
 fn list_rules(id: Option<String>) -> Result<i32> {
     match id {
         None => {
-            let mut text = String::new();
-            for r in rules::RULES {
-                text.push_str(&format!(
-                    "{:<38} {:<8} {:<8} {}\n",
-                    r.id,
-                    r.severity.as_str(),
-                    if r.blocker { "blocker" } else { "-" },
-                    r.summary
-                ));
-            }
+            let mut text = rules::listing();
             // One line per rule for scripts; wrapped for people.
             if std::io::stdout().is_terminal() {
                 text = report::wrap_prose(&text, usize::from(terminal_width()));
@@ -201,18 +199,7 @@ fn list_rules(id: Option<String>) -> Result<i32> {
             let Some(r) = rules::rule(&id) else {
                 bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
-            emit(
-                &format!(
-                    "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
-                    r.id,
-                    r.severity,
-                    if r.blocker { "yes" } else { "no" },
-                    r.summary,
-                    r.explanation,
-                    r.remediation
-                ),
-                &None,
-            )?;
+            emit(&r.describe(), &None)?;
         }
     }
     Ok(0)

@@ -20,7 +20,7 @@
 //! environment nor the clock.
 
 use crate::inventory::{App, Location};
-use crate::rules::{self, Finding, Waived};
+use crate::rules::{Finding, RuleId, Waived};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -42,11 +42,19 @@ pub enum WaiverError {
         line: usize,
         message: String,
     },
+    /// A `rule` this version does not know, with the known id it most resembles.
+    #[error("{file}:{line}: unknown rule '{rule}'{}", .suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
+    UnknownRule {
+        file: PathBuf,
+        line: usize,
+        rule: String,
+        suggestion: Option<RuleId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiver {
-    pub rule: String,
+    pub rule: RuleId,
     /// An app API name, or `*`.
     pub app: String,
     pub reason: String,
@@ -108,15 +116,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
         let e = spanned.into_inner();
         // Each mistake points at the line of the field that holds it.
         let at = |field_span: std::ops::Range<usize>| line_of(text, field_span.start);
-        if rules::rule(e.rule.get_ref()).is_none() {
-            return Err(invalid(
-                at(e.rule.span()),
-                format!(
-                    "unknown rule '{}' (`pkce-audit rules` lists them)",
-                    e.rule.get_ref()
-                ),
-            ));
-        }
+        let Some(rule) = RuleId::known(e.rule.get_ref()) else {
+            return Err(WaiverError::UnknownRule {
+                file: file.to_path_buf(),
+                line: at(e.rule.span()),
+                suggestion: closest(e.rule.get_ref(), RuleId::KNOWN.iter().map(RuleId::as_str))
+                    .and_then(RuleId::known),
+                rule: e.rule.into_inner(),
+            });
+        };
         for (field, value) in [
             ("app", &e.app),
             ("reason", &e.reason),
@@ -149,7 +157,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
             )
         })?;
         out.push(Waiver {
-            rule: e.rule.into_inner(),
+            rule,
             app: e.app.into_inner(),
             reason: e.reason.into_inner(),
             approved_by: e.approved_by.into_inner(),
@@ -315,7 +323,7 @@ pub struct Counts {
     pub unused: usize,
 }
 
-fn waiver_finding(rule: &rules::Rule, w: &Waiver, message: String) -> Finding {
+fn waiver_finding(rule: RuleId, w: &Waiver, message: String) -> Finding {
     let location = Location {
         file: w.file.clone(),
         line: w.line as u32,
@@ -350,21 +358,40 @@ fn edit_distance(a: &str, b: &str) -> usize {
     last[b.len()]
 }
 
-/// The app name closest to `wanted` (case-insensitive, against API names and labels), when
-/// it is close enough to be a likely typo: at most max(2, a third of its length) edits.
-fn closest_app<'a>(wanted: &str, apps: &'a [App]) -> Option<&'a str> {
+/// The candidate closest to `wanted` (case-insensitive), when it is close enough to be a
+/// likely typo: at most max(2, a third of its length) edits.
+fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    closest_by(wanted, candidates.map(|c| (c, vec![c])))
+}
+
+/// [`closest`] where each candidate answers to several names (an app: API name, label).
+fn closest_by<'a>(
+    wanted: &str,
+    candidates: impl Iterator<Item = (&'a str, Vec<&'a str>)>,
+) -> Option<&'a str> {
     let wanted = wanted.to_lowercase();
     let limit = 2.max(wanted.chars().count() / 3);
-    apps.iter()
-        .filter_map(|a| {
-            let d = std::iter::once(a.name.as_str())
-                .chain(a.label.as_deref())
+    candidates
+        .filter_map(|(answer, names)| {
+            let d = names
+                .iter()
                 .map(|n| edit_distance(&wanted, &n.to_lowercase()))
                 .min()?;
-            (d <= limit).then_some((d, a.name.as_str()))
+            (d <= limit).then_some((d, answer))
         })
         .min()
-        .map(|(_, name)| name)
+        .map(|(_, answer)| answer)
+}
+
+/// The app whose API name or label is closest to `wanted`.
+fn closest_app<'a>(wanted: &str, apps: &'a [App]) -> Option<&'a str> {
+    closest_by(
+        wanted,
+        apps.iter().map(|a| {
+            let names = std::iter::once(a.name.as_str()).chain(a.label.as_deref());
+            (a.name.as_str(), names.collect())
+        }),
+    )
 }
 
 /// Marks the findings each valid waiver covers, and reports expired and unused waivers.
@@ -384,7 +411,7 @@ pub fn apply(
             counts.expired += 1;
             let covered = findings.iter().filter(|f| w.matches(f)).count();
             extra.push(waiver_finding(
-                &rules::WAIVER_EXPIRED,
+                RuleId::WaiverExpired,
                 w,
                 format!(
                     "The waiver for {} on {} ({at}) expired on {}; it no longer applies to the {covered} finding(s) it covered.",
@@ -429,7 +456,7 @@ pub fn apply(
                 w.rule, w.app
             )
         };
-        extra.push(waiver_finding(&rules::WAIVER_UNUSED, w, message));
+        extra.push(waiver_finding(RuleId::WaiverUnused, w, message));
     }
     findings.extend(extra);
     counts
@@ -441,7 +468,7 @@ mod tests {
     use crate::rules::Severity;
 
     fn finding(rule: &str, app: Option<&str>) -> Finding {
-        let r = rules::rule(rule).unwrap();
+        let r = crate::rules::rule(rule).unwrap();
         Finding {
             rule: rule.into(),
             severity: r.severity,
@@ -449,7 +476,7 @@ mod tests {
             app: app.map(String::from),
             label: None,
             kind: None,
-            owner: rules::FindingOwner::Org,
+            owner: crate::rules::FindingOwner::Org,
             namespace: None,
             pkce_required: None,
             message: String::new(),
@@ -516,7 +543,7 @@ expires = 2030-01-01
         assert_eq!(f[0].waived.as_ref().unwrap().reason, "JWT only");
         assert!(f[1].waived.is_none(), "other apps are not covered");
         assert!(f[2].waived.is_none(), "expired waivers do not apply");
-        let expired = f.iter().find(|x| x.rule == "waiver-expired").unwrap();
+        let expired = f.iter().find(|x| x.rule == RuleId::WaiverExpired).unwrap();
         assert!(
             expired.message.contains("(w.toml:9) expired on 2026-01-01"),
             "{}",
@@ -524,7 +551,7 @@ expires = 2030-01-01
         );
         assert_eq!(expired.location.as_ref().unwrap().line, 9);
         assert_eq!(expired.severity, Severity::Low);
-        let unused = f.iter().find(|x| x.rule == "waiver-unused").unwrap();
+        let unused = f.iter().find(|x| x.rule == RuleId::WaiverUnused).unwrap();
         assert_eq!(unused.app.as_deref(), Some("Gone_App"));
         // A waiver is still valid on its expiry day.
         let mut g = vec![finding("org-user-agent-flow-allowed", None)];
@@ -543,9 +570,11 @@ expires = 2030-01-01
         let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-13-01\n");
         assert!(e.starts_with("w.toml:6: "), "{e}");
         let e = err("[[waiver]]\nrule = \"no-such-rule\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
+        assert_eq!(e, "w.toml:2: unknown rule 'no-such-rule'");
+        let e = err("[[waiver]]\nrule = \"app-pkce-not-requird\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
         assert_eq!(
             e,
-            "w.toml:2: unknown rule 'no-such-rule' (`pkce-audit rules` lists them)"
+            "w.toml:2: unknown rule 'app-pkce-not-requird' (did you mean 'app-pkce-not-required'?)"
         );
         let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \" \"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
         assert!(
@@ -578,7 +607,7 @@ expires = 2030-01-01
 
     fn waiver(app: &str) -> Waiver {
         Waiver {
-            rule: "app-pkce-not-required".into(),
+            rule: RuleId::AppPkceNotRequired,
             app: app.into(),
             reason: "r".into(),
             approved_by: "b".into(),

@@ -222,7 +222,7 @@ fn step1(
             .unwrap_or_else(|| " — no contact email on the app".into());
         let why: Vec<String> = app_blockers(r, &app.name)
             .iter()
-            .map(|f| code(&f.rule))
+            .map(|f| code(f.rule.as_str()))
             .collect();
         let why = if why.is_empty() {
             "PKCE setting unknown (read its global OAuth settings or check it in Setup)".to_string()
@@ -338,7 +338,7 @@ fn step3(out: &mut String, r: &Report) {
                 out,
                 "- {} — {} ({})",
                 f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
-                code(&f.rule),
+                code(f.rule.as_str()),
                 inline(&f.message)
             );
         }
@@ -388,8 +388,8 @@ fn flow_blocking(out: &mut String, r: &Report) {
 fn flow_users(r: &Report, flow: &str) -> String {
     use crate::evidence::{SourceState, LOGIN_HISTORY};
     let rule = match flow {
-        "username-password" => rules::APP_USES_USERNAME_PASSWORD_FLOW.id,
-        _ => rules::APP_USES_USER_AGENT_FLOW.id,
+        "username-password" => rules::RuleId::AppUsesUsernamePasswordFlow,
+        _ => rules::RuleId::AppUsesUserAgentFlow,
     };
     let unseen = "Apps it would break: not visible in metadata (no per-app switch exists for this flow); login history shows which apps still use it.";
     let Some(e) = &r.scope.evidence else {
@@ -486,7 +486,7 @@ fn appendix(out: &mut String, r: &Report) {
             "| {} | {} | {} | {} | {} | {} | {} |",
             f.severity,
             cell(&blocker),
-            code_cell(&f.rule),
+            code_cell(f.rule.as_str()),
             f.app
                 .as_deref()
                 .map(code_cell)

@@ -47,7 +47,7 @@ pub fn fingerprint(f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    if f.rule.starts_with("waiver-") {
+    if f.rule.is_waiver() {
         h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
     }
     let digest = h.finalize();
@@ -78,7 +78,7 @@ fn artifact_uri(source: &str, file: &str) -> String {
 fn rule_descriptor(r: &rules::Rule) -> Value {
     json!({
         "id": r.id,
-        "name": r.id.split('-').map(|w| {
+        "name": r.id.as_str().split('-').map(|w| {
             let mut c = w.chars();
             c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
         }).collect::<String>(),
@@ -98,7 +98,7 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
 }
 
 fn result(f: &Finding, source: &str) -> Value {
-    let index = rules::RULES.iter().position(|r| r.id == f.rule);
+    let index = f.rule.index();
     // Message texts are what code scanning shows: made visible like every other format.
     let mut text = visible(&f.message).into_owned();
     if let Some(app) = &f.app {
@@ -227,7 +227,7 @@ mod tests {
         f.kind = Some(crate::inventory::AppKind::ExternalClientApp);
         assert_ne!(fingerprint(&f), b, "same name, other kind");
         // Two waivers on one app for different rules: two alerts.
-        f.rule = "waiver-expired".into();
+        f.rule = rules::RuleId::WaiverExpired;
         f.message = "The waiver for app-pkce-not-required on B (pkce-audit.toml:3) expired".into();
         let w1 = fingerprint(&f);
         f.message = "The waiver for insecure-callback-url on B (pkce-audit.toml:9) expired".into();

@@ -6,7 +6,7 @@
 use super::text::visible as v;
 use super::Report;
 use crate::inventory::{App, AppKind, Flow};
-use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use crate::rules::{Finding, FindingOwner, Severity, Verdict};
 use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -334,15 +334,12 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     // A waiver finding is never folded: its message names the file, the line, and for an
     // unknown app the name it probably meant.
     let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r.findings.iter().partition(|f| {
-        f.severity == Severity::Info
-            && f.waived.is_none()
-            && !f.blocker
-            && !f.rule.starts_with("waiver-")
+        f.severity == Severity::Info && f.waived.is_none() && !f.blocker && !f.rule.is_waiver()
     });
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
     for f in actionable {
         let key = match (f.app.is_some(), f.owner) {
-            _ if f.rule.starts_with("waiver-") => (4, "Waivers".to_string()),
+            _ if f.rule.is_waiver() => (4, "Waivers".to_string()),
             (true, FindingOwner::External) => (
                 3,
                 "Outside vendors (apps defined in other orgs)".to_string(),
@@ -375,13 +372,13 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
                 sev.push_str("\nBLOCKER");
             }
             let what_rule = match &f.app {
-                Some(app) => format!("{}\n{}", v(app), v(&f.rule)),
-                None => v(&f.rule).into_owned(),
+                Some(app) => format!("{}\n{}", v(app), v(f.rule.as_str())),
+                None => v(f.rule.as_str()).into_owned(),
             };
             longest = longest
-                .max(v(&f.rule).len())
+                .max(v(f.rule.as_str()).len())
                 .max(f.app.as_ref().map_or(0, |a| v(a).len()));
-            let action = rules::rule(&f.rule).map_or(f.remediation.as_str(), |r| r.action);
+            let action = f.rule.rule().map_or(f.remediation.as_str(), |r| r.action);
             let mut what = format!("{}\n→ {}", v(&f.message), v(action));
             if let Some(w) = &f.waived {
                 let _ = write!(

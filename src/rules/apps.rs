@@ -54,12 +54,12 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
     for (flow, rule, blocked) in [
         (
             "username-password",
-            &APP_USES_USERNAME_PASSWORD_FLOW,
+            RuleId::AppUsesUsernamePasswordFlow,
             org.map(|o| o.block_username_password_flow),
         ),
         (
             "user-agent",
-            &APP_USES_USER_AGENT_FLOW,
+            RuleId::AppUsesUserAgentFlow,
             org.map(|o| o.block_user_agent_flow),
         ),
     ] {
@@ -87,7 +87,7 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
     }
     if u.dormant() {
         out.push(Finding::app(
-            &DORMANT_APP,
+            RuleId::DormantApp,
             app,
             format!(
                 "No token used and no OAuth login in the last {} days.",
@@ -100,7 +100,7 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
 
 fn external_findings(app: &App, out: &mut Vec<Finding>) {
     let finding = Finding::app(
-        &EXTERNAL_APP_UNVERIFIED,
+        RuleId::ExternalAppUnverified,
         app,
         format!(
             "Used in this org but defined in another org, so its PKCE setting cannot be read here.{}",
@@ -137,7 +137,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     }
     if app.owner == Owner::Org && app.kind == AppKind::ConnectedApp {
         out.push(Finding::app(
-            &CONNECTED_APP_LEGACY,
+            RuleId::ConnectedAppLegacy,
             app,
             "Connected App; Salesforce now recommends External Client Apps for new work.".into(),
             None,
@@ -146,7 +146,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     let insecure = insecure_callbacks(&app.callback_urls);
     if !insecure.is_empty() {
         out.push(Finding::app(
-            &INSECURE_CALLBACK_URL,
+            RuleId::InsecureCallbackUrl,
             app,
             format!("Redirects over plain HTTP: {}.", insecure.join(", ")),
             app.locations.callback.clone(),
@@ -154,7 +154,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     }
     if let Some(reason) = &app.outside_scope_reason {
         out.push(Finding::app(
-            &APP_OUTSIDE_PKCE_SCOPE,
+            RuleId::AppOutsidePkceScope,
             app,
             format!("{}.", capitalise(reason)),
             None,
@@ -189,7 +189,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
                 ""
             };
             out.push(lower(Finding::app(
-                &MANAGED_APP_NEEDS_ISV,
+                RuleId::ManagedAppNeedsIsv,
                 app,
                 format!("From package namespace '{ns}'{package}: {why}; flows: {flows}.{public} Only the publisher can change it.{usage}"),
                 app.locations.pkce.clone(),
@@ -200,7 +200,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     match app.pkce_required {
         Some(true) => {}
         None => out.push(Finding::app(
-            &APP_PKCE_UNKNOWN,
+            RuleId::AppPkceUnknown,
             app,
             match app.kind {
                 AppKind::ExternalClientApp => format!("No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.{usage}"),
@@ -213,7 +213,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
             if app.public_client {
                 specific = true;
                 out.push(Finding::app(
-                    &PUBLIC_CLIENT_WITHOUT_PKCE,
+                    RuleId::PublicClientWithoutPkce,
                     app,
                     format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.public_client.clone().or(app.locations.pkce.clone()),
@@ -222,7 +222,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
             if app.has_flow(Flow::CodeCredentials) {
                 specific = true;
                 out.push(Finding::app(
-                    &CODE_CREDENTIALS_FLOW_WITHOUT_PKCE,
+                    RuleId::CodeCredentialsFlowWithoutPkce,
                     app,
                     format!("The Authorization Code and Credentials flow is on, and the app {}.{usage}", pkce_text(app)),
                     app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
@@ -231,7 +231,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
             // The general rule only when no more specific one already names the app.
             if !specific {
                 out.push(lower(Finding::app(
-                    &APP_PKCE_NOT_REQUIRED,
+                    RuleId::AppPkceNotRequired,
                     app,
                     format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.pkce.clone(),

@@ -57,7 +57,7 @@ pub struct Waived {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: RuleId,
     pub severity: Severity,
     pub blocker: bool,
     /// The app's API name; `None` for org-level findings.
@@ -80,9 +80,10 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about the org (or a file, such as a waiver) rather than an app.
-    pub(crate) fn org(rule: &Rule, message: String, location: Option<Location>) -> Self {
+    pub(crate) fn org(id: RuleId, message: String, location: Option<Location>) -> Self {
+        let rule = id.def();
         Finding {
-            rule: rule.id.to_string(),
+            rule: id,
             severity: rule.severity,
             blocker: rule.blocker,
             app: None,
@@ -99,9 +100,10 @@ impl Finding {
         }
     }
 
-    fn app(rule: &Rule, app: &App, message: String, location: Option<Location>) -> Self {
+    fn app(id: RuleId, app: &App, message: String, location: Option<Location>) -> Self {
+        let rule = id.def();
         Finding {
-            rule: rule.id.to_string(),
+            rule: id,
             severity: rule.severity,
             blocker: rule.blocker,
             app: Some(app.name.clone()),
@@ -157,10 +159,6 @@ pub fn evaluate(inv: &Inventory) -> Vec<Finding> {
     out
 }
 
-fn rule_rank(id: &str) -> usize {
-    RULES.iter().position(|r| r.id == id).unwrap_or(RULES.len())
-}
-
 /// Blockers first, those with the most authorization code logins (the most impact) ahead,
 /// then by severity, rule order, owner and app.
 pub fn sort_findings(findings: &mut [Finding]) {
@@ -169,7 +167,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .cmp(&a.is_active_blocker())
             .then(b.code_logins.unwrap_or(0).cmp(&a.code_logins.unwrap_or(0)))
             .then(b.severity.cmp(&a.severity))
-            .then(rule_rank(&a.rule).cmp(&rule_rank(&b.rule)))
+            .then(a.rule.rank().cmp(&b.rule.rank()))
             .then(a.owner.cmp(&b.owner))
             .then(a.app.cmp(&b.app))
     });

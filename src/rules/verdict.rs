@@ -1,6 +1,6 @@
 //! The verdict: whether the org can require PKCE, and why, in one sentence.
 
-use super::{Finding, APP_PKCE_UNKNOWN};
+use super::{Finding, RuleId};
 use crate::inventory::Inventory;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -64,7 +64,7 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
     // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
     let unknown = findings
         .iter()
-        .filter(|f| f.rule == APP_PKCE_UNKNOWN.id)
+        .filter(|f| f.rule == RuleId::AppPkceUnknown)
         .count();
     if unreadable > 0 || unknown > 0 {
         let mut parts = Vec::new();
