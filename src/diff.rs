@@ -10,7 +10,7 @@
 //! "no regression" while the known backlog is worked off.
 
 use crate::report::text::{backstop, visible as v};
-use crate::report::{fold_by_rule, keep_words, new_table};
+use crate::report::{keep_words, new_table};
 use crate::report::{EXIT_NOT_READY, EXIT_OK, TOOL_NAME};
 use crate::rules::{Severity, Verdict};
 use comfy_table::Cell;
@@ -598,7 +598,11 @@ fn findings_section(out: &mut String, title: &str, findings: &[DiffFinding], wid
         keep_words(&mut t, 1, longest, 36);
         let _ = writeln!(out, "{t}");
     }
-    let by_rule = fold_by_rule(info.iter().map(|f| (f.rule.as_str(), f.app.as_deref())));
+    let mut by_rule: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for f in &info {
+        let app = f.app.as_deref().unwrap_or("org");
+        by_rule.entry(f.rule.as_str()).or_default().push(app);
+    }
     for (rule, apps) in by_rule {
         let names: Vec<_> = apps.iter().map(|a| v(a)).collect();
         let line = format!("  info {} ({}): {}", v(rule), apps.len(), names.join(", "));

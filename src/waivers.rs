@@ -476,7 +476,7 @@ mod tests {
             app: app.map(String::from),
             label: None,
             kind: None,
-            owner: crate::rules::FindingOwner::Org,
+            owner: crate::inventory::Owner::Org,
             namespace: None,
             pkce_required: None,
             message: String::new(),

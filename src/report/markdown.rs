@@ -2,11 +2,12 @@
 //! as it stands, in the order Salesforce prescribes: clients first, apps second, the org
 //! toggle last. GitHub-flavoured Markdown; task lists render as checkboxes.
 
-use super::table::{pkce_cell, verdict_word};
+use super::cells::{owner_text, pkce_cell, verdict_word};
 use super::text::{code_span, visible};
 use super::Report;
+use crate::evidence::{EvidenceSource, SourceState};
 use crate::inventory::{App, AppKind, Owner};
-use crate::rules::{self, Finding, FindingOwner, Severity};
+use crate::rules::{self, BlockableFlow, Finding, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -72,11 +73,13 @@ fn flows_text(app: &App) -> String {
     }
 }
 
-fn kind_name(k: AppKind) -> &'static str {
+/// The app kind in words, as read (the caller escapes it).
+fn kind_name(k: &AppKind) -> &str {
     match k {
         AppKind::ConnectedApp => "Connected App",
         AppKind::ExternalClientApp => "External Client App",
         AppKind::External => "app defined in another org",
+        AppKind::Other(k) => k,
     }
 }
 
@@ -146,7 +149,7 @@ fn summary(out: &mut String, r: &Report) {
     let org_blockers = r
         .findings
         .iter()
-        .filter(|f| f.is_active_blocker() && f.owner == FindingOwner::Org)
+        .filter(|f| f.is_active_blocker() && f.owner == Owner::Org)
         .count();
     let org_apps = if sum.org_apps_to_fix.is_empty() {
         "nothing".to_string()
@@ -233,8 +236,8 @@ fn step1(
             out,
             "- [ ] {} — {}{contact}. Flows: {}. Findings: {why}.",
             app_title(app),
-            kind_name(app.kind),
-            flows_text(app)
+            inline(kind_name(&app.kind)),
+            inline(&flows_text(app))
         );
     }
     let _ = writeln!(out, "\n#### ISV packages\n");
@@ -359,57 +362,43 @@ fn flow_blocking(out: &mut String, r: &Report) {
         let _ = writeln!(out, "The org OAuth settings were not read: check *Allow OAuth Username-Password Flows* and *Allow OAuth User-Agent Flows* in Setup.\n");
         return;
     };
-    for (allowed, name, setting) in [
-        (
-            !o.block_username_password_flow,
-            "username-password",
-            "Allow OAuth Username-Password Flows",
-        ),
-        (
-            !o.block_user_agent_flow,
-            "user-agent",
-            "Allow OAuth User-Agent Flows",
-        ),
-    ] {
-        if !allowed {
+    for b in &rules::BLOCKABLE_FLOWS {
+        let name = &b.flow;
+        if o.blocks(name) == Some(true) {
             let _ = writeln!(out, "- [x] The {name} flow is already blocked.");
             continue;
         }
         let _ = writeln!(
             out,
-            "- [ ] Block the {name} flow (turn off *{setting}*). {}",
-            flow_users(r, name)
+            "- [ ] Block the {name} flow (turn off *{}*). {}",
+            b.setting,
+            flow_users(r, b)
         );
     }
     let _ = writeln!(out);
 }
 
 /// Which apps blocking a flow would break: the apps login history saw using it.
-fn flow_users(r: &Report, flow: &str) -> String {
-    use crate::evidence::{SourceState, LOGIN_HISTORY};
-    let rule = match flow {
-        "username-password" => rules::RuleId::AppUsesUsernamePasswordFlow,
-        _ => rules::RuleId::AppUsesUserAgentFlow,
-    };
+fn flow_users(r: &Report, b: &BlockableFlow) -> String {
     let unseen = "Apps it would break: not visible in metadata (no per-app switch exists for this flow); login history shows which apps still use it.";
     let Some(e) = &r.scope.evidence else {
         return unseen.into();
     };
     let days = e.window_days;
-    let partial = match e.sources.get(LOGIN_HISTORY) {
+    let partial = match e.sources.get(&EvidenceSource::LoginHistory) {
         Some(SourceState::Read { partial, .. }) => *partial,
         _ => return format!("{unseen} Login history could not be read in this audit."),
     };
     let apps: Vec<String> = r
         .findings
         .iter()
-        .filter(|f| f.rule == rule)
+        .filter(|f| f.rule == b.rule)
         .filter_map(|f| {
             let app = r
                 .apps
                 .iter()
                 .find(|a| Some(a.name.as_str()) == f.app.as_deref())?;
-            let seen = app.usage.as_ref()?.logins_with(flow)?;
+            let seen = app.usage.as_ref()?.logins_with(&b.flow)?;
             let last = seen
                 .last_seen
                 .as_deref()
@@ -469,10 +458,7 @@ fn appendix(out: &mut String, r: &Report) {
     }
     let _ = writeln!(out, "| Severity | Blocker | Rule | App | Owner | Finding | What to do |\n|---|---|---|---|---|---|---|");
     for f in &r.findings {
-        let owner = match (f.owner, &f.namespace) {
-            (FindingOwner::Isv, Some(ns)) => format!("isv ({ns})"),
-            (o, _) => o.as_str().to_string(),
-        };
+        let owner = owner_text(&f.owner, f.namespace.as_deref());
         let blocker = match (&f.waived, f.blocker) {
             (Some(w), _) => format!(
                 "waived until {} by {}: {}",
@@ -519,7 +505,7 @@ pub fn markdown(r: &Report) -> String {
         if !app.in_pkce_scope() {
             continue;
         }
-        match app.owner {
+        match &app.owner {
             Owner::Org if app.pkce_required == Some(true) => done.push(app),
             Owner::Org if !app_blockers(r, &app.name).is_empty() || app.pkce_required.is_none() => {
                 ours.push(app)
@@ -537,6 +523,8 @@ pub fn markdown(r: &Report) -> String {
                         .push(app);
                 }
             }
+            // Only in a report read back from another version: in no step of the plan.
+            Owner::Other(_) => {}
         }
     }
     let _ = writeln!(out, "## Rollout plan\n");
@@ -558,15 +546,12 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     for app in &r.apps {
-        let owner = match (&app.owner, &app.namespace) {
-            (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
-            (o, _) => o.as_str().to_string(),
-        };
+        let owner = owner_text(&app.owner, app.namespace.as_deref());
         let _ = write!(
             out,
             "| {} | {} | {} | {} | {} |",
             code_cell(&app.name),
-            kind_name(app.kind),
+            cell(kind_name(&app.kind)),
             cell(&owner),
             pkce_cell(app),
             cell(&flows_text(app))

@@ -3,6 +3,7 @@
 //! Findings are data; the presenters only format them. [`exit_code`] is the single place
 //! that turns a report into a process exit status.
 
+pub mod cells;
 mod csv;
 mod markdown;
 mod sarif;
@@ -13,10 +14,12 @@ pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table, wrap_prose};
-pub(crate) use self::table::{fold_by_rule, keep_words, new_table};
+pub(crate) use self::table::{keep_words, new_table};
 
+use crate::evidence::{EvidenceSource, SourceState};
+use crate::inventory::Owner;
 use crate::inventory::{App, Inventory, OrgSettings, Problem};
-use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use crate::rules::{self, Finding, Severity, Verdict};
 use crate::waivers::{self, WaiverSet};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -79,14 +82,18 @@ impl WaiverScope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceScope {
     pub window_days: u32,
-    pub sources: BTreeMap<String, crate::evidence::SourceState>,
+    pub sources: BTreeMap<EvidenceSource, SourceState>,
 }
 
 impl From<&crate::evidence::Evidence> for EvidenceScope {
     fn from(e: &crate::evidence::Evidence) -> Self {
         EvidenceScope {
             window_days: e.window_days,
-            sources: e.sources.clone(),
+            sources: e
+                .sources
+                .iter()
+                .map(|(name, state)| (EvidenceSource::from(name.as_str()), state.clone()))
+                .collect(),
         }
     }
 }
@@ -215,14 +222,16 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
         let Some(app) = f.app.as_deref() else {
             continue;
         };
-        match f.owner {
-            FindingOwner::Org => {
+        match &f.owner {
+            Owner::Org => {
                 org.insert(app);
             }
-            FindingOwner::External => {
+            Owner::External => {
                 vendors.insert(app);
             }
-            FindingOwner::Isv => {
+            // Only in a report read back from another version: nobody's list.
+            Owner::Other(_) => {}
+            Owner::Isv => {
                 let ns = f
                     .namespace
                     .clone()

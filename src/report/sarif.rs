@@ -42,7 +42,7 @@ pub fn fingerprint(f: &Finding) -> String {
     for part in [
         f.rule.as_str(),
         f.app.as_deref().unwrap_or("(org)"),
-        f.kind.map_or("", |k| k.as_str()),
+        f.kind.as_ref().map_or("", |k| k.as_str()),
     ] {
         h.update(part.as_bytes());
         h.update([0]);
@@ -205,7 +205,7 @@ mod tests {
             app: Some("A".into()),
             label: None,
             kind: None,
-            owner: rules::FindingOwner::Org,
+            owner: crate::inventory::Owner::Org,
             namespace: None,
             pkce_required: Some(false),
             message: "one".into(),

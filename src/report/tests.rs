@@ -335,7 +335,7 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
         .unwrap()
         .sources
         .keys()
-        .all(|k| k.ends_with(HOSTILE)));
+        .all(|k| k.as_str().ends_with(HOSTILE)));
     assert_safe(&[
         ("table", table(&r, 100)),
         ("csv", csv(&r)),

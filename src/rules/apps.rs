@@ -24,7 +24,7 @@ fn pkce_text(app: &App) -> &'static str {
 
 /// Where to require PKCE, so the remediation is an exact path, not a hint.
 pub fn setup_path(app: &App) -> String {
-    match app.kind {
+    match &app.kind {
         AppKind::ConnectedApp => format!(
             "Setup > App Manager > {} > Edit > API (Enable OAuth Settings) > Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows",
             app.display_name()
@@ -37,8 +37,34 @@ pub fn setup_path(app: &App) -> String {
             "{} is defined in another org: its owner changes it there (Setup > Connected Apps OAuth Usage shows it here)",
             app.display_name()
         ),
+        AppKind::Other(kind) => format!(
+            "{} is a '{kind}', a kind this version does not know: check it in Setup",
+            app.display_name()
+        ),
     }
 }
+
+/// A flow the org can block outright, with the rule that warns an app still uses it and
+/// the Setup checkbox that allows it.
+pub struct BlockableFlow {
+    pub flow: Flow,
+    pub rule: RuleId,
+    pub setting: &'static str,
+}
+
+/// The flows an org can block: username-password, then user-agent.
+pub const BLOCKABLE_FLOWS: [BlockableFlow; 2] = [
+    BlockableFlow {
+        flow: Flow::UsernamePassword,
+        rule: RuleId::AppUsesUsernamePasswordFlow,
+        setting: "Allow OAuth Username-Password Flows",
+    },
+    BlockableFlow {
+        flow: Flow::UserAgent,
+        rule: RuleId::AppUsesUserAgentFlow,
+        setting: "Allow OAuth User-Agent Flows",
+    },
+];
 
 /// Usage facts for messages: "" when no evidence was read.
 fn usage_text(app: &App) -> String {
@@ -51,23 +77,12 @@ fn usage_text(app: &App) -> String {
 /// Flow-use findings (username-password, user-agent) and dormancy, from evidence.
 fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
     let Some(u) = &app.usage else { return };
-    for (flow, rule, blocked) in [
-        (
-            "username-password",
-            RuleId::AppUsesUsernamePasswordFlow,
-            org.map(|o| o.block_username_password_flow),
-        ),
-        (
-            "user-agent",
-            RuleId::AppUsesUserAgentFlow,
-            org.map(|o| o.block_user_agent_flow),
-        ),
-    ] {
-        let Some(seen) = u.logins_with(flow).filter(|f| f.logins > 0) else {
+    for b in &BLOCKABLE_FLOWS {
+        let Some(seen) = u.logins_with(&b.flow).filter(|f| f.logins > 0) else {
             continue;
         };
         // Already blocked: the app is failing, not about to break; the flow report stays quiet.
-        if blocked == Some(true) {
+        if org.and_then(|o| o.blocks(&b.flow)) == Some(true) {
             continue;
         }
         let last = seen
@@ -75,8 +90,9 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
             .as_deref()
             .map(|d| format!(", last {d}"))
             .unwrap_or_default();
+        let flow = &b.flow;
         out.push(Finding::app(
-            rule,
+            b.rule.clone(),
             app,
             format!(
                 "{} {flow} login(s) in the last {} days{last}; blocking the {flow} flow will break this app.",
@@ -129,12 +145,19 @@ fn external_findings(app: &App, out: &mut Vec<Finding>) {
     }
 }
 
+/// Every finding about one app, dispatched on who owns it.
 pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
     usage_findings(app, org, out);
-    if app.owner == Owner::External {
-        external_findings(app, out);
-        return;
+    match &app.owner {
+        Owner::External => external_findings(app, out),
+        Owner::Org | Owner::Isv => metadata_findings(app, out),
+        // The inventory never builds one: only a report read back holds such an owner.
+        Owner::Other(_) => {}
     }
+}
+
+/// Findings on an app read from metadata (ours or an installed package's).
+fn metadata_findings(app: &App, out: &mut Vec<Finding>) {
     if app.owner == Owner::Org && app.kind == AppKind::ConnectedApp {
         out.push(Finding::app(
             RuleId::ConnectedAppLegacy,
@@ -161,42 +184,60 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
         ));
         return;
     }
-    let flows = flows_text(app);
-    let usage = usage_text(app);
-    let lower = |f: Finding| match &app.usage {
+    match &app.owner {
+        Owner::Isv => isv_findings(app, out),
+        Owner::Org => org_app_findings(app, out),
+        Owner::External | Owner::Other(_) => {}
+    }
+}
+
+/// Evidence says the app never runs a code flow: its PKCE finding no longer blocks.
+fn lowered(app: &App, f: Finding) -> Finding {
+    match &app.usage {
         Some(u) if u.only_non_code_flows() => f.lowered_by_evidence(u),
         _ => f,
-    };
-    if app.owner == Owner::Isv {
-        if app.pkce_required != Some(true) {
-            let ns = app.namespace.as_deref().unwrap_or("unknown");
-            let package = app
-                .package
-                .as_ref()
-                .map(|p| format!(" (package {} {})", p.name, p.version))
-                .unwrap_or_default();
-            let why = match (app.kind, app.pkce_basis) {
-                (AppKind::ExternalClientApp, PkceBasis::Unknown) => {
-                    "its global OAuth settings, which hold PKCE, live in the publisher's org"
-                }
-                (_, PkceBasis::Unknown) => "its PKCE setting could not be read",
-                (_, PkceBasis::Default) => "it does not state isPkceRequired (default false)",
-                _ => "it does not require PKCE",
-            };
-            let public = if app.public_client {
-                " It is a public client (consumer secret optional)."
-            } else {
-                ""
-            };
-            out.push(lower(Finding::app(
-                RuleId::ManagedAppNeedsIsv,
-                app,
-                format!("From package namespace '{ns}'{package}: {why}; flows: {flows}.{public} Only the publisher can change it.{usage}"),
-                app.locations.pkce.clone(),
-            )));
-        }
+    }
+}
+
+/// An installed package's app: only its publisher can make it require PKCE.
+fn isv_findings(app: &App, out: &mut Vec<Finding>) {
+    if app.pkce_required == Some(true) {
         return;
     }
+    let ns = app.namespace.as_deref().unwrap_or("unknown");
+    let package = app
+        .package
+        .as_ref()
+        .map(|p| format!(" (package {} {})", p.name, p.version))
+        .unwrap_or_default();
+    let why = match (&app.kind, app.pkce_basis) {
+        (AppKind::ExternalClientApp, PkceBasis::Unknown) => {
+            "its global OAuth settings, which hold PKCE, live in the publisher's org"
+        }
+        (_, PkceBasis::Unknown) => "its PKCE setting could not be read",
+        (_, PkceBasis::Default) => "it does not state isPkceRequired (default false)",
+        _ => "it does not require PKCE",
+    };
+    let public = if app.public_client {
+        " It is a public client (consumer secret optional)."
+    } else {
+        ""
+    };
+    let (flows, usage) = (flows_text(app), usage_text(app));
+    out.push(lowered(
+        app,
+        Finding::app(
+            RuleId::ManagedAppNeedsIsv,
+            app,
+            format!("From package namespace '{ns}'{package}: {why}; flows: {flows}.{public} Only the publisher can change it.{usage}"),
+            app.locations.pkce.clone(),
+        ),
+    ));
+}
+
+/// One of our apps: the PKCE blockers, the most specific first.
+fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
+    let (flows, usage) = (flows_text(app), usage_text(app));
     match app.pkce_required {
         Some(true) => {}
         None => out.push(Finding::app(
@@ -219,7 +260,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
                     app.locations.public_client.clone().or(app.locations.pkce.clone()),
                 ));
             }
-            if app.has_flow(Flow::CodeCredentials) {
+            if app.has_flow(&Flow::CodeCredentials) {
                 specific = true;
                 out.push(Finding::app(
                     RuleId::CodeCredentialsFlowWithoutPkce,
@@ -230,12 +271,15 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
             }
             // The general rule only when no more specific one already names the app.
             if !specific {
-                out.push(lower(Finding::app(
-                    RuleId::AppPkceNotRequired,
+                out.push(lowered(
                     app,
-                    format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
-                    app.locations.pkce.clone(),
-                )));
+                    Finding::app(
+                        RuleId::AppPkceNotRequired,
+                        app,
+                        format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
+                        app.locations.pkce.clone(),
+                    ),
+                ));
             }
         }
     }

@@ -12,41 +12,12 @@ mod catalog;
 mod org;
 mod verdict;
 
-pub use self::apps::setup_path;
+pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
 pub use self::catalog::*;
 pub use self::verdict::{verdict, verdict_of, Verdict};
 
-use crate::inventory::{App, AppKind, Inventory, Location, Owner};
+use crate::inventory::{App, AppKind, Flow, Inventory, Location, Owner};
 use serde::{Deserialize, Serialize};
-
-/// Who has to act on a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FindingOwner {
-    Org,
-    Isv,
-    External,
-}
-
-impl From<Owner> for FindingOwner {
-    fn from(o: Owner) -> Self {
-        match o {
-            Owner::Org => FindingOwner::Org,
-            Owner::Isv => FindingOwner::Isv,
-            Owner::External => FindingOwner::External,
-        }
-    }
-}
-
-impl FindingOwner {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FindingOwner::Org => "org",
-            FindingOwner::Isv => "isv",
-            FindingOwner::External => "external",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waived {
@@ -64,7 +35,8 @@ pub struct Finding {
     pub app: Option<String>,
     pub label: Option<String>,
     pub kind: Option<AppKind>,
-    pub owner: FindingOwner,
+    /// Who has to act: the app's owner, `org` for org-level findings.
+    pub owner: Owner,
     pub namespace: Option<String>,
     pub pkce_required: Option<bool>,
     pub message: String,
@@ -89,7 +61,7 @@ impl Finding {
             app: None,
             label: None,
             kind: None,
-            owner: FindingOwner::Org,
+            owner: Owner::Org,
             namespace: None,
             pkce_required: None,
             message,
@@ -108,8 +80,8 @@ impl Finding {
             blocker: rule.blocker,
             app: Some(app.name.clone()),
             label: app.label.clone(),
-            kind: Some(app.kind),
-            owner: app.owner.into(),
+            kind: Some(app.kind.clone()),
+            owner: app.owner.clone(),
             namespace: app.namespace.clone(),
             pkce_required: app.pkce_required,
             message,
@@ -119,7 +91,7 @@ impl Finding {
             code_logins: app
                 .usage
                 .as_ref()
-                .and_then(|u| u.logins_with("authorization-code"))
+                .and_then(|u| u.logins_with(&Flow::AuthorizationCode))
                 .map(|f| f.logins),
         }
     }

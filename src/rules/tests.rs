@@ -247,7 +247,7 @@ fn managed_apps_go_to_the_isv_unless_pkce_is_confirmed() {
         .iter()
         .find(|f| f.app.as_deref() == Some("vx__Packaged"))
         .unwrap();
-    assert_eq!(isv.owner, FindingOwner::Isv);
+    assert_eq!(isv.owner, crate::inventory::Owner::Isv);
     assert_eq!(isv.namespace.as_deref(), Some("vx"));
     assert!(isv.message.contains("publisher's org"), "{}", isv.message);
 }
