@@ -101,7 +101,10 @@ fn app_title(app: &App) -> String {
 fn scope(out: &mut String, r: &Report) {
     let s = &r.scope;
     let _ = writeln!(out, "| | |\n|---|---|");
-    let what = if s.kind == "org" { "Org" } else { "Folder" };
+    let what = match s.kind {
+        super::ScopeKind::Org => "Org",
+        super::ScopeKind::Folder | super::ScopeKind::Other(_) => "Folder",
+    };
     let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
     if let Some(l) = &s.layout {
         let _ = writeln!(out, "| Layout | {} |", cell(l));
@@ -124,7 +127,7 @@ fn scope(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
         "| Waivers | {} |",
-        cell(&super::WaiverScope::describe(s.waivers.as_ref()))
+        cell(&super::WaiverScope::describe(s.waiver_file()))
     );
     let _ = writeln!(
         out,

@@ -6,6 +6,8 @@
 pub mod cells;
 mod csv;
 mod markdown;
+mod model;
+pub mod read;
 mod sarif;
 mod table;
 pub mod text;
@@ -15,164 +17,12 @@ pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table, wrap_prose};
 pub(crate) use self::table::{keep_words, new_table};
+pub use model::*;
 
-use crate::evidence::{EvidenceSource, SourceState};
-use crate::inventory::Owner;
-use crate::inventory::{App, Inventory, OrgSettings, Problem};
+use crate::inventory::{App, Inventory, Owner};
 use crate::rules::{self, Finding, Severity, Verdict};
 use crate::waivers::{self, WaiverSet};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-pub const TOOL_NAME: &str = "pkce-audit";
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// What was audited.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditScope {
-    /// `folder` or `org`.
-    pub kind: String,
-    /// The folder path, or the org's instance URL.
-    pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub layout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub api_version: Option<String>,
-    /// RFC 3339 time the metadata was read.
-    pub generated_at: String,
-    /// Which usage evidence sources were read, and how; `None` without evidence.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub evidence: Option<EvidenceScope>,
-    /// The waiver file applied; `null` when none was (none found, or `--no-waivers`).
-    /// Reports written before this field existed read as `None`.
-    #[serde(default)]
-    pub waivers: Option<WaiverScope>,
-}
-
-/// The waiver file a report applied, and how its entries fared.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaiverScope {
-    /// The path as given (`--waivers`) or found (`<source>/pkce-audit.toml`, `pkce-audit.toml`).
-    pub file: String,
-    /// Entries in force that match at least one finding.
-    pub applied: usize,
-    /// Entries past their expiry date (each a `waiver-expired` finding).
-    pub expired: usize,
-    /// Entries in force that match no finding (each a `waiver-unused` finding).
-    pub unused: usize,
-}
-
-impl WaiverScope {
-    /// "pkce-audit.toml (2 applied, 1 expired, 0 unused)", or "none" — for the table and
-    /// the Markdown plan.
-    pub fn describe(scope: Option<&WaiverScope>) -> String {
-        match scope {
-            Some(w) => format!(
-                "{} ({} applied, {} expired, {} unused)",
-                w.file, w.applied, w.expired, w.unused
-            ),
-            None => "none".into(),
-        }
-    }
-}
-
-/// The usage evidence behind a report: its window and the state of each source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvidenceScope {
-    pub window_days: u32,
-    pub sources: BTreeMap<EvidenceSource, SourceState>,
-}
-
-impl From<&crate::evidence::Evidence> for EvidenceScope {
-    fn from(e: &crate::evidence::Evidence) -> Self {
-        EvidenceScope {
-            window_days: e.window_days,
-            sources: e
-                .sources
-                .iter()
-                .map(|(name, state)| (EvidenceSource::from(name.as_str()), state.clone()))
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
-impl Default for Tool {
-    fn default() -> Self {
-        Tool {
-            name: TOOL_NAME.into(),
-            version: TOOL_VERSION.into(),
-        }
-    }
-}
-
-/// One ISV namespace that must act.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IsvAction {
-    pub namespace: String,
-    pub apps: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub apps: usize,
-    pub apps_in_pkce_scope: usize,
-    pub blockers: usize,
-    pub waived: usize,
-    /// Findings per severity, unwaived only.
-    pub by_severity: BTreeMap<Severity, usize>,
-    /// Org-owned apps with at least one unwaived blocker: our team's work list.
-    pub org_apps_to_fix: Vec<String>,
-    /// Namespaces whose publishers must ship a PKCE-ready version.
-    pub isv_actions: Vec<IsvAction>,
-    /// Apps defined in other orgs whose vendors must confirm PKCE.
-    #[serde(default)]
-    pub vendor_apps: Vec<String>,
-}
-
-/// API traffic of a live audit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiUsage {
-    /// Calls made, by kind (`listMetadata`, `readMetadata`, `query`, ...).
-    pub calls: BTreeMap<String, u64>,
-    pub retries: u64,
-    /// From the last `Sforce-Limit-Info` header: `api-usage=used/limit`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_used: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_limit: Option<u64>,
-}
-
-impl ApiUsage {
-    pub fn total(&self) -> u64 {
-        self.calls.values().sum()
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    pub tool: Tool,
-    pub scope: AuditScope,
-    pub verdict: Option<Verdict>,
-    pub verdict_reason: String,
-    pub org_settings: Option<OrgSettings>,
-    pub apps: Vec<App>,
-    pub findings: Vec<Finding>,
-    /// What could not be read; any entry keeps the verdict from being `ready`.
-    pub incomplete: Vec<Problem>,
-    #[serde(default)]
-    pub notes: Vec<String>,
-    pub summary: Summary,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub api: Option<ApiUsage>,
-}
 
 impl Report {
     pub fn verdict(&self) -> Verdict {
@@ -257,7 +107,11 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
     if scope.evidence.is_none() {
         scope.evidence = inv.evidence.as_ref().map(EvidenceScope::from);
     }
+    if scope.waivers.is_none() {
+        scope.waivers = Some(None);
+    }
     let mut report = Report {
+        schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         scope,
         verdict: None,
@@ -279,12 +133,12 @@ impl Report {
     /// notes on how it was chosen, then re-judges the verdict.
     pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {
         let counts = waivers::apply(&mut self.findings, &set.waivers, &self.apps, today);
-        self.scope.waivers = set.file.as_ref().map(|f| WaiverScope {
+        self.scope.waivers = Some(set.file.as_ref().map(|f| WaiverScope {
             file: f.display().to_string(),
             applied: counts.applied,
             expired: counts.expired,
             unused: counts.unused,
-        });
+        }));
         self.notes.extend(set.notes.iter().cloned());
         self.refresh();
     }

@@ -5,7 +5,7 @@
 //! the file. Waived findings are kept as results with an external suppression.
 
 use super::text::visible;
-use super::{Report, TOOL_NAME};
+use super::{Report, ScopeKind, TOOL_NAME};
 use crate::rules::{self, Finding, Severity};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -138,10 +138,10 @@ fn result(f: &Finding, source: &str) -> Value {
 }
 
 pub fn sarif(report: &Report) -> String {
-    let source = if report.scope.kind == "folder" {
-        report.scope.source.as_str()
-    } else {
-        ""
+    // Only a folder's files are in the repository.
+    let source = match report.scope.kind {
+        ScopeKind::Folder => report.scope.source.as_str(),
+        ScopeKind::Org | ScopeKind::Other(_) => "",
     };
     let log = json!({
         "$schema": SCHEMA,

@@ -73,7 +73,7 @@ fn header(out: &mut String, r: &Report) {
         out,
         "pkce-audit {} · {} {}",
         v(&r.tool.version),
-        v(&s.kind),
+        v(s.kind.as_str()),
         v(&s.source)
     );
     if let Some(l) = &s.layout {
@@ -86,7 +86,7 @@ fn header(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
         "Waivers: {}",
-        super::WaiverScope::describe(s.waivers.as_ref())
+        super::WaiverScope::describe(s.waiver_file())
     );
     let _ = writeln!(
         out,
@@ -458,7 +458,7 @@ fn summary(out: &mut String, r: &Report) {
         let calls: Vec<String> = api
             .calls
             .iter()
-            .map(|(k, n)| format!("{} {n}", v(k)))
+            .map(|(k, n)| format!("{} {n}", v(k.as_str())))
             .collect();
         let _ = write!(out, "API calls: {} ({})", api.total(), calls.join(", "));
         if api.retries > 0 {

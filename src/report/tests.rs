@@ -435,3 +435,20 @@ fn assert_safe(outputs: &[(&str, String)]) {
         }
     }
 }
+
+#[test]
+fn call_counts_take_names_or_kinds_and_keep_the_order_of_names() {
+    let mut u = ApiUsage::default();
+    *u.calls.entry("query".to_string()).or_default() += 1;
+    u.calls.record(CallKind::ListMetadata);
+    u.calls.record(CallKind::QueryMore);
+    *u.calls.entry("customCall").or_default() += 2;
+    assert_eq!(
+        serde_json::to_string(&u.calls).unwrap(),
+        r#"{"customCall":2,"listMetadata":1,"query":1,"queryMore":1}"#
+    );
+    assert_eq!(u.total(), 5);
+    assert_eq!(u.calls.get(&CallKind::Query), Some(1));
+    let back: ApiUsage = serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
+    assert_eq!(back, u);
+}

@@ -30,16 +30,20 @@ pub struct Waived {
 pub struct Finding {
     pub rule: RuleId,
     pub severity: Severity,
+    #[serde(default)]
     pub blocker: bool,
     /// The app's API name; `None` for org-level findings.
     pub app: Option<String>,
     pub label: Option<String>,
     pub kind: Option<AppKind>,
     /// Who has to act: the app's owner, `org` for org-level findings.
+    #[serde(default = "org_owner")]
     pub owner: Owner,
     pub namespace: Option<String>,
     pub pkce_required: Option<bool>,
+    #[serde(default)]
     pub message: String,
+    #[serde(default)]
     pub remediation: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub location: Option<Location>,
@@ -48,6 +52,11 @@ pub struct Finding {
     /// Authorization code logins in the evidence window: how many would break first.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub code_logins: Option<u64>,
+}
+
+/// The owner of a finding read back without one.
+fn org_owner() -> Owner {
+    Owner::Org
 }
 
 impl Finding {
