@@ -42,6 +42,25 @@ enum Command {
     Diff(DiffArgs),
 }
 
+/// `diff --format`: the library's [`pkce_audit::report::diff::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<DiffFormat> for pkce_audit::report::diff::Format {
+    fn from(f: DiffFormat) -> Self {
+        use pkce_audit::report::diff::Format;
+        match f {
+            DiffFormat::Table => Format::Table,
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
 #[derive(Args)]
 struct DiffArgs {
     /// The earlier report (JSON from `pkce-audit audit --json`).
@@ -51,8 +70,8 @@ struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     new: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = pkce_audit::diff::Format::Table)]
-    format: pkce_audit::diff::Format,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    format: DiffFormat,
     /// Write the comparison to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
@@ -213,10 +232,10 @@ fn diff(args: DiffArgs) -> Result<i32> {
         100
     };
     emit(
-        &pkce_audit::diff::render(&diff, args.format, width),
+        &report::diff::render(&diff, args.format.into(), width),
         &args.output,
     )?;
-    Ok(pkce_audit::diff::exit_code(&diff))
+    Ok(report::diff::exit_code(&diff))
 }
 
 fn main() -> ExitCode {

@@ -29,9 +29,9 @@ pub fn pkce_word(required: Option<bool>) -> &'static str {
 }
 
 /// [`pkce_word`], or `n/a` for an app outside PKCE scope.
-pub fn pkce_cell(app: &App) -> &'static str {
-    if app.in_pkce_scope() {
-        pkce_word(app.pkce_required)
+pub fn pkce_cell(in_pkce_scope: bool, required: Option<bool>) -> &'static str {
+    if in_pkce_scope {
+        pkce_word(required)
     } else {
         "n/a"
     }

@@ -556,7 +556,7 @@ pub fn markdown(r: &Report) -> String {
             code_cell(&app.name),
             cell(kind_name(&app.kind)),
             cell(&owner),
-            pkce_cell(app),
+            pkce_cell(app.in_pkce_scope(), app.pkce_required),
             cell(&flows_text(app))
         );
         if with_usage {

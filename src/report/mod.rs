@@ -5,6 +5,7 @@
 
 pub mod cells;
 mod csv;
+pub mod diff;
 mod markdown;
 mod model;
 pub mod read;

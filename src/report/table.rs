@@ -4,7 +4,7 @@
 //! remediation is in CSV, JSON and Markdown), and info findings fold into one line per rule.
 
 use super::cells::{
-    finding_cells, flows_cell, fold_by_rule, kind_abbrev, owner_text, verdict_word,
+    finding_cells, flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, verdict_word,
 };
 use super::text::visible as v;
 use super::Report;
@@ -210,7 +210,7 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
             Cell::new(v(&app.name)),
             Cell::new(v(kind_abbrev(&app.kind))),
             Cell::new(v(&owner_text(&app.owner, app.namespace.as_deref()))),
-            Cell::new(super::cells::pkce_cell(app)),
+            Cell::new(pkce_cell(app.in_pkce_scope(), app.pkce_required)),
             Cell::new(flows_cell(app)),
         ];
         if usage.is_some() {

@@ -352,7 +352,7 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
 /// The diff of two reports, every string of it hostile, in each of its formats.
 #[test]
 fn every_string_of_a_diff_is_shown_safely_in_every_format() {
-    let old: crate::diff::RunReport = serde_json::from_value(rich_report()).unwrap();
+    let old: Report = serde_json::from_value(rich_report()).unwrap();
     let mut new = old.clone();
     new.findings.remove(0);
     new.findings[0].waived = None;
@@ -372,7 +372,7 @@ fn every_string_of_a_diff_is_shown_safely_in_every_format() {
     let d: crate::diff::Diff = serde_json::from_value(v).unwrap();
     assert!(!d.findings.resolved.is_empty() && !d.findings.new.is_empty());
     assert!(!d.apps.added.is_empty() && !d.apps.pkce_changed.is_empty());
-    use crate::diff::{render, Format};
+    use super::diff::{render, Format};
     assert_safe(&[
         ("diff table", render(&d, Format::Table, 100)),
         ("diff markdown", render(&d, Format::Markdown, 100)),
