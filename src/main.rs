@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use pkce_audit::report::{self, Format};
+use pkce_audit::report;
 use pkce_audit::rules::{self, Severity};
 use pkce_audit::waivers;
 use std::io::{IsTerminal, Write};
@@ -77,6 +77,46 @@ struct DiffArgs {
     output: Option<PathBuf>,
 }
 
+/// `audit --format`: the library's [`report::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+    /// The rollout plan for a change-review board.
+    Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::Format::Table,
+            Format::Csv => report::Format::Csv,
+            Format::Json => report::Format::Json,
+            Format::Markdown => report::Format::Markdown,
+            Format::Sarif => report::Format::Sarif,
+        }
+    }
+}
+
+/// `--csv-rows`: the library's [`report::CsvRows`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CsvRows {
+    Findings,
+    Apps,
+}
+
+impl From<CsvRows> for report::CsvRows {
+    fn from(r: CsvRows) -> Self {
+        match r {
+            CsvRows::Findings => report::CsvRows::Findings,
+            CsvRows::Apps => report::CsvRows::Apps,
+        }
+    }
+}
+
 #[derive(Args)]
 struct OutputArgs {
     /// Output format.
@@ -89,8 +129,8 @@ struct OutputArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// With --format csv: one row per finding (default) or per app.
-    #[arg(long, value_enum, default_value_t = report::CsvRows::Findings)]
-    csv_rows: report::CsvRows,
+    #[arg(long, value_enum, default_value_t = CsvRows::Findings)]
+    csv_rows: CsvRows,
 }
 
 #[derive(Args)]
@@ -195,10 +235,10 @@ fn audit(args: AuditArgs) -> Result<i32> {
         } else {
             100
         },
-        csv_rows: args.output.csv_rows,
+        csv_rows: args.output.csv_rows.into(),
     };
     emit(
-        &report::render(&report, format, render),
+        &report::render(&report, format.into(), render),
         &args.output.output,
     )?;
     Ok(report::exit_code(&report, args.fail_on))
@@ -256,5 +296,34 @@ fn main() -> ExitCode {
             eprintln!("pkce-audit: error: {}", report::text::visible(&text));
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// The binary's value lists name the library's formats, each mapped to its own.
+    #[test]
+    fn cli_values_map_to_the_library_values_of_the_same_name() {
+        for f in Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::Format>(), Ok((*f).into()), "{name}");
+        }
+        assert_eq!(Format::value_variants().len(), report::Format::ALL.len());
+        for r in CsvRows::value_variants() {
+            let name = r.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::CsvRows>(), Ok((*r).into()), "{name}");
+        }
+        for d in DiffFormat::value_variants() {
+            let name = d.to_possible_value().unwrap().get_name().to_string();
+            let lib: report::diff::Format = (*d).into();
+            assert_eq!(name.parse(), Ok(lib), "{name}");
+        }
+        assert_eq!(
+            DiffFormat::value_variants().len(),
+            report::diff::Format::ALL.len()
+        );
     }
 }

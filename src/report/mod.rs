@@ -168,7 +168,7 @@ pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
 }
 
 /// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Csv,
@@ -179,12 +179,53 @@ pub enum Format {
     Sarif,
 }
 
+impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Csv,
+        Format::Json,
+        Format::Markdown,
+        Format::Sarif,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown format '{s}' (table, csv, json, markdown or sarif)"))
+    }
+}
+
 /// What one CSV row stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CsvRows {
     #[default]
     Findings,
     Apps,
+}
+
+impl std::str::FromStr for CsvRows {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "findings" => Ok(CsvRows::Findings),
+            "apps" => Ok(CsvRows::Apps),
+            _ => Err(format!("unknown CSV rows '{s}' (findings or apps)")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
