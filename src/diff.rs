@@ -313,6 +313,7 @@ mod tests {
             location: None,
             waived: None,
             code_logins: None,
+            waiver_rule: None,
         }
     }
 

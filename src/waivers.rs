@@ -330,6 +330,7 @@ fn waiver_finding(rule: RuleId, w: &Waiver, message: String) -> Finding {
     };
     Finding {
         app: (w.app != "*").then(|| w.app.clone()),
+        waiver_rule: Some(w.rule.clone()),
         ..Finding::org(rule, message, Some(location))
     }
 }
@@ -484,6 +485,7 @@ mod tests {
             location: None,
             waived: None,
             code_logins: None,
+            waiver_rule: None,
         }
     }
 

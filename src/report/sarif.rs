@@ -34,9 +34,10 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// Stable across edits: what the finding is about, not where it sits. The app kind keeps
-/// a Connected App and an External Client App of the same name apart; a waiver finding is
-/// about the waived rule and app, which its message names before " (file:line)".
+/// Stable across edits: what the finding is about, not where it sits or how its message
+/// reads. Typed fields only: the rule, the app and its kind (which keeps a Connected App
+/// and an External Client App of the same name apart), and for a waiver finding the rule
+/// its waiver entry names.
 pub fn fingerprint(f: &Finding) -> String {
     let mut h = Sha256::new();
     for part in [
@@ -47,8 +48,11 @@ pub fn fingerprint(f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    if f.rule.is_waiver() {
-        h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
+    if let Some(waived) = &f.waiver_rule {
+        // The bytes earlier versions hashed (then cut from the message), rebuilt from the
+        // typed fields, so that existing alerts keep their identity.
+        let app = f.app.as_deref().unwrap_or("*");
+        h.update(format!("The waiver for {waived} on {app}").as_bytes());
     }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -196,8 +200,25 @@ mod tests {
         assert_eq!(artifact_uri("src", "pkce-audit.toml"), "pkce-audit.toml");
     }
 
+    /// How fingerprints of waiver findings were computed before they rested on typed
+    /// fields: from the message, up to " (file:line)".
+    fn message_fingerprint(f: &Finding) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            f.rule.as_str(),
+            f.app.as_deref().unwrap_or("(org)"),
+            f.kind.as_ref().map_or("", |k| k.as_str()),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
+        let digest = h.finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
     #[test]
-    fn fingerprints_depend_on_rule_and_app_only() {
+    fn fingerprints_depend_on_typed_fields_only() {
         let mut f = Finding {
             rule: "app-pkce-not-required".into(),
             severity: Severity::High,
@@ -216,6 +237,7 @@ mod tests {
             }),
             waived: None,
             code_logins: None,
+            waiver_rule: None,
         };
         let a = fingerprint(&f);
         f.message = "two".into();
@@ -226,18 +248,26 @@ mod tests {
         let b = fingerprint(&f);
         f.kind = Some(crate::inventory::AppKind::ExternalClientApp);
         assert_ne!(fingerprint(&f), b, "same name, other kind");
-        // Two waivers on one app for different rules: two alerts.
+        // Two waivers on one app for different rules: two alerts; rewording or moving
+        // a waiver keeps its alert.
         f.rule = rules::RuleId::WaiverExpired;
+        f.kind = None;
+        f.waiver_rule = Some(rules::RuleId::AppPkceNotRequired);
         f.message = "The waiver for app-pkce-not-required on B (pkce-audit.toml:3) expired".into();
         let w1 = fingerprint(&f);
-        f.message = "The waiver for insecure-callback-url on B (pkce-audit.toml:9) expired".into();
+        assert_eq!(w1, message_fingerprint(&f), "the same alert as before");
+        f.message = "Expired: the waiver for app-pkce-not-required (sub/pkce-audit.toml:30)".into();
+        assert_eq!(
+            fingerprint(&f),
+            w1,
+            "rewording and moving the waiver keep its alert"
+        );
+        f.waiver_rule = Some(rules::RuleId::InsecureCallbackUrl);
         assert_ne!(fingerprint(&f), w1);
-        f.message =
-            "The waiver for app-pkce-not-required on B (sub/pkce-audit.toml:30) expired".into();
-        assert_eq!(fingerprint(&f), w1, "moving the waiver keeps its alert");
-        // Reports written before messages named the file keep their alerts.
-        f.message = "The waiver for app-pkce-not-required on B (line 3) expired".into();
-        assert_eq!(fingerprint(&f), w1);
+        // A waiver for every app: no app, and the entry's "*".
+        f.app = None;
+        f.message = "The waiver for insecure-callback-url on * (w.toml:1) expired".into();
+        assert_eq!(fingerprint(&f), message_fingerprint(&f));
         assert_eq!(a.len(), 32);
     }
 }

@@ -52,6 +52,11 @@ pub struct Finding {
     /// Authorization code logins in the evidence window: how many would break first.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub code_logins: Option<u64>,
+    /// For a waiver finding (`waiver-expired`, `waiver-unused`): the rule its waiver
+    /// entry names, which identifies it in SARIF. Not in the JSON, whose shape is
+    /// unchanged: a report read back has `None`.
+    #[serde(skip)]
+    pub waiver_rule: Option<RuleId>,
 }
 
 /// The owner of a finding read back without one.
@@ -78,6 +83,7 @@ impl Finding {
             location,
             waived: None,
             code_logins: None,
+            waiver_rule: None,
         }
     }
 
@@ -102,6 +108,7 @@ impl Finding {
                 .as_ref()
                 .and_then(|u| u.logins_with(&Flow::AuthorizationCode))
                 .map(|f| f.logins),
+            waiver_rule: None,
         }
     }
 
