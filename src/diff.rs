@@ -295,25 +295,12 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Severity, Waived};
+    use crate::rules::Waived;
 
     fn finding(rule: &str, app: Option<&str>, blocker: bool) -> Finding {
         Finding {
-            rule: rule.into(),
-            severity: Severity::High,
             blocker,
-            app: app.map(String::from),
-            label: None,
-            kind: None,
-            owner: Owner::Org,
-            namespace: None,
-            pkce_required: None,
-            message: String::new(),
-            remediation: String::new(),
-            location: None,
-            waived: None,
-            code_logins: None,
-            waiver_rule: None,
+            ..Finding::bare(rule, app)
         }
     }
 

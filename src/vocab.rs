@@ -108,7 +108,45 @@ macro_rules! order_by_text {
     };
 }
 
-pub(crate) use {order_by_text, vocabulary};
+/// Defines a closed set of named choices (an output format, a CSV layout): a `Copy` enum
+/// with `ALL`, `as_str` and a `FromStr` whose error lists the names. For the words a
+/// report carries, which must survive other versions, use [`vocabulary!`].
+macro_rules! choices {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident ($what:literal) {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL.iter().copied().find(|c| c.as_str() == s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
+                    format!("unknown {} '{s}' (one of: {})", $what, names.join(", "))
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use {choices, order_by_text, vocabulary};
 
 #[cfg(test)]
 mod tests {

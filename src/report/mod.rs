@@ -22,6 +22,7 @@ pub use model::*;
 
 use crate::inventory::{App, Inventory, Owner};
 use crate::rules::{self, Finding, Severity, Verdict};
+use crate::vocab::choices;
 use crate::waivers::{self, WaiverSet};
 use std::collections::BTreeMap;
 
@@ -167,64 +168,26 @@ pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
     }
 }
 
-/// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-    /// The rollout plan for a change-review board.
-    Markdown,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
-}
-
-impl Format {
-    pub const ALL: [Format; 5] = [
-        Format::Table,
-        Format::Csv,
-        Format::Json,
-        Format::Markdown,
-        Format::Sarif,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Csv => "csv",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-            Format::Sarif => "sarif",
-        }
+choices! {
+    /// Output formats of `audit`.
+    pub enum Format("format") {
+        Table = "table",
+        Csv = "csv",
+        Json = "json",
+        /// The rollout plan for a change-review board.
+        Markdown = "markdown",
+        /// SARIF 2.1.0 for code scanning.
+        Sarif = "sarif",
     }
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown format '{s}' (table, csv, json, markdown or sarif)"))
-    }
-}
-
-/// What one CSV row stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CsvRows {
-    #[default]
-    Findings,
-    Apps,
-}
-
-impl std::str::FromStr for CsvRows {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "findings" => Ok(CsvRows::Findings),
-            "apps" => Ok(CsvRows::Apps),
-            _ => Err(format!("unknown CSV rows '{s}' (findings or apps)")),
-        }
+choices! {
+    /// What one CSV row stands for.
+    #[derive(Default)]
+    pub enum CsvRows("CSV row kind") {
+        #[default]
+        Findings = "findings",
+        Apps = "apps",
     }
 }
 

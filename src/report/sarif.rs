@@ -39,6 +39,17 @@ fn security_severity(s: Severity) -> &'static str {
 /// and an External Client App of the same name apart), and for a waiver finding the rule
 /// its waiver entry names.
 pub fn fingerprint(f: &Finding) -> String {
+    // For a waiver finding, the bytes earlier versions hashed (then cut from the message),
+    // rebuilt from the typed fields, so that existing alerts keep their identity.
+    let waiver = f.waiver_rule.as_ref().map(|waived| {
+        let app = f.app.as_deref().unwrap_or("*");
+        format!("The waiver for {waived} on {app}")
+    });
+    digest(f, waiver.as_deref())
+}
+
+/// The first 16 bytes of SHA-256 over the rule, the app and its kind, then `tail`.
+fn digest(f: &Finding, tail: Option<&str>) -> String {
     let mut h = Sha256::new();
     for part in [
         f.rule.as_str(),
@@ -48,11 +59,8 @@ pub fn fingerprint(f: &Finding) -> String {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    if let Some(waived) = &f.waiver_rule {
-        // The bytes earlier versions hashed (then cut from the message), rebuilt from the
-        // typed fields, so that existing alerts keep their identity.
-        let app = f.app.as_deref().unwrap_or("*");
-        h.update(format!("The waiver for {waived} on {app}").as_bytes());
+    if let Some(tail) = tail {
+        h.update(tail.as_bytes());
     }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -203,41 +211,18 @@ mod tests {
     /// How fingerprints of waiver findings were computed before they rested on typed
     /// fields: from the message, up to " (file:line)".
     fn message_fingerprint(f: &Finding) -> String {
-        let mut h = Sha256::new();
-        for part in [
-            f.rule.as_str(),
-            f.app.as_deref().unwrap_or("(org)"),
-            f.kind.as_ref().map_or("", |k| k.as_str()),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
-        let digest = h.finalize();
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        digest(f, f.message.split(" (").next())
     }
 
     #[test]
     fn fingerprints_depend_on_typed_fields_only() {
         let mut f = Finding {
-            rule: "app-pkce-not-required".into(),
-            severity: Severity::High,
-            blocker: true,
-            app: Some("A".into()),
-            label: None,
-            kind: None,
-            owner: crate::inventory::Owner::Org,
-            namespace: None,
-            pkce_required: Some(false),
             message: "one".into(),
-            remediation: String::new(),
             location: Some(crate::inventory::Location {
                 file: "a".into(),
                 line: 3,
             }),
-            waived: None,
-            code_logins: None,
-            waiver_rule: None,
+            ..Finding::bare("app-pkce-not-required", Some("A"))
         };
         let a = fingerprint(&f);
         f.message = "two".into();

@@ -128,6 +128,33 @@ impl Finding {
     pub fn is_active_blocker(&self) -> bool {
         self.blocker && self.waived.is_none()
     }
+
+    /// A finding for tests: on `app` (or the org), with the catalog's severity and blocker
+    /// for a known rule, high and not blocking for another; no message, no location.
+    #[cfg(test)]
+    pub(crate) fn bare(rule: &str, app: Option<&str>) -> Finding {
+        let id = RuleId::from(rule);
+        let (severity, blocker) = id
+            .rule()
+            .map_or((Severity::High, false), |r| (r.severity, r.blocker));
+        Finding {
+            rule: id,
+            severity,
+            blocker,
+            app: app.map(String::from),
+            label: None,
+            kind: None,
+            owner: Owner::Org,
+            namespace: None,
+            pkce_required: None,
+            message: String::new(),
+            remediation: String::new(),
+            location: None,
+            waived: None,
+            code_logins: None,
+            waiver_rule: None,
+        }
+    }
 }
 
 /// The callback URL helpers live in [`crate::callback`] (WHATWG parsing); re-exported

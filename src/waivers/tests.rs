@@ -3,24 +3,8 @@ use super::*;
 use crate::rules::Severity;
 
 fn finding(rule: &str, app: Option<&str>) -> Finding {
-    let r = crate::rules::rule(rule).unwrap();
-    Finding {
-        rule: rule.into(),
-        severity: r.severity,
-        blocker: r.blocker,
-        app: app.map(String::from),
-        label: None,
-        kind: None,
-        owner: crate::inventory::Owner::Org,
-        namespace: None,
-        pkce_required: None,
-        message: String::new(),
-        remediation: String::new(),
-        location: None,
-        waived: None,
-        code_logins: None,
-        waiver_rule: None,
-    }
+    assert!(crate::rules::rule(rule).is_some(), "{rule}");
+    Finding::bare(rule, app)
 }
 
 const FILE: &str = r#"# reviewed by the CAB on 2026-11-02
@@ -103,21 +87,26 @@ fn applies_valid_waivers_and_reports_expired_and_unused() {
 #[test]
 fn malformed_files_name_the_line() {
     let err = |text: &str| parse(text, Path::new("w.toml")).unwrap_err().to_string();
-    let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-13-01\n");
+    // One entry, valid but for the fields given.
+    let entry = |rule: &str, reason: &str, expires: &str| {
+        err(&format!("[[waiver]]\nrule = \"{rule}\"\napp = \"A\"\nreason = \"{reason}\"\napproved_by = \"b\"\nexpires = {expires}\n"))
+    };
+    let ok_rule = "app-pkce-not-required";
+    let e = entry(ok_rule, "r", "2026-13-01");
     assert!(e.starts_with("w.toml:6: "), "{e}");
-    let e = err("[[waiver]]\nrule = \"no-such-rule\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
+    let e = entry("no-such-rule", "r", "2026-01-01");
     assert_eq!(e, "w.toml:2: unknown rule 'no-such-rule'");
-    let e = err("[[waiver]]\nrule = \"app-pkce-not-requird\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
+    let e = entry("app-pkce-not-requird", "r", "2026-01-01");
     assert_eq!(
         e,
         "w.toml:2: unknown rule 'app-pkce-not-requird' (did you mean 'app-pkce-not-required'?)"
     );
-    let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \" \"\napproved_by = \"b\"\nexpires = 2026-01-01\n");
+    let e = entry(ok_rule, " ", "2026-01-01");
     assert!(
         e.starts_with("w.toml:4: ") && e.contains("`reason` must not be empty"),
         "{e}"
     );
-    let e = err("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"A\"\nreason = \"r\"\napproved_by = \"b\"\nexpires = \"next year\"\n");
+    let e = entry(ok_rule, "r", "\"next year\"");
     assert!(
         e.starts_with("w.toml:6: ") && e.contains("not 'next year'"),
         "{e}"

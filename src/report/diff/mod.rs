@@ -11,35 +11,15 @@ use super::text::visible as v;
 use super::{EXIT_NOT_READY, EXIT_OK};
 use crate::diff::Diff;
 use crate::inventory::AppKind;
+use crate::vocab::choices;
 use std::borrow::Cow;
 
-/// Output formats of `diff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Markdown,
-}
-
-impl Format {
-    pub const ALL: [Format; 3] = [Format::Table, Format::Json, Format::Markdown];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Table => "table",
-            Format::Json => "json",
-            Format::Markdown => "markdown",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown diff format '{s}' (table, json or markdown)"))
+choices! {
+    /// Output formats of `diff`.
+    pub enum Format("diff format") {
+        Table = "table",
+        Json = "json",
+        Markdown = "markdown",
     }
 }
 
@@ -101,8 +81,11 @@ mod tests {
     #[test]
     fn formats_parse_from_their_names() {
         for f in Format::ALL {
-            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+            assert_eq!(f.as_str().parse::<Format>(), Ok(*f));
         }
-        assert!("sarif".parse::<Format>().is_err());
+        assert_eq!(
+            "sarif".parse::<Format>(),
+            Err("unknown diff format 'sarif' (one of: table, json, markdown)".into())
+        );
     }
 }
