@@ -210,13 +210,13 @@ fn isv_findings(app: &App, out: &mut Vec<Finding>) {
         .as_ref()
         .map(|p| format!(" (package {} {})", p.name, p.version))
         .unwrap_or_default();
-    let why = match (&app.kind, app.pkce_basis) {
-        (AppKind::ExternalClientApp, PkceBasis::Unknown) => {
+    let why = match app.pkce_basis {
+        PkceBasis::Unknown if app.kind == AppKind::ExternalClientApp => {
             "its global OAuth settings, which hold PKCE, live in the publisher's org"
         }
-        (_, PkceBasis::Unknown) => "its PKCE setting could not be read",
-        (_, PkceBasis::Default) => "it does not state isPkceRequired (default false)",
-        _ => "it does not require PKCE",
+        PkceBasis::Unknown => "its PKCE setting could not be read",
+        PkceBasis::Default => "it does not state isPkceRequired (default false)",
+        PkceBasis::Explicit | PkceBasis::NotApplicable => "it does not require PKCE",
     };
     let public = if app.public_client {
         " It is a public client (consumer secret optional)."
@@ -245,7 +245,9 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
             app,
             match app.kind {
                 AppKind::ExternalClientApp => format!("No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.{usage}"),
-                _ => format!("Its PKCE setting could not be read.{usage}"),
+                AppKind::ConnectedApp | AppKind::External | AppKind::Other(_) => {
+                    format!("Its PKCE setting could not be read.{usage}")
+                }
             },
             app.locations.pkce.clone(),
         )),

@@ -3,8 +3,8 @@
 //! Rule ids are a contract: never rename one (scripts, waivers and code-scanning alerts
 //! refer to them). Each rule is documented in docs/rules.md; a test keeps the two in step.
 //!
-//! - [`catalog`]: the one table of rules;
-//! - [`apps`] and [`org`]: what fires, and why;
+//! - `catalog`: the one table of rules ([`RULES`], [`RuleId`]);
+//! - `apps` and `org`: what fires, and why;
 //! - [`verdict`]: ready, not ready, incomplete or enforced.
 
 mod apps;

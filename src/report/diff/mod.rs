@@ -1,4 +1,4 @@
-//! Presenting a [`Diff`](crate::diff::Diff): table, JSON or Markdown, and the exit status.
+//! Presenting a [`Diff`]: table, JSON or Markdown, and the exit status.
 //! The table shares its cells with the audit table ([`cells`](super::cells)).
 
 mod markdown;
