@@ -367,12 +367,34 @@ pub fn build(collected: Collected) -> Inventory {
         no_evidence_reason,
     } = collected;
     let org_ns = org_namespace.as_deref();
+    let unique = unique_components(&components, &mut problems);
+    let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
+    match &evidence {
+        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
+        None => notes.push(format!(
+            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
+            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+        )),
+    }
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+    problems.sort();
+    Inventory {
+        org_settings: org_settings_found,
+        apps,
+        problems,
+        org_namespace,
+        notes,
+        evidence,
+    }
+}
 
-    // The same component twice (two package directories, a stale copy, a record read
-    // twice) is ambiguous: which copy deploys is unknowable, so no copy is used.
+/// The components defined once. The same component twice (two package directories, a
+/// stale copy, a record read twice) is ambiguous: which copy deploys is unknowable, so no
+/// copy is used and a problem names them all.
+fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) -> Vec<&'a Loaded> {
     let mut copies: HashMap<(MetadataType, &str), Vec<&Loaded>> = HashMap::new();
     let mut order: Vec<(MetadataType, &str)> = Vec::new();
-    for l in &components {
+    for l in components {
         let key = (l.component.ty, l.component.full_name.as_str());
         let entry = copies.entry(key).or_default();
         if entry.is_empty() {
@@ -380,7 +402,7 @@ pub fn build(collected: Collected) -> Inventory {
         }
         entry.push(l);
     }
-    let mut unique: Vec<&Loaded> = Vec::with_capacity(components.len());
+    let mut unique: Vec<&'a Loaded> = Vec::with_capacity(components.len());
     for key in order {
         match copies[&key].as_slice() {
             [one] => unique.push(one),
@@ -395,11 +417,21 @@ pub fn build(collected: Collected) -> Inventory {
         }
     }
 
+    unique
+}
+
+/// Apps from the unique components, each External Client App with its child settings,
+/// and the org settings; children whose app is missing become problems.
+fn join(
+    unique: &[&Loaded],
+    org_ns: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<App>, Option<OrgSettings>) {
     let mut parts: HashMap<&str, EcaParts<'_>> = HashMap::new();
     let mut headers = Vec::new();
     let mut org_settings_found = None;
     let mut apps = Vec::new();
-    for l in &unique {
+    for l in unique {
         let c = &l.component;
         match &c.body {
             Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
@@ -448,7 +480,7 @@ pub fn build(collected: Collected) -> Inventory {
         let mut p = parts
             .remove(l.component.full_name.as_str())
             .unwrap_or_default();
-        p.drop_ambiguous(&l.component.full_name, &mut problems);
+        p.drop_ambiguous(&l.component.full_name, problems);
         let p = if p.is_empty() { &empty } else { &p };
         apps.push(external_client_app(l, h, p, org_ns));
     }
@@ -474,23 +506,7 @@ pub fn build(collected: Collected) -> Inventory {
         }
     }
 
-    match &evidence {
-        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
-        None => notes.push(format!(
-            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
-            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
-        )),
-    }
-    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
-    problems.sort();
-    Inventory {
-        org_settings: org_settings_found,
-        apps,
-        problems,
-        org_namespace,
-        notes,
-        evidence,
-    }
+    (apps, org_settings_found)
 }
 
 mod apps;
