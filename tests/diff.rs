@@ -621,6 +621,7 @@ fn reports_from_older_and_newer_versions_are_read() {
     w.edit("old.json", |v| {
         let o = v.as_object_mut().unwrap();
         for key in [
+            "schema_version",
             "summary",
             "incomplete",
             "notes",
@@ -682,6 +683,10 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
     )
     .unwrap();
     std::fs::write(w.path("empty.json"), "").unwrap();
+    let mut newer: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path(&good)).unwrap()).unwrap();
+    newer["schema_version"] = 2.into();
+    std::fs::write(w.path("newer.json"), newer.to_string()).unwrap();
     std::fs::write(
         w.path("bad-severity.json"),
         r#"{"scope": {}, "findings": [{"rule": "x", "severity": "apocalyptic"}]}"#,
@@ -698,6 +703,10 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
         ("list.json", "expected a JSON object"),
         ("other.json", "written by 'eslint'"),
         ("bad-severity.json", "apocalyptic"),
+        (
+            "newer.json",
+            "written by a newer pkce-audit (report schema version 2; this version reads up to 1)",
+        ),
         ("a-diff.json", "output of `pkce-audit diff`"),
     ];
     for (file, reason) in cases {
