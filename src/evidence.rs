@@ -9,10 +9,13 @@
 //! Only per-app aggregates are kept (counts, dates, flows): user ids never leave the
 //! fetcher, and usernames only with `--show-users`. A snapshot stores this value as is.
 
+use crate::inventory::Flow;
+use crate::vocab::{order_by_text, vocabulary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The evidence sources, by the object each reads.
+/// The evidence sources, by the object each reads: the spellings of [`EvidenceSource`],
+/// kept as text for the readers that still key their maps by name.
 pub const INSTALLED_PACKAGES: &str = "InstalledSubscriberPackage";
 pub const CONNECTED_APPLICATION: &str = "ConnectedApplication";
 pub const OAUTH_TOKEN: &str = "OauthToken";
@@ -24,17 +27,40 @@ pub const SOURCES: [&str; 4] = [
     LOGIN_HISTORY,
 ];
 
-/// The permission or setting that makes a source readable, for messages and `doctor`.
-pub fn remedy(source: &str) -> &'static str {
-    match source {
-        INSTALLED_PACKAGES => "the Tooling API and 'View Setup and Configuration'",
-        CONNECTED_APPLICATION => {
-            "'View Setup and Configuration' (and API access to the ConnectedApplication object)"
-        }
-        OAUTH_TOKEN => "'Customize Application' (users without it see only their own tokens)",
-        LOGIN_HISTORY => "'Manage Users' or 'Monitor Login History'",
-        _ => "API access",
+vocabulary! {
+    /// A usage evidence source, named by the object it reads.
+    pub enum EvidenceSource {
+        InstalledPackages = "InstalledSubscriberPackage",
+        ConnectedApplication = "ConnectedApplication",
+        OauthToken = "OauthToken",
+        LoginHistory = "LoginHistory",
     }
+}
+
+order_by_text!(EvidenceSource);
+
+impl EvidenceSource {
+    /// The permission or setting that makes the source readable, for messages and `doctor`.
+    pub fn remedy(&self) -> &'static str {
+        match self {
+            EvidenceSource::InstalledPackages => {
+                "the Tooling API and 'View Setup and Configuration'"
+            }
+            EvidenceSource::ConnectedApplication => {
+                "'View Setup and Configuration' (and API access to the ConnectedApplication object)"
+            }
+            EvidenceSource::OauthToken => {
+                "'Customize Application' (users without it see only their own tokens)"
+            }
+            EvidenceSource::LoginHistory => "'Manage Users' or 'Monitor Login History'",
+            EvidenceSource::Other(_) => "API access",
+        }
+    }
+}
+
+/// [`EvidenceSource::remedy`] of a source given by name.
+pub fn remedy(source: &str) -> &'static str {
+    EvidenceSource::from(source).remedy()
 }
 
 /// The documented OauthToken cap: 500 rows per page, 2,500 in all.
@@ -114,53 +140,38 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub fn source(&self, name: &str) -> Option<&SourceState> {
-        self.sources.get(name)
+    pub fn source(&self, source: &EvidenceSource) -> Option<&SourceState> {
+        self.sources.get(source.as_str())
     }
-    pub fn is_read(&self, name: &str) -> bool {
-        self.source(name).is_some_and(SourceState::is_read)
+    pub fn is_read(&self, source: &EvidenceSource) -> bool {
+        self.source(source).is_some_and(SourceState::is_read)
     }
 }
 
 /// The OAuth flow a LoginHistory `LoginSubType` stands for. Unknown sub-types keep their
 /// own name, so nothing Salesforce adds is silently dropped.
-pub fn flow_of_sub_type(sub_type: &str) -> String {
+pub fn flow_of_sub_type(sub_type: &str) -> Flow {
     let s = sub_type.trim();
-    let flow = match s {
-        "OauthWebServer" | "OauthHybridWebServer" => "authorization-code",
-        "OauthUsernamePassword" => "username-password",
-        "OauthClientCredentials" => "client-credentials",
-        "OauthHybridUserAgent" => "user-agent",
-        "OauthHybridRefreshToken" => "refresh-token",
-        "OauthHybridTokenExchange" => "token-exchange",
-        "OauthJwtBearer" | "OauthJWTBearer" => "jwt-bearer",
-        "OauthDevice" | "OauthDeviceFlow" => "device",
-        _ if s.starts_with("OauthUserAgent") => "user-agent",
-        _ if s.starts_with("OauthRefreshToken") => "refresh-token",
-        _ if s.starts_with("OauthTokenExchange") => "token-exchange",
-        _ => return s.to_string(),
-    };
-    flow.to_string()
-}
-
-/// Flows that never carry an authorization code: PKCE cannot break them.
-pub fn is_non_code_flow(flow: &str) -> bool {
-    matches!(
-        flow,
-        "client-credentials"
-            | "jwt-bearer"
-            | "refresh-token"
-            | "token-exchange"
-            | "username-password"
-            | "user-agent"
-            | "device"
-    )
+    match s {
+        "OauthWebServer" | "OauthHybridWebServer" => Flow::AuthorizationCode,
+        "OauthUsernamePassword" => Flow::UsernamePassword,
+        "OauthClientCredentials" => Flow::ClientCredentials,
+        "OauthHybridUserAgent" => Flow::UserAgent,
+        "OauthHybridRefreshToken" => Flow::RefreshToken,
+        "OauthHybridTokenExchange" => Flow::TokenExchange,
+        "OauthJwtBearer" | "OauthJWTBearer" => Flow::JwtBearer,
+        "OauthDevice" | "OauthDeviceFlow" => Flow::Device,
+        _ if s.starts_with("OauthUserAgent") => Flow::UserAgent,
+        _ if s.starts_with("OauthRefreshToken") => Flow::RefreshToken,
+        _ if s.starts_with("OauthTokenExchange") => Flow::TokenExchange,
+        _ => Flow::from(s),
+    }
 }
 
 /// One flow seen for an app in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowUse {
-    pub flow: String,
+    pub flow: Flow,
     pub logins: u64,
     pub last_seen: Option<String>,
 }
@@ -181,13 +192,13 @@ pub struct Usage {
 }
 
 impl Usage {
-    pub fn logins_with(&self, flow: &str) -> Option<&FlowUse> {
-        self.flows.as_ref()?.iter().find(|f| f.flow == flow)
+    pub fn logins_with(&self, flow: &Flow) -> Option<&FlowUse> {
+        self.flows.as_ref()?.iter().find(|f| &f.flow == flow)
     }
 
     /// Seen running an authorization code flow in the window.
     pub fn used_authorization_code(&self) -> bool {
-        self.logins_with("authorization-code")
+        self.logins_with(&Flow::AuthorizationCode)
             .is_some_and(|f| f.logins > 0)
     }
 
@@ -195,9 +206,7 @@ impl Usage {
     /// Needs complete login history: a partial one could have missed a code flow.
     pub fn only_non_code_flows(&self) -> bool {
         match &self.flows {
-            Some(f) if !self.partial && !f.is_empty() => {
-                f.iter().all(|u| is_non_code_flow(&u.flow))
-            }
+            Some(f) if !self.partial && !f.is_empty() => f.iter().all(|u| u.flow.carries_no_code()),
             _ => false,
         }
     }
@@ -260,8 +269,8 @@ fn max_date(a: Option<String>, b: &Option<String>) -> Option<String> {
 
 /// The usage of every app name seen in the evidence, keyed by that name (a label).
 pub fn usage_by_name(e: &Evidence) -> BTreeMap<String, Usage> {
-    let tokens_read = e.is_read(OAUTH_TOKEN);
-    let logins_read = e.is_read(LOGIN_HISTORY);
+    let tokens_read = e.is_read(&EvidenceSource::OauthToken);
+    let logins_read = e.is_read(&EvidenceSource::LoginHistory);
     let blank = || unseen_usage(e).expect("called only when a usage source was read");
     let mut out: BTreeMap<String, Usage> = BTreeMap::new();
     if tokens_read {
@@ -302,12 +311,12 @@ pub fn usage_by_name(e: &Evidence) -> BTreeMap<String, Usage> {
 
 /// The usage of an app nobody saw, when the sources were read: proves dormancy.
 pub fn unseen_usage(e: &Evidence) -> Option<Usage> {
-    let tokens_read = e.is_read(OAUTH_TOKEN);
-    let logins_read = e.is_read(LOGIN_HISTORY);
+    let tokens_read = e.is_read(&EvidenceSource::OauthToken);
+    let logins_read = e.is_read(&EvidenceSource::LoginHistory);
     if !tokens_read && !logins_read {
         return None;
     }
-    let partial = [OAUTH_TOKEN, LOGIN_HISTORY]
+    let partial = [EvidenceSource::OauthToken, EvidenceSource::LoginHistory]
         .iter()
         .any(|s| matches!(e.source(s), Some(SourceState::Read { partial: true, .. })));
     Some(Usage {
@@ -335,6 +344,18 @@ mod tests {
     }
 
     #[test]
+    fn source_names_are_the_spellings_of_the_typed_sources() {
+        let typed: Vec<&str> = EvidenceSource::KNOWN
+            .iter()
+            .map(EvidenceSource::as_str)
+            .collect();
+        assert_eq!(typed, SOURCES);
+        for s in SOURCES {
+            assert_eq!(remedy(s), EvidenceSource::from(s).remedy());
+        }
+    }
+
+    #[test]
     fn sub_types_map_to_flows_and_unknown_ones_keep_their_name() {
         for (s, f) in [
             ("OauthWebServer", "authorization-code"),
@@ -350,7 +371,8 @@ mod tests {
             ("OauthHybridTokenExchange", "token-exchange"),
             ("OauthOtpLogin", "OauthOtpLogin"),
         ] {
-            assert_eq!(flow_of_sub_type(s), f, "{s}");
+            assert_eq!(flow_of_sub_type(s), Flow::from(f), "{s}");
+            assert_eq!(flow_of_sub_type(s).as_str(), f, "{s}");
         }
     }
 
@@ -412,14 +434,17 @@ mod tests {
         let u = usage_by_name(&e);
         let portal = &u["Portal"];
         assert!(portal.used_authorization_code());
-        let code = portal.logins_with("authorization-code").unwrap();
+        let code = portal.logins_with(&Flow::AuthorizationCode).unwrap();
         assert_eq!(
             (code.logins, code.last_seen.as_deref()),
             (35, Some("2026-11-02"))
         );
         assert!(!portal.only_non_code_flows() && !portal.dormant());
         assert!(u["Sync"].only_non_code_flows());
-        assert_eq!(u["Sync"].flows.as_ref().unwrap()[0].flow, "refresh-token");
+        assert_eq!(
+            u["Sync"].flows.as_ref().unwrap()[0].flow,
+            Flow::RefreshToken
+        );
         let unseen = unseen_usage(&e).unwrap();
         assert!(unseen.dormant());
         assert!(

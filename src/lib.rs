@@ -6,7 +6,8 @@
 //!   parsers in [`metadata`] over [`xml`];
 //! - [`inventory`]: apps, org settings, ownership, what could not be read;
 //! - [`rules`]: findings and the verdict;
-//! - [`report`]: one report value, presented as table, CSV or JSON, and the exit code.
+//! - [`report`]: one report value (versioned, read back by [`diff`]), presented as table,
+//!   CSV, JSON, Markdown or SARIF, and the exit code.
 
 pub mod callback;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod rules;
 pub mod salesforce;
 pub mod snapshot;
 pub mod source;
+mod vocab;
 pub mod waivers;
 pub mod xml;
 

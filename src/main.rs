@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
-use pkce_audit::report::{self, Format};
+use pkce_audit::report;
 use pkce_audit::rules::{self, Severity};
 use pkce_audit::waivers;
 use std::io::{IsTerminal, Write};
@@ -42,6 +42,25 @@ enum Command {
     Diff(DiffArgs),
 }
 
+/// `diff --format`: the library's [`pkce_audit::report::diff::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<DiffFormat> for pkce_audit::report::diff::Format {
+    fn from(f: DiffFormat) -> Self {
+        use pkce_audit::report::diff::Format;
+        match f {
+            DiffFormat::Table => Format::Table,
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
 #[derive(Args)]
 struct DiffArgs {
     /// The earlier report (JSON from `pkce-audit audit --json`).
@@ -51,11 +70,51 @@ struct DiffArgs {
     #[arg(value_name = "NEW.json")]
     new: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = pkce_audit::diff::Format::Table)]
-    format: pkce_audit::diff::Format,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    format: DiffFormat,
     /// Write the comparison to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+}
+
+/// `audit --format`: the library's [`report::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+    /// The rollout plan for a change-review board.
+    Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::Format::Table,
+            Format::Csv => report::Format::Csv,
+            Format::Json => report::Format::Json,
+            Format::Markdown => report::Format::Markdown,
+            Format::Sarif => report::Format::Sarif,
+        }
+    }
+}
+
+/// `--csv-rows`: the library's [`report::CsvRows`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CsvRows {
+    Findings,
+    Apps,
+}
+
+impl From<CsvRows> for report::CsvRows {
+    fn from(r: CsvRows) -> Self {
+        match r {
+            CsvRows::Findings => report::CsvRows::Findings,
+            CsvRows::Apps => report::CsvRows::Apps,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -70,8 +129,8 @@ struct OutputArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// With --format csv: one row per finding (default) or per app.
-    #[arg(long, value_enum, default_value_t = report::CsvRows::Findings)]
-    csv_rows: report::CsvRows,
+    #[arg(long, value_enum, default_value_t = CsvRows::Findings)]
+    csv_rows: CsvRows,
 }
 
 #[derive(Args)]
@@ -108,7 +167,14 @@ fn load_waivers(args: &AuditArgs) -> Result<waivers::WaiverSet> {
         (None, false) => waivers::Selection::Default,
     };
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    Ok(waivers::resolve(&selection, args.source.as_deref(), &cwd).load(&cwd)?)
+    waivers::resolve(&selection, args.source.as_deref(), &cwd)
+        .load(&cwd)
+        .map_err(|e| match e {
+            waivers::WaiverError::UnknownRule { .. } => {
+                anyhow::anyhow!("{e}; `pkce-audit rules` lists them")
+            }
+            other => other.into(),
+        })
 }
 
 /// Today's date for waiver expiry. `PKCE_AUDIT_TODAY=YYYY-MM-DD` pins it for reproducible
@@ -169,10 +235,10 @@ fn audit(args: AuditArgs) -> Result<i32> {
         } else {
             100
         },
-        csv_rows: args.output.csv_rows,
+        csv_rows: args.output.csv_rows.into(),
     };
     emit(
-        &report::render(&report, format, render),
+        &report::render(&report, format.into(), render),
         &args.output.output,
     )?;
     Ok(report::exit_code(&report, args.fail_on))
@@ -181,16 +247,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
 fn list_rules(id: Option<String>) -> Result<i32> {
     match id {
         None => {
-            let mut text = String::new();
-            for r in rules::RULES {
-                text.push_str(&format!(
-                    "{:<38} {:<8} {:<8} {}\n",
-                    r.id,
-                    r.severity.as_str(),
-                    if r.blocker { "blocker" } else { "-" },
-                    r.summary
-                ));
-            }
+            let mut text = rules::listing();
             // One line per rule for scripts; wrapped for people.
             if std::io::stdout().is_terminal() {
                 text = report::wrap_prose(&text, usize::from(terminal_width()));
@@ -201,18 +258,7 @@ fn list_rules(id: Option<String>) -> Result<i32> {
             let Some(r) = rules::rule(&id) else {
                 bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
-            emit(
-                &format!(
-                    "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
-                    r.id,
-                    r.severity,
-                    if r.blocker { "yes" } else { "no" },
-                    r.summary,
-                    r.explanation,
-                    r.remediation
-                ),
-                &None,
-            )?;
+            emit(&r.describe(), &None)?;
         }
     }
     Ok(0)
@@ -226,10 +272,10 @@ fn diff(args: DiffArgs) -> Result<i32> {
         100
     };
     emit(
-        &pkce_audit::diff::render(&diff, args.format, width),
+        &report::diff::render(&diff, args.format.into(), width),
         &args.output,
     )?;
-    Ok(pkce_audit::diff::exit_code(&diff))
+    Ok(report::diff::exit_code(&diff))
 }
 
 fn main() -> ExitCode {
@@ -250,5 +296,34 @@ fn main() -> ExitCode {
             eprintln!("pkce-audit: error: {}", report::text::visible(&text));
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// The binary's value lists name the library's formats, each mapped to its own.
+    #[test]
+    fn cli_values_map_to_the_library_values_of_the_same_name() {
+        for f in Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::Format>(), Ok((*f).into()), "{name}");
+        }
+        assert_eq!(Format::value_variants().len(), report::Format::ALL.len());
+        for r in CsvRows::value_variants() {
+            let name = r.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::CsvRows>(), Ok((*r).into()), "{name}");
+        }
+        for d in DiffFormat::value_variants() {
+            let name = d.to_possible_value().unwrap().get_name().to_string();
+            let lib: report::diff::Format = (*d).into();
+            assert_eq!(name.parse(), Ok(lib), "{name}");
+        }
+        assert_eq!(
+            DiffFormat::value_variants().len(),
+            report::diff::Format::ALL.len()
+        );
     }
 }

@@ -114,9 +114,10 @@ impl Work {
     }
 }
 
-fn has(list: &[pkce_audit::diff::DiffFinding], rule: &str, app: Option<&str>) -> bool {
+fn has(list: &[pkce_audit::diff::ChangedFinding], rule: &str, app: Option<&str>) -> bool {
     list.iter()
-        .any(|f| f.rule == rule && f.app.as_deref() == app)
+        .map(|c| &c.finding)
+        .any(|f| f.rule.as_str() == rule && f.app.as_deref() == app)
 }
 
 fn set_pkce_required(org: &Path, file: &str) {
@@ -174,7 +175,7 @@ fn requiring_pkce_on_an_app_resolves_its_finding() {
     let (code, d) = w.diff_json(&old, &new);
     assert_eq!(code, 0, "nothing got worse");
     assert_eq!(d.findings.resolved.len(), 1, "{:#?}", d.findings.resolved);
-    let fixed = &d.findings.resolved[0];
+    let fixed = &d.findings.resolved[0].finding;
     assert_eq!(
         (fixed.rule.as_str(), fixed.app.as_deref()),
         ("app-pkce-not-required", Some("ERP_Integration"))
@@ -383,10 +384,10 @@ fn waiver_changes_are_still_open_with_a_note() {
         .findings
         .still_open
         .iter()
-        .find(|f| f.app.as_deref() == Some("Customer_Portal") && f.blocker)
+        .find(|f| f.finding.app.as_deref() == Some("Customer_Portal") && f.finding.blocker)
         .unwrap();
     assert!(
-        f.waived.is_none(),
+        f.finding.waived.is_none(),
         "still-open findings are as the new run has them"
     );
     let note = f.note.as_deref().unwrap();
@@ -404,8 +405,8 @@ fn waiver_changes_are_still_open_with_a_note() {
         .iter()
         .find(|f| f.note.is_some())
         .unwrap();
-    assert_eq!(f.app.as_deref(), Some("Customer_Portal"));
-    assert!(f.waived.is_some());
+    assert_eq!(f.finding.app.as_deref(), Some("Customer_Portal"));
+    assert!(f.finding.waived.is_some());
     assert!(f.note.as_deref().unwrap().starts_with("waived since"));
     assert_eq!((d.old.blockers, d.new.blockers), (8, 7));
 }
@@ -429,17 +430,7 @@ fn a_changed_waiver_file_is_named() {
     let (code, d) = w.diff_json("off.json", &on);
     assert_eq!(code, 0);
     assert_eq!(d.waiver_file_change(), Some(("none", file.as_str())));
-    assert_eq!(
-        d.new
-            .scope
-            .waivers
-            .as_ref()
-            .unwrap()
-            .as_ref()
-            .unwrap()
-            .applied,
-        1
-    );
+    assert_eq!(d.new.scope.waiver_file().unwrap().applied, 1);
     let (_, table, _) = w.diff(&["off.json", &on]);
     assert!(
         table.contains(&format!("Waiver file changed: none → {file}\n")),
@@ -495,8 +486,8 @@ fn a_finding_that_became_blocking_fails_the_diff() {
         .iter()
         .find(|f| f.note.is_some())
         .unwrap();
-    assert_eq!(f.app.as_deref(), Some("Expense_Tracker"));
-    assert!(f.blocker, "blocker comes from the new run");
+    assert_eq!(f.finding.app.as_deref(), Some("Expense_Tracker"));
+    assert!(f.finding.blocker, "blocker comes from the new run");
     assert_eq!(f.note.as_deref(), Some("now a blocker"));
 }
 
@@ -630,6 +621,7 @@ fn reports_from_older_and_newer_versions_are_read() {
     w.edit("old.json", |v| {
         let o = v.as_object_mut().unwrap();
         for key in [
+            "schema_version",
             "summary",
             "incomplete",
             "notes",
@@ -691,6 +683,10 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
     )
     .unwrap();
     std::fs::write(w.path("empty.json"), "").unwrap();
+    let mut newer: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path(&good)).unwrap()).unwrap();
+    newer["schema_version"] = 2.into();
+    std::fs::write(w.path("newer.json"), newer.to_string()).unwrap();
     std::fs::write(
         w.path("bad-severity.json"),
         r#"{"scope": {}, "findings": [{"rule": "x", "severity": "apocalyptic"}]}"#,
@@ -707,6 +703,10 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
         ("list.json", "expected a JSON object"),
         ("other.json", "written by 'eslint'"),
         ("bad-severity.json", "apocalyptic"),
+        (
+            "newer.json",
+            "written by a newer pkce-audit (report schema version 2; this version reads up to 1)",
+        ),
         ("a-diff.json", "output of `pkce-audit diff`"),
     ];
     for (file, reason) in cases {

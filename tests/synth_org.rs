@@ -41,13 +41,14 @@ fn synthetic_orgs_are_deterministic_and_fully_readable() {
         "every file but sfdx-project.json is counted"
     );
     // The mix is realistic: every kind of outcome shows up.
+    use pkce_audit::rules::RuleId;
     for rule in [
-        "app-pkce-not-required",
-        "public-client-without-pkce",
-        "managed-app-needs-isv",
-        "app-pkce-unknown",
-        "app-outside-pkce-scope",
-        "insecure-callback-url",
+        RuleId::AppPkceNotRequired,
+        RuleId::PublicClientWithoutPkce,
+        RuleId::ManagedAppNeedsIsv,
+        RuleId::AppPkceUnknown,
+        RuleId::AppOutsidePkceScope,
+        RuleId::InsecureCallbackUrl,
     ] {
         assert!(
             report.findings.iter().any(|f| f.rule == rule),

@@ -6,6 +6,7 @@
 
 use crate::evidence::{Evidence, InstalledPackage, Usage};
 use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
+use crate::vocab::{order_by_text, vocabulary};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -114,78 +115,91 @@ pub struct Collected {
     pub no_evidence_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AppKind {
-    ConnectedApp,
-    ExternalClientApp,
-    /// Used in the org but defined elsewhere: known only from usage evidence.
-    External,
-}
-
-impl AppKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppKind::ConnectedApp => "connected-app",
-            AppKind::ExternalClientApp => "external-client-app",
-            AppKind::External => "external",
-        }
+vocabulary! {
+    /// What an app is: where its OAuth settings live.
+    #[derive(PartialOrd, Ord)]
+    pub enum AppKind {
+        ConnectedApp = "connected-app",
+        ExternalClientApp = "external-client-app",
+        /// Used in the org but defined elsewhere: known only from usage evidence.
+        External = "external",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Owner {
-    /// Defined in this org or project: the admin's team fixes it.
-    Org,
-    /// From an installed package: only its publisher can fix it.
-    Isv,
-    /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
-    External,
-}
-
-impl Owner {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Owner::Org => "org",
-            Owner::Isv => "isv",
-            Owner::External => "external",
-        }
+vocabulary! {
+    /// Who has to act on an app, and on its findings.
+    #[derive(PartialOrd, Ord)]
+    pub enum Owner {
+        /// Defined in this org or project: the admin's team fixes it.
+        Org = "org",
+        /// From an installed package: only its publisher can fix it.
+        Isv = "isv",
+        /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
+        External = "external",
     }
 }
 
-/// OAuth flows an app has switched on. Only the first two use an authorization code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Flow {
-    /// Web server and hybrid web server flows (OAuth on with a callback URL).
-    AuthorizationCode,
-    /// Authorization Code and Credentials (headless) flow.
-    CodeCredentials,
-    ClientCredentials,
-    JwtBearer,
-    Device,
-    TokenExchange,
-    Saml,
-    Canvas,
+vocabulary! {
+    /// An OAuth flow: one an app has switched on (metadata), or one it was seen logging in
+    /// with (login history). Only the first two use an authorization code.
+    pub enum Flow {
+        /// Web server and hybrid web server flows (OAuth on with a callback URL).
+        AuthorizationCode = "authorization-code",
+        /// Authorization Code and Credentials (headless) flow.
+        CodeCredentials = "code-credentials",
+        ClientCredentials = "client-credentials",
+        JwtBearer = "jwt-bearer",
+        Device = "device",
+        TokenExchange = "token-exchange",
+        Saml = "saml",
+        Canvas = "canvas",
+        /// Seen in login history only: no app switch enables it.
+        UsernamePassword = "username-password",
+        /// Seen in login history only (the implicit flow).
+        UserAgent = "user-agent",
+        /// Seen in login history only: a token refresh.
+        RefreshToken = "refresh-token",
+    }
 }
+
+order_by_text!(Flow);
 
 impl Flow {
-    pub fn as_str(self) -> &'static str {
+    /// The flow runs the authorization code exchange that PKCE protects.
+    pub fn uses_authorization_code(&self) -> bool {
         match self {
-            Flow::AuthorizationCode => "authorization-code",
-            Flow::CodeCredentials => "code-credentials",
-            Flow::ClientCredentials => "client-credentials",
-            Flow::JwtBearer => "jwt-bearer",
-            Flow::Device => "device",
-            Flow::TokenExchange => "token-exchange",
-            Flow::Saml => "saml",
-            Flow::Canvas => "canvas",
+            Flow::AuthorizationCode | Flow::CodeCredentials => true,
+            Flow::ClientCredentials
+            | Flow::JwtBearer
+            | Flow::Device
+            | Flow::TokenExchange
+            | Flow::Saml
+            | Flow::Canvas
+            | Flow::UsernamePassword
+            | Flow::UserAgent
+            | Flow::RefreshToken
+            | Flow::Other(_) => false,
         }
     }
 
-    pub fn uses_authorization_code(self) -> bool {
-        matches!(self, Flow::AuthorizationCode | Flow::CodeCredentials)
+    /// A login with this flow never carries an authorization code, so PKCE cannot break
+    /// it. Not the opposite of [`Flow::uses_authorization_code`]: SAML, canvas and flows
+    /// this version does not know prove nothing either way.
+    pub fn carries_no_code(&self) -> bool {
+        match self {
+            Flow::ClientCredentials
+            | Flow::JwtBearer
+            | Flow::RefreshToken
+            | Flow::TokenExchange
+            | Flow::UsernamePassword
+            | Flow::UserAgent
+            | Flow::Device => true,
+            Flow::AuthorizationCode
+            | Flow::CodeCredentials
+            | Flow::Saml
+            | Flow::Canvas
+            | Flow::Other(_) => false,
+        }
     }
 }
 
@@ -253,8 +267,8 @@ pub struct App {
 }
 
 impl App {
-    pub fn has_flow(&self, f: Flow) -> bool {
-        self.flows.as_ref().is_some_and(|fl| fl.contains(&f))
+    pub fn has_flow(&self, f: &Flow) -> bool {
+        self.flows.as_ref().is_some_and(|fl| fl.contains(f))
     }
 
     /// The app can run a flow that PKCE applies to (or we cannot tell that it cannot).
@@ -282,6 +296,24 @@ pub struct OrgSettings {
 }
 
 impl OrgSettings {
+    /// Whether the org blocks a flow outright; `None` for a flow no org setting blocks.
+    pub fn blocks(&self, flow: &Flow) -> Option<bool> {
+        match flow {
+            Flow::UsernamePassword => Some(self.block_username_password_flow),
+            Flow::UserAgent => Some(self.block_user_agent_flow),
+            Flow::AuthorizationCode
+            | Flow::CodeCredentials
+            | Flow::ClientCredentials
+            | Flow::JwtBearer
+            | Flow::Device
+            | Flow::TokenExchange
+            | Flow::Saml
+            | Flow::Canvas
+            | Flow::RefreshToken
+            | Flow::Other(_) => None,
+        }
+    }
+
     pub fn location_of(&self, field: &str) -> Option<Location> {
         let loc = self.location.clone()?;
         Some(Location {
@@ -335,12 +367,34 @@ pub fn build(collected: Collected) -> Inventory {
         no_evidence_reason,
     } = collected;
     let org_ns = org_namespace.as_deref();
+    let unique = unique_components(&components, &mut problems);
+    let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
+    match &evidence {
+        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
+        None => notes.push(format!(
+            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
+            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+        )),
+    }
+    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
+    problems.sort();
+    Inventory {
+        org_settings: org_settings_found,
+        apps,
+        problems,
+        org_namespace,
+        notes,
+        evidence,
+    }
+}
 
-    // The same component twice (two package directories, a stale copy, a record read
-    // twice) is ambiguous: which copy deploys is unknowable, so no copy is used.
+/// The components defined once. The same component twice (two package directories, a
+/// stale copy, a record read twice) is ambiguous: which copy deploys is unknowable, so no
+/// copy is used and a problem names them all.
+fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) -> Vec<&'a Loaded> {
     let mut copies: HashMap<(MetadataType, &str), Vec<&Loaded>> = HashMap::new();
     let mut order: Vec<(MetadataType, &str)> = Vec::new();
-    for l in &components {
+    for l in components {
         let key = (l.component.ty, l.component.full_name.as_str());
         let entry = copies.entry(key).or_default();
         if entry.is_empty() {
@@ -348,7 +402,7 @@ pub fn build(collected: Collected) -> Inventory {
         }
         entry.push(l);
     }
-    let mut unique: Vec<&Loaded> = Vec::with_capacity(components.len());
+    let mut unique: Vec<&'a Loaded> = Vec::with_capacity(components.len());
     for key in order {
         match copies[&key].as_slice() {
             [one] => unique.push(one),
@@ -363,11 +417,21 @@ pub fn build(collected: Collected) -> Inventory {
         }
     }
 
+    unique
+}
+
+/// Apps from the unique components, each External Client App with its child settings,
+/// and the org settings; children whose app is missing become problems.
+fn join(
+    unique: &[&Loaded],
+    org_ns: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> (Vec<App>, Option<OrgSettings>) {
     let mut parts: HashMap<&str, EcaParts<'_>> = HashMap::new();
     let mut headers = Vec::new();
     let mut org_settings_found = None;
     let mut apps = Vec::new();
-    for l in &unique {
+    for l in unique {
         let c = &l.component;
         match &c.body {
             Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
@@ -409,7 +473,7 @@ pub fn build(collected: Collected) -> Inventory {
         let mut p = parts
             .remove(l.component.full_name.as_str())
             .unwrap_or_default();
-        p.drop_ambiguous(&l.component.full_name, &mut problems);
+        p.drop_ambiguous(&l.component.full_name, problems);
         let p = if p.is_empty() { &empty } else { &p };
         apps.push(external_client_app(l, h, p, org_ns));
     }
@@ -435,23 +499,7 @@ pub fn build(collected: Collected) -> Inventory {
         }
     }
 
-    match &evidence {
-        Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
-        None => notes.push(format!(
-            "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
-            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
-        )),
-    }
-    apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
-    problems.sort();
-    Inventory {
-        org_settings: org_settings_found,
-        apps,
-        problems,
-        org_namespace,
-        notes,
-        evidence,
-    }
+    (apps, org_settings_found)
 }
 
 mod apps;

@@ -83,7 +83,11 @@ fn ownership_by_namespace_and_manageable_state() {
         ],
         Some("mine"),
     );
-    let owners: Vec<_> = i.apps.iter().map(|a| (a.name.as_str(), a.owner)).collect();
+    let owners: Vec<_> = i
+        .apps
+        .iter()
+        .map(|a| (a.name.as_str(), a.owner.clone()))
+        .collect();
     assert_eq!(
         owners,
         [

@@ -72,7 +72,7 @@ pub(super) fn apply_evidence(
             notes.push(format!("Evidence source {source} stopped early (a documented cap or the row budget): usage figures are partial and cannot prove an app unused."));
         }
     }
-    if e.is_read(evidence::INSTALLED_PACKAGES) {
+    if e.is_read(&evidence::EvidenceSource::InstalledPackages) {
         let by_ns: HashMap<&str, &InstalledPackage> = e
             .packages
             .iter()

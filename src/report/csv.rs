@@ -60,7 +60,7 @@ pub fn csv(r: &Report) -> String {
             if f.blocker { "true" } else { "false" },
             f.app.as_deref().unwrap_or(""),
             f.label.as_deref().unwrap_or(""),
-            f.kind.map(|k| k.as_str()).unwrap_or("org-settings"),
+            f.kind.as_ref().map_or("org-settings", |k| k.as_str()),
             f.owner.as_str(),
             f.namespace.as_deref().unwrap_or(""),
             opt_bool(f.pkce_required),
@@ -117,7 +117,7 @@ pub fn csv_apps(r: &Report) -> String {
             .iter()
             .filter(|f| f.waived.is_none())
             .max_by_key(|f| (f.blocker, f.severity))
-            .and_then(|f| crate::rules::rule(&f.rule))
+            .and_then(|f| f.rule.rule())
             .map_or("Nothing to do.", |r| r.action);
         let waivers = mine
             .iter()

@@ -3,8 +3,12 @@
 //! Findings are data; the presenters only format them. [`exit_code`] is the single place
 //! that turns a report into a process exit status.
 
+pub mod cells;
 mod csv;
+pub mod diff;
 mod markdown;
+mod model;
+pub mod read;
 mod sarif;
 mod table;
 pub mod text;
@@ -13,159 +17,14 @@ pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table, wrap_prose};
-pub(crate) use self::table::{fold_by_rule, keep_words, new_table};
+pub(crate) use self::table::{keep_words, new_table};
+pub use model::*;
 
-use crate::inventory::{App, Inventory, OrgSettings, Problem};
-use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use crate::inventory::{App, Inventory, Owner};
+use crate::rules::{self, Finding, Severity, Verdict};
+use crate::vocab::choices;
 use crate::waivers::{self, WaiverSet};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-pub const TOOL_NAME: &str = "pkce-audit";
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// What was audited.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditScope {
-    /// `folder` or `org`.
-    pub kind: String,
-    /// The folder path, or the org's instance URL.
-    pub source: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub layout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub api_version: Option<String>,
-    /// RFC 3339 time the metadata was read.
-    pub generated_at: String,
-    /// Which usage evidence sources were read, and how; `None` without evidence.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub evidence: Option<EvidenceScope>,
-    /// The waiver file applied; `null` when none was (none found, or `--no-waivers`).
-    /// Reports written before this field existed read as `None`.
-    #[serde(default)]
-    pub waivers: Option<WaiverScope>,
-}
-
-/// The waiver file a report applied, and how its entries fared.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaiverScope {
-    /// The path as given (`--waivers`) or found (`<source>/pkce-audit.toml`, `pkce-audit.toml`).
-    pub file: String,
-    /// Entries in force that match at least one finding.
-    pub applied: usize,
-    /// Entries past their expiry date (each a `waiver-expired` finding).
-    pub expired: usize,
-    /// Entries in force that match no finding (each a `waiver-unused` finding).
-    pub unused: usize,
-}
-
-impl WaiverScope {
-    /// "pkce-audit.toml (2 applied, 1 expired, 0 unused)", or "none" — for the table and
-    /// the Markdown plan.
-    pub fn describe(scope: Option<&WaiverScope>) -> String {
-        match scope {
-            Some(w) => format!(
-                "{} ({} applied, {} expired, {} unused)",
-                w.file, w.applied, w.expired, w.unused
-            ),
-            None => "none".into(),
-        }
-    }
-}
-
-/// The usage evidence behind a report: its window and the state of each source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvidenceScope {
-    pub window_days: u32,
-    pub sources: BTreeMap<String, crate::evidence::SourceState>,
-}
-
-impl From<&crate::evidence::Evidence> for EvidenceScope {
-    fn from(e: &crate::evidence::Evidence) -> Self {
-        EvidenceScope {
-            window_days: e.window_days,
-            sources: e.sources.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tool {
-    pub name: String,
-    pub version: String,
-}
-
-impl Default for Tool {
-    fn default() -> Self {
-        Tool {
-            name: TOOL_NAME.into(),
-            version: TOOL_VERSION.into(),
-        }
-    }
-}
-
-/// One ISV namespace that must act.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IsvAction {
-    pub namespace: String,
-    pub apps: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub apps: usize,
-    pub apps_in_pkce_scope: usize,
-    pub blockers: usize,
-    pub waived: usize,
-    /// Findings per severity, unwaived only.
-    pub by_severity: BTreeMap<Severity, usize>,
-    /// Org-owned apps with at least one unwaived blocker: our team's work list.
-    pub org_apps_to_fix: Vec<String>,
-    /// Namespaces whose publishers must ship a PKCE-ready version.
-    pub isv_actions: Vec<IsvAction>,
-    /// Apps defined in other orgs whose vendors must confirm PKCE.
-    #[serde(default)]
-    pub vendor_apps: Vec<String>,
-}
-
-/// API traffic of a live audit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiUsage {
-    /// Calls made, by kind (`listMetadata`, `readMetadata`, `query`, ...).
-    pub calls: BTreeMap<String, u64>,
-    pub retries: u64,
-    /// From the last `Sforce-Limit-Info` header: `api-usage=used/limit`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_used: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_limit: Option<u64>,
-}
-
-impl ApiUsage {
-    pub fn total(&self) -> u64 {
-        self.calls.values().sum()
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    pub tool: Tool,
-    pub scope: AuditScope,
-    pub verdict: Option<Verdict>,
-    pub verdict_reason: String,
-    pub org_settings: Option<OrgSettings>,
-    pub apps: Vec<App>,
-    pub findings: Vec<Finding>,
-    /// What could not be read; any entry keeps the verdict from being `ready`.
-    pub incomplete: Vec<Problem>,
-    #[serde(default)]
-    pub notes: Vec<String>,
-    pub summary: Summary,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub api: Option<ApiUsage>,
-}
 
 impl Report {
     pub fn verdict(&self) -> Verdict {
@@ -215,14 +74,16 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
         let Some(app) = f.app.as_deref() else {
             continue;
         };
-        match f.owner {
-            FindingOwner::Org => {
+        match &f.owner {
+            Owner::Org => {
                 org.insert(app);
             }
-            FindingOwner::External => {
+            Owner::External => {
                 vendors.insert(app);
             }
-            FindingOwner::Isv => {
+            // Only in a report read back from another version: nobody's list.
+            Owner::Other(_) => {}
+            Owner::Isv => {
                 let ns = f
                     .namespace
                     .clone()
@@ -248,7 +109,11 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
     if scope.evidence.is_none() {
         scope.evidence = inv.evidence.as_ref().map(EvidenceScope::from);
     }
+    if scope.waivers.is_none() {
+        scope.waivers = Some(None);
+    }
     let mut report = Report {
+        schema_version: SCHEMA_VERSION,
         tool: Tool::default(),
         scope,
         verdict: None,
@@ -270,12 +135,12 @@ impl Report {
     /// notes on how it was chosen, then re-judges the verdict.
     pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {
         let counts = waivers::apply(&mut self.findings, &set.waivers, &self.apps, today);
-        self.scope.waivers = set.file.as_ref().map(|f| WaiverScope {
+        self.scope.waivers = Some(set.file.as_ref().map(|f| WaiverScope {
             file: f.display().to_string(),
             applied: counts.applied,
             expired: counts.expired,
             unused: counts.unused,
-        });
+        }));
         self.notes.extend(set.notes.iter().cloned());
         self.refresh();
     }
@@ -303,24 +168,27 @@ pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
     }
 }
 
-/// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-    /// The rollout plan for a change-review board.
-    Markdown,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
+choices! {
+    /// Output formats of `audit`.
+    pub enum Format("format") {
+        Table = "table",
+        Csv = "csv",
+        Json = "json",
+        /// The rollout plan for a change-review board.
+        Markdown = "markdown",
+        /// SARIF 2.1.0 for code scanning.
+        Sarif = "sarif",
+    }
 }
 
-/// What one CSV row stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum CsvRows {
-    #[default]
-    Findings,
-    Apps,
+choices! {
+    /// What one CSV row stands for.
+    #[derive(Default)]
+    pub enum CsvRows("CSV row kind") {
+        #[default]
+        Findings = "findings",
+        Apps = "apps",
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 //! the file. Waived findings are kept as results with an external suppression.
 
 use super::text::visible;
-use super::{Report, TOOL_NAME};
+use super::{Report, ScopeKind, TOOL_NAME};
 use crate::rules::{self, Finding, Severity};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -34,21 +34,33 @@ fn security_severity(s: Severity) -> &'static str {
     }
 }
 
-/// Stable across edits: what the finding is about, not where it sits. The app kind keeps
-/// a Connected App and an External Client App of the same name apart; a waiver finding is
-/// about the waived rule and app, which its message names before " (file:line)".
+/// Stable across edits: what the finding is about, not where it sits or how its message
+/// reads. Typed fields only: the rule, the app and its kind (which keeps a Connected App
+/// and an External Client App of the same name apart), and for a waiver finding the rule
+/// its waiver entry names.
 pub fn fingerprint(f: &Finding) -> String {
+    // For a waiver finding, the bytes earlier versions hashed (then cut from the message),
+    // rebuilt from the typed fields, so that existing alerts keep their identity.
+    let waiver = f.waiver_rule.as_ref().map(|waived| {
+        let app = f.app.as_deref().unwrap_or("*");
+        format!("The waiver for {waived} on {app}")
+    });
+    digest(f, waiver.as_deref())
+}
+
+/// The first 16 bytes of SHA-256 over the rule, the app and its kind, then `tail`.
+fn digest(f: &Finding, tail: Option<&str>) -> String {
     let mut h = Sha256::new();
     for part in [
         f.rule.as_str(),
         f.app.as_deref().unwrap_or("(org)"),
-        f.kind.map_or("", |k| k.as_str()),
+        f.kind.as_ref().map_or("", |k| k.as_str()),
     ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    if f.rule.starts_with("waiver-") {
-        h.update(f.message.split(" (").next().unwrap_or("").as_bytes());
+    if let Some(tail) = tail {
+        h.update(tail.as_bytes());
     }
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -78,7 +90,7 @@ fn artifact_uri(source: &str, file: &str) -> String {
 fn rule_descriptor(r: &rules::Rule) -> Value {
     json!({
         "id": r.id,
-        "name": r.id.split('-').map(|w| {
+        "name": r.id.as_str().split('-').map(|w| {
             let mut c = w.chars();
             c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
         }).collect::<String>(),
@@ -98,7 +110,7 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
 }
 
 fn result(f: &Finding, source: &str) -> Value {
-    let index = rules::RULES.iter().position(|r| r.id == f.rule);
+    let index = f.rule.index();
     // Message texts are what code scanning shows: made visible like every other format.
     let mut text = visible(&f.message).into_owned();
     if let Some(app) = &f.app {
@@ -138,10 +150,10 @@ fn result(f: &Finding, source: &str) -> Value {
 }
 
 pub fn sarif(report: &Report) -> String {
-    let source = if report.scope.kind == "folder" {
-        report.scope.source.as_str()
-    } else {
-        ""
+    // Only a folder's files are in the repository.
+    let source = match report.scope.kind {
+        ScopeKind::Folder => report.scope.source.as_str(),
+        ScopeKind::Org | ScopeKind::Other(_) => "",
     };
     let log = json!({
         "$schema": SCHEMA,
@@ -196,26 +208,21 @@ mod tests {
         assert_eq!(artifact_uri("src", "pkce-audit.toml"), "pkce-audit.toml");
     }
 
+    /// How fingerprints of waiver findings were computed before they rested on typed
+    /// fields: from the message, up to " (file:line)".
+    fn message_fingerprint(f: &Finding) -> String {
+        digest(f, f.message.split(" (").next())
+    }
+
     #[test]
-    fn fingerprints_depend_on_rule_and_app_only() {
+    fn fingerprints_depend_on_typed_fields_only() {
         let mut f = Finding {
-            rule: "app-pkce-not-required".into(),
-            severity: Severity::High,
-            blocker: true,
-            app: Some("A".into()),
-            label: None,
-            kind: None,
-            owner: rules::FindingOwner::Org,
-            namespace: None,
-            pkce_required: Some(false),
             message: "one".into(),
-            remediation: String::new(),
             location: Some(crate::inventory::Location {
                 file: "a".into(),
                 line: 3,
             }),
-            waived: None,
-            code_logins: None,
+            ..Finding::bare("app-pkce-not-required", Some("A"))
         };
         let a = fingerprint(&f);
         f.message = "two".into();
@@ -226,18 +233,26 @@ mod tests {
         let b = fingerprint(&f);
         f.kind = Some(crate::inventory::AppKind::ExternalClientApp);
         assert_ne!(fingerprint(&f), b, "same name, other kind");
-        // Two waivers on one app for different rules: two alerts.
-        f.rule = "waiver-expired".into();
+        // Two waivers on one app for different rules: two alerts; rewording or moving
+        // a waiver keeps its alert.
+        f.rule = rules::RuleId::WaiverExpired;
+        f.kind = None;
+        f.waiver_rule = Some(rules::RuleId::AppPkceNotRequired);
         f.message = "The waiver for app-pkce-not-required on B (pkce-audit.toml:3) expired".into();
         let w1 = fingerprint(&f);
-        f.message = "The waiver for insecure-callback-url on B (pkce-audit.toml:9) expired".into();
+        assert_eq!(w1, message_fingerprint(&f), "the same alert as before");
+        f.message = "Expired: the waiver for app-pkce-not-required (sub/pkce-audit.toml:30)".into();
+        assert_eq!(
+            fingerprint(&f),
+            w1,
+            "rewording and moving the waiver keep its alert"
+        );
+        f.waiver_rule = Some(rules::RuleId::InsecureCallbackUrl);
         assert_ne!(fingerprint(&f), w1);
-        f.message =
-            "The waiver for app-pkce-not-required on B (sub/pkce-audit.toml:30) expired".into();
-        assert_eq!(fingerprint(&f), w1, "moving the waiver keeps its alert");
-        // Reports written before messages named the file keep their alerts.
-        f.message = "The waiver for app-pkce-not-required on B (line 3) expired".into();
-        assert_eq!(fingerprint(&f), w1);
+        // A waiver for every app: no app, and the entry's "*".
+        f.app = None;
+        f.message = "The waiver for insecure-callback-url on * (w.toml:1) expired".into();
+        assert_eq!(fingerprint(&f), message_fingerprint(&f));
         assert_eq!(a.len(), 32);
     }
 }

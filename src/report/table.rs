@@ -3,10 +3,13 @@
 //! Laid out for 100 columns: the findings tables carry the short per-rule action (the full
 //! remediation is in CSV, JSON and Markdown), and info findings fold into one line per rule.
 
+use super::cells::{
+    finding_cells, flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, verdict_word,
+};
 use super::text::visible as v;
 use super::Report;
-use crate::inventory::{App, AppKind, Flow};
-use crate::rules::{self, Finding, FindingOwner, Severity, Verdict};
+use crate::inventory::{App, Owner};
+use crate::rules::{Finding, Severity};
 use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -27,55 +30,6 @@ pub(crate) fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usiz
         // The bound includes the cell's one-space padding on each side.
         let w = longest.min(cap) as u16 + 2;
         c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
-    }
-}
-
-pub fn pkce_cell(app: &App) -> &'static str {
-    match (app.pkce_required, app.in_pkce_scope()) {
-        (_, false) => "n/a",
-        (Some(true), _) => "required",
-        (Some(false), _) => "NO",
-        (None, _) => "unknown",
-    }
-}
-
-/// Flow names shortened so the apps table fits 100 columns.
-fn short_flow(f: Flow) -> &'static str {
-    match f {
-        Flow::AuthorizationCode => "auth-code",
-        Flow::CodeCredentials => "code-creds",
-        Flow::ClientCredentials => "client-creds",
-        Flow::JwtBearer => "jwt",
-        Flow::TokenExchange => "token-exch",
-        other => other.as_str(),
-    }
-}
-
-pub fn flows_cell(app: &App) -> String {
-    match &app.flows {
-        None => "unknown".into(),
-        Some(f) if f.is_empty() => "-".into(),
-        Some(f) => f
-            .iter()
-            .map(|f| short_flow(*f))
-            .collect::<Vec<_>>()
-            .join(", "),
-    }
-}
-
-pub fn owner_cell(owner: &str, namespace: Option<&str>) -> String {
-    match (owner, namespace) {
-        ("isv", Some(ns)) => format!("isv ({})", v(ns)),
-        (o, _) => o.to_string(),
-    }
-}
-
-pub fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Ready => "READY",
-        Verdict::NotReady => "NOT READY",
-        Verdict::Incomplete => "INCOMPLETE",
-        Verdict::Enforced => "ENFORCED",
     }
 }
 
@@ -119,7 +73,7 @@ fn header(out: &mut String, r: &Report) {
         out,
         "pkce-audit {} · {} {}",
         v(&r.tool.version),
-        v(&s.kind),
+        v(s.kind.as_str()),
         v(&s.source)
     );
     if let Some(l) = &s.layout {
@@ -132,7 +86,7 @@ fn header(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
         "Waivers: {}",
-        super::WaiverScope::describe(s.waivers.as_ref())
+        super::WaiverScope::describe(s.waiver_file())
     );
     let _ = writeln!(
         out,
@@ -180,13 +134,13 @@ pub fn evidence_sources(e: &super::EvidenceScope) -> String {
     let parts: Vec<String> = e
         .sources
         .iter()
-        .map(|(name, state)| match state {
+        .map(|(source, state)| match state {
             SourceState::Read {
                 rows,
                 partial,
                 method,
             } => {
-                let mut s = format!("{} {rows} row(s)", v(name));
+                let mut s = format!("{} {rows} row(s)", v(source.as_str()));
                 if let Some(m) = method {
                     let _ = write!(s, " ({})", v(m));
                 }
@@ -195,23 +149,10 @@ pub fn evidence_sources(e: &super::EvidenceScope) -> String {
                 }
                 s
             }
-            SourceState::Missing { .. } => format!("{} NOT READABLE", v(name)),
+            SourceState::Missing { .. } => format!("{} NOT READABLE", v(source.as_str())),
         })
         .collect();
     parts.join(" · ")
-}
-
-/// Evidence flow names, shortened like the metadata flows.
-fn short_usage_flow(flow: &str) -> &str {
-    match flow {
-        "authorization-code" => "auth-code",
-        "client-credentials" => "client-creds",
-        "jwt-bearer" => "jwt",
-        "refresh-token" => "refresh",
-        "token-exchange" => "token-exch",
-        "username-password" => "user-pwd",
-        other => other,
-    }
 }
 
 /// A few words of usage for the apps table: "3 users · auth-code 15", "dormant".
@@ -232,7 +173,7 @@ pub fn usage_cell(app: &App) -> String {
             flows
                 .iter()
                 .take(2)
-                .map(|f| format!("{} {}", v(short_usage_flow(&f.flow)), f.logins)),
+                .map(|f| format!("{} {}", v(super::cells::short_flow(&f.flow)), f.logins)),
         );
         if flows.len() > 2 {
             lines.push(format!("+{} flow(s)", flows.len() - 2));
@@ -267,13 +208,9 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
     for app in &r.apps {
         let mut row = vec![
             Cell::new(v(&app.name)),
-            Cell::new(match app.kind {
-                AppKind::ConnectedApp => "CA",
-                AppKind::ExternalClientApp => "ECA",
-                AppKind::External => "EXT",
-            }),
-            Cell::new(owner_cell(app.owner.as_str(), app.namespace.as_deref())),
-            Cell::new(pkce_cell(app)),
+            Cell::new(v(kind_abbrev(&app.kind))),
+            Cell::new(v(&owner_text(&app.owner, app.namespace.as_deref()))),
+            Cell::new(pkce_cell(app.in_pkce_scope(), app.pkce_required)),
             Cell::new(flows_cell(app)),
         ];
         if usage.is_some() {
@@ -334,28 +271,27 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     // A waiver finding is never folded: its message names the file, the line, and for an
     // unknown app the name it probably meant.
     let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r.findings.iter().partition(|f| {
-        f.severity == Severity::Info
-            && f.waived.is_none()
-            && !f.blocker
-            && !f.rule.starts_with("waiver-")
+        f.severity == Severity::Info && f.waived.is_none() && !f.blocker && !f.rule.is_waiver()
     });
     let mut groups: BTreeMap<(u8, String), Vec<&Finding>> = BTreeMap::new();
     for f in actionable {
-        let key = match (f.app.is_some(), f.owner) {
-            _ if f.rule.starts_with("waiver-") => (4, "Waivers".to_string()),
-            (true, FindingOwner::External) => (
+        let key = match (f.app.is_some(), &f.owner) {
+            _ if f.rule.is_waiver() => (4, "Waivers".to_string()),
+            (true, Owner::External) => (
                 3,
                 "Outside vendors (apps defined in other orgs)".to_string(),
             ),
             (false, _) => (0, "Org settings".to_string()),
-            (true, FindingOwner::Org) => (1, "Our org's apps".to_string()),
-            (true, FindingOwner::Isv) => (
+            (true, Owner::Org) => (1, "Our org's apps".to_string()),
+            (true, Owner::Isv) => (
                 2,
                 format!(
                     "ISV package namespace '{}'",
                     v(f.namespace.as_deref().unwrap_or("?"))
                 ),
             ),
+            // Only in a report read back from another version.
+            (true, Owner::Other(o)) => (5, format!("Owner '{}'", v(o))),
         };
         groups.entry(key).or_default().push(f);
     }
@@ -368,20 +304,9 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
         let mut t = new_table(width, &["Severity", "App / rule", "Finding and what to do"]);
         let mut longest = 0;
         for f in findings {
-            let mut sev = f.severity.as_str().to_string();
-            if f.waived.is_some() {
-                sev.push_str("\nwaived");
-            } else if f.blocker {
-                sev.push_str("\nBLOCKER");
-            }
-            let what_rule = match &f.app {
-                Some(app) => format!("{}\n{}", v(app), v(&f.rule)),
-                None => v(&f.rule).into_owned(),
-            };
-            longest = longest
-                .max(v(&f.rule).len())
-                .max(f.app.as_ref().map_or(0, |a| v(a).len()));
-            let action = rules::rule(&f.rule).map_or(f.remediation.as_str(), |r| r.action);
+            let (sev, what_rule, words) = finding_cells(f);
+            longest = longest.max(words);
+            let action = f.rule.rule().map_or(f.remediation.as_str(), |r| r.action);
             let mut what = format!("{}\n→ {}", v(&f.message), v(action));
             if let Some(w) = &f.waived {
                 let _ = write!(
@@ -398,27 +323,15 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
         let _ = writeln!(out, "{t}");
     }
     // Info findings: one line per rule.
-    let by_rule = fold_by_rule(info.iter().map(|f| (f.rule.as_str(), f.app.as_deref())));
-    for (rule, apps) in by_rule {
+    for (rule, apps) in fold_by_rule(&info) {
         let _ = writeln!(
             out,
             "Info {} ({}): {}",
-            v(rule),
+            v(rule.as_str()),
             apps.len(),
             name_list(&apps, INFO_NAMES)
         );
     }
-}
-
-/// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).
-pub(crate) fn fold_by_rule<'a>(
-    findings: impl Iterator<Item = (&'a str, Option<&'a str>)>,
-) -> BTreeMap<&'a str, Vec<&'a str>> {
-    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (rule, app) in findings {
-        by_rule.entry(rule).or_default().push(app.unwrap_or("org"));
-    }
-    by_rule
 }
 
 /// Names shown in a folded info line; the rest are counted (every format but the table
@@ -545,7 +458,7 @@ fn summary(out: &mut String, r: &Report) {
         let calls: Vec<String> = api
             .calls
             .iter()
-            .map(|(k, n)| format!("{} {n}", v(k)))
+            .map(|(k, n)| format!("{} {n}", v(k.as_str())))
             .collect();
         let _ = write!(out, "API calls: {} ({})", api.total(), calls.join(", "));
         if api.retries > 0 {

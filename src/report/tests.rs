@@ -335,7 +335,7 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
         .unwrap()
         .sources
         .keys()
-        .all(|k| k.ends_with(HOSTILE)));
+        .all(|k| k.as_str().ends_with(HOSTILE)));
     assert_safe(&[
         ("table", table(&r, 100)),
         ("csv", csv(&r)),
@@ -352,7 +352,7 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
 /// The diff of two reports, every string of it hostile, in each of its formats.
 #[test]
 fn every_string_of_a_diff_is_shown_safely_in_every_format() {
-    let old: crate::diff::RunReport = serde_json::from_value(rich_report()).unwrap();
+    let old: Report = serde_json::from_value(rich_report()).unwrap();
     let mut new = old.clone();
     new.findings.remove(0);
     new.findings[0].waived = None;
@@ -372,7 +372,7 @@ fn every_string_of_a_diff_is_shown_safely_in_every_format() {
     let d: crate::diff::Diff = serde_json::from_value(v).unwrap();
     assert!(!d.findings.resolved.is_empty() && !d.findings.new.is_empty());
     assert!(!d.apps.added.is_empty() && !d.apps.pkce_changed.is_empty());
-    use crate::diff::{render, Format};
+    use super::diff::{render, Format};
     assert_safe(&[
         ("diff table", render(&d, Format::Table, 100)),
         ("diff markdown", render(&d, Format::Markdown, 100)),
@@ -434,4 +434,21 @@ fn assert_safe(outputs: &[(&str, String)]) {
             }
         }
     }
+}
+
+#[test]
+fn call_counts_take_names_or_kinds_and_keep_the_order_of_names() {
+    let mut u = ApiUsage::default();
+    *u.calls.entry("query".to_string()).or_default() += 1;
+    u.calls.record(CallKind::ListMetadata);
+    u.calls.record(CallKind::QueryMore);
+    *u.calls.entry("customCall").or_default() += 2;
+    assert_eq!(
+        serde_json::to_string(&u.calls).unwrap(),
+        r#"{"customCall":2,"listMetadata":1,"query":1,"queryMore":1}"#
+    );
+    assert_eq!(u.total(), 5);
+    assert_eq!(u.calls.get(&CallKind::Query), Some(1));
+    let back: ApiUsage = serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
+    assert_eq!(back, u);
 }

@@ -45,7 +45,7 @@ fn ids(findings: &[Finding], app: Option<&str>) -> Vec<String> {
     let mut v: Vec<String> = findings
         .iter()
         .filter(|f| f.app.as_deref() == app)
-        .map(|f| f.rule.clone())
+        .map(|f| f.rule.to_string())
         .collect();
     v.sort();
     v
@@ -58,27 +58,78 @@ fn rules_for(parts: Vec<Loaded>, app: &str) -> Vec<String> {
 const WEB: &str = "<callbackUrl>https://app.example.com/cb</callbackUrl>";
 
 #[test]
-fn rule_ids_are_unique_kebab_case_and_documented() {
+fn rule_ids_are_unique_kebab_case_and_in_catalog_order() {
     let mut seen = std::collections::HashSet::new();
-    let docs = include_str!("../../docs/rules.md");
-    for r in RULES {
-        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+    assert_eq!(RULES.len(), RuleId::KNOWN.len());
+    for (i, r) in RULES.iter().enumerate() {
+        let id = r.id.as_str();
+        assert!(seen.insert(id), "duplicate rule id {id}");
         assert!(
-            r.id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !r.id.starts_with('-'),
-            "{} is not kebab-case",
-            r.id
-        );
-        assert!(
-            docs.contains(&format!("## `{}`", r.id)),
-            "{} is not documented in docs/rules.md",
-            r.id
+            id.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !id.starts_with('-'),
+            "{id} is not kebab-case"
         );
         assert!(
             !r.action.is_empty() && r.action.len() <= 70,
-            "{}: action too long",
-            r.id
+            "{id}: action too long"
         );
-        assert_eq!(rule(r.id).unwrap().id, r.id);
+        assert_eq!(r.id, RuleId::KNOWN[i]);
+        assert_eq!(r.id.rank(), i);
+        assert_eq!(rule(id).unwrap().id, r.id);
+        assert_eq!(RuleId::from(id).rule().map(|r| &r.id), Some(&r.id));
+    }
+    assert_eq!(
+        RuleId::from("future-rule").rule().map(|r| r.id.as_str()),
+        None
+    );
+    assert_eq!(RuleId::from("future-rule").rank(), RULES.len());
+}
+
+/// docs/rules.md is checked against the one table: its summary table lists every rule in
+/// catalog order with the catalog's severity, blocker and scope, and each rule has its
+/// own section.
+#[test]
+fn docs_rules_md_matches_the_catalog() {
+    let docs = include_str!("../../docs/rules.md");
+    let rows: Vec<Vec<&str>> = docs
+        .lines()
+        .skip_while(|l| !l.starts_with("| id |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    assert_eq!(rows.len(), RULES.len(), "one table row per rule");
+    for (row, r) in rows.iter().zip(RULES) {
+        let id = r.id.as_str();
+        assert_eq!(row[0], format!("`{id}`"), "table order is catalog order");
+        assert_eq!(row[1], r.severity.as_str(), "{id}: severity");
+        let blocker = if r.blocker { "yes" } else { "no" };
+        assert!(row[2].starts_with(blocker), "{id}: blocker is {blocker}");
+        let scope = serde_json::to_value(r.scope).unwrap();
+        assert!(row[3].starts_with(scope.as_str().unwrap()), "{id}: scope");
+        assert!(
+            docs.contains(&format!("\n## `{id}`\n")),
+            "{id} has no section in docs/rules.md"
+        );
+    }
+    let sections = docs.lines().filter(|l| l.starts_with("## `")).count();
+    assert_eq!(
+        sections,
+        RULES.len(),
+        "a section for a rule the catalog lacks"
+    );
+}
+
+#[test]
+fn the_rules_listing_and_explanations_come_from_the_catalog() {
+    let listing = listing();
+    assert_eq!(listing.lines().count(), RULES.len());
+    for (line, r) in listing.lines().zip(RULES) {
+        assert!(
+            line.starts_with(r.id.as_str()) && line.ends_with(r.summary),
+            "{line}"
+        );
+        let text = r.describe();
+        assert!(text.starts_with(&format!("{}\n", r.id)) && text.contains(r.explanation));
     }
 }
 
@@ -144,7 +195,7 @@ fn public_client_is_critical_and_replaces_the_general_rule() {
     );
     let p = f
         .iter()
-        .find(|f| f.rule == "public-client-without-pkce")
+        .find(|f| f.rule == RuleId::PublicClientWithoutPkce)
         .unwrap();
     assert_eq!((p.severity, p.blocker), (Severity::Critical, true));
     assert_eq!(p.location.as_ref().unwrap().file, "P.xml");
@@ -196,7 +247,7 @@ fn managed_apps_go_to_the_isv_unless_pkce_is_confirmed() {
         .iter()
         .find(|f| f.app.as_deref() == Some("vx__Packaged"))
         .unwrap();
-    assert_eq!(isv.owner, FindingOwner::Isv);
+    assert_eq!(isv.owner, crate::inventory::Owner::Isv);
     assert_eq!(isv.namespace.as_deref(), Some("vx"));
     assert!(isv.message.contains("publisher's org"), "{}", isv.message);
 }
@@ -208,7 +259,7 @@ fn unknown_pkce_is_high_not_a_blocker_and_makes_the_verdict_incomplete() {
         part(ECA, "E", "<ExternalClientApplication><distributionState>Local</distributionState></ExternalClientApplication>"),
     ]);
     let f = evaluate(&inv);
-    let u = f.iter().find(|f| f.rule == "app-pkce-unknown").unwrap();
+    let u = f.iter().find(|f| f.rule == RuleId::AppPkceUnknown).unwrap();
     assert_eq!((u.severity, u.blocker), (Severity::High, false));
     let (v, why) = verdict_of(&inv, &f);
     assert_eq!(v, Verdict::Incomplete, "{why}");

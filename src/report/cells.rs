@@ -1,0 +1,126 @@
+//! The words every renderer shares: how a verdict, a PKCE setting, an owner, an app kind,
+//! a flow and a finding's severity are written in a table cell or a line of a document.
+//! The audit and the diff renderers call these, so each is decided once.
+//!
+//! Texts from a report (names, namespaces, spellings this version does not know) come back
+//! as read; each renderer escapes them for its format.
+
+use super::text::visible as v;
+use crate::inventory::{App, AppKind, Flow, Owner};
+use crate::rules::{Finding, RuleId, Verdict};
+use std::collections::BTreeMap;
+
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ready => "READY",
+        Verdict::NotReady => "NOT READY",
+        Verdict::Incomplete => "INCOMPLETE",
+        Verdict::Enforced => "ENFORCED",
+    }
+}
+
+/// An app's PKCE setting in one word.
+pub fn pkce_word(required: Option<bool>) -> &'static str {
+    match required {
+        Some(true) => "required",
+        Some(false) => "NO",
+        None => "unknown",
+    }
+}
+
+/// [`pkce_word`], or `n/a` for an app outside PKCE scope.
+pub fn pkce_cell(in_pkce_scope: bool, required: Option<bool>) -> &'static str {
+    if in_pkce_scope {
+        pkce_word(required)
+    } else {
+        "n/a"
+    }
+}
+
+/// Flow names shortened so the apps table fits 100 columns.
+pub fn short_flow(f: &Flow) -> &str {
+    match f {
+        Flow::AuthorizationCode => "auth-code",
+        Flow::CodeCredentials => "code-creds",
+        Flow::ClientCredentials => "client-creds",
+        Flow::JwtBearer => "jwt",
+        Flow::TokenExchange => "token-exch",
+        Flow::RefreshToken => "refresh",
+        Flow::UsernamePassword => "user-pwd",
+        Flow::Device | Flow::Saml | Flow::Canvas | Flow::UserAgent | Flow::Other(_) => f.as_str(),
+    }
+}
+
+/// An app's flows, shortened and [`visible`](super::text::visible).
+pub fn flows_cell(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "-".into(),
+        Some(f) => f
+            .iter()
+            .map(|f| v(short_flow(f)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// "isv (acmecpq)" for a packaged app whose namespace is known, else the owner.
+pub fn owner_text(owner: &Owner, namespace: Option<&str>) -> String {
+    match (owner, namespace) {
+        (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
+        (Owner::Isv | Owner::Org | Owner::External | Owner::Other(_), _) => {
+            owner.as_str().to_string()
+        }
+    }
+}
+
+/// The app kind in a few letters, for the audit table.
+pub fn kind_abbrev(kind: &AppKind) -> &str {
+    match kind {
+        AppKind::ConnectedApp => "CA",
+        AppKind::ExternalClientApp => "ECA",
+        AppKind::External => "EXT",
+        AppKind::Other(k) => k,
+    }
+}
+
+/// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict.
+pub fn blocker_word(f: &Finding) -> &'static str {
+    match (f.blocker, f.waived.is_some()) {
+        (_, true) => "waived",
+        (true, false) => "BLOCKER",
+        (false, false) => "",
+    }
+}
+
+/// The first two cells of a findings table row, made visible: "high\nBLOCKER" and
+/// "App\nrule-id" (the rule alone for org findings), and the longest word of the second,
+/// which the column keeps whole.
+pub fn finding_cells(f: &Finding) -> (String, String, usize) {
+    let mut severity = f.severity.as_str().to_string();
+    let weight = blocker_word(f);
+    if !weight.is_empty() {
+        severity.push('\n');
+        severity.push_str(weight);
+    }
+    let rule = v(f.rule.as_str());
+    let app = f.app.as_deref().map(v);
+    let longest = rule.len().max(app.as_ref().map_or(0, |a| a.len()));
+    let what = match app {
+        Some(app) => format!("{app}\n{rule}"),
+        None => rule.into_owned(),
+    };
+    (severity, what, longest)
+}
+
+/// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).
+pub fn fold_by_rule<'a>(findings: &[&'a Finding]) -> BTreeMap<&'a RuleId, Vec<&'a str>> {
+    let mut by_rule: BTreeMap<&RuleId, Vec<&str>> = BTreeMap::new();
+    for f in findings {
+        by_rule
+            .entry(&f.rule)
+            .or_default()
+            .push(f.app.as_deref().unwrap_or("org"));
+    }
+    by_rule
+}

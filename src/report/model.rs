@@ -1,0 +1,278 @@
+//! The report model: one value every output format presents, and that `diff` reads back.
+//!
+//! Its JSON is a contract (docs/output.md), versioned by [`SCHEMA_VERSION`]. Reports read
+//! back may come from another version of the tool: the vocabulary enums keep spellings
+//! they do not know, and the fields older reports lack take defaults ([`read`](super::read)
+//! decides which versions load).
+
+use crate::evidence::{EvidenceSource, SourceState};
+use crate::inventory::{App, OrgSettings, Problem};
+use crate::rules::{Finding, Severity, Verdict};
+use crate::vocab::{order_by_text, vocabulary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const TOOL_NAME: &str = "pkce-audit";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The version of the report's JSON shape this tool writes. Reports without
+/// `schema_version` are version 0: written before the field existed, read all the same.
+/// Raise it when a field changes meaning or goes away (adding one does not need it), and
+/// teach [`read`](super::read) the old shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+vocabulary! {
+    /// What was audited: a folder, or a live org.
+    pub enum ScopeKind {
+        Folder = "folder",
+        Org = "org",
+    }
+}
+
+/// No kind recorded: what a hand-made report without `scope.kind` reads as.
+impl Default for ScopeKind {
+    fn default() -> Self {
+        ScopeKind::Other(String::new())
+    }
+}
+
+/// What was audited. Every field has a default, so a report from an older version loads.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditScope {
+    pub kind: ScopeKind,
+    /// The folder path, or the org's instance URL.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// RFC 3339 time the metadata was read.
+    pub generated_at: String,
+    /// Which usage evidence sources were read, and how; `None` without evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceScope>,
+    /// The waiver file applied: `Some(None)` (`null`) when none was (none found, or
+    /// `--no-waivers`). `None`, left out of the JSON, only in a report read back that does
+    /// not say: written before the field existed, or in a shape this version cannot read.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_waivers"
+    )]
+    pub waivers: Option<Option<WaiverScope>>,
+}
+
+impl AuditScope {
+    /// The waiver file applied, if the report names one.
+    pub fn waiver_file(&self) -> Option<&WaiverScope> {
+        self.waivers.as_ref().and_then(Option::as_ref)
+    }
+}
+
+/// Present (a file or `null`) is known; a shape this version cannot read is not.
+fn known_waivers<'de, D>(d: D) -> Result<Option<Option<WaiverScope>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Null => Some(None),
+        other => serde_json::from_value(other).ok().map(Some),
+    })
+}
+
+/// The waiver file a report applied, and how its entries fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WaiverScope {
+    /// The path as given (`--waivers`) or found (`<source>/pkce-audit.toml`, `pkce-audit.toml`).
+    pub file: String,
+    /// Entries in force that match at least one finding.
+    pub applied: usize,
+    /// Entries past their expiry date (each a `waiver-expired` finding).
+    pub expired: usize,
+    /// Entries in force that match no finding (each a `waiver-unused` finding).
+    pub unused: usize,
+}
+
+impl WaiverScope {
+    /// "pkce-audit.toml (2 applied, 1 expired, 0 unused)", or "none" — for the table and
+    /// the Markdown plan.
+    pub fn describe(scope: Option<&WaiverScope>) -> String {
+        match scope {
+            Some(w) => format!(
+                "{} ({} applied, {} expired, {} unused)",
+                w.file, w.applied, w.expired, w.unused
+            ),
+            None => "none".into(),
+        }
+    }
+}
+
+/// The usage evidence behind a report: its window and the state of each source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceScope {
+    pub window_days: u32,
+    pub sources: BTreeMap<EvidenceSource, SourceState>,
+}
+
+impl From<&crate::evidence::Evidence> for EvidenceScope {
+    fn from(e: &crate::evidence::Evidence) -> Self {
+        EvidenceScope {
+            window_days: e.window_days,
+            sources: e
+                .sources
+                .iter()
+                .map(|(name, state)| (EvidenceSource::from(name.as_str()), state.clone()))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: TOOL_NAME.into(),
+            version: TOOL_VERSION.into(),
+        }
+    }
+}
+
+impl Tool {
+    /// A report read back that does not say which version wrote it.
+    fn unrecorded() -> Self {
+        Tool {
+            name: TOOL_NAME.into(),
+            version: String::new(),
+        }
+    }
+}
+
+/// One ISV namespace that must act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IsvAction {
+    pub namespace: String,
+    pub apps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub apps: usize,
+    pub apps_in_pkce_scope: usize,
+    pub blockers: usize,
+    pub waived: usize,
+    /// Findings per severity, unwaived only.
+    pub by_severity: BTreeMap<Severity, usize>,
+    /// Org-owned apps with at least one unwaived blocker: our team's work list.
+    pub org_apps_to_fix: Vec<String>,
+    /// Namespaces whose publishers must ship a PKCE-ready version.
+    pub isv_actions: Vec<IsvAction>,
+    /// Apps defined in other orgs whose vendors must confirm PKCE.
+    #[serde(default)]
+    pub vendor_apps: Vec<String>,
+}
+
+vocabulary! {
+    /// A kind of API call, as the live audit counts them.
+    pub enum CallKind {
+        /// An OAuth token request (login or refresh).
+        Token = "token",
+        /// The REST versions list.
+        Versions = "versions",
+        ListMetadata = "listMetadata",
+        ReadMetadata = "readMetadata",
+        Query = "query",
+        QueryMore = "queryMore",
+    }
+}
+
+order_by_text!(CallKind);
+
+/// Calls made, by kind, in the order of their names.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CallCounts(BTreeMap<CallKind, u64>);
+
+impl CallCounts {
+    /// The count of one kind, for `+= 1`. Takes a name as well as a [`CallKind`], so the
+    /// live client can keep naming its calls by text.
+    pub fn entry(
+        &mut self,
+        kind: impl Into<CallKind>,
+    ) -> std::collections::btree_map::Entry<'_, CallKind, u64> {
+        self.0.entry(kind.into())
+    }
+
+    pub fn record(&mut self, kind: CallKind) {
+        *self.entry(kind).or_default() += 1;
+    }
+
+    pub fn get(&self, kind: &CallKind) -> Option<u64> {
+        self.0.get(kind).copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&CallKind, &u64)> {
+        self.0.iter()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &u64> {
+        self.0.values()
+    }
+}
+
+/// API traffic of a live audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiUsage {
+    /// Calls made, by kind (`listMetadata`, `readMetadata`, `query`, ...).
+    pub calls: CallCounts,
+    pub retries: u64,
+    /// From the last `Sforce-Limit-Info` header: `api-usage=used/limit`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub org_api_used: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub org_api_limit: Option<u64>,
+}
+
+impl ApiUsage {
+    pub fn total(&self) -> u64 {
+        self.calls.values().sum()
+    }
+}
+
+/// The report: what was audited, the verdict, the apps and their findings. The fields an
+/// older report may lack take defaults (docs/output.md, "Reports from other versions").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`] when written by this version; 0 for a report written before the
+    /// field existed.
+    #[serde(default)]
+    pub schema_version: u32,
+    #[serde(default = "Tool::unrecorded")]
+    pub tool: Tool,
+    pub scope: AuditScope,
+    pub verdict: Option<Verdict>,
+    #[serde(default)]
+    pub verdict_reason: String,
+    #[serde(default)]
+    pub org_settings: Option<OrgSettings>,
+    #[serde(default)]
+    pub apps: Vec<App>,
+    pub findings: Vec<Finding>,
+    /// What could not be read; any entry keeps the verdict from being `ready`.
+    #[serde(default)]
+    pub incomplete: Vec<Problem>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    #[serde(default)]
+    pub summary: Summary,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub api: Option<ApiUsage>,
+}

@@ -1,0 +1,270 @@
+//! The rule catalog: every rule's id, severity, blocker default, scope and texts.
+//!
+//! Rule ids are a contract: never rename one (scripts, waivers and code-scanning alerts
+//! refer to them). Each rule is documented in docs/rules.md; a test keeps the two in step.
+
+use crate::vocab::{order_by_text, vocabulary};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity '{s}' (expected critical, high, medium, low or info)")
+            })
+    }
+}
+
+/// What a rule is about, for grouping in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Org,
+    App,
+    /// A waiver file entry (expired, unused) rather than the org or an app.
+    Waiver,
+}
+
+/// A rule's fixed description. `blocker` is the default; evidence may lower it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub id: RuleId,
+    pub severity: Severity,
+    pub blocker: bool,
+    pub scope: Scope,
+    /// One line for `pkce-audit rules`.
+    pub summary: &'static str,
+    /// Why it matters; shown by `pkce-audit rules <ID>` and in SARIF help.
+    pub explanation: &'static str,
+    /// What to do, in general terms; findings may say more.
+    pub remediation: &'static str,
+    /// The remediation in a few words, for the table.
+    pub action: &'static str,
+}
+
+/// The one table of rules: each row gives the [`RuleId`] variant and its public id, the
+/// severity, `blocker` or `advisory`, the scope, then the summary, the explanation, the
+/// remediation and the short action. Generates [`RuleId`] and [`RULES`] in the same order,
+/// the report order, so a rule added here is known everywhere the id is matched.
+macro_rules! catalog {
+    (@blocker blocker) => { true };
+    (@blocker advisory) => { false };
+    ( $( $variant:ident = $id:literal, $sev:ident, $blocker:ident, $scope:ident,
+         $summary:literal, $why:literal, $fix:literal, $action:literal; )+ ) => {
+        vocabulary! {
+            /// A rule's id. Its kebab-case spelling is the public id, a contract: never
+            /// renamed. Declared in report order (the order of [`RULES`]).
+            pub enum RuleId {
+                $( $variant = $id, )+
+            }
+        }
+
+        /// Every rule, in report order: the order of [`RuleId`]. Ids are unique (tested).
+        pub const RULES: &[Rule] = &[
+            $( Rule {
+                id: RuleId::$variant,
+                severity: Severity::$sev,
+                blocker: catalog!(@blocker $blocker),
+                scope: Scope::$scope,
+                summary: $summary,
+                explanation: $why,
+                remediation: $fix,
+                action: $action,
+            }, )+
+        ];
+    };
+}
+
+catalog! {
+    PublicClientWithoutPkce = "public-client-without-pkce", Critical, blocker, App,
+        "A public client (consumer secret optional) does not require PKCE.",
+        "With the secret optional, nothing but PKCE binds an authorization code to the client that asked for it: an intercepted code can be redeemed by anyone. Such clients (mobile apps, single-page apps) are also the most likely not to send code_challenge today.",
+        "Ship a client release that sends code_challenge (S256), then require PKCE on the app; until then this app blocks the org setting.",
+        "Ship a client that sends PKCE, then require PKCE on the app.";
+    AppPkceNotRequired = "app-pkce-not-required", High, blocker, App,
+        "An org-owned OAuth app that can run the authorization code flow does not require PKCE.",
+        "Salesforce's rollout is: redeploy the client so it sends code_challenge, require PKCE on the app, and only then turn on the org setting. An app that does not require PKCE may have clients that do not send it; they break when the org setting goes on.",
+        "Update the client to send code_challenge/code_verifier (S256), require PKCE on the app, test in a sandbox, then redeploy.",
+        "Make the client send PKCE, then require PKCE on the app.";
+    CodeCredentialsFlowWithoutPkce = "code-credentials-flow-without-pkce", High, blocker, App,
+        "The Authorization Code and Credentials flow is on for an app that does not require PKCE.",
+        "Headless login, registration and guest flows are authorization code flows: once the org requires PKCE their clients must send a code_challenge.",
+        "Update the headless client to send code_challenge/code_verifier, then require PKCE on the app.",
+        "Make the headless client send PKCE, then require it on the app.";
+    ManagedAppNeedsIsv = "managed-app-needs-isv", High, blocker, App,
+        "An app from an installed package (another namespace) is not confirmed to require PKCE; only its publisher can fix it.",
+        "Apps installed from a managed package, and packaged External Client Apps whose OAuth settings live in the publisher's org, cannot be changed by the subscriber. Salesforce requires ISVs to enable PKCE; until the publisher ships a PKCE-ready version, the org setting may break the app.",
+        "Ask the publisher (namespace shown) for a version that requires and sends PKCE, upgrade the package, and confirm in a sandbox with the org setting on.",
+        "Ask the publisher for a PKCE-ready version and upgrade.";
+    ExternalAppUnverified = "external-app-unverified", High, blocker, App,
+        "An app used in this org but defined elsewhere: its PKCE setting cannot be read here.",
+        "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational.",
+        "Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on; revoke it if nobody needs it.",
+        "Confirm PKCE with the vendor, or test in a sandbox.";
+    AppPkceUnknown = "app-pkce-unknown", High, advisory, App,
+        "The app's PKCE setting could not be read.",
+        "Without the setting, pkce-audit cannot tell whether this app will break. For External Client Apps the flag lives in the global OAuth settings, which need 'Allow Access to OAuth Consumer Secrets via Metadata API' to be read. The verdict cannot be 'ready' while this is unknown.",
+        "Make the setting readable (retrieve the ExtlClntAppGlobalOauthSettings, or grant the permission) and run the audit again, or check the app in Setup.",
+        "Make the global OAuth settings readable and run again.";
+    InsecureCallbackUrl = "insecure-callback-url", Medium, advisory, App,
+        "A callback URL uses plain http:// to a host that is not loopback.",
+        "Authorization codes sent over plain HTTP can be read in transit. PKCE limits what a stolen code is worth, but the redirect should still be HTTPS. Loopback addresses (localhost, 127.0.0.1, [::1]) are exempt: native apps use them.",
+        "Change the callback to https:// (and update the client), or remove the unused URL.",
+        "Switch the callback to https://.";
+    AppUsesUsernamePasswordFlow = "app-uses-username-password-flow", Medium, advisory, App,
+        "The app logged in with the username-password flow in the evidence window, and the org still allows that flow.",
+        "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",
+        "Move the integration to the JWT bearer or client credentials flow before blocking the username-password flow.",
+        "Move it off username-password before blocking the flow.";
+    AppUsesUserAgentFlow = "app-uses-user-agent-flow", Medium, advisory, App,
+        "The app logged in with the user-agent flow in the evidence window, and the org still allows that flow.",
+        "The user-agent (implicit) flow cannot use PKCE, and blocking it will break this app: move its clients to the web server flow with PKCE first.",
+        "Move the client to the web server flow with PKCE before blocking the user-agent flow.",
+        "Move it to the web server flow with PKCE first.";
+    OrgUsernamePasswordFlowAllowed = "org-username-password-flow-allowed", Medium, advisory, Org,
+        "The OAuth username-password flow is not blocked.",
+        "Salesforce asks admins to block the username-password flow: it sends the user's password to the client and cannot use PKCE or MFA. Blocking it breaks whatever still uses it.",
+        "Find the integrations that still log in with a username and password, move them to the JWT bearer or client credentials flow, then turn off 'Allow OAuth Username-Password Flows' (blockOAuthUnPwFlow = true).",
+        "Move integrations off username-password, then block the flow.";
+    OrgUserAgentFlowAllowed = "org-user-agent-flow-allowed", Medium, advisory, Org,
+        "The OAuth user-agent flow is not blocked.",
+        "The user-agent (implicit) flow returns tokens in the browser URL and cannot use PKCE. Salesforce recommends the web server flow with PKCE instead. Blocking it breaks clients that still use it, including some older mobile apps.",
+        "Move browser and mobile clients to the web server flow with PKCE, then turn off 'Allow OAuth User-Agent Flows' (blockOAuthUsrAgtFlow = true).",
+        "Move clients to the web server flow with PKCE, then block the flow.";
+    OrgCodeCredentialsFlowEnabled = "org-code-credentials-flow-enabled", Low, advisory, Org,
+        "The Authorization Code and Credentials flow is allowed in the org.",
+        "Headless login, registration and guest flows (Authorization Code and Credentials) fall under the org PKCE setting: every app using them must send a code_challenge once PKCE is required.",
+        "Check that every app with the Authorization Code and Credentials flow on sends PKCE; if no app needs the flow, turn off 'Allow Authorization Code and Credentials Flows'.",
+        "Check that headless apps send PKCE, or turn the flow off.";
+    OrgPkceNotEnforced = "org-pkce-not-enforced", Info, advisory, Org,
+        "The org-wide 'Require PKCE for Supported Authorization Flows' setting is off.",
+        "This is the change being planned. Once it is on, every authorization code flow (web server, hybrid web server, Authorization Code and Credentials and its headless variants) must send a code_challenge, for every app in the org, including apps defined elsewhere.",
+        "Turn it on in Setup > OAuth and OpenID Connect Settings only after every blocker in this report is resolved.",
+        "Turn it on only once every blocker is resolved.";
+    ConnectedAppLegacy = "connected-app-legacy", Info, advisory, App,
+        "Org-owned Connected App: Salesforce now recommends External Client Apps.",
+        "Since Spring '26 customers cannot create new Connected Apps, and External Client Apps require PKCE by default. Existing Connected Apps keep working.",
+        "When this app is next changed, consider moving it to an External Client App.",
+        "Consider moving it to an External Client App.";
+    AppOutsidePkceScope = "app-outside-pkce-scope", Info, advisory, App,
+        "The app's enabled flows never use an authorization code: the PKCE setting does not affect it.",
+        "PKCE applies to authorization code flows only. SAML, canvas, or an app with OAuth switched off is not affected by the org setting.",
+        "Nothing to do for PKCE.",
+        "Nothing to do for PKCE.";
+    DormantApp = "dormant-app", Info, advisory, App,
+        "No token use and no login in the evidence window.",
+        "An app nobody used in the window is cheaper to remove than to fix; removing it also removes a way into the org.",
+        "Confirm with its owner that it is unused, then remove it (or revoke its tokens) rather than fixing it.",
+        "Remove it rather than fix it.";
+    WaiverExpired = "waiver-expired", Low, advisory, Waiver,
+        "A waiver has passed its expiry date and no longer applies.",
+        "Waivers are time-limited on purpose: the finding it covered counts again toward the verdict and the exit code until the underlying problem is fixed or the waiver is renewed by its approver.",
+        "Fix the finding, or have the approver renew the waiver with a new expiry date.",
+        "Fix the finding or renew the waiver.";
+    WaiverUnused = "waiver-unused", Info, advisory, Waiver,
+        "A waiver matches no finding.",
+        "The app was fixed, renamed or removed, or the waiver names the wrong rule or app. Stale waivers hide future problems with the same name.",
+        "Remove the waiver from the file, or correct its rule or app.",
+        "Remove or correct the waiver.";
+}
+
+order_by_text!(RuleId);
+
+impl RuleId {
+    /// The rule's description; `None` for a rule this version does not know.
+    pub fn rule(&self) -> Option<&'static Rule> {
+        self.index().map(|i| &RULES[i])
+    }
+
+    /// The description of a rule the tool itself fires: never `Other`.
+    pub(crate) fn def(&self) -> &'static Rule {
+        self.rule()
+            .expect("the tool fires only the rules of its own catalog")
+    }
+
+    /// Position in report order; rules this version does not know come last.
+    pub fn rank(&self) -> usize {
+        self.index().unwrap_or(RULES.len())
+    }
+
+    /// A waiver-file rule (`waiver-expired`, `waiver-unused`).
+    pub fn is_waiver(&self) -> bool {
+        self.rule().is_some_and(|r| r.scope == Scope::Waiver)
+    }
+}
+
+/// The rule with this public id, if this version knows it.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RuleId::known(id).and_then(|id| id.rule())
+}
+
+/// `pkce-audit rules`: one line per rule, in report order.
+pub fn listing() -> String {
+    RULES
+        .iter()
+        .map(|r| {
+            format!(
+                "{:<38} {:<8} {:<8} {}\n",
+                r.id.as_str(),
+                r.severity.as_str(),
+                if r.blocker { "blocker" } else { "-" },
+                r.summary
+            )
+        })
+        .collect()
+}
+
+impl Rule {
+    /// `pkce-audit rules <ID>`: everything the catalog says about one rule.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
+            self.id,
+            self.severity,
+            if self.blocker { "yes" } else { "no" },
+            self.summary,
+            self.explanation,
+            self.remediation
+        )
+    }
+}

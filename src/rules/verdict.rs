@@ -1,0 +1,100 @@
+//! The verdict: whether the org can require PKCE, and why, in one sentence.
+
+use super::{Finding, RuleId};
+use crate::inventory::Inventory;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Ready,
+    NotReady,
+    Incomplete,
+    Enforced,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ready => "ready",
+            Verdict::NotReady => "not-ready",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Enforced => "enforced",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The verdict and why, in one sentence. `org_enforced`: the org toggle is on;
+/// `unreadable`: how many things could not be read.
+pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (Verdict, String) {
+    let blockers: Vec<&Finding> = findings.iter().filter(|f| f.is_active_blocker()).collect();
+    if org_enforced {
+        let tail = if blockers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " {} blocking finding(s) show apps that may already be failing.",
+                blockers.len()
+            )
+        };
+        return (
+            Verdict::Enforced,
+            format!("The org already requires PKCE for supported authorization flows.{tail}"),
+        );
+    }
+    if !blockers.is_empty() {
+        let apps: std::collections::BTreeSet<_> =
+            blockers.iter().filter_map(|f| f.app.as_deref()).collect();
+        return (
+            Verdict::NotReady,
+            format!(
+                "{} blocking finding(s) on {} app(s) must be resolved before PKCE is required org-wide.",
+                blockers.len(),
+                apps.len()
+            ),
+        );
+    }
+    // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
+    let unknown = findings
+        .iter()
+        .filter(|f| f.rule == RuleId::AppPkceUnknown)
+        .count();
+    if unreadable > 0 || unknown > 0 {
+        let mut parts = Vec::new();
+        if unreadable > 0 {
+            parts.push(format!("{unreadable} item(s) could not be read"));
+        }
+        if unknown > 0 {
+            parts.push(format!("{unknown} app(s) have an unknown PKCE setting"));
+        }
+        return (
+            Verdict::Incomplete,
+            format!(
+                "No blocker found, but {}: the org cannot be declared ready.",
+                parts.join(" and ")
+            ),
+        );
+    }
+    (
+        Verdict::Ready,
+        "No blocker found and everything was read: the org setting can be turned on.".into(),
+    )
+}
+
+/// The verdict for an inventory and its findings.
+pub fn verdict_of(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
+    verdict(
+        inv.org_settings
+            .as_ref()
+            .is_some_and(|s| s.is_pkce_required),
+        inv.problems.len(),
+        findings,
+    )
+}
