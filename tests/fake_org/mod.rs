@@ -2,7 +2,7 @@
 //! REST/Tooling query with paging, the API versions list and the OAuth refresh-token
 //! grant, served from an org folder read with `pkce_audit::source::discover`.
 //!
-//! Used from integration tests with `#[path = "fake_org/mod.rs"] mod fake_org;` and by
+//! Used by the integration tests (`tests/it/main.rs` includes it once) and by
 //! `examples/fake_org.rs`. It follows the real API shapes (see
 //! /work/shared/reference/salesforce-api.md §4–5), and can misbehave on purpose: latency,
 //! transient faults (deterministic by seed), expiring sessions, permission denials and

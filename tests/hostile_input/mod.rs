@@ -3,7 +3,7 @@
 //! break that starts a heading; a label that starts a heading, a checked task and a
 //! table row, with bidi overrides; a callback that only looks like loopback; a broken
 //! file whose path sets the terminal title. Generated, because file names carry some of
-//! it. Included by several test files with `#[path = "hostile_input/mod.rs"]`.
+//! it. Included once by `tests/it/main.rs`.
 #![allow(dead_code)]
 
 use std::path::Path;

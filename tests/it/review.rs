@@ -1,8 +1,7 @@
 //! Change review outputs: the Markdown rollout plan, waivers, SARIF and per-app CSV,
 //! run through the real binary on the demo org.
 
-#[path = "hostile_input/mod.rs"]
-mod hostile_input;
+use crate::hostile_input;
 
 use serde_json::Value;
 use std::path::Path;

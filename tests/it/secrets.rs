@@ -3,10 +3,8 @@
 //! in any output, log or written file. (`live_support::run_with` checks stdout and stderr
 //! of every run; files are checked here.)
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod live_support;
+use crate::fake_org;
+use crate::live_support;
 
 use fake_org::{Config, FakeOrg};
 use live_support::*;

@@ -3,10 +3,8 @@
 //! refuses, or differ only in case writes distinct portable files, and the snapshot
 //! audit reports the true names and the same findings as the live audit.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod support;
+use crate::fake_org;
+use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
 use std::collections::BTreeSet;

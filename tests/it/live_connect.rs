@@ -1,10 +1,8 @@
 //! Live audits: every way to connect (issue 3), and the one-line errors when a
 //! connection cannot work. Runs the real binary against the loopback fake org.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod support;
+use crate::fake_org;
+use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
 use std::path::Path;

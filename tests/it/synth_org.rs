@@ -1,7 +1,6 @@
 //! The synthetic org generator used by the scale bench: deterministic, and every file it
 //! writes is read without a problem.
-#[path = "synth/mod.rs"]
-mod synth;
+use crate::synth;
 
 fn tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = walkdir::WalkDir::new(dir)

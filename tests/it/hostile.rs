@@ -5,8 +5,7 @@
 //! The server here speaks raw HTTP over a socket so it can misbehave in ways a framework
 //! would not allow.
 
-#[path = "live_support/hostile.rs"]
-mod server;
+use crate::hostile_server as server;
 
 use server::{start, Mode};
 use std::process::Command;

@@ -1,8 +1,7 @@
 //! `pkce-audit diff` on real reports: each one written by `pkce-audit audit --json` on a
 //! fixture, or on a copy of one changed the way an admin would change the org.
 
-#[path = "hostile_input/mod.rs"]
-mod hostile_input;
+use crate::hostile_input;
 
 use pkce_audit::diff::Diff;
 use serde_json::Value;

@@ -2,8 +2,7 @@
 //! library's own parsers, limits and faults behave like the real API, and the knobs
 //! (expiry, denials, faults, truncation, latency) do what the tests of the client need.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
+use crate::fake_org;
 
 use fake_org::{Config, FakeOrg};
 use pkce_audit::metadata::{self, Body, MetadataType};

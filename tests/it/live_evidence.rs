@@ -3,10 +3,8 @@
 //! aggregate query and its fallback, what evidence changes in the findings, privacy, the
 //! equivalence of live audits, snapshots and served snapshots, and `doctor`.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod support;
+use crate::fake_org;
+use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
 use pkce_audit::evidence;

@@ -2,10 +2,8 @@
 //! fault yields a named `incomplete` entry and exit 3 on an org that would otherwise be
 //! ready — never `ready`, never a panic.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod live_support;
+use crate::fake_org;
+use crate::live_support;
 
 use fake_org::{Config, FakeOrg};
 use live_support::*;

@@ -2,10 +2,8 @@
 //! retries under injected faults, permanent faults as named problems, and the same
 //! findings from the org, from its snapshot and from the folder it was built from.
 
-#[path = "fake_org/mod.rs"]
-mod fake_org;
-#[path = "live_support/mod.rs"]
-mod support;
+use crate::fake_org;
+use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
 use std::path::Path;
@@ -119,13 +117,16 @@ fn independent_calls_overlap() {
     // (versions, a list, its reads).
     let latency = Duration::from_millis(250);
     let org = FakeOrg::start(Config { latency, ..demo() });
-    let started = Instant::now();
     let r = audit_live(&org.base_url, &[]);
-    let took = started.elapsed();
     assert_eq!(r.code, 1, "{}", r.stderr);
     let calls: u64 = org.calls().values().sum();
     assert!(calls >= 11, "{:?}", org.calls());
-    assert!(took < latency * 8, "{took:?} for {calls} calls");
+    // Overlap is shown by the server's own count of calls in flight, not by a clock.
+    assert!(
+        org.max_concurrent() >= 3,
+        "{} for {calls} calls",
+        org.max_concurrent()
+    );
 }
 
 #[test]

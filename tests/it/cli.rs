@@ -1,7 +1,6 @@
 //! The real binary on fixture folders: exit codes, formats, and what each fixture must say.
 
-#[path = "hostile_input/mod.rs"]
-mod hostile_input;
+use crate::hostile_input;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
