@@ -282,7 +282,7 @@ pub enum ParseErrorKind {
         placeholder: String,
         element: String,
     },
-    #[error("<{element}> must be true or false, found {value:?}")]
+    #[error("<{element}> must be true or false, found {}", shown_value(value))]
     BadBoolean { element: String, value: String },
     #[error("required element <{element}> is missing")]
     Missing { element: &'static str },
@@ -295,6 +295,22 @@ pub enum ParseErrorKind {
     NotScalar { element: String },
     #[error("<{element}> is in the namespace {namespace:?}, not the Metadata API's; it is not a Salesforce field, and a file that holds one is not read")]
     ForeignNamespace { element: String, namespace: String },
+    #[error("<{element}> has the attribute {attribute:?}; Metadata API fields carry none but xsi:nil and xsi:type")]
+    UnexpectedAttribute { element: String, attribute: String },
+    #[error("<{element}> is marked xsi:nil but holds a value")]
+    NilWithContent { element: String },
+    #[error("<{element}> is empty or nil; it must be true or false here, because its absence would mean the documented default ({default})")]
+    NoValue { element: String, default: bool },
+}
+
+/// A bad value is quoted only when short: a long one may be a secret pasted into the
+/// wrong element.
+fn shown_value(value: &str) -> String {
+    if value.chars().count() <= 8 {
+        format!("{value:?}")
+    } else {
+        format!("a value of {} characters", value.chars().count())
+    }
 }
 
 impl ParseErrorKind {
@@ -349,14 +365,20 @@ fn scalar<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, ParseE
             element: name.to_string(),
         }
         .at(c.line)),
+        Some(c) if c.is_nil() && !c.text.is_empty() => Err(ParseErrorKind::NilWithContent {
+            element: name.to_string(),
+        }
+        .at(c.line)),
         other => Ok(other),
     }
 }
 
 /// Every element of a component must be in the Metadata API namespace or in none:
 /// a look-alike from another namespace must not set (or, by its absence, default) a
-/// value.
-fn check_namespaces(el: &Element) -> Result<(), ParseError> {
+/// value. Below the root, metadata carries no attribute but `xsi:nil` (and `xsi:type` on
+/// a readMetadata record), so any other attribute (a bare `nil="true"`) is refused
+/// rather than ignored or obeyed.
+fn check_namespaces(el: &Element, root: bool) -> Result<(), ParseError> {
     if !el.is_metadata() {
         return Err(ParseErrorKind::ForeignNamespace {
             element: el.name.clone(),
@@ -364,14 +386,27 @@ fn check_namespaces(el: &Element) -> Result<(), ParseError> {
         }
         .at(el.line));
     }
-    el.children.iter().try_for_each(check_namespaces)
+    let allowed = |k: &str| {
+        k == "xsi:nil" || (root && (k == "xsi:type" || k == "xmlns" || k.starts_with("xmlns:")))
+    };
+    if let Some((k, _)) = el.attrs.iter().find(|(k, _)| !allowed(k)) {
+        return Err(ParseErrorKind::UnexpectedAttribute {
+            element: el.name.clone(),
+            attribute: k.clone(),
+        }
+        .at(el.line));
+    }
+    el.children
+        .iter()
+        .try_for_each(|c| check_namespaces(c, false))
 }
 
 fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError> {
     let Some(child) = scalar(el, name)? else {
         return Ok(None);
     };
-    if child.is_nil() || child.text.is_empty() {
+    // xsi:nil is SOAP's "no value": the field is unset, as if absent.
+    if child.is_nil() {
         return Ok(None);
     }
     match child.text.as_str() {
@@ -388,6 +423,23 @@ fn boolean(el: &Element, name: &str) -> Result<Option<Spanned<bool>>, ParseError
             value: other.to_string(),
         }
         .at(child.line)),
+    }
+}
+
+/// A boolean whose absence means a default that would clear an app (an External Client
+/// App's `isPkceRequired` defaults to true): present, it must hold a value.
+fn boolean_with_default(
+    el: &Element,
+    name: &str,
+    default: bool,
+) -> Result<Option<Spanned<bool>>, ParseError> {
+    match scalar(el, name)? {
+        Some(c) if c.is_nil() || c.text.is_empty() => Err(ParseErrorKind::NoValue {
+            element: name.to_string(),
+            default,
+        }
+        .at(c.line)),
+        _ => boolean(el, name),
     }
 }
 
@@ -457,14 +509,26 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
             })
         }
     };
-    Ok(ConnectedApp {
+    let app = ConnectedApp {
         label: text(el, "label")?,
         contact_email: text(el, "contactEmail")?,
         oauth,
         has_oauth_policy: single(el, "oauthPolicy")?.is_some(),
         has_saml: section(el, "samlConfig")?.is_some(),
         has_canvas: section(el, "canvasConfig")?.is_some(),
-    })
+    };
+    // `ConnectedAppOauthConfig.callbackUrl` is required (the v66 WSDL gives it no
+    // `minOccurs="0"`): an OAuth Connected App without one is not what Salesforce
+    // deploys, so it is refused rather than read as "no code flow".
+    if let Some(o) = &app.oauth {
+        if o.callback_urls.is_empty() {
+            return Err(ParseErrorKind::Missing {
+                element: "callbackUrl",
+            }
+            .at(o.line));
+        }
+    }
+    Ok(app)
 }
 
 fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
@@ -472,7 +536,7 @@ fn parse_eca_global(el: &Element) -> Result<EcaGlobalOauth, ParseError> {
     Ok(EcaGlobalOauth {
         callback_urls,
         callback_line,
-        is_pkce_required: boolean(el, "isPkceRequired")?,
+        is_pkce_required: boolean_with_default(el, "isPkceRequired", true)?,
         is_consumer_secret_optional: boolean(el, "isConsumerSecretOptional")?,
         is_code_cred_flow_enabled: boolean(el, "isCodeCredFlowEnabled")?,
         is_client_credentials_flow_enabled: flag(el, "isClientCredentialsFlowEnabled")?,
@@ -494,7 +558,7 @@ pub fn parse_component(
 ) -> Result<Component, ParseError> {
     // A readMetadata record is named `records` and typed by xsi:type.
     let root_name = if el.name == "records" {
-        el.attr("type")
+        el.attr("xsi:type")
             .map(|t| t.rsplit(':').next().unwrap_or(t))
             .unwrap_or("records")
     } else {
@@ -516,7 +580,7 @@ pub fn parse_component(
             .at(el.line)
         })?,
     };
-    check_namespaces(el)?;
+    check_namespaces(el, true)?;
     check_template(el)?;
     let full_name = text(el, "fullName")?.unwrap_or_else(|| full_name.to_string());
     let parent = if ty.is_eca_child() {
@@ -571,18 +635,28 @@ pub fn parse_component(
 }
 
 /// Elements that hold a secret: any name with "secret" (or "password") in it, except the
-/// boolean switches such as `isConsumerSecretOptional`, `isSecretRequiredForRefreshToken`
-/// or `shouldRotateConsumerSecret`.
+/// switches such as `isConsumerSecretOptional`, `isSecretRequiredForRefreshToken` or
+/// `shouldRotateConsumerSecret` while they hold a boolean. A switch this tool reads
+/// (`isConsumerSecretOptional`) always stays, whatever it holds: an odd value (`1`,
+/// a second copy, mixed content) must reach the parser, which names the problem,
+/// rather than vanish as a "secret".
 pub fn is_secret_element(el: &Element) -> bool {
     let lower = el.name.to_ascii_lowercase();
     if !(lower.contains("secret") || lower.contains("password")) {
+        return false;
+    }
+    if el.name == "isConsumerSecretOptional" {
         return false;
     }
     let switch_name = ["is", "should", "enable", "has", "allow"]
         .iter()
         .any(|p| el.name.starts_with(p));
     let boolean_value = el.children.is_empty()
-        && (el.is_nil() || matches!(el.text.as_str(), "true" | "false" | ""));
+        && (el.is_nil()
+            || matches!(
+                el.text.to_ascii_lowercase().as_str(),
+                "true" | "false" | "1" | "0" | ""
+            ));
     !(switch_name && boolean_value)
 }
 
@@ -841,6 +915,87 @@ https://b.example.com/cb&#13;
         );
         // The Metadata namespace, by default or by prefix, and no namespace are all fine.
         assert!(component("<m:ConnectedApp xmlns:m=\"http://soap.sforce.com/2006/04/metadata\"><m:label>A</m:label></m:ConnectedApp>", None).is_ok());
+    }
+
+    #[test]
+    fn nil_is_only_xsi_nil_and_never_beside_a_value() {
+        // A bare `nil` attribute is refused, not obeyed (it used to hide the app).
+        let e = component(
+            "<ConnectedApp><oauthConfig nil=\"true\"><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e.kind, ParseErrorKind::UnexpectedAttribute { attribute, .. } if attribute == "nil"),
+            "{e}"
+        );
+        let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+        let e = component(
+            &format!("<ConnectedApp {xsi}><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><isPkceRequired xsi:nil=\"true\">false</isPkceRequired></oauthConfig></ConnectedApp>"),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e.kind, ParseErrorKind::NilWithContent { .. }),
+            "{e}"
+        );
+        // An empty boolean is a problem, not "absent".
+        let e = component(
+            "<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><isPkceRequired/></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(e.kind, ParseErrorKind::BadBoolean { .. }), "{e}");
+        // On an ECA, absent means true: empty or nil cannot be taken for that default.
+        for value in [
+            "<isPkceRequired/>",
+            "<isPkceRequired xsi:nil=\"true\"/>",
+            "<isPkceRequired> </isPkceRequired>",
+        ] {
+            let e = component(
+                &format!("<ExtlClntAppGlobalOauthSettings {xsi}><externalClientApplication>A</externalClientApplication>{value}</ExtlClntAppGlobalOauthSettings>"),
+                None,
+            )
+            .unwrap_err();
+            assert!(
+                matches!(e.kind, ParseErrorKind::NoValue { default: true, .. }),
+                "{value}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_odd_consumer_secret_optional_switch_is_read_not_stripped() {
+        let mut el = parse(b"<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><isConsumerSecretOptional>1</isConsumerSecretOptional></oauthConfig></ConnectedApp>").unwrap();
+        strip_secrets(&mut el);
+        let c = parse_component(&el, None, "A").unwrap();
+        let Body::ConnectedApp(ca) = c.body else {
+            panic!()
+        };
+        assert!(ca.oauth.unwrap().is_consumer_secret_optional.unwrap().value);
+        let mut el = parse(b"<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><isConsumerSecretOptional>true</isConsumerSecretOptional><isConsumerSecretOptional>false</isConsumerSecretOptional></oauthConfig></ConnectedApp>").unwrap();
+        strip_secrets(&mut el);
+        assert!(matches!(
+            parse_component(&el, None, "A").unwrap_err().kind,
+            ParseErrorKind::Duplicate { .. }
+        ));
+        // A long bad value is not quoted: it may be a secret in the wrong element.
+        let e = component("<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl><isConsumerSecretOptional>S3CR3T-VALUE-123</isConsumerSecretOptional></oauthConfig></ConnectedApp>", None).unwrap_err();
+        assert!(!e.to_string().contains("S3CR3T"), "{e}");
+        assert!(e.to_string().contains("a value of 16 characters"), "{e}");
+    }
+
+    #[test]
+    fn an_oauth_connected_app_needs_its_callback() {
+        let e = component(
+            "<ConnectedApp>\n<oauthConfig><isPkceRequired>false</isPkceRequired></oauthConfig></ConnectedApp>",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 2: required element <callbackUrl> is missing"
+        );
     }
 
     #[test]

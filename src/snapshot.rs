@@ -281,15 +281,15 @@ pub fn record_document(record: &crate::salesforce::FetchedRecord) -> String {
 fn record_document_named(record: &crate::salesforce::FetchedRecord, full_name: bool) -> String {
     use crate::xml::Element;
     fn convert(el: &Element, uses_xsi: &mut bool) -> Element {
-        // Only xsi:nil and xsi:type carry meaning below the root; the parser keeps local
-        // names, so the prefix is put back here.
+        // Only xsi:nil and xsi:type carry meaning below the root; the parser keys them
+        // `xsi:…` whatever prefix the answer used, and the root declares that prefix.
         let attrs = el
             .attrs
             .iter()
-            .filter(|(k, _)| k == "nil" || k == "type")
+            .filter(|(k, _)| k == "xsi:nil" || k == "xsi:type")
             .map(|(k, v)| {
                 *uses_xsi = true;
-                (format!("xsi:{k}"), v.clone())
+                (k.clone(), v.clone())
             })
             .collect();
         Element {
@@ -718,7 +718,7 @@ mod write_tests {
         let r = record(
             MetadataType::ExtlClntAppGlobalOauthSettings,
             "App_glbloauth",
-            "<records xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"ExtlClntAppGlobalOauthSettings\"><fullName>App_glbloauth</fullName><callbackUrl>https://a.example.com/cb\nhttps://b.example.com/cb</callbackUrl><consumerSecret>FAKESECRET</consumerSecret><externalClientApplication>App</externalClientApplication><isConsumerSecretOptional>false</isConsumerSecretOptional><isPkceRequired xsi:nil=\"true\"/><shouldRotateConsumerSecret>false</shouldRotateConsumerSecret></records>",
+            "<records xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"ExtlClntAppGlobalOauthSettings\"><fullName>App_glbloauth</fullName><callbackUrl>https://a.example.com/cb\nhttps://b.example.com/cb</callbackUrl><consumerSecret>FAKESECRET</consumerSecret><externalClientApplication>App</externalClientApplication><isConsumerSecretOptional>false</isConsumerSecretOptional><isPkceRequired>true</isPkceRequired><isTokenExchangeEnabled xsi:nil=\"true\"/><shouldRotateConsumerSecret>false</shouldRotateConsumerSecret></records>",
         );
         let doc = record_document(&r);
         assert!(doc.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExtlClntAppGlobalOauthSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi="), "{doc}");
@@ -733,7 +733,10 @@ mod write_tests {
             ),
             "{doc}"
         );
-        assert!(doc.contains("<isPkceRequired xsi:nil=\"true\"/>"), "{doc}");
+        assert!(
+            doc.contains("<isTokenExchangeEnabled xsi:nil=\"true\"/>"),
+            "{doc}"
+        );
         assert!(doc.contains("<isConsumerSecretOptional>false</isConsumerSecretOptional>"));
         assert!(doc.contains("<shouldRotateConsumerSecret>false</shouldRotateConsumerSecret>"));
         // The file parses as the record did.

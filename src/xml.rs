@@ -46,10 +46,10 @@ impl std::error::Error for XmlError {}
 
 /// One element. Names are local names (prefix stripped): Salesforce documents use a
 /// default namespace in files but `met:`/`sf:` prefixes in SOAP; `ns` holds the resolved
-/// namespace either way. Attribute keys are local names for attributes in no namespace
-/// or in the XSI namespace, the qualified name for namespace declarations (`xmlns`,
-/// `xmlns:xsi`), and `{uri}local` for any other namespace, so no lookup by local name
-/// can mistake a foreign attribute for `xsi:nil`.
+/// namespace either way. Attribute keys are the local name for attributes in no
+/// namespace, `xsi:local` for the XSI namespace whatever prefix the document bound to it,
+/// the qualified name for namespace declarations (`xmlns`, `xmlns:xsi`), and
+/// `{uri}local` for any other namespace, so only a real `xsi:nil` reads as nil.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Element {
     pub name: String,
@@ -73,7 +73,7 @@ impl Element {
 
     /// `xsi:nil="true"`: the element is present but explicitly has no value.
     pub fn is_nil(&self) -> bool {
-        matches!(self.attr("nil"), Some("true") | Some("1"))
+        matches!(self.attr("xsi:nil"), Some("true") | Some("1"))
     }
 
     /// In the Metadata API namespace, or in none (hand-written files, some tools).
@@ -186,7 +186,7 @@ fn start_element(
             let local = String::from_utf8_lossy(local.as_ref()).into_owned();
             match namespace(resolved, &format!("attribute {qualified}"))? {
                 None => local,
-                Some(uri) if uri == XSI_NS => local,
+                Some(uri) if uri == XSI_NS => format!("xsi:{local}"),
                 Some(uri) => format!("{{{uri}}}{local}"),
             }
         };
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(root.ns.as_deref(), Some("urn:soap"));
         let rec = root.find("records").unwrap();
         assert!(rec.is_metadata());
-        assert_eq!(rec.attr("type"), Some("ConnectedApp"));
+        assert_eq!(rec.attr("xsi:type"), Some("ConnectedApp"));
         let labels: Vec<_> = rec.children_named("label").collect();
         assert!(labels[0].is_metadata());
         assert!(!labels[1].is_metadata());
@@ -515,6 +515,8 @@ mod tests {
         assert!(!labels[1].is_nil());
         assert_eq!(labels[1].attr("{urn:evil}nil"), Some("true"));
         assert!(parse(b"<a><b/></a>").unwrap().is_metadata());
+        // An attribute in no namespace is not xsi:nil either.
+        assert!(!parse(b"<a nil=\"true\"/>").unwrap().is_nil());
         let e = parse(b"<a>\n<x:b/></a>").unwrap_err();
         assert!(e.message.contains("undeclared namespace prefix 'x'"), "{e}");
         assert_eq!(e.line, 2);

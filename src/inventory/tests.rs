@@ -243,7 +243,7 @@ fn connected_app_scope_reasons() {
         vec![
             loaded("<ConnectedApp><samlConfig><acsUrl>x</acsUrl></samlConfig></ConnectedApp>", MetadataType::ConnectedApp, "Saml", "a"),
             loaded("<ConnectedApp><label>x</label></ConnectedApp>", MetadataType::ConnectedApp, "Bare", "b"),
-            loaded("<ConnectedApp><oauthConfig><isCodeCredentialEnabled>true</isCodeCredentialEnabled></oauthConfig></ConnectedApp>", MetadataType::ConnectedApp, "Headless", "c"),
+            loaded("<ConnectedApp><oauthConfig><callbackUrl>https://h.example.com/cb</callbackUrl><isCodeCredentialEnabled>true</isCodeCredentialEnabled></oauthConfig></ConnectedApp>", MetadataType::ConnectedApp, "Headless", "c"),
         ],
         None,
     );

@@ -212,14 +212,14 @@ fn code_credentials_flow_without_pkce() {
         rules_for(
             vec![ca(
                 "H",
-                "<isCodeCredentialEnabled>true</isCodeCredentialEnabled>"
+                "<callbackUrl>https://h.example.com/cb</callbackUrl><isCodeCredentialEnabled>true</isCodeCredentialEnabled>"
             )],
             "H"
         ),
         ["code-credentials-flow-without-pkce", "connected-app-legacy"]
     );
     assert_eq!(
-        rules_for(vec![ca("H", "<isCodeCredentialEnabled>true</isCodeCredentialEnabled><isPkceRequired>true</isPkceRequired>")], "H"),
+        rules_for(vec![ca("H", "<callbackUrl>https://h.example.com/cb</callbackUrl><isCodeCredentialEnabled>true</isCodeCredentialEnabled><isPkceRequired>true</isPkceRequired>")], "H"),
         ["connected-app-legacy"]
     );
     // The ECA spelling, and the guest variant switched on in the policies.

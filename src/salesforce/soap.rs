@@ -366,7 +366,10 @@ mod tests {
         assert_eq!(api_usage, Some((42, 15000)));
         let r = parse_read(body).unwrap();
         assert_eq!(r.len(), 2);
-        assert_eq!(r[0].as_ref().unwrap().attr("type"), Some("ConnectedApp"));
+        assert_eq!(
+            r[0].as_ref().unwrap().attr("xsi:type"),
+            Some("ConnectedApp")
+        );
         assert!(r[1].is_none());
     }
 

@@ -222,7 +222,7 @@ async fn read_metadata_records_parse_like_the_files() {
             let recs = records(&body);
             assert_eq!(recs.len(), batch.len());
             for (rec, name) in recs.iter().zip(&batch) {
-                assert_eq!(rec.attr("type"), Some(ty.name()));
+                assert_eq!(rec.attr("xsi:type"), Some(ty.name()));
                 let parsed = metadata::parse_component(rec, Some(ty), "ignored").unwrap();
                 assert_eq!(parsed.full_name, *name);
                 let from_file = collected
@@ -288,7 +288,7 @@ async fn org_settings_and_nil_records() {
     .await;
     assert_eq!(status, 200, "{body}");
     let rec = &records(&body)[0];
-    assert_eq!(rec.attr("type"), Some("OauthOidcSettings"));
+    assert_eq!(rec.attr("xsi:type"), Some("OauthOidcSettings"));
     let comp = metadata::parse_component(rec, Some(MetadataType::OauthOidcSettings), "x").unwrap();
     assert_eq!(comp.full_name, "OauthOidc");
     match comp.body {
