@@ -279,7 +279,15 @@ fn diff(args: DiffArgs) -> Result<i32> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // clap's own errors quote what was typed: shown, never applied to the terminal.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eprint!("{}", report::text::visible_lines(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Audit(a) => audit(a),
         Command::Rules { id } => list_rules(id),

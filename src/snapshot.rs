@@ -101,7 +101,18 @@ impl Manifest {
 /// Reads the manifest when the folder has one; a broken one is a problem, not fatal.
 pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
     let path = root.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).ok()?;
+    let text = match crate::source::read_text(&path, crate::source::MAX_FILE_BYTES * 16) {
+        Ok(text) => text?,
+        Err(reason) => {
+            problems.push(
+                Problem::new(format!(
+                    "{reason}; package ownership and evidence from the fetch are not applied"
+                ))
+                .file(MANIFEST_FILE, None),
+            );
+            return None;
+        }
+    };
     match serde_json::from_str::<Manifest>(&text) {
         Ok(m) if m.format == FORMAT => Some(m),
         Ok(m) => {
@@ -170,6 +181,18 @@ pub fn full_name_of_file(
         .and_then(|m| m.full_name_of(ty, rel))
         .map(str::to_string)
         .unwrap_or(from_file_name)
+}
+
+/// Whether `file_stem` is the name the writer gives a component called `full_name`
+/// ([`portable_stem`], perhaps with a `~N` suffix against a case clash): then a file's
+/// own `<fullName>` legitimately differs from its name, even without the manifest.
+pub fn is_portable_name_of(file_stem: &str, full_name: &str) -> bool {
+    let portable = portable_stem(full_name);
+    file_stem == portable
+        || file_stem
+            .strip_prefix(portable.as_str())
+            .and_then(|rest| rest.strip_prefix('~'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Windows device names: a file whose name before its first dot is one of these (in any

@@ -51,6 +51,8 @@ pub struct Discovery {
     pub problems: Vec<Problem>,
     /// Things met that look like metadata but are not read, and links followed twice.
     pub notes: Vec<String>,
+    /// Metadata files `.forceignore` excluded, by path.
+    pub ignored_metadata: Vec<String>,
     pub org_namespace: Option<String>,
     pub layout: Option<Layout>,
     pub ignored: usize,
@@ -79,6 +81,10 @@ pub fn classify(file_name: &str) -> Option<(MetadataType, String)> {
 pub fn near_miss(file_name: &str) -> Option<MetadataType> {
     if classify(file_name).is_some() {
         return None;
+    }
+    // A stray space around the name (`X.connectedApp-meta.xml `).
+    if let Some((ty, _)) = classify(file_name.trim()) {
+        return Some(ty);
     }
     let lower = file_name.to_ascii_lowercase();
     let stem = lower.strip_suffix("-meta.xml").unwrap_or(&lower);
@@ -119,9 +125,67 @@ pub fn parse_project(text: &str) -> Result<SfdxProject, serde_json::Error> {
 }
 
 /// Reads `sfdx-project.json`: package directories (inside the root) and namespace.
+/// Reads a small text file the audit depends on (`sfdx-project.json`, `.forceignore`, a
+/// snapshot manifest, a waiver file): `None` when it does not exist; an error naming
+/// the reason when it is not a regular file (a FIFO would block forever), is larger
+/// than `max`, or is not UTF-8. Never silently treated as absent.
+pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A dangling symbolic link is not "no file".
+            return match std::fs::symlink_metadata(path) {
+                Ok(_) => Err("is a symbolic link whose target does not exist".into()),
+                Err(_) => Ok(None),
+            };
+        }
+        Err(e) => return Err(format!("cannot be read: {}", io_reason(&e))),
+    };
+    if !meta.is_file() {
+        return Err(if meta.is_dir() {
+            "is a folder, not a file".into()
+        } else {
+            NOT_REGULAR.into()
+        });
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "is {} bytes, over the {max} byte limit",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        format!(
+            "is not UTF-8 (invalid byte at {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// An I/O error's own words, without the "(os error N)" tail a chain printer repeats.
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+const NOT_REGULAR: &str = "is not a regular file (a FIFO, socket or device); not read";
+
 fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf>> {
     let file = root.join("sfdx-project.json");
-    let text = std::fs::read_to_string(&file).ok()?;
+    let text = match read_text(&file, MAX_FILE_BYTES) {
+        Ok(text) => text?,
+        Err(reason) => {
+            d.problems.push(
+                Problem::new(format!("{reason}; the whole folder was searched instead"))
+                    .file("sfdx-project.json", None),
+            );
+            return None;
+        }
+    };
     let project = match parse_project(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -168,8 +232,15 @@ fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf>> {
 
 fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     let file = root.join(".forceignore");
-    if !file.is_file() {
-        return None;
+    match read_text(&file, MAX_FILE_BYTES) {
+        Ok(Some(_)) => {}
+        Ok(None) => return None,
+        Err(reason) => {
+            d.problems.push(
+                Problem::new(format!("{reason}; nothing was excluded")).file(".forceignore", None),
+            );
+            return None;
+        }
     }
     let mut b = GitignoreBuilder::new(root);
     if let Some(e) = b.add(&file) {
@@ -236,7 +307,7 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
             for start in dirs {
                 walk(&root, start, ignore.as_ref(), &mut seen, &mut d);
             }
-            note_outside_packages(&root, dirs, &mut d);
+            note_outside_packages(&root, dirs, &seen, &mut d);
         }
         None => walk(&root, &root, ignore.as_ref(), &mut seen, &mut d),
     }
@@ -245,6 +316,7 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
     if d.manifest.is_none()
         && !has_project
         && d.files.is_empty()
+        && d.ignored_metadata.is_empty()
         && d.problems.is_empty()
         && d.notes.is_empty()
     {
@@ -255,7 +327,12 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
 
 /// An SFDX project deploys only its package directories, so metadata files elsewhere
 /// in it are not read; they are named so that nothing is left out without a word.
-fn note_outside_packages(root: &Path, dirs: &[PathBuf], d: &mut Discovery) {
+fn note_outside_packages(
+    root: &Path,
+    dirs: &[PathBuf],
+    seen: &HashMap<PathBuf, String>,
+    d: &mut Discovery,
+) {
     let outside: Vec<String> = walkdir::WalkDir::new(root)
         .sort_by_file_name()
         .into_iter()
@@ -267,18 +344,36 @@ fn note_outside_packages(root: &Path, dirs: &[PathBuf], d: &mut Discovery) {
         })
         .filter_map(Result::ok)
         .filter(|e| !e.file_type().is_dir() && classify(&e.file_name().to_string_lossy()).is_some())
+        // Read already, through a link from a package directory.
+        .filter(|e| !std::fs::canonicalize(e.path()).is_ok_and(|c| seen.contains_key(&c)))
         .map(|e| rel_path(root, e.path()))
         .collect();
     if !outside.is_empty() {
-        const SHOWN: usize = 5;
-        let more = outside.len().saturating_sub(SHOWN);
         d.notes.push(format!(
-            "{} metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): {}{}",
+            "{} metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them){}",
             outside.len(),
-            outside[..outside.len().min(SHOWN)].join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            listed(": ", &outside, "")
         ));
     }
+}
+
+/// The first few paths of a list for a note, `before`/`after` around them; empty for
+/// an empty list.
+fn listed(before: &str, paths: &[String], after: &str) -> String {
+    const SHOWN: usize = 5;
+    if paths.is_empty() {
+        return String::new();
+    }
+    let more = paths.len().saturating_sub(SHOWN);
+    format!(
+        "{before}{}{}{after}",
+        paths[..paths.len().min(SHOWN)].join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// Walks one package directory. Symbolic links are followed when they resolve inside
@@ -293,6 +388,7 @@ fn walk(
     d: &mut Discovery,
 ) {
     let mut refused: Vec<Problem> = Vec::new();
+    let mut skipped: Vec<PathBuf> = Vec::new();
     let entries = walkdir::WalkDir::new(start)
         .follow_links(true)
         .sort_by_file_name()
@@ -302,6 +398,7 @@ fn walk(
                 && e.file_type().is_dir()
                 && skipped_dir(&e.file_name().to_string_lossy())
             {
+                skipped.push(e.path().to_path_buf());
                 return false;
             }
             if !e.path_is_symlink() {
@@ -355,66 +452,112 @@ fn walk(
                 continue;
             }
         };
-        let path = entry.path();
-        let file_type = entry.file_type();
-        if let Some(g) = ignore {
-            if g.matched_path_or_any_parents(path, file_type.is_dir())
-                .is_ignore()
-            {
-                if !file_type.is_dir() {
-                    d.ignored += 1;
-                }
-                continue;
-            }
-        }
-        let name = entry.file_name().to_string_lossy();
-        let rel = rel_path(root, path);
-        let classified = classify(&name);
-        if file_type.is_dir() {
-            if entry.depth() > 0 && (classified.is_some() || near_miss(&name).is_some()) {
-                d.notes.push(format!(
-                    "{rel}: a folder named like a metadata file; not read"
-                ));
-            }
-            continue;
-        }
-        let Some((ty, full_name)) = classified else {
-            if let Some(ty) = near_miss(&name) {
-                d.notes.push(format!(
-                    "{rel}: named like a {ty} file, but Salesforce's tools read only the exact suffix (.{}-meta.xml or .{}); not read",
-                    ty.info().suffix,
-                    ty.info().suffix
-                ));
-            }
-            continue;
-        };
-        // A snapshot may have had to give a file a portable name; the manifest keeps
-        // the true one.
-        let full_name = snapshot::full_name_of_file(d.manifest.as_ref(), ty, &rel, full_name);
-        if !file_type.is_file() {
-            d.problems.push(
-                Problem::new("is not a regular file (a FIFO, socket or device); not read")
-                    .component(ty, &full_name)
-                    .file(rel, None),
-            );
-            continue;
-        }
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if let Some(first) = seen.get(&canonical) {
-            d.notes.push(format!(
-                "{rel}: the same file as {first} (through a symbolic link or nested package directory); read once"
-            ));
-            continue;
-        }
-        seen.insert(canonical, rel.clone());
-        d.files.push(SourceFile {
-            path: path.to_path_buf(),
-            rel,
-            ty,
-            full_name,
-        });
+        visit(root, &entry, ignore, seen, d);
     }
     d.problems.append(&mut refused);
+    note_skipped(root, &skipped, d);
+}
+
+/// One entry of the walk: read, or named in a note or problem, never dropped unsaid.
+fn visit(
+    root: &Path,
+    entry: &walkdir::DirEntry,
+    ignore: Option<&Gitignore>,
+    seen: &mut HashMap<PathBuf, String>,
+    d: &mut Discovery,
+) {
+    let path = entry.path();
+    let file_type = entry.file_type();
+    let name = entry.file_name().to_string_lossy();
+    let rel = rel_path(root, path);
+    let classified = classify(&name);
+    if let Some(g) = ignore {
+        if g.matched_path_or_any_parents(path, file_type.is_dir())
+            .is_ignore()
+        {
+            if !file_type.is_dir() {
+                d.ignored += 1;
+                if classified.is_some() {
+                    d.ignored_metadata.push(rel);
+                }
+            }
+            return;
+        }
+    }
+    if file_type.is_dir() {
+        if entry.depth() > 0 && (classified.is_some() || near_miss(&name).is_some()) {
+            d.notes.push(format!(
+                "{rel}: a folder named like a metadata file; not read"
+            ));
+        }
+        return;
+    }
+    let Some((ty, full_name)) = classified else {
+        if let Some(ty) = near_miss(&name) {
+            d.notes.push(format!(
+                "{rel}: named like a {ty} file, but Salesforce's tools read only the exact name (.{}-meta.xml or .{}); not read",
+                ty.info().suffix,
+                ty.info().suffix
+            ));
+        }
+        return;
+    };
+    // source-deploy-retrieve ignores hidden files (`**/.*`).
+    if name.starts_with('.') {
+        d.notes.push(format!(
+            "{rel}: a hidden file, which Salesforce's tools ignore; not read"
+        ));
+        return;
+    }
+    // A snapshot may have had to give a file a portable name; the manifest keeps the
+    // true one.
+    let full_name = snapshot::full_name_of_file(d.manifest.as_ref(), ty, &rel, full_name);
+    if !file_type.is_file() {
+        d.problems.push(
+            Problem::new(NOT_REGULAR)
+                .component(ty, &full_name)
+                .file(rel, None),
+        );
+        return;
+    }
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(first) = seen.get(&canonical) {
+        d.notes.push(format!(
+            "{rel}: the same file as {first} (through a symbolic link or nested package directory); read once"
+        ));
+        return;
+    }
+    seen.insert(canonical, rel.clone());
+    d.files.push(SourceFile {
+        path: path.to_path_buf(),
+        rel,
+        ty,
+        full_name,
+    });
+}
+
+/// Hidden folders are not searched (Salesforce's tools ignore them), but metadata in
+/// one is named. `.git` and `node_modules` are passed over without a look: their size
+/// would cost every audit, and no deployable metadata lives there.
+fn note_skipped(root: &Path, skipped: &[PathBuf], d: &mut Discovery) {
+    for dir in skipped {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        if name == ".git" || name == "node_modules" {
+            continue;
+        }
+        let found = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| !e.file_type().is_dir())
+            .filter(|e| classify(&e.file_name().to_string_lossy()).is_some())
+            .count();
+        if found > 0 {
+            d.notes.push(format!(
+                "{}: {found} metadata file(s) in a hidden folder, which Salesforce's tools ignore; not read",
+                rel_path(root, dir)
+            ));
+        }
+    }
 }
 
 /// Reads and parses one file into a component, or the problem that stops it.
@@ -428,10 +571,7 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
         std::fs::metadata(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
     // Opening a FIFO blocks until a writer comes; a device never ends.
     if !meta.is_file() {
-        return Err(problem(
-            "is not a regular file (a FIFO, socket or device); not read".into(),
-            None,
-        ));
+        return Err(problem(NOT_REGULAR.into(), None));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(problem(
@@ -450,11 +590,67 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     metadata::strip_secrets(&mut root);
     let component = metadata::parse_component(&root, Some(f.ty), &f.full_name)
         .map_err(|e| problem(e.kind.to_string(), Some(e.line)))?;
+    // The name decides duplicates and joins: a `<fullName>` that disagrees with the
+    // file's name would let a stale copy pass as another component.
+    if component.full_name != f.full_name
+        && !snapshot::is_portable_name_of(&f.full_name, &component.full_name)
+    {
+        return Err(problem(
+            format!(
+                "its <fullName> {:?} differs from the name its file gives it; which one Salesforce would use is ambiguous",
+                component.full_name
+            ),
+            Some(component.line),
+        ));
+    }
     Ok(Loaded {
         component,
         file: Some(f.rel.clone()),
         package,
     })
+}
+
+/// A snapshot lists every component its fetch wrote: a listed file that is gone (a
+/// partial copy, a `.gitignore`) is a problem, and a file the fetch did not write is
+/// read but named.
+fn account_for_manifest(m: &snapshot::Manifest, d: &Discovery, collected: &mut Collected) {
+    let found: std::collections::HashSet<&str> = d
+        .files
+        .iter()
+        .map(|f| f.rel.as_str())
+        .chain(d.ignored_metadata.iter().map(String::as_str))
+        .chain(d.problems.iter().filter_map(|p| p.file.as_deref()))
+        .collect();
+    let written: std::collections::HashSet<&str> = m
+        .components
+        .iter()
+        .filter_map(|c| c.file.as_deref())
+        .collect();
+    for c in &m.components {
+        let (Some(file), Some(ty)) = (&c.file, MetadataType::from_name(&c.ty)) else {
+            continue;
+        };
+        if !found.contains(file.as_str()) {
+            collected.problems.push(
+                Problem::new("listed in the snapshot manifest, but its file is missing; not read")
+                    .component(ty, &c.full_name)
+                    .file(file.clone(), None),
+            );
+        }
+    }
+    let extra: Vec<String> = d
+        .files
+        .iter()
+        .filter(|f| !written.contains(f.rel.as_str()))
+        .map(|f| f.rel.clone())
+        .collect();
+    if !extra.is_empty() {
+        collected.notes.push(format!(
+            "{} file(s) not written by the fetch (not in the snapshot manifest) were read{}",
+            extra.len(),
+            listed(": ", &extra, "")
+        ));
+    }
 }
 
 /// Reads a whole folder into the parts the inventory is built from.
@@ -480,6 +676,7 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
         }
     }
     if let Some(m) = &d.manifest {
+        account_for_manifest(m, &d, &mut collected);
         collected.problems.extend(m.problems.iter().cloned());
         collected.notes.extend(m.notes.iter().cloned());
         collected.evidence = m.evidence.clone();
@@ -503,9 +700,11 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
     }
     collected.notes.append(&mut d.notes);
     if d.ignored > 0 {
-        collected
-            .notes
-            .push(format!("{} file(s) excluded by .forceignore", d.ignored));
+        collected.notes.push(format!(
+            "{} file(s) excluded by .forceignore{}",
+            d.ignored,
+            listed(" (metadata: ", &d.ignored_metadata, ")")
+        ));
     }
     Ok((collected, d))
 }

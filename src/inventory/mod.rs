@@ -390,13 +390,14 @@ pub fn build(collected: Collected) -> Inventory {
 
 /// The components defined once. The same component twice (two package directories, a
 /// stale copy, a record read twice) is ambiguous: which copy deploys is unknowable, so no
-/// copy is used and a problem names them all.
+/// copy is used and a problem names them all. API names are unique whatever their case
+/// in an org, so `App` and `APP` are the same component twice.
 fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) -> Vec<&'a Loaded> {
-    let mut copies: HashMap<(MetadataType, &str), Vec<&Loaded>> = HashMap::new();
-    let mut order: Vec<(MetadataType, &str)> = Vec::new();
+    let mut copies: HashMap<(MetadataType, String), Vec<&Loaded>> = HashMap::new();
+    let mut order: Vec<(MetadataType, String)> = Vec::new();
     for l in components {
-        let key = (l.component.ty, l.component.full_name.as_str());
-        let entry = copies.entry(key).or_default();
+        let key = (l.component.ty, l.component.full_name.to_lowercase());
+        let entry = copies.entry(key.clone()).or_default();
         if entry.is_empty() {
             order.push(key);
         }
@@ -412,7 +413,7 @@ fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) 
                     all.len(),
                     list_places(all)
                 ))
-                .component(key.0, key.1),
+                .component(key.0, &all[0].component.full_name),
             ),
         }
     }
@@ -436,9 +437,18 @@ fn join(
         match &c.body {
             Body::ConnectedApp(ca) => apps.push(connected_app(l, ca, org_ns)),
             Body::ExternalClientApp(h) => headers.push((*l, h)),
-            // Only the member `OauthOidc` is read, so the duplicate check above has
-            // already refused a second copy.
-            Body::OauthOidc(s) => org_settings_found = Some(org_settings(l, s)),
+            // Only the member `OauthOidc` is read and the duplicate check above refuses
+            // a second copy; should two still arrive, neither decides.
+            Body::OauthOidc(s) => match org_settings_found {
+                None => org_settings_found = Some(Some(org_settings(l, s))),
+                Some(_) => {
+                    problems.push(
+                        Problem::new("a second set of org OAuth settings; neither was used")
+                            .component(c.ty, &c.full_name),
+                    );
+                    org_settings_found = Some(None);
+                }
+            },
             Body::EcaGlobalOauth(_)
             | Body::EcaOauthPolicies(_)
             | Body::EcaPolicies(_)
@@ -499,7 +509,7 @@ fn join(
         }
     }
 
-    (apps, org_settings_found)
+    (apps, org_settings_found.flatten())
 }
 
 mod apps;

@@ -332,6 +332,11 @@ fn verdict_order_enforced_then_not_ready_then_incomplete_then_ready() {
         v(vec![enforced_settings(), bad_app()], vec![]),
         Verdict::Enforced
     );
+    // Enforced is a claim about everything read, as ready is.
+    assert_eq!(
+        v(vec![enforced_settings()], vec![Problem::new("unreadable")]),
+        Verdict::Incomplete
+    );
     assert_eq!(
         v(vec![good_settings(), bad_app()], vec![Problem::new("x")]),
         Verdict::NotReady

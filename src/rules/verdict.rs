@@ -35,6 +35,15 @@ impl fmt::Display for Verdict {
 /// `unreadable`: how many things could not be read.
 pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (Verdict, String) {
     let blockers: Vec<&Finding> = findings.iter().filter(|f| f.is_active_blocker()).collect();
+    // `enforced`, like `ready`, is a claim about everything the audit was given.
+    if org_enforced && unreadable > 0 {
+        return (
+            Verdict::Incomplete,
+            format!(
+                "The org already requires PKCE for supported authorization flows, but {unreadable} item(s) could not be read, so apps that may already be failing cannot be ruled out."
+            ),
+        );
+    }
     if org_enforced {
         let tail = if blockers.is_empty() {
             String::new()

@@ -237,6 +237,16 @@ pub fn parse_list(response: &Element) -> Result<Vec<Listed>, String> {
     response
         .children_named("result")
         .map(|r| {
+            // Each field holds one value: a second copy makes the entry ambiguous, and
+            // the answer is refused rather than read as its first copy.
+            for field in ["type", "fullName", "namespacePrefix", "manageableState"] {
+                if r.children_named(field).nth(1).is_some() {
+                    return Err(format!(
+                        "a listMetadata <result> holds <{field}> twice (line {}); the answer is ambiguous",
+                        r.line
+                    ));
+                }
+            }
             Ok(Listed {
                 ty: r.child_text("type").unwrap_or_default().to_string(),
                 full_name: r.child_text("fullName").unwrap_or_default().to_string(),
@@ -248,6 +258,16 @@ pub fn parse_list(response: &Element) -> Result<Vec<Listed>, String> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod list_tests {
+    #[test]
+    fn a_result_with_a_field_twice_is_refused() {
+        let el = crate::xml::parse(b"<listMetadataResponse><result><fullName>A</fullName><fullName>B</fullName><type>ConnectedApp</type></result></listMetadataResponse>").unwrap();
+        let e = super::parse_list(&el).unwrap_err();
+        assert!(e.contains("<fullName> twice"), "{e}");
+    }
 }
 
 /// One `records` of a `readMetadataResponse`: `None` for `<records xsi:nil="true"/>`.

@@ -37,11 +37,9 @@ pub const DEFAULT_FILE: &str = "pkce-audit.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaiverError {
-    #[error("{file}: cannot be read: {source}")]
-    Io {
-        file: PathBuf,
-        source: std::io::Error,
-    },
+    /// The reason is text, not a `source`, so a chain printer does not say it twice.
+    #[error("{file}: cannot be read: {reason}")]
+    Io { file: PathBuf, reason: String },
     #[error("{file}:{line}: {message}")]
     Invalid {
         file: PathBuf,
@@ -175,16 +173,21 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     Ok(out)
 }
 
+/// A waiver file is a page of TOML; anything larger is not one.
+const MAX_WAIVER_BYTES: u64 = 1024 * 1024;
+
 pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     load_as(file, file)
 }
 
 /// Reads `path`, naming it `name` in waivers and messages.
 fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    let text = std::fs::read_to_string(path).map_err(|source| WaiverError::Io {
-        file: name.to_path_buf(),
-        source,
-    })?;
+    let text = crate::source::read_text(path, MAX_WAIVER_BYTES)
+        .and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
+        .map_err(|reason| WaiverError::Io {
+            file: name.to_path_buf(),
+            reason,
+        })?;
     parse(&text, name)
 }
 

@@ -48,11 +48,11 @@ fn same_file(a: &Path, b: &Path, cwd: &Path) -> bool {
 /// of the audited folder (`source_root`, `None` for a live org); else `pkce-audit.toml` in
 /// `cwd`, the current folder, which relative paths are read against.
 pub fn resolve(selection: &Selection, source_root: Option<&Path>, cwd: &Path) -> Resolution {
-    let project = source_root
-        .map(default_in)
-        .filter(|p| cwd.join(p).is_file());
+    // `exists`, not `is_file`: a default file that is a folder or a FIFO is chosen, so
+    // that reading it fails by name instead of the run saying "no waivers".
+    let project = source_root.map(default_in).filter(|p| cwd.join(p).exists());
     let here = Some(PathBuf::from(DEFAULT_FILE))
-        .filter(|p| cwd.join(p).is_file())
+        .filter(|p| cwd.join(p).exists())
         .filter(|h| !project.as_ref().is_some_and(|p| same_file(p, h, cwd)));
     let defaults: Vec<&PathBuf> = project.iter().chain(here.iter()).collect();
     let not_read = |why: &str, skip: Option<&Path>| -> Vec<String> {

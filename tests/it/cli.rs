@@ -95,9 +95,16 @@ fn demo_org_findings_match_its_readme() {
     let apps = v["apps"].as_array().unwrap();
     assert_eq!(apps.len(), 14, "every app, OAuth or not");
     assert!(
-        !stdout(&run(&["audit", "--source", "fixtures/demo-org", "--json"]))
-            .contains("Old_Decommissioned_App"),
+        apps.iter().all(|a| a["name"] != "Old_Decommissioned_App"),
         ".forceignore is honoured"
+    );
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("(metadata: force-app/main/default/connectedApps/Old_Decommissioned_App.connectedApp-meta.xml)"),
+        "and the excluded file is named: {}",
+        v["notes"]
     );
     let isv = apps
         .iter()
@@ -683,9 +690,7 @@ mod integrity {
         let dir = ready_copy();
         let folder = dir.path().join("root/force-app/main/default/connectedApps");
         std::fs::create_dir_all(&folder).unwrap();
-        let fifo = folder.join("Pipe.connectedApp-meta.xml");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        mkfifo(&folder.join("Pipe.connectedApp-meta.xml"));
         assert_incomplete(
             &dir,
             &[
@@ -770,6 +775,163 @@ mod integrity {
         let (code, v, _) = audit(&dir);
         assert_eq!(code, 0, "not deployed, so not read");
         assert!(notes(&v).contains("1 metadata file(s) outside the packageDirectories of sfdx-project.json were not read (Salesforce's tools do not deploy them): unpackaged/connectedApps/Open.connectedApp-meta.xml"), "{}", notes(&v));
+    }
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    }
+
+    #[test]
+    fn review_repros_never_read_as_ready() {
+        // Each would once have printed READY (or ENFORCED) with exit 0.
+        let app = |rel: &str, text: &str| {
+            let dir = ready_copy();
+            write(&dir, rel, text);
+            dir
+        };
+        let ca = "force-app/main/default/connectedApps/Open.connectedApp-meta.xml";
+        // A bare `nil` attribute no longer hides an app.
+        let d = app(
+            ca,
+            &OPEN_APP.replace("<oauthConfig>", "<oauthConfig nil=\"true\">"),
+        );
+        assert_incomplete(&d, &["ConnectedApp Open", "has the attribute \"nil\""]);
+        // An empty isPkceRequired on an ECA is not the documented default of true.
+        let d = ready_copy();
+        edit(
+            &d,
+            GLOBAL,
+            "<isPkceRequired>true</isPkceRequired>",
+            "<isPkceRequired/>",
+        );
+        assert_incomplete(&d, &["is empty or nil"]);
+        // A stale settings copy that names itself differently is still a second copy.
+        let d = ready_copy();
+        let settings = std::fs::read_to_string(d.path().join("root").join(SETTINGS)).unwrap();
+        write(
+            &d,
+            "stale/settings/OauthOidc.settings-meta.xml",
+            &settings
+                .replace(
+                    "<OauthOidcSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\">",
+                    "<OauthOidcSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <fullName>Stale</fullName>",
+                )
+                .replace("<isPkceRequired>false", "<isPkceRequired>true"),
+        );
+        write(
+            &d,
+            "sfdx-project.json",
+            r#"{"packageDirectories": [{"path": "force-app", "default": true}, {"path": "stale"}]}"#,
+        );
+        let (code, v, stderr) = audit(&d);
+        assert_eq!(code, 3, "{stderr}\n{v:#}");
+        assert!(
+            problems(&v)
+                .iter()
+                .any(|p| p.contains("differs from the name its file gives it")),
+            "{:#?}",
+            problems(&v)
+        );
+        // Names differ only in case: one name twice.
+        let d = app(ca, OPEN_APP);
+        write(
+            &d,
+            "force-app/main/default/connectedApps/OPEN.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        assert_incomplete(&d, &["defined 2 times"]);
+    }
+
+    #[test]
+    fn enforced_is_not_claimed_over_unread_input() {
+        let dir = ready_copy();
+        let text = std::fs::read_to_string(dir.path().join("root").join(SETTINGS)).unwrap();
+        let enforced = match text.contains("<isPkceRequired>") {
+            true => text.replace(
+                "<isPkceRequired>false</isPkceRequired>",
+                "<isPkceRequired>true</isPkceRequired>",
+            ),
+            false => text.replace(
+                "</OauthOidcSettings>",
+                "    <isPkceRequired>true</isPkceRequired>\n</OauthOidcSettings>",
+            ),
+        };
+        write(&dir, SETTINGS, &enforced);
+        let (code, v, _) = audit(&dir);
+        assert_eq!((code, v["verdict"].as_str()), (0, Some("enforced")));
+        symlink("/etc", dir.path().join("root/force-app/main/default/etc")).unwrap();
+        let v = assert_incomplete(&dir, &["outside the audited folder"]);
+        assert!(v["verdict_reason"]
+            .as_str()
+            .unwrap()
+            .contains("already requires PKCE"));
+    }
+
+    #[test]
+    fn project_files_that_are_not_regular_files_are_named_not_waited_on() {
+        let dir = ready_copy();
+        std::fs::remove_file(dir.path().join("root/sfdx-project.json")).unwrap();
+        mkfifo(&dir.path().join("root/sfdx-project.json"));
+        let (code, v, stderr) = audit(&dir);
+        assert_eq!(code, 3, "{stderr}");
+        assert!(
+            problems(&v)
+                .iter()
+                .any(|p| p.starts_with("sfdx-project.json") && p.contains("not a regular file")),
+            "{:#?}",
+            problems(&v)
+        );
+        // A waiver file that is a FIFO is an error, not "no waivers".
+        let dir = ready_copy();
+        mkfifo(&dir.path().join("root/pkce-audit.toml"));
+        let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+            .args(["audit", "--json", "--source"])
+            .arg(dir.path().join("root"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("pkce-audit.toml: cannot be read: is not a regular file"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.matches("os error").count(), 0, "{stderr}");
+    }
+
+    #[test]
+    fn hidden_and_misnamed_metadata_is_named() {
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/main/default/.wip/connectedApps/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        write(
+            &dir,
+            "force-app/main/default/connectedApps/.Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        write(
+            &dir,
+            "force-app/main/default/connectedApps/Open.connectedApp-meta.xml ",
+            OPEN_APP,
+        );
+        let (code, v, stderr) = audit(&dir);
+        assert_eq!(code, 0, "{stderr}");
+        let n = notes(&v);
+        assert!(
+            n.contains("force-app/main/default/.wip: 1 metadata file(s) in a hidden folder"),
+            "{n}"
+        );
+        assert!(
+            n.contains(".Open.connectedApp-meta.xml: a hidden file"),
+            "{n}"
+        );
+        assert!(
+            n.contains("Open.connectedApp-meta.xml : named like a ConnectedApp file"),
+            "{n}"
+        );
     }
 
     #[test]

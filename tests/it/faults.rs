@@ -358,3 +358,42 @@ fn a_snapshot_of_a_wrong_read_answer_stays_incomplete_naming_the_component() {
         report["incomplete"]
     );
 }
+
+#[test]
+fn a_snapshot_missing_a_file_it_lists_is_incomplete() {
+    let fake = FakeOrg::start(org(&fixture("ready-org")));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    assert_eq!(fetch_live(&fake.base_url, &out, &["--no-usage"]).code, 0);
+    assert_eq!(audit_folder(&out).code, 0, "the whole snapshot is ready");
+    let policies = out
+        .join("force-app/main/default/extlClntAppPolicies/Acme_Web_Portal_plcy.ecaPlcy-meta.xml");
+    let text = std::fs::read_to_string(&policies).unwrap();
+    std::fs::remove_file(&policies).unwrap();
+    let r = audit_folder(&out);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let report = r.json();
+    assert!(
+        report["incomplete"]
+            .to_string()
+            .contains("listed in the snapshot manifest, but its file is missing"),
+        "{:#}",
+        report["incomplete"]
+    );
+    // A file the fetch did not write is read, and named.
+    std::fs::write(&policies, text).unwrap();
+    std::fs::write(
+        out.join("force-app/main/default/extlClntAppPolicies/Acme_Web_Portal_plcy.ecaPlcy-meta.xml")
+            .with_file_name("Extra_plcy.ecaPlcy-meta.xml"),
+        "<ExtlClntAppConfigurablePolicies xmlns=\"http://soap.sforce.com/2006/04/metadata\"><externalClientApplication>Nobody</externalClientApplication></ExtlClntAppConfigurablePolicies>",
+    )
+    .unwrap();
+    let report = audit_folder(&out).json();
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("1 file(s) not written by the fetch"),
+        "{:#}",
+        report["notes"]
+    );
+}

@@ -22,6 +22,9 @@ pub fn cell(text: &str) -> String {
             .replace('>', "&gt;")
             .replace('|', "\\|")
             .replace('`', "\\`")
+            // No link or image (`[x](https://…)`, `![](https://tracker)`) from input.
+            .replace('[', "\\[")
+            .replace(']', "\\]")
     })
 }
 
@@ -323,7 +326,11 @@ mod tests {
             cell("<img src=x onerror=y> & co"),
             "&lt;img src=x onerror=y&gt; &amp; co"
         );
-        assert_eq!(cell("a\u{1b}[31m\u{202e}"), "a\\\\u{1b}[31m\\\\u{202e}");
+        assert_eq!(cell("a\u{1b}[31m\u{202e}"), "a\\\\u{1b}\\[31m\\\\u{202e}");
+        assert_eq!(
+            cell("![t](https://x.example/p.png)"),
+            "!\\[t\\](https://x.example/p.png)"
+        );
         assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
         assert_eq!(
             inline("x\n# Pwned\r\n- [x] done"),
