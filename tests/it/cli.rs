@@ -1091,3 +1091,19 @@ fn error_lines_are_one_visible_line() {
         "{err}"
     );
 }
+
+#[test]
+fn the_readme_shows_the_real_demo_output() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap();
+    let section = &readme[readme.find("## What the demo prints").unwrap()..];
+    let start = section.find("```text\n").unwrap() + "```text\n".len();
+    let block = &section[start..start + section[start..].find("```\n").unwrap()];
+    let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        .args(["audit", "--source", "fixtures/demo-org"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    assert_eq!(block, stdout(&o), "refresh the README's demo block");
+}
