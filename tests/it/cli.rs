@@ -1094,8 +1094,8 @@ fn error_lines_are_one_visible_line() {
 
 #[test]
 fn the_readme_shows_the_real_demo_output() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let section = &readme[readme.find("## What the demo prints").unwrap()..];
     let start = section.find("```text\n").unwrap() + "```text\n".len();
     let block = &section[start..start + section[start..].find("```\n").unwrap()];
