@@ -63,12 +63,13 @@ pub fn describe_versions(v: &[(u32, u32)]) -> String {
         .join(", ")
 }
 
-/// One page of `GET /services/data/vXX.X/query`.
+/// One page of `GET /services/data/vXX.X/query`. `records` and `done` are in every query
+/// answer (REST API Developer Guide, "Query"; the restforce samples in ../shared/corpus):
+/// without them the answer is something else (a describe, an error object) and is refused,
+/// never read as an empty page.
 #[derive(Debug, Deserialize)]
 pub struct QueryPage {
-    #[serde(default)]
     pub records: Vec<serde_json::Value>,
-    #[serde(default)]
     pub done: bool,
     #[serde(default, rename = "nextRecordsUrl")]
     pub next_records_url: Option<String>,

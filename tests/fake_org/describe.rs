@@ -159,21 +159,31 @@ pub fn describe_global(org: &Org, api_base: &str, tooling: bool) -> Response<Bod
     )
 }
 
-/// A field's describe type, from the documented objects' field names.
+/// A field's describe type, from the documented objects' field names (checked against real
+/// describes of ConnectedApplication and OauthToken in ../shared/corpus/rest by
+/// tests/live_corpus.rs).
 fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>) {
     // (type, referenceTo)
     match (object, field) {
         (_, "Id") => ("id", None),
         ("LoginHistory", "LoginType" | "LoginSubType") => ("picklist", None),
+        (
+            "ConnectedApplication",
+            "MobileSessionTimeout" | "PinLength" | "UvidTimeout" | "NamedUserUvidTimeout",
+        ) => ("picklist", None),
+        (_, "StartUrl" | "MobileStartUrl") => ("url", None),
         ("OauthToken", "User") | ("OauthToken", "AppMenuItem") => ("reference", None),
         (_, "UserId" | "CreatedById" | "LastModifiedById") => ("reference", Some("User")),
+        ("OauthToken", "AppMenuItemId") => ("reference", Some("AppMenuItem")),
         (_, f) if f.ends_with("Id") && f.len() > 2 => ("reference", None),
         (_, f) if f.ends_with("Date") || f.ends_with("Time") || f == "SystemModstamp" => {
             ("datetime", None)
         }
-        (_, "UseCount" | "PinLength" | "RefreshTokenValidityPeriod") => ("int", None),
+        (_, "UseCount" | "RefreshTokenValidityPeriod") => ("int", None),
         (_, f)
-            if f.starts_with("Is") || f.starts_with("Options") || f.starts_with("OauthScopes") =>
+            if f.starts_with("Is")
+                || f.starts_with("Options")
+                || f.starts_with("OauthScopes") =>
         {
             ("boolean", None)
         }
@@ -222,7 +232,7 @@ pub fn describe(org: &Org, api_base: &str, tooling: bool, ty: &str) -> Response<
             let (ty, reference) = field_type(name, f);
             let relationship = (ty == "reference").then(|| f.trim_end_matches("Id").to_string());
             json!({
-                "aggregatable": aggregatable && ty != "id",
+                "aggregatable": aggregatable && ty != "boolean",
                 "autoNumber": false,
                 "byteLength": if ty == "string" || ty == "picklist" { 765 } else { 0 },
                 "calculated": false,
@@ -230,7 +240,7 @@ pub fn describe(org: &Org, api_base: &str, tooling: bool, ty: &str) -> Response<
                 "custom": false,
                 "defaultValue": null,
                 "filterable": true,
-                "groupable": aggregatable && !matches!(ty, "datetime" | "id"),
+                "groupable": !matches!(ty, "datetime" | "boolean" | "url"),
                 "label": f,
                 "length": if ty == "string" || ty == "picklist" { 255 } else { 0 },
                 "name": f,

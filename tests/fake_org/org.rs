@@ -95,6 +95,7 @@ const EVIDENCE_OBJECTS: &[(&str, &[&str])] = &[
             "MobileStartUrl",
             "NamedUserUvidTimeout",
             "OptionsAllowAdminApprovedUsersOnly",
+            "OptionsAppIssueJwtTokenEnabled",
             "OptionsCodeCredentialGuestEnabled",
             "OptionsFullContentPushNotifications",
             "OptionsHasSessionLevelPolicy",
@@ -516,11 +517,35 @@ impl Org {
                 "CreatedDate",
                 "LastModifiedDate",
             ]
-            .map(String::from)
-            .to_vec();
-            if ty != MetadataType::ExternalClientApplication {
-                fields.push("ExternalClientApplicationId".into());
-            }
+            .iter()
+            .chain(match ty {
+                MetadataType::ExternalClientApplication => &[
+                    "DistributionState",
+                    "ManagedType",
+                    "ContactEmail",
+                    "IsProtected",
+                ][..],
+                MetadataType::ExtlClntAppOauthSettings => &[
+                    "ExternalClientApplicationId",
+                    "IsFirstPartyAppEnabled",
+                    "OauthLink",
+                ][..],
+                _ => &[
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                    "IsClientCredentialsFlowEnabled",
+                    "ClientCredentialsFlowUser",
+                    "IsTokenExchangeFlowEnabled",
+                    "IsGuestCodeCredFlowEnabled",
+                    "RequiredSessionLevel",
+                ][..],
+            })
+            .map(|f| f.to_string())
+            .collect();
             let mut records = Vec::new();
             for c in self.components.iter().filter(|c| c.ty == ty) {
                 let ns = metadata::namespace_of(&c.full_name);
