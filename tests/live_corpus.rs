@@ -47,17 +47,47 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 /// What each real SOAP answer must read as: the body element of a response, or the
 /// fault code. A new file without an entry fails the test, so none is skipped silently.
 const SOAP: &[(&str, Result<&str, &str>)] = &[
-    ("congaengr__soapforce__query_more_response.xml", Ok("queryMoreResponse")),
-    ("congaengr__soapforce__query_response.xml", Ok("queryResponse")),
+    (
+        "congaengr__soapforce__query_more_response.xml",
+        Ok("queryMoreResponse"),
+    ),
+    (
+        "congaengr__soapforce__query_response.xml",
+        Ok("queryResponse"),
+    ),
     // A save error inside a normal response: not a SOAP fault.
-    ("congaengr__soapforce__update_response_failure.xml", Ok("updateResponse")),
-    ("ejholmes__metaforce__check_deploy_status__error.xml", Ok("checkDeployStatusResponse")),
-    ("ejholmes__metaforce__check_retrieve_status__success.xml", Ok("checkRetrieveStatusResponse")),
-    ("ejholmes__metaforce__describe_metadata__success.xml", Ok("describeMetadataResponse")),
-    ("ejholmes__metaforce__foo__invalid_session.xml", Err("INVALID_SESSION_ID")),
-    ("ejholmes__metaforce__list_metadata__no_result.xml", Ok("listMetadataResponse")),
-    ("ejholmes__metaforce__list_metadata__objects.xml", Ok("listMetadataResponse")),
-    ("ejholmes__metaforce__login__failure.xml", Err("INVALID_LOGIN")),
+    (
+        "congaengr__soapforce__update_response_failure.xml",
+        Ok("updateResponse"),
+    ),
+    (
+        "ejholmes__metaforce__check_deploy_status__error.xml",
+        Ok("checkDeployStatusResponse"),
+    ),
+    (
+        "ejholmes__metaforce__check_retrieve_status__success.xml",
+        Ok("checkRetrieveStatusResponse"),
+    ),
+    (
+        "ejholmes__metaforce__describe_metadata__success.xml",
+        Ok("describeMetadataResponse"),
+    ),
+    (
+        "ejholmes__metaforce__foo__invalid_session.xml",
+        Err("INVALID_SESSION_ID"),
+    ),
+    (
+        "ejholmes__metaforce__list_metadata__no_result.xml",
+        Ok("listMetadataResponse"),
+    ),
+    (
+        "ejholmes__metaforce__list_metadata__objects.xml",
+        Ok("listMetadataResponse"),
+    ),
+    (
+        "ejholmes__metaforce__login__failure.xml",
+        Err("INVALID_LOGIN"),
+    ),
 ];
 
 #[test]
@@ -102,7 +132,11 @@ fn real_soap_answers_parse_or_are_refused_with_their_fault_named() {
 /// What each real REST answer is, and so which parser it goes to.
 enum Rest {
     /// A query page: records, done, next.
-    Page { records: usize, done: bool, next: bool },
+    Page {
+        records: usize,
+        done: bool,
+        next: bool,
+    },
     /// An error body: `(errorCode or OAuth error)`.
     Error(&'static str),
     /// An sObject describe (compared with the test org's below).
@@ -112,16 +146,62 @@ enum Rest {
 }
 
 const REST: &[(&str, Rest)] = &[
-    ("amtrack__force-dev-tool__describe-metadata-result.json", Rest::DescribeMetadata),
-    ("jawills__jira-sf-integration__ConnectedApplication.json", Rest::Describe("ConnectedApplication")),
-    ("jawills__jira-sf-integration__OauthToken.json", Rest::Describe("OauthToken")),
-    ("restforce__restforce__auth_error_response.json", Rest::Error("invalid_grant")),
-    ("restforce__restforce__query_aggregate_success_response.json", Rest::Page { records: 3, done: true, next: false }),
-    ("restforce__restforce__query_empty_response.json", Rest::Page { records: 0, done: true, next: false }),
-    ("restforce__restforce__query_error_response.json", Rest::Error("INVALID_FIELD")),
-    ("restforce__restforce__query_paginated_first_page_response.json", Rest::Page { records: 1, done: false, next: true }),
-    ("restforce__restforce__query_success_response.json", Rest::Page { records: 1, done: true, next: false }),
-    ("restforce__restforce__refresh_error_response.json", Rest::Error("invalid_grant")),
+    (
+        "amtrack__force-dev-tool__describe-metadata-result.json",
+        Rest::DescribeMetadata,
+    ),
+    (
+        "jawills__jira-sf-integration__ConnectedApplication.json",
+        Rest::Describe("ConnectedApplication"),
+    ),
+    (
+        "jawills__jira-sf-integration__OauthToken.json",
+        Rest::Describe("OauthToken"),
+    ),
+    (
+        "restforce__restforce__auth_error_response.json",
+        Rest::Error("invalid_grant"),
+    ),
+    (
+        "restforce__restforce__query_aggregate_success_response.json",
+        Rest::Page {
+            records: 3,
+            done: true,
+            next: false,
+        },
+    ),
+    (
+        "restforce__restforce__query_empty_response.json",
+        Rest::Page {
+            records: 0,
+            done: true,
+            next: false,
+        },
+    ),
+    (
+        "restforce__restforce__query_error_response.json",
+        Rest::Error("INVALID_FIELD"),
+    ),
+    (
+        "restforce__restforce__query_paginated_first_page_response.json",
+        Rest::Page {
+            records: 1,
+            done: false,
+            next: true,
+        },
+    ),
+    (
+        "restforce__restforce__query_success_response.json",
+        Rest::Page {
+            records: 1,
+            done: true,
+            next: false,
+        },
+    ),
+    (
+        "restforce__restforce__refresh_error_response.json",
+        Rest::Error("invalid_grant"),
+    ),
 ];
 
 #[test]
@@ -157,7 +237,13 @@ fn real_rest_answers_parse_or_are_refused_with_their_error_named() {
                 let (c, _) = rest::parse_error(bytes).unwrap_or_else(|| panic!("{name}"));
                 assert_eq!(c, *code, "{name}");
             }
-            Rest::Describe(_) | Rest::DescribeMetadata => {
+            Rest::Describe(object) => {
+                let e = page.expect_err("a describe is not a query page");
+                assert!(e.starts_with("not a query result"), "{name}: {e}");
+                let v: Value = serde_json::from_slice(bytes).unwrap();
+                assert_eq!(v["name"], *object, "{name}");
+            }
+            Rest::DescribeMetadata => {
                 let e = page.expect_err("a describe is not a query page");
                 assert!(e.starts_with("not a query result"), "{name}: {e}");
             }
@@ -199,7 +285,10 @@ fn the_test_org_describes_objects_as_a_real_org_does() {
             "ConnectedApplication",
             "jawills__jira-sf-integration__ConnectedApplication.json",
         ),
-        ("OauthToken", "jawills__jira-sf-integration__OauthToken.json"),
+        (
+            "OauthToken",
+            "jawills__jira-sf-integration__OauthToken.json",
+        ),
     ] {
         let real: Value = serde_json::from_slice(&std::fs::read(dir.join(file)).unwrap()).unwrap();
         let ours: Value = rt.block_on(async {
@@ -219,9 +308,15 @@ fn the_test_org_describes_objects_as_a_real_org_does() {
         assert_eq!(ours["name"], object);
         let (real, ours) = (describe_fields(&real), describe_fields(&ours));
         let missing: Vec<&String> = real.keys().filter(|k| !ours.contains_key(*k)).collect();
-        assert!(missing.is_empty(), "{object}: the test org lacks {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "{object}: the test org lacks {missing:?}"
+        );
         for (name, want) in &real {
-            assert_eq!(&ours[name], want, "{object}.{name} (type, aggregatable, groupable)");
+            assert_eq!(
+                &ours[name], want,
+                "{object}.{name} (type, aggregatable, groupable)"
+            );
         }
     }
 }
@@ -292,7 +387,10 @@ fn the_test_org_describes_metadata_as_a_real_org_does() {
     let real_body = real.find("describeMetadataResponse").unwrap();
     let (real_shape, real_types) = result(real_body);
     let (our_shape, our_types) = result(&ours);
-    assert_eq!(our_shape, real_shape, "result elements after metadataObjects");
+    assert_eq!(
+        our_shape, real_shape,
+        "result elements after metadataObjects"
+    );
     assert!(our_types.contains_key("ConnectedApp"));
     let json_types: BTreeMap<String, (String, String)> = real_json["metadataObjects"]
         .as_array()
@@ -310,10 +408,16 @@ fn the_test_org_describes_metadata_as_a_real_org_does() {
         .collect();
     let mut shared = 0;
     for (name, ours) in &our_types {
-        for real in [real_types.get(name), json_types.get(name)].into_iter().flatten() {
+        for real in [real_types.get(name), json_types.get(name)]
+            .into_iter()
+            .flatten()
+        {
             assert_eq!(ours, real, "{name} (directoryName, suffix)");
             shared += 1;
         }
     }
-    assert!(shared >= 5, "only {shared} types in common with the real answers");
+    assert!(
+        shared >= 5,
+        "only {shared} types in common with the real answers"
+    );
 }

@@ -181,9 +181,7 @@ fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>)
         }
         (_, "UseCount" | "RefreshTokenValidityPeriod") => ("int", None),
         (_, f)
-            if f.starts_with("Is")
-                || f.starts_with("Options")
-                || f.starts_with("OauthScopes") =>
+            if f.starts_with("Is") || f.starts_with("Options") || f.starts_with("OauthScopes") =>
         {
             ("boolean", None)
         }
