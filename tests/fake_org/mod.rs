@@ -1,6 +1,10 @@
-//! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`),
-//! REST/Tooling query with paging, the API versions list and the OAuth refresh-token
-//! grant, served from an org folder read with `pkce_audit::source::discover`.
+//! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`,
+//! `describeMetadata`), REST/Tooling query with paging and the real limits, the API
+//! versions list and each version's resource directory, sObject describes and records,
+//! `/limits`, the OpenID Connect UserInfo endpoint and identity URL, and the OAuth
+//! refresh-token grant, served from an org folder read with `pkce_audit::source::discover`
+//! (over HTTP, and HTTPS too with `Config::tls`). Real clients (the Salesforce CLI, jsforce,
+//! simple-salesforce) run against it in tests/real_clients.
 //!
 //! Used from integration tests with `#[path = "fake_org/mod.rs"] mod fake_org;` and by
 //! `examples/fake_org.rs`. It follows the real API shapes (see
