@@ -190,8 +190,9 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
 }
 
 /// Query pages the four evidence sources need at least: one each when empty; the token
-/// rows 500 a page up to the 2,500 cap; ConnectedApplication rows and LoginHistory groups
-/// (the aggregate answer) 2,000 a page.
+/// rows 500 a page, every row (past 2,500: one `SELECT COUNT()` and batches of 2,500 by
+/// LIMIT/OFFSET, each paged 500 at a time); ConnectedApplication rows and LoginHistory
+/// groups (the aggregate answer) 2,000 a page.
 fn evidence_pages(dir: &Path, connected_apps: usize) -> u64 {
     let rows = |object: &str| -> Vec<serde_json::Value> {
         std::fs::read_to_string(dir.join("evidence").join(format!("{object}.json")))
@@ -200,10 +201,23 @@ fn evidence_pages(dir: &Path, connected_apps: usize) -> u64 {
             .unwrap_or_default()
     };
     let pages = |n: usize, per: usize| (n.div_ceil(per)).max(1) as u64;
-    let groups: std::collections::HashSet<(String, String)> = rows("LoginHistory")
+    let groups: std::collections::HashSet<[String; 4]> = rows("LoginHistory")
         .iter()
-        .map(|r| (r["Application"].to_string(), r["LoginSubType"].to_string()))
+        .map(|r| ["Application", "LoginType", "LoginSubType", "Status"].map(|f| r[f].to_string()))
         .collect();
+    let token_calls = |n: usize| -> u64 {
+        if n < 2500 {
+            return pages(n, 500);
+        }
+        let mut calls = 1; // SELECT COUNT()
+        let mut left = n;
+        while left > 0 {
+            let batch = left.min(2500);
+            calls += pages(batch, 500);
+            left -= batch;
+        }
+        calls
+    };
     // Without a record file the test org lists the org's own Connected Apps, as a real
     // org does.
     let app_rows = match rows("ConnectedApplication").len() {
@@ -212,7 +226,7 @@ fn evidence_pages(dir: &Path, connected_apps: usize) -> u64 {
     };
     1 // InstalledSubscriberPackage
         + pages(app_rows, 2000)
-        + pages(rows("OauthToken").len().min(2500), 500)
+        + token_calls(rows("OauthToken").len())
         + pages(groups.len(), 2000)
 }
 
@@ -291,12 +305,14 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
             sub_type: sub.into(),
             count: 5,
             last_seen: Some("2026-11-02".into()),
+            failed: 1,
         });
         e.logins.push(LoginUsage {
             app: l.clone(),
             sub_type: "OauthRefreshToken".into(),
             count: 9,
             last_seen: None,
+            failed: 0,
         });
     }
     for k in 0..labels.len() / 10 {

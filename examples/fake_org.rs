@@ -4,13 +4,14 @@
 //! cargo run --example fake_org -- --org fixtures/demo-org --addr 127.0.0.1:8787
 //! ```
 //!
-//! Prints its base URL as the first line of stdout, then serves until killed.
+//! Prints its base URL as the first line of stdout (with `--tls-cert`/`--tls-key`, its
+//! HTTPS URL as the second), then serves until killed.
 
 #[path = "../tests/fake_org/mod.rs"]
 mod fake_org;
 
 use clap::Parser;
-use fake_org::{Config, FakeOrg};
+use fake_org::{Config, FakeOrg, TlsConfig};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,6 +61,18 @@ struct Args {
     /// REST query page size.
     #[arg(long)]
     page_size: Option<usize>,
+    /// Log each request's method, path and status on stderr (no headers, queries or bodies).
+    #[arg(long)]
+    log_requests: bool,
+    /// Also serve HTTPS with this PEM certificate (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Address of the HTTPS listener.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    tls_addr: SocketAddr,
 }
 
 #[tokio::main]
@@ -79,11 +92,23 @@ async fn main() -> std::io::Result<()> {
         refresh_token: args.refresh_token.unwrap_or(d.refresh_token.clone()),
         client_id: args.client_id.unwrap_or(d.client_id.clone()),
         page_size: args.page_size.unwrap_or(d.page_size),
+        log_requests: args.log_requests,
+        tls: match (args.tls_cert, args.tls_key) {
+            (Some(cert_pem), Some(key_pem)) => Some(TlsConfig {
+                addr: args.tls_addr,
+                cert_pem,
+                key_pem,
+            }),
+            _ => None,
+        },
         ..d
     };
     let org = FakeOrg::start_async(cfg, args.addr).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", org.base_url)?;
+    if let Some(url) = &org.tls_base_url {
+        writeln!(out, "{url}")?;
+    }
     out.flush()?;
     drop(out);
     for (file, reason) in &org.org().skipped {

@@ -112,13 +112,24 @@ pub struct TokenUsage {
     pub last_used: Option<String>,
 }
 
-/// LoginHistory rows of one app and login sub-type, summed over the window.
+/// LoginHistory OAuth logins of one app and login sub-type, summed over the window.
+///
+/// `sub_type` is empty for OAuth logins (an OAuth `LoginType`) that carry no sub-type: the
+/// flow is then *unknown* (see [`flow_of_sub_type`]). `count` is the successful logins and
+/// `last_seen` the last of them; `failed` the logins whose `Status` is not `Success`, which
+/// are shown but never taken as use.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginUsage {
     pub app: String,
     pub sub_type: String,
     pub count: u64,
     pub last_seen: Option<String>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,24 +159,80 @@ impl Evidence {
     }
 }
 
-/// The OAuth flow a LoginHistory `LoginSubType` stands for. Unknown sub-types keep their
-/// own name, so nothing Salesforce adds is silently dropped.
-pub fn flow_of_sub_type(sub_type: &str) -> Flow {
+/// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
+/// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm),
+/// each with the OAuth flow it records, or `None` for the sub-types that are not OAuth
+/// logins (UI, SOAP API and internal logins).
+pub const DOCUMENTED_SUB_TYPES: &[(&str, Option<&str>)] = &[
+    ("InternalSalesforceAuthentication", None),
+    ("OauthClientCredentials", Some("client-credentials")),
+    ("OauthHybridRefreshToken", Some("refresh-token")),
+    ("OauthHybridTokenExchange", Some("token-exchange")),
+    ("OauthHybridUserAgent", Some("user-agent")),
+    ("OauthHybridWebServer", Some("authorization-code")),
+    // "OAuth OTP Login": the headless passwordless login, an Authorization Code and
+    // Credentials variant, which PKCE covers (knowledge article 005316703).
+    ("OauthOtpLogin", Some("code-credentials")),
+    ("OauthRefreshToken", Some("refresh-token")),
+    ("OauthTokenExchange", Some("token-exchange")),
+    ("OauthUserAgent", Some("user-agent")),
+    ("OauthUserAgentIdToken", Some("user-agent")),
+    ("OauthUsernamePassword", Some("username-password")),
+    ("OauthWebServer", Some("authorization-code")),
+    ("SoapApiLogin", None),
+    ("SoapApiLoginMobile", None),
+    ("SoapApiLoginNetworksPortal", None),
+    ("SoapApiLoginPortal", None),
+    ("SoapApiLoginSelfService", None),
+    ("UiPasswordReset", None),
+    ("UsernamePasswordUiLogin", None),
+];
+
+/// `LoginType` values of OAuth logins, as the API name or the label a query returns
+/// (`Oauth` "Remote Access Client", `Oauth2` "Remote Access 2.0"; the same page).
+pub fn is_oauth_login_type(login_type: &str) -> bool {
+    matches!(
+        login_type.trim(),
+        "Oauth" | "Oauth2" | "Remote Access Client" | "Remote Access 2.0"
+    )
+}
+
+/// The OAuth flow a LoginHistory `LoginSubType` stands for; `None` when the sub-type is a
+/// documented non-OAuth login. An empty sub-type (an OAuth login without one) is
+/// [`Flow::Unknown`]: JWT bearer, device, SAML bearer and Authorization Code and
+/// Credentials variants have no documented sub-type, so it may be any of them, a code
+/// flow included. A sub-type Salesforce does not document keeps its own name, so nothing
+/// it adds is silently dropped (and none of them is taken for a flow without a code).
+pub fn flow_of_sub_type(sub_type: &str) -> Option<Flow> {
     let s = sub_type.trim();
-    match s {
-        "OauthWebServer" | "OauthHybridWebServer" => Flow::AuthorizationCode,
-        "OauthUsernamePassword" => Flow::UsernamePassword,
-        "OauthClientCredentials" => Flow::ClientCredentials,
-        "OauthHybridUserAgent" => Flow::UserAgent,
-        "OauthHybridRefreshToken" => Flow::RefreshToken,
-        "OauthHybridTokenExchange" => Flow::TokenExchange,
-        "OauthJwtBearer" | "OauthJWTBearer" => Flow::JwtBearer,
-        "OauthDevice" | "OauthDeviceFlow" => Flow::Device,
-        _ if s.starts_with("OauthUserAgent") => Flow::UserAgent,
-        _ if s.starts_with("OauthRefreshToken") => Flow::RefreshToken,
-        _ if s.starts_with("OauthTokenExchange") => Flow::TokenExchange,
-        _ => Flow::from(s),
+    if s.is_empty() {
+        return Some(Flow::Unknown);
     }
+    match DOCUMENTED_SUB_TYPES.iter().find(|(name, _)| *name == s) {
+        Some((_, flow)) => flow.map(Flow::from),
+        None => Some(Flow::from(s)),
+    }
+}
+
+/// Whether a LoginHistory row is an OAuth login pkce-audit counts, from its `LoginType`
+/// and `LoginSubType`: an OAuth sub-type, or an OAuth login type without a sub-type.
+pub fn is_oauth_login(login_type: Option<&str>, sub_type: Option<&str>) -> bool {
+    match sub_type.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => flow_of_sub_type(s).is_some(),
+        None => login_type.is_some_and(is_oauth_login_type),
+    }
+}
+
+/// Flows that never carry an authorization code: PKCE cannot break them. `unknown`, the
+/// Authorization Code and Credentials family and undocumented sub-types are not among them.
+pub fn is_non_code_flow(flow: &Flow) -> bool {
+    flow.carries_no_code()
+}
+
+/// Flows that carry an authorization code, so PKCE applies: the web server flows and the
+/// Authorization Code and Credentials family (`OauthOtpLogin`).
+pub fn is_code_flow(flow: &Flow) -> bool {
+    flow.uses_authorization_code()
 }
 
 /// One flow seen for an app in the window.
@@ -187,6 +254,10 @@ pub struct Usage {
     pub last_used: Option<String>,
     /// Logins per flow in the window, most used first.
     pub flows: Option<Vec<FlowUse>>,
+    /// OAuth logins in the window that failed (`Status` not `Success`): shown, never taken
+    /// as use. `None` when LoginHistory was not read.
+    #[serde(default)]
+    pub failed_logins: Option<u64>,
     /// A source behind these figures stopped early: absence of use proves nothing.
     pub partial: bool,
 }
@@ -196,10 +267,13 @@ impl Usage {
         self.flows.as_ref()?.iter().find(|f| &f.flow == flow)
     }
 
-    /// Seen running an authorization code flow in the window.
+    /// Seen running a flow that carries an authorization code in the window: the web
+    /// server flows or the Authorization Code and Credentials family.
     pub fn used_authorization_code(&self) -> bool {
-        self.logins_with(&Flow::AuthorizationCode)
-            .is_some_and(|f| f.logins > 0)
+        self.flows
+            .iter()
+            .flatten()
+            .any(|f| f.flow.uses_authorization_code() && f.logins > 0)
     }
 
     /// Seen in the window, and only with flows that never carry an authorization code.
@@ -249,6 +323,9 @@ impl Usage {
             )),
             None => {}
         }
+        if let Some(n) = self.failed_logins.filter(|n| *n > 0) {
+            parts.push(format!("{n} failed login(s) (not counted as use)"));
+        }
         if self.partial {
             parts.push("usage is partial".into());
         }
@@ -285,9 +362,19 @@ pub fn usage_by_name(e: &Evidence) -> BTreeMap<String, Usage> {
     }
     if logins_read {
         for l in &e.logins {
+            // A documented non-OAuth sub-type (a stored snapshot may hold one): not a use.
+            let Some(flow) = flow_of_sub_type(&l.sub_type) else {
+                continue;
+            };
+            if l.count == 0 && l.failed == 0 {
+                continue;
+            }
             let u = out.entry(l.app.clone()).or_insert_with(blank);
+            u.failed_logins = Some(u.failed_logins.unwrap_or(0) + l.failed);
+            if l.count == 0 {
+                continue;
+            }
             let flows = u.flows.get_or_insert_with(Vec::new);
-            let flow = flow_of_sub_type(&l.sub_type);
             match flows.iter_mut().find(|f| f.flow == flow) {
                 Some(f) => {
                     f.logins += l.count;
@@ -327,6 +414,7 @@ pub fn unseen_usage(e: &Evidence) -> Option<Usage> {
         tokens_used_in_window: tokens_read.then_some(0),
         last_used: None,
         flows: logins_read.then(Vec::new),
+        failed_logins: logins_read.then_some(0),
         partial,
     })
 }
@@ -358,22 +446,113 @@ mod tests {
     #[test]
     fn sub_types_map_to_flows_and_unknown_ones_keep_their_name() {
         for (s, f) in [
-            ("OauthWebServer", "authorization-code"),
-            ("OauthHybridWebServer", "authorization-code"),
-            ("OauthUserAgent", "user-agent"),
-            ("OauthUserAgentIdToken", "user-agent"),
-            ("OauthHybridUserAgent", "user-agent"),
-            ("OauthUsernamePassword", "username-password"),
-            ("OauthClientCredentials", "client-credentials"),
-            ("OauthRefreshToken", "refresh-token"),
-            ("OauthHybridRefreshToken", "refresh-token"),
-            ("OauthTokenExchange", "token-exchange"),
-            ("OauthHybridTokenExchange", "token-exchange"),
-            ("OauthOtpLogin", "OauthOtpLogin"),
+            ("OauthWebServer", Some("authorization-code")),
+            ("OauthHybridWebServer", Some("authorization-code")),
+            ("OauthUserAgent", Some("user-agent")),
+            ("OauthUserAgentIdToken", Some("user-agent")),
+            ("OauthHybridUserAgent", Some("user-agent")),
+            ("OauthUsernamePassword", Some("username-password")),
+            ("OauthClientCredentials", Some("client-credentials")),
+            ("OauthRefreshToken", Some("refresh-token")),
+            ("OauthHybridRefreshToken", Some("refresh-token")),
+            ("OauthTokenExchange", Some("token-exchange")),
+            ("OauthHybridTokenExchange", Some("token-exchange")),
+            ("OauthOtpLogin", Some("code-credentials")),
+            ("", Some("unknown")),
+            // Not documented: kept by name, never a flow without a code.
+            ("OauthJwtBearer", Some("OauthJwtBearer")),
+            ("OauthDeviceFlow", Some("OauthDeviceFlow")),
+            // Documented, and not OAuth logins.
+            ("SoapApiLogin", None),
+            ("UsernamePasswordUiLogin", None),
+            ("UiPasswordReset", None),
+            ("InternalSalesforceAuthentication", None),
         ] {
-            assert_eq!(flow_of_sub_type(s), Flow::from(f), "{s}");
-            assert_eq!(flow_of_sub_type(s).as_str(), f, "{s}");
+            assert_eq!(flow_of_sub_type(s), f.map(Flow::from), "{s}");
         }
+        // Every documented sub-type is mapped, and only the listed ones lack a code.
+        assert_eq!(DOCUMENTED_SUB_TYPES.len(), 20);
+        for (s, flow) in DOCUMENTED_SUB_TYPES {
+            assert_eq!(flow_of_sub_type(s), flow.map(Flow::from), "{s}");
+        }
+        for f in [
+            "unknown",
+            "code-credentials",
+            "authorization-code",
+            "OauthJwtBearer",
+        ] {
+            assert!(!is_non_code_flow(&Flow::from(f)), "{f}");
+        }
+        assert!(is_oauth_login(Some("Remote Access 2.0"), None));
+        assert!(is_oauth_login(Some("Oauth2"), Some(" ")));
+        assert!(is_oauth_login(Some("Application"), Some("OauthWebServer")));
+        assert!(!is_oauth_login(Some("Application"), None));
+        assert!(!is_oauth_login(
+            Some("Remote Access 2.0"),
+            Some("SoapApiLogin")
+        ));
+        assert!(!is_oauth_login(None, None));
+    }
+
+    #[test]
+    fn unknown_and_otp_logins_prove_use_and_never_lower() {
+        let e = Evidence {
+            window_days: 90,
+            sources: [
+                (OAUTH_TOKEN.to_string(), read(0)),
+                (LOGIN_HISTORY.to_string(), read(9)),
+            ]
+            .into(),
+            logins: vec![
+                LoginUsage {
+                    app: "Jwt".into(),
+                    sub_type: String::new(),
+                    count: 5,
+                    last_seen: Some("2026-11-02".into()),
+                    failed: 1,
+                },
+                LoginUsage {
+                    app: "Jwt".into(),
+                    sub_type: "OauthClientCredentials".into(),
+                    count: 2,
+                    last_seen: None,
+                    failed: 0,
+                },
+                LoginUsage {
+                    app: "Headless".into(),
+                    sub_type: "OauthOtpLogin".into(),
+                    count: 1,
+                    last_seen: None,
+                    failed: 0,
+                },
+                LoginUsage {
+                    app: "Locked".into(),
+                    sub_type: "OauthWebServer".into(),
+                    count: 0,
+                    last_seen: None,
+                    failed: 3,
+                },
+            ],
+            ..Default::default()
+        };
+        let u = usage_by_name(&e);
+        let jwt = &u["Jwt"];
+        assert!(!jwt.dormant(), "logins without a sub-type are use");
+        assert!(!jwt.only_non_code_flows(), "unknown may be a code flow");
+        assert_eq!(jwt.logins_with(&Flow::Unknown).unwrap().logins, 5);
+        assert_eq!(jwt.failed_logins, Some(1));
+        assert!(
+            jwt.describe().contains("1 failed login(s)"),
+            "{}",
+            jwt.describe()
+        );
+        let headless = &u["Headless"];
+        assert!(headless.used_authorization_code() && !headless.only_non_code_flows());
+        // Failed logins alone are no use: the app is dormant, with its failures shown.
+        let locked = &u["Locked"];
+        assert!(locked.dormant(), "{locked:?}");
+        assert_eq!(locked.failed_logins, Some(3));
+        assert!(!locked.used_authorization_code());
     }
 
     #[test]
@@ -408,24 +587,28 @@ mod tests {
                     app: "Portal".into(),
                     sub_type: "OauthWebServer".into(),
                     count: 30,
+                    failed: 0,
                     last_seen: Some("2026-11-01".into()),
                 },
                 LoginUsage {
                     app: "Portal".into(),
                     sub_type: "OauthHybridWebServer".into(),
                     count: 5,
+                    failed: 0,
                     last_seen: Some("2026-11-02".into()),
                 },
                 LoginUsage {
                     app: "Sync".into(),
                     sub_type: "OauthRefreshToken".into(),
                     count: 12,
+                    failed: 0,
                     last_seen: None,
                 },
                 LoginUsage {
                     app: "Sync".into(),
                     sub_type: "OauthClientCredentials".into(),
                     count: 3,
+                    failed: 0,
                     last_seen: None,
                 },
             ],
@@ -488,6 +671,7 @@ mod tests {
             app: "A".into(),
             sub_type: "OauthClientCredentials".into(),
             count: 1,
+            failed: 0,
             last_seen: None,
         });
         assert!(

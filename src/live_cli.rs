@@ -54,7 +54,7 @@ pub struct ConnectionArgs {
     /// File holding the access token for --instance-url; `-` reads standard input.
     #[arg(long, value_name = "PATH|-", help_heading = HEADING, requires = "instance_url")]
     pub access_token_file: Option<PathBuf>,
-    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance> (`sf org display --verbose` shows it).
+    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`).
     #[arg(long, value_name = "PATH", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
     /// API version to use. Default: the newest the org offers; 59.0 or later.

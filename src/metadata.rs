@@ -187,6 +187,10 @@ pub struct ConnectedApp {
     pub contact_email: Option<String>,
     pub oauth: Option<ConnectedAppOauth>,
     pub has_oauth_policy: bool,
+    /// `oauthPolicy/isTokenExchangeFlowEnabled` (metadata WSDL v66 `ConnectedAppOauthPolicy`):
+    /// the admin switch for the token exchange flow, beside the app's own
+    /// `oauthConfig/isTokenExchangeEnabled`.
+    pub is_token_exchange_flow_enabled: Option<bool>,
     pub has_saml: bool,
     pub has_canvas: bool,
 }
@@ -514,6 +518,10 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
         contact_email: text(el, "contactEmail")?,
         oauth,
         has_oauth_policy: single(el, "oauthPolicy")?.is_some(),
+        is_token_exchange_flow_enabled: match section(el, "oauthPolicy")? {
+            Some(p) => flag(p, "isTokenExchangeFlowEnabled")?,
+            None => None,
+        },
         has_saml: section(el, "samlConfig")?.is_some(),
         has_canvas: section(el, "canvasConfig")?.is_some(),
     };
@@ -737,6 +745,16 @@ https://b.example.com/cb&#13;
         assert_eq!(o.is_token_exchange_enabled, Some(true));
         assert_eq!(o.scopes, ["Api", "RefreshToken"]);
         assert!(!o.has_certificate);
+        assert_eq!(ca.is_token_exchange_flow_enabled, None);
+    }
+
+    #[test]
+    fn the_oauth_policy_holds_the_admin_switch_for_token_exchange() {
+        let ca = connected_app(
+            "<ConnectedApp><label>X</label><oauthConfig><callbackUrl>https://x/cb</callbackUrl><isTokenExchangeEnabled>true</isTokenExchangeEnabled></oauthConfig><oauthPolicy><ipRelaxation>ENFORCE</ipRelaxation><isTokenExchangeFlowEnabled>false</isTokenExchangeFlowEnabled><refreshTokenPolicy>infinite</refreshTokenPolicy></oauthPolicy></ConnectedApp>",
+        );
+        assert_eq!(ca.oauth.unwrap().is_token_exchange_enabled, Some(true));
+        assert_eq!(ca.is_token_exchange_flow_enabled, Some(false));
     }
 
     #[test]

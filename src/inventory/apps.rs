@@ -80,7 +80,10 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
             if o.has_certificate {
                 flows.push(Flow::JwtBearer);
             }
-            if o.is_token_exchange_enabled == Some(true) {
+            // The app's switch, unless the admin switch (oauthPolicy) turns the flow off.
+            if o.is_token_exchange_enabled == Some(true)
+                && ca.is_token_exchange_flow_enabled != Some(false)
+            {
                 flows.push(Flow::TokenExchange);
             }
             let pkce = o.is_pkce_required.as_ref();

@@ -159,6 +159,9 @@ vocabulary! {
         UserAgent = "user-agent",
         /// Seen in login history only: a token refresh.
         RefreshToken = "refresh-token",
+        /// An OAuth login that LoginHistory records without a sub-type: JWT bearer, device,
+        /// SAML bearer or a headless variant; it may be a code flow.
+        Unknown = "unknown",
     }
 }
 
@@ -178,6 +181,7 @@ impl Flow {
             | Flow::UsernamePassword
             | Flow::UserAgent
             | Flow::RefreshToken
+            | Flow::Unknown
             | Flow::Other(_) => false,
         }
     }
@@ -198,6 +202,7 @@ impl Flow {
             | Flow::CodeCredentials
             | Flow::Saml
             | Flow::Canvas
+            | Flow::Unknown
             | Flow::Other(_) => false,
         }
     }
@@ -310,6 +315,7 @@ impl OrgSettings {
             | Flow::Saml
             | Flow::Canvas
             | Flow::RefreshToken
+            | Flow::Unknown
             | Flow::Other(_) => None,
         }
     }

@@ -47,7 +47,12 @@ pub fn short_flow(f: &Flow) -> &str {
         Flow::TokenExchange => "token-exch",
         Flow::RefreshToken => "refresh",
         Flow::UsernamePassword => "user-pwd",
-        Flow::Device | Flow::Saml | Flow::Canvas | Flow::UserAgent | Flow::Other(_) => f.as_str(),
+        Flow::Device
+        | Flow::Saml
+        | Flow::Canvas
+        | Flow::UserAgent
+        | Flow::Unknown
+        | Flow::Other(_) => f.as_str(),
     }
 }
 

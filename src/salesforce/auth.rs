@@ -156,8 +156,16 @@ pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
     Ok(url.origin().ascii_serialization())
 }
 
+/// What to say when the auth URL file holds the CLI's redaction notice instead of a URL.
+pub const REDACTED_AUTH_URL: &str = "the auth URL is redacted (`sf org display --verbose` no longer shows it); save the output of `sf org auth show-sfdx-auth-url --json --target-org <alias>` and pass that file";
+
+/// How to make an auth URL file, for hints and help.
+pub const AUTH_URL_HOWTO: &str =
+    "`sf org auth show-sfdx-auth-url --json --target-org <alias> > org.authurl`";
+
 /// Parses an SFDX auth URL. The file may also hold the JSON of
-/// `sf org display --verbose --json` (its `sfdxAuthUrl`). Errors never echo the input.
+/// `sf org auth show-sfdx-auth-url --json` or, from older CLIs, `sf org display --verbose
+/// --json` (their `sfdxAuthUrl`). Errors never echo the input.
 pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
     let text = text.trim();
     let from_json = serde_json::from_str::<serde_json::Value>(text)
@@ -169,6 +177,11 @@ pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
                 .map(str::to_string)
         });
     let url = from_json.as_deref().unwrap_or(text);
+    // Recent CLIs (plugin-org 5.11.1 and later, "remove secrets from org display") print
+    // `[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view` in place of the URL.
+    if url.trim_start().starts_with("[REDACTED]") || url.contains("show-sfdx-auth-url") {
+        return Err(Error::AuthUrl(REDACTED_AUTH_URL.into()));
+    }
     let bad = || {
         Error::AuthUrl(
         "not an SFDX auth URL (expected force://<clientId>:<clientSecret>:<refreshToken>@<instance>)"
@@ -273,6 +286,9 @@ fn is_executable(p: &Path) -> bool {
 struct SfAnswer {
     ok: bool,
     json: Option<serde_json::Value>,
+    /// The first error line `sf` printed when it gave no JSON (a crash, a Node.js it cannot
+    /// run on), with the Node.js version its crash report names.
+    error_line: Option<String>,
 }
 
 impl SfAnswer {
@@ -285,10 +301,14 @@ impl SfAnswer {
             .filter(|s| !s.is_empty())
     }
 
-    /// `name: message` of a failed run, on one line.
+    /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
+    /// line.
     fn failure(&self) -> String {
         let Some(j) = &self.json else {
-            return "no JSON answer".into();
+            return self
+                .error_line
+                .clone()
+                .unwrap_or_else(|| "no answer".into());
         };
         let field = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
         let text = match (field("name"), field("message")) {
@@ -306,6 +326,42 @@ impl SfAnswer {
 
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The line of `sf`'s output (standard error first) that says what went wrong: the first
+/// that names an error (`TypeError: ...`, `Error: ...`, `ERR_...`), else the first that is
+/// not blank; with the `Node.js vNN` line of a crash report appended. At most 200
+/// characters.
+fn first_error_line(stderr: &[u8], stdout: &[u8]) -> Option<String> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (err, out) = (text(stderr), text(stdout));
+    let lines: Vec<&str> = err
+        .lines()
+        .chain(out.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let names_error = |l: &&&str| {
+        let head = l.split([' ', '(']).next().unwrap_or("");
+        (head.ends_with(':') && head.trim_end_matches(':').ends_with("Error"))
+            || head.starts_with("ERR_")
+            || l.starts_with("Error")
+            || l.contains(" ERR_")
+    };
+    let line = lines.iter().find(names_error).or_else(|| lines.first())?;
+    let mut line = one_line(line);
+    if let Some(node) = lines
+        .iter()
+        .find(|l| l.starts_with("Node.js v") && l.len() < 30)
+    {
+        if !line.contains(node) {
+            line.push_str(&format!(" ({node})"));
+        }
+    }
+    if line.chars().count() > 200 {
+        line = line.chars().take(199).collect::<String>() + "\u{2026}";
+    }
+    Some(line)
 }
 
 async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
@@ -332,9 +388,16 @@ async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
         .and_then(|j| j.get("status"))
         .and_then(|s| s.as_i64())
         .is_none_or(|s| s == 0);
+    let ok = out.status.success() && json.is_some() && status_ok;
+    let error_line = if json.is_none() {
+        first_error_line(&out.stderr, &out.stdout)
+    } else {
+        None
+    };
     Ok(SfAnswer {
-        ok: out.status.success() && json.is_some() && status_ok,
+        ok,
         json,
+        error_line,
     })
 }
 
@@ -371,7 +434,10 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
                 "the Salesforce CLI has no usable login for '{alias}' ({}); {hint}",
                 display.failure()
             ),
-            None => format!("unexpected answer from `sf org display` for '{alias}' (not JSON); update the CLI (`sf update`) or {hint}"),
+            None => format!(
+                "`sf org display` failed for '{alias}': {}; check that `sf` runs (`sf --version`; it needs Node.js 22 or later), update it (`sf update`) or {hint}",
+                display.failure()
+            ),
         }));
     }
     let instance = display.result_str("instanceUrl").ok_or_else(|| {
@@ -380,12 +446,15 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
         ))
     })?;
     let instance_url = validate_instance_url(instance)?;
-    let token = match token {
-        Ok(t) if t.ok => t
-            .result_str("accessToken")
-            .filter(|t| usable_token(t))
-            .map(str::to_string),
-        _ => None,
+    let (token, token_failure) = match token {
+        Ok(t) if t.ok => (
+            t.result_str("accessToken")
+                .filter(|t| usable_token(t))
+                .map(str::to_string),
+            "no usable token in its answer".to_string(),
+        ),
+        Ok(t) => (None, t.failure()),
+        Err(e) => (None, e.to_string()),
     };
     let token = token.or_else(|| {
         display
@@ -395,7 +464,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     });
     let Some(token) = token else {
         return Err(Error::SfCli(format!(
-            "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed); update the CLI (`sf update`) or {hint}"
+            "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed: {token_failure}); update the CLI (`sf update`) or {hint}"
         )));
     };
     Ok(Resolved {
@@ -440,7 +509,7 @@ pub async fn resolve(conn: &Connection) -> Result<Resolved, Error> {
             Ok(Resolved {
                 instance_url,
                 credentials: Credentials::Refresh(grant),
-                login_hint: "create a new auth URL (`sf org display --verbose --target-org <alias>` shows it)".into(),
+                login_hint: format!("create a new auth URL file ({AUTH_URL_HOWTO})"),
             })
         }
     }
@@ -553,6 +622,51 @@ mod tests {
         let e = parse_auth_url("force://id:SECRETVALUE:tok").unwrap_err();
         assert!(!e.to_string().contains("SECRETVALUE"));
         assert!(parse_auth_url("force://id::tok@http://evil.example.com").is_err());
+    }
+
+    #[test]
+    fn a_redacted_auth_url_says_where_the_real_one_is() {
+        for text in [
+            r#"{"status":0,"result":{"sfdxAuthUrl":"[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view"}}"#,
+            "[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view",
+        ] {
+            let e = parse_auth_url(text).unwrap_err().to_string();
+            assert!(
+                e.contains("redacted") && e.contains("sf org auth show-sfdx-auth-url --json"),
+                "{e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        // The command's own answer is read as is.
+        let (url, g) = parse_auth_url(
+            r#"{"status":0,"result":{"sfdxAuthUrl":"force://PlatformCLI::5Aep861x@acme.my.salesforce.com"},"warnings":["..."]}"#,
+        )
+        .unwrap();
+        assert_eq!(url, "https://acme.my.salesforce.com");
+        assert_eq!(g.refresh_token.expose(), "5Aep861x");
+    }
+
+    #[test]
+    fn sf_crashes_are_named_by_their_own_first_error_line() {
+        // sf 2.150 on Node.js 20: undici fails to load.
+        let crash = b"/x/node_modules/undici/lib/interceptor/decompress.js:78\n  zstd: createZstdDecompress.bind(null, {})\n                             ^\n\nTypeError: Cannot read properties of undefined (reading 'bind')\n    at Object.<anonymous> (/x/decompress.js:78:30)\n\nNode.js v20.20.2\n";
+        assert_eq!(
+            first_error_line(crash, b"").as_deref(),
+            Some("TypeError: Cannot read properties of undefined (reading 'bind') (Node.js v20.20.2)")
+        );
+        assert_eq!(
+            first_error_line(b"", b"  sh: 1: node: not found\n").as_deref(),
+            Some("sh: 1: node: not found")
+        );
+        assert_eq!(first_error_line(b"\n", b""), None);
+        let long = "Error: ".to_string() + &"x".repeat(400);
+        assert_eq!(
+            first_error_line(long.as_bytes(), b"")
+                .unwrap()
+                .chars()
+                .count(),
+            200
+        );
     }
 
     #[test]

@@ -223,7 +223,8 @@ pub async fn doctor(
                 let mut detail = format!("{n} row(s)");
                 if source == OAUTH_TOKEN && n > OAUTH_TOKEN_CAP {
                     detail.push_str(&format!(
-                        "; the API returns at most {OAUTH_TOKEN_CAP}, so token usage will be partial"
+                        "; one query returns at most {OAUTH_TOKEN_CAP}, so they are read in {} LIMIT/OFFSET batches",
+                        n.div_ceil(OAUTH_TOKEN_CAP)
                     ));
                 }
                 Check {

@@ -186,23 +186,37 @@ pub(super) async fn open(
     let hint = resolved.login_hint.as_str();
 
     let version = async {
-        if let Some(v) = &opts.api_version {
-            return check_version(v);
-        }
+        // A version asked for is checked before the org is: a malformed or too old one
+        // needs no call.
+        let wanted = opts.api_version.as_deref().map(check_version).transpose()?;
         progress.plan(1);
-        let newest = api.versions().await;
+        let offered = api.versions().await;
         progress.done();
-        match newest {
-            Ok(v) if v >= rest::MIN_API_VERSION => Ok(rest::format_version(v)),
-            Ok(v) => Err(Error::ApiVersion(format!(
+        let offered = offered.map_err(|e| Error::Versions {
+            url: api.instance_url.clone(),
+            detail: e.to_string(),
+        })?;
+        let newest = *offered.last().expect("versions() answers at least one");
+        match wanted {
+            // Checked here, before any metadata call: a version the org does not offer
+            // would fail every call with UNSUPPORTED_API_VERSION / NOT_FOUND.
+            Some(v) => {
+                let parsed = rest::parse_version(&v).expect("checked above");
+                if offered.contains(&parsed) {
+                    Ok(v)
+                } else {
+                    Err(Error::ApiVersion(format!(
+                        "the org does not offer API version {v}; it offers {}",
+                        rest::describe_versions(&offered)
+                    )))
+                }
+            }
+            None if newest >= rest::MIN_API_VERSION => Ok(rest::format_version(newest)),
+            None => Err(Error::ApiVersion(format!(
                 "the org offers API versions up to {}; pkce-audit needs {} or later",
-                rest::format_version(v),
+                rest::format_version(newest),
                 rest::format_version(rest::MIN_API_VERSION)
             ))),
-            Err(e) => Err(Error::Versions {
-                url: api.instance_url.clone(),
-                detail: e.to_string(),
-            }),
         }
     };
     let login = async {

@@ -664,7 +664,8 @@ impl Api {
     }
 
     /// `GET /services/data`: needs no session, so it can run beside the first login.
-    pub async fn versions(&self) -> Result<(u32, u32), CallError> {
+    /// Every API version the org offers, oldest first (`GET /services/data`).
+    pub async fn versions(&self) -> Result<Vec<(u32, u32)>, CallError> {
         let url = format!("{}/services/data", self.instance_url);
         self.call(
             "versions",
@@ -678,8 +679,11 @@ impl Api {
                 if raw.status != 200 {
                     return by_status(raw.status, &raw.headers, self.snippet(&raw.body));
                 }
-                match rest::newest_version(&raw.body) {
-                    Ok(v) => Attempt::Done(v),
+                match rest::versions(&raw.body) {
+                    Ok(v) if !v.is_empty() => Attempt::Done(v),
+                    Ok(_) => {
+                        Attempt::Fail(CallError::Malformed("the org lists no API versions".into()))
+                    }
                     Err(e) => Attempt::Fail(CallError::Malformed(e)),
                 }
             },

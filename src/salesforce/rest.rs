@@ -23,21 +23,53 @@ struct VersionEntry {
 
 /// The newest version in `GET /services/data` (a JSON array of `{version, label, url}`).
 pub fn newest_version(body: &[u8]) -> Result<(u32, u32), String> {
-    let entries: Vec<VersionEntry> = serde_json::from_slice(body)
-        .map_err(|e| format!("not the JSON list of API versions ({e})"))?;
-    entries
-        .iter()
-        .filter_map(|e| parse_version(&e.version))
-        .max()
+    versions(body)?
+        .last()
+        .copied()
         .ok_or_else(|| "the org lists no API versions".into())
 }
 
-/// One page of `GET /services/data/vXX.X/query`.
+/// Every version in `GET /services/data`, oldest first, without repeats.
+pub fn versions(body: &[u8]) -> Result<Vec<(u32, u32)>, String> {
+    let entries: Vec<VersionEntry> = serde_json::from_slice(body)
+        .map_err(|e| format!("not the JSON list of API versions ({e})"))?;
+    let mut v: Vec<(u32, u32)> = entries
+        .iter()
+        .filter_map(|e| parse_version(&e.version))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
+/// Versions for a message: runs of consecutive major versions as `31.0–66.0`.
+pub fn describe_versions(v: &[(u32, u32)]) -> String {
+    let mut runs: Vec<((u32, u32), (u32, u32))> = Vec::new();
+    for &x in v {
+        match runs.last_mut() {
+            Some((_, end)) if x.1 == 0 && end.1 == 0 && x.0 == end.0 + 1 => *end = x,
+            _ => runs.push((x, x)),
+        }
+    }
+    runs.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                format_version(a)
+            } else {
+                format!("{}\u{2013}{}", format_version(a), format_version(b))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of `GET /services/data/vXX.X/query`. `records` and `done` are in every query
+/// answer (REST API Developer Guide, "Query"; the restforce samples in ../shared/corpus):
+/// without them the answer is something else (a describe, an error object) and is refused,
+/// never read as an empty page.
 #[derive(Debug, Deserialize)]
 pub struct QueryPage {
-    #[serde(default)]
     pub records: Vec<serde_json::Value>,
-    #[serde(default)]
     pub done: bool,
     #[serde(default, rename = "nextRecordsUrl")]
     pub next_records_url: Option<String>,

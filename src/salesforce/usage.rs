@@ -50,13 +50,29 @@ pub const APPS_QUERY: &str = "SELECT Name FROM ConnectedApplication";
 pub const TOKENS_QUERY: &str = "SELECT AppName, UserId, UseCount, LastUsedDate FROM OauthToken";
 pub const TOKENS_QUERY_WITH_USERS: &str =
     "SELECT AppName, UserId, UseCount, LastUsedDate, User.Username FROM OauthToken";
+pub const TOKENS_COUNT_QUERY: &str = "SELECT COUNT() FROM OauthToken";
 
+/// One batch of OauthToken rows, as its Object Reference page documents the way past the
+/// 2,500-row cap: "Use OFFSET to get batches of 2500 records. Start with an OFFSET of 0 and
+/// then increment by 2500 ... we recommend that you also use LIMIT to limit each query to
+/// 2500" (`SELECT <desired fields> FROM OauthToken LIMIT 2500 OFFSET 0`).
+pub fn tokens_batch_query(show_users: bool, offset: u64) -> String {
+    let fields = if show_users {
+        TOKENS_QUERY_WITH_USERS
+    } else {
+        TOKENS_QUERY
+    };
+    format!("{fields} LIMIT {OAUTH_TOKEN_CAP} OFFSET {offset}")
+}
+
+/// `LoginType` and `Status` beside the sub-type: an OAuth login without a sub-type is known
+/// by its type, and a failed login by its status.
 pub fn logins_aggregate_query(days: u32) -> String {
-    format!("SELECT Application, LoginSubType, COUNT(Id), MAX(LoginTime) FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:{days} GROUP BY Application, LoginSubType")
+    format!("SELECT Application, LoginType, LoginSubType, Status, COUNT(Id), MAX(LoginTime) FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:{days} GROUP BY Application, LoginType, LoginSubType, Status")
 }
 
 pub fn logins_rows_query(days: u32) -> String {
-    format!("SELECT Application, LoginSubType, LoginTime FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:{days}")
+    format!("SELECT Application, LoginType, LoginSubType, Status, LoginTime FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:{days}")
 }
 
 /// `SELECT COUNT()` for a source, as `doctor` probes it: no row is read.
@@ -339,78 +355,157 @@ type TokensRead = (
     Option<BTreeMap<String, Vec<String>>>,
 );
 
-/// OauthToken: 500 rows a page and none after 2,500 (documented), so reaching the cap,
-/// or a `totalSize` above what came back, makes the source partial.
+/// OauthToken, every row: 500 rows a page and none after 2,500 in one query (documented).
+/// The first batch is `LIMIT 2500 OFFSET 0`; when it comes back full, `SELECT COUNT()` says
+/// how many rows there are, and batches at OFFSET 2500, 5000, ... read the rest. Partial only
+/// when the org stops us: a batch refused or cut short, fewer rows than counted, or more
+/// rows than `--usage-row-budget` (at least one batch).
 async fn read_tokens(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<TokensRead, Error> {
-    let soql = if opts.show_users {
-        TOKENS_QUERY_WITH_USERS
-    } else {
-        TOKENS_QUERY
-    };
     let mut tally = TokenTally::default();
-    let answer = query(ctx, soql, false, ctx.api.limits.max_pages.max(6), |rows| {
-        rows.iter().for_each(|r| tally.add(r));
-        tally.rows() < OAUTH_TOKEN_CAP
-    })
-    .await?;
-    let run = match answer {
+    let pages_per_batch = ctx.api.limits.max_pages.max(6);
+    let batch = |offset: u64| tokens_batch_query(opts.show_users, offset);
+    let first = {
+        let tally = &mut tally;
+        query(ctx, &batch(0), false, pages_per_batch, |rows| {
+            rows.iter().for_each(|r| tally.add(r));
+            true
+        })
+        .await?
+    };
+    let run = match first {
         Ok(run) => run,
         Err(e) => return Ok((missing(OAUTH_TOKEN, &e), Vec::new(), None)),
     };
-    let rows = tally.rows();
-    let partial = rows >= OAUTH_TOKEN_CAP || run.total_size.is_some_and(|t| t > rows) || !run.done;
     // The window is counted on the org's clock, as LoginHistory's LAST_N_DAYS is.
     let today = run.server_date.unwrap_or_else(Utc::now).date_naive();
+    let mut partial = !run.done;
+    if !partial && run.rows >= OAUTH_TOKEN_CAP {
+        partial = read_token_batches(ctx, opts, &mut tally, pages_per_batch).await?;
+    }
+    let rows = tally.rows();
     let (usage, users) = tally.finish(window_start(today, opts.window_days), opts.show_users);
     Ok((read_state(rows, partial, None), usage, users))
 }
 
-/// LoginHistory rows (or aggregate groups) folded per app and sub-type. Rows without a
-/// sub-type are not OAuth logins; they count toward `rows` only.
+/// The batches after a full first one; returns whether the source stays partial.
+async fn read_token_batches(
+    ctx: &Ctx<'_>,
+    opts: &UsageOptions,
+    tally: &mut TokenTally,
+    pages_per_batch: usize,
+) -> Result<bool, Error> {
+    ctx.progress.plan(1);
+    let total = match query(ctx, TOKENS_COUNT_QUERY, false, 1, |_| true).await? {
+        Ok(run) => match run.total_size {
+            Some(t) => t,
+            None => return Ok(true),
+        },
+        // Without the count the rest cannot be batched safely.
+        Err(_) => return Ok(true),
+    };
+    let budget = opts.row_budget.max(OAUTH_TOKEN_CAP);
+    let mut offset = OAUTH_TOKEN_CAP;
+    while offset < total {
+        if offset >= budget {
+            return Ok(true);
+        }
+        ctx.progress.plan(1);
+        let before = tally.rows();
+        let answer = query(
+            ctx,
+            &tokens_batch_query(opts.show_users, offset),
+            false,
+            pages_per_batch,
+            |rows| {
+                rows.iter().for_each(|r| tally.add(r));
+                true
+            },
+        )
+        .await?;
+        let got = tally.rows() - before;
+        match answer {
+            Ok(run) if run.done && got > 0 => {}
+            // Refused (an OFFSET the org will not take), cut short, or empty before the
+            // count was reached: Salesforce stopped us.
+            _ => return Ok(true),
+        }
+        offset += OAUTH_TOKEN_CAP;
+    }
+    Ok(tally.rows() < total)
+}
+
+/// LoginHistory rows (or aggregate groups) folded per app and sub-type. Only OAuth logins
+/// are kept ([`evidence::is_oauth_login`]): an OAuth sub-type, or an OAuth `LoginType`
+/// without a sub-type (kept under an empty sub-type: flow unknown). Logins whose `Status`
+/// is not `Success` are counted apart. Every row counts toward `rows`.
 #[derive(Default)]
 pub struct LoginTally {
     rows: u64,
-    groups: BTreeMap<(String, String), (u64, Option<NaiveDate>)>,
+    groups: BTreeMap<(String, String), LoginGroup>,
+}
+
+#[derive(Default)]
+struct LoginGroup {
+    count: u64,
+    last: Option<NaiveDate>,
+    failed: u64,
+}
+
+/// One LoginHistory row or aggregate group, as read.
+pub struct LoginRow<'a> {
+    pub app: Option<&'a str>,
+    pub login_type: Option<&'a str>,
+    pub sub_type: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub count: u64,
+    pub last: Option<NaiveDate>,
 }
 
 impl LoginTally {
-    fn add_group(
-        &mut self,
-        app: Option<&str>,
-        sub_type: Option<&str>,
-        count: u64,
-        last: Option<NaiveDate>,
-    ) {
-        self.rows += count;
-        let (Some(app), Some(sub_type)) = (app, sub_type) else {
+    fn add_group(&mut self, r: LoginRow<'_>) {
+        self.rows += r.count;
+        if !evidence::is_oauth_login(r.login_type, r.sub_type) {
+            return;
+        }
+        let Some(app) = r.app else {
             return;
         };
         let g = self
             .groups
-            .entry((app.to_string(), sub_type.to_string()))
+            .entry((app.to_string(), r.sub_type.unwrap_or("").to_string()))
             .or_default();
-        g.0 += count;
-        g.1 = g.1.max(last);
+        // A login without a status is taken as it reads elsewhere: a login.
+        if r.status.is_some_and(|s| !s.eq_ignore_ascii_case("Success")) {
+            g.failed += r.count;
+        } else {
+            g.count += r.count;
+            g.last = g.last.max(r.last);
+        }
     }
 
-    /// One raw row: `Application`, `LoginSubType`, `LoginTime`.
+    /// One raw row: `Application`, `LoginType`, `LoginSubType`, `Status`, `LoginTime`.
     pub fn add_row(&mut self, row: &Value) {
-        self.add_group(
-            text(row, &["Application"]),
-            text(row, &["LoginSubType"]),
-            1,
-            text(row, &["LoginTime"]).and_then(day_of),
-        );
+        self.add_group(LoginRow {
+            app: text(row, &["Application"]),
+            login_type: text(row, &["LoginType"]),
+            sub_type: text(row, &["LoginSubType"]),
+            status: text(row, &["Status"]),
+            count: 1,
+            last: text(row, &["LoginTime"]).and_then(day_of),
+        });
     }
 
-    /// One AggregateResult: `Application`, `LoginSubType`, `expr0` (COUNT), `expr1` (MAX).
+    /// One AggregateResult: `Application`, `LoginType`, `LoginSubType`, `Status`, `expr0`
+    /// (COUNT), `expr1` (MAX).
     pub fn add_aggregate(&mut self, row: &Value) {
-        self.add_group(
-            text(row, &["Application"]),
-            text(row, &["LoginSubType"]),
-            number(row, &["expr0"]).unwrap_or(0),
-            text(row, &["expr1"]).and_then(day_of),
-        );
+        self.add_group(LoginRow {
+            app: text(row, &["Application"]),
+            login_type: text(row, &["LoginType"]),
+            sub_type: text(row, &["LoginSubType"]),
+            status: text(row, &["Status"]),
+            count: number(row, &["expr0"]).unwrap_or(0),
+            last: text(row, &["expr1"]).and_then(day_of),
+        });
     }
 
     pub fn rows(&self) -> u64 {
@@ -420,11 +515,12 @@ impl LoginTally {
     pub fn finish(self) -> Vec<LoginUsage> {
         self.groups
             .into_iter()
-            .map(|((app, sub_type), (count, last))| LoginUsage {
+            .map(|((app, sub_type), g)| LoginUsage {
                 app,
                 sub_type,
-                count,
-                last_seen: last.map(day_text),
+                count: g.count,
+                last_seen: g.last.map(day_text),
+                failed: g.failed,
             })
             .collect()
     }
@@ -610,6 +706,97 @@ mod tests {
         assert_eq!(
             (raw[1].count, raw[1].last_seen.as_deref()),
             (2, Some("2026-11-03"))
+        );
+    }
+
+    #[test]
+    fn oauth_logins_without_a_sub_type_and_failed_logins() {
+        let mut raw = LoginTally::default();
+        for (app, ty, sub, status, time) in [
+            // A JWT bearer login: an OAuth login type, no documented sub-type.
+            (
+                "Sync",
+                "Remote Access 2.0",
+                None,
+                "Success",
+                "2026-11-01T08:00:00.000+0000",
+            ),
+            (
+                "Sync",
+                "Remote Access 2.0",
+                None,
+                "Success",
+                "2026-11-02T08:00:00.000+0000",
+            ),
+            (
+                "Sync",
+                "Remote Access 2.0",
+                None,
+                "Invalid Password",
+                "2026-11-05T08:00:00.000+0000",
+            ),
+            (
+                "Sync",
+                "Oauth2",
+                Some("OauthClientCredentials"),
+                "Success",
+                "2026-11-03T08:00:00.000+0000",
+            ),
+            (
+                "Shop",
+                "Remote Access 2.0",
+                Some("OauthOtpLogin"),
+                "Success",
+                "2026-11-03T08:00:00.000+0000",
+            ),
+            // Not OAuth logins: a browser login, and a SOAP API login under an app's name.
+            (
+                "Browser",
+                "Application",
+                None,
+                "Success",
+                "2026-11-03T08:00:00.000+0000",
+            ),
+            (
+                "Sync",
+                "Partner Product",
+                Some("SoapApiLogin"),
+                "Success",
+                "2026-11-03T08:00:00.000+0000",
+            ),
+        ] {
+            raw.add_row(&json!({"Application": app, "LoginType": ty, "LoginSubType": sub, "Status": status, "LoginTime": time}));
+        }
+        assert_eq!(raw.rows(), 7);
+        let raw = raw.finish();
+        let sync: Vec<_> = raw.iter().filter(|l| l.app == "Sync").collect();
+        assert_eq!(sync.len(), 2, "{raw:?}");
+        assert_eq!(
+            (sync[0].sub_type.as_str(), sync[0].count, sync[0].failed),
+            ("", 2, 1)
+        );
+        assert_eq!(
+            sync[0].last_seen.as_deref(),
+            Some("2026-11-02"),
+            "failed logins are not use"
+        );
+        assert_eq!(sync[1].sub_type, "OauthClientCredentials");
+        assert!(raw
+            .iter()
+            .any(|l| l.app == "Shop" && l.sub_type == "OauthOtpLogin"));
+        assert!(!raw.iter().any(|l| l.app == "Browser"));
+        // The aggregate answer folds the same way.
+        let mut agg = LoginTally::default();
+        agg.add_aggregate(&json!({"Application": "Sync", "LoginType": "Remote Access 2.0", "LoginSubType": null, "Status": "Success", "expr0": 2, "expr1": "2026-11-02T08:00:00.000+0000"}));
+        agg.add_aggregate(&json!({"Application": "Sync", "LoginType": "Remote Access 2.0", "LoginSubType": null, "Status": "Invalid Password", "expr0": 1, "expr1": "2026-11-05T08:00:00.000+0000"}));
+        assert_eq!(agg.finish()[0], *sync[0]);
+        assert!(logins_aggregate_query(90)
+            .contains("GROUP BY Application, LoginType, LoginSubType, Status"));
+        assert!(logins_rows_query(90)
+            .starts_with("SELECT Application, LoginType, LoginSubType, Status, LoginTime"));
+        assert_eq!(
+            tokens_batch_query(false, 2500),
+            "SELECT AppName, UserId, UseCount, LastUsedDate FROM OauthToken LIMIT 2500 OFFSET 2500"
         );
     }
 

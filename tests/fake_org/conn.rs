@@ -3,6 +3,10 @@
 //!
 //! Once killed, every write fails; hyper then abandons the connection and the socket is
 //! closed with nothing written for the request in progress.
+//!
+//! With a TLS acceptor the listener speaks HTTPS (for clients that only build `https://`
+//! URLs, such as simple-salesforce): each connection's handshake runs in `accept`, bounded
+//! by a few seconds, and a connection whose handshake fails is dropped.
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
@@ -14,20 +18,70 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-pub struct KillableListener(pub TcpListener);
+pub struct KillableListener {
+    inner: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl KillableListener {
+    pub fn plain(inner: TcpListener) -> Self {
+        KillableListener { inner, tls: None }
+    }
+
+    pub fn tls(inner: TcpListener, acceptor: tokio_rustls::TlsAcceptor) -> Self {
+        KillableListener {
+            inner,
+            tls: Some(acceptor),
+        }
+    }
+}
+
+/// A TLS server config from a PEM certificate chain and a PEM private key.
+pub fn tls_acceptor(
+    cert_pem: &std::path::Path,
+    key_pem: &std::path::Path,
+) -> io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls;
+    let certs = CertificateDer::pem_file_iter(cert_pem)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| io::Error::other(format!("{}: {e}", cert_pem.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key_pem)
+        .map_err(|e| io::Error::other(format!("{}: {e}", key_pem.display())))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(io::Error::other)?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(io::Error::other)?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+enum Inner {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
 
 pub struct KillableStream {
-    inner: TcpStream,
+    inner: Inner,
     killed: Arc<AtomicBool>,
 }
 
 /// Given to handlers through `ConnectInfo`.
 #[derive(Clone)]
-pub struct KillHandle(Arc<AtomicBool>);
+pub struct KillHandle(Arc<AtomicBool>, bool);
 
 impl KillHandle {
     pub fn kill(&self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// The connection came through the TLS listener.
+    pub fn is_tls(&self) -> bool {
+        self.1
     }
 }
 
@@ -37,9 +91,22 @@ impl Listener for KillableListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
-                Ok((inner, addr)) => {
-                    let _ = inner.set_nodelay(true);
+            match self.inner.accept().await {
+                Ok((tcp, addr)) => {
+                    let _ = tcp.set_nodelay(true);
+                    let inner = match &self.tls {
+                        None => Inner::Plain(tcp),
+                        Some(acceptor) => {
+                            let handshake = acceptor.accept(tcp);
+                            match tokio::time::timeout(std::time::Duration::from_secs(5), handshake)
+                                .await
+                            {
+                                Ok(Ok(s)) => Inner::Tls(Box::new(s)),
+                                // A failed or stalled handshake: drop it, keep serving.
+                                _ => continue,
+                            }
+                        }
+                    };
                     return (
                         KillableStream {
                             inner,
@@ -55,13 +122,16 @@ impl Listener for KillableListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.inner.local_addr()
     }
 }
 
 impl Connected<IncomingStream<'_, KillableListener>> for KillHandle {
     fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
-        KillHandle(stream.io().killed.clone())
+        KillHandle(
+            stream.io().killed.clone(),
+            matches!(stream.io().inner, Inner::Tls(_)),
+        )
     }
 }
 
@@ -85,7 +155,10 @@ impl AsyncRead for KillableStream {
         if let Some(e) = self.dead() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        match &mut self.inner {
+            Inner::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
     }
 }
 
@@ -98,7 +171,10 @@ impl AsyncWrite for KillableStream {
         if let Some(e) = self.dead() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        match &mut self.inner {
+            Inner::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
     }
 
     fn poll_write_vectored(
@@ -109,21 +185,33 @@ impl AsyncWrite for KillableStream {
         if let Some(e) = self.dead() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        match &mut self.inner {
+            Inner::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        match &self.inner {
+            Inner::Plain(s) => s.is_write_vectored(),
+            Inner::Tls(s) => s.is_write_vectored(),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(e) = self.dead() {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_flush(cx)
+        match &mut self.inner {
+            Inner::Plain(s) => Pin::new(s).poll_flush(cx),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        match &mut self.inner {
+            Inner::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Inner::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
     }
 }

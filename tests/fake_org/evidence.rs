@@ -171,32 +171,56 @@ fn tokens(e: &Evidence, rows: u64, today: NaiveDate) -> Vec<Value> {
     out
 }
 
-/// `count` rows per app and sub-type at `last_seen`, then logins that are not OAuth ones
-/// (no sub-type) up to the row count; one more when the row budget had stopped the read.
+/// `count` successful rows per app and sub-type at `last_seen` and `failed` failed ones (an
+/// empty sub-type: an OAuth login type with a null `LoginSubType`), then logins that are
+/// not OAuth ones (browser logins) up to the row count; one more when the row budget had
+/// stopped the read.
 fn logins(e: &Evidence, rows: u64, partial: bool, today: NaiveDate) -> Vec<Value> {
     let mut out = Vec::new();
     let mut n = 0u64;
-    let mut row = |app: Option<&str>, sub: Option<&str>, time: String| {
-        n += 1;
-        json!({
-            "Id": fake_id("0Ya", n),
-            "UserId": fake_id("005", 100 + n % 7),
-            "Application": app,
-            "LoginSubType": sub,
-            "LoginTime": time,
-            "LoginType": if sub.is_some() { "Remote Access 2.0" } else { "Application" },
-            "Status": "Success",
-        })
-    };
+    let mut row =
+        |app: Option<&str>, login_type: &str, sub: Option<&str>, ok: bool, time: String| {
+            n += 1;
+            json!({
+                "Id": fake_id("0Ya", n),
+                "UserId": fake_id("005", 100 + n % 7),
+                "Application": app,
+                "LoginSubType": sub.filter(|s| !s.is_empty()),
+                "LoginTime": time,
+                "LoginType": login_type,
+                "Status": if ok { "Success" } else { "Invalid Password" },
+            })
+        };
     for l in &e.logins {
         let d = l.last_seen.as_deref().and_then(day).unwrap_or(today);
         for _ in 0..l.count {
-            out.push(row(Some(&l.app), Some(&l.sub_type), sf_time(d, 8)));
+            out.push(row(
+                Some(&l.app),
+                "Remote Access 2.0",
+                Some(&l.sub_type),
+                true,
+                sf_time(d, 8),
+            ));
+        }
+        for _ in 0..l.failed {
+            out.push(row(
+                Some(&l.app),
+                "Remote Access 2.0",
+                Some(&l.sub_type),
+                false,
+                sf_time(today, 6),
+            ));
         }
     }
     let extra = filler(rows, out.len()) + usize::from(partial);
     for _ in 0..extra {
-        out.push(row(Some("Browser"), None, sf_time(today, 7)));
+        out.push(row(
+            Some("Browser"),
+            "Application",
+            None,
+            true,
+            sf_time(today, 7),
+        ));
     }
     out
 }

@@ -1,6 +1,10 @@
-//! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`),
-//! REST/Tooling query with paging, the API versions list and the OAuth refresh-token
-//! grant, served from an org folder read with `pkce_audit::source::discover`.
+//! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`,
+//! `describeMetadata`), REST/Tooling query with paging and the real limits, the API
+//! versions list and each version's resource directory, sObject describes and records,
+//! `/limits`, the OpenID Connect UserInfo endpoint and identity URL, and the OAuth
+//! refresh-token grant, served from an org folder read with `pkce_audit::source::discover`
+//! (over HTTP, and HTTPS too with `Config::tls`). Real clients (the Salesforce CLI, jsforce,
+//! simple-salesforce) run against it in tests/real_clients.
 //!
 //! Used by the integration tests (`tests/it/main.rs` includes it once) and by
 //! `examples/fake_org.rs`. It follows the real API shapes (see
@@ -13,8 +17,10 @@
 #![allow(unused)]
 
 mod conn;
+mod describe;
 pub mod echo;
 mod evidence;
+mod identity;
 mod org;
 mod rest;
 mod soap;
@@ -30,6 +36,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use identity::user_id;
 pub use org::Org;
 
 /// How the fake org behaves. `Config::default()` serves fixtures/demo-org.
@@ -58,6 +65,8 @@ pub struct Config {
     /// REST query page size.
     pub page_size: usize,
     /// Served by `GET /services/data`; also the versions the SOAP and REST URLs accept.
+    /// Real orgs offer every version from 31.0 up, and real clients hard-code old ones (the
+    /// Salesforce CLI reads `v51.0/sobjects/User`; jsforce defaults to 50.0).
     pub api_versions: Vec<String>,
     /// The limit in `Sforce-Limit-Info: api-usage=N/LIMIT`; N starts at 1000.
     pub daily_limit: u64,
@@ -81,6 +90,22 @@ pub struct Config {
     /// an HTML page cut inside it, or a text cut short; the token endpoint refuses the
     /// refresh token, quoting it and the client secret.
     pub echo_credentials: bool,
+    /// Every request's method, path and answer status on standard error (never a header,
+    /// a query string or a body): for seeing what a real client asks for.
+    pub log_requests: bool,
+    /// Also serve HTTPS (same org, same sessions) on this address with this PEM
+    /// certificate and key: for clients that only build `https://` URLs.
+    pub tls: Option<TlsConfig>,
+    /// Hold OauthToken to the general SOQL OFFSET limit too (its own page documents
+    /// batches at OFFSET 2500, 5000, ...): `Some(2000)` refuses those batches.
+    pub oauth_token_max_offset: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    pub addr: SocketAddr,
+    pub cert_pem: PathBuf,
+    pub key_pem: PathBuf,
 }
 
 /// A wrong answer about one component, as a broken or hostile server gives it (or as
@@ -131,7 +156,7 @@ impl Default for Config {
             client_id: "PlatformCLI".into(),
             client_secret: String::new(),
             page_size: 2000,
-            api_versions: (59..=66).map(|v| format!("{v}.0")).collect(),
+            api_versions: (31..=66).map(|v| format!("{v}.0")).collect(),
             daily_limit: 100_000,
             eca_consumer_secret: "FAKESECRET-do-not-print-0123456789".into(),
             sobjects: BTreeMap::new(),
@@ -139,6 +164,9 @@ impl Default for Config {
             reject_aggregate_queries: false,
             quirks: Vec::new(),
             echo_credentials: false,
+            log_requests: false,
+            tls: None,
+            oauth_token_max_offset: None,
         }
     }
 }
@@ -154,6 +182,7 @@ struct Session {
 pub(crate) struct Shared {
     pub(crate) cfg: Config,
     pub(crate) base_url: String,
+    pub(crate) tls_base_url: Option<String>,
     pub(crate) org: Org,
     session: Mutex<Session>,
     calls: Mutex<BTreeMap<String, u64>>,
@@ -379,7 +408,20 @@ async fn entry(
             return fault_response(fault, is_soap);
         }
     }
-    let mut resp = route(&shared, req).await;
+    let method = req.method().clone();
+    // The SOQL of a query (never a token: those travel in headers, or as `oauth_token`).
+    let soql = rest::form_decode(req.uri().query().unwrap_or(""))
+        .into_iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, q)| format!(" q={q}"))
+        .unwrap_or_default();
+    let mut resp = route(&shared, req, conn.is_tls()).await;
+    if shared.cfg.log_requests {
+        eprintln!(
+            "fake_org: {method} {path}{soql} -> {}",
+            resp.status().as_u16()
+        );
+    }
     let date = shared
         .cfg
         .now
@@ -406,7 +448,18 @@ async fn truncate(resp: Response<Body>) -> Response<Body> {
     Response::from_parts(parts, Body::from(bytes.slice(..bytes.len() / 2)))
 }
 
-async fn route(shared: &Arc<Shared>, req: Request) -> Response<Body> {
+/// The org's URL as this request reached it (`Host` and the listener's scheme): what the
+/// answers that carry absolute URLs (identity, userinfo) name. Falls back to `base_url`.
+fn request_base(shared: &Shared, headers: &axum::http::HeaderMap, tls: bool) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ', '@']) => {
+            format!("{}://{host}", if tls { "https" } else { "http" })
+        }
+        _ => shared.base_url.clone(),
+    }
+}
+
+async fn route(shared: &Arc<Shared>, req: Request, tls: bool) -> Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -422,6 +475,7 @@ async fn route(shared: &Arc<Shared>, req: Request) -> Response<Body> {
         }
     };
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let base = request_base(shared, &headers, tls);
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["services", "oauth2", "token"]) => rest::token(shared, &headers, &body),
         ("POST", ["services", "Soap", "m", version, ..]) if segments.len() <= 5 => {
@@ -429,7 +483,13 @@ async fn route(shared: &Arc<Shared>, req: Request) -> Response<Body> {
         }
         ("GET", ["services", "data"]) => rest::versions(shared),
         ("GET", ["services", "data", version, rest @ ..]) => {
-            rest::data(shared, version, rest, &query, &headers)
+            rest::data(shared, &base, version, rest, &query, &headers)
+        }
+        ("GET" | "POST", ["services", "oauth2", "userinfo"]) => {
+            identity::userinfo(shared, &base, &headers, &query)
+        }
+        ("GET" | "POST", ["id", org, user]) => {
+            identity::identity(shared, &base, org, user, &headers, &query)
         }
         _ => rest::error(
             StatusCode::NOT_FOUND,
@@ -442,6 +502,8 @@ async fn route(shared: &Arc<Shared>, req: Request) -> Response<Body> {
 /// A running fake org. Dropping it shuts the server down.
 pub struct FakeOrg {
     pub base_url: String,
+    /// The HTTPS URL when `Config::tls` is set.
+    pub tls_base_url: Option<String>,
     shared: Arc<Shared>,
     shutdown: tokio::sync::watch::Sender<bool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -500,6 +562,7 @@ impl FakeOrg {
         })??;
         Ok(FakeOrg {
             base_url: shared.base_url.clone(),
+            tls_base_url: shared.tls_base_url.clone(),
             shared,
             shutdown,
             thread: Some(thread),
@@ -512,6 +575,7 @@ impl FakeOrg {
         tokio::spawn(server);
         Ok(FakeOrg {
             base_url: shared.base_url.clone(),
+            tls_base_url: shared.tls_base_url.clone(),
             shared,
             shutdown,
             thread: None,
@@ -570,6 +634,16 @@ async fn bind(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let base_url = format!("http://{local}");
+    let tls = match &cfg.tls {
+        Some(t) => {
+            let acceptor = conn::tls_acceptor(&t.cert_pem, &t.key_pem)?;
+            let l = tokio::net::TcpListener::bind(t.addr).await?;
+            let url = format!("https://{}", l.local_addr()?);
+            Some((conn::KillableListener::tls(l, acceptor), url))
+        }
+        None => None,
+    };
+    let tls_base_url = tls.as_ref().map(|(_, u)| u.clone());
     let shared = Arc::new(Shared {
         session: Mutex::new(Session {
             current: cfg.access_token.clone(),
@@ -579,6 +653,7 @@ async fn bind(
         rng: Mutex::new(fastrand::Rng::with_seed(cfg.seed)),
         cfg,
         base_url,
+        tls_base_url,
         org,
         calls: Mutex::new(BTreeMap::new()),
         names_per_read: Mutex::new(Vec::new()),
@@ -594,12 +669,23 @@ async fn bind(
         .fallback(entry)
         .with_state(shared.clone())
         .into_make_service_with_connect_info::<conn::KillHandle>();
-    let server =
-        axum::serve(conn::KillableListener(listener), app).with_graceful_shutdown(async move {
+    let mut stop_tls = shutdown.subscribe();
+    let plain = axum::serve(conn::KillableListener::plain(listener), app.clone())
+        .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;
         });
-    let server: ServerFuture = Box::pin(async move {
-        let _ = server.await;
-    });
+    let server: ServerFuture = match tls {
+        None => Box::pin(async move {
+            let _ = plain.await;
+        }),
+        Some((listener, _)) => {
+            let secure = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stop_tls.wait_for(|s| *s).await;
+            });
+            Box::pin(async move {
+                let _ = tokio::join!(plain, secure);
+            })
+        }
+    };
     Ok((server, shared, shutdown))
 }

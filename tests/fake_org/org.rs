@@ -95,6 +95,7 @@ const EVIDENCE_OBJECTS: &[(&str, &[&str])] = &[
             "MobileStartUrl",
             "NamedUserUvidTimeout",
             "OptionsAllowAdminApprovedUsersOnly",
+            "OptionsAppIssueJwtTokenEnabled",
             "OptionsCodeCredentialGuestEnabled",
             "OptionsFullContentPushNotifications",
             "OptionsHasSessionLevelPolicy",
@@ -161,6 +162,7 @@ const NOT_AGGREGATABLE: &[&str] = &["OauthToken"];
 /// Objects that exist only in the Tooling API.
 const TOOLING_ONLY: &[&str] = &[
     "InstalledSubscriberPackage",
+    "SandboxProcess",
     "SubscriberPackage",
     "SubscriberPackageVersion",
     "Publisher",
@@ -311,6 +313,31 @@ impl Org {
             })
             .collect();
         self.add_sobject("ConnectedApplication", None, own_apps);
+        self.add_sobject("User", None, vec![super::identity::user_sobject(cfg, self)]);
+        // A production org has no sandbox copies: Tooling SandboxProcess answers no rows.
+        self.add_sobject(
+            "SandboxProcess",
+            Some(
+                [
+                    "Id",
+                    "SandboxName",
+                    "LicenseType",
+                    "Status",
+                    "SandboxInfoId",
+                    "SandboxOrganization",
+                    "CopyProgress",
+                    "StartDate",
+                    "EndDate",
+                    "Description",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ),
+            Vec::new(),
+        );
+        for (name, fields, records) in self.eca_sobjects() {
+            self.add_sobject(name, Some(fields), records);
+        }
         if let Some(e) = manifest.and_then(|m| m.evidence.as_ref()) {
             let synth = super::evidence::synthesize(e, cfg.now);
             for (name, records) in synth.objects {
@@ -418,6 +445,143 @@ impl Org {
                     .any(|t| t.eq_ignore_ascii_case(name)),
             },
         );
+    }
+}
+
+/// `<name>value</name>` children of a record, as (name, text) pairs.
+fn simple_fields(record_xml: &str) -> Vec<(String, String)> {
+    let Ok(root) = pkce_audit::xml::parse(format!("<r>{record_xml}</r>").as_bytes()) else {
+        return Vec::new();
+    };
+    root.children
+        .iter()
+        .filter(|c| c.children.is_empty())
+        .map(|c| (c.name.clone(), c.text.trim().to_string()))
+        .collect()
+}
+
+fn pascal(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A metadata text as a SOQL value: booleans and numbers typed, the rest strings.
+fn soql_value(text: &str) -> Value {
+    match text {
+        "true" => json!(true),
+        "false" => json!(false),
+        t => t
+            .parse::<i64>()
+            .map(|n| json!(n))
+            .unwrap_or_else(|_| json!(t)),
+    }
+}
+
+impl Org {
+    /// `ExternalClientApplication`, `ExtlClntAppOauthSettings` and `ExtlClntAppOauthPlcyCnfg`
+    /// as SOQL objects, from the served External Client Apps. Not in any official object
+    /// reference (salesforce-api.md §5.3, UNCONFIRMED); the columns follow public code that
+    /// queries them (`Id, MasterLabel, DeveloperName, DistributionState`;
+    /// `ExternalClientApplicationId, PermittedUsersPolicyType, IsClientCredentialsFlowEnabled,
+    /// IsTokenExchangeFlowEnabled, ...`): each metadata field in PascalCase, the parent by id.
+    fn eca_sobjects(&self) -> Vec<(&'static str, Vec<String>, Vec<Value>)> {
+        let eca_id = |name: &str| {
+            self.components
+                .iter()
+                .find(|c| c.ty == MetadataType::ExternalClientApplication && c.full_name == name)
+                .map(|c| c.id.clone())
+        };
+        let mut out = Vec::new();
+        for (object, ty) in [
+            (
+                "ExternalClientApplication",
+                MetadataType::ExternalClientApplication,
+            ),
+            (
+                "ExtlClntAppOauthSettings",
+                MetadataType::ExtlClntAppOauthSettings,
+            ),
+            (
+                "ExtlClntAppOauthPlcyCnfg",
+                MetadataType::ExtlClntAppOauthConfigurablePolicies,
+            ),
+        ] {
+            let mut fields: Vec<String> = [
+                "Id",
+                "DeveloperName",
+                "MasterLabel",
+                "NamespacePrefix",
+                "CreatedDate",
+                "LastModifiedDate",
+            ]
+            .iter()
+            .chain(match ty {
+                MetadataType::ExternalClientApplication => &[
+                    "DistributionState",
+                    "ManagedType",
+                    "ContactEmail",
+                    "IsProtected",
+                ][..],
+                MetadataType::ExtlClntAppOauthSettings => &[
+                    "ExternalClientApplicationId",
+                    "IsFirstPartyAppEnabled",
+                    "OauthLink",
+                ][..],
+                _ => &[
+                    "ExternalClientApplicationId",
+                    "PermittedUsersPolicyType",
+                    "RefreshTokenPolicyType",
+                    "RefreshTokenValidityPeriod",
+                    "RefreshTokenValidityUnit",
+                    "IpRelaxationPolicyType",
+                    "IsClientCredentialsFlowEnabled",
+                    "ClientCredentialsFlowUser",
+                    "IsTokenExchangeFlowEnabled",
+                    "IsGuestCodeCredFlowEnabled",
+                    "RequiredSessionLevel",
+                ][..],
+            })
+            .map(|f| f.to_string())
+            .collect();
+            let mut records = Vec::new();
+            for c in self.components.iter().filter(|c| c.ty == ty) {
+                let ns = metadata::namespace_of(&c.full_name);
+                let developer_name = match ns {
+                    Some(ns) => c.full_name[ns.len() + 2..].to_string(),
+                    None => c.full_name.clone(),
+                };
+                let mut r = Map::new();
+                r.insert("Id".into(), json!(c.id));
+                r.insert("DeveloperName".into(), json!(developer_name));
+                r.insert("NamespacePrefix".into(), json!(ns));
+                r.insert("CreatedDate".into(), json!(c.created_date));
+                r.insert("LastModifiedDate".into(), json!(c.last_modified_date));
+                for (k, v) in simple_fields(&c.record_xml) {
+                    match k.as_str() {
+                        "fullName" | "consumerSecret" => {}
+                        "label" => {
+                            r.insert("MasterLabel".into(), json!(v));
+                        }
+                        "externalClientApplication" => {
+                            r.insert("ExternalClientApplicationId".into(), json!(eca_id(&v)));
+                        }
+                        _ => {
+                            let key = pascal(&k);
+                            if !fields.contains(&key) {
+                                fields.push(key.clone());
+                            }
+                            r.insert(key, soql_value(&v));
+                        }
+                    }
+                }
+                records.push(Value::Object(r));
+            }
+            out.push((object, fields, records));
+        }
+        out
     }
 }
 

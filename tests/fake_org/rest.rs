@@ -69,6 +69,7 @@ struct Cursor {
 /// OauthToken, as documented: "A query() call returns up to 500 rows. A queryMore() call
 /// returns 500 more, up to 2500 total. No more records are returned after 2500."
 const OAUTH_TOKEN_PAGE: usize = 500;
+const MAX_OFFSET: usize = 2000;
 const OAUTH_TOKEN_CAP: usize = 2500;
 
 #[derive(Default)]
@@ -92,9 +93,21 @@ fn not_found() -> Response<Body> {
     )
 }
 
+/// What a `/services/data/{version}/...` request asks for.
+enum DataRoute<'a> {
+    Resources,
+    DescribeGlobal,
+    Describe(&'a str),
+    Record(&'a str, &'a str),
+    Limits,
+    Query,
+    QueryMore(&'a str),
+}
+
 /// Everything under `/services/data/{version}/`.
 pub fn data(
     shared: &Arc<Shared>,
+    base: &str,
     version_segment: &str,
     rest: &[&str],
     query: &str,
@@ -110,9 +123,14 @@ pub fn data(
         ["tooling", rest @ ..] => (true, rest),
         rest => (false, rest),
     };
-    let (kind, locator) = match rest {
-        ["query"] => ("query", None),
-        ["query", locator] => ("queryMore", Some(*locator)),
+    let (kind, route) = match rest {
+        [] | [""] if !tooling => ("resources", DataRoute::Resources),
+        ["sobjects"] => ("describeGlobal", DataRoute::DescribeGlobal),
+        ["sobjects", ty, "describe"] => ("describe", DataRoute::Describe(ty)),
+        ["sobjects", ty, id] if !tooling => ("retrieve", DataRoute::Record(ty, id)),
+        ["limits"] if !tooling => ("limits", DataRoute::Limits),
+        ["query"] => ("query", DataRoute::Query),
+        ["query", locator] => ("queryMore", DataRoute::QueryMore(locator)),
         _ => return not_found(),
     };
     shared.count(kind);
@@ -123,7 +141,7 @@ pub fn data(
             "Session expired or invalid",
         )
     } else {
-        shared.use_api();
+        let used = shared.use_api();
         if shared.cfg.echo_credentials {
             if let Some(r) = echo(query, bearer(headers).unwrap_or_default()) {
                 return r;
@@ -134,9 +152,18 @@ pub fn data(
         } else {
             format!("/services/data/v{version}")
         };
-        match locator {
-            None => run_query(shared, &api_base, tooling, query),
-            Some(l) => query_more(shared, &api_base, tooling, l),
+        match route {
+            DataRoute::Resources => super::identity::resources(shared, base, version),
+            DataRoute::DescribeGlobal => {
+                super::describe::describe_global(&shared.org, &api_base, tooling)
+            }
+            DataRoute::Describe(ty) => {
+                super::describe::describe(&shared.org, &api_base, tooling, ty)
+            }
+            DataRoute::Record(ty, id) => super::identity::record(shared, &api_base, ty, id),
+            DataRoute::Limits => super::identity::limits(shared, used),
+            DataRoute::Query => run_query(shared, &api_base, tooling, query),
+            DataRoute::QueryMore(l) => query_more(shared, &api_base, tooling, l),
         }
     };
     if let Ok(v) = HeaderValue::from_str(&shared.limit_info()) {
@@ -213,6 +240,22 @@ fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Res
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
     };
+    // SOQL and SOSL Reference, OFFSET: "The maximum offset is 2,000 rows. Requesting an
+    // offset greater than 2,000 results in a NUMBER_OUTSIDE_VALID_RANGE error." The
+    // OauthToken page documents batches at OFFSET 2500, 5000, ... past its own cap, so
+    // that object takes them.
+    let max_offset = if parsed.object.eq_ignore_ascii_case("OauthToken") {
+        shared.cfg.oauth_token_max_offset.unwrap_or(usize::MAX)
+    } else {
+        MAX_OFFSET
+    };
+    if parsed.offset.is_some_and(|o| o > max_offset) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "NUMBER_OUTSIDE_VALID_RANGE",
+            &format!("Maximum SOQL offset allowed is {max_offset}"),
+        );
+    }
     if shared
         .cfg
         .deny_queries
@@ -405,7 +448,12 @@ pub fn token(shared: &Arc<Shared>, _headers: &HeaderMap, body: &[u8]) -> Respons
         return oauth_error("invalid_grant", "expired access/refresh token");
     }
     let access_token = shared.issue_token();
-    let id = format!("{}/id/{}/005FAKE000000001", shared.base_url, cfg.org_id);
+    let id = format!(
+        "{}/id/{}/{}",
+        shared.base_url,
+        cfg.org_id,
+        super::identity::user_id()
+    );
     let issued_at = chrono::Utc::now().timestamp_millis().to_string();
     let mut h = Sha256::new();
     h.update(id.as_bytes());

@@ -103,7 +103,10 @@ pub fn handle(
         return client_fault("Invalid request data: no operation in the SOAP Body");
     };
     shared.count(&op.name);
-    if !matches!(op.name.as_str(), "listMetadata" | "readMetadata") {
+    if !matches!(
+        op.name.as_str(),
+        "listMetadata" | "readMetadata" | "describeMetadata"
+    ) {
         return client_fault(&format!(
             "No operation available for request {{{MD_NS}}}{}",
             op.name
@@ -133,8 +136,103 @@ pub fn handle(
     }
     match op.name.as_str() {
         "listMetadata" => list_metadata(shared, op),
+        "describeMetadata" => describe_metadata(shared),
         _ => read_metadata(shared, op),
     }
+}
+
+/// The common types of [`KNOWN_EMPTY_TYPES`] with their describe entries: directory,
+/// `metaFile`, suffix, child types (Metadata API Developer Guide, each type's page).
+const DESCRIBED_EMPTY_TYPES: &[(&str, &str, bool, &str, &[&str])] = &[
+    ("ApexClass", "classes", true, "cls", &[]),
+    ("ApexPage", "pages", true, "page", &[]),
+    ("ApexTrigger", "triggers", true, "trigger", &[]),
+    ("AuthProvider", "authproviders", false, "authprovider", &[]),
+    ("Certificate", "certs", true, "crt", &[]),
+    ("CustomApplication", "applications", false, "app", &[]),
+    (
+        "CustomObject",
+        "objects",
+        false,
+        "object",
+        &["CustomField", "ListView", "RecordType", "ValidationRule"],
+    ),
+    ("Flow", "flows", false, "flow", &[]),
+    (
+        "InstalledPackage",
+        "installedPackages",
+        false,
+        "installedPackage",
+        &[],
+    ),
+    ("Layout", "layouts", false, "layout", &[]),
+    (
+        "NamedCredential",
+        "namedCredentials",
+        false,
+        "namedCredential",
+        &[],
+    ),
+    (
+        "PermissionSet",
+        "permissionsets",
+        false,
+        "permissionset",
+        &[],
+    ),
+    ("Profile", "profiles", false, "profile", &[]),
+    (
+        "RemoteSiteSetting",
+        "remoteSiteSettings",
+        false,
+        "remoteSite",
+        &[],
+    ),
+    (
+        "SamlSsoConfig",
+        "samlssoconfigs",
+        false,
+        "samlssoconfig",
+        &[],
+    ),
+    ("Settings", "settings", false, "settings", &[]),
+    ("StaticResource", "staticresources", true, "resource", &[]),
+];
+
+/// `describeMetadata`: `DescribeMetadataResult` (metadata-v66.wsdl): every type this org
+/// knows (ours, the org OAuth settings as a `Settings` member, the common empty ones), the
+/// org's namespace, `partialSaveAllowed` and `testRequired` (a production org: false).
+fn describe_metadata(shared: &Shared) -> Response<Body> {
+    let mut objects: Vec<(String, String)> = Vec::new();
+    let entry = |xml: &str, dir: &str, meta: bool, suffix: &str, children: &[&str]| {
+        let children: String = children
+            .iter()
+            .map(|c| format!("<childXmlNames>{c}</childXmlNames>"))
+            .collect();
+        format!(
+            "<metadataObjects>{children}<directoryName>{dir}</directoryName><inFolder>false</inFolder><metaFile>{meta}</metaFile><suffix>{suffix}</suffix><xmlName>{xml}</xmlName></metadataObjects>"
+        )
+    };
+    for t in ALL_TYPES
+        .iter()
+        .filter(|t| t.ty != MetadataType::OauthOidcSettings)
+    {
+        objects.push((
+            t.name.to_string(),
+            entry(t.name, t.folder, false, t.suffix, &[]),
+        ));
+    }
+    for (xml, dir, meta, suffix, children) in DESCRIBED_EMPTY_TYPES {
+        objects.push((xml.to_string(), entry(xml, dir, *meta, suffix, children)));
+    }
+    objects.sort();
+    objects.dedup_by(|a, b| a.0 == b.0);
+    let body: String = objects.into_iter().map(|(_, x)| x).collect();
+    let ns = shared.org.namespace.as_deref().unwrap_or("");
+    ok(format!(
+        "<describeMetadataResponse><result>{body}<organizationNamespace>{}</organizationNamespace><partialSaveAllowed>true</partialSaveAllowed><testRequired>false</testRequired></result></describeMetadataResponse>",
+        escape(ns)
+    ))
 }
 
 fn denied(shared: &Shared, ty: &str) -> Option<Response<Body>> {

@@ -370,7 +370,7 @@ async fn soap_limits_types_and_request_faults() {
     let (_, body) = soap(&c, &org.base_url, TOKEN, &read_op("NoSuchType", &["X"])).await;
     assert_eq!(fault_of(&body).0, "sf:INVALID_TYPE");
 
-    let (status, body) = soap(&c, &org.base_url, TOKEN, "<met:describeMetadata/>").await;
+    let (status, body) = soap(&c, &org.base_url, TOKEN, "<met:retrieve/>").await;
     assert_eq!(status, 500);
     assert_eq!(fault_of(&body).0, "soapenv:Client");
 
@@ -689,7 +689,12 @@ async fn versions_endpoint_lists_versions() {
         .await
         .unwrap();
     let list = v.as_array().unwrap();
-    assert_eq!(list.len(), 8);
+    // 31.0 (Summer '14) to 66.0, as real orgs offer them.
+    assert_eq!(list.len(), 36);
+    assert_eq!(
+        list[0],
+        json!({"label": "Summer '14", "url": "/services/data/v31.0", "version": "31.0"})
+    );
     assert_eq!(
         list.last().unwrap(),
         &json!({"label": "Spring '26", "url": "/services/data/v66.0", "version": "66.0"})
@@ -748,7 +753,12 @@ async fn session_expires_and_refresh_issues_a_new_token() {
     assert_eq!(v["instance_url"], org.base_url.as_str());
     assert_eq!(
         v["id"],
-        format!("{}/id/00DFAKE000000001/005FAKE000000001", org.base_url).as_str()
+        format!(
+            "{}/id/00DFAKE000000001/{}",
+            org.base_url,
+            fake_org::user_id()
+        )
+        .as_str()
     );
     assert_eq!(v["token_type"], "Bearer");
     assert!(v["issued_at"].as_str().unwrap().parse::<u64>().is_ok());
@@ -949,4 +959,282 @@ async fn truncates_every_second_body() {
             200
         );
     }
+}
+
+async fn get_json(c: &reqwest::Client, url: &str, token: Option<&str>) -> (u16, String) {
+    let mut r = c.get(url);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// What real clients call first: UserInfo, the identity URL, the resource directory, the
+/// running User, describes, limits; refusals in the identity service's own words.
+#[tokio::test]
+async fn identity_describe_and_limits_answer_like_a_real_org() {
+    let org = FakeOrg::start(Config::default());
+    let c = client();
+    let base = &org.base_url;
+    let user = fake_org::user_id();
+    let (status, body) =
+        get_json(&c, &format!("{base}/services/oauth2/userinfo"), Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    let info: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["user_id"], user.as_str());
+    assert_eq!(info["organization_id"], "00DFAKE000000001");
+    assert_eq!(info["preferred_username"], "admin@acme-crm.example.com");
+    assert_eq!(
+        info["urls"]["rest"],
+        format!("{base}/services/data/v{{version}}/").as_str()
+    );
+    let userinfo = format!("{base}/services/oauth2/userinfo");
+    assert_eq!(
+        get_json(&c, &userinfo, Some("nope")).await,
+        (403, "Bad_OAuth_Token".to_string())
+    );
+    assert_eq!(
+        get_json(&c, &userinfo, None).await,
+        (403, "Missing_OAuth_Token".to_string())
+    );
+
+    // The directory names the identity URL; jsforce reads it with `oauth_token`.
+    let (_, dir) = get_json(&c, &format!("{base}/services/data/v50.0"), Some(TOKEN)).await;
+    let dir: Value = serde_json::from_str(&dir).unwrap();
+    let identity = dir["identity"].as_str().unwrap().to_string();
+    assert_eq!(identity, format!("{base}/id/00DFAKE000000001/{user}"));
+    assert_eq!(dir["sobjects"], "/services/data/v50.0/sobjects");
+    let url = format!(
+        "{identity}?format=json&oauth_token={}",
+        TOKEN.replace('!', "%21")
+    );
+    let (status, id) = get_json(&c, &url, None).await;
+    assert_eq!(status, 200, "{id}");
+    let id: Value = serde_json::from_str(&id).unwrap();
+    assert_eq!(id["username"], "admin@acme-crm.example.com");
+    let other = format!("{base}/id/00DOTHER00000001/{user}");
+    assert_eq!(
+        get_json(&c, &other, Some(TOKEN)).await,
+        (403, "Wrong_Org".to_string())
+    );
+
+    // The running user, as the Salesforce CLI reads it (v51.0).
+    let me = format!("{base}/services/data/v51.0/sobjects/User/{user}");
+    let (status, u) = get_json(&c, &me, Some(TOKEN)).await;
+    assert_eq!(status, 200, "{u}");
+    let u: Value = serde_json::from_str(&u).unwrap();
+    assert_eq!(u["Username"], "admin@acme-crm.example.com");
+    let nobody = format!("{base}/services/data/v51.0/sobjects/User/005000000000000AAA");
+    assert_eq!(get_json(&c, &nobody, Some(TOKEN)).await.0, 404);
+
+    let global = format!("{base}/services/data/v66.0/sobjects");
+    let (_, g) = get_json(&c, &global, Some(TOKEN)).await;
+    let g: Value = serde_json::from_str(&g).unwrap();
+    let names: Vec<&str> = g["sobjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for n in [
+        "ConnectedApplication",
+        "LoginHistory",
+        "OauthToken",
+        "Organization",
+        "User",
+        "ExternalClientApplication",
+    ] {
+        assert!(names.contains(&n), "{n}: {names:?}");
+    }
+    assert!(!names.contains(&"SandboxProcess"), "Tooling only");
+    let tooling = format!("{base}/services/data/v66.0/tooling/sobjects");
+    assert!(get_json(&c, &tooling, Some(TOKEN))
+        .await
+        .1
+        .contains("\"SandboxProcess\""));
+    let none = format!("{base}/services/data/v66.0/sobjects/NoSuch/describe");
+    assert_eq!(get_json(&c, &none, Some(TOKEN)).await.0, 404);
+
+    let (_, l) = get_json(
+        &c,
+        &format!("{base}/services/data/v66.0/limits"),
+        Some(TOKEN),
+    )
+    .await;
+    let l: Value = serde_json::from_str(&l).unwrap();
+    assert_eq!(l["DailyApiRequests"]["Max"], 100_000);
+    assert!(l["DailyApiRequests"]["Remaining"].as_u64().unwrap() < 100_000);
+
+    // describeMetadata: the real result's shape.
+    let op = "<met:describeMetadata><met:asOfVersion>66.0</met:asOfVersion></met:describeMetadata>";
+    let (status, body) = soap(&c, base, TOKEN, op).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<xmlName>ConnectedApp</xmlName>")
+            && body.contains("<organizationNamespace></organizationNamespace><partialSaveAllowed>true</partialSaveAllowed><testRequired>false</testRequired>"),
+        "{body}"
+    );
+}
+
+/// Tooling SandboxProcess has no rows on a production org; the ECA SOQL objects come from
+/// the served External Client Apps; OFFSET is limited to 2,000 except on OauthToken.
+#[tokio::test]
+async fn sandbox_eca_objects_and_offset_limits() {
+    let org = FakeOrg::start(Config::default());
+    let c = client();
+    let q = |tooling: bool, soql: &str| {
+        let t = if tooling { "/tooling" } else { "" };
+        format!(
+            "{}/services/data/v66.0{t}/query?q={}",
+            org.base_url,
+            soql.replace(' ', "+").replace('\'', "%27")
+        )
+    };
+    let json = |body: &str| serde_json::from_str::<Value>(body).unwrap();
+    let (status, body) = get_json(
+        &c,
+        &q(true, "SELECT Id, SandboxName FROM SandboxProcess"),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["totalSize"], 0);
+    let (status, _) = get_json(&c, &q(false, "SELECT Id FROM SandboxProcess"), Some(TOKEN)).await;
+    assert_eq!(status, 400, "Tooling only");
+
+    let soql = "SELECT Id, DeveloperName, NamespacePrefix, DistributionState FROM ExternalClientApplication WHERE DistributionState = 'Packaged'";
+    let (status, body) = get_json(&c, &q(false, soql), Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["totalSize"], 1, "{v}");
+    assert_eq!(v["records"][0]["DeveloperName"], "Vendor_Connector");
+    assert_eq!(v["records"][0]["NamespacePrefix"], "vendorx");
+    let eca_id = v["records"][0]["Id"].as_str().unwrap().to_string();
+    let soql = "SELECT ExternalClientApplicationId, DeveloperName FROM ExtlClntAppOauthSettings";
+    let v = json(&get_json(&c, &q(true, soql), Some(TOKEN)).await.1);
+    assert!(
+        v["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ExternalClientApplicationId"] == eca_id.as_str()),
+        "{v}"
+    );
+    let soql = "SELECT DeveloperName, IsTokenExchangeFlowEnabled, PermittedUsersPolicyType FROM ExtlClntAppOauthPlcyCnfg WHERE DeveloperName = 'Data_Loader_Plus_oauthPlcy'";
+    let v = json(&get_json(&c, &q(false, soql), Some(TOKEN)).await.1);
+    assert_eq!(v["records"][0]["IsTokenExchangeFlowEnabled"], false, "{v}");
+    assert_eq!(
+        v["records"][0]["PermittedUsersPolicyType"],
+        "AdminApprovedPreAuthorized"
+    );
+
+    let soql = "SELECT Id FROM ConnectedApplication LIMIT 10 OFFSET 2001";
+    let (status, body) = get_json(&c, &q(false, soql), Some(TOKEN)).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("NUMBER_OUTSIDE_VALID_RANGE"), "{body}");
+    let soql = "SELECT AppName FROM OauthToken LIMIT 2500 OFFSET 2500";
+    let (status, body) = get_json(&c, &q(false, soql), Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The HTTPS listener serves the same org and sessions, with the certificate it is given.
+#[tokio::test]
+async fn the_tls_listener_serves_the_same_org() {
+    // A CA and a server certificate it signs (rustls takes no CA as the server's own).
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f);
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "req.csr",
+    ]) && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    if !made {
+        eprintln!("notice: openssl is not available; the TLS listener test is skipped");
+        return;
+    }
+    let (cert, key) = (p("cert.pem"), p("key.pem"));
+    let org = FakeOrg::start(Config {
+        tls: Some(fake_org::TlsConfig {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            cert_pem: cert.clone(),
+            key_pem: key,
+        }),
+        ..Config::default()
+    });
+    let https = org.tls_base_url.clone().unwrap();
+    assert!(https.starts_with("https://127.0.0.1:"), "{https}");
+    let pem = std::fs::read(p("ca.pem")).unwrap();
+    let c = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let userinfo = format!("{https}/services/oauth2/userinfo");
+    let (status, body) = get_json(&c, &userinfo, Some(TOKEN)).await;
+    assert_eq!(status, 200, "{body}");
+    // Absolute URLs name the URL the request came in on.
+    assert!(body.contains(&format!("\"sub\":\"{https}/id/")), "{body}");
+    let (_, body) = soap(&c, &https, TOKEN, &list_op(&["ConnectedApp"])).await;
+    assert!(body.contains("<type>ConnectedApp</type>"), "{body}");
+    // A client that does not trust the certificate is refused; the org keeps serving.
+    assert!(client()
+        .get(format!("{https}/services/data"))
+        .send()
+        .await
+        .is_err());
+    assert_eq!(
+        get_json(&c, &format!("{https}/services/data"), None)
+            .await
+            .0,
+        200
+    );
 }

@@ -144,6 +144,22 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
         "{line}"
     );
 
+    // sf itself fails (here: the crash report of sf 2.150 run by Node.js 20): its own
+    // first error line, on our one line.
+    let crash = "printf '%s\\n' '/x/node_modules/undici/lib/interceptor/decompress.js:78' '  zstd: createZstdDecompress.bind(null, {})' '             ^' '' \"TypeError: Cannot read properties of undefined (reading 'bind')\" '    at Object.<anonymous> (/x/decompress.js:78:30)' '' 'Node.js v20.20.2' >&2; exit 1";
+    stub_sf(tmp.path(), crash, crash);
+    let line = one_line_error(&run_with_sf(
+        tmp.path(),
+        &["audit", "--target-org", "x"],
+        &[],
+    ))
+    .to_string();
+    assert!(
+        line.contains("`sf org display` failed for 'x': TypeError: Cannot read properties of undefined (reading 'bind') (Node.js v20.20.2)")
+            && line.contains("Node.js 22"),
+        "{line}"
+    );
+
     // Not JSON at all.
     stub_sf(tmp.path(), "printf 'Error: something odd\\n'", "exit 1");
     let line = one_line_error(&run_with_sf(
@@ -159,7 +175,7 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
     ))
     .to_string();
     assert!(
-        line.contains("unexpected answer from `sf org display`"),
+        line.contains("`sf org display` failed for 'x': Error: something odd"),
         "{line}"
     );
 
@@ -311,6 +327,24 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
     .to_string();
     assert!(
         line.contains("not an SFDX auth URL") && !line.contains("S3cretValue"),
+        "{line}"
+    );
+
+    // What current CLIs print in place of the URL (`sf org display --verbose --json`).
+    let redacted = tmp.path().join("redacted.json");
+    std::fs::write(
+        &redacted,
+        r#"{"status":0,"result":{"username":"admin@acme.example.com","sfdxAuthUrl":"[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view"}}"#,
+    )
+    .unwrap();
+    let line = one_line_error(&run(
+        &["audit", "--auth-url-file", redacted.to_str().unwrap()],
+        &[],
+    ))
+    .to_string();
+    assert!(
+        line.contains("the auth URL is redacted")
+            && line.contains("`sf org auth show-sfdx-auth-url --json --target-org <alias>`"),
         "{line}"
     );
 

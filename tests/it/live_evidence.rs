@@ -97,9 +97,9 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
         assert_eq!(source(&r, s)["partial"], false, "{s}");
     }
     assert_eq!(source(&r, evidence::LOGIN_HISTORY)["method"], "aggregate");
-    // 85 logins in the window (two older rows are filtered out by LAST_N_DAYS).
-    assert_eq!(source(&r, evidence::LOGIN_HISTORY)["rows"], 85);
-    assert_eq!(source(&r, evidence::OAUTH_TOKEN)["rows"], 16);
+    // 99 logins in the window (two older rows are filtered out by LAST_N_DAYS).
+    assert_eq!(source(&r, evidence::LOGIN_HISTORY)["rows"], 99);
+    assert_eq!(source(&r, evidence::OAUTH_TOKEN)["rows"], 17);
     assert!(!notes(&r).contains("No usage evidence"), "{}", notes(&r));
 
     // Our app with a web server flow and no PKCE: a blocker, with its usage.
@@ -120,16 +120,43 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
     );
     assert_eq!(app(&r, "Partner_Portal")["usage"]["users"], 3);
 
-    // Seen only with client credentials and JWT bearer: lowered, not blocking.
+    // Client credentials and OAuth logins without a sub-type (its JWT bearer logins: no
+    // documented sub-type): the flow is unknown, which may be a code flow, so nothing is
+    // lowered, and the app is used.
     let billing = finding(&r, "app-pkce-not-required", "Billing_Sync");
     assert_eq!(
         (&billing["severity"], &billing["blocker"]),
+        (&json!("high"), &json!(true))
+    );
+    let msg = billing["message"].as_str().unwrap();
+    assert!(
+        msg.contains("unknown 5")
+            && msg.contains("client-credentials 8")
+            && !msg.contains("Not blocking"),
+        "{msg}"
+    );
+    let flows = &app(&r, "Billing_Sync")["usage"]["flows"];
+    assert!(
+        flows
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["flow"] == "unknown" && f["logins"] == 5),
+        "{flows}"
+    );
+    assert!(!has_finding(&r, "dormant-app", "Billing_Sync"));
+
+    // Seen only with client credentials: lowered, not blocking.
+    let export = finding(&r, "app-pkce-not-required", "Nightly_Export");
+    assert_eq!(
+        (&export["severity"], &export["blocker"]),
         (&json!("low"), &json!(false))
     );
-    assert!(billing["message"]
-        .as_str()
-        .unwrap()
-        .contains("Not blocking"));
+    assert!(export["message"].as_str().unwrap().contains("Not blocking"));
+
+    // Failed logins are shown, never taken as use.
+    assert_eq!(app(&r, "Legacy_Data_Loader")["usage"]["failed_logins"], 2);
+    assert_eq!(app(&r, "Partner_Portal")["usage"]["failed_logins"], 0);
 
     // The managed app names its package and version.
     let cpq = finding(&r, "managed-app-needs-isv", "acmecpq__CPQ_Connector");
@@ -172,13 +199,37 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
         (&json!("info"), &json!(false))
     );
     assert!(has_finding(&r, "dormant-app", "Old Vendor Tool"));
+    // Three failed refresh-token logins in the window: shown, and still dormant.
+    assert_eq!(app(&r, "Old Vendor Tool")["usage"]["failed_logins"], 3);
+    assert!(
+        old["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 failed login(s) (not counted as use)"),
+        "{old}"
+    );
+    // OAuth OTP Login (headless passwordless, Authorization Code and Credentials) is a
+    // code flow: an app defined elsewhere that ran it blocks, refresh tokens or not.
+    let shop = finding(&r, "external-app-unverified", "Headless Shop");
+    assert_eq!(
+        (&shop["severity"], &shop["blocker"]),
+        (&json!("high"), &json!(true)),
+        "{shop}"
+    );
+    assert!(shop["message"]
+        .as_str()
+        .unwrap()
+        .contains("code-credentials 2"));
     let cli = finding(&r, "external-app-unverified", "Salesforce CLI");
     assert_eq!(cli["severity"], "info");
     assert!(cli["message"]
         .as_str()
         .unwrap()
         .contains("no authorization code"));
-    assert_eq!(r["summary"]["vendor_apps"], json!(["Acme Vendor Sync"]));
+    assert_eq!(
+        r["summary"]["vendor_apps"],
+        json!(["Acme Vendor Sync", "Headless Shop"])
+    );
 
     // One label, two apps: not attributed, and neither is called unused.
     assert!(
@@ -203,7 +254,7 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
         finding(&folder, "app-pkce-not-required", "Billing_Sync")["blocker"],
         true
     );
-    assert_eq!(folder["apps"].as_array().unwrap().len(), 7);
+    assert_eq!(folder["apps"].as_array().unwrap().len(), 8);
     assert!(notes(&folder).contains("No usage evidence (a folder audit without a snapshot)"));
 }
 
@@ -217,7 +268,7 @@ fn table_and_markdown_show_usage_packages_and_the_apps_a_flow_block_breaks() {
     assert_eq!(table.code, 1, "{}", table.stderr);
     let t = &table.stdout;
     assert!(t.contains("Usage evidence (last 90 days): "), "{t}");
-    assert!(t.contains("LoginHistory 85 row(s) (aggregate)"), "{t}");
+    assert!(t.contains("LoginHistory 99 row(s) (aggregate)"), "{t}");
     assert!(
         t.contains("Usage 90d") && t.contains("dormant") && t.contains("user-pwd 4"),
         "{t}"
@@ -242,7 +293,7 @@ fn table_and_markdown_show_usage_packages_and_the_apps_a_flow_block_breaks() {
     )
     .stdout;
     assert!(
-        md.contains("| Usage evidence | last 90 days: ConnectedApplication 10 row(s) · "),
+        md.contains("| Usage evidence | last 90 days: ConnectedApplication 12 row(s) · "),
         "{md}"
     );
     assert!(
@@ -295,7 +346,7 @@ fn login_history_falls_back_to_rows_with_the_same_findings() {
     let lh = source(&rows, evidence::LOGIN_HISTORY);
     assert_eq!(
         (&lh["method"], &lh["rows"], &lh["partial"]),
-        (&json!("rows"), &json!(85), &json!(false))
+        (&json!("rows"), &json!(99), &json!(false))
     );
     assert_eq!(findings(&rows), findings(&aggregate));
     assert_eq!(usage_of_apps(&rows), usage_of_apps(&aggregate));
@@ -323,8 +374,9 @@ fn the_row_budget_makes_login_history_partial_and_proves_nothing() {
         "{}",
         notes(&r)
     );
-    // Paging stopped at the budget: three pages of ten.
-    assert_eq!(org.calls().get("queryMore"), Some(&2), "{:?}", org.calls());
+    // Paging stopped at the budget: three pages of ten (and ConnectedApplication's 12 rows
+    // took two pages).
+    assert_eq!(org.calls().get("queryMore"), Some(&3), "{:?}", org.calls());
     // Partial usage proves no dormancy and lowers nothing.
     assert!(!r["findings"].to_string().contains("dormant-app"));
     assert_eq!(
@@ -337,9 +389,8 @@ fn the_row_budget_makes_login_history_partial_and_proves_nothing() {
     );
 }
 
-#[test]
-fn the_oauth_token_cap_makes_tokens_partial() {
-    let tokens: Vec<Value> = (0..3000)
+fn many_tokens() -> Vec<Value> {
+    (0..6000)
         .map(|i| {
             json!({
                 "Id": null,
@@ -349,9 +400,41 @@ fn the_oauth_token_cap_makes_tokens_partial() {
                 "LastUsedDate": "2026-11-10T10:00:00.000+0000",
             })
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn oauth_tokens_past_the_cap_are_read_in_documented_batches() {
     let org = FakeOrg::start(Config {
-        sobjects: [(evidence::OAUTH_TOKEN.to_string(), tokens)].into(),
+        sobjects: [(evidence::OAUTH_TOKEN.to_string(), many_tokens())].into(),
+        ..evidence_org()
+    });
+    let r = audit_live(&org.base_url, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = r.json();
+    let t = source(&r, evidence::OAUTH_TOKEN);
+    assert_eq!((&t["rows"], &t["partial"]), (&json!(6000), &json!(false)));
+    assert!(
+        !notes(&r).contains("OauthToken stopped early"),
+        "{}",
+        notes(&r)
+    );
+    assert_eq!(app(&r, "Partner_Portal")["usage"]["tokens"], 2000);
+    assert_eq!(app(&r, "Partner_Portal")["usage"]["partial"], false);
+    // LIMIT 2500 OFFSET 0 (5 pages of 500), SELECT COUNT(), OFFSET 2500 (5 pages),
+    // OFFSET 5000 (2 pages): 4 queries beside the other sources' 4; 4 + 4 + 1 queryMore.
+    let calls = org.calls();
+    assert_eq!(calls.get("query"), Some(&8), "{calls:?}");
+    assert_eq!(calls.get("queryMore"), Some(&9), "{calls:?}");
+}
+
+#[test]
+fn the_oauth_token_cap_makes_tokens_partial_when_the_org_stops_the_batches() {
+    // An org that holds OauthToken to the general SOQL OFFSET limit (2,000): the batch at
+    // OFFSET 2500 is refused, so only the first 2,500 rows are read.
+    let org = FakeOrg::start(Config {
+        sobjects: [(evidence::OAUTH_TOKEN.to_string(), many_tokens())].into(),
+        oauth_token_max_offset: Some(2000),
         ..evidence_org()
     });
     let r = audit_live(&org.base_url, &[]);
@@ -364,7 +447,7 @@ fn the_oauth_token_cap_makes_tokens_partial() {
         "{}",
         notes(&r)
     );
-    // 500 rows a page: one query and four queryMore calls.
+    // 500 rows a page: one query and four queryMore calls, the count, the refused batch.
     assert_eq!(org.calls().get("queryMore"), Some(&4), "{:?}", org.calls());
     assert!(
         !r["findings"].to_string().contains("dormant-app"),
@@ -565,13 +648,13 @@ fn usage_options_window_and_no_usage() {
     let rows = source(&r, evidence::LOGIN_HISTORY)["rows"]
         .as_u64()
         .unwrap();
-    assert!(rows > 0 && rows < 85, "{rows}");
-    // Its JWT logins were in October: in a 14-day window it is not seen at all.
+    assert!(rows > 0 && rows < 99, "{rows}");
+    // Its JWT logins (no sub-type) were in October: in a 14-day window it is not seen.
     assert!(app(&r, "Billing_Sync")["usage"]["flows"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|f| f["flow"] != "jwt-bearer"));
+        .all(|f| f["flow"] != "unknown"));
 
     let r = audit_live(&org.base_url, &["--no-usage"]);
     let r = r.json();
@@ -581,7 +664,7 @@ fn usage_options_window_and_no_usage() {
         "{}",
         notes(&r)
     );
-    assert_eq!(r["apps"].as_array().unwrap().len(), 7);
+    assert_eq!(r["apps"].as_array().unwrap().len(), 8);
 
     let refused = run(
         &[

@@ -433,6 +433,31 @@ fn api_versions_below_59_are_refused() {
 }
 
 #[test]
+fn an_api_version_the_org_does_not_offer_is_one_line_before_any_metadata_call() {
+    let org = FakeOrg::start(Config {
+        api_versions: (31..=64).map(|v| format!("{v}.0")).collect(),
+        ..demo()
+    });
+    let r = audit_live(&org.base_url, &["--api-version", "66.0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let line = r.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("the org does not offer API version 66.0; it offers 31.0\u{2013}64.0"),
+        "{line}"
+    );
+    let calls = org.calls();
+    assert_eq!(calls.get("versions"), Some(&1), "{calls:?}");
+    for kind in ["listMetadata", "readMetadata", "query"] {
+        assert_eq!(calls.get(kind), None, "{kind}: {calls:?}");
+    }
+    // An offered one is used.
+    let r = audit_live(&org.base_url, &["--api-version", "60.0"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.json()["scope"]["api_version"], "60.0");
+}
+
+#[test]
 fn the_whole_run_is_bounded_by_timeout() {
     let org = FakeOrg::start(Config {
         latency: Duration::from_secs(5),

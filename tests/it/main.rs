@@ -20,6 +20,7 @@ mod faults;
 mod fuzz_regressions;
 mod hostile;
 mod live_connect;
+mod live_corpus;
 mod live_evidence;
 mod live_fetch;
 mod review;
