@@ -79,8 +79,10 @@ pub struct ConnectionArgs {
 impl ConnectionArgs {
     /// The connection asked for; `SF_TARGET_ORG` when none is given. `None`: no org.
     pub fn connection(&self) -> Result<Option<Connection>> {
-        // Every org command starts here, so the log switch is set before any call.
-        pkce_audit::salesforce::set_verbose(self.verbose);
+        // Every org command starts here, so the log is set up before any call.
+        if self.verbose {
+            crate::api_log::verbose();
+        }
         if let Some(url) = &self.instance_url {
             let token = match &self.access_token_file {
                 Some(p) if p == Path::new("-") => TokenSource::Stdin,
@@ -121,8 +123,24 @@ impl ConnectionArgs {
     }
 }
 
+/// The library's progress, drawn as a bar on standard error.
+#[derive(Debug)]
+struct Bar(indicatif::ProgressBar);
+
+impl salesforce::ProgressSink for Bar {
+    fn plan(&self, calls: u64) {
+        self.0.inc_length(calls);
+    }
+    fn done(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
 /// A progress bar on standard error when it is a terminal; nothing otherwise.
-fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+fn progress_bar(quiet: bool) -> Option<std::sync::Arc<dyn salesforce::ProgressSink>> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;
     }
@@ -139,7 +157,7 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
         indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
             .with_style(style);
     bar.enable_steady_tick(Duration::from_millis(120));
-    Some(bar)
+    Some(std::sync::Arc::new(Bar(bar)))
 }
 
 /// Fetches, clearing the progress bar whatever the outcome.
@@ -151,7 +169,7 @@ fn fetch_org(
     let opts = args.fetch_options(usage.options());
     let result = salesforce::fetch_blocking(conn, &opts);
     if let Some(bar) = &opts.progress {
-        bar.finish_and_clear();
+        bar.finish();
     }
     result
 }
@@ -249,7 +267,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     let opts = args.conn.fetch_options(None);
     let result = salesforce::doctor::doctor_blocking(&conn, &opts, args.usage_days);
     if let Some(bar) = &opts.progress {
-        bar.finish_and_clear();
+        bar.finish();
     }
     let d = result?;
     if args.json {

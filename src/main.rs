@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod api_log;
 mod live_cli;
 
 #[derive(Parser)]

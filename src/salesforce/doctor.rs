@@ -3,8 +3,9 @@
 //! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
 //! of each SOQL object.
 
-use super::fetch::{list_types, match_records, open, runtime, Ctx, Progress};
+use super::fetch::{list_types, match_records};
 use super::http::CallError;
+use super::session::{open, runtime, Ctx, Progress};
 use super::soap::MAX_LIST_QUERIES;
 use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};

@@ -19,16 +19,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// `--verbose`: one line on standard error per API call attempt. Process-wide, like a log
-/// level, so it need not be threaded through every call site.
-static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-pub fn set_verbose(on: bool) {
-    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
-}
+/// One `info` record per API call attempt goes to the `log` facade under this target;
+/// the binary shows them with `--verbose`. The library prints nothing itself.
+pub const LOG_TARGET: &str = "pkce_audit::api";
 
 fn verbose() -> bool {
-    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+    log::log_enabled!(target: LOG_TARGET, log::Level::Info)
 }
 
 /// Bounds on the network side of a fetch.
@@ -521,8 +517,9 @@ impl Api {
                             self.scrub(e.to_string())
                         }
                     };
-                    eprintln!(
-                        "pkce-audit: api {kind}: {what} in {} ms{}",
+                    log::info!(
+                        target: LOG_TARGET,
+                        "api {kind}: {what} in {} ms{}",
                         started.elapsed().as_millis(),
                         if retries > 0 {
                             format!(" (retry {retries})")
@@ -541,15 +538,17 @@ impl Api {
             if verbose() {
                 match &attempt {
                     Attempt::Done(_) => {}
-                    Attempt::Retry(e, _) => eprintln!(
-                        "pkce-audit: api {kind}: will retry: {}",
+                    Attempt::Retry(e, _) => log::info!(
+                        target: LOG_TARGET,
+                        "api {kind}: will retry: {}",
                         self.scrub(e.to_string())
                     ),
                     Attempt::Expired(_) => {
-                        eprintln!("pkce-audit: api {kind}: session expired; renewing")
+                        log::info!(target: LOG_TARGET, "api {kind}: session expired; renewing")
                     }
-                    Attempt::Fail(e) => eprintln!(
-                        "pkce-audit: api {kind}: failed: {}",
+                    Attempt::Fail(e) => log::info!(
+                        target: LOG_TARGET,
+                        "api {kind}: failed: {}",
                         self.scrub(e.to_string())
                     ),
                 }

@@ -22,12 +22,13 @@ mod fetch;
 mod http;
 pub mod rest;
 mod scrub;
+mod session;
 pub mod soap;
 pub mod usage;
 
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking};
-pub use http::{set_verbose, CallError, Limits};
+pub use http::{CallError, Limits, LOG_TARGET};
 pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
@@ -70,6 +71,17 @@ pub enum Error {
     Runtime(String),
 }
 
+/// Where a fetch reports its progress (the binary draws a bar from it): calls are planned
+/// as soon as they are known, so the total only grows, and each call made is counted once.
+pub trait ProgressSink: Send + Sync + std::fmt::Debug {
+    /// `calls` more API calls are planned.
+    fn plan(&self, calls: u64);
+    /// One planned call was made.
+    fn done(&self);
+    /// The fetch is over, whatever its outcome. Called by the caller, not the library.
+    fn finish(&self) {}
+}
+
 /// How a fetch runs.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
@@ -80,8 +92,8 @@ pub struct FetchOptions {
     /// The whole fetch, `sf` included.
     pub timeout: Duration,
     pub limits: Limits,
-    /// Advanced by one per API call; its length grows as calls are planned.
-    pub progress: Option<indicatif::ProgressBar>,
+    /// Told of every API call as it is planned and made; the library draws nothing.
+    pub progress: Option<std::sync::Arc<dyn ProgressSink>>,
     /// Usage evidence to read beside the metadata; `None` skips it (`--no-usage`).
     pub usage: Option<UsageOptions>,
 }

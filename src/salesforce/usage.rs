@@ -8,8 +8,8 @@
 //! Privacy: rows are folded into per-app aggregates as they arrive. User ids never leave
 //! [`TokenTally`], which only counts them; usernames are read only with `show_users`.
 
-use super::fetch::Ctx;
 use super::http::{CallError, QueryRun};
+use super::session::Ctx;
 use super::Error;
 use crate::evidence::{
     self, Evidence, InstalledPackage, LoginUsage, SourceState, TokenUsage, CONNECTED_APPLICATION,

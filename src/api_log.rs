@@ -1,0 +1,29 @@
+//! `--verbose`: the library's API call records (the `log` facade, target
+//! `pkce_audit::api`) as lines on standard error. Already scrubbed of credentials by the
+//! library; shown through `visible`, so nothing in them reaches the terminal as a control.
+
+use pkce_audit::report::text::visible;
+
+struct Stderr;
+
+impl log::Log for Stderr {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+            && metadata.target() == pkce_audit::salesforce::LOG_TARGET
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("pkce-audit: {}", visible(&record.args().to_string()));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Shows the API call records from now on. Calling it twice is harmless.
+pub fn verbose() {
+    if log::set_logger(&Stderr).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
+}

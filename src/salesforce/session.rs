@@ -1,0 +1,209 @@
+//! A session ready for calls: the connection resolved, the API version chosen, the
+//! client with its limits, and the context every reader of the org shares (`fetch`,
+//! `usage`, `doctor`). Its own module so that those readers depend on it, not on each
+//! other.
+
+use super::auth::{self, Connection};
+use super::http::{Api, CallError};
+use super::{rest, Error, FetchOptions};
+use crate::xml::Element;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The runtime of one blocking fetch or doctor run.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))
+}
+
+/// The progress sink of a run, if any.
+pub(super) struct Progress(pub(super) Option<std::sync::Arc<dyn super::ProgressSink>>);
+
+impl Progress {
+    pub(super) fn plan(&self, calls: usize) {
+        if let Some(p) = &self.0 {
+            p.plan(calls as u64);
+        }
+    }
+    pub(super) fn done(&self) {
+        if let Some(p) = &self.0 {
+            p.done();
+        }
+    }
+}
+
+pub(super) struct Ctx<'a> {
+    pub(super) api: &'a Api,
+    pub(super) version: String,
+    pub(super) progress: &'a Progress,
+    pub(super) conn: &'a Connection,
+    pub(super) hint: &'a str,
+    /// Elements of the records kept so far, against [`MAX_RETAINED_ELEMENTS`].
+    pub(super) retained: AtomicUsize,
+}
+
+/// Most elements one record may hold. A Connected App with sixteen callback URLs, every
+/// scope and a certificate has about a hundred; more is not a record the org could hold.
+pub const MAX_RECORD_ELEMENTS: usize = 10_000;
+/// Most elements of all records kept by one fetch (about 200 bytes each in memory): some
+/// 5,000 apps of a hundred elements, with room to spare. Beyond it each further record is
+/// a named problem, so a hostile server cannot grow the fetch without bound.
+pub const MAX_RETAINED_ELEMENTS: usize = 500_000;
+
+fn count_elements(el: &Element) -> usize {
+    1 + el.children.iter().map(count_elements).sum::<usize>()
+}
+
+impl Ctx<'_> {
+    /// Counts a record against the memory budget; `Err` says why it is not kept.
+    pub(super) fn retain(&self, record: &Element) -> Result<(), String> {
+        let n = count_elements(record);
+        if n > MAX_RECORD_ELEMENTS {
+            return Err(format!(
+                "its record has {n} elements, more than the {MAX_RECORD_ELEMENTS} any real component has; it was not kept"
+            ));
+        }
+        let before = self.retained.fetch_add(n, Ordering::Relaxed);
+        if before + n > MAX_RETAINED_ELEMENTS {
+            self.retained.fetch_sub(n, Ordering::Relaxed);
+            return Err(format!(
+                "the records read so far fill the fetch's budget of {MAX_RETAINED_ELEMENTS} elements; it was not kept"
+            ));
+        }
+        Ok(())
+    }
+
+    /// A fatal call error as the one-line error the user sees.
+    pub(super) fn fatal(&self, e: CallError) -> Error {
+        fatal(e, self.api, self.conn, self.hint)
+    }
+}
+
+fn fatal(e: CallError, api: &Api, conn: &Connection, hint: &str) -> Error {
+    match e {
+        CallError::Refresh(detail) => Error::Refresh {
+            detail,
+            hint: hint.to_string(),
+        },
+        CallError::Session { code, message } if api.current_token().looks_like_jwt() => {
+            let alias = match conn {
+                Connection::TargetOrg(a) => format!(" --alias {a}"),
+                _ => String::new(),
+            };
+            Error::Session(format!(
+                "the org rejected the access token ({code}): it is a JWT-based access token, which the Metadata API (SOAP) does not accept{}; log in again without a JWT-issuing External Client App, e.g. `sf org login web{alias}`",
+                if message.is_empty() { String::new() } else { format!(" ({message})") }
+            ))
+        }
+        CallError::Session { code, message } => Error::Session(format!(
+            "the org rejected the session ({code}{}): it has expired or was revoked; {hint}",
+            if message.is_empty() {
+                String::new()
+            } else {
+                format!(": {message}")
+            }
+        )),
+        other => Error::Session(other.to_string()),
+    }
+}
+
+pub(super) fn check_version(v: &str) -> Result<String, Error> {
+    let parsed = rest::parse_version(v).ok_or_else(|| {
+        Error::ApiVersion(format!("--api-version {v:?} is not a version such as 66.0"))
+    })?;
+    if parsed < rest::MIN_API_VERSION {
+        return Err(Error::ApiVersion(format!(
+            "API version {v} is older than {}, the first with the PKCE settings; use {0} or later",
+            rest::format_version(rest::MIN_API_VERSION)
+        )));
+    }
+    Ok(rest::format_version(parsed))
+}
+
+/// A session ready for calls: the API client, the version to use, the login hint.
+pub(super) struct Session {
+    pub(super) api: Api,
+    pub(super) version: String,
+    pub(super) hint: String,
+}
+
+/// Resolves the connection, and finds the API version beside the first login.
+pub(super) async fn open(
+    conn: &Connection,
+    opts: &FetchOptions,
+    progress: &Progress,
+) -> Result<Session, Error> {
+    let resolved = auth::resolve(conn).await?;
+    let api = Api::new(&resolved, opts.concurrency, opts.limits.clone()).map_err(Error::Client)?;
+    let hint = resolved.login_hint.as_str();
+
+    let version = async {
+        // A version asked for is checked before the org is: a malformed or too old one
+        // needs no call.
+        let wanted = opts.api_version.as_deref().map(check_version).transpose()?;
+        progress.plan(1);
+        let offered = api.versions().await;
+        progress.done();
+        let offered = offered.map_err(|e| Error::Versions {
+            url: api.instance_url.clone(),
+            detail: e.to_string(),
+        })?;
+        let newest = *offered.last().expect("versions() answers at least one");
+        match wanted {
+            // Checked here, before any metadata call: a version the org does not offer
+            // would fail every call with UNSUPPORTED_API_VERSION / NOT_FOUND.
+            Some(v) => {
+                let parsed = rest::parse_version(&v).expect("checked above");
+                if offered.contains(&parsed) {
+                    Ok(v)
+                } else {
+                    Err(Error::ApiVersion(format!(
+                        "the org does not offer API version {v}; it offers {}",
+                        rest::describe_versions(&offered)
+                    )))
+                }
+            }
+            None if newest >= rest::MIN_API_VERSION => Ok(rest::format_version(newest)),
+            None => Err(Error::ApiVersion(format!(
+                "the org offers API versions up to {}; pkce-audit needs {} or later",
+                rest::format_version(newest),
+                rest::format_version(rest::MIN_API_VERSION)
+            ))),
+        }
+    };
+    let login = async {
+        if !api.needs_login() {
+            return Ok(());
+        }
+        progress.plan(1);
+        let r = api.login().await;
+        progress.done();
+        r.map_err(|e| fatal(e, &api, conn, hint))
+    };
+    let (version, login) = tokio::join!(version, login);
+    login?;
+    let version = version?;
+    Ok(Session {
+        hint: resolved.login_hint.clone(),
+        api,
+        version,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_below_59_are_refused() {
+        assert_eq!(check_version("66.0").unwrap(), "66.0");
+        assert_eq!(check_version("60").unwrap(), "60.0");
+        assert!(check_version("58.0")
+            .unwrap_err()
+            .to_string()
+            .contains("59.0"));
+        assert!(check_version("latest").is_err());
+    }
+}
