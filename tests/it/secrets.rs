@@ -58,7 +58,13 @@ fn no_command_or_format_shows_a_credential() {
         let mut args = vec!["audit", "--instance-url", &org.base_url];
         args.extend_from_slice(format);
         args.extend_from_slice(verbose);
-        check(&args, &token, dir.path());
+        let r = check(&args, &token, dir.path());
+        // The log is really on: one line per call, kind, status and time only.
+        assert!(
+            r.stderr.contains("pkce-audit: api listMetadata: HTTP 200 in "),
+            "{}",
+            r.stderr
+        );
     }
 
     // The other two ways in: an auth URL (its own org: a refresh replaces that org's token)
