@@ -8,7 +8,7 @@
 use crate::evidence::{EvidenceSource, SourceState};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
-use crate::vocab::{order_by_text, vocabulary};
+use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -180,72 +180,8 @@ pub struct Summary {
     pub vendor_apps: Vec<String>,
 }
 
-vocabulary! {
-    /// A kind of API call, as the live audit counts them.
-    pub enum CallKind {
-        /// An OAuth token request (login or refresh).
-        Token = "token",
-        /// The REST versions list.
-        Versions = "versions",
-        ListMetadata = "listMetadata",
-        ReadMetadata = "readMetadata",
-        Query = "query",
-        QueryMore = "queryMore",
-    }
-}
-
-order_by_text!(CallKind);
-
-/// Calls made, by kind, in the order of their names.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CallCounts(BTreeMap<CallKind, u64>);
-
-impl CallCounts {
-    /// The count of one kind, for `+= 1`. Takes a name as well as a [`CallKind`], so the
-    /// live client can keep naming its calls by text.
-    pub fn entry(
-        &mut self,
-        kind: impl Into<CallKind>,
-    ) -> std::collections::btree_map::Entry<'_, CallKind, u64> {
-        self.0.entry(kind.into())
-    }
-
-    pub fn record(&mut self, kind: CallKind) {
-        *self.entry(kind).or_default() += 1;
-    }
-
-    pub fn get(&self, kind: &CallKind) -> Option<u64> {
-        self.0.get(kind).copied()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&CallKind, &u64)> {
-        self.0.iter()
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &u64> {
-        self.0.values()
-    }
-}
-
-/// API traffic of a live audit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiUsage {
-    /// Calls made, by kind (`listMetadata`, `readMetadata`, `query`, ...).
-    pub calls: CallCounts,
-    pub retries: u64,
-    /// From the last `Sforce-Limit-Info` header: `api-usage=used/limit`.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_used: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub org_api_limit: Option<u64>,
-}
-
-impl ApiUsage {
-    pub fn total(&self) -> u64 {
-        self.calls.values().sum()
-    }
-}
+// API traffic is the input side's to count; the report holds it.
+pub use crate::salesforce::calls::{ApiUsage, CallCounts, CallKind};
 
 /// The report: what was audited, the verdict, the apps and their findings. The fields an
 /// older report may lack take defaults (docs/output.md, "Reports from other versions").

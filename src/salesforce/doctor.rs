@@ -3,6 +3,7 @@
 //! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
 //! of each SOQL object.
 
+use super::calls::ApiUsage;
 use super::fetch::{list_types, match_records};
 use super::http::CallError;
 use super::session::{open, runtime, Ctx, Progress};
@@ -11,7 +12,6 @@ use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
 use crate::evidence::{self, OAUTH_TOKEN, OAUTH_TOKEN_CAP, SOURCES};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
-use crate::report::ApiUsage;
 use futures::future::{join_all, try_join_all};
 use serde::Serialize;
 use std::fmt::Write;

@@ -9,9 +9,9 @@
 //! one, and the call is repeated.
 
 use super::auth::{Credentials, RefreshGrant, Resolved, Secret};
+use super::calls::ApiUsage;
 use super::scrub::Scrubber;
 use super::{rest, soap};
-use crate::report::ApiUsage;
 use crate::xml::Element;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use std::future::Future;

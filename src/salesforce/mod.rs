@@ -17,6 +17,7 @@
 //! the overall `--timeout` end a fetch.
 
 pub mod auth;
+pub mod calls;
 pub mod doctor;
 mod fetch;
 mod http;
@@ -33,8 +34,8 @@ pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
 use crate::metadata::{self, MetadataType};
-use crate::report::ApiUsage;
 use crate::xml::Element;
+use calls::ApiUsage;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;

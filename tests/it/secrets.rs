@@ -61,7 +61,8 @@ fn no_command_or_format_shows_a_credential() {
         let r = check(&args, &token, dir.path());
         // The log is really on: one line per call, kind, status and time only.
         assert!(
-            r.stderr.contains("pkce-audit: api listMetadata: HTTP 200 in "),
+            r.stderr
+                .contains("pkce-audit: api listMetadata: HTTP 200 in "),
             "{}",
             r.stderr
         );
