@@ -4,6 +4,7 @@
 //! Both inputs (a directory, a live org) hand [`build`] the same [`Collected`] parts,
 //! so the rules never know where the metadata came from.
 
+use crate::callback::{self, ClassifiedCallback, Exposure};
 use crate::evidence::{Evidence, InstalledPackage, Usage};
 use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
 use crate::vocab::{order_by_text, vocabulary};
@@ -249,6 +250,9 @@ pub struct App {
     /// Consumer secret optional: a public client.
     pub public_client: bool,
     pub callback_urls: Vec<String>,
+    /// Each callback URL with what it says about the client (the same order).
+    #[serde(default)]
+    pub callbacks: Vec<ClassifiedCallback>,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
@@ -274,6 +278,11 @@ impl App {
     /// The app can run a flow that PKCE applies to (or we cannot tell that it cannot).
     pub fn in_pkce_scope(&self) -> bool {
         self.outside_scope_reason.is_none()
+    }
+
+    /// How strongly the callbacks show a code-flow client; `None` without callbacks.
+    pub fn callback_exposure(&self) -> Option<Exposure> {
+        callback::exposure(&self.callbacks)
     }
 
     pub fn display_name(&self) -> &str {
@@ -369,6 +378,9 @@ pub fn build(collected: Collected) -> Inventory {
     let org_ns = org_namespace.as_deref();
     let unique = unique_components(&components, &mut problems);
     let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
+    for app in &mut apps {
+        app.callbacks = callback::classify_all(&app.callback_urls);
+    }
     match &evidence {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
         None => notes.push(format!(
