@@ -1,6 +1,7 @@
 //! The app rules: PKCE on each app by owner, callbacks, flow use and dormancy.
 
 use super::*;
+use crate::callback::{auth_provider_name, CallbackClass, Exposure};
 use crate::inventory::{App, AppKind, Flow, OrgSettings, Owner, PkceBasis};
 
 fn flows_text(app: &App) -> String {
@@ -252,15 +253,25 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
             app.locations.pkce.clone(),
         )),
         Some(false) => {
+            let weak = no_code_flow_client(app);
             let mut specific = false;
             if app.public_client {
                 specific = true;
-                out.push(Finding::app(
+                let mut f = Finding::app(
                     RuleId::PublicClientWithoutPkce,
                     app,
                     format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.public_client.clone().or(app.locations.pkce.clone()),
-                ));
+                );
+                if let Some(e) = weak {
+                    f.severity = Severity::Medium;
+                    f.blocker = false;
+                    f.message.push_str(&format!(
+                        " Not blocking: no evidence of a code-flow client ({}).",
+                        weak_reason(app, e)
+                    ));
+                }
+                out.push(with_auth_provider(app, f));
             }
             if app.has_flow(&Flow::CodeCredentials) {
                 specific = true;
@@ -271,20 +282,128 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                     app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
                 ));
             }
-            // The general rule only when no more specific one already names the app.
-            if !specific {
-                out.push(lowered(
+            if let Some(e) = weak {
+                out.push(weak_finding(app, e));
+            } else if !specific {
+                // The general rule only when no more specific one already names the app.
+                out.push(with_auth_provider(
                     app,
-                    Finding::app(
-                        RuleId::AppPkceNotRequired,
+                    lowered(
                         app,
-                        format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
-                        app.locations.pkce.clone(),
+                        Finding::app(
+                            RuleId::AppPkceNotRequired,
+                            app,
+                            format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
+                            app.locations.pkce.clone(),
+                        ),
                     ),
                 ));
             }
         }
     }
+}
+
+/// The callbacks show no code-flow client: only the Salesforce CLI's loopback and/or
+/// placeholders. Usage evidence always wins: an authorization code login in the window
+/// means there is one, whatever the callbacks say.
+fn no_code_flow_client(app: &App) -> Option<Exposure> {
+    if app
+        .usage
+        .as_ref()
+        .is_some_and(|u| u.used_authorization_code())
+    {
+        return None;
+    }
+    match app.callback_exposure() {
+        Some(e @ (Exposure::Placeholder | Exposure::SalesforceCli)) => Some(e),
+        Some(Exposure::CodeFlow) | None => None,
+    }
+}
+
+/// The callbacks of one class, for messages.
+fn callbacks_of<'a>(app: &'a App, class: &CallbackClass) -> Vec<&'a str> {
+    app.callbacks
+        .iter()
+        .filter(|c| &c.class == class)
+        .map(|c| c.url.as_str())
+        .collect()
+}
+
+/// Why the app shows no code-flow client, in a few words.
+fn weak_reason(app: &App, e: Exposure) -> String {
+    let what = match e {
+        Exposure::SalesforceCli => "its only code-flow callback is the Salesforce CLI's loopback",
+        Exposure::Placeholder | Exposure::CodeFlow => "its callbacks are placeholders",
+    };
+    let other: Vec<&str> = app
+        .flows
+        .iter()
+        .flatten()
+        .filter(|f| matches!(f, Flow::JwtBearer | Flow::ClientCredentials))
+        .map(|f| f.as_str())
+        .collect();
+    if other.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}; it uses {}", other.join(" and "))
+    }
+}
+
+/// The finding for an app whose callbacks show no code-flow client.
+fn weak_finding(app: &App, e: Exposure) -> Finding {
+    let (flows, usage, pkce) = (flows_text(app), usage_text(app), pkce_text(app));
+    let (rule, message) = match e {
+        Exposure::SalesforceCli => (
+            RuleId::AppCallbackSfCliOnly,
+            format!(
+                "Its only code-flow callback is the Salesforce CLI's loopback ({}): the client is `sf org login web`, which sends PKCE since sf 2.33.3 (@salesforce/core 6.7.1). The app {pkce}; flows: {flows}.{usage} Not blocking: no evidence of another code-flow client.",
+                callbacks_of(app, &CallbackClass::SalesforceCliLoopback).join(", ")
+            ),
+        ),
+        Exposure::Placeholder | Exposure::CodeFlow => (
+            RuleId::AppCallbackPlaceholderOnly,
+            format!(
+                "Its callbacks look like placeholders no client can receive a code on ({}): the app most likely uses another flow. The app {pkce}; flows: {flows}.{usage} Not blocking: verify.",
+                callbacks_of(app, &CallbackClass::Placeholder).join(", ")
+            ),
+        ),
+    };
+    let mut f = Finding::app(rule, app, message, app.locations.callback.clone());
+    f.remediation = format!("{} ({})", f.remediation, setup_path(app));
+    f
+}
+
+/// A finding on an app whose callbacks go to Salesforce Auth. Providers: the client is
+/// the Auth. Provider, and its fix is the provider's own PKCE option.
+fn with_auth_provider(app: &App, mut f: Finding) -> Finding {
+    let providers: Vec<String> = callbacks_of(app, &CallbackClass::AuthProvider)
+        .into_iter()
+        .filter_map(|u| {
+            let name = auth_provider_name(u)?;
+            let host = url::Url::parse(u).ok()?.host_str()?.to_string();
+            Some(format!(
+                "turn on *Use Proof Key for Code Exchange (PKCE) Extension* on the Auth. Provider `{name}` in the org at `{host}`"
+            ))
+        })
+        .collect();
+    if providers.is_empty() {
+        return f;
+    }
+    let only = app
+        .callbacks
+        .iter()
+        .filter(|c| c.class.exposure() == Exposure::CodeFlow)
+        .all(|c| c.class == CallbackClass::AuthProvider);
+    f.message.push_str(
+        " Its client is a Salesforce Auth. Provider (callback /services/authcallback/…): single sign-on through it breaks when the org requires PKCE.",
+    );
+    let fix = capitalise(&providers.join("; "));
+    f.remediation = if only {
+        format!("{fix}, then require PKCE on the app.")
+    } else {
+        format!("{} For the Auth. Provider callbacks: {fix}.", f.remediation)
+    };
+    f
 }
 
 fn capitalise(s: &str) -> String {

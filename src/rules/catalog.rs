@@ -151,6 +151,16 @@ catalog! {
         "Authorization codes sent over plain HTTP can be read in transit. PKCE limits what a stolen code is worth, but the redirect should still be HTTPS. Loopback addresses (localhost, 127.0.0.1, [::1]) are exempt: native apps use them.",
         "Change the callback to https:// (and update the client), or remove the unused URL.",
         "Switch the callback to https://.";
+    AppCallbackPlaceholderOnly = "app-callback-placeholder-only", Medium, advisory, App,
+        "An app that does not require PKCE has only placeholder callbacks: verify that no client runs the code flow with it.",
+        "The callbacks are the bare root pages of well-known sites (https://www.google.com/, https://login.salesforce.com, …; data/placeholders.toml) where nobody can receive an authorization code. The form needs a callback, so integrations that use another flow (JWT bearer, client credentials, username-password) fill one in. That is weak evidence of a code-flow client, so the app does not block; but a callback proves nothing, and login history does (an OAuth Web Server login in the window makes it a blocker).",
+        "Verify with the app's owner that no client runs the authorization code flow with it (Setup > Login History: no 'OAuth Web Server' logins for the app), then require PKCE on the app: that cannot break a client that never receives a code.",
+        "Verify it runs no code flow, then require PKCE on the app.";
+    AppCallbackSfCliOnly = "app-callback-sf-cli-only", Low, advisory, App,
+        "An app that does not require PKCE is used only through the Salesforce CLI's loopback callback: make sure users run sf 2.33.3 or later.",
+        "Its only code-flow callback is http://localhost:1717/OauthRedirect, the Salesforce CLI's `sf org login web --client-id …` receiver. The CLI sends PKCE by default since @salesforce/core 6.7.1 / sf 2.33.3 (2024-03-20; forcedotcom/sfdx-core PR #1035, forcedotcom/cli release notes 2.33.3); releases from @salesforce/core 3.7.0 up to 6.7.0, and old sfdx builds, send no code_challenge and fail at their next web login once PKCE is required (`error=invalid_request&error_description=missing required code challenge`). JWT logins (`sf org login jwt`) are not affected.",
+        "Require PKCE on the app, and make sure everyone who logs in with it runs sf 2.33.3 or later (`sf version`; `sf update`).",
+        "Require PKCE; make sure users run sf >= 2.33.3.";
     AppUsesUsernamePasswordFlow = "app-uses-username-password-flow", Medium, advisory, App,
         "The app logged in with the username-password flow in the evidence window, and the org still allows that flow.",
         "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",

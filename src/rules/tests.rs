@@ -174,8 +174,15 @@ fn app_pkce_not_required_positive_and_negative() {
         "A"
     )
     .contains(&"app-pkce-not-required".into()));
-    // A JWT integration still has the mandatory callback URL: it can run the code flow.
-    let jwt = rules_for(vec![ca("J", "<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl><certificate>MIIB</certificate>")], "J");
+    // A JWT integration still has the mandatory callback URL: with a real receiver it can
+    // run the code flow.
+    let jwt = rules_for(
+        vec![ca(
+            "J",
+            "<callbackUrl>http://localhost:8080/cb</callbackUrl><certificate>MIIB</certificate>",
+        )],
+        "J",
+    );
     assert!(jwt.contains(&"app-pkce-not-required".into()), "{jwt:?}");
     assert!(
         !jwt.contains(&"insecure-callback-url".into()),
@@ -396,4 +403,112 @@ fn severity_parses_case_insensitively() {
         .unwrap_err()
         .contains("unknown severity"));
     assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+}
+
+const CLI: &str = "<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl>";
+const PLACEHOLDER: &str = "<callbackUrl>https://www.google.com/</callbackUrl>";
+
+fn finding<'a>(findings: &'a [Finding], rule: &str) -> &'a Finding {
+    findings
+        .iter()
+        .find(|f| f.rule.as_str() == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {findings:?}"))
+}
+
+#[test]
+fn cli_loopback_only_is_a_low_finding_not_a_blocker() {
+    let f = evaluate(&inventory(vec![ca(
+        "Cli",
+        &format!("{CLI}<isPkceRequired>false</isPkceRequired><certificate>x</certificate>"),
+    )]));
+    assert_eq!(
+        ids(&f, Some("Cli")),
+        ["app-callback-sf-cli-only", "connected-app-legacy"]
+    );
+    let cli = finding(&f, "app-callback-sf-cli-only");
+    assert_eq!((cli.severity, cli.blocker), (Severity::Low, false));
+    assert!(cli.message.contains("2.33.3"), "{}", cli.message);
+    assert!(cli.remediation.contains("sf 2.33.3"), "{}", cli.remediation);
+}
+
+#[test]
+fn placeholder_only_is_a_medium_verify_finding() {
+    let f = evaluate(&inventory(vec![ca(
+        "Jwt",
+        &format!("{PLACEHOLDER}<isPkceRequired>false</isPkceRequired>"),
+    )]));
+    let p = finding(&f, "app-callback-placeholder-only");
+    assert_eq!((p.severity, p.blocker), (Severity::Medium, false));
+    assert!(p.message.contains("https://www.google.com/"));
+    assert!(!ids(&f, Some("Jwt")).contains(&"app-pkce-not-required".to_string()));
+}
+
+#[test]
+fn a_public_client_with_only_weak_callbacks_is_medium_with_the_reason() {
+    let f = evaluate(&inventory(vec![ca(
+        "Ci",
+        &format!(
+            "{PLACEHOLDER}<isConsumerSecretOptional>true</isConsumerSecretOptional><certificate>x</certificate>"
+        ),
+    )]));
+    let p = finding(&f, "public-client-without-pkce");
+    assert_eq!((p.severity, p.blocker), (Severity::Medium, false));
+    assert!(
+        p.message.contains("no evidence of a code-flow client") && p.message.contains("jwt-bearer"),
+        "{}",
+        p.message
+    );
+    assert!(f.iter().all(|x| !x.blocker), "{f:?}");
+}
+
+#[test]
+fn the_strongest_callback_decides_and_evidence_wins() {
+    // A web callback beside the CLI loopback: a real client, a blocker as before.
+    let both = "<callbackUrl>http://localhost:1717/OauthRedirect\nhttps://app.example.com/cb</callbackUrl><isPkceRequired>false</isPkceRequired>";
+    let f = evaluate(&inventory(vec![ca("Both", both)]));
+    assert!(finding(&f, "app-pkce-not-required").blocker);
+
+    // Authorization code logins in the window: a blocker whatever the callback says.
+    let mut inv = inventory(vec![ca(
+        "Used",
+        &format!("{PLACEHOLDER}<isPkceRequired>false</isPkceRequired>"),
+    )]);
+    inv.apps[0].usage = Some(crate::evidence::Usage {
+        window_days: 90,
+        tokens: None,
+        users: None,
+        use_count: None,
+        tokens_used_in_window: None,
+        last_used: None,
+        flows: Some(vec![crate::evidence::FlowUse {
+            flow: Flow::AuthorizationCode,
+            logins: 3,
+            last_seen: None,
+        }]),
+        partial: false,
+    });
+    let f = evaluate(&inv);
+    assert!(finding(&f, "app-pkce-not-required").blocker);
+    assert!(!ids(&f, Some("Used")).contains(&"app-callback-placeholder-only".to_string()));
+}
+
+#[test]
+fn auth_provider_callbacks_block_with_the_providers_own_fix() {
+    let f = evaluate(&inventory(vec![ca(
+        "Sso",
+        "<callbackUrl>https://partner.my.salesforce.com/services/authcallback/Acme_Hub</callbackUrl><isPkceRequired>false</isPkceRequired>",
+    )]));
+    let p = finding(&f, "app-pkce-not-required");
+    assert!(p.blocker);
+    assert!(
+        p.remediation
+            .contains("Auth. Provider `Acme_Hub` in the org at `partner.my.salesforce.com`"),
+        "{}",
+        p.remediation
+    );
+    assert!(
+        !p.remediation.contains("Update the client"),
+        "{}",
+        p.remediation
+    );
 }
