@@ -368,3 +368,24 @@ pub(super) fn external_client_app(
     app.locations = locations;
     app
 }
+
+/// An app Salesforce creates in the org and runs itself: a Dev Hub's namespace-registry
+/// Connected App (`DEVHUB_` name, "SalesforceDX Namespace Registry" label, or the
+/// `environmenthub/soma-callback.apexp` callback).
+pub(super) fn is_salesforce_generated(app: &App) -> bool {
+    if app.kind == AppKind::External || app.owner == Owner::Isv {
+        return false;
+    }
+    app.name.starts_with(DEVHUB_PREFIX)
+        || app
+            .label
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(NAMESPACE_REGISTRY_LABEL))
+        || app.callback_urls.iter().any(|u| {
+            url::Url::parse(u).is_ok_and(|u| {
+                u.path()
+                    .to_ascii_lowercase()
+                    .ends_with(NAMESPACE_REGISTRY_CALLBACK)
+            })
+        })
+}

@@ -137,6 +137,9 @@ vocabulary! {
         Isv = "isv",
         /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
         External = "external",
+        /// Created and run by Salesforce (a Dev Hub's namespace-registry app): test in a
+        /// sandbox, and open a case with Salesforce if it fails.
+        Salesforce = "salesforce",
     }
 }
 
@@ -227,6 +230,13 @@ pub struct AppLocations {
     pub public_client: Option<Location>,
     pub code_credentials: Option<Location>,
 }
+
+/// The name prefix of the Connected App a Dev Hub creates for its namespace registry.
+pub const DEVHUB_PREFIX: &str = "DEVHUB_";
+/// The label of that app.
+pub const NAMESPACE_REGISTRY_LABEL: &str = "SalesforceDX Namespace Registry";
+/// The path of that app's callback.
+pub const NAMESPACE_REGISTRY_CALLBACK: &str = "/environmenthub/soma-callback.apexp";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct App {
@@ -380,6 +390,9 @@ pub fn build(collected: Collected) -> Inventory {
     let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
     for app in &mut apps {
         app.callbacks = callback::classify_all(&app.callback_urls);
+        if apps::is_salesforce_generated(app) {
+            app.owner = Owner::Salesforce;
+        }
     }
     match &evidence {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),

@@ -151,7 +151,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     usage_findings(app, org, out);
     match &app.owner {
         Owner::External => external_findings(app, out),
-        Owner::Org | Owner::Isv => metadata_findings(app, out),
+        Owner::Org | Owner::Isv | Owner::Salesforce => metadata_findings(app, out),
         // The inventory never builds one: only a report read back holds such an owner.
         Owner::Other(_) => {}
     }
@@ -188,6 +188,7 @@ fn metadata_findings(app: &App, out: &mut Vec<Finding>) {
     match &app.owner {
         Owner::Isv => isv_findings(app, out),
         Owner::Org => org_app_findings(app, out),
+        Owner::Salesforce => salesforce_findings(app, out),
         Owner::External | Owner::Other(_) => {}
     }
 }
@@ -234,6 +235,40 @@ fn isv_findings(app: &App, out: &mut Vec<Finding>) {
             app.locations.pkce.clone(),
         ),
     ));
+}
+
+/// An app Salesforce created in this org (a Dev Hub's namespace registry): nobody here can
+/// change its client, so the remediation is a sandbox test and a case, never a client fix.
+fn salesforce_findings(app: &App, out: &mut Vec<Finding>) {
+    if app.pkce_required == Some(true) {
+        return;
+    }
+    let (flows, usage) = (flows_text(app), usage_text(app));
+    out.push(Finding::app(
+        RuleId::SalesforceAppPkceNotRequired,
+        app,
+        format!(
+            "Created and run by Salesforce ({}); it {}; flows: {flows}.{usage}",
+            salesforce_reason(app),
+            pkce_text(app)
+        ),
+        app.locations.pkce.clone(),
+    ));
+}
+
+/// Why an app is taken for Salesforce's own, for messages.
+fn salesforce_reason(app: &App) -> &'static str {
+    if app.name.starts_with(crate::inventory::DEVHUB_PREFIX) {
+        "a Dev Hub namespace-registry app: its name starts with DEVHUB_"
+    } else if app
+        .label
+        .as_deref()
+        .is_some_and(|l| l.eq_ignore_ascii_case(crate::inventory::NAMESPACE_REGISTRY_LABEL))
+    {
+        "a Dev Hub namespace-registry app: labelled SalesforceDX Namespace Registry"
+    } else {
+        "a Dev Hub namespace-registry app: its callback is environmenthub/soma-callback.apexp"
+    }
 }
 
 /// One of our apps: the PKCE blockers, the most specific first.

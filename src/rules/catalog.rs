@@ -136,6 +136,11 @@ catalog! {
         "Apps installed from a managed package, and packaged External Client Apps whose OAuth settings live in the publisher's org, cannot be changed by the subscriber. Salesforce requires ISVs to enable PKCE; until the publisher ships a PKCE-ready version, the org setting may break the app.",
         "Ask the publisher (namespace shown) for a version that requires and sends PKCE, upgrade the package, and confirm in a sandbox with the org setting on.",
         "Ask the publisher for a PKCE-ready version and upgrade.";
+    SalesforceAppPkceNotRequired = "salesforce-app-pkce-not-required", High, advisory, App,
+        "An app Salesforce created and runs in this org (a Dev Hub's namespace-registry app) does not require PKCE.",
+        "A Dev Hub creates a Connected App (DEVHUB_<random>, 'SalesforceDX Namespace Registry', callback …/environmenthub/soma-callback.apexp) for linking namespaces. Its client is Salesforce's, not the org's: nobody here can make it send PKCE. The Link Namespace popup has been seen failing with `error=invalid_request&error_description=missing required code challenge` once PKCE is required (a public report, not Salesforce documentation). It fails at its next authorization, not before; it is not counted as a blocker because no change in this org can fix the client.",
+        "Test it in a sandbox with PKCE required (Dev Hub > Namespace Registries > Link Namespace); if it fails, open a case with Salesforce. Do not change its client.",
+        "Test in a sandbox; if it fails, open a case with Salesforce.";
     ExternalAppUnverified = "external-app-unverified", High, blocker, App,
         "An app used in this org but defined elsewhere: its PKCE setting cannot be read here.",
         "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational.",

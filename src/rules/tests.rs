@@ -512,3 +512,27 @@ fn auth_provider_callbacks_block_with_the_providers_own_fix() {
         p.remediation
     );
 }
+
+#[test]
+fn dev_hub_namespace_registry_apps_belong_to_salesforce() {
+    let soma = "<callbackUrl>https://acme.my.salesforce.com/environmenthub/soma-callback.apexp</callbackUrl>";
+    for (name, label) in [
+        ("DEVHUB_00Dxx0000001gEREAY", "Anything"),
+        ("Registry", "SalesforceDX Namespace Registry"),
+        ("Plain", "Plain"),
+    ] {
+        let app = part(
+            CA,
+            name,
+            &format!("<ConnectedApp><label>{label}</label><oauthConfig>{soma}</oauthConfig></ConnectedApp>"),
+        );
+        let inv = inventory(vec![app]);
+        assert_eq!(inv.apps[0].owner, Owner::Salesforce, "{name}");
+        let f = evaluate(&inv);
+        assert_eq!(ids(&f, Some(name)), ["salesforce-app-pkce-not-required"]);
+        let s = finding(&f, "salesforce-app-pkce-not-required");
+        assert!(!s.blocker && s.owner == Owner::Salesforce);
+        assert!(s.remediation.contains("open a case with Salesforce"));
+        assert!(!s.remediation.to_lowercase().contains("update the client"));
+    }
+}

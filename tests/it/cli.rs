@@ -51,6 +51,86 @@ fn stable(mut v: Value) -> Value {
     v
 }
 
+/// The cells of each numbered row of a fixture README's table.
+fn readme_rows(fixture_name: &str) -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(fixture(&format!("{fixture_name}/README.md"))).unwrap();
+    readme
+        .lines()
+        .filter(|l| {
+            l.starts_with("| ")
+                && l.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.trim().parse::<u32>().is_ok())
+        })
+        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The backticked words of a cell; with `want_dash`, only kebab-case ones (rule ids).
+fn ticked(cell: &str, want_dash: bool) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|id| !want_dash || id.contains('-'))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn callbacks_org_matches_its_readme() {
+    let (code, v) = audit_json("callbacks-org");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
+    let rows = readme_rows("callbacks-org");
+    assert_eq!(rows.len(), 8, "the README table lists every app");
+    for cells in rows {
+        let app_name = cells[2].trim_matches('`');
+        let want: BTreeSet<String> = ticked(&cells[6], true).into_iter().collect();
+        assert_eq!(rules_of(&v, Some(app_name)), want, "{app_name}");
+        let app = v["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == app_name)
+            .unwrap();
+        let classes: Vec<String> = app["callbacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["class"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(classes, ticked(&cells[4], false), "{app_name}: classes");
+        assert_eq!(
+            app["owner"].as_str().unwrap(),
+            cells[5].trim_matches('`'),
+            "{app_name}: owner"
+        );
+        let blockers: BTreeSet<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["app"] == app_name && f["blocker"] == true)
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        let bold: BTreeSet<String> = cells[6]
+            .split("**")
+            .skip(1)
+            .step_by(2)
+            .map(|b| b.trim_matches('`').to_string())
+            .collect();
+        assert_eq!(blockers, bold, "{app_name}: blockers are the bold ids");
+    }
+    let sso = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["app"] == "Partner_Sso" && f["rule"] == "app-pkce-not-required")
+        .unwrap();
+    assert!(sso["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("Auth. Provider `Globex_Hub` in the org at `partner.my.salesforce.com`"));
+}
+
 #[test]
 fn demo_org_findings_match_its_readme() {
     let (code, v) = audit_json("demo-org");

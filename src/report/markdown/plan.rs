@@ -20,6 +20,8 @@ struct Plan<'a> {
     isv: BTreeMap<String, Vec<&'a App>>,
     /// Blocking apps defined in other orgs.
     vendors: Vec<&'a App>,
+    /// Apps Salesforce creates and runs that do not require PKCE.
+    salesforce: Vec<&'a App>,
 }
 
 impl<'a> Plan<'a> {
@@ -29,6 +31,7 @@ impl<'a> Plan<'a> {
             done: Vec::new(),
             isv: BTreeMap::new(),
             vendors: Vec::new(),
+            salesforce: Vec::new(),
         };
         for app in r.apps.iter().filter(|a| a.in_pkce_scope()) {
             let blocks = !app_blockers(r, &app.name).is_empty();
@@ -42,7 +45,8 @@ impl<'a> Plan<'a> {
                     .entry(app.namespace.clone().unwrap_or_else(|| "(none)".into()))
                     .or_default()
                     .push(app),
-                Owner::External | Owner::Isv => {}
+                Owner::Salesforce if app.pkce_required != Some(true) => plan.salesforce.push(app),
+                Owner::External | Owner::Isv | Owner::Salesforce => {}
                 // Only in a report read back from another version: in no step of the plan.
                 Owner::Other(_) => {}
             }
@@ -73,6 +77,7 @@ fn step1(out: &mut String, r: &Report, plan: &Plan) {
     our_clients(out, r, &plan.ours);
     isv_clients(out, &plan.isv);
     vendor_clients(out, r, &plan.vendors);
+    salesforce_clients(out, &plan.salesforce);
 }
 
 fn our_clients(out: &mut String, r: &Report, ours: &[&App]) {
@@ -157,6 +162,22 @@ fn vendor_clients(out: &mut String, r: &Report, vendors: &[&App]) {
     if !vendors.is_empty() {
         let _ = writeln!(out);
     }
+}
+
+/// Apps Salesforce creates and runs: nobody in the org can change their client.
+fn salesforce_clients(out: &mut String, apps: &[&App]) {
+    if apps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n#### Salesforce's own apps\n");
+    for app in apps {
+        let _ = writeln!(
+            out,
+            "- [ ] {} — created and run by Salesforce (owner `salesforce`). Test it in a sandbox with PKCE required; if it fails, open a case with Salesforce. Do not change its client.",
+            app_title(app)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
