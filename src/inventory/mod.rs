@@ -388,18 +388,25 @@ pub fn build(collected: Collected) -> Inventory {
     let org_ns = org_namespace.as_deref();
     let unique = unique_components(&components, &mut problems);
     let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
-    for app in &mut apps {
-        app.callbacks = callback::classify_all(&app.callback_urls);
-        if apps::is_salesforce_generated(app) {
-            app.owner = Owner::Salesforce;
-        }
-    }
     match &evidence {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
         None => notes.push(format!(
             "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
             no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
         )),
+    }
+    for app in &mut apps {
+        app.callbacks = callback::classify_all(&app.callback_urls);
+        if apps::is_salesforce_generated(app) {
+            app.owner = Owner::Salesforce;
+        }
+        // Salesforce's own clients seen in usage evidence (the catalogue says which).
+        if app.kind == AppKind::External
+            && crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+                .is_some_and(|c| c.owner == "salesforce")
+        {
+            app.owner = Owner::Salesforce;
+        }
     }
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
     problems.sort();

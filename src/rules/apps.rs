@@ -115,7 +115,72 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
     }
 }
 
+/// A finding from the catalogue of known clients, for an app that matches an entry whose
+/// PKCE behaviour is known; `None` when it is unknown.
+fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding> {
+    use crate::clients::ClientPkce;
+    let usage = usage_text(app);
+    let since = c
+        .since_version
+        .as_deref()
+        .unwrap_or("the first release that sends it");
+    let mut f = match c.pkce {
+        ClientPkce::Sends => {
+            let mut f = Finding::app(
+                RuleId::KnownClientSendsPkce,
+                app,
+                format!(
+                    "Matches the {}.{usage} Not blocking: its clients send PKCE.",
+                    c.citation()
+                ),
+                None,
+            );
+            f.remediation = match app.kind {
+                AppKind::External => format!("Make sure everyone runs {} {since} or later; nothing to change in this org.", c.name),
+                AppKind::ConnectedApp | AppKind::ExternalClientApp | AppKind::Other(_) => format!(
+                    "Make sure everyone runs {} {since} or later, then require PKCE on the app ({}).",
+                    c.name,
+                    setup_path(app)
+                ),
+            };
+            f
+        }
+        ClientPkce::DoesNotSend => {
+            let mut f = Finding::app(
+                RuleId::KnownClientWithoutPkce,
+                app,
+                format!(
+                    "Matches the {}.{usage} Its owner: {}.",
+                    c.citation(),
+                    c.who()
+                ),
+                None,
+            );
+            f.remediation = if c.owner == "salesforce" {
+                "Test it in a sandbox with PKCE required; if it fails, open a case with Salesforce."
+                    .into()
+            } else {
+                format!("Ask {} for a release that sends PKCE (or move to a client that does), and test it in a sandbox with the org setting on.", c.who())
+            };
+            f
+        }
+        ClientPkce::Unknown | ClientPkce::Other(_) => return None,
+    };
+    if let Some(u) = &app.usage {
+        if f.blocker && !u.used_authorization_code() && (u.dormant() || u.only_non_code_flows()) {
+            f = f.lowered_by_evidence(u);
+        }
+    }
+    Some(f)
+}
+
 fn external_findings(app: &App, out: &mut Vec<Finding>) {
+    if let Some(f) = crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+        .and_then(|c| known_client_finding(app, c))
+    {
+        out.push(f);
+        return;
+    }
     let finding = Finding::app(
         RuleId::ExternalAppUnverified,
         app,
@@ -151,6 +216,7 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     usage_findings(app, org, out);
     match &app.owner {
         Owner::External => external_findings(app, out),
+        Owner::Salesforce if app.kind == AppKind::External => external_findings(app, out),
         Owner::Org | Owner::Isv | Owner::Salesforce => metadata_findings(app, out),
         // The inventory never builds one: only a report read back holds such an owner.
         Owner::Other(_) => {}
@@ -289,6 +355,27 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
         )),
         Some(false) => {
             let weak = no_code_flow_client(app);
+            let known = if weak.is_none() {
+                crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+                    .and_then(|c| known_client_finding(app, c))
+            } else {
+                None
+            };
+            if let Some(f) = known {
+                let sends = f.rule == RuleId::KnownClientSendsPkce;
+                out.push(f);
+                if sends || !app.public_client {
+                    if app.has_flow(&Flow::CodeCredentials) {
+                        out.push(Finding::app(
+                            RuleId::CodeCredentialsFlowWithoutPkce,
+                            app,
+                            format!("The Authorization Code and Credentials flow is on, and the app {}.{usage}", pkce_text(app)),
+                            app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
+                        ));
+                    }
+                    return;
+                }
+            }
             let mut specific = false;
             if app.public_client {
                 specific = true;

@@ -146,6 +146,11 @@ catalog! {
         "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational.",
         "Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on; revoke it if nobody needs it.",
         "Confirm PKCE with the vendor, or test in a sandbox.";
+    KnownClientWithoutPkce = "known-client-without-pkce", High, blocker, App,
+        "The app is a well-known client that does not send PKCE (data/clients.toml), and nothing requires it yet.",
+        "The catalogue of known clients (data/clients.toml, each entry with its public source) says this client's current release sends no code_challenge. It breaks at its next authorization once the org requires PKCE: a new login, a re-consent, or when its refresh token expires or idles out; the user sees `error=invalid_request&error_description=missing required code challenge` on the authorize redirect (or `OAUTH_APPROVAL_ERROR_GENERIC`, or a bare 'internal server error' for native apps). Tokens already issued keep working until then.",
+        "Ask the vendor named in the finding for a release that sends PKCE (or move to a client that does), and test it in a sandbox with the org setting on before turning it on.",
+        "Get a PKCE-ready release from the vendor named.";
     AppPkceUnknown = "app-pkce-unknown", High, advisory, App,
         "The app's PKCE setting could not be read.",
         "Without the setting, pkce-audit cannot tell whether this app will break. For External Client Apps the flag lives in the global OAuth settings, which need 'Allow Access to OAuth Consumer Secrets via Metadata API' to be read. The verdict cannot be 'ready' while this is unknown.",
@@ -166,6 +171,11 @@ catalog! {
         "Its only code-flow callback is http://localhost:1717/OauthRedirect, the Salesforce CLI's `sf org login web --client-id …` receiver. The CLI sends PKCE by default since @salesforce/core 6.7.1 / sf 2.33.3 (2024-03-20; forcedotcom/sfdx-core PR #1035, forcedotcom/cli release notes 2.33.3); releases from @salesforce/core 3.7.0 up to 6.7.0, and old sfdx builds, send no code_challenge and fail at their next web login once PKCE is required (`error=invalid_request&error_description=missing required code challenge`). JWT logins (`sf org login jwt`) are not affected.",
         "Require PKCE on the app, and make sure everyone who logs in with it runs sf 2.33.3 or later (`sf version`; `sf update`).",
         "Require PKCE; make sure users run sf >= 2.33.3.";
+    KnownClientSendsPkce = "known-client-sends-pkce", Low, advisory, App,
+        "The app is a well-known client that sends PKCE since a known release (data/clients.toml).",
+        "The catalogue of known clients (data/clients.toml, each entry with its public source) says this client sends code_challenge since the release named. It does not block; releases older than that may not send PKCE and fail at their next authorization once the org requires it.",
+        "Make sure everyone runs the release named or later; for an app defined in this org, then require PKCE on it.",
+        "Make sure users run the release named or later.";
     AppUsesUsernamePasswordFlow = "app-uses-username-password-flow", Medium, advisory, App,
         "The app logged in with the username-password flow in the evidence window, and the org still allows that flow.",
         "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",

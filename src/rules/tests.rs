@@ -536,3 +536,30 @@ fn dev_hub_namespace_registry_apps_belong_to_salesforce() {
         assert!(!s.remediation.to_lowercase().contains("update the client"));
     }
 }
+
+#[test]
+fn external_apps_that_match_the_catalogue_are_judged_by_it() {
+    let mut inv = inventory(vec![ca("Dataloader.io_v2", WEB), ca("Salesforce CLI", WEB)]);
+    for app in &mut inv.apps {
+        app.kind = AppKind::External;
+        app.owner = Owner::External;
+        app.label = Some(app.name.clone());
+    }
+    let f = evaluate(&inv);
+    let dl = f
+        .iter()
+        .find(|x| x.app.as_deref() == Some("Dataloader.io_v2"))
+        .unwrap();
+    assert_eq!(dl.rule, RuleId::KnownClientWithoutPkce);
+    assert!(dl.blocker && dl.remediation.contains("open a case with Salesforce"));
+    let cli = f
+        .iter()
+        .find(|x| x.app.as_deref() == Some("Salesforce CLI"))
+        .unwrap();
+    assert_eq!(
+        (cli.rule.clone(), cli.blocker),
+        (RuleId::KnownClientSendsPkce, false)
+    );
+    assert!(cli.message.contains("2.33.3") && cli.remediation.contains("nothing to change"));
+    assert!(!ids(&f, Some("Salesforce CLI")).contains(&"external-app-unverified".to_string()));
+}

@@ -81,7 +81,7 @@ fn callbacks_org_matches_its_readme() {
     let (code, v) = audit_json("callbacks-org");
     assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
     let rows = readme_rows("callbacks-org");
-    assert_eq!(rows.len(), 8, "the README table lists every app");
+    assert_eq!(rows.len(), 10, "the README table lists every app");
     for cells in rows {
         let app_name = cells[2].trim_matches('`');
         let want: BTreeSet<String> = ticked(&cells[6], true).into_iter().collect();
@@ -1186,4 +1186,19 @@ fn the_readme_shows_the_real_demo_output() {
         .output()
         .unwrap();
     assert_eq!(block, stdout(&o), "refresh the README's demo block");
+}
+
+#[test]
+fn clients_lists_the_catalogue_as_a_table_and_as_json() {
+    let table = stdout(&run(&["clients"]));
+    assert!(table.lines().next().unwrap().starts_with("id"));
+    assert!(table.contains("salesforce-cli") && table.contains("2.33.3"));
+    let o = run(&["clients", "--json"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(table.lines().count(), all.len() + 1);
+    assert!(all
+        .iter()
+        .all(|c| !c["source"].as_str().unwrap().is_empty()));
 }
