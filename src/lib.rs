@@ -11,6 +11,7 @@
 
 pub mod callback;
 pub mod clients;
+pub mod deadlines;
 pub mod diff;
 pub mod evidence;
 pub mod inventory;

@@ -126,6 +126,7 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
         notes: inv.notes.clone(),
         summary: Summary::default(),
         api: None,
+        deadlines: crate::deadlines::all().to_vec(),
     };
     report.refresh();
     report

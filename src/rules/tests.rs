@@ -563,3 +563,16 @@ fn external_apps_that_match_the_catalogue_are_judged_by_it() {
     assert!(cli.message.contains("2.33.3") && cli.remediation.contains("nothing to change"));
     assert!(!ids(&f, Some("Salesforce CLI")).contains(&"external-app-unverified".to_string()));
 }
+
+#[test]
+fn every_blocker_says_when_and_how_it_breaks() {
+    for r in RULES.iter().filter(|r| r.blocker) {
+        for needle in [
+            "next authorization",
+            "missing required code challenge",
+            "OAUTH_APPROVAL_ERROR_GENERIC",
+        ] {
+            assert!(r.explanation.contains(needle), "{}: {needle}", r.id);
+        }
+    }
+}

@@ -119,6 +119,21 @@ fn callbacks_org_matches_its_readme() {
             .collect();
         assert_eq!(blockers, bold, "{app_name}: blockers are the bold ids");
     }
+    // Dated events, with both sources where they disagree.
+    let deadlines = v["deadlines"].as_array().unwrap();
+    let up: Vec<&Value> = deadlines
+        .iter()
+        .filter(|d| {
+            d["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("oauth-username-password-retirement")
+        })
+        .collect();
+    assert_eq!(up.len(), 2);
+    assert!(up.iter().any(|d| d["date"] == "2027-02-20"));
+    assert!(up.iter().any(|d| d["release"] == "Winter '27"));
+    assert!(deadlines.iter().any(|d| d["date"] == "2027-06-01"));
     let sso = v["findings"]
         .as_array()
         .unwrap()
