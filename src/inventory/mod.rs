@@ -163,6 +163,9 @@ vocabulary! {
         UserAgent = "user-agent",
         /// Seen in login history only: a token refresh.
         RefreshToken = "refresh-token",
+        /// Seen in login history only: a SOAP API `login()` with a password
+        /// (`SoapApiLogin*` sub-types), not OAuth at all.
+        SoapLogin = "soap-login",
     }
 }
 
@@ -182,7 +185,18 @@ impl Flow {
             | Flow::UsernamePassword
             | Flow::UserAgent
             | Flow::RefreshToken
+            | Flow::SoapLogin
             | Flow::Other(_) => false,
+        }
+    }
+
+    /// A SOAP API `login()`: [`Flow::SoapLogin`], or a LoginHistory sub-type
+    /// `SoapApiLogin…` kept under its own name by an evidence reader that does not map it.
+    pub fn is_soap_login(&self) -> bool {
+        match self {
+            Flow::SoapLogin => true,
+            Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
+            _ => false,
         }
     }
 
@@ -197,6 +211,7 @@ impl Flow {
             | Flow::TokenExchange
             | Flow::UsernamePassword
             | Flow::UserAgent
+            | Flow::SoapLogin
             | Flow::Device => true,
             Flow::AuthorizationCode
             | Flow::CodeCredentials
@@ -329,6 +344,7 @@ impl OrgSettings {
             | Flow::Saml
             | Flow::Canvas
             | Flow::RefreshToken
+            | Flow::SoapLogin
             | Flow::Other(_) => None,
         }
     }

@@ -47,6 +47,7 @@ pub fn short_flow(f: &Flow) -> &str {
         Flow::TokenExchange => "token-exch",
         Flow::RefreshToken => "refresh",
         Flow::UsernamePassword => "user-pwd",
+        Flow::SoapLogin => "soap",
         Flow::Device | Flow::Saml | Flow::Canvas | Flow::UserAgent | Flow::Other(_) => f.as_str(),
     }
 }

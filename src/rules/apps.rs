@@ -102,6 +102,30 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
             None,
         ));
     }
+    let soap: Vec<_> = u
+        .flows
+        .iter()
+        .flatten()
+        .filter(|f| f.flow.is_soap_login() && f.logins > 0)
+        .collect();
+    if !soap.is_empty() {
+        let logins: u64 = soap.iter().map(|f| f.logins).sum();
+        let last = soap
+            .iter()
+            .filter_map(|f| f.last_seen.as_deref())
+            .max()
+            .map(|d| format!(", last {d}"))
+            .unwrap_or_default();
+        out.push(Finding::app(
+            RuleId::AppUsesSoapLogin,
+            app,
+            format!(
+                "{logins} SOAP API login() login(s) with a password in the last {} days{last}; login() is retired in API 31.0 to 64.0 with Summer '27 and absent from API 65.0.",
+                u.window_days
+            ),
+            None,
+        ));
+    }
     if u.dormant() {
         out.push(Finding::app(
             RuleId::DormantApp,

@@ -181,6 +181,11 @@ catalog! {
         "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",
         "Move the integration to the JWT bearer or client credentials flow before blocking the username-password flow.",
         "Move it off username-password before blocking the flow.";
+    AppUsesSoapLogin = "app-uses-soap-login", Medium, advisory, App,
+        "The app logged in with a password through SOAP API login() in the evidence window.",
+        "LoginHistory records these logins with the SoapApiLogin sub-types. SOAP API login() does not exist in API 65.0 and later, is off by default in new orgs, and is retired in API 31.0 to 64.0 with Summer '27 (2027-06-01 in a partner's notice; Salesforce's pages say Summer '27). PKCE does not affect it, but the client stops working then, and it sends a password rather than using OAuth.",
+        "Move the client to OAuth (an External Client App with the JWT bearer, client credentials or web server flow with PKCE) before Summer '27.",
+        "Move it from SOAP login() to OAuth before Summer '27.";
     AppUsesUserAgentFlow = "app-uses-user-agent-flow", Medium, advisory, App,
         "The app logged in with the user-agent flow in the evidence window, and the org still allows that flow.",
         "The user-agent (implicit) flow cannot use PKCE, and blocking it will break this app: move its clients to the web server flow with PKCE first.",

@@ -576,3 +576,32 @@ fn every_blocker_says_when_and_how_it_breaks() {
         }
     }
 }
+
+#[test]
+fn soap_logins_in_the_window_are_reported() {
+    for flow in [Flow::SoapLogin, Flow::from("SoapApiLoginPortal")] {
+        let mut inv = inventory(vec![ca(
+            "Loader",
+            &format!("{WEB}<isPkceRequired>true</isPkceRequired>"),
+        )]);
+        inv.apps[0].usage = Some(crate::evidence::Usage {
+            window_days: 90,
+            tokens: None,
+            users: None,
+            use_count: None,
+            tokens_used_in_window: None,
+            last_used: None,
+            flows: Some(vec![crate::evidence::FlowUse {
+                flow: flow.clone(),
+                logins: 4,
+                last_seen: Some("2026-11-02".into()),
+            }]),
+            partial: false,
+        });
+        let f = evaluate(&inv);
+        let s = finding(&f, "app-uses-soap-login");
+        assert_eq!((s.severity, s.blocker), (Severity::Medium, false));
+        assert!(s.message.starts_with("4 SOAP API login()") && s.message.contains("2026-11-02"));
+    }
+    assert!(!Flow::from("OauthOtpLogin").is_soap_login());
+}
