@@ -240,7 +240,50 @@ catalog! {
 
 order_by_text!(RuleId);
 
+/// The org-wide PKCE toggle (Setup > OAuth and OpenID Connect Settings).
+const ORG_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Setup > OAuth and OpenID Connect Settings)";
+/// The per-app PKCE checkbox: Connected App, then External Client App and its
+/// security-hardening control (the control's English title is partly unconfirmed).
+const APP_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: OAuth Settings > Security; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")";
+const UN_PW: &str = "Allow OAuth Username-Password Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
+const USER_AGENT: &str = "Allow OAuth User-Agent Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
+const CODE_CREDS: &str =
+    "Allow Authorization Code and Credentials Flows (Setup > OAuth and OpenID Connect Settings)";
+
 impl RuleId {
+    /// Salesforce's own names for the security controls a rule is about, so a review board
+    /// recognises them (sources: the research notes, docs/rules.md). Empty when none applies.
+    pub fn controls(&self) -> &'static [&'static str] {
+        match self {
+            RuleId::PublicClientWithoutPkce
+            | RuleId::AppPkceNotRequired
+            | RuleId::ManagedAppNeedsIsv
+            | RuleId::SalesforceAppPkceNotRequired
+            | RuleId::KnownClientWithoutPkce
+            | RuleId::KnownClientSendsPkce
+            | RuleId::AppPkceUnknown
+            | RuleId::AppCallbackPlaceholderOnly
+            | RuleId::AppCallbackSfCliOnly => &[APP_PKCE, ORG_PKCE],
+            RuleId::CodeCredentialsFlowWithoutPkce => &[APP_PKCE, CODE_CREDS],
+            RuleId::ExternalAppUnverified | RuleId::OrgPkceNotEnforced => &[ORG_PKCE],
+            RuleId::AppUsesUsernamePasswordFlow | RuleId::OrgUsernamePasswordFlowAllowed => {
+                &[UN_PW]
+            }
+            RuleId::AppUsesUserAgentFlow | RuleId::OrgUserAgentFlowAllowed => &[USER_AGENT],
+            RuleId::OrgCodeCredentialsFlowEnabled => &[CODE_CREDS],
+            RuleId::AppUsesSoapLogin => {
+                &["Use Any API Auth (user permission for SOAP API login(), Summer '26)"]
+            }
+            RuleId::InsecureCallbackUrl
+            | RuleId::ConnectedAppLegacy
+            | RuleId::AppOutsidePkceScope
+            | RuleId::DormantApp
+            | RuleId::WaiverExpired
+            | RuleId::WaiverUnused
+            | RuleId::Other(_) => &[],
+        }
+    }
+
     /// The rule's description; `None` for a rule this version does not know.
     pub fn rule(&self) -> Option<&'static Rule> {
         self.index().map(|i| &RULES[i])
@@ -287,8 +330,19 @@ pub fn listing() -> String {
 impl Rule {
     /// `pkce-audit rules <ID>`: everything the catalog says about one rule.
     pub fn describe(&self) -> String {
+        let controls: String = self
+            .id
+            .controls()
+            .iter()
+            .map(|c| format!("\n  - {c}"))
+            .collect();
+        let controls = if controls.is_empty() {
+            String::new()
+        } else {
+            format!("\nSalesforce security controls:{controls}\n")
+        };
         format!(
-            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
+            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n{controls}",
             self.id,
             self.severity,
             if self.blocker { "yes" } else { "no" },

@@ -605,3 +605,30 @@ fn soap_logins_in_the_window_are_reported() {
     }
     assert!(!Flow::from("OauthOtpLogin").is_soap_login());
 }
+
+/// Every control a rule names is in docs/rules.md, with the rule beside it.
+#[test]
+fn security_controls_are_documented_per_rule() {
+    let docs = include_str!("../../docs/rules.md");
+    let table: Vec<&str> = docs
+        .lines()
+        .skip_while(|l| !l.starts_with("| control |"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    for r in RULES {
+        for c in r.id.controls() {
+            let name = c.split(" (").next().unwrap();
+            assert!(
+                table.iter().any(
+                    |row| row.contains(name) && row.contains(&format!("`{}`", r.id))
+                        || row.contains(name) && row.contains("every app PKCE rule")
+                ),
+                "{}: {name} not in the docs table",
+                r.id
+            );
+        }
+    }
+    assert!(RuleId::AppPkceNotRequired.controls()[0].starts_with(
+        "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"
+    ));
+}
