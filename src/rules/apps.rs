@@ -522,6 +522,13 @@ fn weak_finding(app: &App, e: Exposure) -> Finding {
 /// A finding on an app whose callbacks go to Salesforce Auth. Providers: the client is
 /// the Auth. Provider, and its fix is the provider's own PKCE option.
 fn with_auth_provider(app: &App, mut f: Finding) -> Finding {
+    let native = callbacks_of(app, &CallbackClass::CustomScheme);
+    if !native.is_empty() {
+        f.message.push_str(&format!(
+            " Custom-scheme callback ({}): a native or mobile client; without PKCE it may fail with a bare 'An internal server error has occurred' (custom-scheme PKCE requirement in the Summer '26 release note: UNCONFIRMED).",
+            native.join(", ")
+        ));
+    }
     let providers: Vec<String> = callbacks_of(app, &CallbackClass::AuthProvider)
         .into_iter()
         .filter_map(|u| {

@@ -134,6 +134,16 @@ fn callbacks_org_matches_its_readme() {
     assert!(up.iter().any(|d| d["date"] == "2027-02-20"));
     assert!(up.iter().any(|d| d["release"] == "Winter '27"));
     assert!(deadlines.iter().any(|d| d["date"] == "2027-06-01"));
+    let native = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["app"] == "Desk_Native" && f["rule"] == "app-pkce-not-required")
+        .unwrap();
+    assert!(native["message"]
+        .as_str()
+        .unwrap()
+        .contains("Custom-scheme callback (globexdesk://oauth/done): a native or mobile client"));
     let sso = v["findings"]
         .as_array()
         .unwrap()
