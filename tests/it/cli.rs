@@ -1227,3 +1227,37 @@ fn clients_lists_the_catalogue_as_a_table_and_as_json() {
         .iter()
         .all(|c| !c["source"].as_str().unwrap().is_empty()));
 }
+
+#[test]
+fn salesforce_owned_apps_have_their_own_heading_in_the_table_and_the_plan() {
+    let table = stdout(&run(&["audit", "--source", "fixtures/callbacks-org"]));
+    assert!(
+        table.contains("Salesforce's own apps (test in a sandbox; open a case if one fails)"),
+        "{table}"
+    );
+    let md = stdout(&run(&[
+        "audit",
+        "--source",
+        "fixtures/callbacks-org",
+        "--format",
+        "markdown",
+    ]));
+    let section = &md[md.find("#### Salesforce's own apps").expect("the heading")..];
+    assert!(
+        section.contains("`DEVHUB_00D000000000001AAA`")
+            || section.contains("DEVHUB\\_00D000000000001AAA"),
+        "{section}"
+    );
+    assert!(section.contains("open a case with Salesforce"));
+    assert!(md.contains("## Dates that matter") && md.contains("**Sources disagree:**"));
+    let csv = stdout(&run(&[
+        "audit",
+        "--source",
+        "fixtures/callbacks-org",
+        "--format",
+        "csv",
+    ]));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("salesforce-app-pkce-not-required,") && l.contains(",salesforce,")));
+}
