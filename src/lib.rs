@@ -10,6 +10,8 @@
 //!   CSV, JSON, Markdown or SARIF, and the exit code.
 
 pub mod callback;
+pub mod clients;
+pub mod deadlines;
 pub mod diff;
 pub mod evidence;
 pub mod inventory;

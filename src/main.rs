@@ -34,6 +34,12 @@ enum Command {
         /// A rule id, e.g. app-pkce-not-required.
         id: Option<String>,
     },
+    /// List the catalogue of known OAuth clients (data/clients.toml) and their PKCE behaviour.
+    Clients {
+        /// The whole catalogue as JSON, every entry with its source.
+        #[arg(long)]
+        json: bool,
+    },
     /// Read an org and write a snapshot folder that `audit --source` reads offline.
     Fetch(live_cli::FetchArgs),
     /// Check which sources this login can read (no app data is read); exit 3 if any is not.
@@ -265,6 +271,18 @@ fn list_rules(id: Option<String>) -> Result<i32> {
     Ok(0)
 }
 
+fn list_clients(json: bool) -> Result<i32> {
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(pkce_audit::clients::catalogue())?;
+        s.push('\n');
+        s
+    } else {
+        pkce_audit::clients::listing()
+    };
+    emit(&text, &None)?;
+    Ok(0)
+}
+
 fn diff(args: DiffArgs) -> Result<i32> {
     let diff = pkce_audit::diff::diff_files(&args.old, &args.new)?;
     let width = if std::io::stdout().is_terminal() && args.output.is_none() {
@@ -292,6 +310,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(a) => audit(a),
         Command::Rules { id } => list_rules(id),
+        Command::Clients { json } => list_clients(json),
         Command::Fetch(f) => live_cli::fetch(f),
         Command::Doctor(d) => live_cli::doctor(d),
         Command::Diff(d) => diff(d),

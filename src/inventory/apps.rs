@@ -141,6 +141,7 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
         flows: Some(flows),
         public_client,
         callback_urls,
+        callbacks: Vec::new(),
         outside_scope_reason,
         files: h.files(),
         usage: None,
@@ -288,6 +289,7 @@ pub(super) fn external_client_app(
         flows: None,
         public_client: false,
         callback_urls: Vec::new(),
+        callbacks: Vec::new(),
         outside_scope_reason: None,
         files,
         usage: None,
@@ -368,4 +370,25 @@ pub(super) fn external_client_app(
     );
     app.locations = locations;
     app
+}
+
+/// An app Salesforce creates in the org and runs itself: a Dev Hub's namespace-registry
+/// Connected App (`DEVHUB_` name, "SalesforceDX Namespace Registry" label, or the
+/// `environmenthub/soma-callback.apexp` callback).
+pub(super) fn is_salesforce_generated(app: &App) -> bool {
+    if app.kind == AppKind::External || app.owner == Owner::Isv {
+        return false;
+    }
+    app.name.starts_with(DEVHUB_PREFIX)
+        || app
+            .label
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(NAMESPACE_REGISTRY_LABEL))
+        || app.callback_urls.iter().any(|u| {
+            url::Url::parse(u).is_ok_and(|u| {
+                u.path()
+                    .to_ascii_lowercase()
+                    .ends_with(NAMESPACE_REGISTRY_CALLBACK)
+            })
+        })
 }

@@ -4,6 +4,7 @@
 //! Both inputs (a directory, a live org) hand [`build`] the same [`Collected`] parts,
 //! so the rules never know where the metadata came from.
 
+use crate::callback::{self, ClassifiedCallback, Exposure};
 use crate::evidence::{Evidence, InstalledPackage, Usage};
 use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
 use crate::vocab::{order_by_text, vocabulary};
@@ -136,6 +137,9 @@ vocabulary! {
         Isv = "isv",
         /// Defined in another org (a vendor, Salesforce's own tools): confirm with its owner.
         External = "external",
+        /// Created and run by Salesforce (a Dev Hub's namespace-registry app): test in a
+        /// sandbox, and open a case with Salesforce if it fails.
+        Salesforce = "salesforce",
     }
 }
 
@@ -162,6 +166,9 @@ vocabulary! {
         /// An OAuth login that LoginHistory records without a sub-type: JWT bearer, device,
         /// SAML bearer or a headless variant; it may be a code flow.
         Unknown = "unknown",
+        /// Seen in login history only: a SOAP API `login()` with a password
+        /// (`SoapApiLogin*` sub-types), not OAuth at all.
+        SoapLogin = "soap-login",
     }
 }
 
@@ -182,7 +189,18 @@ impl Flow {
             | Flow::UserAgent
             | Flow::RefreshToken
             | Flow::Unknown
+            | Flow::SoapLogin
             | Flow::Other(_) => false,
+        }
+    }
+
+    /// A SOAP API `login()`: [`Flow::SoapLogin`], or a LoginHistory sub-type
+    /// `SoapApiLogin…` kept under its own name by an evidence reader that does not map it.
+    pub fn is_soap_login(&self) -> bool {
+        match self {
+            Flow::SoapLogin => true,
+            Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
+            _ => false,
         }
     }
 
@@ -197,6 +215,7 @@ impl Flow {
             | Flow::TokenExchange
             | Flow::UsernamePassword
             | Flow::UserAgent
+            | Flow::SoapLogin
             | Flow::Device => true,
             Flow::AuthorizationCode
             | Flow::CodeCredentials
@@ -232,6 +251,13 @@ pub struct AppLocations {
     pub code_credentials: Option<Location>,
 }
 
+/// The name prefix of the Connected App a Dev Hub creates for its namespace registry.
+pub const DEVHUB_PREFIX: &str = "DEVHUB_";
+/// The label of that app.
+pub const NAMESPACE_REGISTRY_LABEL: &str = "SalesforceDX Namespace Registry";
+/// The path of that app's callback.
+pub const NAMESPACE_REGISTRY_CALLBACK: &str = "/environmenthub/soma-callback.apexp";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct App {
     /// API name (fullName); for an External Client App, the header's.
@@ -254,6 +280,9 @@ pub struct App {
     /// Consumer secret optional: a public client.
     pub public_client: bool,
     pub callback_urls: Vec<String>,
+    /// Each callback URL with what it says about the client (the same order).
+    #[serde(default)]
+    pub callbacks: Vec<ClassifiedCallback>,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
@@ -279,6 +308,11 @@ impl App {
     /// The app can run a flow that PKCE applies to (or we cannot tell that it cannot).
     pub fn in_pkce_scope(&self) -> bool {
         self.outside_scope_reason.is_none()
+    }
+
+    /// How strongly the callbacks show a code-flow client; `None` without callbacks.
+    pub fn callback_exposure(&self) -> Option<Exposure> {
+        callback::exposure(&self.callbacks)
     }
 
     pub fn display_name(&self) -> &str {
@@ -316,6 +350,7 @@ impl OrgSettings {
             | Flow::Canvas
             | Flow::RefreshToken
             | Flow::Unknown
+            | Flow::SoapLogin
             | Flow::Other(_) => None,
         }
     }
@@ -381,6 +416,19 @@ pub fn build(collected: Collected) -> Inventory {
             "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
             no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
         )),
+    }
+    for app in &mut apps {
+        app.callbacks = callback::classify_all(&app.callback_urls);
+        if apps::is_salesforce_generated(app) {
+            app.owner = Owner::Salesforce;
+        }
+        // Salesforce's own clients seen in usage evidence (the catalogue says which).
+        if app.kind == AppKind::External
+            && crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+                .is_some_and(|c| c.owner == "salesforce")
+        {
+            app.owner = Owner::Salesforce;
+        }
     }
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
     problems.sort();

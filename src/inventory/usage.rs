@@ -146,6 +146,7 @@ pub(super) fn apply_evidence(
             flows: None,
             public_client: false,
             callback_urls: Vec::new(),
+            callbacks: Vec::new(),
             outside_scope_reason: None,
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),

@@ -47,6 +47,7 @@ pub fn short_flow(f: &Flow) -> &str {
         Flow::TokenExchange => "token-exch",
         Flow::RefreshToken => "refresh",
         Flow::UsernamePassword => "user-pwd",
+        Flow::SoapLogin => "soap",
         Flow::Device
         | Flow::Saml
         | Flow::Canvas
@@ -73,7 +74,7 @@ pub fn flows_cell(app: &App) -> String {
 pub fn owner_text(owner: &Owner, namespace: Option<&str>) -> String {
     match (owner, namespace) {
         (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
-        (Owner::Isv | Owner::Org | Owner::External | Owner::Other(_), _) => {
+        (Owner::Isv | Owner::Org | Owner::External | Owner::Salesforce | Owner::Other(_), _) => {
             owner.as_str().to_string()
         }
     }

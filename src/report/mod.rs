@@ -78,7 +78,8 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
             Owner::Org => {
                 org.insert(app);
             }
-            Owner::External => {
+            // Salesforce's own clients are confirmed with Salesforce, as a vendor's are.
+            Owner::External | Owner::Salesforce => {
                 vendors.insert(app);
             }
             // Only in a report read back from another version: nobody's list.
@@ -125,6 +126,7 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
         notes: inv.notes.clone(),
         summary: Summary::default(),
         api: None,
+        deadlines: crate::deadlines::all().to_vec(),
     };
     report.refresh();
     report

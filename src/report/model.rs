@@ -211,4 +211,8 @@ pub struct Report {
     pub summary: Summary,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub api: Option<ApiUsage>,
+    /// Dated events with their sources (data/deadlines.toml); both entries where sources
+    /// disagree. Empty in a report from an older version.
+    #[serde(default)]
+    pub deadlines: Vec<crate::deadlines::Deadline>,
 }

@@ -105,6 +105,7 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
             "security-severity": security_severity(r.severity),
             "precision": "high",
             "tags": ["security", "oauth", "pkce", if r.blocker { "blocker" } else { "advisory" }],
+            "salesforceSecurityControls": r.id.controls(),
         },
     })
 }

@@ -283,6 +283,10 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
             ),
             (false, _) => (0, "Org settings".to_string()),
             (true, Owner::Org) => (1, "Our org's apps".to_string()),
+            (true, Owner::Salesforce) => (
+                3,
+                "Salesforce's own apps (test in a sandbox; open a case if one fails)".to_string(),
+            ),
             (true, Owner::Isv) => (
                 2,
                 format!(

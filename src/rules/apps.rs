@@ -1,6 +1,7 @@
 //! The app rules: PKCE on each app by owner, callbacks, flow use and dormancy.
 
 use super::*;
+use crate::callback::{auth_provider_name, CallbackClass, Exposure};
 use crate::inventory::{App, AppKind, Flow, OrgSettings, Owner, PkceBasis};
 
 fn flows_text(app: &App) -> String {
@@ -101,6 +102,30 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
             None,
         ));
     }
+    let soap: Vec<_> = u
+        .flows
+        .iter()
+        .flatten()
+        .filter(|f| f.flow.is_soap_login() && f.logins > 0)
+        .collect();
+    if !soap.is_empty() {
+        let logins: u64 = soap.iter().map(|f| f.logins).sum();
+        let last = soap
+            .iter()
+            .filter_map(|f| f.last_seen.as_deref())
+            .max()
+            .map(|d| format!(", last {d}"))
+            .unwrap_or_default();
+        out.push(Finding::app(
+            RuleId::AppUsesSoapLogin,
+            app,
+            format!(
+                "{logins} SOAP API login() login(s) with a password in the last {} days{last}; login() is retired in API 31.0 to 64.0 with Summer '27 and absent from API 65.0.",
+                u.window_days
+            ),
+            None,
+        ));
+    }
     if u.dormant() {
         out.push(Finding::app(
             RuleId::DormantApp,
@@ -114,7 +139,72 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
     }
 }
 
+/// A finding from the catalogue of known clients, for an app that matches an entry whose
+/// PKCE behaviour is known; `None` when it is unknown.
+fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding> {
+    use crate::clients::ClientPkce;
+    let usage = usage_text(app);
+    let since = c
+        .since_version
+        .as_deref()
+        .unwrap_or("the first release that sends it");
+    let mut f = match c.pkce {
+        ClientPkce::Sends => {
+            let mut f = Finding::app(
+                RuleId::KnownClientSendsPkce,
+                app,
+                format!(
+                    "Matches the {}.{usage} Not blocking: its clients send PKCE.",
+                    c.citation()
+                ),
+                None,
+            );
+            f.remediation = match app.kind {
+                AppKind::External => format!("Make sure everyone runs {} {since} or later; nothing to change in this org.", c.name),
+                AppKind::ConnectedApp | AppKind::ExternalClientApp | AppKind::Other(_) => format!(
+                    "Make sure everyone runs {} {since} or later, then require PKCE on the app ({}).",
+                    c.name,
+                    setup_path(app)
+                ),
+            };
+            f
+        }
+        ClientPkce::DoesNotSend => {
+            let mut f = Finding::app(
+                RuleId::KnownClientWithoutPkce,
+                app,
+                format!(
+                    "Matches the {}.{usage} Its owner: {}.",
+                    c.citation(),
+                    c.who()
+                ),
+                None,
+            );
+            f.remediation = if c.owner == "salesforce" {
+                "Test it in a sandbox with PKCE required; if it fails, open a case with Salesforce."
+                    .into()
+            } else {
+                format!("Ask {} for a release that sends PKCE (or move to a client that does), and test it in a sandbox with the org setting on.", c.who())
+            };
+            f
+        }
+        ClientPkce::Unknown | ClientPkce::Other(_) => return None,
+    };
+    if let Some(u) = &app.usage {
+        if f.blocker && !u.used_authorization_code() && (u.dormant() || u.only_non_code_flows()) {
+            f = f.lowered_by_evidence(u);
+        }
+    }
+    Some(f)
+}
+
 fn external_findings(app: &App, out: &mut Vec<Finding>) {
+    if let Some(f) = crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+        .and_then(|c| known_client_finding(app, c))
+    {
+        out.push(f);
+        return;
+    }
     let finding = Finding::app(
         RuleId::ExternalAppUnverified,
         app,
@@ -150,7 +240,8 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
     usage_findings(app, org, out);
     match &app.owner {
         Owner::External => external_findings(app, out),
-        Owner::Org | Owner::Isv => metadata_findings(app, out),
+        Owner::Salesforce if app.kind == AppKind::External => external_findings(app, out),
+        Owner::Org | Owner::Isv | Owner::Salesforce => metadata_findings(app, out),
         // The inventory never builds one: only a report read back holds such an owner.
         Owner::Other(_) => {}
     }
@@ -187,6 +278,7 @@ fn metadata_findings(app: &App, out: &mut Vec<Finding>) {
     match &app.owner {
         Owner::Isv => isv_findings(app, out),
         Owner::Org => org_app_findings(app, out),
+        Owner::Salesforce => salesforce_findings(app, out),
         Owner::External | Owner::Other(_) => {}
     }
 }
@@ -235,6 +327,40 @@ fn isv_findings(app: &App, out: &mut Vec<Finding>) {
     ));
 }
 
+/// An app Salesforce created in this org (a Dev Hub's namespace registry): nobody here can
+/// change its client, so the remediation is a sandbox test and a case, never a client fix.
+fn salesforce_findings(app: &App, out: &mut Vec<Finding>) {
+    if app.pkce_required == Some(true) {
+        return;
+    }
+    let (flows, usage) = (flows_text(app), usage_text(app));
+    out.push(Finding::app(
+        RuleId::SalesforceAppPkceNotRequired,
+        app,
+        format!(
+            "Created and run by Salesforce ({}); it {}; flows: {flows}.{usage}",
+            salesforce_reason(app),
+            pkce_text(app)
+        ),
+        app.locations.pkce.clone(),
+    ));
+}
+
+/// Why an app is taken for Salesforce's own, for messages.
+fn salesforce_reason(app: &App) -> &'static str {
+    if app.name.starts_with(crate::inventory::DEVHUB_PREFIX) {
+        "a Dev Hub namespace-registry app: its name starts with DEVHUB_"
+    } else if app
+        .label
+        .as_deref()
+        .is_some_and(|l| l.eq_ignore_ascii_case(crate::inventory::NAMESPACE_REGISTRY_LABEL))
+    {
+        "a Dev Hub namespace-registry app: labelled SalesforceDX Namespace Registry"
+    } else {
+        "a Dev Hub namespace-registry app: its callback is environmenthub/soma-callback.apexp"
+    }
+}
+
 /// One of our apps: the PKCE blockers, the most specific first.
 fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
     let (flows, usage) = (flows_text(app), usage_text(app));
@@ -252,15 +378,46 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
             app.locations.pkce.clone(),
         )),
         Some(false) => {
+            let weak = no_code_flow_client(app);
+            let known = if weak.is_none() {
+                crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
+                    .and_then(|c| known_client_finding(app, c))
+            } else {
+                None
+            };
+            if let Some(f) = known {
+                let sends = f.rule == RuleId::KnownClientSendsPkce;
+                out.push(f);
+                if sends || !app.public_client {
+                    if app.has_flow(&Flow::CodeCredentials) {
+                        out.push(Finding::app(
+                            RuleId::CodeCredentialsFlowWithoutPkce,
+                            app,
+                            format!("The Authorization Code and Credentials flow is on, and the app {}.{usage}", pkce_text(app)),
+                            app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
+                        ));
+                    }
+                    return;
+                }
+            }
             let mut specific = false;
             if app.public_client {
                 specific = true;
-                out.push(Finding::app(
+                let mut f = Finding::app(
                     RuleId::PublicClientWithoutPkce,
                     app,
                     format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
                     app.locations.public_client.clone().or(app.locations.pkce.clone()),
-                ));
+                );
+                if let Some(e) = weak {
+                    f.severity = Severity::Medium;
+                    f.blocker = false;
+                    f.message.push_str(&format!(
+                        " Not blocking: no evidence of a code-flow client ({}).",
+                        weak_reason(app, e)
+                    ));
+                }
+                out.push(with_auth_provider(app, f));
             }
             if app.has_flow(&Flow::CodeCredentials) {
                 specific = true;
@@ -271,20 +428,135 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                     app.locations.code_credentials.clone().or(app.locations.pkce.clone()),
                 ));
             }
-            // The general rule only when no more specific one already names the app.
-            if !specific {
-                out.push(lowered(
+            if let Some(e) = weak {
+                out.push(weak_finding(app, e));
+            } else if !specific {
+                // The general rule only when no more specific one already names the app.
+                out.push(with_auth_provider(
                     app,
-                    Finding::app(
-                        RuleId::AppPkceNotRequired,
+                    lowered(
                         app,
-                        format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
-                        app.locations.pkce.clone(),
+                        Finding::app(
+                            RuleId::AppPkceNotRequired,
+                            app,
+                            format!("Can run the authorization code flow and {}; flows: {flows}.{usage}", pkce_text(app)),
+                            app.locations.pkce.clone(),
+                        ),
                     ),
                 ));
             }
         }
     }
+}
+
+/// The callbacks show no code-flow client: only the Salesforce CLI's loopback and/or
+/// placeholders. Usage evidence always wins: an authorization code login in the window
+/// means there is one, whatever the callbacks say.
+fn no_code_flow_client(app: &App) -> Option<Exposure> {
+    if app
+        .usage
+        .as_ref()
+        .is_some_and(|u| u.used_authorization_code())
+    {
+        return None;
+    }
+    match app.callback_exposure() {
+        Some(e @ (Exposure::Placeholder | Exposure::SalesforceCli)) => Some(e),
+        Some(Exposure::CodeFlow) | None => None,
+    }
+}
+
+/// The callbacks of one class, for messages.
+fn callbacks_of<'a>(app: &'a App, class: &CallbackClass) -> Vec<&'a str> {
+    app.callbacks
+        .iter()
+        .filter(|c| &c.class == class)
+        .map(|c| c.url.as_str())
+        .collect()
+}
+
+/// Why the app shows no code-flow client, in a few words.
+fn weak_reason(app: &App, e: Exposure) -> String {
+    let what = match e {
+        Exposure::SalesforceCli => "its only code-flow callback is the Salesforce CLI's loopback",
+        Exposure::Placeholder | Exposure::CodeFlow => "its callbacks are placeholders",
+    };
+    let other: Vec<&str> = app
+        .flows
+        .iter()
+        .flatten()
+        .filter(|f| matches!(f, Flow::JwtBearer | Flow::ClientCredentials))
+        .map(|f| f.as_str())
+        .collect();
+    if other.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}; it uses {}", other.join(" and "))
+    }
+}
+
+/// The finding for an app whose callbacks show no code-flow client.
+fn weak_finding(app: &App, e: Exposure) -> Finding {
+    let (flows, usage, pkce) = (flows_text(app), usage_text(app), pkce_text(app));
+    let (rule, message) = match e {
+        Exposure::SalesforceCli => (
+            RuleId::AppCallbackSfCliOnly,
+            format!(
+                "Its only code-flow callback is the Salesforce CLI's loopback ({}): the client is `sf org login web`, which sends PKCE since sf 2.33.3 (@salesforce/core 6.7.1). The app {pkce}; flows: {flows}.{usage} Not blocking: no evidence of another code-flow client.",
+                callbacks_of(app, &CallbackClass::SalesforceCliLoopback).join(", ")
+            ),
+        ),
+        Exposure::Placeholder | Exposure::CodeFlow => (
+            RuleId::AppCallbackPlaceholderOnly,
+            format!(
+                "Its callbacks look like placeholders no client can receive a code on ({}): the app most likely uses another flow. The app {pkce}; flows: {flows}.{usage} Not blocking: verify.",
+                callbacks_of(app, &CallbackClass::Placeholder).join(", ")
+            ),
+        ),
+    };
+    let mut f = Finding::app(rule, app, message, app.locations.callback.clone());
+    f.remediation = format!("{} ({})", f.remediation, setup_path(app));
+    f
+}
+
+/// A finding on an app whose callbacks go to Salesforce Auth. Providers: the client is
+/// the Auth. Provider, and its fix is the provider's own PKCE option.
+fn with_auth_provider(app: &App, mut f: Finding) -> Finding {
+    let native = callbacks_of(app, &CallbackClass::CustomScheme);
+    if !native.is_empty() {
+        f.message.push_str(&format!(
+            " Custom-scheme callback ({}): a native or mobile client; without PKCE it may fail with a bare 'An internal server error has occurred' (custom-scheme PKCE requirement in the Summer '26 release note: UNCONFIRMED).",
+            native.join(", ")
+        ));
+    }
+    let providers: Vec<String> = callbacks_of(app, &CallbackClass::AuthProvider)
+        .into_iter()
+        .filter_map(|u| {
+            let name = auth_provider_name(u)?;
+            let host = url::Url::parse(u).ok()?.host_str()?.to_string();
+            Some(format!(
+                "turn on *Use Proof Key for Code Exchange (PKCE) Extension* on the Auth. Provider `{name}` in the org at `{host}`"
+            ))
+        })
+        .collect();
+    if providers.is_empty() {
+        return f;
+    }
+    let only = app
+        .callbacks
+        .iter()
+        .filter(|c| c.class.exposure() == Exposure::CodeFlow)
+        .all(|c| c.class == CallbackClass::AuthProvider);
+    f.message.push_str(
+        " Its client is a Salesforce Auth. Provider (callback /services/authcallback/…): single sign-on through it breaks when the org requires PKCE.",
+    );
+    let fix = capitalise(&providers.join("; "));
+    f.remediation = if only {
+        format!("{fix}, then require PKCE on the app.")
+    } else {
+        format!("{} For the Auth. Provider callbacks: {fix}.", f.remediation)
+    };
+    f
 }
 
 fn capitalise(s: &str) -> String {

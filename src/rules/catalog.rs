@@ -118,29 +118,39 @@ macro_rules! catalog {
 catalog! {
     PublicClientWithoutPkce = "public-client-without-pkce", Critical, blocker, App,
         "A public client (consumer secret optional) does not require PKCE.",
-        "With the secret optional, nothing but PKCE binds an authorization code to the client that asked for it: an intercepted code can be redeemed by anyone. Such clients (mobile apps, single-page apps) are also the most likely not to send code_challenge today.",
+        "With the secret optional, nothing but PKCE binds an authorization code to the client that asked for it: an intercepted code can be redeemed by anyone. Such clients (mobile apps, single-page apps) are also the most likely not to send code_challenge today. When it breaks: turning the org setting on does not revoke tokens already issued; a client that sends no code_challenge fails at its next authorization (a new login, a re-consent, or when its refresh token expires or idles out). How: the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string), some clients show `OAUTH_APPROVAL_ERROR_GENERIC` (which has other causes too), and native apps may show a bare 'An internal server error has occurred' (one report, unconfirmed by Salesforce).",
         "Ship a client release that sends code_challenge (S256), then require PKCE on the app; until then this app blocks the org setting.",
         "Ship a client that sends PKCE, then require PKCE on the app.";
     AppPkceNotRequired = "app-pkce-not-required", High, blocker, App,
         "An org-owned OAuth app that can run the authorization code flow does not require PKCE.",
-        "Salesforce's rollout is: redeploy the client so it sends code_challenge, require PKCE on the app, and only then turn on the org setting. An app that does not require PKCE may have clients that do not send it; they break when the org setting goes on.",
+        "Salesforce's rollout is: redeploy the client so it sends code_challenge, require PKCE on the app, and only then turn on the org setting. An app that does not require PKCE may have clients that do not send it; they break when the org setting goes on. When it breaks: turning the org setting on does not revoke tokens already issued; a client that sends no code_challenge fails at its next authorization (a new login, a re-consent, or when its refresh token expires or idles out). How: the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string), some clients show `OAUTH_APPROVAL_ERROR_GENERIC` (which has other causes too), and native apps may show a bare 'An internal server error has occurred' (one report, unconfirmed by Salesforce).",
         "Update the client to send code_challenge/code_verifier (S256), require PKCE on the app, test in a sandbox, then redeploy.",
         "Make the client send PKCE, then require PKCE on the app.";
     CodeCredentialsFlowWithoutPkce = "code-credentials-flow-without-pkce", High, blocker, App,
         "The Authorization Code and Credentials flow is on for an app that does not require PKCE.",
-        "Headless login, registration and guest flows are authorization code flows: once the org requires PKCE their clients must send a code_challenge.",
+        "Headless login, registration and guest flows are authorization code flows: once the org requires PKCE their clients must send a code_challenge. When it breaks: turning the org setting on does not revoke tokens already issued; a client that sends no code_challenge fails at its next authorization (a new login, a re-consent, or when its refresh token expires or idles out). How: the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string), some clients show `OAUTH_APPROVAL_ERROR_GENERIC` (which has other causes too), and native apps may show a bare 'An internal server error has occurred' (one report, unconfirmed by Salesforce).",
         "Update the headless client to send code_challenge/code_verifier, then require PKCE on the app.",
         "Make the headless client send PKCE, then require it on the app.";
     ManagedAppNeedsIsv = "managed-app-needs-isv", High, blocker, App,
         "An app from an installed package (another namespace) is not confirmed to require PKCE; only its publisher can fix it.",
-        "Apps installed from a managed package, and packaged External Client Apps whose OAuth settings live in the publisher's org, cannot be changed by the subscriber. Salesforce requires ISVs to enable PKCE; until the publisher ships a PKCE-ready version, the org setting may break the app.",
+        "Apps installed from a managed package, and packaged External Client Apps whose OAuth settings live in the publisher's org, cannot be changed by the subscriber. Salesforce requires ISVs to enable PKCE; until the publisher ships a PKCE-ready version, the org setting may break the app. When it breaks: turning the org setting on does not revoke tokens already issued; a client that sends no code_challenge fails at its next authorization (a new login, a re-consent, or when its refresh token expires or idles out). How: the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string), some clients show `OAUTH_APPROVAL_ERROR_GENERIC` (which has other causes too), and native apps may show a bare 'An internal server error has occurred' (one report, unconfirmed by Salesforce).",
         "Ask the publisher (namespace shown) for a version that requires and sends PKCE, upgrade the package, and confirm in a sandbox with the org setting on.",
         "Ask the publisher for a PKCE-ready version and upgrade.";
+    SalesforceAppPkceNotRequired = "salesforce-app-pkce-not-required", High, advisory, App,
+        "An app Salesforce created and runs in this org (a Dev Hub's namespace-registry app) does not require PKCE.",
+        "A Dev Hub creates a Connected App (DEVHUB_<random>, 'SalesforceDX Namespace Registry', callback …/environmenthub/soma-callback.apexp) for linking namespaces. Its client is Salesforce's, not the org's: nobody here can make it send PKCE. The Link Namespace popup has been seen failing with `error=invalid_request&error_description=missing required code challenge` once PKCE is required (a public report, not Salesforce documentation). It fails at its next authorization, not before; it is not counted as a blocker because no change in this org can fix the client.",
+        "Test it in a sandbox with PKCE required (Dev Hub > Namespace Registries > Link Namespace); if it fails, open a case with Salesforce. Do not change its client.",
+        "Test in a sandbox; if it fails, open a case with Salesforce.";
     ExternalAppUnverified = "external-app-unverified", High, blocker, App,
         "An app used in this org but defined elsewhere: its PKCE setting cannot be read here.",
-        "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational.",
+        "Users authorized this app, but it was created in another org (a vendor's app, a Salesforce tool), so neither the Metadata API nor pkce-audit can see whether its clients send PKCE. The org setting applies to it all the same. It blocks when it ran the authorization code flow in the evidence window or its usage is unknown; a dormant app, or one seen only with flows that carry no authorization code, is informational. When it breaks: turning the org setting on does not revoke tokens already issued; a client that sends no code_challenge fails at its next authorization (a new login, a re-consent, or when its refresh token expires or idles out). How: the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string), some clients show `OAUTH_APPROVAL_ERROR_GENERIC` (which has other causes too), and native apps may show a bare 'An internal server error has occurred' (one report, unconfirmed by Salesforce).",
         "Confirm with the vendor that its client sends PKCE, or test it in a sandbox with the org setting on; revoke it if nobody needs it.",
         "Confirm PKCE with the vendor, or test in a sandbox.";
+    KnownClientWithoutPkce = "known-client-without-pkce", High, blocker, App,
+        "The app is a well-known client that does not send PKCE (data/clients.toml), and nothing requires it yet.",
+        "The catalogue of known clients (data/clients.toml, each entry with its public source) says this client's current release sends no code_challenge. It breaks at its next authorization once the org requires PKCE: a new login, a re-consent, or when its refresh token expires or idles out; the user sees `error=invalid_request&error_description=missing required code challenge` on the authorize redirect (or `OAUTH_APPROVAL_ERROR_GENERIC`, or a bare 'internal server error' for native apps). Tokens already issued keep working until then.",
+        "Ask the vendor named in the finding for a release that sends PKCE (or move to a client that does), and test it in a sandbox with the org setting on before turning it on.",
+        "Get a PKCE-ready release from the vendor named.";
     AppPkceUnknown = "app-pkce-unknown", High, advisory, App,
         "The app's PKCE setting could not be read.",
         "Without the setting, pkce-audit cannot tell whether this app will break. For External Client Apps the flag lives in the global OAuth settings, which need 'Allow Access to OAuth Consumer Secrets via Metadata API' to be read. The verdict cannot be 'ready' while this is unknown.",
@@ -151,11 +161,31 @@ catalog! {
         "Authorization codes sent over plain HTTP can be read in transit. PKCE limits what a stolen code is worth, but the redirect should still be HTTPS. Loopback addresses (localhost, 127.0.0.1, [::1]) are exempt: native apps use them.",
         "Change the callback to https:// (and update the client), or remove the unused URL.",
         "Switch the callback to https://.";
+    AppCallbackPlaceholderOnly = "app-callback-placeholder-only", Medium, advisory, App,
+        "An app that does not require PKCE has only placeholder callbacks: verify that no client runs the code flow with it.",
+        "The callbacks are the bare root pages of well-known sites (https://www.google.com/, https://login.salesforce.com, …; data/placeholders.toml) where nobody can receive an authorization code. The form needs a callback, so integrations that use another flow (JWT bearer, client credentials, username-password) fill one in. That is weak evidence of a code-flow client, so the app does not block; but a callback proves nothing, and login history does (an OAuth Web Server login in the window makes it a blocker).",
+        "Verify with the app's owner that no client runs the authorization code flow with it (Setup > Login History: no 'OAuth Web Server' logins for the app), then require PKCE on the app: that cannot break a client that never receives a code.",
+        "Verify it runs no code flow, then require PKCE on the app.";
+    AppCallbackSfCliOnly = "app-callback-sf-cli-only", Low, advisory, App,
+        "An app that does not require PKCE is used only through the Salesforce CLI's loopback callback: make sure users run sf 2.33.3 or later.",
+        "Its only code-flow callback is http://localhost:1717/OauthRedirect, the Salesforce CLI's `sf org login web --client-id …` receiver. The CLI sends PKCE by default since @salesforce/core 6.7.1 / sf 2.33.3 (2024-03-20; forcedotcom/sfdx-core PR #1035, forcedotcom/cli release notes 2.33.3); releases from @salesforce/core 3.7.0 up to 6.7.0, and old sfdx builds, send no code_challenge and fail at their next web login once PKCE is required (`error=invalid_request&error_description=missing required code challenge`). JWT logins (`sf org login jwt`) are not affected.",
+        "Require PKCE on the app, and make sure everyone who logs in with it runs sf 2.33.3 or later (`sf version`; `sf update`).",
+        "Require PKCE; make sure users run sf >= 2.33.3.";
+    KnownClientSendsPkce = "known-client-sends-pkce", Low, advisory, App,
+        "The app is a well-known client that sends PKCE since a known release (data/clients.toml).",
+        "The catalogue of known clients (data/clients.toml, each entry with its public source) says this client sends code_challenge since the release named. It does not block; releases older than that may not send PKCE and fail at their next authorization once the org requires it.",
+        "Make sure everyone runs the release named or later; for an app defined in this org, then require PKCE on it.",
+        "Make sure users run the release named or later.";
     AppUsesUsernamePasswordFlow = "app-uses-username-password-flow", Medium, advisory, App,
         "The app logged in with the username-password flow in the evidence window, and the org still allows that flow.",
         "Salesforce asks admins to block the username-password flow. Blocking it will break this app: move it to the JWT bearer or client credentials flow first.",
         "Move the integration to the JWT bearer or client credentials flow before blocking the username-password flow.",
         "Move it off username-password before blocking the flow.";
+    AppUsesSoapLogin = "app-uses-soap-login", Medium, advisory, App,
+        "The app logged in with a password through SOAP API login() in the evidence window.",
+        "LoginHistory records these logins with the SoapApiLogin sub-types. SOAP API login() does not exist in API 65.0 and later, is off by default in new orgs, and is retired in API 31.0 to 64.0 with Summer '27 (2027-06-01 in a partner's notice; Salesforce's pages say Summer '27). PKCE does not affect it, but the client stops working then, and it sends a password rather than using OAuth.",
+        "Move the client to OAuth (an External Client App with the JWT bearer, client credentials or web server flow with PKCE) before Summer '27.",
+        "Move it from SOAP login() to OAuth before Summer '27.";
     AppUsesUserAgentFlow = "app-uses-user-agent-flow", Medium, advisory, App,
         "The app logged in with the user-agent flow in the evidence window, and the org still allows that flow.",
         "The user-agent (implicit) flow cannot use PKCE, and blocking it will break this app: move its clients to the web server flow with PKCE first.",
@@ -210,7 +240,50 @@ catalog! {
 
 order_by_text!(RuleId);
 
+/// The org-wide PKCE toggle (Setup > OAuth and OpenID Connect Settings).
+const ORG_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Setup > OAuth and OpenID Connect Settings)";
+/// The per-app PKCE checkbox: Connected App, then External Client App and its
+/// security-hardening control (the control's English title is partly unconfirmed).
+const APP_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: OAuth Settings > Security; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")";
+const UN_PW: &str = "Allow OAuth Username-Password Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
+const USER_AGENT: &str = "Allow OAuth User-Agent Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
+const CODE_CREDS: &str =
+    "Allow Authorization Code and Credentials Flows (Setup > OAuth and OpenID Connect Settings)";
+
 impl RuleId {
+    /// Salesforce's own names for the security controls a rule is about, so a review board
+    /// recognises them (sources: the research notes, docs/rules.md). Empty when none applies.
+    pub fn controls(&self) -> &'static [&'static str] {
+        match self {
+            RuleId::PublicClientWithoutPkce
+            | RuleId::AppPkceNotRequired
+            | RuleId::ManagedAppNeedsIsv
+            | RuleId::SalesforceAppPkceNotRequired
+            | RuleId::KnownClientWithoutPkce
+            | RuleId::KnownClientSendsPkce
+            | RuleId::AppPkceUnknown
+            | RuleId::AppCallbackPlaceholderOnly
+            | RuleId::AppCallbackSfCliOnly => &[APP_PKCE, ORG_PKCE],
+            RuleId::CodeCredentialsFlowWithoutPkce => &[APP_PKCE, CODE_CREDS],
+            RuleId::ExternalAppUnverified | RuleId::OrgPkceNotEnforced => &[ORG_PKCE],
+            RuleId::AppUsesUsernamePasswordFlow | RuleId::OrgUsernamePasswordFlowAllowed => {
+                &[UN_PW]
+            }
+            RuleId::AppUsesUserAgentFlow | RuleId::OrgUserAgentFlowAllowed => &[USER_AGENT],
+            RuleId::OrgCodeCredentialsFlowEnabled => &[CODE_CREDS],
+            RuleId::AppUsesSoapLogin => {
+                &["Use Any API Auth (user permission for SOAP API login(), Summer '26)"]
+            }
+            RuleId::InsecureCallbackUrl
+            | RuleId::ConnectedAppLegacy
+            | RuleId::AppOutsidePkceScope
+            | RuleId::DormantApp
+            | RuleId::WaiverExpired
+            | RuleId::WaiverUnused
+            | RuleId::Other(_) => &[],
+        }
+    }
+
     /// The rule's description; `None` for a rule this version does not know.
     pub fn rule(&self) -> Option<&'static Rule> {
         self.index().map(|i| &RULES[i])
@@ -257,8 +330,19 @@ pub fn listing() -> String {
 impl Rule {
     /// `pkce-audit rules <ID>`: everything the catalog says about one rule.
     pub fn describe(&self) -> String {
+        let controls: String = self
+            .id
+            .controls()
+            .iter()
+            .map(|c| format!("\n  - {c}"))
+            .collect();
+        let controls = if controls.is_empty() {
+            String::new()
+        } else {
+            format!("\nSalesforce security controls:{controls}\n")
+        };
         format!(
-            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n",
+            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n{controls}",
             self.id,
             self.severity,
             if self.blocker { "yes" } else { "no" },

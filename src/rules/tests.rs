@@ -174,8 +174,15 @@ fn app_pkce_not_required_positive_and_negative() {
         "A"
     )
     .contains(&"app-pkce-not-required".into()));
-    // A JWT integration still has the mandatory callback URL: it can run the code flow.
-    let jwt = rules_for(vec![ca("J", "<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl><certificate>MIIB</certificate>")], "J");
+    // A JWT integration still has the mandatory callback URL: with a real receiver it can
+    // run the code flow.
+    let jwt = rules_for(
+        vec![ca(
+            "J",
+            "<callbackUrl>http://localhost:8080/cb</callbackUrl><certificate>MIIB</certificate>",
+        )],
+        "J",
+    );
     assert!(jwt.contains(&"app-pkce-not-required".into()), "{jwt:?}");
     assert!(
         !jwt.contains(&"insecure-callback-url".into()),
@@ -396,4 +403,234 @@ fn severity_parses_case_insensitively() {
         .unwrap_err()
         .contains("unknown severity"));
     assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+}
+
+const CLI: &str = "<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl>";
+const PLACEHOLDER: &str = "<callbackUrl>https://www.google.com/</callbackUrl>";
+
+fn finding<'a>(findings: &'a [Finding], rule: &str) -> &'a Finding {
+    findings
+        .iter()
+        .find(|f| f.rule.as_str() == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {findings:?}"))
+}
+
+#[test]
+fn cli_loopback_only_is_a_low_finding_not_a_blocker() {
+    let f = evaluate(&inventory(vec![ca(
+        "Cli",
+        &format!("{CLI}<isPkceRequired>false</isPkceRequired><certificate>x</certificate>"),
+    )]));
+    assert_eq!(
+        ids(&f, Some("Cli")),
+        ["app-callback-sf-cli-only", "connected-app-legacy"]
+    );
+    let cli = finding(&f, "app-callback-sf-cli-only");
+    assert_eq!((cli.severity, cli.blocker), (Severity::Low, false));
+    assert!(cli.message.contains("2.33.3"), "{}", cli.message);
+    assert!(cli.remediation.contains("sf 2.33.3"), "{}", cli.remediation);
+}
+
+#[test]
+fn placeholder_only_is_a_medium_verify_finding() {
+    let f = evaluate(&inventory(vec![ca(
+        "Jwt",
+        &format!("{PLACEHOLDER}<isPkceRequired>false</isPkceRequired>"),
+    )]));
+    let p = finding(&f, "app-callback-placeholder-only");
+    assert_eq!((p.severity, p.blocker), (Severity::Medium, false));
+    assert!(p.message.contains("https://www.google.com/"));
+    assert!(!ids(&f, Some("Jwt")).contains(&"app-pkce-not-required".to_string()));
+}
+
+#[test]
+fn a_public_client_with_only_weak_callbacks_is_medium_with_the_reason() {
+    let f = evaluate(&inventory(vec![ca(
+        "Ci",
+        &format!(
+            "{PLACEHOLDER}<isConsumerSecretOptional>true</isConsumerSecretOptional><certificate>x</certificate>"
+        ),
+    )]));
+    let p = finding(&f, "public-client-without-pkce");
+    assert_eq!((p.severity, p.blocker), (Severity::Medium, false));
+    assert!(
+        p.message.contains("no evidence of a code-flow client") && p.message.contains("jwt-bearer"),
+        "{}",
+        p.message
+    );
+    assert!(f.iter().all(|x| !x.blocker), "{f:?}");
+}
+
+#[test]
+fn the_strongest_callback_decides_and_evidence_wins() {
+    // A web callback beside the CLI loopback: a real client, a blocker as before.
+    let both = "<callbackUrl>http://localhost:1717/OauthRedirect\nhttps://app.example.com/cb</callbackUrl><isPkceRequired>false</isPkceRequired>";
+    let f = evaluate(&inventory(vec![ca("Both", both)]));
+    assert!(finding(&f, "app-pkce-not-required").blocker);
+
+    // Authorization code logins in the window: a blocker whatever the callback says.
+    let mut inv = inventory(vec![ca(
+        "Used",
+        &format!("{PLACEHOLDER}<isPkceRequired>false</isPkceRequired>"),
+    )]);
+    inv.apps[0].usage = Some(crate::evidence::Usage {
+        window_days: 90,
+        tokens: None,
+        users: None,
+        use_count: None,
+        tokens_used_in_window: None,
+        last_used: None,
+        flows: Some(vec![crate::evidence::FlowUse {
+            flow: Flow::AuthorizationCode,
+            logins: 3,
+            last_seen: None,
+        }]),
+        failed_logins: None,
+        partial: false,
+    });
+    let f = evaluate(&inv);
+    assert!(finding(&f, "app-pkce-not-required").blocker);
+    assert!(!ids(&f, Some("Used")).contains(&"app-callback-placeholder-only".to_string()));
+}
+
+#[test]
+fn auth_provider_callbacks_block_with_the_providers_own_fix() {
+    let f = evaluate(&inventory(vec![ca(
+        "Sso",
+        "<callbackUrl>https://partner.my.salesforce.com/services/authcallback/Acme_Hub</callbackUrl><isPkceRequired>false</isPkceRequired>",
+    )]));
+    let p = finding(&f, "app-pkce-not-required");
+    assert!(p.blocker);
+    assert!(
+        p.remediation
+            .contains("Auth. Provider `Acme_Hub` in the org at `partner.my.salesforce.com`"),
+        "{}",
+        p.remediation
+    );
+    assert!(
+        !p.remediation.contains("Update the client"),
+        "{}",
+        p.remediation
+    );
+}
+
+#[test]
+fn dev_hub_namespace_registry_apps_belong_to_salesforce() {
+    let soma = "<callbackUrl>https://acme.my.salesforce.com/environmenthub/soma-callback.apexp</callbackUrl>";
+    for (name, label) in [
+        ("DEVHUB_00Dxx0000001gEREAY", "Anything"),
+        ("Registry", "SalesforceDX Namespace Registry"),
+        ("Plain", "Plain"),
+    ] {
+        let app = part(
+            CA,
+            name,
+            &format!("<ConnectedApp><label>{label}</label><oauthConfig>{soma}</oauthConfig></ConnectedApp>"),
+        );
+        let inv = inventory(vec![app]);
+        assert_eq!(inv.apps[0].owner, Owner::Salesforce, "{name}");
+        let f = evaluate(&inv);
+        assert_eq!(ids(&f, Some(name)), ["salesforce-app-pkce-not-required"]);
+        let s = finding(&f, "salesforce-app-pkce-not-required");
+        assert!(!s.blocker && s.owner == Owner::Salesforce);
+        assert!(s.remediation.contains("open a case with Salesforce"));
+        assert!(!s.remediation.to_lowercase().contains("update the client"));
+    }
+}
+
+#[test]
+fn external_apps_that_match_the_catalogue_are_judged_by_it() {
+    let mut inv = inventory(vec![ca("Dataloader.io_v2", WEB), ca("Salesforce CLI", WEB)]);
+    for app in &mut inv.apps {
+        app.kind = AppKind::External;
+        app.owner = Owner::External;
+        app.label = Some(app.name.clone());
+    }
+    let f = evaluate(&inv);
+    let dl = f
+        .iter()
+        .find(|x| x.app.as_deref() == Some("Dataloader.io_v2"))
+        .unwrap();
+    assert_eq!(dl.rule, RuleId::KnownClientWithoutPkce);
+    assert!(dl.blocker && dl.remediation.contains("open a case with Salesforce"));
+    let cli = f
+        .iter()
+        .find(|x| x.app.as_deref() == Some("Salesforce CLI"))
+        .unwrap();
+    assert_eq!(
+        (cli.rule.clone(), cli.blocker),
+        (RuleId::KnownClientSendsPkce, false)
+    );
+    assert!(cli.message.contains("2.33.3") && cli.remediation.contains("nothing to change"));
+    assert!(!ids(&f, Some("Salesforce CLI")).contains(&"external-app-unverified".to_string()));
+}
+
+#[test]
+fn every_blocker_says_when_and_how_it_breaks() {
+    for r in RULES.iter().filter(|r| r.blocker) {
+        for needle in [
+            "next authorization",
+            "missing required code challenge",
+            "OAUTH_APPROVAL_ERROR_GENERIC",
+        ] {
+            assert!(r.explanation.contains(needle), "{}: {needle}", r.id);
+        }
+    }
+}
+
+#[test]
+fn soap_logins_in_the_window_are_reported() {
+    for flow in [Flow::SoapLogin, Flow::from("SoapApiLoginPortal")] {
+        let mut inv = inventory(vec![ca(
+            "Loader",
+            &format!("{WEB}<isPkceRequired>true</isPkceRequired>"),
+        )]);
+        inv.apps[0].usage = Some(crate::evidence::Usage {
+            window_days: 90,
+            tokens: None,
+            users: None,
+            use_count: None,
+            tokens_used_in_window: None,
+            last_used: None,
+            flows: Some(vec![crate::evidence::FlowUse {
+                flow: flow.clone(),
+                logins: 4,
+                last_seen: Some("2026-11-02".into()),
+            }]),
+            failed_logins: None,
+            partial: false,
+        });
+        let f = evaluate(&inv);
+        let s = finding(&f, "app-uses-soap-login");
+        assert_eq!((s.severity, s.blocker), (Severity::Medium, false));
+        assert!(s.message.starts_with("4 SOAP API login()") && s.message.contains("2026-11-02"));
+    }
+    assert!(!Flow::from("OauthOtpLogin").is_soap_login());
+}
+
+/// Every control a rule names is in docs/rules.md, with the rule beside it.
+#[test]
+fn security_controls_are_documented_per_rule() {
+    let docs = include_str!("../../docs/rules.md");
+    let table: Vec<&str> = docs
+        .lines()
+        .skip_while(|l| !l.starts_with("| control |"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    for r in RULES {
+        for c in r.id.controls() {
+            let name = c.split(" (").next().unwrap();
+            assert!(
+                table.iter().any(
+                    |row| row.contains(name) && row.contains(&format!("`{}`", r.id))
+                        || row.contains(name) && row.contains("every app PKCE rule")
+                ),
+                "{}: {name} not in the docs table",
+                r.id
+            );
+        }
+    }
+    assert!(RuleId::AppPkceNotRequired.controls()[0].starts_with(
+        "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"
+    ));
 }

@@ -51,6 +51,111 @@ fn stable(mut v: Value) -> Value {
     v
 }
 
+/// The cells of each numbered row of a fixture README's table.
+fn readme_rows(fixture_name: &str) -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(fixture(&format!("{fixture_name}/README.md"))).unwrap();
+    readme
+        .lines()
+        .filter(|l| {
+            l.starts_with("| ")
+                && l.split('|')
+                    .nth(1)
+                    .is_some_and(|c| c.trim().parse::<u32>().is_ok())
+        })
+        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
+
+/// The backticked words of a cell; with `want_dash`, only kebab-case ones (rule ids).
+fn ticked(cell: &str, want_dash: bool) -> Vec<String> {
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|id| !want_dash || id.contains('-'))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn callbacks_org_matches_its_readme() {
+    let (code, v) = audit_json("callbacks-org");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
+    let rows = readme_rows("callbacks-org");
+    assert_eq!(rows.len(), 10, "the README table lists every app");
+    for cells in rows {
+        let app_name = cells[2].trim_matches('`');
+        let want: BTreeSet<String> = ticked(&cells[6], true).into_iter().collect();
+        assert_eq!(rules_of(&v, Some(app_name)), want, "{app_name}");
+        let app = v["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == app_name)
+            .unwrap();
+        let classes: Vec<String> = app["callbacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["class"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(classes, ticked(&cells[4], false), "{app_name}: classes");
+        assert_eq!(
+            app["owner"].as_str().unwrap(),
+            cells[5].trim_matches('`'),
+            "{app_name}: owner"
+        );
+        let blockers: BTreeSet<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["app"] == app_name && f["blocker"] == true)
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        let bold: BTreeSet<String> = cells[6]
+            .split("**")
+            .skip(1)
+            .step_by(2)
+            .map(|b| b.trim_matches('`').to_string())
+            .collect();
+        assert_eq!(blockers, bold, "{app_name}: blockers are the bold ids");
+    }
+    // Dated events, with both sources where they disagree.
+    let deadlines = v["deadlines"].as_array().unwrap();
+    let up: Vec<&Value> = deadlines
+        .iter()
+        .filter(|d| {
+            d["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("oauth-username-password-retirement")
+        })
+        .collect();
+    assert_eq!(up.len(), 2);
+    assert!(up.iter().any(|d| d["date"] == "2027-02-20"));
+    assert!(up.iter().any(|d| d["release"] == "Winter '27"));
+    assert!(deadlines.iter().any(|d| d["date"] == "2027-06-01"));
+    let native = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["app"] == "Desk_Native" && f["rule"] == "app-pkce-not-required")
+        .unwrap();
+    assert!(native["message"]
+        .as_str()
+        .unwrap()
+        .contains("Custom-scheme callback (globexdesk://oauth/done): a native or mobile client"));
+    let sso = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["app"] == "Partner_Sso" && f["rule"] == "app-pkce-not-required")
+        .unwrap();
+    assert!(sso["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("Auth. Provider `Globex_Hub` in the org at `partner.my.salesforce.com`"));
+}
+
 #[test]
 fn demo_org_findings_match_its_readme() {
     let (code, v) = audit_json("demo-org");
@@ -1106,4 +1211,53 @@ fn the_readme_shows_the_real_demo_output() {
         .output()
         .unwrap();
     assert_eq!(block, stdout(&o), "refresh the README's demo block");
+}
+
+#[test]
+fn clients_lists_the_catalogue_as_a_table_and_as_json() {
+    let table = stdout(&run(&["clients"]));
+    assert!(table.lines().next().unwrap().starts_with("id"));
+    assert!(table.contains("salesforce-cli") && table.contains("2.33.3"));
+    let o = run(&["clients", "--json"]);
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let all = v.as_array().unwrap();
+    assert_eq!(table.lines().count(), all.len() + 1);
+    assert!(all
+        .iter()
+        .all(|c| !c["source"].as_str().unwrap().is_empty()));
+}
+
+#[test]
+fn salesforce_owned_apps_have_their_own_heading_in_the_table_and_the_plan() {
+    let table = stdout(&run(&["audit", "--source", "fixtures/callbacks-org"]));
+    assert!(
+        table.contains("Salesforce's own apps (test in a sandbox; open a case if one fails)"),
+        "{table}"
+    );
+    let md = stdout(&run(&[
+        "audit",
+        "--source",
+        "fixtures/callbacks-org",
+        "--format",
+        "markdown",
+    ]));
+    let section = &md[md.find("#### Salesforce's own apps").expect("the heading")..];
+    assert!(
+        section.contains("`DEVHUB_00D000000000001AAA`")
+            || section.contains("DEVHUB\\_00D000000000001AAA"),
+        "{section}"
+    );
+    assert!(section.contains("open a case with Salesforce"));
+    assert!(md.contains("## Dates that matter") && md.contains("**Sources disagree:**"));
+    let csv = stdout(&run(&[
+        "audit",
+        "--source",
+        "fixtures/callbacks-org",
+        "--format",
+        "csv",
+    ]));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("salesforce-app-pkce-not-required,") && l.contains(",salesforce,")));
 }

@@ -220,12 +220,19 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
         .as_str()
         .unwrap()
         .contains("code-credentials 2"));
-    let cli = finding(&r, "external-app-unverified", "Salesforce CLI");
-    assert_eq!(cli["severity"], "info");
-    assert!(cli["message"]
-        .as_str()
-        .unwrap()
-        .contains("no authorization code"));
+    // A known client (data/clients.toml): judged by the catalogue, owned by Salesforce.
+    let cli = finding(&r, "known-client-sends-pkce", "Salesforce CLI");
+    assert_eq!(
+        (&cli["severity"], &cli["blocker"]),
+        (&json!("low"), &json!(false))
+    );
+    assert_eq!(cli["owner"], "salesforce");
+    assert!(cli["message"].as_str().unwrap().contains("2.33.3"));
+    assert!(!has_finding(
+        &r,
+        "external-app-unverified",
+        "Salesforce CLI"
+    ));
     assert_eq!(
         r["summary"]["vendor_apps"],
         json!(["Acme Vendor Sync", "Headless Shop"])

@@ -2,7 +2,7 @@
 //! the vendors'), then the PKCE switch on each of our apps, then the org toggle; and the
 //! flows to block once nothing uses them.
 
-use super::{app_blockers, app_title, code, flows_text, inline, kind_name};
+use super::{app_blockers, app_title, cell, code, flows_text, inline, kind_name};
 use crate::evidence::{EvidenceSource, SourceState};
 use crate::inventory::{App, Owner};
 use crate::report::Report;
@@ -20,6 +20,8 @@ struct Plan<'a> {
     isv: BTreeMap<String, Vec<&'a App>>,
     /// Blocking apps defined in other orgs.
     vendors: Vec<&'a App>,
+    /// Apps Salesforce creates and runs that do not require PKCE.
+    salesforce: Vec<&'a App>,
 }
 
 impl<'a> Plan<'a> {
@@ -29,6 +31,7 @@ impl<'a> Plan<'a> {
             done: Vec::new(),
             isv: BTreeMap::new(),
             vendors: Vec::new(),
+            salesforce: Vec::new(),
         };
         for app in r.apps.iter().filter(|a| a.in_pkce_scope()) {
             let blocks = !app_blockers(r, &app.name).is_empty();
@@ -42,7 +45,8 @@ impl<'a> Plan<'a> {
                     .entry(app.namespace.clone().unwrap_or_else(|| "(none)".into()))
                     .or_default()
                     .push(app),
-                Owner::External | Owner::Isv => {}
+                Owner::Salesforce if app.pkce_required != Some(true) => plan.salesforce.push(app),
+                Owner::External | Owner::Isv | Owner::Salesforce => {}
                 // Only in a report read back from another version: in no step of the plan.
                 Owner::Other(_) => {}
             }
@@ -58,7 +62,61 @@ pub(super) fn rollout(out: &mut String, r: &Report) {
     step1(out, r, &plan);
     step2(out, &plan.ours, &plan.done);
     step3(out, r);
+    failure_signs(out);
     flow_blocking(out, r);
+    deadlines(out, r);
+}
+
+/// How a client that sends no PKCE fails, so a support team recognises it.
+fn failure_signs(out: &mut String) {
+    let _ = writeln!(out, "### When and how a client breaks\n");
+    let _ = writeln!(
+        out,
+        "Turning the org setting on does not revoke tokens already issued. A client that sends no `code_challenge` fails at its **next authorization**: a new login, a re-consent, or when its refresh token expires or idles out. Signs to watch for after the change:\n"
+    );
+    let _ = writeln!(
+        out,
+        "- the authorize redirect carries `error=invalid_request&error_description=missing required code challenge` (seen in public reports; Salesforce does not document the string);\n- `OAUTH_APPROVAL_ERROR_GENERIC` on the approval page (reported with PKCE, but it has other causes too);\n- native apps: a bare \"An internal server error has occurred\" after *Allow*, with no redirect back (one report, unconfirmed by Salesforce).\n"
+    );
+}
+
+/// The dated events, with both sources where they disagree.
+fn deadlines(out: &mut String, r: &Report) {
+    if r.deadlines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Dates that matter\n");
+    let _ = writeln!(
+        out,
+        "| When | What | Applies to | Source |\n|---|---|---|---|"
+    );
+    for d in &r.deadlines {
+        let conflict = if d.conflicts_with.is_empty() {
+            String::new()
+        } else {
+            let others: Vec<String> = d
+                .conflicts_with
+                .iter()
+                .filter_map(|id| r.deadlines.iter().find(|o| &o.id == id))
+                .map(|o| format!("{} ({})", cell(&o.when()), cell(&o.source)))
+                .collect();
+            format!(
+                " **Sources disagree:** also given as {}.",
+                others.join("; ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {}: {}{} | {} | {} |",
+            cell(&d.when()),
+            cell(&d.title),
+            cell(&d.what),
+            conflict,
+            cell(&d.applies_to),
+            cell(&d.source)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn step1(out: &mut String, r: &Report, plan: &Plan) {
@@ -73,6 +131,7 @@ fn step1(out: &mut String, r: &Report, plan: &Plan) {
     our_clients(out, r, &plan.ours);
     isv_clients(out, &plan.isv);
     vendor_clients(out, r, &plan.vendors);
+    salesforce_clients(out, &plan.salesforce);
 }
 
 fn our_clients(out: &mut String, r: &Report, ours: &[&App]) {
@@ -157,6 +216,22 @@ fn vendor_clients(out: &mut String, r: &Report, vendors: &[&App]) {
     if !vendors.is_empty() {
         let _ = writeln!(out);
     }
+}
+
+/// Apps Salesforce creates and runs: nobody in the org can change their client.
+fn salesforce_clients(out: &mut String, apps: &[&App]) {
+    if apps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n#### Salesforce's own apps\n");
+    for app in apps {
+        let _ = writeln!(
+            out,
+            "- [ ] {} — created and run by Salesforce (owner `salesforce`). Test it in a sandbox with PKCE required; if it fails, open a case with Salesforce. Do not change its client.",
+            app_title(app)
+        );
+    }
+    let _ = writeln!(out);
 }
 
 fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
