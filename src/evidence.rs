@@ -161,8 +161,9 @@ impl Evidence {
 
 /// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
 /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm),
-/// each with the OAuth flow it records, or `None` for the sub-types that are not OAuth
-/// logins (UI, SOAP API and internal logins).
+/// each with the flow it records (OAuth flows, and `soap-login` for SOAP API `login()`
+/// with a password, which `app-uses-soap-login` names), or `None` for the UI and
+/// internal logins pkce-audit does not count.
 pub const DOCUMENTED_SUB_TYPES: &[(&str, Option<&str>)] = &[
     ("InternalSalesforceAuthentication", None),
     ("OauthClientCredentials", Some("client-credentials")),
@@ -179,11 +180,11 @@ pub const DOCUMENTED_SUB_TYPES: &[(&str, Option<&str>)] = &[
     ("OauthUserAgentIdToken", Some("user-agent")),
     ("OauthUsernamePassword", Some("username-password")),
     ("OauthWebServer", Some("authorization-code")),
-    ("SoapApiLogin", None),
-    ("SoapApiLoginMobile", None),
-    ("SoapApiLoginNetworksPortal", None),
-    ("SoapApiLoginPortal", None),
-    ("SoapApiLoginSelfService", None),
+    ("SoapApiLogin", Some("soap-login")),
+    ("SoapApiLoginMobile", Some("soap-login")),
+    ("SoapApiLoginNetworksPortal", Some("soap-login")),
+    ("SoapApiLoginPortal", Some("soap-login")),
+    ("SoapApiLoginSelfService", Some("soap-login")),
     ("UiPasswordReset", None),
     ("UsernamePasswordUiLogin", None),
 ];
@@ -462,8 +463,9 @@ mod tests {
             // Not documented: kept by name, never a flow without a code.
             ("OauthJwtBearer", Some("OauthJwtBearer")),
             ("OauthDeviceFlow", Some("OauthDeviceFlow")),
-            // Documented, and not OAuth logins.
-            ("SoapApiLogin", None),
+            // SOAP API login() with a password: counted, for app-uses-soap-login.
+            ("SoapApiLogin", Some("soap-login")),
+            // Documented, and not OAuth or API logins.
             ("UsernamePasswordUiLogin", None),
             ("UiPasswordReset", None),
             ("InternalSalesforceAuthentication", None),
@@ -487,9 +489,11 @@ mod tests {
         assert!(is_oauth_login(Some("Oauth2"), Some(" ")));
         assert!(is_oauth_login(Some("Application"), Some("OauthWebServer")));
         assert!(!is_oauth_login(Some("Application"), None));
+        // SOAP API password logins are counted too, as flow soap-login.
+        assert!(is_oauth_login(Some("Application"), Some("SoapApiLogin")));
         assert!(!is_oauth_login(
-            Some("Remote Access 2.0"),
-            Some("SoapApiLogin")
+            Some("Application"),
+            Some("UiPasswordReset")
         ));
         assert!(!is_oauth_login(None, None));
     }

@@ -749,7 +749,8 @@ mod tests {
                 "Success",
                 "2026-11-03T08:00:00.000+0000",
             ),
-            // Not OAuth logins: a browser login, and a SOAP API login under an app's name.
+            // A browser login is not counted; a SOAP API password login is, for
+            // app-uses-soap-login.
             (
                 "Browser",
                 "Application",
@@ -770,7 +771,9 @@ mod tests {
         assert_eq!(raw.rows(), 7);
         let raw = raw.finish();
         let sync: Vec<_> = raw.iter().filter(|l| l.app == "Sync").collect();
-        assert_eq!(sync.len(), 2, "{raw:?}");
+        assert_eq!(sync.len(), 3, "{raw:?}");
+        assert!(sync.iter().any(|l| l.sub_type == "SoapApiLogin"), "{raw:?}");
+        assert!(raw.iter().all(|l| l.app != "Browser"), "{raw:?}");
         assert_eq!(
             (sync[0].sub_type.as_str(), sync[0].count, sync[0].failed),
             ("", 2, 1)
