@@ -32,6 +32,9 @@ use std::path::Path;
 pub struct AuditOptions {
     /// Overrides the namespace read from sfdx-project.json or the org.
     pub org_namespace: Option<String>,
+    /// When the audit runs (the report's `generated_at`): the caller's clock, so the
+    /// library reads none.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Audits a folder: the whole offline pipeline.
@@ -53,7 +56,7 @@ pub fn audit_folder(
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default()
         }),
-        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        generated_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         ..Default::default()
     };
     if let Some(m) = &discovery.manifest {
@@ -97,4 +100,21 @@ pub fn audit_org(
 ) -> Result<(inventory::Inventory, report::Report), salesforce::Error> {
     let fetched = salesforce::fetch_blocking(conn, fetch)?;
     Ok(audit_fetched(&fetched, opts))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_report_is_dated_by_the_callers_clock() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let opts = super::AuditOptions {
+            now,
+            ..Default::default()
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ready-org");
+        let (_, report) = super::audit_folder(&dir, &opts).unwrap();
+        assert_eq!(report.scope.generated_at, "2026-12-01T09:30:00Z");
+    }
 }

@@ -118,6 +118,7 @@ impl ConnectionArgs {
             timeout: Duration::from_secs(self.timeout),
             progress: progress_bar(self.quiet),
             usage,
+            now: chrono::Utc::now(),
             ..Default::default()
         }
     }

@@ -228,6 +228,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let waivers = load_waivers(&args)?;
     let today = today()?;
     let opts = pkce_audit::AuditOptions {
+        now: chrono::Utc::now(),
         org_namespace: args.org_namespace,
     };
     let (_inv, mut report) = match (&args.source, args.conn.connection()?) {

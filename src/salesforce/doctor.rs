@@ -165,6 +165,7 @@ pub async fn doctor(
         conn,
         hint: &session.hint,
         retained: Default::default(),
+        now: opts.now,
     };
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2 + 1 + SOURCES.len());

@@ -58,7 +58,7 @@ impl Part {
 }
 
 async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    let fetched_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress(opts.progress.clone());
     let session = open(conn, opts, &progress).await?;
     let api = &session.api;
@@ -69,6 +69,7 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         conn,
         hint: &session.hint,
         retained: AtomicUsize::new(0),
+        now: opts.now,
     };
 
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();

@@ -97,6 +97,9 @@ pub struct FetchOptions {
     pub progress: Option<std::sync::Arc<dyn ProgressSink>>,
     /// Usage evidence to read beside the metadata; `None` skips it (`--no-usage`).
     pub usage: Option<UsageOptions>,
+    /// When the fetch runs (`fetched_at`, and the usage window when the org sends no
+    /// `Date` header): the caller's clock, so the library reads none.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl Default for FetchOptions {
@@ -108,6 +111,7 @@ impl Default for FetchOptions {
             limits: Limits::default(),
             progress: None,
             usage: Some(UsageOptions::default()),
+            now: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
         }
     }
 }

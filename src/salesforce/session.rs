@@ -42,6 +42,8 @@ pub(super) struct Ctx<'a> {
     pub(super) hint: &'a str,
     /// Elements of the records kept so far, against [`MAX_RETAINED_ELEMENTS`].
     pub(super) retained: AtomicUsize,
+    /// The caller's clock, for what the org does not date itself.
+    pub(super) now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Most elements one record may hold. A Connected App with sixteen callback URLs, every

@@ -377,7 +377,7 @@ async fn read_tokens(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<TokensRead, E
         Err(e) => return Ok((missing(OAUTH_TOKEN, &e), Vec::new(), None)),
     };
     // The window is counted on the org's clock, as LoginHistory's LAST_N_DAYS is.
-    let today = run.server_date.unwrap_or_else(Utc::now).date_naive();
+    let today = run.server_date.unwrap_or(ctx.now).date_naive();
     let mut partial = !run.done;
     if !partial && run.rows >= OAUTH_TOKEN_CAP {
         partial = read_token_batches(ctx, opts, &mut tally, pages_per_batch).await?;
