@@ -80,7 +80,10 @@ impl Api {
             }
             Attempt::Fail(CallError::Refresh(refusal(raw.status, &raw.body)))
         };
-        match self.call("token", SMALL_BODY, build, interpret).await {
+        match self
+            .call(CallKind::Token, SMALL_BODY, build, interpret)
+            .await
+        {
             Ok(t) => Ok(t),
             Err(e @ CallError::Refresh(_)) => Err(e),
             Err(other) => Err(CallError::Refresh(other.to_string())),
@@ -92,7 +95,7 @@ impl Api {
     pub async fn versions(&self) -> Result<Vec<(u32, u32)>, CallError> {
         let url = format!("{}/services/data", self.instance_url);
         self.call(
-            "versions",
+            CallKind::Versions,
             SMALL_BODY,
             |_| {
                 self.http
@@ -141,7 +144,7 @@ impl Api {
 
     async fn soap(
         &self,
-        kind: &str,
+        kind: CallKind,
         api_version: &str,
         envelope: impl Fn(&Secret) -> String,
     ) -> Result<Element, CallError> {
@@ -167,7 +170,7 @@ impl Api {
         types: &[&str],
     ) -> Result<Vec<soap::Listed>, CallError> {
         let body = self
-            .soap("listMetadata", api_version, |t| {
+            .soap(CallKind::ListMetadata, api_version, |t| {
                 soap::list_metadata(t, types, api_version)
             })
             .await?;
@@ -182,7 +185,7 @@ impl Api {
         names: &[String],
     ) -> Result<Vec<Option<Element>>, CallError> {
         let body = self
-            .soap("readMetadata", api_version, |t| {
+            .soap(CallKind::ReadMetadata, api_version, |t| {
                 soap::read_metadata(t, ty, names)
             })
             .await?;
@@ -258,7 +261,11 @@ impl Api {
             let url = format!("{}{path}", self.instance_url);
             let (answer, date) = self
                 .call(
-                    if first { "query" } else { "queryMore" },
+                    if first {
+                        CallKind::Query
+                    } else {
+                        CallKind::QueryMore
+                    },
                     self.limits.max_body,
                     |token| {
                         let r = self

@@ -9,7 +9,7 @@
 //! one, and the call is repeated.
 
 use super::auth::{Credentials, RefreshGrant, Resolved, Secret};
-use super::calls::ApiUsage;
+use super::calls::{ApiUsage, CallKind};
 use super::scrub::Scrubber;
 use super::{rest, soap};
 use crate::xml::Element;
@@ -18,6 +18,19 @@ use std::future::Future;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Semaphore;
+
+/// Whether a call needs the session: `/services/data` (versions) and the token endpoint
+/// do not, so their success proves nothing about it.
+fn needs_session(kind: &CallKind) -> bool {
+    match kind {
+        CallKind::Token | CallKind::Versions => false,
+        CallKind::ListMetadata
+        | CallKind::ReadMetadata
+        | CallKind::Query
+        | CallKind::QueryMore
+        | CallKind::Other(_) => true,
+    }
+}
 
 /// One `info` record per API call attempt goes to the `log` facade under this target;
 /// the binary shows them with `--verbose`. The library prints nothing itself.
@@ -480,7 +493,7 @@ impl Api {
     /// answer is interpreted, so bodies waiting to be parsed do not pile up.
     pub async fn call<T, Fut>(
         &self,
-        kind: &str,
+        kind: CallKind,
         max_body: usize,
         build: impl Fn(&Secret) -> reqwest::RequestBuilder,
         interpret: impl Fn(Raw) -> Fut,
@@ -505,7 +518,7 @@ impl Api {
                     .lock()
                     .expect("not poisoned")
                     .calls
-                    .entry(kind.to_string())
+                    .entry(kind.clone())
                     .or_default() += 1;
                 let started = std::time::Instant::now();
                 let outcome = self.execute(build(&token), max_body).await;
@@ -556,7 +569,7 @@ impl Api {
             match attempt {
                 Attempt::Done(v) => {
                     // /services/data and the token endpoint need no session.
-                    if kind != "versions" && kind != "token" {
+                    if needs_session(&kind) {
                         self.authenticated_once
                             .store(true, std::sync::atomic::Ordering::Relaxed);
                     }
