@@ -282,7 +282,7 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
         window_days: 90,
         sources: evidence::SOURCES
             .iter()
-            .map(|s| (s.to_string(), read()))
+            .map(|s| (evidence::EvidenceSource::from(*s), read()))
             .collect(),
         ..Default::default()
     };

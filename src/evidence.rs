@@ -135,7 +135,7 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub window_days: u32,
-    pub sources: BTreeMap<String, SourceState>,
+    pub sources: BTreeMap<EvidenceSource, SourceState>,
     #[serde(default)]
     pub packages: Vec<InstalledPackage>,
     /// Names of every connected app the org knows (ConnectedApplication.Name).
@@ -152,7 +152,7 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn source(&self, source: &EvidenceSource) -> Option<&SourceState> {
-        self.sources.get(source.as_str())
+        self.sources.get(source)
     }
     pub fn is_read(&self, source: &EvidenceSource) -> bool {
         self.source(source).is_some_and(SourceState::is_read)
@@ -503,8 +503,8 @@ mod tests {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (OAUTH_TOKEN.to_string(), read(0)),
-                (LOGIN_HISTORY.to_string(), read(9)),
+                (EvidenceSource::from(OAUTH_TOKEN), read(0)),
+                (EvidenceSource::from(LOGIN_HISTORY), read(9)),
             ]
             .into(),
             logins: vec![
@@ -564,8 +564,8 @@ mod tests {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (OAUTH_TOKEN.to_string(), read(3)),
-                (LOGIN_HISTORY.to_string(), read(3)),
+                (EvidenceSource::from(OAUTH_TOKEN), read(3)),
+                (EvidenceSource::from(LOGIN_HISTORY), read(3)),
             ]
             .into(),
             tokens: vec![
@@ -648,7 +648,7 @@ mod tests {
         let mut e = Evidence {
             window_days: 90,
             sources: [(
-                OAUTH_TOKEN.to_string(),
+                EvidenceSource::OauthToken,
                 SourceState::Read {
                     rows: 2500,
                     partial: true,

@@ -56,7 +56,7 @@ pub(super) fn apply_evidence(
     use evidence::SourceState;
     for (source, state) in &e.sources {
         if let SourceState::Missing { reason, remedy } = state {
-            if source == evidence::CONNECTED_APPLICATION {
+            if *source == evidence::EvidenceSource::ConnectedApplication {
                 // Without it, apps defined in other orgs are invisible: a blocker may hide.
                 problems.push(
                     Problem::new(format!("{source} could not be read ({reason}); apps used here but defined in other orgs cannot be seen"))

@@ -125,7 +125,7 @@ impl From<&crate::evidence::Evidence> for EvidenceScope {
             sources: e
                 .sources
                 .iter()
-                .map(|(name, state)| (EvidenceSource::from(name.as_str()), state.clone()))
+                .map(|(source, state)| (source.clone(), state.clone()))
                 .collect(),
         }
     }

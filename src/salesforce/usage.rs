@@ -11,6 +11,7 @@
 use super::http::{CallError, QueryRun};
 use super::session::Ctx;
 use super::Error;
+use crate::evidence::EvidenceSource;
 use crate::evidence::{
     self, Evidence, InstalledPackage, LoginUsage, SourceState, TokenUsage, CONNECTED_APPLICATION,
     INSTALLED_PACKAGES, LOGIN_HISTORY, OAUTH_TOKEN, OAUTH_TOKEN_CAP,
@@ -106,14 +107,16 @@ pub(super) async fn read(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<Evidence,
         window_days: opts.window_days,
         ..Default::default()
     };
-    e.sources.insert(INSTALLED_PACKAGES.into(), packages.0);
+    e.sources
+        .insert(EvidenceSource::InstalledPackages, packages.0);
     e.packages = packages.1;
-    e.sources.insert(CONNECTED_APPLICATION.into(), apps.0);
+    e.sources
+        .insert(EvidenceSource::ConnectedApplication, apps.0);
     e.connected_applications = apps.1;
-    e.sources.insert(OAUTH_TOKEN.into(), tokens.0);
+    e.sources.insert(EvidenceSource::OauthToken, tokens.0);
     e.tokens = tokens.1;
     e.users = tokens.2;
-    e.sources.insert(LOGIN_HISTORY.into(), logins.0);
+    e.sources.insert(EvidenceSource::LoginHistory, logins.0);
     e.logins = logins.1;
     Ok(e)
 }

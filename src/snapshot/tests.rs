@@ -228,13 +228,13 @@ fn record_documents_drop_full_name_and_secrets_and_keep_nil() {
 
 #[test]
 fn evidence_is_stored_and_read_back_and_old_manifests_still_read() {
-    use crate::evidence::{Evidence, SourceState, TokenUsage, OAUTH_TOKEN};
+    use crate::evidence::{Evidence, SourceState, TokenUsage};
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("snap");
     let evidence = Evidence {
         window_days: 30,
         sources: [(
-            OAUTH_TOKEN.to_string(),
+            crate::evidence::EvidenceSource::OauthToken,
             SourceState::Read {
                 rows: 1,
                 partial: false,

@@ -40,7 +40,7 @@ pub fn synthesize(e: &Evidence, now: DateTime<Utc>) -> Synth {
     for (source, state) in &e.sources {
         let (rows, partial, method) = match state {
             SourceState::Missing { .. } => {
-                out.denied.push(source.clone());
+                out.denied.push(source.to_string());
                 continue;
             }
             SourceState::Read {
@@ -59,7 +59,7 @@ pub fn synthesize(e: &Evidence, now: DateTime<Utc>) -> Synth {
             }
             _ => continue,
         };
-        out.objects.push((source.clone(), records));
+        out.objects.push((source.to_string(), records));
     }
     out
 }
