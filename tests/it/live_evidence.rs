@@ -769,3 +769,54 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
     let r = run(&["doctor", "--instance-url", &org.base_url], &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+/// SOAP API `login()` with a password, as LoginHistory records it (`SoapApiLogin*`
+/// sub-types under the client's name), reaches `app-uses-soap-login`.
+#[test]
+fn soap_api_logins_are_named_by_app_uses_soap_login() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("org");
+    let src = fixture("ready-org");
+    let copy = |from: &Path, to: &Path| {
+        for e in walkdir::WalkDir::new(from) {
+            let e = e.unwrap();
+            let dest = to.join(e.path().strip_prefix(from).unwrap());
+            if e.file_type().is_dir() {
+                std::fs::create_dir_all(&dest).unwrap();
+            } else {
+                std::fs::copy(e.path(), &dest).unwrap();
+            }
+        }
+    };
+    copy(&src, &dir);
+    // Days before the test org's fixed "now" (2026-11-21).
+    let day = |n: u32| format!("2026-11-{:02}T10:00:00.000+0000", 21 - n);
+    let row = |i: u32, sub: &str, when: String| {
+        json!({"attributes": {"type": "LoginHistory"}, "Id": format!("0Ya00000000000{i}"),
+               "UserId": "005Gx00000PRIVATE1", "LoginTime": when, "LoginType": "Partner Product",
+               "LoginSubType": sub, "Application": "Legacy Loader", "Status": "Success"})
+    };
+    std::fs::create_dir_all(dir.join("evidence")).unwrap();
+    std::fs::write(
+        dir.join("evidence/LoginHistory.json"),
+        serde_json::to_string(&json!([
+            row(1, "SoapApiLogin", day(3)),
+            row(2, "SoapApiLoginMobile", day(2)),
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let org = FakeOrg::start(org_at(&dir));
+    let r = audit_live(&org.base_url, &[]);
+    let report = r.json();
+    let f = finding(&report, "app-uses-soap-login", "Legacy Loader");
+    assert_eq!(
+        (&f["severity"], &f["blocker"]),
+        (&json!("medium"), &json!(false)),
+        "{f}"
+    );
+    assert_eq!(
+        app(&report, "Legacy Loader")["usage"]["flows"][0]["flow"],
+        "soap-login"
+    );
+}
