@@ -224,18 +224,6 @@ pub fn is_oauth_login(login_type: Option<&str>, sub_type: Option<&str>) -> bool 
     }
 }
 
-/// Flows that never carry an authorization code: PKCE cannot break them. `unknown`, the
-/// Authorization Code and Credentials family and undocumented sub-types are not among them.
-pub fn is_non_code_flow(flow: &Flow) -> bool {
-    flow.carries_no_code()
-}
-
-/// Flows that carry an authorization code, so PKCE applies: the web server flows and the
-/// Authorization Code and Credentials family (`OauthOtpLogin`).
-pub fn is_code_flow(flow: &Flow) -> bool {
-    flow.uses_authorization_code()
-}
-
 /// One flow seen for an app in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowUse {
@@ -483,7 +471,7 @@ mod tests {
             "authorization-code",
             "OauthJwtBearer",
         ] {
-            assert!(!is_non_code_flow(&Flow::from(f)), "{f}");
+            assert!(!Flow::from(f).carries_no_code(), "{f}");
         }
         assert!(is_oauth_login(Some("Remote Access 2.0"), None));
         assert!(is_oauth_login(Some("Oauth2"), Some(" ")));

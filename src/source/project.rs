@@ -133,8 +133,10 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
 
 pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     let file = root.join(".forceignore");
-    match read_text(&file, MAX_FILE_BYTES) {
-        Ok(Some(_)) => {}
+    // Read once, carefully; the builder gets the lines, not the path, so the file is not
+    // opened a second time (it could have become a FIFO in between).
+    let text = match read_text(&file, MAX_FILE_BYTES) {
+        Ok(Some(text)) => text,
         Ok(None) => return None,
         Err(reason) => {
             d.problems.push(
@@ -142,13 +144,15 @@ pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
             );
             return None;
         }
-    }
+    };
     let mut b = GitignoreBuilder::new(root);
-    if let Some(e) = b.add(&file) {
-        d.problems.push(
-            Problem::new(format!("some .forceignore lines could not be used: {e}"))
-                .file(".forceignore", None),
-        );
+    for (n, line) in text.lines().enumerate() {
+        if let Err(e) = b.add_line(Some(file.clone()), line) {
+            d.problems.push(
+                Problem::new(format!("this .forceignore line could not be used: {e}"))
+                    .file(".forceignore", Some(n as u32 + 1)),
+            );
+        }
     }
     match b.build() {
         Ok(g) => Some(g),

@@ -1040,6 +1040,19 @@ mod integrity {
     }
 
     #[test]
+    fn a_bad_forceignore_line_is_named_by_its_line() {
+        let dir = ready_copy();
+        let path = dir.path().join("root/.forceignore");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, format!("{text}\n**/[z-a]*\n")).unwrap();
+        let line = text.lines().count() + 2;
+        assert_incomplete(
+            &dir,
+            &[&format!(".forceignore:{line}"), "line could not be used"],
+        );
+    }
+
+    #[test]
     fn a_folder_with_no_metadata_is_a_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("root/src")).unwrap();
