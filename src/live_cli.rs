@@ -45,10 +45,10 @@ impl UsageArgs {
 #[derive(Args, Debug, Clone)]
 pub struct ConnectionArgs {
     /// Org alias or username the Salesforce CLI (`sf`) is logged in to. Default: $SF_TARGET_ORG when no other input is given.
-    #[arg(long, value_name = "ALIAS|USERNAME", help_heading = HEADING,
+    #[arg(long, short = 'o', value_name = "ALIAS|USERNAME", help_heading = HEADING,
           conflicts_with_all = ["instance_url", "auth_url_file"])]
     pub target_org: Option<String>,
-    /// The org's URL (https://<domain>.my.salesforce.com). The access token comes from $SF_ACCESS_TOKEN or --access-token-file, never from the command line.
+    /// The org's URL (https://<domain>.my.salesforce.com). The access token comes from $SF_ACCESS_TOKEN or --access-token-file, never from the command line. Default: $SF_ORG_INSTANCE_URL when SF_ACCESS_TOKEN is set too.
     #[arg(long, value_name = "URL", help_heading = HEADING, conflicts_with = "auth_url_file")]
     pub instance_url: Option<String>,
     /// File holding the access token for --instance-url; `-` reads standard input.
@@ -57,8 +57,8 @@ pub struct ConnectionArgs {
     /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`).
     #[arg(long, value_name = "PATH", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
-    /// API version to use. Default: the newest the org offers; 59.0 or later.
-    #[arg(long, value_name = "VERSION", help_heading = HEADING)]
+    /// API version to use. Default: $SF_ORG_API_VERSION, else the newest the org offers; 59.0 or later.
+    #[arg(long, value_name = "VERSION", help_heading = HEADING, env = "SF_ORG_API_VERSION", hide_env = true)]
     pub api_version: Option<String>,
     /// API requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = HEADING,
@@ -77,7 +77,8 @@ pub struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
-    /// The connection asked for; `SF_TARGET_ORG` when none is given. `None`: no org.
+    /// The connection asked for: the options first, then the environment as the `sf` CLI
+    /// reads it (see [`from_environment`]). `None`: no org.
     pub fn connection(&self) -> Result<Option<Connection>> {
         // Every org command starts here, so the log is set up before any call.
         if self.verbose {
@@ -87,9 +88,9 @@ impl ConnectionArgs {
             let token = match &self.access_token_file {
                 Some(p) if p == Path::new("-") => TokenSource::Stdin,
                 Some(p) => TokenSource::File(p.clone()),
-                None => match std::env::var("SF_ACCESS_TOKEN") {
-                    Ok(t) if !t.trim().is_empty() => TokenSource::Value(Secret::new(t.trim())),
-                    _ => bail!(
+                None => match env("SF_ACCESS_TOKEN") {
+                    Some(t) => TokenSource::Value(Secret::new(t)),
+                    None => bail!(
                         "--instance-url needs the access token in the environment variable SF_ACCESS_TOKEN or in --access-token-file"
                     ),
                 },
@@ -102,13 +103,17 @@ impl ConnectionArgs {
         if let Some(p) = &self.auth_url_file {
             return Ok(Some(Connection::AuthUrlFile(p.clone())));
         }
-        let alias = self
-            .target_org
-            .clone()
-            .or_else(|| std::env::var("SF_TARGET_ORG").ok())
-            .map(|a| a.trim().to_string())
-            .filter(|a| !a.is_empty());
-        Ok(alias.map(Connection::TargetOrg))
+        if let Some(alias) = self.target_org.as_deref().map(str::trim) {
+            if alias.is_empty() {
+                bail!("--target-org is empty: give an alias or username `sf org list` shows");
+            }
+            return Ok(Some(Connection::TargetOrg(alias.to_string())));
+        }
+        from_environment(
+            env("SF_TARGET_ORG"),
+            env("SF_ORG_INSTANCE_URL"),
+            env("SF_ACCESS_TOKEN"),
+        )
     }
 
     pub fn fetch_options(&self, usage: Option<UsageOptions>) -> FetchOptions {
@@ -124,41 +129,140 @@ impl ConnectionArgs {
     }
 }
 
-/// The library's progress, drawn as a bar on standard error.
-#[derive(Debug)]
-struct Bar(indicatif::ProgressBar);
+/// An environment variable's value, trimmed; unset and empty are the same.
+fn env(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
 
-impl salesforce::ProgressSink for Bar {
-    fn plan(&self, calls: u64) {
-        self.0.inc_length(calls);
-    }
-    fn done(&self) {
-        self.0.inc(1);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
+/// The org the `sf` environment names when no option does. `SF_TARGET_ORG` is an alias or
+/// username; `SF_ORG_INSTANCE_URL` is "the URL of the Salesforce instance that is hosting
+/// your org" (@salesforce/core messages/envVars.md), used here only with `SF_ACCESS_TOKEN`,
+/// the pair `sf org login access-token` takes. Both set is ambiguous: refused, not guessed.
+fn from_environment(
+    target_org: Option<String>,
+    instance_url: Option<String>,
+    access_token: Option<String>,
+) -> Result<Option<Connection>> {
+    let by_token = match (instance_url, access_token) {
+        (Some(url), Some(token)) => Some((url, token)),
+        _ => None,
+    };
+    match (target_org, by_token) {
+        (Some(_), Some(_)) => bail!(
+            "the environment names two orgs: SF_TARGET_ORG, and SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN; pass --target-org or --instance-url to choose"
+        ),
+        (Some(alias), None) => Ok(Some(Connection::TargetOrg(alias))),
+        (None, Some((url, token))) => {
+            if let Some(host) = login_host(&url) {
+                bail!(
+                    "SF_ORG_INSTANCE_URL is {host}, a login server, not your org's instance; set it to https://<MyDomain>.my.salesforce.com"
+                );
+            }
+            Ok(Some(Connection::AccessToken {
+                instance_url: url,
+                token: TokenSource::Value(Secret::new(token)),
+            }))
+        }
+        (None, None) => Ok(None),
     }
 }
 
-/// A progress bar on standard error when it is a terminal; nothing otherwise.
+/// Salesforce's generic login servers, which hold no org's API (sf's default
+/// `SF_ORG_INSTANCE_URL` is https://login.salesforce.com).
+fn login_host(url: &str) -> Option<String> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
+    matches!(
+        host.as_str(),
+        "login.salesforce.com" | "test.salesforce.com"
+    )
+    .then_some(host)
+}
+
+/// The library's progress on standard error: a spinner until the first calls are planned,
+/// then a bar. The library plans calls as it discovers them, so the total grows during a
+/// fetch; the bar shows the largest fraction done so far and never moves backwards.
+struct Bar {
+    bar: indicatif::ProgressBar,
+    bar_style: indicatif::ProgressStyle,
+    /// Calls done, calls planned, per-mille shown.
+    state: std::sync::Mutex<(u64, u64, u64)>,
+}
+
+/// Per-mille of the bar to show: never less than what was shown before.
+fn shown_permille(shown: u64, done: u64, planned: u64) -> u64 {
+    let now = (done.min(planned) * 1000).checked_div(planned).unwrap_or(0);
+    shown.max(now)
+}
+
+impl Bar {
+    fn update(&self, planned_more: u64, done_more: u64) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let first_plan = s.1 == 0 && planned_more > 0;
+        s.0 += done_more;
+        s.1 += planned_more;
+        s.2 = shown_permille(s.2, s.0, s.1);
+        if first_plan {
+            self.bar.set_length(1000);
+            self.bar.set_style(self.bar_style.clone());
+        }
+        self.bar.set_position(s.2);
+        self.bar
+            .set_message(format!("{}/{} API calls", s.0.min(s.1), s.1));
+    }
+}
+
+impl std::fmt::Debug for Bar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bar").field("state", &self.state).finish()
+    }
+}
+
+impl salesforce::ProgressSink for Bar {
+    fn plan(&self, calls: u64) {
+        self.update(calls, 0);
+    }
+    fn done(&self) {
+        self.update(0, 1);
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A progress indicator on standard error when it is a terminal; nothing otherwise, or
+/// with `--quiet`, or `SF_USE_PROGRESS_BAR=false`. Colour follows NO_COLOR.
 fn progress_bar(quiet: bool) -> Option<std::sync::Arc<dyn salesforce::ProgressSink>> {
-    if quiet || !std::io::stderr().is_terminal() {
+    if quiet || !std::io::stderr().is_terminal() || !crate::term::progress_allowed() {
         return None;
     }
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let template = if no_color {
-        "{spinner} reading the org: {pos}/{len} API calls, {elapsed}"
+    let color = crate::term::ColorChoice::Auto.stderr();
+    let (spin, bar) = if color {
+        ("{spinner:.cyan}", "[{bar:30.cyan/blue}]")
     } else {
-        "{spinner:.cyan} reading the org: [{bar:30.cyan/blue}] {pos}/{len} API calls, {elapsed}"
+        ("{spinner}", "[{bar:30}]")
     };
-    let style = indicatif::ProgressStyle::with_template(template)
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
-            .with_style(style);
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Some(std::sync::Arc::new(Bar(bar)))
+    let style = |t: String| {
+        indicatif::ProgressStyle::with_template(&t)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ")
+    };
+    let spinner_style = style(format!("{spin} reading the org: {{msg}}, {{elapsed}}"));
+    let bar_style = style(format!(
+        "{spin} reading the org: {bar} {{msg}}, {{elapsed}}"
+    ));
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+            .with_style(spinner_style)
+            .with_message("connecting");
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(std::sync::Arc::new(Bar {
+        bar: pb,
+        bar_style,
+        state: std::sync::Mutex::new((0, 0, 0)),
+    }))
 }
 
 /// Fetches, clearing the progress bar whatever the outcome.
@@ -187,7 +291,7 @@ pub fn audit_org(
 }
 
 pub const NO_INPUT: &str =
-    "nothing to audit: pass --source <DIR>, or an org with --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG)";
+    "nothing to audit: pass --source <DIR>, or an org with --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)";
 
 #[derive(Args)]
 pub struct FetchArgs {
@@ -198,6 +302,9 @@ pub struct FetchArgs {
     /// Folder for the snapshot: new, empty, or an earlier snapshot (replaced).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Print what was written as one JSON document.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `fetch`: reads the org and writes a snapshot that `audit --source` reads offline.
@@ -205,20 +312,37 @@ pub struct FetchArgs {
 /// kept in the manifest, and make every audit of the snapshot incomplete).
 pub fn fetch(args: FetchArgs) -> Result<i32> {
     let Some(conn) = args.conn.connection()? else {
-        bail!("no org to fetch from: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG)");
+        bail!("no org to fetch from: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
     };
     // Refused before any API call is spent.
     pkce_audit::snapshot::check_target(&args.out)?;
     let fetched = fetch_org(&conn, &args.conn, &args.usage)?;
     let manifest = pkce_audit::snapshot::write(&args.out, &fetched)?;
+    let files = manifest
+        .components
+        .iter()
+        .filter(|c| c.file.is_some())
+        .count();
+    if args.json {
+        let doc = serde_json::json!({
+            "snapshot": args.out,
+            "instance_url": fetched.instance_url,
+            "org_id": fetched.org_id,
+            "api_version": fetched.api_version,
+            "fetched_at": fetched.fetched_at,
+            "components_written": files,
+            "api_calls": fetched.usage.total(),
+            "evidence": fetched.evidence.as_ref().map(|e| pkce_audit::report::evidence_line(&e.into())),
+            "notes": fetched.notes,
+            "problems": manifest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&doc).expect("a fetch summary serialises");
+        println!("{}", json_escape_invisible(text));
+        return Ok(0);
+    }
     // The org's answers (URL, id, problem text) are input: shown, never applied.
     let mut out = String::new();
     if !args.conn.quiet {
-        let files = manifest
-            .components
-            .iter()
-            .filter(|c| c.file.is_some())
-            .count();
         out += &format!(
             "Wrote {files} component(s) of {} (org {}, API {}) to {} in {} API call(s).\n",
             fetched.instance_url,
@@ -263,7 +387,7 @@ pub struct DoctorArgs {
 /// `doctor`: which sources this login can read. Exit 0 when all are, 3 otherwise.
 pub fn doctor(args: DoctorArgs) -> Result<i32> {
     let Some(conn) = args.conn.connection()? else {
-        bail!("no org to check: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG)");
+        bail!("no org to check: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
     };
     let opts = args.conn.fetch_options(None);
     let result = salesforce::doctor::doctor_blocking(&conn, &opts, args.usage_days);
@@ -279,12 +403,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             )
         );
     } else {
-        let width = if std::io::stdout().is_terminal() {
-            crate::terminal_width()
-        } else {
-            100
-        };
-        print!("{}", visible_lines(&d.text(width)));
+        print!("{}", visible_lines(&d.text(crate::term::stdout_width())));
     }
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK

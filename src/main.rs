@@ -2,168 +2,22 @@
 //! exit status (0 ready/enforced, 1 not-ready, 3 incomplete, 2 usage or fatal error).
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches};
+use cli::{AuditArgs, Cli, Command, DiffArgs, RulesArgs};
+use failure::Failure;
 use pkce_audit::report;
-use pkce_audit::rules::{self, Severity};
+use pkce_audit::rules;
 use pkce_audit::waivers;
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod api_log;
+mod applies;
+mod cli;
+mod failure;
 mod live_cli;
-
-#[derive(Parser)]
-#[command(
-    name = "pkce-audit",
-    version,
-    about = "Which Salesforce OAuth apps break when the org requires PKCE, who must fix each one, and whether the org is ready.",
-    after_help = "Exit status: 0 ready or enforced, 1 not ready (or --fail-on matched), 3 incomplete, 2 usage or fatal error."
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Audit metadata and report the verdict and the blockers.
-    Audit(AuditArgs),
-    /// List the rules, or explain one.
-    Rules {
-        /// A rule id, e.g. app-pkce-not-required.
-        id: Option<String>,
-    },
-    /// List the catalogue of known OAuth clients (data/clients.toml) and their PKCE behaviour.
-    Clients {
-        /// The whole catalogue as JSON, every entry with its source.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Read an org and write a snapshot folder that `audit --source` reads offline.
-    Fetch(live_cli::FetchArgs),
-    /// Check which sources this login can read (no app data is read); exit 3 if any is not.
-    Doctor(live_cli::DoctorArgs),
-    /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
-    /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
-    Diff(DiffArgs),
-}
-
-/// `diff --format`: the library's [`pkce_audit::report::diff::Format`], as clap lists it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum DiffFormat {
-    Table,
-    Json,
-    Markdown,
-}
-
-impl From<DiffFormat> for pkce_audit::report::diff::Format {
-    fn from(f: DiffFormat) -> Self {
-        use pkce_audit::report::diff::Format;
-        match f {
-            DiffFormat::Table => Format::Table,
-            DiffFormat::Json => Format::Json,
-            DiffFormat::Markdown => Format::Markdown,
-        }
-    }
-}
-
-#[derive(Args)]
-struct DiffArgs {
-    /// The earlier report (JSON from `pkce-audit audit --json`).
-    #[arg(value_name = "OLD.json")]
-    old: PathBuf,
-    /// The later report.
-    #[arg(value_name = "NEW.json")]
-    new: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
-    format: DiffFormat,
-    /// Write the comparison to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
-}
-
-/// `audit --format`: the library's [`report::Format`], as clap lists it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Table,
-    Csv,
-    Json,
-    /// The rollout plan for a change-review board.
-    Markdown,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
-}
-
-impl From<Format> for report::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Table => report::Format::Table,
-            Format::Csv => report::Format::Csv,
-            Format::Json => report::Format::Json,
-            Format::Markdown => report::Format::Markdown,
-            Format::Sarif => report::Format::Sarif,
-        }
-    }
-}
-
-/// `--csv-rows`: the library's [`report::CsvRows`], as clap lists it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum CsvRows {
-    Findings,
-    Apps,
-}
-
-impl From<CsvRows> for report::CsvRows {
-    fn from(r: CsvRows) -> Self {
-        match r {
-            CsvRows::Findings => report::CsvRows::Findings,
-            CsvRows::Apps => report::CsvRows::Apps,
-        }
-    }
-}
-
-#[derive(Args)]
-struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
-    /// Short for --format json.
-    #[arg(long, conflicts_with = "format")]
-    json: bool,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
-    /// With --format csv: one row per finding (default) or per app.
-    #[arg(long, value_enum, default_value_t = CsvRows::Findings)]
-    csv_rows: CsvRows,
-}
-
-#[derive(Args)]
-struct AuditArgs {
-    /// Folder to audit: an SFDX project, an mdapi folder, a snapshot, or any folder of source-format metadata.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["target_org", "instance_url", "auth_url_file", "usage_days", "usage_row_budget", "show_users", "no_usage"])]
-    source: Option<PathBuf>,
-    #[command(flatten)]
-    conn: live_cli::ConnectionArgs,
-    #[command(flatten)]
-    usage: live_cli::UsageArgs,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Also exit 1 when any unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<Severity>,
-    /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
-    #[arg(long, value_name = "NS")]
-    org_namespace: Option<String>,
-    /// Waiver file (TOML). Default: pkce-audit.toml at the root of --source, else in the current folder.
-    #[arg(long, value_name = "FILE")]
-    waivers: Option<PathBuf>,
-    /// Apply no waivers, not even a pkce-audit.toml found by default.
-    #[arg(long, conflicts_with = "waivers")]
-    no_waivers: bool,
-}
+mod term;
 
 /// The waivers asked for, or the default file when one exists. Read before the audit, so a
 /// broken file stops the run before a long fetch.
@@ -194,42 +48,60 @@ fn today() -> Result<chrono::NaiveDate> {
     }
 }
 
-fn terminal_width() -> u16 {
-    // COLUMNS is what shells export; without a terminal, 100 keeps files readable.
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w: &u16| w >= 60)
-        .unwrap_or(100)
+/// Where a command's text goes: `--output FILE`, or standard output (no option, or `-`).
+#[derive(Clone, Copy)]
+enum Sink<'a> {
+    Stdout,
+    File(&'a Path),
 }
 
-fn emit(text: &str, output: &Option<PathBuf>) -> Result<()> {
-    match output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write the report to {}", path.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                // A closed pipe (`| head`) is not an error worth a message.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
+impl<'a> Sink<'a> {
+    fn of(output: &'a Option<PathBuf>) -> Sink<'a> {
+        match output.as_deref() {
+            Some(p) if p != Path::new("-") => Sink::File(p),
+            _ => Sink::Stdout,
+        }
+    }
+
+    /// The width to lay text out for: the terminal's for standard output, else $COLUMNS or 100.
+    fn width(self) -> u16 {
+        match self {
+            Sink::Stdout => term::stdout_width(),
+            Sink::File(_) => term::file_width(),
+        }
+    }
+
+    fn color(self, choice: term::ColorChoice) -> bool {
+        match self {
+            Sink::Stdout => choice.stdout(),
+            Sink::File(_) => choice.colors(false),
+        }
+    }
+
+    fn write(self, text: &str) -> Result<()> {
+        match self {
+            Sink::File(path) => std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display())),
+            Sink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write to standard output"),
+                }
             }
         }
     }
 }
 
 fn audit(args: AuditArgs) -> Result<i32> {
-    let format = if args.output.json {
-        Format::Json
-    } else {
-        args.output.format
-    };
+    let format = args.output.format();
     // A broken waiver file is fatal: silently ignoring it would change the verdict.
     let waivers = load_waivers(&args)?;
     let today = today()?;
     let opts = pkce_audit::AuditOptions {
         now: chrono::Utc::now(),
-        org_namespace: args.org_namespace,
+        org_namespace: args.org_namespace.clone(),
     };
     let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
         (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
@@ -237,122 +109,172 @@ fn audit(args: AuditArgs) -> Result<i32> {
         (None, None) => bail!(live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, today);
+    let sink = Sink::of(&args.output.output);
     let render = report::RenderOptions {
-        width: if std::io::stdout().is_terminal() && args.output.output.is_none() {
-            terminal_width()
-        } else {
-            100
-        },
+        width: sink.width(),
         csv_rows: args.output.csv_rows.into(),
+        color: sink.color(args.output.color.color),
     };
-    emit(
-        &report::render(&report, format.into(), render),
-        &args.output.output,
-    )?;
-    Ok(report::exit_code(&report, args.fail_on))
+    sink.write(&report::render(&report, format.into(), render))?;
+    let code = report::exit_code(&report, args.fail_on);
+    if let Sink::File(path) = sink {
+        // The report went to a file: say where, and what it says, in one line.
+        eprintln!(
+            "pkce-audit: wrote {}: {}, {} blocker(s)",
+            report::text::visible(&path.display().to_string()),
+            report::cells::verdict_word(report.verdict()),
+            report.summary.blockers
+        );
+    }
+    Ok(code)
 }
 
-fn list_rules(id: Option<String>) -> Result<i32> {
-    match id {
-        None => {
-            let mut text = rules::listing();
-            // One line per rule for scripts; wrapped for people.
-            if std::io::stdout().is_terminal() {
-                text = report::wrap_prose(&text, usize::from(terminal_width()));
-            }
-            emit(&text, &None)?;
-        }
-        Some(id) => {
-            let Some(r) = rules::rule(&id) else {
+fn list_rules(args: RulesArgs) -> Result<i32> {
+    let sink = Sink::Stdout;
+    let text = match (&args.id, args.json.json) {
+        (None, true) => json_text(&rules::RULES)?,
+        (None, false) => report::wrap_prose(&rules::listing(), usize::from(sink.width())),
+        (Some(id), json) => {
+            let Some(r) = rules::rule(id) else {
                 bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
-            emit(&r.describe(), &None)?;
+            if json {
+                json_text(r)?
+            } else {
+                report::wrap_prose(&r.describe(), usize::from(sink.width()))
+            }
         }
-    }
+    };
+    sink.write(&text)?;
     Ok(0)
+}
+
+/// One pretty JSON document, with the characters a terminal would act on escaped.
+fn json_text(value: &impl serde::Serialize) -> Result<String> {
+    let mut s = serde_json::to_string_pretty(value)?;
+    s.push('\n');
+    Ok(report::text::json_escape_invisible(s))
 }
 
 fn list_clients(json: bool) -> Result<i32> {
     let text = if json {
-        let mut s = serde_json::to_string_pretty(pkce_audit::clients::catalogue())?;
-        s.push('\n');
-        s
+        json_text(&pkce_audit::clients::catalogue())?
     } else {
         pkce_audit::clients::listing()
     };
-    emit(&text, &None)?;
+    Sink::Stdout.write(&text)?;
     Ok(0)
 }
 
 fn diff(args: DiffArgs) -> Result<i32> {
     let diff = pkce_audit::diff::diff_files(&args.old, &args.new)?;
-    let width = if std::io::stdout().is_terminal() && args.output.is_none() {
-        terminal_width()
-    } else {
-        100
-    };
-    emit(
-        &report::diff::render(&diff, args.format.into(), width),
-        &args.output,
-    )?;
+    let sink = Sink::of(&args.output);
+    sink.write(&report::diff::render(
+        &diff,
+        args.format().into(),
+        sink.width(),
+    ))?;
     Ok(report::diff::exit_code(&diff))
 }
 
-fn main() -> ExitCode {
-    // clap's own errors quote what was typed: shown, never applied to the terminal.
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => e.exit(),
-        Err(e) => {
-            eprint!("{}", report::text::visible_lines(&e.render().to_string()));
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command {
-        Command::Audit(a) => audit(a),
-        Command::Rules { id } => list_rules(id),
-        Command::Clients { json } => list_clients(json),
-        Command::Fetch(f) => live_cli::fetch(f),
-        Command::Doctor(d) => live_cli::doctor(d),
-        Command::Diff(d) => diff(d),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(e) => {
-            // Errors quote paths, names and parser messages from the input: one line, with
-            // control and bidirectional characters shown, never applied.
-            let text = format!("{e:#}");
-            eprintln!("pkce-audit: error: {}", report::text::visible(&text));
-            ExitCode::from(2)
-        }
+fn completions(shell: clap_complete::Shell) -> Result<i32> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pkce-audit", &mut out);
+    Sink::Stdout.write(&String::from_utf8(out).context("the completion script is not UTF-8")?)?;
+    Ok(0)
+}
+
+fn man() -> Result<i32> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .context("cannot render the man page")?;
+    Sink::Stdout.write(&String::from_utf8(out).context("the man page is not UTF-8")?)?;
+    Ok(0)
+}
+
+/// The subcommands' names, for pointing a usage error at the right `--help`.
+pub fn subcommand_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// `SF_CONTENT_TYPE=JSON` asks every sf command for JSON; it asks ours too.
+fn json_from_environment() -> bool {
+    std::env::var("SF_CONTENT_TYPE").is_ok_and(|v| v.trim().eq_ignore_ascii_case("json"))
+}
+
+/// Whether the command line asks for JSON, read from the raw arguments so that a command
+/// line clap refuses still gets its error as JSON.
+fn json_requested(args: &[String]) -> bool {
+    json_from_environment()
+        || args.iter().enumerate().any(|(i, a)| {
+            a == "--json"
+                || a == "--format=json"
+                || (a == "--format" && args.get(i + 1).is_some_and(|n| n == "json"))
+        })
+}
+
+/// Turns on JSON for a command when the environment asks for it and the command line
+/// chose no other format.
+fn apply_json_environment(cli: &mut Cli, m: &clap::ArgMatches) {
+    if !json_from_environment() {
+        return;
+    }
+    let format_typed = m.subcommand().is_some_and(|(_, sub)| {
+        sub.value_source("format") == Some(clap::parser::ValueSource::CommandLine)
+    });
+    match &mut cli.command {
+        Command::Audit(a) if !format_typed => a.output.json = true,
+        Command::Diff(d) if !format_typed => d.json = true,
+        Command::Rules(r) => r.json.json = true,
+        Command::Clients(c) => c.json = true,
+        Command::Fetch(f) => f.json = true,
+        Command::Doctor(d) => d.json = true,
+        _ => {}
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::ValueEnum;
+fn parse(args: &[String]) -> Result<Cli, Failure> {
+    let m = Cli::command()
+        .try_get_matches_from(args)
+        .map_err(|e| match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                e.exit()
+            }
+            _ => Failure::from_clap(&e),
+        })?;
+    if let Some((name, sub)) = m.subcommand() {
+        applies::check(name, sub).map_err(|e| Failure::usage(e.to_string()))?;
+    }
+    let mut cli = Cli::from_arg_matches(&m).map_err(|e| Failure::from_clap(&e))?;
+    apply_json_environment(&mut cli, &m);
+    Ok(cli)
+}
 
-    /// The binary's value lists name the library's formats, each mapped to its own.
-    #[test]
-    fn cli_values_map_to_the_library_values_of_the_same_name() {
-        for f in Format::value_variants() {
-            let name = f.to_possible_value().unwrap().get_name().to_string();
-            assert_eq!(name.parse::<report::Format>(), Ok((*f).into()), "{name}");
-        }
-        assert_eq!(Format::value_variants().len(), report::Format::ALL.len());
-        for r in CsvRows::value_variants() {
-            let name = r.to_possible_value().unwrap().get_name().to_string();
-            assert_eq!(name.parse::<report::CsvRows>(), Ok((*r).into()), "{name}");
-        }
-        for d in DiffFormat::value_variants() {
-            let name = d.to_possible_value().unwrap().get_name().to_string();
-            let lib: report::diff::Format = (*d).into();
-            assert_eq!(name.parse(), Ok(lib), "{name}");
-        }
-        assert_eq!(
-            DiffFormat::value_variants().len(),
-            report::diff::Format::ALL.len()
-        );
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let json = json_requested(&args);
+    let cli = match parse(&args) {
+        Ok(cli) => cli,
+        Err(f) => return ExitCode::from(f.print(json)),
+    };
+    let result = match cli.command {
+        Command::Audit(a) => audit(a),
+        Command::Rules(r) => list_rules(r),
+        Command::Clients(c) => list_clients(c.json),
+        Command::Fetch(f) => live_cli::fetch(f),
+        Command::Doctor(d) => live_cli::doctor(d),
+        Command::Diff(d) => diff(d),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => ExitCode::from(Failure::from_error(&e).print(json)),
     }
 }

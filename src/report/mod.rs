@@ -4,6 +4,7 @@
 //! that turns a report into a process exit status.
 
 pub mod cells;
+mod color;
 mod csv;
 pub mod diff;
 mod markdown;
@@ -197,6 +198,9 @@ choices! {
 pub struct RenderOptions {
     pub width: u16,
     pub csv_rows: CsvRows,
+    /// ANSI colour in the table format (the verdict word, BLOCKER, severities). The caller
+    /// decides (terminal, `--color`, NO_COLOR); the machine formats never carry colour.
+    pub color: bool,
 }
 
 impl Default for RenderOptions {
@@ -204,6 +208,7 @@ impl Default for RenderOptions {
         RenderOptions {
             width: 100,
             csv_rows: CsvRows::Findings,
+            color: false,
         }
     }
 }
@@ -219,6 +224,9 @@ pub fn json(report: &Report) -> String {
 /// Renders the report in a format.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
+        Format::Table if opts.color => {
+            color::colorize(&table(report, opts.width), report.verdict())
+        }
         Format::Table => table(report, opts.width),
         Format::Csv => match opts.csv_rows {
             CsvRows::Findings => csv(report),

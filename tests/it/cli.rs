@@ -407,7 +407,14 @@ fn rules_command_lists_and_explains() {
     ] {
         assert!(text.contains(id), "{id}");
     }
-    assert_eq!(text.lines().count(), pkce_audit::rules::RULES.len());
+    // Text fits the width (100 without a terminal); one entry per rule is the JSON's job.
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["rules", "--json"]))).unwrap();
+    assert_eq!(
+        json.as_array().unwrap().len(),
+        pkce_audit::rules::RULES.len()
+    );
     let one = stdout(&run(&["rules", "public-client-without-pkce"]));
     assert!(
         one.contains("severity: critical") && one.contains("blocker: yes"),

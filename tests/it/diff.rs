@@ -662,7 +662,9 @@ fn output_goes_to_a_file() {
     let w = Work::new();
     w.org("demo-org", "demo");
     let report = w.audit("demo");
-    let (code, out, _) = w.diff(&[&report, &report, "--format", "markdown", "-o", "diff.md"]);
+    let (code, out, _) = w.diff(&[
+        &report, &report, "--format", "markdown", "--output", "diff.md",
+    ]);
     assert_eq!(code, 0);
     assert!(out.is_empty(), "the diff went to the file");
     let md = std::fs::read_to_string(w.path("diff.md")).unwrap();

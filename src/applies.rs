@@ -1,0 +1,149 @@
+//! Options that do not apply to what was asked are refused, all the same way: one line
+//! naming the option and why. An option typed but silently ignored (a `--concurrency` on a
+//! folder audit, `--csv-rows` on JSON) would let a user believe it did something.
+//!
+//! Only options typed on the command line count: defaults and environment variables (for
+//! example SF_TARGET_ORG beside `--source`) are not the user's word for this run.
+
+use clap::parser::ValueSource;
+use clap::ArgMatches;
+
+/// An option that does not apply; displays as the one line the user sees.
+#[derive(Debug, thiserror::Error)]
+#[error("--{flag} does not apply here: {why}")]
+pub struct NotApplicable {
+    pub flag: String,
+    pub why: &'static str,
+}
+
+/// The options of reading a live org, which a folder audit has no use for.
+const LIVE_ONLY: &[&str] = &[
+    "target_org",
+    "instance_url",
+    "access_token_file",
+    "auth_url_file",
+    "api_version",
+    "concurrency",
+    "timeout",
+    "quiet",
+    "verbose",
+    "usage_days",
+    "usage_row_budget",
+    "show_users",
+    "no_usage",
+];
+
+fn typed(m: &ArgMatches, id: &str) -> bool {
+    m.try_get_raw(id).is_ok_and(|v| v.is_some())
+        && m.value_source(id) == Some(ValueSource::CommandLine)
+}
+
+/// The first of `ids` typed on the command line, refused with `why`.
+fn refuse(m: &ArgMatches, ids: &[&str], why: &'static str) -> Result<(), NotApplicable> {
+    match ids.iter().find(|id| typed(m, id)) {
+        Some(id) => Err(NotApplicable {
+            flag: id.replace('_', "-"),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
+
+fn value<'a>(m: &'a ArgMatches, id: &str) -> Option<&'a str> {
+    m.try_get_raw(id)
+        .ok()
+        .flatten()
+        .and_then(|mut v| v.next())
+        .and_then(|v| v.to_str())
+}
+
+/// The format a command will write: `--json` is `--format json`.
+fn format<'a>(m: &'a ArgMatches) -> &'a str {
+    if m.try_get_one::<bool>("json").ok().flatten() == Some(&true) {
+        "json"
+    } else {
+        value(m, "format").unwrap_or("table")
+    }
+}
+
+/// Checks the parsed command line of one subcommand.
+pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
+    match subcommand {
+        "audit" => {
+            if typed(m, "source") {
+                refuse(
+                    m,
+                    LIVE_ONLY,
+                    "it is for reading a live org, and --source audits a folder",
+                )?;
+            }
+            if format(m) != "csv" {
+                refuse(m, &["csv_rows"], "it shapes --format csv only")?;
+            }
+            if format(m) != "table" {
+                refuse(m, &["color"], "only the table format has colour")?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::CommandFactory;
+
+    fn check_line(args: &[&str]) -> Result<(), String> {
+        let m = Cli::command()
+            .try_get_matches_from(std::iter::once("pkce-audit").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let (name, sub) = m.subcommand().unwrap();
+        check(name, sub).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn live_options_are_refused_with_a_folder() {
+        for flag in [
+            &["--concurrency", "4"][..],
+            &["--timeout", "5"],
+            &["-q"],
+            &["--verbose"],
+            &["--usage-days", "7"],
+            &["--api-version", "62.0"],
+            &["--no-usage"],
+            &["-o", "prod"],
+        ] {
+            let mut args = vec!["audit", "--source", "x"];
+            args.extend_from_slice(flag);
+            let err = check_line(&args).unwrap_err();
+            assert!(err.contains("does not apply here"), "{flag:?}: {err}");
+            assert!(err.contains("--source audits a folder"), "{err}");
+        }
+        assert!(check_line(&["audit", "--source", "x"]).is_ok());
+        assert!(check_line(&["audit", "-o", "prod", "--concurrency", "4"]).is_ok());
+    }
+
+    #[test]
+    fn csv_rows_and_colour_need_their_format() {
+        let err = check_line(&["audit", "--source", "x", "--csv-rows", "apps"]).unwrap_err();
+        assert_eq!(
+            err,
+            "--csv-rows does not apply here: it shapes --format csv only"
+        );
+        assert!(check_line(&[
+            "audit",
+            "--source",
+            "x",
+            "--format",
+            "csv",
+            "--csv-rows",
+            "apps"
+        ])
+        .is_ok());
+        let err =
+            check_line(&["audit", "--source", "x", "--json", "--color", "always"]).unwrap_err();
+        assert!(err.starts_with("--color does not apply here"), "{err}");
+    }
+}

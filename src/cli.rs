@@ -1,0 +1,245 @@
+//! The command line: every subcommand and option, as clap parses them, and the mapping of
+//! the value lists to the library's own types. Options follow the `sf` CLI where admins
+//! already know one (`-o/--target-org`, `--json`, the `SF_*` environment variables).
+
+use crate::live_cli::{ConnectionArgs, DoctorArgs, FetchArgs, UsageArgs};
+use crate::term::ColorChoice;
+use clap::{Args, Parser, Subcommand};
+use pkce_audit::report;
+use pkce_audit::rules::Severity;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "pkce-audit",
+    version,
+    about = "Which Salesforce OAuth apps break when the org requires PKCE, who must fix each one, and whether the org is ready.",
+    after_help = "Exit status: 0 ready or enforced, 1 not ready (or --fail-on matched), 3 incomplete, 2 usage or fatal error.\n\
+Environment: SF_TARGET_ORG, SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN, SF_ORG_API_VERSION, SF_CONTENT_TYPE=JSON, SF_JSON_TO_STDOUT, SF_USE_PROGRESS_BAR=false, NO_COLOR, COLUMNS (see README)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Audit metadata and report the verdict and the blockers.
+    Audit(AuditArgs),
+    /// List the rules, or explain one.
+    Rules(RulesArgs),
+    /// List the catalogue of known OAuth clients (data/clients.toml) and their PKCE behaviour.
+    Clients(JsonArg),
+    /// Read an org and write a snapshot folder that `audit --source` reads offline.
+    Fetch(FetchArgs),
+    /// Check which sources this login can read (no app data is read); exit 3 if any is not.
+    Doctor(DoctorArgs),
+    /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
+    /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
+    Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// `--json`, for commands whose only output choice it is.
+#[derive(Args)]
+pub struct JsonArg {
+    /// Print one JSON document instead of text (errors too, as `sf` does).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct RulesArgs {
+    /// A rule id, e.g. app-pkce-not-required.
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `diff --format`: the library's [`report::diff::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<DiffFormat> for report::diff::Format {
+    fn from(f: DiffFormat) -> Self {
+        use report::diff::Format;
+        match f {
+            DiffFormat::Table => Format::Table,
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The earlier report (JSON from `pkce-audit audit --json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the comparison to FILE instead of standard output (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl DiffArgs {
+    pub fn format(&self) -> DiffFormat {
+        if self.json {
+            DiffFormat::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ColorArg {
+    /// Colour the verdict, BLOCKER and severities: on a terminal (auto, unless NO_COLOR is set), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `audit --format`: the library's [`report::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    /// The rollout plan for a change-review board.
+    Markdown,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+}
+
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::Format::Table,
+            Format::Csv => report::Format::Csv,
+            Format::Json => report::Format::Json,
+            Format::Markdown => report::Format::Markdown,
+            Format::Sarif => report::Format::Sarif,
+        }
+    }
+}
+
+/// `--csv-rows`: the library's [`report::CsvRows`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvRows {
+    Findings,
+    Apps,
+}
+
+impl From<CsvRows> for report::CsvRows {
+    fn from(r: CsvRows) -> Self {
+        match r {
+            CsvRows::Findings => report::CsvRows::Findings,
+            CsvRows::Apps => report::CsvRows::Apps,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the report to FILE instead of standard output (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With --format csv: one row per finding (default) or per app.
+    #[arg(long, value_enum, default_value_t = CsvRows::Findings)]
+    pub csv_rows: CsvRows,
+    #[command(flatten)]
+    pub color: ColorArg,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            self.format
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Folder to audit: an SFDX project, an mdapi folder, a snapshot, or any folder of source-format metadata.
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
+    #[command(flatten)]
+    pub usage: UsageArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also exit 1 when any unwaived finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
+    #[arg(long, value_name = "NS")]
+    pub org_namespace: Option<String>,
+    /// Waiver file (TOML). Default: pkce-audit.toml at the root of --source, else in the current folder.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Apply no waivers, not even a pkce-audit.toml found by default.
+    #[arg(long, conflicts_with = "waivers")]
+    pub no_waivers: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, ValueEnum};
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// The binary's value lists name the library's formats, each mapped to its own.
+    #[test]
+    fn cli_values_map_to_the_library_values_of_the_same_name() {
+        for f in Format::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::Format>(), Ok((*f).into()), "{name}");
+        }
+        assert_eq!(Format::value_variants().len(), report::Format::ALL.len());
+        for r in CsvRows::value_variants() {
+            let name = r.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(name.parse::<report::CsvRows>(), Ok((*r).into()), "{name}");
+        }
+        for d in DiffFormat::value_variants() {
+            let name = d.to_possible_value().unwrap().get_name().to_string();
+            let lib: report::diff::Format = (*d).into();
+            assert_eq!(name.parse(), Ok(lib), "{name}");
+        }
+        assert_eq!(
+            DiffFormat::value_variants().len(),
+            report::diff::Format::ALL.len()
+        );
+    }
+}

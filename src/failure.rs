@@ -1,0 +1,142 @@
+//! How the binary reports a failure: one line on standard error and, when JSON was asked
+//! for, one JSON document `{"status", "name", "message"}` on standard output, as the `sf`
+//! CLI does (sf-plugins-core `SfCommand.catch` writes `toJson()` through `logJson`, which
+//! prints to standard output).
+
+use pkce_audit::report::text::{json_escape_invisible, visible};
+use serde::Serialize;
+
+/// Exit status of every failure: usage errors and errors that stop the run alike.
+pub const STATUS: u8 = 2;
+
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    pub status: u8,
+    /// What kind of failure, for scripts: stable, CamelCase like sf's error names.
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    /// A command-line mistake (clap's, or an option that does not apply).
+    pub fn usage(message: String) -> Failure {
+        Failure {
+            status: STATUS,
+            name: "UsageError",
+            message,
+        }
+    }
+
+    /// An error that stopped the run; named by the library type it came from.
+    pub fn from_error(e: &anyhow::Error) -> Failure {
+        Failure {
+            status: STATUS,
+            name: name_of(e),
+            message: format!("{e:#}"),
+        }
+    }
+
+    /// clap's error, flattened to one line: the message and its tips, without the usage
+    /// block (which `--help` shows) and without clap's own "error: " prefix.
+    pub fn from_clap(e: &clap::Error) -> Failure {
+        let text = e.render().to_string();
+        let mut parts: Vec<&str> = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with("Usage:") || line.starts_with("For more information") {
+                break;
+            }
+            if !line.is_empty() {
+                parts.push(line.strip_prefix("error: ").unwrap_or(line));
+            }
+        }
+        Failure::usage(format!(
+            "{}; see '{} --help'",
+            parts.join("; "),
+            help_for(e)
+        ))
+    }
+
+    /// Prints the failure and returns its exit status: always one line on standard error
+    /// (for the person reading a log), and under JSON also the document on standard output
+    /// (for the script that parses it), where a successful run would have put its result.
+    pub fn print(&self, json: bool) -> u8 {
+        if json {
+            let doc = serde_json::to_string_pretty(self).expect("a failure serialises");
+            println!("{}", json_escape_invisible(doc));
+        }
+        // Errors quote paths, names and parser messages from the input: one line, with
+        // control and bidirectional characters shown, never applied.
+        eprintln!("pkce-audit: error: {}", visible(&self.message));
+        self.status
+    }
+}
+
+/// The command whose `--help` explains a clap error: the subcommand when there is one.
+fn help_for(e: &clap::Error) -> String {
+    let sub = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| crate::subcommand_names().contains(a));
+    match (e.kind(), sub) {
+        (clap::error::ErrorKind::InvalidSubcommand, _) | (_, None) => "pkce-audit".into(),
+        (_, Some(s)) => format!("pkce-audit {s}"),
+    }
+}
+
+/// The failure's name, from the library error type at the root of the chain.
+fn name_of(e: &anyhow::Error) -> &'static str {
+    use pkce_audit::source::SourceError;
+    for cause in e.chain() {
+        if let Some(s) = cause.downcast_ref::<SourceError>() {
+            return match s {
+                SourceError::NothingToAudit { .. } => "NothingToAudit",
+                SourceError::NotADirectory { .. } => "SourceError",
+            };
+        }
+        if cause.is::<pkce_audit::salesforce::Error>() {
+            return "OrgError";
+        }
+        if cause.is::<pkce_audit::waivers::WaiverError>() {
+            return "WaiverError";
+        }
+        if cause.is::<pkce_audit::report::read::ReadError>() {
+            return "ReportError";
+        }
+        if cause.is::<pkce_audit::snapshot::WriteError>() {
+            return "SnapshotError";
+        }
+        if cause.is::<std::io::Error>() {
+            return "IoError";
+        }
+        if cause.is::<crate::applies::NotApplicable>() {
+            return "UsageError";
+        }
+    }
+    "Error"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_named_by_their_library_type() {
+        let e = anyhow::Error::new(pkce_audit::source::SourceError::NothingToAudit {
+            path: "x".into(),
+        })
+        .context("auditing x");
+        assert_eq!(Failure::from_error(&e).name, "NothingToAudit");
+        let e = anyhow::anyhow!("plain");
+        assert_eq!(Failure::from_error(&e).name, "Error");
+    }
+
+    #[test]
+    fn the_json_form_has_exactly_status_name_and_message() {
+        let f = Failure::usage("--x does not apply".into());
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"status":2,"name":"UsageError","message":"--x does not apply"}"#
+        );
+    }
+}
