@@ -58,7 +58,7 @@ fn value<'a>(m: &'a ArgMatches, id: &str) -> Option<&'a str> {
 }
 
 /// The format a command will write: `--json` is `--format json`.
-fn format<'a>(m: &'a ArgMatches) -> &'a str {
+fn format(m: &ArgMatches) -> &str {
     if m.try_get_one::<bool>("json").ok().flatten() == Some(&true) {
         "json"
     } else {
