@@ -33,7 +33,8 @@ const LIVE_ONLY: &[&str] = &[
     "no_usage",
 ];
 
-fn typed(m: &ArgMatches, id: &str) -> bool {
+/// Whether `id` was typed on the command line (not a default, not the environment).
+pub fn typed(m: &ArgMatches, id: &str) -> bool {
     m.try_get_raw(id).is_ok_and(|v| v.is_some())
         && m.value_source(id) == Some(ValueSource::CommandLine)
 }

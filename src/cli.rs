@@ -42,8 +42,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) to standard output.
-    Man,
+    /// Print the man page (roff) to standard output: pkce-audit(1), or a command's own page.
+    Man {
+        /// A command, e.g. audit, for its page pkce-audit-audit(1).
+        command: Option<String>,
+    },
 }
 
 /// `--json`, for commands whose only output choice it is.

@@ -411,3 +411,34 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         pkce_audit::report::EXIT_INCOMPLETE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The total grows as the fetch discovers work; the bar never moves back.
+    #[test]
+    fn the_bar_never_goes_backwards_as_the_plan_grows() {
+        // 3 of 4 planned calls done: 750‰; then 20 more are planned: still 750‰ shown.
+        let s = shown_permille(0, 3, 4);
+        assert_eq!(s, 750);
+        assert_eq!(shown_permille(s, 3, 24), 750);
+        assert_eq!(shown_permille(s, 24, 24), 1000);
+        // Nothing planned yet (the spinner's time) shows nothing; done never exceeds planned.
+        assert_eq!(shown_permille(0, 0, 0), 0);
+        assert_eq!(shown_permille(0, 9, 4), 1000);
+    }
+
+    #[test]
+    fn login_servers_are_not_instances() {
+        assert_eq!(
+            login_host("https://login.salesforce.com").as_deref(),
+            Some("login.salesforce.com")
+        );
+        assert_eq!(
+            login_host("https://TEST.salesforce.com/").as_deref(),
+            Some("test.salesforce.com")
+        );
+        assert_eq!(login_host("https://acme.my.salesforce.com"), None);
+    }
+}

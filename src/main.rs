@@ -184,9 +184,25 @@ fn completions(shell: clap_complete::Shell) -> Result<i32> {
     Ok(0)
 }
 
-fn man() -> Result<i32> {
+fn man(command: Option<String>) -> Result<i32> {
+    let mut cli = Cli::command();
+    cli.build();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(&name) else {
+                bail!(
+                    "no command '{name}'; the commands are {}",
+                    subcommand_names().join(", ")
+                );
+            };
+            // Named as the page of a git-style command: pkce-audit-audit(1).
+            let page_name = format!("pkce-audit-{}", sub.get_name());
+            sub.clone().display_name(page_name)
+        }
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(page)
         .render(&mut out)
         .context("cannot render the man page")?;
     Sink::Stdout.write(&String::from_utf8(out).context("the man page is not UTF-8")?)?;
@@ -223,9 +239,9 @@ fn apply_json_environment(cli: &mut Cli, m: &clap::ArgMatches) {
     if !json_from_environment() {
         return;
     }
-    let format_typed = m.subcommand().is_some_and(|(_, sub)| {
-        sub.value_source("format") == Some(clap::parser::ValueSource::CommandLine)
-    });
+    let format_typed = m
+        .subcommand()
+        .is_some_and(|(_, sub)| applies::typed(sub, "format"));
     match &mut cli.command {
         Command::Audit(a) if !format_typed => a.output.json = true,
         Command::Diff(d) if !format_typed => d.json = true,
@@ -271,7 +287,7 @@ fn main() -> ExitCode {
         Command::Doctor(d) => live_cli::doctor(d),
         Command::Diff(d) => diff(d),
         Command::Completions { shell } => completions(shell),
-        Command::Man => man(),
+        Command::Man { command } => man(command),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -13,12 +13,10 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The binary in the clean environment every suite uses (no inherited org, token, width).
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+    crate::live_support::command()
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("SF_TARGET_ORG")
-        .env_remove("SF_ACCESS_TOKEN")
         .output()
         .expect("the binary runs")
 }

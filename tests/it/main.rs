@@ -13,6 +13,7 @@ mod live_support;
 mod synth;
 
 mod cli;
+mod conventions;
 mod corpus;
 mod diff;
 mod fake_org_server;

@@ -36,6 +36,11 @@ pub fn command() -> Command {
     for var in [
         "SF_TARGET_ORG",
         "SF_ACCESS_TOKEN",
+        "SF_ORG_INSTANCE_URL",
+        "SF_ORG_API_VERSION",
+        "SF_CONTENT_TYPE",
+        "SF_USE_PROGRESS_BAR",
+        "COLUMNS",
         "SFDX_ACCESS_TOKEN",
         "HTTP_PROXY",
         "HTTPS_PROXY",
