@@ -377,7 +377,11 @@ pub fn wrap_prose(text: &str, width: usize) -> String {
         let hang = " ".repeat(indent + 2);
         let mut current = line[..indent].to_string();
         let mut len = indent;
-        for word in line.split_whitespace() {
+        let room = width.saturating_sub(hang.len()).max(8);
+        for word in line
+            .split_whitespace()
+            .flat_map(|w| split_long_word(w, room))
+        {
             let w = word.chars().count();
             if len + w + 1 > width && len > hang.len() {
                 out.push_str(current.trim_end());
@@ -396,6 +400,24 @@ pub fn wrap_prose(text: &str, width: usize) -> String {
         out.push('\n');
     }
     out
+}
+
+/// A word wider than `room` (a long file path) in pieces that fit: after a `/` where one
+/// falls in reach, else at `room` characters. Nothing is wider than the width asked for.
+fn split_long_word(word: &str, room: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = word;
+    while rest.chars().count() > room {
+        let cut_at = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
+        let cut = match rest[..cut_at].rfind('/') {
+            Some(slash) if slash > 0 => slash + 1,
+            _ => cut_at,
+        };
+        pieces.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    pieces.push(rest);
+    pieces
 }
 
 fn summary(out: &mut String, r: &Report) {
@@ -483,4 +505,28 @@ pub fn table(r: &Report, width: u16) -> String {
     summary(&mut out, r);
     // Input text was made visible where it was written; this catches anything missed.
     super::text::backstop(wrap_prose(&out, width as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_words_break_after_a_slash_or_at_the_width() {
+        let path =
+            "force-app/main/default/connectedApps/Old_Decommissioned_App.connectedApp-meta.xml";
+        let text = format!("Not read:\n  - {path}\n");
+        for width in [40, 60, 80] {
+            let wrapped = wrap_prose(&text, width);
+            assert!(
+                wrapped.lines().all(|l| l.chars().count() <= width),
+                "{wrapped}"
+            );
+            let joined: String = wrapped.split_whitespace().collect();
+            assert!(joined.contains(path), "{wrapped}");
+        }
+        assert_eq!(split_long_word("a/bc/def", 5), ["a/bc/", "def"]);
+        assert_eq!(split_long_word("abcdefgh", 3), ["abc", "def", "gh"]);
+        assert_eq!(split_long_word("short", 8), ["short"]);
+    }
 }

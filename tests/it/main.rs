@@ -24,6 +24,7 @@ mod live_connect;
 mod live_corpus;
 mod live_evidence;
 mod live_fetch;
+mod pty;
 mod review;
 mod secrets;
 mod snapshot_names;
