@@ -342,3 +342,64 @@ fn a_live_audit_reads_the_org_the_options_name() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(support::verdict(&r.json()), "ready");
 }
+
+/// The shell of the docs/ci.md step "Fail unless ready", as GitHub would run it.
+fn ci_gate_script() -> String {
+    let doc = std::fs::read_to_string(fixture("../docs/ci.md")).unwrap();
+    let step = &doc[doc
+        .find("- name: Fail unless ready")
+        .expect("the gate step")..];
+    let run = &step[step.find("run: |\n").unwrap() + "run: |\n".len()..];
+    let indent = run.len() - run.trim_start().len();
+    run.lines()
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_ci_recipe_fails_on_incomplete_unless_allowed_on_purpose() {
+    let script = ci_gate_script();
+    for (status, allow, passes) in [
+        ("0", "false", true),
+        ("1", "false", false),
+        ("2", "false", false),
+        ("3", "false", false),
+        ("3", "true", true),
+        ("1", "true", false),
+    ] {
+        let o = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .env("STATUS", status)
+            .env("PKCE_AUDIT_ALLOW_INCOMPLETE", allow)
+            .output()
+            .expect("bash runs");
+        assert_eq!(
+            o.status.success(),
+            passes,
+            "status {status}, allow {allow}:\n{script}"
+        );
+    }
+}
+
+#[test]
+fn enforced_with_blockers_exits_0_and_fail_on_catches_it_as_docs_ci_says() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("org");
+    support::copy_dir(&fixture("demo-org"), &root);
+    let settings = root.join("force-app/main/default/settings/OauthOidc.settings-meta.xml");
+    let text = std::fs::read_to_string(&settings).unwrap().replace(
+        "<isPkceRequired>false</isPkceRequired>",
+        "<isPkceRequired>true</isPkceRequired>",
+    );
+    std::fs::write(&settings, text).unwrap();
+    let dir = root.to_str().unwrap();
+    let r = run(&["audit", "--source", dir, "--json"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(support::verdict(&report), "enforced");
+    assert!(report["summary"]["blockers"].as_u64().unwrap() > 0);
+    let r = run(&["audit", "--source", dir, "--fail-on", "high"], &[]);
+    assert_eq!(r.code, 1);
+}
