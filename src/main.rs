@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod api_log;
+mod fix_cli;
 mod live_cli;
 
 #[derive(Parser)]
@@ -47,6 +48,9 @@ enum Command {
     /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
     /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
     Diff(DiffArgs),
+    /// Write Salesforce's step 2 (require PKCE on named apps) or step 3 (the org setting)
+    /// into an SFDX project or mdapi folder, with a deploy manifest per step.
+    Fix(fix_cli::FixArgs),
 }
 
 /// `diff --format`: the library's [`pkce_audit::report::diff::Format`], as clap lists it.
@@ -168,13 +172,22 @@ struct AuditArgs {
 /// The waivers asked for, or the default file when one exists. Read before the audit, so a
 /// broken file stops the run before a long fetch.
 fn load_waivers(args: &AuditArgs) -> Result<waivers::WaiverSet> {
-    let selection = match (&args.waivers, args.no_waivers) {
+    selected_waivers(&args.waivers, args.no_waivers, args.source.as_deref())
+}
+
+/// `--waivers FILE` / `--no-waivers` / the default file, for `audit` and `fix`.
+fn selected_waivers(
+    file: &Option<PathBuf>,
+    off: bool,
+    source: Option<&std::path::Path>,
+) -> Result<waivers::WaiverSet> {
+    let selection = match (file, off) {
         (_, true) => waivers::Selection::Off,
         (Some(f), false) => waivers::Selection::File(f.clone()),
         (None, false) => waivers::Selection::Default,
     };
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    waivers::resolve(&selection, args.source.as_deref(), &cwd)
+    waivers::resolve(&selection, source, &cwd)
         .load(&cwd)
         .map_err(|e| match e {
             waivers::WaiverError::UnknownRule { .. } => {
@@ -315,6 +328,7 @@ fn main() -> ExitCode {
         Command::Fetch(f) => live_cli::fetch(f),
         Command::Doctor(d) => live_cli::doctor(d),
         Command::Diff(d) => diff(d),
+        Command::Fix(f) => fix_cli::run(f),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),
