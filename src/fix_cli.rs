@@ -63,7 +63,11 @@ pub fn run(args: FixArgs) -> Result<i32> {
     };
     // A given path is the caller's, relative to the current folder; made absolute, the
     // deploy command (run from the project folder) names it right.
-    let given = args.manifest.as_deref().map(std::path::absolute).transpose()?;
+    let given = args
+        .manifest
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()?;
     let manifest = plan.manifest_path(given.as_deref());
     if !args.dry_run && plan.refusals.is_empty() {
         fix::apply(&plan, &manifest)?;

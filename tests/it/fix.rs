@@ -25,6 +25,13 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Every part is in the text.
+fn assert_has(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "{p:?} in:\n{text}");
+    }
+}
+
 fn out(o: &Output) -> String {
     format!(
         "{}{}",
@@ -255,14 +262,13 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
         assert_minimal_bytes(name, b, a);
         assert!(text.contains(&format!("{name} (")), "{text}");
     }
-    assert!(text.contains("Customer_Portal (Connected App): isPkceRequired inserted as true at force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml:13"), "{text}");
-    assert!(
-        text.contains("Test after deploying: restart the client of Customer_Portal"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Secure_Web_App (Connected App): already requires PKCE"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "Customer_Portal (Connected App): isPkceRequired inserted as true at force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml:13",
+            "Test after deploying: restart the client of Customer_Portal",
+            "Secure_Web_App (Connected App): already requires PKCE",
+        ],
     );
     // Only those files and the manifest differ.
     let changed: Vec<&PathBuf> = after
@@ -322,19 +328,6 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     assert_eq!(tree(&dir), after, "the second run touches no file");
 }
 
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/connected-apps");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "notice: {} not found; the corpus round trip was skipped",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn sfdx_project(root: &Path) -> PathBuf {
     std::fs::write(
         root.join("sfdx-project.json"),
@@ -348,7 +341,9 @@ fn sfdx_project(root: &Path) -> PathBuf {
 
 #[test]
 fn every_corpus_connected_app_round_trips() {
-    let Some(corpus) = corpus() else { return };
+    let Some(corpus) = crate::corpus::corpus().map(|c| c.join("connected-apps")) else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let apps = sfdx_project(tmp.path());
     let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
@@ -539,15 +534,14 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
     let text = out(&o);
     assert_eq!(o.status.code(), Some(0), "{text}");
     assert_eq!(tree(&dir), before);
-    assert!(text.contains("--- a/force-app/main/default/connectedApps/ERP_Integration.connectedApp-meta.xml\n+++ b/force-app/main/default/connectedApps/ERP_Integration.connectedApp-meta.xml\n"), "{text}");
-    assert!(text.contains("\n-        <isPkceRequired>false</isPkceRequired>\n+        <isPkceRequired>true</isPkceRequired>\n"), "{text}");
-    assert!(
-        text.contains("--- /dev/null\n+++ b/manifest/pkce-step2-apps.xml\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("+        <members>ERP_Integration</members>\n"),
-        "{text}"
+    assert_has(
+        &text,
+        &[
+            "--- a/force-app/main/default/connectedApps/ERP_Integration.connectedApp-meta.xml\n+++ b/force-app/main/default/connectedApps/ERP_Integration.connectedApp-meta.xml\n",
+            "\n-        <isPkceRequired>false</isPkceRequired>\n+        <isPkceRequired>true</isPkceRequired>\n",
+            "--- /dev/null\n+++ b/manifest/pkce-step2-apps.xml\n",
+            "+        <members>ERP_Integration</members>\n",
+        ],
     );
 
     let o = run(
