@@ -267,7 +267,13 @@ impl Project {
     /// Step 2 for each named app.
     pub fn plan_apps(&self, names: &[String]) -> Plan {
         let mut plan = Plan::new(self, Step::Apps);
+        let mut seen: Vec<&str> = Vec::new();
         for name in names {
+            // API names ignore case: the same app named twice is planned once.
+            if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            seen.push(name);
             match resolve::app(self, name) {
                 Err(reason) => plan.refuse(name, reason),
                 Ok(found) => {
@@ -304,9 +310,6 @@ impl Project {
         target: &Target<'_>,
     ) {
         let label = subject.name().to_string();
-        if plan.changes.iter().any(|c| c.path == file.path) {
-            return; // The same app named twice.
-        }
         let before = match read_metadata(&file.path) {
             Ok(b) => b,
             Err(reason) => return plan.refuse(&label, format!("{}: {reason}", file.rel)),
@@ -533,7 +536,10 @@ pub fn apply(plan: &Plan, manifest_path: &Path) -> Result<(), FixError> {
         }
     }
     for c in &plan.changes {
-        write_atomically(&c.path, &c.after)?;
+        // Through a symbolic link (the walk follows those inside the project) to the
+        // file itself, so the link stays a link.
+        let target = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
+        write_atomically(&target, &c.after)?;
     }
     write_atomically(manifest_path, manifest.as_bytes())
 }

@@ -679,3 +679,72 @@ fn a_project_without_org_settings_gets_a_file_with_only_the_field() {
         out(&again)
     );
 }
+
+#[test]
+fn an_mdapi_folder_is_edited_and_deployed_through_its_package_xml() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("mdapi");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/mdapi-org"),
+        &dir,
+    );
+    let before = tree(&dir);
+    let o = run(
+        tmp.path(),
+        &[
+            "--source",
+            "mdapi",
+            "--app",
+            "Web_Portal",
+            "--app",
+            "web_portal",
+        ],
+    );
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let file = Path::new("connectedApps/Web_Portal.connectedApp");
+    let after = tree(&dir);
+    assert_same_but_required("Web_Portal", &before[file], &after[file]);
+    assert_minimal_bytes("Web_Portal", &before[file], &after[file]);
+    assert_eq!(
+        text.matches("Web_Portal (Connected App)").count(),
+        1,
+        "named once: {text}"
+    );
+    assert_has(
+        &text,
+        &["sf project deploy start --metadata-dir mdapi --target-org <alias>"],
+    );
+    let manifest =
+        String::from_utf8(after[Path::new("manifest/pkce-step2-apps.xml")].clone()).unwrap();
+    assert_has(
+        &manifest,
+        &["<members>Web_Portal</members>", "<version>63.0</version>"],
+    );
+    assert_eq!(
+        after[Path::new("package.xml")],
+        before[Path::new("package.xml")]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_reached_through_a_symbolic_link_is_edited_in_place() {
+    let (_tmp, dir) = demo();
+    let link = dir.join(DEMO_APPS[0].1);
+    let real = dir.join("shared/Customer_Portal.xml");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    std::fs::rename(&link, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let before = std::fs::read(&real).unwrap();
+    let o = run(
+        dir.parent().unwrap(),
+        &["--source", "demo", "--app", "Customer_Portal"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_same_but_required("Customer_Portal", &before, &std::fs::read(&real).unwrap());
+}

@@ -1,5 +1,7 @@
 use super::*;
-use crate::fix::order::{CONNECTED_APP_OAUTH_CONFIG, OAUTH_OIDC_SETTINGS};
+use crate::fix::order::{
+    CONNECTED_APP_OAUTH_CONFIG, EXTL_CLNT_APP_GLOBAL_OAUTH_SETTINGS, OAUTH_OIDC_SETTINGS,
+};
 
 const CA: Target<'static> = Target {
     path: &["oauthConfig"],
@@ -160,4 +162,24 @@ fn secret_values_are_located() {
     let spans = secret_values(text.as_bytes());
     assert_eq!(spans.len(), 1);
     assert_eq!(&text[spans[0].0..spans[0].1], "S3CRET");
+}
+
+#[test]
+fn an_eca_global_settings_file_gets_the_element_before_label() {
+    let target = Target {
+        path: &[],
+        field: "isPkceRequired",
+        sequence: EXTL_CLNT_APP_GLOBAL_OAUTH_SETTINGS,
+    };
+    let before = format!("<ExtlClntAppGlobalOauthSettings xmlns=\"{NS}\">\n    <callbackUrl>https://a.example.com/cb</callbackUrl>\n    <externalClientApplication>A</externalClientApplication>\n    <isConsumerSecretOptional>false</isConsumerSecretOptional>\n    <label>A</label>\n</ExtlClntAppGlobalOauthSettings>\n");
+    let (after, action, line) = edited(&before, &target);
+    assert_eq!(action, Action::Inserted);
+    assert_eq!(
+        after,
+        before.replace(
+            "    <label>",
+            "    <isPkceRequired>true</isPkceRequired>\n    <label>"
+        )
+    );
+    assert_eq!(line, 5);
 }
