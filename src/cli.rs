@@ -37,6 +37,9 @@ pub enum Command {
     /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
     /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
     Diff(DiffArgs),
+    /// Write Salesforce's step 2 (require PKCE on named apps) or step 3 (the org setting)
+    /// into an SFDX project or mdapi folder, with a deploy manifest per step.
+    Fix(crate::fix_cli::FixArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     Completions {
         #[arg(value_enum)]

@@ -16,19 +16,29 @@ mod api_log;
 mod applies;
 mod cli;
 mod failure;
+mod fix_cli;
 mod live_cli;
 mod term;
 
 /// The waivers asked for, or the default file when one exists. Read before the audit, so a
 /// broken file stops the run before a long fetch.
 fn load_waivers(args: &AuditArgs) -> Result<waivers::WaiverSet> {
-    let selection = match (&args.waivers, args.no_waivers) {
+    selected_waivers(&args.waivers, args.no_waivers, args.source.as_deref())
+}
+
+/// `--waivers FILE` / `--no-waivers` / the default file, for `audit` and `fix`.
+fn selected_waivers(
+    file: &Option<PathBuf>,
+    off: bool,
+    source: Option<&std::path::Path>,
+) -> Result<waivers::WaiverSet> {
+    let selection = match (file, off) {
         (_, true) => waivers::Selection::Off,
         (Some(f), false) => waivers::Selection::File(f.clone()),
         (None, false) => waivers::Selection::Default,
     };
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    waivers::resolve(&selection, args.source.as_deref(), &cwd)
+    waivers::resolve(&selection, source, &cwd)
         .load(&cwd)
         .map_err(|e| match e {
             waivers::WaiverError::UnknownRule { .. } => {
@@ -249,6 +259,7 @@ fn apply_json_environment(cli: &mut Cli, m: &clap::ArgMatches) {
         Command::Clients(c) => c.json = true,
         Command::Fetch(f) => f.json = true,
         Command::Doctor(d) => d.json = true,
+        Command::Fix(f) => f.json = true,
         _ => {}
     }
 }
@@ -288,6 +299,7 @@ fn main() -> ExitCode {
         Command::Diff(d) => diff(d),
         Command::Completions { shell } => completions(shell),
         Command::Man { command } => man(command),
+        Command::Fix(f) => fix_cli::run(f),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -11,6 +11,9 @@ use crate::snapshot;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// The problem of a folder without org OAuth settings (`fix --org-setting` creates them).
+pub const SETTINGS_NOT_FOUND: &str = "org OAuth settings not found (settings/OauthOidc.settings-meta.xml); org-level rules were not checked";
+
 /// Largest metadata file we read. Real ones are a few KB; a PEM-heavy one is ~20 KB.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -106,7 +109,7 @@ fn rel_path(root: &Path, path: &Path) -> String {
 
 /// The first few paths of a list for a note, `before`/`after` around them; empty for
 /// an empty list.
-pub(super) fn listed(before: &str, paths: &[String], after: &str) -> String {
+pub(crate) fn listed(before: &str, paths: &[String], after: &str) -> String {
     const SHOWN: usize = 5;
     if paths.is_empty() {
         return String::new();
@@ -313,10 +316,8 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
         || d.manifest.as_ref().is_some_and(|m| m.settings_unreadable());
     if !has_settings {
         collected.problems.push(
-            Problem::new(
-                "org OAuth settings not found (settings/OauthOidc.settings-meta.xml); org-level rules were not checked",
-            )
-            .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
+            Problem::new(SETTINGS_NOT_FOUND)
+                .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
         );
     }
     collected.notes.append(&mut d.notes);

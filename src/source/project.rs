@@ -13,11 +13,37 @@ pub struct SfdxProject {
     pub package_directories: Vec<PackageDirectory>,
     #[serde(default)]
     pub namespace: Option<String>,
+    /// The API version the project's source is written for (`fix` puts it in the
+    /// manifests it writes). Any JSON value: a field only `fix` reads must not make the
+    /// whole file unreadable to an audit.
+    #[serde(rename = "sourceApiVersion", default)]
+    pub source_api_version: Option<serde_json::Value>,
 }
 
 #[derive(Debug, serde::Deserialize)]
 pub struct PackageDirectory {
     pub path: String,
+    /// `true` on the directory new source goes to (`sf` puts retrieved metadata there).
+    /// Any JSON value, for the same reason as `sourceApiVersion`.
+    #[serde(default)]
+    pub default: Option<serde_json::Value>,
+}
+
+impl SfdxProject {
+    /// `sourceApiVersion` as text, whether written as a string or a number.
+    pub fn api_version(&self) -> Option<String> {
+        match self.source_api_version.as_ref()? {
+            serde_json::Value::String(s) => Some(s.trim().to_string()),
+            serde_json::Value::Number(n) => Some(format!("{:.1}", n.as_f64()?)),
+            _ => None,
+        }
+    }
+}
+
+impl PackageDirectory {
+    pub fn is_default(&self) -> bool {
+        self.default == Some(serde_json::Value::Bool(true))
+    }
 }
 
 /// Parses `sfdx-project.json` text (outside input: fuzzed).

@@ -8,7 +8,7 @@ use pkce_audit::metadata::{parse_component, Body, MetadataType, ParseErrorKind};
 use pkce_audit::xml;
 use std::path::{Path, PathBuf};
 
-fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if dir.is_dir() {
         Some(dir)

@@ -18,6 +18,7 @@ mod corpus;
 mod diff;
 mod fake_org_server;
 mod faults;
+mod fix;
 mod fuzz_regressions;
 mod hostile;
 mod live_connect;

@@ -1,0 +1,185 @@
+use super::*;
+use crate::fix::order::{
+    CONNECTED_APP_OAUTH_CONFIG, EXTL_CLNT_APP_GLOBAL_OAUTH_SETTINGS, OAUTH_OIDC_SETTINGS,
+};
+
+const CA: Target<'static> = Target {
+    path: &["oauthConfig"],
+    field: "isPkceRequired",
+    sequence: CONNECTED_APP_OAUTH_CONFIG,
+};
+const ORG: Target<'static> = Target {
+    path: &[],
+    field: "isPkceRequired",
+    sequence: OAUTH_OIDC_SETTINGS,
+};
+const NS: &str = "http://soap.sforce.com/2006/04/metadata";
+
+fn edited(bytes: &str, target: &Target<'_>) -> (String, Action, u32) {
+    match require_true(bytes.as_bytes(), target).unwrap() {
+        Outcome::Edited {
+            bytes,
+            action,
+            line,
+        } => (String::from_utf8(bytes).unwrap(), action, line),
+        Outcome::AlreadyTrue => panic!("expected an edit"),
+    }
+}
+
+fn app(oauth: &str) -> String {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"{NS}\">\n    <label>A</label>\n    <oauthConfig>\n{oauth}    </oauthConfig>\n</ConnectedApp>\n")
+}
+
+#[test]
+fn inserts_after_the_last_predecessor_with_its_indentation() {
+    let before = app("        <callbackUrl>https://a.example.com/cb</callbackUrl>\n        <isConsumerSecretOptional>false</isConsumerSecretOptional>\n        <scopes>Api</scopes>\n");
+    let (after, action, line) = edited(&before, &CA);
+    assert_eq!(action, Action::Inserted);
+    assert_eq!(
+        after,
+        app("        <callbackUrl>https://a.example.com/cb</callbackUrl>\n        <isConsumerSecretOptional>false</isConsumerSecretOptional>\n        <isPkceRequired>true</isPkceRequired>\n        <scopes>Api</scopes>\n")
+    );
+    assert_eq!(line, 7);
+}
+
+#[test]
+fn changes_only_the_value() {
+    let before = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>false</isPkceRequired>\n");
+    let (after, action, line) = edited(&before, &CA);
+    assert_eq!(
+        action,
+        Action::Changed {
+            from: "false".into()
+        }
+    );
+    assert_eq!(
+        after,
+        before.replace(">false</isPkceRequired>", ">true</isPkceRequired>")
+    );
+    assert_eq!(line, 6);
+    assert_eq!(
+        require_true(after.as_bytes(), &CA).unwrap(),
+        Outcome::AlreadyTrue
+    );
+    let one = before.replace(">false</isPkceRequired>", ">1</isPkceRequired>");
+    assert_eq!(
+        require_true(one.as_bytes(), &CA).unwrap(),
+        Outcome::AlreadyTrue
+    );
+}
+
+#[test]
+fn crlf_tabs_bom_and_comments_are_kept() {
+    let before = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n<!-- kept -->\r\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\r\n\t<label>A</label>\r\n\t<oauthConfig>\r\n\t\t<callbackUrl>https://a.example.com/\r\nhttps://b.example.com/</callbackUrl> <!-- after -->\r\n\t\t<scopes>Api</scopes>\r\n\t</oauthConfig>\r\n</ConnectedApp>";
+    let (after, _, line) = edited(before, &CA);
+    assert_eq!(
+        after,
+        before.replace(
+            "<!-- after -->\r\n",
+            "<!-- after -->\r\n\t\t<isPkceRequired>true</isPkceRequired>\r\n"
+        )
+    );
+    assert_eq!(line, 8);
+}
+
+#[test]
+fn a_one_line_file_stays_on_one_line() {
+    let before = format!("<ConnectedApp xmlns=\"{NS}\"><label>A</label><oauthConfig><callbackUrl>x://cb</callbackUrl><scopes>Api</scopes></oauthConfig></ConnectedApp>");
+    let (after, _, _) = edited(&before, &CA);
+    assert_eq!(
+        after,
+        before.replace(
+            "</callbackUrl>",
+            "</callbackUrl><isPkceRequired>true</isPkceRequired>"
+        )
+    );
+}
+
+#[test]
+fn org_settings_first_child_empty_and_self_closing_roots() {
+    let first = format!("<OauthOidcSettings xmlns=\"{NS}\">\n    <oAuthCdCrdtFlowEnable>true</oAuthCdCrdtFlowEnable>\n</OauthOidcSettings>\n");
+    assert_eq!(
+        edited(&first, &ORG).0,
+        first.replace(
+            "    <oAuth",
+            "    <isPkceRequired>true</isPkceRequired>\n    <oAuth"
+        )
+    );
+    let empty = format!("<OauthOidcSettings xmlns=\"{NS}\">\n</OauthOidcSettings>\n");
+    assert_eq!(
+        edited(&empty, &ORG).0,
+        format!("<OauthOidcSettings xmlns=\"{NS}\">\n    <isPkceRequired>true</isPkceRequired>\n</OauthOidcSettings>\n")
+    );
+    let closed = format!("<?xml version=\"1.0\"?>\r\n<OauthOidcSettings xmlns=\"{NS}\" />\r\n");
+    let (after, _, line) = edited(&closed, &ORG);
+    assert_eq!(
+        after,
+        format!("<?xml version=\"1.0\"?>\r\n<OauthOidcSettings xmlns=\"{NS}\" >\r\n    <isPkceRequired>true</isPkceRequired>\r\n</OauthOidcSettings>\r\n")
+    );
+    assert_eq!(line, 3);
+    let tight = format!("<OauthOidcSettings xmlns=\"{NS}\"></OauthOidcSettings>");
+    assert_eq!(
+        edited(&tight, &ORG).0,
+        format!("<OauthOidcSettings xmlns=\"{NS}\">\n    <isPkceRequired>true</isPkceRequired>\n</OauthOidcSettings>")
+    );
+}
+
+#[test]
+fn a_nil_value_is_replaced_whole_and_a_prefix_is_kept() {
+    let nil = format!("<OauthOidcSettings xmlns=\"{NS}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n    <isPkceRequired xsi:nil=\"true\"/>\n</OauthOidcSettings>\n");
+    let (after, action, _) = edited(&nil, &ORG);
+    assert_eq!(action, Action::Changed { from: "nil".into() });
+    assert_eq!(
+        after,
+        nil.replace(
+            "<isPkceRequired xsi:nil=\"true\"/>",
+            "<isPkceRequired>true</isPkceRequired>"
+        )
+    );
+    let prefixed = format!(
+        "<md:OauthOidcSettings xmlns:md=\"{NS}\">\n    <md:blockOAuthUnPwFlow>true</md:blockOAuthUnPwFlow>\n</md:OauthOidcSettings>\n"
+    );
+    assert!(edited(&prefixed, &ORG)
+        .0
+        .contains("</md:blockOAuthUnPwFlow>\n    <md:isPkceRequired>true</md:isPkceRequired>\n"));
+}
+
+#[test]
+fn ambiguous_shapes_are_refused() {
+    let two = format!("<ConnectedApp xmlns=\"{NS}\"><oauthConfig><callbackUrl>x://a</callbackUrl></oauthConfig><oauthConfig><callbackUrl>x://b</callbackUrl></oauthConfig></ConnectedApp>");
+    let e = require_true(two.as_bytes(), &CA).unwrap_err();
+    assert!(e.to_string().contains("<oauthConfig> twice"), "{e}");
+    let none = format!("<ConnectedApp xmlns=\"{NS}\"><label>A</label></ConnectedApp>");
+    let e = require_true(none.as_bytes(), &CA).unwrap_err();
+    assert!(e.to_string().contains("holds no <oauthConfig>"), "{e}");
+    let twice = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>false</isPkceRequired>\n        <isPkceRequired>false</isPkceRequired>\n");
+    assert!(require_true(twice.as_bytes(), &CA).is_err());
+}
+
+#[test]
+fn secret_values_are_located() {
+    let text = app("        <callbackUrl>x://cb</callbackUrl>\n        <consumerSecret>S3CRET</consumerSecret>\n        <isConsumerSecretOptional>true</isConsumerSecretOptional>\n");
+    let spans = secret_values(text.as_bytes());
+    assert_eq!(spans.len(), 1);
+    assert_eq!(&text[spans[0].0..spans[0].1], "S3CRET");
+}
+
+#[test]
+fn an_eca_global_settings_file_gets_the_element_before_label() {
+    let target = Target {
+        path: &[],
+        field: "isPkceRequired",
+        sequence: EXTL_CLNT_APP_GLOBAL_OAUTH_SETTINGS,
+    };
+    let before = format!("<ExtlClntAppGlobalOauthSettings xmlns=\"{NS}\">\n    <callbackUrl>https://a.example.com/cb</callbackUrl>\n    <externalClientApplication>A</externalClientApplication>\n    <isConsumerSecretOptional>false</isConsumerSecretOptional>\n    <label>A</label>\n</ExtlClntAppGlobalOauthSettings>\n");
+    let (after, action, line) = edited(&before, &target);
+    assert_eq!(action, Action::Inserted);
+    assert_eq!(
+        after,
+        before.replace(
+            "    <label>",
+            "    <isPkceRequired>true</isPkceRequired>\n    <label>"
+        )
+    );
+    assert_eq!(line, 5);
+}

@@ -1,0 +1,206 @@
+use super::*;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn reason<'p>(plan: &'p Plan, subject: &str) -> &'p str {
+    &plan
+        .refusals
+        .iter()
+        .find(|r| r.subject == subject)
+        .unwrap_or_else(|| panic!("{subject} refused: {:?}", plan.refusals))
+        .reason
+}
+
+#[test]
+fn plans_each_kind_of_app_of_the_demo_org() {
+    let project = Project::open(&fixture("demo-org")).unwrap();
+    assert_eq!(project.api_version, "63.0");
+    let plan = project.plan_apps(&names(&[
+        "Customer_Portal",
+        "erp_integration",
+        "Expense_Tracker",
+        "Secure_Web_App",
+    ]));
+    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+    let edits: Vec<(&str, &Edit, &str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.subject.name(), &c.edit, c.component.1.as_str()))
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            ("Customer_Portal", &Edit::Inserted, "Customer_Portal"),
+            (
+                "ERP_Integration",
+                &Edit::Changed {
+                    from: "false".into()
+                },
+                "ERP_Integration"
+            ),
+            (
+                "Expense_Tracker",
+                &Edit::Changed {
+                    from: "false".into()
+                },
+                "ExpTrkGlblOAuth"
+            ),
+        ]
+    );
+    assert_eq!(
+        plan.changes[2].component.0,
+        MetadataType::ExtlClntAppGlobalOauthSettings
+    );
+    assert_eq!(plan.unchanged.len(), 1);
+    assert_eq!(plan.unchanged[0].subject.name(), "Secure_Web_App");
+    let manifest = plan.manifest().unwrap();
+    assert!(manifest.contains("<members>Customer_Portal</members>\n        <members>ERP_Integration</members>\n        <name>ConnectedApp</name>"), "{manifest}");
+    assert!(manifest.contains("<members>ExpTrkGlblOAuth</members>\n        <name>ExtlClntAppGlobalOauthSettings</name>"), "{manifest}");
+    assert!(manifest.contains("<version>63.0</version>"));
+}
+
+#[test]
+fn refuses_what_this_project_cannot_change() {
+    let project = Project::open(&fixture("demo-org")).unwrap();
+    let plan = project.plan_apps(&names(&[
+        "acmecpq__CPQ_Connector",
+        "vendorx__Vendor_Connector",
+        "Analytics_Bridge",
+        "Okta_SSO",
+        "Old_Decommissioned_App",
+        "No_Such_App",
+        "Customer_Portal",
+    ]));
+    assert!(
+        reason(&plan, "acmecpq__CPQ_Connector").contains("namespace 'acmecpq': only its publisher")
+    );
+    assert!(reason(&plan, "vendorx__Vendor_Connector").contains("namespace 'vendorx'"));
+    let eca = reason(&plan, "Analytics_Bridge");
+    assert!(
+        eca.contains("no ExtlClntAppGlobalOauthSettings")
+            && eca.contains("External Client App Manager"),
+        "{eca}"
+    );
+    assert!(reason(&plan, "Okta_SSO").contains("no OAuth configuration"));
+    assert!(reason(&plan, "Old_Decommissioned_App").contains("excluded by .forceignore"));
+    let none = reason(&plan, "No_Such_App");
+    assert!(
+        none.contains("no Connected App or External Client App named 'No_Such_App'")
+            && none.contains("Customer_Portal"),
+        "{none}"
+    );
+    // The app that could be changed is planned, but nothing is written while any refusal stands.
+    assert_eq!(plan.changes.len(), 1);
+    let tmp = tempfile::tempdir().unwrap();
+    let e = apply(&plan, &tmp.path().join("m.xml")).unwrap_err();
+    assert!(matches!(e, FixError::Refused(6)), "{e}");
+    assert!(!tmp.path().join("m.xml").exists());
+}
+
+#[test]
+fn only_a_project_that_deploys_is_edited() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("connectedApps")).unwrap();
+    std::fs::copy(
+        fixture(
+            "demo-org/force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml",
+        ),
+        tmp.path()
+            .join("connectedApps/Customer_Portal.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    let e = Project::open(tmp.path()).unwrap_err();
+    assert!(e.to_string().contains("not an SFDX project"), "{e}");
+    let mdapi = Project::open(&fixture("mdapi-org")).unwrap();
+    assert_eq!(mdapi.layout, Layout::Mdapi);
+    assert_eq!(mdapi.api_version, "63.0");
+}
+
+fn audit(dir: &Path) -> crate::report::Report {
+    crate::audit_folder(dir, &crate::AuditOptions::default())
+        .unwrap()
+        .1
+}
+
+#[test]
+fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
+    let dir = fixture("demo-org");
+    let project = Project::open(&dir).unwrap();
+    let report = audit(&dir);
+    let plan = project.plan_org_setting(&report, None);
+    let why = reason(&plan, "OauthOidc");
+    assert!(
+        why.contains("blocker app-pkce-not-required on Customer_Portal"),
+        "{why}"
+    );
+    assert!(why.contains("--force --reason"), "{why}");
+    assert!(plan.changes.is_empty());
+    let forced = project.plan_org_setting(&report, Some("vendors confirmed PKCE"));
+    assert!(forced.refusals.is_empty());
+    assert_eq!(
+        forced.forced.as_ref().unwrap().open.len(),
+        report.summary.blockers
+    );
+    assert_eq!(
+        forced.changes[0].edit,
+        Edit::Changed {
+            from: "false".into()
+        }
+    );
+    let manifest = forced.manifest().unwrap();
+    assert!(
+        manifest.contains("reason: vendors confirmed PKCE"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("<members>OauthOidc</members>\n        <name>Settings</name>"));
+    // A blank reason is no reason.
+    assert!(!project
+        .plan_org_setting(&report, Some("  "))
+        .refusals
+        .is_empty());
+}
+
+#[test]
+fn a_missing_settings_file_is_created_in_the_default_package_directory() {
+    let dir = fixture("no-settings-org");
+    let project = Project::open(&dir).unwrap();
+    let report = audit(&dir);
+    let plan = project.plan_org_setting(&report, None);
+    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+    let c = &plan.changes[0];
+    assert_eq!(c.edit, Edit::Created);
+    assert!(
+        c.file.ends_with("settings/OauthOidc.settings-meta.xml"),
+        "{}",
+        c.file
+    );
+    assert!(c.before.is_none());
+    let root = crate::xml::parse(&c.after).unwrap();
+    assert_eq!(root.name, "OauthOidcSettings");
+    assert_eq!(root.children.len(), 1);
+    assert_eq!(root.child_text("isPkceRequired"), Some("true"));
+}
+
+#[test]
+fn an_app_known_only_from_usage_evidence_is_refused() {
+    let mut project = Project::open(&fixture("demo-org")).unwrap();
+    let mut external = project.inventory.apps[0].clone();
+    external.name = "Vendor_Cloud".into();
+    external.kind = AppKind::External;
+    external.owner = crate::inventory::Owner::External;
+    project.inventory.apps.push(external);
+    let plan = project.plan_apps(&names(&["Vendor_Cloud"]));
+    assert!(
+        reason(&plan, "Vendor_Cloud").contains("defined in another org"),
+        "{:?}",
+        plan.refusals
+    );
+}

@@ -1,0 +1,82 @@
+//! `pkce-audit fix`: the binary side (arguments, the audit behind `--org-setting`,
+//! printing). The edits, the checks and the output text are the library's (`fix`).
+
+use anyhow::Result;
+use clap::{ArgGroup, Args};
+use pkce_audit::fix;
+use std::path::PathBuf;
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("step").required(true).args(["apps", "org_setting"])))]
+#[command(after_help = "Exit status: 0 changed (or nothing to change), 2 refused or usage error.")]
+pub struct FixArgs {
+    /// The SFDX project (sfdx-project.json) or mdapi folder (package.xml) to change.
+    #[arg(long, value_name = "DIR")]
+    source: PathBuf,
+    /// Step 2: require PKCE on this Connected App or External Client App (repeatable).
+    #[arg(long = "app", value_name = "NAME")]
+    apps: Vec<String>,
+    /// Step 3: require PKCE org-wide (OauthOidc settings). Refused while the audit of
+    /// --source has unwaived blockers or unread files.
+    #[arg(long, conflicts_with = "apps")]
+    org_setting: bool,
+    /// Print the unified diff instead of writing.
+    #[arg(long)]
+    dry_run: bool,
+    /// With --org-setting: write it although the audit is not clear.
+    #[arg(long, requires_all = ["reason", "org_setting"])]
+    force: bool,
+    /// Why --force is right; goes into the manifest's comment and the output.
+    #[arg(long, value_name = "TEXT", requires = "force")]
+    reason: Option<String>,
+    /// Where to write the deploy manifest. Default: manifest/pkce-step2-apps.xml or
+    /// manifest/pkce-step3-org.xml under --source.
+    #[arg(long, value_name = "PATH")]
+    manifest: Option<PathBuf>,
+    /// One JSON document describing the plan and what was done.
+    #[arg(long)]
+    pub json: bool,
+    /// With --org-setting: the waiver file for the audit. Default: pkce-audit.toml at the
+    /// root of --source, else in the current folder.
+    #[arg(long, value_name = "FILE", requires = "org_setting")]
+    waivers: Option<PathBuf>,
+    /// With --org-setting: apply no waivers.
+    #[arg(long, conflicts_with = "waivers", requires = "org_setting")]
+    no_waivers: bool,
+}
+
+pub fn run(args: FixArgs) -> Result<i32> {
+    let project = fix::Project::open(&args.source)?;
+    let plan = if args.org_setting {
+        // Waivers apply as in `audit`; a broken waiver file stops the run.
+        let waivers = crate::selected_waivers(&args.waivers, args.no_waivers, Some(&args.source))?;
+        let opts = pkce_audit::AuditOptions {
+            now: chrono::Utc::now(),
+            org_namespace: None,
+        };
+        let (_, mut report) = pkce_audit::audit_folder(&args.source, &opts)?;
+        report.apply_waivers(&waivers, crate::today()?);
+        let force = args.reason.as_deref().filter(|_| args.force);
+        project.plan_org_setting(&report, force)
+    } else {
+        project.plan_apps(&args.apps)
+    };
+    // A given path is the caller's, relative to the current folder; made absolute, the
+    // deploy command (run from the project folder) names it right.
+    let given = args
+        .manifest
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()?;
+    let manifest = plan.manifest_path(given.as_deref());
+    if !args.dry_run && plan.refusals.is_empty() {
+        fix::apply(&plan, &manifest)?;
+    }
+    let text = if args.json {
+        fix::render::json(&plan, &manifest, args.dry_run)
+    } else {
+        fix::render::text(&plan, &manifest, args.dry_run)
+    };
+    crate::Sink::Stdout.write(&text)?;
+    Ok(if plan.refusals.is_empty() { 0 } else { 2 })
+}
