@@ -57,6 +57,10 @@ pub fn audit_folder(
                 .unwrap_or_default()
         }),
         generated_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        local: report::LocalPaths {
+            root: Some(discovery.root.clone()),
+            waiver_file: None,
+        },
         ..Default::default()
     };
     if let Some(m) = &discovery.manifest {

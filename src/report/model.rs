@@ -14,6 +14,15 @@ use std::collections::BTreeMap;
 
 pub const TOOL_NAME: &str = "pkce-audit";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The project's home (Cargo.toml `homepage`): SARIF's `informationUri`, and where the
+/// rules' documentation is linked from.
+pub const HOMEPAGE: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// The section of docs/rules.md, at the project's home, that documents rule `id`: each rule
+/// has a `` ## `id` `` heading, whose GitHub anchor is the id itself.
+pub fn rule_help_uri(id: &str) -> String {
+    format!("{HOMEPAGE}/blob/main/docs/rules.md#{id}")
+}
 
 /// The version of the report's JSON shape this tool writes. Reports without
 /// `schema_version` are version 0: written before the field existed, read all the same.
@@ -62,6 +71,19 @@ pub struct AuditScope {
         deserialize_with = "known_waivers"
     )]
     pub waivers: Option<Option<WaiverScope>>,
+    /// Where the audited files are on this machine: SARIF's base URIs. Not in the JSON (a
+    /// path of one machine says nothing to the next reader); a report read back has none.
+    #[serde(skip)]
+    pub local: LocalPaths,
+}
+
+/// The canonical paths behind a run's file locations, for formats that link to files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalPaths {
+    /// The audited folder; `None` for a live org.
+    pub root: Option<std::path::PathBuf>,
+    /// The waiver file applied, if any.
+    pub waiver_file: Option<std::path::PathBuf>,
 }
 
 impl AuditScope {

@@ -46,6 +46,8 @@ pub struct SourceFile {
 /// What the walk found.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// The folder audited, canonical: what file locations are relative to.
+    pub root: PathBuf,
     pub files: Vec<SourceFile>,
     pub problems: Vec<Problem>,
     /// Things met that look like metadata but are not read, and links followed twice.
@@ -137,7 +139,10 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
             reason: "not a directory".into(),
         });
     }
-    let mut d = Discovery::default();
+    let mut d = Discovery {
+        root: root.clone(),
+        ..Discovery::default()
+    };
     d.manifest = snapshot::read_manifest(&root, &mut d.problems);
     let package_dirs = read_project(&root, &mut d);
     d.layout = Some(if d.manifest.is_some() {

@@ -23,6 +23,7 @@ mod live_connect;
 mod live_corpus;
 mod live_evidence;
 mod live_fetch;
+mod live_outputs;
 mod review;
 mod secrets;
 mod snapshot_names;
