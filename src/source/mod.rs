@@ -23,14 +23,15 @@ pub enum SourceError {
     NothingToAudit { path: PathBuf },
 }
 
-/// How the folder was recognised; reported in the scope of the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Layout {
-    SfdxProject,
-    Mdapi,
-    Snapshot,
-    Folder,
+crate::vocab::vocabulary! {
+    /// How the folder was recognised; reported in the scope of the audit.
+    pub enum Layout {
+        SfdxProject = "sfdx-project",
+        Mdapi = "mdapi",
+        /// A folder written by `pkce-audit fetch`: its manifest says which org, when.
+        Snapshot = "snapshot",
+        Folder = "folder",
+    }
 }
 
 /// A metadata file found by the walk.
