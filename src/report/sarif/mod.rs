@@ -57,7 +57,7 @@ fn digest(f: &Finding, tail: Option<&str>) -> String {
     for part in [
         f.rule.as_str(),
         f.app.as_deref().unwrap_or("(org)"),
-        f.kind.as_ref().map_or("", |k| k.as_str()),
+        f.kind_str(),
     ] {
         h.update(part.as_bytes());
         h.update([0]);
