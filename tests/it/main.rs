@@ -24,6 +24,7 @@ mod live_corpus;
 mod live_evidence;
 mod live_fetch;
 mod live_outputs;
+mod output_docs;
 mod review;
 mod secrets;
 mod snapshot_names;
