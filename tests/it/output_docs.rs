@@ -8,6 +8,7 @@
 
 use crate::fake_org;
 use crate::live_support as support;
+use crate::review::{TODAY, WAIVERS};
 
 use fake_org::{Config, FakeOrg};
 use serde_json::Value;
@@ -153,35 +154,14 @@ fn split_diff_paths(paths: &BTreeSet<String>) -> (BTreeSet<String>, BTreeSet<Str
     (own, report)
 }
 
-const WAIVERS: &str = r#"
-[[waiver]]
-rule = "app-pkce-not-required"
-app = "ERP_Integration"
-reason = "JWT only"
-approved_by = "cab"
-expires = 2999-12-31
-
-[[waiver]]
-rule = "org-user-agent-flow-allowed"
-app = "*"
-reason = "mobile app moves in Q1"
-approved_by = "cab"
-expires = 2020-01-31
-
-[[waiver]]
-rule = "public-client-without-pkce"
-app = "No_Such_App"
-reason = "typo"
-approved_by = "cab"
-expires = 2999-01-01
-"#;
-
 /// `audit` on a fixture folder, with the project's waivers, in one format.
 fn audit_fixture(name: &str, format: &str, extra: &[&str]) -> String {
     let mut args = vec!["audit", "--source", name, "--format", format];
     args.extend_from_slice(extra);
     let mut c = command();
-    c.args(&args).current_dir(fixture(""));
+    c.args(&args)
+        .current_dir(fixture(""))
+        .env("PKCE_AUDIT_TODAY", TODAY);
     let r = run_with(c, None);
     assert!([0, 1, 3].contains(&r.code), "{name}: {}", r.stderr);
     r.stdout
@@ -234,12 +214,16 @@ fn make_outputs() -> Outputs {
     let live = |extra: &[&str], format: &str| {
         let mut args = vec!["audit", "--instance-url", &org.base_url, "--format", format];
         args.extend_from_slice(extra);
-        let r = run(&args, &[("SF_ACCESS_TOKEN", TOKEN)]);
+        let r = run(
+            &args,
+            &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_TODAY", TODAY)],
+        );
         assert!([0, 1, 3].contains(&r.code), "{}", r.stderr);
         r.stdout
     };
     let with_users = ["--show-users", "--waivers", w.to_str().unwrap()];
-    o.reports.push(json(&live(&with_users, "json")));
+    let live_report = json(&live(&with_users, "json"));
+    o.reports.push(live_report.clone());
     o.sarif.push(json(&live(&with_users, "sarif")));
     o.csv_findings.push(live(&with_users, "csv"));
     o.csv_apps.push(live(&["--csv-rows", "apps"], "csv"));
@@ -276,11 +260,12 @@ fn make_outputs() -> Outputs {
     let f = fetch_live(&org.base_url, &snap, &["--quiet"]);
     assert_eq!(f.code, 0, "{}", f.stderr);
     let snapshot = audit_folder(&snap);
-    o.reports.push(snapshot.json());
+    let snapshot_report = snapshot.json();
+    o.reports.push(snapshot_report.clone());
 
     // A comparison with every kind of change: the demo org, then the same report with an
     // app removed and one added (both outside PKCE scope), one whose PKCE setting changed
-    // and a finding waived; and the live audit against its snapshot (org scopes).
+    // and a finding waived.
     let old = o.reports[0].clone();
     let mut new = old.clone();
     let apps = new["apps"].as_array_mut().unwrap();
@@ -306,37 +291,22 @@ fn make_outputs() -> Outputs {
         f["waived"] =
             serde_json::json!({"reason": "r", "approved_by": "a", "expires": "2999-01-01"});
     }
-    let (a, b) = (tmp.path().join("old.json"), tmp.path().join("new.json"));
+    o.diff.push(diff_json(tmp.path(), &old, &new, 1));
+    // The live audit against its snapshot: the same findings, org scopes.
+    o.diff
+        .push(diff_json(tmp.path(), &live_report, &snapshot_report, 0));
+    o
+}
+
+/// `diff --format json` of two reports, written into `dir`; `code` is the exit expected.
+fn diff_json(dir: &Path, old: &Value, new: &Value, code: i32) -> Value {
+    let (a, b) = (dir.join("old.json"), dir.join("new.json"));
     std::fs::write(&a, old.to_string()).unwrap();
     std::fs::write(&b, new.to_string()).unwrap();
-    let d = run(
-        &[
-            "diff",
-            a.to_str().unwrap(),
-            b.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
-    assert_eq!(d.code, 1, "{}", d.stderr);
-    o.diff.push(d.json());
-    let (live, snapshot) = (tmp.path().join("live.json"), tmp.path().join("snap.json"));
-    std::fs::write(&live, o.reports[3].to_string()).unwrap();
-    std::fs::write(&snapshot, o.reports[5].to_string()).unwrap();
-    let d = run(
-        &[
-            "diff",
-            live.to_str().unwrap(),
-            snapshot.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        &[],
-    );
-    assert_eq!(d.code, 0, "{}", d.stderr);
-    o.diff.push(d.json());
-    o
+    let args = [a.to_str().unwrap(), b.to_str().unwrap()];
+    let d = run(&["diff", args[0], args[1], "--format", "json"], &[]);
+    assert_eq!(d.code, code, "{}", d.stderr);
+    d.json()
 }
 
 fn csv_headers(texts: &[String]) -> BTreeSet<String> {

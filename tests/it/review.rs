@@ -7,7 +7,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const TODAY: &str = "2026-11-21";
+/// The day waivers are judged on (PKCE_AUDIT_TODAY), so [`WAIVERS`] has one entry in force
+/// and one expired whenever the tests run.
+pub(crate) const TODAY: &str = "2026-11-21";
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
@@ -394,7 +396,8 @@ fn sarif_fingerprints_survive_unrelated_edits() {
     assert_ne!(before, after, "but the lines moved");
 }
 
-const WAIVERS: &str = r#"
+/// One entry applied (on ERP_Integration), one expired, one unused (as of [`TODAY`]).
+pub(crate) const WAIVERS: &str = r#"
 [[waiver]]
 rule = "app-pkce-not-required"
 app = "ERP_Integration"
