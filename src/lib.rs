@@ -51,17 +51,17 @@ pub fn audit_folder(
     let mut scope = report::AuditScope {
         kind: "folder".into(),
         source: path.display().to_string(),
-        layout: discovery.layout.map(|l| {
-            serde_json::to_value(l)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default()
-        }),
+        layout: discovery.layout.clone(),
         generated_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        local: report::LocalPaths {
+            root: Some(discovery.root.clone()),
+            waiver_file: None,
+        },
         ..Default::default()
     };
     if let Some(m) = &discovery.manifest {
         scope.org_id = m.org_id.clone();
+        scope.instance_url = m.instance_url.clone();
         scope.api_version = m.api_version.clone();
         scope.generated_at = m.fetched_at.clone();
     }
@@ -84,6 +84,7 @@ pub fn audit_fetched(
         kind: "org".into(),
         source: fetched.instance_url.clone(),
         org_id: fetched.org_id.clone(),
+        instance_url: Some(fetched.instance_url.clone()),
         api_version: Some(fetched.api_version.clone()),
         generated_at: fetched.fetched_at.clone(),
         ..Default::default()

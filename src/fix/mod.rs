@@ -156,7 +156,7 @@ impl Plan {
         Plan {
             step,
             root: project.root.clone(),
-            layout: project.layout,
+            layout: project.layout.clone(),
             api_version: project.api_version.clone(),
             changes: Vec::new(),
             unchanged: Vec::new(),

@@ -28,7 +28,7 @@ impl Project {
     /// mdapi folder is a project `fix` edits: a snapshot or a loose folder does not deploy.
     pub fn open(root: &Path) -> Result<Self, FixError> {
         let (collected, discovery) = source::collect(root)?;
-        let layout = discovery.layout.unwrap_or(Layout::Folder);
+        let layout = discovery.layout.clone().unwrap_or(Layout::Folder);
         let canonical = root.canonicalize().map_err(|e| FixError::Read {
             path: root.to_path_buf(),
             reason: e.to_string(),
@@ -36,7 +36,8 @@ impl Project {
         let (api_version, settings_dir) = match layout {
             Layout::SfdxProject => sfdx_facts(&canonical)?,
             Layout::Mdapi => (mdapi_version(&canonical), canonical.join("settings")),
-            Layout::Snapshot | Layout::Folder => {
+            // `Other` only comes from a report read back, never from a walk.
+            Layout::Snapshot | Layout::Folder | Layout::Other(_) => {
                 return Err(FixError::NotAProject {
                     path: root.to_path_buf(),
                 })

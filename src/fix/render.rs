@@ -122,7 +122,7 @@ pub fn text(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
         plan.step.number(),
         plan.step.title(),
         visible(&plan.root.display().to_string()),
-        layout_word(plan.layout)
+        plan.layout.as_str()
     );
     if !plan.refusals.is_empty() {
         out.push_str("Refused; nothing was written:\n");
@@ -198,15 +198,6 @@ fn change_line(c: &Change) -> String {
     )
 }
 
-fn layout_word(l: Layout) -> &'static str {
-    match l {
-        Layout::SfdxProject => "sfdx-project",
-        Layout::Mdapi => "mdapi",
-        Layout::Snapshot => "snapshot",
-        Layout::Folder => "folder",
-    }
-}
-
 #[derive(Serialize)]
 struct JsonChange<'a> {
     subject: &'a str,
@@ -233,7 +224,7 @@ struct JsonManifest {
 struct JsonPlan<'a> {
     step: Step,
     source: String,
-    layout: &'static str,
+    layout: &'a str,
     dry_run: bool,
     outcome: Outcome,
     changes: Vec<JsonChange<'a>>,
@@ -279,7 +270,7 @@ pub fn json(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
     let doc = JsonPlan {
         step: plan.step,
         source: plan.root.display().to_string(),
-        layout: layout_word(plan.layout),
+        layout: plan.layout.as_str(),
         dry_run,
         outcome,
         changes,

@@ -60,7 +60,7 @@ pub fn csv(r: &Report) -> String {
             if f.blocker { "true" } else { "false" },
             f.app.as_deref().unwrap_or(""),
             f.label.as_deref().unwrap_or(""),
-            f.kind.as_ref().map_or("org-settings", |k| k.as_str()),
+            f.kind_str(),
             f.owner.as_str(),
             f.namespace.as_deref().unwrap_or(""),
             opt_bool(f.pkce_required),

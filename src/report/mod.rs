@@ -144,6 +144,7 @@ impl Report {
             expired: counts.expired,
             unused: counts.unused,
         }));
+        self.scope.local.waiver_file = set.canonical.clone();
         self.notes.extend(set.notes.iter().cloned());
         self.refresh();
     }

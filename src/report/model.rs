@@ -8,12 +8,22 @@
 use crate::evidence::{EvidenceSource, SourceState};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
+pub use crate::source::Layout;
 use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const TOOL_NAME: &str = "pkce-audit";
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The project's home (Cargo.toml `homepage`): SARIF's `informationUri`, and where the
+/// rules' documentation is linked from.
+pub const HOMEPAGE: &str = env!("CARGO_PKG_HOMEPAGE");
+
+/// The section of docs/rules.md, at the project's home, that documents rule `id`: each rule
+/// has a `` ## `id` `` heading, whose GitHub anchor is the id itself.
+pub fn rule_help_uri(id: &str) -> String {
+    format!("{HOMEPAGE}/blob/main/docs/rules.md#{id}")
+}
 
 /// The version of the report's JSON shape this tool writes. Reports without
 /// `schema_version` are version 0: written before the field existed, read all the same.
@@ -44,12 +54,16 @@ pub struct AuditScope {
     /// The folder path, or the org's instance URL.
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub layout: Option<String>,
+    pub layout: Option<Layout>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
+    /// The org's instance URL: a live org's (also its `source`), or the one a snapshot was
+    /// fetched from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    /// RFC 3339 time the metadata was read.
+    /// RFC 3339 time the metadata was read: the audit's, or the snapshot's fetch.
     pub generated_at: String,
     /// Which usage evidence sources were read, and how; `None` without evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,9 +76,48 @@ pub struct AuditScope {
         deserialize_with = "known_waivers"
     )]
     pub waivers: Option<Option<WaiverScope>>,
+    /// Where the audited files are on this machine: SARIF's base URIs. Not in the JSON (a
+    /// path of one machine says nothing to the next reader); a report read back has none.
+    #[serde(skip)]
+    pub local: LocalPaths,
+}
+
+/// The canonical paths behind a run's file locations, for formats that link to files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalPaths {
+    /// The audited folder; `None` for a live org.
+    pub root: Option<std::path::PathBuf>,
+    /// The waiver file applied, if any.
+    pub waiver_file: Option<std::path::PathBuf>,
 }
 
 impl AuditScope {
+    /// A folder written by `pkce-audit fetch`.
+    pub fn is_snapshot(&self) -> bool {
+        self.layout == Some(Layout::Snapshot)
+    }
+
+    /// Which org the metadata came from, and when it was read, for the headers: "Snapshot of
+    /// org 00D… at https://…, fetched 2026-…" for a snapshot, "Org 00D…, read 2026-…" for a
+    /// live org; `None` for any other folder. Input text: the caller makes it visible.
+    pub fn origin(&self) -> Option<String> {
+        let id = self.org_id.as_deref();
+        if self.is_snapshot() {
+            return Some(format!(
+                "Snapshot of org {} at {}, fetched {}",
+                id.unwrap_or("(id not recorded)"),
+                self.instance_url
+                    .as_deref()
+                    .unwrap_or("(instance not recorded)"),
+                self.generated_at
+            ));
+        }
+        match self.kind {
+            ScopeKind::Org => id.map(|id| format!("Org {id}, read {}", self.generated_at)),
+            ScopeKind::Folder | ScopeKind::Other(_) => None,
+        }
+    }
+
     /// The waiver file applied, if the report names one.
     pub fn waiver_file(&self) -> Option<&WaiverScope> {
         self.waivers.as_ref().and_then(Option::as_ref)

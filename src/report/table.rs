@@ -77,12 +77,15 @@ fn header(out: &mut String, r: &Report) {
         v(&s.source)
     );
     if let Some(l) = &s.layout {
-        let _ = write!(out, " ({})", v(l));
+        let _ = write!(out, " ({})", v(l.as_str()));
     }
     if let Some(api) = &s.api_version {
         let _ = write!(out, " · API {}", v(api));
     }
     let _ = writeln!(out);
+    if let Some(origin) = s.origin() {
+        let _ = writeln!(out, "{}", v(&origin));
+    }
     let _ = writeln!(
         out,
         "Waivers: {}",

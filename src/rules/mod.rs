@@ -124,6 +124,13 @@ impl Finding {
         self
     }
 
+    /// The app kind as every format spells it; empty for a finding about no app (the org
+    /// settings, a waiver entry), which JSON writes as `null`. One value, so CSV, JSON and
+    /// the SARIF fingerprint cannot disagree.
+    pub fn kind_str(&self) -> &str {
+        self.kind.as_ref().map_or("", |k| k.as_str())
+    }
+
     /// Counts toward the verdict and exit code.
     pub fn is_active_blocker(&self) -> bool {
         self.blocker && self.waived.is_none()

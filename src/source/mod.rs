@@ -26,14 +26,15 @@ pub enum SourceError {
     NothingToAudit { path: PathBuf },
 }
 
-/// How the folder was recognised; reported in the scope of the audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Layout {
-    SfdxProject,
-    Mdapi,
-    Snapshot,
-    Folder,
+crate::vocab::vocabulary! {
+    /// How the folder was recognised; reported in the scope of the audit.
+    pub enum Layout {
+        SfdxProject = "sfdx-project",
+        Mdapi = "mdapi",
+        /// A folder written by `pkce-audit fetch`: its manifest says which org, when.
+        Snapshot = "snapshot",
+        Folder = "folder",
+    }
 }
 
 /// A metadata file found by the walk.
@@ -49,6 +50,8 @@ pub struct SourceFile {
 /// What the walk found.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// The folder audited, canonical: what file locations are relative to.
+    pub root: PathBuf,
     pub files: Vec<SourceFile>,
     pub problems: Vec<Problem>,
     /// Things met that look like metadata but are not read, and links followed twice.
@@ -140,7 +143,10 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
             reason: "not a directory".into(),
         });
     }
-    let mut d = Discovery::default();
+    let mut d = Discovery {
+        root: root.clone(),
+        ..Discovery::default()
+    };
     d.manifest = snapshot::read_manifest(&root, &mut d.problems);
     let package_dirs = read_project(&root, &mut d);
     d.layout = Some(if d.manifest.is_some() {

@@ -115,6 +115,8 @@ pub fn resolve(selection: &Selection, source_root: Option<&Path>, cwd: &Path) ->
 pub struct WaiverSet {
     /// As given or found; `None`: no waiver file applies.
     pub file: Option<PathBuf>,
+    /// The same file, canonical (for SARIF's file links); `None` with no file.
+    pub canonical: Option<PathBuf>,
     pub waivers: Vec<Waiver>,
     pub notes: Vec<String>,
 }
@@ -127,8 +129,14 @@ impl Resolution {
             Some(f) => load_as(&cwd.join(f), f)?,
             None => Vec::new(),
         };
+        // It was just read, so it resolves; a race that removes it leaves no link.
+        let canonical = self
+            .file
+            .as_ref()
+            .and_then(|f| cwd.join(f).canonicalize().ok());
         Ok(WaiverSet {
             file: self.file,
+            canonical,
             waivers,
             notes: self.notes,
         })

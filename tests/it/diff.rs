@@ -677,6 +677,8 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
         serde_json::from_str(&std::fs::read_to_string(w.path(&good)).unwrap()).unwrap();
     newer["schema_version"] = 2.into();
     std::fs::write(w.path("newer.json"), newer.to_string()).unwrap();
+    newer["schema_version"] = "1".into();
+    std::fs::write(w.path("bad-version.json"), newer.to_string()).unwrap();
     std::fs::write(
         w.path("bad-severity.json"),
         r#"{"scope": {}, "findings": [{"rule": "x", "severity": "apocalyptic"}]}"#,
@@ -698,6 +700,10 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
             "written by a newer pkce-audit (report schema version 2; this version reads up to 1)",
         ),
         ("a-diff.json", "output of `pkce-audit diff`"),
+        (
+            "bad-version.json",
+            "\"schema_version\" is not a version number: \"1\"",
+        ),
     ];
     for (file, reason) in cases {
         // Either side: the error names the file that is wrong.

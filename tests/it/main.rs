@@ -25,6 +25,8 @@ mod live_connect;
 mod live_corpus;
 mod live_evidence;
 mod live_fetch;
+mod live_outputs;
+mod output_docs;
 mod pty;
 mod review;
 mod secrets;

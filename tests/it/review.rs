@@ -7,7 +7,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
-const TODAY: &str = "2026-11-21";
+/// The day waivers are judged on (PKCE_AUDIT_TODAY), so [`WAIVERS`] has one entry in force
+/// and one expired whenever the tests run.
+pub(crate) const TODAY: &str = "2026-11-21";
 
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
@@ -95,6 +97,36 @@ fn demo_copy() -> tempfile::TempDir {
 
 use crate::live_support::copy_dir;
 
+/// An artifact location resolved against the run's `originalUriBaseIds`: relative, with a
+/// base the run defines, never climbing out of it. SARIF 2.1.0 §3.4.4: a `uriBaseId` goes
+/// with a relative `uri` only.
+fn resolve(log: &Value, artifact: &Value) -> std::path::PathBuf {
+    let uri = artifact["uri"].as_str().expect("a uri");
+    let base = artifact["uriBaseId"].as_str().expect("a uriBaseId");
+    assert!(
+        url::Url::parse(uri).is_err() && !uri.starts_with('/'),
+        "{uri} is not relative"
+    );
+    assert!(
+        !uri.split('/').any(|s| s == ".." || s == "."),
+        "{uri} has dot segments"
+    );
+    let root = log["runs"][0]["originalUriBaseIds"][base]["uri"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the run does not define {base}"));
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    let root = url::Url::parse(root).unwrap();
+    let url = root.join(uri).unwrap();
+    assert!(
+        url.as_str().starts_with(root.as_str()),
+        "{url} leaves {root}"
+    );
+    url.to_file_path().unwrap()
+}
+
 fn sarif_of(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["audit", "--source", "demo-org", "--format", "sarif"];
     args.extend_from_slice(extra);
@@ -112,11 +144,33 @@ fn sarif_has_the_schema_required_structure() {
     let run = &log["runs"][0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "pkce-audit");
+    let home = driver["informationUri"].as_str().unwrap();
+    assert_eq!(url::Url::parse(home).unwrap().scheme(), "https");
+    // SRCROOT is the audited folder, whatever folder the tool ran in.
+    let srcroot = url::Url::parse(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        srcroot.to_file_path().unwrap(),
+        dir.path().join("demo-org").canonicalize().unwrap()
+    );
     let rules = driver["rules"].as_array().unwrap();
     for r in rules {
         // reportingDescriptor: id; multiformatMessageString: text.
         assert!(r["id"].is_string());
         assert!(r["shortDescription"]["text"].is_string() && r["help"]["text"].is_string());
+        assert!(r["help"]["markdown"].is_string());
+        let help = r["helpUri"].as_str().unwrap();
+        assert_eq!(
+            help,
+            format!(
+                "{home}/blob/main/docs/rules.md#{}",
+                r["id"].as_str().unwrap()
+            )
+        );
         assert!(["none", "note", "warning", "error"]
             .contains(&r["defaultConfiguration"]["level"].as_str().unwrap()));
         let sev: f64 = r["properties"]["security-severity"]
@@ -141,11 +195,19 @@ fn sarif_has_the_schema_required_structure() {
             .unwrap();
         assert_eq!(fp.len(), 32);
         let loc = &res["locations"][0]["physicalLocation"];
-        assert!(loc["artifactLocation"]["uri"]
-            .as_str()
-            .unwrap()
-            .starts_with("demo-org/"));
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+        let file = resolve(&log, &loc["artifactLocation"]);
+        assert!(file.is_file(), "{} does not exist", file.display());
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
+    }
+    // Every notification's file resolves too.
+    for n in run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+    {
+        for l in n["locations"].as_array().into_iter().flatten() {
+            assert!(resolve(&log, &l["physicalLocation"]["artifactLocation"]).is_file());
+        }
     }
     let fps: std::collections::HashSet<&str> = results
         .iter()
@@ -159,6 +221,64 @@ fn sarif_has_the_schema_required_structure() {
         fps.len(),
         results.len(),
         "fingerprints are unique per finding"
+    );
+}
+
+/// The waiver file's entries are located in it: under SRCROOT when it is the project's,
+/// under its own base when it is elsewhere; never with `..` or an absolute path.
+#[test]
+fn sarif_points_waiver_findings_into_the_waiver_file() {
+    let waiver_uris = |log: &Value| -> Vec<(String, String, u64)> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ruleId"].as_str().unwrap().starts_with("waiver-"))
+            .map(|r| {
+                let loc = &r["locations"][0]["physicalLocation"];
+                let file = resolve(log, &loc["artifactLocation"]);
+                assert!(file.ends_with("pkce-audit.toml"), "{}", file.display());
+                (
+                    loc["artifactLocation"]["uriBaseId"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                    loc["region"]["startLine"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let dir = demo_with_project_waivers();
+    let log = sarif_of(dir.path(), &[]);
+    let mut got = waiver_uris(&log);
+    got.sort();
+    let own = |line| ("SRCROOT".to_string(), "pkce-audit.toml".to_string(), line);
+    assert_eq!(got, [own(9), own(16)]);
+
+    // A waiver file outside the audited folder: its own base, its folder.
+    let dir = demo_copy();
+    std::fs::write(dir.path().join("pkce-audit.toml"), WAIVERS).unwrap();
+    let log = sarif_of(dir.path(), &[]);
+    let mut got = waiver_uris(&log);
+    got.sort();
+    let outside = |line| {
+        (
+            "WAIVERSROOT".to_string(),
+            "pkce-audit.toml".to_string(),
+            line,
+        )
+    };
+    assert_eq!(got, [outside(9), outside(16)]);
+    let waivers_root = url::Url::parse(
+        log["runs"][0]["originalUriBaseIds"]["WAIVERSROOT"]["uri"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        waivers_root.to_file_path().unwrap(),
+        dir.path().canonicalize().unwrap()
     );
 }
 
@@ -189,9 +309,8 @@ fn sarif_locations_point_at_the_element_that_causes_the_finding() {
     };
     for res in log["runs"][0]["results"].as_array().unwrap() {
         let loc = &res["locations"][0]["physicalLocation"];
-        let file = dir
-            .path()
-            .join(loc["artifactLocation"]["uri"].as_str().unwrap());
+        let file = resolve(&log, &loc["artifactLocation"]);
+        assert!(file.starts_with(dir.path().canonicalize().unwrap().join("demo-org")));
         let line = loc["region"]["startLine"].as_u64().unwrap() as usize;
         let content = std::fs::read_to_string(&file).unwrap();
         let at = content.lines().nth(line - 1).unwrap();
@@ -266,7 +385,8 @@ fn sarif_fingerprints_survive_unrelated_edits() {
     assert_ne!(before, after, "but the lines moved");
 }
 
-const WAIVERS: &str = r#"
+/// One entry applied (on ERP_Integration), one expired, one unused (as of [`TODAY`]).
+pub(crate) const WAIVERS: &str = r#"
 [[waiver]]
 rule = "app-pkce-not-required"
 app = "ERP_Integration"
@@ -758,6 +878,13 @@ fn sarif_snapshot() {
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
+    // The audited folder's absolute URI differs between machines.
+    let srcroot = &mut log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"];
+    let demo =
+        url::Url::from_directory_path(root().join("fixtures/demo-org").canonicalize().unwrap())
+            .unwrap();
+    assert_eq!(srcroot.as_str(), Some(demo.as_str()));
+    *srcroot = "file:///[root]/fixtures/demo-org/".into();
     insta::assert_json_snapshot!("demo_org_sarif", log);
 }
 

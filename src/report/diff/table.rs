@@ -16,7 +16,7 @@ fn scope_line(r: &Run) -> String {
     let s = &r.scope;
     let mut line = format!("{} {}", v(s.kind.as_str()), v(&s.source));
     if let Some(l) = &s.layout {
-        let _ = write!(line, " ({})", v(l));
+        let _ = write!(line, " ({})", v(l.as_str()));
     }
     if let Some(id) = &s.org_id {
         let _ = write!(line, " · org {}", v(id));

@@ -110,15 +110,24 @@ fn scope(out: &mut String, r: &Report) {
     };
     let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
     if let Some(l) = &s.layout {
-        let _ = writeln!(out, "| Layout | {} |", cell(l));
+        let _ = writeln!(out, "| Layout | {} |", cell(l.as_str()));
     }
     if let Some(id) = &s.org_id {
         let _ = writeln!(out, "| Org ID | {} |", cell(id));
     }
+    // A live org's URL is its source; a snapshot names the org it was fetched from.
+    if let Some(url) = s.instance_url.as_deref().filter(|_| s.is_snapshot()) {
+        let _ = writeln!(out, "| Instance URL | {} |", cell(url));
+    }
     if let Some(v) = &s.api_version {
         let _ = writeln!(out, "| API version | {} |", cell(v));
     }
-    let _ = writeln!(out, "| Metadata read at | {} |", cell(&s.generated_at));
+    let read_at = if s.is_snapshot() {
+        "Fetched at"
+    } else {
+        "Metadata read at"
+    };
+    let _ = writeln!(out, "| {read_at} | {} |", cell(&s.generated_at));
     if let Some(e) = &s.evidence {
         let _ = writeln!(
             out,

@@ -1,15 +1,18 @@
 //! SARIF 2.1.0 for code scanning in CI.
 //!
-//! Each finding points at the file and line of the element that causes it. Fingerprints
-//! hash the rule and the app (not line numbers), so an alert survives unrelated edits to
-//! the file. Waived findings are kept as results with an external suppression.
+//! Each finding points at the file and line of the element that causes it, relative to
+//! the audited folder ([`locations`]). Fingerprints hash the rule and the app (not line
+//! numbers), so an alert survives unrelated edits to the file. Waived findings are kept as
+//! results with an external suppression.
+
+mod locations;
 
 use super::text::visible;
-use super::{Report, ScopeKind, TOOL_NAME};
+use super::{rule_help_uri, Report, HOMEPAGE, TOOL_NAME};
 use crate::rules::{self, Finding, Severity};
+use locations::Bases;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::path::Path;
 
 pub const SARIF_VERSION: &str = "2.1.0";
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -54,7 +57,7 @@ fn digest(f: &Finding, tail: Option<&str>) -> String {
     for part in [
         f.rule.as_str(),
         f.app.as_deref().unwrap_or("(org)"),
-        f.kind.as_ref().map_or("", |k| k.as_str()),
+        f.kind_str(),
     ] {
         h.update(part.as_bytes());
         h.update([0]);
@@ -66,27 +69,6 @@ fn digest(f: &Finding, tail: Option<&str>) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Repository-relative URI: the source folder as given on the command line joined with the
-/// file's path inside it, so `--source .` and `--source sub/project` both resolve in CI.
-fn artifact_uri(source: &str, file: &str) -> String {
-    // Waiver-file locations are already relative to the working folder.
-    if Path::new(file).is_absolute() || file.ends_with(".toml") {
-        return file.replace('\\', "/");
-    }
-    let joined = Path::new(source).join(file);
-    let mut parts: Vec<String> = Vec::new();
-    for c in joined.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
-        }
-    }
-    parts.join("/").replace("//", "/")
-}
-
 fn rule_descriptor(r: &rules::Rule) -> Value {
     json!({
         "id": r.id,
@@ -96,9 +78,17 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
         }).collect::<String>(),
         "shortDescription": {"text": r.summary},
         "fullDescription": {"text": r.explanation},
+        "helpUri": rule_help_uri(r.id.as_str()),
         "help": {
             "text": format!("{}\n\nWhat to do: {}", r.explanation, r.remediation),
-            "markdown": format!("{}\n\n**What to do:** {}\n\nBlocker: {}.", r.explanation, r.remediation, if r.blocker { "yes" } else { "no" }),
+            "markdown": format!(
+                "{}\n\n**What to do:** {}\n\nBlocker: {}. [More about `{}`]({}).",
+                r.explanation,
+                r.remediation,
+                if r.blocker { "yes" } else { "no" },
+                r.id,
+                rule_help_uri(r.id.as_str())
+            ),
         },
         "defaultConfiguration": {"level": level(r.severity)},
         "properties": {
@@ -110,7 +100,7 @@ fn rule_descriptor(r: &rules::Rule) -> Value {
     })
 }
 
-fn result(f: &Finding, source: &str) -> Value {
+fn result(f: &Finding, bases: &Bases) -> Value {
     let index = f.rule.index();
     // Message texts are what code scanning shows: made visible like every other format.
     let mut text = visible(&f.message).into_owned();
@@ -131,14 +121,19 @@ fn result(f: &Finding, source: &str) -> Value {
     if let Some(i) = index {
         r["ruleIndex"] = json!(i);
     }
-    if let Some(loc) = &f.location {
-        r["locations"] = json!([{
-            "physicalLocation": {
-                "artifactLocation": {"uri": artifact_uri(source, &loc.file)},
-                "region": {"startLine": loc.line.max(1)},
-            },
-            "logicalLocations": f.app.as_ref().map(|a| vec![json!({"name": a, "kind": "module"})]).unwrap_or_default(),
-        }]);
+    // A file and line where there is one, and the component the finding is about.
+    let mut location = json!({});
+    if let (Some(artifact), Some(loc)) = (bases.of_finding(f), &f.location) {
+        location["physicalLocation"] = json!({
+            "artifactLocation": artifact,
+            "region": {"startLine": loc.line.max(1)},
+        });
+    }
+    if let Some(logical) = locations::logical(f) {
+        location["logicalLocations"] = json!([logical]);
+    }
+    if location.as_object().is_some_and(|l| !l.is_empty()) {
+        r["locations"] = json!([location]);
     }
     if let Some(w) = &f.waived {
         r["suppressions"] = json!([{
@@ -150,43 +145,49 @@ fn result(f: &Finding, source: &str) -> Value {
     r
 }
 
+/// What could not be read, as a notification at its file (or its component).
+fn notification(p: &crate::inventory::Problem, bases: &Bases) -> Value {
+    let mut n = json!({"level": "warning", "message": {"text": visible(&p.to_string())}});
+    if let Some(artifact) = p.file.as_deref().and_then(|f| bases.in_source(f)) {
+        n["locations"] = json!([{"physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {"startLine": p.line.unwrap_or(1).max(1)},
+        }}]);
+    } else if let Some(component) = &p.component {
+        n["locations"] = json!([{"logicalLocations": [{"fullyQualifiedName": component}]}]);
+    }
+    n
+}
+
 pub fn sarif(report: &Report) -> String {
-    // Only a folder's files are in the repository.
-    let source = match report.scope.kind {
-        ScopeKind::Folder => report.scope.source.as_str(),
-        ScopeKind::Org | ScopeKind::Other(_) => "",
-    };
+    let bases = Bases::of(&report.scope);
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": TOOL_NAME,
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "informationUri": HOMEPAGE,
+            "rules": rules::RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
+        }},
+        "automationDetails": {"id": format!("pkce-audit/{}/", report.scope.kind)},
+        "results": report.findings.iter().map(|f| result(f, &bases)).collect::<Vec<_>>(),
+        "invocations": [{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": report.incomplete.iter().map(|p| notification(p, &bases)).collect::<Vec<_>>(),
+        }],
+        "properties": {
+            "verdict": report.verdict().as_str(),
+            "verdictReason": report.verdict_reason,
+            "waivers": report.scope.waivers,
+        },
+    });
+    if let Some(ids) = bases.original_uri_base_ids() {
+        run["originalUriBaseIds"] = ids;
+    }
     let log = json!({
         "$schema": SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL_NAME,
-                "version": report.tool.version,
-                "semanticVersion": report.tool.version,
-                "rules": rules::RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
-            }},
-            "automationDetails": {"id": format!("pkce-audit/{}/", report.scope.kind)},
-            "results": report.findings.iter().map(|f| result(f, source)).collect::<Vec<_>>(),
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": report.incomplete.iter().map(|p| {
-                    let mut n = json!({"level": "warning", "message": {"text": visible(&p.to_string())}});
-                    if let Some(file) = &p.file {
-                        n["locations"] = json!([{"physicalLocation": {
-                            "artifactLocation": {"uri": artifact_uri(source, file)},
-                            "region": {"startLine": p.line.unwrap_or(1).max(1)},
-                        }}]);
-                    }
-                    n
-                }).collect::<Vec<_>>(),
-            }],
-            "properties": {
-                "verdict": report.verdict().as_str(),
-                "verdictReason": report.verdict_reason,
-                "waivers": report.scope.waivers,
-            },
-        }],
+        "runs": [run],
     });
     let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
     s.push('\n');
@@ -197,16 +198,62 @@ pub fn sarif(report: &Report) -> String {
 mod tests {
     use super::*;
 
+    /// GitHub's anchor for a heading, as github-slugger computes it
+    /// (https://github.com/Flet/github-slugger): the heading's text (Markdown code fences
+    /// dropped), lower case, without punctuation but `-` and `_`, each space a `-`; a
+    /// repeated anchor gets `-1`, `-2`, ...
+    fn github_anchors(markdown: &str) -> Vec<String> {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let mut anchors = Vec::new();
+        for line in markdown.lines() {
+            let Some(text) = line.strip_prefix('#') else {
+                continue;
+            };
+            let text = text.trim_start_matches('#').trim().replace('`', "");
+            let slug: String = text
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | ' '))
+                .map(|c| if c == ' ' { '-' } else { c })
+                .collect();
+            let n = seen.entry(slug.clone()).or_default();
+            anchors.push(if *n == 0 {
+                slug.clone()
+            } else {
+                format!("{slug}-{n}")
+            });
+            *n += 1;
+        }
+        anchors
+    }
+
     #[test]
-    fn uris_are_relative_to_where_the_tool_ran() {
+    fn every_rule_links_to_its_own_section_of_docs_rules_md() {
+        let docs = include_str!("../../../docs/rules.md");
+        let anchors = github_anchors(docs);
+        let home = url::Url::parse(HOMEPAGE).expect("the homepage is an absolute URL");
+        assert_eq!(home.scheme(), "https");
+        for r in rules::RULES {
+            let d = rule_descriptor(r);
+            let uri = url::Url::parse(d["helpUri"].as_str().unwrap()).unwrap();
+            assert!(uri.as_str().starts_with(HOMEPAGE), "{uri}");
+            assert!(uri.path().ends_with("/docs/rules.md"), "{uri}");
+            let fragment = uri.fragment().unwrap();
+            assert_eq!(fragment, r.id.as_str());
+            assert!(
+                anchors.iter().any(|a| a == fragment),
+                "docs/rules.md has no anchor #{fragment}"
+            );
+            // The help states the remediation, in both forms.
+            for form in ["text", "markdown"] {
+                assert!(d["help"][form].as_str().unwrap().contains(r.remediation));
+            }
+        }
+        // The anchor function itself: a repeated heading and punctuation.
         assert_eq!(
-            artifact_uri("fixtures/demo-org", "force-app/a.xml"),
-            "fixtures/demo-org/force-app/a.xml"
+            github_anchors("## `a-b`\n## A b?\n## `a-b`"),
+            ["a-b", "a-b-1", "a-b-2"]
         );
-        assert_eq!(artifact_uri(".", "force-app/a.xml"), "force-app/a.xml");
-        assert_eq!(artifact_uri("./x/../y", "a.xml"), "y/a.xml");
-        assert_eq!(artifact_uri("", "a.xml"), "a.xml");
-        assert_eq!(artifact_uri("src", "pkce-audit.toml"), "pkce-audit.toml");
     }
 
     /// How fingerprints of waiver findings were computed before they rested on typed
