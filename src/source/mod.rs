@@ -129,7 +129,7 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
         .canonicalize()
         .map_err(|e| SourceError::NotADirectory {
             path: root.to_path_buf(),
-            reason: format!("cannot open: {e}"),
+            reason: format!("cannot open: {}", crate::errors::io_reason(&e)),
         })?;
     if !root.is_dir() {
         return Err(SourceError::NotADirectory {
@@ -188,8 +188,12 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
             .component(f.ty, &f.full_name)
             .file(f.rel.clone(), line)
     };
-    let meta =
-        std::fs::metadata(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    let meta = std::fs::metadata(&f.path).map_err(|e| {
+        problem(
+            format!("cannot be read: {}", crate::errors::io_reason(&e)),
+            None,
+        )
+    })?;
     // Opening a FIFO blocks until a writer comes; a device never ends.
     if !meta.is_file() {
         return Err(problem(NOT_REGULAR.into(), None));
@@ -204,8 +208,12 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
             None,
         ));
     }
-    let bytes =
-        std::fs::read(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    let bytes = std::fs::read(&f.path).map_err(|e| {
+        problem(
+            format!("cannot be read: {}", crate::errors::io_reason(&e)),
+            None,
+        )
+    })?;
     let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
     metadata::strip_secrets(&mut root);

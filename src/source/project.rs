@@ -2,6 +2,7 @@
 //! careful reading every such small file gets.
 
 use super::{Discovery, MAX_FILE_BYTES};
+use crate::errors::io_reason;
 use crate::inventory::Problem;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::{Path, PathBuf};
@@ -63,15 +64,6 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, String> {
     })
 }
 
-/// An I/O error's own words, without the "(os error N)" tail a chain printer repeats.
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    }
-}
-
 pub(super) const NOT_REGULAR: &str = "is not a regular file (a FIFO, socket or device); not read";
 
 /// Reads `sfdx-project.json`: package directories (inside the root) and namespace.
@@ -114,8 +106,9 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
             ),
             Err(e) => d.problems.push(
                 Problem::new(format!(
-                    "package directory '{}' cannot be read: {e}",
-                    p.path
+                    "package directory '{}' cannot be read: {}",
+                    p.path,
+                    io_reason(&e)
                 ))
                 .file("sfdx-project.json", None),
             ),

@@ -15,6 +15,7 @@ mod synth;
 mod cli;
 mod corpus;
 mod diff;
+mod errors;
 mod fake_org_server;
 mod faults;
 mod fuzz_regressions;
