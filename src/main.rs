@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 mod api_log;
 mod live_cli;
+mod warnings;
 
 #[derive(Parser)]
 #[command(
@@ -237,6 +238,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
         (None, None) => bail!(live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, today);
+    warnings::print(&report);
     let render = report::RenderOptions {
         width: if std::io::stdout().is_terminal() && args.output.output.is_none() {
             terminal_width()

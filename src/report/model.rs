@@ -62,6 +62,10 @@ pub struct AuditScope {
         deserialize_with = "known_waivers"
     )]
     pub waivers: Option<Option<WaiverScope>>,
+    /// The SFDX project an audited folder lies inside, when the folder is not its root:
+    /// which of the project's `.forceignore` and namespace were not applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enclosing_project: Option<crate::source::EnclosingProject>,
 }
 
 impl AuditScope {

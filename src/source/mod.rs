@@ -56,6 +56,8 @@ pub struct Discovery {
     pub layout: Option<Layout>,
     pub ignored: usize,
     pub manifest: Option<snapshot::Manifest>,
+    /// The SFDX project the folder lies inside, when it is not the project's root.
+    pub enclosing_project: Option<EnclosingProject>,
 }
 
 /// Classifies a file by its name alone, as Salesforce's own tooling does
@@ -137,7 +139,10 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
             reason: "not a directory".into(),
         });
     }
-    let mut d = Discovery::default();
+    let mut d = Discovery {
+        enclosing_project: enclosing_project(&root),
+        ..Default::default()
+    };
     d.manifest = snapshot::read_manifest(&root, &mut d.problems);
     let package_dirs = read_project(&root, &mut d);
     d.layout = Some(if d.manifest.is_some() {
@@ -341,8 +346,8 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
 mod project;
 mod walk;
 
-use project::{forceignore, read_project, NOT_REGULAR};
-pub use project::{parse_project, read_text, PackageDirectory, SfdxProject};
+use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
+pub use project::{parse_project, read_text, EnclosingProject, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

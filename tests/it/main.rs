@@ -15,6 +15,7 @@ mod synth;
 mod cli;
 mod corpus;
 mod diff;
+mod enclosing_project;
 mod errors;
 mod fake_org_server;
 mod faults;
