@@ -284,7 +284,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         } else {
             100
         };
-        print!("{}", visible_lines(&d.text(width)));
+        print!("{}", visible_lines(&d.text(usize::from(width))));
     }
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK

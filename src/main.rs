@@ -257,18 +257,18 @@ fn audit(args: AuditArgs) -> Result<i32> {
 fn list_rules(id: Option<String>) -> Result<i32> {
     match id {
         None => {
-            let mut text = rules::listing();
             // One line per rule for scripts; wrapped for people.
-            if std::io::stdout().is_terminal() {
-                text = report::wrap_prose(&text, usize::from(terminal_width()));
-            }
-            emit(&text, &None)?;
+            let width = match std::io::stdout().is_terminal() {
+                true => usize::from(terminal_width()),
+                false => usize::MAX,
+            };
+            emit(&rules::listing(width), &None)?;
         }
         Some(id) => {
             let Some(r) = rules::rule(&id) else {
                 bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
-            emit(&r.describe(), &None)?;
+            emit(&r.describe(usize::from(terminal_width())), &None)?;
         }
     }
     Ok(0)

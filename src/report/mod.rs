@@ -16,7 +16,7 @@ pub mod text;
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
-pub use self::table::{evidence_line, table, wrap_prose};
+pub use self::table::{evidence_line, table, wrap_paragraphs, wrap_prose, wrap_words};
 pub(crate) use self::table::{keep_words, new_table};
 pub use model::*;
 

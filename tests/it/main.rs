@@ -29,3 +29,4 @@ mod review;
 mod secrets;
 mod snapshot_names;
 mod synth_org;
+mod widths;
