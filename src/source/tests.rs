@@ -72,6 +72,17 @@ fn project(dir: &Path, namespace: &str, forceignore: bool) {
     .unwrap();
 }
 
+/// A copy of the project's Connected App in `dir`, a folder in no project.
+fn app_outside(project: &Path, dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(
+        project.join("force-app/main/default/connectedApps/A.connectedApp-meta.xml"),
+        dir.join("A.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    dir.to_path_buf()
+}
+
 #[test]
 fn a_folder_inside_a_project_names_the_project_and_what_was_not_applied() {
     let tmp = tempfile::tempdir().unwrap();
@@ -99,13 +110,7 @@ fn a_folder_inside_a_project_names_the_project_and_what_was_not_applied() {
     }
     // The project root itself, and a folder in no project, have none.
     assert_eq!(discover(&proj).unwrap().enclosing_project, None);
-    let alone = tmp.path().join("alone");
-    std::fs::create_dir_all(&alone).unwrap();
-    std::fs::copy(
-        proj.join("force-app/main/default/connectedApps/A.connectedApp-meta.xml"),
-        alone.join("A.connectedApp-meta.xml"),
-    )
-    .unwrap();
+    let alone = app_outside(&proj, &tmp.path().join("alone"));
     assert_eq!(discover(&alone).unwrap().enclosing_project, None);
 }
 
@@ -153,13 +158,7 @@ fn the_audit_of_a_folder_inside_a_project_notes_it_and_keeps_its_verdict() {
     let proj = tmp.path().join("proj");
     project(&proj, "acme", true);
     let folder = proj.join("force-app");
-    let copy = tmp.path().join("copy");
-    std::fs::create_dir_all(&copy).unwrap();
-    std::fs::copy(
-        folder.join("main/default/connectedApps/A.connectedApp-meta.xml"),
-        copy.join("A.connectedApp-meta.xml"),
-    )
-    .unwrap();
+    let copy = app_outside(&proj, &tmp.path().join("copy"));
     let (_, inside) = crate::audit_folder(&folder, &Default::default()).unwrap();
     let (_, apart) = crate::audit_folder(&copy, &Default::default()).unwrap();
     let e = inside.scope.enclosing_project.clone().unwrap();

@@ -150,32 +150,24 @@ fn an_unreadable_file_in_a_source_folder_is_a_problem_naming_it_once() {
 fn broken_waiver_toml_is_one_line_with_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let w = tmp.path().join("w.toml");
-    std::fs::write(&w, "# waivers\n[[waiver]\nrule = \"x\"\n").unwrap();
-    let line = one_line_error(run(&[
-        "audit",
-        "--source",
-        "fixtures/ready-org",
-        "--waivers",
-        w.to_str().unwrap(),
-    ]));
+    let audit_with = |toml: &str| {
+        std::fs::write(&w, toml).unwrap();
+        one_line_error(run(&[
+            "audit",
+            "--source",
+            "fixtures/ready-org",
+            "--waivers",
+            w.to_str().unwrap(),
+        ]))
+    };
+    let line = audit_with("# waivers\n[[waiver]\nrule = \"x\"\n");
     once(
         &line,
         &format!("{}:2:9: invalid table header; expected", w.display()),
     );
     assert!(!line.contains('^'), "{line}");
 
-    std::fs::write(
-        &w,
-        "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = 3\n",
-    )
-    .unwrap();
-    let line = one_line_error(run(&[
-        "audit",
-        "--source",
-        "fixtures/ready-org",
-        "--waivers",
-        w.to_str().unwrap(),
-    ]));
+    let line = audit_with("[[waiver]]\nrule = \"app-pkce-not-required\"\napp = 3\n");
     once(&line, &format!("{}:3:7: invalid type", w.display()));
 }
 

@@ -141,16 +141,18 @@ mod tests {
     #[tokio::test]
     async fn refused_tls_and_dns_failures_are_told_apart() {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let get = |url: String| {
+            let request = client.get(&url).send();
+            async move {
+                let e = request.await.unwrap_err();
+                (Unanswered::of(&e), format!("{e:?}"))
+            }
+        };
         let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = free.local_addr().unwrap().port();
         drop(free);
-        let e = client
-            .get(format!("http://127.0.0.1:{port}/"))
-            .send()
-            .await
-            .unwrap_err();
-        let u = Unanswered::of(&e);
-        assert_eq!(u.failure, Failure::Refused, "{e:?}");
+        let (u, e) = get(format!("http://127.0.0.1:{port}/")).await;
+        assert_eq!(u.failure, Failure::Refused, "{e}");
         assert_eq!(u.host, format!("127.0.0.1:{port}"));
         assert_eq!(
             u.to_string(),
@@ -170,26 +172,16 @@ mod tests {
                     .await;
             }
         });
-        let e = client
-            .get(format!("https://127.0.0.1:{port}/"))
-            .send()
-            .await
-            .unwrap_err();
-        let u = Unanswered::of(&e);
-        assert_eq!(u.failure, Failure::Tls, "{e:?}");
+        let (u, e) = get(format!("https://127.0.0.1:{port}/")).await;
+        assert_eq!(u.failure, Failure::Tls, "{e}");
         assert!(
             u.to_string()
                 .starts_with(&format!("the TLS handshake with 127.0.0.1:{port} failed (")),
             "{u}"
         );
 
-        let e = client
-            .get("https://pkce-audit-test.invalid/")
-            .send()
-            .await
-            .unwrap_err();
-        let u = Unanswered::of(&e);
-        assert_eq!(u.failure, Failure::Dns, "{e:?}");
+        let (u, e) = get("https://pkce-audit-test.invalid/".into()).await;
+        assert_eq!(u.failure, Failure::Dns, "{e}");
         assert_eq!(u.host, "pkce-audit-test.invalid");
         assert!(!u.detail.contains("os error"), "{u}");
     }
