@@ -13,6 +13,7 @@ pub mod callback;
 pub mod clients;
 pub mod deadlines;
 pub mod diff;
+mod errors;
 pub mod evidence;
 pub mod fix;
 pub mod inventory;
@@ -44,9 +45,17 @@ pub fn audit_folder(
     opts: &AuditOptions,
 ) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
     let (mut collected, discovery) = source::collect(path)?;
+    let mut enclosing = discovery.enclosing_project.clone();
     if let Some(ns) = &opts.org_namespace {
         collected.org_namespace = Some(ns.clone()).filter(|n| !n.is_empty());
+        // The caller's namespace stands in for the project's.
+        if let Some(e) = &mut enclosing {
+            e.missed_namespace = None;
+        }
     }
+    collected
+        .notes
+        .extend(enclosing.iter().map(|e| e.to_string()));
     let inv = inventory::build(collected);
     let mut scope = report::AuditScope {
         kind: "folder".into(),
@@ -57,6 +66,7 @@ pub fn audit_folder(
             root: Some(discovery.root.clone()),
             waiver_file: None,
         },
+        enclosing_project: enclosing,
         ..Default::default()
     };
     if let Some(m) = &discovery.manifest {

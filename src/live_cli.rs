@@ -403,7 +403,10 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
             )
         );
     } else {
-        print!("{}", visible_lines(&d.text(crate::term::stdout_width())));
+        print!(
+            "{}",
+            visible_lines(&d.text(usize::from(crate::term::stdout_width())))
+        );
     }
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK

@@ -19,6 +19,7 @@ mod failure;
 mod fix_cli;
 mod live_cli;
 mod term;
+mod warnings;
 
 /// The waivers asked for, or the default file when one exists. Read before the audit, so a
 /// broken file stops the run before a long fetch.
@@ -119,6 +120,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
         (None, None) => bail!(live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, today);
+    warnings::print(&report);
     let sink = Sink::of(&args.output.output);
     let render = report::RenderOptions {
         width: sink.width(),
@@ -143,7 +145,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
     let sink = Sink::Stdout;
     let text = match (&args.id, args.json.json) {
         (None, true) => json_text(&rules::RULES)?,
-        (None, false) => report::wrap_prose(&rules::listing(), usize::from(sink.width())),
+        (None, false) => rules::listing(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
                 bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
@@ -151,7 +153,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
             if json {
                 json_text(r)?
             } else {
-                report::wrap_prose(&r.describe(), usize::from(sink.width()))
+                r.describe(usize::from(sink.width()))
             }
         }
     };

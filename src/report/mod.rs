@@ -13,12 +13,14 @@ pub mod read;
 mod sarif;
 mod table;
 pub mod text;
+mod wrap;
 
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
-pub use self::table::{evidence_line, table, wrap_prose};
+pub use self::table::{evidence_line, table};
 pub(crate) use self::table::{keep_words, new_table};
+pub use self::wrap::{wrap_paragraphs, wrap_prose, wrap_words};
 pub use model::*;
 
 use crate::inventory::{App, Inventory, Owner};

@@ -80,6 +80,10 @@ pub struct AuditScope {
     /// path of one machine says nothing to the next reader); a report read back has none.
     #[serde(skip)]
     pub local: LocalPaths,
+    /// The SFDX project an audited folder lies inside, when the folder is not its root:
+    /// which of the project's `.forceignore` and namespace were not applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enclosing_project: Option<crate::source::EnclosingProject>,
 }
 
 /// The canonical paths behind a run's file locations, for formats that link to files.

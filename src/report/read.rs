@@ -66,7 +66,8 @@ pub fn read(path: &Path) -> Result<Report, ReadError> {
         // Errors are shown on one line.
         reason: reason.replace(['\r', '\n'], " "),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read: {}", crate::errors::io_reason(&e))))?;
     parse(&text).map_err(fail)
 }
 

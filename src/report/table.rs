@@ -7,6 +7,7 @@ use super::cells::{
     finding_cells, flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, verdict_word,
 };
 use super::text::visible as v;
+use super::wrap::wrap_prose;
 use super::Report;
 use crate::inventory::{App, Owner};
 use crate::rules::{Finding, Severity};
@@ -365,64 +366,6 @@ fn name_list(names: &[&str], max: usize) -> String {
     )
 }
 
-/// Wraps every line that is not part of a table to `width` columns, with a hanging
-/// indent, so prose (verdict, notes, summaries) fits like the tables do.
-pub fn wrap_prose(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let is_table = line.starts_with(['┌', '│', '╞', '├', '└', '╘', '╒']);
-        if is_table || line.chars().count() <= width {
-            out.push_str(line);
-            out.push('\n');
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        let hang = " ".repeat(indent + 2);
-        let mut current = line[..indent].to_string();
-        let mut len = indent;
-        let room = width.saturating_sub(hang.len()).max(8);
-        for word in line
-            .split_whitespace()
-            .flat_map(|w| split_long_word(w, room))
-        {
-            let w = word.chars().count();
-            if len + w + 1 > width && len > hang.len() {
-                out.push_str(current.trim_end());
-                out.push('\n');
-                current = hang.clone();
-                len = hang.len();
-            }
-            if len > indent && !current.ends_with(' ') {
-                current.push(' ');
-                len += 1;
-            }
-            current.push_str(word);
-            len += w;
-        }
-        out.push_str(current.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// A word wider than `room` (a long file path) in pieces that fit: after a `/` where one
-/// falls in reach, else at `room` characters. Nothing is wider than the width asked for.
-fn split_long_word(word: &str, room: usize) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut rest = word;
-    while rest.chars().count() > room {
-        let cut_at = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
-        let cut = match rest[..cut_at].rfind('/') {
-            Some(slash) if slash > 0 => slash + 1,
-            _ => cut_at,
-        };
-        pieces.push(&rest[..cut]);
-        rest = &rest[cut..];
-    }
-    pieces.push(rest);
-    pieces
-}
-
 fn summary(out: &mut String, r: &Report) {
     let sum = &r.summary;
     let _ = writeln!(out, "\nSummary by owner");
@@ -508,28 +451,4 @@ pub fn table(r: &Report, width: u16) -> String {
     summary(&mut out, r);
     // Input text was made visible where it was written; this catches anything missed.
     super::text::backstop(wrap_prose(&out, width as usize))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_words_break_after_a_slash_or_at_the_width() {
-        let path =
-            "force-app/main/default/connectedApps/Old_Decommissioned_App.connectedApp-meta.xml";
-        let text = format!("Not read:\n  - {path}\n");
-        for width in [40, 60, 80] {
-            let wrapped = wrap_prose(&text, width);
-            assert!(
-                wrapped.lines().all(|l| l.chars().count() <= width),
-                "{wrapped}"
-            );
-            let joined: String = wrapped.split_whitespace().collect();
-            assert!(joined.contains(path), "{wrapped}");
-        }
-        assert_eq!(split_long_word("a/bc/def", 5), ["a/bc/", "def"]);
-        assert_eq!(split_long_word("abcdefgh", 3), ["abc", "def", "gh"]);
-        assert_eq!(split_long_word("short", 8), ["short"]);
-    }
 }

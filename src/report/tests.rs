@@ -168,6 +168,22 @@ fn summary_groups_blockers_by_owner() {
 }
 
 #[test]
+fn words_wrap_by_display_width_and_a_longer_word_stays_whole() {
+    // Each of these characters takes two columns.
+    assert_eq!(wrap_words("日本 日本 日本", 10, 10), ["日本 日本", "日本"]);
+    assert_eq!(
+        wrap_words("a ExtlClntAppGlobalOauthSettings b", 8, 8),
+        ["a", "ExtlClntAppGlobalOauthSettings", "b"]
+    );
+    assert_eq!(wrap_words("one two three", 3, 9), ["one", "two three"]);
+    assert_eq!(wrap_words("", 5, 5), [""]);
+    assert_eq!(
+        wrap_paragraphs("a paragraph of words\n  - an item of words\n", 12),
+        "a paragraph\nof words\n  - an item\n    of words\n"
+    );
+}
+
+#[test]
 fn prose_wraps_with_a_hanging_indent_and_long_name_lists_are_capped() {
     let long = format!("  - {}", "word ".repeat(60));
     let w = wrap_prose(&long, 40);

@@ -311,25 +311,54 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RuleId::known(id).and_then(|id| id.rule())
 }
 
-/// `pkce-audit rules`: one line per rule, in report order.
-pub fn listing() -> String {
-    RULES
-        .iter()
-        .map(|r| {
-            format!(
-                "{:<38} {:<8} {:<8} {}\n",
+/// Where the listing's summary column starts: after the id, severity and blocker columns.
+const SUMMARY_COLUMN: usize = 38 + 1 + 8 + 1 + 8 + 1;
+/// The narrowest summary column; below it each summary goes under its rule.
+const MIN_SUMMARY: usize = 30;
+
+/// `pkce-audit rules`: the rules in report order, within `width` columns. Wide enough
+/// (`usize::MAX` for scripts: one line per rule), each summary wraps in its own column;
+/// narrower, the rule is one line (`id (severity, blocker)`) and its summary the lines
+/// below, indented.
+pub fn listing(width: usize) -> String {
+    let mut out = String::new();
+    let mut push = |prefix: &str, line: &str| {
+        out.push_str(prefix);
+        out.push_str(line);
+        out.push('\n');
+    };
+    for r in RULES {
+        if width >= SUMMARY_COLUMN + MIN_SUMMARY {
+            let head = format!(
+                "{:<38} {:<8} {:<8} ",
                 r.id.as_str(),
                 r.severity.as_str(),
                 if r.blocker { "blocker" } else { "-" },
-                r.summary
-            )
-        })
-        .collect()
+            );
+            let column = width - SUMMARY_COLUMN;
+            for (i, line) in crate::report::wrap_words(r.summary, column, column)
+                .iter()
+                .enumerate()
+            {
+                let pad = " ".repeat(SUMMARY_COLUMN);
+                push(if i == 0 { &head } else { &pad }, line);
+            }
+        } else {
+            let blocker = if r.blocker { ", blocker" } else { "" };
+            push("", &format!("{} ({}{blocker})", r.id, r.severity));
+            let column = width.saturating_sub(4);
+            for line in crate::report::wrap_words(r.summary, column, column) {
+                push("    ", &line);
+            }
+        }
+    }
+    out
 }
 
 impl Rule {
-    /// `pkce-audit rules <ID>`: everything the catalog says about one rule.
-    pub fn describe(&self) -> String {
+    /// `pkce-audit rules <ID>`: everything the catalog says about one rule, wrapped to
+    /// `width` columns.
+    pub fn describe(&self, width: usize) -> String {
         let controls: String = self
             .id
             .controls()
@@ -341,14 +370,17 @@ impl Rule {
         } else {
             format!("\nSalesforce security controls:{controls}\n")
         };
-        format!(
-            "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n{controls}",
-            self.id,
-            self.severity,
-            if self.blocker { "yes" } else { "no" },
-            self.summary,
-            self.explanation,
-            self.remediation
+        crate::report::wrap_paragraphs(
+            &format!(
+                "{}\n  severity: {}\n  blocker: {}\n\n{}\n\n{}\n\nWhat to do: {}\n{controls}",
+                self.id,
+                self.severity,
+                if self.blocker { "yes" } else { "no" },
+                self.summary,
+                self.explanation,
+                self.remediation
+            ),
+            width,
         )
     }
 }

@@ -243,7 +243,7 @@ fn read_credential_file(path: &Path, what: &str) -> Result<String, Error> {
         std::fs::File::open(path)
             .and_then(|f| f.take(MAX_CREDENTIAL_FILE).read_to_string(&mut text))
     };
-    read.map_err(|e| err(format!("cannot be read: {e}")))?;
+    read.map_err(|e| err(format!("cannot be read: {}", crate::errors::io_reason(&e))))?;
     if text.trim().is_empty() {
         return Err(err("is empty".into()));
     }

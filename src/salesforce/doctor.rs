@@ -61,33 +61,46 @@ impl Doctor {
         self.checks.iter().all(|c| c.readable)
     }
 
-    /// A table of the sources, then what to grant for each one that is not readable.
-    pub fn text(&self, width: u16) -> String {
-        use comfy_table::{presets, Cell, ContentArrangement, Table};
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "pkce-audit doctor · {} · API {}",
+    /// The sources, then what to grant for each one that is not readable, within `width`
+    /// columns: a table when its columns can each hold their longest word (a metadata
+    /// type name is never broken), else one entry per source.
+    pub fn text(&self, width: usize) -> String {
+        let mut out = format!(
+            "pkce-audit doctor · {} · API {}\n",
             self.instance_url, self.api_version
         );
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width)
-            .set_header(["Source", "Status", "Checked with", "Detail"].map(Cell::new));
-        for c in &self.checks {
-            t.add_row(vec![
-                Cell::new(&c.source),
-                Cell::new(if c.readable {
-                    "readable"
-                } else {
-                    "NOT READABLE"
-                }),
-                Cell::new(&c.probe),
-                Cell::new(c.detail.as_deref().unwrap_or("")),
-            ]);
+        let rows: Vec<[&str; 4]> = self
+            .checks
+            .iter()
+            .map(|c| {
+                [
+                    c.source.as_str(),
+                    if c.readable {
+                        "readable"
+                    } else {
+                        "NOT READABLE"
+                    },
+                    c.probe.as_str(),
+                    c.detail.as_deref().unwrap_or(""),
+                ]
+            })
+            .collect();
+        match table_of(&rows, width) {
+            Some(t) => {
+                let _ = writeln!(out, "{t}");
+            }
+            None => {
+                for [source, status, probe, detail] in &rows {
+                    let _ = writeln!(out, "{source}");
+                    let line = [*status, probe, detail]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
         }
-        let _ = writeln!(out, "{t}");
         let missing: Vec<&Check> = self.checks.iter().filter(|c| !c.readable).collect();
         if missing.is_empty() {
             let _ = writeln!(out, "Everything an audit reads is readable.");
@@ -108,8 +121,55 @@ impl Doctor {
                 );
             }
         }
-        out
+        crate::report::wrap_prose(&out, width)
     }
+}
+
+/// The Detail column is never narrower than this (or its longest cell, when shorter):
+/// narrower, an error message would be a word per line.
+const MIN_DETAIL: usize = 20;
+
+/// The checks as a table within `width` columns, or `None` when it cannot be without
+/// breaking a word. Columns are sized here and cells wrapped at spaces, so comfy-table
+/// never cuts a word (a metadata type name) itself: each column is at least its longest
+/// word (Status: its longest cell; Detail: [`MIN_DETAIL`]), and the room left goes to
+/// Source, then Checked with, then Detail, each up to its longest cell.
+fn table_of(rows: &[[&str; 4]], width: usize) -> Option<comfy_table::Table> {
+    use comfy_table::{presets, ContentArrangement, Table};
+    use unicode_width::UnicodeWidthStr;
+    const HEADER: [&str; 4] = ["Source", "Status", "Checked with", "Detail"];
+    let cells = |i: usize| rows.iter().map(move |r| r[i]).chain([HEADER[i]]);
+    let longest_cell = |i: usize| cells(i).map(UnicodeWidthStr::width).max().unwrap_or(0);
+    let longest_word = |i: usize| {
+        cells(i)
+            .flat_map(str::split_whitespace)
+            .map(UnicodeWidthStr::width)
+            .max()
+            .unwrap_or(0)
+    };
+    let want = [0, 1, 2, 3].map(longest_cell);
+    let mut widths = [
+        longest_word(0),
+        want[1],
+        longest_word(2),
+        want[3].min(longest_word(3).max(MIN_DETAIL)),
+    ];
+    // Five borders (the sides, three separators) and a space either side of each cell.
+    let mut room = width.checked_sub(5 + 8 + widths.iter().sum::<usize>())?;
+    for i in [0, 2, 3] {
+        let grow = (want[i] - widths[i]).min(room);
+        widths[i] += grow;
+        room -= grow;
+    }
+    let wrapped = |cell: &str, w: usize| crate::report::wrap_words(cell, w, w).join("\n");
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header((0..4).map(|i| wrapped(HEADER[i], widths[i])));
+    for row in rows {
+        t.add_row((0..4).map(|i| wrapped(row[i], widths[i])));
+    }
+    Some(t)
 }
 
 fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {

@@ -29,7 +29,7 @@ pub mod usage;
 
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking};
-pub use http::{CallError, Limits, LOG_TARGET};
+pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};
@@ -60,8 +60,22 @@ pub enum Error {
     /// The org rejected the session and it could not be renewed.
     #[error("{0}")]
     Session(String),
+    /// The token endpoint answered with an OAuth refusal (`invalid_grant`, ...).
     #[error("the org refused the refresh token of the auth URL ({detail}); {hint}")]
     Refresh { detail: String, hint: String },
+    /// The token endpoint answered, but with neither a token nor a refusal.
+    #[error(
+        "the token endpoint of {url} did not exchange the refresh token of the auth URL ({detail})"
+    )]
+    TokenEndpoint { url: String, detail: String },
+    /// A first call got no answer at all: the org was not reached, so nothing about the
+    /// credentials is known.
+    #[error("cannot {doing}: {cause}; {hint}")]
+    Unreachable {
+        doing: String,
+        cause: Unanswered,
+        hint: String,
+    },
     #[error("cannot read the API versions of {url} ({detail}); check the instance URL or pass --api-version")]
     Versions { url: String, detail: String },
     #[error("the fetch did not finish within {0} s (--timeout)")]

@@ -111,6 +111,25 @@ fn fatal(e: CallError, api: &Api, conn: &Connection, hint: &str) -> Error {
     }
 }
 
+/// A first call that got no answer, with where the instance it tried comes from.
+fn unreachable(doing: &str, cause: super::Unanswered, conn: &Connection) -> Error {
+    let hint = match conn {
+        Connection::TargetOrg(alias) => format!(
+            "check the network, and the instance URL `sf org display --target-org {alias}` shows"
+        ),
+        Connection::AccessToken { .. } => "check the network and --instance-url".into(),
+        Connection::AuthUrlFile(path) => format!(
+            "check the network, and the instance at the end of the auth URL in {}",
+            path.display()
+        ),
+    };
+    Error::Unreachable {
+        doing: doing.into(),
+        cause,
+        hint,
+    }
+}
+
 pub(super) fn check_version(v: &str) -> Result<String, Error> {
     let parsed = rest::parse_version(v).ok_or_else(|| {
         Error::ApiVersion(format!("--api-version {v:?} is not a version such as 66.0"))
@@ -148,9 +167,12 @@ pub(super) async fn open(
         progress.plan(1);
         let offered = api.versions().await;
         progress.done();
-        let offered = offered.map_err(|e| Error::Versions {
-            url: api.instance_url.clone(),
-            detail: e.to_string(),
+        let offered = offered.map_err(|e| match e {
+            CallError::Transport(cause) => unreachable("read the API versions", cause, conn),
+            e => Error::Versions {
+                url: api.instance_url.clone(),
+                detail: e.to_string(),
+            },
         })?;
         let newest = *offered.last().expect("versions() answers at least one");
         match wanted {
@@ -182,7 +204,16 @@ pub(super) async fn open(
         progress.plan(1);
         let r = api.login().await;
         progress.done();
-        r.map_err(|e| fatal(e, &api, conn, hint))
+        r.map_err(|e| match e {
+            CallError::Transport(cause) => {
+                unreachable("exchange the auth URL's refresh token", cause, conn)
+            }
+            e @ (CallError::Refresh(_) | CallError::Session { .. }) => fatal(e, &api, conn, hint),
+            other => Error::TokenEndpoint {
+                url: api.instance_url.clone(),
+                detail: other.to_string(),
+            },
+        })
     };
     let (version, login) = tokio::join!(version, login);
     login?;

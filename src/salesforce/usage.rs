@@ -840,6 +840,12 @@ mod tests {
         assert!(aggregate_refused(&fault("QUERY_TIMEOUT")));
         assert!(!aggregate_refused(&fault("INSUFFICIENT_ACCESS")));
         assert!(!aggregate_refused(&fault("INVALID_TYPE")));
-        assert!(!aggregate_refused(&CallError::Transport("x".into())));
+        assert!(!aggregate_refused(&CallError::Transport(
+            crate::salesforce::Unanswered {
+                host: "x".into(),
+                failure: crate::salesforce::Failure::Other,
+                detail: String::new(),
+            }
+        )));
     }
 }

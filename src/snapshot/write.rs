@@ -14,10 +14,11 @@ pub enum WriteError {
     NotASnapshot { path: std::path::PathBuf },
     #[error("{} exists and is not a folder", path.display())]
     NotAFolder { path: std::path::PathBuf },
-    #[error("cannot write {}: {source}", path.display())]
+    /// The cause is text, not a `source` (see `crate::errors`).
+    #[error("cannot write {}: {reason}", path.display())]
     Io {
         path: std::path::PathBuf,
-        source: std::io::Error,
+        reason: String,
     },
 }
 
@@ -95,9 +96,9 @@ pub(super) fn record_document_named(
 }
 
 pub(super) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io {
+    move |e| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        reason: crate::errors::io_reason(&e),
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Discovery {
     pub layout: Option<Layout>,
     pub ignored: usize,
     pub manifest: Option<snapshot::Manifest>,
+    /// The SFDX project the folder lies inside, when it is not the project's root.
+    pub enclosing_project: Option<EnclosingProject>,
 }
 
 /// Classifies a file by its name alone, as Salesforce's own tooling does
@@ -135,7 +137,7 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
         .canonicalize()
         .map_err(|e| SourceError::NotADirectory {
             path: root.to_path_buf(),
-            reason: format!("cannot open: {e}"),
+            reason: format!("cannot open: {}", crate::errors::io_reason(&e)),
         })?;
     if !root.is_dir() {
         return Err(SourceError::NotADirectory {
@@ -145,6 +147,7 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
     }
     let mut d = Discovery {
         root: root.clone(),
+        enclosing_project: enclosing_project(&root),
         ..Discovery::default()
     };
     d.manifest = snapshot::read_manifest(&root, &mut d.problems);
@@ -197,8 +200,12 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
             .component(f.ty, &f.full_name)
             .file(f.rel.clone(), line)
     };
-    let meta =
-        std::fs::metadata(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    let meta = std::fs::metadata(&f.path).map_err(|e| {
+        problem(
+            format!("cannot be read: {}", crate::errors::io_reason(&e)),
+            None,
+        )
+    })?;
     // Opening a FIFO blocks until a writer comes; a device never ends.
     if !meta.is_file() {
         return Err(problem(NOT_REGULAR.into(), None));
@@ -213,8 +220,12 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
             None,
         ));
     }
-    let bytes =
-        std::fs::read(&f.path).map_err(|e| problem(format!("cannot be read: {e}"), None))?;
+    let bytes = std::fs::read(&f.path).map_err(|e| {
+        problem(
+            format!("cannot be read: {}", crate::errors::io_reason(&e)),
+            None,
+        )
+    })?;
     let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
     metadata::strip_secrets(&mut root);
@@ -340,8 +351,8 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
 mod project;
 mod walk;
 
-use project::{forceignore, read_project, NOT_REGULAR};
-pub use project::{parse_project, read_text, PackageDirectory, SfdxProject};
+use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
+pub use project::{parse_project, read_text, EnclosingProject, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! careful reading every such small file gets.
 
 use super::{Discovery, MAX_FILE_BYTES};
+use crate::errors::io_reason;
 use crate::inventory::Problem;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::{Path, PathBuf};
@@ -89,13 +90,61 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, String> {
     })
 }
 
-/// An I/O error's own words, without the "(os error N)" tail a chain printer repeats.
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
+/// The SFDX project a folder lies inside, when the folder is not the project's root: the
+/// project's `.forceignore` and namespace belong to the root, so an audit of the folder
+/// alone does not apply them. A note, never a problem: what the folder holds was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct EnclosingProject {
+    /// The project root (canonical), to audit instead.
+    pub root: String,
+    /// The project has a `.forceignore`, which was not applied.
+    pub missed_forceignore: bool,
+    /// The project's namespace (`sfdx-project.json`), which was not applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed_namespace: Option<String>,
+}
+
+impl std::fmt::Display for EnclosingProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let root = &self.root;
+        write!(f, "the audited folder is inside the SFDX project {root}")?;
+        let namespace = self
+            .missed_namespace
+            .as_ref()
+            .map(|ns| format!("its namespace '{ns}' (sfdx-project.json)"));
+        match (self.missed_forceignore, namespace) {
+            (true, Some(ns)) => write!(f, ": its .forceignore and {ns} were not applied")?,
+            (true, None) => write!(f, ": its .forceignore was not applied")?,
+            (false, Some(ns)) => write!(f, ": {ns} was not applied")?,
+            (false, None) => write!(f, " (it has no .forceignore and no namespace to apply)")?,
+        }
+        write!(f, "; audit the project root instead: --source {root}")
     }
+}
+
+/// The nearest folder above `root` (canonical) that holds `sfdx-project.json`, up to the
+/// filesystem root; `None` when `root` holds one itself or none does.
+pub(super) fn enclosing_project(root: &Path) -> Option<EnclosingProject> {
+    if root.join("sfdx-project.json").exists() {
+        return None;
+    }
+    let project = root
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("sfdx-project.json").is_file())?;
+    // Only the namespace is wanted; a file that cannot be read has none to miss.
+    let namespace = read_text(&project.join("sfdx-project.json"), MAX_FILE_BYTES)
+        .ok()
+        .flatten()
+        .and_then(|text| parse_project(&text).ok())
+        .and_then(|p| p.namespace)
+        .filter(|ns| !ns.is_empty());
+    Some(EnclosingProject {
+        root: project.display().to_string(),
+        missed_forceignore: project.join(".forceignore").exists(),
+        missed_namespace: namespace,
+    })
 }
 
 pub(super) const NOT_REGULAR: &str = "is not a regular file (a FIFO, socket or device); not read";
@@ -140,8 +189,9 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
             ),
             Err(e) => d.problems.push(
                 Problem::new(format!(
-                    "package directory '{}' cannot be read: {e}",
-                    p.path
+                    "package directory '{}' cannot be read: {}",
+                    p.path,
+                    io_reason(&e)
                 ))
                 .file("sfdx-project.json", None),
             ),

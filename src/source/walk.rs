@@ -91,7 +91,8 @@ pub(super) fn walk(
                 Err(err) => {
                     refused.push(
                         Problem::new(format!(
-                            "is a symbolic link that cannot be followed ({err}); not read"
+                            "is a symbolic link that cannot be followed ({}); not read",
+                            crate::errors::io_reason(&err)
                         ))
                         .file(rel, None),
                     );
@@ -111,14 +112,27 @@ pub(super) fn walk(
                     )),
                     // walkdir stats a link's target before filter_entry sees it.
                     None if e.path().is_some_and(Path::is_symlink) => d.problems.push(
-                        Problem::new(
-                            "is a symbolic link that cannot be followed (its target does not exist); not read",
-                        )
+                        Problem::new(format!(
+                            "is a symbolic link that cannot be followed ({}); not read",
+                            match e.io_error() {
+                                Some(io) if io.kind() != std::io::ErrorKind::NotFound => {
+                                    crate::errors::io_reason(io)
+                                }
+                                _ => "its target does not exist".into(),
+                            }
+                        ))
                         .file(rel, None),
                     ),
-                    None => d
-                        .problems
-                        .push(Problem::new(format!("cannot be read: {e}")).file(rel, None)),
+                    // walkdir's own text names the path again; the I/O cause is enough.
+                    None => d.problems.push(
+                        Problem::new(format!(
+                            "cannot be read: {}",
+                            e.io_error()
+                                .map(crate::errors::io_reason)
+                                .unwrap_or_else(|| e.to_string())
+                        ))
+                        .file(rel, None),
+                    ),
                 }
                 continue;
             }

@@ -37,20 +37,23 @@ pub const DEFAULT_FILE: &str = "pkce-audit.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WaiverError {
-    /// The reason is text, not a `source`, so a chain printer does not say it twice.
+    /// The reason is text, not a `source` (see `crate::errors`).
     #[error("{file}: cannot be read: {reason}")]
     Io { file: PathBuf, reason: String },
-    #[error("{file}:{line}: {message}")]
+    /// One line, the parser's included: file, line:column (1-based, in characters), message.
+    #[error("{file}:{line}:{column}: {message}")]
     Invalid {
         file: PathBuf,
         line: usize,
+        column: usize,
         message: String,
     },
     /// A `rule` this version does not know, with the known id it most resembles.
-    #[error("{file}:{line}: unknown rule '{rule}'{}", .suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
+    #[error("{file}:{line}:{column}: unknown rule '{rule}'{}", .suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
     UnknownRule {
         file: PathBuf,
         line: usize,
+        column: usize,
         rule: String,
         suggestion: Option<RuleId>,
     },
@@ -99,31 +102,45 @@ struct Entry {
     expires: toml::Spanned<DateValue>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    1 + text[..offset.min(text.len())].matches('\n').count()
+/// The 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        1 + before.matches('\n').count(),
+        1 + before[line_start..].chars().count(),
+    )
 }
 
 /// Parses a waiver file. Every mistake names the line it is on.
 pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    let invalid = |line: usize, message: String| WaiverError::Invalid {
+    let invalid = |(line, column): (usize, usize), message: String| WaiverError::Invalid {
         file: file.to_path_buf(),
         line,
+        column,
         message,
     };
+    // The message alone: the error's Display adds a snippet of the file with carets.
     let shape: FileShape = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| line_of(text, s.start));
-        invalid(line, e.message().to_string())
+        let at = e.span().map_or((1, 1), |s| position(text, s.start));
+        invalid(at, crate::errors::one_line(e.message()))
     })?;
     let mut out = Vec::new();
     for spanned in shape.waiver {
-        let line = line_of(text, spanned.span().start);
+        let line = position(text, spanned.span().start).0;
         let e = spanned.into_inner();
         // Each mistake points at the line of the field that holds it.
-        let at = |field_span: std::ops::Range<usize>| line_of(text, field_span.start);
+        let at = |field_span: std::ops::Range<usize>| position(text, field_span.start);
         let Some(rule) = RuleId::known(e.rule.get_ref()) else {
+            let (line, column) = at(e.rule.span());
             return Err(WaiverError::UnknownRule {
                 file: file.to_path_buf(),
-                line: at(e.rule.span()),
+                line,
+                column,
                 suggestion: closest(e.rule.get_ref(), RuleId::KNOWN.iter().map(RuleId::as_str))
                     .and_then(RuleId::known),
                 rule: e.rule.into_inner(),
@@ -141,13 +158,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
                 ));
             }
         }
-        let expires_line = at(e.expires.span());
+        let expires_at = at(e.expires.span());
         let text_date = match e.expires.get_ref() {
             DateValue::Toml(d) => match (&d.date, &d.time) {
                 (Some(date), None) => date.to_string(),
                 _ => {
                     return Err(invalid(
-                        expires_line,
+                        expires_at,
                         "`expires` must be a date like 2026-12-31".into(),
                     ))
                 }
@@ -156,7 +173,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
         };
         let expires = NaiveDate::parse_from_str(text_date.trim(), "%Y-%m-%d").map_err(|_| {
             invalid(
-                expires_line,
+                expires_at,
                 format!("`expires` must be a date like 2026-12-31, not '{text_date}'"),
             )
         })?;

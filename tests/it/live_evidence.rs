@@ -734,7 +734,8 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
     });
     let r = doctor(&org.base_url, &[]);
     assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
-    let out = &r.stdout;
+    // The text is wrapped to the width: phrases are looked for across line breaks.
+    let out = &r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(out.contains("NOT READABLE"), "{out}");
     assert!(
         out.contains("Allow Access to OAuth Consumer Secrets via Metadata API"),

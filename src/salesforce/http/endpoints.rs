@@ -80,14 +80,10 @@ impl Api {
             }
             Attempt::Fail(CallError::Refresh(refusal(raw.status, &raw.body)))
         };
-        match self
-            .call(CallKind::Token, SMALL_BODY, build, interpret)
+        // Only an answer refusing the grant is a `Refresh`; no answer (DNS, refused, TLS)
+        // or an answer that is neither token nor refusal (HTTP 5xx, a redirect) is not.
+        self.call(CallKind::Token, SMALL_BODY, build, interpret)
             .await
-        {
-            Ok(t) => Ok(t),
-            Err(e @ CallError::Refresh(_)) => Err(e),
-            Err(other) => Err(CallError::Refresh(other.to_string())),
-        }
     }
 
     /// `GET /services/data`: needs no session, so it can run beside the first login.

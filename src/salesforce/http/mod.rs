@@ -89,8 +89,9 @@ pub enum CallError {
     Fault { code: String, message: String },
     #[error("HTTP {status}{detail}")]
     Http { status: u16, detail: String },
+    /// No HTTP answer: DNS, refused, TLS, timeout, each naming the host.
     #[error("{0}")]
-    Transport(String),
+    Transport(Unanswered),
     #[error("the response is larger than {limit} bytes")]
     TooLarge { limit: usize },
     #[error("the response was cut short ({0})")]
@@ -138,7 +139,7 @@ impl CallError {
                 status,
                 detail: f(detail),
             },
-            CallError::Transport(s) => CallError::Transport(f(s)),
+            CallError::Transport(u) => CallError::Transport(u.map_text(f)),
             CallError::Truncated(s) => CallError::Truncated(f(s)),
             CallError::Malformed(s) => CallError::Malformed(f(s)),
             CallError::Redirect(s) => CallError::Redirect(f(s)),
@@ -424,12 +425,12 @@ impl Api {
         max: usize,
     ) -> Result<Raw, Attempt<Raw>> {
         let mut resp = request.send().await.map_err(|e| {
-            let text = describe(&e);
+            let unanswered = CallError::Transport(Unanswered::of(&e));
             if e.is_builder() {
-                Attempt::Fail(CallError::Transport(text))
+                Attempt::Fail(unanswered)
             } else {
                 // Connection refused, reset or closed, timeouts: worth another try.
-                Attempt::Retry(CallError::Transport(text), None)
+                Attempt::Retry(unanswered, None)
             }
         })?;
         let status = resp.status().as_u16();
@@ -463,10 +464,7 @@ impl Api {
                 Ok(None) => break,
                 Err(e) if e.is_timeout() => {
                     return Err(Attempt::Retry(
-                        CallError::Transport(format!(
-                            "timed out reading the response: {}",
-                            describe(&e)
-                        )),
+                        CallError::Transport(Unanswered::of(&e)),
                         None,
                     ))
                 }
@@ -594,9 +592,11 @@ impl Api {
 }
 
 mod endpoints;
+mod transport;
 #[cfg(test)]
 use endpoints::server_date;
 pub use endpoints::QueryRun;
+pub use transport::{Failure, Unanswered};
 
 #[cfg(test)]
 mod tests;
