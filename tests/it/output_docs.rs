@@ -369,3 +369,20 @@ fn csv_and_json_give_every_finding_the_same_kind() {
         assert!(seen.contains(kind), "no finding of kind {kind:?}: {seen:?}");
     }
 }
+
+/// The other JSON documents: a failure under `--json` and `fetch --json`.
+#[test]
+fn docs_output_md_lists_the_error_and_fetch_documents() {
+    let failure = run(&["audit", "--bogus", "--json"], &[]);
+    assert_eq!(failure.code, 2);
+    assert_documented("Errors (`--json`)", &paths_of([&failure.json()]));
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("snap");
+    let fetched = fetch_live(&org.base_url, &out, &["--json"]);
+    assert_eq!(fetched.code, 0, "{}", fetched.stderr);
+    let mut paths = paths_of([&fetched.json()]);
+    // Arrays of strings have no key paths of their own below them.
+    paths.retain(|p| !p.ends_with("[]"));
+    assert_documented("Snapshot summary (`fetch --json`)", &paths);
+}
