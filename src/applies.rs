@@ -86,6 +86,22 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
             }
             Ok(())
         }
+        "fix" => {
+            if !typed(m, "org_setting") {
+                refuse(
+                    m,
+                    &["waivers", "no_waivers", "force", "reason"],
+                    "it is for step 3 (--org-setting): the audit that must be clear first",
+                )?;
+            }
+            if typed(m, "force") != typed(m, "reason") {
+                return Err(NotApplicable {
+                    flag: if typed(m, "force") { "force" } else { "reason" }.into(),
+                    why: "--force and --reason go together: say why the audit's open findings are accepted",
+                });
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -124,6 +140,39 @@ mod tests {
         }
         assert!(check_line(&["audit", "--source", "x"]).is_ok());
         assert!(check_line(&["audit", "-o", "prod", "--concurrency", "4"]).is_ok());
+    }
+
+    #[test]
+    fn fix_options_for_step_3_are_refused_with_apps() {
+        for flag in [
+            &["--waivers", "w.toml"][..],
+            &["--no-waivers"],
+            &["--force", "--reason", "r"],
+        ] {
+            let mut args = vec!["fix", "--source", "x", "--app", "A"];
+            args.extend_from_slice(flag);
+            let err = check_line(&args).unwrap_err();
+            assert!(
+                err.contains("it is for step 3 (--org-setting)"),
+                "{flag:?}: {err}"
+            );
+        }
+        let err = check_line(&["fix", "--source", "x", "--org-setting", "--force"]).unwrap_err();
+        assert!(
+            err.starts_with("--force does not apply here: --force and --reason go together"),
+            "{err}"
+        );
+        assert!(check_line(&[
+            "fix",
+            "--source",
+            "x",
+            "--org-setting",
+            "--force",
+            "--reason",
+            "r"
+        ])
+        .is_ok());
+        assert!(check_line(&["fix", "--source", "x", "--org-setting", "--no-waivers"]).is_ok());
     }
 
     #[test]

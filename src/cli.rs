@@ -15,7 +15,8 @@ use std::path::PathBuf;
     version,
     about = "Which Salesforce OAuth apps break when the org requires PKCE, who must fix each one, and whether the org is ready.",
     after_help = "Exit status: 0 ready or enforced, 1 not ready (or --fail-on matched), 3 incomplete, 2 usage or fatal error.\n\
-Environment: SF_TARGET_ORG, SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN, SF_ORG_API_VERSION, SF_CONTENT_TYPE=JSON, SF_JSON_TO_STDOUT, SF_USE_PROGRESS_BAR=false, NO_COLOR, COLUMNS (see README)."
+Environment: SF_TARGET_ORG, SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN, SF_ORG_API_VERSION, SF_CONTENT_TYPE=JSON, SF_USE_PROGRESS_BAR=false, NO_COLOR, COLUMNS (see README).",
+    disable_help_subcommand = true
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -9,7 +9,7 @@
 
 /// An I/O error's own words ("No such file or directory"), without the "(os error 2)"
 /// tail, which names the same cause again as a number.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
+pub fn io_reason(e: &std::io::Error) -> String {
     without_os_code(&e.to_string())
 }
 

@@ -9,6 +9,25 @@ use serde::Serialize;
 /// Exit status of every failure: usage errors and errors that stop the run alike.
 pub const STATUS: u8 = 2;
 
+/// A mistake in what was asked (no input, an unknown rule, two orgs named): exit 2, named
+/// `UsageError`, like clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Returns a [`UsageError`] from the function, formatted like `anyhow::bail!`.
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err($crate::failure::UsageError(format!($($arg)*)).into())
+    };
+}
+pub(crate) use usage;
+
+/// `fix` refused one or more of the changes asked for; nothing was written.
+#[derive(Debug, thiserror::Error)]
+#[error("fix refused, nothing was written: {0}")]
+pub struct FixRefused(pub String);
+
 #[derive(Debug, Serialize)]
 pub struct Failure {
     pub status: u8,
@@ -39,6 +58,24 @@ impl Failure {
     /// clap's error, flattened to one line: the message and its tips, without the usage
     /// block (which `--help` shows) and without clap's own "error: " prefix.
     pub fn from_clap(e: &clap::Error) -> Failure {
+        use clap::error::{ContextKind, ContextValue, ErrorKind};
+        if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            return Failure::usage(format!(
+                "a command is required: {}; see 'pkce-audit --help'",
+                crate::subcommand_names().join(", ")
+            ));
+        }
+        if e.kind() == ErrorKind::UnknownArgument {
+            if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+                if let Some(owners) = other_commands_with(arg) {
+                    return Failure::usage(format!(
+                        "{} does not apply here: it is an option of {owners}; see '{} --help'",
+                        arg.split('=').next().unwrap_or(arg),
+                        help_for(e)
+                    ));
+                }
+            }
+        }
         let text = e.render().to_string();
         let mut parts: Vec<&str> = Vec::new();
         for line in text.lines() {
@@ -70,6 +107,19 @@ impl Failure {
         eprintln!("pkce-audit: error: {}", visible(&self.message));
         self.status
     }
+}
+
+/// The commands that have the long option `arg` (`--source`, `--color=never`), as
+/// "`pkce-audit audit`, `pkce-audit fix`"; `None` when no command has it.
+fn other_commands_with(arg: &str) -> Option<String> {
+    use clap::CommandFactory;
+    let long = arg.strip_prefix("--")?.split('=').next()?;
+    let owners: Vec<String> = crate::cli::Cli::command()
+        .get_subcommands()
+        .filter(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
+        .map(|c| format!("`pkce-audit {}`", c.get_name()))
+        .collect();
+    (!owners.is_empty()).then(|| owners.join(", "))
 }
 
 /// The command whose `--help` explains a clap error: the subcommand when there is one.
@@ -109,8 +159,11 @@ fn name_of(e: &anyhow::Error) -> &'static str {
         if cause.is::<std::io::Error>() {
             return "IoError";
         }
-        if cause.is::<crate::applies::NotApplicable>() {
+        if cause.is::<crate::applies::NotApplicable>() || cause.is::<UsageError>() {
             return "UsageError";
+        }
+        if cause.is::<FixRefused>() {
+            return "FixRefused";
         }
     }
     "Error"

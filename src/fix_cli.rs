@@ -24,10 +24,10 @@ pub struct FixArgs {
     #[arg(long)]
     dry_run: bool,
     /// With --org-setting: write it although the audit is not clear.
-    #[arg(long, requires_all = ["reason", "org_setting"])]
+    #[arg(long)]
     force: bool,
     /// Why --force is right; goes into the manifest's comment and the output.
-    #[arg(long, value_name = "TEXT", requires = "force")]
+    #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
     /// Where to write the deploy manifest. Default: manifest/pkce-step2-apps.xml or
     /// manifest/pkce-step3-org.xml under --source.
@@ -38,10 +38,10 @@ pub struct FixArgs {
     pub json: bool,
     /// With --org-setting: the waiver file for the audit. Default: pkce-audit.toml at the
     /// root of --source, else in the current folder.
-    #[arg(long, value_name = "FILE", requires = "org_setting")]
+    #[arg(long, value_name = "FILE")]
     waivers: Option<PathBuf>,
     /// With --org-setting: apply no waivers.
-    #[arg(long, conflicts_with = "waivers", requires = "org_setting")]
+    #[arg(long, conflicts_with = "waivers")]
     no_waivers: bool,
 }
 
@@ -72,11 +72,27 @@ pub fn run(args: FixArgs) -> Result<i32> {
     if !args.dry_run && plan.refusals.is_empty() {
         fix::apply(&plan, &manifest)?;
     }
+    if !plan.refusals.is_empty() {
+        // A refusal is the command's failure: one line on standard error (and the sf-style
+        // JSON document under --json), exit 2, nothing written.
+        let reasons: Vec<String> = plan
+            .refusals
+            .iter()
+            .map(|r| format!("{}: {}", r.subject, r.reason))
+            .collect();
+        return Err(crate::failure::FixRefused(reasons.join("; ")).into());
+    }
     let text = if args.json {
         fix::render::json(&plan, &manifest, args.dry_run)
     } else {
         fix::render::text(&plan, &manifest, args.dry_run)
     };
+    let width = usize::from(crate::Sink::Stdout.width());
+    let text = if args.json {
+        text
+    } else {
+        pkce_audit::report::wrap_prose(&text, width)
+    };
     crate::Sink::Stdout.write(&text)?;
-    Ok(if plan.refusals.is_empty() { 0 } else { 2 })
+    Ok(0)
 }

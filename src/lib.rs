@@ -13,7 +13,7 @@ pub mod callback;
 pub mod clients;
 pub mod deadlines;
 pub mod diff;
-mod errors;
+pub mod errors;
 pub mod evidence;
 pub mod fix;
 pub mod inventory;

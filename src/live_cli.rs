@@ -1,7 +1,8 @@
 //! The binary's side of live audits: connection options, the progress bar, and the
 //! `fetch` subcommand. The library does the work (`pkce_audit::salesforce`).
 
-use anyhow::{bail, Result};
+use crate::failure::usage;
+use anyhow::Result;
 use clap::Args;
 use pkce_audit::report::text::{json_escape_invisible, visible, visible_lines};
 use pkce_audit::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
@@ -58,7 +59,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "PATH", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
     /// API version to use. Default: $SF_ORG_API_VERSION, else the newest the org offers; 59.0 or later.
-    #[arg(long, value_name = "VERSION", help_heading = HEADING, env = "SF_ORG_API_VERSION", hide_env = true)]
+    #[arg(long, value_name = "VERSION", help_heading = HEADING)]
     pub api_version: Option<String>,
     /// API requests in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = HEADING,
@@ -68,7 +69,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600, help_heading = HEADING,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
-    /// No progress bar on standard error.
+    /// No progress bar on standard error (and, for fetch, no summary of what was written).
     #[arg(long, short = 'q', help_heading = HEADING)]
     pub quiet: bool,
     /// Log every API call (kind, status, time, retries) on standard error. Never a token.
@@ -90,7 +91,7 @@ impl ConnectionArgs {
                 Some(p) => TokenSource::File(p.clone()),
                 None => match env("SF_ACCESS_TOKEN") {
                     Some(t) => TokenSource::Value(Secret::new(t)),
-                    None => bail!(
+                    None => usage!(
                         "--instance-url needs the access token in the environment variable SF_ACCESS_TOKEN or in --access-token-file"
                     ),
                 },
@@ -105,7 +106,7 @@ impl ConnectionArgs {
         }
         if let Some(alias) = self.target_org.as_deref().map(str::trim) {
             if alias.is_empty() {
-                bail!("--target-org is empty: give an alias or username `sf org list` shows");
+                usage!("--target-org is empty: give an alias or username `sf org list` shows");
             }
             return Ok(Some(Connection::TargetOrg(alias.to_string())));
         }
@@ -116,17 +117,41 @@ impl ConnectionArgs {
         )
     }
 
-    pub fn fetch_options(&self, usage: Option<UsageOptions>) -> FetchOptions {
-        FetchOptions {
-            api_version: self.api_version.clone(),
+    pub fn fetch_options(&self, usage: Option<UsageOptions>) -> Result<FetchOptions> {
+        Ok(FetchOptions {
+            api_version: self.api_version()?,
             concurrency: usize::from(self.concurrency),
             timeout: Duration::from_secs(self.timeout),
             progress: progress_bar(self.quiet),
             usage,
             now: chrono::Utc::now(),
             ..Default::default()
+        })
+    }
+
+    /// `--api-version`, else `SF_ORG_API_VERSION`. The library checks the option's value;
+    /// the variable's is checked here, so that a bad one is blamed on the variable.
+    fn api_version(&self) -> Result<Option<String>> {
+        if self.api_version.is_some() {
+            return Ok(self.api_version.clone());
+        }
+        match env("SF_ORG_API_VERSION") {
+            Some(v) if !is_version(&v) => {
+                usage!("SF_ORG_API_VERSION \"{v}\" is not an API version like 62.0")
+            }
+            other => Ok(other),
         }
     }
+}
+
+/// "62.0": digits, a dot, digits.
+fn is_version(v: &str) -> bool {
+    v.split_once('.').is_some_and(|(major, minor)| {
+        !major.is_empty()
+            && !minor.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && minor.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// An environment variable's value, trimmed; unset and empty are the same.
@@ -151,13 +176,13 @@ fn from_environment(
         _ => None,
     };
     match (target_org, by_token) {
-        (Some(_), Some(_)) => bail!(
+        (Some(_), Some(_)) => usage!(
             "the environment names two orgs: SF_TARGET_ORG, and SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN; pass --target-org or --instance-url to choose"
         ),
         (Some(alias), None) => Ok(Some(Connection::TargetOrg(alias))),
         (None, Some((url, token))) => {
             if let Some(host) = login_host(&url) {
-                bail!(
+                usage!(
                     "SF_ORG_INSTANCE_URL is {host}, a login server, not your org's instance; set it to https://<MyDomain>.my.salesforce.com"
                 );
             }
@@ -181,14 +206,15 @@ fn login_host(url: &str) -> Option<String> {
     .then_some(host)
 }
 
-/// The library's progress on standard error: a spinner until the first calls are planned,
-/// then a bar. The library plans calls as it discovers them, so the total grows during a
-/// fetch; the bar shows the largest fraction done so far and never moves backwards.
+/// The library's progress on standard error: a spinner until the library says its plan
+/// is settled (the listings have planned the reads), then a bar. Pages of long answers
+/// can still add calls after that, so the bar shows the largest fraction done so far and
+/// never moves backwards.
 struct Bar {
     bar: indicatif::ProgressBar,
     bar_style: indicatif::ProgressStyle,
-    /// Calls done, calls planned, per-mille shown.
-    state: std::sync::Mutex<(u64, u64, u64)>,
+    /// Calls done, calls planned, per-mille shown, whether the plan is settled.
+    state: std::sync::Mutex<(u64, u64, u64, bool)>,
 }
 
 /// Per-mille of the bar to show: never less than what was shown before.
@@ -198,19 +224,21 @@ fn shown_permille(shown: u64, done: u64, planned: u64) -> u64 {
 }
 
 impl Bar {
-    fn update(&self, planned_more: u64, done_more: u64) {
+    fn update(&self, planned_more: u64, done_more: u64, settle: bool) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let first_plan = s.1 == 0 && planned_more > 0;
         s.0 += done_more;
         s.1 += planned_more;
-        s.2 = shown_permille(s.2, s.0, s.1);
-        if first_plan {
+        let (done, planned) = (s.0.min(s.1), s.1);
+        if settle && !s.3 {
+            s.3 = true;
             self.bar.set_length(1000);
             self.bar.set_style(self.bar_style.clone());
         }
-        self.bar.set_position(s.2);
-        self.bar
-            .set_message(format!("{}/{} API calls", s.0.min(s.1), s.1));
+        if s.3 {
+            s.2 = shown_permille(s.2, done, planned);
+            self.bar.set_position(s.2);
+        }
+        self.bar.set_message(format!("{done}/{planned} API calls"));
     }
 }
 
@@ -222,10 +250,13 @@ impl std::fmt::Debug for Bar {
 
 impl salesforce::ProgressSink for Bar {
     fn plan(&self, calls: u64) {
-        self.update(calls, 0);
+        self.update(calls, 0, false);
     }
     fn done(&self) {
-        self.update(0, 1);
+        self.update(0, 1, false);
+    }
+    fn settled(&self) {
+        self.update(0, 0, true);
     }
     fn finish(&self) {
         self.bar.finish_and_clear();
@@ -261,7 +292,7 @@ fn progress_bar(quiet: bool) -> Option<std::sync::Arc<dyn salesforce::ProgressSi
     Some(std::sync::Arc::new(Bar {
         bar: pb,
         bar_style,
-        state: std::sync::Mutex::new((0, 0, 0)),
+        state: std::sync::Mutex::new((0, 0, 0, false)),
     }))
 }
 
@@ -270,13 +301,13 @@ fn fetch_org(
     conn: &Connection,
     args: &ConnectionArgs,
     usage: &UsageArgs,
-) -> Result<salesforce::Fetched, salesforce::Error> {
-    let opts = args.fetch_options(usage.options());
+) -> Result<salesforce::Fetched> {
+    let opts = args.fetch_options(usage.options())?;
     let result = salesforce::fetch_blocking(conn, &opts);
     if let Some(bar) = &opts.progress {
         bar.finish();
     }
-    result
+    Ok(result?)
 }
 
 /// `audit` with a connection.
@@ -312,7 +343,7 @@ pub struct FetchArgs {
 /// kept in the manifest, and make every audit of the snapshot incomplete).
 pub fn fetch(args: FetchArgs) -> Result<i32> {
     let Some(conn) = args.conn.connection()? else {
-        bail!("no org to fetch from: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
+        usage!("no org to fetch from: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
     };
     // Refused before any API call is spent.
     pkce_audit::snapshot::check_target(&args.out)?;
@@ -367,7 +398,11 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             out += &format!("  - {}\n", visible(&p.to_string()));
         }
     }
-    print!("{}", visible_lines(&out));
+    let width = usize::from(crate::Sink::Stdout.width());
+    print!(
+        "{}",
+        pkce_audit::report::wrap_prose(&visible_lines(&out), width)
+    );
     Ok(0)
 }
 
@@ -387,9 +422,9 @@ pub struct DoctorArgs {
 /// `doctor`: which sources this login can read. Exit 0 when all are, 3 otherwise.
 pub fn doctor(args: DoctorArgs) -> Result<i32> {
     let Some(conn) = args.conn.connection()? else {
-        bail!("no org to check: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
+        usage!("no org to check: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
     };
-    let opts = args.conn.fetch_options(None);
+    let opts = args.conn.fetch_options(None)?;
     let result = salesforce::doctor::doctor_blocking(&conn, &opts, args.usage_days);
     if let Some(bar) = &opts.progress {
         bar.finish();

@@ -1,9 +1,10 @@
 //! The `pkce-audit` binary: parses arguments, runs the library, maps the outcome to an
 //! exit status (0 ready/enforced, 1 not-ready, 3 incomplete, 2 usage or fatal error).
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use cli::{AuditArgs, Cli, Command, DiffArgs, RulesArgs};
+use failure::usage;
 use failure::Failure;
 use pkce_audit::report;
 use pkce_audit::rules;
@@ -91,8 +92,13 @@ impl<'a> Sink<'a> {
 
     fn write(self, text: &str) -> Result<()> {
         match self {
-            Sink::File(path) => std::fs::write(path, text)
-                .with_context(|| format!("cannot write {}", path.display())),
+            Sink::File(path) => std::fs::write(path, text).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write {}: {}",
+                    path.display(),
+                    pkce_audit::errors::io_reason(&e)
+                )
+            }),
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();
                 match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -117,7 +123,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
         (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
         (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &args.usage, &opts)?,
-        (None, None) => bail!(live_cli::NO_INPUT),
+        (None, None) => usage!("{}", live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, today);
     warnings::print(&report);
@@ -148,7 +154,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
         (None, false) => rules::listing(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
-                bail!("unknown rule '{id}'; `pkce-audit rules` lists them");
+                usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
             if json {
                 json_text(r)?
@@ -203,7 +209,7 @@ fn man(command: Option<String>) -> Result<i32> {
         None => cli,
         Some(name) => {
             let Some(sub) = cli.find_subcommand(&name) else {
-                bail!(
+                usage!(
                     "no command '{name}'; the commands are {}",
                     subcommand_names().join(", ")
                 );

@@ -216,7 +216,7 @@ pub async fn doctor(
     opts: &FetchOptions,
     window_days: u32,
 ) -> Result<Doctor, Error> {
-    let progress = Progress(opts.progress.clone());
+    let progress = Progress::new(opts.progress.clone());
     let session = open(conn, opts, &progress).await?;
     let ctx = Ctx {
         api: &session.api,
@@ -229,6 +229,7 @@ pub async fn doctor(
     };
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2 + 1 + SOURCES.len());
+    progress.settled();
     let lists = try_join_all(groups.iter().map(|g| list_types(&ctx, g)));
     let queried = SOURCES
         .iter()

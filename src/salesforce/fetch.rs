@@ -59,7 +59,7 @@ impl Part {
 
 async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let progress = Progress(opts.progress.clone());
+    let progress = Progress::new(opts.progress.clone());
     let session = open(conn, opts, &progress).await?;
     let api = &session.api;
     let ctx = Ctx {
@@ -74,6 +74,7 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
 
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2);
+    progress.settle_after(groups.len());
     let types = try_join_all(groups.iter().map(|g| list_and_read(&ctx, g)));
     let evidence = async {
         match &opts.usage {
@@ -290,6 +291,7 @@ async fn list_and_read(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Part, Er
         batches.extend(names.chunks(MAX_READ_NAMES).map(|c| (ty, c.to_vec())));
     }
     ctx.progress.plan(batches.len());
+    ctx.progress.listed();
     let packages: HashMap<(MetadataType, &str), &PackageInfo> = part
         .listed
         .iter()

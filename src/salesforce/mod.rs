@@ -93,6 +93,10 @@ pub trait ProgressSink: Send + Sync + std::fmt::Debug {
     fn plan(&self, calls: u64);
     /// One planned call was made.
     fn done(&self);
+    /// The run's plan is known: every call planned from here on is a page of a long answer
+    /// or a retry, not a new part of the work. A bar can start here (before it, the total
+    /// is a guess that grows many times over).
+    fn settled(&self) {}
     /// The fetch is over, whatever its outcome. Called by the caller, not the library.
     fn finish(&self) {}
 }

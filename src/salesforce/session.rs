@@ -18,10 +18,39 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
         .map_err(|e| Error::Runtime(e.to_string()))
 }
 
-/// The progress sink of a run, if any.
-pub(super) struct Progress(pub(super) Option<std::sync::Arc<dyn super::ProgressSink>>);
+/// The progress sink of a run, if any, and how many listings are still to plan their
+/// reads before the plan is settled.
+pub(super) struct Progress(
+    Option<std::sync::Arc<dyn super::ProgressSink>>,
+    std::sync::atomic::AtomicUsize,
+);
 
 impl Progress {
+    pub(super) fn new(sink: Option<std::sync::Arc<dyn super::ProgressSink>>) -> Progress {
+        Progress(sink, std::sync::atomic::AtomicUsize::new(0))
+    }
+
+    /// The plan settles once `listings` more listings have planned their reads.
+    pub(super) fn settle_after(&self, listings: usize) {
+        self.1.store(listings, std::sync::atomic::Ordering::SeqCst);
+        if listings == 0 {
+            self.settled();
+        }
+    }
+
+    /// One listing planned its reads; the last one settles the plan.
+    pub(super) fn listed(&self) {
+        if self.1.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            self.settled();
+        }
+    }
+
+    pub(super) fn settled(&self) {
+        if let Some(p) = &self.0 {
+            p.settled();
+        }
+    }
+
     pub(super) fn plan(&self, calls: usize) {
         if let Some(p) = &self.0 {
             p.plan(calls as u64);

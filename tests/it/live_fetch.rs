@@ -540,3 +540,58 @@ fn live_audits_apply_and_name_the_waiver_file() {
     assert!(off["scope"]["waivers"].is_null());
     assert_eq!(off["summary"]["waived"], 0);
 }
+
+/// What a progress sink hears: the plan settles once, when the listings have planned their
+/// reads, and almost all the work is planned by then (a bar starting there barely grows).
+#[test]
+fn the_progress_plan_settles_once_after_the_listings() {
+    use pkce_audit::salesforce::{
+        self, Connection, FetchOptions, ProgressSink, Secret, TokenSource,
+    };
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, Default)]
+    struct Heard {
+        // (planned, done) so far, and the same at the moment the plan settled.
+        log: Mutex<((u64, u64), Vec<(u64, u64)>)>,
+    }
+    impl ProgressSink for Heard {
+        fn plan(&self, calls: u64) {
+            self.log.lock().unwrap().0 .0 += calls;
+        }
+        fn done(&self) {
+            self.log.lock().unwrap().0 .1 += 1;
+        }
+        fn settled(&self) {
+            let mut l = self.log.lock().unwrap();
+            let now = l.0;
+            l.1.push(now);
+        }
+    }
+    let org = FakeOrg::start(demo());
+    let heard = Arc::new(Heard::default());
+    let opts = FetchOptions {
+        progress: Some(heard.clone()),
+        usage: Some(salesforce::UsageOptions {
+            window_days: 90,
+            row_budget: 10_000,
+            show_users: false,
+        }),
+        ..Default::default()
+    };
+    let conn = Connection::AccessToken {
+        instance_url: org.base_url.clone(),
+        token: TokenSource::Value(Secret::new(TOKEN)),
+    };
+    salesforce::fetch_blocking(&conn, &opts).unwrap();
+    let ((planned, done), settles) = &*heard.log.lock().unwrap();
+    assert_eq!(planned, done, "every planned call is made");
+    assert_eq!(settles.len(), 1, "{settles:?}");
+    let (at_settle, _) = settles[0];
+    // The reads are planned by then: what comes later is the reads' own pages and retries.
+    assert!(
+        at_settle * 10 >= planned * 9,
+        "{at_settle} of {planned} planned at settle"
+    );
+    assert!(at_settle > 5, "{at_settle}");
+}
