@@ -550,10 +550,12 @@ fn the_progress_plan_settles_once_after_the_listings() {
     };
     use std::sync::{Arc, Mutex};
 
+    /// (planned, done).
+    type Counts = (u64, u64);
     #[derive(Debug, Default)]
     struct Heard {
-        // (planned, done) so far, and the same at the moment the plan settled.
-        log: Mutex<((u64, u64), Vec<(u64, u64)>)>,
+        // The counts so far, and the counts at each moment the plan settled.
+        log: Mutex<(Counts, Vec<Counts>)>,
     }
     impl ProgressSink for Heard {
         fn plan(&self, calls: u64) {
