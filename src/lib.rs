@@ -14,6 +14,7 @@ pub mod clients;
 pub mod deadlines;
 pub mod diff;
 pub mod evidence;
+pub mod fleet;
 pub mod inventory;
 pub mod metadata;
 pub mod report;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod api_log;
+mod fleet_cli;
 mod live_cli;
 
 #[derive(Parser)]
@@ -47,6 +48,9 @@ enum Command {
     /// Compare two `audit --json` reports: findings resolved, new and still open; apps added,
     /// removed, or whose PKCE setting changed; verdict change. Exit 1 on new blockers.
     Diff(DiffArgs),
+    /// Audit many orgs at once (a TOML file lists them): each org's verdict, apps blocking in
+    /// several orgs, ISV package versions, and how faithfully each sandbox rehearses production.
+    Fleet(fleet_cli::FleetArgs),
 }
 
 /// `diff --format`: the library's [`pkce_audit::report::diff::Format`], as clap lists it.
@@ -315,6 +319,7 @@ fn main() -> ExitCode {
         Command::Fetch(f) => live_cli::fetch(f),
         Command::Doctor(d) => live_cli::doctor(d),
         Command::Diff(d) => diff(d),
+        Command::Fleet(f) => fleet_cli::fleet(f),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -13,11 +13,12 @@ mod sarif;
 mod table;
 pub mod text;
 
+pub(crate) use self::csv::cell as csv_cell;
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table, wrap_prose};
-pub(crate) use self::table::{keep_words, new_table};
+pub(crate) use self::table::{joined, keep_words, new_table};
 pub use model::*;
 
 use crate::inventory::{App, Inventory, Owner};

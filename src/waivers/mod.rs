@@ -99,7 +99,8 @@ struct Entry {
     expires: toml::Spanned<DateValue>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+/// The 1-based line of byte `offset` in `text` (for TOML spans).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     1 + text[..offset.min(text.len())].matches('\n').count()
 }
 
