@@ -17,6 +17,7 @@ mod corpus;
 mod diff;
 mod fake_org_server;
 mod faults;
+mod fleet;
 mod fuzz_regressions;
 mod hostile;
 mod live_connect;

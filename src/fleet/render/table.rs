@@ -36,8 +36,7 @@ pub fn table(r: &FleetReport, width: u16) -> String {
 fn orgs(out: &mut String, r: &FleetReport, width: u16) {
     let with_reports = r.orgs.iter().any(|o| o.report.is_some());
     let mut header = vec![
-        "Org",
-        "Role",
+        "Org / role",
         "Verdict",
         "Blockers",
         "Who must act",
@@ -48,15 +47,14 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
     }
     let mut t = new_table(width, &header);
     for o in &r.orgs {
-        let role = match (&o.role, &o.rehearses) {
-            (Some(role), Some(p)) => format!("{role} of {}", v(p)),
-            (Some(role), None) => role.to_string(),
-            (None, _) => "-".into(),
+        // Which org a sandbox rehearses is under Rehearsals.
+        let name = match o.role {
+            Some(role) => format!("{}\n{role}", v(&o.name)),
+            None => v(&o.name).into_owned(),
         };
         let act = who_must_act(&o.blockers);
         let mut row = vec![
-            v(&o.name).into_owned(),
-            role,
+            name,
             verdict_word(o.verdict).to_string(),
             if o.error.is_some() {
                 "-".into()
@@ -66,7 +64,7 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
             if act.is_empty() {
                 "-".into()
             } else {
-                v(&act.join(", ")).into_owned()
+                act.iter().map(|a| v(a)).collect::<Vec<_>>().join("\n")
             },
             o.api_calls.map_or("-".into(), |n| n.to_string()),
         ];
@@ -83,10 +81,18 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
     let longest = |f: &dyn Fn(&crate::fleet::model::FleetOrg) -> usize| {
         r.orgs.iter().map(f).max().unwrap_or(0)
     };
-    keep_words(&mut t, 0, longest(&|o| o.name.chars().count()), 24);
+    let name = longest(&|o| o.name.chars().count()).max("production".len());
+    keep_words(&mut t, 0, name, 24);
+    keep_words(&mut t, 1, "INCOMPLETE".len(), 10);
+    keep_words(&mut t, 2, "Blockers".len(), 8);
+    let act = longest(&|o| {
+        let parts = who_must_act(&o.blockers);
+        parts.iter().map(|p| p.chars().count()).max().unwrap_or(0)
+    });
+    keep_words(&mut t, 3, act, 20);
     if with_reports {
         let len = longest(&|o| o.report.as_deref().map_or(0, |p| p.chars().count()));
-        keep_words(&mut t, header.len() - 1, len, 32);
+        keep_words(&mut t, header.len() - 1, len, 28);
     }
     let _ = writeln!(out, "\nOrgs ({})\n{t}", r.orgs.len());
     for o in r.orgs.iter().filter(|o| o.error.is_some()) {
@@ -118,15 +124,26 @@ fn shared(out: &mut String, r: &FleetReport, width: u16) {
         r.shared_blockers.len()
     );
     let mut t = new_table(width, &["App", "Label", "Owner", "Blocks in", "Rules"]);
+    let lines = |l: &[&str]| l.iter().map(|x| v(x)).collect::<Vec<_>>().join("\n");
+    let longest = |f: &dyn Fn(&crate::fleet::model::SharedBlocker) -> usize| {
+        r.shared_blockers.iter().map(f).max().unwrap_or(0)
+    };
+    let words = |l: &[String]| l.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+    keep_words(&mut t, 0, longest(&|s| words(&s.names)), 28);
+    let rule_len = |s: &crate::fleet::model::SharedBlocker| {
+        s.rules.iter().map(|r| r.as_str().len()).max().unwrap_or(0)
+    };
+    keep_words(&mut t, 4, longest(&rule_len), 34);
     for s in &r.shared_blockers {
         let owners: Vec<&str> = s.owners.iter().map(|o| o.as_str()).collect();
         let rules: Vec<&str> = s.rules.iter().map(|r| r.as_str()).collect();
+        let orgs: Vec<&str> = s.orgs.iter().map(String::as_str).collect();
         t.add_row(vec![
             Cell::new(joined(&s.names)),
             Cell::new(joined(&s.labels)),
             Cell::new(joined(&owners)),
-            Cell::new(format!("{}: {}", s.orgs.len(), joined(&s.orgs))),
-            Cell::new(joined(&rules)),
+            Cell::new(lines(&orgs)),
+            Cell::new(lines(&rules)),
         ]);
     }
     let _ = writeln!(out, "{t}");
