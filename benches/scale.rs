@@ -141,27 +141,12 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         latency: Duration::from_millis(latency_ms),
         ..Default::default()
     });
-    let token = fake_org::Config::default().access_token;
     let mut walls = Vec::new();
     let mut peak = 0;
     let mut calls = 0;
     for _ in 0..runs {
-        let before = served(&org);
-        let (wall, code, rss) = measure(
-            Command::new(BIN)
-                .args([
-                    "audit",
-                    "--instance-url",
-                    &org.base_url,
-                    "--json",
-                    "--quiet",
-                    "--concurrency",
-                    &concurrency.to_string(),
-                ])
-                .env("SF_ACCESS_TOKEN", &token),
-        );
-        assert!(code == 1 || code == 3 || code == 0, "exit {code}");
-        calls = served(&org) - before;
+        let (wall, served_calls, rss) = audit_once(&org, concurrency);
+        calls = served_calls;
         walls.push(wall);
         peak = peak.max(rss);
     }
@@ -178,6 +163,26 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         critical,
         peak_kib: peak,
     }
+}
+
+/// One live audit of `org` through the binary: wall time, the calls the org answered,
+/// peak memory.
+fn audit_once(org: &fake_org::FakeOrg, concurrency: usize) -> (Duration, u64, i64) {
+    let before = served(org);
+    let (wall, code, rss) = measure(
+        Command::new(BIN)
+            .args([
+                "audit",
+                "--instance-url",
+                &org.base_url,
+                "--json",
+                "--quiet",
+            ])
+            .args(["--concurrency", &concurrency.to_string()])
+            .env("SF_ACCESS_TOKEN", fake_org::Config::default().access_token),
+    );
+    assert!(matches!(code, 0 | 1 | 3), "exit {code}");
+    (wall, served(org) - before, rss)
 }
 
 /// Requests the test org answered (injected faults aside).
@@ -248,20 +253,8 @@ fn fleet(orgs: usize, latency_ms: u64, concurrency: usize, runs: usize, quick: b
     for m in &mut members {
         let mut walls = Vec::new();
         for _ in 0..runs {
-            let before = served(&m.server);
-            let (wall, code, _) = measure(
-                Command::new(BIN)
-                    .args(["audit", "--instance-url", &m.server.base_url])
-                    .args([
-                        "--json",
-                        "--quiet",
-                        "--concurrency",
-                        &concurrency.to_string(),
-                    ])
-                    .env("SF_ACCESS_TOKEN", &token),
-            );
-            assert!(matches!(code, 0 | 1 | 3), "exit {code}");
-            m.calls = served(&m.server) - before;
+            let (wall, calls, _) = audit_once(&m.server, concurrency);
+            m.calls = calls;
             walls.push(wall);
         }
         m.wall = median(walls);

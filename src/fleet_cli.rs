@@ -2,7 +2,7 @@
 //! `--out-dir`, and where the fleet report goes. The library does the work
 //! (`pkce_audit::fleet`).
 
-use crate::live_cli::UsageArgs;
+use crate::live_cli::{Bar, UsageArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use pkce_audit::fleet::{self, render};
@@ -78,21 +78,6 @@ pub struct FleetArgs {
 }
 
 /// Orgs done out of orgs planned, as a bar on standard error.
-#[derive(Debug)]
-struct Bar(indicatif::ProgressBar);
-
-impl salesforce::ProgressSink for Bar {
-    fn plan(&self, n: u64) {
-        self.0.inc_length(n);
-    }
-    fn done(&self) {
-        self.0.inc(1);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
 fn progress_bar(quiet: bool) -> Option<Arc<Bar>> {
     if quiet || !std::io::stderr().is_terminal() {
         return None;

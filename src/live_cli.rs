@@ -124,9 +124,9 @@ impl ConnectionArgs {
     }
 }
 
-/// The library's progress, drawn as a bar on standard error.
+/// The library's progress, drawn as a bar on standard error (`fleet` draws its own style).
 #[derive(Debug)]
-struct Bar(indicatif::ProgressBar);
+pub(crate) struct Bar(pub(crate) indicatif::ProgressBar);
 
 impl salesforce::ProgressSink for Bar {
     fn plan(&self, calls: u64) {

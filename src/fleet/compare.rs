@@ -169,8 +169,11 @@ pub fn packages(orgs: &[Named<'_>]) -> Vec<FleetPackage> {
     out.into_values().collect()
 }
 
+/// How one org setting is read from the settings.
+type Setting = fn(&OrgSettings) -> bool;
+
 /// The org OAuth settings compared, by their metadata field names.
-const SETTINGS: [(&str, fn(&OrgSettings) -> bool); 4] = [
+const SETTINGS: [(&str, Setting); 4] = [
     ("isPkceRequired", |s| s.is_pkce_required),
     ("blockOAuthUnPwFlow", |s| s.block_username_password_flow),
     ("blockOAuthUsrAgtFlow", |s| s.block_user_agent_flow),

@@ -150,12 +150,12 @@ struct Outline {
 
 /// Reads and checks a fleet file. Paths in it are relative to its folder.
 pub fn load(file: &Path) -> Result<FleetConfig, ConfigError> {
-    let text = crate::source::read_text(file, MAX_FLEET_BYTES)
-        .and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
-        .map_err(|reason| ConfigError::Io {
+    let text = crate::source::read_required_text(file, MAX_FLEET_BYTES).map_err(|reason| {
+        ConfigError::Io {
             file: file.to_path_buf(),
             reason,
-        })?;
+        }
+    })?;
     parse(&text, file)
 }
 

@@ -334,7 +334,7 @@ mod project;
 mod walk;
 
 use project::{forceignore, read_project, NOT_REGULAR};
-pub use project::{parse_project, read_text, PackageDirectory, SfdxProject};
+pub use project::{parse_project, read_required_text, read_text, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

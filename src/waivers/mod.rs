@@ -183,12 +183,12 @@ pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
 
 /// Reads `path`, naming it `name` in waivers and messages.
 fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    let text = crate::source::read_text(path, MAX_WAIVER_BYTES)
-        .and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
-        .map_err(|reason| WaiverError::Io {
+    let text = crate::source::read_required_text(path, MAX_WAIVER_BYTES).map_err(|reason| {
+        WaiverError::Io {
             file: name.to_path_buf(),
             reason,
-        })?;
+        }
+    })?;
     parse(&text, name)
 }
 

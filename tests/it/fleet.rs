@@ -24,19 +24,6 @@ fn unreachable_url() -> String {
     format!("http://{}", l.local_addr().unwrap())
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 /// The demo org as its sandbox has it: Legacy_Reporting never deployed, PKCE already
 /// required on Customer_Portal, the user-agent flow blocked.
 fn demo_sandbox(dir: &Path) {
@@ -185,13 +172,17 @@ fn mixed() -> (Fleet, Vec<FakeOrg>) {
     (f, orgs)
 }
 
-fn org<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["orgs"]
-        .as_array()
+/// The item of the array `list` whose `field` is `value`.
+fn item<'a>(list: &'a Value, field: &str, value: &str) -> &'a Value {
+    list.as_array()
         .unwrap()
         .iter()
-        .find(|o| o["name"] == name)
-        .unwrap_or_else(|| panic!("no org {name}"))
+        .find(|o| o[field] == value)
+        .unwrap_or_else(|| panic!("no {field} {value} in {list}"))
+}
+
+fn org<'a>(v: &'a Value, name: &str) -> &'a Value {
+    item(&v["orgs"], "name", name)
 }
 
 #[test]
@@ -278,18 +269,8 @@ fn a_mixed_fleet_in_every_format() {
         .map(|s| s["key"].as_str().unwrap())
         .collect();
     assert!(shared.contains(&"acmecpq__CPQ_Connector"), "{shared:?}");
-    let cpq = v["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["namespace"] == "acmecpq")
-        .unwrap();
-    let globex = cpq["installs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["org"] == "globex")
-        .unwrap();
+    let cpq = item(&v["packages"], "namespace", "acmecpq");
+    let globex = item(&cpq["installs"], "org", "globex");
     assert_eq!(globex["version"], "3.2.1.7");
     assert_eq!(globex["blocking_apps"][0], "acmecpq__CPQ_Connector");
 
