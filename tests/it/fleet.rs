@@ -478,3 +478,43 @@ fn a_broken_fleet_file_stops_the_run_with_one_line() {
         r.stderr
     );
 }
+
+#[test]
+fn org_concurrency_bounds_the_orgs_in_flight() {
+    // Three orgs on one test org, one request in flight per org: the org sees as many
+    // requests at once as orgs run at once.
+    let peak = |org_concurrency: &str| {
+        let server = FakeOrg::start(Config {
+            org_dir: fixture("ready-org"),
+            latency: std::time::Duration::from_millis(30),
+            ..Config::default()
+        });
+        let mut f = Fleet::new();
+        let mut toml = String::new();
+        for name in ["a", "b", "c"] {
+            f.live(&mut toml, name, &server.base_url, TOKEN, "");
+        }
+        f.write(&toml);
+        let r = f.run(&["--concurrency", "1", "--org-concurrency", org_concurrency]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        server.max_concurrent()
+    };
+    assert_eq!(peak("1"), 1);
+    let three = peak("3");
+    assert!((2..=3).contains(&three), "{three}");
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_is_incomplete_and_the_others_go_on() {
+    let f = Fleet::new();
+    f.write(&format!(
+        "[[org]]\nname = \"here\"\nsource = \"{}\"\n\n[[org]]\nname = \"gone\"\nsource = \"no-such-folder\"\n",
+        fixture("ready-org").display()
+    ));
+    let r = f.run(&["--json"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(org(&v, "here")["verdict"], "ready");
+    let gone = org(&v, "gone")["error"].as_str().unwrap();
+    assert!(gone.starts_with("no-such-folder: "), "{gone}");
+}
