@@ -506,18 +506,7 @@ mod integrity {
     const GLOBAL: &str = "force-app/main/default/extlClntAppGlobalOauthSets/Acme_Web_Portal_glbloauth.ecaGlblOauth-meta.xml";
     const SETTINGS: &str = "force-app/main/default/settings/OauthOidc.settings-meta.xml";
 
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let dest = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy_dir(&e.path(), &dest);
-            } else {
-                std::fs::copy(e.path(), dest).unwrap();
-            }
-        }
-    }
+    use crate::live_support::copy_dir;
 
     /// A copy of the ready org (the project is its `root`).
     fn ready_copy() -> tempfile::TempDir {

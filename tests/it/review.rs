@@ -93,18 +93,7 @@ fn demo_copy() -> tempfile::TempDir {
     dir
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
+use crate::live_support::copy_dir;
 
 fn sarif_of(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["audit", "--source", "demo-org", "--format", "sarif"];
