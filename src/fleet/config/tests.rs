@@ -1,4 +1,5 @@
 use super::*;
+use crate::salesforce::TokenSource;
 
 fn err(text: &str) -> String {
     let e = parse(text, Path::new("fleet.toml")).expect_err("the file is refused");
