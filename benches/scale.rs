@@ -4,11 +4,17 @@
 //! - live: API calls made vs the theoretical minimum, wall time vs the ideal critical path
 //!   at the chosen concurrency and latency, and the peak memory of the process;
 //! - offline: auditing a folder of ~10,000 metadata files vs plain `cat` of the same files;
-//! - growth: offline audit time at 1x, 4x and 16x, to show there is no quadratic work.
+//! - growth: offline audit time at 1x, 4x and 16x, to show there is no quadratic work;
+//! - fleet: many orgs at once against the slowest of them alone.
 //!
 //! Medians of several runs, because this machine is small (2 cores) and noisy. Environment:
 //! `SCALE_CA`, `SCALE_ECA`, `SCALE_LATENCY_MS`, `SCALE_CONCURRENCY`, `SCALE_RUNS`, `SCALE_QUICK=1`,
 //! `SCALE_EVIDENCE=1` (the live org also serves usage evidence: tokens, logins, vendor apps).
+//!
+//! The fleet case serves `SCALE_FLEET_ORGS` (20) synthetic orgs of growing size, each from
+//! its own test org, audits each alone, then all with one `pkce-audit fleet`: wall time
+//! against the slowest single audit, API calls against the sum of the singles and of the
+//! minimums. `SCALE_FLEET=only` runs only that case.
 //!
 //! `SCALE_HOSTILE=1` measures only the peak memory of a live audit against a hostile server
 //! (tests/live_support/hostile.rs) answering 60 MB SOAP or JSON bodies, and bodies at the
@@ -130,51 +136,21 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
             ..Default::default()
         },
     );
-    let counts = component_counts(dir.path());
     let org = fake_org::FakeOrg::start(fake_org::Config {
         org_dir: dir.path().to_path_buf(),
         latency: Duration::from_millis(latency_ms),
         ..Default::default()
     });
-    let token = fake_org::Config::default().access_token;
     let mut walls = Vec::new();
     let mut peak = 0;
     let mut calls = 0;
     for _ in 0..runs {
-        let before: u64 = org
-            .calls()
-            .iter()
-            .filter(|(k, _)| *k != "faults_injected")
-            .map(|(_, v)| v)
-            .sum();
-        let (wall, code, rss) = measure(
-            Command::new(BIN)
-                .args([
-                    "audit",
-                    "--instance-url",
-                    &org.base_url,
-                    "--json",
-                    "--quiet",
-                    "--concurrency",
-                    &concurrency.to_string(),
-                ])
-                .env("SF_ACCESS_TOKEN", &token),
-        );
-        assert!(code == 1 || code == 3 || code == 0, "exit {code}");
-        let after: u64 = org
-            .calls()
-            .iter()
-            .filter(|(k, _)| *k != "faults_injected")
-            .map(|(_, v)| v)
-            .sum();
-        calls = after - before;
+        let (wall, served_calls, rss) = audit_once(&org, concurrency);
+        calls = served_calls;
         walls.push(wall);
         peak = peak.max(rss);
     }
-    // Minimum: versions + Organization + 2 listMetadata (6 types, 3 per call) + the
-    // settings read + the evidence query pages + one readMetadata per 10 names of each type.
-    let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
-    let minimum = 1 + 1 + 2 + 1 + evidence_pages(dir.path(), counts[0]) + reads;
+    let (minimum, reads) = minimum_calls(dir.path());
     // Ideal critical path: versions, then the lists, then the reads in rounds of
     // `concurrency` (the Organization query, settings read and evidence queries overlap
     // the lists).
@@ -186,6 +162,164 @@ fn live(ca: usize, eca: usize, latency_ms: u64, concurrency: usize, runs: usize)
         wall: median(walls),
         critical,
         peak_kib: peak,
+    }
+}
+
+/// One live audit of `org` through the binary: wall time, the calls the org answered,
+/// peak memory.
+fn audit_once(org: &fake_org::FakeOrg, concurrency: usize) -> (Duration, u64, i64) {
+    let before = served(org);
+    let (wall, code, rss) = measure(
+        Command::new(BIN)
+            .args([
+                "audit",
+                "--instance-url",
+                &org.base_url,
+                "--json",
+                "--quiet",
+            ])
+            .args(["--concurrency", &concurrency.to_string()])
+            .env("SF_ACCESS_TOKEN", fake_org::Config::default().access_token),
+    );
+    assert!(matches!(code, 0 | 1 | 3), "exit {code}");
+    (wall, served(org) - before, rss)
+}
+
+/// Requests the test org answered (injected faults aside).
+fn served(org: &fake_org::FakeOrg) -> u64 {
+    org.calls()
+        .iter()
+        .filter(|(k, _)| *k != "faults_injected")
+        .map(|(_, v)| v)
+        .sum()
+}
+
+/// The fewest API calls a live audit of the org in `dir` can make, and how many of them
+/// are readMetadata batches: versions + Organization + 2 listMetadata (6 types, 3 per
+/// call) + the settings read + the evidence query pages + one readMetadata per 10 names
+/// of each type.
+fn minimum_calls(dir: &Path) -> (u64, u64) {
+    let counts = component_counts(dir);
+    let reads: u64 = counts.iter().map(|&n| batches(n)).sum();
+    (
+        1 + 1 + 2 + 1 + evidence_pages(dir, counts[0]) + reads,
+        reads,
+    )
+}
+
+/// One org of the fleet case: its folder, its server, and its single-org figures.
+struct FleetOrg {
+    _dir: tempfile::TempDir,
+    server: fake_org::FakeOrg,
+    wall: Duration,
+    calls: u64,
+    minimum: u64,
+}
+
+/// `orgs` synthetic orgs of growing size, each served by its own test org (its own
+/// instance URL) at `latency_ms`: each audited alone, then all by one `fleet` run at
+/// `--org-concurrency` `orgs` and at the default 4.
+fn fleet(orgs: usize, latency_ms: u64, concurrency: usize, runs: usize, quick: bool) {
+    let token = fake_org::Config::default().access_token;
+    let (base, step) = if quick { (5, 5) } else { (20, 50) };
+    let mut members = Vec::new();
+    for i in 0..orgs {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = base + step * i;
+        synth::generate(
+            dir.path(),
+            &synth::Spec {
+                connected_apps: ca,
+                external_client_apps: ca / 4,
+                seed: 100 + i as u64,
+                with_evidence: std::env::var("SCALE_EVIDENCE").is_ok(),
+                ..Default::default()
+            },
+        );
+        let server = fake_org::FakeOrg::start(fake_org::Config {
+            org_dir: dir.path().to_path_buf(),
+            latency: Duration::from_millis(latency_ms),
+            ..Default::default()
+        });
+        let (minimum, _) = minimum_calls(dir.path());
+        members.push(FleetOrg {
+            _dir: dir,
+            server,
+            wall: Duration::ZERO,
+            calls: 0,
+            minimum,
+        });
+    }
+    for m in &mut members {
+        let mut walls = Vec::new();
+        for _ in 0..runs {
+            let (wall, calls, _) = audit_once(&m.server, concurrency);
+            m.calls = calls;
+            walls.push(wall);
+        }
+        m.wall = median(walls);
+    }
+    let (slowest, slowest_at) = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.wall, i))
+        .max()
+        .unwrap();
+    let single_calls: u64 = members.iter().map(|m| m.calls).sum();
+    let minimum: u64 = members.iter().map(|m| m.minimum).sum();
+    println!(
+        "single-org audits: slowest {} (org {slowest_at}, {} calls), fastest {}, sum of walls {}",
+        secs(slowest),
+        members[slowest_at].calls,
+        secs(members.iter().map(|m| m.wall).min().unwrap()),
+        secs(members.iter().map(|m| m.wall).sum())
+    );
+    println!("API calls:         sum of singles {single_calls}, sum of minimums {minimum}");
+
+    let folder = tempfile::tempdir().unwrap();
+    let mut toml = String::new();
+    for (i, m) in members.iter().enumerate() {
+        std::fs::write(folder.path().join(format!("{i}.token")), &token).unwrap();
+        toml += &format!(
+            "[[org]]\nname = \"org-{i:02}\"\ninstance_url = \"{}\"\naccess_token_file = \"{i}.token\"\n\n",
+            m.server.base_url
+        );
+    }
+    let file = folder.path().join("fleet.toml");
+    std::fs::write(&file, toml).unwrap();
+    for org_concurrency in [orgs, 4] {
+        let mut walls = Vec::new();
+        let mut calls = 0;
+        let mut peak = 0;
+        for _ in 0..runs {
+            let before: u64 = members.iter().map(|m| served(&m.server)).sum();
+            let (wall, code, rss) = measure(
+                Command::new(BIN)
+                    .arg("fleet")
+                    .arg("--orgs")
+                    .arg(&file)
+                    .args([
+                        "--json",
+                        "--quiet",
+                        "--concurrency",
+                        &concurrency.to_string(),
+                    ])
+                    .args(["--org-concurrency", &org_concurrency.to_string()]),
+            );
+            assert!(matches!(code, 0 | 1 | 3), "exit {code}");
+            calls = members.iter().map(|m| served(&m.server)).sum::<u64>() - before;
+            walls.push(wall);
+            peak = peak.max(rss);
+        }
+        let wall = median(walls);
+        println!(
+            "fleet --org-concurrency {org_concurrency:>2}: wall {} · ratio to the slowest single {:.2} (target ≤ 1.5) · API calls {calls} ({:+} vs the singles, {:+} vs the minimums) · peak memory {:.1} MB",
+            secs(wall),
+            wall.as_secs_f64() / slowest.as_secs_f64(),
+            calls as i64 - single_calls as i64,
+            calls as i64 - minimum as i64,
+            peak as f64 / 1024.0
+        );
     }
 }
 
@@ -489,6 +623,16 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    let orgs = env_or("SCALE_FLEET_ORGS", 20);
+    let fleet_case = || {
+        println!("\n## Fleet: {orgs} orgs, each its own test org, {latency} ms latency, concurrency {concurrency} per org");
+        fleet(orgs, latency, concurrency, runs, quick);
+    };
+    if std::env::var("SCALE_FLEET").is_ok_and(|v| v == "only") {
+        fleet_case();
+        return;
+    }
+
     println!("\n## Live audit: {ca} Connected Apps + {eca} External Client Apps, {latency} ms latency, concurrency {concurrency}");
     let r = live(ca, eca, latency, concurrency, runs);
     println!(
@@ -504,6 +648,8 @@ fn main() {
         r.wall.as_secs_f64() / r.critical.as_secs_f64()
     );
     println!("peak memory:     {:.1} MB", r.peak_kib as f64 / 1024.0);
+
+    fleet_case();
 
     let (files_ca, files_eca) = if quick { (500, 100) } else { (5600, 1000) };
     let dir = tempfile::tempdir().unwrap();

@@ -41,6 +41,9 @@ pub enum Command {
     /// Write Salesforce's step 2 (require PKCE on named apps) or step 3 (the org setting)
     /// into an SFDX project or mdapi folder, with a deploy manifest per step.
     Fix(crate::fix_cli::FixArgs),
+    /// Audit many orgs at once (a TOML file of orgs): verdicts per org, apps blocking in
+    /// several, ISV packages, and whether each sandbox rehearsal matches its production org.
+    Fleet(crate::fleet_cli::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     Completions {
         #[arg(value_enum)]

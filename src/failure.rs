@@ -162,6 +162,9 @@ fn name_of(e: &anyhow::Error) -> &'static str {
         if cause.is::<crate::applies::NotApplicable>() || cause.is::<UsageError>() {
             return "UsageError";
         }
+        if cause.is::<pkce_audit::fleet::config::ConfigError>() {
+            return "FleetFileError";
+        }
         if cause.is::<FixRefused>() {
             return "FixRefused";
         }

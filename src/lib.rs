@@ -16,6 +16,7 @@ pub mod diff;
 pub mod errors;
 pub mod evidence;
 pub mod fix;
+pub mod fleet;
 pub mod inventory;
 pub mod metadata;
 pub mod report;

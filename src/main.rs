@@ -18,6 +18,7 @@ mod applies;
 mod cli;
 mod failure;
 mod fix_cli;
+mod fleet_cli;
 mod live_cli;
 mod term;
 mod warnings;
@@ -268,6 +269,7 @@ fn apply_json_environment(cli: &mut Cli, m: &clap::ArgMatches) {
         Command::Fetch(f) => f.json = true,
         Command::Doctor(d) => d.json = true,
         Command::Fix(f) => f.json = true,
+        Command::Fleet(f) if !format_typed => f.json = true,
         _ => {}
     }
 }
@@ -308,6 +310,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => completions(shell),
         Command::Man { command } => man(command),
         Command::Fix(f) => fix_cli::run(f),
+        Command::Fleet(f) => fleet_cli::fleet(f),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

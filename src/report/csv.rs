@@ -32,7 +32,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 /// A cell as written: neutralised against formulas (on the text as read, so a leading tab
 /// or carriage return still counts), then made [`visible`](super::text::visible): line
 /// breaks and tabs become spaces, control and bidirectional characters `\u{1b}`.
-fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     super::text::visible(&neutralise(text)).into_owned()
 }
 

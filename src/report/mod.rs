@@ -15,11 +15,12 @@ mod table;
 pub mod text;
 mod wrap;
 
+pub(crate) use self::csv::cell as csv_cell;
 pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table};
-pub(crate) use self::table::{keep_words, new_table};
+pub(crate) use self::table::{joined, keep_words, new_table};
 pub use self::wrap::{wrap_paragraphs, wrap_prose, wrap_words};
 pub use model::*;
 

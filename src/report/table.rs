@@ -347,7 +347,7 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
 const INFO_NAMES: usize = 12;
 
 /// Names joined by commas, each made [`visible`](super::text::visible).
-fn joined(names: &[impl AsRef<str>]) -> String {
+pub(crate) fn joined(names: &[impl AsRef<str>]) -> String {
     names
         .iter()
         .map(|n| v(n.as_ref()))

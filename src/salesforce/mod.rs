@@ -30,6 +30,7 @@ pub mod usage;
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
+pub(crate) use session::runtime;
 pub use usage::UsageOptions;
 
 use crate::inventory::{Collected, Loaded, PackageInfo, Problem};

@@ -9,8 +9,8 @@ use super::{rest, Error, FetchOptions};
 use crate::xml::Element;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The runtime of one blocking fetch or doctor run.
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+/// The runtime of one blocking fetch, doctor or fleet run.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

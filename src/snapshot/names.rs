@@ -1,6 +1,5 @@
 //! Portable file names: what a fullName becomes on disk, and back.
 
-use crate::metadata::MetadataType;
 use std::collections::HashMap;
 
 /// Whether `file_stem` is the name the writer gives a component called `full_name`
@@ -82,14 +81,15 @@ pub(super) fn portable_stem(name: &str) -> String {
 /// within each type's folder regardless of case, as on Windows and macOS. Names that
 /// need no change keep their name (the first in byte order, when two differ only in
 /// case); the others get their portable stem, with `~2`, `~3` … when it is taken.
-/// Deterministic: the same names always get the same files.
-pub fn portable_stems<'a>(
-    names: impl IntoIterator<Item = (MetadataType, &'a str)>,
-) -> HashMap<(MetadataType, &'a str), String> {
-    let mut names: Vec<(MetadataType, &str)> = names.into_iter().collect();
+/// Deterministic: the same names always get the same files. The folder `K` is a
+/// [`MetadataType`](crate::metadata::MetadataType) for a snapshot, `()` for the fleet's one folder of reports.
+pub fn portable_stems<'a, K: Copy + Ord + std::hash::Hash>(
+    names: impl IntoIterator<Item = (K, &'a str)>,
+) -> HashMap<(K, &'a str), String> {
+    let mut names: Vec<(K, &str)> = names.into_iter().collect();
     names.sort();
     names.dedup();
-    let mut taken: std::collections::HashSet<(MetadataType, String)> = Default::default();
+    let mut taken: std::collections::HashSet<(K, String)> = Default::default();
     let mut out = HashMap::new();
     let mut later = Vec::new();
     // Names kept as they are claim their file first.

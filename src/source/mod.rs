@@ -352,7 +352,9 @@ mod project;
 mod walk;
 
 use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
-pub use project::{parse_project, read_text, EnclosingProject, PackageDirectory, SfdxProject};
+pub use project::{
+    parse_project, read_required_text, read_text, EnclosingProject, PackageDirectory, SfdxProject,
+};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

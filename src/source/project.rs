@@ -52,6 +52,11 @@ pub fn parse_project(text: &str) -> Result<SfdxProject, serde_json::Error> {
     serde_json::from_str(text)
 }
 
+/// [`read_text`] of a file that must exist: its absence is an error too.
+pub fn read_required_text(path: &Path, max: u64) -> Result<String, String> {
+    read_text(path, max).and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
+}
+
 /// Reads a small text file the audit depends on (`sfdx-project.json`, `.forceignore`, a
 /// snapshot manifest, a waiver file): `None` when it does not exist; an error naming
 /// the reason when it is not a regular file (a FIFO would block forever), is larger

@@ -116,6 +116,11 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     )
 }
 
+/// The 1-based line of byte `offset` in `text` (for TOML spans).
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    position(text, offset).0
+}
+
 /// Parses a waiver file. Every mistake names the line it is on.
 pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     let invalid = |(line, column): (usize, usize), message: String| WaiverError::Invalid {
@@ -199,12 +204,12 @@ pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
 
 /// Reads `path`, naming it `name` in waivers and messages.
 fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    let text = crate::source::read_text(path, MAX_WAIVER_BYTES)
-        .and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
-        .map_err(|reason| WaiverError::Io {
+    let text = crate::source::read_required_text(path, MAX_WAIVER_BYTES).map_err(|reason| {
+        WaiverError::Io {
             file: name.to_path_buf(),
             reason,
-        })?;
+        }
+    })?;
     parse(&text, name)
 }
 

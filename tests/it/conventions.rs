@@ -82,7 +82,7 @@ fn errors_under_json_are_json_documents() {
     let r = run(&["diff", "nope.json", "nope.json", "--json"], &[]);
     assert_json_failure(&r, "ReportError", "nope.json");
     let r = run(&["rules", "no-such-rule", "--json"], &[]);
-    assert_json_failure(&r, "Error", "unknown rule 'no-such-rule'");
+    assert_json_failure(&r, "UsageError", "unknown rule 'no-such-rule'");
     // SF_CONTENT_TYPE=JSON asks for JSON as --json does, errors included.
     let r = run(
         &["audit", "--source", DEMO, "-q"],

@@ -21,6 +21,7 @@ mod errors;
 mod fake_org_server;
 mod faults;
 mod fix;
+mod fleet;
 mod fuzz_regressions;
 mod hostile;
 mod live_connect;

@@ -29,7 +29,7 @@ pub fn md_cell(text: &str) -> String {
 }
 
 /// An identifier (API name, rule id, path) as inline code, when it can be one.
-pub(super) fn md_code(text: &str) -> String {
+pub(crate) fn md_code(text: &str) -> String {
     let text = v(text);
     // A backslash right before a pipe would cancel the pipe's escape (below).
     if text.is_empty() || text.contains('`') || text.contains("\\|") {
@@ -40,11 +40,11 @@ pub(super) fn md_code(text: &str) -> String {
     }
 }
 
-fn md_row(out: &mut String, cells: &[String]) {
+pub(crate) fn md_row(out: &mut String, cells: &[String]) {
     let _ = writeln!(out, "| {} |", cells.join(" | "));
 }
 
-fn md_header(out: &mut String, header: &[&str]) {
+pub(crate) fn md_header(out: &mut String, header: &[&str]) {
     let _ = writeln!(out, "| {} |", header.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
 }

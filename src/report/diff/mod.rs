@@ -5,6 +5,7 @@ mod markdown;
 mod table;
 
 pub use self::markdown::{markdown, md_cell};
+pub(crate) use self::markdown::{md_code, md_header, md_row};
 pub use self::table::table;
 
 use super::text::visible as v;

@@ -21,6 +21,8 @@ pub(super) fn run(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("PKCE_AUDIT_TODAY", "2026-12-01")
+        // One line per item for the assertions; fitting a width is tests/it/widths.rs's.
+        .env("COLUMNS", "1000")
         .env_remove("SF_TARGET_ORG")
         .env_remove("SF_ACCESS_TOKEN")
         .output()

@@ -30,15 +30,18 @@ fn refusals_touch_no_file_and_exit_2() {
         );
         let text = out(&o);
         assert_eq!(o.status.code(), Some(2), "{text}");
+        // A refusal is the command's error: one line on stderr naming each refusal.
+        assert!(o.stdout.is_empty(), "{text}");
+        let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(
-            text.contains(&format!("  {app}: ")) && text.contains(why),
-            "{text}"
+            stderr.starts_with("pkce-audit: error: fix refused, nothing was written: "),
+            "{stderr}"
         );
-        assert_eq!(
-            text.lines().filter(|l| l.starts_with("  ")).count(),
-            1,
-            "one line: {text}"
+        assert!(
+            stderr.contains(&format!("{app}: ")) && stderr.contains(why),
+            "{stderr}"
         );
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
         assert_eq!(tree(&dir), before, "{app}: no file touched");
     }
     // Not a project that deploys.

@@ -1,0 +1,205 @@
+//! The fleet report: one value every fleet format presents. Its JSON is a contract
+//! (docs/fleet.md), versioned by [`FLEET_SCHEMA_VERSION`]. Each org's own report is the
+//! ordinary [`Report`](crate::report::Report); this holds what a reader of many orgs needs
+//! from each, and what only the comparison of several shows.
+
+use super::config::Role;
+use crate::diff::AppRef;
+use crate::inventory::{AppKind, Owner};
+use crate::report::{IsvAction, Tool};
+use crate::rules::{RuleId, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// The version of the fleet JSON's shape. Raise it when a field changes meaning or goes
+/// away (adding one does not need it).
+pub const FLEET_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetReport {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The fleet file, as given.
+    pub file: String,
+    /// RFC 3339, when the run started.
+    pub generated_at: String,
+    /// `not-ready` if any org is not ready, else `incomplete` if any is incomplete, else
+    /// `enforced` if every org enforces PKCE already, else `ready`.
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    /// In the order of the fleet file.
+    pub orgs: Vec<FleetOrg>,
+    /// Apps blocking in more than one org.
+    pub shared_blockers: Vec<SharedBlocker>,
+    /// ISV packages: the version each org has, and what of it blocks there.
+    pub packages: Vec<FleetPackage>,
+    /// Each sandbox that rehearses a production org, against that org.
+    pub rehearsals: Vec<Rehearsal>,
+}
+
+/// One org as the fleet sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetOrg {
+    pub name: String,
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rehearses: Option<String>,
+    /// The org's report verdict; `incomplete` when it could not be audited.
+    pub verdict: Verdict,
+    pub verdict_reason: String,
+    /// Why the org could not be audited (unreachable, refused login, unreadable folder),
+    /// in one line; `None` when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The instance URL or the folder audited; `None` when it could not be audited.
+    pub source: Option<String>,
+    pub org_id: Option<String>,
+    pub blockers: Blockers,
+    /// Items that could not be read (the report's `incomplete`).
+    pub unread: usize,
+    /// API calls the audit made; `None` for a folder, or an org not audited.
+    pub api_calls: Option<u64>,
+    /// The org's full report (`--out-dir`), relative to the fleet report's folder when
+    /// that is a file, else as written; `None` when none was written.
+    pub report: Option<String>,
+}
+
+/// An org's unwaived blockers by who must act, as its report's summary says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blockers {
+    /// Blocking findings.
+    pub findings: usize,
+    /// Apps of the org that our team must fix.
+    pub org: Vec<String>,
+    /// Apps only their ISV publisher can fix, by namespace.
+    pub isv: Vec<IsvAction>,
+    /// Apps defined in other orgs whose vendors must confirm PKCE.
+    pub vendor: Vec<String>,
+}
+
+impl Blockers {
+    /// Apps with a blocker, whoever must act.
+    pub fn apps(&self) -> usize {
+        self.org.len() + self.vendor.len() + self.isv.iter().map(|i| i.apps.len()).sum::<usize>()
+    }
+}
+
+/// How the apps of several orgs were found to be one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MatchedBy {
+    /// The same API name.
+    Name,
+    /// Different API names, the same label: apps known by label only (usage evidence), or
+    /// one app deployed under another name.
+    Label,
+}
+
+/// One app blocking in several orgs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedBlocker {
+    pub matched_by: MatchedBy,
+    /// The API name or the label the orgs share.
+    pub key: String,
+    /// API names and labels as the orgs report them.
+    pub names: Vec<String>,
+    pub labels: Vec<String>,
+    pub owners: Vec<Owner>,
+    pub kinds: Vec<AppKind>,
+    /// The orgs it blocks in, in fleet order.
+    pub orgs: Vec<String>,
+    /// The blocking rules, in report order.
+    pub rules: Vec<RuleId>,
+}
+
+/// One ISV namespace across the fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetPackage {
+    pub namespace: String,
+    /// The package's name as the orgs report it (none known from folder audits).
+    pub names: Vec<String>,
+    /// Each org that has it, in fleet order.
+    pub installs: Vec<PackageInstall>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageInstall {
+    pub org: String,
+    /// `None`: the org has the namespace's apps but did not say the version (a folder
+    /// audit, `--no-usage`, or the package list unreadable).
+    pub version: Option<String>,
+    /// Its apps that block in this org.
+    pub blocking_apps: Vec<String>,
+}
+
+/// A sandbox against the production org it rehearses: whatever differs makes the
+/// rehearsal less faithful.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rehearsal {
+    pub sandbox: String,
+    pub production: String,
+    /// Nothing below differs; `None` when either org could not be audited.
+    pub faithful: Option<bool>,
+    pub production_verdict: Verdict,
+    pub sandbox_verdict: Verdict,
+    /// Apps (by kind and API name) in production and not in the sandbox.
+    pub only_in_production: Vec<AppRef>,
+    pub only_in_sandbox: Vec<AppRef>,
+    /// Apps in both whose PKCE setting differs.
+    pub pkce_differs: Vec<PkceDifference>,
+    /// Org OAuth settings that differ (`null`: the settings could not be read).
+    pub org_settings: Vec<SettingDifference>,
+    /// Unwaived blockers (rule, app) in one org only.
+    pub blockers_only_in_production: Vec<BlockerRef>,
+    pub blockers_only_in_sandbox: Vec<BlockerRef>,
+    /// Installed packages whose version differs, or that one org lacks.
+    pub packages: Vec<PackageDifference>,
+    /// What could not be compared, and why.
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PkceDifference {
+    pub kind: AppKind,
+    pub name: String,
+    pub label: Option<String>,
+    pub production: Option<bool>,
+    pub sandbox: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingDifference {
+    /// The OauthOidcSettings field: `isPkceRequired`, `blockOAuthUnPwFlow`,
+    /// `blockOAuthUsrAgtFlow`, `oAuthCdCrdtFlowEnable`.
+    pub setting: String,
+    pub production: Option<bool>,
+    pub sandbox: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockerRef {
+    pub rule: RuleId,
+    pub app: Option<String>,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageDifference {
+    pub namespace: String,
+    /// The installed version; `None`: not installed.
+    pub production: Option<String>,
+    pub sandbox: Option<String>,
+}
+
+impl Rehearsal {
+    /// Whether anything differs that the report lists.
+    pub fn differs(&self) -> bool {
+        self.production_verdict != self.sandbox_verdict
+            || !self.only_in_production.is_empty()
+            || !self.only_in_sandbox.is_empty()
+            || !self.pkce_differs.is_empty()
+            || !self.org_settings.is_empty()
+            || !self.blockers_only_in_production.is_empty()
+            || !self.blockers_only_in_sandbox.is_empty()
+            || !self.packages.is_empty()
+    }
+}

@@ -1,0 +1,145 @@
+//! Audits the orgs of a fleet concurrently: at most `org_concurrency` at once on one
+//! runtime, each live org through the async fetch with its own `--concurrency` permits,
+//! each folder on the blocking pool. An org that cannot be audited becomes a failed run
+//! with a one-line reason; the others go on.
+
+use super::config::{FleetConfig, OrgEntry, OrgInput};
+use crate::evidence::{EvidenceSource, InstalledPackage};
+use crate::report::Report;
+use crate::salesforce::{self, FetchOptions, ProgressSink};
+use crate::waivers::WaiverSet;
+use crate::AuditOptions;
+use std::sync::Arc;
+
+/// How a fleet runs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Orgs audited at once.
+    pub org_concurrency: usize,
+    /// Each live org's fetch, as `audit` would run it (its own `concurrency` and
+    /// `timeout`); its `progress` is not used.
+    pub fetch: FetchOptions,
+    /// The run's clock and, unused here, no namespace: each org has its own.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// For waiver expiry.
+    pub today: chrono::NaiveDate,
+    /// Told of each org as it is planned and finished; the library draws nothing.
+    pub progress: Option<Arc<dyn ProgressSink>>,
+}
+
+/// What auditing one org gave.
+#[derive(Debug, Clone)]
+pub struct Audited {
+    pub report: Report,
+    /// The packages the org says are installed; `None` when it did not say (a folder, a
+    /// live org with `--no-usage`, or the package list unreadable).
+    pub packages: Option<Vec<InstalledPackage>>,
+}
+
+/// One org's run: its report, or why there is none.
+#[derive(Debug, Clone)]
+pub struct OrgRun {
+    pub outcome: Result<Audited, String>,
+}
+
+impl OrgRun {
+    pub fn report(&self) -> Option<&Report> {
+        self.outcome.as_ref().ok().map(|a| &a.report)
+    }
+}
+
+/// Runs every org of `config`, each with its waivers (`waivers[i]` for `config.orgs[i]`),
+/// on a runtime of its own. The runs come back in the order of the file.
+pub fn run_blocking(
+    config: &FleetConfig,
+    waivers: Vec<WaiverSet>,
+    opts: &RunOptions,
+) -> Result<Vec<OrgRun>, salesforce::Error> {
+    let rt = salesforce::runtime()?;
+    let runs = rt.block_on(run(config, waivers, opts));
+    // As for one org: a parse still running after a `--timeout` is not waited for.
+    rt.shutdown_background();
+    Ok(runs)
+}
+
+/// [`run_blocking`] on the caller's runtime.
+pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOptions) -> Vec<OrgRun> {
+    assert_eq!(waivers.len(), config.orgs.len(), "one waiver set per org");
+    let permits = Arc::new(tokio::sync::Semaphore::new(opts.org_concurrency.max(1)));
+    if let Some(p) = &opts.progress {
+        p.plan(config.orgs.len() as u64);
+    }
+    let tasks: Vec<_> = config
+        .orgs
+        .iter()
+        .cloned()
+        .zip(waivers)
+        .map(|(org, waivers)| {
+            let permits = permits.clone();
+            let opts = opts.clone();
+            tokio::spawn(async move {
+                // The semaphore is never closed.
+                let _permit = permits.acquire_owned().await.ok();
+                let outcome = audit_one(&org, &opts).await.map(|mut a| {
+                    a.report.apply_waivers(&waivers, opts.today);
+                    a
+                });
+                if let Some(p) = &opts.progress {
+                    p.done();
+                }
+                OrgRun { outcome }
+            })
+        })
+        .collect();
+    let mut runs = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        runs.push(t.await.unwrap_or_else(|e| OrgRun {
+            outcome: Err(format!("the audit stopped unexpectedly: {e}")),
+        }));
+    }
+    runs
+}
+
+/// Audits one org; `Err` is the one-line reason it could not be.
+async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String> {
+    let audit = AuditOptions {
+        org_namespace: org.org_namespace.clone(),
+        now: opts.now,
+    };
+    let joined = match &org.input {
+        OrgInput::Live(conn) => {
+            let fetch = FetchOptions {
+                progress: None,
+                ..opts.fetch.clone()
+            };
+            let fetched = salesforce::fetch(conn, &fetch)
+                .await
+                .map_err(|e| e.to_string())?;
+            // Parsing the records is CPU work: off the async workers, as the fetch's own
+            // parsing is.
+            tokio::task::spawn_blocking(move || {
+                let (inv, report) = crate::audit_fetched(&fetched, &audit);
+                Ok(audited(report, inv))
+            })
+            .await
+        }
+        OrgInput::Source(dir) => {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::audit_folder(&dir, &audit)
+                    .map(|(inv, report)| audited(report, inv))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+        }
+    };
+    joined.unwrap_or_else(|e| Err(format!("the audit stopped unexpectedly: {e}")))
+}
+
+fn audited(report: Report, inv: crate::inventory::Inventory) -> Audited {
+    let packages = inv
+        .evidence
+        .filter(|e| e.is_read(&EvidenceSource::InstalledPackages))
+        .map(|e| e.packages);
+    Audited { report, packages }
+}

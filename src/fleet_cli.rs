@@ -1,0 +1,255 @@
+//! The binary's side of `fleet`: options, the progress bar, the report files of
+//! `--out-dir`, and where the fleet report goes. The library does the work
+//! (`pkce_audit::fleet`).
+
+use crate::live_cli::UsageArgs;
+use anyhow::{Context, Result};
+use clap::Args;
+use pkce_audit::fleet::{self, render};
+use pkce_audit::rules::Severity;
+use pkce_audit::salesforce::{self, FetchOptions};
+use std::io::IsTerminal;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `fleet --format`: the library's [`render::Format`], as clap lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FleetFormat {
+    Table,
+    Json,
+    Markdown,
+    Csv,
+}
+
+impl From<FleetFormat> for render::Format {
+    fn from(f: FleetFormat) -> Self {
+        match f {
+            FleetFormat::Table => render::Format::Table,
+            FleetFormat::Json => render::Format::Json,
+            FleetFormat::Markdown => render::Format::Markdown,
+            FleetFormat::Csv => render::Format::Csv,
+        }
+    }
+}
+
+const ORG_HEADING: &str = "Each org";
+
+#[derive(Args)]
+pub struct FleetArgs {
+    /// The fleet file (TOML): one [[org]] entry per org, with its connection (docs/fleet.md).
+    #[arg(long, value_name = "FILE")]
+    pub orgs: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+    pub format: FleetFormat,
+    /// Short for --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Write the fleet report to FILE instead of standard output (`-`: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write each org's full report (JSON, as `audit --json`) into DIR, named after the org, and link it from the fleet report.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Orgs audited at once.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub org_concurrency: u16,
+    /// Also exit 1 when any org has an unwaived finding at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// API requests in flight at once, per live org.
+    #[arg(long, value_name = "N", default_value_t = 8, help_heading = ORG_HEADING,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Give up on a live org when reading it takes longer than this; the others go on.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, help_heading = ORG_HEADING,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+    /// API version to use. Default: the newest each org offers; 59.0 or later.
+    #[arg(long, value_name = "VERSION", help_heading = ORG_HEADING)]
+    pub api_version: Option<String>,
+    #[command(flatten)]
+    pub usage: UsageArgs,
+    /// No progress bar on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Orgs done out of orgs in the file, as a bar on standard error. Every org is planned
+/// before the first starts, so the total is known from the start and never grows.
+#[derive(Debug)]
+struct OrgBar(indicatif::ProgressBar);
+
+impl salesforce::ProgressSink for OrgBar {
+    fn plan(&self, orgs: u64) {
+        self.0.inc_length(orgs);
+    }
+    fn done(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// The bar on a terminal, unless `--quiet` or `SF_USE_PROGRESS_BAR=false`.
+fn progress_bar(quiet: bool) -> Option<Arc<OrgBar>> {
+    if quiet || !std::io::stderr().is_terminal() || !crate::term::progress_allowed() {
+        return None;
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} auditing orgs: [{bar:30}] {pos}/{len} done, {elapsed}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
+            .with_style(style);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(Arc::new(OrgBar(bar)))
+}
+
+/// `fleet`: audits every org of the file, writes the fleet report (and with `--out-dir`
+/// each org's), and exits as the worst org does (docs/fleet.md).
+pub fn fleet(args: FleetArgs) -> Result<i32> {
+    let format = if args.json {
+        FleetFormat::Json
+    } else {
+        args.format
+    };
+    // The whole file and every waiver file are checked before any org is read.
+    let config = fleet::config::load(&args.orgs)?;
+    let waivers = config.load_waivers()?;
+    let sink = crate::Sink::of(&args.output);
+    let output = match sink {
+        crate::Sink::File(p) => Some(p.to_path_buf()),
+        crate::Sink::Stdout => None,
+    };
+    if let Some(dir) = &args.out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let now = chrono::Utc::now();
+    let bar = progress_bar(args.quiet);
+    let opts = fleet::RunOptions {
+        org_concurrency: usize::from(args.org_concurrency),
+        fetch: FetchOptions {
+            api_version: args.api_version.clone(),
+            concurrency: usize::from(args.concurrency),
+            timeout: Duration::from_secs(args.timeout),
+            usage: args.usage.options(),
+            now,
+            ..Default::default()
+        },
+        now,
+        today: crate::today()?,
+        progress: bar.clone().map(|b| b as Arc<dyn salesforce::ProgressSink>),
+    };
+    let runs = fleet::run_blocking(&config, waivers, &opts);
+    if let Some(b) = &bar {
+        salesforce::ProgressSink::finish(b.as_ref());
+    }
+    let runs = runs?;
+
+    let mut links = vec![None; runs.len()];
+    if let Some(dir) = &args.out_dir {
+        let names = fleet::report_file_names(&config);
+        for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
+            let Some(report) = run.report() else { continue };
+            let path = dir.join(name);
+            std::fs::write(&path, pkce_audit::report::json(report))
+                .with_context(|| format!("cannot write the report {}", path.display()))?;
+            *link = Some(link_from(output.as_deref(), &path));
+        }
+    }
+    let report = fleet::build(
+        &config,
+        &runs,
+        &links,
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    sink.write(&render::render(&report, format.into(), sink.width()))?;
+    Ok(fleet::exit_code(&runs, args.fail_on))
+}
+
+/// How the fleet report names an org's report file: relative to the fleet report's folder
+/// when it is written to a file (so the link works wherever both are moved together),
+/// else as written (relative to the current folder).
+fn link_from(output: Option<&Path>, report: &Path) -> String {
+    let relative = output
+        .and_then(|o| {
+            let from = absolute(o.parent().unwrap_or(Path::new("")))?;
+            relative_path(&from, &absolute(report)?)
+        })
+        .unwrap_or_else(|| report.to_path_buf());
+    // `/` in every link, as Markdown and JSON readers expect.
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `p` against the current folder, `..` and `.` resolved where the folders exist.
+fn absolute(p: &Path) -> Option<PathBuf> {
+    let full = std::env::current_dir().ok()?.join(p);
+    // The folder exists (the report was just written there); the file name is kept.
+    match (full.parent(), full.file_name()) {
+        (Some(dir), Some(name)) if full.is_file() => Some(dir.canonicalize().ok()?.join(name)),
+        _ => full.canonicalize().ok(),
+    }
+}
+
+/// The path from folder `from` to `to`, both absolute and resolved.
+fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
+    let (a, b): (Vec<Component>, Vec<Component>) =
+        (from.components().collect(), to.components().collect());
+    // Different roots or drives: no relative path.
+    if a.first() != b.first() {
+        return None;
+    }
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn formats_map_to_the_library_formats_of_the_same_name() {
+        for f in FleetFormat::value_variants() {
+            let name = f.to_possible_value().unwrap().get_name().to_string();
+            let lib: render::Format = (*f).into();
+            assert_eq!(name.parse(), Ok(lib), "{name}");
+        }
+        assert_eq!(
+            FleetFormat::value_variants().len(),
+            render::Format::ALL.len()
+        );
+    }
+
+    #[test]
+    fn links_are_relative_to_the_folder_of_the_fleet_report() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(
+            relative_path(&p("/a/b"), &p("/a/b/out/x.json")),
+            Some(p("out/x.json"))
+        );
+        assert_eq!(
+            relative_path(&p("/a/b/reports"), &p("/a/out/x.json")),
+            Some(p("../../out/x.json"))
+        );
+        assert_eq!(relative_path(&p("/a"), &p("/a/x.json")), Some(p("x.json")));
+    }
+}
