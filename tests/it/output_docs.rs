@@ -386,3 +386,31 @@ fn docs_output_md_lists_the_error_and_fetch_documents() {
     paths.retain(|p| !p.ends_with("[]"));
     assert_documented("Snapshot summary (`fetch --json`)", &paths);
 }
+
+/// `rules --json`, `clients --json` and `doctor --json` (one source denied, so the
+/// optional fields of a failed check appear too).
+#[test]
+fn docs_output_md_lists_the_rules_clients_and_doctor_documents() {
+    let strings_only = |mut p: BTreeSet<String>| {
+        // Arrays of strings have no key paths below them.
+        p.retain(|k| !k.ends_with("[]") || k == "[]");
+        p
+    };
+    let rules = run(&["rules", "--json"], &[]).json();
+    assert_documented("Rules (`rules --json`)", &paths_of([&rules]));
+    let clients = run(&["clients", "--json"], &[]).json();
+    assert_documented(
+        "Client catalogue (`clients --json`)",
+        &strings_only(paths_of([&clients])),
+    );
+    let denied = FakeOrg::start(Config {
+        deny_queries: vec![pkce_audit::evidence::INSTALLED_PACKAGES.into()],
+        ..Config::default()
+    });
+    let doctor = run(
+        &["doctor", "--instance-url", &denied.base_url, "--json"],
+        &[("SF_ACCESS_TOKEN", TOKEN)],
+    );
+    assert_eq!(doctor.code, 3, "{}", doctor.stderr);
+    assert_documented("Doctor (`doctor --json`)", &paths_of([&doctor.json()]));
+}
