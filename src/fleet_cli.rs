@@ -2,7 +2,7 @@
 //! `--out-dir`, and where the fleet report goes. The library does the work
 //! (`pkce_audit::fleet`).
 
-use crate::live_cli::UsageArgs;
+use crate::live_cli::{ReadArgs, UsageArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use pkce_audit::fleet::{self, render};
@@ -33,8 +33,6 @@ impl From<FleetFormat> for render::Format {
     }
 }
 
-const ORG_HEADING: &str = "Each org";
-
 #[derive(Args)]
 pub struct FleetArgs {
     /// The fleet file (TOML): one [[org]] entry per org, with its connection (docs/fleet.md).
@@ -59,17 +57,10 @@ pub struct FleetArgs {
     /// Also exit 1 when any org has an unwaived finding at or above this severity.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
-    /// API requests in flight at once, per live org.
-    #[arg(long, value_name = "N", default_value_t = 8, help_heading = ORG_HEADING,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Give up on a live org when reading it takes longer than this; the others go on.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600, help_heading = ORG_HEADING,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
-    /// API version to use. Default: the newest each org offers; 59.0 or later.
-    #[arg(long, value_name = "VERSION", help_heading = ORG_HEADING)]
-    pub api_version: Option<String>,
+    /// Per live org: API version, requests in flight, time limit (an org past it is
+    /// incomplete; the others go on).
+    #[command(flatten)]
+    pub read: ReadArgs,
     #[command(flatten)]
     pub usage: UsageArgs,
     /// No progress bar on standard error.
@@ -136,12 +127,9 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     let opts = fleet::RunOptions {
         org_concurrency: usize::from(args.org_concurrency),
         fetch: FetchOptions {
-            api_version: args.api_version.clone(),
-            concurrency: usize::from(args.concurrency),
-            timeout: Duration::from_secs(args.timeout),
             usage: args.usage.options(),
             now,
-            ..Default::default()
+            ..args.read.fetch_options()?
         },
         now,
         today: crate::today()?,

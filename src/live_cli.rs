@@ -58,23 +58,57 @@ pub struct ConnectionArgs {
     /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`).
     #[arg(long, value_name = "PATH", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
-    /// API version to use. Default: $SF_ORG_API_VERSION, else the newest the org offers; 59.0 or later.
-    #[arg(long, value_name = "VERSION", help_heading = HEADING)]
-    pub api_version: Option<String>,
-    /// API requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8, help_heading = HEADING,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub concurrency: u16,
-    /// Give up when reading the org takes longer than this.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600, help_heading = HEADING,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// No progress bar on standard error (and, for fetch, no summary of what was written).
     #[arg(long, short = 'q', help_heading = HEADING)]
     pub quiet: bool,
     /// Log every API call (kind, status, time, retries) on standard error. Never a token.
     #[arg(long, short = 'v', help_heading = HEADING)]
     pub verbose: bool,
+}
+
+/// How an org is read, once connected: shared by every command that reads orgs.
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// API version to use. Default: $SF_ORG_API_VERSION, else the newest the org offers; 59.0 or later.
+    #[arg(long, value_name = "VERSION", help_heading = HEADING)]
+    pub api_version: Option<String>,
+    /// API requests in flight at once (per org).
+    #[arg(long, value_name = "N", default_value_t = 8, help_heading = HEADING,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Give up when reading an org takes longer than this.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600, help_heading = HEADING,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+}
+
+impl ReadArgs {
+    /// Fetch options with these settings; progress and usage are the caller's.
+    pub fn fetch_options(&self) -> Result<FetchOptions> {
+        Ok(FetchOptions {
+            api_version: self.api_version()?,
+            concurrency: usize::from(self.concurrency),
+            timeout: Duration::from_secs(self.timeout),
+            now: chrono::Utc::now(),
+            ..Default::default()
+        })
+    }
+
+    /// `--api-version`, else `SF_ORG_API_VERSION`. The library checks the option's value;
+    /// the variable's is checked here, so that a bad one is blamed on the variable.
+    fn api_version(&self) -> Result<Option<String>> {
+        if self.api_version.is_some() {
+            return Ok(self.api_version.clone());
+        }
+        match env("SF_ORG_API_VERSION") {
+            Some(v) if !is_version(&v) => {
+                usage!("SF_ORG_API_VERSION \"{v}\" is not an API version like 62.0")
+            }
+            other => Ok(other),
+        }
+    }
 }
 
 impl ConnectionArgs {
@@ -119,29 +153,19 @@ impl ConnectionArgs {
 
     pub fn fetch_options(&self, usage: Option<UsageOptions>) -> Result<FetchOptions> {
         Ok(FetchOptions {
-            api_version: self.api_version()?,
-            concurrency: usize::from(self.concurrency),
-            timeout: Duration::from_secs(self.timeout),
             progress: progress_bar(self.quiet),
             usage,
-            now: chrono::Utc::now(),
-            ..Default::default()
+            ..self.read.fetch_options()?
         })
     }
+}
 
-    /// `--api-version`, else `SF_ORG_API_VERSION`. The library checks the option's value;
-    /// the variable's is checked here, so that a bad one is blamed on the variable.
-    fn api_version(&self) -> Result<Option<String>> {
-        if self.api_version.is_some() {
-            return Ok(self.api_version.clone());
-        }
-        match env("SF_ORG_API_VERSION") {
-            Some(v) if !is_version(&v) => {
-                usage!("SF_ORG_API_VERSION \"{v}\" is not an API version like 62.0")
-            }
-            other => Ok(other),
-        }
-    }
+/// An environment variable's value, trimmed; unset and empty are the same.
+fn env(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// "62.0": digits, a dot, digits.
@@ -152,14 +176,6 @@ fn is_version(v: &str) -> bool {
             && major.bytes().all(|b| b.is_ascii_digit())
             && minor.bytes().all(|b| b.is_ascii_digit())
     })
-}
-
-/// An environment variable's value, trimmed; unset and empty are the same.
-fn env(key: &str) -> Option<String> {
-    std::env::var(key)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 /// The org the `sf` environment names when no option does. `SF_TARGET_ORG` is an alias or
