@@ -7,6 +7,7 @@ pub mod cells;
 mod color;
 mod csv;
 pub mod diff;
+pub mod layout;
 mod markdown;
 mod model;
 pub mod read;
@@ -19,8 +20,7 @@ pub use self::csv::{csv, csv_apps, neutralise};
 pub use self::markdown::markdown;
 pub use self::sarif::{fingerprint, sarif};
 pub use self::table::{evidence_line, table};
-pub(crate) use self::table::{keep_words, new_table};
-pub use self::wrap::{wrap_paragraphs, wrap_prose, wrap_words};
+pub use self::wrap::{wrap_hanging, wrap_paragraphs, wrap_prose, wrap_words};
 pub use model::*;
 
 use crate::inventory::{App, Inventory, Owner};
