@@ -20,6 +20,16 @@ pub struct Entry {
     pub lines: Vec<String>,
 }
 
+impl Entry {
+    /// An entry of one line.
+    pub fn line(head: String) -> Self {
+        Entry {
+            head,
+            lines: Vec::new(),
+        }
+    }
+}
+
 /// Rows with their table cells and their list entry, laid out by [`Grid::render`].
 #[derive(Debug, Clone)]
 pub struct Grid {

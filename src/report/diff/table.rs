@@ -113,13 +113,7 @@ fn apps_section(out: &mut String, title: &str, apps: &[AppRef], width: u16) {
         let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
         let head = format!("{name} — {kind} · {owner} · PKCE: {pkce}");
         let cells = [&*name, &*kind, &*owner, pkce].map(String::from).to_vec();
-        grid.push(
-            cells,
-            Entry {
-                head,
-                lines: vec![],
-            },
-        );
+        grid.push(cells, Entry::line(head));
     }
     out.push_str(&grid.render(width.into()));
 }
@@ -196,13 +190,7 @@ fn apps_sections(out: &mut String, a: &AppChanges, width: u16) {
             let (old, new) = (pkce_word(c.old), pkce_word(c.new));
             let head = format!("{name} — {kind} · PKCE: {old} → {new}");
             let cells = [&*name, &*kind, old, new].map(String::from).to_vec();
-            grid.push(
-                cells,
-                Entry {
-                    head,
-                    lines: vec![],
-                },
-            );
+            grid.push(cells, Entry::line(head));
         }
         out.push_str(&grid.render(width.into()));
     }
