@@ -59,9 +59,9 @@ pub fn wrap_hanging(out: &mut String, line: &str, width: usize, hang: usize) {
 /// The words of `text` in lines: the first at most `first` columns wide, the others at
 /// most `rest` (display width, so wide characters count twice). A word wider than a whole
 /// line breaks after a `/` (a long file path or URL), else after a `.`, `&` or `?` (a file
-/// name, a query); a word without any (an API or type name) stays whole on a line of its
-/// own: a name is worth more unbroken, and no name Salesforce gives is wider than the
-/// narrowest width we lay out for.
+/// name, a query), else after a `-` (a long URL slug); a word without any (an API or type
+/// name) stays whole on a line of its own: a name is worth more unbroken, and no name
+/// Salesforce gives is wider than the narrowest width we lay out for.
 pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
@@ -108,14 +108,14 @@ pub fn unbreakable_width(text: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// A word wider than `room` in pieces, each cut after a `/` (or a `.`, `&`, `?`), that fit
-/// where they can.
+/// A word wider than `room` in pieces, each cut after a `/` (or a `.`, `&`, `?`, or a `-`),
+/// that fit where they can.
 fn split_long_word(word: &str, room: usize) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut rest = word;
     while rest.width() > room {
-        // The last `/` within reach; else the last `.`, `&` or `?` within reach; else the
-        // first `/` at all; else the word stays whole.
+        // The last `/` within reach; else the last `.`, `&` or `?`; else the last `-`; else
+        // the first `/` at all; else the word stays whole.
         let mut reach = 0;
         let mut w = 0;
         for (i, c) in rest.char_indices() {
@@ -129,6 +129,7 @@ fn split_long_word(word: &str, room: usize) -> Vec<&str> {
         let cut = match within
             .rfind('/')
             .or_else(|| within.rfind(['.', '&', '?']))
+            .or_else(|| within.rfind('-'))
             .or_else(|| rest.find('/'))
         {
             Some(slash) if slash + 1 < rest.len() => slash + 1,
@@ -169,6 +170,7 @@ mod long_word_tests {
             ["Old_App.", "connectedApp-meta.", "xml"]
         );
         assert_eq!(split_long_word("a=b&error=c", 6), ["a=b&", "error=c"]);
+        assert_eq!(split_long_word("a.b-cdefgh", 5), ["a.", "b-", "cdefgh"]);
         assert_eq!(
             split_long_word("Old_Decommissioned_App", 8),
             ["Old_Decommissioned_App"]

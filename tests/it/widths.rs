@@ -217,7 +217,7 @@ fn counts(text: &str) -> BTreeMap<String, usize> {
 }
 
 /// Where a word too long for its line may break: after these (see `wrap_words`).
-const BREAKS: [char; 4] = ['/', '.', '&', '?'];
+const BREAKS: [char; 5] = ['/', '.', '&', '?', '-'];
 
 /// Each piece of a word that line breaks after its [`BREAKS`] can leave.
 fn pieces(word: &str) -> Vec<String> {
@@ -329,7 +329,9 @@ fn assert_audit_fits(source: &Path, extra: &[&str]) {
 }
 
 #[test]
-fn the_demo_audit_fits_every_width_and_cuts_no_word() {
+fn folder_audits_fit_every_width_and_cut_no_word() {
+    // callbacks-org: catalogue citations with URLs longer than a line.
+    assert_audit_fits(&fixture("callbacks-org"), &[]);
     let demo = fixture("demo-org");
     assert_audit_fits(&demo, &[]);
     // Too narrow for the apps table's words, a list; the findings still a table.
@@ -393,4 +395,51 @@ fn the_clients_listing_fits_every_width_and_keeps_every_word() {
     }
     assert!(pkce_audit::clients::listing(120).contains("┆ does-not-send ┆"));
     insta::assert_snapshot!("clients_listing_60", pkce_audit::clients::listing(60));
+}
+
+#[test]
+fn the_diff_fits_every_width_and_cuts_no_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for org in ["demo-org", "ready-org"] {
+        let o = command()
+            .args([
+                "audit",
+                "--source",
+                fixture(org).to_str().unwrap(),
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        let path = tmp.path().join(format!("{org}.json"));
+        std::fs::write(&path, &o.stdout).unwrap();
+        reports.push(path.to_str().unwrap().to_string());
+    }
+    let diff = |width: usize| {
+        let o = command()
+            .args(["diff", &reports[0], &reports[1]])
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let whole = counts(&diff(10_000));
+    let report = pkce_audit::report::read::read(Path::new(&reports[0])).unwrap();
+    for width in WIDTHS {
+        let text = diff(width);
+        assert_fits(&text, width, "diff");
+        let n = counts(&text);
+        for name in report.apps.iter().map(|a| &a.name) {
+            assert_eq!(
+                n.get(name),
+                whole.get(name),
+                "diff at {width}: {name}\n{text}"
+            );
+        }
+        assert_eq!(
+            n.get("BLOCKER"),
+            whole.get("BLOCKER"),
+            "diff at {width}\n{text}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use crate::report::cells::{
 };
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::text::{backstop, visible as v};
-use crate::report::TOOL_NAME;
+use crate::report::{wrap_prose, TOOL_NAME};
 use crate::rules::{Finding, Severity};
 use std::fmt::Write;
 
@@ -143,8 +143,9 @@ pub fn table(d: &Diff, width: u16) -> String {
     findings_section(&mut out, "New", &f.new, width);
     findings_section(&mut out, "Still open", &f.still_open, width);
     apps_sections(&mut out, &d.apps, width);
-    // Input text was made visible where it was written; this catches anything missed.
-    backstop(out)
+    // The count lines fit too; input text was made visible where it was written, and
+    // the backstop catches anything missed.
+    backstop(wrap_prose(&out, width.into()))
 }
 
 /// Both runs, the verdict, the blockers and the waiver file.
