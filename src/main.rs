@@ -179,7 +179,7 @@ fn list_clients(json: bool) -> Result<i32> {
     let text = if json {
         json_text(&pkce_audit::clients::catalogue())?
     } else {
-        pkce_audit::clients::listing()
+        pkce_audit::clients::listing(usize::from(Sink::Stdout.width()))
     };
     Sink::Stdout.write(&text)?;
     Ok(0)

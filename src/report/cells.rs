@@ -5,6 +5,7 @@
 //! Texts from a report (names, namespaces, spellings this version does not know) come back
 //! as read; each renderer escapes them for its format.
 
+use super::layout::{Entry, Grid};
 use super::text::visible as v;
 use crate::inventory::{App, AppKind, Flow, Owner};
 use crate::rules::{Finding, RuleId, Verdict};
@@ -99,24 +100,37 @@ pub fn blocker_word(f: &Finding) -> &'static str {
     }
 }
 
-/// The first two cells of a findings table row, made visible: "high\nBLOCKER" and
-/// "App\nrule-id" (the rule alone for org findings), and the longest word of the second,
-/// which the column keeps whole.
-pub fn finding_cells(f: &Finding) -> (String, String, usize) {
-    let mut severity = f.severity.as_str().to_string();
+/// A finding as a row of a findings table: "high\nBLOCKER", "App\nrule-id" (the rule
+/// alone for org findings) and the lines of `what`; as a list entry, "high BLOCKER · App ·
+/// rule-id" (the renderer's own words first: colour finds them before the first `·`) with
+/// `what` under it. Input text is made visible here; `what` already is.
+pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
+    let severity = f.severity.as_str();
     let weight = blocker_word(f);
-    if !weight.is_empty() {
-        severity.push('\n');
-        severity.push_str(weight);
-    }
     let rule = v(f.rule.as_str());
     let app = f.app.as_deref().map(v);
-    let longest = rule.len().max(app.as_ref().map_or(0, |a| a.len()));
-    let what = match app {
-        Some(app) => format!("{app}\n{rule}"),
-        None => rule.into_owned(),
+    let (sev_cell, mut head) = if weight.is_empty() {
+        (severity.to_string(), severity.to_string())
+    } else {
+        (
+            format!("{severity}\n{weight}"),
+            format!("{severity} {weight}"),
+        )
     };
-    (severity, what, longest)
+    let what_rule = match &app {
+        Some(app) => {
+            head.push_str(&format!(" · {app} · {rule}"));
+            format!("{app}\n{rule}")
+        }
+        None => {
+            head.push_str(&format!(" · {rule}"));
+            rule.into_owned()
+        }
+    };
+    grid.push(
+        vec![sev_cell, what_rule, what.join("\n")],
+        Entry { head, lines: what },
+    );
 }
 
 /// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).

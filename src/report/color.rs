@@ -105,40 +105,100 @@ fn paint_row(line: &str, table: Table) -> String {
     format!("│{}│", painted.join("┆"))
 }
 
+/// Where a line of the report is, for what may be painted in it.
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Other,
+    Apps,
+    Findings,
+}
+
+/// An indent-0 line in the apps or findings section that is not a table: the head of a
+/// list entry (or a findings group's title).
+fn is_head(line: &str) -> bool {
+    !line.is_empty() && !line.starts_with([' ', '┌', '│', '╞', '└'])
+}
+
+/// Paints an apps list entry (its head, then lines indented under it): its findings are
+/// its last line indented by two and the lines under that (the head's own continuation
+/// lines, which hold input text, all come before it).
+fn paint_app_entry(out: &mut Vec<String>, lines: &[&str]) {
+    let last = lines
+        .iter()
+        .rposition(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter(|&i| i > 0)
+        .unwrap_or(lines.len());
+    for (i, l) in lines.iter().enumerate() {
+        out.push(if i >= last {
+            paint_cell(l)
+        } else {
+            l.to_string()
+        });
+    }
+}
+
+/// A findings list entry's head, "high BLOCKER · App · rule": the words before the first
+/// `·` are the renderer's own when the line starts with a severity.
+fn paint_finding_head(line: &str) -> Option<String> {
+    let first = line.split(' ').next()?;
+    Severity::ALL.iter().find(|s| s.as_str() == first)?;
+    let (ours, rest) = line.split_at(line.find('·')?);
+    Some(format!("{}{rest}", paint_cell(ours)))
+}
+
 /// `text` (the table format of `verdict`'s report) with ANSI colour added.
 pub fn colorize(text: &str, verdict: Verdict) -> String {
     let word = verdict_word(verdict);
-    let mut out = String::with_capacity(text.len() + 256);
+    let mut out: Vec<String> = Vec::new();
     let mut table = Table::None;
-    for line in text.split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        if let Some(rest) = body
+    let mut section = Section::Other;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let body = lines[i];
+        i += 1;
+        if body.starts_with("Apps (") {
+            section = Section::Apps;
+        } else if body.starts_with("Findings (") {
+            section = Section::Findings;
+        } else if body.starts_with("Users holding tokens") || body.starts_with("Summary by owner") {
+            section = Section::Other;
+        }
+        let line = if let Some(rest) = body
             .strip_prefix("Verdict: ")
             .and_then(|r| r.strip_prefix(word))
         {
-            out.push_str("Verdict: ");
-            paint(&mut out, word, verdict_style(verdict));
-            out.push_str(rest);
-        } else if body.starts_with('│') && body.contains("┆ Finding and what to do") {
+            let mut l = "Verdict: ".to_string();
+            paint(&mut l, word, verdict_style(verdict));
+            l + rest
+        } else if body.starts_with("│ Severity ┆") {
+            // A findings table's header (its last column's title may wrap).
             table = Table::Findings;
-            out.push_str(body);
+            body.to_string()
         } else if body.starts_with("│ App ") && body.contains("┆ Findings") {
             table = Table::Apps;
-            out.push_str(body);
+            body.to_string()
         } else if body.starts_with('└') {
             table = Table::None;
-            out.push_str(body);
-        } else if body.starts_with('│') && !body.starts_with("│ Severity ") {
-            out.push_str(&paint_row(body, table));
+            body.to_string()
+        } else if body.starts_with('│') {
+            paint_row(body, table)
+        } else if section == Section::Apps && is_head(body) && !body.starts_with("Apps (") {
+            let end = lines[i..]
+                .iter()
+                .position(|l| !l.starts_with(' '))
+                .map_or(lines.len(), |n| i + n);
+            paint_app_entry(&mut out, &lines[i - 1..end]);
+            i = end;
+            continue;
+        } else if section == Section::Findings && is_head(body) {
+            paint_finding_head(body).unwrap_or_else(|| body.to_string())
         } else {
-            out.push_str(body);
-        }
-        out.push_str(nl);
+            body.to_string()
+        };
+        out.push(line);
     }
-    out
+    out.join("\n")
 }
 
 #[cfg(test)]
@@ -195,6 +255,61 @@ Summary: BLOCKER high\n";
         assert!(lines[8].starts_with("│ \x1b[31mhigh\x1b[0m     ┆ BLOCKER    ┆ high BLOCKER"));
         assert!(lines[9].starts_with(&format!("│ {BLOCKER_STYLE}BLOCKER{RESET}")));
         assert_eq!(lines[11], "Summary: BLOCKER high");
+    }
+
+    /// The same report laid out as lists (a narrow terminal), with input text that reads
+    /// like the renderer's own words in every place it can be.
+    const LIST: &str = "Verdict: NOT READY — x
+Apps (3) — CA: Connected App, ECA: External Client App
+  critical continuation of the heading
+Customer_Portal — CA · org · PKCE: NO · flows: auth-code
+  2 finding(s): high, BLOCKER
+BLOCKER critical — CA · org · PKCE: NO · flows: high
+  critical · usage: high 3
+  1 finding(s): critical,
+    BLOCKER
+Users holding tokens (--show-users):
+  high: critical
+
+Findings (3)
+Org settings
+medium · org-user-agent-flow-allowed
+  The flow is allowed: high BLOCKER
+high BLOCKER · BLOCKER · app-pkce-not-required
+  → Make the critical client send PKCE.
+ISV package namespace 'high · x'
+Info app-outside-pkce-scope (1): critical
+
+Summary by owner
+high · BLOCKER
+";
+
+    #[test]
+    fn lists_are_painted_where_the_renderer_wrote_and_nowhere_else() {
+        let painted = colorize(LIST, Verdict::NotReady);
+        assert_eq!(strip(&painted), LIST);
+        let lines: Vec<&str> = painted.lines().collect();
+        let plain = |i: usize| assert_eq!(lines[i], LIST.lines().nth(i).unwrap(), "line {i}");
+        for i in [1, 2, 3, 5, 6, 9, 10, 12, 13, 15, 17, 18, 19, 21, 22] {
+            plain(i);
+        }
+        assert_eq!(
+            lines[4],
+            format!("  2 finding(s): \x1b[31mhigh{RESET}, {BLOCKER_STYLE}BLOCKER{RESET}")
+        );
+        assert_eq!(
+            lines[7],
+            format!("  1 finding(s): \x1b[1;31mcritical{RESET},")
+        );
+        assert_eq!(lines[8], format!("    {BLOCKER_STYLE}BLOCKER{RESET}"));
+        assert_eq!(
+            lines[14],
+            format!("\x1b[33mmedium{RESET} · org-user-agent-flow-allowed")
+        );
+        assert_eq!(
+            lines[16],
+            format!("\x1b[31mhigh{RESET} {BLOCKER_STYLE}BLOCKER{RESET} · BLOCKER · app-pkce-not-required")
+        );
     }
 
     #[test]

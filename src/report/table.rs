@@ -4,35 +4,16 @@
 //! remediation is in CSV, JSON and Markdown), and info findings fold into one line per rule.
 
 use super::cells::{
-    finding_cells, flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, verdict_word,
+    flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, push_finding, verdict_word,
 };
+use super::layout::{Entry, Grid, PROSE};
 use super::text::visible as v;
 use super::wrap::wrap_prose;
 use super::Report;
 use crate::inventory::{App, Owner};
 use crate::rules::{Finding, Severity};
-use comfy_table::{presets, Cell, ColumnConstraint, ContentArrangement, Table, Width};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-
-/// A table in the house style, fitted to `width` columns.
-pub(crate) fn new_table(width: u16, header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width)
-        .set_header(header.iter().map(Cell::new));
-    t
-}
-
-/// Keeps a column at least as wide as its longest word (capped), so names do not break.
-pub(crate) fn keep_words(t: &mut Table, column: usize, longest: usize, cap: usize) {
-    if let Some(c) = t.column_mut(column) {
-        // The bound includes the cell's one-space padding on each side.
-        let w = longest.min(cap) as u16 + 2;
-        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(w)));
-    }
-}
 
 fn allowed(allowed: bool) -> &'static str {
     if allowed {
@@ -42,22 +23,23 @@ fn allowed(allowed: bool) -> &'static str {
     }
 }
 
-/// "2: critical, BLOCKER" — how bad the app's findings are, in a narrow cell.
-fn app_findings_cell(app: &App, findings: &[Finding]) -> String {
+/// How bad an app's findings are: "2: critical, BLOCKER" for a narrow table cell, and
+/// "2 finding(s): critical, BLOCKER" for a list entry.
+fn app_findings(app: &App, findings: &[Finding]) -> (String, String) {
     let mine: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.app.as_deref() == Some(app.name.as_str()))
         .collect();
+    let n = mine.len();
     let Some(worst) = mine
         .iter()
         .filter(|f| f.waived.is_none())
         .map(|f| f.severity)
         .max()
     else {
-        return if mine.is_empty() {
-            "-".into()
-        } else {
-            format!("{} waived", mine.len())
+        return match n {
+            0 => ("-".into(), "no finding".into()),
+            n => (format!("{n} waived"), format!("{n} finding(s), all waived")),
         };
     };
     let blocker = if mine.iter().any(|f| f.is_active_blocker()) {
@@ -65,7 +47,10 @@ fn app_findings_cell(app: &App, findings: &[Finding]) -> String {
     } else {
         ""
     };
-    format!("{}: {worst}{blocker}", mine.len())
+    (
+        format!("{n}: {worst}{blocker}"),
+        format!("{n} finding(s): {worst}{blocker}"),
+    )
 }
 
 fn header(out: &mut String, r: &Report) {
@@ -208,42 +193,35 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
     let mut header = vec!["App", "Kind", "Owner", "PKCE", "Flows"];
     header.extend(usage_header.as_deref());
     header.push("Findings");
-    let mut t = new_table(width, &header);
+    let mut grid = Grid::new(&header);
     for app in &r.apps {
-        let mut row = vec![
-            Cell::new(v(&app.name)),
-            Cell::new(v(kind_abbrev(&app.kind))),
-            Cell::new(v(&owner_text(&app.owner, app.namespace.as_deref()))),
-            Cell::new(pkce_cell(app.in_pkce_scope(), app.pkce_required)),
-            Cell::new(flows_cell(app)),
+        let name = v(&app.name);
+        let kind = v(kind_abbrev(&app.kind));
+        let owner = owner_text(&app.owner, app.namespace.as_deref());
+        let owner = v(&owner);
+        let pkce = pkce_cell(app.in_pkce_scope(), app.pkce_required);
+        let flows = flows_cell(app);
+        let (findings, findings_line) = app_findings(app, &r.findings);
+        let mut cells = vec![
+            name.to_string(),
+            kind.to_string(),
+            owner.to_string(),
+            pkce.to_string(),
+            flows.clone(),
         ];
+        let head = format!("{name} — {kind} · {owner} · PKCE: {pkce} · flows: {flows}");
+        let mut lines = Vec::new();
         if usage.is_some() {
-            row.push(Cell::new(usage_cell(app)));
+            let used = usage_cell(app);
+            lines.push(format!("usage: {}", used.replace('\n', ", ")));
+            cells.push(used);
         }
-        row.push(Cell::new(app_findings_cell(app, &r.findings)));
-        t.add_row(row);
+        cells.push(findings);
+        // The findings are the entry's last line: colour finds them there.
+        lines.push(findings_line);
+        grid.push(cells, Entry { head, lines });
     }
-    let longest = r.apps.iter().map(|a| v(&a.name).len()).max().unwrap_or(0);
-    keep_words(&mut t, 0, longest, if usage.is_some() { 24 } else { 28 });
-    if usage.is_some() {
-        // Seven columns: keep flow names whole and let the findings column wrap instead.
-        let widest = |cell: fn(&App) -> String, whole_lines: bool| {
-            let mut n = 0;
-            for a in &r.apps {
-                let text = cell(a);
-                let parts: Vec<&str> = if whole_lines {
-                    text.lines().collect()
-                } else {
-                    text.split_whitespace().collect()
-                };
-                n = parts.iter().map(|p| p.len()).fold(n, usize::max);
-            }
-            n
-        };
-        keep_words(&mut t, 4, widest(flows_cell, false), 13);
-        keep_words(&mut t, 5, widest(usage_cell, true), 12);
-    }
-    let _ = writeln!(out, "{t}");
+    out.push_str(&grid.render(width.into()));
     users(out, r);
 }
 
@@ -309,26 +287,22 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
     }
     for ((_, title), findings) in &groups {
         let _ = writeln!(out, "{title}");
-        let mut t = new_table(width, &["Severity", "App / rule", "Finding and what to do"]);
-        let mut longest = 0;
+        let mut grid =
+            Grid::new(&["Severity", "App / rule", "Finding and what to do"]).floor(2, PROSE);
         for f in findings {
-            let (sev, what_rule, words) = finding_cells(f);
-            longest = longest.max(words);
             let action = f.rule.rule().map_or(f.remediation.as_str(), |r| r.action);
-            let mut what = format!("{}\n→ {}", v(&f.message), v(action));
+            let mut what = vec![v(&f.message).into_owned(), format!("→ {}", v(action))];
             if let Some(w) = &f.waived {
-                let _ = write!(
-                    what,
-                    "\nWaived until {} by {}: {}",
+                what.push(format!(
+                    "Waived until {} by {}: {}",
                     v(&w.expires),
                     v(&w.approved_by),
                     v(&w.reason)
-                );
+                ));
             }
-            t.add_row(vec![Cell::new(sev), Cell::new(what_rule), Cell::new(what)]);
+            push_finding(&mut grid, f, what);
         }
-        keep_words(&mut t, 1, longest, 36);
-        let _ = writeln!(out, "{t}");
+        out.push_str(&grid.render(width.into()));
     }
     // Info findings: one line per rule.
     for (rule, apps) in fold_by_rule(&info) {

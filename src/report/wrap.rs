@@ -34,31 +34,39 @@ fn wrap_lines(text: &str, width: usize, hang: impl Fn(usize, &str) -> usize) -> 
             continue;
         }
         let indent = line.len() - line.trim_start().len();
-        let hang = " ".repeat(hang(indent, line));
-        let lines = wrap_words(
-            line,
-            width - indent.min(width),
-            width - hang.len().min(width),
-        );
-        for (i, l) in lines.iter().enumerate() {
-            out.push_str(if i == 0 { &line[..indent] } else { &hang });
-            out.push_str(l);
-            out.push('\n');
-        }
+        wrap_hanging(&mut out, line, width, hang(indent, line));
     }
     out
 }
 
+/// Writes `line` to `out` in lines of at most `width` columns: the first keeps the line's
+/// own indent, the others start `hang` columns in.
+pub fn wrap_hanging(out: &mut String, line: &str, width: usize, hang: usize) {
+    let indent = line.len() - line.trim_start().len();
+    let hang = " ".repeat(hang);
+    let lines = wrap_words(
+        line,
+        width - indent.min(width),
+        width - hang.len().min(width),
+    );
+    for (i, l) in lines.iter().enumerate() {
+        out.push_str(if i == 0 { &line[..indent] } else { &hang });
+        out.push_str(l);
+        out.push('\n');
+    }
+}
+
 /// The words of `text` in lines: the first at most `first` columns wide, the others at
 /// most `rest` (display width, so wide characters count twice). A word wider than a whole
-/// line breaks after a `/` (a long file path or URL); a word without one (an API or type
+/// line breaks after a `/` (a long file path or URL), else after a `.`, `&` or `?` (a file
+/// name, a query), else after a `-` (a long URL slug); a word without any (an API or type
 /// name) stays whole on a line of its own: a name is worth more unbroken, and no name
 /// Salesforce gives is wider than the narrowest width we lay out for.
 pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     let mut limit = first;
-    let room = rest.max(8);
+    let room = rest.max(MIN_ROOM);
     for word in text
         .split_whitespace()
         .flat_map(|w| split_long_word(w, room))
@@ -78,12 +86,36 @@ pub fn wrap_words(text: &str, first: usize, rest: usize) -> Vec<String> {
     lines
 }
 
-/// A word wider than `room` in pieces, each cut after a `/`, that fit where they can.
+/// No word is cut to fit fewer columns than this.
+const MIN_ROOM: usize = 8;
+
+/// The widest piece of `text` that [`wrap_words`] keeps whole in a line at least this wide:
+/// a word, or for a word with a `/` (a path, a URL) its widest run up to and including a
+/// `/` (the other places a word may break are not counted on).
+pub fn unbreakable_width(text: &str) -> usize {
+    text.split_whitespace()
+        .map(|word| {
+            if word.width() <= MIN_ROOM {
+                return word.width();
+            }
+            word.split_inclusive('/')
+                .map(UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0)
+                .max(MIN_ROOM)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A word wider than `room` in pieces, each cut after a `/` (or a `.`, `&`, `?`, or a `-`),
+/// that fit where they can.
 fn split_long_word(word: &str, room: usize) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut rest = word;
     while rest.width() > room {
-        // The last `/` within reach; else the first one at all; else the word stays whole.
+        // The last `/` within reach; else the last `.`, `&` or `?`; else the last `-`; else
+        // the first `/` at all; else the word stays whole.
         let mut reach = 0;
         let mut w = 0;
         for (i, c) in rest.char_indices() {
@@ -93,7 +125,13 @@ fn split_long_word(word: &str, room: usize) -> Vec<&str> {
             }
             reach = i + c.len_utf8();
         }
-        let cut = match rest[..reach].rfind('/').or_else(|| rest.find('/')) {
+        let within = &rest[..reach];
+        let cut = match within
+            .rfind('/')
+            .or_else(|| within.rfind(['.', '&', '?']))
+            .or_else(|| within.rfind('-'))
+            .or_else(|| rest.find('/'))
+        {
             Some(slash) if slash + 1 < rest.len() => slash + 1,
             _ => break,
         };
@@ -126,5 +164,20 @@ mod long_word_tests {
         assert_eq!(split_long_word("abcdefgh", 3), ["abcdefgh"]);
         assert_eq!(split_long_word("abcdef/gh", 3), ["abcdef/", "gh"]);
         assert_eq!(split_long_word("short", 8), ["short"]);
+        // A file name or a query without a `/` in reach; a name without any stays whole.
+        assert_eq!(
+            split_long_word("Old_App.connectedApp-meta.xml", 20),
+            ["Old_App.", "connectedApp-meta.", "xml"]
+        );
+        assert_eq!(split_long_word("a=b&error=c", 6), ["a=b&", "error=c"]);
+        assert_eq!(split_long_word("a.b-cdefgh", 5), ["a.", "b-", "cdefgh"]);
+        assert_eq!(
+            split_long_word("Old_Decommissioned_App", 8),
+            ["Old_Decommissioned_App"]
+        );
+        assert_eq!(
+            unbreakable_width("ab reports.acme.example.com/oauth/cb"),
+            "reports.acme.example.com/".len()
+        );
     }
 }

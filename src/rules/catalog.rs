@@ -321,12 +321,8 @@ const MIN_SUMMARY: usize = 30;
 /// narrower, the rule is one line (`id (severity, blocker)`) and its summary the lines
 /// below, indented.
 pub fn listing(width: usize) -> String {
+    use crate::report::{wrap_hanging, wrap_words};
     let mut out = String::new();
-    let mut push = |prefix: &str, line: &str| {
-        out.push_str(prefix);
-        out.push_str(line);
-        out.push('\n');
-    };
     for r in RULES {
         if width >= SUMMARY_COLUMN + MIN_SUMMARY {
             let head = format!(
@@ -336,20 +332,25 @@ pub fn listing(width: usize) -> String {
                 if r.blocker { "blocker" } else { "-" },
             );
             let column = width - SUMMARY_COLUMN;
-            for (i, line) in crate::report::wrap_words(r.summary, column, column)
-                .iter()
-                .enumerate()
-            {
-                let pad = " ".repeat(SUMMARY_COLUMN);
-                push(if i == 0 { &head } else { &pad }, line);
+            for (i, line) in wrap_words(r.summary, column, column).iter().enumerate() {
+                if i == 0 {
+                    out.push_str(&head);
+                } else {
+                    out.push_str(&" ".repeat(SUMMARY_COLUMN));
+                }
+                out.push_str(line);
+                out.push('\n');
             }
         } else {
             let blocker = if r.blocker { ", blocker" } else { "" };
-            push("", &format!("{} ({}{blocker})", r.id, r.severity));
-            let column = width.saturating_sub(4);
-            for line in crate::report::wrap_words(r.summary, column, column) {
-                push("    ", &line);
-            }
+            // An id stays whole; its severity goes to the next line when it must.
+            wrap_hanging(
+                &mut out,
+                &format!("{} ({}{blocker})", r.id, r.severity),
+                width,
+                2,
+            );
+            wrap_hanging(&mut out, &format!("    {}", r.summary), width, 4);
         }
     }
     out

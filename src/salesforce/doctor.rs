@@ -12,6 +12,7 @@ use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
 use crate::evidence::{self, OAUTH_TOKEN, OAUTH_TOKEN_CAP, SOURCES};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
+use crate::report::layout::{Entry, Grid, PROSE};
 use futures::future::{join_all, try_join_all};
 use serde::Serialize;
 use std::fmt::Write;
@@ -69,38 +70,32 @@ impl Doctor {
             "pkce-audit doctor · {} · API {}\n",
             self.instance_url, self.api_version
         );
-        let rows: Vec<[&str; 4]> = self
-            .checks
-            .iter()
-            .map(|c| {
-                [
-                    c.source.as_str(),
-                    if c.readable {
-                        "readable"
-                    } else {
-                        "NOT READABLE"
-                    },
-                    c.probe.as_str(),
-                    c.detail.as_deref().unwrap_or(""),
-                ]
-            })
-            .collect();
-        match table_of(&rows, width) {
-            Some(t) => {
-                let _ = writeln!(out, "{t}");
-            }
-            None => {
-                for [source, status, probe, detail] in &rows {
-                    let _ = writeln!(out, "{source}");
-                    let line = [*status, probe, detail]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" · ");
-                    let _ = writeln!(out, "  {line}");
-                }
-            }
+        // Status never wraps; an error in Detail is never squeezed to a word per line.
+        let mut grid = Grid::new(&["Source", "Status", "Checked with", "Detail"])
+            .floor(1, usize::MAX)
+            .floor(3, PROSE);
+        for c in &self.checks {
+            let status = if c.readable {
+                "readable"
+            } else {
+                "NOT READABLE"
+            };
+            let detail = c.detail.as_deref().unwrap_or("");
+            let line = [status, c.probe.as_str(), detail]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let cells = [c.source.as_str(), status, c.probe.as_str(), detail].map(String::from);
+            grid.push(
+                cells.to_vec(),
+                Entry {
+                    head: c.source.clone(),
+                    lines: vec![line],
+                },
+            );
         }
+        out.push_str(&grid.render(width));
         let missing: Vec<&Check> = self.checks.iter().filter(|c| !c.readable).collect();
         if missing.is_empty() {
             let _ = writeln!(out, "Everything an audit reads is readable.");
@@ -123,53 +118,6 @@ impl Doctor {
         }
         crate::report::wrap_prose(&out, width)
     }
-}
-
-/// The Detail column is never narrower than this (or its longest cell, when shorter):
-/// narrower, an error message would be a word per line.
-const MIN_DETAIL: usize = 20;
-
-/// The checks as a table within `width` columns, or `None` when it cannot be without
-/// breaking a word. Columns are sized here and cells wrapped at spaces, so comfy-table
-/// never cuts a word (a metadata type name) itself: each column is at least its longest
-/// word (Status: its longest cell; Detail: [`MIN_DETAIL`]), and the room left goes to
-/// Source, then Checked with, then Detail, each up to its longest cell.
-fn table_of(rows: &[[&str; 4]], width: usize) -> Option<comfy_table::Table> {
-    use comfy_table::{presets, ContentArrangement, Table};
-    use unicode_width::UnicodeWidthStr;
-    const HEADER: [&str; 4] = ["Source", "Status", "Checked with", "Detail"];
-    let cells = |i: usize| rows.iter().map(move |r| r[i]).chain([HEADER[i]]);
-    let longest_cell = |i: usize| cells(i).map(UnicodeWidthStr::width).max().unwrap_or(0);
-    let longest_word = |i: usize| {
-        cells(i)
-            .flat_map(str::split_whitespace)
-            .map(UnicodeWidthStr::width)
-            .max()
-            .unwrap_or(0)
-    };
-    let want = [0, 1, 2, 3].map(longest_cell);
-    let mut widths = [
-        longest_word(0),
-        want[1],
-        longest_word(2),
-        want[3].min(longest_word(3).max(MIN_DETAIL)),
-    ];
-    // Five borders (the sides, three separators) and a space either side of each cell.
-    let mut room = width.checked_sub(5 + 8 + widths.iter().sum::<usize>())?;
-    for i in [0, 2, 3] {
-        let grow = (want[i] - widths[i]).min(room);
-        widths[i] += grow;
-        room -= grow;
-    }
-    let wrapped = |cell: &str, w: usize| crate::report::wrap_words(cell, w, w).join("\n");
-    let mut t = Table::new();
-    t.load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header((0..4).map(|i| wrapped(HEADER[i], widths[i])));
-    for row in rows {
-        t.add_row((0..4).map(|i| wrapped(row[i], widths[i])));
-    }
-    Some(t)
 }
 
 fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {

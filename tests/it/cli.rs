@@ -1222,14 +1222,34 @@ fn the_readme_shows_the_real_demo_output() {
 
 #[test]
 fn clients_lists_the_catalogue_as_a_table_and_as_json() {
-    let table = stdout(&run(&["clients"]));
-    assert!(table.lines().next().unwrap().starts_with("id"));
-    assert!(table.contains("salesforce-cli") && table.contains("2.33.3"));
     let o = run(&["clients", "--json"]);
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let all = v.as_array().unwrap();
-    assert_eq!(table.lines().count(), all.len() + 1);
+    // 100 columns (not a terminal): one entry per client, its id first.
+    let list = stdout(&run(&["clients"]));
+    assert!(list.contains("salesforce-cli · salesforce · sends since 2.33.3\n"));
+    let heads = list.lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(heads, all.len(), "{list}");
+    for c in all {
+        let id = c["id"].as_str().unwrap();
+        assert!(
+            list.lines().any(|l| l.starts_with(&format!("{id} · "))),
+            "{id}"
+        );
+    }
+    // Wide enough, a table: a row per client starts with its id.
+    let o = crate::live_support::command()
+        .args(["clients"])
+        .env("COLUMNS", "120")
+        .output()
+        .unwrap();
+    let table = stdout(&o);
+    assert!(table.contains("│ Id "), "{table}");
+    for c in all {
+        let id = c["id"].as_str().unwrap();
+        assert!(table.contains(&format!("│ {id} ")), "{id}\n{table}");
+    }
     assert!(all
         .iter()
         .all(|c| !c["source"].as_str().unwrap().is_empty()));

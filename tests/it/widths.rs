@@ -1,16 +1,25 @@
-//! The text of `rules`, `rules <ID>` and `doctor` within the width the binary passes
-//! (issue 13): no line wider than it (display width, table borders included), no word
-//! of the text lost, and no metadata type name broken across lines. The doctor text comes
-//! from the loopback test org through the library, as the binary gets it.
+//! The text of `audit`, `clients`, `rules`, `rules <ID>` and `doctor` within the width the
+//! binary passes (issue 13): no line wider than it (display width, table borders included),
+//! no word of the text lost or cut (a table too wide for its words becomes a list), and no
+//! metadata type name broken across lines. The doctor text comes from the loopback test org
+//! through the library, as the binary gets it, like the clients listing; the audit and diff
+//! text (module `audit`) from the binary.
+
+mod audit;
 
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{fixture, TOKEN};
+use audit::counts;
 use pkce_audit::metadata::MetadataType;
 use pkce_audit::rules::{listing, RULES};
 use pkce_audit::salesforce::{self, doctor::Doctor, Connection, Secret, TokenSource};
+use std::collections::BTreeMap;
 use unicode_width::UnicodeWidthStr;
 
-const WIDTHS: [usize; 4] = [60, 80, 100, 120];
+const WIDTHS: [usize; 5] = [40, 60, 80, 100, 120];
+
+/// Where a word too long for its line may break: after these (see `wrap_words`).
+const BREAKS: [char; 5] = ['/', '.', '&', '?', '-'];
 
 fn assert_fits(text: &str, width: usize, what: &str) {
     for line in text.lines() {
@@ -55,6 +64,25 @@ fn the_rules_listing_fits_every_width_and_keeps_every_word() {
     insta::assert_snapshot!("rules_listing_80", listing(80));
 }
 
+/// `wrapped` with the pieces of a word broken after one of its [`BREAKS`] (a long URL or
+/// file name) put back together where `whole` has the word.
+fn rejoined(wrapped: &[&str], whole: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = wrapped.iter();
+    while let Some(w) = rest.next() {
+        let mut word = w.to_string();
+        let want = whole.get(out.len()).copied().unwrap_or("");
+        while word != want && want.starts_with(&word) && word.ends_with(BREAKS) {
+            match rest.next() {
+                Some(next) => word.push_str(next),
+                None => break,
+            }
+        }
+        out.push(word);
+    }
+    out
+}
+
 #[test]
 fn every_rule_explanation_fits_every_width_and_keeps_every_word() {
     for width in WIDTHS {
@@ -62,7 +90,7 @@ fn every_rule_explanation_fits_every_width_and_keeps_every_word() {
             let text = r.describe(width);
             assert_fits(&text, width, r.id.as_str());
             assert_eq!(
-                words(&text),
+                rejoined(&words(&text), &words(&r.describe(usize::MAX))),
                 words(&r.describe(usize::MAX)),
                 "{} at {width}: wrapping changed the words",
                 r.id
@@ -161,4 +189,35 @@ fn doctor_fits_every_width_and_breaks_no_type_name() {
     // Wide enough, a table; narrow, one entry per source.
     assert!(d.text(120).contains("┆ NOT READABLE ┆"));
     assert!(!d.text(80).contains('┆'));
+}
+
+#[test]
+fn the_clients_listing_fits_every_width_and_keeps_every_word() {
+    let clients = pkce_audit::clients::catalogue();
+    let whole = counts(&pkce_audit::clients::listing(10_000));
+    for width in WIDTHS {
+        let text = pkce_audit::clients::listing(width);
+        assert_fits(&text, width, "clients");
+        let n = counts(&text);
+        let mut left: BTreeMap<String, usize> = n.clone();
+        for c in clients {
+            let id = Some(&c.id);
+            assert_eq!(
+                n.get(&c.id),
+                whole.get(&c.id),
+                "clients at {width}: {id:?}\n{text}"
+            );
+            for w in counts(&c.name).into_keys() {
+                let k = left.get_mut(&w).filter(|k| **k > 0);
+                assert!(
+                    k.is_some(),
+                    "clients at {width}: {w:?} of {} lost\n{text}",
+                    c.id
+                );
+                *k.unwrap() -= 1;
+            }
+        }
+    }
+    assert!(pkce_audit::clients::listing(120).contains("┆ does-not-send ┆"));
+    insta::assert_snapshot!("clients_listing_60", pkce_audit::clients::listing(60));
 }

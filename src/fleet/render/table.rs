@@ -4,9 +4,9 @@
 use super::{differences, faithful_word, who_must_act};
 use crate::fleet::model::FleetReport;
 use crate::report::cells::verdict_word;
+use crate::report::layout::{Entry, Grid};
 use crate::report::text::{backstop, visible as v};
-use crate::report::{joined, keep_words, new_table, wrap_prose, TOOL_NAME};
-use comfy_table::Cell;
+use crate::report::{joined, wrap_prose, TOOL_NAME};
 use std::fmt::Write;
 
 pub fn table(r: &FleetReport, width: u16) -> String {
@@ -45,7 +45,7 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
     if with_reports {
         header.push("Report");
     }
-    let mut t = new_table(width, &header);
+    let mut t = Grid::new(&header);
     for o in &r.orgs {
         // Which org a sandbox rehearses is under Rehearsals.
         let name = match o.role {
@@ -75,26 +75,15 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
                     .map_or("-".into(), |p| v(p).into_owned()),
             );
         }
-        t.add_row(row.into_iter().map(Cell::new));
+        let entry = entry_of(&header, &row);
+        t.push(row, entry);
     }
-    // Names and paths stay whole where the width allows.
-    let longest = |f: &dyn Fn(&crate::fleet::model::FleetOrg) -> usize| {
-        r.orgs.iter().map(f).max().unwrap_or(0)
-    };
-    let name = longest(&|o| o.name.chars().count()).max("production".len());
-    keep_words(&mut t, 0, name, 24);
-    keep_words(&mut t, 1, "INCOMPLETE".len(), 10);
-    keep_words(&mut t, 2, "Blockers".len(), 8);
-    let act = longest(&|o| {
-        let parts = who_must_act(&o.blockers);
-        parts.iter().map(|p| p.chars().count()).max().unwrap_or(0)
-    });
-    keep_words(&mut t, 3, act, 20);
-    if with_reports {
-        let len = longest(&|o| o.report.as_deref().map_or(0, |p| p.chars().count()));
-        keep_words(&mut t, header.len() - 1, len, 28);
-    }
-    let _ = writeln!(out, "\nOrgs ({})\n{t}", r.orgs.len());
+    let _ = write!(
+        out,
+        "\nOrgs ({})\n{}",
+        r.orgs.len(),
+        t.render(usize::from(width))
+    );
     for o in r.orgs.iter().filter(|o| o.error.is_some()) {
         let _ = writeln!(
             out,
@@ -123,30 +112,24 @@ fn shared(out: &mut String, r: &FleetReport, width: u16) {
         "\nApps blocking in several orgs ({})",
         r.shared_blockers.len()
     );
-    let mut t = new_table(width, &["App", "Label", "Owner", "Blocks in", "Rules"]);
+    let header = ["App", "Label", "Owner", "Blocks in", "Rules"];
+    let mut t = Grid::new(&header);
     let lines = |l: &[&str]| l.iter().map(|x| v(x)).collect::<Vec<_>>().join("\n");
-    let longest = |f: &dyn Fn(&crate::fleet::model::SharedBlocker) -> usize| {
-        r.shared_blockers.iter().map(f).max().unwrap_or(0)
-    };
-    let words = |l: &[String]| l.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-    keep_words(&mut t, 0, longest(&|s| words(&s.names)), 28);
-    let rule_len = |s: &crate::fleet::model::SharedBlocker| {
-        s.rules.iter().map(|r| r.as_str().len()).max().unwrap_or(0)
-    };
-    keep_words(&mut t, 4, longest(&rule_len), 34);
     for s in &r.shared_blockers {
         let owners: Vec<&str> = s.owners.iter().map(|o| o.as_str()).collect();
         let rules: Vec<&str> = s.rules.iter().map(|r| r.as_str()).collect();
         let orgs: Vec<&str> = s.orgs.iter().map(String::as_str).collect();
-        t.add_row(vec![
-            Cell::new(joined(&s.names)),
-            Cell::new(joined(&s.labels)),
-            Cell::new(joined(&owners)),
-            Cell::new(lines(&orgs)),
-            Cell::new(lines(&rules)),
-        ]);
+        let row = vec![
+            joined(&s.names),
+            joined(&s.labels),
+            joined(&owners),
+            lines(&orgs),
+            lines(&rules),
+        ];
+        let entry = entry_of(&header, &row);
+        t.push(row, entry);
     }
-    let _ = writeln!(out, "{t}");
+    out.push_str(&t.render(usize::from(width)));
 }
 
 fn packages(out: &mut String, r: &FleetReport, width: u16) {
@@ -155,10 +138,8 @@ fn packages(out: &mut String, r: &FleetReport, width: u16) {
         return;
     }
     let _ = writeln!(out, "\nISV packages ({})", r.packages.len());
-    let mut t = new_table(
-        width,
-        &["Namespace", "Package", "Org", "Version", "Blocking apps"],
-    );
+    let header = ["Namespace", "Package", "Org", "Version", "Blocking apps"];
+    let mut t = Grid::new(&header);
     for p in &r.packages {
         for (i, inst) in p.installs.iter().enumerate() {
             let (ns, name) = if i == 0 {
@@ -166,20 +147,28 @@ fn packages(out: &mut String, r: &FleetReport, width: u16) {
             } else {
                 (String::new(), String::new())
             };
-            t.add_row(vec![
-                Cell::new(ns),
-                Cell::new(name),
-                Cell::new(v(&inst.org)),
-                Cell::new(inst.version.as_deref().map_or("unknown".into(), v)),
-                Cell::new(if inst.blocking_apps.is_empty() {
+            let row = vec![
+                ns,
+                name,
+                v(&inst.org).into_owned(),
+                inst.version
+                    .as_deref()
+                    .map_or("unknown".into(), |x| v(x).into_owned()),
+                if inst.blocking_apps.is_empty() {
                     "-".into()
                 } else {
                     joined(&inst.blocking_apps)
-                }),
-            ]);
+                },
+            ];
+            // In the list every install names its package.
+            let mut whole = row.clone();
+            whole[0] = v(&p.namespace).into_owned();
+            whole[1] = joined(&p.names);
+            let entry = entry_of(&header, &whole);
+            t.push(row, entry);
         }
     }
-    let _ = writeln!(out, "{t}");
+    out.push_str(&t.render(usize::from(width)));
 }
 
 fn rehearsals(out: &mut String, r: &FleetReport) {
@@ -214,5 +203,20 @@ fn rehearsals(out: &mut String, r: &FleetReport) {
         for n in &h.notes {
             let _ = writeln!(out, "  Note: {}", v(n));
         }
+    }
+}
+
+/// A row as a list entry: its first cell as the head, the others as "Header: value".
+fn entry_of(header: &[&str], cells: &[String]) -> Entry {
+    let flat = |c: &str| c.lines().collect::<Vec<_>>().join(", ");
+    Entry {
+        head: cells[0].lines().collect::<Vec<_>>().join(" · "),
+        lines: header
+            .iter()
+            .zip(cells)
+            .skip(1)
+            .filter(|(_, c)| !c.is_empty() && c.as_str() != "-")
+            .map(|(h, c)| format!("{h}: {}", flat(c)))
+            .collect(),
     }
 }

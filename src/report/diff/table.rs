@@ -3,12 +3,12 @@
 use super::kind_short;
 use crate::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
 use crate::report::cells::{
-    finding_cells, fold_by_rule, owner_text, pkce_cell, pkce_word, verdict_word,
+    fold_by_rule, owner_text, pkce_cell, pkce_word, push_finding, verdict_word,
 };
+use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::text::{backstop, visible as v};
-use crate::report::{keep_words, new_table, TOOL_NAME};
+use crate::report::{wrap_prose, TOOL_NAME};
 use crate::rules::{Finding, Severity};
-use comfy_table::Cell;
 use std::fmt::Write;
 
 /// One line per run: what was audited, when, and by which version.
@@ -76,19 +76,15 @@ fn findings_section(out: &mut String, title: &str, findings: &[ChangedFinding], 
     let (info, shown): (Vec<&ChangedFinding>, Vec<&ChangedFinding>) =
         findings.iter().partition(|f| folds(f));
     if !shown.is_empty() {
-        let mut t = new_table(width, &["Severity", "App / rule", "Finding"]);
-        let mut longest = 0;
+        let mut grid = Grid::new(&["Severity", "App / rule", "Finding"]).floor(2, PROSE);
         for c in &shown {
-            let (sev, what_rule, words) = finding_cells(&c.finding);
-            longest = longest.max(words);
-            let mut what = v(&c.finding.message).into_owned();
+            let mut what = vec![v(&c.finding.message).into_owned()];
             if let Some(n) = &c.note {
-                let _ = write!(what, "\nChanged: {}", v(n));
+                what.push(format!("Changed: {}", v(n)));
             }
-            t.add_row(vec![Cell::new(sev), Cell::new(what_rule), Cell::new(what)]);
+            push_finding(&mut grid, &c.finding, what);
         }
-        keep_words(&mut t, 1, longest, 36);
-        let _ = writeln!(out, "{t}");
+        out.push_str(&grid.render(width.into()));
     }
     let info: Vec<&Finding> = info.iter().map(|c| &c.finding).collect();
     for (rule, apps) in fold_by_rule(&info) {
@@ -109,18 +105,17 @@ fn apps_section(out: &mut String, title: &str, apps: &[AppRef], width: u16) {
         return;
     }
     let _ = writeln!(out, "{title} ({})", apps.len());
-    let mut t = new_table(width, &["App", "Kind", "Owner", "PKCE"]);
+    let mut grid = Grid::new(&["App", "Kind", "Owner", "PKCE"]);
     for a in apps {
-        t.add_row(vec![
-            Cell::new(v(&a.name)),
-            Cell::new(kind_short(&a.kind)),
-            Cell::new(v(&owner_text(&a.owner, a.namespace.as_deref()))),
-            Cell::new(pkce_cell(a.in_pkce_scope(), a.pkce_required)),
-        ]);
+        let (name, kind) = (v(&a.name), kind_short(&a.kind));
+        let owner = owner_text(&a.owner, a.namespace.as_deref());
+        let owner = v(&owner);
+        let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
+        let head = format!("{name} — {kind} · {owner} · PKCE: {pkce}");
+        let cells = [&*name, &*kind, &*owner, pkce].map(String::from).to_vec();
+        grid.push(cells, Entry::line(head));
     }
-    let longest = apps.iter().map(|a| v(&a.name).len()).max().unwrap_or(0);
-    keep_words(&mut t, 0, longest, 40);
-    let _ = writeln!(out, "{t}");
+    out.push_str(&grid.render(width.into()));
 }
 
 /// The default, human format, laid out for `width` columns (100 when not a terminal).
@@ -148,8 +143,9 @@ pub fn table(d: &Diff, width: u16) -> String {
     findings_section(&mut out, "New", &f.new, width);
     findings_section(&mut out, "Still open", &f.still_open, width);
     apps_sections(&mut out, &d.apps, width);
-    // Input text was made visible where it was written; this catches anything missed.
-    backstop(out)
+    // The count lines fit too; input text was made visible where it was written, and
+    // the backstop catches anything missed.
+    backstop(wrap_prose(&out, width.into()))
 }
 
 /// Both runs, the verdict, the blockers and the waiver file.
@@ -189,17 +185,14 @@ fn apps_sections(out: &mut String, a: &AppChanges, width: u16) {
         let _ = writeln!(out, "PKCE setting changed: none");
     } else {
         let _ = writeln!(out, "PKCE setting changed ({})", a.pkce_changed.len());
-        let mut t = new_table(width, &["App", "Kind", "Old", "New"]);
+        let mut grid = Grid::new(&["App", "Kind", "Old", "New"]);
         for c in &a.pkce_changed {
-            t.add_row(vec![
-                Cell::new(v(&c.name)),
-                Cell::new(kind_short(&c.kind)),
-                Cell::new(pkce_word(c.old)),
-                Cell::new(pkce_word(c.new)),
-            ]);
+            let (name, kind) = (v(&c.name), kind_short(&c.kind));
+            let (old, new) = (pkce_word(c.old), pkce_word(c.new));
+            let head = format!("{name} — {kind} · PKCE: {old} → {new}");
+            let cells = [&*name, &*kind, old, new].map(String::from).to_vec();
+            grid.push(cells, Entry::line(head));
         }
-        let longest = a.pkce_changed.iter().map(|c| v(&c.name).len()).max();
-        keep_words(&mut t, 0, longest.unwrap_or(0), 40);
-        let _ = writeln!(out, "{t}");
+        out.push_str(&grid.render(width.into()));
     }
 }
