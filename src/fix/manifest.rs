@@ -94,17 +94,18 @@ impl StepManifest {
                 (t.to_string(), m)
             })
             .collect();
-        let kept: Vec<Member> = earlier
-            .into_iter()
-            .filter(|e| !asked.contains(e))
-            .collect();
+        let kept: Vec<Member> = earlier.into_iter().filter(|e| !asked.contains(e)).collect();
         let mut members: Vec<Member> = asked.into_iter().chain(kept.iter().cloned()).collect();
         members.sort();
         members.dedup();
         let mut comments = vec![format!(
-            "{}: {}. Deploy it alone; fix adds the apps of later runs to it",
+            "{}: {}. Deploy it alone{}",
             marker(step),
-            step.title()
+            step.title(),
+            match step {
+                Step::Apps => "; fix adds the apps of later runs to it",
+                Step::OrgSetting => "",
+            }
         )];
         comments.extend(forced.map(|f| {
             format!(
@@ -136,9 +137,7 @@ fn default_path(project: &Project, step: Step) -> PathBuf {
             let name = root
                 .file_name()
                 .map_or_else(|| "mdapi".into(), |n| n.to_string_lossy());
-            root.parent()
-                .unwrap_or(root)
-                .join(format!("{name}-{file}"))
+            root.parent().unwrap_or(root).join(format!("{name}-{file}"))
         }
         _ => project.root.join("manifest").join(file),
     }
@@ -149,7 +148,10 @@ fn resolved(p: &Path) -> PathBuf {
     if let Ok(c) = p.canonicalize() {
         return c;
     }
-    match (p.parent().and_then(|d| d.canonicalize().ok()), p.file_name()) {
+    match (
+        p.parent().and_then(|d| d.canonicalize().ok()),
+        p.file_name(),
+    ) {
         (Some(dir), Some(name)) => dir.join(name),
         _ => p.to_path_buf(),
     }
@@ -165,7 +167,12 @@ fn existing(path: &Path, changes: &[Change]) -> Result<Option<Vec<u8>>, String> 
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => Err("is a folder; name a file".into()),
         Ok(_) => super::project::read_metadata(path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
             // Its folder is created: the nearest part that exists must be a folder.
             match path.ancestors().skip(1).find(|a| a.exists()) {
                 Some(a) if !a.is_dir() => Err(format!(
@@ -192,7 +199,10 @@ fn ours(bytes: &[u8], step: Step) -> Result<Vec<Member>, String> {
             .into_iter()
             .find(|s| head.contains(&format!("<!-- {}:", marker(*s))));
         return Err(match other {
-            Some(s) => format!("it is the step {} manifest; each step deploys alone", s.number()),
+            Some(s) => format!(
+                "it is the step {} manifest; each step deploys alone",
+                s.number()
+            ),
             None => "a package.xml without pkce-audit's comment".into(),
         });
     }
@@ -276,7 +286,10 @@ mod tests {
         let text = package_xml(
             &members(&[
                 (MetadataType::ConnectedApp, "Zeta"),
-                (MetadataType::ExtlClntAppGlobalOauthSettings, "Exp_glbloauth"),
+                (
+                    MetadataType::ExtlClntAppGlobalOauthSettings,
+                    "Exp_glbloauth",
+                ),
                 (MetadataType::ConnectedApp, "Alpha"),
             ]),
             "63.0",
@@ -318,8 +331,13 @@ mod tests {
         assert!(ours(plain.as_bytes(), Step::Apps)
             .unwrap_err()
             .contains("without pkce-audit's comment"));
-        let app = format!("<ConnectedApp xmlns=\"{METADATA_NS}\"><!-- {}: x --></ConnectedApp>", marker(Step::Apps));
-        assert!(ours(app.as_bytes(), Step::Apps).unwrap_err().contains("<ConnectedApp>"));
+        let app = format!(
+            "<ConnectedApp xmlns=\"{METADATA_NS}\"><!-- {}: x --></ConnectedApp>",
+            marker(Step::Apps)
+        );
+        assert!(ours(app.as_bytes(), Step::Apps)
+            .unwrap_err()
+            .contains("<ConnectedApp>"));
     }
 
     #[test]

@@ -187,7 +187,9 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
         }
         Outcome::WouldChange => {
             let verb = if written { "would be" } else { "stays" };
-            out.push_str(&format!("Dry run: nothing written. The manifest {verb} {manifest}.\n"));
+            out.push_str(&format!(
+                "Dry run: nothing written. The manifest {verb} {manifest}.\n"
+            ));
             out.push_str(&deploy_line(plan));
             out.push_str(if written && manifest_in_project(plan).is_none() {
                 "The diff follows (without the manifest, which lies outside the project folder).\n\n"
