@@ -363,9 +363,12 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
                 el.text.clone()
             };
             let edited = match c.close_start {
-                Some(close) if !el.is_nil() => {
-                    splice(bytes, c.open_end, close, &text_replaced(&bytes[c.open_end..close]))
-                }
+                Some(close) if !el.is_nil() => splice(
+                    bytes,
+                    c.open_end,
+                    close,
+                    &text_replaced(&bytes[c.open_end..close]),
+                ),
                 _ => splice(
                     bytes,
                     c.start,
@@ -405,10 +408,16 @@ fn text_replaced(content: &[u8]) -> Vec<u8> {
     while i < content.len() {
         let rest = &content[i..];
         let (end, markup) = if rest.starts_with(b"<!--") {
-            let close = rest.windows(3).position(|w| w == b"-->").map_or(rest.len(), |p| p + 3);
+            let close = rest
+                .windows(3)
+                .position(|w| w == b"-->")
+                .map_or(rest.len(), |p| p + 3);
             (close, true)
         } else if rest.starts_with(b"<![CDATA[") {
-            let close = rest.windows(3).position(|w| w == b"]]>").map_or(rest.len(), |p| p + 3);
+            let close = rest
+                .windows(3)
+                .position(|w| w == b"]]>")
+                .map_or(rest.len(), |p| p + 3);
             (close, false)
         } else {
             let next = rest
@@ -422,7 +431,11 @@ fn text_replaced(content: &[u8]) -> Vec<u8> {
             out.extend_from_slice(part);
         } else {
             let lead = part.iter().take_while(|b| b.is_ascii_whitespace()).count();
-            let trail = part.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+            let trail = part
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
             out.extend_from_slice(&part[..lead]);
             if !done {
                 out.extend_from_slice(b"true");

@@ -215,7 +215,12 @@ fn a_comment_over_several_lines_after_the_previous_element_stays_before_the_new_
 fn a_comment_inside_the_value_is_kept() {
     let before = app("        <isPkceRequired><!-- was off -->false</isPkceRequired>\n");
     let (after, action, _) = edited(&before, &CA);
-    assert_eq!(action, Action::Changed { from: "false".into() });
+    assert_eq!(
+        action,
+        Action::Changed {
+            from: "false".into()
+        }
+    );
     assert_eq!(after, before.replace("-->false<", "-->true<"));
     let spaced = app("        <isPkceRequired> false <!-- x --> </isPkceRequired>\n");
     assert_eq!(edited(&spaced, &CA).0, spaced.replace(" false ", " true "));
