@@ -164,6 +164,14 @@ fn restore(done: &[Write<'_>]) -> Vec<String> {
 mod tests {
     use super::*;
 
+    fn write<'a>(path: &Path, before: Option<&'a [u8]>, after: &'a [u8]) -> Write<'a> {
+        Write {
+            path: path.to_path_buf(),
+            before,
+            after,
+        }
+    }
+
     #[test]
     fn a_failed_rename_puts_back_every_file_already_renamed() {
         let tmp = tempfile::tempdir().unwrap();
@@ -177,21 +185,9 @@ mod tests {
         // after the first two were done.
         std::fs::create_dir_all(blocked.join("x")).unwrap();
         let writes = [
-            Write {
-                path: a.clone(),
-                before: Some(b"old"),
-                after: b"new",
-            },
-            Write {
-                path: new.clone(),
-                before: None,
-                after: b"created",
-            },
-            Write {
-                path: blocked.clone(),
-                before: None,
-                after: b"m",
-            },
+            write(&a, Some(b"old"), b"new"),
+            write(&new, None, b"created"),
+            write(&blocked, None, b"m"),
         ];
         let e = commit(&writes).unwrap_err();
         assert!(e.to_string().contains("nothing was written"), "{e}");
@@ -212,16 +208,8 @@ mod tests {
         std::fs::write(&a, b"old").unwrap();
         std::fs::write(tmp.path().join("manifest"), b"a file").unwrap();
         let writes = [
-            Write {
-                path: a.clone(),
-                before: Some(b"old"),
-                after: b"new",
-            },
-            Write {
-                path: tmp.path().join("manifest/m.xml"),
-                before: None,
-                after: b"m",
-            },
+            write(&a, Some(b"old"), b"new"),
+            write(&tmp.path().join("manifest/m.xml"), None, b"m"),
         ];
         commit(&writes).unwrap_err();
         assert_eq!(std::fs::read(&a).unwrap(), b"old");
