@@ -4,6 +4,7 @@
 use anyhow::Result;
 use clap::{ArgGroup, Args};
 use pkce_audit::fix;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -20,7 +21,8 @@ pub struct FixArgs {
     /// --source has unwaived blockers or unread files.
     #[arg(long, conflicts_with = "apps")]
     org_setting: bool,
-    /// Print the unified diff instead of writing.
+    /// Print the unified diff instead of writing (exact, for git apply, unless standard
+    /// output is a terminal).
     #[arg(long)]
     dry_run: bool,
     /// With --org-setting: write it although the audit is not clear.
@@ -29,8 +31,9 @@ pub struct FixArgs {
     /// Why --force is right; goes into the manifest's comment and the output.
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
-    /// Where to write the deploy manifest. Default: manifest/pkce-step2-apps.xml or
-    /// manifest/pkce-step3-org.xml under --source.
+    /// Where to write the step's deploy manifest (an earlier one of the same step there
+    /// is added to). Default: manifest/pkce-step2-apps.xml or manifest/pkce-step3-org.xml
+    /// under an SFDX project, <DIR>-pkce-step2-apps.xml next to an mdapi folder.
     #[arg(long, value_name = "PATH")]
     manifest: Option<PathBuf>,
     /// One JSON document describing the plan and what was done.
@@ -47,7 +50,14 @@ pub struct FixArgs {
 
 pub fn run(args: FixArgs) -> Result<i32> {
     let project = fix::Project::open(&args.source)?;
-    let plan = if args.org_setting {
+    // A given path is the caller's, relative to the current folder; made absolute, the
+    // deploy command (run from the project folder) names it right.
+    let given = args
+        .manifest
+        .as_deref()
+        .map(std::path::absolute)
+        .transpose()?;
+    let planned = if args.org_setting {
         // Waivers apply as in `audit`; a broken waiver file stops the run.
         let waivers = crate::selected_waivers(&args.waivers, args.no_waivers, Some(&args.source))?;
         let opts = pkce_audit::AuditOptions {
@@ -57,42 +67,42 @@ pub fn run(args: FixArgs) -> Result<i32> {
         let (_, mut report) = pkce_audit::audit_folder(&args.source, &opts)?;
         report.apply_waivers(&waivers, crate::today()?);
         let force = args.reason.as_deref().filter(|_| args.force);
-        project.plan_org_setting(&report, force)
+        project.plan_org_setting(&report, force, given.as_deref())
     } else {
-        project.plan_apps(&args.apps)
+        project.plan_apps(&args.apps, given.as_deref())
     };
-    // A given path is the caller's, relative to the current folder; made absolute, the
-    // deploy command (run from the project folder) names it right.
-    let given = args
-        .manifest
-        .as_deref()
-        .map(std::path::absolute)
-        .transpose()?;
-    let manifest = plan.manifest_path(given.as_deref());
-    if !args.dry_run && plan.refusals.is_empty() {
-        fix::apply(&plan, &manifest)?;
-    }
-    if !plan.refusals.is_empty() {
+    let plan = match planned {
+        Ok(plan) => plan,
         // A refusal is the command's failure: one line on standard error (and the sf-style
         // JSON document under --json), exit 2, nothing written.
-        let reasons: Vec<String> = plan
-            .refusals
-            .iter()
-            .map(|r| format!("{}: {}", r.subject, r.reason))
-            .collect();
-        return Err(crate::failure::FixRefused(reasons.join("; ")).into());
+        Err(e @ fix::FixError::Refused(_)) => {
+            return Err(crate::failure::FixRefused(e.to_string()).into())
+        }
+        Err(e @ fix::FixError::Manifest { .. }) => {
+            return Err(crate::failure::UsageError(e.to_string()).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !args.dry_run {
+        fix::apply(&plan)?;
     }
-    let text = if args.json {
-        fix::render::json(&plan, &manifest, args.dry_run)
-    } else {
-        fix::render::text(&plan, &manifest, args.dry_run)
-    };
+    if args.json {
+        return crate::Sink::Stdout
+            .write(&fix::render::json(&plan, args.dry_run))
+            .map(|()| 0);
+    }
     let width = usize::from(crate::Sink::Stdout.width());
-    let text = if args.json {
-        text
-    } else {
-        pkce_audit::report::wrap_prose(&text, width)
-    };
+    let mut text = pkce_audit::report::wrap_prose(&fix::render::text(&plan, args.dry_run), width);
+    if args.dry_run {
+        // The patch is never wrapped or altered where `git apply` may read it; a terminal
+        // gets its control characters (but tabs and CRLF) shown.
+        let patch = fix::render::patch(&plan);
+        if std::io::stdout().is_terminal() {
+            text.push_str(&pkce_audit::report::text::visible_patch(&patch));
+        } else {
+            text.push_str(&patch);
+        }
+    }
     crate::Sink::Stdout.write(&text)?;
     Ok(0)
 }

@@ -185,6 +185,40 @@ fn indent_unit(bytes: &[u8], root: &Node) -> Vec<u8> {
         .map_or_else(|| b"    ".to_vec(), <[u8]>::to_vec)
 }
 
+/// The end of `bytes[from..to]`'s first line outside comments: the `\n` ending the line
+/// a comment after the previous element ends on, not one inside it.
+fn line_end_after(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
+    let mut i = from;
+    while i < to {
+        if bytes[i..to].starts_with(b"<!--") {
+            let close = bytes[i + 4..to].windows(3).position(|w| w == b"-->")?;
+            i += 4 + close + 3;
+            continue;
+        }
+        if bytes[i] == b'\n' {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The indentation of a new child at index `at` of `parent`: a sibling's on its own line
+/// (the previous one, else the next), else the parent's plus one step.
+fn child_indent(bytes: &[u8], root: &Node, parent: &Node, at: usize) -> Vec<u8> {
+    let before = parent.children[..at].iter().rev();
+    before
+        .chain(&parent.children[at..])
+        .find_map(|c| indent_at(bytes, c.start))
+        .map_or_else(
+            || {
+                let outer = indent_at(bytes, parent.start).unwrap_or_default();
+                [outer, &indent_unit(bytes, root)].concat()
+            },
+            <[u8]>::to_vec,
+        )
+}
+
 /// Where to insert, and what, for a new element `new` at index `at` of `parent`.
 fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> (usize, Vec<u8>) {
     let new = new.as_bytes();
@@ -195,13 +229,13 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
             .children
             .get(at)
             .map_or(parent.close_start.unwrap_or(prev.end), |n| n.start);
-        // At the end of the previous element's line, so a comment after it stays with it.
-        return match bytes[prev.end..next].iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                let nl = prev.end + i;
+        // At the end of the previous element's line, so a comment after it (even one
+        // over several lines) stays with it.
+        return match line_end_after(bytes, prev.end, next) {
+            Some(nl) => {
                 let ending = ending_at(bytes, nl);
-                let indent = indent_at(bytes, prev.start).unwrap_or_default();
-                (nl + 1 - ending.len(), cat(&[ending, indent, new]))
+                let indent = child_indent(bytes, root, parent, at);
+                (nl + 1 - ending.len(), cat(&[ending, &indent, new]))
             }
             None => (prev.end, new.to_vec()),
         };
@@ -329,7 +363,12 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
                 el.text.clone()
             };
             let edited = match c.close_start {
-                Some(close) if !el.is_nil() => splice(bytes, c.open_end, close, b"true"),
+                Some(close) if !el.is_nil() => splice(
+                    bytes,
+                    c.open_end,
+                    close,
+                    &text_replaced(&bytes[c.open_end..close]),
+                ),
                 _ => splice(
                     bytes,
                     c.start,
@@ -358,6 +397,58 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
         action,
         line,
     })
+}
+
+/// An element's content with its text replaced by `true` and its comments kept: the
+/// first text (or CDATA) run keeps its surrounding blanks, any further text is dropped.
+fn text_replaced(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len());
+    let mut done = false;
+    let mut i = 0;
+    while i < content.len() {
+        let rest = &content[i..];
+        let (end, markup) = if rest.starts_with(b"<!--") {
+            let close = rest
+                .windows(3)
+                .position(|w| w == b"-->")
+                .map_or(rest.len(), |p| p + 3);
+            (close, true)
+        } else if rest.starts_with(b"<![CDATA[") {
+            let close = rest
+                .windows(3)
+                .position(|w| w == b"]]>")
+                .map_or(rest.len(), |p| p + 3);
+            (close, false)
+        } else {
+            let next = rest
+                .windows(4)
+                .position(|w| w == b"<!--" || w == b"<![C")
+                .unwrap_or(rest.len());
+            (next.max(1), false)
+        };
+        let part = &rest[..end];
+        if markup || part.iter().all(u8::is_ascii_whitespace) {
+            out.extend_from_slice(part);
+        } else {
+            let lead = part.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            let trail = part
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            out.extend_from_slice(&part[..lead]);
+            if !done {
+                out.extend_from_slice(b"true");
+                done = true;
+            }
+            out.extend_from_slice(&part[part.len() - trail..]);
+        }
+        i += end;
+    }
+    if !done {
+        out.extend_from_slice(b"true");
+    }
+    out
 }
 
 fn descend(root: &Node, path: &[&str]) -> Result<Node, EditError> {

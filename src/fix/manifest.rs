@@ -1,25 +1,219 @@
-//! The deploy manifest of one step: a `package.xml` listing exactly the components the
-//! step changed, so `sf project deploy start --manifest FILE` deploys that step alone.
+//! The deploy manifest of one step: a `package.xml` listing the components of the step
+//! (the apps asked for, changed or already requiring PKCE, and those an earlier run put in
+//! the same manifest), so `sf project deploy start --manifest FILE` deploys that step alone.
+//! It carries a comment naming the step: that is how fix knows a file it may add to, and
+//! any other file at the manifest path is refused rather than overwritten.
 //!
 //! Shape: the Metadata API's `Package` (`<types><members/><name/></types>`, `<version>`),
 //! https://developer.salesforce.com/docs/atlas.en-us.daas.meta/daas/daas_package.htm.
 //! The org settings are type `Settings`, member `OauthOidc` (salesforce-api.md §3).
 
+use super::{Change, FixError, Forced, Project, Step, Unchanged};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
+use crate::source::Layout;
 use crate::xml::{escape, METADATA_NS};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The API version written when the project does not name one (`sourceApiVersion` in
 /// sfdx-project.json, `<version>` in an mdapi package.xml): the version of the WSDL the
 /// schema order comes from.
 pub const DEFAULT_API_VERSION: &str = "66.0";
 
-/// The manifest type and member of a changed component.
+/// The manifest type and member of a component.
 pub fn entry(ty: MetadataType, full_name: &str) -> (&'static str, String) {
     match ty {
         MetadataType::OauthOidcSettings => ("Settings", OAUTH_OIDC_MEMBER.to_string()),
         other => (other.name(), full_name.to_string()),
     }
+}
+
+/// The start of the comment that marks a step's manifest as pkce-audit's.
+fn marker(step: Step) -> String {
+    format!("pkce-audit fix step {}", step.number())
+}
+
+/// `(type, member)`, as the manifest lists it.
+pub type Member = (String, String);
+
+/// The step's deploy manifest as a run leaves it.
+#[derive(Debug, Clone)]
+pub struct StepManifest {
+    /// Where it goes: `--manifest` as given (made absolute by the binary), else the
+    /// step's default.
+    pub path: PathBuf,
+    /// The earlier manifest of this step at `path`; `None` when there was none.
+    pub before: Option<Vec<u8>>,
+    pub after: Vec<u8>,
+    /// Every member listed, sorted.
+    pub members: Vec<Member>,
+    /// Members of the earlier manifest this run did not name, kept (not deployed yet, as
+    /// far as fix knows).
+    pub kept: Vec<Member>,
+}
+
+impl StepManifest {
+    /// Whether the run writes it (new, or different from the earlier one).
+    pub fn written(&self) -> bool {
+        self.before.as_deref() != Some(self.after.as_slice())
+    }
+
+    /// The manifest for the step's `changes` and `unchanged` components, merged into the
+    /// earlier pkce-audit manifest of the same step at that path. Refused (nothing
+    /// written) when the path is a folder, a file this run edits, any other file, or
+    /// cannot be created.
+    pub(super) fn plan(
+        project: &Project,
+        step: Step,
+        changes: &[Change],
+        unchanged: &[Unchanged],
+        forced: Option<&Forced>,
+        given: Option<&Path>,
+    ) -> Result<StepManifest, FixError> {
+        let path = given.map_or_else(|| default_path(project, step), Path::to_path_buf);
+        let refuse = |reason: String| FixError::Manifest {
+            path: path.clone(),
+            reason,
+        };
+        let before = existing(&path, changes).map_err(refuse)?;
+        let earlier = match &before {
+            Some(bytes) => ours(bytes, step).map_err(|why| {
+                refuse(format!(
+                    "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: name a new file with --manifest",
+                    step.number()
+                ))
+            })?,
+            None => Vec::new(),
+        };
+        let asked: Vec<Member> = changes
+            .iter()
+            .map(|c| &c.component)
+            .chain(unchanged.iter().map(|u| &u.component))
+            .map(|(ty, name)| {
+                let (t, m) = entry(*ty, name);
+                (t.to_string(), m)
+            })
+            .collect();
+        let kept: Vec<Member> = earlier.into_iter().filter(|e| !asked.contains(e)).collect();
+        let mut members: Vec<Member> = asked.into_iter().chain(kept.iter().cloned()).collect();
+        members.sort();
+        members.dedup();
+        let mut comments = vec![format!(
+            "{}: {}. Deploy it alone{}",
+            marker(step),
+            step.title(),
+            match step {
+                Step::Apps => "; fix adds the apps of later runs to it",
+                Step::OrgSetting => "",
+            }
+        )];
+        comments.extend(forced.map(|f| {
+            format!(
+                "Step {} forced past an audit that is not clear ({}); reason: {}",
+                step.number(),
+                f.open.len(),
+                f.reason
+            )
+        }));
+        let after = package_xml(&members, &project.api_version, &comments).into_bytes();
+        Ok(StepManifest {
+            path,
+            before,
+            after,
+            members,
+            kept,
+        })
+    }
+}
+
+/// Next to an mdapi folder, never inside it: `sf project deploy start --metadata-dir`
+/// deploys what the folder's own package.xml lists, and a stray file in it is not ours to
+/// add. Under `manifest/` of an SFDX project, where `sf project generate manifest` writes.
+fn default_path(project: &Project, step: Step) -> PathBuf {
+    let file = step.default_manifest();
+    match project.layout {
+        Layout::Mdapi => {
+            let root = &project.discovery.root;
+            let name = root
+                .file_name()
+                .map_or_else(|| "mdapi".into(), |n| n.to_string_lossy());
+            root.parent().unwrap_or(root).join(format!("{name}-{file}"))
+        }
+        _ => project.root.join("manifest").join(file),
+    }
+}
+
+/// The path with links and `..` resolved as far as it exists.
+fn resolved(p: &Path) -> PathBuf {
+    if let Ok(c) = p.canonicalize() {
+        return c;
+    }
+    match (
+        p.parent().and_then(|d| d.canonicalize().ok()),
+        p.file_name(),
+    ) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The bytes of the file at the manifest path (`None`: there is none yet, and it can be
+/// created), or why it may not be written.
+fn existing(path: &Path, changes: &[Change]) -> Result<Option<Vec<u8>>, String> {
+    let target = resolved(path);
+    if let Some(c) = changes.iter().find(|c| resolved(&c.path) == target) {
+        return Err(format!("is {}, which this run edits", c.file));
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err("is a folder; name a file".into()),
+        Ok(_) => super::project::read_metadata(path).map(Some),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            // Its folder is created: the nearest part that exists must be a folder.
+            match path.ancestors().skip(1).find(|a| a.exists()) {
+                Some(a) if !a.is_dir() => Err(format!(
+                    "{} is not a folder, so the manifest cannot be created",
+                    a.display()
+                )),
+                _ => Ok(None),
+            }
+        }
+        Err(e) => Err(format!("cannot be read: {e}")),
+    }
+}
+
+/// The members of a manifest pkce-audit wrote for `step`, or why it is not one.
+fn ours(bytes: &[u8], step: Step) -> Result<Vec<Member>, String> {
+    let root = crate::xml::parse(bytes).map_err(|e| format!("not XML: {e}"))?;
+    if root.name != "Package" {
+        return Err(format!("its root element is <{}>", root.name));
+    }
+    let text = String::from_utf8_lossy(bytes);
+    let head = &text[..text.find("<Package").unwrap_or(text.len())];
+    if !head.contains(&format!("<!-- {}:", marker(step))) {
+        let other = [Step::Apps, Step::OrgSetting]
+            .into_iter()
+            .find(|s| head.contains(&format!("<!-- {}:", marker(*s))));
+        return Err(match other {
+            Some(s) => format!(
+                "it is the step {} manifest; each step deploys alone",
+                s.number()
+            ),
+            None => "a package.xml without pkce-audit's comment".into(),
+        });
+    }
+    Ok(root
+        .children_named("types")
+        .flat_map(|t| {
+            let ty = t.child_text("name").unwrap_or_default().trim().to_string();
+            t.children_named("members")
+                .map(move |m| (ty.clone(), m.text.trim().to_string()))
+        })
+        .collect())
 }
 
 /// An API version as the Metadata API writes it (`66.0`); anything else is not used.
@@ -46,15 +240,15 @@ fn comment_text(text: &str) -> String {
 }
 
 /// The `package.xml` text. `components` are `(type, member)` pairs; types and members are
-/// written sorted, as `sf project generate manifest` writes them. `comment` (the reason a
-/// step was forced) goes in an XML comment at the top.
-pub fn package_xml(components: &[(&str, String)], version: &str, comment: Option<&str>) -> String {
+/// written sorted, as `sf project generate manifest` writes them. Each of `comments` (the
+/// step, the reason a step was forced) goes in an XML comment at the top.
+pub fn package_xml(components: &[Member], version: &str, comments: &[String]) -> String {
     let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (ty, member) in components {
         by_type.entry(ty).or_default().push(member);
     }
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    if let Some(c) = comment {
+    for c in comments {
         out.push_str(&format!("<!-- {} -->\n", comment_text(c)));
     }
     out.push_str(&format!("<Package xmlns=\"{METADATA_NS}\">\n"));
@@ -78,19 +272,28 @@ pub fn package_xml(components: &[(&str, String)], version: &str, comment: Option
 mod tests {
     use super::*;
 
+    fn members(list: &[(MetadataType, &str)]) -> Vec<Member> {
+        list.iter()
+            .map(|(ty, n)| {
+                let (t, m) = entry(*ty, n);
+                (t.to_string(), m)
+            })
+            .collect()
+    }
+
     #[test]
     fn lists_each_type_once_with_sorted_members() {
         let text = package_xml(
-            &[
-                entry(MetadataType::ConnectedApp, "Zeta"),
-                entry(
+            &members(&[
+                (MetadataType::ConnectedApp, "Zeta"),
+                (
                     MetadataType::ExtlClntAppGlobalOauthSettings,
                     "Exp_glbloauth",
                 ),
-                entry(MetadataType::ConnectedApp, "Alpha"),
-            ],
+                (MetadataType::ConnectedApp, "Alpha"),
+            ]),
             "63.0",
-            None,
+            &[],
         );
         assert_eq!(
             text,
@@ -104,9 +307,9 @@ mod tests {
     #[test]
     fn the_org_settings_are_settings_member_oauthoidc_and_the_reason_is_a_safe_comment() {
         let text = package_xml(
-            &[entry(MetadataType::OauthOidcSettings, "ignored")],
+            &members(&[(MetadataType::OauthOidcSettings, "ignored")]),
             "66.0",
-            Some("vendor -- confirmed\nPKCE ready -->"),
+            &["vendor -- confirmed\nPKCE ready -->".to_string()],
         );
         assert!(text.contains("<members>OauthOidc</members>\n        <name>Settings</name>"));
         assert!(
@@ -114,6 +317,27 @@ mod tests {
             "{text}"
         );
         crate::xml::parse(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn only_a_manifest_pkce_audit_wrote_for_the_step_is_ours() {
+        let list = members(&[(MetadataType::ConnectedApp, "A")]);
+        let step2 = package_xml(&list, "66.0", &[format!("{}: x", marker(Step::Apps))]);
+        assert_eq!(ours(step2.as_bytes(), Step::Apps).unwrap(), list);
+        assert!(ours(step2.as_bytes(), Step::OrgSetting)
+            .unwrap_err()
+            .contains("step 2 manifest"));
+        let plain = package_xml(&list, "66.0", &[]);
+        assert!(ours(plain.as_bytes(), Step::Apps)
+            .unwrap_err()
+            .contains("without pkce-audit's comment"));
+        let app = format!(
+            "<ConnectedApp xmlns=\"{METADATA_NS}\"><!-- {}: x --></ConnectedApp>",
+            marker(Step::Apps)
+        );
+        assert!(ours(app.as_bytes(), Step::Apps)
+            .unwrap_err()
+            .contains("<ConnectedApp>"));
     }
 
     #[test]

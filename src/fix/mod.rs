@@ -2,10 +2,10 @@
 //! setting) as source changes to an SFDX project or an mdapi folder.
 //!
 //! [`Project::open`] reads the folder with the audit's own walk, parsers and inventory;
-//! [`Project::plan_apps`] and [`Project::plan_org_setting`] compute every edit in memory
-//! (each verified by parsing it back, see [`edit`]) and name every refusal; [`apply`]
-//! writes the files and the step's deploy manifest only when nothing was refused.
-//! [`render`] turns a plan into the text and JSON the command prints.
+//! [`Project::plan_apps`] and [`Project::plan_org_setting`] compute every edit and the
+//! step's deploy manifest in memory (each edit verified by parsing it back, see [`edit`]),
+//! or return every refusal; a [`Plan`] therefore holds no refusal. [`apply`] writes all
+//! of it or nothing. [`render`] turns a plan into the text and JSON the command prints.
 
 pub mod diff;
 pub mod edit;
@@ -30,14 +30,33 @@ pub enum FixError {
     Source(#[from] SourceError),
     #[error("{path}: not an SFDX project (no readable sfdx-project.json) or an mdapi folder (no package.xml); fix edits only a project that deploys")]
     NotAProject { path: PathBuf },
+    #[error("{path}: a pkce-audit snapshot (read-only evidence of an org, not a deployable project); run fix on the SFDX project or mdapi folder the org deploys from")]
+    Snapshot { path: PathBuf },
+    /// `--manifest` (or the default path) names something fix must not write: a usage error.
+    #[error("manifest {path}: {reason}; nothing was written")]
+    Manifest { path: PathBuf, reason: String },
     #[error("{path}: {reason}")]
     Read { path: PathBuf, reason: String },
     #[error("{path}: changed since fix read it; nothing was written, run fix again")]
     Changed { path: PathBuf },
     #[error("cannot write {path}: {reason}")]
     Write { path: PathBuf, reason: String },
-    #[error("refused: {0} refusal(s); nothing was written")]
-    Refused(usize),
+    /// Every refusal of the run; nothing was written.
+    #[error("{}", refusal_line(.0))]
+    Refused(Vec<Refusal>),
+}
+
+/// The joiner of refusals on one line: the reasons themselves hold `;` (lists, Salesforce
+/// wording), so a `;` would not tell two refusals apart.
+pub const REFUSAL_JOINER: &str = " | ";
+
+/// Every refusal on one line, `SUBJECT: reason`, joined with [`REFUSAL_JOINER`].
+pub fn refusal_line(refusals: &[Refusal]) -> String {
+    refusals
+        .iter()
+        .map(|r| format!("{}: {}", r.subject, r.reason))
+        .collect::<Vec<_>>()
+        .join(REFUSAL_JOINER)
 }
 
 /// Salesforce's rollout steps that `fix` writes.
@@ -58,11 +77,12 @@ impl Step {
         }
     }
 
-    /// The manifest written when `--manifest` does not name one, under the project root.
+    /// The manifest's file name when `--manifest` does not name one: under
+    /// `manifest/` of an SFDX project, next to (never inside) an mdapi folder.
     pub fn default_manifest(self) -> &'static str {
         match self {
-            Step::Apps => "manifest/pkce-step2-apps.xml",
-            Step::OrgSetting => "manifest/pkce-step3-org.xml",
+            Step::Apps => "pkce-step2-apps.xml",
+            Step::OrgSetting => "pkce-step3-org.xml",
         }
     }
 
@@ -117,10 +137,12 @@ pub struct Change {
     pub line: u32,
 }
 
-/// An app (or the org settings) that already requires PKCE.
+/// An app (or the org settings) that already requires PKCE. The manifest still lists it:
+/// it is part of the step asked for, and may not be deployed yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unchanged {
     pub subject: Subject,
+    pub component: (MetadataType, String),
     pub file: String,
 }
 
@@ -147,17 +169,31 @@ pub struct Plan {
     pub api_version: String,
     pub changes: Vec<Change>,
     pub unchanged: Vec<Unchanged>,
-    pub refusals: Vec<Refusal>,
     pub forced: Option<Forced>,
+    /// The step's deploy manifest as the run leaves it.
+    pub manifest: manifest::StepManifest,
 }
 
 impl Plan {
-    fn new(project: &Project, step: Step) -> Self {
-        Plan {
+    /// Whether the run writes anything: a changed file, or a manifest that differs.
+    pub fn writes_anything(&self) -> bool {
+        !self.changes.is_empty() || self.manifest.written()
+    }
+}
+
+/// A plan being made: its changes so far and every refusal.
+struct Draft {
+    step: Step,
+    changes: Vec<Change>,
+    unchanged: Vec<Unchanged>,
+    refusals: Vec<Refusal>,
+    forced: Option<Forced>,
+}
+
+impl Draft {
+    fn new(step: Step) -> Self {
+        Draft {
             step,
-            root: project.root.clone(),
-            layout: project.layout.clone(),
-            api_version: project.api_version.clone(),
             changes: Vec::new(),
             unchanged: Vec::new(),
             refusals: Vec::new(),
@@ -172,37 +208,29 @@ impl Plan {
         });
     }
 
-    /// The manifest text for the changes (`None` when nothing changes).
-    pub fn manifest(&self) -> Option<String> {
-        if self.changes.is_empty() {
-            return None;
+    /// The plan, with its manifest at `given` (else the step's default), or every refusal.
+    fn finish(self, project: &Project, given: Option<&Path>) -> Result<Plan, FixError> {
+        if !self.refusals.is_empty() {
+            return Err(FixError::Refused(self.refusals));
         }
-        let components: Vec<(&str, String)> = self
-            .changes
-            .iter()
-            .map(|c| manifest::entry(c.component.0, &c.component.1))
-            .collect();
-        let comment = self.forced.as_ref().map(|f| {
-            format!(
-                "Step {} forced past an audit that is not clear ({}); reason: {}",
-                self.step.number(),
-                f.open.len(),
-                f.reason
-            )
-        });
-        Some(manifest::package_xml(
-            &components,
-            &self.api_version,
-            comment.as_deref(),
-        ))
-    }
-
-    /// The manifest path: `given`, else the step's default under the project root.
-    pub fn manifest_path(&self, given: Option<&Path>) -> PathBuf {
-        given.map_or_else(
-            || self.root.join(self.step.default_manifest()),
-            Path::to_path_buf,
-        )
+        let manifest = manifest::StepManifest::plan(
+            project,
+            self.step,
+            &self.changes,
+            &self.unchanged,
+            self.forced.as_ref(),
+            given,
+        )?;
+        Ok(Plan {
+            step: self.step,
+            root: project.root.clone(),
+            layout: project.layout.clone(),
+            api_version: project.api_version.clone(),
+            changes: self.changes,
+            unchanged: self.unchanged,
+            forced: self.forced,
+            manifest,
+        })
     }
 }
 

@@ -36,8 +36,13 @@ impl Project {
         let (api_version, settings_dir) = match layout {
             Layout::SfdxProject => sfdx_facts(&canonical)?,
             Layout::Mdapi => (mdapi_version(&canonical), canonical.join("settings")),
+            Layout::Snapshot => {
+                return Err(FixError::Snapshot {
+                    path: root.to_path_buf(),
+                })
+            }
             // `Other` only comes from a report read back, never from a walk.
-            Layout::Snapshot | Layout::Folder | Layout::Other(_) => {
+            Layout::Folder | Layout::Other(_) => {
                 return Err(FixError::NotAProject {
                     path: root.to_path_buf(),
                 })
@@ -72,9 +77,9 @@ impl Project {
         self.discovery.files.iter().find(|f| f.rel == rel)
     }
 
-    /// Step 2 for each named app.
-    pub fn plan_apps(&self, names: &[String]) -> Plan {
-        let mut plan = Plan::new(self, Step::Apps);
+    /// Step 2 for each named app, its manifest at `manifest` (else the step's default).
+    pub fn plan_apps(&self, names: &[String], manifest: Option<&Path>) -> Result<Plan, FixError> {
+        let mut plan = Draft::new(Step::Apps);
         let mut seen: Vec<&str> = Vec::new();
         for name in names {
             // API names ignore case: the same app named twice is planned once.
@@ -105,13 +110,13 @@ impl Project {
                 }
             }
         }
-        plan
+        plan.finish(self, manifest)
     }
 
     /// Edits one file in memory and records the change, the no-op, or the refusal.
     fn plan_edit(
         &self,
-        plan: &mut Plan,
+        plan: &mut Draft,
         subject: Subject,
         file: &source::SourceFile,
         component: (MetadataType, String),
@@ -126,6 +131,7 @@ impl Project {
             Err(e) => plan.refuse(&label, format!("{}: {e}", file.rel)),
             Ok(Outcome::AlreadyTrue) => plan.unchanged.push(Unchanged {
                 subject,
+                component,
                 file: file.rel.clone(),
             }),
             Ok(Outcome::Edited {
@@ -155,9 +161,14 @@ impl Project {
 
     /// Step 3. `report` is the audit of this folder with waivers applied; while it has
     /// unwaived blockers, or is incomplete, the step is refused unless `force` gives a
-    /// reason.
-    pub fn plan_org_setting(&self, report: &crate::report::Report, force: Option<&str>) -> Plan {
-        let mut plan = Plan::new(self, Step::OrgSetting);
+    /// reason. The manifest goes to `manifest`, else the step's default.
+    pub fn plan_org_setting(
+        &self,
+        report: &crate::report::Report,
+        force: Option<&str>,
+        manifest: Option<&Path>,
+    ) -> Result<Plan, FixError> {
+        let mut plan = Draft::new(Step::OrgSetting);
         let subject = Subject::OrgSettings.name().to_string();
         let problems = self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER);
         let files: Vec<&source::SourceFile> = self
@@ -172,7 +183,11 @@ impl Project {
             .collect();
         if let Some(p) = blocking.first() {
             plan.refuse(&subject, p.to_string());
-            return plan;
+            return plan.finish(self, manifest);
+        }
+        if let Some(why) = self.settings_ignored() {
+            plan.refuse(&subject, why);
+            return plan.finish(self, manifest);
         }
         let open = resolve::open_items(report);
         if !open.is_empty() {
@@ -192,7 +207,7 @@ impl Project {
                             self.root.display()
                         ),
                     );
-                    return plan;
+                    return plan.finish(self, manifest);
                 }
             }
         }
@@ -213,7 +228,33 @@ impl Project {
                 "more than one OauthOidc settings file; which one deploys is ambiguous",
             ),
         }
-        plan
+        plan.finish(self, manifest)
+    }
+
+    /// Why the org settings would not deploy: their file (existing, or the one step 3
+    /// would create) is excluded by `.forceignore`, naming the line. A deploy skips
+    /// such a file, and an existing one is not read, so step 3 cannot be written there.
+    fn settings_ignored(&self) -> Option<String> {
+        let root = &self.discovery.root;
+        let existing = self.discovery.ignored_metadata.iter().find(|rel| {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            source::classify(name).is_some_and(|(ty, _)| ty == MetadataType::OauthOidcSettings)
+        });
+        let (rel, path) = match existing {
+            Some(rel) => (rel.clone(), root.join(rel)),
+            None => {
+                let new = self.new_settings_file((
+                    MetadataType::OauthOidcSettings,
+                    OAUTH_OIDC_MEMBER.to_string(),
+                ));
+                (new.file, new.path)
+            }
+        };
+        let line = source::forceignore_line(root, &path)?;
+        let verb = if existing.is_some() { "is" } else { "would be" };
+        Some(format!(
+            "the settings file {rel} {verb} excluded by .forceignore ({line}), so a deploy skips it: remove or narrow that line and run fix again, or turn the setting on in Setup (OAuth and OpenID Connect Settings)"
+        ))
     }
 
     /// `settings/OauthOidc.settings[-meta.xml]` holding only `isPkceRequired`.
@@ -252,7 +293,7 @@ impl Project {
 }
 
 /// Reads a metadata file with the walk's bounds.
-fn read_metadata(path: &Path) -> Result<Vec<u8>, String> {
+pub(super) fn read_metadata(path: &Path) -> Result<Vec<u8>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot be read: {e}"))?;
     if !meta.is_file() || meta.len() > source::MAX_FILE_BYTES {
         return Err("is not a regular file within the size limit".into());

@@ -7,24 +7,22 @@ use crate::inventory::AppKind;
 use crate::report::text::{json_escape_invisible, visible};
 use crate::source::Layout;
 use serde::Serialize;
-use std::path::Path;
 
-/// What the run did, or would do.
+/// What the run did, or would do. A refusal is not one: the plan then does not exist,
+/// and the command fails with the refusals as its error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     Changed,
     WouldChange,
     NothingToChange,
-    Refused,
 }
 
 pub fn outcome(plan: &Plan, dry_run: bool) -> Outcome {
-    match (plan.refusals.is_empty(), plan.changes.is_empty(), dry_run) {
-        (false, _, _) => Outcome::Refused,
-        (true, true, _) => Outcome::NothingToChange,
-        (true, false, true) => Outcome::WouldChange,
-        (true, false, false) => Outcome::Changed,
+    match (plan.writes_anything(), dry_run) {
+        (false, _) => Outcome::NothingToChange,
+        (true, true) => Outcome::WouldChange,
+        (true, false) => Outcome::Changed,
     }
 }
 
@@ -64,59 +62,92 @@ fn edit_words(e: &Edit) -> String {
     }
 }
 
-/// The manifest path as the deploy command from the project root names it.
-fn shown_manifest(plan: &Plan, manifest: &Path) -> String {
-    manifest
+/// The manifest path relative to the project root, as the deploy command run from there
+/// names it; `None` when it lies outside the project (an mdapi folder's default).
+fn manifest_in_project(plan: &Plan) -> Option<String> {
+    let path = &plan.manifest.path;
+    let root_abs = std::path::absolute(&plan.root).ok();
+    let rel = path
         .strip_prefix(&plan.root)
-        .unwrap_or(manifest)
-        .display()
-        .to_string()
+        .ok()
+        .or_else(|| path.strip_prefix(root_abs.as_ref()?).ok())?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
 }
 
-/// The command that deploys this step alone, run from the project root.
-pub fn deploy_command(plan: &Plan, manifest: &Path) -> String {
+fn shown_manifest(plan: &Plan) -> String {
+    manifest_in_project(plan).unwrap_or_else(|| plan.manifest.path.display().to_string())
+}
+
+/// The command that deploys this step alone, run from the project root; `None` for an
+/// mdapi folder, which has none (see [`MDAPI_DEPLOY`]).
+pub fn deploy_command(plan: &Plan) -> Option<String> {
     match plan.layout {
-        Layout::Mdapi => format!(
-            "sf project deploy start --metadata-dir {} --target-org <alias> (an mdapi folder deploys what its package.xml lists: check that it names the components of {}; the manifest is for review)",
-            plan.root.display(),
-            shown_manifest(plan, manifest)
-        ),
-        _ => format!(
+        Layout::Mdapi => None,
+        _ => Some(format!(
             "sf project deploy start --manifest {} --target-org <alias>",
-            shown_manifest(plan, manifest)
-        ),
+            shown_manifest(plan)
+        )),
     }
 }
 
-/// The diff of every file the plan writes, the manifest included.
-pub fn patch(plan: &Plan, manifest: &Path) -> String {
+/// Why no command is printed for an mdapi folder. `sf project deploy start --manifest`
+/// needs a source-format project, and `--metadata-dir` deploys "the root directory or
+/// ZIP file that contains the metadata formatted files you want to deploy", everything
+/// its package.xml lists
+/// (https://developer.salesforce.com/docs/platform/salesforce-cli-reference/guide/cli_reference_project_deploy_start.md).
+pub const MDAPI_DEPLOY: &str = "an mdapi folder has no single-step deploy: sf project deploy start --metadata-dir deploys everything the folder's package.xml lists, and --manifest works only in an SFDX project. To deploy this step alone, copy the files the step manifest lists into an empty folder, with the manifest as its package.xml, and deploy that folder with --metadata-dir";
+
+/// The diff of every file the plan writes, exactly as `git apply` reads it from the
+/// project root: the manifest included when it lies inside the project.
+pub fn patch(plan: &Plan) -> String {
     let mut out = String::new();
     for c in &plan.changes {
         out.push_str(&diff::unified(&c.file, c.before.as_deref(), &c.after));
     }
-    if let Some(text) = plan.manifest() {
-        let before = std::fs::read(manifest).ok();
-        out.push_str(&diff::unified(
-            &shown_manifest(plan, manifest),
-            before.as_deref(),
-            text.as_bytes(),
-        ));
+    let m = &plan.manifest;
+    if let (true, Some(rel)) = (m.written(), manifest_in_project(plan)) {
+        out.push_str(&diff::unified(&rel, m.before.as_deref(), &m.after));
     }
-    // Each line shown, never applied: a hostile character is escaped; a CRLF line keeps
-    // its CR, which a terminal does not act on before the LF.
-    out.split_inclusive('\n')
-        .map(|l| {
-            let (body, end) = match l.strip_suffix("\r\n") {
-                Some(b) => (b, "\r\n"),
-                None => l.strip_suffix('\n').map_or((l, ""), |b| (b, "\n")),
-            };
-            format!("{}{end}", visible(body))
-        })
-        .collect()
+    out
 }
 
-/// The text output.
-pub fn text(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
+fn manifest_words(plan: &Plan) -> String {
+    let m = &plan.manifest;
+    let mut s = format!(
+        "{} ({} component(s)",
+        visible(&shown_manifest(plan)),
+        m.members.len()
+    );
+    if !m.kept.is_empty() {
+        let kept: Vec<&str> = m.kept.iter().map(|(_, n)| n.as_str()).collect();
+        s.push_str(&format!(
+            ", {} kept from an earlier run and not deployed yet as far as fix knows: {}",
+            kept.len(),
+            visible(&kept.join(", "))
+        ));
+    }
+    s.push(')');
+    s
+}
+
+fn deploy_line(plan: &Plan) -> String {
+    match deploy_command(plan) {
+        Some(cmd) => format!(
+            "Deploy this step alone, from the project folder: {}\n",
+            visible(&cmd)
+        ),
+        None => format!("Deploy: {MDAPI_DEPLOY}.\n"),
+    }
+}
+
+/// The text output, without the diff (the binary prints [`patch`] after it, never
+/// wrapped).
+pub fn text(plan: &Plan, dry_run: bool) -> String {
     let mut out = format!(
         "pkce-audit fix · step {}: {} · {} ({})\n",
         plan.step.number(),
@@ -124,17 +155,6 @@ pub fn text(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
         visible(&plan.root.display().to_string()),
         plan.layout.as_str()
     );
-    if !plan.refusals.is_empty() {
-        out.push_str("Refused; nothing was written:\n");
-        for r in &plan.refusals {
-            out.push_str(&format!(
-                "  {}: {}\n",
-                visible(&r.subject),
-                visible(&r.reason)
-            ));
-        }
-        return out;
-    }
     for c in &plan.changes {
         out.push_str(&change_line(c));
         out.push_str(&format!(
@@ -144,7 +164,7 @@ pub fn text(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
     }
     for u in &plan.unchanged {
         out.push_str(&format!(
-            "{} ({}): already requires PKCE ({}); nothing to change\n",
+            "{} ({}): already requires PKCE ({}); nothing to change in the file\n",
             visible(u.subject.name()),
             kind_word(&u.subject),
             visible(&u.file)
@@ -157,32 +177,31 @@ pub fn text(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
             visible(&f.open.join("; "))
         ));
     }
-    let shown = visible(&shown_manifest(plan, manifest)).into_owned();
+    let manifest = manifest_words(plan);
+    let written = plan.manifest.written();
     match outcome(plan, dry_run) {
         Outcome::NothingToChange => {
-            out.push_str("Nothing to change; no file (and no manifest) was written.\n");
+            out.push_str(&format!(
+                "Nothing to change; no file was written. The manifest {manifest} already lists the step.\n"
+            ));
         }
         Outcome::WouldChange => {
+            let verb = if written { "would be" } else { "stays" };
             out.push_str(&format!(
-                "Dry run: nothing written. The manifest would be {shown}; the diff follows.\n"
+                "Dry run: nothing written. The manifest {verb} {manifest}.\n"
             ));
-            out.push_str(&format!(
-                "Deploy this step alone, from the project folder: {}\n\n",
-                visible(&deploy_command(plan, manifest))
-            ));
-            out.push_str(&patch(plan, manifest));
+            out.push_str(&deploy_line(plan));
+            out.push_str(if written && manifest_in_project(plan).is_none() {
+                "The diff follows (without the manifest, which lies outside the project folder).\n\n"
+            } else {
+                "The diff follows.\n\n"
+            });
         }
         Outcome::Changed => {
-            out.push_str(&format!(
-                "Manifest written: {shown} ({} component(s))\n",
-                plan.changes.len()
-            ));
-            out.push_str(&format!(
-                "Deploy this step alone, from the project folder: {}\n",
-                visible(&deploy_command(plan, manifest))
-            ));
+            let verb = if written { "written" } else { "unchanged" };
+            out.push_str(&format!("Manifest {verb}: {manifest}\n"));
+            out.push_str(&deploy_line(plan));
         }
-        Outcome::Refused => unreachable!("refusals returned above"),
     }
     out
 }
@@ -213,11 +232,22 @@ struct JsonChange<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonManifest {
+struct JsonMember<'a> {
+    r#type: &'a str,
+    member: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonManifest<'a> {
     path: String,
     written: bool,
     api_version: String,
-    deploy: String,
+    members: Vec<JsonMember<'a>>,
+    kept: Vec<JsonMember<'a>>,
+    /// `None` for an mdapi folder; `deploy_note` says why.
+    deploy: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy_note: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -229,17 +259,24 @@ struct JsonPlan<'a> {
     outcome: Outcome,
     changes: Vec<JsonChange<'a>>,
     unchanged: Vec<serde_json::Value>,
-    refusals: Vec<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     forced: Option<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    manifest: Option<JsonManifest>,
+    manifest: JsonManifest<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
 }
 
-/// The `--json` document.
-pub fn json(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
+fn json_members(list: &[super::manifest::Member]) -> Vec<JsonMember<'_>> {
+    list.iter()
+        .map(|(t, m)| JsonMember {
+            r#type: t,
+            member: m,
+        })
+        .collect()
+}
+
+/// The `--json` document. Its `diff` is the exact patch (JSON escapes what must be).
+pub fn json(plan: &Plan, dry_run: bool) -> String {
     let outcome = outcome(plan, dry_run);
     let changes = plan
         .changes
@@ -267,6 +304,7 @@ pub fn json(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
             }
         })
         .collect();
+    let deploy = deploy_command(plan);
     let doc = JsonPlan {
         step: plan.step,
         source: plan.root.display().to_string(),
@@ -279,24 +317,20 @@ pub fn json(plan: &Plan, manifest: &Path, dry_run: bool) -> String {
             .iter()
             .map(|u| serde_json::json!({"subject": u.subject.name(), "file": u.file}))
             .collect(),
-        refusals: plan
-            .refusals
-            .iter()
-            .map(|r| serde_json::json!({"subject": r.subject, "reason": r.reason}))
-            .collect(),
         forced: plan
             .forced
             .as_ref()
             .map(|f| serde_json::json!({"reason": f.reason, "open": f.open})),
-        manifest: matches!(outcome, Outcome::Changed | Outcome::WouldChange).then(|| {
-            JsonManifest {
-                path: shown_manifest(plan, manifest),
-                written: outcome == Outcome::Changed,
-                api_version: plan.api_version.clone(),
-                deploy: deploy_command(plan, manifest),
-            }
-        }),
-        diff: (outcome == Outcome::WouldChange).then(|| patch(plan, manifest)),
+        manifest: JsonManifest {
+            path: shown_manifest(plan),
+            written: outcome == Outcome::Changed && plan.manifest.written(),
+            api_version: plan.api_version.clone(),
+            members: json_members(&plan.manifest.members),
+            kept: json_members(&plan.manifest.kept),
+            deploy_note: deploy.is_none().then_some(MDAPI_DEPLOY),
+            deploy,
+        },
+        diff: (outcome == Outcome::WouldChange).then(|| patch(plan)),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("the plan serialises");
     s.push('\n');

@@ -10,26 +10,41 @@ fn names(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-fn reason<'p>(plan: &'p Plan, subject: &str) -> &'p str {
-    &plan
-        .refusals
+/// The refusals of a plan that was refused.
+fn refused(planned: Result<Plan, FixError>) -> Vec<Refusal> {
+    match planned {
+        Err(FixError::Refused(r)) => r,
+        other => panic!("refused: {other:?}"),
+    }
+}
+
+fn reason<'r>(refusals: &'r [Refusal], subject: &str) -> &'r str {
+    &refusals
         .iter()
         .find(|r| r.subject == subject)
-        .unwrap_or_else(|| panic!("{subject} refused: {:?}", plan.refusals))
+        .unwrap_or_else(|| panic!("{subject} refused: {refusals:?}"))
         .reason
+}
+
+fn manifest_text(plan: &Plan) -> String {
+    String::from_utf8(plan.manifest.after.clone()).unwrap()
 }
 
 #[test]
 fn plans_each_kind_of_app_of_the_demo_org() {
     let project = Project::open(&fixture("demo-org")).unwrap();
     assert_eq!(project.api_version, "63.0");
-    let plan = project.plan_apps(&names(&[
-        "Customer_Portal",
-        "erp_integration",
-        "Expense_Tracker",
-        "Secure_Web_App",
-    ]));
-    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+    let plan = project
+        .plan_apps(
+            &names(&[
+                "Customer_Portal",
+                "erp_integration",
+                "Expense_Tracker",
+                "Secure_Web_App",
+            ]),
+            None,
+        )
+        .unwrap();
     let edits: Vec<(&str, &Edit, &str)> = plan
         .changes
         .iter()
@@ -61,8 +76,9 @@ fn plans_each_kind_of_app_of_the_demo_org() {
     );
     assert_eq!(plan.unchanged.len(), 1);
     assert_eq!(plan.unchanged[0].subject.name(), "Secure_Web_App");
-    let manifest = plan.manifest().unwrap();
-    assert!(manifest.contains("<members>Customer_Portal</members>\n        <members>ERP_Integration</members>\n        <name>ConnectedApp</name>"), "{manifest}");
+    // The app that already requires PKCE is part of the step: listed too.
+    let manifest = manifest_text(&plan);
+    assert!(manifest.contains("<members>Customer_Portal</members>\n        <members>ERP_Integration</members>\n        <members>Secure_Web_App</members>\n        <name>ConnectedApp</name>"), "{manifest}");
     assert!(manifest.contains("<members>ExpTrkGlblOAuth</members>\n        <name>ExtlClntAppGlobalOauthSettings</name>"), "{manifest}");
     assert!(manifest.contains("<version>63.0</version>"));
 }
@@ -70,15 +86,18 @@ fn plans_each_kind_of_app_of_the_demo_org() {
 #[test]
 fn refuses_what_this_project_cannot_change() {
     let project = Project::open(&fixture("demo-org")).unwrap();
-    let plan = project.plan_apps(&names(&[
-        "acmecpq__CPQ_Connector",
-        "vendorx__Vendor_Connector",
-        "Analytics_Bridge",
-        "Okta_SSO",
-        "Old_Decommissioned_App",
-        "No_Such_App",
-        "Customer_Portal",
-    ]));
+    let plan = refused(project.plan_apps(
+        &names(&[
+            "acmecpq__CPQ_Connector",
+            "vendorx__Vendor_Connector",
+            "Analytics_Bridge",
+            "Okta_SSO",
+            "Old_Decommissioned_App",
+            "No_Such_App",
+            "Customer_Portal",
+        ]),
+        None,
+    ));
     assert!(
         reason(&plan, "acmecpq__CPQ_Connector").contains("namespace 'acmecpq': only its publisher")
     );
@@ -97,12 +116,11 @@ fn refuses_what_this_project_cannot_change() {
             && none.contains("Customer_Portal"),
         "{none}"
     );
-    // The app that could be changed is planned, but nothing is written while any refusal stands.
-    assert_eq!(plan.changes.len(), 1);
-    let tmp = tempfile::tempdir().unwrap();
-    let e = apply(&plan, &tmp.path().join("m.xml")).unwrap_err();
-    assert!(matches!(e, FixError::Refused(6)), "{e}");
-    assert!(!tmp.path().join("m.xml").exists());
+    // The app that could be changed is no plan: while any refusal stands there is none.
+    assert_eq!(plan.len(), 6);
+    // One line; the joiner is not in any reason, so the line splits back into them.
+    let line = refusal_line(&plan);
+    assert_eq!(line.split(REFUSAL_JOINER).count(), 6, "{line}");
 }
 
 #[test]
@@ -135,16 +153,16 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
     let dir = fixture("demo-org");
     let project = Project::open(&dir).unwrap();
     let report = audit(&dir);
-    let plan = project.plan_org_setting(&report, None);
+    let plan = refused(project.plan_org_setting(&report, None, None));
     let why = reason(&plan, "OauthOidc");
     assert!(
         why.contains("blocker app-pkce-not-required on Customer_Portal"),
         "{why}"
     );
     assert!(why.contains("--force --reason"), "{why}");
-    assert!(plan.changes.is_empty());
-    let forced = project.plan_org_setting(&report, Some("vendors confirmed PKCE"));
-    assert!(forced.refusals.is_empty());
+    let forced = project
+        .plan_org_setting(&report, Some("vendors confirmed PKCE"), None)
+        .unwrap();
     assert_eq!(
         forced.forced.as_ref().unwrap().open.len(),
         report.summary.blockers
@@ -155,17 +173,14 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
             from: "false".into()
         }
     );
-    let manifest = forced.manifest().unwrap();
+    let manifest = manifest_text(&forced);
     assert!(
         manifest.contains("reason: vendors confirmed PKCE"),
         "{manifest}"
     );
     assert!(manifest.contains("<members>OauthOidc</members>\n        <name>Settings</name>"));
     // A blank reason is no reason.
-    assert!(!project
-        .plan_org_setting(&report, Some("  "))
-        .refusals
-        .is_empty());
+    refused(project.plan_org_setting(&report, Some("  "), None));
 }
 
 #[test]
@@ -173,8 +188,7 @@ fn a_missing_settings_file_is_created_in_the_default_package_directory() {
     let dir = fixture("no-settings-org");
     let project = Project::open(&dir).unwrap();
     let report = audit(&dir);
-    let plan = project.plan_org_setting(&report, None);
-    assert!(plan.refusals.is_empty(), "{:?}", plan.refusals);
+    let plan = project.plan_org_setting(&report, None, None).unwrap();
     let c = &plan.changes[0];
     assert_eq!(c.edit, Edit::Created);
     assert!(
@@ -197,10 +211,9 @@ fn an_app_known_only_from_usage_evidence_is_refused() {
     external.kind = AppKind::External;
     external.owner = crate::inventory::Owner::External;
     project.inventory.apps.push(external);
-    let plan = project.plan_apps(&names(&["Vendor_Cloud"]));
+    let plan = refused(project.plan_apps(&names(&["Vendor_Cloud"]), None));
     assert!(
         reason(&plan, "Vendor_Cloud").contains("defined in another org"),
-        "{:?}",
-        plan.refusals
+        "{plan:?}"
     );
 }

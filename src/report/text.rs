@@ -86,6 +86,26 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A patch (`fix --dry-run`) shown on a terminal: line feeds, tabs and the CR of a CRLF
+/// line ending stay as they are (none of them moves the cursor anywhere a terminal could
+/// be attacked from); every other control, bidirectional or invisible character, a lone
+/// CR included, is written as its code point `\u{d}`. A patch for `git apply` is printed
+/// exactly instead, when standard output is not a terminal.
+pub fn visible_patch(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_end_cr = c == '\r' && chars.peek() == Some(&'\n');
+        if matches!(c, '\n' | '\t') || line_end_cr || matches!(class(c), Class::Keep) {
+            out.push(c);
+        } else {
+            use std::fmt::Write;
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    out
+}
+
 /// A renderer's whole output: like [`visible`], but the line feeds the renderer wrote
 /// stay (a carriage return or a tab does not). A backstop: input text was already made
 /// [`visible`] where it was emitted.

@@ -351,6 +351,7 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
 mod project;
 mod walk;
 
+pub use project::forceignore_line;
 use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
 pub use project::{
     parse_project, read_required_text, read_text, EnclosingProject, PackageDirectory, SfdxProject,

@@ -212,6 +212,35 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
     Some(dirs)
 }
 
+/// The `.forceignore` line that excludes the file `path` (below the canonical `root`) or
+/// one of its folders, as `line N: PATTERN`; `None` when nothing excludes it.
+pub fn forceignore_line(root: &Path, path: &Path) -> Option<String> {
+    // The matcher asserts the path is below its root.
+    path.strip_prefix(root).ok()?;
+    let file = root.join(".forceignore");
+    let text = read_text(&file, MAX_FILE_BYTES).ok()??;
+    let mut b = GitignoreBuilder::new(root);
+    for line in text.lines() {
+        // A line that cannot be used was already named by the walk.
+        let _ = b.add_line(Some(file.clone()), line);
+    }
+    let g = b.build().ok()?;
+    let glob = match g.matched_path_or_any_parents(path, false) {
+        ignore::Match::Ignore(glob) => glob,
+        _ => return None,
+    };
+    // The matcher keeps the pattern as written, trailing blanks cut; the last such line
+    // is the one that decides.
+    let n = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_end() == glob.original())
+        .last()
+        .map(|(n, _)| n)
+        .map_or_else(String::new, |n| format!("line {}: ", n + 1));
+    Some(format!("{n}{}", glob.original()))
+}
+
 pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     let file = root.join(".forceignore");
     // Read once, carefully; the builder gets the lines, not the path, so the file is not

@@ -183,3 +183,45 @@ fn an_eca_global_settings_file_gets_the_element_before_label() {
     );
     assert_eq!(line, 5);
 }
+
+#[test]
+fn a_first_child_on_the_opening_line_lends_the_next_siblings_indentation() {
+    let before = format!("<ConnectedApp xmlns=\"{NS}\">\n    <oauthConfig><callbackUrl>x://cb</callbackUrl>\n        <scopes>Api</scopes>\n    </oauthConfig>\n</ConnectedApp>\n");
+    let (after, _, line) = edited(&before, &CA);
+    assert_eq!(
+        after,
+        before.replace(
+            "</callbackUrl>\n",
+            "</callbackUrl>\n        <isPkceRequired>true</isPkceRequired>\n"
+        )
+    );
+    assert_eq!(line, 3);
+}
+
+#[test]
+fn a_comment_over_several_lines_after_the_previous_element_stays_before_the_new_one() {
+    let before = app("        <callbackUrl>x://cb</callbackUrl> <!-- owned by\n             the web team -->\n        <scopes>Api</scopes>\n");
+    let (after, _, _) = edited(&before, &CA);
+    assert_eq!(
+        after,
+        before.replace(
+            "web team -->\n",
+            "web team -->\n        <isPkceRequired>true</isPkceRequired>\n"
+        )
+    );
+}
+
+#[test]
+fn a_comment_inside_the_value_is_kept() {
+    let before = app("        <isPkceRequired><!-- was off -->false</isPkceRequired>\n");
+    let (after, action, _) = edited(&before, &CA);
+    assert_eq!(
+        action,
+        Action::Changed {
+            from: "false".into()
+        }
+    );
+    assert_eq!(after, before.replace("-->false<", "-->true<"));
+    let spaced = app("        <isPkceRequired> false <!-- x --> </isPkceRequired>\n");
+    assert_eq!(edited(&spaced, &CA).0, spaced.replace(" false ", " true "));
+}

@@ -256,4 +256,5 @@ pub(super) fn sfdx_project(root: &Path) -> PathBuf {
 }
 
 mod round_trip;
+mod safety;
 mod steps;

@@ -44,15 +44,19 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     assert_eq!(
         manifest,
         r#"<?xml version="1.0" encoding="UTF-8"?>
+<!-- pkce-audit fix step 2: require PKCE on each app. Deploy it alone; fix adds the apps of later runs to it -->
 <Package xmlns="http://soap.sforce.com/2006/04/metadata">
     <types>
         <members>Customer_Portal</members>
         <members>ERP_Integration</members>
         <members>Field_Service_Mobile</members>
         <members>Headless_Login</members>
+        <members>Legacy_Reporting</members>
+        <members>Secure_Web_App</members>
         <name>ConnectedApp</name>
     </types>
     <types>
+        <members>Data_Loader_Plus_glbloauth</members>
         <members>ExpTrkGlblOAuth</members>
         <members>Partner_Public_SPA_glbloauth</members>
         <name>ExtlClntAppGlobalOauthSettings</name>
@@ -243,19 +247,33 @@ fn an_mdapi_folder_is_edited_and_deployed_through_its_package_xml() {
         1,
         "named once: {text}"
     );
+    // No deploy command that would deploy the whole folder: the output says there is
+    // no single-step deploy of an mdapi folder, and how to make one.
+    assert!(
+        !text.contains("sf project deploy start --metadata-dir mdapi"),
+        "{text}"
+    );
     assert_has(
         &text,
-        &["sf project deploy start --metadata-dir mdapi --target-org <alias>"],
+        &[
+            "an mdapi folder has no single-step deploy",
+            "copy the files the step manifest lists into an empty folder",
+        ],
     );
-    let manifest =
-        String::from_utf8(after[Path::new("manifest/pkce-step2-apps.xml")].clone()).unwrap();
+    // The manifest lies next to the folder, never inside the deployed folder.
+    let changed: Vec<&PathBuf> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(
+        changed,
+        [&file.to_path_buf()],
+        "only the app file changes inside"
+    );
+    let manifest = std::fs::read_to_string(tmp.path().join("mdapi-pkce-step2-apps.xml")).unwrap();
     assert_has(
         &manifest,
         &["<members>Web_Portal</members>", "<version>63.0</version>"],
-    );
-    assert_eq!(
-        after[Path::new("package.xml")],
-        before[Path::new("package.xml")]
     );
 }
 

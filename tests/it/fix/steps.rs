@@ -155,7 +155,7 @@ fn the_org_setting_needs_a_clear_audit_or_a_forced_reason() {
     let manifest = std::fs::read_to_string(dir.join("manifest/pkce-step3-org.xml")).unwrap();
     assert_eq!(
         manifest,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n    <version>63.0</version>\n</Package>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pkce-audit fix step 3: require PKCE org-wide (OAuth and OpenID Connect Settings). Deploy it alone -->\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n    <version>63.0</version>\n</Package>\n"
     );
 }
 
