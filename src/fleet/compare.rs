@@ -205,22 +205,11 @@ fn only_in(a: &[BlockerRef], b: &[BlockerRef]) -> Vec<BlockerRef> {
 /// A sandbox against the production org it rehearses.
 pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     let verdict = |r: &OrgRun| r.report().map_or(Verdict::Incomplete, Report::verdict);
-    let mut out = Rehearsal {
-        sandbox: sandbox.0.to_string(),
-        production: production.0.to_string(),
-        faithful: None,
-        production_verdict: verdict(production.1),
-        sandbox_verdict: verdict(sandbox.1),
-        only_in_production: Vec::new(),
-        only_in_sandbox: Vec::new(),
-        pkce_differs: Vec::new(),
-        org_settings: Vec::new(),
-        blockers_only_in_production: Vec::new(),
-        blockers_only_in_sandbox: Vec::new(),
-        packages: Vec::new(),
-        compared: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut out = Rehearsal::new(
+        sandbox.0,
+        production.0,
+        (verdict(production.1), verdict(sandbox.1)),
+    );
     let (Ok(s), Ok(p)) = (&sandbox.1.outcome, &production.1.outcome) else {
         for (name, run) in [sandbox, production] {
             if run.outcome.is_err() {

@@ -229,6 +229,26 @@ pub struct PackageDifference {
 }
 
 impl Rehearsal {
+    /// A rehearsal not compared yet: nothing differs, nothing compared.
+    pub fn new(sandbox: &str, production: &str, verdicts: (Verdict, Verdict)) -> Rehearsal {
+        Rehearsal {
+            sandbox: sandbox.to_string(),
+            production: production.to_string(),
+            faithful: None,
+            production_verdict: verdicts.0,
+            sandbox_verdict: verdicts.1,
+            only_in_production: Vec::new(),
+            only_in_sandbox: Vec::new(),
+            pkce_differs: Vec::new(),
+            org_settings: Vec::new(),
+            blockers_only_in_production: Vec::new(),
+            blockers_only_in_sandbox: Vec::new(),
+            packages: Vec::new(),
+            compared: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether anything differs that the report lists.
     pub fn differs(&self) -> bool {
         self.production_verdict != self.sandbox_verdict

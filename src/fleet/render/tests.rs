@@ -82,28 +82,17 @@ fn input_text_cannot_break_a_format_or_reach_the_terminal() {
 fn faithful_without_packages() -> FleetReport {
     use crate::fleet::model::{Aspect, Rehearsal};
     let mut r = hostile();
-    r.rehearsals.push(Rehearsal {
-        sandbox: "uat".into(),
-        production: "prod".into(),
-        faithful: Some(true),
-        production_verdict: Verdict::Ready,
-        sandbox_verdict: Verdict::Ready,
-        only_in_production: Vec::new(),
-        only_in_sandbox: Vec::new(),
-        pkce_differs: Vec::new(),
-        org_settings: Vec::new(),
-        blockers_only_in_production: Vec::new(),
-        blockers_only_in_sandbox: Vec::new(),
-        packages: Vec::new(),
-        compared: vec![
-            Aspect::Verdict,
-            Aspect::Apps,
-            Aspect::PkceSettings,
-            Aspect::OrgSettings,
-            Aspect::Blockers,
-        ],
-        notes: vec!["Installed packages not compared: no package list.".into()],
-    });
+    let mut h = Rehearsal::new("uat", "prod", (Verdict::Ready, Verdict::Ready));
+    h.faithful = Some(true);
+    h.compared = vec![
+        Aspect::Verdict,
+        Aspect::Apps,
+        Aspect::PkceSettings,
+        Aspect::OrgSettings,
+        Aspect::Blockers,
+    ];
+    h.notes = vec!["Installed packages not compared: no package list.".into()];
+    r.rehearsals.push(h);
     r
 }
 
