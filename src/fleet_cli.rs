@@ -2,6 +2,7 @@
 //! `--out-dir`, and where the fleet report goes. The library does the work
 //! (`pkce_audit::fleet`).
 
+use crate::failure::usage;
 use crate::live_cli::{ReadArgs, UsageArgs};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -118,10 +119,9 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
         crate::Sink::File(p) => Some(p.to_path_buf()),
         crate::Sink::Stdout => None,
     };
-    if let Some(dir) = &args.out_dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    }
+    // Where the reports go is checked now, not after minutes of API calls.
+    let names = fleet::report_file_names(&config);
+    check_destinations(output.as_deref(), args.out_dir.as_deref(), &config, &names)?;
     let now = chrono::Utc::now();
     let bar = progress_bar(args.quiet);
     let opts = fleet::RunOptions {
@@ -143,7 +143,6 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
 
     let mut links = vec![None; runs.len()];
     if let Some(dir) = &args.out_dir {
-        let names = fleet::report_file_names(&config);
         for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
             let Some(report) = run.report() else { continue };
             let path = dir.join(name);
@@ -156,10 +155,65 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
         &config,
         &runs,
         &links,
+        args.fail_on,
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
     sink.write(&render::render(&report, format.into(), sink.width()))?;
-    Ok(fleet::exit_code(&runs, args.fail_on))
+    Ok(fleet::exit_code(&report))
+}
+
+/// `--out-dir` created, and `--output` a file that can be made in a folder that exists
+/// and that is none of the org reports `--out-dir` writes (the fleet report would
+/// overwrite one, or one it).
+fn check_destinations(
+    output: Option<&Path>,
+    out_dir: Option<&Path>,
+    config: &fleet::FleetConfig,
+    names: &[String],
+) -> Result<()> {
+    if let Some(dir) = out_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let Some(output) = output else { return Ok(()) };
+    let shown = output.display();
+    if output.is_dir() {
+        usage!("--output {shown}: is a folder; give the fleet report a file name");
+    }
+    let parent = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !parent.exists() {
+        usage!(
+            "--output {shown}: the folder {} does not exist",
+            parent.display()
+        );
+    }
+    if !parent.is_dir() {
+        usage!("--output {shown}: {} is not a folder", parent.display());
+    }
+    let (Some(dir), Some(file)) = (out_dir, output.file_name()) else {
+        return Ok(());
+    };
+    // Both folders exist now; the names are compared regardless of case, as report file
+    // names are unique regardless of case (some file systems ignore it).
+    if parent.canonicalize().ok() != dir.canonicalize().ok() {
+        return Ok(());
+    }
+    let file = file.to_string_lossy().to_lowercase();
+    if let Some((org, _)) = config
+        .orgs
+        .iter()
+        .zip(names)
+        .find(|(_, n)| n.to_lowercase() == file)
+    {
+        usage!(
+            "--output {shown} is where --out-dir writes the report of org '{}': give the fleet report another name or folder",
+            org.name
+        );
+    }
+    Ok(())
 }
 
 /// How the fleet report names an org's report file: relative to the fleet report's folder

@@ -4,7 +4,7 @@
 //! verdict or finding is judged again here.
 
 use super::model::{
-    BlockerRef, FleetPackage, MatchedBy, PackageDifference, PackageInstall, PkceDifference,
+    Aspect, BlockerRef, FleetPackage, MatchedBy, PackageDifference, PackageInstall, PkceDifference,
     Rehearsal, SettingDifference, SharedBlocker,
 };
 use super::run::{Audited, OrgRun};
@@ -205,21 +205,11 @@ fn only_in(a: &[BlockerRef], b: &[BlockerRef]) -> Vec<BlockerRef> {
 /// A sandbox against the production org it rehearses.
 pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     let verdict = |r: &OrgRun| r.report().map_or(Verdict::Incomplete, Report::verdict);
-    let mut out = Rehearsal {
-        sandbox: sandbox.0.to_string(),
-        production: production.0.to_string(),
-        faithful: None,
-        production_verdict: verdict(production.1),
-        sandbox_verdict: verdict(sandbox.1),
-        only_in_production: Vec::new(),
-        only_in_sandbox: Vec::new(),
-        pkce_differs: Vec::new(),
-        org_settings: Vec::new(),
-        blockers_only_in_production: Vec::new(),
-        blockers_only_in_sandbox: Vec::new(),
-        packages: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut out = Rehearsal::new(
+        sandbox.0,
+        production.0,
+        (verdict(production.1), verdict(sandbox.1)),
+    );
     let (Ok(s), Ok(p)) = (&sandbox.1.outcome, &production.1.outcome) else {
         for (name, run) in [sandbox, production] {
             if run.outcome.is_err() {
@@ -229,6 +219,7 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
         }
         return out;
     };
+    out.compared = vec![Aspect::Verdict, Aspect::Apps, Aspect::PkceSettings];
     // Production is the reference, as "old" is in a diff: removed = only in production.
     let apps = crate::diff::compare(&p.report, &s.report).apps;
     out.only_in_production = apps.removed;
@@ -250,6 +241,7 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
         out.notes
             .push("Org OAuth settings not compared: neither org's could be read.".into());
     } else {
+        out.compared.push(Aspect::OrgSettings);
         for (setting, get) in SETTINGS {
             let (a, b) = (ps.as_ref().map(get), ss.as_ref().map(get));
             if a != b {
@@ -262,12 +254,14 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
         }
     }
 
+    out.compared.push(Aspect::Blockers);
     let (pb, sb) = (blockers(&p.report), blockers(&s.report));
     out.blockers_only_in_production = only_in(&pb, &sb);
     out.blockers_only_in_sandbox = only_in(&sb, &pb);
 
     match (&p.packages, &s.packages) {
         (Some(_), Some(_)) => {
+            out.compared.push(Aspect::Packages);
             let (pp, sp) = (org_packages(p), org_packages(s));
             let keys: BTreeSet<&String> = pp.keys().chain(sp.keys()).collect();
             for k in keys {

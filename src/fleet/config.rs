@@ -244,7 +244,8 @@ fn check_names(orgs: &[OrgEntry], file: &Path) -> Result<(), ConfigError> {
                     .unwrap_or_default();
                 return Err(invalid(
                     e,
-                    format!("`rehearses` names '{target}', which is no org of this file{hint}"),
+                    // Not quoted: a value of the file, maybe pasted by mistake.
+                    format!("`rehearses` names no org of this file{hint}"),
                 ));
             }
             Some(o) if o.name == e.name => {
@@ -284,7 +285,18 @@ impl FleetConfig {
                         file: self.file.clone(),
                         line: o.waivers_line,
                         org: Some(o.name.clone()),
-                        message: e.to_string(),
+                        message: match e {
+                            // Not the path: a value of the file, maybe pasted by mistake.
+                            waivers::WaiverError::Io { reason, .. } => match o.waivers {
+                                WaiverChoice::SourceDefault(_) => format!(
+                                    "the {} of its `source` folder cannot be read: {reason}",
+                                    waivers::DEFAULT_FILE
+                                ),
+                                _ => format!("the `waivers` file cannot be read: {reason}"),
+                            },
+                            // The file was read: a path the user made.
+                            other => other.to_string(),
+                        },
                     })?,
                     None => Vec::new(),
                 };

@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod config;
 pub mod model;
+mod reason;
 pub mod render;
 pub mod run;
 
@@ -16,15 +17,17 @@ pub use config::{ConfigError, FleetConfig, OrgEntry, OrgInput, Role};
 pub use model::*;
 pub use run::{run, run_blocking, Audited, OrgRun, RunOptions};
 
-use crate::report::{self, Tool, EXIT_INCOMPLETE, EXIT_NOT_READY, EXIT_OK};
+use crate::report::{self, Tool};
 use crate::rules::{Severity, Verdict};
 
 /// The fleet report of `runs` (one per org of `config`, in order). `reports[i]` is where
-/// org `i`'s full report was written, if it was.
+/// org `i`'s full report was written, if it was. With `fail_on`, an org with an unwaived
+/// finding at or above it makes the fleet not ready, as `--fail-on` does for `audit`.
 pub fn build(
     config: &FleetConfig,
     runs: &[OrgRun],
     reports: &[Option<String>],
+    fail_on: Option<Severity>,
     generated_at: String,
 ) -> FleetReport {
     assert_eq!(runs.len(), config.orgs.len(), "one run per org");
@@ -33,7 +36,7 @@ pub fn build(
         .iter()
         .zip(runs)
         .enumerate()
-        .map(|(i, (entry, run))| org(entry, run, reports.get(i).cloned().flatten()))
+        .map(|(i, (entry, run))| org(entry, run, reports.get(i).cloned().flatten(), fail_on))
         .collect();
     let named: Vec<compare::Named<'_>> = config
         .orgs
@@ -52,7 +55,7 @@ pub fn build(
             Some(compare::rehearsal((&o.name, run), (target, &runs[i])))
         })
         .collect();
-    let (verdict, verdict_reason) = fleet_verdict(&orgs);
+    let (verdict, verdict_reason) = fleet_verdict(&orgs, fail_on);
     FleetReport {
         schema_version: FLEET_SCHEMA_VERSION,
         tool: Tool::default(),
@@ -60,6 +63,7 @@ pub fn build(
         generated_at,
         verdict,
         verdict_reason,
+        fail_on,
         shared_blockers: compare::shared_blockers(&named),
         packages: compare::packages(&named),
         rehearsals,
@@ -67,13 +71,19 @@ pub fn build(
     }
 }
 
-fn org(entry: &OrgEntry, run: &OrgRun, report: Option<String>) -> FleetOrg {
+fn org(
+    entry: &OrgEntry,
+    run: &OrgRun,
+    report: Option<String>,
+    fail_on: Option<Severity>,
+) -> FleetOrg {
     let mut o = FleetOrg {
         name: entry.name.clone(),
         role: entry.role,
         rehearses: entry.rehearses.clone(),
         verdict: Verdict::Incomplete,
         verdict_reason: "The org could not be audited, so whether it is ready is unknown.".into(),
+        fail_on_matched: false,
         error: None,
         source: None,
         org_id: None,
@@ -89,6 +99,7 @@ fn org(entry: &OrgEntry, run: &OrgRun, report: Option<String>) -> FleetOrg {
             let s = &r.summary;
             o.verdict = r.verdict();
             o.verdict_reason = r.verdict_reason.clone();
+            o.fail_on_matched = fail_on.is_some_and(|min| report::fails_on(r, min));
             o.source = Some(r.scope.source.clone());
             o.org_id = r.scope.org_id.clone();
             o.blockers = Blockers {
@@ -104,14 +115,16 @@ fn org(entry: &OrgEntry, run: &OrgRun, report: Option<String>) -> FleetOrg {
     o
 }
 
-/// The fleet's verdict: `not-ready` if any org is not ready, else `incomplete` if any is,
-/// else `enforced` if every org enforces PKCE, else `ready`; and why, in one sentence.
-fn fleet_verdict(orgs: &[FleetOrg]) -> (Verdict, String) {
+/// The fleet's verdict: `not-ready` if any org is not ready or matched `--fail-on`, else
+/// `incomplete` if any is incomplete, else `enforced` if every org enforces PKCE, else
+/// `ready`; and why, in one sentence.
+fn fleet_verdict(orgs: &[FleetOrg], fail_on: Option<Severity>) -> (Verdict, String) {
     let count = |v: Verdict| orgs.iter().filter(|o| o.verdict == v).count();
     let (not_ready, incomplete) = (count(Verdict::NotReady), count(Verdict::Incomplete));
     let (ready, enforced) = (count(Verdict::Ready), count(Verdict::Enforced));
     let failed = orgs.iter().filter(|o| o.error.is_some()).count();
-    let verdict = if not_ready > 0 {
+    let matched = orgs.iter().filter(|o| o.fail_on_matched).count();
+    let verdict = if not_ready > 0 || matched > 0 {
         Verdict::NotReady
     } else if incomplete > 0 {
         Verdict::Incomplete
@@ -135,30 +148,17 @@ fn fleet_verdict(orgs: &[FleetOrg]) -> (Verdict, String) {
             parts.push(part);
         }
     }
-    (
-        verdict,
-        format!("{} org(s): {}.", orgs.len(), parts.join(", ")),
-    )
+    let mut reason = format!("{} org(s): {}.", orgs.len(), parts.join(", "));
+    if let Some(min) = fail_on.filter(|_| matched > 0) {
+        reason += &format!(" --fail-on {} matched in {matched} org(s).", min.as_str());
+    }
+    (verdict, reason)
 }
 
-/// The exit status of a fleet run: 1 if any org's report fails (not ready, or `fail_on`
-/// matched, as `audit` decides), else 3 if any org is incomplete or could not be audited,
-/// else 0.
-pub fn exit_code(runs: &[OrgRun], fail_on: Option<Severity>) -> i32 {
-    let codes: Vec<i32> = runs
-        .iter()
-        .map(|r| {
-            r.report()
-                .map_or(EXIT_INCOMPLETE, |rep| report::exit_code(rep, fail_on))
-        })
-        .collect();
-    if codes.contains(&EXIT_NOT_READY) {
-        EXIT_NOT_READY
-    } else if codes.contains(&EXIT_INCOMPLETE) {
-        EXIT_INCOMPLETE
-    } else {
-        EXIT_OK
-    }
+/// The exit status of a fleet run: the one its report's verdict stands for (1 not ready,
+/// `--fail-on` included; 3 incomplete; 0 ready or enforced), so the two never disagree.
+pub fn exit_code(report: &FleetReport) -> i32 {
+    report::verdict_exit(report.verdict)
 }
 
 /// A file name for each org's full report (`<name>.json`), in the order of the file:

@@ -7,7 +7,7 @@ use super::config::Role;
 use crate::diff::AppRef;
 use crate::inventory::{AppKind, Owner};
 use crate::report::{IsvAction, Tool};
-use crate::rules::{RuleId, Verdict};
+use crate::rules::{RuleId, Severity, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// The version of the fleet JSON's shape. Raise it when a field changes meaning or goes
@@ -22,10 +22,14 @@ pub struct FleetReport {
     pub file: String,
     /// RFC 3339, when the run started.
     pub generated_at: String,
-    /// `not-ready` if any org is not ready, else `incomplete` if any is incomplete, else
-    /// `enforced` if every org enforces PKCE already, else `ready`.
+    /// `not-ready` if any org is not ready or matched `fail_on`, else `incomplete` if any
+    /// is incomplete, else `enforced` if every org enforces PKCE already, else `ready`.
+    /// The exit status is the one this verdict stands for.
     pub verdict: Verdict,
     pub verdict_reason: String,
+    /// `--fail-on`, when given.
+    #[serde(default)]
+    pub fail_on: Option<Severity>,
     /// In the order of the fleet file.
     pub orgs: Vec<FleetOrg>,
     /// Apps blocking in more than one org.
@@ -46,6 +50,10 @@ pub struct FleetOrg {
     /// The org's report verdict; `incomplete` when it could not be audited.
     pub verdict: Verdict,
     pub verdict_reason: String,
+    /// The org has an unwaived finding at or above `--fail-on`: the fleet is not ready
+    /// whatever the org's own verdict.
+    #[serde(default)]
+    pub fail_on_matched: bool,
     /// Why the org could not be audited (unreachable, refused login, unreadable folder),
     /// in one line; `None` when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,8 +161,38 @@ pub struct Rehearsal {
     pub blockers_only_in_sandbox: Vec<BlockerRef>,
     /// Installed packages whose version differs, or that one org lacks.
     pub packages: Vec<PackageDifference>,
+    /// What was compared (empty when either org could not be audited); `faithful` says
+    /// nothing of the rest.
+    #[serde(default)]
+    pub compared: Vec<Aspect>,
     /// What could not be compared, and why.
     pub notes: Vec<String>,
+}
+
+/// What of two orgs a rehearsal compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aspect {
+    Verdict,
+    Apps,
+    PkceSettings,
+    OrgSettings,
+    Blockers,
+    Packages,
+}
+
+impl Aspect {
+    /// In a sentence: "Same verdict, apps and PKCE settings."
+    pub fn words(self) -> &'static str {
+        match self {
+            Aspect::Verdict => "verdict",
+            Aspect::Apps => "apps",
+            Aspect::PkceSettings => "PKCE settings",
+            Aspect::OrgSettings => "org settings",
+            Aspect::Blockers => "blockers",
+            Aspect::Packages => "packages",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +229,26 @@ pub struct PackageDifference {
 }
 
 impl Rehearsal {
+    /// A rehearsal not compared yet: nothing differs, nothing compared.
+    pub fn new(sandbox: &str, production: &str, verdicts: (Verdict, Verdict)) -> Rehearsal {
+        Rehearsal {
+            sandbox: sandbox.to_string(),
+            production: production.to_string(),
+            faithful: None,
+            production_verdict: verdicts.0,
+            sandbox_verdict: verdicts.1,
+            only_in_production: Vec::new(),
+            only_in_sandbox: Vec::new(),
+            pkce_differs: Vec::new(),
+            org_settings: Vec::new(),
+            blockers_only_in_production: Vec::new(),
+            blockers_only_in_sandbox: Vec::new(),
+            packages: Vec::new(),
+            compared: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
     /// Whether anything differs that the report lists.
     pub fn differs(&self) -> bool {
         self.production_verdict != self.sandbox_verdict

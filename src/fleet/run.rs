@@ -100,7 +100,8 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
     runs
 }
 
-/// Audits one org; `Err` is the one-line reason it could not be.
+/// Audits one org; `Err` is the one-line reason it could not be, quoting no value of the
+/// fleet file.
 async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String> {
     let audit = AuditOptions {
         org_namespace: org.org_namespace.clone(),
@@ -114,7 +115,7 @@ async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String>
             };
             let fetched = salesforce::fetch(conn, &fetch)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| super::reason::live(conn, &e))?;
             // Parsing the records is CPU work: off the async workers, as the fetch's own
             // parsing is.
             tokio::task::spawn_blocking(move || {
@@ -128,7 +129,7 @@ async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String>
             tokio::task::spawn_blocking(move || {
                 crate::audit_folder(&dir, &audit)
                     .map(|(inv, report)| audited(report, inv))
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| super::reason::folder(&e))
             })
             .await
         }

@@ -34,13 +34,18 @@ fn config(n: usize) -> FleetConfig {
 }
 
 fn verdict_of(runs: Vec<OrgRun>) -> (Verdict, String, i32) {
+    verdict_failing_on(runs, None)
+}
+
+fn verdict_failing_on(runs: Vec<OrgRun>, fail_on: Option<Severity>) -> (Verdict, String, i32) {
     let r = build(
         &config(runs.len()),
         &runs,
         &[],
+        fail_on,
         "2026-11-21T00:00:00Z".into(),
     );
-    (r.verdict, r.verdict_reason, exit_code(&runs, None))
+    (r.verdict, r.verdict_reason.clone(), exit_code(&r))
 }
 
 #[test]
@@ -68,18 +73,32 @@ fn the_fleet_is_as_ready_as_its_least_ready_org() {
 
 #[test]
 fn fail_on_fails_the_fleet_as_it_fails_one_audit() {
-    let runs = vec![fixture("ready-org"), fixture("ready-org")];
-    assert_eq!(exit_code(&runs, None), 0);
-    // The ready org's one finding is org-pkce-not-enforced, at info.
-    assert_eq!(exit_code(&runs, Some(Severity::Info)), 1);
-    assert_eq!(exit_code(&runs, Some(Severity::Low)), 0);
+    let runs = || vec![fixture("ready-org"), fixture("ready-org")];
+    assert_eq!(verdict_of(runs()).2, 0);
+    // The ready org's one finding is org-pkce-not-enforced, at info: the report says not
+    // ready, and the exit status is the one its verdict stands for.
+    let (v, why, code) = verdict_failing_on(runs(), Some(Severity::Info));
+    assert_eq!((v, code), (Verdict::NotReady, 1));
+    assert_eq!(
+        why,
+        "2 org(s): 2 ready. --fail-on info matched in 2 org(s)."
+    );
+    let (v, why, code) = verdict_failing_on(runs(), Some(Severity::Low));
+    assert_eq!(
+        (v, why.as_str(), code),
+        (Verdict::Ready, "2 org(s): 2 ready.", 0)
+    );
+    // A match outweighs an org that could not be audited, as for `audit`.
+    let (v, _, code) =
+        verdict_failing_on(vec![fixture("ready-org"), failed()], Some(Severity::Info));
+    assert_eq!((v, code), (Verdict::NotReady, 1));
 }
 
 #[test]
 fn each_org_entry_carries_its_reports_summary_or_its_failure() {
     let runs = vec![fixture("demo-org"), failed()];
     let links = vec![Some("out/o0.json".to_string()), None];
-    let r = build(&config(2), &runs, &links, "t".into());
+    let r = build(&config(2), &runs, &links, None, "t".into());
     let demo = &r.orgs[0];
     assert_eq!(demo.role, Some(Role::Production));
     assert_eq!(demo.blockers.findings, 8);

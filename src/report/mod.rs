@@ -162,14 +162,24 @@ pub const EXIT_INCOMPLETE: i32 = 3;
 /// The one place a report becomes an exit status. `fail_on` turns any unwaived finding
 /// at or above that severity into a failure as well.
 pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
-    let failed_threshold = fail_on.is_some_and(|min| {
-        report
-            .findings
-            .iter()
-            .any(|f| f.waived.is_none() && f.severity >= min)
-    });
-    match report.verdict() {
-        _ if failed_threshold => EXIT_NOT_READY,
+    if fail_on.is_some_and(|min| fails_on(report, min)) {
+        EXIT_NOT_READY
+    } else {
+        verdict_exit(report.verdict())
+    }
+}
+
+/// Whether `report` has an unwaived finding at or above `min` (`--fail-on`).
+pub fn fails_on(report: &Report, min: Severity) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.waived.is_none() && f.severity >= min)
+}
+
+/// The exit status a verdict stands for.
+pub fn verdict_exit(v: Verdict) -> i32 {
+    match v {
         Verdict::Ready | Verdict::Enforced => EXIT_OK,
         Verdict::NotReady => EXIT_NOT_READY,
         Verdict::Incomplete => EXIT_INCOMPLETE,

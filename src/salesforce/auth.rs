@@ -410,12 +410,7 @@ fn login_hint(alias: &str) -> String {
 /// `org display`'s token on CLIs that do not know that command.
 async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     let hint = login_hint(alias);
-    let sf = find_sf().ok_or_else(|| {
-        Error::SfCli(
-            "the Salesforce CLI (`sf`) was not found on PATH; install it (https://developer.salesforce.com/tools/salesforcecli) or connect with --instance-url and SF_ACCESS_TOKEN"
-                .into(),
-        )
-    })?;
+    let sf = find_sf().ok_or(Error::SfNotFound)?;
     // Both are local processes; running them together halves the wait.
     let display_args = ["org", "display", "--target-org", alias];
     let token_args = [

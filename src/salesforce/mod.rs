@@ -41,6 +41,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Where the Salesforce CLI is installed from.
+pub const SF_INSTALL_URL: &str = "https://developer.salesforce.com/tools/salesforcecli";
+
 /// Why a live audit could not run at all. Everything narrower is a `Problem`.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -56,6 +59,9 @@ pub enum Error {
     },
     #[error("{0}")]
     SfCli(String),
+    /// No `sf` on PATH: a caller with other ways to connect (`fleet`) names its own.
+    #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL}) or connect with --instance-url and SF_ACCESS_TOKEN")]
+    SfNotFound,
     #[error("{0}")]
     ApiVersion(String),
     /// The org rejected the session and it could not be renewed.

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use support::*;
 
 mod edges;
+mod outputs;
+mod values;
 
 fn serve(dir: PathBuf) -> FakeOrg {
     FakeOrg::start(Config {
@@ -86,11 +88,19 @@ impl Fleet {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// [`Fleet::run`] with further environment variables.
+    fn run_env(&self, args: &[&str], envs: &[(&str, &Path)]) -> Run {
         let mut c = command();
         c.current_dir(self.path())
             .env("PKCE_AUDIT_TODAY", "2026-11-21")
             .args(["fleet", "--orgs", "fleet.toml"])
             .args(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
         run_with(c, None)
     }
 

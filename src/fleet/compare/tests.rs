@@ -144,6 +144,7 @@ fn a_sandbox_like_production_is_a_faithful_rehearsal() {
     assert_eq!(r.faithful, Some(true), "{r:#?}");
     assert!(!r.differs());
     assert!(r.notes.is_empty(), "{:?}", r.notes);
+    assert_eq!(r.compared.len(), 6, "{:?}", r.compared);
 }
 
 #[test]
@@ -221,10 +222,15 @@ fn settings_one_org_could_not_read_differ_and_a_failed_org_is_not_compared() {
         "{:?}",
         r.notes
     );
+    // What a note says was not compared is not listed as compared.
+    use crate::fleet::model::Aspect;
+    assert!(!r.compared.contains(&Aspect::Packages), "{:?}", r.compared);
+    assert!(r.compared.contains(&Aspect::OrgSettings));
 
     let down = failed();
     let r = rehearsal(("uat", &down), ("prod", &p));
     assert_eq!(r.faithful, None);
     assert_eq!(r.sandbox_verdict, Verdict::Incomplete);
     assert_eq!(r.notes, ["Not compared: 'uat' could not be audited."]);
+    assert!(r.compared.is_empty());
 }

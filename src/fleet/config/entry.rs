@@ -84,8 +84,14 @@ pub(super) fn entry(
             OrgInput::Live(Connection::TargetOrg(alias.to_string()))
         }
         [("instance_url", t)] => {
-            let url = auth::validate_instance_url(t.get_ref())
-                .map_err(|e| err(t.span(), e.to_string()))?;
+            // The reason alone: the value may be a token pasted under the wrong key.
+            let url = auth::validate_instance_url(t.get_ref()).map_err(|e| {
+                let reason = match e {
+                    crate::salesforce::Error::InstanceUrl { reason, .. } => reason,
+                    other => other.to_string(),
+                };
+                err(t.span(), format!("`instance_url` is not usable: {reason}"))
+            })?;
             let Some(token) = &raw.access_token_file else {
                 return Err(err(
                     t.span(),
@@ -150,7 +156,15 @@ pub(super) fn entry(
             OrgInput::Live(_) => (WaiverChoice::Off, span.clone()),
         },
     };
-    let org_namespace = raw.org_namespace.map(|n| n.into_inner().trim().to_string());
+    let org_namespace =
+        match raw.org_namespace {
+            Some(n) if !is_namespace(n.get_ref().trim()) => return Err(err(
+                n.span(),
+                "`org_namespace` is no namespace prefix (1 to 15 letters, digits or underscores)"
+                    .into(),
+            )),
+            n => n.map(|n| n.into_inner().trim().to_string()),
+        };
     Ok(OrgEntry {
         name,
         line: line_of(text, span.start),
@@ -161,4 +175,12 @@ pub(super) fn entry(
         waivers_line: line_of(text, waivers_line_span.start),
         org_namespace,
     })
+}
+
+/// A namespace prefix, or empty (none): "a one to 15-character alphanumeric identifier"
+/// (https://developer.salesforce.com/docs/platform/pkg1-dev/guide/register-namespace-prefix.md);
+/// underscores pass, as prefixes such as `my_ns` exist. Anything else, a token pasted
+/// here, is refused before it could be shown in a report.
+fn is_namespace(n: &str) -> bool {
+    n.chars().count() <= 15 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -79,7 +79,23 @@ fn waiver_files_are_read_before_any_org_and_name_the_org_when_broken() {
     let c = parse(text, &fleet).unwrap();
     let e = c.load_waivers().unwrap_err().to_string();
     assert!(e.contains("fleet.toml:8: org 'b': "), "{e}");
-    assert!(e.contains("missing.toml: cannot be read"), "{e}");
+    assert!(e.contains("the `waivers` file cannot be read: "), "{e}");
+    assert!(!e.contains("missing.toml"), "{e}");
+    // The folder's own waiver file, when it cannot be read, is named as such.
+    std::fs::remove_file(src.join("pkce-audit.toml")).unwrap();
+    std::fs::create_dir(src.join("pkce-audit.toml")).unwrap();
+    let c = parse("[[org]]\nname = \"a\"\nsource = \"src\"\n", &fleet).unwrap();
+    let e = c.load_waivers().unwrap_err().to_string();
+    assert!(
+        e.contains("org 'a': the pkce-audit.toml of its `source` folder cannot be read: "),
+        "{e}"
+    );
+    std::fs::remove_dir(src.join("pkce-audit.toml")).unwrap();
+    std::fs::write(
+        src.join("pkce-audit.toml"),
+        "[[waiver]]\nrule = \"app-pkce-not-required\"\napp = \"X\"\nreason = \"r\"\napproved_by = \"me\"\nexpires = 2030-01-01\n",
+    )
+    .unwrap();
 
     let c = parse(&text.replace("waivers = \"missing.toml\"\n", ""), &fleet).unwrap();
     let sets = c.load_waivers().unwrap();
@@ -114,7 +130,7 @@ fn every_mistake_is_one_line_with_file_line_and_org() {
         ),
         (
             "[[org]]\nname = \"a\"\ninstance_url = \"ftp://a.example.com\"\naccess_token_file = \"t\"\n",
-            "fleet.toml:3: org 'a': instance URL ftp://a.example.com:",
+            "fleet.toml:3: org 'a': `instance_url` is not usable: unsupported scheme ftp://",
         ),
         (
             "[[org]]\nname = \"a\"\ntarget_org = \"a\"\n[[org]]\nname = \"A\"\ntarget_org = \"b\"\n",
@@ -134,7 +150,7 @@ fn every_mistake_is_one_line_with_file_line_and_org() {
         ),
         (
             "[[org]]\nname = \"s\"\nrole = \"sandbox\"\ntarget_org = \"s\"\nrehearses = \"P\"\n[[org]]\nname = \"p\"\nrole = \"production\"\ntarget_org = \"p\"\n",
-            "fleet.toml:1: org 's': `rehearses` names 'P', which is no org of this file (did you mean 'p'?)",
+            "fleet.toml:1: org 's': `rehearses` names no org of this file (did you mean 'p'?)",
         ),
         (
             "[[org]]\nname = \"s\"\nrole = \"sandbox\"\ntarget_org = \"s\"\nrehearses = \"p\"\n[[org]]\nname = \"p\"\ntarget_org = \"p\"\n",
@@ -169,6 +185,9 @@ fn no_error_quotes_a_token_pasted_into_the_file() {
         format!("[[org]]\nname = \"a\"\ntarget_org = \"a\"\ntoken = \"{secret}\" x\n"),
         format!("[[org]]\nname = \"a\"\ntarget_org = \"a\"\nno_waivers = \"{secret}\"\n"),
         format!("[[org]]\nname = \"a\"\ntarget_org = \"a\"\nrole = \"{secret}\"\n"),
+        format!("[[org]]\nname = \"a\"\ninstance_url = \"{secret}\"\naccess_token_file = \"t\"\n"),
+        format!("[[org]]\nname = \"a\"\ntarget_org = \"a\"\nrole = \"sandbox\"\nrehearses = \"{secret}\"\n"),
+        format!("[[org]]\nname = \"a\"\ntarget_org = \"a\"\norg_namespace = \"{secret}\"\n"),
     ] {
         let e = err(&text);
         assert!(!e.contains("PastedSecret") && !e.contains("00DXX"), "{e}");

@@ -9,6 +9,7 @@ pub const COLUMNS: &[&str] = &[
     "role",
     "rehearses",
     "verdict",
+    "fail_on_matched",
     "blockers",
     "org_apps",
     "isv_apps",
@@ -38,6 +39,10 @@ pub fn csv(r: &FleetReport) -> String {
             o.role.map(|r| r.to_string()).unwrap_or_default(),
             o.rehearses.clone().unwrap_or_default(),
             o.verdict.to_string(),
+            // Empty without --fail-on.
+            r.fail_on
+                .map(|_| o.fail_on_matched.to_string())
+                .unwrap_or_default(),
             if o.error.is_some() {
                 String::new()
             } else {

@@ -1,7 +1,7 @@
 //! The fleet as GitHub-flavoured Markdown, for a change-review board or a client report:
 //! the verdict, one row per org linking its full report, then what only several orgs show.
 
-use super::{differences, faithful_word, who_must_act};
+use super::{differences, faithful_word, org_verdict, sameness, who_must_act};
 use crate::fleet::model::FleetReport;
 use crate::report::cells::verdict_word;
 use crate::report::diff::{md_cell, md_code, md_header, md_row};
@@ -75,7 +75,7 @@ pub fn markdown(r: &FleetReport) -> String {
             &[
                 md_code(&o.name),
                 role,
-                verdict_word(o.verdict).to_string(),
+                org_verdict(o, r.fail_on),
                 if o.error.is_some() {
                     "-".into()
                 } else {
@@ -164,11 +164,8 @@ pub fn markdown(r: &FleetReport) -> String {
             faithful_word(h)
         );
         let diffs = differences(h);
-        if diffs.is_empty() && h.faithful == Some(true) {
-            let _ = writeln!(
-                out,
-                "Same verdict, apps, PKCE settings, org settings, blockers and packages."
-            );
+        if let Some(same) = sameness(h) {
+            let _ = writeln!(out, "{same}");
         }
         for d in &diffs {
             let items: Vec<String> = d.items.iter().map(|i| md_cell(i)).collect();

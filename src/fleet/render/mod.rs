@@ -10,8 +10,9 @@ pub use self::csv::csv;
 pub use self::markdown::markdown;
 pub use self::table::table;
 
-use super::model::{Blockers, FleetReport, Rehearsal};
-use crate::report::cells::pkce_word;
+use super::model::{Blockers, FleetOrg, FleetReport, Rehearsal};
+use crate::report::cells::{pkce_word, verdict_word};
+use crate::rules::Severity;
 use crate::vocab::choices;
 
 choices! {
@@ -57,6 +58,16 @@ fn who_must_act(b: &Blockers) -> Vec<String> {
     parts
 }
 
+/// An org's verdict, and `--fail-on` when it matched there (the fleet then fails
+/// whatever the org's verdict): "READY (--fail-on info)".
+fn org_verdict(o: &FleetOrg, fail_on: Option<Severity>) -> String {
+    let word = verdict_word(o.verdict);
+    match fail_on.filter(|_| o.fail_on_matched) {
+        Some(min) => format!("{word} (--fail-on {min})"),
+        None => word.to_string(),
+    }
+}
+
 /// A rehearsal's outcome in one word.
 fn faithful_word(r: &Rehearsal) -> &'static str {
     match r.faithful {
@@ -64,6 +75,21 @@ fn faithful_word(r: &Rehearsal) -> &'static str {
         Some(false) => "NOT FAITHFUL",
         None => "NOT COMPARED",
     }
+}
+
+/// For a faithful rehearsal, what was found the same: only what was compared ("Same
+/// verdict, apps, PKCE settings and blockers."; the notes say what was not).
+fn sameness(r: &Rehearsal) -> Option<String> {
+    if r.faithful != Some(true) || r.compared.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = r.compared.iter().map(|a| a.words()).collect();
+    let list = match words.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Some(format!("Same {list}."))
 }
 
 fn setting_word(v: Option<bool>) -> &'static str {
@@ -102,7 +128,7 @@ impl Section {
 
 /// What differs in a rehearsal; empty sections are left out.
 fn differences(r: &Rehearsal) -> Vec<Section> {
-    let word = crate::report::cells::verdict_word;
+    let word = verdict_word;
     let mut out = Vec::new();
     if r.production_verdict != r.sandbox_verdict {
         out.push(Section {

@@ -1,7 +1,7 @@
 //! The fleet as text for a terminal: the verdict, one row per org, then what only several
 //! orgs show: shared blockers, packages, rehearsals.
 
-use super::{differences, faithful_word, who_must_act};
+use super::{differences, faithful_word, org_verdict, sameness, who_must_act};
 use crate::fleet::model::FleetReport;
 use crate::report::cells::verdict_word;
 use crate::report::layout::{Entry, Grid};
@@ -55,7 +55,7 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
         let act = who_must_act(&o.blockers);
         let mut row = vec![
             name,
-            verdict_word(o.verdict).to_string(),
+            org_verdict(o, r.fail_on),
             if o.error.is_some() {
                 "-".into()
             } else {
@@ -189,11 +189,8 @@ fn rehearsals(out: &mut String, r: &FleetReport) {
             faithful_word(h)
         );
         let diffs = differences(h);
-        if diffs.is_empty() && h.faithful == Some(true) {
-            let _ = writeln!(
-                out,
-                "  Same verdict, apps, PKCE settings, org settings, blockers and packages."
-            );
+        if let Some(same) = sameness(h) {
+            let _ = writeln!(out, "  {same}");
         }
         // Items may hold commas of their own ("production false, sandbox true").
         for d in diffs {

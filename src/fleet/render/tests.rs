@@ -11,12 +11,14 @@ fn hostile() -> FleetReport {
         generated_at: "2026-11-21T00:00:00Z".into(),
         verdict: Verdict::Incomplete,
         verdict_reason: "1 org(s): 1 incomplete.".into(),
+        fail_on: None,
         orgs: vec![FleetOrg {
             name: "=cmd|a".into(),
             role: None,
             rehearses: None,
             verdict: Verdict::Incomplete,
             verdict_reason: String::new(),
+            fail_on_matched: false,
             error: Some("refused\n| x | y |\u{1b}[2J\u{202e}".into()),
             source: None,
             org_id: None,
@@ -65,7 +67,7 @@ fn input_text_cannot_break_a_format_or_reach_the_terminal() {
     let mut rows = ::csv::Reader::from_reader(csv.as_bytes());
     let row = rows.records().next().unwrap().unwrap();
     assert_eq!(&row[0], "'=cmd|a");
-    assert!(!row[13].contains('\n'), "{:?}", &row[13]);
+    assert!(!row[14].contains('\n'), "{:?}", &row[14]);
 
     let table = table(&r, 100);
     assert!(
@@ -74,4 +76,40 @@ fn input_text_cannot_break_a_format_or_reach_the_terminal() {
     );
     let back: FleetReport = serde_json::from_str(&json(&r)).unwrap();
     assert_eq!(back, r);
+}
+
+/// Two folder audits rehearse faithfully, but neither said its packages.
+fn faithful_without_packages() -> FleetReport {
+    use crate::fleet::model::{Aspect, Rehearsal};
+    let mut r = hostile();
+    let mut h = Rehearsal::new("uat", "prod", (Verdict::Ready, Verdict::Ready));
+    h.faithful = Some(true);
+    h.compared = vec![
+        Aspect::Verdict,
+        Aspect::Apps,
+        Aspect::PkceSettings,
+        Aspect::OrgSettings,
+        Aspect::Blockers,
+    ];
+    h.notes = vec!["Installed packages not compared: no package list.".into()];
+    r.rehearsals.push(h);
+    r
+}
+
+#[test]
+fn a_faithful_rehearsal_claims_sameness_only_for_what_was_compared() {
+    let r = faithful_without_packages();
+    for text in [table(&r, 100), markdown(&r)] {
+        assert!(
+            text.contains("Same verdict, apps, PKCE settings, org settings and blockers.\n"),
+            "{text}"
+        );
+        assert!(!text.contains("and packages"), "{text}");
+    }
+    let mut all = r.clone();
+    all.rehearsals[0]
+        .compared
+        .push(crate::fleet::model::Aspect::Packages);
+    assert!(table(&all, 100)
+        .contains("Same verdict, apps, PKCE settings, org settings, blockers and packages."));
 }

@@ -1,0 +1,158 @@
+//! Why an org of the fleet could not be audited, in one line that names the fleet file's
+//! keys and never quotes their values: a token pasted where a path or an alias belongs
+//! must not be shown back (docs/fleet.md). The advice is the fleet file's (`instance_url`,
+//! `auth_url_file`), not `audit`'s options.
+
+use crate::salesforce::{Connection, Error, SF_INSTALL_URL};
+use crate::source::SourceError;
+
+/// The reason a live org could not be audited.
+pub(super) fn live(conn: &Connection, e: &Error) -> String {
+    let text = match e {
+        Error::CredentialFile { reason, .. } => format!("the `{}` {reason}", key(conn)),
+        Error::InstanceUrl { reason, .. } => {
+            format!("{} is not usable: {reason}", instance(conn))
+        }
+        Error::SfNotFound => format!(
+            "the Salesforce CLI (`sf`) was not found on PATH, and `target_org` needs it; install it ({SF_INSTALL_URL}) or give the org `instance_url` with `access_token_file`, or `auth_url_file`, in the fleet file"
+        ),
+        Error::Unreachable { doing, cause, .. } => format!(
+            "cannot {doing}: {cause}; check the network, and {}",
+            instance(conn)
+        ),
+        // These name no path, and an instance URL only once it was checked to be one.
+        Error::AuthUrl(_)
+        | Error::SfCli(_)
+        | Error::ApiVersion(_)
+        | Error::Session(_)
+        | Error::Refresh { .. }
+        | Error::TokenEndpoint { .. }
+        | Error::Versions { .. }
+        | Error::Timeout(_)
+        | Error::Client(_)
+        | Error::Runtime(_) => e.to_string(),
+    };
+    match conn {
+        // `sf` and its hints quote the alias.
+        Connection::TargetOrg(alias) => without_alias(&text, alias),
+        Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => text,
+    }
+}
+
+/// The reason a `source` org could not be audited: what the folder reader says, without
+/// the path it starts with.
+pub(super) fn folder(e: &SourceError) -> String {
+    let path = match e {
+        SourceError::NotADirectory { path, .. } | SourceError::NothingToAudit { path } => path,
+    };
+    let text = e.to_string();
+    let rest = text
+        .strip_prefix(&format!("{}: ", path.display()))
+        .unwrap_or("it cannot be audited");
+    format!("the `source` folder: {rest}")
+}
+
+/// The key of the fleet file a connection's file comes from.
+fn key(conn: &Connection) -> &'static str {
+    match conn {
+        Connection::TargetOrg(_) => "target_org",
+        Connection::AccessToken { .. } => "access_token_file",
+        Connection::AuthUrlFile(_) => "auth_url_file",
+    }
+}
+
+/// Where the org's instance URL comes from, as a reader of the fleet file finds it.
+fn instance(conn: &Connection) -> &'static str {
+    match conn {
+        Connection::TargetOrg(_) => "the instance URL `sf org display` shows for the `target_org`",
+        Connection::AccessToken { .. } => "the `instance_url`",
+        Connection::AuthUrlFile(_) => {
+            "the instance at the end of the auth URL in the `auth_url_file`"
+        }
+    }
+}
+
+/// `text` with the alias named by its key: `'alias'` as "the `target_org`", elsewhere as
+/// `<target_org>` (in commands to run, and in `sf`'s own words). Only whole words are
+/// replaced, so a short alias leaves other words alone.
+fn without_alias(text: &str, alias: &str) -> String {
+    if alias.is_empty() {
+        return text.to_string();
+    }
+    let text = text.replace(&format!("'{alias}'"), "the `target_org`");
+    let part_of_word =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "-_@".contains(c));
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find(alias) {
+        let before = rest[..i].chars().next_back().or(out.chars().next_back());
+        let after = rest[i + alias.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if part_of_word(before) || part_of_word(after) {
+            out.push_str(alias);
+        } else {
+            out.push_str("<target_org>");
+        }
+        rest = &rest[i + alias.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::salesforce::TokenSource;
+    use std::path::PathBuf;
+
+    #[test]
+    fn an_alias_is_named_by_its_key_and_other_words_are_left_alone() {
+        let said = "the Salesforce CLI has no usable login for 'a' (NamedOrgNotFoundError: No authorization information found for a.); run `sf org login web --alias a`";
+        assert_eq!(
+            without_alias(said, "a"),
+            "the Salesforce CLI has no usable login for the `target_org` (NamedOrgNotFoundError: No authorization information found for <target_org>.); run `sf org login web --alias <target_org>`"
+        );
+        assert_eq!(without_alias("a-b and ab", "a"), "a-b and ab");
+    }
+
+    #[test]
+    fn without_sf_the_advice_is_the_keys_of_the_fleet_file() {
+        let text = live(&Connection::TargetOrg("acme".into()), &Error::SfNotFound);
+        assert!(
+            text.contains(
+                "`instance_url` with `access_token_file`, or `auth_url_file`, in the fleet file"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("--instance-url") && !text.contains("SF_ACCESS_TOKEN"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_named_by_its_key() {
+        let pasted = "00DFAKE0000000001!AQoAQPasted";
+        let e = Error::CredentialFile {
+            path: PathBuf::from(pasted),
+            what: "access token".into(),
+            reason: "cannot be read: No such file or directory (os error 2)".into(),
+        };
+        let conn = Connection::AccessToken {
+            instance_url: "https://acme.my.salesforce.com".into(),
+            token: TokenSource::File(PathBuf::from(pasted)),
+        };
+        assert_eq!(
+            live(&conn, &e),
+            "the `access_token_file` cannot be read: No such file or directory (os error 2)"
+        );
+        let e = SourceError::NotADirectory {
+            path: PathBuf::from(pasted),
+            reason: "cannot open: No such file or directory (os error 2)".into(),
+        };
+        assert_eq!(
+            folder(&e),
+            "the `source` folder: cannot open: No such file or directory (os error 2)"
+        );
+    }
+}
