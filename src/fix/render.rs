@@ -138,7 +138,7 @@ fn manifest_words(plan: &Plan) -> String {
 fn deploy_line(plan: &Plan) -> String {
     match deploy_command(plan) {
         Some(cmd) => format!(
-            "Deploy this step alone, from the project folder: {}\n",
+            "Deploy this step alone, from the project folder:\n  {}\n",
             visible(&cmd)
         ),
         None => format!("Deploy: {MDAPI_DEPLOY}.\n"),
