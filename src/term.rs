@@ -11,7 +11,8 @@ const MIN_WIDTH: u16 = 40;
 
 /// The width for text written to standard output: the terminal's own width when standard
 /// output is a terminal (asked of the terminal, so a resized window or an unexported
-/// `$COLUMNS` does not matter), else `$COLUMNS` when set, else 100.
+/// `$COLUMNS` does not matter), else `$COLUMNS` when set, else 100. A pseudo-terminal
+/// that reports no size (0 rows, as some CI runners set up) counts as no terminal size.
 pub fn stdout_width() -> u16 {
     let tty = terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0);
     width_from(tty, std::env::var("COLUMNS").ok().as_deref())

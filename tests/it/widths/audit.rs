@@ -231,3 +231,52 @@ fn the_diff_fits_every_width_and_cuts_no_name() {
         );
     }
 }
+
+#[test]
+fn the_fleet_report_fits_every_width_and_cuts_no_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("fleet.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[[org]]\nname = \"acme-production\"\nrole = \"production\"\nsource = {:?}\n\n\
+             [[org]]\nname = \"acme-uat\"\nrole = \"sandbox\"\nrehearses = \"acme-production\"\nsource = {:?}\n",
+            fixture("demo-org").to_str().unwrap(),
+            fixture("ready-org").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let fleet = |width: usize| {
+        let o = command()
+            .args(["fleet", "--orgs", file.to_str().unwrap()])
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let whole = counts(&fleet(10_000));
+    for width in WIDTHS {
+        let text = fleet(width);
+        assert_fits(&text, width, "fleet");
+        let n = counts(&text);
+        for name in [
+            "acme-production",
+            "acme-uat",
+            "acmecpq__CPQ_Connector",
+            "vendorx__Vendor_Connector",
+        ] {
+            assert!(whole.contains_key(name), "{name}");
+            assert_eq!(
+                n.get(name),
+                whole.get(name),
+                "fleet at {width}: {name}\n{text}"
+            );
+        }
+    }
+}
