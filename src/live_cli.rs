@@ -233,10 +233,12 @@ struct Bar {
     state: std::sync::Mutex<(u64, u64, u64, bool)>,
 }
 
-/// Per-mille of the bar to show: never less than what was shown before.
+/// Per-mille of the bar to show: never less than what was shown before, and short of full
+/// until the fetch ends (pages of a long answer can still add calls), so the bar does not
+/// sit full while work goes on.
 fn shown_permille(shown: u64, done: u64, planned: u64) -> u64 {
     let now = (done.min(planned) * 1000).checked_div(planned).unwrap_or(0);
-    shown.max(now)
+    shown.max(now).min(990)
 }
 
 impl Bar {
@@ -253,8 +255,12 @@ impl Bar {
         if s.3 {
             s.2 = shown_permille(s.2, done, planned);
             self.bar.set_position(s.2);
+            self.bar.set_message(format!("{done}/{planned} API calls"));
+        } else {
+            // Before the plan is known a total would be a guess: count what is done.
+            self.bar
+                .set_message(format!("{done} API call(s), planning"));
         }
-        self.bar.set_message(format!("{done}/{planned} API calls"));
     }
 }
 
@@ -477,10 +483,11 @@ mod tests {
         let s = shown_permille(0, 3, 4);
         assert_eq!(s, 750);
         assert_eq!(shown_permille(s, 3, 24), 750);
-        assert_eq!(shown_permille(s, 24, 24), 1000);
+        // Never full while running: the finish clears it.
+        assert_eq!(shown_permille(s, 24, 24), 990);
         // Nothing planned yet (the spinner's time) shows nothing; done never exceeds planned.
         assert_eq!(shown_permille(0, 0, 0), 0);
-        assert_eq!(shown_permille(0, 9, 4), 1000);
+        assert_eq!(shown_permille(0, 9, 4), 990);
     }
 
     #[test]

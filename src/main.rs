@@ -93,12 +93,17 @@ impl<'a> Sink<'a> {
 
     fn write(self, text: &str) -> Result<()> {
         match self {
+            // Kept an I/O error (named `IoError` under --json), its text said once.
             Sink::File(path) => std::fs::write(path, text).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot write {}: {}",
-                    path.display(),
-                    pkce_audit::errors::io_reason(&e)
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot write {}: {}",
+                        path.display(),
+                        pkce_audit::errors::io_reason(&e)
+                    ),
                 )
+                .into()
             }),
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();

@@ -90,8 +90,19 @@ pub fn deploy_command(plan: &Plan) -> Option<String> {
         Layout::Mdapi => None,
         _ => Some(format!(
             "sf project deploy start --manifest {} --target-org <alias>",
-            shown_manifest(plan)
+            shell_word(&shown_manifest(plan))
         )),
+    }
+}
+
+/// `word` as one POSIX shell word: as is when it holds only characters no shell treats
+/// specially, else in single quotes (a `'` inside written `'\''`).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -138,7 +149,7 @@ fn manifest_words(plan: &Plan) -> String {
 fn deploy_line(plan: &Plan) -> String {
     match deploy_command(plan) {
         Some(cmd) => format!(
-            "Deploy this step alone, from the project folder:\n  {}\n",
+            "Deploy this step alone, from the project folder:\n  $ {}\n",
             visible(&cmd)
         ),
         None => format!("Deploy: {MDAPI_DEPLOY}.\n"),
@@ -335,4 +346,20 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
     let mut s = serde_json::to_string_pretty(&doc).expect("the plan serialises");
     s.push('\n');
     json_escape_invisible(s)
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_path_is_one_shell_word_whatever_it_holds() {
+        assert_eq!(
+            shell_word("manifest/pkce-step2-apps.xml"),
+            "manifest/pkce-step2-apps.xml"
+        );
+        assert_eq!(shell_word("/tmp/my dir/m;x.xml"), "'/tmp/my dir/m;x.xml'");
+        assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
+        assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
+    }
 }

@@ -28,7 +28,10 @@ fn wrap_lines(text: &str, width: usize, hang: impl Fn(usize, &str) -> usize) -> 
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let is_table = line.starts_with(['┌', '│', '╞', '├', '└', '╘', '╒']);
-        if is_table || line.width() <= width {
+        // A command to copy (`  $ sf project deploy …`) is never broken: pasted, a broken
+        // line would run as two commands.
+        let is_command = line.trim_start().starts_with("$ ");
+        if is_table || is_command || line.width() <= width {
             out.push_str(line);
             out.push('\n');
             continue;
@@ -179,5 +182,14 @@ mod long_word_tests {
             unbreakable_width("ab reports.acme.example.com/oauth/cb"),
             "reports.acme.example.com/".len()
         );
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    #[test]
+    fn a_command_to_copy_is_never_broken() {
+        let line = "  $ sf project deploy start --manifest manifest/pkce-step2-apps.xml --target-org <alias>\n";
+        assert_eq!(super::wrap_prose(line, 40), line);
     }
 }
