@@ -97,6 +97,7 @@ pub fn audit_fetched(
         org_id: fetched.org_id.clone(),
         instance_url: Some(fetched.instance_url.clone()),
         api_version: Some(fetched.api_version.clone()),
+        is_sandbox: fetched.is_sandbox,
         generated_at: fetched.fetched_at.clone(),
         ..Default::default()
     };

@@ -91,6 +91,7 @@ fn org(
         unread: 0,
         api_calls: None,
         report,
+        is_sandbox: None,
     };
     match &run.outcome {
         Err(reason) => o.error = Some(reason.clone()),
@@ -110,6 +111,7 @@ fn org(
             };
             o.unread = r.incomplete.len();
             o.api_calls = r.api.as_ref().map(|u| u.total());
+            o.is_sandbox = r.scope.is_sandbox;
         }
     }
     o

@@ -69,6 +69,30 @@ pub struct FleetOrg {
     /// The org's full report (`--out-dir`), relative to the fleet report's folder when
     /// that is a file, else as written; `None` when none was written.
     pub report: Option<String>,
+    /// Whether the org says it is a sandbox (`Organization.IsSandbox`); `None` for a
+    /// folder, or an org not audited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_sandbox: Option<bool>,
+}
+
+impl FleetOrg {
+    /// The fleet file's `role` contradicted by the org itself: a "production" org that
+    /// says it is a sandbox, or a "sandbox" that says it is not. A rehearsal compared
+    /// against the wrong kind of org proves nothing, so this is said, not guessed past.
+    pub fn role_mismatch(&self) -> Option<String> {
+        let (role, is_sandbox) = (self.role?, self.is_sandbox?);
+        let says = if is_sandbox {
+            "a sandbox"
+        } else {
+            "not a sandbox"
+        };
+        (is_sandbox != (role == crate::fleet::config::Role::Sandbox)).then(|| {
+            format!(
+                "the fleet file says {}, but the org says it is {says} (Organization.IsSandbox {is_sandbox})",
+                role.as_str()
+            )
+        })
+    }
 }
 
 /// An org's unwaived blockers by who must act, as its report's summary says.
@@ -259,5 +283,56 @@ impl Rehearsal {
             || !self.blockers_only_in_production.is_empty()
             || !self.blockers_only_in_sandbox.is_empty()
             || !self.packages.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+    use crate::fleet::config::Role;
+
+    fn org(role: Option<Role>, is_sandbox: Option<bool>) -> FleetOrg {
+        FleetOrg {
+            name: "o".into(),
+            role,
+            rehearses: None,
+            verdict: Verdict::Ready,
+            verdict_reason: String::new(),
+            fail_on_matched: false,
+            error: None,
+            source: None,
+            org_id: None,
+            blockers: Blockers::default(),
+            unread: 0,
+            api_calls: None,
+            report: None,
+            is_sandbox,
+        }
+    }
+
+    #[test]
+    fn a_role_the_org_contradicts_is_named_and_nothing_else_is() {
+        let m = org(Some(Role::Sandbox), Some(false))
+            .role_mismatch()
+            .unwrap();
+        assert!(
+            m.contains("says sandbox") && m.contains("not a sandbox"),
+            "{m}"
+        );
+        let m = org(Some(Role::Production), Some(true))
+            .role_mismatch()
+            .unwrap();
+        assert!(
+            m.contains("says production") && m.contains("it is a sandbox"),
+            "{m}"
+        );
+        assert_eq!(org(Some(Role::Sandbox), Some(true)).role_mismatch(), None);
+        assert_eq!(
+            org(Some(Role::Production), Some(false)).role_mismatch(),
+            None
+        );
+        // Unknown on either side: nothing to check.
+        assert_eq!(org(None, Some(true)).role_mismatch(), None);
+        assert_eq!(org(Some(Role::Sandbox), None).role_mismatch(), None);
     }
 }

@@ -63,6 +63,10 @@ pub struct AuditScope {
     pub instance_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// Whether the org says it is a sandbox (`Organization.IsSandbox`), for a live org;
+    /// `None` for a folder or when the org did not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_sandbox: Option<bool>,
     /// RFC 3339 time the metadata was read: the audit's, or the snapshot's fetch.
     pub generated_at: String,
     /// Which usage evidence sources were read, and how; `None` without evidence.

@@ -46,6 +46,8 @@ pub struct Config {
     /// The bearer/session token accepted initially.
     pub access_token: String,
     pub org_id: String,
+    /// What `Organization.IsSandbox` answers.
+    pub is_sandbox: bool,
     /// Added before every response (async sleep).
     pub latency: Duration,
     /// Probability of a transient fault per request (never on the token endpoint).
@@ -145,6 +147,7 @@ impl Default for Config {
             org_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-org"),
             access_token: "00DFAKE0000000001!AQoAQFakeAccessToken".into(),
             org_id: "00DFAKE000000001".into(),
+            is_sandbox: false,
             latency: Duration::ZERO,
             fault_rate: 0.0,
             seed: 0,

@@ -270,7 +270,7 @@ impl Org {
             "Id": cfg.org_id,
             "Name": self.name,
             "NamespacePrefix": self.namespace,
-            "IsSandbox": false,
+            "IsSandbox": cfg.is_sandbox,
             "OrganizationType": "Enterprise Edition",
             "InstanceName": "FAKE1",
             "LanguageLocaleKey": "en_US",

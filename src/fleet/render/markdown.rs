@@ -89,6 +89,17 @@ pub fn markdown(r: &FleetReport) -> String {
             ],
         );
     }
+    let mismatched: Vec<_> = r
+        .orgs
+        .iter()
+        .filter_map(|o| o.role_mismatch().map(|m| (o, m)))
+        .collect();
+    if !mismatched.is_empty() {
+        let _ = writeln!(out, "\nRole check:\n");
+        for (o, m) in mismatched {
+            let _ = writeln!(out, "- {}: {}", md_code(&o.name), md_cell(&m));
+        }
+    }
     let failed: Vec<_> = r.orgs.iter().filter(|o| o.error.is_some()).collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nCould not be audited:\n");

@@ -84,6 +84,11 @@ fn orgs(out: &mut String, r: &FleetReport, width: u16) {
         r.orgs.len(),
         t.render(usize::from(width))
     );
+    for o in &r.orgs {
+        if let Some(m) = o.role_mismatch() {
+            let _ = writeln!(out, "Role check: {}: {}", v(&o.name), v(&m));
+        }
+    }
     for o in r.orgs.iter().filter(|o| o.error.is_some()) {
         let _ = writeln!(
             out,

@@ -26,6 +26,7 @@ fn hostile() -> FleetReport {
             unread: 0,
             api_calls: None,
             report: Some("out dir/(a)].json".into()),
+            is_sandbox: None,
         }],
         shared_blockers: Vec::new(),
         packages: Vec::new(),

@@ -192,3 +192,50 @@ fn a_folder_that_cannot_be_read_is_incomplete_and_the_others_go_on() {
         "the `source` folder: cannot open: No such file or directory"
     );
 }
+
+/// The fleet file's `role` against the org's own `Organization.IsSandbox`: a "sandbox"
+/// that says it is not one is named, in every human format and by its flag in JSON.
+#[test]
+fn a_role_the_org_contradicts_is_named() {
+    let prod = serve(fixture("ready-org"));
+    let fake_sandbox = serve(fixture("ready-org"));
+    let real_sandbox = FakeOrg::start(Config {
+        org_dir: fixture("ready-org"),
+        is_sandbox: true,
+        ..Config::default()
+    });
+    let mut f = Fleet::new();
+    let mut toml = String::new();
+    f.live(
+        &mut toml,
+        "prod",
+        &prod.base_url,
+        TOKEN,
+        "role = \"production\"",
+    );
+    let rehearses = "role = \"sandbox\"\nrehearses = \"prod\"";
+    f.live(&mut toml, "uat", &fake_sandbox.base_url, TOKEN, rehearses);
+    f.live(&mut toml, "qa", &real_sandbox.base_url, TOKEN, rehearses);
+    f.write(&toml);
+    let v = f.run(&["--json"]).json();
+    assert_eq!(org(&v, "prod")["is_sandbox"], false);
+    assert_eq!(org(&v, "uat")["is_sandbox"], false);
+    assert_eq!(org(&v, "qa")["is_sandbox"], true);
+    let table = f.run(&[]).stdout;
+    let checks: Vec<&str> = table
+        .lines()
+        .filter(|l| l.starts_with("Role check:"))
+        .collect();
+    assert_eq!(checks.len(), 1, "{table}");
+    assert!(
+        checks[0].starts_with(
+            "Role check: uat: the fleet file says sandbox, but the org says it is not a sandbox"
+        ),
+        "{table}"
+    );
+    let markdown = f.run(&["--format", "markdown"]).stdout;
+    assert!(
+        markdown.contains("Role check:") && markdown.contains("`uat`"),
+        "{markdown}"
+    );
+}
