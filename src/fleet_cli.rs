@@ -9,7 +9,6 @@ use clap::Args;
 use pkce_audit::fleet::{self, render};
 use pkce_audit::rules::Severity;
 use pkce_audit::salesforce::{self, FetchOptions};
-use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,7 +87,7 @@ impl salesforce::ProgressSink for OrgBar {
 
 /// The bar on a terminal, unless `--quiet` or `SF_USE_PROGRESS_BAR=false`.
 fn progress_bar(quiet: bool) -> Option<Arc<OrgBar>> {
-    if quiet || !std::io::stderr().is_terminal() || !crate::term::progress_allowed() {
+    if !crate::term::progress_wanted(quiet) {
         return None;
     }
     let style = indicatif::ProgressStyle::with_template(

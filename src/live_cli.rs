@@ -7,7 +7,6 @@ use clap::Args;
 use pkce_audit::report::text::{json_escape_invisible, visible, visible_lines};
 use pkce_audit::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
 use pkce_audit::salesforce::{self, Connection, FetchOptions, Secret, TokenSource, UsageOptions};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -288,7 +287,7 @@ impl salesforce::ProgressSink for Bar {
 /// A progress indicator on standard error when it is a terminal; nothing otherwise, or
 /// with `--quiet`, or `SF_USE_PROGRESS_BAR=false`. Colour follows NO_COLOR.
 fn progress_bar(quiet: bool) -> Option<std::sync::Arc<dyn salesforce::ProgressSink>> {
-    if quiet || !std::io::stderr().is_terminal() || !crate::term::progress_allowed() {
+    if !crate::term::progress_wanted(quiet) {
         return None;
     }
     let color = crate::term::ColorChoice::Auto.stderr();

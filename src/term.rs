@@ -76,11 +76,13 @@ fn decide(choice: ColorChoice, is_terminal: bool, no_color: bool, dumb: bool) ->
     }
 }
 
-/// `SF_USE_PROGRESS_BAR=false` turns the sf CLI's progress bars off; it turns ours off too.
-pub fn progress_allowed() -> bool {
-    std::env::var("SF_USE_PROGRESS_BAR")
+/// Whether to draw progress on standard error: only on a terminal, not with `--quiet`,
+/// and not with `SF_USE_PROGRESS_BAR=false` (which turns the sf CLI's bars off too).
+pub fn progress_wanted(quiet: bool) -> bool {
+    let sf_allows = std::env::var("SF_USE_PROGRESS_BAR")
         .map(|v| !v.trim().eq_ignore_ascii_case("false"))
-        .unwrap_or(true)
+        .unwrap_or(true);
+    !quiet && sf_allows && std::io::stderr().is_terminal()
 }
 
 #[cfg(test)]
