@@ -45,7 +45,19 @@ pub fn audit_folder(
     path: &Path,
     opts: &AuditOptions,
 ) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
+    audit_folder_completed(path, opts, |_| {})
+}
+
+/// [`audit_folder`], with `complete` adding to what the folder gave before the inventory
+/// is built: `fix --org-setting` adds what it read from the org of what the project does
+/// not hold ([`fix::org::complete`]).
+pub fn audit_folder_completed(
+    path: &Path,
+    opts: &AuditOptions,
+    complete: impl FnOnce(&mut inventory::Collected),
+) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
     let (mut collected, discovery) = source::collect(path)?;
+    complete(&mut collected);
     let mut enclosing = discovery.enclosing_project.clone();
     if let Some(ns) = &opts.org_namespace {
         collected.org_namespace = Some(ns.clone()).filter(|n| !n.is_empty());

@@ -36,6 +36,11 @@ impl Report {
         self.verdict.unwrap_or(Verdict::Incomplete)
     }
 
+    /// What stands between this report and `ready`, one line each ([`rules::open_items`]).
+    pub fn open_items(&self) -> Vec<String> {
+        rules::open_items(&self.findings, &self.incomplete)
+    }
+
     /// Recomputes verdict and summary after findings change (waivers, evidence).
     pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);

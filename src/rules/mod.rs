@@ -14,7 +14,7 @@ mod verdict;
 
 pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
 pub use self::catalog::*;
-pub use self::verdict::{verdict, verdict_of, Verdict};
+pub use self::verdict::{open_items, verdict, verdict_of, Verdict};
 
 use crate::inventory::{App, AppKind, Flow, Inventory, Location, Owner};
 use serde::{Deserialize, Serialize};

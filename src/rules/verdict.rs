@@ -1,7 +1,7 @@
 //! The verdict: whether the org can require PKCE, and why, in one sentence.
 
 use super::{Finding, RuleId};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Problem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -34,7 +34,7 @@ impl fmt::Display for Verdict {
 /// The verdict and why, in one sentence. `org_enforced`: the org toggle is on;
 /// `unreadable`: how many things could not be read.
 pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (Verdict, String) {
-    let blockers: Vec<&Finding> = findings.iter().filter(|f| f.is_active_blocker()).collect();
+    let blockers: Vec<&Finding> = findings.iter().filter(|f| blocks(f)).collect();
     // `enforced`, like `ready`, is a claim about everything the audit was given.
     if org_enforced && unreadable > 0 {
         return (
@@ -71,10 +71,7 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
         );
     }
     // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
-    let unknown = findings
-        .iter()
-        .filter(|f| f.rule == RuleId::AppPkceUnknown)
-        .count();
+    let unknown = findings.iter().filter(|f| leaves_unknown(f)).count();
     if unreadable > 0 || unknown > 0 {
         let mut parts = Vec::new();
         if unreadable > 0 {
@@ -97,6 +94,40 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
     )
 }
 
+/// A finding that keeps the org from `ready`: an unwaived blocker.
+fn blocks(f: &Finding) -> bool {
+    f.is_active_blocker()
+}
+
+/// A finding that leaves the verdict `incomplete`, waived or not: a PKCE setting unknown.
+fn leaves_unknown(f: &Finding) -> bool {
+    f.rule == RuleId::AppPkceUnknown
+}
+
+/// What stands between the audit and `ready`, one line each, by the tests [`verdict`]
+/// applies: every unwaived blocker, every app whose PKCE setting is unknown, and every
+/// item that could not be read. Empty exactly when the verdict (org setting off) is
+/// `ready`.
+pub fn open_items(findings: &[Finding], unread: &[Problem]) -> Vec<String> {
+    let on = |f: &Finding| match &f.app {
+        Some(app) => format!(" on {app}"),
+        None => String::new(),
+    };
+    let mut open: Vec<String> = findings
+        .iter()
+        .filter(|f| blocks(f))
+        .map(|f| format!("blocker {}{}", f.rule, on(f)))
+        .collect();
+    open.extend(
+        findings
+            .iter()
+            .filter(|f| leaves_unknown(f) && !blocks(f))
+            .map(|f| format!("unknown PKCE setting{}", on(f))),
+    );
+    open.extend(unread.iter().map(|p| format!("not read: {p}")));
+    open
+}
+
 /// The verdict for an inventory and its findings.
 pub fn verdict_of(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
     verdict(
@@ -106,4 +137,40 @@ pub fn verdict_of(inv: &Inventory, findings: &[Finding]) -> (Verdict, String) {
         inv.problems.len(),
         findings,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list explains the verdict: empty exactly when the org, its setting off, is ready.
+    #[test]
+    fn open_items_are_empty_exactly_when_ready() {
+        let blocker = Finding::bare("app-pkce-not-required", Some("A"));
+        let unknown = Finding::bare("app-pkce-unknown", Some("E"));
+        let info = Finding::bare("no-such-rule", Some("B"));
+        let unread = Problem::new("cannot be read").component(
+            crate::metadata::MetadataType::ConnectedApp,
+            "C",
+        );
+        let cases: [(&[Finding], &[Problem], &[&str]); 4] = [
+            (&[info.clone()], &[], &[]),
+            (
+                &[blocker.clone(), info.clone()],
+                &[],
+                &["blocker app-pkce-not-required on A"],
+            ),
+            (&[unknown.clone()], &[], &["unknown PKCE setting on E"]),
+            (
+                &[],
+                std::slice::from_ref(&unread),
+                &["not read: ConnectedApp C: cannot be read"],
+            ),
+        ];
+        for (findings, problems, expected) in cases {
+            let (v, _) = verdict(false, problems.len(), findings);
+            assert_eq!(open_items(findings, problems), expected, "{v}");
+            assert_eq!(v == Verdict::Ready, expected.is_empty(), "{expected:?}");
+        }
+    }
 }

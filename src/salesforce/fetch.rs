@@ -22,8 +22,15 @@ const ORG_QUERY: &str = "SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organi
 
 /// Runs [`fetch`] on its own runtime, for callers that are not async.
 pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+    blocking(fetch(conn, opts))
+}
+
+/// Runs a read of the org on its own runtime.
+fn blocking(
+    read: impl std::future::Future<Output = Result<Fetched, Error>>,
+) -> Result<Fetched, Error> {
     let rt = runtime()?;
-    let result = rt.block_on(fetch(conn, opts));
+    let result = rt.block_on(read);
     // After `--timeout` a parse may still run on the blocking pool; it cannot be
     // interrupted, and nothing waits for what it would return.
     rt.shutdown_background();
@@ -33,7 +40,36 @@ pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched,
 /// Reads the org behind `conn`. Fails only when nothing can be read (no session, no
 /// API version, `--timeout` reached); everything narrower is a problem in the result.
 pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    match tokio::time::timeout(opts.timeout, run(conn, opts)).await {
+    within_timeout(opts, run(conn, opts, MetadataType::FETCHED)).await
+}
+
+/// What `fix --org-setting` reads of the org behind `conn`, blocking: the org's OAuth
+/// and OpenID Connect settings and the Organization row, and, with `eca_globals`, every
+/// External Client App's global OAuth settings (listed and read as [`fetch`] does, so
+/// the same permission gates them). No other component and no usage evidence is read,
+/// whatever `opts.usage` says. Fails as [`fetch`] does.
+pub fn fetch_settings_blocking(
+    conn: &Connection,
+    opts: &FetchOptions,
+    eca_globals: bool,
+) -> Result<Fetched, Error> {
+    let types: &[MetadataType] = if eca_globals {
+        &[MetadataType::ExtlClntAppGlobalOauthSettings]
+    } else {
+        &[]
+    };
+    let opts = FetchOptions {
+        usage: None,
+        ..opts.clone()
+    };
+    blocking(async { within_timeout(&opts, run(conn, &opts, types)).await })
+}
+
+async fn within_timeout(
+    opts: &FetchOptions,
+    read: impl std::future::Future<Output = Result<Fetched, Error>>,
+) -> Result<Fetched, Error> {
+    match tokio::time::timeout(opts.timeout, read).await {
         Ok(result) => result,
         Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
     }
@@ -57,7 +93,13 @@ impl Part {
     }
 }
 
-async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+/// Reads `types` (listed, then read), the org settings, the Organization row and, when
+/// asked, usage evidence.
+async fn run(
+    conn: &Connection,
+    opts: &FetchOptions,
+    types: &[MetadataType],
+) -> Result<Fetched, Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress::new(opts.progress.clone());
     let session = open(conn, opts, &progress).await?;
@@ -72,7 +114,7 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         now: opts.now,
     };
 
-    let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
+    let groups: Vec<&[MetadataType]> = types.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2);
     progress.settle_after(groups.len());
     let types = try_join_all(groups.iter().map(|g| list_and_read(&ctx, g)));

@@ -28,7 +28,7 @@ pub mod soap;
 pub mod usage;
 
 pub use auth::{AccessToken, Connection, Secret, TokenSource};
-pub use fetch::{fetch, fetch_blocking};
+pub use fetch::{fetch, fetch_blocking, fetch_settings_blocking};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub(crate) use session::runtime;
 pub use usage::UsageOptions;

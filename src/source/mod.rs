@@ -14,6 +14,10 @@ use std::path::{Path, PathBuf};
 /// The problem of a folder without org OAuth settings (`fix --org-setting` creates them).
 pub const SETTINGS_NOT_FOUND: &str = "org OAuth settings not found (settings/OauthOidc.settings-meta.xml); org-level rules were not checked";
 
+/// The problem of a project that holds no metadata at all: an audit of it cannot say the
+/// org is ready, whatever else is read (`fix --org-setting` reads the settings from the org).
+pub const NO_METADATA: &str = "the folder holds no metadata file pkce-audit reads (no Connected App, no External Client App, no OauthOidc settings), so nothing shows which OAuth apps the org has";
+
 /// Largest metadata file we read. Real ones are a few KB; a PEM-heavy one is ~20 KB.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -336,6 +340,10 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
             Problem::new(SETTINGS_NOT_FOUND)
                 .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
         );
+    }
+    // A snapshot is the org's own account of itself; a project with no file says nothing.
+    if d.manifest.is_none() && d.files.is_empty() {
+        collected.problems.push(Problem::new(NO_METADATA));
     }
     collected.notes.append(&mut d.notes);
     if d.ignored > 0 {
