@@ -33,6 +33,20 @@ const LIVE_ONLY: &[&str] = &[
     "no_usage",
 ];
 
+/// The options of connecting to an org and reading it, without usage evidence: `fix`
+/// takes them for step 3 only.
+const CONNECTION: &[&str] = &[
+    "target_org",
+    "instance_url",
+    "access_token_file",
+    "auth_url_file",
+    "api_version",
+    "concurrency",
+    "timeout",
+    "quiet",
+    "verbose",
+];
+
 /// Whether `id` was typed on the command line (not a default, not the environment).
 pub fn typed(m: &ArgMatches, id: &str) -> bool {
     m.try_get_raw(id).is_ok_and(|v| v.is_some())
@@ -92,6 +106,11 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
                     m,
                     &["waivers", "no_waivers", "force", "reason"],
                     "it is for step 3 (--org-setting): the audit that must be clear first",
+                )?;
+                refuse(
+                    m,
+                    CONNECTION,
+                    "it is for step 3 (--org-setting), which reads the org first; step 2 edits the project only",
                 )?;
             }
             if typed(m, "force") != typed(m, "reason") {
@@ -173,6 +192,21 @@ mod tests {
         ])
         .is_ok());
         assert!(check_line(&["fix", "--source", "x", "--org-setting", "--no-waivers"]).is_ok());
+        for flag in [
+            &["-o", "prod"][..],
+            &["--instance-url", "https://x.my.salesforce.com"],
+            &["--auth-url-file", "a.txt"],
+            &["--timeout", "5"],
+            &["-q"],
+        ] {
+            let mut args = vec!["fix", "--source", "x", "--app", "A"];
+            args.extend_from_slice(flag);
+            let err = check_line(&args).unwrap_err();
+            assert!(err.contains("which reads the org first"), "{flag:?}: {err}");
+            let mut args = vec!["fix", "--source", "x", "--org-setting"];
+            args.extend_from_slice(flag);
+            assert!(check_line(&args).is_ok(), "{flag:?}");
+        }
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub struct FixArgs {
     /// Step 2: require PKCE on this Connected App or External Client App (repeatable).
     #[arg(long = "app", value_name = "NAME")]
     apps: Vec<String>,
-    /// Step 3: require PKCE org-wide (OauthOidc settings). Refused while the audit of
-    /// --source has unwaived blockers or unread files.
+    /// Step 3: require PKCE org-wide (OauthOidc settings). Written only when the audit
+    /// of --source (completed from the org with -o) says ready or enforced.
     #[arg(long, conflicts_with = "apps")]
     org_setting: bool,
     /// Print the unified diff instead of writing (exact, for git apply, unless standard
@@ -46,6 +46,11 @@ pub struct FixArgs {
     /// With --org-setting: apply no waivers.
     #[arg(long, conflicts_with = "waivers")]
     no_waivers: bool,
+    /// With --org-setting: the org to read first (its OAuth and OpenID Connect settings,
+    /// and what the project does not hold). Default: SF_TARGET_ORG, or SF_ORG_INSTANCE_URL
+    /// with SF_ACCESS_TOKEN, when set.
+    #[command(flatten)]
+    conn: crate::live_cli::ConnectionArgs,
 }
 
 pub fn run(args: FixArgs) -> Result<i32> {
@@ -60,14 +65,30 @@ pub fn run(args: FixArgs) -> Result<i32> {
     let planned = if args.org_setting {
         // Waivers apply as in `audit`; a broken waiver file stops the run.
         let waivers = crate::selected_waivers(&args.waivers, args.no_waivers, Some(&args.source))?;
+        let today = crate::today()?;
+        // The org is read before anything is planned: what the project cannot hold counts
+        // as read only when the org gave it.
+        let org = match args.conn.connection()? {
+            None => None,
+            Some(conn) => Some(crate::live_cli::read_for_step3(
+                &conn,
+                &args.conn,
+                &project.needs(),
+            )?),
+        };
         let opts = pkce_audit::AuditOptions {
             now: chrono::Utc::now(),
             org_namespace: None,
         };
-        let (_, mut report) = pkce_audit::audit_folder(&args.source, &opts)?;
-        report.apply_waivers(&waivers, crate::today()?);
+        let (_, mut report) =
+            pkce_audit::audit_folder_completed(&args.source, &opts, |collected| {
+                if let Some(o) = &org {
+                    fix::org::complete(collected, o);
+                }
+            })?;
+        report.apply_waivers(&waivers, today);
         let force = args.reason.as_deref().filter(|_| args.force);
-        project.plan_org_setting(&report, force, given.as_deref())
+        project.plan_org_setting(&report, org.as_ref(), force, given.as_deref())
     } else {
         project.plan_apps(&args.apps, given.as_deref())
     };

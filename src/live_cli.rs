@@ -342,6 +342,31 @@ pub fn audit_org(
     Ok(pkce_audit::audit_fetched(&fetched, opts))
 }
 
+/// What `fix --org-setting` reads of the org before it plans: the OAuth and OpenID
+/// Connect settings, and the ECA global settings when the project lacks some. An org
+/// that cannot be read stops the run (exit 2), nothing written.
+pub fn read_for_step3(
+    conn: &Connection,
+    args: &ConnectionArgs,
+    needs: &pkce_audit::fix::org::Needs,
+) -> Result<pkce_audit::fix::org::OrgRead> {
+    let opts = args.fetch_options(None)?;
+    let result = salesforce::fetch_settings_blocking(conn, &opts, !needs.eca_globals.is_empty());
+    if let Some(bar) = &opts.progress {
+        bar.finish();
+    }
+    let fetched = result.map_err(|e| {
+        anyhow::Error::new(e).context(
+            "fix --org-setting reads the org before it writes, and could not; nothing was written",
+        )
+    })?;
+    let alias = match conn {
+        Connection::TargetOrg(alias) => Some(alias.clone()),
+        Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => None,
+    };
+    Ok(pkce_audit::fix::org::OrgRead::from_fetched(&fetched, alias))
+}
+
 pub const NO_INPUT: &str =
     "nothing to audit: pass --source <DIR>, or an org with --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)";
 

@@ -109,10 +109,11 @@ impl StepManifest {
         )];
         comments.extend(forced.map(|f| {
             format!(
-                "Step {} forced past an audit that is not clear ({}); reason: {}",
+                "Step {} forced past {} open item(s); reason: {}; still open: {}",
                 step.number(),
                 f.open.len(),
-                f.reason
+                f.reason,
+                f.open.join("; ")
             )
         }));
         let after = package_xml(&members, &project.api_version, &comments).into_bytes();

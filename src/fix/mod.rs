@@ -11,6 +11,7 @@ pub mod diff;
 pub mod edit;
 pub mod manifest;
 pub mod order;
+pub mod org;
 mod project;
 pub mod render;
 mod resolve;
@@ -117,8 +118,10 @@ pub enum Edit {
         from: String,
     },
     Inserted,
-    /// The file did not exist: it holds only this field.
-    Created,
+    /// The file did not exist: it holds this field and `others` fields of the org.
+    Created {
+        others: usize,
+    },
 }
 
 /// One file to write.
@@ -153,12 +156,38 @@ pub struct Refusal {
     pub reason: String,
 }
 
-/// Step 3 written despite an audit that is not clear, with the reason given.
+/// Step 3 written despite open items, with the reason given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Forced {
     pub reason: String,
-    /// What the audit still says, one line each.
+    /// Every open item, one line each: what the audit still says, and each settings field
+    /// whose value in the file differs from the org's.
     pub open: Vec<String>,
+}
+
+/// A field of the org settings file other than `isPkceRequired`. A deploy sets every field
+/// the file names, so each is listed with the value it will set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsField {
+    pub name: String,
+    /// The value the deploy sets, as the file holds it.
+    pub value: String,
+    /// The org's current value; `None` when the org was not read, or did not name the
+    /// field.
+    pub org: Option<String>,
+    /// Written by this run with the org's value: a settings file step 3 creates, or a
+    /// flow the org blocks that the file did not name.
+    pub from_org: bool,
+}
+
+/// The org step 3 read, and what it took from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUsed {
+    pub instance_url: String,
+    /// As the user named it (`-o`), for the printed commands.
+    pub target_org: Option<String>,
+    /// What counted as read from the org (`Type Name`), besides the settings compared.
+    pub taken: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +199,10 @@ pub struct Plan {
     pub changes: Vec<Change>,
     pub unchanged: Vec<Unchanged>,
     pub forced: Option<Forced>,
+    /// Step 3: the settings file's other fields, each with the value the deploy sets.
+    pub settings: Vec<SettingsField>,
+    /// Step 3 with a connection: the org read.
+    pub org: Option<OrgUsed>,
     /// The step's deploy manifest as the run leaves it.
     pub manifest: manifest::StepManifest,
 }
@@ -188,6 +221,8 @@ struct Draft {
     unchanged: Vec<Unchanged>,
     refusals: Vec<Refusal>,
     forced: Option<Forced>,
+    settings: Vec<SettingsField>,
+    org: Option<OrgUsed>,
 }
 
 impl Draft {
@@ -198,6 +233,8 @@ impl Draft {
             unchanged: Vec::new(),
             refusals: Vec::new(),
             forced: None,
+            settings: Vec::new(),
+            org: None,
         }
     }
 
@@ -229,6 +266,8 @@ impl Draft {
             changes: self.changes,
             unchanged: self.unchanged,
             forced: self.forced,
+            settings: self.settings,
+            org: self.org,
             manifest,
         })
     }

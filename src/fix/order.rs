@@ -106,6 +106,20 @@ impl Sequence {
         })
     }
 
+    /// Sorts `items` into this sequence's order, by their element names: the base's
+    /// elements first, then by name ignoring case, which is the schema's order for the
+    /// elements it lists (the sequences are alphabetical, a test checks it) and places
+    /// the others by name among them, as [`Sequence::insertion_index`] does.
+    pub fn sort<T>(&self, items: &mut [T], name: impl Fn(&T) -> &str) {
+        items.sort_by_key(|i| {
+            let n = name(i);
+            (
+                self.base.iter().position(|b| *b == n).unwrap_or(usize::MAX),
+                n.to_ascii_lowercase(),
+            )
+        });
+    }
+
     /// The index among `children` (element names, in document order) at which `field`
     /// goes: after the last child the schema puts before it. Real files hold elements
     /// the WSDL v66 does not list (`isTokenExchangeFlowEnabled` in `oauthConfig`,
@@ -192,6 +206,30 @@ mod tests {
             sorted.sort_by_key(|s| s.to_ascii_lowercase());
             assert_eq!(sorted, seq.elements, "{}", seq.complex_type);
         }
+    }
+
+    #[test]
+    fn sorting_follows_the_schema_with_unknown_elements_by_name() {
+        let mut names = vec![
+            "oAuthCdCrdtFlowEnable",
+            "isPkceRequired",
+            "enableHdlessFgtPswFlow",
+            "blockOAuthUsrAgtFlow",
+            "agentAuthLinking",
+            "blockOAuthUnPwFlow",
+        ];
+        OAUTH_OIDC_SETTINGS.sort(&mut names, |n| n);
+        assert_eq!(
+            names,
+            [
+                "agentAuthLinking",
+                "blockOAuthUnPwFlow",
+                "blockOAuthUsrAgtFlow",
+                "enableHdlessFgtPswFlow",
+                "isPkceRequired",
+                "oAuthCdCrdtFlowEnable"
+            ]
+        );
     }
 
     #[test]

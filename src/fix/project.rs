@@ -4,6 +4,7 @@
 use super::*;
 use crate::inventory::{AppKind, Inventory, Problem};
 use crate::metadata::{self, Body, MetadataType, OAUTH_OIDC_MEMBER};
+use crate::rules::Verdict;
 use crate::source::{self, Discovery, Layout};
 
 use edit::{Action, Outcome, Target};
@@ -129,7 +130,7 @@ impl Project {
         };
         match edit::require_true(&before, target) {
             Err(e) => plan.refuse(&label, format!("{}: {e}", file.rel)),
-            Ok(Outcome::AlreadyTrue) => plan.unchanged.push(Unchanged {
+            Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
                 subject,
                 component,
                 file: file.rel.clone(),
@@ -159,12 +160,28 @@ impl Project {
         }
     }
 
-    /// Step 3. `report` is the audit of this folder with waivers applied; while it has
-    /// unwaived blockers, or is incomplete, the step is refused unless `force` gives a
-    /// reason. The manifest goes to `manifest`, else the step's default.
+    /// What the project does not hold that only the org can tell step 3.
+    pub fn needs(&self) -> org::Needs {
+        org::Needs {
+            settings: !self
+                .discovery
+                .files
+                .iter()
+                .any(|f| f.ty == MetadataType::OauthOidcSettings),
+            eca_globals: org::eca_without_globals(&self.components),
+        }
+    }
+
+    /// Step 3. `report` is the audit of this folder with waivers applied, completed with
+    /// what `org` read ([`org::complete`]); unless it says `ready` or `enforced`, the step
+    /// is refused. With `org`, the org's settings are read and every other field the
+    /// settings file names must hold the org's value, else the step is refused too. `force`
+    /// (a reason) overrides both and records every open item. The manifest goes to
+    /// `manifest`, else the step's default.
     pub fn plan_org_setting(
         &self,
         report: &crate::report::Report,
+        org: Option<&org::OrgRead>,
         force: Option<&str>,
         manifest: Option<&Path>,
     ) -> Result<Plan, FixError> {
@@ -189,46 +206,214 @@ impl Project {
             plan.refuse(&subject, why);
             return plan.finish(self, manifest);
         }
-        let open = resolve::open_items(report);
-        if !open.is_empty() {
-            match force.map(str::trim).filter(|r| !r.is_empty()) {
-                Some(reason) => {
-                    plan.forced = Some(Forced {
-                        reason: reason.to_string(),
-                        open,
-                    })
-                }
-                None => {
-                    plan.refuse(
-                        &subject,
-                        format!(
-                            "the audit of this folder is not clear: {}; fix them (pkce-audit audit --source {}), waive them, or pass --force --reason \"...\"",
-                            open.join("; "),
-                            self.root.display()
-                        ),
-                    );
-                    return plan.finish(self, manifest);
+        let needs = self.needs();
+        // With a connection the org's settings come first: unread, nothing is compared.
+        let org_fields = match org.map(|o| (o, &o.settings)) {
+            None => None,
+            Some((_, Ok(fields))) => Some(fields.as_slice()),
+            Some((o, Err(why))) => {
+                plan.refuse(
+                    &subject,
+                    format!(
+                        "the org's OAuth and OpenID Connect settings could not be read from {}: {why}; with a connection, step 3 compares them with the project before it writes",
+                        o.instance_url
+                    ),
+                );
+                return plan.finish(self, manifest);
+            }
+        };
+        plan.org = org.map(|o| OrgUsed {
+            instance_url: o.instance_url.clone(),
+            target_org: o.target_org.clone(),
+            taken: o.taken(&needs),
+        });
+        // The gate is the audit's own verdict: one completeness rule, not a second list.
+        let verdict = report.verdict();
+        let mut open = match verdict {
+            Verdict::Ready | Verdict::Enforced => Vec::new(),
+            Verdict::NotReady | Verdict::Incomplete => {
+                let items = report.open_items();
+                if items.is_empty() {
+                    vec![report.verdict_reason.clone()]
+                } else {
+                    items
                 }
             }
-        }
+        };
         let component = (
             MetadataType::OauthOidcSettings,
             OAUTH_OIDC_MEMBER.to_string(),
         );
-        let target = Target {
-            path: &[],
-            field: "isPkceRequired",
-            sequence: order::OAUTH_OIDC_SETTINGS,
+        let stale = match files.as_slice() {
+            [file] => self.plan_settings_edit(&mut plan, file, component, org_fields),
+            [] => {
+                let change = self.new_settings_file(component, org_fields);
+                plan.settings = created_fields(org_fields);
+                plan.changes.push(change);
+                Vec::new()
+            }
+            _ => {
+                plan.refuse(
+                    &subject,
+                    "more than one OauthOidc settings file; which one deploys is ambiguous",
+                );
+                Vec::new()
+            }
         };
-        match files.as_slice() {
-            [file] => self.plan_edit(&mut plan, Subject::OrgSettings, file, component, &target),
-            [] => plan.changes.push(self.new_settings_file(component)),
-            _ => plan.refuse(
-                &subject,
-                "more than one OauthOidc settings file; which one deploys is ambiguous",
-            ),
+        if !plan.refusals.is_empty() || (open.is_empty() && stale.is_empty()) {
+            return plan.finish(self, manifest);
+        }
+        match force.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => {
+                open.extend(stale);
+                plan.forced = Some(Forced {
+                    reason: reason.to_string(),
+                    open,
+                });
+            }
+            None => {
+                if !open.is_empty() {
+                    let missing = match org {
+                        None if !needs.is_empty() => format!(
+                            "; not in the project: {}, which -o/--target-org <alias> (or --instance-url, --auth-url-file) reads from the org",
+                            needs.describe()
+                        ),
+                        _ => String::new(),
+                    };
+                    plan.refuse(
+                        &subject,
+                        format!(
+                            "the audit of this folder says {verdict}, not ready: {}{missing}; fix them (pkce-audit audit --source {}), waive them, or pass --force --reason \"...\"",
+                            open.join("; "),
+                            self.root.display()
+                        ),
+                    );
+                }
+                if !stale.is_empty() {
+                    let file = files
+                        .first()
+                        .map_or("the settings file", |f| f.rel.as_str());
+                    plan.refuse(
+                        &subject,
+                        format!(
+                            "{file} sets field(s) besides isPkceRequired to values the org does not have, and a deploy sets every field the file names (a stale file would re-allow a flow the org blocks): {}; bring the file up to date (sf project retrieve start --metadata Settings:OauthOidc) or pass --force --reason \"...\"",
+                            stale.join("; ")
+                        ),
+                    );
+                }
+            }
         }
         plan.finish(self, manifest)
+    }
+
+    /// Step 3 on the project's settings file: `isPkceRequired` set, each other field
+    /// listed with the value the deploy sets and compared with `org` (the differences are
+    /// returned, one line each), and each flow the org blocks that the file does not name
+    /// written with the org's value. A file that already requires PKCE is left as it is.
+    fn plan_settings_edit(
+        &self,
+        plan: &mut Draft,
+        file: &source::SourceFile,
+        component: (MetadataType, String),
+        org: Option<&[(String, bool)]>,
+    ) -> Vec<String> {
+        let label = Subject::OrgSettings.name();
+        let refuse =
+            |plan: &mut Draft, why: String| plan.refuse(label, format!("{}: {why}", file.rel));
+        let before = match read_metadata(&file.path) {
+            Ok(b) => b,
+            Err(reason) => {
+                refuse(plan, reason);
+                return Vec::new();
+            }
+        };
+        let named = match file_fields(&before) {
+            Ok(f) => f,
+            Err(reason) => {
+                refuse(plan, reason);
+                return Vec::new();
+            }
+        };
+        let mut stale = Vec::new();
+        for (name, value) in named.iter().filter(|(n, _)| n != PKCE_FIELD) {
+            let org_value = org.map(|fields| org_value(fields, name));
+            if let Some(theirs) = org_value {
+                if theirs != as_bool(value) {
+                    stale.push(format!(
+                        "{name} (the file sets {value}, the org has {})",
+                        theirs.map_or_else(|| "no value".to_string(), |b| b.to_string())
+                    ));
+                }
+            }
+            plan.settings.push(SettingsField {
+                name: name.clone(),
+                value: value.clone(),
+                org: org_value.flatten().map(|b| b.to_string()),
+                from_org: false,
+            });
+        }
+        let pins: Vec<&(String, bool)> = org
+            .unwrap_or_default()
+            .iter()
+            .filter(|(n, v)| blocks_flow(n, *v) && !named.iter().any(|(f, _)| f == n))
+            .collect();
+        match edit::require_true(&before, &settings_target(PKCE_FIELD)) {
+            Err(e) => refuse(plan, e.to_string()),
+            Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
+                subject: Subject::OrgSettings,
+                component,
+                file: file.rel.clone(),
+            }),
+            Ok(Outcome::Edited { .. }) => {
+                // The pins first, then isPkceRequired, so its line is the final one.
+                let mut bytes = before.clone();
+                for (name, value) in &pins {
+                    match edit::set_bool(&bytes, &settings_target(name), *value) {
+                        Ok(Outcome::Edited { bytes: b, .. }) => bytes = b,
+                        Ok(Outcome::AlreadySet) => {}
+                        Err(e) => return refuse_and(plan, &file.rel, e, stale),
+                    }
+                    plan.settings.push(SettingsField {
+                        name: name.clone(),
+                        value: value.to_string(),
+                        org: Some(value.to_string()),
+                        from_org: true,
+                    });
+                }
+                match edit::require_true(&bytes, &settings_target(PKCE_FIELD)) {
+                    Ok(Outcome::Edited {
+                        bytes: after,
+                        action,
+                        line,
+                    }) => {
+                        if let Err(reason) = reads_as_required(&after, file) {
+                            refuse(plan, reason);
+                        } else {
+                            plan.changes.push(Change {
+                                subject: Subject::OrgSettings,
+                                component,
+                                file: file.rel.clone(),
+                                path: file.path.clone(),
+                                before: Some(before),
+                                after,
+                                edit: match action {
+                                    Action::Changed { from } => Edit::Changed { from },
+                                    Action::Inserted => Edit::Inserted,
+                                },
+                                line,
+                            });
+                        }
+                    }
+                    Ok(Outcome::AlreadySet) => refuse(
+                        plan,
+                        "isPkceRequired read as set after the other fields were written; not written".into(),
+                    ),
+                    Err(e) => refuse(plan, e.to_string()),
+                }
+            }
+        }
+        plan.settings.sort_by_key(|f| f.name.to_ascii_lowercase());
+        stale
     }
 
     /// Why the org settings would not deploy: their file (existing, or the one step 3
@@ -243,10 +428,13 @@ impl Project {
         let (rel, path) = match existing {
             Some(rel) => (rel.clone(), root.join(rel)),
             None => {
-                let new = self.new_settings_file((
-                    MetadataType::OauthOidcSettings,
-                    OAUTH_OIDC_MEMBER.to_string(),
-                ));
+                let new = self.new_settings_file(
+                    (
+                        MetadataType::OauthOidcSettings,
+                        OAUTH_OIDC_MEMBER.to_string(),
+                    ),
+                    None,
+                );
                 (new.file, new.path)
             }
         };
@@ -257,8 +445,14 @@ impl Project {
         ))
     }
 
-    /// `settings/OauthOidc.settings[-meta.xml]` holding only `isPkceRequired`.
-    fn new_settings_file(&self, component: (MetadataType, String)) -> Change {
+    /// `settings/OauthOidc.settings[-meta.xml]` holding `isPkceRequired` and every other
+    /// field `org` gave, with the org's value, in schema order; only `isPkceRequired`
+    /// without `org`.
+    fn new_settings_file(
+        &self,
+        component: (MetadataType, String),
+        org: Option<&[(String, bool)]>,
+    ) -> Change {
         let name = match self.layout {
             Layout::Mdapi => "OauthOidc.settings",
             _ => "OauthOidc.settings-meta.xml",
@@ -275,8 +469,24 @@ impl Project {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/");
+        let mut fields: Vec<(String, bool)> = org
+            .unwrap_or_default()
+            .iter()
+            .filter(|(n, _)| n != PKCE_FIELD)
+            .cloned()
+            .collect();
+        fields.push((PKCE_FIELD.to_string(), true));
+        order::OAUTH_OIDC_SETTINGS.sort(&mut fields, |(n, _)| n.as_str());
+        let at = fields
+            .iter()
+            .position(|(n, _)| n == PKCE_FIELD)
+            .expect("pushed above");
+        let body: String = fields
+            .iter()
+            .map(|(n, v)| format!("    <{n}>{v}</{n}>\n"))
+            .collect();
         let text = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OauthOidcSettings xmlns=\"{}\">\n    <isPkceRequired>true</isPkceRequired>\n</OauthOidcSettings>\n",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OauthOidcSettings xmlns=\"{}\">\n{body}</OauthOidcSettings>\n",
             crate::xml::METADATA_NS
         );
         Change {
@@ -286,10 +496,101 @@ impl Project {
             path,
             before: None,
             after: text.into_bytes(),
-            edit: Edit::Created,
-            line: 3,
+            edit: Edit::Created {
+                others: fields.len() - 1,
+            },
+            line: 3 + at as u32,
         }
     }
+}
+
+/// The field step 3 sets.
+const PKCE_FIELD: &str = "isPkceRequired";
+
+/// A field of the org settings, for an edit.
+fn settings_target(field: &str) -> Target<'_> {
+    Target {
+        path: &[],
+        field,
+        sequence: order::OAUTH_OIDC_SETTINGS,
+    }
+}
+
+/// Records a refusal for an edit that failed and returns `stale` unchanged.
+fn refuse_and(plan: &mut Draft, file: &str, e: edit::EditError, stale: Vec<String>) -> Vec<String> {
+    plan.refuse(Subject::OrgSettings.name(), format!("{file}: {e}"));
+    stale
+}
+
+/// Whether an org settings field, at this value, blocks an OAuth flow: the `block*`
+/// fields when `true`, `oAuthCdCrdtFlowEnable` ("enabled (true) or blocked (false)",
+/// salesforce-api.md §3) when `false`.
+fn blocks_flow(field: &str, value: bool) -> bool {
+    match field {
+        "blockOAuthUnPwFlow" | "blockOAuthUsrAgtFlow" => value,
+        "oAuthCdCrdtFlowEnable" => !value,
+        _ => false,
+    }
+}
+
+/// `true`/`1` and `false`/`0`, as `xsd:boolean` writes them; `None` for anything else.
+fn as_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The org's value of `field`: as the org gave it, else the documented default (`false`,
+/// salesforce-api.md §3) for a field of the schema; `None` for a field the org did not
+/// name and the schema does not know.
+fn org_value(org: &[(String, bool)], field: &str) -> Option<bool> {
+    org.iter()
+        .find(|(n, _)| n == field)
+        .map(|(_, v)| *v)
+        .or_else(|| {
+            order::OAUTH_OIDC_SETTINGS
+                .elements
+                .contains(&field)
+                .then_some(false)
+        })
+}
+
+/// The other fields of a settings file step 3 creates: the org's, each written from it.
+fn created_fields(org: Option<&[(String, bool)]>) -> Vec<SettingsField> {
+    let mut fields: Vec<SettingsField> = org
+        .unwrap_or_default()
+        .iter()
+        .filter(|(n, _)| n != PKCE_FIELD)
+        .map(|(n, v)| SettingsField {
+            name: n.clone(),
+            value: v.to_string(),
+            org: Some(v.to_string()),
+            from_org: true,
+        })
+        .collect();
+    fields.sort_by_key(|f| f.name.to_ascii_lowercase());
+    fields
+}
+
+/// Each field a settings file names (its `fullName` aside), with its text (`nil` for
+/// `xsi:nil`), in file order.
+fn file_fields(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let root = crate::xml::parse(bytes).map_err(|e| e.to_string())?;
+    Ok(root
+        .children
+        .iter()
+        .filter(|c| c.name != "fullName")
+        .map(|c| {
+            let value = if c.is_nil() {
+                "nil".to_string()
+            } else {
+                c.text.trim().to_string()
+            };
+            (c.name.clone(), value)
+        })
+        .collect())
 }
 
 /// Reads a metadata file with the walk's bounds.

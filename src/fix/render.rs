@@ -2,7 +2,7 @@
 //! manifest and the deploy command; under `--dry-run` the unified diff; under `--json`
 //! one document with the same facts.
 
-use super::{diff, Change, Edit, Plan, Step, Subject};
+use super::{diff, Change, Edit, Plan, SettingsField, Step, Subject};
 use crate::inventory::AppKind;
 use crate::report::text::{json_escape_invisible, visible};
 use crate::source::Layout;
@@ -58,7 +58,10 @@ fn edit_words(e: &Edit) -> String {
     match e {
         Edit::Changed { from } => format!("isPkceRequired changed from {from} to true"),
         Edit::Inserted => "isPkceRequired inserted as true".into(),
-        Edit::Created => "file created, holding only isPkceRequired true".into(),
+        Edit::Created { others: 0 } => "file created, holding only isPkceRequired true".into(),
+        Edit::Created { others } => {
+            format!("file created with isPkceRequired true and the org's {others} other field(s)")
+        }
     }
 }
 
@@ -83,15 +86,40 @@ fn shown_manifest(plan: &Plan) -> String {
     manifest_in_project(plan).unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
+/// The org the printed commands name: the one `-o` named, else a placeholder.
+fn target_org(plan: &Plan) -> String {
+    plan.org
+        .as_ref()
+        .and_then(|o| o.target_org.as_deref())
+        .map_or_else(|| "<alias>".to_string(), shell_word)
+}
+
 /// The command that deploys this step alone, run from the project root; `None` for an
 /// mdapi folder, which has none (see [`MDAPI_DEPLOY`]).
 pub fn deploy_command(plan: &Plan) -> Option<String> {
     match plan.layout {
         Layout::Mdapi => None,
         _ => Some(format!(
-            "sf project deploy start --manifest {} --target-org <alias>",
-            shell_word(&shown_manifest(plan))
+            "sf project deploy start --manifest {} --target-org {}",
+            shell_word(&shown_manifest(plan)),
+            target_org(plan)
         )),
+    }
+}
+
+/// Step 3's check before its deploy: the same deploy with `--dry-run`, which "validate[s]
+/// deploy and run[s] Apex tests but [does not] save to the org" (sf project deploy start
+/// reference). `None` for step 2 and for an mdapi folder.
+pub fn check_command(plan: &Plan) -> Option<String> {
+    match plan.step {
+        Step::Apps => None,
+        Step::OrgSetting => deploy_command(plan).map(|_| {
+            format!(
+                "sf project deploy start --dry-run --manifest {} --target-org {}",
+                shell_word(&shown_manifest(plan)),
+                target_org(plan)
+            )
+        }),
     }
 }
 
@@ -147,13 +175,66 @@ fn manifest_words(plan: &Plan) -> String {
 }
 
 fn deploy_line(plan: &Plan) -> String {
-    match deploy_command(plan) {
-        Some(cmd) => format!(
+    match (check_command(plan), deploy_command(plan)) {
+        (Some(check), Some(cmd)) => format!(
+            "Check, then deploy this step alone, from the project folder:\n  $ {}\n  $ {}\n",
+            visible(&check),
+            visible(&cmd)
+        ),
+        (None, Some(cmd)) => format!(
             "Deploy this step alone, from the project folder:\n  $ {}\n",
             visible(&cmd)
         ),
-        None => format!("Deploy: {MDAPI_DEPLOY}.\n"),
+        (_, None) => format!("Deploy: {MDAPI_DEPLOY}.\n"),
     }
+}
+
+/// Where a settings field's value comes from, and how it stands against the org's.
+fn field_note(f: &SettingsField, org_read: bool) -> String {
+    match (&f.org, f.from_org, org_read) {
+        (_, true, _) => "written from the org's value".into(),
+        (Some(o), false, _) if *o == f.value => "as in the file; the org has the same".into(),
+        (Some(o), false, _) => format!("as in the file; the org has {}", visible(o)),
+        (None, false, true) => "as in the file; the org did not name it".into(),
+        (None, false, false) => "as in the file; the org was not read (-o compares it)".into(),
+    }
+}
+
+/// Step 3's other settings fields, one line each with the value the deploy sets.
+fn settings_lines(plan: &Plan) -> String {
+    if plan.settings.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "A deploy sets every field of the settings file, not only isPkceRequired:\n".to_string();
+    for f in &plan.settings {
+        out.push_str(&format!(
+            "  {} = {} ({})\n",
+            visible(&f.name),
+            visible(&f.value),
+            field_note(f, plan.org.is_some())
+        ));
+    }
+    out
+}
+
+/// What step 3 read from the org, in one line.
+fn org_line(plan: &Plan) -> String {
+    let Some(o) = &plan.org else {
+        return String::new();
+    };
+    let taken = if o.taken.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; counted as read for the audit, as the project does not hold them: {}",
+            visible(&o.taken.join(", "))
+        )
+    };
+    format!(
+        "Read from the org {}: its OAuth and OpenID Connect settings, compared with the project{taken}\n",
+        visible(&o.instance_url)
+    )
 }
 
 /// The text output, without the diff (the binary prints [`patch`] after it, never
@@ -181,9 +262,12 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
             visible(&u.file)
         ));
     }
+    out.push_str(&settings_lines(plan));
+    out.push_str(&org_line(plan));
     if let Some(f) = &plan.forced {
         out.push_str(&format!(
-            "Forced past an audit that is not clear, because: {}\n  Still open: {}\n",
+            "Forced past {} open item(s), because: {}\n  Still open: {}\n",
+            f.open.len(),
             visible(&f.reason),
             visible(&f.open.join("; "))
         ));
@@ -257,6 +341,9 @@ struct JsonManifest<'a> {
     kept: Vec<JsonMember<'a>>,
     /// `None` for an mdapi folder; `deploy_note` says why.
     deploy: Option<String>,
+    /// Step 3: the same deploy with `--dry-run`, to run first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy_check: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     deploy_note: Option<&'static str>,
 }
@@ -272,6 +359,12 @@ struct JsonPlan<'a> {
     unchanged: Vec<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     forced: Option<serde_json::Value>,
+    /// Step 3: the settings file's other fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_fields: Option<Vec<serde_json::Value>>,
+    /// Step 3 with a connection: the org read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    org: Option<serde_json::Value>,
     manifest: JsonManifest<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
@@ -297,7 +390,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             let (action, from) = match &c.edit {
                 Edit::Changed { from } => ("changed", Some(from.as_str())),
                 Edit::Inserted => ("inserted", None),
-                Edit::Created => ("created", None),
+                Edit::Created { .. } => ("created", None),
             };
             JsonChange {
                 subject: c.subject.name(),
@@ -332,6 +425,26 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             .forced
             .as_ref()
             .map(|f| serde_json::json!({"reason": f.reason, "open": f.open})),
+        settings_fields: (plan.step == Step::OrgSetting).then(|| {
+            plan.settings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "field": f.name,
+                        "value": f.value,
+                        "org": f.org,
+                        "from_org": f.from_org,
+                    })
+                })
+                .collect()
+        }),
+        org: plan.org.as_ref().map(|o| {
+            serde_json::json!({
+                "instance_url": o.instance_url,
+                "target_org": o.target_org,
+                "taken": o.taken,
+            })
+        }),
         manifest: JsonManifest {
             path: shown_manifest(plan),
             written: outcome == Outcome::Changed && plan.manifest.written(),
@@ -340,6 +453,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             kept: json_members(&plan.manifest.kept),
             deploy_note: deploy.is_none().then_some(MDAPI_DEPLOY),
             deploy,
+            deploy_check: check_command(plan),
         },
         diff: (outcome == Outcome::WouldChange).then(|| patch(plan)),
     };

@@ -1,10 +1,8 @@
-//! Which file `fix` may edit for a named app, or the one-line reason it may not; and
-//! what still stands in the way of the org setting.
+//! Which file `fix` may edit for a named app, or the one-line reason it may not.
 
 use super::Project;
 use crate::inventory::{App, AppKind, Owner};
 use crate::metadata::MetadataType;
-use crate::report::Report;
 use crate::source::{self, SourceFile};
 
 /// The app and the file that holds its `isPkceRequired`.
@@ -196,26 +194,4 @@ fn not_found(p: &Project, name: &str) -> String {
         "no Connected App or External Client App named '{name}' in this project{}",
         source::listed(" (its apps: ", &known, ")")
     )
-}
-
-/// Unwaived blockers and unread files of the audit, one line each. The missing settings
-/// file is not one: step 3 creates it.
-pub(super) fn open_items(report: &Report) -> Vec<String> {
-    let mut open: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|f| f.blocker && f.waived.is_none())
-        .map(|f| match &f.app {
-            Some(app) => format!("blocker {} on {app}", f.rule),
-            None => format!("blocker {}", f.rule),
-        })
-        .collect();
-    open.extend(
-        report
-            .incomplete
-            .iter()
-            .filter(|p| p.reason != source::SETTINGS_NOT_FOUND)
-            .map(|p| format!("not read: {p}")),
-    );
-    open
 }

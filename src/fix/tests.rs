@@ -1,4 +1,5 @@
 use super::*;
+use crate::rules::Verdict;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -153,7 +154,7 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
     let dir = fixture("demo-org");
     let project = Project::open(&dir).unwrap();
     let report = audit(&dir);
-    let plan = refused(project.plan_org_setting(&report, None, None));
+    let plan = refused(project.plan_org_setting(&report, None, None, None));
     let why = reason(&plan, "OauthOidc");
     assert!(
         why.contains("blocker app-pkce-not-required on Customer_Portal"),
@@ -161,12 +162,12 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
     );
     assert!(why.contains("--force --reason"), "{why}");
     let forced = project
-        .plan_org_setting(&report, Some("vendors confirmed PKCE"), None)
+        .plan_org_setting(&report, None, Some("vendors confirmed PKCE"), None)
         .unwrap();
-    assert_eq!(
-        forced.forced.as_ref().unwrap().open.len(),
-        report.summary.blockers
-    );
+    // Every open item is recorded: the blockers and the rest of what the audit says.
+    let open = &forced.forced.as_ref().unwrap().open;
+    assert_eq!(*open, report.open_items());
+    assert!(open.len() > report.summary.blockers, "{open:?}");
     assert_eq!(
         forced.changes[0].edit,
         Edit::Changed {
@@ -180,27 +181,130 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
     );
     assert!(manifest.contains("<members>OauthOidc</members>\n        <name>Settings</name>"));
     // A blank reason is no reason.
-    refused(project.plan_org_setting(&report, Some("  "), None));
+    refused(project.plan_org_setting(&report, None, Some("  "), None));
+}
+
+/// What a fetch of an org with these OauthOidc settings (record content) gives step 3.
+fn org_read(settings: &str) -> org::OrgRead {
+    let element = crate::xml::parse(
+        format!(
+            r#"<records xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="OauthOidcSettings"><fullName>OauthOidc</fullName>{settings}</records>"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let fetched = crate::salesforce::Fetched {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        records: vec![crate::salesforce::FetchedRecord {
+            ty: MetadataType::OauthOidcSettings,
+            full_name: "OauthOidc".into(),
+            package: Default::default(),
+            element,
+        }],
+        ..Default::default()
+    };
+    org::OrgRead::from_fetched(&fetched, Some("prod".into()))
+}
+
+fn audit_with(dir: &Path, org: &org::OrgRead) -> crate::report::Report {
+    crate::audit_folder_completed(dir, &crate::AuditOptions::default(), |c| {
+        org::complete(c, org)
+    })
+    .unwrap()
+    .1
 }
 
 #[test]
-fn a_missing_settings_file_is_created_in_the_default_package_directory() {
+fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     let dir = fixture("no-settings-org");
     let project = Project::open(&dir).unwrap();
-    let report = audit(&dir);
-    let plan = project.plan_org_setting(&report, None, None).unwrap();
+    assert!(project.needs().settings);
+    // Without the org, the settings are not read: the audit is incomplete, refused.
+    let plan = refused(project.plan_org_setting(&audit(&dir), None, None, None));
+    let why = reason(&plan, "OauthOidc");
+    assert!(
+        why.contains("says incomplete")
+            && why.contains("org OAuth settings not found")
+            && why.contains("-o/--target-org <alias>"),
+        "{why}"
+    );
+    let org = org_read(
+        "<oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><isPkceRequired>false</isPkceRequired><agentAuthLinking>false</agentAuthLinking><blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>",
+    );
+    let report = audit_with(&dir, &org);
+    assert_eq!(
+        report.verdict(),
+        Verdict::Ready,
+        "{:?}",
+        report.open_items()
+    );
+    let plan = project
+        .plan_org_setting(&report, Some(&org), None, None)
+        .unwrap();
     let c = &plan.changes[0];
-    assert_eq!(c.edit, Edit::Created);
+    assert_eq!(c.edit, Edit::Created { others: 4 });
     assert!(
         c.file.ends_with("settings/OauthOidc.settings-meta.xml"),
         "{}",
         c.file
     );
     assert!(c.before.is_none());
-    let root = crate::xml::parse(&c.after).unwrap();
-    assert_eq!(root.name, "OauthOidcSettings");
-    assert_eq!(root.children.len(), 1);
-    assert_eq!(root.child_text("isPkceRequired"), Some("true"));
+    assert_eq!(
+        String::from_utf8(c.after.clone()).unwrap(),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OauthOidcSettings xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <agentAuthLinking>false</agentAuthLinking>\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>\n    <isPkceRequired>true</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n</OauthOidcSettings>\n"
+    );
+    assert_eq!(c.line, 6);
+    let listed: Vec<(&str, &str, bool)> = plan
+        .settings
+        .iter()
+        .map(|f| (f.name.as_str(), f.value.as_str(), f.from_org))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("agentAuthLinking", "false", true),
+            ("blockOAuthUnPwFlow", "true", true),
+            ("blockOAuthUsrAgtFlow", "false", true),
+            ("oAuthCdCrdtFlowEnable", "false", true)
+        ]
+    );
+    assert_eq!(
+        plan.org.as_ref().unwrap().taken,
+        ["OauthOidcSettings OauthOidc"]
+    );
+    // Forced without the org: only the field, and the open items recorded.
+    let forced = project
+        .plan_org_setting(&audit(&dir), None, Some("CAB-1"), None)
+        .unwrap();
+    assert_eq!(forced.changes[0].edit, Edit::Created { others: 0 });
+    assert!(forced.forced.unwrap().open[0].contains("org OAuth settings not found"));
+}
+
+#[test]
+fn an_org_whose_settings_cannot_be_read_refuses_step_3() {
+    let dir = fixture("demo-org");
+    let project = Project::open(&dir).unwrap();
+    // The audit's parser refuses a known field's odd value; step 3 refuses any field's,
+    // as it may write them into a file.
+    for (settings, why_part) in [
+        (
+            "<blockOAuthUnPwFlow>maybe</blockOAuthUnPwFlow>",
+            "must be true or false",
+        ),
+        (
+            "<enableHdlessFgtPswFlow>maybe</enableHdlessFgtPswFlow>",
+            "not a boolean",
+        ),
+    ] {
+        let org = org_read(settings);
+        let plan = refused(project.plan_org_setting(&audit(&dir), Some(&org), Some("r"), None));
+        let why = reason(&plan, "OauthOidc");
+        assert!(
+            why.contains("could not be read from https://acme.my.salesforce.com")
+                && why.contains(why_part),
+            "{why}"
+        );
+    }
 }
 
 #[test]

@@ -149,18 +149,20 @@ mod tests {
         let blocker = Finding::bare("app-pkce-not-required", Some("A"));
         let unknown = Finding::bare("app-pkce-unknown", Some("E"));
         let info = Finding::bare("no-such-rule", Some("B"));
-        let unread = Problem::new("cannot be read").component(
-            crate::metadata::MetadataType::ConnectedApp,
-            "C",
-        );
+        let unread = Problem::new("cannot be read")
+            .component(crate::metadata::MetadataType::ConnectedApp, "C");
         let cases: [(&[Finding], &[Problem], &[&str]); 4] = [
-            (&[info.clone()], &[], &[]),
+            (std::slice::from_ref(&info), &[], &[]),
             (
                 &[blocker.clone(), info.clone()],
                 &[],
                 &["blocker app-pkce-not-required on A"],
             ),
-            (&[unknown.clone()], &[], &["unknown PKCE setting on E"]),
+            (
+                std::slice::from_ref(&unknown),
+                &[],
+                &["unknown PKCE setting on E"],
+            ),
             (
                 &[],
                 std::slice::from_ref(&unread),

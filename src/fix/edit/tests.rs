@@ -22,7 +22,7 @@ fn edited(bytes: &str, target: &Target<'_>) -> (String, Action, u32) {
             action,
             line,
         } => (String::from_utf8(bytes).unwrap(), action, line),
-        Outcome::AlreadyTrue => panic!("expected an edit"),
+        Outcome::AlreadySet => panic!("expected an edit"),
     }
 }
 
@@ -59,12 +59,12 @@ fn changes_only_the_value() {
     assert_eq!(line, 6);
     assert_eq!(
         require_true(after.as_bytes(), &CA).unwrap(),
-        Outcome::AlreadyTrue
+        Outcome::AlreadySet
     );
     let one = before.replace(">false</isPkceRequired>", ">1</isPkceRequired>");
     assert_eq!(
         require_true(one.as_bytes(), &CA).unwrap(),
-        Outcome::AlreadyTrue
+        Outcome::AlreadySet
     );
 }
 
@@ -224,4 +224,61 @@ fn a_comment_inside_the_value_is_kept() {
     assert_eq!(after, before.replace("-->false<", "-->true<"));
     let spaced = app("        <isPkceRequired> false <!-- x --> </isPkceRequired>\n");
     assert_eq!(edited(&spaced, &CA).0, spaced.replace(" false ", " true "));
+}
+
+/// Step 3 pins a flow the org blocks: `false` is set like `true`, in schema order.
+#[test]
+fn sets_false_and_inserts_other_settings_fields_in_schema_order() {
+    let org = |field: &'static str| Target {
+        path: &[],
+        field,
+        sequence: OAUTH_OIDC_SETTINGS,
+    };
+    let file = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OauthOidcSettings xmlns=\"{NS}\">\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <isPkceRequired>false</isPkceRequired>\n</OauthOidcSettings>\n");
+    let Outcome::Edited {
+        bytes,
+        action,
+        line,
+    } = set_bool(file.as_bytes(), &org("oAuthCdCrdtFlowEnable"), false).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    assert_eq!(action, Action::Inserted);
+    assert_eq!(line, 5);
+    let bytes = String::from_utf8(bytes).unwrap();
+    assert_eq!(
+        bytes,
+        file.replace(
+            "</isPkceRequired>\n",
+            "</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n"
+        )
+    );
+    let Outcome::Edited { bytes, .. } =
+        set_bool(bytes.as_bytes(), &org("blockOAuthUsrAgtFlow"), true).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    let bytes = String::from_utf8(bytes).unwrap();
+    assert!(bytes.contains("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>\n    <isPkceRequired>false"), "{bytes}");
+    // A value that is already the one asked for (`0` is `false`) is left alone.
+    let zero = file.replace(">true</blockOAuthUnPwFlow>", ">0</blockOAuthUnPwFlow>");
+    assert_eq!(
+        set_bool(zero.as_bytes(), &org("blockOAuthUnPwFlow"), false).unwrap(),
+        Outcome::AlreadySet
+    );
+    let Outcome::Edited { bytes, action, .. } =
+        set_bool(file.as_bytes(), &org("blockOAuthUnPwFlow"), false).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    assert_eq!(
+        action,
+        Action::Changed {
+            from: "true".into()
+        }
+    );
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        file.replace(">true</blockOAuthUnPwFlow>", ">false</blockOAuthUnPwFlow>")
+    );
 }

@@ -2,8 +2,9 @@
 //! corpus Connected App round-trips (the app requires PKCE, nothing else changed: the
 //! parsed component and the byte diff say so), formatting is kept, refusals touch
 //! nothing, a second run changes nothing, and the manifests list exactly the changes.
-//! `round_trip`: the edits; `steps`: refusals, dry runs, step 3 and its gate. This file:
-//! running the binary and the checks both share.
+//! `round_trip`: the edits; `steps`: refusals, dry runs, --force and --manifest;
+//! `org_setting`: step 3's gate and what it reads from the test org. This file: running
+//! the binary and the checks the suites share.
 
 use crate::live_support::copy_dir;
 use pkce_audit::fix::order::CONNECTED_APP_OAUTH_CONFIG;
@@ -16,8 +17,13 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 pub(super) fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
-        .arg("fix")
+    run_env(dir, args, &[])
+}
+
+/// [`run`] with these environment variables set (a token for the test org, a PATH).
+pub(super) fn run_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pkce-audit"));
+    c.arg("fix")
         .args(args)
         .current_dir(dir)
         .env("PKCE_AUDIT_TODAY", "2026-12-01")
@@ -25,8 +31,11 @@ pub(super) fn run(dir: &Path, args: &[&str]) -> Output {
         .env("COLUMNS", "1000")
         .env_remove("SF_TARGET_ORG")
         .env_remove("SF_ACCESS_TOKEN")
-        .output()
-        .expect("the binary runs")
+        .env_remove("SF_ORG_INSTANCE_URL");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().expect("the binary runs")
 }
 
 /// Every part is in the text.
@@ -255,6 +264,7 @@ pub(super) fn sfdx_project(root: &Path) -> PathBuf {
     apps
 }
 
+mod org_setting;
 mod round_trip;
 mod safety;
 mod steps;
