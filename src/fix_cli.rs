@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 #[command(group(ArgGroup::new("step").required(true).args(["apps", "org_setting"])))]
-#[command(after_help = "Exit status: 0 changed (or nothing to change), 2 refused or usage error.")]
+#[command(
+    after_help = "Exit status: 0 changed (or nothing to change), 2 refused, usage error, or the org (--org-setting with a connection) could not be read."
+)]
 pub struct FixArgs {
     /// The SFDX project (sfdx-project.json) or mdapi folder (package.xml) to change.
     #[arg(long, value_name = "DIR")]
@@ -25,7 +27,8 @@ pub struct FixArgs {
     /// output is a terminal).
     #[arg(long)]
     dry_run: bool,
-    /// With --org-setting: write it although the audit is not clear.
+    /// With --org-setting: write it although the audit is not clear, or a settings field
+    /// the file names differs from the org's.
     #[arg(long)]
     force: bool,
     /// Why --force is right; goes into the manifest's comment and the output.
@@ -46,9 +49,8 @@ pub struct FixArgs {
     /// With --org-setting: apply no waivers.
     #[arg(long, conflicts_with = "waivers")]
     no_waivers: bool,
-    /// With --org-setting: the org to read first (its OAuth and OpenID Connect settings,
-    /// and what the project does not hold). Default: SF_TARGET_ORG, or SF_ORG_INSTANCE_URL
-    /// with SF_ACCESS_TOKEN, when set.
+    // With --org-setting: the org read first (its OAuth and OpenID Connect settings, and
+    // what the project does not hold); the environment names one as for `audit`.
     #[command(flatten)]
     conn: crate::live_cli::ConnectionArgs,
 }
