@@ -16,25 +16,8 @@ pub struct NotApplicable {
     pub why: &'static str,
 }
 
-/// The options of reading a live org, which a folder audit has no use for.
-const LIVE_ONLY: &[&str] = &[
-    "target_org",
-    "instance_url",
-    "access_token_file",
-    "auth_url_file",
-    "api_version",
-    "concurrency",
-    "timeout",
-    "quiet",
-    "verbose",
-    "usage_days",
-    "usage_row_budget",
-    "show_users",
-    "no_usage",
-];
-
-/// The options of connecting to an org and reading it, without usage evidence: `fix`
-/// takes them for step 3 only.
+/// The options of connecting to an org and reading it: a folder audit has no use for
+/// them, and `fix` takes them for step 3 only.
 const CONNECTION: &[&str] = &[
     "target_org",
     "instance_url",
@@ -46,6 +29,9 @@ const CONNECTION: &[&str] = &[
     "quiet",
     "verbose",
 ];
+
+/// The options of reading usage evidence from a live org.
+const USAGE: &[&str] = &["usage_days", "usage_row_budget", "show_users", "no_usage"];
 
 /// Whether `id` was typed on the command line (not a default, not the environment).
 pub fn typed(m: &ArgMatches, id: &str) -> bool {
@@ -86,11 +72,9 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
     match subcommand {
         "audit" => {
             if typed(m, "source") {
-                refuse(
-                    m,
-                    LIVE_ONLY,
-                    "it is for reading a live org, and --source audits a folder",
-                )?;
+                const WHY: &str = "it is for reading a live org, and --source audits a folder";
+                refuse(m, CONNECTION, WHY)?;
+                refuse(m, USAGE, WHY)?;
             }
             if format(m) != "csv" {
                 refuse(m, &["csv_rows"], "it shapes --format csv only")?;

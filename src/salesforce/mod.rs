@@ -6,6 +6,8 @@
 //! [`MetadataType::FETCHED`] (three types per call), `readMetadata` in batches of ten
 //! names of one type, `readMetadata("OauthOidcSettings", ["OauthOidc"])` for the org
 //! settings, and `SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organization`.
+//! [`fetch_settings_blocking`] (`fix --org-setting`) makes the same calls for the org
+//! settings and, when asked, `ExtlClntAppGlobalOauthSettings` only.
 //!
 //! The org-settings call follows the documented Settings convention (type `<X>Settings`,
 //! member `<X>`), but no public example reads `OauthOidcSettings` that way: its exact

@@ -41,12 +41,23 @@ fn write(root: &Path, rel: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-/// The test org serving `dir`, with `cfg`'s switches.
-fn org_of(dir: &Path, cfg: Config) -> FakeOrg {
+/// The test org serving `dir`; the metadata types in `deny` are refused to this login
+/// (`INSUFFICIENT_ACCESS`).
+fn org_of(dir: &Path, deny: &[&str]) -> FakeOrg {
     FakeOrg::start(Config {
         org_dir: dir.to_path_buf(),
-        ..cfg
+        deny_read_types: deny.iter().map(|t| t.to_string()).collect(),
+        ..Config::default()
     })
+}
+
+/// The test org of a ready project whose OauthOidc settings hold `fields` (its folder
+/// lives as long as the org is used).
+fn org_with(fields: &[(&str, &str)], deny: &[&str]) -> (TempDir, FakeOrg) {
+    let dir = tempfile::tempdir().unwrap();
+    ready_project(dir.path(), Some(&settings_xml(fields)));
+    let org = org_of(dir.path(), deny);
+    (dir, org)
 }
 
 /// Step 3 on `dir`, connected to `org` by --instance-url (the token in SF_ACCESS_TOKEN)
@@ -76,6 +87,15 @@ fn assert_refused(o: &Output, dir: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, p
     assert_eq!(&tree(dir), before, "no file touched: {text}");
 }
 
+/// Step 3 on `dir` (see [`step3`]) is refused, naming `parts`, and leaves every file as
+/// it was; its output.
+fn refused(dir: &Path, org: Option<&FakeOrg>, extra: &[&str], parts: &[&str]) -> String {
+    let before = tree(dir);
+    let o = step3(dir, org, extra);
+    assert_refused(&o, dir, &before, parts);
+    out(&o)
+}
+
 fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
 }
@@ -91,11 +111,10 @@ fn step_3_waits_for_the_verdict_of_the_audit_itself() {
         "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
         &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
     );
-    let before = tree(tmp.path());
-    assert_refused(
-        &step3(tmp.path(), None, &[]),
+    refused(
         tmp.path(),
-        &before,
+        None,
+        &[],
         &[
             "OauthOidc: the audit of this folder says incomplete, not ready: unknown PKCE setting on My_Eca",
             "not in the project: the global OAuth settings (ExtlClntAppGlobalOauthSettings) of External Client App(s) My_Eca, which -o/--target-org <alias>",
@@ -110,38 +129,28 @@ fn step_3_waits_for_the_verdict_of_the_audit_itself() {
         "force-app/main/default/connectedApps/Broken.connectedApp-meta.xml",
         "<ConnectedApp><oauthConfig>",
     );
-    let before = tree(tmp.path());
-    let o = step3(tmp.path(), None, &[]);
-    assert_refused(
-        &o,
+    let text = refused(
         tmp.path(),
-        &before,
+        None,
+        &[],
         &[
             "says incomplete, not ready: not read: force-app/main/default/connectedApps/Broken.connectedApp-meta.xml",
         ],
     );
-    assert!(!out(&o).contains("not in the project"), "{}", out(&o));
+    assert!(!text.contains("not in the project"), "{text}");
 
     // A project with no metadata at all: not ready, even with the org's settings read.
     let tmp = tempfile::tempdir().unwrap();
     sfdx_project(tmp.path());
-    let before = tree(tmp.path());
-    assert_refused(
-        &step3(tmp.path(), None, &[]),
+    refused(
         tmp.path(),
-        &before,
+        None,
+        &[],
         &["holds no metadata file", "org OAuth settings not found"],
     );
-    let org_dir = tempfile::tempdir().unwrap();
-    ready_project(org_dir.path(), Some(&settings));
-    let org = org_of(org_dir.path(), Config::default());
-    let o = step3(tmp.path(), Some(&org), &[]);
-    assert_refused(&o, tmp.path(), &before, &["holds no metadata file"]);
-    assert!(
-        !out(&o).contains("org OAuth settings not found"),
-        "{}",
-        out(&o)
-    );
+    let (_org_dir, org) = org_with(&[("isPkceRequired", "false")], &[]);
+    let text = refused(tmp.path(), Some(&org), &[], &["holds no metadata file"]);
+    assert!(!text.contains("org OAuth settings not found"), "{text}");
 }
 
 /// The stub `sf` answering `org display` and `org auth show-access-token` for `-o prod`.
@@ -160,11 +169,10 @@ fn stub_sf(dir: &Path, base_url: &str) {
 fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     let tmp = tempfile::tempdir().unwrap();
     ready_project(tmp.path(), None);
-    let before = tree(tmp.path());
-    assert_refused(
-        &step3(tmp.path(), None, &[]),
+    refused(
         tmp.path(),
-        &before,
+        None,
+        &[],
         &[
             "says incomplete, not ready: not read: OauthOidcSettings OauthOidc: org OAuth settings not found",
             "not in the project: the org's OAuth and OpenID Connect settings (no settings/OauthOidc.settings-meta.xml), which -o/--target-org <alias> (or --instance-url, --auth-url-file) reads from the org",
@@ -172,18 +180,16 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     );
 
     // The org holds every field; the file step 3 creates carries each, in schema order.
-    let org_dir = tempfile::tempdir().unwrap();
-    ready_project(
-        org_dir.path(),
-        Some(&settings_xml(&[
+    let (_org_dir, org) = org_with(
+        &[
             ("oAuthCdCrdtFlowEnable", "false"),
             ("isPkceRequired", "false"),
             ("blockOAuthUsrAgtFlow", "true"),
             ("blockOAuthUnPwFlow", "true"),
             ("agentAuthLinking", "false"),
-        ])),
+        ],
+        &[],
     );
-    let org = org_of(org_dir.path(), Config::default());
     let expected = settings_xml(&[
         ("agentAuthLinking", "false"),
         ("blockOAuthUnPwFlow", "true"),
@@ -195,7 +201,14 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     let o = step3(tmp.path(), Some(&org), &["--dry-run", "--json"]);
     let v = json_of(&o);
     assert_eq!(o.status.code(), Some(0), "{v}");
-    assert_eq!(tree(tmp.path()), before, "a dry run writes nothing");
+    assert!(
+        !tmp.path().join(SETTINGS).exists(),
+        "a dry run writes nothing"
+    );
+    assert!(
+        !tmp.path().join(MANIFEST).exists(),
+        "a dry run writes nothing"
+    );
     assert_eq!(v["changes"][0]["action"], "created");
     assert_eq!(v["changes"][0]["line"], 6);
     let fields: Vec<(String, String, bool)> = v["settings_fields"]
@@ -304,10 +317,10 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     let before = tree(&dir);
     // Analytics_Bridge's global OAuth settings are not in the project (as Salesforce
     // advises): unread, its PKCE setting is unknown, and step 3 waits.
-    assert_refused(
-        &step3(&dir, None, &[]),
+    refused(
         &dir,
-        &before,
+        None,
+        &[],
         &[
             "unknown PKCE setting on Analytics_Bridge",
             "of External Client App(s) Analytics_Bridge, vendorx__Vendor_Connector, which -o/--target-org <alias>",
@@ -327,17 +340,11 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     );
 
     // A login without the permission that gates them: refused, naming it.
-    let denied = org_of(
-        org_dir.path(),
-        Config {
-            deny_read_types: vec!["ExtlClntAppGlobalOauthSettings".into()],
-            ..Config::default()
-        },
-    );
-    assert_refused(
-        &step3(&dir, Some(&denied), &[]),
+    let denied = org_of(org_dir.path(), &["ExtlClntAppGlobalOauthSettings"]);
+    refused(
         &dir,
-        &before,
+        Some(&denied),
+        &[],
         &[
             "unknown PKCE setting on Analytics_Bridge",
             "not read: ExtlClntAppGlobalOauthSettings: listMetadata failed",
@@ -346,7 +353,7 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
         ],
     );
 
-    let org = org_of(org_dir.path(), Config::default());
+    let org = org_of(org_dir.path(), &[]);
     let o = step3(&dir, Some(&org), &["--json"]);
     let v = json_of(&o);
     assert_eq!(o.status.code(), Some(0), "{v}");
@@ -431,20 +438,11 @@ fn an_org_that_cannot_be_read_stops_step_3() {
     assert_eq!(tree(tmp.path()), before);
 
     // The org answers, but not with its OAuth settings.
-    let org_dir = tempfile::tempdir().unwrap();
-    ready_project(org_dir.path(), Some(&settings));
-    let org = org_of(
-        org_dir.path(),
-        Config {
-            deny_read_types: vec!["OauthOidcSettings".into()],
-            ..Config::default()
-        },
-    );
-    let o = step3(tmp.path(), Some(&org), &["--force", "--reason", "CAB-9"]);
-    assert_refused(
-        &o,
+    let (_org_dir, org) = org_with(&[("isPkceRequired", "false")], &["OauthOidcSettings"]);
+    refused(
         tmp.path(),
-        &before,
+        Some(&org),
+        &["--force", "--reason", "CAB-9"],
         &[
             &format!(
                 "OauthOidc: the org's OAuth and OpenID Connect settings could not be read from {}",
@@ -467,21 +465,18 @@ fn a_stale_settings_field_is_refused_unless_forced() {
             ("isPkceRequired", "false"),
         ])),
     );
-    let before = tree(tmp.path());
-    let org_dir = tempfile::tempdir().unwrap();
-    ready_project(
-        org_dir.path(),
-        Some(&settings_xml(&[
+    let (_org_dir, org) = org_with(
+        &[
             ("blockOAuthUnPwFlow", "true"),
             ("isPkceRequired", "false"),
             ("oAuthCdCrdtFlowEnable", "true"),
-        ])),
+        ],
+        &[],
     );
-    let org = org_of(org_dir.path(), Config::default());
-    assert_refused(
-        &step3(tmp.path(), Some(&org), &[]),
+    refused(
         tmp.path(),
-        &before,
+        Some(&org),
+        &[],
         &[
             &format!("OauthOidc: {SETTINGS} sets field(s) besides isPkceRequired to values the org does not have"),
             "blockOAuthUnPwFlow (the file sets false, the org has true)",
@@ -531,17 +526,15 @@ fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
             ("isPkceRequired", "false"),
         ])),
     );
-    let org_dir = tempfile::tempdir().unwrap();
-    ready_project(
-        org_dir.path(),
-        Some(&settings_xml(&[
+    let (_org_dir, org) = org_with(
+        &[
             ("blockOAuthUnPwFlow", "true"),
             ("blockOAuthUsrAgtFlow", "true"),
             ("isPkceRequired", "false"),
             ("oAuthCdCrdtFlowEnable", "false"),
-        ])),
+        ],
+        &[],
     );
-    let org = org_of(org_dir.path(), Config::default());
     let o = step3(tmp.path(), Some(&org), &["--json"]);
     let v = json_of(&o);
     assert_eq!(o.status.code(), Some(0), "{v}");
