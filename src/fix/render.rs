@@ -107,8 +107,8 @@ pub fn deploy_command(plan: &Plan) -> Option<String> {
     }
 }
 
-/// Step 3's check before its deploy: the same deploy with `--dry-run`, which "validate[s]
-/// deploy and run[s] Apex tests but [does not] save to the org" (sf project deploy start
+/// Step 3's check before its deploy: the same deploy with `--dry-run`: "Validate deploy
+/// and run Apex tests but don't save to the org" (the `sf project deploy start`
 /// reference). `None` for step 2 and for an mdapi folder.
 pub fn check_command(plan: &Plan) -> Option<String> {
     match plan.step {
