@@ -1,0 +1,1 @@
+//! The other writers: `fetch`'s snapshot folder, `fleet --out-dir`, and `--output FILE`.

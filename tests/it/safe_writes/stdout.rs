@@ -1,0 +1,1 @@
+//! Every command survives a closed standard output.
