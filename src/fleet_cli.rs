@@ -4,7 +4,7 @@
 
 use crate::failure::usage;
 use crate::live_cli::{ReadArgs, UsageArgs};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pkce_audit::fleet::{self, render};
 use pkce_audit::rules::Severity;
@@ -186,8 +186,7 @@ fn fleet_output(
 /// is (safe_write's rules).
 fn prepare_out_dir(dir: &Root, names: &[String]) -> Result<()> {
     // The folder's own path is the user's: created as given.
-    std::fs::create_dir_all(dir.path())
-        .with_context(|| format!("cannot create the folder {}", dir.path().display()))?;
+    dir.create()?;
     for name in names {
         dir.check(Path::new(name))?;
     }

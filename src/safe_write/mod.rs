@@ -197,6 +197,20 @@ impl Root {
         Ok(clean)
     }
 
+    /// Creates the root itself when missing, with the folders above it: its own path is
+    /// the caller's, followed as given.
+    pub fn create(&self) -> Result<(), WriteError> {
+        match std::fs::metadata(&self.path) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(WriteError::NotAFile {
+                path: self.path.clone(),
+                what: NOT_A_FOLDER,
+            }),
+            Err(_) => std::fs::create_dir_all(&self.path)
+                .map_err(|e| WriteError::io(self.path.clone(), &e)),
+        }
+    }
+
     /// Checks, changing nothing, that `rel` may be written.
     pub fn check(&self, rel: &Path) -> Result<Target, WriteError> {
         check_at::<Native>(self, rel)

@@ -156,7 +156,7 @@ pub fn check_target(dir: &Path) -> Result<Target, WriteError> {
 /// else in the folder is left alone); nothing is removed through a link.
 pub(super) fn prepare(dir: &Path) -> Result<(), WriteError> {
     match check_target(dir)? {
-        Target::New => return std::fs::create_dir_all(dir).map_err(io_err(dir)),
+        Target::New => return Root::new(dir).create().map_err(WriteError::Unsafe),
         Target::Empty => return Ok(()),
         Target::EarlierSnapshot => {}
     }

@@ -87,10 +87,7 @@ fn an_output_or_out_dir_that_cannot_be_written_stops_the_run_before_any_org() {
             "a-file: is not a folder",
         ),
         (&["--output", "a-folder"][..], "a-folder: is a folder"),
-        (
-            &["--out-dir", "a-file"][..],
-            "cannot create the folder a-file",
-        ),
+        (&["--out-dir", "a-file"][..], "a-file: is not a folder"),
     ] {
         let r = f.run(args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
