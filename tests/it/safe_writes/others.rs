@@ -177,20 +177,16 @@ fn output_is_refused_as_a_folder_a_link_or_an_input_of_the_run() {
 fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = fixture("demo-org").display().to_string();
+    let audit_json_to = |output: &str| {
+        run(
+            &["audit", "--source", &demo, "--json", "--output", output],
+            &[],
+        )
+    };
     let report = tmp.path().join("report.json");
     std::fs::write(&report, "an older report that is longer than nothing").unwrap();
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let r = run(
-        &[
-            "audit",
-            "--source",
-            &demo,
-            "--json",
-            "--output",
-            report.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let r = audit_json_to(report.to_str().unwrap());
     assert_eq!(r.code, 1, "{}", r.stderr);
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
@@ -198,17 +194,7 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
     let meta = std::fs::metadata(&report).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     // /dev/stdout is standard output itself.
-    let r = run(
-        &[
-            "audit",
-            "--source",
-            &demo,
-            "--json",
-            "--output",
-            "/dev/stdout",
-        ],
-        &[],
-    );
+    let r = audit_json_to("/dev/stdout");
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.json()["schema_version"], 1);
     // A FIFO (what `>(…)` gives) is written in place, not replaced.
@@ -222,17 +208,7 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(&fifo).unwrap())
     };
-    let r = run(
-        &[
-            "audit",
-            "--source",
-            &demo,
-            "--json",
-            "--output",
-            fifo.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let r = audit_json_to(fifo.to_str().unwrap());
     assert_eq!(r.code, 1, "{}", r.stderr);
     let got: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
     assert_eq!(got["schema_version"], 1);

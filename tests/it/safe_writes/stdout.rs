@@ -43,6 +43,16 @@ fn every_command_survives_a_closed_standard_output() {
     let fix_copy = tmp.path().join("fix");
     crate::live_support::copy_dir(&fixture("demo-org"), &fix_copy);
     let fix_dir = fix_copy.display().to_string();
+    let fix = |last| {
+        vec![
+            "fix",
+            "--source",
+            &fix_dir,
+            "--app",
+            "Customer_Portal",
+            last,
+        ]
+    };
     std::fs::write(
         tmp.path().join("fleet.toml"),
         format!("[[org]]\nname = \"demo\"\nsource = \"{demo}\"\n"),
@@ -66,28 +76,8 @@ fn every_command_survives_a_closed_standard_output() {
         (vec!["doctor"], 0),
         (vec!["fetch", "--out", &snap, "--json"], 0),
         (vec!["fetch", "--out", &snap], 0),
-        (
-            vec![
-                "fix",
-                "--source",
-                &fix_dir,
-                "--app",
-                "Customer_Portal",
-                "--dry-run",
-            ],
-            0,
-        ),
-        (
-            vec![
-                "fix",
-                "--source",
-                &fix_dir,
-                "--app",
-                "Customer_Portal",
-                "--json",
-            ],
-            0,
-        ),
+        (fix("--dry-run"), 0),
+        (fix("--json"), 0),
         (vec!["fleet", "--orgs", &fleet, "--json"], 1),
     ];
     for (args, code) in &runs {
