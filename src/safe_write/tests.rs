@@ -1,4 +1,6 @@
+use super::batch::{create_temp, temp_name, Core};
 use super::*;
+use std::io::Write as _;
 use std::os::unix::fs::{symlink, PermissionsExt};
 
 /// Every file below `dir` (links as their target text), for before/after comparisons.
