@@ -71,8 +71,9 @@ impl Project {
         e: crate::safe_write::WriteError,
     ) -> String {
         use crate::safe_write::WriteError;
-        match (&e, &change.edit, &self.default_package) {
-            (WriteError::OutsideRoot { .. }, Edit::Created, Some(dir)) => format!(
+        match (&e, &self.default_package) {
+            // A file this run creates: the settings file, in the default package directory.
+            (WriteError::OutsideRoot { .. }, Some(dir)) if change.before.is_none() => format!(
                 "{}: the default package directory '{dir}' of sfdx-project.json lies outside the project, and fix never writes outside it (not even with --force); the audit does not read it either",
                 change.file
             ),
