@@ -118,7 +118,13 @@ impl<D: Dir> Core<D> {
             name: name.to_os_string(),
             shown: root.shown(&rel),
         };
-        let written = file.write_all(bytes).and_then(|()| file.sync_all());
+        // A file that replaces another is on disk before the rename, so a crash never
+        // leaves an empty file where the old one was; new files (a snapshot's thousands)
+        // are not synced one by one.
+        let written = file.write_all(bytes).and_then(|()| match like {
+            Some(_) => file.sync_all(),
+            None => Ok(()),
+        });
         // Recorded before the error is returned, so that dropping removes it.
         self.staged.push(staged);
         written.map_err(root.io(&rel))
