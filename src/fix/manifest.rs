@@ -86,8 +86,10 @@ impl StepManifest {
             reason,
         };
         // Checked before it is read: a link there is refused, never read through.
-        crate::safe_write::Root::new(&root)
-            .check(&path)
+        let confined = crate::safe_write::Root::new(&root);
+        confined
+            .relative(&path)
+            .and_then(|rel| confined.check(&rel))
             .map_err(|e| match e {
                 // A folder or a file in the way: the path named is the mistake.
                 crate::safe_write::WriteError::NotAFile { path: at, what } if at == path => {

@@ -221,7 +221,10 @@ impl Draft {
             .changes
             .iter()
             .filter_map(|c| {
-                let e = root.check(&c.path).err()?;
+                let e = root
+                    .relative(&c.path)
+                    .and_then(|rel| root.check(&rel))
+                    .err()?;
                 Some((c.subject.name().to_string(), project.write_refusal(c, e)))
             })
             .collect();

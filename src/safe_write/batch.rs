@@ -102,7 +102,7 @@ impl<D: Dir> Core<D> {
         rel: &Path,
         bytes: &[u8],
     ) -> Result<(), WriteError> {
-        let rel = root.relative(rel)?;
+        let rel = root.clean(rel)?;
         let dir = parent::<D>(root, &rel, Some(&mut self.created))?
             .expect("folders are created on the way");
         let like = match check_name(root, &dir, &rel)? {

@@ -160,34 +160,36 @@ impl Root {
         &self.path
     }
 
-    /// `path` relative to the root: `path` is below the root as given, or below its
-    /// canonical form, or relative to it already. Refused when it climbs out.
+    /// A full path (below the root as given, or below its canonical form) made relative
+    /// to the root, for [`Root::check`] and the others. Refused when it is not below it.
     pub fn relative(&self, path: &Path) -> Result<PathBuf, WriteError> {
-        let outside = || WriteError::OutsideRoot {
+        let below = path.strip_prefix(&self.path).ok().or_else(|| {
+            let canonical = self.path.canonicalize().ok()?;
+            path.strip_prefix(canonical).ok()
+        });
+        match below {
+            Some(rel) => self.clean(rel),
+            None => Err(self.outside(path)),
+        }
+    }
+
+    fn outside(&self, path: &Path) -> WriteError {
+        WriteError::OutsideRoot {
             path: path.to_path_buf(),
             root: self.path.clone(),
-        };
-        let rel = if let Ok(r) = path.strip_prefix(&self.path) {
-            r.to_path_buf()
-        } else if let Some(r) = self
-            .path
-            .canonicalize()
-            .ok()
-            .and_then(|c| path.strip_prefix(c).ok().map(Path::to_path_buf))
-        {
-            r
-        } else if path.is_absolute() {
-            return Err(outside());
-        } else {
-            path.to_path_buf()
-        };
+        }
+    }
+
+    /// `rel`, a path relative to the root, checked: plain names only (no `..`, nothing
+    /// absolute), and not empty.
+    pub(super) fn clean(&self, rel: &Path) -> Result<PathBuf, WriteError> {
         let mut clean = PathBuf::new();
         for c in rel.components() {
             match c {
                 Component::Normal(n) => clean.push(n),
                 Component::CurDir => {}
                 Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                    return Err(outside())
+                    return Err(self.outside(&self.path.join(rel)))
                 }
             }
         }
@@ -214,7 +216,7 @@ impl Root {
         }
     }
 
-    /// Checks, changing nothing, that `rel` may be written.
+    /// Checks, changing nothing, that `rel` (relative to the root) may be written.
     pub fn check(&self, rel: &Path) -> Result<Target, WriteError> {
         check_at::<Native>(self, rel)
     }

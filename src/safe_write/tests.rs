@@ -124,12 +124,23 @@ fn paths_that_climb_out_are_refused() {
     ] {
         let e = r.check(Path::new(&rel)).unwrap_err();
         assert!(matches!(e, WriteError::OutsideRoot { .. }), "{rel}: {e}");
+        let e = r.relative(&root.join(&rel)).unwrap_err();
+        assert!(matches!(e, WriteError::OutsideRoot { .. }), "{rel}: {e}");
         assert!(r.write(Path::new(&rel), b"x").is_err());
     }
     assert_eq!(snapshot(tmp.path()), before);
     // Below the root in its canonical spelling is inside.
     let canonical = root.canonicalize().unwrap().join("a/f.xml");
     assert_eq!(r.relative(&canonical).unwrap(), Path::new("a/f.xml"));
+    assert!(
+        r.relative(Path::new("a/f.xml")).is_err(),
+        "not below the root"
+    );
+    // A path relative to the root is that, even when it starts with the root's own name.
+    let named = Root::new(root.join("a"));
+    std::fs::create_dir_all(root.join("a/a")).unwrap();
+    named.write(Path::new("a/x"), b"x").unwrap();
+    assert!(root.join("a/a/x").is_file());
 }
 
 #[test]

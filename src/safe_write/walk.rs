@@ -120,7 +120,7 @@ pub(super) fn check_name<D: Dir>(root: &Root, dir: &D, rel: &Path) -> Result<Kin
 }
 
 pub(super) fn check_at<D: Dir>(root: &Root, rel: &Path) -> Result<Target, WriteError> {
-    let rel = root.relative(rel)?;
+    let rel = root.clean(rel)?;
     match parent::<D>(root, &rel, None)? {
         None => Ok(Target::New),
         Some(dir) => match check_name(root, &dir, &rel)? {
@@ -133,7 +133,7 @@ pub(super) fn check_at<D: Dir>(root: &Root, rel: &Path) -> Result<Target, WriteE
 /// The folder `rel` and everything in it, checked for links without changing anything:
 /// the folder that holds it, opened, when `rel` is a folder.
 pub(super) fn tree_at<D: Dir>(root: &Root, rel: &Path) -> Result<Option<D>, WriteError> {
-    let rel = root.relative(rel)?;
+    let rel = root.clean(rel)?;
     let Some(dir) = parent::<D>(root, &rel, None)? else {
         return Ok(None);
     };
@@ -167,7 +167,7 @@ pub(super) fn tree_at<D: Dir>(root: &Root, rel: &Path) -> Result<Option<D>, Writ
 
 pub(super) fn remove_at<D: Dir>(root: &Root, rel: &Path, tree: bool) -> Result<(), WriteError> {
     if tree {
-        let rel = root.relative(rel)?;
+        let rel = root.clean(rel)?;
         let Some(dir) = tree_at::<D>(root, &rel)? else {
             return Ok(());
         };
@@ -185,7 +185,7 @@ pub(super) fn remove_at<D: Dir>(root: &Root, rel: &Path, tree: bool) -> Result<(
         }
         return empty(root, &dir, &rel);
     }
-    let rel = root.relative(rel)?;
+    let rel = root.clean(rel)?;
     let Some(dir) = parent::<D>(root, &rel, None)? else {
         return Ok(());
     };
