@@ -100,7 +100,8 @@ impl Failure {
     pub fn print(&self, json: bool) -> u8 {
         if json {
             let doc = serde_json::to_string_pretty(self).expect("a failure serialises");
-            println!("{}", json_escape_invisible(doc));
+            // A reader that went away is not a second failure to report.
+            let _ = crate::to_stdout(&(json_escape_invisible(doc) + "\n"));
         }
         // Errors quote paths, names and parser messages from the input: one line, with
         // control and bidirectional characters shown, never applied.
@@ -153,8 +154,14 @@ fn name_of(e: &anyhow::Error) -> &'static str {
         if cause.is::<pkce_audit::report::read::ReadError>() {
             return "ReportError";
         }
-        if cause.is::<pkce_audit::snapshot::WriteError>() {
-            return "SnapshotError";
+        if let Some(w) = cause.downcast_ref::<pkce_audit::snapshot::WriteError>() {
+            return match w {
+                pkce_audit::snapshot::WriteError::Unsafe(e) => write_name(e),
+                _ => "SnapshotError",
+            };
+        }
+        if let Some(e) = cause.downcast_ref::<pkce_audit::safe_write::WriteError>() {
+            return write_name(e);
         }
         if cause.is::<std::io::Error>() {
             return "IoError";
@@ -170,6 +177,16 @@ fn name_of(e: &anyhow::Error) -> &'static str {
         }
     }
     "Error"
+}
+
+/// A write the safe-write rules refused (a link, a path outside its root, a read-only
+/// file, a folder, an input of the run) is `WriteRefused`; one that failed is `IoError`.
+fn write_name(e: &pkce_audit::safe_write::WriteError) -> &'static str {
+    if e.is_refusal() {
+        "WriteRefused"
+    } else {
+        "IoError"
+    }
 }
 
 #[cfg(test)]

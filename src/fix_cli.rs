@@ -107,7 +107,13 @@ pub fn run(args: FixArgs) -> Result<i32> {
         Err(e) => return Err(e.into()),
     };
     if !args.dry_run {
-        fix::apply(&plan)?;
+        match fix::apply(&plan) {
+            Ok(()) => {}
+            Err(e @ fix::FixError::Unsafe(_)) => {
+                return Err(crate::failure::FixRefused(e.to_string()).into())
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     if args.json {
         return crate::Sink::Stdout

@@ -4,10 +4,11 @@
 
 use crate::failure::usage;
 use crate::live_cli::{ReadArgs, UsageArgs};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use pkce_audit::fleet::{self, render};
 use pkce_audit::rules::Severity;
+use pkce_audit::safe_write::{OutputFile, Root};
 use pkce_audit::salesforce::{self, FetchOptions};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -113,14 +114,16 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     // The whole file and every waiver file are checked before any org is read.
     let config = fleet::config::load(&args.orgs)?;
     let waivers = config.load_waivers()?;
-    let sink = crate::Sink::of(&args.output);
-    let output = match sink {
-        crate::Sink::File(p) => Some(p.to_path_buf()),
-        crate::Sink::Stdout => None,
-    };
     // Where the reports go is checked now, not after minutes of API calls.
+    let out_dir = args.out_dir.as_deref().map(Root::new);
     let names = fleet::report_file_names(&config);
-    check_destinations(output.as_deref(), args.out_dir.as_deref(), &config, &names)?;
+    if let Some(dir) = &out_dir {
+        prepare_out_dir(dir, &names)?;
+    }
+    let output = fleet_output(&args.output, &config, &waivers)?;
+    check_collision(output.as_ref(), out_dir.as_ref(), &config, &names)?;
+    let sink = crate::Sink::of(&output);
+    let output = output.as_ref().map(|o| o.path());
     let now = chrono::Utc::now();
     let bar = progress_bar(args.quiet);
     let opts = fleet::RunOptions {
@@ -141,13 +144,11 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     let runs = runs?;
 
     let mut links = vec![None; runs.len()];
-    if let Some(dir) = &args.out_dir {
+    if let Some(dir) = &out_dir {
         for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
             let Some(report) = run.report() else { continue };
-            let path = dir.join(name);
-            std::fs::write(&path, pkce_audit::report::json(report))
-                .with_context(|| format!("cannot write the report {}", path.display()))?;
-            *link = Some(link_from(output.as_deref(), &path));
+            dir.write(Path::new(name), pkce_audit::report::json(report).as_bytes())?;
+            *link = Some(link_from(output, &dir.path().join(name)));
         }
     }
     let report = fleet::build(
@@ -161,43 +162,58 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     Ok(fleet::exit_code(&report))
 }
 
-/// `--out-dir` created, and `--output` a file that can be made in a folder that exists
-/// and that is none of the org reports `--out-dir` writes (the fleet report would
+/// `--output` with every file the run reads: the fleet file, each org's waiver file and
+/// credential file.
+fn fleet_output(
+    output: &Option<PathBuf>,
+    config: &fleet::FleetConfig,
+    waivers: &[pkce_audit::waivers::WaiverSet],
+) -> Result<Option<OutputFile>> {
+    let mut inputs: Vec<(&Path, &str)> = vec![(&config.file, "the fleet file")];
+    inputs.extend(
+        waivers
+            .iter()
+            .filter_map(|w| w.file.as_deref().map(|f| (f, "a waiver file of the fleet"))),
+    );
+    inputs.extend(config.orgs.iter().filter_map(|o| match &o.input {
+        fleet::config::OrgInput::Live(conn) => crate::credential_file(conn),
+        fleet::config::OrgInput::Source(_) => None,
+    }));
+    crate::output_file(output, &inputs)
+}
+
+/// `--out-dir` created, and no org report where a link or anything but a writable file
+/// is (safe_write's rules).
+fn prepare_out_dir(dir: &Root, names: &[String]) -> Result<()> {
+    // The folder's own path is the user's: created as given.
+    dir.create()?;
+    for name in names {
+        dir.check(Path::new(name))?;
+    }
+    Ok(())
+}
+
+/// `--output` none of the org reports `--out-dir` writes (the fleet report would
 /// overwrite one, or one it).
-fn check_destinations(
-    output: Option<&Path>,
-    out_dir: Option<&Path>,
+fn check_collision(
+    output: Option<&OutputFile>,
+    out_dir: Option<&Root>,
     config: &fleet::FleetConfig,
     names: &[String],
 ) -> Result<()> {
-    if let Some(dir) = out_dir {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
-    }
-    let Some(output) = output else { return Ok(()) };
-    let shown = output.display();
-    if output.is_dir() {
-        usage!("--output {shown}: is a folder; give the fleet report a file name");
-    }
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !parent.exists() {
-        usage!(
-            "--output {shown}: the folder {} does not exist",
-            parent.display()
-        );
-    }
-    if !parent.is_dir() {
-        usage!("--output {shown}: {} is not a folder", parent.display());
-    }
-    let (Some(dir), Some(file)) = (out_dir, output.file_name()) else {
+    let (Some(output), Some(dir)) = (output, out_dir) else {
         return Ok(());
     };
+    let output = output.path();
+    let (Some(file), parent) = (output.file_name(), output.parent()) else {
+        return Ok(());
+    };
+    let parent = parent
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     // Both folders exist now; the names are compared regardless of case, as report file
     // names are unique regardless of case (some file systems ignore it).
-    if parent.canonicalize().ok() != dir.canonicalize().ok() {
+    if parent.canonicalize().ok() != dir.path().canonicalize().ok() {
         return Ok(());
     }
     let file = file.to_string_lossy().to_lowercase();
@@ -208,7 +224,8 @@ fn check_destinations(
         .find(|(_, n)| n.to_lowercase() == file)
     {
         usage!(
-            "--output {shown} is where --out-dir writes the report of org '{}': give the fleet report another name or folder",
+            "--output {} is where --out-dir writes the report of org '{}': give the fleet report another name or folder",
+            output.display(),
             org.name
         );
     }

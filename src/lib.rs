@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod metadata;
 pub mod report;
 pub mod rules;
+pub mod safe_write;
 pub mod salesforce;
 pub mod snapshot;
 pub mod source;

@@ -414,7 +414,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             "problems": manifest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         });
         let text = serde_json::to_string_pretty(&doc).expect("a fetch summary serialises");
-        println!("{}", json_escape_invisible(text));
+        crate::Sink::Stdout.write(&(json_escape_invisible(text) + "\n"))?;
         return Ok(0);
     }
     // The org's answers (URL, id, problem text) are input: shown, never applied.
@@ -445,10 +445,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     let width = usize::from(crate::Sink::Stdout.width());
-    print!(
-        "{}",
-        pkce_audit::report::wrap_prose(&visible_lines(&out), width)
-    );
+    crate::Sink::Stdout.write(&pkce_audit::report::wrap_prose(&visible_lines(&out), width))?;
     Ok(0)
 }
 
@@ -476,19 +473,13 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         bar.finish();
     }
     let d = result?;
-    if args.json {
-        println!(
-            "{}",
-            json_escape_invisible(
-                serde_json::to_string_pretty(&d).expect("a doctor report serialises")
-            )
-        );
+    let text = if args.json {
+        json_escape_invisible(serde_json::to_string_pretty(&d).expect("a doctor report serialises"))
+            + "\n"
     } else {
-        print!(
-            "{}",
-            visible_lines(&d.text(usize::from(crate::term::stdout_width())))
-        );
-    }
+        visible_lines(&d.text(usize::from(crate::term::stdout_width()))).into_owned()
+    };
+    crate::Sink::Stdout.write(&text)?;
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK
     } else {

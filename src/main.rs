@@ -8,6 +8,7 @@ use failure::usage;
 use failure::Failure;
 use pkce_audit::report;
 use pkce_audit::rules;
+use pkce_audit::safe_write;
 use pkce_audit::waivers;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,14 +66,60 @@ fn today() -> Result<chrono::NaiveDate> {
 #[derive(Clone, Copy)]
 enum Sink<'a> {
     Stdout,
-    File(&'a Path),
+    File(&'a safe_write::OutputFile),
+}
+
+/// `--output FILE` with the files the run reads, which it must not replace; `None` for
+/// standard output (no option, or `-`). Checked now, before any work: a refusal costs
+/// nothing.
+fn output_file(
+    output: &Option<PathBuf>,
+    inputs: &[(&Path, &str)],
+) -> Result<Option<safe_write::OutputFile>> {
+    let Some(path) = output.as_deref().filter(|p| *p != Path::new("-")) else {
+        return Ok(None);
+    };
+    let file = inputs
+        .iter()
+        .fold(safe_write::OutputFile::new(path), |f, (p, what)| {
+            f.input(p, what)
+        });
+    file.check()?;
+    Ok(Some(file))
+}
+
+/// The credential file a connection reads, for [`output_file`].
+fn credential_file(conn: &pkce_audit::salesforce::Connection) -> Option<(&Path, &'static str)> {
+    use pkce_audit::salesforce::{Connection, TokenSource};
+    match conn {
+        Connection::AccessToken {
+            token: TokenSource::File(p),
+            ..
+        } => Some((p, "the access token file")),
+        Connection::AuthUrlFile(p) => Some((p, "the auth URL file")),
+        Connection::AccessToken {
+            token: TokenSource::Value(_) | TokenSource::Stdin,
+            ..
+        }
+        | Connection::TargetOrg(_) => None,
+    }
+}
+
+/// Writes to standard output. A reader that went away (`| head`) is not an error: the
+/// run goes on and exits as if it had been written.
+fn to_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 impl<'a> Sink<'a> {
-    fn of(output: &'a Option<PathBuf>) -> Sink<'a> {
-        match output.as_deref() {
-            Some(p) if p != Path::new("-") => Sink::File(p),
-            _ => Sink::Stdout,
+    fn of(output: &'a Option<safe_write::OutputFile>) -> Sink<'a> {
+        match output {
+            Some(f) => Sink::File(f),
+            None => Sink::Stdout,
         }
     }
 
@@ -93,26 +140,9 @@ impl<'a> Sink<'a> {
 
     fn write(self, text: &str) -> Result<()> {
         match self {
-            // Kept an I/O error (named `IoError` under --json), its text said once.
-            Sink::File(path) => std::fs::write(path, text).map_err(|e| {
-                std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "cannot write {}: {}",
-                        path.display(),
-                        pkce_audit::errors::io_reason(&e)
-                    ),
-                )
-                .into()
-            }),
-            Sink::Stdout => {
-                let mut out = std::io::stdout().lock();
-                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                    // A closed pipe (`| head`) is not an error worth a message.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    other => other.context("cannot write to standard output"),
-                }
-            }
+            // A refusal is `WriteRefused`, a failure `IoError` (failure.rs).
+            Sink::File(f) => Ok(f.write(text.as_bytes())?),
+            Sink::Stdout => to_stdout(text).context("cannot write to standard output"),
         }
     }
 }
@@ -126,14 +156,19 @@ fn audit(args: AuditArgs) -> Result<i32> {
         now: chrono::Utc::now(),
         org_namespace: args.org_namespace.clone(),
     };
-    let (_inv, mut report) = match (&args.source, args.conn.connection()?) {
+    let conn = args.conn.connection()?;
+    let mut inputs: Vec<(&Path, &str)> = conn.iter().filter_map(credential_file).collect();
+    inputs.extend(waivers.file.as_deref().map(|f| (f, "the waiver file")));
+    // Checked before a long fetch.
+    let output = output_file(&args.output.output, &inputs)?;
+    let (_inv, mut report) = match (&args.source, &conn) {
         (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
-        (None, Some(conn)) => live_cli::audit_org(&conn, &args.conn, &args.usage, &opts)?,
+        (None, Some(conn)) => live_cli::audit_org(conn, &args.conn, &args.usage, &opts)?,
         (None, None) => usage!("{}", live_cli::NO_INPUT),
     };
     report.apply_waivers(&waivers, today);
     warnings::print(&report);
-    let sink = Sink::of(&args.output.output);
+    let sink = Sink::of(&output);
     let render = report::RenderOptions {
         width: sink.width(),
         csv_rows: args.output.csv_rows.into(),
@@ -141,11 +176,11 @@ fn audit(args: AuditArgs) -> Result<i32> {
     };
     sink.write(&report::render(&report, format.into(), render))?;
     let code = report::exit_code(&report, args.fail_on);
-    if let Sink::File(path) = sink {
+    if let Sink::File(file) = sink {
         // The report went to a file: say where, and what it says, in one line.
         eprintln!(
             "pkce-audit: wrote {}: {}, {} blocker(s)",
-            report::text::visible(&path.display().to_string()),
+            report::text::visible(&file.path().display().to_string()),
             report::cells::verdict_word(report.verdict()),
             report.summary.blockers
         );
@@ -191,8 +226,15 @@ fn list_clients(json: bool) -> Result<i32> {
 }
 
 fn diff(args: DiffArgs) -> Result<i32> {
+    let output = output_file(
+        &args.output,
+        &[
+            (&args.old, "a report given to diff"),
+            (&args.new, "a report given to diff"),
+        ],
+    )?;
     let diff = pkce_audit::diff::diff_files(&args.old, &args.new)?;
-    let sink = Sink::of(&args.output);
+    let sink = Sink::of(&output);
     sink.write(&report::diff::render(
         &diff,
         args.format().into(),

@@ -42,6 +42,10 @@ pub struct StepManifest {
     /// Where it goes: `--manifest` as given (made absolute by the binary), else the
     /// step's default.
     pub path: PathBuf,
+    /// The folder the write is confined to: the project for the default under
+    /// `manifest/` (so a `manifest/` that is a link is refused), the folder of
+    /// `--manifest`, the parent of an mdapi folder.
+    pub root: PathBuf,
     /// The earlier manifest of this step at `path`; `None` when there was none.
     pub before: Option<Vec<u8>>,
     pub after: Vec<u8>,
@@ -70,11 +74,35 @@ impl StepManifest {
         forced: Option<&Forced>,
         given: Option<&Path>,
     ) -> Result<StepManifest, FixError> {
-        let path = given.map_or_else(|| default_path(project, step), Path::to_path_buf);
+        let (root, path) = match given {
+            Some(p) => (
+                p.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                p.to_path_buf(),
+            ),
+            None => default_path(project, step),
+        };
         let refuse = |reason: String| FixError::Manifest {
             path: path.clone(),
             reason,
         };
+        // Checked before it is read: a link there is refused, never read through.
+        let confined = crate::safe_write::Root::new(&root);
+        confined
+            .relative(&path)
+            .and_then(|rel| confined.check(&rel))
+            .map_err(|e| match e {
+                // A folder or a file in the way: the path named is the mistake.
+                crate::safe_write::WriteError::NotAFile { path: at, what } if at == path => {
+                    refuse(what.to_string())
+                }
+                e @ crate::safe_write::WriteError::NotAFile { .. } => refuse(e.to_string()),
+                e @ crate::safe_write::WriteError::Io { .. } => refuse(e.to_string()),
+                // A link, a read-only file: not a path fix writes, whoever named it.
+                e => FixError::Refused(vec![super::Refusal {
+                    subject: "manifest".into(),
+                    reason: e.to_string(),
+                }]),
+            })?;
         let before = existing(&path, changes).map_err(refuse)?;
         let earlier = match &before {
             Some(bytes) => ours(bytes, step).map_err(|why| {
@@ -85,6 +113,16 @@ impl StepManifest {
             })?,
             None => Vec::new(),
         };
+        // Kept members are written again: each must be an API name too.
+        if let Some((_, m)) = earlier
+            .iter()
+            .find(|(_, m)| super::api_name::problem(m).is_some())
+        {
+            let why = super::api_name::problem(m).unwrap_or_default();
+            return Err(refuse(format!(
+                "the earlier manifest there lists '{m}', which {why}, so it is not a Salesforce API name; fix does not write it again: name a new file with --manifest"
+            )));
+        }
         let asked: Vec<Member> = changes
             .iter()
             .map(|c| &c.component)
@@ -119,6 +157,7 @@ impl StepManifest {
         let after = package_xml(&members, &project.api_version, &comments).into_bytes();
         Ok(StepManifest {
             path,
+            root,
             before,
             after,
             members,
@@ -130,7 +169,7 @@ impl StepManifest {
 /// Next to an mdapi folder, never inside it: `sf project deploy start --metadata-dir`
 /// deploys what the folder's own package.xml lists, and a stray file in it is not ours to
 /// add. Under `manifest/` of an SFDX project, where `sf project generate manifest` writes.
-fn default_path(project: &Project, step: Step) -> PathBuf {
+fn default_path(project: &Project, step: Step) -> (PathBuf, PathBuf) {
     let file = step.default_manifest();
     match project.layout {
         Layout::Mdapi => {
@@ -138,9 +177,13 @@ fn default_path(project: &Project, step: Step) -> PathBuf {
             let name = root
                 .file_name()
                 .map_or_else(|| "mdapi".into(), |n| n.to_string_lossy());
-            root.parent().unwrap_or(root).join(format!("{name}-{file}"))
+            let parent = root.parent().unwrap_or(root);
+            (parent.to_path_buf(), parent.join(format!("{name}-{file}")))
         }
-        _ => project.root.join("manifest").join(file),
+        _ => (
+            project.root.clone(),
+            project.root.join("manifest").join(file),
+        ),
     }
 }
 

@@ -7,6 +7,7 @@
 //! or return every refusal; a [`Plan`] therefore holds no refusal. [`apply`] writes all
 //! of it or nothing. [`render`] turns a plan into the text and JSON the command prints.
 
+pub mod api_name;
 pub mod diff;
 pub mod edit;
 pub mod manifest;
@@ -45,6 +46,10 @@ pub enum FixError {
     /// Every refusal of the run; nothing was written.
     #[error("{}", refusal_line(.0))]
     Refused(Vec<Refusal>),
+    /// A write the safe-write rules refused when it was made (the plan's check passed,
+    /// then the folder changed); nothing was written.
+    #[error("{0}")]
+    Unsafe(crate::safe_write::WriteError),
 }
 
 /// The joiner of refusals on one line: the reasons themselves hold `;` (lists, Salesforce
@@ -246,7 +251,23 @@ impl Draft {
     }
 
     /// The plan, with its manifest at `given` (else the step's default), or every refusal.
-    fn finish(self, project: &Project, given: Option<&Path>) -> Result<Plan, FixError> {
+    /// Every file it would write is checked here, so a dry run names the same refusals.
+    fn finish(mut self, project: &Project, given: Option<&Path>) -> Result<Plan, FixError> {
+        let root = crate::safe_write::Root::new(&project.root);
+        let unsafe_writes: Vec<(String, String)> = self
+            .changes
+            .iter()
+            .filter_map(|c| {
+                let e = root
+                    .relative(&c.path)
+                    .and_then(|rel| root.check(&rel))
+                    .err()?;
+                Some((c.subject.name().to_string(), project.write_refusal(c, e)))
+            })
+            .collect();
+        for (subject, reason) in unsafe_writes {
+            self.refuse(&subject, reason);
+        }
         if !self.refusals.is_empty() {
             return Err(FixError::Refused(self.refusals));
         }

@@ -22,6 +22,8 @@ pub struct Project {
     pub(super) inventory: Inventory,
     /// Where a new settings file goes: `settings/` of the default package directory.
     settings_dir: PathBuf,
+    /// The default package directory as sfdx-project.json names it (for messages).
+    default_package: Option<String>,
 }
 
 impl Project {
@@ -34,9 +36,9 @@ impl Project {
             path: root.to_path_buf(),
             reason: e.to_string(),
         })?;
-        let (api_version, settings_dir) = match layout {
+        let (api_version, settings_dir, default_package) = match layout {
             Layout::SfdxProject => sfdx_facts(&canonical)?,
-            Layout::Mdapi => (mdapi_version(&canonical), canonical.join("settings")),
+            Layout::Mdapi => (mdapi_version(&canonical), canonical.join("settings"), None),
             Layout::Snapshot => {
                 return Err(FixError::Snapshot {
                     path: root.to_path_buf(),
@@ -58,7 +60,26 @@ impl Project {
             components,
             inventory: crate::inventory::build(collected),
             settings_dir,
+            default_package,
         })
+    }
+
+    /// Why `change` may not be written, as its refusal says it: a link names the file to
+    /// edit instead; a settings file outside the project names the package directory.
+    pub(super) fn write_refusal(
+        &self,
+        change: &Change,
+        e: crate::safe_write::WriteError,
+    ) -> String {
+        use crate::safe_write::WriteError;
+        match (&e, &self.default_package) {
+            // A file this run creates: the settings file, in the default package directory.
+            (WriteError::OutsideRoot { .. }, Some(dir)) if change.before.is_none() => format!(
+                "{}: the default package directory '{dir}' of sfdx-project.json lies outside the project, and fix never writes outside it (not even with --force); the audit does not read it either",
+                change.file
+            ),
+            _ => e.to_string(),
+        }
     }
 
     pub(super) fn problems_about(&self, ty: MetadataType, name: &str) -> Vec<&Problem> {
@@ -124,6 +145,16 @@ impl Project {
         target: &Target<'_>,
     ) {
         let label = subject.name().to_string();
+        // The name goes into the deploy manifest: only an API name may.
+        if let Some(why) = api_name::problem(&component.1) {
+            return plan.refuse(
+                &label,
+                format!(
+                    "{}: the name '{}' {why}, so it is not a Salesforce API name; fix does not put it in a deploy manifest (rename the file to the component's API name)",
+                    file.rel, component.1
+                ),
+            );
+        }
         let before = match read_metadata(&file.path) {
             Ok(b) => b,
             Err(reason) => return plan.refuse(&label, format!("{}: {reason}", file.rel)),
@@ -620,8 +651,9 @@ fn reads_as_required(bytes: &[u8], file: &source::SourceFile) -> Result<(), Stri
     }
 }
 
-/// `sourceApiVersion` and the default package directory's settings folder.
-fn sfdx_facts(root: &Path) -> Result<(Option<String>, PathBuf), FixError> {
+/// `sourceApiVersion`, the default package directory's settings folder, and that
+/// directory as written.
+fn sfdx_facts(root: &Path) -> Result<(Option<String>, PathBuf, Option<String>), FixError> {
     let file = root.join("sfdx-project.json");
     let text = source::read_text(&file, source::MAX_FILE_BYTES)
         .map_err(|reason| FixError::Read {
@@ -634,19 +666,25 @@ fn sfdx_facts(root: &Path) -> Result<(Option<String>, PathBuf), FixError> {
         reason: e.to_string(),
     })?;
     let version = project.api_version().filter(|v| manifest::valid_version(v));
-    let dir = project
+    let default = project
         .package_directories
         .iter()
         .find(|d| d.is_default())
-        .or(project.package_directories.first())
-        .map_or_else(|| root.to_path_buf(), |d| root.join(&d.path));
+        .or(project.package_directories.first());
+    // Joined, not resolved: `../x` or an absolute path stays outside the root, where the
+    // write's check refuses it.
+    let dir = default.map_or_else(|| root.to_path_buf(), |d| root.join(&d.path));
     // `sf project retrieve` writes settings to `<dir>/main/default/settings`.
     let base = if dir.join("main/default").is_dir() {
         dir.join("main/default")
     } else {
         dir
     };
-    Ok((version, base.join("settings")))
+    Ok((
+        version,
+        base.join("settings"),
+        default.map(|d| d.path.clone()),
+    ))
 }
 
 /// `<version>` of an mdapi folder's package.xml.

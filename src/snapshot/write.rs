@@ -2,6 +2,7 @@
 
 use super::names::portable_stems;
 use super::*;
+use crate::safe_write::Root;
 
 pub const PACKAGE_DIR: &str = "force-app";
 pub(super) const METADATA_DIR: &str = "force-app/main/default";
@@ -20,6 +21,10 @@ pub enum WriteError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// A write the safe-write rules refuse (a link in the snapshot folder, …), or one
+    /// that failed; said as the rules say it.
+    #[error("{0}")]
+    Unsafe(crate::safe_write::WriteError),
 }
 
 /// A readMetadata record as a source-format file: the record's children under a
@@ -111,7 +116,8 @@ pub enum Target {
 }
 
 /// Checks, without changing anything, that `dir` may receive a snapshot: new, empty, or
-/// an earlier snapshot. Run it before fetching so a refusal costs no API calls.
+/// an earlier snapshot whose files may be replaced (none of them, nor anything in its
+/// `force-app`, a link). Run it before fetching so a refusal costs no API calls.
 pub fn check_target(dir: &Path) -> Result<Target, WriteError> {
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::New),
@@ -130,43 +136,45 @@ pub fn check_target(dir: &Path) -> Result<Target, WriteError> {
     {
         return Ok(Target::Empty);
     }
-    if dir.join(MANIFEST_FILE).is_file() {
-        Ok(Target::EarlierSnapshot)
-    } else {
-        Err(WriteError::NotASnapshot {
+    let root = Root::new(dir);
+    // What was there is read through no link either: a manifest that is a link is not
+    // an earlier snapshot of this tool.
+    root.check(Path::new(MANIFEST_FILE))
+        .map_err(WriteError::Unsafe)?;
+    if !dir.join(MANIFEST_FILE).is_file() {
+        return Err(WriteError::NotASnapshot {
             path: dir.to_path_buf(),
-        })
+        });
     }
+    root.check(Path::new(PROJECT_FILE))
+        .and_then(|_| root.check_tree(Path::new(PACKAGE_DIR)))
+        .map_err(WriteError::Unsafe)?;
+    Ok(Target::EarlierSnapshot)
 }
 
 /// Makes sure `dir` may be written, and removes an earlier snapshot's files (anything
-/// else in the folder is left alone).
+/// else in the folder is left alone); nothing is removed through a link.
 pub(super) fn prepare(dir: &Path) -> Result<(), WriteError> {
     match check_target(dir)? {
-        Target::New => return std::fs::create_dir_all(dir).map_err(io_err(dir)),
+        Target::New => return Root::new(dir).create().map_err(WriteError::Unsafe),
         Target::Empty => return Ok(()),
         Target::EarlierSnapshot => {}
     }
+    let root = Root::new(dir);
     // The manifest goes first: a snapshot half removed is no longer taken for a whole one.
     for name in [MANIFEST_FILE, PROJECT_FILE] {
-        let p = dir.join(name);
-        if p.exists() {
-            std::fs::remove_file(&p).map_err(io_err(&p))?;
-        }
+        root.remove_file(Path::new(name))
+            .map_err(WriteError::Unsafe)?;
     }
-    let pkg = dir.join(PACKAGE_DIR);
-    if pkg.exists() {
-        std::fs::remove_dir_all(&pkg).map_err(io_err(&pkg))?;
-    }
-    Ok(())
+    root.remove_tree(Path::new(PACKAGE_DIR))
+        .map_err(WriteError::Unsafe)
 }
 
+/// Writes one file of the snapshot, confined to its folder.
 pub(super) fn write_file(root: &Path, rel: &str, text: &str) -> Result<(), WriteError> {
-    let path = root.join(rel);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    }
-    std::fs::write(&path, text).map_err(io_err(&path))
+    Root::new(root)
+        .write(Path::new(rel), text.as_bytes())
+        .map_err(WriteError::Unsafe)
 }
 
 /// Writes what a fetch read as a snapshot: an SFDX project (`sfdx-project.json`,
@@ -177,8 +185,9 @@ pub fn write(dir: &Path, fetched: &crate::salesforce::Fetched) -> Result<Manifes
     let result = write_contents(dir, fetched);
     if result.is_err() {
         // Leave no half snapshot behind that a later audit would take for a whole one.
-        let _ = std::fs::remove_dir_all(dir.join(PACKAGE_DIR));
-        let _ = std::fs::remove_file(dir.join(PROJECT_FILE));
+        let root = Root::new(dir);
+        let _ = root.remove_tree(Path::new(PACKAGE_DIR));
+        let _ = root.remove_file(Path::new(PROJECT_FILE));
     }
     result
 }

@@ -32,6 +32,7 @@ mod live_outputs;
 mod output_docs;
 mod pty;
 mod review;
+mod safe_writes;
 mod secrets;
 mod snapshot_names;
 mod synth_org;

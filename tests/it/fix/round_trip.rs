@@ -276,25 +276,3 @@ fn an_mdapi_folder_is_edited_and_deployed_through_its_package_xml() {
         &["<members>Web_Portal</members>", "<version>63.0</version>"],
     );
 }
-
-#[cfg(unix)]
-#[test]
-fn a_file_reached_through_a_symbolic_link_is_edited_in_place() {
-    let (_tmp, dir) = demo();
-    let link = dir.join(DEMO_APPS[0].1);
-    let real = dir.join("shared/Customer_Portal.xml");
-    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
-    std::fs::rename(&link, &real).unwrap();
-    std::os::unix::fs::symlink(&real, &link).unwrap();
-    let before = std::fs::read(&real).unwrap();
-    let o = run(
-        dir.parent().unwrap(),
-        &["--source", "demo", "--app", "Customer_Portal"],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(std::fs::symlink_metadata(&link)
-        .unwrap()
-        .file_type()
-        .is_symlink());
-    assert_same_but_required("Customer_Portal", &before, &std::fs::read(&real).unwrap());
-}

@@ -1,0 +1,234 @@
+//! The other writers: `fetch`'s snapshot folder, `fleet --out-dir`, and `--output FILE`
+//! of every command that has it.
+
+use super::{state, Scene};
+use crate::fake_org::{Config, FakeOrg};
+use crate::live_support::{command, fetch_live, fixture, run, run_with, Run, TOKEN};
+use std::os::unix::fs::{symlink, FileTypeExt as _, PermissionsExt};
+use std::path::Path;
+
+/// A refusal: exit 2, one line on standard error naming `says`, `name` under --json.
+fn assert_refused(r: &Run, says: &str) {
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(says), "{says:?} in {}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn a_snapshot_folder_whose_force_app_links_outside_is_refused_before_any_call() {
+    let org = FakeOrg::start(Config::default());
+    let s = Scene::new();
+    let snap = s.dir.join("snap");
+    let r = fetch_live(&org.base_url, &snap, &["--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let calls = |o: &FakeOrg| o.calls().values().sum::<u64>();
+    let spent = calls(&org);
+    // The earlier snapshot's force-app swapped for a link to a folder that must survive.
+    std::fs::write(s.outside.join("keep.xml"), "mine").unwrap();
+    std::fs::remove_dir_all(snap.join("force-app")).unwrap();
+    symlink(&s.outside, snap.join("force-app")).unwrap();
+    let (before, outside) = (state(&snap), state(&s.outside));
+    let r = fetch_live(&org.base_url, &snap, &["--json"]);
+    assert_refused(&r, "snap/force-app: a symbolic link");
+    assert_eq!(r.json()["name"], "WriteRefused");
+    assert_eq!((state(&snap), state(&s.outside)), (before, outside));
+    assert_eq!(calls(&org), spent, "refused before any API call");
+    // A link deeper in it: the same, nothing removed.
+    std::fs::remove_file(snap.join("force-app")).unwrap();
+    std::fs::create_dir_all(snap.join("force-app/main")).unwrap();
+    symlink(&s.outside, snap.join("force-app/main/default")).unwrap();
+    let before = state(&snap);
+    let r = fetch_live(&org.base_url, &snap, &[]);
+    assert_refused(&r, "force-app/main/default: a symbolic link");
+    assert_eq!((state(&snap), calls(&org)), (before, spent));
+    // The manifest itself a link: not taken for an earlier snapshot, not read through.
+    std::fs::remove_dir_all(snap.join("force-app")).unwrap();
+    let manifest = snap.join("pkce-audit-snapshot.json");
+    std::fs::rename(&manifest, s.outside.join("m.json")).unwrap();
+    symlink(s.outside.join("m.json"), &manifest).unwrap();
+    let before = (state(&snap), state(&s.outside));
+    let r = fetch_live(&org.base_url, &snap, &[]);
+    assert_refused(&r, "pkce-audit-snapshot.json: a symbolic link");
+    assert_eq!((state(&snap), state(&s.outside)), before);
+    assert_eq!(calls(&org), spent);
+}
+
+/// A fleet of two folder orgs in `dir`, run there.
+fn fleet_in(dir: &Path) -> impl Fn(&[&str]) -> Run + '_ {
+    std::fs::write(
+        dir.join("fleet.toml"),
+        format!(
+            "[[org]]\nname = \"acme\"\nsource = \"{}\"\n\n[[org]]\nname = \"globex\"\nsource = \"{}\"\n",
+            fixture("ready-org").display(),
+            fixture("demo-org").display()
+        ),
+    )
+    .unwrap();
+    move |args: &[&str]| {
+        let mut c = command();
+        c.current_dir(dir)
+            .env("PKCE_AUDIT_TODAY", "2026-11-21")
+            .args(["fleet", "--orgs", "fleet.toml"])
+            .args(args);
+        run_with(c, None)
+    }
+}
+
+#[test]
+fn fleet_out_dir_with_a_link_at_a_report_name_is_refused_before_any_org_is_read() {
+    let s = Scene::new();
+    let reports = s.dir.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    symlink(s.outside.join(".bashrc"), reports.join("globex.json")).unwrap();
+    let fleet = fleet_in(&s.dir);
+    let before = (state(&reports), state(&s.outside));
+    let r = fleet(&["--out-dir", "reports", "--json"]);
+    assert_refused(&r, "reports/globex.json: a symbolic link");
+    assert_eq!(r.json()["name"], "WriteRefused");
+    assert_eq!((state(&reports), state(&s.outside)), before);
+    // The out dir's own path is the user's: a link there is followed.
+    std::fs::remove_file(reports.join("globex.json")).unwrap();
+    symlink(&reports, s.dir.join("via")).unwrap();
+    let r = fleet(&["--out-dir", "via", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(reports.join("globex.json").is_file());
+    assert_eq!(state(&s.outside), before.1);
+}
+
+#[test]
+fn output_is_refused_as_a_folder_a_link_or_an_input_of_the_run() {
+    let s = Scene::new();
+    let dir = &s.dir;
+    let fleet = fleet_in(dir);
+    std::fs::write(dir.join("waivers.toml"), "").unwrap();
+    std::fs::write(dir.join("token"), format!("{TOKEN}\n")).unwrap();
+    symlink(s.outside.join(".bashrc"), dir.join("link.txt")).unwrap();
+    let r = run(&["audit", "--source", "fixtures/demo-org", "--json"], &[]);
+    std::fs::write(dir.join("old.json"), &r.stdout).unwrap();
+    let demo = fixture("demo-org").display().to_string();
+    let path = |n: &str| dir.join(n).display().to_string();
+    let audit = |extra: &[&str]| {
+        let mut a = vec!["audit", "--source", demo.as_str()];
+        a.extend_from_slice(extra);
+        run(&a, &[])
+    };
+    let before = (state(dir), state(&s.outside));
+    for (r, says) in [
+        (
+            audit(&["--output", &path("outside")]),
+            "outside: is a folder, not a file",
+        ),
+        (
+            audit(&["--output", &path("link.txt")]),
+            "link.txt: a symbolic link",
+        ),
+        (
+            audit(&[
+                "--waivers",
+                &path("waivers.toml"),
+                "--output",
+                &path("waivers.toml"),
+            ]),
+            "waivers.toml: the waiver file, an input of this run",
+        ),
+        (
+            fleet(&["--output", "fleet.toml"]),
+            "fleet.toml: the fleet file, an input of this run",
+        ),
+        (
+            run(
+                &[
+                    "diff",
+                    &path("old.json"),
+                    &path("old.json"),
+                    "--output",
+                    &path("old.json"),
+                ],
+                &[],
+            ),
+            "old.json: a report given to diff, an input of this run",
+        ),
+        (
+            run(
+                &[
+                    "audit",
+                    "--instance-url",
+                    "http://127.0.0.1:9",
+                    "--access-token-file",
+                    &path("token"),
+                    "--output",
+                    &path("token"),
+                ],
+                &[],
+            ),
+            "token: the access token file, an input of this run",
+        ),
+    ] {
+        assert_refused(&r, says);
+        assert_eq!((state(dir), state(&s.outside)), before, "{says}");
+    }
+    // The same file by another name is the same input.
+    std::fs::hard_link(dir.join("fleet.toml"), dir.join("other-name.toml")).unwrap();
+    let r = fleet(&["--output", "other-name.toml"]);
+    assert_refused(&r, "the fleet file, an input of this run");
+}
+
+#[test]
+fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = fixture("demo-org").display().to_string();
+    let audit_json_to = |output: &str| {
+        run(
+            &["audit", "--source", &demo, "--json", "--output", output],
+            &[],
+        )
+    };
+    let report = tmp.path().join("report.json");
+    std::fs::write(&report, "an older report that is longer than nothing").unwrap();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = audit_json_to(report.to_str().unwrap());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["schema_version"], 1);
+    let meta = std::fs::metadata(&report).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    // /dev/stdout is standard output itself.
+    let r = audit_json_to("/dev/stdout");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.json()["schema_version"], 1);
+    // A FIFO (what `>(…)` gives) is written in place, not replaced.
+    let fifo = tmp.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let r = audit_json_to(fifo.to_str().unwrap());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(got["schema_version"], 1);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    // A read-only file is refused, not replaced.
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&report).unwrap();
+    let r = run(
+        &[
+            "audit",
+            "--source",
+            &demo,
+            "--output",
+            report.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_refused(&r, "report.json: read-only");
+    assert_eq!(std::fs::read(&report).unwrap(), before);
+}
