@@ -145,7 +145,8 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
         for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
             let Some(report) = run.report() else { continue };
             let path = dir.join(name);
-            std::fs::write(&path, pkce_audit::report::json(report))
+            let text = pkce_audit::report::json(report);
+            std::fs::write(&path, &*pkce_audit::secrets::scrub(&text))
                 .with_context(|| format!("cannot write the report {}", path.display()))?;
             *link = Some(link_from(output.as_deref(), &path));
         }

@@ -11,6 +11,7 @@
 
 pub mod callback;
 pub mod clients;
+pub mod credentials;
 pub mod deadlines;
 pub mod diff;
 pub mod errors;
@@ -22,6 +23,7 @@ pub mod metadata;
 pub mod report;
 pub mod rules;
 pub mod salesforce;
+pub mod secrets;
 pub mod snapshot;
 pub mod source;
 mod vocab;

@@ -123,7 +123,7 @@ impl ConnectionArgs {
                 Some(p) if p == Path::new("-") => TokenSource::Stdin,
                 Some(p) => TokenSource::File(p.clone()),
                 None => match env("SF_ACCESS_TOKEN") {
-                    Some(t) => TokenSource::Value(Secret::new(t)),
+                    Some(t) => TokenSource::Value(env_token(&t)?),
                     None => usage!(
                         "--instance-url needs the access token in the environment variable SF_ACCESS_TOKEN or in --access-token-file"
                     ),
@@ -167,6 +167,16 @@ fn env(key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The token of `SF_ACCESS_TOKEN`, checked before any call; the refusal never shows it.
+fn env_token(value: &str) -> Result<Secret> {
+    use pkce_audit::credentials::{token, Unusable};
+    match token(value) {
+        Ok(t) => Ok(t),
+        Err(Unusable::Empty) => usage!("SF_ACCESS_TOKEN is empty"),
+        Err(Unusable::Malformed(why)) => usage!("SF_ACCESS_TOKEN is malformed: {why}"),
+    }
+}
+
 /// "62.0": digits, a dot, digits.
 fn is_version(v: &str) -> bool {
     v.split_once('.').is_some_and(|(major, minor)| {
@@ -203,7 +213,7 @@ fn from_environment(
             }
             Ok(Some(Connection::AccessToken {
                 instance_url: url,
-                token: TokenSource::Value(Secret::new(token)),
+                token: TokenSource::Value(env_token(&token)?),
             }))
         }
         (None, None) => Ok(None),
@@ -251,15 +261,17 @@ impl Bar {
             self.bar.set_length(1000);
             self.bar.set_style(self.bar_style.clone());
         }
-        if s.3 {
+        // Counts only; scrubbed all the same, as every line the run shows.
+        let message = if s.3 {
             s.2 = shown_permille(s.2, done, planned);
             self.bar.set_position(s.2);
-            self.bar.set_message(format!("{done}/{planned} API calls"));
+            format!("{done}/{planned} API calls")
         } else {
             // Before the plan is known a total would be a guess: count what is done.
-            self.bar
-                .set_message(format!("{done} API call(s), planning"));
-        }
+            format!("{done} API call(s), planning")
+        };
+        self.bar
+            .set_message(pkce_audit::secrets::scrub(&message).into_owned());
     }
 }
 
@@ -389,7 +401,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             "problems": manifest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         });
         let text = serde_json::to_string_pretty(&doc).expect("a fetch summary serialises");
-        println!("{}", json_escape_invisible(text));
+        crate::Sink::Stdout.write(&(json_escape_invisible(text) + "\n"))?;
         return Ok(0);
     }
     // The org's answers (URL, id, problem text) are input: shown, never applied.
@@ -420,10 +432,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     let width = usize::from(crate::Sink::Stdout.width());
-    print!(
-        "{}",
-        pkce_audit::report::wrap_prose(&visible_lines(&out), width)
-    );
+    crate::Sink::Stdout.write(&pkce_audit::report::wrap_prose(&visible_lines(&out), width))?;
     Ok(0)
 }
 
@@ -451,19 +460,13 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         bar.finish();
     }
     let d = result?;
-    if args.json {
-        println!(
-            "{}",
-            json_escape_invisible(
-                serde_json::to_string_pretty(&d).expect("a doctor report serialises")
-            )
-        );
+    let text = if args.json {
+        json_escape_invisible(serde_json::to_string_pretty(&d).expect("a doctor report serialises"))
+            + "\n"
     } else {
-        print!(
-            "{}",
-            visible_lines(&d.text(usize::from(crate::term::stdout_width())))
-        );
-    }
+        visible_lines(&d.text(usize::from(crate::term::stdout_width()))).to_string()
+    };
+    crate::Sink::Stdout.write(&text)?;
     Ok(if d.all_readable() {
         pkce_audit::report::EXIT_OK
     } else {

@@ -91,7 +91,10 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Writes `text`, scrubbed of every secret of the run ([`pkce_audit::secrets`]): every
+    /// command's output goes through here.
     fn write(self, text: &str) -> Result<()> {
+        let text = &*pkce_audit::secrets::scrub(text);
         match self {
             // Kept an I/O error (named `IoError` under --json), its text said once.
             Sink::File(path) => std::fs::write(path, text).map_err(|e| {
@@ -143,12 +146,13 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let code = report::exit_code(&report, args.fail_on);
     if let Sink::File(path) = sink {
         // The report went to a file: say where, and what it says, in one line.
-        eprintln!(
+        let line = format!(
             "pkce-audit: wrote {}: {}, {} blocker(s)",
             report::text::visible(&path.display().to_string()),
             report::cells::verdict_word(report.verdict()),
             report.summary.blockers
         );
+        eprintln!("{}", pkce_audit::secrets::scrub(&line));
     }
     Ok(code)
 }

@@ -3,9 +3,9 @@
 //! Organization query beside the lists, and each list call's reads start as soon as
 //! that list has answered.
 
-use super::auth::Connection;
+use super::auth::{Connection, Prepared};
 use super::http::CallError;
-use super::session::{open, runtime, Ctx, Progress};
+use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::{Listed, MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
     problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched, FetchedRecord,
@@ -30,13 +30,22 @@ pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched,
     result
 }
 
-/// Reads the org behind `conn`. Fails only when nothing can be read (no session, no
-/// API version, `--timeout` reached); everything narrower is a problem in the result.
+/// Reads the org behind `conn`, its credentials read first ([`crate::credentials`]).
+/// Fails only when nothing can be read (a credential, no session, no API version,
+/// `--timeout` reached); everything narrower is a problem in the result.
 pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    match tokio::time::timeout(opts.timeout, run(conn, opts)).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
-    }
+    let (prepared, left) = prepare(conn, opts.timeout).await?;
+    bounded(opts.timeout, left, run(conn, &prepared, opts)).await
+}
+
+/// [`fetch`] with the credentials already read and checked (a fleet reads every org's
+/// before it contacts any).
+pub async fn fetch_prepared(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &FetchOptions,
+) -> Result<Fetched, Error> {
+    bounded(opts.timeout, opts.timeout, run(conn, prepared, opts)).await
 }
 
 /// What one branch of the fetch found.
@@ -57,10 +66,14 @@ impl Part {
     }
 }
 
-async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+async fn run(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &FetchOptions,
+) -> Result<Fetched, Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress::new(opts.progress.clone());
-    let session = open(conn, opts, &progress).await?;
+    let session = open(conn, prepared, opts, &progress).await?;
     let api = &session.api;
     let ctx = Ctx {
         api,
@@ -94,13 +107,21 @@ async fn run(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
     all.listed
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
-    // Names and messages come from the server: whatever it echoed of a credential goes.
-    let scrubber = api.scrubber();
+    // Names and messages come from the server: whatever it echoed of a secret (of any
+    // org of the run) goes.
+    let scrubber = crate::secrets::scrubber();
     for p in &mut all.problems {
-        p.reason = scrubber.apply(&p.reason);
-        p.component = p.component.as_deref().map(|c| scrubber.apply(c));
+        p.reason = scrubber.apply(&p.reason).into_owned();
+        p.component = p
+            .component
+            .as_deref()
+            .map(|c| scrubber.apply(c).into_owned());
     }
-    let mut notes: Vec<String> = all.notes.iter().map(|n| scrubber.apply(n)).collect();
+    let mut notes: Vec<String> = all
+        .notes
+        .iter()
+        .map(|n| scrubber.apply(n).into_owned())
+        .collect();
     notes.sort();
     notes.dedup();
     all.problems.sort();

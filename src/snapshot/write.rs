@@ -161,12 +161,15 @@ pub(super) fn prepare(dir: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Writes one file of the snapshot, scrubbed of every secret of the run: a record or a
+/// problem may quote what a server echoed.
 pub(super) fn write_file(root: &Path, rel: &str, text: &str) -> Result<(), WriteError> {
+    let text = crate::secrets::scrub(text);
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io_err(parent))?;
     }
-    std::fs::write(&path, text).map_err(io_err(&path))
+    std::fs::write(&path, &*text).map_err(io_err(&path))
 }
 
 /// Writes what a fetch read as a snapshot: an SFDX project (`sfdx-project.json`,
@@ -204,6 +207,15 @@ pub(super) fn write_contents(
             );
             continue;
         };
+        // A file name is an output too: a name that holds a secret (a server echoing a
+        // token as a component name) is not written, and is named, scrubbed, instead.
+        if crate::secrets::scrub(stem) != stem.as_str() {
+            problems.push(
+                Problem::new("its name holds a credential, so it is not in the snapshot")
+                    .component(r.ty, &crate::secrets::scrub(&r.full_name)),
+            );
+            continue;
+        }
         let info = r.ty.info();
         let rel = format!(
             "{METADATA_DIR}/{}/{stem}.{}-meta.xml",
