@@ -20,14 +20,6 @@ fn assert_same_as_demo_folder(live: &Run) {
     assert_eq!(live["scope"]["kind"], "org");
 }
 
-fn one_line_error(r: &Run) -> &str {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    let line = r.stderr.trim_end();
-    assert_eq!(line.lines().count(), 1, "{line}");
-    assert!(line.starts_with("pkce-audit: error: "), "{line}");
-    line
-}
-
 /// A stub `sf` that logs its arguments and answers by the command it is given.
 #[cfg(unix)]
 fn stub_sf(dir: &Path, display: &str, show_token: &str) {
