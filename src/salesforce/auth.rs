@@ -308,6 +308,16 @@ impl SfAnswer {
             .filter(|s| !s.is_empty())
     }
 
+    /// The access token in the answer, registered as a secret of the run whether it is
+    /// used or not; a redaction notice (`[REDACTED] …`) is no secret.
+    fn access_token(&self) -> Option<&str> {
+        let t = self.result_str("accessToken")?;
+        if !t.starts_with('[') {
+            crate::secrets::register(t);
+        }
+        Some(t)
+    }
+
     /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
     /// line.
     fn failure(&self) -> String {
@@ -450,7 +460,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     let instance_url = validate_instance_url(instance)?;
     let (token, token_failure) = match token {
         Ok(t) if t.ok => (
-            t.result_str("accessToken")
+            t.access_token()
                 .filter(|t| usable_token(t))
                 .map(str::to_string),
             "no usable token in its answer".to_string(),
@@ -460,7 +470,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     };
     let token = token.or_else(|| {
         display
-            .result_str("accessToken")
+            .access_token()
             .filter(|t| usable_token(t))
             .map(str::to_string)
     });

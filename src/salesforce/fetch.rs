@@ -8,8 +8,8 @@ use super::http::CallError;
 use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::{Listed, MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
-    problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched, FetchedRecord,
-    ListedComponent,
+    is_secret_element, problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched,
+    FetchedRecord, ListedComponent,
 };
 use crate::inventory::{PackageInfo, Problem};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
@@ -140,6 +140,27 @@ async fn run(
         usage: api.usage(),
         evidence,
     })
+}
+
+/// Removes a record's secret elements (the consumer secret of an External Client App),
+/// their values registered as secrets of the run first: an org that echoes one elsewhere
+/// (a label, an error) is scrubbed of it too.
+fn strip_and_register(element: &mut Element) {
+    fn texts(el: &Element) {
+        crate::secrets::register(el.text.trim());
+        el.children.iter().for_each(texts);
+    }
+    fn find(el: &Element) {
+        for c in &el.children {
+            if is_secret_element(c) {
+                texts(c);
+            } else {
+                find(c);
+            }
+        }
+    }
+    find(element);
+    strip_secrets(element);
 }
 
 /// What one `listMetadata` call of a group of types answered.
@@ -363,7 +384,7 @@ async fn read_batch(
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_secrets(&mut element);
+        strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems
                 .push(Problem::new(format!("not read: {why}")).component(ty, &full_name));
@@ -572,7 +593,7 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_secrets(&mut element);
+        strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems
                 .push(Problem::new(format!("{UNKNOWN}; {why}")).component(ty, OAUTH_OIDC_MEMBER));
