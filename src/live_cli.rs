@@ -51,11 +51,11 @@ pub struct ConnectionArgs {
     /// The org's URL (https://<domain>.my.salesforce.com). The access token comes from $SF_ACCESS_TOKEN or --access-token-file, never from the command line. Default: $SF_ORG_INSTANCE_URL when SF_ACCESS_TOKEN is set too.
     #[arg(long, value_name = "URL", help_heading = HEADING, conflicts_with = "auth_url_file")]
     pub instance_url: Option<String>,
-    /// File holding the access token for --instance-url; `-` reads standard input.
+    /// File holding the access token for --instance-url: a regular file, a FIFO such as <(pass show sf), or `-` for standard input (at most 64 KiB, read within --timeout).
     #[arg(long, value_name = "PATH|-", help_heading = HEADING, requires = "instance_url")]
     pub access_token_file: Option<PathBuf>,
-    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`).
-    #[arg(long, value_name = "PATH", help_heading = HEADING)]
+    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`); a FIFO or `-` as for --access-token-file.
+    #[arg(long, value_name = "PATH|-", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
