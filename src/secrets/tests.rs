@@ -10,18 +10,15 @@ fn scrub(text: &str) -> String {
         .into_owned()
 }
 
+/// Percent-encoded, every byte but letters, digits and `*-._` (upper-case hex), or the
+/// same in lower case throughout.
 fn percent(s: &str, lower: bool) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else if lower {
-                format!("%{b:02x}")
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    let upper: String = url::form_urlencoded::byte_serialize(s.as_bytes()).collect();
+    if lower {
+        upper.to_ascii_lowercase()
+    } else {
+        upper
+    }
 }
 
 #[test]

@@ -326,7 +326,10 @@ fn plain_http_reaches_literal_loopback_and_localhost_only() {
     for url in [
         "http://evil.localhost:8080",
         "http://example.com",
+        "http://acme.my.salesforce.com",
+        "http://10.0.0.8:8080",
         "http://[::ffff:127.0.0.1]:80",
+        "ftp://acme.example.com",
     ] {
         let line = one_line_error(&run(
             &["audit", "--instance-url", url],

@@ -355,22 +355,6 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
 }
 
 #[test]
-fn plain_http_is_refused_except_on_loopback() {
-    for url in [
-        "http://acme.my.salesforce.com",
-        "http://10.0.0.8:8080",
-        "ftp://acme.example.com",
-    ] {
-        let line = one_line_error(&run(
-            &["audit", "--instance-url", url],
-            &[("SF_ACCESS_TOKEN", TOKEN)],
-        ))
-        .to_string();
-        assert!(line.contains("use https://"), "{line}");
-    }
-}
-
-#[test]
 fn rejected_tokens_say_why_and_what_to_do() {
     let org = FakeOrg::start(Config::default());
     let jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMDVGQUtFIn0.ZmFrZS1zaWduYXR1cmU";
