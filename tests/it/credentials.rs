@@ -18,6 +18,11 @@ const HANG: Option<Duration> = Some(Duration::from_secs(120));
 
 /// `audit` of `org` with the access token from `path`.
 fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
+    audit_with_token_from(org, path, extra, None)
+}
+
+/// [`audit_with_token_file`], with `stdin` on standard input.
+fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&str>) -> Run {
     let mut c = command();
     c.args([
         "audit",
@@ -29,7 +34,7 @@ fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
         "--no-usage",
     ])
     .args(extra);
-    run_within(c, None, HANG)
+    run_within(c, stdin, HANG)
 }
 
 /// A read, named and not a connection: no call reached the org.
@@ -79,17 +84,8 @@ fn a_fifo_standard_input_and_process_substitution_are_read() {
     assert_eq!(r.json()["scope"]["kind"], "org");
 
     // `-`: standard input, with a byte-order mark and a Windows line end.
-    let mut c = command();
-    c.args([
-        "audit",
-        "--instance-url",
-        &org.base_url,
-        "--access-token-file",
-        "-",
-        "--json",
-        "--no-usage",
-    ]);
-    let r = run_within(c, Some(&format!("\u{feff}{TOKEN}\r\n")), HANG);
+    let stdin = format!("\u{feff}{TOKEN}\r\n");
+    let r = audit_with_token_from(&org.base_url, "-", &[], Some(&stdin));
     assert_eq!(r.code, 1, "{}", r.stderr);
 
     // `--access-token-file <(…)` names /dev/fd/N, a pipe of the shell.
@@ -165,15 +161,7 @@ fn devices_sockets_and_folders_are_refused_at_once() {
         );
     }
     // Standard input that is a device (here /dev/null) is refused too.
-    let mut c = command();
-    c.args([
-        "audit",
-        "--instance-url",
-        &org.base_url,
-        "--access-token-file",
-        "-",
-    ]);
-    let r = run_within(c, None, HANG);
+    let r = audit_with_token_file(&org.base_url, "-", &[]);
     refused_before_any_call(
         &org,
         &r,
