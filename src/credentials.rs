@@ -99,10 +99,14 @@ fn refusal(kind: Kind, origin: Origin, stdin: bool) -> Option<String> {
             Some("is a FIFO (named pipe): a fleet file names regular files only".into())
         }
         (Kind::Folder, _) => Some("is a folder, not a file".into()),
-        (Kind::Device, _) if stdin => Some(
-            "is a terminal or device: pipe the credential in (e.g. `pass show sf | pkce-audit … -`) or give a file"
-                .into(),
-        ),
+        (Kind::Device | Kind::Socket | Kind::Other, _) if stdin => Some(format!(
+            "is a {}: pipe the credential in (e.g. `pass show sf | pkce-audit … -`) or give a file",
+            match kind {
+                Kind::Device => "terminal or device",
+                Kind::Socket => "socket",
+                _ => "file of another kind",
+            }
+        )),
         (Kind::Device, Origin::CommandLine) => Some(format!("is a device: {on_command_line}")),
         (Kind::Socket, Origin::CommandLine) => Some(format!("is a socket: {on_command_line}")),
         (Kind::Other, Origin::CommandLine) => {
@@ -178,6 +182,14 @@ fn stdin_file() -> std::io::Result<std::fs::File> {
     use std::os::windows::io::AsHandle;
     Ok(std::fs::File::from(
         std::io::stdin().as_handle().try_clone_to_owned()?,
+    ))
+}
+
+#[cfg(not(any(unix, windows)))]
+fn stdin_file() -> std::io::Result<std::fs::File> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "standard input cannot be read as a file on this system",
     ))
 }
 
