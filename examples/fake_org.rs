@@ -64,6 +64,16 @@ struct Args {
     /// Log each request's method, path and status on stderr (no headers, queries or bodies).
     #[arg(long)]
     log_requests: bool,
+    /// Echo the credentials received in error answers and SOAP faults, in every form (raw,
+    /// percent-encoded, base64 and base64url at every offset, hex, upper-cased).
+    #[arg(long)]
+    echo_credentials: bool,
+    /// Echo the session id received in record fields (record Names, metadata labels).
+    #[arg(long)]
+    echo_in_records: bool,
+    /// A further secret to echo along, e.g. another org's token (repeatable).
+    #[arg(long = "echo-also", value_name = "SECRET")]
+    echo_also: Vec<String>,
     /// Also serve HTTPS with this PEM certificate (needs --tls-key).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -93,6 +103,9 @@ async fn main() -> std::io::Result<()> {
         client_id: args.client_id.unwrap_or(d.client_id.clone()),
         page_size: args.page_size.unwrap_or(d.page_size),
         log_requests: args.log_requests,
+        echo_credentials: args.echo_credentials,
+        echo_in_records: args.echo_in_records,
+        echo_also: args.echo_also,
         tls: match (args.tls_cert, args.tls_key) {
             (Some(cert_pem), Some(key_pem)) => Some(TlsConfig {
                 addr: args.tls_addr,

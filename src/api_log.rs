@@ -1,6 +1,7 @@
 //! `--verbose`: the library's API call records (the `log` facade, target
-//! `pkce_audit::api`) as lines on standard error. Already scrubbed of credentials by the
-//! library; shown through `visible`, so nothing in them reaches the terminal as a control.
+//! `pkce_audit::api`) as lines on standard error. Scrubbed of every secret of the run
+//! (the library scrubs what it logs; this is the last gate), and shown through `visible`,
+//! so nothing in them reaches the terminal as a control.
 
 use pkce_audit::report::text::visible;
 
@@ -14,7 +15,11 @@ impl log::Log for Stderr {
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("pkce-audit: {}", visible(&record.args().to_string()));
+            let line = record.args().to_string();
+            eprintln!(
+                "pkce-audit: {}",
+                visible(&pkce_audit::secrets::scrub(&line))
+            );
         }
     }
 

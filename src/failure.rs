@@ -97,15 +97,22 @@ impl Failure {
     /// Prints the failure and returns its exit status: always one line on standard error
     /// (for the person reading a log), and under JSON also the document on standard output
     /// (for the script that parses it), where a successful run would have put its result.
+    /// An error may quote a server's words: every secret of the run is scrubbed from it
+    /// first ([`pkce_audit::secrets`]).
     pub fn print(&self, json: bool) -> u8 {
+        let message = pkce_audit::secrets::scrub(&self.message);
         if json {
-            let doc = serde_json::to_string_pretty(self).expect("a failure serialises");
+            let doc = serde_json::to_string_pretty(&Failure {
+                message: message.to_string(),
+                ..*self
+            })
+            .expect("a failure serialises");
             // A reader that went away is not a second failure to report.
             let _ = crate::to_stdout(&(json_escape_invisible(doc) + "\n"));
         }
         // Errors quote paths, names and parser messages from the input: one line, with
         // control and bidirectional characters shown, never applied.
-        eprintln!("pkce-audit: error: {}", visible(&self.message));
+        eprintln!("pkce-audit: error: {}", visible(&message));
         self.status
     }
 }

@@ -147,7 +147,11 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     if let Some(dir) = &out_dir {
         for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
             let Some(report) = run.report() else { continue };
-            dir.write(Path::new(name), pkce_audit::report::json(report).as_bytes())?;
+            let text = pkce_audit::report::json(report);
+            dir.write(
+                Path::new(name),
+                pkce_audit::secrets::scrub(&text).as_bytes(),
+            )?;
             *link = Some(link_from(output, &dir.path().join(name)));
         }
     }

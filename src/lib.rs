@@ -11,6 +11,7 @@
 
 pub mod callback;
 pub mod clients;
+pub mod credentials;
 pub mod deadlines;
 pub mod diff;
 pub mod errors;
@@ -23,6 +24,7 @@ pub mod report;
 pub mod rules;
 pub mod safe_write;
 pub mod salesforce;
+pub mod secrets;
 pub mod snapshot;
 pub mod source;
 mod vocab;

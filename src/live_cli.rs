@@ -51,11 +51,11 @@ pub struct ConnectionArgs {
     /// The org's URL (https://<domain>.my.salesforce.com). The access token comes from $SF_ACCESS_TOKEN or --access-token-file, never from the command line. Default: $SF_ORG_INSTANCE_URL when SF_ACCESS_TOKEN is set too.
     #[arg(long, value_name = "URL", help_heading = HEADING, conflicts_with = "auth_url_file")]
     pub instance_url: Option<String>,
-    /// File holding the access token for --instance-url; `-` reads standard input.
+    /// File holding the access token for --instance-url: a regular file, a FIFO such as <(pass show sf), or `-` for standard input (at most 64 KiB, read within --timeout).
     #[arg(long, value_name = "PATH|-", help_heading = HEADING, requires = "instance_url")]
     pub access_token_file: Option<PathBuf>,
-    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`).
-    #[arg(long, value_name = "PATH", help_heading = HEADING)]
+    /// File holding an SFDX auth URL, force://<clientId>:<clientSecret>:<refreshToken>@<instance>, or the JSON of `sf org auth show-sfdx-auth-url --json --target-org <alias>` (current CLIs redact it in `sf org display --verbose`); a FIFO or `-` as for --access-token-file.
+    #[arg(long, value_name = "PATH|-", help_heading = HEADING)]
     pub auth_url_file: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
@@ -123,7 +123,7 @@ impl ConnectionArgs {
                 Some(p) if p == Path::new("-") => TokenSource::Stdin,
                 Some(p) => TokenSource::File(p.clone()),
                 None => match env("SF_ACCESS_TOKEN") {
-                    Some(t) => TokenSource::Value(Secret::new(t)),
+                    Some(t) => TokenSource::Value(env_token(&t)?),
                     None => usage!(
                         "--instance-url needs the access token in the environment variable SF_ACCESS_TOKEN or in --access-token-file"
                     ),
@@ -167,6 +167,16 @@ fn env(key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The token of `SF_ACCESS_TOKEN`, checked before any call; the refusal never shows it.
+fn env_token(value: &str) -> Result<Secret> {
+    use pkce_audit::credentials::{token, Unusable};
+    match token(value) {
+        Ok(t) => Ok(t),
+        Err(Unusable::Empty) => usage!("SF_ACCESS_TOKEN is empty"),
+        Err(Unusable::Malformed(why)) => usage!("SF_ACCESS_TOKEN is malformed: {why}"),
+    }
+}
+
 /// "62.0": digits, a dot, digits.
 fn is_version(v: &str) -> bool {
     v.split_once('.').is_some_and(|(major, minor)| {
@@ -203,7 +213,7 @@ fn from_environment(
             }
             Ok(Some(Connection::AccessToken {
                 instance_url: url,
-                token: TokenSource::Value(Secret::new(token)),
+                token: TokenSource::Value(env_token(&token)?),
             }))
         }
         (None, None) => Ok(None),
@@ -251,15 +261,17 @@ impl Bar {
             self.bar.set_length(1000);
             self.bar.set_style(self.bar_style.clone());
         }
-        if s.3 {
+        // Counts only; scrubbed all the same, as every line the run shows.
+        let message = if s.3 {
             s.2 = shown_permille(s.2, done, planned);
             self.bar.set_position(s.2);
-            self.bar.set_message(format!("{done}/{planned} API calls"));
+            format!("{done}/{planned} API calls")
         } else {
             // Before the plan is known a total would be a guess: count what is done.
-            self.bar
-                .set_message(format!("{done} API call(s), planning"));
-        }
+            format!("{done} API call(s), planning")
+        };
+        self.bar
+            .set_message(pkce_audit::secrets::scrub(&message).into_owned());
     }
 }
 

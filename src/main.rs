@@ -138,7 +138,10 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Writes `text`, scrubbed of every secret of the run ([`pkce_audit::secrets`]): every
+    /// command's output goes through here.
     fn write(self, text: &str) -> Result<()> {
+        let text = &*pkce_audit::secrets::scrub(text);
         match self {
             // A refusal is `WriteRefused`, a failure `IoError` (failure.rs).
             Sink::File(f) => Ok(f.write(text.as_bytes())?),
@@ -178,12 +181,13 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let code = report::exit_code(&report, args.fail_on);
     if let Sink::File(file) = sink {
         // The report went to a file: say where, and what it says, in one line.
-        eprintln!(
+        let line = format!(
             "pkce-audit: wrote {}: {}, {} blocker(s)",
             report::text::visible(&file.path().display().to_string()),
             report::cells::verdict_word(report.verdict()),
             report.summary.blockers
         );
+        eprintln!("{}", pkce_audit::secrets::scrub(&line));
     }
     Ok(code)
 }

@@ -2,15 +2,19 @@
 //! user should know before trusting it, which the report also holds as notes.
 
 use pkce_audit::report::{text::visible, Report};
+use pkce_audit::secrets::scrub;
 
 /// The warning lines of a report, each `pkce-audit: warning: …`, made visible (they
-/// quote paths).
+/// quote paths) and scrubbed of every secret of the run.
 pub fn lines(report: &Report) -> Vec<String> {
     report
         .scope
         .enclosing_project
         .iter()
-        .map(|e| format!("pkce-audit: warning: {}", visible(&e.to_string())))
+        .map(|e| {
+            let text = e.to_string();
+            format!("pkce-audit: warning: {}", visible(&scrub(&text)))
+        })
         .collect()
 }
 

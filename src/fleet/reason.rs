@@ -22,6 +22,7 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
         ),
         // These name no path, and an instance URL only once it was checked to be one.
         Error::AuthUrl(_)
+        | Error::Credential(_)
         | Error::SfCli(_)
         | Error::ApiVersion(_)
         | Error::Session(_)

@@ -4,6 +4,7 @@
 //! with a one-line reason; the others go on.
 
 use super::config::{FleetConfig, OrgEntry, OrgInput};
+use crate::credentials;
 use crate::evidence::{EvidenceSource, InstalledPackage};
 use crate::report::Report;
 use crate::salesforce::{self, FetchOptions, ProgressSink};
@@ -69,18 +70,38 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
     if let Some(p) = &opts.progress {
         p.plan(config.orgs.len() as u64);
     }
+    // Every org's credentials are read and checked before any org is contacted: a broken
+    // one fails its org at once, and every secret of the fleet is registered before any
+    // server answers, so what one org's server echoes of another's is scrubbed too.
+    let mut inputs = Vec::with_capacity(config.orgs.len());
+    for org in &config.orgs {
+        inputs.push(match &org.input {
+            OrgInput::Live(conn) => {
+                credentials::load_async(conn, credentials::Origin::FleetFile, opts.fetch.timeout)
+                    .await
+                    .map(|prepared| Input::Live(conn.clone(), prepared))
+                    .map_err(|e| super::reason::live(conn, &e))
+            }
+            OrgInput::Source(dir) => Ok(Input::Source(dir.clone())),
+        });
+    }
     let tasks: Vec<_> = config
         .orgs
         .iter()
         .cloned()
         .zip(waivers)
-        .map(|(org, waivers)| {
+        .zip(inputs)
+        .map(|((org, waivers), input)| {
             let permits = permits.clone();
             let opts = opts.clone();
             tokio::spawn(async move {
                 // The semaphore is never closed.
                 let _permit = permits.acquire_owned().await.ok();
-                let outcome = audit_one(&org, &opts).await.map(|mut a| {
+                let outcome = match input {
+                    Ok(input) => audit_one(&org, input, &opts).await,
+                    Err(reason) => Err(reason),
+                };
+                let outcome = outcome.map(|mut a| {
                     a.report.apply_waivers(&waivers, opts.today);
                     a
                 });
@@ -100,22 +121,28 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
     runs
 }
 
+/// How one org is read, its credentials (for a live org) read and checked.
+enum Input {
+    Live(salesforce::Connection, salesforce::Prepared),
+    Source(std::path::PathBuf),
+}
+
 /// Audits one org; `Err` is the one-line reason it could not be, quoting no value of the
 /// fleet file.
-async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String> {
+async fn audit_one(org: &OrgEntry, input: Input, opts: &RunOptions) -> Result<Audited, String> {
     let audit = AuditOptions {
         org_namespace: org.org_namespace.clone(),
         now: opts.now,
     };
-    let joined = match &org.input {
-        OrgInput::Live(conn) => {
+    let joined = match input {
+        Input::Live(conn, prepared) => {
             let fetch = FetchOptions {
                 progress: None,
                 ..opts.fetch.clone()
             };
-            let fetched = salesforce::fetch(conn, &fetch)
+            let fetched = salesforce::fetch_prepared(&conn, &prepared, &fetch)
                 .await
-                .map_err(|e| super::reason::live(conn, &e))?;
+                .map_err(|e| super::reason::live(&conn, &e))?;
             // Parsing the records is CPU work: off the async workers, as the fetch's own
             // parsing is.
             tokio::task::spawn_blocking(move || {
@@ -124,8 +151,7 @@ async fn audit_one(org: &OrgEntry, opts: &RunOptions) -> Result<Audited, String>
             })
             .await
         }
-        OrgInput::Source(dir) => {
-            let dir = dir.clone();
+        Input::Source(dir) => {
             tokio::task::spawn_blocking(move || {
                 crate::audit_folder(&dir, &audit)
                     .map(|(inv, report)| audited(report, inv))

@@ -19,8 +19,12 @@ pub struct Secret(String);
 pub type AccessToken = Secret;
 
 impl Secret {
+    /// The secret, registered for the rest of the run: every output is scrubbed of it
+    /// from now on ([`crate::secrets`]).
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        crate::secrets::register(&value);
+        Secret(value)
     }
 
     pub fn expose(&self) -> &str {
@@ -68,7 +72,8 @@ pub enum TokenSource {
     Stdin,
 }
 
-/// The connection the user asked for.
+/// The connection the user asked for. Its credentials are read, once and before any call,
+/// by [`crate::credentials::load`].
 #[derive(Debug, Clone)]
 pub enum Connection {
     /// An alias or username the Salesforce CLI (`sf`) is logged in to.
@@ -77,7 +82,8 @@ pub enum Connection {
         instance_url: String,
         token: TokenSource,
     },
-    /// A file holding `force://<clientId>:<clientSecret>:<refreshToken>@<instance>`.
+    /// A file holding `force://<clientId>:<clientSecret>:<refreshToken>@<instance>` (`-`:
+    /// standard input).
     AuthUrlFile(PathBuf),
 }
 
@@ -106,13 +112,25 @@ pub struct Resolved {
     pub login_hint: String,
 }
 
-/// Largest token or auth-URL file we read; real ones are under 1 KB.
-const MAX_CREDENTIAL_FILE: u64 = 64 * 1024;
 /// How long one `sf` invocation may take (it may refresh the token first).
 const SF_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// 127.0.0.0/8, `[::1]` or `localhost` (as `Url::host_str` spells them).
-pub use crate::rules::is_loopback_host;
+/// Whether plain `http://` may reach `host` (as `Url::host_str` spells it): only a literal
+/// loopback address (127.0.0.0/8, `[::1]`) or the name `localhost` itself. Stricter than
+/// callback classification ([`crate::callback::is_loopback_host`], which follows RFC 6761
+/// and takes `*.localhost`): a connection carries the token, and a name under `localhost`
+/// is only loopback if every resolver on the way agrees.
+pub fn is_loopback_connection_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(std::net::IpAddr::V6(v6)) => v6 == std::net::Ipv6Addr::LOCALHOST,
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
 
 /// The URL as it may be shown: any `user:password@` replaced by `***@`.
 fn redact_url(raw: &str) -> String {
@@ -127,8 +145,9 @@ fn redact_url(raw: &str) -> String {
     }
 }
 
-/// Checks an instance URL and returns its origin: `https://` anywhere, `http://` only
-/// for loopback addresses (the test org), nothing else.
+/// Checks the URL of a connection (an instance URL from an option, the environment, an
+/// auth URL or `sf`) and returns its origin: `https://` anywhere, `http://` only to a
+/// loopback address ([`is_loopback_connection_host`]: the test org), nothing else.
 pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
     let bad = |reason: String| Error::InstanceUrl {
         url: redact_url(raw),
@@ -144,10 +163,10 @@ pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
     }
     match url.scheme() {
         "https" => {}
-        "http" if is_loopback_host(host) => {}
+        "http" if is_loopback_connection_host(host) => {}
         "http" => {
             return Err(bad(
-                "http:// is accepted only for loopback addresses (127.0.0.1, localhost, [::1]); use https://"
+                "http:// is accepted only for loopback addresses (127.0.0.0/8, [::1], and the name localhost itself); use https://"
                     .into(),
             ))
         }
@@ -200,6 +219,17 @@ pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
     if client_id.is_empty() || refresh.is_empty() || instance.is_empty() {
         return Err(bad());
     }
+    for (part, value) in [
+        ("client id", client_id),
+        ("client secret", secret),
+        ("refresh token", refresh),
+    ] {
+        if let Some(reason) = crate::credentials::malformed(value) {
+            return Err(Error::AuthUrl(format!(
+                "the {part} of the auth URL is malformed: {reason}"
+            )));
+        }
+    }
     let instance = instance.trim_end_matches('/');
     let with_scheme = if instance.contains("://") {
         instance.to_string()
@@ -208,7 +238,7 @@ pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
             .rsplit_once(':')
             .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty())
             .map_or(instance, |(h, _)| h);
-        let scheme = if is_loopback_host(host) {
+        let scheme = if is_loopback_connection_host(host) {
             "http"
         } else {
             "https"
@@ -226,33 +256,10 @@ pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
     ))
 }
 
-fn read_credential_file(path: &Path, what: &str) -> Result<String, Error> {
-    use std::io::Read;
-    let err = |reason: String| Error::CredentialFile {
-        path: path.to_path_buf(),
-        what: what.to_string(),
-        reason,
-    };
-    let mut text = String::new();
-    let read = if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_CREDENTIAL_FILE)
-            .read_to_string(&mut text)
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_CREDENTIAL_FILE).read_to_string(&mut text))
-    };
-    read.map_err(|e| err(format!("cannot be read: {}", crate::errors::io_reason(&e))))?;
-    if text.trim().is_empty() {
-        return Err(err("is empty".into()));
-    }
-    Ok(text)
-}
-
-/// A usable access token: not empty, no spaces (a redaction notice has them).
+/// A usable access token from `sf`: not empty, not a redaction notice, well formed
+/// ([`crate::credentials::malformed`]).
 fn usable_token(t: &str) -> bool {
-    !t.is_empty() && !t.starts_with('[') && !t.chars().any(char::is_whitespace)
+    !t.is_empty() && !t.starts_with('[') && crate::credentials::malformed(t).is_none()
 }
 
 /// Finds an executable `sf` on PATH, the way the shell would.
@@ -299,6 +306,16 @@ impl SfAnswer {
             .get(key)?
             .as_str()
             .filter(|s| !s.is_empty())
+    }
+
+    /// The access token in the answer, registered as a secret of the run whether it is
+    /// used or not; a redaction notice (`[REDACTED] …`) is no secret.
+    fn access_token(&self) -> Option<&str> {
+        let t = self.result_str("accessToken")?;
+        if !t.starts_with('[') {
+            crate::secrets::register(t);
+        }
+        Some(t)
     }
 
     /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
@@ -443,7 +460,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     let instance_url = validate_instance_url(instance)?;
     let (token, token_failure) = match token {
         Ok(t) if t.ok => (
-            t.result_str("accessToken")
+            t.access_token()
                 .filter(|t| usable_token(t))
                 .map(str::to_string),
             "no usable token in its answer".to_string(),
@@ -453,7 +470,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     };
     let token = token.or_else(|| {
         display
-            .result_str("accessToken")
+            .access_token()
             .filter(|t| usable_token(t))
             .map(str::to_string)
     });
@@ -469,45 +486,30 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     })
 }
 
-/// Resolves a connection without network calls (except those `sf` makes).
-pub async fn resolve(conn: &Connection) -> Result<Resolved, Error> {
-    match conn {
-        Connection::TargetOrg(alias) => from_sf_cli(alias).await,
-        Connection::AccessToken {
-            instance_url,
-            token,
-        } => {
-            let instance_url = validate_instance_url(instance_url)?;
-            let token = match token {
-                TokenSource::Value(t) => t.clone(),
-                TokenSource::File(p) => {
-                    Secret::new(read_credential_file(p, "access token")?.trim())
-                }
-                TokenSource::Stdin => {
-                    Secret::new(read_credential_file(Path::new("-"), "access token")?.trim())
-                }
-            };
-            if !usable_token(token.expose()) {
-                return Err(Error::AuthUrl(
-                    "the access token is empty or contains spaces".into(),
-                ));
-            }
-            Ok(Resolved {
-                instance_url,
-                credentials: Credentials::Token(token),
-                login_hint: "get a new access token (e.g. `sf org auth show-access-token --target-org <alias>`)".into(),
-            })
-        }
-        Connection::AuthUrlFile(path) => {
-            let text = read_credential_file(path, "auth URL")?;
-            let (instance_url, grant) = parse_auth_url(&text)?;
-            Ok(Resolved {
-                instance_url,
-                credentials: Credentials::Refresh(grant),
-                login_hint: format!("create a new auth URL file ({AUTH_URL_HOWTO})"),
-            })
-        }
+/// A connection whose credentials are read and checked ([`crate::credentials::load`]),
+/// before any call is made.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// The Salesforce CLI holds the credentials: asked when the run starts.
+    Sf(String),
+    Ready(Resolved),
+}
+
+/// The instance and credentials of a loaded connection; only `sf` is run here.
+pub async fn resolve(loaded: &Prepared) -> Result<Resolved, Error> {
+    match loaded {
+        Prepared::Sf(alias) => from_sf_cli(alias).await,
+        Prepared::Ready(resolved) => Ok(resolved.clone()),
     }
+}
+
+/// What to say when the access token given with `--instance-url` is rejected.
+pub const ACCESS_TOKEN_HINT: &str =
+    "get a new access token (e.g. `sf org auth show-access-token --target-org <alias>`)";
+
+/// What to say when the refresh token of an auth URL is refused.
+pub fn auth_url_hint() -> String {
+    format!("create a new auth URL file ({AUTH_URL_HOWTO})")
 }
 
 #[cfg(test)]
@@ -537,6 +539,25 @@ mod tests {
         assert!(validate_instance_url("http://[::1]:8080").is_ok());
         assert!(validate_instance_url("http://localhost:1").is_ok());
         assert!(validate_instance_url("http://127.attacker.example").is_err());
+        assert!(validate_instance_url("http://127.0.0.2:8080").is_ok());
+        assert!(validate_instance_url("http://LOCALHOST:1").is_ok());
+        // Stricter than callbacks (RFC 6761): a name under localhost, a trailing dot, a
+        // mapped or unspecified address all need https.
+        for url in [
+            "http://evil.localhost:8080",
+            "http://localhost.:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "http://0.0.0.0:8080",
+            "http://[::]:8080",
+            "http://example.com",
+        ] {
+            let e = validate_instance_url(url).unwrap_err().to_string();
+            assert!(e.contains("use https://"), "{url}: {e}");
+        }
+        assert!(crate::callback::is_loopback_host("evil.localhost"));
+        assert!(!is_loopback_connection_host("evil.localhost"));
+        assert!(parse_auth_url("force://id::tok@evil.localhost:99")
+            .is_ok_and(|(url, _)| url == "https://evil.localhost:99"));
     }
 
     #[test]

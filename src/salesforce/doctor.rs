@@ -6,7 +6,7 @@
 use super::calls::ApiUsage;
 use super::fetch::{list_types, match_records};
 use super::http::CallError;
-use super::session::{open, runtime, Ctx, Progress};
+use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::MAX_LIST_QUERIES;
 use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
@@ -147,25 +147,36 @@ pub fn doctor_blocking(
     window_days: u32,
 ) -> Result<Doctor, Error> {
     let rt = runtime()?;
-    let result = rt.block_on(async {
-        match tokio::time::timeout(opts.timeout, doctor(conn, opts, window_days)).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
-        }
-    });
+    let result = rt.block_on(doctor(conn, opts, window_days));
     rt.shutdown_background();
     result
 }
 
-/// Probes every source. Fails only when the org cannot be reached or the session is
-/// rejected; an unreadable source is a check, not an error.
+/// Probes every source, the credentials read first, all within `--timeout`. Fails only
+/// when a credential is unusable, the org cannot be reached or the session is rejected;
+/// an unreadable source is a check, not an error.
 pub async fn doctor(
     conn: &Connection,
     opts: &FetchOptions,
     window_days: u32,
 ) -> Result<Doctor, Error> {
+    let (prepared, left) = prepare(conn, opts.timeout).await?;
+    bounded(
+        opts.timeout,
+        left,
+        probe(conn, &prepared, opts, window_days),
+    )
+    .await
+}
+
+async fn probe(
+    conn: &Connection,
+    prepared: &super::Prepared,
+    opts: &FetchOptions,
+    window_days: u32,
+) -> Result<Doctor, Error> {
     let progress = Progress::new(opts.progress.clone());
-    let session = open(conn, opts, &progress).await?;
+    let session = open(conn, prepared, opts, &progress).await?;
     let ctx = Ctx {
         api: &session.api,
         version: session.version.clone(),

@@ -3,13 +3,13 @@
 //! Organization query beside the lists, and each list call's reads start as soon as
 //! that list has answered.
 
-use super::auth::Connection;
+use super::auth::{Connection, Prepared};
 use super::http::CallError;
-use super::session::{open, runtime, Ctx, Progress};
+use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::{Listed, MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
-    problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched, FetchedRecord,
-    ListedComponent,
+    is_secret_element, problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched,
+    FetchedRecord, ListedComponent,
 };
 use crate::inventory::{PackageInfo, Problem};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
@@ -37,10 +37,32 @@ fn blocking(
     result
 }
 
-/// Reads the org behind `conn`. Fails only when nothing can be read (no session, no
-/// API version, `--timeout` reached); everything narrower is a problem in the result.
+/// Reads the org behind `conn`, its credentials read first ([`crate::credentials`]).
+/// Fails only when nothing can be read (a credential, no session, no API version,
+/// `--timeout` reached); everything narrower is a problem in the result.
 pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
-    within_timeout(opts, run(conn, opts, MetadataType::FETCHED)).await
+    let (prepared, left) = prepare(conn, opts.timeout).await?;
+    bounded(
+        opts.timeout,
+        left,
+        run(conn, &prepared, opts, MetadataType::FETCHED),
+    )
+    .await
+}
+
+/// [`fetch`] with the credentials already read and checked (a fleet reads every org's
+/// before it contacts any).
+pub async fn fetch_prepared(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &FetchOptions,
+) -> Result<Fetched, Error> {
+    bounded(
+        opts.timeout,
+        opts.timeout,
+        run(conn, prepared, opts, MetadataType::FETCHED),
+    )
+    .await
 }
 
 /// What `fix --org-setting` reads of the org behind `conn`, blocking: the org's OAuth
@@ -62,17 +84,10 @@ pub fn fetch_settings_blocking(
         usage: None,
         ..opts.clone()
     };
-    blocking(async { within_timeout(&opts, run(conn, &opts, types)).await })
-}
-
-async fn within_timeout(
-    opts: &FetchOptions,
-    read: impl std::future::Future<Output = Result<Fetched, Error>>,
-) -> Result<Fetched, Error> {
-    match tokio::time::timeout(opts.timeout, read).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::Timeout(opts.timeout.as_secs())),
-    }
+    blocking(async {
+        let (prepared, left) = prepare(conn, opts.timeout).await?;
+        bounded(opts.timeout, left, run(conn, &prepared, &opts, types)).await
+    })
 }
 
 /// What one branch of the fetch found.
@@ -97,12 +112,13 @@ impl Part {
 /// asked, usage evidence.
 async fn run(
     conn: &Connection,
+    prepared: &Prepared,
     opts: &FetchOptions,
     types: &[MetadataType],
 ) -> Result<Fetched, Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress::new(opts.progress.clone());
-    let session = open(conn, opts, &progress).await?;
+    let session = open(conn, prepared, opts, &progress).await?;
     let api = &session.api;
     let ctx = Ctx {
         api,
@@ -136,13 +152,21 @@ async fn run(
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
     all.listed
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
-    // Names and messages come from the server: whatever it echoed of a credential goes.
-    let scrubber = api.scrubber();
+    // Names and messages come from the server: whatever it echoed of a secret (of any
+    // org of the run) goes.
+    let scrubber = crate::secrets::scrubber();
     for p in &mut all.problems {
-        p.reason = scrubber.apply(&p.reason);
-        p.component = p.component.as_deref().map(|c| scrubber.apply(c));
+        p.reason = scrubber.apply(&p.reason).into_owned();
+        p.component = p
+            .component
+            .as_deref()
+            .map(|c| scrubber.apply(c).into_owned());
     }
-    let mut notes: Vec<String> = all.notes.iter().map(|n| scrubber.apply(n)).collect();
+    let mut notes: Vec<String> = all
+        .notes
+        .iter()
+        .map(|n| scrubber.apply(n).into_owned())
+        .collect();
     notes.sort();
     notes.dedup();
     all.problems.sort();
@@ -161,6 +185,27 @@ async fn run(
         usage: api.usage(),
         evidence,
     })
+}
+
+/// Removes a record's secret elements (the consumer secret of an External Client App),
+/// their values registered as secrets of the run first: an org that echoes one elsewhere
+/// (a label, an error) is scrubbed of it too.
+fn strip_and_register(element: &mut Element) {
+    fn texts(el: &Element) {
+        crate::secrets::register(el.text.trim());
+        el.children.iter().for_each(texts);
+    }
+    fn find(el: &Element) {
+        for c in &el.children {
+            if is_secret_element(c) {
+                texts(c);
+            } else {
+                find(c);
+            }
+        }
+    }
+    find(element);
+    strip_secrets(element);
 }
 
 /// What one `listMetadata` call of a group of types answered.
@@ -384,7 +429,7 @@ async fn read_batch(
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_secrets(&mut element);
+        strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems
                 .push(Problem::new(format!("not read: {why}")).component(ty, &full_name));
@@ -593,7 +638,7 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_secrets(&mut element);
+        strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems
                 .push(Problem::new(format!("{UNKNOWN}; {why}")).component(ty, OAUTH_OIDC_MEMBER));

@@ -24,13 +24,12 @@ pub mod doctor;
 mod fetch;
 mod http;
 pub mod rest;
-mod scrub;
 mod session;
 pub mod soap;
 pub mod usage;
 
-pub use auth::{AccessToken, Connection, Secret, TokenSource};
-pub use fetch::{fetch, fetch_blocking, fetch_settings_blocking};
+pub use auth::{AccessToken, Connection, Prepared, Secret, TokenSource};
+pub use fetch::{fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub(crate) use session::runtime;
 pub use usage::UsageOptions;
@@ -53,12 +52,17 @@ pub enum Error {
     InstanceUrl { url: String, reason: String },
     #[error("{0}")]
     AuthUrl(String),
-    #[error("{what} file {}: {reason}", path.display())]
+    /// A credential file (or `-`, standard input) that cannot be read or holds no usable
+    /// credential; the reason never quotes its content.
+    #[error("{}: {reason}", credential_place(what, path))]
     CredentialFile {
         path: PathBuf,
         what: String,
         reason: String,
     },
+    /// A credential given otherwise (the environment) that cannot be used; never quoted.
+    #[error("{0}")]
+    Credential(String),
     #[error("{0}")]
     SfCli(String),
     /// No `sf` on PATH: a caller with other ways to connect (`fleet`) names its own.
@@ -93,6 +97,15 @@ pub enum Error {
     Client(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
+}
+
+/// How an error names where a credential came from: its file, or standard input.
+fn credential_place(what: &str, path: &std::path::Path) -> String {
+    if path == std::path::Path::new("-") {
+        format!("the {what} on standard input")
+    } else {
+        format!("{what} file {}", path.display())
+    }
 }
 
 /// Where a fetch reports its progress (the binary draws a bar from it): calls are planned

@@ -6,8 +6,10 @@
 use super::auth::{self, Connection};
 use super::http::{Api, CallError};
 use super::{rest, Error, FetchOptions};
+use crate::credentials::Origin;
 use crate::xml::Element;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// The runtime of one blocking fetch, doctor or fleet run.
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -179,13 +181,37 @@ pub(super) struct Session {
     pub(super) hint: String,
 }
 
-/// Resolves the connection, and finds the API version beside the first login.
+/// Reads the credentials of a connection given on the command line, off the runtime's
+/// workers and within `timeout` (`--timeout`); returns them with what is left of it.
+pub(super) async fn prepare(
+    conn: &Connection,
+    timeout: Duration,
+) -> Result<(auth::Prepared, Duration), Error> {
+    let started = std::time::Instant::now();
+    let prepared = crate::credentials::load_async(conn, Origin::CommandLine, timeout).await?;
+    Ok((prepared, timeout.saturating_sub(started.elapsed())))
+}
+
+/// `work` within `left`, the rest of the `timeout` (`--timeout`) the run was given.
+pub(super) async fn bounded<T>(
+    timeout: Duration,
+    left: Duration,
+    work: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::time::timeout(left, work)
+        .await
+        .unwrap_or(Err(Error::Timeout(timeout.as_secs())))
+}
+
+/// Resolves the connection (its credentials already read: `prepared`), and finds the API
+/// version beside the first login. `conn` names where things came from, for hints.
 pub(super) async fn open(
     conn: &Connection,
+    prepared: &auth::Prepared,
     opts: &FetchOptions,
     progress: &Progress,
 ) -> Result<Session, Error> {
-    let resolved = auth::resolve(conn).await?;
+    let resolved = auth::resolve(prepared).await?;
     let api = Api::new(&resolved, opts.concurrency, opts.limits.clone()).map_err(Error::Client)?;
     let hint = resolved.login_hint.as_str();
 

@@ -170,8 +170,10 @@ pub(super) fn prepare(dir: &Path) -> Result<(), WriteError> {
         .map_err(WriteError::Unsafe)
 }
 
-/// Writes one file of the snapshot, confined to its folder.
+/// Writes one file of the snapshot, confined to its folder and scrubbed of every secret of
+/// the run: a record or a problem may quote what a server echoed.
 pub(super) fn write_file(root: &Path, rel: &str, text: &str) -> Result<(), WriteError> {
+    let text = crate::secrets::scrub(text);
     Root::new(root)
         .write(Path::new(rel), text.as_bytes())
         .map_err(WriteError::Unsafe)
@@ -213,6 +215,15 @@ pub(super) fn write_contents(
             );
             continue;
         };
+        // A file name is an output too: a name that holds a secret (a server echoing a
+        // token as a component name) is not written, and is named, scrubbed, instead.
+        if crate::secrets::scrub(stem) != stem.as_str() {
+            problems.push(
+                Problem::new("its name holds a credential, so it is not in the snapshot")
+                    .component(r.ty, &crate::secrets::scrub(&r.full_name)),
+            );
+            continue;
+        }
         let info = r.ty.info();
         let rel = format!(
             "{METADATA_DIR}/{}/{stem}.{}-meta.xml",

@@ -87,11 +87,19 @@ pub struct Config {
     /// Wrong answers for single components, keyed by `"Type FullName"` (e.g.
     /// `"ConnectedApp Customer_Portal"`, `"OauthOidcSettings OauthOidc"`).
     pub quirks: Vec<(String, Quirk)>,
-    /// Error answers echo the credentials received, in every spelling (see `echo`):
+    /// Error answers echo the credentials received, in every form (see `echo::forms`: raw,
+    /// percent-encoded, base64 and base64url at every offset, hex, upper-cased, cut):
     /// readMetadata is a SOAP fault quoting the session id; queries fail with a JSON error,
     /// an HTML page cut inside it, or a text cut short; the token endpoint refuses the
     /// refresh token, quoting it and the client secret.
     pub echo_credentials: bool,
+    /// Record fields echo the session id received, in every form: the `Name` of every
+    /// queried record (the Organization's, each ConnectedApplication's) and the `<label>`
+    /// of every readMetadata record.
+    pub echo_in_records: bool,
+    /// Further secrets (another org's token, say) echoed with the ones received, in every
+    /// form and wherever `echo_credentials` and `echo_in_records` echo.
+    pub echo_also: Vec<String>,
     /// Every request's method, path and answer status on standard error (never a header,
     /// a query string or a body): for seeing what a real client asks for.
     pub log_requests: bool,
@@ -167,6 +175,8 @@ impl Default for Config {
             reject_aggregate_queries: false,
             quirks: Vec::new(),
             echo_credentials: false,
+            echo_in_records: false,
+            echo_also: Vec::new(),
             log_requests: false,
             tls: None,
             oauth_token_max_offset: None,
@@ -217,6 +227,16 @@ impl Shared {
             .filter(|(k, _)| *k == key)
             .map(|(_, q)| q)
             .collect()
+    }
+
+    /// What the echo switches echo for `presented`: it and every `echo_also`, each in
+    /// every form.
+    pub(crate) fn echoes(&self, presented: &str) -> String {
+        std::iter::once(presented)
+            .chain(self.cfg.echo_also.iter().map(String::as_str))
+            .map(echo::spellings)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     pub(crate) fn record_read(&self, names: usize) {

@@ -143,7 +143,7 @@ pub fn data(
     } else {
         let used = shared.use_api();
         if shared.cfg.echo_credentials {
-            if let Some(r) = echo(query, bearer(headers).unwrap_or_default()) {
+            if let Some(r) = echo(shared, query, bearer(headers).unwrap_or_default()) {
                 return r;
             }
         }
@@ -162,7 +162,13 @@ pub fn data(
             }
             DataRoute::Record(ty, id) => super::identity::record(shared, &api_base, ty, id),
             DataRoute::Limits => super::identity::limits(shared, used),
-            DataRoute::Query => run_query(shared, &api_base, tooling, query),
+            DataRoute::Query => {
+                let echo = shared
+                    .cfg
+                    .echo_in_records
+                    .then(|| shared.echoes(bearer(headers).unwrap_or_default()));
+                run_query(shared, &api_base, tooling, query, echo.as_deref())
+            }
             DataRoute::QueryMore(l) => query_more(shared, &api_base, tooling, l),
         }
     };
@@ -224,7 +230,14 @@ fn page(api_base: &str, id: &str, cursor: &Cursor, offset: usize) -> Response<Bo
     json_response(StatusCode::OK, &Value::Object(body))
 }
 
-fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Response<Body> {
+/// `echo`: appended to every record's `Name` (`Config::echo_in_records`).
+fn run_query(
+    shared: &Shared,
+    api_base: &str,
+    tooling: bool,
+    query: &str,
+    echo: Option<&str>,
+) -> Response<Body> {
     let Some(q) = form_decode(query)
         .into_iter()
         .find(|(k, _)| k == "q")
@@ -299,6 +312,13 @@ fn run_query(shared: &Shared, api_base: &str, tooling: bool, query: &str) -> Res
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
     };
+    if let Some(echo) = echo {
+        for r in &mut records {
+            if let Some(Value::String(name)) = r.get_mut("Name") {
+                *name = format!("{name} {echo}");
+            }
+        }
+    }
     let mut page_size = shared.cfg.page_size.max(1);
     if obj.name.eq_ignore_ascii_case("OauthToken") {
         page_size = OAUTH_TOKEN_PAGE;
@@ -376,8 +396,8 @@ fn base64(bytes: &[u8]) -> String {
 /// `POST /services/oauth2/token`, refresh-token grant only. Never faulted.
 /// `Config::echo_credentials`: the evidence queries fail, echoing the session id. The
 /// Organization query still answers.
-fn echo(query: &str, sid: &str) -> Option<Response<Body>> {
-    use super::echo::{html_cut_at_200, percent, spellings};
+fn echo(shared: &Shared, query: &str, sid: &str) -> Option<Response<Body>> {
+    use super::echo::{html_cut_at_200, percent};
     let soql = form_decode(query)
         .into_iter()
         .find(|(k, _)| k == "q")
@@ -388,7 +408,7 @@ fn echo(query: &str, sid: &str) -> Option<Response<Body>> {
         error(
             StatusCode::BAD_REQUEST,
             "INVALID_FIELD",
-            &format!("no such column for session {}", spellings(sid)),
+            &format!("no such column for session {}", shared.echoes(sid)),
         )
     } else if from("OauthToken") {
         super::text_response(StatusCode::NOT_FOUND, "text/html", html_cut_at_200(sid))
@@ -430,7 +450,7 @@ pub fn token(shared: &Arc<Shared>, _headers: &HeaderMap, body: &[u8]) -> Respons
             "invalid_grant",
             &format!(
                 "refused {raw}; refresh_token {}; client_secret {}",
-                super::echo::spellings(get("refresh_token").unwrap_or_default()),
+                shared.echoes(get("refresh_token").unwrap_or_default()),
                 super::echo::spellings(get("client_secret").unwrap_or_default())
             ),
         );

@@ -129,7 +129,7 @@ pub fn handle(
             "sf:UNKNOWN_EXCEPTION",
             &format!(
                 "UNKNOWN_EXCEPTION: cannot read for session {} (xml={})",
-                super::echo::spellings(sid),
+                shared.echoes(sid),
                 sid.replace('!', "&#33;")
             ),
         );
@@ -137,7 +137,13 @@ pub fn handle(
     match op.name.as_str() {
         "listMetadata" => list_metadata(shared, op),
         "describeMetadata" => describe_metadata(shared),
-        _ => read_metadata(shared, op),
+        _ => {
+            let echo = shared
+                .cfg
+                .echo_in_records
+                .then(|| shared.echoes(session.unwrap_or_default()));
+            read_metadata(shared, op, echo.as_deref())
+        }
     }
 }
 
@@ -343,7 +349,8 @@ fn list_metadata(shared: &Shared, op: &Element) -> Response<Body> {
     }
 }
 
-fn read_metadata(shared: &Shared, op: &Element) -> Response<Body> {
+/// `echo`: appended to every record's `<label>` (`Config::echo_in_records`).
+fn read_metadata(shared: &Shared, op: &Element, echo: Option<&str>) -> Response<Body> {
     let Some(ty) = op.child_text("type") else {
         return client_fault("Invalid request data: readMetadata without a type");
     };
@@ -374,6 +381,10 @@ fn read_metadata(shared: &Shared, op: &Element) -> Response<Body> {
                 let quirks = shared.quirks(c.ty.name(), &c.full_name);
                 let own = format!("<fullName>{}</fullName>", escape(&c.full_name));
                 let mut content = c.record_xml.clone();
+                if let Some(echo) = echo {
+                    content =
+                        content.replacen("</label>", &format!(" {}</label>", escape(echo)), 1);
+                }
                 for q in &quirks {
                     match q {
                         Quirk::OnlyFullName => content = own.clone(),

@@ -20,14 +20,6 @@ fn assert_same_as_demo_folder(live: &Run) {
     assert_eq!(live["scope"]["kind"], "org");
 }
 
-fn one_line_error(r: &Run) -> &str {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    let line = r.stderr.trim_end();
-    assert_eq!(line.lines().count(), 1, "{line}");
-    assert!(line.starts_with("pkce-audit: error: "), "{line}");
-    line
-}
-
 /// A stub `sf` that logs its arguments and answers by the command it is given.
 #[cfg(unix)]
 fn stub_sf(dir: &Path, display: &str, show_token: &str) {
@@ -360,22 +352,6 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
     ))
     .to_string();
     assert!(line.contains("loopback"), "{line}");
-}
-
-#[test]
-fn plain_http_is_refused_except_on_loopback() {
-    for url in [
-        "http://acme.my.salesforce.com",
-        "http://10.0.0.8:8080",
-        "ftp://acme.example.com",
-    ] {
-        let line = one_line_error(&run(
-            &["audit", "--instance-url", url],
-            &[("SF_ACCESS_TOKEN", TOKEN)],
-        ))
-        .to_string();
-        assert!(line.contains("use https://"), "{line}");
-    }
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod synth;
 mod cli;
 mod conventions;
 mod corpus;
+mod credentials;
 mod diff;
 mod enclosing_project;
 mod errors;

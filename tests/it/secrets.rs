@@ -215,7 +215,7 @@ fn echoing_org() -> FakeOrg {
 
 fn assert_no_echo(text: &str, what: &str) {
     for s in [ECHO_TOKEN, ECHO_REFRESH, ECHO_CLIENT_SECRET] {
-        assert_no_secret(text, what, s);
+        assert_no_secret_in_any_form(text, what, s);
     }
 }
 
@@ -246,11 +246,22 @@ fn credentials_echoed_by_the_server_in_any_spelling_never_show() {
     assert_no_echo(&r.stderr, "stderr");
     let report = std::fs::read_to_string(&report_file).unwrap();
     assert_no_echo(&report, "report file");
-    // The echoes really came, and were cut out.
+    // The echoes really came, in every form, and were cut out.
     assert!(
         report.contains("UNKNOWN_EXCEPTION") && report.contains("raw=***"),
         "{report}"
     );
+    for form in [
+        "b64_0=***",
+        "b64url_0=***",
+        "b64_1=e***",
+        "b64url_2=eH***",
+        "hex=***",
+        "HEX=***",
+        "upper=***",
+    ] {
+        assert!(report.contains(form), "{form}: {report}");
+    }
     assert!(report.contains("INVALID_FIELD"), "{report}");
     assert!(report.contains("HTTP 404: <html>"), "{report}");
     assert!(report.contains("HTTP 403: denied: sid=***"), "{report}");
@@ -295,6 +306,10 @@ fn credentials_echoed_by_the_server_in_any_spelling_never_show() {
     assert_no_echo(&r.stdout, "doctor stdout");
     assert_no_echo(&r.stderr, "doctor stderr");
     assert_no_secret_in_files(dir.path(), &[ECHO_TOKEN, ECHO_REFRESH, ECHO_CLIENT_SECRET]);
+    assert_no_secret_in_any_form_in_files(
+        dir.path(),
+        &[ECHO_TOKEN, ECHO_REFRESH, ECHO_CLIENT_SECRET],
+    );
 }
 
 #[test]
@@ -329,4 +344,90 @@ fn a_token_endpoint_echoing_the_refresh_token_is_named_by_its_error_code_only() 
         r.stderr
     );
     assert!(!r.stderr.contains("refused grant_type"), "{}", r.stderr);
+}
+
+/// Two orgs' tokens, with characters every encoding spells differently.
+const FLEET_A: &str = "00DECHOA0000001!AQ+tokenA/Of=Org.A~xyz";
+const FLEET_B: &str = "00DECHOB0000001!AQ+tokenB/Of=Org.B~uvw";
+
+/// A fleet of two orgs whose servers each echo both orgs' tokens, in every form: org A in
+/// its error answers and SOAP faults, org B in record fields (its name, app labels). Every
+/// secret of the fleet is registered before any org is contacted, so no output of the run
+/// shows either token in any form: any format, the `--out-dir` files, standard error.
+#[test]
+fn a_fleet_whose_servers_echo_every_orgs_token_shows_none() {
+    let a = FakeOrg::start(Config {
+        org_dir: fixture("ready-org"),
+        org_id: "00DECHOA0000001".into(),
+        access_token: FLEET_A.into(),
+        echo_credentials: true,
+        echo_also: vec![FLEET_B.into()],
+        ..Default::default()
+    });
+    let b = FakeOrg::start(Config {
+        org_dir: fixture("demo-org"),
+        org_id: "00DECHOB0000001".into(),
+        access_token: FLEET_B.into(),
+        echo_in_records: true,
+        echo_also: vec![FLEET_A.into()],
+        ..Default::default()
+    });
+    // The credentials and the fleet file here; every output in `dir`, scanned at the end.
+    let inputs = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(inputs.path().join("a.token"), format!("{FLEET_A}\n")).unwrap();
+    std::fs::write(
+        inputs.path().join("b.token"),
+        format!("\u{feff}{FLEET_B}\r\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        inputs.path().join("fleet.toml"),
+        format!(
+            "[[org]]\nname = \"a\"\ninstance_url = \"{}\"\naccess_token_file = \"a.token\"\n\n\
+             [[org]]\nname = \"b\"\ninstance_url = \"{}\"\naccess_token_file = \"b.token\"\n",
+            a.base_url, b.base_url
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    for format in ["table", "json", "markdown", "csv"] {
+        let report = dir.path().join(format!("fleet.{format}"));
+        let mut c = command();
+        c.current_dir(inputs.path()).args([
+            "fleet",
+            "--orgs",
+            "fleet.toml",
+            "--format",
+            format,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ]);
+        let r = run_with(c, None);
+        assert!(
+            matches!(r.code, 1 | 3),
+            "{format}: {}\n{}",
+            r.stderr,
+            r.stdout
+        );
+        for s in [FLEET_A, FLEET_B] {
+            assert_no_secret_in_any_form(&r.stdout, &format!("{format} stdout"), s);
+            assert_no_secret_in_any_form(&r.stderr, &format!("{format} stderr"), s);
+        }
+        std::fs::write(report, &r.stdout).unwrap();
+    }
+    // Both servers really echoed, and what they echoed was cut out: org A's faults and
+    // errors, org B's app labels.
+    let a_report = std::fs::read_to_string(out.join("a.json")).unwrap();
+    assert!(
+        a_report.contains("UNKNOWN_EXCEPTION")
+            && a_report.contains("b64url_2=eH*** b64_3=QmVhcmVyI***"),
+        "{a_report}"
+    );
+    let b_report = std::fs::read_to_string(out.join("b.json")).unwrap();
+    assert!(
+        b_report.contains("\"label\": \"Customer Portal raw=*** pct=*** lower=***"),
+        "{b_report}"
+    );
+    assert_no_secret_in_any_form_in_files(dir.path(), &[FLEET_A, FLEET_B]);
 }

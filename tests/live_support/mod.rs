@@ -55,7 +55,14 @@ pub fn command() -> Command {
     c
 }
 
-pub fn run_with(mut c: Command, stdin: Option<&str>) -> Run {
+pub fn run_with(c: Command, stdin: Option<&str>) -> Run {
+    run_within(c, stdin, None)
+}
+
+/// [`run_with`], the run killed and the test failed when it has not ended within `limit`:
+/// for runs that must not hang (a read that could wait forever). Not a speed check: the
+/// limit is many times what the run needs.
+pub fn run_within(mut c: Command, stdin: Option<&str>, limit: Option<std::time::Duration>) -> Run {
     c.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -72,7 +79,29 @@ pub fn run_with(mut c: Command, stdin: Option<&str>) -> Run {
             .write_all(input.as_bytes())
             .unwrap();
     }
+    let (ended, watch) = std::sync::mpsc::channel::<()>();
+    let pid = child.id();
+    let watchdog = limit.map(|limit| {
+        std::thread::spawn(move || {
+            let hung = watch.recv_timeout(limit).is_err();
+            #[cfg(not(unix))]
+            let _ = pid;
+            #[cfg(unix)]
+            if hung {
+                // SAFETY: kill(2) on the child's pid, which has not been waited for yet.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            }
+            hung
+        })
+    });
     let out = child.wait_with_output().unwrap();
+    let _ = ended.send(());
+    if let Some(w) = watchdog {
+        assert!(
+            !w.join().unwrap(),
+            "the run did not end within {limit:?}: killed"
+        );
+    }
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -82,6 +111,15 @@ pub fn run_with(mut c: Command, stdin: Option<&str>) -> Run {
     assert_no_secrets(&run.stdout, "stdout");
     assert_no_secrets(&run.stderr, "stderr");
     run
+}
+
+/// The one line of a run that failed (exit 2): `pkce-audit: error: …`.
+pub fn one_line_error(r: &Run) -> &str {
+    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    let line = r.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(line.starts_with("pkce-audit: error: "), "{line}");
+    line
 }
 
 pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
@@ -225,6 +263,68 @@ pub fn assert_no_secret(text: &str, what: &str, secret: &str) {
                 !text.contains(&form),
                 "{what} contains a credential ({form}, from {part}):\n{text}"
             );
+        }
+    }
+}
+
+/// The windows of the encoded forms of `secret` that must never show: any sixteen
+/// characters in a row of the base64 or base64url of the secret starting at each offset of
+/// a three-byte group (only characters all of whose bits are the secret's), and any
+/// twenty-four of its hex (twelve bytes).
+pub fn encoded_giveaways(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+    let windows = |s: &str, n: usize| -> Vec<String> {
+        let chars: Vec<char> = s.chars().collect();
+        chars
+            .windows(n.min(chars.len()))
+            .map(|w| w.iter().collect())
+            .collect()
+    };
+    let mut out = Vec::new();
+    let n = secret.len();
+    for offset in 0..3 {
+        let bytes = [&b"xy"[..offset], secret.as_bytes()].concat();
+        for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+            let encoded = engine.encode(&bytes);
+            let own = &encoded[(8 * offset).div_ceil(6)..8 * (offset + n) / 6];
+            out.extend(windows(own, 16));
+        }
+    }
+    let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+    out.extend(windows(&hex, 24));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// No form of `secret` shows in `text`, compared regardless of letter case: no raw,
+/// percent-encoded, form-encoded or JSON-escaped give-away ([`giveaways`]), and no window
+/// of its base64, base64url or hex ([`encoded_giveaways`]).
+pub fn assert_no_secret_in_any_form(text: &str, what: &str, secret: &str) {
+    let lower = text.to_lowercase();
+    for part in giveaways(secret) {
+        for form in spellings(&part) {
+            assert!(
+                !lower.contains(&form.to_lowercase()),
+                "{what} contains a credential ({form}, from {part}, in some letter case):\n{text}"
+            );
+        }
+    }
+    for window in encoded_giveaways(secret) {
+        assert!(
+            !lower.contains(&window.to_lowercase()),
+            "{what} contains an encoded credential ({window}, from {secret}):\n{text}"
+        );
+    }
+}
+
+/// Every file below `dir` is free of every form of every one of `secrets`.
+pub fn assert_no_secret_in_any_form_in_files(dir: &Path, secrets: &[&str]) {
+    for entry in walk(dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        for s in secrets {
+            assert_no_secret_in_any_form(&text, &entry.display().to_string(), s);
         }
     }
 }

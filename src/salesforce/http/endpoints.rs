@@ -39,10 +39,9 @@ impl Api {
         let mut t = self.token.lock().expect("not poisoned");
         t.generation += 1;
         t.exchanges += 1;
-        let old = std::mem::replace(&mut t.token, token);
-        if !old.is_empty() {
-            t.earlier.push(old);
-        }
+        // Registered as a secret when it was made (`Secret::new`): an old token a server
+        // echoes is scrubbed as well as the current one.
+        t.token = token;
         Ok(())
     }
 
@@ -67,10 +66,22 @@ impl Api {
         let interpret = |raw: Raw| async move {
             if raw.status == 200 {
                 return match serde_json::from_slice::<rest::TokenAnswer>(&raw.body) {
-                    Ok(a) if !a.access_token.is_empty() => {
-                        Attempt::Done(Secret::new(a.access_token))
-                    }
-                    _ => Attempt::Fail(CallError::Malformed(
+                    // Registered as a secret of the run whatever it holds; used only when
+                    // well formed, as a token from a file is.
+                    Ok(a) => match crate::credentials::token(&a.access_token) {
+                        Ok(token) => Attempt::Done(token),
+                        Err(crate::credentials::Unusable::Empty) => {
+                            Attempt::Fail(CallError::Malformed(
+                                "the token endpoint's answer has no access_token".into(),
+                            ))
+                        }
+                        Err(crate::credentials::Unusable::Malformed(why)) => {
+                            Attempt::Fail(CallError::Malformed(format!(
+                                "the token endpoint's access_token is malformed: {why}"
+                            )))
+                        }
+                    },
+                    Err(_) => Attempt::Fail(CallError::Malformed(
                         "the token endpoint's answer has no access_token".into(),
                     )),
                 };

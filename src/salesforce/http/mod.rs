@@ -10,7 +10,6 @@
 
 use super::auth::{Credentials, RefreshGrant, Resolved, Secret};
 use super::calls::{ApiUsage, CallKind};
-use super::scrub::Scrubber;
 use super::{rest, soap};
 use crate::xml::Element;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
@@ -169,8 +168,6 @@ pub(crate) struct Raw {
 struct TokenState {
     generation: u64,
     token: Secret,
-    /// Every token used before this one: a server may echo an old one.
-    earlier: Vec<Secret>,
     /// Refresh-token exchanges done: the first login and at most one renewal.
     exchanges: u32,
 }
@@ -221,21 +218,22 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Characters of a body quoted in an error message.
-const SNIPPET_CHARS: usize = 200;
+const SNIPPET_CHARS: usize = crate::secrets::EXCERPT_CHARS;
+/// Characters of any one text of a call error (a fault message, a redirect target): room
+/// for a snippet and the words around it, never a whole body.
+const ERROR_TEXT_CHARS: usize = SNIPPET_CHARS + 100;
 
-/// The first characters of a body, for an error message: credentials are removed from a
+/// The first characters of a body, for an error message: secrets are removed from a
 /// window longer than the snippet *before* it is cut (a cut could leave part of one that
-/// no longer matches), and again after (a prefix the server itself cut short).
-fn snippet(body: &[u8], scrubber: &Scrubber) -> String {
-    // Every byte of a credential may take six in an escaped spelling.
-    let window = SNIPPET_CHARS * 4 + scrubber.longest() * 6;
+/// no longer matches), so a bounded excerpt is all an error ever quotes.
+fn snippet(body: &[u8]) -> String {
+    // Every byte of a secret may take six in an escaped spelling.
+    let window = SNIPPET_CHARS * 4 + crate::secrets::scrubber().longest() * 6;
     let text = String::from_utf8_lossy(&body[..body.len().min(window)]);
-    let text = scrubber.apply(&super::auth::one_line(&text));
-    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
-    if cut.len() < text.len() || body.len() > window {
+    let mut cut = crate::secrets::excerpt(&text, SNIPPET_CHARS);
+    if body.len() > window && !cut.ends_with(" …") {
         cut.push_str(" …");
     }
-    let cut = scrubber.apply(&cut);
     if cut.is_empty() {
         String::new()
     } else {
@@ -293,7 +291,7 @@ impl Api {
             // A followed 307 would re-post the envelope, token included, to another host.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("pkce-audit/", env!("CARGO_PKG_VERSION")));
-        if super::auth::is_loopback_host(&host) {
+        if super::auth::is_loopback_connection_host(&host) {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(|e| describe(&e))?;
@@ -309,7 +307,6 @@ impl Api {
             token: Mutex::new(TokenState {
                 generation: 0,
                 token,
-                earlier: Vec::new(),
                 exchanges: 0,
             }),
             renewing: tokio::sync::Mutex::new(()),
@@ -341,38 +338,19 @@ impl Api {
         self.usage.lock().expect("not poisoned").clone()
     }
 
-    /// Every credential of this connection (tokens used so far, the refresh token and
-    /// client secret), ready to be removed from text a server sent.
-    pub(crate) fn scrubber(&self) -> Scrubber {
-        let tokens: Vec<Secret> = {
-            let t = self.token.lock().expect("not poisoned");
-            t.earlier
-                .iter()
-                .chain(std::iter::once(&t.token))
-                .cloned()
-                .collect()
-        };
-        let grant = self
-            .grant
-            .iter()
-            .flat_map(|g| [g.refresh_token.expose(), g.client_secret.expose()]);
-        Scrubber::new(tokens.iter().map(Secret::expose).chain(grant))
-    }
-
-    /// Replaces every credential in a message with `***`, in case a server echoes one, in
-    /// whatever spelling ([`Scrubber`]).
+    /// `text` without any secret of the run, on one line and bounded
+    /// ([`crate::secrets::excerpt`]): a server may echo one, in whatever form.
     pub(crate) fn scrub(&self, text: String) -> String {
-        self.scrubber().apply(&text)
+        crate::secrets::excerpt(&text, ERROR_TEXT_CHARS)
     }
 
-    /// The error with every credential removed from its texts.
+    /// The error with every secret removed from its texts, each cut to a bounded excerpt.
     fn scrubbed(&self, e: CallError) -> CallError {
-        let scrubber = self.scrubber();
-        e.map_text(|t| scrubber.apply(&t))
+        e.map_text(|t| self.scrub(t))
     }
 
     fn snippet(&self, body: &[u8]) -> String {
-        snippet(body, &self.scrubber())
+        snippet(body)
     }
 
     fn note_usage(&self, used_limit: Option<(u64, u64)>) {

@@ -1,0 +1,202 @@
+use super::*;
+
+const SHORT: Duration = Duration::from_millis(300);
+const LONG: Duration = Duration::from_secs(30);
+
+fn reason(e: Error) -> String {
+    match e {
+        Error::CredentialFile { reason, .. } => reason,
+        other => panic!("not a credential file error: {other}"),
+    }
+}
+
+#[test]
+fn a_bom_and_surrounding_whitespace_are_stripped() {
+    assert_eq!(clean("\u{feff}00Dx!AQ.tok\r\n"), "00Dx!AQ.tok");
+    assert_eq!(clean("  \u{feff}  tok \t"), "tok");
+    assert_eq!(clean("\n\n"), "");
+}
+
+#[test]
+fn a_malformed_token_is_named_by_what_is_wrong_never_by_its_value() {
+    assert_eq!(malformed("00D5g000004XyZ1!AQ.x_y-z+/="), None);
+    for (value, what) in [
+        ("tok en-Sup3rSecret", "a space at character 4 of 18"),
+        (
+            "tok\u{7}Sup3rSecret",
+            "a control character at character 4 of 15",
+        ),
+        (
+            "tok\u{1b}[31mSup3r",
+            "a control character at character 4 of 13",
+        ),
+        (
+            "tokéSup3rSecret",
+            "a character that is not ASCII at character 4 of 15",
+        ),
+        ("tok\u{a0}Sup3rSecret", "a space at character 4 of 15"),
+        (
+            "tok\u{202e}Sup3rSecret",
+            "a character that is not ASCII at character 4 of 15",
+        ),
+    ] {
+        let why = malformed(value).unwrap();
+        assert!(why.starts_with(what), "{value:?}: {why}");
+        assert!(!why.contains("Sup3r"), "{why}");
+    }
+    assert_eq!(token(" \u{feff}\n"), Err(Unusable::Empty));
+    assert!(matches!(token("a b c d e f"), Err(Unusable::Malformed(_))));
+    assert_eq!(
+        token("\u{feff}00Dx!AQ.tok\n").unwrap().expose(),
+        "00Dx!AQ.tok"
+    );
+}
+
+#[test]
+fn regular_files_are_read_bounded_and_cleaned() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("token");
+    std::fs::write(&f, "\u{feff}00Dx!AQ.fromfile\n").unwrap();
+    for origin in [Origin::CommandLine, Origin::FleetFile] {
+        assert_eq!(
+            read(&f, Holds::AccessToken, origin, LONG).unwrap(),
+            "00Dx!AQ.fromfile"
+        );
+    }
+    std::fs::write(&f, "x".repeat(MAX_BYTES as usize + 1)).unwrap();
+    let e = reason(read(&f, Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    assert!(e.contains("larger than 64 KiB"), "{e}");
+    std::fs::write(&f, b"\xff\xfe t").unwrap();
+    let e = reason(read(&f, Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    assert_eq!(e, "is not UTF-8 text");
+    std::fs::write(&f, " \n").unwrap();
+    let e = reason(read(&f, Holds::AuthUrl, Origin::CommandLine, LONG).unwrap_err());
+    assert_eq!(e, "is empty");
+    let e = read(
+        &dir.path().join("missing"),
+        Holds::AuthUrl,
+        Origin::CommandLine,
+        LONG,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("auth URL file ") && e.contains("cannot be read"),
+        "{e}"
+    );
+}
+
+#[test]
+fn folders_are_refused_and_a_fleet_file_cannot_name_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = reason(read(dir.path(), Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    assert_eq!(e, "is a folder, not a file");
+    let e = read(Path::new("-"), Holds::AccessToken, Origin::FleetFile, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("the access token on standard input: cannot be `-`"),
+        "{e}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_sockets_are_refused_before_they_are_opened() {
+    for origin in [Origin::CommandLine, Origin::FleetFile] {
+        let e = reason(read(Path::new("/dev/null"), Holds::AccessToken, origin, LONG).unwrap_err());
+        assert!(
+            e.starts_with("is a device") || e.starts_with("is not a regular file"),
+            "{e}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("s");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let e = reason(read(&sock, Holds::AuthUrl, Origin::CommandLine, LONG).unwrap_err());
+    assert!(e.starts_with("is a socket"), "{e}");
+}
+
+#[cfg(unix)]
+fn fifo(dir: &Path) -> PathBuf {
+    let p = dir.join("fifo");
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    p
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_is_read_from_the_command_line_only_and_never_waited_on_past_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = fifo(dir.path());
+    // A fleet file names regular files only: refused without opening it (which would
+    // block, no writer being there).
+    let e = reason(read(&p, Holds::AccessToken, Origin::FleetFile, LONG).unwrap_err());
+    assert!(e.starts_with("is a FIFO"), "{e}");
+    // Written: read.
+    let writer = {
+        let p = p.clone();
+        std::thread::spawn(move || std::fs::write(p, "00Dx!AQ.fromfifo\n").unwrap())
+    };
+    assert_eq!(
+        read(&p, Holds::AccessToken, Origin::CommandLine, LONG).unwrap(),
+        "00Dx!AQ.fromfifo"
+    );
+    writer.join().unwrap();
+    // Never written: one error once the timeout is over.
+    let e = reason(read(&p, Holds::AccessToken, Origin::CommandLine, SHORT).unwrap_err());
+    assert!(
+        e.starts_with("nothing was written to it within 0 s (--timeout)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn loading_checks_every_credential_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("token");
+    std::fs::write(&f, "00Dx!AQ tok with spaces\n").unwrap();
+    let conn = Connection::AccessToken {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        token: TokenSource::File(f.clone()),
+    };
+    let e = load(&conn, Origin::CommandLine, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("holds a malformed access token: a space at character 8"),
+        "{e}"
+    );
+    assert!(!e.contains("with spaces"), "{e}");
+    let conn = Connection::AccessToken {
+        instance_url: "http://evil.localhost:8080".into(),
+        token: TokenSource::Value(Secret::new("00Dx!AQ.fine")),
+    };
+    let e = load(&conn, Origin::CommandLine, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("loopback"), "{e}");
+    std::fs::write(&f, "force://PlatformCLI::5Aep\u{7}Refresh@127.0.0.1:1\n").unwrap();
+    let e = load(&Connection::AuthUrlFile(f.clone()), Origin::FleetFile, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the refresh token of the auth URL is malformed: a control character"),
+        "{e}"
+    );
+    std::fs::write(
+        &f,
+        "\u{feff}force://PlatformCLI:sec:5AepRefresh@127.0.0.1:1\n",
+    )
+    .unwrap();
+    let Prepared::Ready(r) = load(&Connection::AuthUrlFile(f), Origin::FleetFile, LONG).unwrap()
+    else {
+        panic!("an auth URL is ready without sf");
+    };
+    assert_eq!(r.instance_url, "http://127.0.0.1:1");
+    assert!(matches!(
+        load(&Connection::TargetOrg("a".into()), Origin::CommandLine, LONG).unwrap(),
+        Prepared::Sf(a) if a == "a"
+    ));
+}
