@@ -143,36 +143,6 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// `pkce-audit clients` within `width` columns: a table when it fits, else one entry per
-/// client (its id, owner, PKCE behaviour and first release, then its name).
-pub fn listing(width: usize) -> String {
-    use crate::report::layout::{Entry, Grid, PROSE};
-    let mut grid = Grid::new(&["Id", "Owner", "PKCE", "Since", "Name"])
-        .floor(3, PROSE)
-        .floor(4, PROSE);
-    for c in catalogue() {
-        let since = c.since_version.as_deref().unwrap_or("-");
-        let name = format!(
-            "{}{}",
-            c.name,
-            if c.unconfirmed { " (UNCONFIRMED)" } else { "" }
-        );
-        let mut head = format!("{} · {} · {}", c.id, c.owner, c.pkce.as_str());
-        if let Some(v) = &c.since_version {
-            head.push_str(&format!(" since {v}"));
-        }
-        let cells = [c.id.as_str(), &c.owner, c.pkce.as_str(), since, &name];
-        grid.push(
-            cells.map(String::from).to_vec(),
-            Entry {
-                head,
-                lines: vec![name.clone()],
-            },
-        );
-    }
-    grid.render(width)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,10 @@
 //! "no regression" while the known backlog is worked off.
 
 use crate::inventory::{App, AppKind, Owner};
-use crate::report::read::{self, ReadError};
 use crate::report::{AuditScope, Report};
 use crate::rules::{Finding, RuleId, Verdict};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
-use std::path::Path;
 
 /// One side of the comparison: what was audited, and how it came out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,11 +174,6 @@ impl Diff {
             && self.apps.removed.is_empty()
             && self.apps.pkce_changed.is_empty()
     }
-}
-
-/// Reads both reports and compares them.
-pub fn diff_files(old: &Path, new: &Path) -> Result<Diff, ReadError> {
-    Ok(compare(&read::read(old)?, &read::read(new)?))
 }
 
 /// What changed about a finding present in both runs, if anything.

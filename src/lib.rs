@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod fix;
 pub mod fleet;
 pub mod inventory;
+pub mod listing;
 pub mod metadata;
 pub mod report;
 pub mod rules;

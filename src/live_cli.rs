@@ -489,7 +489,11 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         json_escape_invisible(serde_json::to_string_pretty(&d).expect("a doctor report serialises"))
             + "\n"
     } else {
-        visible_lines(&d.text(usize::from(crate::term::stdout_width()))).into_owned()
+        visible_lines(&pkce_audit::listing::doctor(
+            &d,
+            usize::from(crate::term::stdout_width()),
+        ))
+        .into_owned()
     };
     crate::Sink::Stdout.write(&text)?;
     Ok(if d.all_readable() {

@@ -196,7 +196,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
     let sink = Sink::Stdout;
     let text = match (&args.id, args.json.json) {
         (None, true) => json_text(&rules::RULES)?,
-        (None, false) => rules::listing(usize::from(sink.width())),
+        (None, false) => pkce_audit::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
                 usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
@@ -204,7 +204,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
             if json {
                 json_text(r)?
             } else {
-                r.describe(usize::from(sink.width()))
+                pkce_audit::listing::rule(r, usize::from(sink.width()))
             }
         }
     };
@@ -223,7 +223,7 @@ fn list_clients(json: bool) -> Result<i32> {
     let text = if json {
         json_text(&pkce_audit::clients::catalogue())?
     } else {
-        pkce_audit::clients::listing(usize::from(Sink::Stdout.width()))
+        pkce_audit::listing::clients(usize::from(Sink::Stdout.width()))
     };
     Sink::Stdout.write(&text)?;
     Ok(0)
@@ -237,7 +237,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             (&args.new, "a report given to diff"),
         ],
     )?;
-    let diff = pkce_audit::diff::diff_files(&args.old, &args.new)?;
+    let diff = pkce_audit::report::read::diff_files(&args.old, &args.new)?;
     let sink = Sink::of(&output);
     sink.write(&report::diff::render(
         &diff,

@@ -7,7 +7,7 @@ use super::model::{
     Aspect, BlockerRef, FleetPackage, MatchedBy, PackageDifference, PackageInstall, PkceDifference,
     Rehearsal, SettingDifference, SharedBlocker,
 };
-use super::run::{Audited, OrgRun};
+use super::model::{Audited, OrgRun};
 use crate::inventory::{OrgSettings, Owner};
 use crate::report::Report;
 use crate::rules::{Finding, Verdict};

@@ -20,9 +20,8 @@
 
 use crate::salesforce::Connection;
 use crate::waivers::{self, line_of, WaiverSet};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::HashMap;
-use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -44,29 +43,7 @@ pub enum ConfigError {
     },
 }
 
-/// What an org is for. Only a sandbox can rehearse, and only a production org can be
-/// rehearsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Production,
-    Sandbox,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Production => "production",
-            Role::Sandbox => "sandbox",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use super::model::Role;
 
 /// How one org is read.
 #[derive(Debug, Clone)]

@@ -3,12 +3,13 @@
 //! ordinary [`Report`](crate::report::Report); this holds what a reader of many orgs needs
 //! from each, and what only the comparison of several shows.
 
-use super::config::Role;
 use crate::diff::AppRef;
+use crate::evidence::InstalledPackage;
 use crate::inventory::{AppKind, Owner};
-use crate::report::{IsvAction, Tool};
+use crate::report::{IsvAction, Report, Tool};
 use crate::rules::{RuleId, Severity, Verdict};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// The version of the fleet JSON's shape. Raise it when a field changes meaning or goes
 /// away (adding one does not need it).
@@ -86,7 +87,7 @@ impl FleetOrg {
         } else {
             "not a sandbox"
         };
-        (is_sandbox != (role == crate::fleet::config::Role::Sandbox)).then(|| {
+        (is_sandbox != (role == Role::Sandbox)).then(|| {
             format!(
                 "the fleet file says {}, but the org says it is {says} (Organization.IsSandbox {is_sandbox})",
                 role.as_str()
@@ -283,6 +284,51 @@ impl Rehearsal {
             || !self.blockers_only_in_production.is_empty()
             || !self.blockers_only_in_sandbox.is_empty()
             || !self.packages.is_empty()
+    }
+}
+
+/// What an org is for. Only a sandbox can rehearse, and only a production org can be
+/// rehearsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Production,
+    Sandbox,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Production => "production",
+            Role::Sandbox => "sandbox",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What auditing one org gave.
+#[derive(Debug, Clone)]
+pub struct Audited {
+    pub report: Report,
+    /// The packages the org says are installed; `None` when it did not say (a folder, a
+    /// live org with `--no-usage`, or the package list unreadable).
+    pub packages: Option<Vec<InstalledPackage>>,
+}
+
+/// One org's run: its report, or why there is none.
+#[derive(Debug, Clone)]
+pub struct OrgRun {
+    pub outcome: Result<Audited, String>,
+}
+
+impl OrgRun {
+    pub fn report(&self) -> Option<&Report> {
+        self.outcome.as_ref().ok().map(|a| &a.report)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::config::{FleetConfig, OrgEntry, OrgInput};
 use crate::credentials;
-use crate::evidence::{EvidenceSource, InstalledPackage};
+use crate::evidence::EvidenceSource;
 use crate::report::Report;
 use crate::salesforce::{self, FetchOptions, ProgressSink};
 use crate::waivers::WaiverSet;
@@ -28,26 +28,7 @@ pub struct RunOptions {
     pub progress: Option<Arc<dyn ProgressSink>>,
 }
 
-/// What auditing one org gave.
-#[derive(Debug, Clone)]
-pub struct Audited {
-    pub report: Report,
-    /// The packages the org says are installed; `None` when it did not say (a folder, a
-    /// live org with `--no-usage`, or the package list unreadable).
-    pub packages: Option<Vec<InstalledPackage>>,
-}
-
-/// One org's run: its report, or why there is none.
-#[derive(Debug, Clone)]
-pub struct OrgRun {
-    pub outcome: Result<Audited, String>,
-}
-
-impl OrgRun {
-    pub fn report(&self) -> Option<&Report> {
-        self.outcome.as_ref().ok().map(|a| &a.report)
-    }
-}
+pub use super::model::{Audited, OrgRun};
 
 /// Runs every org of `config`, each with its waivers (`waivers[i]` for `config.orgs[i]`),
 /// on a runtime of its own. The runs come back in the order of the file.

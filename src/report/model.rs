@@ -8,7 +8,6 @@
 use crate::evidence::{EvidenceSource, SourceState};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
-pub use crate::source::Layout;
 use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -87,7 +86,7 @@ pub struct AuditScope {
     /// The SFDX project an audited folder lies inside, when the folder is not its root:
     /// which of the project's `.forceignore` and namespace were not applied.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub enclosing_project: Option<crate::source::EnclosingProject>,
+    pub enclosing_project: Option<EnclosingProject>,
 }
 
 /// The canonical paths behind a run's file locations, for formats that link to files.
@@ -276,4 +275,48 @@ pub struct Report {
     /// disagree. Empty in a report from an older version.
     #[serde(default)]
     pub deadlines: Vec<crate::deadlines::Deadline>,
+}
+
+vocabulary! {
+    /// How the folder was recognised; reported in the scope of the audit.
+    pub enum Layout {
+        SfdxProject = "sfdx-project",
+        Mdapi = "mdapi",
+        /// A folder written by `pkce-audit fetch`: its manifest says which org, when.
+        Snapshot = "snapshot",
+        Folder = "folder",
+    }
+}
+
+/// The SFDX project a folder lies inside, when the folder is not the project's root: the
+/// project's `.forceignore` and namespace belong to the root, so an audit of the folder
+/// alone does not apply them. A note, never a problem: what the folder holds was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct EnclosingProject {
+    /// The project root (canonical), to audit instead.
+    pub root: String,
+    /// The project has a `.forceignore`, which was not applied.
+    pub missed_forceignore: bool,
+    /// The project's namespace (`sfdx-project.json`), which was not applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed_namespace: Option<String>,
+}
+
+impl std::fmt::Display for EnclosingProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let root = &self.root;
+        write!(f, "the audited folder is inside the SFDX project {root}")?;
+        let namespace = self
+            .missed_namespace
+            .as_ref()
+            .map(|ns| format!("its namespace '{ns}' (sfdx-project.json)"));
+        match (self.missed_forceignore, namespace) {
+            (true, Some(ns)) => write!(f, ": its .forceignore and {ns} were not applied")?,
+            (true, None) => write!(f, ": its .forceignore was not applied")?,
+            (false, Some(ns)) => write!(f, ": {ns} was not applied")?,
+            (false, None) => write!(f, " (it has no .forceignore and no namespace to apply)")?,
+        }
+        write!(f, "; audit the project root instead: --source {root}")
+    }
 }

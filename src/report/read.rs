@@ -71,6 +71,11 @@ pub fn read(path: &Path) -> Result<Report, ReadError> {
     parse(&text).map_err(fail)
 }
 
+/// Reads both reports and compares them.
+pub fn diff_files(old: &Path, new: &Path) -> Result<crate::diff::Diff, ReadError> {
+    Ok(crate::diff::compare(&read(old)?, &read(new)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

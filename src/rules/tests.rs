@@ -120,20 +120,6 @@ fn docs_rules_md_matches_the_catalog() {
 }
 
 #[test]
-fn the_rules_listing_and_explanations_come_from_the_catalog() {
-    let listing = listing(usize::MAX);
-    assert_eq!(listing.lines().count(), RULES.len());
-    for (line, r) in listing.lines().zip(RULES) {
-        assert!(
-            line.starts_with(r.id.as_str()) && line.ends_with(r.summary),
-            "{line}"
-        );
-        let text = r.describe(usize::MAX);
-        assert!(text.starts_with(&format!("{}\n", r.id)) && text.contains(r.explanation));
-    }
-}
-
-#[test]
 fn org_rules_fire_on_defaults_and_stay_quiet_when_configured() {
     let loud = evaluate(&inventory(vec![settings(
         "<oAuthCdCrdtFlowEnable>true</oAuthCdCrdtFlowEnable>",

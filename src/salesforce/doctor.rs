@@ -12,10 +12,8 @@ use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
 use crate::evidence::{self, OAUTH_TOKEN, OAUTH_TOKEN_CAP, SOURCES};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
-use crate::report::layout::{Entry, Grid, PROSE};
 use futures::future::{join_all, try_join_all};
 use serde::Serialize;
-use std::fmt::Write;
 
 /// The ECA global OAuth settings read, as `doctor` names it: readable means the PKCE
 /// flag of every External Client App can be read.
@@ -60,63 +58,6 @@ pub struct Doctor {
 impl Doctor {
     pub fn all_readable(&self) -> bool {
         self.checks.iter().all(|c| c.readable)
-    }
-
-    /// The sources, then what to grant for each one that is not readable, within `width`
-    /// columns: a table when its columns can each hold their longest word (a metadata
-    /// type name is never broken), else one entry per source.
-    pub fn text(&self, width: usize) -> String {
-        let mut out = format!(
-            "pkce-audit doctor · {} · API {}\n",
-            self.instance_url, self.api_version
-        );
-        // Status never wraps; an error in Detail is never squeezed to a word per line.
-        let mut grid = Grid::new(&["Source", "Status", "Checked with", "Detail"])
-            .floor(1, usize::MAX)
-            .floor(3, PROSE);
-        for c in &self.checks {
-            let status = if c.readable {
-                "readable"
-            } else {
-                "NOT READABLE"
-            };
-            let detail = c.detail.as_deref().unwrap_or("");
-            let line = [status, c.probe.as_str(), detail]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · ");
-            let cells = [c.source.as_str(), status, c.probe.as_str(), detail].map(String::from);
-            grid.push(
-                cells.to_vec(),
-                Entry {
-                    head: c.source.clone(),
-                    lines: vec![line],
-                },
-            );
-        }
-        out.push_str(&grid.render(width));
-        let missing: Vec<&Check> = self.checks.iter().filter(|c| !c.readable).collect();
-        if missing.is_empty() {
-            let _ = writeln!(out, "Everything an audit reads is readable.");
-        } else {
-            let _ = writeln!(
-                out,
-                "{} source(s) not readable; to read them, grant:",
-                missing.len()
-            );
-            for c in missing {
-                let _ = writeln!(
-                    out,
-                    "  - {}: {}",
-                    c.source,
-                    c.remedy
-                        .as_deref()
-                        .unwrap_or("access to it (see the error above)")
-                );
-            }
-        }
-        crate::report::wrap_prose(&out, width)
     }
 }
 

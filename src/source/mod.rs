@@ -30,16 +30,7 @@ pub enum SourceError {
     NothingToAudit { path: PathBuf },
 }
 
-crate::vocab::vocabulary! {
-    /// How the folder was recognised; reported in the scope of the audit.
-    pub enum Layout {
-        SfdxProject = "sfdx-project",
-        Mdapi = "mdapi",
-        /// A folder written by `pkce-audit fetch`: its manifest says which org, when.
-        Snapshot = "snapshot",
-        Folder = "folder",
-    }
-}
+pub use crate::report::{EnclosingProject, Layout};
 
 /// A metadata file found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,9 +352,7 @@ mod walk;
 
 pub use project::forceignore_line;
 use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
-pub use project::{
-    parse_project, read_required_text, read_text, EnclosingProject, PackageDirectory, SfdxProject,
-};
+pub use project::{parse_project, read_required_text, read_text, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The files that say what a folder is: `sfdx-project.json`, `.forceignore`, and the
 //! careful reading every such small file gets.
 
-use super::{Discovery, MAX_FILE_BYTES};
+use super::{Discovery, EnclosingProject, MAX_FILE_BYTES};
 use crate::errors::io_reason;
 use crate::inventory::Problem;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -93,39 +93,6 @@ pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, String> {
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-/// The SFDX project a folder lies inside, when the folder is not the project's root: the
-/// project's `.forceignore` and namespace belong to the root, so an audit of the folder
-/// alone does not apply them. A note, never a problem: what the folder holds was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct EnclosingProject {
-    /// The project root (canonical), to audit instead.
-    pub root: String,
-    /// The project has a `.forceignore`, which was not applied.
-    pub missed_forceignore: bool,
-    /// The project's namespace (`sfdx-project.json`), which was not applied.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub missed_namespace: Option<String>,
-}
-
-impl std::fmt::Display for EnclosingProject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let root = &self.root;
-        write!(f, "the audited folder is inside the SFDX project {root}")?;
-        let namespace = self
-            .missed_namespace
-            .as_ref()
-            .map(|ns| format!("its namespace '{ns}' (sfdx-project.json)"));
-        match (self.missed_forceignore, namespace) {
-            (true, Some(ns)) => write!(f, ": its .forceignore and {ns} were not applied")?,
-            (true, None) => write!(f, ": its .forceignore was not applied")?,
-            (false, Some(ns)) => write!(f, ": {ns} was not applied")?,
-            (false, None) => write!(f, " (it has no .forceignore and no namespace to apply)")?,
-        }
-        write!(f, "; audit the project root instead: --source {root}")
-    }
 }
 
 /// The nearest folder above `root` (canonical) that holds `sfdx-project.json`, up to the

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 mod resolve;
 mod suggest;
 
-pub use self::resolve::{resolve, Resolution, Selection, WaiverSet};
+pub use self::resolve::{load, resolve, Resolution, Selection};
 use self::suggest::{closest, closest_app};
 
 /// The file read by default when it exists at the root of the audited folder, or else in
@@ -195,22 +195,16 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     Ok(out)
 }
 
-/// A waiver file is a page of TOML; anything larger is not one.
-const MAX_WAIVER_BYTES: u64 = 1024 * 1024;
-
-pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    load_as(file, file)
-}
-
-/// Reads `path`, naming it `name` in waivers and messages.
-fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
-    let text = crate::source::read_required_text(path, MAX_WAIVER_BYTES).map_err(|reason| {
-        WaiverError::Io {
-            file: name.to_path_buf(),
-            reason,
-        }
-    })?;
-    parse(&text, name)
+/// The waivers of a run: the file they come from, its entries, and the notes of
+/// `resolve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaiverSet {
+    /// As given or found; `None`: no waiver file applies.
+    pub file: Option<PathBuf>,
+    /// The same file, canonical (for SARIF's file links); `None` with no file.
+    pub canonical: Option<PathBuf>,
+    pub waivers: Vec<Waiver>,
+    pub notes: Vec<String>,
 }
 
 /// How a waiver file's entries fared in one run. Every entry is counted once.

@@ -2,7 +2,7 @@
 //! the audited folder, else `pkce-audit.toml` in the current folder; and what the reader
 //! should be told about the choice.
 
-use super::{load_as, Waiver, WaiverError, DEFAULT_FILE};
+use super::{parse, Waiver, WaiverError, WaiverSet, DEFAULT_FILE};
 use std::path::{Path, PathBuf};
 
 /// What the command line asks for.
@@ -109,16 +109,22 @@ pub fn resolve(selection: &Selection, source_root: Option<&Path>, cwd: &Path) ->
     }
 }
 
-/// The waivers of a run: the file they come from, its entries, and the notes of
-/// [`resolve`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WaiverSet {
-    /// As given or found; `None`: no waiver file applies.
-    pub file: Option<PathBuf>,
-    /// The same file, canonical (for SARIF's file links); `None` with no file.
-    pub canonical: Option<PathBuf>,
-    pub waivers: Vec<Waiver>,
-    pub notes: Vec<String>,
+/// A waiver file is a page of TOML; anything larger is not one.
+const MAX_WAIVER_BYTES: u64 = 1024 * 1024;
+
+pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
+    load_as(file, file)
+}
+
+/// Reads `path`, naming it `name` in waivers and messages.
+fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
+    let text = crate::source::read_required_text(path, MAX_WAIVER_BYTES).map_err(|reason| {
+        WaiverError::Io {
+            file: name.to_path_buf(),
+            reason,
+        }
+    })?;
+    parse(&text, name)
 }
 
 impl Resolution {
@@ -140,5 +146,103 @@ impl Resolution {
             waivers,
             notes: self.notes,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two waivers, enough to tell the entries apart.
+    const FILE: &str = r#"[[waiver]]
+rule = "app-pkce-not-required"
+app = "ERP_Integration"
+reason = "JWT only"
+approved_by = "jane@example.com"
+expires = 2026-12-31
+
+[[waiver]]
+rule = "insecure-callback-url"
+app = "Gone_App"
+reason = "r"
+approved_by = "b"
+expires = 2030-01-01
+"#;
+
+    fn touch(dir: &Path, rel: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "").unwrap();
+    }
+
+    #[test]
+    fn resolution_prefers_the_flag_then_the_project_then_the_current_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cwd = tmp.path();
+        std::fs::create_dir_all(cwd.join("proj")).unwrap();
+        let proj = Some(Path::new("proj"));
+        let file = |r: &Resolution| r.file.as_ref().map(|f| f.display().to_string());
+        // Nothing anywhere: no file, nothing to say.
+        let r = resolve(&Selection::Default, proj, cwd);
+        assert_eq!(r, Resolution::default());
+        // Only in the current folder: applied, with a note that the folder decided it.
+        touch(cwd, DEFAULT_FILE);
+        let r = resolve(&Selection::Default, proj, cwd);
+        assert_eq!(file(&r).as_deref(), Some("pkce-audit.toml"));
+        assert!(r.notes[0].contains("in the current folder, not from the audited folder proj"));
+        // A live audit (no folder) reads the current folder's file without comment.
+        let r = resolve(&Selection::Default, None, cwd);
+        assert_eq!(file(&r).as_deref(), Some("pkce-audit.toml"));
+        assert!(r.notes.is_empty());
+        // The project's file wins, and the other is named as not read.
+        touch(cwd, "proj/pkce-audit.toml");
+        let r = resolve(&Selection::Default, proj, cwd);
+        assert_eq!(
+            file(&r),
+            Some(Path::new("proj").join(DEFAULT_FILE).display().to_string())
+        );
+        assert_eq!(r.notes.len(), 1);
+        assert!(r.notes[0].contains("pkce-audit.toml in the current folder was not read"));
+        // `--source .`: one file, found as the project's, named without "./".
+        let r = resolve(&Selection::Default, Some(Path::new(".")), cwd);
+        assert_eq!(file(&r).as_deref(), Some("pkce-audit.toml"));
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        // An explicit file wins over both, which are named.
+        let r = resolve(&Selection::File("w.toml".into()), proj, cwd);
+        assert_eq!(file(&r).as_deref(), Some("w.toml"));
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+        // Unless it is one of them.
+        let r = resolve(&Selection::File("pkce-audit.toml".into()), proj, cwd);
+        assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+        // Turned off: no file, and what was not read is named.
+        let r = resolve(&Selection::Off, proj, cwd);
+        assert_eq!(r.file, None);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+        assert!(r
+            .notes
+            .iter()
+            .all(|n| n.starts_with("Waivers turned off: ")));
+        let r = resolve(&Selection::Off, None, tmp.path().join("proj").as_path());
+        assert!(r.notes.iter().all(|n| n.starts_with("Waivers turned off")));
+    }
+
+    #[test]
+    fn loading_reads_against_the_given_folder_and_names_the_file_as_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("proj")).unwrap();
+        std::fs::write(tmp.path().join("proj").join(DEFAULT_FILE), FILE).unwrap();
+        let set = resolve(&Selection::Default, Some(Path::new("proj")), tmp.path())
+            .load(tmp.path())
+            .unwrap();
+        let name = Path::new("proj").join(DEFAULT_FILE).display().to_string();
+        assert_eq!(set.waivers.len(), 2);
+        assert_eq!(set.waivers[1].file, name);
+        let err = resolve(&Selection::File("missing.toml".into()), None, tmp.path())
+            .load(tmp.path())
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("missing.toml: cannot be read"),
+            "{err}"
+        );
     }
 }

@@ -10,8 +10,9 @@ mod audit;
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{fixture, TOKEN};
 use audit::counts;
+use pkce_audit::listing::{doctor as doctor_text, rule, rules as listing};
 use pkce_audit::metadata::MetadataType;
-use pkce_audit::rules::{listing, RULES};
+use pkce_audit::rules::RULES;
 use pkce_audit::salesforce::{self, doctor::Doctor, Connection, Secret, TokenSource};
 use std::collections::BTreeMap;
 use unicode_width::UnicodeWidthStr;
@@ -87,18 +88,18 @@ fn rejoined(wrapped: &[&str], whole: &[&str]) -> Vec<String> {
 fn every_rule_explanation_fits_every_width_and_keeps_every_word() {
     for width in WIDTHS {
         for r in RULES {
-            let text = r.describe(width);
+            let text = rule(r, width);
             assert_fits(&text, width, r.id.as_str());
             assert_eq!(
-                rejoined(&words(&text), &words(&r.describe(usize::MAX))),
-                words(&r.describe(usize::MAX)),
+                rejoined(&words(&text), &words(&rule(r, usize::MAX))),
+                words(&rule(r, usize::MAX)),
                 "{} at {width}: wrapping changed the words",
                 r.id
             );
         }
     }
     let r = pkce_audit::rules::rule("app-pkce-not-required").unwrap();
-    insta::assert_snapshot!("rule_app_pkce_not_required_80", r.describe(80));
+    insta::assert_snapshot!("rule_app_pkce_not_required_80", rule(r, 80));
 }
 
 fn doctor_of(org: &FakeOrg) -> Doctor {
@@ -135,7 +136,7 @@ fn occurrences(d: &Doctor, name: &str) -> usize {
 
 fn assert_doctor_text(d: &Doctor, base_url: &str, name: &str) {
     for width in WIDTHS {
-        let text = d.text(width);
+        let text = doctor_text(d, width);
         assert_fits(&text, width, "doctor");
         // A name broken across lines (or a cell) is no longer found whole.
         for ty in MetadataType::FETCHED {
@@ -166,7 +167,7 @@ fn assert_doctor_text(d: &Doctor, base_url: &str, name: &str) {
             }
         }
     }
-    insta::assert_snapshot!(name, d.text(80).replace(base_url, "[org]"));
+    insta::assert_snapshot!(name, doctor_text(d, 80).replace(base_url, "[org]"));
 }
 
 #[test]
@@ -187,16 +188,16 @@ fn doctor_fits_every_width_and_breaks_no_type_name() {
     assert_eq!(d.checks.iter().filter(|c| !c.readable).count(), 3);
     assert_doctor_text(&d, &org.base_url, "doctor_unreadable_80");
     // Wide enough, a table; narrow, one entry per source.
-    assert!(d.text(120).contains("┆ NOT READABLE ┆"));
-    assert!(!d.text(80).contains('┆'));
+    assert!(doctor_text(&d, 120).contains("┆ NOT READABLE ┆"));
+    assert!(!doctor_text(&d, 80).contains('┆'));
 }
 
 #[test]
 fn the_clients_listing_fits_every_width_and_keeps_every_word() {
     let clients = pkce_audit::clients::catalogue();
-    let whole = counts(&pkce_audit::clients::listing(10_000));
+    let whole = counts(&pkce_audit::listing::clients(10_000));
     for width in WIDTHS {
-        let text = pkce_audit::clients::listing(width);
+        let text = pkce_audit::listing::clients(width);
         assert_fits(&text, width, "clients");
         let n = counts(&text);
         let mut left: BTreeMap<String, usize> = n.clone();
@@ -218,6 +219,6 @@ fn the_clients_listing_fits_every_width_and_keeps_every_word() {
             }
         }
     }
-    assert!(pkce_audit::clients::listing(120).contains("┆ does-not-send ┆"));
-    insta::assert_snapshot!("clients_listing_60", pkce_audit::clients::listing(60));
+    assert!(pkce_audit::listing::clients(120).contains("┆ does-not-send ┆"));
+    insta::assert_snapshot!("clients_listing_60", pkce_audit::listing::clients(60));
 }
