@@ -22,13 +22,9 @@
 //! parse (`SCALE_HOSTILE=timeout`: only that; `SCALE_TIMEOUT_RUNS`: its runs);
 //! `SCALE_BIN=<path>` measures another build of pkce-audit (an older one).
 
-#[path = "../tests/fake_org/mod.rs"]
-#[allow(dead_code)]
-mod fake_org;
-#[path = "../tests/live_support/hostile.rs"]
-mod hostile;
-#[path = "../tests/synth/mod.rs"]
-mod synth;
+use pkce_audit_test_org::fake_org;
+use pkce_audit_test_org::hostile_server as hostile;
+use pkce_audit_test_org::synth;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -366,8 +362,8 @@ fn evidence_pages(dir: &Path, connected_apps: usize) -> u64 {
 
 /// Components per fetched type, in `MetadataType::FETCHED` order.
 fn component_counts(dir: &Path) -> Vec<usize> {
-    let d = pkce_audit::source::discover(dir).unwrap();
-    pkce_audit::metadata::MetadataType::FETCHED
+    let d = pkce_audit_io::source::discover(dir).unwrap();
+    pkce_audit_io::metadata::MetadataType::FETCHED
         .iter()
         .map(|t| d.files.iter().filter(|f| f.ty == *t).count())
         .collect()
@@ -400,9 +396,9 @@ fn offline(dir: &Path, runs: usize) -> (Duration, Duration, i64) {
 /// Inventory build (ECA joins, label matching against usage) and report build, in-process,
 /// with usage evidence for every app plus a tenth as many apps defined elsewhere.
 fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
-    use pkce_audit::evidence::{self, Evidence, LoginUsage, SourceState, TokenUsage};
-    let (collected, _) = pkce_audit::source::collect(dir).unwrap();
-    let labels: Vec<String> = pkce_audit::inventory::build(collected.clone())
+    use pkce_audit_model::evidence::{self, Evidence, LoginUsage, SourceState, TokenUsage};
+    let (collected, _) = pkce_audit_io::source::collect(dir).unwrap();
+    let labels: Vec<String> = pkce_audit_model::inventory::build(collected.clone())
         .apps
         .iter()
         .filter_map(|a| a.label.clone())
@@ -458,8 +454,8 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
         let mut c = collected.clone();
         c.evidence = Some(e.clone());
         let start = Instant::now();
-        let inv = pkce_audit::inventory::build(c);
-        let report = pkce_audit::report::build(&inv, Default::default());
+        let inv = pkce_audit_model::inventory::build(c);
+        let report = pkce_audit_render::report::build(&inv, Default::default());
         times.push(start.elapsed());
         apps = report.apps.len();
     }

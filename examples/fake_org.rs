@@ -7,8 +7,7 @@
 //! Prints its base URL as the first line of stdout (with `--tls-cert`/`--tls-key`, its
 //! HTTPS URL as the second), then serves until killed.
 
-#[path = "../tests/fake_org/mod.rs"]
-mod fake_org;
+use pkce_audit_test_org::fake_org;
 
 use clap::Parser;
 use fake_org::{Config, FakeOrg, TlsConfig};

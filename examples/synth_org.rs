@@ -1,7 +1,6 @@
 //! Writes a synthetic org (an SFDX project) for benchmarks and experiments:
 //! `cargo run --example synth_org -- --out DIR [--connected-apps N] [--ecas M] [--seed S] [--packaged-share F] [--no-settings]`
-#[path = "../tests/synth/mod.rs"]
-mod synth;
+use pkce_audit_test_org::synth;
 
 fn main() {
     let mut spec = synth::Spec::default();

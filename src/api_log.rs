@@ -3,14 +3,14 @@
 //! (the library scrubs what it logs; this is the last gate), and shown through `visible`,
 //! so nothing in them reaches the terminal as a control.
 
-use pkce_audit::report::text::visible;
+use pkce_audit_render::report::text::visible;
 
 struct Stderr;
 
 impl log::Log for Stderr {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         metadata.level() <= log::Level::Info
-            && metadata.target() == pkce_audit::salesforce::LOG_TARGET
+            && metadata.target() == pkce_audit_io::salesforce::LOG_TARGET
     }
 
     fn log(&self, record: &log::Record<'_>) {
@@ -18,7 +18,7 @@ impl log::Log for Stderr {
             let line = record.args().to_string();
             eprintln!(
                 "pkce-audit: {}",
-                visible(&pkce_audit::secrets::scrub(&line))
+                visible(&pkce_audit_io::secrets::scrub(&line))
             );
         }
     }

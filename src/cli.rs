@@ -5,8 +5,8 @@
 use crate::live_cli::{ConnectionArgs, DoctorArgs, FetchArgs, UsageArgs};
 use crate::term::ColorChoice;
 use clap::{Args, Parser, Subcommand};
-use pkce_audit::report;
-use pkce_audit::rules::Severity;
+use pkce_audit_model::rules::Severity;
+use pkce_audit_render::report;
 use std::path::PathBuf;
 
 #[derive(Parser)]

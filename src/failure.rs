@@ -3,7 +3,7 @@
 //! CLI does (sf-plugins-core `SfCommand.catch` writes `toJson()` through `logJson`, which
 //! prints to standard output).
 
-use pkce_audit::report::text::{json_escape_invisible, visible};
+use pkce_audit_render::report::text::{json_escape_invisible, visible};
 use serde::Serialize;
 
 /// Exit status of every failure: usage errors and errors that stop the run alike.
@@ -98,9 +98,9 @@ impl Failure {
     /// (for the person reading a log), and under JSON also the document on standard output
     /// (for the script that parses it), where a successful run would have put its result.
     /// An error may quote a server's words: every secret of the run is scrubbed from it
-    /// first ([`pkce_audit::secrets`]).
+    /// first ([`pkce_audit_io::secrets`]).
     pub fn print(&self, json: bool) -> u8 {
-        let message = pkce_audit::secrets::scrub(&self.message);
+        let message = pkce_audit_io::secrets::scrub(&self.message);
         if json {
             let doc = serde_json::to_string_pretty(&Failure {
                 message: message.to_string(),
@@ -144,7 +144,7 @@ fn help_for(e: &clap::Error) -> String {
 
 /// The failure's name, from the library error type at the root of the chain.
 fn name_of(e: &anyhow::Error) -> &'static str {
-    use pkce_audit::source::SourceError;
+    use pkce_audit_io::source::SourceError;
     for cause in e.chain() {
         if let Some(s) = cause.downcast_ref::<SourceError>() {
             return match s {
@@ -152,22 +152,22 @@ fn name_of(e: &anyhow::Error) -> &'static str {
                 SourceError::NotADirectory { .. } => "SourceError",
             };
         }
-        if cause.is::<pkce_audit::salesforce::Error>() {
+        if cause.is::<pkce_audit_io::salesforce::Error>() {
             return "OrgError";
         }
-        if cause.is::<pkce_audit::waivers::WaiverError>() {
+        if cause.is::<pkce_audit_io::waivers::WaiverError>() {
             return "WaiverError";
         }
-        if cause.is::<pkce_audit::report::read::ReadError>() {
+        if cause.is::<pkce_audit_io::report_file::ReadError>() {
             return "ReportError";
         }
-        if let Some(w) = cause.downcast_ref::<pkce_audit::snapshot::WriteError>() {
+        if let Some(w) = cause.downcast_ref::<pkce_audit_io::snapshot::WriteError>() {
             return match w {
-                pkce_audit::snapshot::WriteError::Unsafe(e) => write_name(e),
+                pkce_audit_io::snapshot::WriteError::Unsafe(e) => write_name(e),
                 _ => "SnapshotError",
             };
         }
-        if let Some(e) = cause.downcast_ref::<pkce_audit::safe_write::WriteError>() {
+        if let Some(e) = cause.downcast_ref::<pkce_audit_io::safe_write::WriteError>() {
             return write_name(e);
         }
         if cause.is::<std::io::Error>() {
@@ -176,7 +176,7 @@ fn name_of(e: &anyhow::Error) -> &'static str {
         if cause.is::<crate::applies::NotApplicable>() || cause.is::<UsageError>() {
             return "UsageError";
         }
-        if cause.is::<pkce_audit::fleet::config::ConfigError>() {
+        if cause.is::<crate::fleet::config::ConfigError>() {
             return "FleetFileError";
         }
         if cause.is::<FixRefused>() {
@@ -188,7 +188,7 @@ fn name_of(e: &anyhow::Error) -> &'static str {
 
 /// A write the safe-write rules refused (a link, a path outside its root, a read-only
 /// file, a folder, an input of the run) is `WriteRefused`; one that failed is `IoError`.
-fn write_name(e: &pkce_audit::safe_write::WriteError) -> &'static str {
+fn write_name(e: &pkce_audit_io::safe_write::WriteError) -> &'static str {
     if e.is_refusal() {
         "WriteRefused"
     } else {
@@ -202,7 +202,7 @@ mod tests {
 
     #[test]
     fn errors_are_named_by_their_library_type() {
-        let e = anyhow::Error::new(pkce_audit::source::SourceError::NothingToAudit {
+        let e = anyhow::Error::new(pkce_audit_io::source::SourceError::NothingToAudit {
             path: "x".into(),
         })
         .context("auditing x");

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use clap::{ArgGroup, Args};
-use pkce_audit::fix;
+use pkce_audit_io::fix;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -78,12 +78,12 @@ pub fn run(args: FixArgs) -> Result<i32> {
                 &project.needs(),
             )?),
         };
-        let opts = pkce_audit::AuditOptions {
+        let opts = pkce_audit_io::AuditOptions {
             now: chrono::Utc::now(),
             org_namespace: None,
         };
         let (_, mut report) =
-            pkce_audit::audit_folder_completed(&args.source, &opts, |collected| {
+            pkce_audit_io::audit_folder_completed(&args.source, &opts, |collected| {
                 if let Some(o) = &org {
                     fix::org::complete(collected, o);
                 }
@@ -117,17 +117,20 @@ pub fn run(args: FixArgs) -> Result<i32> {
     }
     if args.json {
         return crate::Sink::Stdout
-            .write(&fix::render::json(&plan, args.dry_run))
+            .write(&pkce_audit_render::fix::json(&plan, args.dry_run))
             .map(|()| 0);
     }
     let width = usize::from(crate::Sink::Stdout.width());
-    let mut text = pkce_audit::report::wrap_prose(&fix::render::text(&plan, args.dry_run), width);
+    let mut text = pkce_audit_render::report::wrap_prose(
+        &pkce_audit_render::fix::text(&plan, args.dry_run),
+        width,
+    );
     if args.dry_run {
         // The patch is never wrapped or altered where `git apply` may read it; a terminal
         // gets its control characters (but tabs and CRLF) shown.
-        let patch = fix::render::patch(&plan);
+        let patch = pkce_audit_render::fix::patch(&plan);
         if std::io::stdout().is_terminal() {
-            text.push_str(&pkce_audit::report::text::visible_patch(&patch));
+            text.push_str(&pkce_audit_render::report::text::visible_patch(&patch));
         } else {
             text.push_str(&patch);
         }

@@ -1,15 +1,15 @@
 //! The binary's side of `fleet`: options, the progress bar, the report files of
 //! `--out-dir`, and where the fleet report goes. The library does the work
-//! (`pkce_audit::fleet`).
+//! (`crate::fleet`).
 
 use crate::failure::usage;
+use crate::fleet::{self, render};
 use crate::live_cli::{ReadArgs, UsageArgs};
 use anyhow::Result;
 use clap::Args;
-use pkce_audit::fleet::{self, render};
-use pkce_audit::rules::Severity;
-use pkce_audit::safe_write::{OutputFile, Root};
-use pkce_audit::salesforce::{self, FetchOptions};
+use pkce_audit_io::safe_write::{OutputFile, Root};
+use pkce_audit_io::salesforce::{self, FetchOptions};
+use pkce_audit_model::rules::Severity;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,10 +147,10 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     if let Some(dir) = &out_dir {
         for ((run, name), link) in runs.iter().zip(&names).zip(&mut links) {
             let Some(report) = run.report() else { continue };
-            let text = pkce_audit::report::json(report);
+            let text = pkce_audit_render::report::json(report);
             dir.write(
                 Path::new(name),
-                pkce_audit::secrets::scrub(&text).as_bytes(),
+                pkce_audit_io::secrets::scrub(&text).as_bytes(),
             )?;
             *link = Some(link_from(output, &dir.path().join(name)));
         }
@@ -171,7 +171,7 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
 fn fleet_output(
     output: &Option<PathBuf>,
     config: &fleet::FleetConfig,
-    waivers: &[pkce_audit::waivers::WaiverSet],
+    waivers: &[pkce_audit_io::waivers::WaiverSet],
 ) -> Result<Option<OutputFile>> {
     let mut inputs: Vec<(&Path, &str)> = vec![(&config.file, "the fleet file")];
     inputs.extend(

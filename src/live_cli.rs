@@ -1,12 +1,14 @@
 //! The binary's side of live audits: connection options, the progress bar, and the
-//! `fetch` subcommand. The library does the work (`pkce_audit::salesforce`).
+//! `fetch` subcommand. The library does the work (`pkce_audit_io::salesforce`).
 
 use crate::failure::usage;
 use anyhow::Result;
 use clap::Args;
-use pkce_audit::report::text::{json_escape_invisible, visible, visible_lines};
-use pkce_audit::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
-use pkce_audit::salesforce::{self, Connection, FetchOptions, Secret, TokenSource, UsageOptions};
+use pkce_audit_io::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
+use pkce_audit_io::salesforce::{
+    self, Connection, FetchOptions, Secret, TokenSource, UsageOptions,
+};
+use pkce_audit_render::report::text::{json_escape_invisible, visible, visible_lines};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -169,7 +171,7 @@ fn env(key: &str) -> Option<String> {
 
 /// The token of `SF_ACCESS_TOKEN`, checked before any call; the refusal never shows it.
 fn env_token(value: &str) -> Result<Secret> {
-    use pkce_audit::credentials::{token, Unusable};
+    use pkce_audit_io::credentials::{token, Unusable};
     match token(value) {
         Ok(t) => Ok(t),
         Err(Unusable::Empty) => usage!("SF_ACCESS_TOKEN is empty"),
@@ -271,7 +273,7 @@ impl Bar {
             format!("{done} API call(s), planning")
         };
         self.bar
-            .set_message(pkce_audit::secrets::scrub(&message).into_owned());
+            .set_message(pkce_audit_io::secrets::scrub(&message).into_owned());
     }
 }
 
@@ -348,10 +350,13 @@ pub fn audit_org(
     conn: &Connection,
     args: &ConnectionArgs,
     usage: &UsageArgs,
-    opts: &pkce_audit::AuditOptions,
-) -> Result<(pkce_audit::inventory::Inventory, pkce_audit::report::Report)> {
+    opts: &pkce_audit_io::AuditOptions,
+) -> Result<(
+    pkce_audit_model::inventory::Inventory,
+    pkce_audit_render::report::Report,
+)> {
     let fetched = fetch_org(conn, args, usage)?;
-    Ok(pkce_audit::audit_fetched(&fetched, opts))
+    Ok(pkce_audit_io::audit_fetched(&fetched, opts))
 }
 
 /// What `fix --org-setting` reads of the org before it plans: the OAuth and OpenID
@@ -360,8 +365,8 @@ pub fn audit_org(
 pub fn read_for_step3(
     conn: &Connection,
     args: &ConnectionArgs,
-    needs: &pkce_audit::fix::org::Needs,
-) -> Result<pkce_audit::fix::org::OrgRead> {
+    needs: &pkce_audit_io::fix::org::Needs,
+) -> Result<pkce_audit_io::fix::org::OrgRead> {
     let opts = args.fetch_options(None)?;
     let result = salesforce::fetch_settings_blocking(conn, &opts, !needs.eca_globals.is_empty());
     if let Some(bar) = &opts.progress {
@@ -376,7 +381,9 @@ pub fn read_for_step3(
         Connection::TargetOrg(alias) => Some(alias.clone()),
         Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => None,
     };
-    Ok(pkce_audit::fix::org::OrgRead::from_fetched(&fetched, alias))
+    Ok(pkce_audit_io::fix::org::OrgRead::from_fetched(
+        &fetched, alias,
+    ))
 }
 
 pub const NO_INPUT: &str =
@@ -404,9 +411,9 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         usage!("no org to fetch from: pass --target-org, --instance-url or --auth-url-file (or set SF_TARGET_ORG, or SF_ORG_INSTANCE_URL with SF_ACCESS_TOKEN)");
     };
     // Refused before any API call is spent.
-    pkce_audit::snapshot::check_target(&args.out)?;
+    pkce_audit_io::snapshot::check_target(&args.out)?;
     let fetched = fetch_org(&conn, &args.conn, &args.usage)?;
-    let manifest = pkce_audit::snapshot::write(&args.out, &fetched)?;
+    let manifest = pkce_audit_io::snapshot::write(&args.out, &fetched)?;
     let files = manifest
         .components
         .iter()
@@ -421,7 +428,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             "fetched_at": fetched.fetched_at,
             "components_written": files,
             "api_calls": fetched.usage.total(),
-            "evidence": fetched.evidence.as_ref().map(|e| pkce_audit::report::evidence_line(&e.into())),
+            "evidence": fetched.evidence.as_ref().map(|e| pkce_audit_render::report::evidence_line(&e.into())),
             "notes": fetched.notes,
             "problems": manifest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
         });
@@ -441,7 +448,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
             fetched.usage.total()
         );
         if let Some(e) = &fetched.evidence {
-            out += &format!("{}.\n", pkce_audit::report::evidence_line(&e.into()));
+            out += &format!("{}.\n", pkce_audit_render::report::evidence_line(&e.into()));
         }
     }
     for n in &fetched.notes {
@@ -457,7 +464,10 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         }
     }
     let width = usize::from(crate::Sink::Stdout.width());
-    crate::Sink::Stdout.write(&pkce_audit::report::wrap_prose(&visible_lines(&out), width))?;
+    crate::Sink::Stdout.write(&pkce_audit_render::report::wrap_prose(
+        &visible_lines(&out),
+        width,
+    ))?;
     Ok(0)
 }
 
@@ -489,7 +499,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         json_escape_invisible(serde_json::to_string_pretty(&d).expect("a doctor report serialises"))
             + "\n"
     } else {
-        visible_lines(&pkce_audit::listing::doctor(
+        visible_lines(&pkce_audit_render::listing::doctor(
             &d,
             usize::from(crate::term::stdout_width()),
         ))
@@ -497,9 +507,9 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     };
     crate::Sink::Stdout.write(&text)?;
     Ok(if d.all_readable() {
-        pkce_audit::report::EXIT_OK
+        pkce_audit_render::report::EXIT_OK
     } else {
-        pkce_audit::report::EXIT_INCOMPLETE
+        pkce_audit_render::report::EXIT_INCOMPLETE
     })
 }
 

@@ -6,10 +6,10 @@ use clap::{CommandFactory, FromArgMatches};
 use cli::{AuditArgs, Cli, Command, DiffArgs, RulesArgs};
 use failure::usage;
 use failure::Failure;
-use pkce_audit::report;
-use pkce_audit::rules;
-use pkce_audit::safe_write;
-use pkce_audit::waivers;
+use pkce_audit_io::safe_write;
+use pkce_audit_io::waivers;
+use pkce_audit_model::rules;
+use pkce_audit_render::report;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +19,7 @@ mod applies;
 mod cli;
 mod failure;
 mod fix_cli;
+mod fleet;
 mod fleet_cli;
 mod live_cli;
 mod term;
@@ -89,8 +90,8 @@ fn output_file(
 }
 
 /// The credential file a connection reads, for [`output_file`].
-fn credential_file(conn: &pkce_audit::salesforce::Connection) -> Option<(&Path, &'static str)> {
-    use pkce_audit::salesforce::{Connection, TokenSource};
+fn credential_file(conn: &pkce_audit_io::salesforce::Connection) -> Option<(&Path, &'static str)> {
+    use pkce_audit_io::salesforce::{Connection, TokenSource};
     match conn {
         Connection::AccessToken {
             token: TokenSource::File(p),
@@ -138,10 +139,10 @@ impl<'a> Sink<'a> {
         }
     }
 
-    /// Writes `text`, scrubbed of every secret of the run ([`pkce_audit::secrets`]): every
+    /// Writes `text`, scrubbed of every secret of the run ([`pkce_audit_io::secrets`]): every
     /// command's output goes through here.
     fn write(self, text: &str) -> Result<()> {
-        let text = &*pkce_audit::secrets::scrub(text);
+        let text = &*pkce_audit_io::secrets::scrub(text);
         match self {
             // A refusal is `WriteRefused`, a failure `IoError` (failure.rs).
             Sink::File(f) => Ok(f.write(text.as_bytes())?),
@@ -155,7 +156,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     // A broken waiver file is fatal: silently ignoring it would change the verdict.
     let waivers = load_waivers(&args)?;
     let today = today()?;
-    let opts = pkce_audit::AuditOptions {
+    let opts = pkce_audit_io::AuditOptions {
         now: chrono::Utc::now(),
         org_namespace: args.org_namespace.clone(),
     };
@@ -165,7 +166,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     // Checked before a long fetch.
     let output = output_file(&args.output.output, &inputs)?;
     let (_inv, mut report) = match (&args.source, &conn) {
-        (Some(dir), _) => pkce_audit::audit_folder(dir, &opts)?,
+        (Some(dir), _) => pkce_audit_io::audit_folder(dir, &opts)?,
         (None, Some(conn)) => live_cli::audit_org(conn, &args.conn, &args.usage, &opts)?,
         (None, None) => usage!("{}", live_cli::NO_INPUT),
     };
@@ -187,7 +188,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
             report::cells::verdict_word(report.verdict()),
             report.summary.blockers
         );
-        eprintln!("{}", pkce_audit::secrets::scrub(&line));
+        eprintln!("{}", pkce_audit_io::secrets::scrub(&line));
     }
     Ok(code)
 }
@@ -196,7 +197,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
     let sink = Sink::Stdout;
     let text = match (&args.id, args.json.json) {
         (None, true) => json_text(&rules::RULES)?,
-        (None, false) => pkce_audit::listing::rules(usize::from(sink.width())),
+        (None, false) => pkce_audit_render::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
                 usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
@@ -204,7 +205,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
             if json {
                 json_text(r)?
             } else {
-                pkce_audit::listing::rule(r, usize::from(sink.width()))
+                pkce_audit_render::listing::rule(r, usize::from(sink.width()))
             }
         }
     };
@@ -221,9 +222,9 @@ fn json_text(value: &impl serde::Serialize) -> Result<String> {
 
 fn list_clients(json: bool) -> Result<i32> {
     let text = if json {
-        json_text(&pkce_audit::clients::catalogue())?
+        json_text(&pkce_audit_model::clients::catalogue())?
     } else {
-        pkce_audit::listing::clients(usize::from(Sink::Stdout.width()))
+        pkce_audit_render::listing::clients(usize::from(Sink::Stdout.width()))
     };
     Sink::Stdout.write(&text)?;
     Ok(0)
@@ -237,7 +238,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             (&args.new, "a report given to diff"),
         ],
     )?;
-    let diff = pkce_audit::report::read::diff_files(&args.old, &args.new)?;
+    let diff = pkce_audit_io::report_file::diff_files(&args.old, &args.new)?;
     let sink = Sink::of(&output);
     sink.write(&report::diff::render(
         &diff,

@@ -1,8 +1,8 @@
 //! Warnings printed on standard error beside a report, whatever its format: what the
 //! user should know before trusting it, which the report also holds as notes.
 
-use pkce_audit::report::{text::visible, Report};
-use pkce_audit::secrets::scrub;
+use pkce_audit_io::secrets::scrub;
+use pkce_audit_render::report::{text::visible, Report};
 
 /// The warning lines of a report, each `pkce-audit: warning: …`, made visible (they
 /// quote paths) and scrubbed of every secret of the run.
@@ -29,9 +29,9 @@ pub fn print(report: &Report) {
 mod tests {
     #[test]
     fn a_folder_inside_a_project_is_one_warning_line() {
-        let mut r = pkce_audit::report::Report::default();
+        let mut r = pkce_audit_render::report::Report::default();
         assert!(super::lines(&r).is_empty());
-        r.scope.enclosing_project = Some(pkce_audit::source::EnclosingProject {
+        r.scope.enclosing_project = Some(pkce_audit_io::source::EnclosingProject {
             root: "/p\u{1b}[31m".into(),
             missed_forceignore: true,
             missed_namespace: None,

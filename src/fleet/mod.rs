@@ -6,19 +6,19 @@
 //! - [`model`]: the fleet report, and [`build`] from the runs;
 //! - [`render`]: table, JSON, Markdown, CSV.
 
-pub mod compare;
-pub mod config;
-pub mod model;
 mod reason;
-pub mod render;
 pub mod run;
 
-pub use config::{ConfigError, FleetConfig, OrgEntry, OrgInput, Role};
-pub use model::*;
-pub use run::{run, run_blocking, Audited, OrgRun, RunOptions};
+pub use pkce_audit_io::fleet_config as config;
+pub use pkce_audit_model::fleet::{compare, model};
+pub use pkce_audit_render::fleet as render;
 
-use crate::report::{self, Tool};
-use crate::rules::{Severity, Verdict};
+pub use config::{FleetConfig, OrgEntry};
+pub use model::*;
+pub use run::{run_blocking, OrgRun, RunOptions};
+
+use pkce_audit_model::report::{self, Tool};
+use pkce_audit_model::rules::{Severity, Verdict};
 
 /// The fleet report of `runs` (one per org of `config`, in order). `reports[i]` is where
 /// org `i`'s full report was written, if it was. With `fail_on`, an org with an unwaived
@@ -166,7 +166,8 @@ pub fn exit_code(report: &FleetReport) -> i32 {
 /// A file name for each org's full report (`<name>.json`), in the order of the file:
 /// portable on every system and unique regardless of case, as snapshot files are.
 pub fn report_file_names(config: &FleetConfig) -> Vec<String> {
-    let stems = crate::snapshot::portable_stems(config.orgs.iter().map(|o| ((), o.name.as_str())));
+    let stems =
+        pkce_audit_io::snapshot::portable_stems(config.orgs.iter().map(|o| ((), o.name.as_str())));
     config
         .orgs
         .iter()

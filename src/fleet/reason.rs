@@ -3,8 +3,8 @@
 //! must not be shown back (docs/fleet.md). The advice is the fleet file's (`instance_url`,
 //! `auth_url_file`), not `audit`'s options.
 
-use crate::salesforce::{Connection, Error, SF_INSTALL_URL};
-use crate::source::SourceError;
+use pkce_audit_io::salesforce::{Connection, Error, SF_INSTALL_URL};
+use pkce_audit_io::source::SourceError;
 
 /// The reason a live org could not be audited.
 pub(super) fn live(conn: &Connection, e: &Error) -> String {
@@ -103,7 +103,7 @@ fn without_alias(text: &str, alias: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::salesforce::TokenSource;
+    use pkce_audit_io::salesforce::TokenSource;
     use std::path::PathBuf;
 
     #[test]

@@ -4,12 +4,12 @@
 //! with a one-line reason; the others go on.
 
 use super::config::{FleetConfig, OrgEntry, OrgInput};
-use crate::credentials;
-use crate::evidence::EvidenceSource;
-use crate::report::Report;
-use crate::salesforce::{self, FetchOptions, ProgressSink};
-use crate::waivers::WaiverSet;
-use crate::AuditOptions;
+use pkce_audit_io::credentials;
+use pkce_audit_io::salesforce::{self, FetchOptions, ProgressSink};
+use pkce_audit_io::waivers::WaiverSet;
+use pkce_audit_io::AuditOptions;
+use pkce_audit_model::evidence::EvidenceSource;
+use pkce_audit_model::report::Report;
 use std::sync::Arc;
 
 /// How a fleet runs.
@@ -127,14 +127,14 @@ async fn audit_one(org: &OrgEntry, input: Input, opts: &RunOptions) -> Result<Au
             // Parsing the records is CPU work: off the async workers, as the fetch's own
             // parsing is.
             tokio::task::spawn_blocking(move || {
-                let (inv, report) = crate::audit_fetched(&fetched, &audit);
+                let (inv, report) = pkce_audit_io::audit_fetched(&fetched, &audit);
                 Ok(audited(report, inv))
             })
             .await
         }
         Input::Source(dir) => {
             tokio::task::spawn_blocking(move || {
-                crate::audit_folder(&dir, &audit)
+                pkce_audit_io::audit_folder(&dir, &audit)
                     .map(|(inv, report)| audited(report, inv))
                     .map_err(|e| super::reason::folder(&e))
             })
@@ -144,7 +144,7 @@ async fn audit_one(org: &OrgEntry, input: Input, opts: &RunOptions) -> Result<Au
     joined.unwrap_or_else(|e| Err(format!("the audit stopped unexpectedly: {e}")))
 }
 
-fn audited(report: Report, inv: crate::inventory::Inventory) -> Audited {
+fn audited(report: Report, inv: pkce_audit_model::inventory::Inventory) -> Audited {
     let packages = inv
         .evidence
         .filter(|e| e.is_read(&EvidenceSource::InstalledPackages))

@@ -7,7 +7,9 @@ fn fixture(name: &str) -> OrgRun {
         .join(name);
     OrgRun {
         outcome: Ok(Audited {
-            report: crate::audit_folder(&dir, &Default::default()).unwrap().1,
+            report: pkce_audit_io::audit_folder(&dir, &Default::default())
+                .unwrap()
+                .1,
             packages: None,
         }),
     }

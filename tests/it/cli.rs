@@ -411,7 +411,7 @@ fn rules_command_lists_and_explains() {
         serde_json::from_str(&stdout(&run(&["rules", "--json"]))).unwrap();
     assert_eq!(
         json.as_array().unwrap().len(),
-        pkce_audit::rules::RULES.len()
+        pkce_audit_model::rules::RULES.len()
     );
     let one = stdout(&run(&["rules", "public-client-without-pkce"]));
     assert!(

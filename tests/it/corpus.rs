@@ -3,9 +3,9 @@
 //! The corpus is read in place, never copied into the project; without it the tests
 //! print a notice and pass.
 
-use pkce_audit::inventory::{self, Collected, Loaded, PackageInfo};
-use pkce_audit::metadata::{parse_component, Body, MetadataType, ParseErrorKind};
-use pkce_audit::xml;
+use pkce_audit_io::metadata::{parse_component, Body, MetadataType, ParseErrorKind};
+use pkce_audit_io::xml;
+use pkce_audit_model::inventory::{self, Collected, Loaded, PackageInfo};
 use std::path::{Path, PathBuf};
 
 pub(crate) fn corpus() -> Option<PathBuf> {
@@ -32,7 +32,7 @@ fn name_of(p: &Path) -> String {
 }
 
 /// Parses a corpus metadata file, detecting its type from the root element.
-fn parse(path: &Path) -> Result<pkce_audit::metadata::Component, String> {
+fn parse(path: &Path) -> Result<pkce_audit_io::metadata::Component, String> {
     let bytes = std::fs::read(path).unwrap();
     let root = xml::parse(&bytes).map_err(|e| format!("xml: {e}"))?;
     parse_component(&root, None, "Name").map_err(|e| match e.kind {

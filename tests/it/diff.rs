@@ -3,7 +3,7 @@
 
 use crate::hostile_input;
 
-use pkce_audit::diff::Diff;
+use pkce_audit_model::diff::Diff;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -102,7 +102,7 @@ impl Work {
     }
 }
 
-fn has(list: &[pkce_audit::diff::ChangedFinding], rule: &str, app: Option<&str>) -> bool {
+fn has(list: &[pkce_audit_model::diff::ChangedFinding], rule: &str, app: Option<&str>) -> bool {
     list.iter()
         .map(|c| &c.finding)
         .any(|f| f.rule.as_str() == rule && f.app.as_deref() == app)

@@ -5,8 +5,8 @@
 use crate::fake_org;
 
 use fake_org::{Config, FakeOrg};
-use pkce_audit::metadata::{self, Body, MetadataType};
-use pkce_audit::xml::{self, Element};
+use pkce_audit_io::metadata::{self, Body, MetadataType};
+use pkce_audit_io::xml::{self, Element};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -207,7 +207,7 @@ async fn list_metadata_reports_files_packages_and_settings() {
 async fn read_metadata_records_parse_like_the_files() {
     let org = FakeOrg::start(Config::default());
     let c = client();
-    let (collected, _) = pkce_audit::source::collect(&demo_dir()).unwrap();
+    let (collected, _) = pkce_audit_io::source::collect(&demo_dir()).unwrap();
     let mut compared = 0;
     for &ty in MetadataType::FETCHED {
         let (_, body) = soap(&c, &org.base_url, TOKEN, &list_op(&[ty.name()])).await;

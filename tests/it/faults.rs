@@ -11,7 +11,7 @@ use metadata_types::FETCHED;
 use std::path::Path;
 
 mod metadata_types {
-    pub use pkce_audit::metadata::MetadataType;
+    pub use pkce_audit_io::metadata::MetadataType;
     pub const FETCHED: &[MetadataType] = MetadataType::FETCHED;
 }
 

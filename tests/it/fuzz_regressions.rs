@@ -3,8 +3,8 @@
 //! here; the hand-made adversarial inputs (entity bombs, deep nesting, invalid UTF-8,
 //! truncated envelopes) make sure the harness is never empty.
 
-use pkce_audit::metadata::{parse_component, ALL_TYPES};
-use pkce_audit::salesforce::{rest, soap};
+use pkce_audit_io::metadata::{parse_component, ALL_TYPES};
+use pkce_audit_io::salesforce::{rest, soap};
 use std::path::{Path, PathBuf};
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
@@ -31,7 +31,7 @@ fn lines(data: &[u8]) -> u32 {
 #[test]
 fn metadata_xml_inputs_are_errors_with_lines_never_panics() {
     for (path, data) in inputs("metadata_xml") {
-        match pkce_audit::xml::parse(&data) {
+        match pkce_audit_io::xml::parse(&data) {
             Err(e) => assert!(
                 e.line >= 1 && e.line <= lines(&data),
                 "{}: {e}",
@@ -52,7 +52,7 @@ fn metadata_xml_inputs_are_errors_with_lines_never_panics() {
         }
     }
     // The entity bomb is refused outright, not expanded.
-    let bomb = pkce_audit::xml::parse(
+    let bomb = pkce_audit_io::xml::parse(
         &inputs("metadata_xml")
             .iter()
             .find(|(p, _)| p.ends_with("billion_laughs.xml"))
@@ -66,7 +66,7 @@ fn metadata_xml_inputs_are_errors_with_lines_never_panics() {
 fn soap_inputs_never_panic() {
     for (_, data) in inputs("soap_response") {
         let _ = soap::parse_answer(&data);
-        if let Ok(root) = pkce_audit::xml::parse(&data) {
+        if let Ok(root) = pkce_audit_io::xml::parse(&data) {
             let _ = soap::parse_list(&root);
             if let Ok(records) = soap::parse_read(root) {
                 for r in records.into_iter().flatten() {
@@ -94,9 +94,9 @@ fn rest_inputs_never_panic() {
 fn waiver_inputs_are_errors_with_lines() {
     for (path, data) in inputs("waivers") {
         let text = String::from_utf8(data).unwrap();
-        match pkce_audit::waivers::parse(&text, Path::new("w.toml")) {
+        match pkce_audit_io::waivers::parse(&text, Path::new("w.toml")) {
             Ok(w) => panic!("{}: accepted {w:?}", path.display()),
-            Err(pkce_audit::waivers::WaiverError::Invalid { line, .. }) => {
+            Err(pkce_audit_io::waivers::WaiverError::Invalid { line, .. }) => {
                 assert!(
                     line >= 1 && line <= 1 + text.matches('\n').count(),
                     "{}",

@@ -7,7 +7,7 @@
 
 use crate::fake_org;
 
-use pkce_audit::salesforce::{rest, soap};
+use pkce_audit_io::salesforce::{rest, soap};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -325,7 +325,7 @@ fn the_test_org_describes_objects_as_a_real_org_does() {
 #[test]
 fn the_test_org_describes_metadata_as_a_real_org_does() {
     let Some(dir) = corpus("soap") else { return };
-    let real = pkce_audit::xml::parse(
+    let real = pkce_audit_io::xml::parse(
         &std::fs::read(dir.join("ejholmes__metaforce__describe_metadata__success.xml")).unwrap(),
     )
     .unwrap();
@@ -361,7 +361,7 @@ fn the_test_org_describes_metadata_as_a_real_org_does() {
         soap::Answer::Response { body, .. } => body,
         other => panic!("{other:?}"),
     };
-    let result = |resp: &pkce_audit::xml::Element| {
+    let result = |resp: &pkce_audit_io::xml::Element| {
         let r = resp.child("result").expect("a result").clone();
         let shape: Vec<String> = r
             .children

@@ -7,7 +7,7 @@ use crate::fake_org;
 use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
-use pkce_audit::evidence;
+use pkce_audit_model::evidence;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -477,7 +477,7 @@ fn the_whole_run_is_bounded_by_timeout() {
 
 #[test]
 fn oversized_responses_are_problems() {
-    use pkce_audit::salesforce::{self, Connection, FetchOptions, Limits, Secret, TokenSource};
+    use pkce_audit_io::salesforce::{self, Connection, FetchOptions, Limits, Secret, TokenSource};
     let org = FakeOrg::start(demo());
     let conn = Connection::AccessToken {
         instance_url: org.base_url.clone(),
@@ -503,8 +503,9 @@ fn oversized_responses_are_problems() {
     );
     assert!(!fetched.records.is_empty());
     assert_eq!(fetched.usage.retries, 0);
-    let (_, report) = pkce_audit::audit_fetched(&fetched, &pkce_audit::AuditOptions::default());
-    assert_ne!(report.verdict(), pkce_audit::rules::Verdict::Ready);
+    let (_, report) =
+        pkce_audit_io::audit_fetched(&fetched, &pkce_audit_io::AuditOptions::default());
+    assert_ne!(report.verdict(), pkce_audit_model::rules::Verdict::Ready);
     assert!(!format!("{fetched:?}").contains(TOKEN));
 }
 
@@ -545,7 +546,7 @@ fn live_audits_apply_and_name_the_waiver_file() {
 /// reads, and almost all the work is planned by then (a bar starting there barely grows).
 #[test]
 fn the_progress_plan_settles_once_after_the_listings() {
-    use pkce_audit::salesforce::{
+    use pkce_audit_io::salesforce::{
         self, Connection, FetchOptions, ProgressSink, Secret, TokenSource,
     };
     use std::sync::{Arc, Mutex};

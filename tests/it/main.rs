@@ -1,16 +1,7 @@
 //! The one integration-test binary (ripgrep/cargo style): every suite is a module, the
-//! test org and the other support code are compiled once.
+//! test org (crate pkce-audit-test-org) and the other support code are compiled once.
 
-#[path = "../fake_org/mod.rs"]
-mod fake_org;
-#[path = "../hostile_input/mod.rs"]
-mod hostile_input;
-#[path = "../live_support/hostile.rs"]
-mod hostile_server;
-#[path = "../live_support/mod.rs"]
-mod live_support;
-#[path = "../synth/mod.rs"]
-mod synth;
+use pkce_audit_test_org::{fake_org, hostile_input, hostile_server, synth};
 
 mod cli;
 mod conventions;
@@ -30,6 +21,7 @@ mod live_corpus;
 mod live_evidence;
 mod live_fetch;
 mod live_outputs;
+mod live_support;
 mod output_docs;
 mod pty;
 mod review;

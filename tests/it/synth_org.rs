@@ -31,7 +31,7 @@ fn synthetic_orgs_are_deterministic_and_fully_readable() {
     let wa = synth::generate(a.path(), &spec);
     synth::generate(b.path(), &spec);
     assert_eq!(tree(a.path()), tree(b.path()), "same seed, same org");
-    let (inv, report) = pkce_audit::audit_folder(a.path(), &Default::default()).unwrap();
+    let (inv, report) = pkce_audit_io::audit_folder(a.path(), &Default::default()).unwrap();
     assert!(inv.problems.is_empty(), "{:?}", inv.problems);
     assert_eq!(inv.apps.len(), 250);
     assert_eq!(
@@ -40,7 +40,7 @@ fn synthetic_orgs_are_deterministic_and_fully_readable() {
         "every file but sfdx-project.json is counted"
     );
     // The mix is realistic: every kind of outcome shows up.
-    use pkce_audit::rules::RuleId;
+    use pkce_audit_model::rules::RuleId;
     for rule in [
         RuleId::AppPkceNotRequired,
         RuleId::PublicClientWithoutPkce,

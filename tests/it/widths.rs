@@ -10,10 +10,10 @@ mod audit;
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{fixture, TOKEN};
 use audit::counts;
-use pkce_audit::listing::{doctor as doctor_text, rule, rules as listing};
-use pkce_audit::metadata::MetadataType;
-use pkce_audit::rules::RULES;
-use pkce_audit::salesforce::{self, doctor::Doctor, Connection, Secret, TokenSource};
+use pkce_audit_io::metadata::MetadataType;
+use pkce_audit_io::salesforce::{self, doctor::Doctor, Connection, Secret, TokenSource};
+use pkce_audit_model::rules::RULES;
+use pkce_audit_render::listing::{doctor as doctor_text, rule, rules as listing};
 use std::collections::BTreeMap;
 use unicode_width::UnicodeWidthStr;
 
@@ -98,7 +98,7 @@ fn every_rule_explanation_fits_every_width_and_keeps_every_word() {
             );
         }
     }
-    let r = pkce_audit::rules::rule("app-pkce-not-required").unwrap();
+    let r = pkce_audit_model::rules::rule("app-pkce-not-required").unwrap();
     insta::assert_snapshot!("rule_app_pkce_not_required_80", rule(r, 80));
 }
 
@@ -181,7 +181,7 @@ fn doctor_fits_every_width_and_breaks_no_type_name() {
     let org = FakeOrg::start(Config {
         org_dir: fixture("ready-org"),
         deny_read_types: vec!["ExtlClntAppGlobalOauthSettings".into()],
-        deny_queries: vec![pkce_audit::evidence::LOGIN_HISTORY.into()],
+        deny_queries: vec![pkce_audit_model::evidence::LOGIN_HISTORY.into()],
         ..Config::default()
     });
     let d = doctor_of(&org);
@@ -194,10 +194,10 @@ fn doctor_fits_every_width_and_breaks_no_type_name() {
 
 #[test]
 fn the_clients_listing_fits_every_width_and_keeps_every_word() {
-    let clients = pkce_audit::clients::catalogue();
-    let whole = counts(&pkce_audit::listing::clients(10_000));
+    let clients = pkce_audit_model::clients::catalogue();
+    let whole = counts(&pkce_audit_render::listing::clients(10_000));
     for width in WIDTHS {
-        let text = pkce_audit::listing::clients(width);
+        let text = pkce_audit_render::listing::clients(width);
         assert_fits(&text, width, "clients");
         let n = counts(&text);
         let mut left: BTreeMap<String, usize> = n.clone();
@@ -219,6 +219,9 @@ fn the_clients_listing_fits_every_width_and_keeps_every_word() {
             }
         }
     }
-    assert!(pkce_audit::listing::clients(120).contains("┆ does-not-send ┆"));
-    insta::assert_snapshot!("clients_listing_60", pkce_audit::listing::clients(60));
+    assert!(pkce_audit_render::listing::clients(120).contains("┆ does-not-send ┆"));
+    insta::assert_snapshot!(
+        "clients_listing_60",
+        pkce_audit_render::listing::clients(60)
+    );
 }

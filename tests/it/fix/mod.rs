@@ -7,10 +7,10 @@
 //! the binary and the checks the suites share.
 
 use crate::live_support::copy_dir;
-use pkce_audit::fix::order::CONNECTED_APP_OAUTH_CONFIG;
-use pkce_audit::inventory::{NAMESPACE_REGISTRY_CALLBACK, NAMESPACE_REGISTRY_LABEL};
-use pkce_audit::metadata::{parse_component, Body, Component, Spanned};
-use pkce_audit::xml;
+use pkce_audit_io::fix::order::CONNECTED_APP_OAUTH_CONFIG;
+use pkce_audit_io::metadata::{parse_component, Body, Component, Spanned};
+use pkce_audit_io::xml;
+use pkce_audit_model::inventory::{NAMESPACE_REGISTRY_CALLBACK, NAMESPACE_REGISTRY_LABEL};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -99,14 +99,14 @@ fn assert_audit_fits(source: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap();
-    let report = pkce_audit::report::read::parse(&String::from_utf8(json.stdout).unwrap())
+    let report = pkce_audit_io::report_file::parse(&String::from_utf8(json.stdout).unwrap())
         .expect("the audit's JSON reads back");
     let mut names: BTreeSet<String> = ["BLOCKER", "critical", "high", "medium", "low", "info"]
         .map(String::from)
         .into();
     for app in &report.apps {
         names.insert(app.name.clone());
-        let flows = pkce_audit::report::cells::flows_cell(app);
+        let flows = pkce_audit_render::report::cells::flows_cell(app);
         names.extend(flows.split(", ").map(String::from));
     }
     names.extend(report.findings.iter().map(|f| f.rule.as_str().to_string()));
@@ -219,7 +219,7 @@ fn the_diff_fits_every_width_and_cuts_no_name() {
         String::from_utf8(o.stdout).unwrap()
     };
     let whole = counts(&diff(10_000));
-    let report = pkce_audit::report::read::read(Path::new(&reports[0])).unwrap();
+    let report = pkce_audit_io::report_file::read(Path::new(&reports[0])).unwrap();
     for width in WIDTHS {
         let text = diff(width);
         assert_fits(&text, width, "diff");

@@ -1,0 +1,388 @@
+//! Reading credentials as hostile input (issue 18 §2): every token file, auth-URL file and
+//! `-` (standard input), whether named on the command line or in a fleet file, is read
+//! here, once, before any call is made.
+//!
+//! - What a path names is looked at before it is opened: on the command line a regular
+//!   file, a FIFO (`--access-token-file <(pass show sf)` names `/dev/fd/N`, a pipe) or `-`
+//!   is read; a folder, a device or a socket is refused at once. A fleet file's entries
+//!   name regular files only. What was opened is looked at again, so a path swapped in
+//!   between is refused too.
+//! - The read is bounded in size ([`MAX_BYTES`]) and in time (`--timeout`): it runs on a
+//!   thread of its own, so a FIFO whose writer never writes ends the run with one line
+//!   instead of hanging it, and no blocking read runs on the async runtime's workers.
+//! - A byte-order mark and surrounding whitespace are stripped. A token holding a control
+//!   character, a space or anything not ASCII is refused as malformed without echoing it
+//!   ([`malformed`]); so are such client ids, client secrets and refresh tokens of an auth
+//!   URL.
+//!
+//! Every secret read becomes a [`Secret`], which registers it with [`crate::secrets`].
+
+use crate::salesforce::auth::{self, Connection, Prepared, Resolved, Secret, TokenSource};
+use crate::salesforce::Error;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Largest token or auth-URL file read; real ones are under 1 KB.
+pub const MAX_BYTES: u64 = 64 * 1024;
+
+/// Where a credential's path was given: what it may name depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An option of the command line: a regular file, a FIFO or `-`.
+    CommandLine,
+    /// An entry of a fleet file: a regular file only.
+    FleetFile,
+}
+
+/// What a credential file holds, as messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    AccessToken,
+    AuthUrl,
+}
+
+impl Holds {
+    pub fn what(self) -> &'static str {
+        match self {
+            Holds::AccessToken => "access token",
+            Holds::AuthUrl => "auth URL",
+        }
+    }
+}
+
+/// What is at a path, as far as reading a credential from it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Regular,
+    Fifo,
+    Folder,
+    Device,
+    Socket,
+    Other,
+}
+
+#[cfg(unix)]
+fn kind_of(t: std::fs::FileType) -> Kind {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        Kind::Regular
+    } else if t.is_dir() {
+        Kind::Folder
+    } else if t.is_fifo() {
+        Kind::Fifo
+    } else if t.is_char_device() || t.is_block_device() {
+        Kind::Device
+    } else if t.is_socket() {
+        Kind::Socket
+    } else {
+        Kind::Other
+    }
+}
+
+#[cfg(not(unix))]
+fn kind_of(t: std::fs::FileType) -> Kind {
+    if t.is_file() {
+        Kind::Regular
+    } else if t.is_dir() {
+        Kind::Folder
+    } else {
+        Kind::Other
+    }
+}
+
+/// Why a credential is not read from what is at its path; `None`: it is read.
+fn refusal(kind: Kind, origin: Origin, stdin: bool) -> Option<String> {
+    let on_command_line = "give a regular file, a FIFO or `-` (standard input)";
+    match (kind, origin) {
+        (Kind::Regular, _) | (Kind::Fifo, Origin::CommandLine) => None,
+        (Kind::Fifo, Origin::FleetFile) => {
+            Some("is a FIFO (named pipe): a fleet file names regular files only".into())
+        }
+        (Kind::Folder, _) => Some("is a folder, not a file".into()),
+        (Kind::Device | Kind::Socket | Kind::Other, _) if stdin => Some(format!(
+            "is a {}: pipe the credential in (e.g. `pass show sf | pkce-audit … -`) or give a file",
+            match kind {
+                Kind::Device => "terminal or device",
+                Kind::Socket => "socket",
+                _ => "file of another kind",
+            }
+        )),
+        (Kind::Device, Origin::CommandLine) => Some(format!("is a device: {on_command_line}")),
+        (Kind::Socket, Origin::CommandLine) => Some(format!("is a socket: {on_command_line}")),
+        (Kind::Other, Origin::CommandLine) => {
+            Some(format!("is not a file that can be read: {on_command_line}"))
+        }
+        (Kind::Device | Kind::Socket | Kind::Other, Origin::FleetFile) => {
+            Some("is not a regular file: a fleet file names regular files only".into())
+        }
+    }
+}
+
+/// Where a credential is read from.
+#[derive(Debug, Clone)]
+enum Place {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Place {
+    fn of(path: &Path) -> Place {
+        if path == Path::new("-") {
+            Place::Stdin
+        } else {
+            Place::File(path.to_path_buf())
+        }
+    }
+
+    fn path(&self) -> PathBuf {
+        match self {
+            Place::File(p) => p.clone(),
+            Place::Stdin => PathBuf::from("-"),
+        }
+    }
+
+    /// Opens it, after checking what it is, and checks what was opened.
+    fn open(&self, origin: Origin) -> Result<std::fs::File, String> {
+        let cannot = |e: std::io::Error| {
+            format!(
+                "cannot be read: {}",
+                pkce_audit_model::errors::io_reason(&e)
+            )
+        };
+        let file = match self {
+            Place::File(p) => {
+                // Before opening: opening a device or a FIFO can block or act.
+                let before = std::fs::metadata(p).map_err(cannot)?;
+                if let Some(why) = refusal(kind_of(before.file_type()), origin, false) {
+                    return Err(why);
+                }
+                std::fs::File::open(p).map_err(cannot)?
+            }
+            Place::Stdin => stdin_file().map_err(cannot)?,
+        };
+        let opened = file.metadata().map_err(cannot)?;
+        match refusal(
+            kind_of(opened.file_type()),
+            origin,
+            matches!(self, Place::Stdin),
+        ) {
+            Some(why) => Err(why),
+            None => Ok(file),
+        }
+    }
+}
+
+/// Standard input as a file of its own (a duplicate of descriptor 0), to look at and read.
+#[cfg(unix)]
+fn stdin_file() -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    Ok(std::fs::File::from(
+        std::io::stdin().as_fd().try_clone_to_owned()?,
+    ))
+}
+
+#[cfg(windows)]
+fn stdin_file() -> std::io::Result<std::fs::File> {
+    use std::os::windows::io::AsHandle;
+    Ok(std::fs::File::from(
+        std::io::stdin().as_handle().try_clone_to_owned()?,
+    ))
+}
+
+#[cfg(not(any(unix, windows)))]
+fn stdin_file() -> std::io::Result<std::fs::File> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "standard input cannot be read as a file on this system",
+    ))
+}
+
+/// Reads at most [`MAX_BYTES`]; more is refused, not cut.
+fn read_bounded(place: &Place, origin: Origin) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = place.open(origin)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            format!(
+                "cannot be read: {}",
+                pkce_audit_model::errors::io_reason(&e)
+            )
+        })?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(format!(
+            "is larger than {} KiB: not a file holding one credential",
+            MAX_BYTES / 1024
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The text of a credential: a byte-order mark and surrounding whitespace removed.
+pub fn clean(text: &str) -> &str {
+    text.trim().trim_start_matches('\u{feff}').trim()
+}
+
+/// Why `value` is not a well-formed token (or client id, or secret), in words that do not
+/// quote it: a control character, a space or a character that is not ASCII, and where
+/// (`a space at character 5 of 40 (…)`). `None`: well formed.
+pub fn malformed(value: &str) -> Option<String> {
+    let count = value.chars().count();
+    value.chars().enumerate().find_map(|(i, c)| {
+        let what = if c.is_control() {
+            "a control character"
+        } else if c.is_whitespace() {
+            "a space"
+        } else if !c.is_ascii() {
+            "a character that is not ASCII"
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{what} at character {} of {count} (the value is not shown)",
+            i + 1
+        ))
+    })
+}
+
+/// Reads the credential at `path` (`-`: standard input) within `timeout`, and returns its
+/// text, cleaned ([`clean`]) and not empty. Errors name the path and never the content.
+pub fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Result<String, Error> {
+    let place = Place::of(path);
+    let err = |reason: String| Error::CredentialFile {
+        path: place.path(),
+        what: holds.what().to_string(),
+        reason,
+    };
+    if origin == Origin::FleetFile && matches!(place, Place::Stdin) {
+        return Err(err(
+            "cannot be `-`: each org of a fleet file needs a file of its own".into(),
+        ));
+    }
+    // On a thread of its own: an open or a read of a FIFO blocks until its writer acts,
+    // and nothing can interrupt it; past the timeout the thread is left to the exit.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let on_thread = place.clone();
+    std::thread::Builder::new()
+        .name("credential-read".into())
+        .spawn(move || {
+            let _ = tx.send(read_bounded(&on_thread, origin));
+        })
+        .map_err(|e| err(format!("cannot be read: no thread to read it on ({e})")))?;
+    let bytes = match rx.recv_timeout(timeout) {
+        Ok(r) => r.map_err(err)?,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            return Err(err(format!(
+                "nothing was written to it within {} s (--timeout); is the command that writes it waiting for input?",
+                timeout.as_secs()
+            )))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            return Err(err("cannot be read: the read stopped unexpectedly".into()))
+        }
+    };
+    let text = String::from_utf8(bytes).map_err(|_| err("is not UTF-8 text".into()))?;
+    let text = clean(&text);
+    if text.is_empty() {
+        return Err(err("is empty".into()));
+    }
+    Ok(text.to_string())
+}
+
+/// Why a token cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    Empty,
+    /// [`malformed`]'s words.
+    Malformed(String),
+}
+
+/// A token as given, checked: not empty and well formed ([`malformed`]). Registered as a
+/// secret either way, so that not even the refusal can show it.
+pub fn token(text: &str) -> Result<Secret, Unusable> {
+    let secret = Secret::new(clean(text));
+    if secret.is_empty() {
+        return Err(Unusable::Empty);
+    }
+    match malformed(secret.expose()) {
+        Some(why) => Err(Unusable::Malformed(why)),
+        None => Ok(secret),
+    }
+}
+
+/// Reads and checks the credentials `conn` names, without any network call: a token file,
+/// standard input or an auth-URL file is read ([`read`]), a token or an auth URL checked,
+/// the instance URL checked ([`auth::validate_instance_url`]). A `--target-org` is left to
+/// `sf`, when the run starts.
+pub fn load(conn: &Connection, origin: Origin, timeout: Duration) -> Result<Prepared, Error> {
+    match conn {
+        Connection::TargetOrg(alias) => Ok(Prepared::Sf(alias.clone())),
+        Connection::AccessToken {
+            instance_url,
+            token: source,
+        } => {
+            let instance_url = auth::validate_instance_url(instance_url)?;
+            let (text, path) = match source {
+                TokenSource::Value(t) => (t.expose().to_string(), None),
+                TokenSource::File(p) => (
+                    read(p, Holds::AccessToken, origin, timeout)?,
+                    Some(p.as_path()),
+                ),
+                TokenSource::Stdin => {
+                    let p = Path::new("-");
+                    (read(p, Holds::AccessToken, origin, timeout)?, Some(p))
+                }
+            };
+            let token = token(&text).map_err(|why| match (path, why) {
+                (Some(p), why) => Error::CredentialFile {
+                    path: p.to_path_buf(),
+                    what: Holds::AccessToken.what().into(),
+                    reason: match why {
+                        Unusable::Empty => "is empty".into(),
+                        Unusable::Malformed(why) => {
+                            format!("holds a malformed access token: {why}")
+                        }
+                    },
+                },
+                (None, Unusable::Empty) => Error::Credential("the access token is empty".into()),
+                (None, Unusable::Malformed(why)) => {
+                    Error::Credential(format!("the access token is malformed: {why}"))
+                }
+            })?;
+            Ok(Prepared::Ready(Resolved {
+                instance_url,
+                credentials: auth::Credentials::Token(token),
+                login_hint: auth::ACCESS_TOKEN_HINT.into(),
+            }))
+        }
+        Connection::AuthUrlFile(path) => {
+            let text = read(path, Holds::AuthUrl, origin, timeout)?;
+            let (instance_url, grant) = auth::parse_auth_url(&text)?;
+            Ok(Prepared::Ready(Resolved {
+                instance_url,
+                credentials: auth::Credentials::Refresh(grant),
+                login_hint: auth::auth_url_hint(),
+            }))
+        }
+    }
+}
+
+/// [`load`] from async code: on the blocking pool, never on the runtime's workers.
+pub async fn load_async(
+    conn: &Connection,
+    origin: Origin,
+    timeout: Duration,
+) -> Result<Prepared, Error> {
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || load(&conn, origin, timeout))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Error::Runtime(format!(
+                "reading the credentials stopped unexpectedly: {e}"
+            )))
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,136 @@
+//! Reading a report back: the JSON `audit` wrote, by this version or another.
+//!
+//! Which versions load: [`SCHEMA_VERSION`] and every older one, including version 0 (a
+//! report without `schema_version`, written before the field existed). A newer version is
+//! refused, in one line, rather than half read. Within those, a report from another version
+//! still loads: unknown fields are ignored, the fields older reports lack take defaults,
+//! and a rule, owner, app kind or flow this version does not know is kept as written.
+
+use pkce_audit_model::report::{Report, SCHEMA_VERSION, TOOL_NAME};
+use std::path::Path;
+
+/// A report that cannot be read. Displays as one line: the file, then the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct ReadError {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Parses the text of a report. The error is the reason only; [`read`] adds the file.
+pub fn parse(text: &str) -> Result<Report, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let not_ours = |why: &str| Err(format!("not a {TOOL_NAME} report: {why}"));
+    let Some(obj) = value.as_object() else {
+        return not_ours("expected a JSON object");
+    };
+    if let Some(name) = obj
+        .get("tool")
+        .and_then(|t| t.get("name"))
+        .and_then(|n| n.as_str())
+    {
+        if name != TOOL_NAME {
+            return not_ours(&format!("written by '{name}'"));
+        }
+    }
+    if obj.contains_key("verdict_changed") {
+        return not_ours("this is the output of `pkce-audit diff`, a comparison of two reports");
+    }
+    if !obj.get("findings").is_some_and(|f| f.is_array()) {
+        return not_ours("no \"findings\" list");
+    }
+    if !obj.get("scope").is_some_and(|s| s.is_object()) {
+        return not_ours("no \"scope\" object");
+    }
+    match obj.get("schema_version") {
+        None => {}
+        Some(v) => match v.as_u64() {
+            Some(n) if n <= u64::from(SCHEMA_VERSION) => {}
+            Some(n) => {
+                return Err(format!(
+                    "written by a newer {TOOL_NAME} (report schema version {n}; this version reads up to {SCHEMA_VERSION})"
+                ))
+            }
+            None => return Err(format!("\"schema_version\" is not a version number: {v}")),
+        },
+    }
+    // Parsed again from the text, not the value, so that errors carry line and column.
+    serde_json::from_str(text).map_err(|e| format!("unreadable {TOOL_NAME} report: {e}"))
+}
+
+/// Reads a report written by `audit` in JSON.
+pub fn read(path: &Path) -> Result<Report, ReadError> {
+    let fail = |reason: String| ReadError {
+        file: path.display().to_string(),
+        // Errors are shown on one line.
+        reason: reason.replace(['\r', '\n'], " "),
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        fail(format!(
+            "cannot read: {}",
+            pkce_audit_model::errors::io_reason(&e)
+        ))
+    })?;
+    parse(&text).map_err(fail)
+}
+
+/// Reads both reports and compares them.
+pub fn diff_files(old: &Path, new: &Path) -> Result<pkce_audit_model::diff::Diff, ReadError> {
+    Ok(pkce_audit_model::diff::compare(&read(old)?, &read(new)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal(extra: &str) -> String {
+        format!(
+            r#"{{"tool": {{"name": "pkce-audit", "version": "0.1.0"}}, "scope": {{"kind": "folder"}}{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn versions_up_to_this_one_load_and_newer_ones_are_refused() {
+        let legacy = parse(&minimal(r#", "findings": []"#)).unwrap();
+        assert_eq!(legacy.schema_version, 0);
+        assert_eq!(legacy.scope.waivers, None, "not recorded");
+        assert_eq!(
+            legacy.verdict(),
+            pkce_audit_model::rules::Verdict::Incomplete
+        );
+        let current = parse(&minimal(&format!(
+            r#", "findings": [], "schema_version": {SCHEMA_VERSION}"#
+        )));
+        assert_eq!(current.unwrap().schema_version, SCHEMA_VERSION);
+        let newer = parse(&minimal(r#", "findings": [], "schema_version": 99"#)).unwrap_err();
+        assert_eq!(
+            newer,
+            format!("written by a newer pkce-audit (report schema version 99; this version reads up to {SCHEMA_VERSION})")
+        );
+        assert!(parse(&minimal(r#", "findings": [], "schema_version": "1""#)).is_err());
+    }
+
+    #[test]
+    fn words_this_version_does_not_know_are_kept() {
+        use pkce_audit_model::inventory::{AppKind, Owner};
+        use pkce_audit_model::rules::RuleId;
+        let r = parse(&minimal(
+            r#", "apps": [{"name": "A", "label": null, "kind": "robot", "owner": "galaxy",
+                "namespace": null, "contact_email": null, "oauth_enabled": true,
+                "pkce_required": null, "pkce_basis": "unknown", "flows": ["teleport"],
+                "public_client": false, "callback_urls": [], "files": []}],
+              "findings": [{"rule": "future-rule", "severity": "high", "blocker": true,
+                "app": "A", "kind": "robot", "owner": "galaxy"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(r.apps[0].kind, AppKind::Other("robot".into()));
+        assert_eq!(r.apps[0].owner, Owner::Other("galaxy".into()));
+        assert_eq!(r.findings[0].rule, RuleId::Other("future-rule".into()));
+        assert_eq!(r.findings[0].rule.rule().map(|r| r.id.as_str()), None);
+        // Written back as read.
+        let back = serde_json::to_value(&r).unwrap();
+        assert_eq!(back["apps"][0]["flows"][0], "teleport");
+        assert_eq!(back["findings"][0]["owner"], "galaxy");
+    }
+}

@@ -1,0 +1,698 @@
+//! Connections: which org to read and with what credentials.
+//!
+//! Three ways in (issue 3): the installed Salesforce CLI (`--target-org`), an instance
+//! URL with an access token from the environment or a file, or an SFDX auth URL whose
+//! refresh token is exchanged here. Tokens, refresh tokens and client secrets live in
+//! [`Secret`], whose `Debug`/`Display` print `***`, so no format string can leak them.
+
+use super::Error;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A credential. Printing it in any way shows `***`; [`Secret::expose`] is the only way
+/// to the value, used where it goes on the wire.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+/// The OAuth access token (session id) sent to the org.
+pub type AccessToken = Secret;
+
+impl Secret {
+    /// The secret, registered for the rest of the run: every output is scrubbed of it
+    /// from now on ([`crate::secrets`]).
+    pub fn new(value: impl Into<String>) -> Self {
+        let value = value.into();
+        crate::secrets::register(&value);
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Three base64url segments separated by dots, the first a JSON header (`eyJ` is
+    /// base64 for `{"`). SOAP rejects these JWT-based access tokens.
+    pub fn looks_like_jwt(&self) -> bool {
+        let parts: Vec<&str> = self.0.split('.').collect();
+        parts.len() == 3
+            && self.0.starts_with("eyJ")
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+            })
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where the access token of `--instance-url` comes from. Never the command line:
+/// arguments are visible to every user of the machine.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// Already read, e.g. from `SF_ACCESS_TOKEN`.
+    Value(Secret),
+    /// A file holding the token (`-` is [`TokenSource::Stdin`]).
+    File(PathBuf),
+    Stdin,
+}
+
+/// The connection the user asked for. Its credentials are read, once and before any call,
+/// by [`crate::credentials::load`].
+#[derive(Debug, Clone)]
+pub enum Connection {
+    /// An alias or username the Salesforce CLI (`sf`) is logged in to.
+    TargetOrg(String),
+    AccessToken {
+        instance_url: String,
+        token: TokenSource,
+    },
+    /// A file holding `force://<clientId>:<clientSecret>:<refreshToken>@<instance>` (`-`:
+    /// standard input).
+    AuthUrlFile(PathBuf),
+}
+
+/// The parts of an SFDX auth URL needed to get access tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub refresh_token: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Token(AccessToken),
+    /// Exchanged for an access token at `/services/oauth2/token` before the first call.
+    Refresh(RefreshGrant),
+}
+
+/// A connection resolved to an instance and credentials, not yet used.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Validated origin, no trailing slash.
+    pub instance_url: String,
+    pub credentials: Credentials,
+    /// What to run to log in again; ends error messages.
+    pub login_hint: String,
+}
+
+/// How long one `sf` invocation may take (it may refresh the token first).
+const SF_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Whether plain `http://` may reach `host` (as `Url::host_str` spells it): only a literal
+/// loopback address (127.0.0.0/8, `[::1]`) or the name `localhost` itself. Stricter than
+/// callback classification ([`pkce_audit_model::callback::is_loopback_host`], which follows RFC 6761
+/// and takes `*.localhost`): a connection carries the token, and a name under `localhost`
+/// is only loopback if every resolver on the way agrees.
+pub fn is_loopback_connection_host(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_loopback(),
+        Ok(std::net::IpAddr::V6(v6)) => v6 == std::net::Ipv6Addr::LOCALHOST,
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The URL as it may be shown: any `user:password@` replaced by `***@`.
+fn redact_url(raw: &str) -> String {
+    let raw = raw.trim();
+    let start = raw.find("://").map_or(0, |i| i + 3);
+    let authority_end = raw[start..]
+        .find(['/', '?', '#'])
+        .map_or(raw.len(), |i| start + i);
+    match raw[start..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_string(),
+    }
+}
+
+/// Checks the URL of a connection (an instance URL from an option, the environment, an
+/// auth URL or `sf`) and returns its origin: `https://` anywhere, `http://` only to a
+/// loopback address ([`is_loopback_connection_host`]: the test org), nothing else.
+pub fn validate_instance_url(raw: &str) -> Result<String, Error> {
+    let bad = |reason: String| Error::InstanceUrl {
+        url: redact_url(raw),
+        reason,
+    };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(format!("not a URL ({e})")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("the URL has no host".into()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials do not belong in the URL".into()));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_connection_host(host) => {}
+        "http" => {
+            return Err(bad(
+                "http:// is accepted only for loopback addresses (127.0.0.0/8, [::1], and the name localhost itself); use https://"
+                    .into(),
+            ))
+        }
+        other => return Err(bad(format!("unsupported scheme {other}://; use https://"))),
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+/// What to say when the auth URL file holds the CLI's redaction notice instead of a URL.
+pub const REDACTED_AUTH_URL: &str = "the auth URL is redacted (`sf org display --verbose` no longer shows it); save the output of `sf org auth show-sfdx-auth-url --json --target-org <alias>` and pass that file";
+
+/// How to make an auth URL file, for hints and help.
+pub const AUTH_URL_HOWTO: &str =
+    "`sf org auth show-sfdx-auth-url --json --target-org <alias> > org.authurl`";
+
+/// Parses an SFDX auth URL. The file may also hold the JSON of
+/// `sf org auth show-sfdx-auth-url --json` or, from older CLIs, `sf org display --verbose
+/// --json` (their `sfdxAuthUrl`). Errors never echo the input.
+pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
+    let text = text.trim();
+    let from_json = serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/result/sfdxAuthUrl")
+                .or_else(|| v.get("sfdxAuthUrl"))
+                .and_then(|u| u.as_str())
+                .map(str::to_string)
+        });
+    let url = from_json.as_deref().unwrap_or(text);
+    // Recent CLIs (plugin-org 5.11.1 and later, "remove secrets from org display") print
+    // `[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view` in place of the URL.
+    if url.trim_start().starts_with("[REDACTED]") || url.contains("show-sfdx-auth-url") {
+        return Err(Error::AuthUrl(REDACTED_AUTH_URL.into()));
+    }
+    let bad = || {
+        Error::AuthUrl(
+        "not an SFDX auth URL (expected force://<clientId>:<clientSecret>:<refreshToken>@<instance>)"
+            .into(),
+    )
+    };
+    let rest = url.strip_prefix("force://").ok_or_else(bad)?;
+    // The instance may carry its own scheme (`@http://127.0.0.1:8080`), so split at the
+    // first `@`: client ids, secrets and refresh tokens never contain one.
+    let (creds, instance) = rest.split_once('@').ok_or_else(bad)?;
+    let mut parts = creds.splitn(3, ':');
+    let (Some(client_id), Some(secret), Some(refresh)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    if client_id.is_empty() || refresh.is_empty() || instance.is_empty() {
+        return Err(bad());
+    }
+    for (part, value) in [
+        ("client id", client_id),
+        ("client secret", secret),
+        ("refresh token", refresh),
+    ] {
+        if let Some(reason) = crate::credentials::malformed(value) {
+            return Err(Error::AuthUrl(format!(
+                "the {part} of the auth URL is malformed: {reason}"
+            )));
+        }
+    }
+    let instance = instance.trim_end_matches('/');
+    let with_scheme = if instance.contains("://") {
+        instance.to_string()
+    } else {
+        let host = instance
+            .rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty())
+            .map_or(instance, |(h, _)| h);
+        let scheme = if is_loopback_connection_host(host) {
+            "http"
+        } else {
+            "https"
+        };
+        format!("{scheme}://{instance}")
+    };
+    let instance_url = validate_instance_url(&with_scheme)?;
+    Ok((
+        instance_url,
+        RefreshGrant {
+            client_id: client_id.to_string(),
+            client_secret: Secret::new(secret),
+            refresh_token: Secret::new(refresh),
+        },
+    ))
+}
+
+/// A usable access token from `sf`: not empty, not a redaction notice, well formed
+/// ([`crate::credentials::malformed`]).
+fn usable_token(t: &str) -> bool {
+    !t.is_empty() && !t.starts_with('[') && crate::credentials::malformed(t).is_none()
+}
+
+/// Finds an executable `sf` on PATH, the way the shell would.
+pub fn find_sf() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            let mut c = vec![dir.join("sf")];
+            if cfg!(windows) {
+                c.push(dir.join("sf.cmd"));
+                c.push(dir.join("sf.exe"));
+            }
+            c
+        })
+        .find(|p| is_executable(p))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.is_file()
+}
+
+/// What one `sf ... --json` run answered.
+struct SfAnswer {
+    ok: bool,
+    json: Option<serde_json::Value>,
+    /// The first error line `sf` printed when it gave no JSON (a crash, a Node.js it cannot
+    /// run on), with the Node.js version its crash report names.
+    error_line: Option<String>,
+}
+
+impl SfAnswer {
+    fn result_str(&self, key: &str) -> Option<&str> {
+        self.json
+            .as_ref()?
+            .get("result")?
+            .get(key)?
+            .as_str()
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The access token in the answer, registered as a secret of the run whether it is
+    /// used or not; a redaction notice (`[REDACTED] …`) is no secret.
+    fn access_token(&self) -> Option<&str> {
+        let t = self.result_str("accessToken")?;
+        if !t.starts_with('[') {
+            crate::secrets::register(t);
+        }
+        Some(t)
+    }
+
+    /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
+    /// line.
+    fn failure(&self) -> String {
+        let Some(j) = &self.json else {
+            return self
+                .error_line
+                .clone()
+                .unwrap_or_else(|| "no answer".into());
+        };
+        let field = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let text = match (field("name"), field("message")) {
+            ("", "") => format!(
+                "status {}",
+                j.get("status").unwrap_or(&serde_json::Value::Null)
+            ),
+            (n, "") => n.to_string(),
+            ("", m) => m.to_string(),
+            (n, m) => format!("{n}: {m}"),
+        };
+        one_line(&text)
+    }
+}
+
+pub(crate) fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The line of `sf`'s output (standard error first) that says what went wrong: the first
+/// that names an error (`TypeError: ...`, `Error: ...`, `ERR_...`), else the first that is
+/// not blank; with the `Node.js vNN` line of a crash report appended. At most 200
+/// characters.
+fn first_error_line(stderr: &[u8], stdout: &[u8]) -> Option<String> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let (err, out) = (text(stderr), text(stdout));
+    let lines: Vec<&str> = err
+        .lines()
+        .chain(out.lines())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let names_error = |l: &&&str| {
+        let head = l.split([' ', '(']).next().unwrap_or("");
+        (head.ends_with(':') && head.trim_end_matches(':').ends_with("Error"))
+            || head.starts_with("ERR_")
+            || l.starts_with("Error")
+            || l.contains(" ERR_")
+    };
+    let line = lines.iter().find(names_error).or_else(|| lines.first())?;
+    let mut line = one_line(line);
+    if let Some(node) = lines
+        .iter()
+        .find(|l| l.starts_with("Node.js v") && l.len() < 30)
+    {
+        if !line.contains(node) {
+            line.push_str(&format!(" ({node})"));
+        }
+    }
+    if line.chars().count() > 200 {
+        line = line.chars().take(199).collect::<String>() + "\u{2026}";
+    }
+    Some(line)
+}
+
+async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
+    let mut cmd = tokio::process::Command::new(sf);
+    cmd.args(args)
+        .arg("--json")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(SF_TIMEOUT, cmd.output())
+        .await
+        .map_err(|_| {
+            Error::SfCli(format!(
+                "`sf {}` did not answer within {} s",
+                args.join(" "),
+                SF_TIMEOUT.as_secs()
+            ))
+        })?
+        .map_err(|e| Error::SfCli(format!("cannot run {}: {e}", sf.display())))?;
+    let json = serde_json::from_slice::<serde_json::Value>(&out.stdout).ok();
+    let status_ok = json
+        .as_ref()
+        .and_then(|j| j.get("status"))
+        .and_then(|s| s.as_i64())
+        .is_none_or(|s| s == 0);
+    let ok = out.status.success() && json.is_some() && status_ok;
+    let error_line = if json.is_none() {
+        first_error_line(&out.stderr, &out.stdout)
+    } else {
+        None
+    };
+    Ok(SfAnswer {
+        ok,
+        json,
+        error_line,
+    })
+}
+
+fn login_hint(alias: &str) -> String {
+    format!("run `sf org login web --alias {alias}`")
+}
+
+/// Asks the Salesforce CLI for the org: instance from `org display`, token from
+/// `org auth show-access-token` (recent CLIs redact it in `org display`), falling back to
+/// `org display`'s token on CLIs that do not know that command.
+async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
+    let hint = login_hint(alias);
+    let sf = find_sf().ok_or(Error::SfNotFound)?;
+    // Both are local processes; running them together halves the wait.
+    let display_args = ["org", "display", "--target-org", alias];
+    let token_args = [
+        "org",
+        "auth",
+        "show-access-token",
+        "--target-org",
+        alias,
+        "--no-prompt",
+    ];
+    let (display, token) = tokio::join!(run_sf(&sf, &display_args), run_sf(&sf, &token_args));
+    let display = display?;
+    if !display.ok {
+        return Err(Error::SfCli(match display.json {
+            Some(_) => format!(
+                "the Salesforce CLI has no usable login for '{alias}' ({}); {hint}",
+                display.failure()
+            ),
+            None => format!(
+                "`sf org display` failed for '{alias}': {}; check that `sf` runs (`sf --version`; it needs Node.js 22 or later), update it (`sf update`) or {hint}",
+                display.failure()
+            ),
+        }));
+    }
+    let instance = display.result_str("instanceUrl").ok_or_else(|| {
+        Error::SfCli(format!(
+            "`sf org display` for '{alias}' gave no instanceUrl; {hint}"
+        ))
+    })?;
+    let instance_url = validate_instance_url(instance)?;
+    let (token, token_failure) = match token {
+        Ok(t) if t.ok => (
+            t.access_token()
+                .filter(|t| usable_token(t))
+                .map(str::to_string),
+            "no usable token in its answer".to_string(),
+        ),
+        Ok(t) => (None, t.failure()),
+        Err(e) => (None, e.to_string()),
+    };
+    let token = token.or_else(|| {
+        display
+            .access_token()
+            .filter(|t| usable_token(t))
+            .map(str::to_string)
+    });
+    let Some(token) = token else {
+        return Err(Error::SfCli(format!(
+            "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed: {token_failure}); update the CLI (`sf update`) or {hint}"
+        )));
+    };
+    Ok(Resolved {
+        instance_url,
+        credentials: Credentials::Token(Secret::new(token)),
+        login_hint: hint,
+    })
+}
+
+/// A connection whose credentials are read and checked ([`crate::credentials::load`]),
+/// before any call is made.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// The Salesforce CLI holds the credentials: asked when the run starts.
+    Sf(String),
+    Ready(Resolved),
+}
+
+/// The instance and credentials of a loaded connection; only `sf` is run here.
+pub async fn resolve(loaded: &Prepared) -> Result<Resolved, Error> {
+    match loaded {
+        Prepared::Sf(alias) => from_sf_cli(alias).await,
+        Prepared::Ready(resolved) => Ok(resolved.clone()),
+    }
+}
+
+/// What to say when the access token given with `--instance-url` is rejected.
+pub const ACCESS_TOKEN_HINT: &str =
+    "get a new access token (e.g. `sf org auth show-access-token --target-org <alias>`)";
+
+/// What to say when the refresh token of an auth URL is refused.
+pub fn auth_url_hint() -> String {
+    format!("create a new auth URL file ({AUTH_URL_HOWTO})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_url_errors_never_show_credentials() {
+        let e = validate_instance_url("https://admin:Sup3rSecret@acme.my.salesforce.com")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Sup3rSecret") && !e.contains("admin"), "{e}");
+        assert!(e.contains("https://***@acme.my.salesforce.com"), "{e}");
+        let e = validate_instance_url("ftp://u:Sup3rSecret@h")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("Sup3rSecret"), "{e}");
+        assert_eq!(
+            redact_url("https://h.example.com/a@b"),
+            "https://h.example.com/a@b"
+        );
+    }
+
+    #[test]
+    fn loopback_means_a_loopback_address_not_a_name_that_starts_like_one() {
+        assert!(validate_instance_url("http://127.0.0.1:8080").is_ok());
+        assert!(validate_instance_url("http://[::1]:8080").is_ok());
+        assert!(validate_instance_url("http://localhost:1").is_ok());
+        assert!(validate_instance_url("http://127.attacker.example").is_err());
+        assert!(validate_instance_url("http://127.0.0.2:8080").is_ok());
+        assert!(validate_instance_url("http://LOCALHOST:1").is_ok());
+        // Stricter than callbacks (RFC 6761): a name under localhost, a trailing dot, a
+        // mapped or unspecified address all need https.
+        for url in [
+            "http://evil.localhost:8080",
+            "http://localhost.:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "http://0.0.0.0:8080",
+            "http://[::]:8080",
+            "http://example.com",
+        ] {
+            let e = validate_instance_url(url).unwrap_err().to_string();
+            assert!(e.contains("use https://"), "{url}: {e}");
+        }
+        assert!(pkce_audit_model::callback::is_loopback_host(
+            "evil.localhost"
+        ));
+        assert!(!is_loopback_connection_host("evil.localhost"));
+        assert!(parse_auth_url("force://id::tok@evil.localhost:99")
+            .is_ok_and(|(url, _)| url == "https://evil.localhost:99"));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("00Dxx!AQ.secret");
+        assert_eq!(format!("{s} {s:?} {:?}", Some(&s)), "*** *** Some(***)");
+        let g = RefreshGrant {
+            client_id: "PlatformCLI".into(),
+            client_secret: Secret::new("cs"),
+            refresh_token: Secret::new("5Aep"),
+        };
+        let dbg = format!("{g:?}");
+        assert!(!dbg.contains("5Aep") && !dbg.contains("\"cs\""), "{dbg}");
+    }
+
+    #[test]
+    fn jwt_detection() {
+        assert!(Secret::new("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl").looks_like_jwt());
+        assert!(!Secret::new("00D5g000001!AQoAQ.xyz").looks_like_jwt());
+        assert!(!Secret::new("eyJ.abc").looks_like_jwt());
+        assert!(!Secret::new("eyJa.b!c.d").looks_like_jwt());
+    }
+
+    #[test]
+    fn instance_urls() {
+        assert_eq!(
+            validate_instance_url("https://acme.my.salesforce.com/").unwrap(),
+            "https://acme.my.salesforce.com"
+        );
+        assert_eq!(
+            validate_instance_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            validate_instance_url("http://[::1]:9").unwrap(),
+            "http://[::1]:9"
+        );
+        assert_eq!(
+            validate_instance_url("http://localhost:1").unwrap(),
+            "http://localhost:1"
+        );
+        let e = validate_instance_url("http://acme.my.salesforce.com").unwrap_err();
+        assert!(e.to_string().contains("loopback"), "{e}");
+        assert!(validate_instance_url("ftp://x").is_err());
+        assert!(validate_instance_url("https://u:p@x.example.com").is_err());
+        assert!(validate_instance_url("not a url").is_err());
+    }
+
+    #[test]
+    fn auth_urls() {
+        let (url, g) =
+            parse_auth_url("force://PlatformCLI::5Aep861.abc@acme.my.salesforce.com\n").unwrap();
+        assert_eq!(url, "https://acme.my.salesforce.com");
+        assert_eq!(g.client_id, "PlatformCLI");
+        assert!(g.client_secret.is_empty());
+        assert_eq!(g.refresh_token.expose(), "5Aep861.abc");
+        let (url, g) = parse_auth_url("force://id:sec:tok@127.0.0.1:4321").unwrap();
+        assert_eq!(url, "http://127.0.0.1:4321");
+        assert_eq!(g.client_secret.expose(), "sec");
+        let (url, _) = parse_auth_url("force://id::tok@http://localhost:99/").unwrap();
+        assert_eq!(url, "http://localhost:99");
+        let (url, _) = parse_auth_url("force://id::tok@[::1]:99").unwrap();
+        assert_eq!(url, "http://[::1]:99");
+        let (url, _) = parse_auth_url(
+            r#"{"status":0,"result":{"sfdxAuthUrl":"force://id::tok@x.example.com"}}"#,
+        )
+        .unwrap();
+        assert_eq!(url, "https://x.example.com");
+        for bad in [
+            "https://x",
+            "force://id@x",
+            "force://id::@x",
+            "force://:s:t@x",
+            "force://id::tok@",
+        ] {
+            assert!(parse_auth_url(bad).is_err(), "{bad}");
+        }
+        let e = parse_auth_url("force://id:SECRETVALUE:tok").unwrap_err();
+        assert!(!e.to_string().contains("SECRETVALUE"));
+        assert!(parse_auth_url("force://id::tok@http://evil.example.com").is_err());
+    }
+
+    #[test]
+    fn a_redacted_auth_url_says_where_the_real_one_is() {
+        for text in [
+            r#"{"status":0,"result":{"sfdxAuthUrl":"[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view"}}"#,
+            "[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view",
+        ] {
+            let e = parse_auth_url(text).unwrap_err().to_string();
+            assert!(
+                e.contains("redacted") && e.contains("sf org auth show-sfdx-auth-url --json"),
+                "{e}"
+            );
+            assert!(!e.contains('\n'), "{e}");
+        }
+        // The command's own answer is read as is.
+        let (url, g) = parse_auth_url(
+            r#"{"status":0,"result":{"sfdxAuthUrl":"force://PlatformCLI::5Aep861x@acme.my.salesforce.com"},"warnings":["..."]}"#,
+        )
+        .unwrap();
+        assert_eq!(url, "https://acme.my.salesforce.com");
+        assert_eq!(g.refresh_token.expose(), "5Aep861x");
+    }
+
+    #[test]
+    fn sf_crashes_are_named_by_their_own_first_error_line() {
+        // sf 2.150 on Node.js 20: undici fails to load.
+        let crash = b"/x/node_modules/undici/lib/interceptor/decompress.js:78\n  zstd: createZstdDecompress.bind(null, {})\n                             ^\n\nTypeError: Cannot read properties of undefined (reading 'bind')\n    at Object.<anonymous> (/x/decompress.js:78:30)\n\nNode.js v20.20.2\n";
+        assert_eq!(
+            first_error_line(crash, b"").as_deref(),
+            Some("TypeError: Cannot read properties of undefined (reading 'bind') (Node.js v20.20.2)")
+        );
+        assert_eq!(
+            first_error_line(b"", b"  sh: 1: node: not found\n").as_deref(),
+            Some("sh: 1: node: not found")
+        );
+        assert_eq!(first_error_line(b"\n", b""), None);
+        let long = "Error: ".to_string() + &"x".repeat(400);
+        assert_eq!(
+            first_error_line(long.as_bytes(), b"")
+                .unwrap()
+                .chars()
+                .count(),
+            200
+        );
+    }
+
+    #[test]
+    fn redaction_notices_are_not_tokens() {
+        assert!(!usable_token(
+            "[REDACTED] Use 'sf org auth show-access-token' to view"
+        ));
+        assert!(!usable_token(""));
+        assert!(usable_token("00D!AQ.x"));
+    }
+}

@@ -1,0 +1,26 @@
+//! pkce-audit's model: the middle of the pipeline **input → inventory → rules → report**,
+//! as plain data and pure functions.
+//!
+//! - [`metadata`]: the components the parsers (in pkce-audit-io) produce;
+//! - [`inventory`]: apps, org settings, ownership, what could not be read, with the
+//!   [`evidence`] of use and the [`clients`] catalogue;
+//! - [`rules`]: findings and the verdict; [`waivers`] mark findings (dates in, decisions out);
+//! - [`report`]: the one report value every format presents (pkce-audit-render), which
+//!   [`diff`] compares and [`fleet`] gathers.
+//!
+//! No file, network, terminal or clock is touched here.
+
+pub mod callback;
+pub mod calls;
+pub mod clients;
+pub mod deadlines;
+pub mod diff;
+pub mod errors;
+pub mod evidence;
+pub mod fleet;
+pub mod inventory;
+pub mod metadata;
+pub mod report;
+pub mod rules;
+pub mod vocab;
+pub mod waivers;

@@ -1,0 +1,173 @@
+//! The report: one value that every output format presents.
+//!
+//! Findings are data; the presenters only format them. [`exit_code`] is the single place
+//! that turns a report into a process exit status.
+
+mod model;
+
+pub use model::*;
+
+use crate::inventory::{App, Inventory, Owner};
+use crate::rules::{self, Finding, Severity, Verdict};
+use crate::waivers::{self, WaiverSet};
+use std::collections::BTreeMap;
+
+impl Report {
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.unwrap_or(Verdict::Incomplete)
+    }
+
+    /// What stands between this report and `ready`, one line each ([`rules::open_items`]).
+    pub fn open_items(&self) -> Vec<String> {
+        rules::open_items(&self.findings, &self.incomplete)
+    }
+
+    /// Recomputes verdict and summary after findings change (waivers, evidence).
+    pub fn refresh(&mut self) {
+        rules::sort_findings(&mut self.findings);
+        let (v, why) = rules::verdict(
+            self.org_settings
+                .as_ref()
+                .is_some_and(|s| s.is_pkce_required),
+            self.incomplete.len(),
+            &self.findings,
+        );
+        self.verdict = Some(v);
+        self.verdict_reason = why;
+        self.summary = summarise(&self.apps, &self.findings);
+    }
+}
+
+fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
+    use std::collections::BTreeSet;
+    let mut s = Summary {
+        apps: apps.len(),
+        apps_in_pkce_scope: apps.iter().filter(|a| a.in_pkce_scope()).count(),
+        ..Default::default()
+    };
+    for sev in Severity::ALL {
+        s.by_severity.insert(sev, 0);
+    }
+    // Sets keep this linear-logarithmic however many apps block.
+    let mut org: BTreeSet<&str> = BTreeSet::new();
+    let mut vendors: BTreeSet<&str> = BTreeSet::new();
+    let mut isv: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for f in findings {
+        if f.waived.is_some() {
+            s.waived += 1;
+            continue;
+        }
+        *s.by_severity.entry(f.severity).or_default() += 1;
+        if !f.blocker {
+            continue;
+        }
+        s.blockers += 1;
+        let Some(app) = f.app.as_deref() else {
+            continue;
+        };
+        match &f.owner {
+            Owner::Org => {
+                org.insert(app);
+            }
+            // Salesforce's own clients are confirmed with Salesforce, as a vendor's are.
+            Owner::External | Owner::Salesforce => {
+                vendors.insert(app);
+            }
+            // Only in a report read back from another version: nobody's list.
+            Owner::Other(_) => {}
+            Owner::Isv => {
+                let ns = f
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "(no namespace)".into());
+                isv.entry(ns).or_default().insert(app);
+            }
+        }
+    }
+    s.org_apps_to_fix = org.into_iter().map(String::from).collect();
+    s.vendor_apps = vendors.into_iter().map(String::from).collect();
+    s.isv_actions = isv
+        .into_iter()
+        .map(|(namespace, apps)| IsvAction {
+            namespace,
+            apps: apps.into_iter().map(String::from).collect(),
+        })
+        .collect();
+    s
+}
+
+/// Builds the report for an inventory: evaluates the rules and the verdict.
+pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
+    if scope.evidence.is_none() {
+        scope.evidence = inv.evidence.as_ref().map(EvidenceScope::from);
+    }
+    if scope.waivers.is_none() {
+        scope.waivers = Some(None);
+    }
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::default(),
+        scope,
+        verdict: None,
+        verdict_reason: String::new(),
+        org_settings: inv.org_settings.clone(),
+        apps: inv.apps.clone(),
+        findings: rules::evaluate(inv),
+        incomplete: inv.problems.clone(),
+        notes: inv.notes.clone(),
+        summary: Summary::default(),
+        api: None,
+        deadlines: crate::deadlines::all().to_vec(),
+    };
+    report.refresh();
+    report
+}
+
+impl Report {
+    /// Applies a run's waivers as of `today`, records the file in `scope.waivers` and the
+    /// notes on how it was chosen, then re-judges the verdict.
+    pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {
+        let counts = waivers::apply(&mut self.findings, &set.waivers, &self.apps, today);
+        self.scope.waivers = Some(set.file.as_ref().map(|f| WaiverScope {
+            file: f.display().to_string(),
+            applied: counts.applied,
+            expired: counts.expired,
+            unused: counts.unused,
+        }));
+        self.scope.local.waiver_file = set.canonical.clone();
+        self.notes.extend(set.notes.iter().cloned());
+        self.refresh();
+    }
+}
+
+/// Exit statuses, documented in the README. 2 (usage or fatal error) is the binary's.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_NOT_READY: i32 = 1;
+pub const EXIT_INCOMPLETE: i32 = 3;
+
+/// The one place a report becomes an exit status. `fail_on` turns any unwaived finding
+/// at or above that severity into a failure as well.
+pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
+    if fail_on.is_some_and(|min| fails_on(report, min)) {
+        EXIT_NOT_READY
+    } else {
+        verdict_exit(report.verdict())
+    }
+}
+
+/// Whether `report` has an unwaived finding at or above `min` (`--fail-on`).
+pub fn fails_on(report: &Report, min: Severity) -> bool {
+    report
+        .findings
+        .iter()
+        .any(|f| f.waived.is_none() && f.severity >= min)
+}
+
+/// The exit status a verdict stands for.
+pub fn verdict_exit(v: Verdict) -> i32 {
+    match v {
+        Verdict::Ready | Verdict::Enforced => EXIT_OK,
+        Verdict::NotReady => EXIT_NOT_READY,
+        Verdict::Incomplete => EXIT_INCOMPLETE,
+    }
+}

@@ -1,0 +1,479 @@
+//! What `fix` prints: per app what changed and the test to run after deploying, the
+//! manifest and the deploy command; under `--dry-run` the unified diff; under `--json`
+//! one document with the same facts.
+
+use crate::report::text::{json_escape_invisible, visible};
+use pkce_audit_io::fix::{diff, Change, Edit, Plan, SettingsField, Step, Subject};
+use pkce_audit_model::inventory::AppKind;
+use pkce_audit_model::report::Layout;
+use serde::Serialize;
+
+/// What the run did, or would do. A refusal is not one: the plan then does not exist,
+/// and the command fails with the refusals as its error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Changed,
+    WouldChange,
+    NothingToChange,
+}
+
+pub fn outcome(plan: &Plan, dry_run: bool) -> Outcome {
+    match (plan.writes_anything(), dry_run) {
+        (false, _) => Outcome::NothingToChange,
+        (true, true) => Outcome::WouldChange,
+        (true, false) => Outcome::Changed,
+    }
+}
+
+/// The test after deploying (breakage strings: docs/breakage.md).
+fn test_after(subject: &Subject) -> String {
+    match subject {
+        Subject::App { name, .. } => format!(
+            "restart the client of {name} so it starts a new authorization, then log in once through it: the login must complete (a client that does not send PKCE fails at the redirect; public reports show error=invalid_request, \"missing required code challenge\")"
+        ),
+        Subject::OrgSettings => "restart each client in PKCE scope and log in once through it: every login must complete; a client that does not send PKCE now fails for every app in the org".to_string(),
+    }
+}
+
+fn kind_word(subject: &Subject) -> &'static str {
+    match subject {
+        Subject::App {
+            kind: AppKind::ConnectedApp,
+            ..
+        } => "Connected App",
+        Subject::App {
+            kind: AppKind::ExternalClientApp,
+            ..
+        } => "External Client App, global OAuth settings",
+        Subject::App {
+            kind: AppKind::External | AppKind::Other(_),
+            ..
+        } => "app",
+        Subject::OrgSettings => "org OAuth and OpenID Connect settings",
+    }
+}
+
+fn edit_words(e: &Edit) -> String {
+    match e {
+        Edit::Changed { from } => format!("isPkceRequired changed from {from} to true"),
+        Edit::Inserted => "isPkceRequired inserted as true".into(),
+        Edit::Created { others: 0 } => "file created, holding only isPkceRequired true".into(),
+        Edit::Created { others } => {
+            format!("file created with isPkceRequired true and the org's {others} other field(s)")
+        }
+    }
+}
+
+/// The manifest path relative to the project root, as the deploy command run from there
+/// names it; `None` when it lies outside the project (an mdapi folder's default).
+fn manifest_in_project(plan: &Plan) -> Option<String> {
+    let path = &plan.manifest.path;
+    let root_abs = std::path::absolute(&plan.root).ok();
+    let rel = path
+        .strip_prefix(&plan.root)
+        .ok()
+        .or_else(|| path.strip_prefix(root_abs.as_ref()?).ok())?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+fn shown_manifest(plan: &Plan) -> String {
+    manifest_in_project(plan).unwrap_or_else(|| plan.manifest.path.display().to_string())
+}
+
+/// The org the printed commands name: the one `-o` named, else a placeholder.
+fn target_org(plan: &Plan) -> String {
+    plan.org
+        .as_ref()
+        .and_then(|o| o.target_org.as_deref())
+        .map_or_else(|| "<alias>".to_string(), shell_word)
+}
+
+/// The command that deploys this step alone, run from the project root; `None` for an
+/// mdapi folder, which has none (see [`MDAPI_DEPLOY`]).
+pub fn deploy_command(plan: &Plan) -> Option<String> {
+    match plan.layout {
+        Layout::Mdapi => None,
+        _ => Some(format!(
+            "sf project deploy start --manifest {} --target-org {}",
+            shell_word(&shown_manifest(plan)),
+            target_org(plan)
+        )),
+    }
+}
+
+/// Step 3's check before its deploy: the same deploy with `--dry-run`: "Validate deploy
+/// and run Apex tests but don't save to the org" (the `sf project deploy start`
+/// reference). `None` for step 2 and for an mdapi folder.
+pub fn check_command(plan: &Plan) -> Option<String> {
+    match plan.step {
+        Step::Apps => None,
+        Step::OrgSetting => deploy_command(plan).map(|_| {
+            format!(
+                "sf project deploy start --dry-run --manifest {} --target-org {}",
+                shell_word(&shown_manifest(plan)),
+                target_org(plan)
+            )
+        }),
+    }
+}
+
+/// `word` as one POSIX shell word: as is when it holds only characters no shell treats
+/// specially, else in single quotes (a `'` inside written `'\''`).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Why no command is printed for an mdapi folder. `sf project deploy start --manifest`
+/// needs a source-format project, and `--metadata-dir` deploys "the root directory or
+/// ZIP file that contains the metadata formatted files you want to deploy", everything
+/// its package.xml lists
+/// (https://developer.salesforce.com/docs/platform/salesforce-cli-reference/guide/cli_reference_project_deploy_start.md).
+pub const MDAPI_DEPLOY: &str = "an mdapi folder has no single-step deploy: sf project deploy start --metadata-dir deploys everything the folder's package.xml lists, and --manifest works only in an SFDX project. To deploy this step alone, copy the files the step manifest lists into an empty folder, with the manifest as its package.xml, and deploy that folder with --metadata-dir";
+
+/// The diff of every file the plan writes, exactly as `git apply` reads it from the
+/// project root: the manifest included when it lies inside the project.
+pub fn patch(plan: &Plan) -> String {
+    let mut out = String::new();
+    for c in &plan.changes {
+        out.push_str(&diff::unified(&c.file, c.before.as_deref(), &c.after));
+    }
+    let m = &plan.manifest;
+    if let (true, Some(rel)) = (m.written(), manifest_in_project(plan)) {
+        out.push_str(&diff::unified(&rel, m.before.as_deref(), &m.after));
+    }
+    out
+}
+
+fn manifest_words(plan: &Plan) -> String {
+    let m = &plan.manifest;
+    let mut s = format!(
+        "{} ({} component(s)",
+        visible(&shown_manifest(plan)),
+        m.members.len()
+    );
+    if !m.kept.is_empty() {
+        let kept: Vec<&str> = m.kept.iter().map(|(_, n)| n.as_str()).collect();
+        s.push_str(&format!(
+            ", {} kept from an earlier run and not deployed yet as far as fix knows: {}",
+            kept.len(),
+            visible(&kept.join(", "))
+        ));
+    }
+    s.push(')');
+    s
+}
+
+fn deploy_line(plan: &Plan) -> String {
+    match (check_command(plan), deploy_command(plan)) {
+        (Some(check), Some(cmd)) => format!(
+            "Check, then deploy this step alone, from the project folder:\n  $ {}\n  $ {}\n",
+            visible(&check),
+            visible(&cmd)
+        ),
+        (None, Some(cmd)) => format!(
+            "Deploy this step alone, from the project folder:\n  $ {}\n",
+            visible(&cmd)
+        ),
+        (_, None) => format!("Deploy: {MDAPI_DEPLOY}.\n"),
+    }
+}
+
+/// Where a settings field's value comes from, and how it stands against the org's.
+fn field_note(f: &SettingsField, org_read: bool) -> String {
+    match (&f.org, f.from_org, org_read) {
+        (_, true, _) => "written from the org's value".into(),
+        (Some(o), false, _) if *o == f.value => "as in the file; the org has the same".into(),
+        (Some(o), false, _) => format!("as in the file; the org has {}", visible(o)),
+        (None, false, true) => "as in the file; the org did not name it".into(),
+        (None, false, false) => "as in the file; the org was not read (-o compares it)".into(),
+    }
+}
+
+/// Step 3's other settings fields, one line each with the value the deploy sets.
+fn settings_lines(plan: &Plan) -> String {
+    if plan.settings.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "A deploy sets every field of the settings file, not only isPkceRequired:\n".to_string();
+    for f in &plan.settings {
+        out.push_str(&format!(
+            "  {} = {} ({})\n",
+            visible(&f.name),
+            visible(&f.value),
+            field_note(f, plan.org.is_some())
+        ));
+    }
+    out
+}
+
+/// What step 3 read from the org, in one line.
+fn org_line(plan: &Plan) -> String {
+    let Some(o) = &plan.org else {
+        return String::new();
+    };
+    let taken = if o.taken.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; counted as read for the audit, as the project does not hold them: {}",
+            visible(&o.taken.join(", "))
+        )
+    };
+    format!(
+        "Read from the org {}: its OAuth and OpenID Connect settings, compared with the project{taken}\n",
+        visible(&o.instance_url)
+    )
+}
+
+/// The text output, without the diff (the binary prints [`patch`] after it, never
+/// wrapped).
+pub fn text(plan: &Plan, dry_run: bool) -> String {
+    let mut out = format!(
+        "pkce-audit fix · step {}: {} · {} ({})\n",
+        plan.step.number(),
+        plan.step.title(),
+        visible(&plan.root.display().to_string()),
+        plan.layout.as_str()
+    );
+    for c in &plan.changes {
+        out.push_str(&change_line(c));
+        out.push_str(&format!(
+            "  Test after deploying: {}\n",
+            visible(&test_after(&c.subject))
+        ));
+    }
+    for u in &plan.unchanged {
+        out.push_str(&format!(
+            "{} ({}): already requires PKCE ({}); nothing to change in the file\n",
+            visible(u.subject.name()),
+            kind_word(&u.subject),
+            visible(&u.file)
+        ));
+    }
+    out.push_str(&settings_lines(plan));
+    out.push_str(&org_line(plan));
+    if let Some(f) = &plan.forced {
+        out.push_str(&format!(
+            "Forced past {} open item(s), because: {}\n  Still open: {}\n",
+            f.open.len(),
+            visible(&f.reason),
+            visible(&f.open.join("; "))
+        ));
+    }
+    let manifest = manifest_words(plan);
+    let written = plan.manifest.written();
+    match outcome(plan, dry_run) {
+        Outcome::NothingToChange => {
+            out.push_str(&format!(
+                "Nothing to change; no file was written. The manifest {manifest} already lists the step.\n"
+            ));
+        }
+        Outcome::WouldChange => {
+            let verb = if written { "would be" } else { "stays" };
+            out.push_str(&format!(
+                "Dry run: nothing written. The manifest {verb} {manifest}.\n"
+            ));
+            out.push_str(&deploy_line(plan));
+            out.push_str(if written && manifest_in_project(plan).is_none() {
+                "The diff follows (without the manifest, which lies outside the project folder).\n\n"
+            } else {
+                "The diff follows.\n\n"
+            });
+        }
+        Outcome::Changed => {
+            let verb = if written { "written" } else { "unchanged" };
+            out.push_str(&format!("Manifest {verb}: {manifest}\n"));
+            out.push_str(&deploy_line(plan));
+        }
+    }
+    out
+}
+
+fn change_line(c: &Change) -> String {
+    format!(
+        "{} ({}): {} at {}:{}\n",
+        visible(c.subject.name()),
+        kind_word(&c.subject),
+        edit_words(&c.edit),
+        visible(&c.file),
+        c.line
+    )
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    subject: &'a str,
+    kind: String,
+    r#type: &'static str,
+    member: String,
+    file: &'a str,
+    line: u32,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    test_after_deploy: String,
+}
+
+#[derive(Serialize)]
+struct JsonMember<'a> {
+    r#type: &'a str,
+    member: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonManifest<'a> {
+    path: String,
+    written: bool,
+    api_version: String,
+    members: Vec<JsonMember<'a>>,
+    kept: Vec<JsonMember<'a>>,
+    /// `None` for an mdapi folder; `deploy_note` says why.
+    deploy: Option<String>,
+    /// Step 3: the same deploy with `--dry-run`, to run first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy_check: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deploy_note: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    step: Step,
+    source: String,
+    layout: &'a str,
+    dry_run: bool,
+    outcome: Outcome,
+    changes: Vec<JsonChange<'a>>,
+    unchanged: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forced: Option<serde_json::Value>,
+    /// Step 3: the settings file's other fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_fields: Option<Vec<serde_json::Value>>,
+    /// Step 3 with a connection: the org read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    org: Option<serde_json::Value>,
+    manifest: JsonManifest<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<String>,
+}
+
+fn json_members(list: &[pkce_audit_io::fix::manifest::Member]) -> Vec<JsonMember<'_>> {
+    list.iter()
+        .map(|(t, m)| JsonMember {
+            r#type: t,
+            member: m,
+        })
+        .collect()
+}
+
+/// The `--json` document. Its `diff` is the exact patch (JSON escapes what must be).
+pub fn json(plan: &Plan, dry_run: bool) -> String {
+    let outcome = outcome(plan, dry_run);
+    let changes = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let (ty, member) = pkce_audit_io::fix::manifest::entry(c.component.0, &c.component.1);
+            let (action, from) = match &c.edit {
+                Edit::Changed { from } => ("changed", Some(from.as_str())),
+                Edit::Inserted => ("inserted", None),
+                Edit::Created { .. } => ("created", None),
+            };
+            JsonChange {
+                subject: c.subject.name(),
+                kind: match &c.subject {
+                    Subject::App { kind, .. } => kind.as_str().to_string(),
+                    Subject::OrgSettings => "org-settings".to_string(),
+                },
+                r#type: ty,
+                member,
+                file: &c.file,
+                line: c.line,
+                action,
+                from,
+                test_after_deploy: test_after(&c.subject),
+            }
+        })
+        .collect();
+    let deploy = deploy_command(plan);
+    let doc = JsonPlan {
+        step: plan.step,
+        source: plan.root.display().to_string(),
+        layout: plan.layout.as_str(),
+        dry_run,
+        outcome,
+        changes,
+        unchanged: plan
+            .unchanged
+            .iter()
+            .map(|u| serde_json::json!({"subject": u.subject.name(), "file": u.file}))
+            .collect(),
+        forced: plan
+            .forced
+            .as_ref()
+            .map(|f| serde_json::json!({"reason": f.reason, "open": f.open})),
+        settings_fields: (plan.step == Step::OrgSetting).then(|| {
+            plan.settings
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "field": f.name,
+                        "value": f.value,
+                        "org": f.org,
+                        "from_org": f.from_org,
+                    })
+                })
+                .collect()
+        }),
+        org: plan.org.as_ref().map(|o| {
+            serde_json::json!({
+                "instance_url": o.instance_url,
+                "target_org": o.target_org,
+                "taken": o.taken,
+            })
+        }),
+        manifest: JsonManifest {
+            path: shown_manifest(plan),
+            written: outcome == Outcome::Changed && plan.manifest.written(),
+            api_version: plan.api_version.clone(),
+            members: json_members(&plan.manifest.members),
+            kept: json_members(&plan.manifest.kept),
+            deploy_note: deploy.is_none().then_some(MDAPI_DEPLOY),
+            deploy,
+            deploy_check: check_command(plan),
+        },
+        diff: (outcome == Outcome::WouldChange).then(|| patch(plan)),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("the plan serialises");
+    s.push('\n');
+    json_escape_invisible(s)
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::shell_word;
+
+    #[test]
+    fn a_path_is_one_shell_word_whatever_it_holds() {
+        assert_eq!(
+            shell_word("manifest/pkce-step2-apps.xml"),
+            "manifest/pkce-step2-apps.xml"
+        );
+        assert_eq!(shell_word("/tmp/my dir/m;x.xml"), "'/tmp/my dir/m;x.xml'");
+        assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
+        assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
+    }
+}

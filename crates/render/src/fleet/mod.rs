@@ -1,0 +1,222 @@
+//! Presenting a [`FleetReport`]: table, JSON, Markdown or CSV. The words (verdicts, PKCE
+//! settings) are the audit's own ([`cells`](crate::report::cells)); what is said about a
+//! rehearsal is decided once here, and each format escapes it its way.
+
+mod csv;
+mod markdown;
+mod table;
+
+pub use self::csv::csv;
+pub use self::markdown::markdown;
+pub use self::table::table;
+
+use crate::report::cells::{pkce_word, verdict_word};
+use pkce_audit_model::fleet::model::{Blockers, FleetOrg, FleetReport, Rehearsal};
+use pkce_audit_model::rules::Severity;
+use pkce_audit_model::vocab::choices;
+
+choices! {
+    /// Output formats of `fleet`.
+    pub enum Format("fleet format") {
+        Table = "table",
+        Json = "json",
+        Markdown = "markdown",
+        Csv = "csv",
+    }
+}
+
+/// Renders the fleet report; `width` applies to the table.
+pub fn render(r: &FleetReport, format: Format, width: u16) -> String {
+    match format {
+        Format::Table => table(r, width),
+        Format::Json => json(r),
+        Format::Markdown => markdown(r),
+        Format::Csv => csv(r),
+    }
+}
+
+/// Exact text, with the characters a terminal would act on escaped, as in `audit --json`.
+pub fn json(r: &FleetReport) -> String {
+    let mut s = serde_json::to_string_pretty(r).expect("a fleet report always serialises");
+    s.push('\n');
+    crate::report::text::json_escape_invisible(s)
+}
+
+/// Who must act on an org's blockers, one part per owner: "our org 6", "ISV acmecpq 1",
+/// "vendors 2". Raw text: each format escapes it.
+fn who_must_act(b: &Blockers) -> Vec<String> {
+    let mut parts = Vec::new();
+    if !b.org.is_empty() {
+        parts.push(format!("our org {}", b.org.len()));
+    }
+    for i in &b.isv {
+        parts.push(format!("ISV {} {}", i.namespace, i.apps.len()));
+    }
+    if !b.vendor.is_empty() {
+        parts.push(format!("vendors {}", b.vendor.len()));
+    }
+    parts
+}
+
+/// An org's verdict, and `--fail-on` when it matched there (the fleet then fails
+/// whatever the org's verdict): "READY (--fail-on info)".
+fn org_verdict(o: &FleetOrg, fail_on: Option<Severity>) -> String {
+    let word = verdict_word(o.verdict);
+    match fail_on.filter(|_| o.fail_on_matched) {
+        Some(min) => format!("{word} (--fail-on {min})"),
+        None => word.to_string(),
+    }
+}
+
+/// A rehearsal's outcome in one word.
+fn faithful_word(r: &Rehearsal) -> &'static str {
+    match r.faithful {
+        Some(true) => "FAITHFUL",
+        Some(false) => "NOT FAITHFUL",
+        None => "NOT COMPARED",
+    }
+}
+
+/// For a faithful rehearsal, what was found the same: only what was compared ("Same
+/// verdict, apps, PKCE settings and blockers."; the notes say what was not).
+fn sameness(r: &Rehearsal) -> Option<String> {
+    if r.faithful != Some(true) || r.compared.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = r.compared.iter().map(|a| a.words()).collect();
+    let list = match words.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Some(format!("Same {list}."))
+}
+
+fn setting_word(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "unknown",
+    }
+}
+
+fn blocker_text(rule: &str, app: Option<&str>) -> String {
+    match app {
+        Some(a) => format!("{rule} on {a}"),
+        None => format!("{rule} (org)"),
+    }
+}
+
+/// One kind of difference in a rehearsal: raw text, escaped by each format.
+struct Section {
+    title: &'static str,
+    items: Vec<String>,
+    /// A list whose length a reader wants ("Apps only in production (3)").
+    counted: bool,
+}
+
+impl Section {
+    /// "Apps only in production (3)", "Verdict differs".
+    fn heading(&self) -> String {
+        if self.counted {
+            format!("{} ({})", self.title, self.items.len())
+        } else {
+            self.title.to_string()
+        }
+    }
+}
+
+/// What differs in a rehearsal; empty sections are left out.
+fn differences(r: &Rehearsal) -> Vec<Section> {
+    let word = verdict_word;
+    let mut out = Vec::new();
+    if r.production_verdict != r.sandbox_verdict {
+        out.push(Section {
+            title: "Verdict differs",
+            items: vec![format!(
+                "production {}, sandbox {}",
+                word(r.production_verdict),
+                word(r.sandbox_verdict)
+            )],
+            counted: false,
+        });
+    }
+    let names =
+        |apps: &[pkce_audit_model::diff::AppRef]| apps.iter().map(|a| a.name.clone()).collect();
+    let sections: [(&str, Vec<String>); 6] = [
+        ("Apps only in production", names(&r.only_in_production)),
+        ("Apps only in the sandbox", names(&r.only_in_sandbox)),
+        (
+            "PKCE setting differs",
+            r.pkce_differs
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: production {}, sandbox {}",
+                        d.name,
+                        pkce_word(d.production),
+                        pkce_word(d.sandbox)
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Org settings differ",
+            r.org_settings
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: production {}, sandbox {}",
+                        d.setting,
+                        setting_word(d.production),
+                        setting_word(d.sandbox)
+                    )
+                })
+                .collect(),
+        ),
+        (
+            "Blockers only in production",
+            r.blockers_only_in_production
+                .iter()
+                .map(|b| blocker_text(b.rule.as_str(), b.app.as_deref()))
+                .collect(),
+        ),
+        (
+            "Blockers only in the sandbox",
+            r.blockers_only_in_sandbox
+                .iter()
+                .map(|b| blocker_text(b.rule.as_str(), b.app.as_deref()))
+                .collect(),
+        ),
+    ];
+    let version = |v: &Option<String>| v.clone().unwrap_or_else(|| "not installed".into());
+    let packages = (
+        "Packages differ",
+        r.packages
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: production {}, sandbox {}",
+                    p.namespace,
+                    version(&p.production),
+                    version(&p.sandbox)
+                )
+            })
+            .collect(),
+    );
+    out.extend(
+        sections
+            .into_iter()
+            .chain([packages])
+            .filter(|(_, items)| !items.is_empty())
+            .map(|(title, items)| Section {
+                title,
+                items,
+                counted: true,
+            }),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests;

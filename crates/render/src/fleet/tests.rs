@@ -1,0 +1,116 @@
+use super::*;
+use pkce_audit_model::fleet::model::{FleetOrg, FLEET_SCHEMA_VERSION};
+use pkce_audit_model::rules::Verdict;
+
+/// One org that could not be audited, whose name, error and report path are hostile.
+fn hostile() -> FleetReport {
+    FleetReport {
+        schema_version: FLEET_SCHEMA_VERSION,
+        tool: Default::default(),
+        file: "fleet.toml".into(),
+        generated_at: "2026-11-21T00:00:00Z".into(),
+        verdict: Verdict::Incomplete,
+        verdict_reason: "1 org(s): 1 incomplete.".into(),
+        fail_on: None,
+        orgs: vec![FleetOrg {
+            name: "=cmd|a".into(),
+            role: None,
+            rehearses: None,
+            verdict: Verdict::Incomplete,
+            verdict_reason: String::new(),
+            fail_on_matched: false,
+            error: Some("refused\n| x | y |\u{1b}[2J\u{202e}".into()),
+            source: None,
+            org_id: None,
+            blockers: Default::default(),
+            unread: 0,
+            api_calls: None,
+            report: Some("out dir/(a)].json".into()),
+            is_sandbox: None,
+        }],
+        shared_blockers: Vec::new(),
+        packages: Vec::new(),
+        rehearsals: Vec::new(),
+    }
+}
+
+#[test]
+fn formats_parse_from_their_names() {
+    for f in Format::ALL {
+        assert_eq!(f.as_str().parse::<Format>(), Ok(*f));
+    }
+    assert!("sarif".parse::<Format>().is_err());
+}
+
+#[test]
+fn input_text_cannot_break_a_format_or_reach_the_terminal() {
+    let r = hostile();
+    for f in Format::ALL {
+        let text = render(&r, *f, 100);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{f:?}:\n{text}"
+        );
+    }
+    let md = markdown(&r);
+    let row = md.lines().find(|l| l.contains("cmd")).unwrap();
+    // Seven cells: eight unescaped pipes.
+    let pipes = row
+        .match_indices('|')
+        .filter(|(i, _)| !row[..*i].ends_with('\\'))
+        .count();
+    assert_eq!(pipes, 8, "{row}");
+    assert!(row.contains("(out%20dir/%28a%29%5D.json)"), "{row}");
+    let failed = md.lines().find(|l| l.contains("refused")).unwrap();
+    assert!(failed.contains("refused<br>\\| x \\| y \\|"), "{failed}");
+
+    let csv = csv(&r);
+    let mut rows = ::csv::Reader::from_reader(csv.as_bytes());
+    let row = rows.records().next().unwrap().unwrap();
+    assert_eq!(&row[0], "'=cmd|a");
+    assert!(!row[14].contains('\n'), "{:?}", &row[14]);
+
+    let table = table(&r, 100);
+    assert!(
+        table.contains("Could not be audited: =cmd|a: refused | x | y |"),
+        "{table}"
+    );
+    let back: FleetReport = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(back, r);
+}
+
+/// Two folder audits rehearse faithfully, but neither said its packages.
+fn faithful_without_packages() -> FleetReport {
+    use pkce_audit_model::fleet::model::{Aspect, Rehearsal};
+    let mut r = hostile();
+    let mut h = Rehearsal::new("uat", "prod", (Verdict::Ready, Verdict::Ready));
+    h.faithful = Some(true);
+    h.compared = vec![
+        Aspect::Verdict,
+        Aspect::Apps,
+        Aspect::PkceSettings,
+        Aspect::OrgSettings,
+        Aspect::Blockers,
+    ];
+    h.notes = vec!["Installed packages not compared: no package list.".into()];
+    r.rehearsals.push(h);
+    r
+}
+
+#[test]
+fn a_faithful_rehearsal_claims_sameness_only_for_what_was_compared() {
+    let r = faithful_without_packages();
+    for text in [table(&r, 100), markdown(&r)] {
+        assert!(
+            text.contains("Same verdict, apps, PKCE settings, org settings and blockers.\n"),
+            "{text}"
+        );
+        assert!(!text.contains("and packages"), "{text}");
+    }
+    let mut all = r.clone();
+    all.rehearsals[0]
+        .compared
+        .push(pkce_audit_model::fleet::model::Aspect::Packages);
+    assert!(table(&all, 100)
+        .contains("Same verdict, apps, PKCE settings, org settings, blockers and packages."));
+}

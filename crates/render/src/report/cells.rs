@@ -1,0 +1,146 @@
+//! The words every renderer shares: how a verdict, a PKCE setting, an owner, an app kind,
+//! a flow and a finding's severity are written in a table cell or a line of a document.
+//! The audit and the diff renderers call these, so each is decided once.
+//!
+//! Texts from a report (names, namespaces, spellings this version does not know) come back
+//! as read; each renderer escapes them for its format.
+
+use super::layout::{Entry, Grid};
+use super::text::visible as v;
+use pkce_audit_model::inventory::{App, AppKind, Flow, Owner};
+use pkce_audit_model::rules::{Finding, RuleId, Verdict};
+use std::collections::BTreeMap;
+
+pub fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ready => "READY",
+        Verdict::NotReady => "NOT READY",
+        Verdict::Incomplete => "INCOMPLETE",
+        Verdict::Enforced => "ENFORCED",
+    }
+}
+
+/// An app's PKCE setting in one word.
+pub fn pkce_word(required: Option<bool>) -> &'static str {
+    match required {
+        Some(true) => "required",
+        Some(false) => "NO",
+        None => "unknown",
+    }
+}
+
+/// [`pkce_word`], or `n/a` for an app outside PKCE scope.
+pub fn pkce_cell(in_pkce_scope: bool, required: Option<bool>) -> &'static str {
+    if in_pkce_scope {
+        pkce_word(required)
+    } else {
+        "n/a"
+    }
+}
+
+/// Flow names shortened so the apps table fits 100 columns.
+pub fn short_flow(f: &Flow) -> &str {
+    match f {
+        Flow::AuthorizationCode => "auth-code",
+        Flow::CodeCredentials => "code-creds",
+        Flow::ClientCredentials => "client-creds",
+        Flow::JwtBearer => "jwt",
+        Flow::TokenExchange => "token-exch",
+        Flow::RefreshToken => "refresh",
+        Flow::UsernamePassword => "user-pwd",
+        Flow::SoapLogin => "soap",
+        Flow::Device
+        | Flow::Saml
+        | Flow::Canvas
+        | Flow::UserAgent
+        | Flow::Unknown
+        | Flow::Other(_) => f.as_str(),
+    }
+}
+
+/// An app's flows, shortened and [`visible`](super::text::visible).
+pub fn flows_cell(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "-".into(),
+        Some(f) => f
+            .iter()
+            .map(|f| v(short_flow(f)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// "isv (acmecpq)" for a packaged app whose namespace is known, else the owner.
+pub fn owner_text(owner: &Owner, namespace: Option<&str>) -> String {
+    match (owner, namespace) {
+        (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
+        (Owner::Isv | Owner::Org | Owner::External | Owner::Salesforce | Owner::Other(_), _) => {
+            owner.as_str().to_string()
+        }
+    }
+}
+
+/// The app kind in a few letters, for the audit table.
+pub fn kind_abbrev(kind: &AppKind) -> &str {
+    match kind {
+        AppKind::ConnectedApp => "CA",
+        AppKind::ExternalClientApp => "ECA",
+        AppKind::External => "EXT",
+        AppKind::Other(k) => k,
+    }
+}
+
+/// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict.
+pub fn blocker_word(f: &Finding) -> &'static str {
+    match (f.blocker, f.waived.is_some()) {
+        (_, true) => "waived",
+        (true, false) => "BLOCKER",
+        (false, false) => "",
+    }
+}
+
+/// A finding as a row of a findings table: "high\nBLOCKER", "App\nrule-id" (the rule
+/// alone for org findings) and the lines of `what`; as a list entry, "high BLOCKER · App ·
+/// rule-id" (the renderer's own words first: colour finds them before the first `·`) with
+/// `what` under it. Input text is made visible here; `what` already is.
+pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
+    let severity = f.severity.as_str();
+    let weight = blocker_word(f);
+    let rule = v(f.rule.as_str());
+    let app = f.app.as_deref().map(v);
+    let (sev_cell, mut head) = if weight.is_empty() {
+        (severity.to_string(), severity.to_string())
+    } else {
+        (
+            format!("{severity}\n{weight}"),
+            format!("{severity} {weight}"),
+        )
+    };
+    let what_rule = match &app {
+        Some(app) => {
+            head.push_str(&format!(" · {app} · {rule}"));
+            format!("{app}\n{rule}")
+        }
+        None => {
+            head.push_str(&format!(" · {rule}"));
+            rule.into_owned()
+        }
+    };
+    grid.push(
+        vec![sev_cell, what_rule, what.join("\n")],
+        Entry { head, lines: what },
+    );
+}
+
+/// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).
+pub fn fold_by_rule<'a>(findings: &[&'a Finding]) -> BTreeMap<&'a RuleId, Vec<&'a str>> {
+    let mut by_rule: BTreeMap<&RuleId, Vec<&str>> = BTreeMap::new();
+    for f in findings {
+        by_rule
+            .entry(&f.rule)
+            .or_default()
+            .push(f.app.as_deref().unwrap_or("org"));
+    }
+    by_rule
+}

@@ -1,0 +1,237 @@
+//! The diff as GitHub-flavoured Markdown: both runs, then findings and apps by what
+//! changed. Its cells escape Markdown punctuation with backslashes, so names and messages
+//! render as written.
+
+use super::kind_short;
+use crate::report::cells::{blocker_word, owner_text, pkce_cell, pkce_word};
+use crate::report::text::{backstop, visible as v};
+use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
+use std::fmt::Write;
+
+/// Text for a GitHub-flavoured Markdown table cell: Markdown punctuation escaped so that
+/// names and messages render as written, raw HTML and character references neutralised,
+/// line breaks as `<br>` (so they can neither end a row nor start a line), and the rest
+/// [`visible`](crate::report::text::visible).
+pub fn md_cell(text: &str) -> String {
+    crate::report::text::visible_with_breaks(text, "<br>", |line| {
+        let mut out = String::with_capacity(line.len());
+        for c in line.chars() {
+            if matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&'
+            ) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    })
+}
+
+/// An identifier (API name, rule id, path) as inline code, when it can be one.
+pub(crate) fn md_code(text: &str) -> String {
+    let text = v(text);
+    // A backslash right before a pipe would cancel the pipe's escape (below).
+    if text.is_empty() || text.contains('`') || text.contains("\\|") {
+        md_cell(&text)
+    } else {
+        // Inside a table even a code span needs its pipes escaped (GFM splits cells first).
+        format!("`{}`", text.replace('|', "\\|"))
+    }
+}
+
+pub(crate) fn md_row(out: &mut String, cells: &[String]) {
+    let _ = writeln!(out, "| {} |", cells.join(" | "));
+}
+
+pub(crate) fn md_header(out: &mut String, header: &[&str]) {
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+}
+
+/// The last column: the full remediation for new findings, the change for still-open ones.
+#[derive(Clone, Copy)]
+enum Extra {
+    None,
+    WhatToDo,
+    Changed,
+}
+
+fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra: Extra) {
+    let _ = writeln!(out, "\n### {title} ({})\n", findings.len());
+    if findings.is_empty() {
+        let _ = writeln!(out, "None.");
+        return;
+    }
+    let mut header = vec!["Severity", "Blocker", "App", "Rule", "Finding"];
+    match extra {
+        Extra::None => {}
+        Extra::WhatToDo => header.push("What to do"),
+        Extra::Changed => header.push("Changed"),
+    }
+    md_header(out, &header);
+    for c in findings {
+        let f = &c.finding;
+        let mut cells = vec![
+            f.severity.as_str().to_string(),
+            blocker_word(f).to_string(),
+            f.app.as_deref().map_or("(org)".to_string(), md_code),
+            md_code(f.rule.as_str()),
+            md_cell(&f.message),
+        ];
+        match extra {
+            Extra::None => {}
+            Extra::WhatToDo => cells.push(md_cell(&f.remediation)),
+            Extra::Changed => cells.push(md_cell(c.note.as_deref().unwrap_or(""))),
+        }
+        md_row(out, &cells);
+    }
+}
+
+fn md_apps(out: &mut String, title: &str, apps: &[AppRef]) {
+    let _ = writeln!(out, "\n### {title} ({})\n", apps.len());
+    if apps.is_empty() {
+        let _ = writeln!(out, "None.");
+        return;
+    }
+    md_header(out, &["App", "Label", "Kind", "Owner", "PKCE"]);
+    for a in apps {
+        md_row(
+            out,
+            &[
+                md_code(&a.name),
+                md_cell(a.label.as_deref().unwrap_or("")),
+                md_cell(&kind_short(&a.kind)),
+                md_cell(&v(&owner_text(&a.owner, a.namespace.as_deref()))),
+                pkce_cell(a.in_pkce_scope(), a.pkce_required).to_string(),
+            ],
+        );
+    }
+}
+
+/// GitHub-flavoured Markdown, for a pull request, an issue or a wiki page.
+pub fn markdown(d: &Diff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# PKCE readiness: what changed\n");
+    runs(&mut out, d);
+    verdict(&mut out, d);
+    let f = &d.findings;
+    let _ = writeln!(
+        out,
+        "\n## Findings\n\n{} resolved, {} new, {} still open.",
+        f.resolved.len(),
+        f.new.len(),
+        f.still_open.len()
+    );
+    md_findings(&mut out, "Resolved", &f.resolved, Extra::None);
+    md_findings(&mut out, "New", &f.new, Extra::WhatToDo);
+    md_findings(&mut out, "Still open", &f.still_open, Extra::Changed);
+    app_changes(&mut out, &d.apps);
+    // Input text was made visible where it was written; this catches anything missed.
+    backstop(out)
+}
+
+/// Both runs side by side.
+fn runs(out: &mut String, d: &Diff) {
+    md_header(out, &["", "Old", "New"]);
+    let both = |label: &str, f: &dyn Fn(&Run) -> String| -> String {
+        format!("| {label} | {} | {} |\n", f(&d.old), f(&d.new))
+    };
+    out.push_str(&both("Audited", &|r| {
+        format!(
+            "{} {}",
+            md_cell(r.scope.kind.as_str()),
+            md_code(&r.scope.source)
+        )
+    }));
+    if d.old.scope.org_id.is_some() || d.new.scope.org_id.is_some() {
+        out.push_str(&both("Org ID", &|r| {
+            r.scope.org_id.as_deref().map_or(String::new(), md_code)
+        }));
+    }
+    out.push_str(&both("Read at", &|r| md_cell(&r.scope.generated_at)));
+    if [&d.old, &d.new]
+        .iter()
+        .any(|r| r.scope.waivers.as_ref().is_some_and(|w| w.is_some()))
+    {
+        out.push_str(&both("Waiver file", &|r| {
+            r.waiver_file().map_or("?".into(), md_cell)
+        }));
+    }
+    out.push_str(&both("Verdict", &|r| format!("**{}**", r.verdict)));
+    out.push_str(&both("Unwaived blockers", &|r| r.blockers.to_string()));
+    out.push_str(&both("Tool version", &|r| {
+        md_cell(r.tool_version.as_deref().unwrap_or("?"))
+    }));
+    out.push('\n');
+}
+
+/// The verdict, the waiver file and the new blockers.
+fn verdict(out: &mut String, d: &Diff) {
+    if d.verdict_changed {
+        let _ = writeln!(
+            out,
+            "Verdict changed: **{} → {}**. {}",
+            d.old.verdict,
+            d.new.verdict,
+            md_cell(&d.new.verdict_reason)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Verdict unchanged: **{}**. {}",
+            d.new.verdict,
+            md_cell(&d.new.verdict_reason)
+        );
+    }
+    if let Some((a, b)) = d.waiver_file_change() {
+        let _ = writeln!(
+            out,
+            "\nWaiver file changed: {} → {}.",
+            md_cell(a),
+            md_cell(b)
+        );
+    }
+    let _ = writeln!(out, "\nNew blockers: **{}**.", d.new_blockers);
+    if d.is_unchanged() {
+        let _ = writeln!(
+            out,
+            "\nNo change: the same {} finding(s), the same apps, the same verdict.",
+            d.findings.still_open.len()
+        );
+    }
+}
+
+/// Apps added, removed, and whose PKCE setting changed.
+fn app_changes(out: &mut String, a: &AppChanges) {
+    let _ = writeln!(
+        out,
+        "\n## Apps\n\n{} added, {} removed, {} with a changed PKCE setting.",
+        a.added.len(),
+        a.removed.len(),
+        a.pkce_changed.len()
+    );
+    md_apps(out, "Added", &a.added);
+    md_apps(out, "Removed", &a.removed);
+    let _ = writeln!(
+        out,
+        "\n### PKCE setting changed ({})\n",
+        a.pkce_changed.len()
+    );
+    if a.pkce_changed.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        md_header(out, &["App", "Kind", "Old", "New"]);
+        for c in &a.pkce_changed {
+            md_row(
+                out,
+                &[
+                    md_code(&c.name),
+                    md_cell(&kind_short(&c.kind)),
+                    pkce_word(c.old).to_string(),
+                    pkce_word(c.new).to_string(),
+                ],
+            );
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Presenting a [`Diff`]: table, JSON or Markdown, and the exit status.
+//! The table shares its cells with the audit table ([`cells`](super::cells)).
+
+mod markdown;
+mod table;
+
+pub use self::markdown::{markdown, md_cell};
+pub(crate) use self::markdown::{md_code, md_header, md_row};
+pub use self::table::table;
+
+use super::text::visible as v;
+use super::{EXIT_NOT_READY, EXIT_OK};
+use pkce_audit_model::diff::Diff;
+use pkce_audit_model::inventory::AppKind;
+use pkce_audit_model::vocab::choices;
+use std::borrow::Cow;
+
+choices! {
+    /// Output formats of `diff`.
+    pub enum Format("diff format") {
+        Table = "table",
+        Json = "json",
+        Markdown = "markdown",
+    }
+}
+
+/// 1 when the new run has unwaived blockers the old one did not, else 0.
+pub fn exit_code(diff: &Diff) -> i32 {
+    if diff.new_blockers > 0 {
+        EXIT_NOT_READY
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Renders the diff in a format; `width` applies to the table.
+pub fn render(diff: &Diff, format: Format, width: u16) -> String {
+    match format {
+        Format::Table => table(diff, width),
+        Format::Json => json(diff),
+        Format::Markdown => markdown(diff),
+    }
+}
+
+/// Exact text, with the characters a terminal would act on escaped, as in `audit --json`.
+pub fn json(diff: &Diff) -> String {
+    let mut s = serde_json::to_string_pretty(diff).expect("a diff always serialises");
+    s.push('\n');
+    super::text::json_escape_invisible(s)
+}
+
+/// The app kind in the diff's few letters. Unlike the audit table ([`kind_abbrev`]), an
+/// app defined in another org is written out (`external`), as the diff always has; a kind
+/// this version does not know is shown as read.
+///
+/// [`kind_abbrev`]: super::cells::kind_abbrev
+fn kind_short(kind: &AppKind) -> Cow<'_, str> {
+    match kind {
+        AppKind::ConnectedApp | AppKind::ExternalClientApp => {
+            super::cells::kind_abbrev(kind).into()
+        }
+        AppKind::External | AppKind::Other(_) => v(kind.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown::md_code;
+    use super::*;
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table() {
+        assert_eq!(md_cell("a|b\r\nc\nd"), "a\\|b<br>c<br>d");
+        assert_eq!(md_cell("<script>"), "\\<script\\>");
+        assert_eq!(md_cell("\u{1b}[2J\u{202e}"), "\\\\u{1b}\\[2J\\\\u{202e}");
+        assert_eq!(md_code("x|y"), "`x\\|y`");
+        assert_eq!(md_code("a`b"), "a\\`b");
+        assert_eq!(md_code("x\\|y"), "x\\\\\\|y");
+        assert_eq!(md_code("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn formats_parse_from_their_names() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(*f));
+        }
+        assert_eq!(
+            "sarif".parse::<Format>(),
+            Err("unknown diff format 'sarif' (one of: table, json, markdown)".into())
+        );
+    }
+}

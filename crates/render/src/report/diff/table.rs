@@ -1,0 +1,198 @@
+//! The diff as a table: both runs, the verdict, then findings and apps by what changed.
+
+use super::kind_short;
+use crate::report::cells::{
+    fold_by_rule, owner_text, pkce_cell, pkce_word, push_finding, verdict_word,
+};
+use crate::report::layout::{Entry, Grid, PROSE};
+use crate::report::text::{backstop, visible as v};
+use crate::report::{wrap_prose, TOOL_NAME};
+use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
+use pkce_audit_model::rules::{Finding, Severity};
+use std::fmt::Write;
+
+/// One line per run: what was audited, when, and by which version.
+fn scope_line(r: &Run) -> String {
+    let s = &r.scope;
+    let mut line = format!("{} {}", v(s.kind.as_str()), v(&s.source));
+    if let Some(l) = &s.layout {
+        let _ = write!(line, " ({})", v(l.as_str()));
+    }
+    if let Some(id) = &s.org_id {
+        let _ = write!(line, " · org {}", v(id));
+    }
+    if !s.generated_at.is_empty() {
+        let _ = write!(line, " · read {}", v(&s.generated_at));
+    }
+    if let Some(version) = &r.tool_version {
+        let _ = write!(line, " · {TOOL_NAME} {}", v(version));
+    }
+    line
+}
+
+/// Writes `text` in lines of at most `width` characters, breaking at spaces; continuation
+/// lines get `indent`. A word longer than a line (a long path) stays whole.
+fn write_wrapped(out: &mut String, text: &str, width: u16, indent: &str) {
+    let width = usize::from(width).max(20);
+    // The text's own leading spaces (an indented item) are kept.
+    let lead = &text[..text.len() - text.trim_start().len()];
+    let mut line = lead.to_string();
+    let mut len = lead.chars().count();
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if !fresh && len + 1 + w > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_string();
+            len = indent.chars().count();
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += w;
+        fresh = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// Info findings with nothing to say about them fold into one line per rule, as in the
+/// audit table: a board reads the blockers, not every legacy Connected App.
+fn folds(c: &ChangedFinding) -> bool {
+    let f = &c.finding;
+    f.severity == Severity::Info && !f.blocker && f.waived.is_none() && c.note.is_none()
+}
+
+fn findings_section(out: &mut String, title: &str, findings: &[ChangedFinding], width: u16) {
+    if findings.is_empty() {
+        let _ = writeln!(out, "{title}: none");
+        return;
+    }
+    let _ = writeln!(out, "{title} ({})", findings.len());
+    let (info, shown): (Vec<&ChangedFinding>, Vec<&ChangedFinding>) =
+        findings.iter().partition(|f| folds(f));
+    if !shown.is_empty() {
+        let mut grid = Grid::new(&["Severity", "App / rule", "Finding"]).floor(2, PROSE);
+        for c in &shown {
+            let mut what = vec![v(&c.finding.message).into_owned()];
+            if let Some(n) = &c.note {
+                what.push(format!("Changed: {}", v(n)));
+            }
+            push_finding(&mut grid, &c.finding, what);
+        }
+        out.push_str(&grid.render(width.into()));
+    }
+    let info: Vec<&Finding> = info.iter().map(|c| &c.finding).collect();
+    for (rule, apps) in fold_by_rule(&info) {
+        let names: Vec<_> = apps.iter().map(|a| v(a)).collect();
+        let line = format!(
+            "  info {} ({}): {}",
+            v(rule.as_str()),
+            apps.len(),
+            names.join(", ")
+        );
+        write_wrapped(out, &line, width, "    ");
+    }
+}
+
+fn apps_section(out: &mut String, title: &str, apps: &[AppRef], width: u16) {
+    if apps.is_empty() {
+        let _ = writeln!(out, "{title}: none");
+        return;
+    }
+    let _ = writeln!(out, "{title} ({})", apps.len());
+    let mut grid = Grid::new(&["App", "Kind", "Owner", "PKCE"]);
+    for a in apps {
+        let (name, kind) = (v(&a.name), kind_short(&a.kind));
+        let owner = owner_text(&a.owner, a.namespace.as_deref());
+        let owner = v(&owner);
+        let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
+        let head = format!("{name} — {kind} · {owner} · PKCE: {pkce}");
+        let cells = [&*name, &*kind, &*owner, pkce].map(String::from).to_vec();
+        grid.push(cells, Entry::line(head));
+    }
+    out.push_str(&grid.render(width.into()));
+}
+
+/// The default, human format, laid out for `width` columns (100 when not a terminal).
+pub fn table(d: &Diff, width: u16) -> String {
+    let mut out = String::new();
+    header(&mut out, d, width);
+    if d.is_unchanged() {
+        let text = format!(
+            "No change: the same {} finding(s), the same apps, the same verdict.",
+            d.findings.still_open.len()
+        );
+        out.push('\n');
+        write_wrapped(&mut out, &text, width, "");
+        return backstop(out);
+    }
+    let f = &d.findings;
+    let _ = writeln!(
+        out,
+        "\nFindings: {} resolved · {} new · {} still open",
+        f.resolved.len(),
+        f.new.len(),
+        f.still_open.len()
+    );
+    findings_section(&mut out, "Resolved", &f.resolved, width);
+    findings_section(&mut out, "New", &f.new, width);
+    findings_section(&mut out, "Still open", &f.still_open, width);
+    apps_sections(&mut out, &d.apps, width);
+    // The count lines fit too; input text was made visible where it was written, and
+    // the backstop catches anything missed.
+    backstop(wrap_prose(&out, width.into()))
+}
+
+/// Both runs, the verdict, the blockers and the waiver file.
+fn header(out: &mut String, d: &Diff, width: u16) {
+    let _ = writeln!(out, "{TOOL_NAME} diff");
+    write_wrapped(out, &format!("Old: {}", scope_line(&d.old)), width, "     ");
+    write_wrapped(out, &format!("New: {}", scope_line(&d.new)), width, "     ");
+    let (o, n) = (verdict_word(d.old.verdict), verdict_word(d.new.verdict));
+    let verdict = if d.verdict_changed {
+        format!("Verdict: {o} → {n} — {}", v(&d.new.verdict_reason))
+    } else {
+        format!("Verdict: {n} (unchanged) — {}", v(&d.new.verdict_reason))
+    };
+    write_wrapped(out, &verdict, width, "  ");
+    let _ = writeln!(
+        out,
+        "Unwaived blockers: {} → {} · new blockers: {}",
+        d.old.blockers, d.new.blockers, d.new_blockers
+    );
+    if let Some((a, b)) = d.waiver_file_change() {
+        write_wrapped(out, &format!("Waiver file changed: {a} → {b}"), width, "  ");
+    }
+}
+
+/// Apps added, removed, and whose PKCE setting changed.
+fn apps_sections(out: &mut String, a: &AppChanges, width: u16) {
+    let _ = writeln!(
+        out,
+        "\nApps: {} added · {} removed · {} PKCE setting changed",
+        a.added.len(),
+        a.removed.len(),
+        a.pkce_changed.len()
+    );
+    apps_section(out, "Added", &a.added, width);
+    apps_section(out, "Removed", &a.removed, width);
+    if a.pkce_changed.is_empty() {
+        let _ = writeln!(out, "PKCE setting changed: none");
+    } else {
+        let _ = writeln!(out, "PKCE setting changed ({})", a.pkce_changed.len());
+        let mut grid = Grid::new(&["App", "Kind", "Old", "New"]);
+        for c in &a.pkce_changed {
+            let (name, kind) = (v(&c.name), kind_short(&c.kind));
+            let (old, new) = (pkce_word(c.old), pkce_word(c.new));
+            let head = format!("{name} — {kind} · PKCE: {old} → {new}");
+            let cells = [&*name, &*kind, old, new].map(String::from).to_vec();
+            grid.push(cells, Entry::line(head));
+        }
+        out.push_str(&grid.render(width.into()));
+    }
+}

@@ -1,0 +1,357 @@
+//! The rollout plan (`--format markdown`): a document a change-review board can approve
+//! as it stands, in the order Salesforce prescribes: clients first, apps second, the org
+//! toggle last. GitHub-flavoured Markdown; task lists render as checkboxes.
+
+mod plan;
+
+use super::cells::{owner_text, pkce_cell, verdict_word};
+use super::text::{code_span, visible};
+use super::Report;
+use pkce_audit_model::inventory::{App, AppKind, Owner};
+use pkce_audit_model::rules::{Finding, Severity};
+use std::fmt::Write;
+
+/// Escapes a table cell: pipes split cells and line breaks end rows, so a line break is
+/// written `<br>` and the rest of the text is [`visible`]. Markup in metadata (`<`, `&`,
+/// a backtick) is shown as text, never rendered as HTML, a character reference or code.
+pub fn cell(text: &str) -> String {
+    super::text::visible_with_breaks(text, "<br>", |line| {
+        line.replace('\\', "\\\\")
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('|', "\\|")
+            .replace('`', "\\`")
+            // No link or image (`[x](https://…)`, `![](https://tracker)`) from input.
+            .replace('[', "\\[")
+            .replace(']', "\\]")
+    })
+}
+
+/// Escapes inline text outside tables (names may hold `_` and `*`). The text is
+/// [`visible`]: on one line, so it cannot start a heading, a list item or a table row of
+/// its own. An `&` that would start a character reference (`&#x202e;`, `&rlm;`) is
+/// escaped, so a reference cannot bring back what [`visible`] took out.
+fn inline(text: &str) -> String {
+    let text = visible(text);
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        let reference = c == '&' && {
+            let rest = &text[i + 1..];
+            let name = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
+                .unwrap_or(rest.len());
+            name > 0 && rest[name..].starts_with(';')
+        };
+        if reference || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An identifier as inline code outside tables; backticks in it get a longer fence.
+fn code(text: &str) -> String {
+    code_span(&visible(text))
+}
+
+/// An identifier as inline code in a table cell. GFM splits a row at `|` before it reads
+/// code spans, so pipes are escaped (`\|` shows as `|`); a backslash right before a pipe
+/// would cancel that escape, so such text is written as an escaped [`cell`] instead.
+fn code_cell(text: &str) -> String {
+    let text = visible(text);
+    if text.contains("\\|") {
+        return cell(&text);
+    }
+    code_span(&text).replace('|', "\\|")
+}
+
+/// Full flow names: the plan is read, not scanned.
+fn flows_text(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "none".into(),
+        Some(f) => f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The app kind in words, as read (the caller escapes it).
+fn kind_name(k: &AppKind) -> &str {
+    match k {
+        AppKind::ConnectedApp => "Connected App",
+        AppKind::ExternalClientApp => "External Client App",
+        AppKind::External => "app defined in another org",
+        AppKind::Other(k) => k,
+    }
+}
+
+fn app_blockers<'a>(r: &'a Report, app: &str) -> Vec<&'a Finding> {
+    r.findings
+        .iter()
+        .filter(|f| f.app.as_deref() == Some(app) && f.is_active_blocker())
+        .collect()
+}
+
+fn app_title(app: &App) -> String {
+    let mut t = code(&app.name);
+    if let Some(l) = app.label.as_deref().filter(|l| *l != app.name) {
+        let _ = write!(t, " ({})", inline(l));
+    }
+    t
+}
+
+fn scope(out: &mut String, r: &Report) {
+    let s = &r.scope;
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let what = match s.kind {
+        super::ScopeKind::Org => "Org",
+        super::ScopeKind::Folder | super::ScopeKind::Other(_) => "Folder",
+    };
+    let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
+    if let Some(l) = &s.layout {
+        let _ = writeln!(out, "| Layout | {} |", cell(l.as_str()));
+    }
+    if let Some(id) = &s.org_id {
+        let _ = writeln!(out, "| Org ID | {} |", cell(id));
+    }
+    // A live org's URL is its source; a snapshot names the org it was fetched from.
+    if let Some(url) = s.instance_url.as_deref().filter(|_| s.is_snapshot()) {
+        let _ = writeln!(out, "| Instance URL | {} |", cell(url));
+    }
+    if let Some(v) = &s.api_version {
+        let _ = writeln!(out, "| API version | {} |", cell(v));
+    }
+    let read_at = if s.is_snapshot() {
+        "Fetched at"
+    } else {
+        "Metadata read at"
+    };
+    let _ = writeln!(out, "| {read_at} | {} |", cell(&s.generated_at));
+    if let Some(e) = &s.evidence {
+        let _ = writeln!(
+            out,
+            "| Usage evidence | last {} days: {} |",
+            e.window_days,
+            cell(&super::table::evidence_sources(e))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| Waivers | {} |",
+        cell(&super::WaiverScope::describe(s.waiver_file()))
+    );
+    let _ = writeln!(
+        out,
+        "| Tool | {} {} |",
+        cell(&r.tool.name),
+        cell(&r.tool.version)
+    );
+    let _ = writeln!(
+        out,
+        "| Apps | {} ({} in PKCE scope) |",
+        r.summary.apps, r.summary.apps_in_pkce_scope
+    );
+}
+
+fn summary(out: &mut String, r: &Report) {
+    let sum = &r.summary;
+    let _ = writeln!(out, "## Summary by owner\n");
+    let _ = writeln!(
+        out,
+        "| Owner | Must act on | Blocking findings |\n|---|---|---|"
+    );
+    let org_blockers = r
+        .findings
+        .iter()
+        .filter(|f| f.is_active_blocker() && f.owner == Owner::Org)
+        .count();
+    let org_apps = if sum.org_apps_to_fix.is_empty() {
+        "nothing".to_string()
+    } else {
+        sum.org_apps_to_fix
+            .iter()
+            .map(|a| code_cell(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "| Our org | {org_apps} | {org_blockers} |");
+    for a in &sum.isv_actions {
+        let n = r
+            .findings
+            .iter()
+            .filter(|f| {
+                f.is_active_blocker() && f.namespace.as_deref() == Some(a.namespace.as_str())
+            })
+            .count();
+        let apps = a
+            .apps
+            .iter()
+            .map(|x| code_cell(x))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| ISV namespace {} | {apps} | {n} |",
+            code_cell(&a.namespace)
+        );
+    }
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .map(|s| format!("{} {s}", sum.by_severity.get(s).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nFindings: {} — {} blocker(s){}.\n",
+        counts.join(", "),
+        sum.blockers,
+        if sum.waived > 0 {
+            format!(", {} waived", sum.waived)
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// A few words of usage for the apps table, and usernames with `--show-users`.
+fn usage_text(app: &App) -> String {
+    let mut text = match &app.usage {
+        None => "unknown".to_string(),
+        Some(u) if u.dormant() => format!("dormant (no use in {} days)", u.window_days),
+        Some(u) => u.describe(),
+    };
+    if let Some(users) = app.users.as_ref().filter(|u| !u.is_empty()) {
+        let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
+        let _ = write!(text, "; users: {}", shown.join(", "));
+        if users.len() > 5 {
+            let _ = write!(text, " (+{} more)", users.len() - 5);
+        }
+    }
+    text
+}
+
+fn appendix(out: &mut String, r: &Report) {
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(out, "## Could not be read\n");
+        for p in &r.incomplete {
+            let _ = writeln!(out, "- {}", inline(&p.to_string()));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "## Appendix: all findings\n");
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "None.");
+        return;
+    }
+    let _ = writeln!(out, "| Severity | Blocker | Rule | App | Owner | Finding | What to do |\n|---|---|---|---|---|---|---|");
+    for f in &r.findings {
+        let owner = owner_text(&f.owner, f.namespace.as_deref());
+        let blocker = match (&f.waived, f.blocker) {
+            (Some(w), _) => format!(
+                "waived until {} by {}: {}",
+                w.expires, w.approved_by, w.reason
+            ),
+            (None, true) => "yes".into(),
+            (None, false) => "no".into(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            f.severity,
+            cell(&blocker),
+            code_cell(f.rule.as_str()),
+            f.app
+                .as_deref()
+                .map(code_cell)
+                .unwrap_or_else(|| "org".into()),
+            cell(&owner),
+            cell(&f.message),
+            cell(&f.remediation)
+        );
+    }
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# PKCE readiness: {}\n", verdict_word(r.verdict()));
+    scope(&mut out, r);
+    let _ = writeln!(
+        out,
+        "\n## Verdict\n\n**{}** — {}\n",
+        verdict_word(r.verdict()),
+        inline(&r.verdict_reason)
+    );
+    summary(&mut out, r);
+
+    plan::rollout(&mut out, r);
+    apps(&mut out, r);
+    appendix(&mut out, r);
+    // Input text was made visible where it was written; this catches anything missed.
+    super::text::backstop(out)
+}
+
+/// Every app, with usage when the audit had evidence.
+fn apps(out: &mut String, r: &Report) {
+    // Usage only with evidence: folder plans keep their columns.
+    let with_usage = r.scope.evidence.is_some();
+    if with_usage {
+        let _ = writeln!(
+            out,
+            "## Apps\n\n| App | Kind | Owner | PKCE | Flows | Usage |\n|---|---|---|---|---|---|"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "## Apps\n\n| App | Kind | Owner | PKCE | Flows |\n|---|---|---|---|---|"
+        );
+    }
+    for app in &r.apps {
+        let owner = owner_text(&app.owner, app.namespace.as_deref());
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            code_cell(&app.name),
+            cell(kind_name(&app.kind)),
+            cell(&owner),
+            pkce_cell(app.in_pkce_scope(), app.pkce_required),
+            cell(&flows_text(app))
+        );
+        if with_usage {
+            let _ = write!(out, " {} |", cell(&usage_text(app)));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_inline_text_are_escaped() {
+        assert_eq!(cell("a|b\nc\r\nd\re\u{2028}f"), "a\\|b<br>c<br>d<br>e f");
+        assert_eq!(
+            cell("<img src=x onerror=y> & co"),
+            "&lt;img src=x onerror=y&gt; &amp; co"
+        );
+        assert_eq!(cell("a\u{1b}[31m\u{202e}"), "a\\\\u{1b}\\[31m\\\\u{202e}");
+        assert_eq!(
+            cell("![t](https://x.example/p.png)"),
+            "!\\[t\\](https://x.example/p.png)"
+        );
+        assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
+        assert_eq!(
+            inline("x\n# Pwned\r\n- [x] done"),
+            "x # Pwned - \\[x\\] done"
+        );
+        assert_eq!(
+            inline("R&D &#x202e;&rlm; a&b;"),
+            "R&D \\&#x202e;\\&rlm; a\\&b;"
+        );
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("a\nb"), "`a b`");
+        assert_eq!(code_cell("x|y"), "`x\\|y`");
+        assert_eq!(code_cell("x\\|y"), "x\\\\\\|y");
+    }
+}

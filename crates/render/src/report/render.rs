@@ -1,0 +1,72 @@
+//! The report in each of its formats: the one entry point the binary calls.
+
+use super::color;
+use super::{csv, csv_apps, markdown, sarif, table, text, Report};
+use pkce_audit_model::vocab::choices;
+
+choices! {
+    /// Output formats of `audit`.
+    pub enum Format("format") {
+        Table = "table",
+        Csv = "csv",
+        Json = "json",
+        /// The rollout plan for a change-review board.
+        Markdown = "markdown",
+        /// SARIF 2.1.0 for code scanning.
+        Sarif = "sarif",
+    }
+}
+
+choices! {
+    /// What one CSV row stands for.
+    #[derive(Default)]
+    pub enum CsvRows("CSV row kind") {
+        #[default]
+        Findings = "findings",
+        Apps = "apps",
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    pub width: u16,
+    pub csv_rows: CsvRows,
+    /// ANSI colour in the table format (the verdict word, BLOCKER, severities). The caller
+    /// decides (terminal, `--color`, NO_COLOR); the machine formats never carry colour.
+    pub color: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            width: 100,
+            csv_rows: CsvRows::Findings,
+            color: false,
+        }
+    }
+}
+
+/// Exact text, with the characters a terminal would act on escaped (see
+/// [`text::json_escape_invisible`]).
+pub fn json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("a report always serialises");
+    s.push('\n');
+    text::json_escape_invisible(s)
+}
+
+/// Renders the report in a format.
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Table if opts.color => {
+            color::colorize(&table(report, opts.width), report.verdict())
+        }
+        Format::Table => table(report, opts.width),
+        Format::Csv => match opts.csv_rows {
+            CsvRows::Findings => csv(report),
+            CsvRows::Apps => csv_apps(report),
+        },
+        Format::Json => json(report),
+        Format::Markdown => markdown(report),
+        Format::Sarif => sarif(report),
+    }
+}

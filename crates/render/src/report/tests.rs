@@ -1,0 +1,471 @@
+use super::*;
+use pkce_audit_io::metadata::{parse_component, MetadataType};
+use pkce_audit_model::inventory::{build, Collected, Loaded, PackageInfo};
+use pkce_audit_model::rules::{Severity, Verdict};
+
+fn report_of(parts: &[(MetadataType, &str, &str)]) -> Report {
+    let components = parts
+        .iter()
+        .map(|(ty, name, xml)| Loaded {
+            component: parse_component(
+                &pkce_audit_io::xml::parse(xml.as_bytes()).unwrap(),
+                Some(*ty),
+                name,
+            )
+            .unwrap(),
+            file: Some(format!("{name}.xml")),
+            package: PackageInfo::default(),
+        })
+        .collect();
+    let inv = build(Collected {
+        components,
+        ..Default::default()
+    });
+    build_report(&inv)
+}
+
+fn build_report(inv: &pkce_audit_model::inventory::Inventory) -> Report {
+    super::build(
+        inv,
+        AuditScope {
+            kind: "folder".into(),
+            source: "x".into(),
+            ..Default::default()
+        },
+    )
+}
+
+const SETTINGS: (MetadataType, &str, &str) = (
+    MetadataType::OauthOidcSettings,
+    "OauthOidc",
+    "<OauthOidcSettings><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow></OauthOidcSettings>",
+);
+
+#[test]
+fn csv_cells_that_start_a_formula_are_neutralised() {
+    for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+        assert!(neutralise(bad).starts_with('\''), "{bad:?}");
+    }
+    assert_eq!(neutralise("ok=1"), "ok=1");
+    assert_eq!(neutralise(""), "");
+    // An app label is outside input: it must come out as text.
+    let r = report_of(&[(
+        MetadataType::ConnectedApp,
+        "Evil",
+        "<ConnectedApp><label>=HYPERLINK(\"http://x\")</label><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>",
+    )]);
+    let text = csv(&r);
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{text}");
+    assert!(!text.starts_with('\u{feff}'), "no BOM");
+}
+
+#[test]
+fn csv_has_the_contract_columns_and_one_row_per_finding() {
+    let r = report_of(&[SETTINGS, (
+        MetadataType::ConnectedApp,
+        "Web",
+        "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>",
+    )]);
+    let text = csv(&r);
+    let mut rd = ::csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    for col in [
+        "rule",
+        "severity",
+        "blocker",
+        "app",
+        "label",
+        "kind",
+        "owner",
+        "namespace",
+        "pkce_required",
+        "message",
+        "remediation",
+    ] {
+        assert!(headers.contains(&col.to_string()), "missing {col}");
+    }
+    let rows: Vec<::csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), r.findings.len());
+    let first = &rows[0];
+    assert_eq!(&first[0], "app-pkce-not-required");
+    assert_eq!(&first[2], "true");
+    assert_eq!(&first[8], "false");
+    assert_eq!(&first[11], "Web.xml");
+}
+
+#[test]
+fn json_has_the_contract_shape() {
+    let r = report_of(&[
+        SETTINGS,
+        (
+            MetadataType::ExternalClientApplication,
+            "E",
+            "<ExternalClientApplication><label>E app</label></ExternalClientApplication>",
+        ),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(v["verdict"], "incomplete");
+    assert!(v["org_settings"]["is_pkce_required"].is_boolean());
+    let app = &v["apps"][0];
+    assert_eq!(app["name"], "E");
+    assert_eq!(app["kind"], "external-client-app");
+    assert_eq!(app["owner"], "org");
+    assert!(app["pkce_required"].is_null());
+    assert!(app["flows"].is_null());
+    let f = v["findings"].as_array().unwrap();
+    let unknown = f.iter().find(|f| f["rule"] == "app-pkce-unknown").unwrap();
+    assert_eq!(unknown["app"], "E");
+    assert_eq!(unknown["blocker"], false);
+    let org = f
+        .iter()
+        .find(|f| f["rule"] == "org-pkce-not-enforced")
+        .unwrap();
+    assert!(org["app"].is_null());
+    assert!(v["incomplete"].is_array());
+    // The report reads back (diff relies on it).
+    let back: Report = serde_json::from_value(v).unwrap();
+    assert_eq!(back.findings, r.findings);
+}
+
+#[test]
+fn exit_codes_follow_the_verdict_and_fail_on() {
+    let ready = report_of(&[SETTINGS]);
+    assert_eq!(ready.verdict(), Verdict::Ready);
+    assert_eq!(exit_code(&ready, None), EXIT_OK);
+    // org-pkce-not-enforced is info: --fail-on info trips, --fail-on low does not.
+    assert_eq!(exit_code(&ready, Some(Severity::Info)), EXIT_NOT_READY);
+    assert_eq!(exit_code(&ready, Some(Severity::Low)), EXIT_OK);
+    let unknown = report_of(&[
+        SETTINGS,
+        (
+            MetadataType::ExternalClientApplication,
+            "E",
+            "<ExternalClientApplication/>",
+        ),
+    ]);
+    assert_eq!(exit_code(&unknown, None), EXIT_INCOMPLETE);
+    assert_eq!(exit_code(&unknown, Some(Severity::High)), EXIT_NOT_READY);
+    let blocked = report_of(&[SETTINGS, (MetadataType::ConnectedApp, "W", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>")]);
+    assert_eq!(exit_code(&blocked, None), EXIT_NOT_READY);
+    let mut enforced = blocked.clone();
+    enforced.verdict = Some(Verdict::Enforced);
+    assert_eq!(exit_code(&enforced, None), EXIT_OK);
+}
+
+#[test]
+fn summary_groups_blockers_by_owner() {
+    let r = report_of(&[
+        SETTINGS,
+        (MetadataType::ConnectedApp, "W", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>"),
+        (MetadataType::ConnectedApp, "ns__A", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>"),
+        (MetadataType::ConnectedApp, "ns__B", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>"),
+    ]);
+    assert_eq!(r.summary.org_apps_to_fix, ["W"]);
+    assert_eq!(r.summary.isv_actions.len(), 1);
+    assert_eq!(r.summary.isv_actions[0].namespace, "ns");
+    assert_eq!(r.summary.isv_actions[0].apps, ["ns__A", "ns__B"]);
+    assert_eq!(r.summary.blockers, 3);
+    assert_eq!(r.summary.by_severity[&Severity::High], 3);
+}
+
+#[test]
+fn words_wrap_by_display_width_and_a_longer_word_stays_whole() {
+    // Each of these characters takes two columns.
+    assert_eq!(wrap_words("日本 日本 日本", 10, 10), ["日本 日本", "日本"]);
+    assert_eq!(
+        wrap_words("a ExtlClntAppGlobalOauthSettings b", 8, 8),
+        ["a", "ExtlClntAppGlobalOauthSettings", "b"]
+    );
+    assert_eq!(wrap_words("one two three", 3, 9), ["one", "two three"]);
+    assert_eq!(wrap_words("", 5, 5), [""]);
+    assert_eq!(
+        wrap_paragraphs("a paragraph of words\n  - an item of words\n", 12),
+        "a paragraph\nof words\n  - an item\n    of words\n"
+    );
+}
+
+#[test]
+fn prose_wraps_with_a_hanging_indent_and_long_name_lists_are_capped() {
+    let long = format!("  - {}", "word ".repeat(60));
+    let w = wrap_prose(&long, 40);
+    assert!(w.lines().all(|l| l.chars().count() <= 40), "{w}");
+    assert!(w.lines().skip(1).all(|l| l.starts_with("    ")), "{w}");
+    assert_eq!(w.split_whitespace().count(), 61);
+    let table_line = format!("│{}│", "x".repeat(120));
+    assert_eq!(
+        wrap_prose(&table_line, 40).trim_end(),
+        table_line,
+        "tables are left alone"
+    );
+    let parts: Vec<(MetadataType, String, String)> = (0..30)
+        .map(|i| {
+            (
+                MetadataType::ConnectedApp,
+                format!("App_{i:02}"),
+                "<ConnectedApp><samlConfig><acsUrl>x</acsUrl></samlConfig></ConnectedApp>"
+                    .to_string(),
+            )
+        })
+        .collect();
+    let refs: Vec<(MetadataType, &str, &str)> = parts
+        .iter()
+        .map(|(t, n, x)| (*t, n.as_str(), x.as_str()))
+        .collect();
+    let t = table(&report_of(&refs), 100);
+    assert!(
+        t.contains("… and 18 more (CSV and JSON list them all)"),
+        "{t}"
+    );
+}
+
+#[test]
+fn table_fits_100_columns_and_groups_by_owner() {
+    let r = report_of(&[
+        SETTINGS,
+        (MetadataType::ConnectedApp, "A_Rather_Long_Connected_App_Name", "<ConnectedApp><oauthConfig><callbackUrl>http://insecure.example.com/cb</callbackUrl><isConsumerSecretOptional>true</isConsumerSecretOptional><isCodeCredentialEnabled>true</isCodeCredentialEnabled></oauthConfig></ConnectedApp>"),
+        (MetadataType::ConnectedApp, "vendor__X", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>"),
+    ]);
+    let t = table(&r, 100);
+    for line in t.lines() {
+        // Every line: tables and prose alike.
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    assert!(t.contains("Verdict: NOT READY"));
+    assert!(t.contains("Our org's apps"));
+    assert!(t.contains("ISV package namespace 'vendor'"));
+    assert!(
+        t.contains("A_Rather_Long_Connected_App_Name"),
+        "names are not broken"
+    );
+}
+
+/// Text that would recolour or clear a terminal, reverse what a reader sees, and start a
+/// heading, a checked task and a table row in Markdown.
+const HOSTILE: &str =
+    "\u{1b}[31m\u{9b}2J\u{7}\u{202e}\u{2066}\n# Pwned\r\n- [x] done\r| row |`\u{2028}## x\u{85}y";
+
+/// Every string of `v` (values and object keys) with HOSTILE appended, where the value
+/// still reads back as a `T` (enum values and enum keys do not).
+fn poison<T: serde::de::DeserializeOwned + serde::Serialize>(
+    v: &mut serde_json::Value,
+    root: &serde_json::Value,
+    path: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let reads = |candidate: &Value| serde_json::from_value::<T>(candidate.clone()).is_ok();
+    match v {
+        Value::String(s) => {
+            let mut whole = root.clone();
+            let target = path.iter().fold(&mut whole, |at, key| match at {
+                Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                other => &mut other[key.as_str()],
+            });
+            *target = Value::String(format!("{s}{HOSTILE}"));
+            if reads(&whole) {
+                s.push_str(HOSTILE);
+            }
+        }
+        Value::Array(a) => {
+            for (i, item) in a.iter_mut().enumerate() {
+                path.push(i.to_string());
+                poison::<T>(item, root, path);
+                path.pop();
+            }
+        }
+        Value::Object(o) => {
+            let keys: Vec<String> = o.keys().cloned().collect();
+            for k in keys {
+                path.push(k.clone());
+                poison::<T>(o.get_mut(&k).unwrap(), root, path);
+                path.pop();
+                // The key itself, when a map may hold any key.
+                let mut whole = root.clone();
+                let parent = path.iter().fold(&mut whole, |at, key| match at {
+                    Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                    other => &mut other[key.as_str()],
+                });
+                if let Value::Object(m) = parent {
+                    let val = m.remove(&k).unwrap();
+                    m.insert(format!("{k}{HOSTILE}"), val);
+                }
+                // A struct field renamed would be dropped, not shown: only map keys count.
+                let key = serde_json::to_string(&format!("{k}{HOSTILE}")).unwrap();
+                let kept = serde_json::from_value::<T>(whole)
+                    .is_ok_and(|r| serde_json::to_string(&r).unwrap().contains(&key));
+                if kept {
+                    let val = o.remove(&k).unwrap();
+                    o.insert(format!("{k}{HOSTILE}"), val);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A report with every part a renderer shows: evidence, usage, users, packages, waivers,
+/// problems, notes, API traffic.
+fn rich_report() -> serde_json::Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-org");
+    let (_, r) = pkce_audit_io::audit_folder(&root, &Default::default()).unwrap();
+    let mut v = serde_json::to_value(&r).unwrap();
+    v["scope"]["evidence"] = serde_json::json!({"window_days": 90, "sources": {
+        "LoginHistory": {"state": "read", "rows": 85, "partial": true, "method": "aggregate"},
+        "OauthToken": {"state": "missing", "reason": "denied", "remedy": "grant it"}}});
+    for app in v["apps"].as_array_mut().unwrap() {
+        app["usage"] = serde_json::json!({"window_days": 90, "tokens": 2, "users": 3,
+            "use_count": 4, "tokens_used_in_window": 1, "last_used": "2026-01-01",
+            "flows": [{"flow": "authorization-code", "logins": 5, "last_seen": "2026-01-02"},
+                      {"flow": "username-password", "logins": 2, "last_seen": "2026-01-03"},
+                      {"flow": "user-agent", "logins": 1, "last_seen": "2026-01-04"}],
+            "partial": true});
+        app["users"] =
+            serde_json::json!(["a@x.example", "b@x.example", "c@x.example", "d@x.example"]);
+        app["package"] = serde_json::json!({"namespace": "ns", "name": "Pkg", "version": "1.2"});
+    }
+    let findings = v["findings"].as_array_mut().unwrap();
+    findings[0]["waived"] = serde_json::json!({"reason": "vendor fix due", "approved_by": "ciso", "expires": "2027-01-01"});
+    let mut unknown_rule = findings[1].clone();
+    unknown_rule["rule"] = "future-rule".into();
+    findings.push(unknown_rule);
+    v["incomplete"] = serde_json::json!([{"component": "ConnectedApp X", "file": "a/b.xml",
+        "line": 3, "reason": "broken", "remedy": "fix it"}]);
+    v["notes"] = serde_json::json!(["a note"]);
+    v["api"] = serde_json::json!({"calls": {"listMetadata": 2}, "retries": 1,
+        "org_api_used": 5, "org_api_limit": 10});
+    serde_json::from_value::<Report>(v.clone()).expect("the rich report reads");
+    v
+}
+
+#[test]
+fn every_string_of_a_report_is_shown_safely_in_every_format() {
+    let clean = rich_report();
+    let mut v = clean.clone();
+    poison::<Report>(&mut v, &clean, &mut Vec::new());
+    let poisoned = v.to_string().matches("# Pwned").count();
+    assert!(poisoned > 200, "most strings carry the payload: {poisoned}");
+    let r: Report = serde_json::from_value(v).unwrap();
+    assert!(r.notes[0].ends_with(HOSTILE) && r.api.is_some() && !r.incomplete.is_empty());
+    assert!(r
+        .scope
+        .evidence
+        .as_ref()
+        .unwrap()
+        .sources
+        .keys()
+        .all(|k| k.as_str().ends_with(HOSTILE)));
+    assert_safe(&[
+        ("table", table(&r, 100)),
+        ("csv", csv(&r)),
+        ("csv apps", csv_apps(&r)),
+        ("markdown", markdown(&r)),
+        ("sarif", sarif(&r)),
+        ("json", json(&r)),
+    ]);
+    // The CSV has one record per finding, each on one line of text.
+    assert_eq!(csv(&r).lines().count(), r.findings.len() + 1);
+    assert_eq!(csv_apps(&r).lines().count(), r.apps.len() + 1);
+}
+
+/// The diff of two reports, every string of it hostile, in each of its formats.
+#[test]
+fn every_string_of_a_diff_is_shown_safely_in_every_format() {
+    let old: Report = serde_json::from_value(rich_report()).unwrap();
+    let mut new = old.clone();
+    new.findings.remove(0);
+    new.findings[0].waived = None;
+    new.findings[1].blocker = !new.findings[1].blocker;
+    new.apps.remove(0);
+    new.apps[0].pkce_required = None;
+    let mut added = old.apps[1].clone();
+    added.name = "Added".into();
+    new.apps.push(added);
+    let mut f = old.findings[2].clone();
+    f.rule = "new-rule".into();
+    new.findings.push(f);
+    new.verdict = Some(Verdict::Enforced);
+    let clean = serde_json::to_value(pkce_audit_model::diff::compare(&old, &new)).unwrap();
+    let mut v = clean.clone();
+    poison::<pkce_audit_model::diff::Diff>(&mut v, &clean, &mut Vec::new());
+    let d: pkce_audit_model::diff::Diff = serde_json::from_value(v).unwrap();
+    assert!(!d.findings.resolved.is_empty() && !d.findings.new.is_empty());
+    assert!(!d.apps.added.is_empty() && !d.apps.pkce_changed.is_empty());
+    use super::diff::{render, Format};
+    assert_safe(&[
+        ("diff table", render(&d, Format::Table, 100)),
+        ("diff markdown", render(&d, Format::Markdown, 100)),
+        ("diff json", render(&d, Format::Json, 100)),
+    ]);
+}
+
+/// No control or bidirectional character, no line the payload started, and Markdown
+/// tables whole.
+fn assert_safe(outputs: &[(&str, String)]) {
+    let forbidden = |c: char| {
+        (c.is_control() && c != '\n')
+            || super::text::is_bidi_control(c)
+            || matches!(c, '\u{2028}' | '\u{2029}')
+    };
+    for (name, out) in outputs {
+        let name = *name;
+        if let Some((i, c)) = out.char_indices().find(|(_, c)| forbidden(*c)) {
+            let from = out[..i].rfind('\n').map_or(0, |n| n + 1);
+            panic!(
+                "{name}: U+{:04X} in {:?}",
+                c as u32,
+                &out[from..(i + 40).min(out.len())]
+            );
+        }
+        for line in out.lines() {
+            // Markdown still reads a line indented by up to three spaces as a heading or an
+            // item; the table's indented lines are its own wrapped prose.
+            let t = if name.ends_with("markdown") {
+                line.trim_start_matches(' ')
+            } else {
+                line
+            };
+            assert!(
+                !(t.starts_with("# Pwned")
+                    || t.starts_with("- [x] done")
+                    || t.starts_with("| row")
+                    || t.starts_with("## x")),
+                "{name}: an injected line: {line}"
+            );
+        }
+        if name.ends_with("markdown") {
+            let mut cells = None;
+            for line in out.lines() {
+                if !line.starts_with('|') {
+                    cells = None;
+                    continue;
+                }
+                let mut n = 0usize;
+                let mut escaped = false;
+                for c in line.chars() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        '|' if !escaped => n += 1,
+                        _ => escaped = false,
+                    }
+                }
+                assert_eq!(*cells.get_or_insert(n), n, "a row with other cells: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn call_counts_take_names_or_kinds_and_keep_the_order_of_names() {
+    let mut u = ApiUsage::default();
+    *u.calls.entry("query".to_string()).or_default() += 1;
+    u.calls.record(CallKind::ListMetadata);
+    u.calls.record(CallKind::QueryMore);
+    *u.calls.entry("customCall").or_default() += 2;
+    assert_eq!(
+        serde_json::to_string(&u.calls).unwrap(),
+        r#"{"customCall":2,"listMetadata":1,"query":1,"queryMore":1}"#
+    );
+    assert_eq!(u.total(), 5);
+    assert_eq!(u.calls.get(&CallKind::Query), Some(1));
+    let back: ApiUsage = serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
+    assert_eq!(back, u);
+}
