@@ -2,7 +2,7 @@
 //! Sforce-Limit-Info header and nextRecordsUrl. Never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use pkce_audit::salesforce::rest;
+use pkce_audit_io::salesforce::rest;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(page) = rest::parse_query_page(data) {

@@ -3,6 +3,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = pkce_audit::source::parse_project(text);
+        let _ = pkce_audit_io::source::parse_project(text);
     }
 });
