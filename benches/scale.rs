@@ -1,6 +1,6 @@
 //! Scale bench: `cargo bench --bench scale` (docs/performance.md has the numbers).
 //!
-//! Measures, on synthetic orgs (tests/synth) served by the loopback test org (tests/fake_org):
+//! Measures, on synthetic orgs (crates/test-org/src/synth.rs) served by the loopback test org (crates/test-org/src/fake_org):
 //! - live: API calls made vs the theoretical minimum, wall time vs the ideal critical path
 //!   at the chosen concurrency and latency, and the peak memory of the process;
 //! - offline: auditing a folder of ~10,000 metadata files vs plain `cat` of the same files;
@@ -17,7 +17,7 @@
 //! minimums. `SCALE_FLEET=only` runs only that case.
 //!
 //! `SCALE_HOSTILE=1` measures only the peak memory of a live audit against a hostile server
-//! (tests/live_support/hostile.rs) answering 60 MB SOAP or JSON bodies, and bodies at the
+//! (crates/test-org/src/hostile_server.rs) answering 60 MB SOAP or JSON bodies, and bodies at the
 //! parse bounds, and how long `--timeout 15` takes to end a run against answers slow to
 //! parse (`SCALE_HOSTILE=timeout`: only that; `SCALE_TIMEOUT_RUNS`: its runs);
 //! `SCALE_BIN=<path>` measures another build of pkce-audit (an older one).

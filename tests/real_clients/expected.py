@@ -3,7 +3,7 @@
 usage: python3 expected.py <fixture-dir> > expected.json
 
 Read from the fixture itself (the metadata files and evidence/*.json), the way the test org
-(tests/fake_org/org.rs) serves it: Connected Apps by fullName with label, callback URL and
+(crates/test-org/src/fake_org/org.rs) serves it: Connected Apps by fullName with label, callback URL and
 isPkceRequired; the org OAuth settings; and, per SOQL object the checks query, the rows
 projected on a few fields, in the order the org serves them. The checkers compare what each
 client returns with this.
