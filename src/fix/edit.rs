@@ -1,5 +1,5 @@
-//! The smallest edit that sets one boolean element to `true`: every other byte of the
-//! file (declaration, comments, indentation, line endings) stays as it was.
+//! The smallest edit that sets one boolean element (`fix` sets `true`): every other byte
+//! of the file (declaration, comments, indentation, line endings) stays as it was.
 //!
 //! The element is found by its byte span (a quick-xml pass that records where each
 //! element starts and ends), then either its text is replaced or a new element is
@@ -113,7 +113,8 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    AlreadyTrue,
+    /// The element already holds the value asked for.
+    AlreadySet,
     Edited {
         bytes: Vec<u8>,
         action: Action,
@@ -264,7 +265,8 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
     }
 }
 
-fn set_true(tree: &mut Element, target: &Target<'_>, at: Option<usize>) {
+/// The tree the edit must read back as: `tree` with only the one element set.
+fn set_in_tree(tree: &mut Element, target: &Target<'_>, at: Option<usize>, text: &str) {
     let mut el = tree;
     for step in target.path {
         el = single_el(el, step).expect("the path was found in the spans");
@@ -272,7 +274,7 @@ fn set_true(tree: &mut Element, target: &Target<'_>, at: Option<usize>) {
     let value = Element {
         name: target.field.to_string(),
         ns: el.ns.clone(),
-        text: "true".into(),
+        text: text.into(),
         ..Default::default()
     };
     match at {
@@ -280,7 +282,7 @@ fn set_true(tree: &mut Element, target: &Target<'_>, at: Option<usize>) {
         None => {
             let c = single_el(el, target.field).expect("the element was found in the spans");
             c.attrs.clear();
-            c.text = "true".into();
+            c.text = text.into();
         }
     }
 }
@@ -304,6 +306,17 @@ fn line_of(bytes: &[u8], pos: usize) -> u32 {
 
 /// Sets `target` to `true` in a document [`xml::parse`] accepts.
 pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditError> {
+    set(bytes, target, true)
+}
+
+/// Sets `target` to `value` in a document [`xml::parse`] accepts. An absent element is
+/// inserted even for `false`: a settings deploy leaves an omitted field as the org has it.
+pub fn set(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcome, EditError> {
+    let (text, aliases): (&str, [&str; 2]) = if value {
+        ("true", ["true", "1"])
+    } else {
+        ("false", ["false", "0"])
+    };
     let tree = xml::parse(bytes).map_err(|e| EditError::Shape(e.to_string()))?;
     let root = spans(bytes)?;
     let mut parent = &root;
@@ -320,7 +333,7 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
             let names: Vec<&str> = parent.children.iter().map(|c| c.local.as_str()).collect();
             let at = target.sequence.insertion_index(&names, target.field);
             let new = format!(
-                "<{p}{f}>true</{p}{f}>",
+                "<{p}{f}>{text}</{p}{f}>",
                 p = parent.prefix(),
                 f = target.field
             );
@@ -354,8 +367,8 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
                 el.child(target.field)
                     .expect("the spans and the tree agree")
             };
-            if !el.is_nil() && matches!(el.text.as_str(), "true" | "1") {
-                return Ok(Outcome::AlreadyTrue);
+            if !el.is_nil() && aliases.contains(&el.text.as_str()) {
+                return Ok(Outcome::AlreadySet);
             }
             let from = if el.is_nil() {
                 "nil".to_string()
@@ -367,13 +380,13 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
                     bytes,
                     c.open_end,
                     close,
-                    &text_replaced(&bytes[c.open_end..close]),
+                    &text_replaced(&bytes[c.open_end..close], text),
                 ),
                 _ => splice(
                     bytes,
                     c.start,
                     c.end,
-                    format!("<{q}>true</{q}>", q = c.qname).as_bytes(),
+                    format!("<{q}>{text}</{q}>", q = c.qname).as_bytes(),
                 ),
             };
             (edited, Action::Changed { from }, None, c.start)
@@ -386,7 +399,7 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
         }
     };
     let mut expected = tree;
-    set_true(&mut expected, target, at);
+    set_in_tree(&mut expected, target, at, text);
     let verified = xml::parse(&bytes2).is_ok_and(|back| same(&back, &expected));
     if !verified {
         return Err(EditError::NotVerified(target.field.to_string()));
@@ -399,9 +412,9 @@ pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditEr
     })
 }
 
-/// An element's content with its text replaced by `true` and its comments kept: the
+/// An element's content with its text replaced by `value` and its comments kept: the
 /// first text (or CDATA) run keeps its surrounding blanks, any further text is dropped.
-fn text_replaced(content: &[u8]) -> Vec<u8> {
+fn text_replaced(content: &[u8], value: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(content.len());
     let mut done = false;
     let mut i = 0;
@@ -438,7 +451,7 @@ fn text_replaced(content: &[u8]) -> Vec<u8> {
                 .count();
             out.extend_from_slice(&part[..lead]);
             if !done {
-                out.extend_from_slice(b"true");
+                out.extend_from_slice(value.as_bytes());
                 done = true;
             }
             out.extend_from_slice(&part[part.len() - trail..]);
@@ -446,7 +459,7 @@ fn text_replaced(content: &[u8]) -> Vec<u8> {
         i += end;
     }
     if !done {
-        out.extend_from_slice(b"true");
+        out.extend_from_slice(value.as_bytes());
     }
     out
 }

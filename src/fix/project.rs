@@ -129,7 +129,7 @@ impl Project {
         };
         match edit::require_true(&before, target) {
             Err(e) => plan.refuse(&label, format!("{}: {e}", file.rel)),
-            Ok(Outcome::AlreadyTrue) => plan.unchanged.push(Unchanged {
+            Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
                 subject,
                 component,
                 file: file.rel.clone(),

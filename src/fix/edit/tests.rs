@@ -22,7 +22,7 @@ fn edited(bytes: &str, target: &Target<'_>) -> (String, Action, u32) {
             action,
             line,
         } => (String::from_utf8(bytes).unwrap(), action, line),
-        Outcome::AlreadyTrue => panic!("expected an edit"),
+        Outcome::AlreadySet => panic!("expected an edit"),
     }
 }
 
@@ -59,12 +59,12 @@ fn changes_only_the_value() {
     assert_eq!(line, 6);
     assert_eq!(
         require_true(after.as_bytes(), &CA).unwrap(),
-        Outcome::AlreadyTrue
+        Outcome::AlreadySet
     );
     let one = before.replace(">false</isPkceRequired>", ">1</isPkceRequired>");
     assert_eq!(
         require_true(one.as_bytes(), &CA).unwrap(),
-        Outcome::AlreadyTrue
+        Outcome::AlreadySet
     );
 }
 
@@ -224,4 +224,33 @@ fn a_comment_inside_the_value_is_kept() {
     assert_eq!(after, before.replace("-->false<", "-->true<"));
     let spaced = app("        <isPkceRequired> false <!-- x --> </isPkceRequired>\n");
     assert_eq!(edited(&spaced, &CA).0, spaced.replace(" false ", " true "));
+}
+
+#[test]
+fn setting_false_changes_inserts_and_recognises_the_value() {
+    let on = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>true</isPkceRequired>\n");
+    let Outcome::Edited { bytes, action, .. } = set(on.as_bytes(), &CA, false).unwrap() else {
+        panic!("expected an edit")
+    };
+    assert_eq!(
+        action,
+        Action::Changed {
+            from: "true".into()
+        }
+    );
+    let off = String::from_utf8(bytes).unwrap();
+    assert_eq!(off, on.replace(">true</", ">false</"));
+    assert_eq!(set(off.as_bytes(), &CA, false).unwrap(), Outcome::AlreadySet);
+    let zero = off.replace(">false</", ">0</");
+    assert_eq!(set(zero.as_bytes(), &CA, false).unwrap(), Outcome::AlreadySet);
+    // Absent: written explicitly, so a settings deploy does not leave the org's value.
+    let settings = format!("<OauthOidcSettings xmlns=\"{NS}\"/>\n");
+    let Outcome::Edited { bytes, action, .. } = set(settings.as_bytes(), &ORG, false).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    assert_eq!(action, Action::Inserted);
+    assert!(String::from_utf8(bytes)
+        .unwrap()
+        .contains("<isPkceRequired>false</isPkceRequired>"));
 }
