@@ -36,6 +36,27 @@ impl Report {
         self.verdict.unwrap_or(Verdict::Incomplete)
     }
 
+    /// What this run did not read, one line each: every unread item, and every app whose
+    /// PKCE setting is unknown (waived or not: a waiver cannot make it read). Empty only
+    /// when the audit read everything it was given.
+    pub fn unread_items(&self) -> Vec<String> {
+        let unknown = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
+            .map(|f| {
+                format!(
+                    "{}: its PKCE setting is unknown",
+                    f.app.as_deref().unwrap_or("an app")
+                )
+            });
+        self.incomplete
+            .iter()
+            .map(ToString::to_string)
+            .chain(unknown)
+            .collect()
+    }
+
     /// Recomputes verdict and summary after findings change (waivers, evidence).
     pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);

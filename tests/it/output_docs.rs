@@ -100,6 +100,7 @@ const CSV_FINDINGS: &str = "CSV, one row per finding (`--csv-rows findings`)";
 const CSV_APPS: &str = "CSV, one row per app (`--csv-rows apps`)";
 const SARIF: &str = "SARIF (`--format sarif`)";
 const DIFF_JSON: &str = "Comparison (`diff --format json`)";
+const FLEET_JSON: &str = "Fleet (`fleet --json`)";
 
 fn section(what: &str) -> BTreeSet<String> {
     documented()
@@ -413,4 +414,99 @@ fn docs_output_md_lists_the_rules_clients_and_doctor_documents() {
     );
     assert_eq!(doctor.code, 3, "{}", doctor.stderr);
     assert_documented("Doctor (`doctor --json`)", &paths_of([&doctor.json()]));
+}
+
+/// `fleet --json`: the mixed fleet of tests/it/fleet.rs (an org not audited, a rehearsed
+/// change, what was not read, packages, shared blockers), and a sandbox that differs from
+/// its production org in every other way.
+#[test]
+fn docs_output_md_lists_every_field_of_the_fleet_report() {
+    use crate::fleet::{mixed, serve, Fleet};
+    let (f, _orgs) = mixed();
+    let r = f.run(&["--json", "--quiet", "--out-dir", "reports"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut fleets = vec![r.json()];
+
+    let mut g = Fleet::new();
+    let (prod, uat) = (g.path().join("prod-org"), g.path().join("uat-org"));
+    copy_dir(&fixture("evidence-org"), &prod);
+    copy_dir(&fixture("evidence-org"), &uat);
+    let demo_app = |name: &str| {
+        fixture("demo-org").join(format!(
+            "force-app/main/default/connectedApps/{name}.connectedApp-meta.xml"
+        ))
+    };
+    let app_file = |dir: &Path, name: &str| {
+        dir.join(format!(
+            "force-app/main/default/connectedApps/{name}.connectedApp-meta.xml"
+        ))
+    };
+    // An app outside PKCE scope in each org alone.
+    std::fs::copy(demo_app("Okta_SSO"), app_file(&prod, "Okta_SSO")).unwrap();
+    std::fs::copy(
+        demo_app("Intranet_Canvas"),
+        app_file(&uat, "Intranet_Canvas"),
+    )
+    .unwrap();
+    let apps = uat.join("force-app/main/default/connectedApps");
+    let edit = |p: &Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(text.contains(from), "{}", p.display());
+        std::fs::write(p, text.replace(from, to)).unwrap();
+    };
+    // A blocking app production has and the sandbox lacks; one the sandbox has alone; PKCE
+    // no longer required on an app; an older package.
+    std::fs::remove_file(apps.join("Partner_Portal.connectedApp-meta.xml")).unwrap();
+    std::fs::copy(
+        apps.join("Billing_Sync.connectedApp-meta.xml"),
+        apps.join("Sandbox_Only.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    edit(
+        &apps.join("Field_Sales_iOS.connectedApp-meta.xml"),
+        "<isPkceRequired>true",
+        "<isPkceRequired>false",
+    );
+    edit(
+        &uat.join("evidence/InstalledSubscriberPackage.json"),
+        "\"MajorVersion\": 3,",
+        "\"MajorVersion\": 2,",
+    );
+    let (prod, sandbox) = (serve(prod), serve(uat));
+    let mut toml = String::new();
+    g.live(
+        &mut toml,
+        "prod",
+        &prod.base_url,
+        TOKEN,
+        "role = \"production\"",
+    );
+    g.live(
+        &mut toml,
+        "uat",
+        &sandbox.base_url,
+        TOKEN,
+        "role = \"sandbox\"\nrehearses = \"prod\"",
+    );
+    g.write(&toml);
+    let r = g.run(&["--json", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let laxer = r.json();
+    let h = &laxer["rehearsals"][0];
+    assert_eq!(h["faithful"], false, "{h:#}");
+    for differs in [
+        "only_in_production",
+        "only_in_sandbox",
+        "pkce_differs",
+        "blockers_only_in_production",
+        "blockers_only_in_sandbox",
+        "packages",
+    ] {
+        assert!(
+            !h[differs].as_array().unwrap().is_empty(),
+            "{differs}: {h:#}"
+        );
+    }
+    fleets.push(laxer);
+    assert_documented(FLEET_JSON, &paths_of(&fleets));
 }

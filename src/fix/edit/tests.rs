@@ -240,9 +240,15 @@ fn setting_false_changes_inserts_and_recognises_the_value() {
     );
     let off = String::from_utf8(bytes).unwrap();
     assert_eq!(off, on.replace(">true</", ">false</"));
-    assert_eq!(set(off.as_bytes(), &CA, false).unwrap(), Outcome::AlreadySet);
+    assert_eq!(
+        set(off.as_bytes(), &CA, false).unwrap(),
+        Outcome::AlreadySet
+    );
     let zero = off.replace(">false</", ">0</");
-    assert_eq!(set(zero.as_bytes(), &CA, false).unwrap(), Outcome::AlreadySet);
+    assert_eq!(
+        set(zero.as_bytes(), &CA, false).unwrap(),
+        Outcome::AlreadySet
+    );
     // Absent: written explicitly, so a settings deploy does not leave the org's value.
     let settings = format!("<OauthOidcSettings xmlns=\"{NS}\"/>\n");
     let Outcome::Edited { bytes, action, .. } = set(settings.as_bytes(), &ORG, false).unwrap()
