@@ -140,6 +140,7 @@ fn split_diff_paths(paths: &BTreeSet<String>) -> (BTreeSet<String>, BTreeSet<Str
             .find_map(|pre| p.strip_prefix(pre));
         let finding = [
             "findings.resolved[].",
+            "findings.not_read[].",
             "findings.new[].",
             "findings.still_open[].",
         ]
@@ -293,6 +294,32 @@ fn make_outputs() -> Outputs {
             serde_json::json!({"reason": "r", "approved_by": "a", "expires": "2999-01-01"});
     }
     o.diff.push(diff_json(tmp.path(), &old, &new, 1));
+    // The demo org again, whose new run could not read one app's file: its findings are
+    // not read, not resolved.
+    let mut unread = old.clone();
+    let blocked = unread["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["blocker"] == true && f["app"].is_string())
+        .unwrap()["app"]
+        .clone();
+    let app = unread["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == blocked)
+        .unwrap()
+        .clone();
+    unread["findings"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["app"] != blocked);
+    unread["incomplete"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}));
+    o.diff.push(diff_json(tmp.path(), &old, &unread, 3));
     // The live audit against its snapshot: the same findings, org scopes.
     o.diff
         .push(diff_json(tmp.path(), &live_report, &snapshot_report, 0));
