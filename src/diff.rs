@@ -225,7 +225,9 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
     let problem = |p: &Problem| Some(format!("not read in the new run: {p}"));
     // What is not about an app: the org settings (org-level rules).
     let Some(app) = f.app.as_deref() else {
-        if f.rule.rule().is_some_and(|r| r.scope == crate::rules::Scope::Org)
+        if f.rule
+            .rule()
+            .is_some_and(|r| r.scope == crate::rules::Scope::Org)
             && new.org_settings.is_none()
         {
             return Some("the new run did not read the org OAuth settings".into());

@@ -128,6 +128,7 @@ pub fn evidence_sources(e: &super::EvidenceScope) -> String {
                 rows,
                 partial,
                 method,
+                ..
             } => {
                 let mut s = format!("{} {rows} row(s)", v(source.as_str()));
                 if let Some(m) = method {

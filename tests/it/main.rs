@@ -31,6 +31,7 @@ mod live_fetch;
 mod live_outputs;
 mod output_docs;
 mod pty;
+mod query_pages;
 mod review;
 mod secrets;
 mod snapshot_names;

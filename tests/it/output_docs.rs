@@ -315,10 +315,9 @@ fn make_outputs() -> Outputs {
         .as_array_mut()
         .unwrap()
         .retain(|f| f["app"] != blocked);
-    unread["incomplete"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}));
+    unread["incomplete"].as_array_mut().unwrap().push(
+        serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}),
+    );
     o.diff.push(diff_json(tmp.path(), &old, &unread, 3));
     // The live audit against its snapshot: the same findings, org scopes.
     o.diff

@@ -85,9 +85,7 @@ fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra
         match extra {
             Extra::None => {}
             Extra::WhatToDo => cells.push(md_cell(&f.remediation)),
-            Extra::Changed | Extra::NotRead => {
-                cells.push(md_cell(c.note.as_deref().unwrap_or("")))
-            }
+            Extra::Changed | Extra::NotRead => cells.push(md_cell(c.note.as_deref().unwrap_or(""))),
         }
         md_row(out, &cells);
     }

@@ -39,11 +39,27 @@ fn a_finding_whose_file_the_new_run_could_not_read_is_not_read_never_resolved() 
         "{why}"
     );
     not_read(&d, "connected-app-legacy", Some("Customer_Portal"));
-    assert!(!has(&d.findings.resolved, "app-pkce-not-required", Some("Customer_Portal")));
-    assert!(!has(&d.findings.resolved, "connected-app-legacy", Some("Customer_Portal")));
+    assert!(!has(
+        &d.findings.resolved,
+        "app-pkce-not-required",
+        Some("Customer_Portal")
+    ));
+    assert!(!has(
+        &d.findings.resolved,
+        "connected-app-legacy",
+        Some("Customer_Portal")
+    ));
     // What the new run did read and no longer finds is resolved, as before.
-    assert!(has(&d.findings.resolved, "app-pkce-not-required", Some("ERP_Integration")));
-    assert!(d.findings.not_read.iter().all(|c| c.finding.app.as_deref() == Some("Customer_Portal")));
+    assert!(has(
+        &d.findings.resolved,
+        "app-pkce-not-required",
+        Some("ERP_Integration")
+    ));
+    assert!(d
+        .findings
+        .not_read
+        .iter()
+        .all(|c| c.finding.app.as_deref() == Some("Customer_Portal")));
 
     // Its own section in the table and in Markdown, apart from Resolved.
     let (code, table, _) = w.diff(&[&old, &new]);
@@ -55,8 +71,17 @@ fn a_finding_whose_file_the_new_run_could_not_read_is_not_read_never_resolved() 
         .unwrap_or_else(|| panic!("{table}"));
     let section = section.split("\nNew").next().unwrap();
     assert!(section.contains("Customer_Portal"), "{section}");
-    assert!(section.contains("Not read: not read in the new run:"), "{section}");
-    let resolved = table.split("\nResolved (").nth(1).unwrap().split("\nNot read").next().unwrap();
+    assert!(
+        section.contains("Not read: not read in the new run:"),
+        "{section}"
+    );
+    let resolved = table
+        .split("\nResolved (")
+        .nth(1)
+        .unwrap()
+        .split("\nNot read")
+        .next()
+        .unwrap();
     assert!(!resolved.contains("Customer_Portal"), "{resolved}");
     let (_, md, _) = w.diff(&[&old, &new, "--format", "markdown"]);
     assert!(md.contains("### Not read (2)"), "{md}");
@@ -70,7 +95,12 @@ fn a_finding_whose_file_the_new_run_could_not_read_is_not_read_never_resolved() 
 
     // A new blocker besides: exit 1, the not-read findings still listed.
     let extra = after.join(DEMO).join("New_Blocker.connectedApp-meta.xml");
-    let text = std::fs::read_to_string(after.join(DEMO).join("Headless_Login.connectedApp-meta.xml")).unwrap();
+    let text = std::fs::read_to_string(
+        after
+            .join(DEMO)
+            .join("Headless_Login.connectedApp-meta.xml"),
+    )
+    .unwrap();
     std::fs::write(&extra, text).unwrap();
     let new = w.audit("after");
     let (code, d) = w.diff_json(&old, &new);
@@ -88,8 +118,10 @@ fn org_findings_without_settings_and_app_findings_without_a_pkce_setting_are_not
     let md = after.join("force-app/main/default");
     std::fs::remove_file(md.join("settings/OauthOidc.settings-meta.xml")).unwrap();
     // Expense_Tracker's global OAuth settings, where its PKCE setting lives.
-    std::fs::remove_file(md.join("extlClntAppGlobalOauthSets/ExpTrkGlblOAuth.ecaGlblOauth-meta.xml"))
-        .unwrap();
+    std::fs::remove_file(
+        md.join("extlClntAppGlobalOauthSets/ExpTrkGlblOAuth.ecaGlblOauth-meta.xml"),
+    )
+    .unwrap();
     let new = w.audit("after");
     let (code, d) = w.diff_json(&old, &new);
     assert_eq!(code, 3, "{d:#?}");
@@ -132,7 +164,14 @@ fn a_metadata_type_the_org_refused_in_the_new_run_leaves_its_findings_not_read()
     let why = not_read(&d, "app-pkce-not-required", Some("Customer_Portal"));
     assert!(why.contains("ConnectedApp"), "{why}");
     // No Connected App finding is called resolved; the External Client Apps were read.
-    assert!(d.findings.resolved.iter().all(|c| c.finding.kind.as_ref().map(|k| k.as_str()) != Some("connected-app")), "{:#?}", d.findings.resolved);
+    assert!(
+        d.findings
+            .resolved
+            .iter()
+            .all(|c| c.finding.kind.as_ref().map(|k| k.as_str()) != Some("connected-app")),
+        "{:#?}",
+        d.findings.resolved
+    );
     assert!(d
         .findings
         .not_read
