@@ -178,3 +178,29 @@ fn a_metadata_type_the_org_refused_in_the_new_run_leaves_its_findings_not_read()
         .iter()
         .all(|c| c.finding.kind.as_ref().map(|k| k.as_str()) == Some("connected-app")));
 }
+
+#[test]
+fn an_app_file_replaced_by_a_folder_of_its_name_leaves_its_findings_not_read() {
+    let w = Work::new();
+    w.org("demo-org", "before");
+    let after = w.org("demo-org", "after");
+    let old = w.audit("before");
+    let file = after
+        .join(DEMO)
+        .join("Customer_Portal.connectedApp-meta.xml");
+    std::fs::remove_file(&file).unwrap();
+    std::fs::create_dir(&file).unwrap();
+    let new = w.audit("after");
+    let (code, d) = w.diff_json(&old, &new);
+    assert_eq!(code, 3, "{d:#?}");
+    let why = not_read(&d, "app-pkce-not-required", Some("Customer_Portal"));
+    assert!(
+        why.contains("a folder named like a ConnectedApp metadata file"),
+        "{why}"
+    );
+    assert!(!has(
+        &d.findings.resolved,
+        "app-pkce-not-required",
+        Some("Customer_Portal")
+    ));
+}
