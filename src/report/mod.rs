@@ -60,13 +60,14 @@ impl Report {
     /// Recomputes verdict and summary after findings change (waivers, evidence).
     pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);
-        let (v, why) = rules::verdict(
-            self.org_settings
-                .as_ref()
-                .is_some_and(|s| s.is_pkce_required),
-            self.incomplete.len(),
-            &self.findings,
-        );
+        let enforced = self
+            .org_settings
+            .as_ref()
+            .is_some_and(|s| s.is_pkce_required);
+        for f in &mut self.findings {
+            f.likely_failing = enforced && f.blocker;
+        }
+        let (v, why) = rules::verdict(enforced, self.incomplete.len(), &self.findings);
         self.verdict = Some(v);
         self.verdict_reason = why;
         self.summary = summarise(&self.apps, &self.findings);
@@ -90,13 +91,19 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
     for f in findings {
         if f.waived.is_some() {
             s.waived += 1;
-            continue;
+            // Where the org already requires PKCE, a waived blocker's app likely fails at
+            // its next authorization: its owner is still named.
+            if !f.waived_but_failing() {
+                continue;
+            }
+            s.waived_failing += 1;
+        } else {
+            *s.by_severity.entry(f.severity).or_default() += 1;
+            if !f.blocker {
+                continue;
+            }
+            s.blockers += 1;
         }
-        *s.by_severity.entry(f.severity).or_default() += 1;
-        if !f.blocker {
-            continue;
-        }
-        s.blockers += 1;
         let Some(app) = f.app.as_deref() else {
             continue;
         };

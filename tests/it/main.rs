@@ -36,4 +36,5 @@ mod review;
 mod secrets;
 mod snapshot_names;
 mod synth_org;
+mod waived_enforced;
 mod widths;

@@ -265,6 +265,31 @@ fn step3(out: &mut String, r: &Report) {
     let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
     if enforced {
         let _ = writeln!(out, "- [x] Already on in this org.\n");
+        // Waived or not, a blocker here is an app that likely fails at its next
+        // authorization: the waiver defers nothing once the setting is on.
+        let failing: Vec<&Finding> = r.findings.iter().filter(|f| f.likely_failing).collect();
+        if !failing.is_empty() {
+            let _ = writeln!(
+                out,
+                "Apps that likely fail at their next authorization ({}):\n",
+                failing.len()
+            );
+            for f in failing {
+                let waived = if f.waived.is_some() {
+                    " — waived"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "- {} — {}{waived} ({})",
+                    f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
+                    code(f.rule.as_str()),
+                    inline(&f.message)
+                );
+            }
+            let _ = writeln!(out);
+        }
         return;
     }
     let _ = writeln!(
