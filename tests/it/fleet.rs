@@ -91,6 +91,21 @@ impl Fleet {
             .push((url.to_string(), format!("http://[{name}]")));
     }
 
+    /// The fleet file of a production org `prod` and its sandbox `uat`, which rehearses
+    /// it, both live at these URLs.
+    pub(crate) fn rehearsal(&mut self, prod: &str, uat: &str) {
+        let mut toml = String::new();
+        self.live(&mut toml, "prod", prod, TOKEN, "role = \"production\"");
+        self.live(
+            &mut toml,
+            "uat",
+            uat,
+            TOKEN,
+            "role = \"sandbox\"\nrehearses = \"prod\"",
+        );
+        self.write(&toml);
+    }
+
     pub(crate) fn write(&self, toml: &str) {
         std::fs::write(self.path().join("fleet.toml"), toml).unwrap();
     }

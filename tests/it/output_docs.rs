@@ -500,22 +500,7 @@ fn docs_output_md_lists_every_field_of_the_fleet_report() {
         "\"MajorVersion\": 2,",
     );
     let (prod, sandbox) = (serve(prod), serve(uat));
-    let mut toml = String::new();
-    g.live(
-        &mut toml,
-        "prod",
-        &prod.base_url,
-        TOKEN,
-        "role = \"production\"",
-    );
-    g.live(
-        &mut toml,
-        "uat",
-        &sandbox.base_url,
-        TOKEN,
-        "role = \"sandbox\"\nrehearses = \"prod\"",
-    );
-    g.write(&toml);
+    g.rehearsal(&prod.base_url, &sandbox.base_url);
     let r = g.run(&["--json", "--quiet"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let laxer = r.json();

@@ -35,22 +35,7 @@ fn a_sandbox_that_differs_only_by_the_pkce_change_it_rehearses_is_faithful() {
         "<isPkceRequired>true",
     );
     let (prod, uat) = (serve(prod_dir), serve(uat_dir));
-    let mut toml = String::new();
-    f.live(
-        &mut toml,
-        "prod",
-        &prod.base_url,
-        TOKEN,
-        "role = \"production\"",
-    );
-    f.live(
-        &mut toml,
-        "uat",
-        &uat.base_url,
-        TOKEN,
-        "role = \"sandbox\"\nrehearses = \"prod\"",
-    );
-    f.write(&toml);
+    f.rehearsal(&prod.base_url, &uat.base_url);
     let r = f.run(&["--json"]);
     // Production is not ready: its blocker is real there.
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -104,22 +89,7 @@ fn a_sandbox_that_differs_only_by_the_pkce_change_it_rehearses_is_faithful() {
     // only the org setting is rehearsed.
     let ready = serve(fixture("ready-org"));
     let mut g = Fleet::new();
-    let mut toml = String::new();
-    g.live(
-        &mut toml,
-        "prod",
-        &ready.base_url,
-        TOKEN,
-        "role = \"production\"",
-    );
-    g.live(
-        &mut toml,
-        "uat",
-        &uat.base_url,
-        TOKEN,
-        "role = \"sandbox\"\nrehearses = \"prod\"",
-    );
-    g.write(&toml);
+    g.rehearsal(&ready.base_url, &uat.base_url);
     let r = g.run(&["--json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let h = &r.json()["rehearsals"][0];
@@ -139,22 +109,7 @@ fn a_sandbox_laxer_than_production_is_not_faithful() {
         "<isPkceRequired>false",
     );
     let (prod, uat) = (serve(fixture("ready-org")), serve(uat_dir));
-    let mut toml = String::new();
-    f.live(
-        &mut toml,
-        "prod",
-        &prod.base_url,
-        TOKEN,
-        "role = \"production\"",
-    );
-    f.live(
-        &mut toml,
-        "uat",
-        &uat.base_url,
-        TOKEN,
-        "role = \"sandbox\"\nrehearses = \"prod\"",
-    );
-    f.write(&toml);
+    f.rehearsal(&prod.base_url, &uat.base_url);
     let h = &f.run(&["--json"]).json()["rehearsals"][0];
     assert_eq!(h["faithful"], false, "{h:#}");
     assert_eq!(h["rehearsed"], serde_json::json!([]));
@@ -165,22 +120,7 @@ fn a_sandbox_laxer_than_production_is_not_faithful() {
 fn a_rehearsal_of_orgs_not_read_completely_is_never_called_faithful() {
     // Neither org could be read.
     let mut f = Fleet::new();
-    let mut toml = String::new();
-    f.live(
-        &mut toml,
-        "prod",
-        &unreachable_url(),
-        TOKEN,
-        "role = \"production\"",
-    );
-    f.live(
-        &mut toml,
-        "uat",
-        &unreachable_url(),
-        TOKEN,
-        "role = \"sandbox\"\nrehearses = \"prod\"",
-    );
-    f.write(&toml);
+    f.rehearsal(&unreachable_url(), &unreachable_url());
     let r = f.run(&["--json", "--timeout", "30"]);
     assert_eq!(r.code, 3, "{}", r.stderr);
     let h = &r.json()["rehearsals"][0];
