@@ -61,7 +61,7 @@ pub fn check(data: &[u8]) {
     for target in &TARGETS {
         for value in [true, false] {
             let text = if value { "true" } else { "false" };
-            let outcome = edit::set(data, target, value);
+            let outcome = edit::set_bool(data, target, value);
             let Ok(original) = &original else {
                 assert!(outcome.is_err(), "edited a file that does not parse");
                 continue;
@@ -101,7 +101,10 @@ pub fn check(data: &[u8]) {
                         Action::Changed { .. } => assert!(before.is_some()),
                     }
                     // Setting it again is a no-op.
-                    assert_eq!(edit::set(&bytes, target, value), Ok(Outcome::AlreadySet));
+                    assert_eq!(
+                        edit::set_bool(&bytes, target, value),
+                        Ok(Outcome::AlreadySet)
+                    );
                 }
             }
         }

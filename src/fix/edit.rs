@@ -1,5 +1,6 @@
-//! The smallest edit that sets one boolean element (`fix` sets `true`): every other byte
-//! of the file (declaration, comments, indentation, line endings) stays as it was.
+//! The smallest edit that sets one boolean element (to `true`, or for step 3's other
+//! settings fields to the org's value): every other byte of the file (declaration,
+//! comments, indentation, line endings) stays as it was.
 //!
 //! The element is found by its byte span (a quick-xml pass that records where each
 //! element starts and ends), then either its text is replaced or a new element is
@@ -265,24 +266,23 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
     }
 }
 
-/// The tree the edit must read back as: `tree` with only the one element set.
-fn set_in_tree(tree: &mut Element, target: &Target<'_>, at: Option<usize>, text: &str) {
+fn set_value(tree: &mut Element, target: &Target<'_>, value: &str, at: Option<usize>) {
     let mut el = tree;
     for step in target.path {
         el = single_el(el, step).expect("the path was found in the spans");
     }
-    let value = Element {
+    let new = Element {
         name: target.field.to_string(),
         ns: el.ns.clone(),
-        text: text.into(),
+        text: value.into(),
         ..Default::default()
     };
     match at {
-        Some(i) => el.children.insert(i, value),
+        Some(i) => el.children.insert(i, new),
         None => {
             let c = single_el(el, target.field).expect("the element was found in the spans");
             c.attrs.clear();
-            c.text = text.into();
+            c.text = value.into();
         }
     }
 }
@@ -306,13 +306,13 @@ fn line_of(bytes: &[u8], pos: usize) -> u32 {
 
 /// Sets `target` to `true` in a document [`xml::parse`] accepts.
 pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditError> {
-    set(bytes, target, true)
+    set_bool(bytes, target, true)
 }
 
-/// Sets `target` to `value` in a document [`xml::parse`] accepts. An absent element is
-/// inserted even for `false`: a settings deploy leaves an omitted field as the org has it.
-pub fn set(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcome, EditError> {
-    let (text, aliases): (&str, [&str; 2]) = if value {
+/// Sets `target` to `value` in a document [`xml::parse`] accepts (`1` and `0` count as
+/// `true` and `false` already).
+pub fn set_bool(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcome, EditError> {
+    let (text, already): (&str, [&str; 2]) = if value {
         ("true", ["true", "1"])
     } else {
         ("false", ["false", "0"])
@@ -367,7 +367,7 @@ pub fn set(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcome, Ed
                 el.child(target.field)
                     .expect("the spans and the tree agree")
             };
-            if !el.is_nil() && aliases.contains(&el.text.as_str()) {
+            if !el.is_nil() && already.contains(&el.text.as_str()) {
                 return Ok(Outcome::AlreadySet);
             }
             let from = if el.is_nil() {
@@ -399,7 +399,7 @@ pub fn set(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcome, Ed
         }
     };
     let mut expected = tree;
-    set_in_tree(&mut expected, target, at, text);
+    set_value(&mut expected, target, text, at);
     let verified = xml::parse(&bytes2).is_ok_and(|back| same(&back, &expected));
     if !verified {
         return Err(EditError::NotVerified(target.field.to_string()));

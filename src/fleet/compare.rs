@@ -219,7 +219,7 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     for (name, run) in [production, sandbox] {
         let items = match &run.outcome {
             Ok(a) => a.report.unread_items(),
-            Err(_) => vec!["the whole org: it could not be audited".into()],
+            Err(_) => vec!["not read: the whole org, which could not be audited".into()],
         };
         out.unread.extend(items.into_iter().map(|item| UnreadItem {
             org: name.to_string(),

@@ -36,27 +36,6 @@ impl Report {
         self.verdict.unwrap_or(Verdict::Incomplete)
     }
 
-    /// What this run did not read, one line each: every unread item, and every app whose
-    /// PKCE setting is unknown (waived or not: a waiver cannot make it read). Empty only
-    /// when the audit read everything it was given.
-    pub fn unread_items(&self) -> Vec<String> {
-        let unknown = self
-            .findings
-            .iter()
-            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
-            .map(|f| {
-                format!(
-                    "{}: its PKCE setting is unknown",
-                    f.app.as_deref().unwrap_or("an app")
-                )
-            });
-        self.incomplete
-            .iter()
-            .map(ToString::to_string)
-            .chain(unknown)
-            .collect()
-    }
-
     /// Recomputes verdict and summary after findings change (waivers, evidence).
     pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);
@@ -166,6 +145,24 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
 }
 
 impl Report {
+    /// What this run did not read, one line each: every app whose PKCE setting is unknown
+    /// (waived or not: a waiver cannot make it read), then every unread item. Empty only
+    /// when the audit read everything it was given. The lines are worded as the verdict's
+    /// open items are.
+    pub fn unread_items(&self) -> Vec<String> {
+        let unknown = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
+            .map(|f| match &f.app {
+                Some(app) => format!("unknown PKCE setting on {app}"),
+                None => "unknown PKCE setting".to_string(),
+            });
+        unknown
+            .chain(self.incomplete.iter().map(|p| format!("not read: {p}")))
+            .collect()
+    }
+
     /// Applies a run's waivers as of `today`, records the file in `scope.waivers` and the
     /// notes on how it was chosen, then re-judges the verdict.
     pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {

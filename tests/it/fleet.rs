@@ -295,7 +295,7 @@ fn a_mixed_fleet_in_every_format() {
         assert_eq!(h["unread"][i]["org"], *org);
         assert_eq!(
             h["unread"][i]["item"],
-            "Analytics_Bridge: its PKCE setting is unknown"
+            "unknown PKCE setting on Analytics_Bridge"
         );
     }
     assert_eq!(h["only_in_production"][0]["name"], "Legacy_Reporting");

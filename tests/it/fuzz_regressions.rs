@@ -119,14 +119,14 @@ fn fix_edit_inputs_change_only_the_one_element() {
         assert!(r.is_ok(), "{}", path.display());
     }
     // The saved inputs reach the edit itself, not only its refusals.
-    use pkce_audit::fix::edit::{set, Outcome};
+    use pkce_audit::fix::edit::{set_bool, Outcome};
     let nil = &inputs("fix_edit")
         .into_iter()
         .find(|(p, _)| p.ends_with("nil_value_one_line.xml"))
         .unwrap()
         .1;
     for value in [true, false] {
-        let edited = set(nil, &fix_edit_oracle::TARGETS[0], value);
+        let edited = set_bool(nil, &fix_edit_oracle::TARGETS[0], value);
         assert!(matches!(edited, Ok(Outcome::Edited { .. })), "{edited:?}");
     }
 }

@@ -226,10 +226,49 @@ fn a_comment_inside_the_value_is_kept() {
     assert_eq!(edited(&spaced, &CA).0, spaced.replace(" false ", " true "));
 }
 
+/// Step 3 pins a flow the org blocks: `false` is set like `true`, in schema order.
 #[test]
-fn setting_false_changes_inserts_and_recognises_the_value() {
-    let on = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>true</isPkceRequired>\n");
-    let Outcome::Edited { bytes, action, .. } = set(on.as_bytes(), &CA, false).unwrap() else {
+fn sets_false_and_inserts_other_settings_fields_in_schema_order() {
+    let org = |field: &'static str| Target {
+        path: &[],
+        field,
+        sequence: OAUTH_OIDC_SETTINGS,
+    };
+    let file = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OauthOidcSettings xmlns=\"{NS}\">\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <isPkceRequired>false</isPkceRequired>\n</OauthOidcSettings>\n");
+    let Outcome::Edited {
+        bytes,
+        action,
+        line,
+    } = set_bool(file.as_bytes(), &org("oAuthCdCrdtFlowEnable"), false).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    assert_eq!(action, Action::Inserted);
+    assert_eq!(line, 5);
+    let bytes = String::from_utf8(bytes).unwrap();
+    assert_eq!(
+        bytes,
+        file.replace(
+            "</isPkceRequired>\n",
+            "</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n"
+        )
+    );
+    let Outcome::Edited { bytes, .. } =
+        set_bool(bytes.as_bytes(), &org("blockOAuthUsrAgtFlow"), true).unwrap()
+    else {
+        panic!("expected an edit")
+    };
+    let bytes = String::from_utf8(bytes).unwrap();
+    assert!(bytes.contains("<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>\n    <isPkceRequired>false"), "{bytes}");
+    // A value that is already the one asked for (`0` is `false`) is left alone.
+    let zero = file.replace(">true</blockOAuthUnPwFlow>", ">0</blockOAuthUnPwFlow>");
+    assert_eq!(
+        set_bool(zero.as_bytes(), &org("blockOAuthUnPwFlow"), false).unwrap(),
+        Outcome::AlreadySet
+    );
+    let Outcome::Edited { bytes, action, .. } =
+        set_bool(file.as_bytes(), &org("blockOAuthUnPwFlow"), false).unwrap()
+    else {
         panic!("expected an edit")
     };
     assert_eq!(
@@ -238,25 +277,8 @@ fn setting_false_changes_inserts_and_recognises_the_value() {
             from: "true".into()
         }
     );
-    let off = String::from_utf8(bytes).unwrap();
-    assert_eq!(off, on.replace(">true</", ">false</"));
     assert_eq!(
-        set(off.as_bytes(), &CA, false).unwrap(),
-        Outcome::AlreadySet
+        String::from_utf8(bytes).unwrap(),
+        file.replace(">true</blockOAuthUnPwFlow>", ">false</blockOAuthUnPwFlow>")
     );
-    let zero = off.replace(">false</", ">0</");
-    assert_eq!(
-        set(zero.as_bytes(), &CA, false).unwrap(),
-        Outcome::AlreadySet
-    );
-    // Absent: written explicitly, so a settings deploy does not leave the org's value.
-    let settings = format!("<OauthOidcSettings xmlns=\"{NS}\"/>\n");
-    let Outcome::Edited { bytes, action, .. } = set(settings.as_bytes(), &ORG, false).unwrap()
-    else {
-        panic!("expected an edit")
-    };
-    assert_eq!(action, Action::Inserted);
-    assert!(String::from_utf8(bytes)
-        .unwrap()
-        .contains("<isPkceRequired>false</isPkceRequired>"));
 }

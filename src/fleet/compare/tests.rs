@@ -194,8 +194,8 @@ fn a_rehearsal_of_orgs_not_read_completely_is_not_called_faithful() {
     assert_eq!(
         unread,
         [
-            ("prod", "Analytics_Bridge: its PKCE setting is unknown"),
-            ("uat", "Analytics_Bridge: its PKCE setting is unknown")
+            ("prod", "unknown PKCE setting on Analytics_Bridge"),
+            ("uat", "unknown PKCE setting on Analytics_Bridge")
         ]
     );
     // An unread file of one org is named with its org.
@@ -212,7 +212,7 @@ fn a_rehearsal_of_orgs_not_read_completely_is_not_called_faithful() {
     assert_eq!(r.unread[0].org, "uat");
     assert_eq!(
         r.unread[0].item,
-        "force-app/x.connectedApp-meta.xml:3: not well-formed XML"
+        "not read: force-app/x.connectedApp-meta.xml:3: not well-formed XML"
     );
 }
 
@@ -409,7 +409,10 @@ fn settings_one_org_could_not_read_leave_it_unknown_and_a_failed_org_is_not_comp
     assert_eq!(r.faithful, None);
     assert_eq!(r.unread.len(), 1);
     assert_eq!(r.unread[0].org, "uat");
-    assert_eq!(r.unread[0].item, crate::source::SETTINGS_NOT_FOUND);
+    assert_eq!(
+        r.unread[0].item,
+        format!("not read: {}", crate::source::SETTINGS_NOT_FOUND)
+    );
     assert!(
         r.notes[0].contains("no package list from 'prod' and 'uat'"),
         "{:?}",
@@ -428,7 +431,7 @@ fn settings_one_org_could_not_read_leave_it_unknown_and_a_failed_org_is_not_comp
     assert_eq!(r.unread.len(), 1);
     assert_eq!(
         (r.unread[0].org.as_str(), r.unread[0].item.as_str()),
-        ("uat", "the whole org: it could not be audited")
+        ("uat", "not read: the whole org, which could not be audited")
     );
     assert!(r.compared.is_empty());
     // Neither org audited: nothing is called faithful.

@@ -134,8 +134,11 @@ fn a_rehearsal_of_orgs_not_read_completely_is_never_called_faithful() {
     assert_eq!(
         unread,
         [
-            ("prod", "the whole org: it could not be audited"),
-            ("uat", "the whole org: it could not be audited")
+            (
+                "prod",
+                "not read: the whole org, which could not be audited"
+            ),
+            ("uat", "not read: the whole org, which could not be audited")
         ]
     );
     assert!(f
