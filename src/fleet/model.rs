@@ -11,8 +11,10 @@ use crate::rules::{RuleId, Severity, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// The version of the fleet JSON's shape. Raise it when a field changes meaning or goes
-/// away (adding one does not need it).
-pub const FLEET_SCHEMA_VERSION: u32 = 1;
+/// away (adding one does not need it). 2: a rehearsal's `faithful` is `null` unless both
+/// orgs were read completely, and the PKCE change it rehearses is in `rehearsed`, no
+/// longer in `pkce_differs`, `org_settings` or `blockers_only_in_production`.
+pub const FLEET_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetReport {
