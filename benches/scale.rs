@@ -407,6 +407,7 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
         rows: 1,
         partial: false,
         method: None,
+        reason: None,
     };
     let mut e = Evidence {
         window_days: 90,

@@ -799,6 +799,64 @@ mod integrity {
         );
     }
 
+    /// A folder whose name the walker would read as a metadata file, of any type it
+    /// knows, is an unread item naming it, never skipped with a note.
+    #[test]
+    fn a_folder_named_like_a_metadata_file_is_a_named_problem() {
+        let cases = [
+            (
+                "force-app/main/default/connectedApps/Portal.connectedApp-meta.xml",
+                "ConnectedApp Portal",
+                "a folder named like a ConnectedApp metadata file (.connectedApp-meta.xml)",
+            ),
+            (
+                "force-app/main/default/externalClientApps/X.eca-meta.xml",
+                "ExternalClientApplication X",
+                "a folder named like a ExternalClientApplication metadata file (.eca-meta.xml)",
+            ),
+            (
+                "force-app/main/default/extlClntAppGlobalOauthSets/X_glbloauth.ecaGlblOauth-meta.xml",
+                "ExtlClntAppGlobalOauthSettings X_glbloauth",
+                "(.ecaGlblOauth-meta.xml)",
+            ),
+            (
+                "force-app/main/default/settings/old/OauthOidc.settings",
+                "OauthOidcSettings OauthOidc",
+                "(.settings-meta.xml)",
+            ),
+            // The short form the walker also reads, anywhere in the package.
+            (
+                "force-app/Legacy.connectedApp",
+                "ConnectedApp Legacy",
+                "(.connectedApp-meta.xml)",
+            ),
+        ];
+        for (folder, component, reason) in cases {
+            let dir = ready_copy();
+            // Even an empty one: what was meant there cannot be told.
+            std::fs::create_dir_all(dir.path().join("root").join(folder)).unwrap();
+            let v = assert_incomplete(&dir, &[folder, component, reason]);
+            assert!(!notes(&v).contains(folder), "{folder}: {}", notes(&v));
+        }
+        // A folder that holds the real file: the file is read, the folder still named.
+        let dir = ready_copy();
+        write(
+            &dir,
+            "force-app/main/default/connectedApps/Open.connectedApp-meta.xml/Open.connectedApp-meta.xml",
+            OPEN_APP,
+        );
+        let (_, v, stderr) = audit(&dir);
+        assert_ne!(v["verdict"], "ready", "{stderr}");
+        let p = problems(&v);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert!(
+            p[0].starts_with("force-app/main/default/connectedApps/Open.connectedApp-meta.xml:0 ConnectedApp Open a folder named like"),
+            "{}",
+            p[0]
+        );
+        assert!(v["apps"].to_string().contains("\"Open\""), "{}", v["apps"]);
+    }
+
     #[test]
     fn near_miss_names_are_noted_and_files_resolve_by_suffix_in_any_folder() {
         let dir = ready_copy();
@@ -807,9 +865,10 @@ mod integrity {
             "force-app/main/default/connectedApps/Open.ConnectedApp-meta.xml",
             OPEN_APP,
         );
+        // A folder named like a near miss is a near miss too: noted, not a problem.
         std::fs::create_dir_all(
             dir.path()
-                .join("root/force-app/main/default/connectedApps/Dir.connectedApp-meta.xml"),
+                .join("root/force-app/main/default/connectedApps/Dir.ConnectedApp-meta.xml"),
         )
         .unwrap();
         let (code, v, stderr) = audit(&dir);
@@ -817,7 +876,7 @@ mod integrity {
         let n = notes(&v);
         assert!(n.contains("force-app/main/default/connectedApps/Open.ConnectedApp-meta.xml: named like a ConnectedApp file"), "{n}");
         assert!(
-            n.contains("Dir.connectedApp-meta.xml: a folder named like a metadata file; not read"),
+            n.contains("Dir.ConnectedApp-meta.xml: a folder named like a metadata file; not read"),
             "{n}"
         );
 

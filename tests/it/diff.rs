@@ -19,6 +19,8 @@ fn fixture(name: &str) -> PathBuf {
 
 use crate::live_support::copy_dir;
 
+mod not_read;
+
 /// A scratch folder. Commands run inside it, so scopes say `before`, not a temp path, and
 /// no `pkce-audit.toml` from the repository applies.
 struct Work {
@@ -684,12 +686,23 @@ fn unreadable_or_foreign_input_exits_2_naming_the_file() {
         r#"{"scope": {}, "findings": [{"rule": "x", "severity": "apocalyptic"}]}"#,
     )
     .unwrap();
+    // Read as every input is: a regular file within the size bound.
+    std::fs::create_dir(w.path("a-folder.json")).unwrap();
+    let fifo = std::ffi::CString::new(w.path("a-fifo.json").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+    std::fs::File::create(w.path("huge.json"))
+        .unwrap()
+        .set_len(pkce_audit_io::source::MAX_DOCUMENT_BYTES + 1)
+        .unwrap();
     // The output of `diff --format json` is not a report.
     let (_, diff_json, _) = w.diff(&[&good, &good, "--format", "json"]);
     std::fs::write(w.path("a-diff.json"), diff_json).unwrap();
 
     let cases = [
-        ("missing.json", "cannot read"),
+        ("missing.json", "it does not exist"),
+        ("a-folder.json", "is a folder, not a file"),
+        ("a-fifo.json", "not a regular file"),
+        ("huge.json", "byte limit"),
         ("truncated.json", "not valid JSON"),
         ("empty.json", "not valid JSON"),
         ("list.json", "expected a JSON object"),

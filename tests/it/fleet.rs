@@ -13,9 +13,10 @@ use support::*;
 
 mod edges;
 mod outputs;
+mod rehearsals;
 mod values;
 
-fn serve(dir: PathBuf) -> FakeOrg {
+pub(crate) fn serve(dir: PathBuf) -> FakeOrg {
     FakeOrg::start(Config {
         org_dir: dir,
         ..Config::default()
@@ -53,26 +54,33 @@ fn demo_sandbox(dir: &Path) {
 }
 
 /// A fleet's folder: the fleet file, token files, waivers; the binary runs inside it.
-struct Fleet {
+pub(crate) struct Fleet {
     dir: tempfile::TempDir,
     /// (base URL, the name it is shown as in snapshots)
     urls: Vec<(String, String)>,
 }
 
 impl Fleet {
-    fn new() -> Fleet {
+    pub(crate) fn new() -> Fleet {
         Fleet {
             dir: tempfile::tempdir().unwrap(),
             urls: Vec::new(),
         }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// An org reached with instance_url + access_token_file (`extra`: further keys).
-    fn live(&mut self, toml: &mut String, name: &str, url: &str, token: &str, extra: &str) {
+    pub(crate) fn live(
+        &mut self,
+        toml: &mut String,
+        name: &str,
+        url: &str,
+        token: &str,
+        extra: &str,
+    ) {
         let file = format!("tokens/{name}.token");
         std::fs::create_dir_all(self.path().join("tokens")).unwrap();
         std::fs::write(self.path().join(&file), format!("{token}\n")).unwrap();
@@ -83,11 +91,26 @@ impl Fleet {
             .push((url.to_string(), format!("http://[{name}]")));
     }
 
-    fn write(&self, toml: &str) {
+    /// The fleet file of a production org `prod` and its sandbox `uat`, which rehearses
+    /// it, both live at these URLs.
+    pub(crate) fn rehearsal(&mut self, prod: &str, uat: &str) {
+        let mut toml = String::new();
+        self.live(&mut toml, "prod", prod, TOKEN, "role = \"production\"");
+        self.live(
+            &mut toml,
+            "uat",
+            uat,
+            TOKEN,
+            "role = \"sandbox\"\nrehearses = \"prod\"",
+        );
+        self.write(&toml);
+    }
+
+    pub(crate) fn write(&self, toml: &str) {
         std::fs::write(self.path().join("fleet.toml"), toml).unwrap();
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.run_env(args, &[])
     }
 
@@ -146,7 +169,7 @@ fn redact_times(text: &str) -> String {
 
 /// Production (the demo org) with a waiver of its own, its sandbox that differs, an org
 /// with usage evidence, a ready org, a folder, and an org nobody listens for.
-fn mixed() -> (Fleet, Vec<FakeOrg>) {
+pub(crate) fn mixed() -> (Fleet, Vec<FakeOrg>) {
     let mut f = Fleet::new();
     let uat_dir = f.path().join("uat-org");
     demo_sandbox(&uat_dir);
@@ -262,14 +285,28 @@ fn a_mixed_fleet_in_every_format() {
     );
     assert!(hooli["report"].is_null());
 
-    // The rehearsal names what differs.
+    // The rehearsal names what differs, the PKCE change it rehearses apart. The demo org
+    // has an External Client App whose PKCE setting neither org could read, so it is not
+    // called faithful or unfaithful.
     let h = &v["rehearsals"][0];
     assert_eq!(h["sandbox"], "acme-uat");
-    assert_eq!(h["faithful"], false);
+    assert!(h["faithful"].is_null(), "{h:#}");
+    for (i, org) in ["acme-prod", "acme-uat"].iter().enumerate() {
+        assert_eq!(h["unread"][i]["org"], *org);
+        assert_eq!(
+            h["unread"][i]["item"],
+            "unknown PKCE setting on Analytics_Bridge"
+        );
+    }
     assert_eq!(h["only_in_production"][0]["name"], "Legacy_Reporting");
-    assert_eq!(h["pkce_differs"][0]["name"], "Customer_Portal");
+    assert_eq!(h["pkce_differs"], serde_json::json!([]));
+    assert_eq!(h["rehearsed"][0]["name"], "Customer_Portal");
+    assert_eq!(
+        h["rehearsed"][0]["production_blockers"][0]["rule"],
+        "app-pkce-not-required"
+    );
     assert_eq!(h["org_settings"][0]["setting"], "blockOAuthUsrAgtFlow");
-    assert!(h["blockers_only_in_production"]
+    assert!(!h["blockers_only_in_production"]
         .as_array()
         .unwrap()
         .iter()

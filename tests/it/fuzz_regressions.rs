@@ -7,6 +7,9 @@ use pkce_audit_io::metadata::{parse_component, ALL_TYPES};
 use pkce_audit_io::salesforce::{rest, soap};
 use std::path::{Path, PathBuf};
 
+#[path = "../../fuzz/oracles/fix_edit.rs"]
+mod fix_edit_oracle;
+
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz_regressions")
@@ -105,5 +108,25 @@ fn waiver_inputs_are_errors_with_lines() {
             }
             Err(e) => panic!("{}: {e}", path.display()),
         }
+    }
+}
+
+#[test]
+fn fix_edit_inputs_change_only_the_one_element() {
+    for (path, data) in inputs("fix_edit") {
+        // The oracle asserts; name the input that broke it.
+        let r = std::panic::catch_unwind(|| fix_edit_oracle::check(&data));
+        assert!(r.is_ok(), "{}", path.display());
+    }
+    // The saved inputs reach the edit itself, not only its refusals.
+    use pkce_audit_io::fix::edit::{set_bool, Outcome};
+    let nil = &inputs("fix_edit")
+        .into_iter()
+        .find(|(p, _)| p.ends_with("nil_value_one_line.xml"))
+        .unwrap()
+        .1;
+    for value in [true, false] {
+        let edited = set_bool(nil, &fix_edit_oracle::TARGETS[0], value);
+        assert!(matches!(edited, Ok(Outcome::Edited { .. })), "{edited:?}");
     }
 }

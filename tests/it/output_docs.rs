@@ -100,6 +100,7 @@ const CSV_FINDINGS: &str = "CSV, one row per finding (`--csv-rows findings`)";
 const CSV_APPS: &str = "CSV, one row per app (`--csv-rows apps`)";
 const SARIF: &str = "SARIF (`--format sarif`)";
 const DIFF_JSON: &str = "Comparison (`diff --format json`)";
+const FLEET_JSON: &str = "Fleet (`fleet --json`)";
 
 fn section(what: &str) -> BTreeSet<String> {
     documented()
@@ -139,6 +140,7 @@ fn split_diff_paths(paths: &BTreeSet<String>) -> (BTreeSet<String>, BTreeSet<Str
             .find_map(|pre| p.strip_prefix(pre));
         let finding = [
             "findings.resolved[].",
+            "findings.not_read[].",
             "findings.new[].",
             "findings.still_open[].",
         ]
@@ -198,7 +200,8 @@ fn make_outputs() -> Outputs {
         csv_apps: Vec::new(),
         diff: Vec::new(),
     };
-    for name in ["demo-org", "broken-org", "callbacks-org"] {
+    // The enforced org: its blocker likely fails at its next authorization.
+    for name in ["demo-org", "broken-org", "callbacks-org", "enforced-org"] {
         o.reports.push(json(&audit_fixture(name, "json", &waivers)));
         o.sarif.push(json(&audit_fixture(name, "sarif", &waivers)));
         o.csv_findings.push(audit_fixture(name, "csv", &waivers));
@@ -292,6 +295,31 @@ fn make_outputs() -> Outputs {
             serde_json::json!({"reason": "r", "approved_by": "a", "expires": "2999-01-01"});
     }
     o.diff.push(diff_json(tmp.path(), &old, &new, 1));
+    // The demo org again, whose new run could not read one app's file: its findings are
+    // not read, not resolved.
+    let mut unread = old.clone();
+    let blocked = unread["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["blocker"] == true && f["app"].is_string())
+        .unwrap()["app"]
+        .clone();
+    let app = unread["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == blocked)
+        .unwrap()
+        .clone();
+    unread["findings"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["app"] != blocked);
+    unread["incomplete"].as_array_mut().unwrap().push(
+        serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}),
+    );
+    o.diff.push(diff_json(tmp.path(), &old, &unread, 3));
     // The live audit against its snapshot: the same findings, org scopes.
     o.diff
         .push(diff_json(tmp.path(), &live_report, &snapshot_report, 0));
@@ -413,4 +441,84 @@ fn docs_output_md_lists_the_rules_clients_and_doctor_documents() {
     );
     assert_eq!(doctor.code, 3, "{}", doctor.stderr);
     assert_documented("Doctor (`doctor --json`)", &paths_of([&doctor.json()]));
+}
+
+/// `fleet --json`: the mixed fleet of tests/it/fleet.rs (an org not audited, a rehearsed
+/// change, what was not read, packages, shared blockers), and a sandbox that differs from
+/// its production org in every other way.
+#[test]
+fn docs_output_md_lists_every_field_of_the_fleet_report() {
+    use crate::fleet::{mixed, serve, Fleet};
+    let (f, _orgs) = mixed();
+    let r = f.run(&["--json", "--quiet", "--out-dir", "reports"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let mut fleets = vec![r.json()];
+
+    let mut g = Fleet::new();
+    let (prod, uat) = (g.path().join("prod-org"), g.path().join("uat-org"));
+    copy_dir(&fixture("evidence-org"), &prod);
+    copy_dir(&fixture("evidence-org"), &uat);
+    let demo_app = |name: &str| {
+        fixture("demo-org").join(format!(
+            "force-app/main/default/connectedApps/{name}.connectedApp-meta.xml"
+        ))
+    };
+    let app_file = |dir: &Path, name: &str| {
+        dir.join(format!(
+            "force-app/main/default/connectedApps/{name}.connectedApp-meta.xml"
+        ))
+    };
+    // An app outside PKCE scope in each org alone.
+    std::fs::copy(demo_app("Okta_SSO"), app_file(&prod, "Okta_SSO")).unwrap();
+    std::fs::copy(
+        demo_app("Intranet_Canvas"),
+        app_file(&uat, "Intranet_Canvas"),
+    )
+    .unwrap();
+    let apps = uat.join("force-app/main/default/connectedApps");
+    let edit = |p: &Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(text.contains(from), "{}", p.display());
+        std::fs::write(p, text.replace(from, to)).unwrap();
+    };
+    // A blocking app production has and the sandbox lacks; one the sandbox has alone; PKCE
+    // no longer required on an app; an older package.
+    std::fs::remove_file(apps.join("Partner_Portal.connectedApp-meta.xml")).unwrap();
+    std::fs::copy(
+        apps.join("Billing_Sync.connectedApp-meta.xml"),
+        apps.join("Sandbox_Only.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    edit(
+        &apps.join("Field_Sales_iOS.connectedApp-meta.xml"),
+        "<isPkceRequired>true",
+        "<isPkceRequired>false",
+    );
+    edit(
+        &uat.join("evidence/InstalledSubscriberPackage.json"),
+        "\"MajorVersion\": 3,",
+        "\"MajorVersion\": 2,",
+    );
+    let (prod, sandbox) = (serve(prod), serve(uat));
+    g.rehearsal(&prod.base_url, &sandbox.base_url);
+    let r = g.run(&["--json", "--quiet"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let laxer = r.json();
+    let h = &laxer["rehearsals"][0];
+    assert_eq!(h["faithful"], false, "{h:#}");
+    for differs in [
+        "only_in_production",
+        "only_in_sandbox",
+        "pkce_differs",
+        "blockers_only_in_production",
+        "blockers_only_in_sandbox",
+        "packages",
+    ] {
+        assert!(
+            !h[differs].as_array().unwrap().is_empty(),
+            "{differs}: {h:#}"
+        );
+    }
+    fleets.push(laxer);
+    assert_documented(FLEET_JSON, &paths_of(&fleets));
 }

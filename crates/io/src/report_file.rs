@@ -59,19 +59,16 @@ pub fn parse(text: &str) -> Result<Report, String> {
     serde_json::from_str(text).map_err(|e| format!("unreadable {TOOL_NAME} report: {e}"))
 }
 
-/// Reads a report written by `audit` in JSON.
+/// Reads a report written by `audit` in JSON, as every input is read: a regular file of
+/// at most [`MAX_DOCUMENT_BYTES`](crate::source::MAX_DOCUMENT_BYTES), in UTF-8.
 pub fn read(path: &Path) -> Result<Report, ReadError> {
     let fail = |reason: String| ReadError {
         file: path.display().to_string(),
         // Errors are shown on one line.
         reason: reason.replace(['\r', '\n'], " "),
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        fail(format!(
-            "cannot read: {}",
-            pkce_audit_model::errors::io_reason(&e)
-        ))
-    })?;
+    let text = crate::source::read_required_text(path, crate::source::MAX_DOCUMENT_BYTES)
+        .map_err(&fail)?;
     parse(&text).map_err(fail)
 }
 

@@ -8,9 +8,13 @@
 //!
 //! A finding is identified by (rule, app), an app by (kind, name). The exit status fails
 //! only on blockers the new run has that the old one did not, so a pipeline can gate on
-//! "no regression" while the known backlog is worked off.
+//! "no regression" while the known backlog is worked off. A finding of the old run that
+//! the new one lacks because it could not read the finding's app or file is "not read",
+//! never "resolved": nothing is called done on partial data.
 
-use crate::inventory::{App, AppKind, Owner};
+use crate::evidence::EvidenceSource;
+use crate::inventory::{App, AppKind, Owner, Problem};
+use crate::metadata::MetadataType;
 use crate::report::{AuditScope, Report};
 use crate::rules::{Finding, RuleId, Verdict};
 use serde::{Deserialize, Serialize};
@@ -79,8 +83,15 @@ impl ChangedFinding {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingChanges {
-    /// In the old run, not in the new one; as the old run reported them.
+    /// In the old run, not in the new one, whose app, file and org settings the new run
+    /// read; as the old run reported them.
     pub resolved: Vec<ChangedFinding>,
+    /// In the old run, not in the new one, which could not read what the finding is
+    /// about (its app, its file, the org settings, the usage source it came from); as the
+    /// old run reported them, with the new run's reason as `note`. Absent from a diff
+    /// written before the field existed.
+    #[serde(default)]
+    pub not_read: Vec<ChangedFinding>,
     /// In the new run, not in the old one.
     pub new: Vec<ChangedFinding>,
     /// In both; as the new run reports them, with a note when waiver, blocker or severity changed.
@@ -168,6 +179,7 @@ impl Diff {
     pub fn is_unchanged(&self) -> bool {
         !self.verdict_changed
             && self.findings.resolved.is_empty()
+            && self.findings.not_read.is_empty()
             && self.findings.new.is_empty()
             && self.findings.still_open.iter().all(|f| f.note.is_none())
             && self.apps.added.is_empty()
@@ -199,8 +211,101 @@ fn finding_key(f: &Finding) -> (&RuleId, Option<&str>) {
     (&f.rule, f.app.as_deref())
 }
 
-/// Findings resolved, new and still open, and how many blockers are new.
-fn compare_findings(old: &[Finding], new: &[Finding]) -> (FindingChanges, usize) {
+/// Why the new run cannot tell whether `f`, a finding of the old run it lacks, is gone:
+/// what the finding is about was not read there. `old_apps` are the old run's apps (their
+/// files); `None` when the new run read it all.
+fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> {
+    let problem = |p: &Problem| Some(format!("not read in the new run: {p}"));
+    // What is not about an app: the org settings (org-level rules).
+    let Some(app) = f.app.as_deref() else {
+        if f.rule
+            .rule()
+            .is_some_and(|r| r.scope == crate::rules::Scope::Org)
+            && new.org_settings.is_none()
+        {
+            return Some("the new run did not read the org OAuth settings".into());
+        }
+        return None;
+    };
+    // Apps defined in other orgs are known from usage evidence only.
+    if f.kind == Some(AppKind::External) {
+        let complete = new
+            .scope
+            .evidence
+            .as_ref()
+            .and_then(|e| e.sources.get(&EvidenceSource::ConnectedApplication))
+            .is_some_and(crate::evidence::SourceState::is_complete);
+        if !complete {
+            return Some(format!(
+                "the new run did not read {} completely, which names apps defined in other orgs",
+                EvidenceSource::ConnectedApplication
+            ));
+        }
+    }
+    let same = |a: &str| a.eq_ignore_ascii_case(app);
+    if new
+        .findings
+        .iter()
+        .any(|n| n.rule == RuleId::AppPkceUnknown && n.app.as_deref().is_some_and(same))
+    {
+        return Some(format!(
+            "not read in the new run: the PKCE setting of {app} is unknown there"
+        ));
+    }
+    // Its files: the finding's own, and the old run's files of the app.
+    let files: Vec<&str> = f
+        .location
+        .iter()
+        .map(|l| l.file.as_str())
+        .chain(
+            old_apps
+                .iter()
+                .filter(|a| same(&a.name) && Some(&a.kind) == f.kind.as_ref())
+                .flat_map(|a| a.files.iter().map(String::as_str)),
+        )
+        .filter(|f| !f.is_empty())
+        .collect();
+    let app_types = |kind: Option<&AppKind>| -> Vec<MetadataType> {
+        match kind {
+            Some(AppKind::ConnectedApp) => vec![MetadataType::ConnectedApp],
+            Some(AppKind::ExternalClientApp) => MetadataType::FETCHED
+                .iter()
+                .copied()
+                .filter(|t| *t != MetadataType::ConnectedApp)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let types = app_types(f.kind.as_ref());
+    new.incomplete
+        .iter()
+        .find(|p| {
+            let file = p.file.as_deref().is_some_and(|pf| {
+                let dir = format!("{}/", pf.trim_end_matches('/'));
+                files.iter().any(|f| *f == pf || f.starts_with(&dir))
+            });
+            let component = p.component.as_deref().is_some_and(|c| {
+                match c.split_once(' ') {
+                    // "Type Name": this app, of any of its types.
+                    Some((_, name)) => same(name.trim()),
+                    // "Type" (or "Type, Type"): a whole type the app is of.
+                    None => c.split(',').any(|t| {
+                        MetadataType::from_name(t.trim()).is_some_and(|t| types.contains(&t))
+                    }),
+                }
+            });
+            file || component
+        })
+        .and_then(problem)
+}
+
+/// Findings resolved, new and still open, and how many blockers are new. Unpaired old
+/// findings are `resolved` only when `not_read` (the new run's reason) says nothing.
+fn compare_findings(
+    old: &[Finding],
+    new: &[Finding],
+    not_read: impl Fn(&Finding) -> Option<String>,
+) -> (FindingChanges, usize) {
     // Queues rather than a plain map: should a report ever hold two findings with the same
     // identity, they pair up in order instead of one hiding the other.
     let mut old_by_key: HashMap<(&RuleId, Option<&str>), VecDeque<usize>> = HashMap::new();
@@ -228,12 +333,12 @@ fn compare_findings(old: &[Finding], new: &[Finding]) -> (FindingChanges, usize)
             None => changes.new.push(ChangedFinding::new(f, None)),
         }
     }
-    changes.resolved = old
-        .iter()
-        .zip(&matched)
-        .filter(|(_, m)| !**m)
-        .map(|(f, _)| ChangedFinding::new(f, None))
-        .collect();
+    for (f, _) in old.iter().zip(&matched).filter(|(_, m)| !**m) {
+        match not_read(f) {
+            Some(why) => changes.not_read.push(ChangedFinding::new(f, Some(why))),
+            None => changes.resolved.push(ChangedFinding::new(f, None)),
+        }
+    }
     (changes, new_blockers)
 }
 
@@ -273,7 +378,9 @@ fn compare_apps(old: &[App], new: &[App]) -> AppChanges {
 /// Compares two runs. Lists keep the order of the report they come from, which the tool
 /// already sorts (blockers first, then severity).
 pub fn compare(old: &Report, new: &Report) -> Diff {
-    let (findings, new_blockers) = compare_findings(&old.findings, &new.findings);
+    let (findings, new_blockers) = compare_findings(&old.findings, &new.findings, |f| {
+        unread_in_new(f, &old.apps, new)
+    });
     let (old_run, new_run) = (Run::of(old), Run::of(new));
     Diff {
         verdict_changed: old_run.verdict != new_run.verdict,

@@ -77,6 +77,11 @@ pub enum SourceState {
         /// How it was read when there is a choice (`aggregate`, `rows`).
         #[serde(skip_serializing_if = "Option::is_none", default)]
         method: Option<String>,
+        /// Why it is partial when the server's answer cannot be trusted to be whole (its
+        /// query pages contradict themselves); `None` for a documented cap or the row
+        /// budget. A source partial for a reason is an unread item.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        reason: Option<String>,
     },
     Missing {
         reason: String,
@@ -417,6 +422,7 @@ mod tests {
             rows,
             partial: false,
             method: None,
+            reason: None,
         }
     }
 
@@ -641,6 +647,7 @@ mod tests {
                     rows: 2500,
                     partial: true,
                     method: None,
+                    reason: None,
                 },
             )]
             .into(),
@@ -657,6 +664,7 @@ mod tests {
                 rows: 10_000,
                 partial: true,
                 method: Some("rows".into()),
+                reason: None,
             },
         );
         e.logins.push(LoginUsage {

@@ -15,6 +15,38 @@ fn fixture(name: &str) -> Report {
     crate::audit_folder(&dir, &Default::default()).unwrap().1
 }
 
+/// The demo org read completely: its one app of unknown PKCE setting (an External Client
+/// App whose global OAuth settings are kept out of source) read as not requiring it.
+fn demo_read() -> Report {
+    let mut r = fixture("demo-org");
+    let unknown: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::AppPkceUnknown)
+        .filter_map(|f| f.app.clone())
+        .collect();
+    assert_eq!(unknown, ["Analytics_Bridge"]);
+    r.findings.retain(|f| f.rule != RuleId::AppPkceUnknown);
+    for a in r.apps.iter_mut().filter(|a| unknown.contains(&a.name)) {
+        a.pkce_required = Some(false);
+    }
+    r.refresh();
+    assert!(r.unread_items().is_empty());
+    r
+}
+
+/// `app` requires PKCE in `r`, and the blockers that were its for lacking it are gone.
+fn requires_pkce(r: &mut Report, app: &str) {
+    r.apps
+        .iter_mut()
+        .find(|a| a.name == app)
+        .unwrap()
+        .pkce_required = Some(true);
+    r.findings
+        .retain(|f| !(f.app.as_deref() == Some(app) && f.is_active_blocker()));
+    r.refresh();
+}
+
 fn ok(report: Report, packages: Option<Vec<InstalledPackage>>) -> OrgRun {
     OrgRun {
         outcome: Ok(Audited { report, packages }),
@@ -140,35 +172,184 @@ fn packages_show_each_orgs_version_and_where_they_block() {
 #[test]
 fn a_sandbox_like_production_is_a_faithful_rehearsal() {
     let pk = Some(vec![package("acmecpq", "3.2.1.7")]);
-    let (prod, uat) = (
-        ok(fixture("demo-org"), pk.clone()),
-        ok(fixture("demo-org"), pk),
-    );
+    let (prod, uat) = (ok(demo_read(), pk.clone()), ok(demo_read(), pk));
     let r = rehearsal(("uat", &uat), ("prod", &prod));
     assert_eq!(r.faithful, Some(true), "{r:#?}");
     assert!(!r.differs());
     assert!(r.notes.is_empty(), "{:?}", r.notes);
+    assert!(r.rehearsed.is_empty() && r.unread.is_empty());
+    assert_eq!(r.production_verdict_after_change, None);
     assert_eq!(r.compared.len(), 6, "{:?}", r.compared);
 }
 
 #[test]
-fn a_rehearsal_names_every_difference() {
-    let prod = fixture("demo-org");
+fn a_rehearsal_of_orgs_not_read_completely_is_not_called_faithful() {
+    // The demo org as it is: one app's PKCE setting unknown, in both orgs alike.
+    let (prod, uat) = (ok(fixture("demo-org"), None), ok(fixture("demo-org"), None));
+    let r = rehearsal(("uat", &uat), ("prod", &prod));
+    assert!(!r.differs(), "{r:#?}");
+    assert_eq!(r.faithful, None);
+    let unread: Vec<(&str, &str)> = r
+        .unread
+        .iter()
+        .map(|u| (u.org.as_str(), u.item.as_str()))
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            ("prod", "unknown PKCE setting on Analytics_Bridge"),
+            ("uat", "unknown PKCE setting on Analytics_Bridge")
+        ]
+    );
+    // An unread file of one org is named with its org.
+    let mut partial = demo_read();
+    partial.incomplete.push(
+        crate::inventory::Problem::new("not well-formed XML")
+            .file("force-app/x.connectedApp-meta.xml", Some(3)),
+    );
+    partial.refresh();
+    let (prod, uat) = (ok(demo_read(), None), ok(partial, None));
+    let r = rehearsal(("uat", &uat), ("prod", &prod));
+    assert_eq!(r.faithful, None, "{r:#?}");
+    assert_eq!(r.unread.len(), 1);
+    assert_eq!(r.unread[0].org, "uat");
+    assert_eq!(
+        r.unread[0].item,
+        "not read: force-app/x.connectedApp-meta.xml:3: not well-formed XML"
+    );
+}
+
+#[test]
+fn a_sandbox_that_differs_only_by_the_rehearsed_change_is_faithful() {
+    // Apps that require PKCE in the sandbox: their production blockers are the change's.
+    let prod = demo_read();
     let mut uat = prod.clone();
-    // The sandbox lacks one app, has PKCE required on another, blocks the user-agent flow,
-    // and an older package.
+    requires_pkce(&mut uat, "Customer_Portal");
+    requires_pkce(&mut uat, "Expense_Tracker");
+    let (p, s) = (ok(prod, None), ok(uat, None));
+    let r = rehearsal(("uat", &s), ("prod", &p));
+    assert_eq!(r.faithful, Some(true), "{r:#?}");
+    assert!(r.pkce_differs.is_empty() && r.blockers_only_in_production.is_empty());
+    let changes: Vec<(&str, Option<bool>, Vec<&str>)> = r
+        .rehearsed
+        .iter()
+        .map(|c| {
+            assert_eq!(c.change, RehearsedKind::App);
+            (
+                c.name.as_str(),
+                c.production,
+                c.production_blockers
+                    .iter()
+                    .map(|b| b.rule.as_str())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "Customer_Portal",
+                Some(false),
+                vec!["app-pkce-not-required"]
+            ),
+            (
+                "Expense_Tracker",
+                Some(false),
+                vec!["app-pkce-not-required"]
+            )
+        ]
+    );
+    // Both still not ready for the demo org's other blockers.
+    assert_eq!(r.production_verdict_after_change, Some(Verdict::NotReady));
+
+    // The org setting on in the sandbox: enforced there, as production would be.
+    let prod = fixture("ready-org");
+    let mut uat = prod.clone();
+    uat.org_settings.as_mut().unwrap().is_pkce_required = true;
+    uat.refresh();
+    assert_eq!(uat.verdict(), Verdict::Enforced);
+    let (p, s) = (ok(prod, None), ok(uat, None));
+    let r = rehearsal(("uat", &s), ("prod", &p));
+    assert_eq!(r.faithful, Some(true), "{r:#?}");
+    assert!(r.org_settings.is_empty());
+    assert_eq!(r.rehearsed.len(), 1);
+    assert_eq!(r.rehearsed[0].change, RehearsedKind::OrgSetting);
+    assert_eq!(r.rehearsed[0].name, "isPkceRequired");
+    assert_eq!(
+        (r.rehearsed[0].production, r.rehearsed[0].sandbox),
+        (Some(false), Some(true))
+    );
+    assert_eq!(
+        (r.production_verdict, r.sandbox_verdict),
+        (Verdict::Ready, Verdict::Enforced)
+    );
+    assert_eq!(r.production_verdict_after_change, Some(Verdict::Enforced));
+}
+
+#[test]
+fn a_change_the_other_way_or_beside_the_rehearsed_one_is_a_difference() {
+    // Production requires PKCE on an app the sandbox does not: the sandbox is laxer.
+    let mut prod = demo_read();
+    requires_pkce(&mut prod, "Customer_Portal");
+    let (p, s) = (ok(prod, None), ok(demo_read(), None));
+    let r = rehearsal(("uat", &s), ("prod", &p));
+    assert_eq!(r.faithful, Some(false));
+    assert!(r.rehearsed.is_empty());
+    assert_eq!(r.pkce_differs[0].name, "Customer_Portal");
+    assert_eq!(
+        r.blockers_only_in_sandbox[0].app.as_deref(),
+        Some("Customer_Portal")
+    );
+
+    // The org setting rehearsed, and a flow blocked besides: not faithful, and the verdicts
+    // agree once the change is made, so only the setting is named.
+    let prod = fixture("ready-org");
+    let mut uat = prod.clone();
+    let settings = uat.org_settings.as_mut().unwrap();
+    settings.is_pkce_required = true;
+    settings.block_user_agent_flow = !settings.block_user_agent_flow;
+    uat.refresh();
+    let (p, s) = (ok(prod, None), ok(uat, None));
+    let r = rehearsal(("uat", &s), ("prod", &p));
+    assert_eq!(r.faithful, Some(false), "{r:#?}");
+    assert_eq!(r.rehearsed.len(), 1);
+    assert_eq!(r.org_settings.len(), 1);
+    assert_eq!(r.org_settings[0].setting, "blockOAuthUsrAgtFlow");
+    assert_eq!(r.compared_production_verdict(), r.sandbox_verdict);
+
+    // A blocker production has beyond the rehearsed app's: the verdicts differ after it.
+    let prod = demo_read();
+    let mut uat = prod.clone();
+    for app in uat.summary.org_apps_to_fix.clone() {
+        requires_pkce(&mut uat, &app);
+    }
+    // One app, an ISV's, is fixed in the sandbox without requiring PKCE there.
+    uat.findings
+        .retain(|f| !(f.is_active_blocker() && f.owner != Owner::Org));
+    uat.refresh();
+    let (p, s) = (ok(prod, None), ok(uat, None));
+    let r = rehearsal(("uat", &s), ("prod", &p));
+    assert_eq!(r.faithful, Some(false));
+    assert_eq!(r.sandbox_verdict, Verdict::Ready);
+    assert_eq!(r.production_verdict_after_change, Some(Verdict::NotReady));
+    assert!(!r.blockers_only_in_production.is_empty());
+    assert!(r
+        .blockers_only_in_production
+        .iter()
+        .all(|b| !r.rehearsed.iter().any(|c| Some(&c.name) == b.app.as_ref())));
+}
+
+#[test]
+fn a_rehearsal_names_every_difference() {
+    let prod = demo_read();
+    let mut uat = prod.clone();
+    // The sandbox lacks one app, has PKCE required on another (the change rehearsed),
+    // blocks the user-agent flow, and an older package.
     uat.apps.retain(|a| a.name != "Expense_Tracker");
     uat.findings
         .retain(|f| f.app.as_deref() != Some("Expense_Tracker"));
-    let portal = uat
-        .apps
-        .iter_mut()
-        .find(|a| a.name == "Customer_Portal")
-        .unwrap();
-    portal.pkce_required = Some(true);
-    uat.findings.retain(|f| {
-        !(f.app.as_deref() == Some("Customer_Portal") && f.rule == RuleId::AppPkceNotRequired)
-    });
+    requires_pkce(&mut uat, "Customer_Portal");
     uat.org_settings.as_mut().unwrap().block_user_agent_flow = true;
     uat.refresh();
     let (p, s) = (
@@ -184,10 +365,11 @@ fn a_rehearsal_names_every_difference() {
         .collect();
     assert_eq!(only, ["Expense_Tracker"]);
     assert!(r.only_in_sandbox.is_empty());
-    assert_eq!(r.pkce_differs.len(), 1);
-    assert_eq!(r.pkce_differs[0].name, "Customer_Portal");
+    assert!(r.pkce_differs.is_empty());
+    assert_eq!(r.rehearsed.len(), 1);
+    assert_eq!(r.rehearsed[0].name, "Customer_Portal");
     assert_eq!(
-        (r.pkce_differs[0].production, r.pkce_differs[0].sandbox),
+        (r.rehearsed[0].production, r.rehearsed[0].sandbox),
         (Some(false), Some(true))
     );
     assert_eq!(r.org_settings.len(), 1);
@@ -201,7 +383,11 @@ fn a_rehearsal_names_every_difference() {
         .iter()
         .map(|b| b.app.as_deref().unwrap())
         .collect();
-    assert_eq!(gone, ["Customer_Portal", "Expense_Tracker"]);
+    assert_eq!(gone, ["Expense_Tracker"]);
+    assert_eq!(
+        r.rehearsed[0].production_blockers[0].rule,
+        RuleId::AppPkceNotRequired
+    );
     assert!(r.blockers_only_in_sandbox.is_empty());
     assert_eq!(r.packages.len(), 1);
     assert_eq!(r.packages[0].production.as_deref(), Some("3.2.1.7"));
@@ -211,16 +397,25 @@ fn a_rehearsal_names_every_difference() {
 }
 
 #[test]
-fn settings_one_org_could_not_read_differ_and_a_failed_org_is_not_compared() {
-    let prod = fixture("demo-org");
-    let mut uat = fixture("demo-org");
+fn settings_one_org_could_not_read_leave_it_unknown_and_a_failed_org_is_not_compared() {
+    let prod = demo_read();
+    let mut uat = demo_read();
     uat.org_settings = None;
+    uat.incomplete.push(crate::inventory::Problem::new(
+        crate::source::SETTINGS_NOT_FOUND,
+    ));
     uat.refresh();
     let (p, s) = (ok(prod, None), ok(uat, None));
     let r = rehearsal(("uat", &s), ("prod", &p));
     assert_eq!(r.org_settings.len(), 4);
     assert!(r.org_settings.iter().all(|d| d.sandbox.is_none()));
-    assert_eq!(r.faithful, Some(false));
+    assert_eq!(r.faithful, None);
+    assert_eq!(r.unread.len(), 1);
+    assert_eq!(r.unread[0].org, "uat");
+    assert_eq!(
+        r.unread[0].item,
+        format!("not read: {}", crate::source::SETTINGS_NOT_FOUND)
+    );
     assert!(
         r.notes[0].contains("no package list from 'prod' and 'uat'"),
         "{:?}",
@@ -236,5 +431,14 @@ fn settings_one_org_could_not_read_differ_and_a_failed_org_is_not_compared() {
     assert_eq!(r.faithful, None);
     assert_eq!(r.sandbox_verdict, Verdict::Incomplete);
     assert_eq!(r.notes, ["Not compared: 'uat' could not be audited."]);
+    assert_eq!(r.unread.len(), 1);
+    assert_eq!(
+        (r.unread[0].org.as_str(), r.unread[0].item.as_str()),
+        ("uat", "not read: the whole org, which could not be audited")
+    );
     assert!(r.compared.is_empty());
+    // Neither org audited: nothing is called faithful.
+    let r = rehearsal(("uat", &down), ("prod", &failed()));
+    assert_eq!(r.faithful, None);
+    assert_eq!(r.unread.len(), 2);
 }

@@ -181,6 +181,26 @@ impl<'de> serde::de::Visitor<'de> for Counter<'_> {
     }
 }
 
+/// `SELECT COUNT()` (no field list): the answer's `totalSize` is the count and it returns
+/// no rows by design (SOQL and SOSL Reference, "COUNT()").
+pub fn is_count_only(soql: &str) -> bool {
+    let words: Vec<String> = soql
+        .split_whitespace()
+        .take(2)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    matches!(words.as_slice(), [select, count] if select == "SELECT" && count == "COUNT()")
+}
+
+/// Why a query read to its end is short: fewer rows than the first page's `totalSize`
+/// said it matched. `None` when the rows add up, or for `SELECT COUNT()`.
+pub fn short_of_total(soql: &str, total_size: Option<u64>, rows: u64) -> Option<String> {
+    let total = total_size?;
+    (total > rows && !is_count_only(soql)).then(|| {
+        format!("the query result says totalSize {total} but its pages hold {rows} row(s)")
+    })
+}
+
 /// A `nextRecordsUrl` is followed only as a path on the same instance: an absolute URL
 /// would carry the token to whatever host it names.
 pub fn next_page_path(next: &str) -> Option<&str> {
@@ -283,6 +303,26 @@ mod tests {
             vec!["0"; 2000].join(",")
         );
         assert_eq!(parse_error(big.as_bytes()), None);
+    }
+
+    #[test]
+    fn a_count_query_alone_may_hold_fewer_rows_than_its_total() {
+        assert!(is_count_only("SELECT COUNT() FROM OauthToken"));
+        assert!(is_count_only(
+            "  select   count()  from LoginHistory WHERE x = 1"
+        ));
+        assert!(!is_count_only("SELECT COUNT(Id) FROM OauthToken"));
+        assert!(!is_count_only("SELECT Name FROM ConnectedApplication"));
+        assert_eq!(
+            short_of_total("SELECT COUNT() FROM OauthToken", Some(9), 0),
+            None
+        );
+        assert_eq!(short_of_total("SELECT Id FROM X", Some(3), 3), None);
+        assert_eq!(short_of_total("SELECT Id FROM X", None, 0), None);
+        assert_eq!(
+            short_of_total("SELECT Id FROM X", Some(5), 3).as_deref(),
+            Some("the query result says totalSize 5 but its pages hold 3 row(s)")
+        );
     }
 
     #[test]

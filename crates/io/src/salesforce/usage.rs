@@ -223,7 +223,7 @@ async fn read_packages(ctx: &Ctx<'_>) -> Result<(SourceState, Vec<InstalledPacka
     .await?;
     Ok(match answer {
         Ok(run) => (
-            read_state(run.rows, !run.done, None),
+            read_state(run.rows, !run.done, run.inconsistent, None),
             packages.into_iter().collect(),
         ),
         Err(e) => (missing(INSTALLED_PACKAGES, &e), Vec::new()),
@@ -251,11 +251,19 @@ fn package_of(row: &Value) -> Option<InstalledPackage> {
     })
 }
 
-fn read_state(rows: u64, partial: bool, method: Option<&str>) -> SourceState {
+/// A source read: partial when it stopped early (`partial`), or when its pages
+/// contradicted themselves (`inconsistent`, the reason).
+fn read_state(
+    rows: u64,
+    partial: bool,
+    inconsistent: Option<String>,
+    method: Option<&str>,
+) -> SourceState {
     SourceState::Read {
         rows,
-        partial,
+        partial: partial || inconsistent.is_some(),
         method: method.map(str::to_string),
+        reason: inconsistent,
     }
 }
 
@@ -271,7 +279,7 @@ async fn read_connected_apps(ctx: &Ctx<'_>) -> Result<(SourceState, Vec<String>)
     .await?;
     Ok(match answer {
         Ok(run) => (
-            read_state(run.rows, !run.done, None),
+            read_state(run.rows, !run.done, run.inconsistent, None),
             names.into_iter().collect(),
         ),
         Err(e) => (missing(CONNECTED_APPLICATION, &e), Vec::new()),
@@ -381,36 +389,38 @@ async fn read_tokens(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<TokensRead, E
     };
     // The window is counted on the org's clock, as LoginHistory's LAST_N_DAYS is.
     let today = run.server_date.unwrap_or(ctx.now).date_naive();
-    let mut partial = !run.done;
+    let (mut partial, mut inconsistent) = (!run.done, run.inconsistent);
     if !partial && run.rows >= OAUTH_TOKEN_CAP {
-        partial = read_token_batches(ctx, opts, &mut tally, pages_per_batch).await?;
+        (partial, inconsistent) =
+            read_token_batches(ctx, opts, &mut tally, pages_per_batch).await?;
     }
     let rows = tally.rows();
     let (usage, users) = tally.finish(window_start(today, opts.window_days), opts.show_users);
-    Ok((read_state(rows, partial, None), usage, users))
+    Ok((read_state(rows, partial, inconsistent, None), usage, users))
 }
 
-/// The batches after a full first one; returns whether the source stays partial.
+/// The batches after a full first one; returns whether the source stays partial, and the
+/// reason when a batch's pages contradicted themselves.
 async fn read_token_batches(
     ctx: &Ctx<'_>,
     opts: &UsageOptions,
     tally: &mut TokenTally,
     pages_per_batch: usize,
-) -> Result<bool, Error> {
+) -> Result<(bool, Option<String>), Error> {
     ctx.progress.plan(1);
     let total = match query(ctx, TOKENS_COUNT_QUERY, false, 1, |_| true).await? {
         Ok(run) => match run.total_size {
             Some(t) => t,
-            None => return Ok(true),
+            None => return Ok((true, None)),
         },
         // Without the count the rest cannot be batched safely.
-        Err(_) => return Ok(true),
+        Err(_) => return Ok((true, None)),
     };
     let budget = opts.row_budget.max(OAUTH_TOKEN_CAP);
     let mut offset = OAUTH_TOKEN_CAP;
     while offset < total {
         if offset >= budget {
-            return Ok(true);
+            return Ok((true, None));
         }
         ctx.progress.plan(1);
         let before = tally.rows();
@@ -427,14 +437,15 @@ async fn read_token_batches(
         .await?;
         let got = tally.rows() - before;
         match answer {
+            Ok(run) if run.inconsistent.is_some() => return Ok((true, run.inconsistent)),
             Ok(run) if run.done && got > 0 => {}
             // Refused (an OFFSET the org will not take), cut short, or empty before the
             // count was reached: Salesforce stopped us.
-            _ => return Ok(true),
+            _ => return Ok((true, None)),
         }
         offset += OAUTH_TOKEN_CAP;
     }
-    Ok(tally.rows() < total)
+    Ok((tally.rows() < total, None))
 }
 
 /// LoginHistory rows (or aggregate groups) folded per app and sub-type. Only OAuth logins
@@ -569,7 +580,7 @@ async fn read_logins(
         Ok(run) => {
             let rows = tally.rows();
             return Ok((
-                read_state(rows, !run.done, Some("aggregate")),
+                read_state(rows, !run.done, run.inconsistent, Some("aggregate")),
                 tally.finish(),
             ));
         }
@@ -606,7 +617,10 @@ async fn read_logins(
             // Partial exactly when a row went uncounted: the budget stopped the paging, or
             // cut the last page short.
             let partial = !run.done || run.rows > rows;
-            (read_state(rows, partial, Some("rows")), tally.finish())
+            (
+                read_state(rows, partial, run.inconsistent, Some("rows")),
+                tally.finish(),
+            )
         }
         Err(e) => (missing(LOGIN_HISTORY, &e), Vec::new()),
     })

@@ -101,7 +101,7 @@ impl Manifest {
 /// Reads the manifest when the folder has one; a broken one is a problem, not fatal.
 pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
     let path = root.join(MANIFEST_FILE);
-    let text = match crate::source::read_text(&path, crate::source::MAX_FILE_BYTES * 16) {
+    let text = match crate::source::read_text(&path, crate::source::MAX_DOCUMENT_BYTES) {
         Ok(text) => text?,
         Err(reason) => {
             problems.push(

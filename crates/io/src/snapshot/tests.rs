@@ -239,6 +239,7 @@ fn evidence_is_stored_and_read_back_and_old_manifests_still_read() {
                 rows: 1,
                 partial: false,
                 method: None,
+                reason: None,
             },
         )]
         .into(),

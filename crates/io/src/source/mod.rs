@@ -21,6 +21,11 @@ pub const NO_METADATA: &str = "the folder holds no metadata file pkce-audit read
 /// Largest metadata file we read. Real ones are a few KB; a PEM-heavy one is ~20 KB.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Largest document the tool wrote about a whole org that it reads back: a snapshot
+/// manifest, a report given to `diff`. A report of 2,500 apps with usage evidence is
+/// about 10 MB.
+pub const MAX_DOCUMENT_BYTES: u64 = 16 * MAX_FILE_BYTES;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{path}: {reason}")]

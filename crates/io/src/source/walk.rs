@@ -170,10 +170,25 @@ fn visit(
         }
     }
     if file_type.is_dir() {
-        if entry.depth() > 0 && (classified.is_some() || near_miss(&name).is_some()) {
-            d.notes.push(format!(
+        if entry.depth() == 0 {
+            return;
+        }
+        match classified {
+            // A component may be meant here (an unpacked file, a bad merge, a hostile
+            // repository): nothing can be read as it, so it is an unread item.
+            Some((ty, full_name)) => d.problems.push(
+                Problem::new(format!(
+                    "a folder named like a {ty} metadata file (.{}-meta.xml); nothing in it is read as that component",
+                    ty.info().suffix
+                ))
+                .component(ty, &full_name)
+                .file(rel, None),
+            ),
+            // Salesforce's tools would not read a file of that name either.
+            None if near_miss(&name).is_some() => d.notes.push(format!(
                 "{rel}: a folder named like a metadata file; not read"
-            ));
+            )),
+            None => {}
         }
         return;
     }

@@ -5,7 +5,7 @@
 
 use super::model::{
     Aspect, BlockerRef, FleetPackage, MatchedBy, PackageDifference, PackageInstall, PkceDifference,
-    Rehearsal, SettingDifference, SharedBlocker,
+    Rehearsal, RehearsedChange, RehearsedKind, SettingDifference, SharedBlocker, UnreadItem,
 };
 use super::model::{Audited, OrgRun};
 use crate::inventory::{OrgSettings, Owner};
@@ -202,7 +202,12 @@ fn only_in(a: &[BlockerRef], b: &[BlockerRef]) -> Vec<BlockerRef> {
         .collect()
 }
 
-/// A sandbox against the production org it rehearses.
+/// The org setting a sandbox rehearses by turning it on.
+const ORG_PKCE: &str = "isPkceRequired";
+
+/// A sandbox against the production org it rehearses. Differences that are the PKCE change
+/// itself (the sandbox requires PKCE where production does not yet) are `rehearsed`, not
+/// differences; `faithful` is said only when both orgs were read completely.
 pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     let verdict = |r: &OrgRun| r.report().map_or(Verdict::Incomplete, Report::verdict);
     let mut out = Rehearsal::new(
@@ -210,6 +215,17 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
         production.0,
         (verdict(production.1), verdict(sandbox.1)),
     );
+    // Production first, as everywhere in a rehearsal.
+    for (name, run) in [production, sandbox] {
+        let items = match &run.outcome {
+            Ok(a) => a.report.unread_items(),
+            Err(_) => vec!["not read: the whole org, which could not be audited".into()],
+        };
+        out.unread.extend(items.into_iter().map(|item| UnreadItem {
+            org: name.to_string(),
+            item,
+        }));
+    }
     let (Ok(s), Ok(p)) = (&sandbox.1.outcome, &production.1.outcome) else {
         for (name, run) in [sandbox, production] {
             if run.outcome.is_err() {
@@ -224,17 +240,27 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     let apps = crate::diff::compare(&p.report, &s.report).apps;
     out.only_in_production = apps.removed;
     out.only_in_sandbox = apps.added;
-    out.pkce_differs = apps
-        .pkce_changed
-        .into_iter()
-        .map(|c| PkceDifference {
-            kind: c.kind,
-            name: c.name,
-            label: c.label,
-            production: c.old,
-            sandbox: c.new,
-        })
-        .collect();
+    for c in apps.pkce_changed {
+        if c.new == Some(true) && c.old != Some(true) {
+            out.rehearsed.push(RehearsedChange {
+                change: RehearsedKind::App,
+                kind: Some(c.kind),
+                name: c.name,
+                label: c.label,
+                production: c.old,
+                sandbox: c.new,
+                production_blockers: Vec::new(),
+            });
+        } else {
+            out.pkce_differs.push(PkceDifference {
+                kind: c.kind,
+                name: c.name,
+                label: c.label,
+                production: c.old,
+                sandbox: c.new,
+            });
+        }
+    }
 
     let (ps, ss) = (&p.report.org_settings, &s.report.org_settings);
     if ps.is_none() && ss.is_none() {
@@ -244,7 +270,20 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
         out.compared.push(Aspect::OrgSettings);
         for (setting, get) in SETTINGS {
             let (a, b) = (ps.as_ref().map(get), ss.as_ref().map(get));
-            if a != b {
+            if a == b {
+                continue;
+            }
+            if setting == ORG_PKCE && b == Some(true) {
+                out.rehearsed.push(RehearsedChange {
+                    change: RehearsedKind::OrgSetting,
+                    kind: None,
+                    name: setting.into(),
+                    label: None,
+                    production: a,
+                    sandbox: b,
+                    production_blockers: Vec::new(),
+                });
+            } else {
                 out.org_settings.push(SettingDifference {
                     setting: setting.into(),
                     production: a,
@@ -256,8 +295,24 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
 
     out.compared.push(Aspect::Blockers);
     let (pb, sb) = (blockers(&p.report), blockers(&s.report));
-    out.blockers_only_in_production = only_in(&pb, &sb);
+    // Production's blockers on an app the sandbox requires PKCE on are what the change
+    // resolves: part of it.
+    for b in only_in(&pb, &sb) {
+        let change = out.rehearsed.iter_mut().find(|c| {
+            c.change == RehearsedKind::App
+                && b.app
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(&c.name))
+        });
+        match change {
+            Some(c) => c.production_blockers.push(b),
+            None => out.blockers_only_in_production.push(b),
+        }
+    }
     out.blockers_only_in_sandbox = only_in(&sb, &pb);
+    if !out.rehearsed.is_empty() {
+        out.production_verdict_after_change = Some(verdict_after_change(&p.report, &out));
+    }
 
     match (&p.packages, &s.packages) {
         (Some(_), Some(_)) => {
@@ -288,6 +343,35 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
             ));
         }
     }
-    out.faithful = Some(!out.differs());
+    // Whatever either org could not read may hide a difference.
+    out.faithful = out.unread.is_empty().then(|| !out.differs());
     out
+}
+
+/// Production's verdict with the rehearsed change made: judged by the same rule as every
+/// verdict, without the blockers the change resolves and with the org setting on when the
+/// sandbox rehearses it.
+fn verdict_after_change(production: &Report, r: &Rehearsal) -> Verdict {
+    let resolved: Vec<&BlockerRef> = r
+        .rehearsed
+        .iter()
+        .flat_map(|c| &c.production_blockers)
+        .collect();
+    let findings: Vec<Finding> = production
+        .findings
+        .iter()
+        .filter(|f| {
+            !(f.is_active_blocker() && resolved.iter().any(|b| b.rule == f.rule && b.app == f.app))
+        })
+        .cloned()
+        .collect();
+    let enforced = r
+        .rehearsed
+        .iter()
+        .any(|c| c.change == RehearsedKind::OrgSetting)
+        || production
+            .org_settings
+            .as_ref()
+            .is_some_and(|s| s.is_pkce_required);
+    crate::rules::verdict(enforced, production.incomplete.len(), &findings).0
 }

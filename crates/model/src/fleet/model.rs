@@ -12,8 +12,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The version of the fleet JSON's shape. Raise it when a field changes meaning or goes
-/// away (adding one does not need it).
-pub const FLEET_SCHEMA_VERSION: u32 = 1;
+/// away (adding one does not need it). 2: a rehearsal's `faithful` is `null` unless both
+/// orgs were read completely, and the PKCE change it rehearses is in `rehearsed`, no
+/// longer in `pkce_differs`, `org_settings` or `blockers_only_in_production`.
+pub const FLEET_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FleetReport {
@@ -164,16 +166,31 @@ pub struct PackageInstall {
     pub blocking_apps: Vec<String>,
 }
 
-/// A sandbox against the production org it rehearses: whatever differs makes the
-/// rehearsal less faithful.
+/// A sandbox against the production org it rehearses: whatever differs, other than the
+/// PKCE change being rehearsed, makes the rehearsal less faithful.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rehearsal {
     pub sandbox: String,
     pub production: String,
-    /// Nothing below differs; `None` when either org could not be audited.
+    /// Nothing below differs; `None` unless both orgs were read completely (`unread`
+    /// names what was not).
     pub faithful: Option<bool>,
     pub production_verdict: Verdict,
     pub sandbox_verdict: Verdict,
+    /// The verdict production would have with the rehearsed change made (its rehearsed
+    /// blockers resolved, the org setting as the sandbox has it); present only when
+    /// `rehearsed` is not empty. The verdicts agree when this equals `sandbox_verdict`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_verdict_after_change: Option<Verdict>,
+    /// The PKCE change the sandbox rehearses: apps requiring PKCE there and not in
+    /// production, the org setting on there and not in production. Not differences.
+    #[serde(default)]
+    pub rehearsed: Vec<RehearsedChange>,
+    /// What either org could not read (its report's unread items, apps whose PKCE setting
+    /// is unknown, or the whole org when it could not be audited); any entry makes
+    /// `faithful` null.
+    #[serde(default)]
+    pub unread: Vec<UnreadItem>,
     /// Apps (by kind and API name) in production and not in the sandbox.
     pub only_in_production: Vec<AppRef>,
     pub only_in_sandbox: Vec<AppRef>,
@@ -220,6 +237,42 @@ impl Aspect {
     }
 }
 
+/// What a rehearsed change turns on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RehearsedKind {
+    /// An app's own PKCE setting.
+    App,
+    /// The org-wide setting (`isPkceRequired` of the OAuth and OpenID Connect settings).
+    OrgSetting,
+}
+
+/// One part of the PKCE change a sandbox rehearses: required there, not (yet) in production.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RehearsedChange {
+    pub change: RehearsedKind,
+    /// The app's kind; `None` for the org setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<AppKind>,
+    /// The app's API name, or the setting's field (`isPkceRequired`).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub production: Option<bool>,
+    pub sandbox: Option<bool>,
+    /// Production's unwaived blockers on the app that the sandbox does not have: the
+    /// change resolves them, so they are part of it, not differences.
+    pub production_blockers: Vec<BlockerRef>,
+}
+
+/// Something one org of a rehearsal could not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadItem {
+    pub org: String,
+    /// One line: the file or component and why, as the org's report says it.
+    pub item: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PkceDifference {
     pub kind: AppKind,
@@ -262,6 +315,9 @@ impl Rehearsal {
             faithful: None,
             production_verdict: verdicts.0,
             sandbox_verdict: verdicts.1,
+            production_verdict_after_change: None,
+            rehearsed: Vec::new(),
+            unread: Vec::new(),
             only_in_production: Vec::new(),
             only_in_sandbox: Vec::new(),
             pkce_differs: Vec::new(),
@@ -274,9 +330,15 @@ impl Rehearsal {
         }
     }
 
-    /// Whether anything differs that the report lists.
+    /// Production's verdict as the sandbox's is compared with: after the rehearsed change.
+    pub fn compared_production_verdict(&self) -> Verdict {
+        self.production_verdict_after_change
+            .unwrap_or(self.production_verdict)
+    }
+
+    /// Whether anything differs that the report lists; the rehearsed change does not.
     pub fn differs(&self) -> bool {
-        self.production_verdict != self.sandbox_verdict
+        self.compared_production_verdict() != self.sandbox_verdict
             || !self.only_in_production.is_empty()
             || !self.only_in_sandbox.is_empty()
             || !self.pkce_differs.is_empty()

@@ -68,8 +68,22 @@ pub(super) fn apply_evidence(
                 ));
             }
         }
-        if let SourceState::Read { partial: true, .. } = state {
-            notes.push(format!("Evidence source {source} stopped early (a documented cap or the row budget): usage figures are partial and cannot prove an app unused."));
+        match state {
+            // The server's own answer cannot be trusted to be whole: what it held back may
+            // be a blocker (an app defined elsewhere, a flow without PKCE).
+            SourceState::Read {
+                partial: true,
+                reason: Some(reason),
+                ..
+            } => problems.push(
+                Problem::new(format!(
+                    "{source} was read only in part: {reason}; usage figures are partial and apps or logins it did not return cannot be seen"
+                )),
+            ),
+            SourceState::Read { partial: true, .. } => {
+                notes.push(format!("Evidence source {source} stopped early (a documented cap or the row budget): usage figures are partial and cannot prove an app unused."));
+            }
+            SourceState::Read { .. } | SourceState::Missing { .. } => {}
         }
     }
     if e.is_read(&evidence::EvidenceSource::InstalledPackages) {

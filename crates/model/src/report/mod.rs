@@ -25,13 +25,14 @@ impl Report {
     /// Recomputes verdict and summary after findings change (waivers, evidence).
     pub fn refresh(&mut self) {
         rules::sort_findings(&mut self.findings);
-        let (v, why) = rules::verdict(
-            self.org_settings
-                .as_ref()
-                .is_some_and(|s| s.is_pkce_required),
-            self.incomplete.len(),
-            &self.findings,
-        );
+        let enforced = self
+            .org_settings
+            .as_ref()
+            .is_some_and(|s| s.is_pkce_required);
+        for f in &mut self.findings {
+            f.likely_failing = enforced && f.blocker;
+        }
+        let (v, why) = rules::verdict(enforced, self.incomplete.len(), &self.findings);
         self.verdict = Some(v);
         self.verdict_reason = why;
         self.summary = summarise(&self.apps, &self.findings);
@@ -55,13 +56,19 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
     for f in findings {
         if f.waived.is_some() {
             s.waived += 1;
-            continue;
+            // Where the org already requires PKCE, a waived blocker's app likely fails at
+            // its next authorization: its owner is still named.
+            if !f.waived_but_failing() {
+                continue;
+            }
+            s.waived_failing += 1;
+        } else {
+            *s.by_severity.entry(f.severity).or_default() += 1;
+            if !f.blocker {
+                continue;
+            }
+            s.blockers += 1;
         }
-        *s.by_severity.entry(f.severity).or_default() += 1;
-        if !f.blocker {
-            continue;
-        }
-        s.blockers += 1;
         let Some(app) = f.app.as_deref() else {
             continue;
         };
@@ -124,6 +131,24 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
 }
 
 impl Report {
+    /// What this run did not read, one line each: every app whose PKCE setting is unknown
+    /// (waived or not: a waiver cannot make it read), then every unread item. Empty only
+    /// when the audit read everything it was given. The lines are worded as the verdict's
+    /// open items are.
+    pub fn unread_items(&self) -> Vec<String> {
+        let unknown = self
+            .findings
+            .iter()
+            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
+            .map(|f| match &f.app {
+                Some(app) => format!("unknown PKCE setting on {app}"),
+                None => "unknown PKCE setting".to_string(),
+            });
+        unknown
+            .chain(self.incomplete.iter().map(|p| format!("not read: {p}")))
+            .collect()
+    }
+
     /// Applies a run's waivers as of `today`, records the file in `scope.waivers` and the
     /// notes on how it was chosen, then re-judges the verdict.
     pub fn apply_waivers(&mut self, set: &WaiverSet, today: chrono::NaiveDate) {

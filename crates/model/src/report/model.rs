@@ -229,9 +229,14 @@ pub struct Summary {
     pub apps_in_pkce_scope: usize,
     pub blockers: usize,
     pub waived: usize,
+    /// Waived blockers in an org that already requires PKCE: their apps likely fail at
+    /// their next authorization, so they are also in the lists below.
+    #[serde(default)]
+    pub waived_failing: usize,
     /// Findings per severity, unwaived only.
     pub by_severity: BTreeMap<Severity, usize>,
-    /// Org-owned apps with at least one unwaived blocker: our team's work list.
+    /// Org-owned apps with at least one unwaived blocker (or, where the org already
+    /// requires PKCE, a waived one): our team's work list.
     pub org_apps_to_fix: Vec<String>,
     /// Namespaces whose publishers must ship a PKCE-ready version.
     pub isv_actions: Vec<IsvAction>,

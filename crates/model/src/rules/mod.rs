@@ -49,6 +49,11 @@ pub struct Finding {
     pub location: Option<Location>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub waived: Option<Waived>,
+    /// A blocker, waived or not, in an org that already requires PKCE: the app likely
+    /// fails at its next authorization (a waiver defers nothing there). Set with the
+    /// verdict; absent (false) otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub likely_failing: bool,
     /// Authorization code logins in the evidence window: how many would break first.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub code_logins: Option<u64>,
@@ -82,6 +87,7 @@ impl Finding {
             remediation: rule.remediation.to_string(),
             location,
             waived: None,
+            likely_failing: false,
             code_logins: None,
             waiver_rule: None,
         }
@@ -103,6 +109,7 @@ impl Finding {
             remediation: rule.remediation.to_string(),
             location: location.or_else(|| app.locations.app.clone()),
             waived: None,
+            likely_failing: false,
             code_logins: app
                 .usage
                 .as_ref()
@@ -136,6 +143,17 @@ impl Finding {
         self.blocker && self.waived.is_none()
     }
 
+    /// A blocker whose owner must still act: unwaived, or waived in an org that already
+    /// requires PKCE, where the app likely fails at its next authorization.
+    pub fn needs_action(&self) -> bool {
+        self.blocker && (self.waived.is_none() || self.likely_failing)
+    }
+
+    /// Waived, but in an org that already requires PKCE: the waiver defers nothing.
+    pub fn waived_but_failing(&self) -> bool {
+        self.blocker && self.likely_failing && self.waived.is_some()
+    }
+
     /// A finding for tests: on `app` (or the org), with the catalog's severity and blocker
     /// for a known rule, high and not blocking for another; no message, no location. Public
     /// for the other crates' tests.
@@ -159,6 +177,7 @@ impl Finding {
             remediation: String::new(),
             location: None,
             waived: None,
+            likely_failing: false,
             code_logins: None,
             waiver_rule: None,
         }

@@ -45,14 +45,27 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
         );
     }
     if org_enforced {
-        let tail = if blockers.is_empty() {
-            String::new()
-        } else {
-            format!(
+        let mut tail = String::new();
+        if !blockers.is_empty() {
+            tail += &format!(
                 " {} blocking finding(s) show apps that may already be failing.",
                 blockers.len()
-            )
-        };
+            );
+        }
+        // A waiver accepts a risk; with the setting on, the risk is here.
+        let waived: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.blocker && f.waived.is_some())
+            .collect();
+        if !waived.is_empty() {
+            let apps: std::collections::BTreeSet<_> =
+                waived.iter().filter_map(|f| f.app.as_deref()).collect();
+            tail += &format!(
+                " {} waived blocking finding(s) on {} app(s) likely fail at their next authorization: a waiver defers nothing once PKCE is required.",
+                waived.len(),
+                apps.len()
+            );
+        }
         return (
             Verdict::Enforced,
             format!("The org already requires PKCE for supported authorization flows.{tail}"),

@@ -11,7 +11,7 @@ pub use self::markdown::markdown;
 pub use self::table::table;
 
 use crate::report::cells::{pkce_word, verdict_word};
-use pkce_audit_model::fleet::model::{Blockers, FleetOrg, FleetReport, Rehearsal};
+use pkce_audit_model::fleet::model::{Blockers, FleetOrg, FleetReport, Rehearsal, RehearsedKind};
 use pkce_audit_model::rules::Severity;
 use pkce_audit_model::vocab::choices;
 
@@ -68,12 +68,14 @@ fn org_verdict(o: &FleetOrg, fail_on: Option<Severity>) -> String {
     }
 }
 
-/// A rehearsal's outcome in one word.
+/// A rehearsal's outcome in a word or two.
 fn faithful_word(r: &Rehearsal) -> &'static str {
     match r.faithful {
         Some(true) => "FAITHFUL",
         Some(false) => "NOT FAITHFUL",
-        None => "NOT COMPARED",
+        None if r.compared.is_empty() => "NOT COMPARED",
+        // Compared, but what was not read may hide a difference.
+        None => "UNKNOWN (not read completely)",
     }
 }
 
@@ -126,16 +128,73 @@ impl Section {
     }
 }
 
-/// What differs in a rehearsal; empty sections are left out.
+/// The PKCE change a sandbox rehearses, one item per app or setting, then production's
+/// verdict with the change made.
+fn rehearsed_items(r: &Rehearsal) -> Vec<String> {
+    let mut items: Vec<String> = r
+        .rehearsed
+        .iter()
+        .map(|c| {
+            let what = match c.change {
+                RehearsedKind::App => format!(
+                    "{}: production {}, sandbox {}",
+                    c.name,
+                    pkce_word(c.production),
+                    pkce_word(c.sandbox)
+                ),
+                RehearsedKind::OrgSetting => format!(
+                    "org setting {}: production {}, sandbox {}",
+                    c.name,
+                    setting_word(c.production),
+                    setting_word(c.sandbox)
+                ),
+            };
+            let resolves: Vec<&str> = c
+                .production_blockers
+                .iter()
+                .map(|b| b.rule.as_str())
+                .collect();
+            if resolves.is_empty() {
+                what
+            } else {
+                format!("{what} (resolves production's {})", resolves.join(", "))
+            }
+        })
+        .collect();
+    if let Some(after) = r.production_verdict_after_change {
+        items.push(format!(
+            "production with the change: {}",
+            verdict_word(after)
+        ));
+    }
+    items
+}
+
+/// What a rehearsal lists: the PKCE change it rehearses, what differs, and what either
+/// org could not read; empty sections are left out.
 fn differences(r: &Rehearsal) -> Vec<Section> {
     let word = verdict_word;
     let mut out = Vec::new();
-    if r.production_verdict != r.sandbox_verdict {
+    if !r.rehearsed.is_empty() {
+        out.push(Section {
+            title: "Rehearsed PKCE change",
+            items: rehearsed_items(r),
+            counted: false,
+        });
+    }
+    if r.compared_production_verdict() != r.sandbox_verdict {
+        let production = match r.production_verdict_after_change {
+            Some(after) => format!(
+                "{} ({} with the rehearsed change)",
+                word(r.production_verdict),
+                word(after)
+            ),
+            None => word(r.production_verdict).to_string(),
+        };
         out.push(Section {
             title: "Verdict differs",
             items: vec![format!(
-                "production {}, sandbox {}",
-                word(r.production_verdict),
+                "production {production}, sandbox {}",
                 word(r.sandbox_verdict)
             )],
             counted: false,
@@ -204,10 +263,17 @@ fn differences(r: &Rehearsal) -> Vec<Section> {
             })
             .collect(),
     );
+    let unread = (
+        "Not read",
+        r.unread
+            .iter()
+            .map(|u| format!("{}: {}", u.org, u.item))
+            .collect(),
+    );
     out.extend(
         sections
             .into_iter()
-            .chain([packages])
+            .chain([packages, unread])
             .filter(|(_, items)| !items.is_empty())
             .map(|(title, items)| Section {
                 title,

@@ -114,3 +114,78 @@ fn a_faithful_rehearsal_claims_sameness_only_for_what_was_compared() {
     assert!(table(&all, 100)
         .contains("Same verdict, apps, PKCE settings, org settings, blockers and packages."));
 }
+
+#[test]
+fn the_rehearsed_change_and_what_was_not_read_are_shown_apart_from_differences() {
+    use pkce_audit_model::fleet::model::{
+        Aspect, BlockerRef, Rehearsal, RehearsedChange, RehearsedKind, UnreadItem,
+    };
+    use pkce_audit_model::inventory::AppKind;
+    let mut r = hostile();
+    let mut h = Rehearsal::new("uat", "prod", (Verdict::NotReady, Verdict::Enforced));
+    h.compared = vec![Aspect::Verdict, Aspect::Apps];
+    h.production_verdict_after_change = Some(Verdict::Enforced);
+    h.rehearsed = vec![
+        RehearsedChange {
+            change: RehearsedKind::App,
+            kind: Some(AppKind::ConnectedApp),
+            name: "Customer_Portal".into(),
+            label: None,
+            production: Some(false),
+            sandbox: Some(true),
+            production_blockers: vec![BlockerRef {
+                rule: pkce_audit_model::rules::RuleId::AppPkceNotRequired,
+                app: Some("Customer_Portal".into()),
+                label: None,
+            }],
+        },
+        RehearsedChange {
+            change: RehearsedKind::OrgSetting,
+            kind: None,
+            name: "isPkceRequired".into(),
+            label: None,
+            production: Some(false),
+            sandbox: Some(true),
+            production_blockers: Vec::new(),
+        },
+    ];
+    h.faithful = Some(!h.differs());
+    assert_eq!(h.faithful, Some(true));
+    r.rehearsals.push(h.clone());
+    let items = "Customer_Portal: production NO, sandbox required (resolves production's app-pkce-not-required); org setting isPkceRequired: production false, sandbox true; production with the change: ENFORCED";
+    // Continuation lines joined: the table wraps long items.
+    let text = table(&r, 200).replace("\n    ", " ");
+    assert!(text.contains("uat rehearses prod: FAITHFUL\n"), "{text}");
+    assert!(
+        text.contains(&format!("  Rehearsed PKCE change: {items}\n")),
+        "{text}"
+    );
+    assert!(!text.contains("Verdict differs"), "{text}");
+    let md = markdown(&r);
+    assert!(
+        md.contains(&format!(
+            "- **Rehearsed PKCE change**: {}\n",
+            items.replace('_', "\\_")
+        )),
+        "{md}"
+    );
+
+    // Not read completely: not called faithful, and what was not read is named.
+    h.unread = vec![UnreadItem {
+        org: "prod".into(),
+        item: "force-app/x.connectedApp-meta.xml: not well-formed".into(),
+    }];
+    h.faithful = None;
+    r.rehearsals = vec![h];
+    // Continuation lines joined: the table wraps long items.
+    let text = table(&r, 200).replace("\n    ", " ");
+    assert!(
+        text.contains("uat rehearses prod: UNKNOWN (not read completely)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  Not read (1): prod: force-app/x.connectedApp-meta.xml: not well-formed"),
+        "{text}"
+    );
+    assert!(!text.contains("Same "), "{text}");
+}

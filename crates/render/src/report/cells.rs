@@ -91,13 +91,27 @@ pub fn kind_abbrev(kind: &AppKind) -> &str {
     }
 }
 
-/// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict.
+/// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict; `WAIVED,
+/// FAILING` for a waived blocker where the org already requires PKCE.
 pub fn blocker_word(f: &Finding) -> &'static str {
     match (f.blocker, f.waived.is_some()) {
+        (true, true) if f.likely_failing => "WAIVED, FAILING",
         (_, true) => "waived",
         (true, false) => "BLOCKER",
         (false, false) => "",
     }
+}
+
+/// What every format says of a blocker in an org that already requires PKCE.
+pub const LIKELY_FAILING: &str =
+    "the org already requires PKCE, so this app likely fails at its next authorization";
+
+/// The summary's line on waived blockers that likely fail (a waiver defers nothing once
+/// PKCE is required).
+pub fn waived_failing_line(n: usize) -> String {
+    format!(
+        "{n} waived blocker(s) likely fail at their next authorization: the org already requires PKCE, so a waiver defers nothing; their owners are listed above."
+    )
 }
 
 /// A finding as a row of a findings table: "high\nBLOCKER", "App\nrule-id" (the rule

@@ -18,6 +18,7 @@ pub const FINDING_COLUMNS: &[&str] = &[
     "line",
     "waived",
     "waiver_reason",
+    "likely_failing",
 ];
 
 /// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or CR as a formula.
@@ -70,6 +71,7 @@ pub fn csv(r: &Report) -> String {
             line.as_str(),
             if f.waived.is_some() { "true" } else { "false" },
             f.waived.as_ref().map(|w| w.reason.as_str()).unwrap_or(""),
+            if f.likely_failing { "true" } else { "false" },
         ];
         w.write_record(row.iter().map(|c| cell(c)))
             .expect("writing to memory");

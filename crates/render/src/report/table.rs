@@ -5,6 +5,7 @@
 
 use super::cells::{
     flows_cell, fold_by_rule, kind_abbrev, owner_text, pkce_cell, push_finding, verdict_word,
+    waived_failing_line, LIKELY_FAILING,
 };
 use super::layout::{Entry, Grid, PROSE};
 use super::text::visible as v;
@@ -31,9 +32,10 @@ fn app_findings(app: &App, findings: &[Finding]) -> (String, String) {
         .filter(|f| f.app.as_deref() == Some(app.name.as_str()))
         .collect();
     let n = mine.len();
+    // A waived blocker likely failing (the org requires PKCE) still weighs.
     let Some(worst) = mine
         .iter()
-        .filter(|f| f.waived.is_none())
+        .filter(|f| f.waived.is_none() || f.waived_but_failing())
         .map(|f| f.severity)
         .max()
     else {
@@ -44,6 +46,8 @@ fn app_findings(app: &App, findings: &[Finding]) -> (String, String) {
     };
     let blocker = if mine.iter().any(|f| f.is_active_blocker()) {
         ", BLOCKER"
+    } else if mine.iter().any(|f| f.waived_but_failing()) {
+        ", WAIVED BLOCKER"
     } else {
         ""
     };
@@ -128,6 +132,7 @@ pub fn evidence_sources(e: &super::EvidenceScope) -> String {
                 rows,
                 partial,
                 method,
+                ..
             } => {
                 let mut s = format!("{} {rows} row(s)", v(source.as_str()));
                 if let Some(m) = method {
@@ -300,6 +305,9 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
                     v(&w.reason)
                 ));
             }
+            if f.likely_failing {
+                what.push(format!("Likely failing: {LIKELY_FAILING}."));
+            }
             push_finding(&mut grid, f, what);
         }
         out.push_str(&grid.render(width.into()));
@@ -387,6 +395,9 @@ fn summary(out: &mut String, r: &Report) {
         counts.join(", "),
         sum.blockers
     );
+    if sum.waived_failing > 0 {
+        let _ = writeln!(out, "  {}", waived_failing_line(sum.waived_failing));
+    }
     if !r.incomplete.is_empty() {
         let _ = writeln!(
             out,

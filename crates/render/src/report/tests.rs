@@ -469,3 +469,65 @@ fn call_counts_take_names_or_kinds_and_keep_the_order_of_names() {
     let back: ApiUsage = serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
     assert_eq!(back, u);
 }
+
+#[test]
+fn a_waived_blocker_where_pkce_is_enforced_stays_with_its_owner() {
+    let enforced = (
+        MetadataType::OauthOidcSettings,
+        "OauthOidc",
+        "<OauthOidcSettings><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow><isPkceRequired>true</isPkceRequired></OauthOidcSettings>",
+    );
+    let app = "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>";
+    let waive = |r: &mut Report| {
+        for f in r.findings.iter_mut().filter(|f| f.blocker) {
+            f.waived = Some(pkce_audit_model::rules::Waived {
+                reason: "r".into(),
+                approved_by: "a".into(),
+                expires: "2099-01-01".into(),
+            });
+        }
+        r.refresh();
+    };
+    let mut r = report_of(&[
+        enforced,
+        (MetadataType::ConnectedApp, "W", app),
+        (MetadataType::ConnectedApp, "ns__A", app),
+    ]);
+    waive(&mut r);
+    assert_eq!(r.verdict(), Verdict::Enforced);
+    assert!(
+        r.verdict_reason.contains(
+            "2 waived blocking finding(s) on 2 app(s) likely fail at their next authorization"
+        ),
+        "{}",
+        r.verdict_reason
+    );
+    assert!(r
+        .findings
+        .iter()
+        .filter(|f| f.blocker)
+        .all(|f| f.likely_failing && f.waived_but_failing()));
+    assert_eq!(
+        (
+            r.summary.blockers,
+            r.summary.waived,
+            r.summary.waived_failing
+        ),
+        (0, 2, 2)
+    );
+    assert_eq!(r.summary.org_apps_to_fix, ["W"]);
+    assert_eq!(r.summary.isv_actions[0].namespace, "ns");
+    assert_eq!(r.summary.isv_actions[0].apps, ["ns__A"]);
+    assert_eq!(exit_code(&r, None), EXIT_OK);
+
+    // Before the setting is on, the same waivers defer the blockers.
+    let mut r = report_of(&[
+        SETTINGS,
+        (MetadataType::ConnectedApp, "W", app),
+        (MetadataType::ConnectedApp, "ns__A", app),
+    ]);
+    waive(&mut r);
+    assert!(r.findings.iter().all(|f| !f.likely_failing));
+    assert_eq!(r.summary.waived_failing, 0);
+    assert!(r.summary.org_apps_to_fix.is_empty() && r.summary.isv_actions.is_empty());
+}

@@ -47,6 +47,7 @@ pub fn synthesize(e: &Evidence, now: DateTime<Utc>) -> Synth {
                 rows,
                 partial,
                 method,
+                ..
             } => (*rows, *partial, method.as_deref()),
         };
         let records = match source.as_str() {

@@ -109,6 +109,20 @@ pub struct Config {
     /// Hold OauthToken to the general SOQL OFFSET limit too (its own page documents
     /// batches at OFFSET 2500, 5000, ...): `Some(2000)` refuses those batches.
     pub oauth_token_max_offset: Option<usize>,
+    /// Query results that contradict themselves, by sObject (`"ConnectedApplication"`):
+    /// each page of a query on it is answered with that fault.
+    pub inconsistent_pages: Vec<(String, PageFault)>,
+}
+
+/// How a query's pages contradict themselves, as a broken or hostile server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFault {
+    /// `done: false`, and no `nextRecordsUrl` to go on with.
+    NotDoneWithoutNext,
+    /// Each page's `nextRecordsUrl` is its own: the second page points to itself again.
+    RepeatedNext,
+    /// `totalSize` five above the rows the pages hold, `done: true` at the end.
+    TotalAboveRows,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +194,7 @@ impl Default for Config {
             log_requests: false,
             tls: None,
             oauth_token_max_offset: None,
+            inconsistent_pages: Vec::new(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! `Sforce-Limit-Info: api-usage=N/LIMIT`.
 
 use super::org::fake_id;
-use super::{soql, Shared};
+use super::{soql, PageFault, Shared};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use serde_json::{json, Value};
@@ -64,6 +64,8 @@ struct Cursor {
     page_size: usize,
     /// `totalSize`: more than `records` when a cap held rows back.
     total: usize,
+    /// Every page answered this wrong way (`Config::inconsistent_pages`).
+    fault: Option<PageFault>,
 }
 
 /// OauthToken, as documented: "A query() call returns up to 500 rows. A queryMore() call
@@ -211,16 +213,30 @@ pub fn form_decode(s: &str) -> Vec<(String, String)> {
 }
 
 fn page(api_base: &str, id: &str, cursor: &Cursor, offset: usize) -> Response<Body> {
-    let total = cursor.total;
     let size = cursor.page_size.max(1);
     let end = (offset + size).min(cursor.records.len());
+    let (total, done, next) = match cursor.fault {
+        None => (
+            cursor.total,
+            end >= cursor.records.len(),
+            (end < cursor.records.len()).then_some(end),
+        ),
+        Some(PageFault::NotDoneWithoutNext) => (cursor.total, false, None),
+        // The first page leads to the second; the second to itself.
+        Some(PageFault::RepeatedNext) => (cursor.total, false, Some(offset)),
+        Some(PageFault::TotalAboveRows) => (
+            cursor.total + 5,
+            end >= cursor.records.len(),
+            (end < cursor.records.len()).then_some(end),
+        ),
+    };
     let mut body = serde_json::Map::new();
     body.insert("totalSize".into(), json!(total));
-    body.insert("done".into(), json!(end >= cursor.records.len()));
-    if end < cursor.records.len() {
+    body.insert("done".into(), json!(done));
+    if let Some(next) = next {
         body.insert(
             "nextRecordsUrl".into(),
-            json!(format!("{api_base}/query/{id}-{end}")),
+            json!(format!("{api_base}/query/{id}-{next}")),
         );
     }
     body.insert(
@@ -324,17 +340,24 @@ fn run_query(
         page_size = OAUTH_TOKEN_PAGE;
         records.truncate(OAUTH_TOKEN_CAP);
     }
+    let fault = shared
+        .cfg
+        .inconsistent_pages
+        .iter()
+        .find(|(o, _)| o.eq_ignore_ascii_case(&obj.name))
+        .map(|(_, f)| *f);
     let cursor = Arc::new(Cursor {
         records,
         tooling,
         page_size,
         total,
+        fault,
     });
     let id = {
         let mut cursors = shared.cursors.lock().unwrap();
         cursors.issued += 1;
         let id = fake_id("01g", cursors.issued);
-        if cursor.records.len() > page_size {
+        if cursor.records.len() > page_size || cursor.fault == Some(PageFault::RepeatedNext) {
             cursors.by_id.insert(id.clone(), cursor.clone());
         }
         id

@@ -240,6 +240,9 @@ impl Api {
                 "the query returned more than {most} rows"
             )));
         }
+        if let Some(why) = run.inconsistent {
+            return Err(CallError::Malformed(why));
+        }
         if !run.done {
             return Err(CallError::Malformed(format!(
                 "the query result has more than {} pages",
@@ -252,6 +255,12 @@ impl Api {
     /// A SOQL query on the REST (or, with `tooling`, the Tooling) API, page by page:
     /// `page` gets each page's records and returns whether to read on. Stops when the
     /// server says done, when `page` says stop, or after `max_pages` pages.
+    ///
+    /// Pages that contradict themselves stop it, not done, with the reason in
+    /// [`QueryRun::inconsistent`]: `done: false` without a `nextRecordsUrl`, a
+    /// `nextRecordsUrl` given before (each batch brings a new locator: REST API Developer
+    /// Guide, "Query More Results"), or, at the end, fewer rows than the first page's
+    /// `totalSize` (not for `SELECT COUNT()`, which returns no rows by design).
     pub async fn query_each(
         &self,
         api_version: &str,
@@ -262,6 +271,7 @@ impl Api {
     ) -> Result<QueryRun, CallError> {
         let base = if tooling { "/tooling" } else { "" };
         let mut path = format!("/services/data/v{api_version}{base}/query");
+        let mut followed = std::collections::HashSet::new();
         let mut run = QueryRun::default();
         for n in 0..max_pages {
             let first = n == 0;
@@ -323,12 +333,26 @@ impl Api {
                 _ => None,
             };
             let go_on = page(answer.records);
+            let page_no = n + 1;
             match more {
+                None if !answer.done => {
+                    run.inconsistent = Some(format!(
+                        "page {page_no} of the query result says done: false but gives no nextRecordsUrl"
+                    ));
+                    return Ok(run);
+                }
                 None => {
-                    run.done = true;
+                    run.inconsistent = rest::short_of_total(soql, run.total_size, run.rows);
+                    run.done = run.inconsistent.is_none();
                     return Ok(run);
                 }
                 Some(_) if !go_on => return Ok(run),
+                Some(next) if !followed.insert(next.clone()) => {
+                    run.inconsistent = Some(format!(
+                        "page {page_no} of the query result gives again the nextRecordsUrl of an earlier page"
+                    ));
+                    return Ok(run);
+                }
                 Some(next) => path = next,
             }
         }
@@ -343,8 +367,11 @@ pub struct QueryRun {
     pub rows: u64,
     /// `totalSize` of the first page: what the query matched.
     pub total_size: Option<u64>,
-    /// The server said there is nothing more.
+    /// The server said there is nothing more, and its pages agree with each other.
     pub done: bool,
+    /// Why the pages cannot be trusted to be whole: they contradict themselves (see
+    /// [`Api::query_each`]). `done` is then false.
+    pub inconsistent: Option<String>,
     pub pages: u64,
     /// The first answer's `Date` header: the org's clock, for windows such as LAST_N_DAYS.
     pub server_date: Option<chrono::DateTime<chrono::Utc>>,

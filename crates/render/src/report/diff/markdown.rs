@@ -49,12 +49,14 @@ pub(crate) fn md_header(out: &mut String, header: &[&str]) {
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
 }
 
-/// The last column: the full remediation for new findings, the change for still-open ones.
+/// The last column: the full remediation for new findings, the change for still-open ones,
+/// why the new run could not tell for ones not read.
 #[derive(Clone, Copy)]
 enum Extra {
     None,
     WhatToDo,
     Changed,
+    NotRead,
 }
 
 fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra: Extra) {
@@ -68,6 +70,7 @@ fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra
         Extra::None => {}
         Extra::WhatToDo => header.push("What to do"),
         Extra::Changed => header.push("Changed"),
+        Extra::NotRead => header.push("Why not read"),
     }
     md_header(out, &header);
     for c in findings {
@@ -82,7 +85,7 @@ fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra
         match extra {
             Extra::None => {}
             Extra::WhatToDo => cells.push(md_cell(&f.remediation)),
-            Extra::Changed => cells.push(md_cell(c.note.as_deref().unwrap_or(""))),
+            Extra::Changed | Extra::NotRead => cells.push(md_cell(c.note.as_deref().unwrap_or(""))),
         }
         md_row(out, &cells);
     }
@@ -116,14 +119,25 @@ pub fn markdown(d: &Diff) -> String {
     runs(&mut out, d);
     verdict(&mut out, d);
     let f = &d.findings;
+    let not_read = match f.not_read.len() {
+        0 => String::new(),
+        n => format!("{n} not read, "),
+    };
     let _ = writeln!(
         out,
-        "\n## Findings\n\n{} resolved, {} new, {} still open.",
+        "\n## Findings\n\n{} resolved, {not_read}{} new, {} still open.",
         f.resolved.len(),
         f.new.len(),
         f.still_open.len()
     );
     md_findings(&mut out, "Resolved", &f.resolved, Extra::None);
+    if !f.not_read.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe new run could not read what these findings are about, so they are not known to be resolved."
+        );
+        md_findings(&mut out, "Not read", &f.not_read, Extra::NotRead);
+    }
     md_findings(&mut out, "New", &f.new, Extra::WhatToDo);
     md_findings(&mut out, "Still open", &f.still_open, Extra::Changed);
     app_changes(&mut out, &d.apps);

@@ -67,7 +67,15 @@ fn folds(c: &ChangedFinding) -> bool {
     f.severity == Severity::Info && !f.blocker && f.waived.is_none() && c.note.is_none()
 }
 
-fn findings_section(out: &mut String, title: &str, findings: &[ChangedFinding], width: u16) {
+/// One section of findings; each one's note is shown after `note_label` ("Changed", "Not
+/// read").
+fn findings_section(
+    out: &mut String,
+    title: &str,
+    findings: &[ChangedFinding],
+    note_label: &str,
+    width: u16,
+) {
     if findings.is_empty() {
         let _ = writeln!(out, "{title}: none");
         return;
@@ -80,7 +88,7 @@ fn findings_section(out: &mut String, title: &str, findings: &[ChangedFinding], 
         for c in &shown {
             let mut what = vec![v(&c.finding.message).into_owned()];
             if let Some(n) = &c.note {
-                what.push(format!("Changed: {}", v(n)));
+                what.push(format!("{note_label}: {}", v(n)));
             }
             push_finding(&mut grid, &c.finding, what);
         }
@@ -132,16 +140,31 @@ pub fn table(d: &Diff, width: u16) -> String {
         return backstop(out);
     }
     let f = &d.findings;
-    let _ = writeln!(
+    let _ = write!(
         out,
         "\nFindings: {} resolved · {} new · {} still open",
         f.resolved.len(),
         f.new.len(),
         f.still_open.len()
     );
-    findings_section(&mut out, "Resolved", &f.resolved, width);
-    findings_section(&mut out, "New", &f.new, width);
-    findings_section(&mut out, "Still open", &f.still_open, width);
+    if f.not_read.is_empty() {
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, " · {} not read", f.not_read.len());
+    }
+    findings_section(&mut out, "Resolved", &f.resolved, "Changed", width);
+    if !f.not_read.is_empty() {
+        // Never counted as resolved: the new run could not see them.
+        findings_section(
+            &mut out,
+            "Not read (the new run could not read what these are about; not known resolved)",
+            &f.not_read,
+            "Not read",
+            width,
+        );
+    }
+    findings_section(&mut out, "New", &f.new, "Changed", width);
+    findings_section(&mut out, "Still open", &f.still_open, "Changed", width);
     apps_sections(&mut out, &d.apps, width);
     // The count lines fit too; input text was made visible where it was written, and
     // the backstop catches anything missed.

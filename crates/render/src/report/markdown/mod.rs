@@ -4,7 +4,7 @@
 
 mod plan;
 
-use super::cells::{owner_text, pkce_cell, verdict_word};
+use super::cells::{owner_text, pkce_cell, verdict_word, waived_failing_line, LIKELY_FAILING};
 use super::text::{code_span, visible};
 use super::Report;
 use pkce_audit_model::inventory::{App, AppKind, Owner};
@@ -86,10 +86,11 @@ fn kind_name(k: &AppKind) -> &str {
     }
 }
 
+/// The app's blockers someone must act on (waived ones too where PKCE is enforced).
 fn app_blockers<'a>(r: &'a Report, app: &str) -> Vec<&'a Finding> {
     r.findings
         .iter()
-        .filter(|f| f.app.as_deref() == Some(app) && f.is_active_blocker())
+        .filter(|f| f.app.as_deref() == Some(app) && f.needs_action())
         .collect()
 }
 
@@ -164,7 +165,7 @@ fn summary(out: &mut String, r: &Report) {
     let org_blockers = r
         .findings
         .iter()
-        .filter(|f| f.is_active_blocker() && f.owner == Owner::Org)
+        .filter(|f| f.needs_action() && f.owner == Owner::Org)
         .count();
     let org_apps = if sum.org_apps_to_fix.is_empty() {
         "nothing".to_string()
@@ -180,9 +181,7 @@ fn summary(out: &mut String, r: &Report) {
         let n = r
             .findings
             .iter()
-            .filter(|f| {
-                f.is_active_blocker() && f.namespace.as_deref() == Some(a.namespace.as_str())
-            })
+            .filter(|f| f.needs_action() && f.namespace.as_deref() == Some(a.namespace.as_str()))
             .count();
         let apps = a
             .apps
@@ -211,6 +210,13 @@ fn summary(out: &mut String, r: &Report) {
             String::new()
         }
     );
+    if sum.waived_failing > 0 {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            inline(&waived_failing_line(sum.waived_failing))
+        );
+    }
 }
 
 /// A few words of usage for the apps table, and usernames with `--show-users`.
@@ -246,7 +252,7 @@ fn appendix(out: &mut String, r: &Report) {
     let _ = writeln!(out, "| Severity | Blocker | Rule | App | Owner | Finding | What to do |\n|---|---|---|---|---|---|---|");
     for f in &r.findings {
         let owner = owner_text(&f.owner, f.namespace.as_deref());
-        let blocker = match (&f.waived, f.blocker) {
+        let mut blocker = match (&f.waived, f.blocker) {
             (Some(w), _) => format!(
                 "waived until {} by {}: {}",
                 w.expires, w.approved_by, w.reason
@@ -254,6 +260,10 @@ fn appendix(out: &mut String, r: &Report) {
             (None, true) => "yes".into(),
             (None, false) => "no".into(),
         };
+        if f.likely_failing {
+            blocker.push_str("; ");
+            blocker.push_str(LIKELY_FAILING);
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",

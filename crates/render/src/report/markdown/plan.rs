@@ -257,6 +257,26 @@ fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
     let _ = writeln!(out);
 }
 
+/// One line per finding: its app (or the org), its rule, "waived" when it is, and what
+/// was found; then a blank line.
+fn finding_list(out: &mut String, findings: &[&Finding]) {
+    for f in findings {
+        let waived = if f.waived.is_some() {
+            " — waived"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "- {} — {}{waived} ({})",
+            f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
+            code(f.rule.as_str()),
+            inline(&f.message)
+        );
+    }
+    let _ = writeln!(out);
+}
+
 fn step3(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
@@ -265,6 +285,17 @@ fn step3(out: &mut String, r: &Report) {
     let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
     if enforced {
         let _ = writeln!(out, "- [x] Already on in this org.\n");
+        // Waived or not, a blocker here is an app that likely fails at its next
+        // authorization: the waiver defers nothing once the setting is on.
+        let failing: Vec<&Finding> = r.findings.iter().filter(|f| f.likely_failing).collect();
+        if !failing.is_empty() {
+            let _ = writeln!(
+                out,
+                "Apps that likely fail at their next authorization ({}):\n",
+                failing.len()
+            );
+            finding_list(out, &failing);
+        }
         return;
     }
     let _ = writeln!(
@@ -280,16 +311,7 @@ fn step3(out: &mut String, r: &Report) {
         let _ = writeln!(out, "No blocker remains.\n");
     } else {
         let _ = writeln!(out, "Blockers that remain today ({}):\n", blockers.len());
-        for f in blockers {
-            let _ = writeln!(
-                out,
-                "- {} — {} ({})",
-                f.app.as_deref().map(code).unwrap_or_else(|| "org".into()),
-                code(f.rule.as_str()),
-                inline(&f.message)
-            );
-        }
-        let _ = writeln!(out);
+        finding_list(out, &blockers);
     }
     if !r.incomplete.is_empty() {
         let _ = writeln!(

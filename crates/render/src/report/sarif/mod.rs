@@ -107,6 +107,9 @@ fn result(f: &Finding, bases: &Bases) -> Value {
     if let Some(app) = &f.app {
         text = format!("{}: {text}", visible(app));
     }
+    if f.likely_failing {
+        text = format!("{text} Likely failing: {}.", super::cells::LIKELY_FAILING);
+    }
     let mut r = json!({
         "ruleId": f.rule,
         "level": level(f.severity),
@@ -118,6 +121,9 @@ fn result(f: &Finding, bases: &Bases) -> Value {
             "owner": f.owner.as_str(),
         },
     });
+    if f.likely_failing {
+        r["properties"]["likelyFailing"] = json!(true);
+    }
     if let Some(i) = index {
         r["ruleIndex"] = json!(i);
     }
@@ -136,9 +142,17 @@ fn result(f: &Finding, bases: &Bases) -> Value {
         r["locations"] = json!([location]);
     }
     if let Some(w) = &f.waived {
+        // Where the org already requires PKCE the waived app likely fails: the waiver is
+        // shown as under review, and a result none of whose suppressions is `accepted` is
+        // not suppressed (SARIF 2.1.0, `result.suppressions` and `suppression.status`).
+        let status = if f.likely_failing {
+            "underReview"
+        } else {
+            "accepted"
+        };
         r["suppressions"] = json!([{
             "kind": "external",
-            "status": "accepted",
+            "status": status,
             "justification": visible(&format!("{} (approved by {}, expires {})", w.reason, w.approved_by, w.expires)),
         }]);
     }
