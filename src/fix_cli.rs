@@ -82,12 +82,12 @@ pub fn run(args: FixArgs) -> Result<i32> {
             now: chrono::Utc::now(),
             org_namespace: None,
         };
-        let (_, mut report) =
-            pkce_audit::audit_folder_completed(&args.source, &opts, |collected| {
-                if let Some(o) = &org {
-                    fix::org::complete(collected, o);
-                }
-            })?;
+        // The gate audits the very read the plan edits: one walk, not two.
+        let mut report = project.audit(&opts, |collected| {
+            if let Some(o) = &org {
+                fix::org::complete(collected, o);
+            }
+        });
         report.apply_waivers(&waivers, today);
         let force = args.reason.as_deref().filter(|_| args.force);
         project.plan_org_setting(&report, org.as_ref(), force, given.as_deref())

@@ -262,10 +262,17 @@ fn a_package_directory_outside_the_project_is_never_written_even_with_force() {
             "{}",
             a.stdout
         );
-        s.refused(
+        let text = s.refused(
             &["--org-setting", "--force", "--reason", "r"],
             &format!("the default package directory '{dir}' of sfdx-project.json lies outside the project"),
         );
+        // An absolute directory is shown as it is, not as `//tmp/...`.
+        if dir.starts_with('/') {
+            assert!(
+                text.contains(&format!("OauthOidc: {dir}/settings/OauthOidc.settings-meta.xml: the default package directory")),
+                "{text}"
+            );
+        }
     }
 }
 
@@ -276,12 +283,14 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
     let app = |label: &str| {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>{label}</label>\n    <oauthConfig>\n        <callbackUrl>https://x.example.com/cb</callbackUrl>\n        <scopes>Api</scopes>\n    </oauthConfig>\n</ConnectedApp>\n")
     };
-    for name in ["Evil\u{7}App", "Two Words", "Trailing_"] {
+    for name in ["Evil\u{7}App", "Evil\nApp", "Two Words", "Trailing_"] {
         std::fs::write(apps.join(format!("{name}.connectedApp-meta.xml")), app("x")).unwrap();
     }
     let before = state(tmp.path());
     for (name, why) in [
         ("Evil\u{7}App", "holds a control character"),
+        // A line break in a name is escaped, not shown as a space ("Evil App").
+        ("Evil\nApp", "connectedApps/Evil\\nApp.connectedApp-meta.xml: the name 'Evil\\nApp' holds a control character"),
         ("Two Words", "other than ASCII letters"),
         ("Trailing_", "ends with `_`"),
     ] {
@@ -314,6 +323,61 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
     let before = state(tmp.path());
     let o = run(tmp.path(), &["--source", ".", "--app", "Good"]);
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
-    assert!(out(&o).contains("lists 'Bad Name'"), "{}", out(&o));
+    assert!(
+        out(&o).contains("lists ConnectedApp 'Bad Name'"),
+        "{}",
+        out(&o)
+    );
     assert_eq!(state(tmp.path()), before);
+}
+
+#[test]
+fn an_earlier_manifest_is_kept_only_when_it_lists_the_steps_own_components() {
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pkce-audit fix step 3: require PKCE org-wide (OAuth and OpenID Connect Settings). Deploy it alone -->\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n";
+    let planted = |types: &str| format!("{head}{types}    <version>63.0</version>\n</Package>\n");
+    let settings = "    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n";
+    for (types, says) in [
+        // Another type under pkce-audit's comment: not deployed "alone" with step 3.
+        (
+            format!("{settings}    <types>\n        <members>Backdoor</members>\n        <name>ApexClass</name>\n    </types>\n    <types>\n        <members>Admin</members>\n        <name>Profile</name>\n    </types>\n"),
+            "the earlier manifest there lists type 'ApexClass' (member 'Backdoor'), which is not part of step 3 (it lists only Settings)",
+        ),
+        // Markup in a type name: read as text, never written back as markup.
+        (
+            "    <types>\n        <members>OauthOidc</members>\n        <name>ApexClass&lt;/name&gt;&lt;/types&gt;&lt;types&gt;&lt;members&gt;*&lt;/members&gt;&lt;name&gt;ApexClass</name>\n    </types>\n".to_string(),
+            "lists type 'ApexClass</name></types><types><members>*</members><name>ApexClass'",
+        ),
+        // Control characters as character references.
+        (
+            "    <types>\n        <members>Oauth&#10;Oidc</members>\n        <name>Settings</name>\n    </types>\n".to_string(),
+            "lists Settings member 'Oauth\\nOidc', and step 3 deploys only Settings OauthOidc",
+        ),
+        (
+            "    <types>\n        <members>OauthOidc</members>\n        <name>Set&#9;tings</name>\n    </types>\n".to_string(),
+            "lists type 'Set\\ttings'",
+        ),
+        (
+            format!("{settings}    <types>\n        <members>OauthOidc</members>\n        <name>Sett&#13;ings</name>\n    </types>\n"),
+            "lists type 'Sett\\rings'",
+        ),
+    ] {
+        let s = Scene::new();
+        std::fs::create_dir_all(s.project.join("manifest")).unwrap();
+        std::fs::write(s.project.join("manifest/pkce-step3-org.xml"), planted(&types)).unwrap();
+        let text = s.refused(&["--org-setting", "--force", "--reason", "r"], says);
+        assert!(text.contains("fix does not write it again"), "{text}");
+    }
+    // Step 2: only Connected Apps and External Client Apps' global settings.
+    let s = Scene::new();
+    std::fs::create_dir_all(s.project.join("manifest")).unwrap();
+    std::fs::write(
+        s.project.join("manifest/pkce-step2-apps.xml"),
+        planted("    <types>\n        <members>Backdoor</members>\n        <name>ApexClass</name>\n    </types>\n")
+            .replace("step 3: require PKCE org-wide (OAuth and OpenID Connect Settings)", "step 2: require PKCE on each app"),
+    )
+    .unwrap();
+    s.refused(
+        &["--app", "ERP_Integration"],
+        "lists type 'ApexClass' (member 'Backdoor'), which is not part of step 2 (it lists only ConnectedApp and ExtlClntAppGlobalOauthSettings)",
+    );
 }
