@@ -1,7 +1,7 @@
 //! The other writers: `fetch`'s snapshot folder, `fleet --out-dir`, and `--output FILE`
 //! of every command that has it.
 
-use super::{state, Scene};
+use super::{narrowing_umask, state, Scene};
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{command, fetch_live, fixture, run, run_with, Run, TOKEN};
 use std::os::unix::fs::{symlink, FileTypeExt as _, PermissionsExt};
@@ -185,14 +185,16 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
     };
     let report = tmp.path().join("report.json");
     std::fs::write(&report, "an older report that is longer than nothing").unwrap();
-    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Group may write: a bit a 0o022 umask would take from a new file.
+    narrowing_umask();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o664)).unwrap();
     let r = audit_json_to(report.to_str().unwrap());
     assert_eq!(r.code, 1, "{}", r.stderr);
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(written["schema_version"], 1);
     let meta = std::fs::metadata(&report).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o664);
     // /dev/stdout is standard output itself.
     let r = audit_json_to("/dev/stdout");
     assert_eq!(r.code, 1, "{}", r.stderr);
