@@ -100,17 +100,23 @@ fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
 }
 
+/// A ready project with `settings` and an External Client App of ours whose PKCE setting
+/// the project does not hold (no global OAuth settings).
+fn with_unknown_eca(root: &Path, settings: &str) {
+    ready_project(root, Some(settings));
+    write(
+        root,
+        "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
+        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
+    );
+}
+
 #[test]
 fn step_3_waits_for_the_verdict_of_the_audit_itself() {
     let settings = settings_xml(&[("isPkceRequired", "false")]);
     // An External Client App of ours whose PKCE setting the project does not hold.
     let tmp = tempfile::tempdir().unwrap();
-    ready_project(tmp.path(), Some(&settings));
-    write(
-        tmp.path(),
-        "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
-        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
-    );
+    with_unknown_eca(tmp.path(), &settings);
     refused(
         tmp.path(),
         None,
@@ -538,16 +544,10 @@ fn a_stale_settings_field_is_refused_unless_forced() {
     );
 }
 
+/// A flow the org blocks that the file does not name is written into it, whether or not
+/// the file already requires PKCE (then the change is `pinned`, on the last pin's line).
 #[test]
 fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
-    let tmp = tempfile::tempdir().unwrap();
-    ready_project(
-        tmp.path(),
-        Some(&settings_xml(&[
-            ("blockOAuthUnPwFlow", "true"),
-            ("isPkceRequired", "false"),
-        ])),
-    );
     let (_org_dir, org) = org_with(
         &[
             ("blockOAuthUnPwFlow", "true"),
@@ -557,31 +557,51 @@ fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
         ],
         &[],
     );
-    let o = step3(tmp.path(), Some(&org), &["--json"]);
-    let v = json_of(&o);
-    assert_eq!(o.status.code(), Some(0), "{v}");
-    // The user-agent flow is blocked ("true") and the Authorization Code and Credentials
-    // flow is blocked ("false": its field enables it): both pinned, in schema order.
-    assert_eq!(
-        std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
-        settings_xml(&[
-            ("blockOAuthUnPwFlow", "true"),
-            ("blockOAuthUsrAgtFlow", "true"),
-            ("isPkceRequired", "true"),
-            ("oAuthCdCrdtFlowEnable", "false"),
-        ])
-    );
-    assert_eq!(v["changes"][0]["action"], "changed");
-    assert_eq!(v["changes"][0]["line"], 5);
-    assert_eq!(
-        v["settings_fields"],
-        serde_json::json!([
-            {"field": "blockOAuthUnPwFlow", "value": "true", "org": "true", "from_org": false},
-            {"field": "blockOAuthUsrAgtFlow", "value": "true", "org": "true", "from_org": true},
-            {"field": "oAuthCdCrdtFlowEnable", "value": "false", "org": "false", "from_org": true},
-        ])
-    );
-    assert_eq!(v["org"]["taken"], serde_json::json!([]));
+    for (pkce, action, line) in [("false", "changed", 5), ("true", "pinned", 6)] {
+        let tmp = tempfile::tempdir().unwrap();
+        ready_project(
+            tmp.path(),
+            Some(&settings_xml(&[
+                ("blockOAuthUnPwFlow", "true"),
+                ("isPkceRequired", pkce),
+            ])),
+        );
+        let o = step3(tmp.path(), Some(&org), &["--json"]);
+        let v = json_of(&o);
+        assert_eq!(o.status.code(), Some(0), "{v}");
+        // The user-agent flow is blocked ("true") and the Authorization Code and
+        // Credentials flow is blocked ("false": its field enables it): both pinned, in
+        // schema order. A deploy of the file as it was would re-allow them.
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
+            settings_xml(&[
+                ("blockOAuthUnPwFlow", "true"),
+                ("blockOAuthUsrAgtFlow", "true"),
+                ("isPkceRequired", "true"),
+                ("oAuthCdCrdtFlowEnable", "false"),
+            ]),
+            "{pkce}"
+        );
+        assert_eq!(v["changes"][0]["action"], action);
+        assert_eq!(v["changes"][0]["line"], line);
+        assert_eq!(
+            v["settings_fields"],
+            serde_json::json!([
+                {"field": "blockOAuthUnPwFlow", "value": "true", "org": "true", "from_org": false},
+                {"field": "blockOAuthUsrAgtFlow", "value": "true", "org": "true", "from_org": true},
+                {"field": "oAuthCdCrdtFlowEnable", "value": "false", "org": "false", "from_org": true},
+            ])
+        );
+        assert_eq!(v["org"]["taken"], serde_json::json!([]));
+        assert_eq!(v["org"]["is_pkce_required"], false);
+        // Named now: a second run has nothing to change.
+        let again = step3(tmp.path(), Some(&org), &[]);
+        assert_eq!(again.status.code(), Some(0), "{}", out(&again));
+        assert_has(
+            &out(&again),
+            &["already requires PKCE", "Nothing to change"],
+        );
+    }
 }
 
 const POSTMAN: &str = "force-app/main/default/connectedApps/Postman.connectedApp-meta.xml";
@@ -649,15 +669,7 @@ fn enforced_on_the_projects_own_word_does_not_open_the_gate() {
     // An unknown PKCE setting (an External Client App without its global settings, no
     // connection) keeps it shut too.
     let tmp = tempfile::tempdir().unwrap();
-    ready_project(
-        tmp.path(),
-        Some(&settings_xml(&[("isPkceRequired", "true")])),
-    );
-    write(
-        tmp.path(),
-        "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
-        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
-    );
+    with_unknown_eca(tmp.path(), &settings_xml(&[("isPkceRequired", "true")]));
     refused(
         tmp.path(),
         None,
@@ -717,55 +729,6 @@ fn a_forced_step_3_is_not_laundered_by_a_plain_run() {
     assert_eq!(
         std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap(),
         manifest
-    );
-}
-
-#[test]
-fn a_file_that_already_requires_pkce_still_names_the_flows_the_org_blocks() {
-    let tmp = tempfile::tempdir().unwrap();
-    ready_project(
-        tmp.path(),
-        Some(&settings_xml(&[
-            ("blockOAuthUnPwFlow", "true"),
-            ("isPkceRequired", "true"),
-        ])),
-    );
-    let (_org_dir, org) = org_with(
-        &[
-            ("blockOAuthUnPwFlow", "true"),
-            ("blockOAuthUsrAgtFlow", "true"),
-            ("isPkceRequired", "false"),
-        ],
-        &[],
-    );
-    let o = step3(tmp.path(), Some(&org), &["--json"]);
-    let v = json_of(&o);
-    assert_eq!(o.status.code(), Some(0), "{v}");
-    // A deploy of the file as it was would re-allow the user-agent flow the org blocks.
-    assert_eq!(
-        std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
-        settings_xml(&[
-            ("blockOAuthUnPwFlow", "true"),
-            ("blockOAuthUsrAgtFlow", "true"),
-            ("isPkceRequired", "true"),
-        ])
-    );
-    assert_eq!(v["changes"][0]["action"], "pinned");
-    assert_eq!(v["changes"][0]["line"], 4);
-    assert_eq!(v["org"]["is_pkce_required"], false);
-    assert_eq!(
-        v["settings_fields"],
-        serde_json::json!([
-            {"field": "blockOAuthUnPwFlow", "value": "true", "org": "true", "from_org": false},
-            {"field": "blockOAuthUsrAgtFlow", "value": "true", "org": "true", "from_org": true},
-        ])
-    );
-    // Named now: a second run has nothing to change.
-    let again = step3(tmp.path(), Some(&org), &[]);
-    assert_eq!(again.status.code(), Some(0), "{}", out(&again));
-    assert_has(
-        &out(&again),
-        &["already requires PKCE", "Nothing to change"],
     );
 }
 

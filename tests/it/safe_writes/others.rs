@@ -64,14 +64,17 @@ fn fleet_in(dir: &Path) -> impl Fn(&[&str]) -> Run + '_ {
         ),
     )
     .unwrap();
-    move |args: &[&str]| {
-        let mut c = command();
-        c.current_dir(dir)
-            .env("PKCE_AUDIT_TODAY", "2026-11-21")
-            .args(["fleet", "--orgs", "fleet.toml"])
-            .args(args);
-        run_with(c, None)
-    }
+    move |args: &[&str]| fleet_run(dir, args)
+}
+
+/// `fleet --orgs fleet.toml ARGS` run in `dir`.
+fn fleet_run(dir: &Path, args: &[&str]) -> Run {
+    let mut c = command();
+    c.current_dir(dir)
+        .env("PKCE_AUDIT_TODAY", "2026-11-21")
+        .args(["fleet", "--orgs", "fleet.toml"])
+        .args(args);
+    run_with(c, None)
 }
 
 #[test]
@@ -173,16 +176,31 @@ fn output_is_refused_as_a_folder_a_link_or_an_input_of_the_run() {
     assert_refused(&r, "the fleet file, an input of this run");
 }
 
+/// `audit --source SOURCE --json --output OUTPUT`.
+fn audit_json(source: &str, output: &str) -> Run {
+    run(
+        &["audit", "--source", source, "--json", "--output", output],
+        &[],
+    )
+}
+
+/// [`audit_json`] of the demo org.
+fn demo_json(output: &str) -> Run {
+    audit_json(&fixture("demo-org").display().to_string(), output)
+}
+
+fn mkfifo(path: &Path) {
+    assert!(std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success());
+}
+
 #[test]
 fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = fixture("demo-org").display().to_string();
-    let audit_json_to = |output: &str| {
-        run(
-            &["audit", "--source", &demo, "--json", "--output", output],
-            &[],
-        )
-    };
+    let audit_json_to = demo_json;
     let report = tmp.path().join("report.json");
     std::fs::write(&report, "an older report that is longer than nothing").unwrap();
     // Group may write: a bit a 0o022 umask would take from a new file.
@@ -201,11 +219,7 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
     assert_eq!(r.json()["schema_version"], 1);
     // A FIFO (what `>(…)` gives) is written in place, not replaced.
     let fifo = tmp.path().join("fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(&fifo).unwrap())
@@ -221,16 +235,7 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
     // A read-only file is refused, not replaced.
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&report).unwrap();
-    let r = run(
-        &[
-            "audit",
-            "--source",
-            &demo,
-            "--output",
-            report.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let r = audit_json_to(report.to_str().unwrap());
     assert_refused(&r, "report.json: read-only");
     assert_eq!(std::fs::read(&report).unwrap(), before);
 }
@@ -239,12 +244,7 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
 fn output_never_replaces_a_file_the_audit_of_the_source_folder_reads() {
     let s = Scene::new();
     let project = s.project.display().to_string();
-    let audit_to = |output: &str| {
-        run(
-            &["audit", "--source", &project, "--json", "--output", output],
-            &[],
-        )
-    };
+    let audit_to = |output: &str| audit_json(&project, output);
     // A snapshot's manifest is read too: a copy of the project with one.
     std::fs::write(
         s.project.join("pkce-audit-snapshot.json"),
@@ -324,22 +324,20 @@ fn fleet_out_dir_never_replaces_an_input_of_the_run() {
         ),
     )
     .unwrap();
-    let fleet = |args: &[&str]| {
-        let mut c = command();
-        c.current_dir(dir)
-            .env("PKCE_AUDIT_TODAY", "2026-11-21")
-            .args(["fleet", "--orgs", "fleet.toml"])
-            .args(args);
-        run_with(c, None)
+    let fleet = |args: &[&str]| fleet_run(dir, args);
+    // Refused naming `says`, the folder as it was.
+    let refused = |args: &[&str], says: &str| {
+        let before = state(dir);
+        let r = fleet(args);
+        assert_refused(&r, says);
+        assert_eq!(state(dir), before, "{says}");
+        r
     };
-    let before = state(dir);
-    let r = fleet(&["--out-dir", ".", "--json"]);
-    assert_refused(
-        &r,
+    let r = refused(
+        &["--out-dir", ".", "--json"],
         "prod.json: the access token file, an input of this run; the output would replace it",
     );
     assert_eq!(r.json()["name"], "WriteRefused");
-    assert_eq!(state(dir), before);
     assert_eq!(
         org.calls().values().sum::<u64>(),
         0,
@@ -354,18 +352,15 @@ fn fleet_out_dir_never_replaces_an_input_of_the_run() {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(dir.join("w.json"), "").unwrap();
     std::fs::hard_link(dir.join("fleet.toml"), dir.join("fleet.json")).unwrap();
-    let before = state(dir);
-    let r = fleet(&["--out-dir", "."]);
-    assert_refused(&r, "fleet.json: the fleet file, an input of this run");
-    assert_eq!(state(dir), before);
+    refused(
+        &["--out-dir", "."],
+        "fleet.json: the fleet file, an input of this run",
+    );
     std::fs::remove_file(dir.join("fleet.json")).unwrap();
-    let before = state(dir);
-    let r = fleet(&["--out-dir", "."]);
-    assert_refused(
-        &r,
+    refused(
+        &["--out-dir", "."],
         "w.json: a waiver file of the fleet, an input of this run",
     );
-    assert_eq!(state(dir), before);
     // A source folder as the out dir: a report named like a file its audit reads.
     let project = dir.join("project");
     std::fs::create_dir_all(&project).unwrap();
@@ -379,36 +374,23 @@ fn fleet_out_dir_never_replaces_an_input_of_the_run() {
         "[[org]]\nname = \"sfdx-project\"\nsource = \"project\"\n",
     )
     .unwrap();
-    let before = state(dir);
-    let r = fleet(&["--out-dir", "project"]);
-    assert_refused(
-        &r,
+    refused(
+        &["--out-dir", "project"],
         "sfdx-project.json: a file of a source folder of the fleet that the audit reads",
     );
-    assert_eq!(state(dir), before);
 }
 
 #[test]
 fn output_follows_no_link_but_the_processs_own_descriptors() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = fixture("demo-org").display().to_string();
-    let audit_to = |output: &str| {
-        run(
-            &["audit", "--source", &demo, "--json", "--output", output],
-            &[],
-        )
-    };
+    let audit_to = demo_json;
     // A link to a device or a FIFO in a folder is not the user's own output.
     let full = tmp.path().join("report.json");
     symlink("/dev/full", &full).unwrap();
     let r = audit_to(full.to_str().unwrap());
     assert_refused(&r, "report.json: a symbolic link");
     let fifo = tmp.path().join("fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&fifo);
     let via = tmp.path().join("via.json");
     symlink(&fifo, &via).unwrap();
     let r = audit_to(via.to_str().unwrap());
