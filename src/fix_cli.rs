@@ -20,7 +20,8 @@ pub struct FixArgs {
     #[arg(long = "app", value_name = "NAME")]
     apps: Vec<String>,
     /// Step 3: require PKCE org-wide (OauthOidc settings). Written only when the audit
-    /// of --source (completed from the org with -o) says ready or enforced.
+    /// of --source (completed from the org with -o) has nothing open: no unwaived
+    /// blocker, no unknown PKCE setting, nothing unread, at least one app.
     #[arg(long, conflicts_with = "apps")]
     org_setting: bool,
     /// Print the unified diff instead of writing (exact, for git apply, unless standard
