@@ -20,7 +20,8 @@ pub struct FixArgs {
     #[arg(long = "app", value_name = "NAME")]
     apps: Vec<String>,
     /// Step 3: require PKCE org-wide (OauthOidc settings). Written only when the audit
-    /// of --source (completed from the org with -o) says ready or enforced.
+    /// of --source (completed from the org with -o) has nothing open: no unwaived
+    /// blocker, no unknown PKCE setting, nothing unread, at least one app.
     #[arg(long, conflicts_with = "apps")]
     org_setting: bool,
     /// Print the unified diff instead of writing (exact, for git apply, unless standard
@@ -82,12 +83,12 @@ pub fn run(args: FixArgs) -> Result<i32> {
             now: chrono::Utc::now(),
             org_namespace: None,
         };
-        let (_, mut report) =
-            pkce_audit_io::audit_folder_completed(&args.source, &opts, |collected| {
-                if let Some(o) = &org {
-                    fix::org::complete(collected, o);
-                }
-            })?;
+        // The gate audits the very read the plan edits: one walk, not two.
+        let mut report = project.audit(&opts, |collected| {
+            if let Some(o) = &org {
+                fix::org::complete(collected, o);
+            }
+        });
         report.apply_waivers(&waivers, today);
         let force = args.reason.as_deref().filter(|_| args.force);
         project.plan_org_setting(&report, org.as_ref(), force, given.as_deref())

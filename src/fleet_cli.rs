@@ -114,13 +114,15 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     // The whole file and every waiver file are checked before any org is read.
     let config = fleet::config::load(&args.orgs)?;
     let waivers = config.load_waivers()?;
-    // Where the reports go is checked now, not after minutes of API calls.
+    // Where the reports go is checked now, not after minutes of API calls: no report may
+    // land where the link rules forbid, or replace anything the run reads.
+    let (inputs, sources) = run_inputs(&config, &waivers);
     let out_dir = args.out_dir.as_deref().map(Root::new);
     let names = fleet::report_file_names(&config);
     if let Some(dir) = &out_dir {
-        prepare_out_dir(dir, &names)?;
+        prepare_out_dir(dir, &names, &inputs, &sources)?;
     }
-    let output = fleet_output(&args.output, &config, &waivers)?;
+    let output = crate::output_file(&args.output, &inputs, &sources)?;
     check_collision(output.as_ref(), out_dir.as_ref(), &config, &names)?;
     let sink = crate::Sink::of(&output);
     let output = output.as_ref().map(|o| o.path());
@@ -166,33 +168,58 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     Ok(fleet::exit_code(&report))
 }
 
-/// `--output` with every file the run reads: the fleet file, each org's waiver file and
-/// credential file.
-fn fleet_output(
-    output: &Option<PathBuf>,
-    config: &fleet::FleetConfig,
-    waivers: &[pkce_audit_io::waivers::WaiverSet],
-) -> Result<Option<OutputFile>> {
-    let mut inputs: Vec<(&Path, &str)> = vec![(&config.file, "the fleet file")];
-    inputs.extend(
+/// Every input of the run: the files (the fleet file, each org's waiver file and
+/// credential file) and the folders of `source =` orgs.
+type RunInputs<'c> = (Vec<(&'c Path, &'static str)>, Vec<(&'c Path, &'static str)>);
+
+fn run_inputs<'c>(
+    config: &'c fleet::FleetConfig,
+    waivers: &'c [pkce_audit_io::waivers::WaiverSet],
+) -> RunInputs<'c> {
+    let mut files: Vec<(&Path, &str)> = vec![(&config.file, "the fleet file")];
+    files.extend(
         waivers
             .iter()
             .filter_map(|w| w.file.as_deref().map(|f| (f, "a waiver file of the fleet"))),
     );
-    inputs.extend(config.orgs.iter().filter_map(|o| match &o.input {
-        fleet::config::OrgInput::Live(conn) => crate::credential_file(conn),
-        fleet::config::OrgInput::Source(_) => None,
-    }));
-    crate::output_file(output, &inputs)
+    let mut sources = Vec::new();
+    for o in &config.orgs {
+        match &o.input {
+            fleet::config::OrgInput::Live(conn) => files.extend(crate::credential_file(conn)),
+            fleet::config::OrgInput::Source(dir) => {
+                sources.push((dir.as_path(), "a source folder of the fleet"))
+            }
+        }
+    }
+    (files, sources)
 }
 
 /// `--out-dir` created, and no org report where a link or anything but a writable file
-/// is (safe_write's rules).
-fn prepare_out_dir(dir: &Root, names: &[String]) -> Result<()> {
+/// is (safe_write's rules), or where it would replace an input of the run (the same file
+/// as the fleet file, a token, auth-URL or waiver file; a file a source org's audit
+/// reads). Checked before any org is read.
+fn prepare_out_dir(
+    dir: &Root,
+    names: &[String],
+    files: &[(&Path, &str)],
+    sources: &[(&Path, &str)],
+) -> Result<()> {
     // The folder's own path is the user's: created as given.
     dir.create()?;
+    let mut inputs = pkce_audit_io::safe_write::Inputs::default();
+    for (f, what) in files {
+        inputs.file(f, what);
+    }
+    for (d, what) in sources {
+        inputs.tree(d, what);
+    }
     for name in names {
         dir.check(Path::new(name))?;
+        let path = dir.path().join(name);
+        let meta = std::fs::metadata(&path).ok();
+        if let Some(input) = inputs.holds(&path, meta.as_ref()) {
+            return Err(pkce_audit_io::safe_write::WriteError::Input { path, input }.into());
+        }
     }
     Ok(())
 }

@@ -70,12 +70,14 @@ enum Sink<'a> {
     File(&'a safe_write::OutputFile),
 }
 
-/// `--output FILE` with the files the run reads, which it must not replace; `None` for
+/// `--output FILE` with the files the run reads and the folders it audits (no file of
+/// them the audit reads may be the output), which it must not replace; `None` for
 /// standard output (no option, or `-`). Checked now, before any work: a refusal costs
 /// nothing.
 fn output_file(
     output: &Option<PathBuf>,
     inputs: &[(&Path, &str)],
+    sources: &[(&Path, &str)],
 ) -> Result<Option<safe_write::OutputFile>> {
     let Some(path) = output.as_deref().filter(|p| *p != Path::new("-")) else {
         return Ok(None);
@@ -85,6 +87,9 @@ fn output_file(
         .fold(safe_write::OutputFile::new(path), |f, (p, what)| {
             f.input(p, what)
         });
+    let file = sources
+        .iter()
+        .fold(file, |f, (dir, what)| f.source(dir, what));
     file.check()?;
     Ok(Some(file))
 }
@@ -164,7 +169,12 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let mut inputs: Vec<(&Path, &str)> = conn.iter().filter_map(credential_file).collect();
     inputs.extend(waivers.file.as_deref().map(|f| (f, "the waiver file")));
     // Checked before a long fetch.
-    let output = output_file(&args.output.output, &inputs)?;
+    let sources: Vec<(&Path, &str)> = args
+        .source
+        .iter()
+        .map(|d| (d.as_path(), "the --source folder"))
+        .collect();
+    let output = output_file(&args.output.output, &inputs, &sources)?;
     let (_inv, mut report) = match (&args.source, &conn) {
         (Some(dir), _) => pkce_audit_io::audit_folder(dir, &opts)?,
         (None, Some(conn)) => live_cli::audit_org(conn, &args.conn, &args.usage, &opts)?,
@@ -237,6 +247,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
             (&args.old, "a report given to diff"),
             (&args.new, "a report given to diff"),
         ],
+        &[],
     )?;
     let diff = pkce_audit_io::report_file::diff_files(&args.old, &args.new)?;
     let sink = Sink::of(&output);

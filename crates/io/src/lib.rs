@@ -57,6 +57,18 @@ pub fn audit_folder_completed(
 ) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
     let (mut collected, discovery) = source::collect(path)?;
     complete(&mut collected);
+    Ok(audit_collected(path, collected, &discovery, opts))
+}
+
+/// The inventory and report of what a walk of `path` collected (and `discovery` found):
+/// [`audit_folder_completed`] without the walk, for a caller that already walked the
+/// folder and must judge exactly what it read (`fix --org-setting`).
+pub fn audit_collected(
+    path: &Path,
+    mut collected: inventory::Collected,
+    discovery: &source::Discovery,
+    opts: &AuditOptions,
+) -> (inventory::Inventory, report::Report) {
     let mut enclosing = discovery.enclosing_project.clone();
     if let Some(ns) = &opts.org_namespace {
         collected.org_namespace = Some(ns.clone()).filter(|n| !n.is_empty());
@@ -88,7 +100,7 @@ pub fn audit_folder_completed(
         scope.generated_at = m.fetched_at.clone();
     }
     let report = report::build(&inv, scope);
-    Ok((inv, report))
+    (inv, report)
 }
 
 /// Audits what a live fetch read: the same inventory, rules and report as a folder,

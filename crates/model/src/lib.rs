@@ -22,5 +22,6 @@ pub mod inventory;
 pub mod metadata;
 pub mod report;
 pub mod rules;
+pub mod text;
 pub mod vocab;
 pub mod waivers;

@@ -2,7 +2,7 @@
 //! manifest and the deploy command; under `--dry-run` the unified diff; under `--json`
 //! one document with the same facts.
 
-use crate::report::text::{json_escape_invisible, visible};
+use crate::report::text::{escaped, json_escape_invisible, visible};
 use pkce_audit_io::fix::{diff, Change, Edit, Plan, SettingsField, Step, Subject};
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::report::Layout;
@@ -62,6 +62,9 @@ fn edit_words(e: &Edit) -> String {
         Edit::Created { others } => {
             format!("file created with isPkceRequired true and the org's {others} other field(s)")
         }
+        Edit::Pinned { fields } => format!(
+            "isPkceRequired already true; {fields} flow(s) the org blocks written into the file"
+        ),
     }
 }
 
@@ -86,12 +89,18 @@ fn shown_manifest(plan: &Plan) -> String {
     manifest_in_project(plan).unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
-/// The org the printed commands name: the one `-o` named, else a placeholder.
+/// What the printed commands name when no org alias is known: one shell word (a `<alias>`
+/// would be read as a redirection from a file named `alias`).
+pub const ORG_PLACEHOLDER: &str = "YOUR_ORG_ALIAS";
+
+/// The org's alias as `-o` named it, when it did.
+fn known_org(plan: &Plan) -> Option<&str> {
+    plan.org.as_ref().and_then(|o| o.target_org.as_deref())
+}
+
+/// The org the printed commands name: the one `-o` named, else [`ORG_PLACEHOLDER`].
 fn target_org(plan: &Plan) -> String {
-    plan.org
-        .as_ref()
-        .and_then(|o| o.target_org.as_deref())
-        .map_or_else(|| "<alias>".to_string(), shell_word)
+    known_org(plan).map_or_else(|| ORG_PLACEHOLDER.to_string(), shell_word)
 }
 
 /// The command that deploys this step alone, run from the project root; `None` for an
@@ -163,11 +172,15 @@ fn manifest_words(plan: &Plan) -> String {
         m.members.len()
     );
     if !m.kept.is_empty() {
-        let kept: Vec<&str> = m.kept.iter().map(|(_, n)| n.as_str()).collect();
+        let kept: Vec<String> = m
+            .kept
+            .iter()
+            .map(|(t, n)| format!("{} {}", escaped(t), escaped(n)))
+            .collect();
         s.push_str(&format!(
             ", {} kept from an earlier run and not deployed yet as far as fix knows: {}",
             kept.len(),
-            visible(&kept.join(", "))
+            kept.join(", ")
         ));
     }
     s.push(')');
@@ -175,7 +188,13 @@ fn manifest_words(plan: &Plan) -> String {
 }
 
 fn deploy_line(plan: &Plan) -> String {
-    match (check_command(plan), deploy_command(plan)) {
+    let placeholder = match (known_org(plan), deploy_command(plan)) {
+        (None, Some(_)) => format!(
+            "  (replace {ORG_PLACEHOLDER} with the alias or username of the org to deploy to)\n"
+        ),
+        _ => String::new(),
+    };
+    let commands = match (check_command(plan), deploy_command(plan)) {
         (Some(check), Some(cmd)) => format!(
             "Check, then deploy this step alone, from the project folder:\n  $ {}\n  $ {}\n",
             visible(&check),
@@ -186,7 +205,8 @@ fn deploy_line(plan: &Plan) -> String {
             visible(&cmd)
         ),
         (_, None) => format!("Deploy: {MDAPI_DEPLOY}.\n"),
-    }
+    };
+    commands + &placeholder
 }
 
 /// Where a settings field's value comes from, and how it stands against the org's.
@@ -231,10 +251,31 @@ fn org_line(plan: &Plan) -> String {
             visible(&o.taken.join(", "))
         )
     };
-    format!(
+    let mut out = format!(
         "Read from the org {}: its OAuth and OpenID Connect settings, compared with the project{taken}\n",
         visible(&o.instance_url)
-    )
+    );
+    // The file may already require PKCE; the org's own setting is the one that counts.
+    if o.pkce_required == Some(false) {
+        out.push_str("The org itself does not require PKCE yet (its isPkceRequired is false): deploying this step turns it on.\n");
+    }
+    out
+}
+
+/// The blockers waivers took out of step 3's gate, one line each, with the waiver file.
+fn waived_lines(plan: &Plan) -> String {
+    let Some(w) = &plan.waived else {
+        return String::new();
+    };
+    let mut out = format!(
+        "Waived, so not counted by the gate ({} blocker(s), waiver file {}):\n",
+        w.blockers.len(),
+        escaped(&w.file)
+    );
+    for b in &w.blockers {
+        out.push_str(&format!("  {}\n", visible(&b.describe())));
+    }
+    out
 }
 
 /// The text output, without the diff (the binary prints [`patch`] after it, never
@@ -244,7 +285,7 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
         "pkce-audit fix · step {}: {} · {} ({})\n",
         plan.step.number(),
         plan.step.title(),
-        visible(&plan.root.display().to_string()),
+        escaped(&plan.root.display().to_string()),
         plan.layout.as_str()
     );
     for c in &plan.changes {
@@ -257,13 +298,14 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
     for u in &plan.unchanged {
         out.push_str(&format!(
             "{} ({}): already requires PKCE ({}); nothing to change in the file\n",
-            visible(u.subject.name()),
+            escaped(u.subject.name()),
             kind_word(&u.subject),
-            visible(&u.file)
+            escaped(&u.file)
         ));
     }
     out.push_str(&settings_lines(plan));
     out.push_str(&org_line(plan));
+    out.push_str(&waived_lines(plan));
     if let Some(f) = &plan.forced {
         out.push_str(&format!(
             "Forced past {} open item(s), because: {}\n  Still open: {}\n",
@@ -304,10 +346,10 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
 fn change_line(c: &Change) -> String {
     format!(
         "{} ({}): {} at {}:{}\n",
-        visible(c.subject.name()),
+        escaped(c.subject.name()),
         kind_word(&c.subject),
         edit_words(&c.edit),
-        visible(&c.file),
+        escaped(&c.file),
         c.line
     )
 }
@@ -365,6 +407,9 @@ struct JsonPlan<'a> {
     /// Step 3 with a connection: the org read.
     #[serde(skip_serializing_if = "Option::is_none")]
     org: Option<serde_json::Value>,
+    /// Step 3: the blockers waivers took out of the gate, and the waiver file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived: Option<serde_json::Value>,
     manifest: JsonManifest<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
@@ -391,6 +436,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
                 Edit::Changed { from } => ("changed", Some(from.as_str())),
                 Edit::Inserted => ("inserted", None),
                 Edit::Created { .. } => ("created", None),
+                Edit::Pinned { .. } => ("pinned", None),
             };
             JsonChange {
                 subject: c.subject.name(),
@@ -443,6 +489,19 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
                 "instance_url": o.instance_url,
                 "target_org": o.target_org,
                 "taken": o.taken,
+                "is_pkce_required": o.pkce_required,
+            })
+        }),
+        waived: plan.waived.as_ref().map(|w| {
+            serde_json::json!({
+                "waiver_file": w.file,
+                "blockers": w.blockers.iter().map(|b| serde_json::json!({
+                    "rule": b.rule,
+                    "app": b.app,
+                    "reason": b.reason,
+                    "approved_by": b.approved_by,
+                    "expires": b.expires,
+                })).collect::<Vec<_>>(),
             })
         }),
         manifest: JsonManifest {

@@ -100,17 +100,23 @@ fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
 }
 
+/// A ready project with `settings` and an External Client App of ours whose PKCE setting
+/// the project does not hold (no global OAuth settings).
+fn with_unknown_eca(root: &Path, settings: &str) {
+    ready_project(root, Some(settings));
+    write(
+        root,
+        "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
+        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
+    );
+}
+
 #[test]
 fn step_3_waits_for_the_verdict_of_the_audit_itself() {
     let settings = settings_xml(&[("isPkceRequired", "false")]);
     // An External Client App of ours whose PKCE setting the project does not hold.
     let tmp = tempfile::tempdir().unwrap();
-    ready_project(tmp.path(), Some(&settings));
-    write(
-        tmp.path(),
-        "force-app/main/default/externalClientApps/My_Eca.eca-meta.xml",
-        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ExternalClientApplication xmlns=\"{NS}\">\n    <distributionState>Local</distributionState>\n    <label>My Eca</label>\n</ExternalClientApplication>\n"),
-    );
+    with_unknown_eca(tmp.path(), &settings);
     refused(
         tmp.path(),
         None,
@@ -242,11 +248,11 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     );
     assert_eq!(
         v["manifest"]["deploy_check"],
-        "sf project deploy start --dry-run --manifest manifest/pkce-step3-org.xml --target-org <alias>"
+        "sf project deploy start --dry-run --manifest manifest/pkce-step3-org.xml --target-org YOUR_ORG_ALIAS"
     );
     assert_eq!(
         v["manifest"]["deploy"],
-        "sf project deploy start --manifest manifest/pkce-step3-org.xml --target-org <alias>"
+        "sf project deploy start --manifest manifest/pkce-step3-org.xml --target-org YOUR_ORG_ALIAS"
     );
     assert!(
         v["diff"].as_str().unwrap().contains("+    <blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>\n+    <isPkceRequired>true</isPkceRequired>\n"),
@@ -354,10 +360,32 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     );
 
     let org = org_of(org_dir.path(), &[]);
+    // The waivers that took the publishers' blockers out of the gate are named, with
+    // their file: a waiver never clears step 3 without a trace.
+    let waived = "managed-app-needs-isv on acmecpq__CPQ_Connector (waived: publishers confirmed PKCE-ready versions; approved by cab; expires 2027-06-30)";
+    let o = step3(&dir, Some(&org), &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_has(
+        &out(&o),
+        &[&format!(
+            "Waived, so not counted by the gate (2 blocker(s), waiver file pkce-audit.toml):\n  {waived}\n  managed-app-needs-isv on vendorx__Vendor_Connector"
+        )],
+    );
     let o = step3(&dir, Some(&org), &["--json"]);
     let v = json_of(&o);
     assert_eq!(o.status.code(), Some(0), "{v}");
     assert_eq!(v["outcome"], "changed");
+    assert_eq!(v["waived"]["waiver_file"], "pkce-audit.toml");
+    assert_eq!(
+        v["waived"]["blockers"][0],
+        serde_json::json!({
+            "rule": "managed-app-needs-isv",
+            "app": "acmecpq__CPQ_Connector",
+            "reason": "publishers confirmed PKCE-ready versions",
+            "approved_by": "cab",
+            "expires": "2027-06-30",
+        })
+    );
     assert_eq!(
         v["org"]["taken"],
         serde_json::json!(["ExtlClntAppGlobalOauthSettings Analytics_Bridge_glbloauth"])
@@ -392,7 +420,7 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     assert_minimal_bytes("OauthOidc", b, &a);
     assert_eq!(
         std::fs::read_to_string(dir.join(MANIFEST)).unwrap(),
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pkce-audit fix step 3: require PKCE org-wide (OAuth and OpenID Connect Settings). Deploy it alone -->\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n    <version>63.0</version>\n</Package>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pkce-audit fix step 3: require PKCE org-wide (OAuth and OpenID Connect Settings). Deploy it alone -->\n<!-- Step 3 passed its gate with 2 blocker(s) waived by pkce-audit.toml: managed-app-needs-isv on acmecpq__CPQ_Connector (waived: publishers confirmed PKCE-ready versions; approved by cab; expires 2027-06-30); managed-app-needs-isv on vendorx__Vendor_Connector (waived: publishers confirmed PKCE-ready versions; approved by cab; expires 2027-06-30) -->\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n    <version>63.0</version>\n</Package>\n"
     );
     // The org's ECA settings counted as read; none of them (its secret least of all)
     // went into the project.
@@ -516,16 +544,10 @@ fn a_stale_settings_field_is_refused_unless_forced() {
     );
 }
 
+/// A flow the org blocks that the file does not name is written into it, whether or not
+/// the file already requires PKCE (then the change is `pinned`, on the last pin's line).
 #[test]
 fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
-    let tmp = tempfile::tempdir().unwrap();
-    ready_project(
-        tmp.path(),
-        Some(&settings_xml(&[
-            ("blockOAuthUnPwFlow", "true"),
-            ("isPkceRequired", "false"),
-        ])),
-    );
     let (_org_dir, org) = org_with(
         &[
             ("blockOAuthUnPwFlow", "true"),
@@ -535,29 +557,208 @@ fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
         ],
         &[],
     );
-    let o = step3(tmp.path(), Some(&org), &["--json"]);
-    let v = json_of(&o);
-    assert_eq!(o.status.code(), Some(0), "{v}");
-    // The user-agent flow is blocked ("true") and the Authorization Code and Credentials
-    // flow is blocked ("false": its field enables it): both pinned, in schema order.
-    assert_eq!(
-        std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
-        settings_xml(&[
+    for (pkce, action, line) in [("false", "changed", 5), ("true", "pinned", 6)] {
+        let tmp = tempfile::tempdir().unwrap();
+        ready_project(
+            tmp.path(),
+            Some(&settings_xml(&[
+                ("blockOAuthUnPwFlow", "true"),
+                ("isPkceRequired", pkce),
+            ])),
+        );
+        let o = step3(tmp.path(), Some(&org), &["--json"]);
+        let v = json_of(&o);
+        assert_eq!(o.status.code(), Some(0), "{v}");
+        // The user-agent flow is blocked ("true") and the Authorization Code and
+        // Credentials flow is blocked ("false": its field enables it): both pinned, in
+        // schema order. A deploy of the file as it was would re-allow them.
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
+            settings_xml(&[
+                ("blockOAuthUnPwFlow", "true"),
+                ("blockOAuthUsrAgtFlow", "true"),
+                ("isPkceRequired", "true"),
+                ("oAuthCdCrdtFlowEnable", "false"),
+            ]),
+            "{pkce}"
+        );
+        assert_eq!(v["changes"][0]["action"], action);
+        assert_eq!(v["changes"][0]["line"], line);
+        assert_eq!(
+            v["settings_fields"],
+            serde_json::json!([
+                {"field": "blockOAuthUnPwFlow", "value": "true", "org": "true", "from_org": false},
+                {"field": "blockOAuthUsrAgtFlow", "value": "true", "org": "true", "from_org": true},
+                {"field": "oAuthCdCrdtFlowEnable", "value": "false", "org": "false", "from_org": true},
+            ])
+        );
+        assert_eq!(v["org"]["taken"], serde_json::json!([]));
+        assert_eq!(v["org"]["is_pkce_required"], false);
+        // Named now: a second run has nothing to change.
+        let again = step3(tmp.path(), Some(&org), &[]);
+        assert_eq!(again.status.code(), Some(0), "{}", out(&again));
+        assert_has(
+            &out(&again),
+            &["already requires PKCE", "Nothing to change"],
+        );
+    }
+}
+
+const POSTMAN: &str = "force-app/main/default/connectedApps/Postman.connectedApp-meta.xml";
+
+/// The review's project: Postman, a Connected App with a callback and no isPkceRequired
+/// (a blocker), and a settings file with these fields.
+fn postman_project(root: &Path, settings: &[(&str, &str)]) {
+    sfdx_project(root);
+    write(
+        root,
+        POSTMAN,
+        &format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"{NS}\">\n    <contactEmail>admin@acme.example.com</contactEmail>\n    <label>Postman</label>\n    <oauthConfig>\n        <callbackUrl>https://oauth.pstmn.io/v1/callback</callbackUrl>\n        <consumerKey>3MVG9postman</consumerKey>\n        <scopes>Api</scopes>\n    </oauthConfig>\n</ConnectedApp>\n"),
+    );
+    write(root, SETTINGS, &settings_xml(settings));
+}
+
+/// The verdict `audit` gives the folder.
+fn audit_verdict(dir: &Path) -> String {
+    let a = crate::live_support::run(&["audit", "--source", dir.to_str().unwrap(), "--json"], &[]);
+    a.json()["verdict"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn enforced_on_the_projects_own_word_does_not_open_the_gate() {
+    let tmp = tempfile::tempdir().unwrap();
+    postman_project(
+        tmp.path(),
+        &[
             ("blockOAuthUnPwFlow", "true"),
-            ("blockOAuthUsrAgtFlow", "true"),
+            ("blockOAuthUsrAgtFlow", "false"),
             ("isPkceRequired", "true"),
-            ("oAuthCdCrdtFlowEnable", "false"),
-        ])
+        ],
     );
-    assert_eq!(v["changes"][0]["action"], "changed");
-    assert_eq!(v["changes"][0]["line"], 5);
+    // The project's settings file says PKCE is required: the audit says enforced.
+    assert_eq!(audit_verdict(tmp.path()), "enforced");
+    let blocker = "blocker app-pkce-not-required on Postman";
+    refused(
+        tmp.path(),
+        None,
+        &[],
+        &[
+            "the audit of this folder says enforced only because its own settings file requires PKCE (the org was not read), not ready:",
+            blocker,
+        ],
+    );
+    // The org read has it off: the org's setting is the one that counts.
+    let (_org_dir, org) = org_with(
+        &[
+            ("blockOAuthUnPwFlow", "true"),
+            ("blockOAuthUsrAgtFlow", "false"),
+            ("isPkceRequired", "false"),
+        ],
+        &[],
+    );
+    refused(
+        tmp.path(),
+        Some(&org),
+        &[],
+        &[
+            "(the org's isPkceRequired, the one that counts, is false), not ready:",
+            blocker,
+        ],
+    );
+
+    // An unknown PKCE setting (an External Client App without its global settings, no
+    // connection) keeps it shut too.
+    let tmp = tempfile::tempdir().unwrap();
+    with_unknown_eca(tmp.path(), &settings_xml(&[("isPkceRequired", "true")]));
+    refused(
+        tmp.path(),
+        None,
+        &[],
+        &[
+            "says enforced only because",
+            "unknown PKCE setting on My_Eca",
+        ],
+    );
+
+    // Nothing open, the file already requiring PKCE and the org not: nothing to change
+    // in the file, and the output says the org's setting is still off.
+    let tmp = tempfile::tempdir().unwrap();
+    ready_project(
+        tmp.path(),
+        Some(&settings_xml(&[("isPkceRequired", "true")])),
+    );
+    let (_org_dir, org) = org_with(&[("isPkceRequired", "false")], &[]);
+    let o = step3(tmp.path(), Some(&org), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_has(
+        &out(&o),
+        &[
+            "already requires PKCE",
+            "The org itself does not require PKCE yet (its isPkceRequired is false): deploying this step turns it on.",
+        ],
+    );
+}
+
+#[test]
+fn a_forced_step_3_is_not_laundered_by_a_plain_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    postman_project(
+        tmp.path(),
+        &[
+            ("blockOAuthUnPwFlow", "true"),
+            ("blockOAuthUsrAgtFlow", "false"),
+            ("isPkceRequired", "false"),
+        ],
+    );
+    let o = step3(tmp.path(), None, &["--force", "--reason", "CAB-9"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let manifest = std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap();
+    assert!(
+        manifest.contains("forced past 1 open item(s); reason: CAB-9; still open: blocker app-pkce-not-required on Postman"),
+        "{manifest}"
+    );
+    // The file now requires PKCE, so the audit says enforced; a plain run is still
+    // refused while Postman blocks, and the manifest keeps its record.
+    assert_eq!(audit_verdict(tmp.path()), "enforced");
+    refused(
+        tmp.path(),
+        None,
+        &[],
+        &["blocker app-pkce-not-required on Postman"],
+    );
     assert_eq!(
-        v["settings_fields"],
-        serde_json::json!([
-            {"field": "blockOAuthUnPwFlow", "value": "true", "org": "true", "from_org": false},
-            {"field": "blockOAuthUsrAgtFlow", "value": "true", "org": "true", "from_org": true},
-            {"field": "oAuthCdCrdtFlowEnable", "value": "false", "org": "false", "from_org": true},
-        ])
+        std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap(),
+        manifest
     );
-    assert_eq!(v["org"]["taken"], serde_json::json!([]));
+}
+
+#[test]
+fn a_project_without_any_app_is_an_open_item() {
+    let tmp = tempfile::tempdir().unwrap();
+    sfdx_project(tmp.path());
+    write(
+        tmp.path(),
+        SETTINGS,
+        &settings_xml(&[("isPkceRequired", "false")]),
+    );
+    let item = "the project holds no Connected App or External Client App: nothing shows the org's apps are ready; audit the org (`pkce-audit audit -o ALIAS`) first";
+    refused(
+        tmp.path(),
+        None,
+        &[],
+        &["says ready, but step 3 waits for: ", item],
+    );
+    let o = step3(
+        tmp.path(),
+        None,
+        &["--force", "--reason", "apps audited in the org"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let manifest = std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "forced past 1 open item(s); reason: apps audited in the org; still open: {item}"
+        )),
+        "{manifest}"
+    );
 }

@@ -67,7 +67,7 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     );
     assert!(
         text.contains(
-            "sf project deploy start --manifest manifest/pkce-step2-apps.xml --target-org <alias>"
+            "sf project deploy start --manifest manifest/pkce-step2-apps.xml --target-org YOUR_ORG_ALIAS\n  (replace YOUR_ORG_ALIAS with the alias or username of the org to deploy to)\n"
         ),
         "{text}"
     );

@@ -94,7 +94,7 @@ fn a_second_step_2_run_adds_its_apps_to_the_manifest() {
     );
     let o = run(parent, &["--source", "demo", "--app", "Customer_Portal"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert_has(&out(&o), &["(2 component(s), 1 kept from an earlier run and not deployed yet as far as fix knows: ERP_Integration)"]);
+    assert_has(&out(&o), &["(2 component(s), 1 kept from an earlier run and not deployed yet as far as fix knows: ConnectedApp ERP_Integration)"]);
     assert!(
         manifest_of(&dir).contains(
             "<members>Customer_Portal</members>\n        <members>ERP_Integration</members>\n"

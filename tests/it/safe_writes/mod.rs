@@ -43,6 +43,19 @@ pub(super) fn state(dir: &Path) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
+/// Sets a umask that narrows a new file's 0o666 (0o022, unless the process already has
+/// one that does), so that a replaced file keeps its mode only because the write gave it
+/// its bits: a mode test with group or other write bits then fails if it did not. The
+/// binary under test inherits it.
+pub(super) fn narrowing_umask() {
+    // SAFETY: umask only swaps the process's file mode creation mask.
+    let old = unsafe { libc::umask(0o022) };
+    if old & 0o022 == 0o022 {
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+    }
+}
+
 /// A copy of the demo project (`demo`) and a folder outside it (`outside`) holding a file
 /// a hostile link points at, as `~/.bashrc` would be.
 pub(super) struct Scene {
@@ -93,34 +106,6 @@ impl Scene {
 }
 
 const PORTAL: &str = "force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml";
-
-#[test]
-fn a_link_at_the_old_temporary_name_is_never_followed() {
-    let s = Scene::new();
-    // The name fix's temporary file used to have, and the name of the file itself with
-    // any suffix: none is opened, the temporary file has a name of its own.
-    let apps = s.project.join("force-app/main/default/connectedApps");
-    for name in [
-        ".Customer_Portal.connectedApp-meta.xml.pkce-audit-fix.tmp",
-        ".Customer_Portal.connectedApp-meta.xml.tmp",
-    ] {
-        symlink(s.outside.join(".bashrc"), apps.join(name)).unwrap();
-    }
-    let outside = state(&s.outside);
-    let o = s.fix(&["--app", "Customer_Portal"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert_eq!(state(&s.outside), outside);
-    assert!(std::fs::read_to_string(s.project.join(PORTAL))
-        .unwrap()
-        .contains("<isPkceRequired>true</isPkceRequired>"));
-    // The planted links are still links, and no temporary file is left.
-    let names: Vec<String> = std::fs::read_dir(&apps)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
-}
 
 #[test]
 fn a_manifest_folder_that_links_outside_is_refused() {
@@ -191,7 +176,9 @@ fn a_hard_link_is_replaced_not_written_through_and_modes_are_kept() {
     let s = Scene::new();
     let file = s.project.join(PORTAL);
     std::fs::hard_link(&file, s.outside.join("portal-copy.xml")).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // Group and other may write: bits a 0o022 umask would take from a new file.
+    narrowing_umask();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
     let outside = state(&s.outside);
     let o = s.fix(&["--app", "Customer_Portal"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -201,7 +188,7 @@ fn a_hard_link_is_replaced_not_written_through_and_modes_are_kept() {
         "the other name keeps the old bytes"
     );
     let meta = std::fs::metadata(&file).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o666);
     assert!(std::fs::read_to_string(&file)
         .unwrap()
         .contains("<isPkceRequired>true</isPkceRequired>"));
@@ -262,10 +249,17 @@ fn a_package_directory_outside_the_project_is_never_written_even_with_force() {
             "{}",
             a.stdout
         );
-        s.refused(
+        let text = s.refused(
             &["--org-setting", "--force", "--reason", "r"],
             &format!("the default package directory '{dir}' of sfdx-project.json lies outside the project"),
         );
+        // An absolute directory is shown as it is, not as `//tmp/...`.
+        if dir.starts_with('/') {
+            assert!(
+                text.contains(&format!("OauthOidc: {dir}/settings/OauthOidc.settings-meta.xml: the default package directory")),
+                "{text}"
+            );
+        }
     }
 }
 
@@ -276,12 +270,14 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
     let app = |label: &str| {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ConnectedApp xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n    <label>{label}</label>\n    <oauthConfig>\n        <callbackUrl>https://x.example.com/cb</callbackUrl>\n        <scopes>Api</scopes>\n    </oauthConfig>\n</ConnectedApp>\n")
     };
-    for name in ["Evil\u{7}App", "Two Words", "Trailing_"] {
+    for name in ["Evil\u{7}App", "Evil\nApp", "Two Words", "Trailing_"] {
         std::fs::write(apps.join(format!("{name}.connectedApp-meta.xml")), app("x")).unwrap();
     }
     let before = state(tmp.path());
     for (name, why) in [
         ("Evil\u{7}App", "holds a control character"),
+        // A line break in a name is escaped, not shown as a space ("Evil App").
+        ("Evil\nApp", "connectedApps/Evil\\nApp.connectedApp-meta.xml: the name 'Evil\\nApp' holds a control character"),
         ("Two Words", "other than ASCII letters"),
         ("Trailing_", "ends with `_`"),
     ] {
@@ -314,6 +310,61 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
     let before = state(tmp.path());
     let o = run(tmp.path(), &["--source", ".", "--app", "Good"]);
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
-    assert!(out(&o).contains("lists 'Bad Name'"), "{}", out(&o));
+    assert!(
+        out(&o).contains("lists ConnectedApp 'Bad Name'"),
+        "{}",
+        out(&o)
+    );
     assert_eq!(state(tmp.path()), before);
+}
+
+#[test]
+fn an_earlier_manifest_is_kept_only_when_it_lists_the_steps_own_components() {
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- pkce-audit fix step 3: require PKCE org-wide (OAuth and OpenID Connect Settings). Deploy it alone -->\n<Package xmlns=\"http://soap.sforce.com/2006/04/metadata\">\n";
+    let planted = |types: &str| format!("{head}{types}    <version>63.0</version>\n</Package>\n");
+    let settings = "    <types>\n        <members>OauthOidc</members>\n        <name>Settings</name>\n    </types>\n";
+    for (types, says) in [
+        // Another type under pkce-audit's comment: not deployed "alone" with step 3.
+        (
+            format!("{settings}    <types>\n        <members>Backdoor</members>\n        <name>ApexClass</name>\n    </types>\n    <types>\n        <members>Admin</members>\n        <name>Profile</name>\n    </types>\n"),
+            "the earlier manifest there lists type 'ApexClass' (member 'Backdoor'), which is not part of step 3 (it lists only Settings)",
+        ),
+        // Markup in a type name: read as text, never written back as markup.
+        (
+            "    <types>\n        <members>OauthOidc</members>\n        <name>ApexClass&lt;/name&gt;&lt;/types&gt;&lt;types&gt;&lt;members&gt;*&lt;/members&gt;&lt;name&gt;ApexClass</name>\n    </types>\n".to_string(),
+            "lists type 'ApexClass</name></types><types><members>*</members><name>ApexClass'",
+        ),
+        // Control characters as character references.
+        (
+            "    <types>\n        <members>Oauth&#10;Oidc</members>\n        <name>Settings</name>\n    </types>\n".to_string(),
+            "lists Settings member 'Oauth\\nOidc', and step 3 deploys only Settings OauthOidc",
+        ),
+        (
+            "    <types>\n        <members>OauthOidc</members>\n        <name>Set&#9;tings</name>\n    </types>\n".to_string(),
+            "lists type 'Set\\ttings'",
+        ),
+        (
+            format!("{settings}    <types>\n        <members>OauthOidc</members>\n        <name>Sett&#13;ings</name>\n    </types>\n"),
+            "lists type 'Sett\\rings'",
+        ),
+    ] {
+        let s = Scene::new();
+        std::fs::create_dir_all(s.project.join("manifest")).unwrap();
+        std::fs::write(s.project.join("manifest/pkce-step3-org.xml"), planted(&types)).unwrap();
+        let text = s.refused(&["--org-setting", "--force", "--reason", "r"], says);
+        assert!(text.contains("fix does not write it again"), "{text}");
+    }
+    // Step 2: only Connected Apps and External Client Apps' global settings.
+    let s = Scene::new();
+    std::fs::create_dir_all(s.project.join("manifest")).unwrap();
+    std::fs::write(
+        s.project.join("manifest/pkce-step2-apps.xml"),
+        planted("    <types>\n        <members>Backdoor</members>\n        <name>ApexClass</name>\n    </types>\n")
+            .replace("step 3: require PKCE org-wide (OAuth and OpenID Connect Settings)", "step 2: require PKCE on each app"),
+    )
+    .unwrap();
+    s.refused(
+        &["--app", "ERP_Integration"],
+        "lists type 'ApexClass' (member 'Backdoor'), which is not part of step 2 (it lists only ConnectedApp and ExtlClntAppGlobalOauthSettings)",
+    );
 }

@@ -1,7 +1,7 @@
 //! The other writers: `fetch`'s snapshot folder, `fleet --out-dir`, and `--output FILE`
 //! of every command that has it.
 
-use super::{state, Scene};
+use super::{narrowing_umask, state, Scene};
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{command, fetch_live, fixture, run, run_with, Run, TOKEN};
 use std::os::unix::fs::{symlink, FileTypeExt as _, PermissionsExt};
@@ -64,14 +64,17 @@ fn fleet_in(dir: &Path) -> impl Fn(&[&str]) -> Run + '_ {
         ),
     )
     .unwrap();
-    move |args: &[&str]| {
-        let mut c = command();
-        c.current_dir(dir)
-            .env("PKCE_AUDIT_TODAY", "2026-11-21")
-            .args(["fleet", "--orgs", "fleet.toml"])
-            .args(args);
-        run_with(c, None)
-    }
+    move |args: &[&str]| fleet_run(dir, args)
+}
+
+/// `fleet --orgs fleet.toml ARGS` run in `dir`.
+fn fleet_run(dir: &Path, args: &[&str]) -> Run {
+    let mut c = command();
+    c.current_dir(dir)
+        .env("PKCE_AUDIT_TODAY", "2026-11-21")
+        .args(["fleet", "--orgs", "fleet.toml"])
+        .args(args);
+    run_with(c, None)
 }
 
 #[test]
@@ -173,37 +176,50 @@ fn output_is_refused_as_a_folder_a_link_or_an_input_of_the_run() {
     assert_refused(&r, "the fleet file, an input of this run");
 }
 
+/// `audit --source SOURCE --json --output OUTPUT`.
+fn audit_json(source: &str, output: &str) -> Run {
+    run(
+        &["audit", "--source", source, "--json", "--output", output],
+        &[],
+    )
+}
+
+/// [`audit_json`] of the demo org.
+fn demo_json(output: &str) -> Run {
+    audit_json(&fixture("demo-org").display().to_string(), output)
+}
+
+fn mkfifo(path: &Path) {
+    assert!(std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success());
+}
+
 #[test]
 fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = fixture("demo-org").display().to_string();
-    let audit_json_to = |output: &str| {
-        run(
-            &["audit", "--source", &demo, "--json", "--output", output],
-            &[],
-        )
-    };
+    let audit_json_to = demo_json;
     let report = tmp.path().join("report.json");
     std::fs::write(&report, "an older report that is longer than nothing").unwrap();
-    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Group may write: a bit a 0o022 umask would take from a new file.
+    narrowing_umask();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o664)).unwrap();
     let r = audit_json_to(report.to_str().unwrap());
     assert_eq!(r.code, 1, "{}", r.stderr);
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(written["schema_version"], 1);
     let meta = std::fs::metadata(&report).unwrap();
-    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert_eq!(meta.permissions().mode() & 0o777, 0o664);
     // /dev/stdout is standard output itself.
     let r = audit_json_to("/dev/stdout");
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.json()["schema_version"], 1);
     // A FIFO (what `>(…)` gives) is written in place, not replaced.
     let fifo = tmp.path().join("fifo");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(&fifo).unwrap())
@@ -219,16 +235,170 @@ fn output_replaces_a_file_keeping_its_mode_and_writes_devices_and_fifos_in_place
     // A read-only file is refused, not replaced.
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read(&report).unwrap();
+    let r = audit_json_to(report.to_str().unwrap());
+    assert_refused(&r, "report.json: read-only");
+    assert_eq!(std::fs::read(&report).unwrap(), before);
+}
+
+#[test]
+fn output_never_replaces_a_file_the_audit_of_the_source_folder_reads() {
+    let s = Scene::new();
+    let project = s.project.display().to_string();
+    let audit_to = |output: &str| audit_json(&project, output);
+    // A snapshot's manifest is read too: a copy of the project with one.
+    std::fs::write(
+        s.project.join("pkce-audit-snapshot.json"),
+        r#"{"format": 1, "tool_version": "0", "fetched_at": "2026-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    std::fs::write(s.dir.join("old.json"), "{}").unwrap();
+    let before = (state(&s.project), state(&s.outside));
+    for rel in [
+        "sfdx-project.json",
+        ".forceignore",
+        "pkce-audit-snapshot.json",
+        "force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml",
+        "force-app/main/default/settings/OauthOidc.settings-meta.xml",
+        // Not there yet, but a file the next audit would read.
+        "force-app/main/default/connectedApps/New.connectedApp-meta.xml",
+    ] {
+        let r = audit_to(&s.project.join(rel).display().to_string());
+        assert_refused(
+            &r,
+            &format!(
+                "{rel}: a file of the --source folder that the audit reads, an input of this run"
+            ),
+        );
+        assert_eq!((state(&s.project), state(&s.outside)), before, "{rel}");
+    }
+    // Through a path that leaves and re-enters the folder: the same file.
+    let r = audit_to(
+        &s.dir
+            .join("demo/force-app/../sfdx-project.json")
+            .display()
+            .to_string(),
+    );
+    assert_refused(&r, "a file of the --source folder that the audit reads");
+    // A report inside the project is the user's own file: written.
+    std::fs::remove_file(s.project.join("pkce-audit-snapshot.json")).unwrap();
+    let r = audit_to(&s.project.join("report.json").display().to_string());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(s.project.join("report.json").is_file());
+
+    // fleet: the folders of its `source =` orgs are inputs too.
+    std::fs::write(
+        s.dir.join("fleet.toml"),
+        format!("[[org]]\nname = \"demo\"\nsource = \"{project}\"\n"),
+    )
+    .unwrap();
+    let before = state(&s.project);
     let r = run(
         &[
-            "audit",
-            "--source",
-            &demo,
+            "fleet",
+            "--orgs",
+            &s.dir.join("fleet.toml").display().to_string(),
             "--output",
-            report.to_str().unwrap(),
+            &s.project.join("sfdx-project.json").display().to_string(),
         ],
         &[],
     );
-    assert_refused(&r, "report.json: read-only");
-    assert_eq!(std::fs::read(&report).unwrap(), before);
+    assert_refused(
+        &r,
+        "sfdx-project.json: a file of a source folder of the fleet that the audit reads",
+    );
+    assert_eq!(state(&s.project), before);
+}
+
+#[test]
+fn fleet_out_dir_never_replaces_an_input_of_the_run() {
+    let org = FakeOrg::start(Config::default());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // The token of org `prod` in prod.json: `--out-dir .` would write prod's report there.
+    std::fs::write(dir.join("prod.json"), format!("{TOKEN}\n")).unwrap();
+    std::fs::write(
+        dir.join("fleet.toml"),
+        format!(
+            "[[org]]\nname = \"prod\"\ninstance_url = \"{}\"\naccess_token_file = \"prod.json\"\n",
+            org.base_url
+        ),
+    )
+    .unwrap();
+    let fleet = |args: &[&str]| fleet_run(dir, args);
+    // Refused naming `says`, the folder as it was.
+    let refused = |args: &[&str], says: &str| {
+        let before = state(dir);
+        let r = fleet(args);
+        assert_refused(&r, says);
+        assert_eq!(state(dir), before, "{says}");
+        r
+    };
+    let r = refused(
+        &["--out-dir", ".", "--json"],
+        "prod.json: the access token file, an input of this run; the output would replace it",
+    );
+    assert_eq!(r.json()["name"], "WriteRefused");
+    assert_eq!(
+        org.calls().values().sum::<u64>(),
+        0,
+        "refused before any org is read"
+    );
+    // The fleet file and a waiver file by their report names.
+    std::fs::write(
+        dir.join("fleet.toml"),
+        "[[org]]\nname = \"fleet\"\nsource = \"src\"\nwaivers = \"w.json\"\n\n[[org]]\nname = \"w\"\nsource = \"src\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("w.json"), "").unwrap();
+    std::fs::hard_link(dir.join("fleet.toml"), dir.join("fleet.json")).unwrap();
+    refused(
+        &["--out-dir", "."],
+        "fleet.json: the fleet file, an input of this run",
+    );
+    std::fs::remove_file(dir.join("fleet.json")).unwrap();
+    refused(
+        &["--out-dir", "."],
+        "w.json: a waiver file of the fleet, an input of this run",
+    );
+    // A source folder as the out dir: a report named like a file its audit reads.
+    let project = dir.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("sfdx-project.json"),
+        r#"{"packageDirectories": [{"path": "force-app", "default": true}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("fleet.toml"),
+        "[[org]]\nname = \"sfdx-project\"\nsource = \"project\"\n",
+    )
+    .unwrap();
+    refused(
+        &["--out-dir", "project"],
+        "sfdx-project.json: a file of a source folder of the fleet that the audit reads",
+    );
+}
+
+#[test]
+fn output_follows_no_link_but_the_processs_own_descriptors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let audit_to = demo_json;
+    // A link to a device or a FIFO in a folder is not the user's own output.
+    let full = tmp.path().join("report.json");
+    symlink("/dev/full", &full).unwrap();
+    let r = audit_to(full.to_str().unwrap());
+    assert_refused(&r, "report.json: a symbolic link");
+    let fifo = tmp.path().join("fifo");
+    mkfifo(&fifo);
+    let via = tmp.path().join("via.json");
+    symlink(&fifo, &via).unwrap();
+    let r = audit_to(via.to_str().unwrap());
+    assert_refused(&r, "via.json: a symbolic link");
+    // The process's own descriptors are what `>(…)` and shells hand over: written.
+    for own in ["/dev/stderr", "/proc/self/fd/2", "/dev/fd/2"] {
+        let r = audit_to(own);
+        assert_eq!(r.code, 1, "{own}: {}", r.stderr);
+        assert!(r.stderr.contains("\"schema_version\": 1"), "{own}");
+    }
 }

@@ -8,7 +8,7 @@
 //! https://developer.salesforce.com/docs/atlas.en-us.daas.meta/daas/daas_package.htm.
 //! The org settings are type `Settings`, member `OauthOidc` (salesforce-api.md §3).
 
-use super::{Change, FixError, Forced, Project, Step, Unchanged};
+use super::{Change, FixError, Forced, Project, Step, Unchanged, WaivedBlockers};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::Layout;
 use crate::xml::{escape, METADATA_NS};
@@ -72,6 +72,7 @@ impl StepManifest {
         changes: &[Change],
         unchanged: &[Unchanged],
         forced: Option<&Forced>,
+        waived: Option<&WaivedBlockers>,
         given: Option<&Path>,
     ) -> Result<StepManifest, FixError> {
         let (root, path) = match given {
@@ -113,14 +114,11 @@ impl StepManifest {
             })?,
             None => Vec::new(),
         };
-        // Kept members are written again: each must be an API name too.
-        if let Some((_, m)) = earlier
-            .iter()
-            .find(|(_, m)| super::api_name::problem(m).is_some())
-        {
-            let why = super::api_name::problem(m).unwrap_or_default();
+        // Kept members are written again under pkce-audit's name: each must be a
+        // component of this step, named by an API name.
+        if let Some(why) = earlier.iter().find_map(|m| foreign(step, m)) {
             return Err(refuse(format!(
-                "the earlier manifest there lists '{m}', which {why}, so it is not a Salesforce API name; fix does not write it again: name a new file with --manifest"
+                "the earlier manifest there {why}; fix does not write it again: remove it or name a new file with --manifest"
             )));
         }
         let asked: Vec<Member> = changes
@@ -145,6 +143,19 @@ impl StepManifest {
                 Step::OrgSetting => "",
             }
         )];
+        comments.extend(waived.map(|w| {
+            format!(
+                "Step {} passed its gate with {} blocker(s) waived by {}: {}",
+                step.number(),
+                w.blockers.len(),
+                w.file,
+                w.blockers
+                    .iter()
+                    .map(super::WaivedBlocker::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }));
         comments.extend(forced.map(|f| {
             format!(
                 "Step {} forced past {} open item(s); reason: {}; still open: {}",
@@ -250,14 +261,85 @@ fn ours(bytes: &[u8], step: Step) -> Result<Vec<Member>, String> {
             None => "a package.xml without pkce-audit's comment".into(),
         });
     }
-    Ok(root
-        .children_named("types")
-        .flat_map(|t| {
-            let ty = t.child_text("name").unwrap_or_default().trim().to_string();
-            t.children_named("members")
-                .map(move |m| (ty.clone(), m.text.trim().to_string()))
-        })
-        .collect())
+    // The shape `package_xml` writes, and nothing else: what is not understood is not
+    // written again under pkce-audit's name.
+    let shown = |t: &str| pkce_audit_model::text::escaped(t).into_owned();
+    let mut members = Vec::new();
+    for child in &root.children {
+        match child.name.as_str() {
+            "version" if child.children.is_empty() => {}
+            "types" => {
+                let names: Vec<_> = child.children_named("name").collect();
+                let ty = match names.as_slice() {
+                    [one] if one.children.is_empty() => one.text.clone(),
+                    _ => return Err("a <types> without exactly one plain <name>".into()),
+                };
+                for m in &child.children {
+                    match m.name.as_str() {
+                        "name" => {}
+                        "members" if m.children.is_empty() => {
+                            members.push((ty.clone(), m.text.clone()))
+                        }
+                        other => {
+                            return Err(format!(
+                                "an element <{}> in <types> {}",
+                                shown(other),
+                                shown(&ty)
+                            ))
+                        }
+                    }
+                }
+            }
+            other => return Err(format!("an element <{}> in <Package>", shown(other))),
+        }
+    }
+    Ok(members)
+}
+
+/// The types a step's manifest lists, each with the one member it is confined to
+/// (`None`: any API name).
+fn own_types(step: Step) -> Vec<(&'static str, Option<&'static str>)> {
+    match step {
+        Step::Apps => vec![
+            (MetadataType::ConnectedApp.name(), None),
+            (MetadataType::ExtlClntAppGlobalOauthSettings.name(), None),
+        ],
+        Step::OrgSetting => vec![("Settings", Some(OAUTH_OIDC_MEMBER))],
+    }
+}
+
+/// Why an entry of an earlier manifest may not be kept: a type that is not the step's
+/// own, a member other than the one the type is confined to, or a name that is not an
+/// API name. `None`: it is the step's own.
+fn foreign(step: Step, (ty, member): &Member) -> Option<String> {
+    let shown = |t: &str| pkce_audit_model::text::escaped(t).into_owned();
+    let own = own_types(step);
+    let Some((_, only)) = own.iter().find(|(t, _)| t == ty) else {
+        return Some(format!(
+            "lists type '{}' (member '{}'), which is not part of step {} (it lists only {})",
+            shown(ty),
+            shown(member),
+            step.number(),
+            own.iter()
+                .map(|(t, _)| *t)
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+    };
+    if let Some(only) = only.filter(|o| o != member) {
+        return Some(format!(
+            "lists {} member '{}', and step {} deploys only {ty} {only}",
+            shown(ty),
+            shown(member),
+            step.number()
+        ));
+    }
+    super::api_name::problem(member).map(|why| {
+        format!(
+            "lists {ty} '{}', which {why}, so it is not a Salesforce API name",
+            shown(member)
+        )
+    })
 }
 
 /// An API version as the Metadata API writes it (`66.0`); anything else is not used.
@@ -283,6 +365,15 @@ fn comment_text(text: &str) -> String {
     s.trim_end_matches('-').to_string()
 }
 
+/// Text for an element of the manifest: markup escaped, and no control character, raw
+/// or as a reference (callers pass only API names; this is the backstop).
+fn xml_text(text: &str) -> String {
+    escape(text)
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
 /// The `package.xml` text. `components` are `(type, member)` pairs; types and members are
 /// written sorted, as `sf project generate manifest` writes them. Each of `comments` (the
 /// step, the reason a step was forced) goes in an XML comment at the top.
@@ -301,13 +392,16 @@ pub fn package_xml(components: &[Member], version: &str, comments: &[String]) ->
         members.dedup();
         out.push_str("    <types>\n");
         for m in members {
-            out.push_str(&format!("        <members>{}</members>\n", escape(m)));
+            out.push_str(&format!("        <members>{}</members>\n", xml_text(m)));
         }
-        out.push_str(&format!("        <name>{ty}</name>\n    </types>\n"));
+        out.push_str(&format!(
+            "        <name>{}</name>\n    </types>\n",
+            xml_text(ty)
+        ));
     }
     out.push_str(&format!(
         "    <version>{}</version>\n</Package>\n",
-        version.trim()
+        xml_text(version.trim())
     ));
     out
 }
@@ -361,6 +455,64 @@ mod tests {
             "{text}"
         );
         crate::xml::parse(text.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn every_text_of_the_manifest_is_escaped_and_holds_no_control_character() {
+        let text = package_xml(
+            &[(
+                "ApexClass</name></types><types><members>*</members><name>ApexClass".to_string(),
+                "A\n\tB\r".to_string(),
+            )],
+            "66.0</version><x>",
+            &[],
+        );
+        assert!(!text.contains("<members>*</members>"), "{text}");
+        assert!(!text.contains("<x>"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let root = crate::xml::parse(text.as_bytes()).unwrap();
+        assert_eq!(root.children_named("types").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn an_earlier_entry_is_kept_only_when_it_is_the_steps_own_component() {
+        let m = |t: &str, n: &str| (t.to_string(), n.to_string());
+        for ok in [
+            m("ConnectedApp", "Portal"),
+            m("ExtlClntAppGlobalOauthSettings", "E_glbloauth"),
+        ] {
+            assert_eq!(foreign(Step::Apps, &ok), None, "{ok:?}");
+        }
+        assert_eq!(foreign(Step::OrgSetting, &m("Settings", "OauthOidc")), None);
+        for (step, bad, why) in [
+            (Step::OrgSetting, m("ApexClass", "Backdoor"), "type 'ApexClass' (member 'Backdoor'), which is not part of step 3"),
+            (Step::OrgSetting, m("Profile", "Admin"), "type 'Profile'"),
+            (Step::OrgSetting, m("Settings", "Security"), "Settings member 'Security', and step 3 deploys only Settings OauthOidc"),
+            (Step::Apps, m("Settings", "OauthOidc"), "not part of step 2 (it lists only ConnectedApp and ExtlClntAppGlobalOauthSettings)"),
+            (Step::Apps, m("ApexClass</name></types>", "*"), "type 'ApexClass</name></types>'"),
+            (Step::Apps, m("ConnectedApp", "\nPortal"), "ConnectedApp '\\nPortal', which holds a control character"),
+            (Step::Apps, m("ConnectedApp", "Por\ttal"), "holds a control character"),
+            (Step::Apps, m("ConnectedApp\r", "Portal"), "type 'ConnectedApp\\r'"),
+        ] {
+            let got = foreign(step, &bad).unwrap_or_else(|| panic!("{bad:?} kept"));
+            assert!(got.contains(why), "{bad:?}: {got}");
+            assert!(!got.chars().any(char::is_control), "{got:?}");
+        }
+        // A character reference is read as the character it stands for, and refused.
+        let planted = format!(
+            "<?xml version=\"1.0\"?>\n<!-- {}: x -->\n<Package xmlns=\"{METADATA_NS}\"><types><members>Por&#10;tal</members><name>ConnectedApp</name></types><fullName>x</fullName></Package>",
+            marker(Step::Apps)
+        );
+        assert!(ours(planted.as_bytes(), Step::Apps)
+            .unwrap_err()
+            .contains("an element <fullName> in <Package>"));
+        let planted = planted.replace("<fullName>x</fullName>", "");
+        let kept = ours(planted.as_bytes(), Step::Apps).unwrap();
+        assert_eq!(kept, [m("ConnectedApp", "Por\ntal")]);
+        assert!(foreign(Step::Apps, &kept[0]).is_some());
     }
 
     #[test]

@@ -126,6 +126,11 @@ pub enum Edit {
     Created {
         others: usize,
     },
+    /// `isPkceRequired` was already true; `fields` flows the org blocks were written
+    /// into the file explicitly, so the deploy does not re-allow them.
+    Pinned {
+        fields: usize,
+    },
 }
 
 /// One file to write.
@@ -169,6 +174,39 @@ pub struct Forced {
     pub open: Vec<String>,
 }
 
+/// A blocker a waiver took out of step 3's gate: named in the output and the manifest's
+/// comment, so a waiver never clears the gate without a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaivedBlocker {
+    pub rule: String,
+    pub app: Option<String>,
+    /// The waiver's reason, approver and expiry, as the waiver file gives them.
+    pub reason: String,
+    pub approved_by: String,
+    pub expires: String,
+}
+
+impl WaivedBlocker {
+    /// `rule on App (waived: reason; approved by X; expires D)`.
+    pub fn describe(&self) -> String {
+        let on = self
+            .app
+            .as_deref()
+            .map_or_else(String::new, |a| format!(" on {a}"));
+        format!(
+            "{}{on} (waived: {}; approved by {}; expires {})",
+            self.rule, self.reason, self.approved_by, self.expires
+        )
+    }
+}
+
+/// The blockers waivers took out of step 3's gate, and the waiver file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaivedBlockers {
+    pub file: String,
+    pub blockers: Vec<WaivedBlocker>,
+}
+
 /// A field of the org settings file other than `isPkceRequired`. A deploy sets every field
 /// the file names, so each is listed with the value it will set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +230,8 @@ pub struct OrgUsed {
     pub target_org: Option<String>,
     /// What counted as read from the org (`Type Name`), besides the settings compared.
     pub taken: Vec<String>,
+    /// The org's own `isPkceRequired`: the one that counts, whatever the file says.
+    pub pkce_required: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +243,8 @@ pub struct Plan {
     pub changes: Vec<Change>,
     pub unchanged: Vec<Unchanged>,
     pub forced: Option<Forced>,
+    /// Step 3: the blockers waivers took out of the gate.
+    pub waived: Option<WaivedBlockers>,
     /// Step 3: the settings file's other fields, each with the value the deploy sets.
     pub settings: Vec<SettingsField>,
     /// Step 3 with a connection: the org read.
@@ -225,6 +267,7 @@ struct Draft {
     unchanged: Vec<Unchanged>,
     refusals: Vec<Refusal>,
     forced: Option<Forced>,
+    waived: Option<WaivedBlockers>,
     settings: Vec<SettingsField>,
     org: Option<OrgUsed>,
 }
@@ -237,6 +280,7 @@ impl Draft {
             unchanged: Vec::new(),
             refusals: Vec::new(),
             forced: None,
+            waived: None,
             settings: Vec::new(),
             org: None,
         }
@@ -276,6 +320,7 @@ impl Draft {
             &self.changes,
             &self.unchanged,
             self.forced.as_ref(),
+            self.waived.as_ref(),
             given,
         )?;
         Ok(Plan {
@@ -286,6 +331,7 @@ impl Draft {
             changes: self.changes,
             unchanged: self.unchanged,
             forced: self.forced,
+            waived: self.waived,
             settings: self.settings,
             org: self.org,
             manifest,

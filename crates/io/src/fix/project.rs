@@ -6,6 +6,7 @@ use crate::metadata::{self, Body, MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::{self, Discovery, Layout};
 use pkce_audit_model::inventory::{AppKind, Inventory, Problem};
 use pkce_audit_model::rules::Verdict;
+use pkce_audit_model::text::escaped;
 
 use edit::{Action, Outcome, Target};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ pub struct Project {
     pub api_version: String,
     pub(super) discovery: Discovery,
     pub(super) components: Vec<pkce_audit_model::inventory::Loaded>,
+    /// What the walk collected, as it collected it: step 3's gate audits exactly this
+    /// read ([`Project::audit`]), never a second walk that could see another state.
+    collected: pkce_audit_model::inventory::Collected,
     pub(super) inventory: Inventory,
     /// Where a new settings file goes: `settings/` of the default package directory.
     settings_dir: PathBuf,
@@ -52,16 +56,49 @@ impl Project {
             }
         };
         let components = collected.components.clone();
+        let walked = collected.clone();
         Ok(Project {
             root: root.to_path_buf(),
             layout,
             api_version: api_version.unwrap_or_else(|| manifest::DEFAULT_API_VERSION.into()),
             discovery,
             components,
+            collected: walked,
             inventory: pkce_audit_model::inventory::build(collected),
             settings_dir,
             default_package,
         })
+    }
+
+    /// The audit of what [`Project::open`] read, with `complete` adding to it first (what
+    /// step 3 read from the org, [`org::complete`]): the gate of step 3 judges the same
+    /// read the plan edits.
+    pub fn audit(
+        &self,
+        opts: &crate::AuditOptions,
+        complete: impl FnOnce(&mut crate::inventory::Collected),
+    ) -> crate::report::Report {
+        let mut collected = self.collected.clone();
+        complete(&mut collected);
+        crate::audit_collected(&self.root, collected, &self.discovery, opts).1
+    }
+
+    /// The file's bytes as `fix` re-reads them to edit, checked to be what the walk read
+    /// (the same component, parsed the same way): the gate and the edit see one state.
+    pub(super) fn as_walked(&self, file: &source::SourceFile, bytes: &[u8]) -> Result<(), String> {
+        let walked = self
+            .components
+            .iter()
+            .find(|l| l.file.as_deref() == Some(file.rel.as_str()))
+            .map(|l| &l.component);
+        let now = crate::xml::parse(bytes).ok().and_then(|mut root| {
+            metadata::strip_secrets(&mut root);
+            metadata::parse_component(&root, Some(file.ty), &file.full_name).ok()
+        });
+        match (walked, now) {
+            (Some(w), Some(n)) if *w == n => Ok(()),
+            _ => Err("changed since the audit read it; nothing was written, run fix again".into()),
+        }
     }
 
     /// Why `change` may not be written, as its refusal says it: a link names the file to
@@ -75,8 +112,9 @@ impl Project {
         match (&e, &self.default_package) {
             // A file this run creates: the settings file, in the default package directory.
             (WriteError::OutsideRoot { .. }, Some(dir)) if change.before.is_none() => format!(
-                "{}: the default package directory '{dir}' of sfdx-project.json lies outside the project, and fix never writes outside it (not even with --force); the audit does not read it either",
-                change.file
+                "{}: the default package directory '{}' of sfdx-project.json lies outside the project, and fix never writes outside it (not even with --force); the audit does not read it either",
+                escaped(&change.file),
+                escaped(dir)
             ),
             _ => e.to_string(),
         }
@@ -145,22 +183,26 @@ impl Project {
         target: &Target<'_>,
     ) {
         let label = subject.name().to_string();
+        let shown = escaped(&file.rel);
         // The name goes into the deploy manifest: only an API name may.
         if let Some(why) = api_name::problem(&component.1) {
             return plan.refuse(
                 &label,
                 format!(
-                    "{}: the name '{}' {why}, so it is not a Salesforce API name; fix does not put it in a deploy manifest (rename the file to the component's API name)",
-                    file.rel, component.1
+                    "{shown}: the name '{}' {why}, so it is not a Salesforce API name; fix does not put it in a deploy manifest (rename the file to the component's API name)",
+                    escaped(&component.1)
                 ),
             );
         }
-        let before = match read_metadata(&file.path) {
+        let before = match read_metadata(&file.path).and_then(|b| {
+            self.as_walked(file, &b)?;
+            Ok(b)
+        }) {
             Ok(b) => b,
-            Err(reason) => return plan.refuse(&label, format!("{}: {reason}", file.rel)),
+            Err(reason) => return plan.refuse(&label, format!("{shown}: {reason}")),
         };
         match edit::require_true(&before, target) {
-            Err(e) => plan.refuse(&label, format!("{}: {e}", file.rel)),
+            Err(e) => plan.refuse(&label, format!("{shown}: {e}")),
             Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
                 subject,
                 component,
@@ -172,7 +214,7 @@ impl Project {
                 line,
             }) => {
                 if let Err(reason) = reads_as_required(&bytes, file) {
-                    return plan.refuse(&label, format!("{}: {reason}", file.rel));
+                    return plan.refuse(&label, format!("{shown}: {reason}"));
                 }
                 plan.changes.push(Change {
                     subject,
@@ -203,12 +245,28 @@ impl Project {
         }
     }
 
-    /// Step 3. `report` is the audit of this folder with waivers applied, completed with
-    /// what `org` read ([`org::complete`]); unless it says `ready` or `enforced`, the step
-    /// is refused. With `org`, the org's settings are read and every other field the
-    /// settings file names must hold the org's value, else the step is refused too. `force`
-    /// (a reason) overrides both and records every open item. The manifest goes to
-    /// `manifest`, else the step's default.
+    /// Whether the project holds any app (a Connected App, an External Client App or its
+    /// global OAuth settings): without one, nothing shows the org's apps are ready.
+    fn holds_apps(&self) -> bool {
+        self.discovery.files.iter().any(|f| {
+            matches!(
+                f.ty,
+                MetadataType::ConnectedApp
+                    | MetadataType::ExternalClientApplication
+                    | MetadataType::ExtlClntAppGlobalOauthSettings
+            )
+        })
+    }
+
+    /// Step 3. `report` is the audit of this folder ([`Project::audit`]) with waivers
+    /// applied, completed with what `org` read ([`org::complete`]). The gate is the
+    /// audit's open items (every unwaived blocker, every unknown PKCE setting, everything
+    /// unread), whatever its verdict word: `enforced` because the project's own settings
+    /// file requires PKCE says nothing of the org's apps. A project without any app is an
+    /// open item too. With `org`, the org's settings are read and every other field the
+    /// settings file names must hold the org's value, else the step is refused too.
+    /// `force` (a reason) overrides both and records every open item. Every waived
+    /// blocker is named. The manifest goes to `manifest`, else the step's default.
     pub fn plan_org_setting(
         &self,
         report: &pkce_audit_model::report::Report,
@@ -253,24 +311,23 @@ impl Project {
                 return plan.finish(self, manifest);
             }
         };
+        // The org's own isPkceRequired is the one that counts, not the file's.
+        let org_pkce = org_fields.map(|f| org_value(f, PKCE_FIELD) == Some(true));
         plan.org = org.map(|o| OrgUsed {
             instance_url: o.instance_url.clone(),
             target_org: o.target_org.clone(),
             taken: o.taken(&needs),
+            pkce_required: org_pkce,
         });
-        // The gate is the audit's own verdict: one completeness rule, not a second list.
         let verdict = report.verdict();
-        let mut open = match verdict {
-            Verdict::Ready | Verdict::Enforced => Vec::new(),
-            Verdict::NotReady | Verdict::Incomplete => {
-                let items = report.open_items();
-                if items.is_empty() {
-                    vec![report.verdict_reason.clone()]
-                } else {
-                    items
-                }
-            }
-        };
+        let mut open = report.open_items();
+        if open.is_empty() && matches!(verdict, Verdict::NotReady | Verdict::Incomplete) {
+            open.push(report.verdict_reason.clone());
+        }
+        if !self.holds_apps() {
+            open.push(NO_APPS.to_string());
+        }
+        plan.waived = waived_blockers(report);
         let component = (
             MetadataType::OauthOidcSettings,
             OAUTH_OIDC_MEMBER.to_string(),
@@ -314,9 +371,10 @@ impl Project {
                     plan.refuse(
                         &subject,
                         format!(
-                            "the audit of this folder says {verdict}, not ready: {}{missing}; fix them (pkce-audit audit --source {}), waive them, or pass --force --reason \"...\"",
+                            "the audit of this folder {}: {}{missing}; fix them (pkce-audit audit --source {}), waive them, or pass --force --reason \"...\"",
+                            judged(verdict, !files.is_empty(), org_pkce),
                             open.join("; "),
-                            self.root.display()
+                            escaped(&self.root.display().to_string())
                         ),
                     );
                 }
@@ -327,7 +385,8 @@ impl Project {
                     plan.refuse(
                         &subject,
                         format!(
-                            "{file} sets field(s) besides isPkceRequired to values the org does not have, and a deploy sets every field the file names (a stale file would re-allow a flow the org blocks): {}; bring the file up to date (sf project retrieve start --metadata Settings:OauthOidc) or pass --force --reason \"...\"",
+                            "{} sets field(s) besides isPkceRequired to values the org does not have, and a deploy sets every field the file names (a stale file would re-allow a flow the org blocks): {}; bring the file up to date (sf project retrieve start --metadata Settings:OauthOidc) or pass --force --reason \"...\"",
+                            escaped(file),
                             stale.join("; ")
                         ),
                     );
@@ -340,7 +399,8 @@ impl Project {
     /// Step 3 on the project's settings file: `isPkceRequired` set, each other field
     /// listed with the value the deploy sets and compared with `org` (the differences are
     /// returned, one line each), and each flow the org blocks that the file does not name
-    /// written with the org's value. A file that already requires PKCE is left as it is.
+    /// written with the org's value, whether or not the file already requires PKCE. A
+    /// file that already requires PKCE and names every blocked flow is left as it is.
     fn plan_settings_edit(
         &self,
         plan: &mut Draft,
@@ -349,9 +409,12 @@ impl Project {
         org: Option<&[(String, bool)]>,
     ) -> Vec<String> {
         let label = Subject::OrgSettings.name();
-        let refuse =
-            |plan: &mut Draft, why: String| plan.refuse(label, format!("{}: {why}", file.rel));
-        let before = match read_metadata(&file.path) {
+        let shown = escaped(&file.rel).into_owned();
+        let refuse = |plan: &mut Draft, why: String| plan.refuse(label, format!("{shown}: {why}"));
+        let before = match read_metadata(&file.path).and_then(|b| {
+            self.as_walked(file, &b)?;
+            Ok(b)
+        }) {
             Ok(b) => b,
             Err(reason) => {
                 refuse(plan, reason);
@@ -388,62 +451,84 @@ impl Project {
             .iter()
             .filter(|(n, v)| blocks_flow(n, *v) && !named.iter().any(|(f, _)| f == n))
             .collect();
-        match edit::require_true(&before, &settings_target(PKCE_FIELD)) {
-            Err(e) => refuse(plan, e.to_string()),
-            Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
-                subject: Subject::OrgSettings,
-                component,
-                file: file.rel.clone(),
-            }),
-            Ok(Outcome::Edited { .. }) => {
-                // The pins first, then isPkceRequired, so its line is the final one.
-                let mut bytes = before.clone();
-                for (name, value) in &pins {
-                    match edit::set_bool(&bytes, &settings_target(name), *value) {
-                        Ok(Outcome::Edited { bytes: b, .. }) => bytes = b,
-                        Ok(Outcome::AlreadySet) => {}
-                        Err(e) => return refuse_and(plan, &file.rel, e, stale),
-                    }
-                    plan.settings.push(SettingsField {
-                        name: name.clone(),
-                        value: value.to_string(),
-                        org: Some(value.to_string()),
-                        from_org: true,
-                    });
-                }
-                match edit::require_true(&bytes, &settings_target(PKCE_FIELD)) {
-                    Ok(Outcome::Edited {
-                        bytes: after,
-                        action,
-                        line,
-                    }) => {
-                        if let Err(reason) = reads_as_required(&after, file) {
-                            refuse(plan, reason);
-                        } else {
-                            plan.changes.push(Change {
-                                subject: Subject::OrgSettings,
-                                component,
-                                file: file.rel.clone(),
-                                path: file.path.clone(),
-                                before: Some(before),
-                                after,
-                                edit: match action {
-                                    Action::Changed { from } => Edit::Changed { from },
-                                    Action::Inserted => Edit::Inserted,
-                                },
-                                line,
-                            });
-                        }
-                    }
-                    Ok(Outcome::AlreadySet) => refuse(
-                        plan,
-                        "isPkceRequired read as set after the other fields were written; not written".into(),
-                    ),
-                    Err(e) => refuse(plan, e.to_string()),
-                }
+        let already = match edit::require_true(&before, &settings_target(PKCE_FIELD)) {
+            Err(e) => {
+                refuse(plan, e.to_string());
+                return stale;
             }
+            Ok(outcome) => matches!(outcome, Outcome::AlreadySet),
+        };
+        // The pins first, then isPkceRequired, so its line is the final one (a file that
+        // already requires PKCE: the last pin's line).
+        let mut bytes = before.clone();
+        let mut pinned_line = None;
+        for (name, value) in &pins {
+            match edit::set_bool(&bytes, &settings_target(name), *value) {
+                Ok(Outcome::Edited { bytes: b, line, .. }) => {
+                    bytes = b;
+                    pinned_line = Some(line);
+                }
+                Ok(Outcome::AlreadySet) => {}
+                Err(e) => return refuse_and(plan, &shown, e, stale),
+            }
+            plan.settings.push(SettingsField {
+                name: name.clone(),
+                value: value.to_string(),
+                org: Some(value.to_string()),
+                from_org: true,
+            });
         }
         plan.settings.sort_by_key(|f| f.name.to_ascii_lowercase());
+        let (after, edit, line) = match edit::require_true(&bytes, &settings_target(PKCE_FIELD)) {
+            Ok(Outcome::Edited {
+                bytes: after,
+                action,
+                line,
+            }) if !already => (
+                after,
+                match action {
+                    Action::Changed { from } => Edit::Changed { from },
+                    Action::Inserted => Edit::Inserted,
+                },
+                line,
+            ),
+            Ok(Outcome::AlreadySet) if already => match pinned_line {
+                Some(line) => (bytes, Edit::Pinned { fields: pins.len() }, line),
+                None => {
+                    plan.unchanged.push(Unchanged {
+                        subject: Subject::OrgSettings,
+                        component,
+                        file: file.rel.clone(),
+                    });
+                    return stale;
+                }
+            },
+            Ok(_) => {
+                refuse(
+                    plan,
+                    "isPkceRequired read differently once the other fields were written; not written".into(),
+                );
+                return stale;
+            }
+            Err(e) => {
+                refuse(plan, e.to_string());
+                return stale;
+            }
+        };
+        if let Err(reason) = reads_as_required(&after, file) {
+            refuse(plan, reason);
+            return stale;
+        }
+        plan.changes.push(Change {
+            subject: Subject::OrgSettings,
+            component,
+            file: file.rel.clone(),
+            path: file.path.clone(),
+            before: Some(before),
+            after,
+            edit,
+            line,
+        });
         stale
     }
 
@@ -493,13 +578,7 @@ impl Project {
             .root
             .canonicalize()
             .unwrap_or_else(|_| self.root.clone());
-        let file = path
-            .strip_prefix(&canonical_root)
-            .unwrap_or(&path)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        let file = slashed(path.strip_prefix(&canonical_root).unwrap_or(&path));
         let mut fields: Vec<(String, bool)> = org
             .unwrap_or_default()
             .iter()
@@ -551,6 +630,70 @@ fn settings_target(field: &str) -> Target<'_> {
 fn refuse_and(plan: &mut Draft, file: &str, e: edit::EditError, stale: Vec<String>) -> Vec<String> {
     plan.refuse(Subject::OrgSettings.name(), format!("{file}: {e}"));
     stale
+}
+
+/// A path with `/` between its parts, as messages show them; an absolute path keeps its
+/// one leading `/` (its root is not a part joined with `/`).
+pub(super) fn slashed(p: &Path) -> String {
+    let parts: Vec<String> = p
+        .components()
+        .map(|c| match c {
+            std::path::Component::RootDir => String::new(),
+            c => c.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [root] if root.is_empty() => "/".into(),
+        _ => parts.join("/"),
+    }
+}
+
+/// Step 3's open item for a project without any app.
+pub const NO_APPS: &str = "the project holds no Connected App or External Client App: nothing shows the org's apps are ready; audit the org (`pkce-audit audit -o ALIAS`) first";
+
+/// What the audit says, for step 3's refusal: its verdict word, and why `enforced` or
+/// `ready` does not open the gate.
+fn judged(verdict: Verdict, has_file: bool, org_pkce: Option<bool>) -> String {
+    match verdict {
+        Verdict::NotReady | Verdict::Incomplete => format!("says {verdict}, not ready"),
+        Verdict::Enforced if has_file => format!(
+            "says enforced only because its own settings file requires PKCE ({}), not ready",
+            match org_pkce {
+                Some(false) => "the org's isPkceRequired, the one that counts, is false",
+                Some(true) => "the org requires it too",
+                None => "the org was not read",
+            }
+        ),
+        Verdict::Enforced => "says enforced (the org requires PKCE), not ready".into(),
+        Verdict::Ready => "says ready, but step 3 waits for".into(),
+    }
+}
+
+/// The blockers a waiver took out of the gate, with the waiver file; `None` when none
+/// was waived.
+fn waived_blockers(report: &crate::report::Report) -> Option<WaivedBlockers> {
+    let blockers: Vec<WaivedBlocker> = report
+        .findings
+        .iter()
+        .filter(|f| f.blocker)
+        .filter_map(|f| {
+            let w = f.waived.as_ref()?;
+            Some(WaivedBlocker {
+                rule: f.rule.to_string(),
+                app: f.app.clone(),
+                reason: w.reason.clone(),
+                approved_by: w.approved_by.clone(),
+                expires: w.expires.clone(),
+            })
+        })
+        .collect();
+    (!blockers.is_empty()).then(|| WaivedBlockers {
+        file: report
+            .scope
+            .waiver_file()
+            .map_or_else(|| "(unnamed waiver file)".into(), |w| w.file.clone()),
+        blockers,
+    })
 }
 
 /// Whether an org settings field, at this value, blocks an OAuth flow: the `block*`

@@ -321,3 +321,54 @@ fn an_app_known_only_from_usage_evidence_is_refused() {
         "{plan:?}"
     );
 }
+
+/// The gate and the plan judge one read: the audit is of what `Project::open` read, and a
+/// file that changed after it is refused, not edited in the state the gate never saw.
+#[test]
+fn the_gate_and_the_plan_see_one_read_of_the_project() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("sfdx-project.json"),
+        r#"{"packageDirectories": [{"path": "force-app", "default": true}]}"#,
+    )
+    .unwrap();
+    let apps = tmp.path().join("force-app/main/default/connectedApps");
+    std::fs::create_dir_all(&apps).unwrap();
+    let app = apps.join("Secure_Web_App.connectedApp-meta.xml");
+    std::fs::copy(
+        fixture(
+            "demo-org/force-app/main/default/connectedApps/Secure_Web_App.connectedApp-meta.xml",
+        ),
+        &app,
+    )
+    .unwrap();
+    let project = Project::open(tmp.path()).unwrap();
+    // The app now has no isPkceRequired: a second walk would see a blocker.
+    let text = std::fs::read_to_string(&app).unwrap();
+    let stripped = text.replace("<isPkceRequired>true</isPkceRequired>", "");
+    assert_ne!(text, stripped);
+    std::fs::write(&app, &stripped).unwrap();
+    let report = project.audit(&crate::AuditOptions::default(), |_| {});
+    assert!(
+        !report
+            .open_items()
+            .iter()
+            .any(|i| i.contains("Secure_Web_App")),
+        "the audit is of the read the plan uses: {:?}",
+        report.open_items()
+    );
+    assert!(
+        crate::audit_folder(tmp.path(), &crate::AuditOptions::default())
+            .unwrap()
+            .1
+            .open_items()
+            .iter()
+            .any(|i| i.contains("Secure_Web_App"))
+    );
+    // The plan re-reads the file to edit it: changed since the walk, it is refused.
+    let plan = refused(project.plan_apps(&names(&["Secure_Web_App"]), None));
+    assert!(
+        reason(&plan, "Secure_Web_App").contains("changed since the audit read it"),
+        "{plan:?}"
+    );
+}

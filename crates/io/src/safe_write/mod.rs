@@ -37,7 +37,7 @@ use portable::Dir as Native;
 use unix::Dir as Native;
 
 pub use batch::{Batch, Partial};
-pub use output::OutputFile;
+pub use output::{Inputs, OutputFile};
 use walk::{check_at, remove_at, tree_at};
 
 /// Why a write was refused, or failed. Every variant names the path; all but

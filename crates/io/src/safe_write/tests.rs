@@ -29,6 +29,18 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 /// A root with a file, and an outside folder a hostile link may point at.
+/// Sets a umask that narrows a new file's 0o666 (0o022, unless the process already has
+/// one that does), so that a mode test with group or other write bits fails when the
+/// write did not give the replaced file its bits.
+fn narrowing_umask() {
+    // SAFETY: umask only swaps the process's file mode creation mask.
+    let old = unsafe { libc::umask(0o022) };
+    if old & 0o022 == 0o022 {
+        // SAFETY: as above.
+        unsafe { libc::umask(old) };
+    }
+}
+
 fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let (root, outside) = (tmp.path().join("root"), tmp.path().join("outside"));
@@ -154,7 +166,7 @@ fn read_only_files_are_refused_by_their_mode_and_modes_are_kept() {
         let e = write(&r, "a/f.xml", b"new").unwrap_err();
         assert!(matches!(e, WriteError::ReadOnly { .. }), "{e}");
         assert_eq!(std::fs::read(&f).unwrap(), b"old");
-        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o664)).unwrap();
         write(&r, "a/f.xml", b"new").unwrap();
         assert_eq!(std::fs::read(&f).unwrap(), b"new");
     });
@@ -162,12 +174,14 @@ fn read_only_files_are_refused_by_their_mode_and_modes_are_kept() {
     // the read-only flag, all Windows has).
     let (_tmp, root, _) = setup();
     let f = root.join("a/f.xml");
-    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o751)).unwrap();
+    // Bits a 0o022 umask would take from a new file.
+    narrowing_umask();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o777)).unwrap();
     Root::new(&root)
         .write(Path::new("a/f.xml"), b"new")
         .unwrap();
     let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o751);
+    assert_eq!(mode, 0o777);
 }
 
 #[test]
@@ -177,6 +191,46 @@ fn a_hard_link_is_not_written_through() {
         std::fs::hard_link(root.join("a/f.xml"), outside.join("hard")).unwrap();
         write(&Root::new(&root), "a/f.xml", b"new").unwrap();
         assert_eq!(std::fs::read(outside.join("hard")).unwrap(), b"old");
+    });
+}
+
+/// Through the real write, with no hook in it: the thread's generator is seeded, and the
+/// names it will give are planted first, a link to a file outside and a file. Neither is
+/// opened, followed or replaced.
+#[test]
+fn a_link_at_the_next_temporary_name_is_never_followed_by_a_write() {
+    both(|write| {
+        let (_tmp, root, outside) = setup();
+        let name = OsStr::new("f.xml");
+        let mut rng = fastrand::Rng::with_seed(18);
+        let (first, second) = (rng.u64(..), rng.u64(..));
+        // The write draws from this thread's generator: seeded, it gives `first` first.
+        fastrand::seed(18);
+        assert_eq!(
+            fastrand::u64(..),
+            first,
+            "the names planted are the ones drawn"
+        );
+        let link = root.join("a").join(temp_name(name, first));
+        symlink(outside.join("victim"), &link).unwrap();
+        std::fs::write(root.join("a").join(temp_name(name, second)), "someone's").unwrap();
+        fastrand::seed(18);
+        write(&Root::new(&root), "a/f.xml", b"new").unwrap();
+        assert_eq!(std::fs::read(root.join("a/f.xml")).unwrap(), b"new");
+        assert_eq!(std::fs::read(outside.join("victim")).unwrap(), b"precious");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read(root.join("a").join(temp_name(name, second))).unwrap(),
+            b"someone's"
+        );
+        assert_eq!(
+            std::fs::read_dir(root.join("a")).unwrap().count(),
+            3,
+            "the file and the two planted names; no temporary file left"
+        );
     });
 }
 
@@ -322,12 +376,13 @@ fn an_output_is_refused_only_as_a_folder_a_link_or_an_input() {
     // A regular file is replaced and keeps its mode; a new one is created.
     let report = root.join("report.json");
     std::fs::write(&report, "old").unwrap();
-    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    narrowing_umask();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o666)).unwrap();
     out(&report).write(b"new").unwrap();
     assert_eq!(std::fs::read(&report).unwrap(), b"new");
     assert_eq!(
         std::fs::metadata(&report).unwrap().permissions().mode() & 0o777,
-        0o600
+        0o666
     );
     out(&root.join("fresh.json")).write(b"f").unwrap();
     assert_eq!(std::fs::read(root.join("fresh.json")).unwrap(), b"f");

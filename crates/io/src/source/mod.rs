@@ -83,6 +83,25 @@ pub fn classify(file_name: &str) -> Option<(MetadataType, String)> {
     Some((info.ty, name.to_string()))
 }
 
+/// The files a folder's audit reads by their name alone, besides metadata files: the
+/// project's, an mdapi folder's, a snapshot's, the waiver file.
+pub const PROJECT_FILES: &[&str] = &[
+    "sfdx-project.json",
+    ".forceignore",
+    "package.xml",
+    snapshot::MANIFEST_FILE,
+    "pkce-audit.toml",
+];
+
+/// Whether the audit of a folder reads a file of this name (wherever it lies below the
+/// folder): a metadata file, or one of [`PROJECT_FILES`]. No write of the same run may
+/// go there.
+pub fn read_by_name(file_name: &str) -> bool {
+    classify(file_name).is_some()
+        || near_miss(file_name).is_some()
+        || PROJECT_FILES.contains(&file_name)
+}
+
 /// A name that Salesforce's tools would not read but a person would take for one of
 /// our metadata files: the suffix (or the settings member) differs only in case.
 pub fn near_miss(file_name: &str) -> Option<MetadataType> {

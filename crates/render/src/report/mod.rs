@@ -10,7 +10,7 @@ mod markdown;
 mod render;
 mod sarif;
 mod table;
-pub mod text;
+pub use pkce_audit_model::text;
 mod wrap;
 
 pub(crate) use self::csv::cell as csv_cell;

@@ -86,6 +86,29 @@ pub fn visible(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A name (a file name, a path, a component name) as it may be shown on one line: like
+/// [`visible`], but a line break or tab is escaped too (`\n`, `\r`, `\t`, else `\u{b}`),
+/// never turned into a space, so `Evil\nName` is not taken for `Evil Name`.
+pub fn escaped(s: &str) -> Cow<'_, str> {
+    if !needs_work(s, false) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match (c, class(c)) {
+            (_, Class::Keep) => out.push(c),
+            ('\n', _) => out.push_str("\\n"),
+            ('\r', _) => out.push_str("\\r"),
+            ('\t', _) => out.push_str("\\t"),
+            (c, Class::Space | Class::Escape) => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// A patch (`fix --dry-run`) shown on a terminal: line feeds, tabs and the CR of a CRLF
 /// line ending stay as they are (none of them moves the cursor anywhere a terminal could
 /// be attacked from); every other control, bidirectional or invisible character, a lone
@@ -201,6 +224,17 @@ pub fn code_span(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_has_its_line_breaks_escaped_not_spaced() {
+        assert_eq!(escaped("Plain_Name"), "Plain_Name");
+        assert_eq!(escaped("Evil\nName"), "Evil\\nName");
+        assert_eq!(
+            escaped("a\r\tb\u{1b}c\u{2028}"),
+            "a\\r\\tb\\u{1b}c\\u{2028}"
+        );
+        assert_ne!(escaped("Evil\nName"), escaped("Evil Name"));
+    }
 
     #[test]
     fn ordinary_text_is_untouched_and_borrowed() {
