@@ -308,13 +308,12 @@ impl SfAnswer {
             .filter(|s| !s.is_empty())
     }
 
-    /// The access token in the answer, registered as a secret of the run whether it is
-    /// used or not; a redaction notice (`[REDACTED] …`) is no secret.
+    /// The access token in the answer, when usable ([`usable_token`]): registered as a
+    /// secret of the run whether it is used or not. A redaction notice (`[REDACTED] …`) or
+    /// a malformed value is no token, and is not registered.
     fn access_token(&self) -> Option<&str> {
-        let t = self.result_str("accessToken")?;
-        if !t.starts_with('[') {
-            crate::secrets::register(t);
-        }
+        let t = self.result_str("accessToken").filter(|t| usable_token(t))?;
+        crate::secrets::register(t);
         Some(t)
     }
 
@@ -460,19 +459,14 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     let instance_url = validate_instance_url(instance)?;
     let (token, token_failure) = match token {
         Ok(t) if t.ok => (
-            t.access_token()
-                .filter(|t| usable_token(t))
-                .map(str::to_string),
+            t.access_token().map(str::to_string),
             "no usable token in its answer".to_string(),
         ),
         Ok(t) => (None, t.failure()),
         Err(e) => (None, e.to_string()),
     };
     let token = token.or_else(|| {
-        display
-            .access_token()
-            .filter(|t| usable_token(t))
-            .map(str::to_string)
+        display.access_token().map(str::to_string)
     });
     let Some(token) = token else {
         return Err(Error::SfCli(format!(
