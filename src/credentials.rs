@@ -216,12 +216,7 @@ fn read_bounded(
                 got.store(bytes.len(), std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(format!(
-                    "cannot be read: {}",
-                    crate::errors::io_reason(&e)
-                ))
-            }
+            Err(e) => return Err(format!("cannot be read: {}", crate::errors::io_reason(&e))),
         }
     }
     if bytes.len() as u64 > MAX_BYTES {

@@ -18,14 +18,15 @@
 //! - through escapes, each byte written as itself, percent-encoded (`%21`, `%2f`, and
 //!   percent-encoded again, `%2521`, `%252521`), backslash-escaped (`\_`, `\/`, as
 //!   Markdown and JSON write punctuation), JSON-escaped (`\u0021`), or as an XML or HTML
-//!   character reference or entity (`&#33;`, `&#x0000021;`, `&excl;`, `&period;`);
+//!   character reference or entity (`&#33;`, `&#x0000021;`, `&excl;`, `&period;`), also
+//!   escaped again (`&amp;excl;`, as XML writes a value holding `&excl;`);
 //! - as hex, either case, at either nibble alignment;
 //! - as base64 and base64url, with or without padding, starting at any of the three
 //!   offsets of a base64 group (the secret may sit inside a larger encoded value, such as
 //!   `Bearer <token>` or `user:token`): the characters that depend on the secret alone are
 //!   searched for, and one character either side that mixes its first or last bits with
 //!   its neighbours goes with them;
-//! - across line breaks: a `\n` or `\r\n` inside a run (hex wrapped at 60 columns, base64
+//! - across line breaks: a `\n` or `\r\n` (also JSON-escaped) inside a run (hex wrapped at 60 columns, base64
 //!   wrapped at 76, a token split over two lines) is read as if it were not there. The
 //!   line breaks themselves are kept in the output (`***` either side).
 //!
@@ -463,7 +464,19 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
                 .rev()
                 .find_map(|k| hex_pair(text, i + 1 + 2 * k).map(|b| (b, 3 + 2 * k)))
         }
+        // Markdown's backslash before punctuation, itself escaped by JSON (`\\_`), and
+        // again: every backslash of the run goes with the punctuation after it.
+        b'\\' if text.get(i + 1) == Some(&b'\\') => {
+            let run = text[i..].iter().take_while(|&&b| b == b'\\').count();
+            match text.get(i + run) {
+                Some(&n) if n.is_ascii_punctuation() => Some((n, run + 1)),
+                _ => Some((b'\\', 2)),
+            }
+        }
         b'\\' => match text.get(i + 1) {
+            // A JSON-escaped line break is a line break.
+            Some(b'n') => return (None, 2),
+            Some(b'r') if text.get(i + 2..i + 4) == Some(b"\\n") => return (None, 4),
             // Markdown and JSON put a backslash before punctuation.
             Some(&n) if n.is_ascii_punctuation() => Some((n, 2)),
             Some(b'u') => (|| {
@@ -482,8 +495,19 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
 }
 
 /// An XML or HTML character reference (any number of digits) or a named entity for ASCII
-/// punctuation at the start of `text`.
+/// punctuation at the start of `text`, also escaped again and again (`&amp;excl;`: XML
+/// written of a value that held `&excl;`): the deepest reading that is a reference.
 fn entity(text: &[u8]) -> Option<(u8, usize)> {
+    // `&`, then `amp;` once for each time the `&` was escaped again.
+    let again = text[1..].chunks(4).take_while(|c| *c == b"amp;").count();
+    (0..=again).rev().find_map(|k| {
+        let skipped = 4 * k;
+        reference(&text[skipped..]).map(|(b, len)| (b, skipped + len))
+    })
+}
+
+/// One reference at the start of `text`, after its `&` (`text[0]`, which is not read).
+fn reference(text: &[u8]) -> Option<(u8, usize)> {
     if text.get(1) == Some(&b'#') {
         let hexadecimal = matches!(text.get(2), Some(b'x' | b'X'));
         let from = if hexadecimal { 3 } else { 2 };
@@ -601,7 +625,9 @@ pub fn scrubber() -> Arc<Scrubber> {
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     if r.built != r.secrets.len() {
-        r.scrubber = Arc::new(Scrubber::of(r.secrets.iter().map(|(s, k)| (s.as_str(), *k))));
+        r.scrubber = Arc::new(Scrubber::of(
+            r.secrets.iter().map(|(s, k)| (s.as_str(), *k)),
+        ));
         r.built = r.secrets.len();
     }
     r.scrubber.clone()

@@ -192,8 +192,16 @@ fn a_writer_that_wrote_but_never_closed_is_named_as_such() {
 fn a_malformed_token_is_never_registered() {
     // A token endpoint answering `NOT READY` or `"verdict":` must not make the run erase
     // those words (or a JSON key) from every org's output.
-    for hostile in ["NOT READY now", "\"verdict\":", "{\"a\":1}xxxx", "abc,def,ghij"] {
-        assert!(matches!(token(hostile), Err(Unusable::Malformed(_))), "{hostile}");
+    for hostile in [
+        "NOT READY now",
+        "\"verdict\":",
+        "{\"a\":1}xxxx",
+        "abc,def,ghij",
+    ] {
+        assert!(
+            matches!(token(hostile), Err(Unusable::Malformed(_))),
+            "{hostile}"
+        );
         assert_eq!(crate::secrets::scrub(hostile), hostile);
     }
     assert!(token("00D5g000001ABCD!AQ.fine_token-~x").is_ok());

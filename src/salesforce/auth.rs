@@ -465,9 +465,7 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
         Ok(t) => (None, t.failure()),
         Err(e) => (None, e.to_string()),
     };
-    let token = token.or_else(|| {
-        display.access_token().map(str::to_string)
-    });
+    let token = token.or_else(|| display.access_token().map(str::to_string));
     let Some(token) = token else {
         return Err(Error::SfCli(format!(
             "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed: {token_failure}); update the CLI (`sf update`) or {hint}"
