@@ -317,7 +317,8 @@ impl SfAnswer {
         Some(t)
     }
 
-    /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
+    /// `name: message` of a failed run, as one bounded excerpt ([`crate::secrets::excerpt`]:
+    /// scrubbed, on one line, at most 200 characters); without JSON, `sf`'s own first error
     /// line.
     fn failure(&self) -> String {
         let Some(j) = &self.json else {
@@ -336,7 +337,7 @@ impl SfAnswer {
             ("", m) => m.to_string(),
             (n, m) => format!("{n}: {m}"),
         };
-        one_line(&text)
+        crate::secrets::excerpt(&text, crate::secrets::EXCERPT_CHARS)
     }
 }
 
@@ -374,10 +375,10 @@ fn first_error_line(stderr: &[u8], stdout: &[u8]) -> Option<String> {
             line.push_str(&format!(" ({node})"));
         }
     }
-    if line.chars().count() > 200 {
-        line = line.chars().take(199).collect::<String>() + "\u{2026}";
-    }
-    Some(line)
+    Some(crate::secrets::excerpt(
+        &line,
+        crate::secrets::EXCERPT_CHARS,
+    ))
 }
 
 async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
