@@ -350,7 +350,7 @@ impl Scrubber {
             return Cow::Borrowed(text);
         }
         spans.sort_unstable();
-        let original = |i: usize| decoded.as_ref().map_or(i, |d| d.starts[i] as usize);
+        let original = |i: usize| decoded.as_ref().map_or(i, |d| d.start(i));
         let mut out = Vec::with_capacity(raw.len());
         let mut copied = 0;
         let mut pending: Option<(usize, usize)> = None;
@@ -406,35 +406,66 @@ fn masked(run: &[u8], out: &mut Vec<u8>) {
 /// knowing where it starts in the text.
 struct Decoded {
     bytes: Vec<u8>,
-    /// `starts[i]`: where decoded byte `i` starts in the text; one more entry, the text's
-    /// length.
-    starts: Vec<u32>,
+    /// Where the text and the decoded bytes stop going in step: `(decoded, text)` at each
+    /// escape, after it, and after each line break taken out. Between two marks, a decoded
+    /// byte is the text's byte at the same distance from the mark.
+    marks: Vec<(u32, u32)>,
 }
+
+/// The bytes that may start an escape or a line break.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'%' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
 
 impl Decoded {
     /// `None` when the text holds no escape and no line break (nothing to decode), or is
     /// too large to map.
     fn of(text: &[u8]) -> Option<Decoded> {
-        if !text
-            .iter()
-            .any(|b| matches!(b, b'%' | b'\\' | b'&' | b'\n'))
-            || text.len() >= u32::MAX as usize
-        {
+        if !text.iter().any(|&b| SPECIAL[b as usize]) || text.len() >= u32::MAX as usize {
             return None;
         }
         let mut bytes = Vec::with_capacity(text.len());
-        let mut starts = Vec::with_capacity(text.len() + 1);
+        let mut marks = Vec::new();
         let mut i = 0;
         while i < text.len() {
+            // Ordinary bytes in bulk.
+            let plain = text[i..]
+                .iter()
+                .position(|&b| SPECIAL[b as usize])
+                .unwrap_or(text.len() - i);
+            bytes.extend_from_slice(&text[i..i + plain]);
+            i += plain;
+            if i == text.len() {
+                break;
+            }
             let (b, len) = unit(text, i);
-            if let Some(b) = b {
-                bytes.push(b);
-                starts.push(i as u32);
+            match b {
+                Some(b) if len == 1 => bytes.push(b),
+                Some(b) => {
+                    marks.push((bytes.len() as u32, i as u32));
+                    bytes.push(b);
+                    marks.push((bytes.len() as u32, (i + len) as u32));
+                }
+                None => marks.push((bytes.len() as u32, (i + len) as u32)),
             }
             i += len;
         }
-        starts.push(text.len() as u32);
-        Some(Decoded { bytes, starts })
+        Some(Decoded { bytes, marks })
+    }
+
+    /// Where decoded byte `i` (or the end, `i` = the number of bytes) starts in the text.
+    fn start(&self, i: usize) -> usize {
+        let at = self.marks.partition_point(|&(d, _)| d as usize <= i);
+        match at.checked_sub(1).map(|m| self.marks[m]) {
+            Some((d, t)) => t as usize + (i - d as usize),
+            None => i,
+        }
     }
 }
 
