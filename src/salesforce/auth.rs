@@ -668,14 +668,11 @@ mod tests {
             Some("sh: 1: node: not found")
         );
         assert_eq!(first_error_line(b"\n", b""), None);
+        // The one bounded excerpt: 200 characters, then ` …`.
         let long = "Error: ".to_string() + &"x".repeat(400);
-        assert_eq!(
-            first_error_line(long.as_bytes(), b"")
-                .unwrap()
-                .chars()
-                .count(),
-            200
-        );
+        let line = first_error_line(long.as_bytes(), b"").unwrap();
+        assert_eq!(line.chars().count(), 202, "{line}");
+        assert!(line.ends_with("x …"), "{line}");
     }
 
     #[test]
