@@ -97,19 +97,7 @@ pub fn forms(secret: &str) -> Vec<(String, String)> {
             secret.get(5..).unwrap_or_default().to_string(),
         ),
         // As Markdown escapes punctuation.
-        (
-            "md".into(),
-            secret
-                .chars()
-                .flat_map(|c| {
-                    if c.is_ascii_punctuation() {
-                        vec!['\\', c]
-                    } else {
-                        vec![c]
-                    }
-                })
-                .collect(),
-        ),
+        ("md".into(), backslashed(secret)),
         // HTML5 named references, and XML numeric ones with leading zeros.
         (
             "named".into(),
@@ -149,6 +137,19 @@ pub fn forms(secret: &str) -> Vec<(String, String)> {
         ),
     ]);
     out
+}
+
+/// A backslash before every punctuation character, as Markdown escapes it.
+pub fn backslashed(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_punctuation() {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// `text` with a line break every `width` characters.

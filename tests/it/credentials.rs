@@ -23,6 +23,13 @@ fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
 
 /// [`audit_with_token_file`], with `stdin` on standard input.
 fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&str>) -> Run {
+    let mut c = audit_command(org, path);
+    c.args(extra);
+    run_within(c, stdin, HANG)
+}
+
+/// `audit --json` of `org`, the access token read from `path`.
+fn audit_command(org: &str, path: &str) -> std::process::Command {
     let mut c = command();
     c.args([
         "audit",
@@ -32,9 +39,8 @@ fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&s
         path,
         "--json",
         "--no-usage",
-    ])
-    .args(extra);
-    run_within(c, stdin, HANG)
+    ]);
+    c
 }
 
 /// A read, named and not a connection: no call reached the org.
@@ -317,17 +323,8 @@ fn standard_input_that_is_a_socket_is_read_like_a_pipe() {
     let (mut ours, theirs) = UnixStream::pair().unwrap();
     ours.write_all(format!("{TOKEN}\n").as_bytes()).unwrap();
     ours.shutdown(std::net::Shutdown::Write).unwrap();
-    let mut c = command();
-    c.args([
-        "audit",
-        "--instance-url",
-        &org.base_url,
-        "--access-token-file",
-        "-",
-        "--json",
-        "--no-usage",
-    ])
-    .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+    let mut c = audit_command(&org.base_url, "-");
+    c.stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(
         theirs,
     )))
     .stdout(std::process::Stdio::piped())

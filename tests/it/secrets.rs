@@ -346,6 +346,21 @@ fn a_token_endpoint_echoing_the_refresh_token_is_named_by_its_error_code_only() 
     assert!(!r.stderr.contains("refused grant_type"), "{}", r.stderr);
 }
 
+/// `fleet` of `inputs/fleet.toml`, run in `inputs`, in `format`, its files in `out`.
+fn fleet_in(inputs: &Path, format: &str, out: &Path) -> Run {
+    let mut c = command();
+    c.current_dir(inputs).args([
+        "fleet",
+        "--orgs",
+        "fleet.toml",
+        "--format",
+        format,
+        "--out-dir",
+        out.to_str().unwrap(),
+    ]);
+    run_with(c, None)
+}
+
 /// Two orgs' tokens, with characters every encoding spells differently.
 const FLEET_A: &str = "00DECHOA0000001!AQ+tokenA/Of=Org.A~xyz";
 const FLEET_B: &str = "00DECHOB0000001!AQ+tokenB/Of=Org.B~uvw";
@@ -393,17 +408,7 @@ fn a_fleet_whose_servers_echo_every_orgs_token_shows_none() {
     let out = dir.path().join("out");
     for format in ["table", "json", "markdown", "csv"] {
         let report = dir.path().join(format!("fleet.{format}"));
-        let mut c = command();
-        c.current_dir(inputs.path()).args([
-            "fleet",
-            "--orgs",
-            "fleet.toml",
-            "--format",
-            format,
-            "--out-dir",
-            out.to_str().unwrap(),
-        ]);
-        let r = run_with(c, None);
+        let r = fleet_in(inputs.path(), format, &out);
         assert!(
             matches!(r.code, 1 | 3),
             "{format}: {}\n{}",
@@ -439,7 +444,8 @@ const MD_TOKEN: &str = "00DMDTOK0000001!AQoAQ_riGp58WA.mdX3~a5ID-nOdcdbWB2_dC4DS
 /// One org echoing its token in record fields (its name, every app's label), in every
 /// form: audit in every format, its snapshot and the audit of that snapshot in every
 /// format, and a fleet of that one org in every format with its `--out-dir` file. No
-/// piece of the token shows anywhere. Markdown escapes `_` and `~` with a backslash: the values are scrubbed before any format escapes them.
+/// piece of the token shows anywhere. Markdown escapes `_` and `~` with a backslash: the
+/// values are scrubbed before any format escapes them.
 #[test]
 fn every_format_of_one_org_echoing_its_token_in_records_shows_no_piece_of_it() {
     let org = FakeOrg::start(Config {
@@ -490,17 +496,7 @@ fn every_format_of_one_org_echoing_its_token_in_records_shows_no_piece_of_it() {
     .unwrap();
     let out = dir.path().join("out");
     for format in ["table", "json", "markdown", "csv"] {
-        let mut c = command();
-        c.current_dir(inputs.path()).args([
-            "fleet",
-            "--orgs",
-            "fleet.toml",
-            "--format",
-            format,
-            "--out-dir",
-            out.to_str().unwrap(),
-        ]);
-        let r = run_with(c, None);
+        let r = fleet_in(inputs.path(), format, &out);
         assert!(matches!(r.code, 0 | 1 | 3), "{format}: {}", r.stderr);
         clean(&r.stdout, &format!("fleet {format}"));
         clean(&r.stderr, &format!("fleet {format} stderr"));

@@ -233,46 +233,16 @@ pub fn giveaways(secret: &str) -> Vec<String> {
 /// percent-encoded (both hex cases, and twice), form-encoded, JSON-escaped, and with a
 /// backslash before every punctuation character (as Markdown escapes it).
 fn spellings(s: &str) -> Vec<String> {
-    let percent = |s: &str, lower: bool| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else if lower {
-                    format!("%{b:02x}")
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let form: String = s
-        .bytes()
-        .map(|b| match b {
-            b' ' => "+".to_string(),
-            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect();
-    let backslashed: String = s
-        .chars()
-        .flat_map(|c| {
-            if c.is_ascii_punctuation() {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect();
+    use crate::fake_org::echo::{backslashed, form, percent};
     vec![
         s.to_string(),
         percent(s, false),
         percent(s, true),
         percent(&percent(s, false), false),
-        form,
+        form(s),
         s.replace('/', "\\/"),
         s.replace('!', "\\u0021"),
-        backslashed,
+        backslashed(s),
     ]
 }
 
