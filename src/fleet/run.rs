@@ -51,9 +51,11 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
     if let Some(p) = &opts.progress {
         p.plan(config.orgs.len() as u64);
     }
-    // Every org's credentials are read and checked before any org is contacted: a broken
-    // one fails its org at once, and every secret of the fleet is registered before any
-    // server answers, so what one org's server echoes of another's is scrubbed too.
+    // Every org's credential files are read and checked before any org is contacted: a
+    // broken one fails its org at once, and every secret they hold is registered before
+    // any server answers, so what one org's server echoes of another's is scrubbed too. A
+    // `target_org`'s token (from `sf`) and refreshed tokens are registered as they arrive,
+    // before they are sent anywhere.
     let mut inputs = Vec::with_capacity(config.orgs.len());
     for org in &config.orgs {
         inputs.push(match &org.input {

@@ -23,6 +23,13 @@ fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
 
 /// [`audit_with_token_file`], with `stdin` on standard input.
 fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&str>) -> Run {
+    let mut c = audit_command(org, path);
+    c.args(extra);
+    run_within(c, stdin, HANG)
+}
+
+/// `audit --json` of `org`, the access token read from `path`.
+fn audit_command(org: &str, path: &str) -> std::process::Command {
     let mut c = command();
     c.args([
         "audit",
@@ -32,9 +39,8 @@ fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&s
         path,
         "--json",
         "--no-usage",
-    ])
-    .args(extra);
-    run_within(c, stdin, HANG)
+    ]);
+    c
 }
 
 /// A read, named and not a connection: no call reached the org.
@@ -257,17 +263,20 @@ fn a_malformed_token_is_refused_before_any_call_and_never_shown() {
 #[cfg(unix)]
 #[test]
 fn a_fleet_file_names_regular_files_only() {
-    let org = FakeOrg::start(Config::default());
+    // Each entry its own org: which were contacted is then known exactly.
+    let piped_org = FakeOrg::start(Config::default());
+    let device_org = FakeOrg::start(Config::default());
+    let good_org = FakeOrg::start(Config::default());
     let tmp = tempfile::tempdir().unwrap();
     let fifo = mkfifo(tmp.path(), "token.fifo");
     std::fs::write(tmp.path().join("good.token"), format!("{TOKEN}\n")).unwrap();
     std::fs::write(
         tmp.path().join("fleet.toml"),
         format!(
-            "[[org]]\nname = \"piped\"\ninstance_url = \"{0}\"\naccess_token_file = \"token.fifo\"\n\n\
-             [[org]]\nname = \"device\"\ninstance_url = \"{0}\"\naccess_token_file = \"/dev/null\"\n\n\
-             [[org]]\nname = \"good\"\ninstance_url = \"{0}\"\naccess_token_file = \"good.token\"\n",
-            org.base_url
+            "[[org]]\nname = \"piped\"\ninstance_url = \"{}\"\naccess_token_file = \"token.fifo\"\n\n\
+             [[org]]\nname = \"device\"\ninstance_url = \"{}\"\naccess_token_file = \"/dev/null\"\n\n\
+             [[org]]\nname = \"good\"\ninstance_url = \"{}\"\naccess_token_file = \"good.token\"\n",
+            piped_org.base_url, device_org.base_url, good_org.base_url
         ),
     )
     .unwrap();
@@ -297,8 +306,36 @@ fn a_fleet_file_names_regular_files_only() {
         "{report}"
     );
     assert!(!reason("good").contains("access_token_file"), "{report}");
-    // Only the good org was contacted.
-    assert!(org.calls().values().sum::<u64>() > 0);
+    // Exactly the good org was contacted.
+    assert!(piped_org.calls().is_empty(), "{:?}", piped_org.calls());
+    assert!(device_org.calls().is_empty(), "{:?}", device_org.calls());
+    assert!(!good_org.calls().is_empty(), "{report}");
+}
+
+/// Node.js (and other launchers) give a child a socket pair as its standard input: `-`
+/// reads it like a pipe. A socket named by its path stays refused (above).
+#[cfg(unix)]
+#[test]
+fn standard_input_that_is_a_socket_is_read_like_a_pipe() {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+    let org = FakeOrg::start(Config::default());
+    let (mut ours, theirs) = UnixStream::pair().unwrap();
+    ours.write_all(format!("{TOKEN}\n").as_bytes()).unwrap();
+    ours.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut c = audit_command(&org.base_url, "-");
+    c.stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(
+        theirs,
+    )))
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let out = c.output().unwrap();
+    drop(ours);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!org.calls().is_empty());
+    assert_no_secrets(&String::from_utf8_lossy(&out.stdout), "stdout");
+    assert_no_secrets(&stderr, "stderr");
 }
 
 /// A fake org on `addr`, or `None` when that address cannot be bound here.

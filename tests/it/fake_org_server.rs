@@ -745,7 +745,7 @@ async fn session_expires_and_refresh_issues_a_new_token() {
         json!({"error": "invalid_grant", "error_description": "expired access/refresh token"})
     );
 
-    let (status, v) = refresh(&c, &org.base_url, "5Aep861FakeRefreshToken").await;
+    let (status, v) = refresh(&c, &org.base_url, "5Aep861FakeRfrTkn9xQ2v").await;
     assert_eq!(status, 200, "{v}");
     let new = v["access_token"].as_str().unwrap().to_string();
     assert_eq!(new, org.current_token());
@@ -892,7 +892,7 @@ async fn faults_are_deterministic_by_seed_and_spare_the_token_endpoint() {
         "{kinds:?}"
     );
     assert!(!kinds.iter().any(|k| k.starts_with("200")));
-    let (status, _) = refresh(&c, &org.base_url, "5Aep861FakeRefreshToken").await;
+    let (status, _) = refresh(&c, &org.base_url, "5Aep861FakeRfrTkn9xQ2v").await;
     assert_eq!(status, 200);
     assert_eq!(org.calls()["faults_injected"], 80);
 }
@@ -953,9 +953,7 @@ async fn truncates_every_second_body() {
     // The token endpoint is left alone.
     for _ in 0..2 {
         assert_eq!(
-            refresh(&c, &org.base_url, "5Aep861FakeRefreshToken")
-                .await
-                .0,
+            refresh(&c, &org.base_url, "5Aep861FakeRfrTkn9xQ2v").await.0,
             200
         );
     }

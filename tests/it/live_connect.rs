@@ -405,3 +405,46 @@ fn one_input_only() {
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
 }
+
+/// `sf`'s JSON error message is quoted as one bounded excerpt, never whole: a 5000-character
+/// message (as `RefreshTokenAuthError` can carry) gives one short line, in `audit` and in a
+/// fleet's reason for the org.
+#[cfg(unix)]
+#[test]
+fn a_long_sf_error_message_is_quoted_as_a_bounded_excerpt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "x".repeat(5000);
+    let failing = format!(
+        "printf '%s' '{{\"status\":1,\"name\":\"RefreshTokenAuthError\",\"message\":\"Error authenticating with the refresh token due to: {long}\"}}'; exit 1"
+    );
+    stub_sf(tmp.path(), &failing, &failing);
+    let r = run_with_sf(
+        tmp.path(),
+        &["audit", "--target-org", "demo", "--json", "--no-usage"],
+        &[],
+    );
+    let line = one_line_error(&r);
+    assert!(line.contains("RefreshTokenAuthError"), "{line}");
+    assert!(line.contains(" …"), "{line}");
+    assert!(
+        line.chars().count() < 600,
+        "{} chars: {line}",
+        line.chars().count()
+    );
+    std::fs::write(
+        tmp.path().join("fleet.toml"),
+        "[[org]]\nname = \"demo\"\ntarget_org = \"demo\"\n",
+    )
+    .unwrap();
+    let mut c = command();
+    c.current_dir(tmp.path()).env("PATH", tmp.path()).args([
+        "fleet",
+        "--orgs",
+        "fleet.toml",
+        "--json",
+    ]);
+    let r = run_with(c, None);
+    let reason = r.json()["orgs"][0].to_string();
+    assert!(reason.contains("RefreshTokenAuthError"), "{reason}");
+    assert!(reason.len() < 1200, "{} bytes: {reason}", reason.len());
+}

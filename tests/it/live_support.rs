@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub const TOKEN: &str = "00DFAKE0000000001!AQoAQFakeAccessToken";
-pub const REFRESH_TOKEN: &str = "5Aep861FakeRefreshToken";
+/// Random-looking, as real ones are: any twelve characters of a credential are scrubbed
+/// (so `RefreshToken` in one would erase that scope name from every report).
+pub const REFRESH_TOKEN: &str = "5Aep861FakeRfrTkn9xQ2v";
 pub const ECA_SECRET: &str = "FAKESECRET-do-not-print-0123456789";
 
 pub fn fixture(name: &str) -> PathBuf {
@@ -208,50 +210,39 @@ pub fn incomplete(report: &serde_json::Value) -> Vec<serde_json::Value> {
     report["incomplete"].as_array().cloned().unwrap_or_default()
 }
 
-/// What of a credential must never show: twelve characters of it (or all of it, when
-/// shorter); for an access token `<org id>!<secret part>`, also the org id with the `!` and
-/// the first character after it (the org id alone is public: reports show it).
+/// What of a credential must never show: any twelve characters of it in a row (or all of
+/// it, when shorter), wherever they start; for an access token `<org id>!<secret part>`,
+/// only pieces that hold at least one character after the `!` (the org id alone is
+/// public: reports show it).
 pub fn giveaways(secret: &str) -> Vec<String> {
-    let twelve = |s: &str| s.chars().take(12).collect::<String>();
-    match secret.split_once('!') {
-        Some((org, core)) if org.starts_with("00D") && !core.is_empty() => {
-            vec![format!("{org}!{}", &core[..1]), twelve(core)]
-        }
-        _ => vec![twelve(secret)],
+    let public = match secret.split_once('!') {
+        Some((org, core)) if org.starts_with("00D") && !core.is_empty() => org.len() + 1,
+        _ => 0,
+    };
+    let n = secret.len();
+    if n <= 12 {
+        return vec![secret.to_string()];
     }
+    (0..=n - 12)
+        .filter(|start| start + 12 > public)
+        .map(|start| secret[start..start + 12].to_string())
+        .collect()
 }
 
-/// Every spelling of `s` a server or a client might produce: raw, percent-encoded (both
-/// hex cases), form-encoded, JSON-escaped.
+/// Every spelling of `s` a server, a client or a format might produce: raw,
+/// percent-encoded (both hex cases, and twice), form-encoded, JSON-escaped, and with a
+/// backslash before every punctuation character (as Markdown escapes it).
 fn spellings(s: &str) -> Vec<String> {
-    let percent = |lower: bool| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                    (b as char).to_string()
-                } else if lower {
-                    format!("%{b:02x}")
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
-    let form: String = s
-        .bytes()
-        .map(|b| match b {
-            b' ' => "+".to_string(),
-            b if b.is_ascii_alphanumeric() || b"*-._".contains(&b) => (b as char).to_string(),
-            b => format!("%{b:02X}"),
-        })
-        .collect();
+    use crate::fake_org::echo::{backslashed, form, percent};
     vec![
         s.to_string(),
-        percent(false),
-        percent(true),
-        form,
+        percent(s, false),
+        percent(s, true),
+        percent(&percent(s, false), false),
+        form(s),
         s.replace('/', "\\/"),
         s.replace('!', "\\u0021"),
+        backslashed(s),
     ]
 }
 

@@ -346,6 +346,21 @@ fn a_token_endpoint_echoing_the_refresh_token_is_named_by_its_error_code_only() 
     assert!(!r.stderr.contains("refused grant_type"), "{}", r.stderr);
 }
 
+/// `fleet` of `inputs/fleet.toml`, run in `inputs`, in `format`, its files in `out`.
+fn fleet_in(inputs: &Path, format: &str, out: &Path) -> Run {
+    let mut c = command();
+    c.current_dir(inputs).args([
+        "fleet",
+        "--orgs",
+        "fleet.toml",
+        "--format",
+        format,
+        "--out-dir",
+        out.to_str().unwrap(),
+    ]);
+    run_with(c, None)
+}
+
 /// Two orgs' tokens, with characters every encoding spells differently.
 const FLEET_A: &str = "00DECHOA0000001!AQ+tokenA/Of=Org.A~xyz";
 const FLEET_B: &str = "00DECHOB0000001!AQ+tokenB/Of=Org.B~uvw";
@@ -393,17 +408,7 @@ fn a_fleet_whose_servers_echo_every_orgs_token_shows_none() {
     let out = dir.path().join("out");
     for format in ["table", "json", "markdown", "csv"] {
         let report = dir.path().join(format!("fleet.{format}"));
-        let mut c = command();
-        c.current_dir(inputs.path()).args([
-            "fleet",
-            "--orgs",
-            "fleet.toml",
-            "--format",
-            format,
-            "--out-dir",
-            out.to_str().unwrap(),
-        ]);
-        let r = run_with(c, None);
+        let r = fleet_in(inputs.path(), format, &out);
         assert!(
             matches!(r.code, 1 | 3),
             "{format}: {}\n{}",
@@ -430,4 +435,128 @@ fn a_fleet_whose_servers_echo_every_orgs_token_shows_none() {
         "{b_report}"
     );
     assert_no_secret_in_any_form_in_files(dir.path(), &[FLEET_A, FLEET_B]);
+}
+
+/// A real session id's shape: after the first twelve characters of the part after the
+/// `!`, the `_`, `.`, `~` and `-` that Markdown, CSV and URLs each treat their own way.
+const MD_TOKEN: &str = "00DMDTOK0000001!AQoAQ_riGp58WA.mdX3~a5ID-nOdcdbWB2_dC4DS.DC6Lc1mx";
+
+/// One org echoing its token in record fields (its name, every app's label), in every
+/// form: audit in every format, its snapshot and the audit of that snapshot in every
+/// format, and a fleet of that one org in every format with its `--out-dir` file. No
+/// piece of the token shows anywhere. Markdown escapes `_` and `~` with a backslash: the
+/// values are scrubbed before any format escapes them.
+#[test]
+fn every_format_of_one_org_echoing_its_token_in_records_shows_no_piece_of_it() {
+    let org = FakeOrg::start(Config {
+        org_dir: fixture("demo-org"),
+        org_id: "00DMDTOK0000001".into(),
+        access_token: MD_TOKEN.into(),
+        echo_in_records: true,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = tempfile::tempdir().unwrap();
+    let token = [("SF_ACCESS_TOKEN", MD_TOKEN)];
+    let clean = |text: &str, what: &str| assert_no_secret_in_any_form(text, what, MD_TOKEN);
+    for format in FORMATS {
+        let mut args = vec!["audit", "--instance-url", &org.base_url];
+        args.extend_from_slice(format);
+        let r = check(&args, &token, dir.path());
+        clean(&r.stdout, &format!("audit {format:?}"));
+        clean(&r.stderr, &format!("audit {format:?} stderr"));
+    }
+    let snap = dir.path().join("snap");
+    let r = run(
+        &[
+            "fetch",
+            "--instance-url",
+            &org.base_url,
+            "--out",
+            snap.to_str().unwrap(),
+        ],
+        &token,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    clean(&r.stdout, "fetch");
+    for format in FORMATS {
+        let mut args = vec!["audit", "--source", snap.to_str().unwrap()];
+        args.extend_from_slice(format);
+        let r = check(&args, &[], dir.path());
+        clean(&r.stdout, &format!("snapshot audit {format:?}"));
+    }
+    std::fs::write(inputs.path().join("t.token"), MD_TOKEN).unwrap();
+    std::fs::write(
+        inputs.path().join("fleet.toml"),
+        format!(
+            "[[org]]\nname = \"md\"\ninstance_url = \"{}\"\naccess_token_file = \"t.token\"\n",
+            org.base_url
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    for format in ["table", "json", "markdown", "csv"] {
+        let r = fleet_in(inputs.path(), format, &out);
+        assert!(matches!(r.code, 0 | 1 | 3), "{format}: {}", r.stderr);
+        clean(&r.stdout, &format!("fleet {format}"));
+        clean(&r.stderr, &format!("fleet {format} stderr"));
+    }
+    let md = run(
+        &[
+            "audit",
+            "--instance-url",
+            &org.base_url,
+            "--format",
+            "markdown",
+        ],
+        &token,
+    );
+    // Scrubbed before Markdown escaped it: `***` is escaped as any other text.
+    assert!(md.stdout.contains("raw=\\*\\*\\*"), "{}", md.stdout);
+    assert_no_secret_in_any_form_in_files(dir.path(), &[MD_TOKEN]);
+}
+
+/// A hostile org's token endpoint hands out values that are no token (`NOT READY`, a JSON
+/// key): the exchange fails as malformed and nothing is registered, so the other org's
+/// verdict and the fleet's JSON come through whole.
+#[test]
+fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org() {
+    use crate::hostile_server::{self as hostile, Mode};
+    let good = demo_org();
+    for handed_out in [
+        "NOT READY",
+        "\"verdict\":",
+        "\"verdict\": \"ready\", {",
+        "ready",
+    ] {
+        let evil = hostile::start(Mode::HandsOutToken(handed_out));
+        let inputs = tempfile::tempdir().unwrap();
+        std::fs::write(inputs.path().join("good.token"), TOKEN).unwrap();
+        let auth = auth_url_file(inputs.path(), &evil, "5AepEVIL0refresh9x8Qz");
+        std::fs::write(
+            inputs.path().join("fleet.toml"),
+            format!(
+                "[[org]]\nname = \"evil\"\nauth_url_file = \"{auth}\"\n\n\
+                 [[org]]\nname = \"good\"\ninstance_url = \"{}\"\naccess_token_file = \"good.token\"\n",
+                good.base_url
+            ),
+        )
+        .unwrap();
+        let mut c = command();
+        c.current_dir(inputs.path())
+            .args(["fleet", "--orgs", "fleet.toml", "--format", "json"]);
+        let r = run_with(c, None);
+        let doc: serde_json::Value = serde_json::from_str(&r.stdout)
+            .unwrap_or_else(|e| panic!("{handed_out:?}: {e}\n{}\n{}", r.stdout, r.stderr));
+        assert!(!r.stdout.contains("***"), "{handed_out:?}: {}", r.stdout);
+        let text = doc.to_string();
+        // `ready` is well formed, but too short to search for: used, never registered.
+        if handed_out != "ready" {
+            assert!(text.contains("malformed"), "{handed_out:?}: {text}");
+        }
+        assert_eq!(
+            doc["orgs"][1]["verdict"], "not-ready",
+            "{handed_out:?}: {text}"
+        );
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! - What a path names is looked at before it is opened: on the command line a regular
 //!   file, a FIFO (`--access-token-file <(pass show sf)` names `/dev/fd/N`, a pipe) or `-`
-//!   is read; a folder, a device or a socket is refused at once. A fleet file's entries
+//!   (standard input: a pipe, a socket as Node.js hands its children, or a file) is read;
+//!   a folder, a device or a socket named by path is refused at once. A fleet file's entries
 //!   name regular files only. What was opened is looked at again, so a path swapped in
 //!   between is refused too.
 //! - The read is bounded in size ([`MAX_BYTES`]) and in time (`--timeout`): it runs on a
@@ -95,6 +96,9 @@ fn refusal(kind: Kind, origin: Origin, stdin: bool) -> Option<String> {
     let on_command_line = "give a regular file, a FIFO or `-` (standard input)";
     match (kind, origin) {
         (Kind::Regular, _) | (Kind::Fifo, Origin::CommandLine) => None,
+        // Standard input that is a socket is a pipe by another name: Node.js and other
+        // launchers give a child a socket pair for its standard input.
+        (Kind::Socket, Origin::CommandLine) if stdin => None,
         (Kind::Fifo, Origin::FleetFile) => {
             Some("is a FIFO (named pipe): a fleet file names regular files only".into())
         }
@@ -197,19 +201,33 @@ fn stdin_file() -> std::io::Result<std::fs::File> {
     ))
 }
 
-/// Reads at most [`MAX_BYTES`]; more is refused, not cut.
-fn read_bounded(place: &Place, origin: Origin) -> Result<Vec<u8>, String> {
+/// Reads at most [`MAX_BYTES`]; more is refused, not cut. `got` counts the bytes read so
+/// far, so that a read that does not end can say whether anything came.
+fn read_bounded(
+    place: &Place,
+    origin: Origin,
+    got: &std::sync::atomic::AtomicUsize,
+) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let file = place.open(origin)?;
+    let mut file = place.open(origin)?.take(MAX_BYTES + 1);
     let mut bytes = Vec::new();
-    file.take(MAX_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            format!(
-                "cannot be read: {}",
-                pkce_audit_model::errors::io_reason(&e)
-            )
-        })?;
+    let mut chunk = [0u8; 4096];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                bytes.extend_from_slice(&chunk[..n]);
+                got.store(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot be read: {}",
+                    pkce_audit_model::errors::io_reason(&e)
+                ))
+            }
+        }
+    }
     if bytes.len() as u64 > MAX_BYTES {
         return Err(format!(
             "is larger than {} KiB: not a file holding one credential",
@@ -225,8 +243,11 @@ pub fn clean(text: &str) -> &str {
 }
 
 /// Why `value` is not a well-formed token (or client id, or secret), in words that do not
-/// quote it: a control character, a space or a character that is not ASCII, and where
-/// (`a space at character 5 of 40 (…)`). `None`: well formed.
+/// quote it: a control character, a space, a character that is not ASCII, or one that is
+/// part of an output's structure and in no real credential (`"`, `'`, `:`, `,`, `{`, `<`,
+/// `&`, `;`, … [`crate::secrets::STRUCTURAL`]), and where (`a space at character 5 of 40
+/// (…)`). `None`: well formed. Only a well-formed value is registered as a secret, so a
+/// server cannot make the run erase ordinary words or an output's structure.
 pub fn malformed(value: &str) -> Option<String> {
     let count = value.chars().count();
     value.chars().enumerate().find_map(|(i, c)| {
@@ -236,6 +257,8 @@ pub fn malformed(value: &str) -> Option<String> {
             "a space"
         } else if !c.is_ascii() {
             "a character that is not ASCII"
+        } else if crate::secrets::STRUCTURAL.contains(&(c as u8)) {
+            "a quote, bracket or separator no credential holds"
         } else {
             return None;
         };
@@ -264,19 +287,26 @@ pub fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Res
     // and nothing can interrupt it; past the timeout the thread is left to the exit.
     let (tx, rx) = std::sync::mpsc::channel();
     let on_thread = place.clone();
+    let got = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = got.clone();
     std::thread::Builder::new()
         .name("credential-read".into())
         .spawn(move || {
-            let _ = tx.send(read_bounded(&on_thread, origin));
+            let _ = tx.send(read_bounded(&on_thread, origin, &counted));
         })
         .map_err(|e| err(format!("cannot be read: no thread to read it on ({e})")))?;
     let bytes = match rx.recv_timeout(timeout) {
         Ok(r) => r.map_err(err)?,
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            return Err(err(format!(
-                "nothing was written to it within {} s (--timeout); is the command that writes it waiting for input?",
-                timeout.as_secs()
-            )))
+            let secs = timeout.as_secs();
+            return Err(err(match got.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => format!(
+                    "nothing was written to it within {secs} s (--timeout); is the command that writes it waiting for input?"
+                ),
+                n => format!(
+                    "no end of input within {secs} s (--timeout): {n} byte(s) came, then the writer neither wrote more nor closed it; does the command that writes it exit?"
+                ),
+            }));
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             return Err(err("cannot be read: the read stopped unexpectedly".into()))
@@ -298,16 +328,18 @@ pub enum Unusable {
     Malformed(String),
 }
 
-/// A token as given, checked: not empty and well formed ([`malformed`]). Registered as a
-/// secret either way, so that not even the refusal can show it.
+/// A token as given, checked: not empty and well formed ([`malformed`]). Only then is it
+/// a [`Secret`], registered for the run: a malformed token (a server's `NOT READY`) is an
+/// error and is never registered, so it cannot decide what is erased from any output. The
+/// refusal does not quote it.
 pub fn token(text: &str) -> Result<Secret, Unusable> {
-    let secret = Secret::new(clean(text));
-    if secret.is_empty() {
+    let text = clean(text);
+    if text.is_empty() {
         return Err(Unusable::Empty);
     }
-    match malformed(secret.expose()) {
+    match malformed(text) {
         Some(why) => Err(Unusable::Malformed(why)),
-        None => Ok(secret),
+        None => Ok(Secret::new(text)),
     }
 }
 

@@ -1,35 +1,48 @@
 //! One registry of every secret the run knows, and the one scrubber every output goes
 //! through (issue 18 §3).
 //!
-//! A secret is registered once, where it is read or obtained: constructing a
-//! [`Secret`](crate::salesforce::Secret) registers it (access tokens from a file, standard
-//! input, the environment or `sf`; tokens a refresh exchange hands out; the refresh token
-//! and client secret of an auth URL). Client ids and instance URLs are not secrets: reports
-//! show them. [`scrub`] then removes **every** registered secret, of every org, from a text
-//! about to leave the process: the report in every format, errors, notes, warnings, the
-//! `--verbose` log, `--out-dir` files, snapshots.
+//! A secret is registered once, where it is read or obtained, and only once it is known to
+//! be well formed ([`looks_like_secret`]): an access token that passed the credential check
+//! (from a file, standard input, the environment, `sf`, or a refresh exchange), the refresh
+//! token and client secret of an auth URL, and the consumer secrets an org returns in
+//! metadata records ([`register_record_secret`]). A value a server hands out that does not
+//! look like a secret (a space, a quote, a `:`, a `{`, too short) is never registered: it
+//! would let that server decide what is erased from every org's output, or break a JSON,
+//! CSV or XML output by replacing its structure. Client ids and instance URLs are not
+//! secrets: reports show them. [`scrub`] then removes **every** registered secret, of every
+//! org, from a text about to leave the process: the report in every format, errors, notes,
+//! warnings, the `--verbose` log, `--out-dir` files, snapshots.
 //!
 //! A server can echo what it was sent in many forms, so each secret is searched for:
 //! - raw, in any letter case;
 //! - through escapes, each byte written as itself, percent-encoded (`%21`, `%2f`, and
-//!   percent-encoded twice, `%2521`), JSON-escaped (`\/`, `\u0021`) or as an XML character
-//!   reference or entity (`&#33;`, `&#x21;`, `&amp;`); a space also as `+`;
-//! - as hex, either case;
+//!   percent-encoded again, `%2521`, `%252521`), backslash-escaped (`\_`, `\/`, as
+//!   Markdown and JSON write punctuation), JSON-escaped (`\u0021`), or as an XML or HTML
+//!   character reference or entity (`&#33;`, `&#x0000021;`, `&excl;`, `&period;`), also
+//!   escaped again (`&amp;excl;`, as XML writes a value holding `&excl;`);
+//! - as hex, either case, at either nibble alignment;
 //! - as base64 and base64url, with or without padding, starting at any of the three
 //!   offsets of a base64 group (the secret may sit inside a larger encoded value, such as
 //!   `Bearer <token>` or `user:token`): the characters that depend on the secret alone are
 //!   searched for, and one character either side that mixes its first or last bits with
-//!   its neighbours goes with them.
+//!   its neighbours goes with them;
+//! - across line breaks: a `\n` or `\r\n` (also JSON-escaped) inside a run (hex wrapped at 60 columns, base64
+//!   wrapped at 76, a token split over two lines) is read as if it were not there. The
+//!   line breaks themselves are kept in the output (`***` either side).
 //!
-//! A long enough **prefix** of a form counts as the secret too: a body cut short by the
-//! server, or by an excerpt, still gives most of it away. A Salesforce access token is
-//! `<org id>!<secret part>`: the org id is not a secret (reports show it), so what gives the
-//! token away is the org id with the `!` and anything after it, or twelve characters of the
-//! part after the `!` on their own.
+//! **Any** long enough piece of a form counts as the secret, wherever it starts: a body cut
+//! short at either end still gives most of it away. That is [`WINDOW`] bytes of the secret
+//! (or all of it, when shorter), and as many characters of an encoded form as encode them.
+//! A Salesforce access token is `<org id>!<secret part>`: the org id is not a secret
+//! (reports show it), so a piece counts only when it holds at least one byte after the `!`.
+//! A piece shorter than that, standing alone, is not found. A consumer secret found in a
+//! record is searched for whole, never by pieces: a server chose it.
 //!
-//! Every form is computed once, when a secret is registered, and all of them are found in
-//! one pass with a multi-pattern (Aho-Corasick) search: the cost is linear in the text,
-//! whatever the number of orgs. A run without secrets (a folder audit) pays nothing.
+//! Every form is computed once, when a secret is registered; the search looks for short
+//! pieces of each form at a regular stride (any long enough piece holds one of them), all
+//! at once with a multi-pattern (Aho-Corasick) search, then widens each hit over the form
+//! both ways while the text agrees with it. The cost is linear in the text, whatever the
+//! number of orgs. A run without secrets (a folder audit) pays nothing.
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
@@ -37,13 +50,38 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
 
-/// A prefix this long, in bytes of the secret, gives a secret away (or the whole secret,
+/// A piece this long, in bytes of the secret, gives a secret away (or the whole secret,
 /// when shorter).
-pub const MIN_PREFIX: usize = 12;
-/// Secrets shorter than this are not searched for: they would match ordinary text.
+pub const WINDOW: usize = 12;
+/// Credentials shorter than this are not registered: they would match ordinary text.
 pub const MIN_SECRET: usize = 8;
+/// A value found in a metadata record is registered from this length on.
+pub const MIN_RECORD_SECRET: usize = 16;
 /// Characters of server text an error quotes at most.
 pub const EXCERPT_CHARS: usize = 200;
+
+/// Characters no secret holds: the structure of JSON, XML, CSV and Markdown outputs. A
+/// secret holding none of them cannot make a replacement cut through an output's
+/// structure.
+pub const STRUCTURAL: &[u8] = b"\"'`,:;{}[]<>&\\|";
+
+/// Whether `value` looks like a secret: at least `min_len` bytes of printable ASCII, with
+/// no space and none of the [`STRUCTURAL`] characters.
+pub fn looks_like_secret(value: &str, min_len: usize) -> bool {
+    value.len() >= min_len
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !STRUCTURAL.contains(&b))
+}
+
+/// How a secret is searched for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A credential this tool holds or sends: any [`WINDOW`]-byte piece of it counts.
+    Credential,
+    /// A value an org returned in a record: found whole only, since a server chose it.
+    Record,
+}
 
 /// The two base64 alphabets: they differ in their last two characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,8 +109,8 @@ impl Alphabet {
 }
 
 /// How a base64 form's match may widen: over the character before it that mixes the
-/// secret's first bits with what precedes it, and, when the whole form matched, over the
-/// character after it that holds the secret's last bits, and over padding.
+/// secret's first bits with what precedes it, and, when it reaches the form's end, over
+/// the character after it that holds the secret's last bits, and over padding.
 #[derive(Debug, Clone, Copy)]
 struct Edges {
     alphabet: Alphabet,
@@ -84,41 +122,63 @@ struct Edges {
 #[derive(Debug, Clone)]
 struct Form {
     bytes: Vec<u8>,
-    /// How many bytes, matched from the start, give the secret away.
-    min: usize,
+    /// How many characters in a row of the form give the secret away.
+    need: usize,
+    /// The leading characters that hold only public bits (an org id and its `!`): a
+    /// match must reach past them.
+    public: usize,
     edges: Option<Edges>,
 }
 
 impl Form {
-    /// The span a match of this form's first `min` bytes at `start` of `hay` covers: as
-    /// far as the form goes on matching, then its edges.
-    fn span(&self, hay: &[u8], start: usize) -> (usize, usize) {
-        let mut end = start + self.min;
-        let mut i = self.min;
-        while i < self.bytes.len()
-            && end < hay.len()
-            && hay[end].eq_ignore_ascii_case(&self.bytes[i])
-        {
-            i += 1;
-            end += 1;
+    /// The run of this form through `hay` that holds the piece `len` bytes long found at
+    /// `at`, the piece being the form's bytes from `offset`: widened both ways while the
+    /// text agrees with the form. `(start, end)` in `hay`, and whether the run gives the
+    /// secret away (then with its edges).
+    fn run(&self, hay: &[u8], at: usize, offset: usize, len: usize) -> ((usize, usize), bool) {
+        let (mut a, mut fa) = (at, offset);
+        while fa > 0 && a > 0 && hay[a - 1].eq_ignore_ascii_case(&self.bytes[fa - 1]) {
+            a -= 1;
+            fa -= 1;
         }
-        let mut from = start;
+        let (mut b, mut fb) = (at + len, offset + len);
+        while fb < self.bytes.len() && b < hay.len() && hay[b].eq_ignore_ascii_case(&self.bytes[fb])
+        {
+            b += 1;
+            fb += 1;
+        }
+        if fb - fa < self.need || fb <= self.public {
+            return ((a, b), false);
+        }
         if let Some(e) = self.edges {
-            if e.before && from > 0 && e.alphabet.has(hay[from - 1]) {
-                from -= 1;
+            if fa == 0 && e.before && a > 0 && e.alphabet.has(hay[a - 1]) {
+                a -= 1;
             }
-            if i == self.bytes.len() {
-                if e.after && end < hay.len() && e.alphabet.has(hay[end]) {
-                    end += 1;
+            if fb == self.bytes.len() {
+                if e.after && b < hay.len() && e.alphabet.has(hay[b]) {
+                    b += 1;
                 }
                 let mut pads = 0;
-                while pads < 2 && end < hay.len() && hay[end] == b'=' {
-                    end += 1;
+                while pads < 2 && b < hay.len() && hay[b] == b'=' {
+                    b += 1;
                     pads += 1;
                 }
             }
         }
-        (from, end)
+        ((a, b), true)
+    }
+
+    /// Where the pieces searched for start, and how long they are: every piece of `need`
+    /// characters of the form holds one of them.
+    fn pieces(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let len = self.bytes.len();
+        let piece = (2 * self.need).div_ceil(3).clamp(1, len);
+        let stride = self.need + 1 - piece;
+        let last = len - piece;
+        (0..=last)
+            .step_by(stride.max(1))
+            .chain((!last.is_multiple_of(stride.max(1))).then_some(last))
+            .map(move |s| (s, piece))
     }
 }
 
@@ -139,26 +199,25 @@ fn hex(bytes: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Every form of `part`, of which the first `min_bytes` bytes give the secret away.
-fn forms_of(part: &[u8], min_bytes: usize, out: &mut Vec<Form>) {
-    let plain = |bytes: Vec<u8>, min: usize| Form {
-        min: min.clamp(1, bytes.len()),
-        bytes,
+/// Every form of `secret`, whose first `public` bytes are public, of which `need` bytes in
+/// a row give it away.
+fn forms_of(secret: &[u8], public: usize, need: usize, out: &mut Vec<Form>) {
+    let n = secret.len();
+    let need = need.clamp(1, n);
+    out.push(Form {
+        bytes: secret.to_vec(),
+        need,
+        public,
         edges: None,
-    };
-    out.push(plain(part.to_vec(), min_bytes));
-    if part.contains(&b' ') {
-        // Form encoding.
-        let plus = part
-            .iter()
-            .map(|&b| if b == b' ' { b'+' } else { b })
-            .collect();
-        out.push(plain(plus, min_bytes));
-    }
-    out.push(plain(hex(part), 2 * min_bytes));
-    let n = part.len();
+    });
+    out.push(Form {
+        bytes: hex(secret),
+        need: 2 * need,
+        public: 2 * public,
+        edges: None,
+    });
     for offset in 0..3usize {
-        // The characters whose six bits all come from `part`, when it starts `offset`
+        // The characters whose six bits all come from `secret`, when it starts `offset`
         // bytes into a group: from the first that starts at or after its first bit, to
         // the last that ends at or before its last.
         let skip = (8 * offset).div_ceil(6);
@@ -166,16 +225,18 @@ fn forms_of(part: &[u8], min_bytes: usize, out: &mut Vec<Form>) {
         if keep <= skip {
             continue;
         }
-        // Where the first kept character starts, in bits of `part`.
+        // Where the first kept character starts, in bits of `secret`.
         let first_bit = 6 * skip - 8 * offset;
-        let min = (8 * min_bytes).saturating_sub(first_bit).div_ceil(6);
+        let chars = |bytes: usize| (8 * bytes).saturating_sub(first_bit).div_ceil(6);
+        let public_chars = (8 * public).saturating_sub(first_bit) / 6;
         let mut padded = vec![0u8; offset];
-        padded.extend_from_slice(part);
+        padded.extend_from_slice(secret);
         for alphabet in [Alphabet::Standard, Alphabet::UrlSafe] {
             let encoded = alphabet.encode(&padded);
             let core = encoded.as_bytes()[skip..keep].to_vec();
             out.push(Form {
-                min: min.clamp(1, core.len()),
+                need: chars(need).clamp(1, core.len()),
+                public: public_chars.min(core.len()),
                 bytes: core,
                 edges: Some(Edges {
                     alphabet,
@@ -191,46 +252,57 @@ fn forms_of(part: &[u8], min_bytes: usize, out: &mut Vec<Form>) {
 #[derive(Debug, Clone, Default)]
 pub struct Scrubber {
     forms: Vec<Form>,
-    /// The search for the first `min` bytes of every form; `None` without secrets.
+    /// The search for the pieces of every form; `None` without secrets.
     search: Option<AhoCorasick>,
-    /// For each pattern of `search`, the forms that start with it.
-    by_pattern: Vec<Vec<usize>>,
+    /// For each pattern of `search`, the forms holding it and where.
+    by_pattern: Vec<Vec<(usize, usize)>>,
 }
 
 impl Scrubber {
+    /// A scrubber for credentials ([`Kind::Credential`]).
     pub fn new<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Scrubber {
+        Scrubber::of(secrets.into_iter().map(|s| (s, Kind::Credential)))
+    }
+
+    /// A scrubber for secrets of either kind; one that does not look like a secret
+    /// ([`looks_like_secret`]) is left out.
+    pub fn of<'a>(secrets: impl IntoIterator<Item = (&'a str, Kind)>) -> Scrubber {
         let mut forms = Vec::new();
-        for s in secrets {
-            if s.len() < MIN_SECRET {
+        for (s, kind) in secrets {
+            let min = match kind {
+                Kind::Credential => MIN_SECRET,
+                Kind::Record => MIN_RECORD_SECRET,
+            };
+            if !looks_like_secret(s, min) {
                 continue;
             }
-            match session_parts(s) {
-                Some((org, core)) => {
-                    // The org id, the `!` and at least one byte of the secret part.
-                    forms_of(s.as_bytes(), org.len() + 2, &mut forms);
-                    forms_of(core.as_bytes(), core.len().min(MIN_PREFIX), &mut forms);
-                }
-                None => forms_of(s.as_bytes(), s.len().min(MIN_PREFIX), &mut forms),
-            }
+            let public = session_parts(s).map_or(0, |(org, _)| org.len() + 1);
+            let need = match kind {
+                Kind::Credential => WINDOW,
+                Kind::Record => s.len(),
+            };
+            forms_of(s.as_bytes(), public, need, &mut forms);
         }
         let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut by_pattern: Vec<Vec<usize>> = Vec::new();
+        let mut by_pattern: Vec<Vec<(usize, usize)>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         for (i, f) in forms.iter().enumerate() {
-            let key = f.bytes[..f.min].to_ascii_lowercase();
-            let at = *index.entry(key.clone()).or_insert_with(|| {
-                patterns.push(key);
-                by_pattern.push(Vec::new());
-                patterns.len() - 1
-            });
-            by_pattern[at].push(i);
+            for (start, len) in f.pieces() {
+                let key = f.bytes[start..start + len].to_ascii_lowercase();
+                let at = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    by_pattern.push(Vec::new());
+                    patterns.len() - 1
+                });
+                by_pattern[at].push((i, start));
+            }
         }
         let search = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
-                .expect("a few hundred short patterns build")
+                .expect("short patterns build")
         });
         Scrubber {
             forms,
@@ -244,8 +316,9 @@ impl Scrubber {
         self.forms.iter().map(|f| f.bytes.len()).max().unwrap_or(0)
     }
 
-    /// `text` with every secret, whole or a long enough prefix, in any form, replaced by
-    /// `***`. Borrowed when nothing was found.
+    /// `text` with every secret, whole or a long enough piece of it, in any form,
+    /// replaced by `***` (line breaks inside a replaced run are kept). Borrowed when
+    /// nothing was found.
     pub fn apply<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let Some(search) = &self.search else {
             return Cow::Borrowed(text);
@@ -254,25 +327,38 @@ impl Scrubber {
         let decoded = Decoded::of(raw);
         let hay: &[u8] = decoded.as_ref().map_or(raw, |d| &d.bytes);
         let mut spans: Vec<(usize, usize)> = Vec::new();
+        // Per form, the last run followed: a hit inside it, at the same alignment, would
+        // follow it again.
+        let mut followed: HashMap<usize, (isize, usize)> = HashMap::new();
         for m in search.find_overlapping_iter(hay) {
-            let widest = self.by_pattern[m.pattern().as_usize()]
-                .iter()
-                .map(|&f| self.forms[f].span(hay, m.start()))
-                .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
-            spans.extend(widest);
+            for &(f, offset) in &self.by_pattern[m.pattern().as_usize()] {
+                let align = m.start() as isize - offset as isize;
+                if followed
+                    .get(&f)
+                    .is_some_and(|&(a, end)| a == align && m.start() < end)
+                {
+                    continue;
+                }
+                let (span, found) = self.forms[f].run(hay, m.start(), offset, m.len());
+                followed.insert(f, (align, span.1));
+                if found {
+                    spans.push(span);
+                }
+            }
         }
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
         spans.sort_unstable();
-        let original = |i: usize| decoded.as_ref().map_or(i, |d| d.starts[i] as usize);
+        let original = |i: usize| decoded.as_ref().map_or(i, |d| d.start(i));
         let mut out = Vec::with_capacity(raw.len());
         let mut copied = 0;
         let mut pending: Option<(usize, usize)> = None;
         let mut flush = |(from, to): (usize, usize), out: &mut Vec<u8>| {
-            out.extend_from_slice(&raw[copied..original(from)]);
-            out.extend_from_slice(b"***");
-            copied = original(to);
+            let (from, to) = (original(from), original(to));
+            out.extend_from_slice(&raw[copied..from]);
+            masked(&raw[from..to], out);
+            copied = to;
         };
         for (from, to) in spans {
             pending = match pending {
@@ -288,7 +374,6 @@ impl Scrubber {
             flush(done, &mut out);
         }
         out.extend_from_slice(&raw[copied..]);
-        // A prefix of a secret that is not ASCII may end inside a character.
         Cow::Owned(match String::from_utf8(out) {
             Ok(s) => s,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -296,32 +381,91 @@ impl Scrubber {
     }
 }
 
-/// A text with its escapes decoded, each decoded byte knowing where it starts in the text.
-struct Decoded {
-    bytes: Vec<u8>,
-    /// `starts[i]`: where decoded byte `i` starts in the text; one more entry, the text's
-    /// length.
-    starts: Vec<u32>,
+/// A replaced run as written: `***` for each of its lines, its line breaks kept, so a
+/// replacement never joins two lines of an output (two rows of a CSV).
+fn masked(run: &[u8], out: &mut Vec<u8>) {
+    let mut rest = run;
+    loop {
+        let (line, brk) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) if i > 0 && rest[i - 1] == b'\r' => (&rest[..i - 1], &rest[i - 1..=i]),
+            Some(i) => (&rest[..i], &rest[i..=i]),
+            None => (rest, &rest[rest.len()..]),
+        };
+        if !line.is_empty() {
+            out.extend_from_slice(b"***");
+        }
+        out.extend_from_slice(brk);
+        if brk.is_empty() {
+            return;
+        }
+        rest = &rest[line.len() + brk.len()..];
+    }
 }
 
+/// A text with its escapes decoded and its line breaks taken out, each decoded byte
+/// knowing where it starts in the text.
+struct Decoded {
+    bytes: Vec<u8>,
+    /// Where the text and the decoded bytes stop going in step: `(decoded, text)` at each
+    /// escape, after it, and after each line break taken out. Between two marks, a decoded
+    /// byte is the text's byte at the same distance from the mark.
+    marks: Vec<(u32, u32)>,
+}
+
+/// The bytes that may start an escape or a line break.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'%' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
+
 impl Decoded {
-    /// `None` when the text holds no escape (nothing to decode), or is too large to map.
+    /// `None` when the text holds no escape and no line break (nothing to decode), or is
+    /// too large to map.
     fn of(text: &[u8]) -> Option<Decoded> {
-        if !text.iter().any(|b| matches!(b, b'%' | b'\\' | b'&')) || text.len() >= u32::MAX as usize
-        {
+        if !text.iter().any(|&b| SPECIAL[b as usize]) || text.len() >= u32::MAX as usize {
             return None;
         }
         let mut bytes = Vec::with_capacity(text.len());
-        let mut starts = Vec::with_capacity(text.len() + 1);
+        let mut marks = Vec::new();
         let mut i = 0;
         while i < text.len() {
+            // Ordinary bytes in bulk.
+            let plain = text[i..]
+                .iter()
+                .position(|&b| SPECIAL[b as usize])
+                .unwrap_or(text.len() - i);
+            bytes.extend_from_slice(&text[i..i + plain]);
+            i += plain;
+            if i == text.len() {
+                break;
+            }
             let (b, len) = unit(text, i);
-            bytes.push(b);
-            starts.push(i as u32);
+            match b {
+                Some(b) if len == 1 => bytes.push(b),
+                Some(b) => {
+                    marks.push((bytes.len() as u32, i as u32));
+                    bytes.push(b);
+                    marks.push((bytes.len() as u32, (i + len) as u32));
+                }
+                None => marks.push((bytes.len() as u32, (i + len) as u32)),
+            }
             i += len;
         }
-        starts.push(text.len() as u32);
-        Some(Decoded { bytes, starts })
+        Some(Decoded { bytes, marks })
+    }
+
+    /// Where decoded byte `i` (or the end, `i` = the number of bytes) starts in the text.
+    fn start(&self, i: usize) -> usize {
+        let at = self.marks.partition_point(|&(d, _)| d as usize <= i);
+        match at.checked_sub(1).map(|m| self.marks[m]) {
+            Some((d, t)) => t as usize + (i - d as usize),
+            None => i,
+        }
     }
 }
 
@@ -333,59 +477,140 @@ fn hex_pair(text: &[u8], at: usize) -> Option<u8> {
     Some(hex_digit(text.get(at))? * 16 + hex_digit(text.get(at + 1))?)
 }
 
-/// The byte the escape at `text[i]` stands for, and its length; a byte that starts no
-/// escape stands for itself.
-fn unit(text: &[u8], i: usize) -> (u8, usize) {
+/// The byte the escape at `text[i]` stands for (`None`: a line break, read as nothing),
+/// and its length; a byte that starts no escape stands for itself.
+fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
     let c = text[i];
     let escaped = match c {
-        // Percent-encoded twice (`%25` then the two hex digits), else once.
-        b'%' => (text.get(i + 1..i + 3) == Some(b"25"))
-            .then(|| hex_pair(text, i + 3))
-            .flatten()
-            .map(|b| (b, 5))
-            .or_else(|| hex_pair(text, i + 1).map(|b| (b, 3))),
-        b'\\' => match text.get(i + 1) {
-            Some(&n @ (b'/' | b'\\' | b'"')) => Some((n, 2)),
-            Some(b'u') if text.get(i + 2..i + 4) == Some(b"00") => {
-                hex_pair(text, i + 4).map(|b| (b, 6))
+        b'\n' => return (None, 1),
+        b'\r' if text.get(i + 1) == Some(&b'\n') => return (None, 2),
+        // Percent-encoded once, or again and again (`%25` then `%25`… then the two hex
+        // digits): the deepest reading that ends in a hex pair.
+        b'%' => {
+            let twice = text[i + 1..]
+                .chunks_exact(2)
+                .take_while(|p| *p == b"25")
+                .count();
+            (0..=twice)
+                .rev()
+                .find_map(|k| hex_pair(text, i + 1 + 2 * k).map(|b| (b, 3 + 2 * k)))
+        }
+        // Markdown's backslash before punctuation, itself escaped by JSON (`\\_`), and
+        // again: every backslash of the run goes with the punctuation after it.
+        b'\\' if text.get(i + 1) == Some(&b'\\') => {
+            let run = text[i..].iter().take_while(|&&b| b == b'\\').count();
+            match text.get(i + run) {
+                Some(&n) if n.is_ascii_punctuation() => Some((n, run + 1)),
+                _ => Some((b'\\', 2)),
             }
+        }
+        b'\\' => match text.get(i + 1) {
+            // A JSON-escaped line break is a line break.
+            Some(b'n') => return (None, 2),
+            Some(b'r') if text.get(i + 2..i + 4) == Some(b"\\n") => return (None, 4),
+            // Markdown and JSON put a backslash before punctuation.
+            Some(&n) if n.is_ascii_punctuation() => Some((n, 2)),
+            Some(b'u') => (|| {
+                let hi = hex_pair(text, i + 2)?;
+                let lo = hex_pair(text, i + 4)?;
+                (hi == 0).then_some((lo, 6))
+            })(),
             _ => None,
         },
         b'&' => entity(&text[i..]),
         _ => None,
     };
     // Only ASCII stands in for a byte: a decoded byte above it is no character of its own.
-    escaped.filter(|(b, _)| b.is_ascii()).unwrap_or((c, 1))
+    let (b, len) = escaped.filter(|(b, _)| b.is_ascii()).unwrap_or((c, 1));
+    (Some(b), len)
 }
 
-/// An XML entity or character reference at the start of `text`.
+/// An XML or HTML character reference (any number of digits) or a named entity for ASCII
+/// punctuation at the start of `text`, also escaped again and again (`&amp;excl;`: XML
+/// written of a value that held `&excl;`): the deepest reading that is a reference.
 fn entity(text: &[u8]) -> Option<(u8, usize)> {
-    let end = text.iter().take(10).position(|&x| x == b';')?;
-    let name = &text[1..end];
-    let number = |digits: &[u8], radix: u32| {
-        std::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| u32::from_str_radix(d, radix).ok())
-            .and_then(|v| u8::try_from(v).ok())
-    };
-    let value = match name {
-        b"amp" => Some(b'&'),
-        b"lt" => Some(b'<'),
-        b"gt" => Some(b'>'),
-        b"quot" => Some(b'"'),
-        b"apos" => Some(b'\''),
-        [b'#', b'x' | b'X', digits @ ..] => number(digits, 16),
-        [b'#', digits @ ..] => number(digits, 10),
-        _ => None,
-    };
-    value.map(|v| (v, end + 1))
+    // `&`, then `amp;` once for each time the `&` was escaped again.
+    let again = text[1..].chunks(4).take_while(|c| *c == b"amp;").count();
+    (0..=again).rev().find_map(|k| {
+        let skipped = 4 * k;
+        reference(&text[skipped..]).map(|(b, len)| (b, skipped + len))
+    })
+}
+
+/// One reference at the start of `text`, after its `&` (`text[0]`, which is not read).
+fn reference(text: &[u8]) -> Option<(u8, usize)> {
+    if text.get(1) == Some(&b'#') {
+        let hexadecimal = matches!(text.get(2), Some(b'x' | b'X'));
+        let from = if hexadecimal { 3 } else { 2 };
+        let radix = if hexadecimal { 16 } else { 10 };
+        let digits = text[from..]
+            .iter()
+            .take_while(|d| (**d as char).is_digit(radix))
+            .count();
+        let end = from + digits;
+        if digits == 0 || text.get(end) != Some(&b';') {
+            return None;
+        }
+        let value = text[from..end].iter().fold(0u32, |v, d| {
+            v.saturating_mul(radix)
+                .saturating_add((*d as char).to_digit(radix).unwrap_or(0))
+        });
+        return u8::try_from(value).ok().map(|v| (v, end + 1));
+    }
+    let name_len = text[1..]
+        .iter()
+        .take(32)
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .count();
+    let end = 1 + name_len;
+    if name_len == 0 || text.get(end) != Some(&b';') {
+        return None;
+    }
+    named(&text[1..end]).map(|v| (v, end + 1))
+}
+
+/// The HTML5 named character references of ASCII punctuation (and XML's five).
+fn named(name: &[u8]) -> Option<u8> {
+    Some(match name {
+        b"excl" => b'!',
+        b"quot" | b"QUOT" => b'"',
+        b"num" => b'#',
+        b"dollar" => b'$',
+        b"percnt" => b'%',
+        b"amp" | b"AMP" => b'&',
+        b"apos" => b'\'',
+        b"lpar" => b'(',
+        b"rpar" => b')',
+        b"ast" | b"midast" => b'*',
+        b"plus" => b'+',
+        b"comma" => b',',
+        b"period" => b'.',
+        b"sol" => b'/',
+        b"colon" => b':',
+        b"semi" => b';',
+        b"lt" | b"LT" => b'<',
+        b"equals" => b'=',
+        b"gt" | b"GT" => b'>',
+        b"quest" => b'?',
+        b"commat" => b'@',
+        b"lsqb" | b"lbrack" => b'[',
+        b"bsol" => b'\\',
+        b"rsqb" | b"rbrack" => b']',
+        b"Hat" => b'^',
+        b"lowbar" | b"UnderBar" => b'_',
+        b"grave" | b"DiacriticalGrave" => b'`',
+        b"lcub" | b"lbrace" => b'{',
+        b"verbar" | b"vert" | b"VerticalLine" => b'|',
+        b"rcub" | b"rbrace" => b'}',
+        _ => return None,
+    })
 }
 
 /// The secrets registered so far, and the scrubber built for them (rebuilt on the first
 /// scrub after a registration).
 #[derive(Default)]
 struct Registry {
-    secrets: Vec<String>,
+    secrets: Vec<(String, Kind)>,
     scrubber: Arc<Scrubber>,
     /// How many of `secrets` the scrubber holds.
     built: usize,
@@ -393,16 +618,40 @@ struct Registry {
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 
-/// Registers a secret for the rest of the run: from now on [`scrub`] removes it from every
-/// text. Registering it again, or a secret too short to search for, does nothing.
-pub fn register(secret: &str) {
-    if secret.len() < MIN_SECRET {
-        return;
+fn add(secret: &str, kind: Kind, min_len: usize) -> bool {
+    if !looks_like_secret(secret, min_len) {
+        return false;
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-    if !r.secrets.iter().any(|s| s == secret) {
-        r.secrets.push(secret.to_string());
+    if !r.secrets.iter().any(|(s, _)| s == secret) {
+        r.secrets.push((secret.to_string(), kind));
     }
+    true
+}
+
+/// Registers a credential for the rest of the run: from now on [`scrub`] removes it, and
+/// any [`WINDOW`]-byte piece of it, from every text. Only a value that looks like a secret
+/// ([`looks_like_secret`], at least [`MIN_SECRET`] bytes) is registered: callers check a
+/// credential first (`credentials::malformed`), so this refuses only what they let through
+/// by mistake. Whether it was registered (or already was).
+pub fn register(secret: &str) -> bool {
+    install();
+    add(secret, Kind::Credential, MIN_SECRET)
+}
+
+/// Registers a value an org returned in a secret field of a record (a consumer secret),
+/// to be found whole in every text. Only a value of at least [`MIN_RECORD_SECRET`] bytes
+/// that looks like a secret is registered: a server must not choose words to erase from
+/// other orgs' reports, nor make a replacement cut through an output's structure.
+pub fn register_record_secret(value: &str) -> bool {
+    install();
+    add(value, Kind::Record, MIN_RECORD_SECRET)
+}
+
+/// Makes the model's display-safe text ([`pkce_audit_model::text::visible`]) scrub with
+/// this registry, so a document's values are scrubbed before any format escapes them.
+fn install() {
+    pkce_audit_model::text::install_scrub(scrub);
 }
 
 /// The scrubber for every secret registered so far.
@@ -415,7 +664,9 @@ pub fn scrubber() -> Arc<Scrubber> {
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     if r.built != r.secrets.len() {
-        r.scrubber = Arc::new(Scrubber::new(r.secrets.iter().map(String::as_str)));
+        r.scrubber = Arc::new(Scrubber::of(
+            r.secrets.iter().map(|(s, k)| (s.as_str(), *k)),
+        ));
         r.built = r.secrets.len();
     }
     r.scrubber.clone()
@@ -430,14 +681,16 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Server text as an error may quote it: on one line, scrubbed, and at most `max_chars`
-/// characters (then ` …`). Scrubbed before the cut, so that a cut cannot leave part of a
-/// secret that no longer matches.
+/// Server text as an error may quote it: scrubbed, on one line, and at most `max_chars`
+/// characters (then ` …`). Scrubbed before its lines are joined (a secret split over two
+/// lines is still found) and before the cut (a cut cannot leave part of a secret that no
+/// longer matches). Every text from outside (a server's body, `sf`'s message) that an
+/// error quotes goes through here.
 pub fn excerpt(text: &str, max_chars: usize) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let clean = scrub(&line);
+    let scrubbed = scrub(text);
+    let clean = scrubbed.split_whitespace().collect::<Vec<_>>().join(" ");
     match clean.char_indices().nth(max_chars) {
-        None => clean.into_owned(),
+        None => clean,
         Some((cut, _)) => format!("{} …", &clean[..cut]),
     }
 }

@@ -4,11 +4,35 @@
 //!
 //! Every renderer passes input-derived text (names, labels, callback URLs, emails, paths,
 //! problem reasons, notes, package names, namespaces, usernames) through [`visible`]
-//! where it emits it; the table and the Markdown renderers pass their whole output
+//! where it emits it, which first scrubs every registered secret out of it (before any
+//! format escapes it: the one place a document's values meet the secret registry; the
+//! output sink scrubs the finished text again, as a backstop); the table and the Markdown renderers pass their whole output
 //! through [`visible_lines`] once more as a backstop. JSON and SARIF keep the exact text
 //! and escape the same characters as `\uXXXX` ([`json_escape_invisible`]).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+/// Removes every secret the run knows from a text. The registry is filled where
+/// credentials are read (the I/O crate's `secrets`), which installs its scrub here with
+/// [`install_scrub`] when it registers the first secret; until then no secret is known.
+pub type Scrub = for<'a> fn(&'a str) -> Cow<'a, str>;
+
+static SCRUB: OnceLock<Scrub> = OnceLock::new();
+
+/// Makes [`visible`] and [`visible_with_breaks`] scrub with `scrub`. The first call wins:
+/// there is one registry for the run.
+pub fn install_scrub(scrub: Scrub) {
+    let _ = SCRUB.set(scrub);
+}
+
+/// `s` without any registered secret.
+fn scrub(s: &str) -> Cow<'_, str> {
+    match SCRUB.get() {
+        Some(f) => f(s),
+        None => Cow::Borrowed(s),
+    }
+}
 
 /// What becomes of one character of input text.
 enum Class {
@@ -78,7 +102,19 @@ fn convert(s: &str, keep_newlines: bool) -> String {
 /// U+2028, U+2029) and tabs become one space; other control characters (C0 with ESC,
 /// DEL, C1), bidirectional controls and invisible format characters are replaced by
 /// their code point written `\u{1b}`. Ordinary text is returned as it is, unallocated.
+///
+/// Every registered secret is scrubbed out first (the run's registry, through [`install_scrub`]), before any
+/// format escapes the text: a Markdown escape (`\_`) or a character reference would
+/// otherwise stop the output's own scrub partway through a token.
 pub fn visible(s: &str) -> Cow<'_, str> {
+    match scrub(s) {
+        Cow::Borrowed(s) => printable(s),
+        Cow::Owned(o) => Cow::Owned(printable(&o).into_owned()),
+    }
+}
+
+/// [`visible`] for text already scrubbed.
+fn printable(s: &str) -> Cow<'_, str> {
     if needs_work(s, false) {
         Cow::Owned(convert(s, false))
     } else {
@@ -144,6 +180,8 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
 /// `<br>` in a Markdown table cell: each line made [`visible`] and passed to `each`, the
 /// lines joined with `br`.
 pub fn visible_with_breaks(s: &str, br: &str, each: impl Fn(&str) -> String) -> String {
+    // Scrubbed whole, before it is cut into lines: a secret split over two lines is found.
+    let s = &*scrub(s);
     let mut out = String::with_capacity(s.len());
     let mut lines = s.split('\n').flat_map(|l| {
         // A lone CR breaks a line too; CRLF was already split at its LF.
@@ -151,11 +189,11 @@ pub fn visible_with_breaks(s: &str, br: &str, each: impl Fn(&str) -> String) -> 
         l.split('\r')
     });
     if let Some(first) = lines.next() {
-        out.push_str(&each(&visible(first)));
+        out.push_str(&each(&printable(first)));
     }
     for l in lines {
         out.push_str(br);
-        out.push_str(&each(&visible(l)));
+        out.push_str(&each(&printable(l)));
     }
     out
 }

@@ -32,6 +32,9 @@ pub enum Mode {
     /// Every SOAP answer's first element carries about `bytes` bytes of attributes: a
     /// parser that checks each attribute against all before it takes quadratic time.
     AttributeBomb { bytes: usize },
+    /// The token endpoint hands out this value as the access token (`NOT READY`,
+    /// `"verdict":`): a server choosing what the run would erase from every output.
+    HandsOutToken(&'static str),
 }
 
 const ENVELOPE_START: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns=\"http://soap.sforce.com/2006/04/metadata\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>";
@@ -143,6 +146,15 @@ fn serve(mut s: TcpStream, mode: Mode, bodies: Arc<Bodies>) {
             "200 OK",
             "application/json",
             br#"[{"label":"Spring '26","url":"/services/data/v66.0","version":"66.0"}]"#,
+        );
+    }
+    if let (Mode::HandsOutToken(token), true) = (mode, path.starts_with("/services/oauth2/token")) {
+        let answer = serde_json::json!({ "access_token": token, "token_type": "Bearer" });
+        return respond(
+            &mut s,
+            "200 OK",
+            "application/json",
+            answer.to_string().as_bytes(),
         );
     }
     let soap_call = path.contains("/Soap/");

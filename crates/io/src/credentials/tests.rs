@@ -152,6 +152,61 @@ fn a_fifo_is_read_from_the_command_line_only_and_never_waited_on_past_the_timeou
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_writer_that_wrote_but_never_closed_is_named_as_such() {
+    // `<(cat tok; sleep 30)`: the token came, the end of input did not.
+    let dir = tempfile::tempdir().unwrap();
+    let p = fifo(dir.path());
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let p = p.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+            f.write_all(b"00Dx!AQ.written\n").unwrap();
+            f.flush().unwrap();
+            // Held open until the reader gave up.
+            let _ = done_rx.recv();
+        })
+    };
+    let e = reason(
+        read(
+            &p,
+            Holds::AccessToken,
+            Origin::CommandLine,
+            Duration::from_millis(500),
+        )
+        .unwrap_err(),
+    );
+    done_tx.send(()).unwrap();
+    writer.join().unwrap();
+    assert!(
+        e.starts_with("no end of input within 0 s (--timeout): 16 byte(s) came"),
+        "{e}"
+    );
+    assert!(!e.contains("nothing was written"), "{e}");
+}
+
+#[test]
+fn a_malformed_token_is_never_registered() {
+    // A token endpoint answering `NOT READY` or `"verdict":` must not make the run erase
+    // those words (or a JSON key) from every org's output.
+    for hostile in [
+        "NOT READY now",
+        "\"verdict\":",
+        "{\"a\":1}xxxx",
+        "abc,def,ghij",
+    ] {
+        assert!(
+            matches!(token(hostile), Err(Unusable::Malformed(_))),
+            "{hostile}"
+        );
+        assert_eq!(crate::secrets::scrub(hostile), hostile);
+    }
+    assert!(token("00D5g000001ABCD!AQ.fine_token-~x").is_ok());
+}
+
 #[test]
 fn loading_checks_every_credential_before_any_call() {
     let dir = tempfile::tempdir().unwrap();

@@ -308,17 +308,17 @@ impl SfAnswer {
             .filter(|s| !s.is_empty())
     }
 
-    /// The access token in the answer, registered as a secret of the run whether it is
-    /// used or not; a redaction notice (`[REDACTED] …`) is no secret.
+    /// The access token in the answer, when usable ([`usable_token`]): registered as a
+    /// secret of the run whether it is used or not. A redaction notice (`[REDACTED] …`) or
+    /// a malformed value is no token, and is not registered.
     fn access_token(&self) -> Option<&str> {
-        let t = self.result_str("accessToken")?;
-        if !t.starts_with('[') {
-            crate::secrets::register(t);
-        }
+        let t = self.result_str("accessToken").filter(|t| usable_token(t))?;
+        crate::secrets::register(t);
         Some(t)
     }
 
-    /// `name: message` of a failed run, on one line; without JSON, `sf`'s own first error
+    /// `name: message` of a failed run, as one bounded excerpt ([`crate::secrets::excerpt`]:
+    /// scrubbed, on one line, at most 200 characters); without JSON, `sf`'s own first error
     /// line.
     fn failure(&self) -> String {
         let Some(j) = &self.json else {
@@ -337,7 +337,7 @@ impl SfAnswer {
             ("", m) => m.to_string(),
             (n, m) => format!("{n}: {m}"),
         };
-        one_line(&text)
+        crate::secrets::excerpt(&text, crate::secrets::EXCERPT_CHARS)
     }
 }
 
@@ -375,10 +375,10 @@ fn first_error_line(stderr: &[u8], stdout: &[u8]) -> Option<String> {
             line.push_str(&format!(" ({node})"));
         }
     }
-    if line.chars().count() > 200 {
-        line = line.chars().take(199).collect::<String>() + "\u{2026}";
-    }
-    Some(line)
+    Some(crate::secrets::excerpt(
+        &line,
+        crate::secrets::EXCERPT_CHARS,
+    ))
 }
 
 async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
@@ -460,20 +460,13 @@ async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
     let instance_url = validate_instance_url(instance)?;
     let (token, token_failure) = match token {
         Ok(t) if t.ok => (
-            t.access_token()
-                .filter(|t| usable_token(t))
-                .map(str::to_string),
+            t.access_token().map(str::to_string),
             "no usable token in its answer".to_string(),
         ),
         Ok(t) => (None, t.failure()),
         Err(e) => (None, e.to_string()),
     };
-    let token = token.or_else(|| {
-        display
-            .access_token()
-            .filter(|t| usable_token(t))
-            .map(str::to_string)
-    });
+    let token = token.or_else(|| display.access_token().map(str::to_string));
     let Some(token) = token else {
         return Err(Error::SfCli(format!(
             "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed: {token_failure}); update the CLI (`sf update`) or {hint}"
@@ -677,14 +670,11 @@ mod tests {
             Some("sh: 1: node: not found")
         );
         assert_eq!(first_error_line(b"\n", b""), None);
+        // The one bounded excerpt: 200 characters, then ` …`.
         let long = "Error: ".to_string() + &"x".repeat(400);
-        assert_eq!(
-            first_error_line(long.as_bytes(), b"")
-                .unwrap()
-                .chars()
-                .count(),
-            200
-        );
+        let line = first_error_line(long.as_bytes(), b"").unwrap();
+        assert_eq!(line.chars().count(), 202, "{line}");
+        assert!(line.ends_with("x …"), "{line}");
     }
 
     #[test]

@@ -188,11 +188,14 @@ async fn run(
 }
 
 /// Removes a record's secret elements (the consumer secret of an External Client App),
-/// their values registered as secrets of the run first: an org that echoes one elsewhere
-/// (a label, an error) is scrubbed of it too.
+/// their values registered as secrets of the run first when they look like secrets
+/// ([`crate::secrets::register_record_secret`]): an org that echoes one elsewhere (a
+/// label, an error) is scrubbed of it too. A value that does not look like one (a word,
+/// a phrase, JSON) is dropped from the record but not registered, so a server cannot
+/// choose what is erased from other orgs' reports.
 fn strip_and_register(element: &mut Element) {
     fn texts(el: &Element) {
-        crate::secrets::register(el.text.trim());
+        crate::secrets::register_record_secret(el.text.trim());
         el.children.iter().for_each(texts);
     }
     fn find(el: &Element) {

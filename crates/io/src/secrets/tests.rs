@@ -37,9 +37,20 @@ fn every_escaped_spelling_of_a_secret_is_removed() {
         let out = scrub(&format!("before {form} after"));
         assert_eq!(out, "before *** after", "{form}");
     }
-    // Form encoding turns a space into `+`.
-    let s = Scrubber::new(["secret with spaces inside"]);
-    assert_eq!(s.apply("x=secret+with+spaces+inside&y"), "x=***&y");
+    // What does not look like a secret is not searched for: a server that hands out
+    // `NOT READY` or `"verdict":` as a token must not erase those words from reports.
+    for not_secret in [
+        "secret with spaces inside",
+        "\"verdict\":",
+        "NOT READY",
+        "a{b}c[d]e,f;g",
+    ] {
+        let s = Scrubber::new([not_secret]);
+        assert_eq!(
+            s.apply(&format!("x {not_secret} y")),
+            format!("x {not_secret} y")
+        );
+    }
 }
 
 #[test]
@@ -82,7 +93,7 @@ fn base64_at_every_offset_with_and_without_padding_is_removed() {
         ("url, no padding", URL_SAFE_NO_PAD),
     ];
     // Bytes with the high bits set in the secret make `+`/`/` and `-`/`_` appear.
-    let secrets = [TOKEN, REFRESH, "0123456789abcdef>>>???~~~"];
+    let secrets = [TOKEN, REFRESH, "0123456789abcdef???~~~???"];
     let scrubber = Scrubber::new(secrets);
     for secret in secrets {
         for prefix in ["", "x", "xy", "Bearer ", "user:", "abc"] {
@@ -113,8 +124,8 @@ fn base64_at_every_offset_with_and_without_padding_is_removed() {
 
 #[test]
 fn base64_percent_encoded_or_escaped_is_removed() {
-    // `>` and `?` make `+` and `/` in base64.
-    let secret = "Secret>>>???~~~valu";
+    // `~` and `?` make `+` and `/` in base64.
+    let secret = "Secret???~~~valu";
     let blob = STANDARD.encode(format!("Bearer {secret}"));
     assert!(blob.contains('+') && blob.contains('/') && blob.ends_with('='));
     let scrubber = Scrubber::new([secret]);
@@ -215,4 +226,182 @@ fn the_registry_scrubs_every_registered_secret_and_excerpts_are_bounded() {
     let e = excerpt(&long, 40);
     assert_eq!(e, format!("{} *** {} …", "x".repeat(10), "y".repeat(25)));
     assert_eq!(excerpt("  short\ttext  ", 40), "short text");
+}
+
+/// A real session id's shape: `_` and `.` in the part after the `!`.
+const SESSION: &str = "00D5g000001ABCDE!AQoAQ_riGp58WAmdX3a5IDnOdcdbWB2dC4DSDC6Lc1mxLpQ2yMK";
+
+/// No twelve characters in a row of `secret`'s part after the public org id, in any
+/// letter case, survive in `out`.
+fn assert_no_window(out: &str, secret: &str, what: &str) {
+    let lower = out.to_lowercase();
+    let public = secret.find('!').map_or(0, |i| i + 1);
+    for start in 0..=secret.len() - 12 {
+        if start + 12 <= public {
+            continue;
+        }
+        let w = secret[start..start + 12].to_lowercase();
+        assert!(!lower.contains(&w), "{what}: {w} in {out}");
+    }
+}
+
+#[test]
+fn any_piece_of_a_secret_is_removed_not_only_its_beginning() {
+    let s = Scrubber::new([SESSION, REFRESH]);
+    for (what, text) in [
+        ("missing its first 5", format!("tail={}", &SESSION[22..])),
+        ("the middle", format!("x {} y", &SESSION[25..50])),
+        ("the refresh token's end", format!("x {} y", &REFRESH[10..])),
+        (
+            "split over two lines",
+            format!("sid={}\n{}", &SESSION[..40], &SESSION[40..]),
+        ),
+        (
+            "split over CRLF",
+            format!("sid={}\r\n{}", &SESSION[..20], &SESSION[20..]),
+        ),
+    ] {
+        let out = s.apply(&text);
+        assert!(out.contains("***"), "{what}: {out}");
+        assert_no_window(&out, SESSION, what);
+        assert_no_window(&out, REFRESH, what);
+    }
+    // Line breaks are kept: a replacement never joins two lines (two rows of a CSV).
+    let two_rows = format!("a,{}\n{},b\n", &SESSION[..40], &SESSION[40..]);
+    assert_eq!(s.apply(&two_rows), "a,***\n***,b\n");
+    // Eleven characters standing alone are not enough.
+    assert_eq!(s.apply(&SESSION[30..41]), &SESSION[30..41]);
+}
+
+#[test]
+fn wrapped_hex_and_base64_are_removed() {
+    let s = Scrubber::new([SESSION]);
+    // `xxd -p`: 60 hex digits a line.
+    let hex = SESSION
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let lines: Vec<&str> = hex
+        .as_bytes()
+        .chunks(60)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    let out = s
+        .apply(&format!("dump:\n{}\n", lines.join("\n")))
+        .into_owned();
+    for l in &lines {
+        assert!(!out.contains(l), "{l} in {out}");
+    }
+    // MIME: base64 wrapped at 76 columns, the token at an offset inside a larger value.
+    for lead in ["Authorization: Bearer ", "x", "xy"] {
+        let blob = STANDARD.encode(format!("{lead}{SESSION} and more text after it"));
+        let wrapped: Vec<&str> = blob
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let text = format!("hdr:\n{}\n", wrapped.join("\n"));
+        let out = s.apply(&text).into_owned();
+        let joined = out.replace('\n', "");
+        let held = secret_chars(&blob, lead.len(), SESSION.len());
+        // What encodes the public org id may stay; nothing after it.
+        let own = &held[(8 * 17usize).div_ceil(6)..];
+        for w in own.as_bytes().windows(4) {
+            let w = std::str::from_utf8(w).unwrap();
+            assert!(!joined.contains(w), "{lead:?}: {w} in {out}");
+        }
+        assert_eq!(out.lines().count(), text.lines().count(), "{out}");
+    }
+}
+
+#[test]
+fn markdown_backslashes_entities_and_deep_percent_encoding_are_decoded() {
+    let s = Scrubber::new([SESSION, TOKEN]);
+    let md = SESSION.replace('_', "\\_").replace('.', "\\.");
+    let tilde = TOKEN
+        .replace('_', "\\_")
+        .replace('~', "\\~")
+        .replace('*', "\\*");
+    let named = SESSION.replace('!', "&excl;").replace('_', "&lowbar;");
+    let dotted = TOKEN.replace('.', "&period;").replace('/', "&sol;");
+    let padded: String = SESSION
+        .chars()
+        .map(|c| format!("&#x{:07x};", c as u32))
+        .collect();
+    let decimal: String = SESSION
+        .chars()
+        .map(|c| format!("&#{:05};", c as u32))
+        .collect();
+    let json_u: String = SESSION
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let mut thrice = SESSION.to_string();
+    for _ in 0..3 {
+        thrice = percent(&thrice, false);
+    }
+    let xml_of_named = SESSION
+        .replace('!', "&amp;excl;")
+        .replace('_', "&amp;amp;lowbar;");
+    // Markdown written into JSON: the backslash escaped too.
+    let json_of_md = md.replace('\\', "\\\\");
+    for form in [
+        md,
+        tilde,
+        named,
+        dotted,
+        padded,
+        decimal,
+        json_u,
+        thrice,
+        xml_of_named,
+        json_of_md,
+    ] {
+        let out = s.apply(&format!("raw={form} end")).into_owned();
+        assert_eq!(out, "raw=*** end", "{form}");
+    }
+}
+
+#[test]
+fn only_values_that_look_like_secrets_are_searched_for() {
+    // A token whose part after the `!` is one character: its pieces are twelve bytes
+    // long (and hold that character), never the character alone.
+    let s = Scrubber::new(["00D000000000001!e"]);
+    assert_eq!(s.apply("every e stays"), "every e stays");
+    assert_eq!(s.apply("00D000000000001 stays"), "00D000000000001 stays");
+    assert_eq!(s.apply("t=00D000000000001!e;"), "t=***;");
+    assert!(looks_like_secret("00D5g000001!AQ.x_y~z-w", MIN_SECRET));
+    for bad in [
+        "NOT READY",
+        "\"verdict\":",
+        "abc,defghijk",
+        "abcd{efgh}ij",
+        "abc<def>ghij",
+        "abcdefg&amp;",
+        "abcdefghij\\",
+        "short",
+        "tab\tinside!",
+    ] {
+        assert!(!looks_like_secret(bad, MIN_SECRET), "{bad}");
+    }
+    // A record secret is found whole only, and only from sixteen characters on.
+    let record = "9C2F4E7A1B3D5F60";
+    let s = Scrubber::of([(record, Kind::Record), ("shortrecord12345", Kind::Record)]);
+    assert_eq!(s.apply(&format!("<{record}>")), "<***>");
+    assert_eq!(s.apply(&record[..15]), &record[..15]);
+    let s = Scrubber::of([("too-short-12", Kind::Record)]);
+    assert_eq!(s.apply("too-short-12"), "too-short-12");
+}
+
+#[test]
+fn hostile_values_are_not_registered() {
+    assert!(!register("\"verdict\":"));
+    assert!(!register("NOT READY"));
+    assert!(!register_record_secret("password"));
+    assert!(!register_record_secret("a long phrase with spaces"));
+    assert!(register_record_secret("0123456789ABCDEF0123"));
+    assert_eq!(
+        super::scrub("\"verdict\": \"NOT READY\""),
+        "\"verdict\": \"NOT READY\""
+    );
 }

@@ -62,7 +62,9 @@ pub const BASE64_LEADS: [&str; 4] = ["", "x", "xy", "Bearer "];
 /// Every form of `secret` the org echoes, named: raw; percent-encoded (upper- and
 /// lower-case hex, and twice); form-encoded; base64 starting at every offset of a group
 /// (padded) and unpadded; base64url, padded and not; hex, lower- and upper-case; the
-/// secret upper-cased; and cut short (the last five characters missing).
+/// secret upper-cased; cut short (the last five characters missing, or the first five);
+/// with Markdown's backslashes, HTML5 named and zero-padded XML references; hex and
+/// base64 wrapped over lines; and split over two lines.
 pub fn forms(secret: &str) -> Vec<(String, String)> {
     let mut out = vec![
         ("raw".to_string(), secret.to_string()),
@@ -89,8 +91,74 @@ pub fn forms(secret: &str) -> Vec<(String, String)> {
             "cut".into(),
             secret[..secret.len().saturating_sub(5)].to_string(),
         ),
+        // Cut at the other end: the first five characters missing.
+        (
+            "tail".into(),
+            secret.get(5..).unwrap_or_default().to_string(),
+        ),
+        // As Markdown escapes punctuation.
+        ("md".into(), backslashed(secret)),
+        // HTML5 named references, and XML numeric ones with leading zeros.
+        (
+            "named".into(),
+            secret
+                .replace('!', "&excl;")
+                .replace('.', "&period;")
+                .replace('_', "&lowbar;"),
+        ),
+        (
+            "xmlpad".into(),
+            secret
+                .chars()
+                .map(|c| format!("&#x{:07x};", c as u32))
+                .collect(),
+        ),
+        // `xxd -p`: hex wrapped at 60 columns; MIME: base64 wrapped at 76, the token at an
+        // offset inside a larger value; the token split over two lines.
+        ("hexwrap".into(), wrapped(&hex(secret, false), 60)),
+        (
+            "mime".into(),
+            wrapped(
+                &base64(
+                    format!("Authorization: Bearer {secret}").as_bytes(),
+                    false,
+                    true,
+                ),
+                76,
+            ),
+        ),
+        (
+            "split".into(),
+            format!(
+                "{}\n{}",
+                &secret[..secret.len() / 2],
+                &secret[secret.len() / 2..]
+            ),
+        ),
     ]);
     out
+}
+
+/// A backslash before every punctuation character, as Markdown escapes it.
+pub fn backslashed(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_punctuation() {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// `text` with a line break every `width` characters.
+fn wrapped(text: &str, width: usize) -> String {
+    text.as_bytes()
+        .chunks(width)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// [`forms`] as one text: `raw=… pct=… … cut=…`.

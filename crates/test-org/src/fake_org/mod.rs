@@ -177,7 +177,7 @@ impl Default for Config {
             deny_read_types: Vec::new(),
             deny_queries: Vec::new(),
             truncate_bodies: false,
-            refresh_token: "5Aep861FakeRefreshToken".into(),
+            refresh_token: "5Aep861FakeRfrTkn9xQ2v".into(),
             client_id: "PlatformCLI".into(),
             client_secret: String::new(),
             page_size: 2000,
