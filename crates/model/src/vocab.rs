@@ -91,6 +91,69 @@ macro_rules! vocabulary {
     };
 }
 
+/// Defines a closed vocabulary: `Variant = "spelling"` for each value and nothing else.
+/// Generates `as_str`, `known`, `KNOWN`, `Display`, and string `Serialize`/`Deserialize`
+/// (an unknown spelling is an error naming the known ones). For words only this version
+/// writes and reads (its own data files), where another spelling is a mistake, not news.
+#[macro_export]
+macro_rules! closed_vocabulary {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The public spelling: the one in every output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+
+            /// The value spelled `s`, if any.
+            pub fn known(s: &str) -> Option<Self> {
+                Self::KNOWN.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::known(&s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::KNOWN.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown {} '{s}' (one of: {})",
+                        stringify!($name),
+                        names.join(", ")
+                    ))
+                })
+            }
+        }
+    };
+}
+
 /// Orders a vocabulary enum by its spelling, as the string keys it replaced were ordered
 /// (map keys in JSON, lists in the table).
 #[macro_export]
@@ -149,7 +212,7 @@ macro_rules! choices {
     };
 }
 
-pub use crate::{choices, order_by_text, vocabulary};
+pub use crate::{choices, closed_vocabulary, order_by_text, vocabulary};
 
 #[cfg(test)]
 mod tests {
@@ -176,5 +239,28 @@ mod tests {
         assert_eq!(Word::known("gamma"), None);
         assert!(Word::Other("a".into()) < Word::Alpha, "ordered by spelling");
         assert_eq!(serde_json::to_string(&other).unwrap(), "\"gamma\"");
+    }
+
+    closed_vocabulary! {
+        enum Closed {
+            One = "one",
+            Two = "two-2",
+        }
+    }
+
+    #[test]
+    fn closed_words_round_trip_and_unknown_ones_are_refused() {
+        for w in Closed::KNOWN {
+            let json = serde_json::to_string(w).unwrap();
+            assert_eq!(json, format!("\"{w}\""));
+            assert_eq!(&serde_json::from_str::<Closed>(&json).unwrap(), w);
+        }
+        assert_eq!(Closed::known("two-2"), Some(Closed::Two));
+        let err = serde_json::from_str::<Closed>("\"three\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown Closed 'three' (one of: one, two-2)"),
+            "{err}"
+        );
     }
 }
