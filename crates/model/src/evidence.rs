@@ -14,19 +14,6 @@ use crate::vocab::{order_by_text, vocabulary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The evidence sources, by the object each reads: the spellings of [`EvidenceSource`],
-/// kept as text for the readers that still key their maps by name.
-pub const INSTALLED_PACKAGES: &str = "InstalledSubscriberPackage";
-pub const CONNECTED_APPLICATION: &str = "ConnectedApplication";
-pub const OAUTH_TOKEN: &str = "OauthToken";
-pub const LOGIN_HISTORY: &str = "LoginHistory";
-pub const SOURCES: [&str; 4] = [
-    INSTALLED_PACKAGES,
-    CONNECTED_APPLICATION,
-    OAUTH_TOKEN,
-    LOGIN_HISTORY,
-];
-
 vocabulary! {
     /// A usage evidence source, named by the object it reads.
     pub enum EvidenceSource {
@@ -56,11 +43,6 @@ impl EvidenceSource {
             EvidenceSource::Other(_) => "API access",
         }
     }
-}
-
-/// [`EvidenceSource::remedy`] of a source given by name.
-pub fn remedy(source: &str) -> &'static str {
-    EvidenceSource::from(source).remedy()
 }
 
 /// The documented OauthToken cap: 500 rows per page, 2,500 in all.
@@ -427,18 +409,6 @@ mod tests {
     }
 
     #[test]
-    fn source_names_are_the_spellings_of_the_typed_sources() {
-        let typed: Vec<&str> = EvidenceSource::KNOWN
-            .iter()
-            .map(EvidenceSource::as_str)
-            .collect();
-        assert_eq!(typed, SOURCES);
-        for s in SOURCES {
-            assert_eq!(remedy(s), EvidenceSource::from(s).remedy());
-        }
-    }
-
-    #[test]
     fn sub_types_map_to_flows_and_unknown_ones_keep_their_name() {
         for (s, f) in [
             ("OauthWebServer", Some("authorization-code")),
@@ -497,8 +467,8 @@ mod tests {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (EvidenceSource::from(OAUTH_TOKEN), read(0)),
-                (EvidenceSource::from(LOGIN_HISTORY), read(9)),
+                (EvidenceSource::OauthToken, read(0)),
+                (EvidenceSource::LoginHistory, read(9)),
             ]
             .into(),
             logins: vec![
@@ -558,8 +528,8 @@ mod tests {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (EvidenceSource::from(OAUTH_TOKEN), read(3)),
-                (EvidenceSource::from(LOGIN_HISTORY), read(3)),
+                (EvidenceSource::OauthToken, read(3)),
+                (EvidenceSource::LoginHistory, read(3)),
             ]
             .into(),
             tokens: vec![
@@ -659,7 +629,7 @@ mod tests {
         e.sources.clear();
         assert!(unseen_usage(&e).is_none());
         e.sources.insert(
-            LOGIN_HISTORY.into(),
+            EvidenceSource::LoginHistory,
             SourceState::Read {
                 rows: 10_000,
                 partial: true,
