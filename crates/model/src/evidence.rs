@@ -146,35 +146,68 @@ impl Evidence {
     }
 }
 
-/// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
-/// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm),
-/// each with the flow it records (OAuth flows, and `soap-login` for SOAP API `login()`
-/// with a password, which `app-uses-soap-login` names), or `None` for the UI and
-/// internal logins pkce-audit does not count.
-pub const DOCUMENTED_SUB_TYPES: &[(&str, Option<&str>)] = &[
-    ("InternalSalesforceAuthentication", None),
-    ("OauthClientCredentials", Some("client-credentials")),
-    ("OauthHybridRefreshToken", Some("refresh-token")),
-    ("OauthHybridTokenExchange", Some("token-exchange")),
-    ("OauthHybridUserAgent", Some("user-agent")),
-    ("OauthHybridWebServer", Some("authorization-code")),
-    // "OAuth OTP Login": the headless passwordless login, an Authorization Code and
-    // Credentials variant, which PKCE covers (knowledge article 005316703).
-    ("OauthOtpLogin", Some("code-credentials")),
-    ("OauthRefreshToken", Some("refresh-token")),
-    ("OauthTokenExchange", Some("token-exchange")),
-    ("OauthUserAgent", Some("user-agent")),
-    ("OauthUserAgentIdToken", Some("user-agent")),
-    ("OauthUsernamePassword", Some("username-password")),
-    ("OauthWebServer", Some("authorization-code")),
-    ("SoapApiLogin", Some("soap-login")),
-    ("SoapApiLoginMobile", Some("soap-login")),
-    ("SoapApiLoginNetworksPortal", Some("soap-login")),
-    ("SoapApiLoginPortal", Some("soap-login")),
-    ("SoapApiLoginSelfService", Some("soap-login")),
-    ("UiPasswordReset", None),
-    ("UsernamePasswordUiLogin", None),
-];
+crate::vocab::closed_vocabulary! {
+    /// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
+    /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm);
+    /// [`LoginSubType::flow`] says which flow each records.
+    pub enum LoginSubType {
+        InternalSalesforceAuthentication = "InternalSalesforceAuthentication",
+        OauthClientCredentials = "OauthClientCredentials",
+        OauthHybridRefreshToken = "OauthHybridRefreshToken",
+        OauthHybridTokenExchange = "OauthHybridTokenExchange",
+        OauthHybridUserAgent = "OauthHybridUserAgent",
+        OauthHybridWebServer = "OauthHybridWebServer",
+        /// "OAuth OTP Login": the headless passwordless login, an Authorization Code and
+        /// Credentials variant, which PKCE covers (knowledge article 005316703).
+        OauthOtpLogin = "OauthOtpLogin",
+        OauthRefreshToken = "OauthRefreshToken",
+        OauthTokenExchange = "OauthTokenExchange",
+        OauthUserAgent = "OauthUserAgent",
+        OauthUserAgentIdToken = "OauthUserAgentIdToken",
+        OauthUsernamePassword = "OauthUsernamePassword",
+        OauthWebServer = "OauthWebServer",
+        SoapApiLogin = "SoapApiLogin",
+        SoapApiLoginMobile = "SoapApiLoginMobile",
+        SoapApiLoginNetworksPortal = "SoapApiLoginNetworksPortal",
+        SoapApiLoginPortal = "SoapApiLoginPortal",
+        SoapApiLoginSelfService = "SoapApiLoginSelfService",
+        UiPasswordReset = "UiPasswordReset",
+        UsernamePasswordUiLogin = "UsernamePasswordUiLogin",
+    }
+}
+
+impl LoginSubType {
+    /// The flow a login of this sub-type records (OAuth flows, and `soap-login` for SOAP
+    /// API `login()` with a password, which `app-uses-soap-login` names), or `None` for the
+    /// UI and internal logins pkce-audit does not count.
+    pub fn flow(self) -> Option<Flow> {
+        match self {
+            LoginSubType::OauthClientCredentials => Some(Flow::ClientCredentials),
+            LoginSubType::OauthHybridRefreshToken | LoginSubType::OauthRefreshToken => {
+                Some(Flow::RefreshToken)
+            }
+            LoginSubType::OauthHybridTokenExchange | LoginSubType::OauthTokenExchange => {
+                Some(Flow::TokenExchange)
+            }
+            LoginSubType::OauthHybridUserAgent
+            | LoginSubType::OauthUserAgent
+            | LoginSubType::OauthUserAgentIdToken => Some(Flow::UserAgent),
+            LoginSubType::OauthHybridWebServer | LoginSubType::OauthWebServer => {
+                Some(Flow::AuthorizationCode)
+            }
+            LoginSubType::OauthOtpLogin => Some(Flow::CodeCredentials),
+            LoginSubType::OauthUsernamePassword => Some(Flow::UsernamePassword),
+            LoginSubType::SoapApiLogin
+            | LoginSubType::SoapApiLoginMobile
+            | LoginSubType::SoapApiLoginNetworksPortal
+            | LoginSubType::SoapApiLoginPortal
+            | LoginSubType::SoapApiLoginSelfService => Some(Flow::SoapLogin),
+            LoginSubType::InternalSalesforceAuthentication
+            | LoginSubType::UiPasswordReset
+            | LoginSubType::UsernamePasswordUiLogin => None,
+        }
+    }
+}
 
 /// `LoginType` values of OAuth logins, as the API name or the label a query returns
 /// (`Oauth` "Remote Access Client", `Oauth2` "Remote Access 2.0"; the same page).
@@ -196,8 +229,8 @@ pub fn flow_of_sub_type(sub_type: &str) -> Option<Flow> {
     if s.is_empty() {
         return Some(Flow::Unknown);
     }
-    match DOCUMENTED_SUB_TYPES.iter().find(|(name, _)| *name == s) {
-        Some((_, flow)) => flow.map(Flow::from),
+    match LoginSubType::known(s) {
+        Some(documented) => documented.flow(),
         None => Some(Flow::from(s)),
     }
 }
@@ -429,6 +462,10 @@ mod tests {
             ("OauthDeviceFlow", Some("OauthDeviceFlow")),
             // SOAP API login() with a password: counted, for app-uses-soap-login.
             ("SoapApiLogin", Some("soap-login")),
+            ("SoapApiLoginMobile", Some("soap-login")),
+            ("SoapApiLoginNetworksPortal", Some("soap-login")),
+            ("SoapApiLoginPortal", Some("soap-login")),
+            ("SoapApiLoginSelfService", Some("soap-login")),
             // Documented, and not OAuth or API logins.
             ("UsernamePasswordUiLogin", None),
             ("UiPasswordReset", None),
@@ -437,9 +474,9 @@ mod tests {
             assert_eq!(flow_of_sub_type(s), f.map(Flow::from), "{s}");
         }
         // Every documented sub-type is mapped, and only the listed ones lack a code.
-        assert_eq!(DOCUMENTED_SUB_TYPES.len(), 20);
-        for (s, flow) in DOCUMENTED_SUB_TYPES {
-            assert_eq!(flow_of_sub_type(s), flow.map(Flow::from), "{s}");
+        assert_eq!(LoginSubType::KNOWN.len(), 20);
+        for s in LoginSubType::KNOWN {
+            assert_eq!(flow_of_sub_type(s.as_str()), s.flow(), "{s}");
         }
         for f in [
             "unknown",
