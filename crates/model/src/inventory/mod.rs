@@ -200,7 +200,18 @@ impl Flow {
         match self {
             Flow::SoapLogin => true,
             Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
-            _ => false,
+            Flow::AuthorizationCode
+            | Flow::CodeCredentials
+            | Flow::ClientCredentials
+            | Flow::JwtBearer
+            | Flow::Device
+            | Flow::TokenExchange
+            | Flow::Saml
+            | Flow::Canvas
+            | Flow::UsernamePassword
+            | Flow::UserAgent
+            | Flow::RefreshToken
+            | Flow::Unknown => false,
         }
     }
 

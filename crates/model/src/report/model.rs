@@ -137,9 +137,10 @@ where
     D: serde::Deserializer<'de>,
 {
     let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Null => Some(None),
-        other => serde_json::from_value(other).ok().map(Some),
+    Ok(if v.is_null() {
+        Some(None)
+    } else {
+        serde_json::from_value(v).ok().map(Some)
     })
 }
 
