@@ -5,6 +5,10 @@
 //! The tool never produces `Other`; it exists so that a report written by another version
 //! (read back by `diff`) still loads. Serialised as the bare string, exactly as before the
 //! words were typed.
+//!
+//! Words no report carries (the catalogue's owners and PKCE behaviours, the documented
+//! login sub-types) are [`closed_vocabulary!`] enums: no `Other`, and a spelling this
+//! version does not know is an error.
 
 /// Defines a vocabulary enum: `Variant = "spelling"` for each known value, plus
 /// `Other(String)`. Generates `as_str`, `known`, `KNOWN`, `index`, `From<&str>`,
