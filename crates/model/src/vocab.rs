@@ -75,6 +75,22 @@ macro_rules! vocabulary {
             }
         }
 
+        $crate::vocab::spelled_as_str!($name);
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::from)
+            }
+        }
+    };
+}
+
+/// `Display` and `Serialize` as the spelling `as_str` gives: what both kinds of vocabulary
+/// share. Used by [`vocabulary!`] and [`closed_vocabulary!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! spelled_as_str {
+    ($name:ident) => {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -84,12 +100,6 @@ macro_rules! vocabulary {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
             }
         }
     };
@@ -130,17 +140,7 @@ macro_rules! closed_vocabulary {
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
+        $crate::vocab::spelled_as_str!($name);
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -216,7 +216,7 @@ macro_rules! choices {
     };
 }
 
-pub use crate::{choices, closed_vocabulary, order_by_text, vocabulary};
+pub use crate::{choices, closed_vocabulary, order_by_text, spelled_as_str, vocabulary};
 
 #[cfg(test)]
 mod tests {
