@@ -413,7 +413,7 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
         window_days: 90,
         sources: evidence::EvidenceSource::KNOWN
             .iter()
-            .map(|s| (s.clone(), read()))
+            .map(|s| (*s, read()))
             .collect(),
         ..Default::default()
     };

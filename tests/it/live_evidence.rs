@@ -92,7 +92,7 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
     let r = audit_live(&org.base_url, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = r.json();
-    for s in EvidenceSource::KNOWN.iter().map(EvidenceSource::as_str) {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         assert_eq!(source(&r, s)["state"], "read", "{s}: {:#}", r["scope"]);
         assert_eq!(source(&r, s)["partial"], false, "{s}");
     }
@@ -486,7 +486,7 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
     let ready = fixture("ready-org");
     let r = audit_live(&FakeOrg::start(org_at(&ready)).base_url, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for s in EvidenceSource::KNOWN.iter().map(EvidenceSource::as_str) {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         let org = FakeOrg::start(Config {
             deny_queries: vec![s.to_string()],
             ..org_at(&ready)
@@ -502,7 +502,11 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
                 .contains("INSUFFICIENT_ACCESS"),
             "{s}: {state}"
         );
-        assert_eq!(state["remedy"], EvidenceSource::from(s).remedy(), "{s}");
+        assert_eq!(
+            state["remedy"],
+            EvidenceSource::known(s).unwrap().remedy(),
+            "{s}"
+        );
         if s == EvidenceSource::ConnectedApplication.as_str() {
             // Apps defined elsewhere are invisible: a blocker may hide, so never ready.
             assert_eq!(r.code, 3, "{s}: {}", r.stdout);
@@ -527,7 +531,7 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
                 notes(&report)
             );
             assert!(
-                notes(&report).contains(EvidenceSource::from(s).remedy()),
+                notes(&report).contains(EvidenceSource::known(s).unwrap().remedy()),
                 "{s}"
             );
         }
@@ -722,7 +726,7 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
         "{}",
         r.stdout
     );
-    for s in EvidenceSource::KNOWN.iter().map(EvidenceSource::as_str) {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         assert!(r.stdout.contains(s), "{s}: {}", r.stdout);
     }
     assert!(!r.stdout.contains("NOT READABLE"), "{}", r.stdout);

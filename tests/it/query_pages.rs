@@ -68,7 +68,7 @@ fn each_self_contradicting_page_makes_its_source_partial_and_the_audit_incomplet
             // The other sources stay whole.
             for other in EvidenceSource::KNOWN
                 .iter()
-                .map(EvidenceSource::as_str)
+                .map(|s| s.as_str())
                 .filter(|s| *s != source)
             {
                 assert_eq!(

@@ -10,11 +10,11 @@
 //! fetcher, and usernames only with `--show-users`. A snapshot stores this value as is.
 
 use crate::inventory::Flow;
-use crate::vocab::{order_by_text, vocabulary};
+use crate::vocab::{closed_vocabulary, order_by_text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-vocabulary! {
+closed_vocabulary! {
     /// A usage evidence source, named by the object it reads.
     pub enum EvidenceSource {
         InstalledPackages = "InstalledSubscriberPackage",
@@ -28,7 +28,7 @@ order_by_text!(EvidenceSource);
 
 impl EvidenceSource {
     /// The permission or setting that makes the source readable, for messages and `doctor`.
-    pub fn remedy(&self) -> &'static str {
+    pub fn remedy(self) -> &'static str {
         match self {
             EvidenceSource::InstalledPackages => {
                 "the Tooling API and 'View Setup and Configuration'"
@@ -40,9 +40,22 @@ impl EvidenceSource {
                 "'Customize Application' (users without it see only their own tokens)"
             }
             EvidenceSource::LoginHistory => "'Manage Users' or 'Monitor Login History'",
-            EvidenceSource::Other(_) => "API access",
         }
     }
+}
+
+/// The state of each source, as a report or snapshot stores it. A source this version does
+/// not know (a newer version's) is left out when read: nothing here could use it, and
+/// `diff` does not show a report's evidence.
+pub type Sources = BTreeMap<EvidenceSource, SourceState>;
+
+/// Reads [`Sources`], leaving out the sources this version does not know.
+pub fn known_sources<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Sources, D::Error> {
+    let all = BTreeMap::<String, SourceState>::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(name, state)| Some((EvidenceSource::known(&name)?, state)))
+        .collect())
 }
 
 /// The documented OauthToken cap: 500 rows per page, 2,500 in all.
@@ -122,7 +135,8 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub window_days: u32,
-    pub sources: BTreeMap<EvidenceSource, SourceState>,
+    #[serde(deserialize_with = "known_sources")]
+    pub sources: Sources,
     #[serde(default)]
     pub packages: Vec<InstalledPackage>,
     /// Names of every connected app the org knows (ConnectedApplication.Name).
@@ -497,6 +511,30 @@ mod tests {
             Some("UiPasswordReset")
         ));
         assert!(!is_oauth_login(None, None));
+    }
+
+    #[test]
+    fn sources_this_version_does_not_know_are_left_out_when_read() {
+        let e: Evidence = serde_json::from_str(
+            r#"{"window_days": 30, "sources": {
+                "OauthToken": {"state": "read", "rows": 2},
+                "FutureObject": {"state": "read", "rows": 9}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.sources.len(), 1, "{:?}", e.sources);
+        assert!(e.is_read(&EvidenceSource::OauthToken));
+        // Written in the order of the spellings, as the string keys were.
+        let all: Sources = EvidenceSource::KNOWN
+            .iter()
+            .map(|s| (*s, read(1)))
+            .collect();
+        let json = serde_json::to_string(&all).unwrap();
+        let at = |name: &str| json.find(name).unwrap();
+        assert!(
+            at("ConnectedApplication") < at("InstalledSubscriberPackage"),
+            "{json}"
+        );
+        assert!(at("LoginHistory") < at("OauthToken"), "{json}");
     }
 
     #[test]

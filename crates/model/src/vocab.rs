@@ -6,9 +6,10 @@
 //! (read back by `diff`) still loads. Serialised as the bare string, exactly as before the
 //! words were typed.
 //!
-//! Words no report carries (the catalogue's owners and PKCE behaviours, the documented
-//! login sub-types) are [`closed_vocabulary!`] enums: no `Other`, and a spelling this
-//! version does not know is an error.
+//! Words no report shows back (the catalogue's owners and PKCE behaviours, the documented
+//! login sub-types, the evidence sources) are [`closed_vocabulary!`] enums: no `Other`,
+//! and a spelling this version does not know is an error, or, for an evidence source read
+//! back, left out ([`known_sources`](crate::evidence::known_sources)).
 
 /// Defines a vocabulary enum: `Variant = "spelling"` for each known value, plus
 /// `Other(String)`. Generates `as_str`, `known`, `KNOWN`, `index`, `From<&str>`,

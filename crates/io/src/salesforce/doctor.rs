@@ -134,7 +134,7 @@ async fn probe(
     // Each evidence source, then the Organization object (`None`).
     let queried = EvidenceSource::KNOWN
         .iter()
-        .map(|s| (Some(s), count_query(s, window_days), is_tooling(s)))
+        .map(|s| (Some(*s), count_query(*s, window_days), is_tooling(*s)))
         .chain(std::iter::once((
             None,
             "SELECT COUNT() FROM Organization".to_string(),
@@ -185,7 +185,7 @@ async fn probe(
             Ok(run) => {
                 let n = run.total_size.unwrap_or(run.rows);
                 let mut detail = format!("{n} row(s)");
-                if source == Some(&EvidenceSource::OauthToken) && n > OAUTH_TOKEN_CAP {
+                if source == Some(EvidenceSource::OauthToken) && n > OAUTH_TOKEN_CAP {
                     detail.push_str(&format!(
                         "; one query returns at most {OAUTH_TOKEN_CAP}, so they are read in {} LIMIT/OFFSET batches",
                         n.div_ceil(OAUTH_TOKEN_CAP)

@@ -76,21 +76,20 @@ pub fn logins_rows_query(days: u32) -> String {
 }
 
 /// `SELECT COUNT()` for a source, as `doctor` probes it: no row is read.
-pub fn count_query(source: &EvidenceSource, days: u32) -> String {
+pub fn count_query(source: EvidenceSource, days: u32) -> String {
     match source {
         EvidenceSource::LoginHistory => {
             format!("SELECT COUNT() FROM {source} WHERE LoginTime = LAST_N_DAYS:{days}")
         }
         EvidenceSource::InstalledPackages
         | EvidenceSource::ConnectedApplication
-        | EvidenceSource::OauthToken
-        | EvidenceSource::Other(_) => format!("SELECT COUNT() FROM {source}"),
+        | EvidenceSource::OauthToken => format!("SELECT COUNT() FROM {source}"),
     }
 }
 
 /// The Tooling API holds the installed packages; the others are on the REST API.
-pub fn is_tooling(source: &EvidenceSource) -> bool {
-    *source == EvidenceSource::InstalledPackages
+pub fn is_tooling(source: EvidenceSource) -> bool {
+    source == EvidenceSource::InstalledPackages
 }
 
 /// Salesforce's smallest query page; bounds how many pages a row budget can take.

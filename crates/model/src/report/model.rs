@@ -5,7 +5,7 @@
 //! they do not know, and the fields older reports lack take defaults ([`read`](super::read)
 //! decides which versions load).
 
-use crate::evidence::{EvidenceSource, SourceState};
+use crate::evidence::{known_sources, Sources};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
 use crate::vocab::vocabulary;
@@ -176,7 +176,8 @@ impl WaiverScope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceScope {
     pub window_days: u32,
-    pub sources: BTreeMap<EvidenceSource, SourceState>,
+    #[serde(deserialize_with = "known_sources")]
+    pub sources: Sources,
 }
 
 impl From<&crate::evidence::Evidence> for EvidenceScope {
@@ -186,7 +187,7 @@ impl From<&crate::evidence::Evidence> for EvidenceScope {
             sources: e
                 .sources
                 .iter()
-                .map(|(source, state)| (source.clone(), state.clone()))
+                .map(|(source, state)| (*source, state.clone()))
                 .collect(),
         }
     }

@@ -56,7 +56,6 @@ pub fn synthesize(e: &Evidence, now: DateTime<Utc>) -> Synth {
                 out.reject_aggregates = method == Some("rows");
                 logins(e, rows, partial, today)
             }
-            EvidenceSource::Other(_) => continue,
         };
         out.objects.push((source.to_string(), records));
     }
