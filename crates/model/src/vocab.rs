@@ -108,8 +108,9 @@ macro_rules! spelled_as_str {
 
 /// Defines a closed vocabulary: `Variant = "spelling"` for each value and nothing else.
 /// Generates `as_str`, `known`, `KNOWN`, `Display`, and string `Serialize`/`Deserialize`
-/// (an unknown spelling is an error naming the known ones). For words only this version
-/// writes and reads (its own data files), where another spelling is a mistake, not news.
+/// (an unknown spelling is an error naming the known ones). For words no report shows
+/// back: in this version's own data files another spelling is a mistake, not news, and a
+/// reader that must outlive a newer version decides at its boundary (see the module).
 #[macro_export]
 macro_rules! closed_vocabulary {
     (
