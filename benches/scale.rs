@@ -411,9 +411,9 @@ fn with_evidence(dir: &Path, runs: usize) -> (Duration, usize) {
     };
     let mut e = Evidence {
         window_days: 90,
-        sources: evidence::SOURCES
+        sources: evidence::EvidenceSource::KNOWN
             .iter()
-            .map(|s| (evidence::EvidenceSource::from(*s), read()))
+            .map(|s| (*s, read()))
             .collect(),
         ..Default::default()
     };

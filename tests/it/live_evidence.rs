@@ -7,7 +7,7 @@ use crate::fake_org;
 use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
-use pkce_audit_model::evidence;
+use pkce_audit_model::evidence::EvidenceSource;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -92,14 +92,20 @@ fn a_live_audit_reads_every_source_and_judges_with_it() {
     let r = audit_live(&org.base_url, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = r.json();
-    for s in evidence::SOURCES {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         assert_eq!(source(&r, s)["state"], "read", "{s}: {:#}", r["scope"]);
         assert_eq!(source(&r, s)["partial"], false, "{s}");
     }
-    assert_eq!(source(&r, evidence::LOGIN_HISTORY)["method"], "aggregate");
+    assert_eq!(
+        source(&r, EvidenceSource::LoginHistory.as_str())["method"],
+        "aggregate"
+    );
     // 99 logins in the window (two older rows are filtered out by LAST_N_DAYS).
-    assert_eq!(source(&r, evidence::LOGIN_HISTORY)["rows"], 99);
-    assert_eq!(source(&r, evidence::OAUTH_TOKEN)["rows"], 17);
+    assert_eq!(
+        source(&r, EvidenceSource::LoginHistory.as_str())["rows"],
+        99
+    );
+    assert_eq!(source(&r, EvidenceSource::OauthToken.as_str())["rows"], 17);
     assert!(!notes(&r).contains("No usage evidence"), "{}", notes(&r));
 
     // Our app with a web server flow and no PKCE: a blocker, with its usage.
@@ -350,7 +356,7 @@ fn login_history_falls_back_to_rows_with_the_same_findings() {
     let r = audit_live(&org.base_url, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let rows = r.json();
-    let lh = source(&rows, evidence::LOGIN_HISTORY);
+    let lh = source(&rows, EvidenceSource::LoginHistory.as_str());
     assert_eq!(
         (&lh["method"], &lh["rows"], &lh["partial"]),
         (&json!("rows"), &json!(99), &json!(false))
@@ -371,7 +377,7 @@ fn the_row_budget_makes_login_history_partial_and_proves_nothing() {
     let r = audit_live(&org.base_url, &["--usage-row-budget", "30"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = r.json();
-    let lh = source(&r, evidence::LOGIN_HISTORY);
+    let lh = source(&r, EvidenceSource::LoginHistory.as_str());
     assert_eq!(
         (&lh["method"], &lh["rows"], &lh["partial"]),
         (&json!("rows"), &json!(30), &json!(true))
@@ -413,13 +419,17 @@ fn many_tokens() -> Vec<Value> {
 #[test]
 fn oauth_tokens_past_the_cap_are_read_in_documented_batches() {
     let org = FakeOrg::start(Config {
-        sobjects: [(evidence::OAUTH_TOKEN.to_string(), many_tokens())].into(),
+        sobjects: [(
+            EvidenceSource::OauthToken.as_str().to_string(),
+            many_tokens(),
+        )]
+        .into(),
         ..evidence_org()
     });
     let r = audit_live(&org.base_url, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = r.json();
-    let t = source(&r, evidence::OAUTH_TOKEN);
+    let t = source(&r, EvidenceSource::OauthToken.as_str());
     assert_eq!((&t["rows"], &t["partial"]), (&json!(6000), &json!(false)));
     assert!(
         !notes(&r).contains("OauthToken stopped early"),
@@ -440,14 +450,18 @@ fn the_oauth_token_cap_makes_tokens_partial_when_the_org_stops_the_batches() {
     // An org that holds OauthToken to the general SOQL OFFSET limit (2,000): the batch at
     // OFFSET 2500 is refused, so only the first 2,500 rows are read.
     let org = FakeOrg::start(Config {
-        sobjects: [(evidence::OAUTH_TOKEN.to_string(), many_tokens())].into(),
+        sobjects: [(
+            EvidenceSource::OauthToken.as_str().to_string(),
+            many_tokens(),
+        )]
+        .into(),
         oauth_token_max_offset: Some(2000),
         ..evidence_org()
     });
     let r = audit_live(&org.base_url, &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let r = r.json();
-    let t = source(&r, evidence::OAUTH_TOKEN);
+    let t = source(&r, EvidenceSource::OauthToken.as_str());
     assert_eq!((&t["rows"], &t["partial"]), (&json!(2500), &json!(true)));
     assert!(
         notes(&r).contains("Evidence source OauthToken stopped early"),
@@ -472,7 +486,7 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
     let ready = fixture("ready-org");
     let r = audit_live(&FakeOrg::start(org_at(&ready)).base_url, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for s in evidence::SOURCES {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         let org = FakeOrg::start(Config {
             deny_queries: vec![s.to_string()],
             ..org_at(&ready)
@@ -488,8 +502,12 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
                 .contains("INSUFFICIENT_ACCESS"),
             "{s}: {state}"
         );
-        assert_eq!(state["remedy"], evidence::remedy(s), "{s}");
-        if s == evidence::CONNECTED_APPLICATION {
+        assert_eq!(
+            state["remedy"],
+            EvidenceSource::known(s).unwrap().remedy(),
+            "{s}"
+        );
+        if s == EvidenceSource::ConnectedApplication.as_str() {
             // Apps defined elsewhere are invisible: a blocker may hide, so never ready.
             assert_eq!(r.code, 3, "{s}: {}", r.stdout);
             let p = incomplete(&report);
@@ -512,7 +530,10 @@ fn each_denied_source_is_named_and_the_audit_goes_on() {
                 "{s}: {}",
                 notes(&report)
             );
-            assert!(notes(&report).contains(evidence::remedy(s)), "{s}");
+            assert!(
+                notes(&report).contains(EvidenceSource::known(s).unwrap().remedy()),
+                "{s}"
+            );
         }
     }
 }
@@ -635,14 +656,17 @@ fn live_snapshot_and_the_served_snapshot_agree_with_evidence() {
         Config {
             reject_aggregate_queries: true,
             page_size: 10,
-            deny_queries: vec![evidence::INSTALLED_PACKAGES.into()],
+            deny_queries: vec![EvidenceSource::InstalledPackages.as_str().into()],
             ..evidence_org()
         },
         &["--usage-row-budget", "40"],
     );
-    assert_eq!(source(&live, evidence::LOGIN_HISTORY)["partial"], true);
     assert_eq!(
-        source(&live, evidence::INSTALLED_PACKAGES)["state"],
+        source(&live, EvidenceSource::LoginHistory.as_str())["partial"],
+        true
+    );
+    assert_eq!(
+        source(&live, EvidenceSource::InstalledPackages.as_str())["state"],
         "missing"
     );
 }
@@ -652,7 +676,7 @@ fn usage_options_window_and_no_usage() {
     let org = FakeOrg::start(evidence_org());
     let r = audit_live(&org.base_url, &["--usage-days", "14"]).json();
     assert_eq!(r["scope"]["evidence"]["window_days"], 14);
-    let rows = source(&r, evidence::LOGIN_HISTORY)["rows"]
+    let rows = source(&r, EvidenceSource::LoginHistory.as_str())["rows"]
         .as_u64()
         .unwrap();
     assert!(rows > 0 && rows < 99, "{rows}");
@@ -702,7 +726,7 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
         "{}",
         r.stdout
     );
-    for s in evidence::SOURCES {
+    for s in EvidenceSource::KNOWN.iter().map(|s| s.as_str()) {
         assert!(r.stdout.contains(s), "{s}: {}", r.stdout);
     }
     assert!(!r.stdout.contains("NOT READABLE"), "{}", r.stdout);
@@ -729,7 +753,7 @@ fn doctor_says_what_is_readable_and_what_grants_the_rest() {
 
     let org = FakeOrg::start(Config {
         deny_read_types: vec!["ExtlClntAppGlobalOauthSettings".into()],
-        deny_queries: vec![evidence::LOGIN_HISTORY.into()],
+        deny_queries: vec![EvidenceSource::LoginHistory.as_str().into()],
         ..org_at(&fixture("ready-org"))
     });
     let r = doctor(&org.base_url, &[]);

@@ -234,7 +234,11 @@ fn make_outputs() -> Outputs {
         org_dir: fixture("evidence-org"),
         page_size: 10,
         reject_aggregate_queries: true,
-        deny_queries: vec![pkce_audit_model::evidence::INSTALLED_PACKAGES.into()],
+        deny_queries: vec![
+            pkce_audit_model::evidence::EvidenceSource::InstalledPackages
+                .as_str()
+                .into(),
+        ],
         deny_read_types: vec!["ExtlClntAppGlobalOauthSettings".into()],
         ..Config::default()
     });
@@ -432,7 +436,11 @@ fn docs_output_md_lists_the_rules_clients_and_doctor_documents() {
         &strings_only(paths_of([&clients])),
     );
     let denied = FakeOrg::start(Config {
-        deny_queries: vec![pkce_audit_model::evidence::INSTALLED_PACKAGES.into()],
+        deny_queries: vec![
+            pkce_audit_model::evidence::EvidenceSource::InstalledPackages
+                .as_str()
+                .into(),
+        ],
         ..Config::default()
     });
     let doctor = run(

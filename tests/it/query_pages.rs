@@ -6,7 +6,7 @@
 
 use crate::fake_org::{Config, FakeOrg, PageFault};
 use crate::live_support::*;
-use pkce_audit_model::evidence;
+use pkce_audit_model::evidence::EvidenceSource;
 use serde_json::Value;
 
 const FAULTS: [(PageFault, &str); 3] = [
@@ -40,12 +40,16 @@ fn each_self_contradicting_page_makes_its_source_partial_and_the_audit_incomplet
     let whole = audit_live(&ready_org(Vec::new()).base_url, &[]);
     assert_eq!(whole.code, 0, "{}", whole.stderr);
     assert_eq!(
-        whole.json()["scope"]["evidence"]["sources"][evidence::CONNECTED_APPLICATION]["partial"],
+        whole.json()["scope"]["evidence"]["sources"][EvidenceSource::ConnectedApplication.as_str()]
+            ["partial"],
         false
     );
 
     for (fault, reason) in FAULTS {
-        for source in [evidence::CONNECTED_APPLICATION, evidence::OAUTH_TOKEN] {
+        for source in [
+            EvidenceSource::ConnectedApplication.as_str(),
+            EvidenceSource::OauthToken.as_str(),
+        ] {
             let org = ready_org(vec![(source.into(), fault)]);
             let r = audit_live(&org.base_url, &[]);
             assert_eq!(r.code, 3, "{fault:?} on {source}: {}", r.stderr);
@@ -62,7 +66,11 @@ fn each_self_contradicting_page_makes_its_source_partial_and_the_audit_incomplet
                 incomplete(&v)
             );
             // The other sources stay whole.
-            for other in evidence::SOURCES.iter().filter(|s| **s != source) {
+            for other in EvidenceSource::KNOWN
+                .iter()
+                .map(|s| s.as_str())
+                .filter(|s| *s != source)
+            {
                 assert_eq!(
                     v["scope"]["evidence"]["sources"][other]["partial"], false,
                     "{other} with {fault:?} on {source}"
@@ -79,7 +87,7 @@ fn each_self_contradicting_page_makes_its_source_partial_and_the_audit_incomplet
 #[test]
 fn the_table_names_the_partial_source_and_its_reason() {
     let org = ready_org(vec![(
-        evidence::CONNECTED_APPLICATION.into(),
+        EvidenceSource::ConnectedApplication.as_str().into(),
         PageFault::TotalAboveRows,
     )]);
     let r = run(

@@ -181,7 +181,9 @@ fn doctor_fits_every_width_and_breaks_no_type_name() {
     let org = FakeOrg::start(Config {
         org_dir: fixture("ready-org"),
         deny_read_types: vec!["ExtlClntAppGlobalOauthSettings".into()],
-        deny_queries: vec![pkce_audit_model::evidence::LOGIN_HISTORY.into()],
+        deny_queries: vec![pkce_audit_model::evidence::EvidenceSource::LoginHistory
+            .as_str()
+            .into()],
         ..Config::default()
     });
     let d = doctor_of(&org);

@@ -4,7 +4,8 @@
 //! report without `schema_version`, written before the field existed). A newer version is
 //! refused, in one line, rather than half read. Within those, a report from another version
 //! still loads: unknown fields are ignored, the fields older reports lack take defaults,
-//! and a rule, owner, app kind or flow this version does not know is kept as written.
+//! and a rule, owner, app kind or flow this version does not know is kept as written (an
+//! evidence source it does not know is left out: `diff` does not show a report's evidence).
 
 use pkce_audit_model::report::{Report, SCHEMA_VERSION, TOOL_NAME};
 use std::path::Path;
@@ -125,6 +126,15 @@ mod tests {
         assert_eq!(r.apps[0].owner, Owner::Other("galaxy".into()));
         assert_eq!(r.findings[0].rule, RuleId::Other("future-rule".into()));
         assert_eq!(r.findings[0].rule.rule().map(|r| r.id.as_str()), None);
+        // An evidence source it does not know is left out: nothing here reads it.
+        let with_source = parse(
+            r#"{"tool": {"name": "pkce-audit", "version": "9.0.0"}, "findings": [],
+                "scope": {"kind": "org", "evidence": {"window_days": 30,
+                "sources": {"FutureObject": {"state": "read", "rows": 1}}}}}"#,
+        )
+        .unwrap();
+        let evidence = with_source.scope.evidence.unwrap();
+        assert!(evidence.sources.is_empty(), "{evidence:?}");
         // Written back as read.
         let back = serde_json::to_value(&r).unwrap();
         assert_eq!(back["apps"][0]["flows"][0], "teleport");

@@ -8,12 +8,20 @@
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-crate::vocab::vocabulary! {
+crate::vocab::closed_vocabulary! {
     /// What a client's current release does on the authorize request.
     pub enum ClientPkce {
         Sends = "sends",
         DoesNotSend = "does-not-send",
         Unknown = "unknown",
+    }
+}
+
+crate::vocab::closed_vocabulary! {
+    /// Who makes a client: Salesforce, or a vendor (named in the entry's `vendor`).
+    pub enum ClientOwner {
+        Salesforce = "salesforce",
+        Vendor = "vendor",
     }
 }
 
@@ -23,8 +31,7 @@ crate::vocab::vocabulary! {
 pub struct Client {
     pub id: String,
     pub name: String,
-    /// `salesforce` or `vendor`.
-    pub owner: String,
+    pub owner: ClientOwner,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     /// Exact app labels (case-insensitive).
@@ -52,9 +59,9 @@ pub struct Client {
 impl Client {
     /// Who to ask: the vendor, or Salesforce.
     pub fn who(&self) -> &str {
-        match self.vendor.as_deref() {
-            Some(v) if self.owner != "salesforce" => v,
-            _ => "Salesforce",
+        match (self.owner, self.vendor.as_deref()) {
+            (ClientOwner::Vendor, Some(v)) => v,
+            (ClientOwner::Vendor, None) | (ClientOwner::Salesforce, _) => "Salesforce",
         }
     }
 
@@ -77,7 +84,7 @@ impl Client {
             match self.pkce {
                 ClientPkce::Sends => "sends PKCE",
                 ClientPkce::DoesNotSend => "does not send PKCE",
-                ClientPkce::Unknown | ClientPkce::Other(_) => "PKCE behaviour unknown",
+                ClientPkce::Unknown => "PKCE behaviour unknown",
             },
             self.source
         )
@@ -156,16 +163,14 @@ mod tests {
             assert!(ids.insert(c.id.as_str()), "duplicate {}", c.id);
             assert!(!c.source.trim().is_empty(), "{}", c.id);
             assert!(
-                matches!(c.owner.as_str(), "salesforce" | "vendor"),
+                c.owner == ClientOwner::Salesforce || c.vendor.is_some(),
                 "{}",
                 c.id
             );
-            assert!(ClientPkce::known(c.pkce.as_str()).is_some(), "{}", c.id);
-            assert!(c.owner == "salesforce" || c.vendor.is_some(), "{}", c.id);
         }
         let cli = all.iter().find(|c| c.id == "salesforce-cli").unwrap();
         assert_eq!(
-            (cli.pkce.clone(), cli.since_version.as_deref()),
+            (cli.pkce, cli.since_version.as_deref()),
             (ClientPkce::Sends, Some("2.33.3"))
         );
     }

@@ -10,24 +10,11 @@
 //! fetcher, and usernames only with `--show-users`. A snapshot stores this value as is.
 
 use crate::inventory::Flow;
-use crate::vocab::{order_by_text, vocabulary};
+use crate::vocab::{closed_vocabulary, order_by_text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The evidence sources, by the object each reads: the spellings of [`EvidenceSource`],
-/// kept as text for the readers that still key their maps by name.
-pub const INSTALLED_PACKAGES: &str = "InstalledSubscriberPackage";
-pub const CONNECTED_APPLICATION: &str = "ConnectedApplication";
-pub const OAUTH_TOKEN: &str = "OauthToken";
-pub const LOGIN_HISTORY: &str = "LoginHistory";
-pub const SOURCES: [&str; 4] = [
-    INSTALLED_PACKAGES,
-    CONNECTED_APPLICATION,
-    OAUTH_TOKEN,
-    LOGIN_HISTORY,
-];
-
-vocabulary! {
+closed_vocabulary! {
     /// A usage evidence source, named by the object it reads.
     pub enum EvidenceSource {
         InstalledPackages = "InstalledSubscriberPackage",
@@ -41,7 +28,7 @@ order_by_text!(EvidenceSource);
 
 impl EvidenceSource {
     /// The permission or setting that makes the source readable, for messages and `doctor`.
-    pub fn remedy(&self) -> &'static str {
+    pub fn remedy(self) -> &'static str {
         match self {
             EvidenceSource::InstalledPackages => {
                 "the Tooling API and 'View Setup and Configuration'"
@@ -53,14 +40,22 @@ impl EvidenceSource {
                 "'Customize Application' (users without it see only their own tokens)"
             }
             EvidenceSource::LoginHistory => "'Manage Users' or 'Monitor Login History'",
-            EvidenceSource::Other(_) => "API access",
         }
     }
 }
 
-/// [`EvidenceSource::remedy`] of a source given by name.
-pub fn remedy(source: &str) -> &'static str {
-    EvidenceSource::from(source).remedy()
+/// The state of each source, as a report or snapshot stores it. A source this version does
+/// not know (a newer version's) is left out when read: nothing here could use it, and
+/// `diff` does not show a report's evidence.
+pub type Sources = BTreeMap<EvidenceSource, SourceState>;
+
+/// Reads [`Sources`], leaving out the sources this version does not know.
+pub fn known_sources<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Sources, D::Error> {
+    let all = BTreeMap::<String, SourceState>::deserialize(d)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|(name, state)| Some((EvidenceSource::known(&name)?, state)))
+        .collect())
 }
 
 /// The documented OauthToken cap: 500 rows per page, 2,500 in all.
@@ -140,7 +135,8 @@ fn is_zero(n: &u64) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     pub window_days: u32,
-    pub sources: BTreeMap<EvidenceSource, SourceState>,
+    #[serde(deserialize_with = "known_sources")]
+    pub sources: Sources,
     #[serde(default)]
     pub packages: Vec<InstalledPackage>,
     /// Names of every connected app the org knows (ConnectedApplication.Name).
@@ -164,35 +160,68 @@ impl Evidence {
     }
 }
 
-/// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
-/// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm),
-/// each with the flow it records (OAuth flows, and `soap-login` for SOAP API `login()`
-/// with a password, which `app-uses-soap-login` names), or `None` for the UI and
-/// internal logins pkce-audit does not count.
-pub const DOCUMENTED_SUB_TYPES: &[(&str, Option<&str>)] = &[
-    ("InternalSalesforceAuthentication", None),
-    ("OauthClientCredentials", Some("client-credentials")),
-    ("OauthHybridRefreshToken", Some("refresh-token")),
-    ("OauthHybridTokenExchange", Some("token-exchange")),
-    ("OauthHybridUserAgent", Some("user-agent")),
-    ("OauthHybridWebServer", Some("authorization-code")),
-    // "OAuth OTP Login": the headless passwordless login, an Authorization Code and
-    // Credentials variant, which PKCE covers (knowledge article 005316703).
-    ("OauthOtpLogin", Some("code-credentials")),
-    ("OauthRefreshToken", Some("refresh-token")),
-    ("OauthTokenExchange", Some("token-exchange")),
-    ("OauthUserAgent", Some("user-agent")),
-    ("OauthUserAgentIdToken", Some("user-agent")),
-    ("OauthUsernamePassword", Some("username-password")),
-    ("OauthWebServer", Some("authorization-code")),
-    ("SoapApiLogin", Some("soap-login")),
-    ("SoapApiLoginMobile", Some("soap-login")),
-    ("SoapApiLoginNetworksPortal", Some("soap-login")),
-    ("SoapApiLoginPortal", Some("soap-login")),
-    ("SoapApiLoginSelfService", Some("soap-login")),
-    ("UiPasswordReset", None),
-    ("UsernamePasswordUiLogin", None),
-];
+crate::vocab::closed_vocabulary! {
+    /// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
+    /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm);
+    /// [`LoginSubType::flow`] says which flow each records.
+    pub enum LoginSubType {
+        InternalSalesforceAuthentication = "InternalSalesforceAuthentication",
+        OauthClientCredentials = "OauthClientCredentials",
+        OauthHybridRefreshToken = "OauthHybridRefreshToken",
+        OauthHybridTokenExchange = "OauthHybridTokenExchange",
+        OauthHybridUserAgent = "OauthHybridUserAgent",
+        OauthHybridWebServer = "OauthHybridWebServer",
+        /// "OAuth OTP Login": the headless passwordless login, an Authorization Code and
+        /// Credentials variant, which PKCE covers (knowledge article 005316703).
+        OauthOtpLogin = "OauthOtpLogin",
+        OauthRefreshToken = "OauthRefreshToken",
+        OauthTokenExchange = "OauthTokenExchange",
+        OauthUserAgent = "OauthUserAgent",
+        OauthUserAgentIdToken = "OauthUserAgentIdToken",
+        OauthUsernamePassword = "OauthUsernamePassword",
+        OauthWebServer = "OauthWebServer",
+        SoapApiLogin = "SoapApiLogin",
+        SoapApiLoginMobile = "SoapApiLoginMobile",
+        SoapApiLoginNetworksPortal = "SoapApiLoginNetworksPortal",
+        SoapApiLoginPortal = "SoapApiLoginPortal",
+        SoapApiLoginSelfService = "SoapApiLoginSelfService",
+        UiPasswordReset = "UiPasswordReset",
+        UsernamePasswordUiLogin = "UsernamePasswordUiLogin",
+    }
+}
+
+impl LoginSubType {
+    /// The flow a login of this sub-type records (OAuth flows, and `soap-login` for SOAP
+    /// API `login()` with a password, which `app-uses-soap-login` names), or `None` for the
+    /// UI and internal logins pkce-audit does not count.
+    pub fn flow(self) -> Option<Flow> {
+        match self {
+            LoginSubType::OauthClientCredentials => Some(Flow::ClientCredentials),
+            LoginSubType::OauthHybridRefreshToken | LoginSubType::OauthRefreshToken => {
+                Some(Flow::RefreshToken)
+            }
+            LoginSubType::OauthHybridTokenExchange | LoginSubType::OauthTokenExchange => {
+                Some(Flow::TokenExchange)
+            }
+            LoginSubType::OauthHybridUserAgent
+            | LoginSubType::OauthUserAgent
+            | LoginSubType::OauthUserAgentIdToken => Some(Flow::UserAgent),
+            LoginSubType::OauthHybridWebServer | LoginSubType::OauthWebServer => {
+                Some(Flow::AuthorizationCode)
+            }
+            LoginSubType::OauthOtpLogin => Some(Flow::CodeCredentials),
+            LoginSubType::OauthUsernamePassword => Some(Flow::UsernamePassword),
+            LoginSubType::SoapApiLogin
+            | LoginSubType::SoapApiLoginMobile
+            | LoginSubType::SoapApiLoginNetworksPortal
+            | LoginSubType::SoapApiLoginPortal
+            | LoginSubType::SoapApiLoginSelfService => Some(Flow::SoapLogin),
+            LoginSubType::InternalSalesforceAuthentication
+            | LoginSubType::UiPasswordReset
+            | LoginSubType::UsernamePasswordUiLogin => None,
+        }
+    }
+}
 
 /// `LoginType` values of OAuth logins, as the API name or the label a query returns
 /// (`Oauth` "Remote Access Client", `Oauth2` "Remote Access 2.0"; the same page).
@@ -214,8 +243,8 @@ pub fn flow_of_sub_type(sub_type: &str) -> Option<Flow> {
     if s.is_empty() {
         return Some(Flow::Unknown);
     }
-    match DOCUMENTED_SUB_TYPES.iter().find(|(name, _)| *name == s) {
-        Some((_, flow)) => flow.map(Flow::from),
+    match LoginSubType::known(s) {
+        Some(documented) => documented.flow(),
         None => Some(Flow::from(s)),
     }
 }
@@ -427,18 +456,6 @@ mod tests {
     }
 
     #[test]
-    fn source_names_are_the_spellings_of_the_typed_sources() {
-        let typed: Vec<&str> = EvidenceSource::KNOWN
-            .iter()
-            .map(EvidenceSource::as_str)
-            .collect();
-        assert_eq!(typed, SOURCES);
-        for s in SOURCES {
-            assert_eq!(remedy(s), EvidenceSource::from(s).remedy());
-        }
-    }
-
-    #[test]
     fn sub_types_map_to_flows_and_unknown_ones_keep_their_name() {
         for (s, f) in [
             ("OauthWebServer", Some("authorization-code")),
@@ -459,6 +476,10 @@ mod tests {
             ("OauthDeviceFlow", Some("OauthDeviceFlow")),
             // SOAP API login() with a password: counted, for app-uses-soap-login.
             ("SoapApiLogin", Some("soap-login")),
+            ("SoapApiLoginMobile", Some("soap-login")),
+            ("SoapApiLoginNetworksPortal", Some("soap-login")),
+            ("SoapApiLoginPortal", Some("soap-login")),
+            ("SoapApiLoginSelfService", Some("soap-login")),
             // Documented, and not OAuth or API logins.
             ("UsernamePasswordUiLogin", None),
             ("UiPasswordReset", None),
@@ -467,9 +488,9 @@ mod tests {
             assert_eq!(flow_of_sub_type(s), f.map(Flow::from), "{s}");
         }
         // Every documented sub-type is mapped, and only the listed ones lack a code.
-        assert_eq!(DOCUMENTED_SUB_TYPES.len(), 20);
-        for (s, flow) in DOCUMENTED_SUB_TYPES {
-            assert_eq!(flow_of_sub_type(s), flow.map(Flow::from), "{s}");
+        assert_eq!(LoginSubType::KNOWN.len(), 20);
+        for s in LoginSubType::KNOWN {
+            assert_eq!(flow_of_sub_type(s.as_str()), s.flow(), "{s}");
         }
         for f in [
             "unknown",
@@ -493,12 +514,36 @@ mod tests {
     }
 
     #[test]
+    fn sources_this_version_does_not_know_are_left_out_when_read() {
+        let e: Evidence = serde_json::from_str(
+            r#"{"window_days": 30, "sources": {
+                "OauthToken": {"state": "read", "rows": 2},
+                "FutureObject": {"state": "read", "rows": 9}}}"#,
+        )
+        .unwrap();
+        assert_eq!(e.sources.len(), 1, "{:?}", e.sources);
+        assert!(e.is_read(&EvidenceSource::OauthToken));
+        // Written in the order of the spellings, as the string keys were.
+        let all: Sources = EvidenceSource::KNOWN
+            .iter()
+            .map(|s| (*s, read(1)))
+            .collect();
+        let json = serde_json::to_string(&all).unwrap();
+        let at = |name: &str| json.find(name).unwrap();
+        assert!(
+            at("ConnectedApplication") < at("InstalledSubscriberPackage"),
+            "{json}"
+        );
+        assert!(at("LoginHistory") < at("OauthToken"), "{json}");
+    }
+
+    #[test]
     fn unknown_and_otp_logins_prove_use_and_never_lower() {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (EvidenceSource::from(OAUTH_TOKEN), read(0)),
-                (EvidenceSource::from(LOGIN_HISTORY), read(9)),
+                (EvidenceSource::OauthToken, read(0)),
+                (EvidenceSource::LoginHistory, read(9)),
             ]
             .into(),
             logins: vec![
@@ -558,8 +603,8 @@ mod tests {
         let e = Evidence {
             window_days: 90,
             sources: [
-                (EvidenceSource::from(OAUTH_TOKEN), read(3)),
-                (EvidenceSource::from(LOGIN_HISTORY), read(3)),
+                (EvidenceSource::OauthToken, read(3)),
+                (EvidenceSource::LoginHistory, read(3)),
             ]
             .into(),
             tokens: vec![
@@ -659,7 +704,7 @@ mod tests {
         e.sources.clear();
         assert!(unseen_usage(&e).is_none());
         e.sources.insert(
-            LOGIN_HISTORY.into(),
+            EvidenceSource::LoginHistory,
             SourceState::Read {
                 rows: 10_000,
                 partial: true,

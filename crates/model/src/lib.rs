@@ -9,6 +9,11 @@
 //!   [`diff`] compares and [`fleet`] gathers.
 //!
 //! No file, network, terminal or clock is touched here.
+//!
+//! Every match on an enum names each variant: a new variant is a compile error wherever
+//! it needs a decision, never a silent fall into `_`.
+
+#![deny(clippy::wildcard_enum_match_arm)]
 
 pub mod callback;
 pub mod calls;

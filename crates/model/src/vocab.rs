@@ -5,6 +5,11 @@
 //! The tool never produces `Other`; it exists so that a report written by another version
 //! (read back by `diff`) still loads. Serialised as the bare string, exactly as before the
 //! words were typed.
+//!
+//! Words no report shows back (the catalogue's owners and PKCE behaviours, the documented
+//! login sub-types, the evidence sources) are [`closed_vocabulary!`] enums: no `Other`,
+//! and a spelling this version does not know is an error, or, for an evidence source read
+//! back, left out ([`known_sources`](crate::evidence::known_sources)).
 
 /// Defines a vocabulary enum: `Variant = "spelling"` for each known value, plus
 /// `Other(String)`. Generates `as_str`, `known`, `KNOWN`, `index`, `From<&str>`,
@@ -71,6 +76,22 @@ macro_rules! vocabulary {
             }
         }
 
+        $crate::vocab::spelled_as_str!($name);
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map(Self::from)
+            }
+        }
+    };
+}
+
+/// `Display` and `Serialize` as the spelling `as_str` gives: what both kinds of vocabulary
+/// share. Used by [`vocabulary!`] and [`closed_vocabulary!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! spelled_as_str {
+    ($name:ident) => {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -82,10 +103,58 @@ macro_rules! vocabulary {
                 s.serialize_str(self.as_str())
             }
         }
+    };
+}
+
+/// Defines a closed vocabulary: `Variant = "spelling"` for each value and nothing else.
+/// Generates `as_str`, `known`, `KNOWN`, `Display`, and string `Serialize`/`Deserialize`
+/// (an unknown spelling is an error naming the known ones). For words no report shows
+/// back: in this version's own data files another spelling is a mistake, not news, and a
+/// reader that must outlive a newer version decides at its boundary (see the module).
+#[macro_export]
+macro_rules! closed_vocabulary {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The public spelling: the one in every output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+
+            /// The value spelled `s`, if any.
+            pub fn known(s: &str) -> Option<Self> {
+                Self::KNOWN.iter().copied().find(|v| v.as_str() == s)
+            }
+        }
+
+        $crate::vocab::spelled_as_str!($name);
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d).map(Self::from)
+                let s = String::deserialize(d)?;
+                Self::known(&s).ok_or_else(|| {
+                    let names: Vec<&str> = Self::KNOWN.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown {} '{s}' (one of: {})",
+                        stringify!($name),
+                        names.join(", ")
+                    ))
+                })
             }
         }
     };
@@ -149,7 +218,7 @@ macro_rules! choices {
     };
 }
 
-pub use crate::{choices, order_by_text, vocabulary};
+pub use crate::{choices, closed_vocabulary, order_by_text, spelled_as_str, vocabulary};
 
 #[cfg(test)]
 mod tests {
@@ -176,5 +245,28 @@ mod tests {
         assert_eq!(Word::known("gamma"), None);
         assert!(Word::Other("a".into()) < Word::Alpha, "ordered by spelling");
         assert_eq!(serde_json::to_string(&other).unwrap(), "\"gamma\"");
+    }
+
+    closed_vocabulary! {
+        enum Closed {
+            One = "one",
+            Two = "two-2",
+        }
+    }
+
+    #[test]
+    fn closed_words_round_trip_and_unknown_ones_are_refused() {
+        for w in Closed::KNOWN {
+            let json = serde_json::to_string(w).unwrap();
+            assert_eq!(json, format!("\"{w}\""));
+            assert_eq!(&serde_json::from_str::<Closed>(&json).unwrap(), w);
+        }
+        assert_eq!(Closed::known("two-2"), Some(Closed::Two));
+        let err = serde_json::from_str::<Closed>("\"three\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unknown Closed 'three' (one of: one, two-2)"),
+            "{err}"
+        );
     }
 }

@@ -25,7 +25,13 @@ pub fn clients(width: usize) -> String {
         if let Some(v) = &c.since_version {
             head.push_str(&format!(" since {v}"));
         }
-        let cells = [c.id.as_str(), &c.owner, c.pkce.as_str(), since, &name];
+        let cells = [
+            c.id.as_str(),
+            c.owner.as_str(),
+            c.pkce.as_str(),
+            since,
+            &name,
+        ];
         grid.push(
             cells.map(String::from).to_vec(),
             Entry {

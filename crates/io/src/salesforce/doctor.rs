@@ -12,7 +12,7 @@ use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use futures::future::{join_all, try_join_all};
-use pkce_audit_model::evidence::{self, OAUTH_TOKEN, OAUTH_TOKEN_CAP, SOURCES};
+use pkce_audit_model::evidence::{EvidenceSource, OAUTH_TOKEN_CAP};
 use serde::Serialize;
 
 /// The ECA global OAuth settings read, as `doctor` names it: readable means the PKCE
@@ -128,14 +128,15 @@ async fn probe(
         now: opts.now,
     };
     let groups: Vec<&[MetadataType]> = MetadataType::FETCHED.chunks(MAX_LIST_QUERIES).collect();
-    progress.plan(groups.len() + 2 + 1 + SOURCES.len());
+    progress.plan(groups.len() + 2 + 1 + EvidenceSource::KNOWN.len());
     progress.settled();
     let lists = try_join_all(groups.iter().map(|g| list_types(&ctx, g)));
-    let queried = SOURCES
+    // Each evidence source, then the Organization object (`None`).
+    let queried = EvidenceSource::KNOWN
         .iter()
-        .map(|s| (*s, count_query(s, window_days), is_tooling(s)))
+        .map(|s| (Some(*s), count_query(*s, window_days), is_tooling(*s)))
         .chain(std::iter::once((
-            "Organization",
+            None,
             "SELECT COUNT() FROM Organization".to_string(),
             false,
         )))
@@ -171,20 +172,20 @@ async fn probe(
     checks.push(eca?);
     checks.push(settings?);
     for (source, soql, answer) in counts {
-        let probe = if is_tooling(source) {
+        let probe = if source.is_some_and(is_tooling) {
             "Tooling SELECT COUNT()"
         } else {
             "SELECT COUNT()"
         };
         let c = Check {
             soql: Some(soql.to_string()),
-            ..check(source, probe)
+            ..check(source.map_or("Organization", EvidenceSource::as_str), probe)
         };
         checks.push(match answer {
             Ok(run) => {
                 let n = run.total_size.unwrap_or(run.rows);
                 let mut detail = format!("{n} row(s)");
-                if source == OAUTH_TOKEN && n > OAUTH_TOKEN_CAP {
+                if source == Some(EvidenceSource::OauthToken) && n > OAUTH_TOKEN_CAP {
                     detail.push_str(&format!(
                         "; one query returns at most {OAUTH_TOKEN_CAP}, so they are read in {} LIMIT/OFFSET batches",
                         n.div_ceil(OAUTH_TOKEN_CAP)
@@ -197,10 +198,9 @@ async fn probe(
             }
             Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
             Err(e) => {
-                let remedy = if source == "Organization" {
-                    remedy_for(None, &e).unwrap_or_else(|| SETUP_REMEDY.into())
-                } else {
-                    evidence::remedy(source).to_string()
+                let remedy = match source {
+                    Some(source) => source.remedy().to_string(),
+                    None => remedy_for(None, &e).unwrap_or_else(|| SETUP_REMEDY.into()),
                 };
                 c.failed(&e, remedy)
             }

@@ -14,8 +14,7 @@ use super::Error;
 use chrono::{NaiveDate, Utc};
 use pkce_audit_model::evidence::EvidenceSource;
 use pkce_audit_model::evidence::{
-    self, Evidence, InstalledPackage, LoginUsage, SourceState, TokenUsage, CONNECTED_APPLICATION,
-    INSTALLED_PACKAGES, LOGIN_HISTORY, OAUTH_TOKEN, OAUTH_TOKEN_CAP,
+    self, Evidence, InstalledPackage, LoginUsage, SourceState, TokenUsage, OAUTH_TOKEN_CAP,
 };
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -77,18 +76,20 @@ pub fn logins_rows_query(days: u32) -> String {
 }
 
 /// `SELECT COUNT()` for a source, as `doctor` probes it: no row is read.
-pub fn count_query(source: &str, days: u32) -> String {
+pub fn count_query(source: EvidenceSource, days: u32) -> String {
     match source {
-        LOGIN_HISTORY => {
+        EvidenceSource::LoginHistory => {
             format!("SELECT COUNT() FROM {source} WHERE LoginTime = LAST_N_DAYS:{days}")
         }
-        _ => format!("SELECT COUNT() FROM {source}"),
+        EvidenceSource::InstalledPackages
+        | EvidenceSource::ConnectedApplication
+        | EvidenceSource::OauthToken => format!("SELECT COUNT() FROM {source}"),
     }
 }
 
 /// The Tooling API holds the installed packages; the others are on the REST API.
-pub fn is_tooling(source: &str) -> bool {
-    source == INSTALLED_PACKAGES
+pub fn is_tooling(source: EvidenceSource) -> bool {
+    source == EvidenceSource::InstalledPackages
 }
 
 /// Salesforce's smallest query page; bounds how many pages a row budget can take.
@@ -121,10 +122,10 @@ pub(super) async fn read(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<Evidence,
     Ok(e)
 }
 
-fn missing(source: &str, e: &CallError) -> SourceState {
+fn missing(source: EvidenceSource, e: &CallError) -> SourceState {
     SourceState::Missing {
         reason: e.to_string(),
-        remedy: evidence::remedy(source).to_string(),
+        remedy: source.remedy().to_string(),
     }
 }
 
@@ -226,7 +227,7 @@ async fn read_packages(ctx: &Ctx<'_>) -> Result<(SourceState, Vec<InstalledPacka
             read_state(run.rows, !run.done, run.inconsistent, None),
             packages.into_iter().collect(),
         ),
-        Err(e) => (missing(INSTALLED_PACKAGES, &e), Vec::new()),
+        Err(e) => (missing(EvidenceSource::InstalledPackages, &e), Vec::new()),
     })
 }
 
@@ -282,7 +283,10 @@ async fn read_connected_apps(ctx: &Ctx<'_>) -> Result<(SourceState, Vec<String>)
             read_state(run.rows, !run.done, run.inconsistent, None),
             names.into_iter().collect(),
         ),
-        Err(e) => (missing(CONNECTED_APPLICATION, &e), Vec::new()),
+        Err(e) => (
+            missing(EvidenceSource::ConnectedApplication, &e),
+            Vec::new(),
+        ),
     })
 }
 
@@ -385,7 +389,7 @@ async fn read_tokens(ctx: &Ctx<'_>, opts: &UsageOptions) -> Result<TokensRead, E
     };
     let run = match first {
         Ok(run) => run,
-        Err(e) => return Ok((missing(OAUTH_TOKEN, &e), Vec::new(), None)),
+        Err(e) => return Ok((missing(EvidenceSource::OauthToken, &e), Vec::new(), None)),
     };
     // The window is counted on the org's clock, as LoginHistory's LAST_N_DAYS is.
     let today = run.server_date.unwrap_or(ctx.now).date_naive();
@@ -584,7 +588,9 @@ async fn read_logins(
                 tally.finish(),
             ));
         }
-        Err(e) if !aggregate_refused(&e) => return Ok((missing(LOGIN_HISTORY, &e), Vec::new())),
+        Err(e) if !aggregate_refused(&e) => {
+            return Ok((missing(EvidenceSource::LoginHistory, &e), Vec::new()))
+        }
         Err(_) => {}
     }
     ctx.progress.plan(1);
@@ -622,7 +628,7 @@ async fn read_logins(
                 tally.finish(),
             )
         }
-        Err(e) => (missing(LOGIN_HISTORY, &e), Vec::new()),
+        Err(e) => (missing(EvidenceSource::LoginHistory, &e), Vec::new()),
     })
 }
 

@@ -217,9 +217,12 @@ pub(super) fn list_places(copies: &[&Loaded]) -> String {
 }
 
 fn first_global<'a>(parts: &EcaParts<'a>) -> Option<(&'a Loaded, &'a EcaGlobalOauth)> {
-    parts.global.iter().find_map(|l| match &l.component.body {
-        Body::EcaGlobalOauth(g) => Some((*l, g)),
-        _ => None,
+    // Picking one kind of part: any other body is simply not it.
+    parts.global.iter().find_map(|l| {
+        let Body::EcaGlobalOauth(g) = &l.component.body else {
+            return None;
+        };
+        Some((*l, g))
     })
 }
 
@@ -248,17 +251,18 @@ pub(super) fn external_client_app(
         app: loc(&l.file, Some(l.component.line)),
         ..Default::default()
     };
-    let policies = parts.policies.iter().find_map(|p| match &p.component.body {
-        Body::EcaPolicies(b) => Some((*p, b)),
-        _ => None,
+    let policies = parts.policies.iter().find_map(|p| {
+        let Body::EcaPolicies(b) = &p.component.body else {
+            return None;
+        };
+        Some((*p, b))
     });
-    let oauth_policies = parts
-        .oauth_policies
-        .iter()
-        .find_map(|p| match &p.component.body {
-            Body::EcaOauthPolicies(b) => Some(b),
-            _ => None,
-        });
+    let oauth_policies = parts.oauth_policies.iter().find_map(|p| {
+        let Body::EcaOauthPolicies(b) = &p.component.body else {
+            return None;
+        };
+        Some(b)
+    });
     let disabled = policies.and_then(|(p, b)| {
         if b.is_enabled == Some(false) {
             return Some(("the app is disabled in its policies".to_string(), p));

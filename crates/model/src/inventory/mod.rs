@@ -200,7 +200,18 @@ impl Flow {
         match self {
             Flow::SoapLogin => true,
             Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
-            _ => false,
+            Flow::AuthorizationCode
+            | Flow::CodeCredentials
+            | Flow::ClientCredentials
+            | Flow::JwtBearer
+            | Flow::Device
+            | Flow::TokenExchange
+            | Flow::Saml
+            | Flow::Canvas
+            | Flow::UsernamePassword
+            | Flow::UserAgent
+            | Flow::RefreshToken
+            | Flow::Unknown => false,
         }
     }
 
@@ -425,7 +436,7 @@ pub fn build(collected: Collected) -> Inventory {
         // Salesforce's own clients seen in usage evidence (the catalogue says which).
         if app.kind == AppKind::External
             && crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
-                .is_some_and(|c| c.owner == "salesforce")
+                .is_some_and(|c| c.owner == crate::clients::ClientOwner::Salesforce)
         {
             app.owner = Owner::Salesforce;
         }

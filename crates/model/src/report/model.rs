@@ -5,7 +5,7 @@
 //! they do not know, and the fields older reports lack take defaults ([`read`](super::read)
 //! decides which versions load).
 
-use crate::evidence::{EvidenceSource, SourceState};
+use crate::evidence::{known_sources, Sources};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
 use crate::vocab::vocabulary;
@@ -137,9 +137,10 @@ where
     D: serde::Deserializer<'de>,
 {
     let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Null => Some(None),
-        other => serde_json::from_value(other).ok().map(Some),
+    Ok(if v.is_null() {
+        Some(None)
+    } else {
+        serde_json::from_value(v).ok().map(Some)
     })
 }
 
@@ -175,7 +176,8 @@ impl WaiverScope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceScope {
     pub window_days: u32,
-    pub sources: BTreeMap<EvidenceSource, SourceState>,
+    #[serde(deserialize_with = "known_sources")]
+    pub sources: Sources,
 }
 
 impl From<&crate::evidence::Evidence> for EvidenceScope {
@@ -185,7 +187,7 @@ impl From<&crate::evidence::Evidence> for EvidenceScope {
             sources: e
                 .sources
                 .iter()
-                .map(|(source, state)| (source.clone(), state.clone()))
+                .map(|(source, state)| (*source, state.clone()))
                 .collect(),
         }
     }

@@ -180,7 +180,7 @@ fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding
                 ),
                 None,
             );
-            f.remediation = if c.owner == "salesforce" {
+            f.remediation = if c.owner == crate::clients::ClientOwner::Salesforce {
                 "Test it in a sandbox with PKCE required; if it fails, open a case with Salesforce."
                     .into()
             } else {
@@ -188,7 +188,7 @@ fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding
             };
             f
         }
-        ClientPkce::Unknown | ClientPkce::Other(_) => return None,
+        ClientPkce::Unknown => return None,
     };
     if let Some(u) = &app.usage {
         if f.blocker && !u.used_authorization_code() && (u.dormant() || u.only_non_code_flows()) {

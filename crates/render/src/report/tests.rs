@@ -345,14 +345,9 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
     assert!(poisoned > 200, "most strings carry the payload: {poisoned}");
     let r: Report = serde_json::from_value(v).unwrap();
     assert!(r.notes[0].ends_with(HOSTILE) && r.api.is_some() && !r.incomplete.is_empty());
-    assert!(r
-        .scope
-        .evidence
-        .as_ref()
-        .unwrap()
-        .sources
-        .keys()
-        .all(|k| k.as_str().ends_with(HOSTILE)));
+    // Evidence sources are a closed vocabulary: a source named otherwise is left out when
+    // read, so no hostile name of one can reach a renderer.
+    assert!(!r.scope.evidence.as_ref().unwrap().sources.is_empty());
     assert_safe(&[
         ("table", table(&r, 100)),
         ("csv", csv(&r)),

@@ -4,9 +4,7 @@
 
 use super::org::fake_id;
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use pkce_audit_model::evidence::{
-    Evidence, SourceState, CONNECTED_APPLICATION, INSTALLED_PACKAGES, LOGIN_HISTORY, OAUTH_TOKEN,
-};
+use pkce_audit_model::evidence::{Evidence, EvidenceSource, SourceState};
 use serde_json::{json, Value};
 
 /// What the org serves for a snapshot's evidence.
@@ -50,15 +48,14 @@ pub fn synthesize(e: &Evidence, now: DateTime<Utc>) -> Synth {
                 ..
             } => (*rows, *partial, method.as_deref()),
         };
-        let records = match source.as_str() {
-            INSTALLED_PACKAGES => packages(e, rows),
-            CONNECTED_APPLICATION => connected_apps(e, rows),
-            OAUTH_TOKEN => tokens(e, rows, today),
-            LOGIN_HISTORY => {
+        let records = match source {
+            EvidenceSource::InstalledPackages => packages(e, rows),
+            EvidenceSource::ConnectedApplication => connected_apps(e, rows),
+            EvidenceSource::OauthToken => tokens(e, rows, today),
+            EvidenceSource::LoginHistory => {
                 out.reject_aggregates = method == Some("rows");
                 logins(e, rows, partial, today)
             }
-            _ => continue,
         };
         out.objects.push((source.to_string(), records));
     }
