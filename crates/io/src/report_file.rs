@@ -6,6 +6,7 @@
 //! still loads: unknown fields are ignored, the fields older reports lack take defaults,
 //! and a rule, owner, app kind or flow this version does not know is kept as written.
 
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::report::{Report, SCHEMA_VERSION, TOOL_NAME};
 use std::path::Path;
 
@@ -15,6 +16,12 @@ use std::path::Path;
 pub struct ReadError {
     pub file: String,
     pub reason: String,
+}
+
+impl Coded for ReadError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::ReportUnreadable
+    }
 }
 
 /// Parses the text of a report. The error is the reason only; [`read`] adds the file.

@@ -37,6 +37,7 @@ pub use usage::UsageOptions;
 use crate::metadata::{self, MetadataType};
 use crate::xml::Element;
 use calls::ApiUsage;
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
 use std::fmt;
 use std::path::PathBuf;
@@ -97,6 +98,27 @@ pub enum Error {
     Client(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
+}
+
+impl Coded for Error {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Error::InstanceUrl { .. } => ErrorCode::OrgInstanceUrl,
+            Error::AuthUrl(_) => ErrorCode::OrgAuthUrl,
+            Error::CredentialFile { .. } => ErrorCode::OrgCredentialFile,
+            Error::Credential(_) => ErrorCode::OrgCredential,
+            Error::SfCli(_) => ErrorCode::OrgSfCli,
+            Error::SfNotFound => ErrorCode::OrgSfNotFound,
+            Error::ApiVersion(_) => ErrorCode::OrgApiVersion,
+            Error::Session(_) => ErrorCode::OrgSession,
+            Error::Refresh { .. } => ErrorCode::OrgRefreshRefused,
+            Error::TokenEndpoint { .. } => ErrorCode::OrgTokenEndpoint,
+            Error::Unreachable { .. } => ErrorCode::OrgUnreachable,
+            Error::Versions { .. } => ErrorCode::OrgVersions,
+            Error::Timeout(_) => ErrorCode::OrgTimeout,
+            Error::Client(_) | Error::Runtime(_) => ErrorCode::OrgClient,
+        }
+    }
 }
 
 /// How an error names where a credential came from: its file, or standard input.
