@@ -134,9 +134,9 @@ impl Failure {
         Failure::coded(code, message)
     }
 
-    /// An error that stopped the run.
+    /// An error that stopped the run, with the command line's advice for its code.
     pub fn from_error(e: &Failed) -> Failure {
-        Failure::coded(e.code, format!("{:#}", e.error))
+        Failure::coded(e.code, format!("{:#}{}", e.error, advice(e.code)))
     }
 
     /// clap's error, flattened to one line: the message and its tips, without the usage
@@ -206,6 +206,17 @@ impl Failure {
     }
 }
 
+/// What the command line offers against a failure, said after the library's message
+/// (the library names no option): empty for most codes.
+pub fn advice(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::OrgSfNotFound => " or connect with --instance-url and SF_ACCESS_TOKEN",
+        ErrorCode::OrgVersions => " or pass --api-version",
+        ErrorCode::OrgTimeout => " (--timeout)",
+        _ => "",
+    }
+}
+
 /// The commands that have the long option `arg` (`--source`, `--color=never`), as
 /// "`pkce-audit audit`, `pkce-audit fix`"; `None` when no command has it.
 fn other_commands_with(arg: &str) -> Option<String> {
@@ -253,6 +264,26 @@ mod tests {
         );
         let f = Failure::from_error(&Failed::internal(anyhow::anyhow!("plain")));
         assert_eq!((f.name, f.code), ("Error", "E-INTERNAL"));
+    }
+
+    /// The library names no option; the binary's advice completes its sentence.
+    #[test]
+    fn the_command_line_advice_follows_the_library_message() {
+        use pkce_audit_io::salesforce::{Error, SF_INSTALL_URL};
+        let said = |e: Error| Failure::from_error(&Failed::from(e)).message;
+        assert_eq!(
+            said(Error::SfNotFound),
+            format!("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL}) or connect with --instance-url and SF_ACCESS_TOKEN")
+        );
+        assert_eq!(
+            said(Error::Timeout(2)),
+            "the fetch did not finish within 2 s (--timeout)"
+        );
+        assert!(said(Error::Versions {
+            url: "https://x".into(),
+            detail: "HTTP 500".into()
+        })
+        .ends_with("; check the instance URL or pass --api-version"));
     }
 
     #[test]

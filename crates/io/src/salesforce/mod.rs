@@ -66,8 +66,8 @@ pub enum Error {
     Credential(String),
     #[error("{0}")]
     SfCli(String),
-    /// No `sf` on PATH: a caller with other ways to connect (`fleet`) names its own.
-    #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL}) or connect with --instance-url and SF_ACCESS_TOKEN")]
+    /// No `sf` on PATH. The caller adds its other ways to connect, in its own words.
+    #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL})")]
     SfNotFound,
     #[error("{0}")]
     ApiVersion(String),
@@ -90,9 +90,11 @@ pub enum Error {
         cause: Unanswered,
         hint: String,
     },
-    #[error("cannot read the API versions of {url} ({detail}); check the instance URL or pass --api-version")]
+    /// The caller adds how to choose a version.
+    #[error("cannot read the API versions of {url} ({detail}); check the instance URL")]
     Versions { url: String, detail: String },
-    #[error("the fetch did not finish within {0} s (--timeout)")]
+    /// The caller adds how the limit is set.
+    #[error("the fetch did not finish within {0} s")]
     Timeout(u64),
     #[error("cannot start the HTTP client: {0}")]
     Client(String),

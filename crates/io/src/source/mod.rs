@@ -32,8 +32,21 @@ pub enum SourceError {
     #[error("{path}: {reason}")]
     NotADirectory { path: PathBuf, reason: String },
     /// A mistyped path in CI must fail, not pass as an audit of nothing.
-    #[error("{path}: no Salesforce metadata here: no sfdx-project.json, no package.xml, no snapshot manifest, and no file named *.connectedApp[-meta.xml], *.eca[-meta.xml] (or another External Client App type) or OauthOidc.settings[-meta.xml] at any depth")]
+    #[error("{path}: {NOTHING_TO_AUDIT}")]
     NothingToAudit { path: PathBuf },
+}
+
+const NOTHING_TO_AUDIT: &str = "no Salesforce metadata here: no sfdx-project.json, no package.xml, no snapshot manifest, and no file named *.connectedApp[-meta.xml], *.eca[-meta.xml] (or another External Client App type) or OauthOidc.settings[-meta.xml] at any depth";
+
+impl SourceError {
+    /// What is wrong with the folder, without its path: for a caller that names the
+    /// folder its own way (`fleet` names the key it comes from).
+    pub fn reason(&self) -> &str {
+        match self {
+            SourceError::NotADirectory { reason, .. } => reason,
+            SourceError::NothingToAudit { .. } => NOTHING_TO_AUDIT,
+        }
+    }
 }
 
 impl Coded for SourceError {
