@@ -120,7 +120,9 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn coded(code: ErrorCode, message: String) -> Failure {
+    /// A failure of `code`: a command-line mistake (clap's, or an option that does not
+    /// apply), or an error that stopped the run ([`Failure::from_error`]).
+    pub fn new(code: ErrorCode, message: String) -> Failure {
         Failure {
             status: STATUS,
             name: code.family().name(),
@@ -129,14 +131,9 @@ impl Failure {
         }
     }
 
-    /// A command-line mistake (clap's, or an option that does not apply).
-    pub fn usage(code: ErrorCode, message: String) -> Failure {
-        Failure::coded(code, message)
-    }
-
     /// An error that stopped the run, with the command line's advice for its code.
     pub fn from_error(e: &Failed) -> Failure {
-        Failure::coded(e.code, format!("{:#}{}", e.error, advice(e.code)))
+        Failure::new(e.code, format!("{:#}{}", e.error, advice(e.code)))
     }
 
     /// clap's error, flattened to one line: the message and its tips, without the usage
@@ -144,7 +141,7 @@ impl Failure {
     pub fn from_clap(e: &clap::Error) -> Failure {
         use clap::error::{ContextKind, ContextValue, ErrorKind};
         if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            return Failure::usage(
+            return Failure::new(
                 ErrorCode::UsageCommandLine,
                 format!(
                     "a command is required: {}; see 'pkce-audit --help'",
@@ -155,7 +152,7 @@ impl Failure {
         if e.kind() == ErrorKind::UnknownArgument {
             if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
                 if let Some(owners) = other_commands_with(arg) {
-                    return Failure::usage(
+                    return Failure::new(
                         ErrorCode::UsageCommandLine,
                         format!(
                             "{} does not apply here: it is an option of {owners}; see '{} --help'",
@@ -177,7 +174,7 @@ impl Failure {
                 parts.push(line.strip_prefix("error: ").unwrap_or(line));
             }
         }
-        Failure::usage(
+        Failure::new(
             ErrorCode::UsageCommandLine,
             format!("{}; see '{} --help'", parts.join("; "), help_for(e)),
         )
@@ -288,7 +285,7 @@ mod tests {
 
     #[test]
     fn the_json_form_has_exactly_status_name_code_and_message() {
-        let f = Failure::usage(ErrorCode::UsageNotApplicable, "--x does not apply".into());
+        let f = Failure::new(ErrorCode::UsageNotApplicable, "--x does not apply".into());
         assert_eq!(
             serde_json::to_string(&f).unwrap(),
             r#"{"status":2,"name":"UsageError","code":"E-USAGE-NOT-APPLICABLE","message":"--x does not apply"}"#

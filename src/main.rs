@@ -362,7 +362,7 @@ fn parse(args: &[String]) -> Result<Cli, Failure> {
         })?;
     if let Some((name, sub)) = m.subcommand() {
         applies::check(name, sub)
-            .map_err(|e| Failure::usage(ErrorCode::UsageNotApplicable, e.to_string()))?;
+            .map_err(|e| Failure::new(ErrorCode::UsageNotApplicable, e.to_string()))?;
     }
     let mut cli = Cli::from_arg_matches(&m).map_err(|e| Failure::from_clap(&e))?;
     apply_json_environment(&mut cli, &m);
