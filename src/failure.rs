@@ -7,7 +7,7 @@
 //! error type without a code does not compile on its way here, and a foreign one (a
 //! serialiser's, clap's) is given its code where it is met ([`Failed::internal`]).
 
-use pkce_audit_model::errors::{Coded, ErrorCode};
+use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_render::report::text::{json_escape_invisible, visible};
 use serde::Serialize;
 use std::fmt::Display;
@@ -52,11 +52,13 @@ impl Coded for FixRefused {
     }
 }
 
-/// An error on its way to the user: its code, and its text with the contexts added.
+/// An error on its way to the user: its code, its text with the contexts added, and the
+/// setting its message leads up to.
 #[derive(Debug)]
 pub struct Failed {
     code: ErrorCode,
     error: anyhow::Error,
+    remedy: Option<Remedy>,
 }
 
 /// What every command returns.
@@ -66,6 +68,7 @@ impl<E: Coded + std::error::Error + Send + Sync + 'static> From<E> for Failed {
     fn from(e: E) -> Failed {
         Failed {
             code: e.code(),
+            remedy: e.remedy(),
             error: anyhow::Error::new(e),
         }
     }
@@ -77,6 +80,7 @@ impl Failed {
         Failed {
             code: ErrorCode::Internal,
             error: e.into(),
+            remedy: None,
         }
     }
 
@@ -85,14 +89,15 @@ impl Failed {
         Failed {
             code,
             error: anyhow::Error::msg(message),
+            remedy: None,
         }
     }
 
     /// The same failure, with what was being done said first.
     pub fn context(self, what: impl Display + Send + Sync + 'static) -> Failed {
         Failed {
-            code: self.code,
             error: self.error.context(what),
+            ..self
         }
     }
 }
@@ -131,9 +136,9 @@ impl Failure {
         }
     }
 
-    /// An error that stopped the run, with the command line's advice for its code.
+    /// An error that stopped the run, its remedy named by the command line's option.
     pub fn from_error(e: &Failed) -> Failure {
-        Failure::new(e.code, format!("{:#}{}", e.error, advice(e.code)))
+        Failure::new(e.code, format!("{:#}{}", e.error, advice(e.remedy)))
     }
 
     /// clap's error, flattened to one line: the message and its tips, without the usage
@@ -203,14 +208,15 @@ impl Failure {
     }
 }
 
-/// What the command line offers against a failure, said after the library's message
-/// (the library names no option): empty for most codes.
-pub fn advice(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::OrgSfNotFound => " or connect with --instance-url and SF_ACCESS_TOKEN",
-        ErrorCode::OrgVersions => " or pass --api-version",
-        ErrorCode::OrgTimeout => " (--timeout)",
-        _ => "",
+/// The end of a library message that leads up to a setting ([`Remedy`]): the option
+/// that sets it, as the command line offers it.
+pub fn advice(remedy: Option<Remedy>) -> &'static str {
+    match remedy {
+        Some(Remedy::ConnectOtherwise) => " or connect with --instance-url and SF_ACCESS_TOKEN",
+        Some(Remedy::InstanceUrl) => " and --instance-url",
+        Some(Remedy::ApiVersion) => " or pass --api-version",
+        Some(Remedy::Timeout) => " (--timeout)",
+        None => "",
     }
 }
 

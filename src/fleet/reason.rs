@@ -23,7 +23,7 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
         ),
         // `fleet` has `--api-version` and `--timeout` too.
         Error::Versions { .. } | Error::Timeout(_) => {
-            format!("{e}{}", crate::failure::advice(e.code()))
+            format!("{e}{}", crate::failure::advice(e.remedy()))
         }
         // These name no path, and an instance URL only once it was checked to be one.
         Error::AuthUrl(_)

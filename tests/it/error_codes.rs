@@ -81,13 +81,20 @@ fn folders_that_cannot_be_audited_are_source_errors() {
     );
 }
 
+/// The library says what to check; the binary names the option that gave it.
 #[test]
 fn an_org_that_does_not_answer_is_an_org_error() {
-    assert_coded(
+    let r = support::run(
         &["audit", "--instance-url", &nobody(), "--json"],
         &[("SF_ACCESS_TOKEN", TOKEN)],
-        "OrgError",
-        "E-ORG-UNREACHABLE",
+    );
+    assert_eq!(coded(&r), ("OrgError".into(), "E-ORG-UNREACHABLE".into()));
+    assert!(
+        r.stderr
+            .trim_end()
+            .ends_with("; check the network and --instance-url"),
+        "{}",
+        r.stderr
     );
 }
 

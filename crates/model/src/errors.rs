@@ -85,6 +85,27 @@ impl Family {
 /// An error with a stable code: every error that can reach the binary's error path.
 pub trait Coded {
     fn code(&self) -> ErrorCode;
+
+    /// The setting the user can change against this error, when its message ends by
+    /// pointing to one; the library does not name it (see [`Remedy`]).
+    fn remedy(&self) -> Option<Remedy> {
+        None
+    }
+}
+
+/// A setting of the run that answers an error, which the library's message leads up to
+/// but does not name: the binary names it by its option (`--timeout`), `fleet` by its own
+/// words, so no library message names a command-line option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    /// Another way to connect than the Salesforce CLI.
+    ConnectOtherwise,
+    /// The instance URL given with the access token.
+    InstanceUrl,
+    /// Choosing the API version.
+    ApiVersion,
+    /// The time limit of the run.
+    Timeout,
 }
 
 /// An I/O error the binary meets itself (standard output, the current folder).

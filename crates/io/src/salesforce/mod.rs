@@ -37,7 +37,7 @@ pub use usage::UsageOptions;
 use crate::metadata::{self, MetadataType};
 use crate::xml::Element;
 use calls::ApiUsage;
-use pkce_audit_model::errors::{Coded, ErrorCode};
+use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
 use std::fmt;
 use std::path::PathBuf;
@@ -84,11 +84,11 @@ pub enum Error {
     TokenEndpoint { url: String, detail: String },
     /// A first call got no answer at all: the org was not reached, so nothing about the
     /// credentials is known.
-    #[error("cannot {doing}: {cause}; {hint}")]
+    #[error("cannot {doing}: {cause}; check the network{}", instance.hint())]
     Unreachable {
         doing: String,
         cause: Unanswered,
-        hint: String,
+        instance: InstanceFrom,
     },
     /// The caller adds how to choose a version.
     #[error("cannot read the API versions of {url} ({detail}); check the instance URL")]
@@ -119,6 +119,46 @@ impl Coded for Error {
             Error::Versions { .. } => ErrorCode::OrgVersions,
             Error::Timeout(_) => ErrorCode::OrgTimeout,
             Error::Client(_) | Error::Runtime(_) => ErrorCode::OrgClient,
+        }
+    }
+
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::SfNotFound => Some(Remedy::ConnectOtherwise),
+            Error::Versions { .. } => Some(Remedy::ApiVersion),
+            Error::Timeout(_) => Some(Remedy::Timeout),
+            Error::Unreachable {
+                instance: InstanceFrom::Given,
+                ..
+            } => Some(Remedy::InstanceUrl),
+            _ => None,
+        }
+    }
+}
+
+/// Where the instance URL of an org that was not reached comes from: what to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstanceFrom {
+    /// What `sf org display` shows for this alias.
+    SfCli(String),
+    /// The end of the auth URL in this file.
+    AuthUrlFile(PathBuf),
+    /// Given with the access token: the caller names where ([`Remedy::InstanceUrl`]).
+    Given,
+}
+
+impl InstanceFrom {
+    /// The end of "check the network…".
+    fn hint(&self) -> String {
+        match self {
+            InstanceFrom::SfCli(alias) => {
+                format!(", and the instance URL `sf org display --target-org {alias}` shows")
+            }
+            InstanceFrom::AuthUrlFile(path) => format!(
+                ", and the instance at the end of the auth URL in {}",
+                path.display()
+            ),
+            InstanceFrom::Given => String::new(),
         }
     }
 }
