@@ -170,8 +170,22 @@ fn a_folder_that_is_not_a_snapshot_is_refused_as_a_snapshot_error() {
     );
 }
 
+/// A folder `fix` cannot edit is a source error (it was `Error` before the codes).
 #[test]
 fn fix_refusing_an_app_it_cannot_find_is_fix_refused() {
+    // Metadata, but neither sfdx-project.json nor package.xml.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("App.connectedApp-meta.xml"),
+        "<ConnectedApp/>",
+    )
+    .unwrap();
+    assert_coded(
+        &["fix", "--source", s(tmp.path()), "--app", "App", "--json"],
+        &[],
+        "SourceError",
+        "E-FIX-NOT-A-PROJECT",
+    );
     let demo = fixture("demo-org");
     assert_coded(
         &[
