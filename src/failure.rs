@@ -1,10 +1,16 @@
 //! How the binary reports a failure: one line on standard error and, when JSON was asked
-//! for, one JSON document `{"status", "name", "message"}` on standard output, as the `sf`
-//! CLI does (sf-plugins-core `SfCommand.catch` writes `toJson()` through `logJson`, which
-//! prints to standard output).
+//! for, one JSON document `{"status", "name", "code", "message"}` on standard output, as
+//! the `sf` CLI does (sf-plugins-core `SfCommand.catch` writes `toJson()` through
+//! `logJson`, which prints to standard output).
+//!
+//! The commands fail with [`Failed`], which only a [`Coded`] error converts into: an
+//! error type without a code does not compile on its way here, and a foreign one (a
+//! serialiser's, clap's) is given its code where it is met ([`Failed::internal`]).
 
+use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_render::report::text::{json_escape_invisible, visible};
 use serde::Serialize;
+use std::fmt::Display;
 
 /// Exit status of every failure: usage errors and errors that stop the run alike.
 pub const STATUS: u8 = 2;
@@ -23,36 +29,116 @@ macro_rules! usage {
 }
 pub(crate) use usage;
 
+impl Coded for UsageError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::UsageRequest
+    }
+}
+
+impl Coded for crate::applies::NotApplicable {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::UsageNotApplicable
+    }
+}
+
 /// `fix` refused one or more of the changes asked for; nothing was written.
 #[derive(Debug, thiserror::Error)]
 #[error("fix refused, nothing was written: {0}")]
-pub struct FixRefused(pub String);
+pub struct FixRefused(pub pkce_audit_io::fix::FixError);
+
+impl Coded for FixRefused {
+    fn code(&self) -> ErrorCode {
+        self.0.code()
+    }
+}
+
+/// An error on its way to the user: its code, its text with the contexts added, and the
+/// setting its message leads up to.
+#[derive(Debug)]
+pub struct Failed {
+    code: ErrorCode,
+    error: anyhow::Error,
+    remedy: Option<Remedy>,
+}
+
+/// What every command returns.
+pub type Result<T, E = Failed> = std::result::Result<T, E>;
+
+impl<E: Coded + std::error::Error + Send + Sync + 'static> From<E> for Failed {
+    fn from(e: E) -> Failed {
+        Failed {
+            code: e.code(),
+            remedy: e.remedy(),
+            error: anyhow::Error::new(e),
+        }
+    }
+}
+
+impl Failed {
+    /// A failure the tool did not expect (a serialiser's, an encoding's): `E-INTERNAL`.
+    pub fn internal(e: impl Into<anyhow::Error>) -> Failed {
+        Failed {
+            code: ErrorCode::Internal,
+            error: e.into(),
+            remedy: None,
+        }
+    }
+
+    /// A failure of `code`, worded by the binary: its advice, or a foreign error's text.
+    pub fn new(code: ErrorCode, message: String) -> Failed {
+        Failed {
+            code,
+            error: anyhow::Error::msg(message),
+            remedy: None,
+        }
+    }
+
+    /// The same failure, with what was being done said first.
+    pub fn context(self, what: impl Display + Send + Sync + 'static) -> Failed {
+        Failed {
+            error: self.error.context(what),
+            ..self
+        }
+    }
+}
+
+/// [`Failed::context`] on a result, like anyhow's.
+pub trait Context<T> {
+    fn context(self, what: impl Display + Send + Sync + 'static) -> Result<T>;
+}
+
+impl<T, E: Into<Failed>> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl Display + Send + Sync + 'static) -> Result<T> {
+        self.map_err(|e| e.into().context(what))
+    }
+}
 
 #[derive(Debug, Serialize)]
 pub struct Failure {
     pub status: u8,
-    /// What kind of failure, for scripts: stable, CamelCase like sf's error names.
+    /// What kind of failure, for scripts: stable, CamelCase like sf's error names; the
+    /// family of `code`.
     pub name: &'static str,
+    /// The cause, stable across versions (docs/output.md lists them).
+    pub code: &'static str,
     pub message: String,
 }
 
 impl Failure {
-    /// A command-line mistake (clap's, or an option that does not apply).
-    pub fn usage(message: String) -> Failure {
+    /// A failure of `code`: a command-line mistake (clap's, or an option that does not
+    /// apply), or an error that stopped the run ([`Failure::from_error`]).
+    pub fn new(code: ErrorCode, message: String) -> Failure {
         Failure {
             status: STATUS,
-            name: "UsageError",
+            name: code.family().name(),
+            code: code.as_str(),
             message,
         }
     }
 
-    /// An error that stopped the run; named by the library type it came from.
-    pub fn from_error(e: &anyhow::Error) -> Failure {
-        Failure {
-            status: STATUS,
-            name: name_of(e),
-            message: format!("{e:#}"),
-        }
+    /// An error that stopped the run, its remedy named by the command line's option.
+    pub fn from_error(e: &Failed) -> Failure {
+        Failure::new(e.code, format!("{:#}{}", e.error, advice(e.remedy)))
     }
 
     /// clap's error, flattened to one line: the message and its tips, without the usage
@@ -60,19 +146,25 @@ impl Failure {
     pub fn from_clap(e: &clap::Error) -> Failure {
         use clap::error::{ContextKind, ContextValue, ErrorKind};
         if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            return Failure::usage(format!(
-                "a command is required: {}; see 'pkce-audit --help'",
-                crate::subcommand_names().join(", ")
-            ));
+            return Failure::new(
+                ErrorCode::UsageCommandLine,
+                format!(
+                    "a command is required: {}; see 'pkce-audit --help'",
+                    crate::subcommand_names().join(", ")
+                ),
+            );
         }
         if e.kind() == ErrorKind::UnknownArgument {
             if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
                 if let Some(owners) = other_commands_with(arg) {
-                    return Failure::usage(format!(
-                        "{} does not apply here: it is an option of {owners}; see '{} --help'",
-                        arg.split('=').next().unwrap_or(arg),
-                        help_for(e)
-                    ));
+                    return Failure::new(
+                        ErrorCode::UsageCommandLine,
+                        format!(
+                            "{} does not apply here: it is an option of {owners}; see '{} --help'",
+                            arg.split('=').next().unwrap_or(arg),
+                            help_for(e)
+                        ),
+                    );
                 }
             }
         }
@@ -87,11 +179,10 @@ impl Failure {
                 parts.push(line.strip_prefix("error: ").unwrap_or(line));
             }
         }
-        Failure::usage(format!(
-            "{}; see '{} --help'",
-            parts.join("; "),
-            help_for(e)
-        ))
+        Failure::new(
+            ErrorCode::UsageCommandLine,
+            format!("{}; see '{} --help'", parts.join("; "), help_for(e)),
+        )
     }
 
     /// Prints the failure and returns its exit status: always one line on standard error
@@ -114,6 +205,18 @@ impl Failure {
         // control and bidirectional characters shown, never applied.
         eprintln!("pkce-audit: error: {}", visible(&message));
         self.status
+    }
+}
+
+/// The end of a library message that leads up to a setting ([`Remedy`]): the option
+/// that sets it, as the command line offers it.
+pub fn advice(remedy: Option<Remedy>) -> &'static str {
+    match remedy {
+        Some(Remedy::ConnectOtherwise) => " or connect with --instance-url and SF_ACCESS_TOKEN",
+        Some(Remedy::InstanceUrl) => " and --instance-url",
+        Some(Remedy::ApiVersion) => " or pass --api-version",
+        Some(Remedy::Timeout) => " (--timeout)",
+        None => "",
     }
 }
 
@@ -142,81 +245,56 @@ fn help_for(e: &clap::Error) -> String {
     }
 }
 
-/// The failure's name, from the library error type at the root of the chain.
-fn name_of(e: &anyhow::Error) -> &'static str {
-    use pkce_audit_io::source::SourceError;
-    for cause in e.chain() {
-        if let Some(s) = cause.downcast_ref::<SourceError>() {
-            return match s {
-                SourceError::NothingToAudit { .. } => "NothingToAudit",
-                SourceError::NotADirectory { .. } => "SourceError",
-            };
-        }
-        if cause.is::<pkce_audit_io::salesforce::Error>() {
-            return "OrgError";
-        }
-        if cause.is::<pkce_audit_io::waivers::WaiverError>() {
-            return "WaiverError";
-        }
-        if cause.is::<pkce_audit_io::report_file::ReadError>() {
-            return "ReportError";
-        }
-        if let Some(w) = cause.downcast_ref::<pkce_audit_io::snapshot::WriteError>() {
-            return match w {
-                pkce_audit_io::snapshot::WriteError::Unsafe(e) => write_name(e),
-                _ => "SnapshotError",
-            };
-        }
-        if let Some(e) = cause.downcast_ref::<pkce_audit_io::safe_write::WriteError>() {
-            return write_name(e);
-        }
-        if cause.is::<std::io::Error>() {
-            return "IoError";
-        }
-        if cause.is::<crate::applies::NotApplicable>() || cause.is::<UsageError>() {
-            return "UsageError";
-        }
-        if cause.is::<crate::fleet::config::ConfigError>() {
-            return "FleetFileError";
-        }
-        if cause.is::<FixRefused>() {
-            return "FixRefused";
-        }
-    }
-    "Error"
-}
-
-/// A write the safe-write rules refused (a link, a path outside its root, a read-only
-/// file, a folder, an input of the run) is `WriteRefused`; one that failed is `IoError`.
-fn write_name(e: &pkce_audit_io::safe_write::WriteError) -> &'static str {
-    if e.is_refusal() {
-        "WriteRefused"
-    } else {
-        "IoError"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn errors_are_named_by_their_library_type() {
-        let e = anyhow::Error::new(pkce_audit_io::source::SourceError::NothingToAudit {
-            path: "x".into(),
+    fn errors_are_named_and_coded_by_their_library_type() {
+        let e =
+            Failed::from(pkce_audit_io::source::SourceError::NothingToAudit { path: "x".into() })
+                .context("auditing x");
+        let f = Failure::from_error(&e);
+        assert_eq!(
+            (f.name, f.code),
+            ("NothingToAudit", "E-SOURCE-NOTHING-TO-AUDIT")
+        );
+        assert!(
+            f.message
+                .starts_with("auditing x: x: no Salesforce metadata"),
+            "{}",
+            f.message
+        );
+        let f = Failure::from_error(&Failed::internal(anyhow::anyhow!("plain")));
+        assert_eq!((f.name, f.code), ("Error", "E-INTERNAL"));
+    }
+
+    /// The library names no option; the binary's advice completes its sentence.
+    #[test]
+    fn the_command_line_advice_follows_the_library_message() {
+        use pkce_audit_io::salesforce::{Error, SF_INSTALL_URL};
+        let said = |e: Error| Failure::from_error(&Failed::from(e)).message;
+        assert_eq!(
+            said(Error::SfNotFound),
+            format!("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL}) or connect with --instance-url and SF_ACCESS_TOKEN")
+        );
+        assert_eq!(
+            said(Error::Timeout(2)),
+            "the fetch did not finish within 2 s (--timeout)"
+        );
+        assert!(said(Error::Versions {
+            url: "https://x".into(),
+            detail: "HTTP 500".into()
         })
-        .context("auditing x");
-        assert_eq!(Failure::from_error(&e).name, "NothingToAudit");
-        let e = anyhow::anyhow!("plain");
-        assert_eq!(Failure::from_error(&e).name, "Error");
+        .ends_with("; check the instance URL or pass --api-version"));
     }
 
     #[test]
-    fn the_json_form_has_exactly_status_name_and_message() {
-        let f = Failure::usage("--x does not apply".into());
+    fn the_json_form_has_exactly_status_name_code_and_message() {
+        let f = Failure::new(ErrorCode::UsageNotApplicable, "--x does not apply".into());
         assert_eq!(
             serde_json::to_string(&f).unwrap(),
-            r#"{"status":2,"name":"UsageError","message":"--x does not apply"}"#
+            r#"{"status":2,"name":"UsageError","code":"E-USAGE-NOT-APPLICABLE","message":"--x does not apply"}"#
         );
     }
 }

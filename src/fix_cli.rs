@@ -1,7 +1,7 @@
 //! `pkce-audit fix`: the binary side (arguments, the audit behind `--org-setting`,
 //! printing). The edits, the checks and the output text are the library's (`fix`).
 
-use anyhow::Result;
+use crate::failure::Result;
 use clap::{ArgGroup, Args};
 use pkce_audit_io::fix;
 use std::io::IsTerminal;
@@ -99,20 +99,13 @@ pub fn run(args: FixArgs) -> Result<i32> {
         Ok(plan) => plan,
         // A refusal is the command's failure: one line on standard error (and the sf-style
         // JSON document under --json), exit 2, nothing written.
-        Err(e @ fix::FixError::Refused(_)) => {
-            return Err(crate::failure::FixRefused(e.to_string()).into())
-        }
-        Err(e @ fix::FixError::Manifest { .. }) => {
-            return Err(crate::failure::UsageError(e.to_string()).into())
-        }
+        Err(e @ fix::FixError::Refused(_)) => return Err(crate::failure::FixRefused(e).into()),
         Err(e) => return Err(e.into()),
     };
     if !args.dry_run {
         match fix::apply(&plan) {
             Ok(()) => {}
-            Err(e @ fix::FixError::Unsafe(_)) => {
-                return Err(crate::failure::FixRefused(e.to_string()).into())
-            }
+            Err(e @ fix::FixError::Unsafe(_)) => return Err(crate::failure::FixRefused(e).into()),
             Err(e) => return Err(e.into()),
         }
     }

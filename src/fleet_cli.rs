@@ -3,9 +3,9 @@
 //! (`crate::fleet`).
 
 use crate::failure::usage;
+use crate::failure::Result;
 use crate::fleet::{self, render};
 use crate::live_cli::{ReadArgs, UsageArgs};
-use anyhow::Result;
 use clap::Args;
 use pkce_audit_io::safe_write::{OutputFile, Root};
 use pkce_audit_io::salesforce::{self, FetchOptions};

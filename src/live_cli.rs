@@ -2,7 +2,7 @@
 //! `fetch` subcommand. The library does the work (`pkce_audit_io::salesforce`).
 
 use crate::failure::usage;
-use anyhow::Result;
+use crate::failure::{Context, Result};
 use clap::Args;
 use pkce_audit_io::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
 use pkce_audit_io::salesforce::{
@@ -372,11 +372,9 @@ pub fn read_for_step3(
     if let Some(bar) = &opts.progress {
         bar.finish();
     }
-    let fetched = result.map_err(|e| {
-        anyhow::Error::new(e).context(
-            "fix --org-setting reads the org before it writes, and could not; nothing was written",
-        )
-    })?;
+    let fetched = result.context(
+        "fix --org-setting reads the org before it writes, and could not; nothing was written",
+    )?;
     let alias = match conn {
         Connection::TargetOrg(alias) => Some(alias.clone()),
         Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => None,

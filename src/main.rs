@@ -1,13 +1,14 @@
 //! The `pkce-audit` binary: parses arguments, runs the library, maps the outcome to an
 //! exit status (0 ready/enforced, 1 not-ready, 3 incomplete, 2 usage or fatal error).
 
-use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use cli::{AuditArgs, Cli, Command, DiffArgs, RulesArgs};
 use failure::usage;
 use failure::Failure;
+use failure::{Context, Failed, Result};
 use pkce_audit_io::safe_write;
 use pkce_audit_io::waivers;
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::rules;
 use pkce_audit_render::report;
 use std::io::Write;
@@ -47,7 +48,7 @@ fn selected_waivers(
         .load(&cwd)
         .map_err(|e| match e {
             waivers::WaiverError::UnknownRule { .. } => {
-                anyhow::anyhow!("{e}; `pkce-audit rules` lists them")
+                Failed::new(e.code(), format!("{e}; `pkce-audit rules` lists them"))
             }
             other => other.into(),
         })
@@ -58,7 +59,12 @@ fn selected_waivers(
 fn today() -> Result<chrono::NaiveDate> {
     match std::env::var("PKCE_AUDIT_TODAY") {
         Ok(d) if !d.trim().is_empty() => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .with_context(|| format!("PKCE_AUDIT_TODAY must be a date like 2026-12-31, not '{d}'")),
+            .map_err(|e| {
+                Failed::new(
+                    ErrorCode::UsageRequest,
+                    format!("PKCE_AUDIT_TODAY must be a date like 2026-12-31, not '{d}': {e}"),
+                )
+            }),
         _ => Ok(chrono::Local::now().date_naive()),
     }
 }
@@ -225,7 +231,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
 
 /// One pretty JSON document, with the characters a terminal would act on escaped.
 fn json_text(value: &impl serde::Serialize) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(value)?;
+    let mut s = serde_json::to_string_pretty(value).map_err(Failed::internal)?;
     s.push('\n');
     Ok(report::text::json_escape_invisible(s))
 }
@@ -262,7 +268,11 @@ fn diff(args: DiffArgs) -> Result<i32> {
 fn completions(shell: clap_complete::Shell) -> Result<i32> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "pkce-audit", &mut out);
-    Sink::Stdout.write(&String::from_utf8(out).context("the completion script is not UTF-8")?)?;
+    Sink::Stdout.write(
+        &String::from_utf8(out)
+            .map_err(Failed::internal)
+            .context("the completion script is not UTF-8")?,
+    )?;
     Ok(0)
 }
 
@@ -287,7 +297,11 @@ fn man(command: Option<String>) -> Result<i32> {
     clap_mangen::Man::new(page)
         .render(&mut out)
         .context("cannot render the man page")?;
-    Sink::Stdout.write(&String::from_utf8(out).context("the man page is not UTF-8")?)?;
+    Sink::Stdout.write(
+        &String::from_utf8(out)
+            .map_err(Failed::internal)
+            .context("the man page is not UTF-8")?,
+    )?;
     Ok(0)
 }
 
@@ -347,7 +361,8 @@ fn parse(args: &[String]) -> Result<Cli, Failure> {
             _ => Failure::from_clap(&e),
         })?;
     if let Some((name, sub)) = m.subcommand() {
-        applies::check(name, sub).map_err(|e| Failure::usage(e.to_string()))?;
+        applies::check(name, sub)
+            .map_err(|e| Failure::new(ErrorCode::UsageNotApplicable, e.to_string()))?;
     }
     let mut cli = Cli::from_arg_matches(&m).map_err(|e| Failure::from_clap(&e))?;
     apply_json_environment(&mut cli, &m);

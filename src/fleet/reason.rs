@@ -5,6 +5,7 @@
 
 use pkce_audit_io::salesforce::{Connection, Error, SF_INSTALL_URL};
 use pkce_audit_io::source::SourceError;
+use pkce_audit_model::errors::Coded;
 
 /// The reason a live org could not be audited.
 pub(super) fn live(conn: &Connection, e: &Error) -> String {
@@ -20,6 +21,10 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
             "cannot {doing}: {cause}; check the network, and {}",
             instance(conn)
         ),
+        // `fleet` has `--api-version` and `--timeout` too.
+        Error::Versions { .. } | Error::Timeout(_) => {
+            format!("{e}{}", crate::failure::advice(e.remedy()))
+        }
         // These name no path, and an instance URL only once it was checked to be one.
         Error::AuthUrl(_)
         | Error::Credential(_)
@@ -28,8 +33,6 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
         | Error::Session(_)
         | Error::Refresh { .. }
         | Error::TokenEndpoint { .. }
-        | Error::Versions { .. }
-        | Error::Timeout(_)
         | Error::Client(_)
         | Error::Runtime(_) => e.to_string(),
     };
@@ -40,17 +43,10 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
     }
 }
 
-/// The reason a `source` org could not be audited: what the folder reader says, without
-/// the path it starts with.
+/// The reason a `source` org could not be audited: what the folder reader says, the
+/// folder named by its key.
 pub(super) fn folder(e: &SourceError) -> String {
-    let path = match e {
-        SourceError::NotADirectory { path, .. } | SourceError::NothingToAudit { path } => path,
-    };
-    let text = e.to_string();
-    let rest = text
-        .strip_prefix(&format!("{}: ", path.display()))
-        .unwrap_or("it cannot be audited");
-    format!("the `source` folder: {rest}")
+    format!("the `source` folder: {}", e.reason())
 }
 
 /// The key of the fleet file a connection's file comes from.

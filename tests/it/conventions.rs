@@ -8,12 +8,14 @@ use crate::live_support::{self as support, fixture, run, Run, TOKEN};
 const DEMO: &str = "fixtures/demo-org";
 
 /// A failure under `--json`: the one JSON document on stdout, with exactly the fields sf
-/// prints, its status the exit status, and the same message as one line on stderr.
+/// prints and our `code`, its status the exit status, and the same message as one line
+/// on stderr.
 fn assert_json_failure(r: &Run, name: &str, says: &str) {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     let doc = r.json();
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 3, "{doc}");
+    assert_eq!(keys, ["code", "message", "name", "status"], "{doc}");
+    assert!(doc["code"].as_str().unwrap().starts_with("E-"), "{doc}");
     assert_eq!(doc["status"], 2, "{doc}");
     assert_eq!(doc["name"], name, "{doc}");
     let message = doc["message"].as_str().unwrap();

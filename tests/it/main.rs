@@ -9,6 +9,7 @@ mod corpus;
 mod credentials;
 mod diff;
 mod enclosing_project;
+mod error_codes;
 mod errors;
 mod fake_org_server;
 mod faults;

@@ -20,6 +20,7 @@
 
 use crate::salesforce::Connection;
 use crate::waivers::{self, line_of, WaiverSet};
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -41,6 +42,15 @@ pub enum ConfigError {
         org: Option<String>,
         message: String,
     },
+}
+
+impl Coded for ConfigError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            ConfigError::Io { .. } => ErrorCode::FleetUnreadable,
+            ConfigError::Invalid { .. } => ErrorCode::FleetInvalid,
+        }
+    }
 }
 
 pub use pkce_audit_model::fleet::Role;

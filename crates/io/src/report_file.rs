@@ -7,6 +7,7 @@
 //! and a rule, owner, app kind or flow this version does not know is kept as written (an
 //! evidence source it does not know is left out: `diff` does not show a report's evidence).
 
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::report::{Report, SCHEMA_VERSION, TOOL_NAME};
 use std::path::Path;
 
@@ -16,6 +17,12 @@ use std::path::Path;
 pub struct ReadError {
     pub file: String,
     pub reason: String,
+}
+
+impl Coded for ReadError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::ReportUnreadable
+    }
 }
 
 /// Parses the text of a report. The error is the reason only; [`read`] adds the file.

@@ -22,6 +22,7 @@ pub use write::apply;
 
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::{Layout, SourceError};
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::inventory::AppKind;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,23 @@ pub enum FixError {
     /// then the folder changed); nothing was written.
     #[error("{0}")]
     Unsafe(crate::safe_write::WriteError),
+}
+
+impl Coded for FixError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            FixError::Source(e) => e.code(),
+            FixError::NotAProject { .. } => ErrorCode::FixNotAProject,
+            FixError::Snapshot { .. } => ErrorCode::FixSnapshot,
+            FixError::Manifest { .. } => ErrorCode::FixManifest,
+            FixError::Read { .. } => ErrorCode::FixRead,
+            FixError::Changed { .. } => ErrorCode::FixChanged,
+            FixError::Write { .. } => ErrorCode::FixWrite,
+            FixError::Refused(_) => ErrorCode::FixRefused,
+            FixError::Unsafe(e) if e.is_refusal() => ErrorCode::FixWriteRefused,
+            FixError::Unsafe(_) => ErrorCode::FixWrite,
+        }
+    }
 }
 
 /// The joiner of refusals on one line: the reasons themselves hold `;` (lists, Salesforce

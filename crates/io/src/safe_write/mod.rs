@@ -20,6 +20,7 @@
 //! so a folder swapped for a link after it was checked is not followed. Elsewhere the same
 //! checks run on paths (`portable`).
 
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
 
@@ -66,6 +67,19 @@ pub enum WriteError {
     /// The cause is text, not a `source` (see `pkce_audit_model::errors`).
     #[error("cannot write {}: {reason}", path.display())]
     Io { path: PathBuf, reason: String },
+}
+
+impl Coded for WriteError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            WriteError::Link { .. } => ErrorCode::WriteLink,
+            WriteError::OutsideRoot { .. } => ErrorCode::WriteOutsideRoot,
+            WriteError::ReadOnly { .. } => ErrorCode::WriteReadOnly,
+            WriteError::NotAFile { .. } => ErrorCode::WriteNotAFile,
+            WriteError::Input { .. } => ErrorCode::WriteInput,
+            WriteError::Io { .. } => ErrorCode::WriteIo,
+        }
+    }
 }
 
 fn to(target: &Option<PathBuf>) -> String {

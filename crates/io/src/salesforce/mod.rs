@@ -37,6 +37,7 @@ pub use usage::UsageOptions;
 use crate::metadata::{self, MetadataType};
 use crate::xml::Element;
 use calls::ApiUsage;
+use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
 use std::fmt;
 use std::path::PathBuf;
@@ -65,8 +66,8 @@ pub enum Error {
     Credential(String),
     #[error("{0}")]
     SfCli(String),
-    /// No `sf` on PATH: a caller with other ways to connect (`fleet`) names its own.
-    #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL}) or connect with --instance-url and SF_ACCESS_TOKEN")]
+    /// No `sf` on PATH. The caller adds its other ways to connect, in its own words.
+    #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL})")]
     SfNotFound,
     #[error("{0}")]
     ApiVersion(String),
@@ -83,20 +84,83 @@ pub enum Error {
     TokenEndpoint { url: String, detail: String },
     /// A first call got no answer at all: the org was not reached, so nothing about the
     /// credentials is known.
-    #[error("cannot {doing}: {cause}; {hint}")]
+    #[error("cannot {doing}: {cause}; check the network{}", instance.hint())]
     Unreachable {
         doing: String,
         cause: Unanswered,
-        hint: String,
+        instance: InstanceFrom,
     },
-    #[error("cannot read the API versions of {url} ({detail}); check the instance URL or pass --api-version")]
+    /// The caller adds how to choose a version.
+    #[error("cannot read the API versions of {url} ({detail}); check the instance URL")]
     Versions { url: String, detail: String },
-    #[error("the fetch did not finish within {0} s (--timeout)")]
+    /// The caller adds how the limit is set.
+    #[error("the fetch did not finish within {0} s")]
     Timeout(u64),
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
+}
+
+impl Coded for Error {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Error::InstanceUrl { .. } => ErrorCode::OrgInstanceUrl,
+            Error::AuthUrl(_) => ErrorCode::OrgAuthUrl,
+            Error::CredentialFile { .. } => ErrorCode::OrgCredentialFile,
+            Error::Credential(_) => ErrorCode::OrgCredential,
+            Error::SfCli(_) => ErrorCode::OrgSfCli,
+            Error::SfNotFound => ErrorCode::OrgSfNotFound,
+            Error::ApiVersion(_) => ErrorCode::OrgApiVersion,
+            Error::Session(_) => ErrorCode::OrgSession,
+            Error::Refresh { .. } => ErrorCode::OrgRefreshRefused,
+            Error::TokenEndpoint { .. } => ErrorCode::OrgTokenEndpoint,
+            Error::Unreachable { .. } => ErrorCode::OrgUnreachable,
+            Error::Versions { .. } => ErrorCode::OrgVersions,
+            Error::Timeout(_) => ErrorCode::OrgTimeout,
+            Error::Client(_) | Error::Runtime(_) => ErrorCode::OrgClient,
+        }
+    }
+
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            Error::SfNotFound => Some(Remedy::ConnectOtherwise),
+            Error::Versions { .. } => Some(Remedy::ApiVersion),
+            Error::Timeout(_) => Some(Remedy::Timeout),
+            Error::Unreachable {
+                instance: InstanceFrom::Given,
+                ..
+            } => Some(Remedy::InstanceUrl),
+            _ => None,
+        }
+    }
+}
+
+/// Where the instance URL of an org that was not reached comes from: what to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstanceFrom {
+    /// What `sf org display` shows for this alias.
+    SfCli(String),
+    /// The end of the auth URL in this file.
+    AuthUrlFile(PathBuf),
+    /// Given with the access token: the caller names where ([`Remedy::InstanceUrl`]).
+    Given,
+}
+
+impl InstanceFrom {
+    /// The end of "check the network…".
+    fn hint(&self) -> String {
+        match self {
+            InstanceFrom::SfCli(alias) => {
+                format!(", and the instance URL `sf org display --target-org {alias}` shows")
+            }
+            InstanceFrom::AuthUrlFile(path) => format!(
+                ", and the instance at the end of the auth URL in {}",
+                path.display()
+            ),
+            InstanceFrom::Given => String::new(),
+        }
+    }
 }
 
 /// How an error names where a credential came from: its file, or standard input.

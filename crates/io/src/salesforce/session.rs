@@ -144,20 +144,15 @@ fn fatal(e: CallError, api: &Api, conn: &Connection, hint: &str) -> Error {
 
 /// A first call that got no answer, with where the instance it tried comes from.
 fn unreachable(doing: &str, cause: super::Unanswered, conn: &Connection) -> Error {
-    let hint = match conn {
-        Connection::TargetOrg(alias) => format!(
-            "check the network, and the instance URL `sf org display --target-org {alias}` shows"
-        ),
-        Connection::AccessToken { .. } => "check the network and --instance-url".into(),
-        Connection::AuthUrlFile(path) => format!(
-            "check the network, and the instance at the end of the auth URL in {}",
-            path.display()
-        ),
+    let instance = match conn {
+        Connection::TargetOrg(alias) => super::InstanceFrom::SfCli(alias.clone()),
+        Connection::AccessToken { .. } => super::InstanceFrom::Given,
+        Connection::AuthUrlFile(path) => super::InstanceFrom::AuthUrlFile(path.clone()),
     };
     Error::Unreachable {
         doing: doing.into(),
         cause,
-        hint,
+        instance,
     }
 }
 

@@ -3,6 +3,7 @@
 use super::names::portable_stems;
 use super::*;
 use crate::safe_write::Root;
+use pkce_audit_model::errors::{Coded, ErrorCode};
 
 pub const PACKAGE_DIR: &str = "force-app";
 pub(super) const METADATA_DIR: &str = "force-app/main/default";
@@ -25,6 +26,17 @@ pub enum WriteError {
     /// that failed; said as the rules say it.
     #[error("{0}")]
     Unsafe(crate::safe_write::WriteError),
+}
+
+impl Coded for WriteError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            WriteError::NotASnapshot { .. } => ErrorCode::SnapshotNotASnapshot,
+            WriteError::NotAFolder { .. } => ErrorCode::SnapshotNotAFolder,
+            WriteError::Io { .. } => ErrorCode::SnapshotWrite,
+            WriteError::Unsafe(e) => e.code(),
+        }
+    }
 }
 
 /// A readMetadata record as a source-format file: the record's children under a

@@ -7,6 +7,7 @@
 
 use crate::metadata::{self, MetadataType, ALL_TYPES, OAUTH_OIDC_MEMBER};
 use crate::snapshot;
+use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -31,8 +32,30 @@ pub enum SourceError {
     #[error("{path}: {reason}")]
     NotADirectory { path: PathBuf, reason: String },
     /// A mistyped path in CI must fail, not pass as an audit of nothing.
-    #[error("{path}: no Salesforce metadata here: no sfdx-project.json, no package.xml, no snapshot manifest, and no file named *.connectedApp[-meta.xml], *.eca[-meta.xml] (or another External Client App type) or OauthOidc.settings[-meta.xml] at any depth")]
+    #[error("{path}: {NOTHING_TO_AUDIT}")]
     NothingToAudit { path: PathBuf },
+}
+
+const NOTHING_TO_AUDIT: &str = "no Salesforce metadata here: no sfdx-project.json, no package.xml, no snapshot manifest, and no file named *.connectedApp[-meta.xml], *.eca[-meta.xml] (or another External Client App type) or OauthOidc.settings[-meta.xml] at any depth";
+
+impl SourceError {
+    /// What is wrong with the folder, without its path: for a caller that names the
+    /// folder its own way (`fleet` names the key it comes from).
+    pub fn reason(&self) -> &str {
+        match self {
+            SourceError::NotADirectory { reason, .. } => reason,
+            SourceError::NothingToAudit { .. } => NOTHING_TO_AUDIT,
+        }
+    }
+}
+
+impl Coded for SourceError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            SourceError::NotADirectory { .. } => ErrorCode::SourceUnreadable,
+            SourceError::NothingToAudit { .. } => ErrorCode::SourceNothingToAudit,
+        }
+    }
 }
 
 pub use pkce_audit_model::report::{EnclosingProject, Layout};

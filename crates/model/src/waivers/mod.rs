@@ -19,6 +19,7 @@
 //! caller passes the current folder and today's date in; this module reads neither the
 //! environment nor the clock.
 
+use crate::errors::{Coded, ErrorCode};
 use crate::inventory::{App, Location};
 use crate::rules::{Finding, RuleId, Waived};
 use chrono::NaiveDate;
@@ -55,6 +56,16 @@ pub enum WaiverError {
         rule: String,
         suggestion: Option<RuleId>,
     },
+}
+
+impl Coded for WaiverError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            WaiverError::Io { .. } => ErrorCode::WaiverUnreadable,
+            WaiverError::Invalid { .. } => ErrorCode::WaiverInvalid,
+            WaiverError::UnknownRule { .. } => ErrorCode::WaiverUnknownRule,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
