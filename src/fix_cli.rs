@@ -137,5 +137,5 @@ pub fn run(args: FixArgs) -> Result<i32> {
         }
     }
     crate::Sink::Stdout.write(&text)?;
-    Ok(0)
+    Ok(crate::exit::OK)
 }

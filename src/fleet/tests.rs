@@ -47,7 +47,7 @@ fn verdict_failing_on(runs: Vec<OrgRun>, fail_on: Option<Severity>) -> (Verdict,
         fail_on,
         "2026-11-21T00:00:00Z".into(),
     );
-    (r.verdict, r.verdict_reason.clone(), exit_code(&r))
+    (r.verdict, r.verdict_reason.clone(), crate::exit::fleet(&r))
 }
 
 #[test]

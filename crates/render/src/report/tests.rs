@@ -128,31 +128,6 @@ fn json_has_the_contract_shape() {
 }
 
 #[test]
-fn exit_codes_follow_the_verdict_and_fail_on() {
-    let ready = report_of(&[SETTINGS]);
-    assert_eq!(ready.verdict(), Verdict::Ready);
-    assert_eq!(exit_code(&ready, None), EXIT_OK);
-    // org-pkce-not-enforced is info: --fail-on info trips, --fail-on low does not.
-    assert_eq!(exit_code(&ready, Some(Severity::Info)), EXIT_NOT_READY);
-    assert_eq!(exit_code(&ready, Some(Severity::Low)), EXIT_OK);
-    let unknown = report_of(&[
-        SETTINGS,
-        (
-            MetadataType::ExternalClientApplication,
-            "E",
-            "<ExternalClientApplication/>",
-        ),
-    ]);
-    assert_eq!(exit_code(&unknown, None), EXIT_INCOMPLETE);
-    assert_eq!(exit_code(&unknown, Some(Severity::High)), EXIT_NOT_READY);
-    let blocked = report_of(&[SETTINGS, (MetadataType::ConnectedApp, "W", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>")]);
-    assert_eq!(exit_code(&blocked, None), EXIT_NOT_READY);
-    let mut enforced = blocked.clone();
-    enforced.verdict = Some(Verdict::Enforced);
-    assert_eq!(exit_code(&enforced, None), EXIT_OK);
-}
-
-#[test]
 fn summary_groups_blockers_by_owner() {
     let r = report_of(&[
         SETTINGS,
@@ -518,7 +493,6 @@ fn a_waived_blocker_where_pkce_is_enforced_stays_with_its_owner() {
     assert_eq!(r.summary.org_apps_to_fix, ["W"]);
     assert_eq!(r.summary.isv_actions[0].namespace, "ns");
     assert_eq!(r.summary.isv_actions[0].apps, ["ns__A"]);
-    assert_eq!(exit_code(&r, None), EXIT_OK);
 
     // Before the setting is on, the same waivers defer the blockers.
     let mut r = report_of(&[
