@@ -3,8 +3,8 @@
 //! The library says what a run found (a verdict, [`fails_on`], a diff's counts); only the
 //! binary turns that into a number.
 
-use pkce_audit_io::salesforce::doctor::Doctor;
 use pkce_audit_model::diff::Diff;
+use pkce_audit_model::doctor::Doctor;
 use pkce_audit_model::fleet::FleetReport;
 use pkce_audit_model::report::{fails_on, Report};
 use pkce_audit_model::rules::{Severity, Verdict};
@@ -67,16 +67,7 @@ pub fn doctor(d: &Doctor) -> i32 {
 mod tests {
     use super::*;
     use pkce_audit_model::diff::compare;
-    use std::path::Path;
-
-    fn audited(fixture: &str) -> Report {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(fixture);
-        pkce_audit_io::audit_folder(&dir, &Default::default())
-            .unwrap()
-            .1
-    }
+    use pkce_audit_test_org::reports::of_fixture as audited;
 
     #[test]
     fn an_audit_exits_as_its_verdict_and_fail_on_say() {

@@ -2,14 +2,9 @@ use super::*;
 use std::path::Path;
 
 fn fixture(name: &str) -> OrgRun {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
     OrgRun {
         outcome: Ok(Audited {
-            report: pkce_audit_io::audit_folder(&dir, &Default::default())
-                .unwrap()
-                .1,
+            report: pkce_audit_test_org::reports::of_fixture(name),
             packages: None,
         }),
     }

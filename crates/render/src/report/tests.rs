@@ -1,39 +1,7 @@
 use super::*;
-use pkce_audit_io::metadata::{parse_component, MetadataType};
-use pkce_audit_model::inventory::{build, Collected, Loaded, PackageInfo};
+use pkce_audit_model::metadata::MetadataType;
 use pkce_audit_model::rules::{Severity, Verdict};
-
-fn report_of(parts: &[(MetadataType, &str, &str)]) -> Report {
-    let components = parts
-        .iter()
-        .map(|(ty, name, xml)| Loaded {
-            component: parse_component(
-                &pkce_audit_io::xml::parse(xml.as_bytes()).unwrap(),
-                Some(*ty),
-                name,
-            )
-            .unwrap(),
-            file: Some(format!("{name}.xml")),
-            package: PackageInfo::default(),
-        })
-        .collect();
-    let inv = build(Collected {
-        components,
-        ..Default::default()
-    });
-    build_report(&inv)
-}
-
-fn build_report(inv: &pkce_audit_model::inventory::Inventory) -> Report {
-    super::build(
-        inv,
-        AuditScope {
-            kind: "folder".into(),
-            source: "x".into(),
-            ..Default::default()
-        },
-    )
-}
+use pkce_audit_test_org::reports::of_components as report_of;
 
 const SETTINGS: (MetadataType, &str, &str) = (
     MetadataType::OauthOidcSettings,
@@ -280,8 +248,7 @@ fn poison<T: serde::de::DeserializeOwned + serde::Serialize>(
 /// A report with every part a renderer shows: evidence, usage, users, packages, waivers,
 /// problems, notes, API traffic.
 fn rich_report() -> serde_json::Value {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-org");
-    let (_, r) = pkce_audit_io::audit_folder(&root, &Default::default()).unwrap();
+    let r = pkce_audit_test_org::reports::of_fixture("demo-org");
     let mut v = serde_json::to_value(&r).unwrap();
     v["scope"]["evidence"] = serde_json::json!({"window_days": 90, "sources": {
         "LoginHistory": {"state": "read", "rows": 85, "partial": true, "method": "aggregate"},
