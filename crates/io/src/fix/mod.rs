@@ -14,6 +14,7 @@ pub mod edit;
 pub mod manifest;
 pub mod order;
 pub mod org;
+mod org_setting;
 mod project;
 mod resolve;
 mod write;
