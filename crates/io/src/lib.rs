@@ -14,6 +14,7 @@
 //! the model's data (the inventory, `fix`'s plan, the doctor's checks), which
 //! pkce-audit-render presents without depending on this crate.
 
+pub mod bounded;
 pub mod credentials;
 pub mod fix;
 pub mod fleet_config;
