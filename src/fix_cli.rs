@@ -122,13 +122,13 @@ pub fn run(args: FixArgs) -> Result<i32> {
     if args.dry_run {
         // The patch is never wrapped or altered where `git apply` may read it; a terminal
         // gets its control characters (but tabs and CRLF) shown.
-        let patch = pkce_audit_render::fix::patch(&plan);
+        let patch = &plan.patch;
         if std::io::stdout().is_terminal() {
-            text.push_str(&pkce_audit_render::report::text::visible_patch(&patch));
+            text.push_str(&pkce_audit_render::report::text::visible_patch(patch));
         } else {
-            text.push_str(&patch);
+            text.push_str(patch);
         }
     }
     crate::Sink::Stdout.write(&text)?;
-    Ok(0)
+    Ok(crate::exit::OK)
 }

@@ -165,7 +165,7 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
     sink.write(&render::render(&report, format.into(), sink.width()))?;
-    Ok(fleet::exit_code(&report))
+    Ok(crate::exit::fleet(&report))
 }
 
 /// Every input of the run: the files (the fleet file, each org's waiver file and

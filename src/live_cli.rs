@@ -432,7 +432,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         });
         let text = serde_json::to_string_pretty(&doc).expect("a fetch summary serialises");
         crate::Sink::Stdout.write(&(json_escape_invisible(text) + "\n"))?;
-        return Ok(0);
+        return Ok(crate::exit::OK);
     }
     // The org's answers (URL, id, problem text) are input: shown, never applied.
     let mut out = String::new();
@@ -466,7 +466,7 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         &visible_lines(&out),
         width,
     ))?;
-    Ok(0)
+    Ok(crate::exit::OK)
 }
 
 #[derive(Args)]
@@ -504,11 +504,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
         .into_owned()
     };
     crate::Sink::Stdout.write(&text)?;
-    Ok(if d.all_readable() {
-        pkce_audit_render::report::EXIT_OK
-    } else {
-        pkce_audit_render::report::EXIT_INCOMPLETE
-    })
+    Ok(crate::exit::doctor(&d))
 }
 
 #[cfg(test)]

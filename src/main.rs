@@ -1,5 +1,6 @@
 //! The `pkce-audit` binary: parses arguments, runs the library, maps the outcome to an
-//! exit status (0 ready/enforced, 1 not-ready, 3 incomplete, 2 usage or fatal error).
+//! exit status ([`exit`]: 0 ready/enforced, 1 not-ready, 3 incomplete; 2 usage or fatal
+//! error, [`failure`]).
 
 use clap::{CommandFactory, FromArgMatches};
 use cli::{AuditArgs, Cli, Command, DiffArgs, RulesArgs};
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 mod api_log;
 mod applies;
 mod cli;
+mod exit;
 mod failure;
 mod fix_cli;
 mod fleet;
@@ -195,7 +197,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
         color: sink.color(args.output.color.color),
     };
     sink.write(&report::render(&report, format.into(), render))?;
-    let code = report::exit_code(&report, args.fail_on);
+    let code = exit::audit(&report, args.fail_on);
     if let Sink::File(file) = sink {
         // The report went to a file: say where, and what it says, in one line.
         let line = format!(
@@ -226,7 +228,7 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
         }
     };
     sink.write(&text)?;
-    Ok(0)
+    Ok(exit::OK)
 }
 
 /// One pretty JSON document, with the characters a terminal would act on escaped.
@@ -243,7 +245,7 @@ fn list_clients(json: bool) -> Result<i32> {
         pkce_audit_render::listing::clients(usize::from(Sink::Stdout.width()))
     };
     Sink::Stdout.write(&text)?;
-    Ok(0)
+    Ok(exit::OK)
 }
 
 fn diff(args: DiffArgs) -> Result<i32> {
@@ -262,7 +264,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
         args.format().into(),
         sink.width(),
     ))?;
-    Ok(report::diff::exit_code(&diff))
+    Ok(exit::diff(&diff))
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<i32> {
@@ -273,7 +275,7 @@ fn completions(shell: clap_complete::Shell) -> Result<i32> {
             .map_err(Failed::internal)
             .context("the completion script is not UTF-8")?,
     )?;
-    Ok(0)
+    Ok(exit::OK)
 }
 
 fn man(command: Option<String>) -> Result<i32> {
@@ -302,7 +304,7 @@ fn man(command: Option<String>) -> Result<i32> {
             .map_err(Failed::internal)
             .context("the man page is not UTF-8")?,
     )?;
-    Ok(0)
+    Ok(exit::OK)
 }
 
 /// The subcommands' names, for pointing a usage error at the right `--help`.

@@ -157,12 +157,6 @@ fn fleet_verdict(orgs: &[FleetOrg], fail_on: Option<Severity>) -> (Verdict, Stri
     (verdict, reason)
 }
 
-/// The exit status of a fleet run: the one its report's verdict stands for (1 not ready,
-/// `--fail-on` included; 3 incomplete; 0 ready or enforced), so the two never disagree.
-pub fn exit_code(report: &FleetReport) -> i32 {
-    report::verdict_exit(report.verdict)
-}
-
 /// A file name for each org's full report (`<name>.json`), in the order of the file:
 /// portable on every system and unique regardless of case, as snapshot files are.
 pub fn report_file_names(config: &FleetConfig) -> Vec<String> {

@@ -2,14 +2,9 @@ use super::*;
 use std::path::Path;
 
 fn fixture(name: &str) -> OrgRun {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name);
     OrgRun {
         outcome: Ok(Audited {
-            report: pkce_audit_io::audit_folder(&dir, &Default::default())
-                .unwrap()
-                .1,
+            report: pkce_audit_test_org::reports::of_fixture(name),
             packages: None,
         }),
     }
@@ -47,7 +42,7 @@ fn verdict_failing_on(runs: Vec<OrgRun>, fail_on: Option<Severity>) -> (Verdict,
         fail_on,
         "2026-11-21T00:00:00Z".into(),
     );
-    (r.verdict, r.verdict_reason.clone(), exit_code(&r))
+    (r.verdict, r.verdict_reason.clone(), crate::exit::fleet(&r))
 }
 
 #[test]

@@ -9,7 +9,12 @@
 //! - files written: [`safe_write`] (confined to their root), [`fix`]'s edits;
 //!   [`secrets`] scrubs every secret from what leaves;
 //! - [`audit_folder`] and [`audit_org`]: the whole pipeline for one input.
+//!
+//! It depends on pkce-audit-model alone among pkce-audit's crates: what it computes is
+//! the model's data (the inventory, `fix`'s plan, the doctor's checks), which
+//! pkce-audit-render presents without depending on this crate.
 
+pub mod bounded;
 pub mod credentials;
 pub mod fix;
 pub mod fleet_config;

@@ -6,9 +6,13 @@
 //!   [`evidence`] of use and the [`clients`] catalogue;
 //! - [`rules`]: findings and the verdict; [`waivers`] mark findings (dates in, decisions out);
 //! - [`report`]: the one report value every format presents (pkce-audit-render), which
-//!   [`diff`] compares and [`fleet`] gathers.
+//!   [`diff`] compares and [`fleet`] gathers;
+//! - [`fix`] (what `fix` writes) and [`doctor`] (what a login can read): the data
+//!   pkce-audit-io computes and pkce-audit-render presents.
 //!
-//! No file, network, terminal or clock is touched here.
+//! No file, network, terminal or clock is touched here. The crate graph: this crate ←
+//! pkce-audit-io, this crate ← pkce-audit-render, the binary ← all three; the test org
+//! (pkce-audit-test-org) only for tests.
 //!
 //! Every match on an enum names each variant: a new variant is a compile error wherever
 //! it needs a decision, never a silent fall into `_`.
@@ -20,8 +24,10 @@ pub mod calls;
 pub mod clients;
 pub mod deadlines;
 pub mod diff;
+pub mod doctor;
 pub mod errors;
 pub mod evidence;
+pub mod fix;
 pub mod fleet;
 pub mod inventory;
 pub mod metadata;

@@ -1,9 +1,9 @@
 //! What `fix` prints: per app what changed and the test to run after deploying, the
-//! manifest and the deploy command; under `--dry-run` the unified diff; under `--json`
+//! manifest and the deploy command; under `--dry-run` the unified diff (the plan's patch); under `--json`
 //! one document with the same facts.
 
 use crate::report::text::{escaped, json_escape_invisible, visible};
-use pkce_audit_io::fix::{diff, Change, Edit, Plan, SettingsField, Step, Subject};
+use pkce_audit_model::fix::{Change, Edit, Member, Plan, SettingsField, Step, Subject};
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::report::Layout;
 use serde::Serialize;
@@ -68,25 +68,11 @@ fn edit_words(e: &Edit) -> String {
     }
 }
 
-/// The manifest path relative to the project root, as the deploy command run from there
-/// names it; `None` when it lies outside the project (an mdapi folder's default).
-fn manifest_in_project(plan: &Plan) -> Option<String> {
-    let path = &plan.manifest.path;
-    let root_abs = std::path::absolute(&plan.root).ok();
-    let rel = path
-        .strip_prefix(&plan.root)
-        .ok()
-        .or_else(|| path.strip_prefix(root_abs.as_ref()?).ok())?;
-    Some(
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-    )
-}
-
 fn shown_manifest(plan: &Plan) -> String {
-    manifest_in_project(plan).unwrap_or_else(|| plan.manifest.path.display().to_string())
+    plan.manifest
+        .in_project
+        .clone()
+        .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
 /// What the printed commands name when no org alias is known: one shell word (a `<alias>`
@@ -149,20 +135,6 @@ fn shell_word(word: &str) -> String {
 /// its package.xml lists
 /// (https://developer.salesforce.com/docs/platform/salesforce-cli-reference/guide/cli_reference_project_deploy_start.md).
 pub const MDAPI_DEPLOY: &str = "an mdapi folder has no single-step deploy: sf project deploy start --metadata-dir deploys everything the folder's package.xml lists, and --manifest works only in an SFDX project. To deploy this step alone, copy the files the step manifest lists into an empty folder, with the manifest as its package.xml, and deploy that folder with --metadata-dir";
-
-/// The diff of every file the plan writes, exactly as `git apply` reads it from the
-/// project root: the manifest included when it lies inside the project.
-pub fn patch(plan: &Plan) -> String {
-    let mut out = String::new();
-    for c in &plan.changes {
-        out.push_str(&diff::unified(&c.file, c.before.as_deref(), &c.after));
-    }
-    let m = &plan.manifest;
-    if let (true, Some(rel)) = (m.written(), manifest_in_project(plan)) {
-        out.push_str(&diff::unified(&rel, m.before.as_deref(), &m.after));
-    }
-    out
-}
 
 fn manifest_words(plan: &Plan) -> String {
     let m = &plan.manifest;
@@ -328,7 +300,7 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
                 "Dry run: nothing written. The manifest {verb} {manifest}.\n"
             ));
             out.push_str(&deploy_line(plan));
-            out.push_str(if written && manifest_in_project(plan).is_none() {
+            out.push_str(if written && plan.manifest.in_project.is_none() {
                 "The diff follows (without the manifest, which lies outside the project folder).\n\n"
             } else {
                 "The diff follows.\n\n"
@@ -415,7 +387,7 @@ struct JsonPlan<'a> {
     diff: Option<String>,
 }
 
-fn json_members(list: &[pkce_audit_io::fix::manifest::Member]) -> Vec<JsonMember<'_>> {
+fn json_members(list: &[Member]) -> Vec<JsonMember<'_>> {
     list.iter()
         .map(|(t, m)| JsonMember {
             r#type: t,
@@ -431,7 +403,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
         .changes
         .iter()
         .map(|c| {
-            let (ty, member) = pkce_audit_io::fix::manifest::entry(c.component.0, &c.component.1);
+            let (ty, member) = pkce_audit_model::fix::entry(c.component.0, &c.component.1);
             let (action, from) = match &c.edit {
                 Edit::Changed { from } => ("changed", Some(from.as_str())),
                 Edit::Inserted => ("inserted", None),
@@ -514,7 +486,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             deploy,
             deploy_check: check_command(plan),
         },
-        diff: (outcome == Outcome::WouldChange).then(|| patch(plan)),
+        diff: (outcome == Outcome::WouldChange).then(|| plan.patch.clone()),
     };
     let mut s = serde_json::to_string_pretty(&doc).expect("the plan serialises");
     s.push('\n');

@@ -3,8 +3,9 @@
 //! SARIF), its diff, the fleet report ([`fleet`]), `fix`'s plan ([`fix`]) and the listings
 //! of rules, clients and doctor ([`listing`]).
 //!
-//! It renders pkce-audit-model's values, and two of pkce-audit-io's (`fix`'s plan and the
-//! doctor's checks); it reads and writes nothing.
+//! It depends on pkce-audit-model alone: it renders the model's values (`fix`'s plan and
+//! the doctor's checks included) and reads and writes nothing. Its tests build reports
+//! through the dev-only test org (pkce-audit-test-org).
 
 pub mod fix;
 pub mod fleet;

@@ -3,8 +3,8 @@
 
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::{wrap_hanging, wrap_paragraphs, wrap_prose, wrap_words};
-use pkce_audit_io::salesforce::doctor::{Check, Doctor};
 use pkce_audit_model::clients::catalogue;
+use pkce_audit_model::doctor::{Check, Doctor};
 use pkce_audit_model::rules::{Rule, RULES};
 use std::fmt::Write;
 

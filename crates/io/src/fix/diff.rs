@@ -5,6 +5,8 @@
 //! values of secret elements are masked, alike on both sides, before diffing.
 
 use super::edit::secret_values;
+use super::manifest::StepManifest;
+use super::Change;
 
 /// What a masked secret value shows instead.
 pub const MASK: &str = "(secret not shown)";
@@ -47,6 +49,19 @@ pub fn unified(rel: &str, before: Option<&[u8]>, after: &[u8]) -> String {
         .context_radius(3)
         .header(&old_name, &format!("b/{rel}"))
         .to_string()
+}
+
+/// The diff of every file a plan writes, exactly as `git apply` reads it from the project
+/// root: the manifest included when it lies inside the project.
+pub fn patch(changes: &[Change], manifest: &StepManifest) -> String {
+    let mut out = String::new();
+    for c in changes {
+        out.push_str(&unified(&c.file, c.before.as_deref(), &c.after));
+    }
+    if let (true, Some(rel)) = (manifest.written(), &manifest.in_project) {
+        out.push_str(&unified(rel, manifest.before.as_deref(), &manifest.after));
+    }
+    out
 }
 
 #[cfg(test)]

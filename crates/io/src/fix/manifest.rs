@@ -20,161 +20,145 @@ use std::path::{Path, PathBuf};
 /// schema order comes from.
 pub const DEFAULT_API_VERSION: &str = "66.0";
 
-/// The manifest type and member of a component.
-pub fn entry(ty: MetadataType, full_name: &str) -> (&'static str, String) {
-    match ty {
-        MetadataType::OauthOidcSettings => ("Settings", OAUTH_OIDC_MEMBER.to_string()),
-        other => (other.name(), full_name.to_string()),
-    }
-}
-
 /// The start of the comment that marks a step's manifest as pkce-audit's.
 fn marker(step: Step) -> String {
     format!("pkce-audit fix step {}", step.number())
 }
 
-/// `(type, member)`, as the manifest lists it.
-pub type Member = (String, String);
+pub use pkce_audit_model::fix::{entry, Member, StepManifest};
 
-/// The step's deploy manifest as a run leaves it.
-#[derive(Debug, Clone)]
-pub struct StepManifest {
-    /// Where it goes: `--manifest` as given (made absolute by the binary), else the
-    /// step's default.
-    pub path: PathBuf,
-    /// The folder the write is confined to: the project for the default under
-    /// `manifest/` (so a `manifest/` that is a link is refused), the folder of
-    /// `--manifest`, the parent of an mdapi folder.
-    pub root: PathBuf,
-    /// The earlier manifest of this step at `path`; `None` when there was none.
-    pub before: Option<Vec<u8>>,
-    pub after: Vec<u8>,
-    /// Every member listed, sorted.
-    pub members: Vec<Member>,
-    /// Members of the earlier manifest this run did not name, kept (not deployed yet, as
-    /// far as fix knows).
-    pub kept: Vec<Member>,
+/// The manifest for the step's `changes` and `unchanged` components, merged into the
+/// earlier pkce-audit manifest of the same step at that path. Refused (nothing written)
+/// when the path is a folder, a file this run edits, any other file, or cannot be
+/// created.
+/// The manifest for the step's `changes` and `unchanged` components, merged into the
+/// earlier pkce-audit manifest of the same step at that path. Refused (nothing
+/// written) when the path is a folder, a file this run edits, any other file, or
+/// cannot be created.
+pub(super) fn plan(
+    project: &Project,
+    step: Step,
+    changes: &[Change],
+    unchanged: &[Unchanged],
+    forced: Option<&Forced>,
+    waived: Option<&WaivedBlockers>,
+    given: Option<&Path>,
+) -> Result<StepManifest, FixError> {
+    let (root, path) = match given {
+        Some(p) => (
+            p.parent().unwrap_or(Path::new(".")).to_path_buf(),
+            p.to_path_buf(),
+        ),
+        None => default_path(project, step),
+    };
+    let refuse = |reason: String| FixError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    // Checked before it is read: a link there is refused, never read through.
+    let confined = crate::safe_write::Root::new(&root);
+    confined
+        .relative(&path)
+        .and_then(|rel| confined.check(&rel))
+        .map_err(|e| match e {
+            // A folder or a file in the way: the path named is the mistake.
+            crate::safe_write::WriteError::NotAFile { path: at, what } if at == path => {
+                refuse(what.to_string())
+            }
+            e @ crate::safe_write::WriteError::NotAFile { .. } => refuse(e.to_string()),
+            e @ crate::safe_write::WriteError::Io { .. } => refuse(e.to_string()),
+            // A link, a read-only file: not a path fix writes, whoever named it.
+            e => FixError::Refused(vec![super::Refusal {
+                subject: "manifest".into(),
+                reason: e.to_string(),
+            }]),
+        })?;
+    let before = existing(&path, changes).map_err(refuse)?;
+    let earlier = match &before {
+        Some(bytes) => ours(bytes, step).map_err(|why| {
+            refuse(format!(
+                "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: name a new file with --manifest",
+                step.number()
+            ))
+        })?,
+        None => Vec::new(),
+    };
+    // Kept members are written again under pkce-audit's name: each must be a
+    // component of this step, named by an API name.
+    if let Some(why) = earlier.iter().find_map(|m| foreign(step, m)) {
+        return Err(refuse(format!(
+            "the earlier manifest there {why}; fix does not write it again: remove it or name a new file with --manifest"
+        )));
+    }
+    let asked: Vec<Member> = changes
+        .iter()
+        .map(|c| &c.component)
+        .chain(unchanged.iter().map(|u| &u.component))
+        .map(|(ty, name)| {
+            let (t, m) = entry(*ty, name);
+            (t.to_string(), m)
+        })
+        .collect();
+    let kept: Vec<Member> = earlier.into_iter().filter(|e| !asked.contains(e)).collect();
+    let mut members: Vec<Member> = asked.into_iter().chain(kept.iter().cloned()).collect();
+    members.sort();
+    members.dedup();
+    let mut comments = vec![format!(
+        "{}: {}. Deploy it alone{}",
+        marker(step),
+        step.title(),
+        match step {
+            Step::Apps => "; fix adds the apps of later runs to it",
+            Step::OrgSetting => "",
+        }
+    )];
+    comments.extend(waived.map(|w| {
+        format!(
+            "Step {} passed its gate with {} blocker(s) waived by {}: {}",
+            step.number(),
+            w.blockers.len(),
+            w.file,
+            w.blockers
+                .iter()
+                .map(super::WaivedBlocker::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    }));
+    comments.extend(forced.map(|f| {
+        format!(
+            "Step {} forced past {} open item(s); reason: {}; still open: {}",
+            step.number(),
+            f.open.len(),
+            f.reason,
+            f.open.join("; ")
+        )
+    }));
+    let after = package_xml(&members, &project.api_version, &comments).into_bytes();
+    Ok(StepManifest {
+        in_project: in_project(&path, &project.root),
+        path,
+        root,
+        before,
+        after,
+        members,
+        kept,
+    })
 }
 
-impl StepManifest {
-    /// Whether the run writes it (new, or different from the earlier one).
-    pub fn written(&self) -> bool {
-        self.before.as_deref() != Some(self.after.as_slice())
-    }
-
-    /// The manifest for the step's `changes` and `unchanged` components, merged into the
-    /// earlier pkce-audit manifest of the same step at that path. Refused (nothing
-    /// written) when the path is a folder, a file this run edits, any other file, or
-    /// cannot be created.
-    pub(super) fn plan(
-        project: &Project,
-        step: Step,
-        changes: &[Change],
-        unchanged: &[Unchanged],
-        forced: Option<&Forced>,
-        waived: Option<&WaivedBlockers>,
-        given: Option<&Path>,
-    ) -> Result<StepManifest, FixError> {
-        let (root, path) = match given {
-            Some(p) => (
-                p.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                p.to_path_buf(),
-            ),
-            None => default_path(project, step),
-        };
-        let refuse = |reason: String| FixError::Manifest {
-            path: path.clone(),
-            reason,
-        };
-        // Checked before it is read: a link there is refused, never read through.
-        let confined = crate::safe_write::Root::new(&root);
-        confined
-            .relative(&path)
-            .and_then(|rel| confined.check(&rel))
-            .map_err(|e| match e {
-                // A folder or a file in the way: the path named is the mistake.
-                crate::safe_write::WriteError::NotAFile { path: at, what } if at == path => {
-                    refuse(what.to_string())
-                }
-                e @ crate::safe_write::WriteError::NotAFile { .. } => refuse(e.to_string()),
-                e @ crate::safe_write::WriteError::Io { .. } => refuse(e.to_string()),
-                // A link, a read-only file: not a path fix writes, whoever named it.
-                e => FixError::Refused(vec![super::Refusal {
-                    subject: "manifest".into(),
-                    reason: e.to_string(),
-                }]),
-            })?;
-        let before = existing(&path, changes).map_err(refuse)?;
-        let earlier = match &before {
-            Some(bytes) => ours(bytes, step).map_err(|why| {
-                refuse(format!(
-                    "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: name a new file with --manifest",
-                    step.number()
-                ))
-            })?,
-            None => Vec::new(),
-        };
-        // Kept members are written again under pkce-audit's name: each must be a
-        // component of this step, named by an API name.
-        if let Some(why) = earlier.iter().find_map(|m| foreign(step, m)) {
-            return Err(refuse(format!(
-                "the earlier manifest there {why}; fix does not write it again: remove it or name a new file with --manifest"
-            )));
-        }
-        let asked: Vec<Member> = changes
-            .iter()
-            .map(|c| &c.component)
-            .chain(unchanged.iter().map(|u| &u.component))
-            .map(|(ty, name)| {
-                let (t, m) = entry(*ty, name);
-                (t.to_string(), m)
-            })
-            .collect();
-        let kept: Vec<Member> = earlier.into_iter().filter(|e| !asked.contains(e)).collect();
-        let mut members: Vec<Member> = asked.into_iter().chain(kept.iter().cloned()).collect();
-        members.sort();
-        members.dedup();
-        let mut comments = vec![format!(
-            "{}: {}. Deploy it alone{}",
-            marker(step),
-            step.title(),
-            match step {
-                Step::Apps => "; fix adds the apps of later runs to it",
-                Step::OrgSetting => "",
-            }
-        )];
-        comments.extend(waived.map(|w| {
-            format!(
-                "Step {} passed its gate with {} blocker(s) waived by {}: {}",
-                step.number(),
-                w.blockers.len(),
-                w.file,
-                w.blockers
-                    .iter()
-                    .map(super::WaivedBlocker::describe)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            )
-        }));
-        comments.extend(forced.map(|f| {
-            format!(
-                "Step {} forced past {} open item(s); reason: {}; still open: {}",
-                step.number(),
-                f.open.len(),
-                f.reason,
-                f.open.join("; ")
-            )
-        }));
-        let after = package_xml(&members, &project.api_version, &comments).into_bytes();
-        Ok(StepManifest {
-            path,
-            root,
-            before,
-            after,
-            members,
-            kept,
-        })
-    }
+/// `path` relative to `root`, `/` separated; `None` when it lies outside.
+fn in_project(path: &Path, root: &Path) -> Option<String> {
+    let root_abs = std::path::absolute(root).ok();
+    let rel = path
+        .strip_prefix(root)
+        .ok()
+        .or_else(|| path.strip_prefix(root_abs.as_ref()?).ok())?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
 }
 
 /// Next to an mdapi folder, never inside it: `sf project deploy start --metadata-dir`

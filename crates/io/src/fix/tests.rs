@@ -1,4 +1,7 @@
 use super::*;
+use crate::metadata::MetadataType;
+use crate::source::Layout;
+use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::rules::Verdict;
 
 fn fixture(name: &str) -> PathBuf {

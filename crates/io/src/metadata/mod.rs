@@ -353,5 +353,22 @@ pub fn strip_secrets(el: &mut Element) {
     el.children.iter_mut().for_each(strip_secrets);
 }
 
+/// Classifies a file by its name alone, as Salesforce's own tooling does
+/// (forcedotcom/source-deploy-retrieve resolves a source file by its suffix, whatever
+/// folder it sits in): source format is `<name>.<suffix>-meta.xml`, mdapi format
+/// `<name>.<suffix>`. Only the `OauthOidc` member of the settings is read.
+pub fn classify(file_name: &str) -> Option<(MetadataType, String)> {
+    let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
+    let info = ALL_TYPES.iter().find(|t| {
+        stem.strip_suffix(t.suffix)
+            .is_some_and(|s| s.ends_with('.') && s.len() > 1)
+    })?;
+    let name = &stem[..stem.len() - info.suffix.len() - 1];
+    if info.ty == MetadataType::OauthOidcSettings && name != OAUTH_OIDC_MEMBER {
+        return None;
+    }
+    Some((info.ty, name.to_string()))
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,6 @@
 //! probe read of a component that does not exist, the org settings, and `SELECT COUNT()`
 //! of each SOQL object.
 
-use super::calls::ApiUsage;
 use super::fetch::{list_types, match_records};
 use super::http::CallError;
 use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
@@ -12,8 +11,8 @@ use super::usage::{count_query, is_tooling};
 use super::{remedy_for, Connection, Error, FetchOptions};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use futures::future::{join_all, try_join_all};
+pub use pkce_audit_model::doctor::{Check, Doctor};
 use pkce_audit_model::evidence::{EvidenceSource, OAUTH_TOKEN_CAP};
-use serde::Serialize;
 
 /// The ECA global OAuth settings read, as `doctor` names it: readable means the PKCE
 /// flag of every External Client App can be read.
@@ -27,40 +26,6 @@ const METADATA_REMEDY: &str =
     "the user permission Modify Metadata Through Metadata API Functions or Modify All Data";
 const SETUP_REMEDY: &str = "the user permission View Setup and Configuration";
 
-/// One source and whether this login can read it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// What an audit reads: a metadata type, the org settings, an object.
-    pub source: String,
-    /// The call that probed it.
-    pub probe: String,
-    /// The query, for a SOQL source.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub soql: Option<String>,
-    pub readable: bool,
-    /// A count for what was readable, the error for what was not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// The permission or setting that grants access, when not readable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub remedy: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Doctor {
-    pub instance_url: String,
-    pub api_version: String,
-    pub window_days: u32,
-    pub checks: Vec<Check>,
-    pub api: ApiUsage,
-}
-
-impl Doctor {
-    pub fn all_readable(&self) -> bool {
-        self.checks.iter().all(|c| c.readable)
-    }
-}
-
 fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {
     Check {
         source: source.into(),
@@ -72,13 +37,12 @@ fn check(source: impl Into<String>, probe: impl Into<String>) -> Check {
     }
 }
 
-impl Check {
-    fn failed(mut self, e: &CallError, remedy: String) -> Self {
-        self.readable = false;
-        self.detail = Some(e.to_string());
-        self.remedy = Some(remedy);
-        self
-    }
+/// `c`, unreadable: the error and what grants access.
+fn failed(mut c: Check, e: &CallError, remedy: String) -> Check {
+    c.readable = false;
+    c.detail = Some(e.to_string());
+    c.remedy = Some(remedy);
+    c
 }
 
 /// Runs [`doctor`] on its own runtime.
@@ -165,7 +129,7 @@ async fn probe(
             Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
             Err(e) => {
                 let remedy = remedy_for(Some(ty), &e).unwrap_or_else(|| METADATA_REMEDY.into());
-                c.failed(&e, remedy)
+                failed(c, &e, remedy)
             }
         });
     }
@@ -202,7 +166,7 @@ async fn probe(
                     Some(source) => source.remedy().to_string(),
                     None => remedy_for(None, &e).unwrap_or_else(|| SETUP_REMEDY.into()),
                 };
-                c.failed(&e, remedy)
+                failed(c, &e, remedy)
             }
         });
     }
@@ -233,7 +197,7 @@ async fn probe_eca_global(ctx: &Ctx<'_>) -> Result<Check, Error> {
                 Some("INVALID_TYPE") => remedy_for(Some(ty), &e),
                 _ => None,
             };
-            c.failed(&e, remedy.unwrap_or_else(|| SECRETS_REMEDY.into()))
+            failed(c, &e, remedy.unwrap_or_else(|| SECRETS_REMEDY.into()))
         }
     })
 }
@@ -262,7 +226,7 @@ async fn probe_settings(ctx: &Ctx<'_>) -> Result<Check, Error> {
         Err(e) if e.is_fatal() => return Err(ctx.fatal(e)),
         Err(e) => {
             let remedy = remedy_for(Some(ty), &e).unwrap_or_else(|| METADATA_REMEDY.into());
-            c.failed(&e, remedy)
+            failed(c, &e, remedy)
         }
     })
 }

@@ -101,7 +101,7 @@ impl Manifest {
 /// Reads the manifest when the folder has one; a broken one is a problem, not fatal.
 pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifest> {
     let path = root.join(MANIFEST_FILE);
-    let text = match crate::source::read_text(&path, crate::source::MAX_DOCUMENT_BYTES) {
+    let text = match crate::bounded::read_text(&path, crate::bounded::MAX_DOCUMENT_BYTES) {
         Ok(text) => text?,
         Err(reason) => {
             problems.push(
@@ -140,7 +140,7 @@ pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifes
 /// Where `fetch --out` puts metadata, as an SFDX project's default package directory.
 /// The (type, name) a reader derives from a snapshot file's path.
 fn name_in_file(rel: &str) -> Option<(MetadataType, String)> {
-    crate::source::classify(rel.rsplit('/').next()?)
+    crate::metadata::classify(rel.rsplit('/').next()?)
 }
 
 /// The fullName of a snapshot file, for the folder reader. `from_file_name` is what the

@@ -19,14 +19,6 @@ pub const SETTINGS_NOT_FOUND: &str = "org OAuth settings not found (settings/Oau
 /// org is ready, whatever else is read (`fix --org-setting` reads the settings from the org).
 pub const NO_METADATA: &str = "the folder holds no metadata file pkce-audit reads (no Connected App, no External Client App, no OauthOidc settings), so nothing shows which OAuth apps the org has";
 
-/// Largest metadata file we read. Real ones are a few KB; a PEM-heavy one is ~20 KB.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// Largest document the tool wrote about a whole org that it reads back: a snapshot
-/// manifest, a report given to `diff`. A report of 2,500 apps with usage evidence is
-/// about 10 MB.
-pub const MAX_DOCUMENT_BYTES: u64 = 16 * MAX_FILE_BYTES;
-
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("{path}: {reason}")]
@@ -87,23 +79,6 @@ pub struct Discovery {
     pub manifest: Option<snapshot::Manifest>,
     /// The SFDX project the folder lies inside, when it is not the project's root.
     pub enclosing_project: Option<EnclosingProject>,
-}
-
-/// Classifies a file by its name alone, as Salesforce's own tooling does
-/// (forcedotcom/source-deploy-retrieve resolves a source file by its suffix, whatever
-/// folder it sits in): source format is `<name>.<suffix>-meta.xml`, mdapi format
-/// `<name>.<suffix>`. Only the `OauthOidc` member of the settings is read.
-pub fn classify(file_name: &str) -> Option<(MetadataType, String)> {
-    let stem = file_name.strip_suffix("-meta.xml").unwrap_or(file_name);
-    let info = ALL_TYPES.iter().find(|t| {
-        stem.strip_suffix(t.suffix)
-            .is_some_and(|s| s.ends_with('.') && s.len() > 1)
-    })?;
-    let name = &stem[..stem.len() - info.suffix.len() - 1];
-    if info.ty == MetadataType::OauthOidcSettings && name != OAUTH_OIDC_MEMBER {
-        return None;
-    }
-    Some((info.ty, name.to_string()))
 }
 
 /// The files a folder's audit reads by their name alone, besides metadata files: the
@@ -403,9 +378,12 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
 mod project;
 mod walk;
 
+use crate::bounded::NOT_REGULAR;
+pub use crate::bounded::{read_required_text, read_text, MAX_DOCUMENT_BYTES, MAX_FILE_BYTES};
+pub use crate::metadata::classify;
 pub use project::forceignore_line;
-use project::{enclosing_project, forceignore, read_project, NOT_REGULAR};
-pub use project::{parse_project, read_required_text, read_text, PackageDirectory, SfdxProject};
+use project::{enclosing_project, forceignore, read_project};
+pub use project::{parse_project, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! The files that say what a folder is: `sfdx-project.json`, `.forceignore`, and the
-//! careful reading every such small file gets.
+//! The files that say what a folder is: `sfdx-project.json` and `.forceignore`, read with
+//! the careful reading of [`crate::bounded`].
 
-use super::{Discovery, EnclosingProject, MAX_FILE_BYTES};
+use super::{Discovery, EnclosingProject};
+use crate::bounded::{read_text, MAX_FILE_BYTES};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use pkce_audit_model::errors::io_reason;
 use pkce_audit_model::inventory::Problem;
@@ -52,49 +53,6 @@ pub fn parse_project(text: &str) -> Result<SfdxProject, serde_json::Error> {
     serde_json::from_str(text)
 }
 
-/// [`read_text`] of a file that must exist: its absence is an error too.
-pub fn read_required_text(path: &Path, max: u64) -> Result<String, String> {
-    read_text(path, max).and_then(|t| t.ok_or_else(|| "it does not exist".to_string()))
-}
-
-/// Reads a small text file the audit depends on (`sfdx-project.json`, `.forceignore`, a
-/// snapshot manifest, a waiver file): `None` when it does not exist; an error naming
-/// the reason when it is not a regular file (a FIFO would block forever), is larger
-/// than `max`, or is not UTF-8. Never silently treated as absent.
-pub fn read_text(path: &Path, max: u64) -> Result<Option<String>, String> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A dangling symbolic link is not "no file".
-            return match std::fs::symlink_metadata(path) {
-                Ok(_) => Err("is a symbolic link whose target does not exist".into()),
-                Err(_) => Ok(None),
-            };
-        }
-        Err(e) => return Err(format!("cannot be read: {}", io_reason(&e))),
-    };
-    if !meta.is_file() {
-        return Err(if meta.is_dir() {
-            "is a folder, not a file".into()
-        } else {
-            NOT_REGULAR.into()
-        });
-    }
-    if meta.len() > max {
-        return Err(format!(
-            "is {} bytes, over the {max} byte limit",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {}", io_reason(&e)))?;
-    String::from_utf8(bytes).map(Some).map_err(|e| {
-        format!(
-            "is not UTF-8 (invalid byte at {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
 /// The nearest folder above `root` (canonical) that holds `sfdx-project.json`, up to the
 /// filesystem root; `None` when `root` holds one itself or none does.
 pub(super) fn enclosing_project(root: &Path) -> Option<EnclosingProject> {
@@ -118,8 +76,6 @@ pub(super) fn enclosing_project(root: &Path) -> Option<EnclosingProject> {
         missed_namespace: namespace,
     })
 }
-
-pub(super) const NOT_REGULAR: &str = "is not a regular file (a FIFO, socket or device); not read";
 
 /// Reads `sfdx-project.json`: package directories (inside the root) and namespace.
 pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf>> {

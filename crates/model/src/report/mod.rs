@@ -1,7 +1,7 @@
 //! The report: one value that every output format presents.
 //!
-//! Findings are data; the presenters only format them. [`exit_code`] is the single place
-//! that turns a report into a process exit status.
+//! Findings are data; the presenters only format them, and the binary alone turns a
+//! report into an exit status ([`fails_on`] is the fact it needs from here).
 
 mod model;
 
@@ -165,34 +165,11 @@ impl Report {
     }
 }
 
-/// Exit statuses, documented in the README. 2 (usage or fatal error) is the binary's.
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_NOT_READY: i32 = 1;
-pub const EXIT_INCOMPLETE: i32 = 3;
-
-/// The one place a report becomes an exit status. `fail_on` turns any unwaived finding
-/// at or above that severity into a failure as well.
-pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
-    if fail_on.is_some_and(|min| fails_on(report, min)) {
-        EXIT_NOT_READY
-    } else {
-        verdict_exit(report.verdict())
-    }
-}
-
-/// Whether `report` has an unwaived finding at or above `min` (`--fail-on`).
+/// Whether `report` has an unwaived finding at or above `min` (`--fail-on`); the binary
+/// turns it into an exit status.
 pub fn fails_on(report: &Report, min: Severity) -> bool {
     report
         .findings
         .iter()
         .any(|f| f.waived.is_none() && f.severity >= min)
-}
-
-/// The exit status a verdict stands for.
-pub fn verdict_exit(v: Verdict) -> i32 {
-    match v {
-        Verdict::Ready | Verdict::Enforced => EXIT_OK,
-        Verdict::NotReady => EXIT_NOT_READY,
-        Verdict::Incomplete => EXIT_INCOMPLETE,
-    }
 }

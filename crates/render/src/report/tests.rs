@@ -1,39 +1,7 @@
 use super::*;
-use pkce_audit_io::metadata::{parse_component, MetadataType};
-use pkce_audit_model::inventory::{build, Collected, Loaded, PackageInfo};
+use pkce_audit_model::metadata::MetadataType;
 use pkce_audit_model::rules::{Severity, Verdict};
-
-fn report_of(parts: &[(MetadataType, &str, &str)]) -> Report {
-    let components = parts
-        .iter()
-        .map(|(ty, name, xml)| Loaded {
-            component: parse_component(
-                &pkce_audit_io::xml::parse(xml.as_bytes()).unwrap(),
-                Some(*ty),
-                name,
-            )
-            .unwrap(),
-            file: Some(format!("{name}.xml")),
-            package: PackageInfo::default(),
-        })
-        .collect();
-    let inv = build(Collected {
-        components,
-        ..Default::default()
-    });
-    build_report(&inv)
-}
-
-fn build_report(inv: &pkce_audit_model::inventory::Inventory) -> Report {
-    super::build(
-        inv,
-        AuditScope {
-            kind: "folder".into(),
-            source: "x".into(),
-            ..Default::default()
-        },
-    )
-}
+use pkce_audit_test_org::reports::of_components as report_of;
 
 const SETTINGS: (MetadataType, &str, &str) = (
     MetadataType::OauthOidcSettings,
@@ -125,31 +93,6 @@ fn json_has_the_contract_shape() {
     // The report reads back (diff relies on it).
     let back: Report = serde_json::from_value(v).unwrap();
     assert_eq!(back.findings, r.findings);
-}
-
-#[test]
-fn exit_codes_follow_the_verdict_and_fail_on() {
-    let ready = report_of(&[SETTINGS]);
-    assert_eq!(ready.verdict(), Verdict::Ready);
-    assert_eq!(exit_code(&ready, None), EXIT_OK);
-    // org-pkce-not-enforced is info: --fail-on info trips, --fail-on low does not.
-    assert_eq!(exit_code(&ready, Some(Severity::Info)), EXIT_NOT_READY);
-    assert_eq!(exit_code(&ready, Some(Severity::Low)), EXIT_OK);
-    let unknown = report_of(&[
-        SETTINGS,
-        (
-            MetadataType::ExternalClientApplication,
-            "E",
-            "<ExternalClientApplication/>",
-        ),
-    ]);
-    assert_eq!(exit_code(&unknown, None), EXIT_INCOMPLETE);
-    assert_eq!(exit_code(&unknown, Some(Severity::High)), EXIT_NOT_READY);
-    let blocked = report_of(&[SETTINGS, (MetadataType::ConnectedApp, "W", "<ConnectedApp><oauthConfig><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>")]);
-    assert_eq!(exit_code(&blocked, None), EXIT_NOT_READY);
-    let mut enforced = blocked.clone();
-    enforced.verdict = Some(Verdict::Enforced);
-    assert_eq!(exit_code(&enforced, None), EXIT_OK);
 }
 
 #[test]
@@ -305,8 +248,7 @@ fn poison<T: serde::de::DeserializeOwned + serde::Serialize>(
 /// A report with every part a renderer shows: evidence, usage, users, packages, waivers,
 /// problems, notes, API traffic.
 fn rich_report() -> serde_json::Value {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-org");
-    let (_, r) = pkce_audit_io::audit_folder(&root, &Default::default()).unwrap();
+    let r = pkce_audit_test_org::reports::of_fixture("demo-org");
     let mut v = serde_json::to_value(&r).unwrap();
     v["scope"]["evidence"] = serde_json::json!({"window_days": 90, "sources": {
         "LoginHistory": {"state": "read", "rows": 85, "partial": true, "method": "aggregate"},
@@ -513,7 +455,6 @@ fn a_waived_blocker_where_pkce_is_enforced_stays_with_its_owner() {
     assert_eq!(r.summary.org_apps_to_fix, ["W"]);
     assert_eq!(r.summary.isv_actions[0].namespace, "ns");
     assert_eq!(r.summary.isv_actions[0].apps, ["ns__A"]);
-    assert_eq!(exit_code(&r, None), EXIT_OK);
 
     // Before the setting is on, the same waivers defer the blockers.
     let mut r = report_of(&[

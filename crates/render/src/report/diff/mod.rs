@@ -1,4 +1,4 @@
-//! Presenting a [`Diff`]: table, JSON or Markdown, and the exit status.
+//! Presenting a [`Diff`]: table, JSON or Markdown.
 //! The table shares its cells with the audit table ([`cells`](super::cells)).
 
 mod markdown;
@@ -9,7 +9,6 @@ pub(crate) use self::markdown::{md_code, md_header, md_row};
 pub use self::table::table;
 
 use super::text::visible as v;
-use super::{EXIT_INCOMPLETE, EXIT_NOT_READY, EXIT_OK};
 use pkce_audit_model::diff::Diff;
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::vocab::choices;
@@ -21,19 +20,6 @@ choices! {
         Table = "table",
         Json = "json",
         Markdown = "markdown",
-    }
-}
-
-/// 1 when the new run has unwaived blockers the old one did not; else 3 when it could not
-/// read what some finding of the old run is about (that finding is not known resolved);
-/// else 0.
-pub fn exit_code(diff: &Diff) -> i32 {
-    if diff.new_blockers > 0 {
-        EXIT_NOT_READY
-    } else if !diff.findings.not_read.is_empty() {
-        EXIT_INCOMPLETE
-    } else {
-        EXIT_OK
     }
 }
 

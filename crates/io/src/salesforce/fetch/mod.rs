@@ -1,0 +1,409 @@
+//! The order of calls. The critical path is versions → lists → reads: the first login
+//! (auth URL) runs beside the version lookup, the org settings read and the
+//! Organization query beside the lists, and each list call's reads start as soon as
+//! that list has answered.
+
+use super::auth::{Connection, Prepared};
+use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
+use super::soap::{MAX_LIST_QUERIES, MAX_READ_NAMES};
+use super::{
+    is_secret_element, problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched,
+    FetchedRecord, ListedComponent,
+};
+use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
+use crate::xml::Element;
+mod listing;
+mod records;
+
+pub(super) use listing::list_types;
+use listing::{account_listed, stray_problem};
+pub(super) use records::match_records;
+
+use futures::future::try_join_all;
+use pkce_audit_model::inventory::{PackageInfo, Problem};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+
+const ORG_QUERY: &str = "SELECT Id, Name, NamespacePrefix, IsSandbox FROM Organization";
+
+/// Runs [`fetch`] on its own runtime, for callers that are not async.
+pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+    blocking(fetch(conn, opts))
+}
+
+/// Runs a read of the org on its own runtime.
+fn blocking(
+    read: impl std::future::Future<Output = Result<Fetched, Error>>,
+) -> Result<Fetched, Error> {
+    let rt = runtime()?;
+    let result = rt.block_on(read);
+    // After `--timeout` a parse may still run on the blocking pool; it cannot be
+    // interrupted, and nothing waits for what it would return.
+    rt.shutdown_background();
+    result
+}
+
+/// Reads the org behind `conn`, its credentials read first ([`crate::credentials`]).
+/// Fails only when nothing can be read (a credential, no session, no API version,
+/// `--timeout` reached); everything narrower is a problem in the result.
+pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Error> {
+    let (prepared, left) = prepare(conn, opts.timeout).await?;
+    bounded(
+        opts.timeout,
+        left,
+        run(conn, &prepared, opts, MetadataType::FETCHED),
+    )
+    .await
+}
+
+/// [`fetch`] with the credentials already read and checked (a fleet reads every org's
+/// before it contacts any).
+pub async fn fetch_prepared(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &FetchOptions,
+) -> Result<Fetched, Error> {
+    bounded(
+        opts.timeout,
+        opts.timeout,
+        run(conn, prepared, opts, MetadataType::FETCHED),
+    )
+    .await
+}
+
+/// What `fix --org-setting` reads of the org behind `conn`, blocking: the org's OAuth
+/// and OpenID Connect settings and the Organization row, and, with `eca_globals`, every
+/// External Client App's global OAuth settings (listed and read as [`fetch`] does, so
+/// the same permission gates them). No other component and no usage evidence is read,
+/// whatever `opts.usage` says. Fails as [`fetch`] does.
+pub fn fetch_settings_blocking(
+    conn: &Connection,
+    opts: &FetchOptions,
+    eca_globals: bool,
+) -> Result<Fetched, Error> {
+    let types: &[MetadataType] = if eca_globals {
+        &[MetadataType::ExtlClntAppGlobalOauthSettings]
+    } else {
+        &[]
+    };
+    let opts = FetchOptions {
+        usage: None,
+        ..opts.clone()
+    };
+    blocking(async {
+        let (prepared, left) = prepare(conn, opts.timeout).await?;
+        bounded(opts.timeout, left, run(conn, &prepared, &opts, types)).await
+    })
+}
+
+/// What one branch of the fetch found.
+#[derive(Default)]
+struct Part {
+    listed: Vec<ListedComponent>,
+    records: Vec<FetchedRecord>,
+    problems: Vec<Problem>,
+    notes: Vec<String>,
+}
+
+impl Part {
+    fn merge(&mut self, other: Part) {
+        self.listed.extend(other.listed);
+        self.records.extend(other.records);
+        self.problems.extend(other.problems);
+        self.notes.extend(other.notes);
+    }
+}
+
+/// Reads `types` (listed, then read), the org settings, the Organization row and, when
+/// asked, usage evidence.
+async fn run(
+    conn: &Connection,
+    prepared: &Prepared,
+    opts: &FetchOptions,
+    types: &[MetadataType],
+) -> Result<Fetched, Error> {
+    let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let progress = Progress::new(opts.progress.clone());
+    let session = open(conn, prepared, opts, &progress).await?;
+    let api = &session.api;
+    let ctx = Ctx {
+        api,
+        version: session.version.clone(),
+        progress: &progress,
+        conn,
+        hint: &session.hint,
+        retained: AtomicUsize::new(0),
+        now: opts.now,
+    };
+
+    let groups: Vec<&[MetadataType]> = types.chunks(MAX_LIST_QUERIES).collect();
+    progress.plan(groups.len() + 2);
+    progress.settle_after(groups.len());
+    let types = try_join_all(groups.iter().map(|g| list_and_read(&ctx, g)));
+    let evidence = async {
+        match &opts.usage {
+            Some(u) => usage::read(&ctx, u).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (types, settings, org, evidence) =
+        tokio::try_join!(types, read_settings(&ctx), query_org(&ctx), evidence)?;
+
+    let mut all = Part::default();
+    types.into_iter().for_each(|p| all.merge(p));
+    all.merge(settings);
+    let (org, org_problem) = org;
+    all.problems.extend(org_problem);
+    all.records
+        .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
+    all.listed
+        .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
+    // Names and messages come from the server: whatever it echoed of a secret (of any
+    // org of the run) goes.
+    let scrubber = crate::secrets::scrubber();
+    for p in &mut all.problems {
+        p.reason = scrubber.apply(&p.reason).into_owned();
+        p.component = p
+            .component
+            .as_deref()
+            .map(|c| scrubber.apply(c).into_owned());
+    }
+    let mut notes: Vec<String> = all
+        .notes
+        .iter()
+        .map(|n| scrubber.apply(n).into_owned())
+        .collect();
+    notes.sort();
+    notes.dedup();
+    all.problems.sort();
+    Ok(Fetched {
+        instance_url: api.instance_url.clone(),
+        api_version: ctx.version.clone(),
+        org_id: org.id,
+        org_name: org.name,
+        org_namespace: org.namespace,
+        is_sandbox: org.is_sandbox,
+        fetched_at,
+        listed: all.listed,
+        records: all.records,
+        problems: all.problems,
+        notes,
+        usage: api.usage(),
+        evidence,
+    })
+}
+
+/// Removes a record's secret elements (the consumer secret of an External Client App),
+/// their values registered as secrets of the run first when they look like secrets
+/// ([`crate::secrets::register_record_secret`]): an org that echoes one elsewhere (a
+/// label, an error) is scrubbed of it too. A value that does not look like one (a word,
+/// a phrase, JSON) is dropped from the record but not registered, so a server cannot
+/// choose what is erased from other orgs' reports.
+fn strip_and_register(element: &mut Element) {
+    fn texts(el: &Element) {
+        crate::secrets::register_record_secret(el.text.trim());
+        el.children.iter().for_each(texts);
+    }
+    fn find(el: &Element) {
+        for c in &el.children {
+            if is_secret_element(c) {
+                texts(c);
+            } else {
+                find(c);
+            }
+        }
+    }
+    find(element);
+    strip_secrets(element);
+}
+
+async fn list_and_read(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Part, Error> {
+    let mut part = Part::default();
+    let mut batches = Vec::new();
+    let listing = list_types(ctx, group).await?;
+    part.problems
+        .extend(listing.strays.iter().map(|l| stray_problem(group, l)));
+    for (ty, listed) in listing.per_type {
+        let items = match listed {
+            Ok(items) => items,
+            Err(e) => {
+                part.problems.push(problem(
+                    ty,
+                    None,
+                    "listMetadata failed, so no component of this type was read",
+                    &e,
+                ));
+                continue;
+            }
+        };
+        let names = account_listed(ty, items, &mut part);
+        batches.extend(names.chunks(MAX_READ_NAMES).map(|c| (ty, c.to_vec())));
+    }
+    ctx.progress.plan(batches.len());
+    ctx.progress.listed();
+    let packages: HashMap<(MetadataType, &str), &PackageInfo> = part
+        .listed
+        .iter()
+        .map(|l| ((l.ty, l.full_name.as_str()), &l.package))
+        .collect();
+    let reads = try_join_all(
+        batches
+            .iter()
+            .map(|(ty, names)| read_batch(ctx, *ty, names, &packages)),
+    )
+    .await?;
+    for r in reads {
+        part.merge(r);
+    }
+    Ok(part)
+}
+
+async fn read_batch(
+    ctx: &Ctx<'_>,
+    ty: MetadataType,
+    names: &[String],
+    packages: &HashMap<(MetadataType, &str), &PackageInfo>,
+) -> Result<Part, Error> {
+    let answer = ctx.api.read_metadata(&ctx.version, ty.name(), names).await;
+    ctx.progress.done();
+    let mut part = Part::default();
+    let records = match answer {
+        Ok(r) => r,
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
+        Err(e) => {
+            part.problems.extend(
+                names
+                    .iter()
+                    .map(|n| problem(ty, Some(n), "readMetadata failed", &e)),
+            );
+            return Ok(part);
+        }
+    };
+    let matched = match_records(ty, names, records);
+    part.notes.extend(matched.notes);
+    for (name, unread) in matched.unread {
+        part.problems.push(
+            Problem::new(format!(
+                "listed by listMetadata, but not read: {}",
+                unread.describe()
+            ))
+            .component(ty, &name),
+        );
+    }
+    for (full_name, mut element) in matched.records {
+        strip_and_register(&mut element);
+        if let Err(why) = ctx.retain(&element) {
+            part.problems
+                .push(Problem::new(format!("not read: {why}")).component(ty, &full_name));
+            continue;
+        }
+        let package = packages
+            .get(&(ty, full_name.as_str()))
+            .map(|p| (*p).clone())
+            .unwrap_or_default();
+        part.records.push(FetchedRecord {
+            ty,
+            full_name,
+            package,
+            element,
+        });
+    }
+    Ok(part)
+}
+
+/// `readMetadata("OauthOidcSettings", ["OauthOidc"])`; see the module notes. The answer
+/// is held to the same rule as any component: one record named `OauthOidc`, with
+/// content, or the org settings are unknown.
+async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
+    let ty = MetadataType::OauthOidcSettings;
+    let answer = ctx
+        .api
+        .read_metadata(&ctx.version, ty.name(), &[OAUTH_OIDC_MEMBER.to_string()])
+        .await;
+    ctx.progress.done();
+    let mut part = Part::default();
+    const UNKNOWN: &str = "org OAuth settings unknown, org-level rules were not checked";
+    let records = match answer {
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
+        Err(e) => {
+            part.problems.push(problem(
+                ty,
+                Some(OAUTH_OIDC_MEMBER),
+                &format!("{UNKNOWN}; readMetadata failed"),
+                &e,
+            ));
+            return Ok(part);
+        }
+        Ok(records) => records,
+    };
+    let matched = match_records(ty, &[OAUTH_OIDC_MEMBER.to_string()], records);
+    part.notes.extend(matched.notes);
+    for (_, unread) in matched.unread {
+        part.problems.push(
+            Problem::new(format!("{UNKNOWN}; {}", unread.describe()))
+                .component(ty, OAUTH_OIDC_MEMBER),
+        );
+    }
+    for (full_name, mut element) in matched.records {
+        strip_and_register(&mut element);
+        if let Err(why) = ctx.retain(&element) {
+            part.problems
+                .push(Problem::new(format!("{UNKNOWN}; {why}")).component(ty, OAUTH_OIDC_MEMBER));
+            continue;
+        }
+        part.records.push(FetchedRecord {
+            ty,
+            full_name,
+            package: PackageInfo::default(),
+            element,
+        });
+    }
+    Ok(part)
+}
+
+#[derive(Default)]
+struct OrgFacts {
+    id: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    is_sandbox: Option<bool>,
+}
+
+async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> {
+    let answer = ctx.api.query(&ctx.version, ORG_QUERY).await;
+    ctx.progress.done();
+    let rows = match answer {
+        Ok(rows) => rows,
+        Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
+        Err(e) => {
+            let mut p = Problem::new(format!(
+                "the org's id and namespace are unknown, so apps in the org's own namespace may be counted as an ISV's; the Organization query failed: {e}"
+            ));
+            p.component = Some("Organization".into());
+            p.remedy = remedy_for(None, &e);
+            return Ok((OrgFacts::default(), Some(p)));
+        }
+    };
+    let Some(row) = rows.first() else {
+        let mut p = Problem::new(
+            "the Organization query returned no row; the org's id and namespace are unknown",
+        );
+        p.component = Some("Organization".into());
+        return Ok((OrgFacts::default(), Some(p)));
+    };
+    let text = |k: &str| {
+        row.get(k)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Ok((
+        OrgFacts {
+            id: text("Id"),
+            name: text("Name"),
+            namespace: text("NamespacePrefix"),
+            is_sandbox: row.get("IsSandbox").and_then(|v| v.as_bool()),
+        },
+        None,
+    ))
+}

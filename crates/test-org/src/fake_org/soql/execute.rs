@@ -1,0 +1,410 @@
+//! A parsed query run over an object's records: WHERE, ORDER BY, LIMIT and OFFSET, the
+//! selected fields, and GROUP BY with the aggregates.
+
+use super::*;
+
+/// Case-insensitive key lookup; returns the record's own spelling of the key.
+fn get_ci<'a>(m: &'a Map<String, Value>, key: &str) -> Option<(&'a String, &'a Value)> {
+    m.get_key_value(key)
+        .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+}
+
+fn value_at<'a>(record: &'a Value, path: &[String]) -> &'a Value {
+    let mut v = record;
+    for seg in path {
+        match v {
+            Value::Object(m) => match get_ci(m, seg) {
+                Some((_, next)) => v = next,
+                None => return &Value::Null,
+            },
+            _ => return &Value::Null,
+        }
+    }
+    v
+}
+
+fn no_such_column(q: &Query, obj: &SObject, path: &[String], col: usize) -> SoqlError {
+    let what = if path.len() > 1 {
+        format!(
+            "Didn't understand relationship '{}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.",
+            path[0]
+        )
+    } else {
+        format!(
+            "No such column '{}' on entity '{}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.",
+            path[0], obj.name
+        )
+    };
+    caret_error("INVALID_FIELD", &q.text, col, &what)
+}
+
+fn check_field(q: &Query, obj: &SObject, path: &[String], col: usize) -> Result<(), SoqlError> {
+    if obj.fields.is_empty() || obj.field(&path[0]).is_some() {
+        Ok(())
+    } else {
+        Err(no_such_column(q, obj, path, col))
+    }
+}
+
+pub(super) fn like(pattern: &str, value: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let v: Vec<char> = value.to_lowercase().chars().collect();
+    // dp[j]: pattern[..i] matches value[..j]
+    let mut dp = vec![false; v.len() + 1];
+    dp[0] = true;
+    for pc in &p {
+        let mut next = vec![false; v.len() + 1];
+        if *pc == '%' {
+            let mut any = false;
+            for j in 0..=v.len() {
+                any |= dp[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=v.len() {
+                next[j] = dp[j - 1] && (*pc == '_' || *pc == v[j - 1]);
+            }
+        }
+        dp = next;
+    }
+    dp[v.len()]
+}
+
+fn lit_eq(lit: &Lit, v: &Value) -> Option<bool> {
+    Some(match (lit, v) {
+        (Lit::Other | Lit::LastNDays(_), _) => return None,
+        (Lit::Null, v) => v.is_null(),
+        (_, Value::Null) => false,
+        (Lit::Str(s), Value::String(t)) => s.eq_ignore_ascii_case(t),
+        (Lit::Num(n), Value::Number(m)) => m.as_f64() == Some(*n),
+        (Lit::Bool(b), Value::Bool(c)) => b == c,
+        (Lit::Str(s), other) => s.eq_ignore_ascii_case(&other.to_string()),
+        _ => false,
+    })
+}
+
+fn lit_cmp(lit: &Lit, v: &Value) -> Option<Ordering> {
+    match (lit, v) {
+        (Lit::Num(n), Value::Number(m)) => m.as_f64()?.partial_cmp(n),
+        (Lit::Str(s), Value::String(t)) => Some(t.to_lowercase().cmp(&s.to_lowercase())),
+        _ => None,
+    }
+}
+
+/// A Salesforce dateTime (`2026-11-02T10:15:00.000+0000`), RFC 3339, or a date.
+pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(d.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// `LAST_N_DAYS:n`: from 00:00 n days before today up to the end of today (UTC).
+pub fn in_last_n_days(v: &Value, n: u32, now: DateTime<Utc>) -> bool {
+    let Some(t) = v.as_str().and_then(parse_datetime) else {
+        return false;
+    };
+    let today = now.date_naive();
+    let start = (today - chrono::Days::new(u64::from(n)))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    let end = (today + chrono::Days::new(1))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    t >= start && t < end
+}
+
+fn matches(cond: &Cond, record: &Value, now: DateTime<Utc>) -> bool {
+    let v = value_at(record, &cond.path);
+    let first = &cond.values[0];
+    match (cond.op, first) {
+        (CmpOp::Eq, Lit::LastNDays(n)) => return in_last_n_days(v, *n, now),
+        (CmpOp::Ne, Lit::LastNDays(n)) => return !in_last_n_days(v, *n, now),
+        _ => {}
+    }
+    match cond.op {
+        CmpOp::Always => true,
+        CmpOp::Eq => lit_eq(first, v).unwrap_or(true),
+        CmpOp::Ne => lit_eq(first, v).map(|b| !b).unwrap_or(true),
+        CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
+            if matches!(first, Lit::Other | Lit::LastNDays(_)) {
+                return true;
+            }
+            match lit_cmp(first, v) {
+                None => false,
+                Some(o) => match cond.op {
+                    CmpOp::Lt => o == Ordering::Less,
+                    CmpOp::Le => o != Ordering::Greater,
+                    CmpOp::Gt => o == Ordering::Greater,
+                    _ => o != Ordering::Less,
+                },
+            }
+        }
+        CmpOp::Like => match (first, v) {
+            (Lit::Str(p), Value::String(s)) => like(p, s),
+            _ => false,
+        },
+        CmpOp::In => cond.values.iter().any(|l| lit_eq(l, v).unwrap_or(true)),
+        CmpOp::NotIn => cond.values.iter().all(|l| lit_eq(l, v) != Some(true)),
+    }
+}
+
+fn cmp_values(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (x, y) => x.to_string().cmp(&y.to_string()),
+    }
+}
+
+fn record_url(api_base: &str, object: &str, record: &Map<String, Value>) -> Option<String> {
+    match get_ci(record, "Id") {
+        Some((_, Value::String(id))) => Some(format!("{api_base}/sobjects/{object}/{id}")),
+        _ => None,
+    }
+}
+
+fn attributes(ty: &str, url: Option<String>) -> Value {
+    let mut a = Map::new();
+    a.insert("type".into(), Value::String(ty.to_string()));
+    if let Some(u) = url {
+        a.insert("url".into(), Value::String(u));
+    }
+    Value::Object(a)
+}
+
+/// Builds the selected fields of one record, relationship paths as nested objects.
+fn project(q: &Query, obj: &SObject, api_base: &str, record: &Map<String, Value>) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "attributes".into(),
+        attributes(&obj.name, record_url(api_base, &obj.name, record)),
+    );
+    for (path, _) in &q.fields {
+        insert_path(&mut out, record, path, api_base);
+    }
+    Value::Object(out)
+}
+
+fn insert_path(
+    out: &mut Map<String, Value>,
+    record: &Map<String, Value>,
+    path: &[String],
+    api_base: &str,
+) {
+    let (key, value) = match get_ci(record, &path[0]) {
+        Some((k, v)) => (k.clone(), v),
+        None => (path[0].clone(), &Value::Null),
+    };
+    if path.len() == 1 {
+        out.insert(key, value.clone());
+        return;
+    }
+    let Value::Object(related) = value else {
+        out.insert(key, Value::Null);
+        return;
+    };
+    let entry = out.entry(key.clone()).or_insert_with(|| {
+        let ty = related
+            .get("attributes")
+            .and_then(|a| a.get("type"))
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| match key.strip_suffix("__r") {
+                Some(base) => format!("{base}__c"),
+                None => key.clone(),
+            });
+        let mut m = Map::new();
+        m.insert(
+            "attributes".into(),
+            attributes(&ty, record_url(api_base, &ty, related)),
+        );
+        Value::Object(m)
+    });
+    if let Value::Object(m) = entry {
+        insert_path(m, related, &path[1..], api_base);
+    }
+}
+
+impl Query {
+    /// Uses aggregate functions or GROUP BY (`COUNT()` alone is a plain count query).
+    pub fn is_aggregate(&self) -> bool {
+        !self.aggs.is_empty() || !self.group_by.is_empty()
+    }
+}
+
+/// Runs a parsed query over an object. `api_base` is `/services/data/vNN.0` (or
+/// `.../tooling`) for the records' `attributes.url`; `now` is the org's clock for
+/// `LAST_N_DAYS`. Returns all rows (paging is the caller's job) and, for `COUNT()`, no
+/// rows and the count.
+pub fn execute(
+    q: &Query,
+    obj: &SObject,
+    api_base: &str,
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<Value>), SoqlError> {
+    for (path, col) in q.fields.iter().chain(&q.group_by) {
+        check_field(q, obj, path, *col)?;
+    }
+    for a in &q.aggs {
+        check_field(q, obj, &a.path, a.col)?;
+    }
+    for c in q.conditions.iter().flatten() {
+        check_field(q, obj, &c.path, c.col)?;
+    }
+    for o in &q.order {
+        check_field(q, obj, &o.path, o.col)?;
+    }
+    let mut rows: Vec<&Value> = obj
+        .records
+        .iter()
+        .filter(|r| q.conditions.iter().flatten().all(|c| matches(c, r, now)))
+        .collect();
+    if q.is_aggregate() {
+        return aggregate(q, obj, &rows);
+    }
+    if !q.order.is_empty() {
+        rows.sort_by(|a, b| {
+            for k in &q.order {
+                let (x, y) = (value_at(a, &k.path), value_at(b, &k.path));
+                let o = match (x.is_null(), y.is_null()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) if k.nulls_first => Ordering::Less,
+                    (true, false) => Ordering::Greater,
+                    (false, true) if k.nulls_first => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    _ if k.asc => cmp_values(x, y),
+                    _ => cmp_values(y, x),
+                };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+    let rows: Vec<&Value> = rows
+        .into_iter()
+        .skip(q.offset.unwrap_or(0))
+        .take(q.limit.unwrap_or(usize::MAX))
+        .collect();
+    if q.count_only {
+        return Ok((rows.len(), Vec::new()));
+    }
+    let out: Vec<Value> = rows
+        .into_iter()
+        .map(|r| match r {
+            Value::Object(m) => project(q, obj, api_base, m),
+            _ => Value::Null,
+        })
+        .collect();
+    Ok((out.len(), out))
+}
+
+/// GROUP BY and aggregate functions: one `AggregateResult` per group (one in all without
+/// GROUP BY), groups in order of first appearance.
+fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Value>), SoqlError> {
+    // Like a real org: every plain field must be grouped, and the object must allow it.
+    for (path, col) in &q.fields {
+        if !q.group_by.iter().any(|(g, _)| eq_path(g, path)) {
+            return Err(caret_error(
+                "MALFORMED_QUERY",
+                &q.text,
+                *col,
+                &format!("Field must be grouped or aggregated: {}", path.join(".")),
+            ));
+        }
+    }
+    if !obj.aggregatable {
+        let (what, col) = match (q.aggs.first(), q.group_by.first()) {
+            (Some(a), _) => (a.path.join("."), a.col),
+            (None, Some((g, col))) => (g.join("."), *col),
+            _ => unreachable!("an aggregate query has an aggregate or a group"),
+        };
+        return Err(caret_error(
+            "INVALID_FIELD",
+            &q.text,
+            col,
+            &format!("field '{what}' can not be grouped or aggregated in a query call"),
+        ));
+    }
+    let mut groups: Vec<(Vec<Value>, Vec<&Value>)> = Vec::new();
+    for r in rows {
+        let key: Vec<Value> = q
+            .group_by
+            .iter()
+            .map(|(g, _)| value_at(r, g).clone())
+            .collect();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    if q.group_by.is_empty() && groups.is_empty() {
+        groups.push((Vec::new(), Vec::new()));
+    }
+    let out: Vec<Value> = groups
+        .into_iter()
+        .skip(q.offset.unwrap_or(0))
+        .take(q.limit.unwrap_or(usize::MAX))
+        .map(|(key, members)| {
+            let mut m = Map::new();
+            m.insert("attributes".into(), attributes("AggregateResult", None));
+            for ((g, _), v) in q.group_by.iter().zip(key) {
+                if q.fields.iter().any(|(f, _)| eq_path(f, g)) {
+                    m.insert(g.last().cloned().unwrap_or_default(), v);
+                }
+            }
+            for a in &q.aggs {
+                let values: Vec<&Value> = members
+                    .iter()
+                    .map(|r| value_at(r, &a.path))
+                    .filter(|v| !v.is_null())
+                    .collect();
+                let v = match a.func {
+                    AggFn::Count => Value::from(values.len()),
+                    AggFn::CountDistinct => {
+                        let mut seen: Vec<&Value> = Vec::new();
+                        for v in values {
+                            if !seen.contains(&v) {
+                                seen.push(v);
+                            }
+                        }
+                        Value::from(seen.len())
+                    }
+                    AggFn::Max => values
+                        .into_iter()
+                        .max_by(|a, b| cmp_values(a, b))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    AggFn::Min => values
+                        .into_iter()
+                        .min_by(|a, b| cmp_values(a, b))
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    AggFn::Sum if values.is_empty() => Value::Null,
+                    AggFn::Sum => {
+                        Value::from(values.iter().filter_map(|v| v.as_f64()).sum::<f64>())
+                    }
+                };
+                m.insert(a.name.clone(), v);
+            }
+            Value::Object(m)
+        })
+        .collect();
+    Ok((out.len(), out))
+}
+
+fn eq_path(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
