@@ -25,12 +25,12 @@ choices! {
 }
 
 /// 1 when the new run has unwaived blockers the old one did not; else 3 when it could not
-/// read what some finding of the old run is about (that finding is not known resolved);
+/// read what some finding or app of the old run is about (not known resolved or removed);
 /// else 0.
 pub fn exit_code(diff: &Diff) -> i32 {
     if diff.new_blockers > 0 {
         EXIT_NOT_READY
-    } else if !diff.findings.not_read.is_empty() {
+    } else if diff.has_not_read() {
         EXIT_INCOMPLETE
     } else {
         EXIT_OK
