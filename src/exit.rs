@@ -36,12 +36,12 @@ pub fn audit(report: &Report, fail_on: Option<Severity>) -> i32 {
 }
 
 /// `diff`: 1 when the new run has unwaived blockers the old one did not; else 3 when it
-/// could not read what some finding of the old run is about (that finding is not known
-/// resolved); else 0.
+/// could not read what some finding or app of the old run is about (not known resolved
+/// or removed); else 0.
 pub fn diff(diff: &Diff) -> i32 {
     if diff.new_blockers > 0 {
         NOT_READY
-    } else if !diff.findings.not_read.is_empty() {
+    } else if diff.has_not_read() {
         INCOMPLETE
     } else {
         OK
@@ -99,5 +99,18 @@ mod tests {
         fixed.findings.not_read = std::mem::take(&mut fixed.findings.resolved);
         assert!(!fixed.findings.not_read.is_empty());
         assert_eq!(diff(&fixed), INCOMPLETE);
+        // An app the new run could not read is not known removed either.
+        let mut gone = compare(&demo, &ready);
+        assert_eq!(diff(&gone), OK);
+        let app = gone
+            .apps
+            .removed
+            .pop()
+            .expect("the ready org lacks a demo app");
+        gone.apps.not_read.push(pkce_audit_model::diff::NotReadApp {
+            app,
+            note: "not read: its file".into(),
+        });
+        assert_eq!(diff(&gone), INCOMPLETE);
     }
 }

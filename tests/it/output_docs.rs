@@ -299,8 +299,9 @@ fn make_outputs() -> Outputs {
             serde_json::json!({"reason": "r", "approved_by": "a", "expires": "2999-01-01"});
     }
     o.diff.push(diff_json(tmp.path(), &old, &new, 1));
-    // The demo org again, whose new run could not read one app's file: its findings are
-    // not read, not resolved.
+    // The demo org again, whose new run could not read the files of two apps (one with a
+    // blocker, one outside PKCE scope): their findings are not read, not resolved, and the
+    // apps are not read, not removed.
     let mut unread = old.clone();
     let blocked = unread["findings"]
         .as_array()
@@ -309,20 +310,22 @@ fn make_outputs() -> Outputs {
         .find(|f| f["blocker"] == true && f["app"].is_string())
         .unwrap()["app"]
         .clone();
-    let app = unread["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == blocked)
-        .unwrap()
-        .clone();
+    let apps = unread["apps"].as_array_mut().unwrap();
+    let find = |p: &dyn Fn(&Value) -> bool| apps.iter().find(|a| p(a)).unwrap().clone();
+    let lost = [
+        find(&|a| a["name"] == blocked),
+        find(&|a| a["outside_scope_reason"].is_string()),
+    ];
+    apps.retain(|a| !lost.contains(a));
     unread["findings"]
         .as_array_mut()
         .unwrap()
-        .retain(|f| f["app"] != blocked);
-    unread["incomplete"].as_array_mut().unwrap().push(
-        serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}),
-    );
+        .retain(|f| !lost.iter().any(|a| a["name"] == f["app"]));
+    for app in &lost {
+        unread["incomplete"].as_array_mut().unwrap().push(
+            serde_json::json!({"file": app["files"][0], "line": 3, "reason": "not well-formed XML"}),
+        );
+    }
     o.diff.push(diff_json(tmp.path(), &old, &unread, 3));
     // The live audit against its snapshot: the same findings, org scopes.
     o.diff

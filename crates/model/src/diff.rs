@@ -135,6 +135,15 @@ impl AppRef {
     }
 }
 
+/// An app of the old run that the new run lacks because it could not read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotReadApp {
+    #[serde(flatten)]
+    pub app: AppRef,
+    /// Why: the new run's unread item, as for a finding not read.
+    pub note: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PkceChange {
     pub kind: AppKind,
@@ -148,7 +157,13 @@ pub struct PkceChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppChanges {
     pub added: Vec<AppRef>,
+    /// In the old run only, and the new run read what would define them.
     pub removed: Vec<AppRef>,
+    /// In the old run only, but the new run could not read their file, component, PKCE
+    /// setting or usage source: not known removed. Absent from a diff written before the
+    /// field existed.
+    #[serde(default)]
+    pub not_read: Vec<NotReadApp>,
     /// Apps in both runs whose `pkce_required` differs (null = unknown).
     pub pkce_changed: Vec<PkceChange>,
 }
@@ -184,7 +199,23 @@ impl Diff {
             && self.findings.still_open.iter().all(|f| f.note.is_none())
             && self.apps.added.is_empty()
             && self.apps.removed.is_empty()
+            && self.apps.not_read.is_empty()
             && self.apps.pkce_changed.is_empty()
+    }
+
+    /// The old run's unwaived blockers among the findings not read: the new run's count
+    /// says nothing about them.
+    pub fn not_read_blockers(&self) -> usize {
+        self.findings
+            .not_read
+            .iter()
+            .filter(|c| c.finding.is_active_blocker())
+            .count()
+    }
+
+    /// Whether the new run left out something the old one had (findings or apps).
+    pub fn has_not_read(&self) -> bool {
+        !self.findings.not_read.is_empty() || !self.apps.not_read.is_empty()
     }
 }
 
@@ -215,7 +246,6 @@ fn finding_key(f: &Finding) -> (&RuleId, Option<&str>) {
 /// what the finding is about was not read there. `old_apps` are the old run's apps (their
 /// files); `None` when the new run read it all.
 fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> {
-    let problem = |p: &Problem| Some(format!("not read in the new run: {p}"));
     // What is not about an app: the org settings (org-level rules).
     let Some(app) = f.app.as_deref() else {
         if f.rule
@@ -227,8 +257,32 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
         }
         return None;
     };
+    // Its files: the finding's own, and the old run's files of the app.
+    let files: Vec<&str> = f
+        .location
+        .iter()
+        .map(|l| l.file.as_str())
+        .chain(
+            old_apps
+                .iter()
+                .filter(|a| a.name.eq_ignore_ascii_case(app) && Some(&a.kind) == f.kind.as_ref())
+                .flat_map(|a| a.files.iter().map(String::as_str)),
+        )
+        .collect();
+    app_unread_in_new(f.kind.as_ref(), app, &files, new)
+}
+
+/// Why the new run cannot tell whether the app `app` of kind `kind`, defined in `files`,
+/// is still there or unchanged: its usage source, its PKCE setting, a file or its
+/// component was not read there. One test for findings and apps alike.
+fn app_unread_in_new(
+    kind: Option<&AppKind>,
+    app: &str,
+    files: &[&str],
+    new: &Report,
+) -> Option<String> {
     // Apps defined in other orgs are known from usage evidence only.
-    if f.kind == Some(AppKind::External) {
+    if kind == Some(&AppKind::External) {
         let complete = new
             .scope
             .evidence
@@ -252,36 +306,23 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
             "not read in the new run: the PKCE setting of {app} is unknown there"
         ));
     }
-    // Its files: the finding's own, and the old run's files of the app.
-    let files: Vec<&str> = f
-        .location
-        .iter()
-        .map(|l| l.file.as_str())
-        .chain(
-            old_apps
-                .iter()
-                .filter(|a| same(&a.name) && Some(&a.kind) == f.kind.as_ref())
-                .flat_map(|a| a.files.iter().map(String::as_str)),
-        )
-        .filter(|f| !f.is_empty())
-        .collect();
-    let app_types = |kind: Option<&AppKind>| -> Vec<MetadataType> {
-        match kind {
-            Some(AppKind::ConnectedApp) => vec![MetadataType::ConnectedApp],
-            Some(AppKind::ExternalClientApp) => MetadataType::FETCHED
-                .iter()
-                .copied()
-                .filter(|t| *t != MetadataType::ConnectedApp)
-                .collect(),
-            _ => Vec::new(),
-        }
+    let files: Vec<&str> = files.iter().copied().filter(|f| !f.is_empty()).collect();
+    let types: Vec<MetadataType> = match kind {
+        Some(AppKind::ConnectedApp) => vec![MetadataType::ConnectedApp],
+        Some(AppKind::ExternalClientApp) => MetadataType::FETCHED
+            .iter()
+            .copied()
+            .filter(|t| *t != MetadataType::ConnectedApp)
+            .collect(),
+        _ => Vec::new(),
     };
-    let types = app_types(f.kind.as_ref());
     new.incomplete
         .iter()
         .find(|p| {
             let file = p.file.as_deref().is_some_and(|pf| {
-                let dir = format!("{}/", pf.trim_end_matches('/'));
+                // The file itself, or a folder holding it (or named as it is).
+                let pf = pf.trim_end_matches('/');
+                let dir = format!("{pf}/");
                 files.iter().any(|f| *f == pf || f.starts_with(&dir))
             });
             let component = p.component.as_deref().is_some_and(|c| {
@@ -296,7 +337,7 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
             });
             file || component
         })
-        .and_then(problem)
+        .map(|p: &Problem| format!("not read in the new run: {p}"))
 }
 
 /// Findings resolved, new and still open, and how many blockers are new. Unpaired old
@@ -346,8 +387,9 @@ fn app_key(a: &App) -> (&AppKind, &str) {
     (&a.kind, &a.name)
 }
 
-/// Apps added, removed, and whose PKCE setting changed.
-fn compare_apps(old: &[App], new: &[App]) -> AppChanges {
+/// Apps added, removed, not read, and whose PKCE setting changed. An old app the new run
+/// lacks is `removed` only when `not_read` (the new run's reason) says nothing.
+fn compare_apps(old: &[App], new: &[App], not_read: impl Fn(&App) -> Option<String>) -> AppChanges {
     let mut old_apps: HashMap<(&AppKind, &str), VecDeque<&App>> = HashMap::new();
     for a in old {
         old_apps.entry(app_key(a)).or_default().push_back(a);
@@ -369,7 +411,13 @@ fn compare_apps(old: &[App], new: &[App]) -> AppChanges {
     // What is left in the queues was not matched; walk the old list to keep its order.
     for a in old {
         if let Some(gone) = old_apps.get_mut(&app_key(a)).and_then(|q| q.pop_front()) {
-            apps.removed.push(gone.into());
+            match not_read(gone) {
+                Some(note) => apps.not_read.push(NotReadApp {
+                    app: gone.into(),
+                    note,
+                }),
+                None => apps.removed.push(gone.into()),
+            }
         }
     }
     apps
@@ -387,7 +435,10 @@ pub fn compare(old: &Report, new: &Report) -> Diff {
         old: old_run,
         new: new_run,
         findings,
-        apps: compare_apps(&old.apps, &new.apps),
+        apps: compare_apps(&old.apps, &new.apps, |a| {
+            let files: Vec<&str> = a.files.iter().map(String::as_str).collect();
+            app_unread_in_new(Some(&a.kind), &a.name, &files, new)
+        }),
         new_blockers,
     }
 }
@@ -442,5 +493,81 @@ mod tests {
         );
         assert_eq!(d.findings.resolved.len(), 1);
         assert_eq!(d.findings.new.len(), 1);
+    }
+
+    fn app(name: &str, file: &str) -> App {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "kind": "connected-app", "owner": "org",
+            "oauth_enabled": true, "pkce_basis": "explicit", "public_client": false,
+            "callback_urls": [], "files": [file],
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_app_the_new_run_could_not_read_is_not_read_never_removed() {
+        let dir = "force-app/main/default/connectedApps";
+        let portal = app(
+            "Customer_Portal",
+            &format!("{dir}/Customer_Portal.connectedApp-meta.xml"),
+        );
+        let headless = app(
+            "Headless_Login",
+            &format!("{dir}/Headless_Login.connectedApp-meta.xml"),
+        );
+        let gone = app("Old_App", &format!("{dir}/Old_App.connectedApp-meta.xml"));
+        let old = Report {
+            apps: vec![portal.clone(), headless, gone],
+            findings: vec![Finding {
+                kind: Some(AppKind::ConnectedApp),
+                ..finding("r", Some("Customer_Portal"), true)
+            }],
+            ..Default::default()
+        };
+        let new = Report {
+            incomplete: vec![
+                Problem::new("not well-formed XML").file(portal.files[0].clone(), Some(3)),
+                // A folder named like the file: the problem names its path.
+                Problem::new("a folder named like a ConnectedApp metadata file")
+                    .file(format!("{dir}/Headless_Login.connectedApp-meta.xml/"), None),
+            ],
+            ..Default::default()
+        };
+        let d = compare(&old, &new);
+        let names = |l: &[AppRef]| l.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&d.apps.removed), ["Old_App"]);
+        let unread: Vec<_> = d
+            .apps
+            .not_read
+            .iter()
+            .map(|a| a.app.name.as_str())
+            .collect();
+        assert_eq!(unread, ["Customer_Portal", "Headless_Login"]);
+        assert!(
+            d.apps.not_read[0]
+                .note
+                .starts_with("not read in the new run: "),
+            "{:?}",
+            d.apps.not_read
+        );
+        // Its blocker is not read either, and counted as such.
+        assert_eq!(d.findings.not_read.len(), 1);
+        assert_eq!(
+            (d.old.blockers, d.new.blockers, d.not_read_blockers()),
+            (1, 0, 1)
+        );
+        assert!(d.has_not_read());
+        // Read back as written, and absent from an older diff.
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["apps"]["not_read"][1]["name"], "Headless_Login");
+        assert!(json["apps"]["not_read"][1]["note"].is_string());
+        assert_eq!(serde_json::from_value::<Diff>(json.clone()).unwrap(), d);
+        let mut older = json;
+        older["apps"].as_object_mut().unwrap().remove("not_read");
+        assert!(serde_json::from_value::<Diff>(older)
+            .unwrap()
+            .apps
+            .not_read
+            .is_empty());
     }
 }

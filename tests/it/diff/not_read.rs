@@ -204,3 +204,85 @@ fn an_app_file_replaced_by_a_folder_of_its_name_leaves_its_findings_not_read() {
         Some("Customer_Portal")
     ));
 }
+
+/// The second review's repro: one app's file is not well-formed, another's is a folder of
+/// its name. Both apps are "not read", never "removed", and the header does not call their
+/// blockers resolved.
+#[test]
+fn apps_the_new_run_could_not_read_are_not_read_never_removed() {
+    let w = Work::new();
+    w.org("demo-org", "before");
+    let after = w.org("demo-org", "after");
+    let old = w.audit("before");
+    let dir = after.join(DEMO);
+    std::fs::write(
+        dir.join("Customer_Portal.connectedApp-meta.xml"),
+        "<ConnectedApp><label>Cust</ConnectedApp",
+    )
+    .unwrap();
+    let headless = dir.join("Headless_Login.connectedApp-meta.xml");
+    std::fs::remove_file(&headless).unwrap();
+    std::fs::create_dir(&headless).unwrap();
+    let new = w.audit("after");
+
+    let (code, d) = w.diff_json(&old, &new);
+    assert_eq!(code, 3, "{d:#?}");
+    assert!(d.apps.removed.is_empty(), "{:#?}", d.apps.removed);
+    let mut unread: Vec<&str> = d
+        .apps
+        .not_read
+        .iter()
+        .map(|a| a.app.name.as_str())
+        .collect();
+    unread.sort_unstable();
+    assert_eq!(unread, ["Customer_Portal", "Headless_Login"]);
+    for a in &d.apps.not_read {
+        assert!(a.note.starts_with("not read in the new run: "), "{a:?}");
+    }
+    let unknown = d.not_read_blockers();
+    assert!(unknown > 0, "{d:#?}");
+    assert_eq!(d.new.blockers + unknown, d.old.blockers, "{d:#?}");
+
+    // JSON: `apps.not_read[]`, each app with the reason as `note`.
+    let (_, json, _) = w.diff(&[&old, &new, "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["apps"]["removed"].as_array().unwrap().len(), 0);
+    let apps = v["apps"]["not_read"].as_array().unwrap();
+    assert_eq!(apps.len(), 2);
+    assert!(apps
+        .iter()
+        .all(|a| a["note"].is_string() && a["kind"] == "connected-app"));
+
+    // Table: the header names the blockers not read; the apps have their own section.
+    let (code, table, _) = w.diff(&[&old, &new]);
+    assert_eq!(code, 3);
+    let counts = format!(
+        "Unwaived blockers: {} → {}, {unknown} not read (not known resolved) · new blockers: 0\n",
+        d.old.blockers, d.new.blockers
+    );
+    assert!(table.contains(&counts), "{table}");
+    assert!(table.contains(" · 0 removed · 2 not read · "), "{table}");
+    assert!(table.contains("Removed: none\n"), "{table}");
+    let section = table
+        .split("\nNot read (the new run could not read these apps; not known removed) (2)\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(section.contains("Customer_Portal"), "{section}");
+    assert!(section.contains("Headless_Login"), "{section}");
+
+    // Markdown likewise.
+    let (code, md, _) = w.diff(&[&old, &new, "--format", "markdown"]);
+    assert_eq!(code, 3);
+    assert!(md.contains("0 removed, 2 not read, "), "{md}");
+    assert!(md.contains("### Removed (0)\n\nNone."), "{md}");
+    let section = md
+        .split("### Apps not read (2)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(section.contains("| Why not read |"), "{section}");
+    assert!(section.contains("`Headless_Login`"), "{section}");
+    assert!(
+        md.contains(&format!("{unknown} not read (not known resolved) |")),
+        "{md}"
+    );
+}

@@ -320,12 +320,29 @@ fn every_string_of_a_diff_is_shown_safely_in_every_format() {
     f.rule = "new-rule".into();
     new.findings.push(f);
     new.verdict = Some(Verdict::Enforced);
-    let clean = serde_json::to_value(pkce_audit_model::diff::compare(&old, &new)).unwrap();
+    let mut d = pkce_audit_model::diff::compare(&old, &new);
+    // And a finding and an app the new run could not read, each with its reason.
+    use pkce_audit_model::diff::{ChangedFinding, NotReadApp};
+    d.findings.not_read.push(ChangedFinding {
+        finding: old.findings[3].clone(),
+        note: Some("not read in the new run: a/b.xml: broken".into()),
+    });
+    d.apps.not_read.push(NotReadApp {
+        app: (&old.apps[1]).into(),
+        note: "not read in the new run: a/b.xml: broken".into(),
+    });
+    let clean = serde_json::to_value(d).unwrap();
     let mut v = clean.clone();
     poison::<pkce_audit_model::diff::Diff>(&mut v, &clean, &mut Vec::new());
     let d: pkce_audit_model::diff::Diff = serde_json::from_value(v).unwrap();
     assert!(!d.findings.resolved.is_empty() && !d.findings.new.is_empty());
     assert!(!d.apps.added.is_empty() && !d.apps.pkce_changed.is_empty());
+    assert!(
+        d.apps.not_read[0].note.ends_with(HOSTILE),
+        "{:?}",
+        d.apps.not_read
+    );
+    assert!(d.apps.not_read[0].app.name.ends_with(HOSTILE));
     use super::diff::{render, Format};
     assert_safe(&[
         ("diff table", render(&d, Format::Table, 100)),

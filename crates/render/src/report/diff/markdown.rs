@@ -92,23 +92,35 @@ fn md_findings(out: &mut String, title: &str, findings: &[ChangedFinding], extra
 }
 
 fn md_apps(out: &mut String, title: &str, apps: &[AppRef]) {
+    let apps: Vec<(&AppRef, Option<&str>)> = apps.iter().map(|a| (a, None)).collect();
+    md_apps_why(out, title, &apps);
+}
+
+/// Apps, each with the reason it was not read when it has one (a column of its own then).
+fn md_apps_why(out: &mut String, title: &str, apps: &[(&AppRef, Option<&str>)]) {
     let _ = writeln!(out, "\n### {title} ({})\n", apps.len());
     if apps.is_empty() {
         let _ = writeln!(out, "None.");
         return;
     }
-    md_header(out, &["App", "Label", "Kind", "Owner", "PKCE"]);
-    for a in apps {
-        md_row(
-            out,
-            &[
-                md_code(&a.name),
-                md_cell(a.label.as_deref().unwrap_or("")),
-                md_cell(&kind_short(&a.kind)),
-                md_cell(&v(&owner_text(&a.owner, a.namespace.as_deref()))),
-                pkce_cell(a.in_pkce_scope(), a.pkce_required).to_string(),
-            ],
-        );
+    let why = apps.iter().any(|(_, n)| n.is_some());
+    let mut header = vec!["App", "Label", "Kind", "Owner", "PKCE"];
+    if why {
+        header.push("Why not read");
+    }
+    md_header(out, &header);
+    for (a, note) in apps {
+        let mut cells = vec![
+            md_code(&a.name),
+            md_cell(a.label.as_deref().unwrap_or("")),
+            md_cell(&kind_short(&a.kind)),
+            md_cell(&v(&owner_text(&a.owner, a.namespace.as_deref()))),
+            pkce_cell(a.in_pkce_scope(), a.pkce_required).to_string(),
+        ];
+        if why {
+            cells.push(md_cell(note.unwrap_or("")));
+        }
+        md_row(out, &cells);
     }
 }
 
@@ -173,7 +185,16 @@ fn runs(out: &mut String, d: &Diff) {
         }));
     }
     out.push_str(&both("Verdict", &|r| format!("**{}**", r.verdict)));
-    out.push_str(&both("Unwaived blockers", &|r| r.blockers.to_string()));
+    // Blockers of the old run the new one could not read are neither counted nor resolved.
+    let unknown = match d.not_read_blockers() {
+        0 => String::new(),
+        n => format!(", {n} not read (not known resolved)"),
+    };
+    let _ = writeln!(
+        out,
+        "| Unwaived blockers | {} | {}{unknown} |",
+        d.old.blockers, d.new.blockers
+    );
     out.push_str(&both("Tool version", &|r| {
         md_cell(r.tool_version.as_deref().unwrap_or("?"))
     }));
@@ -218,15 +239,31 @@ fn verdict(out: &mut String, d: &Diff) {
 
 /// Apps added, removed, and whose PKCE setting changed.
 fn app_changes(out: &mut String, a: &AppChanges) {
+    let not_read = match a.not_read.len() {
+        0 => String::new(),
+        n => format!("{n} not read, "),
+    };
     let _ = writeln!(
         out,
-        "\n## Apps\n\n{} added, {} removed, {} with a changed PKCE setting.",
+        "\n## Apps\n\n{} added, {} removed, {not_read}{} with a changed PKCE setting.",
         a.added.len(),
         a.removed.len(),
         a.pkce_changed.len()
     );
     md_apps(out, "Added", &a.added);
     md_apps(out, "Removed", &a.removed);
+    if !a.not_read.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nThe new run could not read these apps, so they are not known to be removed."
+        );
+        let unread: Vec<_> = a
+            .not_read
+            .iter()
+            .map(|n| (&n.app, Some(n.note.as_str())))
+            .collect();
+        md_apps_why(out, "Apps not read", &unread);
+    }
     let _ = writeln!(
         out,
         "\n### PKCE setting changed ({})\n",

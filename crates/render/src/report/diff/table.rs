@@ -108,20 +108,40 @@ fn findings_section(
 }
 
 fn apps_section(out: &mut String, title: &str, apps: &[AppRef], width: u16) {
+    let apps: Vec<(&AppRef, Option<&str>)> = apps.iter().map(|a| (a, None)).collect();
+    apps_grid(out, title, &apps, width);
+}
+
+/// Apps, each with the reason it was not read when it has one (a column of its own then).
+fn apps_grid(out: &mut String, title: &str, apps: &[(&AppRef, Option<&str>)], width: u16) {
     if apps.is_empty() {
         let _ = writeln!(out, "{title}: none");
         return;
     }
     let _ = writeln!(out, "{title} ({})", apps.len());
-    let mut grid = Grid::new(&["App", "Kind", "Owner", "PKCE"]);
-    for a in apps {
+    let why = apps.iter().any(|(_, n)| n.is_some());
+    let mut header = vec!["App", "Kind", "Owner", "PKCE"];
+    if why {
+        header.push("Why not read");
+    }
+    let mut grid = Grid::new(&header);
+    if why {
+        grid = grid.floor(4, PROSE);
+    }
+    for (a, note) in apps {
         let (name, kind) = (v(&a.name), kind_short(&a.kind));
         let owner = owner_text(&a.owner, a.namespace.as_deref());
         let owner = v(&owner);
         let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
         let head = format!("{name} — {kind} · {owner} · PKCE: {pkce}");
-        let cells = [&*name, &*kind, &*owner, pkce].map(String::from).to_vec();
-        grid.push(cells, Entry::line(head));
+        let mut cells = [&*name, &*kind, &*owner, pkce].map(String::from).to_vec();
+        let mut entry = Entry::line(head);
+        if why {
+            let note = v(note.unwrap_or("")).into_owned();
+            entry.lines.push(format!("Not read: {note}"));
+            cells.push(note);
+        }
+        grid.push(cells, entry);
     }
     out.push_str(&grid.render(width.into()));
 }
@@ -183,9 +203,14 @@ fn header(out: &mut String, d: &Diff, width: u16) {
         format!("Verdict: {n} (unchanged) — {}", v(&d.new.verdict_reason))
     };
     write_wrapped(out, &verdict, width, "  ");
+    // Blockers of the old run the new one could not read are neither counted nor resolved.
+    let unknown = match d.not_read_blockers() {
+        0 => String::new(),
+        n => format!(", {n} not read (not known resolved)"),
+    };
     let _ = writeln!(
         out,
-        "Unwaived blockers: {} → {} · new blockers: {}",
+        "Unwaived blockers: {} → {}{unknown} · new blockers: {}",
         d.old.blockers, d.new.blockers, d.new_blockers
     );
     if let Some((a, b)) = d.waiver_file_change() {
@@ -195,15 +220,33 @@ fn header(out: &mut String, d: &Diff, width: u16) {
 
 /// Apps added, removed, and whose PKCE setting changed.
 fn apps_sections(out: &mut String, a: &AppChanges, width: u16) {
+    let not_read = match a.not_read.len() {
+        0 => String::new(),
+        n => format!(" · {n} not read"),
+    };
     let _ = writeln!(
         out,
-        "\nApps: {} added · {} removed · {} PKCE setting changed",
+        "\nApps: {} added · {} removed{not_read} · {} PKCE setting changed",
         a.added.len(),
         a.removed.len(),
         a.pkce_changed.len()
     );
     apps_section(out, "Added", &a.added, width);
     apps_section(out, "Removed", &a.removed, width);
+    if !a.not_read.is_empty() {
+        // Never counted as removed: the new run could not see them.
+        let unread: Vec<_> = a
+            .not_read
+            .iter()
+            .map(|n| (&n.app, Some(n.note.as_str())))
+            .collect();
+        apps_grid(
+            out,
+            "Not read (the new run could not read these apps; not known removed)",
+            &unread,
+            width,
+        );
+    }
     if a.pkce_changed.is_empty() {
         let _ = writeln!(out, "PKCE setting changed: none");
     } else {
