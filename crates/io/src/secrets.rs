@@ -150,6 +150,13 @@ impl Form {
         if fb - fa < self.need || fb <= self.public {
             return ((a, b), false);
         }
+        // A piece, not the whole form, counts only when it holds a digit: a chosen secret
+        // cannot censor a word (an app name, a verdict, a JSON key), while a random
+        // token's pieces are dense in digits.
+        let whole = fa == 0 && fb == self.bytes.len();
+        if !whole && !hay[a..b].iter().any(u8::is_ascii_digit) {
+            return ((a, b), false);
+        }
         if let Some(e) = self.edges {
             if fa == 0 && e.before && a > 0 && e.alphabet.has(hay[a - 1]) {
                 a -= 1;
@@ -269,11 +276,7 @@ impl Scrubber {
     pub fn of<'a>(secrets: impl IntoIterator<Item = (&'a str, Kind)>) -> Scrubber {
         let mut forms = Vec::new();
         for (s, kind) in secrets {
-            let min = match kind {
-                Kind::Credential => MIN_SECRET,
-                Kind::Record => MIN_RECORD_SECRET,
-            };
-            if !looks_like_secret(s, min) {
+            if !acceptable(s, kind) {
                 continue;
             }
             let public = session_parts(s).map_or(0, |(org, _)| org.len() + 1);
@@ -386,8 +389,10 @@ impl Scrubber {
 fn masked(run: &[u8], out: &mut Vec<u8>) {
     let mut rest = run;
     loop {
-        let (line, brk) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) if i > 0 && rest[i - 1] == b'\r' => (&rest[..i - 1], &rest[i - 1..=i]),
+        let (line, brk) = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => {
+                (&rest[..i], &rest[i..i + 2])
+            }
             Some(i) => (&rest[..i], &rest[i..=i]),
             None => (rest, &rest[rest.len()..]),
         };
@@ -477,13 +482,47 @@ fn hex_pair(text: &[u8], at: usize) -> Option<u8> {
     Some(hex_digit(text.get(at))? * 16 + hex_digit(text.get(at + 1))?)
 }
 
+/// How many times an escape is read again when it decodes to an escape introducer
+/// (`&#37;41`, `\u0025` `41`, `&amp;#37;30`): any composition of up to this many layers of
+/// the supported escapes is read.
+const LAYERS: usize = 4;
+
+/// Bytes of the text after an escape that a further layer may read.
+const LAYER_LOOKAHEAD: usize = 96;
+
 /// The byte the escape at `text[i]` stands for (`None`: a line break, read as nothing),
-/// and its length; a byte that starts no escape stands for itself.
+/// and its length; a byte that starts no escape stands for itself. An escape that decodes
+/// to `%`, `&` or `\\` is read again with the text after it, up to [`LAYERS`] times.
 fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
+    let (mut b, mut len) = unit_once(text, i);
+    let mut buf = Vec::new();
+    for _ in 0..LAYERS {
+        let Some(c) = b.filter(|c| len > 1 && matches!(c, b'%' | b'&' | b'\\')) else {
+            break;
+        };
+        buf.clear();
+        buf.push(c);
+        let rest = &text[i + len..];
+        buf.extend_from_slice(&rest[..rest.len().min(LAYER_LOOKAHEAD)]);
+        let (again, again_len) = unit_once(&buf, 0);
+        if again_len == 1 {
+            break;
+        }
+        (b, len) = (again, len + again_len - 1);
+    }
+    (b, len)
+}
+
+/// One layer of [`unit`]. A line break (LF, CR, CRLF, Markdown's hard break `\\` before
+/// one, JSON's `\\n` and `\\r`, or any escape of byte 10 or 13) is read as nothing.
+fn unit_once(text: &[u8], i: usize) -> (Option<u8>, usize) {
     let c = text[i];
     let escaped = match c {
-        b'\n' => return (None, 1),
         b'\r' if text.get(i + 1) == Some(&b'\n') => return (None, 2),
+        b'\n' | b'\r' => return (None, 1),
+        // Markdown's hard line break.
+        b'\\' if text.get(i + 1..i + 3) == Some(b"\r\n") => return (None, 3),
+        b'\\' if matches!(text.get(i + 1), Some(b'\n' | b'\r')) => return (None, 2),
         // Percent-encoded once, or again and again (`%25` then `%25`… then the two hex
         // digits): the deepest reading that ends in a hex pair.
         b'%' => {
@@ -506,8 +545,7 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
         }
         b'\\' => match text.get(i + 1) {
             // A JSON-escaped line break is a line break.
-            Some(b'n') => return (None, 2),
-            Some(b'r') if text.get(i + 2..i + 4) == Some(b"\\n") => return (None, 4),
+            Some(b'n' | b'r') => return (None, 2),
             // Markdown and JSON put a backslash before punctuation.
             Some(&n) if n.is_ascii_punctuation() => Some((n, 2)),
             Some(b'u') => (|| {
@@ -522,6 +560,10 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
     };
     // Only ASCII stands in for a byte: a decoded byte above it is no character of its own.
     let (b, len) = escaped.filter(|(b, _)| b.is_ascii()).unwrap_or((c, 1));
+    // An escaped line break (`&#10;`, `&#xD;`, `\u000a`) is a line break.
+    if len > 1 && matches!(b, b'\n' | b'\r') {
+        return (None, len);
+    }
     (Some(b), len)
 }
 
@@ -618,8 +660,21 @@ struct Registry {
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 
-fn add(secret: &str, kind: Kind, min_len: usize) -> bool {
-    if !looks_like_secret(secret, min_len) {
+/// Whether a secret of `kind` is registered: it looks like a secret, and a record's value
+/// (which a server chose) also holds a digit and a letter, as a random secret does.
+fn acceptable(secret: &str, kind: Kind) -> bool {
+    match kind {
+        Kind::Credential => looks_like_secret(secret, MIN_SECRET),
+        Kind::Record => {
+            looks_like_secret(secret, MIN_RECORD_SECRET)
+                && secret.bytes().any(|b| b.is_ascii_digit())
+                && secret.bytes().any(|b| b.is_ascii_alphabetic())
+        }
+    }
+}
+
+fn add(secret: &str, kind: Kind) -> bool {
+    if !acceptable(secret, kind) {
         return false;
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
@@ -636,16 +691,16 @@ fn add(secret: &str, kind: Kind, min_len: usize) -> bool {
 /// by mistake. Whether it was registered (or already was).
 pub fn register(secret: &str) -> bool {
     install();
-    add(secret, Kind::Credential, MIN_SECRET)
+    add(secret, Kind::Credential)
 }
 
 /// Registers a value an org returned in a secret field of a record (a consumer secret),
 /// to be found whole in every text. Only a value of at least [`MIN_RECORD_SECRET`] bytes
-/// that looks like a secret is registered: a server must not choose words to erase from
+/// that looks like a secret and holds a digit and a letter is registered: a server must not choose words to erase from
 /// other orgs' reports, nor make a replacement cut through an output's structure.
 pub fn register_record_secret(value: &str) -> bool {
     install();
-    add(value, Kind::Record, MIN_RECORD_SECRET)
+    add(value, Kind::Record)
 }
 
 /// Makes the model's display-safe text ([`pkce_audit_model::text::visible`]) scrub with
