@@ -26,17 +26,24 @@
 //!   `Bearer <token>` or `user:token`): the characters that depend on the secret alone are
 //!   searched for, and one character either side that mixes its first or last bits with
 //!   its neighbours goes with them;
-//! - across line breaks: a `\n` or `\r\n` (also JSON-escaped) inside a run (hex wrapped at 60 columns, base64
-//!   wrapped at 76, a token split over two lines) is read as if it were not there. The
-//!   line breaks themselves are kept in the output (`***` either side).
+//! - across line breaks: an LF, CR or CRLF, JSON's `\n` and `\r`, Markdown's hard break
+//!   (`\` before a line break), and any escape of byte 10 or 13 (`&#13;`, `&#xA;`) inside
+//!   a run (hex wrapped at 60 columns, base64 wrapped at 76, a token split over two lines)
+//!   are read as if they were not there. Raw line breaks are kept in the output (`***`
+//!   either side);
+//! - through escapes of escapes: one that decodes to `%`, `&` or `\` is read again with
+//!   the text after it (`&#37;41`, `\u0025` `41`), up to 4 times.
 //!
 //! **Any** long enough piece of a form counts as the secret, wherever it starts: a body cut
 //! short at either end still gives most of it away. That is [`WINDOW`] bytes of the secret
 //! (or all of it, when shorter), and as many characters of an encoded form as encode them.
 //! A Salesforce access token is `<org id>!<secret part>`: the org id is not a secret
 //! (reports show it), so a piece counts only when it holds at least one byte after the `!`.
-//! A piece shorter than that, standing alone, is not found. A consumer secret found in a
-//! record is searched for whole, never by pieces: a server chose it.
+//! A piece shorter than that, standing alone, is not found. A match made of pieces (not the
+//! whole form) counts only when it holds an ASCII digit, so a secret a server chose cannot
+//! erase a word (an app name, a verdict, a JSON key); random tokens are dense in digits. A
+//! consumer secret found in a record is searched for whole, never by pieces: a server
+//! chose it.
 //!
 //! Every form is computed once, when a secret is registered; the search looks for short
 //! pieces of each form at a regular stride (any long enough piece holds one of them), all
