@@ -29,8 +29,8 @@
 //! - across line breaks: an LF, CR or CRLF, JSON's `\n` and `\r`, Markdown's hard break
 //!   (`\` before a line break), and any escape of byte 10 or 13 (`&#13;`, `&#xA;`) inside
 //!   a run (hex wrapped at 60 columns, base64 wrapped at 76, a token split over two lines)
-//!   are read as if they were not there. Raw line breaks are kept in the output (`***`
-//!   either side);
+//!   are read as if they were not there, and so are tabs, no-break and zero-width spaces
+//!   (`separator`). Raw ones are kept in the output (`***` either side);
 //! - through escapes of escapes: one that decodes to `%`, `&` or `\` is read again with
 //!   the text after it (`&#37;41`, `\u0025` `41`), up to 4 times.
 //!
@@ -396,11 +396,9 @@ impl Scrubber {
 fn masked(run: &[u8], out: &mut Vec<u8>) {
     let mut rest = run;
     loop {
-        let (line, brk) = match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
-            Some(i) if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') => {
-                (&rest[..i], &rest[i..i + 2])
-            }
-            Some(i) => (&rest[..i], &rest[i..=i]),
+        let found = (0..rest.len()).find_map(|i| separator(rest, i).map(|n| (i, n)));
+        let (line, brk) = match found {
+            Some((i, n)) => (&rest[..i], &rest[i..i + n]),
             None => (rest, &rest[rest.len()..]),
         };
         if !line.is_empty() {
@@ -412,6 +410,24 @@ fn masked(run: &[u8], out: &mut Vec<u8>) {
         }
         rest = &rest[line.len() + brk.len()..];
     }
+}
+
+/// The length of the separator a server may put inside an echoed token at `text[i]`: a
+/// line break (LF, CR, CRLF), a tab, a no-break space, or a zero-width space, joiner or
+/// byte-order mark. The scrubber reads through them, and keeps them in its output.
+fn separator(text: &[u8], i: usize) -> Option<usize> {
+    match &text[i..] {
+        [b'\r', b'\n', ..] => Some(2),
+        [b'\n' | b'\r' | b'\t', ..] => Some(1),
+        [0xC2, 0xA0, ..] => Some(2),
+        [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// Whether a character an escape stands for is a [`separator`] that is not ASCII.
+fn wide_separator(c: u32) -> bool {
+    matches!(c, 0xA0 | 0x200B..=0x200D | 0x2060 | 0xFEFF)
 }
 
 /// A text with its escapes decoded and its line breaks taken out, each decoded byte
@@ -432,6 +448,11 @@ const SPECIAL: [bool; 256] = {
     t[b'&' as usize] = true;
     t[b'\n' as usize] = true;
     t[b'\r' as usize] = true;
+    t[b'\t' as usize] = true;
+    // The lead bytes of the separators that are not ASCII.
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t[0xEF] = true;
     t
 };
 
@@ -523,10 +544,11 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
 /// One layer of [`unit`]. A line break (LF, CR, CRLF, Markdown's hard break `\\` before
 /// one, JSON's `\\n` and `\\r`, or any escape of byte 10 or 13) is read as nothing.
 fn unit_once(text: &[u8], i: usize) -> (Option<u8>, usize) {
+    if let Some(n) = separator(text, i) {
+        return (None, n);
+    }
     let c = text[i];
     let escaped = match c {
-        b'\r' if text.get(i + 1) == Some(&b'\n') => return (None, 2),
-        b'\n' | b'\r' => return (None, 1),
         // Markdown's hard line break.
         b'\\' if text.get(i + 1..i + 3) == Some(b"\r\n") => return (None, 3),
         b'\\' if matches!(text.get(i + 1), Some(b'\n' | b'\r')) => return (None, 2),
@@ -551,13 +573,16 @@ fn unit_once(text: &[u8], i: usize) -> (Option<u8>, usize) {
             }
         }
         b'\\' => match text.get(i + 1) {
-            // A JSON-escaped line break is a line break.
-            Some(b'n' | b'r') => return (None, 2),
+            // A JSON-escaped line break or tab is a separator.
+            Some(b'n' | b'r' | b't') => return (None, 2),
             // Markdown and JSON put a backslash before punctuation.
             Some(&n) if n.is_ascii_punctuation() => Some((n, 2)),
             Some(b'u') => (|| {
                 let hi = hex_pair(text, i + 2)?;
                 let lo = hex_pair(text, i + 4)?;
+                if wide_separator(u32::from(hi) << 8 | u32::from(lo)) {
+                    return Some((b'\t', 6));
+                }
                 (hi == 0).then_some((lo, 6))
             })(),
             _ => None,
@@ -567,8 +592,9 @@ fn unit_once(text: &[u8], i: usize) -> (Option<u8>, usize) {
     };
     // Only ASCII stands in for a byte: a decoded byte above it is no character of its own.
     let (b, len) = escaped.filter(|(b, _)| b.is_ascii()).unwrap_or((c, 1));
-    // An escaped line break (`&#10;`, `&#xD;`, `\u000a`) is a line break.
-    if len > 1 && matches!(b, b'\n' | b'\r') {
+    // An escaped separator (`&#10;`, `&#xD;`, `\u000a`, `&nbsp;`, `&#x200B;`) is a
+    // separator.
+    if len > 1 && matches!(b, b'\n' | b'\r' | b'\t') {
         return (None, len);
     }
     (Some(b), len)
@@ -604,6 +630,10 @@ fn reference(text: &[u8]) -> Option<(u8, usize)> {
             v.saturating_mul(radix)
                 .saturating_add((*d as char).to_digit(radix).unwrap_or(0))
         });
+        // A separator that is not ASCII reads as a tab: a separator all the same.
+        if wide_separator(value) {
+            return Some((b'\t', end + 1));
+        }
         return u8::try_from(value).ok().map(|v| (v, end + 1));
     }
     let name_len = text[1..]
@@ -618,7 +648,8 @@ fn reference(text: &[u8]) -> Option<(u8, usize)> {
     named(&text[1..end]).map(|v| (v, end + 1))
 }
 
-/// The HTML5 named character references of ASCII punctuation (and XML's five).
+/// The HTML5 named character references of ASCII punctuation (and XML's five), and of
+/// the separators [`separator`] reads through.
 fn named(name: &[u8]) -> Option<u8> {
     Some(match name {
         b"excl" => b'!',
@@ -651,6 +682,8 @@ fn named(name: &[u8]) -> Option<u8> {
         b"lcub" | b"lbrace" => b'{',
         b"verbar" | b"vert" | b"VerticalLine" => b'|',
         b"rcub" | b"rbrace" => b'}',
+        // Separators ([`separator`]), read as a tab.
+        b"nbsp" | b"NonBreakingSpace" | b"ZeroWidthSpace" | b"Tab" => b'\t',
         _ => return None,
     })
 }

@@ -478,3 +478,32 @@ fn an_escape_inside_another_escape_is_read() {
     let amp: String = SESSION.bytes().map(|b| format!("%26#{b};")).collect();
     assert_eq!(s.apply(&format!("t={amp}")), "t=***");
 }
+
+#[test]
+fn pieces_separated_by_tabs_no_break_or_zero_width_spaces_are_read_through() {
+    let s = Scrubber::new([SESSION]);
+    let (head, tail) = (&SESSION[..30], &SESSION[30..]);
+    for sep in [
+        "\t",
+        "\u{a0}",
+        "\u{200b}",
+        "\u{feff}",
+        "\\t",
+        "&nbsp;",
+        "&#160;",
+        "&#x200B;",
+        "&ZeroWidthSpace;",
+        "\\u00a0",
+        "\\u200b",
+    ] {
+        let text = format!("a {head}{sep}{tail} b");
+        let out = s.apply(&text);
+        assert!(!out.contains(&SESSION[30..42]), "{sep:?}: {out}");
+        assert!(!out.contains(&SESSION[20..30]), "{sep:?}: {out}");
+    }
+    // A raw separator is kept in the output, as a line break is: columns stay apart.
+    assert_eq!(s.apply(&format!("{head}\t{tail}")), "***\t***");
+    assert_eq!(s.apply(&format!("{head}\u{200b}{tail}")), "***\u{200b}***");
+    // Separators outside a match are left alone.
+    assert_eq!(s.apply("a\tb\u{a0}c\u{200b}d é"), "a\tb\u{a0}c\u{200b}d é");
+}
