@@ -598,7 +598,7 @@ async fn rest_query_subset_and_errors() {
     .await;
     assert_eq!(status, 200, "{v}");
     let o = &v["records"][0];
-    assert_eq!(o["Id"], "00DFAKE000000001");
+    assert_eq!(o["Id"], "00DFAKE00000001");
     assert_eq!(o["Name"], "evidence-org");
     assert_eq!(o["NamespacePrefix"], "acme");
     assert_eq!(o["IsSandbox"], false);
@@ -754,7 +754,7 @@ async fn session_expires_and_refresh_issues_a_new_token() {
     assert_eq!(
         v["id"],
         format!(
-            "{}/id/00DFAKE000000001/{}",
+            "{}/id/00DFAKE00000001/{}",
             org.base_url,
             fake_org::user_id()
         )
@@ -981,7 +981,7 @@ async fn identity_describe_and_limits_answer_like_a_real_org() {
     assert_eq!(status, 200, "{body}");
     let info: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["user_id"], user.as_str());
-    assert_eq!(info["organization_id"], "00DFAKE000000001");
+    assert_eq!(info["organization_id"], "00DFAKE00000001");
     assert_eq!(info["preferred_username"], "admin@acme-crm.example.com");
     assert_eq!(
         info["urls"]["rest"],
@@ -1001,7 +1001,7 @@ async fn identity_describe_and_limits_answer_like_a_real_org() {
     let (_, dir) = get_json(&c, &format!("{base}/services/data/v50.0"), Some(TOKEN)).await;
     let dir: Value = serde_json::from_str(&dir).unwrap();
     let identity = dir["identity"].as_str().unwrap().to_string();
-    assert_eq!(identity, format!("{base}/id/00DFAKE000000001/{user}"));
+    assert_eq!(identity, format!("{base}/id/00DFAKE00000001/{user}"));
     assert_eq!(dir["sobjects"], "/services/data/v50.0/sobjects");
     let url = format!(
         "{identity}?format=json&oauth_token={}",

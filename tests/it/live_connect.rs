@@ -36,7 +36,7 @@ fn stub_sf(dir: &Path, display: &str, show_token: &str) {
 
 fn display_json(base_url: &str, token: &str) -> String {
     format!(
-        "printf '%s' '{{\"status\":0,\"result\":{{\"id\":\"00DFAKE000000001\",\"apiVersion\":\"66.0\",\"accessToken\":\"{token}\",\"instanceUrl\":\"{base_url}\",\"username\":\"admin@acme.example.com\",\"clientId\":\"PlatformCLI\",\"connectedStatus\":\"Connected\"}},\"warnings\":[]}}'"
+        "printf '%s' '{{\"status\":0,\"result\":{{\"id\":\"00DFAKE00000001\",\"apiVersion\":\"66.0\",\"accessToken\":\"{token}\",\"instanceUrl\":\"{base_url}\",\"username\":\"admin@acme.example.com\",\"clientId\":\"PlatformCLI\",\"connectedStatus\":\"Connected\"}},\"warnings\":[]}}'"
     )
 }
 

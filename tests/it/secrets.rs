@@ -466,6 +466,19 @@ fn every_format_of_one_org_echoing_its_token_in_records_shows_no_piece_of_it() {
         clean(&r.stdout, &format!("audit {format:?}"));
         clean(&r.stderr, &format!("audit {format:?} stderr"));
     }
+    // The echoes through other line breaks and nested escapes came, and were cut out
+    // whole.
+    let r = run(
+        &["audit", "--instance-url", &org.base_url, "--json"],
+        &token,
+    );
+    clean(&r.stdout, "audit --json");
+    for form in [
+        "xmlbreak=*** xmlhexbreak=*** mdbreak=",
+        "pctxml=*** pctxml2=*** pctjson=***",
+    ] {
+        assert!(r.stdout.contains(form), "{form}: {}", r.stdout);
+    }
     let snap = dir.path().join("snap");
     let r = run(
         &[
@@ -517,8 +530,9 @@ fn every_format_of_one_org_echoing_its_token_in_records_shows_no_piece_of_it() {
 }
 
 /// A hostile org's token endpoint hands out values that are no token (`NOT READY`, a JSON
-/// key): the exchange fails as malformed and nothing is registered, so the other org's
-/// verdict and the fleet's JSON come through whole.
+/// key, a word such as `findings`): the exchange fails as malformed (it is neither a
+/// session id nor a JWT) and nothing is registered, so the other org's verdict and the
+/// fleet's JSON come through whole.
 #[test]
 fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org() {
     use crate::hostile_server::{self as hostile, Mode};
@@ -528,6 +542,10 @@ fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org()
         "\"verdict\":",
         "\"verdict\": \"ready\", {",
         "ready",
+        // Well formed words: no session id, no JWT.
+        "Customer_Portal",
+        "not-ready",
+        "findings",
     ] {
         let evil = hostile::start(Mode::HandsOutToken(handed_out));
         let inputs = tempfile::tempdir().unwrap();
@@ -550,10 +568,8 @@ fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org()
             .unwrap_or_else(|e| panic!("{handed_out:?}: {e}\n{}\n{}", r.stdout, r.stderr));
         assert!(!r.stdout.contains("***"), "{handed_out:?}: {}", r.stdout);
         let text = doc.to_string();
-        // `ready` is well formed, but too short to search for: used, never registered.
-        if handed_out != "ready" {
-            assert!(text.contains("malformed"), "{handed_out:?}: {text}");
-        }
+        assert!(text.contains("malformed"), "{handed_out:?}: {text}");
+        assert!(text.contains("\"findings\""), "{handed_out:?}: {text}");
         assert_eq!(
             doc["orgs"][1]["verdict"], "not-ready",
             "{handed_out:?}: {text}"

@@ -164,7 +164,7 @@ def main():
 
     json.dump(
         {
-            "org_id": "00DFAKE000000001",
+            "org_id": "00DFAKE00000001",
             "namespace": namespace,
             "connected_apps": connected_apps,
             "oauth_oidc": oauth_oidc,

@@ -343,6 +343,47 @@ pub fn token(text: &str) -> Result<Secret, Unusable> {
     }
 }
 
+/// A token a server hands out (a refresh exchange's `access_token`), checked as [`token`]
+/// checks one, and also for the shape of a Salesforce access token ([`issued_shape`]):
+/// anything else is refused before it is registered, so a hostile token endpoint cannot
+/// hand out a word (`Customer_Portal`, `findings`) to erase from every org's output.
+pub fn issued_token(text: &str) -> Result<Secret, Unusable> {
+    let text = clean(text);
+    if text.is_empty() {
+        return Err(Unusable::Empty);
+    }
+    if let Some(why) = malformed(text) {
+        return Err(Unusable::Malformed(why));
+    }
+    if !issued_shape(text) {
+        return Err(Unusable::Malformed(
+            "it is neither a session id (`00D…!…`) nor a JWT (the value is not shown)".into(),
+        ));
+    }
+    Ok(Secret::new(text))
+}
+
+/// Whether `text` has the shape of an access token Salesforce issues: a session id (`00D`
+/// and 12 or 15 letters or digits, `!`, then at least 20 of `[A-Za-z0-9._-]`) or a JWT
+/// (three base64url segments, the first starting `eyJ`).
+pub fn issued_shape(text: &str) -> bool {
+    let token_char = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    if let Some((org, rest)) = text.split_once('!') {
+        return org.starts_with("00D")
+            && matches!(org.len(), 15 | 18)
+            && org.bytes().all(|b| b.is_ascii_alphanumeric())
+            && rest.len() >= 20
+            && rest.bytes().all(token_char);
+    }
+    let base64url = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let segments: Vec<&str> = text.split('.').collect();
+    segments.len() == 3 && segments[0].starts_with("eyJ") && segments.iter().all(|s| base64url(s))
+}
+
 /// Reads and checks the credentials `conn` names, without any network call: a token file,
 /// standard input or an auth-URL file is read ([`read`]), a token or an auth URL checked,
 /// the instance URL checked ([`auth::validate_instance_url`]). A `--target-org` is left to

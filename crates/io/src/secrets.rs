@@ -26,17 +26,24 @@
 //!   `Bearer <token>` or `user:token`): the characters that depend on the secret alone are
 //!   searched for, and one character either side that mixes its first or last bits with
 //!   its neighbours goes with them;
-//! - across line breaks: a `\n` or `\r\n` (also JSON-escaped) inside a run (hex wrapped at 60 columns, base64
-//!   wrapped at 76, a token split over two lines) is read as if it were not there. The
-//!   line breaks themselves are kept in the output (`***` either side).
+//! - across line breaks: an LF, CR or CRLF, JSON's `\n` and `\r`, Markdown's hard break
+//!   (`\` before a line break), and any escape of byte 10 or 13 (`&#13;`, `&#xA;`) inside
+//!   a run (hex wrapped at 60 columns, base64 wrapped at 76, a token split over two lines)
+//!   are read as if they were not there, and so are tabs, no-break and zero-width spaces
+//!   (`separator`). Raw ones are kept in the output (`***` either side);
+//! - through escapes of escapes: one that decodes to `%`, `&` or `\` is read again with
+//!   the text after it (`&#37;41`, `\u0025` `41`), up to 4 times.
 //!
 //! **Any** long enough piece of a form counts as the secret, wherever it starts: a body cut
 //! short at either end still gives most of it away. That is [`WINDOW`] bytes of the secret
 //! (or all of it, when shorter), and as many characters of an encoded form as encode them.
 //! A Salesforce access token is `<org id>!<secret part>`: the org id is not a secret
 //! (reports show it), so a piece counts only when it holds at least one byte after the `!`.
-//! A piece shorter than that, standing alone, is not found. A consumer secret found in a
-//! record is searched for whole, never by pieces: a server chose it.
+//! A piece shorter than that, standing alone, is not found. A match made of pieces (not the
+//! whole form) counts only when it holds an ASCII digit, so a secret a server chose cannot
+//! erase a word (an app name, a verdict, a JSON key); random tokens are dense in digits. A
+//! consumer secret found in a record is searched for whole, never by pieces: a server
+//! chose it.
 //!
 //! Every form is computed once, when a secret is registered; the search looks for short
 //! pieces of each form at a regular stride (any long enough piece holds one of them), all
@@ -148,6 +155,13 @@ impl Form {
             fb += 1;
         }
         if fb - fa < self.need || fb <= self.public {
+            return ((a, b), false);
+        }
+        // A piece, not the whole form, counts only when it holds a digit: a chosen secret
+        // cannot censor a word (an app name, a verdict, a JSON key), while a random
+        // token's pieces are dense in digits.
+        let whole = fa == 0 && fb == self.bytes.len();
+        if !whole && !hay[a..b].iter().any(u8::is_ascii_digit) {
             return ((a, b), false);
         }
         if let Some(e) = self.edges {
@@ -269,11 +283,7 @@ impl Scrubber {
     pub fn of<'a>(secrets: impl IntoIterator<Item = (&'a str, Kind)>) -> Scrubber {
         let mut forms = Vec::new();
         for (s, kind) in secrets {
-            let min = match kind {
-                Kind::Credential => MIN_SECRET,
-                Kind::Record => MIN_RECORD_SECRET,
-            };
-            if !looks_like_secret(s, min) {
+            if !acceptable(s, kind) {
                 continue;
             }
             let public = session_parts(s).map_or(0, |(org, _)| org.len() + 1);
@@ -386,9 +396,9 @@ impl Scrubber {
 fn masked(run: &[u8], out: &mut Vec<u8>) {
     let mut rest = run;
     loop {
-        let (line, brk) = match rest.iter().position(|&b| b == b'\n') {
-            Some(i) if i > 0 && rest[i - 1] == b'\r' => (&rest[..i - 1], &rest[i - 1..=i]),
-            Some(i) => (&rest[..i], &rest[i..=i]),
+        let found = (0..rest.len()).find_map(|i| separator(rest, i).map(|n| (i, n)));
+        let (line, brk) = match found {
+            Some((i, n)) => (&rest[..i], &rest[i..i + n]),
             None => (rest, &rest[rest.len()..]),
         };
         if !line.is_empty() {
@@ -400,6 +410,24 @@ fn masked(run: &[u8], out: &mut Vec<u8>) {
         }
         rest = &rest[line.len() + brk.len()..];
     }
+}
+
+/// The length of the separator a server may put inside an echoed token at `text[i]`: a
+/// line break (LF, CR, CRLF), a tab, a no-break space, or a zero-width space, joiner or
+/// byte-order mark. The scrubber reads through them, and keeps them in its output.
+fn separator(text: &[u8], i: usize) -> Option<usize> {
+    match &text[i..] {
+        [b'\r', b'\n', ..] => Some(2),
+        [b'\n' | b'\r' | b'\t', ..] => Some(1),
+        [0xC2, 0xA0, ..] => Some(2),
+        [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// Whether a character an escape stands for is a [`separator`] that is not ASCII.
+fn wide_separator(c: u32) -> bool {
+    matches!(c, 0xA0 | 0x200B..=0x200D | 0x2060 | 0xFEFF)
 }
 
 /// A text with its escapes decoded and its line breaks taken out, each decoded byte
@@ -420,6 +448,11 @@ const SPECIAL: [bool; 256] = {
     t[b'&' as usize] = true;
     t[b'\n' as usize] = true;
     t[b'\r' as usize] = true;
+    t[b'\t' as usize] = true;
+    // The lead bytes of the separators that are not ASCII.
+    t[0xC2] = true;
+    t[0xE2] = true;
+    t[0xEF] = true;
     t
 };
 
@@ -477,13 +510,48 @@ fn hex_pair(text: &[u8], at: usize) -> Option<u8> {
     Some(hex_digit(text.get(at))? * 16 + hex_digit(text.get(at + 1))?)
 }
 
+/// How many times an escape is read again when it decodes to an escape introducer
+/// (`&#37;41`, `\u0025` `41`, `&amp;#37;30`): any composition of up to this many layers of
+/// the supported escapes is read.
+const LAYERS: usize = 4;
+
+/// Bytes of the text after an escape that a further layer may read.
+const LAYER_LOOKAHEAD: usize = 96;
+
 /// The byte the escape at `text[i]` stands for (`None`: a line break, read as nothing),
-/// and its length; a byte that starts no escape stands for itself.
+/// and its length; a byte that starts no escape stands for itself. An escape that decodes
+/// to `%`, `&` or `\\` is read again with the text after it, up to [`LAYERS`] times.
 fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
+    let (mut b, mut len) = unit_once(text, i);
+    let mut buf = Vec::new();
+    for _ in 0..LAYERS {
+        let Some(c) = b.filter(|c| len > 1 && matches!(c, b'%' | b'&' | b'\\')) else {
+            break;
+        };
+        buf.clear();
+        buf.push(c);
+        let rest = &text[i + len..];
+        buf.extend_from_slice(&rest[..rest.len().min(LAYER_LOOKAHEAD)]);
+        let (again, again_len) = unit_once(&buf, 0);
+        if again_len == 1 {
+            break;
+        }
+        (b, len) = (again, len + again_len - 1);
+    }
+    (b, len)
+}
+
+/// One layer of [`unit`]. A line break (LF, CR, CRLF, Markdown's hard break `\\` before
+/// one, JSON's `\\n` and `\\r`, or any escape of byte 10 or 13) is read as nothing.
+fn unit_once(text: &[u8], i: usize) -> (Option<u8>, usize) {
+    if let Some(n) = separator(text, i) {
+        return (None, n);
+    }
     let c = text[i];
     let escaped = match c {
-        b'\n' => return (None, 1),
-        b'\r' if text.get(i + 1) == Some(&b'\n') => return (None, 2),
+        // Markdown's hard line break.
+        b'\\' if text.get(i + 1..i + 3) == Some(b"\r\n") => return (None, 3),
+        b'\\' if matches!(text.get(i + 1), Some(b'\n' | b'\r')) => return (None, 2),
         // Percent-encoded once, or again and again (`%25` then `%25`… then the two hex
         // digits): the deepest reading that ends in a hex pair.
         b'%' => {
@@ -505,14 +573,16 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
             }
         }
         b'\\' => match text.get(i + 1) {
-            // A JSON-escaped line break is a line break.
-            Some(b'n') => return (None, 2),
-            Some(b'r') if text.get(i + 2..i + 4) == Some(b"\\n") => return (None, 4),
+            // A JSON-escaped line break or tab is a separator.
+            Some(b'n' | b'r' | b't') => return (None, 2),
             // Markdown and JSON put a backslash before punctuation.
             Some(&n) if n.is_ascii_punctuation() => Some((n, 2)),
             Some(b'u') => (|| {
                 let hi = hex_pair(text, i + 2)?;
                 let lo = hex_pair(text, i + 4)?;
+                if wide_separator(u32::from(hi) << 8 | u32::from(lo)) {
+                    return Some((b'\t', 6));
+                }
                 (hi == 0).then_some((lo, 6))
             })(),
             _ => None,
@@ -522,6 +592,11 @@ fn unit(text: &[u8], i: usize) -> (Option<u8>, usize) {
     };
     // Only ASCII stands in for a byte: a decoded byte above it is no character of its own.
     let (b, len) = escaped.filter(|(b, _)| b.is_ascii()).unwrap_or((c, 1));
+    // An escaped separator (`&#10;`, `&#xD;`, `\u000a`, `&nbsp;`, `&#x200B;`) is a
+    // separator.
+    if len > 1 && matches!(b, b'\n' | b'\r' | b'\t') {
+        return (None, len);
+    }
     (Some(b), len)
 }
 
@@ -555,6 +630,10 @@ fn reference(text: &[u8]) -> Option<(u8, usize)> {
             v.saturating_mul(radix)
                 .saturating_add((*d as char).to_digit(radix).unwrap_or(0))
         });
+        // A separator that is not ASCII reads as a tab: a separator all the same.
+        if wide_separator(value) {
+            return Some((b'\t', end + 1));
+        }
         return u8::try_from(value).ok().map(|v| (v, end + 1));
     }
     let name_len = text[1..]
@@ -569,7 +648,8 @@ fn reference(text: &[u8]) -> Option<(u8, usize)> {
     named(&text[1..end]).map(|v| (v, end + 1))
 }
 
-/// The HTML5 named character references of ASCII punctuation (and XML's five).
+/// The HTML5 named character references of ASCII punctuation (and XML's five), and of
+/// the separators [`separator`] reads through.
 fn named(name: &[u8]) -> Option<u8> {
     Some(match name {
         b"excl" => b'!',
@@ -602,6 +682,8 @@ fn named(name: &[u8]) -> Option<u8> {
         b"lcub" | b"lbrace" => b'{',
         b"verbar" | b"vert" | b"VerticalLine" => b'|',
         b"rcub" | b"rbrace" => b'}',
+        // Separators ([`separator`]), read as a tab.
+        b"nbsp" | b"NonBreakingSpace" | b"ZeroWidthSpace" | b"Tab" => b'\t',
         _ => return None,
     })
 }
@@ -618,8 +700,21 @@ struct Registry {
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 
-fn add(secret: &str, kind: Kind, min_len: usize) -> bool {
-    if !looks_like_secret(secret, min_len) {
+/// Whether a secret of `kind` is registered: it looks like a secret, and a record's value
+/// (which a server chose) also holds a digit and a letter, as a random secret does.
+fn acceptable(secret: &str, kind: Kind) -> bool {
+    match kind {
+        Kind::Credential => looks_like_secret(secret, MIN_SECRET),
+        Kind::Record => {
+            looks_like_secret(secret, MIN_RECORD_SECRET)
+                && secret.bytes().any(|b| b.is_ascii_digit())
+                && secret.bytes().any(|b| b.is_ascii_alphabetic())
+        }
+    }
+}
+
+fn add(secret: &str, kind: Kind) -> bool {
+    if !acceptable(secret, kind) {
         return false;
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
@@ -636,16 +731,16 @@ fn add(secret: &str, kind: Kind, min_len: usize) -> bool {
 /// by mistake. Whether it was registered (or already was).
 pub fn register(secret: &str) -> bool {
     install();
-    add(secret, Kind::Credential, MIN_SECRET)
+    add(secret, Kind::Credential)
 }
 
 /// Registers a value an org returned in a secret field of a record (a consumer secret),
 /// to be found whole in every text. Only a value of at least [`MIN_RECORD_SECRET`] bytes
-/// that looks like a secret is registered: a server must not choose words to erase from
+/// that looks like a secret and holds a digit and a letter is registered: a server must not choose words to erase from
 /// other orgs' reports, nor make a replacement cut through an output's structure.
 pub fn register_record_secret(value: &str) -> bool {
     install();
-    add(value, Kind::Record, MIN_RECORD_SECRET)
+    add(value, Kind::Record)
 }
 
 /// Makes the model's display-safe text ([`pkce_audit_model::text::visible`]) scrub with

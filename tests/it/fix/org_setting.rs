@@ -166,7 +166,7 @@ fn stub_sf(dir: &Path, base_url: &str) {
         dir,
         "sf",
         &format!(
-            "#!/bin/sh\ncase \"$*\" in\n  'org display '*) printf '%s' '{{\"status\":0,\"result\":{{\"id\":\"00DFAKE000000001\",\"apiVersion\":\"66.0\",\"accessToken\":\"{TOKEN}\",\"instanceUrl\":\"{base_url}\",\"username\":\"admin@acme.example.com\",\"connectedStatus\":\"Connected\"}}}}' ;;\n  'org auth show-access-token '*) printf '%s' '{{\"status\":0,\"result\":{{\"accessToken\":\"{TOKEN}\"}}}}' ;;\n  *) exit 1 ;;\nesac\n"
+            "#!/bin/sh\ncase \"$*\" in\n  'org display '*) printf '%s' '{{\"status\":0,\"result\":{{\"id\":\"00DFAKE00000001\",\"apiVersion\":\"66.0\",\"accessToken\":\"{TOKEN}\",\"instanceUrl\":\"{base_url}\",\"username\":\"admin@acme.example.com\",\"connectedStatus\":\"Connected\"}}}}' ;;\n  'org auth show-access-token '*) printf '%s' '{{\"status\":0,\"result\":{{\"accessToken\":\"{TOKEN}\"}}}}' ;;\n  *) exit 1 ;;\nesac\n"
         ),
     );
 }

@@ -255,3 +255,34 @@ fn loading_checks_every_credential_before_any_call() {
         Prepared::Sf(a) if a == "a"
     ));
 }
+
+#[test]
+fn a_token_a_server_hands_out_must_have_the_shape_of_a_salesforce_access_token() {
+    for good in [
+        "00D5g000004XyZ1!AQoAQFakeRefreshedAccessToken0001",
+        "00D5g000004XyZ1AAA!AQ.x_y-z0123456789abcdef",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMDUifQ.c2lnbmF0dXJl",
+    ] {
+        assert!(issued_token(good).is_ok(), "{good}");
+    }
+    for word in [
+        "Customer_Portal",
+        "not-ready",
+        "findings",
+        "00D5g000004XyZ!AQoAQFakeRefreshedAccessToken",
+        "00D5g000004XyZ1!short",
+        "00D5g000004XyZ1!AQoAQFakeRefreshedAccess/Token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMDUifQ",
+        "abJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIwMDUifQ.c2ln",
+    ] {
+        match issued_token(word) {
+            Err(Unusable::Malformed(why)) => assert!(!why.contains(word), "{why}"),
+            other => panic!("{word}: {other:?}"),
+        }
+        // The others share pieces with the well formed tokens registered above.
+        if !word.contains(['!', '.']) {
+            let out = crate::secrets::scrub(&format!("a {word} b")).into_owned();
+            assert!(!out.contains("***"), "{word}: {out}");
+        }
+    }
+}

@@ -251,7 +251,7 @@ fn any_piece_of_a_secret_is_removed_not_only_its_beginning() {
     for (what, text) in [
         ("missing its first 5", format!("tail={}", &SESSION[22..])),
         ("the middle", format!("x {} y", &SESSION[25..50])),
-        ("the refresh token's end", format!("x {} y", &REFRESH[10..])),
+        ("the refresh token's end", format!("x {} y", &REFRESH[3..])),
         (
             "split over two lines",
             format!("sid={}\n{}", &SESSION[..40], &SESSION[40..]),
@@ -404,4 +404,106 @@ fn hostile_values_are_not_registered() {
         super::scrub("\"verdict\": \"NOT READY\""),
         "\"verdict\": \"NOT READY\""
     );
+}
+
+#[test]
+fn a_piece_without_a_digit_is_never_replaced_but_the_whole_secret_always_is() {
+    // A chosen secret made of words an output shows.
+    let chosen = "00D5g000004XyZ1!Customer_Portal.not-ready.findings";
+    let s = Scrubber::new([chosen]);
+    for text in [
+        "app Customer_Portal.not-ready is not-ready",
+        "{\"findings\": [], \"verdict\": \"not-ready\"}",
+        "Customer_Portal.not-ready.findings",
+    ] {
+        assert_eq!(s.apply(text), text);
+    }
+    assert_eq!(s.apply(&format!("x {chosen} y")), "x *** y");
+    // A piece reaching a digit counts.
+    assert_eq!(s.apply("x 4XyZ1!Customer_Portal y"), "x *** y");
+    // A random token's pieces hold digits: its echoes are still found.
+    let s = Scrubber::new([SESSION]);
+    assert_eq!(s.apply(&format!("x {} y", &SESSION[30..50])), "x *** y");
+    // Without any digit in reach, a piece of twelve or more characters is the residual.
+    let words = Scrubber::new(["Refresh/Token+With=Signs"]);
+    assert_eq!(words.apply("x Token+With=Signs y"), "x Token+With=Signs y");
+    assert_eq!(words.apply("x Refresh/Token+With=Signs y"), "x *** y");
+}
+
+#[test]
+fn a_record_secret_needs_a_digit_and_a_letter() {
+    assert!(!register_record_secret("Customer_Portal_Secret_Words"));
+    assert!(!register_record_secret("1234567890123456789"));
+    assert!(register_record_secret("7F3A9C2E1B8D4F6A0C5E"));
+    assert!(!super::scrub("Customer_Portal_Secret_Words").contains("***"));
+    assert_eq!(super::scrub("s=7F3A9C2E1B8D4F6A0C5E"), "s=***");
+}
+
+#[test]
+fn every_line_break_is_read_through() {
+    let s = Scrubber::new([SESSION]);
+    let (head, tail) = (&SESSION[..30], &SESSION[30..]);
+    for brk in [
+        "\r", "&#13;", "&#10;", "&#xD;", "&#xA;", "&#x0a;", "\\r", "\\\n", "\\\r\n",
+    ] {
+        let text = format!("a {head}{brk}{tail} b");
+        let out = s.apply(&text);
+        assert!(!out.contains(&SESSION[20..30]), "{brk:?}: {out}");
+        assert!(!out.contains(&SESSION[30..42]), "{brk:?}: {out}");
+        assert!(
+            out.starts_with("a ***") && out.ends_with("*** b"),
+            "{brk:?}: {out}"
+        );
+    }
+    // A lone CR is kept in the output, as LF is.
+    assert_eq!(s.apply(&format!("a,{head}\r{tail},b")), "a,***\r***,b");
+}
+
+#[test]
+fn an_escape_inside_another_escape_is_read() {
+    let s = Scrubber::new([SESSION]);
+    let percent: String = SESSION.bytes().map(|b| format!("%{b:02X}")).collect();
+    for (what, intro) in [
+        ("XML", "&#37;"),
+        ("XML escaped again", "&amp;#37;"),
+        ("hex reference", "&#x25;"),
+        ("JSON", "\\u0025"),
+        ("named", "&percnt;"),
+    ] {
+        let text = format!("token={}", percent.replace('%', intro));
+        let out = s.apply(&text);
+        assert_eq!(out, "token=***", "{what}: {out}");
+    }
+    // `%26` is `&`, which starts a reference: `%26#65;` is `A`.
+    let amp: String = SESSION.bytes().map(|b| format!("%26#{b};")).collect();
+    assert_eq!(s.apply(&format!("t={amp}")), "t=***");
+}
+
+#[test]
+fn pieces_separated_by_tabs_no_break_or_zero_width_spaces_are_read_through() {
+    let s = Scrubber::new([SESSION]);
+    let (head, tail) = (&SESSION[..30], &SESSION[30..]);
+    for sep in [
+        "\t",
+        "\u{a0}",
+        "\u{200b}",
+        "\u{feff}",
+        "\\t",
+        "&nbsp;",
+        "&#160;",
+        "&#x200B;",
+        "&ZeroWidthSpace;",
+        "\\u00a0",
+        "\\u200b",
+    ] {
+        let text = format!("a {head}{sep}{tail} b");
+        let out = s.apply(&text);
+        assert!(!out.contains(&SESSION[30..42]), "{sep:?}: {out}");
+        assert!(!out.contains(&SESSION[20..30]), "{sep:?}: {out}");
+    }
+    // A raw separator is kept in the output, as a line break is: columns stay apart.
+    assert_eq!(s.apply(&format!("{head}\t{tail}")), "***\t***");
+    assert_eq!(s.apply(&format!("{head}\u{200b}{tail}")), "***\u{200b}***");
+    // Separators outside a match are left alone.
+    assert_eq!(s.apply("a\tb\u{a0}c\u{200b}d é"), "a\tb\u{a0}c\u{200b}d é");
 }

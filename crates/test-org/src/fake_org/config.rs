@@ -135,7 +135,7 @@ impl Default for Config {
         Config {
             org_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo-org"),
             access_token: "00DFAKE0000000001!AQoAQFakeAccessToken".into(),
-            org_id: "00DFAKE000000001".into(),
+            org_id: "00DFAKE00000001".into(),
             is_sandbox: false,
             latency: Duration::ZERO,
             fault_rate: 0.0,

@@ -64,7 +64,8 @@ pub const BASE64_LEADS: [&str; 4] = ["", "x", "xy", "Bearer "];
 /// (padded) and unpadded; base64url, padded and not; hex, lower- and upper-case; the
 /// secret upper-cased; cut short (the last five characters missing, or the first five);
 /// with Markdown's backslashes, HTML5 named and zero-padded XML references; hex and
-/// base64 wrapped over lines; and split over two lines.
+/// base64 wrapped over lines; split over two lines by LF, a lone CR, XML references or a
+/// Markdown hard break; percent-encoded with its `%` escaped by XML or JSON.
 pub fn forms(secret: &str) -> Vec<(String, String)> {
     let mut out = vec![
         ("raw".to_string(), secret.to_string()),
@@ -136,6 +137,26 @@ pub fn forms(secret: &str) -> Vec<(String, String)> {
             ),
         ),
     ]);
+    // Split by the other line breaks a server may write: a lone CR (JSON writes it `\r`),
+    // XML character references, and Markdown's hard break.
+    let (head, tail) = secret.split_at(secret.len() / 2);
+    for (name, brk) in [
+        ("crsplit", "\r"),
+        ("xmlbreak", "&#13;&#10;"),
+        ("xmlhexbreak", "&#xD;&#xA;"),
+        ("mdbreak", "\\\n"),
+    ] {
+        out.push((name.into(), format!("{head}{brk}{tail}")));
+    }
+    // Percent-encoded, its `%` then escaped by XML (once or twice) or by JSON.
+    let pct = percent(secret, false);
+    for (name, intro) in [
+        ("pctxml", "&#37;"),
+        ("pctxml2", "&amp;#37;"),
+        ("pctjson", "\\u0025"),
+    ] {
+        out.push((name.into(), pct.replace('%', intro)));
+    }
     out
 }
 

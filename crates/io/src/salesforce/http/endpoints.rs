@@ -66,9 +66,10 @@ impl Api {
         let interpret = |raw: Raw| async move {
             if raw.status == 200 {
                 return match serde_json::from_slice::<rest::TokenAnswer>(&raw.body) {
-                    // Registered as a secret of the run whatever it holds; used only when
-                    // well formed, as a token from a file is.
-                    Ok(a) => match crate::credentials::token(&a.access_token) {
+                    // Registered and used only when it has the shape of a Salesforce
+                    // access token: a word a server hands out must not be erased from
+                    // every org's output.
+                    Ok(a) => match crate::credentials::issued_token(&a.access_token) {
                         Ok(token) => Attempt::Done(token),
                         Err(crate::credentials::Unusable::Empty) => {
                             Attempt::Fail(CallError::Malformed(
