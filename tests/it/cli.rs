@@ -409,8 +409,9 @@ fn rules_command_lists_and_explains() {
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     let json: serde_json::Value =
         serde_json::from_str(&stdout(&run(&["rules", "--json"]))).unwrap();
+    assert_eq!(json["schema_version"], 1);
     assert_eq!(
-        json.as_array().unwrap().len(),
+        json["rules"].as_array().unwrap().len(),
         pkce_audit_model::rules::RULES.len()
     );
     let one = stdout(&run(&["rules", "public-client-without-pkce"]));
@@ -1284,7 +1285,8 @@ fn clients_lists_the_catalogue_as_a_table_and_as_json() {
     let o = run(&["clients", "--json"]);
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let all = v.as_array().unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let all = v["clients"].as_array().unwrap();
     // 100 columns (not a terminal): one entry per client, its id first.
     let list = stdout(&run(&["clients"]));
     assert!(list.contains("salesforce-cli · salesforce · sends since 2.33.3\n"));

@@ -4,9 +4,63 @@
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::{wrap_hanging, wrap_paragraphs, wrap_prose, wrap_words};
 use pkce_audit_model::clients::catalogue;
+use pkce_audit_model::clients::Client;
 use pkce_audit_model::doctor::{Check, Doctor};
 use pkce_audit_model::rules::{Rule, RULES};
+use serde::Serialize;
 use std::fmt::Write;
+
+/// The version of the `rules --json` and `clients --json` documents (docs/output.md).
+pub const LISTING_SCHEMA_VERSION: u32 = 1;
+
+/// `rules --json`: every rule, in report order, with the document's version.
+#[derive(Serialize)]
+pub struct RulesDocument<'a> {
+    pub schema_version: u32,
+    pub rules: &'a [Rule],
+}
+
+/// `rules <ID> --json`: one rule, its fields beside the document's version.
+#[derive(Serialize)]
+pub struct RuleDocument<'a> {
+    pub schema_version: u32,
+    #[serde(flatten)]
+    pub rule: &'a Rule,
+}
+
+/// `clients --json`: the catalogue of known clients, with the document's version.
+#[derive(Serialize)]
+pub struct ClientsDocument<'a> {
+    pub schema_version: u32,
+    pub clients: &'a [Client],
+}
+
+impl RulesDocument<'static> {
+    pub fn all() -> Self {
+        RulesDocument {
+            schema_version: LISTING_SCHEMA_VERSION,
+            rules: RULES,
+        }
+    }
+}
+
+impl<'a> RuleDocument<'a> {
+    pub fn of(rule: &'a Rule) -> Self {
+        RuleDocument {
+            schema_version: LISTING_SCHEMA_VERSION,
+            rule,
+        }
+    }
+}
+
+impl ClientsDocument<'static> {
+    pub fn all() -> Self {
+        ClientsDocument {
+            schema_version: LISTING_SCHEMA_VERSION,
+            clients: catalogue(),
+        }
+    }
+}
 
 /// `pkce-audit clients` within `width` columns: a table when it fits, else one entry per
 /// client (its id, owner, PKCE behaviour and first release, then its name).
