@@ -168,9 +168,15 @@ pub struct AppChanges {
     pub pkce_changed: Vec<PkceChange>,
 }
 
+/// The version of the comparison document (docs/output.md).
+pub const DIFF_SCHEMA_VERSION: u32 = 1;
+
 /// The comparison of two runs; `--format json` prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diff {
+    /// [`DIFF_SCHEMA_VERSION`]; a comparison written before it existed reads as 1.
+    #[serde(default = "first_version")]
+    pub schema_version: u32,
     pub old: Run,
     pub new: Run,
     pub verdict_changed: bool,
@@ -425,12 +431,17 @@ fn compare_apps(old: &[App], new: &[App], not_read: impl Fn(&App) -> Option<Stri
 
 /// Compares two runs. Lists keep the order of the report they come from, which the tool
 /// already sorts (blockers first, then severity).
+fn first_version() -> u32 {
+    1
+}
+
 pub fn compare(old: &Report, new: &Report) -> Diff {
     let (findings, new_blockers) = compare_findings(&old.findings, &new.findings, |f| {
         unread_in_new(f, &old.apps, new)
     });
     let (old_run, new_run) = (Run::of(old), Run::of(new));
     Diff {
+        schema_version: DIFF_SCHEMA_VERSION,
         verdict_changed: old_run.verdict != new_run.verdict,
         old: old_run,
         new: new_run,
