@@ -49,25 +49,13 @@ pub fn audit_folder(
     path: &Path,
     opts: &AuditOptions,
 ) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
-    audit_folder_completed(path, opts, |_| {})
-}
-
-/// [`audit_folder`], with `complete` adding to what the folder gave before the inventory
-/// is built: `fix --org-setting` adds what it read from the org of what the project does
-/// not hold ([`fix::org::complete`]).
-pub fn audit_folder_completed(
-    path: &Path,
-    opts: &AuditOptions,
-    complete: impl FnOnce(&mut inventory::Collected),
-) -> Result<(inventory::Inventory, report::Report), source::SourceError> {
-    let (mut collected, discovery) = source::collect(path)?;
-    complete(&mut collected);
+    let (collected, discovery) = source::collect(path)?;
     Ok(audit_collected(path, collected, &discovery, opts))
 }
 
 /// The inventory and report of what a walk of `path` collected (and `discovery` found):
-/// [`audit_folder_completed`] without the walk, for a caller that already walked the
-/// folder and must judge exactly what it read (`fix --org-setting`).
+/// [`audit_folder`] without the walk, for a caller that already walked the folder and
+/// must judge exactly what it read, completed from the org (`fix --org-setting`).
 pub fn audit_collected(
     path: &Path,
     mut collected: inventory::Collected,

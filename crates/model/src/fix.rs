@@ -203,22 +203,11 @@ impl Plan {
 
 /// The manifest type and member of a component.
 pub fn entry(ty: MetadataType, full_name: &str) -> (&'static str, String) {
-    match ty {
-        MetadataType::OauthOidcSettings => ("Settings", OAUTH_OIDC_MEMBER.to_string()),
-        MetadataType::ConnectedApp
-        | MetadataType::ExternalClientApplication
-        | MetadataType::ExtlClntAppGlobalOauthSettings
-        | MetadataType::ExtlClntAppOauthSettings
-        | MetadataType::ExtlClntAppOauthConfigurablePolicies
-        | MetadataType::ExtlClntAppConfigurablePolicies
-        | MetadataType::ExtlClntAppOauthSecuritySettings
-        | MetadataType::ExtlClntAppMobileSettings
-        | MetadataType::ExtlClntAppMobileConfigurablePolicies
-        | MetadataType::ExtlClntAppNotificationSettings
-        | MetadataType::ExtlClntAppPushSettings
-        | MetadataType::ExtlClntAppPushConfigurablePolicies
-        | MetadataType::ExtlClntAppCanvasSettings
-        | MetadataType::ExtlClntAppSamlConfigurablePolicies => (ty.name(), full_name.to_string()),
+    // Settings are listed by their Settings type, not the readMetadata record type.
+    if ty == MetadataType::OauthOidcSettings {
+        ("Settings", OAUTH_OIDC_MEMBER.to_string())
+    } else {
+        (ty.name(), full_name.to_string())
     }
 }
 

@@ -288,7 +288,10 @@ fn own_types(step: Step) -> Vec<(&'static str, Option<&'static str>)> {
             (MetadataType::ConnectedApp.name(), None),
             (MetadataType::ExtlClntAppGlobalOauthSettings.name(), None),
         ],
-        Step::OrgSetting => vec![("Settings", Some(OAUTH_OIDC_MEMBER))],
+        Step::OrgSetting => vec![(
+            pkce_audit_model::fix::entry(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER).0,
+            Some(OAUTH_OIDC_MEMBER),
+        )],
     }
 }
 

@@ -210,11 +210,9 @@ fn org_read(settings: &str) -> org::OrgRead {
 }
 
 fn audit_with(dir: &Path, org: &org::OrgRead) -> pkce_audit_model::report::Report {
-    crate::audit_folder_completed(dir, &crate::AuditOptions::default(), |c| {
-        org::complete(c, org)
-    })
-    .unwrap()
-    .1
+    Project::open(dir)
+        .unwrap()
+        .audit(&crate::AuditOptions::default(), |c| org::complete(c, org))
 }
 
 #[test]
