@@ -32,13 +32,10 @@ fn parent_of<'e>(root: &'e Element, target: &Target<'_>) -> Option<&'e Element> 
     target.path.iter().try_fold(root, |el, step| el.child(step))
 }
 
-/// The tree without the target field and without line numbers (an insertion moves the
-/// lines after it).
-fn without_field(mut root: Element, target: &Target<'_>) -> Element {
-    fn no_lines(el: &mut Element) {
-        el.line = 0;
-        el.children.iter_mut().for_each(no_lines);
-    }
+/// The tree without the target field and without line numbers or byte spans (an
+/// insertion moves what follows it).
+fn without_field(root: Element, target: &Target<'_>) -> Element {
+    let mut root = root.without_positions();
     let mut parent = &mut root;
     for step in target.path {
         parent = parent
@@ -48,7 +45,6 @@ fn without_field(mut root: Element, target: &Target<'_>) -> Element {
             .expect("the edit found this path");
     }
     parent.children.retain(|c| c.name != target.field);
-    no_lines(&mut root);
     root
 }
 

@@ -2,93 +2,30 @@
 //! settings fields to the org's value): every other byte of the file (declaration,
 //! comments, indentation, line endings) stays as it was.
 //!
-//! The element is found by its byte span (a quick-xml pass that records where each
-//! element starts and ends), then either its text is replaced or a new element is
-//! inserted at the place the schema's sequence gives it, with the indentation and line
-//! ending of its neighbours. The result is parsed again and must equal the original
-//! tree with only that element changed, or nothing is returned.
+//! The element is found by its byte span (recorded by the one parse, [`xml::parse`]),
+//! then either its text is replaced or a new element is inserted at the place the
+//! schema's sequence gives it, with the indentation and line ending of its neighbours.
+//! The result is parsed again and must equal the original tree with only that element
+//! changed, or nothing is returned.
 
 use super::order::Sequence;
 use crate::xml::{self, Element};
-use quick_xml::events::Event;
-use quick_xml::reader::Reader;
 
-/// Where one element sits in the bytes of its document.
-#[derive(Debug, Clone)]
-struct Node {
-    /// The name as written, prefix included.
-    qname: String,
-    local: String,
-    /// The `<` of the start tag.
-    start: usize,
-    /// Just past the start tag's `>` (the end of a `<x/>`).
-    open_end: usize,
-    /// The `<` of the end tag; `None` for an empty-element tag.
-    close_start: Option<usize>,
-    /// Just past the element.
-    end: usize,
-    children: Vec<Node>,
+/// The name of `el` as written, prefix included: its start tag's first word.
+fn qname<'b>(bytes: &'b [u8], el: &Element) -> &'b str {
+    let tag = &bytes[el.span.start + 1..el.span.open_end];
+    let len = tag
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
+        .unwrap_or(tag.len());
+    // The parse checked the document is UTF-8, and a name ends at an ASCII byte.
+    std::str::from_utf8(&tag[..len]).unwrap_or_default()
 }
 
-impl Node {
-    fn prefix(&self) -> &str {
-        self.qname
-            .rsplit_once(':')
-            .map_or("", |(p, _)| &self.qname[..p.len() + 1])
-    }
-}
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The element spans of a document that [`xml::parse`] accepted.
-fn spans(bytes: &[u8]) -> Result<Node, EditError> {
-    let skip = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut reader = Reader::from_reader(&bytes[skip..]);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root = None;
-    let broken = |e: String| EditError::Shape(format!("cannot locate its elements: {e}"));
-    loop {
-        let before = skip + reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| broken(e.to_string()))?;
-        let after = skip + reader.buffer_position() as usize;
-        let node = |e: &quick_xml::events::BytesStart<'_>| {
-            let qname = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-            Node {
-                local: qname.rsplit(':').next().unwrap_or(&qname).to_string(),
-                qname,
-                start: before,
-                open_end: after,
-                close_start: None,
-                end: after,
-                children: Vec::new(),
-            }
-        };
-        match event {
-            Event::Start(e) => stack.push(node(&e)),
-            Event::Empty(e) => {
-                let n = node(&e);
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::End(_) => {
-                let mut n = stack
-                    .pop()
-                    .ok_or_else(|| broken("an end tag without a start".into()))?;
-                n.close_start = Some(before);
-                n.end = after;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    root.ok_or_else(|| broken("no root element".into()))
+/// The prefix of `el`'s name with its colon (`met:`), or nothing.
+fn prefix<'b>(bytes: &'b [u8], el: &Element) -> &'b str {
+    let q = qname(bytes, el);
+    q.rsplit_once(':').map_or("", |(p, _)| &q[..p.len() + 1])
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -132,19 +69,17 @@ pub struct Target<'a> {
     pub sequence: Sequence,
 }
 
-fn single<'n>(nodes: &'n [Node], name: &str, within: &str) -> Result<&'n Node, EditError> {
-    let mut found = nodes.iter().filter(|n| n.local == name);
+/// The index of the one child of `parent` named `name`.
+fn single(parent: &Element, name: &str) -> Result<usize, EditError> {
+    let within = &parent.name;
+    let mut found = (0..parent.children.len()).filter(|&i| parent.children[i].name == name);
     match (found.next(), found.next()) {
-        (Some(n), None) => Ok(n),
+        (Some(i), None) => Ok(i),
         (None, _) => Err(EditError::Shape(format!("<{within}> holds no <{name}>"))),
         (Some(_), Some(_)) => Err(EditError::Shape(format!(
             "<{within}> holds <{name}> twice; which one to change is ambiguous"
         ))),
     }
-}
-
-fn single_el<'e>(el: &'e mut Element, name: &str) -> Option<&'e mut Element> {
-    el.children.iter_mut().find(|c| c.name == name)
 }
 
 /// The whitespace from the start of `pos`'s line to `pos`, when only whitespace is there.
@@ -179,10 +114,10 @@ fn file_ending(bytes: &[u8]) -> &'static [u8] {
 
 /// One indentation step: the root's first child's indentation, else four spaces (what
 /// Salesforce's tools write).
-fn indent_unit(bytes: &[u8], root: &Node) -> Vec<u8> {
+fn indent_unit(bytes: &[u8], root: &Element) -> Vec<u8> {
     root.children
         .first()
-        .and_then(|c| indent_at(bytes, c.start))
+        .and_then(|c| indent_at(bytes, c.span.start))
         .filter(|i| !i.is_empty())
         .map_or_else(|| b"    ".to_vec(), <[u8]>::to_vec)
 }
@@ -207,14 +142,14 @@ fn line_end_after(bytes: &[u8], from: usize, to: usize) -> Option<usize> {
 
 /// The indentation of a new child at index `at` of `parent`: a sibling's on its own line
 /// (the previous one, else the next), else the parent's plus one step.
-fn child_indent(bytes: &[u8], root: &Node, parent: &Node, at: usize) -> Vec<u8> {
+fn child_indent(bytes: &[u8], root: &Element, parent: &Element, at: usize) -> Vec<u8> {
     let before = parent.children[..at].iter().rev();
     before
         .chain(&parent.children[at..])
-        .find_map(|c| indent_at(bytes, c.start))
+        .find_map(|c| indent_at(bytes, c.span.start))
         .map_or_else(
             || {
-                let outer = indent_at(bytes, parent.start).unwrap_or_default();
+                let outer = indent_at(bytes, parent.span.start).unwrap_or_default();
                 [outer, &indent_unit(bytes, root)].concat()
             },
             <[u8]>::to_vec,
@@ -222,15 +157,23 @@ fn child_indent(bytes: &[u8], root: &Node, parent: &Node, at: usize) -> Vec<u8> 
 }
 
 /// Where to insert, and what, for a new element `new` at index `at` of `parent`.
-fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> (usize, Vec<u8>) {
+fn insertion(
+    bytes: &[u8],
+    root: &Element,
+    parent: &Element,
+    at: usize,
+    new: &str,
+) -> (usize, Vec<u8>) {
     let new = new.as_bytes();
     let cat = |parts: &[&[u8]]| parts.concat();
     if at > 0 {
-        let prev = &parent.children[at - 1];
+        let prev = &parent.children[at - 1].span;
         let next = parent
             .children
             .get(at)
-            .map_or(parent.close_start.unwrap_or(prev.end), |n| n.start);
+            .map_or(parent.span.close_start.unwrap_or(prev.end), |n| {
+                n.span.start
+            });
         // At the end of the previous element's line, so a comment after it (even one
         // over several lines) stays with it.
         return match line_end_after(bytes, prev.end, next) {
@@ -242,7 +185,7 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
             None => (prev.end, new.to_vec()),
         };
     }
-    if let Some(first) = parent.children.first() {
+    if let Some(first) = parent.children.first().map(|c| &c.span) {
         return match indent_at(bytes, first.start) {
             Some(indent) if first.start > indent.len() => {
                 let nl = first.start - indent.len() - 1;
@@ -253,9 +196,9 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
     }
     // An element with no children yet.
     let ending = file_ending(bytes);
-    let outer = indent_at(bytes, parent.start).unwrap_or_default();
+    let outer = indent_at(bytes, parent.span.start).unwrap_or_default();
     let inner = [outer, &indent_unit(bytes, root)].concat();
-    match parent.close_start {
+    match parent.span.close_start {
         Some(close) => match indent_at(bytes, close) {
             Some(indent) if close > indent.len() && bytes[close - indent.len() - 1] == b'\n' => {
                 (close - indent.len(), cat(&[&inner, new, ending]))
@@ -266,34 +209,38 @@ fn insertion(bytes: &[u8], root: &Node, parent: &Node, at: usize, new: &str) -> 
     }
 }
 
-fn set_value(tree: &mut Element, target: &Target<'_>, value: &str, at: Option<usize>) {
-    let mut el = tree;
-    for step in target.path {
-        el = single_el(el, step).expect("the path was found in the spans");
-    }
-    let new = Element {
-        name: target.field.to_string(),
-        ns: el.ns.clone(),
-        text: value.into(),
-        ..Default::default()
-    };
-    match at {
-        Some(i) => el.children.insert(i, new),
-        None => {
-            let c = single_el(el, target.field).expect("the element was found in the spans");
+/// The element reached from `root` by child indices.
+fn at_path<'e>(root: &'e Element, path: &[usize]) -> &'e Element {
+    path.iter().fold(root, |el, &i| &el.children[i])
+}
+
+/// `tree` as the edit must leave it: the field of the parent at `path` set to `value`,
+/// the existing child at `existing`, or a new one inserted at `at`.
+fn set_value(tree: &mut Element, path: &[usize], field: &str, value: &str, change: Change) {
+    let el = path.iter().fold(tree, |el, &i| &mut el.children[i]);
+    match change {
+        Change::Insert(at) => {
+            let new = Element {
+                name: field.to_string(),
+                ns: el.ns.clone(),
+                text: value.into(),
+                ..Default::default()
+            };
+            el.children.insert(at, new);
+        }
+        Change::Replace(i) => {
+            let c = &mut el.children[i];
             c.attrs.clear();
             c.text = value.into();
         }
     }
 }
 
-fn same(a: &Element, b: &Element) -> bool {
-    a.name == b.name
-        && a.ns == b.ns
-        && a.attrs == b.attrs
-        && a.text == b.text
-        && a.children.len() == b.children.len()
-        && a.children.iter().zip(&b.children).all(|(x, y)| same(x, y))
+/// Where the edit puts the value: a new child at this index, or the child at this one.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Insert(usize),
+    Replace(usize),
 }
 
 fn splice(bytes: &[u8], from: usize, to: usize, with: &[u8]) -> Vec<u8> {
@@ -318,55 +265,51 @@ pub fn set_bool(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcom
         ("false", ["false", "0"])
     };
     let tree = xml::parse(bytes).map_err(|e| EditError::Shape(e.to_string()))?;
-    let root = spans(bytes)?;
-    let mut parent = &root;
+    let mut path = Vec::with_capacity(target.path.len());
+    let mut parent = &tree;
     for step in target.path {
-        parent = single(&parent.children, step, &parent.local)?;
+        let i = single(parent, step)?;
+        path.push(i);
+        parent = &parent.children[i];
     }
-    let existing: Vec<&Node> = parent
-        .children
-        .iter()
-        .filter(|c| c.local == target.field)
+    let existing: Vec<usize> = (0..parent.children.len())
+        .filter(|&i| parent.children[i].name == target.field)
         .collect();
-    let (bytes2, action, at, pos) = match existing.as_slice() {
+    let (bytes2, action, change, pos) = match existing.as_slice() {
         [] => {
-            let names: Vec<&str> = parent.children.iter().map(|c| c.local.as_str()).collect();
+            let names: Vec<&str> = parent.children.iter().map(|c| c.name.as_str()).collect();
             let at = target.sequence.insertion_index(&names, target.field);
             let new = format!(
                 "<{p}{f}>{text}</{p}{f}>",
-                p = parent.prefix(),
+                p = prefix(bytes, parent),
                 f = target.field
             );
-            let (mut bytes, mut root2, mut parent2) = (bytes.to_vec(), root.clone(), parent);
-            let opened;
-            if parent.close_start.is_none() {
-                // `<OauthOidcSettings .../>`: open it, so it can hold a child.
-                let tag = &bytes[parent.start..parent.end];
-                let slash = tag.iter().rposition(|&b| b == b'/').expect("`/>` ends it");
-                let close = format!("></{}>", parent.qname);
-                bytes = splice(&bytes, parent.start + slash, parent.end, close.as_bytes());
-                root2 = spans(&bytes)?;
-                opened = descend(&root2, target.path)?;
-                parent2 = &opened;
-            }
-            let (pos, text) = insertion(&bytes, &root2, parent2, at, &new);
-            let line_pos = pos + text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            // `<OauthOidcSettings .../>` is opened first, so it can hold a child.
+            let opened = match parent.span.close_start {
+                Some(_) => None,
+                None => {
+                    let span = parent.span;
+                    let tag = &bytes[span.start..span.end];
+                    let slash = tag.iter().rposition(|&b| b == b'/').unwrap_or(tag.len());
+                    let close = format!("></{}>", qname(bytes, parent));
+                    let opened = splice(bytes, span.start + slash, span.end, close.as_bytes());
+                    let tree = xml::parse(&opened).map_err(|e| EditError::Shape(e.to_string()))?;
+                    Some((opened, tree))
+                }
+            };
+            let (base, root) = opened
+                .as_ref()
+                .map_or((bytes, &tree), |(b, t)| (b.as_slice(), t));
+            let (pos, text) = insertion(base, root, at_path(root, &path), at, &new);
             (
-                splice(&bytes, pos, pos, &text),
+                splice(base, pos, pos, &text),
                 Action::Inserted,
-                Some(at),
-                line_pos,
+                Change::Insert(at),
+                pos + text.iter().take_while(|b| b.is_ascii_whitespace()).count(),
             )
         }
-        [c] => {
-            let el = {
-                let mut el = &tree;
-                for step in target.path {
-                    el = el.child(step).expect("the spans and the tree agree");
-                }
-                el.child(target.field)
-                    .expect("the spans and the tree agree")
-            };
+        [i] => {
+            let el = &parent.children[*i];
             if !el.is_nil() && already.contains(&el.text.as_str()) {
                 return Ok(Outcome::AlreadySet);
             }
@@ -375,6 +318,7 @@ pub fn set_bool(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcom
             } else {
                 el.text.clone()
             };
+            let c = el.span;
             let edited = match c.close_start {
                 Some(close) if !el.is_nil() => splice(
                     bytes,
@@ -386,21 +330,27 @@ pub fn set_bool(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcom
                     bytes,
                     c.start,
                     c.end,
-                    format!("<{q}>{text}</{q}>", q = c.qname).as_bytes(),
+                    format!("<{q}>{text}</{q}>", q = qname(bytes, el)).as_bytes(),
                 ),
             };
-            (edited, Action::Changed { from }, None, c.start)
+            (
+                edited,
+                Action::Changed { from },
+                Change::Replace(*i),
+                c.start,
+            )
         }
         _ => {
             return Err(EditError::Shape(format!(
                 "<{}> holds <{}> twice; which one counts is ambiguous",
-                parent.local, target.field
+                parent.name, target.field
             )))
         }
     };
     let mut expected = tree;
-    set_value(&mut expected, target, text, at);
-    let verified = xml::parse(&bytes2).is_ok_and(|back| same(&back, &expected));
+    set_value(&mut expected, &path, target.field, text, change);
+    let verified = xml::parse(&bytes2)
+        .is_ok_and(|back| back.without_positions() == expected.without_positions());
     if !verified {
         return Err(EditError::NotVerified(target.field.to_string()));
     }
@@ -464,33 +414,24 @@ fn text_replaced(content: &[u8], value: &str) -> Vec<u8> {
     out
 }
 
-fn descend(root: &Node, path: &[&str]) -> Result<Node, EditError> {
-    let mut n = root;
-    for step in path {
-        n = single(&n.children, step, &n.local)?;
-    }
-    Ok(n.clone())
-}
-
 /// Byte ranges of the values of secret elements (`consumerSecret` and the like), so a
 /// diff can show the lines around a change without them.
 pub fn secret_values(bytes: &[u8]) -> Vec<(usize, usize)> {
-    fn walk(el: &Element, node: &Node, out: &mut Vec<(usize, usize)>) {
+    fn walk(el: &Element, out: &mut Vec<(usize, usize)>) {
         if crate::metadata::is_secret_element(el) {
-            if let Some(close) = node.close_start {
-                out.push((node.open_end, close));
+            if let Some(close) = el.span.close_start {
+                out.push((el.span.open_end, close));
             }
             return;
         }
-        for (e, n) in el.children.iter().zip(&node.children) {
-            walk(e, n, out);
+        for c in &el.children {
+            walk(c, out);
         }
     }
-    let (Ok(tree), Ok(root)) = (xml::parse(bytes), spans(bytes)) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    walk(&tree, &root, &mut out);
+    if let Ok(tree) = xml::parse(bytes) {
+        walk(&tree, &mut out);
+    }
     out
 }
 

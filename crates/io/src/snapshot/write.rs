@@ -75,7 +75,7 @@ pub(super) fn record_document_named(
                 .filter(|c| !crate::metadata::is_secret_element(c))
                 .map(|c| convert(c, uses_xsi))
                 .collect(),
-            line: 0,
+            ..Default::default()
         }
     }
     let mut uses_xsi = false;
