@@ -7,6 +7,7 @@
 //! error type without a code does not compile on its way here, and a foreign one (a
 //! serialiser's, clap's) is given its code where it is met ([`Failed::internal`]).
 
+use crate::advice::advice;
 use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_render::report::text::{json_escape_invisible, visible};
 use serde::Serialize;
@@ -205,18 +206,6 @@ impl Failure {
         // control and bidirectional characters shown, never applied.
         eprintln!("pkce-audit: error: {}", visible(&message));
         self.status
-    }
-}
-
-/// The end of a library message that leads up to a setting ([`Remedy`]): the option
-/// that sets it, as the command line offers it.
-pub fn advice(remedy: Option<Remedy>) -> &'static str {
-    match remedy {
-        Some(Remedy::ConnectOtherwise) => " or connect with --instance-url and SF_ACCESS_TOKEN",
-        Some(Remedy::InstanceUrl) => " and --instance-url",
-        Some(Remedy::ApiVersion) => " or pass --api-version",
-        Some(Remedy::Timeout) => " (--timeout)",
-        None => "",
     }
 }
 

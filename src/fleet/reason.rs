@@ -3,14 +3,19 @@
 //! must not be shown back (docs/fleet.md). The advice is the fleet file's (`instance_url`,
 //! `auth_url_file`), not `audit`'s options.
 
-use pkce_audit_io::salesforce::{Connection, Error, SF_INSTALL_URL};
+use pkce_audit_io::salesforce::{Connection, Error, Naming, SF_INSTALL_URL};
 use pkce_audit_io::source::SourceError;
 use pkce_audit_model::errors::Coded;
 
 /// The reason a live org could not be audited.
 pub(super) fn live(conn: &Connection, e: &Error) -> String {
-    let text = match e {
+    match e {
         Error::CredentialFile { reason, .. } => format!("the `{}` {reason}", key(conn)),
+        Error::CredentialStalled { stalled, .. } => format!(
+            "the `{}`: {stalled}{}",
+            key(conn),
+            crate::advice::advice(e.remedy())
+        ),
         Error::InstanceUrl { reason, .. } => {
             format!("{} is not usable: {reason}", instance(conn))
         }
@@ -22,24 +27,20 @@ pub(super) fn live(conn: &Connection, e: &Error) -> String {
             instance(conn)
         ),
         // `fleet` has `--api-version` and `--timeout` too.
-        Error::Versions { .. } | Error::Timeout(_) => {
-            format!("{e}{}", crate::failure::advice(e.remedy()))
+        Error::Versions { .. } | Error::Timeout(_) | Error::NotAVersion(_) => {
+            format!("{e}{}", crate::advice::advice(e.remedy()))
+        }
+        // `sf` and its hints name the alias: by the key that holds it.
+        Error::SfCli { .. } | Error::Session(_) | Error::Refresh { .. } => {
+            e.worded(Naming::Key("target_org"))
         }
         // These name no path, and an instance URL only once it was checked to be one.
         Error::AuthUrl(_)
         | Error::Credential(_)
-        | Error::SfCli(_)
         | Error::ApiVersion(_)
-        | Error::Session(_)
-        | Error::Refresh { .. }
         | Error::TokenEndpoint { .. }
         | Error::Client(_)
         | Error::Runtime(_) => e.to_string(),
-    };
-    match conn {
-        // `sf` and its hints quote the alias.
-        Connection::TargetOrg(alias) => without_alias(&text, alias),
-        Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => text,
     }
 }
 
@@ -69,33 +70,6 @@ fn instance(conn: &Connection) -> &'static str {
     }
 }
 
-/// `text` with the alias named by its key: `'alias'` as "the `target_org`", elsewhere as
-/// `<target_org>` (in commands to run, and in `sf`'s own words). Only whole words are
-/// replaced, so a short alias leaves other words alone.
-fn without_alias(text: &str, alias: &str) -> String {
-    if alias.is_empty() {
-        return text.to_string();
-    }
-    let text = text.replace(&format!("'{alias}'"), "the `target_org`");
-    let part_of_word =
-        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || "-_@".contains(c));
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find(alias) {
-        let before = rest[..i].chars().next_back().or(out.chars().next_back());
-        let after = rest[i + alias.len()..].chars().next();
-        out.push_str(&rest[..i]);
-        if part_of_word(before) || part_of_word(after) {
-            out.push_str(alias);
-        } else {
-            out.push_str("<target_org>");
-        }
-        rest = &rest[i + alias.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,12 +78,22 @@ mod tests {
 
     #[test]
     fn an_alias_is_named_by_its_key_and_other_words_are_left_alone() {
-        let said = "the Salesforce CLI has no usable login for 'a' (NamedOrgNotFoundError: No authorization information found for a.); run `sf org login web --alias a`";
+        use pkce_audit_io::salesforce::SfFailure;
+        let conn = Connection::TargetOrg("a".into());
+        let e = Error::SfCli {
+            alias: "a".into(),
+            failure: SfFailure::NoLogin {
+                said: "NamedOrgNotFoundError: No authorization information found for a. a-b and ab".into(),
+            },
+        };
         assert_eq!(
-            without_alias(said, "a"),
-            "the Salesforce CLI has no usable login for the `target_org` (NamedOrgNotFoundError: No authorization information found for <target_org>.); run `sf org login web --alias <target_org>`"
+            live(&conn, &e),
+            "the Salesforce CLI has no usable login for the `target_org` (NamedOrgNotFoundError: No authorization information found for <target_org>. a-b and ab); run `sf org login web --alias <target_org>`"
         );
-        assert_eq!(without_alias("a-b and ab", "a"), "a-b and ab");
+        assert_eq!(
+            e.to_string(),
+            "the Salesforce CLI has no usable login for 'a' (NamedOrgNotFoundError: No authorization information found for a. a-b and ab); run `sf org login web --alias a`"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! Every secret read becomes a [`Secret`], which registers it with [`crate::secrets`].
 
 use crate::salesforce::auth::{self, Connection, Prepared, Resolved, Secret, TokenSource};
-use crate::salesforce::Error;
+use crate::salesforce::{Error, Stalled};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -298,15 +298,14 @@ pub fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Res
     let bytes = match rx.recv_timeout(timeout) {
         Ok(r) => r.map_err(err)?,
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            let secs = timeout.as_secs();
-            return Err(err(match got.load(std::sync::atomic::Ordering::Relaxed) {
-                0 => format!(
-                    "nothing was written to it within {secs} s (--timeout); is the command that writes it waiting for input?"
-                ),
-                n => format!(
-                    "no end of input within {secs} s (--timeout): {n} byte(s) came, then the writer neither wrote more nor closed it; does the command that writes it exit?"
-                ),
-            }));
+            return Err(Error::CredentialStalled {
+                path: place.path(),
+                what: holds.what().to_string(),
+                stalled: Stalled {
+                    secs: timeout.as_secs(),
+                    came: got.load(std::sync::atomic::Ordering::Relaxed),
+                },
+            });
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             return Err(err("cannot be read: the read stopped unexpectedly".into()))
@@ -426,7 +425,7 @@ pub fn load(conn: &Connection, origin: Origin, timeout: Duration) -> Result<Prep
             Ok(Prepared::Ready(Resolved {
                 instance_url,
                 credentials: auth::Credentials::Token(token),
-                login_hint: auth::ACCESS_TOKEN_HINT.into(),
+                login_hint: crate::salesforce::LoginHint::AccessToken,
             }))
         }
         Connection::AuthUrlFile(path) => {
@@ -435,7 +434,7 @@ pub fn load(conn: &Connection, origin: Origin, timeout: Duration) -> Result<Prep
             Ok(Prepared::Ready(Resolved {
                 instance_url,
                 credentials: auth::Credentials::Refresh(grant),
-                login_hint: auth::auth_url_hint(),
+                login_hint: crate::salesforce::LoginHint::AuthUrl,
             }))
         }
     }

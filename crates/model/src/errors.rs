@@ -104,6 +104,8 @@ pub enum Remedy {
     InstanceUrl,
     /// Choosing the API version.
     ApiVersion,
+    /// The API version that was asked for.
+    ApiVersionGiven,
     /// The time limit of the run.
     Timeout,
 }

@@ -5,10 +5,10 @@
 //! refresh token is exchanged here. Tokens, refresh tokens and client secrets live in
 //! [`Secret`], whose `Debug`/`Display` print `***`, so no format string can leak them.
 
+use super::sf_cli::LoginHint;
 use super::Error;
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 /// A credential. Printing it in any way shows `***`; [`Secret::expose`] is the only way
 /// to the value, used where it goes on the wire.
@@ -108,12 +108,9 @@ pub struct Resolved {
     /// Validated origin, no trailing slash.
     pub instance_url: String,
     pub credentials: Credentials,
-    /// What to run to log in again; ends error messages.
-    pub login_hint: String,
+    /// What to do to log in again; ends session errors.
+    pub login_hint: LoginHint,
 }
-
-/// How long one `sf` invocation may take (it may refresh the token first).
-const SF_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Whether plain `http://` may reach `host` (as `Url::host_str` spells it): only a literal
 /// loopback address (127.0.0.0/8, `[::1]`) or the name `localhost` itself. Stricter than
@@ -256,227 +253,8 @@ pub fn parse_auth_url(text: &str) -> Result<(String, RefreshGrant), Error> {
     ))
 }
 
-/// A usable access token from `sf`: not empty, not a redaction notice, well formed
-/// ([`crate::credentials::malformed`]).
-fn usable_token(t: &str) -> bool {
-    !t.is_empty() && !t.starts_with('[') && crate::credentials::malformed(t).is_none()
-}
-
-/// Finds an executable `sf` on PATH, the way the shell would.
-pub fn find_sf() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| {
-            let mut c = vec![dir.join("sf")];
-            if cfg!(windows) {
-                c.push(dir.join("sf.cmd"));
-                c.push(dir.join("sf.exe"));
-            }
-            c
-        })
-        .find(|p| is_executable(p))
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
-}
-
-/// What one `sf ... --json` run answered.
-struct SfAnswer {
-    ok: bool,
-    json: Option<serde_json::Value>,
-    /// The first error line `sf` printed when it gave no JSON (a crash, a Node.js it cannot
-    /// run on), with the Node.js version its crash report names.
-    error_line: Option<String>,
-}
-
-impl SfAnswer {
-    fn result_str(&self, key: &str) -> Option<&str> {
-        self.json
-            .as_ref()?
-            .get("result")?
-            .get(key)?
-            .as_str()
-            .filter(|s| !s.is_empty())
-    }
-
-    /// The access token in the answer, when usable ([`usable_token`]): registered as a
-    /// secret of the run whether it is used or not. A redaction notice (`[REDACTED] …`) or
-    /// a malformed value is no token, and is not registered.
-    fn access_token(&self) -> Option<&str> {
-        let t = self.result_str("accessToken").filter(|t| usable_token(t))?;
-        crate::secrets::register(t);
-        Some(t)
-    }
-
-    /// `name: message` of a failed run, as one bounded excerpt ([`crate::secrets::excerpt`]:
-    /// scrubbed, on one line, at most 200 characters); without JSON, `sf`'s own first error
-    /// line.
-    fn failure(&self) -> String {
-        let Some(j) = &self.json else {
-            return self
-                .error_line
-                .clone()
-                .unwrap_or_else(|| "no answer".into());
-        };
-        let field = |k: &str| j.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        let text = match (field("name"), field("message")) {
-            ("", "") => format!(
-                "status {}",
-                j.get("status").unwrap_or(&serde_json::Value::Null)
-            ),
-            (n, "") => n.to_string(),
-            ("", m) => m.to_string(),
-            (n, m) => format!("{n}: {m}"),
-        };
-        crate::secrets::excerpt(&text, crate::secrets::EXCERPT_CHARS)
-    }
-}
-
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The line of `sf`'s output (standard error first) that says what went wrong: the first
-/// that names an error (`TypeError: ...`, `Error: ...`, `ERR_...`), else the first that is
-/// not blank; with the `Node.js vNN` line of a crash report appended. At most 200
-/// characters.
-fn first_error_line(stderr: &[u8], stdout: &[u8]) -> Option<String> {
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let (err, out) = (text(stderr), text(stdout));
-    let lines: Vec<&str> = err
-        .lines()
-        .chain(out.lines())
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let names_error = |l: &&&str| {
-        let head = l.split([' ', '(']).next().unwrap_or("");
-        (head.ends_with(':') && head.trim_end_matches(':').ends_with("Error"))
-            || head.starts_with("ERR_")
-            || l.starts_with("Error")
-            || l.contains(" ERR_")
-    };
-    let line = lines.iter().find(names_error).or_else(|| lines.first())?;
-    let mut line = one_line(line);
-    if let Some(node) = lines
-        .iter()
-        .find(|l| l.starts_with("Node.js v") && l.len() < 30)
-    {
-        if !line.contains(node) {
-            line.push_str(&format!(" ({node})"));
-        }
-    }
-    Some(crate::secrets::excerpt(
-        &line,
-        crate::secrets::EXCERPT_CHARS,
-    ))
-}
-
-async fn run_sf(sf: &Path, args: &[&str]) -> Result<SfAnswer, Error> {
-    let mut cmd = tokio::process::Command::new(sf);
-    cmd.args(args)
-        .arg("--json")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(SF_TIMEOUT, cmd.output())
-        .await
-        .map_err(|_| {
-            Error::SfCli(format!(
-                "`sf {}` did not answer within {} s",
-                args.join(" "),
-                SF_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|e| Error::SfCli(format!("cannot run {}: {e}", sf.display())))?;
-    let json = serde_json::from_slice::<serde_json::Value>(&out.stdout).ok();
-    let status_ok = json
-        .as_ref()
-        .and_then(|j| j.get("status"))
-        .and_then(|s| s.as_i64())
-        .is_none_or(|s| s == 0);
-    let ok = out.status.success() && json.is_some() && status_ok;
-    let error_line = if json.is_none() {
-        first_error_line(&out.stderr, &out.stdout)
-    } else {
-        None
-    };
-    Ok(SfAnswer {
-        ok,
-        json,
-        error_line,
-    })
-}
-
-fn login_hint(alias: &str) -> String {
-    format!("run `sf org login web --alias {alias}`")
-}
-
-/// Asks the Salesforce CLI for the org: instance from `org display`, token from
-/// `org auth show-access-token` (recent CLIs redact it in `org display`), falling back to
-/// `org display`'s token on CLIs that do not know that command.
-async fn from_sf_cli(alias: &str) -> Result<Resolved, Error> {
-    let hint = login_hint(alias);
-    let sf = find_sf().ok_or(Error::SfNotFound)?;
-    // Both are local processes; running them together halves the wait.
-    let display_args = ["org", "display", "--target-org", alias];
-    let token_args = [
-        "org",
-        "auth",
-        "show-access-token",
-        "--target-org",
-        alias,
-        "--no-prompt",
-    ];
-    let (display, token) = tokio::join!(run_sf(&sf, &display_args), run_sf(&sf, &token_args));
-    let display = display?;
-    if !display.ok {
-        return Err(Error::SfCli(match display.json {
-            Some(_) => format!(
-                "the Salesforce CLI has no usable login for '{alias}' ({}); {hint}",
-                display.failure()
-            ),
-            None => format!(
-                "`sf org display` failed for '{alias}': {}; check that `sf` runs (`sf --version`; it needs Node.js 22 or later), update it (`sf update`) or {hint}",
-                display.failure()
-            ),
-        }));
-    }
-    let instance = display.result_str("instanceUrl").ok_or_else(|| {
-        Error::SfCli(format!(
-            "`sf org display` for '{alias}' gave no instanceUrl; {hint}"
-        ))
-    })?;
-    let instance_url = validate_instance_url(instance)?;
-    let (token, token_failure) = match token {
-        Ok(t) if t.ok => (
-            t.access_token().map(str::to_string),
-            "no usable token in its answer".to_string(),
-        ),
-        Ok(t) => (None, t.failure()),
-        Err(e) => (None, e.to_string()),
-    };
-    let token = token.or_else(|| display.access_token().map(str::to_string));
-    let Some(token) = token else {
-        return Err(Error::SfCli(format!(
-            "the Salesforce CLI did not hand out an access token for '{alias}' (`sf org display` redacts it and `sf org auth show-access-token` failed: {token_failure}); update the CLI (`sf update`) or {hint}"
-        )));
-    };
-    Ok(Resolved {
-        instance_url,
-        credentials: Credentials::Token(Secret::new(token)),
-        login_hint: hint,
-    })
 }
 
 /// A connection whose credentials are read and checked ([`crate::credentials::load`]),
@@ -491,7 +269,7 @@ pub enum Prepared {
 /// The instance and credentials of a loaded connection; only `sf` is run here.
 pub async fn resolve(loaded: &Prepared) -> Result<Resolved, Error> {
     match loaded {
-        Prepared::Sf(alias) => from_sf_cli(alias).await,
+        Prepared::Sf(alias) => super::sf_cli::resolve(alias).await,
         Prepared::Ready(resolved) => Ok(resolved.clone()),
     }
 }

@@ -25,6 +25,7 @@ mod fetch;
 mod http;
 pub mod rest;
 mod session;
+mod sf_cli;
 pub mod soap;
 pub mod usage;
 
@@ -32,6 +33,7 @@ pub use auth::{AccessToken, Connection, Prepared, Secret, TokenSource};
 pub use fetch::{fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub use session::runtime;
+pub use sf_cli::{LoginHint, Naming, SfCommand, SfFailure};
 pub use usage::UsageOptions;
 
 use crate::metadata::{self, MetadataType};
@@ -61,22 +63,34 @@ pub enum Error {
         what: String,
         reason: String,
     },
+    /// A credential file (or `-`) whose writer wrote nothing, or never closed it, within
+    /// the run's time limit; the caller names the limit.
+    #[error("{}: {stalled}", credential_place(what, path))]
+    CredentialStalled {
+        path: PathBuf,
+        what: String,
+        stalled: Stalled,
+    },
     /// A credential given otherwise (the environment) that cannot be used; never quoted.
     #[error("{0}")]
     Credential(String),
-    #[error("{0}")]
-    SfCli(String),
+    /// The Salesforce CLI failed for the org's alias, or has no usable login for it.
+    #[error("{}", failure.worded(alias, Naming::Value))]
+    SfCli { alias: String, failure: SfFailure },
     /// No `sf` on PATH. The caller adds its other ways to connect, in its own words.
     #[error("the Salesforce CLI (`sf`) was not found on PATH; install it ({SF_INSTALL_URL})")]
     SfNotFound,
     #[error("{0}")]
     ApiVersion(String),
+    /// The API version asked for is not one; the caller names where it was asked.
+    #[error("{0:?} is not an API version such as 66.0")]
+    NotAVersion(String),
     /// The org rejected the session and it could not be renewed.
-    #[error("{0}")]
-    Session(String),
+    #[error("{}", .0.worded(Naming::Value))]
+    Session(SessionFailure),
     /// The token endpoint answered with an OAuth refusal (`invalid_grant`, ...).
     #[error("the org refused the refresh token of the auth URL ({detail}); {hint}")]
-    Refresh { detail: String, hint: String },
+    Refresh { detail: String, hint: LoginHint },
     /// The token endpoint answered, but with neither a token nor a refusal.
     #[error(
         "the token endpoint of {url} did not exchange the refresh token of the auth URL ({detail})"
@@ -107,11 +121,13 @@ impl Coded for Error {
         match self {
             Error::InstanceUrl { .. } => ErrorCode::OrgInstanceUrl,
             Error::AuthUrl(_) => ErrorCode::OrgAuthUrl,
-            Error::CredentialFile { .. } => ErrorCode::OrgCredentialFile,
+            Error::CredentialFile { .. } | Error::CredentialStalled { .. } => {
+                ErrorCode::OrgCredentialFile
+            }
             Error::Credential(_) => ErrorCode::OrgCredential,
-            Error::SfCli(_) => ErrorCode::OrgSfCli,
+            Error::SfCli { .. } => ErrorCode::OrgSfCli,
             Error::SfNotFound => ErrorCode::OrgSfNotFound,
-            Error::ApiVersion(_) => ErrorCode::OrgApiVersion,
+            Error::ApiVersion(_) | Error::NotAVersion(_) => ErrorCode::OrgApiVersion,
             Error::Session(_) => ErrorCode::OrgSession,
             Error::Refresh { .. } => ErrorCode::OrgRefreshRefused,
             Error::TokenEndpoint { .. } => ErrorCode::OrgTokenEndpoint,
@@ -126,12 +142,79 @@ impl Coded for Error {
         match self {
             Error::SfNotFound => Some(Remedy::ConnectOtherwise),
             Error::Versions { .. } => Some(Remedy::ApiVersion),
-            Error::Timeout(_) => Some(Remedy::Timeout),
+            Error::Timeout(_) | Error::CredentialStalled { .. } => Some(Remedy::Timeout),
+            Error::NotAVersion(_) => Some(Remedy::ApiVersionGiven),
             Error::Unreachable {
                 instance: InstanceFrom::Given,
                 ..
             } => Some(Remedy::InstanceUrl),
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The message, the org's alias named as `naming` says: by its value, as [`Display`]
+    /// writes it, or by the key of the fleet file that holds it.
+    ///
+    /// [`Display`]: fmt::Display
+    pub fn worded(&self, naming: Naming<'_>) -> String {
+        match self {
+            Error::SfCli { alias, failure } => failure.worded(alias, naming),
+            Error::Session(s) => s.worded(naming),
+            Error::Refresh { detail, hint } => format!(
+                "the org refused the refresh token of the auth URL ({detail}); {}",
+                hint.worded(naming)
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Why the org rejected the session, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionFailure {
+    /// A JWT-based access token, which the Metadata API (SOAP) does not accept; `alias` is
+    /// the Salesforce CLI's, when the token came from it.
+    Jwt {
+        code: String,
+        message: String,
+        alias: Option<String>,
+    },
+    /// Expired or revoked.
+    Expired {
+        code: String,
+        message: String,
+        hint: LoginHint,
+    },
+    /// Anything else a call said.
+    Other(String),
+}
+
+impl SessionFailure {
+    pub fn worded(&self, naming: Naming<'_>) -> String {
+        match self {
+            SessionFailure::Jwt {
+                code,
+                message,
+                alias,
+            } => format!(
+                "the org rejected the access token ({code}): it is a JWT-based access token, which the Metadata API (SOAP) does not accept{}; log in again without a JWT-issuing External Client App, e.g. `sf org login web{}`",
+                if message.is_empty() { String::new() } else { format!(" ({message})") },
+                alias
+                    .as_ref()
+                    .map_or(String::new(), |a| format!(" --alias {}", naming.bare(a)))
+            ),
+            SessionFailure::Expired {
+                code,
+                message,
+                hint,
+            } => format!(
+                "the org rejected the session ({code}{}): it has expired or was revoked; {}",
+                if message.is_empty() { String::new() } else { format!(": {message}") },
+                hint.worded(naming)
+            ),
+            SessionFailure::Other(text) => text.clone(),
         }
     }
 }
@@ -159,6 +242,30 @@ impl InstanceFrom {
                 path.display()
             ),
             InstanceFrom::Given => String::new(),
+        }
+    }
+}
+
+/// How a credential's writer stalled: nothing written, or no end, within `secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stalled {
+    pub secs: u64,
+    /// Bytes that came before it stalled.
+    pub came: usize,
+}
+
+impl fmt::Display for Stalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Stalled { secs, came } = self;
+        match came {
+            0 => write!(
+                f,
+                "is the command that writes it waiting for input? nothing was written to it within {secs} s"
+            ),
+            n => write!(
+                f,
+                "does the command that writes it exit? {n} byte(s) came, then the writer neither wrote more nor closed it: no end of input within {secs} s"
+            ),
         }
     }
 }

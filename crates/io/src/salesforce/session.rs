@@ -5,7 +5,7 @@
 
 use super::auth::{self, Connection};
 use super::http::{Api, CallError};
-use super::{rest, Error, FetchOptions};
+use super::{rest, Error, FetchOptions, LoginHint, SessionFailure};
 use crate::credentials::Origin;
 use crate::xml::Element;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,7 +70,7 @@ pub(super) struct Ctx<'a> {
     pub(super) version: String,
     pub(super) progress: &'a Progress,
     pub(super) conn: &'a Connection,
-    pub(super) hint: &'a str,
+    pub(super) hint: &'a LoginHint,
     /// Elements of the records kept so far, against [`MAX_RETAINED_ELEMENTS`].
     pub(super) retained: AtomicUsize,
     /// The caller's clock, for what the org does not date itself.
@@ -114,31 +114,28 @@ impl Ctx<'_> {
     }
 }
 
-fn fatal(e: CallError, api: &Api, conn: &Connection, hint: &str) -> Error {
+fn fatal(e: CallError, api: &Api, conn: &Connection, hint: &LoginHint) -> Error {
     match e {
         CallError::Refresh(detail) => Error::Refresh {
             detail,
-            hint: hint.to_string(),
+            hint: hint.clone(),
         },
         CallError::Session { code, message } if api.current_token().looks_like_jwt() => {
-            let alias = match conn {
-                Connection::TargetOrg(a) => format!(" --alias {a}"),
-                _ => String::new(),
-            };
-            Error::Session(format!(
-                "the org rejected the access token ({code}): it is a JWT-based access token, which the Metadata API (SOAP) does not accept{}; log in again without a JWT-issuing External Client App, e.g. `sf org login web{alias}`",
-                if message.is_empty() { String::new() } else { format!(" ({message})") }
-            ))
+            Error::Session(SessionFailure::Jwt {
+                code,
+                message,
+                alias: match conn {
+                    Connection::TargetOrg(a) => Some(a.clone()),
+                    Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => None,
+                },
+            })
         }
-        CallError::Session { code, message } => Error::Session(format!(
-            "the org rejected the session ({code}{}): it has expired or was revoked; {hint}",
-            if message.is_empty() {
-                String::new()
-            } else {
-                format!(": {message}")
-            }
-        )),
-        other => Error::Session(other.to_string()),
+        CallError::Session { code, message } => Error::Session(SessionFailure::Expired {
+            code,
+            message,
+            hint: hint.clone(),
+        }),
+        other => Error::Session(SessionFailure::Other(other.to_string())),
     }
 }
 
@@ -158,7 +155,7 @@ fn unreachable(doing: &str, cause: super::Unanswered, conn: &Connection) -> Erro
 
 pub(super) fn check_version(v: &str) -> Result<String, Error> {
     let parsed = rest::parse_version(v).ok_or_else(|| {
-        Error::ApiVersion(format!("--api-version {v:?} is not a version such as 66.0"))
+        Error::NotAVersion(v.to_string())
     })?;
     if parsed < rest::MIN_API_VERSION {
         return Err(Error::ApiVersion(format!(
@@ -173,7 +170,7 @@ pub(super) fn check_version(v: &str) -> Result<String, Error> {
 pub(super) struct Session {
     pub(super) api: Api,
     pub(super) version: String,
-    pub(super) hint: String,
+    pub(super) hint: LoginHint,
 }
 
 /// Reads the credentials of a connection given on the command line, off the runtime's
@@ -208,7 +205,7 @@ pub(super) async fn open(
 ) -> Result<Session, Error> {
     let resolved = auth::resolve(prepared).await?;
     let api = Api::new(&resolved, opts.concurrency, opts.limits.clone()).map_err(Error::Client)?;
-    let hint = resolved.login_hint.as_str();
+    let hint = &resolved.login_hint;
 
     let version = async {
         // A version asked for is checked before the org is: a malformed or too old one

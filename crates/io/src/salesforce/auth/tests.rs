@@ -1,4 +1,5 @@
 use super::*;
+use crate::salesforce::sf_cli::{first_error_line, usable_token};
 
 #[test]
 fn instance_url_errors_never_show_credentials() {

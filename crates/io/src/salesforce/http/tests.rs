@@ -97,7 +97,7 @@ fn api(token: &str) -> Api {
     let resolved = Resolved {
         instance_url: "http://127.0.0.1:9".into(),
         credentials: Credentials::Token(Secret::new(token)),
-        login_hint: String::new(),
+        login_hint: crate::salesforce::LoginHint::AccessToken,
     };
     Api::new(&resolved, 2, Limits::default()).unwrap()
 }
