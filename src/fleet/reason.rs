@@ -83,7 +83,8 @@ mod tests {
         let e = Error::SfCli {
             alias: "a".into(),
             failure: SfFailure::NoLogin {
-                said: "NamedOrgNotFoundError: No authorization information found for a. a-b and ab".into(),
+                said: "NamedOrgNotFoundError: No authorization information found for a. a-b and ab"
+                    .into(),
             },
         };
         assert_eq!(

@@ -10,6 +10,18 @@ fn reason(e: Error) -> String {
     }
 }
 
+/// How the writer stalled, and that the message names no option (the caller does).
+fn stalled(e: Error) -> (Stalled, String) {
+    use pkce_audit_model::errors::{Coded, Remedy};
+    assert_eq!(e.remedy(), Some(Remedy::Timeout));
+    let text = e.to_string();
+    assert!(!text.contains("--"), "{text}");
+    match e {
+        Error::CredentialStalled { stalled, .. } => (stalled, text),
+        other => panic!("not a stalled credential: {other}"),
+    }
+}
+
 #[test]
 fn a_bom_and_surrounding_whitespace_are_stripped() {
     assert_eq!(clean("\u{feff}00Dx!AQ.tok\r\n"), "00Dx!AQ.tok");
@@ -145,11 +157,9 @@ fn a_fifo_is_read_from_the_command_line_only_and_never_waited_on_past_the_timeou
     );
     writer.join().unwrap();
     // Never written: one error once the timeout is over.
-    let e = reason(read(&p, Holds::AccessToken, Origin::CommandLine, SHORT).unwrap_err());
-    assert!(
-        e.starts_with("nothing was written to it within 0 s (--timeout)"),
-        "{e}"
-    );
+    let (s, e) = stalled(read(&p, Holds::AccessToken, Origin::CommandLine, SHORT).unwrap_err());
+    assert_eq!(s, Stalled { secs: 0, came: 0 });
+    assert!(e.ends_with("nothing was written to it within 0 s"), "{e}");
 }
 
 #[cfg(unix)]
@@ -170,7 +180,7 @@ fn a_writer_that_wrote_but_never_closed_is_named_as_such() {
             let _ = done_rx.recv();
         })
     };
-    let e = reason(
+    let (s, e) = stalled(
         read(
             &p,
             Holds::AccessToken,
@@ -181,10 +191,9 @@ fn a_writer_that_wrote_but_never_closed_is_named_as_such() {
     );
     done_tx.send(()).unwrap();
     writer.join().unwrap();
-    assert!(
-        e.starts_with("no end of input within 0 s (--timeout): 16 byte(s) came"),
-        "{e}"
-    );
+    assert_eq!(s, Stalled { secs: 0, came: 16 });
+    assert!(e.contains("16 byte(s) came"), "{e}");
+    assert!(e.ends_with("no end of input within 0 s"), "{e}");
     assert!(!e.contains("nothing was written"), "{e}");
 }
 

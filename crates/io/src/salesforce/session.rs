@@ -154,9 +154,7 @@ fn unreachable(doing: &str, cause: super::Unanswered, conn: &Connection) -> Erro
 }
 
 pub(super) fn check_version(v: &str) -> Result<String, Error> {
-    let parsed = rest::parse_version(v).ok_or_else(|| {
-        Error::NotAVersion(v.to_string())
-    })?;
+    let parsed = rest::parse_version(v).ok_or_else(|| Error::NotAVersion(v.to_string()))?;
     if parsed < rest::MIN_API_VERSION {
         return Err(Error::ApiVersion(format!(
             "API version {v} is older than {}, the first with the PKCE settings; use {0} or later",
