@@ -10,7 +10,7 @@ use pkce_audit_io::xml::{self, Element};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-org")
@@ -904,7 +904,6 @@ async fn counts_batches_and_concurrency() {
         ..Config::default()
     });
     let c = client();
-    let start = Instant::now();
     let ops = [
         read_op(
             "ConnectedApp",
@@ -920,9 +919,8 @@ async fn counts_batches_and_concurrency() {
     let futures = ops.iter().map(|op| soap(&c, &org.base_url, TOKEN, op));
     let done = futures::future::join_all(futures).await;
     assert!(done.iter().all(|(s, _)| *s == 200));
-    let elapsed = start.elapsed();
-    assert!(elapsed >= Duration::from_millis(300), "latency applied");
-    // All four were in flight at once (sequentially they would take 4 x 300 ms).
+    // All four were in flight at once: the latency (300 ms) holds each one open. (How long
+    // the batch took is not checked: no test measures the clock.)
     assert_eq!(org.max_concurrent(), 4);
     let mut sizes = org.names_per_read();
     sizes.sort();
