@@ -1,6 +1,5 @@
 //! Helpers for the live-audit integration tests: run the real binary against the fake
 //! org, compare reports, and check that no credential leaks.
-#![allow(dead_code)]
 
 pub use crate::harness::{pkce, Run};
 use std::collections::BTreeSet;

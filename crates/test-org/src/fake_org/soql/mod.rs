@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 mod execute;
 mod parse;
 
-pub use execute::{execute, in_last_n_days, parse_datetime};
+pub use execute::execute;
 pub use parse::parse;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +71,6 @@ pub struct Query {
     pub aggs: Vec<Agg>,
     pub group_by: Vec<(Vec<String>, usize)>,
     pub object: String,
-    pub object_col: usize,
     /// The WHERE's conjunction (empty: no WHERE).
     pub conditions: Vec<Cond>,
     pub limit: Option<usize>,

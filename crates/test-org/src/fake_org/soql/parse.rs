@@ -385,7 +385,6 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         aggs,
         group_by: Vec::new(),
         object,
-        object_col,
         conditions: Vec::new(),
         limit: None,
         offset: None,

@@ -1,3 +1,4 @@
+use super::execute::parse_datetime;
 use super::*;
 use serde_json::json;
 
