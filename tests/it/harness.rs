@@ -286,22 +286,20 @@ impl Run {
 
     #[track_caller]
     pub fn stdout_has(&self, part: &str) -> &Self {
-        assert!(
-            self.stdout.contains(part),
-            "`{}`: {part:?} not in stdout:\n{}",
-            self.what,
-            self.stdout
-        );
-        self
+        self.has("stdout", &self.stdout, part)
     }
 
     #[track_caller]
     pub fn stderr_has(&self, part: &str) -> &Self {
+        self.has("stderr", &self.stderr, part)
+    }
+
+    #[track_caller]
+    fn has(&self, stream: &str, text: &str, part: &str) -> &Self {
         assert!(
-            self.stderr.contains(part),
-            "`{}`: {part:?} not in stderr:\n{}",
-            self.what,
-            self.stderr
+            text.contains(part),
+            "`{}`: {part:?} not in {stream}:\n{text}",
+            self.what
         );
         self
     }
