@@ -331,3 +331,36 @@ impl Run {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
+
+/// A run still going at its deadline is killed, and the test fails naming the command.
+#[cfg(unix)]
+#[test]
+#[should_panic(expected = "`/bin/sleep 600` did not end within 1s: killed")]
+fn a_hang_is_killed_at_its_deadline() {
+    let hang = Pkce {
+        program: PathBuf::from("/bin/sleep"),
+        args: vec!["600".into()],
+        ..pkce()
+    };
+    let _ = hang.deadline(Duration::from_secs(1)).run();
+}
+
+/// Nothing of the developer's environment reaches a run: only its own HOME and PATH, and
+/// what the test sets.
+#[cfg(unix)]
+#[test]
+fn a_run_sees_only_its_home_its_path_and_what_the_test_sets() {
+    let env = Pkce {
+        program: PathBuf::from("/usr/bin/env"),
+        ..pkce()
+    };
+    let r = env.env("COLUMNS", "80").run();
+    let mut keys: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|kv| kv.0)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["COLUMNS", "HOME", "PATH"], "{}", r.stdout);
+}
