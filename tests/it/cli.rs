@@ -2,10 +2,10 @@
 
 use crate::hostile_input;
 
+use crate::harness::{pkce, Run};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,23 +13,20 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The binary in the clean environment every suite uses (no inherited org, token, width).
-fn run(args: &[&str]) -> Output {
-    crate::live_support::command()
-        .args(args)
-        .output()
-        .expect("the binary runs")
+/// The binary in the repository root, where `fixtures/…` resolves.
+fn run(args: &[&str]) -> Run {
+    pkce().in_repo().args(args).run()
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
+fn stdout(o: &Run) -> String {
+    o.stdout.clone()
 }
 
 fn audit_json(dir: &str) -> (i32, Value) {
     let o = run(&["audit", "--source", &format!("fixtures/{dir}"), "--json"]);
-    let v = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{dir}: {e}\n{}", String::from_utf8_lossy(&o.stderr)));
-    (o.status.code().unwrap(), v)
+    let v = serde_json::from_str(&o.stdout)
+        .unwrap_or_else(|e| panic!("{dir}: {e}\n{}", o.stderr.as_str()));
+    (o.code, v)
 }
 
 fn rules_of(v: &Value, app: Option<&str>) -> BTreeSet<String> {
@@ -222,7 +219,7 @@ fn demo_org_findings_match_its_readme() {
 #[test]
 fn demo_org_table_snapshot() {
     let o = run(&["audit", "--source", "fixtures/demo-org"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     let text = stdout(&o).replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::assert_snapshot!("demo_org_table", text);
 }
@@ -246,7 +243,7 @@ fn demo_org_csv_snapshot_written_to_a_file() {
         "--output",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     assert!(o.stdout.is_empty(), "the report went to the file");
     insta::assert_snapshot!("demo_org_csv", std::fs::read_to_string(out).unwrap());
 }
@@ -274,7 +271,7 @@ fn json_flag_is_format_json() {
         "--format",
         "csv",
     ]);
-    assert_eq!(both.status.code(), Some(2));
+    assert_eq!(both.code, 2);
 }
 
 #[test]
@@ -361,16 +358,16 @@ fn fail_on_turns_findings_at_a_severity_into_exit_1() {
     let ready = |extra: &[&str]| {
         let mut args = vec!["audit", "--source", "fixtures/ready-org"];
         args.extend_from_slice(extra);
-        run(&args).status.code()
+        run(&args).code
     };
-    assert_eq!(ready(&[]), Some(0));
+    assert_eq!(ready(&[]), 0);
     assert_eq!(
         ready(&["--fail-on", "info"]),
-        Some(1),
+        1,
         "org-pkce-not-enforced is info"
     );
-    assert_eq!(ready(&["--fail-on", "low"]), Some(0));
-    assert_eq!(ready(&["--fail-on", "extreme"]), Some(2));
+    assert_eq!(ready(&["--fail-on", "low"]), 0);
+    assert_eq!(ready(&["--fail-on", "extreme"]), 2);
 }
 
 #[test]
@@ -383,7 +380,7 @@ fn org_namespace_option_claims_a_namespace_as_ours() {
         "--org-namespace",
         "acmecpq",
     ]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(
         rules_of(&v, Some("acmecpq__CPQ_Connector")),
         ["app-pkce-not-required", "connected-app-legacy"]
@@ -396,7 +393,7 @@ fn org_namespace_option_claims_a_namespace_as_ours() {
 #[test]
 fn rules_command_lists_and_explains() {
     let o = run(&["rules"]);
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.code, 0);
     let text = stdout(&o);
     for id in [
         "app-pkce-not-required",
@@ -420,21 +417,21 @@ fn rules_command_lists_and_explains() {
         "{one}"
     );
     let bad = run(&["rules", "no-such-rule"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown rule 'no-such-rule'"));
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.as_str().contains("unknown rule 'no-such-rule'"));
 }
 
 #[test]
 fn usage_and_fatal_errors_exit_2_with_a_message() {
     let o = run(&["audit", "--source", "fixtures/does-not-exist"]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.code, 2);
+    let err = o.stderr.as_str();
     assert!(
         err.contains("does-not-exist") && err.contains("cannot open"),
         "{err}"
     );
-    assert_eq!(run(&["audit"]).status.code(), Some(2));
-    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["audit"]).code, 2);
+    assert_eq!(run(&["frobnicate"]).code, 2);
 }
 
 #[test]
@@ -450,10 +447,10 @@ fn a_plain_folder_of_metadata_at_any_depth_is_read() {
     )
     .unwrap();
     let o = run(&["audit", "--source", dir.path().to_str().unwrap(), "--json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["scope"]["layout"], "folder");
     assert!(rules_of(&v, Some("Customer_Portal")).contains("app-pkce-not-required"));
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
 }
 
 #[cfg(unix)]
@@ -474,7 +471,7 @@ fn symbolic_link_loops_and_outside_files_are_not_followed() {
     .unwrap();
     std::os::unix::fs::symlink(&target, apps.join("Outside.connectedApp-meta.xml")).unwrap();
     let o = run(&["audit", "--source", dir.path().to_str().unwrap(), "--json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert!(v["apps"].as_array().unwrap().is_empty());
     let reason = v["incomplete"].to_string();
     assert!(reason.contains("symbolic link"), "{reason}");
@@ -498,7 +495,7 @@ fn a_committed_consumer_secret_never_reaches_any_format() {
             "--format",
             format,
         ]);
-        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert_eq!(o.code, 1, "{format}");
         assert!(!stdout(&o).contains("COMMITTED-SECRET-123"), "{format}");
     }
 }
@@ -534,27 +531,14 @@ mod integrity {
         std::fs::write(path, text).unwrap();
     }
 
-    /// Runs the audit with a hang guard (a FIFO used to block forever).
+    /// Runs the audit (a FIFO used to block forever: the harness's deadline catches that).
     fn audit(dir: &tempfile::TempDir) -> (i32, Value, String) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        let o = pkce()
             .args(["audit", "--json", "--no-waivers", "--source"])
             .arg(dir.path().join("root"))
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-        while child.try_wait().unwrap().is_none() {
-            if std::time::Instant::now() > deadline {
-                child.kill().unwrap();
-                panic!("the audit hung");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let o = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-        let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
-        (o.status.code().unwrap(), v, stderr)
+            .run();
+        let v = serde_json::from_str(&o.stdout).unwrap_or(Value::Null);
+        (o.code, v, o.stderr)
     }
 
     fn problems(v: &Value) -> Vec<String> {
@@ -1044,13 +1028,12 @@ mod integrity {
         // A waiver file that is a FIFO is an error, not "no waivers".
         let dir = ready_copy();
         mkfifo(&dir.path().join("root/pkce-audit.toml"));
-        let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+        let o = pkce()
             .args(["audit", "--json", "--source"])
             .arg(dir.path().join("root"))
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{stderr}");
+            .run();
+        let stderr = &o.stderr;
+        assert_eq!(o.code, 2, "{stderr}");
         assert!(
             stderr.contains("pkce-audit.toml: cannot be read: is not a regular file"),
             "{stderr}"
@@ -1121,7 +1104,7 @@ mod integrity {
     }
 }
 
-fn audit_hostile(dir: &Path, format: &str, extra: &[&str]) -> Output {
+fn audit_hostile(dir: &Path, format: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "audit",
         "--source",
@@ -1141,14 +1124,9 @@ fn hostile_names_labels_and_paths_never_reach_the_terminal_raw() {
     let tmp = tempfile::tempdir().unwrap();
     write_org(tmp.path());
     let o = audit_hostile(tmp.path(), "table", &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.code, 1, "{}", o.stderr.as_str());
     let table = stdout(&o);
-    assert!(!o.stdout.contains(&0x1b), "no ESC byte: {table}");
+    assert!(!o.stdout.contains('\x1b'), "no ESC byte: {table}");
     assert_clean(&table, "table");
     assert!(injected_lines(&table).is_empty(), "{table}");
     // Shown, not applied: the ESC and CSI of the name, the OSC and BEL of the broken file.
@@ -1254,8 +1232,8 @@ fn error_lines_are_one_visible_line() {
         "--source",
         "/nonexistent/\u{1b}[31mred\u{202e}\n# Pwned",
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.code, 2);
+    let err = o.stderr;
     hostile_input::assert_clean(&err, "stderr");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -1271,20 +1249,19 @@ fn the_readme_shows_the_real_demo_output() {
     let section = &readme[readme.find("## What the demo prints").unwrap()..];
     let start = section.find("```text\n").unwrap() + "```text\n".len();
     let block = &section[start..start + section[start..].find("```\n").unwrap()];
-    let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+    let o = pkce()
+        .in_repo()
         .args(["audit", "--source", "fixtures/demo-org"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("COLUMNS", "100")
-        .output()
-        .unwrap();
+        .run();
     assert_eq!(block, stdout(&o), "refresh the README's demo block");
 }
 
 #[test]
 fn clients_lists_the_catalogue_as_a_table_and_as_json() {
     let o = run(&["clients", "--json"]);
-    assert!(o.status.success());
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    o.status(0);
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["schema_version"], 1);
     let all = v["clients"].as_array().unwrap();
     // 100 columns (not a terminal): one entry per client, its id first.
@@ -1300,13 +1277,9 @@ fn clients_lists_the_catalogue_as_a_table_and_as_json() {
         );
     }
     // Wide enough, a table: a row per client starts with its id.
-    let o = crate::live_support::command()
-        .args(["clients"])
-        .env("COLUMNS", "120")
-        .output()
-        .unwrap();
+    let o = pkce().args(["clients"]).env("COLUMNS", "120").run();
+    o.status(0).stdout_has("│ Id ");
     let table = stdout(&o);
-    assert!(table.contains("│ Id "), "{table}");
     for c in all {
         let id = c["id"].as_str().unwrap();
         assert!(table.contains(&format!("│ {id} ")), "{id}\n{table}");

@@ -10,11 +10,7 @@ use crate::live_support as support;
 use fake_org::{Config, FakeOrg};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use support::*;
-
-/// Far longer than any run here needs: only a run that waits forever reaches it.
-const HANG: Option<Duration> = Some(Duration::from_secs(120));
 
 /// `audit` of `org` with the access token from `path`.
 fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
@@ -23,15 +19,17 @@ fn audit_with_token_file(org: &str, path: &str, extra: &[&str]) -> Run {
 
 /// [`audit_with_token_file`], with `stdin` on standard input.
 fn audit_with_token_from(org: &str, path: &str, extra: &[&str], stdin: Option<&str>) -> Run {
-    let mut c = audit_command(org, path);
-    c.args(extra);
-    run_within(c, stdin, HANG)
+    let c = audit_command(org, path).args(extra);
+    match stdin {
+        Some(text) => c.stdin(text),
+        None => c,
+    }
+    .run()
 }
 
 /// `audit --json` of `org`, the access token read from `path`.
-fn audit_command(org: &str, path: &str) -> std::process::Command {
-    let mut c = command();
-    c.args([
+fn audit_command(org: &str, path: &str) -> crate::harness::Pkce {
+    pkce().args([
         "audit",
         "--instance-url",
         org,
@@ -39,13 +37,12 @@ fn audit_command(org: &str, path: &str) -> std::process::Command {
         path,
         "--json",
         "--no-usage",
-    ]);
-    c
+    ])
 }
 
 /// A read, named and not a connection: no call reached the org.
 fn refused_before_any_call(org: &FakeOrg, r: &Run, needle: &str) -> String {
-    let line = one_line_error(r).to_string();
+    let line = r.stderr_line().to_string();
     assert!(line.contains(needle), "{line}");
     assert!(org.calls().is_empty(), "{:?}", org.calls());
     line
@@ -95,28 +92,19 @@ fn a_fifo_standard_input_and_process_substitution_are_read() {
     assert_eq!(r.code, 1, "{}", r.stderr);
 
     // `--access-token-file <(…)` names /dev/fd/N, a pipe of the shell.
-    let mut c = std::process::Command::new("bash");
-    c.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .arg("-c")
-        .arg(format!(
-            "exec '{}' audit --instance-url '{}' --access-token-file <(printf '%s\\n' '{TOKEN}') --json --no-usage",
-            env!("CARGO_BIN_EXE_pkce-audit"),
-            org.base_url
-        ));
-    let r = run_within(c, None, HANG);
+    let r = crate::harness::pkce_in_bash(&format!(
+        "audit --instance-url '{}' --access-token-file <(printf '%s\\n' '{TOKEN}') --json --no-usage",
+        org.base_url
+    ))
+    .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
 
     // The auth URL on standard input too (last: its exchange replaces the org's token).
     let host = org.base_url.strip_prefix("http://").unwrap();
-    let mut c = command();
-    c.args(["audit", "--auth-url-file", "-", "--json", "--no-usage"]);
-    let r = run_within(
-        c,
-        Some(&format!("force://PlatformCLI::{REFRESH_TOKEN}@{host}\n")),
-        HANG,
-    );
+    let r = pkce()
+        .args(["audit", "--auth-url-file", "-", "--json", "--no-usage"])
+        .stdin(format!("force://PlatformCLI::{REFRESH_TOKEN}@{host}\n"))
+        .run();
     assert_eq!(r.code, 1, "{}", r.stderr);
 }
 
@@ -151,16 +139,8 @@ fn devices_sockets_and_folders_are_refused_at_once() {
             line.contains(&format!("access token file {path}: ")),
             "{line}"
         );
-        let r = run_within(
-            {
-                let mut c = command();
-                c.args(["audit", "--auth-url-file", &path]);
-                c
-            },
-            None,
-            HANG,
-        );
-        let line = one_line_error(&r);
+        let r = pkce().args(["audit", "--auth-url-file", &path]).run();
+        let line = r.stderr_line();
         assert!(
             line.contains(&format!("auth URL file {path}: {says}")),
             "{line}"
@@ -280,10 +260,10 @@ fn a_fleet_file_names_regular_files_only() {
         ),
     )
     .unwrap();
-    let mut c = command();
-    c.current_dir(tmp.path())
-        .args(["fleet", "--orgs", "fleet.toml", "--json"]);
-    let r = run_within(c, None, HANG);
+    let r = pkce()
+        .dir(tmp.path())
+        .args(["fleet", "--orgs", "fleet.toml", "--json"])
+        .run();
     release_writer(&fifo);
     let report = r.json();
     let orgs = report["orgs"].as_array().unwrap();
@@ -323,19 +303,12 @@ fn standard_input_that_is_a_socket_is_read_like_a_pipe() {
     let (mut ours, theirs) = UnixStream::pair().unwrap();
     ours.write_all(format!("{TOKEN}\n").as_bytes()).unwrap();
     ours.shutdown(std::net::Shutdown::Write).unwrap();
-    let mut c = audit_command(&org.base_url, "-");
-    c.stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(
-        theirs,
-    )))
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::piped());
-    let out = c.output().unwrap();
+    let out = audit_command(&org.base_url, "-")
+        .stdin_from(std::os::fd::OwnedFd::from(theirs))
+        .run();
     drop(ours);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    out.status(1);
     assert!(!org.calls().is_empty());
-    assert_no_secrets(&String::from_utf8_lossy(&out.stdout), "stdout");
-    assert_no_secrets(&stderr, "stderr");
 }
 
 /// A fake org on `addr`, or `None` when that address cannot be bound here.
@@ -356,16 +329,18 @@ fn plain_http_reaches_literal_loopback_and_localhost_only() {
         "http://[::ffff:127.0.0.1]:80",
         "ftp://acme.example.com",
     ] {
-        let line = one_line_error(&run(
+        let line = run(
             &["audit", "--instance-url", url],
             &[("SF_ACCESS_TOKEN", TOKEN)],
-        ))
+        )
+        .stderr_line()
         .to_string();
         assert!(line.contains("use https://"), "{url}: {line}");
-        let line = one_line_error(&run(
+        let line = run(
             &["audit"],
             &[("SF_ORG_INSTANCE_URL", url), ("SF_ACCESS_TOKEN", TOKEN)],
-        ))
+        )
+        .stderr_line()
         .to_string();
         assert!(line.contains("use https://"), "{url}: {line}");
         let file = tmp.path().join("auth");
@@ -374,11 +349,9 @@ fn plain_http_reaches_literal_loopback_and_localhost_only() {
             format!("force://PlatformCLI::{REFRESH_TOKEN}@{url}\n"),
         )
         .unwrap();
-        let line = one_line_error(&run(
-            &["audit", "--auth-url-file", file.to_str().unwrap()],
-            &[],
-        ))
-        .to_string();
+        let line = run(&["audit", "--auth-url-file", file.to_str().unwrap()], &[])
+            .stderr_line()
+            .to_string();
         assert!(line.contains("use https://"), "{url}: {line}");
     }
 

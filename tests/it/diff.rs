@@ -3,10 +3,10 @@
 
 use crate::hostile_input;
 
+use crate::harness::{pkce, Run};
 use pkce_audit_model::diff::Diff;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tempfile::TempDir;
 
 const DEMO: &str = "force-app/main/default/connectedApps";
@@ -45,23 +45,16 @@ impl Work {
         to
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SF_TARGET_ORG")
-            .env_remove("SF_ACCESS_TOKEN")
-            .env_remove("COLUMNS")
-            .output()
-            .expect("the binary runs")
+    fn run(&self, args: &[&str]) -> Run {
+        pkce().dir(self.dir.path()).args(args).run()
     }
 
     /// `audit --json` on a folder of the scratch dir; the report is saved as `<name>.json`.
     fn audit(&self, name: &str) -> String {
         let o = self.run(&["audit", "--source", name, "--json"]);
         let file = format!("{name}.json");
-        serde_json::from_slice::<Value>(&o.stdout)
-            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", String::from_utf8_lossy(&o.stderr)));
+        serde_json::from_str::<Value>(&o.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", o.stderr.as_str()));
         std::fs::write(self.path(&file), &o.stdout).unwrap();
         file
     }
@@ -89,11 +82,7 @@ impl Work {
         let mut all = vec!["diff"];
         all.extend_from_slice(args);
         let o = self.run(&all);
-        (
-            o.status.code().expect("exited"),
-            String::from_utf8(o.stdout).unwrap(),
-            String::from_utf8(o.stderr).unwrap(),
-        )
+        (o.code, o.stdout, o.stderr)
     }
 
     /// `diff --format json`, parsed into the library's own type.

@@ -10,7 +10,7 @@ use std::path::Path;
 fn coded(r: &Run) -> (String, String) {
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     let doc = r.json();
-    let line = support::one_line_error(r);
+    let line = r.stderr_line();
     assert_eq!(
         line.strip_prefix("pkce-audit: error: "),
         doc["message"].as_str(),

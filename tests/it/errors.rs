@@ -7,13 +7,9 @@ use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{self as support, auth_url_file, Run, TOKEN};
 use std::path::Path;
 
-/// The one line of a fatal error, after checking exit 2 and nothing else on stderr.
+/// The one line of a fatal error ([`Run::stderr_line`]).
 fn one_line_error(r: Run) -> String {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    let line = r.stderr.strip_suffix('\n').unwrap_or(&r.stderr);
-    assert_eq!(line.lines().count(), 1, "{}", r.stderr);
-    assert!(line.starts_with("pkce-audit: error: "), "{line}");
-    line.to_string()
+    r.stderr_line().to_string()
 }
 
 /// `needle` appears exactly once in `line`, case-insensitively.

@@ -116,15 +116,13 @@ impl Fleet {
 
     /// [`Fleet::run`] with further environment variables.
     fn run_env(&self, args: &[&str], envs: &[(&str, &Path)]) -> Run {
-        let mut c = command();
-        c.current_dir(self.path())
+        pkce()
+            .dir(self.path())
             .env("PKCE_AUDIT_TODAY", "2026-11-21")
             .args(["fleet", "--orgs", "fleet.toml"])
-            .args(args);
-        for (k, v) in envs {
-            c.env(k, v);
-        }
-        run_with(c, None)
+            .args(args)
+            .envs(envs.iter().copied())
+            .run()
     }
 
     /// Ports, folders and the clock, which change from run to run, named instead.

@@ -44,12 +44,12 @@ const REDACTED: &str = "[REDACTED] Use sf org auth show-access-token to view";
 
 #[cfg(unix)]
 fn run_with_sf(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut c = command();
-    c.args(args).env("PATH", dir);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    run_with(c, None)
+    pkce()
+        .in_repo()
+        .args(args)
+        .env("PATH", dir)
+        .envs(envs.iter().copied())
+        .run()
 }
 
 #[cfg(unix)]
@@ -112,7 +112,7 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
     let logged_out = "printf '%s' '{\"status\":1,\"name\":\"NamedOrgNotFoundError\",\"message\":\"No authorization information found for nope.\",\"exitCode\":1}'; exit 1";
     stub_sf(tmp.path(), logged_out, logged_out);
     let r = run_with_sf(tmp.path(), &["audit", "--target-org", "nope"], &[]);
-    let line = one_line_error(&r);
+    let line = r.stderr_line();
     assert!(line.contains("NamedOrgNotFoundError"), "{line}");
     assert!(
         line.contains("run `sf org login web --alias nope`"),
@@ -125,12 +125,9 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
         &display_json("https://acme.my.salesforce.com", REDACTED),
         "exit 127",
     );
-    let line = one_line_error(&run_with_sf(
-        tmp.path(),
-        &["audit", "--target-org", "old"],
-        &[],
-    ))
-    .to_string();
+    let line = run_with_sf(tmp.path(), &["audit", "--target-org", "old"], &[])
+        .stderr_line()
+        .to_string();
     assert!(
         line.contains("sf update") && line.contains("--alias old"),
         "{line}"
@@ -140,12 +137,9 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
     // first error line, on our one line.
     let crash = "printf '%s\\n' '/x/node_modules/undici/lib/interceptor/decompress.js:78' '  zstd: createZstdDecompress.bind(null, {})' '             ^' '' \"TypeError: Cannot read properties of undefined (reading 'bind')\" '    at Object.<anonymous> (/x/decompress.js:78:30)' '' 'Node.js v20.20.2' >&2; exit 1";
     stub_sf(tmp.path(), crash, crash);
-    let line = one_line_error(&run_with_sf(
-        tmp.path(),
-        &["audit", "--target-org", "x"],
-        &[],
-    ))
-    .to_string();
+    let line = run_with_sf(tmp.path(), &["audit", "--target-org", "x"], &[])
+        .stderr_line()
+        .to_string();
     assert!(
         line.contains("`sf org display` failed for 'x': TypeError: Cannot read properties of undefined (reading 'bind') (Node.js v20.20.2)")
             && line.contains("Node.js 22"),
@@ -154,7 +148,7 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
 
     // Not JSON at all.
     stub_sf(tmp.path(), "printf 'Error: something odd\\n'", "exit 1");
-    let line = one_line_error(&run_with_sf(
+    let line = run_with_sf(
         tmp.path(),
         &[
             "fetch",
@@ -164,7 +158,8 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
             tmp.path().join("o").to_str().unwrap(),
         ],
         &[],
-    ))
+    )
+    .stderr_line()
     .to_string();
     assert!(
         line.contains("`sf org display` failed for 'x': Error: something odd"),
@@ -173,12 +168,9 @@ fn sf_cli_errors_are_one_line_and_say_what_to_run() {
 
     // No sf on PATH.
     let empty = tempfile::tempdir().unwrap();
-    let line = one_line_error(&run_with_sf(
-        empty.path(),
-        &["audit", "--target-org", "x"],
-        &[],
-    ))
-    .to_string();
+    let line = run_with_sf(empty.path(), &["audit", "--target-org", "x"], &[])
+        .stderr_line()
+        .to_string();
     assert!(line.contains("`sf`) was not found on PATH"), "{line}");
 }
 
@@ -204,20 +196,25 @@ fn access_token_from_environment_file_and_stdin() {
     );
     assert_same_as_demo_folder(&r);
 
-    let mut c = command();
-    c.args([
-        "audit",
-        "--instance-url",
-        &org.base_url,
-        "--access-token-file",
-        "-",
-        "--json",
-        "--no-usage",
-    ]);
-    assert_same_as_demo_folder(&run_with(c, Some(&format!("{TOKEN}\n"))));
+    assert_same_as_demo_folder(
+        &pkce()
+            .args([
+                "audit",
+                "--instance-url",
+                &org.base_url,
+                "--access-token-file",
+                "-",
+                "--json",
+                "--no-usage",
+            ])
+            .stdin(format!("{TOKEN}\n"))
+            .run(),
+    );
 
     // Without a token, and a token on the command line is not an option.
-    let line = one_line_error(&run(&["audit", "--instance-url", &org.base_url], &[])).to_string();
+    let line = run(&["audit", "--instance-url", &org.base_url], &[])
+        .stderr_line()
+        .to_string();
     assert!(line.contains("SF_ACCESS_TOKEN"), "{line}");
     let r = run(
         &[
@@ -306,17 +303,17 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
     let org = FakeOrg::start(Config::default());
     let tmp = tempfile::tempdir().unwrap();
     let file = auth_url_file(tmp.path(), &org.base_url, "5AepWrongRefreshToken");
-    let line = one_line_error(&run(&["audit", "--auth-url-file", &file], &[])).to_string();
+    let line = run(&["audit", "--auth-url-file", &file], &[])
+        .stderr_line()
+        .to_string();
     assert!(line.contains("invalid_grant"), "{line}");
     assert!(!line.contains("5AepWrongRefreshToken"), "{line}");
 
     let bad = tmp.path().join("bad.txt");
     std::fs::write(&bad, "force://PlatformCLI:S3cretValue\n").unwrap();
-    let line = one_line_error(&run(
-        &["audit", "--auth-url-file", bad.to_str().unwrap()],
-        &[],
-    ))
-    .to_string();
+    let line = run(&["audit", "--auth-url-file", bad.to_str().unwrap()], &[])
+        .stderr_line()
+        .to_string();
     assert!(
         line.contains("not an SFDX auth URL") && !line.contains("S3cretValue"),
         "{line}"
@@ -329,10 +326,11 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
         r#"{"status":0,"result":{"username":"admin@acme.example.com","sfdxAuthUrl":"[REDACTED] Use 'sf org auth show-sfdx-auth-url' to view"}}"#,
     )
     .unwrap();
-    let line = one_line_error(&run(
+    let line = run(
         &["audit", "--auth-url-file", redacted.to_str().unwrap()],
         &[],
-    ))
+    )
+    .stderr_line()
     .to_string();
     assert!(
         line.contains("the auth URL is redacted")
@@ -346,11 +344,9 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
         "force://PlatformCLI::tok@http://acme.example.com\n",
     )
     .unwrap();
-    let line = one_line_error(&run(
-        &["audit", "--auth-url-file", remote.to_str().unwrap()],
-        &[],
-    ))
-    .to_string();
+    let line = run(&["audit", "--auth-url-file", remote.to_str().unwrap()], &[])
+        .stderr_line()
+        .to_string();
     assert!(line.contains("loopback"), "{line}");
 }
 
@@ -358,10 +354,11 @@ fn auth_url_problems_are_one_line_errors_without_secrets() {
 fn rejected_tokens_say_why_and_what_to_do() {
     let org = FakeOrg::start(Config::default());
     let jwt = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMDVGQUtFIn0.ZmFrZS1zaWduYXR1cmU";
-    let line = one_line_error(&run(
+    let line = run(
         &["audit", "--instance-url", &org.base_url],
         &[("SF_ACCESS_TOKEN", jwt)],
-    ))
+    )
+    .stderr_line()
     .to_string();
     assert!(
         line.contains("JWT-based access token") && line.contains("sf org login web"),
@@ -370,10 +367,11 @@ fn rejected_tokens_say_why_and_what_to_do() {
     assert!(!line.contains(jwt), "{line}");
 
     let stale = "00DFAKE0000000001!AQoAQStaleToken";
-    let line = one_line_error(&run(
+    let line = run(
         &["audit", "--instance-url", &org.base_url],
         &[("SF_ACCESS_TOKEN", stale)],
-    ))
+    )
+    .stderr_line()
     .to_string();
     assert!(
         line.contains("expired or was revoked") && !line.contains("JWT"),
@@ -385,7 +383,7 @@ fn rejected_tokens_say_why_and_what_to_do() {
 #[test]
 fn one_input_only() {
     let r = run(&["audit"], &[]);
-    let line = one_line_error(&r);
+    let line = r.stderr_line();
     assert!(line.contains("nothing to audit"), "{line}");
     let r = run(
         &[
@@ -423,7 +421,7 @@ fn a_long_sf_error_message_is_quoted_as_a_bounded_excerpt() {
         &["audit", "--target-org", "demo", "--json", "--no-usage"],
         &[],
     );
-    let line = one_line_error(&r);
+    let line = r.stderr_line();
     assert!(line.contains("RefreshTokenAuthError"), "{line}");
     assert!(line.contains(" …"), "{line}");
     assert!(
@@ -436,14 +434,11 @@ fn a_long_sf_error_message_is_quoted_as_a_bounded_excerpt() {
         "[[org]]\nname = \"demo\"\ntarget_org = \"demo\"\n",
     )
     .unwrap();
-    let mut c = command();
-    c.current_dir(tmp.path()).env("PATH", tmp.path()).args([
-        "fleet",
-        "--orgs",
-        "fleet.toml",
-        "--json",
-    ]);
-    let r = run_with(c, None);
+    let r = pkce()
+        .dir(tmp.path())
+        .env("PATH", tmp.path())
+        .args(["fleet", "--orgs", "fleet.toml", "--json"])
+        .run();
     let reason = r.json()["orgs"][0].to_string();
     assert!(reason.contains("RefreshTokenAuthError"), "{reason}");
     assert!(reason.len() < 1200, "{} bytes: {reason}", reason.len());

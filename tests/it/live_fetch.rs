@@ -7,7 +7,7 @@ use crate::live_support as support;
 
 use fake_org::{Config, FakeOrg};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::*;
 
 fn demo() -> Config {
@@ -463,7 +463,6 @@ fn the_whole_run_is_bounded_by_timeout() {
         latency: Duration::from_secs(5),
         ..demo()
     });
-    let started = Instant::now();
     let r = audit_live(&org.base_url, &["--timeout", "1"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -471,8 +470,7 @@ fn the_whole_run_is_bounded_by_timeout() {
         "{}",
         r.stderr
     );
-    // A hang guard only: the exit code and message above prove the deadline fired.
-    assert!(started.elapsed() < Duration::from_secs(60));
+    // The exit code and message prove the deadline fired; a hang is the harness's to catch.
 }
 
 #[test]
@@ -524,17 +522,18 @@ fn live_audits_apply_and_name_the_waiver_file() {
     );
     // No folder is audited: the current folder's pkce-audit.toml is the default.
     std::fs::write(tmp.path().join("pkce-audit.toml"), waivers).unwrap();
-    let mut c = command();
-    c.args([
-        "audit",
-        "--instance-url",
-        &org.base_url,
-        "--json",
-        "--no-usage",
-    ])
-    .env("SF_ACCESS_TOKEN", TOKEN)
-    .current_dir(tmp.path());
-    let here = run_with(c, None).json();
+    let here = pkce()
+        .args([
+            "audit",
+            "--instance-url",
+            &org.base_url,
+            "--json",
+            "--no-usage",
+        ])
+        .env("SF_ACCESS_TOKEN", TOKEN)
+        .dir(tmp.path())
+        .run()
+        .json();
     assert_eq!(here["scope"]["waivers"]["file"], "pkce-audit.toml");
     assert_eq!(here["summary"], v["summary"]);
     let off = audit_live(&org.base_url, &["--no-usage", "--no-waivers"]).json();

@@ -1,11 +1,9 @@
 //! Helpers for the live-audit integration tests: run the real binary against the fake
 //! org, compare reports, and check that no credential leaks.
-#![allow(dead_code)]
 
+pub use crate::harness::{pkce, Run};
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 pub const TOKEN: &str = "00DFAKE0000000001!AQoAQFakeAccessToken";
 /// Random-looking, as real ones are: any twelve characters of a credential are scrubbed
@@ -19,118 +17,9 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {}\n{}", self.stderr, self.stdout))
-    }
-}
-
-/// The binary with a clean environment: no inherited org, token or colours.
-pub fn command() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pkce-audit"));
-    for var in [
-        "SF_TARGET_ORG",
-        "SF_ACCESS_TOKEN",
-        "SF_ORG_INSTANCE_URL",
-        "SF_ORG_API_VERSION",
-        "SF_CONTENT_TYPE",
-        "SF_USE_PROGRESS_BAR",
-        "COLUMNS",
-        "SFDX_ACCESS_TOKEN",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "ALL_PROXY",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
-
-pub fn run_with(c: Command, stdin: Option<&str>) -> Run {
-    run_within(c, stdin, None)
-}
-
-/// [`run_with`], the run killed and the test failed when it has not ended within `limit`:
-/// for runs that must not hang (a read that could wait forever). Not a speed check: the
-/// limit is many times what the run needs.
-pub fn run_within(mut c: Command, stdin: Option<&str>, limit: Option<std::time::Duration>) -> Run {
-    c.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = c.spawn().expect("the binary runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    let (ended, watch) = std::sync::mpsc::channel::<()>();
-    let pid = child.id();
-    let watchdog = limit.map(|limit| {
-        std::thread::spawn(move || {
-            let hung = watch.recv_timeout(limit).is_err();
-            #[cfg(not(unix))]
-            let _ = pid;
-            #[cfg(unix)]
-            if hung {
-                // SAFETY: kill(2) on the child's pid, which has not been waited for yet.
-                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            }
-            hung
-        })
-    });
-    let out = child.wait_with_output().unwrap();
-    let _ = ended.send(());
-    if let Some(w) = watchdog {
-        assert!(
-            !w.join().unwrap(),
-            "the run did not end within {limit:?}: killed"
-        );
-    }
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    assert_no_secrets(&run.stdout, "stdout");
-    assert_no_secrets(&run.stderr, "stderr");
-    run
-}
-
-/// The one line of a run that failed (exit 2): `pkce-audit: error: …`.
-pub fn one_line_error(r: &Run) -> &str {
-    assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    let line = r.stderr.trim_end();
-    assert_eq!(line.lines().count(), 1, "{line}");
-    assert!(line.starts_with("pkce-audit: error: "), "{line}");
-    line
-}
-
+/// In the repository root (relative `fixtures/…` paths), with these variables.
 pub fn run(args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut c = command();
-    c.args(args);
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    run_with(c, None)
+    pkce().in_repo().args(args).envs(envs.iter().copied()).run()
 }
 
 /// A live audit with the token in SF_ACCESS_TOKEN, JSON out.

@@ -16,6 +16,7 @@ mod faults;
 mod fix;
 mod fleet;
 mod fuzz_regressions;
+mod harness;
 mod hostile;
 mod live_connect;
 mod live_corpus;

@@ -160,11 +160,11 @@ fn split_diff_paths(paths: &BTreeSet<String>) -> (BTreeSet<String>, BTreeSet<Str
 fn audit_fixture(name: &str, format: &str, extra: &[&str]) -> String {
     let mut args = vec!["audit", "--source", name, "--format", format];
     args.extend_from_slice(extra);
-    let mut c = command();
-    c.args(&args)
-        .current_dir(fixture(""))
-        .env("PKCE_AUDIT_TODAY", TODAY);
-    let r = run_with(c, None);
+    let r = pkce()
+        .args(&args)
+        .dir(fixture(""))
+        .env("PKCE_AUDIT_TODAY", TODAY)
+        .run();
     assert!([0, 1, 3].contains(&r.code), "{name}: {}", r.stderr);
     r.stdout
 }

@@ -3,6 +3,7 @@
 //! its progress.
 
 use crate::fake_org::{Config, FakeOrg};
+use crate::harness;
 use crate::live_support::TOKEN;
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 use std::io::Read;
@@ -21,19 +22,14 @@ fn in_terminal(args: &[&str], cols: u16, envs: &[(&str, &str)]) -> (u32, String)
             pixel_height: 0,
         })
         .expect("a pseudo-terminal");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_pkce-audit"));
+    // The harness's hermetic environment and deadline; the terminal is this file's.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut cmd = CommandBuilder::new(harness::BIN);
     cmd.args(args);
-    cmd.cwd(env!("CARGO_MANIFEST_DIR"));
-    for var in [
-        "NO_COLOR",
-        "COLUMNS",
-        "SF_TARGET_ORG",
-        "SF_ACCESS_TOKEN",
-        "SF_ORG_INSTANCE_URL",
-        "SF_CONTENT_TYPE",
-        "SF_USE_PROGRESS_BAR",
-    ] {
-        cmd.env_remove(var);
+    cmd.cwd(harness::repo());
+    cmd.env_clear();
+    for (k, v) in harness::hermetic_env(scratch.path()) {
+        cmd.env(k, v);
     }
     cmd.env("TERM", "xterm-256color");
     for (k, v) in envs {
@@ -41,6 +37,12 @@ fn in_terminal(args: &[&str], cols: u16, envs: &[(&str, &str)]) -> (u32, String)
     }
     let mut child = pair.slave.spawn_command(cmd).expect("the binary runs");
     drop(pair.slave);
+    // The child leads its own session (setsid), so its process group is its pid.
+    let watch = harness::Watchdog::arm(
+        child.process_id().expect("a pid"),
+        harness::DEADLINE,
+        &format!("pkce-audit {} (in a terminal)", args.join(" ")),
+    );
     let mut reader = pair.master.try_clone_reader().unwrap();
     // Read while the child writes: a full terminal buffer would block it.
     let collector = std::thread::spawn(move || {
@@ -56,6 +58,7 @@ fn in_terminal(args: &[&str], cols: u16, envs: &[(&str, &str)]) -> (u32, String)
         bytes
     });
     let status = child.wait().unwrap();
+    watch.disarm();
     drop(pair.master);
     let bytes = collector.join().unwrap();
     let text = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");

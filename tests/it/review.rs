@@ -3,43 +3,42 @@
 
 use crate::hostile_input;
 
+use crate::harness::{pkce, Run};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
 
 /// The day waivers are judged on (PKCE_AUDIT_TODAY), so [`WAIVERS`] has one entry in force
 /// and one expired whenever the tests run.
 pub(crate) const TODAY: &str = "2026-11-21";
 
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    pkce()
         .args(args)
-        .current_dir(dir)
+        .dir(dir)
         .env("PKCE_AUDIT_TODAY", TODAY)
-        .output()
-        .expect("the binary runs")
+        .run()
 }
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn run(args: &[&str]) -> Output {
+fn run(args: &[&str]) -> Run {
     run_in(root(), args)
 }
 
-fn text(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
+fn text(o: &Run) -> String {
+    o.stdout.clone()
 }
 
-fn demo(format: &str) -> Output {
+fn demo(format: &str) -> Run {
     run(&["audit", "--source", "fixtures/demo-org", "--format", format])
 }
 
 #[test]
 fn markdown_rollout_plan_snapshot() {
     let o = demo("markdown");
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     let md = text(&o)
         .replace(env!("CARGO_PKG_VERSION"), "[version]")
         .lines()
@@ -131,7 +130,7 @@ fn sarif_of(dir: &Path, extra: &[&str]) -> Value {
     let mut args = vec!["audit", "--source", "demo-org", "--format", "sarif"];
     args.extend_from_slice(extra);
     let o = run_in(dir, &args);
-    serde_json::from_slice(&o.stdout).unwrap()
+    serde_json::from_str(&o.stdout).unwrap()
 }
 
 #[test]
@@ -415,7 +414,7 @@ fn waivers_mark_findings_and_report_expired_and_unused() {
     std::fs::write(dir.path().join("pkce-audit.toml"), WAIVERS).unwrap();
     // Read by default from the current folder.
     let o = run_in(dir.path(), &["audit", "--source", "demo-org", "--json"]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
     let find = |rule: &str, app: Option<&str>| {
         v["findings"]
             .as_array()
@@ -447,7 +446,7 @@ fn waivers_mark_findings_and_report_expired_and_unused() {
         v["summary"]["blockers"], 7,
         "one of the eight blockers is waived"
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     // The table says it too.
     let t = text(&run_in(dir.path(), &["audit", "--source", "demo-org"]));
     assert!(
@@ -486,8 +485,7 @@ fn waiving_every_blocker_makes_the_verdict_follow() {
         ],
     );
     assert_eq!(
-        o.status.code(),
-        Some(0),
+        o.code, 0,
         "the only info finding is waived: --fail-on ignores it"
     );
 }
@@ -500,25 +498,21 @@ fn a_malformed_waiver_file_stops_with_its_line() {
         dir.path(),
         &["audit", "--source", "demo-org", "--waivers", "bad.toml"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.code, 2);
+    let err = o.stderr.as_str();
     assert!(err.contains("bad.toml:6:"), "{err}");
     let o = run_in(
         dir.path(),
         &["audit", "--source", "demo-org", "--waivers", "missing.toml"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.toml"));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.as_str().contains("missing.toml"));
 }
 
-fn json_in(dir: &Path, args: &[&str]) -> (Value, Option<i32>) {
+fn json_in(dir: &Path, args: &[&str]) -> (Value, i32) {
     let o = run_in(dir, args);
-    assert!(
-        o.status.code().is_some_and(|c| c != 2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (serde_json::from_slice(&o.stdout).unwrap(), o.status.code())
+    assert!(o.code != 2, "{}", o.stderr.as_str());
+    (serde_json::from_str(&o.stdout).unwrap(), o.code)
 }
 
 fn finding<'a>(v: &'a Value, rule: &str, app: Option<&str>) -> &'a Value {
@@ -565,7 +559,7 @@ fn the_projects_waiver_file_applies_from_any_folder_and_is_named() {
     );
     assert!(!finding(&v, "app-pkce-not-required", Some("ERP_Integration"))["waived"].is_null());
     assert_eq!(v["summary"]["blockers"], 7);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, 1);
     // Expiry and unused messages name the file and the line of the entry.
     let expired = finding(&v, "waiver-expired", None);
     assert!(
@@ -640,7 +634,7 @@ fn no_waivers_turns_them_off_and_names_the_file_not_read() {
         v["summary"], with["summary"],
         "the waivers made a difference"
     );
-    assert_eq!(code, Some(1));
+    assert_eq!(code, 1);
     let file = Path::new("demo-org")
         .join("pkce-audit.toml")
         .display()
@@ -669,8 +663,8 @@ fn no_waivers_turns_them_off_and_names_the_file_not_read() {
             "w.toml",
         ],
     );
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.as_str().contains("cannot be used with"));
 }
 
 #[test]
@@ -825,14 +819,13 @@ fn a_misspelt_app_gets_a_suggestion() {
 
 #[test]
 fn a_malformed_today_is_an_error_not_the_clock() {
-    let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+    pkce()
+        .in_repo()
         .args(["audit", "--source", "fixtures/demo-org", "--json"])
-        .current_dir(root())
         .env("PKCE_AUDIT_TODAY", "2026-02-30")
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("PKCE_AUDIT_TODAY"));
+        .run()
+        .status(2)
+        .stderr_has("PKCE_AUDIT_TODAY");
 }
 
 #[test]
@@ -873,8 +866,8 @@ fn csv_app_rows_snapshot() {
 #[test]
 fn sarif_snapshot() {
     let o = demo("sarif");
-    assert_eq!(o.status.code(), Some(1));
-    let mut log: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.code, 1);
+    let mut log: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let driver = &mut log["runs"][0]["tool"]["driver"];
     driver["version"] = "[version]".into();
     driver["semanticVersion"] = "[version]".into();
@@ -920,7 +913,7 @@ fn hostile_labels_cannot_change_the_rollout_plan() {
         tmp.path(),
         &["audit", "--source", ".", "--format", "markdown"],
     );
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.code, 1);
     let md = text(&o);
     assert_clean(&md, "markdown");
     assert!(injected_lines(&md).is_empty(), "{md}");

@@ -348,17 +348,18 @@ fn a_token_endpoint_echoing_the_refresh_token_is_named_by_its_error_code_only() 
 
 /// `fleet` of `inputs/fleet.toml`, run in `inputs`, in `format`, its files in `out`.
 fn fleet_in(inputs: &Path, format: &str, out: &Path) -> Run {
-    let mut c = command();
-    c.current_dir(inputs).args([
-        "fleet",
-        "--orgs",
-        "fleet.toml",
-        "--format",
-        format,
-        "--out-dir",
-        out.to_str().unwrap(),
-    ]);
-    run_with(c, None)
+    pkce()
+        .dir(inputs)
+        .args([
+            "fleet",
+            "--orgs",
+            "fleet.toml",
+            "--format",
+            format,
+            "--out-dir",
+            out.to_str().unwrap(),
+        ])
+        .run()
 }
 
 /// Two orgs' tokens, with characters every encoding spells differently.
@@ -560,10 +561,10 @@ fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org()
             ),
         )
         .unwrap();
-        let mut c = command();
-        c.current_dir(inputs.path())
-            .args(["fleet", "--orgs", "fleet.toml", "--format", "json"]);
-        let r = run_with(c, None);
+        let r = pkce()
+            .dir(inputs.path())
+            .args(["fleet", "--orgs", "fleet.toml", "--format", "json"])
+            .run();
         let doc: serde_json::Value = serde_json::from_str(&r.stdout)
             .unwrap_or_else(|e| panic!("{handed_out:?}: {e}\n{}\n{}", r.stdout, r.stderr));
         assert!(!r.stdout.contains("***"), "{handed_out:?}: {}", r.stdout);

@@ -4,7 +4,6 @@
 //! table row, with bidi overrides; a callback that only looks like loopback; a broken
 //! file whose path sets the terminal title. Generated, because file names carry some of
 //! it. Included once by `tests/it/main.rs`.
-#![allow(dead_code)]
 
 use std::path::Path;
 

@@ -1,7 +1,6 @@
 //! A hostile or broken Salesforce: raw HTTP over a socket, so it can misbehave in ways a
 //! framework would not allow (never answer, page forever, answer garbage or huge bodies).
 //! Used by tests/hostile.rs and by the scale bench (`SCALE_HOSTILE=1`).
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

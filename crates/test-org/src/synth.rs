@@ -2,7 +2,6 @@
 //! Apps and M External Client Apps (each split over its child files), a mix of PKCE
 //! settings, flows, public clients and namespaces. Used by the scale bench and tests;
 //! `cargo run --example synth_org -- --help` writes one to a folder.
-#![allow(dead_code)]
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -6,6 +6,7 @@
 //! `org_setting`: step 3's gate and what it reads from the test org. This file: running
 //! the binary and the checks the suites share.
 
+use crate::harness::{pkce, Run};
 use crate::live_support::copy_dir;
 use pkce_audit_io::fix::order::CONNECTED_APP_OAUTH_CONFIG;
 use pkce_audit_io::metadata::{parse_component, Body, Component, Spanned};
@@ -13,29 +14,23 @@ use pkce_audit_io::xml;
 use pkce_audit_model::inventory::{NAMESPACE_REGISTRY_CALLBACK, NAMESPACE_REGISTRY_LABEL};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tempfile::TempDir;
 
-pub(super) fn run(dir: &Path, args: &[&str]) -> Output {
+pub(super) fn run(dir: &Path, args: &[&str]) -> Run {
     run_env(dir, args, &[])
 }
 
 /// [`run`] with these environment variables set (a token for the test org, a PATH).
-pub(super) fn run_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pkce-audit"));
-    c.arg("fix")
+pub(super) fn run_env(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
+    pkce()
+        .arg("fix")
         .args(args)
-        .current_dir(dir)
+        .dir(dir)
         .env("PKCE_AUDIT_TODAY", "2026-12-01")
         // One line per item for the assertions; fitting a width is tests/it/widths.rs's.
         .env("COLUMNS", "1000")
-        .env_remove("SF_TARGET_ORG")
-        .env_remove("SF_ACCESS_TOKEN")
-        .env_remove("SF_ORG_INSTANCE_URL");
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    c.output().expect("the binary runs")
+        .envs(envs.iter().copied())
+        .run()
 }
 
 /// Every part is in the text.
@@ -45,12 +40,8 @@ pub(super) fn assert_has(text: &str, parts: &[&str]) {
     }
 }
 
-pub(super) fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+pub(super) fn out(o: &Run) -> String {
+    o.all()
 }
 
 /// A copy of `fixtures/demo-org` in a scratch folder (as `demo`), run from there.

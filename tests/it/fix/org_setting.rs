@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::fake_org::{Config, FakeOrg};
+use crate::harness::Run;
 use crate::live_support::{assert_no_secrets, assert_no_secrets_in_files, TOKEN};
 
 const NS: &str = "http://soap.sforce.com/2006/04/metadata";
@@ -62,7 +63,7 @@ fn org_with(fields: &[(&str, &str)], deny: &[&str]) -> (TempDir, FakeOrg) {
 
 /// Step 3 on `dir`, connected to `org` by --instance-url (the token in SF_ACCESS_TOKEN)
 /// when given. No credential of the test org reaches any output.
-fn step3(dir: &Path, org: Option<&FakeOrg>, extra: &[&str]) -> Output {
+fn step3(dir: &Path, org: Option<&FakeOrg>, extra: &[&str]) -> Run {
     let mut args = vec!["--source", ".", "--org-setting"];
     if let Some(o) = org {
         args.extend(["--instance-url", o.base_url.as_str()]);
@@ -74,15 +75,11 @@ fn step3(dir: &Path, org: Option<&FakeOrg>, extra: &[&str]) -> Output {
 }
 
 /// Refused: exit 2, one line on standard error naming every part, nothing written.
-fn assert_refused(o: &Output, dir: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, parts: &[&str]) {
+fn assert_refused(o: &Run, dir: &Path, before: &BTreeMap<PathBuf, Vec<u8>>, parts: &[&str]) {
     let text = out(o);
-    assert_eq!(o.status.code(), Some(2), "{text}");
+    assert_eq!(o.code, 2, "{text}");
     assert!(o.stdout.is_empty(), "{text}");
-    assert_eq!(
-        String::from_utf8_lossy(&o.stderr).lines().count(),
-        1,
-        "{text}"
-    );
+    assert_eq!(o.stderr.as_str().lines().count(), 1, "{text}");
     assert_has(&text, parts);
     assert_eq!(&tree(dir), before, "no file touched: {text}");
 }
@@ -96,8 +93,8 @@ fn refused(dir: &Path, org: Option<&FakeOrg>, extra: &[&str], parts: &[&str]) ->
     out(&o)
 }
 
-fn json_of(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
+fn json_of(o: &Run) -> serde_json::Value {
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", out(o)))
 }
 
 /// A ready project with `settings` and an External Client App of ours whose PKCE setting
@@ -206,7 +203,7 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
 
     let o = step3(tmp.path(), Some(&org), &["--dry-run", "--json"]);
     let v = json_of(&o);
-    assert_eq!(o.status.code(), Some(0), "{v}");
+    assert_eq!(o.code, 0, "{v}");
     assert!(
         !tmp.path().join(SETTINGS).exists(),
         "a dry run writes nothing"
@@ -272,7 +269,7 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
         );
         let text = out(&o);
         assert_no_secrets(&text, "fix output");
-        assert_eq!(o.status.code(), Some(0), "{text}");
+        assert_eq!(o.code, 0, "{text}");
         assert_eq!(
             std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
             expected
@@ -292,7 +289,7 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     #[cfg(not(unix))]
     {
         let o = step3(tmp.path(), Some(&org), &[]);
-        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+        assert_eq!(o.code, 0, "{}", out(&o));
         assert_eq!(
             std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
             expected
@@ -300,7 +297,7 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     }
     // The project now holds the settings: a second run has nothing to change.
     let again = step3(tmp.path(), Some(&org), &[]);
-    assert_eq!(again.status.code(), Some(0), "{}", out(&again));
+    assert_eq!(again.code, 0, "{}", out(&again));
     assert_has(
         &out(&again),
         &["already requires PKCE", "Nothing to change"],
@@ -314,7 +311,7 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     // Step 2 on every app we own, waivers for the publishers' apps.
     let mut args = vec!["--source", "demo"];
     args.extend(app_args(DEMO_APPS.iter().map(|(n, _)| *n)));
-    assert_eq!(run(parent, &args).status.code(), Some(0));
+    assert_eq!(run(parent, &args).code, 0);
     std::fs::write(
         dir.join("pkce-audit.toml"),
         "[[waiver]]\nrule = \"managed-app-needs-isv\"\napp = \"*\"\nreason = \"publishers confirmed PKCE-ready versions\"\napproved_by = \"cab\"\nexpires = 2027-06-30\n",
@@ -364,7 +361,7 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     // their file: a waiver never clears step 3 without a trace.
     let waived = "managed-app-needs-isv on acmecpq__CPQ_Connector (waived: publishers confirmed PKCE-ready versions; approved by cab; expires 2027-06-30)";
     let o = step3(&dir, Some(&org), &["--dry-run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(
         &out(&o),
         &[&format!(
@@ -373,7 +370,7 @@ fn eca_global_settings_kept_out_of_source_are_read_from_the_org() {
     );
     let o = step3(&dir, Some(&org), &["--json"]);
     let v = json_of(&o);
-    assert_eq!(o.status.code(), Some(0), "{v}");
+    assert_eq!(o.code, 0, "{v}");
     assert_eq!(v["outcome"], "changed");
     assert_eq!(v["waived"]["waiver_file"], "pkce-audit.toml");
     assert_eq!(
@@ -453,7 +450,7 @@ fn an_org_that_cannot_be_read_stops_step_3() {
         ],
         &[("SF_ACCESS_TOKEN", TOKEN)],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     let v = json_of(&o);
     assert_eq!(v["name"], "OrgError", "{v}");
     assert!(
@@ -513,7 +510,7 @@ fn a_stale_settings_field_is_refused_unless_forced() {
     );
     // Without the org nothing is compared, and the listing says so.
     let o = step3(tmp.path(), None, &["--dry-run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(
         &out(&o),
         &["  blockOAuthUnPwFlow = false (as in the file; the org was not read (-o compares it))\n"],
@@ -522,7 +519,7 @@ fn a_stale_settings_field_is_refused_unless_forced() {
     let reason = "CAB-7: the username-password flow stays allowed until the ERP moves";
     let o = step3(tmp.path(), Some(&org), &["--force", "--reason", reason]);
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(o.code, 0, "{text}");
     assert_eq!(
         std::fs::read_to_string(tmp.path().join(SETTINGS)).unwrap(),
         settings_xml(&[("blockOAuthUnPwFlow", "false"), ("isPkceRequired", "true")])
@@ -568,7 +565,7 @@ fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
         );
         let o = step3(tmp.path(), Some(&org), &["--json"]);
         let v = json_of(&o);
-        assert_eq!(o.status.code(), Some(0), "{v}");
+        assert_eq!(o.code, 0, "{v}");
         // The user-agent flow is blocked ("true") and the Authorization Code and
         // Credentials flow is blocked ("false": its field enables it): both pinned, in
         // schema order. A deploy of the file as it was would re-allow them.
@@ -596,7 +593,7 @@ fn a_flow_the_org_blocks_is_written_into_the_file_explicitly() {
         assert_eq!(v["org"]["is_pkce_required"], false);
         // Named now: a second run has nothing to change.
         let again = step3(tmp.path(), Some(&org), &[]);
-        assert_eq!(again.status.code(), Some(0), "{}", out(&again));
+        assert_eq!(again.code, 0, "{}", out(&again));
         assert_has(
             &out(&again),
             &["already requires PKCE", "Nothing to change"],
@@ -689,7 +686,7 @@ fn enforced_on_the_projects_own_word_does_not_open_the_gate() {
     );
     let (_org_dir, org) = org_with(&[("isPkceRequired", "false")], &[]);
     let o = step3(tmp.path(), Some(&org), &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(
         &out(&o),
         &[
@@ -711,7 +708,7 @@ fn a_forced_step_3_is_not_laundered_by_a_plain_run() {
         ],
     );
     let o = step3(tmp.path(), None, &["--force", "--reason", "CAB-9"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let manifest = std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap();
     assert!(
         manifest.contains("forced past 1 open item(s); reason: CAB-9; still open: blocker app-pkce-not-required on Postman"),
@@ -753,7 +750,7 @@ fn a_project_without_any_app_is_an_open_item() {
         None,
         &["--force", "--reason", "apps audited in the org"],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let manifest = std::fs::read_to_string(tmp.path().join(MANIFEST)).unwrap();
     assert!(
         manifest.contains(&format!(

@@ -16,7 +16,7 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     args.extend(app_args(names));
     let o = run(dir.parent().unwrap(), &args);
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(o.code, 0, "{text}");
     let after = tree(&dir);
     for (name, file) in DEMO_APPS {
         let (b, a) = (&before[Path::new(file)], &after[Path::new(file)]);
@@ -73,12 +73,11 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     );
 
     // The audit now reads every one of them as requiring PKCE.
-    let audit = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+    let report = crate::harness::pkce()
         .args(["audit", "--source", "demo", "--json", "--no-waivers"])
-        .current_dir(dir.parent().unwrap())
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+        .dir(dir.parent().unwrap())
+        .run()
+        .json();
     for (name, _) in DEMO_APPS {
         let app = report["apps"]
             .as_array()
@@ -90,7 +89,7 @@ fn demo_org_apps_round_trip_with_their_manifest_and_a_second_run_changes_nothing
     }
 
     let o = run(dir.parent().unwrap(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert!(out(&o).contains("Nothing to change"), "{}", out(&o));
     assert_eq!(tree(&dir), after, "the second run touches no file");
 }
@@ -140,7 +139,7 @@ fn every_corpus_connected_app_round_trips() {
     let mut args = vec!["--source", "."];
     args.extend(app_args(editable.iter().map(|(n, _, _)| n.as_str())));
     let o = run(tmp.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let (mut changed, mut crlf) = (0, 0);
     for (name, path, before) in &editable {
         let label = format!("{name} ({})", path.file_name().unwrap().to_string_lossy());
@@ -171,7 +170,7 @@ fn every_corpus_connected_app_round_trips() {
     assert!(changed >= 60 && crlf >= 1, "{changed} changed, {crlf} CRLF");
     let written = tree(tmp.path());
     let o = run(tmp.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_eq!(tree(tmp.path()), written, "the second run touches no file");
     // Apps fix must not touch: each refused with its reason, nothing written.
     for (name, why) in [
@@ -180,7 +179,7 @@ fn every_corpus_connected_app_round_trips() {
         (&unreadable[0], "not safe to edit"),
     ] {
         let o = run(tmp.path(), &["--source", ".", "--app", name]);
-        assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+        assert_eq!(o.code, 2, "{}", out(&o));
         assert!(out(&o).contains(why), "{}", out(&o));
         assert_eq!(tree(tmp.path()), written);
     }
@@ -194,7 +193,7 @@ fn crlf_tabs_comments_and_split_tags_are_kept() {
     let file = apps.join("Odd.connectedApp-meta.xml");
     std::fs::write(&file, before).unwrap();
     let o = run(tmp.path(), &["--source", ".", "--app", "Odd"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let after = std::fs::read_to_string(&file).unwrap();
     assert_eq!(
         after,
@@ -237,7 +236,7 @@ fn an_mdapi_folder_is_edited_and_deployed_through_its_package_xml() {
         ],
     );
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(o.code, 0, "{text}");
     let file = Path::new("connectedApps/Web_Portal.connectedApp");
     let after = tree(&dir);
     assert_same_but_required("Web_Portal", &before[file], &after[file]);

@@ -3,6 +3,7 @@
 //! earlier run from the step's manifest, or call a snapshot a missing project.
 
 use super::*;
+use std::process::{Command, Output};
 
 const ERP: &str = "force-app/main/default/connectedApps/ERP_Integration.connectedApp-meta.xml";
 
@@ -18,7 +19,7 @@ fn a_manifest_that_cannot_be_created_stops_the_run_before_any_file_changes() {
     std::fs::write(dir.join("manifest"), "not a folder").unwrap();
     let before = tree(&dir);
     let o = run(parent, &["--source", "demo", "--app", "ERP_Integration"]);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert!(out(&o).contains("is not a folder"), "{}", out(&o));
     assert_eq!(tree(&dir), before, "no file touched");
 
@@ -26,14 +27,12 @@ fn a_manifest_that_cannot_be_created_stops_the_run_before_any_file_changes() {
     // writes the step's manifest listing it.
     std::fs::remove_file(dir.join("manifest")).unwrap();
     assert_eq!(
-        run(parent, &["--source", "demo", "--app", "ERP_Integration"])
-            .status
-            .code(),
-        Some(0)
+        run(parent, &["--source", "demo", "--app", "ERP_Integration"]).code,
+        0
     );
     std::fs::remove_dir_all(dir.join("manifest")).unwrap();
     let o = run(parent, &["--source", "demo", "--app", "ERP_Integration"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(
         &out(&o),
         &[
@@ -74,8 +73,8 @@ fn the_manifest_never_replaces_a_project_file_or_a_folder() {
                 "--json",
             ],
         );
-        assert_eq!(o.status.code(), Some(2), "{path}: {}", out(&o));
-        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(o.code, 2, "{path}: {}", out(&o));
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
         assert_eq!(v["name"], "UsageError", "{v}");
         assert!(v["message"].as_str().unwrap().contains(why), "{path}: {v}");
         assert_eq!(tree(&dir), before, "{path}: no file touched");
@@ -87,13 +86,11 @@ fn a_second_step_2_run_adds_its_apps_to_the_manifest() {
     let (_tmp, dir) = demo();
     let parent = dir.parent().unwrap();
     assert_eq!(
-        run(parent, &["--source", "demo", "--app", "ERP_Integration"])
-            .status
-            .code(),
-        Some(0)
+        run(parent, &["--source", "demo", "--app", "ERP_Integration"]).code,
+        0
     );
     let o = run(parent, &["--source", "demo", "--app", "Customer_Portal"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(&out(&o), &["(2 component(s), 1 kept from an earlier run and not deployed yet as far as fix knows: ConnectedApp ERP_Integration)"]);
     assert!(
         manifest_of(&dir).contains(
@@ -114,7 +111,7 @@ fn a_second_step_2_run_adds_its_apps_to_the_manifest() {
             "next.xml",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let next = std::fs::read_to_string(parent.join("next.xml")).unwrap();
     assert!(
         next.contains("<members>Headless_Login</members>") && !next.contains("ERP_Integration"),
@@ -134,7 +131,7 @@ fn a_second_step_2_run_adds_its_apps_to_the_manifest() {
             "next3.xml",
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let o = run(
         parent,
         &[
@@ -146,7 +143,7 @@ fn a_second_step_2_run_adds_its_apps_to_the_manifest() {
             "next3.xml",
         ],
     );
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert!(out(&o).contains("it is the step 3 manifest"), "{}", out(&o));
 }
 
@@ -181,14 +178,13 @@ fn the_dry_run_patch_is_exact_for_git_apply() {
         tab_crlf_project(d);
     }
     // Standard output is a pipe here, and narrow: the text is wrapped, the patch is not.
-    let o = Command::new(env!("CARGO_BIN_EXE_pkce-audit"))
+    let o = crate::harness::pkce()
         .args(["fix", "--source", ".", "--app", "Tabbed", "--dry-run"])
-        .current_dir(&a)
+        .dir(&a)
         .env("COLUMNS", "30")
-        .output()
-        .unwrap();
-    let text = String::from_utf8(o.stdout).unwrap();
-    assert_eq!(o.status.code(), Some(0), "{text}");
+        .run();
+    let text = o.stdout;
+    assert_eq!(o.code, 0, "{text}");
     let patch = &text[text.find("--- a/").expect("a patch")..];
     assert!(
         patch.contains("\r\n+\t\t<isPkceRequired>true</isPkceRequired>\r\n"),
@@ -205,14 +201,11 @@ fn the_dry_run_patch_is_exact_for_git_apply() {
         &a,
         &["--source", ".", "--app", "Tabbed", "--dry-run", "--json"],
     );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["diff"].as_str().unwrap(), patch);
     // Applied, it gives the bytes fix writes.
     assert!(git_apply(&a, patch, false).status.success());
-    assert_eq!(
-        run(&b, &["--source", ".", "--app", "Tabbed"]).status.code(),
-        Some(0)
-    );
+    assert_eq!(run(&b, &["--source", ".", "--app", "Tabbed"]).code, 0);
     assert_eq!(tree(&a), tree(&b));
 }
 
@@ -235,7 +228,7 @@ fn org_settings_excluded_by_forceignore_are_refused_naming_the_line() {
         "r",
     ];
     let o = run(parent, &args);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert_has(
         &out(&o),
         &[
@@ -254,7 +247,7 @@ fn org_settings_excluded_by_forceignore_are_refused_naming_the_line() {
     )
     .unwrap();
     let o = run(tmp.path(), &["--source", ".", "--org-setting"]);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert!(
         out(&o).contains("would be excluded by .forceignore (line 2: **/settings/**)"),
         "{}",
@@ -273,7 +266,7 @@ fn a_snapshot_is_named_as_one() {
     )
     .unwrap();
     let o = run(tmp.path(), &["--source", ".", "--app", "X"]);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert!(
         out(&o).contains(
             "a pkce-audit snapshot (read-only evidence of an org, not a deployable project)"

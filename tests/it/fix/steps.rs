@@ -28,10 +28,10 @@ fn refusals_touch_no_file_and_exit_2() {
             &["--source", "demo", "--app", "Customer_Portal", "--app", app],
         );
         let text = out(&o);
-        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert_eq!(o.code, 2, "{text}");
         // A refusal is the command's error: one line on stderr naming each refusal.
         assert!(o.stdout.is_empty(), "{text}");
-        let stderr = String::from_utf8_lossy(&o.stderr);
+        let stderr = o.stderr.as_str();
         assert!(
             stderr.starts_with("pkce-audit: error: fix refused, nothing was written: "),
             "{stderr}"
@@ -52,7 +52,7 @@ fn refusals_touch_no_file_and_exit_2() {
     )
     .unwrap();
     let o = run(parent, &["--source", "loose", "--app", "Customer_Portal"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.code, 2);
     assert!(out(&o).contains("not an SFDX project"), "{}", out(&o));
     assert_eq!(tree(&parent.join("loose")).len(), 1);
     // Usage errors.
@@ -63,7 +63,7 @@ fn refusals_touch_no_file_and_exit_2() {
         vec!["--source", "demo", "--app", "X", "--force", "--reason", "r"],
     ] {
         let o = run(parent, &args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", out(&o));
+        assert_eq!(o.code, 2, "{args:?}: {}", out(&o));
     }
     assert_eq!(tree(&dir), before);
 }
@@ -77,7 +77,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
         &["--source", "demo", "--app", "ERP_Integration", "--dry-run"],
     );
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(o.code, 0, "{text}");
     assert_eq!(tree(&dir), before);
     assert_has(
         &text,
@@ -100,7 +100,7 @@ fn dry_run_prints_the_diff_and_writes_nothing() {
             "--json",
         ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["outcome"], "would-change");
     assert_eq!(v["changes"][0]["action"], "changed");
     assert_eq!(v["changes"][0]["from"], "false");
@@ -131,7 +131,7 @@ fn a_forced_org_setting_names_its_reason_in_the_manifest_and_the_output() {
         ],
     );
     let text = out(&o);
-    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert_eq!(o.code, 0, "{text}");
     assert!(
         text.contains("because: CAB-1234: the CISO accepts the break"),
         "{text}"

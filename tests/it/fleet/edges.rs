@@ -132,15 +132,10 @@ fn a_broken_fleet_file_stops_the_run_with_one_line() {
         "{}",
         r.stderr
     );
-    let r = run_with(
-        {
-            let mut c = command();
-            c.current_dir(f.path())
-                .args(["fleet", "--orgs", "missing.toml"]);
-            c
-        },
-        None,
-    );
+    let r = pkce()
+        .dir(f.path())
+        .args(["fleet", "--orgs", "missing.toml"])
+        .run();
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("missing.toml: cannot be read"),

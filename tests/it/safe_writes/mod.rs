@@ -85,7 +85,7 @@ impl Scene {
         (state(&self.project), state(&self.outside))
     }
 
-    fn fix(&self, args: &[&str]) -> std::process::Output {
+    fn fix(&self, args: &[&str]) -> crate::harness::Run {
         let mut all = vec!["--source", "demo"];
         all.extend_from_slice(args);
         run(&self.dir, &all)
@@ -97,7 +97,7 @@ impl Scene {
         let before = self.state();
         let o = self.fix(args);
         let text = out(&o);
-        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert_eq!(o.code, 2, "{text}");
         assert!(text.contains(says), "{says:?} in {text}");
         assert_eq!(text.lines().count(), 1, "one line: {text}");
         assert_eq!(self.state(), before, "nothing changed inside or outside");
@@ -118,7 +118,7 @@ fn a_manifest_folder_that_links_outside_is_refused() {
     let before = s.state();
     let o = s.fix(&["--app", "Customer_Portal", "--json"]);
     assert_eq!(s.state(), before);
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(doc["name"], "FixRefused", "{doc}");
     // The dry run names the same refusal: the checks are the plan's.
     s.refused(
@@ -181,7 +181,7 @@ fn a_hard_link_is_replaced_not_written_through_and_modes_are_kept() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
     let outside = state(&s.outside);
     let o = s.fix(&["--app", "Customer_Portal"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     assert_eq!(
         state(&s.outside),
         outside,
@@ -208,7 +208,7 @@ fn a_read_only_file_is_refused_whoever_runs_fix() {
     // A read-only manifest of an earlier run too.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let o = s.fix(&["--app", "Customer_Portal"]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(o.code, 0, "{}", out(&o));
     let manifest = s.project.join("manifest/pkce-step2-apps.xml");
     std::fs::set_permissions(&manifest, std::fs::Permissions::from_mode(0o444)).unwrap();
     s.refused(
@@ -288,7 +288,7 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
             }
             let o = run(tmp.path(), &args);
             let text = out(&o);
-            assert_eq!(o.status.code(), Some(2), "{name:?}: {text}");
+            assert_eq!(o.code, 2, "{name:?}: {text}");
             assert!(text.contains(why), "{name:?}: {text}");
             assert!(text.contains("is not a Salesforce API name"), "{text}");
             // Named, but never with the control character itself.
@@ -309,7 +309,7 @@ fn a_component_name_that_is_not_an_api_name_never_reaches_a_manifest() {
     .unwrap();
     let before = state(tmp.path());
     let o = run(tmp.path(), &["--source", ".", "--app", "Good"]);
-    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    assert_eq!(o.code, 2, "{}", out(&o));
     assert!(
         out(&o).contains("lists ConnectedApp 'Bad Name'"),
         "{}",

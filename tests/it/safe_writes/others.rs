@@ -3,7 +3,7 @@
 
 use super::{narrowing_umask, state, Scene};
 use crate::fake_org::{Config, FakeOrg};
-use crate::live_support::{command, fetch_live, fixture, run, run_with, Run, TOKEN};
+use crate::live_support::{fetch_live, fixture, pkce, run, Run, TOKEN};
 use std::os::unix::fs::{symlink, FileTypeExt as _, PermissionsExt};
 use std::path::Path;
 
@@ -69,12 +69,12 @@ fn fleet_in(dir: &Path) -> impl Fn(&[&str]) -> Run + '_ {
 
 /// `fleet --orgs fleet.toml ARGS` run in `dir`.
 fn fleet_run(dir: &Path, args: &[&str]) -> Run {
-    let mut c = command();
-    c.current_dir(dir)
+    pkce()
+        .dir(dir)
         .env("PKCE_AUDIT_TODAY", "2026-11-21")
         .args(["fleet", "--orgs", "fleet.toml"])
-        .args(args);
-    run_with(c, None)
+        .args(args)
+        .run()
 }
 
 #[test]

@@ -4,26 +4,18 @@
 //! command starts, so its first write fails with EPIPE (Rust ignores SIGPIPE).
 
 use crate::fake_org::{Config, FakeOrg};
-use crate::live_support::{command, fixture, TOKEN};
+use crate::harness::pkce;
+use crate::live_support::{fixture, TOKEN};
 
 /// Runs `args` with standard output a pipe nobody reads; its exit status and stderr.
-fn closed_stdout(args: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, String) {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let mut c = command();
-    c.args(args)
+fn closed_stdout(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let r = pkce()
+        .args(args)
         .env("PKCE_AUDIT_TODAY", "2026-12-01")
-        .stdin(std::process::Stdio::null())
-        .stdout(writer)
-        .stderr(std::process::Stdio::piped());
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    let o = c.output().unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+        .envs(envs.iter().copied())
+        .stdout_closed()
+        .run();
+    (r.code, r.stderr)
 }
 
 #[test]
@@ -82,7 +74,7 @@ fn every_command_survives_a_closed_standard_output() {
     ];
     for (args, code) in &runs {
         let (got, stderr) = closed_stdout(args, &live);
-        assert_eq!(got, Some(*code), "{args:?}: {stderr}");
+        assert_eq!(got, *code, "{args:?}: {stderr}");
         // Progress bars and notes go to a terminal only; a closed pipe adds nothing.
         let noise: Vec<&str> = stderr
             .lines()
@@ -92,13 +84,13 @@ fn every_command_survives_a_closed_standard_output() {
     }
     // An error printed as JSON to standard output: its one line on stderr, its status.
     let (got, stderr) = closed_stdout(&["rules", "no-such-rule", "--json"], &[]);
-    assert_eq!(got, Some(2));
+    assert_eq!(got, 2);
     assert_eq!(
         stderr,
         "pkce-audit: error: unknown rule 'no-such-rule'; `pkce-audit rules` lists them\n"
     );
     let (got, stderr) = closed_stdout(&["audit", "--sorce", "x", "--json"], &[]);
-    assert_eq!(got, Some(2));
+    assert_eq!(got, 2);
     assert!(
         !stderr.contains("panicked") && stderr.lines().count() == 1,
         "{stderr}"

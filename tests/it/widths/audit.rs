@@ -3,25 +3,16 @@
 
 use super::{assert_fits, words, BREAKS, WIDTHS};
 use crate::fake_org::{Config, FakeOrg};
-use crate::live_support::{command, fetch_live, fixture};
+use crate::live_support::{fetch_live, fixture, pkce};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What the binary prints for `args` at `width` columns (not a terminal); every command
 /// here exits 1 (not ready).
 fn text_at(args: &[&str], width: usize) -> String {
-    let o = command()
-        .args(args)
-        .env("COLUMNS", width.to_string())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    let o = pkce().args(args).env("COLUMNS", width.to_string()).run();
+    o.status(1);
+    o.stdout
 }
 
 /// `audit --source <source>` as the binary prints it at `width` columns (not a terminal).
@@ -94,13 +85,12 @@ fn strip_ansi(s: &str) -> String {
 /// no word that is not a word of that table or of a list entry (a piece of a cut word),
 /// and colour on every BLOCKER whether the layout is a table or a list.
 fn assert_audit_fits(source: &Path, extra: &[&str]) {
-    let json = command()
+    let json = pkce()
         .args(["audit", "--source", source.to_str().unwrap(), "--json"])
         .args(extra)
-        .output()
-        .unwrap();
-    let report = pkce_audit_io::report_file::parse(&String::from_utf8(json.stdout).unwrap())
-        .expect("the audit's JSON reads back");
+        .run();
+    let report =
+        pkce_audit_io::report_file::parse(&json.stdout).expect("the audit's JSON reads back");
     let mut names: BTreeSet<String> = ["BLOCKER", "critical", "high", "medium", "low", "info"]
         .map(String::from)
         .into();
@@ -197,26 +187,24 @@ fn the_diff_fits_every_width_and_cuts_no_name() {
     let tmp = tempfile::tempdir().unwrap();
     let mut reports = Vec::new();
     for org in ["demo-org", "ready-org"] {
-        let o = command()
+        let o = pkce()
             .args([
                 "audit",
                 "--source",
                 fixture(org).to_str().unwrap(),
                 "--json",
             ])
-            .output()
-            .unwrap();
+            .run();
         let path = tmp.path().join(format!("{org}.json"));
         std::fs::write(&path, &o.stdout).unwrap();
         reports.push(path.to_str().unwrap().to_string());
     }
     let diff = |width: usize| {
-        let o = command()
+        pkce()
             .args(["diff", &reports[0], &reports[1]])
             .env("COLUMNS", width.to_string())
-            .output()
-            .unwrap();
-        String::from_utf8(o.stdout).unwrap()
+            .run()
+            .stdout
     };
     let whole = counts(&diff(10_000));
     let report = pkce_audit_io::report_file::read(Path::new(&reports[0])).unwrap();

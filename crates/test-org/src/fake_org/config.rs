@@ -37,10 +37,6 @@ pub struct Config {
     /// Real orgs offer every version from 31.0 up, and real clients hard-code old ones (the
     /// Salesforce CLI reads `v51.0/sobjects/User`; jsforce defaults to 50.0).
     pub api_versions: Vec<String>,
-    /// The limit in `Sforce-Limit-Info: api-usage=N/LIMIT`; N starts at 1000.
-    pub daily_limit: u64,
-    /// Put as `<consumerSecret>` into every ExtlClntAppGlobalOauthSettings record.
-    pub eca_consumer_secret: String,
     /// Extra sObject records by object name, added to (and replacing) the ones loaded
     /// from `<org_dir>/evidence/<Object>.json`. Records are JSON objects as Salesforce
     /// returns them (relationship fields as nested objects); `attributes` is optional.
@@ -123,6 +119,13 @@ pub enum Quirk {
     ListedAs(String),
 }
 
+/// The limit in `Sforce-Limit-Info: api-usage=N/LIMIT` and `/limits`; N starts at 1000.
+pub const DAILY_LIMIT: u64 = 100_000;
+
+/// Put as `<consumerSecret>` into every ExtlClntAppGlobalOauthSettings record (the tests
+/// check that it never shows).
+pub const ECA_CONSUMER_SECRET: &str = "FAKESECRET-do-not-print-0123456789";
+
 /// The default fake "now": 2026-11-21T00:00:00Z.
 pub fn default_now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-11-21T00:00:00Z")
@@ -149,8 +152,6 @@ impl Default for Config {
             client_secret: String::new(),
             page_size: 2000,
             api_versions: (31..=66).map(|v| format!("{v}.0")).collect(),
-            daily_limit: 100_000,
-            eca_consumer_secret: "FAKESECRET-do-not-print-0123456789".into(),
             sobjects: BTreeMap::new(),
             now: default_now(),
             reject_aggregate_queries: false,

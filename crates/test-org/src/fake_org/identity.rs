@@ -356,24 +356,11 @@ pub fn record(shared: &Shared, api_base: &str, ty: &str, id: &str) -> Response<B
 }
 
 /// `GET /services/data/vXX.X/limits`: the daily API requests as the `Sforce-Limit-Info`
-/// header counts them, and a few fixed others.
-pub fn limits(shared: &Shared, used: u64) -> Response<Body> {
-    let max = shared.cfg.daily_limit;
-    let lim = |max: u64, remaining: u64| json!({"Max": max, "Remaining": remaining});
+/// header counts them (the one limit a client here reads; a real org lists dozens).
+pub fn limits(used: u64) -> Response<Body> {
+    let max = super::config::DAILY_LIMIT;
     json_response(
         StatusCode::OK,
-        &json!({
-            "ConcurrentAsyncGetReportInstances": lim(200, 200),
-            "ConcurrentSyncReportRuns": lim(20, 20),
-            "DailyApiRequests": lim(max, max.saturating_sub(used)),
-            "DailyAsyncApexExecutions": lim(250_000, 250_000),
-            "DailyBulkApiBatches": lim(15_000, 15_000),
-            "DailyBulkV2QueryJobs": lim(10_000, 10_000),
-            "DailyGenericStreamingApiEvents": lim(10_000, 10_000),
-            "DataStorageMB": lim(5, 5),
-            "FileStorageMB": lim(20, 20),
-            "HourlyODataCallout": lim(10_000, 10_000),
-            "SingleEmail": lim(5_000, 5_000),
-        }),
+        &json!({"DailyApiRequests": {"Max": max, "Remaining": max.saturating_sub(used)}}),
     )
 }

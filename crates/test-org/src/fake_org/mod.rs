@@ -11,10 +11,6 @@
 //! /work/shared/reference/salesforce-api.md §4–5), and can misbehave on purpose: latency,
 //! transient faults (deterministic by seed), expiring sessions, permission denials and
 //! truncated bodies.
-// Each includer (tests, example, bench) uses a different part of the API; `unused`
-// rather than `dead_code` so an includer's own `#[allow(dead_code)]` does not trip
-// clippy's duplicated-attributes lint.
-#![allow(unused)]
 
 mod config;
 mod conn;
@@ -108,7 +104,7 @@ impl Shared {
         format!(
             "api-usage={}/{}",
             self.api_usage.load(Ordering::SeqCst),
-            self.cfg.daily_limit
+            config::DAILY_LIMIT
         )
     }
 

@@ -163,7 +163,7 @@ pub fn data(
                 super::describe::describe(&shared.org, &api_base, tooling, ty)
             }
             DataRoute::Record(ty, id) => super::identity::record(shared, &api_base, ty, id),
-            DataRoute::Limits => super::identity::limits(shared, used),
+            DataRoute::Limits => super::identity::limits(used),
             DataRoute::Query => {
                 let echo = shared
                     .cfg

@@ -113,10 +113,8 @@ impl Org {
             }
             let secret = match f.ty {
                 MetadataType::ConnectedApp => Secret::Strip,
-                MetadataType::ExtlClntAppGlobalOauthSettings
-                    if !cfg.eca_consumer_secret.is_empty() =>
-                {
-                    Secret::Insert(&cfg.eca_consumer_secret)
+                MetadataType::ExtlClntAppGlobalOauthSettings => {
+                    Secret::Insert(super::config::ECA_CONSUMER_SECRET)
                 }
                 _ => Secret::Keep,
             };

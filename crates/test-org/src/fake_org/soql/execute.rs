@@ -1,5 +1,5 @@
-//! A parsed query run over an object's records: WHERE, ORDER BY, LIMIT and OFFSET, the
-//! selected fields, and GROUP BY with the aggregates.
+//! A parsed query run over an object's records: WHERE, LIMIT and OFFSET, the selected
+//! fields, and GROUP BY with the aggregates.
 
 use super::*;
 
@@ -46,33 +46,9 @@ fn check_field(q: &Query, obj: &SObject, path: &[String], col: usize) -> Result<
     }
 }
 
-pub(super) fn like(pattern: &str, value: &str) -> bool {
-    let p: Vec<char> = pattern.to_lowercase().chars().collect();
-    let v: Vec<char> = value.to_lowercase().chars().collect();
-    // dp[j]: pattern[..i] matches value[..j]
-    let mut dp = vec![false; v.len() + 1];
-    dp[0] = true;
-    for pc in &p {
-        let mut next = vec![false; v.len() + 1];
-        if *pc == '%' {
-            let mut any = false;
-            for j in 0..=v.len() {
-                any |= dp[j];
-                next[j] = any;
-            }
-        } else {
-            for j in 1..=v.len() {
-                next[j] = dp[j - 1] && (*pc == '_' || *pc == v[j - 1]);
-            }
-        }
-        dp = next;
-    }
-    dp[v.len()]
-}
-
-fn lit_eq(lit: &Lit, v: &Value) -> Option<bool> {
-    Some(match (lit, v) {
-        (Lit::Other | Lit::LastNDays(_), _) => return None,
+fn lit_eq(lit: &Lit, v: &Value, now: DateTime<Utc>) -> bool {
+    match (lit, v) {
+        (Lit::LastNDays(n), v) => in_last_n_days(v, *n, now),
         (Lit::Null, v) => v.is_null(),
         (_, Value::Null) => false,
         (Lit::Str(s), Value::String(t)) => s.eq_ignore_ascii_case(t),
@@ -80,14 +56,6 @@ fn lit_eq(lit: &Lit, v: &Value) -> Option<bool> {
         (Lit::Bool(b), Value::Bool(c)) => b == c,
         (Lit::Str(s), other) => s.eq_ignore_ascii_case(&other.to_string()),
         _ => false,
-    })
-}
-
-fn lit_cmp(lit: &Lit, v: &Value) -> Option<Ordering> {
-    match (lit, v) {
-        (Lit::Num(n), Value::Number(m)) => m.as_f64()?.partial_cmp(n),
-        (Lit::Str(s), Value::String(t)) => Some(t.to_lowercase().cmp(&s.to_lowercase())),
-        _ => None,
     }
 }
 
@@ -118,41 +86,6 @@ pub fn in_last_n_days(v: &Value, n: u32, now: DateTime<Utc>) -> bool {
         .and_time(chrono::NaiveTime::MIN)
         .and_utc();
     t >= start && t < end
-}
-
-fn matches(cond: &Cond, record: &Value, now: DateTime<Utc>) -> bool {
-    let v = value_at(record, &cond.path);
-    let first = &cond.values[0];
-    match (cond.op, first) {
-        (CmpOp::Eq, Lit::LastNDays(n)) => return in_last_n_days(v, *n, now),
-        (CmpOp::Ne, Lit::LastNDays(n)) => return !in_last_n_days(v, *n, now),
-        _ => {}
-    }
-    match cond.op {
-        CmpOp::Always => true,
-        CmpOp::Eq => lit_eq(first, v).unwrap_or(true),
-        CmpOp::Ne => lit_eq(first, v).map(|b| !b).unwrap_or(true),
-        CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge => {
-            if matches!(first, Lit::Other | Lit::LastNDays(_)) {
-                return true;
-            }
-            match lit_cmp(first, v) {
-                None => false,
-                Some(o) => match cond.op {
-                    CmpOp::Lt => o == Ordering::Less,
-                    CmpOp::Le => o != Ordering::Greater,
-                    CmpOp::Gt => o == Ordering::Greater,
-                    _ => o != Ordering::Less,
-                },
-            }
-        }
-        CmpOp::Like => match (first, v) {
-            (Lit::Str(p), Value::String(s)) => like(p, s),
-            _ => false,
-        },
-        CmpOp::In => cond.values.iter().any(|l| lit_eq(l, v).unwrap_or(true)),
-        CmpOp::NotIn => cond.values.iter().all(|l| lit_eq(l, v) != Some(true)),
-    }
 }
 
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
@@ -259,39 +192,20 @@ pub fn execute(
     for a in &q.aggs {
         check_field(q, obj, &a.path, a.col)?;
     }
-    for c in q.conditions.iter().flatten() {
+    for c in &q.conditions {
         check_field(q, obj, &c.path, c.col)?;
     }
-    for o in &q.order {
-        check_field(q, obj, &o.path, o.col)?;
-    }
-    let mut rows: Vec<&Value> = obj
+    let rows: Vec<&Value> = obj
         .records
         .iter()
-        .filter(|r| q.conditions.iter().flatten().all(|c| matches(c, r, now)))
+        .filter(|r| {
+            q.conditions
+                .iter()
+                .all(|c| lit_eq(&c.value, value_at(r, &c.path), now))
+        })
         .collect();
     if q.is_aggregate() {
         return aggregate(q, obj, &rows);
-    }
-    if !q.order.is_empty() {
-        rows.sort_by(|a, b| {
-            for k in &q.order {
-                let (x, y) = (value_at(a, &k.path), value_at(b, &k.path));
-                let o = match (x.is_null(), y.is_null()) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) if k.nulls_first => Ordering::Less,
-                    (true, false) => Ordering::Greater,
-                    (false, true) if k.nulls_first => Ordering::Greater,
-                    (false, true) => Ordering::Less,
-                    _ if k.asc => cmp_values(x, y),
-                    _ => cmp_values(y, x),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
     }
     let rows: Vec<&Value> = rows
         .into_iter()
@@ -373,29 +287,11 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
                     .collect();
                 let v = match a.func {
                     AggFn::Count => Value::from(values.len()),
-                    AggFn::CountDistinct => {
-                        let mut seen: Vec<&Value> = Vec::new();
-                        for v in values {
-                            if !seen.contains(&v) {
-                                seen.push(v);
-                            }
-                        }
-                        Value::from(seen.len())
-                    }
                     AggFn::Max => values
                         .into_iter()
                         .max_by(|a, b| cmp_values(a, b))
                         .cloned()
                         .unwrap_or(Value::Null),
-                    AggFn::Min => values
-                        .into_iter()
-                        .min_by(|a, b| cmp_values(a, b))
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    AggFn::Sum if values.is_empty() => Value::Null,
-                    AggFn::Sum => {
-                        Value::from(values.iter().filter_map(|v| v.as_f64()).sum::<f64>())
-                    }
                 };
                 m.insert(a.name.clone(), v);
             }

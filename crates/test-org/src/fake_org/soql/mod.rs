@@ -1,17 +1,15 @@
-//! A small SOQL subset:
-//! `SELECT f1, rel.f2 | COUNT() | AGG(f) [alias], ... FROM Object [WHERE ...] [GROUP BY f, ...]
-//! [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...] [LIMIT n] [OFFSET n]`.
+//! The SOQL that pkce-audit and the real clients (the Salesforce CLI, jsforce,
+//! simple-salesforce) send, and no more:
+//! `SELECT f1, rel.f2 | COUNT() | COUNT(f) | MAX(f) [alias], ... FROM Object
+//! [WHERE f = value [AND ...]] [GROUP BY f, ...] [LIMIT n] [OFFSET n]`.
 //!
-//! WHERE is evaluated when it is a conjunction (AND) of simple comparisons
-//! (`=`, `!=`, `<>`, `<`, `<=`, `>`, `>=`, `LIKE`, `[NOT] IN (...)`) against string,
-//! number, boolean or null literals, and `field = LAST_N_DAYS:n` (or `!=`) against the
-//! org's fixed "now". Other comparisons with a date literal, and `INCLUDES`/`EXCLUDES`,
-//! count as true; a WHERE with OR, NOT or parentheses is not applied at all.
-//!
-//! Aggregates: `COUNT(f)`, `COUNT_DISTINCT(f)`, `MAX(f)`, `MIN(f)`, `SUM(f)` with or without
-//! GROUP BY, answered as real orgs do: records typed `AggregateResult`, unaliased
-//! aggregates named `expr0`, `expr1`, ... in select order. Subqueries, HAVING and WITH are
-//! refused as MALFORMED_QUERY (the fake does not support them).
+//! WHERE is a conjunction of `field = literal` (string, number, boolean, null; strings
+//! compared case-insensitively, as Salesforce does) and `field = LAST_N_DAYS:n` against
+//! the org's fixed "now". Aggregates are answered as real orgs do: records typed
+//! `AggregateResult`, unaliased aggregates named `expr0`, `expr1`, ... in select order.
+//! Anything else (other comparisons, OR, ORDER BY, other aggregates, subqueries, HAVING,
+//! WITH) is refused as MALFORMED_QUERY, so a new query the test org cannot answer fails
+//! loudly instead of being answered wrongly.
 
 use super::org::SObject;
 use chrono::{DateTime, Utc};
@@ -21,7 +19,7 @@ use std::cmp::Ordering;
 mod execute;
 mod parse;
 
-pub use execute::{execute, in_last_n_days, parse_datetime};
+pub use execute::execute;
 pub use parse::parse;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,16 +36,12 @@ pub enum Lit {
     Null,
     /// `LAST_N_DAYS:n`: from the start of the day n days before "now" to the end of today.
     LastNDays(u32),
-    Other,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AggFn {
     Count,
-    CountDistinct,
     Max,
-    Min,
-    Sum,
 }
 
 /// One aggregate column of the SELECT list.
@@ -60,34 +54,12 @@ pub struct Agg {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Like,
-    In,
-    NotIn,
-    Always,
-}
-
+/// `path = value`.
 #[derive(Debug, Clone)]
 pub struct Cond {
     pub path: Vec<String>,
     pub col: usize,
-    pub op: CmpOp,
-    pub values: Vec<Lit>,
-}
-
-#[derive(Debug, Clone)]
-pub struct OrderKey {
-    pub path: Vec<String>,
-    pub col: usize,
-    pub asc: bool,
-    pub nulls_first: bool,
+    pub value: Lit,
 }
 
 #[derive(Debug, Clone)]
@@ -99,10 +71,8 @@ pub struct Query {
     pub aggs: Vec<Agg>,
     pub group_by: Vec<(Vec<String>, usize)>,
     pub object: String,
-    pub object_col: usize,
-    /// `None`: no WHERE, or one we do not apply.
-    pub conditions: Option<Vec<Cond>>,
-    pub order: Vec<OrderKey>,
+    /// The WHERE's conjunction (empty: no WHERE).
+    pub conditions: Vec<Cond>,
     pub limit: Option<usize>,
     pub offset: Option<usize>,
 }

@@ -235,143 +235,54 @@ impl Parser<'_> {
             Tok::Num(n) => Lit::Num(*n),
             Tok::Other(s) => match s.split_once(':') {
                 Some((lit, n)) if lit.eq_ignore_ascii_case("LAST_N_DAYS") => {
-                    n.parse().map(Lit::LastNDays).unwrap_or(Lit::Other)
+                    Lit::LastNDays(n.parse().map_err(|_| self.unexpected())?)
                 }
-                _ => Lit::Other,
+                _ => return Err(self.unsupported(s)),
             },
             Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
             Tok::Ident(s) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
             Tok::Ident(s) if s.eq_ignore_ascii_case("null") => Lit::Null,
-            // Date literals without parameter: TODAY, YESTERDAY, THIS_MONTH...
-            Tok::Ident(s) if s.chars().all(|c| c.is_ascii_uppercase() || c == '_') => Lit::Other,
+            // Date literals other than LAST_N_DAYS:n (TODAY, THIS_MONTH, ...).
+            Tok::Ident(s) if s.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+                return Err(self.unsupported(s))
+            }
             _ => return Err(self.unexpected()),
         };
         self.pos += 1;
         Ok(lit)
     }
 
+    /// `path = literal`: the only comparison the tool and the real clients send.
     fn condition(&mut self) -> Result<Cond, SoqlError> {
+        if matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen)) {
+            return Err(self.unsupported("a parenthesised condition"));
+        }
         let (path, col) = self.path()?;
-        let op = match self.peek().map(|t| t.tok.clone()) {
-            Some(Tok::Op(op)) => {
-                self.pos += 1;
-                match op.as_str() {
-                    "=" => CmpOp::Eq,
-                    "!=" | "<>" => CmpOp::Ne,
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    _ => CmpOp::Ge,
-                }
-            }
-            Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("LIKE") => {
-                self.pos += 1;
-                CmpOp::Like
-            }
-            Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("IN") => {
-                self.pos += 1;
-                CmpOp::In
-            }
-            Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("NOT") => {
-                self.pos += 1;
-                self.expect_kw("IN")?;
-                CmpOp::NotIn
-            }
-            Some(Tok::Ident(s))
-                if s.eq_ignore_ascii_case("INCLUDES") || s.eq_ignore_ascii_case("EXCLUDES") =>
-            {
-                self.pos += 1;
-                CmpOp::Always
-            }
-            _ => return Err(self.unexpected()),
-        };
-        let values = if matches!(op, CmpOp::In | CmpOp::NotIn | CmpOp::Always) {
-            if self.peek().map(|t| &t.tok) != Some(&Tok::LParen) {
-                return Err(self.unexpected());
-            }
-            self.pos += 1;
-            if matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(s)) if s.eq_ignore_ascii_case("SELECT"))
-            {
-                return Err(self.unsupported("a semi-join subquery"));
-            }
-            let mut values = vec![self.literal()?];
-            loop {
-                match self.peek().map(|t| &t.tok) {
-                    Some(Tok::Comma) => {
-                        self.pos += 1;
-                        values.push(self.literal()?);
-                    }
-                    Some(Tok::RParen) => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.unexpected()),
-                }
-            }
-            values
-        } else {
-            vec![self.literal()?]
-        };
-        Ok(Cond {
-            path,
-            col,
-            op,
-            values,
-        })
+        match self.peek().map(|t| &t.tok) {
+            Some(Tok::Op(op)) if op == "=" => self.pos += 1,
+            Some(_) => return Err(self.unsupported("a comparison other than =")),
+            None => return Err(self.unexpected()),
+        }
+        let value = self.literal()?;
+        Ok(Cond { path, col, value })
     }
 
-    /// Parses WHERE up to the next clause. Returns `None` when the expression is not a
-    /// plain conjunction (it is then skipped, after a syntax check of its parentheses).
-    fn where_clause(&mut self) -> Result<Option<Vec<Cond>>, SoqlError> {
-        let start = self.pos;
-        let mut conds = Vec::new();
-        let simple = (|| -> Result<(), SoqlError> {
-            loop {
-                conds.push(self.condition()?);
-                if self.is_kw("AND") {
-                    self.pos += 1;
-                    continue;
-                }
-                return Ok(());
-            }
-        })();
+    /// WHERE: `path = literal [AND path = literal ...]` up to the next clause; OR, NOT,
+    /// parentheses and other comparisons are refused (not sent by any client).
+    fn where_clause(&mut self) -> Result<Vec<Cond>, SoqlError> {
+        let mut conds = vec![self.condition()?];
+        while self.is_kw("AND") {
+            self.pos += 1;
+            conds.push(self.condition()?);
+        }
         let at_clause_end = self.peek().is_none()
             || CLAUSE_KEYWORDS
                 .iter()
                 .any(|k| k != &"WHERE" && self.is_kw(k));
-        if simple.is_ok() && at_clause_end {
-            return Ok(Some(conds));
+        if !at_clause_end {
+            return Err(self.unsupported("a WHERE other than `field = value AND ...`"));
         }
-        // Not a plain conjunction: skip to the next clause, checking parentheses.
-        self.pos = start;
-        let mut depth = 0i32;
-        let mut any = false;
-        while let Some(t) = self.peek() {
-            match &t.tok {
-                Tok::LParen => depth += 1,
-                Tok::RParen => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return Err(self.unexpected());
-                    }
-                }
-                Tok::Ident(s)
-                    if depth == 0
-                        && CLAUSE_KEYWORDS
-                            .iter()
-                            .any(|k| *k != "WHERE" && k.eq_ignore_ascii_case(s)) =>
-                {
-                    break
-                }
-                _ => {}
-            }
-            any = true;
-            self.pos += 1;
-        }
-        if depth != 0 || !any {
-            return Err(self.unexpected());
-        }
-        Ok(None)
+        Ok(conds)
     }
 }
 
@@ -397,10 +308,7 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
             } else {
                 let func = match name.to_ascii_uppercase().as_str() {
                     "COUNT" => AggFn::Count,
-                    "COUNT_DISTINCT" => AggFn::CountDistinct,
                     "MAX" => AggFn::Max,
-                    "MIN" => AggFn::Min,
-                    "SUM" => AggFn::Sum,
                     _ => {
                         p.pos -= 1;
                         return Err(p.unsupported(&format!("{name}()")));
@@ -477,9 +385,7 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         aggs,
         group_by: Vec::new(),
         object,
-        object_col,
-        conditions: None,
-        order: Vec::new(),
+        conditions: Vec::new(),
         limit: None,
         offset: None,
     };
@@ -506,42 +412,7 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         return Err(p.unsupported("HAVING"));
     }
     if p.is_kw("ORDER") {
-        p.pos += 1;
-        p.expect_kw("BY")?;
-        loop {
-            let (path, col) = p.path()?;
-            let mut asc = true;
-            if p.is_kw("ASC") {
-                p.pos += 1;
-            } else if p.is_kw("DESC") {
-                p.pos += 1;
-                asc = false;
-            }
-            // SOQL default: nulls first ascending, last descending.
-            let mut nulls_first = asc;
-            if p.is_kw("NULLS") {
-                p.pos += 1;
-                if p.is_kw("FIRST") {
-                    nulls_first = true;
-                } else if p.is_kw("LAST") {
-                    nulls_first = false;
-                } else {
-                    return Err(p.unexpected());
-                }
-                p.pos += 1;
-            }
-            q.order.push(OrderKey {
-                path,
-                col,
-                asc,
-                nulls_first,
-            });
-            if matches!(p.peek().map(|t| &t.tok), Some(Tok::Comma)) {
-                p.pos += 1;
-                continue;
-            }
-            break;
-        }
+        return Err(p.unsupported("ORDER BY"));
     }
     if p.is_kw("LIMIT") {
         p.pos += 1;
