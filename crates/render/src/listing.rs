@@ -169,6 +169,14 @@ pub fn rule(rule: &Rule, width: usize) -> String {
     )
 }
 
+/// The version of the `doctor --json` document (docs/output.md).
+pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
+
+/// `doctor --json`: the checks, with the document's version first.
+pub fn doctor_json(d: &Doctor) -> String {
+    crate::json::document(&crate::json::Versioned::new(DOCTOR_SCHEMA_VERSION, d))
+}
+
 /// The sources, then what to grant for each one that is not readable, within `width`
 /// columns: a table when its columns can each hold their longest word (a metadata
 /// type name is never broken), else one entry per source.

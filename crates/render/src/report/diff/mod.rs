@@ -34,9 +34,7 @@ pub fn render(diff: &Diff, format: Format, width: u16) -> String {
 
 /// Exact text, with the characters a terminal would act on escaped, as in `audit --json`.
 pub fn json(diff: &Diff) -> String {
-    let mut s = serde_json::to_string_pretty(diff).expect("a diff always serialises");
-    s.push('\n');
-    super::text::json_escape_invisible(s)
+    crate::json::document(diff)
 }
 
 /// The app kind in the diff's few letters. Unlike the audit table ([`kind_abbrev`]), an
