@@ -214,7 +214,9 @@ fn audit(args: AuditArgs) -> Result<i32> {
 fn list_rules(args: RulesArgs) -> Result<i32> {
     let sink = Sink::Stdout;
     let text = match (&args.id, args.json.json) {
-        (None, true) => pkce_audit_render::json::document(&pkce_audit_render::listing::RulesDocument::all()),
+        (None, true) => {
+            pkce_audit_render::json::document(&pkce_audit_render::listing::RulesDocument::all())
+        }
         (None, false) => pkce_audit_render::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
@@ -230,7 +232,6 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
     sink.write(&text)?;
     Ok(exit::OK)
 }
-
 
 fn list_clients(json: bool) -> Result<i32> {
     let text = if json {

@@ -88,10 +88,7 @@ pub fn clients(width: usize) -> String {
         ];
         grid.push(
             cells.map(String::from).to_vec(),
-            Entry {
-                head,
-                lines: vec![name.clone()],
-            },
+            Entry::new(head, vec![name.as_str().into()]),
         );
     }
     grid.render(width)
@@ -204,10 +201,7 @@ pub fn doctor(d: &Doctor, width: usize) -> String {
         let cells = [c.source.as_str(), status, c.probe.as_str(), detail].map(String::from);
         grid.push(
             cells.to_vec(),
-            Entry {
-                head: c.source.clone(),
-                lines: vec![line],
-            },
+            Entry::new(c.source.as_str(), vec![line.into()]),
         );
     }
     out.push_str(&grid.render(width));

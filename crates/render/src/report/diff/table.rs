@@ -114,7 +114,7 @@ fn apps_grid(out: &mut String, title: &str, apps: &[(&AppRef, Option<&str>)], wi
         let mut entry = Entry::line(head);
         if why {
             let note = v(note.unwrap_or("")).into_owned();
-            entry.lines.push(format!("Not read: {note}"));
+            entry.lines.push(format!("Not read: {note}").into());
             cells.push(note);
         }
         grid.push(cells, entry);
