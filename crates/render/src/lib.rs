@@ -12,4 +12,5 @@ pub mod fix;
 pub mod fleet;
 pub mod json;
 pub mod listing;
+pub mod md;
 pub mod report;
