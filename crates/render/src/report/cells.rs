@@ -118,7 +118,7 @@ pub fn waived_failing_line(n: usize) -> String {
 /// The words of [`blocker_word`], BLOCKER in its colour.
 pub fn blocker_styled(f: &Finding) -> Styled {
     match blocker_word(f) {
-        "BLOCKER" => Styled::styled("BLOCKER", Style::Blocker),
+        "BLOCKER" => Styled::of("BLOCKER", Style::Blocker),
         word => word.into(),
     }
 }
@@ -128,7 +128,7 @@ pub fn blocker_styled(f: &Finding) -> Styled {
 /// rule-id" with `what` under it. The severity and BLOCKER carry their colour. Input text
 /// is made visible here; `what` already is.
 pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
-    let severity = Styled::styled(f.severity.as_str(), Style::Severity(f.severity));
+    let severity = Styled::of(f.severity.as_str(), Style::Severity(f.severity));
     let weight = blocker_styled(f);
     let rule = v(f.rule.as_str());
     let app = f.app.as_deref().map(v);

@@ -69,7 +69,7 @@ impl Styled {
     }
 
     /// One piece of text in `style`.
-    pub fn styled(text: &str, style: Style) -> Styled {
+    pub fn of(text: &str, style: Style) -> Styled {
         let mut s = Styled::default();
         s.push(text, style);
         s
@@ -183,19 +183,19 @@ impl Styled {
 
 impl From<&str> for Styled {
     fn from(text: &str) -> Styled {
-        Styled::styled(text, Style::Plain)
+        Styled::of(text, Style::Plain)
     }
 }
 
 impl From<String> for Styled {
     fn from(text: String) -> Styled {
-        Styled::styled(&text, Style::Plain)
+        Styled::of(&text, Style::Plain)
     }
 }
 
 impl From<&String> for Styled {
     fn from(text: &String) -> Styled {
-        Styled::styled(text, Style::Plain)
+        Styled::of(text, Style::Plain)
     }
 }
 
@@ -244,7 +244,7 @@ mod tests {
         );
         // A styled piece broken over two lines is painted on each.
         let broken =
-            Styled::styled("NOT READY", Style::Verdict(Verdict::NotReady)).relaid("NOT\nREADY");
+            Styled::of("NOT READY", Style::Verdict(Verdict::NotReady)).relaid("NOT\nREADY");
         assert_eq!(
             broken.paint(true),
             "\x1b[1;31mNOT\x1b[0m\n\x1b[1;31mREADY\x1b[0m"

@@ -542,11 +542,11 @@ fn only_the_renderers_own_words_are_painted() {
     const BLOCKER: &str = "\x1b[1;7;31mBLOCKER\x1b[0m";
     const HIGH: &str = "\x1b[31mhigh\x1b[0m";
     let r = hostile_words();
-    let verdict = format!("Verdict: \x1b[1;31mNOT READY\x1b[0m — ");
+    let verdict = "Verdict: \x1b[1;31mNOT READY\x1b[0m — ";
     // Wide: tables. The apps table paints its Findings column, a findings table its
     // Severity column; the name BLOCKER and the message stay plain.
     let wide = table::styled(&r, 160).paint(true);
-    assert!(wide.contains(&verdict), "{wide}");
+    assert!(wide.contains(verdict), "{wide}");
     let row = wide
         .lines()
         .find(|l| l.starts_with("│ BLOCKER "))
@@ -563,7 +563,7 @@ fn only_the_renderers_own_words_are_painted() {
     // Narrow: lists. The entry's head (the name) stays plain; the findings line and a
     // finding's severity and weight are painted; the message is not.
     let narrow = table::styled(&r, 40).paint(true);
-    assert!(narrow.contains(&verdict), "{narrow}");
+    assert!(narrow.contains(verdict), "{narrow}");
     assert!(
         narrow.lines().any(|l| l.starts_with("BLOCKER — CA")),
         "{narrow}"
