@@ -6,6 +6,7 @@
 //! as read; each renderer escapes them for its format.
 
 use super::layout::{Entry, Grid};
+use super::style::{Style, Styled};
 use super::text::visible as v;
 use pkce_audit_model::inventory::{App, AppKind, Flow, Owner};
 use pkce_audit_model::rules::{Finding, RuleId, Verdict};
@@ -114,23 +115,30 @@ pub fn waived_failing_line(n: usize) -> String {
     )
 }
 
+/// The words of [`blocker_word`], BLOCKER in its colour.
+pub fn blocker_styled(f: &Finding) -> Styled {
+    match blocker_word(f) {
+        "BLOCKER" => Styled::of("BLOCKER", Style::Blocker),
+        word => word.into(),
+    }
+}
+
 /// A finding as a row of a findings table: "high\nBLOCKER", "App\nrule-id" (the rule
 /// alone for org findings) and the lines of `what`; as a list entry, "high BLOCKER · App ·
-/// rule-id" (the renderer's own words first: colour finds them before the first `·`) with
-/// `what` under it. Input text is made visible here; `what` already is.
+/// rule-id" with `what` under it. The severity and BLOCKER carry their colour. Input text
+/// is made visible here; `what` already is.
 pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
-    let severity = f.severity.as_str();
-    let weight = blocker_word(f);
+    let severity = Styled::of(f.severity.as_str(), Style::Severity(f.severity));
+    let weight = blocker_styled(f);
     let rule = v(f.rule.as_str());
     let app = f.app.as_deref().map(v);
-    let (sev_cell, mut head) = if weight.is_empty() {
-        (severity.to_string(), severity.to_string())
-    } else {
-        (
-            format!("{severity}\n{weight}"),
-            format!("{severity} {weight}"),
-        )
-    };
+    let (mut sev_cell, mut head) = (severity.clone(), severity);
+    if weight != Styled::default() {
+        sev_cell.push_str("\n");
+        sev_cell.append(weight.clone());
+        head.push_str(" ");
+        head.append(weight);
+    }
     let what_rule = match &app {
         Some(app) => {
             head.push_str(&format!(" · {app} · {rule}"));
@@ -141,9 +149,10 @@ pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
             rule.into_owned()
         }
     };
+    let cells = vec![sev_cell, what_rule.into(), what.join("\n").into()];
     grid.push(
-        vec![sev_cell, what_rule, what.join("\n")],
-        Entry { head, lines: what },
+        cells,
+        Entry::new(head, what.into_iter().map(Into::into).collect()),
     );
 }
 

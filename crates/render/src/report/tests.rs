@@ -484,3 +484,99 @@ fn a_waived_blocker_where_pkce_is_enforced_stays_with_its_owner() {
     assert_eq!(r.summary.waived_failing, 0);
     assert!(r.summary.org_apps_to_fix.is_empty() && r.summary.isv_actions.is_empty());
 }
+
+/// The painted table without its escapes.
+fn unpainted(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An app named BLOCKER whose message reads like severities: as a table (wide) and as
+/// lists (narrow).
+fn hostile_words() -> Report {
+    let mut r = report_of(&[SETTINGS, (
+        MetadataType::ConnectedApp,
+        "BLOCKER",
+        "<ConnectedApp><label>high critical BLOCKER</label><oauthConfig><callbackUrl>https://x</callbackUrl><isPkceRequired>false</isPkceRequired></oauthConfig></ConnectedApp>",
+    )]);
+    for f in &mut r.findings {
+        f.message = format!("high BLOCKER critical {}", f.message);
+    }
+    r
+}
+
+#[test]
+fn colour_changes_no_visible_character() {
+    let opts = |width, color| RenderOptions {
+        width,
+        color,
+        ..RenderOptions::default()
+    };
+    for r in [
+        hostile_words(),
+        pkce_audit_test_org::reports::of_fixture("demo-org"),
+    ] {
+        for width in [30, 60, 100, 160] {
+            let painted = render(&r, Format::Table, opts(width, true));
+            let plain = render(&r, Format::Table, opts(width, false));
+            assert_ne!(painted, plain);
+            assert_eq!(unpainted(&painted), plain, "{width}");
+        }
+    }
+}
+
+#[test]
+fn only_the_renderers_own_words_are_painted() {
+    const BLOCKER: &str = "\x1b[1;7;31mBLOCKER\x1b[0m";
+    const HIGH: &str = "\x1b[31mhigh\x1b[0m";
+    let r = hostile_words();
+    let verdict = "Verdict: \x1b[1;31mNOT READY\x1b[0m — ";
+    // Wide: tables. The apps table paints its Findings column, a findings table its
+    // Severity column; the name BLOCKER and the message stay plain.
+    let wide = table::styled(&r, 160).paint(true);
+    assert!(wide.contains(verdict), "{wide}");
+    let row = wide
+        .lines()
+        .find(|l| l.starts_with("│ BLOCKER "))
+        .expect("the app's row");
+    assert!(row.ends_with(&format!(": {HIGH}, {BLOCKER} │")), "{row}");
+    let finding = wide
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {HIGH} ")))
+        .expect("a finding's row");
+    assert!(
+        finding.contains("┆ BLOCKER ") && finding.contains("high BLOCKER critical"),
+        "{finding}"
+    );
+    // Narrow: lists. The entry's head (the name) stays plain; the findings line and a
+    // finding's severity and weight are painted; the message is not.
+    let narrow = table::styled(&r, 40).paint(true);
+    assert!(narrow.contains(verdict), "{narrow}");
+    assert!(
+        narrow.lines().any(|l| l.starts_with("BLOCKER — CA")),
+        "{narrow}"
+    );
+    assert!(
+        narrow
+            .lines()
+            .any(|l| l.starts_with(&format!("{HIGH} {BLOCKER} · BLOCKER ·"))),
+        "{narrow}"
+    );
+    for l in narrow.lines().chain(wide.lines()) {
+        if l.contains("high BLOCKER critical") {
+            assert!(!l.contains(&format!("{HIGH} {BLOCKER} critical")), "{l}");
+        }
+    }
+}

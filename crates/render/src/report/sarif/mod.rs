@@ -203,9 +203,7 @@ pub fn sarif(report: &Report) -> String {
         "version": SARIF_VERSION,
         "runs": [run],
     });
-    let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
-    s.push('\n');
-    super::text::json_escape_invisible(s)
+    crate::json::pretty(&log)
 }
 
 #[cfg(test)]
