@@ -26,6 +26,7 @@ mod fix_cli;
 mod fleet;
 mod fleet_cli;
 mod live_cli;
+mod progress;
 mod term;
 mod warnings;
 
