@@ -1,4 +1,5 @@
 use crate::metadata::parse_component;
+use pkce_audit_model::flow::Flow;
 use pkce_audit_model::inventory::*;
 use pkce_audit_model::metadata::*;
 

@@ -1,6 +1,7 @@
 use crate::metadata::{parse_component, MetadataType};
+use pkce_audit_model::flow::Flow;
 use pkce_audit_model::inventory::{build, Collected, Inventory, Loaded, PackageInfo, Problem};
-use pkce_audit_model::inventory::{AppKind, Flow, Owner};
+use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::rules::*;
 
 const CA: MetadataType = MetadataType::ConnectedApp;

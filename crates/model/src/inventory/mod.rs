@@ -6,8 +6,9 @@
 
 use crate::callback::{self, ClassifiedCallback, Exposure};
 use crate::evidence::{Evidence, InstalledPackage, Usage};
+use crate::flow::Flow;
 use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
-use crate::vocab::{order_by_text, vocabulary};
+use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -140,101 +141,6 @@ vocabulary! {
         /// Created and run by Salesforce (a Dev Hub's namespace-registry app): test in a
         /// sandbox, and open a case with Salesforce if it fails.
         Salesforce = "salesforce",
-    }
-}
-
-vocabulary! {
-    /// An OAuth flow: one an app has switched on (metadata), or one it was seen logging in
-    /// with (login history). Only the first two use an authorization code.
-    pub enum Flow {
-        /// Web server and hybrid web server flows (OAuth on with a callback URL).
-        AuthorizationCode = "authorization-code",
-        /// Authorization Code and Credentials (headless) flow.
-        CodeCredentials = "code-credentials",
-        ClientCredentials = "client-credentials",
-        JwtBearer = "jwt-bearer",
-        Device = "device",
-        TokenExchange = "token-exchange",
-        Saml = "saml",
-        Canvas = "canvas",
-        /// Seen in login history only: no app switch enables it.
-        UsernamePassword = "username-password",
-        /// Seen in login history only (the implicit flow).
-        UserAgent = "user-agent",
-        /// Seen in login history only: a token refresh.
-        RefreshToken = "refresh-token",
-        /// An OAuth login that LoginHistory records without a sub-type: JWT bearer, device,
-        /// SAML bearer or a headless variant; it may be a code flow.
-        Unknown = "unknown",
-        /// Seen in login history only: a SOAP API `login()` with a password
-        /// (`SoapApiLogin*` sub-types), not OAuth at all.
-        SoapLogin = "soap-login",
-    }
-}
-
-order_by_text!(Flow);
-
-impl Flow {
-    /// The flow runs the authorization code exchange that PKCE protects.
-    pub fn uses_authorization_code(&self) -> bool {
-        match self {
-            Flow::AuthorizationCode | Flow::CodeCredentials => true,
-            Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::Device
-            | Flow::TokenExchange
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::RefreshToken
-            | Flow::Unknown
-            | Flow::SoapLogin
-            | Flow::Other(_) => false,
-        }
-    }
-
-    /// A SOAP API `login()`: [`Flow::SoapLogin`], or a LoginHistory sub-type
-    /// `SoapApiLogin…` kept under its own name by an evidence reader that does not map it.
-    pub fn is_soap_login(&self) -> bool {
-        match self {
-            Flow::SoapLogin => true,
-            Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
-            Flow::AuthorizationCode
-            | Flow::CodeCredentials
-            | Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::Device
-            | Flow::TokenExchange
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::RefreshToken
-            | Flow::Unknown => false,
-        }
-    }
-
-    /// A login with this flow never carries an authorization code, so PKCE cannot break
-    /// it. Not the opposite of [`Flow::uses_authorization_code`]: SAML, canvas and flows
-    /// this version does not know prove nothing either way.
-    pub fn carries_no_code(&self) -> bool {
-        match self {
-            Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::RefreshToken
-            | Flow::TokenExchange
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::SoapLogin
-            | Flow::Device => true,
-            Flow::AuthorizationCode
-            | Flow::CodeCredentials
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::Unknown
-            | Flow::Other(_) => false,
-        }
     }
 }
 

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::callback::{auth_provider_name, CallbackClass, Exposure};
-use crate::inventory::{App, AppKind, Flow, OrgSettings, Owner, PkceBasis};
+use crate::flow::Flow;
+use crate::inventory::{App, AppKind, OrgSettings, Owner, PkceBasis};
 
 fn flows_text(app: &App) -> String {
     match &app.flows {

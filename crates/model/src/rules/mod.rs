@@ -16,7 +16,8 @@ pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
 pub use self::catalog::*;
 pub use self::verdict::{open_items, verdict, verdict_of, Verdict};
 
-use crate::inventory::{App, AppKind, Flow, Inventory, Location, Owner};
+use crate::flow::Flow;
+use crate::inventory::{App, AppKind, Inventory, Location, Owner};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@
 
 use super::layout::{Entry, Grid};
 use super::text::visible as v;
-use pkce_audit_model::inventory::{App, AppKind, Flow, Owner};
+use pkce_audit_model::flow::Flow;
+use pkce_audit_model::inventory::{App, AppKind, Owner};
 use pkce_audit_model::rules::{Finding, RuleId, Verdict};
 use std::collections::BTreeMap;
 
