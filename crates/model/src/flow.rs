@@ -52,29 +52,7 @@ impl Flow {
             | Flow::UserAgent
             | Flow::RefreshToken
             | Flow::Unknown
-            | Flow::SoapLogin
-            | Flow::Other(_) => false,
-        }
-    }
-
-    /// A SOAP API `login()`: [`Flow::SoapLogin`], or a LoginHistory sub-type
-    /// `SoapApiLogin…` kept under its own name by an evidence reader that does not map it.
-    pub fn is_soap_login(&self) -> bool {
-        match self {
-            Flow::SoapLogin => true,
-            Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
-            Flow::AuthorizationCode
-            | Flow::CodeCredentials
-            | Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::Device
-            | Flow::TokenExchange
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::RefreshToken
-            | Flow::Unknown => false,
+            | Flow::SoapLogin => false,
         }
     }
 
@@ -95,13 +73,90 @@ impl Flow {
             | Flow::CodeCredentials
             | Flow::Saml
             | Flow::Canvas
-            | Flow::Unknown
-            | Flow::Other(_) => false,
+            | Flow::Unknown => false,
         }
     }
 }
 
-crate::vocab::closed_vocabulary! {
+/// The flow of logins LoginHistory records: one this version knows, or an OAuth
+/// `LoginSubType` Salesforce does not document, kept by its name so that nothing it adds
+/// is silently dropped. Written as the flow's spelling, or the sub-type as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LoginFlow {
+    Flow(Flow),
+    /// Not in the documented picklist: it may be any flow, a code flow included.
+    UndocumentedSubType(String),
+}
+
+impl LoginFlow {
+    pub fn as_str(&self) -> &str {
+        match self {
+            LoginFlow::Flow(f) => f.as_str(),
+            LoginFlow::UndocumentedSubType(s) => s,
+        }
+    }
+
+    /// The flow, when it is one this version knows.
+    pub fn known(&self) -> Option<Flow> {
+        match self {
+            LoginFlow::Flow(f) => Some(*f),
+            LoginFlow::UndocumentedSubType(_) => None,
+        }
+    }
+
+    /// As [`Flow::uses_authorization_code`]; an undocumented sub-type proves nothing.
+    pub fn uses_authorization_code(&self) -> bool {
+        self.known().is_some_and(|f| f.uses_authorization_code())
+    }
+
+    /// As [`Flow::carries_no_code`]; an undocumented sub-type proves nothing.
+    pub fn carries_no_code(&self) -> bool {
+        self.known().is_some_and(|f| f.carries_no_code())
+    }
+}
+
+impl From<Flow> for LoginFlow {
+    fn from(f: Flow) -> Self {
+        LoginFlow::Flow(f)
+    }
+}
+
+impl std::fmt::Display for LoginFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// In the order of the spellings, as the flows of a report always were.
+impl Ord for LoginFlow {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for LoginFlow {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl serde::Serialize for LoginFlow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LoginFlow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(match Flow::known(&s) {
+            Some(f) => LoginFlow::Flow(f),
+            None => LoginFlow::UndocumentedSubType(s),
+        })
+    }
+}
+
+crate::vocab::vocabulary! {
     /// The documented `LoginSubType` picklist (Object Reference, LoginHistory, API 67.0:
     /// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_loginhistory.htm);
     /// [`LoginSubType::flow`] says which flow each records.
@@ -177,16 +232,18 @@ pub fn is_oauth_login_type(login_type: &str) -> bool {
 /// documented non-OAuth login. An empty sub-type (an OAuth login without one) is
 /// [`Flow::Unknown`]: JWT bearer, device, SAML bearer and Authorization Code and
 /// Credentials variants have no documented sub-type, so it may be any of them, a code
-/// flow included. A sub-type Salesforce does not document keeps its own name, so nothing
-/// it adds is silently dropped (and none of them is taken for a flow without a code).
-pub fn flow_of_sub_type(sub_type: &str) -> Option<Flow> {
+/// flow included. A sub-type Salesforce does not document is a SOAP API login when named
+/// as those are (`SoapApiLogin…`), and otherwise keeps its own name, so nothing it adds is
+/// silently dropped (and none of them is taken for a flow without a code).
+pub fn flow_of_sub_type(sub_type: &str) -> Option<LoginFlow> {
     let s = sub_type.trim();
     if s.is_empty() {
-        return Some(Flow::Unknown);
+        return Some(Flow::Unknown.into());
     }
     match LoginSubType::known(s) {
-        Some(documented) => documented.flow(),
-        None => Some(Flow::from(s)),
+        Some(documented) => documented.flow().map(LoginFlow::Flow),
+        None if s.starts_with("SoapApiLogin") => Some(Flow::SoapLogin.into()),
+        None => Some(LoginFlow::UndocumentedSubType(s.to_string())),
     }
 }
 
@@ -222,6 +279,8 @@ mod tests {
             // Not documented: kept by name, never a flow without a code.
             ("OauthJwtBearer", Some("OauthJwtBearer")),
             ("OauthDeviceFlow", Some("OauthDeviceFlow")),
+            // Not documented, and named as SOAP API logins are: one of them.
+            ("SoapApiLoginFuture", Some("soap-login")),
             // SOAP API login() with a password: counted, for app-uses-soap-login.
             ("SoapApiLogin", Some("soap-login")),
             ("SoapApiLoginMobile", Some("soap-login")),
@@ -233,20 +292,23 @@ mod tests {
             ("UiPasswordReset", None),
             ("InternalSalesforceAuthentication", None),
         ] {
-            assert_eq!(flow_of_sub_type(s), f.map(Flow::from), "{s}");
+            assert_eq!(
+                flow_of_sub_type(s).as_ref().map(LoginFlow::as_str),
+                f,
+                "{s}"
+            );
         }
         // Every documented sub-type is mapped, and only the listed ones lack a code.
         assert_eq!(LoginSubType::KNOWN.len(), 20);
         for s in LoginSubType::KNOWN {
-            assert_eq!(flow_of_sub_type(s.as_str()), s.flow(), "{s}");
+            assert_eq!(
+                flow_of_sub_type(s.as_str()),
+                s.flow().map(LoginFlow::Flow),
+                "{s}"
+            );
         }
-        for f in [
-            "unknown",
-            "code-credentials",
-            "authorization-code",
-            "OauthJwtBearer",
-        ] {
-            assert!(!Flow::from(f).carries_no_code(), "{f}");
+        for f in ["", "OauthOtpLogin", "OauthWebServer", "OauthJwtBearer"] {
+            assert!(!flow_of_sub_type(f).unwrap().carries_no_code(), "{f}");
         }
         assert!(is_oauth_login(Some("Remote Access 2.0"), None));
         assert!(is_oauth_login(Some("Oauth2"), Some(" ")));

@@ -85,11 +85,7 @@ fn ownership_by_namespace_and_manageable_state() {
         ],
         Some("mine"),
     );
-    let owners: Vec<_> = i
-        .apps
-        .iter()
-        .map(|a| (a.name.as_str(), a.owner.clone()))
-        .collect();
+    let owners: Vec<_> = i.apps.iter().map(|a| (a.name.as_str(), a.owner)).collect();
     assert_eq!(
         owners,
         [

@@ -9,12 +9,12 @@
 //! Only per-app aggregates are kept (counts, dates, flows): user ids never leave the
 //! fetcher, and usernames only with `--show-users`. A snapshot stores this value as is.
 
-use crate::flow::{flow_of_sub_type, Flow};
-use crate::vocab::{closed_vocabulary, order_by_text};
+use crate::flow::{flow_of_sub_type, Flow, LoginFlow};
+use crate::vocab::{order_by_text, vocabulary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-closed_vocabulary! {
+vocabulary! {
     /// A usage evidence source, named by the object it reads.
     pub enum EvidenceSource {
         InstalledPackages = "InstalledSubscriberPackage",
@@ -163,7 +163,7 @@ impl Evidence {
 /// One flow seen for an app in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowUse {
-    pub flow: Flow,
+    pub flow: LoginFlow,
     pub logins: u64,
     pub last_seen: Option<String>,
 }
@@ -189,7 +189,10 @@ pub struct Usage {
 
 impl Usage {
     pub fn logins_with(&self, flow: &Flow) -> Option<&FlowUse> {
-        self.flows.as_ref()?.iter().find(|f| &f.flow == flow)
+        self.flows
+            .as_ref()?
+            .iter()
+            .find(|f| f.flow.known() == Some(*flow))
     }
 
     /// Seen running a flow that carries an authorization code in the window: the web

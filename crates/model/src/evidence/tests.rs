@@ -1,6 +1,7 @@
 //! The evidence module's tests.
 
 use super::*;
+use crate::flow::Flow;
 
 fn read(rows: u64) -> SourceState {
     SourceState::Read {
@@ -167,7 +168,7 @@ fn usage_sums_per_app_and_judges_code_use_and_dormancy() {
     assert!(u["Sync"].only_non_code_flows());
     assert_eq!(
         u["Sync"].flows.as_ref().unwrap()[0].flow,
-        Flow::RefreshToken
+        Flow::RefreshToken.into()
     );
     let unseen = unseen_usage(&e).unwrap();
     assert!(unseen.dormant());

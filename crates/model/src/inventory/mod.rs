@@ -267,8 +267,7 @@ impl OrgSettings {
             | Flow::Canvas
             | Flow::RefreshToken
             | Flow::Unknown
-            | Flow::SoapLogin
-            | Flow::Other(_) => None,
+            | Flow::SoapLogin => None,
         }
     }
 
