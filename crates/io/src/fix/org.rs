@@ -7,7 +7,6 @@
 
 use crate::metadata::MetadataType;
 use crate::salesforce::Fetched;
-use crate::source;
 use pkce_audit_model::inventory::{Collected, Loaded, Problem};
 
 /// What the project does not hold that only the org can tell.
@@ -236,7 +235,7 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
     let before = collected.problems.len();
     collected
         .problems
-        .retain(|p| p.reason != source::SETTINGS_NOT_FOUND);
+        .retain(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound);
     if collected.problems.len() < before {
         match org
             .components
@@ -245,13 +244,16 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
         {
             Some(l) if org.settings.is_ok() => collected.components.push(l.clone()),
             _ => collected.problems.push(
-                Problem::new(format!(
-                    "org OAuth settings not in the project, and not read from the org: {}",
-                    org.settings
-                        .as_ref()
-                        .err()
-                        .map_or("unusable", String::as_str)
-                ))
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Unreadable,
+                    format!(
+                        "org OAuth settings not in the project, and not read from the org: {}",
+                        org.settings
+                            .as_ref()
+                            .err()
+                            .map_or("unusable", String::as_str)
+                    ),
+                )
                 .component(
                     MetadataType::OauthOidcSettings,
                     crate::metadata::OAUTH_OIDC_MEMBER,

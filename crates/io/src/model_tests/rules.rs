@@ -1,6 +1,8 @@
 use crate::metadata::{parse_component, MetadataType};
 use pkce_audit_model::flow::Flow;
-use pkce_audit_model::inventory::{build, Collected, Inventory, Loaded, PackageInfo, Problem};
+use pkce_audit_model::inventory::{
+    build, Collected, Inventory, Loaded, PackageInfo, Problem, ProblemKind,
+};
 use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::rules::*;
 
@@ -325,21 +327,36 @@ fn verdict_order_enforced_then_not_ready_then_incomplete_then_ready() {
     );
     // Enforced is a claim about everything read, as ready is.
     assert_eq!(
-        v(vec![enforced_settings()], vec![Problem::new("unreadable")]),
+        v(
+            vec![enforced_settings()],
+            vec![Problem::new(ProblemKind::Unreadable, "unreadable")]
+        ),
         Verdict::Incomplete
     );
     assert_eq!(
-        v(vec![good_settings(), bad_app()], vec![Problem::new("x")]),
+        v(
+            vec![good_settings(), bad_app()],
+            vec![Problem::new(ProblemKind::Unreadable, "x")]
+        ),
         Verdict::NotReady
     );
     assert_eq!(
-        v(vec![good_settings()], vec![Problem::new("unreadable")]),
+        v(
+            vec![good_settings()],
+            vec![Problem::new(ProblemKind::Unreadable, "unreadable")]
+        ),
         Verdict::Incomplete
     );
     assert_eq!(v(vec![good_settings()], vec![]), Verdict::Ready);
     // Missing org settings never yield ready: the folder reader adds a Problem for them.
     assert_eq!(
-        v(vec![], vec![Problem::new("org OAuth settings not found")]),
+        v(
+            vec![],
+            vec![Problem::new(
+                ProblemKind::SettingsNotFound,
+                "org OAuth settings not found"
+            )]
+        ),
         Verdict::Incomplete
     );
 }

@@ -294,8 +294,11 @@ impl Fetched {
                     package: r.package.clone(),
                 }),
                 Err(e) => collected.problems.push(
-                    Problem::new(format!("cannot be understood: {e}"))
-                        .component(r.ty, &r.full_name),
+                    Problem::new(
+                        pkce_audit_model::inventory::ProblemKind::Unreadable,
+                        format!("cannot be understood: {e}"),
+                    )
+                    .component(r.ty, &r.full_name),
                 ),
             }
         }
@@ -335,9 +338,23 @@ pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<S
     })
 }
 
+/// What kind of problem a failed call is: a permission or setting the login lacks (the
+/// codes [`remedy_for`] names one for), else something that could not be read.
+pub(crate) fn problem_kind(e: &CallError) -> pkce_audit_model::inventory::ProblemKind {
+    match e.code() {
+        Some(
+            "INSUFFICIENT_ACCESS"
+            | "INSUFFICIENT_ACCESS_OR_READONLY"
+            | "API_DISABLED_FOR_ORG"
+            | "INVALID_TYPE",
+        ) => pkce_audit_model::inventory::ProblemKind::Permission,
+        _ => pkce_audit_model::inventory::ProblemKind::Unreadable,
+    }
+}
+
 /// A problem for one component or type that could not be read.
 pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &CallError) -> Problem {
-    let mut p = Problem::new(format!("{what}: {e}"));
+    let mut p = Problem::new(problem_kind(e), format!("{what}: {e}"));
     p.component = Some(match name {
         Some(n) => format!("{ty} {n}"),
         None => ty.to_string(),

@@ -14,10 +14,10 @@
 pub mod read;
 
 use crate::evidence::EvidenceSource;
-use crate::inventory::{AppKind, Owner, Problem};
+use crate::inventory::{AppKind, Owner};
 use crate::metadata::MetadataType;
 use crate::rules::{RuleId, Verdict};
-use read::{App, Finding, Lenient, Report, Scope};
+use read::{App, Finding, Lenient, Problem, Report, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
@@ -516,6 +516,16 @@ mod tests {
         .unwrap()
     }
 
+    fn problem(file: &str, line: Option<u32>, reason: &str) -> Problem {
+        Problem {
+            component: None,
+            file: Some(file.into()),
+            line,
+            reason: reason.into(),
+            remedy: None,
+        }
+    }
+
     #[test]
     fn an_app_the_new_run_could_not_read_is_not_read_never_removed() {
         let dir = "force-app/main/default/connectedApps";
@@ -538,10 +548,13 @@ mod tests {
         };
         let new = Report {
             incomplete: vec![
-                Problem::new("not well-formed XML").file(portal.files[0].clone(), Some(3)),
+                problem(&portal.files[0], Some(3), "not well-formed XML"),
                 // A folder named like the file: the problem names its path.
-                Problem::new("a folder named like a ConnectedApp metadata file")
-                    .file(format!("{dir}/Headless_Login.connectedApp-meta.xml/"), None),
+                problem(
+                    &format!("{dir}/Headless_Login.connectedApp-meta.xml/"),
+                    None,
+                    "a folder named like a ConnectedApp metadata file",
+                ),
             ],
             ..Default::default()
         };

@@ -4,7 +4,7 @@
 //! one is the model's closed enum ([`Lenient::Known`]). Only what the comparison uses is
 //! read: a report's other parts (evidence details, summary, API usage) are ignored.
 
-use crate::inventory::{AppKind, Location, OrgSettings, Owner, Problem};
+use crate::inventory::{AppKind, Location, OrgSettings, Owner};
 use crate::report::{known_waivers, EnclosingProject, EvidenceScope, Tool, WaiverScope};
 use crate::report::{Layout, ScopeKind};
 use crate::rules::{RuleId, Severity, Verdict, Waived};
@@ -110,6 +110,46 @@ pub struct Report {
     pub findings: Vec<Finding>,
     #[serde(default)]
     pub incomplete: Vec<Problem>,
+}
+
+/// Something a report could not read, as [`inventory::Problem`](crate::inventory::Problem)
+/// writes it; its `kind` is not read (a report written before it existed has none).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Problem {
+    #[serde(default)]
+    pub component: Option<String>,
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub line: Option<u32>,
+    pub reason: String,
+    #[serde(default)]
+    pub remedy: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Problem {
+            component,
+            file,
+            line,
+            reason,
+            remedy,
+        } = self;
+        crate::inventory::write_problem(f, component, file, *line, reason, remedy)
+    }
+}
+
+impl From<&crate::inventory::Problem> for Problem {
+    fn from(p: &crate::inventory::Problem) -> Self {
+        Problem {
+            component: p.component.clone(),
+            file: p.file.clone(),
+            line: p.line,
+            reason: p.reason.clone(),
+            remedy: p.remedy.clone(),
+        }
+    }
 }
 
 impl Report {
@@ -253,7 +293,7 @@ impl From<&crate::report::Report> for Report {
             org_settings: r.org_settings.clone(),
             apps: r.apps.iter().map(App::from).collect(),
             findings: r.findings.iter().map(Finding::from).collect(),
-            incomplete: r.incomplete.clone(),
+            incomplete: r.incomplete.iter().map(Problem::from).collect(),
         }
     }
 }

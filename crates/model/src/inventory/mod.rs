@@ -39,9 +39,41 @@ pub struct Loaded {
     pub package: PackageInfo,
 }
 
+vocabulary! {
+    /// What went wrong with something that could not be read: the kind of a [`Problem`],
+    /// so that code decides on it rather than on the reason's wording.
+    #[derive(PartialOrd, Ord)]
+    pub enum ProblemKind {
+        /// A file, component or answer that could not be read or understood.
+        Unreadable = "unreadable",
+        /// Listed (in a snapshot manifest) but absent.
+        Missing = "missing",
+        /// Defined or listed more than once: which copy counts is ambiguous.
+        Duplicate = "duplicate",
+        /// Settings of an External Client App that is not there.
+        Orphaned = "orphaned",
+        /// The org OAuth settings are not in the input: org-level rules were not checked.
+        SettingsNotFound = "settings-not-found",
+        /// The input holds no metadata pkce-audit reads.
+        NoMetadata = "no-metadata",
+        /// The login lacks a permission or setting (the remedy names it).
+        Permission = "permission",
+        /// Not read on purpose: unsafe or hostile (a link out of the folder, a device, an
+        /// oversized file, a name holding a credential).
+        Refused = "refused",
+        /// A project, `.forceignore` or snapshot manifest file that could not be used.
+        ProjectFile = "project-file",
+        /// The server's answer cannot be trusted to be whole.
+        IncompleteAnswer = "incomplete-answer",
+        /// A usage evidence source the audit needs could not be read.
+        EvidenceUnread = "evidence-unread",
+    }
+}
+
 /// Something that could not be read. Any problem makes the verdict at best `incomplete`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
+    pub kind: ProblemKind,
     /// `Type Name` of the component concerned, when known.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub component: Option<String>,
@@ -55,9 +87,32 @@ pub struct Problem {
     pub remedy: Option<String>,
 }
 
+/// Problems are listed by what they concern (component, then file and line), then reason:
+/// the order they had before they had a kind.
+impl Ord for Problem {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (
+            &self.component,
+            &self.file,
+            self.line,
+            &self.reason,
+            &self.remedy,
+        )
+            .cmp(&(&o.component, &o.file, o.line, &o.reason, &o.remedy))
+            .then(self.kind.cmp(&o.kind))
+    }
+}
+
+impl PartialOrd for Problem {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
 impl Problem {
-    pub fn new(reason: impl Into<String>) -> Self {
+    pub fn new(kind: ProblemKind, reason: impl Into<String>) -> Self {
         Problem {
+            kind,
             component: None,
             file: None,
             line: None,
@@ -82,24 +137,45 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut sep = "";
-        if let Some(file) = &self.file {
-            write!(f, "{file}")?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-            }
-            sep = ": ";
-        }
-        if let Some(c) = &self.component {
-            write!(f, "{sep}{c}")?;
-            sep = ": ";
-        }
-        write!(f, "{sep}{}", self.reason)?;
-        if let Some(r) = &self.remedy {
-            write!(f, " ({r})")?;
-        }
-        Ok(())
+        let Problem {
+            component,
+            file,
+            line,
+            reason,
+            remedy,
+            kind: _,
+        } = self;
+        write_problem(f, component, file, *line, reason, remedy)
     }
+}
+
+/// "file:line: component: reason (remedy)", each part when known: how a problem is shown,
+/// of this run or of a report read back.
+pub(crate) fn write_problem(
+    f: &mut fmt::Formatter<'_>,
+    component: &Option<String>,
+    file: &Option<String>,
+    line: Option<u32>,
+    reason: &str,
+    remedy: &Option<String>,
+) -> fmt::Result {
+    let mut sep = "";
+    if let Some(file) = file {
+        write!(f, "{file}")?;
+        if let Some(line) = line {
+            write!(f, ":{line}")?;
+        }
+        sep = ": ";
+    }
+    if let Some(c) = component {
+        write!(f, "{sep}{c}")?;
+        sep = ": ";
+    }
+    write!(f, "{sep}{reason}")?;
+    if let Some(r) = remedy {
+        write!(f, " ({r})")?;
+    }
+    Ok(())
 }
 
 /// Everything an input collected, before the join.
@@ -378,11 +454,14 @@ fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) 
         match copies[&key].as_slice() {
             [one] => unique.push(one),
             all => problems.push(
-                Problem::new(format!(
-                    "defined {} times ({}); which copy counts is ambiguous, so none was read",
-                    all.len(),
-                    list_places(all)
-                ))
+                Problem::new(
+                    ProblemKind::Duplicate,
+                    format!(
+                        "defined {} times ({}); which copy counts is ambiguous, so none was read",
+                        all.len(),
+                        list_places(all)
+                    ),
+                )
                 .component(key.0, &all[0].component.full_name),
             ),
         }
@@ -413,8 +492,11 @@ fn join(
                 None => org_settings_found = Some(Some(org_settings(l, s))),
                 Some(_) => {
                     problems.push(
-                        Problem::new("a second set of org OAuth settings; neither was used")
-                            .component(c.ty, &c.full_name),
+                        Problem::new(
+                            ProblemKind::Duplicate,
+                            "a second set of org OAuth settings; neither was used",
+                        )
+                        .component(c.ty, &c.full_name),
                     );
                     org_settings_found = Some(None);
                 }
@@ -426,9 +508,12 @@ fn join(
                 // parse_component refuses an ECA child without its parent element.
                 let Some(parent) = c.parent.as_deref() else {
                     problems.push(
-                        Problem::new("names no External Client App; its settings were not applied")
-                            .component(c.ty, &c.full_name)
-                            .file(where_(l), Some(c.line)),
+                        Problem::new(
+                            ProblemKind::Orphaned,
+                            "names no External Client App; its settings were not applied",
+                        )
+                        .component(c.ty, &c.full_name)
+                        .file(where_(l), Some(c.line)),
                     );
                     continue;
                 };
@@ -470,7 +555,7 @@ fn join(
             .chain(&p.other)
         {
             problems.push(
-                Problem::new(format!(
+                Problem::new(ProblemKind::Orphaned, format!(
                     "points to External Client App '{parent}', which was not found; its settings were not applied to any app"
                 ))
                 .component(l.component.ty, &l.component.full_name)

@@ -106,7 +106,7 @@ pub(super) fn account_listed(ty: MetadataType, items: Vec<Listed>, part: &mut Pa
         names.entry(l.full_name).or_insert((l.package, 0)).1 += 1;
     }
     if nameless > 0 {
-        let mut p = Problem::new(format!(
+        let mut p = Problem::new(pkce_audit_model::inventory::ProblemKind::IncompleteAnswer, format!(
             "listMetadata returned {nameless} {ty} entr{} without a fullName, which cannot be read; the org may hold components this audit did not see",
             if nameless == 1 { "y" } else { "ies" }
         ));
@@ -115,7 +115,7 @@ pub(super) fn account_listed(ty: MetadataType, items: Vec<Listed>, part: &mut Pa
     }
     for (name, (_, n)) in names.iter().filter(|(_, (_, n))| *n > 1) {
         part.problems.push(
-            Problem::new(format!(
+            Problem::new(pkce_audit_model::inventory::ProblemKind::Duplicate, format!(
                 "listMetadata listed it {n} times; it was read once, but an answer that repeats a component cannot be trusted to be whole"
             ))
             .component(ty, name),
@@ -156,7 +156,10 @@ pub(super) fn stray_problem(group: &[MetadataType], l: &Listed) -> Problem {
             format!("listMetadata returned it as type {:?}, which that call did not ask for ({asked}); it was not read", l.ty),
         ),
     };
-    let mut p = Problem::new(reason);
+    let mut p = Problem::new(
+        pkce_audit_model::inventory::ProblemKind::IncompleteAnswer,
+        reason,
+    );
     p.component = Some(component);
     p
 }
