@@ -266,7 +266,7 @@ fn rich_report() -> serde_json::Value {
     }
     let findings = v["findings"].as_array_mut().unwrap();
     findings[0]["waived"] = serde_json::json!({"reason": "vendor fix due", "approved_by": "ciso", "expires": "2027-01-01"});
-    v["incomplete"] = serde_json::json!([{"component": "ConnectedApp X", "file": "a/b.xml",
+    v["incomplete"] = serde_json::json!([{"kind": "unreadable", "component": "ConnectedApp X", "file": "a/b.xml",
         "line": 3, "reason": "broken", "remedy": "fix it"}]);
     v["notes"] = serde_json::json!(["a note"]);
     v["api"] = serde_json::json!({"calls": {"listMetadata": 2}, "retries": 1,
