@@ -83,11 +83,9 @@ const TAKEN: [MetadataType; 2] = [
 ];
 
 fn of_taken_type(p: &Problem) -> bool {
-    p.component.as_deref().is_some_and(|c| {
-        TAKEN
-            .iter()
-            .any(|t| c == t.name() || c.starts_with(&format!("{} ", t.name())))
-    })
+    p.component
+        .as_ref()
+        .is_some_and(|c| TAKEN.iter().any(|t| c.is_of_type(*t)))
 }
 
 impl OrgRead {
@@ -123,8 +121,8 @@ impl OrgRead {
                     .iter()
                     .filter(|p| {
                         p.component
-                            .as_deref()
-                            .is_some_and(|c| c.starts_with(MetadataType::OauthOidcSettings.name()))
+                            .as_ref()
+                            .is_some_and(|c| c.is_of_type(MetadataType::OauthOidcSettings))
                     })
                     .map(|p| p.to_string())
                     .collect();
@@ -284,9 +282,9 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
             org.problems
                 .iter()
                 .filter(|p| {
-                    p.component.as_deref().is_some_and(|c| {
-                        c.starts_with(MetadataType::ExtlClntAppGlobalOauthSettings.name())
-                    })
+                    p.component
+                        .as_ref()
+                        .is_some_and(|c| c.is_of_type(MetadataType::ExtlClntAppGlobalOauthSettings))
                 })
                 .cloned(),
         );

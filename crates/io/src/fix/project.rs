@@ -120,14 +120,13 @@ impl Project {
     }
 
     pub(super) fn problems_about(&self, ty: MetadataType, name: &str) -> Vec<&Problem> {
-        let component = format!("{ty} {name}");
         self.inventory
             .problems
             .iter()
             .filter(|p| {
                 p.component
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(&component))
+                    .as_ref()
+                    .is_some_and(|c| c.is_component(ty, name))
             })
             .collect()
     }

@@ -109,18 +109,18 @@ fn external_client_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, Strin
             && l.component.parent.as_deref() == Some(app.name.as_str())
     });
     let Some(global) = global else {
-        let unreadable: Vec<String> = p
-            .inventory
-            .problems
-            .iter()
-            .filter(|pr| {
-                pr.file.is_some()
-                    && pr.component.as_deref().is_some_and(|c| {
-                        c.starts_with(MetadataType::ExtlClntAppGlobalOauthSettings.name())
-                    })
-            })
-            .map(|pr| pr.to_string())
-            .collect();
+        let unreadable: Vec<String> =
+            p.inventory
+                .problems
+                .iter()
+                .filter(|pr| {
+                    pr.file.is_some()
+                        && pr.component.as_ref().is_some_and(|c| {
+                            c.is_of_type(MetadataType::ExtlClntAppGlobalOauthSettings)
+                        })
+                })
+                .map(|pr| pr.to_string())
+                .collect();
         if !unreadable.is_empty() {
             return Err(format!(
                 "no readable global OAuth settings for '{}'; unreadable ones: {}",

@@ -137,7 +137,11 @@ fn a_component_defined_twice_is_read_from_neither_copy() {
             .contains("defined 2 times (OauthOidc in one, OauthOidc in two)"),
         "{p}"
     );
-    assert_eq!(p.component.as_deref(), Some("OauthOidcSettings OauthOidc"));
+    assert!(p
+        .component
+        .as_ref()
+        .is_some_and(|c| c.is_component(MetadataType::OauthOidcSettings, "OauthOidc")));
+    assert_eq!(p.kind, ProblemKind::Duplicate);
 
     let ca = "<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig></ConnectedApp>";
     let i = inv(

@@ -356,8 +356,11 @@ pub(crate) fn problem_kind(e: &CallError) -> pkce_audit_model::inventory::Proble
 pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &CallError) -> Problem {
     let mut p = Problem::new(problem_kind(e), format!("{what}: {e}"));
     p.component = Some(match name {
-        Some(n) => format!("{ty} {n}"),
-        None => ty.to_string(),
+        Some(n) => pkce_audit_model::inventory::Concerns::Component {
+            ty,
+            name: n.to_string(),
+        },
+        None => pkce_audit_model::inventory::Concerns::Types(vec![ty]),
     });
     p.remedy = remedy_for(Some(ty), e);
     p
@@ -367,6 +370,7 @@ pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &Call
 mod tests {
     use super::*;
     use crate::xml::parse;
+    use pkce_audit_model::inventory::Concerns;
 
     #[test]
     fn secrets_are_stripped_at_any_depth_but_switches_stay() {
@@ -399,7 +403,7 @@ mod tests {
             &denied,
         );
         assert_eq!(
-            p.component.as_deref(),
+            p.component.as_ref().map(ToString::to_string).as_deref(),
             Some("ExtlClntAppGlobalOauthSettings X_glbloauth")
         );
         assert!(p
@@ -412,7 +416,10 @@ mod tests {
             "listMetadata failed",
             &denied,
         );
-        assert_eq!(p.component.as_deref(), Some("ConnectedApp"));
+        assert_eq!(
+            p.component,
+            Some(Concerns::Types(vec![MetadataType::ConnectedApp]))
+        );
         assert!(p
             .remedy
             .unwrap()

@@ -89,11 +89,10 @@ impl Manifest {
 
     /// The fetch already recorded why the org settings are missing.
     pub fn settings_unreadable(&self) -> bool {
-        let prefix = MetadataType::OauthOidcSettings.name();
         self.problems.iter().any(|p| {
             p.component
-                .as_deref()
-                .is_some_and(|c| c.starts_with(prefix))
+                .as_ref()
+                .is_some_and(|c| c.is_of_type(MetadataType::OauthOidcSettings))
         })
     }
 }

@@ -143,7 +143,7 @@ impl fmt::Display for Problem {
 impl From<&crate::inventory::Problem> for Problem {
     fn from(p: &crate::inventory::Problem) -> Self {
         Problem {
-            component: p.component.clone(),
+            component: p.component.as_ref().map(ToString::to_string),
             file: p.file.clone(),
             line: p.line,
             reason: p.reason.clone(),

@@ -11,7 +11,6 @@ use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
 use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Where a finding or app points in the input: a file (relative to the source root)
 /// and a 1-based line. Live audits have none.
@@ -37,145 +36,6 @@ pub struct Loaded {
     /// Source-relative file, for directory inputs.
     pub file: Option<String>,
     pub package: PackageInfo,
-}
-
-vocabulary! {
-    /// What went wrong with something that could not be read: the kind of a [`Problem`],
-    /// so that code decides on it rather than on the reason's wording.
-    #[derive(PartialOrd, Ord)]
-    pub enum ProblemKind {
-        /// A file, component or answer that could not be read or understood.
-        Unreadable = "unreadable",
-        /// Listed (in a snapshot manifest) but absent.
-        Missing = "missing",
-        /// Defined or listed more than once: which copy counts is ambiguous.
-        Duplicate = "duplicate",
-        /// Settings of an External Client App that is not there.
-        Orphaned = "orphaned",
-        /// The org OAuth settings are not in the input: org-level rules were not checked.
-        SettingsNotFound = "settings-not-found",
-        /// The input holds no metadata pkce-audit reads.
-        NoMetadata = "no-metadata",
-        /// The login lacks a permission or setting (the remedy names it).
-        Permission = "permission",
-        /// Not read on purpose: unsafe or hostile (a link out of the folder, a device, an
-        /// oversized file, a name holding a credential).
-        Refused = "refused",
-        /// A project, `.forceignore` or snapshot manifest file that could not be used.
-        ProjectFile = "project-file",
-        /// The server's answer cannot be trusted to be whole.
-        IncompleteAnswer = "incomplete-answer",
-        /// A usage evidence source the audit needs could not be read.
-        EvidenceUnread = "evidence-unread",
-    }
-}
-
-/// Something that could not be read. Any problem makes the verdict at best `incomplete`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Problem {
-    pub kind: ProblemKind,
-    /// `Type Name` of the component concerned, when known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub component: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub line: Option<u32>,
-    pub reason: String,
-    /// The permission or setting that would make it readable, when that is the cause.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub remedy: Option<String>,
-}
-
-/// Problems are listed by what they concern (component, then file and line), then reason:
-/// the order they had before they had a kind.
-impl Ord for Problem {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (
-            &self.component,
-            &self.file,
-            self.line,
-            &self.reason,
-            &self.remedy,
-        )
-            .cmp(&(&o.component, &o.file, o.line, &o.reason, &o.remedy))
-            .then(self.kind.cmp(&o.kind))
-    }
-}
-
-impl PartialOrd for Problem {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
-impl Problem {
-    pub fn new(kind: ProblemKind, reason: impl Into<String>) -> Self {
-        Problem {
-            kind,
-            component: None,
-            file: None,
-            line: None,
-            reason: reason.into(),
-            remedy: None,
-        }
-    }
-    pub fn component(mut self, ty: MetadataType, name: &str) -> Self {
-        self.component = Some(format!("{ty} {name}"));
-        self
-    }
-    pub fn file(mut self, file: impl Into<String>, line: Option<u32>) -> Self {
-        self.file = Some(file.into());
-        self.line = line;
-        self
-    }
-    pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
-        self.remedy = Some(remedy.into());
-        self
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Problem {
-            component,
-            file,
-            line,
-            reason,
-            remedy,
-            kind: _,
-        } = self;
-        write_problem(f, component, file, *line, reason, remedy)
-    }
-}
-
-/// "file:line: component: reason (remedy)", each part when known: how a problem is shown,
-/// of this run or of a report read back.
-pub(crate) fn write_problem(
-    f: &mut fmt::Formatter<'_>,
-    component: &Option<String>,
-    file: &Option<String>,
-    line: Option<u32>,
-    reason: &str,
-    remedy: &Option<String>,
-) -> fmt::Result {
-    let mut sep = "";
-    if let Some(file) = file {
-        write!(f, "{file}")?;
-        if let Some(line) = line {
-            write!(f, ":{line}")?;
-        }
-        sep = ": ";
-    }
-    if let Some(c) = component {
-        write!(f, "{sep}{c}")?;
-        sep = ": ";
-    }
-    write!(f, "{sep}{reason}")?;
-    if let Some(r) = remedy {
-        write!(f, " ({r})")?;
-    }
-    Ok(())
 }
 
 /// Everything an input collected, before the join.
@@ -568,7 +428,11 @@ fn join(
 }
 
 mod apps;
+mod problem;
 mod usage;
+
+pub(crate) use problem::write_problem;
+pub use problem::{Concerns, Problem, ProblemKind};
 
 use apps::{connected_app, external_client_app, list_places, loc, EcaParts};
 use usage::apply_evidence;

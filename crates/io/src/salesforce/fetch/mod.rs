@@ -165,8 +165,8 @@ async fn run(
         p.reason = scrubber.apply(&p.reason).into_owned();
         p.component = p
             .component
-            .as_deref()
-            .map(|c| scrubber.apply(c).into_owned());
+            .take()
+            .map(|c| c.map_text(|s| scrubber.apply(s).into_owned()));
     }
     let mut notes: Vec<String> = all
         .notes
@@ -395,7 +395,7 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
             let mut p = Problem::new(crate::salesforce::problem_kind(&e), format!(
                 "the org's id and namespace are unknown, so apps in the org's own namespace may be counted as an ISV's; the Organization query failed: {e}"
             ));
-            p.component = Some("Organization".into());
+            p.component = Some(pkce_audit_model::inventory::Concerns::Organization);
             p.remedy = remedy_for(None, &e);
             return Ok((OrgFacts::default(), Some(p)));
         }
@@ -405,7 +405,7 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
             pkce_audit_model::inventory::ProblemKind::IncompleteAnswer,
             "the Organization query returned no row; the org's id and namespace are unknown",
         );
-        p.component = Some("Organization".into());
+        p.component = Some(pkce_audit_model::inventory::Concerns::Organization);
         return Ok((OrgFacts::default(), Some(p)));
     };
     let text = |k: &str| {

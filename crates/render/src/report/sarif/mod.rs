@@ -166,7 +166,8 @@ fn notification(p: &pkce_audit_model::inventory::Problem, bases: &Bases) -> Valu
             "region": {"startLine": p.line.unwrap_or(1).max(1)},
         }}]);
     } else if let Some(component) = &p.component {
-        n["locations"] = json!([{"logicalLocations": [{"fullyQualifiedName": component}]}]);
+        n["locations"] =
+            json!([{"logicalLocations": [{"fullyQualifiedName": component.to_string()}]}]);
     }
     n
 }
