@@ -97,35 +97,27 @@ pub trait Shown {
     fn app(&self) -> Option<&str>;
 }
 
-impl Shown for Finding {
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn weight(&self) -> (bool, bool, bool) {
-        (self.blocker, self.waived.is_some(), self.likely_failing)
-    }
-    fn rule_text(&self) -> &str {
-        self.rule.as_str()
-    }
-    fn app(&self) -> Option<&str> {
-        self.app.as_deref()
-    }
+/// The two findings have the same fields under the same names.
+macro_rules! shown {
+    ($($ty:ty),+) => {$(
+        impl Shown for $ty {
+            fn severity(&self) -> Severity {
+                self.severity
+            }
+            fn weight(&self) -> (bool, bool, bool) {
+                (self.blocker, self.waived.is_some(), self.likely_failing)
+            }
+            fn rule_text(&self) -> &str {
+                self.rule.as_str()
+            }
+            fn app(&self) -> Option<&str> {
+                self.app.as_deref()
+            }
+        }
+    )+};
 }
 
-impl Shown for read::Finding {
-    fn severity(&self) -> Severity {
-        self.severity
-    }
-    fn weight(&self) -> (bool, bool, bool) {
-        (self.blocker, self.waived.is_some(), self.likely_failing)
-    }
-    fn rule_text(&self) -> &str {
-        self.rule.as_str()
-    }
-    fn app(&self) -> Option<&str> {
-        self.app.as_deref()
-    }
-}
+shown!(Finding, read::Finding);
 
 /// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict; `WAIVED,
 /// FAILING` for a waived blocker where the org already requires PKCE.
