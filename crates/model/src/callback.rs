@@ -156,8 +156,7 @@ impl CallbackClass {
             CallbackClass::AuthProvider
             | CallbackClass::CustomScheme
             | CallbackClass::Loopback
-            | CallbackClass::Web
-            | CallbackClass::Other(_) => Exposure::CodeFlow,
+            | CallbackClass::Web => Exposure::CodeFlow,
         }
     }
 }
