@@ -236,7 +236,10 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
         },
         has_saml: section(el, "samlConfig")?.is_some(),
         has_canvas: canvas.is_some(),
-        canvas_access_method: canvas.map(|c| text(c, "accessMethod")).transpose()?.flatten(),
+        canvas_access_method: canvas
+            .map(|c| text(c, "accessMethod"))
+            .transpose()?
+            .flatten(),
         canvas_url: canvas.map(|c| text(c, "canvasUrl")).transpose()?.flatten(),
         undefined_elements: el
             .children

@@ -63,12 +63,18 @@ fn callback_classes() {
             SalesforceNonEndpoint,
         ),
         ("https://paychex.my.salesforce.com/", SalesforceNonEndpoint),
-        ("https://paychex.lightning.force.com/", SalesforceNonEndpoint),
+        (
+            "https://paychex.lightning.force.com/",
+            SalesforceNonEndpoint,
+        ),
         (
             "https://login.salesforce.com/services/oauth2/authorize",
             SalesforceNonEndpoint,
         ),
-        ("https://salesforce.com/services/oauth2/callback", SalesforceNonEndpoint),
+        (
+            "https://salesforce.com/services/oauth2/callback",
+            SalesforceNonEndpoint,
+        ),
         (
             "https://mira.lightning.force.com/apexrest/AccountService/",
             SalesforceNonEndpoint,
@@ -78,9 +84,15 @@ fn callback_classes() {
             SalesforceNonEndpoint,
         ),
         // ... and the ones that can receive a code.
-        ("https://acme--dev.sandbox.vf.force.com/apex/RemoteAuthPage", Web),
+        (
+            "https://acme--dev.sandbox.vf.force.com/apex/RemoteAuthPage",
+            Web,
+        ),
         ("https://acme.my.salesforce.com/apex/Callback", Web),
-        ("https://acme.my.site.com/services/apexrest/code/extraction", Web),
+        (
+            "https://acme.my.site.com/services/apexrest/code/extraction",
+            Web,
+        ),
         ("https://acme.my.salesforce.com/services/apexrest/cb", Web),
         ("https://acme.lightning.force.com/lightning/n/Callback", Web),
         ("https://acme.lightning.force.com/c/Callback.app", Web),
@@ -135,7 +147,10 @@ fn callback_classes() {
         ("https://www.getpostman.com/", Web),
         ("https://www.acme.example:8443/", Web),
         ("https://www.acme.example/oauth/callback", Web),
-        ("https://www.acme.example/?callback=gravityformssalesforce", Web),
+        (
+            "https://www.acme.example/?callback=gravityformssalesforce",
+            Web,
+        ),
         ("https://acme.example/", Web),
     ];
     for (url, want) in cases {

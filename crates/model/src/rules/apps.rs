@@ -371,7 +371,8 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
     let (flows, usage) = (flows_text(app), usage_text(app));
     match app.pkce_required {
         Some(true) => {}
-        None => out.push(Finding::app(
+        None => {
+            let mut f = Finding::app(
             RuleId::AppPkceUnknown,
             app,
             match app.kind {
@@ -384,7 +385,12 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                 }
             },
             app.locations.pkce.clone(),
-        )),
+        );
+            if app.packaged_reference.is_some() {
+                f.remediation = "Run a live audit of an org where the package is installed (it reads the real app), or check the app's PKCE setting in its packaging org (Setup > App Manager).".into();
+            }
+            out.push(f);
+        }
         Some(false) => {
             let weak = no_code_flow_client(app);
             let known = if weak.is_none() {
@@ -409,15 +415,24 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                 let mut f = Finding::app(
                     RuleId::PublicClientWithoutPkce,
                     app,
-                    format!("Public client (consumer secret optional) that {}; flows: {flows}.{usage}", pkce_text(app)),
-                    app.locations.public_client.clone().or(app.locations.pkce.clone()),
+                    format!(
+                        "Public client (consumer secret optional) that {}; flows: {flows}.{usage}",
+                        pkce_text(app)
+                    ),
+                    app.locations
+                        .public_client
+                        .clone()
+                        .or(app.locations.pkce.clone()),
                 );
                 if let Some(e) = weak {
                     f.severity = Severity::Medium;
                     f.blocker = false;
                     f.message.push_str(&not_blocking(
                         app,
-                        &format!("no evidence of a code-flow client ({})", weak_reason(app, e)),
+                        &format!(
+                            "no evidence of a code-flow client ({})",
+                            weak_reason(app, e)
+                        ),
                     ));
                     f.remediation = format!(
                         "Verify that no client runs the authorization code flow with it (Setup > Login History: no 'OAuth Web Server' logins for the app), then require PKCE on the app ({}).",
@@ -632,7 +647,10 @@ fn success_page_finding(app: &App) -> Finding {
         .map(|f| f.as_str())
         .collect();
     // Complete login history: the absence of web-server logins is evidence.
-    let settled = app.usage.as_ref().filter(|u| u.flows.is_some() && !u.partial);
+    let settled = app
+        .usage
+        .as_ref()
+        .filter(|u| u.flows.is_some() && !u.partial);
     if !beside.is_empty() {
         f.severity = Severity::Low;
         f.message.push_str(&not_blocking(
@@ -673,12 +691,25 @@ fn with_client_notes(app: &App, mut f: Finding) -> Finding {
         ));
     }
     let pages = callbacks_of(app, &CallbackClass::SalesforceSuccessPage);
+    let nobody = no_receivers(app);
+    if f.rule == RuleId::PublicClientWithoutPkce && f.blocker && !nobody.is_empty() {
+        f.message.push_str(&format!(
+            " Its callbacks show no receiver ({nobody}), but a public client is not judged on them: it stays a blocker."
+        ));
+    }
     if f.blocker && !pages.is_empty() {
         let who = match web_flow_client(app) {
-            Some(c) => format!(
-                "the {}, which runs the web server flow there in an embedded browser (catalogue entry `{}`; source: {})",
-                c.name, c.id, c.source
-            ),
+            Some(c) => {
+                f.remediation = format!(
+                    "Ask {} whether its client sends PKCE (or turn on its PKCE option), test it in a sandbox with PKCE required, then require PKCE on the app ({}).",
+                    c.who(),
+                    setup_path(app)
+                );
+                format!(
+                    "the {}, which runs the web server flow there in an embedded browser (catalogue entry `{}`; source: {})",
+                    c.name, c.id, c.source
+                )
+            }
             None if app.public_client => {
                 "a public client such as a desktop app with an embedded browser".into()
             }

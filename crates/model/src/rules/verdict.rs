@@ -85,7 +85,10 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
     }
     // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
     let unknown = findings.iter().filter(|f| leaves_unknown(f)).count();
-    let unseen = findings.iter().filter(|f| f.awaits_usage_evidence()).count();
+    let unseen = findings
+        .iter()
+        .filter(|f| f.awaits_usage_evidence())
+        .count();
     if unreadable > 0 || unknown > 0 || unseen > 0 {
         let mut parts = Vec::new();
         if unreadable > 0 {
