@@ -87,10 +87,11 @@ fn can_receive(path: &str) -> bool {
     {
         return true;
     }
-    let reaches = |s: &[&str]| match s {
-        ["apex" | "lightning" | "c", _, ..] => true,
-        ["services", "apexrest", ..] => true,
-        _ => false,
+    let reaches = |s: &[&str]| {
+        matches!(
+            s,
+            ["apex" | "lightning" | "c", _, ..] | ["services", "apexrest", ..]
+        )
     };
     reaches(&segments) || segments.get(1..).is_some_and(reaches)
 }

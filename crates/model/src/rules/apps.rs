@@ -568,6 +568,16 @@ fn no_receivers(app: &App) -> String {
         .join("; ")
 }
 
+/// The app's flows that are among `wanted`, for messages.
+fn flows_among<'a>(app: &'a App, wanted: &[Flow]) -> Vec<&'a str> {
+    app.flows
+        .iter()
+        .flatten()
+        .filter(|f| wanted.contains(f))
+        .map(|f| f.as_str())
+        .collect()
+}
+
 /// Why the app shows no code-flow client, in a few words.
 fn weak_reason(app: &App, e: Exposure) -> String {
     let what = match e {
@@ -575,13 +585,7 @@ fn weak_reason(app: &App, e: Exposure) -> String {
         Exposure::SuccessPage => "its only code-flow callback is Salesforce's success page",
         Exposure::Placeholder | Exposure::CodeFlow => "its callbacks are placeholders",
     };
-    let other: Vec<&str> = app
-        .flows
-        .iter()
-        .flatten()
-        .filter(|f| matches!(f, Flow::JwtBearer | Flow::ClientCredentials))
-        .map(|f| f.as_str())
-        .collect();
+    let other = flows_among(app, &[Flow::JwtBearer, Flow::ClientCredentials]);
     if other.is_empty() {
         what.to_string()
     } else {
@@ -639,13 +643,7 @@ fn success_page_finding(app: &App) -> Finding {
         ),
         app.locations.callback.clone(),
     );
-    let beside: Vec<&str> = app
-        .flows
-        .iter()
-        .flatten()
-        .filter(|f| matches!(f, Flow::Saml | Flow::Canvas))
-        .map(|f| f.as_str())
-        .collect();
+    let beside = flows_among(app, &[Flow::Saml, Flow::Canvas]);
     // Complete login history: the absence of web-server logins is evidence.
     let settled = app
         .usage
