@@ -9,9 +9,13 @@
 
 use crate::advice::advice;
 use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
-use pkce_audit_render::report::text::{json_escape_invisible, visible};
+use pkce_audit_render::json::{self, Versioned};
+use pkce_audit_render::report::text::visible;
 use serde::Serialize;
 use std::fmt::Display;
+
+/// The version of the JSON error document (docs/output.md): `schema_version` leads it.
+pub const ERROR_SCHEMA_VERSION: u32 = 1;
 
 /// Exit status of every failure: usage errors and errors that stop the run alike.
 pub const STATUS: u8 = 2;
@@ -186,6 +190,11 @@ impl Failure {
         )
     }
 
+    /// The JSON document: `schema_version`, then this failure's fields.
+    pub fn json(&self) -> String {
+        json::document(&Versioned::new(ERROR_SCHEMA_VERSION, self))
+    }
+
     /// Prints the failure and returns its exit status: always one line on standard error
     /// (for the person reading a log), and under JSON also the document on standard output
     /// (for the script that parses it), where a successful run would have put its result.
@@ -194,13 +203,13 @@ impl Failure {
     pub fn print(&self, json: bool) -> u8 {
         let message = pkce_audit_io::secrets::scrub(&self.message);
         if json {
-            let doc = serde_json::to_string_pretty(&Failure {
+            let doc = Failure {
                 message: message.to_string(),
                 ..*self
-            })
-            .expect("a failure serialises");
+            }
+            .json();
             // A reader that went away is not a second failure to report.
-            let _ = crate::to_stdout(&(json_escape_invisible(doc) + "\n"));
+            let _ = crate::to_stdout(&doc);
         }
         // Errors quote paths, names and parser messages from the input: one line, with
         // control and bidirectional characters shown, never applied.
@@ -279,11 +288,11 @@ mod tests {
     }
 
     #[test]
-    fn the_json_form_has_exactly_status_name_code_and_message() {
+    fn the_json_form_has_exactly_schema_version_status_name_code_and_message() {
         let f = Failure::new(ErrorCode::UsageNotApplicable, "--x does not apply".into());
         assert_eq!(
-            serde_json::to_string(&f).unwrap(),
-            r#"{"status":2,"name":"UsageError","code":"E-USAGE-NOT-APPLICABLE","message":"--x does not apply"}"#
+            f.json(),
+            "{\n  \"schema_version\": 1,\n  \"status\": 2,\n  \"name\": \"UsageError\",\n  \"code\": \"E-USAGE-NOT-APPLICABLE\",\n  \"message\": \"--x does not apply\"\n}\n"
         );
     }
 }

@@ -112,7 +112,7 @@ pub fn run(args: FixArgs) -> Result<i32> {
     if args.json {
         return crate::Sink::Stdout
             .write(&pkce_audit_render::fix::json(&plan, args.dry_run))
-            .map(|()| 0);
+            .map(|()| crate::exit::OK);
     }
     let width = usize::from(crate::Sink::Stdout.width());
     let mut text = pkce_audit_render::report::wrap_prose(

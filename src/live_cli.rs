@@ -8,7 +8,7 @@ use pkce_audit_io::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
 use pkce_audit_io::salesforce::{
     self, Connection, FetchOptions, Secret, TokenSource, UsageOptions,
 };
-use pkce_audit_render::report::text::{json_escape_invisible, visible, visible_lines};
+use pkce_audit_render::report::text::visible_lines;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -417,55 +417,26 @@ pub fn fetch(args: FetchArgs) -> Result<i32> {
         .iter()
         .filter(|c| c.file.is_some())
         .count();
-    if args.json {
-        let doc = serde_json::json!({
-            "snapshot": args.out,
-            "instance_url": fetched.instance_url,
-            "org_id": fetched.org_id,
-            "api_version": fetched.api_version,
-            "fetched_at": fetched.fetched_at,
-            "components_written": files,
-            "api_calls": fetched.usage.total(),
-            "evidence": fetched.evidence.as_ref().map(|e| pkce_audit_render::report::evidence_line(&e.into())),
-            "notes": fetched.notes,
-            "problems": manifest.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        });
-        let text = serde_json::to_string_pretty(&doc).expect("a fetch summary serialises");
-        crate::Sink::Stdout.write(&(json_escape_invisible(text) + "\n"))?;
-        return Ok(crate::exit::OK);
+    let summary = pkce_audit_render::fetch::Fetch {
+        snapshot: &args.out,
+        instance_url: &fetched.instance_url,
+        org_id: fetched.org_id.as_deref(),
+        api_version: &fetched.api_version,
+        fetched_at: &fetched.fetched_at,
+        components_written: files,
+        api_calls: fetched.usage.total(),
+        evidence: fetched.evidence.as_ref().map(Into::into),
+        notes: &fetched.notes,
+        problems: &manifest.problems,
     }
-    // The org's answers (URL, id, problem text) are input: shown, never applied.
-    let mut out = String::new();
-    if !args.conn.quiet {
-        out += &format!(
-            "Wrote {files} component(s) of {} (org {}, API {}) to {} in {} API call(s).\n",
-            fetched.instance_url,
-            fetched.org_id.as_deref().unwrap_or("id unknown"),
-            fetched.api_version,
-            args.out.display(),
-            fetched.usage.total()
-        );
-        if let Some(e) = &fetched.evidence {
-            out += &format!("{}.\n", pkce_audit_render::report::evidence_line(&e.into()));
-        }
-    }
-    for n in &fetched.notes {
-        out += &format!("Note: {}\n", visible(n));
-    }
-    if !manifest.problems.is_empty() {
-        out += &format!(
-            "{} item(s) could not be read; every audit of this snapshot reports them:\n",
-            manifest.problems.len()
-        );
-        for p in &manifest.problems {
-            out += &format!("  - {}\n", visible(&p.to_string()));
-        }
-    }
-    let width = usize::from(crate::Sink::Stdout.width());
-    crate::Sink::Stdout.write(&pkce_audit_render::report::wrap_prose(
-        &visible_lines(&out),
-        width,
-    ))?;
+    .summary();
+    let text = if args.json {
+        pkce_audit_render::fetch::json(&summary)
+    } else {
+        let width = usize::from(crate::Sink::Stdout.width());
+        pkce_audit_render::fetch::text(&summary, args.conn.quiet, width)
+    };
+    crate::Sink::Stdout.write(&text)?;
     Ok(crate::exit::OK)
 }
 
@@ -494,8 +465,7 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     }
     let d = result?;
     let text = if args.json {
-        json_escape_invisible(serde_json::to_string_pretty(&d).expect("a doctor report serialises"))
-            + "\n"
+        pkce_audit_render::listing::doctor_json(&d)
     } else {
         visible_lines(&pkce_audit_render::listing::doctor(
             &d,

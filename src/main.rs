@@ -215,14 +215,16 @@ fn audit(args: AuditArgs) -> Result<i32> {
 fn list_rules(args: RulesArgs) -> Result<i32> {
     let sink = Sink::Stdout;
     let text = match (&args.id, args.json.json) {
-        (None, true) => json_text(&pkce_audit_render::listing::RulesDocument::all())?,
+        (None, true) => {
+            pkce_audit_render::json::document(&pkce_audit_render::listing::RulesDocument::all())
+        }
         (None, false) => pkce_audit_render::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
                 usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
             };
             if json {
-                json_text(&pkce_audit_render::listing::RuleDocument::of(r))?
+                pkce_audit_render::json::document(&pkce_audit_render::listing::RuleDocument::of(r))
             } else {
                 pkce_audit_render::listing::rule(r, usize::from(sink.width()))
             }
@@ -232,16 +234,9 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
     Ok(exit::OK)
 }
 
-/// One pretty JSON document, with the characters a terminal would act on escaped.
-fn json_text(value: &impl serde::Serialize) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(value).map_err(Failed::internal)?;
-    s.push('\n');
-    Ok(report::text::json_escape_invisible(s))
-}
-
 fn list_clients(json: bool) -> Result<i32> {
     let text = if json {
-        json_text(&pkce_audit_render::listing::ClientsDocument::all())?
+        pkce_audit_render::json::document(&pkce_audit_render::listing::ClientsDocument::all())
     } else {
         pkce_audit_render::listing::clients(usize::from(Sink::Stdout.width()))
     };

@@ -14,7 +14,12 @@ fn assert_json_failure(r: &Run, name: &str, says: &str) {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     let doc = r.json();
     let keys: Vec<&String> = doc.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["code", "message", "name", "status"], "{doc}");
+    assert_eq!(
+        keys,
+        ["code", "message", "name", "schema_version", "status"],
+        "{doc}"
+    );
+    assert_eq!(doc["schema_version"], 1, "{doc}");
     assert!(doc["code"].as_str().unwrap().starts_with("E-"), "{doc}");
     assert_eq!(doc["status"], 2, "{doc}");
     assert_eq!(doc["name"], name, "{doc}");

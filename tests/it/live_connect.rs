@@ -289,8 +289,13 @@ fn auth_url_session_expiring_mid_run_is_renewed_once() {
         ],
         &[],
     );
-    assert_eq!(r.code, 3, "{}", r.stderr);
-    let text = r.json()["incomplete"].to_string();
+    // Which reads the session outlives depends on the order the calls go out in: when
+    // every app with a blocker was read first the verdict is not-ready (a known blocker
+    // outranks a gap), else incomplete. Never ready, and the gap is always named.
+    assert!(matches!(r.code, 1 | 3), "exit {}: {}", r.code, r.stderr);
+    let report = r.json();
+    assert_ne!(report["verdict"], "ready");
+    let text = report["incomplete"].to_string();
     assert!(
         text.contains("INVALID_SESSION_ID") && text.contains("log in again"),
         "{text}"

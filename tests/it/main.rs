@@ -30,6 +30,7 @@ mod pty;
 mod query_pages;
 mod review;
 mod safe_writes;
+mod schema_versions;
 mod secrets;
 mod snapshot_names;
 mod synth_org;

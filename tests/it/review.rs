@@ -933,7 +933,7 @@ fn hostile_labels_cannot_change_the_rollout_plan() {
     assert_code_spans_closed(&md);
     // The label is there, on its task's line, as text.
     assert!(
-        md.contains("`Label_App` (Portal # Pwned - \\[x\\] done \\`tick\\` \\| pipe \\\\u{202e}gnp.exe ## Also) — Connected App — contact it@acme.example.com - \\[ \\] fake task."),
+        md.contains("`Label_App` (Portal \\# Pwned - \\[x\\] done \\`tick\\` \\| pipe \\\\u{202e}gnp.exe \\#\\# Also) — Connected App — contact it@acme.example.com - \\[ \\] fake task."),
         "{md}"
     );
     // A name with backticks and a pipe is one code span, and one cell in a table.

@@ -220,8 +220,7 @@ impl CallbackClass {
             CallbackClass::AuthProvider
             | CallbackClass::CustomScheme
             | CallbackClass::Loopback
-            | CallbackClass::Web
-            | CallbackClass::Other(_) => (Exposure::CodeFlow, None, false),
+            | CallbackClass::Web => (Exposure::CodeFlow, None, false),
         };
         ClassInfo {
             exposure,

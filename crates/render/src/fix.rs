@@ -2,7 +2,7 @@
 //! manifest and the deploy command; under `--dry-run` the unified diff (the plan's patch); under `--json`
 //! one document with the same facts.
 
-use crate::report::text::{escaped, json_escape_invisible, visible};
+use crate::report::text::{escaped, visible};
 use pkce_audit_model::fix::{Change, Edit, Member, Plan, SettingsField, Step, Subject};
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::report::Layout;
@@ -47,7 +47,7 @@ fn kind_word(subject: &Subject) -> &'static str {
             ..
         } => "External Client App, global OAuth settings",
         Subject::App {
-            kind: AppKind::External | AppKind::Other(_),
+            kind: AppKind::External,
             ..
         } => "app",
         Subject::OrgSettings => "org OAuth and OpenID Connect settings",
@@ -364,6 +364,8 @@ struct JsonManifest<'a> {
 
 #[derive(Serialize)]
 struct JsonPlan<'a> {
+    /// [`FIX_SCHEMA_VERSION`].
+    schema_version: u32,
     step: Step,
     source: String,
     layout: &'a str,
@@ -395,6 +397,9 @@ fn json_members(list: &[Member]) -> Vec<JsonMember<'_>> {
         })
         .collect()
 }
+
+/// The version of the `fix --json` document (docs/output.md).
+pub const FIX_SCHEMA_VERSION: u32 = 1;
 
 /// The `--json` document. Its `diff` is the exact patch (JSON escapes what must be).
 pub fn json(plan: &Plan, dry_run: bool) -> String {
@@ -428,6 +433,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
         .collect();
     let deploy = deploy_command(plan);
     let doc = JsonPlan {
+        schema_version: FIX_SCHEMA_VERSION,
         step: plan.step,
         source: plan.root.display().to_string(),
         layout: plan.layout.as_str(),
@@ -488,9 +494,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
         },
         diff: (outcome == Outcome::WouldChange).then(|| plan.patch.clone()),
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("the plan serialises");
-    s.push('\n');
-    json_escape_invisible(s)
+    crate::json::document(&doc)
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@
 //! the doctor's checks included) and reads and writes nothing. Its tests build reports
 //! through the dev-only test org (pkce-audit-test-org).
 
+pub mod fetch;
 pub mod fix;
 pub mod fleet;
+pub mod json;
 pub mod listing;
+pub mod md;
 pub mod report;

@@ -88,10 +88,7 @@ pub fn clients(width: usize) -> String {
         ];
         grid.push(
             cells.map(String::from).to_vec(),
-            Entry {
-                head,
-                lines: vec![name.clone()],
-            },
+            Entry::new(head, vec![name.as_str().into()]),
         );
     }
     grid.render(width)
@@ -169,6 +166,14 @@ pub fn rule(rule: &Rule, width: usize) -> String {
     )
 }
 
+/// The version of the `doctor --json` document (docs/output.md).
+pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
+
+/// `doctor --json`: the checks, with the document's version first.
+pub fn doctor_json(d: &Doctor) -> String {
+    crate::json::document(&crate::json::Versioned::new(DOCTOR_SCHEMA_VERSION, d))
+}
+
 /// The sources, then what to grant for each one that is not readable, within `width`
 /// columns: a table when its columns can each hold their longest word (a metadata
 /// type name is never broken), else one entry per source.
@@ -196,10 +201,7 @@ pub fn doctor(d: &Doctor, width: usize) -> String {
         let cells = [c.source.as_str(), status, c.probe.as_str(), detail].map(String::from);
         grid.push(
             cells.to_vec(),
-            Entry {
-                head: c.source.clone(),
-                lines: vec![line],
-            },
+            Entry::new(c.source.as_str(), vec![line.into()]),
         );
     }
     out.push_str(&grid.render(width));

@@ -216,7 +216,7 @@ impl<'a> EcaParts<'a> {
             if children.len() > 1 {
                 let ty = children[0].component.ty;
                 problems.push(
-                    Problem::new(format!(
+                    Problem::new(ProblemKind::Duplicate, format!(
                         "{} {ty} components point to this app ({}); which one counts is ambiguous, so none was used",
                         children.len(),
                         list_places(children)

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::callback::{auth_provider_name, CallbackClass, Exposure};
-use crate::inventory::{App, AppKind, Flow, OrgSettings, Owner, PkceBasis};
+use crate::flow::{Flow, LoginFlow};
+use crate::inventory::{App, AppKind, OrgSettings, Owner, PkceBasis};
 
 fn flows_text(app: &App) -> String {
     match &app.flows {
@@ -36,10 +37,6 @@ pub fn setup_path(app: &App) -> String {
         ),
         AppKind::External => format!(
             "{} is defined in another org: its owner changes it there (Setup > Connected Apps OAuth Usage shows it here)",
-            app.display_name()
-        ),
-        AppKind::Other(kind) => format!(
-            "{} is a '{kind}', a kind this version does not know: check it in Setup",
             app.display_name()
         ),
     }
@@ -93,7 +90,7 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
             .unwrap_or_default();
         let flow = &b.flow;
         out.push(Finding::app(
-            b.rule.clone(),
+            b.rule,
             app,
             format!(
                 "{} {flow} login(s) in the last {} days{last}; blocking the {flow} flow will break this app.",
@@ -106,7 +103,7 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
         .flows
         .iter()
         .flatten()
-        .filter(|f| f.flow.is_soap_login() && f.logins > 0)
+        .filter(|f| f.flow == LoginFlow::Flow(Flow::SoapLogin) && f.logins > 0)
         .collect();
     if !soap.is_empty() {
         let logins: u64 = soap.iter().map(|f| f.logins).sum();
@@ -162,7 +159,7 @@ fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding
             );
             f.remediation = match app.kind {
                 AppKind::External => format!("Make sure everyone runs {} {since} or later; nothing to change in this org.", c.name),
-                AppKind::ConnectedApp | AppKind::ExternalClientApp | AppKind::Other(_) => format!(
+                AppKind::ConnectedApp | AppKind::ExternalClientApp => format!(
                     "Make sure everyone runs {} {since} or later, then require PKCE on the app ({}).",
                     c.name,
                     setup_path(app)
@@ -243,8 +240,6 @@ pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<F
         Owner::External => external_findings(app, out),
         Owner::Salesforce if app.kind == AppKind::External => external_findings(app, out),
         Owner::Org | Owner::Isv | Owner::Salesforce => metadata_findings(app, out),
-        // The inventory never builds one: only a report read back holds such an owner.
-        Owner::Other(_) => {}
     }
 }
 
@@ -280,7 +275,7 @@ fn metadata_findings(app: &App, out: &mut Vec<Finding>) {
         Owner::Isv => isv_findings(app, out),
         Owner::Org => org_app_findings(app, out),
         Owner::Salesforce => salesforce_findings(app, out),
-        Owner::External | Owner::Other(_) => {}
+        Owner::External => {}
     }
 }
 
@@ -377,7 +372,7 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
             app,
             match app.kind {
                 AppKind::ExternalClientApp => format!("No global OAuth settings (ExtlClntAppGlobalOauthSettings) were found for this External Client App, so whether it requires PKCE is unknown.{usage}"),
-                AppKind::ConnectedApp | AppKind::External | AppKind::Other(_) => {
+                AppKind::ConnectedApp | AppKind::External => {
                     match &app.packaged_reference {
                         Some(what) => format!("This file only refers to a packaged Connected App ({what}): its real OAuth settings live in the package and its packaging org, so whether it requires PKCE is unknown here. A live audit reads the real app and resolves this.{usage}"),
                         None => format!("Its PKCE setting could not be read.{usage}"),

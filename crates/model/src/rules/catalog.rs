@@ -285,34 +285,27 @@ impl RuleId {
             | RuleId::AppOutsidePkceScope
             | RuleId::DormantApp
             | RuleId::WaiverExpired
-            | RuleId::WaiverUnused
-            | RuleId::Other(_) => &[],
+            | RuleId::WaiverUnused => &[],
         }
     }
 
-    /// The rule's description; `None` for a rule this version does not know.
-    pub fn rule(&self) -> Option<&'static Rule> {
-        self.index().map(|i| &RULES[i])
+    /// The rule's description.
+    pub fn rule(&self) -> &'static Rule {
+        &RULES[self.index()]
     }
 
-    /// The description of a rule the tool itself fires: never `Other`.
-    pub(crate) fn def(&self) -> &'static Rule {
-        self.rule()
-            .expect("the tool fires only the rules of its own catalog")
-    }
-
-    /// Position in report order; rules this version does not know come last.
+    /// Position in report order.
     pub fn rank(&self) -> usize {
-        self.index().unwrap_or(RULES.len())
+        self.index()
     }
 
     /// A waiver-file rule (`waiver-expired`, `waiver-unused`).
     pub fn is_waiver(&self) -> bool {
-        self.rule().is_some_and(|r| r.scope == Scope::Waiver)
+        self.rule().scope == Scope::Waiver
     }
 }
 
 /// The rule with this public id, if this version knows it.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RuleId::known(id).and_then(|id| id.rule())
+    RuleId::known(id).map(|id| id.rule())
 }

@@ -177,8 +177,8 @@ mod tests {
         let blocker = Finding::bare("app-pkce-not-required", Some("A"));
         let unknown = Finding::bare("app-pkce-unknown", Some("E"));
         let unseen = Finding::bare("app-callback-success-page", Some("S"));
-        let info = Finding::bare("no-such-rule", Some("B"));
-        let unread = Problem::new("cannot be read")
+        let info = Finding::bare("dormant-app", Some("B"));
+        let unread = Problem::new(crate::inventory::ProblemKind::Unreadable, "cannot be read")
             .component(crate::metadata::MetadataType::ConnectedApp, "C");
         let cases: [(&[Finding], &[Problem], &[&str]); 5] = [
             (

@@ -2,8 +2,8 @@
 //! the verdict, one row per org linking its full report, then what only several orgs show.
 
 use super::{differences, faithful_word, org_verdict, sameness, who_must_act};
+use crate::md::{code, code_cell as md_code, header as md_header, row as md_row, text as md_cell};
 use crate::report::cells::verdict_word;
-use crate::report::diff::{md_cell, md_code, md_header, md_row};
 use crate::report::text::backstop;
 use crate::report::TOOL_NAME;
 use pkce_audit_model::fleet::model::FleetReport;
@@ -46,7 +46,7 @@ pub fn markdown(r: &FleetReport) -> String {
     let _ = writeln!(
         out,
         "Fleet file {} · {TOOL_NAME} {} · {}",
-        md_code(&r.file),
+        code(&r.file),
         md_cell(&r.tool.version),
         md_cell(&r.generated_at)
     );
@@ -97,7 +97,7 @@ pub fn markdown(r: &FleetReport) -> String {
     if !mismatched.is_empty() {
         let _ = writeln!(out, "\nRole check:\n");
         for (o, m) in mismatched {
-            let _ = writeln!(out, "- {}: {}", md_code(&o.name), md_cell(&m));
+            let _ = writeln!(out, "- {}: {}", code(&o.name), md_cell(&m));
         }
     }
     let failed: Vec<_> = r.orgs.iter().filter(|o| o.error.is_some()).collect();
@@ -107,7 +107,7 @@ pub fn markdown(r: &FleetReport) -> String {
             let _ = writeln!(
                 out,
                 "- {}: {}",
-                md_code(&o.name),
+                code(&o.name),
                 md_cell(o.error.as_deref().unwrap_or_default())
             );
         }
@@ -170,8 +170,8 @@ pub fn markdown(r: &FleetReport) -> String {
         let _ = writeln!(
             out,
             "### {} rehearses {}: {}\n",
-            md_code(&h.sandbox),
-            md_code(&h.production),
+            code(&h.sandbox),
+            code(&h.production),
             faithful_word(h)
         );
         let diffs = differences(h);

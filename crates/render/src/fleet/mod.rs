@@ -37,9 +37,7 @@ pub fn render(r: &FleetReport, format: Format, width: u16) -> String {
 
 /// Exact text, with the characters a terminal would act on escaped, as in `audit --json`.
 pub fn json(r: &FleetReport) -> String {
-    let mut s = serde_json::to_string_pretty(r).expect("a fleet report always serialises");
-    s.push('\n');
-    crate::report::text::json_escape_invisible(s)
+    crate::json::document(r)
 }
 
 /// Who must act on an org's blockers, one part per owner: "our org 6", "ISV acmecpq 1",

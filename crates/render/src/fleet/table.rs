@@ -211,14 +211,14 @@ fn rehearsals(out: &mut String, r: &FleetReport) {
 /// A row as a list entry: its first cell as the head, the others as "Header: value".
 fn entry_of(header: &[&str], cells: &[String]) -> Entry {
     let flat = |c: &str| c.lines().collect::<Vec<_>>().join(", ");
-    Entry {
-        head: cells[0].lines().collect::<Vec<_>>().join(" · "),
-        lines: header
+    Entry::new(
+        cells[0].lines().collect::<Vec<_>>().join(" · "),
+        header
             .iter()
             .zip(cells)
             .skip(1)
             .filter(|(_, c)| !c.is_empty() && c.as_str() != "-")
-            .map(|(h, c)| format!("{h}: {}", flat(c)))
+            .map(|(h, c)| format!("{h}: {}", flat(c)).into())
             .collect(),
-    }
+    )
 }

@@ -1,12 +1,13 @@
 //! Text that fits: rows laid out as a table when every column can hold its longest word
 //! within the width, else as a list, one entry per row. No word is ever cut: columns are
-//! sized here and every cell wrapped with [`wrap_words`], so comfy-table only draws.
+//! sized here, every cell wrapped with [`wrap_words`] and the table drawn here, each
+//! cell's styles carried through ([`Styled`]).
 //!
-//! The audit's apps and findings tables, the diff's tables, `doctor` and `clients` all
-//! come through here.
+//! Every table comes through here: the audit's apps and findings, the diff's, the
+//! fleet's, `doctor` and `clients`.
 
+use super::style::Styled;
 use super::wrap::{unbreakable_width, wrap_hanging, wrap_words};
-use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 use unicode_width::UnicodeWidthStr;
 
 /// The narrowest a column of sentences goes (or its longest cell, when shorter): narrower,
@@ -16,16 +17,24 @@ pub const PROSE: usize = 20;
 /// A row as a list entry: a first line, and lines indented under it.
 #[derive(Debug, Clone, Default)]
 pub struct Entry {
-    pub head: String,
-    pub lines: Vec<String>,
+    pub head: Styled,
+    pub lines: Vec<Styled>,
 }
 
 impl Entry {
     /// An entry of one line.
-    pub fn line(head: String) -> Self {
+    pub fn line(head: impl Into<Styled>) -> Self {
         Entry {
-            head,
+            head: head.into(),
             lines: Vec::new(),
+        }
+    }
+
+    /// An entry: its head and the lines under it.
+    pub fn new(head: impl Into<Styled>, lines: Vec<Styled>) -> Self {
+        Entry {
+            head: head.into(),
+            lines,
         }
     }
 }
@@ -35,9 +44,17 @@ impl Entry {
 pub struct Grid {
     header: Vec<String>,
     floors: Vec<usize>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Styled>>,
+    /// Each row's cells without styles, for measuring.
+    plain: Vec<Vec<String>>,
     entries: Vec<Entry>,
 }
+
+/// comfy-table's UTF8_FULL_CONDENSED borders: the top, the rule under the header, the
+/// bottom, each as (left, line, between, right).
+const TOP: [&str; 4] = ["┌", "─", "┬", "┐"];
+const RULE: [&str; 4] = ["╞", "═", "╪", "╡"];
+const BOTTOM: [&str; 4] = ["└", "─", "┴", "┘"];
 
 impl Grid {
     pub fn new(header: &[&str]) -> Self {
@@ -45,6 +62,7 @@ impl Grid {
             header: header.iter().map(|h| h.to_string()).collect(),
             floors: vec![0; header.len()],
             rows: Vec::new(),
+            plain: Vec::new(),
             entries: Vec::new(),
         }
     }
@@ -58,28 +76,45 @@ impl Grid {
 
     /// A row: one cell per column (a `\n` starts a new line in the cell), and the same
     /// row as a list entry.
-    pub fn push(&mut self, cells: Vec<String>, entry: Entry) {
+    pub fn push<C: Into<Styled>>(&mut self, cells: Vec<C>, entry: Entry) {
         debug_assert_eq!(cells.len(), self.header.len());
+        let cells: Vec<Styled> = cells.into_iter().map(Into::into).collect();
+        self.plain.push(cells.iter().map(Styled::text).collect());
         self.rows.push(cells);
         self.entries.push(entry);
     }
 
     /// The table when it fits `width` columns, else the list; ends with a line break.
     pub fn render(&self, width: usize) -> String {
+        self.styled(width).text()
+    }
+
+    /// [`Grid::render`] with the cells' styles.
+    pub fn styled(&self, width: usize) -> Styled {
         match self.table(width) {
-            Some(t) => format!("{t}\n"),
+            Some(mut t) => {
+                t.push_str("\n");
+                t
+            }
             None => self.list(width),
         }
     }
 
     /// One entry per row: the head, then its lines indented by two; a line too long for
     /// the width continues two columns further in.
-    pub fn list(&self, width: usize) -> String {
-        let mut out = String::new();
+    pub fn list(&self, width: usize) -> Styled {
+        let mut out = Styled::default();
+        let mut hanging = |line: &Styled, hang: usize| {
+            let mut plain = String::new();
+            wrap_hanging(&mut plain, &line.text(), width, hang);
+            out.append(line.relaid(&plain));
+        };
         for e in &self.entries {
-            wrap_hanging(&mut out, &e.head, width, 2);
+            hanging(&e.head, 2);
             for line in &e.lines {
-                wrap_hanging(&mut out, &format!("  {line}"), width, 4);
+                let mut indented = Styled::from("  ");
+                indented.append(line.clone());
+                hanging(&indented, 4);
             }
         }
         out
@@ -88,13 +123,13 @@ impl Grid {
     /// The cells of column `i`, header first, line by line.
     fn lines(&self, i: usize) -> impl Iterator<Item = &str> {
         std::iter::once(self.header[i].as_str())
-            .chain(self.rows.iter().map(move |r| r[i].as_str()))
+            .chain(self.plain.iter().map(move |r| r[i].as_str()))
             .flat_map(str::lines)
     }
 
-    /// The table within `width` columns, or `None` when a column cannot hold its longest
-    /// word (or its floor) there.
-    pub fn table(&self, width: usize) -> Option<Table> {
+    /// The table within `width` columns (without its last line break), or `None` when a
+    /// column cannot hold its longest word (or its floor) there.
+    pub fn table(&self, width: usize) -> Option<Styled> {
         let n = self.header.len();
         let want: Vec<usize> = (0..n)
             .map(|i| self.lines(i).map(UnicodeWidthStr::width).max().unwrap_or(0))
@@ -117,26 +152,56 @@ impl Grid {
                 .max()
                 .unwrap_or(0)
         });
-        let wrapped = |cell: &str, w: usize| -> String {
-            cell.split('\n')
+        let mut t = Styled::default();
+        border(&mut t, TOP, &widths);
+        let header: Vec<Styled> = self.header.iter().map(|h| h.as_str().into()).collect();
+        row(&mut t, &header, &widths);
+        border(&mut t, RULE, &widths);
+        for cells in &self.rows {
+            row(&mut t, cells, &widths);
+        }
+        border(&mut t, BOTTOM, &widths);
+        // The last line break is the caller's.
+        t.pop_newline();
+        Some(t)
+    }
+}
+
+/// A border line of columns `widths` wide (plus their padding).
+fn border(out: &mut Styled, [left, line, between, right]: [&str; 4], widths: &[usize]) {
+    let cells: Vec<String> = widths.iter().map(|w| line.repeat(w + 2)).collect();
+    out.push_str(&format!("{left}{}{right}\n", cells.join(between)));
+}
+
+/// A row of cells, each wrapped to its column's width, as many lines as its tallest cell.
+fn row(out: &mut Styled, cells: &[Styled], widths: &[usize]) {
+    let wrapped: Vec<Vec<Styled>> = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, &w)| {
+            let plain = cell
+                .text()
+                .split('\n')
                 .flat_map(|l| wrap_words(l, w, w))
                 .collect::<Vec<_>>()
-                .join("\n")
-        };
-        let mut t = Table::new();
-        t.load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header((0..n).map(|i| wrapped(&self.header[i], widths[i])));
-        for row in &self.rows {
-            t.add_row((0..n).map(|i| wrapped(&row[i], widths[i])));
-        }
-        for (i, w) in widths.iter().enumerate() {
-            if let Some(c) = t.column_mut(i) {
-                let w = u16::try_from(w + 2).unwrap_or(u16::MAX);
-                c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
+                .join("\n");
+            cell.relaid(&plain).lines()
+        })
+        .collect();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    for line in 0..height {
+        out.push_str("│");
+        for (i, (cell, w)) in wrapped.iter().zip(widths).enumerate() {
+            if i > 0 {
+                out.push_str("┆");
             }
+            let text = cell.get(line).cloned().unwrap_or_default();
+            let pad = w.saturating_sub(text.text().width());
+            out.push_str(" ");
+            out.append(text);
+            out.push_str(&" ".repeat(pad + 1));
         }
-        Some(t)
+        out.push_str("│\n");
     }
 }
 
@@ -218,14 +283,14 @@ mod tests {
         let mut g = Grid::new(&["App", "Flows", "Finding"]).floor(2, PROSE);
         g.push(
             vec![
-                "vendorx__Vendor_Connector".into(),
-                "auth-code, client-creds".into(),
-                "Redirects over plain HTTP: http://reports.acme-intranet.example.com/oauth/callback.\n→ Switch the callback to https://.".into(),
+                "vendorx__Vendor_Connector",
+                "auth-code, client-creds",
+                "Redirects over plain HTTP: http://reports.acme-intranet.example.com/oauth/callback.\n→ Switch the callback to https://.",
             ],
-            Entry {
-                head: "vendorx__Vendor_Connector — auth-code, client-creds".into(),
-                lines: vec!["Redirects over plain HTTP.".into()],
-            },
+            Entry::new(
+                "vendorx__Vendor_Connector — auth-code, client-creds",
+                vec!["Redirects over plain HTTP.".into()],
+            ),
         );
         g
     }
@@ -244,7 +309,7 @@ mod tests {
     #[test]
     fn a_table_fits_and_cuts_no_word_or_becomes_a_list() {
         let g = grid();
-        let cells: String = g.rows[0].join(" ");
+        let cells: String = g.plain[0].join(" ");
         // From the width of the longest name: narrower, a name would stick out whole.
         for width in 25..=140 {
             let text = g.render(width);
@@ -261,7 +326,8 @@ mod tests {
                 assert!(text.contains("vendorx__Vendor_Connector"));
             } else {
                 let e = &g.entries[0];
-                let entry = format!("{} {}", e.head, e.lines.join(" "));
+                let lines: Vec<String> = e.lines.iter().map(Styled::text).collect();
+                let entry = format!("{} {}", e.head.text(), lines.join(" "));
                 assert_eq!(words(&text), words(&entry), "{width}:\n{text}");
                 assert!(text.starts_with("vendorx__Vendor_Connector"), "{text}");
             }
@@ -273,17 +339,14 @@ mod tests {
         assert!(g.table(narrowest - 1).is_none());
         // A column of prose keeps its floor: without the URL, 20 columns, not 14.
         let mut g = Grid::new(&["App", "Finding"]).floor(1, PROSE);
-        g.push(
-            vec!["A".into(), "a few short words in a row".into()],
-            Entry::default(),
-        );
+        g.push(vec!["A", "a few short words in a row"], Entry::default());
         assert!(g.table(3 + 20 + 3 + 4).is_some());
         assert!(g.table(3 + 20 + 3 + 4 - 1).is_none());
     }
 
     #[test]
     fn the_list_wraps_under_its_head() {
-        let text = grid().list(30);
+        let text = grid().list(30).text();
         assert_eq!(
             text,
             "vendorx__Vendor_Connector —\n  auth-code, client-creds\n  Redirects over plain HTTP.\n"

@@ -2,13 +2,13 @@
 //! so a format and the value it presents are named from one place.
 
 pub mod cells;
-mod color;
 mod csv;
 pub mod diff;
 pub mod layout;
 mod markdown;
 mod render;
 mod sarif;
+pub mod style;
 mod table;
 pub use pkce_audit_model::text;
 mod wrap;

@@ -1,7 +1,6 @@
 //! The report in each of its formats: the one entry point the binary calls.
 
-use super::color;
-use super::{csv, csv_apps, markdown, sarif, table, text, Report};
+use super::{csv, csv_apps, markdown, sarif, Report};
 use pkce_audit_model::vocab::choices;
 
 choices! {
@@ -47,20 +46,15 @@ impl Default for RenderOptions {
 }
 
 /// Exact text, with the characters a terminal would act on escaped (see
-/// [`text::json_escape_invisible`]).
+/// [`json_escape_invisible`](super::text::json_escape_invisible)).
 pub fn json(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).expect("a report always serialises");
-    s.push('\n');
-    text::json_escape_invisible(s)
+    crate::json::document(report)
 }
 
 /// Renders the report in a format.
 pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table if opts.color => {
-            color::colorize(&table(report, opts.width), report.verdict())
-        }
-        Format::Table => table(report, opts.width),
+        Format::Table => super::table::styled(report, opts.width).paint(opts.color),
         Format::Csv => match opts.csv_rows {
             CsvRows::Findings => csv(report),
             CsvRows::Apps => csv_apps(report),

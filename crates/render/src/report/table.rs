@@ -8,6 +8,7 @@ use super::cells::{
     waived_failing_line, LIKELY_FAILING,
 };
 use super::layout::{Entry, Grid, PROSE};
+use super::style::{Style, Styled};
 use super::text::visible as v;
 use super::wrap::wrap_prose;
 use super::Report;
@@ -25,8 +26,9 @@ fn allowed(allowed: bool) -> &'static str {
 }
 
 /// How bad an app's findings are: "2: critical, BLOCKER" for a narrow table cell, and
-/// "2 finding(s): critical, BLOCKER" for a list entry.
-fn app_findings(app: &App, findings: &[Finding]) -> (String, String) {
+/// "2 finding(s): critical, BLOCKER" for a list entry; the severity and BLOCKER in their
+/// colours.
+fn app_findings(app: &App, findings: &[Finding]) -> (Styled, Styled) {
     let mine: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.app.as_deref() == Some(app.name.as_str()))
@@ -41,23 +43,31 @@ fn app_findings(app: &App, findings: &[Finding]) -> (String, String) {
     else {
         return match n {
             0 => ("-".into(), "no finding".into()),
-            n => (format!("{n} waived"), format!("{n} finding(s), all waived")),
+            n => (
+                format!("{n} waived").into(),
+                format!("{n} finding(s), all waived").into(),
+            ),
         };
     };
-    let blocker = if mine.iter().any(|f| f.is_active_blocker()) {
-        ", BLOCKER"
+    let mut weight = Styled::default();
+    if mine.iter().any(|f| f.is_active_blocker()) {
+        weight.push_str(", ");
     } else if mine.iter().any(|f| f.waived_but_failing()) {
-        ", WAIVED BLOCKER"
-    } else {
-        ""
+        weight.push_str(", WAIVED ");
+    }
+    if weight != Styled::default() {
+        weight.push("BLOCKER", Style::Blocker);
+    }
+    let words = |lead: String| {
+        let mut s = Styled::from(lead);
+        s.push(worst.as_str(), Style::Severity(worst));
+        s.append(weight.clone());
+        s
     };
-    (
-        format!("{n}: {worst}{blocker}"),
-        format!("{n} finding(s): {worst}{blocker}"),
-    )
+    (words(format!("{n}: ")), words(format!("{n} finding(s): ")))
 }
 
-fn header(out: &mut String, r: &Report) {
+fn header(out: &mut Styled, r: &Report) {
     let s = &r.scope;
     let _ = write!(
         out,
@@ -81,12 +91,9 @@ fn header(out: &mut String, r: &Report) {
         "Waivers: {}",
         super::WaiverScope::describe(s.waiver_file())
     );
-    let _ = writeln!(
-        out,
-        "Verdict: {} — {}",
-        verdict_word(r.verdict()),
-        v(&r.verdict_reason)
-    );
+    out.push_str("Verdict: ");
+    out.push(verdict_word(r.verdict()), Style::Verdict(r.verdict()));
+    let _ = writeln!(out, " — {}", v(&r.verdict_reason));
     let _ = writeln!(out);
     match &r.org_settings {
         Some(o) => {
@@ -163,12 +170,13 @@ pub fn usage_cell(app: &App) -> String {
     }
     if let Some(flows) = &u.flows {
         // The two most used flows; the rest are in JSON and Markdown.
-        lines.extend(
-            flows
-                .iter()
-                .take(2)
-                .map(|f| format!("{} {}", v(super::cells::short_flow(&f.flow)), f.logins)),
-        );
+        lines.extend(flows.iter().take(2).map(|f| {
+            let name = match f.flow.known() {
+                Some(flow) => super::cells::short_flow(&flow),
+                None => f.flow.as_str(),
+            };
+            format!("{} {}", v(name), f.logins)
+        }));
         if flows.len() > 2 {
             lines.push(format!("+{} flow(s)", flows.len() - 2));
         }
@@ -182,7 +190,7 @@ pub fn usage_cell(app: &App) -> String {
     lines.join("\n")
 }
 
-fn apps_table(out: &mut String, r: &Report, width: u16) {
+fn apps_table(out: &mut Styled, r: &Report, width: u16) {
     let _ = writeln!(
         out,
         "\nApps ({}) — CA: Connected App, ECA: External Client App, EXT: defined in another org; auth-code: web server flows, code-creds: Authorization Code and Credentials",
@@ -207,31 +215,30 @@ fn apps_table(out: &mut String, r: &Report, width: u16) {
         let pkce = pkce_cell(app.in_pkce_scope(), app.pkce_required);
         let flows = flows_cell(app);
         let (findings, findings_line) = app_findings(app, &r.findings);
-        let mut cells = vec![
-            name.to_string(),
-            kind.to_string(),
-            owner.to_string(),
-            pkce.to_string(),
-            flows.clone(),
+        let mut cells: Vec<Styled> = vec![
+            name.as_ref().into(),
+            kind.as_ref().into(),
+            owner.as_ref().into(),
+            pkce.into(),
+            flows.as_str().into(),
         ];
         let head = format!("{name} — {kind} · {owner} · PKCE: {pkce} · flows: {flows}");
         let mut lines = Vec::new();
         if usage.is_some() {
             let used = usage_cell(app);
-            lines.push(format!("usage: {}", used.replace('\n', ", ")));
-            cells.push(used);
+            lines.push(format!("usage: {}", used.replace('\n', ", ")).into());
+            cells.push(used.into());
         }
         cells.push(findings);
-        // The findings are the entry's last line: colour finds them there.
         lines.push(findings_line);
-        grid.push(cells, Entry { head, lines });
+        grid.push(cells, Entry::new(head, lines));
     }
-    out.push_str(&grid.render(width.into()));
+    out.append(grid.styled(width.into()));
     users(out, r);
 }
 
 /// Usernames per app (`--show-users`): a few per app, the rest counted.
-fn users(out: &mut String, r: &Report) {
+fn users(out: &mut Styled, r: &Report) {
     let with_users: Vec<(&App, &Vec<String>)> = r
         .apps
         .iter()
@@ -254,7 +261,7 @@ fn users(out: &mut String, r: &Report) {
 }
 
 /// Findings grouped by who must act: org settings, our apps, each ISV namespace.
-fn findings_tables(out: &mut String, r: &Report, width: u16) {
+fn findings_tables(out: &mut Styled, r: &Report, width: u16) {
     // A waiver finding is never folded: its message names the file, the line, and for an
     // unknown app the name it probably meant.
     let (info, actionable): (Vec<&Finding>, Vec<&Finding>) = r.findings.iter().partition(|f| {
@@ -281,8 +288,6 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
                     v(f.namespace.as_deref().unwrap_or("?"))
                 ),
             ),
-            // Only in a report read back from another version.
-            (true, Owner::Other(o)) => (5, format!("Owner '{}'", v(o))),
         };
         groups.entry(key).or_default().push(f);
     }
@@ -295,7 +300,7 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
         let mut grid =
             Grid::new(&["Severity", "App / rule", "Finding and what to do"]).floor(2, PROSE);
         for f in findings {
-            let action = f.rule.rule().map_or(f.remediation.as_str(), |r| r.action);
+            let action = f.rule.rule().action;
             let mut what = vec![v(&f.message).into_owned(), format!("→ {}", v(action))];
             if let Some(w) = &f.waived {
                 what.push(format!(
@@ -308,16 +313,16 @@ fn findings_tables(out: &mut String, r: &Report, width: u16) {
             if f.likely_failing {
                 what.push(format!("Likely failing: {LIKELY_FAILING}."));
             }
-            push_finding(&mut grid, f, what);
+            push_finding(&mut grid, *f, what);
         }
-        out.push_str(&grid.render(width.into()));
+        out.append(grid.styled(width.into()));
     }
     // Info findings: one line per rule.
     for (rule, apps) in fold_by_rule(&info) {
         let _ = writeln!(
             out,
             "Info {} ({}): {}",
-            v(rule.as_str()),
+            v(rule),
             apps.len(),
             name_list(&apps, INFO_NAMES)
         );
@@ -348,7 +353,7 @@ fn name_list(names: &[&str], max: usize) -> String {
     )
 }
 
-fn summary(out: &mut String, r: &Report) {
+fn summary(out: &mut Styled, r: &Report) {
     let sum = &r.summary;
     let _ = writeln!(out, "\nSummary by owner");
     if sum.org_apps_to_fix.is_empty() {
@@ -429,11 +434,18 @@ fn summary(out: &mut String, r: &Report) {
 }
 
 pub fn table(r: &Report, width: u16) -> String {
-    let mut out = String::new();
+    styled(r, width).text()
+}
+
+/// [`table`] with its colours: the verdict word, severities and BLOCKER where the
+/// renderer wrote them.
+pub fn styled(r: &Report, width: u16) -> Styled {
+    let mut out = Styled::default();
     header(&mut out, r);
     apps_table(&mut out, r, width);
     findings_tables(&mut out, r, width);
     summary(&mut out, r);
+    let out = out.relaid(&wrap_prose(&out.text(), width as usize));
     // Input text was made visible where it was written; this catches anything missed.
-    super::text::backstop(wrap_prose(&out, width as usize))
+    out.map(super::text::backstop)
 }

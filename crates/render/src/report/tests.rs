@@ -266,10 +266,7 @@ fn rich_report() -> serde_json::Value {
     }
     let findings = v["findings"].as_array_mut().unwrap();
     findings[0]["waived"] = serde_json::json!({"reason": "vendor fix due", "approved_by": "ciso", "expires": "2027-01-01"});
-    let mut unknown_rule = findings[1].clone();
-    unknown_rule["rule"] = "future-rule".into();
-    findings.push(unknown_rule);
-    v["incomplete"] = serde_json::json!([{"component": "ConnectedApp X", "file": "a/b.xml",
+    v["incomplete"] = serde_json::json!([{"kind": "unreadable", "component": "ConnectedApp X", "file": "a/b.xml",
         "line": 3, "reason": "broken", "remedy": "fix it"}]);
     v["notes"] = serde_json::json!(["a note"]);
     v["api"] = serde_json::json!({"calls": {"listMetadata": 2}, "retries": 1,
@@ -307,6 +304,8 @@ fn every_string_of_a_report_is_shown_safely_in_every_format() {
 #[test]
 fn every_string_of_a_diff_is_shown_safely_in_every_format() {
     let old: Report = serde_json::from_value(rich_report()).unwrap();
+    // Read back as `diff` reads reports.
+    let old = pkce_audit_model::diff::read::Report::from(&old);
     let mut new = old.clone();
     new.findings.remove(0);
     new.findings[0].waived = None;
@@ -317,7 +316,7 @@ fn every_string_of_a_diff_is_shown_safely_in_every_format() {
     added.name = "Added".into();
     new.apps.push(added);
     let mut f = old.findings[2].clone();
-    f.rule = "new-rule".into();
+    f.rule = pkce_audit_model::diff::read::Lenient::Unknown("new-rule".into());
     new.findings.push(f);
     new.verdict = Some(Verdict::Enforced);
     let mut d = pkce_audit_model::diff::compare(&old, &new);
@@ -408,15 +407,15 @@ fn assert_safe(outputs: &[(&str, String)]) {
 }
 
 #[test]
-fn call_counts_take_names_or_kinds_and_keep_the_order_of_names() {
+fn call_counts_keep_the_order_of_names() {
     let mut u = ApiUsage::default();
-    *u.calls.entry("query".to_string()).or_default() += 1;
+    *u.calls.entry(CallKind::Query).or_default() += 1;
     u.calls.record(CallKind::ListMetadata);
     u.calls.record(CallKind::QueryMore);
-    *u.calls.entry("customCall").or_default() += 2;
+    *u.calls.entry(CallKind::Token).or_default() += 2;
     assert_eq!(
         serde_json::to_string(&u.calls).unwrap(),
-        r#"{"customCall":2,"listMetadata":1,"query":1,"queryMore":1}"#
+        r#"{"listMetadata":1,"query":1,"queryMore":1,"token":2}"#
     );
     assert_eq!(u.total(), 5);
     assert_eq!(u.calls.get(&CallKind::Query), Some(1));
@@ -483,4 +482,100 @@ fn a_waived_blocker_where_pkce_is_enforced_stays_with_its_owner() {
     assert!(r.findings.iter().all(|f| !f.likely_failing));
     assert_eq!(r.summary.waived_failing, 0);
     assert!(r.summary.org_apps_to_fix.is_empty() && r.summary.isv_actions.is_empty());
+}
+
+/// The painted table without its escapes.
+fn unpainted(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An app named BLOCKER whose message reads like severities: as a table (wide) and as
+/// lists (narrow).
+fn hostile_words() -> Report {
+    let mut r = report_of(&[SETTINGS, (
+        MetadataType::ConnectedApp,
+        "BLOCKER",
+        "<ConnectedApp><label>high critical BLOCKER</label><oauthConfig><callbackUrl>https://x</callbackUrl><isPkceRequired>false</isPkceRequired></oauthConfig></ConnectedApp>",
+    )]);
+    for f in &mut r.findings {
+        f.message = format!("high BLOCKER critical {}", f.message);
+    }
+    r
+}
+
+#[test]
+fn colour_changes_no_visible_character() {
+    let opts = |width, color| RenderOptions {
+        width,
+        color,
+        ..RenderOptions::default()
+    };
+    for r in [
+        hostile_words(),
+        pkce_audit_test_org::reports::of_fixture("demo-org"),
+    ] {
+        for width in [30, 60, 100, 160] {
+            let painted = render(&r, Format::Table, opts(width, true));
+            let plain = render(&r, Format::Table, opts(width, false));
+            assert_ne!(painted, plain);
+            assert_eq!(unpainted(&painted), plain, "{width}");
+        }
+    }
+}
+
+#[test]
+fn only_the_renderers_own_words_are_painted() {
+    const BLOCKER: &str = "\x1b[1;7;31mBLOCKER\x1b[0m";
+    const HIGH: &str = "\x1b[31mhigh\x1b[0m";
+    let r = hostile_words();
+    let verdict = "Verdict: \x1b[1;31mNOT READY\x1b[0m — ";
+    // Wide: tables. The apps table paints its Findings column, a findings table its
+    // Severity column; the name BLOCKER and the message stay plain.
+    let wide = table::styled(&r, 160).paint(true);
+    assert!(wide.contains(verdict), "{wide}");
+    let row = wide
+        .lines()
+        .find(|l| l.starts_with("│ BLOCKER "))
+        .expect("the app's row");
+    assert!(row.ends_with(&format!(": {HIGH}, {BLOCKER} │")), "{row}");
+    let finding = wide
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {HIGH} ")))
+        .expect("a finding's row");
+    assert!(
+        finding.contains("┆ BLOCKER ") && finding.contains("high BLOCKER critical"),
+        "{finding}"
+    );
+    // Narrow: lists. The entry's head (the name) stays plain; the findings line and a
+    // finding's severity and weight are painted; the message is not.
+    let narrow = table::styled(&r, 40).paint(true);
+    assert!(narrow.contains(verdict), "{narrow}");
+    assert!(
+        narrow.lines().any(|l| l.starts_with("BLOCKER — CA")),
+        "{narrow}"
+    );
+    assert!(
+        narrow
+            .lines()
+            .any(|l| l.starts_with(&format!("{HIGH} {BLOCKER} · BLOCKER ·"))),
+        "{narrow}"
+    );
+    for l in narrow.lines().chain(wide.lines()) {
+        if l.contains("high BLOCKER critical") {
+            assert!(!l.contains(&format!("{HIGH} {BLOCKER} critical")), "{l}");
+        }
+    }
 }

@@ -2,52 +2,13 @@
 //! changed. Its cells escape Markdown punctuation with backslashes, so names and messages
 //! render as written.
 
-use super::kind_short;
-use crate::report::cells::{blocker_word, owner_text, pkce_cell, pkce_word};
+use super::{kind_short, owner_text};
+use crate::report::cells::{blocker_word, pkce_cell, pkce_word};
 use crate::report::text::{backstop, visible as v};
 use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
 use std::fmt::Write;
 
-/// Text for a GitHub-flavoured Markdown table cell: Markdown punctuation escaped so that
-/// names and messages render as written, raw HTML and character references neutralised,
-/// line breaks as `<br>` (so they can neither end a row nor start a line), and the rest
-/// [`visible`](crate::report::text::visible).
-pub fn md_cell(text: &str) -> String {
-    crate::report::text::visible_with_breaks(text, "<br>", |line| {
-        let mut out = String::with_capacity(line.len());
-        for c in line.chars() {
-            if matches!(
-                c,
-                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' | '&'
-            ) {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out
-    })
-}
-
-/// An identifier (API name, rule id, path) as inline code, when it can be one.
-pub(crate) fn md_code(text: &str) -> String {
-    let text = v(text);
-    // A backslash right before a pipe would cancel the pipe's escape (below).
-    if text.is_empty() || text.contains('`') || text.contains("\\|") {
-        md_cell(&text)
-    } else {
-        // Inside a table even a code span needs its pipes escaped (GFM splits cells first).
-        format!("`{}`", text.replace('|', "\\|"))
-    }
-}
-
-pub(crate) fn md_row(out: &mut String, cells: &[String]) {
-    let _ = writeln!(out, "| {} |", cells.join(" | "));
-}
-
-pub(crate) fn md_header(out: &mut String, header: &[&str]) {
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
-}
+use crate::md::{code_cell as md_code, header as md_header, row as md_row, text as md_cell};
 
 /// The last column: the full remediation for new findings, the change for still-open ones,
 /// why the new run could not tell for ones not read.

@@ -1,14 +1,13 @@
 //! The diff as a table: both runs, the verdict, then findings and apps by what changed.
 
-use super::kind_short;
-use crate::report::cells::{
-    fold_by_rule, owner_text, pkce_cell, pkce_word, push_finding, verdict_word,
-};
+use super::{kind_short, owner_text};
+use crate::report::cells::{fold_by_rule, pkce_cell, pkce_word, push_finding, verdict_word};
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::text::{backstop, visible as v};
-use crate::report::{wrap_prose, TOOL_NAME};
+use crate::report::{wrap_hanging, wrap_prose, TOOL_NAME};
+use pkce_audit_model::diff::read::Finding;
 use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
-use pkce_audit_model::rules::{Finding, Severity};
+use pkce_audit_model::rules::Severity;
 use std::fmt::Write;
 
 /// One line per run: what was audited, when, and by which version.
@@ -30,34 +29,10 @@ fn scope_line(r: &Run) -> String {
     line
 }
 
-/// Writes `text` in lines of at most `width` characters, breaking at spaces; continuation
-/// lines get `indent`. A word longer than a line (a long path) stays whole.
+/// Writes `text` in lines of at most `width` columns (display width), breaking at spaces;
+/// continuation lines get `indent`.
 fn write_wrapped(out: &mut String, text: &str, width: u16, indent: &str) {
-    let width = usize::from(width).max(20);
-    // The text's own leading spaces (an indented item) are kept.
-    let lead = &text[..text.len() - text.trim_start().len()];
-    let mut line = lead.to_string();
-    let mut len = lead.chars().count();
-    let mut fresh = true;
-    for word in text.split_whitespace() {
-        let w = word.chars().count();
-        if !fresh && len + 1 + w > width {
-            out.push_str(&line);
-            out.push('\n');
-            line = indent.to_string();
-            len = indent.chars().count();
-            fresh = true;
-        }
-        if !fresh {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += w;
-        fresh = false;
-    }
-    out.push_str(&line);
-    out.push('\n');
+    wrap_hanging(out, text, usize::from(width).max(20), indent.len());
 }
 
 /// Info findings with nothing to say about them fold into one line per rule, as in the
@@ -97,12 +72,7 @@ fn findings_section(
     let info: Vec<&Finding> = info.iter().map(|c| &c.finding).collect();
     for (rule, apps) in fold_by_rule(&info) {
         let names: Vec<_> = apps.iter().map(|a| v(a)).collect();
-        let line = format!(
-            "  info {} ({}): {}",
-            v(rule.as_str()),
-            apps.len(),
-            names.join(", ")
-        );
+        let line = format!("  info {} ({}): {}", v(rule), apps.len(), names.join(", "));
         write_wrapped(out, &line, width, "    ");
     }
 }
@@ -138,7 +108,7 @@ fn apps_grid(out: &mut String, title: &str, apps: &[(&AppRef, Option<&str>)], wi
         let mut entry = Entry::line(head);
         if why {
             let note = v(note.unwrap_or("")).into_owned();
-            entry.lines.push(format!("Not read: {note}"));
+            entry.lines.push(format!("Not read: {note}").into());
             cells.push(note);
         }
         grid.push(cells, entry);

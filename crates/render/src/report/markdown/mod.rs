@@ -5,67 +5,13 @@
 mod plan;
 
 use super::cells::{owner_text, pkce_cell, verdict_word, waived_failing_line, LIKELY_FAILING};
-use super::text::{code_span, visible};
 use super::Report;
 use pkce_audit_model::inventory::{App, AppKind, Owner};
 use pkce_audit_model::rules::{Finding, Severity};
 use std::fmt::Write;
 
-/// Escapes a table cell: pipes split cells and line breaks end rows, so a line break is
-/// written `<br>` and the rest of the text is [`visible`]. Markup in metadata (`<`, `&`,
-/// a backtick) is shown as text, never rendered as HTML, a character reference or code.
-pub fn cell(text: &str) -> String {
-    super::text::visible_with_breaks(text, "<br>", |line| {
-        line.replace('\\', "\\\\")
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('|', "\\|")
-            .replace('`', "\\`")
-            // No link or image (`[x](https://…)`, `![](https://tracker)`) from input.
-            .replace('[', "\\[")
-            .replace(']', "\\]")
-    })
-}
-
-/// Escapes inline text outside tables (names may hold `_` and `*`). The text is
-/// [`visible`]: on one line, so it cannot start a heading, a list item or a table row of
-/// its own. An `&` that would start a character reference (`&#x202e;`, `&rlm;`) is
-/// escaped, so a reference cannot bring back what [`visible`] took out.
-fn inline(text: &str) -> String {
-    let text = visible(text);
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        let reference = c == '&' && {
-            let rest = &text[i + 1..];
-            let name = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))
-                .unwrap_or(rest.len());
-            name > 0 && rest[name..].starts_with(';')
-        };
-        if reference || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// An identifier as inline code outside tables; backticks in it get a longer fence.
-fn code(text: &str) -> String {
-    code_span(&visible(text))
-}
-
-/// An identifier as inline code in a table cell. GFM splits a row at `|` before it reads
-/// code spans, so pipes are escaped (`\|` shows as `|`); a backslash right before a pipe
-/// would cancel that escape, so such text is written as an escaped [`cell`] instead.
-fn code_cell(text: &str) -> String {
-    let text = visible(text);
-    if text.contains("\\|") {
-        return cell(&text);
-    }
-    code_span(&text).replace('|', "\\|")
-}
+// Input text in tables and prose alike, and identifiers as code: the one escaper.
+use crate::md::{code, code_cell, inline, text as cell};
 
 /// Full flow names: the plan is read, not scanned.
 fn flows_text(app: &App) -> String {
@@ -77,12 +23,11 @@ fn flows_text(app: &App) -> String {
 }
 
 /// The app kind in words, as read (the caller escapes it).
-fn kind_name(k: &AppKind) -> &str {
+fn kind_name(k: &AppKind) -> &'static str {
     match k {
         AppKind::ConnectedApp => "Connected App",
         AppKind::ExternalClientApp => "External Client App",
         AppKind::External => "app defined in another org",
-        AppKind::Other(k) => k,
     }
 }
 
@@ -107,7 +52,7 @@ fn scope(out: &mut String, r: &Report) {
     let _ = writeln!(out, "| | |\n|---|---|");
     let what = match s.kind {
         super::ScopeKind::Org => "Org",
-        super::ScopeKind::Folder | super::ScopeKind::Other(_) => "Folder",
+        super::ScopeKind::Folder => "Folder",
     };
     let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
     if let Some(l) = &s.layout {
@@ -332,36 +277,4 @@ fn apps(out: &mut String, r: &Report) {
         let _ = writeln!(out);
     }
     let _ = writeln!(out);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_and_inline_text_are_escaped() {
-        assert_eq!(cell("a|b\nc\r\nd\re\u{2028}f"), "a\\|b<br>c<br>d<br>e f");
-        assert_eq!(
-            cell("<img src=x onerror=y> & co"),
-            "&lt;img src=x onerror=y&gt; &amp; co"
-        );
-        assert_eq!(cell("a\u{1b}[31m\u{202e}"), "a\\\\u{1b}\\[31m\\\\u{202e}");
-        assert_eq!(
-            cell("![t](https://x.example/p.png)"),
-            "!\\[t\\](https://x.example/p.png)"
-        );
-        assert_eq!(inline("My_App *x* a>b"), "My\\_App \\*x\\* a>b");
-        assert_eq!(
-            inline("x\n# Pwned\r\n- [x] done"),
-            "x # Pwned - \\[x\\] done"
-        );
-        assert_eq!(
-            inline("R&D &#x202e;&rlm; a&b;"),
-            "R&D \\&#x202e;\\&rlm; a\\&b;"
-        );
-        assert_eq!(code("a`b"), "``a`b``");
-        assert_eq!(code("a\nb"), "`a b`");
-        assert_eq!(code_cell("x|y"), "`x\\|y`");
-        assert_eq!(code_cell("x\\|y"), "x\\\\\\|y");
-    }
 }

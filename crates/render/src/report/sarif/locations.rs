@@ -105,12 +105,12 @@ impl Bases {
     /// folder.
     pub fn of_finding(&self, f: &Finding) -> Option<Value> {
         let file = &f.location.as_ref()?.file;
-        match f.rule.rule().map(|r| r.scope) {
-            Some(Scope::Waiver) => self
+        match f.rule.rule().scope {
+            Scope::Waiver => self
                 .waiver_file
                 .as_ref()
                 .map(|(base, uri)| json!({"uri": uri, "uriBaseId": base})),
-            Some(Scope::Org | Scope::App) | None => self.in_source(file),
+            Scope::Org | Scope::App => self.in_source(file),
         }
     }
 }
@@ -120,19 +120,19 @@ impl Bases {
 /// `fullyQualifiedName` is `Type Name`, as `incomplete[].component` spells it.
 pub fn logical(f: &Finding) -> Option<Value> {
     let Some(app) = &f.app else {
-        return match f.rule.rule().map(|r| r.scope) {
-            Some(Scope::Org) => Some(json!({
+        return match f.rule.rule().scope {
+            Scope::Org => Some(json!({
                 "name": OAUTH_OIDC_MEMBER,
                 "fullyQualifiedName": format!("{} {OAUTH_OIDC_MEMBER}", MetadataType::OauthOidcSettings),
                 "kind": "resource",
             })),
-            Some(Scope::App | Scope::Waiver) | None => None,
+            Scope::App | Scope::Waiver => None,
         };
     };
     let ty = match f.kind.as_ref() {
         Some(AppKind::ConnectedApp) => Some(MetadataType::ConnectedApp),
         Some(AppKind::ExternalClientApp) => Some(MetadataType::ExternalClientApplication),
-        Some(AppKind::External | AppKind::Other(_)) | None => None,
+        Some(AppKind::External) | None => None,
     };
     let mut l = json!({"name": app, "kind": "module"});
     if let Some(ty) = ty {

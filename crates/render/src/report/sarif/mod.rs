@@ -124,9 +124,7 @@ fn result(f: &Finding, bases: &Bases) -> Value {
     if f.likely_failing {
         r["properties"]["likelyFailing"] = json!(true);
     }
-    if let Some(i) = index {
-        r["ruleIndex"] = json!(i);
-    }
+    r["ruleIndex"] = json!(index);
     // A file and line where there is one, and the component the finding is about.
     let mut location = json!({});
     if let (Some(artifact), Some(loc)) = (bases.of_finding(f), &f.location) {
@@ -168,7 +166,8 @@ fn notification(p: &pkce_audit_model::inventory::Problem, bases: &Bases) -> Valu
             "region": {"startLine": p.line.unwrap_or(1).max(1)},
         }}]);
     } else if let Some(component) = &p.component {
-        n["locations"] = json!([{"logicalLocations": [{"fullyQualifiedName": component}]}]);
+        n["locations"] =
+            json!([{"logicalLocations": [{"fullyQualifiedName": component.to_string()}]}]);
     }
     n
 }
@@ -203,9 +202,7 @@ pub fn sarif(report: &Report) -> String {
         "version": SARIF_VERSION,
         "runs": [run],
     });
-    let mut s = serde_json::to_string_pretty(&log).expect("SARIF serialises");
-    s.push('\n');
-    super::text::json_escape_invisible(s)
+    crate::json::pretty(&log)
 }
 
 #[cfg(test)]
