@@ -136,6 +136,11 @@ pub struct App {
     /// Each callback URL with what it says about the client (the same order).
     #[serde(default)]
     pub callbacks: Vec<ClassifiedCallback>,
+    /// A Connected App file that only refers to a packaged app whose settings live
+    /// elsewhere: what shows it. Its PKCE setting is unknown; a live audit reads the real
+    /// app. Not in the report: its findings say it.
+    #[serde(skip)]
+    pub packaged_reference: Option<String>,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
@@ -270,7 +275,12 @@ pub fn build(collected: Collected) -> Inventory {
         )),
     }
     for app in &mut apps {
-        app.callbacks = callback::classify_all(&app.callback_urls);
+        // Connected Apps are classified where they are read (canvas settings count);
+        // the others here, on their URLs alone.
+        if app.callbacks.len() != app.callback_urls.len() {
+            app.callbacks =
+                callback::classify_all(&app.callback_urls, callback::AppContext::default());
+        }
         if apps::is_salesforce_generated(app) {
             app.owner = Owner::Salesforce;
         }
