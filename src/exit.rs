@@ -66,7 +66,7 @@ pub fn doctor(d: &Doctor) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pkce_audit_model::diff::compare;
+    use pkce_audit_model::diff::{compare, read::Report};
     use pkce_audit_test_org::reports::of_fixture as audited;
 
     #[test]
@@ -90,7 +90,9 @@ mod tests {
 
     #[test]
     fn a_diff_fails_on_new_blockers_first_then_on_what_it_could_not_read() {
-        let (demo, ready) = (audited("demo-org"), audited("ready-org"));
+        // As `diff` reads the reports back.
+        let (demo, ready) = (&audited("demo-org"), &audited("ready-org"));
+        let (demo, ready): (Report, Report) = (demo.into(), ready.into());
         assert_eq!(diff(&compare(&demo, &demo)), OK);
         assert_eq!(diff(&compare(&ready, &demo)), NOT_READY);
         let mut fixed = compare(&demo, &ready);

@@ -800,3 +800,58 @@ fn a_hostile_report_that_does_not_load_gives_one_visible_error_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("\\u{1b}[2J\\u{202e}"), "{err}");
 }
+
+/// A report written by a newer version may name a rule, owner, app kind, flow, scope kind,
+/// layout or evidence source this version does not know: the diff still compares it, and
+/// shows each word as written in every format.
+#[test]
+fn words_of_a_newer_version_are_compared_and_shown_as_written() {
+    let w = Work::new();
+    w.org("demo-org", "demo");
+    let report = w.audit("demo");
+    std::fs::copy(w.path(&report), w.path("old.json")).unwrap();
+    std::fs::copy(w.path(&report), w.path("new.json")).unwrap();
+    w.edit("new.json", |v| {
+        v["scope"]["kind"] = "satellite".into();
+        v["scope"]["layout"] = "cloud-project".into();
+        v["scope"]["evidence"] = serde_json::json!({"window_days": 30,
+            "sources": {"FutureObject": {"state": "read", "rows": 1}}});
+        let app = v["apps"][0].clone();
+        let mut robot = app;
+        robot["name"] = "Robot_App".into();
+        robot["kind"] = "robot".into();
+        robot["owner"] = "galaxy".into();
+        robot["flows"] = serde_json::json!(["teleport"]);
+        v["apps"].as_array_mut().unwrap().push(robot);
+        let mut f = v["findings"][0].clone();
+        f["rule"] = "future-rule".into();
+        f["app"] = "Robot_App".into();
+        f["kind"] = "robot".into();
+        f["owner"] = "galaxy".into();
+        f["blocker"] = false.into();
+        v["findings"].as_array_mut().unwrap().push(f);
+    });
+    let (code, d) = w.diff_json("old.json", "new.json");
+    assert_eq!(code, 0, "{d:#?}");
+    assert_eq!(d.new.scope.kind.as_str(), "satellite");
+    assert_eq!(d.apps.added[0].kind.as_str(), "robot");
+    assert_eq!(d.apps.added[0].owner.as_str(), "galaxy");
+    let new = &d.findings.new[0].finding;
+    assert_eq!(
+        (new.rule.as_str(), new.owner.as_str()),
+        ("future-rule", "galaxy")
+    );
+    for format in ["table", "markdown", "json"] {
+        let (code, out, err) = w.diff(&["old.json", "new.json", "--format", format]);
+        assert_eq!(code, 0, "{format}: {err}");
+        for word in ["satellite", "robot", "galaxy", "future-rule"] {
+            assert!(out.contains(word), "{format}: {word}\n{out}");
+        }
+        // The Markdown does not show the layout.
+        assert_eq!(
+            out.contains("cloud-project"),
+            format != "markdown",
+            "{format}"
+        );
+    }
+}

@@ -75,9 +75,9 @@ pub fn audit_collected(
         .extend(enclosing.iter().map(|e| e.to_string()));
     let inv = inventory::build(collected);
     let mut scope = report::AuditScope {
-        kind: "folder".into(),
+        kind: report::ScopeKind::Folder,
         source: path.display().to_string(),
-        layout: discovery.layout.clone(),
+        layout: discovery.layout,
         generated_at: opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         local: report::LocalPaths {
             root: Some(discovery.root.clone()),
@@ -108,7 +108,7 @@ pub fn audit_fetched(
     }
     let inv = inventory::build(collected);
     let scope = report::AuditScope {
-        kind: "org".into(),
+        kind: report::ScopeKind::Org,
         source: fetched.instance_url.clone(),
         org_id: fetched.org_id.clone(),
         instance_url: Some(fetched.instance_url.clone()),

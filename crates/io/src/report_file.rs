@@ -4,11 +4,14 @@
 //! report without `schema_version`, written before the field existed). A newer version is
 //! refused, in one line, rather than half read. Within those, a report from another version
 //! still loads: unknown fields are ignored, the fields older reports lack take defaults,
-//! and a rule, owner, app kind or flow this version does not know is kept as written (an
-//! evidence source it does not know is left out: `diff` does not show a report's evidence).
+//! and a rule, owner, app kind, scope kind or layout this version does not know is kept as
+//! written: the report is read into the diff's lenient types ([`read::Report`]), not the
+//! model's closed ones (an evidence source it does not know is left out: `diff` does not
+//! show a report's evidence).
 
+use pkce_audit_model::diff::read::Report;
 use pkce_audit_model::errors::{Coded, ErrorCode};
-use pkce_audit_model::report::{Report, SCHEMA_VERSION, TOOL_NAME};
+use pkce_audit_model::report::{SCHEMA_VERSION, TOOL_NAME};
 use std::path::Path;
 
 /// A report that cannot be read. Displays as one line: the file, then the reason.
@@ -117,22 +120,31 @@ mod tests {
     }
 
     #[test]
-    fn words_this_version_does_not_know_are_kept() {
-        use pkce_audit_model::inventory::{AppKind, Owner};
+    fn words_this_version_does_not_know_are_kept_and_shown_as_written() {
+        use pkce_audit_model::diff::read::Lenient;
+        use pkce_audit_model::inventory::AppKind;
         use pkce_audit_model::rules::RuleId;
-        let r = parse(&minimal(
-            r#", "apps": [{"name": "A", "label": null, "kind": "robot", "owner": "galaxy",
+        let r = parse(
+            r#"{"tool": {"name": "pkce-audit", "version": "9.0.0"},
+              "scope": {"kind": "satellite", "layout": "cloud-project", "source": "s"},
+              "apps": [{"name": "A", "label": null, "kind": "robot", "owner": "galaxy",
                 "namespace": null, "contact_email": null, "oauth_enabled": true,
                 "pkce_required": null, "pkce_basis": "unknown", "flows": ["teleport"],
-                "public_client": false, "callback_urls": [], "files": []}],
+                "public_client": false, "callback_urls": [], "files": []},
+                {"name": "B", "label": null, "kind": "connected-app", "owner": "org",
+                "namespace": null, "pkce_required": false, "files": []}],
               "findings": [{"rule": "future-rule", "severity": "high", "blocker": true,
-                "app": "A", "kind": "robot", "owner": "galaxy"}]"#,
-        ))
+                "app": "A", "kind": "robot", "owner": "galaxy"},
+                {"rule": "app-pkce-not-required", "severity": "high", "blocker": true,
+                "app": "B", "kind": "connected-app", "owner": "org"}]}"#,
+        )
         .unwrap();
-        assert_eq!(r.apps[0].kind, AppKind::Other("robot".into()));
-        assert_eq!(r.apps[0].owner, Owner::Other("galaxy".into()));
-        assert_eq!(r.findings[0].rule, RuleId::Other("future-rule".into()));
-        assert_eq!(r.findings[0].rule.rule().map(|r| r.id.as_str()), None);
+        assert_eq!(r.apps[0].kind, Lenient::Unknown("robot".into()));
+        assert_eq!(r.apps[0].owner.as_str(), "galaxy");
+        assert_eq!(r.apps[1].kind, AppKind::ConnectedApp);
+        assert_eq!(r.findings[0].rule, Lenient::Unknown("future-rule".into()));
+        assert_eq!(r.findings[1].rule, RuleId::AppPkceNotRequired);
+        assert_eq!(r.scope.kind.as_str(), "satellite");
         // An evidence source it does not know is left out: nothing here reads it.
         let with_source = parse(
             r#"{"tool": {"name": "pkce-audit", "version": "9.0.0"}, "findings": [],
@@ -140,11 +152,16 @@ mod tests {
                 "sources": {"FutureObject": {"state": "read", "rows": 1}}}}}"#,
         )
         .unwrap();
-        let evidence = with_source.scope.evidence.unwrap();
+        let evidence = with_source.scope.evidence.clone().unwrap();
         assert!(evidence.sources.is_empty(), "{evidence:?}");
-        // Written back as read.
-        let back = serde_json::to_value(&r).unwrap();
-        assert_eq!(back["apps"][0]["flows"][0], "teleport");
-        assert_eq!(back["findings"][0]["owner"], "galaxy");
+        // Compared and written back as read.
+        let d = serde_json::to_value(pkce_audit_model::diff::compare(&r, &with_source)).unwrap();
+        assert_eq!(d["old"]["scope"]["kind"], "satellite");
+        assert_eq!(d["old"]["scope"]["layout"], "cloud-project");
+        assert_eq!(d["apps"]["removed"][0]["kind"], "robot");
+        assert_eq!(d["apps"]["removed"][0]["owner"], "galaxy");
+        assert_eq!(d["findings"]["resolved"][0]["rule"], "future-rule");
+        assert_eq!(d["findings"]["resolved"][0]["owner"], "galaxy");
+        assert_eq!(d["findings"]["resolved"][1]["kind"], "connected-app");
     }
 }

@@ -26,13 +26,12 @@ order_by_text!(CallKind);
 pub struct CallCounts(BTreeMap<CallKind, u64>);
 
 impl CallCounts {
-    /// The count of one kind, for `+= 1`. Takes a name as well as a [`CallKind`], so the
-    /// live client can keep naming its calls by text.
+    /// The count of one kind, for `+= n`.
     pub fn entry(
         &mut self,
-        kind: impl Into<CallKind>,
+        kind: CallKind,
     ) -> std::collections::btree_map::Entry<'_, CallKind, u64> {
-        self.0.entry(kind.into())
+        self.0.entry(kind)
     }
 
     pub fn record(&mut self, kind: CallKind) {

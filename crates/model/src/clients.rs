@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
-crate::vocab::closed_vocabulary! {
+crate::vocab::vocabulary! {
     /// What a client's current release does on the authorize request.
     pub enum ClientPkce {
         Sends = "sends",
@@ -17,7 +17,7 @@ crate::vocab::closed_vocabulary! {
     }
 }
 
-crate::vocab::closed_vocabulary! {
+crate::vocab::vocabulary! {
     /// Who makes a client: Salesforce, or a vendor (named in the entry's `vendor`).
     pub enum ClientOwner {
         Salesforce = "salesforce",

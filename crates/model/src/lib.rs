@@ -29,6 +29,7 @@ pub mod errors;
 pub mod evidence;
 pub mod fix;
 pub mod fleet;
+pub mod flow;
 pub mod inventory;
 pub mod metadata;
 pub mod report;

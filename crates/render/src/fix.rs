@@ -47,7 +47,7 @@ fn kind_word(subject: &Subject) -> &'static str {
             ..
         } => "External Client App, global OAuth settings",
         Subject::App {
-            kind: AppKind::External | AppKind::Other(_),
+            kind: AppKind::External,
             ..
         } => "app",
         Subject::OrgSettings => "org OAuth and OpenID Connect settings",

@@ -43,7 +43,7 @@ pub fn of_components(parts: &[(MetadataType, &str, &str)]) -> Report {
     pkce_audit_model::report::build(
         &inv,
         AuditScope {
-            kind: "folder".into(),
+            kind: pkce_audit_model::report::ScopeKind::Folder,
             source: "x".into(),
             ..Default::default()
         },

@@ -160,7 +160,7 @@ impl Draft {
         Ok(Plan {
             step: self.step,
             root: project.root.clone(),
-            layout: project.layout.clone(),
+            layout: project.layout,
             api_version: project.api_version.clone(),
             changes: self.changes,
             unchanged: self.unchanged,

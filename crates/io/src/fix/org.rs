@@ -7,7 +7,6 @@
 
 use crate::metadata::MetadataType;
 use crate::salesforce::Fetched;
-use crate::source;
 use pkce_audit_model::inventory::{Collected, Loaded, Problem};
 
 /// What the project does not hold that only the org can tell.
@@ -84,11 +83,9 @@ const TAKEN: [MetadataType; 2] = [
 ];
 
 fn of_taken_type(p: &Problem) -> bool {
-    p.component.as_deref().is_some_and(|c| {
-        TAKEN
-            .iter()
-            .any(|t| c == t.name() || c.starts_with(&format!("{} ", t.name())))
-    })
+    p.component
+        .as_ref()
+        .is_some_and(|c| TAKEN.iter().any(|t| c.is_of_type(*t)))
 }
 
 impl OrgRead {
@@ -124,8 +121,8 @@ impl OrgRead {
                     .iter()
                     .filter(|p| {
                         p.component
-                            .as_deref()
-                            .is_some_and(|c| c.starts_with(MetadataType::OauthOidcSettings.name()))
+                            .as_ref()
+                            .is_some_and(|c| c.is_of_type(MetadataType::OauthOidcSettings))
                     })
                     .map(|p| p.to_string())
                     .collect();
@@ -236,7 +233,7 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
     let before = collected.problems.len();
     collected
         .problems
-        .retain(|p| p.reason != source::SETTINGS_NOT_FOUND);
+        .retain(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound);
     if collected.problems.len() < before {
         match org
             .components
@@ -245,13 +242,16 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
         {
             Some(l) if org.settings.is_ok() => collected.components.push(l.clone()),
             _ => collected.problems.push(
-                Problem::new(format!(
-                    "org OAuth settings not in the project, and not read from the org: {}",
-                    org.settings
-                        .as_ref()
-                        .err()
-                        .map_or("unusable", String::as_str)
-                ))
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Unreadable,
+                    format!(
+                        "org OAuth settings not in the project, and not read from the org: {}",
+                        org.settings
+                            .as_ref()
+                            .err()
+                            .map_or("unusable", String::as_str)
+                    ),
+                )
                 .component(
                     MetadataType::OauthOidcSettings,
                     crate::metadata::OAUTH_OIDC_MEMBER,
@@ -282,9 +282,9 @@ pub fn complete(collected: &mut Collected, org: &OrgRead) {
             org.problems
                 .iter()
                 .filter(|p| {
-                    p.component.as_deref().is_some_and(|c| {
-                        c.starts_with(MetadataType::ExtlClntAppGlobalOauthSettings.name())
-                    })
+                    p.component
+                        .as_ref()
+                        .is_some_and(|c| c.is_of_type(MetadataType::ExtlClntAppGlobalOauthSettings))
                 })
                 .cloned(),
         );

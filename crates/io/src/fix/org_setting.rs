@@ -65,7 +65,7 @@ impl Project {
             .collect();
         let blocking: Vec<&&Problem> = problems
             .iter()
-            .filter(|p| p.reason != source::SETTINGS_NOT_FOUND)
+            .filter(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
             .collect();
         if let Some(p) = blocking.first() {
             plan.refuse(&subject, p.to_string());

@@ -35,7 +35,7 @@ impl Project {
     /// mdapi folder is a project `fix` edits: a snapshot or a loose folder does not deploy.
     pub fn open(root: &Path) -> Result<Self, FixError> {
         let (collected, discovery) = source::collect(root)?;
-        let layout = discovery.layout.clone().unwrap_or(Layout::Folder);
+        let layout = discovery.layout.unwrap_or(Layout::Folder);
         let canonical = root.canonicalize().map_err(|e| FixError::Read {
             path: root.to_path_buf(),
             reason: e.to_string(),
@@ -48,8 +48,7 @@ impl Project {
                     path: root.to_path_buf(),
                 })
             }
-            // `Other` only comes from a report read back, never from a walk.
-            Layout::Folder | Layout::Other(_) => {
+            Layout::Folder => {
                 return Err(FixError::NotAProject {
                     path: root.to_path_buf(),
                 })
@@ -121,14 +120,13 @@ impl Project {
     }
 
     pub(super) fn problems_about(&self, ty: MetadataType, name: &str) -> Vec<&Problem> {
-        let component = format!("{ty} {name}");
         self.inventory
             .problems
             .iter()
             .filter(|p| {
                 p.component
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(&component))
+                    .as_ref()
+                    .is_some_and(|c| c.is_component(ty, name))
             })
             .collect()
     }
@@ -152,7 +150,7 @@ impl Project {
                 Ok(found) => {
                     let subject = Subject::App {
                         name: found.name.clone(),
-                        kind: found.kind.clone(),
+                        kind: found.kind,
                     };
                     let target = match found.kind {
                         AppKind::ConnectedApp => Target {

@@ -45,12 +45,6 @@ pub(super) fn app<'p>(p: &'p Project, name: &str) -> Result<Found<'p>, String> {
             ))
         }
         AppKind::ConnectedApp | AppKind::ExternalClientApp => {}
-        AppKind::Other(_) => {
-            return Err(format!(
-                "'{}' is of a kind this version does not edit",
-                app.name
-            ))
-        }
     }
     match app.owner {
         Owner::Org => {}
@@ -67,7 +61,7 @@ pub(super) fn app<'p>(p: &'p Project, name: &str) -> Result<Found<'p>, String> {
                 app.name
             ))
         }
-        Owner::External | Owner::Other(_) => {
+        Owner::External => {
             return Err(format!(
                 "'{}' is not owned by this org ({}); only its owner can change it",
                 app.name,
@@ -103,7 +97,7 @@ fn connected_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, String> {
         .ok_or_else(|| format!("the file of '{}' was not found", app.name))?;
     Ok(Found {
         name: app.name.clone(),
-        kind: app.kind.clone(),
+        kind: app.kind,
         file,
         component: (MetadataType::ConnectedApp, app.name.clone()),
     })
@@ -115,18 +109,18 @@ fn external_client_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, Strin
             && l.component.parent.as_deref() == Some(app.name.as_str())
     });
     let Some(global) = global else {
-        let unreadable: Vec<String> = p
-            .inventory
-            .problems
-            .iter()
-            .filter(|pr| {
-                pr.file.is_some()
-                    && pr.component.as_deref().is_some_and(|c| {
-                        c.starts_with(MetadataType::ExtlClntAppGlobalOauthSettings.name())
-                    })
-            })
-            .map(|pr| pr.to_string())
-            .collect();
+        let unreadable: Vec<String> =
+            p.inventory
+                .problems
+                .iter()
+                .filter(|pr| {
+                    pr.file.is_some()
+                        && pr.component.as_ref().is_some_and(|c| {
+                            c.is_of_type(MetadataType::ExtlClntAppGlobalOauthSettings)
+                        })
+                })
+                .map(|pr| pr.to_string())
+                .collect();
         if !unreadable.is_empty() {
             return Err(format!(
                 "no readable global OAuth settings for '{}'; unreadable ones: {}",
@@ -151,7 +145,7 @@ fn external_client_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, Strin
         })?;
     Ok(Found {
         name: app.name.clone(),
-        kind: app.kind.clone(),
+        kind: app.kind,
         file,
         component: (
             MetadataType::ExtlClntAppGlobalOauthSettings,

@@ -204,8 +204,11 @@ fn a_rehearsal_of_orgs_not_read_completely_is_not_called_faithful() {
     // An unread file of one org is named with its org.
     let mut partial = demo_read();
     partial.incomplete.push(
-        crate::inventory::Problem::new("not well-formed XML")
-            .file("force-app/x.connectedApp-meta.xml", Some(3)),
+        crate::inventory::Problem::new(
+            crate::inventory::ProblemKind::Unreadable,
+            "not well-formed XML",
+        )
+        .file("force-app/x.connectedApp-meta.xml", Some(3)),
     );
     partial.refresh();
     let (prod, uat) = (ok(demo_read(), None), ok(partial, None));
@@ -402,6 +405,7 @@ fn settings_one_org_could_not_read_leave_it_unknown_and_a_failed_org_is_not_comp
     let mut uat = demo_read();
     uat.org_settings = None;
     uat.incomplete.push(crate::inventory::Problem::new(
+        crate::inventory::ProblemKind::SettingsNotFound,
         crate::source::SETTINGS_NOT_FOUND,
     ));
     uat.refresh();

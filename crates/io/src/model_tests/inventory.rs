@@ -1,4 +1,5 @@
 use crate::metadata::parse_component;
+use pkce_audit_model::flow::Flow;
 use pkce_audit_model::inventory::*;
 use pkce_audit_model::metadata::*;
 
@@ -84,11 +85,7 @@ fn ownership_by_namespace_and_manageable_state() {
         ],
         Some("mine"),
     );
-    let owners: Vec<_> = i
-        .apps
-        .iter()
-        .map(|a| (a.name.as_str(), a.owner.clone()))
-        .collect();
+    let owners: Vec<_> = i.apps.iter().map(|a| (a.name.as_str(), a.owner)).collect();
     assert_eq!(
         owners,
         [
@@ -140,7 +137,11 @@ fn a_component_defined_twice_is_read_from_neither_copy() {
             .contains("defined 2 times (OauthOidc in one, OauthOidc in two)"),
         "{p}"
     );
-    assert_eq!(p.component.as_deref(), Some("OauthOidcSettings OauthOidc"));
+    assert!(p
+        .component
+        .as_ref()
+        .is_some_and(|c| c.is_component(MetadataType::OauthOidcSettings, "OauthOidc")));
+    assert_eq!(p.kind, ProblemKind::Duplicate);
 
     let ca = "<ConnectedApp><oauthConfig><callbackUrl>https://a.example.com/cb</callbackUrl></oauthConfig></ConnectedApp>";
     let i = inv(

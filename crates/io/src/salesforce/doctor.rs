@@ -143,7 +143,7 @@ async fn probe(
         };
         let c = Check {
             soql: Some(soql.to_string()),
-            ..check(source.map_or("Organization", EvidenceSource::as_str), probe)
+            ..check(source.map_or("Organization", |s| s.as_str()), probe)
         };
         checks.push(match answer {
             Ok(run) => {

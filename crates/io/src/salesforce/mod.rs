@@ -401,8 +401,11 @@ impl Fetched {
                     package: r.package.clone(),
                 }),
                 Err(e) => collected.problems.push(
-                    Problem::new(format!("cannot be understood: {e}"))
-                        .component(r.ty, &r.full_name),
+                    Problem::new(
+                        pkce_audit_model::inventory::ProblemKind::Unreadable,
+                        format!("cannot be understood: {e}"),
+                    )
+                    .component(r.ty, &r.full_name),
                 ),
             }
         }
@@ -442,12 +445,29 @@ pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<S
     })
 }
 
+/// What kind of problem a failed call is: a permission or setting the login lacks (the
+/// codes [`remedy_for`] names one for), else something that could not be read.
+pub(crate) fn problem_kind(e: &CallError) -> pkce_audit_model::inventory::ProblemKind {
+    match e.code() {
+        Some(
+            "INSUFFICIENT_ACCESS"
+            | "INSUFFICIENT_ACCESS_OR_READONLY"
+            | "API_DISABLED_FOR_ORG"
+            | "INVALID_TYPE",
+        ) => pkce_audit_model::inventory::ProblemKind::Permission,
+        _ => pkce_audit_model::inventory::ProblemKind::Unreadable,
+    }
+}
+
 /// A problem for one component or type that could not be read.
 pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &CallError) -> Problem {
-    let mut p = Problem::new(format!("{what}: {e}"));
+    let mut p = Problem::new(problem_kind(e), format!("{what}: {e}"));
     p.component = Some(match name {
-        Some(n) => format!("{ty} {n}"),
-        None => ty.to_string(),
+        Some(n) => pkce_audit_model::inventory::Concerns::Component {
+            ty,
+            name: n.to_string(),
+        },
+        None => pkce_audit_model::inventory::Concerns::Types(vec![ty]),
     });
     p.remedy = remedy_for(Some(ty), e);
     p
@@ -457,6 +477,7 @@ pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &Call
 mod tests {
     use super::*;
     use crate::xml::parse;
+    use pkce_audit_model::inventory::Concerns;
 
     #[test]
     fn secrets_are_stripped_at_any_depth_but_switches_stay() {
@@ -489,7 +510,7 @@ mod tests {
             &denied,
         );
         assert_eq!(
-            p.component.as_deref(),
+            p.component.as_ref().map(ToString::to_string).as_deref(),
             Some("ExtlClntAppGlobalOauthSettings X_glbloauth")
         );
         assert!(p
@@ -502,7 +523,10 @@ mod tests {
             "listMetadata failed",
             &denied,
         );
-        assert_eq!(p.component.as_deref(), Some("ConnectedApp"));
+        assert_eq!(
+            p.component,
+            Some(Concerns::Types(vec![MetadataType::ConnectedApp]))
+        );
         assert!(p
             .remedy
             .unwrap()

@@ -89,11 +89,10 @@ impl Manifest {
 
     /// The fetch already recorded why the org settings are missing.
     pub fn settings_unreadable(&self) -> bool {
-        let prefix = MetadataType::OauthOidcSettings.name();
         self.problems.iter().any(|p| {
             p.component
-                .as_deref()
-                .is_some_and(|c| c.starts_with(prefix))
+                .as_ref()
+                .is_some_and(|c| c.is_of_type(MetadataType::OauthOidcSettings))
         })
     }
 }
@@ -105,9 +104,12 @@ pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifes
         Ok(text) => text?,
         Err(reason) => {
             problems.push(
-                Problem::new(format!(
-                    "{reason}; package ownership and evidence from the fetch are not applied"
-                ))
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!(
+                        "{reason}; package ownership and evidence from the fetch are not applied"
+                    ),
+                )
                 .file(MANIFEST_FILE, None),
             );
             return None;
@@ -117,7 +119,7 @@ pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifes
         Ok(m) if m.format == FORMAT => Some(m),
         Ok(m) => {
             problems.push(
-                Problem::new(format!(
+                Problem::new(pkce_audit_model::inventory::ProblemKind::ProjectFile, format!(
                     "snapshot format {} is not supported (expected {FORMAT}); package ownership from the fetch is not applied",
                     m.format
                 ))
@@ -127,7 +129,7 @@ pub fn read_manifest(root: &Path, problems: &mut Vec<Problem>) -> Option<Manifes
         }
         Err(e) => {
             problems.push(
-                Problem::new(format!(
+                Problem::new(pkce_audit_model::inventory::ProblemKind::ProjectFile, format!(
                     "not a valid snapshot manifest ({e}); package ownership from the fetch is not applied"
                 ))
                 .file(MANIFEST_FILE, Some(e.line() as u32)),

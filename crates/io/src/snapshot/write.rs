@@ -222,8 +222,11 @@ pub(super) fn write_contents(
     for r in &fetched.records {
         let Some(stem) = stems.get(&(r.ty, r.full_name.as_str())) else {
             problems.push(
-                Problem::new("it has no name, so it is not in the snapshot")
-                    .component(r.ty, &r.full_name),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Refused,
+                    "it has no name, so it is not in the snapshot",
+                )
+                .component(r.ty, &r.full_name),
             );
             continue;
         };
@@ -231,8 +234,11 @@ pub(super) fn write_contents(
         // token as a component name) is not written, and is named, scrubbed, instead.
         if crate::secrets::scrub(stem) != stem.as_str() {
             problems.push(
-                Problem::new("its name holds a credential, so it is not in the snapshot")
-                    .component(r.ty, &crate::secrets::scrub(&r.full_name)),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Refused,
+                    "its name holds a credential, so it is not in the snapshot",
+                )
+                .component(r.ty, &crate::secrets::scrub(&r.full_name)),
             );
             continue;
         }

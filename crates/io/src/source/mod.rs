@@ -8,7 +8,7 @@
 use crate::metadata::{self, MetadataType, ALL_TYPES, OAUTH_OIDC_MEMBER};
 use crate::snapshot;
 use pkce_audit_model::errors::{Coded, ErrorCode};
-use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
+use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem, ProblemKind};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -212,13 +212,14 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
 
 /// Reads and parses one file into a component, or the problem that stops it.
 pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem> {
-    let problem = |reason: String, line: Option<u32>| {
-        Problem::new(reason)
+    let problem = |kind: ProblemKind, reason: String, line: Option<u32>| {
+        Problem::new(kind, reason)
             .component(f.ty, &f.full_name)
             .file(f.rel.clone(), line)
     };
     let meta = std::fs::metadata(&f.path).map_err(|e| {
         problem(
+            ProblemKind::Unreadable,
             format!(
                 "cannot be read: {}",
                 pkce_audit_model::errors::io_reason(&e)
@@ -228,10 +229,11 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     })?;
     // Opening a FIFO blocks until a writer comes; a device never ends.
     if !meta.is_file() {
-        return Err(problem(NOT_REGULAR.into(), None));
+        return Err(problem(ProblemKind::Refused, NOT_REGULAR.into(), None));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(problem(
+            ProblemKind::Refused,
             format!(
                 "is {} bytes, over the {} byte limit for a metadata file",
                 meta.len(),
@@ -242,6 +244,7 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
     }
     let bytes = std::fs::read(&f.path).map_err(|e| {
         problem(
+            ProblemKind::Unreadable,
             format!(
                 "cannot be read: {}",
                 pkce_audit_model::errors::io_reason(&e)
@@ -249,17 +252,19 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem
             None,
         )
     })?;
-    let mut root = crate::xml::parse(&bytes).map_err(|e| problem(e.message, Some(e.line)))?;
+    let mut root = crate::xml::parse(&bytes)
+        .map_err(|e| problem(ProblemKind::Unreadable, e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
     metadata::strip_secrets(&mut root);
     let component = metadata::parse_component(&root, Some(f.ty), &f.full_name)
-        .map_err(|e| problem(e.kind.to_string(), Some(e.line)))?;
+        .map_err(|e| problem(ProblemKind::Unreadable, e.kind.to_string(), Some(e.line)))?;
     // The name decides duplicates and joins: a `<fullName>` that disagrees with the
     // file's name would let a stale copy pass as another component.
     if component.full_name != f.full_name
         && !snapshot::is_portable_name_of(&f.full_name, &component.full_name)
     {
         return Err(problem(
+            ProblemKind::Refused,
             format!(
                 "its <fullName> {:?} differs from the name its file gives it; which one Salesforce would use is ambiguous",
                 component.full_name
@@ -296,9 +301,12 @@ fn account_for_manifest(m: &snapshot::Manifest, d: &Discovery, collected: &mut C
         };
         if !found.contains(file.as_str()) {
             collected.problems.push(
-                Problem::new("listed in the snapshot manifest, but its file is missing; not read")
-                    .component(ty, &c.full_name)
-                    .file(file.clone(), None),
+                Problem::new(
+                    ProblemKind::Missing,
+                    "listed in the snapshot manifest, but its file is missing; not read",
+                )
+                .component(ty, &c.full_name)
+                .file(file.clone(), None),
             );
         }
     }
@@ -356,13 +364,15 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
         || d.manifest.as_ref().is_some_and(|m| m.settings_unreadable());
     if !has_settings {
         collected.problems.push(
-            Problem::new(SETTINGS_NOT_FOUND)
+            Problem::new(ProblemKind::SettingsNotFound, SETTINGS_NOT_FOUND)
                 .component(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER),
         );
     }
     // A snapshot is the org's own account of itself; a project with no file says nothing.
     if d.manifest.is_none() && d.files.is_empty() {
-        collected.problems.push(Problem::new(NO_METADATA));
+        collected
+            .problems
+            .push(Problem::new(ProblemKind::NoMetadata, NO_METADATA));
     }
     collected.notes.append(&mut d.notes);
     if d.ignored > 0 {

@@ -84,8 +84,11 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
         Ok(text) => text?,
         Err(reason) => {
             d.problems.push(
-                Problem::new(format!("{reason}; the whole folder was searched instead"))
-                    .file("sfdx-project.json", None),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!("{reason}; the whole folder was searched instead"),
+                )
+                .file("sfdx-project.json", None),
             );
             return None;
         }
@@ -94,9 +97,12 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
         Ok(p) => p,
         Err(e) => {
             d.problems.push(
-                Problem::new(format!(
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!(
                     "not a valid sfdx-project.json ({e}); the whole folder was searched instead"
-                ))
+                ),
+                )
                 .file("sfdx-project.json", Some(e.line() as u32)),
             );
             return None;
@@ -109,26 +115,35 @@ pub(super) fn read_project(root: &Path, d: &mut Discovery) -> Option<Vec<PathBuf
         match dir.canonicalize() {
             Ok(c) if c.starts_with(root) && c.is_dir() => dirs.push(c),
             Ok(_) => d.problems.push(
-                Problem::new(format!(
-                    "package directory '{}' is outside the project or not a folder; skipped",
-                    p.path
-                ))
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!(
+                        "package directory '{}' is outside the project or not a folder; skipped",
+                        p.path
+                    ),
+                )
                 .file("sfdx-project.json", None),
             ),
             Err(e) => d.problems.push(
-                Problem::new(format!(
-                    "package directory '{}' cannot be read: {}",
-                    p.path,
-                    io_reason(&e)
-                ))
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Unreadable,
+                    format!(
+                        "package directory '{}' cannot be read: {}",
+                        p.path,
+                        io_reason(&e)
+                    ),
+                )
                 .file("sfdx-project.json", None),
             ),
         }
     }
     if dirs.is_empty() {
         d.problems.push(
-            Problem::new("no readable packageDirectories; the whole folder was searched instead")
-                .file("sfdx-project.json", None),
+            Problem::new(
+                pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                "no readable packageDirectories; the whole folder was searched instead",
+            )
+            .file("sfdx-project.json", None),
         );
         return None;
     }
@@ -173,7 +188,11 @@ pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
         Ok(None) => return None,
         Err(reason) => {
             d.problems.push(
-                Problem::new(format!("{reason}; nothing was excluded")).file(".forceignore", None),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!("{reason}; nothing was excluded"),
+                )
+                .file(".forceignore", None),
             );
             return None;
         }
@@ -182,8 +201,11 @@ pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
     for (n, line) in text.lines().enumerate() {
         if let Err(e) = b.add_line(Some(file.clone()), line) {
             d.problems.push(
-                Problem::new(format!("this .forceignore line could not be used: {e}"))
-                    .file(".forceignore", Some(n as u32 + 1)),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!("this .forceignore line could not be used: {e}"),
+                )
+                .file(".forceignore", Some(n as u32 + 1)),
             );
         }
     }
@@ -191,7 +213,11 @@ pub(super) fn forceignore(root: &Path, d: &mut Discovery) -> Option<Gitignore> {
         Ok(g) => Some(g),
         Err(e) => {
             d.problems.push(
-                Problem::new(format!("unusable .forceignore: {e}")).file(".forceignore", None),
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::ProjectFile,
+                    format!("unusable .forceignore: {e}"),
+                )
+                .file(".forceignore", None),
             );
             None
         }

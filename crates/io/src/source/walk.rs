@@ -80,20 +80,26 @@ pub(super) fn walk(
                 Ok(target) if target.starts_with(root) => true,
                 Ok(target) => {
                     refused.push(
-                        Problem::new(format!(
+                        Problem::new(
+                            pkce_audit_model::inventory::ProblemKind::Refused,
+                            format!(
                             "is a symbolic link to {}, outside the audited folder; not followed",
                             target.display()
-                        ))
+                        ),
+                        )
                         .file(rel, None),
                     );
                     false
                 }
                 Err(err) => {
                     refused.push(
-                        Problem::new(format!(
-                            "is a symbolic link that cannot be followed ({}); not read",
-                            pkce_audit_model::errors::io_reason(&err)
-                        ))
+                        Problem::new(
+                            pkce_audit_model::inventory::ProblemKind::Unreadable,
+                            format!(
+                                "is a symbolic link that cannot be followed ({}); not read",
+                                pkce_audit_model::errors::io_reason(&err)
+                            ),
+                        )
                         .file(rel, None),
                     );
                     false
@@ -112,7 +118,7 @@ pub(super) fn walk(
                     )),
                     // walkdir stats a link's target before filter_entry sees it.
                     None if e.path().is_some_and(Path::is_symlink) => d.problems.push(
-                        Problem::new(format!(
+                        Problem::new(pkce_audit_model::inventory::ProblemKind::Unreadable, format!(
                             "is a symbolic link that cannot be followed ({}); not read",
                             match e.io_error() {
                                 Some(io) if io.kind() != std::io::ErrorKind::NotFound => {
@@ -125,7 +131,7 @@ pub(super) fn walk(
                     ),
                     // walkdir's own text names the path again; the I/O cause is enough.
                     None => d.problems.push(
-                        Problem::new(format!(
+                        Problem::new(pkce_audit_model::inventory::ProblemKind::Unreadable, format!(
                             "cannot be read: {}",
                             e.io_error()
                                 .map(pkce_audit_model::errors::io_reason)
@@ -177,7 +183,7 @@ fn visit(
             // A component may be meant here (an unpacked file, a bad merge, a hostile
             // repository): nothing can be read as it, so it is an unread item.
             Some((ty, full_name)) => d.problems.push(
-                Problem::new(format!(
+                Problem::new(pkce_audit_model::inventory::ProblemKind::Refused, format!(
                     "a folder named like a {ty} metadata file (.{}-meta.xml); nothing in it is read as that component",
                     ty.info().suffix
                 ))
@@ -214,9 +220,12 @@ fn visit(
     let full_name = snapshot::full_name_of_file(d.manifest.as_ref(), ty, &rel, full_name);
     if !file_type.is_file() {
         d.problems.push(
-            Problem::new(NOT_REGULAR)
-                .component(ty, &full_name)
-                .file(rel, None),
+            Problem::new(
+                pkce_audit_model::inventory::ProblemKind::Refused,
+                NOT_REGULAR,
+            )
+            .component(ty, &full_name)
+            .file(rel, None),
         );
         return;
     }

@@ -85,11 +85,11 @@ pub fn shared_blockers(orgs: &[Named<'_>]) -> Vec<SharedBlocker> {
                 if let Some(l) = &f.label {
                     push_new(&mut s.labels, l.clone());
                 }
-                push_new(&mut s.owners, f.owner.clone());
+                push_new(&mut s.owners, f.owner);
                 if let Some(k) = &f.kind {
-                    push_new(&mut s.kinds, k.clone());
+                    push_new(&mut s.kinds, *k);
                 }
-                push_new(&mut s.rules, f.rule.clone());
+                push_new(&mut s.rules, f.rule);
             }
             out.push(s);
         }
@@ -186,7 +186,7 @@ fn blockers(r: &Report) -> Vec<BlockerRef> {
         push_new(
             &mut out,
             BlockerRef {
-                rule: f.rule.clone(),
+                rule: f.rule,
                 app: f.app.clone(),
                 label: f.label.clone(),
             },
@@ -237,7 +237,7 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
     };
     out.compared = vec![Aspect::Verdict, Aspect::Apps, Aspect::PkceSettings];
     // Production is the reference, as "old" is in a diff: removed = only in production.
-    let apps = crate::diff::compare(&p.report, &s.report).apps;
+    let apps = crate::diff::compare(&(&p.report).into(), &(&s.report).into()).apps;
     out.only_in_production = apps.removed;
     out.only_in_sandbox = apps.added;
     for c in apps.pkce_changed {

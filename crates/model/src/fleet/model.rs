@@ -3,6 +3,7 @@
 //! ordinary [`Report`](crate::report::Report); this holds what a reader of many orgs needs
 //! from each, and what only the comparison of several shows.
 
+use crate::diff::read::Lenient;
 use crate::diff::AppRef;
 use crate::evidence::InstalledPackage;
 use crate::inventory::{AppKind, Owner};
@@ -253,7 +254,7 @@ pub struct RehearsedChange {
     pub change: RehearsedKind,
     /// The app's kind; `None` for the org setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<AppKind>,
+    pub kind: Option<Lenient<AppKind>>,
     /// The app's API name, or the setting's field (`isPkceRequired`).
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,7 +276,7 @@ pub struct UnreadItem {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PkceDifference {
-    pub kind: AppKind,
+    pub kind: Lenient<AppKind>,
     pub name: String,
     pub label: Option<String>,
     pub production: Option<bool>,

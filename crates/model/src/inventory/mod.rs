@@ -6,11 +6,11 @@
 
 use crate::callback::{self, ClassifiedCallback, Exposure};
 use crate::evidence::{Evidence, InstalledPackage, Usage};
+use crate::flow::Flow;
 use crate::metadata::{self, Body, Component, EcaChild, MetadataType, Role};
-use crate::vocab::{order_by_text, vocabulary};
+use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Where a finding or app points in the input: a file (relative to the source root)
 /// and a 1-based line. Live audits have none.
@@ -36,69 +36,6 @@ pub struct Loaded {
     /// Source-relative file, for directory inputs.
     pub file: Option<String>,
     pub package: PackageInfo,
-}
-
-/// Something that could not be read. Any problem makes the verdict at best `incomplete`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Problem {
-    /// `Type Name` of the component concerned, when known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub component: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub line: Option<u32>,
-    pub reason: String,
-    /// The permission or setting that would make it readable, when that is the cause.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub remedy: Option<String>,
-}
-
-impl Problem {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Problem {
-            component: None,
-            file: None,
-            line: None,
-            reason: reason.into(),
-            remedy: None,
-        }
-    }
-    pub fn component(mut self, ty: MetadataType, name: &str) -> Self {
-        self.component = Some(format!("{ty} {name}"));
-        self
-    }
-    pub fn file(mut self, file: impl Into<String>, line: Option<u32>) -> Self {
-        self.file = Some(file.into());
-        self.line = line;
-        self
-    }
-    pub fn remedy(mut self, remedy: impl Into<String>) -> Self {
-        self.remedy = Some(remedy.into());
-        self
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut sep = "";
-        if let Some(file) = &self.file {
-            write!(f, "{file}")?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-            }
-            sep = ": ";
-        }
-        if let Some(c) = &self.component {
-            write!(f, "{sep}{c}")?;
-            sep = ": ";
-        }
-        write!(f, "{sep}{}", self.reason)?;
-        if let Some(r) = &self.remedy {
-            write!(f, " ({r})")?;
-        }
-        Ok(())
-    }
 }
 
 /// Everything an input collected, before the join.
@@ -140,101 +77,6 @@ vocabulary! {
         /// Created and run by Salesforce (a Dev Hub's namespace-registry app): test in a
         /// sandbox, and open a case with Salesforce if it fails.
         Salesforce = "salesforce",
-    }
-}
-
-vocabulary! {
-    /// An OAuth flow: one an app has switched on (metadata), or one it was seen logging in
-    /// with (login history). Only the first two use an authorization code.
-    pub enum Flow {
-        /// Web server and hybrid web server flows (OAuth on with a callback URL).
-        AuthorizationCode = "authorization-code",
-        /// Authorization Code and Credentials (headless) flow.
-        CodeCredentials = "code-credentials",
-        ClientCredentials = "client-credentials",
-        JwtBearer = "jwt-bearer",
-        Device = "device",
-        TokenExchange = "token-exchange",
-        Saml = "saml",
-        Canvas = "canvas",
-        /// Seen in login history only: no app switch enables it.
-        UsernamePassword = "username-password",
-        /// Seen in login history only (the implicit flow).
-        UserAgent = "user-agent",
-        /// Seen in login history only: a token refresh.
-        RefreshToken = "refresh-token",
-        /// An OAuth login that LoginHistory records without a sub-type: JWT bearer, device,
-        /// SAML bearer or a headless variant; it may be a code flow.
-        Unknown = "unknown",
-        /// Seen in login history only: a SOAP API `login()` with a password
-        /// (`SoapApiLogin*` sub-types), not OAuth at all.
-        SoapLogin = "soap-login",
-    }
-}
-
-order_by_text!(Flow);
-
-impl Flow {
-    /// The flow runs the authorization code exchange that PKCE protects.
-    pub fn uses_authorization_code(&self) -> bool {
-        match self {
-            Flow::AuthorizationCode | Flow::CodeCredentials => true,
-            Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::Device
-            | Flow::TokenExchange
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::RefreshToken
-            | Flow::Unknown
-            | Flow::SoapLogin
-            | Flow::Other(_) => false,
-        }
-    }
-
-    /// A SOAP API `login()`: [`Flow::SoapLogin`], or a LoginHistory sub-type
-    /// `SoapApiLogin…` kept under its own name by an evidence reader that does not map it.
-    pub fn is_soap_login(&self) -> bool {
-        match self {
-            Flow::SoapLogin => true,
-            Flow::Other(s) => s.trim().starts_with("SoapApiLogin"),
-            Flow::AuthorizationCode
-            | Flow::CodeCredentials
-            | Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::Device
-            | Flow::TokenExchange
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::RefreshToken
-            | Flow::Unknown => false,
-        }
-    }
-
-    /// A login with this flow never carries an authorization code, so PKCE cannot break
-    /// it. Not the opposite of [`Flow::uses_authorization_code`]: SAML, canvas and flows
-    /// this version does not know prove nothing either way.
-    pub fn carries_no_code(&self) -> bool {
-        match self {
-            Flow::ClientCredentials
-            | Flow::JwtBearer
-            | Flow::RefreshToken
-            | Flow::TokenExchange
-            | Flow::UsernamePassword
-            | Flow::UserAgent
-            | Flow::SoapLogin
-            | Flow::Device => true,
-            Flow::AuthorizationCode
-            | Flow::CodeCredentials
-            | Flow::Saml
-            | Flow::Canvas
-            | Flow::Unknown
-            | Flow::Other(_) => false,
-        }
     }
 }
 
@@ -294,6 +136,11 @@ pub struct App {
     /// Each callback URL with what it says about the client (the same order).
     #[serde(default)]
     pub callbacks: Vec<ClassifiedCallback>,
+    /// A Connected App file that only refers to a packaged app whose settings live
+    /// elsewhere: what shows it. Its PKCE setting is unknown; a live audit reads the real
+    /// app. Not in the report: its findings say it.
+    #[serde(skip)]
+    pub packaged_reference: Option<String>,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
@@ -361,8 +208,7 @@ impl OrgSettings {
             | Flow::Canvas
             | Flow::RefreshToken
             | Flow::Unknown
-            | Flow::SoapLogin
-            | Flow::Other(_) => None,
+            | Flow::SoapLogin => None,
         }
     }
 
@@ -429,7 +275,12 @@ pub fn build(collected: Collected) -> Inventory {
         )),
     }
     for app in &mut apps {
-        app.callbacks = callback::classify_all(&app.callback_urls);
+        // Connected Apps are classified where they are read (canvas settings count);
+        // the others here, on their URLs alone.
+        if app.callbacks.len() != app.callback_urls.len() {
+            app.callbacks =
+                callback::classify_all(&app.callback_urls, callback::AppContext::default());
+        }
         if apps::is_salesforce_generated(app) {
             app.owner = Owner::Salesforce;
         }
@@ -473,11 +324,14 @@ fn unique_components<'a>(components: &'a [Loaded], problems: &mut Vec<Problem>) 
         match copies[&key].as_slice() {
             [one] => unique.push(one),
             all => problems.push(
-                Problem::new(format!(
-                    "defined {} times ({}); which copy counts is ambiguous, so none was read",
-                    all.len(),
-                    list_places(all)
-                ))
+                Problem::new(
+                    ProblemKind::Duplicate,
+                    format!(
+                        "defined {} times ({}); which copy counts is ambiguous, so none was read",
+                        all.len(),
+                        list_places(all)
+                    ),
+                )
                 .component(key.0, &all[0].component.full_name),
             ),
         }
@@ -508,8 +362,11 @@ fn join(
                 None => org_settings_found = Some(Some(org_settings(l, s))),
                 Some(_) => {
                     problems.push(
-                        Problem::new("a second set of org OAuth settings; neither was used")
-                            .component(c.ty, &c.full_name),
+                        Problem::new(
+                            ProblemKind::Duplicate,
+                            "a second set of org OAuth settings; neither was used",
+                        )
+                        .component(c.ty, &c.full_name),
                     );
                     org_settings_found = Some(None);
                 }
@@ -521,9 +378,12 @@ fn join(
                 // parse_component refuses an ECA child without its parent element.
                 let Some(parent) = c.parent.as_deref() else {
                     problems.push(
-                        Problem::new("names no External Client App; its settings were not applied")
-                            .component(c.ty, &c.full_name)
-                            .file(where_(l), Some(c.line)),
+                        Problem::new(
+                            ProblemKind::Orphaned,
+                            "names no External Client App; its settings were not applied",
+                        )
+                        .component(c.ty, &c.full_name)
+                        .file(where_(l), Some(c.line)),
                     );
                     continue;
                 };
@@ -565,7 +425,7 @@ fn join(
             .chain(&p.other)
         {
             problems.push(
-                Problem::new(format!(
+                Problem::new(ProblemKind::Orphaned, format!(
                     "points to External Client App '{parent}', which was not found; its settings were not applied to any app"
                 ))
                 .component(l.component.ty, &l.component.full_name)
@@ -578,7 +438,11 @@ fn join(
 }
 
 mod apps;
+mod problem;
 mod usage;
+
+pub(crate) use problem::write_problem;
+pub use problem::{Concerns, Problem, ProblemKind};
 
 use apps::{connected_app, external_client_app, list_places, loc, EcaParts};
 use usage::apply_evidence;

@@ -59,7 +59,7 @@ pub(super) fn apply_evidence(
             if *source == evidence::EvidenceSource::ConnectedApplication {
                 // Without it, apps defined in other orgs are invisible: a blocker may hide.
                 problems.push(
-                    Problem::new(format!("{source} could not be read ({reason}); apps used here but defined in other orgs cannot be seen"))
+                    Problem::new(ProblemKind::EvidenceUnread, format!("{source} could not be read ({reason}); apps used here but defined in other orgs cannot be seen"))
                         .remedy(format!("needs {remedy}")),
                 );
             } else {
@@ -76,7 +76,7 @@ pub(super) fn apply_evidence(
                 reason: Some(reason),
                 ..
             } => problems.push(
-                Problem::new(format!(
+                Problem::new(ProblemKind::IncompleteAnswer, format!(
                     "{source} was read only in part: {reason}; usage figures are partial and apps or logins it did not return cannot be seen"
                 )),
             ),
@@ -161,6 +161,7 @@ pub(super) fn apply_evidence(
             public_client: false,
             callback_urls: Vec::new(),
             callbacks: Vec::new(),
+            packaged_reference: None,
             outside_scope_reason: None,
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),

@@ -80,8 +80,6 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
             Owner::External | Owner::Salesforce => {
                 vendors.insert(app);
             }
-            // Only in a report read back from another version: nobody's list.
-            Owner::Other(_) => {}
             Owner::Isv => {
                 let ns = f
                     .namespace

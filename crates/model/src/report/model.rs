@@ -1,9 +1,8 @@
 //! The report model: one value every output format presents, and that `diff` reads back.
 //!
 //! Its JSON is a contract (docs/output.md), versioned by [`SCHEMA_VERSION`]. Reports read
-//! back may come from another version of the tool: the vocabulary enums keep spellings
-//! they do not know, and the fields older reports lack take defaults ([`read`](super::read)
-//! decides which versions load).
+//! back may come from another version of the tool: `diff` reads them into its own lenient
+//! types ([`diff::read`](crate::diff::read)), which keep words this version does not know.
 
 use crate::evidence::{known_sources, Sources};
 use crate::inventory::{App, OrgSettings, Problem};
@@ -32,16 +31,12 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 vocabulary! {
     /// What was audited: a folder, or a live org.
+    #[derive(Default)]
     pub enum ScopeKind {
+        /// Also what a report without `scope.kind` is taken for.
+        #[default]
         Folder = "folder",
         Org = "org",
-    }
-}
-
-/// No kind recorded: what a hand-made report without `scope.kind` reads as.
-impl Default for ScopeKind {
-    fn default() -> Self {
-        ScopeKind::Other(String::new())
     }
 }
 
@@ -121,7 +116,7 @@ impl AuditScope {
         }
         match self.kind {
             ScopeKind::Org => id.map(|id| format!("Org {id}, read {}", self.generated_at)),
-            ScopeKind::Folder | ScopeKind::Other(_) => None,
+            ScopeKind::Folder => None,
         }
     }
 
@@ -132,7 +127,7 @@ impl AuditScope {
 }
 
 /// Present (a file or `null`) is known; a shape this version cannot read is not.
-fn known_waivers<'de, D>(d: D) -> Result<Option<Option<WaiverScope>>, D::Error>
+pub(crate) fn known_waivers<'de, D>(d: D) -> Result<Option<Option<WaiverScope>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
@@ -210,7 +205,7 @@ impl Default for Tool {
 
 impl Tool {
     /// A report read back that does not say which version wrote it.
-    fn unrecorded() -> Self {
+    pub(crate) fn unrecorded() -> Self {
         Tool {
             name: TOOL_NAME.into(),
             version: String::new(),

@@ -163,12 +163,17 @@ catalog! {
         "Switch the callback to https://.";
     AppCallbackPlaceholderOnly = "app-callback-placeholder-only", Medium, advisory, App,
         "An app that does not require PKCE has only placeholder callbacks: verify that no client runs the code flow with it.",
-        "The callbacks are the bare root pages of well-known sites (https://www.google.com/, https://login.salesforce.com, …; data/placeholders.toml) where nobody can receive an authorization code. The form needs a callback, so integrations that use another flow (JWT bearer, client credentials, username-password) fill one in. That is weak evidence of a code-flow client, so the app does not block; but a callback proves nothing, and login history does (an OAuth Web Server login in the window makes it a blocker).",
+        "The callbacks are places where nobody can receive an authorization code: the bare root pages of well-known sites (https://www.google.com/, https://login.salesforce.com, …; data/placeholders.toml), paths on a Salesforce host that are no Auth. Provider, Visualforce, Apex REST, Lightning or site page (https://acme.my.salesforce.com/services/oauth2/callback), invalid hosts (https://.), the root of a loopback address on a privileged port (https://localhost), the bare root of a www home page (weak), or the canvas URL of a signed-request canvas app. The finding names the reason for each. The form needs a callback, so integrations that use another flow (JWT bearer, client credentials, username-password) fill one in. A public client (consumer secret optional) is judged this way only on the well-known placeholder pages: with the other kinds it stays a blocker. That is weak evidence of a code-flow client, so the app does not block; but a callback proves nothing, and login history does (an OAuth Web Server login in the window makes it a blocker).",
         "Verify with the app's owner that no client runs the authorization code flow with it (Setup > Login History: no 'OAuth Web Server' logins for the app), then require PKCE on the app: that cannot break a client that never receives a code.",
         "Verify it runs no code flow, then require PKCE on the app.";
+    AppCallbackSuccessPage = "app-callback-success-page", Medium, advisory, App,
+        "An app that does not require PKCE has Salesforce's success page (/services/oauth2/success) as its callback: verify in Login History who receives codes there.",
+        "Salesforce's own success page (https://login.salesforce.com/services/oauth2/success, test.salesforce.com, a My Domain) is no one's server: only a client with an embedded browser (a desktop or mobile app that reads the code from its own window) or a person copying the code from the address bar can receive a code there. Such clients exist (test tools such as Provar run the web server flow there), so the callback alone proves nothing either way. Without usage evidence the verdict stays 'incomplete'; complete login history without web-server logins makes it low, and web-server logins make the app a blocker (app-pkce-not-required). On an app that is otherwise SAML or canvas, it is low and does not hold the verdict.",
+        "Check Setup > Login History for 'OAuth Web Server' logins with the app (a live audit reads them): with none, require PKCE on the app; with some, find that desktop client or person and make it send PKCE first.",
+        "Check Login History for web-server logins, then require PKCE.";
     AppCallbackSfCliOnly = "app-callback-sf-cli-only", Low, advisory, App,
         "An app that does not require PKCE is used only through the Salesforce CLI's loopback callback: make sure users run sf 2.33.3 or later.",
-        "Its only code-flow callback is http://localhost:1717/OauthRedirect, the Salesforce CLI's `sf org login web --client-id …` receiver. The CLI sends PKCE by default since @salesforce/core 6.7.1 / sf 2.33.3 (2024-03-20; forcedotcom/sfdx-core PR #1035, forcedotcom/cli release notes 2.33.3); releases from @salesforce/core 3.7.0 up to 6.7.0, and old sfdx builds, send no code_challenge and fail at their next web login once PKCE is required (`error=invalid_request&error_description=missing required code challenge`). JWT logins (`sf org login jwt`) are not affected.",
+        "Its only code-flow callback is http://localhost:<port>/OauthRedirect (1717 unless `oauthLocalPort` in sfdx-project.json sets another port), the Salesforce CLI's `sf org login web --client-id …` receiver. The CLI sends PKCE by default since @salesforce/core 6.7.1 / sf 2.33.3 (2024-03-20; forcedotcom/sfdx-core PR #1035, forcedotcom/cli release notes 2.33.3); releases from @salesforce/core 3.7.0 up to 6.7.0, and old sfdx builds, send no code_challenge and fail at their next web login once PKCE is required (`error=invalid_request&error_description=missing required code challenge`). JWT logins (`sf org login jwt`) are not affected.",
         "Require PKCE on the app, and make sure everyone who logs in with it runs sf 2.33.3 or later (`sf version`; `sf update`).",
         "Require PKCE; make sure users run sf >= 2.33.3.";
     KnownClientSendsPkce = "known-client-sends-pkce", Low, advisory, App,
@@ -263,6 +268,7 @@ impl RuleId {
             | RuleId::KnownClientSendsPkce
             | RuleId::AppPkceUnknown
             | RuleId::AppCallbackPlaceholderOnly
+            | RuleId::AppCallbackSuccessPage
             | RuleId::AppCallbackSfCliOnly => &[APP_PKCE, ORG_PKCE],
             RuleId::CodeCredentialsFlowWithoutPkce => &[APP_PKCE, CODE_CREDS],
             RuleId::ExternalAppUnverified | RuleId::OrgPkceNotEnforced => &[ORG_PKCE],
@@ -279,34 +285,27 @@ impl RuleId {
             | RuleId::AppOutsidePkceScope
             | RuleId::DormantApp
             | RuleId::WaiverExpired
-            | RuleId::WaiverUnused
-            | RuleId::Other(_) => &[],
+            | RuleId::WaiverUnused => &[],
         }
     }
 
-    /// The rule's description; `None` for a rule this version does not know.
-    pub fn rule(&self) -> Option<&'static Rule> {
-        self.index().map(|i| &RULES[i])
+    /// The rule's description.
+    pub fn rule(&self) -> &'static Rule {
+        &RULES[self.index()]
     }
 
-    /// The description of a rule the tool itself fires: never `Other`.
-    pub(crate) fn def(&self) -> &'static Rule {
-        self.rule()
-            .expect("the tool fires only the rules of its own catalog")
-    }
-
-    /// Position in report order; rules this version does not know come last.
+    /// Position in report order.
     pub fn rank(&self) -> usize {
-        self.index().unwrap_or(RULES.len())
+        self.index()
     }
 
     /// A waiver-file rule (`waiver-expired`, `waiver-unused`).
     pub fn is_waiver(&self) -> bool {
-        self.rule().is_some_and(|r| r.scope == Scope::Waiver)
+        self.rule().scope == Scope::Waiver
     }
 }
 
 /// The rule with this public id, if this version knows it.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RuleId::known(id).and_then(|id| id.rule())
+    RuleId::known(id).map(|id| id.rule())
 }

@@ -16,7 +16,8 @@ pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
 pub use self::catalog::*;
 pub use self::verdict::{open_items, verdict, verdict_of, Verdict};
 
-use crate::inventory::{App, AppKind, Flow, Inventory, Location, Owner};
+use crate::flow::Flow;
+use crate::inventory::{App, AppKind, Inventory, Location, Owner};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,7 +73,7 @@ fn org_owner() -> Owner {
 impl Finding {
     /// A finding about the org (or a file, such as a waiver) rather than an app.
     pub(crate) fn org(id: RuleId, message: String, location: Option<Location>) -> Self {
-        let rule = id.def();
+        let rule = id.rule();
         Finding {
             rule: id,
             severity: rule.severity,
@@ -94,15 +95,15 @@ impl Finding {
     }
 
     fn app(id: RuleId, app: &App, message: String, location: Option<Location>) -> Self {
-        let rule = id.def();
+        let rule = id.rule();
         Finding {
             rule: id,
             severity: rule.severity,
             blocker: rule.blocker,
             app: Some(app.name.clone()),
             label: app.label.clone(),
-            kind: Some(app.kind.clone()),
-            owner: app.owner.clone(),
+            kind: Some(app.kind),
+            owner: app.owner,
             namespace: app.namespace.clone(),
             pkce_required: app.pkce_required,
             message,
@@ -138,6 +139,13 @@ impl Finding {
         self.kind.as_ref().map_or("", |k| k.as_str())
     }
 
+    /// Keeps the verdict from `ready`, waived or not, until usage evidence settles it:
+    /// the medium `app-callback-success-page` (rules/apps.rs lowers it to low when login
+    /// history, SAML or canvas settles it). Nothing is faked: no evidence, no `ready`.
+    pub fn awaits_usage_evidence(&self) -> bool {
+        self.rule == RuleId::AppCallbackSuccessPage && self.severity >= Severity::Medium
+    }
+
     /// Counts toward the verdict and exit code.
     pub fn is_active_blocker(&self) -> bool {
         self.blocker && self.waived.is_none()
@@ -154,15 +162,13 @@ impl Finding {
         self.blocker && self.likely_failing && self.waived.is_some()
     }
 
-    /// A finding for tests: on `app` (or the org), with the catalog's severity and blocker
-    /// for a known rule, high and not blocking for another; no message, no location. Public
-    /// for the other crates' tests.
+    /// A finding for tests: rule `rule` (a catalogue id) on `app` (or the org), with the
+    /// catalog's severity and blocker; no message, no location. Public for the other
+    /// crates' tests.
     #[doc(hidden)]
     pub fn bare(rule: &str, app: Option<&str>) -> Finding {
-        let id = RuleId::from(rule);
-        let (severity, blocker) = id
-            .rule()
-            .map_or((Severity::High, false), |r| (r.severity, r.blocker));
+        let id = RuleId::known(rule).expect("a rule of the catalogue");
+        let (severity, blocker) = (id.rule().severity, id.rule().blocker);
         Finding {
             rule: id,
             severity,

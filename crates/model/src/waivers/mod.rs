@@ -234,7 +234,7 @@ fn waiver_finding(rule: RuleId, w: &Waiver, message: String) -> Finding {
     };
     Finding {
         app: (w.app != "*").then(|| w.app.clone()),
-        waiver_rule: Some(w.rule.clone()),
+        waiver_rule: Some(w.rule),
         ..Finding::org(rule, message, Some(location))
     }
 }

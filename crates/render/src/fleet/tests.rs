@@ -128,7 +128,7 @@ fn the_rehearsed_change_and_what_was_not_read_are_shown_apart_from_differences()
     h.rehearsed = vec![
         RehearsedChange {
             change: RehearsedKind::App,
-            kind: Some(AppKind::ConnectedApp),
+            kind: Some(AppKind::ConnectedApp.into()),
             name: "Customer_Portal".into(),
             label: None,
             production: Some(false),

@@ -8,8 +8,10 @@
 use super::layout::{Entry, Grid};
 use super::style::{Style, Styled};
 use super::text::visible as v;
-use pkce_audit_model::inventory::{App, AppKind, Flow, Owner};
-use pkce_audit_model::rules::{Finding, RuleId, Verdict};
+use pkce_audit_model::diff::read;
+use pkce_audit_model::flow::Flow;
+use pkce_audit_model::inventory::{App, AppKind, Owner};
+use pkce_audit_model::rules::{Finding, Severity, Verdict};
 use std::collections::BTreeMap;
 
 pub fn verdict_word(v: Verdict) -> &'static str {
@@ -40,7 +42,7 @@ pub fn pkce_cell(in_pkce_scope: bool, required: Option<bool>) -> &'static str {
 }
 
 /// Flow names shortened so the apps table fits 100 columns.
-pub fn short_flow(f: &Flow) -> &str {
+pub fn short_flow(f: &Flow) -> &'static str {
     match f {
         Flow::AuthorizationCode => "auth-code",
         Flow::CodeCredentials => "code-creds",
@@ -50,12 +52,7 @@ pub fn short_flow(f: &Flow) -> &str {
         Flow::RefreshToken => "refresh",
         Flow::UsernamePassword => "user-pwd",
         Flow::SoapLogin => "soap",
-        Flow::Device
-        | Flow::Saml
-        | Flow::Canvas
-        | Flow::UserAgent
-        | Flow::Unknown
-        | Flow::Other(_) => f.as_str(),
+        Flow::Device | Flow::Saml | Flow::Canvas | Flow::UserAgent | Flow::Unknown => f.as_str(),
     }
 }
 
@@ -76,27 +73,59 @@ pub fn flows_cell(app: &App) -> String {
 pub fn owner_text(owner: &Owner, namespace: Option<&str>) -> String {
     match (owner, namespace) {
         (Owner::Isv, Some(ns)) => format!("isv ({ns})"),
-        (Owner::Isv | Owner::Org | Owner::External | Owner::Salesforce | Owner::Other(_), _) => {
+        (Owner::Isv | Owner::Org | Owner::External | Owner::Salesforce, _) => {
             owner.as_str().to_string()
         }
     }
 }
 
 /// The app kind in a few letters, for the audit table.
-pub fn kind_abbrev(kind: &AppKind) -> &str {
+pub fn kind_abbrev(kind: &AppKind) -> &'static str {
     match kind {
         AppKind::ConnectedApp => "CA",
         AppKind::ExternalClientApp => "ECA",
         AppKind::External => "EXT",
-        AppKind::Other(k) => k,
     }
 }
 
+/// What the tables show of a finding: one of this run, or one of a report read back by
+/// `diff` (whose rule may be one this version does not know).
+pub trait Shown {
+    fn severity(&self) -> Severity;
+    /// `blocker`, waived, likely failing.
+    fn weight(&self) -> (bool, bool, bool);
+    fn rule_text(&self) -> &str;
+    fn app(&self) -> Option<&str>;
+}
+
+/// The two findings have the same fields under the same names.
+macro_rules! shown {
+    ($($ty:ty),+) => {$(
+        impl Shown for $ty {
+            fn severity(&self) -> Severity {
+                self.severity
+            }
+            fn weight(&self) -> (bool, bool, bool) {
+                (self.blocker, self.waived.is_some(), self.likely_failing)
+            }
+            fn rule_text(&self) -> &str {
+                self.rule.as_str()
+            }
+            fn app(&self) -> Option<&str> {
+                self.app.as_deref()
+            }
+        }
+    )+};
+}
+
+shown!(Finding, read::Finding);
+
 /// `waived`, `BLOCKER`, or nothing: what a finding weighs on the verdict; `WAIVED,
 /// FAILING` for a waived blocker where the org already requires PKCE.
-pub fn blocker_word(f: &Finding) -> &'static str {
-    match (f.blocker, f.waived.is_some()) {
-        (true, true) if f.likely_failing => "WAIVED, FAILING",
+pub fn blocker_word(f: &impl Shown) -> &'static str {
+    let (blocker, waived, likely_failing) = f.weight();
+    match (blocker, waived) {
+        (true, true) if likely_failing => "WAIVED, FAILING",
         (_, true) => "waived",
         (true, false) => "BLOCKER",
         (false, false) => "",
@@ -116,7 +145,7 @@ pub fn waived_failing_line(n: usize) -> String {
 }
 
 /// The words of [`blocker_word`], BLOCKER in its colour.
-pub fn blocker_styled(f: &Finding) -> Styled {
+pub fn blocker_styled(f: &impl Shown) -> Styled {
     match blocker_word(f) {
         "BLOCKER" => Styled::of("BLOCKER", Style::Blocker),
         word => word.into(),
@@ -127,11 +156,11 @@ pub fn blocker_styled(f: &Finding) -> Styled {
 /// alone for org findings) and the lines of `what`; as a list entry, "high BLOCKER · App ·
 /// rule-id" with `what` under it. The severity and BLOCKER carry their colour. Input text
 /// is made visible here; `what` already is.
-pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
-    let severity = Styled::of(f.severity.as_str(), Style::Severity(f.severity));
+pub fn push_finding(grid: &mut Grid, f: &impl Shown, what: Vec<String>) {
+    let severity = Styled::of(f.severity().as_str(), Style::Severity(f.severity()));
     let weight = blocker_styled(f);
-    let rule = v(f.rule.as_str());
-    let app = f.app.as_deref().map(v);
+    let rule = v(f.rule_text());
+    let app = f.app().map(v);
     let (mut sev_cell, mut head) = (severity.clone(), severity);
     if weight != Styled::default() {
         sev_cell.push_str("\n");
@@ -156,14 +185,15 @@ pub fn push_finding(grid: &mut Grid, f: &Finding, what: Vec<String>) {
     );
 }
 
-/// Findings folded into one line per rule: rule -> apps (`org` for org-level ones).
-pub fn fold_by_rule<'a>(findings: &[&'a Finding]) -> BTreeMap<&'a RuleId, Vec<&'a str>> {
-    let mut by_rule: BTreeMap<&RuleId, Vec<&str>> = BTreeMap::new();
+/// Findings folded into one line per rule, in the order of the rule ids: rule -> apps
+/// (`org` for org-level ones).
+pub fn fold_by_rule<'a, F: Shown>(findings: &[&'a F]) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut by_rule: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in findings {
         by_rule
-            .entry(&f.rule)
+            .entry(f.rule_text())
             .or_default()
-            .push(f.app.as_deref().unwrap_or("org"));
+            .push(f.app().unwrap_or("org"));
     }
     by_rule
 }

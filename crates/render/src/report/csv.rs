@@ -119,7 +119,7 @@ pub fn csv_apps(r: &Report) -> String {
             .iter()
             .filter(|f| f.waived.is_none())
             .max_by_key(|f| (f.blocker, f.severity))
-            .and_then(|f| f.rule.rule())
+            .map(|f| f.rule.rule())
             .map_or("Nothing to do.", |r| r.action);
         let waivers = mine
             .iter()

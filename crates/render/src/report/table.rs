@@ -170,12 +170,13 @@ pub fn usage_cell(app: &App) -> String {
     }
     if let Some(flows) = &u.flows {
         // The two most used flows; the rest are in JSON and Markdown.
-        lines.extend(
-            flows
-                .iter()
-                .take(2)
-                .map(|f| format!("{} {}", v(super::cells::short_flow(&f.flow)), f.logins)),
-        );
+        lines.extend(flows.iter().take(2).map(|f| {
+            let name = match f.flow.known() {
+                Some(flow) => super::cells::short_flow(&flow),
+                None => f.flow.as_str(),
+            };
+            format!("{} {}", v(name), f.logins)
+        }));
         if flows.len() > 2 {
             lines.push(format!("+{} flow(s)", flows.len() - 2));
         }
@@ -287,8 +288,6 @@ fn findings_tables(out: &mut Styled, r: &Report, width: u16) {
                     v(f.namespace.as_deref().unwrap_or("?"))
                 ),
             ),
-            // Only in a report read back from another version.
-            (true, Owner::Other(o)) => (5, format!("Owner '{}'", v(o))),
         };
         groups.entry(key).or_default().push(f);
     }
@@ -301,7 +300,7 @@ fn findings_tables(out: &mut Styled, r: &Report, width: u16) {
         let mut grid =
             Grid::new(&["Severity", "App / rule", "Finding and what to do"]).floor(2, PROSE);
         for f in findings {
-            let action = f.rule.rule().map_or(f.remediation.as_str(), |r| r.action);
+            let action = f.rule.rule().action;
             let mut what = vec![v(&f.message).into_owned(), format!("→ {}", v(action))];
             if let Some(w) = &f.waived {
                 what.push(format!(
@@ -314,7 +313,7 @@ fn findings_tables(out: &mut Styled, r: &Report, width: u16) {
             if f.likely_failing {
                 what.push(format!("Likely failing: {LIKELY_FAILING}."));
             }
-            push_finding(&mut grid, f, what);
+            push_finding(&mut grid, *f, what);
         }
         out.append(grid.styled(width.into()));
     }
@@ -323,7 +322,7 @@ fn findings_tables(out: &mut Styled, r: &Report, width: u16) {
         let _ = writeln!(
             out,
             "Info {} ({}): {}",
-            v(rule.as_str()),
+            v(rule),
             apps.len(),
             name_list(&apps, INFO_NAMES)
         );

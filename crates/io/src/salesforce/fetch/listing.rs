@@ -106,16 +106,16 @@ pub(super) fn account_listed(ty: MetadataType, items: Vec<Listed>, part: &mut Pa
         names.entry(l.full_name).or_insert((l.package, 0)).1 += 1;
     }
     if nameless > 0 {
-        let mut p = Problem::new(format!(
+        let mut p = Problem::new(pkce_audit_model::inventory::ProblemKind::IncompleteAnswer, format!(
             "listMetadata returned {nameless} {ty} entr{} without a fullName, which cannot be read; the org may hold components this audit did not see",
             if nameless == 1 { "y" } else { "ies" }
         ));
-        p.component = Some(ty.to_string());
+        p.component = Some(pkce_audit_model::inventory::Concerns::Types(vec![ty]));
         part.problems.push(p);
     }
     for (name, (_, n)) in names.iter().filter(|(_, (_, n))| *n > 1) {
         part.problems.push(
-            Problem::new(format!(
+            Problem::new(pkce_audit_model::inventory::ProblemKind::Duplicate, format!(
                 "listMetadata listed it {n} times; it was read once, but an answer that repeats a component cannot be trusted to be whole"
             ))
             .component(ty, name),
@@ -140,23 +140,26 @@ pub(super) fn stray_problem(group: &[MetadataType], l: &Listed) -> Problem {
         .join(", ");
     let (component, reason) = match (l.ty.is_empty(), l.full_name.is_empty()) {
         (true, true) => (
-            asked.clone(),
+            pkce_audit_model::inventory::Concerns::Types(group.to_vec()),
             format!("listMetadata returned an entry with neither a type nor a fullName (an empty result) in answer to a query for {asked}; it cannot be read, so the org may hold a component this audit did not see"),
         ),
         (true, false) => (
-            format!("(no type) {}", l.full_name),
+            pkce_audit_model::inventory::Concerns::Listed(format!("(no type) {}", l.full_name)),
             format!("listMetadata returned it without a type in answer to a query for {asked}, so which type it is cannot be told; it was not read"),
         ),
         (false, true) => (
-            l.ty.clone(),
+            pkce_audit_model::inventory::Concerns::Listed(l.ty.clone()),
             format!("listMetadata returned an entry of type {:?} without a fullName, and that call did not ask for that type ({asked}); it was not read", l.ty),
         ),
         (false, false) => (
-            format!("{} {}", l.ty, l.full_name),
+            pkce_audit_model::inventory::Concerns::Listed(format!("{} {}", l.ty, l.full_name)),
             format!("listMetadata returned it as type {:?}, which that call did not ask for ({asked}); it was not read", l.ty),
         ),
     };
-    let mut p = Problem::new(reason);
+    let mut p = Problem::new(
+        pkce_audit_model::inventory::ProblemKind::IncompleteAnswer,
+        reason,
+    );
     p.component = Some(component);
     p
 }
@@ -190,7 +193,7 @@ mod tests {
         let strays: Vec<_> = listing
             .strays
             .iter()
-            .map(|s| stray_problem(&group, s).component.unwrap())
+            .map(|s| stray_problem(&group, s).component.unwrap().to_string())
             .collect();
         assert_eq!(
             strays,
@@ -209,7 +212,7 @@ mod tests {
         let problems: Vec<_> = part
             .problems
             .iter()
-            .map(|p| (p.component.clone().unwrap(), p.reason.clone()))
+            .map(|p| (p.component.as_ref().unwrap().to_string(), p.reason.clone()))
             .collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].0, "ConnectedApp");

@@ -165,8 +165,8 @@ async fn run(
         p.reason = scrubber.apply(&p.reason).into_owned();
         p.component = p
             .component
-            .as_deref()
-            .map(|c| scrubber.apply(c).into_owned());
+            .take()
+            .map(|c| c.map_text(|s| scrubber.apply(s).into_owned()));
     }
     let mut notes: Vec<String> = all
         .notes
@@ -283,18 +283,26 @@ async fn read_batch(
     part.notes.extend(matched.notes);
     for (name, unread) in matched.unread {
         part.problems.push(
-            Problem::new(format!(
-                "listed by listMetadata, but not read: {}",
-                unread.describe()
-            ))
+            Problem::new(
+                pkce_audit_model::inventory::ProblemKind::Unreadable,
+                format!(
+                    "listed by listMetadata, but not read: {}",
+                    unread.describe()
+                ),
+            )
             .component(ty, &name),
         );
     }
     for (full_name, mut element) in matched.records {
         strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
-            part.problems
-                .push(Problem::new(format!("not read: {why}")).component(ty, &full_name));
+            part.problems.push(
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Unreadable,
+                    format!("not read: {why}"),
+                )
+                .component(ty, &full_name),
+            );
             continue;
         }
         let package = packages
@@ -340,15 +348,23 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
     part.notes.extend(matched.notes);
     for (_, unread) in matched.unread {
         part.problems.push(
-            Problem::new(format!("{UNKNOWN}; {}", unread.describe()))
-                .component(ty, OAUTH_OIDC_MEMBER),
+            Problem::new(
+                pkce_audit_model::inventory::ProblemKind::Unreadable,
+                format!("{UNKNOWN}; {}", unread.describe()),
+            )
+            .component(ty, OAUTH_OIDC_MEMBER),
         );
     }
     for (full_name, mut element) in matched.records {
         strip_and_register(&mut element);
         if let Err(why) = ctx.retain(&element) {
-            part.problems
-                .push(Problem::new(format!("{UNKNOWN}; {why}")).component(ty, OAUTH_OIDC_MEMBER));
+            part.problems.push(
+                Problem::new(
+                    pkce_audit_model::inventory::ProblemKind::Unreadable,
+                    format!("{UNKNOWN}; {why}"),
+                )
+                .component(ty, OAUTH_OIDC_MEMBER),
+            );
             continue;
         }
         part.records.push(FetchedRecord {
@@ -376,19 +392,20 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
         Ok(rows) => rows,
         Err(e) if ctx.api.stops_fetch(&e) => return Err(ctx.fatal(e)),
         Err(e) => {
-            let mut p = Problem::new(format!(
+            let mut p = Problem::new(crate::salesforce::problem_kind(&e), format!(
                 "the org's id and namespace are unknown, so apps in the org's own namespace may be counted as an ISV's; the Organization query failed: {e}"
             ));
-            p.component = Some("Organization".into());
+            p.component = Some(pkce_audit_model::inventory::Concerns::Organization);
             p.remedy = remedy_for(None, &e);
             return Ok((OrgFacts::default(), Some(p)));
         }
     };
     let Some(row) = rows.first() else {
         let mut p = Problem::new(
+            pkce_audit_model::inventory::ProblemKind::IncompleteAnswer,
             "the Organization query returned no row; the org's id and namespace are unknown",
         );
-        p.component = Some("Organization".into());
+        p.component = Some(pkce_audit_model::inventory::Concerns::Organization);
         return Ok((OrgFacts::default(), Some(p)));
     };
     let text = |k: &str| {

@@ -23,11 +23,9 @@ use tokio::sync::Semaphore;
 fn needs_session(kind: &CallKind) -> bool {
     match kind {
         CallKind::Token | CallKind::Versions => false,
-        CallKind::ListMetadata
-        | CallKind::ReadMetadata
-        | CallKind::Query
-        | CallKind::QueryMore
-        | CallKind::Other(_) => true,
+        CallKind::ListMetadata | CallKind::ReadMetadata | CallKind::Query | CallKind::QueryMore => {
+            true
+        }
     }
 }
 
@@ -494,7 +492,7 @@ impl Api {
                     .lock()
                     .expect("not poisoned")
                     .calls
-                    .entry(kind.clone())
+                    .entry(kind)
                     .or_default() += 1;
                 let started = std::time::Instant::now();
                 let outcome = self.execute(build(&token), max_body).await;

@@ -9,12 +9,13 @@ use crate::salesforce::http::CallError;
 use crate::salesforce::session::Ctx;
 use crate::salesforce::Error;
 use chrono::NaiveDate;
-use pkce_audit_model::evidence::{self, EvidenceSource, LoginUsage, SourceState};
+use pkce_audit_model::evidence::{EvidenceSource, LoginUsage, SourceState};
+use pkce_audit_model::flow;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// LoginHistory rows (or aggregate groups) folded per app and sub-type. Only OAuth logins
-/// are kept ([`evidence::is_oauth_login`]): an OAuth sub-type, or an OAuth `LoginType`
+/// are kept ([`flow::is_oauth_login`]): an OAuth sub-type, or an OAuth `LoginType`
 /// without a sub-type (kept under an empty sub-type: flow unknown). Logins whose `Status`
 /// is not `Success` are counted apart. Every row counts toward `rows`.
 #[derive(Default)]
@@ -43,7 +44,7 @@ pub struct LoginRow<'a> {
 impl LoginTally {
     fn add_group(&mut self, r: LoginRow<'_>) {
         self.rows += r.count;
-        if !evidence::is_oauth_login(r.login_type, r.sub_type) {
+        if !flow::is_oauth_login(r.login_type, r.sub_type) {
             return;
         }
         let Some(app) = r.app else {

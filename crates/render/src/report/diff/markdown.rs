@@ -2,8 +2,8 @@
 //! changed. Its cells escape Markdown punctuation with backslashes, so names and messages
 //! render as written.
 
-use super::kind_short;
-use crate::report::cells::{blocker_word, owner_text, pkce_cell, pkce_word};
+use super::{kind_short, owner_text};
+use crate::report::cells::{blocker_word, pkce_cell, pkce_word};
 use crate::report::text::{backstop, visible as v};
 use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
 use std::fmt::Write;

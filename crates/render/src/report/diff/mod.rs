@@ -8,8 +8,9 @@ pub use self::markdown::markdown;
 pub use self::table::table;
 
 use super::text::visible as v;
+use pkce_audit_model::diff::read::Lenient;
 use pkce_audit_model::diff::Diff;
-use pkce_audit_model::inventory::AppKind;
+use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::vocab::choices;
 use std::borrow::Cow;
 
@@ -41,12 +42,20 @@ pub fn json(diff: &Diff) -> String {
 /// this version does not know is shown as read.
 ///
 /// [`kind_abbrev`]: super::cells::kind_abbrev
-fn kind_short(kind: &AppKind) -> Cow<'_, str> {
+fn kind_short(kind: &Lenient<AppKind>) -> Cow<'_, str> {
     match kind {
-        AppKind::ConnectedApp | AppKind::ExternalClientApp => {
-            super::cells::kind_abbrev(kind).into()
+        Lenient::Known(k @ (AppKind::ConnectedApp | AppKind::ExternalClientApp)) => {
+            super::cells::kind_abbrev(k).into()
         }
-        AppKind::External | AppKind::Other(_) => v(kind.as_str()),
+        Lenient::Known(AppKind::External) | Lenient::Unknown(_) => v(kind.as_str()),
+    }
+}
+
+/// [`owner_text`](super::cells::owner_text), or an owner this version does not know as read.
+fn owner_text(owner: &Lenient<Owner>, namespace: Option<&str>) -> String {
+    match owner {
+        Lenient::Known(o) => super::cells::owner_text(o, namespace),
+        Lenient::Unknown(o) => o.clone(),
     }
 }
 

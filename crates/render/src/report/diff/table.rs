@@ -1,14 +1,13 @@
 //! The diff as a table: both runs, the verdict, then findings and apps by what changed.
 
-use super::kind_short;
-use crate::report::cells::{
-    fold_by_rule, owner_text, pkce_cell, pkce_word, push_finding, verdict_word,
-};
+use super::{kind_short, owner_text};
+use crate::report::cells::{fold_by_rule, pkce_cell, pkce_word, push_finding, verdict_word};
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::text::{backstop, visible as v};
 use crate::report::{wrap_hanging, wrap_prose, TOOL_NAME};
+use pkce_audit_model::diff::read::Finding;
 use pkce_audit_model::diff::{AppChanges, AppRef, ChangedFinding, Diff, Run};
-use pkce_audit_model::rules::{Finding, Severity};
+use pkce_audit_model::rules::Severity;
 use std::fmt::Write;
 
 /// One line per run: what was audited, when, and by which version.
@@ -73,12 +72,7 @@ fn findings_section(
     let info: Vec<&Finding> = info.iter().map(|c| &c.finding).collect();
     for (rule, apps) in fold_by_rule(&info) {
         let names: Vec<_> = apps.iter().map(|a| v(a)).collect();
-        let line = format!(
-            "  info {} ({}): {}",
-            v(rule.as_str()),
-            apps.len(),
-            names.join(", ")
-        );
+        let line = format!("  info {} ({}): {}", v(rule), apps.len(), names.join(", "));
         write_wrapped(out, &line, width, "    ");
     }
 }

@@ -23,12 +23,11 @@ fn flows_text(app: &App) -> String {
 }
 
 /// The app kind in words, as read (the caller escapes it).
-fn kind_name(k: &AppKind) -> &str {
+fn kind_name(k: &AppKind) -> &'static str {
     match k {
         AppKind::ConnectedApp => "Connected App",
         AppKind::ExternalClientApp => "External Client App",
         AppKind::External => "app defined in another org",
-        AppKind::Other(k) => k,
     }
 }
 
@@ -53,7 +52,7 @@ fn scope(out: &mut String, r: &Report) {
     let _ = writeln!(out, "| | |\n|---|---|");
     let what = match s.kind {
         super::ScopeKind::Org => "Org",
-        super::ScopeKind::Folder | super::ScopeKind::Other(_) => "Folder",
+        super::ScopeKind::Folder => "Folder",
     };
     let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
     if let Some(l) = &s.layout {

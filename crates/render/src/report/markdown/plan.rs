@@ -47,8 +47,6 @@ impl<'a> Plan<'a> {
                     .push(app),
                 Owner::Salesforce if app.pkce_required != Some(true) => plan.salesforce.push(app),
                 Owner::External | Owner::Isv | Owner::Salesforce => {}
-                // Only in a report read back from another version: in no step of the plan.
-                Owner::Other(_) => {}
             }
         }
         plan

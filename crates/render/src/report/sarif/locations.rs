@@ -116,15 +116,15 @@ impl Bases {
     /// folder.
     pub fn of_finding(&self, f: &Finding) -> Option<ArtifactLocation> {
         let file = &f.location.as_ref()?.file;
-        match f.rule.rule().map(|r| r.scope) {
-            Some(Scope::Waiver) => self
+        match f.rule.rule().scope {
+            Scope::Waiver => self
                 .waiver_file
                 .as_ref()
                 .map(|(base, uri)| ArtifactLocation {
                     uri: uri.clone(),
                     uri_base_id: Some(*base),
                 }),
-            Some(Scope::Org | Scope::App) | None => self.in_source(file),
+            Scope::Org | Scope::App => self.in_source(file),
         }
     }
 }
@@ -134,8 +134,8 @@ impl Bases {
 /// `fullyQualifiedName` is `Type Name`, as `incomplete[].component` spells it.
 pub fn logical(f: &Finding) -> Option<LogicalLocation> {
     let Some(app) = &f.app else {
-        return match f.rule.rule().map(|r| r.scope) {
-            Some(Scope::Org) => Some(LogicalLocation {
+        return match f.rule.rule().scope {
+            Scope::Org => Some(LogicalLocation {
                 fully_qualified_name: Some(format!(
                     "{} {OAUTH_OIDC_MEMBER}",
                     MetadataType::OauthOidcSettings
@@ -143,13 +143,13 @@ pub fn logical(f: &Finding) -> Option<LogicalLocation> {
                 kind: Some(LogicalKind::Resource),
                 name: Some(OAUTH_OIDC_MEMBER.into()),
             }),
-            Some(Scope::App | Scope::Waiver) | None => None,
+            Scope::App | Scope::Waiver => None,
         };
     };
     let ty = match f.kind.as_ref() {
         Some(AppKind::ConnectedApp) => Some(MetadataType::ConnectedApp),
         Some(AppKind::ExternalClientApp) => Some(MetadataType::ExternalClientApplication),
-        Some(AppKind::External | AppKind::Other(_)) | None => None,
+        Some(AppKind::External) | None => None,
     };
     Some(LogicalLocation {
         fully_qualified_name: ty.map(|ty| format!("{ty} {app}")),

@@ -199,7 +199,7 @@ fn notification(p: &Problem, bases: &Bases) -> Notification {
     } else {
         p.component.as_ref().map(|component| Location {
             logical_locations: vec![schema::LogicalLocation {
-                fully_qualified_name: Some(component.clone()),
+                fully_qualified_name: Some(component.to_string()),
                 kind: None,
                 name: None,
             }],

@@ -159,8 +159,8 @@ pub struct SarifResult {
     pub partial_fingerprints: Fingerprints,
     pub properties: ResultProperties,
     pub rule_id: RuleId,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule_index: Option<usize>,
+    /// The rule's place in `tool.driver.rules`.
+    pub rule_index: usize,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
 }

@@ -1,10 +1,9 @@
 //! `pkce-audit diff`: what changed between two audit runs.
 //!
-//! Both inputs are reports written by `audit` in JSON, read back into the one
-//! [`Report`] model by [`report::read`](crate::report::read), which loads older reports
-//! and reports that name rules, owners or kinds this version does not know. The
-//! [`Diff`] is its own document (docs/diff.md); its renderers and exit status are in
-//! [`report::diff`](crate::report::diff).
+//! Both inputs are reports written by `audit` in JSON, read back into [`read::Report`]
+//! (pkce-audit-io's `report_file`), which loads older reports and keeps the rules, owners
+//! and kinds this version does not know as written. The [`Diff`] is its own document
+//! (docs/diff.md); pkce-audit-render presents it, and the binary gives its exit status.
 //!
 //! A finding is identified by (rule, app), an app by (kind, name). The exit status fails
 //! only on blockers the new run has that the old one did not, so a pipeline can gate on
@@ -12,11 +11,13 @@
 //! the new one lacks because it could not read the finding's app or file is "not read",
 //! never "resolved": nothing is called done on partial data.
 
+pub mod read;
+
 use crate::evidence::EvidenceSource;
-use crate::inventory::{App, AppKind, Owner, Problem};
+use crate::inventory::{AppKind, Owner};
 use crate::metadata::MetadataType;
-use crate::report::{AuditScope, Report};
-use crate::rules::{Finding, RuleId, Verdict};
+use crate::rules::{RuleId, Verdict};
+use read::{App, Finding, Lenient, Problem, Report, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
@@ -24,7 +25,7 @@ use std::collections::{HashMap, VecDeque};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Run {
     /// The report's scope, without its evidence (docs/diff.md lists what is kept).
-    pub scope: AuditScope,
+    pub scope: Scope,
     pub verdict: Verdict,
     #[serde(default)]
     pub verdict_reason: String,
@@ -38,7 +39,7 @@ pub struct Run {
 impl Run {
     fn of(r: &Report) -> Run {
         Run {
-            scope: AuditScope {
+            scope: Scope {
                 evidence: None,
                 ..r.scope.clone()
             },
@@ -71,11 +72,7 @@ pub struct ChangedFinding {
 impl ChangedFinding {
     fn new(f: &Finding, note: Option<String>) -> Self {
         ChangedFinding {
-            // The diff document lists the report's documented finding fields.
-            finding: Finding {
-                code_logins: None,
-                ..f.clone()
-            },
+            finding: f.clone(),
             note,
         }
     }
@@ -101,11 +98,11 @@ pub struct FindingChanges {
 /// An app as the diff document names it: enough to identify it and show its PKCE setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppRef {
-    pub kind: AppKind,
+    pub kind: Lenient<AppKind>,
     pub name: String,
     #[serde(default)]
     pub label: Option<String>,
-    pub owner: Owner,
+    pub owner: Lenient<Owner>,
     #[serde(default)]
     pub namespace: Option<String>,
     #[serde(default)]
@@ -146,7 +143,7 @@ pub struct NotReadApp {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PkceChange {
-    pub kind: AppKind,
+    pub kind: Lenient<AppKind>,
     pub name: String,
     #[serde(default)]
     pub label: Option<String>,
@@ -244,7 +241,7 @@ fn change_note(old: &Finding, new: &Finding) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-fn finding_key(f: &Finding) -> (&RuleId, Option<&str>) {
+fn finding_key(f: &Finding) -> (&Lenient<RuleId>, Option<&str>) {
     (&f.rule, f.app.as_deref())
 }
 
@@ -255,8 +252,8 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
     // What is not about an app: the org settings (org-level rules).
     let Some(app) = f.app.as_deref() else {
         if f.rule
-            .rule()
-            .is_some_and(|r| r.scope == crate::rules::Scope::Org)
+            .known()
+            .is_some_and(|r| r.rule().scope == crate::rules::Scope::Org)
             && new.org_settings.is_none()
         {
             return Some("the new run did not read the org OAuth settings".into());
@@ -282,12 +279,13 @@ fn unread_in_new(f: &Finding, old_apps: &[App], new: &Report) -> Option<String> 
 /// is still there or unchanged: its usage source, its PKCE setting, a file or its
 /// component was not read there. One test for findings and apps alike.
 fn app_unread_in_new(
-    kind: Option<&AppKind>,
+    kind: Option<&Lenient<AppKind>>,
     app: &str,
     files: &[&str],
     new: &Report,
 ) -> Option<String> {
     // Apps defined in other orgs are known from usage evidence only.
+    let kind = kind.and_then(Lenient::known);
     if kind == Some(&AppKind::External) {
         let complete = new
             .scope
@@ -320,7 +318,7 @@ fn app_unread_in_new(
             .copied()
             .filter(|t| *t != MetadataType::ConnectedApp)
             .collect(),
-        _ => Vec::new(),
+        Some(AppKind::External) | None => Vec::new(),
     };
     new.incomplete
         .iter()
@@ -355,7 +353,7 @@ fn compare_findings(
 ) -> (FindingChanges, usize) {
     // Queues rather than a plain map: should a report ever hold two findings with the same
     // identity, they pair up in order instead of one hiding the other.
-    let mut old_by_key: HashMap<(&RuleId, Option<&str>), VecDeque<usize>> = HashMap::new();
+    let mut old_by_key: HashMap<(&Lenient<RuleId>, Option<&str>), VecDeque<usize>> = HashMap::new();
     for (i, f) in old.iter().enumerate() {
         old_by_key.entry(finding_key(f)).or_default().push_back(i);
     }
@@ -389,14 +387,14 @@ fn compare_findings(
     (changes, new_blockers)
 }
 
-fn app_key(a: &App) -> (&AppKind, &str) {
+fn app_key(a: &App) -> (&Lenient<AppKind>, &str) {
     (&a.kind, &a.name)
 }
 
 /// Apps added, removed, not read, and whose PKCE setting changed. An old app the new run
 /// lacks is `removed` only when `not_read` (the new run's reason) says nothing.
 fn compare_apps(old: &[App], new: &[App], not_read: impl Fn(&App) -> Option<String>) -> AppChanges {
-    let mut old_apps: HashMap<(&AppKind, &str), VecDeque<&App>> = HashMap::new();
+    let mut old_apps: HashMap<(&Lenient<AppKind>, &str), VecDeque<&App>> = HashMap::new();
     for a in old {
         old_apps.entry(app_key(a)).or_default().push_back(a);
     }
@@ -462,7 +460,7 @@ mod tests {
     fn finding(rule: &str, app: Option<&str>, blocker: bool) -> Finding {
         Finding {
             blocker,
-            ..Finding::bare(rule, app)
+            ..(&crate::rules::Finding::bare(rule, app)).into()
         }
     }
 
@@ -475,7 +473,7 @@ mod tests {
 
     #[test]
     fn same_identity_twice_pairs_in_order() {
-        let a = finding("r", Some("A"), true);
+        let a = finding("app-pkce-not-required", Some("A"), true);
         let d = compare(&run(vec![a.clone()]), &run(vec![a.clone(), a]));
         assert_eq!(d.findings.still_open.len(), 1);
         assert_eq!(d.findings.new.len(), 1);
@@ -484,13 +482,16 @@ mod tests {
 
     #[test]
     fn a_blocker_that_lost_its_waiver_is_a_new_blocker() {
-        let mut old = finding("r", Some("A"), true);
+        let mut old = finding("app-pkce-not-required", Some("A"), true);
         old.waived = Some(Waived {
             reason: "vendor fix due".into(),
             approved_by: String::new(),
             expires: String::new(),
         });
-        let d = compare(&run(vec![old]), &run(vec![finding("r", Some("A"), true)]));
+        let d = compare(
+            &run(vec![old]),
+            &run(vec![finding("app-pkce-not-required", Some("A"), true)]),
+        );
         assert_eq!(d.new_blockers, 1);
         let note = d.findings.still_open[0].note.as_deref().unwrap();
         assert!(note.contains("no longer waived"), "{note}");
@@ -499,8 +500,8 @@ mod tests {
     #[test]
     fn org_and_app_findings_of_one_rule_are_distinct() {
         let d = compare(
-            &run(vec![finding("r", None, false)]),
-            &run(vec![finding("r", Some("A"), false)]),
+            &run(vec![finding("app-pkce-not-required", None, false)]),
+            &run(vec![finding("app-pkce-not-required", Some("A"), false)]),
         );
         assert_eq!(d.findings.resolved.len(), 1);
         assert_eq!(d.findings.new.len(), 1);
@@ -513,6 +514,16 @@ mod tests {
             "callback_urls": [], "files": [file],
         }))
         .unwrap()
+    }
+
+    fn problem(file: &str, line: Option<u32>, reason: &str) -> Problem {
+        Problem {
+            component: None,
+            file: Some(file.into()),
+            line,
+            reason: reason.into(),
+            remedy: None,
+        }
     }
 
     #[test]
@@ -530,17 +541,20 @@ mod tests {
         let old = Report {
             apps: vec![portal.clone(), headless, gone],
             findings: vec![Finding {
-                kind: Some(AppKind::ConnectedApp),
-                ..finding("r", Some("Customer_Portal"), true)
+                kind: Some(AppKind::ConnectedApp.into()),
+                ..finding("app-pkce-not-required", Some("Customer_Portal"), true)
             }],
             ..Default::default()
         };
         let new = Report {
             incomplete: vec![
-                Problem::new("not well-formed XML").file(portal.files[0].clone(), Some(3)),
+                problem(&portal.files[0], Some(3), "not well-formed XML"),
                 // A folder named like the file: the problem names its path.
-                Problem::new("a folder named like a ConnectedApp metadata file")
-                    .file(format!("{dir}/Headless_Login.connectedApp-meta.xml/"), None),
+                problem(
+                    &format!("{dir}/Headless_Login.connectedApp-meta.xml/"),
+                    None,
+                    "a folder named like a ConnectedApp metadata file",
+                ),
             ],
             ..Default::default()
         };
