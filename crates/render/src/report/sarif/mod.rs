@@ -94,7 +94,7 @@ fn rule_descriptor(r: &rules::Rule) -> ReportingDescriptor {
             text: format!("{}\n\nWhat to do: {}", r.explanation, r.remediation),
         },
         help_uri,
-        id: r.id.clone(),
+        id: r.id,
         name: r
             .id
             .as_str()
@@ -175,10 +175,10 @@ fn result(f: &Finding, bases: &Bases) -> SarifResult {
         properties: ResultProperties {
             blocker: f.blocker,
             likely_failing: f.likely_failing,
-            owner: f.owner.clone(),
+            owner: f.owner,
             severity: f.severity.as_str(),
         },
-        rule_id: f.rule.clone(),
+        rule_id: f.rule,
         rule_index: f.rule.index(),
         suppressions: suppressions.collect(),
     }
