@@ -3,6 +3,7 @@
 
 use pkce_audit_test_org::{fake_org, hostile_input, hostile_server, synth};
 
+mod architecture;
 mod callback_classes;
 mod cli;
 mod conventions;
