@@ -368,6 +368,7 @@ fn parse(args: &[String]) -> Result<Cli, Failure> {
 }
 
 fn main() -> ExitCode {
+    advice::install();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
