@@ -221,7 +221,8 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
         (None, false) => pkce_audit_render::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
-                usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
+                let known: Vec<&str> = rules::RuleId::KNOWN.iter().map(|r| r.as_str()).collect();
+                usage!("unknown rule '{id}'; the known rules: {}", known.join(", "));
             };
             if json {
                 pkce_audit_render::json::document(&pkce_audit_render::listing::RuleDocument::of(r))
