@@ -357,13 +357,13 @@ fn parse(args: &[String]) -> Result<Cli, Failure> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 e.exit()
             }
-            _ => Failure::from_clap(&e),
+            _ => cli::failure_of(&e),
         })?;
     if let Some((name, sub)) = m.subcommand() {
         applies::check(name, sub)
             .map_err(|e| Failure::new(ErrorCode::UsageNotApplicable, e.to_string()))?;
     }
-    let mut cli = Cli::from_arg_matches(&m).map_err(|e| Failure::from_clap(&e))?;
+    let mut cli = Cli::from_arg_matches(&m).map_err(|e| cli::failure_of(&e))?;
     apply_json_environment(&mut cli, &m);
     Ok(cli)
 }
