@@ -430,6 +430,18 @@ fn rules_command_lists_and_explains() {
     let bad = run(&["rules", "no-such-rule"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.as_str().contains("unknown rule 'no-such-rule'"));
+    // Its one line lists every id this version knows, in the catalogue's order.
+    let ids: Vec<&str> = pkce_audit_model::rules::RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        bad.stderr,
+        format!(
+            "pkce-audit: error: unknown rule 'no-such-rule'; the known rules: {}\n",
+            ids.join(", ")
+        )
+    );
 }
 
 #[test]

@@ -50,7 +50,25 @@ pub struct Collected {
     /// Usage evidence (live audits, snapshots); `None` for a plain folder.
     pub evidence: Option<Evidence>,
     /// Why there is no evidence, for the note; `None`: a folder without a snapshot.
-    pub no_evidence_reason: Option<String>,
+    pub no_evidence_reason: Option<NoEvidence>,
+}
+
+/// Why an input came without usage evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoEvidence {
+    /// A live run that skipped the usage queries.
+    Skipped,
+    /// A snapshot fetched without evidence.
+    SnapshotWithout,
+}
+
+impl std::fmt::Display for NoEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoEvidence::Skipped => write!(f, "{}", crate::advice::Advice::UsageSkipped),
+            NoEvidence::SnapshotWithout => f.write_str("the snapshot was fetched without it"),
+        }
+    }
 }
 
 vocabulary! {
@@ -271,7 +289,7 @@ pub fn build(collected: Collected) -> Inventory {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
         None => notes.push(format!(
             "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
-            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+            no_evidence_reason.map_or("a folder audit without a snapshot".into(), |r| r.to_string())
         )),
     }
     for app in &mut apps {
