@@ -115,6 +115,76 @@ fn each_crate_depends_only_on_what_its_role_allows() {
     }
 }
 
+/// Exactly what each library may depend on: a new dependency is a decision about the
+/// design, made here in the open.
+#[test]
+fn each_library_depends_on_its_allowed_list_exactly() {
+    let allowed =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|s| s.to_string()).collect() };
+    assert_eq!(
+        dependencies(&root().join("crates/model/Cargo.toml")),
+        allowed(&["chrono", "serde", "serde_json", "thiserror", "toml", "url"]),
+        "model"
+    );
+    assert_eq!(
+        dependencies(&root().join("crates/render/Cargo.toml")),
+        allowed(&[
+            "csv",
+            "pkce-audit-model",
+            "serde",
+            "serde_json",
+            "sha2",
+            "unicode-width",
+            "url"
+        ]),
+        "render"
+    );
+    let test_org = dependencies(&root().join("crates/test-org/Cargo.toml"));
+    forbid(
+        "test-org",
+        &test_org,
+        COMMAND_LINE,
+        "only the binary knows the command line",
+    );
+    forbid(
+        "test-org",
+        &test_org,
+        &["pkce-audit-render"],
+        "the test org renders nothing",
+    );
+}
+
+/// The pure crates touch no file, socket, process or environment: no new dependency is
+/// needed for that, so the sources are read.
+#[test]
+fn model_and_render_do_no_input_or_output() {
+    for src in ["crates/model/src", "crates/render/src"] {
+        let mut files = Vec::new();
+        rust_files(&root().join(src), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            // Their unit tests may use a temp folder; the code may not.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            let is_test_file = f.file_name().is_some_and(|n| n == "tests.rs");
+            if is_test_file {
+                continue;
+            }
+            // Address types (std::net::IpAddr) are pure; sockets are not.
+            for banned in [
+                "std::fs",
+                "TcpStream",
+                "TcpListener",
+                "UdpSocket",
+                "std::process",
+                "std::env::var",
+                "File::open",
+            ] {
+                assert!(!code.contains(banned), "{} uses {banned}", f.display());
+            }
+        }
+    }
+}
+
 #[test]
 fn plain_cargo_test_covers_every_crate() {
     let doc: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
