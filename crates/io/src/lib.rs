@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod fix;
 pub mod fleet_config;
 pub mod metadata;
+pub mod names;
 pub mod report_file;
 pub mod safe_write;
 pub mod salesforce;

@@ -1,6 +1,7 @@
 //! The walk of a folder: every entry read, followed, or named.
 
-use super::{classify, listed, near_miss, rel_path, Discovery, SourceFile};
+use super::{classify, listed, rel_path, Discovery, SourceFile};
+use crate::names::near_miss;
 use crate::bounded::NOT_REGULAR;
 use crate::snapshot;
 use ignore::gitignore::Gitignore;
