@@ -1,7 +1,7 @@
 use super::names::*;
 use super::write::*;
 use super::*;
-use crate::salesforce::{Fetched, FetchedRecord, ListedComponent};
+use crate::salesforce::FetchedRecord;
 
 /// A record as a fetch read it (also for the round trips in `source`'s tests).
 pub(crate) fn record(ty: MetadataType, name: &str, xml: &str) -> FetchedRecord {
@@ -118,4 +118,3 @@ fn record_documents_drop_full_name_and_secrets_and_keep_nil() {
     let c = crate::metadata::parse_component(&el, Some(r.ty), "App_glbloauth").unwrap();
     assert_eq!(c.parent.as_deref(), Some("App"));
 }
-
