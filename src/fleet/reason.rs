@@ -7,8 +7,18 @@ use pkce_audit_io::salesforce::{Connection, Error, Naming, SF_INSTALL_URL};
 use pkce_audit_io::source::SourceError;
 use pkce_audit_model::errors::Coded;
 
-/// The reason a live org could not be audited.
+/// The reason a live org could not be audited. With a `target_org`, a last pass names
+/// the alias by its key wherever it stands alone: words a server, `sf` or a credential
+/// reader said may quote it too.
 pub(super) fn live(conn: &Connection, e: &Error) -> String {
+    let text = words(conn, e);
+    match conn {
+        Connection::TargetOrg(alias) => Naming::Key("target_org").said(&text, alias),
+        Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => text,
+    }
+}
+
+fn words(conn: &Connection, e: &Error) -> String {
     match e {
         Error::CredentialFile { reason, .. } => format!("the `{}` {reason}", key(conn)),
         Error::CredentialStalled { stalled, .. } => format!(
@@ -95,6 +105,18 @@ mod tests {
             e.to_string(),
             "the Salesforce CLI has no usable login for 'a' (NamedOrgNotFoundError: No authorization information found for a. a-b and ab); run `sf org login web --alias a`"
         );
+    }
+
+    #[test]
+    fn an_alias_a_server_quotes_is_named_by_its_key() {
+        use pkce_audit_io::salesforce::SessionFailure;
+        let conn = Connection::TargetOrg("prod-eu".into());
+        let e = Error::Session(SessionFailure::Other(
+            "INVALID_SESSION_ID for prod-eu: Session expired".into(),
+        ));
+        let text = live(&conn, &e);
+        assert!(!text.contains("prod-eu"), "{text}");
+        assert!(text.contains("<target_org>"), "{text}");
     }
 
     #[test]

@@ -15,16 +15,39 @@ use std::fmt::Write;
 /// Characters that get a backslash.
 const SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '|', '#', '~', '&'];
 
-/// One line of text with every [`SPECIAL`] character escaped.
+/// One line of text with every [`SPECIAL`] character escaped, and GitHub's automatic
+/// links broken: the `:` of `scheme://` and the `.` of `www.` get a backslash (shown as
+/// written, no link). An e-mail address still becomes a `mailto:` link: no escape stops
+/// that, and it can lead nowhere but a mail program.
 fn escape(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        if SPECIAL.contains(&c) {
+    let chars: Vec<char> = line.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let scheme_colon = c == ':' && chars.get(i + 1..i + 3) == Some(&['/', '/']);
+        let www_dot =
+            c == '.' && i >= 3 && chars[i - 3..i].iter().all(|w| w.eq_ignore_ascii_case(&'w'));
+        if SPECIAL.contains(&c) || scheme_colon || www_dot {
             out.push('\\');
         }
         out.push(c);
     }
     out
+}
+
+/// A URL the tool itself cites (a deadline's source) as a link: `<url>`, which CommonMark
+/// reads as written, with no escape inside. Anything that could end or bend the link (a
+/// space, `<`, `>`, a control character, a scheme other than http(s)) is written as
+/// [`text`] instead.
+pub fn url(url: &str) -> String {
+    let is_web = url.starts_with("https://") || url.starts_with("http://");
+    let clean = url
+        .chars()
+        .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '|' | '`' | '\\'));
+    if is_web && clean {
+        format!("<{url}>")
+    } else {
+        text(url)
+    }
 }
 
 /// Input text for a table cell or a line of prose: its line breaks as `<br>`.
@@ -71,6 +94,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn input_text_starts_no_automatic_link() {
+        assert_eq!(
+            inline("Click https://evil.example/login or WWW.evil.example"),
+            "Click https\\://evil.example/login or WWW\\.evil.example"
+        );
+        assert_eq!(text("http://x.example/a_b"), "http\\://x.example/a\\_b");
+        // Not a link start: left alone.
+        assert_eq!(inline("a: b, 3.5, aww. ok"), "a: b, 3.5, aww. ok");
+    }
+
+    #[test]
+    fn the_tools_own_urls_are_links_written_as_they_are() {
+        let u = "https://help.salesforce.com/s/articleView?id=a_b.htm&type=1";
+        assert_eq!(url(u), format!("<{u}>"));
+        // Anything that could end or bend the link is text.
+        assert_eq!(url("https://x.example/a b"), text("https://x.example/a b"));
+        assert_eq!(url("https://x.example/>"), text("https://x.example/>"));
+        assert_eq!(url("https://x.example/|"), text("https://x.example/|"));
+        assert_eq!(url("javascript:alert(1)"), text("javascript:alert(1)"));
+    }
+
+    #[test]
     fn input_text_starts_no_markup() {
         assert_eq!(text("a|b\r\nc\nd\re\u{2028}f"), "a\\|b<br>c<br>d<br>e f");
         assert_eq!(
@@ -80,7 +125,7 @@ mod tests {
         assert_eq!(text("\u{1b}[2J\u{202e}"), "\\\\u{1b}\\[2J\\\\u{202e}");
         assert_eq!(
             text("![t](https://x.example/p.png)"),
-            "!\\[t\\](https://x.example/p.png)"
+            "!\\[t\\](https\\://x.example/p.png)"
         );
         assert_eq!(
             text("My_App *x* a>b ~~s~~"),

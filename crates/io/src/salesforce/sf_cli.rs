@@ -42,7 +42,7 @@ impl Naming<'_> {
 
     /// Words `sf` or a server said, which may quote the alias: by key, each whole-word
     /// occurrence of its value is replaced (a short alias leaves other words alone).
-    fn said(self, text: &str, alias: &str) -> String {
+    pub fn said(self, text: &str, alias: &str) -> String {
         let Naming::Key(_) = self else {
             return text.to_string();
         };

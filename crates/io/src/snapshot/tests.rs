@@ -118,3 +118,21 @@ fn record_documents_drop_full_name_and_secrets_and_keep_nil() {
     let c = crate::metadata::parse_component(&el, Some(r.ty), "App_glbloauth").unwrap();
     assert_eq!(c.parent.as_deref(), Some("App"));
 }
+
+#[test]
+fn a_manifest_from_before_problem_kinds_still_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join(MANIFEST_FILE),
+        r#"{"format":1,"tool_version":"0.1.0","fetched_at":"2026-01-01T00:00:00Z","components":[],"problems":[{"component":"ConnectedApp X","reason":"r"}]}"#,
+    )
+    .unwrap();
+    let mut problems = Vec::new();
+    let m = read_manifest(tmp.path(), &mut problems).expect("the manifest reads");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(m.problems.len(), 1);
+    assert_eq!(
+        m.problems[0].kind,
+        pkce_audit_model::inventory::ProblemKind::Unreadable
+    );
+}

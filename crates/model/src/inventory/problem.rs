@@ -118,8 +118,11 @@ vocabulary! {
 }
 
 /// Something that could not be read. Any problem makes the verdict at best `incomplete`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Problem {
+    /// A snapshot manifest written before problems had kinds says only that something
+    /// could not be read.
+    #[serde(default = "unreadable")]
     pub kind: ProblemKind,
     /// What it concerns, when known; written as text (`Type Name`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -182,6 +185,20 @@ impl Ord for Problem {
             .cmp(&(text(o), &o.file, o.line, &o.reason, o.written_remedy()))
             .then(self.kind.cmp(&o.kind))
     }
+}
+
+/// Equal exactly when [`Ord`] says so: a problem read back (its advice already written
+/// into `remedy`) equals the one that was written, so sorting and deduplicating agree.
+impl PartialEq for Problem {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Problem {}
+
+fn unreadable() -> ProblemKind {
+    ProblemKind::Unreadable
 }
 
 impl PartialOrd for Problem {
@@ -325,7 +342,16 @@ mod tests {
         assert_eq!(json["remedy"], written.as_str());
         assert_eq!(expired.to_string(), format!("denied ({written})"));
         let back: Problem = serde_json::from_value(json).unwrap();
+        assert_eq!(back, expired, "read back, it equals what was written");
         assert_eq!((back.remedy, back.advice), (Some(written), None));
+        // A snapshot manifest written before problems had kinds still reads.
+        let old: Problem =
+            serde_json::from_str(r#"{"component":"ConnectedApp X","reason":"r"}"#).unwrap();
+        assert_eq!(old.kind, ProblemKind::Unreadable);
+        assert!(old
+            .component
+            .unwrap()
+            .is_component(MetadataType::ConnectedApp, "X"));
         // A kind this version does not know is an error naming the known ones.
         let err = serde_json::from_str::<ProblemKind>("\"cosmic-ray\"").unwrap_err();
         assert!(

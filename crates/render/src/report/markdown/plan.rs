@@ -3,6 +3,7 @@
 //! flows to block once nothing uses them.
 
 use super::{app_blockers, app_title, cell, code, flows_text, inline, kind_name};
+use crate::md;
 use crate::report::Report;
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
 use pkce_audit_model::inventory::{App, Owner};
@@ -96,7 +97,7 @@ fn deadlines(out: &mut String, r: &Report) {
                 .conflicts_with
                 .iter()
                 .filter_map(|id| r.deadlines.iter().find(|o| &o.id == id))
-                .map(|o| format!("{} ({})", cell(&o.when()), cell(&o.source)))
+                .map(|o| format!("{} ({})", cell(&o.when()), md::url(&o.source)))
                 .collect();
             format!(
                 " **Sources disagree:** also given as {}.",
@@ -111,7 +112,7 @@ fn deadlines(out: &mut String, r: &Report) {
             cell(&d.what),
             conflict,
             cell(&d.applies_to),
-            cell(&d.source)
+            md::url(&d.source)
         );
     }
     let _ = writeln!(out);
