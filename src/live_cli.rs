@@ -5,9 +5,8 @@ use crate::failure::usage;
 use crate::failure::{Context, Result};
 use clap::Args;
 use pkce_audit_io::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
-use pkce_audit_io::salesforce::{
-    self, Connection, FetchOptions, Secret, TokenSource, UsageOptions,
-};
+use pkce_audit_io::salesforce::{self, Connection, FetchOptions, TokenSource, UsageOptions};
+use pkce_audit_io::secrets::Secret;
 use pkce_audit_render::report::text::visible_lines;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

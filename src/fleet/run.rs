@@ -59,12 +59,14 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
     let mut inputs = Vec::with_capacity(config.orgs.len());
     for org in &config.orgs {
         inputs.push(match &org.input {
-            OrgInput::Live(conn) => {
-                credentials::load_async(conn, credentials::Origin::FleetFile, opts.fetch.timeout)
-                    .await
-                    .map(|prepared| Input::Live(conn.clone(), prepared))
-                    .map_err(|e| super::reason::live(conn, &e))
-            }
+            OrgInput::Live(conn) => salesforce::auth::load_async(
+                conn,
+                credentials::Origin::FleetFile,
+                opts.fetch.timeout,
+            )
+            .await
+            .map(|prepared| Input::Live(conn.clone(), prepared))
+            .map_err(|e| super::reason::live(conn, &e)),
             OrgInput::Source(dir) => Ok(Input::Source(dir.clone())),
         });
     }

@@ -475,7 +475,8 @@ fn the_whole_run_is_bounded_by_timeout() {
 
 #[test]
 fn oversized_responses_are_problems() {
-    use pkce_audit_io::salesforce::{self, Connection, FetchOptions, Limits, Secret, TokenSource};
+    use pkce_audit_io::salesforce::{self, Connection, FetchOptions, Limits, TokenSource};
+    use pkce_audit_io::secrets::Secret;
     let org = FakeOrg::start(demo());
     let conn = Connection::AccessToken {
         instance_url: org.base_url.clone(),
@@ -545,9 +546,8 @@ fn live_audits_apply_and_name_the_waiver_file() {
 /// reads, and almost all the work is planned by then (a bar starting there barely grows).
 #[test]
 fn the_progress_plan_settles_once_after_the_listings() {
-    use pkce_audit_io::salesforce::{
-        self, Connection, FetchOptions, ProgressSink, Secret, TokenSource,
-    };
+    use pkce_audit_io::salesforce::{self, Connection, FetchOptions, ProgressSink, TokenSource};
+    use pkce_audit_io::secrets::Secret;
     use std::sync::{Arc, Mutex};
 
     /// (planned, done).

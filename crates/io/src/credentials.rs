@@ -17,9 +17,11 @@
 //!   URL.
 //!
 //! Every secret read becomes a [`Secret`], which registers it with [`crate::secrets`].
+//! What a read credential connects to is the Salesforce client's
+//! ([`crate::salesforce::auth::load`]): this module knows files and tokens, not orgs.
 
-use crate::salesforce::auth::{self, Connection, Prepared, Resolved, Secret, TokenSource};
-use crate::salesforce::{Error, Stalled};
+use crate::secrets::Secret;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -33,22 +35,6 @@ pub enum Origin {
     CommandLine,
     /// An entry of a fleet file: a regular file only.
     FleetFile,
-}
-
-/// What a credential file holds, as messages name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holds {
-    AccessToken,
-    AuthUrl,
-}
-
-impl Holds {
-    pub fn what(self) -> &'static str {
-        match self {
-            Holds::AccessToken => "access token",
-            Holds::AuthUrl => "auth URL",
-        }
-    }
 }
 
 /// What is at a path, as far as reading a credential from it goes.
@@ -135,13 +121,6 @@ impl Place {
             Place::Stdin
         } else {
             Place::File(path.to_path_buf())
-        }
-    }
-
-    fn path(&self) -> PathBuf {
-        match self {
-            Place::File(p) => p.clone(),
-            Place::Stdin => PathBuf::from("-"),
         }
     }
 
@@ -269,17 +248,47 @@ pub fn malformed(value: &str) -> Option<String> {
     })
 }
 
+/// Why a credential was not read. The caller names it (what it holds, and its path), so
+/// that an error says which option or fleet-file key gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// It cannot be read, or holds no credential: words that never quote its content
+    /// (`is empty`, `is a folder, not a file`, `cannot be read: …`).
+    Refused(String),
+    /// Its writer wrote nothing, or never closed it, within the time limit.
+    Stalled(Stalled),
+}
+
+/// How a credential's writer stalled: nothing written, or no end, within `secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stalled {
+    pub secs: u64,
+    /// Bytes that came before it stalled.
+    pub came: usize,
+}
+
+impl fmt::Display for Stalled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Stalled { secs, came } = self;
+        match came {
+            0 => write!(
+                f,
+                "is the command that writes it waiting for input? nothing was written to it within {secs} s"
+            ),
+            n => write!(
+                f,
+                "does the command that writes it exit? {n} byte(s) came, then the writer neither wrote more nor closed it: no end of input within {secs} s"
+            ),
+        }
+    }
+}
+
 /// Reads the credential at `path` (`-`: standard input) within `timeout`, and returns its
-/// text, cleaned ([`clean`]) and not empty. Errors name the path and never the content.
-pub fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Result<String, Error> {
+/// text, cleaned ([`clean`]) and not empty. Errors never quote the content.
+pub fn read(path: &Path, origin: Origin, timeout: Duration) -> Result<String, Unread> {
     let place = Place::of(path);
-    let err = |reason: String| Error::CredentialFile {
-        path: place.path(),
-        what: holds.what().to_string(),
-        reason,
-    };
     if origin == Origin::FleetFile && matches!(place, Place::Stdin) {
-        return Err(err(
+        return Err(Unread::Refused(
             "cannot be `-`: each org of a fleet file needs a file of its own".into(),
         ));
     }
@@ -294,27 +303,25 @@ pub fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Res
         .spawn(move || {
             let _ = tx.send(read_bounded(&on_thread, origin, &counted));
         })
-        .map_err(|e| err(format!("cannot be read: no thread to read it on ({e})")))?;
+        .map_err(|e| Unread::Refused(format!("cannot be read: no thread to read it on ({e})")))?;
     let bytes = match rx.recv_timeout(timeout) {
-        Ok(r) => r.map_err(err)?,
+        Ok(r) => r.map_err(Unread::Refused)?,
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            return Err(Error::CredentialStalled {
-                path: place.path(),
-                what: holds.what().to_string(),
-                stalled: Stalled {
-                    secs: timeout.as_secs(),
-                    came: got.load(std::sync::atomic::Ordering::Relaxed),
-                },
-            });
+            return Err(Unread::Stalled(Stalled {
+                secs: timeout.as_secs(),
+                came: got.load(std::sync::atomic::Ordering::Relaxed),
+            }));
         }
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            return Err(err("cannot be read: the read stopped unexpectedly".into()))
+            return Err(Unread::Refused(
+                "cannot be read: the read stopped unexpectedly".into(),
+            ))
         }
     };
-    let text = String::from_utf8(bytes).map_err(|_| err("is not UTF-8 text".into()))?;
+    let text = String::from_utf8(bytes).map_err(|_| Unread::Refused("is not UTF-8 text".into()))?;
     let text = clean(&text);
     if text.is_empty() {
-        return Err(err("is empty".into()));
+        return Err(Unread::Refused("is empty".into()));
     }
     Ok(text.to_string())
 }
@@ -381,79 +388,6 @@ pub fn issued_shape(text: &str) -> bool {
     };
     let segments: Vec<&str> = text.split('.').collect();
     segments.len() == 3 && segments[0].starts_with("eyJ") && segments.iter().all(|s| base64url(s))
-}
-
-/// Reads and checks the credentials `conn` names, without any network call: a token file,
-/// standard input or an auth-URL file is read ([`read`]), a token or an auth URL checked,
-/// the instance URL checked ([`auth::validate_instance_url`]). A `--target-org` is left to
-/// `sf`, when the run starts.
-pub fn load(conn: &Connection, origin: Origin, timeout: Duration) -> Result<Prepared, Error> {
-    match conn {
-        Connection::TargetOrg(alias) => Ok(Prepared::Sf(alias.clone())),
-        Connection::AccessToken {
-            instance_url,
-            token: source,
-        } => {
-            let instance_url = auth::validate_instance_url(instance_url)?;
-            let (text, path) = match source {
-                TokenSource::Value(t) => (t.expose().to_string(), None),
-                TokenSource::File(p) => (
-                    read(p, Holds::AccessToken, origin, timeout)?,
-                    Some(p.as_path()),
-                ),
-                TokenSource::Stdin => {
-                    let p = Path::new("-");
-                    (read(p, Holds::AccessToken, origin, timeout)?, Some(p))
-                }
-            };
-            let token = token(&text).map_err(|why| match (path, why) {
-                (Some(p), why) => Error::CredentialFile {
-                    path: p.to_path_buf(),
-                    what: Holds::AccessToken.what().into(),
-                    reason: match why {
-                        Unusable::Empty => "is empty".into(),
-                        Unusable::Malformed(why) => {
-                            format!("holds a malformed access token: {why}")
-                        }
-                    },
-                },
-                (None, Unusable::Empty) => Error::Credential("the access token is empty".into()),
-                (None, Unusable::Malformed(why)) => {
-                    Error::Credential(format!("the access token is malformed: {why}"))
-                }
-            })?;
-            Ok(Prepared::Ready(Resolved {
-                instance_url,
-                credentials: auth::Credentials::Token(token),
-                login_hint: crate::salesforce::LoginHint::AccessToken,
-            }))
-        }
-        Connection::AuthUrlFile(path) => {
-            let text = read(path, Holds::AuthUrl, origin, timeout)?;
-            let (instance_url, grant) = auth::parse_auth_url(&text)?;
-            Ok(Prepared::Ready(Resolved {
-                instance_url,
-                credentials: auth::Credentials::Refresh(grant),
-                login_hint: crate::salesforce::LoginHint::AuthUrl,
-            }))
-        }
-    }
-}
-
-/// [`load`] from async code: on the blocking pool, never on the runtime's workers.
-pub async fn load_async(
-    conn: &Connection,
-    origin: Origin,
-    timeout: Duration,
-) -> Result<Prepared, Error> {
-    let conn = conn.clone();
-    tokio::task::spawn_blocking(move || load(&conn, origin, timeout))
-        .await
-        .unwrap_or_else(|e| {
-            Err(Error::Runtime(format!(
-                "reading the credentials stopped unexpectedly: {e}"
-            )))
-        })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! - input: [`source`] (a folder, its `.forceignore` and project) or [`salesforce`] (a
 //!   live org: SOAP, REST, auth, evidence), both through the parsers in [`metadata`] over
 //!   [`xml`], into pkce-audit-model's inventory; [`snapshot`] writes and reads what a fetch saw;
+//!   [`names`]: the file names a folder's audit reads (no write of the run may take one);
 //! - files read: [`credentials`], [`waivers`], [`report_file`] (reports read back by
 //!   `diff`), [`fleet_config`];
 //! - files written: [`safe_write`] (confined to their root), [`fix`]'s edits;
@@ -19,6 +20,7 @@ pub mod credentials;
 pub mod fix;
 pub mod fleet_config;
 pub mod metadata;
+pub mod names;
 pub mod report_file;
 pub mod safe_write;
 pub mod salesforce;

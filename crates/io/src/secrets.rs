@@ -451,6 +451,54 @@ fn add(secret: &str, kind: Kind) -> bool {
     true
 }
 
+/// A credential. Printing it in any way shows `***`; [`Secret::expose`] is the only way
+/// to the value, used where it goes on the wire.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret, registered for the rest of the run: every output is scrubbed of it
+    /// from now on.
+    pub fn new(value: impl Into<String>) -> Self {
+        let value = value.into();
+        register(&value);
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Three base64url segments separated by dots, the first a JSON header (`eyJ` is
+    /// base64 for `{"`). SOAP rejects these JWT-based access tokens.
+    pub fn looks_like_jwt(&self) -> bool {
+        let parts: Vec<&str> = self.0.split('.').collect();
+        parts.len() == 3
+            && self.0.starts_with("eyJ")
+            && parts.iter().all(|p| {
+                !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+            })
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// Registers a credential for the rest of the run: from now on [`scrub`] removes it, and
 /// any [`WINDOW`]-byte piece of it, from every text. Only a value that looks like a secret
 /// ([`looks_like_secret`], at least [`MIN_SECRET`] bytes) is registered: callers check a

@@ -3,22 +3,22 @@ use super::*;
 const SHORT: Duration = Duration::from_millis(300);
 const LONG: Duration = Duration::from_secs(30);
 
-fn reason(e: Error) -> String {
+fn reason(e: Unread) -> String {
     match e {
-        Error::CredentialFile { reason, .. } => reason,
-        other => panic!("not a credential file error: {other}"),
+        Unread::Refused(reason) => reason,
+        other => panic!("not a refusal: {other:?}"),
     }
 }
 
-/// How the writer stalled, and that the message names no option (the caller does).
-fn stalled(e: Error) -> (Stalled, String) {
-    use pkce_audit_model::errors::{Coded, Remedy};
-    assert_eq!(e.remedy(), Some(Remedy::Timeout));
-    let text = e.to_string();
-    assert!(!text.contains("--"), "{text}");
+/// How the writer stalled, and that the words name no option (the caller does).
+fn stalled(e: Unread) -> (Stalled, String) {
     match e {
-        Error::CredentialStalled { stalled, .. } => (stalled, text),
-        other => panic!("not a stalled credential: {other}"),
+        Unread::Stalled(stalled) => {
+            let text = stalled.to_string();
+            assert!(!text.contains("--"), "{text}");
+            (stalled, text)
+        }
+        other => panic!("not a stall: {other:?}"),
     }
 }
 
@@ -70,53 +70,35 @@ fn regular_files_are_read_bounded_and_cleaned() {
     let f = dir.path().join("token");
     std::fs::write(&f, "\u{feff}00Dx!AQ.fromfile\n").unwrap();
     for origin in [Origin::CommandLine, Origin::FleetFile] {
-        assert_eq!(
-            read(&f, Holds::AccessToken, origin, LONG).unwrap(),
-            "00Dx!AQ.fromfile"
-        );
+        assert_eq!(read(&f, origin, LONG).unwrap(), "00Dx!AQ.fromfile");
     }
     std::fs::write(&f, "x".repeat(MAX_BYTES as usize + 1)).unwrap();
-    let e = reason(read(&f, Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    let e = reason(read(&f, Origin::CommandLine, LONG).unwrap_err());
     assert!(e.contains("larger than 64 KiB"), "{e}");
     std::fs::write(&f, b"\xff\xfe t").unwrap();
-    let e = reason(read(&f, Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    let e = reason(read(&f, Origin::CommandLine, LONG).unwrap_err());
     assert_eq!(e, "is not UTF-8 text");
     std::fs::write(&f, " \n").unwrap();
-    let e = reason(read(&f, Holds::AuthUrl, Origin::CommandLine, LONG).unwrap_err());
+    let e = reason(read(&f, Origin::CommandLine, LONG).unwrap_err());
     assert_eq!(e, "is empty");
-    let e = read(
-        &dir.path().join("missing"),
-        Holds::AuthUrl,
-        Origin::CommandLine,
-        LONG,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.starts_with("auth URL file ") && e.contains("cannot be read"),
-        "{e}"
-    );
+    let e = reason(read(&dir.path().join("missing"), Origin::CommandLine, LONG).unwrap_err());
+    assert!(e.starts_with("cannot be read"), "{e}");
 }
 
 #[test]
 fn folders_are_refused_and_a_fleet_file_cannot_name_standard_input() {
     let dir = tempfile::tempdir().unwrap();
-    let e = reason(read(dir.path(), Holds::AccessToken, Origin::CommandLine, LONG).unwrap_err());
+    let e = reason(read(dir.path(), Origin::CommandLine, LONG).unwrap_err());
     assert_eq!(e, "is a folder, not a file");
-    let e = read(Path::new("-"), Holds::AccessToken, Origin::FleetFile, LONG)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.starts_with("the access token on standard input: cannot be `-`"),
-        "{e}"
-    );
+    let e = reason(read(Path::new("-"), Origin::FleetFile, LONG).unwrap_err());
+    assert!(e.starts_with("cannot be `-`"), "{e}");
 }
 
 #[cfg(unix)]
 #[test]
 fn devices_and_sockets_are_refused_before_they_are_opened() {
     for origin in [Origin::CommandLine, Origin::FleetFile] {
-        let e = reason(read(Path::new("/dev/null"), Holds::AccessToken, origin, LONG).unwrap_err());
+        let e = reason(read(Path::new("/dev/null"), origin, LONG).unwrap_err());
         assert!(
             e.starts_with("is a device") || e.starts_with("is not a regular file"),
             "{e}"
@@ -125,7 +107,7 @@ fn devices_and_sockets_are_refused_before_they_are_opened() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("s");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-    let e = reason(read(&sock, Holds::AuthUrl, Origin::CommandLine, LONG).unwrap_err());
+    let e = reason(read(&sock, Origin::CommandLine, LONG).unwrap_err());
     assert!(e.starts_with("is a socket"), "{e}");
 }
 
@@ -144,7 +126,7 @@ fn a_fifo_is_read_from_the_command_line_only_and_never_waited_on_past_the_timeou
     let p = fifo(dir.path());
     // A fleet file names regular files only: refused without opening it (which would
     // block, no writer being there).
-    let e = reason(read(&p, Holds::AccessToken, Origin::FleetFile, LONG).unwrap_err());
+    let e = reason(read(&p, Origin::FleetFile, LONG).unwrap_err());
     assert!(e.starts_with("is a FIFO"), "{e}");
     // Written: read.
     let writer = {
@@ -152,12 +134,12 @@ fn a_fifo_is_read_from_the_command_line_only_and_never_waited_on_past_the_timeou
         std::thread::spawn(move || std::fs::write(p, "00Dx!AQ.fromfifo\n").unwrap())
     };
     assert_eq!(
-        read(&p, Holds::AccessToken, Origin::CommandLine, LONG).unwrap(),
+        read(&p, Origin::CommandLine, LONG).unwrap(),
         "00Dx!AQ.fromfifo"
     );
     writer.join().unwrap();
     // Never written: one error once the timeout is over.
-    let (s, e) = stalled(read(&p, Holds::AccessToken, Origin::CommandLine, SHORT).unwrap_err());
+    let (s, e) = stalled(read(&p, Origin::CommandLine, SHORT).unwrap_err());
     assert_eq!(s, Stalled { secs: 0, came: 0 });
     assert!(e.ends_with("nothing was written to it within 0 s"), "{e}");
 }
@@ -180,15 +162,7 @@ fn a_writer_that_wrote_but_never_closed_is_named_as_such() {
             let _ = done_rx.recv();
         })
     };
-    let (s, e) = stalled(
-        read(
-            &p,
-            Holds::AccessToken,
-            Origin::CommandLine,
-            Duration::from_millis(500),
-        )
-        .unwrap_err(),
-    );
+    let (s, e) = stalled(read(&p, Origin::CommandLine, Duration::from_millis(500)).unwrap_err());
     done_tx.send(()).unwrap();
     writer.join().unwrap();
     assert_eq!(s, Stalled { secs: 0, came: 16 });
@@ -214,55 +188,6 @@ fn a_malformed_token_is_never_registered() {
         assert_eq!(crate::secrets::scrub(hostile), hostile);
     }
     assert!(token("00D5g000001ABCD!AQ.fine_token-~x").is_ok());
-}
-
-#[test]
-fn loading_checks_every_credential_before_any_call() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("token");
-    std::fs::write(&f, "00Dx!AQ tok with spaces\n").unwrap();
-    let conn = Connection::AccessToken {
-        instance_url: "https://acme.my.salesforce.com".into(),
-        token: TokenSource::File(f.clone()),
-    };
-    let e = load(&conn, Origin::CommandLine, LONG)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("holds a malformed access token: a space at character 8"),
-        "{e}"
-    );
-    assert!(!e.contains("with spaces"), "{e}");
-    let conn = Connection::AccessToken {
-        instance_url: "http://evil.localhost:8080".into(),
-        token: TokenSource::Value(Secret::new("00Dx!AQ.fine")),
-    };
-    let e = load(&conn, Origin::CommandLine, LONG)
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("loopback"), "{e}");
-    std::fs::write(&f, "force://PlatformCLI::5Aep\u{7}Refresh@127.0.0.1:1\n").unwrap();
-    let e = load(&Connection::AuthUrlFile(f.clone()), Origin::FleetFile, LONG)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("the refresh token of the auth URL is malformed: a control character"),
-        "{e}"
-    );
-    std::fs::write(
-        &f,
-        "\u{feff}force://PlatformCLI:sec:5AepRefresh@127.0.0.1:1\n",
-    )
-    .unwrap();
-    let Prepared::Ready(r) = load(&Connection::AuthUrlFile(f), Origin::FleetFile, LONG).unwrap()
-    else {
-        panic!("an auth URL is ready without sf");
-    };
-    assert_eq!(r.instance_url, "http://127.0.0.1:1");
-    assert!(matches!(
-        load(&Connection::TargetOrg("a".into()), Origin::CommandLine, LONG).unwrap(),
-        Prepared::Sf(a) if a == "a"
-    ));
 }
 
 #[test]

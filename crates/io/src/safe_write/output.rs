@@ -58,7 +58,7 @@ impl Inputs {
         self.trees
             .iter()
             .find(|(tree, _)| {
-                resolved.starts_with(tree) && crate::source::read_by_name(&name.to_string_lossy())
+                resolved.starts_with(tree) && crate::names::read_by_name(&name.to_string_lossy())
             })
             .map(|(_, what)| format!("a file of {what} that the audit reads"))
     }

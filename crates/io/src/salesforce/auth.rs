@@ -3,63 +3,17 @@
 //! Three ways in (issue 3): the installed Salesforce CLI (`--target-org`), an instance
 //! URL with an access token from the environment or a file, or an SFDX auth URL whose
 //! refresh token is exchanged here. Tokens, refresh tokens and client secrets live in
-//! [`Secret`], whose `Debug`/`Display` print `***`, so no format string can leak them.
+//! [`Secret`] ([`crate::secrets`]), whose `Debug`/`Display` print `***`, so no format string can leak them.
 
 use super::sf_cli::LoginHint;
 use super::Error;
-use std::fmt;
-use std::path::PathBuf;
-
-/// A credential. Printing it in any way shows `***`; [`Secret::expose`] is the only way
-/// to the value, used where it goes on the wire.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+use crate::credentials::{self, token, Origin, Unread, Unusable};
+use crate::secrets::Secret;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The OAuth access token (session id) sent to the org.
 pub type AccessToken = Secret;
-
-impl Secret {
-    /// The secret, registered for the rest of the run: every output is scrubbed of it
-    /// from now on ([`crate::secrets`]).
-    pub fn new(value: impl Into<String>) -> Self {
-        let value = value.into();
-        crate::secrets::register(&value);
-        Secret(value)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Three base64url segments separated by dots, the first a JSON header (`eyJ` is
-    /// base64 for `{"`). SOAP rejects these JWT-based access tokens.
-    pub fn looks_like_jwt(&self) -> bool {
-        let parts: Vec<&str> = self.0.split('.').collect();
-        parts.len() == 3
-            && self.0.starts_with("eyJ")
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
-            })
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
 
 /// Where the access token of `--instance-url` comes from. Never the command line:
 /// arguments are visible to every user of the machine.
@@ -73,7 +27,7 @@ pub enum TokenSource {
 }
 
 /// The connection the user asked for. Its credentials are read, once and before any call,
-/// by [`crate::credentials::load`].
+/// by [`load`].
 #[derive(Debug, Clone)]
 pub enum Connection {
     /// An alias or username the Salesforce CLI (`sf`) is logged in to.
@@ -257,7 +211,7 @@ pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A connection whose credentials are read and checked ([`crate::credentials::load`]),
+/// A connection whose credentials are read and checked ([`load`]),
 /// before any call is made.
 #[derive(Debug, Clone)]
 pub enum Prepared {
@@ -272,6 +226,113 @@ pub async fn resolve(loaded: &Prepared) -> Result<Resolved, Error> {
         Prepared::Sf(alias) => super::sf_cli::resolve(alias).await,
         Prepared::Ready(resolved) => Ok(resolved.clone()),
     }
+}
+
+/// What a credential file holds, as messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    AccessToken,
+    AuthUrl,
+}
+
+impl Holds {
+    pub fn what(self) -> &'static str {
+        match self {
+            Holds::AccessToken => "access token",
+            Holds::AuthUrl => "auth URL",
+        }
+    }
+}
+
+/// [`credentials::read`], a refusal named by what the credential holds and where it is.
+fn read(path: &Path, holds: Holds, origin: Origin, timeout: Duration) -> Result<String, Error> {
+    credentials::read(path, origin, timeout).map_err(|why| unread(path, holds, why))
+}
+
+/// The error of a credential at `path` (`-`: standard input) that was not read.
+fn unread(path: &Path, holds: Holds, why: Unread) -> Error {
+    let (path, what) = (path.to_path_buf(), holds.what().to_string());
+    match why {
+        Unread::Refused(reason) => Error::CredentialFile { path, what, reason },
+        Unread::Stalled(stalled) => Error::CredentialStalled {
+            path,
+            what,
+            stalled,
+        },
+    }
+}
+
+/// Reads and checks the credentials `conn` names, without any network call: a token file,
+/// standard input or an auth-URL file is read ([`credentials::read`]), a token or an auth URL checked,
+/// the instance URL checked ([`validate_instance_url`]). A `--target-org` is left to
+/// `sf`, when the run starts.
+pub fn load(conn: &Connection, origin: Origin, timeout: Duration) -> Result<Prepared, Error> {
+    match conn {
+        Connection::TargetOrg(alias) => Ok(Prepared::Sf(alias.clone())),
+        Connection::AccessToken {
+            instance_url,
+            token: source,
+        } => {
+            let instance_url = validate_instance_url(instance_url)?;
+            let (text, path) = match source {
+                TokenSource::Value(t) => (t.expose().to_string(), None),
+                TokenSource::File(p) => (
+                    read(p, Holds::AccessToken, origin, timeout)?,
+                    Some(p.as_path()),
+                ),
+                TokenSource::Stdin => {
+                    let p = Path::new("-");
+                    (read(p, Holds::AccessToken, origin, timeout)?, Some(p))
+                }
+            };
+            let token = token(&text).map_err(|why| match (path, why) {
+                (Some(p), why) => Error::CredentialFile {
+                    path: p.to_path_buf(),
+                    what: Holds::AccessToken.what().into(),
+                    reason: match why {
+                        Unusable::Empty => "is empty".into(),
+                        Unusable::Malformed(why) => {
+                            format!("holds a malformed access token: {why}")
+                        }
+                    },
+                },
+                (None, Unusable::Empty) => Error::Credential("the access token is empty".into()),
+                (None, Unusable::Malformed(why)) => {
+                    Error::Credential(format!("the access token is malformed: {why}"))
+                }
+            })?;
+            Ok(Prepared::Ready(Resolved {
+                instance_url,
+                credentials: Credentials::Token(token),
+                login_hint: LoginHint::AccessToken,
+            }))
+        }
+        Connection::AuthUrlFile(path) => {
+            let text = read(path, Holds::AuthUrl, origin, timeout)?;
+            let (instance_url, grant) = parse_auth_url(&text)?;
+            Ok(Prepared::Ready(Resolved {
+                instance_url,
+                credentials: Credentials::Refresh(grant),
+                login_hint: LoginHint::AuthUrl,
+            }))
+        }
+    }
+}
+
+/// [`load`] from async code: on the blocking pool, never on the runtime's workers.
+pub async fn load_async(
+    conn: &Connection,
+    origin: Origin,
+    timeout: Duration,
+) -> Result<Prepared, Error> {
+    let conn = conn.clone();
+    tokio::task::spawn_blocking(move || load(&conn, origin, timeout))
+        .await
+        .unwrap_or_else(|e| {
+            Err(Error::Runtime(format!(
+                "reading the credentials stopped unexpectedly: {e}"
+            )))
+        })
 }
 
 /// What to say when the access token given with `--instance-url` is rejected.

@@ -29,13 +29,14 @@ mod sf_cli;
 pub mod soap;
 pub mod usage;
 
-pub use auth::{AccessToken, Connection, Prepared, Secret, TokenSource};
+pub use auth::{AccessToken, Connection, Prepared, TokenSource};
 pub use fetch::{fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub use session::runtime;
 pub use sf_cli::{LoginHint, Naming, SfCommand, SfFailure};
 pub use usage::UsageOptions;
 
+use crate::credentials::Stalled;
 use crate::metadata::{self, MetadataType};
 use crate::xml::Element;
 use calls::ApiUsage;
@@ -243,30 +244,6 @@ impl InstanceFrom {
                 path.display()
             ),
             InstanceFrom::Given => String::new(),
-        }
-    }
-}
-
-/// How a credential's writer stalled: nothing written, or no end, within `secs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stalled {
-    pub secs: u64,
-    /// Bytes that came before it stalled.
-    pub came: usize,
-}
-
-impl fmt::Display for Stalled {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Stalled { secs, came } = self;
-        match came {
-            0 => write!(
-                f,
-                "is the command that writes it waiting for input? nothing was written to it within {secs} s"
-            ),
-            n => write!(
-                f,
-                "does the command that writes it exit? {n} byte(s) came, then the writer neither wrote more nor closed it: no end of input within {secs} s"
-            ),
         }
     }
 }

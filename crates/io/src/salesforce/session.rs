@@ -178,7 +178,7 @@ pub(super) async fn prepare(
     timeout: Duration,
 ) -> Result<(auth::Prepared, Duration), Error> {
     let started = std::time::Instant::now();
-    let prepared = crate::credentials::load_async(conn, Origin::CommandLine, timeout).await?;
+    let prepared = auth::load_async(conn, Origin::CommandLine, timeout).await?;
     Ok((prepared, timeout.saturating_sub(started.elapsed())))
 }
 

@@ -3,8 +3,9 @@
 //! message that names the org's alias takes a [`Naming`], so `fleet` names it by the key
 //! of its fleet file and never shows the value back (a token pasted there stays unseen).
 
-use super::auth::{Credentials, Resolved, Secret};
+use super::auth::{Credentials, Resolved};
 use super::Error;
+use crate::secrets::Secret;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

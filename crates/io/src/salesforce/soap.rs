@@ -7,7 +7,7 @@
 //! same [`xml::parse`] as metadata files, and each `<records xsi:type=...>` through
 //! `metadata::parse_component`, so a live audit reads exactly what a folder audit reads.
 
-use super::auth::Secret;
+use crate::secrets::Secret;
 use crate::xml::{self, escape, Element};
 use pkce_audit_model::inventory::PackageInfo;
 

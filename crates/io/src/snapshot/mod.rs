@@ -13,12 +13,12 @@
 //! true name ([`full_name_of_file`]).
 
 use crate::metadata::MetadataType;
+use crate::names::MANIFEST_FILE;
 use pkce_audit_model::inventory::{PackageInfo, Problem};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
-pub const MANIFEST_FILE: &str = "pkce-audit-snapshot.json";
 pub const FORMAT: u32 = 1;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -174,4 +174,4 @@ pub use names::{is_portable_name_of, portable_stems};
 pub use write::{check_target, record_document, write, Target, WriteError, PACKAGE_DIR};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -5,7 +5,7 @@
 //! `metadata`, parsed with the same parsers the live path uses, and handed to
 //! `inventory::build`. A file that cannot be read becomes a `Problem`; the rest goes on.
 
-use crate::metadata::{self, MetadataType, ALL_TYPES, OAUTH_OIDC_MEMBER};
+use crate::metadata::{self, MetadataType, OAUTH_OIDC_MEMBER};
 use crate::snapshot;
 use pkce_audit_model::errors::{Coded, ErrorCode};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem, ProblemKind};
@@ -79,45 +79,6 @@ pub struct Discovery {
     pub manifest: Option<snapshot::Manifest>,
     /// The SFDX project the folder lies inside, when it is not the project's root.
     pub enclosing_project: Option<EnclosingProject>,
-}
-
-/// The files a folder's audit reads by their name alone, besides metadata files: the
-/// project's, an mdapi folder's, a snapshot's, the waiver file.
-pub const PROJECT_FILES: &[&str] = &[
-    "sfdx-project.json",
-    ".forceignore",
-    "package.xml",
-    snapshot::MANIFEST_FILE,
-    "pkce-audit.toml",
-];
-
-/// Whether the audit of a folder reads a file of this name (wherever it lies below the
-/// folder): a metadata file, or one of [`PROJECT_FILES`]. No write of the same run may
-/// go there.
-pub fn read_by_name(file_name: &str) -> bool {
-    classify(file_name).is_some()
-        || near_miss(file_name).is_some()
-        || PROJECT_FILES.contains(&file_name)
-}
-
-/// A name that Salesforce's tools would not read but a person would take for one of
-/// our metadata files: the suffix (or the settings member) differs only in case.
-pub fn near_miss(file_name: &str) -> Option<MetadataType> {
-    if classify(file_name).is_some() {
-        return None;
-    }
-    // A stray space around the name (`X.connectedApp-meta.xml `).
-    if let Some((ty, _)) = classify(file_name.trim()) {
-        return Some(ty);
-    }
-    let lower = file_name.to_ascii_lowercase();
-    let stem = lower.strip_suffix("-meta.xml").unwrap_or(&lower);
-    ALL_TYPES.iter().find_map(|t| {
-        let name = stem.strip_suffix(&t.suffix.to_ascii_lowercase())?;
-        let name = name.strip_suffix('.').filter(|n| !n.is_empty())?;
-        (t.ty != MetadataType::OauthOidcSettings || name == OAUTH_OIDC_MEMBER.to_ascii_lowercase())
-            .then_some(t.ty)
-    })
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
@@ -400,5 +361,7 @@ use project::{enclosing_project, forceignore, read_project};
 pub use project::{parse_project, PackageDirectory, SfdxProject};
 use walk::{note_outside_packages, walk};
 
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;

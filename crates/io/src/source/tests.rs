@@ -2,25 +2,6 @@ use super::*;
 use pkce_audit_model::advice::Advice;
 use std::path::Path;
 
-#[test]
-fn near_misses_differ_only_in_case() {
-    assert_eq!(
-        near_miss("X.ConnectedApp-meta.xml"),
-        Some(MetadataType::ConnectedApp)
-    );
-    assert_eq!(
-        near_miss("X.connectedapp"),
-        Some(MetadataType::ConnectedApp)
-    );
-    assert_eq!(
-        near_miss("oauthoidc.settings-meta.xml"),
-        Some(MetadataType::OauthOidcSettings)
-    );
-    assert_eq!(near_miss("X.connectedApp-meta.xml"), None, "an exact name");
-    assert_eq!(near_miss("Security.settings-meta.xml"), None);
-    assert_eq!(near_miss("README.md"), None);
-}
-
 /// An SFDX project in a temporary folder: `sfdx-project.json` with `namespace`, a
 /// `.forceignore` when asked, and one Connected App under force-app/main/default.
 fn project(dir: &Path, namespace: &str, forceignore: bool) {

@@ -1,7 +1,8 @@
 //! The walk of a folder: every entry read, followed, or named.
 
-use super::{classify, listed, near_miss, rel_path, Discovery, SourceFile};
+use super::{classify, listed, rel_path, Discovery, SourceFile};
 use crate::bounded::NOT_REGULAR;
+use crate::names::near_miss;
 use crate::snapshot;
 use ignore::gitignore::Gitignore;
 use pkce_audit_model::inventory::Problem;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::salesforce::sf_cli::{first_error_line, usable_token};
+use std::path::Path;
 
 #[test]
 fn instance_url_errors_never_show_credentials() {
@@ -175,4 +176,95 @@ fn redaction_notices_are_not_tokens() {
     ));
     assert!(!usable_token(""));
     assert!(usable_token("00D!AQ.x"));
+}
+
+const LONG: Duration = Duration::from_secs(30);
+
+#[test]
+fn loading_checks_every_credential_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("token");
+    std::fs::write(&f, "00Dx!AQ tok with spaces\n").unwrap();
+    let conn = Connection::AccessToken {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        token: TokenSource::File(f.clone()),
+    };
+    let e = load(&conn, Origin::CommandLine, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("holds a malformed access token: a space at character 8"),
+        "{e}"
+    );
+    assert!(!e.contains("with spaces"), "{e}");
+    let conn = Connection::AccessToken {
+        instance_url: "http://evil.localhost:8080".into(),
+        token: TokenSource::Value(Secret::new("00Dx!AQ.fine")),
+    };
+    let e = load(&conn, Origin::CommandLine, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("loopback"), "{e}");
+    std::fs::write(&f, "force://PlatformCLI::5Aep\u{7}Refresh@127.0.0.1:1\n").unwrap();
+    let e = load(&Connection::AuthUrlFile(f.clone()), Origin::FleetFile, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the refresh token of the auth URL is malformed: a control character"),
+        "{e}"
+    );
+    std::fs::write(
+        &f,
+        "\u{feff}force://PlatformCLI:sec:5AepRefresh@127.0.0.1:1\n",
+    )
+    .unwrap();
+    let Prepared::Ready(r) = load(&Connection::AuthUrlFile(f), Origin::FleetFile, LONG).unwrap()
+    else {
+        panic!("an auth URL is ready without sf");
+    };
+    assert_eq!(r.instance_url, "http://127.0.0.1:1");
+    assert!(matches!(
+        load(&Connection::TargetOrg("a".into()), Origin::CommandLine, LONG).unwrap(),
+        Prepared::Sf(a) if a == "a"
+    ));
+}
+
+#[test]
+fn a_credential_not_read_is_named_by_what_it_holds_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = Connection::AuthUrlFile(dir.path().join("missing"));
+    let e = load(&missing, Origin::CommandLine, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("auth URL file ") && e.contains("cannot be read"),
+        "{e}"
+    );
+    let stdin = Connection::AccessToken {
+        instance_url: "https://acme.my.salesforce.com".into(),
+        token: TokenSource::Stdin,
+    };
+    let e = load(&stdin, Origin::FleetFile, LONG)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("the access token on standard input: cannot be `-`"),
+        "{e}"
+    );
+}
+
+/// A stalled writer is a timeout, whose option the caller names: the message names none.
+#[test]
+fn a_stalled_credential_is_a_timeout_that_names_no_option() {
+    use pkce_audit_model::errors::{Coded, Remedy};
+    let stalled = credentials::Stalled { secs: 0, came: 0 };
+    let e = unread(Path::new("-"), Holds::AccessToken, Unread::Stalled(stalled));
+    assert_eq!(e.remedy(), Some(Remedy::Timeout));
+    let text = e.to_string();
+    assert!(!text.contains("--"), "{text}");
+    assert_eq!(
+        text,
+        format!("the access token on standard input: {stalled}")
+    );
+    assert!(matches!(e, Error::CredentialStalled { stalled: s, .. } if s == stalled));
 }

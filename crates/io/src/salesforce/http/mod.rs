@@ -8,9 +8,10 @@
 //! (`INVALID_SESSION_ID`, REST 401) is renewed through the refresh token when there is
 //! one, and the call is repeated.
 
-use super::auth::{Credentials, RefreshGrant, Resolved, Secret};
+use super::auth::{Credentials, RefreshGrant, Resolved};
 use super::calls::{ApiUsage, CallKind};
 use super::{rest, soap};
+use crate::secrets::Secret;
 use crate::xml::Element;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use std::future::Future;
