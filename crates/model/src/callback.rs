@@ -220,7 +220,8 @@ pub fn placeholder_hosts() -> &'static [PlaceholderHost] {
     })
 }
 
-fn is_salesforce_host(host: &str) -> bool {
+/// A host of Salesforce's own (`*.salesforce.com`, `*.force.com`, …).
+pub fn is_salesforce_host(host: &str) -> bool {
     SALESFORCE_HOST_SUFFIXES
         .iter()
         .any(|s| host == *s || host.strip_suffix(s).is_some_and(|rest| rest.ends_with('.')))

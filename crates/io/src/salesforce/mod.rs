@@ -393,6 +393,8 @@ impl Fetched {
                 .then(|| "--no-usage skipped the usage queries".to_string()),
             ..Default::default()
         };
+        // The instance URL's host is the org's (its My Domain host when it has one).
+        collected.own.hosts = crate::host_of(&self.instance_url).into_iter().collect();
         for r in &self.records {
             match metadata::parse_component(&r.element, Some(r.ty), &r.full_name) {
                 Ok(component) => collected.components.push(Loaded {
