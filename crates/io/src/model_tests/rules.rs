@@ -477,8 +477,6 @@ fn the_strongest_callback_decides_and_evidence_wins() {
     inv.apps[0].usage = Some(pkce_audit_model::evidence::Usage {
         window_days: 90,
         tokens: None,
-        outside_client: None,
-        auth_providers: Vec::new(),
         users: None,
         use_count: None,
         tokens_used_in_window: None,
@@ -596,8 +594,6 @@ fn soap_logins_in_the_window_are_reported() {
         inv.apps[0].usage = Some(pkce_audit_model::evidence::Usage {
             window_days: 90,
             tokens: None,
-            outside_client: None,
-            auth_providers: Vec::new(),
             users: None,
             use_count: None,
             tokens_used_in_window: None,

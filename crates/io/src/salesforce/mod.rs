@@ -432,6 +432,11 @@ pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<S
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if secrets => {
             "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'".into()
         }
+        "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY"
+            if ty == Some(MetadataType::AuthProvider) =>
+        {
+            "the user permission Manage Auth. Providers (with View Setup and Configuration)".into()
+        }
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if ty.is_none() => {
             "the user permission View Setup and Configuration".into()
         }

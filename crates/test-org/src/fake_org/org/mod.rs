@@ -184,6 +184,7 @@ fn key_prefix(ty: MetadataType) -> &'static str {
         MetadataType::ExtlClntAppOauthSettings => "0xO",
         MetadataType::ExtlClntAppOauthConfigurablePolicies => "0xP",
         MetadataType::ExtlClntAppConfigurablePolicies => "0xC",
+        MetadataType::AuthProvider => "0SO",
         _ => "0xX",
     }
 }
