@@ -54,8 +54,8 @@ fn within(host: &str, domain: &str) -> bool {
 /// Two-label public suffixes under which a registrable domain has three labels. Not the
 /// Public Suffix List: an approximation that covers the common country second levels.
 const TWO_LABEL_SUFFIXES: &[&str] = &[
-    "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.nz", "co.jp",
-    "co.in", "com.br", "com.cn", "co.za", "com.mx", "com.sg", "co.kr", "com.tr", "com.ar",
+    "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.nz", "co.jp", "co.in",
+    "com.br", "com.cn", "co.za", "com.mx", "com.sg", "co.kr", "com.tr", "com.ar",
 ];
 
 /// The registrable domain of a host or e-mail domain (`mail.acme.co.uk` → `acme.co.uk`);
@@ -123,7 +123,10 @@ pub fn outside_client(app: &App, own: &OwnDomains) -> Option<OutsideClient> {
         if c.class != CallbackClass::Web {
             return None;
         }
-        let host = url::Url::parse(&c.url).ok().as_ref().and_then(public_host)?;
+        let host = url::Url::parse(&c.url)
+            .ok()
+            .as_ref()
+            .and_then(public_host)?;
         if callback::is_salesforce_host(&host) {
             return None;
         }
@@ -232,9 +235,18 @@ mod tests {
 
     #[test]
     fn registrable_domains() {
-        assert_eq!(registrable_domain("mail.acme.com").as_deref(), Some("acme.com"));
-        assert_eq!(registrable_domain("acme.co.uk").as_deref(), Some("acme.co.uk"));
-        assert_eq!(registrable_domain("x.acme.co.uk").as_deref(), Some("acme.co.uk"));
+        assert_eq!(
+            registrable_domain("mail.acme.com").as_deref(),
+            Some("acme.com")
+        );
+        assert_eq!(
+            registrable_domain("acme.co.uk").as_deref(),
+            Some("acme.co.uk")
+        );
+        assert_eq!(
+            registrable_domain("x.acme.co.uk").as_deref(),
+            Some("acme.co.uk")
+        );
         assert_eq!(registrable_domain("localhost"), None);
         assert_eq!(registrable_domain("a..b"), None);
     }

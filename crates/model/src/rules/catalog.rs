@@ -251,7 +251,8 @@ const ORG_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for
 /// security-hardening control (the control's English title is partly unconfirmed).
 const APP_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: OAuth Settings > Security; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")";
 /// The Auth. Provider's own PKCE option (metadata `AuthProvider.isPkceEnabled`).
-const AUTH_PROVIDER_PKCE: &str = "Use Proof Key for Code Exchange (PKCE) Extension (Setup > Auth. Providers)";
+const AUTH_PROVIDER_PKCE: &str =
+    "Use Proof Key for Code Exchange (PKCE) Extension (Setup > Auth. Providers)";
 const UN_PW: &str = "Allow OAuth Username-Password Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
 const USER_AGENT: &str = "Allow OAuth User-Agent Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
 const CODE_CREDS: &str =

@@ -80,7 +80,10 @@ pub(super) fn provider_facts(app: &App) -> String {
         .iter()
         .filter_map(|p| {
             let assumed = if p.assumed_host {
-                format!(" (assuming `{}` is this org: the provider is in the folder)", p.host)
+                format!(
+                    " (assuming `{}` is this org: the provider is in the folder)",
+                    p.host
+                )
             } else {
                 String::new()
             };
@@ -97,7 +100,10 @@ pub(super) fn provider_facts(app: &App) -> String {
                 }
                 ProviderState::OtherOrg => return None,
             };
-            Some(format!(" This org's Auth. Provider `{}`{assumed} {fact}.", p.name))
+            Some(format!(
+                " This org's Auth. Provider `{}`{assumed} {fact}.",
+                p.name
+            ))
         })
         .collect()
 }

@@ -162,7 +162,11 @@ pub fn parse_file(text: &str, file: &Path) -> Result<ConfigFile, WaiverError> {
     })?;
     let mut org_domains = Vec::new();
     for d in &shape.org_domains {
-        let domain = d.get_ref().trim().trim_end_matches('.').to_ascii_lowercase();
+        let domain = d
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         let bare = !domain.is_empty()
             && domain.contains('.')
             && domain

@@ -146,7 +146,11 @@ fn summary(out: &mut String, r: &Report) {
             .iter()
             .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
             .count();
-        let at = hosts.iter().map(|h| code_cell(h)).collect::<Vec<_>>().join(", ");
+        let at = hosts
+            .iter()
+            .map(|h| code_cell(h))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             out,
             "| Clients at outside hosts to confirm ({at}) | {} | {n} |",
