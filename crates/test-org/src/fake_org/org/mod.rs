@@ -116,6 +116,8 @@ impl Org {
                 MetadataType::ExtlClntAppGlobalOauthSettings => {
                     Secret::Insert(super::config::ECA_CONSUMER_SECRET)
                 }
+                // An Auth. Provider's `consumerSecret` and `ecKey` are served as the file
+                // holds them: the client must drop them (tests/it/live_auth_providers.rs).
                 _ => Secret::Keep,
             };
             let record_xml = match record_xml(&bytes, &f.full_name, secret) {
