@@ -318,8 +318,11 @@ pub fn build(collected: Collected) -> Inventory {
 fn auth_providers(unique: &[&Loaded]) -> Vec<AuthProviderInfo> {
     let mut out: Vec<AuthProviderInfo> = unique
         .iter()
-        .filter_map(|l| match &l.component.body {
-            Body::AuthProvider(p) => Some(AuthProviderInfo {
+        .filter_map(|l| {
+            let Body::AuthProvider(p) = &l.component.body else {
+                return None;
+            };
+            Some(AuthProviderInfo {
                 name: l.component.full_name.clone(),
                 provider_type: p.provider_type.clone(),
                 is_pkce_enabled: p.is_pkce_enabled.as_ref().map(|v| v.value),
@@ -331,8 +334,7 @@ fn auth_providers(unique: &[&Loaded]) -> Vec<AuthProviderInfo> {
                             .map_or(l.component.line, |v| v.line),
                     ),
                 ),
-            }),
-            _ => None,
+            })
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -20,7 +20,12 @@ pub(super) fn callbacks_point_at_org_provider(records: &[FetchedRecord], org_hos
         .flat_map(|c| match c.body {
             Body::ConnectedApp(ca) => ca.oauth.map(|o| o.callback_urls).unwrap_or_default(),
             Body::EcaGlobalOauth(g) => g.callback_urls,
-            _ => Vec::new(),
+            Body::ExternalClientApp(_)
+            | Body::EcaOauthPolicies(_)
+            | Body::EcaPolicies(_)
+            | Body::EcaOther
+            | Body::OauthOidc(_)
+            | Body::AuthProvider(_) => Vec::new(),
         })
         .any(|u| {
             pkce_audit_model::callback::auth_provider_name(&u).is_some()
