@@ -1,19 +1,11 @@
 //! Clients at outside hosts and this org's Auth. Providers (issue 20): rule tests on
 //! parsed XML, and the fixture folder fixtures/outside-org.
 
-use crate::metadata::{parse_component, MetadataType};
-use pkce_audit_model::inventory::{build, Collected, Inventory, Loaded, OwnDomains, PackageInfo};
+use super::rules::part;
+use crate::metadata::MetadataType;
+use pkce_audit_model::inventory::{build, Collected, Inventory, Loaded, OwnDomains};
 use pkce_audit_model::rules::{evaluate, Finding, RuleId, Severity};
 use std::path::Path;
-
-fn part(ty: MetadataType, name: &str, xml: &str) -> Loaded {
-    let el = crate::xml::parse(xml.as_bytes()).unwrap();
-    Loaded {
-        component: parse_component(&el, Some(ty), name).unwrap(),
-        file: Some(format!("{name}.xml")),
-        package: PackageInfo::default(),
-    }
-}
 
 /// A Connected App without PKCE: its label, contact e-mail, consumer secret optional or
 /// not, and callbacks.
