@@ -93,15 +93,19 @@ pub struct OutsideClient {
     pub catalogue: Option<String>,
 }
 
-/// A public DNS name: at least two labels, the last one with a letter. IP addresses and
-/// single labels are no public host.
+/// A public DNS name: at least two labels of letters, digits and hyphens, the last one
+/// with a letter. IP addresses, single labels and template hosts (`{INSTANCE}.herokuapp.com`)
+/// are no public host.
 fn public_host(url: &url::Url) -> Option<String> {
     let url::Host::Domain(d) = url.host()? else {
         return None;
     };
     let d = d.to_ascii_lowercase();
-    let last = d.trim_end_matches('.').rsplit('.').next()?;
-    (d.contains('.') && last.chars().any(|c| c.is_ascii_alphabetic())).then_some(d)
+    let labels: Vec<&str> = d.trim_end_matches('.').split('.').collect();
+    let ldh = |l: &&str| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let last = labels.last()?;
+    (labels.len() >= 2 && labels.iter().all(ldh) && last.chars().any(|c| c.is_ascii_alphabetic()))
+        .then_some(d)
 }
 
 /// The app's outside client, if it has one. Only this org's apps (owner `org`) are
@@ -249,6 +253,22 @@ mod tests {
         );
         assert_eq!(registrable_domain("localhost"), None);
         assert_eq!(registrable_domain("a..b"), None);
+    }
+
+    #[test]
+    fn public_hosts_are_dns_names() {
+        let host = |u: &str| public_host(&url::Url::parse(u).unwrap());
+        assert_eq!(
+            host("https://App.Vendor.example/cb").as_deref(),
+            Some("app.vendor.example")
+        );
+        assert_eq!(host("https://{HEROKUINSTANCE}.herokuapp.com/cb"), None);
+        assert_eq!(host("https://10.0.0.1/cb"), None);
+        assert_eq!(host("https://intranet/cb"), None);
+        assert_eq!(
+            host("https://xn--bcher-kva.example/cb").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
     }
 
     #[test]
