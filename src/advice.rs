@@ -1,9 +1,12 @@
 //! The binary's words for what the library leaves unnamed: a library message never names
 //! a command-line option (the library serves `fleet`'s file keys and other callers too),
-//! and leads up to the setting that answers it ([`Remedy`]); here the setting is named by
-//! the option that sets it.
+//! and leads up to the setting that answers it ([`Remedy`]) or says an [`Advice`] where
+//! its sentence needs one; here each is named by the option that sets it. The one place
+//! that spells the options in what the library writes.
 
+use pkce_audit_model::advice::Advice;
 use pkce_audit_model::errors::Remedy;
+use std::borrow::Cow;
 
 /// The end of a library message that leads up to a setting: the option that sets it, as
 /// the command line offers it.
@@ -16,4 +19,27 @@ pub fn advice(remedy: Option<Remedy>) -> &'static str {
         Some(Remedy::Timeout) => " (--timeout)",
         None => "",
     }
+}
+
+/// The words of each advice in notes, problems and `fix`'s refusals: installed for the run
+/// ([`install`]), so reports, snapshots and errors say it the same way.
+fn words(advice: &Advice) -> Cow<'static, str> {
+    match advice {
+        Advice::AuditProjectRoot { root } => {
+            format!("audit the project root instead: --source {root}").into()
+        }
+        Advice::UsageSkipped => "--no-usage skipped the usage queries".into(),
+        Advice::SkipUsage => "--no-usage".into(),
+        Advice::RenewingSession => "(with --auth-url-file pkce-audit renews it by itself)".into(),
+        Advice::ConnectOrg => "-o/--target-org <alias> (or --instance-url, --auth-url-file)".into(),
+        Advice::AuditFolder { root } => format!("pkce-audit audit --source {root}").into(),
+        Advice::Force => "pass --force --reason \"...\"".into(),
+        Advice::NotEvenForced => "not even with --force".into(),
+        Advice::NewManifest => "name a new file with --manifest".into(),
+    }
+}
+
+/// Makes the library's advice name this binary's options; first thing the run does.
+pub fn install() {
+    pkce_audit_model::advice::install_words(words);
 }

@@ -7,6 +7,7 @@
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
+use pkce_audit_model::errors::{Coded, ErrorCode};
 
 /// An option that does not apply; displays as the one line the user sees.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +107,12 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+impl Coded for NotApplicable {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::UsageNotApplicable
     }
 }
 

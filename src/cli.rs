@@ -2,9 +2,11 @@
 //! the value lists to the library's own types. Options follow the `sf` CLI where admins
 //! already know one (`-o/--target-org`, `--json`, the `SF_*` environment variables).
 
+use crate::failure::Failure;
 use crate::live_cli::{ConnectionArgs, DoctorArgs, FetchArgs, UsageArgs};
 use crate::term::ColorChoice;
 use clap::{Args, Parser, Subcommand};
+use pkce_audit_model::errors::ErrorCode;
 use pkce_audit_model::rules::Severity;
 use pkce_audit_render::report;
 use std::path::PathBuf;
@@ -218,6 +220,75 @@ pub struct AuditArgs {
     /// Apply no waivers, not even a pkce-audit.toml found by default.
     #[arg(long, conflicts_with = "waivers")]
     pub no_waivers: bool,
+}
+
+/// clap's error as a failure, flattened to one line: the message and its tips, without
+/// the usage block (which `--help` shows) and without clap's own "error: " prefix.
+pub fn failure_of(e: &clap::Error) -> Failure {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return Failure::new(
+            ErrorCode::UsageCommandLine,
+            format!(
+                "a command is required: {}; see 'pkce-audit --help'",
+                crate::subcommand_names().join(", ")
+            ),
+        );
+    }
+    if e.kind() == ErrorKind::UnknownArgument {
+        if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
+            if let Some(owners) = other_commands_with(arg) {
+                return Failure::new(
+                    ErrorCode::UsageCommandLine,
+                    format!(
+                        "{} does not apply here: it is an option of {owners}; see '{} --help'",
+                        arg.split('=').next().unwrap_or(arg),
+                        help_for(e)
+                    ),
+                );
+            }
+        }
+    }
+    let text = e.render().to_string();
+    let mut parts: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    Failure::new(
+        ErrorCode::UsageCommandLine,
+        format!("{}; see '{} --help'", parts.join("; "), help_for(e)),
+    )
+}
+
+/// The commands that have the long option `arg` (`--source`, `--color=never`), as
+/// "`pkce-audit audit`, `pkce-audit fix`"; `None` when no command has it.
+fn other_commands_with(arg: &str) -> Option<String> {
+    use clap::CommandFactory;
+    let long = arg.strip_prefix("--")?.split('=').next()?;
+    let owners: Vec<String> = Cli::command()
+        .get_subcommands()
+        .filter(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
+        .map(|c| format!("`pkce-audit {}`", c.get_name()))
+        .collect();
+    (!owners.is_empty()).then(|| owners.join(", "))
+}
+
+/// The command whose `--help` explains a clap error: the subcommand when there is one.
+fn help_for(e: &clap::Error) -> String {
+    let sub = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .filter(|a| crate::subcommand_names().contains(a));
+    match (e.kind(), sub) {
+        (clap::error::ErrorKind::InvalidSubcommand, _) | (_, None) => "pkce-audit".into(),
+        (_, Some(s)) => format!("pkce-audit {s}"),
+    }
 }
 
 #[cfg(test)]

@@ -40,12 +40,6 @@ impl Coded for UsageError {
     }
 }
 
-impl Coded for crate::applies::NotApplicable {
-    fn code(&self) -> ErrorCode {
-        ErrorCode::UsageNotApplicable
-    }
-}
-
 /// `fix` refused one or more of the changes asked for; nothing was written.
 #[derive(Debug, thiserror::Error)]
 #[error("fix refused, nothing was written: {0}")]
@@ -146,50 +140,6 @@ impl Failure {
         Failure::new(e.code, format!("{:#}{}", e.error, advice(e.remedy)))
     }
 
-    /// clap's error, flattened to one line: the message and its tips, without the usage
-    /// block (which `--help` shows) and without clap's own "error: " prefix.
-    pub fn from_clap(e: &clap::Error) -> Failure {
-        use clap::error::{ContextKind, ContextValue, ErrorKind};
-        if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            return Failure::new(
-                ErrorCode::UsageCommandLine,
-                format!(
-                    "a command is required: {}; see 'pkce-audit --help'",
-                    crate::subcommand_names().join(", ")
-                ),
-            );
-        }
-        if e.kind() == ErrorKind::UnknownArgument {
-            if let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) {
-                if let Some(owners) = other_commands_with(arg) {
-                    return Failure::new(
-                        ErrorCode::UsageCommandLine,
-                        format!(
-                            "{} does not apply here: it is an option of {owners}; see '{} --help'",
-                            arg.split('=').next().unwrap_or(arg),
-                            help_for(e)
-                        ),
-                    );
-                }
-            }
-        }
-        let text = e.render().to_string();
-        let mut parts: Vec<&str> = Vec::new();
-        for line in text.lines() {
-            let line = line.trim();
-            if line.starts_with("Usage:") || line.starts_with("For more information") {
-                break;
-            }
-            if !line.is_empty() {
-                parts.push(line.strip_prefix("error: ").unwrap_or(line));
-            }
-        }
-        Failure::new(
-            ErrorCode::UsageCommandLine,
-            format!("{}; see '{} --help'", parts.join("; "), help_for(e)),
-        )
-    }
-
     /// The JSON document: `schema_version`, then this failure's fields.
     pub fn json(&self) -> String {
         json::document(&Versioned::new(ERROR_SCHEMA_VERSION, self))
@@ -215,31 +165,6 @@ impl Failure {
         // control and bidirectional characters shown, never applied.
         eprintln!("pkce-audit: error: {}", visible(&message));
         self.status
-    }
-}
-
-/// The commands that have the long option `arg` (`--source`, `--color=never`), as
-/// "`pkce-audit audit`, `pkce-audit fix`"; `None` when no command has it.
-fn other_commands_with(arg: &str) -> Option<String> {
-    use clap::CommandFactory;
-    let long = arg.strip_prefix("--")?.split('=').next()?;
-    let owners: Vec<String> = crate::cli::Cli::command()
-        .get_subcommands()
-        .filter(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
-        .map(|c| format!("`pkce-audit {}`", c.get_name()))
-        .collect();
-    (!owners.is_empty()).then(|| owners.join(", "))
-}
-
-/// The command whose `--help` explains a clap error: the subcommand when there is one.
-fn help_for(e: &clap::Error) -> String {
-    let sub = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .filter(|a| crate::subcommand_names().contains(a));
-    match (e.kind(), sub) {
-        (clap::error::ErrorKind::InvalidSubcommand, _) | (_, None) => "pkce-audit".into(),
-        (_, Some(s)) => format!("pkce-audit {s}"),
     }
 }
 

@@ -1,6 +1,6 @@
-//! The binary's side of `fleet`: options, the progress bar, the report files of
-//! `--out-dir`, and where the fleet report goes. The library does the work
-//! (`crate::fleet`).
+//! The binary's side of `fleet`: options, the report files of `--out-dir`, and where the
+//! fleet report goes. The library does the work (`crate::fleet`); the progress bar is
+//! [`crate::progress`].
 
 use crate::failure::usage;
 use crate::failure::Result;
@@ -12,7 +12,6 @@ use pkce_audit_io::salesforce::{self, FetchOptions};
 use pkce_audit_model::rules::Severity;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// `fleet --format`: the library's [`render::Format`], as clap lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,40 +68,6 @@ pub struct FleetArgs {
     pub quiet: bool,
 }
 
-/// Orgs done out of orgs in the file, as a bar on standard error. Every org is planned
-/// before the first starts, so the total is known from the start and never grows.
-#[derive(Debug)]
-struct OrgBar(indicatif::ProgressBar);
-
-impl salesforce::ProgressSink for OrgBar {
-    fn plan(&self, orgs: u64) {
-        self.0.inc_length(orgs);
-    }
-    fn done(&self) {
-        self.0.inc(1);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
-/// The bar on a terminal, unless `--quiet` or `SF_USE_PROGRESS_BAR=false`.
-fn progress_bar(quiet: bool) -> Option<Arc<OrgBar>> {
-    if !crate::term::progress_wanted(quiet) {
-        return None;
-    }
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} auditing orgs: [{bar:30}] {pos}/{len} done, {elapsed}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr())
-            .with_style(style);
-    bar.enable_steady_tick(Duration::from_millis(120));
-    Some(Arc::new(OrgBar(bar)))
-}
-
 /// `fleet`: audits every org of the file, writes the fleet report (and with `--out-dir`
 /// each org's), and exits as the worst org does (docs/fleet.md).
 pub fn fleet(args: FleetArgs) -> Result<i32> {
@@ -127,7 +92,7 @@ pub fn fleet(args: FleetArgs) -> Result<i32> {
     let sink = crate::Sink::of(&output);
     let output = output.as_ref().map(|o| o.path());
     let now = chrono::Utc::now();
-    let bar = progress_bar(args.quiet);
+    let bar = crate::progress::Progress::fleet(args.quiet);
     let opts = fleet::RunOptions {
         org_concurrency: usize::from(args.org_concurrency),
         fetch: FetchOptions {

@@ -1,5 +1,5 @@
-//! The binary's side of live audits: connection options, the progress bar, and the
-//! `fetch` subcommand. The library does the work (`pkce_audit_io::salesforce`).
+//! The binary's side of live audits: connection options and the `fetch` subcommand (the
+//! progress bar is [`crate::progress`]). The library does the work (`pkce_audit_io::salesforce`).
 
 use crate::failure::usage;
 use crate::failure::{Context, Result};
@@ -154,7 +154,8 @@ impl ConnectionArgs {
 
     pub fn fetch_options(&self, usage: Option<UsageOptions>) -> Result<FetchOptions> {
         Ok(FetchOptions {
-            progress: progress_bar(self.quiet),
+            progress: crate::progress::Progress::org_read(self.quiet)
+                .map(|p| p as std::sync::Arc<dyn salesforce::ProgressSink>),
             usage,
             ..self.read.fetch_options()?
         })
@@ -231,104 +232,6 @@ fn login_host(url: &str) -> Option<String> {
         "login.salesforce.com" | "test.salesforce.com"
     )
     .then_some(host)
-}
-
-/// The library's progress on standard error: a spinner until the library says its plan
-/// is settled (the listings have planned the reads), then a bar. Pages of long answers
-/// can still add calls after that, so the bar shows the largest fraction done so far and
-/// never moves backwards.
-struct Bar {
-    bar: indicatif::ProgressBar,
-    bar_style: indicatif::ProgressStyle,
-    /// Calls done, calls planned, per-mille shown, whether the plan is settled.
-    state: std::sync::Mutex<(u64, u64, u64, bool)>,
-}
-
-/// Per-mille of the bar to show: never less than what was shown before, and short of full
-/// until the fetch ends (pages of a long answer can still add calls), so the bar does not
-/// sit full while work goes on.
-fn shown_permille(shown: u64, done: u64, planned: u64) -> u64 {
-    let now = (done.min(planned) * 1000).checked_div(planned).unwrap_or(0);
-    shown.max(now).min(990)
-}
-
-impl Bar {
-    fn update(&self, planned_more: u64, done_more: u64, settle: bool) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.0 += done_more;
-        s.1 += planned_more;
-        let (done, planned) = (s.0.min(s.1), s.1);
-        if settle && !s.3 {
-            s.3 = true;
-            self.bar.set_length(1000);
-            self.bar.set_style(self.bar_style.clone());
-        }
-        // Counts only; scrubbed all the same, as every line the run shows.
-        let message = if s.3 {
-            s.2 = shown_permille(s.2, done, planned);
-            self.bar.set_position(s.2);
-            format!("{done}/{planned} API calls")
-        } else {
-            // Before the plan is known a total would be a guess: count what is done.
-            format!("{done} API call(s), planning")
-        };
-        self.bar
-            .set_message(pkce_audit_io::secrets::scrub(&message).into_owned());
-    }
-}
-
-impl std::fmt::Debug for Bar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bar").field("state", &self.state).finish()
-    }
-}
-
-impl salesforce::ProgressSink for Bar {
-    fn plan(&self, calls: u64) {
-        self.update(calls, 0, false);
-    }
-    fn done(&self) {
-        self.update(0, 1, false);
-    }
-    fn settled(&self) {
-        self.update(0, 0, true);
-    }
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-/// A progress indicator on standard error when it is a terminal; nothing otherwise, or
-/// with `--quiet`, or `SF_USE_PROGRESS_BAR=false`. Colour follows NO_COLOR.
-fn progress_bar(quiet: bool) -> Option<std::sync::Arc<dyn salesforce::ProgressSink>> {
-    if !crate::term::progress_wanted(quiet) {
-        return None;
-    }
-    let color = crate::term::ColorChoice::Auto.stderr();
-    let (spin, bar) = if color {
-        ("{spinner:.cyan}", "[{bar:30.cyan/blue}]")
-    } else {
-        ("{spinner}", "[{bar:30}]")
-    };
-    let style = |t: String| {
-        indicatif::ProgressStyle::with_template(&t)
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> ")
-    };
-    let spinner_style = style(format!("{spin} reading the org: {{msg}}, {{elapsed}}"));
-    let bar_style = style(format!(
-        "{spin} reading the org: {bar} {{msg}}, {{elapsed}}"
-    ));
-    let pb =
-        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
-            .with_style(spinner_style)
-            .with_message("connecting");
-    pb.enable_steady_tick(Duration::from_millis(120));
-    Some(std::sync::Arc::new(Bar {
-        bar: pb,
-        bar_style,
-        state: std::sync::Mutex::new((0, 0, 0, false)),
-    }))
 }
 
 /// Fetches, clearing the progress bar whatever the outcome.
@@ -480,20 +383,6 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The total grows as the fetch discovers work; the bar never moves back.
-    #[test]
-    fn the_bar_never_goes_backwards_as_the_plan_grows() {
-        // 3 of 4 planned calls done: 750‰; then 20 more are planned: still 750‰ shown.
-        let s = shown_permille(0, 3, 4);
-        assert_eq!(s, 750);
-        assert_eq!(shown_permille(s, 3, 24), 750);
-        // Never full while running: the finish clears it.
-        assert_eq!(shown_permille(s, 24, 24), 990);
-        // Nothing planned yet (the spinner's time) shows nothing; done never exceeds planned.
-        assert_eq!(shown_permille(0, 0, 0), 0);
-        assert_eq!(shown_permille(0, 9, 4), 990);
-    }
 
     #[test]
     fn login_servers_are_not_instances() {

@@ -26,6 +26,7 @@ mod fix_cli;
 mod fleet;
 mod fleet_cli;
 mod live_cli;
+mod progress;
 mod term;
 mod warnings;
 
@@ -222,7 +223,8 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
         (None, false) => pkce_audit_render::listing::rules(usize::from(sink.width())),
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
-                usage!("unknown rule '{id}'; `pkce-audit rules` lists them");
+                let known: Vec<&str> = rules::RuleId::KNOWN.iter().map(|r| r.as_str()).collect();
+                usage!("unknown rule '{id}'; the known rules: {}", known.join(", "));
             };
             if json {
                 pkce_audit_render::json::document(&pkce_audit_render::listing::RuleDocument::of(r))
@@ -357,18 +359,19 @@ fn parse(args: &[String]) -> Result<Cli, Failure> {
             clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                 e.exit()
             }
-            _ => Failure::from_clap(&e),
+            _ => cli::failure_of(&e),
         })?;
     if let Some((name, sub)) = m.subcommand() {
         applies::check(name, sub)
             .map_err(|e| Failure::new(ErrorCode::UsageNotApplicable, e.to_string()))?;
     }
-    let mut cli = Cli::from_arg_matches(&m).map_err(|e| Failure::from_clap(&e))?;
+    let mut cli = Cli::from_arg_matches(&m).map_err(|e| cli::failure_of(&e))?;
     apply_json_environment(&mut cli, &m);
     Ok(cli)
 }
 
 fn main() -> ExitCode {
+    advice::install();
     let args: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();

@@ -29,6 +29,7 @@ pub fn print(report: &Report) {
 mod tests {
     #[test]
     fn a_folder_inside_a_project_is_one_warning_line() {
+        crate::advice::install();
         let mut r = pkce_audit_render::report::Report::default();
         assert!(super::lines(&r).is_empty());
         r.scope.enclosing_project = Some(pkce_audit_io::source::EnclosingProject {

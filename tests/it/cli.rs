@@ -22,7 +22,7 @@ fn stdout(o: &Run) -> String {
     o.stdout.clone()
 }
 
-fn audit_json(dir: &str) -> (i32, Value) {
+pub(crate) fn audit_json(dir: &str) -> (i32, Value) {
     let o = run(&["audit", "--source", &format!("fixtures/{dir}"), "--json"]);
     let v = serde_json::from_str(&o.stdout)
         .unwrap_or_else(|e| panic!("{dir}: {e}\n{}", o.stderr.as_str()));
@@ -71,16 +71,15 @@ fn ticked(cell: &str, want_dash: bool) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn callbacks_org_matches_its_readme() {
-    let (code, v) = audit_json("callbacks-org");
-    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
-    let rows = readme_rows("callbacks-org");
-    assert_eq!(rows.len(), 10, "the README table lists every app");
+/// Each numbered row of a fixture README's table (`| # | App | Callback(s) | Class | Owner |
+/// Expected rule ids |`) against the audit's JSON: the rule ids, the bold ones blocking, the
+/// class of each callback in order, and the owner.
+pub(crate) fn assert_matches_readme(fixture_name: &str, v: &Value) {
+    let rows = readme_rows(fixture_name);
     for cells in rows {
         let app_name = cells[2].trim_matches('`');
         let want: BTreeSet<String> = ticked(&cells[6], true).into_iter().collect();
-        assert_eq!(rules_of(&v, Some(app_name)), want, "{app_name}");
+        assert_eq!(rules_of(v, Some(app_name)), want, "{app_name}");
         let app = v["apps"]
             .as_array()
             .unwrap()
@@ -114,6 +113,18 @@ fn callbacks_org_matches_its_readme() {
             .collect();
         assert_eq!(blockers, bold, "{app_name}: blockers are the bold ids");
     }
+}
+
+#[test]
+fn callbacks_org_matches_its_readme() {
+    let (code, v) = audit_json("callbacks-org");
+    assert_eq!((code, v["verdict"].as_str()), (1, Some("not-ready")));
+    assert_eq!(
+        readme_rows("callbacks-org").len(),
+        10,
+        "the README table lists every app"
+    );
+    assert_matches_readme("callbacks-org", &v);
     // Dated events, with both sources where they disagree.
     let deadlines = v["deadlines"].as_array().unwrap();
     let up: Vec<&Value> = deadlines
@@ -419,6 +430,18 @@ fn rules_command_lists_and_explains() {
     let bad = run(&["rules", "no-such-rule"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.as_str().contains("unknown rule 'no-such-rule'"));
+    // Its one line lists every id this version knows, in the catalogue's order.
+    let ids: Vec<&str> = pkce_audit_model::rules::RULES
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(
+        bad.stderr,
+        format!(
+            "pkce-audit: error: unknown rule 'no-such-rule'; the known rules: {}\n",
+            ids.join(", ")
+        )
+    );
 }
 
 #[test]

@@ -150,6 +150,17 @@ fn an_expired_session_without_a_way_to_refresh_is_named_and_never_ready() {
         report["incomplete"]
     );
     assert!(named(&report, "log in again"), "{:#}", report["incomplete"]);
+    // The remedy ends with the option that renews a session, in the binary's words.
+    let remedy = "the session expired during the run and could not be renewed: log in again and re-run (with --auth-url-file pkce-audit renews it by itself)";
+    assert!(
+        report["incomplete"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["remedy"] == remedy),
+        "{:#}",
+        report["incomplete"]
+    );
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 use pkce_audit_test_org::{fake_org, hostile_input, hostile_server, synth};
 
+mod architecture;
+mod callback_classes;
 mod cli;
 mod conventions;
 mod corpus;

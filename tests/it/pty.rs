@@ -181,3 +181,31 @@ fn a_live_read_shows_progress_on_a_terminal_unless_asked_not_to() {
         assert!(!out.contains("reading the org"), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn a_fleet_shows_its_orgs_done_on_a_terminal_unless_asked_not_to() {
+    let org = FakeOrg::start(Config {
+        latency: Duration::from_millis(150),
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("prod.token");
+    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
+    let fleet = dir.path().join("fleet.toml");
+    std::fs::write(
+        &fleet,
+        format!(
+            "[[org]]\nname = \"prod\"\ninstance_url = \"{}\"\naccess_token_file = \"{}\"\n",
+            org.base_url,
+            token.display()
+        ),
+    )
+    .unwrap();
+    let fleet = fleet.to_str().unwrap();
+    let (code, out) = in_terminal(&["fleet", "--orgs", fleet], 100, &[]);
+    assert_ne!(code, 2, "{out}");
+    assert!(plain(&out).contains("auditing orgs: ["), "{out}");
+    assert!(plain(&out).contains("/1 done"), "{out}");
+    let (_, out) = in_terminal(&["fleet", "--orgs", fleet, "-q"], 100, &[]);
+    assert!(!out.contains("auditing orgs"), "{out}");
+}

@@ -116,15 +116,33 @@ pub fn insecure_callbacks(urls: &[String]) -> Vec<&str> {
 crate::vocab::vocabulary! {
     /// What a callback URL says about the client that receives the authorization code.
     /// Declared from the strongest evidence of a code-flow client to the weakest is not
-    /// the order: see [`CallbackClass::exposure`].
+    /// the order: see [`CallbackClass::info`].
     pub enum CallbackClass {
-        /// `http://localhost:1717/OauthRedirect` (or 127.0.0.1): the Salesforce CLI's
-        /// `sf org login web`. It sends PKCE since `@salesforce/core` 6.7.1 / `sf` 2.33.3
+        /// `http://localhost:<port>/OauthRedirect` (or 127.0.0.1), on any port: the
+        /// Salesforce CLI's `sf org login web` (its port is `oauthLocalPort`, 1717 by
+        /// default). It sends PKCE since `@salesforce/core` 6.7.1 / `sf` 2.33.3
         /// (forcedotcom/sfdx-core PR #1035; forcedotcom/cli release notes, 2.33.3).
         SalesforceCliLoopback = "salesforce-cli-loopback",
         /// The bare root page of a well-known site (data/placeholders.toml): nobody
         /// receives a code there.
         Placeholder = "placeholder",
+        /// A path on a Salesforce host that is no page or endpoint a code can reach
+        /// (`https://acme.my.salesforce.com/services/oauth2/callback`).
+        SalesforceNonEndpoint = "salesforce-non-endpoint",
+        /// A host no browser can reach (`https://.`, `https://`): no letter-bearing label.
+        InvalidHost = "invalid-host",
+        /// The root of a loopback address on a privileged port (`https://localhost`,
+        /// `http://localhost:443/`): no native client listens there.
+        LoopbackRoot = "loopback-root",
+        /// The bare root of a `www.` home page (`https://www.acme.example`) of a domain that
+        /// is no known SaaS host: weak evidence that nobody receives a code there.
+        HomePage = "home-page",
+        /// The canvas URL of a signed-request canvas app (`canvasConfig/accessMethod`
+        /// `Post`): Salesforce POSTs a signed request there, never an authorization code.
+        CanvasSignedRequest = "canvas-signed-request",
+        /// Salesforce's own success page (`/services/oauth2/success`): only an
+        /// embedded-browser client or a person copying the code can use it.
+        SalesforceSuccessPage = "salesforce-success-page",
         /// `/services/authcallback/<name>` on a Salesforce host: a Salesforce Auth. Provider.
         AuthProvider = "auth-provider",
         /// `myapp://…`: a native or mobile client.
@@ -139,25 +157,81 @@ crate::vocab::vocabulary! {
 /// How strongly callbacks show a client that runs the authorization code flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exposure {
-    /// Only placeholders: most likely another flow.
+    /// Only callbacks nobody receives a code at: most likely another flow.
     Placeholder,
     /// Only the Salesforce CLI's loopback (and placeholders): `sf`, which sends PKCE.
     SalesforceCli,
+    /// Salesforce's success page (and weaker): an embedded-browser client or a person
+    /// copying the code, if anyone; login history says which.
+    SuccessPage,
     /// A real receiver: web, loopback, custom scheme or Auth. Provider.
     CodeFlow,
 }
 
+/// What one class means to the rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub exposure: Exposure,
+    /// Why nobody receives a code there, for messages; `None` for a receiver.
+    pub no_receiver: Option<&'static str>,
+    /// A public client (consumer secret optional) whose callbacks are all of such classes
+    /// may be judged on them. Only the long-standing placeholder list and the CLI
+    /// loopback qualify: the other placeholders are weaker evidence, and a public client
+    /// with nobody's callback stays a blocker (issue 20).
+    pub public_client_may_rely: bool,
+}
+
 impl CallbackClass {
-    /// The exposure this one callback shows; an app's is the strongest of its callbacks.
-    pub fn exposure(&self) -> Exposure {
-        match self {
-            CallbackClass::Placeholder => Exposure::Placeholder,
-            CallbackClass::SalesforceCliLoopback => Exposure::SalesforceCli,
+    /// What this one callback shows; an app's exposure is the strongest of its callbacks.
+    pub fn info(&self) -> ClassInfo {
+        let (exposure, no_receiver, public_client_may_rely) = match self {
+            CallbackClass::Placeholder => (
+                Exposure::Placeholder,
+                Some("the bare root page of a well-known site"),
+                true,
+            ),
+            CallbackClass::SalesforceNonEndpoint => (
+                Exposure::Placeholder,
+                Some("a path on a Salesforce host that is no Auth. Provider, Visualforce, Apex REST, Lightning or site page"),
+                false,
+            ),
+            CallbackClass::InvalidHost => (
+                Exposure::Placeholder,
+                Some("no valid host name"),
+                false,
+            ),
+            CallbackClass::LoopbackRoot => (
+                Exposure::Placeholder,
+                Some("the root of a loopback address on a privileged port, where no native client listens"),
+                false,
+            ),
+            CallbackClass::HomePage => (
+                Exposure::Placeholder,
+                Some("the bare root of a www home page (weak evidence)"),
+                false,
+            ),
+            CallbackClass::CanvasSignedRequest => (
+                Exposure::Placeholder,
+                Some("the canvas URL of a signed-request canvas app: Salesforce POSTs a signed request there, not a code"),
+                false,
+            ),
+            CallbackClass::SalesforceCliLoopback => (Exposure::SalesforceCli, None, true),
+            CallbackClass::SalesforceSuccessPage => (Exposure::SuccessPage, None, false),
             CallbackClass::AuthProvider
             | CallbackClass::CustomScheme
             | CallbackClass::Loopback
-            | CallbackClass::Web => Exposure::CodeFlow,
+            | CallbackClass::Web => (Exposure::CodeFlow, None, false),
+        };
+        ClassInfo {
+            exposure,
+            no_receiver,
+            public_client_may_rely,
         }
+    }
+
+    /// The exposure this one callback shows.
+    pub fn exposure(&self) -> Exposure {
+        self.info().exposure
     }
 }
 
@@ -173,18 +247,22 @@ pub fn exposure(callbacks: &[ClassifiedCallback]) -> Option<Exposure> {
     callbacks.iter().map(|c| c.class.exposure()).max()
 }
 
+/// What the app says about its callbacks beyond their URLs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AppContext<'a> {
+    /// The `canvasUrl` of a canvas app whose `accessMethod` is `Post` (signed request).
+    pub canvas_signed_request_url: Option<&'a str>,
+}
+
 /// Every URL of `urls` with its class, in order.
-pub fn classify_all(urls: &[String]) -> Vec<ClassifiedCallback> {
+pub fn classify_all(urls: &[String], ctx: AppContext<'_>) -> Vec<ClassifiedCallback> {
     urls.iter()
         .map(|u| ClassifiedCallback {
             url: u.clone(),
-            class: class_of(u),
+            class: class_in(u, ctx),
         })
         .collect()
 }
-
-/// The Salesforce CLI's documented loopback port (`oauthLocalPort`, default 1717).
-const SF_CLI_PORT: u16 = 1717;
 
 /// Host suffixes that are Salesforce's own: an Auth. Provider's callback lives there.
 const SALESFORCE_HOST_SUFFIXES: &[&str] = &[
@@ -220,11 +298,17 @@ pub fn placeholder_hosts() -> &'static [PlaceholderHost] {
     })
 }
 
+/// `host` is `suffix` or a subdomain of it.
+pub(crate) fn under(host: &str, suffix: &str) -> bool {
+    host == suffix
+        || host
+            .strip_suffix(suffix)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
 /// A host of Salesforce's own (`*.salesforce.com`, `*.force.com`, …).
 pub fn is_salesforce_host(host: &str) -> bool {
-    SALESFORCE_HOST_SUFFIXES
-        .iter()
-        .any(|s| host == *s || host.strip_suffix(s).is_some_and(|rest| rest.ends_with('.')))
+    SALESFORCE_HOST_SUFFIXES.iter().any(|s| under(host, s))
 }
 
 /// The Auth. Provider's name in a `/services/authcallback/…` path (its last segment).
@@ -238,31 +322,48 @@ pub fn auth_provider_name(raw: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// What one callback URL says about its client.
+/// What one callback URL says about its client, on its own.
 pub fn class_of(raw: &str) -> CallbackClass {
+    class_in(raw, AppContext::default())
+}
+
+/// The path is nothing but slashes and there is no query: the root of the host.
+fn is_root(url: &Url) -> bool {
+    url.path().chars().all(|c| c == '/') && url.query().is_none()
+}
+
+/// What one callback URL says about its client, given what the app says about it.
+pub fn class_in(raw: &str, ctx: AppContext<'_>) -> CallbackClass {
     let Ok(url) = Url::parse(raw) else {
-        return CallbackClass::Web;
+        // `https://` has no host at all; anything else that does not parse might still
+        // be someone's receiver once fixed, so it stays a web callback.
+        return if salesforce::has_empty_authority(raw) {
+            CallbackClass::InvalidHost
+        } else {
+            CallbackClass::Web
+        };
     };
     let scheme = url.scheme();
     if scheme != "http" && scheme != "https" {
         return CallbackClass::CustomScheme;
     }
+    if ctx
+        .canvas_signed_request_url
+        .is_some_and(|c| salesforce::same_page(&url, c))
+    {
+        return CallbackClass::CanvasSignedRequest;
+    }
     let host = match url.host() {
+        Some(Host::Domain(d)) if !d.chars().any(|c| c.is_ascii_alphabetic()) => {
+            return CallbackClass::InvalidHost
+        }
         Some(Host::Domain(d)) => d.to_ascii_lowercase(),
         Some(Host::Ipv4(v4)) => v4.to_string(),
         Some(Host::Ipv6(v6)) => format!("[{v6}]"),
         None => return CallbackClass::Web,
     };
     if is_loopback_host(&host) {
-        let cli = scheme == "http"
-            && (host == "localhost" || host == "127.0.0.1")
-            && url.port() == Some(SF_CLI_PORT)
-            && url.path().eq_ignore_ascii_case("/OauthRedirect");
-        return if cli {
-            CallbackClass::SalesforceCliLoopback
-        } else {
-            CallbackClass::Loopback
-        };
+        return loopback_class(&url, &host);
     }
     if is_salesforce_host(&host)
         && url
@@ -273,198 +374,37 @@ pub fn class_of(raw: &str) -> CallbackClass {
     {
         return CallbackClass::AuthProvider;
     }
-    let bare_root = matches!(url.path(), "" | "/") && url.query().is_none();
-    if bare_root && url.port().is_none() && placeholder_hosts().iter().any(|p| p.host == host) {
+    let bare_root = is_root(&url) && url.port().is_none();
+    if bare_root && placeholder_hosts().iter().any(|p| p.host == host) {
         return CallbackClass::Placeholder;
+    }
+    if let Some(class) = salesforce::class_on_salesforce_host(&url, &host) {
+        return class;
+    }
+    if bare_root && host.starts_with("www.") && !salesforce::is_known_saas_host(&host) {
+        return CallbackClass::HomePage;
     }
     CallbackClass::Web
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholder_data_parses_and_is_lower_case() {
-        let hosts = placeholder_hosts();
-        assert!(hosts.len() >= 8);
-        for h in hosts {
-            assert_eq!(h.host, h.host.to_ascii_lowercase());
-            assert!(!h.why.trim().is_empty(), "{}", h.host);
-        }
+/// A loopback callback: the CLI's, the root of a privileged port, or a native client's.
+fn loopback_class(url: &Url, host: &str) -> CallbackClass {
+    // The CLI listens on `oauthLocalPort` (sfdx-project.json, default 1717) at
+    // /OauthRedirect: any port is the CLI's (forcedotcom/sfdx-core src/webOAuthServer.ts).
+    let cli = url.scheme() == "http"
+        && (host == "localhost" || host == "127.0.0.1")
+        && url.path().eq_ignore_ascii_case("/OauthRedirect");
+    if cli {
+        return CallbackClass::SalesforceCliLoopback;
     }
-
-    #[test]
-    fn callback_classes() {
-        use CallbackClass::*;
-        let cases: &[(&str, CallbackClass)] = &[
-            ("http://localhost:1717/OauthRedirect", SalesforceCliLoopback),
-            ("http://127.0.0.1:1717/OauthRedirect", SalesforceCliLoopback),
-            ("http://localhost:1717/oauthredirect", SalesforceCliLoopback),
-            ("http://localhost:1718/OauthRedirect", Loopback),
-            ("http://localhost:8080/callback", Loopback),
-            ("http://[::1]:1717/OauthRedirect", Loopback),
-            ("https://google.co.in", Placeholder),
-            ("https://www.google.com/", Placeholder),
-            ("https://www.salesforce.com", Placeholder),
-            ("https://login.salesforce.com", Placeholder),
-            ("https://test.salesforce.com/", Placeholder),
-            ("http://example.com", Placeholder),
-            // A real path, a query or a port is someone's receiver.
-            ("https://www.google.com/oauth/callback", Web),
-            ("https://login.salesforce.com/?x=1", Web),
-            ("https://app.example.com/oauth/callback", Web),
-            ("https://example.com:8443/", Web),
-            (
-                "https://acme.my.salesforce.com/services/authcallback/Partner_Org",
-                AuthProvider,
-            ),
-            (
-                "https://login.salesforce.com/services/authcallback/00D000000000001/Okta",
-                AuthProvider,
-            ),
-            (
-                "https://acme.my.site.com/partners/services/authcallback/Hub",
-                AuthProvider,
-            ),
-            // Not a Salesforce host: someone imitating the path.
-            ("https://evil.example/services/authcallback/X", Web),
-            ("https://notsalesforce.com/services/authcallback/X", Web),
-            ("myapp://oauth/done", CustomScheme),
-            ("sfdc://success", CustomScheme),
-            ("https://app.acme.example/cb", Web),
-            ("http://reports.example.com/cb", Web),
-            ("http://exa mple.com/cb", Web),
-        ];
-        for (url, want) in cases {
-            assert_eq!(class_of(url), *want, "{url}");
-        }
-        assert_eq!(
-            auth_provider_name(
-                "https://login.salesforce.com/services/authcallback/00D000000000001/Okta"
-            ),
-            Some("Okta".into())
-        );
+    // Ports below 1024 need root: a native app listens on a high port (RFC 8252 §7.3).
+    if is_root(url) && url.port_or_known_default().is_some_and(|p| p < 1024) {
+        return CallbackClass::LoopbackRoot;
     }
-
-    #[test]
-    fn exposure_is_the_strongest_callback() {
-        let of = |urls: &[&str]| {
-            exposure(&classify_all(
-                &urls.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
-            ))
-        };
-        assert_eq!(of(&[]), None);
-        assert_eq!(of(&["https://www.google.com"]), Some(Exposure::Placeholder));
-        assert_eq!(
-            of(&[
-                "https://www.google.com",
-                "http://localhost:1717/OauthRedirect"
-            ]),
-            Some(Exposure::SalesforceCli)
-        );
-        assert_eq!(
-            of(&[
-                "http://localhost:1717/OauthRedirect",
-                "https://app.acme.example/cb"
-            ]),
-            Some(Exposure::CodeFlow)
-        );
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for h in [
-            "localhost",
-            "LOCALHOST",
-            "app.localhost",
-            "127.0.0.1",
-            "127.0.0.2",
-            "[::1]",
-            "::1",
-            "[::ffff:127.0.0.1]",
-        ] {
-            assert!(is_loopback_host(h), "{h}");
-        }
-        for h in [
-            "",
-            "127.attacker.example",
-            "localhost.evil.example",
-            "127.0.0.1.nip.io",
-            "localhost.",
-            ".localhost",
-            "x..localhost",
-            "evil-localhost",
-            "[::2]",
-            "10.0.0.1",
-            "0.0.0.0",
-        ] {
-            assert!(!is_loopback_host(h), "{h}");
-        }
-    }
-
-    #[test]
-    fn hosts_are_what_a_browser_would_contact() {
-        use Callback::*;
-        let cases: &[(&str, Callback)] = &[
-            ("http://localhost:1717/OauthRedirect", HttpLoopback),
-            ("http://127.0.0.1/cb", HttpLoopback),
-            ("http://[::1]:8080/cb", HttpLoopback),
-            ("http://app.localhost/cb", HttpLoopback),
-            ("HTTP://LOCALHOST/cb", HttpLoopback),
-            // IPv4 in other notations is still 127.0.0.1 to a browser.
-            ("http://0x7f.1/cb", HttpLoopback),
-            ("http://2130706433/cb", HttpLoopback),
-            // A backslash ends the authority of an http URL: the host is evil.example.com.
-            ("http://evil.example.com\\@localhost/cb", HttpRemote),
-            ("http://localhost.evil.example/", HttpRemote),
-            ("http://127.0.0.1.nip.io/", HttpRemote),
-            // User info is not the host.
-            ("http://[::1]@evil/", HttpRemote),
-            ("http://localhost:1717@evil.example/", HttpRemote),
-            ("http://user@evil.example.com/cb", HttpRemote),
-            ("http://127.attacker.example/cb", HttpRemote),
-            ("http://localhost%2eevil.example/cb", HttpRemote),
-            ("http:evil.example.com/cb", HttpRemote),
-            ("http://reports.example.com/cb", HttpRemote),
-            ("HTTP://Example.com:8080", HttpRemote),
-            ("https://secure.example.com", Https),
-            ("https://localhost/cb", Https),
-            ("com.acme.app://oauth", Other),
-            ("sfdc://success", Other),
-            // Not URLs: never loopback; an http: one is reported.
-            ("http://exa mple.com/cb", Unparseable { claims_http: true }),
-            ("http://[::1/cb", Unparseable { claims_http: true }),
-            (
-                "http://localhost:99999/cb",
-                Unparseable { claims_http: true },
-            ),
-            ("  http://", Unparseable { claims_http: true }),
-            ("localhost/cb", Unparseable { claims_http: false }),
-            ("", Unparseable { claims_http: false }),
-        ];
-        for (url, want) in cases {
-            assert_eq!(classify(url), *want, "{url}");
-        }
-    }
-
-    #[test]
-    fn insecure_ones_are_listed_in_order() {
-        let urls: Vec<String> = [
-            "https://ok.example.com/cb",
-            "http://evil.example.com\\@localhost/cb",
-            "http://localhost/cb",
-            "http://exa mple.com/cb",
-            "com.acme.app://oauth",
-        ]
-        .map(String::from)
-        .to_vec();
-        assert_eq!(
-            insecure_callbacks(&urls),
-            [
-                "http://evil.example.com\\@localhost/cb",
-                "http://exa mple.com/cb"
-            ]
-        );
-    }
+    CallbackClass::Loopback
 }
+
+mod salesforce;
+
+#[cfg(test)]
+mod tests;

@@ -19,6 +19,7 @@
 
 #![deny(clippy::wildcard_enum_match_arm)]
 
+pub mod advice;
 pub mod callback;
 pub mod calls;
 pub mod clients;

@@ -192,6 +192,24 @@ pub struct ConnectedApp {
     pub is_token_exchange_flow_enabled: Option<bool>,
     pub has_saml: bool,
     pub has_canvas: bool,
+    /// `canvasConfig/accessMethod`: `Post` (signed request) or `Get` (OAuth web flow).
+    pub canvas_access_method: Option<String>,
+    /// `canvasConfig/canvasUrl`.
+    pub canvas_url: Option<String>,
+    /// Top-level elements the Metadata API's `ConnectedApp` does not define (WSDL v66),
+    /// such as the `developerName` and `version` of a 2GP packaged-app reference.
+    pub undefined_elements: Vec<String>,
+    /// `developerName` of such a reference: `<namespace>__<App>`.
+    pub developer_name: Option<String>,
+}
+
+impl ConnectedApp {
+    /// The canvas URL when the canvas app uses a signed request (`accessMethod` `Post`).
+    pub fn canvas_signed_request_url(&self) -> Option<&str> {
+        (self.canvas_access_method.as_deref() == Some("Post"))
+            .then_some(self.canvas_url.as_deref())
+            .flatten()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -372,21 +372,68 @@ struct JsonPlan<'a> {
     dry_run: bool,
     outcome: Outcome,
     changes: Vec<JsonChange<'a>>,
-    unchanged: Vec<serde_json::Value>,
+    unchanged: Vec<JsonUnchanged<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    forced: Option<serde_json::Value>,
+    forced: Option<JsonForced<'a>>,
     /// Step 3: the settings file's other fields.
     #[serde(skip_serializing_if = "Option::is_none")]
-    settings_fields: Option<Vec<serde_json::Value>>,
+    settings_fields: Option<Vec<JsonSettingsField<'a>>>,
     /// Step 3 with a connection: the org read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    org: Option<serde_json::Value>,
+    org: Option<JsonOrg<'a>>,
     /// Step 3: the blockers waivers took out of the gate, and the waiver file.
     #[serde(skip_serializing_if = "Option::is_none")]
-    waived: Option<serde_json::Value>,
+    waived: Option<JsonWaived<'a>>,
     manifest: JsonManifest<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<String>,
+}
+
+// The nested objects below were first written with `json!`, whose objects (serde_json
+// without `preserve_order`) sort their keys: their fields are declared in that order so
+// the document stays byte-identical. `None` is written as `null`, as it was.
+
+#[derive(Serialize)]
+struct JsonUnchanged<'a> {
+    file: &'a str,
+    subject: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonForced<'a> {
+    open: &'a [String],
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSettingsField<'a> {
+    field: &'a str,
+    from_org: bool,
+    org: Option<&'a str>,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonOrg<'a> {
+    instance_url: &'a str,
+    is_pkce_required: Option<bool>,
+    taken: &'a [String],
+    target_org: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonWaived<'a> {
+    blockers: Vec<JsonWaivedBlocker<'a>>,
+    waiver_file: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonWaivedBlocker<'a> {
+    app: Option<&'a str>,
+    approved_by: &'a str,
+    expires: &'a str,
+    reason: &'a str,
+    rule: &'a str,
 }
 
 fn json_members(list: &[Member]) -> Vec<JsonMember<'_>> {
@@ -443,44 +490,45 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
         unchanged: plan
             .unchanged
             .iter()
-            .map(|u| serde_json::json!({"subject": u.subject.name(), "file": u.file}))
+            .map(|u| JsonUnchanged {
+                file: &u.file,
+                subject: u.subject.name(),
+            })
             .collect(),
-        forced: plan
-            .forced
-            .as_ref()
-            .map(|f| serde_json::json!({"reason": f.reason, "open": f.open})),
+        forced: plan.forced.as_ref().map(|f| JsonForced {
+            open: &f.open,
+            reason: &f.reason,
+        }),
         settings_fields: (plan.step == Step::OrgSetting).then(|| {
             plan.settings
                 .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "field": f.name,
-                        "value": f.value,
-                        "org": f.org,
-                        "from_org": f.from_org,
-                    })
+                .map(|f| JsonSettingsField {
+                    field: &f.name,
+                    from_org: f.from_org,
+                    org: f.org.as_deref(),
+                    value: &f.value,
                 })
                 .collect()
         }),
-        org: plan.org.as_ref().map(|o| {
-            serde_json::json!({
-                "instance_url": o.instance_url,
-                "target_org": o.target_org,
-                "taken": o.taken,
-                "is_pkce_required": o.pkce_required,
-            })
+        org: plan.org.as_ref().map(|o| JsonOrg {
+            instance_url: &o.instance_url,
+            is_pkce_required: o.pkce_required,
+            taken: &o.taken,
+            target_org: o.target_org.as_deref(),
         }),
-        waived: plan.waived.as_ref().map(|w| {
-            serde_json::json!({
-                "waiver_file": w.file,
-                "blockers": w.blockers.iter().map(|b| serde_json::json!({
-                    "rule": b.rule,
-                    "app": b.app,
-                    "reason": b.reason,
-                    "approved_by": b.approved_by,
-                    "expires": b.expires,
-                })).collect::<Vec<_>>(),
-            })
+        waived: plan.waived.as_ref().map(|w| JsonWaived {
+            blockers: w
+                .blockers
+                .iter()
+                .map(|b| JsonWaivedBlocker {
+                    app: b.app.as_deref(),
+                    approved_by: &b.approved_by,
+                    expires: &b.expires,
+                    reason: &b.reason,
+                    rule: &b.rule,
+                })
+                .collect(),
+            waiver_file: &w.file,
         }),
         manifest: JsonManifest {
             path: shown_manifest(plan),

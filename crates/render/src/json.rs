@@ -3,10 +3,10 @@
 //! [`document`], which refuses one that does not lead with its `schema_version`; SARIF,
 //! whose shape is OASIS's, through [`pretty`]. Both write pretty JSON ending in a line
 //! break, with the characters a terminal would act on escaped
-//! ([`json_escape_invisible`](crate::report::text::json_escape_invisible)): a parser reads
+//! ([`json_escape_invisible`](pkce_audit_model::text::json_escape_invisible)): a parser reads
 //! back the exact text.
 
-use crate::report::text::json_escape_invisible;
+use pkce_audit_model::text::json_escape_invisible;
 use serde::Serialize;
 
 /// What every document starts with (serde writes a struct's fields in order).

@@ -2,7 +2,7 @@
 //! and `doctor` in text.
 
 use crate::report::layout::{Entry, Grid, PROSE};
-use crate::report::{wrap_hanging, wrap_paragraphs, wrap_prose, wrap_words};
+use crate::report::{wrap_paragraphs, wrap_prose};
 use pkce_audit_model::clients::catalogue;
 use pkce_audit_model::clients::Client;
 use pkce_audit_model::doctor::{Check, Doctor};
@@ -94,48 +94,38 @@ pub fn clients(width: usize) -> String {
     grid.render(width)
 }
 
-/// Where the listing's summary column starts: after the id, severity and blocker columns.
-const SUMMARY_COLUMN: usize = 38 + 1 + 8 + 1 + 8 + 1;
+/// The widths of the listing's id, severity and blocker columns.
+const RULE_COLUMNS: [usize; 3] = [38, 8, 8];
 /// The narrowest summary column; below it each summary goes under its rule.
 const MIN_SUMMARY: usize = 30;
 
 /// `pkce-audit rules`: the rules in report order, within `width` columns. Wide enough
-/// (`usize::MAX` for scripts: one line per rule), each summary wraps in its own column;
-/// narrower, the rule is one line (`id (severity, blocker)`) and its summary the lines
-/// below, indented.
+/// (`usize::MAX` for scripts: one line per rule), bare columns, each summary wrapped in
+/// its own; narrower, the rule is one line (`id (severity, blocker)`) and its summary the
+/// lines below, indented.
 pub fn rules(width: usize) -> String {
-    let mut out = String::new();
+    let [id, severity, blocker] = RULE_COLUMNS;
+    let mut grid = Grid::bare(4)
+        .fixed(0, id)
+        .fixed(1, severity)
+        .fixed(2, blocker)
+        .floor(3, MIN_SUMMARY);
     for r in RULES {
-        if width >= SUMMARY_COLUMN + MIN_SUMMARY {
-            let head = format!(
-                "{:<38} {:<8} {:<8} ",
-                r.id.as_str(),
-                r.severity.as_str(),
-                if r.blocker { "blocker" } else { "-" },
-            );
-            let column = width - SUMMARY_COLUMN;
-            for (i, line) in wrap_words(r.summary, column, column).iter().enumerate() {
-                if i == 0 {
-                    out.push_str(&head);
-                } else {
-                    out.push_str(&" ".repeat(SUMMARY_COLUMN));
-                }
-                out.push_str(line);
-                out.push('\n');
-            }
-        } else {
-            let blocker = if r.blocker { ", blocker" } else { "" };
-            // An id stays whole; its severity goes to the next line when it must.
-            wrap_hanging(
-                &mut out,
-                &format!("{} ({}{blocker})", r.id, r.severity),
-                width,
-                2,
-            );
-            wrap_hanging(&mut out, &format!("    {}", r.summary), width, 4);
-        }
+        let cells = vec![
+            r.id.as_str(),
+            r.severity.as_str(),
+            if r.blocker { "blocker" } else { "-" },
+            r.summary,
+        ];
+        let blocker = if r.blocker { ", blocker" } else { "" };
+        // An id stays whole; its severity goes to the next line when it must.
+        let head = format!("{} ({}{blocker})", r.id, r.severity);
+        grid.push(
+            cells,
+            Entry::new(head, vec![format!("  {}", r.summary).into()]),
+        );
     }
-    out
+    grid.render(width)
 }
 
 /// `pkce-audit rules <ID>`: everything the catalog says about one rule, wrapped to

@@ -7,9 +7,9 @@
 //! `[` `]` `<` `>` `|` `#` `~` `&`) gets a backslash, which CommonMark turns back into the
 //! character itself; a line break becomes `<br>` (it can neither end a table row nor
 //! start a line of its own); the rest is made
-//! [`visible`](crate::report::text::visible).
+//! [`visible`](pkce_audit_model::text::visible).
 
-use crate::report::text::{code_span, visible, visible_with_breaks};
+use pkce_audit_model::text::{code_span, visible, visible_with_breaks};
 use std::fmt::Write;
 
 /// Characters that get a backslash.

@@ -87,7 +87,14 @@ fn every_command_survives_a_closed_standard_output() {
     assert_eq!(got, 2);
     assert_eq!(
         stderr,
-        "pkce-audit: error: unknown rule 'no-such-rule'; `pkce-audit rules` lists them\n"
+        format!(
+            "pkce-audit: error: unknown rule 'no-such-rule'; the known rules: {}\n",
+            pkce_audit_model::rules::RuleId::KNOWN
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     );
     let (got, stderr) = closed_stdout(&["audit", "--sorce", "x", "--json"], &[]);
     assert_eq!(got, 2);

@@ -12,6 +12,7 @@ use super::{Change, FixError, Forced, Project, Step, Unchanged, WaivedBlockers};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::Layout;
 use crate::xml::{escape, METADATA_NS};
+use pkce_audit_model::advice::Advice;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -77,8 +78,9 @@ pub(super) fn plan(
     let earlier = match &before {
         Some(bytes) => ours(bytes, step).map_err(|why| {
             refuse(format!(
-                "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: name a new file with --manifest",
-                step.number()
+                "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: {}",
+                step.number(),
+                Advice::NewManifest
             ))
         })?,
         None => Vec::new(),
@@ -87,7 +89,8 @@ pub(super) fn plan(
     // component of this step, named by an API name.
     if let Some(why) = earlier.iter().find_map(|m| foreign(step, m)) {
         return Err(refuse(format!(
-            "the earlier manifest there {why}; fix does not write it again: remove it or name a new file with --manifest"
+            "the earlier manifest there {why}; fix does not write it again: remove it or {}",
+            Advice::NewManifest
         )));
     }
     let asked: Vec<Member> = changes

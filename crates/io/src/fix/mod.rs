@@ -23,6 +23,7 @@ pub use project::Project;
 pub use write::apply;
 
 use crate::source::SourceError;
+use pkce_audit_model::advice::Advice;
 use pkce_audit_model::errors::{Coded, ErrorCode};
 pub use pkce_audit_model::fix::{
     Change, Edit, Forced, OrgUsed, Plan, SettingsField, Step, Subject, Unchanged, WaivedBlocker,

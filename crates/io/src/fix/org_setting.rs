@@ -143,18 +143,22 @@ impl Project {
                 if !open.is_empty() {
                     let missing = match org {
                         None if !needs.is_empty() => format!(
-                            "; not in the project: {}, which -o/--target-org <alias> (or --instance-url, --auth-url-file) reads from the org",
-                            needs.describe()
+                            "; not in the project: {}, which {} reads from the org",
+                            needs.describe(),
+                            Advice::ConnectOrg
                         ),
                         _ => String::new(),
                     };
                     plan.refuse(
                         &subject,
                         format!(
-                            "the audit of this folder {}: {}{missing}; fix them (pkce-audit audit --source {}), waive them, or pass --force --reason \"...\"",
+                            "the audit of this folder {}: {}{missing}; fix them ({}), waive them, or {}",
                             judged(verdict, !files.is_empty(), org_pkce),
                             open.join("; "),
-                            escaped(&self.root.display().to_string())
+                            Advice::AuditFolder {
+                                root: escaped(&self.root.display().to_string()).into_owned()
+                            },
+                            Advice::Force
                         ),
                     );
                 }
@@ -165,9 +169,10 @@ impl Project {
                     plan.refuse(
                         &subject,
                         format!(
-                            "{} sets field(s) besides isPkceRequired to values the org does not have, and a deploy sets every field the file names (a stale file would re-allow a flow the org blocks): {}; bring the file up to date (sf project retrieve start --metadata Settings:OauthOidc) or pass --force --reason \"...\"",
+                            "{} sets field(s) besides isPkceRequired to values the org does not have, and a deploy sets every field the file names (a stale file would re-allow a flow the org blocks): {}; bring the file up to date (sf project retrieve start --metadata Settings:OauthOidc) or {}",
                             escaped(file),
-                            stale.join("; ")
+                            stale.join("; "),
+                            Advice::Force
                         ),
                     );
                 }

@@ -111,9 +111,10 @@ impl Project {
         match (&e, &self.default_package) {
             // A file this run creates: the settings file, in the default package directory.
             (WriteError::OutsideRoot { .. }, Some(dir)) if change.before.is_none() => format!(
-                "{}: the default package directory '{}' of sfdx-project.json lies outside the project, and fix never writes outside it (not even with --force); the audit does not read it either",
+                "{}: the default package directory '{}' of sfdx-project.json lies outside the project, and fix never writes outside it ({}); the audit does not read it either",
                 escaped(&change.file),
-                escaped(dir)
+                escaped(dir),
+                Advice::NotEvenForced
             ),
             _ => e.to_string(),
         }

@@ -163,7 +163,10 @@ fn the_org_setting_waits_for_a_clear_audit_unless_forced() {
         why.contains("blocker app-pkce-not-required on Customer_Portal"),
         "{why}"
     );
-    assert!(why.contains("--force --reason"), "{why}");
+    assert!(
+        why.ends_with(&format!("waive them, or {}", Advice::Force)),
+        "{why}"
+    );
     let forced = project
         .plan_org_setting(&report, None, Some("vendors confirmed PKCE"), None)
         .unwrap();
@@ -226,7 +229,7 @@ fn a_missing_settings_file_is_read_from_the_org_and_created_with_its_values() {
     assert!(
         why.contains("says incomplete")
             && why.contains("org OAuth settings not found")
-            && why.contains("-o/--target-org <alias>"),
+            && why.contains(&format!("which {} reads from the org", Advice::ConnectOrg)),
         "{why}"
     );
     let org = org_read(

@@ -163,6 +163,38 @@ fn section<'a>(el: &'a Element, name: &str) -> Result<Option<&'a Element>, Parse
     Ok(single(el, name)?.filter(|c| !c.is_nil()))
 }
 
+/// The elements of the Metadata API's `ConnectedApp` (metadata WSDL v66, with `fullName`
+/// and `module` from its base type `Metadata`). Another element at the top of a file is
+/// not the app's own setting: 2GP packaged-app references carry `developerName` and
+/// `version` (Second-Generation Managed Packaging Developer Guide, "Package Connected Apps
+/// in Second-Generation Managed Packaging").
+const CONNECTED_APP_ELEMENTS: &[&str] = &[
+    "fullName",
+    "module",
+    "attributes",
+    "canvas",
+    "canvasConfig",
+    "contactEmail",
+    "contactPhone",
+    "description",
+    "iconUrl",
+    "infoUrl",
+    "ipRanges",
+    "label",
+    "logoUrl",
+    "mobileAppConfig",
+    "mobileStartUrl",
+    "oauthConfig",
+    "oauthPolicy",
+    "permissionSetName",
+    "plugin",
+    "pluginExecutionUser",
+    "profileName",
+    "samlConfig",
+    "sessionPolicy",
+    "startUrl",
+];
+
 fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
     let oauth = match section(el, "oauthConfig")? {
         None => None,
@@ -192,6 +224,7 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
             })
         }
     };
+    let canvas = section(el, "canvasConfig")?;
     let app = ConnectedApp {
         label: text(el, "label")?,
         contact_email: text(el, "contactEmail")?,
@@ -202,7 +235,19 @@ fn parse_connected_app(el: &Element) -> Result<ConnectedApp, ParseError> {
             None => None,
         },
         has_saml: section(el, "samlConfig")?.is_some(),
-        has_canvas: section(el, "canvasConfig")?.is_some(),
+        has_canvas: canvas.is_some(),
+        canvas_access_method: canvas
+            .map(|c| text(c, "accessMethod"))
+            .transpose()?
+            .flatten(),
+        canvas_url: canvas.map(|c| text(c, "canvasUrl")).transpose()?.flatten(),
+        undefined_elements: el
+            .children
+            .iter()
+            .filter(|c| !CONNECTED_APP_ELEMENTS.contains(&c.name.as_str()))
+            .map(|c| c.name.clone())
+            .collect(),
+        developer_name: text(el, "developerName")?,
     };
     // `ConnectedAppOauthConfig.callbackUrl` is required (the v66 WSDL gives it no
     // `minOccurs="0"`): an OAuth Connected App without one is not what Salesforce

@@ -39,6 +39,7 @@ pub use usage::UsageOptions;
 use crate::metadata::{self, MetadataType};
 use crate::xml::Element;
 use calls::ApiUsage;
+use pkce_audit_model::advice::Advice;
 use pkce_audit_model::errors::{Coded, ErrorCode, Remedy};
 use pkce_audit_model::inventory::{Collected, Loaded, PackageInfo, Problem};
 use std::fmt;
@@ -386,11 +387,11 @@ impl Fetched {
             problems: self.problems.clone(),
             notes: self.notes.clone(),
             evidence: self.evidence.clone(),
-            // A live fetch without evidence is one run with --no-usage.
+            // A live fetch without evidence is one run that skipped the usage queries.
             no_evidence_reason: self
                 .evidence
                 .is_none()
-                .then(|| "--no-usage skipped the usage queries".to_string()),
+                .then_some(pkce_audit_model::inventory::NoEvidence::Skipped),
             ..Default::default()
         };
         // The instance URL's host is the org's (its My Domain host when it has one).
@@ -418,16 +419,35 @@ impl Fetched {
 // Shared with the folder reader: both inputs drop secrets as soon as they are parsed.
 pub use crate::metadata::{is_secret_element, strip_secrets};
 
-/// The permission or setting that makes a type readable, for problems.
+/// The permission or setting that makes a type readable, for the doctor's checks: its
+/// text, then its advice.
 pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<String> {
+    let mut p = Problem::new(problem_kind(call), String::new());
+    set_remedy(&mut p, ty, call);
+    p.written_remedy()
+}
+
+/// Gives `p` the remedy of a failed call, when it has one.
+pub(crate) fn set_remedy(p: &mut Problem, ty: Option<MetadataType>, call: &CallError) {
+    if let Some((text, advice)) = remedy_of(ty, call) {
+        p.remedy = Some(text);
+        p.advice = advice.map(Box::new);
+    }
+}
+
+/// The permission or setting that makes a type readable, and the advice after it.
+fn remedy_of(ty: Option<MetadataType>, call: &CallError) -> Option<(String, Option<Advice>)> {
     let code = call.code()?;
     let secrets = matches!(
         ty,
         Some(MetadataType::ExtlClntAppGlobalOauthSettings | MetadataType::ExtlClntAppOauthSettings)
     );
-    Some(match code {
+    let text: String = match code {
         "INVALID_SESSION_ID" => {
-            "the session expired during the run and could not be renewed: log in again and re-run (with --auth-url-file pkce-audit renews it by itself)".into()
+            return Some((
+                "the session expired during the run and could not be renewed: log in again and re-run".into(),
+                Some(Advice::RenewingSession),
+            ))
         }
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if secrets => {
             "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'".into()
@@ -449,11 +469,12 @@ pub(crate) fn remedy_for(ty: Option<MetadataType>, call: &CallError) -> Option<S
             "External Client Apps enabled in the org ('Opt in to External Client Apps') and API version 59.0 or later".into()
         }
         _ => return None,
-    })
+    };
+    Some((text, None))
 }
 
 /// What kind of problem a failed call is: a permission or setting the login lacks (the
-/// codes [`remedy_for`] names one for), else something that could not be read.
+/// codes [`remedy_of`] names one for), else something that could not be read.
 pub(crate) fn problem_kind(e: &CallError) -> pkce_audit_model::inventory::ProblemKind {
     match e.code() {
         Some(
@@ -476,7 +497,7 @@ pub(crate) fn problem(ty: MetadataType, name: Option<&str>, what: &str, e: &Call
         },
         None => pkce_audit_model::inventory::Concerns::Types(vec![ty]),
     });
-    p.remedy = remedy_for(Some(ty), e);
+    set_remedy(&mut p, Some(ty), e);
     p
 }
 

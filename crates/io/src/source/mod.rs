@@ -210,12 +210,15 @@ pub fn discover(root: &Path) -> Result<Discovery, SourceError> {
     Ok(d)
 }
 
-/// Reads and parses one file into a component, or the problem that stops it.
-pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Problem> {
+/// Reads and parses one file into a component, or the problem that stops it (boxed: a
+/// problem is large, and most files load).
+pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Box<Problem>> {
     let problem = |kind: ProblemKind, reason: String, line: Option<u32>| {
-        Problem::new(kind, reason)
-            .component(f.ty, &f.full_name)
-            .file(f.rel.clone(), line)
+        Box::new(
+            Problem::new(kind, reason)
+                .component(f.ty, &f.full_name)
+                .file(f.rel.clone(), line),
+        )
     };
     let meta = std::fs::metadata(&f.path).map_err(|e| {
         problem(
@@ -344,7 +347,7 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
             .unwrap_or_default();
         match load_file(f, package) {
             Ok(l) => collected.components.push(l),
-            Err(p) => collected.problems.push(p),
+            Err(p) => collected.problems.push(*p),
         }
     }
     if let Some(m) = &d.manifest {
@@ -353,7 +356,8 @@ pub fn collect(root: &Path) -> Result<(Collected, Discovery), SourceError> {
         collected.notes.extend(m.notes.iter().cloned());
         collected.evidence = m.evidence.clone();
         if m.evidence.is_none() {
-            collected.no_evidence_reason = Some("the snapshot was fetched without it".into());
+            collected.no_evidence_reason =
+                Some(pkce_audit_model::inventory::NoEvidence::SnapshotWithout);
         }
     }
     collected.problems.append(&mut d.problems);

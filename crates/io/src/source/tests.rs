@@ -1,4 +1,5 @@
 use super::*;
+use pkce_audit_model::advice::Advice;
 use std::path::Path;
 
 #[test]
@@ -77,7 +78,7 @@ fn a_folder_inside_a_project_names_the_project_and_what_was_not_applied() {
         );
         assert_eq!(
             e.to_string(),
-            format!("the audited folder is inside the SFDX project {root}: its .forceignore and its namespace 'acme' (sfdx-project.json) were not applied; audit the project root instead: --source {root}")
+            format!("the audited folder is inside the SFDX project {root}: its .forceignore and its namespace 'acme' (sfdx-project.json) were not applied; {}", Advice::AuditProjectRoot { root: root.clone() })
         );
         // A note, not a problem.
         assert!(d.problems.is_empty(), "{:?}", d.problems);
@@ -113,7 +114,7 @@ fn the_nearest_project_counts_and_says_only_what_it_has() {
         missed_forceignore: false,
         missed_namespace: Some("ns".into()),
     };
-    assert_eq!(only_ns.to_string(), "the audited folder is inside the SFDX project /p: its namespace 'ns' (sfdx-project.json) was not applied; audit the project root instead: --source /p");
+    assert_eq!(only_ns.to_string(), format!("the audited folder is inside the SFDX project /p: its namespace 'ns' (sfdx-project.json) was not applied; {}", Advice::AuditProjectRoot { root: "/p".into() }));
     let only_ignore = EnclosingProject {
         missed_forceignore: true,
         missed_namespace: None,

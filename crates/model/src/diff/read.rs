@@ -147,7 +147,7 @@ impl From<&crate::inventory::Problem> for Problem {
             file: p.file.clone(),
             line: p.line,
             reason: p.reason.clone(),
-            remedy: p.remedy.clone(),
+            remedy: p.written_remedy(),
         }
     }
 }

@@ -338,8 +338,9 @@ pub fn rehearsal(sandbox: Named<'_>, production: Named<'_>) -> Rehearsal {
                 .map(|(n, _)| n)
                 .collect();
             out.notes.push(format!(
-                "Installed packages not compared: no package list from '{}' (a folder audit, --no-usage, or the list unreadable).",
-                silent.join("' and '")
+                "Installed packages not compared: no package list from '{}' (a folder audit, {}, or the list unreadable).",
+                silent.join("' and '"),
+                crate::advice::Advice::SkipUsage
             ));
         }
     }

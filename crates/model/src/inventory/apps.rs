@@ -2,6 +2,7 @@
 //! and the join of an External Client App's children.
 
 use super::*;
+use crate::callback;
 use crate::metadata::{ConnectedApp, EcaGlobalOauth};
 
 /// `manageableState` values that mean "installed from a package into this org".
@@ -55,11 +56,38 @@ pub(super) fn namespace(l: &Loaded) -> Option<String> {
         .or_else(|| metadata::namespace_of(&l.component.full_name).map(str::to_string))
 }
 
+/// A Connected App file with no OAuth, SAML or canvas settings that holds elements the
+/// Metadata API's `ConnectedApp` does not define (a 2GP reference: `developerName`,
+/// `version`) or whose name carries a namespace: a reference to an app whose real
+/// settings live elsewhere (the package, the packaging org). What it says, for messages.
+fn packaged_stub(ca: &ConnectedApp, namespace: Option<&str>) -> Option<String> {
+    if ca.oauth.is_some() || ca.has_saml || ca.has_canvas {
+        return None;
+    }
+    let what = match (ca.undefined_elements.as_slice(), namespace) {
+        ([], None) => return None,
+        ([], Some(ns)) => format!("its name carries the namespace '{ns}'"),
+        (els, _) => format!(
+            "it holds {}, which the Metadata API's ConnectedApp does not define",
+            els.join(", ")
+        ),
+    };
+    Some(what)
+}
+
 pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>) -> App {
+    // A 2GP reference names its app (and namespace) in `developerName`.
+    let ns = namespace(l).or_else(|| {
+        ca.developer_name
+            .as_deref()
+            .and_then(metadata::namespace_of)
+            .map(str::to_string)
+    });
     let h = Header {
         loaded: l,
-        namespace: namespace(l),
+        namespace: ns,
     };
+    let stub = packaged_stub(ca, h.namespace.as_deref());
     let mut locations = AppLocations {
         app: loc(&l.file, Some(l.component.line)),
         ..Default::default()
@@ -103,6 +131,7 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
                 o.callback_urls.clone(),
             )
         }
+        None if stub.is_some() => (None, PkceBasis::Unknown, false, Vec::new()),
         None => (None, PkceBasis::NotApplicable, false, Vec::new()),
     };
     if ca.has_saml {
@@ -112,6 +141,8 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
         flows.push(Flow::Canvas);
     }
     let outside_scope_reason = match &ca.oauth {
+        // Its settings are elsewhere: unknown, never "outside scope".
+        None if stub.is_some() => None,
         None if ca.has_saml || ca.has_canvas => Some(format!(
             "no OAuth configuration; uses {} only",
             flows
@@ -138,10 +169,17 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
         oauth_enabled: ca.oauth.is_some(),
         pkce_required,
         pkce_basis,
-        flows: Some(flows),
+        // A packaged reference's flows are the real app's: unknown here.
+        flows: stub.is_none().then_some(flows),
         public_client,
+        callbacks: callback::classify_all(
+            &callback_urls,
+            callback::AppContext {
+                canvas_signed_request_url: ca.canvas_signed_request_url(),
+            },
+        ),
         callback_urls,
-        callbacks: Vec::new(),
+        packaged_reference: stub,
         outside_scope_reason,
         files: h.files(),
         usage: None,
@@ -296,6 +334,7 @@ pub(super) fn external_client_app(
         public_client: false,
         callback_urls: Vec::new(),
         callbacks: Vec::new(),
+        packaged_reference: None,
         outside_scope_reason: None,
         files,
         usage: None,

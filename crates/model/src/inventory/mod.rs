@@ -50,9 +50,27 @@ pub struct Collected {
     /// Usage evidence (live audits, snapshots); `None` for a plain folder.
     pub evidence: Option<Evidence>,
     /// Why there is no evidence, for the note; `None`: a folder without a snapshot.
-    pub no_evidence_reason: Option<String>,
+    pub no_evidence_reason: Option<NoEvidence>,
     /// The org's own hosts and domains (live host, pkce-audit.toml `org_domains`).
     pub own: OwnDomains,
+}
+
+/// Why an input came without usage evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoEvidence {
+    /// A live run that skipped the usage queries.
+    Skipped,
+    /// A snapshot fetched without evidence.
+    SnapshotWithout,
+}
+
+impl std::fmt::Display for NoEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoEvidence::Skipped => write!(f, "{}", crate::advice::Advice::UsageSkipped),
+            NoEvidence::SnapshotWithout => f.write_str("the snapshot was fetched without it"),
+        }
+    }
 }
 
 vocabulary! {
@@ -138,6 +156,11 @@ pub struct App {
     /// Each callback URL with what it says about the client (the same order).
     #[serde(default)]
     pub callbacks: Vec<ClassifiedCallback>,
+    /// A Connected App file that only refers to a packaged app whose settings live
+    /// elsewhere: what shows it. Its PKCE setting is unknown; a live audit reads the real
+    /// app. Not in the report: its findings say it.
+    #[serde(skip)]
+    pub packaged_reference: Option<String>,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,
@@ -282,11 +305,16 @@ pub fn build(collected: Collected) -> Inventory {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
         None => notes.push(format!(
             "No usage evidence ({}): apps used in the org but defined elsewhere are not visible, and findings are judged on metadata alone.",
-            no_evidence_reason.as_deref().unwrap_or("a folder audit without a snapshot")
+            no_evidence_reason.map_or("a folder audit without a snapshot".into(), |r| r.to_string())
         )),
     }
     for app in &mut apps {
-        app.callbacks = callback::classify_all(&app.callback_urls);
+        // Connected Apps are classified where they are read (canvas settings count);
+        // the others here, on their URLs alone.
+        if app.callbacks.len() != app.callback_urls.len() {
+            app.callbacks =
+                callback::classify_all(&app.callback_urls, callback::AppContext::default());
+        }
         if apps::is_salesforce_generated(app) {
             app.owner = Owner::Salesforce;
         }

@@ -44,11 +44,7 @@ impl OwnDomains {
 fn within(host: &str, domain: &str) -> bool {
     let (host, domain) = (host.to_ascii_lowercase(), domain.to_ascii_lowercase());
     let domain = domain.trim_end_matches('.');
-    !domain.is_empty()
-        && (host == domain
-            || host
-                .strip_suffix(domain)
-                .is_some_and(|rest| rest.ends_with('.')))
+    !domain.is_empty() && callback::under(&host, domain)
 }
 
 /// Two-label public suffixes under which a registrable domain has three labels. Not the

@@ -1,5 +1,6 @@
 //! What could not be read: a [`Problem`], its [`ProblemKind`] and what it [`Concerns`].
 
+use crate::advice::Advice;
 use crate::metadata::MetadataType;
 use crate::vocab::vocabulary;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,7 @@ vocabulary! {
 }
 
 /// Something that could not be read. Any problem makes the verdict at best `incomplete`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     /// What it concerns, when known; written as text (`Type Name`).
@@ -131,6 +132,39 @@ pub struct Problem {
     /// The permission or setting that would make it readable, when that is the cause.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub remedy: Option<String>,
+    /// What the user can set against it, after the remedy: written into `remedy` in the
+    /// caller's words ([`Advice`]); a problem read back holds it in `remedy`. Boxed: few
+    /// problems have one, and every problem travels in `Result`s.
+    #[serde(skip)]
+    pub advice: Option<Box<Advice>>,
+}
+
+/// Written with its advice in `remedy`, in the words of the caller that knows its options.
+impl Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Written<'a> {
+            kind: ProblemKind,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            component: Option<&'a Concerns>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            file: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            line: Option<u32>,
+            reason: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            remedy: Option<String>,
+        }
+        Written {
+            kind: self.kind,
+            component: self.component.as_ref(),
+            file: self.file.as_deref(),
+            line: self.line,
+            reason: &self.reason,
+            remedy: self.written_remedy(),
+        }
+        .serialize(s)
+    }
 }
 
 /// Problems are listed by what they concern (its text, then file and line), then reason:
@@ -143,9 +177,9 @@ impl Ord for Problem {
             &self.file,
             self.line,
             &self.reason,
-            &self.remedy,
+            self.written_remedy(),
         )
-            .cmp(&(text(o), &o.file, o.line, &o.reason, &o.remedy))
+            .cmp(&(text(o), &o.file, o.line, &o.reason, o.written_remedy()))
             .then(self.kind.cmp(&o.kind))
     }
 }
@@ -165,6 +199,7 @@ impl Problem {
             line: None,
             reason: reason.into(),
             remedy: None,
+            advice: None,
         }
     }
     pub fn component(mut self, ty: MetadataType, name: &str) -> Self {
@@ -187,6 +222,16 @@ impl Problem {
         self.remedy = Some(remedy.into());
         self
     }
+
+    /// The remedy as written and shown: its text, then its advice.
+    pub fn written_remedy(&self) -> Option<String> {
+        match (&self.remedy, &self.advice) {
+            (Some(r), Some(a)) => Some(format!("{r} {a}")),
+            (Some(r), None) => Some(r.clone()),
+            (None, Some(a)) => Some(a.to_string()),
+            (None, None) => None,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -196,11 +241,12 @@ impl fmt::Display for Problem {
             file,
             line,
             reason,
-            remedy,
+            remedy: _,
+            advice: _,
             kind: _,
         } = self;
         let component = component.as_ref().map(Concerns::to_string);
-        write_problem(f, &component, file, *line, reason, remedy)
+        write_problem(f, &component, file, *line, reason, &self.written_remedy())
     }
 }
 
@@ -271,6 +317,15 @@ mod tests {
             let back: Concerns = serde_json::from_value(text.into()).unwrap();
             assert_eq!(back, c, "{text}");
         }
+        // Its advice is written after its remedy, and read back as part of it.
+        let mut expired = Problem::new(ProblemKind::Unreadable, "denied").remedy("re-run");
+        expired.advice = Some(Box::new(Advice::RenewingSession));
+        let written = format!("re-run {}", Advice::RenewingSession);
+        let json = serde_json::to_value(&expired).unwrap();
+        assert_eq!(json["remedy"], written.as_str());
+        assert_eq!(expired.to_string(), format!("denied ({written})"));
+        let back: Problem = serde_json::from_value(json).unwrap();
+        assert_eq!((back.remedy, back.advice), (Some(written), None));
         // A kind this version does not know is an error naming the known ones.
         let err = serde_json::from_str::<ProblemKind>("\"cosmic-ray\"").unwrap_err();
         assert!(

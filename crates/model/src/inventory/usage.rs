@@ -161,6 +161,7 @@ pub(super) fn apply_evidence(
             public_client: false,
             callback_urls: Vec::new(),
             callbacks: Vec::new(),
+            packaged_reference: None,
             outside_scope_reason: None,
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),

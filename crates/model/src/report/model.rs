@@ -323,6 +323,7 @@ impl std::fmt::Display for EnclosingProject {
             (false, Some(ns)) => write!(f, ": {ns} was not applied")?,
             (false, None) => write!(f, " (it has no .forceignore and no namespace to apply)")?,
         }
-        write!(f, "; audit the project root instead: --source {root}")
+        let advice = crate::advice::Advice::AuditProjectRoot { root: root.clone() };
+        write!(f, "; {advice}")
     }
 }

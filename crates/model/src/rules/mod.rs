@@ -140,6 +140,13 @@ impl Finding {
         self.kind.as_ref().map_or("", |k| k.as_str())
     }
 
+    /// Keeps the verdict from `ready`, waived or not, until usage evidence settles it:
+    /// the medium `app-callback-success-page` (rules/apps.rs lowers it to low when login
+    /// history, SAML or canvas settles it). Nothing is faked: no evidence, no `ready`.
+    pub fn awaits_usage_evidence(&self) -> bool {
+        self.rule == RuleId::AppCallbackSuccessPage && self.severity >= Severity::Medium
+    }
+
     /// Counts toward the verdict and exit code.
     pub fn is_active_blocker(&self) -> bool {
         self.blocker && self.waived.is_none()

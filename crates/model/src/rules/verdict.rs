@@ -85,13 +85,22 @@ pub fn verdict(org_enforced: bool, unreadable: usize, findings: &[Finding]) -> (
     }
     // Waived or not: a waiver accepts a risk, it cannot make an unread setting read.
     let unknown = findings.iter().filter(|f| leaves_unknown(f)).count();
-    if unreadable > 0 || unknown > 0 {
+    let unseen = findings
+        .iter()
+        .filter(|f| f.awaits_usage_evidence())
+        .count();
+    if unreadable > 0 || unknown > 0 || unseen > 0 {
         let mut parts = Vec::new();
         if unreadable > 0 {
             parts.push(format!("{unreadable} item(s) could not be read"));
         }
         if unknown > 0 {
             parts.push(format!("{unknown} app(s) have an unknown PKCE setting"));
+        }
+        if unseen > 0 {
+            parts.push(format!(
+                "{unseen} app(s) with Salesforce's success page as callback have no login history to show who receives codes there"
+            ));
         }
         return (
             Verdict::Incomplete,
@@ -137,6 +146,12 @@ pub fn open_items(findings: &[Finding], unread: &[Problem]) -> Vec<String> {
             .filter(|f| leaves_unknown(f) && !blocks(f))
             .map(|f| format!("unknown PKCE setting{}", on(f))),
     );
+    open.extend(
+        findings
+            .iter()
+            .filter(|f| f.awaits_usage_evidence() && !blocks(f))
+            .map(|f| format!("no usage evidence for the success-page callback{}", on(f))),
+    );
     open.extend(unread.iter().map(|p| format!("not read: {p}")));
     open
 }
@@ -161,10 +176,16 @@ mod tests {
     fn open_items_are_empty_exactly_when_ready() {
         let blocker = Finding::bare("app-pkce-not-required", Some("A"));
         let unknown = Finding::bare("app-pkce-unknown", Some("E"));
+        let unseen = Finding::bare("app-callback-success-page", Some("S"));
         let info = Finding::bare("dormant-app", Some("B"));
         let unread = Problem::new(crate::inventory::ProblemKind::Unreadable, "cannot be read")
             .component(crate::metadata::MetadataType::ConnectedApp, "C");
-        let cases: [(&[Finding], &[Problem], &[&str]); 4] = [
+        let cases: [(&[Finding], &[Problem], &[&str]); 5] = [
+            (
+                std::slice::from_ref(&unseen),
+                &[],
+                &["no usage evidence for the success-page callback on S"],
+            ),
             (std::slice::from_ref(&info), &[], &[]),
             (
                 &[blocker.clone(), info.clone()],

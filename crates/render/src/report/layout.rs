@@ -4,7 +4,8 @@
 //! cell's styles carried through ([`Styled`]).
 //!
 //! Every table comes through here: the audit's apps and findings, the diff's, the
-//! fleet's, `doctor` and `clients`.
+//! fleet's, `doctor` and `clients` in a box under their header ([`Grid::new`]), and the
+//! `rules` listing as bare columns ([`Grid::bare`]).
 
 use super::style::Styled;
 use super::wrap::{unbreakable_width, wrap_hanging, wrap_words};
@@ -42,8 +43,12 @@ impl Entry {
 /// Rows with their table cells and their list entry, laid out by [`Grid::render`].
 #[derive(Debug, Clone)]
 pub struct Grid {
+    frame: Frame,
+    /// Empty names for a bare grid (nothing to measure).
     header: Vec<String>,
     floors: Vec<usize>,
+    /// Columns of a set width ([`Grid::fixed`]).
+    fixed: Vec<Option<usize>>,
     rows: Vec<Vec<Styled>>,
     /// Each row's cells without styles, for measuring.
     plain: Vec<Vec<String>>,
@@ -56,15 +61,59 @@ const TOP: [&str; 4] = ["┌", "─", "┬", "┐"];
 const RULE: [&str; 4] = ["╞", "═", "╪", "╡"];
 const BOTTOM: [&str; 4] = ["└", "─", "┴", "┘"];
 
+/// How a table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Frame {
+    /// In a box, under its header, cells padded by a space either side.
+    Boxed,
+    /// Columns one space apart, no header, no border, no space after the last column.
+    Bare,
+}
+
+impl Frame {
+    /// What comes before the first cell, between two cells, and after the last.
+    fn edges(self) -> [&'static str; 3] {
+        match self {
+            Frame::Boxed => ["│ ", " ┆ ", " │"],
+            Frame::Bare => ["", " ", ""],
+        }
+    }
+
+    /// The columns a row of `n` cells takes besides the cells.
+    fn overhead(self, n: usize) -> usize {
+        let [left, between, right] = self.edges();
+        left.width() + right.width() + between.width() * n.saturating_sub(1)
+    }
+}
+
 impl Grid {
+    /// A table in a box under the `header` (the documents' tables).
     pub fn new(header: &[&str]) -> Self {
         Grid {
+            frame: Frame::Boxed,
             header: header.iter().map(|h| h.to_string()).collect(),
             floors: vec![0; header.len()],
+            fixed: vec![None; header.len()],
             rows: Vec::new(),
             plain: Vec::new(),
             entries: Vec::new(),
         }
+    }
+
+    /// A table of `columns` bare columns, one space apart, without header or border, its
+    /// lines ending with their last cell's text (a listing scripts read line by line).
+    pub fn bare(columns: usize) -> Self {
+        Grid {
+            frame: Frame::Bare,
+            ..Grid::new(&vec![""; columns])
+        }
+    }
+
+    /// Column `column` is `width` columns wide whatever its cells (or its longest word,
+    /// when wider): cells are padded to it, and it takes no share of the rest.
+    pub fn fixed(mut self, column: usize, width: usize) -> Self {
+        self.fixed[column] = Some(width);
+        self
     }
 
     /// Column `column` is never narrower than `min` columns, or its longest cell when that
@@ -131,21 +180,25 @@ impl Grid {
     /// column cannot hold its longest word (or its floor) there.
     pub fn table(&self, width: usize) -> Option<Styled> {
         let n = self.header.len();
-        let want: Vec<usize> = (0..n)
-            .map(|i| self.lines(i).map(UnicodeWidthStr::width).max().unwrap_or(0))
+        let word = |i: usize| self.lines(i).map(unbreakable_width).max().unwrap_or(0);
+        // A fixed column's width is all it wants and the least it takes.
+        let fixed: Vec<Option<usize>> = (0..n)
+            .map(|i| self.fixed[i].map(|w| w.max(word(i))))
             .collect();
-        let min: Vec<usize> = (0..n)
+        let want: Vec<usize> = (0..n)
             .map(|i| {
-                let word = self.lines(i).map(unbreakable_width).max().unwrap_or(0);
-                word.max(self.floors[i].min(want[i]))
+                fixed[i]
+                    .unwrap_or_else(|| self.lines(i).map(UnicodeWidthStr::width).max().unwrap_or(0))
             })
             .collect();
-        // A border either side and between columns, and a space either side of each cell.
-        let room = width.checked_sub(n + 1 + 2 * n)?;
+        let min: Vec<usize> = (0..n)
+            .map(|i| fixed[i].unwrap_or_else(|| word(i).max(self.floors[i].min(want[i]))))
+            .collect();
+        let room = width.checked_sub(self.frame.overhead(n))?;
         if min.iter().sum::<usize>() > room {
             return None;
         }
-        let widths = arrange(room, &min, &want, |i, w| {
+        let widths = arrange(room, &min, &want, fixed, |i, w| {
             self.lines(i)
                 .flat_map(|l| wrap_words(l, w, w))
                 .map(|l| l.width())
@@ -153,14 +206,19 @@ impl Grid {
                 .unwrap_or(0)
         });
         let mut t = Styled::default();
-        border(&mut t, TOP, &widths);
-        let header: Vec<Styled> = self.header.iter().map(|h| h.as_str().into()).collect();
-        row(&mut t, &header, &widths);
-        border(&mut t, RULE, &widths);
-        for cells in &self.rows {
-            row(&mut t, cells, &widths);
+        let boxed = self.frame == Frame::Boxed;
+        if boxed {
+            border(&mut t, TOP, &widths);
+            let header: Vec<Styled> = self.header.iter().map(|h| h.as_str().into()).collect();
+            row(&mut t, &header, &widths, self.frame);
+            border(&mut t, RULE, &widths);
         }
-        border(&mut t, BOTTOM, &widths);
+        for cells in &self.rows {
+            row(&mut t, cells, &widths, self.frame);
+        }
+        if boxed {
+            border(&mut t, BOTTOM, &widths);
+        }
         // The last line break is the caller's.
         t.pop_newline();
         Some(t)
@@ -174,7 +232,8 @@ fn border(out: &mut Styled, [left, line, between, right]: [&str; 4], widths: &[u
 }
 
 /// A row of cells, each wrapped to its column's width, as many lines as its tallest cell.
-fn row(out: &mut Styled, cells: &[Styled], widths: &[usize]) {
+fn row(out: &mut Styled, cells: &[Styled], widths: &[usize], frame: Frame) {
+    let [left, between, right] = frame.edges();
     let wrapped: Vec<Vec<Styled>> = cells
         .iter()
         .zip(widths)
@@ -189,32 +248,36 @@ fn row(out: &mut Styled, cells: &[Styled], widths: &[usize]) {
         })
         .collect();
     let height = wrapped.iter().map(Vec::len).max().unwrap_or(0).max(1);
+    let last = wrapped.len().saturating_sub(1);
     for line in 0..height {
-        out.push_str("│");
+        out.push_str(left);
         for (i, (cell, w)) in wrapped.iter().zip(widths).enumerate() {
             if i > 0 {
-                out.push_str("┆");
+                out.push_str(between);
             }
             let text = cell.get(line).cloned().unwrap_or_default();
             let pad = w.saturating_sub(text.text().width());
-            out.push_str(" ");
             out.append(text);
-            out.push_str(&" ".repeat(pad + 1));
+            // A bare line ends with its text.
+            if i < last || frame == Frame::Boxed {
+                out.push_str(&" ".repeat(pad));
+            }
         }
-        out.push_str("│\n");
+        out.push_str(right);
+        out.push_str("\n");
     }
 }
 
 /// Column widths (without padding) that add up to at most `room`, each at least its `min`
-/// (which together fit): comfy-table's dynamic arrangement, run again with a column fixed at
-/// its minimum whenever it would end narrower, until none does.
+/// (which together fit), the `fixed` ones as given: comfy-table's dynamic arrangement, run
+/// again with a column fixed at its minimum whenever it would end narrower, until none does.
 fn arrange(
     room: usize,
     min: &[usize],
     want: &[usize],
+    mut fixed: Vec<Option<usize>>,
     wrapped: impl Fn(usize, usize) -> usize,
 ) -> Vec<usize> {
-    let mut fixed: Vec<Option<usize>> = vec![None; min.len()];
     loop {
         let widths = arrange_once(room, fixed.clone(), want, &wrapped);
         let short: Vec<usize> = (0..min.len()).filter(|&i| widths[i] < min[i]).collect();
@@ -354,15 +417,48 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_grid_has_no_header_or_border_and_no_space_after_its_last_column() {
+        let mut g = Grid::bare(3).fixed(0, 6).floor(2, 10);
+        g.push(
+            vec!["a-b", "x", "one two three four five"],
+            Entry::new("a-b (x)", vec!["  one two three four five".into()]),
+        );
+        // 6 + 1 + 1 + 1 + 10 columns: the last wraps in its own column.
+        assert_eq!(
+            g.render(19),
+            "a-b    x one two\n         three four\n         five\n"
+        );
+        assert_eq!(g.render(100), "a-b    x one two three four five\n");
+        // Narrower than the fixed column, the floor and the gaps: the list.
+        assert_eq!(g.render(18), "a-b (x)\n    one two three\n    four five\n");
+    }
+
+    #[test]
     fn columns_that_fit_get_their_width_and_the_rest_share() {
         // Room 30: the first fits the average (10), the others share 25 after a 5.
-        assert_eq!(arrange(30, &[1, 1, 1], &[5, 40, 40], |_, w| w), [5, 13, 12]);
+        let open = |n| vec![None; n];
+        assert_eq!(
+            arrange(30, &[1, 1, 1], &[5, 40, 40], open(3), |_, w| w),
+            [5, 13, 12]
+        );
         // A wide minimum is kept even when the average is smaller.
-        assert_eq!(arrange(30, &[20, 1], &[20, 40], |_, w| w), [20, 10]);
+        assert_eq!(
+            arrange(30, &[20, 1], &[20, 40], open(2), |_, w| w),
+            [20, 10]
+        );
         // A column that wraps narrower than its share gives the rest back.
         assert_eq!(
-            arrange(40, &[1, 1], &[30, 30], |i, w| if i == 0 { 12 } else { w }),
+            arrange(40, &[1, 1], &[30, 30], open(2), |i, w| if i == 0 {
+                12
+            } else {
+                w
+            }),
             [12, 28]
+        );
+        // A fixed column keeps its width; the others share the rest.
+        assert_eq!(
+            arrange(30, &[1, 1], &[5, 40], vec![Some(12), None], |_, w| w),
+            [12, 18]
         );
     }
 }

@@ -7,7 +7,7 @@ use super::auth::{Connection, Prepared};
 use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::{MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
-    is_secret_element, problem, remedy_for, strip_secrets, usage, Error, FetchOptions, Fetched,
+    is_secret_element, problem, set_remedy, strip_secrets, usage, Error, FetchOptions, Fetched,
     FetchedRecord, ListedComponent,
 };
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
@@ -410,7 +410,7 @@ async fn query_org(ctx: &Ctx<'_>) -> Result<(OrgFacts, Option<Problem>), Error> 
                 "the org's id and namespace are unknown, so apps in the org's own namespace may be counted as an ISV's; the Organization query failed: {e}"
             ));
             p.component = Some(pkce_audit_model::inventory::Concerns::Organization);
-            p.remedy = remedy_for(None, &e);
+            set_remedy(&mut p, None, &e);
             return Ok((OrgFacts::default(), Some(p)));
         }
     };

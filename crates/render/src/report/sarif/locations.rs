@@ -11,10 +11,11 @@
 //! `logicalLocations` only. Waiver findings still point into the waiver file.
 
 use super::super::AuditScope;
+use super::schema::{ArtifactLocation, LogicalKind, LogicalLocation};
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use pkce_audit_model::rules::{Finding, Scope};
-use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::path::{Component, Path};
 use url::Url;
 
@@ -85,31 +86,44 @@ impl Bases {
     }
 
     /// `run.originalUriBaseIds`; `None` when the run has no file locations.
-    pub fn original_uri_base_ids(&self) -> Option<Value> {
-        let mut map = Map::new();
-        for (id, url) in [(SRCROOT, &self.src), (WAIVERSROOT, &self.waivers_dir)] {
-            if let Some(url) = url {
-                map.insert(id.into(), json!({"uri": url.as_str()}));
-            }
-        }
-        (!map.is_empty()).then_some(Value::Object(map))
+    pub fn original_uri_base_ids(&self) -> Option<BTreeMap<&'static str, ArtifactLocation>> {
+        let map: BTreeMap<_, _> = [(SRCROOT, &self.src), (WAIVERSROOT, &self.waivers_dir)]
+            .into_iter()
+            .filter_map(|(id, url)| {
+                let uri = url.as_ref()?.as_str().to_string();
+                Some((
+                    id,
+                    ArtifactLocation {
+                        uri,
+                        uri_base_id: None,
+                    },
+                ))
+            })
+            .collect();
+        (!map.is_empty()).then_some(map)
     }
 
     /// The artifact location of a file of the audited folder (`file` relative to it).
-    pub fn in_source(&self, file: &str) -> Option<Value> {
+    pub fn in_source(&self, file: &str) -> Option<ArtifactLocation> {
         let uri = relative(self.src.as_ref()?, Path::new(file))?;
-        Some(json!({"uri": uri, "uriBaseId": SRCROOT}))
+        Some(ArtifactLocation {
+            uri,
+            uri_base_id: Some(SRCROOT),
+        })
     }
 
     /// Where a finding sits: a waiver finding in the waiver file, any other in the audited
     /// folder.
-    pub fn of_finding(&self, f: &Finding) -> Option<Value> {
+    pub fn of_finding(&self, f: &Finding) -> Option<ArtifactLocation> {
         let file = &f.location.as_ref()?.file;
         match f.rule.rule().scope {
             Scope::Waiver => self
                 .waiver_file
                 .as_ref()
-                .map(|(base, uri)| json!({"uri": uri, "uriBaseId": base})),
+                .map(|(base, uri)| ArtifactLocation {
+                    uri: uri.clone(),
+                    uri_base_id: Some(*base),
+                }),
             Scope::Org | Scope::App => self.in_source(file),
         }
     }
@@ -118,14 +132,17 @@ impl Bases {
 /// The metadata component a finding is about, for `logicalLocations`: the app (`module`),
 /// the org's OAuth settings (`resource`), or nothing for a waiver finding about no app.
 /// `fullyQualifiedName` is `Type Name`, as `incomplete[].component` spells it.
-pub fn logical(f: &Finding) -> Option<Value> {
+pub fn logical(f: &Finding) -> Option<LogicalLocation> {
     let Some(app) = &f.app else {
         return match f.rule.rule().scope {
-            Scope::Org => Some(json!({
-                "name": OAUTH_OIDC_MEMBER,
-                "fullyQualifiedName": format!("{} {OAUTH_OIDC_MEMBER}", MetadataType::OauthOidcSettings),
-                "kind": "resource",
-            })),
+            Scope::Org => Some(LogicalLocation {
+                fully_qualified_name: Some(format!(
+                    "{} {OAUTH_OIDC_MEMBER}",
+                    MetadataType::OauthOidcSettings
+                )),
+                kind: Some(LogicalKind::Resource),
+                name: Some(OAUTH_OIDC_MEMBER.into()),
+            }),
             Scope::App | Scope::Waiver => None,
         };
     };
@@ -134,11 +151,11 @@ pub fn logical(f: &Finding) -> Option<Value> {
         Some(AppKind::ExternalClientApp) => Some(MetadataType::ExternalClientApplication),
         Some(AppKind::External) | None => None,
     };
-    let mut l = json!({"name": app, "kind": "module"});
-    if let Some(ty) = ty {
-        l["fullyQualifiedName"] = json!(format!("{ty} {app}"));
-    }
-    Some(l)
+    Some(LogicalLocation {
+        fully_qualified_name: ty.map(|ty| format!("{ty} {app}")),
+        kind: Some(LogicalKind::Module),
+        name: Some(app.clone()),
+    })
 }
 
 #[cfg(test)]
@@ -164,16 +181,13 @@ mod tests {
     fn uris_are_relative_to_the_audited_folder_and_never_leave_it() {
         let b = Bases::of(&scope(None));
         let ids = b.original_uri_base_ids().unwrap();
-        let src = ids[SRCROOT]["uri"].as_str().unwrap();
+        let src = ids[SRCROOT].uri.as_str();
         assert!(
             src.starts_with("file:///") && src.ends_with("/proj%231/"),
             "{src}"
         );
         assert!(src.contains("pkce%20audit"), "{src}");
-        let at = |f: &str| {
-            b.in_source(f)
-                .map(|v| v["uri"].as_str().unwrap().to_string())
-        };
+        let at = |f: &str| b.in_source(f).map(|l| l.uri);
         assert_eq!(at("force-app/a.xml").as_deref(), Some("force-app/a.xml"));
         assert_eq!(at("./x/a b.xml").as_deref(), Some("x/a%20b.xml"));
         // A snapshot's escaped file name keeps its `%` as a character of the name.
@@ -183,7 +197,7 @@ mod tests {
         );
         assert_eq!(at("x/../../etc/passwd"), None);
         assert_eq!(at("/etc/passwd"), None);
-        assert_eq!(b.in_source("a.xml").unwrap()["uriBaseId"], SRCROOT);
+        assert_eq!(b.in_source("a.xml").unwrap().uri_base_id, Some(SRCROOT));
         // Resolved against SRCROOT, a URI names the file again.
         let url = Url::parse(src)
             .unwrap()
@@ -209,23 +223,21 @@ mod tests {
         let inside = Bases::of(&scope(Some(root().join("pkce-audit.toml"))));
         assert_eq!(
             inside.of_finding(&f).unwrap(),
-            json!({"uri": "pkce-audit.toml", "uriBaseId": SRCROOT})
+            ArtifactLocation {
+                uri: "pkce-audit.toml".into(),
+                uri_base_id: Some(SRCROOT)
+            }
         );
-        assert_eq!(
-            inside
-                .original_uri_base_ids()
-                .unwrap()
-                .as_object()
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(inside.original_uri_base_ids().unwrap().len(), 1);
         let outside = Bases::of(&scope(Some(std::env::temp_dir().join("w.toml"))));
         assert_eq!(
             outside.of_finding(&f).unwrap(),
-            json!({"uri": "w.toml", "uriBaseId": WAIVERSROOT})
+            ArtifactLocation {
+                uri: "w.toml".into(),
+                uri_base_id: Some(WAIVERSROOT)
+            }
         );
         let ids = outside.original_uri_base_ids().unwrap();
-        assert!(ids[WAIVERSROOT]["uri"].as_str().unwrap().ends_with('/'));
+        assert!(ids[WAIVERSROOT].uri.ends_with('/'));
     }
 }

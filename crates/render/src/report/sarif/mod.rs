@@ -6,12 +6,19 @@
 //! results with an external suppression.
 
 mod locations;
+mod schema;
 
 use super::text::visible;
 use super::{rule_help_uri, Report, HOMEPAGE, TOOL_NAME};
 use locations::Bases;
+use pkce_audit_model::inventory::Problem;
 use pkce_audit_model::rules::{self, Finding, Severity};
-use serde_json::{json, Value};
+use schema::{
+    AutomationDetails, Configuration, Driver, Fingerprints, Invocation, Level, Location, Log,
+    Message, Notification, PhysicalLocation, Region, ReportingDescriptor, ResultProperties,
+    RuleProperties, Run, RunProperties, SarifResult, Suppression, SuppressionKind,
+    SuppressionStatus, Tool, Waivers,
+};
 use sha2::{Digest, Sha256};
 
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -19,11 +26,11 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// GitHub's mapping: `level` drives the annotation, `security-severity` the alert severity
 /// (critical >= 9.0, high >= 7.0, medium >= 4.0, low below).
-pub fn level(s: Severity) -> &'static str {
+fn level(s: Severity) -> Level {
     match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "note",
+        Severity::Critical | Severity::High => Level::Error,
+        Severity::Medium => Level::Warning,
+        Severity::Low | Severity::Info => Level::Note,
     }
 }
 
@@ -69,39 +76,52 @@ fn digest(f: &Finding, tail: Option<&str>) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn rule_descriptor(r: &rules::Rule) -> Value {
-    json!({
-        "id": r.id,
-        "name": r.id.as_str().split('-').map(|w| {
-            let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
-        }).collect::<String>(),
-        "shortDescription": {"text": r.summary},
-        "fullDescription": {"text": r.explanation},
-        "helpUri": rule_help_uri(r.id.as_str()),
-        "help": {
-            "text": format!("{}\n\nWhat to do: {}", r.explanation, r.remediation),
-            "markdown": format!(
-                "{}\n\n**What to do:** {}\n\nBlocker: {}. [More about `{}`]({}).",
+fn rule_descriptor(r: &rules::Rule) -> ReportingDescriptor {
+    let help_uri = rule_help_uri(r.id.as_str());
+    ReportingDescriptor {
+        default_configuration: Configuration {
+            level: level(r.severity),
+        },
+        full_description: Message::text(r.explanation),
+        help: Message {
+            markdown: Some(format!(
+                "{}\n\n**What to do:** {}\n\nBlocker: {}. [More about `{}`]({help_uri}).",
                 r.explanation,
                 r.remediation,
                 if r.blocker { "yes" } else { "no" },
                 r.id,
-                rule_help_uri(r.id.as_str())
-            ),
+            )),
+            text: format!("{}\n\nWhat to do: {}", r.explanation, r.remediation),
         },
-        "defaultConfiguration": {"level": level(r.severity)},
-        "properties": {
-            "security-severity": security_severity(r.severity),
-            "precision": "high",
-            "tags": ["security", "oauth", "pkce", if r.blocker { "blocker" } else { "advisory" }],
-            "salesforceSecurityControls": r.id.controls(),
+        help_uri,
+        id: r.id,
+        name: r
+            .id
+            .as_str()
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        properties: RuleProperties {
+            precision: "high",
+            salesforce_security_controls: r.id.controls(),
+            security_severity: security_severity(r.severity),
+            tags: [
+                "security",
+                "oauth",
+                "pkce",
+                if r.blocker { "blocker" } else { "advisory" },
+            ],
         },
-    })
+        short_description: Message::text(r.summary),
+    }
 }
 
-fn result(f: &Finding, bases: &Bases) -> Value {
-    let index = f.rule.index();
+fn result(f: &Finding, bases: &Bases) -> SarifResult {
     // Message texts are what code scanning shows: made visible like every other format.
     let mut text = visible(&f.message).into_owned();
     if let Some(app) = &f.app {
@@ -110,99 +130,135 @@ fn result(f: &Finding, bases: &Bases) -> Value {
     if f.likely_failing {
         text = format!("{text} Likely failing: {}.", super::cells::LIKELY_FAILING);
     }
-    let mut r = json!({
-        "ruleId": f.rule,
-        "level": level(f.severity),
-        "message": {"text": text},
-        "partialFingerprints": {"pkceAuditFinding/v1": fingerprint(f)},
-        "properties": {
-            "severity": f.severity.as_str(),
-            "blocker": f.blocker,
-            "owner": f.owner.as_str(),
-        },
-    });
-    if f.likely_failing {
-        r["properties"]["likelyFailing"] = json!(true);
-    }
-    r["ruleIndex"] = json!(index);
     // A file and line where there is one, and the component the finding is about.
-    let mut location = json!({});
-    if let (Some(artifact), Some(loc)) = (bases.of_finding(f), &f.location) {
-        location["physicalLocation"] = json!({
-            "artifactLocation": artifact,
-            "region": {"startLine": loc.line.max(1)},
-        });
-    }
-    if let Some(logical) = locations::logical(f) {
-        location["logicalLocations"] = json!([logical]);
-    }
-    if location.as_object().is_some_and(|l| !l.is_empty()) {
-        r["locations"] = json!([location]);
-    }
-    if let Some(w) = &f.waived {
+    let location = Location {
+        logical_locations: locations::logical(f).into_iter().collect(),
+        physical_location: bases
+            .of_finding(f)
+            .zip(f.location.as_ref())
+            .map(|(artifact, loc)| PhysicalLocation {
+                artifact_location: artifact,
+                region: Region {
+                    start_line: loc.line.max(1),
+                },
+            }),
+    };
+    let suppressions = f.waived.iter().map(|w| {
         // Where the org already requires PKCE the waived app likely fails: the waiver is
         // shown as under review, and a result none of whose suppressions is `accepted` is
         // not suppressed (SARIF 2.1.0, `result.suppressions` and `suppression.status`).
         let status = if f.likely_failing {
-            "underReview"
+            SuppressionStatus::UnderReview
         } else {
-            "accepted"
+            SuppressionStatus::Accepted
         };
-        r["suppressions"] = json!([{
-            "kind": "external",
-            "status": status,
-            "justification": visible(&format!("{} (approved by {}, expires {})", w.reason, w.approved_by, w.expires)),
-        }]);
+        Suppression {
+            justification: visible(&format!(
+                "{} (approved by {}, expires {})",
+                w.reason, w.approved_by, w.expires
+            ))
+            .into_owned(),
+            kind: SuppressionKind::External,
+            status,
+        }
+    });
+    SarifResult {
+        level: level(f.severity),
+        locations: Some(location)
+            .filter(|l| l.physical_location.is_some() || !l.logical_locations.is_empty())
+            .into_iter()
+            .collect(),
+        message: Message::text(text),
+        partial_fingerprints: Fingerprints {
+            finding_v1: fingerprint(f),
+        },
+        properties: ResultProperties {
+            blocker: f.blocker,
+            likely_failing: f.likely_failing,
+            owner: f.owner,
+            severity: f.severity.as_str(),
+        },
+        rule_id: f.rule,
+        rule_index: f.rule.index(),
+        suppressions: suppressions.collect(),
     }
-    r
 }
 
 /// What could not be read, as a notification at its file (or its component).
-fn notification(p: &pkce_audit_model::inventory::Problem, bases: &Bases) -> Value {
-    let mut n = json!({"level": "warning", "message": {"text": visible(&p.to_string())}});
-    if let Some(artifact) = p.file.as_deref().and_then(|f| bases.in_source(f)) {
-        n["locations"] = json!([{"physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {"startLine": p.line.unwrap_or(1).max(1)},
-        }}]);
-    } else if let Some(component) = &p.component {
-        n["locations"] =
-            json!([{"logicalLocations": [{"fullyQualifiedName": component.to_string()}]}]);
+fn notification(p: &Problem, bases: &Bases) -> Notification {
+    let location = if let Some(artifact) = p.file.as_deref().and_then(|f| bases.in_source(f)) {
+        Some(Location {
+            logical_locations: Vec::new(),
+            physical_location: Some(PhysicalLocation {
+                artifact_location: artifact,
+                region: Region {
+                    start_line: p.line.unwrap_or(1).max(1),
+                },
+            }),
+        })
+    } else {
+        p.component.as_ref().map(|component| Location {
+            logical_locations: vec![schema::LogicalLocation {
+                fully_qualified_name: Some(component.to_string()),
+                kind: None,
+                name: None,
+            }],
+            physical_location: None,
+        })
+    };
+    Notification {
+        level: Level::Warning,
+        locations: location.into_iter().collect(),
+        message: Message::text(visible(&p.to_string())),
     }
-    n
 }
 
 pub fn sarif(report: &Report) -> String {
     let bases = Bases::of(&report.scope);
-    let mut run = json!({
-        "tool": {"driver": {
-            "name": TOOL_NAME,
-            "version": report.tool.version,
-            "semanticVersion": report.tool.version,
-            "informationUri": HOMEPAGE,
-            "rules": rules::RULES.iter().map(rule_descriptor).collect::<Vec<_>>(),
-        }},
-        "automationDetails": {"id": format!("pkce-audit/{}/", report.scope.kind)},
-        "results": report.findings.iter().map(|f| result(f, &bases)).collect::<Vec<_>>(),
-        "invocations": [{
-            "executionSuccessful": true,
-            "toolExecutionNotifications": report.incomplete.iter().map(|p| notification(p, &bases)).collect::<Vec<_>>(),
-        }],
-        "properties": {
-            "verdict": report.verdict().as_str(),
-            "verdictReason": report.verdict_reason,
-            "waivers": report.scope.waivers,
+    let run = Run {
+        automation_details: AutomationDetails {
+            id: format!("pkce-audit/{}/", report.scope.kind),
         },
-    });
-    if let Some(ids) = bases.original_uri_base_ids() {
-        run["originalUriBaseIds"] = ids;
-    }
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [run],
-    });
-    crate::json::pretty(&log)
+        invocations: [Invocation {
+            execution_successful: true,
+            tool_execution_notifications: report
+                .incomplete
+                .iter()
+                .map(|p| notification(p, &bases))
+                .collect(),
+        }],
+        original_uri_base_ids: bases.original_uri_base_ids(),
+        properties: RunProperties {
+            verdict: report.verdict().as_str(),
+            verdict_reason: &report.verdict_reason,
+            waivers: report
+                .scope
+                .waivers
+                .as_ref()
+                .and_then(Option::as_ref)
+                .map(|w| Waivers {
+                    applied: w.applied,
+                    expired: w.expired,
+                    file: &w.file,
+                    unused: w.unused,
+                }),
+        },
+        results: report.findings.iter().map(|f| result(f, &bases)).collect(),
+        tool: Tool {
+            driver: Driver {
+                information_uri: HOMEPAGE,
+                name: TOOL_NAME,
+                rules: rules::RULES.iter().map(rule_descriptor).collect(),
+                semantic_version: &report.tool.version,
+                version: &report.tool.version,
+            },
+        },
+    };
+    crate::json::pretty(&Log {
+        schema: SCHEMA,
+        runs: [run],
+        version: SARIF_VERSION,
+    })
 }
 
 #[cfg(test)]
@@ -246,7 +302,7 @@ mod tests {
         assert_eq!(home.scheme(), "https");
         for r in rules::RULES {
             let d = rule_descriptor(r);
-            let uri = url::Url::parse(d["helpUri"].as_str().unwrap()).unwrap();
+            let uri = url::Url::parse(&d.help_uri).unwrap();
             assert!(uri.as_str().starts_with(HOMEPAGE), "{uri}");
             assert!(uri.path().ends_with("/docs/rules.md"), "{uri}");
             let fragment = uri.fragment().unwrap();
@@ -256,8 +312,8 @@ mod tests {
                 "docs/rules.md has no anchor #{fragment}"
             );
             // The help states the remediation, in both forms.
-            for form in ["text", "markdown"] {
-                assert!(d["help"][form].as_str().unwrap().contains(r.remediation));
+            for form in [Some(&d.help.text), d.help.markdown.as_ref()] {
+                assert!(form.unwrap().contains(r.remediation));
             }
         }
         // The anchor function itself: a repeated heading and punctuation.
