@@ -24,6 +24,7 @@ fn main() {
     let opts = pkce_audit_io::AuditOptions {
         now: chrono::Utc::now(),
         org_namespace: None,
+        ..Default::default()
     };
     let (_, report) =
         pkce_audit_io::audit_folder(std::path::Path::new("fixtures/demo-org"), &opts).unwrap();

@@ -82,6 +82,7 @@ pub fn run(args: FixArgs) -> Result<i32> {
         let opts = pkce_audit_io::AuditOptions {
             now: chrono::Utc::now(),
             org_namespace: None,
+            org_domains: waivers.org_domains.clone(),
         };
         // The gate audits the very read the plan edits: one walk, not two.
         let mut report = project.audit(&opts, |collected| {

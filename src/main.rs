@@ -174,6 +174,7 @@ fn audit(args: AuditArgs) -> Result<i32> {
     let opts = pkce_audit_io::AuditOptions {
         now: chrono::Utc::now(),
         org_namespace: args.org_namespace.clone(),
+        org_domains: waivers.org_domains.clone(),
     };
     let conn = args.conn.connection()?;
     let mut inputs: Vec<(&Path, &str)> = conn.iter().filter_map(credential_file).collect();

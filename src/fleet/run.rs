@@ -83,7 +83,7 @@ pub async fn run(config: &FleetConfig, waivers: Vec<WaiverSet>, opts: &RunOption
                 // The semaphore is never closed.
                 let _permit = permits.acquire_owned().await.ok();
                 let outcome = match input {
-                    Ok(input) => audit_one(&org, input, &opts).await,
+                    Ok(input) => audit_one(&org, input, &opts, &waivers.org_domains).await,
                     Err(reason) => Err(reason),
                 };
                 let outcome = outcome.map(|mut a| {
@@ -114,9 +114,15 @@ enum Input {
 
 /// Audits one org; `Err` is the one-line reason it could not be, quoting no value of the
 /// fleet file.
-async fn audit_one(org: &OrgEntry, input: Input, opts: &RunOptions) -> Result<Audited, String> {
+async fn audit_one(
+    org: &OrgEntry,
+    input: Input,
+    opts: &RunOptions,
+    org_domains: &[String],
+) -> Result<Audited, String> {
     let audit = AuditOptions {
         org_namespace: org.org_namespace.clone(),
+        org_domains: org_domains.to_vec(),
         now: opts.now,
     };
     let joined = match input {

@@ -37,3 +37,6 @@ mod snapshot_names;
 mod synth_org;
 mod waived_enforced;
 mod widths;
+
+// Issue 20, Auth. Providers in live audits (kept last: suites added by parallel work).
+mod live_auth_providers;

@@ -267,8 +267,8 @@ impl FleetConfig {
                     // fails by name instead of passing as "no waivers".
                     WaiverChoice::SourceDefault(f) => Some(f.clone()).filter(|f| f.exists()),
                 };
-                let waivers = match &file {
-                    Some(f) => waivers::load(f).map_err(|e| ConfigError::Invalid {
+                let config = match &file {
+                    Some(f) => waivers::load_file(f).map_err(|e| ConfigError::Invalid {
                         file: self.file.clone(),
                         line: o.waivers_line,
                         org: Some(o.name.clone()),
@@ -285,12 +285,13 @@ impl FleetConfig {
                             other => other.to_string(),
                         },
                     })?,
-                    None => Vec::new(),
+                    None => waivers::ConfigFile::default(),
                 };
                 Ok(WaiverSet {
                     canonical: file.as_ref().and_then(|f| f.canonicalize().ok()),
                     file,
-                    waivers,
+                    waivers: config.waivers,
+                    org_domains: config.org_domains,
                     notes: Vec::new(),
                 })
             })

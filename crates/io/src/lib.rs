@@ -44,6 +44,13 @@ pub struct AuditOptions {
     /// When the audit runs (the report's `generated_at`): the caller's clock, so the
     /// library reads none.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The org's own domains beside its hosts (pkce-audit.toml `org_domains`).
+    pub org_domains: Vec<String>,
+}
+
+/// The host of a URL, lower case, for [`inventory::OwnDomains::hosts`].
+pub(crate) fn host_of(url: &str) -> Option<String> {
+    Some(url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase())
 }
 
 /// Audits a folder: the whole offline pipeline.
@@ -75,6 +82,15 @@ pub fn audit_collected(
     collected
         .notes
         .extend(enclosing.iter().map(|e| e.to_string()));
+    collected.own.domains = opts.org_domains.clone();
+    // A snapshot names the org it was fetched from: its host is this org's.
+    collected.own.hosts = discovery
+        .manifest
+        .as_ref()
+        .and_then(|m| m.instance_url.as_deref())
+        .and_then(host_of)
+        .into_iter()
+        .collect();
     let inv = inventory::build(collected);
     let mut scope = report::AuditScope {
         kind: report::ScopeKind::Folder,
@@ -108,6 +124,7 @@ pub fn audit_fetched(
     if let Some(ns) = &opts.org_namespace {
         collected.org_namespace = Some(ns.clone()).filter(|n| !n.is_empty());
     }
+    collected.own.domains = opts.org_domains.clone();
     let inv = inventory::build(collected);
     let scope = report::AuditScope {
         kind: report::ScopeKind::Org,

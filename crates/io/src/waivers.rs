@@ -117,24 +117,37 @@ pub fn load(file: &Path) -> Result<Vec<Waiver>, WaiverError> {
     load_as(file, file)
 }
 
+/// [`load`] with the file's `org_domains`.
+pub fn load_file(file: &Path) -> Result<ConfigFile, WaiverError> {
+    load_file_as(file, file)
+}
+
 /// Reads `path`, naming it `name` in waivers and messages.
 fn load_as(path: &Path, name: &Path) -> Result<Vec<Waiver>, WaiverError> {
+    load_file_as(path, name).map(|c| c.waivers)
+}
+
+/// Reads `path` whole: its waivers and `org_domains`.
+fn load_file_as(path: &Path, name: &Path) -> Result<ConfigFile, WaiverError> {
     let text = crate::source::read_required_text(path, MAX_WAIVER_BYTES).map_err(|reason| {
         WaiverError::Io {
             file: name.to_path_buf(),
             reason,
         }
     })?;
-    parse(&text, name)
+    parse_file(&text, name)
 }
 
 impl Resolution {
     /// Reads the chosen file (relative paths against `cwd`). A missing or malformed file is
     /// an error: ignoring it would change the verdict.
     pub fn load(self, cwd: &Path) -> Result<WaiverSet, WaiverError> {
-        let waivers = match &self.file {
-            Some(f) => load_as(&cwd.join(f), f)?,
-            None => Vec::new(),
+        let ConfigFile {
+            waivers,
+            org_domains,
+        } = match &self.file {
+            Some(f) => load_file_as(&cwd.join(f), f)?,
+            None => ConfigFile::default(),
         };
         // It was just read, so it resolves; a race that removes it leaves no link.
         let canonical = self
@@ -145,6 +158,7 @@ impl Resolution {
             file: self.file,
             canonical,
             waivers,
+            org_domains,
             notes: self.notes,
         })
     }

@@ -299,14 +299,15 @@ pub fn placeholder_hosts() -> &'static [PlaceholderHost] {
 }
 
 /// `host` is `suffix` or a subdomain of it.
-fn under(host: &str, suffix: &str) -> bool {
+pub(crate) fn under(host: &str, suffix: &str) -> bool {
     host == suffix
         || host
             .strip_suffix(suffix)
             .is_some_and(|rest| rest.ends_with('.'))
 }
 
-fn is_salesforce_host(host: &str) -> bool {
+/// A host of Salesforce's own (`*.salesforce.com`, `*.force.com`, …).
+pub fn is_salesforce_host(host: &str) -> bool {
     SALESFORCE_HOST_SUFFIXES.iter().any(|s| under(host, s))
 }
 

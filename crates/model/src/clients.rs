@@ -50,6 +50,9 @@ pub struct Client {
     pub since_date: Option<String>,
     pub flows: Vec<String>,
     pub source: String,
+    /// What the admin should do about this client's PKCE, for remediations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
     pub notes: String,
     /// Some of the entry could not be confirmed in a primary source.
     #[serde(default)]
@@ -123,10 +126,15 @@ pub fn find(name: &str, label: Option<&str>, callbacks: &[String]) -> Option<&'s
     let all = catalogue();
     all.iter()
         .find(|c| label.is_some_and(|l| c.matches_label(l)) || c.matches_label(name))
-        .or_else(|| {
-            all.iter()
-                .find(|c| !callbacks.is_empty() && callbacks.iter().all(|u| c.matches_callback(u)))
-        })
+        .or_else(|| find_by_callbacks(callbacks))
+}
+
+/// The first entry whose callback patterns match every one of `callbacks` (none for no
+/// callbacks): the catalogue recognising a client by where it receives the code.
+pub fn find_by_callbacks(callbacks: &[String]) -> Option<&'static Client> {
+    catalogue()
+        .iter()
+        .find(|c| !callbacks.is_empty() && callbacks.iter().all(|u| c.matches_callback(u)))
 }
 
 /// A glob with `*` for any run of characters, case-insensitive.

@@ -24,6 +24,9 @@ pub enum MetadataType {
     ExtlClntAppSamlConfigurablePolicies,
     /// `Settings` member `OauthOidc`; the record type in readMetadata is `OauthOidcSettings`.
     OauthOidcSettings,
+    /// An Auth. Provider (Setup > Auth. Providers): the client behind a
+    /// `/services/authcallback/<name>` callback, with its own PKCE switch.
+    AuthProvider,
 }
 
 pub struct TypeInfo {
@@ -57,6 +60,7 @@ types! {
     ExtlClntAppCanvasSettings, "extlClntAppCanvasSettings", "ecaCanvas";
     ExtlClntAppSamlConfigurablePolicies, "extlClntAppSamlConfigurablePolicies", "ecaSamlPlcy";
     OauthOidcSettings, "settings", "settings";
+    AuthProvider, "authproviders", "authprovider";
 }
 
 /// The org OAuth settings are one member of the `Settings` type.
@@ -85,6 +89,7 @@ impl MetadataType {
             MetadataType::ConnectedApp => Role::ConnectedApp,
             MetadataType::ExternalClientApplication => Role::EcaHeader,
             MetadataType::OauthOidcSettings => Role::OrgSettings,
+            MetadataType::AuthProvider => Role::AuthProvider,
             MetadataType::ExtlClntAppGlobalOauthSettings => Role::EcaChild(EcaChild::GlobalOauth),
             MetadataType::ExtlClntAppOauthSettings => Role::EcaChild(EcaChild::OauthSettings),
             MetadataType::ExtlClntAppOauthConfigurablePolicies => {
@@ -125,6 +130,8 @@ pub enum Role {
     ConnectedApp,
     EcaHeader,
     OrgSettings,
+    /// An Auth. Provider: read only for the apps whose callbacks point at it.
+    AuthProvider,
     EcaChild(EcaChild),
 }
 
@@ -251,6 +258,17 @@ pub struct OauthOidcSettings {
     pub line: u32,
 }
 
+/// An Auth. Provider (metadata WSDL v66 `AuthProvider`): what PKCE needs of it. Its
+/// `consumerSecret` and `ecKey` are secrets and are never read into this.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AuthProvider {
+    /// `providerType` (`Salesforce`, `OpenIdConnect`, …; required by the WSDL).
+    pub provider_type: Option<String>,
+    pub friendly_name: Option<String>,
+    /// `isPkceEnabled`: the provider sends PKCE to the org it logs in to.
+    pub is_pkce_enabled: Option<Spanned<bool>>,
+}
+
 /// What one component says, by type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
@@ -262,6 +280,7 @@ pub enum Body {
     /// An ECA child we need only for the join (local OAuth settings, plug-in settings).
     EcaOther,
     OauthOidc(OauthOidcSettings),
+    AuthProvider(AuthProvider),
 }
 
 /// A parsed component. `parent` is the `<externalClientApplication>` of an ECA child.

@@ -353,6 +353,11 @@ pub fn parse_component(
             oauth_cd_crdt_flow_enable: boolean(el, "oAuthCdCrdtFlowEnable")?,
             line: el.line,
         }),
+        Role::AuthProvider => Body::AuthProvider(AuthProvider {
+            provider_type: text(el, "providerType")?,
+            friendly_name: text(el, "friendlyName")?,
+            is_pkce_enabled: boolean(el, "isPkceEnabled")?,
+        }),
         // Children we need only for the join to their app.
         Role::EcaChild(EcaChild::OauthSettings | EcaChild::PlugIn) => Body::EcaOther,
     };
@@ -366,7 +371,7 @@ pub fn parse_component(
     })
 }
 
-/// Elements that hold a secret: any name with "secret" (or "password") in it, except the
+/// Elements that hold a secret: `ecKey`, and any name with "secret" (or "password") in it, except the
 /// switches such as `isConsumerSecretOptional`, `isSecretRequiredForRefreshToken` or
 /// `shouldRotateConsumerSecret` while they hold a boolean. A switch this tool reads
 /// (`isConsumerSecretOptional`) always stays, whatever it holds: an odd value (`1`,
@@ -374,6 +379,10 @@ pub fn parse_component(
 /// rather than vanish as a "secret".
 pub fn is_secret_element(el: &Element) -> bool {
     let lower = el.name.to_ascii_lowercase();
+    // An Auth. Provider's Apple private key (metadata WSDL v66 `AuthProvider.ecKey`).
+    if lower == "eckey" {
+        return true;
+    }
     if !(lower.contains("secret") || lower.contains("password")) {
         return false;
     }

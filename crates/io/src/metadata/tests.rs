@@ -360,3 +360,27 @@ fn classifies_source_and_mdapi_names_by_suffix() {
     assert_eq!(classify(".connectedApp-meta.xml"), None);
     assert_eq!(classify("A.ecaglbloauth-meta.xml"), None);
 }
+
+#[test]
+fn an_auth_provider_is_read_without_its_secrets() {
+    assert_eq!(
+        classify("Okta.authprovider-meta.xml"),
+        Some((MetadataType::AuthProvider, "Okta".into()))
+    );
+    assert_eq!(
+        classify("Okta.authprovider"),
+        Some((MetadataType::AuthProvider, "Okta".into()))
+    );
+    let xml = r#"<records xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="AuthProvider"><fullName>Apple</fullName><consumerKey>k</consumerKey><consumerSecret>S3cretS3cretS3cret1</consumerSecret><ecKey>MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg</ecKey><friendlyName>Apple</friendlyName><isPkceEnabled>true</isPkceEnabled><providerType>Apple</providerType></records>"#;
+    let mut el = crate::xml::parse(xml.as_bytes()).unwrap();
+    strip_secrets(&mut el);
+    assert!(el.child("consumerSecret").is_none() && el.child("ecKey").is_none());
+    let c = parse_component(&el, Some(MetadataType::AuthProvider), "Apple").unwrap();
+    match c.body {
+        Body::AuthProvider(p) => {
+            assert_eq!(p.provider_type.as_deref(), Some("Apple"));
+            assert_eq!(p.is_pkce_enabled.map(|v| v.value), Some(true));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -3,4 +3,5 @@
 
 mod fleet_compare;
 mod inventory;
+mod outside;
 mod rules;

@@ -11,7 +11,7 @@ const ECA: MetadataType = MetadataType::ExternalClientApplication;
 const GLOBAL: MetadataType = MetadataType::ExtlClntAppGlobalOauthSettings;
 const SETTINGS: MetadataType = MetadataType::OauthOidcSettings;
 
-fn part(ty: MetadataType, name: &str, xml: &str) -> Loaded {
+pub(super) fn part(ty: MetadataType, name: &str, xml: &str) -> Loaded {
     let el = crate::xml::parse(xml.as_bytes()).unwrap();
     Loaded {
         component: parse_component(&el, Some(ty), name).unwrap(),

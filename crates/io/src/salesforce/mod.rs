@@ -371,6 +371,8 @@ impl Fetched {
                 .then_some(pkce_audit_model::inventory::NoEvidence::Skipped),
             ..Default::default()
         };
+        // The instance URL's host is the org's (its My Domain host when it has one).
+        collected.own.hosts = crate::host_of(&self.instance_url).into_iter().collect();
         for r in &self.records {
             match metadata::parse_component(&r.element, Some(r.ty), &r.full_name) {
                 Ok(component) => collected.components.push(Loaded {
@@ -426,6 +428,11 @@ fn remedy_of(ty: Option<MetadataType>, call: &CallError) -> Option<(String, Opti
         }
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if secrets => {
             "the org setting 'Allow Access to OAuth Consumer Secrets via Metadata API' and the user permission 'View External Client Apps Consumer Secrets in Metadata'".into()
+        }
+        "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY"
+            if ty == Some(MetadataType::AuthProvider) =>
+        {
+            "the user permission Manage Auth. Providers (with View Setup and Configuration)".into()
         }
         "INSUFFICIENT_ACCESS" | "INSUFFICIENT_ACCESS_OR_READONLY" if ty.is_none() => {
             "the user permission View Setup and Configuration".into()

@@ -184,6 +184,8 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
         files: h.files(),
         usage: None,
         package: None,
+        outside_client: None,
+        auth_providers: Vec::new(),
         users: None,
         locations,
     }
@@ -337,6 +339,8 @@ pub(super) fn external_client_app(
         files,
         usage: None,
         package: None,
+        outside_client: None,
+        auth_providers: Vec::new(),
         users: None,
         locations: AppLocations::default(),
     };

@@ -51,6 +51,8 @@ pub struct Collected {
     pub evidence: Option<Evidence>,
     /// Why there is no evidence, for the note; `None`: a folder without a snapshot.
     pub no_evidence_reason: Option<NoEvidence>,
+    /// The org's own hosts and domains (live host, pkce-audit.toml `org_domains`).
+    pub own: OwnDomains,
 }
 
 /// Why an input came without usage evidence.
@@ -169,6 +171,13 @@ pub struct App {
     /// The installed package an ISV app comes from, when the org said.
     #[serde(default)]
     pub package: Option<InstalledPackage>,
+    /// The client at hosts outside the org's own domains (or one the catalogue knows by
+    /// its callbacks); `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub outside_client: Option<OutsideClient>,
+    /// Its `/services/authcallback/…` callbacks with what is known of each provider.
+    #[serde(skip)]
+    pub auth_providers: Vec<ProviderLink>,
     /// Usernames holding the app's tokens; only with `--show-users`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub users: Option<Vec<String>>,
@@ -248,6 +257,11 @@ pub struct Inventory {
     pub org_namespace: Option<String>,
     pub notes: Vec<String>,
     pub evidence: Option<Evidence>,
+    /// The org's own hosts and domains.
+    pub own: OwnDomains,
+    /// This org's Auth. Providers that were read (folder: every one in it; live: only
+    /// when some callback points at one).
+    pub auth_providers: Vec<AuthProviderInfo>,
 }
 
 fn org_settings(l: &Loaded, s: &metadata::OauthOidcSettings) -> OrgSettings {
@@ -281,10 +295,12 @@ pub fn build(collected: Collected) -> Inventory {
         mut notes,
         evidence,
         no_evidence_reason,
+        own,
     } = collected;
     let org_ns = org_namespace.as_deref();
     let unique = unique_components(&components, &mut problems);
     let (mut apps, org_settings_found) = join(&unique, org_ns, &mut problems);
+    let auth_providers = auth_providers(&unique);
     match &evidence {
         Some(e) => apply_evidence(e, &mut apps, &mut problems, &mut notes),
         None => notes.push(format!(
@@ -309,6 +325,8 @@ pub fn build(collected: Collected) -> Inventory {
         {
             app.owner = Owner::Salesforce;
         }
+        app.outside_client = outside::outside_client(app, &own);
+        app.auth_providers = outside::provider_links(app, &auth_providers, &own);
     }
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.kind.cmp(&b.kind)));
     problems.sort();
@@ -319,7 +337,36 @@ pub fn build(collected: Collected) -> Inventory {
         org_namespace,
         notes,
         evidence,
+        own,
+        auth_providers,
     }
+}
+
+/// The Auth. Providers among the unique components, by name.
+fn auth_providers(unique: &[&Loaded]) -> Vec<AuthProviderInfo> {
+    let mut out: Vec<AuthProviderInfo> = unique
+        .iter()
+        .filter_map(|l| {
+            let Body::AuthProvider(p) = &l.component.body else {
+                return None;
+            };
+            Some(AuthProviderInfo {
+                name: l.component.full_name.clone(),
+                provider_type: p.provider_type.clone(),
+                is_pkce_enabled: p.is_pkce_enabled.as_ref().map(|v| v.value),
+                location: apps::loc(
+                    &l.file,
+                    Some(
+                        p.is_pkce_enabled
+                            .as_ref()
+                            .map_or(l.component.line, |v| v.line),
+                    ),
+                ),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// The components defined once. The same component twice (two package directories, a
@@ -389,6 +436,8 @@ fn join(
                     org_settings_found = Some(None);
                 }
             },
+            // Read for the apps whose callbacks point at one (see `auth_providers`).
+            Body::AuthProvider(_) => {}
             Body::EcaGlobalOauth(_)
             | Body::EcaOauthPolicies(_)
             | Body::EcaPolicies(_)
@@ -415,7 +464,8 @@ fn join(
                     Role::EcaChild(EcaChild::PlugIn)
                     | Role::ConnectedApp
                     | Role::EcaHeader
-                    | Role::OrgSettings => p.other.push(l),
+                    | Role::OrgSettings
+                    | Role::AuthProvider => p.other.push(l),
                 }
             }
         }
@@ -456,8 +506,13 @@ fn join(
 }
 
 mod apps;
+mod outside;
 mod problem;
 mod usage;
+
+pub use outside::{
+    registrable_domain, AuthProviderInfo, OutsideClient, OwnDomains, ProviderLink, ProviderState,
+};
 
 pub(crate) use problem::write_problem;
 pub use problem::{Concerns, Problem, ProblemKind};

@@ -166,6 +166,8 @@ pub(super) fn apply_evidence(
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),
             package: None,
+            outside_client: None,
+            auth_providers: Vec::new(),
             users: users_of(name),
             locations: AppLocations::default(),
         });

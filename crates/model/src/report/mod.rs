@@ -13,6 +13,18 @@ use crate::waivers::{self, WaiverSet};
 use std::collections::BTreeMap;
 
 impl Report {
+    /// Each app of `summary.outside_clients` with the hosts its client runs at.
+    pub fn outside_clients(&self) -> Vec<(&str, &[String])> {
+        self.summary
+            .outside_clients
+            .iter()
+            .filter_map(|name| {
+                let app = self.apps.iter().find(|a| &a.name == name)?;
+                Some((name.as_str(), app.outside_client.as_ref()?.hosts.as_slice()))
+            })
+            .collect()
+    }
+
     pub fn verdict(&self) -> Verdict {
         self.verdict.unwrap_or(Verdict::Incomplete)
     }
@@ -89,6 +101,13 @@ fn summarise(apps: &[App], findings: &[Finding]) -> Summary {
             }
         }
     }
+    // Among our apps to fix, those whose client runs at an outside host: the admin
+    // confirms with whoever runs it (the hosts are in `apps[].outside_client`).
+    s.outside_clients = apps
+        .iter()
+        .filter(|a| a.outside_client.is_some() && org.contains(a.name.as_str()))
+        .map(|a| a.name.clone())
+        .collect();
     s.org_apps_to_fix = org.into_iter().map(String::from).collect();
     s.vendor_apps = vendors.into_iter().map(String::from).collect();
     s.isv_actions = isv

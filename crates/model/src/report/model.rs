@@ -240,6 +240,10 @@ pub struct Summary {
     /// Apps defined in other orgs whose vendors must confirm PKCE.
     #[serde(default)]
     pub vendor_apps: Vec<String>,
+    /// Our apps to fix (also in `org_apps_to_fix`) whose client runs at a host outside
+    /// the org's own domains: clients at outside hosts to confirm.
+    #[serde(default)]
+    pub outside_clients: Vec<String>,
 }
 
 // API traffic is the input side's to count; the report holds it.

@@ -1,7 +1,7 @@
 //! The app rules: PKCE on each app by owner, callbacks, flow use and dormancy.
 
 use super::*;
-use crate::callback::{auth_provider_name, CallbackClass, Exposure};
+use crate::callback::{CallbackClass, Exposure};
 use crate::flow::{Flow, LoginFlow};
 use crate::inventory::{App, AppKind, OrgSettings, Owner, PkceBasis};
 
@@ -236,11 +236,13 @@ fn external_findings(app: &App, out: &mut Vec<Finding>) {
 /// Every finding about one app, dispatched on who owns it.
 pub(super) fn app_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) {
     usage_findings(app, org, out);
+    let start = out.len();
     match &app.owner {
         Owner::External => external_findings(app, out),
         Owner::Salesforce if app.kind == AppKind::External => external_findings(app, out),
         Owner::Org | Owner::Isv | Owner::Salesforce => metadata_findings(app, out),
     }
+    super::outside::name_outside_client(app, &mut out[start..]);
 }
 
 /// Findings on an app read from metadata (ours or an installed package's).
@@ -713,24 +715,37 @@ fn with_client_notes(app: &App, mut f: Finding) -> Finding {
             pages.join(", ")
         ));
     }
-    let providers: Vec<String> = callbacks_of(app, &CallbackClass::AuthProvider)
-        .into_iter()
-        .filter_map(|u| {
-            let name = auth_provider_name(u)?;
-            let host = url::Url::parse(u).ok()?.host_str()?.to_string();
-            Some(format!(
-                "turn on *Use Proof Key for Code Exchange (PKCE) Extension* on the Auth. Provider `{name}` in the org at `{host}`"
-            ))
-        })
-        .collect();
-    if providers.is_empty() {
+    if app.auth_providers.is_empty() {
         return f;
     }
+    f.message.push_str(&super::outside::provider_facts(app));
+    // This org's providers that send PKCE are ready: the app can require it (step 2).
+    if let Some(names) = super::outside::providers_send_pkce(app) {
+        f.severity = Severity::Low;
+        f.blocker = false;
+        f.message.push_str(&format!(
+            " Not blocking: its only client is this org's Auth. Provider {}, which sends PKCE: ready for step 2.",
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ));
+        f.remediation = format!("Require PKCE on the app ({}).", setup_path(app));
+        return f;
+    }
+    let providers: Vec<String> = app
+        .auth_providers
+        .iter()
+        .filter(|p| p.state != crate::inventory::ProviderState::PkceEnabled)
+        .map(|p| {
+            format!(
+                "turn on *Use Proof Key for Code Exchange (PKCE) Extension* on the Auth. Provider `{}` in the org at `{}`",
+                p.name, p.host
+            )
+        })
+        .collect();
     let only = app
         .callbacks
         .iter()
         .filter(|c| c.class.exposure() == Exposure::CodeFlow)
-        .all(|c| c.class == CallbackClass::AuthProvider);
+        .all(|c| app.auth_providers.iter().any(|p| p.url == c.url));
     f.message.push_str(
         " Its client is a Salesforce Auth. Provider (callback /services/authcallback/…): single sign-on through it breaks when the org requires PKCE.",
     );

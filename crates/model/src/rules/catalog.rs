@@ -196,6 +196,11 @@ catalog! {
         "The user-agent (implicit) flow cannot use PKCE, and blocking it will break this app: move its clients to the web server flow with PKCE first.",
         "Move the client to the web server flow with PKCE before blocking the user-agent flow.",
         "Move it to the web server flow with PKCE first.";
+    SalesforceAuthProviderWithoutPkce = "salesforce-auth-provider-without-pkce", Medium, advisory, Org,
+        "An Auth. Provider of type Salesforce in this org does not send PKCE (isPkceEnabled false or absent).",
+        "A Salesforce-type Auth. Provider logs users in through another Salesforce org: this org is that org's OAuth client. Its option *Use Proof Key for Code Exchange (PKCE) Extension* (metadata `AuthProvider.isPkceEnabled`, WSDL v66) decides whether it sends code_challenge. Without it, single sign-on through the provider breaks when the org it logs in to requires PKCE (that org's setting, not this one's). pkce-audit reads the providers of a folder, and in a live audit only when some app's callback points at one.",
+        "Turn on *Use Proof Key for Code Exchange (PKCE) Extension* on the Auth. Provider (Setup > Auth. Providers > Edit), then test single sign-on through it; tell the admin of the org it logs in to when it is done.",
+        "Turn on the Auth. Provider's PKCE option.";
     OrgUsernamePasswordFlowAllowed = "org-username-password-flow-allowed", Medium, advisory, Org,
         "The OAuth username-password flow is not blocked.",
         "Salesforce asks admins to block the username-password flow: it sends the user's password to the client and cannot use PKCE or MFA. Blocking it breaks whatever still uses it.",
@@ -250,6 +255,9 @@ const ORG_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for
 /// The per-app PKCE checkbox: Connected App, then External Client App and its
 /// security-hardening control (the control's English title is partly unconfirmed).
 const APP_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: OAuth Settings > Security; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")";
+/// The Auth. Provider's own PKCE option (metadata `AuthProvider.isPkceEnabled`).
+const AUTH_PROVIDER_PKCE: &str =
+    "Use Proof Key for Code Exchange (PKCE) Extension (Setup > Auth. Providers)";
 const UN_PW: &str = "Allow OAuth Username-Password Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
 const USER_AGENT: &str = "Allow OAuth User-Agent Flows (Setup > OAuth and OpenID Connect Settings; Help: \"Block Authorization Flows to Improve Security\")";
 const CODE_CREDS: &str =
@@ -272,6 +280,7 @@ impl RuleId {
             | RuleId::AppCallbackSfCliOnly => &[APP_PKCE, ORG_PKCE],
             RuleId::CodeCredentialsFlowWithoutPkce => &[APP_PKCE, CODE_CREDS],
             RuleId::ExternalAppUnverified | RuleId::OrgPkceNotEnforced => &[ORG_PKCE],
+            RuleId::SalesforceAuthProviderWithoutPkce => &[AUTH_PROVIDER_PKCE],
             RuleId::AppUsesUsernamePasswordFlow | RuleId::OrgUsernamePasswordFlowAllowed => {
                 &[UN_PW]
             }

@@ -10,6 +10,7 @@
 mod apps;
 mod catalog;
 mod org;
+mod outside;
 mod verdict;
 
 pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
@@ -203,6 +204,7 @@ pub fn evaluate(inv: &Inventory) -> Vec<Finding> {
     for app in &inv.apps {
         apps::app_findings(app, inv.org_settings.as_ref(), &mut out);
     }
+    outside::provider_findings(&inv.auth_providers, &mut out);
     sort_findings(&mut out);
     out
 }

@@ -92,6 +92,17 @@ impl Waiver {
 struct FileShape {
     #[serde(default)]
     waiver: Vec<toml::Spanned<Entry>>,
+    /// The org's own domains (issue 20): callbacks there are not someone else's client.
+    #[serde(default)]
+    org_domains: Vec<toml::Spanned<String>>,
+}
+
+/// What pkce-audit.toml holds: the waivers and the org's own domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigFile {
+    pub waivers: Vec<Waiver>,
+    /// `org_domains`: lower case, without a trailing dot.
+    pub org_domains: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -132,6 +143,12 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 /// Parses a waiver file. Every mistake names the line it is on.
 pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
+    parse_file(text, file).map(|c| c.waivers)
+}
+
+/// Parses pkce-audit.toml: its waivers and its `org_domains`. Every mistake names the
+/// line it is on; a domain must be a bare host name (`acme.com`), not a URL.
+pub fn parse_file(text: &str, file: &Path) -> Result<ConfigFile, WaiverError> {
     let invalid = |(line, column): (usize, usize), message: String| WaiverError::Invalid {
         file: file.to_path_buf(),
         line,
@@ -143,6 +160,29 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
         let at = e.span().map_or((1, 1), |s| position(text, s.start));
         invalid(at, crate::errors::one_line(e.message()))
     })?;
+    let mut org_domains = Vec::new();
+    for d in &shape.org_domains {
+        let domain = d
+            .get_ref()
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let bare = !domain.is_empty()
+            && domain.contains('.')
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !bare {
+            return Err(invalid(
+                position(text, d.span().start),
+                format!(
+                    "`org_domains` holds host names such as \"acme.com\", not '{}'",
+                    d.get_ref()
+                ),
+            ));
+        }
+        org_domains.push(domain);
+    }
     let mut out = Vec::new();
     for spanned in shape.waiver {
         let line = position(text, spanned.span().start).0;
@@ -201,7 +241,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Waiver>, WaiverError> {
             line,
         });
     }
-    Ok(out)
+    Ok(ConfigFile {
+        waivers: out,
+        org_domains,
+    })
 }
 
 /// The waivers of a run: the file they come from, its entries, and the notes of
@@ -213,6 +256,8 @@ pub struct WaiverSet {
     /// The same file, canonical (for SARIF's file links); `None` with no file.
     pub canonical: Option<PathBuf>,
     pub waivers: Vec<Waiver>,
+    /// The file's `org_domains`.
+    pub org_domains: Vec<String>,
     pub notes: Vec<String>,
 }
 

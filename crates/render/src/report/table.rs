@@ -385,6 +385,18 @@ fn summary(out: &mut Styled, r: &Report) {
             joined(&sum.vendor_apps)
         );
     }
+    let outside: Vec<String> = r
+        .outside_clients()
+        .into_iter()
+        .map(|(app, hosts)| format!("{} (at {})", v(app), joined(hosts)))
+        .collect();
+    if !outside.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Clients at outside hosts to confirm: {}",
+            outside.join(", ")
+        );
+    }
     let counts: Vec<String> = Severity::ALL
         .iter()
         .map(|s| format!("{} {s}", sum.by_severity.get(s).copied().unwrap_or(0)))

@@ -13,6 +13,7 @@ use super::{
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::xml::Element;
 mod listing;
+mod providers;
 mod records;
 
 pub(super) use listing::list_types;
@@ -136,6 +137,8 @@ async fn run(
         now: opts.now,
     };
 
+    // A full fetch reads the apps; only then can a callback point at an Auth. Provider.
+    let full = types.contains(&MetadataType::ConnectedApp);
     let groups: Vec<&[MetadataType]> = types.chunks(MAX_LIST_QUERIES).collect();
     progress.plan(groups.len() + 2);
     progress.settle_after(groups.len());
@@ -154,6 +157,17 @@ async fn run(
     all.merge(settings);
     let (org, org_problem) = org;
     all.problems.extend(org_problem);
+    // Second step, only when some callback points at one of this org's Auth. Providers.
+    let org_host = crate::host_of(&api.instance_url);
+    if full
+        && org_host
+            .as_deref()
+            .is_some_and(|h| providers::callbacks_point_at_org_provider(&all.records, h))
+    {
+        progress.plan(1);
+        progress.settle_after(1);
+        all.merge(list_and_read(&ctx, &[MetadataType::AuthProvider]).await?);
+    }
     all.records
         .sort_by(|a, b| (a.ty, &a.full_name).cmp(&(b.ty, &b.full_name)));
     all.listed

@@ -140,6 +140,23 @@ fn summary(out: &mut String, r: &Report) {
             code_cell(&a.namespace)
         );
     }
+    for (app, hosts) in r.outside_clients() {
+        let n = r
+            .findings
+            .iter()
+            .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
+            .count();
+        let at = hosts
+            .iter()
+            .map(|h| code_cell(h))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| Clients at outside hosts to confirm ({at}) | {} | {n} |",
+            code_cell(app)
+        );
+    }
     let counts: Vec<String> = Severity::ALL
         .iter()
         .map(|s| format!("{} {s}", sum.by_severity.get(s).copied().unwrap_or(0)))

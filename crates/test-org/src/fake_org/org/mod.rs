@@ -116,6 +116,8 @@ impl Org {
                 MetadataType::ExtlClntAppGlobalOauthSettings => {
                     Secret::Insert(super::config::ECA_CONSUMER_SECRET)
                 }
+                // An Auth. Provider's `consumerSecret` and `ecKey` are served as the file
+                // holds them: the client must drop them (tests/it/live_auth_providers.rs).
                 _ => Secret::Keep,
             };
             let record_xml = match record_xml(&bytes, &f.full_name, secret) {
@@ -184,6 +186,7 @@ fn key_prefix(ty: MetadataType) -> &'static str {
         MetadataType::ExtlClntAppOauthSettings => "0xO",
         MetadataType::ExtlClntAppOauthConfigurablePolicies => "0xP",
         MetadataType::ExtlClntAppConfigurablePolicies => "0xC",
+        MetadataType::AuthProvider => "0SO",
         _ => "0xX",
     }
 }
