@@ -4,18 +4,23 @@
 //! refer to them). Each rule is documented in docs/rules.md; a test keeps the two in step.
 //!
 //! - `catalog`: the one table of rules ([`RULES`], [`RuleId`]);
-//! - `apps` and `org`: what fires, and why;
+//! - `apps` and `org`: what fires, and why; `exposure`: what an app's callbacks and usage
+//!   say about its client; `outside`: clients at hosts outside the org; `words`: how an
+//!   app is named in its findings;
 //! - [`verdict`]: ready, not ready, incomplete or enforced.
 
 mod apps;
 mod catalog;
+mod exposure;
 mod org;
 mod outside;
 mod verdict;
+mod words;
 
-pub use self::apps::{setup_path, BlockableFlow, BLOCKABLE_FLOWS};
 pub use self::catalog::*;
 pub use self::verdict::{open_items, verdict, verdict_of, Verdict};
+pub use self::words::setup_path;
+pub use self::words::{BlockableFlow, BLOCKABLE_FLOWS};
 
 use crate::flow::Flow;
 use crate::inventory::{App, AppKind, Inventory, Location, Owner};
