@@ -235,7 +235,36 @@ fn start_element(
 }
 
 /// Parses a whole document and returns its root element.
+///
+/// An error met while an element that may hold a secret is open (a consumer secret, a
+/// password, a token, an Auth. Provider's `ecKey`) says where, never what: the parser's
+/// words quote the input (an entity's name, a tag's), which would be a piece of the secret.
 pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
+    let mut stack = Vec::new();
+    parse_into(bytes, &mut stack).map_err(|e| {
+        match stack.iter().find(|open| may_hold_secret(&open.name)) {
+            Some(open) => XmlError {
+                line: e.line,
+                message: format!(
+                    "malformed XML inside <{}> (opened on line {}), whose text may be a secret and is not quoted",
+                    open.name, open.line
+                ),
+            },
+            None => e,
+        }
+    })
+}
+
+/// Names of elements whose text may be a credential: wider than the secret registry's
+/// rule on purpose, since here it only makes an error message shorter.
+fn may_hold_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["secret", "password", "token", "eckey", "privatekey"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+fn parse_into(bytes: &[u8], stack: &mut Vec<Element>) -> Result<Element, XmlError> {
     let whole = bytes.len();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // Spans count from the start of what was given, the byte-order mark included.
@@ -257,7 +286,6 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
     };
     let mut reader = NsReader::from_reader(bytes);
     reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Element> = Vec::new();
     // Raw text accumulated for the element on top of the stack.
     let mut texts: Vec<String> = Vec::new();
     let mut root: Option<Element> = None;

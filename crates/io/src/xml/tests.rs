@@ -158,3 +158,19 @@ fn empty_and_trailing_content_are_errors() {
     assert!(parse(b"<a/><b/>").is_err());
     assert!(parse(b"<a/>text").is_err());
 }
+
+#[test]
+fn an_error_inside_a_secret_element_quotes_nothing_of_it() {
+    for doc in [
+        "<AuthProvider><consumerSecret>TOPSECRETAAA&amp;SECRETBBB&bogusSECRET;</consumerSecret></AuthProvider>",
+        "<AuthProvider>\n<ecKey>SECRETK<bSECRET</ecKey></AuthProvider>",
+        "<X><password>SECRETP&#0;</password></X>",
+    ] {
+        let e = parse(doc.as_bytes()).unwrap_err();
+        assert!(!e.message.contains("SECRET"), "{}", e.message);
+        assert!(e.message.contains("is not quoted"), "{}", e.message);
+    }
+    // Elsewhere the parser's words stay: they help find the mistake.
+    let e = parse(b"<X><label>a &bogus; b</label></X>").unwrap_err();
+    assert!(e.message.contains("&bogus;"), "{}", e.message);
+}
