@@ -204,3 +204,160 @@ fn corpus_name(path: &Path) -> Option<(String, String)> {
     let (repo, last) = (parts.get(..2)?.join("__"), parts.last()?);
     Some((repo, last.split('.').next()?.to_string()))
 }
+
+/// One Connected App file with OAuth on, PKCE not required, the given callbacks and extra
+/// top-level XML (a canvas configuration).
+fn hostile_app(dir: &Path, name: &str, callbacks: &[&str], extra: &str) {
+    let path = dir.join(format!(
+        "force-app/main/default/connectedApps/{name}.connectedApp-meta.xml"
+    ));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let callbacks = callbacks
+        .iter()
+        .map(|c| c.replace('&', "&amp;"))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        path,
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">{extra}
+    <contactEmail>admins@initech.example.com</contactEmail>
+    <label>{name}</label>
+    <oauthConfig>
+        <callbackUrl>{callbacks}</callbackUrl>
+        <consumerKey>3MVG9DEMO.Hostile.NOT_A_REAL_KEY.{name}</consumerKey>
+        <isAdminApproved>true</isAdminApproved>
+        <isPkceRequired>false</isPkceRequired>
+        <scopes>Api</scopes>
+    </oauthConfig>
+</ConnectedApp>
+"#
+        ),
+    )
+    .unwrap();
+}
+
+/// The review of issue 20 (findings 4, 5, 6, 7, 9): callbacks that can receive a code,
+/// spelled to look like placeholders, an Auth. Provider trusted on the wrong host or path,
+/// a canvas URL with another query, and the success page beside an OAuth canvas. Each
+/// keeps its blocker (or holds the verdict), and the audit exits 1.
+#[test]
+fn hostile_callbacks_keep_their_blockers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("sfdx-project.json"),
+        r#"{"packageDirectories":[{"path":"force-app","default":true}],"sourceApiVersion":"63.0"}"#,
+    )
+    .unwrap();
+    let prov = d.join("force-app/main/default/authproviders/Prov.authprovider-meta.xml");
+    std::fs::create_dir_all(prov.parent().unwrap()).unwrap();
+    std::fs::write(
+        prov,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<AuthProvider xmlns="http://soap.sforce.com/2006/04/metadata">
+    <friendlyName>Prov</friendlyName>
+    <isPkceEnabled>true</isPkceEnabled>
+    <providerType>Salesforce</providerType>
+</AuthProvider>
+"#,
+    )
+    .unwrap();
+    let canvas = |method: &str| {
+        format!(
+            "\n    <canvasConfig>\n        <accessMethod>{method}</accessMethod>\n        <canvasUrl>https://canvas.initech.example/app</canvasUrl>\n        <locations>Visualforce</locations>\n    </canvasConfig>"
+        )
+    };
+    let blocked: &[(&str, &[&str], String)] = &[
+        (
+            "Encoded_Apex",
+            &["https://initech.my.salesforce.com/%61pex/Receiver"],
+            String::new(),
+        ),
+        (
+            "Param_Apex",
+            &["https://initech.my.salesforce.com/apex;x=1/Receiver"],
+            String::new(),
+        ),
+        (
+            "Namespaced_Aura",
+            &["https://initech.lightning.force.com/acme/Receiver.app"],
+            String::new(),
+        ),
+        (
+            "Flow_Page",
+            &["https://initech.my.salesforce.com/flow/Receiver"],
+            String::new(),
+        ),
+        (
+            "Two_Org_Providers",
+            &[
+                "https://acme.my.salesforce.com/services/authcallback/Prov",
+                "https://othercorp.my.salesforce.com/services/authcallback/Prov",
+            ],
+            String::new(),
+        ),
+        (
+            "Other_Org_Id",
+            &["https://login.salesforce.com/services/authcallback/00D000000000OTHER/Prov"],
+            String::new(),
+        ),
+        (
+            "Apex_Provider_Path",
+            &["https://acme.my.salesforce.com/apex/Evil/services/authcallback/Prov"],
+            String::new(),
+        ),
+        (
+            "Canvas_Query",
+            &["https://canvas.initech.example/app?oauth=1"],
+            canvas("Post"),
+        ),
+    ];
+    for (name, callbacks, extra) in blocked {
+        hostile_app(d, name, callbacks, extra);
+    }
+    hostile_app(
+        d,
+        "Get_Canvas_Success",
+        &["https://login.salesforce.com/services/oauth2/success"],
+        &canvas("Get"),
+    );
+    hostile_app(
+        d,
+        "Lightning_Success",
+        &["https://acme.lightning.force.com/services/oauth2/success"],
+        "",
+    );
+    let run = pkce()
+        .args(["audit", "--source"])
+        .arg(d)
+        .arg("--json")
+        .run();
+    run.status(1);
+    let v = run.json();
+    let findings = v["findings"].as_array().unwrap();
+    for (name, _, _) in blocked {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f["app"] == *name && f["blocker"] == true),
+            "{name}: no blocker in {findings:#?}"
+        );
+    }
+    // The success page beside an OAuth (Get) canvas holds the verdict: medium, not low.
+    for name in ["Get_Canvas_Success", "Lightning_Success"] {
+        let f = findings
+            .iter()
+            .find(|f| f["app"] == name && f["rule"] == "app-callback-success-page")
+            .unwrap_or_else(|| panic!("{name}: {findings:#?}"));
+        assert_eq!(f["severity"], "medium", "{name}");
+    }
+    let class = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Lightning_Success")
+        .map(|a| a["callbacks"][0]["class"].clone());
+    assert_eq!(class, Some("salesforce-success-page".into()));
+}

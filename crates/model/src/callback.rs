@@ -311,15 +311,52 @@ pub fn is_salesforce_host(host: &str) -> bool {
     SALESFORCE_HOST_SUFFIXES.iter().any(|s| under(host, s))
 }
 
-/// The Auth. Provider's name in a `/services/authcallback/…` path (its last segment).
-pub fn auth_provider_name(raw: &str) -> Option<String> {
+/// An Auth. Provider callback's parts: `[/<site prefix>]/services/authcallback/[<orgId>/]<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCallback {
+    pub name: String,
+    /// The 15- or 18-character org id, when the path names the org.
+    pub org_id: Option<String>,
+}
+
+/// The Auth. Provider behind a callback whose path has exactly the shape
+/// `[/<site prefix>]/services/authcallback/[<orgId>/]<name>[/]`: a site path prefix (one
+/// segment) only off `*.salesforce.com`, where sites live; an org id of 15 or 18 letters
+/// and digits starting `00D`. Anything else (`/apex/Evil/services/authcallback/X`) is no
+/// Auth. Provider's callback.
+pub fn auth_provider_callback(raw: &str) -> Option<AuthCallback> {
     let url = Url::parse(raw).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
     let path = url.path();
-    let i = path.to_ascii_lowercase().find("/services/authcallback/")?;
-    path[i + "/services/authcallback/".len()..]
-        .split('/')
-        .rfind(|s| !s.is_empty())
-        .map(str::to_string)
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    let at = segments.windows(2).position(|w| {
+        w[0].eq_ignore_ascii_case("services") && w[1].eq_ignore_ascii_case("authcallback")
+    })?;
+    let prefix_ok = match at {
+        0 => true,
+        1 => !under(&host, "salesforce.com") && !segments[0].is_empty(),
+        _ => false,
+    };
+    let org_id = |s: &str| {
+        (s.len() == 15 || s.len() == 18)
+            && s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("00D"))
+            && s.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    let (org_id, name) = match &segments[at + 2..] {
+        [name] => (None, *name),
+        [id, name] if org_id(id) => (Some(id.to_string()), *name),
+        _ => return None,
+    };
+    (prefix_ok && !name.is_empty()).then(|| AuthCallback {
+        name: name.to_string(),
+        org_id,
+    })
+}
+
+/// The Auth. Provider's name in a `/services/authcallback/[<orgId>/]<name>` callback.
+pub fn auth_provider_name(raw: &str) -> Option<String> {
+    auth_provider_callback(raw).map(|c| c.name)
 }
 
 /// What one callback URL says about its client, on its own.
@@ -365,13 +402,7 @@ pub fn class_in(raw: &str, ctx: AppContext<'_>) -> CallbackClass {
     if is_loopback_host(&host) {
         return loopback_class(&url, &host);
     }
-    if is_salesforce_host(&host)
-        && url
-            .path()
-            .to_ascii_lowercase()
-            .contains("/services/authcallback/")
-        && auth_provider_name(raw).is_some()
-    {
+    if is_salesforce_host(&host) && auth_provider_callback(raw).is_some() {
         return CallbackClass::AuthProvider;
     }
     let bare_root = is_root(&url) && url.port().is_none();

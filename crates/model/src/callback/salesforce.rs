@@ -12,8 +12,9 @@
 //! - an Experience Cloud or Salesforce Site, which serves any path (`*.my.site.com`, and
 //!   the `*.force.com` site hosts), each of the above also behind a site path prefix.
 //!
-//! Anything else there (`/services/oauth2/callback`, `/services/oauth2/token`, `/`, a REST
-//! data URL) is no page that could read a code: nobody receives one. Salesforce's success
+//! The known non-receivers ([`is_non_receiver`]: `/`, `/services/oauth2/callback`, a REST
+//! data URL, a made-up `/oauth/_callback`) are no page that could read a code: nobody
+//! receives one there. Any other path may be a page, so it is a receiver. Salesforce's success
 //! page, `/services/oauth2/success`, is its own class: a client with an embedded browser
 //! reads the code from that page's address (the user-agent flow's documented default
 //! callback; REST API Developer Guide, "Understanding the User-Agent OAuth Flow").
@@ -34,17 +35,20 @@ pub(super) fn has_empty_authority(raw: &str) -> bool {
     rest.split(['/', '?', '#']).next().is_none_or(str::is_empty)
 }
 
-/// The callback is the canvas URL itself: same scheme, host, port and path (a trailing
-/// slash aside). Another path on the same host may be the app's own OAuth receiver.
+/// The callback is the canvas URL itself: same scheme, host, port, path (a trailing slash
+/// aside) and query (an empty one is none). Another path or query on the same host may
+/// be the app's own OAuth receiver.
 pub(super) fn same_page(url: &Url, canvas: &str) -> bool {
     let Ok(c) = Url::parse(canvas) else {
         return false;
     };
     let path = |u: &Url| u.path().trim_end_matches('/').to_ascii_lowercase();
+    let query = |u: &Url| u.query().filter(|q| !q.is_empty()).map(str::to_string);
     url.scheme() == c.scheme()
         && url.host_str().map(str::to_ascii_lowercase) == c.host_str().map(str::to_ascii_lowercase)
         && url.port_or_known_default() == c.port_or_known_default()
         && path(url) == path(&c)
+        && query(url) == query(&c)
 }
 
 /// The hosts of Salesforce's apps, Visualforce and content: not sites.
@@ -64,36 +68,87 @@ pub(super) fn class_on_salesforce_host(url: &Url, host: &str) -> Option<Callback
     if !(sf || force || under(host, "visualforce.com")) {
         return None;
     }
-    let path = url.path().trim_end_matches('/').to_ascii_lowercase();
-    if sf && host != "www.salesforce.com" && path == "/services/oauth2/success" {
+    let segments = page_segments(url.path());
+    if host != "www.salesforce.com" && segments == ["services", "oauth2", "success"] {
         return Some(CallbackClass::SalesforceSuccessPage);
     }
     // A `*.force.com` site serves any path; the bare domain and `www` are no site.
     let site = force
         && !matches!(host, "force.com" | "www.force.com")
         && !NOT_SITES.iter().any(|s| under(host, s));
-    if site || can_receive(&path) {
+    if site || !is_non_receiver(&segments) {
         return Some(CallbackClass::Web);
     }
     Some(CallbackClass::SalesforceNonEndpoint)
 }
 
-/// A path (lower case) that reaches a page or resource that can read a code, directly or
-/// behind one site path prefix (`/partners/apex/Login`).
-fn can_receive(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if segments.last().is_some_and(|s| s.ends_with(".apexp"))
-        || path.contains("/services/authcallback")
-    {
-        return true;
+/// The path's segments as Salesforce reads them: unreserved characters percent-decoded
+/// (`%61pex` is `apex`), `;` parameters dropped (`apex;x=1`), empty segments skipped,
+/// lower case. What is left encoded (`%2F`) stays so: no page name holds it.
+pub(super) fn page_segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .map(|s| decode_unreserved(s.split(';').next().unwrap_or("")).to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `%XX` of an unreserved character (RFC 3986 §2.3) decoded; every other byte kept.
+fn decode_unreserved(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(c) if b[i] == b'%' && (c.is_ascii_alphanumeric() || b"-._~".contains(&c)) => {
+                out.push(c);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
     }
-    let reaches = |s: &[&str]| {
-        matches!(
-            s,
-            ["apex" | "lightning" | "c", _, ..] | ["services", "apexrest", ..]
-        )
+    // Only ASCII bytes were decoded into whole UTF-8 text: nothing is lost.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The paths on a Salesforce host known to reach nothing that reads a code; any other
+/// path may be a page (a Visualforce, Lightning, Aura or flow page, a namespaced app) and
+/// is a receiver. Known non-receivers:
+/// - the root (`/`, with or without a query): the login page or a redirect to it;
+/// - `/services/…` but Apex REST (`/services/apexrest/…`) and Auth. Providers
+///   (`/services/authcallback…`): Salesforce's own OAuth, REST and SOAP endpoints;
+/// - `/secur/…` (login and logout) and `/apexrest/…` (Apex REST lives under `/services`);
+/// - a made-up OAuth callback (`/RestTest/oauth/_callback`): a segment naming `oauth` or
+///   `callback` with no page prefix or page extension, which Salesforce serves nowhere.
+fn is_non_receiver(segments: &[String]) -> bool {
+    let s: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let page = |s: &[&str]| {
+        matches!(s, ["apex" | "lightning" | "c" | "flow", _, ..])
+            || s.last().is_some_and(|l| {
+                [".apexp", ".app", ".page", ".cmp"]
+                    .iter()
+                    .any(|e| l.ends_with(e))
+            })
     };
-    reaches(&segments) || segments.get(1..).is_some_and(reaches)
+    // A page also behind one site path prefix (`/partners/apex/Login`).
+    if page(&s) || s.get(1..).is_some_and(page) {
+        return false;
+    }
+    match s.as_slice() {
+        [] => true,
+        ["services", "apexrest", ..] | ["services", "authcallback", ..] => false,
+        [_, "services", "apexrest", ..] | [_, "services", "authcallback", ..] => false,
+        ["services", ..] | ["secur", ..] | ["apexrest", ..] => true,
+        _ => s
+            .iter()
+            .any(|seg| seg.contains("oauth") || seg.contains("callback")),
+    }
 }
 
 /// A host (or its domain) that a catalogue client receives codes at (data/clients.toml

@@ -152,6 +152,50 @@ fn callback_classes() {
             Web,
         ),
         ("https://acme.example/", Web),
+        // Review of issue 20, finding 4: a page however spelled is a receiver.
+        ("https://initech.my.salesforce.com/%61pex/Receiver", Web),
+        ("https://initech.my.salesforce.com/apex;x=1/Receiver", Web),
+        ("https://initech.lightning.force.com/acme/Receiver.app", Web),
+        ("https://initech.my.salesforce.com/flow/Receiver", Web),
+        ("https://initech.my.salesforce.com/Receiver", Web),
+        (
+            "https://initech.my.salesforce.com/%73ervices/oauth2/callback",
+            SalesforceNonEndpoint,
+        ),
+        (
+            "https://initech.my.salesforce.com/secur/frontdoor.jsp",
+            SalesforceNonEndpoint,
+        ),
+        (
+            "https://initech.my.salesforce.com/oauth/callback",
+            SalesforceNonEndpoint,
+        ),
+        // Finding 9: the success page on any Salesforce host but www.
+        (
+            "https://acme.lightning.force.com/services/oauth2/success",
+            SalesforceSuccessPage,
+        ),
+        // Finding 5: an Auth. Provider callback has exactly its shape.
+        (
+            "https://login.salesforce.com/services/authcallback/00D000000000OTHER/Prov",
+            Web,
+        ),
+        (
+            "https://acme.my.salesforce.com/apex/Evil/services/authcallback/Prov",
+            Web,
+        ),
+        (
+            "https://acme.my.salesforce.com/services/authcallback/00D000000000001AAA/Prov",
+            AuthProvider,
+        ),
+        (
+            "https://acme.my.salesforce.com/partners/services/authcallback/Prov",
+            Web,
+        ),
+        (
+            "https://acme.my.salesforce.com/services/authcallback/a/b/Prov",
+            Web,
+        ),
     ];
     for (url, want) in cases {
         assert_eq!(class_of(url), *want, "{url}");
@@ -206,6 +250,15 @@ fn a_signed_request_canvas_url_is_no_receiver_but_another_path_is() {
     assert_eq!(
         class_of("https://visual.lumon.example/visual"),
         CallbackClass::Web
+    );
+    // Finding 6: another query is another page.
+    assert_eq!(
+        class_in("https://visual.lumon.example/visual?oauth=1", ctx),
+        CallbackClass::Web
+    );
+    assert_eq!(
+        class_in("https://visual.lumon.example/visual?", ctx),
+        CallbackClass::CanvasSignedRequest
     );
 }
 

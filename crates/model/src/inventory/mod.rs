@@ -161,6 +161,10 @@ pub struct App {
     /// app. Not in the report: its findings say it.
     #[serde(skip)]
     pub packaged_reference: Option<String>,
+    /// A canvas app using a signed request (`canvasConfig/accessMethod` `Post`): no code
+    /// flow through its canvas. An OAuth (`Get`) canvas app runs the web-server flow.
+    #[serde(skip)]
+    pub canvas_signed_request: bool,
     /// Why the app is outside PKCE scope, when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub outside_scope_reason: Option<String>,

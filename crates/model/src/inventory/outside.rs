@@ -188,28 +188,38 @@ pub struct ProviderLink {
 }
 
 /// The Auth. Provider callbacks of an app with what is known of each provider. A
-/// callback belongs to this org when its host is one of the org's hosts (live) or, with
-/// no host known (a folder), when a provider of that name is in the folder.
+/// callback belongs to this org when its host is one of the org's hosts (live, or a
+/// snapshot's) or within `org_domains`. With no host known (a folder), it is assumed to
+/// be this org's when a provider of that name is in the folder and every Auth. Provider
+/// callback of the app is on that one host: callbacks on two hosts show that at least
+/// one is another org's, and nothing says which.
 pub fn provider_links(
     app: &App,
     providers: &[AuthProviderInfo],
     own: &OwnDomains,
 ) -> Vec<ProviderLink> {
-    app.callback_urls
+    let candidates: Vec<(&String, String, String)> = app
+        .callback_urls
         .iter()
         .filter_map(|u| {
             let name = callback::auth_provider_name(u)?;
             let host = url::Url::parse(u).ok()?.host_str()?.to_ascii_lowercase();
-            let on_org_host = own.is_org_host(&host);
             // A Salesforce host, or this org's own host (a test org's may be any host).
-            if !on_org_host && callback::class_of(u) != CallbackClass::AuthProvider {
-                return None;
-            }
+            (own.owns(&host, None) || callback::class_of(u) == CallbackClass::AuthProvider)
+                .then_some((u, name, host))
+        })
+        .collect();
+    let one_host = candidates.windows(2).all(|w| w[0].2 == w[1].2);
+    let folder = own.hosts.is_empty();
+    candidates
+        .into_iter()
+        .map(|(u, name, host)| {
+            let on_org_host = own.owns(&host, None);
             let found = providers
                 .iter()
                 .find(|p| p.name.eq_ignore_ascii_case(&name));
-            let folder = own.hosts.is_empty();
-            let state = match (on_org_host || (folder && found.is_some()), found) {
+            let assumed_host = !on_org_host && folder && one_host && found.is_some();
+            let state = match (on_org_host || assumed_host, found) {
                 (false, _) => ProviderState::OtherOrg,
                 (true, None) => ProviderState::NotRead,
                 (true, Some(p)) => match p.is_pkce_enabled {
@@ -218,13 +228,13 @@ pub fn provider_links(
                     None => ProviderState::PkceOff { explicit: false },
                 },
             };
-            Some(ProviderLink {
+            ProviderLink {
                 url: u.clone(),
                 name,
                 host,
                 state,
-                assumed_host: folder && found.is_some(),
-            })
+                assumed_host,
+            }
         })
         .collect()
 }
@@ -264,6 +274,78 @@ mod tests {
         assert_eq!(
             host("https://xn--bcher-kva.example/cb").as_deref(),
             Some("xn--bcher-kva.example")
+        );
+    }
+
+    fn app_with(callbacks: &[&str]) -> App {
+        serde_json::from_value(serde_json::json!({
+            "name": "A", "kind": "connected-app", "owner": "org",
+            "oauth_enabled": true, "pkce_basis": "explicit", "public_client": false,
+            "callback_urls": callbacks, "files": [],
+        }))
+        .unwrap()
+    }
+
+    /// Review of issue 20, finding 5: the folder assumption needs the one host and the
+    /// exact Auth. Provider path.
+    #[test]
+    fn a_folder_provider_is_assumed_only_on_one_host() {
+        let prov = [AuthProviderInfo {
+            name: "Prov".into(),
+            provider_type: Some("Salesforce".into()),
+            is_pkce_enabled: Some(true),
+            location: None,
+        }];
+        let states = |urls: &[&str], own: &OwnDomains| -> Vec<(ProviderState, bool)> {
+            provider_links(&app_with(urls), &prov, own)
+                .into_iter()
+                .map(|l| (l.state, l.assumed_host))
+                .collect()
+        };
+        let folder = OwnDomains::default();
+        assert_eq!(
+            states(
+                &["https://acme.my.salesforce.com/services/authcallback/Prov"],
+                &folder
+            ),
+            [(ProviderState::PkceEnabled, true)]
+        );
+        assert_eq!(
+            states(
+                &[
+                    "https://acme.my.salesforce.com/services/authcallback/Prov",
+                    "https://othercorp.my.salesforce.com/services/authcallback/Prov",
+                ],
+                &folder
+            ),
+            [
+                (ProviderState::OtherOrg, false),
+                (ProviderState::OtherOrg, false)
+            ]
+        );
+        for url in [
+            "https://login.salesforce.com/services/authcallback/00D000000000OTHER/Prov",
+            "https://acme.my.salesforce.com/apex/Evil/services/authcallback/Prov",
+        ] {
+            assert_eq!(states(&[url], &folder), [], "{url}");
+        }
+        // org_domains names the org's host: no assumption needed, on any number of hosts.
+        let own = OwnDomains {
+            hosts: vec![],
+            domains: vec!["acme.my.salesforce.com".into()],
+        };
+        assert_eq!(
+            states(
+                &[
+                    "https://acme.my.salesforce.com/services/authcallback/Prov",
+                    "https://othercorp.my.salesforce.com/services/authcallback/Prov",
+                ],
+                &own
+            ),
+            [
+                (ProviderState::PkceEnabled, false),
+                (ProviderState::OtherOrg, false)
+            ]
         );
     }
 

@@ -162,6 +162,7 @@ pub(super) fn apply_evidence(
             callback_urls: Vec::new(),
             callbacks: Vec::new(),
             packaged_reference: None,
+            canvas_signed_request: false,
             outside_scope_reason: None,
             files: Vec::new(),
             usage: u.cloned().or_else(|| unseen.clone()),

@@ -184,7 +184,12 @@ pub(super) fn success_page_finding(app: &App) -> Finding {
         ),
         app.locations.callback.clone(),
     );
-    let beside = flows_among(app, &[Flow::Saml, Flow::Canvas]);
+    // An OAuth (`Get`) canvas app runs the web-server flow itself: only a signed-request
+    // canvas app is another flow.
+    let mut beside = flows_among(app, &[Flow::Saml]);
+    if app.canvas_signed_request {
+        beside.extend(flows_among(app, &[Flow::Canvas]));
+    }
     // Complete login history: the absence of web-server logins is evidence.
     let settled = app
         .usage
@@ -307,5 +312,44 @@ pub(super) fn capitalise(s: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(flows: &[&str], signed_request: bool) -> App {
+        let mut app: App = serde_json::from_value(serde_json::json!({
+            "name": "A", "kind": "connected-app", "owner": "org",
+            "oauth_enabled": true, "pkce_basis": "explicit", "public_client": false,
+            "flows": flows,
+            "callback_urls": ["https://login.salesforce.com/services/oauth2/success"],
+            "callbacks": [{
+                "url": "https://login.salesforce.com/services/oauth2/success",
+                "class": "salesforce-success-page",
+            }],
+            "files": [],
+        }))
+        .unwrap();
+        app.canvas_signed_request = signed_request;
+        app
+    }
+
+    /// Review of issue 20, finding 7: only a signed-request canvas app is "otherwise canvas".
+    #[test]
+    fn the_success_page_beside_canvas_needs_a_signed_request() {
+        let flows = ["authorization-code", "canvas"];
+        assert_eq!(
+            success_page_finding(&app(&flows, true)).severity,
+            Severity::Low
+        );
+        let f = success_page_finding(&app(&flows, false));
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(f.awaits_usage_evidence(), "{}", f.message);
+        assert_eq!(
+            success_page_finding(&app(&["authorization-code", "saml"], false)).severity,
+            Severity::Low
+        );
     }
 }
