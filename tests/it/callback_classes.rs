@@ -65,21 +65,30 @@ fn callback_classes_org_matches_its_readme() {
     assert!(!r.contains("ExtlClntAppGlobalOauthSettings"), "{r}");
 }
 
-/// Alone, the success page leaves the verdict `incomplete`: no login history, no `ready`.
-#[test]
-fn the_success_page_alone_is_incomplete_not_ready() {
+const MAIN: &str = "force-app/main/default";
+
+/// A temp copy of callback-classes-org's project file, org settings and `apps` (paths under
+/// force-app/main/default).
+fn classes_org_part(apps: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = repo().join("fixtures/callback-classes-org");
-    let main = "force-app/main/default";
-    for file in [
-        "sfdx-project.json".to_string(),
-        format!("{main}/settings/OauthOidc.settings-meta.xml"),
-        format!("{main}/connectedApps/Desktop_Success.connectedApp-meta.xml"),
-    ] {
+    let files = ["sfdx-project.json".to_string()].into_iter().chain(
+        std::iter::once("settings/OauthOidc.settings-meta.xml")
+            .chain(apps.iter().copied())
+            .map(|f| format!("{MAIN}/{f}")),
+    );
+    for file in files {
         let to = dir.path().join(&file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(from.join(&file), to).unwrap();
     }
+    dir
+}
+
+/// Alone, the success page leaves the verdict `incomplete`: no login history, no `ready`.
+#[test]
+fn the_success_page_alone_is_incomplete_not_ready() {
+    let dir = classes_org_part(&["connectedApps/Desktop_Success.connectedApp-meta.xml"]);
     let run = pkce()
         .args(["audit", "--source"])
         .arg(dir.path())
@@ -209,17 +218,7 @@ fn corpus_name(path: &Path) -> Option<(String, String)> {
 /// smuggled behind a user name, and on the CLI's loopback at another port all block.
 #[test]
 fn hostile_public_clients_are_not_cleared_by_label_pattern_or_port() {
-    let dir = tempfile::tempdir().unwrap();
-    let from = repo().join("fixtures/callback-classes-org");
-    let main = "force-app/main/default";
-    for file in [
-        "sfdx-project.json".to_string(),
-        format!("{main}/settings/OauthOidc.settings-meta.xml"),
-    ] {
-        let to = dir.path().join(&file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from.join(&file), to).unwrap();
-    }
+    let dir = classes_org_part(&[]);
     let apps = [
         (
             "Own_Workbench",
@@ -240,7 +239,7 @@ fn hostile_public_clients_are_not_cleared_by_label_pattern_or_port() {
     for (name, label, callback) in apps {
         let to = dir
             .path()
-            .join(format!("{main}/connectedApps/{name}.connectedApp-meta.xml"));
+            .join(format!("{MAIN}/connectedApps/{name}.connectedApp-meta.xml"));
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::write(
             to,
