@@ -290,4 +290,15 @@ fn hostile_public_clients_are_not_cleared_by_label_pattern_or_port() {
         .find(|a| a["name"] == "Other_Port")
         .unwrap();
     assert_eq!(other["callbacks"][0]["class"], "salesforce-cli-loopback");
+    let said = findings
+        .iter()
+        .find(|f| f["app"] == "Other_Port" && f["rule"] == "public-client-without-pkce")
+        .unwrap();
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("Salesforce CLI's loopback path, but not on its default port"),
+        "{said}"
+    );
 }

@@ -355,6 +355,21 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                         .clone()
                         .or(app.locations.pkce.clone()),
                 );
+                let cli_elsewhere: Vec<&str> = app
+                    .callbacks
+                    .iter()
+                    .filter(|c| {
+                        c.class == crate::callback::CallbackClass::SalesforceCliLoopback
+                            && !c.public_client_may_rely()
+                    })
+                    .map(|c| c.url.as_str())
+                    .collect();
+                if !cli_elsewhere.is_empty() {
+                    f.message.push_str(&format!(
+                        " {} is the Salesforce CLI's loopback path, but not on its default port 1717 (or Data Loader's 7171): any program on the machine may listen there, so it does not clear a public client.",
+                        cli_elsewhere.join(", ")
+                    ));
+                }
                 if let Some(e) = weak {
                     f.severity = Severity::Medium;
                     f.blocker = false;
