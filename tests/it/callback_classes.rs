@@ -65,21 +65,30 @@ fn callback_classes_org_matches_its_readme() {
     assert!(!r.contains("ExtlClntAppGlobalOauthSettings"), "{r}");
 }
 
-/// Alone, the success page leaves the verdict `incomplete`: no login history, no `ready`.
-#[test]
-fn the_success_page_alone_is_incomplete_not_ready() {
+const MAIN: &str = "force-app/main/default";
+
+/// A temp copy of callback-classes-org's project file, org settings and `apps` (paths under
+/// force-app/main/default).
+fn classes_org_part(apps: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = repo().join("fixtures/callback-classes-org");
-    let main = "force-app/main/default";
-    for file in [
-        "sfdx-project.json".to_string(),
-        format!("{main}/settings/OauthOidc.settings-meta.xml"),
-        format!("{main}/connectedApps/Desktop_Success.connectedApp-meta.xml"),
-    ] {
+    let files = ["sfdx-project.json".to_string()].into_iter().chain(
+        std::iter::once("settings/OauthOidc.settings-meta.xml")
+            .chain(apps.iter().copied())
+            .map(|f| format!("{MAIN}/{f}")),
+    );
+    for file in files {
         let to = dir.path().join(&file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(from.join(&file), to).unwrap();
     }
+    dir
+}
+
+/// Alone, the success page leaves the verdict `incomplete`: no login history, no `ready`.
+#[test]
+fn the_success_page_alone_is_incomplete_not_ready() {
+    let dir = classes_org_part(&["connectedApps/Desktop_Success.connectedApp-meta.xml"]);
     let run = pkce()
         .args(["audit", "--source"])
         .arg(dir.path())
@@ -203,6 +212,95 @@ fn corpus_name(path: &Path) -> Option<(String, String)> {
     let parts: Vec<&str> = file.split("__").collect();
     let (repo, last) = (parts.get(..2)?.join("__"), parts.last()?);
     Some((repo, last.split('.').next()?.to_string()))
+}
+
+/// Review of issue 20, findings 1-3: public clients labelled `Workbench`, on a loopback
+/// smuggled behind a user name, and on the CLI's loopback at another port all block.
+#[test]
+fn hostile_public_clients_are_not_cleared_by_label_pattern_or_port() {
+    let dir = classes_org_part(&[]);
+    let apps = [
+        (
+            "Own_Workbench",
+            "Workbench",
+            "https://internal.initech.example.com/oauth/cb",
+        ),
+        (
+            "Smuggled",
+            "Smuggled",
+            "http://localhost:1717@evil.example/OauthRedirect",
+        ),
+        (
+            "Other_Port",
+            "Other Port",
+            "http://localhost:8080/OauthRedirect",
+        ),
+    ];
+    for (name, label, callback) in apps {
+        let to = dir
+            .path()
+            .join(format!("{MAIN}/connectedApps/{name}.connectedApp-meta.xml"));
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(
+            to,
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>admins@initech.example.com</contactEmail>
+    <label>{label}</label>
+    <oauthConfig>
+        <callbackUrl>{callback}</callbackUrl>
+        <consumerKey>3MVG9DEMO.Hostile.NOT_A_REAL_KEY</consumerKey>
+        <isConsumerSecretOptional>true</isConsumerSecretOptional>
+        <isPkceRequired>false</isPkceRequired>
+        <scopes>Api</scopes>
+    </oauthConfig>
+</ConnectedApp>
+"#
+            ),
+        )
+        .unwrap();
+    }
+    let run = pkce()
+        .args(["audit", "--source"])
+        .arg(dir.path())
+        .arg("--json")
+        .run();
+    run.status(1);
+    let v = run.json();
+    assert_eq!(v["verdict"], "not-ready", "{v}");
+    let findings = v["findings"].as_array().unwrap();
+    for (name, _, _) in apps {
+        let blocks = findings.iter().any(|f| {
+            f["app"] == name && f["rule"] == "public-client-without-pkce" && f["blocker"] == true
+        });
+        assert!(blocks, "{name} must block: {findings:#?}");
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f["app"] == name && f["rule"] == "known-client-sends-pkce"),
+            "{name}"
+        );
+    }
+    // The CLI's class stays on another port: the class and the blocker both say so.
+    let other = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "Other_Port")
+        .unwrap();
+    assert_eq!(other["callbacks"][0]["class"], "salesforce-cli-loopback");
+    let said = findings
+        .iter()
+        .find(|f| f["app"] == "Other_Port" && f["rule"] == "public-client-without-pkce")
+        .unwrap();
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("Salesforce CLI's loopback path, but not on its default port"),
+        "{said}"
+    );
 }
 
 /// One Connected App file with OAuth on, PKCE not required, the given callbacks and extra

@@ -176,7 +176,7 @@ pub struct ClassInfo {
     pub no_receiver: Option<&'static str>,
     /// A public client (consumer secret optional) whose callbacks are all of such classes
     /// may be judged on them. Only the long-standing placeholder list and the CLI
-    /// loopback qualify: the other placeholders are weaker evidence, and a public client
+    /// loopback on a default tool port ([`TOOL_LOOPBACK_PORTS`]) qualify: the other placeholders are weaker evidence, and a public client
     /// with nobody's callback stays a blocker (issue 20).
     pub public_client_may_rely: bool,
 }
@@ -240,6 +240,29 @@ impl CallbackClass {
 pub struct ClassifiedCallback {
     pub url: String,
     pub class: CallbackClass,
+}
+
+/// The loopback ports a public client may rely on as a tool's that sends PKCE: the
+/// Salesforce CLI's default `oauthLocalPort` 1717 (forcedotcom/sfdx-core
+/// src/webOAuthServer.ts) and Data Loader's 7171 (forcedotcom/dataloader AppConfig.java,
+/// `DEFAULT_OAUTH_PKCE_PORT`). On another port the CLI class stays, but any program may
+/// listen there, so it does not clear a public client.
+pub const TOOL_LOOPBACK_PORTS: &[u16] = &[1717, 7171];
+
+impl ClassifiedCallback {
+    /// A public client (consumer secret optional) may be judged on this callback: its
+    /// class allows it ([`ClassInfo::public_client_may_rely`]) and, for the CLI's
+    /// loopback, it is on a default tool port ([`TOOL_LOOPBACK_PORTS`]).
+    pub fn public_client_may_rely(&self) -> bool {
+        let default_port = || {
+            Url::parse(&self.url)
+                .ok()
+                .and_then(|u| u.port())
+                .is_some_and(|p| TOOL_LOOPBACK_PORTS.contains(&p))
+        };
+        self.class.info().public_client_may_rely
+            && (self.class != CallbackClass::SalesforceCliLoopback || default_port())
+    }
 }
 
 /// The app's exposure: the strongest of its callbacks; `None` without callbacks.

@@ -546,6 +546,9 @@ fn external_apps_that_match_the_catalogue_are_judged_by_it() {
         app.kind = AppKind::External;
         app.owner = Owner::External;
         app.label = Some(app.name.clone());
+        // Usage evidence shows no callbacks; beside someone else's, a label proves nothing.
+        app.callback_urls.clear();
+        app.callbacks.clear();
     }
     let f = evaluate(&inv);
     let dl = f
@@ -642,4 +645,42 @@ fn security_controls_are_documented_per_rule() {
     assert!(RuleId::AppPkceNotRequired.controls()[0].starts_with(
         "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"
     ));
+}
+
+/// Review of issue 20, findings 1-3: a public client is cleared neither by a label, nor by
+/// a pattern fitted across the URL's authority, nor by the CLI's loopback on any port.
+#[test]
+fn a_public_client_is_cleared_only_by_callbacks_that_are_the_clients_own() {
+    let public = "<isConsumerSecretOptional>true</isConsumerSecretOptional><isPkceRequired>false</isPkceRequired>";
+    for (name, cb) in [
+        ("Workbench", "https://internal.initech.example.com/oauth/cb"),
+        (
+            "Smuggled",
+            "http://localhost:1717@evil.example/OauthRedirect",
+        ),
+        ("Other_Port", "http://localhost:8080/OauthRedirect"),
+    ] {
+        let f = evaluate(&inventory(vec![ca(
+            name,
+            &format!("<callbackUrl>{cb}</callbackUrl>{public}"),
+        )]));
+        let p = finding(&f, "public-client-without-pkce");
+        assert!(p.blocker, "{name}: {f:?}");
+        assert!(
+            !ids(&f, Some(name)).contains(&"known-client-sends-pkce".to_string()),
+            "{name}: {f:?}"
+        );
+    }
+    // The same label on a confidential client is no proof either: the general rule blocks.
+    let f = evaluate(&inventory(vec![ca(
+        "Workbench",
+        "<callbackUrl>https://internal.initech.example.com/oauth/cb</callbackUrl><isPkceRequired>false</isPkceRequired>",
+    )]));
+    assert!(finding(&f, "app-pkce-not-required").blocker, "{f:?}");
+    // On the CLI's default port the public client is the CLI's, as before.
+    let f = evaluate(&inventory(vec![ca(
+        "Cli",
+        &format!("<callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl>{public}"),
+    )]));
+    assert!(f.iter().all(|x| !x.blocker), "{f:?}");
 }

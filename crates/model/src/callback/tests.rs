@@ -377,3 +377,31 @@ fn insecure_ones_are_listed_in_order() {
         ]
     );
 }
+
+/// Review of issue 20, finding 3: the CLI class on any port, but a public client relies on
+/// it only on a default tool port.
+#[test]
+fn a_public_client_relies_on_the_cli_loopback_only_on_a_default_port() {
+    use CallbackClass::*;
+    let may = |u: &str| {
+        let c = &classify_all(&[u.to_string()], AppContext::default())[0];
+        (c.class, c.public_client_may_rely())
+    };
+    assert_eq!(
+        may("http://localhost:1717/OauthRedirect"),
+        (SalesforceCliLoopback, true)
+    );
+    assert_eq!(
+        may("http://localhost:7171/OauthRedirect"),
+        (SalesforceCliLoopback, true)
+    );
+    assert_eq!(
+        may("http://localhost:8080/OauthRedirect"),
+        (SalesforceCliLoopback, false)
+    );
+    assert_eq!(
+        may("http://localhost/OauthRedirect"),
+        (SalesforceCliLoopback, false)
+    );
+    assert_eq!(may("https://www.google.com/"), (Placeholder, true));
+}

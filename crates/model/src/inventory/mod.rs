@@ -325,7 +325,7 @@ pub fn build(collected: Collected) -> Inventory {
         // Salesforce's own clients seen in usage evidence (the catalogue says which).
         if app.kind == AppKind::External
             && crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
-                .is_some_and(|c| c.owner == crate::clients::ClientOwner::Salesforce)
+                .is_some_and(|m| m.client.owner == crate::clients::ClientOwner::Salesforce)
         {
             app.owner = Owner::Salesforce;
         }

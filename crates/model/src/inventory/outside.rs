@@ -136,14 +136,18 @@ pub fn outside_client(app: &App, own: &OwnDomains) -> Option<OutsideClient> {
     hosts.dedup();
     // The catalogue's recognition (every callback matches one entry) outweighs a contact
     // e-mail: a vendor's setup guide often has its support address put there.
+    // A pattern open to any host (n8n's) recognises no host as the vendor's.
     let by_callbacks = crate::clients::find_by_callbacks(&app.callback_urls);
     let contact = contact_domain(app);
-    if by_callbacks.is_none() && hosts.iter().any(|h| own.owns(h, contact.as_deref())) {
+    if !by_callbacks.is_some_and(|m| m.by_callbacks)
+        && hosts.iter().any(|h| own.owns(h, contact.as_deref()))
+    {
         return None;
     }
     // Else the catalogue may know it by its label (an outside host is someone's).
-    let catalogue =
-        by_callbacks.or_else(|| crate::clients::find(&app.name, app.label.as_deref(), &[]));
+    let catalogue = by_callbacks
+        .or_else(|| crate::clients::find(&app.name, app.label.as_deref(), &[]))
+        .map(|m| m.client);
     Some(OutsideClient {
         hosts,
         catalogue: catalogue.map(|c| c.id.clone()),

@@ -73,14 +73,15 @@ fn usage_findings(app: &App, org: Option<&OrgSettings>, out: &mut Vec<Finding>) 
 
 /// A finding from the catalogue of known clients, for an app that matches an entry whose
 /// PKCE behaviour is known; `None` when it is unknown.
-fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding> {
+fn known_client_finding(app: &App, m: crate::clients::Match) -> Option<Finding> {
     use crate::clients::ClientPkce;
+    let c = m.client;
     let usage = usage_text(app);
     let since = c
         .since_version
         .as_deref()
         .unwrap_or("the first release that sends it");
-    let mut f = match c.pkce {
+    let mut f = match m.pkce {
         ClientPkce::Sends => {
             let mut f = Finding::app(
                 RuleId::KnownClientSendsPkce,
@@ -133,7 +134,7 @@ fn known_client_finding(app: &App, c: &crate::clients::Client) -> Option<Finding
 
 fn external_findings(app: &App, out: &mut Vec<Finding>) {
     if let Some(f) = crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
-        .and_then(|c| known_client_finding(app, c))
+        .and_then(|m| known_client_finding(app, m))
     {
         out.push(f);
         return;
@@ -318,8 +319,14 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
         Some(false) => {
             let weak = no_code_flow_client(app);
             let known = if weak.is_none() {
+                // A label never ends the judgement of a public client: only its
+                // callbacks show which client holds it.
                 crate::clients::find(&app.name, app.label.as_deref(), &app.callback_urls)
-                    .and_then(|c| known_client_finding(app, c))
+                    .map(|m| match app.public_client {
+                        true => m.unless_by_callbacks(),
+                        false => m,
+                    })
+                    .and_then(|m| known_client_finding(app, m))
             } else {
                 None
             };
@@ -348,6 +355,21 @@ fn org_app_findings(app: &App, out: &mut Vec<Finding>) {
                         .clone()
                         .or(app.locations.pkce.clone()),
                 );
+                let cli_elsewhere: Vec<&str> = app
+                    .callbacks
+                    .iter()
+                    .filter(|c| {
+                        c.class == crate::callback::CallbackClass::SalesforceCliLoopback
+                            && !c.public_client_may_rely()
+                    })
+                    .map(|c| c.url.as_str())
+                    .collect();
+                if !cli_elsewhere.is_empty() {
+                    f.message.push_str(&format!(
+                        " {} is the Salesforce CLI's loopback path, but not on its default port 1717 (or Data Loader's 7171): any program on the machine may listen there, so it does not clear a public client.",
+                        cli_elsewhere.join(", ")
+                    ));
+                }
                 if let Some(e) = weak {
                     f.severity = Severity::Medium;
                     f.blocker = false;

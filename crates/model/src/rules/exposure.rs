@@ -22,10 +22,7 @@ pub(super) fn no_code_flow_client(app: &App) -> Option<Exposure> {
         return None;
     }
     let e = app.callback_exposure()?;
-    let public_relies = app
-        .callbacks
-        .iter()
-        .all(|c| c.class.info().public_client_may_rely);
+    let public_relies = app.callbacks.iter().all(|c| c.public_client_may_rely());
     match e {
         Exposure::CodeFlow => None,
         _ if app.public_client && !public_relies => None,
@@ -39,6 +36,7 @@ pub(super) fn no_code_flow_client(app: &App) -> Option<Exposure> {
 /// embedded browser.
 pub(super) fn web_flow_client(app: &App) -> Option<&'static crate::clients::Client> {
     crate::clients::find(&app.name, app.label.as_deref(), &[])
+        .map(|m| m.client)
         .filter(|c| c.flows.iter().any(|f| f == "authorization-code"))
 }
 
