@@ -108,6 +108,7 @@ fn org(
                 org: s.org_apps_to_fix.clone(),
                 isv: s.isv_actions.clone(),
                 vendor: s.vendor_apps.clone(),
+                outside: s.outside_clients.clone(),
             };
             o.unread = r.incomplete.len();
             o.api_calls = r.api.as_ref().map(|u| u.total());

@@ -384,3 +384,46 @@ fn the_fleet_report_goes_to_a_file_and_links_reports_beside_it() {
     let r = f.run(&["--json", "--output", "-"]);
     assert_eq!(r.json()["orgs"].as_array().unwrap().len(), 6);
 }
+
+/// Apps of the org's own whose client runs at an outside host are counted among the org's
+/// blockers and named for confirmation, in every format.
+#[test]
+fn clients_at_outside_hosts_are_named_among_who_must_act() {
+    let f = Fleet::new();
+    f.write(&format!(
+        "[[org]]\nname = \"initech\"\nsource = \"{}\"\n",
+        fixture("outside-org").display()
+    ));
+    let json = f.run(&["--json"]);
+    json.status(1);
+    let blockers = json.json()["orgs"][0]["blockers"].clone();
+    assert_eq!(
+        blockers["outside"],
+        serde_json::json!(["Boomi_Sync", "Demandbase_ABM", "Vendor_Sync"]),
+        "{blockers}"
+    );
+    let org: Vec<&str> = blockers["org"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(["Boomi_Sync", "Demandbase_ABM", "Vendor_Sync"]
+        .iter()
+        .all(|a| org.contains(a)));
+    f.run(&[])
+        .status(1)
+        .stdout_has("our org 7 (3 at outside hosts)");
+    let csv = f.run(&["--format", "csv"]);
+    let header = csv.stdout.lines().next().unwrap();
+    assert!(header.ends_with(",error,outside_client_apps"), "{header}");
+    assert!(
+        csv.stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with("Boomi_Sync; Demandbase_ABM; Vendor_Sync"),
+        "{}",
+        csv.stdout
+    );
+}

@@ -110,6 +110,10 @@ pub struct Blockers {
     pub isv: Vec<IsvAction>,
     /// Apps defined in other orgs whose vendors must confirm PKCE.
     pub vendor: Vec<String>,
+    /// Among `org`, the apps whose client runs at a host outside the org's own domains:
+    /// clients at outside hosts to confirm with whoever runs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<String>,
 }
 
 impl Blockers {

@@ -20,6 +20,7 @@ pub const COLUMNS: &[&str] = &[
     "org_id",
     "report",
     "error",
+    "outside_client_apps",
 ];
 
 /// UTF-8 without a byte-order mark, cells neutralised against formulas, as `audit --format
@@ -57,6 +58,7 @@ pub fn csv(r: &FleetReport) -> String {
             o.org_id.clone().unwrap_or_default(),
             o.report.clone().unwrap_or_default(),
             o.error.clone().unwrap_or_default(),
+            b.outside.join("; "),
         ];
         w.write_record(row.iter().map(|c| cell(c)))
             .expect("writing to memory");

@@ -40,12 +40,16 @@ pub fn json(r: &FleetReport) -> String {
     crate::json::document(r)
 }
 
-/// Who must act on an org's blockers, one part per owner: "our org 6", "ISV acmecpq 1",
-/// "vendors 2". Raw text: each format escapes it.
+/// Who must act on an org's blockers, one part per owner: "our org 6 (2 at outside
+/// hosts)", "ISV acmecpq 1", "vendors 2". Raw text: each format escapes it.
 fn who_must_act(b: &Blockers) -> Vec<String> {
     let mut parts = Vec::new();
     if !b.org.is_empty() {
-        parts.push(format!("our org {}", b.org.len()));
+        let outside = match b.outside.len() {
+            0 => String::new(),
+            n => format!(" ({n} at outside hosts)"),
+        };
+        parts.push(format!("our org {}{outside}", b.org.len()));
     }
     for i in &b.isv {
         parts.push(format!("ISV {} {}", i.namespace, i.apps.len()));
