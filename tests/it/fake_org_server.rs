@@ -622,7 +622,7 @@ async fn rest_query_subset_and_errors() {
         &c,
         &org.base_url,
         data,
-        "SELECT Application FROM LoginHistory WHERE Application = 'ERP Integration' LIMIT 2",
+        "SELECT Application FROM LoginHistory WHERE UserId = '005fake00000001' LIMIT 2",
     )
     .await;
     let apps: Vec<&str> = v["records"]

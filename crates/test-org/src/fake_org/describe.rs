@@ -237,7 +237,7 @@ pub fn describe(org: &Org, api_base: &str, tooling: bool, ty: &str) -> Response<
                 "createable": false,
                 "custom": false,
                 "defaultValue": null,
-                "filterable": true,
+                "filterable": !o.unfilterable.iter().any(|u| u.eq_ignore_ascii_case(f)),
                 "groupable": !matches!(ty, "datetime" | "boolean" | "url"),
                 "label": f,
                 "length": if ty == "string" || ty == "picklist" { 255 } else { 0 },
