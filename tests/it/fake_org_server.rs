@@ -1441,6 +1441,20 @@ async fn login_history_refuses_like_a_real_org() {
     assert_eq!(filterable("Status"), false);
     assert_eq!(filterable("LoginTime"), true);
 
+    // A quoted dateTime is a string, with `=` or an ordering.
+    for op in ["=", ">="] {
+        let soql =
+            format!("SELECT COUNT() FROM LoginHistory WHERE LoginTime {op} '2026-12-01T09:00:00Z'");
+        let (status, _, v) = query(&c, &org.base_url, data, &soql).await;
+        assert_eq!(
+            (status, &v[0]["errorCode"]),
+            (400, &json!("INVALID_FIELD")),
+            "{v}"
+        );
+        let msg = v[0]["message"].as_str().unwrap();
+        assert!(msg.ends_with("value of filter criterion for field 'LoginTime' must be of type dateTime and should not be enclosed in quotes"), "{msg}");
+    }
+
     // With the switch off, the filter applies.
     let open = login_org(&dir, |c| c.login_history_filter_refusals = false);
     let soql = "SELECT COUNT() FROM LoginHistory WHERE Status = 'failed: invalid code verifier'";

@@ -162,7 +162,7 @@ pub fn describe_global(org: &Org, api_base: &str, tooling: bool) -> Response<Bod
 /// A field's describe type, from the documented objects' field names (checked against real
 /// describes of ConnectedApplication and OauthToken in ../shared/corpus/rest by
 /// tests/live_corpus.rs).
-fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>) {
+pub(super) fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>) {
     // (type, referenceTo)
     match (object, field) {
         (_, "Id") => ("id", None),

@@ -245,6 +245,27 @@ pub fn execute(
                 &format!("field '{f}' can not be filtered in query call"),
             ));
         }
+        // A quoted dateTime is a string, which a real org refuses (the text as clients
+        // quote it for date fields: jpmonette/q#25, django-salesforce#10).
+        let field = obj.field(&c.path[0]).unwrap_or(&c.path[0]);
+        let datetime = c.path.len() == 1
+            && super::super::describe::field_type(&obj.name, field).0 == "datetime";
+        if datetime && matches!(c.value, Lit::Str(_)) {
+            return Err(caret_error(
+                "INVALID_FIELD",
+                &q.text,
+                c.col,
+                &format!("value of filter criterion for field '{field}' must be of type dateTime and should not be enclosed in quotes"),
+            ));
+        }
+        if c.op != Op::Eq && matches!(c.value, Lit::Str(_)) {
+            return Err(caret_error(
+                "MALFORMED_QUERY",
+                &q.text,
+                c.col,
+                "an ordering comparison on a string is not supported by the fake org",
+            ));
+        }
     }
     let rows: Vec<&Value> = obj
         .records

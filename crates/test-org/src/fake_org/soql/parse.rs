@@ -280,7 +280,13 @@ impl Parser<'_> {
         };
         self.pos += 1;
         let value = self.literal()?;
-        if op != Op::Eq && !matches!(value, Lit::Num(_) | Lit::DateTime(_) | Lit::LastNDays(_)) {
+        // Strings are left to `execute`, which knows the field's type.
+        if op != Op::Eq
+            && !matches!(
+                value,
+                Lit::Num(_) | Lit::DateTime(_) | Lit::LastNDays(_) | Lit::Str(_)
+            )
+        {
             self.pos -= 1;
             return Err(self.unsupported("an ordering comparison on this literal"));
         }
