@@ -622,7 +622,7 @@ async fn rest_query_subset_and_errors() {
         &c,
         &org.base_url,
         data,
-        "SELECT Application FROM LoginHistory WHERE Application = 'ERP Integration' LIMIT 2",
+        "SELECT Application FROM LoginHistory WHERE UserId = '005fake00000001' LIMIT 2",
     )
     .await;
     let apps: Vec<&str> = v["records"]
@@ -1236,4 +1236,286 @@ async fn the_tls_listener_serves_the_same_org() {
             .0,
         200
     );
+}
+
+// LoginHistory as `verify` reads it: one aggregate query per window.
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+const VERIFY_WINDOW: &str = "SELECT Application, LoginType, LoginSubType, Status, COUNT(Id), MIN(LoginTime), MAX(LoginTime) FROM LoginHistory WHERE LoginTime >= 2026-12-01T09:00:00Z AND LoginTime < 2026-12-02T00:00:00Z GROUP BY Application, LoginType, LoginSubType, Status";
+
+/// An org with logins around a change deployed 2026-12-01T09:00Z.
+fn login_org(dir: &tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> FakeOrg {
+    use fake_org::logins::{self, Login};
+    let web = "OauthWebServer";
+    let mut password = Login::oauth(
+        "Customer Portal",
+        web,
+        logins::INVALID_PASSWORD,
+        at("2026-12-01T09:10:00Z"),
+    );
+    password.login_type = "Application".into();
+    password.login_sub_type = None;
+    let mut cfg = Config {
+        org_dir: dir.path().to_path_buf(),
+        now: at("2026-12-05T00:00:00Z"),
+        page_size: 2,
+        logins: vec![
+            // Baseline, and a refresh one second before the change.
+            Login::oauth(
+                "Customer Portal",
+                web,
+                logins::SUCCESS,
+                at("2026-11-30T10:00:00Z"),
+            ),
+            Login::oauth(
+                "ERP Integration",
+                "OauthRefreshToken",
+                logins::SUCCESS,
+                at("2026-12-01T08:59:59Z"),
+            ),
+            // After: PKCE failures, then successes.
+            Login::oauth(
+                "Customer Portal",
+                web,
+                logins::INVALID_CODE_VERIFIER,
+                at("2026-12-01T09:45:00Z"),
+            ),
+            Login::oauth(
+                "Customer Portal",
+                web,
+                logins::INVALID_CODE_VERIFIER,
+                at("2026-12-01T09:30:00Z"),
+            ),
+            Login::oauth(
+                "Customer Portal",
+                web,
+                logins::SUCCESS,
+                at("2026-12-01T12:00:00Z"),
+            ),
+            Login::oauth(
+                "Customer Portal",
+                web,
+                logins::SUCCESS,
+                at("2026-12-01T10:00:00Z"),
+            ),
+            Login::oauth(
+                "Mobile",
+                web,
+                logins::INVALID_CODE_CHALLENGE,
+                at("2026-12-01T13:00:00Z"),
+            ),
+            password,
+            // At the window's end: outside it.
+            Login::oauth(
+                "Mobile",
+                "OauthUserAgent",
+                logins::INVALID_CALLBACK_URL,
+                at("2026-12-02T00:00:00Z"),
+            ),
+        ],
+        ..Config::default()
+    };
+    tweak(&mut cfg);
+    FakeOrg::start(cfg)
+}
+
+#[tokio::test]
+async fn login_history_answers_the_verify_window_query() {
+    let dir = evidence_org(0);
+    let org = login_org(&dir, |_| {});
+    let c = client();
+    let data = "/services/data/v66.0/query";
+    let (status, _, v) = query(&c, &org.base_url, data, VERIFY_WINDOW).await;
+    assert_eq!(status, 200, "{v}");
+    // Never paged, whatever the page size.
+    assert_eq!(v["done"], true, "{v}");
+    assert!(v.get("nextRecordsUrl").is_none(), "{v}");
+    assert_eq!(v["totalSize"], 4, "{v}");
+    let mut groups: Vec<Value> = v["records"].as_array().unwrap().clone();
+    groups.sort_by_key(|g| g.to_string());
+    let group = |app: &str, ty: &str, sub: Value, status: &str, n: u64, min: &str, max: &str| {
+        json!({"attributes": {"type": "AggregateResult"}, "Application": app, "LoginType": ty,
+               "LoginSubType": sub, "Status": status, "expr0": n,
+               "expr1": format!("2026-12-01T{min}:00.000+0000"),
+               "expr2": format!("2026-12-01T{max}:00.000+0000")})
+    };
+    let mut want = vec![
+        group(
+            "Customer Portal",
+            "Remote Access 2.0",
+            json!("OauthWebServer"),
+            "Failed: Invalid Code Verifier",
+            2,
+            "09:30",
+            "09:45",
+        ),
+        group(
+            "Customer Portal",
+            "Remote Access 2.0",
+            json!("OauthWebServer"),
+            "Success",
+            2,
+            "10:00",
+            "12:00",
+        ),
+        group(
+            "Mobile",
+            "Remote Access 2.0",
+            json!("OauthWebServer"),
+            "Failed: Invalid Code Challenge",
+            1,
+            "13:00",
+            "13:00",
+        ),
+        group(
+            "Customer Portal",
+            "Application",
+            Value::Null,
+            "Invalid Password",
+            1,
+            "09:10",
+            "09:10",
+        ),
+    ];
+    want.sort_by_key(|g| g.to_string());
+    assert_eq!(groups, want);
+
+    // The same window through `>` / `<=`, and a date literal: every login of the last 7
+    // days (from 2026-11-28), none before.
+    for (soql, n) in [
+        ("SELECT COUNT() FROM LoginHistory WHERE LoginTime > 2026-12-01T08:59:59Z AND LoginTime <= 2026-12-02T00:00:00Z", 7),
+        ("SELECT COUNT() FROM LoginHistory WHERE LoginTime >= LAST_N_DAYS:7", 9),
+        ("SELECT COUNT() FROM LoginHistory WHERE LoginTime < LAST_N_DAYS:7", 0),
+        ("SELECT COUNT() FROM LoginHistory WHERE LoginTime < 2026-12-01T10:00:00+01:00", 2),
+    ] {
+        let (status, _, v) = query(&c, &org.base_url, data, soql).await;
+        assert_eq!((status, &v["totalSize"]), (200, &json!(n)), "{soql}: {v}");
+    }
+}
+
+#[tokio::test]
+async fn login_history_refuses_like_a_real_org() {
+    let dir = evidence_org(0);
+    let org = login_org(&dir, |_| {});
+    let c = client();
+    let data = "/services/data/v66.0/query";
+    // Status and Application may be grouped, not filtered.
+    for field in ["Status", "Application"] {
+        let soql = format!("SELECT COUNT(Id) FROM LoginHistory WHERE LoginTime >= 2026-12-01T09:00:00Z AND {field} = 'x'");
+        let (status, _, v) = query(&c, &org.base_url, data, &soql).await;
+        assert_eq!(status, 400, "{v}");
+        assert_eq!(v[0]["errorCode"], "INVALID_FIELD");
+        let msg = v[0]["message"].as_str().unwrap();
+        assert!(
+            msg.contains(&format!(
+                "field '{field}' can not be filtered in query call"
+            )),
+            "{msg}"
+        );
+        assert!(msg.contains("ERROR at Row:1:Column:80"), "{msg}");
+    }
+    let (_, d) = get_json(
+        &c,
+        &format!(
+            "{}/services/data/v66.0/sobjects/LoginHistory/describe",
+            org.base_url
+        ),
+        Some(TOKEN),
+    )
+    .await;
+    let d: Value = serde_json::from_str(&d).unwrap();
+    let filterable = |name: &str| {
+        d["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["filterable"]
+            .clone()
+    };
+    assert_eq!(filterable("Status"), false);
+    assert_eq!(filterable("LoginTime"), true);
+
+    // A quoted dateTime is a string, with `=` or an ordering.
+    for op in ["=", ">="] {
+        let soql =
+            format!("SELECT COUNT() FROM LoginHistory WHERE LoginTime {op} '2026-12-01T09:00:00Z'");
+        let (status, _, v) = query(&c, &org.base_url, data, &soql).await;
+        assert_eq!(
+            (status, &v[0]["errorCode"]),
+            (400, &json!("INVALID_FIELD")),
+            "{v}"
+        );
+        let msg = v[0]["message"].as_str().unwrap();
+        assert!(msg.ends_with("value of filter criterion for field 'LoginTime' must be of type dateTime and should not be enclosed in quotes"), "{msg}");
+    }
+
+    // With the switch off, the filter applies.
+    let open = login_org(&dir, |c| c.login_history_filter_refusals = false);
+    let soql = "SELECT COUNT() FROM LoginHistory WHERE Status = 'failed: invalid code verifier'";
+    let (status, _, v) = query(&c, &open.base_url, data, soql).await;
+    assert_eq!((status, &v["totalSize"]), (200, &json!(2)), "{v}");
+
+    // LoginHistory denied.
+    let denied = login_org(&dir, |c| c.deny_queries = vec!["LoginHistory".into()]);
+    let (status, _, v) = query(&c, &denied.base_url, data, VERIFY_WINDOW).await;
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(
+        v,
+        json!([{"errorCode": "INSUFFICIENT_ACCESS", "message": "Insufficient privileges: you don't have access to LoginHistory. Ask your Salesforce admin for help."}])
+    );
+}
+
+#[tokio::test]
+async fn login_history_aggregates_stop_at_2000_groups() {
+    use fake_org::logins::{self, Login};
+    let dir = evidence_org(0);
+    let org = FakeOrg::start(Config {
+        org_dir: dir.path().to_path_buf(),
+        now: at("2026-12-05T00:00:00Z"),
+        logins: (0..2001)
+            .map(|i| {
+                Login::oauth(
+                    &format!("App {i:04}"),
+                    "OauthWebServer",
+                    logins::SUCCESS,
+                    at("2026-12-01T10:00:00Z"),
+                )
+            })
+            .collect(),
+        ..Config::default()
+    });
+    let c = client();
+    let data = "/services/data/v66.0/query";
+    let (status, _, v) = query(&c, &org.base_url, data, VERIFY_WINDOW).await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(
+        v,
+        json!([{"errorCode": "EXCEEDED_ID_LIMIT", "message": "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch"}])
+    );
+    // A narrower window (the split verify makes) is answered.
+    let (status, _, v) = query(
+        &c,
+        &org.base_url,
+        data,
+        &format!("{VERIFY_WINDOW} LIMIT 2000"),
+    )
+    .await;
+    assert_eq!(
+        (status, &v["totalSize"], &v["done"]),
+        (200, &json!(2000), &json!(true))
+    );
+    let (status, _, v) = query(
+        &c,
+        &org.base_url,
+        data,
+        &VERIFY_WINDOW.replace("2026-12-02T00:00:00Z", "2026-12-01T09:59:59Z"),
+    )
+    .await;
+    assert_eq!((status, &v["totalSize"]), (200, &json!(0)), "{v}");
 }

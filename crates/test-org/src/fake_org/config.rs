@@ -41,12 +41,17 @@ pub struct Config {
     /// from `<org_dir>/evidence/<Object>.json`. Records are JSON objects as Salesforce
     /// returns them (relationship fields as nested objects); `attributes` is optional.
     pub sobjects: BTreeMap<String, Vec<serde_json::Value>>,
+    /// LoginHistory rows added after whatever the evidence file and `sobjects` give.
+    pub logins: Vec<super::logins::Login>,
     /// The org's clock: `LAST_N_DAYS` counts back from it, and every answer's `Date`
     /// header says it. Fixed, so tests do not depend on the day they run.
     pub now: chrono::DateTime<chrono::Utc>,
     /// Aggregate queries (GROUP BY, COUNT(field), MAX(...)) fail with 400 MALFORMED_QUERY,
     /// as some orgs answer them for LoginHistory; `SELECT COUNT()` still works.
     pub reject_aggregate_queries: bool,
+    /// LoginHistory refuses `Application`, `Status` and `ApiType` in WHERE (reported, not
+    /// confirmed by the object reference: see `org::sobjects`). On by default.
+    pub login_history_filter_refusals: bool,
     /// Wrong answers for single components, keyed by `"Type FullName"` (e.g.
     /// `"ConnectedApp Customer_Portal"`, `"OauthOidcSettings OauthOidc"`).
     pub quirks: Vec<(String, Quirk)>,
@@ -153,8 +158,10 @@ impl Default for Config {
             page_size: 2000,
             api_versions: (31..=66).map(|v| format!("{v}.0")).collect(),
             sobjects: BTreeMap::new(),
+            logins: Vec::new(),
             now: default_now(),
             reject_aggregate_queries: false,
+            login_history_filter_refusals: true,
             quirks: Vec::new(),
             echo_credentials: false,
             echo_in_records: false,

@@ -162,7 +162,7 @@ pub fn describe_global(org: &Org, api_base: &str, tooling: bool) -> Response<Bod
 /// A field's describe type, from the documented objects' field names (checked against real
 /// describes of ConnectedApplication and OauthToken in ../shared/corpus/rest by
 /// tests/live_corpus.rs).
-fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>) {
+pub(super) fn field_type(object: &str, field: &str) -> (&'static str, Option<&'static str>) {
     // (type, referenceTo)
     match (object, field) {
         (_, "Id") => ("id", None),
@@ -237,7 +237,7 @@ pub fn describe(org: &Org, api_base: &str, tooling: bool, ty: &str) -> Response<
                 "createable": false,
                 "custom": false,
                 "defaultValue": null,
-                "filterable": true,
+                "filterable": !o.unfilterable.iter().any(|u| u.eq_ignore_ascii_case(f)),
                 "groupable": !matches!(ty, "datetime" | "boolean" | "url"),
                 "label": f,
                 "length": if ty == "string" || ty == "picklist" { 255 } else { 0 },

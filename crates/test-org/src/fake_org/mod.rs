@@ -18,6 +18,7 @@ mod describe;
 pub mod echo;
 mod evidence;
 mod identity;
+pub mod logins;
 mod org;
 mod rest;
 mod soap;

@@ -336,6 +336,10 @@ fn run_query(
         }
     }
     let mut page_size = shared.cfg.page_size.max(1);
+    // Aggregate results are one batch, never paged (`soql::AGGREGATE_BATCH`).
+    if parsed.is_aggregate() {
+        page_size = page_size.max(soql::AGGREGATE_BATCH);
+    }
     if obj.name.eq_ignore_ascii_case("OauthToken") {
         page_size = OAUTH_TOKEN_PAGE;
         records.truncate(OAUTH_TOKEN_CAP);

@@ -59,6 +59,8 @@ pub struct SObject {
     pub tooling_only: bool,
     /// Accepts GROUP BY and aggregate functions (OauthToken fields do not).
     pub aggregatable: bool,
+    /// Fields a WHERE may not name (describe `filterable: false`).
+    pub unfilterable: Vec<String>,
 }
 
 impl SObject {

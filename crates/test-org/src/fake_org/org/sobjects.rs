@@ -92,6 +92,14 @@ const EVIDENCE_OBJECTS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// LoginHistory fields that may be grouped but not filtered. UNCONFIRMED in the object
+/// reference (its Usage section lists the filterable fields, and these are not among
+/// them); reported by cclabsnz/sf-audit-plugin `src/checks/impl/SoapLoginApiAuthCheck.ts`
+/// ("a WHERE clause naming them returns a parse error"). Answered with the refusal real
+/// orgs give for an unfilterable field (`INVALID_FIELD`, "field 'X' can not be filtered
+/// in query call"). `Config::login_history_filter_refusals` turns it off.
+const LOGIN_HISTORY_UNFILTERABLE: &[&str] = &["ApiType", "Application", "Status"];
+
 /// Objects whose fields cannot be grouped or aggregated (describe: `aggregatable: false`).
 const NOT_AGGREGATABLE: &[&str] = &["OauthToken"];
 
@@ -242,6 +250,22 @@ impl Org {
                 .retain(|d| !d.eq_ignore_ascii_case(name));
             self.add_sobject(name, None, records.clone());
         }
+        if !cfg.logins.is_empty() {
+            let mut records = self
+                .sobject("LoginHistory")
+                .map(|o| o.records.clone())
+                .unwrap_or_default();
+            records.extend(cfg.logins.iter().zip(1..).map(|(l, n)| l.record(n)));
+            self.add_sobject("LoginHistory", None, records);
+        }
+        if cfg.login_history_filter_refusals {
+            if let Some(o) = self.sobjects.get_mut("loginhistory") {
+                o.unfilterable = LOGIN_HISTORY_UNFILTERABLE
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect();
+            }
+        }
         Ok(())
     }
 
@@ -291,6 +315,7 @@ impl Org {
                 aggregatable: !NOT_AGGREGATABLE
                     .iter()
                     .any(|t| t.eq_ignore_ascii_case(name)),
+                unfilterable: Vec::new(),
             },
         );
     }

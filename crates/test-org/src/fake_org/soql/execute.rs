@@ -46,9 +46,8 @@ fn check_field(q: &Query, obj: &SObject, path: &[String], col: usize) -> Result<
     }
 }
 
-fn lit_eq(lit: &Lit, v: &Value, now: DateTime<Utc>) -> bool {
+fn lit_eq(lit: &Lit, v: &Value) -> bool {
     match (lit, v) {
-        (Lit::LastNDays(n), v) => in_last_n_days(v, *n, now),
         (Lit::Null, v) => v.is_null(),
         (_, Value::Null) => false,
         (Lit::Str(s), Value::String(t)) => s.eq_ignore_ascii_case(t),
@@ -56,6 +55,42 @@ fn lit_eq(lit: &Lit, v: &Value, now: DateTime<Utc>) -> bool {
         (Lit::Bool(b), Value::Bool(c)) => b == c,
         (Lit::Str(s), other) => s.eq_ignore_ascii_case(&other.to_string()),
         _ => false,
+    }
+}
+
+/// `value op literal`. A date literal is a range: `=` is inside it, `<` before its start,
+/// `>` after its end, `<=` / `>=` also inside (SOQL and SOSL Reference, Date Formats and
+/// Date Literals). A null never compares.
+fn matches(c: &Cond, v: &Value, now: DateTime<Utc>) -> bool {
+    let ord = |o: Ordering| match c.op {
+        Op::Eq => o == Ordering::Equal,
+        Op::Lt => o == Ordering::Less,
+        Op::Le => o != Ordering::Greater,
+        Op::Gt => o == Ordering::Greater,
+        Op::Ge => o != Ordering::Less,
+    };
+    match (&c.value, v) {
+        (Lit::LastNDays(n), v) => {
+            let Some(t) = v.as_str().and_then(parse_datetime) else {
+                return false;
+            };
+            let (start, end) = last_n_days(*n, now);
+            match c.op {
+                Op::Eq => t >= start && t < end,
+                Op::Lt => t < start,
+                Op::Le => t < end,
+                Op::Gt => t >= end,
+                Op::Ge => t >= start,
+            }
+        }
+        (Lit::DateTime(lit), v) => v
+            .as_str()
+            .and_then(parse_datetime)
+            .is_some_and(|t| ord(t.cmp(lit))),
+        (Lit::Num(n), Value::Number(m)) if c.op != Op::Eq => {
+            m.as_f64().and_then(|m| m.partial_cmp(n)).is_some_and(ord)
+        }
+        (lit, v) => c.op == Op::Eq && lit_eq(lit, v),
     }
 }
 
@@ -74,10 +109,7 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `LAST_N_DAYS:n`: from 00:00 n days before today up to the end of today (UTC).
-pub fn in_last_n_days(v: &Value, n: u32, now: DateTime<Utc>) -> bool {
-    let Some(t) = v.as_str().and_then(parse_datetime) else {
-        return false;
-    };
+fn last_n_days(n: u32, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let today = now.date_naive();
     let start = (today - chrono::Days::new(u64::from(n)))
         .and_time(chrono::NaiveTime::MIN)
@@ -85,11 +117,17 @@ pub fn in_last_n_days(v: &Value, n: u32, now: DateTime<Utc>) -> bool {
     let end = (today + chrono::Days::new(1))
         .and_time(chrono::NaiveTime::MIN)
         .and_utc();
-    t >= start && t < end
+    (start, end)
 }
 
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
+        // dateTimes by instant, whatever offset each is written with.
+        (Value::String(x), Value::String(y))
+            if parse_datetime(x).is_some() && parse_datetime(y).is_some() =>
+        {
+            parse_datetime(x).cmp(&parse_datetime(y))
+        }
         (Value::Number(x), Value::Number(y)) => x
             .as_f64()
             .partial_cmp(&y.as_f64())
@@ -194,6 +232,40 @@ pub fn execute(
     }
     for c in &q.conditions {
         check_field(q, obj, &c.path, c.col)?;
+        if let Some(f) = obj
+            .unfilterable
+            .iter()
+            .find(|f| c.path.len() == 1 && f.eq_ignore_ascii_case(&c.path[0]))
+        {
+            // The answer a real org gives for a field that is not filterable.
+            return Err(caret_error(
+                "INVALID_FIELD",
+                &q.text,
+                c.col,
+                &format!("field '{f}' can not be filtered in query call"),
+            ));
+        }
+        // A quoted dateTime is a string, which a real org refuses (the text as clients
+        // quote it for date fields: jpmonette/q#25, django-salesforce#10).
+        let field = obj.field(&c.path[0]).unwrap_or(&c.path[0]);
+        let datetime = c.path.len() == 1
+            && super::super::describe::field_type(&obj.name, field).0 == "datetime";
+        if datetime && matches!(c.value, Lit::Str(_)) {
+            return Err(caret_error(
+                "INVALID_FIELD",
+                &q.text,
+                c.col,
+                &format!("value of filter criterion for field '{field}' must be of type dateTime and should not be enclosed in quotes"),
+            ));
+        }
+        if c.op != Op::Eq && matches!(c.value, Lit::Str(_)) {
+            return Err(caret_error(
+                "MALFORMED_QUERY",
+                &q.text,
+                c.col,
+                "an ordering comparison on a string is not supported by the fake org",
+            ));
+        }
     }
     let rows: Vec<&Value> = obj
         .records
@@ -201,7 +273,7 @@ pub fn execute(
         .filter(|r| {
             q.conditions
                 .iter()
-                .all(|c| lit_eq(&c.value, value_at(r, &c.path), now))
+                .all(|c| matches(c, value_at(r, &c.path), now))
         })
         .collect();
     if q.is_aggregate() {
@@ -287,6 +359,11 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
                     .collect();
                 let v = match a.func {
                     AggFn::Count => Value::from(values.len()),
+                    AggFn::Min => values
+                        .into_iter()
+                        .min_by(|a, b| cmp_values(a, b))
+                        .cloned()
+                        .unwrap_or(Value::Null),
                     AggFn::Max => values
                         .into_iter()
                         .max_by(|a, b| cmp_values(a, b))
@@ -298,6 +375,12 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
             Value::Object(m)
         })
         .collect();
+    if out.len() > AGGREGATE_BATCH {
+        return Err(SoqlError {
+            code: "EXCEEDED_ID_LIMIT",
+            message: "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch".into(),
+        });
+    }
     Ok((out.len(), out))
 }
 

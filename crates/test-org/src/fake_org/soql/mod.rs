@@ -1,15 +1,17 @@
 //! The SOQL that pkce-audit and the real clients (the Salesforce CLI, jsforce,
 //! simple-salesforce) send, and no more:
-//! `SELECT f1, rel.f2 | COUNT() | COUNT(f) | MAX(f) [alias], ... FROM Object
-//! [WHERE f = value [AND ...]] [GROUP BY f, ...] [LIMIT n] [OFFSET n]`.
+//! `SELECT f1, rel.f2 | COUNT() | COUNT(f) | MIN(f) | MAX(f) [alias], ... FROM Object
+//! [WHERE f op value [AND ...]] [GROUP BY f, ...] [LIMIT n] [OFFSET n]`.
 //!
 //! WHERE is a conjunction of `field = literal` (string, number, boolean, null; strings
-//! compared case-insensitively, as Salesforce does) and `field = LAST_N_DAYS:n` against
-//! the org's fixed "now". Aggregates are answered as real orgs do: records typed
-//! `AggregateResult`, unaliased aggregates named `expr0`, `expr1`, ... in select order.
-//! Anything else (other comparisons, OR, ORDER BY, other aggregates, subqueries, HAVING,
-//! WITH) is refused as MALFORMED_QUERY, so a new query the test org cannot answer fails
-//! loudly instead of being answered wrongly.
+//! compared case-insensitively, as Salesforce does) and of `=`, `>=`, `>`, `<`, `<=`
+//! against a number, a dateTime literal (`2026-12-01T09:00:00Z`) or `LAST_N_DAYS:n`
+//! (against the org's fixed "now"). Aggregates are answered as real orgs do: records
+//! typed `AggregateResult`, unaliased aggregates named `expr0`, `expr1`, ... in select
+//! order, at most [`AGGREGATE_BATCH`] groups. Anything else (`!=`, ordering on strings,
+//! OR, ORDER BY, other aggregates, subqueries, HAVING, WITH) is refused as
+//! MALFORMED_QUERY, so a new query the test org cannot answer fails loudly instead of
+//! being answered wrongly.
 
 use super::org::SObject;
 use chrono::{DateTime, Utc};
@@ -36,11 +38,31 @@ pub enum Lit {
     Null,
     /// `LAST_N_DAYS:n`: from the start of the day n days before "now" to the end of today.
     LastNDays(u32),
+    /// An unquoted dateTime literal: `2026-12-01T09:00:00Z`, `...T09:00:00.000+0100`.
+    DateTime(DateTime<Utc>),
 }
+
+/// A WHERE comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// Aggregate results cannot be paged: they must fit one batch (2,000 records, REST query
+/// resource), or the org refuses the whole query. REST body as received by restforce
+/// (restforce/restforce#726; also SalesforceLabs/OrgCheck#46 for a GROUP BY query):
+/// `[{"message":"Aggregate query does not support queryMore(), use LIMIT to restrict
+/// the results to a single batch","errorCode":"EXCEEDED_ID_LIMIT"}]`.
+pub const AGGREGATE_BATCH: usize = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AggFn {
     Count,
+    Min,
     Max,
 }
 
@@ -54,11 +76,12 @@ pub struct Agg {
     pub name: String,
 }
 
-/// `path = value`.
+/// `path op value`.
 #[derive(Debug, Clone)]
 pub struct Cond {
     pub path: Vec<String>,
     pub col: usize,
+    pub op: Op,
     pub value: Lit,
 }
 

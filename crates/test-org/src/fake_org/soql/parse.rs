@@ -237,6 +237,13 @@ impl Parser<'_> {
                 Some((lit, n)) if lit.eq_ignore_ascii_case("LAST_N_DAYS") => {
                     Lit::LastNDays(n.parse().map_err(|_| self.unexpected())?)
                 }
+                // Unquoted dateTime (a bare date stays unsupported: no date fields here).
+                _ if s.contains('T') && s.starts_with(|c: char| c.is_ascii_digit()) => {
+                    match datetime_literal(s) {
+                        Some(t) => Lit::DateTime(t),
+                        None => return Err(self.unexpected()),
+                    }
+                }
                 _ => return Err(self.unsupported(s)),
             },
             Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
@@ -252,22 +259,46 @@ impl Parser<'_> {
         Ok(lit)
     }
 
-    /// `path = literal`: the only comparison the tool and the real clients send.
+    /// `path op literal`: `=` on any literal; `<`, `<=`, `>`, `>=` on numbers, dateTimes
+    /// and `LAST_N_DAYS:n`, the comparisons the tool and the real clients send.
     fn condition(&mut self) -> Result<Cond, SoqlError> {
         if matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen)) {
             return Err(self.unsupported("a parenthesised condition"));
         }
         let (path, col) = self.path()?;
-        match self.peek().map(|t| &t.tok) {
-            Some(Tok::Op(op)) if op == "=" => self.pos += 1,
-            Some(_) => return Err(self.unsupported("a comparison other than =")),
+        let op = match self.peek().map(|t| &t.tok) {
+            Some(Tok::Op(op)) => match op.as_str() {
+                "=" => Op::Eq,
+                "<" => Op::Lt,
+                "<=" => Op::Le,
+                ">" => Op::Gt,
+                ">=" => Op::Ge,
+                _ => return Err(self.unsupported(&format!("the comparison {op}"))),
+            },
+            Some(_) => return Err(self.unsupported("a comparison other than =, <, <=, >, >=")),
             None => return Err(self.unexpected()),
-        }
+        };
+        self.pos += 1;
         let value = self.literal()?;
-        Ok(Cond { path, col, value })
+        // Strings are left to `execute`, which knows the field's type.
+        if op != Op::Eq
+            && !matches!(
+                value,
+                Lit::Num(_) | Lit::DateTime(_) | Lit::LastNDays(_) | Lit::Str(_)
+            )
+        {
+            self.pos -= 1;
+            return Err(self.unsupported("an ordering comparison on this literal"));
+        }
+        Ok(Cond {
+            path,
+            col,
+            op,
+            value,
+        })
     }
 
-    /// WHERE: `path = literal [AND path = literal ...]` up to the next clause; OR, NOT,
+    /// WHERE: `path op literal [AND path op literal ...]` up to the next clause; OR, NOT,
     /// parentheses and other comparisons are refused (not sent by any client).
     fn where_clause(&mut self) -> Result<Vec<Cond>, SoqlError> {
         let mut conds = vec![self.condition()?];
@@ -280,7 +311,7 @@ impl Parser<'_> {
                 .iter()
                 .any(|k| k != &"WHERE" && self.is_kw(k));
         if !at_clause_end {
-            return Err(self.unsupported("a WHERE other than `field = value AND ...`"));
+            return Err(self.unsupported("a WHERE other than `field op value AND ...`"));
         }
         Ok(conds)
     }
@@ -308,6 +339,7 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
             } else {
                 let func = match name.to_ascii_uppercase().as_str() {
                     "COUNT" => AggFn::Count,
+                    "MIN" => AggFn::Min,
                     "MAX" => AggFn::Max,
                     _ => {
                         p.pos -= 1;
@@ -426,4 +458,12 @@ pub fn parse(text: &str) -> Result<Query, SoqlError> {
         return Err(p.unexpected());
     }
     Ok(q)
+}
+
+/// SOQL dateTime literal forms: `YYYY-MM-DDThh:mm:ss[.sss](Z|+hh:mm|-hh:mm|+hhmm)`.
+fn datetime_literal(s: &str) -> Option<DateTime<Utc>> {
+    let d = chrono::DateTime::parse_from_rfc3339(s)
+        .or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
+        .ok()?;
+    Some(d.with_timezone(&Utc))
 }

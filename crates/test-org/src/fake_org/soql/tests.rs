@@ -17,6 +17,7 @@ fn obj(records: Vec<Value>) -> SObject {
         records,
         tooling_only: false,
         aggregatable: true,
+        unfilterable: Vec::new(),
     }
 }
 
@@ -112,14 +113,15 @@ fn parses_and_filters() {
 #[test]
 fn refuses_what_no_client_sends() {
     for soql in [
-        "SELECT Id FROM X WHERE N > 1",
+        "SELECT Id FROM X WHERE N != 1",
+        "SELECT Id FROM X WHERE T >= 2026-12-01",
         "SELECT Id FROM X WHERE Name LIKE 'a%'",
         "SELECT Id FROM X WHERE Name IN ('a')",
         "SELECT Id FROM X WHERE (N = 1 OR N = 2)",
         "SELECT Id FROM X WHERE N = 1 OR N = 2",
         "SELECT Id FROM X WHERE T = TODAY",
         "SELECT Id FROM X ORDER BY Id",
-        "SELECT MIN(N) FROM X",
+        "SELECT SUM(N) FROM X",
     ] {
         let e = parse(soql).unwrap_err();
         assert_eq!(e.code, "MALFORMED_QUERY", "{soql}");
@@ -155,4 +157,140 @@ fn errors() {
         e.message
     );
     assert!(e.message.contains("Column:12"), "{}", e.message);
+}
+
+fn logins() -> SObject {
+    obj(vec![
+        json!({"Id": "1", "App": "A", "Status": "Success", "T": "2026-11-20T08:59:59.000+0000"}),
+        json!({"Id": "2", "App": "A", "Status": "Success", "T": "2026-11-20T09:00:00.000+0000"}),
+        json!({"Id": "3", "App": "A", "Status": "Failed: Invalid Code Verifier", "T": "2026-11-20T11:30:00.000+0100"}),
+        json!({"Id": "4", "App": "A", "Status": "Success", "T": "2026-11-20T12:00:00.000+0000"}),
+        json!({"Id": "5", "App": "B", "Status": "Success", "T": "2026-11-10T12:00:00.000+0000"}),
+    ])
+}
+
+fn ids(soql: &str, o: &SObject) -> Vec<String> {
+    let (_, rows) = execute(&parse(soql).unwrap(), o, "", now()).unwrap();
+    rows.iter()
+        .map(|r| r["Id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn datetime_comparisons_are_half_open_windows() {
+    let o = logins();
+    let w = "SELECT Id FROM Thing WHERE T >= 2026-11-20T09:00:00Z AND T < 2026-11-20T12:00:00Z";
+    // Row 3 is 10:30 UTC written with a +0100 offset.
+    assert_eq!(ids(w, &o), ["2", "3"]);
+    assert_eq!(ids("SELECT Id FROM Thing WHERE T > 2026-11-20T09:00:00Z AND T <= 2026-11-20T12:00:00.000+0000", &o), ["3", "4"]);
+    assert_eq!(
+        ids(
+            "SELECT Id FROM Thing WHERE T = 2026-11-20T11:00:00+02:00",
+            &o
+        ),
+        ["2"]
+    );
+    // Date literal ranges: `=` and `>=` inside or after the start, `<` before it.
+    assert_eq!(
+        ids("SELECT Id FROM Thing WHERE T >= LAST_N_DAYS:1", &o),
+        ["1", "2", "3", "4"]
+    );
+    assert_eq!(
+        ids("SELECT Id FROM Thing WHERE T < LAST_N_DAYS:1", &o),
+        ["5"]
+    );
+    assert_eq!(
+        ids("SELECT Id FROM Thing WHERE T <= LAST_N_DAYS:1", &o).len(),
+        5
+    );
+    assert!(
+        ids("SELECT Id FROM Thing WHERE T > LAST_N_DAYS:1", &o).is_empty(),
+        "today is inside"
+    );
+    assert_eq!(
+        parse("SELECT Id FROM X WHERE T >= 2026-13-01T00:00:00Z")
+            .unwrap_err()
+            .code,
+        "MALFORMED_QUERY"
+    );
+}
+
+#[test]
+fn min_and_max_of_datetimes_by_instant() {
+    let q = parse("SELECT App, Status, COUNT(Id), MIN(T), MAX(T) FROM Thing WHERE T >= 2026-11-20T00:00:00Z GROUP BY App, Status").unwrap();
+    let (n, rows) = execute(&q, &logins(), "", now()).unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(
+        rows[0],
+        json!({"attributes": {"type": "AggregateResult"}, "App": "A", "Status": "Success", "expr0": 3,
+               "expr1": "2026-11-20T08:59:59.000+0000", "expr2": "2026-11-20T12:00:00.000+0000"})
+    );
+    assert_eq!(rows[1]["expr1"], "2026-11-20T11:30:00.000+0100");
+}
+
+#[test]
+fn unfilterable_fields_are_refused_but_grouped() {
+    let mut o = logins();
+    o.unfilterable = vec!["Status".into()];
+    let e = execute(
+        &parse("SELECT Id FROM Thing WHERE App = 'A' AND Status = 'Success'").unwrap(),
+        &o,
+        "",
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert!(
+        e.message
+            .contains("field 'Status' can not be filtered in query call"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("Column:42"), "{}", e.message);
+    let q = parse("SELECT Status, COUNT(Id) FROM Thing GROUP BY Status").unwrap();
+    assert_eq!(execute(&q, &o, "", now()).unwrap().0, 2);
+}
+
+#[test]
+fn aggregates_stop_at_one_batch() {
+    let rows = (0..=AGGREGATE_BATCH)
+        .map(|i| json!({"Id": i.to_string(), "K": i}))
+        .collect();
+    let o = obj(rows);
+    let q = parse("SELECT K, COUNT(Id) FROM Thing GROUP BY K").unwrap();
+    let e = execute(&q, &o, "", now()).unwrap_err();
+    assert_eq!(e.code, "EXCEEDED_ID_LIMIT");
+    assert!(e
+        .message
+        .starts_with("Aggregate query does not support queryMore()"));
+    let q = parse("SELECT K, COUNT(Id) FROM Thing GROUP BY K LIMIT 2000").unwrap();
+    assert_eq!(execute(&q, &o, "", now()).unwrap().0, AGGREGATE_BATCH);
+    // Rows are not groups: many rows in few groups is fine.
+    let q = parse("SELECT COUNT(Id) FROM Thing").unwrap();
+    assert_eq!(
+        execute(&q, &o, "", now()).unwrap().1[0]["expr0"],
+        AGGREGATE_BATCH + 1
+    );
+}
+
+#[test]
+fn quoted_datetimes_are_refused() {
+    let o = obj(vec![
+        json!({"Id": "1", "LoginTime": "2026-11-20T09:00:00.000+0000"}),
+    ]);
+    let q = parse("SELECT Id FROM Thing WHERE LoginTime = '2026-11-20T09:00:00.000+0000'").unwrap();
+    let e = execute(&q, &o, "", now()).unwrap_err();
+    assert_eq!(e.code, "INVALID_FIELD");
+    assert!(e.message.contains("value of filter criterion for field 'LoginTime' must be of type dateTime and should not be enclosed in quotes"), "{}", e.message);
+    let q = parse("SELECT Id FROM Thing WHERE LoginTime >= '2026-11-20'").unwrap();
+    assert_eq!(
+        execute(&q, &o, "", now()).unwrap_err().code,
+        "INVALID_FIELD"
+    );
+    let q = parse("SELECT Id FROM Thing WHERE Id > 'a'").unwrap();
+    let e = execute(&q, &o, "", now()).unwrap_err();
+    assert_eq!(e.code, "MALFORMED_QUERY");
+    assert!(e.message.contains("not supported"), "{}", e.message);
+    let q = parse("SELECT Id FROM Thing WHERE LoginTime = 2026-11-20T09:00:00Z").unwrap();
+    assert_eq!(execute(&q, &o, "", now()).unwrap().0, 1);
 }
