@@ -181,7 +181,7 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Box<Pro
                 .file(f.rel.clone(), line),
         )
     };
-    let meta = std::fs::metadata(&f.path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         problem(
             ProblemKind::Unreadable,
             format!(
@@ -190,7 +190,8 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Box<Pro
             ),
             None,
         )
-    })?;
+    };
+    let meta = std::fs::metadata(&f.path).map_err(unreadable)?;
     // Opening a FIFO blocks until a writer comes; a device never ends.
     if !meta.is_file() {
         return Err(problem(ProblemKind::Refused, NOT_REGULAR.into(), None));
@@ -206,16 +207,7 @@ pub fn load_file(f: &SourceFile, package: PackageInfo) -> Result<Loaded, Box<Pro
             None,
         ));
     }
-    let bytes = std::fs::read(&f.path).map_err(|e| {
-        problem(
-            ProblemKind::Unreadable,
-            format!(
-                "cannot be read: {}",
-                pkce_audit_model::errors::io_reason(&e)
-            ),
-            None,
-        )
-    })?;
+    let bytes = std::fs::read(&f.path).map_err(unreadable)?;
     let mut root = crate::xml::parse(&bytes)
         .map_err(|e| problem(ProblemKind::Unreadable, e.message, Some(e.line)))?;
     // A consumer secret committed by mistake goes no further than this function.
