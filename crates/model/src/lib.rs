@@ -7,6 +7,7 @@
 //! - [`rules`]: findings and the verdict; [`waivers`] mark findings (dates in, decisions out);
 //! - [`report`]: the one report value every format presents (pkce-audit-render), which
 //!   [`diff`] compares and [`fleet`] gathers;
+//! - [`verify`]: after the change, each app's state from the org's records, and the verdict;
 //! - [`fix`] (what `fix` writes) and [`doctor`] (what a login can read): the data
 //!   pkce-audit-io computes and pkce-audit-render presents.
 //!
@@ -36,5 +37,6 @@ pub mod metadata;
 pub mod report;
 pub mod rules;
 pub mod text;
+pub mod verify;
 pub mod vocab;
 pub mod waivers;
