@@ -4,7 +4,7 @@
 //! its sentence needs one; here each is named by the option that sets it. The one place
 //! that spells the options in what the library writes.
 
-use pkce_audit_model::advice::Advice;
+use pkce_audit_model::advice::{Advice, ROLLBACK_PROJECT};
 use pkce_audit_model::errors::Remedy;
 use std::borrow::Cow;
 
@@ -36,10 +36,57 @@ pub(crate) fn words(advice: &Advice) -> Cow<'static, str> {
         Advice::Force => "pass --force --reason \"...\"".into(),
         Advice::NotEvenForced => "not even with --force".into(),
         Advice::NewManifest => "name a new file with --manifest".into(),
+        Advice::UndoApps { names } => {
+            let apps: Vec<String> = names
+                .iter()
+                .map(|n| format!("--app {}", shell_word(n)))
+                .collect();
+            format!(
+                "pkce-audit fix --source {ROLLBACK_PROJECT} {} --undo",
+                apps.join(" ")
+            )
+            .into()
+        }
+        Advice::UndoOrgSetting => {
+            format!("pkce-audit fix --source {ROLLBACK_PROJECT} --org-setting --undo").into()
+        }
     }
+}
+
+/// A name as one word of a shell command line: as it is when it holds only characters no
+/// shell acts on (every API name), else in single quotes.
+fn shell_word(name: &str) -> Cow<'_, str> {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    {
+        return name.into();
+    }
+    format!("'{}'", name.replace('\'', "'\\''")).into()
 }
 
 /// Makes the library's advice name this binary's options; first thing the run does.
 pub fn install() {
     pkce_audit_model::advice::install_words(words);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_undo_commands_name_every_app_as_one_shell_word() {
+        let undo = words(&Advice::UndoApps {
+            names: vec!["Customer_Portal".into(), "it's; rm".into()],
+        });
+        assert_eq!(
+            undo,
+            "pkce-audit fix --source pkce-rollback --app Customer_Portal --app 'it'\\''s; rm' --undo"
+        );
+        assert_eq!(
+            words(&Advice::UndoOrgSetting),
+            "pkce-audit fix --source pkce-rollback --org-setting --undo"
+        );
+    }
 }

@@ -364,6 +364,10 @@ mod advice_names {
             Advice::Force,
             Advice::NotEvenForced,
             Advice::NewManifest,
+            Advice::UndoApps {
+                names: vec!["A".into()],
+            },
+            Advice::UndoOrgSetting,
         ];
         for a in &all {
             match a {
@@ -375,7 +379,9 @@ mod advice_names {
                 | Advice::AuditFolder { .. }
                 | Advice::Force
                 | Advice::NotEvenForced
-                | Advice::NewManifest => {}
+                | Advice::NewManifest
+                | Advice::UndoApps { .. }
+                | Advice::UndoOrgSetting => {}
             }
         }
         all

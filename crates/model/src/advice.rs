@@ -36,7 +36,16 @@ pub enum Advice {
     NotEvenForced,
     /// Write the deploy manifest to another file.
     NewManifest,
+    /// `verify`'s way back for apps this org owns: set their `isPkceRequired` back to
+    /// false in the project [`ROLLBACK_PROJECT`] retrieved them into.
+    UndoApps { names: Vec<String> },
+    /// `verify`'s way back for step 3: set the org-wide setting back to false in the
+    /// project [`ROLLBACK_PROJECT`] retrieved it into.
+    UndoOrgSetting,
 }
+
+/// The folder of the SFDX project `verify`'s way back retrieves into and deploys from.
+pub const ROLLBACK_PROJECT: &str = "pkce-rollback";
 
 /// The words of one advice, as the caller that knows its options says it.
 pub type Words = fn(&Advice) -> Cow<'static, str>;
@@ -63,6 +72,15 @@ impl Advice {
             Advice::Force => "force it with a reason".into(),
             Advice::NotEvenForced => "not even when forced".into(),
             Advice::NewManifest => "name a new manifest file".into(),
+            Advice::UndoApps { names } => format!(
+                "undo fix's change to {} in {ROLLBACK_PROJECT} (isPkceRequired back to false)",
+                names.join(", ")
+            )
+            .into(),
+            Advice::UndoOrgSetting => format!(
+                "undo fix's change to the org-wide setting in {ROLLBACK_PROJECT} (isPkceRequired back to false)"
+            )
+            .into(),
         }
     }
 }
@@ -92,6 +110,10 @@ mod tests {
             Advice::Force,
             Advice::NotEvenForced,
             Advice::NewManifest,
+            Advice::UndoApps {
+                names: vec!["A".into(), "B".into()],
+            },
+            Advice::UndoOrgSetting,
         ] {
             let plain = a.plain();
             assert!(!plain.contains("--"), "{plain}");
