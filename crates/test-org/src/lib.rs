@@ -10,3 +10,4 @@ pub mod hostile_input;
 pub mod hostile_server;
 pub mod reports;
 pub mod synth;
+pub mod verifications;

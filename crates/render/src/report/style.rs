@@ -5,6 +5,7 @@
 //! input text that happens to read like one of the renderer's words.
 
 use pkce_audit_model::rules::{Severity, Verdict};
+use pkce_audit_model::verify::Verdict as Outcome;
 use std::fmt;
 
 /// What a piece of text is, for its colour.
@@ -16,6 +17,8 @@ pub enum Style {
     Severity(Severity),
     /// The word BLOCKER: what stops the org from turning PKCE on.
     Blocker,
+    /// `verify`'s verdict: keep, watch or roll back, coloured as the audit's verdicts.
+    Outcome(Outcome),
 }
 
 const RESET: &str = "\x1b[0m";
@@ -25,9 +28,13 @@ impl Style {
     fn ansi(self) -> Option<&'static str> {
         Some(match self {
             Style::Plain => return None,
-            Style::Verdict(Verdict::Ready | Verdict::Enforced) => "\x1b[1;32m",
-            Style::Verdict(Verdict::NotReady) | Style::Severity(Severity::Critical) => "\x1b[1;31m",
-            Style::Verdict(Verdict::Incomplete) => "\x1b[1;33m",
+            Style::Verdict(Verdict::Ready | Verdict::Enforced) | Style::Outcome(Outcome::Keep) => {
+                "\x1b[1;32m"
+            }
+            Style::Verdict(Verdict::NotReady)
+            | Style::Severity(Severity::Critical)
+            | Style::Outcome(Outcome::Rollback) => "\x1b[1;31m",
+            Style::Verdict(Verdict::Incomplete) | Style::Outcome(Outcome::Watch) => "\x1b[1;33m",
             Style::Severity(Severity::High) => "\x1b[31m",
             Style::Severity(Severity::Medium) => "\x1b[33m",
             Style::Severity(Severity::Low) => "\x1b[36m",
@@ -263,6 +270,9 @@ mod tests {
         }
         for s in Severity::ALL {
             assert!(Style::Severity(s).ansi().is_some());
+        }
+        for o in Outcome::KNOWN {
+            assert!(Style::Outcome(*o).ansi().is_some());
         }
     }
 }
