@@ -533,3 +533,18 @@ fn docs_output_md_lists_every_field_of_the_fleet_report() {
     fleets.push(laxer);
     assert_documented(FLEET_JSON, &paths_of(&fleets));
 }
+
+/// `verify --json`: the runs built by hand for render's tests (every state, reason, next
+/// step and way back, each source read, partial and missing), written by the document's
+/// one writer. The command's own runs on the test org add theirs when it is wired.
+#[test]
+fn docs_output_md_lists_every_field_of_the_verification() {
+    let docs: Vec<Value> = pkce_audit_test_org::verifications::all()
+        .iter()
+        .map(|(_, v)| json(&pkce_audit_render::verify::json(v)))
+        .collect();
+    for d in &docs {
+        assert_eq!(d["schema_version"], 1);
+    }
+    assert_documented("Verification (`verify --json`)", &paths_of(&docs));
+}
