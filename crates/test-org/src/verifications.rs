@@ -3,7 +3,7 @@
 //! keep). The model's values are plain data; the decision has its own tests.
 
 use chrono::{Duration, TimeZone, Utc};
-use pkce_audit_model::evidence::{SourceState, TokenUsage};
+use pkce_audit_model::evidence::{EvidenceSource, SourceState, TokenUsage};
 use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::verify::{
     AppCheck, Back, Failure, Gap, Next, Open, ScopeKind, Span, State, StatusClass, Time, Verdict,
@@ -274,7 +274,7 @@ pub fn rollback() -> Verification {
             Why::Unreadable {
                 reason: "INSUFFICIENT_ACCESS".into(),
             },
-            access("'View Setup and Configuration' and 'Customize Application'"),
+            access(SETUP),
         ),
         unknown(
             "Twin_A",
@@ -284,20 +284,16 @@ pub fn rollback() -> Verification {
             Next::TellApart,
         ),
         unknown("Unlabelled", Why::NoLabel, Next::TellApart),
-        unknown(
-            "Setting_Unread",
-            Why::SettingUnread,
-            access("'View Setup and Configuration' and 'Customize Application'"),
-        ),
+        unknown("Setting_Unread", Why::SettingUnread, access(SETUP)),
         unknown(
             "Partly_Read",
             Why::LoginsPartial,
-            access("'Manage Users' or 'Monitor Login History'"),
+            access(EvidenceSource::LoginHistory.remedy()),
         ),
         unknown(
             "Token_Only",
             Why::TokensUnread,
-            access("'Customize Application' (users without it see only their own tokens)"),
+            access(EvidenceSource::OauthToken.remedy()),
         ),
         unknown(
             "Odd_Status",
@@ -309,7 +305,7 @@ pub fn rollback() -> Verification {
         unknown(
             "Busy_App",
             Why::RhythmUnresolved,
-            access("'Manage Users' or 'Monitor Login History'"),
+            access(EvidenceSource::LoginHistory.remedy()),
         ),
         unknown(
             "Maybe_Old",
@@ -336,11 +332,16 @@ pub fn rollback() -> Verification {
     };
     v.tokens = SourceState::Missing {
         reason: "sObject type 'OauthToken' is not supported".into(),
-        remedy: "'Customize Application' (users without it see only their own tokens)".into(),
+        remedy: EvidenceSource::OauthToken.remedy().into(),
     };
     v.queries = 9;
     v
 }
+
+/// What reads an app's metadata.
+const SETUP: &str = "'View Setup and Configuration' and 'Customize Application'";
+
+const DENIED: &str = "INSUFFICIENT_ACCESS: LoginHistory";
 
 /// Step 2 from a manifest, LoginHistory denied: every app unknown, the org setting off.
 pub fn watch() -> Verification {
@@ -349,10 +350,10 @@ pub fn watch() -> Verification {
         AppKind::ConnectedApp,
         State::Unknown,
         Why::LoginsUnread {
-            reason: "INSUFFICIENT_ACCESS: LoginHistory".into(),
+            reason: DENIED.into(),
         },
         Next::Access {
-            remedy: "'Manage Users' or 'Monitor Login History'".into(),
+            remedy: EvidenceSource::LoginHistory.remedy().into(),
         },
     );
     a.label = Some("Customer Portal".into());
@@ -367,8 +368,8 @@ pub fn watch() -> Verification {
         Open::Logins,
     ];
     v.logins = SourceState::Missing {
-        reason: "INSUFFICIENT_ACCESS: LoginHistory".into(),
-        remedy: "'Manage Users' or 'Monitor Login History'".into(),
+        reason: DENIED.into(),
+        remedy: EvidenceSource::LoginHistory.remedy().into(),
     };
     v.queries = 1;
     v

@@ -2,9 +2,8 @@
 //! as the table, every input text through the one escaper ([`crate::md`]).
 
 use super::{
-    after_cell, before_cell, class_text, name_and_label, next_cell, open_text, scope_text,
-    sources_not_read, time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows,
-    CELLS_KEY, NOTES,
+    after_cell, before_cell, class_text, name_and_label, next_cell, not_read, scope_text,
+    time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows, CELLS_KEY, NOTES,
 };
 use crate::md::{code_cell, header, inline, row, text as cell, url};
 use crate::report::text::backstop;
@@ -112,13 +111,10 @@ pub fn markdown(r: &Verification) -> String {
         }
     }
 
-    let sources = sources_not_read(r);
-    if !r.open.is_empty() || !sources.is_empty() {
+    let unread = not_read(r);
+    if !unread.is_empty() {
         let _ = writeln!(out, "\n## Not read\n");
-        for o in &r.open {
-            let _ = writeln!(out, "- {}", inline(&open_text(o)));
-        }
-        for s in &sources {
+        for s in &unread {
             let _ = writeln!(out, "- {}", inline(s));
         }
     }

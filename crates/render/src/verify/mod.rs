@@ -431,11 +431,14 @@ pub fn source_text(name: &str, s: &SourceState) -> Option<String> {
     }
 }
 
-/// The run's sources that were not read completely.
-pub fn sources_not_read(v: &Verification) -> Vec<String> {
-    [("LoginHistory", &v.logins), ("OauthToken", &v.tokens)]
-        .into_iter()
-        .filter_map(|(n, s)| source_text(n, s))
+/// What the run did not read, a line each: what keeps the verdict from `keep`, then the
+/// sources not read completely.
+pub fn not_read(v: &Verification) -> Vec<String> {
+    let sources = [("LoginHistory", &v.logins), ("OauthToken", &v.tokens)];
+    v.open
+        .iter()
+        .map(open_text)
+        .chain(sources.into_iter().filter_map(|(n, s)| source_text(n, s)))
         .collect()
 }
 

@@ -2,9 +2,8 @@
 //! then the failures, the way back with its commands, and what was not read.
 
 use super::{
-    after_cell, before_cell, class_text, name_and_label, next_cell, open_text, scope_text,
-    sources_not_read, time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows,
-    CELLS_KEY, NOTES,
+    after_cell, before_cell, class_text, name_and_label, next_cell, not_read, scope_text,
+    time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows, CELLS_KEY, NOTES,
 };
 use crate::report::layout::{Entry, Grid, PROSE};
 use crate::report::style::{Style, Styled};
@@ -30,7 +29,7 @@ pub fn styled(r: &Verification, width: u16) -> Styled {
     let mut rest = String::new();
     failures(&mut rest, r);
     ways_back(&mut rest, r);
-    not_read(&mut rest, r);
+    unread_and_notes(&mut rest, r);
     out.push_str(&rest);
     let out = out.relaid(&wrap_prose(&out.text(), width));
     // Input text was made visible where it was written; this catches anything missed.
@@ -124,14 +123,11 @@ fn ways_back(out: &mut String, r: &Verification) {
     }
 }
 
-fn not_read(out: &mut String, r: &Verification) {
-    let sources = sources_not_read(r);
-    if !r.open.is_empty() || !sources.is_empty() {
+fn unread_and_notes(out: &mut String, r: &Verification) {
+    let unread = not_read(r);
+    if !unread.is_empty() {
         let _ = writeln!(out, "\nNot read");
-        for o in &r.open {
-            let _ = writeln!(out, "  - {}", v(&open_text(o)));
-        }
-        for s in &sources {
+        for s in &unread {
             let _ = writeln!(out, "  - {}", v(s));
         }
     }
