@@ -42,4 +42,5 @@ mod widths;
 mod live_auth_providers;
 
 // Issue 21, `verify`: the status decoder in docs/verify.md.
+mod verify;
 mod verify_docs;

@@ -44,6 +44,12 @@ pub struct ManifestError {
     pub reason: String,
 }
 
+impl pkce_audit_model::errors::Coded for ManifestError {
+    fn code(&self) -> pkce_audit_model::errors::ErrorCode {
+        pkce_audit_model::errors::ErrorCode::VerifyManifest
+    }
+}
+
 /// The scope of a step-2 manifest `fix` wrote: its Connected Apps, and the External
 /// Client Apps whose global OAuth settings it lists.
 pub fn manifest_scope(path: &Path) -> Result<Scope, ManifestError> {
