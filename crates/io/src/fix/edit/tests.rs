@@ -282,3 +282,33 @@ fn sets_false_and_inserts_other_settings_fields_in_schema_order() {
         file.replace(">true</blockOAuthUnPwFlow>", ">false</blockOAuthUnPwFlow>")
     );
 }
+
+#[test]
+fn undo_sets_false_where_named_and_inserts_nothing() {
+    let named = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>true</isPkceRequired>\n");
+    match undo(named.as_bytes(), &CA).unwrap() {
+        Some(Outcome::Edited { bytes, action, .. }) => {
+            assert_eq!(
+                action,
+                Action::Changed {
+                    from: "true".into()
+                }
+            );
+            assert_eq!(
+                String::from_utf8(bytes).unwrap(),
+                named.replace(">true<", ">false<")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let already = named.replace(">true<", ">0<");
+    assert_eq!(
+        undo(already.as_bytes(), &CA).unwrap(),
+        Some(Outcome::AlreadySet)
+    );
+    let absent = app("        <callbackUrl>x://cb</callbackUrl>\n");
+    assert_eq!(undo(absent.as_bytes(), &CA).unwrap(), None);
+    // Twice is as ambiguous as for the step itself.
+    let twice = app("        <isPkceRequired>true</isPkceRequired>\n        <isPkceRequired>true</isPkceRequired>\n");
+    assert!(undo(twice.as_bytes(), &CA).is_err());
+}
