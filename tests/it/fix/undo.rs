@@ -180,17 +180,12 @@ fn undo_of_an_isv_app_is_refused_and_nothing_is_written() {
 fn a_dry_run_of_undo_prints_the_patch_and_the_json_says_the_direction() {
     let (_tmp, dir) = demo();
     let before = tree(&dir);
-    let o = run(
-        &dir,
-        &[
-            "--source",
-            ".",
-            "--app",
-            "Secure_Web_App",
-            "--undo",
-            "--dry-run",
-        ],
-    );
+    let dry = |extra: &[&str]| {
+        let mut args = vec!["--source", ".", "--dry-run"];
+        args.extend_from_slice(extra);
+        run(&dir, &args)
+    };
+    let o = dry(&["--app", "Secure_Web_App", "--undo"]);
     assert_eq!(o.code, 0, "{}", out(&o));
     assert_has(
         &o.stdout,
@@ -201,34 +196,11 @@ fn a_dry_run_of_undo_prints_the_patch_and_the_json_says_the_direction() {
         ],
     );
     assert_eq!(tree(&dir), before);
-    let undo = run(
-        &dir,
-        &[
-            "--source",
-            ".",
-            "--app",
-            "Secure_Web_App",
-            "--undo",
-            "--dry-run",
-            "--json",
-        ],
-    )
-    .json();
+    let undo = dry(&["--app", "Secure_Web_App", "--undo", "--json"]).json();
     assert_eq!(undo["direction"], "undo");
     assert_eq!(undo["step"], "apps");
     assert_eq!(undo["changes"][0]["from"], "true");
-    let step = run(
-        &dir,
-        &[
-            "--source",
-            ".",
-            "--app",
-            "Customer_Portal",
-            "--dry-run",
-            "--json",
-        ],
-    )
-    .json();
+    let step = dry(&["--app", "Customer_Portal", "--json"]).json();
     assert_eq!(step["direction"], "require");
 }
 

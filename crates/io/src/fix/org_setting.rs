@@ -25,6 +25,23 @@ impl Project {
         }
     }
 
+    /// The project's OauthOidc settings files (one, or none, unless the project is odd).
+    fn settings_files(&self) -> Vec<&source::SourceFile> {
+        self.discovery
+            .files
+            .iter()
+            .filter(|f| f.ty == MetadataType::OauthOidcSettings)
+            .collect()
+    }
+
+    /// A problem of reading the settings that stops either direction of step 3 (a file
+    /// that is simply absent does not).
+    fn settings_problem(&self) -> Option<&Problem> {
+        self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER)
+            .into_iter()
+            .find(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
+    }
+
     /// Whether the project holds any app (a Connected App, an External Client App or its
     /// global OAuth settings): without one, nothing shows the org's apps are ready.
     fn holds_apps(&self) -> bool {
@@ -56,18 +73,8 @@ impl Project {
     ) -> Result<Plan, FixError> {
         let mut plan = Draft::new(Step::OrgSetting, Direction::Require);
         let subject = Subject::OrgSettings.name().to_string();
-        let problems = self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER);
-        let files: Vec<&source::SourceFile> = self
-            .discovery
-            .files
-            .iter()
-            .filter(|f| f.ty == MetadataType::OauthOidcSettings)
-            .collect();
-        let blocking: Vec<&&Problem> = problems
-            .iter()
-            .filter(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
-            .collect();
-        if let Some(p) = blocking.first() {
+        let files = self.settings_files();
+        if let Some(p) = self.settings_problem() {
             plan.refuse(&subject, p.to_string());
             return plan.finish(self, manifest);
         }
@@ -186,11 +193,7 @@ impl Project {
     pub fn plan_org_setting_undo(&self, manifest: Option<&Path>) -> Result<Plan, FixError> {
         let mut plan = Draft::new(Step::OrgSetting, Direction::Undo);
         let subject = Subject::OrgSettings.name().to_string();
-        let problems = self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER);
-        if let Some(p) = problems
-            .iter()
-            .find(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
-        {
+        if let Some(p) = self.settings_problem() {
             plan.refuse(&subject, p.to_string());
             return plan.finish(self, manifest);
         }
@@ -198,13 +201,7 @@ impl Project {
             plan.refuse(&subject, why);
             return plan.finish(self, manifest);
         }
-        let files: Vec<&source::SourceFile> = self
-            .discovery
-            .files
-            .iter()
-            .filter(|f| f.ty == MetadataType::OauthOidcSettings)
-            .collect();
-        let file = match files.as_slice() {
+        let file = match self.settings_files().as_slice() {
             [file] => *file,
             [] => {
                 plan.refuse(&subject, RETRIEVE_FIRST);

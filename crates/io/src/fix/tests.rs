@@ -384,27 +384,38 @@ fn undo_sets_false_where_named_and_lists_only_what_deploys_false() {
     let project = Project::open(&fixture("demo-org")).unwrap();
     // Secure_Web_App requires PKCE; Field_Service_Mobile's file says false; Customer_Portal's
     // does not name it.
+    // Data_Loader_Plus is an External Client App whose global settings require PKCE.
     let plan = project
         .plan_apps(
-            &names(&["Secure_Web_App", "Field_Service_Mobile", "Customer_Portal"]),
+            &names(&[
+                "Secure_Web_App",
+                "Field_Service_Mobile",
+                "Customer_Portal",
+                "Data_Loader_Plus",
+            ]),
             Direction::Undo,
             None,
         )
         .unwrap();
     assert_eq!(plan.direction, Direction::Undo);
-    let edits: Vec<(&str, &Edit)> = plan
+    let from_true = Edit::Changed {
+        from: "true".into(),
+    };
+    let edits: Vec<(&str, &Edit, MetadataType)> = plan
         .changes
         .iter()
-        .map(|c| (c.subject.name(), &c.edit))
+        .map(|c| (c.subject.name(), &c.edit, c.component.0))
         .collect();
     assert_eq!(
         edits,
-        [(
-            "Secure_Web_App",
-            &Edit::Changed {
-                from: "true".into()
-            }
-        )]
+        [
+            ("Secure_Web_App", &from_true, MetadataType::ConnectedApp),
+            (
+                "Data_Loader_Plus",
+                &from_true,
+                MetadataType::ExtlClntAppGlobalOauthSettings
+            )
+        ]
     );
     let c = &plan.changes[0];
     assert_eq!(
