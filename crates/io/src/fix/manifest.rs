@@ -578,5 +578,5 @@ mod tests {
 /// bounds of every small file, and refused, with the reason, unless it is one.
 pub fn read_step2(path: &Path) -> Result<Vec<Member>, String> {
     let text = crate::bounded::read_required_text(path, crate::bounded::MAX_FILE_BYTES)?;
-    ours(text.as_bytes(), Step::Apps)
+    ours(text.as_bytes(), Step::Apps, Direction::Require)
 }
