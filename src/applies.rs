@@ -86,6 +86,18 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
             Ok(())
         }
         "fix" => {
+            if typed(m, "undo") {
+                refuse(
+                    m,
+                    &["force", "reason", "waivers", "no_waivers"],
+                    "--undo is never gated by the audit, so there is nothing to force or waive",
+                )?;
+                refuse(
+                    m,
+                    CONNECTION,
+                    "--undo edits the project only and reads no org (a rollback must work while the org is broken)",
+                )?;
+            }
             if !typed(m, "org_setting") {
                 refuse(
                     m,
@@ -197,6 +209,37 @@ mod tests {
             let mut args = vec!["fix", "--source", "x", "--org-setting"];
             args.extend_from_slice(flag);
             assert!(check_line(&args).is_ok(), "{flag:?}");
+        }
+    }
+
+    #[test]
+    fn undo_takes_no_gate_and_no_connection_options() {
+        for step in [&["--app", "A"][..], &["--org-setting"]] {
+            for flag in [
+                &["--force", "--reason", "r"][..],
+                &["--no-waivers"],
+                &["--waivers", "w.toml"],
+            ] {
+                let mut args = vec!["fix", "--source", "x", "--undo"];
+                args.extend_from_slice(step);
+                args.extend_from_slice(flag);
+                let err = check_line(&args).unwrap_err();
+                assert!(err.contains("nothing to force or waive"), "{args:?}: {err}");
+            }
+            for flag in [
+                &["-o", "prod"][..],
+                &["--timeout", "5"],
+                &["--api-version", "62.0"],
+            ] {
+                let mut args = vec!["fix", "--source", "x", "--undo"];
+                args.extend_from_slice(step);
+                args.extend_from_slice(flag);
+                let err = check_line(&args).unwrap_err();
+                assert!(err.contains("reads no org"), "{args:?}: {err}");
+            }
+            let mut args = vec!["fix", "--source", "x", "--undo", "--dry-run", "--json"];
+            args.extend_from_slice(step);
+            assert!(check_line(&args).is_ok(), "{args:?}");
         }
     }
 

@@ -46,6 +46,9 @@ pub enum Command {
     /// Audit many orgs at once (a TOML file of orgs): verdicts per org, apps blocking in
     /// several, ISV packages, and whether each sandbox rehearsal matches its production org.
     Fleet(crate::fleet_cli::FleetArgs),
+    /// After step 2 or step 3, did anyone break? Each app's logins since the change against
+    /// its baseline, from the org's own records: keep (exit 0), watch (3) or roll back (1).
+    Verify(crate::verify_cli::VerifyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard output.
     Completions {
         #[arg(value_enum)]

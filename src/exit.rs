@@ -8,6 +8,7 @@ use pkce_audit_model::doctor::Doctor;
 use pkce_audit_model::fleet::FleetReport;
 use pkce_audit_model::report::{fails_on, Report};
 use pkce_audit_model::rules::{Severity, Verdict};
+use pkce_audit_model::verify::{Verdict as VerifyVerdict, Verification};
 
 /// Ready or enforced; and every command that succeeds without a verdict.
 pub const OK: i32 = 0;
@@ -22,6 +23,16 @@ pub fn verdict(v: Verdict) -> i32 {
         Verdict::Ready | Verdict::Enforced => OK,
         Verdict::NotReady => NOT_READY,
         Verdict::Incomplete => INCOMPLETE,
+    }
+}
+
+/// `verify`: keep 0, rollback 1 (an app failing or silent), watch 3 (nothing failing,
+/// but something waiting, not deployed or not read).
+pub fn verify(v: &Verification) -> i32 {
+    match v.verdict {
+        VerifyVerdict::Keep => OK,
+        VerifyVerdict::Rollback => NOT_READY,
+        VerifyVerdict::Watch => INCOMPLETE,
     }
 }
 

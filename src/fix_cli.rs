@@ -24,6 +24,11 @@ pub struct FixArgs {
     /// blocker, no unknown PKCE setting, nothing unread, at least one app.
     #[arg(long, conflicts_with = "apps")]
     org_setting: bool,
+    /// The way back: set isPkceRequired to false with the same minimal edit, and write
+    /// the rollback manifest (manifest/pkce-rollback-apps.xml or
+    /// manifest/pkce-rollback-org.xml). Never gated by the audit; reads no org.
+    #[arg(long)]
+    undo: bool,
     /// Print the unified diff instead of writing (exact, for git apply, unless standard
     /// output is a terminal).
     #[arg(long)]
@@ -37,7 +42,8 @@ pub struct FixArgs {
     reason: Option<String>,
     /// Where to write the step's deploy manifest (an earlier one of the same step there
     /// is added to). Default: manifest/pkce-step2-apps.xml or manifest/pkce-step3-org.xml
-    /// under an SFDX project, <DIR>-pkce-step2-apps.xml next to an mdapi folder.
+    /// (with --undo pkce-rollback-apps.xml, pkce-rollback-org.xml) under an SFDX project,
+    /// <DIR>-pkce-step2-apps.xml (and so on) next to an mdapi folder.
     #[arg(long, value_name = "PATH")]
     manifest: Option<PathBuf>,
     /// One JSON document describing the plan and what was done.
@@ -65,7 +71,15 @@ pub fn run(args: FixArgs) -> Result<i32> {
         .as_deref()
         .map(std::path::absolute)
         .transpose()?;
-    let planned = if args.org_setting {
+    let direction = if args.undo {
+        fix::Direction::Undo
+    } else {
+        fix::Direction::Require
+    };
+    let planned = if args.org_setting && args.undo {
+        // The way back reads no org and passes no gate.
+        project.plan_org_setting_undo(given.as_deref())
+    } else if args.org_setting {
         // Waivers apply as in `audit`; a broken waiver file stops the run.
         let waivers = crate::selected_waivers(&args.waivers, args.no_waivers, Some(&args.source))?;
         let today = crate::today()?;
@@ -94,7 +108,7 @@ pub fn run(args: FixArgs) -> Result<i32> {
         let force = args.reason.as_deref().filter(|_| args.force);
         project.plan_org_setting(&report, org.as_ref(), force, given.as_deref())
     } else {
-        project.plan_apps(&args.apps, given.as_deref())
+        project.plan_apps(&args.apps, direction, given.as_deref())
     };
     let plan = match planned {
         Ok(plan) => plan,

@@ -39,6 +39,7 @@ impl UsageArgs {
             window_days: self.usage_days,
             row_budget: self.usage_row_budget,
             show_users: self.show_users,
+            logins: true,
         })
     }
 }

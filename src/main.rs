@@ -28,6 +28,7 @@ mod fleet_cli;
 mod live_cli;
 mod progress;
 mod term;
+mod verify_cli;
 mod warnings;
 
 /// The waivers asked for, or the default file when one exists. Read before the audit, so a
@@ -348,6 +349,7 @@ fn apply_json_environment(cli: &mut Cli, m: &clap::ArgMatches) {
         Command::Doctor(d) => d.json = true,
         Command::Fix(f) => f.json = true,
         Command::Fleet(f) if !format_typed => f.json = true,
+        Command::Verify(v) if !format_typed => v.json = true,
         _ => {}
     }
 }
@@ -391,6 +393,7 @@ fn main() -> ExitCode {
         Command::Man { command } => man(command),
         Command::Fix(f) => fix_cli::run(f),
         Command::Fleet(f) => fleet_cli::fleet(f),
+        Command::Verify(v) => verify_cli::run(v),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

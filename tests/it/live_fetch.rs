@@ -578,6 +578,7 @@ fn the_progress_plan_settles_once_after_the_listings() {
             window_days: 90,
             row_budget: 10_000,
             show_users: false,
+            logins: true,
         }),
         ..Default::default()
     };

@@ -40,3 +40,7 @@ mod widths;
 
 // Issue 20, Auth. Providers in live audits (kept last: suites added by parallel work).
 mod live_auth_providers;
+
+// Issue 21, `verify`: the status decoder in docs/verify.md.
+mod verify;
+mod verify_docs;

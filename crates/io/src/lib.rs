@@ -27,6 +27,7 @@ pub mod salesforce;
 pub mod secrets;
 pub mod snapshot;
 pub mod source;
+pub mod verify;
 pub mod waivers;
 pub mod xml;
 

@@ -161,6 +161,8 @@ codes! {
         "what was asked is incomplete or contradictory: no input, two inputs, an unknown rule, an environment variable that is not usable";
     FixManifest = "E-FIX-MANIFEST", Usage,
         "the manifest `fix` would write names something it must not write";
+    VerifyManifest = "E-VERIFY-MANIFEST", Usage,
+        "the manifest given to `verify` cannot be read, or is not a step-2 manifest `fix` wrote";
     SourceNothingToAudit = "E-SOURCE-NOTHING-TO-AUDIT", NothingToAudit,
         "the folder holds no Salesforce metadata at all";
     SourceUnreadable = "E-SOURCE-UNREADABLE", Source,

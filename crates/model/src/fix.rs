@@ -27,18 +27,43 @@ impl Step {
 
     /// The manifest's file name when `--manifest` does not name one: under
     /// `manifest/` of an SFDX project, next to (never inside) an mdapi folder.
-    pub fn default_manifest(self) -> &'static str {
-        match self {
-            Step::Apps => "pkce-step2-apps.xml",
-            Step::OrgSetting => "pkce-step3-org.xml",
+    pub fn default_manifest(self, direction: Direction) -> &'static str {
+        match (self, direction) {
+            (Step::Apps, Direction::Require) => "pkce-step2-apps.xml",
+            (Step::OrgSetting, Direction::Require) => "pkce-step3-org.xml",
+            (Step::Apps, Direction::Undo) => "pkce-rollback-apps.xml",
+            (Step::OrgSetting, Direction::Undo) => "pkce-rollback-org.xml",
         }
     }
 
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Apps => "require PKCE on each app",
-            Step::OrgSetting => "require PKCE org-wide (OAuth and OpenID Connect Settings)",
+    pub fn title(self, direction: Direction) -> &'static str {
+        match (self, direction) {
+            (Step::Apps, Direction::Require) => "require PKCE on each app",
+            (Step::OrgSetting, Direction::Require) => {
+                "require PKCE org-wide (OAuth and OpenID Connect Settings)"
+            }
+            (Step::Apps, Direction::Undo) => "stop requiring PKCE on each app",
+            (Step::OrgSetting, Direction::Undo) => {
+                "stop requiring PKCE org-wide (OAuth and OpenID Connect Settings)"
+            }
         }
+    }
+}
+
+/// Which way a run sets `isPkceRequired`: the step itself, or its rollback (`--undo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// `true`: the step.
+    Require,
+    /// `false`: the way back, never gated by the audit.
+    Undo,
+}
+
+impl Direction {
+    /// The value the run writes.
+    pub fn value(self) -> bool {
+        self == Direction::Require
     }
 }
 
@@ -92,13 +117,17 @@ pub struct Change {
     pub line: u32,
 }
 
-/// An app (or the org settings) that already requires PKCE. The manifest still lists it:
-/// it is part of the step asked for, and may not be deployed yet.
+/// An app (or the org settings) whose file already holds the value asked for. The
+/// manifest still lists it: it is part of the step asked for, and may not be deployed
+/// yet. A rollback of a file that does not name `isPkceRequired` is unchanged too, but
+/// not listed: deploying it would leave the org's value as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unchanged {
     pub subject: Subject,
     pub component: (MetadataType, String),
     pub file: String,
+    /// Whether the file names `isPkceRequired` (always, for the step itself).
+    pub named: bool,
 }
 
 /// Step 3 written despite open items, with the reason given.
@@ -174,6 +203,7 @@ pub struct OrgUsed {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub step: Step,
+    pub direction: Direction,
     pub root: PathBuf,
     pub layout: Layout,
     pub api_version: String,
@@ -238,8 +268,9 @@ pub struct StepManifest {
 }
 
 impl StepManifest {
-    /// Whether the run writes it (new, or different from the earlier one).
+    /// Whether the run writes it (new, or different from the earlier one). A manifest
+    /// with no member (a rollback of files that never named `isPkceRequired`) is not.
     pub fn written(&self) -> bool {
-        self.before.as_deref() != Some(self.after.as_slice())
+        !self.members.is_empty() && self.before.as_deref() != Some(self.after.as_slice())
     }
 }

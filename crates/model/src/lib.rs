@@ -33,6 +33,7 @@ pub mod fix;
 pub mod fleet;
 pub mod flow;
 pub mod inventory;
+pub mod login_status;
 pub mod metadata;
 pub mod report;
 pub mod rules;

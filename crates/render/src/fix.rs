@@ -3,7 +3,9 @@
 //! one document with the same facts.
 
 use crate::report::text::{escaped, visible};
-use pkce_audit_model::fix::{Change, Edit, Member, Plan, SettingsField, Step, Subject};
+use pkce_audit_model::fix::{
+    Change, Direction, Edit, Member, Plan, SettingsField, Step, Subject, Unchanged,
+};
 use pkce_audit_model::inventory::AppKind;
 use pkce_audit_model::report::Layout;
 use serde::Serialize;
@@ -26,13 +28,18 @@ pub fn outcome(plan: &Plan, dry_run: bool) -> Outcome {
     }
 }
 
-/// The test after deploying (breakage strings: docs/breakage.md).
-fn test_after(subject: &Subject) -> String {
-    match subject {
-        Subject::App { name, .. } => format!(
+/// The test after deploying (breakage strings: docs/breakage.md). After a rollback the
+/// client must work again, and nothing may count on it sending PKCE.
+fn test_after(subject: &Subject, direction: Direction) -> String {
+    match (subject, direction) {
+        (Subject::App { name, .. }, Direction::Undo) => format!(
+            "log in once through the client of {name}: the login must complete again. PKCE is no longer required on it, so do not expect its client to send PKCE until its fix is verified"
+        ),
+        (Subject::OrgSettings, Direction::Undo) => "log in once through a client that failed: the login must complete again, unless its app requires PKCE itself (isPkceRequired on the app stays as it is). Do not expect clients to send PKCE until their fixes are verified".to_string(),
+        (Subject::App { name, .. }, Direction::Require) => format!(
             "restart the client of {name} so it starts a new authorization, then log in once through it: the login must complete (a client that does not send PKCE fails at the redirect; public reports show error=invalid_request, \"missing required code challenge\")"
         ),
-        Subject::OrgSettings => "restart each client in PKCE scope and log in once through it: every login must complete; a client that does not send PKCE now fails for every app in the org".to_string(),
+        (Subject::OrgSettings, Direction::Require) => "restart each client in PKCE scope and log in once through it: every login must complete; a client that does not send PKCE now fails for every app in the org".to_string(),
     }
 }
 
@@ -54,9 +61,12 @@ fn kind_word(subject: &Subject) -> &'static str {
     }
 }
 
-fn edit_words(e: &Edit) -> String {
+fn edit_words(e: &Edit, direction: Direction) -> String {
     match e {
-        Edit::Changed { from } => format!("isPkceRequired changed from {from} to true"),
+        Edit::Changed { from } => format!(
+            "isPkceRequired changed from {from} to {}",
+            direction.value()
+        ),
         Edit::Inserted => "isPkceRequired inserted as true".into(),
         Edit::Created { others: 0 } => "file created, holding only isPkceRequired true".into(),
         Edit::Created { others } => {
@@ -90,10 +100,12 @@ fn target_org(plan: &Plan) -> String {
 }
 
 /// The command that deploys this step alone, run from the project root; `None` for an
-/// mdapi folder, which has none (see [`MDAPI_DEPLOY`]).
+/// mdapi folder, which has none (see [`MDAPI_DEPLOY`]), and for an empty manifest.
 pub fn deploy_command(plan: &Plan) -> Option<String> {
     match plan.layout {
         Layout::Mdapi => None,
+        // A rollback whose files never named isPkceRequired has nothing to deploy.
+        _ if plan.manifest.members.is_empty() => None,
         _ => Some(format!(
             "sf project deploy start --manifest {} --target-org {}",
             shell_word(&shown_manifest(plan)),
@@ -104,11 +116,12 @@ pub fn deploy_command(plan: &Plan) -> Option<String> {
 
 /// Step 3's check before its deploy: the same deploy with `--dry-run`: "Validate deploy
 /// and run Apex tests but don't save to the org" (the `sf project deploy start`
-/// reference). `None` for step 2 and for an mdapi folder.
+/// reference). `None` for step 2, for a rollback (the plain deploy, quickly) and for an
+/// mdapi folder.
 pub fn check_command(plan: &Plan) -> Option<String> {
-    match plan.step {
-        Step::Apps => None,
-        Step::OrgSetting => deploy_command(plan).map(|_| {
+    match (plan.step, plan.direction) {
+        (Step::Apps, _) | (_, Direction::Undo) => None,
+        (Step::OrgSetting, Direction::Require) => deploy_command(plan).map(|_| {
             format!(
                 "sf project deploy start --dry-run --manifest {} --target-org {}",
                 shell_word(&shown_manifest(plan)),
@@ -160,6 +173,10 @@ fn manifest_words(plan: &Plan) -> String {
 }
 
 fn deploy_line(plan: &Plan) -> String {
+    let what = match plan.direction {
+        Direction::Require => "this step",
+        Direction::Undo => "this rollback",
+    };
     let placeholder = match (known_org(plan), deploy_command(plan)) {
         (None, Some(_)) => format!(
             "  (replace {ORG_PLACEHOLDER} with the alias or username of the org to deploy to)\n"
@@ -168,12 +185,12 @@ fn deploy_line(plan: &Plan) -> String {
     };
     let commands = match (check_command(plan), deploy_command(plan)) {
         (Some(check), Some(cmd)) => format!(
-            "Check, then deploy this step alone, from the project folder:\n  $ {}\n  $ {}\n",
+            "Check, then deploy {what} alone, from the project folder:\n  $ {}\n  $ {}\n",
             visible(&check),
             visible(&cmd)
         ),
         (None, Some(cmd)) => format!(
-            "Deploy this step alone, from the project folder:\n  $ {}\n",
+            "Deploy {what} alone, from the project folder:\n  $ {}\n",
             visible(&cmd)
         ),
         (_, None) => format!("Deploy: {MDAPI_DEPLOY}.\n"),
@@ -182,7 +199,11 @@ fn deploy_line(plan: &Plan) -> String {
 }
 
 /// Where a settings field's value comes from, and how it stands against the org's.
-fn field_note(f: &SettingsField, org_read: bool) -> String {
+fn field_note(f: &SettingsField, org_read: bool, direction: Direction) -> String {
+    if direction == Direction::Undo {
+        // A rollback reads no org.
+        return "as in the file".into();
+    }
     match (&f.org, f.from_org, org_read) {
         (_, true, _) => "written from the org's value".into(),
         (Some(o), false, _) if *o == f.value => "as in the file; the org has the same".into(),
@@ -204,7 +225,7 @@ fn settings_lines(plan: &Plan) -> String {
             "  {} = {} ({})\n",
             visible(&f.name),
             visible(&f.value),
-            field_note(f, plan.org.is_some())
+            field_note(f, plan.org.is_some(), plan.direction)
         ));
     }
     out
@@ -253,26 +274,34 @@ fn waived_lines(plan: &Plan) -> String {
 /// The text output, without the diff (the binary prints [`patch`] after it, never
 /// wrapped).
 pub fn text(plan: &Plan, dry_run: bool) -> String {
+    let which = match plan.direction {
+        Direction::Require => String::new(),
+        Direction::Undo => "rollback of ".into(),
+    };
     let mut out = format!(
-        "pkce-audit fix · step {}: {} · {} ({})\n",
+        "pkce-audit fix · {which}step {}: {} · {} ({})\n",
         plan.step.number(),
-        plan.step.title(),
+        plan.step.title(plan.direction),
         escaped(&plan.root.display().to_string()),
         plan.layout.as_str()
     );
     for c in &plan.changes {
-        out.push_str(&change_line(c));
+        out.push_str(&change_line(c, plan.direction));
         out.push_str(&format!(
             "  Test after deploying: {}\n",
-            visible(&test_after(&c.subject))
+            visible(&test_after(&c.subject, plan.direction))
         ));
+    }
+    if plan.direction == Direction::Undo && !plan.changes.is_empty() {
+        out.push_str(SET_NOT_REMOVED);
+        out.push('\n');
     }
     for u in &plan.unchanged {
         out.push_str(&format!(
-            "{} ({}): already requires PKCE ({}); nothing to change in the file\n",
+            "{} ({}): {}\n",
             escaped(u.subject.name()),
             kind_word(&u.subject),
-            escaped(&u.file)
+            unchanged_words(u, plan.direction)
         ));
     }
     out.push_str(&settings_lines(plan));
@@ -289,6 +318,9 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
     let manifest = manifest_words(plan);
     let written = plan.manifest.written();
     match outcome(plan, dry_run) {
+        Outcome::NothingToChange if plan.manifest.members.is_empty() => {
+            out.push_str("Nothing to change; no file was written, and no rollback manifest: no file names isPkceRequired.\n");
+        }
         Outcome::NothingToChange => {
             out.push_str(&format!(
                 "Nothing to change; no file was written. The manifest {manifest} already lists the step.\n"
@@ -315,12 +347,31 @@ pub fn text(plan: &Plan, dry_run: bool) -> String {
     out
 }
 
-fn change_line(c: &Change) -> String {
+/// Why a rollback sets `false` rather than removing the element (docs/fix.md).
+pub const SET_NOT_REMOVED: &str = "isPkceRequired is set to false, not removed: the deployed value must be false, and a file without it would leave the org's value as it is.";
+
+/// Why a file is left as it is.
+fn unchanged_words(u: &Unchanged, direction: Direction) -> String {
+    let file = escaped(&u.file);
+    match (direction, u.named) {
+        (Direction::Require, _) => {
+            format!("already requires PKCE ({file}); nothing to change in the file")
+        }
+        (Direction::Undo, true) => format!(
+            "isPkceRequired already false ({file}); nothing to change in the file, and the rollback manifest lists it"
+        ),
+        (Direction::Undo, false) => format!(
+            "{file} does not name isPkceRequired; nothing to change, and not in the rollback manifest: deploying it would leave the org's value as it is"
+        ),
+    }
+}
+
+fn change_line(c: &Change, direction: Direction) -> String {
     format!(
         "{} ({}): {} at {}:{}\n",
         escaped(c.subject.name()),
         kind_word(&c.subject),
-        edit_words(&c.edit),
+        edit_words(&c.edit, direction),
         escaped(&c.file),
         c.line
     )
@@ -367,6 +418,8 @@ struct JsonPlan<'a> {
     /// [`FIX_SCHEMA_VERSION`].
     schema_version: u32,
     step: Step,
+    /// `require` (the step) or `undo` (its rollback).
+    direction: Direction,
     source: String,
     layout: &'a str,
     dry_run: bool,
@@ -396,6 +449,8 @@ struct JsonPlan<'a> {
 #[derive(Serialize)]
 struct JsonUnchanged<'a> {
     file: &'a str,
+    /// Whether the file names `isPkceRequired` (false only for a rollback: not listed).
+    named: bool,
     subject: &'a str,
 }
 
@@ -474,7 +529,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
                 line: c.line,
                 action,
                 from,
-                test_after_deploy: test_after(&c.subject),
+                test_after_deploy: test_after(&c.subject, plan.direction),
             }
         })
         .collect();
@@ -482,6 +537,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
     let doc = JsonPlan {
         schema_version: FIX_SCHEMA_VERSION,
         step: plan.step,
+        direction: plan.direction,
         source: plan.root.display().to_string(),
         layout: plan.layout.as_str(),
         dry_run,
@@ -492,6 +548,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             .iter()
             .map(|u| JsonUnchanged {
                 file: &u.file,
+                named: u.named,
                 subject: u.subject.name(),
             })
             .collect(),
@@ -536,7 +593,7 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
             api_version: plan.api_version.clone(),
             members: json_members(&plan.manifest.members),
             kept: json_members(&plan.manifest.kept),
-            deploy_note: deploy.is_none().then_some(MDAPI_DEPLOY),
+            deploy_note: (plan.layout == Layout::Mdapi).then_some(MDAPI_DEPLOY),
             deploy,
             deploy_check: check_command(plan),
         },

@@ -3,7 +3,8 @@
 //! parsed component and the byte diff say so), formatting is kept, refusals touch
 //! nothing, a second run changes nothing, and the manifests list exactly the changes.
 //! `round_trip`: the edits; `steps`: refusals, dry runs, --force and --manifest;
-//! `org_setting`: step 3's gate and what it reads from the test org. This file: running
+//! `org_setting`: step 3's gate and what it reads from the test org; `undo`: the way back
+//! (`--undo`) of both steps. This file: running
 //! the binary and the checks the suites share.
 
 use crate::harness::{pkce, Run};
@@ -259,3 +260,4 @@ mod org_setting;
 mod round_trip;
 mod safety;
 mod steps;
+mod undo;

@@ -251,6 +251,33 @@ fn line_of(bytes: &[u8], pos: usize) -> u32 {
     1 + bytes[..pos].iter().filter(|&&b| b == b'\n').count() as u32
 }
 
+/// The child indices from the root to `target`'s parent, and the indices of the children
+/// of that parent named `target.field`.
+fn locate(tree: &Element, target: &Target<'_>) -> Result<(Vec<usize>, Vec<usize>), EditError> {
+    let mut path = Vec::with_capacity(target.path.len());
+    let mut parent = tree;
+    for step in target.path {
+        let i = single(parent, step)?;
+        path.push(i);
+        parent = &parent.children[i];
+    }
+    let existing = (0..parent.children.len())
+        .filter(|&i| parent.children[i].name == target.field)
+        .collect();
+    Ok((path, existing))
+}
+
+/// A rollback (`fix --undo`): sets `target` to `false` where the document names it;
+/// `Ok(None)` where it does not. Nothing is inserted: a deploy of a file without the
+/// element leaves the org's value as it is, and `false` is what the org must end with.
+pub fn undo(bytes: &[u8], target: &Target<'_>) -> Result<Option<Outcome>, EditError> {
+    let tree = xml::parse(bytes).map_err(|e| EditError::Shape(e.to_string()))?;
+    if locate(&tree, target)?.1.is_empty() {
+        return Ok(None);
+    }
+    set_bool(bytes, target, false).map(Some)
+}
+
 /// Sets `target` to `true` in a document [`xml::parse`] accepts.
 pub fn require_true(bytes: &[u8], target: &Target<'_>) -> Result<Outcome, EditError> {
     set_bool(bytes, target, true)
@@ -265,16 +292,8 @@ pub fn set_bool(bytes: &[u8], target: &Target<'_>, value: bool) -> Result<Outcom
         ("false", ["false", "0"])
     };
     let tree = xml::parse(bytes).map_err(|e| EditError::Shape(e.to_string()))?;
-    let mut path = Vec::with_capacity(target.path.len());
-    let mut parent = &tree;
-    for step in target.path {
-        let i = single(parent, step)?;
-        path.push(i);
-        parent = &parent.children[i];
-    }
-    let existing: Vec<usize> = (0..parent.children.len())
-        .filter(|&i| parent.children[i].name == target.field)
-        .collect();
+    let (path, existing) = locate(&tree, target)?;
+    let parent = at_path(&tree, &path);
     let (bytes2, action, change, pos) = match existing.as_slice() {
         [] => {
             let names: Vec<&str> = parent.children.iter().map(|c| c.name.as_str()).collect();

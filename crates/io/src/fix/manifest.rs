@@ -8,7 +8,7 @@
 //! https://developer.salesforce.com/docs/atlas.en-us.daas.meta/daas/daas_package.htm.
 //! The org settings are type `Settings`, member `OauthOidc` (salesforce-api.md §3).
 
-use super::{Change, FixError, Forced, Project, Step, Unchanged, WaivedBlockers};
+use super::{Change, Direction, FixError, Forced, Project, Step, Unchanged, WaivedBlockers};
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::Layout;
 use crate::xml::{escape, METADATA_NS};
@@ -21,9 +21,21 @@ use std::path::{Path, PathBuf};
 /// schema order comes from.
 pub const DEFAULT_API_VERSION: &str = "66.0";
 
-/// The start of the comment that marks a step's manifest as pkce-audit's.
-fn marker(step: Step) -> String {
-    format!("pkce-audit fix step {}", step.number())
+/// The start of the comment that marks a step's manifest (or its rollback's) as
+/// pkce-audit's.
+fn marker(step: Step, direction: Direction) -> String {
+    match direction {
+        Direction::Require => format!("pkce-audit fix step {}", step.number()),
+        Direction::Undo => format!("pkce-audit fix rollback of step {}", step.number()),
+    }
+}
+
+/// The manifest's name in messages: `step 2`, `rollback of step 2`.
+fn which(step: Step, direction: Direction) -> String {
+    match direction {
+        Direction::Require => format!("step {}", step.number()),
+        Direction::Undo => format!("rollback of step {}", step.number()),
+    }
 }
 
 pub use pkce_audit_model::fix::{entry, Member, StepManifest};
@@ -32,13 +44,13 @@ pub use pkce_audit_model::fix::{entry, Member, StepManifest};
 /// earlier pkce-audit manifest of the same step at that path. Refused (nothing written)
 /// when the path is a folder, a file this run edits, any other file, or cannot be
 /// created.
-/// The manifest for the step's `changes` and `unchanged` components, merged into the
-/// earlier pkce-audit manifest of the same step at that path. Refused (nothing
-/// written) when the path is a folder, a file this run edits, any other file, or
-/// cannot be created.
+/// A rollback manifest is a separate one of its own kind (`direction`): never merged with
+/// the step's.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn plan(
     project: &Project,
     step: Step,
+    direction: Direction,
     changes: &[Change],
     unchanged: &[Unchanged],
     forced: Option<&Forced>,
@@ -50,7 +62,7 @@ pub(super) fn plan(
             p.parent().unwrap_or(Path::new(".")).to_path_buf(),
             p.to_path_buf(),
         ),
-        None => default_path(project, step),
+        None => default_path(project, step, direction),
     };
     let refuse = |reason: String| FixError::Manifest {
         path: path.clone(),
@@ -76,10 +88,10 @@ pub(super) fn plan(
         })?;
     let before = existing(&path, changes).map_err(refuse)?;
     let earlier = match &before {
-        Some(bytes) => ours(bytes, step).map_err(|why| {
+        Some(bytes) => ours(bytes, step, direction).map_err(|why| {
             refuse(format!(
-                "a file that is not a deploy manifest pkce-audit wrote for step {} ({why}); fix does not overwrite it: {}",
-                step.number(),
+                "a file that is not a deploy manifest pkce-audit wrote for the {} ({why}); fix does not overwrite it: {}",
+                which(step, direction),
                 Advice::NewManifest
             ))
         })?,
@@ -96,7 +108,8 @@ pub(super) fn plan(
     let asked: Vec<Member> = changes
         .iter()
         .map(|c| &c.component)
-        .chain(unchanged.iter().map(|u| &u.component))
+        // A file that does not name isPkceRequired deploys no rollback: not listed.
+        .chain(unchanged.iter().filter(|u| u.named).map(|u| &u.component))
         .map(|(ty, name)| {
             let (t, m) = entry(*ty, name);
             (t.to_string(), m)
@@ -108,8 +121,8 @@ pub(super) fn plan(
     members.dedup();
     let mut comments = vec![format!(
         "{}: {}. Deploy it alone{}",
-        marker(step),
-        step.title(),
+        marker(step, direction),
+        step.title(direction),
         match step {
             Step::Apps => "; fix adds the apps of later runs to it",
             Step::OrgSetting => "",
@@ -167,8 +180,8 @@ fn in_project(path: &Path, root: &Path) -> Option<String> {
 /// Next to an mdapi folder, never inside it: `sf project deploy start --metadata-dir`
 /// deploys what the folder's own package.xml lists, and a stray file in it is not ours to
 /// add. Under `manifest/` of an SFDX project, where `sf project generate manifest` writes.
-fn default_path(project: &Project, step: Step) -> (PathBuf, PathBuf) {
-    let file = step.default_manifest();
+fn default_path(project: &Project, step: Step, direction: Direction) -> (PathBuf, PathBuf) {
+    let file = step.default_manifest(direction);
     match project.layout {
         Layout::Mdapi => {
             let root = &project.discovery.root;
@@ -228,22 +241,24 @@ fn existing(path: &Path, changes: &[Change]) -> Result<Option<Vec<u8>>, String> 
     }
 }
 
-/// The members of a manifest pkce-audit wrote for `step`, or why it is not one.
-fn ours(bytes: &[u8], step: Step) -> Result<Vec<Member>, String> {
+/// The members of a manifest pkce-audit wrote for `step` in `direction`, or why it is not
+/// one.
+fn ours(bytes: &[u8], step: Step, direction: Direction) -> Result<Vec<Member>, String> {
     let root = crate::xml::parse(bytes).map_err(|e| format!("not XML: {e}"))?;
     if root.name != "Package" {
         return Err(format!("its root element is <{}>", root.name));
     }
     let text = String::from_utf8_lossy(bytes);
     let head = &text[..text.find("<Package").unwrap_or(text.len())];
-    if !head.contains(&format!("<!-- {}:", marker(step))) {
-        let other = [Step::Apps, Step::OrgSetting]
+    if !head.contains(&format!("<!-- {}:", marker(step, direction))) {
+        let other = [Direction::Require, Direction::Undo]
             .into_iter()
-            .find(|s| head.contains(&format!("<!-- {}:", marker(*s))));
+            .flat_map(|d| [(Step::Apps, d), (Step::OrgSetting, d)])
+            .find(|(s, d)| head.contains(&format!("<!-- {}:", marker(*s, *d))));
         return Err(match other {
-            Some(s) => format!(
-                "it is the step {} manifest; each step deploys alone",
-                s.number()
+            Some((s, d)) => format!(
+                "it is the {} manifest; each step, and each rollback, deploys alone",
+                which(s, d)
             ),
             None => "a package.xml without pkce-audit's comment".into(),
         });
@@ -494,13 +509,13 @@ mod tests {
         // A character reference is read as the character it stands for, and refused.
         let planted = format!(
             "<?xml version=\"1.0\"?>\n<!-- {}: x -->\n<Package xmlns=\"{METADATA_NS}\"><types><members>Por&#10;tal</members><name>ConnectedApp</name></types><fullName>x</fullName></Package>",
-            marker(Step::Apps)
+            marker(Step::Apps, Direction::Require)
         );
-        assert!(ours(planted.as_bytes(), Step::Apps)
+        assert!(ours(planted.as_bytes(), Step::Apps, Direction::Require)
             .unwrap_err()
             .contains("an element <fullName> in <Package>"));
         let planted = planted.replace("<fullName>x</fullName>", "");
-        let kept = ours(planted.as_bytes(), Step::Apps).unwrap();
+        let kept = ours(planted.as_bytes(), Step::Apps, Direction::Require).unwrap();
         assert_eq!(kept, [m("ConnectedApp", "Por\ntal")]);
         assert!(foreign(Step::Apps, &kept[0]).is_some());
     }
@@ -508,22 +523,46 @@ mod tests {
     #[test]
     fn only_a_manifest_pkce_audit_wrote_for_the_step_is_ours() {
         let list = members(&[(MetadataType::ConnectedApp, "A")]);
-        let step2 = package_xml(&list, "66.0", &[format!("{}: x", marker(Step::Apps))]);
-        assert_eq!(ours(step2.as_bytes(), Step::Apps).unwrap(), list);
-        assert!(ours(step2.as_bytes(), Step::OrgSetting)
+        let step2 = package_xml(
+            &list,
+            "66.0",
+            &[format!("{}: x", marker(Step::Apps, Direction::Require))],
+        );
+        assert_eq!(
+            ours(step2.as_bytes(), Step::Apps, Direction::Require).unwrap(),
+            list
+        );
+        assert!(ours(step2.as_bytes(), Step::OrgSetting, Direction::Require)
             .unwrap_err()
             .contains("step 2 manifest"));
         let plain = package_xml(&list, "66.0", &[]);
-        assert!(ours(plain.as_bytes(), Step::Apps)
+        assert!(ours(plain.as_bytes(), Step::Apps, Direction::Require)
             .unwrap_err()
             .contains("without pkce-audit's comment"));
         let app = format!(
             "<ConnectedApp xmlns=\"{METADATA_NS}\"><!-- {}: x --></ConnectedApp>",
-            marker(Step::Apps)
+            marker(Step::Apps, Direction::Require)
         );
-        assert!(ours(app.as_bytes(), Step::Apps)
+        assert!(ours(app.as_bytes(), Step::Apps, Direction::Require)
             .unwrap_err()
             .contains("<ConnectedApp>"));
+    }
+
+    #[test]
+    fn a_rollback_manifest_and_its_step_s_are_never_merged() {
+        let list = members(&[(MetadataType::ConnectedApp, "A")]);
+        let marked = |d| package_xml(&list, "66.0", &[format!("{}: x", marker(Step::Apps, d))]);
+        let (step2, rollback) = (marked(Direction::Require), marked(Direction::Undo));
+        assert_eq!(
+            ours(rollback.as_bytes(), Step::Apps, Direction::Undo).unwrap(),
+            list
+        );
+        assert!(ours(step2.as_bytes(), Step::Apps, Direction::Undo)
+            .unwrap_err()
+            .contains("it is the step 2 manifest"));
+        assert!(ours(rollback.as_bytes(), Step::Apps, Direction::Require)
+            .unwrap_err()
+            .contains("it is the rollback of step 2 manifest"));
     }
 
     #[test]
@@ -533,4 +572,11 @@ mod tests {
         assert!(!valid_version("v63.0"));
         assert!(!valid_version("63.0</version>"));
     }
+}
+
+/// The members of a step-2 manifest `fix` wrote, for `verify --manifest`: read with the
+/// bounds of every small file, and refused, with the reason, unless it is one.
+pub fn read_step2(path: &Path) -> Result<Vec<Member>, String> {
+    let text = crate::bounded::read_required_text(path, crate::bounded::MAX_FILE_BYTES)?;
+    ours(text.as_bytes(), Step::Apps, Direction::Require)
 }

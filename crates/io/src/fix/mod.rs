@@ -4,7 +4,9 @@
 //! [`Project::open`] reads the folder with the audit's own walk, parsers and inventory;
 //! [`Project::plan_apps`] and [`Project::plan_org_setting`] compute every edit and the
 //! step's deploy manifest in memory (each edit verified by parsing it back, see [`edit`]),
-//! or return every refusal; a [`Plan`] therefore holds no refusal. [`apply`] writes all
+//! or return every refusal; a [`Plan`] therefore holds no refusal. With
+//! [`Direction::Undo`] the same plans set `isPkceRequired` to `false` (`fix --undo`, the
+//! way back, never gated by the audit). [`apply`] writes all
 //! of it or nothing. pkce-audit-render turns a plan (a `pkce_audit_model::fix` value) into
 //! the text and JSON the command prints.
 
@@ -26,8 +28,8 @@ use crate::source::SourceError;
 use pkce_audit_model::advice::Advice;
 use pkce_audit_model::errors::{Coded, ErrorCode};
 pub use pkce_audit_model::fix::{
-    Change, Edit, Forced, OrgUsed, Plan, SettingsField, Step, Subject, Unchanged, WaivedBlocker,
-    WaivedBlockers,
+    Change, Direction, Edit, Forced, OrgUsed, Plan, SettingsField, Step, Subject, Unchanged,
+    WaivedBlocker, WaivedBlockers,
 };
 use std::path::{Path, PathBuf};
 
@@ -97,6 +99,7 @@ pub struct Refusal {
 /// A plan being made: its changes so far and every refusal.
 struct Draft {
     step: Step,
+    direction: Direction,
     changes: Vec<Change>,
     unchanged: Vec<Unchanged>,
     refusals: Vec<Refusal>,
@@ -107,9 +110,10 @@ struct Draft {
 }
 
 impl Draft {
-    fn new(step: Step) -> Self {
+    fn new(step: Step, direction: Direction) -> Self {
         Draft {
             step,
+            direction,
             changes: Vec::new(),
             unchanged: Vec::new(),
             refusals: Vec::new(),
@@ -151,6 +155,7 @@ impl Draft {
         let manifest = manifest::plan(
             project,
             self.step,
+            self.direction,
             &self.changes,
             &self.unchanged,
             self.forced.as_ref(),
@@ -160,6 +165,7 @@ impl Draft {
         let patch = diff::patch(&self.changes, &manifest);
         Ok(Plan {
             step: self.step,
+            direction: self.direction,
             root: project.root.clone(),
             layout: project.layout,
             api_version: project.api_version.clone(),

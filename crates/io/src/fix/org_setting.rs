@@ -2,7 +2,7 @@
 //! file, behind its gate (the audit's open items, the org's values of every other field
 //! the file names), every edit made in memory and verified, every refusal named.
 
-use super::project::{read_metadata, reads_as_required};
+use super::project::{read_metadata, reads_as};
 use super::*;
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
 use crate::source::{self, Layout};
@@ -23,6 +23,23 @@ impl Project {
                 .any(|f| f.ty == MetadataType::OauthOidcSettings),
             eca_globals: org::eca_without_globals(&self.components),
         }
+    }
+
+    /// The project's OauthOidc settings files (one, or none, unless the project is odd).
+    fn settings_files(&self) -> Vec<&source::SourceFile> {
+        self.discovery
+            .files
+            .iter()
+            .filter(|f| f.ty == MetadataType::OauthOidcSettings)
+            .collect()
+    }
+
+    /// A problem of reading the settings that stops either direction of step 3 (a file
+    /// that is simply absent does not).
+    fn settings_problem(&self) -> Option<&Problem> {
+        self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER)
+            .into_iter()
+            .find(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
     }
 
     /// Whether the project holds any app (a Connected App, an External Client App or its
@@ -54,24 +71,14 @@ impl Project {
         force: Option<&str>,
         manifest: Option<&Path>,
     ) -> Result<Plan, FixError> {
-        let mut plan = Draft::new(Step::OrgSetting);
+        let mut plan = Draft::new(Step::OrgSetting, Direction::Require);
         let subject = Subject::OrgSettings.name().to_string();
-        let problems = self.problems_about(MetadataType::OauthOidcSettings, OAUTH_OIDC_MEMBER);
-        let files: Vec<&source::SourceFile> = self
-            .discovery
-            .files
-            .iter()
-            .filter(|f| f.ty == MetadataType::OauthOidcSettings)
-            .collect();
-        let blocking: Vec<&&Problem> = problems
-            .iter()
-            .filter(|p| p.kind != pkce_audit_model::inventory::ProblemKind::SettingsNotFound)
-            .collect();
-        if let Some(p) = blocking.first() {
+        let files = self.settings_files();
+        if let Some(p) = self.settings_problem() {
             plan.refuse(&subject, p.to_string());
             return plan.finish(self, manifest);
         }
-        if let Some(why) = self.settings_ignored() {
+        if let Some(why) = self.settings_ignored(Direction::Require) {
             plan.refuse(&subject, why);
             return plan.finish(self, manifest);
         }
@@ -121,10 +128,7 @@ impl Project {
                 Vec::new()
             }
             _ => {
-                plan.refuse(
-                    &subject,
-                    "more than one OauthOidc settings file; which one deploys is ambiguous",
-                );
+                plan.refuse(&subject, TWO_SETTINGS_FILES);
                 Vec::new()
             }
         };
@@ -177,6 +181,66 @@ impl Project {
                     );
                 }
             }
+        }
+        plan.finish(self, manifest)
+    }
+
+    /// The rollback of step 3 (`fix --org-setting --undo`): `isPkceRequired` false in the
+    /// project's settings file, with each other field it names listed (a deploy sets them
+    /// all). Never gated by the audit and no org read: a rollback must work while the org
+    /// is broken. Without the settings file in the project it is refused: creating one
+    /// from nothing would set the other fields to values nobody read.
+    pub fn plan_org_setting_undo(&self, manifest: Option<&Path>) -> Result<Plan, FixError> {
+        let mut plan = Draft::new(Step::OrgSetting, Direction::Undo);
+        let subject = Subject::OrgSettings.name().to_string();
+        if let Some(p) = self.settings_problem() {
+            plan.refuse(&subject, p.to_string());
+            return plan.finish(self, manifest);
+        }
+        if let Some(why) = self.settings_ignored(Direction::Undo) {
+            plan.refuse(&subject, why);
+            return plan.finish(self, manifest);
+        }
+        let file = match self.settings_files().as_slice() {
+            [file] => *file,
+            [] => {
+                plan.refuse(&subject, RETRIEVE_FIRST);
+                return plan.finish(self, manifest);
+            }
+            _ => {
+                plan.refuse(&subject, TWO_SETTINGS_FILES);
+                return plan.finish(self, manifest);
+            }
+        };
+        let component = (
+            MetadataType::OauthOidcSettings,
+            OAUTH_OIDC_MEMBER.to_string(),
+        );
+        self.plan_edit(
+            &mut plan,
+            Subject::OrgSettings,
+            file,
+            component,
+            &settings_target(PKCE_FIELD),
+        );
+        // The fields the deploy sets besides isPkceRequired, from the bytes edited.
+        let edited = plan.changes.first().and_then(|c| c.before.clone());
+        let listed = plan.unchanged.first().is_some_and(|u| u.named);
+        if let Some(bytes) =
+            edited.or_else(|| listed.then(|| read_metadata(&file.path).ok()).flatten())
+        {
+            let fields = file_fields(&bytes).unwrap_or_default();
+            plan.settings = fields
+                .into_iter()
+                .filter(|(n, _)| n != PKCE_FIELD)
+                .map(|(name, value)| SettingsField {
+                    name,
+                    value,
+                    org: None,
+                    from_org: false,
+                })
+                .collect();
+            plan.settings.sort_by_key(|f| f.name.to_ascii_lowercase());
         }
         plan.finish(self, manifest)
     }
@@ -284,6 +348,7 @@ impl Project {
                         subject: Subject::OrgSettings,
                         component,
                         file: file.rel.clone(),
+                        named: true,
                     });
                     return stale;
                 }
@@ -300,7 +365,7 @@ impl Project {
                 return stale;
             }
         };
-        if let Err(reason) = reads_as_required(&after, file) {
+        if let Err(reason) = reads_as(&after, file, true) {
             refuse(plan, reason);
             return stale;
         }
@@ -320,7 +385,7 @@ impl Project {
     /// Why the org settings would not deploy: their file (existing, or the one step 3
     /// would create) is excluded by `.forceignore`, naming the line. A deploy skips
     /// such a file, and an existing one is not read, so step 3 cannot be written there.
-    fn settings_ignored(&self) -> Option<String> {
+    fn settings_ignored(&self, direction: Direction) -> Option<String> {
         let root = &self.discovery.root;
         let existing = self.discovery.ignored_metadata.iter().find(|rel| {
             let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -341,8 +406,12 @@ impl Project {
         };
         let line = source::forceignore_line(root, &path)?;
         let verb = if existing.is_some() { "is" } else { "would be" };
+        let on = match direction {
+            Direction::Require => "on",
+            Direction::Undo => "off",
+        };
         Some(format!(
-            "the settings file {rel} {verb} excluded by .forceignore ({line}), so a deploy skips it: remove or narrow that line and run fix again, or turn the setting on in Setup (OAuth and OpenID Connect Settings)"
+            "the settings file {rel} {verb} excluded by .forceignore ({line}), so a deploy skips it: remove or narrow that line and run fix again, or turn the setting {on} in Setup (OAuth and OpenID Connect Settings)"
         ))
     }
 
@@ -401,6 +470,13 @@ impl Project {
 
 /// The field step 3 sets.
 const PKCE_FIELD: &str = "isPkceRequired";
+
+const TWO_SETTINGS_FILES: &str =
+    "more than one OauthOidc settings file; which one deploys is ambiguous";
+
+/// The rollback of step 3 edits the project's settings file and never writes one from
+/// nothing: the other fields would then be set to values nobody read.
+pub const RETRIEVE_FIRST: &str = "the project holds no OAuth and OpenID Connect settings file to roll back; retrieve it first (sf project retrieve start --metadata Settings:OauthOidc --target-org YOUR_ORG_ALIAS) and run fix --org-setting --undo again";
 
 /// A field of the org settings, for an edit.
 fn settings_target(field: &str) -> Target<'_> {

@@ -136,9 +136,16 @@ impl Project {
         self.discovery.files.iter().find(|f| f.rel == rel)
     }
 
-    /// Step 2 for each named app, its manifest at `manifest` (else the step's default).
-    pub fn plan_apps(&self, names: &[String], manifest: Option<&Path>) -> Result<Plan, FixError> {
-        let mut plan = Draft::new(Step::Apps);
+    /// Step 2 for each named app (or, [`Direction::Undo`], its rollback), its manifest at
+    /// `manifest` (else the default of the step or its rollback). Neither is gated by the
+    /// audit: a rollback must work while the org is broken.
+    pub fn plan_apps(
+        &self,
+        names: &[String],
+        direction: Direction,
+        manifest: Option<&Path>,
+    ) -> Result<Plan, FixError> {
+        let mut plan = Draft::new(Step::Apps, direction);
         let mut seen: Vec<&str> = Vec::new();
         for name in names {
             // API names ignore case: the same app named twice is planned once.
@@ -146,7 +153,7 @@ impl Project {
                 continue;
             }
             seen.push(name);
-            match resolve::app(self, name) {
+            match resolve::app(self, name, direction) {
                 Err(reason) => plan.refuse(name, reason),
                 Ok(found) => {
                     let subject = Subject::App {
@@ -172,8 +179,9 @@ impl Project {
         plan.finish(self, manifest)
     }
 
-    /// Edits one file in memory and records the change, the no-op, or the refusal.
-    fn plan_edit(
+    /// Edits one file in memory (`isPkceRequired` to the plan's direction's value) and
+    /// records the change, the no-op, or the refusal.
+    pub(super) fn plan_edit(
         &self,
         plan: &mut Draft,
         subject: Subject,
@@ -200,19 +208,26 @@ impl Project {
             Ok(b) => b,
             Err(reason) => return plan.refuse(&label, format!("{shown}: {reason}")),
         };
-        match edit::require_true(&before, target) {
+        let outcome = match plan.direction {
+            Direction::Require => edit::require_true(&before, target).map(Some),
+            Direction::Undo => edit::undo(&before, target),
+        };
+        // `None`: a rollback of a file that does not name the element.
+        let named = matches!(outcome, Ok(Some(_)));
+        match outcome {
             Err(e) => plan.refuse(&label, format!("{shown}: {e}")),
-            Ok(Outcome::AlreadySet) => plan.unchanged.push(Unchanged {
+            Ok(None | Some(Outcome::AlreadySet)) => plan.unchanged.push(Unchanged {
                 subject,
                 component,
                 file: file.rel.clone(),
+                named,
             }),
-            Ok(Outcome::Edited {
+            Ok(Some(Outcome::Edited {
                 bytes,
                 action,
                 line,
-            }) => {
-                if let Err(reason) = reads_as_required(&bytes, file) {
+            })) => {
+                if let Err(reason) = reads_as(&bytes, file, plan.direction.value()) {
                     return plan.refuse(&label, format!("{shown}: {reason}"));
                 }
                 plan.changes.push(Change {
@@ -242,9 +257,9 @@ pub(super) fn read_metadata(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))
 }
 
-/// The edited file, read by the audit's own parser, requires PKCE: what the next audit
-/// will see.
-pub(super) fn reads_as_required(bytes: &[u8], file: &source::SourceFile) -> Result<(), String> {
+/// The edited file, read by the audit's own parser, requires PKCE (`value`), or does not:
+/// what the next audit will see.
+pub(super) fn reads_as(bytes: &[u8], file: &source::SourceFile, value: bool) -> Result<(), String> {
     let root = crate::xml::parse(bytes).map_err(|e| e.to_string())?;
     let c = metadata::parse_component(&root, Some(file.ty), &file.full_name)
         .map_err(|e| e.to_string())?;
@@ -255,8 +270,9 @@ pub(super) fn reads_as_required(bytes: &[u8], file: &source::SourceFile) -> Resu
         _ => None,
     };
     match pkce {
-        Some(p) if p.value => Ok(()),
-        _ => Err("the edited file does not read as requiring PKCE; not written".into()),
+        Some(p) if p.value == value => Ok(()),
+        _ if value => Err("the edited file does not read as requiring PKCE; not written".into()),
+        _ => Err("the edited file does not read as isPkceRequired false; not written".into()),
     }
 }
 

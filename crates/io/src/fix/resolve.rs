@@ -1,6 +1,6 @@
 //! Which file `fix` may edit for a named app, or the one-line reason it may not.
 
-use super::Project;
+use super::{Direction, Project};
 use crate::metadata::MetadataType;
 use crate::source::{self, SourceFile};
 use pkce_audit_model::inventory::{App, AppKind, Owner};
@@ -15,12 +15,23 @@ pub(super) struct Found<'p> {
 }
 
 /// What to do in Setup when an External Client App's global OAuth settings are not in
-/// the project (Salesforce's ECA docs: the settings "must not be added to source control").
-const ECA_SETUP: &str = "in Setup, open External Client App Manager, edit the app's OAuth settings and check \"Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows\", or retrieve its ExtlClntAppGlobalOauthSettings into the project (Salesforce gates them: \"Allow Access to OAuth Consumer Secrets via Metadata API\") and run fix again";
+/// the project (Salesforce's ECA docs: the settings "must not be added to source control"):
+/// check the box, or uncheck it for a rollback.
+fn eca_setup(direction: Direction) -> String {
+    let verb = match direction {
+        Direction::Require => "check",
+        Direction::Undo => "uncheck",
+    };
+    format!("in Setup, open External Client App Manager, edit the app's OAuth settings and {verb} \"Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows\", or retrieve its ExtlClntAppGlobalOauthSettings into the project (Salesforce gates them: \"Allow Access to OAuth Consumer Secrets via Metadata API\") and run fix again")
+}
 
 /// Resolves `--app NAME`. API names are unique whatever their case in an org, so the
-/// match ignores case.
-pub(super) fn app<'p>(p: &'p Project, name: &str) -> Result<Found<'p>, String> {
+/// match ignores case. Ownership is checked the same way in both directions.
+pub(super) fn app<'p>(
+    p: &'p Project,
+    name: &str,
+    direction: Direction,
+) -> Result<Found<'p>, String> {
     let matches: Vec<&App> = p
         .inventory
         .apps
@@ -49,11 +60,16 @@ pub(super) fn app<'p>(p: &'p Project, name: &str) -> Result<Found<'p>, String> {
     match app.owner {
         Owner::Org => {}
         Owner::Isv => {
+            let ask = match direction {
+                Direction::Require => "ask them for a PKCE-ready version",
+                // Salesforce's ISV mandate (reference §7): partners "won't be permitted to disable" PKCE.
+                Direction::Undo => "Salesforce's ISV requirements say partners won't be permitted to disable PKCE once it is enabled (docs/fix.md); call the publisher about the failing client",
+            };
             return Err(format!(
-                "'{}' comes from package namespace '{}': only its publisher can change it; ask them for a PKCE-ready version",
+                "'{}' comes from package namespace '{}': only its publisher can change it; {ask}",
                 app.name,
                 app.namespace.as_deref().unwrap_or("unknown")
-            ))
+            ));
         }
         Owner::Salesforce => {
             return Err(format!(
@@ -78,7 +94,7 @@ pub(super) fn app<'p>(p: &'p Project, name: &str) -> Result<Found<'p>, String> {
     }
     match app.kind {
         AppKind::ConnectedApp => connected_app(p, app),
-        _ => external_client_app(p, app),
+        _ => external_client_app(p, app, direction),
     }
 }
 
@@ -103,7 +119,11 @@ fn connected_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, String> {
     })
 }
 
-fn external_client_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, String> {
+fn external_client_app<'p>(
+    p: &'p Project,
+    app: &App,
+    direction: Direction,
+) -> Result<Found<'p>, String> {
     let global = p.components.iter().find(|l| {
         l.component.ty == MetadataType::ExtlClntAppGlobalOauthSettings
             && l.component.parent.as_deref() == Some(app.name.as_str())
@@ -129,8 +149,9 @@ fn external_client_app<'p>(p: &'p Project, app: &App) -> Result<Found<'p>, Strin
             ));
         }
         return Err(format!(
-            "the project has no ExtlClntAppGlobalOauthSettings for '{}' (it holds the app's PKCE setting, and is often kept out of source): {ECA_SETUP}",
-            app.name
+            "the project has no ExtlClntAppGlobalOauthSettings for '{}' (it holds the app's PKCE setting, and is often kept out of source): {}",
+            app.name,
+            eca_setup(direction)
         ));
     };
     let file = global

@@ -46,6 +46,7 @@ fn plans_each_kind_of_app_of_the_demo_org() {
                 "Expense_Tracker",
                 "Secure_Web_App",
             ]),
+            Direction::Require,
             None,
         )
         .unwrap();
@@ -100,6 +101,7 @@ fn refuses_what_this_project_cannot_change() {
             "No_Such_App",
             "Customer_Portal",
         ]),
+        Direction::Require,
         None,
     ));
     assert!(
@@ -319,7 +321,7 @@ fn an_app_known_only_from_usage_evidence_is_refused() {
     external.kind = AppKind::External;
     external.owner = pkce_audit_model::inventory::Owner::External;
     project.inventory.apps.push(external);
-    let plan = refused(project.plan_apps(&names(&["Vendor_Cloud"]), None));
+    let plan = refused(project.plan_apps(&names(&["Vendor_Cloud"]), Direction::Require, None));
     assert!(
         reason(&plan, "Vendor_Cloud").contains("defined in another org"),
         "{plan:?}"
@@ -370,9 +372,95 @@ fn the_gate_and_the_plan_see_one_read_of_the_project() {
             .any(|i| i.contains("Secure_Web_App"))
     );
     // The plan re-reads the file to edit it: changed since the walk, it is refused.
-    let plan = refused(project.plan_apps(&names(&["Secure_Web_App"]), None));
+    let plan = refused(project.plan_apps(&names(&["Secure_Web_App"]), Direction::Require, None));
     assert!(
         reason(&plan, "Secure_Web_App").contains("changed since the audit read it"),
         "{plan:?}"
     );
+}
+
+#[test]
+fn undo_sets_false_where_named_and_lists_only_what_deploys_false() {
+    let project = Project::open(&fixture("demo-org")).unwrap();
+    // Secure_Web_App requires PKCE; Field_Service_Mobile's file says false; Customer_Portal's
+    // does not name it.
+    // Data_Loader_Plus is an External Client App whose global settings require PKCE.
+    let plan = project
+        .plan_apps(
+            &names(&[
+                "Secure_Web_App",
+                "Field_Service_Mobile",
+                "Customer_Portal",
+                "Data_Loader_Plus",
+            ]),
+            Direction::Undo,
+            None,
+        )
+        .unwrap();
+    assert_eq!(plan.direction, Direction::Undo);
+    let from_true = Edit::Changed {
+        from: "true".into(),
+    };
+    let edits: Vec<(&str, &Edit, MetadataType)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.subject.name(), &c.edit, c.component.0))
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            ("Secure_Web_App", &from_true, MetadataType::ConnectedApp),
+            (
+                "Data_Loader_Plus",
+                &from_true,
+                MetadataType::ExtlClntAppGlobalOauthSettings
+            )
+        ]
+    );
+    let c = &plan.changes[0];
+    assert_eq!(
+        String::from_utf8(c.after.clone()).unwrap(),
+        String::from_utf8(c.before.clone().unwrap())
+            .unwrap()
+            .replacen(">true</isPkceRequired>", ">false</isPkceRequired>", 1)
+    );
+    let unchanged: Vec<(&str, bool)> = plan
+        .unchanged
+        .iter()
+        .map(|u| (u.subject.name(), u.named))
+        .collect();
+    assert_eq!(
+        unchanged,
+        [("Field_Service_Mobile", true), ("Customer_Portal", false)]
+    );
+    assert!(plan
+        .manifest
+        .path
+        .ends_with("manifest/pkce-rollback-apps.xml"));
+    let text = manifest_text(&plan);
+    assert!(
+        text.contains("<!-- pkce-audit fix rollback of step 2:"),
+        "{text}"
+    );
+    assert!(text.contains("<members>Field_Service_Mobile</members>"));
+    assert!(!text.contains("Customer_Portal"), "{text}");
+}
+
+#[test]
+fn undo_of_an_isv_app_is_refused_and_the_org_setting_needs_its_file() {
+    let project = Project::open(&fixture("demo-org")).unwrap();
+    let plan =
+        refused(project.plan_apps(&names(&["acmecpq__CPQ_Connector"]), Direction::Undo, None));
+    assert!(reason(&plan, "acmecpq__CPQ_Connector")
+        .contains("only its publisher can change it; Salesforce's ISV requirements say partners won't be permitted to disable PKCE"));
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("sfdx-project.json"),
+        r#"{"packageDirectories": [{"path": "force-app", "default": true}]}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(tmp.path().join("force-app")).unwrap();
+    let project = Project::open(tmp.path()).unwrap();
+    let plan = refused(project.plan_org_setting_undo(None));
+    assert_eq!(reason(&plan, "OauthOidc"), org_setting::RETRIEVE_FIRST);
 }

@@ -318,3 +318,24 @@ pub enum Back {
     /// The app is defined in another org: its owner must fix the client.
     Vendor,
 }
+
+/// The baseline's parts to read again in halves before deciding: for every label with
+/// code-flow logins in the baseline and none since the change, the buckets that could
+/// hide a gap longer than its silence by `until` ([`Rhythm::to_split`]). `baseline` must
+/// be in time order.
+pub fn rhythm_splits(baseline: &[Part], after: &[Part], span: Span, until: Time) -> Vec<Span> {
+    let mut out = std::collections::BTreeSet::new();
+    for label in tally::code_flow_labels(baseline) {
+        if tally::tally(after, &label).window.code_flow > 0 {
+            continue;
+        }
+        let rhythm = Rhythm {
+            baseline: span,
+            buckets: baseline.iter().map(|p| tally::bucket(p, &label)).collect(),
+        };
+        if let Some(last) = rhythm.last() {
+            out.extend(rhythm.to_split(until - last));
+        }
+    }
+    out.into_iter().collect()
+}

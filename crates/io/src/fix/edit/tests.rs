@@ -282,3 +282,24 @@ fn sets_false_and_inserts_other_settings_fields_in_schema_order() {
         file.replace(">true</blockOAuthUnPwFlow>", ">false</blockOAuthUnPwFlow>")
     );
 }
+
+#[test]
+fn undo_sets_false_where_named_and_inserts_nothing() {
+    let named = app("        <callbackUrl>x://cb</callbackUrl>\n        <isPkceRequired>true</isPkceRequired>\n");
+    // Where named, the same edit as setting false.
+    let edit = set_bool(named.as_bytes(), &CA, false).unwrap();
+    assert!(
+        matches!(&edit, Outcome::Edited { bytes, .. } if *bytes == named.replace(">true<", ">false<").into_bytes())
+    );
+    assert_eq!(undo(named.as_bytes(), &CA).unwrap(), Some(edit));
+    let already = named.replace(">true<", ">0<");
+    assert_eq!(
+        undo(already.as_bytes(), &CA).unwrap(),
+        Some(Outcome::AlreadySet)
+    );
+    let absent = app("        <callbackUrl>x://cb</callbackUrl>\n");
+    assert_eq!(undo(absent.as_bytes(), &CA).unwrap(), None);
+    // Twice is as ambiguous as for the step itself.
+    let twice = app("        <isPkceRequired>true</isPkceRequired>\n        <isPkceRequired>true</isPkceRequired>\n");
+    assert!(undo(twice.as_bytes(), &CA).is_err());
+}

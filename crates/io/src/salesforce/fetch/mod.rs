@@ -20,7 +20,10 @@ pub(super) use listing::list_types;
 use listing::{account_listed, stray_problem};
 pub(super) use records::match_records;
 
+use super::usage::windows::{Access, LoginWindows};
 use futures::future::try_join_all;
+use pkce_audit_model::evidence::SourceState;
+use pkce_audit_model::verify::Logins;
 use pkce_audit_model::inventory::{PackageInfo, Problem};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
@@ -52,9 +55,38 @@ pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Er
     bounded(
         opts.timeout,
         left,
-        run(conn, &prepared, opts, MetadataType::FETCHED),
+        run(conn, &prepared, opts, MetadataType::FETCHED, None),
     )
     .await
+    .map(|(f, _)| f)
+}
+
+/// What `verify` reads, blocking: everything [`fetch`] reads (the usage evidence as
+/// `opts.usage` says, LoginHistory excepted), and LoginHistory over `windows` in one
+/// session. Fails as [`fetch`] does.
+pub fn verify_blocking(
+    conn: &Connection,
+    opts: &FetchOptions,
+    windows: &LoginWindows,
+) -> Result<(Fetched, Logins, Access), Error> {
+    let opts = FetchOptions {
+        usage: opts.usage.clone().map(|u| usage::UsageOptions { logins: false, ..u }),
+        ..opts.clone()
+    };
+    let rt = runtime()?;
+    let result = rt.block_on(async {
+        let (prepared, left) = prepare(conn, opts.timeout).await?;
+        bounded(
+            opts.timeout,
+            left,
+            run(conn, &prepared, &opts, MetadataType::FETCHED, Some(windows)),
+        )
+        .await
+    });
+    rt.shutdown_background();
+    let (fetched, logins) = result?;
+    let (logins, access) = logins.expect("asked for");
+    Ok((fetched, logins, access))
 }
 
 /// [`fetch`] with the credentials already read and checked (a fleet reads every org's
@@ -67,9 +99,10 @@ pub async fn fetch_prepared(
     bounded(
         opts.timeout,
         opts.timeout,
-        run(conn, prepared, opts, MetadataType::FETCHED),
+        run(conn, prepared, opts, MetadataType::FETCHED, None),
     )
     .await
+    .map(|(f, _)| f)
 }
 
 /// What `fix --org-setting` reads of the org behind `conn`, blocking: the org's OAuth
@@ -93,7 +126,9 @@ pub fn fetch_settings_blocking(
     };
     blocking(async {
         let (prepared, left) = prepare(conn, opts.timeout).await?;
-        bounded(opts.timeout, left, run(conn, &prepared, &opts, types)).await
+        bounded(opts.timeout, left, run(conn, &prepared, &opts, types, None))
+            .await
+            .map(|(f, _)| f)
     })
 }
 
@@ -116,13 +151,14 @@ impl Part {
 }
 
 /// Reads `types` (listed, then read), the org settings, the Organization row and, when
-/// asked, usage evidence.
+/// asked, usage evidence and verify's LoginHistory windows.
 async fn run(
     conn: &Connection,
     prepared: &Prepared,
     opts: &FetchOptions,
     types: &[MetadataType],
-) -> Result<Fetched, Error> {
+    windows: Option<&LoginWindows>,
+) -> Result<(Fetched, Option<(Logins, Access)>), Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress::new(opts.progress.clone());
     let session = open(conn, prepared, opts, &progress).await?;
@@ -149,8 +185,19 @@ async fn run(
             None => Ok(None),
         }
     };
-    let (types, settings, org, evidence) =
-        tokio::try_join!(types, read_settings(&ctx), query_org(&ctx), evidence)?;
+    let logins = async {
+        match windows {
+            Some(w) => usage::windows::read_windows(&ctx, w).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (types, settings, org, evidence, logins) = tokio::try_join!(
+        types,
+        read_settings(&ctx),
+        query_org(&ctx),
+        evidence,
+        logins
+    )?;
 
     let mut all = Part::default();
     types.into_iter().for_each(|p| all.merge(p));
@@ -190,7 +237,7 @@ async fn run(
     notes.sort();
     notes.dedup();
     all.problems.sort();
-    Ok(Fetched {
+    let fetched = Fetched {
         instance_url: api.instance_url.clone(),
         api_version: ctx.version.clone(),
         org_id: org.id,
@@ -204,7 +251,30 @@ async fn run(
         notes,
         usage: api.usage(),
         evidence,
-    })
+    };
+    Ok((fetched, logins.map(|(l, a)| (scrub_logins(l, &scrubber), a))))
+}
+
+/// LoginHistory's texts come from the server: whatever it echoed of a secret goes.
+fn scrub_logins(mut l: Logins, scrubber: &crate::secrets::Scrubber) -> Logins {
+    let s = |t: &mut Option<String>| {
+        if let Some(v) = t {
+            *v = scrubber.apply(v).into_owned();
+        }
+    };
+    for g in l.baseline.iter_mut().chain(l.after.iter_mut()).flat_map(|p| &mut p.groups) {
+        s(&mut g.application);
+        s(&mut g.login_type);
+        s(&mut g.sub_type);
+        s(&mut g.status);
+    }
+    if let SourceState::Read { reason, .. } = &mut l.state {
+        s(reason);
+    }
+    if let SourceState::Missing { reason, .. } = &mut l.state {
+        *reason = scrubber.apply(reason).into_owned();
+    }
+    l
 }
 
 /// Removes a record's secret elements (the consumer secret of an External Client App),

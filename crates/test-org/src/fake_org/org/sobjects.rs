@@ -245,6 +245,19 @@ impl Org {
                 self.add_sobject(name, fields, records);
             }
         }
+        if self.sobject("UserPermissionAccess").is_none() {
+            // The login's own effective permissions (one row): by default an admin's,
+            // who sees every user's logins and tokens.
+            self.add_sobject(
+                "UserPermissionAccess",
+                None,
+                vec![serde_json::json!({
+                    "PermissionsManageUsers": true,
+                    "PermissionsMonitorLoginHistory": false,
+                    "PermissionsCustomizeApplication": true,
+                })],
+            );
+        }
         for (name, records) in &cfg.sobjects {
             self.denied_objects
                 .retain(|d| !d.eq_ignore_ascii_case(name));
