@@ -105,7 +105,8 @@ fn request(args: &VerifyArgs, now: DateTime<Utc>) -> Result<Request> {
     if args.since >= until {
         usage!(
             "--since {} is not before the end of the window {}",
-            args.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            args.since
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
     }

@@ -535,16 +535,28 @@ fn docs_output_md_lists_every_field_of_the_fleet_report() {
 }
 
 /// `verify --json`: the runs built by hand for render's tests (every state, reason, next
-/// step and way back, each source read, partial and missing), written by the document's
-/// one writer. The command's own runs on the test org add theirs when it is wired.
+/// step and way back, each source read, partial and missing) hold every documented
+/// field, and `verify` on the test org (named apps, the org-wide scope) writes no field
+/// the docs lack.
 #[test]
 fn docs_output_md_lists_every_field_of_the_verification() {
-    let docs: Vec<Value> = pkce_audit_test_org::verifications::all()
+    use crate::verify::{logins, org_with, verify_json};
+    const VERIFICATION: &str = "Verification (`verify --json`)";
+    let built: Vec<Value> = pkce_audit_test_org::verifications::all()
         .iter()
         .map(|(_, v)| json(&pkce_audit_render::verify::json(v)))
         .collect();
-    for d in &docs {
-        assert_eq!(d["schema_version"], 1);
+    assert_documented(VERIFICATION, &paths_of(&built));
+    let org = FakeOrg::start(org_with(logins()));
+    let runs: Vec<Value> = [
+        &["--app", "Customer_Portal", "--app", "Dormant_Web"][..],
+        &[],
+    ]
+    .iter()
+    .map(|args| verify_json(&org, args).1)
+    .collect();
+    for r in built.iter().chain(&runs) {
+        assert_eq!(r["schema_version"], 1, "{r:#}");
     }
-    assert_documented("Verification (`verify --json`)", &paths_of(&docs));
+    assert_listed(VERIFICATION, &paths_of(&runs));
 }

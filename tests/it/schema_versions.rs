@@ -1,5 +1,5 @@
 //! Every JSON document the tool prints leads with its `schema_version` (docs/output.md):
-//! each command's, and the error document.
+//! each command's (`verify`'s included), and the error document.
 
 use crate::fake_org::{Config, FakeOrg};
 use crate::live_support::{run, TOKEN};
@@ -19,6 +19,8 @@ fn every_json_document_leads_with_its_schema_version() {
         ("SF_ORG_INSTANCE_URL", org.base_url.as_str()),
     ];
     let snap = tmp.path().join("snap");
+    let mut now = live.to_vec();
+    now.push(("PKCE_AUDIT_NOW", "2026-11-21T00:00:00Z"));
     let documents = [
         ("audit", audit, 1),
         ("diff", run(&["diff", report, report, "--json"], &[]), 1),
@@ -48,6 +50,14 @@ fn every_json_document_leads_with_its_schema_version() {
                     "--json",
                 ],
                 &[],
+            ),
+            1,
+        ),
+        (
+            "verify",
+            run(
+                &["verify", "--since", "2026-11-18T00:00:00Z", "--json"],
+                &now,
             ),
             1,
         ),

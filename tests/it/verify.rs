@@ -7,7 +7,9 @@ use crate::fake_org;
 use crate::live_support as support;
 
 use chrono::{DateTime, Duration, Utc};
-use fake_org::logins::{Login, INVALID_CALLBACK_URL, INVALID_CODE_VERIFIER, INVALID_PASSWORD, SUCCESS};
+use fake_org::logins::{
+    Login, INVALID_CALLBACK_URL, INVALID_CODE_VERIFIER, INVALID_PASSWORD, SUCCESS,
+};
 use fake_org::{Config, FakeOrg};
 use serde_json::Value;
 use support::*;
@@ -41,22 +43,64 @@ fn series(app: &str, sub: &str, status: &str, n: i64, every: i64, before: i64) -
 }
 
 /// The verify-org scenario: each app's logins (fixtures/verify-org/README.md).
-fn logins() -> Vec<Login> {
+pub(crate) fn logins() -> Vec<Login> {
     let mut l = Vec::new();
     // Daily code-flow logins before the change and after it.
-    l.extend(series("Customer Portal", "OauthWebServer", SUCCESS, 20, 24, 10));
-    l.extend(series("Customer Portal", "OauthWebServer", SUCCESS, 2, 24, -30));
+    l.extend(series(
+        "Customer Portal",
+        "OauthWebServer",
+        SUCCESS,
+        20,
+        24,
+        10,
+    ));
+    l.extend(series(
+        "Customer Portal",
+        "OauthWebServer",
+        SUCCESS,
+        2,
+        24,
+        -30,
+    ));
     l.extend(series("Field App", "OauthWebServer", SUCCESS, 20, 24, 10));
-    l.extend(series("Field App", "OauthHybridWebServer", SUCCESS, 1, 1, -5));
+    l.extend(series(
+        "Field App",
+        "OauthHybridWebServer",
+        SUCCESS,
+        1,
+        1,
+        -5,
+    ));
     // A user's wrong password since the change is not the app's failure.
-    l.extend(series("Field App", "OauthWebServer", INVALID_PASSWORD, 3, 1, -6));
+    l.extend(series(
+        "Field App",
+        "OauthWebServer",
+        INVALID_PASSWORD,
+        3,
+        1,
+        -6,
+    ));
     // Failing: PKCE verifier refused since the change.
     l.extend(series("Vendor Sync", "OauthWebServer", SUCCESS, 20, 24, 10));
-    l.extend(series("Vendor Sync", "OauthWebServer", INVALID_CODE_VERIFIER, 4, 2, -20));
+    l.extend(series(
+        "Vendor Sync",
+        "OauthWebServer",
+        INVALID_CODE_VERIFIER,
+        4,
+        2,
+        -20,
+    ));
     // Silent: every 12 hours before, none in the 72 hours since.
     l.extend(series("Dormant Web", "OauthWebServer", SUCCESS, 30, 12, 1));
     // Waiting: refresh tokens still in use, no code-flow login yet.
-    l.extend(series("Refresh Only", "OauthRefreshToken", SUCCESS, 5, 6, -2));
+    l.extend(series(
+        "Refresh Only",
+        "OauthRefreshToken",
+        SUCCESS,
+        5,
+        6,
+        -2,
+    ));
     // Two apps labelled Twin.
     l.extend(series("Twin", "OauthWebServer", SUCCESS, 2, 24, -10));
     // Browser logins: not OAuth.
@@ -68,7 +112,7 @@ fn logins() -> Vec<Login> {
     l
 }
 
-fn org_with(logins: Vec<Login>) -> Config {
+pub(crate) fn org_with(logins: Vec<Login>) -> Config {
     Config {
         org_dir: fixture("verify-org"),
         logins,
@@ -87,10 +131,13 @@ fn verify(org: &FakeOrg, extra: &[&str]) -> Run {
         NOW,
     ];
     args.extend_from_slice(extra);
-    run(&args, &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)])
+    run(
+        &args,
+        &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
+    )
 }
 
-fn verify_json(org: &FakeOrg, extra: &[&str]) -> (i32, Value) {
+pub(crate) fn verify_json(org: &FakeOrg, extra: &[&str]) -> (i32, Value) {
     let mut extra = extra.to_vec();
     extra.push("--json");
     let r = verify(org, &extra);
@@ -131,7 +178,11 @@ fn confirmed_apps_keep_and_exit_0() {
 fn a_pkce_failure_rolls_back_with_the_way_back_and_exit_1() {
     let org = FakeOrg::start(org_with(logins()));
     let (code, v) = verify_json(&org, &["--app", "Vendor_Sync"]);
-    assert_eq!((code, v["verdict"].as_str()), (1, Some("rollback")), "{v:#}");
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (1, Some("rollback")),
+        "{v:#}"
+    );
     let a = app(&v, "Vendor_Sync");
     assert_eq!(a["state"], "failing");
     let f = &a["failures"][0];
@@ -145,20 +196,44 @@ fn a_pkce_failure_rolls_back_with_the_way_back_and_exit_1() {
     assert!(commands.contains("ConnectedApp:Vendor_Sync"), "{commands}");
     // The table says it too.
     let t = verify(&org, &["--app", "Vendor_Sync"]);
-    t.status(1).stdout_has(INVALID_CODE_VERIFIER).stdout_has("--undo");
+    t.status(1)
+        .stdout_has(INVALID_CODE_VERIFIER)
+        .stdout_has("--undo");
 }
 
 #[test]
 fn a_new_oauth_failure_fails_but_one_the_baseline_had_does_not() {
     let mut l = logins();
-    l.extend(series("Customer Portal", "OauthWebServer", INVALID_CALLBACK_URL, 1, 1, -40));
+    l.extend(series(
+        "Customer Portal",
+        "OauthWebServer",
+        INVALID_CALLBACK_URL,
+        1,
+        1,
+        -40,
+    ));
     let org = FakeOrg::start(org_with(l.clone()));
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (1, "failing".into()), "{v:#}");
-    l.extend(series("Customer Portal", "OauthWebServer", INVALID_CALLBACK_URL, 2, 24, 100));
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (1, "failing".into()),
+        "{v:#}"
+    );
+    l.extend(series(
+        "Customer Portal",
+        "OauthWebServer",
+        INVALID_CALLBACK_URL,
+        2,
+        24,
+        100,
+    ));
     let org = FakeOrg::start(org_with(l));
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (0, "confirmed".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (0, "confirmed".into()),
+        "{v:#}"
+    );
     assert_eq!(app(&v, "Customer_Portal")["failures"][0]["before"], 2);
 }
 
@@ -166,7 +241,11 @@ fn a_new_oauth_failure_fails_but_one_the_baseline_had_does_not() {
 fn silence_past_the_usual_gap_rolls_back() {
     let org = FakeOrg::start(org_with(logins()));
     let (code, v) = verify_json(&org, &["--app", "Dormant_Web"]);
-    assert_eq!((code, state(&v, "Dormant_Web")), (1, "silent".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Dormant_Web")),
+        (1, "silent".into()),
+        "{v:#}"
+    );
     let gap = &app(&v, "Dormant_Web")["before"]["usual_gap"];
     assert_eq!(gap["at_most_hours"], 12.0, "{gap}");
 }
@@ -175,12 +254,24 @@ fn silence_past_the_usual_gap_rolls_back() {
 fn waiting_unaffected_and_not_deployed_watch_or_keep() {
     let org = FakeOrg::start(org_with(logins()));
     let (code, v) = verify_json(&org, &["--app", "Refresh_Only"]);
-    assert_eq!((code, state(&v, "Refresh_Only")), (3, "waiting".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Refresh_Only")),
+        (3, "waiting".into()),
+        "{v:#}"
+    );
     assert_eq!(app(&v, "Refresh_Only")["next"]["action"], "smoke-test");
     let (code, v) = verify_json(&org, &["--app", "Quiet_Tool"]);
-    assert_eq!((code, state(&v, "Quiet_Tool")), (0, "unaffected".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Quiet_Tool")),
+        (0, "unaffected".into()),
+        "{v:#}"
+    );
     let (code, v) = verify_json(&org, &["--app", "Legacy_Reports"]);
-    assert_eq!((code, state(&v, "Legacy_Reports")), (3, "not-deployed".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Legacy_Reports")),
+        (3, "not-deployed".into()),
+        "{v:#}"
+    );
     assert_eq!(v["verdict"], "watch");
 }
 
@@ -190,7 +281,10 @@ fn a_label_two_apps_share_and_a_name_the_org_lacks_are_unknown() {
     let (code, v) = verify_json(&org, &["--app", "Twin_A", "--app", "No_Such_App"]);
     assert_eq!(code, 3, "{v:#}");
     assert_eq!(state(&v, "Twin_A"), "unknown");
-    assert_eq!(app(&v, "Twin_A")["why"]["with"], serde_json::json!(["Twin_B"]));
+    assert_eq!(
+        app(&v, "Twin_A")["why"]["with"],
+        serde_json::json!(["Twin_B"])
+    );
     assert_eq!(state(&v, "No_Such_App"), "unknown");
 }
 
@@ -202,7 +296,11 @@ fn logins_not_read_are_never_clean() {
         ..org_with(logins())
     });
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (3, "unknown".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (3, "unknown".into()),
+        "{v:#}"
+    );
     assert_eq!(v["sources"]["login_history"]["state"], "missing");
     // Read, but by a login that sees only its own rows: nothing says so but its
     // permissions.
@@ -213,7 +311,11 @@ fn logins_not_read_are_never_clean() {
     );
     let org = FakeOrg::start(cfg);
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (3, "unknown".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (3, "unknown".into()),
+        "{v:#}"
+    );
     assert_eq!(v["sources"]["login_history"]["partial"], true);
     assert!(v["sources"]["login_history"]["reason"]
         .as_str()
@@ -235,9 +337,17 @@ fn more_than_2000_groups_are_read_in_halves() {
     }));
     let org = FakeOrg::start(org_with(l));
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (0, "confirmed".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (0, "confirmed".into()),
+        "{v:#}"
+    );
     let lh = &v["sources"]["login_history"];
-    assert_eq!((lh["state"].as_str(), lh["partial"].as_bool()), (Some("read"), Some(false)), "{lh}");
+    assert_eq!(
+        (lh["state"].as_str(), lh["partial"].as_bool()),
+        (Some("read"), Some(false)),
+        "{lh}"
+    );
     // Baseline one query, the window since the change split at least once.
     assert!(lh["queries"].as_u64().unwrap() >= 4, "{lh}");
 }
@@ -249,7 +359,15 @@ fn the_manifest_fix_wrote_is_the_scope() {
     copy_dir(&fixture("verify-org"), &project);
     // Step 2 written for two apps (both already require PKCE: listed, unchanged).
     let f = run(
-        &["fix", "--source", project.to_str().unwrap(), "--app", "Customer_Portal", "--app", "Field_App"],
+        &[
+            "fix",
+            "--source",
+            project.to_str().unwrap(),
+            "--app",
+            "Customer_Portal",
+            "--app",
+            "Field_App",
+        ],
         &[],
     );
     assert_eq!(f.code, 0, "{}", f.stderr);
@@ -258,7 +376,12 @@ fn the_manifest_fix_wrote_is_the_scope() {
     let (code, v) = verify_json(&org, &["--manifest", manifest.to_str().unwrap()]);
     assert_eq!(code, 0, "{v:#}");
     assert_eq!(v["scope"]["kind"], "manifest");
-    let mut names: Vec<_> = v["apps"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap().to_string()).collect();
+    let mut names: Vec<_> = v["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_string())
+        .collect();
     names.sort();
     assert_eq!(names, ["Customer_Portal", "Field_App"]);
     // Anything else is refused by name.
@@ -272,7 +395,14 @@ fn the_manifest_fix_wrote_is_the_scope() {
 #[test]
 fn org_wide_scope_needs_the_org_setting_and_finds_apps_only_logins_show() {
     let mut l = logins();
-    l.extend(series("Outside Vendor", "OauthWebServer", INVALID_CODE_VERIFIER, 1, 1, -3));
+    l.extend(series(
+        "Outside Vendor",
+        "OauthWebServer",
+        INVALID_CODE_VERIFIER,
+        1,
+        1,
+        -3,
+    ));
     let org = FakeOrg::start(org_with(l.clone()));
     // The fixture's org setting is off: step 3 is not deployed.
     let (code, v) = verify_json(&org, &[]);
@@ -280,7 +410,11 @@ fn org_wide_scope_needs_the_org_setting_and_finds_apps_only_logins_show() {
     assert_eq!(code, 1, "{v:#}");
     assert_eq!(state(&v, "Outside Vendor"), "not-deployed");
     assert_eq!(state(&v, "Vendor_Sync"), "failing");
-    assert!(v["open"].to_string().contains("org-setting"), "{:#}", v["open"]);
+    assert!(
+        v["open"].to_string().contains("org-setting"),
+        "{:#}",
+        v["open"]
+    );
     // With the setting on, the app only LoginHistory names is failing too, and the way
     // back is the org setting.
     let tmp = tempfile::tempdir().unwrap();
@@ -288,7 +422,11 @@ fn org_wide_scope_needs_the_org_setting_and_finds_apps_only_logins_show() {
     copy_dir(&fixture("verify-org"), &dir);
     let settings = dir.join("force-app/main/default/settings/OauthOidc.settings-meta.xml");
     let text = std::fs::read_to_string(&settings).unwrap();
-    std::fs::write(&settings, text.replace("<isPkceRequired>false", "<isPkceRequired>true")).unwrap();
+    std::fs::write(
+        &settings,
+        text.replace("<isPkceRequired>false", "<isPkceRequired>true"),
+    )
+    .unwrap();
     let org = FakeOrg::start(Config {
         org_dir: dir,
         ..org_with(l)
@@ -297,7 +435,13 @@ fn org_wide_scope_needs_the_org_setting_and_finds_apps_only_logins_show() {
     assert_eq!(code, 1, "{v:#}");
     let outside = app(&v, "Outside Vendor");
     assert_eq!(outside["state"], "failing");
-    assert!(outside["next"]["commands"].to_string().contains("--org-setting --undo"), "{:#}", outside["next"]);
+    assert!(
+        outside["next"]["commands"]
+            .to_string()
+            .contains("--org-setting --undo"),
+        "{:#}",
+        outside["next"]
+    );
     assert_eq!(state(&v, "Legacy_Reports"), "unaffected");
 }
 
@@ -312,7 +456,10 @@ fn windows_that_cannot_be_right_are_refused_before_any_call() {
         assert!(r.stderr_line().contains(says), "{}", r.stderr);
     };
     refused(&["--since", "2026-11-18"], "without a time of day");
-    refused(&["--since", SINCE, "--until", "2026-11-22T00:00:00Z"], "in the future");
+    refused(
+        &["--since", SINCE, "--until", "2026-11-22T00:00:00Z"],
+        "in the future",
+    );
     refused(&["--since", NOW, "--until", SINCE], "is not before");
     refused(&["--since", "2026-06-18T00:00:00Z"], "six months");
     assert_eq!(org.api_usage(), 0, "no call was spent");
@@ -330,11 +477,24 @@ fn the_sf_cli_route_reads_the_same() {
     support::script(
         tmp.path(),
         "sf",
-        &format!("#!/bin/sh\ncase \"$*\" in\n  'org display '*) {display} ;;\n  *) exit 127 ;;\nesac\n"),
+        &format!(
+            "#!/bin/sh\ncase \"$*\" in\n  'org display '*) {display} ;;\n  *) exit 127 ;;\nesac\n"
+        ),
     );
     let r = pkce()
         .in_repo()
-        .args(["verify", "-o", "staging", "--since", SINCE, "--until", NOW, "--app", "Vendor_Sync", "--json"])
+        .args([
+            "verify",
+            "-o",
+            "staging",
+            "--since",
+            SINCE,
+            "--until",
+            NOW,
+            "--app",
+            "Vendor_Sync",
+            "--json",
+        ])
         .env("PATH", tmp.path())
         .env("PKCE_AUDIT_NOW", NOW)
         .run();

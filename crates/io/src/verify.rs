@@ -108,7 +108,9 @@ pub fn verify_org(
     let own_only = match access {
         salesforce::Access::Checked {
             all_tokens: false, ..
-        } => Some("this login sees only its own tokens (it lacks Customize Application)".to_string()),
+        } => {
+            Some("this login sees only its own tokens (it lacks Customize Application)".to_string())
+        }
         salesforce::Access::Unchecked(why) => Some(format!(
             "whether this login sees every user's tokens could not be checked ({why})"
         )),

@@ -150,7 +150,7 @@ pub fn rollback() -> Verification {
     field.usual_gap = gap(30, 20);
     field.after.app_failures = 4;
     field.failures = vec![failure(
-        "Failed: OAuth Authorization Code Expired",
+        "Failed: Invalid Token",
         StatusClass::AppOauth,
         4,
         0,

@@ -31,10 +31,10 @@ pub mod usage;
 
 pub use auth::{AccessToken, Connection, Prepared, TokenSource};
 pub use fetch::{fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking, verify_blocking};
-pub use usage::windows::{Access, LoginWindows};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub use session::runtime;
 pub use sf_cli::{LoginHint, Naming, SfCommand, SfFailure};
+pub use usage::windows::{Access, LoginWindows};
 pub use usage::UsageOptions;
 
 use crate::credentials::Stalled;

@@ -423,12 +423,33 @@ fn splits_are_asked_only_where_a_silence_is_in_doubt() {
     };
     let part = |groups| Part { span, groups };
     // Five logins from hour 10 to 230: a gap of at most 220 h; silent 58 h by 288.
-    let before = vec![part(vec![group("A", "OauthWebServer", "Success", 5, 10, 230)])];
+    let before = vec![part(vec![group(
+        "A",
+        "OauthWebServer",
+        "Success",
+        5,
+        10,
+        230,
+    )])];
     assert_eq!(rhythm_splits(&before, &[], span, t(UNTIL)), vec![span]);
     // Logins since the change: nothing to decide.
-    let after = vec![part(vec![group("A", "OauthWebServer", "Success", 1, 250, 250)])];
+    let after = vec![part(vec![group(
+        "A",
+        "OauthWebServer",
+        "Success",
+        1,
+        250,
+        250,
+    )])];
     assert!(rhythm_splits(&before, &after, span, t(UNTIL)).is_empty());
     // Two logins: the gap is exact.
-    let before = vec![part(vec![group("A", "OauthWebServer", "Success", 2, 10, 230)])];
+    let before = vec![part(vec![group(
+        "A",
+        "OauthWebServer",
+        "Success",
+        2,
+        10,
+        230,
+    )])];
     assert!(rhythm_splits(&before, &[], span, t(UNTIL)).is_empty());
 }

@@ -4,12 +4,12 @@
 //! reasons that have them carry.
 
 use super::{
-    app_commands, class_word, next_text, next_word, open_text, time, why_text, why_word, NOTES,
+    app_commands, meaning, next_text, next_word, open_text, time, why_text, why_word, NOTES,
 };
 use pkce_audit_model::evidence::{SourceState, TokenUsage};
 use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::verify::{
-    AppCheck, Failure, Gap, Open, ScopeKind, State, Verdict, Verification, Why, Window,
+    AppCheck, Failure, Gap, Open, ScopeKind, State, StatusClass, Verdict, Verification, Why, Window,
 };
 use serde::Serialize;
 
@@ -104,7 +104,10 @@ struct GapDoc {
 #[derive(Serialize)]
 struct FailureDoc<'a> {
     status: &'a str,
-    class: &'static str,
+    /// The decoder's `LOGIN_STATUS` code and meaning; `null` for a status it lacks.
+    code: Option<&'static str>,
+    meaning: Option<&'static str>,
+    class: StatusClass,
     count: u64,
     first: Option<String>,
     last: Option<String>,
@@ -260,9 +263,12 @@ fn gap(g: &Gap) -> GapDoc {
 }
 
 fn failure(f: &Failure) -> FailureDoc<'_> {
+    let decoded = meaning(&f.status);
     FailureDoc {
         status: &f.status,
-        class: class_word(f.class),
+        code: decoded.map(|(_, code)| code),
+        meaning: decoded.map(|(m, _)| m),
+        class: f.class,
         count: f.count,
         first: f.first.map(time),
         last: f.last.map(time),

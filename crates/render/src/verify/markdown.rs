@@ -2,7 +2,7 @@
 //! as the table, every input text through the one escaper ([`crate::md`]).
 
 use super::{
-    after_cell, before_cell, class_text, name_and_label, next_cell, not_read, scope_text,
+    after_cell, before_cell, class_text, meaning, name_and_label, next_cell, not_read, scope_text,
     time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows, CELLS_KEY, NOTES,
 };
 use crate::md::{code_cell, header, inline, row, text as cell, url};
@@ -80,7 +80,12 @@ pub fn markdown(r: &Verification) -> String {
                         f.count.to_string(),
                         time_or_dash(f.first),
                         time_or_dash(f.last),
-                        cell(&class_text(f.class, f.before)),
+                        cell(&match meaning(&f.status) {
+                            Some((m, code)) => {
+                                format!("{m} ({code}); {}", class_text(f.class, f.before))
+                            }
+                            None => class_text(f.class, f.before),
+                        }),
                     ],
                 );
             }

@@ -11,10 +11,10 @@ pub use self::json::{json, VERIFY_SCHEMA_VERSION};
 pub use self::markdown::markdown;
 pub use self::table::{styled, table};
 
-use crate::report::RenderOptions;
 use pkce_audit_model::advice::{Advice, ROLLBACK_PROJECT};
 use pkce_audit_model::evidence::SourceState;
 use pkce_audit_model::inventory::AppKind;
+use pkce_audit_model::login_status;
 use pkce_audit_model::verify::{
     AppCheck, Back, Gap, Next, Open, State, StatusClass, Time, Verdict, Verification, Why,
 };
@@ -29,8 +29,25 @@ choices! {
     }
 }
 
+/// How the table is laid out, as the report's: its width, and ANSI colour (the caller
+/// decides: terminal, `--color`, NO_COLOR; the machine formats never carry colour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub width: u16,
+    pub color: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            width: 100,
+            color: false,
+        }
+    }
+}
+
 /// Renders the verification; width and colour apply to the table.
-pub fn render(v: &Verification, format: Format, opts: RenderOptions) -> String {
+pub fn render(v: &Verification, format: Format, opts: Options) -> String {
     match format {
         Format::Table => styled(v, opts.width).paint(opts.color),
         Format::Json => json(v),
@@ -375,15 +392,10 @@ pub fn way_back(v: &Verification) -> (Vec<Way>, Vec<String>) {
     (says, commands(all_backs(v)))
 }
 
-/// A failure's class, for machines.
-pub fn class_word(c: StatusClass) -> &'static str {
-    match c {
-        StatusClass::Success => "success",
-        StatusClass::Pkce => "pkce",
-        StatusClass::AppOauth => "app-oauth",
-        StatusClass::User => "user",
-        StatusClass::Unrecognized => "unrecognized",
-    }
+/// What a failure status means, from the decoder ([`login_status`]): its meaning and its
+/// `LOGIN_STATUS` code, when the decoder holds it.
+pub fn meaning(status: &str) -> Option<(&'static str, &'static str)> {
+    login_status::entry_for(status).map(|e| (e.meaning, e.code))
 }
 
 /// What a failure's class says, in words.

@@ -2,7 +2,7 @@
 //! then the failures, the way back with its commands, and what was not read.
 
 use super::{
-    after_cell, before_cell, class_text, name_and_label, next_cell, not_read, scope_text,
+    after_cell, before_cell, class_text, meaning, name_and_label, next_cell, not_read, scope_text,
     time_or_dash, verdict_reason, verdict_word, way_back, why_text, windows, CELLS_KEY, NOTES,
 };
 use crate::report::layout::{Entry, Grid, PROSE};
@@ -96,6 +96,9 @@ fn failures(out: &mut String, r: &Verification) {
                 time_or_dash(f.last),
                 class_text(f.class, f.before)
             );
+            if let Some((meaning, code)) = meaning(&f.status) {
+                let _ = writeln!(out, "    {code}: {meaning}");
+            }
         }
     }
 }

@@ -3,12 +3,8 @@ use pkce_audit_model::verify::Verdict;
 use pkce_audit_test_org::verifications::{all, keep, rollback, watch};
 use std::collections::BTreeSet;
 
-fn opts(width: u16, color: bool) -> RenderOptions {
-    RenderOptions {
-        width,
-        color,
-        ..RenderOptions::default()
-    }
+fn opts(width: u16, color: bool) -> Options {
+    Options { width, color }
 }
 
 /// Every format of every run, the table at 40 and 120 columns, colour off and on.
@@ -235,6 +231,14 @@ fn the_json_document_is_versioned_with_utc_times_and_both_notes() {
     let doc: serde_json::Value = serde_json::from_str(&json(&rollback())).unwrap();
     let portal = &doc["apps"][0];
     assert_eq!(portal["failures"][0]["class"], "pkce");
+    assert_eq!(
+        portal["failures"][0]["code"],
+        "LOGIN_OAUTH_INVALID_CODE_VERIFIER"
+    );
+    assert!(portal["failures"][0]["meaning"]
+        .as_str()
+        .unwrap()
+        .contains("code_verifier"));
     assert_eq!(portal["before"]["usual_gap"]["at_most_hours"], 6.0);
     assert_eq!(portal["next"]["action"], "rollback");
     assert_eq!(portal["next"]["commands"].as_array().unwrap().len(), 6);

@@ -23,8 +23,8 @@ pub(super) use records::match_records;
 use super::usage::windows::{Access, LoginWindows};
 use futures::future::try_join_all;
 use pkce_audit_model::evidence::SourceState;
-use pkce_audit_model::verify::Logins;
 use pkce_audit_model::inventory::{PackageInfo, Problem};
+use pkce_audit_model::verify::Logins;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 
@@ -70,7 +70,10 @@ pub fn verify_blocking(
     windows: &LoginWindows,
 ) -> Result<(Fetched, Logins, Access), Error> {
     let opts = FetchOptions {
-        usage: opts.usage.clone().map(|u| usage::UsageOptions { logins: false, ..u }),
+        usage: opts
+            .usage
+            .clone()
+            .map(|u| usage::UsageOptions { logins: false, ..u }),
         ..opts.clone()
     };
     let rt = runtime()?;
@@ -252,7 +255,10 @@ async fn run(
         usage: api.usage(),
         evidence,
     };
-    Ok((fetched, logins.map(|(l, a)| (scrub_logins(l, &scrubber), a))))
+    Ok((
+        fetched,
+        logins.map(|(l, a)| (scrub_logins(l, &scrubber), a)),
+    ))
 }
 
 /// LoginHistory's texts come from the server: whatever it echoed of a secret goes.
@@ -262,7 +268,12 @@ fn scrub_logins(mut l: Logins, scrubber: &crate::secrets::Scrubber) -> Logins {
             *v = scrubber.apply(v).into_owned();
         }
     };
-    for g in l.baseline.iter_mut().chain(l.after.iter_mut()).flat_map(|p| &mut p.groups) {
+    for g in l
+        .baseline
+        .iter_mut()
+        .chain(l.after.iter_mut())
+        .flat_map(|p| &mut p.groups)
+    {
         s(&mut g.application);
         s(&mut g.login_type);
         s(&mut g.sub_type);

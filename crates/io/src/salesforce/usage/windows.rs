@@ -101,7 +101,11 @@ impl Read {
 }
 
 /// Reads `span` in one query, or in halves while it holds too many groups.
-fn read_span<'a>(ctx: &'a Ctx<'a>, span: Span, queries: &'a AtomicU64) -> BoxFuture<'a, Result<Read, Error>> {
+fn read_span<'a>(
+    ctx: &'a Ctx<'a>,
+    span: Span,
+    queries: &'a AtomicU64,
+) -> BoxFuture<'a, Result<Read, Error>> {
     async move {
         queries.fetch_add(1, Ordering::Relaxed);
         let mut groups = Vec::new();
@@ -165,7 +169,10 @@ pub const ACCESS_QUERY: &str = "SELECT PermissionsManageUsers, PermissionsMonito
 /// Whether the login sees every user's records, as far as its permissions say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
-    Checked { all_logins: bool, all_tokens: bool },
+    Checked {
+        all_logins: bool,
+        all_tokens: bool,
+    },
     /// The permissions could not be read (the reason).
     Unchecked(String),
 }
@@ -180,7 +187,8 @@ async fn access(ctx: &Ctx<'_>) -> Result<Access, Error> {
     let flag = |r: &Value, k: &str| r.get(k).and_then(Value::as_bool).unwrap_or(false);
     Ok(match (answer, row) {
         (Ok(_), Some(r)) => Access::Checked {
-            all_logins: flag(&r, "PermissionsManageUsers") || flag(&r, "PermissionsMonitorLoginHistory"),
+            all_logins: flag(&r, "PermissionsManageUsers")
+                || flag(&r, "PermissionsMonitorLoginHistory"),
             all_tokens: flag(&r, "PermissionsCustomizeApplication"),
         },
         (Ok(_), None) => Access::Unchecked("UserPermissionAccess returned no row".into()),
@@ -290,6 +298,13 @@ mod tests {
             "Application": "Portal", "LoginType": "Remote Access 2.0", "LoginSubType": "OauthWebServer",
             "Status": "Success", "expr0": 3, "expr1": "2026-11-02T10:15:00.000+0000", "expr2": "2026-11-03T10:15:00.000+0000"
         }));
-        assert_eq!((g.count, g.first, g.last), (3, Some(t("2026-11-02T10:15:00Z")), Some(t("2026-11-03T10:15:00Z"))));
+        assert_eq!(
+            (g.count, g.first, g.last),
+            (
+                3,
+                Some(t("2026-11-02T10:15:00Z")),
+                Some(t("2026-11-03T10:15:00Z"))
+            )
+        );
     }
 }
