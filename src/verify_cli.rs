@@ -62,8 +62,9 @@ pub struct VerifyArgs {
     /// Write the report to FILE instead of standard output (`-`: standard output).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub color: crate::cli::ColorArg,
+    /// Colour the verdict: on a terminal (auto, unless NO_COLOR is set), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = crate::term::ColorChoice::Auto)]
+    pub color: crate::term::ColorChoice,
     #[command(flatten)]
     pub conn: ConnectionArgs,
 }
@@ -180,7 +181,7 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
     let sink = crate::Sink::of(&output);
     let opts = pkce_audit_render::verify::Options {
         width: sink.width(),
-        color: sink.color(args.color.color),
+        color: sink.color(args.color),
     };
     let format = match args.format() {
         VerifyFormat::Table => pkce_audit_render::verify::Format::Table,

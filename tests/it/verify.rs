@@ -246,8 +246,12 @@ fn silence_past_the_usual_gap_rolls_back() {
         (1, "silent".into()),
         "{v:#}"
     );
+    // 73 hours of silence; the baseline was read in halves until its longest gap was
+    // known to be shorter (12 hours between logins, at most 72 inside a part).
     let gap = &app(&v, "Dormant_Web")["before"]["usual_gap"];
-    assert_eq!(gap["at_most_hours"], 12.0, "{gap}");
+    assert!(gap["at_least_hours"].as_f64().unwrap() >= 12.0, "{gap}");
+    assert!(gap["at_most_hours"].as_f64().unwrap() < 73.0, "{gap}");
+    assert!(v["sources"]["login_history"]["queries"].as_u64().unwrap() > 2);
 }
 
 #[test]
@@ -462,7 +466,7 @@ fn windows_that_cannot_be_right_are_refused_before_any_call() {
     );
     refused(&["--since", NOW, "--until", SINCE], "is not before");
     refused(&["--since", "2026-06-18T00:00:00Z"], "six months");
-    assert_eq!(org.api_usage(), 0, "no call was spent");
+    assert_eq!(org.calls().values().sum::<u64>(), 0, "no call was spent");
 }
 
 #[cfg(unix)]

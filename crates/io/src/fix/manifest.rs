@@ -411,6 +411,13 @@ pub fn package_xml(components: &[Member], version: &str, comments: &[String]) ->
     out
 }
 
+/// The members of a step-2 manifest `fix` wrote, for `verify --manifest`: read with the
+/// bounds of every small file, and refused, with the reason, unless it is one.
+pub fn read_step2(path: &Path) -> Result<Vec<Member>, String> {
+    let text = crate::bounded::read_required_text(path, crate::bounded::MAX_FILE_BYTES)?;
+    ours(text.as_bytes(), Step::Apps, Direction::Require)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,11 +579,4 @@ mod tests {
         assert!(!valid_version("v63.0"));
         assert!(!valid_version("63.0</version>"));
     }
-}
-
-/// The members of a step-2 manifest `fix` wrote, for `verify --manifest`: read with the
-/// bounds of every small file, and refused, with the reason, unless it is one.
-pub fn read_step2(path: &Path) -> Result<Vec<Member>, String> {
-    let text = crate::bounded::read_required_text(path, crate::bounded::MAX_FILE_BYTES)?;
-    ours(text.as_bytes(), Step::Apps, Direction::Require)
 }

@@ -261,7 +261,7 @@ pub fn back_text(back: &Back) -> String {
         Back::UndoApp { name, kind } => {
             let glbl = match kind {
                 AppKind::ExternalClientApp => format!(
-                    " (an External Client App's PKCE setting is in its global OAuth settings, named {name}_glbloauth as the sf CLI names them: check the name in the org)"
+                    " (an External Client App's PKCE setting is in its global OAuth settings, named {name}_glbloauth as the sf CLI names them: check the name in the org; users report that Salesforce no longer lets PKCE be cleared on External Client Apps, UNCONFIRMED, see docs/verify.md)"
                 ),
                 AppKind::ConnectedApp | AppKind::External => String::new(),
             };
