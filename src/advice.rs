@@ -6,6 +6,7 @@
 
 use pkce_audit_model::advice::{Advice, ROLLBACK_PROJECT};
 use pkce_audit_model::errors::Remedy;
+use pkce_audit_model::text::shell_word;
 use std::borrow::Cow;
 
 /// The end of a library message that leads up to a setting: the option that sets it, as
@@ -51,19 +52,6 @@ pub(crate) fn words(advice: &Advice) -> Cow<'static, str> {
             format!("pkce-audit fix --source {ROLLBACK_PROJECT} --org-setting --undo").into()
         }
     }
-}
-
-/// A name as one word of a shell command line: as it is when it holds only characters no
-/// shell acts on (every API name), else in single quotes.
-fn shell_word(name: &str) -> Cow<'_, str> {
-    if !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-    {
-        return name.into();
-    }
-    format!("'{}'", name.replace('\'', "'\\''")).into()
 }
 
 /// Makes the library's advice name this binary's options; first thing the run does.

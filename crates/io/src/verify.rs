@@ -6,7 +6,7 @@ use crate::salesforce::{self, Connection, FetchOptions, LoginWindows};
 use crate::AuditOptions;
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
 use pkce_audit_model::metadata::MetadataType;
-use pkce_audit_model::verify::{self, Facts, Scope, Span, Time, Tokens, Verification};
+use pkce_audit_model::verify::{self, Facts, OrgRef, Scope, Span, Time, Tokens, Verification};
 use std::path::Path;
 
 /// What the run checks, and over which time.
@@ -128,7 +128,19 @@ pub fn verify_org(
         },
         _ => tokens,
     };
+    let org = OrgRef {
+        instance_url: fetched.instance_url.clone(),
+        org_id: fetched.org_id.clone(),
+        name: fetched.org_name.clone(),
+        is_sandbox: fetched.is_sandbox,
+        alias: match conn {
+            Connection::TargetOrg(alias) => Some(alias.clone()),
+            Connection::AccessToken { .. } | Connection::AuthUrlFile(_) => None,
+        },
+        read_at: audit.now,
+    };
     Ok(verify::verify(&Facts {
+        org,
         since: req.since,
         until: req.until,
         baseline: windows.baseline,

@@ -259,6 +259,20 @@ pub fn code_span(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
+/// A name as one word of a shell command line: as it is when it holds only characters no
+/// shell acts on (every API name, most usernames), else in single quotes. Names come from
+/// the org, which may be hostile.
+pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.@:".contains(c))
+    {
+        return name.into();
+    }
+    format!("'{}'", name.replace('\'', "'\\''")).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@ use chrono::{Duration, TimeZone, Utc};
 use pkce_audit_model::evidence::{EvidenceSource, SourceState, TokenUsage};
 use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::verify::{
-    AppCheck, Back, Failure, Gap, Next, Open, ScopeKind, Span, State, StatusClass, Time, Verdict,
-    Verification, Why, Window,
+    AppCheck, Back, Failure, Gap, Next, Open, OrgRef, ScopeKind, Span, State, StatusClass, Time,
+    Verdict, Verification, Why, Window,
 };
 
 /// A time on 2026-11-`day` at `hour`:00 UTC.
@@ -20,6 +20,14 @@ pub fn at(day: u32, hour: u32) -> Time {
 fn run(verdict: Verdict, scope: ScopeKind, apps: Vec<AppCheck>) -> Verification {
     let since = at(20, 9);
     Verification {
+        org: OrgRef {
+            instance_url: "https://initech.my.salesforce.com".into(),
+            org_id: Some("00Dxx0000001gPLEAY".into()),
+            name: Some("Initech".into()),
+            is_sandbox: Some(false),
+            alias: Some("initech-prod".into()),
+            read_at: at(22, 9),
+        },
         verdict,
         since,
         until: at(22, 9),

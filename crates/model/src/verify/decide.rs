@@ -72,6 +72,7 @@ pub fn verify(f: &Facts) -> Verification {
         Scope::OrgWide => (Vec::new(), None),
     };
     Verification {
+        org: f.org.clone(),
         verdict,
         since: f.since,
         until: f.until,

@@ -145,9 +145,22 @@ pub struct Tokens {
     pub usage: Vec<TokenUsage>,
 }
 
+/// Which org was read, and when: the report says it, and the way back's commands name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRef {
+    pub instance_url: String,
+    pub org_id: Option<String>,
+    pub name: Option<String>,
+    pub is_sandbox: Option<bool>,
+    /// The `sf` alias or username it was reached by, when it was.
+    pub alias: Option<String>,
+    pub read_at: Time,
+}
+
 /// Everything read, for [`verify`].
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
+    pub org: OrgRef,
     pub since: Time,
     pub until: Time,
     pub baseline: Span,
@@ -161,6 +174,7 @@ pub struct Facts<'a> {
 /// The answer for the run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
+    pub org: OrgRef,
     pub verdict: Verdict,
     pub since: Time,
     pub until: Time,

@@ -105,6 +105,14 @@ impl Case {
             queries: 2,
         };
         verify(&Facts {
+            org: OrgRef {
+                instance_url: "https://initech.my.salesforce.com".into(),
+                org_id: Some("00Dxx0000001gPL".into()),
+                name: None,
+                is_sandbox: Some(true),
+                alias: None,
+                read_at: t(UNTIL),
+            },
             since: t(SINCE),
             until: t(UNTIL),
             baseline,

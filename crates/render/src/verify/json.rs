@@ -19,6 +19,7 @@ pub const VERIFY_SCHEMA_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
+    org: OrgDoc<'a>,
     verdict: Verdict,
     since: String,
     until: String,
@@ -27,6 +28,16 @@ struct Document<'a> {
     apps: Vec<App<'a>>,
     open: Vec<OpenItem<'a>>,
     sources: Sources,
+}
+
+#[derive(Serialize)]
+struct OrgDoc<'a> {
+    instance_url: &'a str,
+    org_id: Option<&'a str>,
+    name: Option<&'a str>,
+    is_sandbox: Option<bool>,
+    target_org: Option<&'a str>,
+    read_at: String,
 }
 
 #[derive(Serialize)]
@@ -157,6 +168,14 @@ struct Source {
 pub fn json(v: &Verification) -> String {
     crate::json::document(&Document {
         schema_version: VERIFY_SCHEMA_VERSION,
+        org: OrgDoc {
+            instance_url: &v.org.instance_url,
+            org_id: v.org.org_id.as_deref(),
+            name: v.org.name.as_deref(),
+            is_sandbox: v.org.is_sandbox,
+            target_org: v.org.alias.as_deref(),
+            read_at: time(v.org.read_at),
+        },
         verdict: v.verdict,
         since: time(v.since),
         until: time(v.until),
@@ -170,7 +189,11 @@ pub fn json(v: &Verification) -> String {
             manifest: v.manifest.as_deref(),
             org_pkce_required: v.org_pkce_required,
         },
-        apps: v.apps.iter().map(app).collect(),
+        apps: v
+            .apps
+            .iter()
+            .map(|a| app(a, v.org.alias.as_deref()))
+            .collect(),
         open: v.open.iter().map(open).collect(),
         sources: Sources {
             login_history: source(&v.logins, Some(v.queries)),
@@ -180,7 +203,7 @@ pub fn json(v: &Verification) -> String {
     })
 }
 
-fn app(a: &AppCheck) -> App<'_> {
+fn app<'a>(a: &'a AppCheck, alias: Option<&str>) -> App<'a> {
     App {
         name: &a.name,
         label: a.label.as_deref(),
@@ -202,7 +225,7 @@ fn app(a: &AppCheck) -> App<'_> {
         next: NextDoc {
             action: next_word(&a.next),
             text: next_text(&a.next),
-            commands: app_commands(a),
+            commands: app_commands(a, alias),
         },
     }
 }

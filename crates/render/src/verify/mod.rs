@@ -296,7 +296,7 @@ pub fn back_source(back: &Back) -> Option<&'static str> {
 /// project retrieved from the org, the undo of each setting, each step's deploy. A live
 /// org has no project: the setting is retrieved first. Run from the folder that is to
 /// hold the project; the sf commands run inside it.
-pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>) -> Vec<String> {
+pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&str>) -> Vec<String> {
     let mut org = false;
     let mut apps: Vec<(&str, AppKind)> = Vec::new();
     for b in backs {
@@ -318,8 +318,15 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>) -> Vec<String> {
         metadata.push("Settings:OauthOidc".into());
     }
     metadata.extend(apps.iter().map(|(n, k)| component(n, *k)));
-    let retrieve: Vec<String> = metadata.iter().map(|m| format!("--metadata {m}")).collect();
-    let inside = |cmd: String| format!("(cd {ROLLBACK_PROJECT} && {cmd})");
+    let retrieve: Vec<String> = metadata
+        .iter()
+        .map(|m| format!("--metadata {}", pkce_audit_model::text::shell_word(m)))
+        .collect();
+    // The org it was read from, when it was named: else sf's default org.
+    let target = alias
+        .map(|a| format!(" --target-org {}", pkce_audit_model::text::shell_word(a)))
+        .unwrap_or_default();
+    let inside = |cmd: String| format!("(cd {ROLLBACK_PROJECT} && {cmd}{target})");
     let mut out = vec![
         format!("sf project generate --name {ROLLBACK_PROJECT}"),
         inside(format!("sf project retrieve start {}", retrieve.join(" "))),
@@ -343,9 +350,9 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>) -> Vec<String> {
 }
 
 /// An app's own commands: its ways back's.
-pub fn app_commands(a: &AppCheck) -> Vec<String> {
+pub fn app_commands(a: &AppCheck, alias: Option<&str>) -> Vec<String> {
     match &a.next {
-        Next::Rollback(backs) => commands(backs),
+        Next::Rollback(backs) => commands(backs, alias),
         _ => Vec::new(),
     }
 }
@@ -389,7 +396,7 @@ pub fn way_back(v: &Verification) -> (Vec<Way>, Vec<String>) {
             }
         }
     }
-    (says, commands(all_backs(v)))
+    (says, commands(all_backs(v), v.org.alias.as_deref()))
 }
 
 /// What a failure status means, from the decoder ([`login_status`]): its meaning and its
@@ -477,7 +484,22 @@ pub fn scope_text(v: &Verification) -> String {
         (None, false) => v.asked.join(", "),
         (None, true) => "every app that can run the code flow".into(),
     };
-    format!("{} ({what}) · org-wide setting {org}", v.scope)
+    let place = match (&v.org.name, &v.org.org_id) {
+        (Some(n), Some(id)) => format!("{n} ({id})"),
+        (None, Some(id)) => id.clone(),
+        (Some(n), None) => n.clone(),
+        (None, None) => v.org.instance_url.clone(),
+    };
+    let sandbox = match v.org.is_sandbox {
+        Some(true) => " sandbox",
+        Some(false) | None => "",
+    };
+    format!(
+        "{place}{sandbox} at {}, read {} · {} ({what}) · org-wide setting {org}",
+        v.org.instance_url,
+        time(v.org.read_at),
+        v.scope
+    )
 }
 
 /// The name, and the label under it when it differs.

@@ -88,7 +88,7 @@ fn the_way_back_gives_the_exact_commands_retrieving_first() {
     let v = rollback();
     let portal = v.apps.iter().find(|a| a.name == "Customer_Portal").unwrap();
     assert_eq!(
-        app_commands(portal),
+        app_commands(portal, None),
         [
             "sf project generate --name pkce-rollback".to_string(),
             "(cd pkce-rollback && sf project retrieve start --metadata Settings:OauthOidc --metadata ConnectedApp:Customer_Portal)".into(),
@@ -106,8 +106,8 @@ fn the_way_back_gives_the_exact_commands_retrieving_first() {
     let (says, commands) = way_back(&v);
     assert_eq!(commands.len(), 6, "{commands:#?}");
     assert!(commands[1].ends_with(
-        "--metadata Settings:OauthOidc --metadata ConnectedApp:Customer_Portal --metadata ExtlClntAppGlobalOauthSettings:Field_Service_glbloauth)"
-    ));
+        "--metadata Settings:OauthOidc --metadata ConnectedApp:Customer_Portal --metadata ExtlClntAppGlobalOauthSettings:Field_Service_glbloauth --target-org initech-prod)"
+    ), "{commands:#?}");
     assert_eq!(
         commands[3],
         Advice::UndoApps {
@@ -140,7 +140,7 @@ fn the_way_back_gives_the_exact_commands_retrieving_first() {
 }
 
 fn commands_of(backs: &[Back]) -> Vec<String> {
-    commands(backs)
+    commands(backs, None)
 }
 
 #[test]
