@@ -7,7 +7,7 @@ use crate::failure::{Context, Result};
 use crate::live_cli::ConnectionArgs;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use pkce_audit_io::salesforce::{self, UsageOptions};
+use pkce_audit_io::salesforce::{self, ChangeAt, UsageOptions};
 use pkce_audit_io::verify::{self, Request};
 use pkce_audit_model::verify::Scope;
 use std::path::PathBuf;
@@ -28,6 +28,7 @@ pub enum VerifyFormat {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["since", "deploy_id"])))]
 #[command(
     after_help = "Exit status: 0 keep (every app confirmed or unaffected, everything read), 1 rollback (an app failing or silent), 3 watch (nothing failing, but something waiting, not deployed or not read), 2 usage error or the org could not be read."
 )]
@@ -36,7 +37,12 @@ pub struct VerifyArgs {
     /// (2026-12-01T09:30:00Z). A bare date is refused: that morning's logins before the
     /// deploy would count as after it.
     #[arg(long, value_name = "TIMESTAMP", value_parser = timestamp)]
-    pub since: DateTime<Utc>,
+    pub since: Option<DateTime<Utc>>,
+    /// Instead of --since: the id of the deploy that made the change (0Af…, as `sf project
+    /// deploy start` prints it); the change time is its completion, read from the org
+    /// (checkDeployStatus). A validation (--dry-run), a failed or unfinished deploy is refused.
+    #[arg(long, value_name = "ID", value_parser = deploy_id)]
+    pub deploy_id: Option<String>,
     /// The end of the window after the change (default: now), so the login part of a
     /// report can be made again with the same result.
     #[arg(long, value_name = "TIMESTAMP", value_parser = timestamp)]
@@ -94,30 +100,68 @@ fn timestamp(s: &str) -> std::result::Result<DateTime<Utc>, String> {
         })
 }
 
-/// The request, its windows checked against the clock before any call is spent.
+/// A deploy's id: `0Af` and 15 or 18 letters and digits in all (checked before any call).
+fn deploy_id(s: &str) -> std::result::Result<String, String> {
+    let s = s.trim();
+    let ok = (s.len() == 15 || s.len() == 18)
+        && s.starts_with("0Af")
+        && s.chars().all(|c| c.is_ascii_alphanumeric());
+    match ok {
+        true => Ok(s.to_string()),
+        false => Err(format!(
+            "{s:?} is not a deploy id: 0Af followed by 12 or 15 letters and digits, as sf project deploy start prints it"
+        )),
+    }
+}
+
+fn shown(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Whether a change at `since` gives windows that can be right by `until` and `now`.
+fn check_windows(
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    baseline_days: u32,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), String> {
+    if since >= until {
+        return Err(format!(
+            "the change at {} is not before the end of the window {} (--until)",
+            shown(since),
+            shown(until)
+        ));
+    }
+    let from = since - chrono::Duration::days(i64::from(baseline_days));
+    if now - from > chrono::Duration::days(RETENTION_DAYS) {
+        return Err(format!(
+            "the baseline would start {}, more than {RETENTION_DAYS} days ago: LoginHistory keeps about six months, so older logins are gone and would read as silence; lower --baseline-days",
+            shown(from)
+        ));
+    }
+    Ok(())
+}
+
+/// The request, its windows checked against the clock before any call is spent (a
+/// deploy's time once it is read).
 fn request(args: &VerifyArgs, now: DateTime<Utc>) -> Result<Request> {
     let until = args.until.unwrap_or(now);
     if until > now + chrono::Duration::minutes(CLOCK_SKEW_MINUTES) {
         usage!(
             "--until {} is in the future: a window that has not passed would read as silent",
-            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            shown(until)
         );
     }
-    if args.since >= until {
-        usage!(
-            "--since {} is not before the end of the window {}",
-            args.since
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        );
-    }
-    let from = args.since - chrono::Duration::days(i64::from(args.baseline_days));
-    if now - from > chrono::Duration::days(RETENTION_DAYS) {
-        usage!(
-            "the baseline would start {}, more than {RETENTION_DAYS} days ago: LoginHistory keeps about six months, so older logins are gone and would read as silence; lower --baseline-days",
-            from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        );
-    }
+    let change = match (&args.since, &args.deploy_id) {
+        (Some(since), _) => {
+            if let Err(e) = check_windows(*since, until, args.baseline_days, now) {
+                usage!("{e}");
+            }
+            ChangeAt::Time(*since)
+        }
+        (None, Some(id)) => ChangeAt::Deploy(id.clone()),
+        (None, None) => usage!("give --since or --deploy-id: when the change was deployed"),
+    };
     let scope = match (&args.manifest, args.apps.as_slice()) {
         (Some(path), _) => verify::manifest_scope(path)?,
         (None, []) => Scope::OrgWide,
@@ -130,7 +174,7 @@ fn request(args: &VerifyArgs, now: DateTime<Utc>) -> Result<Request> {
         }
     };
     Ok(Request {
-        since: args.since,
+        change,
         until,
         baseline_days: args.baseline_days,
         scope,
@@ -173,7 +217,8 @@ pub fn run(args: VerifyArgs) -> Result<i32> {
         org_namespace: None,
         org_domains: Vec::new(),
     };
-    let result = verify::verify_org(&conn, &fetch, &audit, &req);
+    let check = |since| check_windows(since, req.until, args.baseline_days, now);
+    let result = verify::verify_org(&conn, &fetch, &audit, &req, &check);
     if let Some(bar) = &fetch.progress {
         bar.finish();
     }
@@ -210,6 +255,10 @@ mod tests {
             .unwrap_err()
             .contains("without a time of day"));
         assert!(timestamp("2026-12-01T09:30:00").is_err());
+        assert!(deploy_id("0AfXX00000ABCDE").is_ok());
+        assert!(deploy_id("0AfXX00000ABCDEFGH").is_ok());
+        assert!(deploy_id("001XX00000ABCDE").is_err());
+        assert!(deploy_id("0AfXX00000ABC;E").is_err());
         assert_eq!(
             timestamp("2026-12-01T10:30:00+01:00").unwrap(),
             timestamp("2026-12-01T09:30:00Z").unwrap()

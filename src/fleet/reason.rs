@@ -50,7 +50,9 @@ fn words(conn: &Connection, e: &Error) -> String {
         | Error::ApiVersion(_)
         | Error::TokenEndpoint { .. }
         | Error::Client(_)
-        | Error::Runtime(_) => e.to_string(),
+        | Error::Runtime(_)
+        // A fleet run reads no deploy.
+        | Error::Deploy { .. } => e.to_string(),
     }
 }
 

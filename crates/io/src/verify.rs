@@ -2,17 +2,19 @@
 //! OAuth token use, LoginHistory over the baseline and since the change), turned into the
 //! model's [`Facts`] and decided by [`pkce_audit_model::verify::verify`].
 
-use crate::salesforce::{self, Connection, FetchOptions, LoginWindows};
+use crate::salesforce::{self, ChangeAt, Connection, FetchOptions, LoginWindows};
 use crate::AuditOptions;
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
 use pkce_audit_model::metadata::MetadataType;
-use pkce_audit_model::verify::{self, Facts, OrgRef, Scope, Span, Time, Tokens, Verification};
+use pkce_audit_model::verify::{
+    self, DeployRef, Facts, OrgRef, Scope, Span, Time, Tokens, Verification,
+};
 use std::path::Path;
 
 /// What the run checks, and over which time.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub since: Time,
+    pub change: ChangeAt,
     pub until: Time,
     pub baseline_days: u32,
     pub scope: Scope,
@@ -21,14 +23,15 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn windows(&self) -> LoginWindows {
+    /// The windows of a change at `since`.
+    pub fn windows(&self, since: Time) -> LoginWindows {
         LoginWindows {
             baseline: Span {
-                from: self.since - chrono::Duration::days(i64::from(self.baseline_days)),
-                to: self.since,
+                from: since - chrono::Duration::days(i64::from(self.baseline_days)),
+                to: since,
             },
             after: Span {
-                from: self.since,
+                from: since,
                 to: self.until,
             },
             rhythm_budget: self.rhythm_budget,
@@ -82,14 +85,24 @@ pub fn manifest_scope(path: &Path) -> Result<Scope, ManifestError> {
 
 /// Reads the org behind `conn` and decides. Fails as a fetch does (no session, no API
 /// version, `--timeout`); everything narrower is in the answer.
+///
+/// `check` refuses a change time whose windows cannot be right (the caller's rules, said in
+/// its words); a time given is checked before any call, a deploy's once it is read.
 pub fn verify_org(
     conn: &Connection,
     fetch: &FetchOptions,
     audit: &AuditOptions,
     req: &Request,
+    check: &(dyn Fn(Time) -> Result<(), String> + Sync),
 ) -> Result<Verification, salesforce::Error> {
-    let windows = req.windows();
-    let (fetched, logins, access) = salesforce::verify_blocking(conn, fetch, &windows)?;
+    let make = |since: Time| check(since).map(|()| req.windows(since));
+    let salesforce::VerifyRead {
+        fetched,
+        logins,
+        access,
+        windows,
+        deploy,
+    } = salesforce::verify_blocking(conn, fetch, &req.change, &make)?;
     let (inventory, _) = crate::audit_fetched(&fetched, audit);
     let tokens = match &fetched.evidence {
         Some(e) => Tokens {
@@ -139,9 +152,18 @@ pub fn verify_org(
         },
         read_at: audit.now,
     };
+    let deploy = deploy.and_then(|d| {
+        let completed = salesforce::usage::windows::time_of(d.completed.as_deref()?)?;
+        Some(DeployRef {
+            id: d.id,
+            status: d.status,
+            completed,
+        })
+    });
     Ok(verify::verify(&Facts {
         org,
-        since: req.since,
+        deploy,
+        since: windows.after.from,
         until: req.until,
         baseline: windows.baseline,
         scope: &req.scope,

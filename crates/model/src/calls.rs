@@ -15,6 +15,8 @@ vocabulary! {
         ReadMetadata = "readMetadata",
         Query = "query",
         QueryMore = "queryMore",
+        /// `checkDeployStatus`: when `verify` dates the change by its deploy.
+        CheckDeployStatus = "checkDeployStatus",
     }
 }
 

@@ -199,6 +199,8 @@ codes! {
         "the read of the org did not finish within the time allowed";
     OrgClient = "E-ORG-CLIENT", Org,
         "the HTTP client or its runtime cannot start";
+    OrgDeploy = "E-ORG-DEPLOY", Org,
+        "the deploy that dates the change is not a finished, successful deploy of this org, or its window cannot be";
     WaiverUnreadable = "E-WAIVER-UNREADABLE", Waiver,
         "the waiver file cannot be read";
     WaiverInvalid = "E-WAIVER-INVALID", Waiver,

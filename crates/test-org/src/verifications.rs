@@ -6,8 +6,8 @@ use chrono::{Duration, TimeZone, Utc};
 use pkce_audit_model::evidence::{EvidenceSource, SourceState, TokenUsage};
 use pkce_audit_model::inventory::{AppKind, Owner};
 use pkce_audit_model::verify::{
-    AppCheck, Back, Failure, Gap, Next, Open, OrgRef, ScopeKind, Span, State, StatusClass, Time,
-    Verdict, Verification, Why, Window,
+    AppCheck, Back, DeployRef, Failure, Gap, Next, Open, OrgRef, ScopeKind, Span, State,
+    StatusClass, Time, Verdict, Verification, Why, Window,
 };
 
 /// A time on 2026-11-`day` at `hour`:00 UTC.
@@ -28,6 +28,7 @@ fn run(verdict: Verdict, scope: ScopeKind, apps: Vec<AppCheck>) -> Verification 
             alias: Some("initech-prod".into()),
             read_at: at(22, 9),
         },
+        deploy: None,
         verdict,
         since,
         until: at(22, 9),
@@ -324,6 +325,12 @@ pub fn rollback() -> Verification {
         ),
     ];
     let mut v = run(Verdict::Rollback, ScopeKind::OrgWide, apps);
+    // Dated by its deploy (`--deploy-id`).
+    v.deploy = Some(DeployRef {
+        id: "0AfXX0000012345ABC".into(),
+        status: "Succeeded".into(),
+        completed: v.since,
+    });
     v.org_pkce_required = Some(true);
     v.open = vec![
         Open::Metadata {

@@ -30,10 +30,14 @@ pub mod soap;
 pub mod usage;
 
 pub use auth::{AccessToken, Connection, Prepared, TokenSource};
-pub use fetch::{fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking, verify_blocking};
+pub use fetch::{
+    fetch, fetch_blocking, fetch_prepared, fetch_settings_blocking, verify_blocking, ChangeAt,
+    VerifyRead,
+};
 pub use http::{CallError, Failure, Limits, Unanswered, LOG_TARGET};
 pub use session::runtime;
 pub use sf_cli::{LoginHint, Naming, SfCommand, SfFailure};
+pub use soap::DeployStatus;
 pub use usage::windows::{Access, LoginWindows};
 pub use usage::UsageOptions;
 
@@ -115,6 +119,10 @@ pub enum Error {
     Timeout(u64),
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
+    /// The deploy `verify` dates the change by cannot: not finished, not successful, a
+    /// validation, another org's, or its window is refused.
+    #[error("deploy {id}: {reason}")]
+    Deploy { id: String, reason: String },
     #[error("cannot start the async runtime: {0}")]
     Runtime(String),
 }
@@ -137,6 +145,7 @@ impl Coded for Error {
             Error::Unreachable { .. } => ErrorCode::OrgUnreachable,
             Error::Versions { .. } => ErrorCode::OrgVersions,
             Error::Timeout(_) => ErrorCode::OrgTimeout,
+            Error::Deploy { .. } => ErrorCode::OrgDeploy,
             Error::Client(_) | Error::Runtime(_) => ErrorCode::OrgClient,
         }
     }

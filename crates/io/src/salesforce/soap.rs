@@ -70,6 +70,71 @@ pub fn read_metadata(token: &Secret, ty: &str, names: &[String]) -> String {
     envelope(token, &body)
 }
 
+/// `checkDeployStatus` of one deploy, without its details (WSDL v66: `asyncProcessId`,
+/// `includeDetails`).
+pub fn check_deploy_status(token: &Secret, id: &str) -> String {
+    envelope(
+        token,
+        &format!(
+            "<met:checkDeployStatus><met:asyncProcessId>{}</met:asyncProcessId><met:includeDetails>false</met:includeDetails></met:checkDeployStatus>",
+            escape(id)
+        ),
+    )
+}
+
+/// What `verify` needs of a `DeployResult` (WSDL v66 `DeployResult`: `checkOnly`,
+/// `completedDate`, `done`, `id`, `status`, `success`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployStatus {
+    pub id: String,
+    pub done: bool,
+    /// `DeployStatus`: Pending, InProgress, Succeeded, SucceededPartial, Failed, Canceling,
+    /// Canceled.
+    pub status: String,
+    pub success: bool,
+    pub check_only: bool,
+    pub completed: Option<String>,
+}
+
+/// The `result` of a `checkDeployStatusResponse`: exactly one, its fields once each.
+pub fn parse_deploy_status(response: &Element) -> Result<DeployStatus, String> {
+    if response.name != "checkDeployStatusResponse" {
+        return Err(format!(
+            "expected <checkDeployStatusResponse>, found <{}>",
+            response.name
+        ));
+    }
+    let mut results = response.children_named("result");
+    let (Some(r), None) = (results.next(), results.next()) else {
+        return Err("a checkDeployStatus answer without exactly one <result>".into());
+    };
+    let one = |field: &str| -> Result<Option<&str>, String> {
+        match r.children_named(field).nth(1) {
+            Some(_) => Err(format!(
+                "a DeployResult holds <{field}> twice; the answer is ambiguous"
+            )),
+            None => Ok(r.child_text(field)),
+        }
+    };
+    let flag = |field: &str| -> Result<bool, String> {
+        match one(field)? {
+            Some("true") => Ok(true),
+            Some("false") | None => Ok(false),
+            Some(other) => Err(format!(
+                "a DeployResult's <{field}> is {other:?}, not a boolean"
+            )),
+        }
+    };
+    Ok(DeployStatus {
+        id: one("id")?.unwrap_or_default().to_string(),
+        done: flag("done")?,
+        status: one("status")?.unwrap_or_default().to_string(),
+        success: flag("success")?,
+        check_only: flag("checkOnly")?,
+        completed: one("completedDate")?.map(str::to_string),
+    })
+}
+
 /// What a SOAP answer turned out to be.
 #[derive(Debug)]
 pub enum Answer {

@@ -73,6 +73,7 @@ pub fn verify(f: &Facts) -> Verification {
     };
     Verification {
         org: f.org.clone(),
+        deploy: f.deploy.clone(),
         verdict,
         since: f.since,
         until: f.until,

@@ -157,10 +157,21 @@ pub struct OrgRef {
     pub read_at: Time,
 }
 
+/// The deploy that dates the change (`--deploy-id`), as `checkDeployStatus` gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployRef {
+    pub id: String,
+    /// `Succeeded` or `SucceededPartial`.
+    pub status: String,
+    pub completed: Time,
+}
+
 /// Everything read, for [`verify`].
 #[derive(Debug, Clone)]
 pub struct Facts<'a> {
     pub org: OrgRef,
+    /// When the change is dated by its deploy.
+    pub deploy: Option<DeployRef>,
     pub since: Time,
     pub until: Time,
     pub baseline: Span,
@@ -175,6 +186,7 @@ pub struct Facts<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verification {
     pub org: OrgRef,
+    pub deploy: Option<DeployRef>,
     pub verdict: Verdict,
     pub since: Time,
     pub until: Time,

@@ -113,6 +113,7 @@ impl Case {
                 alias: None,
                 read_at: t(UNTIL),
             },
+            deploy: None,
             since: t(SINCE),
             until: t(UNTIL),
             baseline,

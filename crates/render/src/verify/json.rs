@@ -20,6 +20,7 @@ pub const VERIFY_SCHEMA_VERSION: u32 = 1;
 struct Document<'a> {
     schema_version: u32,
     org: OrgDoc<'a>,
+    deploy: Option<DeployDoc<'a>>,
     verdict: Verdict,
     since: String,
     until: String,
@@ -38,6 +39,13 @@ struct OrgDoc<'a> {
     is_sandbox: Option<bool>,
     target_org: Option<&'a str>,
     read_at: String,
+}
+
+#[derive(Serialize)]
+struct DeployDoc<'a> {
+    id: &'a str,
+    status: &'a str,
+    completed: String,
 }
 
 #[derive(Serialize)]
@@ -176,6 +184,11 @@ pub fn json(v: &Verification) -> String {
             target_org: v.org.alias.as_deref(),
             read_at: time(v.org.read_at),
         },
+        deploy: v.deploy.as_ref().map(|d| DeployDoc {
+            id: &d.id,
+            status: &d.status,
+            completed: time(d.completed),
+        }),
         verdict: v.verdict,
         since: time(v.since),
         until: time(v.until),

@@ -463,8 +463,12 @@ pub fn not_read(v: &Verification) -> Vec<String> {
 
 /// The windows, in a line.
 pub fn windows(v: &Verification) -> String {
+    let by = match &v.deploy {
+        Some(d) => format!(" (deploy {} {}, completed then)", d.id, d.status),
+        None => String::new(),
+    };
     format!(
-        "since the change {} until {} · baseline {} until {}",
+        "since the change {}{by} until {} · baseline {} until {}",
         time(v.since),
         time(v.until),
         time(v.baseline.from),

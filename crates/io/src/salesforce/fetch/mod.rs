@@ -20,11 +20,13 @@ pub(super) use listing::list_types;
 use listing::{account_listed, stray_problem};
 pub(super) use records::match_records;
 
+use super::soap::DeployStatus;
 use super::usage::windows::{Access, LoginWindows};
 use futures::future::try_join_all;
 use pkce_audit_model::evidence::SourceState;
 use pkce_audit_model::inventory::{PackageInfo, Problem};
 use pkce_audit_model::verify::Logins;
+use pkce_audit_model::verify::Time;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicUsize;
 
@@ -61,14 +63,37 @@ pub async fn fetch(conn: &Connection, opts: &FetchOptions) -> Result<Fetched, Er
     .map(|(f, _)| f)
 }
 
-/// What `verify` reads, blocking: everything [`fetch`] reads (the usage evidence as
-/// `opts.usage` says, LoginHistory excepted), and LoginHistory over `windows` in one
-/// session. Fails as [`fetch`] does.
+/// When the change `verify` checks happened: given, or the completion of its deploy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeAt {
+    Time(Time),
+    /// A deploy's id (`0Af…`): its `completedDate`, read through `checkDeployStatus`.
+    Deploy(String),
+}
+
+/// The LoginHistory windows for a change at a time, or why that time cannot be used.
+pub type WindowsAt<'a> = &'a (dyn Fn(Time) -> Result<LoginWindows, String> + Sync);
+
+/// What `verify` read.
+pub struct VerifyRead {
+    pub fetched: Fetched,
+    pub logins: Logins,
+    pub access: Access,
+    pub windows: LoginWindows,
+    /// The deploy that dates the change, when one does.
+    pub deploy: Option<DeployStatus>,
+}
+
+/// What `verify` reads, blocking, in one session: the deploy that dates the change when
+/// it is one, then everything [`fetch`] reads (the usage evidence as `opts.usage` says,
+/// LoginHistory excepted) and LoginHistory over the windows `windows` gives for the
+/// change's time. Fails as [`fetch`] does, and when the deploy cannot date the change.
 pub fn verify_blocking(
     conn: &Connection,
     opts: &FetchOptions,
-    windows: &LoginWindows,
-) -> Result<(Fetched, Logins, Access), Error> {
+    change: &ChangeAt,
+    windows: WindowsAt<'_>,
+) -> Result<VerifyRead, Error> {
     let opts = FetchOptions {
         usage: opts
             .usage
@@ -82,14 +107,65 @@ pub fn verify_blocking(
         bounded(
             opts.timeout,
             left,
-            run(conn, &prepared, &opts, MetadataType::FETCHED, Some(windows)),
+            run(
+                conn,
+                &prepared,
+                &opts,
+                MetadataType::FETCHED,
+                Some((change, windows)),
+            ),
         )
         .await
     });
     rt.shutdown_background();
-    let (fetched, logins) = result?;
-    let (logins, access) = logins.expect("asked for");
-    Ok((fetched, logins, access))
+    let (fetched, read) = result?;
+    let (logins, access, windows, deploy) = read.expect("asked for");
+    Ok(VerifyRead {
+        fetched,
+        logins,
+        access,
+        windows,
+        deploy,
+    })
+}
+
+/// The time a deploy dates a change by: its completion, when it finished, succeeded and
+/// changed the org (not a validation), and is the one asked about.
+fn deploy_time(asked: &str, s: &DeployStatus) -> Result<Time, String> {
+    let same = |a: &str, b: &str| a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15];
+    if !same(asked, &s.id) {
+        return Err(format!(
+            "the org answered about another deploy ({:?})",
+            pkce_audit_model::text::escaped(&s.id)
+        ));
+    }
+    if !s.done {
+        return Err(format!(
+            "it is still {}: verify it once it has finished",
+            pkce_audit_model::text::escaped(&s.status)
+        ));
+    }
+    if s.check_only {
+        return Err(
+            "it was a validation (checkOnly, a dry run): it changed nothing in the org".into(),
+        );
+    }
+    match (s.status.as_str(), s.success) {
+        ("Succeeded" | "SucceededPartial", true) => {}
+        (status, _) => {
+            return Err(format!(
+                "it ended {}: it changed nothing to verify",
+                pkce_audit_model::text::escaped(status)
+            ))
+        }
+    }
+    let completed = s.completed.as_deref().ok_or("it has no completedDate")?;
+    super::usage::windows::time_of(completed).ok_or_else(|| {
+        format!(
+            "its completedDate {:?} is not a time",
+            pkce_audit_model::text::escaped(completed)
+        )
+    })
 }
 
 /// [`fetch`] with the credentials already read and checked (a fleet reads every org's
@@ -160,8 +236,8 @@ async fn run(
     prepared: &Prepared,
     opts: &FetchOptions,
     types: &[MetadataType],
-    windows: Option<&LoginWindows>,
-) -> Result<(Fetched, Option<(Logins, Access)>), Error> {
+    verify: Option<(&ChangeAt, WindowsAt<'_>)>,
+) -> Result<(Fetched, Option<VerifyParts>), Error> {
     let fetched_at = opts.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let progress = Progress::new(opts.progress.clone());
     let session = open(conn, prepared, opts, &progress).await?;
@@ -174,6 +250,42 @@ async fn run(
         hint: &session.hint,
         retained: AtomicUsize::new(0),
         now: opts.now,
+    };
+
+    // verify's windows, from the deploy that dates the change when it is one: read first,
+    // as nothing else is worth reading if it cannot.
+    let windows = match verify {
+        None => None,
+        Some((change, make)) => {
+            let (since, deploy) = match change {
+                ChangeAt::Time(t) => (*t, None),
+                ChangeAt::Deploy(id) => {
+                    progress.plan(1);
+                    let answer = api.check_deploy_status(&ctx.version, id).await;
+                    progress.done();
+                    let status = answer.map_err(|e| match ctx.api.stops_fetch(&e) {
+                        true => ctx.fatal(e),
+                        false => Error::Deploy {
+                            id: id.clone(),
+                            reason: e.to_string(),
+                        },
+                    })?;
+                    let at = deploy_time(id, &status).map_err(|reason| Error::Deploy {
+                        id: id.clone(),
+                        reason,
+                    })?;
+                    (at, Some(status))
+                }
+            };
+            let w = make(since).map_err(|reason| Error::Deploy {
+                id: match change {
+                    ChangeAt::Deploy(id) => id.clone(),
+                    ChangeAt::Time(_) => String::new(),
+                },
+                reason,
+            })?;
+            Some((w, deploy))
+        }
     };
 
     // A full fetch reads the apps; only then can a callback point at an Auth. Provider.
@@ -189,8 +301,8 @@ async fn run(
         }
     };
     let logins = async {
-        match windows {
-            Some(w) => usage::windows::read_windows(&ctx, w).await.map(Some),
+        match &windows {
+            Some((w, _)) => usage::windows::read_windows(&ctx, w).await.map(Some),
             None => Ok(None),
         }
     };
@@ -255,11 +367,15 @@ async fn run(
         usage: api.usage(),
         evidence,
     };
-    Ok((
-        fetched,
-        logins.map(|(l, a)| (scrub_logins(l, &scrubber), a)),
-    ))
+    let parts = match (logins, windows) {
+        (Some((l, a)), Some((w, deploy))) => Some((scrub_logins(l, &scrubber), a, w, deploy)),
+        _ => None,
+    };
+    Ok((fetched, parts))
 }
+
+/// verify's reads beside the fetch.
+type VerifyParts = (Logins, Access, LoginWindows, Option<DeployStatus>);
 
 /// LoginHistory's texts come from the server: whatever it echoed of a secret goes.
 fn scrub_logins(mut l: Logins, scrubber: &crate::secrets::Scrubber) -> Logins {

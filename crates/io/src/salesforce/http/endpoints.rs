@@ -200,6 +200,19 @@ impl Api {
         soap::parse_read(body).map_err(|e| self.scrubbed(CallError::Malformed(e)))
     }
 
+    pub async fn check_deploy_status(
+        &self,
+        api_version: &str,
+        id: &str,
+    ) -> Result<soap::DeployStatus, CallError> {
+        let body = self
+            .soap(CallKind::CheckDeployStatus, api_version, |t| {
+                soap::check_deploy_status(t, id)
+            })
+            .await?;
+        soap::parse_deploy_status(&body).map_err(|e| self.scrubbed(CallError::Malformed(e)))
+    }
+
     pub(super) fn rest_attempt(&self, raw: Raw) -> Attempt<Vec<u8>> {
         if raw.status == 200 {
             return Attempt::Done(raw.body);

@@ -24,9 +24,11 @@ use tokio::sync::Semaphore;
 fn needs_session(kind: &CallKind) -> bool {
     match kind {
         CallKind::Token | CallKind::Versions => false,
-        CallKind::ListMetadata | CallKind::ReadMetadata | CallKind::Query | CallKind::QueryMore => {
-            true
-        }
+        CallKind::ListMetadata
+        | CallKind::ReadMetadata
+        | CallKind::Query
+        | CallKind::QueryMore
+        | CallKind::CheckDeployStatus => true,
     }
 }
 
