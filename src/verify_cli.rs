@@ -93,8 +93,16 @@ fn timestamp(s: &str) -> std::result::Result<DateTime<Utc>, String> {
             "{s} is a date without a time of day; give the time of the deploy, e.g. {s}T09:30:00Z (a bare date would count that day's logins before the deploy as after it)"
         ));
     }
+    // SOQL dateTime literals are whole seconds: a fraction rounds up, so that no login
+    // before the deploy counts as after it.
     DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
+        .map(|t| {
+            let t = t.with_timezone(&Utc);
+            match t.timestamp_subsec_nanos() {
+                0 => t,
+                n => t + chrono::Duration::nanoseconds(1_000_000_000 - i64::from(n)),
+            }
+        })
         .map_err(|e| {
             format!("{s} is not an RFC 3339 timestamp with an offset, such as 2026-12-01T09:30:00Z ({e})")
         })
@@ -255,6 +263,10 @@ mod tests {
             .unwrap_err()
             .contains("without a time of day"));
         assert!(timestamp("2026-12-01T09:30:00").is_err());
+        assert_eq!(
+            timestamp("2026-12-01T09:30:00.900Z").unwrap(),
+            timestamp("2026-12-01T09:30:01Z").unwrap()
+        );
         assert!(deploy_id("0AfXX00000ABCDE").is_ok());
         assert!(deploy_id("0AfXX00000ABCDEFGH").is_ok());
         assert!(deploy_id("001XX00000ABCDE").is_err());

@@ -505,3 +505,52 @@ fn the_sf_cli_route_reads_the_same() {
     r.status(1);
     assert_eq!(state(&r.json(), "Vendor_Sync"), "failing");
 }
+
+#[test]
+fn more_than_2000_groups_in_one_minute_is_partial_never_clean() {
+    let mut l = logins();
+    l.extend((0..2100).map(|i| {
+        Login::oauth(
+            &format!("Burst {i}"),
+            "OauthRefreshToken",
+            SUCCESS,
+            since() + Duration::hours(5) + Duration::milliseconds(i),
+        )
+    }));
+    let org = FakeOrg::start(org_with(l));
+    let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
+    assert_eq!((code, state(&v, "Customer_Portal")), (3, "unknown".into()), "{v:#}");
+    let lh = &v["sources"]["login_history"];
+    assert_eq!(lh["partial"], true, "{lh}");
+    assert!(lh["reason"].as_str().unwrap().contains("more than 2,000 groups"), "{lh}");
+    // Halving down to the minute, then no further: bounded.
+    assert!(lh["queries"].as_u64().unwrap() < 40, "{lh}");
+}
+
+#[test]
+fn a_manifest_listing_other_types_is_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("p");
+    copy_dir(&fixture("verify-org"), &project);
+    let f = run(
+        &["fix", "--source", project.to_str().unwrap(), "--app", "Customer_Portal"],
+        &[],
+    );
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    let manifest = project.join("manifest/pkce-step2-apps.xml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let edited = text.replacen(
+        "<types>",
+        "<types>\n        <members>Field_App</members>\n        <name>ExternalClientApplication</name>\n    </types>\n    <types>",
+        1,
+    );
+    std::fs::write(&manifest, edited).unwrap();
+    let org = FakeOrg::start(org_with(logins()));
+    let r = verify(&org, &["--manifest", manifest.to_str().unwrap()]);
+    r.status(2);
+    assert!(
+        r.stderr_line().contains("ExternalClientApplication:Field_App"),
+        "{}",
+        r.stderr
+    );
+}

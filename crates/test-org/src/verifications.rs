@@ -66,6 +66,7 @@ fn app(name: &str, kind: AppKind, state: State, why: Why, next: Next) -> AppChec
         owner: Some(Owner::Org),
         namespace: None,
         package: None,
+        global_settings: None,
         pkce_required: Some(true),
         state,
         why,
@@ -123,6 +124,7 @@ pub fn rollback() -> Verification {
         both(Back::UndoApp {
             name: "Customer_Portal".into(),
             kind: AppKind::ConnectedApp,
+            global_settings: None,
         }),
     );
     portal.before = baseline(310, at(20, 8));
@@ -153,6 +155,7 @@ pub fn rollback() -> Verification {
         both(Back::UndoApp {
             name: "Field_Service".into(),
             kind: AppKind::ExternalClientApp,
+            global_settings: None,
         }),
     );
     field.before = baseline(20, at(19, 15));

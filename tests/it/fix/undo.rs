@@ -291,3 +291,30 @@ fn an_mdapi_folder_s_rollback_manifest_lies_next_to_it() {
     assert!(!dir.join("mdapi-pkce-rollback-apps.xml").exists());
     assert_has(&out(&o), &["an mdapi folder has no single-step deploy"]);
 }
+
+#[test]
+fn an_external_client_app_without_the_element_is_set_to_false_as_its_default_is_true() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("p");
+    copy_dir(&crate::live_support::fixture("verify-org"), &project);
+    let glbl = project.join(
+        "force-app/main/default/extlClntAppGlobalOauthSets/Field_App_glbloauth.ecaGlblOauth-meta.xml",
+    );
+    let text = std::fs::read_to_string(&glbl).unwrap();
+    let without = text.replace("    <isPkceRequired>true</isPkceRequired>\n", "");
+    assert_ne!(without, text);
+    std::fs::write(&glbl, &without).unwrap();
+    let o = run(&project, &["--source", ".", "--app", "Field_App", "--undo"]);
+    assert_eq!(o.code, 0, "{}", out(&o));
+    let after = std::fs::read_to_string(&glbl).unwrap();
+    assert!(
+        after.contains("<isPkceRequired>false</isPkceRequired>"),
+        "{after}"
+    );
+    let manifest =
+        std::fs::read_to_string(project.join("manifest/pkce-rollback-apps.xml")).unwrap();
+    assert!(
+        manifest.contains("<members>Field_App_glbloauth</members>"),
+        "{manifest}"
+    );
+}

@@ -208,9 +208,14 @@ impl Project {
             Ok(b) => b,
             Err(reason) => return plan.refuse(&label, format!("{shown}: {reason}")),
         };
-        let outcome = match plan.direction {
-            Direction::Require => edit::require_true(&before, target).map(Some),
-            Direction::Undo => edit::undo(&before, target),
+        let outcome = match (plan.direction, file.ty) {
+            (Direction::Require, _) => edit::require_true(&before, target).map(Some),
+            // An External Client App's global settings without the element require PKCE
+            // (its documented default is true: reference §2.3): the way back writes false.
+            (Direction::Undo, MetadataType::ExtlClntAppGlobalOauthSettings) => {
+                edit::set_bool(&before, target, false).map(Some)
+            }
+            (Direction::Undo, _) => edit::undo(&before, target),
         };
         // `None`: a rollback of a file that does not name the element.
         let named = matches!(outcome, Ok(Some(_)));

@@ -189,6 +189,7 @@ pub(super) fn connected_app(l: &Loaded, ca: &ConnectedApp, org_ns: Option<&str>)
         auth_providers: Vec::new(),
         users: None,
         locations,
+        global_settings: None,
     }
 }
 
@@ -345,6 +346,7 @@ pub(super) fn external_client_app(
         auth_providers: Vec::new(),
         users: None,
         locations: AppLocations::default(),
+        global_settings: global.map(|(l, _)| l.component.full_name.clone()),
     };
     if let Some((reason, p)) = disabled {
         app.pkce_basis = PkceBasis::NotApplicable;

@@ -187,6 +187,10 @@ pub struct App {
     pub users: Option<Vec<String>>,
     #[serde(skip)]
     pub locations: AppLocations,
+    /// An External Client App's global OAuth settings component (its PKCE setting), by
+    /// name, when it was read: what a rollback retrieves and deploys.
+    #[serde(skip)]
+    pub global_settings: Option<String>,
 }
 
 impl App {

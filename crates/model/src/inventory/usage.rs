@@ -171,6 +171,7 @@ pub(super) fn apply_evidence(
             auth_providers: Vec::new(),
             users: users_of(name),
             locations: AppLocations::default(),
+            global_settings: None,
         });
     }
 }

@@ -1,6 +1,6 @@
 //! The decision: each app's state from its records, then the verdict.
 
-use super::tally::{bucket, code_flow_labels, tally, Tally};
+use super::tally::{bucket, code_flow_labels, label_key, tally, Tally};
 use super::{
     AppCheck, Back, Facts, Failure, Next, Open, Rhythm, Scope, Silence, State, StatusClass,
     Verdict, Verification, Why,
@@ -101,12 +101,12 @@ fn label_of(app: &App) -> Option<&str> {
     .filter(|l| !l.is_empty())
 }
 
-/// Every label with the names of the apps that carry it.
+/// Every label (by [`label_key`]) with the names of the apps that carry it.
 fn label_index(apps: &[App]) -> BTreeMap<String, Vec<String>> {
     let mut index: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in apps {
         if let Some(l) = label_of(a) {
-            index.entry(l.to_string()).or_default().push(a.name.clone());
+            index.entry(label_key(l)).or_default().push(a.name.clone());
         }
     }
     index
@@ -160,7 +160,7 @@ fn subjects<'a>(f: &Facts<'a>, labels: &BTreeMap<String, Vec<String>>) -> Vec<Su
             let parts = f.logins.baseline.iter().chain(&f.logins.after);
             let parts: Vec<_> = parts.cloned().collect();
             for l in code_flow_labels(&parts) {
-                if !labels.contains_key(&l) {
+                if !labels.contains_key(&label_key(&l)) {
                     push(Subject::LabelOnly(l.clone()), format!("label {l}"));
                 }
             }
@@ -191,10 +191,11 @@ fn eca_of_global_settings<'a>(apps: &'a [App], member: &str) -> Option<&'a App> 
 
 fn in_effect(f: &Facts, app_required: Option<bool>, org: Option<bool>) -> InEffect {
     match f.scope {
-        Scope::Apps(_) | Scope::Manifest { .. } => match app_required {
-            Some(true) => InEffect::Yes,
-            Some(false) => InEffect::No,
-            None => InEffect::Unread,
+        // The org setting requires PKCE of every app, whatever the step checked.
+        Scope::Apps(_) | Scope::Manifest { .. } => match (app_required, org) {
+            (Some(true), _) | (_, Some(true)) => InEffect::Yes,
+            (Some(false), _) => InEffect::No,
+            (None, _) => InEffect::Unread,
         },
         Scope::OrgWide => match (org, app_required) {
             (Some(true), _) | (_, Some(true)) => InEffect::Yes,
@@ -217,6 +218,7 @@ fn check(
         owner: None,
         namespace: None,
         package: None,
+        global_settings: None,
         pkce_required: None,
         state: State::Unknown,
         why: Why::NotFound,
@@ -267,6 +269,7 @@ fn check(
             c.owner = Some(a.owner);
             c.namespace = a.namespace.clone();
             c.package = a.package.as_ref().map(|p| p.name.clone());
+            c.global_settings = a.global_settings.clone();
             c.pkce_required = a.pkce_required;
             let Some(label) = label_of(a) else {
                 c.why = Why::NoLabel;
@@ -274,7 +277,7 @@ fn check(
                 return c;
             };
             let others: Vec<String> = labels
-                .get(label)
+                .get(&label_key(label))
                 .into_iter()
                 .flatten()
                 .filter(|n| **n != a.name)
@@ -301,7 +304,7 @@ fn check(
         .tokens
         .usage
         .iter()
-        .find(|t| t.app.trim() == label)
+        .find(|t| label_key(&t.app) == label_key(&label))
         .cloned();
     let before = tally(&f.logins.baseline, &label);
     let after = tally(&f.logins.after, &label);
@@ -432,13 +435,20 @@ fn decide(
     }
 }
 
-/// Whether a token's `LastUsedDate` (a day, or a dateTime) falls on or after the change's day.
+/// Whether a token's `LastUsedDate` falls at or after the change: a dateTime (its offset
+/// applied) compared with the change, a bare day with the change's day (UTC).
 fn token_used_since(t: &TokenUsage, since: super::Time) -> bool {
-    t.last_used
-        .as_deref()
-        .and_then(|d| d.get(..10))
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .is_some_and(|d| d >= since.date_naive())
+    let Some(v) = t.last_used.as_deref().map(str::trim) else {
+        return false;
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(v)
+        .or_else(|_| chrono::DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f%z"));
+    match at {
+        Ok(t) => t.with_timezone(&chrono::Utc) >= since,
+        Err(_) => {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok_and(|d| d >= since.date_naive())
+        }
+    }
 }
 
 fn next(f: &Facts, c: &AppCheck, org: Option<bool>) -> Next {
@@ -496,6 +506,7 @@ fn ways_back(f: &Facts, c: &AppCheck, org: Option<bool>) -> Vec<Back> {
             backs.push(Back::UndoApp {
                 name: c.name.clone(),
                 kind,
+                global_settings: c.global_settings.clone(),
             })
         }
         (Some(Owner::Org), _) => {}

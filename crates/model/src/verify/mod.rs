@@ -231,6 +231,8 @@ pub struct AppCheck {
     pub namespace: Option<String>,
     /// The installed package it comes from, when the org said.
     pub package: Option<String>,
+    /// An External Client App's global OAuth settings component, when it was read.
+    pub global_settings: Option<String>,
     /// The app's own `isPkceRequired` now; `None` when not read (or not an app the org's
     /// metadata holds).
     pub pkce_required: Option<bool>,
@@ -331,8 +333,14 @@ pub enum Next {
 /// One way back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Back {
-    /// Set the app's own `isPkceRequired` to false (an app this org owns).
-    UndoApp { name: String, kind: AppKind },
+    /// Set the app's own `isPkceRequired` to false (an app this org owns). For an
+    /// External Client App, `global_settings` names the component that holds it, when it
+    /// was read.
+    UndoApp {
+        name: String,
+        kind: AppKind,
+        global_settings: Option<String>,
+    },
     /// Turn the org-wide setting off.
     UndoOrgSetting,
     /// Only the package's publisher can change the app (and Salesforce does not let

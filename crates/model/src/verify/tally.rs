@@ -28,7 +28,9 @@ pub struct Window {
 
 impl Window {
     pub fn oauth_logins(&self) -> u64 {
-        self.code_flow + self.refresh + self.no_code + self.flow_unknown
+        [self.refresh, self.no_code, self.flow_unknown]
+            .iter()
+            .fold(self.code_flow, |a, b| a.saturating_add(*b))
     }
 }
 
@@ -42,7 +44,7 @@ pub struct Seen {
 
 impl Seen {
     fn add(&mut self, count: u64, first: Option<Time>, last: Option<Time>) {
-        self.count += count;
+        self.count = self.count.saturating_add(count);
         self.first = match (self.first, first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -80,35 +82,54 @@ fn kind(login_type: Option<&str>, sub_type: Option<&str>) -> Option<Kind> {
     })
 }
 
-/// The OAuth logins of the app labelled `label` in `parts`.
+/// A label as LoginHistory and the metadata are compared: spaces of any kind trimmed and
+/// collapsed, letters in lower case. A server that writes a label another way still
+/// names the app; two labels alike this way cannot be told apart.
+pub fn label_key(label: &str) -> String {
+    label
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The status a failure is counted under: the decoder's spelling when it knows the text
+/// (so case and spaces do not make an old failure look new), else the text trimmed.
+fn status_key(status: Option<&str>) -> String {
+    let s = status.unwrap_or_default().trim();
+    crate::login_status::entry_for(s).map_or_else(|| s.to_string(), |e| e.status.to_string())
+}
+
+/// The logins of the app labelled `label` (compared by [`label_key`]) in `parts`. A
+/// failure counts whatever its login type: a status that says PKCE is the app's even on a
+/// row that does not say OAuth. Successes count by their flow, OAuth ones only.
 pub fn tally(parts: &[Part], label: &str) -> Tally {
+    let key = label_key(label);
     let mut t = Tally::default();
     let mut code = Seen::default();
     for g in parts
         .iter()
         .flat_map(|p| &p.groups)
-        .filter(|g| g.application.as_deref().map(str::trim) == Some(label))
+        .filter(|g| g.application.as_deref().map(label_key).as_ref() == Some(&key))
     {
-        let Some(kind) = kind(g.login_type.as_deref(), g.sub_type.as_deref()) else {
-            continue;
-        };
         let w = &mut t.window;
         match class_of(g.status.as_deref()) {
-            StatusClass::Success => match kind {
-                Kind::Code => {
-                    w.code_flow += g.count;
+            StatusClass::Success => match kind(g.login_type.as_deref(), g.sub_type.as_deref()) {
+                Some(Kind::Code) => {
+                    w.code_flow = w.code_flow.saturating_add(g.count);
                     code.add(g.count, g.first, g.last);
                 }
-                Kind::Refresh => w.refresh += g.count,
-                Kind::NoCode => w.no_code += g.count,
-                Kind::Unrecorded => w.flow_unknown += g.count,
+                Some(Kind::Refresh) => w.refresh = w.refresh.saturating_add(g.count),
+                Some(Kind::NoCode) => w.no_code = w.no_code.saturating_add(g.count),
+                Some(Kind::Unrecorded) => w.flow_unknown = w.flow_unknown.saturating_add(g.count),
+                None => {}
             },
-            StatusClass::User => w.user_failures += g.count,
+            StatusClass::User => w.user_failures = w.user_failures.saturating_add(g.count),
             class @ (StatusClass::Pkce | StatusClass::AppOauth | StatusClass::Unrecognized) => {
-                w.app_failures += g.count;
-                let status = g.status.as_deref().unwrap_or_default().trim().to_string();
+                w.app_failures = w.app_failures.saturating_add(g.count);
                 t.failures
-                    .entry(status)
+                    .entry(status_key(g.status.as_deref()))
                     .or_insert((class, Seen::default()))
                     .1
                     .add(g.count, g.first, g.last);
@@ -133,17 +154,21 @@ pub fn bucket(part: &Part, label: &str) -> Bucket {
 
 /// The labels with code-flow logins (or failures that say PKCE) in `parts`.
 pub fn code_flow_labels(parts: &[Part]) -> BTreeSet<String> {
-    parts
-        .iter()
-        .flat_map(|p| &p.groups)
-        .filter(|g| {
-            matches!(
-                kind(g.login_type.as_deref(), g.sub_type.as_deref()),
-                Some(Kind::Code)
-            ) || class_of(g.status.as_deref()) == StatusClass::Pkce
-        })
-        .filter_map(|g| g.application.as_deref().map(str::trim))
-        .filter(|a| !a.is_empty())
-        .map(str::to_string)
-        .collect()
+    let mut by_key: BTreeMap<String, String> = BTreeMap::new();
+    for g in parts.iter().flat_map(|p| &p.groups).filter(|g| {
+        matches!(
+            kind(g.login_type.as_deref(), g.sub_type.as_deref()),
+            Some(Kind::Code)
+        ) || class_of(g.status.as_deref()) == StatusClass::Pkce
+    }) {
+        if let Some(a) = g
+            .application
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            by_key.entry(label_key(a)).or_insert_with(|| a.to_string());
+        }
+    }
+    by_key.into_values().collect()
 }

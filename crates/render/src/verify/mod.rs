@@ -244,11 +244,15 @@ pub fn next_text(next: &Next) -> String {
 }
 
 /// The component the way back retrieves for an app: an External Client App's OAuth
-/// setting lives in its global OAuth settings, which the sf CLI names `<app>_glbloauth`.
-fn component(name: &str, kind: AppKind) -> String {
-    match kind {
-        AppKind::ExternalClientApp => format!("ExtlClntAppGlobalOauthSettings:{name}_glbloauth"),
-        AppKind::ConnectedApp | AppKind::External => format!("ConnectedApp:{name}"),
+/// setting lives in its global OAuth settings, by the name the org gave (else as the sf
+/// CLI names them, `<app>_glbloauth`).
+fn component(name: &str, kind: AppKind, global: Option<&str>) -> String {
+    match (kind, global) {
+        (AppKind::ExternalClientApp, Some(g)) => format!("ExtlClntAppGlobalOauthSettings:{g}"),
+        (AppKind::ExternalClientApp, None) => {
+            format!("ExtlClntAppGlobalOauthSettings:{name}_glbloauth")
+        }
+        (AppKind::ConnectedApp | AppKind::External, _) => format!("ConnectedApp:{name}"),
     }
 }
 
@@ -258,12 +262,20 @@ pub fn back_text(back: &Back) -> String {
         Back::UndoOrgSetting => format!(
             "Turn the org-wide setting \"Require PKCE for Supported Authorization Flows\" off: retrieve the OAuth settings into a new project, {ROLLBACK_PROJECT}, undo there and deploy."
         ),
-        Back::UndoApp { name, kind } => {
-            let glbl = match kind {
-                AppKind::ExternalClientApp => format!(
-                    " (an External Client App's PKCE setting is in its global OAuth settings, named {name}_glbloauth as the sf CLI names them: check the name in the org; users report that Salesforce no longer lets PKCE be cleared on External Client Apps, UNCONFIRMED, see docs/verify.md)"
+        Back::UndoApp {
+            name,
+            kind,
+            global_settings,
+        } => {
+            const ECA_FALSE: &str = "users report that Salesforce no longer lets PKCE be cleared on External Client Apps, UNCONFIRMED, see docs/verify.md";
+            let glbl = match (kind, global_settings) {
+                (AppKind::ExternalClientApp, Some(g)) => format!(
+                    " (an External Client App's PKCE setting is in its global OAuth settings, {g}; {ECA_FALSE})"
                 ),
-                AppKind::ConnectedApp | AppKind::External => String::new(),
+                (AppKind::ExternalClientApp, None) => format!(
+                    " (an External Client App's PKCE setting is in its global OAuth settings, named {name}_glbloauth as the sf CLI names them: check the name in the org; {ECA_FALSE})"
+                ),
+                (AppKind::ConnectedApp | AppKind::External, _) => String::new(),
             };
             format!(
                 "Set {name}'s isPkceRequired back to false: retrieve it into a new project, {ROLLBACK_PROJECT}{glbl}, undo there and deploy."
@@ -298,13 +310,17 @@ pub fn back_source(back: &Back) -> Option<&'static str> {
 /// hold the project; the sf commands run inside it.
 pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&str>) -> Vec<String> {
     let mut org = false;
-    let mut apps: Vec<(&str, AppKind)> = Vec::new();
+    let mut apps: Vec<(&str, AppKind, Option<&str>)> = Vec::new();
     for b in backs {
         match b {
             Back::UndoOrgSetting => org = true,
-            Back::UndoApp { name, kind } => {
-                if !apps.iter().any(|(n, _)| n == name) {
-                    apps.push((name, *kind));
+            Back::UndoApp {
+                name,
+                kind,
+                global_settings,
+            } => {
+                if !apps.iter().any(|(n, _, _)| n == name) {
+                    apps.push((name, *kind, global_settings.as_deref()));
                 }
             }
             Back::Publisher { .. } | Back::Vendor => {}
@@ -317,7 +333,7 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&st
     if org {
         metadata.push("Settings:OauthOidc".into());
     }
-    metadata.extend(apps.iter().map(|(n, k)| component(n, *k)));
+    metadata.extend(apps.iter().map(|(n, k, g)| component(n, *k, *g)));
     let retrieve: Vec<String> = metadata
         .iter()
         .map(|m| format!("--metadata {}", pkce_audit_model::text::shell_word(m)))
@@ -337,7 +353,7 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&st
         manifests.push("manifest/pkce-rollback-org.xml");
     }
     if !apps.is_empty() {
-        let names = apps.iter().map(|(n, _)| n.to_string()).collect();
+        let names = apps.iter().map(|(n, _, _)| n.to_string()).collect();
         out.push(Advice::UndoApps { names }.to_string());
         manifests.push("manifest/pkce-rollback-apps.xml");
     }

@@ -62,28 +62,49 @@ pub fn time_of(value: &str) -> Option<Time> {
         .map(|d| d.with_timezone(&chrono::Utc))
 }
 
-fn group_of(row: &Value) -> LoginGroup {
+/// One group, or why it cannot be taken as one: a count that is not a number of logins,
+/// or first and last logins that are not times inside the stretch asked.
+fn group_of(row: &Value, span: Span) -> Result<LoginGroup, String> {
     let time = |k: &str| text(row, &[k]).and_then(time_of);
-    LoginGroup {
+    let count = number(row, &["expr0"]).ok_or("a group without a readable count of logins")?;
+    let (first, last) = (time("expr1"), time("expr2"));
+    match (first, last) {
+        (Some(f), Some(l)) if span.contains(f) && span.contains(l) && f <= l => {}
+        _ => {
+            return Err(format!(
+                "a group whose first and last logins are not times between {} and {}",
+                literal(span.from),
+                literal(span.to)
+            ))
+        }
+    }
+    Ok(LoginGroup {
         application: text(row, &["Application"]).map(str::to_string),
         login_type: text(row, &["LoginType"]).map(str::to_string),
         sub_type: text(row, &["LoginSubType"]).map(str::to_string),
         status: text(row, &["Status"]).map(str::to_string),
-        count: number(row, &["expr0"]).unwrap_or(0),
-        first: time("expr1"),
-        last: time("expr2"),
-    }
+        count,
+        first,
+        last,
+    })
 }
 
-/// The org refuses a result of more than 2,000 groups.
+/// The org refuses a result of more than 2,000 groups (by its code alone: a message is
+/// the server's to choose).
 fn too_many_groups(e: &CallError) -> bool {
-    e.code() == Some("EXCEEDED_ID_LIMIT") || e.to_string().contains("does not support queryMore")
+    e.code() == Some("EXCEEDED_ID_LIMIT")
 }
+
+/// Most LoginHistory queries one run sends, splits and the rhythm's included: past it, the
+/// stretches left are partial, never read forever (a server refusing every size would
+/// otherwise take tens of thousands of halvings).
+pub const MAX_QUERIES: u64 = 256;
 
 /// One stretch, read: its parts, or why some of it could not be.
 #[derive(Default)]
 struct Read {
     parts: Vec<Part>,
+    /// Aggregate groups read.
     rows: u64,
     /// A stretch that could not be read whole (the reason).
     partial: Option<String>,
@@ -94,7 +115,7 @@ struct Read {
 impl Read {
     fn merge(&mut self, other: Read) {
         self.parts.extend(other.parts);
-        self.rows += other.rows;
+        self.rows = self.rows.saturating_add(other.rows);
         self.partial = self.partial.take().or(other.partial);
         self.missing = self.missing.take().or(other.missing);
     }
@@ -107,19 +128,36 @@ fn read_span<'a>(
     queries: &'a AtomicU64,
 ) -> BoxFuture<'a, Result<Read, Error>> {
     async move {
-        queries.fetch_add(1, Ordering::Relaxed);
+        if queries.fetch_add(1, Ordering::Relaxed) >= MAX_QUERIES {
+            return Ok(Read {
+                partial: Some(format!(
+                    "the run's {MAX_QUERIES} LoginHistory queries were spent before {} to {} was read",
+                    literal(span.from),
+                    literal(span.to)
+                )),
+                ..Default::default()
+            });
+        }
         let mut groups = Vec::new();
+        let mut hostile = None;
         let answer = super::query(ctx, &window_query(span), false, 1, |rows| {
-            groups.extend(rows.iter().map(group_of));
+            for r in &rows {
+                match group_of(r, span) {
+                    Ok(g) => groups.push(g),
+                    Err(e) => hostile = hostile.take().or(Some(e)),
+                }
+            }
             true
         })
         .await?;
         let split = match answer {
             Ok(run) if run.done && run.inconsistent.is_none() => {
-                let rows = groups.iter().map(|g| g.count).sum();
+                let rows = groups.len() as u64;
                 return Ok(Read {
                     parts: vec![Part { span, groups }],
                     rows,
+                    // What cannot be a group is not dropped in silence: the stretch is partial.
+                    partial: hostile.map(|e| format!("the org answered {e}")),
                     ..Default::default()
                 });
             }
@@ -211,18 +249,20 @@ pub(in crate::salesforce) async fn read_windows(
     )?;
     let mut rhythm_unfinished = Vec::new();
     let mut spent = 0u64;
-    while baseline.missing.is_none() && baseline.partial.is_none() {
+    let whole = |r: &Read| r.missing.is_none() && r.partial.is_none();
+    while whole(&baseline) && whole(&after) {
         baseline.parts.sort_by_key(|p| p.span.from);
         let splits = rhythm_splits(&baseline.parts, &after.parts, w.baseline, w.after.to);
         if splits.is_empty() {
             break;
         }
+        // Each half may split again: what the rhythm spends is counted as sent.
         let cost = 2 * splits.len() as u64;
         if spent + cost > w.rhythm_budget {
             rhythm_unfinished = splits;
             break;
         }
-        spent += cost;
+        let before = queries.load(Ordering::Relaxed);
         ctx.progress.plan(splits.len() * 2);
         let reads = futures::future::try_join_all(
             splits
@@ -231,16 +271,20 @@ pub(in crate::salesforce) async fn read_windows(
                 .map(|half| read_span(ctx, half, &queries)),
         )
         .await?;
+        spent += queries.load(Ordering::Relaxed) - before;
         baseline.parts.retain(|p| !splits.contains(&p.span));
-        // The halves replace the part; its rows were counted already.
-        let rows = baseline.rows;
         reads.into_iter().for_each(|r| baseline.merge(r));
-        baseline.rows = rows;
     }
     baseline.parts.sort_by_key(|p| p.span.from);
     let mut after = after;
     after.parts.sort_by_key(|p| p.span.from);
-    let rows = baseline.rows + after.rows;
+    // The groups of the parts kept (a part read again in halves counts by its halves).
+    let rows = baseline
+        .parts
+        .iter()
+        .chain(&after.parts)
+        .map(|p| p.groups.len() as u64)
+        .sum();
     let own_only = match &access {
         Access::Checked {
             all_logins: false, ..
@@ -294,10 +338,17 @@ mod tests {
             time_of("2026-11-02T10:15:00.000+0000"),
             Some(t("2026-11-02T10:15:00Z"))
         );
-        let g = group_of(&serde_json::json!({
-            "Application": "Portal", "LoginType": "Remote Access 2.0", "LoginSubType": "OauthWebServer",
-            "Status": "Success", "expr0": 3, "expr1": "2026-11-02T10:15:00.000+0000", "expr2": "2026-11-03T10:15:00.000+0000"
-        }));
+        let span = Span {
+            from: t("2026-11-01T00:00:00Z"),
+            to: t("2026-11-04T00:00:00Z"),
+        };
+        let row = |count: serde_json::Value, last: &str| {
+            serde_json::json!({
+                "Application": "Portal", "LoginType": "Remote Access 2.0", "LoginSubType": "OauthWebServer",
+                "Status": "Success", "expr0": count, "expr1": "2026-11-02T10:15:00.000+0000", "expr2": last
+            })
+        };
+        let g = group_of(&row(3.into(), "2026-11-03T10:15:00.000+0000"), span).unwrap();
         assert_eq!(
             (g.count, g.first, g.last),
             (
