@@ -519,10 +519,20 @@ fn more_than_2000_groups_in_one_minute_is_partial_never_clean() {
     }));
     let org = FakeOrg::start(org_with(l));
     let (code, v) = verify_json(&org, &["--app", "Customer_Portal"]);
-    assert_eq!((code, state(&v, "Customer_Portal")), (3, "unknown".into()), "{v:#}");
+    assert_eq!(
+        (code, state(&v, "Customer_Portal")),
+        (3, "unknown".into()),
+        "{v:#}"
+    );
     let lh = &v["sources"]["login_history"];
     assert_eq!(lh["partial"], true, "{lh}");
-    assert!(lh["reason"].as_str().unwrap().contains("more than 2,000 groups"), "{lh}");
+    assert!(
+        lh["reason"]
+            .as_str()
+            .unwrap()
+            .contains("more than 2,000 groups"),
+        "{lh}"
+    );
     // Halving down to the minute, then no further: bounded.
     assert!(lh["queries"].as_u64().unwrap() < 40, "{lh}");
 }
@@ -533,7 +543,13 @@ fn a_manifest_listing_other_types_is_refused_by_name() {
     let project = tmp.path().join("p");
     copy_dir(&fixture("verify-org"), &project);
     let f = run(
-        &["fix", "--source", project.to_str().unwrap(), "--app", "Customer_Portal"],
+        &[
+            "fix",
+            "--source",
+            project.to_str().unwrap(),
+            "--app",
+            "Customer_Portal",
+        ],
         &[],
     );
     assert_eq!(f.code, 0, "{}", f.stderr);
@@ -549,7 +565,8 @@ fn a_manifest_listing_other_types_is_refused_by_name() {
     let r = verify(&org, &["--manifest", manifest.to_str().unwrap()]);
     r.status(2);
     assert!(
-        r.stderr_line().contains("ExternalClientApplication:Field_App"),
+        r.stderr_line()
+            .contains("ExternalClientApplication:Field_App"),
         "{}",
         r.stderr
     );

@@ -318,3 +318,21 @@ fn an_external_client_app_without_the_element_is_set_to_false_as_its_default_is_
         "{manifest}"
     );
 }
+
+#[test]
+fn each_rollback_manifest_lists_its_own_apps_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("p");
+    copy_dir(&crate::live_support::fixture("verify-org"), &project);
+    for app in ["Customer_Portal", "Vendor_Sync"] {
+        let o = run(&project, &["--source", ".", "--app", app, "--undo"]);
+        assert_eq!(o.code, 0, "{}", out(&o));
+    }
+    let manifest =
+        std::fs::read_to_string(project.join("manifest/pkce-rollback-apps.xml")).unwrap();
+    assert!(
+        manifest.contains("<members>Vendor_Sync</members>"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains("Customer_Portal"), "{manifest}");
+}

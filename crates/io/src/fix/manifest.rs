@@ -115,7 +115,12 @@ pub(super) fn plan(
             (t.to_string(), m)
         })
         .collect();
-    let kept: Vec<Member> = earlier.into_iter().filter(|e| !asked.contains(e)).collect();
+    // A rollback lists only its own apps: an earlier rollback's app may have been required
+    // again since, and deploying its file under this manifest would not roll it back.
+    let kept: Vec<Member> = match direction {
+        Direction::Require => earlier.into_iter().filter(|e| !asked.contains(e)).collect(),
+        Direction::Undo => Vec::new(),
+    };
     let mut members: Vec<Member> = asked.into_iter().chain(kept.iter().cloned()).collect();
     members.sort();
     members.dedup();
@@ -123,9 +128,10 @@ pub(super) fn plan(
         "{}: {}. Deploy it alone{}",
         marker(step, direction),
         step.title(direction),
-        match step {
-            Step::Apps => "; fix adds the apps of later runs to it",
-            Step::OrgSetting => "",
+        match (step, direction) {
+            (Step::Apps, Direction::Require) => "; fix adds the apps of later runs to it",
+            (Step::Apps, Direction::Undo) => "; each rollback replaces it with its own apps",
+            (Step::OrgSetting, _) => "",
         }
     )];
     comments.extend(waived.map(|w| {

@@ -467,7 +467,14 @@ fn splits_are_asked_only_where_a_silence_is_in_doubt() {
 #[test]
 fn a_pkce_status_counts_whatever_the_row_says_of_its_login_type() {
     let mut c = portal();
-    let mut odd = group("Customer Portal", "", "Failed: Invalid Code Verifier", 40, 250, 260);
+    let mut odd = group(
+        "Customer Portal",
+        "",
+        "Failed: Invalid Code Verifier",
+        40,
+        250,
+        260,
+    );
     odd.login_type = Some("Application".into());
     c.after = vec![
         group("Customer Portal", "OauthWebServer", "Success", 1, 251, 251),
@@ -493,7 +500,14 @@ fn a_label_written_another_way_is_the_same_label() {
     let mut c = portal();
     c.after = vec![
         group("Customer Portal", "OauthWebServer", "Success", 1, 251, 251),
-        group("CUSTOMER\u{a0}PORTAL ", "OauthWebServer", "Failed: Invalid Code Verifier", 2, 252, 253),
+        group(
+            "CUSTOMER\u{a0}PORTAL ",
+            "OauthWebServer",
+            "Failed: Invalid Code Verifier",
+            2,
+            252,
+            253,
+        ),
     ];
     assert_eq!(c.state(), (State::Failing, Verdict::Rollback));
     // Two apps whose labels differ only so cannot be told apart.
@@ -501,7 +515,14 @@ fn a_label_written_another_way_is_the_same_label() {
         app("Portal", "Customer Portal", Some(true)),
         app("Portal2", "customer  portal", Some(true)),
     ]);
-    c.after = vec![group("Customer Portal", "OauthWebServer", "Success", 1, 251, 251)];
+    c.after = vec![group(
+        "Customer Portal",
+        "OauthWebServer",
+        "Success",
+        1,
+        251,
+        251,
+    )];
     assert_eq!(c.state(), (State::Unknown, Verdict::Watch));
 }
 
@@ -518,16 +539,33 @@ fn the_org_setting_on_puts_the_change_in_effect_for_a_named_app() {
         260,
     )];
     let v = c.run();
-    assert_eq!((v.apps[0].state, v.verdict), (State::Failing, Verdict::Rollback));
+    assert_eq!(
+        (v.apps[0].state, v.verdict),
+        (State::Failing, Verdict::Rollback)
+    );
     assert_eq!(v.apps[0].next, Next::Rollback(vec![Back::UndoOrgSetting]));
 }
 
 #[test]
 fn a_failure_status_spelled_otherwise_is_not_new() {
     let mut c = portal();
-    c.before = vec![group("Customer Portal", "OauthWebServer", "Failed: Invalid Callback URL", 2, 10, 20)];
+    c.before = vec![group(
+        "Customer Portal",
+        "OauthWebServer",
+        "Failed: Invalid Callback URL",
+        2,
+        10,
+        20,
+    )];
     c.after = vec![
-        group("Customer Portal", "OauthWebServer", "FAILED: INVALID CALLBACK URL ", 1, 250, 250),
+        group(
+            "Customer Portal",
+            "OauthWebServer",
+            "FAILED: INVALID CALLBACK URL ",
+            1,
+            250,
+            250,
+        ),
         group("Customer Portal", "OauthWebServer", "Success", 1, 251, 251),
     ];
     assert_eq!(c.state(), (State::Confirmed, Verdict::Keep));
