@@ -107,6 +107,26 @@ impl UserTimeZone {
     }
 }
 
+/// `GMT`, or `NAME=+HH:MM` (`America/Los_Angeles=-08:00`).
+impl std::str::FromStr for UserTimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (sid_key, offset) = match s.split_once('=') {
+            Some((name, offset)) => (name, offset),
+            None if s == "GMT" => return Ok(UserTimeZone::gmt()),
+            None => return Err(format!("'{s}': want GMT or NAME=+HH:MM")),
+        };
+        let offset = offset
+            .parse::<chrono::FixedOffset>()
+            .map_err(|e| format!("'{offset}': want an offset like -08:00 ({e})"))?;
+        Ok(UserTimeZone {
+            sid_key: sid_key.to_string(),
+            offset,
+        })
+    }
+}
+
 /// How a query's pages contradict themselves, as a broken or hostile server answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageFault {
@@ -197,5 +217,21 @@ impl Default for Config {
             oauth_token_max_offset: None,
             inconsistent_pages: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_time_zones_parse() {
+        assert_eq!("GMT".parse::<UserTimeZone>(), Ok(UserTimeZone::gmt()));
+        let la: UserTimeZone = "America/Los_Angeles=-08:00".parse().unwrap();
+        assert_eq!(la.sid_key, "America/Los_Angeles");
+        assert_eq!(la.offset.local_minus_utc(), -8 * 3600);
+        assert!("Asia/Kolkata=+05:30".parse::<UserTimeZone>().is_ok());
+        assert!("Europe/Paris".parse::<UserTimeZone>().is_err());
+        assert!("X=8".parse::<UserTimeZone>().is_err());
     }
 }
