@@ -17,6 +17,8 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
+from expected import project
+
 fixture, alias = sys.argv[1], sys.argv[2]
 prefix = os.environ.get("CHECK_PREFIX", "")
 NOW = datetime(2026, 11, 21, tzinfo=timezone.utc)
@@ -67,13 +69,7 @@ def sf_json(soql):
 
 
 def flat(record, paths):
-    out = []
-    for p in paths:
-        v = record
-        for seg in p.split("."):
-            v = v.get(seg) if isinstance(v, dict) else None
-        out.append(v)
-    return tuple(out)
+    return tuple(project(record, paths))
 
 
 def check_rows(what, soql, paths, want):
