@@ -60,7 +60,7 @@ struct Args {
     /// REST query page size.
     #[arg(long)]
     page_size: Option<usize>,
-    /// Log each request's method, path and status on stderr (no headers, queries or bodies).
+    /// Log each request's method, path, SOQL and status on stderr (no headers or bodies).
     #[arg(long)]
     log_requests: bool,
     /// Echo the credentials received in error answers and SOAP faults, in every form (raw,
@@ -79,6 +79,10 @@ struct Args {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// The querying user's time zone, for date literals (TODAY, LAST_N_DAYS:n, ...): `GMT`
+    /// (the default) or NAME=OFFSET, e.g. `America/Los_Angeles=-08:00`.
+    #[arg(long, value_name = "ZONE")]
+    user_time_zone: Option<fake_org::UserTimeZone>,
     /// Address of the HTTPS listener.
     #[arg(long, default_value = "127.0.0.1:0")]
     tls_addr: SocketAddr,
@@ -102,6 +106,7 @@ async fn main() -> std::io::Result<()> {
         client_id: args.client_id.unwrap_or(d.client_id.clone()),
         page_size: args.page_size.unwrap_or(d.page_size),
         log_requests: args.log_requests,
+        user_time_zone: args.user_time_zone.unwrap_or(d.user_time_zone.clone()),
         echo_credentials: args.echo_credentials,
         echo_in_records: args.echo_in_records,
         echo_also: args.echo_also,

@@ -1519,3 +1519,175 @@ async fn login_history_aggregates_stop_at_2000_groups() {
     .await;
     assert_eq!((status, &v["totalSize"]), (200, &json!(0)), "{v}");
 }
+
+// `sf data query`: the rows, then the columns (`&columns=true`), with date literals.
+
+fn evidence_fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/evidence-org")
+}
+
+async fn columns(c: &reqwest::Client, base: &str, soql: &str) -> (u16, Value) {
+    let r = c
+        .get(format!("{base}/services/data/v66.0/query"))
+        .query(&[("q", soql), ("columns", "true")])
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// The fixture's rows whose `field` is at or after `from`, by `key`.
+fn fixture_rows_from(object: &str, field: &str, from: &str, key: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(evidence_fixture().join(format!("evidence/{object}.json")))
+        .unwrap();
+    let rows: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let from = at(from);
+    rows.iter()
+        .filter(|r| {
+            let t = r[field].as_str().unwrap().replace("+0000", "Z");
+            at(&t) >= from
+        })
+        .map(|r| r[key].to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn sf_data_query_gets_its_columns_and_date_literal_rows() {
+    let org = FakeOrg::start(Config {
+        org_dir: evidence_fixture(),
+        ..Config::default()
+    });
+    let c = client();
+    let data = "/services/data/v66.0/query";
+    // `>= LAST_N_DAYS:90` on 2026-11-21: from 2026-08-23T00:00Z (GMT user), future too.
+    let soql = "SELECT AppName, UseCount, LastUsedDate, User.Username FROM OauthToken WHERE LastUsedDate >= LAST_N_DAYS:90";
+    let (status, _, v) = query(&c, &org.base_url, data, soql).await;
+    assert_eq!(status, 200, "{v}");
+    let got: Vec<String> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["LastUsedDate"].to_string())
+        .collect();
+    let want = fixture_rows_from(
+        "OauthToken",
+        "LastUsedDate",
+        "2026-08-23T00:00:00Z",
+        "LastUsedDate",
+    );
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
+    let (status, cols) = columns(&c, &org.base_url, soql).await;
+    assert_eq!(status, 200, "{cols}");
+    assert!(cols.get("records").is_none(), "{cols}");
+    assert_eq!(cols["entityName"], "OauthToken");
+    let names: Vec<&str> = cols["columnMetadata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["columnName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AppName", "UseCount", "LastUsedDate", "User"]);
+    assert_eq!(
+        cols["columnMetadata"][3]["joinColumns"][0]["columnName"],
+        "Username"
+    );
+    // `<` is before the range: the rest of the rows.
+    let (_, _, older) = query(
+        &c,
+        &org.base_url,
+        data,
+        "SELECT LastUsedDate FROM OauthToken WHERE LastUsedDate < LAST_N_DAYS:90",
+    )
+    .await;
+    let (_, _, all) = query(&c, &org.base_url, data, "SELECT COUNT() FROM OauthToken").await;
+    assert_eq!(
+        older["totalSize"].as_u64().unwrap() + v["totalSize"].as_u64().unwrap(),
+        all["totalSize"].as_u64().unwrap()
+    );
+    // Aggregates on LoginHistory: expr0 and an alias.
+    let (status, cols) = columns(
+        &c,
+        &org.base_url,
+        "SELECT Application, COUNT(Id), MAX(LoginTime) last FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:90 GROUP BY Application",
+    )
+    .await;
+    assert_eq!(status, 200, "{cols}");
+    assert_eq!(cols["groupBy"], true);
+    let m = &cols["columnMetadata"];
+    assert_eq!(
+        (&m[1]["columnName"], &m[1]["displayName"]),
+        (&json!("expr0"), &json!("count(Id)"))
+    );
+    assert_eq!(m[2]["columnName"], "last");
+    // A bad query is refused with the columns too, as without.
+    let (status, e) = columns(
+        &c,
+        &org.base_url,
+        "SELECT Id FROM OauthToken WHERE UseCount = '3'",
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(e[0]["errorCode"], "INVALID_FIELD", "{e}");
+    assert!(e[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("must be of type integer and should not be enclosed in quotes"));
+    let (status, _, e) = query(
+        &c,
+        &org.base_url,
+        data,
+        "SELECT Id FROM LoginHistory WHERE LoginTime = THIS_FISCAL_QUARTER",
+    )
+    .await;
+    assert_eq!(
+        (status, &e[0]["errorCode"]),
+        (400, &json!("MALFORMED_QUERY"))
+    );
+}
+
+#[tokio::test]
+async fn date_literals_count_days_in_the_users_time_zone() {
+    let dir = evidence_org(0);
+    let org = login_org(&dir, |cfg| {
+        cfg.now = at("2026-12-02T03:00:00Z");
+        cfg.page_size = 2000;
+        cfg.user_time_zone = fake_org::UserTimeZone {
+            sid_key: "America/Los_Angeles".into(),
+            offset: chrono::FixedOffset::west_opt(8 * 3600).unwrap(),
+        };
+    });
+    let c = client();
+    let data = "/services/data/v66.0/query";
+    // 03:00 GMT on the 2nd is 19:00 on the 1st in Los Angeles: TODAY is the 1st there,
+    // 08:00 GMT on the 1st up to 08:00 GMT on the 2nd.
+    let (status, _, v) = query(
+        &c,
+        &org.base_url,
+        data,
+        "SELECT LoginTime FROM LoginHistory WHERE LoginTime = TODAY",
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let mut times: Vec<&str> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["LoginTime"].as_str().unwrap())
+        .collect();
+    times.sort();
+    assert_eq!(times.len(), 8, "{times:?}");
+    assert_eq!(times[0], "2026-12-01T08:59:59.000+0000");
+    assert_eq!(times[7], "2026-12-02T00:00:00.000+0000");
+    let (_, _, before) = query(
+        &c,
+        &org.base_url,
+        data,
+        "SELECT COUNT() FROM LoginHistory WHERE LoginTime < TODAY",
+    )
+    .await;
+    assert_eq!(before["totalSize"], 1, "the 30 November login");
+    let (_, _, me) = query(&c, &org.base_url, data, "SELECT TimeZoneSidKey FROM User").await;
+    assert_eq!(me["records"][0]["TimeZoneSidKey"], "America/Los_Angeles");
+}

@@ -46,6 +46,11 @@ pub struct Config {
     /// The org's clock: `LAST_N_DAYS` counts back from it, and every answer's `Date`
     /// header says it. Fixed, so tests do not depend on the day they run.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The querying user's time zone: date literals (`TODAY`, `LAST_N_DAYS:n`, ...) are
+    /// days in it, as Salesforce counts them in the locale and time zone of the user
+    /// sending the query. Served as the user's `TimeZoneSidKey` and the identity's
+    /// `timezone`. Default GMT.
+    pub user_time_zone: UserTimeZone,
     /// Aggregate queries (GROUP BY, COUNT(field), MAX(...)) fail with 400 MALFORMED_QUERY,
     /// as some orgs answer them for LoginHistory; `SELECT COUNT()` still works.
     pub reject_aggregate_queries: bool,
@@ -80,6 +85,46 @@ pub struct Config {
     /// Query results that contradict themselves, by sObject (`"ConnectedApplication"`):
     /// each page of a query on it is answered with that fault.
     pub inconsistent_pages: Vec<(String, PageFault)>,
+}
+
+/// A user's time zone: its Salesforce name and its offset from UTC. A fixed offset, with
+/// no daylight saving: the org's clock is fixed too, so one offset is the zone's at that
+/// time (America/Los_Angeles is `-08:00` on the default 2026-11-21).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserTimeZone {
+    /// `TimeZoneSidKey`: `GMT`, `America/Los_Angeles`, ...
+    pub sid_key: String,
+    pub offset: chrono::FixedOffset,
+}
+
+impl UserTimeZone {
+    /// `GMT`, offset zero.
+    pub fn gmt() -> UserTimeZone {
+        UserTimeZone {
+            sid_key: "GMT".into(),
+            offset: chrono::FixedOffset::east_opt(0).expect("zero is a valid offset"),
+        }
+    }
+}
+
+/// `GMT`, or `NAME=+HH:MM` (`America/Los_Angeles=-08:00`).
+impl std::str::FromStr for UserTimeZone {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (sid_key, offset) = match s.split_once('=') {
+            Some((name, offset)) => (name, offset),
+            None if s == "GMT" => return Ok(UserTimeZone::gmt()),
+            None => return Err(format!("'{s}': want GMT or NAME=+HH:MM")),
+        };
+        let offset = offset
+            .parse::<chrono::FixedOffset>()
+            .map_err(|e| format!("'{offset}': want an offset like -08:00 ({e})"))?;
+        Ok(UserTimeZone {
+            sid_key: sid_key.to_string(),
+            offset,
+        })
+    }
 }
 
 /// How a query's pages contradict themselves, as a broken or hostile server answers.
@@ -160,6 +205,7 @@ impl Default for Config {
             sobjects: BTreeMap::new(),
             logins: Vec::new(),
             now: default_now(),
+            user_time_zone: UserTimeZone::gmt(),
             reject_aggregate_queries: false,
             login_history_filter_refusals: true,
             quirks: Vec::new(),
@@ -171,5 +217,21 @@ impl Default for Config {
             oauth_token_max_offset: None,
             inconsistent_pages: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_time_zones_parse() {
+        assert_eq!("GMT".parse::<UserTimeZone>(), Ok(UserTimeZone::gmt()));
+        let la: UserTimeZone = "America/Los_Angeles=-08:00".parse().unwrap();
+        assert_eq!(la.sid_key, "America/Los_Angeles");
+        assert_eq!(la.offset.local_minus_utc(), -8 * 3600);
+        assert!("Asia/Kolkata=+05:30".parse::<UserTimeZone>().is_ok());
+        assert!("Europe/Paris".parse::<UserTimeZone>().is_err());
+        assert!("X=8".parse::<UserTimeZone>().is_err());
     }
 }

@@ -65,7 +65,7 @@ pub const LOGIN_TYPES: &[&str] = &[
 
 /// Key prefixes of the objects served (describeGlobal `keyPrefix`); `None` for objects
 /// without ids of their own (OauthToken: "Id ... always null").
-fn key_prefix(name: &str) -> Option<&'static str> {
+pub(super) fn key_prefix(name: &str) -> Option<&'static str> {
     Some(match name {
         "Organization" => "00D",
         "User" => "005",

@@ -229,7 +229,7 @@ pub fn identity(
             "email_verified": true,
             "first_name": USER_FIRST_NAME,
             "last_name": USER_LAST_NAME,
-            "timezone": "America/Los_Angeles",
+            "timezone": shared.cfg.user_time_zone.sid_key,
             "photos": {
                 "picture": format!("{base}/profilephoto/005/F"),
                 "thumbnail": format!("{base}/profilephoto/005/T"),
@@ -311,7 +311,7 @@ pub fn user_sobject(cfg: &super::Config, org: &super::Org) -> Value {
         "CompanyName": org.name,
         "Email": username,
         "IsActive": true,
-        "TimeZoneSidKey": "America/Los_Angeles",
+        "TimeZoneSidKey": cfg.user_time_zone.sid_key,
         "LocaleSidKey": "en_US",
         "LanguageLocaleKey": "en_US",
         "UserType": "Standard",

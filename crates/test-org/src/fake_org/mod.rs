@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use config::{default_now, Config, PageFault, Quirk, TlsConfig};
+pub use config::{default_now, Config, PageFault, Quirk, TlsConfig, UserTimeZone};
 pub use identity::user_id;
 pub use org::Org;
 
@@ -285,12 +285,13 @@ async fn entry(
         }
     }
     let method = req.method().clone();
-    // The SOQL of a query (never a token: those travel in headers, or as `oauth_token`).
-    let soql = rest::form_decode(req.uri().query().unwrap_or(""))
+    // The SOQL of a query and whether it asks for the columns (never a token: those
+    // travel in headers, or as `oauth_token`).
+    let soql: String = rest::form_decode(req.uri().query().unwrap_or(""))
         .into_iter()
-        .find(|(k, _)| k == "q")
-        .map(|(_, q)| format!(" q={q}"))
-        .unwrap_or_default();
+        .filter(|(k, _)| k == "q" || k == "columns")
+        .map(|(k, v)| format!(" {k}={v}"))
+        .collect();
     let mut resp = route(&shared, req, conn.is_tls()).await;
     if shared.cfg.log_requests {
         eprintln!(

@@ -254,11 +254,12 @@ fn run_query(
     query: &str,
     echo: Option<&str>,
 ) -> Response<Body> {
-    let Some(q) = form_decode(query)
-        .into_iter()
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v)
-    else {
+    let params = form_decode(query);
+    // `columns=true`: the columns instead of the rows (`soql::column_metadata`).
+    let columns = params
+        .iter()
+        .any(|(k, v)| k == "columns" && v.eq_ignore_ascii_case("true"));
+    let Some(q) = params.into_iter().find(|(k, _)| k == "q").map(|(_, v)| v) else {
         return error(
             StatusCode::BAD_REQUEST,
             "MALFORMED_QUERY",
@@ -324,10 +325,17 @@ fn run_query(
             ),
         );
     }
-    let (total, mut records) = match soql::execute(&parsed, obj, api_base, shared.cfg.now) {
+    let clock = soql::Clock {
+        now: shared.cfg.now,
+        offset: shared.cfg.user_time_zone.offset,
+    };
+    let (total, mut records) = match soql::execute(&parsed, obj, api_base, clock) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.code, &e.message),
     };
+    if columns {
+        return json_response(StatusCode::OK, &soql::column_metadata(&parsed, obj));
+    }
     if let Some(echo) = echo {
         for r in &mut records {
             if let Some(Value::String(name)) = r.get_mut("Name") {

@@ -59,9 +59,9 @@ fn lit_eq(lit: &Lit, v: &Value) -> bool {
 }
 
 /// `value op literal`. A date literal is a range: `=` is inside it, `<` before its start,
-/// `>` after its end, `<=` / `>=` also inside (SOQL and SOSL Reference, Date Formats and
-/// Date Literals). A null never compares.
-fn matches(c: &Cond, v: &Value, now: DateTime<Utc>) -> bool {
+/// `>` after its end, `<=` up to its end, `>=` from its start (SOQL and SOSL Reference,
+/// Date Formats and Date Literals; see [`super::dates`]). A null never compares.
+fn matches(c: &Cond, v: &Value, clock: Clock) -> bool {
     let ord = |o: Ordering| match c.op {
         Op::Eq => o == Ordering::Equal,
         Op::Lt => o == Ordering::Less,
@@ -70,11 +70,11 @@ fn matches(c: &Cond, v: &Value, now: DateTime<Utc>) -> bool {
         Op::Ge => o != Ordering::Less,
     };
     match (&c.value, v) {
-        (Lit::LastNDays(n), v) => {
+        (Lit::Date(d), v) => {
             let Some(t) = v.as_str().and_then(parse_datetime) else {
                 return false;
             };
-            let (start, end) = last_n_days(*n, now);
+            let (start, end) = d.range(clock);
             match c.op {
                 Op::Eq => t >= start && t < end,
                 Op::Lt => t < start,
@@ -106,18 +106,6 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
-}
-
-/// `LAST_N_DAYS:n`: from 00:00 n days before today up to the end of today (UTC).
-fn last_n_days(n: u32, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let today = now.date_naive();
-    let start = (today - chrono::Days::new(u64::from(n)))
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc();
-    let end = (today + chrono::Days::new(1))
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc();
-    (start, end)
 }
 
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
@@ -214,15 +202,72 @@ impl Query {
     }
 }
 
+/// A field's type: the describe's, or, for a name the describe only knows as text, what
+/// the records hold (objects given through `Config::sobjects` name their own fields).
+fn field_kind(obj: &SObject, field: &str) -> &'static str {
+    let ty = super::super::describe::field_type(&obj.name, field).0;
+    if ty != "string" {
+        return ty;
+    }
+    let held = obj
+        .records
+        .iter()
+        .map(|r| value_at(r, std::slice::from_ref(&field.to_string())).clone())
+        .find(|v| !v.is_null());
+    match held {
+        Some(Value::Number(_)) => "double",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::String(s)) if s.contains('T') && parse_datetime(&s).is_some() => "datetime",
+        _ => ty,
+    }
+}
+
+/// A literal of the wrong type for its field, answered as a real org answers it: a quoted
+/// dateTime or number is a string (the text as clients quote dates: jpmonette/q#25,
+/// django-salesforce#10), and an unquoted value against a text field is not one. Only for
+/// fields the object declares (the served evidence objects).
+fn type_check(q: &Query, obj: &SObject, c: &Cond) -> Result<(), SoqlError> {
+    let Some(field) = obj.field(&c.path[0]).filter(|_| c.path.len() == 1) else {
+        return Ok(());
+    };
+    let ty = field_kind(obj, field);
+    // (the type's name in the message, whether a literal of it is quoted)
+    let (want, quoted) = match ty {
+        "datetime" => ("dateTime", false),
+        "date" => ("date", false),
+        "int" => ("integer", false),
+        "double" => ("double", false),
+        "boolean" => ("boolean", false),
+        _ => ("string", true),
+    };
+    let fits = match &c.value {
+        Lit::Null => true,
+        Lit::Str(_) => quoted,
+        Lit::Num(_) => matches!(want, "integer" | "double"),
+        Lit::Bool(_) => want == "boolean",
+        Lit::DateTime(_) | Lit::Date(_) => want == "dateTime" || want == "date",
+    };
+    if fits {
+        return Ok(());
+    }
+    let should = if quoted { "should" } else { "should not" };
+    Err(caret_error(
+        "INVALID_FIELD",
+        &q.text,
+        c.col,
+        &format!("value of filter criterion for field '{field}' must be of type {want} and {should} be enclosed in quotes"),
+    ))
+}
+
 /// Runs a parsed query over an object. `api_base` is `/services/data/vNN.0` (or
-/// `.../tooling`) for the records' `attributes.url`; `now` is the org's clock for
-/// `LAST_N_DAYS`. Returns all rows (paging is the caller's job) and, for `COUNT()`, no
+/// `.../tooling`) for the records' `attributes.url`; `clock` is the org's clock and the
+/// user's time zone, for date literals. Returns all rows (paging is the caller's job) and, for `COUNT()`, no
 /// rows and the count.
 pub fn execute(
     q: &Query,
     obj: &SObject,
     api_base: &str,
-    now: DateTime<Utc>,
+    clock: Clock,
 ) -> Result<(usize, Vec<Value>), SoqlError> {
     for (path, col) in q.fields.iter().chain(&q.group_by) {
         check_field(q, obj, path, *col)?;
@@ -245,19 +290,7 @@ pub fn execute(
                 &format!("field '{f}' can not be filtered in query call"),
             ));
         }
-        // A quoted dateTime is a string, which a real org refuses (the text as clients
-        // quote it for date fields: jpmonette/q#25, django-salesforce#10).
-        let field = obj.field(&c.path[0]).unwrap_or(&c.path[0]);
-        let datetime = c.path.len() == 1
-            && super::super::describe::field_type(&obj.name, field).0 == "datetime";
-        if datetime && matches!(c.value, Lit::Str(_)) {
-            return Err(caret_error(
-                "INVALID_FIELD",
-                &q.text,
-                c.col,
-                &format!("value of filter criterion for field '{field}' must be of type dateTime and should not be enclosed in quotes"),
-            ));
-        }
+        type_check(q, obj, c)?;
         if c.op != Op::Eq && matches!(c.value, Lit::Str(_)) {
             return Err(caret_error(
                 "MALFORMED_QUERY",
@@ -273,7 +306,7 @@ pub fn execute(
         .filter(|r| {
             q.conditions
                 .iter()
-                .all(|c| matches(c, value_at(r, &c.path), now))
+                .all(|c| matches(c, value_at(r, &c.path), clock))
         })
         .collect();
     if q.is_aggregate() {

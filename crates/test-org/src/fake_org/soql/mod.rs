@@ -5,8 +5,10 @@
 //!
 //! WHERE is a conjunction of `field = literal` (string, number, boolean, null; strings
 //! compared case-insensitively, as Salesforce does) and of `=`, `>=`, `>`, `<`, `<=`
-//! against a number, a dateTime literal (`2026-12-01T09:00:00Z`) or `LAST_N_DAYS:n`
-//! (against the org's fixed "now"). Aggregates are answered as real orgs do: records
+//! against a number, a dateTime literal (`2026-12-01T09:00:00Z`) or a date literal
+//! (`TODAY`, `LAST_N_DAYS:n`, ...: see [`dates`]; on the org's fixed clock in the user's
+//! time zone). A literal of the wrong type for its field is refused as a real org does
+//! (INVALID_FIELD). `columns=true` is answered by [`columns`]. Aggregates are answered as real orgs do: records
 //! typed `AggregateResult`, unaliased aggregates named `expr0`, `expr1`, ... in select
 //! order, at most [`AGGREGATE_BATCH`] groups. Anything else (`!=`, ordering on strings,
 //! OR, ORDER BY, other aggregates, subqueries, HAVING, WITH) is refused as
@@ -18,9 +20,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
+mod columns;
+mod dates;
 mod execute;
 mod parse;
 
+pub use columns::column_metadata;
+pub use dates::{Clock, DateLit};
 pub use execute::execute;
 pub use parse::parse;
 
@@ -36,8 +42,8 @@ pub enum Lit {
     Num(f64),
     Bool(bool),
     Null,
-    /// `LAST_N_DAYS:n`: from the start of the day n days before "now" to the end of today.
-    LastNDays(u32),
+    /// `TODAY`, `LAST_N_DAYS:n`, ...: a range of time (see [`dates`]).
+    Date(DateLit),
     /// An unquoted dateTime literal: `2026-12-01T09:00:00Z`, `...T09:00:00.000+0100`.
     DateTime(DateTime<Utc>),
 }

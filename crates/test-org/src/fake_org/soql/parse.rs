@@ -233,34 +233,42 @@ impl Parser<'_> {
         let lit = match &t.tok {
             Tok::Str(s) => Lit::Str(s.clone()),
             Tok::Num(n) => Lit::Num(*n),
+            // Unquoted dateTime (a bare date stays unsupported: no date fields here).
+            Tok::Other(s) if s.contains('T') && s.starts_with(|c: char| c.is_ascii_digit()) => {
+                match datetime_literal(s) {
+                    Some(t) => Lit::DateTime(t),
+                    None => return Err(self.unexpected()),
+                }
+            }
             Tok::Other(s) => match s.split_once(':') {
-                Some((lit, n)) if lit.eq_ignore_ascii_case("LAST_N_DAYS") => {
-                    Lit::LastNDays(n.parse().map_err(|_| self.unexpected())?)
+                Some((name, n)) => {
+                    let n: u32 = n.parse().map_err(|_| self.unexpected())?;
+                    self.date_literal(name, Some(n), s)?
                 }
-                // Unquoted dateTime (a bare date stays unsupported: no date fields here).
-                _ if s.contains('T') && s.starts_with(|c: char| c.is_ascii_digit()) => {
-                    match datetime_literal(s) {
-                        Some(t) => Lit::DateTime(t),
-                        None => return Err(self.unexpected()),
-                    }
-                }
-                _ => return Err(self.unsupported(s)),
+                None => return Err(self.unsupported(s)),
             },
             Tok::Ident(s) if s.eq_ignore_ascii_case("true") => Lit::Bool(true),
             Tok::Ident(s) if s.eq_ignore_ascii_case("false") => Lit::Bool(false),
             Tok::Ident(s) if s.eq_ignore_ascii_case("null") => Lit::Null,
-            // Date literals other than LAST_N_DAYS:n (TODAY, THIS_MONTH, ...).
-            Tok::Ident(s) if s.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
-                return Err(self.unsupported(s))
-            }
+            Tok::Ident(s) => self.date_literal(s, None, s)?,
             _ => return Err(self.unexpected()),
         };
         self.pos += 1;
         Ok(lit)
     }
 
+    /// A date literal by name; a real one the test org does not answer (fiscal) is refused
+    /// as unsupported, anything else as the unexpected token it is.
+    fn date_literal(&self, name: &str, n: Option<u32>, text: &str) -> Result<Lit, SoqlError> {
+        match dates::lookup(name, n) {
+            dates::Lookup::Literal(d) => Ok(Lit::Date(d)),
+            dates::Lookup::Unsupported => Err(self.unsupported(text)),
+            dates::Lookup::Unknown => Err(self.unexpected()),
+        }
+    }
+
     /// `path op literal`: `=` on any literal; `<`, `<=`, `>`, `>=` on numbers, dateTimes
-    /// and `LAST_N_DAYS:n`, the comparisons the tool and the real clients send.
+    /// and date literals, the comparisons the tool and the real clients send.
     fn condition(&mut self) -> Result<Cond, SoqlError> {
         if matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen)) {
             return Err(self.unsupported("a parenthesised condition"));
@@ -284,7 +292,7 @@ impl Parser<'_> {
         if op != Op::Eq
             && !matches!(
                 value,
-                Lit::Num(_) | Lit::DateTime(_) | Lit::LastNDays(_) | Lit::Str(_)
+                Lit::Num(_) | Lit::DateTime(_) | Lit::Date(_) | Lit::Str(_)
             )
         {
             self.pos -= 1;

@@ -21,20 +21,20 @@ fn obj(records: Vec<Value>) -> SObject {
     }
 }
 
-fn now() -> DateTime<Utc> {
-    parse_datetime("2026-11-21T00:00:00Z").unwrap()
+fn now() -> Clock {
+    Clock::utc(parse_datetime("2026-11-21T00:00:00Z").unwrap())
 }
 
 #[test]
 fn aggregates_group_and_name_columns_expr_n() {
     let o = obj(vec![
-        json!({"Id": "1", "App": "A", "Sub": "OauthWebServer", "T": "2026-11-01T10:00:00.000+0000"}),
-        json!({"Id": "2", "App": "A", "Sub": "OauthWebServer", "T": "2026-11-03T10:00:00.000+0000"}),
-        json!({"Id": "3", "App": "B", "Sub": null, "T": "2026-11-02T10:00:00.000+0000"}),
-        json!({"Id": "4", "App": "A", "Sub": "OauthWebServer", "T": "2026-01-02T10:00:00.000+0000"}),
+        json!({"Id": "1", "App": "A", "Sub": "OauthWebServer", "LoginTime": "2026-11-01T10:00:00.000+0000"}),
+        json!({"Id": "2", "App": "A", "Sub": "OauthWebServer", "LoginTime": "2026-11-03T10:00:00.000+0000"}),
+        json!({"Id": "3", "App": "B", "Sub": null, "LoginTime": "2026-11-02T10:00:00.000+0000"}),
+        json!({"Id": "4", "App": "A", "Sub": "OauthWebServer", "LoginTime": "2026-01-02T10:00:00.000+0000"}),
     ]);
     let q = parse(
-        "SELECT App, Sub, COUNT(Id), MAX(T) FROM Thing WHERE T = LAST_N_DAYS:90 GROUP BY App, Sub",
+        "SELECT App, Sub, COUNT(Id), MAX(LoginTime) FROM Thing WHERE LoginTime = LAST_N_DAYS:90 GROUP BY App, Sub",
     )
     .unwrap();
     assert!(q.is_aggregate());
@@ -45,7 +45,7 @@ fn aggregates_group_and_name_columns_expr_n() {
         json!({"attributes": {"type": "AggregateResult"}, "App": "A", "Sub": "OauthWebServer", "expr0": 2, "expr1": "2026-11-03T10:00:00.000+0000"})
     );
     assert_eq!(rows[1]["Sub"], Value::Null);
-    let q = parse("SELECT COUNT(Id) total, MAX(T) FROM Thing").unwrap();
+    let q = parse("SELECT COUNT(Id) total, MAX(LoginTime) FROM Thing").unwrap();
     let (_, rows) = execute(&q, &o, "", now()).unwrap();
     assert_eq!(rows[0]["total"], 4);
     assert_eq!(rows[0]["expr0"], "2026-11-03T10:00:00.000+0000");
@@ -114,12 +114,12 @@ fn parses_and_filters() {
 fn refuses_what_no_client_sends() {
     for soql in [
         "SELECT Id FROM X WHERE N != 1",
-        "SELECT Id FROM X WHERE T >= 2026-12-01",
+        "SELECT Id FROM X WHERE LoginTime >= 2026-12-01",
         "SELECT Id FROM X WHERE Name LIKE 'a%'",
         "SELECT Id FROM X WHERE Name IN ('a')",
         "SELECT Id FROM X WHERE (N = 1 OR N = 2)",
         "SELECT Id FROM X WHERE N = 1 OR N = 2",
-        "SELECT Id FROM X WHERE T = TODAY",
+        "SELECT Id FROM X WHERE LoginTime = THIS_FISCAL_YEAR",
         "SELECT Id FROM X ORDER BY Id",
         "SELECT SUM(N) FROM X",
     ] {
@@ -161,11 +161,11 @@ fn errors() {
 
 fn logins() -> SObject {
     obj(vec![
-        json!({"Id": "1", "App": "A", "Status": "Success", "T": "2026-11-20T08:59:59.000+0000"}),
-        json!({"Id": "2", "App": "A", "Status": "Success", "T": "2026-11-20T09:00:00.000+0000"}),
-        json!({"Id": "3", "App": "A", "Status": "Failed: Invalid Code Verifier", "T": "2026-11-20T11:30:00.000+0100"}),
-        json!({"Id": "4", "App": "A", "Status": "Success", "T": "2026-11-20T12:00:00.000+0000"}),
-        json!({"Id": "5", "App": "B", "Status": "Success", "T": "2026-11-10T12:00:00.000+0000"}),
+        json!({"Id": "1", "App": "A", "Status": "Success", "LoginTime": "2026-11-20T08:59:59.000+0000"}),
+        json!({"Id": "2", "App": "A", "Status": "Success", "LoginTime": "2026-11-20T09:00:00.000+0000"}),
+        json!({"Id": "3", "App": "A", "Status": "Failed: Invalid Code Verifier", "LoginTime": "2026-11-20T11:30:00.000+0100"}),
+        json!({"Id": "4", "App": "A", "Status": "Success", "LoginTime": "2026-11-20T12:00:00.000+0000"}),
+        json!({"Id": "5", "App": "B", "Status": "Success", "LoginTime": "2026-11-10T12:00:00.000+0000"}),
     ])
 }
 
@@ -179,36 +179,36 @@ fn ids(soql: &str, o: &SObject) -> Vec<String> {
 #[test]
 fn datetime_comparisons_are_half_open_windows() {
     let o = logins();
-    let w = "SELECT Id FROM Thing WHERE T >= 2026-11-20T09:00:00Z AND T < 2026-11-20T12:00:00Z";
+    let w = "SELECT Id FROM Thing WHERE LoginTime >= 2026-11-20T09:00:00Z AND LoginTime < 2026-11-20T12:00:00Z";
     // Row 3 is 10:30 UTC written with a +0100 offset.
     assert_eq!(ids(w, &o), ["2", "3"]);
-    assert_eq!(ids("SELECT Id FROM Thing WHERE T > 2026-11-20T09:00:00Z AND T <= 2026-11-20T12:00:00.000+0000", &o), ["3", "4"]);
+    assert_eq!(ids("SELECT Id FROM Thing WHERE LoginTime > 2026-11-20T09:00:00Z AND LoginTime <= 2026-11-20T12:00:00.000+0000", &o), ["3", "4"]);
     assert_eq!(
         ids(
-            "SELECT Id FROM Thing WHERE T = 2026-11-20T11:00:00+02:00",
+            "SELECT Id FROM Thing WHERE LoginTime = 2026-11-20T11:00:00+02:00",
             &o
         ),
         ["2"]
     );
     // Date literal ranges: `=` and `>=` inside or after the start, `<` before it.
     assert_eq!(
-        ids("SELECT Id FROM Thing WHERE T >= LAST_N_DAYS:1", &o),
+        ids("SELECT Id FROM Thing WHERE LoginTime >= LAST_N_DAYS:1", &o),
         ["1", "2", "3", "4"]
     );
     assert_eq!(
-        ids("SELECT Id FROM Thing WHERE T < LAST_N_DAYS:1", &o),
+        ids("SELECT Id FROM Thing WHERE LoginTime < LAST_N_DAYS:1", &o),
         ["5"]
     );
     assert_eq!(
-        ids("SELECT Id FROM Thing WHERE T <= LAST_N_DAYS:1", &o).len(),
+        ids("SELECT Id FROM Thing WHERE LoginTime <= LAST_N_DAYS:1", &o).len(),
         5
     );
     assert!(
-        ids("SELECT Id FROM Thing WHERE T > LAST_N_DAYS:1", &o).is_empty(),
+        ids("SELECT Id FROM Thing WHERE LoginTime > LAST_N_DAYS:1", &o).is_empty(),
         "today is inside"
     );
     assert_eq!(
-        parse("SELECT Id FROM X WHERE T >= 2026-13-01T00:00:00Z")
+        parse("SELECT Id FROM X WHERE LoginTime >= 2026-13-01T00:00:00Z")
             .unwrap_err()
             .code,
         "MALFORMED_QUERY"
@@ -217,7 +217,7 @@ fn datetime_comparisons_are_half_open_windows() {
 
 #[test]
 fn min_and_max_of_datetimes_by_instant() {
-    let q = parse("SELECT App, Status, COUNT(Id), MIN(T), MAX(T) FROM Thing WHERE T >= 2026-11-20T00:00:00Z GROUP BY App, Status").unwrap();
+    let q = parse("SELECT App, Status, COUNT(Id), MIN(LoginTime), MAX(LoginTime) FROM Thing WHERE LoginTime >= 2026-11-20T00:00:00Z GROUP BY App, Status").unwrap();
     let (n, rows) = execute(&q, &logins(), "", now()).unwrap();
     assert_eq!(n, 2);
     assert_eq!(
@@ -293,4 +293,166 @@ fn quoted_datetimes_are_refused() {
     assert!(e.message.contains("not supported"), "{}", e.message);
     let q = parse("SELECT Id FROM Thing WHERE LoginTime = 2026-11-20T09:00:00Z").unwrap();
     assert_eq!(execute(&q, &o, "", now()).unwrap().0, 1);
+}
+
+#[test]
+fn date_literals_with_every_operator() {
+    // now: Saturday 2026-11-21 00:00 GMT. TODAY is the 21st; THIS_WEEK from Sunday the 15th.
+    let o = obj(vec![
+        json!({"Id": "1", "LoginTime": "2026-11-14T23:59:59.000+0000"}),
+        json!({"Id": "2", "LoginTime": "2026-11-15T00:00:00.000+0000"}),
+        json!({"Id": "3", "LoginTime": "2026-11-20T12:00:00.000+0000"}),
+        json!({"Id": "4", "LoginTime": "2026-11-21T00:00:00.000+0000"}),
+        json!({"Id": "5", "LoginTime": "2026-11-22T00:00:00.000+0000"}),
+    ]);
+    let cases: &[(&str, &[&str])] = &[
+        ("= TODAY", &["4"]),
+        ("= YESTERDAY", &["3"]),
+        ("= TOMORROW", &["5"]),
+        ("> TODAY", &["5"]),
+        ("< TODAY", &["1", "2", "3"]),
+        (">= TODAY", &["4", "5"]),
+        ("<= TODAY", &["1", "2", "3", "4"]),
+        ("= THIS_WEEK", &["2", "3", "4"]),
+        ("< THIS_WEEK", &["1"]),
+        ("= LAST_WEEK", &["1"]),
+        ("> THIS_WEEK", &["5"]),
+        ("= N_DAYS_AGO:1", &["3"]),
+        ("= NEXT_N_DAYS:1", &["5"]),
+        ("= LAST_N_DAYS:6", &["2", "3", "4"]),
+        (">= LAST_N_DAYS:6", &["2", "3", "4", "5"]),
+        ("< LAST_N_DAYS:6", &["1"]),
+        ("= THIS_MONTH", &["1", "2", "3", "4", "5"]),
+        ("= LAST_N_MONTHS:1", &[]),
+        ("< THIS_MONTH", &[]),
+        ("= last_n_days:0", &["4"]),
+    ];
+    for (cond, want) in cases {
+        assert_eq!(
+            ids(&format!("SELECT Id FROM Thing WHERE LoginTime {cond}"), &o),
+            *want,
+            "{cond}"
+        );
+    }
+    // A user in UTC-8: it is still Friday the 20th there, from 08:00 GMT.
+    let tz = Clock {
+        offset: chrono::FixedOffset::west_opt(8 * 3600).unwrap(),
+        ..now()
+    };
+    let q = parse("SELECT Id FROM Thing WHERE LoginTime = TODAY").unwrap();
+    let (_, rows) = execute(&q, &o, "", tz).unwrap();
+    let got: Vec<_> = rows.iter().map(|r| r["Id"].as_str().unwrap()).collect();
+    assert_eq!(got, ["3", "4"]);
+}
+
+#[test]
+fn literals_of_the_wrong_type_are_refused_like_a_real_org() {
+    let o = obj(vec![
+        json!({"Id": "1", "AppName": "A", "UseCount": 3, "LastUsedDate": "2026-11-20T12:00:00.000+0000"}),
+    ]);
+    let refused = |soql: &str| {
+        execute(&parse(soql).unwrap(), &o, "", now())
+            .unwrap_err()
+            .message
+    };
+    assert!(refused("SELECT Id FROM Thing WHERE UseCount = '3'").contains(
+        "value of filter criterion for field 'UseCount' must be of type integer and should not be enclosed in quotes"
+    ));
+    assert!(
+        refused("SELECT Id FROM Thing WHERE LastUsedDate >= 'TODAY'")
+            .contains("must be of type dateTime and should not be enclosed in quotes")
+    );
+    assert!(refused("SELECT Id FROM Thing WHERE AppName = TODAY").contains(
+        "value of filter criterion for field 'AppName' must be of type string and should be enclosed in quotes"
+    ));
+    assert!(refused("SELECT Id FROM Thing WHERE AppName = 3")
+        .contains("must be of type string and should be enclosed in quotes"));
+    assert!(
+        refused("SELECT Id FROM Thing WHERE UseCount = LAST_N_DAYS:3")
+            .contains("must be of type integer")
+    );
+    assert_eq!(
+        execute(
+            &parse("SELECT Id FROM Thing WHERE UseCount = 3 AND AppName = 'a' AND LastUsedDate = YESTERDAY").unwrap(),
+            &o,
+            "",
+            now()
+        )
+        .unwrap()
+        .0,
+        1
+    );
+}
+
+#[test]
+fn columns_name_fields_relationships_and_aggregates() {
+    let mut o = obj(vec![json!({"Id": null, "AppName": "A", "UseCount": 3,
+        "LastUsedDate": "2026-11-20T12:00:00.000+0000",
+        "User": {"attributes": {"type": "User"}, "Username": "u@example.com", "Email": "e"}})]);
+    o.name = "OauthToken".into();
+    let cols = |soql: &str, o: &SObject| column_metadata(&parse(soql).unwrap(), o);
+    let c = cols(
+        "SELECT appname, UseCount, LastUsedDate, User.Username, User.Email FROM OauthToken",
+        &o,
+    );
+    assert_eq!(c["entityName"], "OauthToken");
+    assert_eq!(c["groupBy"], false);
+    assert_eq!(c["idSelected"], false);
+    assert_eq!(c["keyPrefix"], Value::Null);
+    let m = c["columnMetadata"].as_array().unwrap();
+    assert_eq!(m.len(), 4, "one column per relationship: {m:?}");
+    assert_eq!(
+        m[0],
+        json!({"aggregate": false, "apexType": "String", "booleanType": false, "columnName": "AppName",
+               "custom": false, "displayName": "AppName", "foreignKeyName": null, "insertable": false,
+               "joinColumns": [], "numberType": false, "textType": true, "updatable": false})
+    );
+    assert_eq!(m[1]["apexType"], "Integer");
+    assert_eq!(m[1]["numberType"], true);
+    assert_eq!(m[2]["apexType"], "Datetime");
+    assert_eq!(m[3]["columnName"], "User");
+    assert_eq!(m[3]["foreignKeyName"], "UserId");
+    assert_eq!(m[3]["apexType"], Value::Null);
+    let joined: Vec<_> = m[3]["joinColumns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["columnName"].as_str().unwrap())
+        .collect();
+    assert_eq!(joined, ["Username", "Email"]);
+    let c = cols(
+        "SELECT AppName, COUNT(Id), MAX(LastUsedDate) last FROM OauthToken GROUP BY AppName",
+        &o,
+    );
+    assert_eq!(c["groupBy"], true);
+    let m = c["columnMetadata"].as_array().unwrap();
+    assert_eq!(
+        (
+            &m[1]["columnName"],
+            &m[1]["displayName"],
+            &m[1]["aggregate"],
+            &m[1]["numberType"]
+        ),
+        (
+            &json!("expr0"),
+            &json!("count(Id)"),
+            &json!(true),
+            &json!(true)
+        )
+    );
+    assert_eq!(
+        (&m[2]["columnName"], &m[2]["displayName"]),
+        (&json!("last"), &json!("max(LastUsedDate)"))
+    );
+    assert_eq!(
+        cols("SELECT COUNT() FROM OauthToken", &o)["columnMetadata"],
+        json!([])
+    );
+    o.name = "ConnectedApplication".into();
+    let c = cols("SELECT Id, AppName FROM ConnectedApplication", &o);
+    assert_eq!(
+        (&c["idSelected"], &c["keyPrefix"]),
+        (&json!(true), &json!("0H4"))
+    );
+    assert_eq!(c["columnMetadata"][0]["apexType"], "Id");
 }
