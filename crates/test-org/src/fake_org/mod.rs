@@ -38,6 +38,7 @@ use std::time::Duration;
 pub use config::{default_now, Config, PageFault, Quirk, TlsConfig};
 pub use identity::user_id;
 pub use org::{Component, Org};
+pub use retrieve::{unzip, zip_files};
 
 /// The session token and how many API calls it has served.
 struct Session {

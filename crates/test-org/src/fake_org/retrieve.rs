@@ -302,23 +302,24 @@ fn package_xml(components: &[&Component], version: &str) -> String {
     out
 }
 
-/// A deflated zip of `(name, content)` pairs.
-pub(crate) fn zip_files<'a>(
-    files: impl Iterator<Item = (&'a str, &'a str)>,
-) -> zip::result::ZipResult<Vec<u8>> {
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, content) in files {
-        w.start_file(name, options)?;
-        w.write_all(content.as_bytes())?;
-    }
-    Ok(w.finish()?.into_inner())
+/// A deflated zip of `(name, content)` pairs (also what tests deploy).
+pub fn zip_files<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Vec<u8>, String> {
+    let write = || -> zip::result::ZipResult<Vec<u8>> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, content) in files {
+            w.start_file(name, options)?;
+            w.write_all(content.as_bytes())?;
+        }
+        Ok(w.finish()?.into_inner())
+    };
+    write().map_err(|e| e.to_string())
 }
 
 /// The files of a zip by name; `None` when it is not a zip or holds more than `limit`
 /// bytes uncompressed.
-pub(crate) fn unzip(bytes: &[u8], limit: u64) -> Option<BTreeMap<String, Vec<u8>>> {
+pub fn unzip(bytes: &[u8], limit: u64) -> Option<BTreeMap<String, Vec<u8>>> {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
     let mut out = BTreeMap::new();
