@@ -426,3 +426,49 @@ async fn production_deploys_are_all_or_nothing() {
         .contains("rollbackOnError"));
     assert!(!read_app(base).await.contains("isPkceRequired"));
 }
+
+#[tokio::test]
+async fn a_validation_with_tests_quick_deploys_and_one_without_does_not() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let changed = with_pkce(&served_app(&org));
+    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+    let files = [("package.xml", pkg.as_str()), (APP, changed.as_str())];
+    let quick = |id: &str| {
+        format!(
+            "<deployRecentValidation><validationId>{id}</validationId></deployRecentValidation>"
+        )
+    };
+
+    let untested = start_deploy(
+        base,
+        &files,
+        "<checkOnly>true</checkOnly><testLevel>NoTestRun</testLevel>",
+    )
+    .await;
+    assert_eq!(
+        check(base, &untested).await.child_text("status"),
+        Some("Succeeded")
+    );
+    let (status, env) = call(base, &quick(&untested)).await;
+    assert_eq!(status, 500, "{env:?}");
+
+    let validated = start_deploy(
+        base,
+        &files,
+        "<checkOnly>true</checkOnly><testLevel>RunLocalTests</testLevel>",
+    )
+    .await;
+    let r = check(base, &validated).await;
+    assert_eq!(r.child_text("runTestsEnabled"), Some("true"));
+    assert!(!read_app(base).await.contains("isPkceRequired"));
+    let r = result_of(base, &quick(&validated)).await;
+    let id = r.text.clone();
+    assert_ne!(id, validated);
+    let r = check(base, &id).await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"));
+    assert_eq!(r.child_text("checkOnly"), Some("false"));
+    assert!(read_app(base)
+        .await
+        .contains("<isPkceRequired>true</isPkceRequired>"));
+}

@@ -113,6 +113,7 @@ pub fn handle(
             | "deploy"
             | "checkDeployStatus"
             | "cancelDeploy"
+            | "deployRecentValidation"
     ) {
         return client_fault(&format!(
             "No operation available for request {{{MD_NS}}}{}",
@@ -149,6 +150,7 @@ pub fn handle(
         "deploy" => super::deploy::deploy(shared, op),
         "checkDeployStatus" => super::deploy::check_status(shared, op),
         "cancelDeploy" => super::deploy::cancel(shared, op),
+        "deployRecentValidation" => super::deploy::deploy_recent_validation(shared, op),
         _ => {
             let echo = shared
                 .cfg

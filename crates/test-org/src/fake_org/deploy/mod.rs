@@ -181,6 +181,14 @@ pub fn deploy(shared: &Shared, op: &Element) -> Response<Body> {
         ignore_warnings: flag(o, "ignoreWarnings"),
         test_level,
     };
+    let id = queue(shared, options, zip);
+    ok(format!(
+        "<deployResponse><result><done>false</done><id>{id}</id><state>Queued</state></result></deployResponse>"
+    ))
+}
+
+/// Adds a queued deploy; its id.
+fn queue(shared: &Shared, options: Options, zip: Vec<u8>) -> String {
     let mut jobs = shared.deploys.lock().unwrap_or_else(|e| e.into_inner());
     let id = fake_id("0Af", jobs.len() as u64 + 1);
     jobs.insert(
@@ -198,8 +206,45 @@ pub fn deploy(shared: &Shared, op: &Element) -> Response<Body> {
             total: 0,
         },
     );
+    id
+}
+
+/// `deployRecentValidation { validationId }` → the id of a new deploy of the validated
+/// zip (`sf project deploy quick --job-id`). Only a validation that succeeded with tests
+/// run qualifies (Metadata API Developer Guide, deployRecentValidation: a validation
+/// "with all Apex tests passed" in the last 10 days; `NoTestRun` validations do not).
+pub fn deploy_recent_validation(shared: &Shared, op: &Element) -> Response<Body> {
+    let id = op.child_text("validationId").unwrap_or_default();
+    let validated = {
+        let jobs = shared.deploys.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(job) = jobs.get(id) else {
+            return invalid_id(id);
+        };
+        let tested = job
+            .options
+            .test_level
+            .as_deref()
+            .is_some_and(|t| t != "NoTestRun");
+        (job.options.check_only && job.status == Status::Succeeded && tested)
+            .then(|| (job.options.clone(), job.zip.clone()))
+    };
+    let Some((options, zip)) = validated else {
+        // The wording is this org's: no public sample found.
+        return fault(
+            "sf:INVALID_ID_FIELD",
+            &format!("INVALID_ID_FIELD: {id} is not a successful validation with tests run, so it cannot be quick-deployed"),
+        );
+    };
+    let new_id = queue(
+        shared,
+        Options {
+            check_only: false,
+            ..options
+        },
+        zip,
+    );
     ok(format!(
-        "<deployResponse><result><done>false</done><id>{id}</id><state>Queued</state></result></deployResponse>"
+        "<deployRecentValidationResponse><result>{new_id}</result></deployRecentValidationResponse>"
     ))
 }
 
