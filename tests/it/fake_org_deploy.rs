@@ -81,12 +81,20 @@ async fn deploy(base: &str, files: &[(&str, &str)], options: &str) -> Element {
     check(base, &id).await
 }
 
-async fn start_deploy(base: &str, files: &[(&str, &str)], options: &str) -> String {
+/// With the options sf always sends, and `extra`.
+async fn start_deploy(base: &str, files: &[(&str, &str)], extra: &str) -> String {
+    let options = format!(
+        "<rollbackOnError>true</rollbackOnError><singlePackage>true</singlePackage>{extra}"
+    );
+    start_deploy_with(base, files, &options).await
+}
+
+async fn start_deploy_with(base: &str, files: &[(&str, &str)], options: &str) -> String {
     let zip = fake_org::zip_files(files.iter().copied()).unwrap();
     let r = result_of(
         base,
         &format!(
-            "<deploy><ZipFile>{}</ZipFile><DeployOptions><rollbackOnError>true</rollbackOnError><singlePackage>true</singlePackage>{options}</DeployOptions></deploy>",
+            "<deploy><ZipFile>{}</ZipFile><DeployOptions>{options}</DeployOptions></deploy>",
             b64(&zip)
         ),
     )
@@ -110,6 +118,27 @@ async fn read_app(base: &str) -> String {
     )
     .await;
     xml::write(r.child("records").unwrap())
+}
+
+/// The demo org and a package.xml + Customer_Portal with `isPkceRequired` true: what
+/// `fix --app Customer_Portal` makes.
+struct PkceChange {
+    org: FakeOrg,
+    pkg: String,
+    app: String,
+}
+
+impl PkceChange {
+    fn new() -> Self {
+        let org = FakeOrg::start(Config::default());
+        let app = with_pkce(&served_app(&org));
+        let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+        PkceChange { org, pkg, app }
+    }
+
+    fn files(&self) -> [(&str, &str); 2] {
+        [("package.xml", self.pkg.as_str()), (APP, self.app.as_str())]
+    }
 }
 
 fn with_pkce(app: &str) -> String {
@@ -197,12 +226,10 @@ async fn retrieve_zips_the_served_files() {
 
 #[tokio::test]
 async fn check_only_changes_nothing_and_a_deploy_changes_what_is_served() {
-    let org = FakeOrg::start(Config::default());
-    let base = &org.base_url;
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
     let before = read_app(base).await;
-    let changed = with_pkce(&served_app(&org));
-    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
-    let files = [("package.xml", pkg.as_str()), (APP, changed.as_str())];
+    let files = change.files();
 
     let r = deploy(base, &files, "<checkOnly>true</checkOnly>").await;
     assert_eq!(r.child_text("status"), Some("Succeeded"), "{r:?}");
@@ -228,7 +255,7 @@ async fn check_only_changes_nothing_and_a_deploy_changes_what_is_served() {
         after.contains("<isPkceRequired>true</isPkceRequired>"),
         "{after}"
     );
-    assert_eq!(served_app(&org), changed);
+    assert_eq!(served_app(&change.org), change.app);
 }
 
 /// Each refusal: the component failure's problem (a fragment), line and column, and
@@ -367,11 +394,9 @@ async fn refusals_come_back_as_component_failures_and_change_nothing() {
 
 #[tokio::test]
 async fn cancel_deploy_before_it_runs_and_not_after() {
-    let org = FakeOrg::start(Config::default());
-    let base = &org.base_url;
-    let changed = with_pkce(&served_app(&org));
-    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
-    let files = [("package.xml", pkg.as_str()), (APP, changed.as_str())];
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
     let id = start_deploy(base, &files, "").await;
     let r = result_of(
         base,
@@ -404,21 +429,16 @@ async fn cancel_deploy_before_it_runs_and_not_after() {
 
 #[tokio::test]
 async fn production_deploys_are_all_or_nothing() {
-    let org = FakeOrg::start(Config::default());
-    let base = &org.base_url;
-    let changed = with_pkce(&served_app(&org));
-    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
-    let files = [("package.xml", pkg.as_str()), (APP, changed.as_str())];
-    let zip = fake_org::zip_files(files.iter().copied()).unwrap();
-    let r = result_of(
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
+    let id = start_deploy_with(
         base,
-        &format!(
-            "<deploy><ZipFile>{}</ZipFile><DeployOptions><rollbackOnError>false</rollbackOnError><singlePackage>true</singlePackage></DeployOptions></deploy>",
-            b64(&zip)
-        ),
+        &files,
+        "<rollbackOnError>false</rollbackOnError><singlePackage>true</singlePackage>",
     )
     .await;
-    let r = check(base, r.child_text("id").unwrap()).await;
+    let r = check(base, &id).await;
     assert_eq!(r.child_text("status"), Some("Failed"));
     assert!(r
         .child_text("errorMessage")
@@ -429,11 +449,9 @@ async fn production_deploys_are_all_or_nothing() {
 
 #[tokio::test]
 async fn a_validation_with_tests_quick_deploys_and_one_without_does_not() {
-    let org = FakeOrg::start(Config::default());
-    let base = &org.base_url;
-    let changed = with_pkce(&served_app(&org));
-    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
-    let files = [("package.xml", pkg.as_str()), (APP, changed.as_str())];
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
     let quick = |id: &str| {
         format!(
             "<deployRecentValidation><validationId>{id}</validationId></deployRecentValidation>"

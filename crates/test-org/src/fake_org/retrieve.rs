@@ -178,8 +178,13 @@ pub fn retrieve(shared: &Shared, op: &Element) -> Response<Body> {
             package_file: manifest_file,
         },
     );
+    queued("retrieve", &id)
+}
+
+/// The `AsyncResult` of a queued `retrieve` or `deploy`.
+pub(crate) fn queued(op: &str, id: &str) -> Response<Body> {
     ok(format!(
-        "<retrieveResponse><result><done>false</done><id>{id}</id><state>Queued</state></result></retrieveResponse>"
+        "<{op}Response><result><done>false</done><id>{id}</id><state>Queued</state></result></{op}Response>"
     ))
 }
 

@@ -16,7 +16,7 @@ mod checks;
 mod schema;
 
 use super::org::{fake_id, sf_datetime, Component};
-use super::retrieve::{invalid_id, unzip};
+use super::retrieve::{invalid_id, queued, unzip};
 use super::soap::{client_fault, fault, ok, ADMIN_NAME};
 use super::Shared;
 use axum::body::Body;
@@ -181,10 +181,7 @@ pub fn deploy(shared: &Shared, op: &Element) -> Response<Body> {
         ignore_warnings: flag(o, "ignoreWarnings"),
         test_level,
     };
-    let id = queue(shared, options, zip);
-    ok(format!(
-        "<deployResponse><result><done>false</done><id>{id}</id><state>Queued</state></result></deployResponse>"
-    ))
+    queued("deploy", &queue(shared, options, zip))
 }
 
 /// Adds a queued deploy; its id.
