@@ -490,3 +490,72 @@ async fn a_validation_with_tests_quick_deploys_and_one_without_does_not() {
         .await
         .contains("<isPkceRequired>true</isPkceRequired>"));
 }
+
+/// A new External Client App may be created (only Connected Apps are blocked), with its
+/// settings in the same deploy; settings naming an app that exists nowhere are refused.
+#[tokio::test]
+async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let served = |file: &str| {
+        org.components()
+            .into_iter()
+            .find(|c| c.file_name() == file)
+            .unwrap()
+            .file_xml
+    };
+    let eca = served("externalClientApps/Partner_Public_SPA.eca")
+        .replace("Partner_Public_SPA", "New_Eca");
+    let settings = served("extlClntAppGlobalOauthSets/Partner_Public_SPA_glbloauth.ecaGlblOauth")
+        .replace("Partner_Public_SPA", "New_Eca");
+    let settings_file = "extlClntAppGlobalOauthSets/New_Eca_glbloauth.ecaGlblOauth";
+    let only_settings = manifest(&[("ExtlClntAppGlobalOauthSettings", &["New_Eca_glbloauth"])]);
+    let r = deploy(
+        base,
+        &[("package.xml", &only_settings), (settings_file, &settings)],
+        "",
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Failed"));
+    let problem = r
+        .find("componentFailures")
+        .and_then(|f| f.child_text("problem"));
+    assert!(problem.unwrap().contains("New_Eca"), "{problem:?}");
+
+    let both = manifest(&[
+        ("ExternalClientApplication", &["New_Eca"]),
+        ("ExtlClntAppGlobalOauthSettings", &["New_Eca_glbloauth"]),
+    ]);
+    let r = deploy(
+        base,
+        &[
+            ("package.xml", &both),
+            ("externalClientApps/New_Eca.eca", &eca),
+            (settings_file, &settings),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"), "{r:?}");
+    let created: Vec<&str> = r
+        .find("details")
+        .unwrap()
+        .children_named("componentSuccesses")
+        .filter(|m| m.child_text("created") == Some("true"))
+        .filter_map(|m| m.child_text("fullName"))
+        .collect();
+    assert_eq!(created, ["New_Eca", "New_Eca_glbloauth"]);
+    let env = call(
+        base,
+        "<listMetadata><queries><type>ExternalClientApplication</type></queries></listMetadata>",
+    )
+    .await
+    .1;
+    let listed: Vec<&str> = env
+        .find("listMetadataResponse")
+        .unwrap()
+        .children_named("result")
+        .filter_map(|r| r.child_text("fullName"))
+        .collect();
+    assert!(listed.contains(&"New_Eca"), "{listed:?}");
+}

@@ -18,6 +18,10 @@ pub struct Change {
     pub record_xml: String,
     pub file_xml: String,
     pub created: bool,
+    /// An ECA child's `externalClientApplication`.
+    pub parent: Option<String>,
+    /// Where the file was in the zip.
+    pub file_name: String,
 }
 
 /// Everything a deploy would do and everything it refuses.
@@ -303,7 +307,46 @@ fn check_component(
         record_xml,
         file_xml,
         created: existing.is_none(),
+        parent: root
+            .child_text("externalClientApplication")
+            .map(String::from),
+        file_name: path.to_string(),
     });
+}
+
+/// An External Client App's settings and policies name their app in the required
+/// `externalClientApplication` (salesforce-api.md §2, from the ECA types' pages): the app
+/// must exist in the org or come in the same deploy. The wording is this org's.
+pub fn check_parents(served: &[Component], plan: &mut Plan) {
+    let exists = |name: &str| {
+        let is_app =
+            |ty: MetadataType, n: &str| ty == MetadataType::ExternalClientApplication && n == name;
+        served.iter().any(|c| is_app(c.ty, &c.full_name))
+            || plan.changes.iter().any(|c| is_app(c.ty, &c.full_name))
+    };
+    let orphans: Vec<(usize, String)> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.ty.is_eca_child())
+        .filter_map(|(i, c)| match c.parent.as_deref() {
+            Some(p) if exists(p) => None,
+            Some(p) => Some((i, format!("The external client app {p} named in externalClientApplication does not exist in this org or in this deployment"))),
+            None => Some((i, "Required field is missing: externalClientApplication".to_string())),
+        })
+        .collect();
+    for (i, problem) in orphans.into_iter().rev() {
+        let c = plan.changes.remove(i);
+        let type_name = c.ty.name();
+        plan.successes
+            .retain(|m| !(m.component_type == type_name && m.full_name == c.full_name));
+        plan.failures.push(Message::error(
+            type_name,
+            &c.file_name,
+            &c.full_name,
+            &problem,
+        ));
+    }
 }
 
 #[cfg(test)]

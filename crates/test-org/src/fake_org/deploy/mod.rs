@@ -277,6 +277,7 @@ fn run(shared: &Shared, job: &mut Job) {
             }
         }
     }
+    checks::check_parents(&served, &mut plan);
     let production = !shared.cfg.is_sandbox;
     if !job.options.rollback_on_error && production && job.error_message.is_none() {
         job.error_message =
