@@ -4,7 +4,7 @@
 
 use super::schema::{Schema, Violation};
 use super::Message;
-use crate::fake_org::org::{served_xml, Component};
+use crate::fake_org::org::{manifest_name, manifest_type, served_xml, Component};
 use crate::fake_org::soap::{KNOWN_EMPTY_TYPES, MD_NS};
 use pkce_audit_io::metadata::{MetadataType, ALL_TYPES, OAUTH_OIDC_MEMBER};
 use pkce_audit_io::xml::Element;
@@ -49,14 +49,6 @@ fn component_of(path: &str) -> Option<(MetadataType, String)> {
             && (t.ty != MetadataType::OauthOidcSettings || name == OAUTH_OIDC_MEMBER);
         fits.then(|| (t.ty, name.to_string()))
     })
-}
-
-/// The package.xml type name of a component type (`Settings` for the org settings).
-fn manifest_name(ty: MetadataType) -> &'static str {
-    match ty {
-        MetadataType::OauthOidcSettings => "Settings",
-        t => t.name(),
-    }
 }
 
 /// 1-based column of a byte offset.
@@ -143,11 +135,7 @@ pub fn check_package(
     let mut named: Vec<(MetadataType, String)> = Vec::new();
     for types in manifest.children_named("types") {
         let ty_name = types.child_text("name").unwrap_or_default();
-        let ty = match ty_name {
-            "Settings" => Some(MetadataType::OauthOidcSettings),
-            "OauthOidcSettings" => None,
-            t => MetadataType::from_name(t),
-        };
+        let ty = manifest_type(ty_name);
         // A type the v66 schema does not have is unknown to a v66 org.
         let ty = ty.filter(|t| Schema::get().has_type(t.name()));
         let Some(ty) = ty else {

@@ -42,10 +42,25 @@ impl Component {
 
     /// The type name `listMetadata` reports; the org OAuth settings are a `Settings` member.
     pub fn list_type(&self) -> &'static str {
-        match self.ty {
-            MetadataType::OauthOidcSettings => "Settings",
-            t => t.name(),
-        }
+        manifest_name(self.ty)
+    }
+}
+
+/// The type name `listMetadata` and package.xml use: `Settings` for the org settings.
+pub(crate) fn manifest_name(ty: MetadataType) -> &'static str {
+    match ty {
+        MetadataType::OauthOidcSettings => "Settings",
+        t => t.name(),
+    }
+}
+
+/// The type a package.xml `<name>` means: `Settings` (member `OauthOidc`) is the org
+/// settings; a settings type's own name is no manifest type.
+pub(crate) fn manifest_type(name: &str) -> Option<MetadataType> {
+    match name {
+        "Settings" => Some(MetadataType::OauthOidcSettings),
+        "OauthOidcSettings" => None,
+        t => MetadataType::from_name(t),
     }
 }
 
