@@ -1,5 +1,6 @@
 //! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`,
-//! `describeMetadata`), REST/Tooling query with paging and the real limits, the API
+//! `describeMetadata`, `retrieve`, and `deploy` with its checks, which changes what the org
+//! serves: see retrieve.rs and deploy/), REST/Tooling query with paging and the real limits, the API
 //! versions list and each version's resource directory, sObject describes and records,
 //! `/limits`, the OpenID Connect UserInfo endpoint and identity URL, and the OAuth
 //! refresh-token grant, served from an org folder read with `pkce_audit_io::source::discover`
