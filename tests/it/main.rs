@@ -44,3 +44,6 @@ mod live_auth_providers;
 // Issue 21, `verify`: the status decoder in docs/verify.md.
 mod verify;
 mod verify_docs;
+
+// Issue 22, the rollout with the real sf CLI: the test org's retrieve and deploy.
+mod fake_org_deploy;

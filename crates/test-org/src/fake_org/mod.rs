@@ -1,5 +1,6 @@
 //! A loopback Salesforce test org: Metadata API SOAP (`listMetadata`, `readMetadata`,
-//! `describeMetadata`), REST/Tooling query with paging and the real limits, the API
+//! `describeMetadata`, `retrieve`, and `deploy` with its checks, which changes what the org
+//! serves: see retrieve.rs and deploy/), REST/Tooling query with paging and the real limits, the API
 //! versions list and each version's resource directory, sObject describes and records,
 //! `/limits`, the OpenID Connect UserInfo endpoint and identity URL, and the OAuth
 //! refresh-token grant, served from an org folder read with `pkce_audit_io::source::discover`
@@ -14,6 +15,7 @@
 
 mod config;
 mod conn;
+mod deploy;
 mod describe;
 pub mod echo;
 mod evidence;
@@ -21,6 +23,7 @@ mod identity;
 pub mod logins;
 mod org;
 mod rest;
+mod retrieve;
 mod soap;
 mod soql;
 
@@ -30,12 +33,13 @@ use axum::http::{header, HeaderValue, Response, StatusCode};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 pub use config::{default_now, Config, PageFault, Quirk, TlsConfig, UserTimeZone};
 pub use identity::user_id;
-pub use org::Org;
+pub use org::{Component, Org};
+pub use retrieve::{unzip, zip_files};
 
 /// The session token and how many API calls it has served.
 struct Session {
@@ -49,7 +53,12 @@ pub(crate) struct Shared {
     pub(crate) cfg: Config,
     pub(crate) base_url: String,
     pub(crate) tls_base_url: Option<String>,
+    /// The org as loaded: sObjects, namespace, and the metadata as it was at start.
     pub(crate) org: Org,
+    /// The metadata served now: what deploys changed (see `components`).
+    served: RwLock<Vec<Component>>,
+    pub(crate) retrieves: Mutex<BTreeMap<String, retrieve::Job>>,
+    pub(crate) deploys: Mutex<BTreeMap<String, deploy::Job>>,
     session: Mutex<Session>,
     calls: Mutex<BTreeMap<String, u64>>,
     names_per_read: Mutex<Vec<usize>>,
@@ -62,6 +71,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The metadata components the org serves now (list, read, retrieve).
+    pub(crate) fn components(&self) -> RwLockReadGuard<'_, Vec<Component>> {
+        self.served.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For a deploy: held while it checks and applies, so it is all or nothing.
+    pub(crate) fn components_mut(&self) -> RwLockWriteGuard<'_, Vec<Component>> {
+        self.served.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub(crate) fn count(&self, kind: &str) {
         *self
             .calls
@@ -490,6 +509,11 @@ impl FakeOrg {
     pub fn org(&self) -> &Org {
         &self.shared.org
     }
+
+    /// The metadata the org serves now: as loaded, changed by the deploys since.
+    pub fn components(&self) -> Vec<Component> {
+        self.shared.components().clone()
+    }
 }
 
 impl Drop for FakeOrg {
@@ -531,7 +555,10 @@ async fn bind(
         cfg,
         base_url,
         tls_base_url,
+        served: RwLock::new(org.components.clone()),
         org,
+        retrieves: Mutex::new(BTreeMap::new()),
+        deploys: Mutex::new(BTreeMap::new()),
         calls: Mutex::new(BTreeMap::new()),
         names_per_read: Mutex::new(Vec::new()),
         in_flight: AtomicUsize::new(0),

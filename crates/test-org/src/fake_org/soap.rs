@@ -23,7 +23,7 @@ pub const MAX_LIST_QUERIES: usize = 3;
 pub const MAX_READ_NAMES: usize = 10;
 
 /// Metadata types a real org knows but this org has none of: listed empty, read as nil.
-const KNOWN_EMPTY_TYPES: &[&str] = &[
+pub(crate) const KNOWN_EMPTY_TYPES: &[&str] = &[
     "ApexClass",
     "ApexPage",
     "ApexTrigger",
@@ -43,7 +43,7 @@ const KNOWN_EMPTY_TYPES: &[&str] = &[
     "StaticResource",
 ];
 
-const ADMIN_NAME: &str = "Fake Admin";
+pub(crate) const ADMIN_NAME: &str = "Fake Admin";
 
 /// The envelope of every successful response, like the heroku/force and jetstream samples.
 pub fn envelope(body: &str) -> String {
@@ -62,11 +62,11 @@ pub fn fault(code: &str, string: &str) -> Response<Body> {
     text_response(StatusCode::INTERNAL_SERVER_ERROR, CONTENT_TYPE, body)
 }
 
-fn client_fault(message: &str) -> Response<Body> {
+pub(crate) fn client_fault(message: &str) -> Response<Body> {
     fault("soapenv:Client", message)
 }
 
-fn ok(body: String) -> Response<Body> {
+pub(crate) fn ok(body: String) -> Response<Body> {
     text_response(StatusCode::OK, CONTENT_TYPE, envelope(&body))
 }
 
@@ -105,7 +105,15 @@ pub fn handle(
     shared.count(&op.name);
     if !matches!(
         op.name.as_str(),
-        "listMetadata" | "readMetadata" | "describeMetadata"
+        "listMetadata"
+            | "readMetadata"
+            | "describeMetadata"
+            | "retrieve"
+            | "checkRetrieveStatus"
+            | "deploy"
+            | "checkDeployStatus"
+            | "cancelDeploy"
+            | "deployRecentValidation"
     ) {
         return client_fault(&format!(
             "No operation available for request {{{MD_NS}}}{}",
@@ -137,6 +145,12 @@ pub fn handle(
     match op.name.as_str() {
         "listMetadata" => list_metadata(shared, op),
         "describeMetadata" => describe_metadata(shared),
+        "retrieve" => super::retrieve::retrieve(shared, op),
+        "checkRetrieveStatus" => super::retrieve::check_status(shared, op),
+        "deploy" => super::deploy::deploy(shared, op),
+        "checkDeployStatus" => super::deploy::check_status(shared, op),
+        "cancelDeploy" => super::deploy::cancel(shared, op),
+        "deployRecentValidation" => super::deploy::deploy_recent_validation(shared, op),
         _ => {
             let echo = shared
                 .cfg
@@ -293,8 +307,9 @@ fn list_metadata(shared: &Shared, op: &Element) -> Response<Body> {
     let org_ns = shared.org.namespace.as_deref();
     let admin_id = super::org::fake_id("005", 1);
     let mut out = String::new();
+    let components = shared.components();
     for ty in &types {
-        for c in shared.org.components.iter().filter(|c| c.list_type() == ty) {
+        for c in components.iter().filter(|c| c.list_type() == ty) {
             let (state, prefix) = match &c.installed_namespace {
                 Some(ns) => (
                     "installed",
@@ -375,8 +390,11 @@ fn read_metadata(shared: &Shared, op: &Element, echo: Option<&str>) -> Response<
         );
     }
     let mut records = String::new();
+    let components = shared.components();
     for name in names {
-        match known.and_then(|t| shared.org.component(t, name)) {
+        let component =
+            known.and_then(|t| components.iter().find(|c| c.ty == t && c.full_name == name));
+        match component {
             Some(c) => {
                 let quirks = shared.quirks(c.ty.name(), &c.full_name);
                 let own = format!("<fullName>{}</fullName>", escape(&c.full_name));

@@ -29,6 +29,8 @@ pub struct Component {
     /// The `readMetadata` record content: `<fullName>` and the children of the file's
     /// root, verbatim (secrets handled as the real org does).
     pub record_xml: String,
+    /// The file as `retrieve` zips it: the whole document, with the same secret handling.
+    pub file_xml: String,
 }
 
 impl Component {
@@ -40,10 +42,25 @@ impl Component {
 
     /// The type name `listMetadata` reports; the org OAuth settings are a `Settings` member.
     pub fn list_type(&self) -> &'static str {
-        match self.ty {
-            MetadataType::OauthOidcSettings => "Settings",
-            t => t.name(),
-        }
+        manifest_name(self.ty)
+    }
+}
+
+/// The type name `listMetadata` and package.xml use: `Settings` for the org settings.
+pub(crate) fn manifest_name(ty: MetadataType) -> &'static str {
+    match ty {
+        MetadataType::OauthOidcSettings => "Settings",
+        t => t.name(),
+    }
+}
+
+/// The type a package.xml `<name>` means: `Settings` (member `OauthOidc`) is the org
+/// settings; a settings type's own name is no manifest type.
+pub(crate) fn manifest_type(name: &str) -> Option<MetadataType> {
+    match name {
+        "Settings" => Some(MetadataType::OauthOidcSettings),
+        "OauthOidcSettings" => None,
+        t => MetadataType::from_name(t),
     }
 }
 
@@ -113,16 +130,7 @@ impl Org {
                 org.skipped.push((f.rel.clone(), e.to_string()));
                 continue;
             }
-            let secret = match f.ty {
-                MetadataType::ConnectedApp => Secret::Strip,
-                MetadataType::ExtlClntAppGlobalOauthSettings => {
-                    Secret::Insert(super::config::ECA_CONSUMER_SECRET)
-                }
-                // An Auth. Provider's `consumerSecret` and `ecKey` are served as the file
-                // holds them: the client must drop them (tests/it/live_auth_providers.rs).
-                _ => Secret::Keep,
-            };
-            let record_xml = match record_xml(&bytes, &f.full_name, secret) {
+            let (record_xml, file_xml) = match served_xml(&bytes, &f.full_name, f.ty) {
                 Ok(x) => x,
                 Err(e) => {
                     org.skipped.push((f.rel.clone(), e));
@@ -149,6 +157,7 @@ impl Org {
                 created_date: sf_datetime(created),
                 last_modified_date: sf_datetime(modified),
                 record_xml,
+                file_xml,
             });
         }
         org.load_sobjects(cfg, discovery.manifest.as_ref())?;
@@ -175,8 +184,27 @@ fn project_name(dir: &Path) -> Option<String> {
         .map(String::from)
 }
 
+/// A component's `readMetadata` record content and retrieved file from the bytes of its
+/// file, with the secrets handled as the real org does (also what a deploy stores).
+pub(crate) fn served_xml(
+    bytes: &[u8],
+    full_name: &str,
+    ty: MetadataType,
+) -> Result<(String, String), String> {
+    let secret = match ty {
+        MetadataType::ConnectedApp => Secret::Strip,
+        MetadataType::ExtlClntAppGlobalOauthSettings => {
+            Secret::Insert(super::config::ECA_CONSUMER_SECRET)
+        }
+        // An Auth. Provider's `consumerSecret` and `ecKey` are served as the file
+        // holds them: the client must drop them (tests/it/live_auth_providers.rs).
+        _ => Secret::Keep,
+    };
+    record_xml(bytes, full_name, secret)
+}
+
 /// Salesforce SOAP dateTime: `2021-10-01T02:46:23.000Z`.
-fn sf_datetime(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn sf_datetime(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
@@ -230,8 +258,13 @@ fn local_name(raw: &[u8]) -> &[u8] {
 }
 
 /// The record content for a file: `<fullName>` (unless the file has one) followed by the
-/// children of the root element, byte for byte, minus/plus `<consumerSecret>`.
-fn record_xml(bytes: &[u8], full_name: &str, secret: Secret<'_>) -> Result<String, String> {
+/// children of the root element, byte for byte, minus/plus `<consumerSecret>`; and the
+/// whole file with the same edits.
+fn record_xml(
+    bytes: &[u8],
+    full_name: &str,
+    secret: Secret<'_>,
+) -> Result<(String, String), String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
     let mut reader = Reader::from_str(text);
@@ -326,24 +359,27 @@ fn record_xml(bytes: &[u8], full_name: &str, secret: Secret<'_>) -> Result<Strin
         ));
     }
     edits.sort_by_key(|(s, e, _)| (*s, *e));
-    let mut out = String::new();
-    if !has_full_name {
-        out.push_str(&format!(
-            "\n    <fullName>{}</fullName>",
-            pkce_audit_io::xml::escape(full_name)
-        ));
-    }
+    let mut inner = String::new();
     let mut pos = start;
     for (s, e, insert) in edits {
         if s < pos {
             continue;
         }
-        out.push_str(&text[pos..s]);
-        out.push_str(&insert);
+        inner.push_str(&text[pos..s]);
+        inner.push_str(&insert);
         pos = e;
     }
-    out.push_str(&text[pos..end]);
-    Ok(out)
+    inner.push_str(&text[pos..end]);
+    let file = format!("{}{inner}{}", &text[..start], &text[end..]);
+    let record = if has_full_name {
+        inner
+    } else {
+        format!(
+            "\n    <fullName>{}</fullName>{inner}",
+            pkce_audit_io::xml::escape(full_name)
+        )
+    };
+    Ok((record, file))
 }
 
 #[cfg(test)]
@@ -360,14 +396,18 @@ mod tests {
     #[test]
     fn record_strips_and_inserts_secrets() {
         let ca = b"<?xml version=\"1.0\"?>\n<ConnectedApp xmlns=\"x\">\n    <label>A</label>\n    <oauthConfig>\n        <consumerKey>k</consumerKey>\n        <consumerSecret>s</consumerSecret>\n    </oauthConfig>\n</ConnectedApp>\n";
-        let r = record_xml(ca, "A", Secret::Strip).unwrap();
+        let (r, file) = record_xml(ca, "A", Secret::Strip).unwrap();
         assert!(!r.contains("consumerSecret"), "{r}");
+        assert_eq!(
+            file,
+            "<?xml version=\"1.0\"?>\n<ConnectedApp xmlns=\"x\">\n    <label>A</label>\n    <oauthConfig>\n        <consumerKey>k</consumerKey>\n    </oauthConfig>\n</ConnectedApp>\n"
+        );
         assert!(
             r.starts_with("\n    <fullName>A</fullName>\n    <label>A</label>"),
             "{r}"
         );
         let eca = b"<ExtlClntAppGlobalOauthSettings><consumerKey>k</consumerKey><label>x</label></ExtlClntAppGlobalOauthSettings>";
-        let r = record_xml(eca, "G", Secret::Insert("S&1")).unwrap();
+        let (r, _) = record_xml(eca, "G", Secret::Insert("S&1")).unwrap();
         assert!(
             r.contains(
                 "<consumerKey>k</consumerKey>\n    <consumerSecret>S&amp;1</consumerSecret><label>"

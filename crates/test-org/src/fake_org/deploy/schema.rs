@@ -1,0 +1,328 @@
+//! The Metadata API schema a deploy is checked against: the complexType sequences and
+//! enumerations of metadata-v66.wsdl (../shared/reference) reachable from the types this
+//! org serves. `schema.xml` beside this file is that part of the WSDL, verbatim; the test
+//! `the_subset_is_the_wsdls` regenerates it from the WSDL and fails when they differ
+//! (`UPDATE_SCHEMA=1` rewrites it), so nothing here is copied by hand.
+
+use pkce_audit_io::xml::Element;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The subset of metadata-v66.wsdl the checks use (see the module comment).
+const SUBSET: &str = include_str!("schema.xml");
+
+/// One element of a sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    /// `xsd:boolean`, or the local name of a WSDL type (`ConnectedAppOauthConfig`).
+    pub ty: String,
+    pub repeats: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Schema {
+    /// complexType → its full sequence (a base type's elements first).
+    complex: BTreeMap<String, Vec<Field>>,
+    /// simpleType → its enumeration values.
+    enums: BTreeMap<String, Vec<String>>,
+}
+
+/// What a value or element breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// An element the type does not have, or has only earlier in its sequence.
+    InvalidLocation { element: String, in_type: String },
+    /// A value its simple type does not allow.
+    InvalidValue { value: String, ty: String },
+}
+
+impl Schema {
+    /// The schema of the served types, parsed once.
+    pub fn get() -> &'static Schema {
+        static SCHEMA: OnceLock<Schema> = OnceLock::new();
+        SCHEMA.get_or_init(|| {
+            let root = pkce_audit_io::xml::parse(SUBSET.as_bytes()).expect("schema.xml parses");
+            Schema::from_schema(&root)
+        })
+    }
+
+    fn from_schema(schema: &Element) -> Schema {
+        let mut own: BTreeMap<String, (Option<String>, Vec<Field>)> = BTreeMap::new();
+        let mut enums = BTreeMap::new();
+        for t in &schema.children {
+            let Some(name) = t.attr("name") else { continue };
+            match t.name.as_str() {
+                "complexType" => {
+                    let base = t.find("extension").and_then(|e| e.attr("base")).map(local);
+                    let fields = t
+                        .find("sequence")
+                        .map(|s| {
+                            s.children_named("element")
+                                .filter_map(|e| {
+                                    Some(Field {
+                                        name: e.attr("name")?.to_string(),
+                                        ty: e.attr("type").map(type_name)?,
+                                        repeats: e.attr("maxOccurs") == Some("unbounded"),
+                                    })
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    own.insert(name.to_string(), (base, fields));
+                }
+                "simpleType" => {
+                    let values = t
+                        .find("restriction")
+                        .map(|r| {
+                            r.children_named("enumeration")
+                                .filter_map(|v| v.attr("value").map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    enums.insert(name.to_string(), values);
+                }
+                _ => {}
+            }
+        }
+        let complex = own
+            .keys()
+            .map(|name| {
+                let mut chain = Vec::new();
+                let mut cur = Some(name.clone());
+                while let Some(n) = cur {
+                    let Some((base, fields)) = own.get(&n) else {
+                        break;
+                    };
+                    chain.push(fields.clone());
+                    cur = base.clone();
+                }
+                (name.clone(), chain.into_iter().rev().flatten().collect())
+            })
+            .collect();
+        Schema { complex, enums }
+    }
+
+    pub fn has_type(&self, name: &str) -> bool {
+        self.complex.contains_key(name)
+    }
+
+    /// Checks `el` as an instance of complexType `ty`: every child in its sequence place
+    /// (an unknown element is "invalid at this location" too, as Salesforce words both),
+    /// every simple value of its type. Returns the first violation and the element at it.
+    pub fn check<'a>(&self, el: &'a Element, ty: &str) -> Option<(Violation, &'a Element)> {
+        let fields = self.complex.get(ty)?;
+        let mut at = 0;
+        for child in &el.children {
+            let found = fields
+                .iter()
+                .enumerate()
+                .skip(at)
+                .find(|(_, f)| f.name == child.name);
+            let Some((i, field)) = found else {
+                return Some((
+                    Violation::InvalidLocation {
+                        element: child.name.clone(),
+                        in_type: ty.to_string(),
+                    },
+                    child,
+                ));
+            };
+            at = if field.repeats { i } else { i + 1 };
+            if let Some(v) = self.check_value(child, &field.ty) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    fn check_value<'a>(&self, el: &'a Element, ty: &str) -> Option<(Violation, &'a Element)> {
+        if self.complex.contains_key(ty) {
+            return self.check(el, ty);
+        }
+        if el.is_nil() {
+            return None;
+        }
+        let v = el.text.as_str();
+        let ok = match ty {
+            "xsd:boolean" => matches!(v, "true" | "false" | "1" | "0"),
+            "xsd:int" | "xsd:long" => v.parse::<i64>().is_ok(),
+            "xsd:double" => v.parse::<f64>().is_ok(),
+            _ => match self.enums.get(ty) {
+                Some(values) if !values.is_empty() => values.iter().any(|x| x == v),
+                // Strings, dates, base64 and restrictions without an enumeration.
+                _ => true,
+            },
+        };
+        (!ok).then(|| {
+            (
+                Violation::InvalidValue {
+                    value: v.to_string(),
+                    ty: ty.to_string(),
+                },
+                el,
+            )
+        })
+    }
+}
+
+fn local(qname: &str) -> String {
+    qname.rsplit(':').next().unwrap_or(qname).to_string()
+}
+
+/// `xsd:` types keep their prefix (they are checked by name); `tns:` types lose it.
+fn type_name(qname: &str) -> String {
+    if qname.starts_with("xsd:") {
+        qname.to_string()
+    } else {
+        local(qname)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pkce_audit_io::metadata::ALL_TYPES;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// The opening of `schema.xml`: the prefixes the WSDL's type references use.
+    const SUBSET_OPEN: &str = "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:tns=\"http://soap.sforce.com/2006/04/metadata\">\n";
+
+    /// The part of the WSDL reachable from `roots`, as `schema.xml` holds it: each type's
+    /// text verbatim, in WSDL order, inside [`SUBSET_OPEN`].
+    fn subset_of_wsdl(wsdl: &[u8], roots: &[&str]) -> Result<String, String> {
+        let text = std::str::from_utf8(wsdl).map_err(|e| e.to_string())?;
+        let root = pkce_audit_io::xml::parse(wsdl).map_err(|e| e.to_string())?;
+        let schema = root
+            .find("schema")
+            .ok_or_else(|| "no xsd:schema in the WSDL".to_string())?;
+        let by_name: BTreeMap<&str, &Element> = schema
+            .children
+            .iter()
+            .filter(|t| matches!(t.name.as_str(), "complexType" | "simpleType"))
+            .filter_map(|t| Some((t.attr("name")?, t)))
+            .collect();
+        let mut wanted: BTreeSet<&str> = BTreeSet::new();
+        let mut todo: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+        while let Some(name) = todo.pop() {
+            let Some((&key, t)) = by_name.get_key_value(name.as_str()) else {
+                continue;
+            };
+            if !wanted.insert(key) {
+                continue;
+            }
+            let mut refs = Vec::new();
+            collect_refs(t, &mut refs);
+            todo.extend(refs);
+        }
+        let mut out = String::from(SUBSET_OPEN);
+        for t in schema.children.iter().filter(|t| {
+            t.attr("name")
+                .is_some_and(|n| wanted.contains(n) && by_name.get(n) == Some(t))
+        }) {
+            out.push_str("   ");
+            out.push_str(&text[t.span.start..t.span.end]);
+            out.push('\n');
+        }
+        out.push_str("</xsd:schema>\n");
+        Ok(out)
+    }
+
+    fn collect_refs(el: &Element, out: &mut Vec<String>) {
+        for key in ["type", "base"] {
+            if let Some(v) = el.attr(key).filter(|v| v.starts_with("tns:")) {
+                out.push(local(v));
+            }
+        }
+        el.children.iter().for_each(|c| collect_refs(c, out));
+    }
+
+    fn roots() -> Vec<&'static str> {
+        ALL_TYPES
+            .iter()
+            .map(|t| t.name)
+            .chain(["Package"])
+            .collect()
+    }
+
+    #[test]
+    fn the_subset_is_the_wsdls() {
+        let wsdl = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/metadata-v66.wsdl");
+        let Ok(bytes) = std::fs::read(&wsdl) else {
+            eprintln!(
+                "notice: {} not found; schema.xml not compared",
+                wsdl.display()
+            );
+            return;
+        };
+        let fresh = subset_of_wsdl(&bytes, &roots()).expect("the WSDL parses");
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/fake_org/deploy/schema.xml");
+            std::fs::write(here, &fresh).expect("schema.xml is writable");
+            return;
+        }
+        assert!(fresh == SUBSET, "schema.xml is stale: run UPDATE_SCHEMA=1 cargo test -p pkce-audit-test-org the_subset_is_the_wsdls");
+    }
+
+    #[test]
+    fn every_served_type_is_in_the_schema() {
+        let s = Schema::get();
+        // ExtlClntAppOauthSecuritySettings is newer than v66 (salesforce-api.md §2).
+        for r in roots() {
+            assert_eq!(
+                s.has_type(r),
+                r != "ExtlClntAppOauthSecuritySettings",
+                "{r}"
+            );
+        }
+        // The base type's elements come first.
+        assert_eq!(s.complex["ConnectedApp"][0].name, "fullName");
+    }
+
+    fn parse(xml: &str) -> Element {
+        pkce_audit_io::xml::parse(xml.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn order_unknown_elements_and_values_are_checked() {
+        let s = Schema::get();
+        let good = parse("<ConnectedApp><contactEmail>a@b.c</contactEmail><label>A</label><oauthConfig><callbackUrl>https://x</callbackUrl><consumerKey>k</consumerKey><isPkceRequired>true</isPkceRequired><scopes>Api</scopes><scopes>Web</scopes></oauthConfig></ConnectedApp>");
+        assert_eq!(s.check(&good, "ConnectedApp"), None);
+        let late = parse("<ConnectedApp><label>A</label><oauthConfig><isPkceRequired>true</isPkceRequired><callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>");
+        let (v, el) = s.check(&late, "ConnectedApp").unwrap();
+        assert_eq!(
+            v,
+            Violation::InvalidLocation {
+                element: "callbackUrl".into(),
+                in_type: "ConnectedAppOauthConfig".into()
+            }
+        );
+        assert_eq!(el.name, "callbackUrl");
+        let unknown =
+            parse("<OauthOidcSettings><isPkceRequird>true</isPkceRequird></OauthOidcSettings>");
+        assert!(matches!(
+            s.check(&unknown, "OauthOidcSettings"),
+            Some((Violation::InvalidLocation { .. }, _))
+        ));
+        let twice = parse("<OauthOidcSettings><isPkceRequired>true</isPkceRequired><isPkceRequired>true</isPkceRequired></OauthOidcSettings>");
+        assert!(s.check(&twice, "OauthOidcSettings").is_some());
+        let value =
+            parse("<OauthOidcSettings><isPkceRequired>yes</isPkceRequired></OauthOidcSettings>");
+        assert_eq!(
+            s.check(&value, "OauthOidcSettings").unwrap().0,
+            Violation::InvalidValue {
+                value: "yes".into(),
+                ty: "xsd:boolean".into()
+            }
+        );
+        let scopes = parse(
+            "<ConnectedApp><oauthConfig><scopes>Everything</scopes></oauthConfig></ConnectedApp>",
+        );
+        assert!(matches!(
+            s.check(&scopes, "ConnectedApp"),
+            Some((Violation::InvalidValue { .. }, _))
+        ));
+    }
+}

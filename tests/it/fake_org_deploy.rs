@@ -1,0 +1,561 @@
+//! The test org's Metadata API `retrieve` and `deploy` over HTTP, as the Salesforce CLI
+//! sends them (jsforce's `request` element, `singlePackage` zips): the retrieve zip holds
+//! the served files; a checkOnly deploy changes nothing; a deploy changes what the org
+//! serves; each refusal comes back as its component failure and changes nothing.
+
+use crate::fake_org;
+
+use base64::Engine;
+use fake_org::{Config, FakeOrg};
+use pkce_audit_io::xml::{self, Element};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const TOKEN: &str = "00DFAKE0000000001!AQoAQFakeAccessToken";
+const MD: &str = "http://soap.sforce.com/2006/04/metadata";
+const APP: &str = "connectedApps/Customer_Portal.connectedApp";
+
+/// POSTs one operation in the envelope jsforce sends; the parsed response envelope.
+async fn call(base: &str, op: &str) -> (u16, Element) {
+    let body = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Header xmlns="{MD}"><SessionHeader><sessionId>{TOKEN}</sessionId></SessionHeader></soapenv:Header><soapenv:Body xmlns="{MD}">{op}</soapenv:Body></soapenv:Envelope>"#
+    );
+    let r = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+        .post(format!("{base}/services/Soap/m/66.0"))
+        .header("Content-Type", "text/xml")
+        .header("SOAPAction", "\"\"")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, xml::parse(text.as_bytes()).unwrap())
+}
+
+async fn result_of(base: &str, op: &str) -> Element {
+    let (status, env) = call(base, op).await;
+    assert_eq!(status, 200, "{env:?}");
+    env.find("result").expect("a result").clone()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The served file of the demo org's Customer_Portal.
+fn served_app(org: &FakeOrg) -> String {
+    org.components()
+        .into_iter()
+        .find(|c| c.file_name() == APP)
+        .unwrap()
+        .file_xml
+}
+
+/// `<types>` entries of a package.xml (or a retrieve's `unpackaged`).
+fn types_xml(types: &[(&str, &[&str])]) -> String {
+    types
+        .iter()
+        .map(|(name, members)| {
+            let m: String = members
+                .iter()
+                .map(|m| format!("<members>{m}</members>"))
+                .collect();
+            format!("<types>{m}<name>{name}</name></types>")
+        })
+        .collect()
+}
+
+fn manifest(types: &[(&str, &[&str])]) -> String {
+    let types = types_xml(types);
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Package xmlns=\"{MD}\">{types}<version>66.0</version></Package>")
+}
+
+/// Deploys `files` (singlePackage, as `sf project deploy start` zips them) and checks
+/// the status once with details: the `DeployResult`.
+async fn deploy(base: &str, files: &[(&str, &str)], options: &str) -> Element {
+    let id = start_deploy(base, files, options).await;
+    check(base, &id).await
+}
+
+/// With the options sf always sends, and `extra`.
+async fn start_deploy(base: &str, files: &[(&str, &str)], extra: &str) -> String {
+    let options = format!(
+        "<rollbackOnError>true</rollbackOnError><singlePackage>true</singlePackage>{extra}"
+    );
+    start_deploy_with(base, files, &options).await
+}
+
+async fn start_deploy_with(base: &str, files: &[(&str, &str)], options: &str) -> String {
+    let zip = fake_org::zip_files(files.iter().copied()).unwrap();
+    let r = result_of(
+        base,
+        &format!(
+            "<deploy><ZipFile>{}</ZipFile><DeployOptions>{options}</DeployOptions></deploy>",
+            b64(&zip)
+        ),
+    )
+    .await;
+    assert_eq!(r.child_text("done"), Some("false"));
+    r.child_text("id").unwrap().to_string()
+}
+
+async fn check(base: &str, id: &str) -> Element {
+    result_of(
+        base,
+        &format!("<checkDeployStatus><asyncProcessId>{id}</asyncProcessId><includeDetails>true</includeDetails></checkDeployStatus>"),
+    )
+    .await
+}
+
+async fn read_app(base: &str) -> String {
+    let r = result_of(
+        base,
+        "<readMetadata><type>ConnectedApp</type><fullNames>Customer_Portal</fullNames></readMetadata>",
+    )
+    .await;
+    xml::write(r.child("records").unwrap())
+}
+
+/// The demo org and a package.xml + Customer_Portal with `isPkceRequired` true: what
+/// `fix --app Customer_Portal` makes.
+struct PkceChange {
+    org: FakeOrg,
+    pkg: String,
+    app: String,
+}
+
+impl PkceChange {
+    fn new() -> Self {
+        let org = FakeOrg::start(Config::default());
+        let app = with_pkce(&served_app(&org));
+        let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+        PkceChange { org, pkg, app }
+    }
+
+    fn files(&self) -> [(&str, &str); 2] {
+        [("package.xml", self.pkg.as_str()), (APP, self.app.as_str())]
+    }
+}
+
+fn with_pkce(app: &str) -> String {
+    app.replacen(
+        "        <isSecretRequiredForRefreshToken>",
+        "        <isPkceRequired>true</isPkceRequired>\n        <isSecretRequiredForRefreshToken>",
+        1,
+    )
+}
+
+#[tokio::test]
+async fn retrieve_zips_the_served_files() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let r = result_of(
+        base,
+        &format!(
+            "<retrieve><request><apiVersion>66.0</apiVersion><unpackaged>{}</unpackaged></request></retrieve>",
+            types_xml(&[("ConnectedApp", &["*", "No_Such_App"]), ("Settings", &["OauthOidc"])])
+        ),
+    )
+    .await;
+    let id = r.child_text("id").unwrap().to_string();
+    let r = result_of(
+        base,
+        &format!("<checkRetrieveStatus><asyncProcessId>{id}</asyncProcessId><includeZip>true</includeZip></checkRetrieveStatus>"),
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"));
+    assert_eq!(r.child_text("done"), Some("true"));
+    let zip = base64::engine::general_purpose::STANDARD
+        .decode(r.child_text("zipFile").unwrap())
+        .unwrap();
+    let files = fake_org::unzip(&zip, 1 << 20).unwrap();
+    let served: BTreeMap<String, String> = org
+        .components()
+        .into_iter()
+        .filter(|c| {
+            (c.list_type() == "ConnectedApp" && c.installed_namespace.is_none())
+                || c.list_type() == "Settings"
+        })
+        .map(|c| (format!("unpackaged/{}", c.file_name()), c.file_xml))
+        .collect();
+    assert!(served.len() > 3, "{served:?}");
+    for (name, content) in &served {
+        assert_eq!(
+            files
+                .get(name)
+                .map(|b| String::from_utf8_lossy(b).to_string()),
+            Some(content.clone()),
+            "{name}"
+        );
+    }
+    // The served file is the fixture's, byte for byte (it holds no consumer secret).
+    let fixture = std::fs::read_to_string(
+        Config::default()
+            .org_dir
+            .join("force-app/main/default/connectedApps/Customer_Portal.connectedApp-meta.xml"),
+    )
+    .unwrap();
+    assert_eq!(served[&format!("unpackaged/{APP}")], fixture);
+    assert_eq!(files.len(), served.len() + 1, "{:?}", files.keys());
+    let package = String::from_utf8(files["unpackaged/package.xml"].clone()).unwrap();
+    assert!(
+        package.contains("<members>OauthOidc</members>"),
+        "{package}"
+    );
+    // The installed package's app is not reached by the wildcard.
+    assert!(!files.keys().any(|k| k.contains("acmecpq__")));
+    let names: Vec<&str> = r
+        .children_named("fileProperties")
+        .filter_map(|p| p.child_text("fileName"))
+        .collect();
+    assert!(names.contains(&"unpackaged/package.xml"));
+    assert!(names.contains(&"unpackaged/settings/OauthOidc.settings"));
+    let problems: Vec<&str> = r
+        .children_named("messages")
+        .filter_map(|m| m.child_text("problem"))
+        .collect();
+    assert_eq!(
+        problems,
+        ["Entity of type 'ConnectedApp' named 'No_Such_App' cannot be found"]
+    );
+}
+
+#[tokio::test]
+async fn check_only_changes_nothing_and_a_deploy_changes_what_is_served() {
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let before = read_app(base).await;
+    let files = change.files();
+
+    let r = deploy(base, &files, "<checkOnly>true</checkOnly>").await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"), "{r:?}");
+    assert_eq!(r.child_text("checkOnly"), Some("true"));
+    let ok = r
+        .find("details")
+        .unwrap()
+        .children_named("componentSuccesses")
+        .find(|m| m.child_text("fullName") == Some("Customer_Portal"))
+        .unwrap();
+    assert_eq!(ok.child_text("changed"), Some("true"));
+    assert_eq!(ok.child_text("created"), Some("false"));
+    assert_eq!(read_app(base).await, before, "checkOnly changed the org");
+
+    let r = deploy(base, &files, "").await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"), "{r:?}");
+    assert_eq!(r.child_text("success"), Some("true"));
+    assert_eq!(r.child_text("numberComponentsDeployed"), Some("1"));
+    assert_eq!(r.child_text("numberComponentErrors"), Some("0"));
+    let after = read_app(base).await;
+    assert!(!before.contains("isPkceRequired"));
+    assert!(
+        after.contains("<isPkceRequired>true</isPkceRequired>"),
+        "{after}"
+    );
+    assert_eq!(served_app(&change.org), change.app);
+}
+
+/// Each refusal: the component failure's problem (a fragment), line and column, and
+/// nothing changed (one good component rides along: all or nothing).
+#[tokio::test]
+async fn refusals_come_back_as_component_failures_and_change_nothing() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let app = served_app(&org);
+    let good_settings = org
+        .components()
+        .into_iter()
+        .find(|c| c.file_name() == "settings/OauthOidc.settings")
+        .unwrap()
+        .file_xml
+        .replace(
+            "<isPkceRequired>false</isPkceRequired>",
+            "<isPkceRequired>true</isPkceRequired>",
+        );
+    let out_of_order = app.replacen(
+        "        <scopes>Basic</scopes>\n",
+        "        <scopes>Basic</scopes>\n        <isPkceRequired>true</isPkceRequired>\n",
+        1,
+    );
+    let unknown = app.replacen("<label>", "<labell>x</labell>\n    <label>", 1);
+    let not_xml = app.replacen("</label>", "</labl>", 1);
+    let bad_bool = with_pkce(&app).replace("<isPkceRequired>true", "<isPkceRequired>yes");
+    // (what, path in the zip, content, problem, (line, column)).
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        String,
+        &'a str,
+        Option<(&'a str, &'a str)>,
+    );
+    let cases: [Case; 6] = [
+        (
+            "out of WSDL order",
+            APP,
+            out_of_order,
+            "Error parsing file: Element {http://soap.sforce.com/2006/04/metadata}isPkceRequired invalid at this location in type ConnectedAppOauthConfig",
+            Some(("15", "9")),
+        ),
+        (
+            "unknown element",
+            APP,
+            unknown,
+            "Element {http://soap.sforce.com/2006/04/metadata}labell invalid at this location in type ConnectedApp",
+            Some(("5", "5")),
+        ),
+        ("not well-formed", APP, not_xml, "Error parsing file: ", None),
+        (
+            "a value its type refuses",
+            APP,
+            bad_bool,
+            "'yes' is not a valid value for the type xsd:boolean",
+            None,
+        ),
+        (
+            "a new Connected App",
+            "connectedApps/Brand_New.connectedApp",
+            app.clone(),
+            "You can't create a connected app",
+            None,
+        ),
+        (
+            "a member missing from the zip",
+            "connectedApps/Elsewhere.txt",
+            String::new(),
+            "An object 'Brand_New' of type ConnectedApp was named in package.xml, but was not found in zipped directory",
+            None,
+        ),
+    ];
+    for (what, path, content, problem, at) in cases {
+        let name = path
+            .rsplit('/')
+            .next()
+            .and_then(|f| f.split('.').next())
+            .unwrap();
+        let members: &[&str] = if path.ends_with(".txt") {
+            &["Brand_New"]
+        } else {
+            &[name]
+        };
+        let pkg = manifest(&[("ConnectedApp", members), ("Settings", &["OauthOidc"])]);
+        let mut files = vec![
+            ("package.xml", pkg.as_str()),
+            ("settings/OauthOidc.settings", good_settings.as_str()),
+        ];
+        if !path.ends_with(".txt") {
+            files.push((path, content.as_str()));
+        }
+        let before = org.components();
+        let r = deploy(base, &files, "").await;
+        assert_eq!(r.child_text("status"), Some("Failed"), "{what}: {r:?}");
+        assert_eq!(r.child_text("success"), Some("false"), "{what}");
+        assert_eq!(
+            r.child_text("numberComponentsDeployed"),
+            Some("0"),
+            "{what}"
+        );
+        let failures: Vec<&Element> = r
+            .find("details")
+            .unwrap()
+            .children_named("componentFailures")
+            .collect();
+        assert_eq!(failures.len(), 1, "{what}: {failures:?}");
+        let f = failures[0];
+        assert_eq!(f.child_text("problemType"), Some("Error"), "{what}");
+        assert_eq!(
+            f.child_text("componentType"),
+            Some("ConnectedApp"),
+            "{what}"
+        );
+        assert_eq!(f.child_text("success"), Some("false"), "{what}");
+        let got = f.child_text("problem").unwrap();
+        assert!(got.contains(problem), "{what}: {got}");
+        if let Some((line, col)) = at {
+            assert_eq!(f.child_text("lineNumber"), Some(line), "{what}");
+            assert_eq!(f.child_text("columnNumber"), Some(col), "{what}");
+        }
+        if what == "not well-formed" {
+            assert!(f.child_text("lineNumber").is_some(), "{what}");
+        }
+        let after = org.components();
+        assert!(
+            before
+                .iter()
+                .zip(&after)
+                .all(|(a, b)| a.file_xml == b.file_xml)
+                && before.len() == after.len(),
+            "{what}: the org changed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cancel_deploy_before_it_runs_and_not_after() {
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
+    let id = start_deploy(base, &files, "").await;
+    let r = result_of(
+        base,
+        &format!("<cancelDeploy><String>{id}</String></cancelDeploy>"),
+    )
+    .await;
+    assert_eq!(r.child_text("id"), Some(id.as_str()));
+    let r = check(base, &id).await;
+    assert_eq!(r.child_text("status"), Some("Canceled"));
+    assert_eq!(r.child_text("done"), Some("true"));
+    assert!(r.child_text("canceledBy").is_some());
+    assert!(!read_app(base).await.contains("isPkceRequired"));
+
+    let id = start_deploy(base, &files, "").await;
+    assert_eq!(
+        check(base, &id).await.child_text("status"),
+        Some("Succeeded")
+    );
+    let (status, env) = call(
+        base,
+        &format!("<cancelDeploy><String>{id}</String></cancelDeploy>"),
+    )
+    .await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        env.find("faultcode").map(|f| f.text.as_str()),
+        Some("sf:INVALID_ID_FIELD")
+    );
+}
+
+#[tokio::test]
+async fn production_deploys_are_all_or_nothing() {
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
+    let id = start_deploy_with(
+        base,
+        &files,
+        "<rollbackOnError>false</rollbackOnError><singlePackage>true</singlePackage>",
+    )
+    .await;
+    let r = check(base, &id).await;
+    assert_eq!(r.child_text("status"), Some("Failed"));
+    assert!(r
+        .child_text("errorMessage")
+        .unwrap()
+        .contains("rollbackOnError"));
+    assert!(!read_app(base).await.contains("isPkceRequired"));
+}
+
+#[tokio::test]
+async fn a_validation_with_tests_quick_deploys_and_one_without_does_not() {
+    let change = PkceChange::new();
+    let base = &change.org.base_url;
+    let files = change.files();
+    let quick = |id: &str| {
+        format!(
+            "<deployRecentValidation><validationId>{id}</validationId></deployRecentValidation>"
+        )
+    };
+
+    let untested = start_deploy(
+        base,
+        &files,
+        "<checkOnly>true</checkOnly><testLevel>NoTestRun</testLevel>",
+    )
+    .await;
+    assert_eq!(
+        check(base, &untested).await.child_text("status"),
+        Some("Succeeded")
+    );
+    let (status, env) = call(base, &quick(&untested)).await;
+    assert_eq!(status, 500, "{env:?}");
+
+    let validated = start_deploy(
+        base,
+        &files,
+        "<checkOnly>true</checkOnly><testLevel>RunLocalTests</testLevel>",
+    )
+    .await;
+    let r = check(base, &validated).await;
+    assert_eq!(r.child_text("runTestsEnabled"), Some("true"));
+    assert!(!read_app(base).await.contains("isPkceRequired"));
+    let r = result_of(base, &quick(&validated)).await;
+    let id = r.text.clone();
+    assert_ne!(id, validated);
+    let r = check(base, &id).await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"));
+    assert_eq!(r.child_text("checkOnly"), Some("false"));
+    assert!(read_app(base)
+        .await
+        .contains("<isPkceRequired>true</isPkceRequired>"));
+}
+
+/// A new External Client App may be created (only Connected Apps are blocked), with its
+/// settings in the same deploy; settings naming an app that exists nowhere are refused.
+#[tokio::test]
+async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let served = |file: &str| {
+        org.components()
+            .into_iter()
+            .find(|c| c.file_name() == file)
+            .unwrap()
+            .file_xml
+    };
+    let eca = served("externalClientApps/Partner_Public_SPA.eca")
+        .replace("Partner_Public_SPA", "New_Eca");
+    let settings = served("extlClntAppGlobalOauthSets/Partner_Public_SPA_glbloauth.ecaGlblOauth")
+        .replace("Partner_Public_SPA", "New_Eca");
+    let settings_file = "extlClntAppGlobalOauthSets/New_Eca_glbloauth.ecaGlblOauth";
+    let only_settings = manifest(&[("ExtlClntAppGlobalOauthSettings", &["New_Eca_glbloauth"])]);
+    let r = deploy(
+        base,
+        &[("package.xml", &only_settings), (settings_file, &settings)],
+        "",
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Failed"));
+    let problem = r
+        .find("componentFailures")
+        .and_then(|f| f.child_text("problem"));
+    assert!(problem.unwrap().contains("New_Eca"), "{problem:?}");
+
+    let both = manifest(&[
+        ("ExternalClientApplication", &["New_Eca"]),
+        ("ExtlClntAppGlobalOauthSettings", &["New_Eca_glbloauth"]),
+    ]);
+    let r = deploy(
+        base,
+        &[
+            ("package.xml", &both),
+            ("externalClientApps/New_Eca.eca", &eca),
+            (settings_file, &settings),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Succeeded"), "{r:?}");
+    let created: Vec<&str> = r
+        .find("details")
+        .unwrap()
+        .children_named("componentSuccesses")
+        .filter(|m| m.child_text("created") == Some("true"))
+        .filter_map(|m| m.child_text("fullName"))
+        .collect();
+    assert_eq!(created, ["New_Eca", "New_Eca_glbloauth"]);
+    let env = call(
+        base,
+        "<listMetadata><queries><type>ExternalClientApplication</type></queries></listMetadata>",
+    )
+    .await
+    .1;
+    let listed: Vec<&str> = env
+        .find("listMetadataResponse")
+        .unwrap()
+        .children_named("result")
+        .filter_map(|r| r.child_text("fullName"))
+        .collect();
+    assert!(listed.contains(&"New_Eca"), "{listed:?}");
+}
