@@ -13,7 +13,7 @@ use std::time::Duration;
 
 const TOKEN: &str = "00DFAKE0000000001!AQoAQFakeAccessToken";
 const MD: &str = "http://soap.sforce.com/2006/04/metadata";
-const APP: &str = "connectedApps/Customer_Portal.connectedApp";
+pub(crate) const APP: &str = "connectedApps/Customer_Portal.connectedApp";
 
 /// POSTs one operation in the envelope jsforce sends; the parsed response envelope.
 async fn call(base: &str, op: &str) -> (u16, Element) {
@@ -47,7 +47,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// The served file of the demo org's Customer_Portal.
-fn served_app(org: &FakeOrg) -> String {
+pub(crate) fn served_app(org: &FakeOrg) -> String {
     org.components()
         .into_iter()
         .find(|c| c.file_name() == APP)
@@ -69,7 +69,7 @@ fn types_xml(types: &[(&str, &[&str])]) -> String {
         .collect()
 }
 
-fn manifest(types: &[(&str, &[&str])]) -> String {
+pub(crate) fn manifest(types: &[(&str, &[&str])]) -> String {
     let types = types_xml(types);
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Package xmlns=\"{MD}\">{types}<version>66.0</version></Package>")
 }
@@ -82,7 +82,7 @@ async fn deploy(base: &str, files: &[(&str, &str)], options: &str) -> Element {
 }
 
 /// With the options sf always sends, and `extra`.
-async fn start_deploy(base: &str, files: &[(&str, &str)], extra: &str) -> String {
+pub(crate) async fn start_deploy(base: &str, files: &[(&str, &str)], extra: &str) -> String {
     let options = format!(
         "<rollbackOnError>true</rollbackOnError><singlePackage>true</singlePackage>{extra}"
     );
@@ -103,7 +103,7 @@ async fn start_deploy_with(base: &str, files: &[(&str, &str)], options: &str) ->
     r.child_text("id").unwrap().to_string()
 }
 
-async fn check(base: &str, id: &str) -> Element {
+pub(crate) async fn check(base: &str, id: &str) -> Element {
     result_of(
         base,
         &format!("<checkDeployStatus><asyncProcessId>{id}</asyncProcessId><includeDetails>true</includeDetails></checkDeployStatus>"),

@@ -571,3 +571,100 @@ fn a_manifest_listing_other_types_is_refused_by_name() {
         r.stderr
     );
 }
+
+/// Deploys the served Customer_Portal again (checkOnly as `extra` says) and returns the
+/// deploy's id, not yet checked: `verify` is the first to ask for its status.
+fn deploy_portal(org: &FakeOrg, extra: &str) -> String {
+    use crate::fake_org_deploy::{manifest, served_app, start_deploy, APP};
+    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+    let app = served_app(org);
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(start_deploy(
+            &org.base_url,
+            &[("package.xml", pkg.as_str()), (APP, app.as_str())],
+            extra,
+        ))
+}
+
+#[test]
+fn the_change_dated_by_its_deploy() {
+    // The deploy completes on the test org's clock: the change time.
+    let org = FakeOrg::start(Config {
+        now: since(),
+        ..org_with(logins())
+    });
+    let id = deploy_portal(&org, "");
+    let args = [
+        "verify",
+        "--instance-url",
+        &org.base_url,
+        "--deploy-id",
+        &id,
+        "--until",
+        NOW,
+        "--app",
+        "Customer_Portal",
+        "--json",
+    ];
+    let r = run(
+        &args,
+        &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
+    );
+    r.status(0);
+    let v = r.json();
+    assert_eq!(v["since"], SINCE, "{v:#}");
+    assert_eq!(v["deploy"]["id"], id.as_str());
+    assert_eq!(v["deploy"]["status"], "Succeeded");
+    assert_eq!(state(&v, "Customer_Portal"), "confirmed");
+    // A validation (a dry run) changed nothing: refused, by name.
+    let check_only = deploy_portal(&org, "<checkOnly>true</checkOnly>");
+    let args = [
+        "verify",
+        "--instance-url",
+        &org.base_url,
+        "--deploy-id",
+        &check_only,
+        "--until",
+        NOW,
+    ];
+    let r = run(
+        &args,
+        &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
+    );
+    r.status(2);
+    assert!(r.stderr_line().contains("validation"), "{}", r.stderr);
+    // An id the org does not know.
+    let args = [
+        "verify",
+        "--instance-url",
+        &org.base_url,
+        "--deploy-id",
+        "0AfXX0000000001",
+        "--until",
+        NOW,
+    ];
+    let r = run(
+        &args,
+        &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
+    );
+    r.status(2);
+    assert!(
+        r.stderr_line().contains("deploy 0AfXX0000000001"),
+        "{}",
+        r.stderr
+    );
+    // Not a deploy id at all: refused before any call.
+    let args = [
+        "verify",
+        "--instance-url",
+        &org.base_url,
+        "--deploy-id",
+        "001XX0000000001",
+    ];
+    run(
+        &args,
+        &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
+    )
+    .status(2);
+}
