@@ -2,6 +2,7 @@
 //! fields, and GROUP BY with the aggregates.
 
 use super::*;
+use std::collections::HashMap;
 
 /// Case-insensitive key lookup; returns the record's own spelling of the key.
 fn get_ci<'a>(m: &'a Map<String, Value>, key: &str) -> Option<(&'a String, &'a Value)> {
@@ -97,6 +98,11 @@ fn matches(c: &Cond, v: &Value, now: DateTime<Utc>) -> bool {
 /// A Salesforce dateTime (`2026-11-02T10:15:00.000+0000`), RFC 3339, or a date.
 pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    // The form every stored record uses, read without the general parser: a
+    // LoginHistory aggregate compares each row's time several times.
+    if let Some(d) = rest_datetime(s) {
+        return Some(d);
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
@@ -106,6 +112,28 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// `2026-11-02T10:15:00.000+0000` exactly (the REST API's form, UTC); anything else,
+/// or a field out of range, is left to the general parser.
+fn rest_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 28 || !s.ends_with("+0000") {
+        return None;
+    }
+    let shape = b"dddd-dd-ddTdd:dd:dd.ddd";
+    let fits = shape.iter().zip(b).all(|(want, got)| match want {
+        b'd' => got.is_ascii_digit(),
+        other => other == got,
+    });
+    if !fits {
+        return None;
+    }
+    let n = |from: usize, to: usize| s[from..to].parse::<u32>().ok();
+    let date = chrono::NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?;
+    let time =
+        chrono::NaiveTime::from_hms_milli_opt(n(11, 13)?, n(14, 16)?, n(17, 19)?, n(20, 23)?)?;
+    Some(date.and_time(time).and_utc())
 }
 
 /// `LAST_N_DAYS:n`: from 00:00 n days before today up to the end of today (UTC).
@@ -325,15 +353,29 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         ));
     }
     let mut groups: Vec<(Vec<Value>, Vec<&Value>)> = Vec::new();
+    // Groups of texts, nulls and booleans are found by their JSON (the same equality);
+    // any other key by comparing with each group, as before.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for r in rows {
-        let key: Vec<Value> = q
-            .group_by
+        let key: Vec<&Value> = q.group_by.iter().map(|(g, _)| value_at(r, g)).collect();
+        let text = key
             .iter()
-            .map(|(g, _)| value_at(r, g).clone())
-            .collect();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(r),
-            None => groups.push((key, vec![r])),
+            .all(|v| matches!(v, Value::String(_) | Value::Null | Value::Bool(_)))
+            .then(|| serde_json::to_string(&key).expect("JSON values serialize"));
+        let found = match &text {
+            Some(t) => index.get(t).copied(),
+            None => groups
+                .iter()
+                .position(|(k, _)| k.iter().eq(key.iter().copied())),
+        };
+        match found {
+            Some(i) => groups[i].1.push(r),
+            None => {
+                if let Some(t) = text {
+                    index.insert(t, groups.len());
+                }
+                groups.push((key.into_iter().cloned().collect(), vec![r]));
+            }
         }
     }
     if q.group_by.is_empty() && groups.is_empty() {

@@ -294,3 +294,51 @@ fn quoted_datetimes_are_refused() {
     let q = parse("SELECT Id FROM Thing WHERE LoginTime = 2026-11-20T09:00:00Z").unwrap();
     assert_eq!(execute(&q, &o, "", now()).unwrap().0, 1);
 }
+
+#[test]
+fn groups_of_every_kind_of_value_keep_their_first_appearance() {
+    // Texts, nulls and booleans are found by their JSON, numbers by comparison: one
+    // order either way, and 1 and "1" stay apart.
+    let o = obj(vec![
+        json!({"Id": "1", "K": 1}),
+        json!({"Id": "2", "K": "1"}),
+        json!({"Id": "3", "K": null}),
+        json!({"Id": "4", "K": 1}),
+        json!({"Id": "5", "K": true}),
+        json!({"Id": "6", "K": "1"}),
+        json!({"Id": "7", "K": 2.5}),
+    ]);
+    let q = parse("SELECT K, COUNT(Id) FROM Thing GROUP BY K").unwrap();
+    let (_, rows) = execute(&q, &o, "", now()).unwrap();
+    let got: Vec<(Value, Value)> = rows
+        .iter()
+        .map(|r| (r["K"].clone(), r["expr0"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (json!(1), json!(2)),
+            (json!("1"), json!(2)),
+            (Value::Null, json!(1)),
+            (json!(true), json!(1)),
+            (json!(2.5), json!(1)),
+        ]
+    );
+}
+
+#[test]
+fn the_rest_api_form_reads_as_the_general_parser_reads_it() {
+    for s in [
+        "2026-11-02T10:15:00.000+0000",
+        "2024-02-29T23:59:59.999+0000",
+        "2026-13-02T10:15:00.000+0000",
+        "2026-02-30T10:15:00.000+0000",
+        "2026-11-02T24:00:00.000+0000",
+        "2026-11-02T10:15:00.000+0100",
+    ] {
+        let general = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+            .ok()
+            .map(|d| d.with_timezone(&Utc));
+        assert_eq!(parse_datetime(s), general, "{s}");
+    }
+}
