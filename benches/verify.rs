@@ -235,6 +235,11 @@ fn logins(labels: &[String], total: usize, extra: bool, seed: u64) -> Vec<lh::Lo
     // The rounding goes to the largest stream, so the total is exact.
     let largest = (0..streams.len()).max_by_key(|&k| counts[k]).unwrap();
     let sum: usize = counts.iter().sum();
+    assert!(
+        sum - counts[largest] < total,
+        "{total} logins are too few: every stream needs one ({} streams)",
+        counts.len()
+    );
     counts[largest] = counts[largest] + total - sum;
     let mut out = Vec::with_capacity(total);
     for (s, n) in streams.iter().zip(counts) {

@@ -353,17 +353,14 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         ));
     }
     let mut groups: Vec<(Vec<Value>, Vec<&Value>)> = Vec::new();
-    // Groups of texts, nulls and booleans are found by their JSON (the same equality);
-    // any other key by comparing with each group, as before.
-    let mut index: HashMap<String, usize> = HashMap::new();
+    // Keys of texts, nulls and booleans are hashed (the same equality); any other key
+    // is compared with each group, as before.
+    let mut index: HashMap<Vec<Plain>, usize> = HashMap::new();
     for r in rows {
         let key: Vec<&Value> = q.group_by.iter().map(|(g, _)| value_at(r, g)).collect();
-        let text = key
-            .iter()
-            .all(|v| matches!(v, Value::String(_) | Value::Null | Value::Bool(_)))
-            .then(|| serde_json::to_string(&key).expect("JSON values serialize"));
-        let found = match &text {
-            Some(t) => index.get(t).copied(),
+        let plain: Option<Vec<Plain>> = key.iter().map(|v| Plain::of(v)).collect();
+        let found = match &plain {
+            Some(p) => index.get(p).copied(),
             None => groups
                 .iter()
                 .position(|(k, _)| k.iter().eq(key.iter().copied())),
@@ -371,8 +368,8 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         match found {
             Some(i) => groups[i].1.push(r),
             None => {
-                if let Some(t) = text {
-                    index.insert(t, groups.len());
+                if let Some(p) = plain {
+                    index.insert(p, groups.len());
                 }
                 groups.push((key.into_iter().cloned().collect(), vec![r]));
             }
@@ -399,18 +396,25 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
                     .map(|r| value_at(r, &a.path))
                     .filter(|v| !v.is_null())
                     .collect();
-                let v = match a.func {
-                    AggFn::Count => Value::from(values.len()),
-                    AggFn::Min => values
-                        .into_iter()
+                let times = match a.func {
+                    AggFn::Count => None,
+                    AggFn::Min | AggFn::Max => datetimes(&values),
+                };
+                // With dateTimes only, the same pick as `cmp_values` makes (the first
+                // least, the last greatest), each parsed once.
+                let at = |i: Option<usize>| i.map_or(Value::Null, |i| values[i].clone());
+                let v = match (a.func, times) {
+                    (AggFn::Count, _) => Value::from(values.len()),
+                    (AggFn::Min, Some(t)) => at((0..t.len()).min_by_key(|&i| t[i])),
+                    (AggFn::Max, Some(t)) => at((0..t.len()).max_by_key(|&i| t[i])),
+                    (AggFn::Min, None) => values
+                        .iter()
                         .min_by(|a, b| cmp_values(a, b))
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    AggFn::Max => values
-                        .into_iter()
+                        .map_or(Value::Null, |v| (*v).clone()),
+                    (AggFn::Max, None) => values
+                        .iter()
                         .max_by(|a, b| cmp_values(a, b))
-                        .cloned()
-                        .unwrap_or(Value::Null),
+                        .map_or(Value::Null, |v| (*v).clone()),
                 };
                 m.insert(a.name.clone(), v);
             }
@@ -424,6 +428,33 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         });
     }
     Ok((out.len(), out))
+}
+
+/// A grouped value that can be hashed: equal exactly when the JSON values are.
+#[derive(PartialEq, Eq, Hash)]
+enum Plain<'a> {
+    Text(&'a str),
+    Null,
+    Bool(bool),
+}
+
+impl Plain<'_> {
+    fn of(v: &Value) -> Option<Plain<'_>> {
+        match v {
+            Value::String(s) => Some(Plain::Text(s)),
+            Value::Null => Some(Plain::Null),
+            Value::Bool(b) => Some(Plain::Bool(*b)),
+            _ => None,
+        }
+    }
+}
+
+/// Every value as a dateTime, when every one is a text that reads as one.
+fn datetimes(values: &[&Value]) -> Option<Vec<DateTime<Utc>>> {
+    values
+        .iter()
+        .map(|v| v.as_str().and_then(parse_datetime))
+        .collect()
 }
 
 fn eq_path(a: &[String], b: &[String]) -> bool {

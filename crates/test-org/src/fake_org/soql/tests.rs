@@ -342,3 +342,22 @@ fn the_rest_api_form_reads_as_the_general_parser_reads_it() {
         assert_eq!(parse_datetime(s), general, "{s}");
     }
 }
+
+#[test]
+fn min_and_max_keep_their_picks_among_equal_instants() {
+    // The same instant written two ways: MIN answers the first, MAX the last, as
+    // comparing the values pairwise does; a value that is no dateTime is compared as text.
+    let o = obj(vec![
+        json!({"Id": "1", "T": "2026-11-01T10:00:00.000+0000"}),
+        json!({"Id": "2", "T": "2026-11-01T10:00:00Z"}),
+        json!({"Id": "3", "T": "2026-11-01T11:00:00+01:00"}),
+    ]);
+    let q = parse("SELECT MIN(T), MAX(T) FROM Thing").unwrap();
+    let (_, rows) = execute(&q, &o, "", now()).unwrap();
+    assert_eq!(rows[0]["expr0"], "2026-11-01T10:00:00.000+0000");
+    assert_eq!(rows[0]["expr1"], "2026-11-01T11:00:00+01:00");
+    let mut mixed = o.clone();
+    mixed.records.push(json!({"Id": "4", "T": "soon"}));
+    let (_, rows) = execute(&q, &mixed, "", now()).unwrap();
+    assert_eq!(rows[0]["expr1"], "soon");
+}
