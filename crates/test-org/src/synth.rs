@@ -18,6 +18,9 @@ pub struct Spec {
     /// Write usage evidence as the test org serves it (`evidence/<Object>.json` raw rows):
     /// tokens and logins for most apps, some vendor apps defined elsewhere.
     pub with_evidence: bool,
+    /// Every app requires PKCE and so does the org setting: the org after step 3, as
+    /// `verify` sees it. Off, the mix above (the same draws either way).
+    pub pkce_required: bool,
 }
 
 impl Default for Spec {
@@ -29,6 +32,7 @@ impl Default for Spec {
             packaged_share: 0.1,
             with_settings: true,
             with_evidence: false,
+            pkce_required: false,
         }
     }
 }
@@ -57,7 +61,7 @@ fn flag(out: &mut String, name: &str, v: bool) {
     let _ = writeln!(out, "        <{name}>{v}</{name}>");
 }
 
-fn connected_app(rng: &mut fastrand::Rng, label: &str) -> String {
+fn connected_app(rng: &mut fastrand::Rng, label: &str, pkce_required: bool) -> String {
     let mut s = format!("{HEADER}<ConnectedApp {XMLNS}>\n    <contactEmail>owner{}@example.com</contactEmail>\n    <label>{label}</label>\n", rng.u32(..1000));
     let kind = rng.u8(..100);
     if kind < 5 {
@@ -85,6 +89,7 @@ fn connected_app(rng: &mut fastrand::Rng, label: &str) -> String {
     }
     flag(&mut s, "isConsumerSecretOptional", rng.u8(..100) < 10);
     match rng.u8(..100) {
+        _ if pkce_required => flag(&mut s, "isPkceRequired", true),
         0..=39 => flag(&mut s, "isPkceRequired", true),
         40..=69 => flag(&mut s, "isPkceRequired", false),
         _ => {} // absent: the Connected App default (false)
@@ -160,7 +165,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> Written {
     )
     .unwrap();
     if spec.with_settings {
-        let body = format!("{HEADER}<OauthOidcSettings {XMLNS}>\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>\n    <isPkceRequired>false</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n</OauthOidcSettings>\n");
+        let body = format!("{HEADER}<OauthOidcSettings {XMLNS}>\n    <blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>\n    <blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>\n    <isPkceRequired>{}</isPkceRequired>\n    <oAuthCdCrdtFlowEnable>false</oAuthCdCrdtFlowEnable>\n</OauthOidcSettings>\n", spec.pkce_required);
         write(dir, "settings", "OauthOidc", "settings", &body, &mut w);
     }
     let name = |rng: &mut fastrand::Rng, base: String| {
@@ -172,7 +177,11 @@ pub fn generate(dir: &Path, spec: &Spec) -> Written {
     };
     for i in 0..spec.connected_apps {
         let n = name(&mut rng, format!("Synth_CA_{i:05}"));
-        let body = connected_app(&mut rng, &format!("Synthetic connected app {i}"));
+        let body = connected_app(
+            &mut rng,
+            &format!("Synthetic connected app {i}"),
+            spec.pkce_required,
+        );
         write(dir, "connectedApps", &n, "connectedApp", &body, &mut w);
     }
     for j in 0..spec.external_client_apps {
@@ -203,6 +212,7 @@ pub fn generate(dir: &Path, spec: &Spec) -> Written {
         flag(fields, "isCodeCredFlowEnabled", rng.u8(..100) < 5);
         flag(fields, "isConsumerSecretOptional", rng.u8(..100) < 10);
         match rng.u8(..100) {
+            _ if spec.pkce_required => flag(fields, "isPkceRequired", true),
             0..=59 => flag(fields, "isPkceRequired", true),
             60..=89 => flag(fields, "isPkceRequired", false),
             _ => {} // absent: the ECA default (true)

@@ -283,7 +283,10 @@ fn check(
                 .filter(|n| **n != a.name)
                 .cloned()
                 .collect();
-            if !others.is_empty() {
+            // A shared label is a doubt only where something carries it: no login and no
+            // token under it says neither app was used (nor is LoginHistory's partial
+            // read any surer: that is judged below).
+            if !others.is_empty() && label_in_use(f, label) {
                 c.label = Some(label.to_string());
                 c.why = Why::LabelShared { with: others };
                 c.next = Next::TellApart;
@@ -331,6 +334,16 @@ fn check(
     }
     c.next = next(f, &c, org);
     c
+}
+
+/// Whether any login group or token carries `label`.
+fn label_in_use(f: &Facts, label: &str) -> bool {
+    let key = label_key(label);
+    let groups = f.logins.baseline.iter().chain(&f.logins.after);
+    groups
+        .flat_map(|p| &p.groups)
+        .any(|g| g.application.as_deref().map(label_key).as_ref() == Some(&key))
+        || f.tokens.usage.iter().any(|t| label_key(&t.app) == key)
 }
 
 /// Each failure status since the change, with its count in the baseline.

@@ -2,6 +2,7 @@
 //! fields, and GROUP BY with the aggregates.
 
 use super::*;
+use std::collections::HashMap;
 
 /// Case-insensitive key lookup; returns the record's own spelling of the key.
 fn get_ci<'a>(m: &'a Map<String, Value>, key: &str) -> Option<(&'a String, &'a Value)> {
@@ -97,6 +98,11 @@ fn matches(c: &Cond, v: &Value, clock: Clock) -> bool {
 /// A Salesforce dateTime (`2026-11-02T10:15:00.000+0000`), RFC 3339, or a date.
 pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    // The form every stored record uses, read without the general parser: a
+    // LoginHistory aggregate compares each row's time several times.
+    if let Some(d) = rest_datetime(s) {
+        return Some(d);
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }
@@ -106,6 +112,28 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// `2026-11-02T10:15:00.000+0000` exactly (the REST API's form, UTC); anything else,
+/// or a field out of range, is left to the general parser.
+fn rest_datetime(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 28 || !s.ends_with("+0000") {
+        return None;
+    }
+    let shape = b"dddd-dd-ddTdd:dd:dd.ddd";
+    let fits = shape.iter().zip(b).all(|(want, got)| match want {
+        b'd' => got.is_ascii_digit(),
+        other => other == got,
+    });
+    if !fits {
+        return None;
+    }
+    let n = |from: usize, to: usize| s[from..to].parse::<u32>().ok();
+    let date = chrono::NaiveDate::from_ymd_opt(n(0, 4)? as i32, n(5, 7)?, n(8, 10)?)?;
+    let time =
+        chrono::NaiveTime::from_hms_milli_opt(n(11, 13)?, n(14, 16)?, n(17, 19)?, n(20, 23)?)?;
+    Some(date.and_time(time).and_utc())
 }
 
 fn cmp_values(a: &Value, b: &Value) -> Ordering {
@@ -358,15 +386,26 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         ));
     }
     let mut groups: Vec<(Vec<Value>, Vec<&Value>)> = Vec::new();
+    // Keys of texts, nulls and booleans are hashed (the same equality); any other key
+    // is compared with each group, as before.
+    let mut index: HashMap<Vec<Plain>, usize> = HashMap::new();
     for r in rows {
-        let key: Vec<Value> = q
-            .group_by
-            .iter()
-            .map(|(g, _)| value_at(r, g).clone())
-            .collect();
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(r),
-            None => groups.push((key, vec![r])),
+        let key: Vec<&Value> = q.group_by.iter().map(|(g, _)| value_at(r, g)).collect();
+        let plain: Option<Vec<Plain>> = key.iter().map(|v| Plain::of(v)).collect();
+        let found = match &plain {
+            Some(p) => index.get(p).copied(),
+            None => groups
+                .iter()
+                .position(|(k, _)| k.iter().eq(key.iter().copied())),
+        };
+        match found {
+            Some(i) => groups[i].1.push(r),
+            None => {
+                if let Some(p) = plain {
+                    index.insert(p, groups.len());
+                }
+                groups.push((key.into_iter().cloned().collect(), vec![r]));
+            }
         }
     }
     if q.group_by.is_empty() && groups.is_empty() {
@@ -390,18 +429,25 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
                     .map(|r| value_at(r, &a.path))
                     .filter(|v| !v.is_null())
                     .collect();
-                let v = match a.func {
-                    AggFn::Count => Value::from(values.len()),
-                    AggFn::Min => values
-                        .into_iter()
+                let times = match a.func {
+                    AggFn::Count => None,
+                    AggFn::Min | AggFn::Max => datetimes(&values),
+                };
+                // With dateTimes only, the same pick as `cmp_values` makes (the first
+                // least, the last greatest), each parsed once.
+                let at = |i: Option<usize>| i.map_or(Value::Null, |i| values[i].clone());
+                let v = match (a.func, times) {
+                    (AggFn::Count, _) => Value::from(values.len()),
+                    (AggFn::Min, Some(t)) => at((0..t.len()).min_by_key(|&i| t[i])),
+                    (AggFn::Max, Some(t)) => at((0..t.len()).max_by_key(|&i| t[i])),
+                    (AggFn::Min, None) => values
+                        .iter()
                         .min_by(|a, b| cmp_values(a, b))
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    AggFn::Max => values
-                        .into_iter()
+                        .map_or(Value::Null, |v| (*v).clone()),
+                    (AggFn::Max, None) => values
+                        .iter()
                         .max_by(|a, b| cmp_values(a, b))
-                        .cloned()
-                        .unwrap_or(Value::Null),
+                        .map_or(Value::Null, |v| (*v).clone()),
                 };
                 m.insert(a.name.clone(), v);
             }
@@ -415,6 +461,33 @@ fn aggregate(q: &Query, obj: &SObject, rows: &[&Value]) -> Result<(usize, Vec<Va
         });
     }
     Ok((out.len(), out))
+}
+
+/// A grouped value that can be hashed: equal exactly when the JSON values are.
+#[derive(PartialEq, Eq, Hash)]
+enum Plain<'a> {
+    Text(&'a str),
+    Null,
+    Bool(bool),
+}
+
+impl Plain<'_> {
+    fn of(v: &Value) -> Option<Plain<'_>> {
+        match v {
+            Value::String(s) => Some(Plain::Text(s)),
+            Value::Null => Some(Plain::Null),
+            Value::Bool(b) => Some(Plain::Bool(*b)),
+            _ => None,
+        }
+    }
+}
+
+/// Every value as a dateTime, when every one is a text that reads as one.
+fn datetimes(values: &[&Value]) -> Option<Vec<DateTime<Utc>>> {
+    values
+        .iter()
+        .map(|v| v.as_str().and_then(parse_datetime))
+        .collect()
 }
 
 fn eq_path(a: &[String], b: &[String]) -> bool {

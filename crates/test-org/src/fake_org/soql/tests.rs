@@ -456,3 +456,70 @@ fn columns_name_fields_relationships_and_aggregates() {
     );
     assert_eq!(c["columnMetadata"][0]["apexType"], "Id");
 }
+
+#[test]
+fn groups_of_every_kind_of_value_keep_their_first_appearance() {
+    // Texts, nulls and booleans are found by their JSON, numbers by comparison: one
+    // order either way, and 1 and "1" stay apart.
+    let o = obj(vec![
+        json!({"Id": "1", "K": 1}),
+        json!({"Id": "2", "K": "1"}),
+        json!({"Id": "3", "K": null}),
+        json!({"Id": "4", "K": 1}),
+        json!({"Id": "5", "K": true}),
+        json!({"Id": "6", "K": "1"}),
+        json!({"Id": "7", "K": 2.5}),
+    ]);
+    let q = parse("SELECT K, COUNT(Id) FROM Thing GROUP BY K").unwrap();
+    let (_, rows) = execute(&q, &o, "", now()).unwrap();
+    let got: Vec<(Value, Value)> = rows
+        .iter()
+        .map(|r| (r["K"].clone(), r["expr0"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (json!(1), json!(2)),
+            (json!("1"), json!(2)),
+            (Value::Null, json!(1)),
+            (json!(true), json!(1)),
+            (json!(2.5), json!(1)),
+        ]
+    );
+}
+
+#[test]
+fn the_rest_api_form_reads_as_the_general_parser_reads_it() {
+    for s in [
+        "2026-11-02T10:15:00.000+0000",
+        "2024-02-29T23:59:59.999+0000",
+        "2026-13-02T10:15:00.000+0000",
+        "2026-02-30T10:15:00.000+0000",
+        "2026-11-02T24:00:00.000+0000",
+        "2026-11-02T10:15:00.000+0100",
+    ] {
+        let general = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+            .ok()
+            .map(|d| d.with_timezone(&Utc));
+        assert_eq!(parse_datetime(s), general, "{s}");
+    }
+}
+
+#[test]
+fn min_and_max_keep_their_picks_among_equal_instants() {
+    // The same instant written two ways: MIN answers the first, MAX the last, as
+    // comparing the values pairwise does; a value that is no dateTime is compared as text.
+    let o = obj(vec![
+        json!({"Id": "1", "T": "2026-11-01T10:00:00.000+0000"}),
+        json!({"Id": "2", "T": "2026-11-01T10:00:00Z"}),
+        json!({"Id": "3", "T": "2026-11-01T11:00:00+01:00"}),
+    ]);
+    let q = parse("SELECT MIN(T), MAX(T) FROM Thing").unwrap();
+    let (_, rows) = execute(&q, &o, "", now()).unwrap();
+    assert_eq!(rows[0]["expr0"], "2026-11-01T10:00:00.000+0000");
+    assert_eq!(rows[0]["expr1"], "2026-11-01T11:00:00+01:00");
+    let mut mixed = o.clone();
+    mixed.records.push(json!({"Id": "4", "T": "soon"}));
+    let (_, rows) = execute(&q, &mixed, "", now()).unwrap();
+    assert_eq!(rows[0]["expr1"], "soon");
+}
