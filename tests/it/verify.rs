@@ -359,23 +359,8 @@ fn more_than_2000_groups_are_read_in_halves() {
 #[test]
 fn the_manifest_fix_wrote_is_the_scope() {
     let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("p");
-    copy_dir(&fixture("verify-org"), &project);
     // Step 2 written for two apps (both already require PKCE: listed, unchanged).
-    let f = run(
-        &[
-            "fix",
-            "--source",
-            project.to_str().unwrap(),
-            "--app",
-            "Customer_Portal",
-            "--app",
-            "Field_App",
-        ],
-        &[],
-    );
-    assert_eq!(f.code, 0, "{}", f.stderr);
-    let manifest = project.join("manifest/pkce-step2-apps.xml");
+    let manifest = step2_manifest(tmp.path(), &["Customer_Portal", "Field_App"]);
     let org = FakeOrg::start(org_with(logins()));
     let (code, v) = verify_json(&org, &["--manifest", manifest.to_str().unwrap()]);
     assert_eq!(code, 0, "{v:#}");
@@ -540,20 +525,7 @@ fn more_than_2000_groups_in_one_minute_is_partial_never_clean() {
 #[test]
 fn a_manifest_listing_other_types_is_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
-    let project = tmp.path().join("p");
-    copy_dir(&fixture("verify-org"), &project);
-    let f = run(
-        &[
-            "fix",
-            "--source",
-            project.to_str().unwrap(),
-            "--app",
-            "Customer_Portal",
-        ],
-        &[],
-    );
-    assert_eq!(f.code, 0, "{}", f.stderr);
-    let manifest = project.join("manifest/pkce-step2-apps.xml");
+    let manifest = step2_manifest(tmp.path(), &["Customer_Portal"]);
     let text = std::fs::read_to_string(&manifest).unwrap();
     let edited = text.replacen(
         "<types>",
@@ -667,4 +639,17 @@ fn the_change_dated_by_its_deploy() {
         &[("SF_ACCESS_TOKEN", TOKEN), ("PKCE_AUDIT_NOW", NOW)],
     )
     .status(2);
+}
+
+/// A copy of verify-org in `dir`/p with the step-2 manifest `fix --app` writes for `apps`.
+fn step2_manifest(dir: &std::path::Path, apps: &[&str]) -> std::path::PathBuf {
+    let project = dir.join("p");
+    copy_dir(&fixture("verify-org"), &project);
+    let mut args = vec!["fix", "--source", project.to_str().unwrap()];
+    for a in apps {
+        args.extend(["--app", a]);
+    }
+    let f = run(&args, &[]);
+    assert_eq!(f.code, 0, "{}", f.stderr);
+    project.join("manifest/pkce-step2-apps.xml")
 }

@@ -149,6 +149,16 @@ EOF
     not_ok "loop: verify --deploy-id" "exit $code: $(head -c 300 "$work/loop.verify.err") $(json_get "$work/loop.verify.json" 'j["verdict"], [(a["name"], a["state"]) for a in j["apps"]]')"
   fi
 
+  # A production window: validate (runs the Apex tests), then deploy that validation.
+  local vid
+  vid=$(cd "$proj" && sf project deploy validate --manifest manifest/pkce-step2-apps.xml --target-org "$alias" --json 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])' 2>/dev/null)
+  if [ -n "$vid" ] && (cd "$proj" && sf project deploy quick --job-id "$vid" --target-org "$alias" >"$work/loop.quick.out" 2>&1); then
+    ok "loop: sf project deploy validate, then sf project deploy quick --job-id $vid"
+  else
+    not_ok "loop: validate and quick deploy" "$(tail -c 300 "$work/loop.quick.out" 2>/dev/null)"
+  fi
+
   # 6. a file out of WSDL order: the deploy refuses it with the component failure.
   local f="$proj/force-app/main/default/connectedApps/Legacy_Reports.connectedApp-meta.xml"
   python3 - "$f" <<'EOF'
