@@ -118,6 +118,12 @@ pub fn check(subcommand: &str, m: &ArgMatches) -> Result<(), NotApplicable> {
             }
             Ok(())
         }
+        "verify" => {
+            if format(m) != "table" {
+                refuse(m, &["color"], "only the table format has colour")?;
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -162,6 +168,13 @@ mod tests {
         }
         assert!(check_line(&["audit", "--source", "x"]).is_ok());
         assert!(check_line(&["audit", "-o", "prod", "--concurrency", "4"]).is_ok());
+        let since = "2026-12-01T09:30:00Z";
+        assert!(check_line(&["verify", "-o", "p", "--since", since, "--color", "always"]).is_ok());
+        assert!(
+            check_line(&["verify", "-o", "p", "--since", since, "--json", "--color", "never"])
+                .unwrap_err()
+                .starts_with("--color does not apply here")
+        );
     }
 
     #[test]
