@@ -40,7 +40,7 @@ pub struct VerifyArgs {
     pub since: Option<DateTime<Utc>>,
     /// Instead of --since: the id of the deploy that made the change (0Af…, as `sf project
     /// deploy start` prints it); the change time is its completion, read from the org
-    /// (checkDeployStatus). A validation (--dry-run), a failed or unfinished deploy is refused.
+    /// (checkDeployStatus). A validation (--dry-run), a deploy unfinished, failed or only partly successful is refused.
     #[arg(long, value_name = "ID", value_parser = deploy_id)]
     pub deploy_id: Option<String>,
     /// The end of the window after the change (default: now), so the login part of a

@@ -109,6 +109,16 @@ EOF
   else
     not_ok "loop: the org after step 2" "$changed"
   fi
+  # verify after step 2, as docs/fix.md gives it: the deploy completed on the test org's clock.
+  (unset SF_ACCESS_TOKEN && cd "$proj" && PKCE_AUDIT_NOW=2026-11-23T00:00:00Z "$pkce" verify -o "$alias" \
+    --since 2026-11-21T00:00:00Z --until 2026-11-23T00:00:00Z --manifest manifest/pkce-step2-apps.xml \
+    --json --quiet >"$work/loop.verify2.json" 2>"$work/loop.verify2.err")
+  local code2=$?
+  if [ "$code2" = 0 ] && [ "$(json_get "$work/loop.verify2.json" 'j["scope"]["kind"], [(a["name"], a["state"]) for a in j["apps"]]')" = "('manifest', [('Legacy_Reports', 'confirmed')])" ]; then
+    ok "loop: verify --since --manifest manifest/pkce-step2-apps.xml: Legacy_Reports confirmed, keep"
+  else
+    not_ok "loop: verify after step 2" "exit $code2: $(head -c 300 "$work/loop.verify2.err") $(head -c 300 "$work/loop.verify2.json")"
+  fi
   (unset SF_ACCESS_TOKEN && "$pkce" audit --target-org "$alias" --no-usage --json --quiet >"$live.2.json" 2>/dev/null)
   if [ "$(json_get "$live.2.json" '[a["pkce_required"] for a in j["apps"] if a["name"] == "Legacy_Reports"][0]')" = True ] &&
     [ "$(json_get "$live.2.json" 'j["verdict"]')" = ready ]; then
@@ -131,6 +141,7 @@ EOF
     not_ok "loop: step 3" "$(head -c 300 "$work/loop.fix3.err") $(tail -c 300 "$work/loop.check3.out" "$work/loop.deploy3.json" 2>/dev/null)"
   fi
   (unset SF_ACCESS_TOKEN && "$pkce" audit --target-org "$alias" --no-usage --json --quiet >"$live.3.json" 2>/dev/null)
+  (unset SF_ACCESS_TOKEN && "$pkce" fetch --target-org "$alias" --no-usage --out "$work/loop.after3" --quiet >/dev/null 2>&1)
   if [ "$(json_get "$live.3.json" 'j["verdict"]')" = enforced ]; then
     ok "loop: the live audit after step 3 says enforced"
   else
@@ -173,6 +184,21 @@ EOF
     ok "loop: a file out of WSDL order is refused by the deploy with its component failure"
   else
     not_ok "loop: hand-broken file" "$(tail -c 400 "$work/loop.broken.out")"
+  fi
+  # ... and nothing of it reached the org: all or nothing.
+  (unset SF_ACCESS_TOKEN && "$pkce" fetch --target-org "$alias" --no-usage --out "$work/loop.refused" --quiet >/dev/null 2>&1)
+  if diff -r -x '*.json' "$work/loop.after3" "$work/loop.refused" >"$work/loop.refused.diff" 2>&1; then
+    ok "loop: the refused deploy changed nothing in the org"
+  else
+    not_ok "loop: the refused deploy" "$(head -c 300 "$work/loop.refused.diff")"
+  fi
+  # The retrieved ECA settings hold the consumer secret the test org serves: no output of
+  # pkce-audit may.
+  if grep -rqF "FAKESECRET" "$proj/force-app" &&
+    ! grep -qF "FAKESECRET" "$live.json" "$folder.json" "$work/loop.fix2.json" "$work/loop.fix3.json" "$work/loop.verify.json" "$work/loop.verify2.json"; then
+    ok "loop: the project holds the ECA consumer secret retrieved; no pkce-audit output does"
+  else
+    not_ok "loop: consumer secret" "in an output, or not retrieved at all (the check would prove nothing)"
   fi
   if no_token "$live.json" "$live.err" "$folder.json" "$work/loop.fix3.json" "$work/loop.verify.json" "$work/loop.verify.err"; then
     ok "loop: no token in pkce-audit's outputs"

@@ -92,7 +92,8 @@ pub struct DeployStatus {
     /// Canceled.
     pub status: String,
     pub success: bool,
-    pub check_only: bool,
+    /// `None`: the answer leaves out `checkOnly`, which the WSDL requires.
+    pub check_only: Option<bool>,
     pub completed: Option<String>,
 }
 
@@ -130,7 +131,10 @@ pub fn parse_deploy_status(response: &Element) -> Result<DeployStatus, String> {
         done: flag("done")?,
         status: one("status")?.unwrap_or_default().to_string(),
         success: flag("success")?,
-        check_only: flag("checkOnly")?,
+        check_only: match one("checkOnly")? {
+            None => None,
+            Some(_) => Some(flag("checkOnly")?),
+        },
         completed: one("completedDate")?.map(str::to_string),
     })
 }

@@ -129,11 +129,25 @@ pub fn verify_blocking(
     })
 }
 
-/// The time a deploy dates a change by: its completion, when it finished, succeeded and
-/// changed the org (not a validation), and is the one asked about.
+/// Whether `answered` is the deploy `asked` names: both ids of letters and digits, 15 or 18
+/// long; equal, or (one of them 15 long, the other 18) equal in their first 15, the
+/// case-sensitive part of a Salesforce id.
+fn same_deploy(asked: &str, answered: &str) -> bool {
+    let id =
+        |s: &str| (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !id(asked) || !id(answered) {
+        return false;
+    }
+    match asked.len() == answered.len() {
+        true => asked == answered,
+        false => asked[..15] == answered[..15],
+    }
+}
+
+/// The time a deploy dates a change by: its completion, when it finished, succeeded whole
+/// and changed the org (not a validation), and is the one asked about.
 fn deploy_time(asked: &str, s: &DeployStatus) -> Result<Time, String> {
-    let same = |a: &str, b: &str| a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15];
-    if !same(asked, &s.id) {
+    if !same_deploy(asked, &s.id) {
         return Err(format!(
             "the org answered about another deploy ({:?})",
             pkce_audit_model::text::escaped(&s.id)
@@ -145,13 +159,25 @@ fn deploy_time(asked: &str, s: &DeployStatus) -> Result<Time, String> {
             pkce_audit_model::text::escaped(&s.status)
         ));
     }
-    if s.check_only {
-        return Err(
-            "it was a validation (checkOnly, a dry run): it changed nothing in the org".into(),
-        );
+    match s.check_only {
+        Some(false) => {}
+        Some(true) => {
+            return Err(
+                "it was a validation (checkOnly, a dry run): it changed nothing in the org".into(),
+            )
+        }
+        None => {
+            return Err("its answer does not say whether it was a validation (no checkOnly)".into())
+        }
     }
     match (s.status.as_str(), s.success) {
-        ("Succeeded" | "SucceededPartial", true) => {}
+        ("Succeeded", true) => {}
+        // Some components failed: the one that carries the change may be among them.
+        ("SucceededPartial", _) => {
+            return Err(
+                "it succeeded only in part (SucceededPartial): the change may be among the components that failed; verify with --since once the change is deployed whole".into(),
+            )
+        }
         (status, _) => {
             return Err(format!(
                 "it ended {}: it changed nothing to verify",
@@ -166,6 +192,59 @@ fn deploy_time(asked: &str, s: &DeployStatus) -> Result<Time, String> {
             pkce_audit_model::text::escaped(completed)
         )
     })
+}
+
+#[cfg(test)]
+mod deploy_tests {
+    use super::*;
+
+    fn status(id: &str) -> DeployStatus {
+        DeployStatus {
+            id: id.into(),
+            done: true,
+            status: "Succeeded".into(),
+            success: true,
+            check_only: Some(false),
+            completed: Some("2026-11-21T00:00:00.000Z".into()),
+        }
+    }
+
+    #[test]
+    fn only_the_deploy_asked_finished_whole_and_not_a_validation_dates_the_change() {
+        let asked = "0AfXX0000012345ABC";
+        assert!(deploy_time(asked, &status(asked)).is_ok());
+        assert!(deploy_time("0AfXX0000012345", &status(asked)).is_ok());
+        for other in [
+            "0AfXX0000012345ABD",
+            "0AfXX00000123\u{e9}1",
+            "0AfXX0000012345ZZZjunk",
+            "",
+        ] {
+            let e = deploy_time(asked, &status(other)).unwrap_err();
+            assert!(e.contains("another deploy"), "{e}");
+        }
+        let partial = DeployStatus {
+            status: "SucceededPartial".into(),
+            ..status(asked)
+        };
+        assert!(deploy_time(asked, &partial)
+            .unwrap_err()
+            .contains("in part"));
+        let unsaid = DeployStatus {
+            check_only: None,
+            ..status(asked)
+        };
+        assert!(deploy_time(asked, &unsaid)
+            .unwrap_err()
+            .contains("checkOnly"));
+        let validation = DeployStatus {
+            check_only: Some(true),
+            ..status(asked)
+        };
+        assert!(deploy_time(asked, &validation)
+            .unwrap_err()
+            .contains("validation"));
+    }
 }
 
 /// [`fetch`] with the credentials already read and checked (a fleet reads every org's
