@@ -113,11 +113,12 @@ EOF
   (unset SF_ACCESS_TOKEN && cd "$proj" && PKCE_AUDIT_NOW=2026-11-23T00:00:00Z "$pkce" verify -o "$alias" \
     --since 2026-11-21T00:00:00Z --until 2026-11-23T00:00:00Z --manifest manifest/pkce-step2-apps.xml \
     --json --quiet >"$work/loop.verify2.json" 2>"$work/loop.verify2.err")
-  local code2=$?
-  if [ "$code2" = 0 ] && [ "$(json_get "$work/loop.verify2.json" 'j["scope"]["kind"], [(a["name"], a["state"]) for a in j["apps"]]')" = "('manifest', [('Legacy_Reports', 'confirmed')])" ]; then
+  local code2=$? got2
+  got2=$(json_get "$work/loop.verify2.json" 'json.dumps([j["verdict"], j["scope"]["kind"]] + [[a["name"], a["state"]] for a in j["apps"]])')
+  if [ "$code2" = 0 ] && [ "$got2" = '["keep", "manifest", ["Legacy_Reports", "confirmed"]]' ]; then
     ok "loop: verify --since --manifest manifest/pkce-step2-apps.xml: Legacy_Reports confirmed, keep"
   else
-    not_ok "loop: verify after step 2" "exit $code2: $(head -c 300 "$work/loop.verify2.err") $(head -c 300 "$work/loop.verify2.json")"
+    not_ok "loop: verify after step 2" "exit $code2: $got2 $(head -c 300 "$work/loop.verify2.err")"
   fi
   (unset SF_ACCESS_TOKEN && "$pkce" audit --target-org "$alias" --no-usage --json --quiet >"$live.2.json" 2>/dev/null)
   if [ "$(json_get "$live.2.json" '[a["pkce_required"] for a in j["apps"] if a["name"] == "Legacy_Reports"][0]')" = True ] &&
