@@ -408,6 +408,8 @@ async fn cancel_deploy_before_it_runs_and_not_after() {
     assert_eq!(r.child_text("status"), Some("Canceled"));
     assert_eq!(r.child_text("done"), Some("true"));
     assert!(r.child_text("canceledBy").is_some());
+    // It never started.
+    assert_eq!(r.child_text("startDate"), None);
     assert!(!read_app(base).await.contains("isPkceRequired"));
 
     let id = start_deploy(base, &files, "").await;
@@ -545,6 +547,24 @@ async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
         .filter_map(|m| m.child_text("fullName"))
         .collect();
     assert_eq!(created, ["New_Eca", "New_Eca_glbloauth"]);
+    // New components get their type's key prefix and ids no other component has.
+    let comps = org.components();
+    let id_of = |name: &str| {
+        comps
+            .iter()
+            .find(|c| c.full_name == name)
+            .map(|c| c.id.clone())
+            .unwrap()
+    };
+    assert!(id_of("New_Eca").starts_with("0xI"), "{}", id_of("New_Eca"));
+    assert!(id_of("New_Eca_glbloauth").starts_with("0xG"));
+    let ids: Vec<&str> = comps
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
     let env = call(
         base,
         "<listMetadata><queries><type>ExternalClientApplication</type></queries></listMetadata>",
@@ -558,4 +578,44 @@ async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
         .filter_map(|r| r.child_text("fullName"))
         .collect();
     assert!(listed.contains(&"New_Eca"), "{listed:?}");
+}
+
+/// One global OAuth settings per External Client App: a second one for an app that has
+/// one is refused, and the org keeps the one it has.
+#[tokio::test]
+async fn a_second_global_oauth_settings_for_an_app_is_refused() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let settings = org
+        .components()
+        .into_iter()
+        .find(|c| {
+            c.file_name() == "extlClntAppGlobalOauthSets/Partner_Public_SPA_glbloauth.ecaGlblOauth"
+        })
+        .unwrap()
+        .file_xml;
+    let pkg = manifest(&[("ExtlClntAppGlobalOauthSettings", &["Second_glbloauth"])]);
+    let before = org.components().len();
+    let r = deploy(
+        base,
+        &[
+            ("package.xml", &pkg),
+            (
+                "extlClntAppGlobalOauthSets/Second_glbloauth.ecaGlblOauth",
+                &settings,
+            ),
+        ],
+        "<checkOnly>true</checkOnly>",
+    )
+    .await;
+    assert_eq!(r.child_text("status"), Some("Failed"), "{r:?}");
+    let problem = r
+        .find("componentFailures")
+        .and_then(|f| f.child_text("problem"))
+        .unwrap();
+    assert!(
+        problem.contains("Partner_Public_SPA_glbloauth"),
+        "{problem}"
+    );
+    assert_eq!(org.components().len(), before);
 }

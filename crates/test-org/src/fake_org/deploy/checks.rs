@@ -318,7 +318,7 @@ pub fn check_parents(served: &[Component], plan: &mut Plan) {
         .enumerate()
         .filter(|(_, c)| c.ty.is_eca_child())
         .filter_map(|(i, c)| match c.parent.as_deref() {
-            Some(p) if exists(p) => None,
+            Some(p) if exists(p) => second_global_settings(served, &plan.changes, c, p).map(|other| (i, other)),
             Some(p) => Some((i, format!("The external client app {p} named in externalClientApplication does not exist in this org or in this deployment"))),
             None => Some((i, "Required field is missing: externalClientApplication".to_string())),
         })
@@ -335,6 +335,48 @@ pub fn check_parents(served: &[Component], plan: &mut Plan) {
             &problem,
         ));
     }
+}
+
+/// An External Client App has one global OAuth settings component: the settings hold the
+/// app's single consumer key and secret (salesforce-api.md §2.3: `consumerKey`,
+/// `consumerSecret`, the required `externalClientApplication`). A second one for the same
+/// app, served or in the deploy, is refused. The exact Salesforce message for this is
+/// unconfirmed (no public sample found): the wording is this org's.
+fn second_global_settings(
+    served: &[Component],
+    changes: &[Change],
+    c: &Change,
+    app: &str,
+) -> Option<String> {
+    if c.ty != MetadataType::ExtlClntAppGlobalOauthSettings {
+        return None;
+    }
+    let served_parent = |comp: &Component| {
+        pkce_audit_io::xml::parse(comp.file_xml.as_bytes())
+            .ok()
+            .and_then(|r| r.child_text("externalClientApplication").map(String::from))
+    };
+    let is_other = |ty: MetadataType, name: &str| ty == c.ty && name != c.full_name;
+    let other = served
+        .iter()
+        .filter(|s| is_other(s.ty, &s.full_name))
+        // A served one the deploy rewrites counts with its new parent.
+        .filter(|s| {
+            !changes
+                .iter()
+                .any(|ch| ch.ty == s.ty && ch.full_name == s.full_name)
+        })
+        .find(|s| served_parent(s).as_deref() == Some(app))
+        .map(|s| s.full_name.clone())
+        .or_else(|| {
+            changes
+                .iter()
+                .find(|ch| is_other(ch.ty, &ch.full_name) && ch.parent.as_deref() == Some(app))
+                .map(|ch| ch.full_name.clone())
+        })?;
+    Some(format!(
+        "The external client app {app} already has global OAuth settings ({other}): an external client app has one ExtlClntAppGlobalOauthSettings"
+    ))
 }
 
 #[cfg(test)]
