@@ -619,3 +619,70 @@ async fn a_second_global_oauth_settings_for_an_app_is_refused() {
     );
     assert_eq!(org.components().len(), before);
 }
+
+/// Namespaces, simple-typed contents, `xsi:nil` and package.xml are checked against the
+/// WSDL: each of these was once accepted by a checkOnly deploy.
+#[tokio::test]
+async fn namespaces_contents_nil_and_package_xml_are_checked() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let app = served_app(&org);
+    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+    let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    let cases: [(&str, String, String, &str); 6] = [
+        (
+            "another namespace",
+            pkg.clone(),
+            app.replacen("<label>", "<label xmlns=\"urn:evil\">", 1),
+            "Element {urn:evil}label invalid at this location in type ConnectedApp",
+        ),
+        (
+            "markup in a string",
+            pkg.clone(),
+            app.replacen("</label>", " <b>Reports</b></label>", 1),
+            "}b invalid at this location in type string",
+        ),
+        (
+            "text in a complex type",
+            pkg.clone(),
+            app.replacen("<oauthConfig>", "<oauthConfig>hello", 1),
+            "text 'hello' invalid at this location in type ConnectedAppOauthConfig",
+        ),
+        (
+            "nil on a non-nillable element",
+            pkg.clone(),
+            app.replacen(
+                "        <isSecretRequiredForRefreshToken>",
+                &format!("        <isPkceRequired {xsi} xsi:nil=\"true\"/>\n        <isSecretRequiredForRefreshToken>"),
+                1,
+            ),
+            "isPkceRequired in type ConnectedAppOauthConfig is not nillable",
+        ),
+        (
+            "a version that is no API version",
+            pkg.replace("<version>66.0</version>", "<version>banana</version>"),
+            app.clone(),
+            "'banana' is not a valid API version",
+        ),
+        (
+            "an element Package does not have",
+            pkg.replace("</version>", "</version><evil>1</evil>"),
+            app.clone(),
+            "Element {http://soap.sforce.com/2006/04/metadata}evil invalid at this location in type Package",
+        ),
+    ];
+    for (what, pkg, app, problem) in cases {
+        let r = deploy(
+            base,
+            &[("package.xml", &pkg), (APP, &app)],
+            "<checkOnly>true</checkOnly>",
+        )
+        .await;
+        assert_eq!(r.child_text("status"), Some("Failed"), "{what}: {r:?}");
+        let got = r
+            .find("componentFailures")
+            .and_then(|f| f.child_text("problem"))
+            .unwrap_or_default();
+        assert!(got.contains(problem), "{what}: {got}");
+    }
+}

@@ -51,6 +51,37 @@ fn component_of(path: &str) -> Option<(MetadataType, String)> {
     })
 }
 
+/// The newest API version this org speaks (metadata-v66.wsdl).
+const NEWEST_API_VERSION: u32 = 66;
+
+/// What the WSDL's `Package` type refuses in a package.xml, and a `version` that is not
+/// an API version this org speaks (`N.0`, at most 66.0). The version wording is this
+/// org's (no public sample found).
+fn package_problem(manifest: &Element) -> Option<String> {
+    if let Some((violation, _)) = Schema::get().check(manifest, "Package") {
+        return Some(problem_of(violation));
+    }
+    let version = manifest.child_text("version")?;
+    let major = version
+        .strip_suffix(".0")
+        .filter(|m| !m.starts_with('0'))
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(1..=NEWEST_API_VERSION) => None,
+        _ => Some(format!(
+            "Error parsing file: '{version}' is not a valid API version in package.xml: an API version such as {NEWEST_API_VERSION}.0, at most {NEWEST_API_VERSION}.0"
+        )),
+    }
+}
+
+/// The line of the element a package.xml problem is at.
+fn problem_line(manifest: &Element) -> Option<u32> {
+    Schema::get()
+        .check(manifest, "Package")
+        .map(|(_, el)| el.line)
+        .or_else(|| manifest.child("version").map(|v| v.line))
+}
+
 /// 1-based column of a byte offset.
 fn column(text: &[u8], offset: usize) -> u32 {
     let line_start = text[..offset.min(text.len())]
@@ -80,14 +111,15 @@ pub fn check_package(
         return;
     };
     let manifest = match pkce_audit_io::xml::parse(manifest) {
-        Ok(m) if m.name == "Package" => m,
+        Ok(m) if m.name == "Package" && m.ns.as_deref() == Some(MD_NS) => m,
         Ok(m) => {
             plan.failures.push(Message::error(
                 "",
                 &manifest_file,
                 "package.xml",
                 &format!(
-                    "Error parsing file: the root element is {} and not Package",
+                    "Error parsing file: the root element is {{{}}}{} and not {{{MD_NS}}}Package",
+                    m.ns.as_deref().unwrap_or(""),
                     m.name
                 ),
             ));
@@ -105,6 +137,13 @@ pub fn check_package(
             return;
         }
     };
+    // package.xml is an instance of the WSDL's `Package` type, checked as a component is.
+    if let Some(problem) = package_problem(&manifest) {
+        let mut m = Message::error("", &manifest_file, "package.xml", &problem);
+        m.line = problem_line(&manifest);
+        plan.failures.push(m);
+        return;
+    }
     // The component files of this package, by (type, name).
     let mut in_zip: BTreeMap<(MetadataType, String), String> = BTreeMap::new();
     for path in files.keys() {
@@ -243,23 +282,9 @@ fn check_component(
         ));
         return;
     }
-    // The element order, names and values of the WSDL (schema.rs). Wording as seen in
-    // public deploy logs: "Error parsing file: Element {http://soap.sforce.com/2006/04/
-    // metadata}calloutOptions invalid at this location in type NamedCredential", and
-    // "'Edit' is not a valid value for the enum 'ShareAccessLevelRead'".
+    // The element order, names, namespaces and values of the WSDL (schema.rs).
     if let Some((violation, el)) = Schema::get().check(&root, ty.name()) {
-        let problem = match violation {
-            Violation::InvalidLocation { element, in_type } => format!(
-                "Error parsing file: Element {{{MD_NS}}}{element} invalid at this location in type {in_type}"
-            ),
-            Violation::InvalidValue { value, ty } if ty.starts_with("xsd:") => {
-                format!("Error parsing file: '{value}' is not a valid value for the type {ty}")
-            }
-            Violation::InvalidValue { value, ty } => {
-                format!("'{value}' is not a valid value for the enum '{ty}'")
-            }
-        };
-        plan.failures.push(fail(problem, at(el)));
+        plan.failures.push(fail(problem_of(violation), at(el)));
         return;
     }
     if let Some(name) = root.child_text("fullName").filter(|n| *n != full_name) {
@@ -300,6 +325,35 @@ fn check_component(
             .map(String::from),
         file_name: path.to_string(),
     });
+}
+
+/// A schema violation in Salesforce's wording. As seen in public deploy logs: "Error
+/// parsing file: Element {http://soap.sforce.com/2006/04/metadata}calloutOptions invalid
+/// at this location in type NamedCredential", and "'Edit' is not a valid value for the
+/// enum 'ShareAccessLevelRead'".
+fn problem_of(violation: Violation) -> String {
+    match violation {
+            Violation::InvalidLocation {
+            ns,
+            element,
+            in_type,
+        } => format!(
+            "Error parsing file: Element {{{ns}}}{element} invalid at this location in type {in_type}"
+        ),
+        // The wordings of these two are this org's (no public sample found).
+        Violation::TextNotAllowed { text, in_type } => format!(
+            "Error parsing file: text '{text}' invalid at this location in type {in_type}: it has elements only"
+        ),
+        Violation::NotNillable { element, in_type } => format!(
+            "Error parsing file: Element {{{MD_NS}}}{element} in type {in_type} is not nillable: xsi:nil is not allowed"
+        ),
+        Violation::InvalidValue { value, ty } if ty.starts_with("xsd:") => {
+            format!("Error parsing file: '{value}' is not a valid value for the type {ty}")
+        }
+        Violation::InvalidValue { value, ty } => {
+            format!("'{value}' is not a valid value for the enum '{ty}'")
+        }
+    }
 }
 
 /// An External Client App's settings and policies name their app in the required

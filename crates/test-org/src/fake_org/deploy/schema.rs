@@ -4,7 +4,7 @@
 //! `the_subset_is_the_wsdls` regenerates it from the WSDL and fails when they differ
 //! (`UPDATE_SCHEMA=1` rewrites it), so nothing here is copied by hand.
 
-use pkce_audit_io::xml::Element;
+use pkce_audit_io::xml::{Element, METADATA_NS};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -18,6 +18,9 @@ pub struct Field {
     /// `xsd:boolean`, or the local name of a WSDL type (`ConnectedAppOauthConfig`).
     pub ty: String,
     pub repeats: bool,
+    /// `nillable="true"` in the WSDL: only then may the element carry `xsi:nil="true"`
+    /// (XML Schema Part 1, §3.3.4 "Element Locally Valid (Element)" 3.1).
+    pub nillable: bool,
 }
 
 #[derive(Debug, Default)]
@@ -31,10 +34,19 @@ pub struct Schema {
 /// What a value or element breaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Violation {
-    /// An element the type does not have, or has only earlier in its sequence.
-    InvalidLocation { element: String, in_type: String },
+    /// An element the type does not have, or has only earlier in its sequence, or in
+    /// another namespace than the Metadata API's (`ns`), or inside a simple-typed element.
+    InvalidLocation {
+        ns: String,
+        element: String,
+        in_type: String,
+    },
     /// A value its simple type does not allow.
     InvalidValue { value: String, ty: String },
+    /// Text in a complex-typed element (element-only content, WSDL `xsd:sequence`).
+    TextNotAllowed { text: String, in_type: String },
+    /// `xsi:nil="true"` on an element the WSDL does not declare nillable.
+    NotNillable { element: String, in_type: String },
 }
 
 impl Schema {
@@ -64,6 +76,7 @@ impl Schema {
                                         name: e.attr("name")?.to_string(),
                                         ty: e.attr("type").map(type_name)?,
                                         repeats: e.attr("maxOccurs") == Some("unbounded"),
+                                        nillable: e.attr("nillable") == Some("true"),
                                     })
                                 })
                                 .collect()
@@ -107,28 +120,46 @@ impl Schema {
         self.complex.contains_key(name)
     }
 
-    /// Checks `el` as an instance of complexType `ty`: every child in its sequence place
-    /// (an unknown element is "invalid at this location" too, as Salesforce words both),
-    /// every simple value of its type. Returns the first violation and the element at it.
+    /// Checks `el` as an instance of complexType `ty`: no text of its own, every child in
+    /// the Metadata API namespace and in its sequence place (an unknown element is
+    /// "invalid at this location" too, as Salesforce words both), `xsi:nil` only where
+    /// nillable, every simple value of its type. Returns the first violation and the
+    /// element at it.
     pub fn check<'a>(&self, el: &'a Element, ty: &str) -> Option<(Violation, &'a Element)> {
         let fields = self.complex.get(ty)?;
+        if !el.text.is_empty() {
+            return Some((
+                Violation::TextNotAllowed {
+                    text: el.text.clone(),
+                    in_type: ty.to_string(),
+                },
+                el,
+            ));
+        }
         let mut at = 0;
         for child in &el.children {
             let found = fields
                 .iter()
                 .enumerate()
                 .skip(at)
-                .find(|(_, f)| f.name == child.name);
+                .find(|(_, f)| f.name == child.name)
+                .filter(|_| child.ns.as_deref() == Some(METADATA_NS));
             let Some((i, field)) = found else {
-                return Some((
-                    Violation::InvalidLocation {
-                        element: child.name.clone(),
-                        in_type: ty.to_string(),
-                    },
-                    child,
-                ));
+                return Some((invalid_location(child, ty), child));
             };
             at = if field.repeats { i } else { i + 1 };
+            if child.is_nil() {
+                if !field.nillable {
+                    return Some((
+                        Violation::NotNillable {
+                            element: child.name.clone(),
+                            in_type: ty.to_string(),
+                        },
+                        child,
+                    ));
+                }
+                continue;
+            }
             if let Some(v) = self.check_value(child, &field.ty) {
                 return Some(v);
             }
@@ -140,8 +171,9 @@ impl Schema {
         if self.complex.contains_key(ty) {
             return self.check(el, ty);
         }
-        if el.is_nil() {
-            return None;
+        // A simple type has text only: any element inside is out of place.
+        if let Some(child) = el.children.first() {
+            return Some((invalid_location(child, local(ty).as_str()), child));
         }
         let v = el.text.as_str();
         let ok = match ty {
@@ -163,6 +195,14 @@ impl Schema {
                 el,
             )
         })
+    }
+}
+
+fn invalid_location(el: &Element, in_type: &str) -> Violation {
+    Violation::InvalidLocation {
+        ns: el.ns.clone().unwrap_or_default(),
+        element: el.name.clone(),
+        in_type: in_type.to_string(),
     }
 }
 
@@ -281,8 +321,57 @@ mod tests {
         assert_eq!(s.complex["ConnectedApp"][0].name, "fullName");
     }
 
+    /// `xml` with its root in the Metadata API namespace (the root tag has no attributes).
     fn parse(xml: &str) -> Element {
+        let xml = xml.replacen('>', &format!(" xmlns=\"{METADATA_NS}\">"), 1);
         pkce_audit_io::xml::parse(xml.as_bytes()).unwrap()
+    }
+
+    /// Item by item, what the check missed before it compared namespaces and content.
+    #[test]
+    fn namespaces_content_and_nil_are_checked() {
+        let s = Schema::get();
+        let other_ns = parse("<ConnectedApp><label xmlns=\"urn:evil\">A</label></ConnectedApp>");
+        assert_eq!(
+            s.check(&other_ns, "ConnectedApp").unwrap().0,
+            Violation::InvalidLocation {
+                ns: "urn:evil".into(),
+                element: "label".into(),
+                in_type: "ConnectedApp".into()
+            }
+        );
+        let no_ns = parse("<ConnectedApp><label xmlns=\"\">A</label></ConnectedApp>");
+        assert!(s.check(&no_ns, "ConnectedApp").is_some());
+        let markup = parse("<ConnectedApp><label>Legacy <b>Reports</b></label></ConnectedApp>");
+        let (v, el) = s.check(&markup, "ConnectedApp").unwrap();
+        assert_eq!(el.name, "b");
+        assert!(matches!(v, Violation::InvalidLocation { in_type, .. } if in_type == "string"));
+        let text = parse("<ConnectedApp><oauthConfig>hello<callbackUrl>https://x</callbackUrl></oauthConfig></ConnectedApp>");
+        assert_eq!(
+            s.check(&text, "ConnectedApp").unwrap().0,
+            Violation::TextNotAllowed {
+                text: "hello".into(),
+                in_type: "ConnectedAppOauthConfig".into()
+            }
+        );
+        let spaces = parse("<ConnectedApp>\n  <oauthConfig>\n    <callbackUrl>https://x</callbackUrl>\n  </oauthConfig>\n</ConnectedApp>");
+        assert_eq!(s.check(&spaces, "ConnectedApp"), None);
+        let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+        let nil = parse(&format!(
+            "<OauthOidcSettings><isPkceRequired {xsi} xsi:nil=\"true\"/></OauthOidcSettings>"
+        ));
+        assert_eq!(
+            s.check(&nil, "OauthOidcSettings").unwrap().0,
+            Violation::NotNillable {
+                element: "isPkceRequired".into(),
+                in_type: "OauthOidcSettings".into()
+            }
+        );
+        // flowDefaultAccount is nillable="true" in the WSDL.
+        let nillable = parse(&format!(
+            "<AuthProvider><flowDefaultAccount {xsi} xsi:nil=\"true\"/></AuthProvider>"
+        ));
+        assert_eq!(s.check(&nillable, "AuthProvider"), None);
     }
 
     #[test]
@@ -295,6 +384,7 @@ mod tests {
         assert_eq!(
             v,
             Violation::InvalidLocation {
+                ns: METADATA_NS.into(),
                 element: "callbackUrl".into(),
                 in_type: "ConnectedAppOauthConfig".into()
             }
