@@ -2,7 +2,7 @@
 //! `DeployMessage` (metadata-v66.wsdl) per problem, `problemType` Error, the platform's
 //! wording where a public sample shows it.
 
-use super::schema::{Schema, Violation};
+use super::schema::{post_v66, Extra, Schema, Violation};
 use super::Message;
 use crate::fake_org::org::{manifest_name, manifest_type, served_xml, Component};
 use crate::fake_org::soap::{KNOWN_EMPTY_TYPES, MD_NS};
@@ -217,6 +217,7 @@ pub fn check_package(
     }
     named.sort();
     named.dedup();
+    let extras = accepted_extras(served);
     for (key, path) in &in_zip {
         if !named.contains(key) {
             let mut m = Message::error(
@@ -232,7 +233,7 @@ pub fn check_package(
     }
     for key in named {
         let path = &in_zip[&key];
-        check_component(key.0, &key.1, path, &files[path], served, plan);
+        check_component(key.0, &key.1, path, &files[path], served, &extras, plan);
     }
     plan.successes.push(Message::success(
         "",
@@ -243,12 +244,27 @@ pub fn check_package(
     ));
 }
 
+/// The elements newer than the v66 schema a deploy accepts: the known post-v66 fields
+/// and whatever the org itself serves (a real org emits such elements on retrieve, so
+/// its own files must deploy back), each where the served files put it.
+fn accepted_extras(served: &[Component]) -> Vec<Extra> {
+    let schema = Schema::get();
+    let mut extras = post_v66();
+    for c in served {
+        if let Ok(root) = pkce_audit_io::xml::parse(c.file_xml.as_bytes()) {
+            schema.extras_in(&root, c.ty.name(), &mut extras);
+        }
+    }
+    extras
+}
+
 fn check_component(
     ty: MetadataType,
     full_name: &str,
     path: &str,
     bytes: &[u8],
     served: &[Component],
+    extras: &[Extra],
     plan: &mut Plan,
 ) {
     let type_name = manifest_name(ty);
@@ -283,7 +299,7 @@ fn check_component(
         return;
     }
     // The element order, names, namespaces and values of the WSDL (schema.rs).
-    if let Some((violation, el)) = Schema::get().check(&root, ty.name()) {
+    if let Some((violation, el)) = Schema::get().check_with(&root, ty.name(), extras) {
         plan.failures.push(fail(problem_of(violation), at(el)));
         return;
     }

@@ -5,6 +5,7 @@
 //! (`UPDATE_SCHEMA=1` rewrites it), so nothing here is copied by hand.
 
 use pkce_audit_io::xml::{Element, METADATA_NS};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -21,6 +22,57 @@ pub struct Field {
     /// `nillable="true"` in the WSDL: only then may the element carry `xsi:nil="true"`
     /// (XML Schema Part 1, §3.3.4 "Element Locally Valid (Element)" 3.1).
     pub nillable: bool,
+}
+
+/// An element the v66 schema lacks that a deploy accepts anyway, in its place: in
+/// `in_type`'s sequence right after `after` (first when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extra {
+    pub in_type: String,
+    pub name: String,
+    pub after: Option<String>,
+    /// As [`Field::ty`]; `xsd:anyType` takes any content.
+    pub ty: String,
+}
+
+/// Fields real orgs emit on retrieve that are newer than metadata-v66.wsdl, so a
+/// retrieve → deploy round trip must take them: (type, element, the element it follows
+/// in retrieved files, its type, the retrieved file in ../shared/corpus that shows it).
+const POST_V66: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "ExtlClntAppGlobalOauthSettings",
+        "isEnforceRefreshTokenTTL",
+        "isDeviceFlowEnabled",
+        "xsd:boolean",
+        "external-client-apps/imdilipsubramaniam__DssOrg__Postman_Practice_glbloauth.ecaGlblOauth-meta.xml",
+    ),
+    (
+        "ExtlClntAppOauthConfigurablePolicies",
+        "isNamedUserJwtEnabled",
+        "isGuestCodeCredFlowEnabled",
+        "xsd:boolean",
+        "external-client-apps/chrzasz__sf-th-eca-via-metadata__ecaViaMetadataSettings_defaultPolicy.ecaOauthPlcy-meta.xml",
+    ),
+    (
+        "OauthOidcSettings",
+        "enableHdlessFgtPswFlow",
+        "blockOAuthUsrAgtFlow",
+        "xsd:boolean",
+        "settings/craig-jackson-ideascience__DEV__OauthOidc.settings-meta.xml",
+    ),
+];
+
+/// The known post-v66 fields ([`POST_V66`]).
+pub fn post_v66() -> Vec<Extra> {
+    POST_V66
+        .iter()
+        .map(|(in_type, name, after, ty, _source)| Extra {
+            in_type: in_type.to_string(),
+            name: name.to_string(),
+            after: Some(after.to_string()),
+            ty: ty.to_string(),
+        })
+        .collect()
 }
 
 #[derive(Debug, Default)]
@@ -120,13 +172,88 @@ impl Schema {
         self.complex.contains_key(name)
     }
 
+    /// The elements of `el` (an instance of `ty`), at any depth, that the schema does
+    /// not define, each placed after the element before it: what an org serves beyond
+    /// v66 (a real org emits such elements on retrieve).
+    pub fn extras_in(&self, el: &Element, ty: &str, out: &mut Vec<Extra>) {
+        let Some(fields) = self.complex.get(ty) else {
+            return;
+        };
+        let mut after: Option<String> = None;
+        for child in el.children.iter().filter(|c| c.is_metadata()) {
+            match fields.iter().find(|f| f.name == child.name) {
+                Some(f) => self.extras_in(child, &f.ty, out),
+                None => {
+                    let extra = Extra {
+                        in_type: ty.to_string(),
+                        name: child.name.clone(),
+                        after: after.clone(),
+                        ty: if child.children.is_empty() {
+                            "xsd:string"
+                        } else {
+                            "xsd:anyType"
+                        }
+                        .to_string(),
+                    };
+                    if !out
+                        .iter()
+                        .any(|e| e.in_type == extra.in_type && e.name == extra.name)
+                    {
+                        out.push(extra);
+                    }
+                }
+            }
+            after = Some(child.name.clone());
+        }
+    }
+
+    /// `ty`'s sequence with the `extras` of that type in their places.
+    fn fields_with<'s>(&'s self, ty: &str, extras: &[Extra]) -> Option<Cow<'s, [Field]>> {
+        let fields = self.complex.get(ty)?;
+        let mine: Vec<&Extra> = extras.iter().filter(|e| e.in_type == ty).collect();
+        if mine.is_empty() {
+            return Some(Cow::Borrowed(fields));
+        }
+        let mut all = fields.clone();
+        for e in mine {
+            if all.iter().any(|f| f.name == e.name) {
+                continue;
+            }
+            let at = e
+                .after
+                .as_ref()
+                .and_then(|a| all.iter().position(|f| &f.name == a))
+                .map_or(0, |i| i + 1);
+            all.insert(
+                at,
+                Field {
+                    name: e.name.clone(),
+                    ty: e.ty.clone(),
+                    repeats: false,
+                    nillable: false,
+                },
+            );
+        }
+        Some(Cow::Owned(all))
+    }
+
     /// Checks `el` as an instance of complexType `ty`: no text of its own, every child in
     /// the Metadata API namespace and in its sequence place (an unknown element is
     /// "invalid at this location" too, as Salesforce words both), `xsi:nil` only where
     /// nillable, every simple value of its type. Returns the first violation and the
     /// element at it.
     pub fn check<'a>(&self, el: &'a Element, ty: &str) -> Option<(Violation, &'a Element)> {
-        let fields = self.complex.get(ty)?;
+        self.check_with(el, ty, &[])
+    }
+
+    /// [`Schema::check`], with `extras` accepted in their places.
+    pub fn check_with<'a>(
+        &self,
+        el: &'a Element,
+        ty: &str,
+        extras: &[Extra],
+    ) -> Option<(Violation, &'a Element)> {
+        let fields = self.fields_with(ty, extras)?;
         if !el.text.is_empty() {
             return Some((
                 Violation::TextNotAllowed {
@@ -160,16 +287,24 @@ impl Schema {
                 }
                 continue;
             }
-            if let Some(v) = self.check_value(child, &field.ty) {
+            if let Some(v) = self.check_value(child, &field.ty, extras) {
                 return Some(v);
             }
         }
         None
     }
 
-    fn check_value<'a>(&self, el: &'a Element, ty: &str) -> Option<(Violation, &'a Element)> {
+    fn check_value<'a>(
+        &self,
+        el: &'a Element,
+        ty: &str,
+        extras: &[Extra],
+    ) -> Option<(Violation, &'a Element)> {
         if self.complex.contains_key(ty) {
-            return self.check(el, ty);
+            return self.check_with(el, ty, extras);
+        }
+        if ty == "xsd:anyType" {
+            return None;
         }
         // A simple type has text only: any element inside is out of place.
         if let Some(child) = el.children.first() {
@@ -325,6 +460,51 @@ mod tests {
     fn parse(xml: &str) -> Element {
         let xml = xml.replacen('>', &format!(" xmlns=\"{METADATA_NS}\">"), 1);
         pkce_audit_io::xml::parse(xml.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn extras_are_accepted_in_their_place_and_nothing_else() {
+        let s = Schema::get();
+        let known = post_v66();
+        let ttl = parse("<ExtlClntAppGlobalOauthSettings><isDeviceFlowEnabled>false</isDeviceFlowEnabled><isEnforceRefreshTokenTTL>false</isEnforceRefreshTokenTTL><isIntrospectAllTokens>false</isIntrospectAllTokens></ExtlClntAppGlobalOauthSettings>");
+        assert!(s.check(&ttl, "ExtlClntAppGlobalOauthSettings").is_some());
+        assert_eq!(
+            s.check_with(&ttl, "ExtlClntAppGlobalOauthSettings", &known),
+            None
+        );
+        let misplaced = parse("<ExtlClntAppGlobalOauthSettings><isIntrospectAllTokens>false</isIntrospectAllTokens><isEnforceRefreshTokenTTL>false</isEnforceRefreshTokenTTL></ExtlClntAppGlobalOauthSettings>");
+        assert!(s
+            .check_with(&misplaced, "ExtlClntAppGlobalOauthSettings", &known)
+            .is_some());
+        let bad_value = parse("<OauthOidcSettings><enableHdlessFgtPswFlow>maybe</enableHdlessFgtPswFlow></OauthOidcSettings>");
+        assert!(s
+            .check_with(&bad_value, "OauthOidcSettings", &known)
+            .is_some());
+        let unknown = parse(
+            "<OauthOidcSettings><enableEverything>true</enableEverything></OauthOidcSettings>",
+        );
+        assert!(s
+            .check_with(&unknown, "OauthOidcSettings", &known)
+            .is_some());
+
+        // What a served file carries beyond v66, nested too, in its place.
+        let served = parse("<ConnectedApp><label>A</label><newThing>x</newThing><oauthConfig><callbackUrl>https://x</callbackUrl><newFlag>true</newFlag></oauthConfig></ConnectedApp>");
+        let mut extras = Vec::new();
+        s.extras_in(&served, "ConnectedApp", &mut extras);
+        assert_eq!(
+            extras
+                .iter()
+                .map(|e| (e.in_type.as_str(), e.name.as_str(), e.after.as_deref()))
+                .collect::<Vec<_>>(),
+            [
+                ("ConnectedApp", "newThing", Some("label")),
+                ("ConnectedAppOauthConfig", "newFlag", Some("callbackUrl"))
+            ]
+        );
+        assert_eq!(s.check_with(&served, "ConnectedApp", &extras), None);
+        let elsewhere =
+            parse("<ConnectedApp><newThing>x</newThing><label>A</label></ConnectedApp>");
+        assert!(s.check_with(&elsewhere, "ConnectedApp", &extras).is_some());
     }
 
     /// Item by item, what the check missed before it compared namespaces and content.
