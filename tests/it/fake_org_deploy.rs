@@ -687,11 +687,47 @@ async fn namespaces_contents_nil_and_package_xml_are_checked() {
     }
 }
 
-/// A retrieve → deploy round trip: every fixture org takes back, unchanged (checkOnly),
-/// every file it serves, with the elements newer than the v66 WSDL that real orgs emit
-/// (demo-org's `Data_Loader_Plus_glbloauth` carries `isEnforceRefreshTokenTTL`).
-#[tokio::test]
-async fn every_fixture_org_takes_back_what_it_serves() {
+/// Deploys (checkOnly) every component `org` serves outside installed packages, each
+/// with the content `content` gives it: the status and the failures, `name: problem`.
+async fn deploy_back(
+    org: &FakeOrg,
+    content: impl Fn(&fake_org::Component) -> String,
+) -> (Option<String>, Vec<String>) {
+    let served: Vec<_> = org
+        .components()
+        .into_iter()
+        .filter(|c| c.installed_namespace.is_none())
+        .collect();
+    let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in &served {
+        by_type
+            .entry(c.list_type())
+            .or_default()
+            .push(c.full_name.as_str());
+    }
+    let types: Vec<(&str, &[&str])> = by_type.iter().map(|(t, m)| (*t, &m[..])).collect();
+    let pkg = manifest(&types);
+    let named: Vec<(String, String)> = served.iter().map(|c| (c.file_name(), content(c))).collect();
+    let mut files = vec![("package.xml", pkg.as_str())];
+    files.extend(named.iter().map(|(n, x)| (n.as_str(), x.as_str())));
+    let r = deploy(&org.base_url, &files, "<checkOnly>true</checkOnly>").await;
+    let failures = r
+        .find("details")
+        .unwrap()
+        .children_named("componentFailures")
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f.child_text("fullName").unwrap_or_default(),
+                f.child_text("problem").unwrap_or_default()
+            )
+        })
+        .collect();
+    (r.child_text("status").map(String::from), failures)
+}
+
+/// The fixture orgs, by folder.
+fn fixture_orgs() -> Vec<std::path::PathBuf> {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut orgs: Vec<_> = std::fs::read_dir(&fixtures)
         .unwrap()
@@ -700,66 +736,84 @@ async fn every_fixture_org_takes_back_what_it_serves() {
         .collect();
     orgs.sort();
     assert!(orgs.len() > 5, "{orgs:?}");
-    for dir in orgs {
+    orgs
+}
+
+/// broken-org's hand-broken files are refused for what breaks them, never for an element
+/// the org serves; every other fixture deploys back whole.
+fn assert_taken_back(dir: &std::path::Path, status: Option<String>, failures: &[String]) {
+    if dir.ends_with("broken-org") {
+        let misplaced: Vec<&String> = failures
+            .iter()
+            .filter(|f| f.contains("invalid at this location in type"))
+            .collect();
+        assert!(misplaced.is_empty(), "{misplaced:?}");
+        assert!(!failures.is_empty());
+    } else {
+        assert_eq!(failures, Vec::<String>::new(), "{}", dir.display());
+        assert_eq!(status.as_deref(), Some("Succeeded"), "{}", dir.display());
+    }
+}
+
+/// A retrieve → deploy round trip: every fixture org takes back, unchanged (checkOnly),
+/// every file it serves, with the elements newer than the v66 WSDL that real orgs emit
+/// (demo-org's `Data_Loader_Plus_glbloauth` carries `isEnforceRefreshTokenTTL`).
+#[tokio::test]
+async fn every_fixture_org_takes_back_what_it_serves() {
+    for dir in fixture_orgs() {
         let org = FakeOrg::start(Config {
             org_dir: dir.clone(),
             ..Config::default()
         });
-        let served: Vec<_> = org
+        if org.components().is_empty() {
+            continue;
+        }
+        let (status, failures) = deploy_back(&org, |c| c.file_xml.clone()).await;
+        assert_taken_back(&dir, status, &failures);
+    }
+}
+
+/// What `fix --app` writes for every app of every SFDX fixture deploys (checkOnly) to
+/// the org serving that fixture: no file it wrote is refused for an element.
+#[tokio::test]
+async fn every_fixture_org_takes_what_fix_writes() {
+    let rewritten = std::cell::Cell::new(0);
+    for dir in fixture_orgs()
+        .into_iter()
+        .filter(|d| d.join("sfdx-project.json").is_file())
+    {
+        let org = FakeOrg::start(Config {
+            org_dir: dir.clone(),
+            ..Config::default()
+        });
+        let apps: Vec<String> = org
             .components()
             .into_iter()
             .filter(|c| c.installed_namespace.is_none())
+            .filter(|c| matches!(c.list_type(), "ConnectedApp" | "ExternalClientApplication"))
+            .map(|c| c.full_name)
             .collect();
-        if served.is_empty() {
+        if apps.is_empty() {
             continue;
         }
-        let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for c in &served {
-            by_type
-                .entry(c.list_type())
-                .or_default()
-                .push(c.full_name.as_str());
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join("org");
+        crate::live_support::copy_dir(&dir, &copy);
+        let mut args = vec!["fix", "--source", copy.to_str().unwrap()];
+        for a in &apps {
+            args.extend(["--app", a.as_str()]);
         }
-        let types: Vec<(&str, &[&str])> = by_type.iter().map(|(t, m)| (*t, &m[..])).collect();
-        let pkg = manifest(&types);
-        let names: Vec<String> = served.iter().map(|c| c.file_name()).collect();
-        let mut files = vec![("package.xml", pkg.as_str())];
-        files.extend(
-            names
-                .iter()
-                .zip(&served)
-                .map(|(n, c)| (n.as_str(), c.file_xml.as_str())),
-        );
-        let r = deploy(&org.base_url, &files, "<checkOnly>true</checkOnly>").await;
-        let failures: Vec<String> = r
-            .find("details")
-            .unwrap()
-            .children_named("componentFailures")
-            .map(|f| {
-                format!(
-                    "{}: {}",
-                    f.child_text("fullName").unwrap_or_default(),
-                    f.child_text("problem").unwrap_or_default()
-                )
-            })
-            .collect();
-        // broken-org's hand-broken files are refused for what breaks them, never for an
-        // element the org serves; every other fixture deploys back whole.
-        if dir.ends_with("broken-org") {
-            let misplaced: Vec<&String> = failures
-                .iter()
-                .filter(|f| f.contains("invalid at this location in type"))
-                .collect();
-            assert!(misplaced.is_empty(), "{misplaced:?}");
-            assert!(!failures.is_empty());
-        } else {
-            assert_eq!(failures, Vec::<String>::new(), "{}", dir.display());
-            assert_eq!(
-                r.child_text("status"),
-                Some("Succeeded"),
-                "{}",
-                dir.display()
-            );
-        }
+        let fixed = crate::live_support::run(&args, &[]);
+        let (status, failures) = deploy_back(&org, |c| {
+            let now = std::fs::read_to_string(copy.join(&c.rel))
+                .unwrap_or_else(|e| panic!("{}: {e}; fix said {}", c.rel, fixed.stderr));
+            let before = std::fs::read_to_string(dir.join(&c.rel)).unwrap_or_default();
+            rewritten.set(rewritten.get() + usize::from(now != before));
+            now
+        })
+        .await;
+        assert_taken_back(&dir, status, &failures);
     }
+    // fix did write: the check is not of unchanged files only.
+    assert!(rewritten.get() > 5, "{}", rewritten.get());
 }

@@ -507,6 +507,60 @@ mod tests {
         assert!(s.check_with(&elsewhere, "ConnectedApp", &extras).is_some());
     }
 
+    /// Every corpus file of a served type that is in WSDL order passes with the known
+    /// post-v66 fields: none is refused for an element Salesforce emits. (A file with a
+    /// v66 element out of its place is not in WSDL order and is skipped.)
+    #[test]
+    fn corpus_files_in_wsdl_order_pass_with_the_post_v66_fields() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+        let Ok(dirs) = std::fs::read_dir(&corpus) else {
+            eprintln!("notice: {} not found; corpus not checked", corpus.display());
+            return;
+        };
+        let s = Schema::get();
+        let known = post_v66();
+        let (mut examined, mut refused) = (0, Vec::new());
+        let mut paths: Vec<_> = dirs
+            .filter_map(|d| std::fs::read_dir(d.ok()?.path()).ok())
+            .flatten()
+            .filter_map(|f| Some(f.ok()?.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok(root) = pkce_audit_io::xml::parse(&bytes) else {
+                continue;
+            };
+            if !s.has_type(&root.name) || !root.is_metadata() {
+                continue;
+            }
+            let Some((v, _)) = s.check_with(&root, &root.name, &known) else {
+                examined += 1;
+                continue;
+            };
+            // Refused for an element its type does not define at all: a miss.
+            if let Violation::InvalidLocation {
+                element, in_type, ..
+            } = &v
+            {
+                let defined = s
+                    .complex
+                    .get(in_type)
+                    .is_some_and(|f| f.iter().any(|f| &f.name == element));
+                if !defined {
+                    refused.push(format!("{}: {v:?}", path.display()));
+                    continue;
+                }
+            }
+            examined += 1;
+        }
+        assert!(refused.is_empty(), "{refused:#?}");
+        assert!(examined > 10, "{examined}");
+    }
+
     /// Item by item, what the check missed before it compared namespaces and content.
     #[test]
     fn namespaces_content_and_nil_are_checked() {
