@@ -580,6 +580,16 @@ async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
     assert!(listed.contains(&"New_Eca"), "{listed:?}");
 }
 
+/// Validates `files` (checkOnly), which must fail: the first component failure's problem.
+async fn refused(base: &str, files: &[(&str, &str)]) -> String {
+    let r = deploy(base, files, "<checkOnly>true</checkOnly>").await;
+    assert_eq!(r.child_text("status"), Some("Failed"), "{r:?}");
+    r.find("componentFailures")
+        .and_then(|f| f.child_text("problem"))
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// One global OAuth settings per External Client App: a second one for an app that has
 /// one is refused, and the org keeps the one it has.
 #[tokio::test]
@@ -596,7 +606,7 @@ async fn a_second_global_oauth_settings_for_an_app_is_refused() {
         .file_xml;
     let pkg = manifest(&[("ExtlClntAppGlobalOauthSettings", &["Second_glbloauth"])]);
     let before = org.components().len();
-    let r = deploy(
+    let problem = refused(
         base,
         &[
             ("package.xml", &pkg),
@@ -605,14 +615,8 @@ async fn a_second_global_oauth_settings_for_an_app_is_refused() {
                 &settings,
             ),
         ],
-        "<checkOnly>true</checkOnly>",
     )
     .await;
-    assert_eq!(r.child_text("status"), Some("Failed"), "{r:?}");
-    let problem = r
-        .find("componentFailures")
-        .and_then(|f| f.child_text("problem"))
-        .unwrap();
     assert!(
         problem.contains("Partner_Public_SPA_glbloauth"),
         "{problem}"
@@ -672,17 +676,7 @@ async fn namespaces_contents_nil_and_package_xml_are_checked() {
         ),
     ];
     for (what, pkg, app, problem) in cases {
-        let r = deploy(
-            base,
-            &[("package.xml", &pkg), (APP, &app)],
-            "<checkOnly>true</checkOnly>",
-        )
-        .await;
-        assert_eq!(r.child_text("status"), Some("Failed"), "{what}: {r:?}");
-        let got = r
-            .find("componentFailures")
-            .and_then(|f| f.child_text("problem"))
-            .unwrap_or_default();
+        let got = refused(base, &[("package.xml", &pkg), (APP, &app)]).await;
         assert!(got.contains(problem), "{what}: {got}");
     }
 }
