@@ -408,6 +408,8 @@ async fn cancel_deploy_before_it_runs_and_not_after() {
     assert_eq!(r.child_text("status"), Some("Canceled"));
     assert_eq!(r.child_text("done"), Some("true"));
     assert!(r.child_text("canceledBy").is_some());
+    // It never started.
+    assert_eq!(r.child_text("startDate"), None);
     assert!(!read_app(base).await.contains("isPkceRequired"));
 
     let id = start_deploy(base, &files, "").await;
@@ -545,6 +547,24 @@ async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
         .filter_map(|m| m.child_text("fullName"))
         .collect();
     assert_eq!(created, ["New_Eca", "New_Eca_glbloauth"]);
+    // New components get their type's key prefix and ids no other component has.
+    let comps = org.components();
+    let id_of = |name: &str| {
+        comps
+            .iter()
+            .find(|c| c.full_name == name)
+            .map(|c| c.id.clone())
+            .unwrap()
+    };
+    assert!(id_of("New_Eca").starts_with("0xI"), "{}", id_of("New_Eca"));
+    assert!(id_of("New_Eca_glbloauth").starts_with("0xG"));
+    let ids: Vec<&str> = comps
+        .iter()
+        .map(|c| c.id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
     let env = call(
         base,
         "<listMetadata><queries><type>ExternalClientApplication</type></queries></listMetadata>",
@@ -558,4 +578,236 @@ async fn eca_settings_need_their_app_in_the_org_or_the_deploy() {
         .filter_map(|r| r.child_text("fullName"))
         .collect();
     assert!(listed.contains(&"New_Eca"), "{listed:?}");
+}
+
+/// Validates `files` (checkOnly), which must fail: the first component failure's problem.
+async fn refused(base: &str, files: &[(&str, &str)]) -> String {
+    let r = deploy(base, files, "<checkOnly>true</checkOnly>").await;
+    assert_eq!(r.child_text("status"), Some("Failed"), "{r:?}");
+    r.find("componentFailures")
+        .and_then(|f| f.child_text("problem"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// One global OAuth settings per External Client App: a second one for an app that has
+/// one is refused, and the org keeps the one it has.
+#[tokio::test]
+async fn a_second_global_oauth_settings_for_an_app_is_refused() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let settings = org
+        .components()
+        .into_iter()
+        .find(|c| {
+            c.file_name() == "extlClntAppGlobalOauthSets/Partner_Public_SPA_glbloauth.ecaGlblOauth"
+        })
+        .unwrap()
+        .file_xml;
+    let pkg = manifest(&[("ExtlClntAppGlobalOauthSettings", &["Second_glbloauth"])]);
+    let before = org.components().len();
+    let problem = refused(
+        base,
+        &[
+            ("package.xml", &pkg),
+            (
+                "extlClntAppGlobalOauthSets/Second_glbloauth.ecaGlblOauth",
+                &settings,
+            ),
+        ],
+    )
+    .await;
+    assert!(
+        problem.contains("Partner_Public_SPA_glbloauth"),
+        "{problem}"
+    );
+    assert_eq!(org.components().len(), before);
+}
+
+/// Namespaces, simple-typed contents, `xsi:nil` and package.xml are checked against the
+/// WSDL: each of these was once accepted by a checkOnly deploy.
+#[tokio::test]
+async fn namespaces_contents_nil_and_package_xml_are_checked() {
+    let org = FakeOrg::start(Config::default());
+    let base = &org.base_url;
+    let app = served_app(&org);
+    let pkg = manifest(&[("ConnectedApp", &["Customer_Portal"])]);
+    let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    let cases: [(&str, String, String, &str); 6] = [
+        (
+            "another namespace",
+            pkg.clone(),
+            app.replacen("<label>", "<label xmlns=\"urn:evil\">", 1),
+            "Element {urn:evil}label invalid at this location in type ConnectedApp",
+        ),
+        (
+            "markup in a string",
+            pkg.clone(),
+            app.replacen("</label>", " <b>Reports</b></label>", 1),
+            "}b invalid at this location in type string",
+        ),
+        (
+            "text in a complex type",
+            pkg.clone(),
+            app.replacen("<oauthConfig>", "<oauthConfig>hello", 1),
+            "text 'hello' invalid at this location in type ConnectedAppOauthConfig",
+        ),
+        (
+            "nil on a non-nillable element",
+            pkg.clone(),
+            app.replacen(
+                "        <isSecretRequiredForRefreshToken>",
+                &format!("        <isPkceRequired {xsi} xsi:nil=\"true\"/>\n        <isSecretRequiredForRefreshToken>"),
+                1,
+            ),
+            "isPkceRequired in type ConnectedAppOauthConfig is not nillable",
+        ),
+        (
+            "a version that is no API version",
+            pkg.replace("<version>66.0</version>", "<version>banana</version>"),
+            app.clone(),
+            "'banana' is not a valid API version",
+        ),
+        (
+            "an element Package does not have",
+            pkg.replace("</version>", "</version><evil>1</evil>"),
+            app.clone(),
+            "Element {http://soap.sforce.com/2006/04/metadata}evil invalid at this location in type Package",
+        ),
+    ];
+    for (what, pkg, app, problem) in cases {
+        let got = refused(base, &[("package.xml", &pkg), (APP, &app)]).await;
+        assert!(got.contains(problem), "{what}: {got}");
+    }
+}
+
+/// Deploys (checkOnly) every component `org` serves outside installed packages, each
+/// with the content `content` gives it: the status and the failures, `name: problem`.
+async fn deploy_back(
+    org: &FakeOrg,
+    content: impl Fn(&fake_org::Component) -> String,
+) -> (Option<String>, Vec<String>) {
+    let served: Vec<_> = org
+        .components()
+        .into_iter()
+        .filter(|c| c.installed_namespace.is_none())
+        .collect();
+    let mut by_type: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for c in &served {
+        by_type
+            .entry(c.list_type())
+            .or_default()
+            .push(c.full_name.as_str());
+    }
+    let types: Vec<(&str, &[&str])> = by_type.iter().map(|(t, m)| (*t, &m[..])).collect();
+    let pkg = manifest(&types);
+    let named: Vec<(String, String)> = served.iter().map(|c| (c.file_name(), content(c))).collect();
+    let mut files = vec![("package.xml", pkg.as_str())];
+    files.extend(named.iter().map(|(n, x)| (n.as_str(), x.as_str())));
+    let r = deploy(&org.base_url, &files, "<checkOnly>true</checkOnly>").await;
+    let failures = r
+        .find("details")
+        .unwrap()
+        .children_named("componentFailures")
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f.child_text("fullName").unwrap_or_default(),
+                f.child_text("problem").unwrap_or_default()
+            )
+        })
+        .collect();
+    (r.child_text("status").map(String::from), failures)
+}
+
+/// The fixture orgs, by folder.
+fn fixture_orgs() -> Vec<std::path::PathBuf> {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut orgs: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    orgs.sort();
+    assert!(orgs.len() > 5, "{orgs:?}");
+    orgs
+}
+
+/// broken-org's hand-broken files are refused for what breaks them, never for an element
+/// the org serves; every other fixture deploys back whole.
+fn assert_taken_back(dir: &std::path::Path, status: Option<String>, failures: &[String]) {
+    if dir.ends_with("broken-org") {
+        let misplaced: Vec<&String> = failures
+            .iter()
+            .filter(|f| f.contains("invalid at this location in type"))
+            .collect();
+        assert!(misplaced.is_empty(), "{misplaced:?}");
+        assert!(!failures.is_empty());
+    } else {
+        assert_eq!(failures, Vec::<String>::new(), "{}", dir.display());
+        assert_eq!(status.as_deref(), Some("Succeeded"), "{}", dir.display());
+    }
+}
+
+/// A retrieve → deploy round trip: every fixture org takes back, unchanged (checkOnly),
+/// every file it serves, with the elements newer than the v66 WSDL that real orgs emit
+/// (demo-org's `Data_Loader_Plus_glbloauth` carries `isEnforceRefreshTokenTTL`).
+#[tokio::test]
+async fn every_fixture_org_takes_back_what_it_serves() {
+    for dir in fixture_orgs() {
+        let org = FakeOrg::start(Config {
+            org_dir: dir.clone(),
+            ..Config::default()
+        });
+        if org.components().is_empty() {
+            continue;
+        }
+        let (status, failures) = deploy_back(&org, |c| c.file_xml.clone()).await;
+        assert_taken_back(&dir, status, &failures);
+    }
+}
+
+/// What `fix --app` writes for every app of every SFDX fixture deploys (checkOnly) to
+/// the org serving that fixture: no file it wrote is refused for an element.
+#[tokio::test]
+async fn every_fixture_org_takes_what_fix_writes() {
+    let rewritten = std::cell::Cell::new(0);
+    for dir in fixture_orgs()
+        .into_iter()
+        .filter(|d| d.join("sfdx-project.json").is_file())
+    {
+        let org = FakeOrg::start(Config {
+            org_dir: dir.clone(),
+            ..Config::default()
+        });
+        let apps: Vec<String> = org
+            .components()
+            .into_iter()
+            .filter(|c| c.installed_namespace.is_none())
+            .filter(|c| matches!(c.list_type(), "ConnectedApp" | "ExternalClientApplication"))
+            .map(|c| c.full_name)
+            .collect();
+        if apps.is_empty() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let copy = tmp.path().join("org");
+        crate::live_support::copy_dir(&dir, &copy);
+        let mut args = vec!["fix", "--source", copy.to_str().unwrap()];
+        for a in &apps {
+            args.extend(["--app", a.as_str()]);
+        }
+        let fixed = crate::live_support::run(&args, &[]);
+        let (status, failures) = deploy_back(&org, |c| {
+            let now = std::fs::read_to_string(copy.join(&c.rel))
+                .unwrap_or_else(|e| panic!("{}: {e}; fix said {}", c.rel, fixed.stderr));
+            let before = std::fs::read_to_string(dir.join(&c.rel)).unwrap_or_default();
+            rewritten.set(rewritten.get() + usize::from(now != before));
+            now
+        })
+        .await;
+        assert_taken_back(&dir, status, &failures);
+    }
+    // fix did write: the check is not of unchanged files only.
+    assert!(rewritten.get() > 5, "{}", rewritten.get());
 }

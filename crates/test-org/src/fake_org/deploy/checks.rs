@@ -2,7 +2,7 @@
 //! `DeployMessage` (metadata-v66.wsdl) per problem, `problemType` Error, the platform's
 //! wording where a public sample shows it.
 
-use super::schema::{Schema, Violation};
+use super::schema::{post_v66, Extra, Schema, Violation};
 use super::Message;
 use crate::fake_org::org::{manifest_name, manifest_type, served_xml, Component};
 use crate::fake_org::soap::{KNOWN_EMPTY_TYPES, MD_NS};
@@ -51,6 +51,37 @@ fn component_of(path: &str) -> Option<(MetadataType, String)> {
     })
 }
 
+/// The newest API version this org speaks (metadata-v66.wsdl).
+const NEWEST_API_VERSION: u32 = 66;
+
+/// What the WSDL's `Package` type refuses in a package.xml, and a `version` that is not
+/// an API version this org speaks (`N.0`, at most 66.0). The version wording is this
+/// org's (no public sample found).
+fn package_problem(manifest: &Element) -> Option<String> {
+    if let Some((violation, _)) = Schema::get().check(manifest, "Package") {
+        return Some(problem_of(violation));
+    }
+    let version = manifest.child_text("version")?;
+    let major = version
+        .strip_suffix(".0")
+        .filter(|m| !m.starts_with('0'))
+        .and_then(|m| m.parse::<u32>().ok());
+    match major {
+        Some(1..=NEWEST_API_VERSION) => None,
+        _ => Some(format!(
+            "Error parsing file: '{version}' is not a valid API version in package.xml: an API version such as {NEWEST_API_VERSION}.0, at most {NEWEST_API_VERSION}.0"
+        )),
+    }
+}
+
+/// The line of the element a package.xml problem is at.
+fn problem_line(manifest: &Element) -> Option<u32> {
+    Schema::get()
+        .check(manifest, "Package")
+        .map(|(_, el)| el.line)
+        .or_else(|| manifest.child("version").map(|v| v.line))
+}
+
 /// 1-based column of a byte offset.
 fn column(text: &[u8], offset: usize) -> u32 {
     let line_start = text[..offset.min(text.len())]
@@ -80,14 +111,15 @@ pub fn check_package(
         return;
     };
     let manifest = match pkce_audit_io::xml::parse(manifest) {
-        Ok(m) if m.name == "Package" => m,
+        Ok(m) if m.name == "Package" && m.ns.as_deref() == Some(MD_NS) => m,
         Ok(m) => {
             plan.failures.push(Message::error(
                 "",
                 &manifest_file,
                 "package.xml",
                 &format!(
-                    "Error parsing file: the root element is {} and not Package",
+                    "Error parsing file: the root element is {{{}}}{} and not {{{MD_NS}}}Package",
+                    m.ns.as_deref().unwrap_or(""),
                     m.name
                 ),
             ));
@@ -105,6 +137,13 @@ pub fn check_package(
             return;
         }
     };
+    // package.xml is an instance of the WSDL's `Package` type, checked as a component is.
+    if let Some(problem) = package_problem(&manifest) {
+        let mut m = Message::error("", &manifest_file, "package.xml", &problem);
+        m.line = problem_line(&manifest);
+        plan.failures.push(m);
+        return;
+    }
     // The component files of this package, by (type, name).
     let mut in_zip: BTreeMap<(MetadataType, String), String> = BTreeMap::new();
     for path in files.keys() {
@@ -178,6 +217,7 @@ pub fn check_package(
     }
     named.sort();
     named.dedup();
+    let extras = accepted_extras(served);
     for (key, path) in &in_zip {
         if !named.contains(key) {
             let mut m = Message::error(
@@ -193,7 +233,7 @@ pub fn check_package(
     }
     for key in named {
         let path = &in_zip[&key];
-        check_component(key.0, &key.1, path, &files[path], served, plan);
+        check_component(key.0, &key.1, path, &files[path], served, &extras, plan);
     }
     plan.successes.push(Message::success(
         "",
@@ -204,12 +244,27 @@ pub fn check_package(
     ));
 }
 
+/// The elements newer than the v66 schema a deploy accepts: the known post-v66 fields
+/// and whatever the org itself serves (a real org emits such elements on retrieve, so
+/// its own files must deploy back), each where the served files put it.
+fn accepted_extras(served: &[Component]) -> Vec<Extra> {
+    let schema = Schema::get();
+    let mut extras = post_v66();
+    for c in served {
+        if let Ok(root) = pkce_audit_io::xml::parse(c.file_xml.as_bytes()) {
+            schema.extras_in(&root, c.ty.name(), &mut extras);
+        }
+    }
+    extras
+}
+
 fn check_component(
     ty: MetadataType,
     full_name: &str,
     path: &str,
     bytes: &[u8],
     served: &[Component],
+    extras: &[Extra],
     plan: &mut Plan,
 ) {
     let type_name = manifest_name(ty);
@@ -243,23 +298,9 @@ fn check_component(
         ));
         return;
     }
-    // The element order, names and values of the WSDL (schema.rs). Wording as seen in
-    // public deploy logs: "Error parsing file: Element {http://soap.sforce.com/2006/04/
-    // metadata}calloutOptions invalid at this location in type NamedCredential", and
-    // "'Edit' is not a valid value for the enum 'ShareAccessLevelRead'".
-    if let Some((violation, el)) = Schema::get().check(&root, ty.name()) {
-        let problem = match violation {
-            Violation::InvalidLocation { element, in_type } => format!(
-                "Error parsing file: Element {{{MD_NS}}}{element} invalid at this location in type {in_type}"
-            ),
-            Violation::InvalidValue { value, ty } if ty.starts_with("xsd:") => {
-                format!("Error parsing file: '{value}' is not a valid value for the type {ty}")
-            }
-            Violation::InvalidValue { value, ty } => {
-                format!("'{value}' is not a valid value for the enum '{ty}'")
-            }
-        };
-        plan.failures.push(fail(problem, at(el)));
+    // The element order, names, namespaces and values of the WSDL (schema.rs).
+    if let Some((violation, el)) = Schema::get().check_with(&root, ty.name(), extras) {
+        plan.failures.push(fail(problem_of(violation), at(el)));
         return;
     }
     if let Some(name) = root.child_text("fullName").filter(|n| *n != full_name) {
@@ -302,6 +343,35 @@ fn check_component(
     });
 }
 
+/// A schema violation in Salesforce's wording. As seen in public deploy logs: "Error
+/// parsing file: Element {http://soap.sforce.com/2006/04/metadata}calloutOptions invalid
+/// at this location in type NamedCredential", and "'Edit' is not a valid value for the
+/// enum 'ShareAccessLevelRead'".
+fn problem_of(violation: Violation) -> String {
+    match violation {
+            Violation::InvalidLocation {
+            ns,
+            element,
+            in_type,
+        } => format!(
+            "Error parsing file: Element {{{ns}}}{element} invalid at this location in type {in_type}"
+        ),
+        // The wordings of these two are this org's (no public sample found).
+        Violation::TextNotAllowed { text, in_type } => format!(
+            "Error parsing file: text '{text}' invalid at this location in type {in_type}: it has elements only"
+        ),
+        Violation::NotNillable { element, in_type } => format!(
+            "Error parsing file: Element {{{MD_NS}}}{element} in type {in_type} is not nillable: xsi:nil is not allowed"
+        ),
+        Violation::InvalidValue { value, ty } if ty.starts_with("xsd:") => {
+            format!("Error parsing file: '{value}' is not a valid value for the type {ty}")
+        }
+        Violation::InvalidValue { value, ty } => {
+            format!("'{value}' is not a valid value for the enum '{ty}'")
+        }
+    }
+}
+
 /// An External Client App's settings and policies name their app in the required
 /// `externalClientApplication` (salesforce-api.md §2, from the ECA types' pages): the app
 /// must exist in the org or come in the same deploy. The wording is this org's.
@@ -318,7 +388,7 @@ pub fn check_parents(served: &[Component], plan: &mut Plan) {
         .enumerate()
         .filter(|(_, c)| c.ty.is_eca_child())
         .filter_map(|(i, c)| match c.parent.as_deref() {
-            Some(p) if exists(p) => None,
+            Some(p) if exists(p) => second_global_settings(served, &plan.changes, c, p).map(|other| (i, other)),
             Some(p) => Some((i, format!("The external client app {p} named in externalClientApplication does not exist in this org or in this deployment"))),
             None => Some((i, "Required field is missing: externalClientApplication".to_string())),
         })
@@ -335,6 +405,48 @@ pub fn check_parents(served: &[Component], plan: &mut Plan) {
             &problem,
         ));
     }
+}
+
+/// An External Client App has one global OAuth settings component: the settings hold the
+/// app's single consumer key and secret (salesforce-api.md §2.3: `consumerKey`,
+/// `consumerSecret`, the required `externalClientApplication`). A second one for the same
+/// app, served or in the deploy, is refused. The exact Salesforce message for this is
+/// unconfirmed (no public sample found): the wording is this org's.
+fn second_global_settings(
+    served: &[Component],
+    changes: &[Change],
+    c: &Change,
+    app: &str,
+) -> Option<String> {
+    if c.ty != MetadataType::ExtlClntAppGlobalOauthSettings {
+        return None;
+    }
+    let served_parent = |comp: &Component| {
+        pkce_audit_io::xml::parse(comp.file_xml.as_bytes())
+            .ok()
+            .and_then(|r| r.child_text("externalClientApplication").map(String::from))
+    };
+    let is_other = |ty: MetadataType, name: &str| ty == c.ty && name != c.full_name;
+    let other = served
+        .iter()
+        .filter(|s| is_other(s.ty, &s.full_name))
+        // A served one the deploy rewrites counts with its new parent.
+        .filter(|s| {
+            !changes
+                .iter()
+                .any(|ch| ch.ty == s.ty && ch.full_name == s.full_name)
+        })
+        .find(|s| served_parent(s).as_deref() == Some(app))
+        .map(|s| s.full_name.clone())
+        .or_else(|| {
+            changes
+                .iter()
+                .find(|ch| is_other(ch.ty, &ch.full_name) && ch.parent.as_deref() == Some(app))
+                .map(|ch| ch.full_name.clone())
+        })?;
+    Some(format!(
+        "The external client app {app} already has global OAuth settings ({other}): an external client app has one ExtlClntAppGlobalOauthSettings"
+    ))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 mod checks;
 mod schema;
 
-use super::org::{fake_id, sf_datetime, Component};
+use super::org::{fake_id, key_prefix, sf_datetime, Component};
 use super::retrieve::{invalid_id, queued, unzip};
 use super::soap::{client_fault, fault, ok, ADMIN_NAME};
 use super::Shared;
@@ -322,12 +322,15 @@ fn apply(served: &mut Vec<Component>, changes: Vec<checks::Change>, now: &str) {
                 c.last_modified_date = now.to_string();
             }
             None => {
-                let n = served.iter().filter(|c| c.ty == ch.ty).count() as u64 + 1;
+                // The type's own key prefix; the number from one org-wide count (loaded
+                // ids of a type never exceed it, components are never removed), so no two
+                // components share an id.
+                let n = served.len() as u64 + 1;
                 let info = ch.ty.info();
                 served.push(Component {
                     ty: ch.ty,
                     rel: format!("{}/{}.{}", info.folder, ch.full_name, info.suffix),
-                    id: fake_id("0xD", n),
+                    id: fake_id(key_prefix(ch.ty), n),
                     installed_namespace: None,
                     created_date: now.to_string(),
                     last_modified_date: now.to_string(),
@@ -427,7 +430,10 @@ fn result_xml(id: &str, job: &Job, include_details: bool) -> String {
             .as_deref()
             .is_some_and(|t| t != "NoTestRun"),
     );
-    let _ = write!(out, "<startDate>{}</startDate>", job.created);
+    // A deploy canceled while queued never started: no startDate.
+    if !matches!(job.status, Status::Queued | Status::Canceled) {
+        let _ = write!(out, "<startDate>{}</startDate>", job.created);
+    }
     let _ = write!(
         out,
         "<status>{status}</status><success>{}</success><zipSize>{}</zipSize></result>",

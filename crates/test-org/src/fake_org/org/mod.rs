@@ -208,7 +208,8 @@ pub(crate) fn sf_datetime(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S.000Z").to_string()
 }
 
-fn key_prefix(ty: MetadataType) -> &'static str {
+/// The key prefix of a component type's ids.
+pub(crate) fn key_prefix(ty: MetadataType) -> &'static str {
     match ty {
         MetadataType::ConnectedApp => "0H4",
         MetadataType::ExternalClientApplication => "0xI",
