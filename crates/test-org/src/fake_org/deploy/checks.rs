@@ -51,12 +51,13 @@ fn component_of(path: &str) -> Option<(MetadataType, String)> {
     })
 }
 
-/// The newest API version this org speaks (metadata-v66.wsdl).
+/// An API version for the message's example (metadata-v66.wsdl).
 const NEWEST_API_VERSION: u32 = 66;
 
-/// What the WSDL's `Package` type refuses in a package.xml, and a `version` that is not
-/// an API version this org speaks (`N.0`, at most 66.0). The version wording is this
-/// org's (no public sample found).
+/// What the WSDL's `Package` type refuses in a package.xml, and a `version` that is not an
+/// API version (`N.0`). A newer version than the org's is taken: the Salesforce CLI writes
+/// its own (68.0 from sf 2.150 against this v66 org) and deploys go through. The wording
+/// is this org's (no public sample found).
 fn package_problem(manifest: &Element) -> Option<String> {
     if let Some((violation, _)) = Schema::get().check(manifest, "Package") {
         return Some(problem_of(violation));
@@ -67,9 +68,9 @@ fn package_problem(manifest: &Element) -> Option<String> {
         .filter(|m| !m.starts_with('0'))
         .and_then(|m| m.parse::<u32>().ok());
     match major {
-        Some(1..=NEWEST_API_VERSION) => None,
+        Some(1..) => None,
         _ => Some(format!(
-            "Error parsing file: '{version}' is not a valid API version in package.xml: an API version such as {NEWEST_API_VERSION}.0, at most {NEWEST_API_VERSION}.0"
+            "Error parsing file: '{version}' is not a valid API version in package.xml: an API version such as {NEWEST_API_VERSION}.0"
         )),
     }
 }
