@@ -14,6 +14,9 @@ const ORG_FLAGS = ['--target-org', '--instance-url', '--access-token-file', '--a
 // Variables that would name a second org to the binary (it refuses two org sources).
 const DROPPED_ENV = ['SF_TARGET_ORG', 'SF_ORG_INSTANCE_URL', 'SFDX_ACCESS_TOKEN'];
 
+const OWN_VALUE_FLAGS = ['-o', '--target-org', '--flags-dir'];
+const OWN_SWITCHES = ['--json', '-h', '--help'];
+
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
 
@@ -60,9 +63,6 @@ function isBinaryError(doc) {
 }
 
 export class PkceCommand extends SfCommand {
-  // Everything oclif does not know passes through to the binary (see README: after the
-  // known flags, or after `--`).
-  static strict = false;
   static enableJsonFlag = true;
   static flags = {
     'target-org': Flags.requiredOrg(),
@@ -72,8 +72,8 @@ export class PkceCommand extends SfCommand {
   static subcommand = '';
 
   async run() {
-    const { flags, argv } = await this.parse(this.constructor);
-    const passthrough = argv.filter((a, i) => !(a === '--' && i === argv.indexOf('--')));
+    const { known, passthrough } = splitArgv(this.argv);
+    const { flags } = await this.parse(this.constructor, known);
     const clash = passthrough.find((a) => ORG_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
     if (clash) {
       throw new SfError(
@@ -88,7 +88,8 @@ export class PkceCommand extends SfCommand {
     // As sf does before handing a token on: one request, which renews an expired token
     // through the org's refresh token (jsforce's refresh on 401).
     await connection.refreshAuth();
-    const instanceUrl = connection.instanceUrl;
+    // sf may keep the URL with a trailing slash; the binary wants the origin.
+    const instanceUrl = connection.instanceUrl?.replace(/\/+$/, '');
     const token = connection.accessToken;
     if (!instanceUrl || !token) {
       throw new SfError(
@@ -126,6 +127,34 @@ export class PkceCommand extends SfCommand {
     process.exitCode = status;
     return doc;
   }
+}
+
+/**
+ * The plugin's own flags (-o/--target-org, --json, --flags-dir, -h/--help) for oclif; every
+ * other token, in order, for the binary, and everything after a first `--` verbatim. oclif
+ * itself refuses unknown flags even when not strict, hence the split before parsing.
+ */
+export function splitArgv(argv) {
+  const known = [];
+  const passthrough = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      passthrough.push(...argv.slice(i + 1));
+      break;
+    }
+    const name = a.startsWith('--') ? a.split('=', 1)[0] : a.slice(0, 2);
+    const inline = a.startsWith('--') ? a.includes('=') : a.length > 2;
+    if (OWN_VALUE_FLAGS.includes(name)) {
+      known.push(a);
+      if (!inline && i + 1 < argv.length) known.push(argv[++i]);
+    } else if (OWN_SWITCHES.includes(a)) {
+      known.push(a);
+    } else {
+      passthrough.push(a);
+    }
+  }
+  return { known, passthrough };
 }
 
 /** Runs the binary, standard input and error inherited, signals forwarded; stdout captured under --json. */
