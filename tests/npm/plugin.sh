@@ -132,8 +132,21 @@ fi
 plugin="$work/plugin"
 mkdir -p "$plugin"
 cp -R "$root/packaging/npm/plugin/." "$plugin/"
+# node_modules: the cached dependencies (links), and a stand-in for the unpublished launcher
+# package `pkce-audit` (its `bin` runs the wrapper below), to check the plugin finds it.
 rm -rf "$plugin/node_modules"
-ln -s "$plugin_cache/node_modules" "$plugin/node_modules"
+mkdir -p "$plugin/node_modules/pkce-audit/bin"
+for dep in "$plugin_cache"/node_modules/*; do
+  [ "$(basename "$dep")" = .bin ] || ln -s "$dep" "$plugin/node_modules/"
+done
+cat >"$plugin/node_modules/pkce-audit/package.json" <<EOF
+{ "name": "pkce-audit", "version": "$version", "exports": "./bin/pkce-audit.js", "bin": { "pkce-audit": "bin/pkce-audit.js" } }
+EOF
+cat >"$plugin/node_modules/pkce-audit/bin/pkce-audit.js" <<EOF
+#!/usr/bin/env node
+const { status } = require("node:child_process").spawnSync("$work/wrapper", process.argv.slice(2), { stdio: "inherit" });
+process.exit(status ?? 1);
+EOF
 if sf plugins link "$plugin" --no-install >"$work/link.out" 2>&1 &&
   sf plugins --json >"$work/plugins.json" 2>/dev/null &&
   [ "$(json_get "$work/plugins.json" '[p["type"] for p in j if p["name"] == "@pkce-audit/plugin-pkce"]')" = "['link']" ]; then
@@ -166,6 +179,7 @@ for f in /proc/[0-9]*/cmdline; do
 done
 echo "\$hits" >"\$rec.hits"
 echo "\$PPID" >"\$rec.ppid"
+tr '\\0' ' ' <"/proc/\$PPID/cmdline" >"\$rec.parent"
 echo "\$rec" >>"$work/wrapper.runs"
 exec "$pkce" "\$@"
 EOF
@@ -298,4 +312,16 @@ if [ "$STATUS" = 2 ] && [ "$(json_get "$work/clash.out" 'j["name"]')" = UsageErr
   ok "sf pkce audit -o ALIAS --instance-url URL: refused (a second org), exit 2, the binary not run"
 else
   not_ok "second org refused" "exit $STATUS: $(head -c 300 "$work/clash.out")"
+fi
+
+# --- without PKCE_AUDIT_BIN: the binary of the `pkce-audit` package -------------------------
+: >"$work/wrapper.runs"
+SF_TARGET_ORG=$alias sf pkce audit -o "$alias" --json >"$work/launcher.out" 2>"$work/launcher.err"
+STATUS=$?
+rec=$(last_run)
+if [ -n "$rec" ] && [ "$STATUS" = "$direct_status" ] && [ "$(json_get "$work/launcher.out" 'j["result"]["verdict"]')" = "$direct_verdict" ] &&
+  grep -q 'node_modules/pkce-audit/bin/pkce-audit.js audit --instance-url' "$rec.parent"; then
+  ok "sf pkce audit without PKCE_AUDIT_BIN runs the bin of the pkce-audit package (node_modules/pkce-audit), exit $STATUS"
+else
+  not_ok "the pkce-audit package's binary" "exit $STATUS: $(head -c 300 "$work/launcher.out") $(head -c 300 "$work/launcher.err")"
 fi
