@@ -325,3 +325,55 @@ if [ -n "$rec" ] && [ "$STATUS" = "$direct_status" ] && [ "$(json_get "$work/lau
 else
   not_ok "the pkce-audit package's binary" "exit $STATUS: $(head -c 300 "$work/launcher.out") $(head -c 300 "$work/launcher.err")"
 fi
+
+# --- an expired access token is renewed as sf does (refresh token of an SFDX auth URL) -------
+# A second test org whose session dies after 40 calls; sf logs in with an SFDX auth URL (so it
+# holds a refresh token; sf only builds https:// login URLs, hence TLS with a certificate made
+# here, trusted by Node through NODE_EXTRA_CA_CERTS; the org's instance URL stays http). The
+# token sf holds is used up by hand, then `sf pkce audit` must renew it before the binary runs.
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1; then
+  "$fake_org" --org "$root/fixtures/demo-org" --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
+    --expire-session-after 40 --log-requests >"$work/rf.urls" 2>"$work/rf.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    [ "$(wc -l <"$work/rf.urls")" -ge 2 ] && break
+    sleep 0.1
+  done
+  RF_URL=$(sed -n 1p "$work/rf.urls")
+  RF_TLS=$(sed -n 2p "$work/rf.urls")
+  export NODE_EXTRA_CA_CERTS="$work/cert.pem"
+  # The fake org's refresh token and client id (crates/test-org/src/fake_org/config.rs).
+  echo "force://PlatformCLI::5Aep861FakeRfrTkn9xQ2v@${RF_TLS#https://}" >"$work/rf.authurl"
+  sf org login sfdx-url --sfdx-url-file "$work/rf.authurl" --alias pkce-refresh --json >"$work/rf.login.json" 2>"$work/rf.login.err"
+  sf org auth show-access-token --target-org pkce-refresh --json >"$work/rf.token.json" 2>/dev/null
+  used=$(python3 - "$work/rf.token.json" "$RF_URL" <<'EOF'
+import json, sys, urllib.error, urllib.request
+token = json.load(open(sys.argv[1]))["result"]["accessToken"]
+codes = []
+for _ in range(45):
+    req = urllib.request.Request(sys.argv[2] + "/services/data/v66.0/query?q=SELECT+Id+FROM+Organization",
+                                 headers={"Authorization": "Bearer " + token})
+    try:
+        codes.append(urllib.request.urlopen(req).status)
+    except urllib.error.HTTPError as e:
+        codes.append(e.code)
+print(codes[-1])
+EOF
+)
+  before=$(wc -l <"$work/rf.log")
+  run_sf refresh pkce audit -o pkce-refresh --json
+  tail -n +"$((before + 1))" "$work/rf.log" >"$work/rf.during"
+  if [ "$used" = 401 ] && [ "$STATUS" = "$direct_status" ] &&
+    [ "$(json_get "$work/refresh.out" 'j["result"]["verdict"]')" = "$direct_verdict" ] &&
+    grep -q 'POST /services/oauth2/token -> 200' "$work/rf.during" &&
+    [ "$(grep -m 1 -n 'POST /services/oauth2/token' "$work/rf.during" | cut -d: -f1)" -lt "$(grep -m 1 -n 'metadata\|/m/\|listMetadata\|Soap' "$work/rf.during" | cut -d: -f1)" ]; then
+    ok "sf pkce audit with sf's token used up: renewed through the refresh token (a 401, then POST /services/oauth2/token) before the binary ran; verdict $direct_verdict"
+  else
+    not_ok "token renewal" "token used up: HTTP $used; exit $STATUS: $(head -c 300 "$work/refresh.out"); $(head -n 4 "$work/rf.during" | tr '\n' ' ')"
+  fi
+  unset NODE_EXTRA_CA_CERTS
+else
+  not_ok "token renewal" "openssl could not make a certificate"
+fi
