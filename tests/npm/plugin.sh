@@ -377,3 +377,21 @@ EOF
 else
   not_ok "token renewal" "openssl could not make a certificate"
 fi
+
+# --- without --json, a pkce-audit error is pkce-audit's own line, with its exit status ----------
+"$pkce" verify --target-org "$alias" >/dev/null 2>"$work/direct-verify.err"
+direct_verify_text=$?
+run_sf verify-text pkce verify -o "$alias"
+line=$(grep -m 1 '^pkce-audit: error:' "$work/direct-verify.err")
+if [ "$STATUS" = "$direct_verify_text" ] && [ "$STATUS" != 0 ] && [ -n "$line" ] && grep -qxF "$line" "$work/verify-text.err" &&
+  [ ! -s "$work/verify-text.out" ]; then
+  ok "sf pkce verify -o $alias (no --json, no --since): pkce-audit's error line on stderr, exit $STATUS"
+else
+  not_ok "sf pkce verify (text error)" "exit $STATUS (binary $direct_verify_text): $(head -c 300 "$work/verify-text.err")"
+fi
+sf pkce audit --help >"$work/help.out" 2>&1
+if grep -q -- '--target-org' "$work/help.out" && grep -q 'pass through to pkce-audit audit' "$work/help.out"; then
+  ok "sf pkce audit --help: sf's help, naming -o/--target-org and the pass-through"
+else
+  not_ok "sf pkce audit --help" "$(head -c 300 "$work/help.out")"
+fi
