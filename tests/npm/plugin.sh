@@ -390,7 +390,7 @@ else
   not_ok "sf pkce verify (text error)" "exit $STATUS (binary $direct_verify_text): $(head -c 300 "$work/verify-text.err")"
 fi
 sf pkce audit --help >"$work/help.out" 2>&1
-if grep -q -- '--target-org' "$work/help.out" && grep -q 'pass through to pkce-audit audit' "$work/help.out"; then
+if grep -q -- --target-org "$work/help.out" && tr -s " \n" "  " <"$work/help.out" | grep -q "pass through to pkce-audit audit"; then
   ok "sf pkce audit --help: sf's help, naming -o/--target-org and the pass-through"
 else
   not_ok "sf pkce audit --help" "$(head -c 300 "$work/help.out")"

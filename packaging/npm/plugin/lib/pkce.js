@@ -62,6 +62,17 @@ function isBinaryError(doc) {
   );
 }
 
+/** The help text of `sf pkce <subcommand>`: one text for the four commands. */
+export function description(subcommand) {
+  const c = subcommand;
+  return (
+    `Runs \`pkce-audit ${c} --instance-url <the org URL>\` with the access token of -o/--target-org from the sf ` +
+    `CLI login, in SF_ACCESS_TOKEN only. Flags the plugin does not know pass through to pkce-audit ${c} ` +
+    `(see \`pkce-audit ${c} --help\`), in order; everything after \`--\` passes verbatim. With --json, the ` +
+    `result is pkce-audit's JSON document and the exit status is pkce-audit's.`
+  );
+}
+
 export class PkceCommand extends SfCommand {
   static enableJsonFlag = true;
   static flags = {
