@@ -395,3 +395,28 @@ if grep -q -- --target-org "$work/help.out" && tr -s " \n" "  " <"$work/help.out
 else
   not_ok "sf pkce audit --help" "$(head -c 300 "$work/help.out")"
 fi
+
+# --- a signal to sf reaches the binary; sf exits with the binary's status ------------------------
+cat >"$work/sleeper" <<EOF
+#!/usr/bin/env bash
+trap 'echo TERM >"$work/sleeper.got"; exit 143' TERM
+echo \$\$ >"$work/sleeper.pid"
+sleep 60 &
+wait
+EOF
+chmod +x "$work/sleeper"
+PKCE_AUDIT_BIN="$work/sleeper" sf pkce audit -o "$alias" >/dev/null 2>"$work/sleeper.err" &
+sf_pid=$!
+for _ in $(seq 1 300); do
+  [ -s "$work/sleeper.pid" ] && break
+  sleep 0.1
+done
+kill -TERM "$sf_pid" 2>/dev/null
+wait "$sf_pid"
+STATUS=$?
+if [ -s "$work/sleeper.pid" ] && [ "$(cat "$work/sleeper.got" 2>/dev/null)" = TERM ] && [ "$STATUS" = 143 ]; then
+  ok "SIGTERM to sf reaches the binary, and sf exits with its status (143)"
+else
+  not_ok "signal forwarding" "binary got '$(cat "$work/sleeper.got" 2>/dev/null)', sf exited $STATUS: $(head -c 300 "$work/sleeper.err")"
+  [ -s "$work/sleeper.pid" ] && kill "$(cat "$work/sleeper.pid")" 2>/dev/null
+fi

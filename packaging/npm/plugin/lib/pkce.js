@@ -17,8 +17,8 @@ const DROPPED_ENV = ['SF_TARGET_ORG', 'SF_ORG_INSTANCE_URL', 'SFDX_ACCESS_TOKEN'
 const OWN_VALUE_FLAGS = ['-o', '--target-org', '--flags-dir'];
 const OWN_SWITCHES = ['--json', '-h', '--help'];
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])];
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /**
  * How to run pkce-audit: $PKCE_AUDIT_BIN (an executable, for tests and for a binary built
@@ -178,10 +178,19 @@ function runBinary({ command, prefix }, args, env, captureStdout) {
     });
     const chunks = [];
     if (captureStdout) child.stdout.on('data', (c) => chunks.push(c));
+    // While the binary runs, a signal is its to handle: SfCommand's own listeners (which
+    // exit 130 at once, leaving the binary running) step aside until it has exited.
     const forward = (signal) => child.kill(signal);
-    for (const s of SIGNALS) process.on(s, forward);
+    const saved = SIGNALS.map((s) => [s, process.listeners(s)]);
+    for (const [s, listeners] of saved) {
+      for (const l of listeners) process.off(s, l);
+      process.on(s, forward);
+    }
     const done = () => {
-      for (const s of SIGNALS) process.off(s, forward);
+      for (const [s, listeners] of saved) {
+        process.off(s, forward);
+        for (const l of listeners) process.on(s, l);
+      }
     };
     child.on('error', (err) => {
       done();
