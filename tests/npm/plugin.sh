@@ -203,12 +203,14 @@ EOF
 last_run() { tail -n 1 "$work/wrapper.runs" 2>/dev/null; }
 
 # run_sf NAME ARGS...: sf with the plugin, SF_TARGET_ORG set (it must not reach the binary)
-# and no SF_ACCESS_TOKEN (the token must come from sf's own auth). Sets STATUS.
+# (and SF_ORG_INSTANCE_URL=$INSTANCE_ENV when set), and no SF_ACCESS_TOKEN (the token must come
+# from sf's own auth). Sets STATUS.
 run_sf() {
   local name=$1
   shift
   : >"$work/wrapper.runs"
-  SF_TARGET_ORG=$alias PKCE_AUDIT_BIN="$work/wrapper" sf "$@" >"$work/$name.out" 2>"$work/$name.err"
+  env SF_TARGET_ORG="$alias" PKCE_AUDIT_BIN="$work/wrapper" ${INSTANCE_ENV:+SF_ORG_INSTANCE_URL=$INSTANCE_ENV} \
+    sf "$@" >"$work/$name.out" 2>"$work/$name.err"
   STATUS=$?
 }
 
@@ -216,7 +218,7 @@ run_sf() {
 "$pkce" audit --target-org "$alias" --json >"$work/direct.json" 2>"$work/direct.err"
 direct_status=$?
 direct_verdict=$(json_get "$work/direct.json" 'j["verdict"]')
-run_sf audit pkce audit -o "$alias" --json
+INSTANCE_ENV=$URL run_sf audit pkce audit -o "$alias" --json
 verdict=$(json_get "$work/audit.out" 'j["result"]["verdict"]')
 envelope=$(json_get "$work/audit.out" 'j["status"]')
 if [ -n "$direct_verdict" ] && [ "$verdict" = "$direct_verdict" ] && [ "$envelope" = "$direct_status" ] &&
@@ -246,7 +248,7 @@ else
 fi
 if [ -n "$rec" ] && [ "$(cat "$rec.token")" = same ] && grep -qx SF_ACCESS_TOKEN "$rec.envkeys" &&
   ! grep -qx -e SF_TARGET_ORG -e SF_ORG_INSTANCE_URL "$rec.envkeys"; then
-  ok "the binary's environment: SF_ACCESS_TOKEN is sf's token for $alias; SF_TARGET_ORG and SF_ORG_INSTANCE_URL removed"
+  ok "the binary's environment: SF_ACCESS_TOKEN is sf's token for $alias; SF_TARGET_ORG and SF_ORG_INSTANCE_URL (both set for sf) removed"
 else
   not_ok "the binary's environment" "token $(cat "$rec.token" 2>/dev/null); $(grep '^SF_' "$rec.envkeys" 2>/dev/null | tr '\n' ' ')"
 fi
