@@ -422,3 +422,12 @@ else
   not_ok "signal forwarding" "binary got '$(cat "$work/sleeper.got" 2>/dev/null)', sf exited $STATUS: $(head -c 300 "$work/sleeper.err")"
   [ -s "$work/sleeper.pid" ] && kill "$(cat "$work/sleeper.pid")" 2>/dev/null
 fi
+
+# --- a binary that cannot run: sf's error envelope, exit 2 ------------------------------------------
+PKCE_AUDIT_BIN="$work/no-such-binary" sf pkce audit -o "$alias" --json >"$work/missing.out" 2>/dev/null
+STATUS=$?
+if [ "$STATUS" = 2 ] && [ "$(json_get "$work/missing.out" '(j["name"], j["exitCode"])')" = "('PkceAuditNotFound', 2)" ]; then
+  ok "PKCE_AUDIT_BIN naming no file: sf's error envelope PkceAuditNotFound, exit 2"
+else
+  not_ok "missing binary" "exit $STATUS: $(head -c 300 "$work/missing.out")"
+fi

@@ -186,17 +186,22 @@ function runBinary({ command, prefix }, args, env, captureStdout) {
       for (const l of listeners) process.off(s, l);
       process.on(s, forward);
     }
+    let finished = false;
+    // Once: 'close' may follow 'error'.
     const done = () => {
+      finished = true;
       for (const [s, listeners] of saved) {
         process.off(s, forward);
         for (const l of listeners) process.on(s, l);
       }
     };
     child.on('error', (err) => {
+      if (finished) return;
       done();
       reject(new SfError(`cannot run pkce-audit (${command}): ${err.message}`, 'PkceAuditNotFound', undefined, 2));
     });
     child.on('close', (code, signal) => {
+      if (finished) return;
       done();
       const status = code ?? 128 + (SIGNAL_NUMBERS[signal] ?? 0);
       resolve({ status, stdout: Buffer.concat(chunks).toString('utf8') });
