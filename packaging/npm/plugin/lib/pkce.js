@@ -1,0 +1,210 @@
+// The one base class of `sf pkce audit|doctor|fetch|verify`: the org from sf's own login, the
+// pkce-audit binary run with `--instance-url URL` and the token only in its environment.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { SfError } from '@salesforce/core';
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+
+// Flags that name an org: the plugin passes the org itself, so a second one is refused here
+// (the binary would refuse it too, but with its own flag names).
+const ORG_FLAGS = ['--target-org', '--instance-url', '--access-token-file', '--auth-url-file'];
+
+// Variables that would name a second org to the binary (it refuses two org sources).
+const DROPPED_ENV = ['SF_TARGET_ORG', 'SF_ORG_INSTANCE_URL', 'SFDX_ACCESS_TOKEN'];
+
+const OWN_VALUE_FLAGS = ['-o', '--target-org', '--flags-dir'];
+const OWN_SWITCHES = ['--json', '-h', '--help'];
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])];
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * How to run pkce-audit: $PKCE_AUDIT_BIN (an executable, for tests and for a binary built
+ * with cargo), else the `bin` of the `pkce-audit` launcher package this plugin depends on,
+ * run with this Node.
+ */
+export function binary() {
+  const override = process.env.PKCE_AUDIT_BIN;
+  if (override) return { command: override, prefix: [] };
+  // Found by hand rather than require.resolve('pkce-audit/package.json'): a package's
+  // "exports" may hide its package.json.
+  const require = createRequire(import.meta.url);
+  for (const dir of require.resolve.paths('pkce-audit') ?? []) {
+    const pjsonPath = join(dir, 'pkce-audit', 'package.json');
+    if (!existsSync(pjsonPath)) continue;
+    const pjson = JSON.parse(readFileSync(pjsonPath, 'utf8'));
+    const bin = typeof pjson.bin === 'string' ? pjson.bin : pjson.bin?.['pkce-audit'];
+    if (bin) return { command: process.execPath, prefix: [join(dirname(pjsonPath), bin)] };
+  }
+  throw new SfError(
+    'the pkce-audit package (the binary this plugin runs) is not installed',
+    'PkceAuditNotFound',
+    [
+      'Reinstall the plugin: sf plugins install @pkce-audit/plugin-pkce',
+      'Or set PKCE_AUDIT_BIN to a pkce-audit executable (e.g. one built with cargo install pkce-audit)',
+    ],
+    2
+  );
+}
+
+/** The binary's JSON error document: {schema_version, status, name, code, message}. */
+function isBinaryError(doc) {
+  return (
+    doc !== null &&
+    typeof doc === 'object' &&
+    typeof doc.status === 'number' &&
+    typeof doc.name === 'string' &&
+    typeof doc.code === 'string' &&
+    typeof doc.message === 'string' &&
+    !('verdict' in doc)
+  );
+}
+
+/** The help text of `sf pkce <subcommand>`: one text for the four commands. */
+export function description(subcommand) {
+  const c = subcommand;
+  return (
+    `Runs \`pkce-audit ${c} --instance-url <the org URL>\` with the access token of -o/--target-org from the sf ` +
+    `CLI login, in SF_ACCESS_TOKEN only. Flags the plugin does not know pass through to pkce-audit ${c} ` +
+    `(see \`pkce-audit ${c} --help\`), in order; everything after \`--\` passes verbatim. With --json, the ` +
+    `result is pkce-audit's JSON document and the exit status is pkce-audit's.`
+  );
+}
+
+export class PkceCommand extends SfCommand {
+  static enableJsonFlag = true;
+  static flags = {
+    'target-org': Flags.requiredOrg(),
+  };
+
+  /** The pkce-audit subcommand: audit, doctor, fetch or verify. */
+  static subcommand = '';
+
+  async run() {
+    const { known, passthrough } = splitArgv(this.argv);
+    const { flags } = await this.parse(this.constructor, known);
+    const clash = passthrough.find((a) => ORG_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    if (clash) {
+      throw new SfError(
+        `${clash} names a second org: the plugin passes the org of -o/--target-org itself`,
+        'UsageError',
+        ['Use -o/--target-org <alias> only, or run pkce-audit directly'],
+        2
+      );
+    }
+    const org = flags['target-org'];
+    const connection = org.getConnection();
+    // As sf does before handing a token on: one request, which renews an expired token
+    // through the org's refresh token (jsforce's refresh on 401).
+    await connection.refreshAuth();
+    // sf may keep the URL with a trailing slash; the binary wants the origin.
+    const instanceUrl = connection.instanceUrl?.replace(/\/+$/, '');
+    const token = connection.accessToken;
+    if (!instanceUrl || !token) {
+      throw new SfError(
+        `the sf CLI holds no access token and instance URL for ${org.getUsername() ?? 'this org'}`,
+        'NoOrgAuth',
+        [`Log in again: sf org login web --alias ${org.getUsername() ?? '<alias>'}`],
+        2
+      );
+    }
+    const json = this.jsonEnabled();
+    const args = [this.constructor.subcommand, '--instance-url', instanceUrl, ...(json ? ['--json'] : []), ...passthrough];
+    const env = { ...process.env, SF_ACCESS_TOKEN: token };
+    for (const name of DROPPED_ENV) delete env[name];
+
+    const { status, stdout } = await runBinary(binary(), args, env, json);
+    if (!json) {
+      process.exitCode = status;
+      return undefined;
+    }
+    let doc;
+    try {
+      doc = stdout.trim() === '' ? null : JSON.parse(stdout);
+    } catch {
+      throw new SfError(`pkce-audit printed no JSON document (exit status ${status})`, 'PkceAuditError', undefined, status || 1);
+    }
+    if (status !== 0 && isBinaryError(doc)) {
+      const error = new SfError(doc.message, doc.name, undefined, status);
+      error.code = doc.code;
+      throw error;
+    }
+    if (doc === null && status > 1) {
+      throw new SfError(`pkce-audit exited with status ${status} and no JSON document`, 'PkceAuditError', undefined, status);
+    }
+    // sf's envelope reports process.exitCode as "status": the binary's (1: not ready).
+    process.exitCode = status;
+    return doc;
+  }
+}
+
+/**
+ * The plugin's own flags (-o/--target-org, --json, --flags-dir, -h/--help) for oclif; every
+ * other token, in order, for the binary, and everything after a first `--` verbatim. oclif
+ * itself refuses unknown flags even when not strict, hence the split before parsing.
+ */
+export function splitArgv(argv) {
+  const known = [];
+  const passthrough = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      passthrough.push(...argv.slice(i + 1));
+      break;
+    }
+    const name = a.startsWith('--') ? a.split('=', 1)[0] : a.slice(0, 2);
+    const inline = a.startsWith('--') ? a.includes('=') : a.length > 2;
+    if (OWN_VALUE_FLAGS.includes(name)) {
+      known.push(a);
+      if (!inline && i + 1 < argv.length) known.push(argv[++i]);
+    } else if (OWN_SWITCHES.includes(a)) {
+      known.push(a);
+    } else {
+      passthrough.push(a);
+    }
+  }
+  return { known, passthrough };
+}
+
+/** Runs the binary, standard input and error inherited, signals forwarded; stdout captured under --json. */
+function runBinary({ command, prefix }, args, env, captureStdout) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...prefix, ...args], {
+      env,
+      stdio: ['inherit', captureStdout ? 'pipe' : 'inherit', 'inherit'],
+      windowsHide: true,
+    });
+    const chunks = [];
+    if (captureStdout) child.stdout.on('data', (c) => chunks.push(c));
+    // While the binary runs, a signal is its to handle: SfCommand's own listeners (which
+    // exit 130 at once, leaving the binary running) step aside until it has exited.
+    const forward = (signal) => child.kill(signal);
+    const saved = SIGNALS.map((s) => [s, process.listeners(s)]);
+    for (const [s, listeners] of saved) {
+      for (const l of listeners) process.off(s, l);
+      process.on(s, forward);
+    }
+    let finished = false;
+    // Once: 'close' may follow 'error'.
+    const done = () => {
+      finished = true;
+      for (const [s, listeners] of saved) {
+        process.off(s, forward);
+        for (const l of listeners) process.on(s, l);
+      }
+    };
+    child.on('error', (err) => {
+      if (finished) return;
+      done();
+      reject(new SfError(`cannot run pkce-audit (${command}): ${err.message}`, 'PkceAuditNotFound', undefined, 2));
+    });
+    child.on('close', (code, signal) => {
+      if (finished) return;
+      done();
+      const status = code ?? 128 + (SIGNAL_NUMBERS[signal] ?? 0);
+      resolve({ status, stdout: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
+}
