@@ -32,7 +32,9 @@ const binary = path.join(dir, 'bin', process.platform === 'win32' ? 'pkce-audit.
 const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 
 // Signals sent to the launcher (a supervisor's SIGTERM, a closed terminal's SIGHUP) reach the
-// binary; the launcher stays until the binary has exited, then reports how it ended.
+// binary; the launcher stays until the binary has exited, then reports how it ended. A
+// terminal's Ctrl-C reaches both processes: the binary keeps the default actions, so the
+// forwarded copy changes nothing.
 const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 for (const signal of forwarded) {
   process.on(signal, () => {
