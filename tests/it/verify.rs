@@ -538,7 +538,7 @@ fn a_manifest_listing_other_types_is_refused_by_name() {
     r.status(2);
     assert!(
         r.stderr_line()
-            .contains("ExternalClientApplication:Field_App"),
+            .contains("'ExternalClientApplication' (member 'Field_App')"),
         "{}",
         r.stderr
     );

@@ -62,33 +62,6 @@ pub fn manifest_scope(path: &Path) -> Result<Scope, ManifestError> {
         reason,
     };
     let members = crate::fix::manifest::read_step2(path).map_err(refuse)?;
-    // A step-2 manifest lists these two types: anything else is not silently left out.
-    let known = [
-        MetadataType::ConnectedApp.name(),
-        MetadataType::ExtlClntAppGlobalOauthSettings.name(),
-    ];
-    let foreign: Vec<String> = members
-        .iter()
-        .filter(|(t, _)| !known.contains(&t.as_str()))
-        .map(|(t, m)| {
-            format!(
-                "{}:{}",
-                pkce_audit_model::text::escaped(t),
-                pkce_audit_model::text::escaped(m)
-            )
-        })
-        .collect();
-    if !foreign.is_empty() {
-        return Err(refuse(format!(
-            "it lists {} that a step-2 manifest does not: {}",
-            if foreign.len() == 1 {
-                "a member"
-            } else {
-                "members"
-            },
-            foreign.join(", ")
-        )));
-    }
     let of = |ty: MetadataType| -> Vec<String> {
         members
             .iter()

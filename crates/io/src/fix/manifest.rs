@@ -421,7 +421,13 @@ pub fn package_xml(components: &[Member], version: &str, comments: &[String]) ->
 /// bounds of every small file, and refused, with the reason, unless it is one.
 pub fn read_step2(path: &Path) -> Result<Vec<Member>, String> {
     let text = crate::bounded::read_required_text(path, crate::bounded::MAX_FILE_BYTES)?;
-    ours(text.as_bytes(), Step::Apps, Direction::Require)
+    let members = ours(text.as_bytes(), Step::Apps, Direction::Require)?;
+    // What a step-2 manifest may list, as fix keeps an earlier one: nothing else is
+    // silently left out of the scope.
+    match members.iter().find_map(|m| foreign(Step::Apps, m)) {
+        Some(why) => Err(format!("it {why}")),
+        None => Ok(members),
+    }
 }
 
 #[cfg(test)]

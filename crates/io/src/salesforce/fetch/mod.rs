@@ -38,9 +38,7 @@ pub fn fetch_blocking(conn: &Connection, opts: &FetchOptions) -> Result<Fetched,
 }
 
 /// Runs a read of the org on its own runtime.
-fn blocking(
-    read: impl std::future::Future<Output = Result<Fetched, Error>>,
-) -> Result<Fetched, Error> {
+fn blocking<T>(read: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let rt = runtime()?;
     let result = rt.block_on(read);
     // After `--timeout` a parse may still run on the blocking pool; it cannot be
@@ -101,8 +99,7 @@ pub fn verify_blocking(
             .map(|u| usage::UsageOptions { logins: false, ..u }),
         ..opts.clone()
     };
-    let rt = runtime()?;
-    let result = rt.block_on(async {
+    let (fetched, read) = blocking(async {
         let (prepared, left) = prepare(conn, opts.timeout).await?;
         bounded(
             opts.timeout,
@@ -116,9 +113,7 @@ pub fn verify_blocking(
             ),
         )
         .await
-    });
-    rt.shutdown_background();
-    let (fetched, read) = result?;
+    })?;
     let (logins, access, windows, deploy) = read.expect("asked for");
     Ok(VerifyRead {
         fetched,

@@ -20,7 +20,7 @@ pub use tokens::TokenTally;
 use super::http::{CallError, QueryRun};
 use super::session::Ctx;
 use super::Error;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use pkce_audit_model::evidence::EvidenceSource;
 use pkce_audit_model::evidence::{Evidence, InstalledPackage, SourceState, OAUTH_TOKEN_CAP};
 use serde_json::Value;
@@ -208,11 +208,8 @@ fn number(row: &Value, path: &[&str]) -> Option<u64> {
 /// a plain date): days are all a usage window needs, and all a report shows.
 pub fn day_of(value: &str) -> Option<NaiveDate> {
     let v = value.trim();
-    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(v) {
-        return Some(d.with_timezone(&Utc).date_naive());
-    }
-    if let Ok(d) = chrono::DateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f%z") {
-        return Some(d.with_timezone(&Utc).date_naive());
+    if let Some(t) = windows::time_of(v) {
+        return Some(t.date_naive());
     }
     NaiveDate::parse_from_str(v.get(..10)?, "%Y-%m-%d").ok()
 }
