@@ -6,7 +6,7 @@ use super::{
     Verdict, Verification, Why,
 };
 use crate::evidence::{SourceState, TokenUsage};
-use crate::inventory::{App, AppKind, Owner};
+use crate::inventory::{App, AppKind, Concerns, Owner};
 use std::collections::BTreeMap;
 
 /// What is checked: an app of the org, a label only LoginHistory shows, or a name the
@@ -234,11 +234,7 @@ fn check(
         Subject::Missing(name) => {
             c.name = name.clone();
             if let Some(p) = f.inventory.problems.iter().find(|p| {
-                p.component.as_ref().is_some_and(|k| {
-                    k.to_string()
-                        .to_ascii_lowercase()
-                        .ends_with(&format!(" {}", name.to_ascii_lowercase()))
-                })
+                matches!(&p.component, Some(Concerns::Component { name: n, .. }) if n.eq_ignore_ascii_case(name))
             }) {
                 c.why = Why::Unreadable {
                     reason: p.reason.clone(),

@@ -104,8 +104,6 @@ pub const MAX_QUERIES: u64 = 256;
 #[derive(Default)]
 struct Read {
     parts: Vec<Part>,
-    /// Aggregate groups read.
-    rows: u64,
     /// A stretch that could not be read whole (the reason).
     partial: Option<String>,
     /// The object could not be read at all.
@@ -115,7 +113,6 @@ struct Read {
 impl Read {
     fn merge(&mut self, other: Read) {
         self.parts.extend(other.parts);
-        self.rows = self.rows.saturating_add(other.rows);
         self.partial = self.partial.take().or(other.partial);
         self.missing = self.missing.take().or(other.missing);
     }
@@ -152,10 +149,8 @@ fn read_span<'a>(
         .await?;
         let split = match answer {
             Ok(run) if run.done && run.inconsistent.is_none() => {
-                let rows = groups.len() as u64;
                 return Ok(Read {
                     parts: vec![Part { span, groups }],
-                    rows,
                     // What cannot be a group is not dropped in silence: the stretch is partial.
                     partial: hostile.map(|e| format!("the org answered {e}")),
                     ..Default::default()
