@@ -182,18 +182,18 @@ pub(super) fn usable_token(t: &str) -> bool {
     !t.is_empty() && !t.starts_with('[') && crate::credentials::malformed(t).is_none()
 }
 
-/// Finds an executable `sf` on PATH, the way the shell would.
+/// Finds an executable `sf` on PATH, the way the shell would. On Windows npm installs `sf`
+/// (a script for POSIX shells, which Windows cannot start) beside `sf.cmd`: only the names
+/// Windows runs are taken there.
 pub fn find_sf() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
+    let names: &[&str] = if cfg!(windows) {
+        &["sf.exe", "sf.cmd"]
+    } else {
+        &["sf"]
+    };
     std::env::split_paths(&path)
-        .flat_map(|dir| {
-            let mut c = vec![dir.join("sf")];
-            if cfg!(windows) {
-                c.push(dir.join("sf.cmd"));
-                c.push(dir.join("sf.exe"));
-            }
-            c
-        })
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
         .find(|p| is_executable(p))
 }
 
