@@ -20,6 +20,7 @@ mod advice;
 mod api_log;
 mod applies;
 mod cli;
+mod completions;
 mod exit;
 mod failure;
 mod fix_cli;
@@ -268,8 +269,7 @@ fn diff(args: DiffArgs) -> Result<i32> {
 }
 
 fn completions(shell: clap_complete::Shell) -> Result<i32> {
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "pkce-audit", &mut out);
+    let out = completions::script(shell, &mut Cli::command());
     Sink::Stdout.write(
         &String::from_utf8(out)
             .map_err(Failed::internal)

@@ -47,3 +47,6 @@ mod verify_docs;
 
 // Issue 22, the rollout with the real sf CLI: the test org's retrieve and deploy.
 mod fake_org_deploy;
+
+// Issue 24, what a new user tripped over: shell completion in real shells; fixtures/README.md.
+mod completions;
