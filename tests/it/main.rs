@@ -50,3 +50,4 @@ mod fake_org_deploy;
 
 // Issue 24, what a new user tripped over: shell completion in real shells; fixtures/README.md.
 mod completions;
+mod fixture_counts;
