@@ -120,7 +120,7 @@ URL=$(sed -n 1p "$work/org.urls")
   not_ok "test org starts" "$(tail -n 3 "$work/org.log")"
   exit 1
 }
-alias=pkce-plugin
+alias="pkce-plugin"
 if SF_ACCESS_TOKEN=$TOKEN sf org login access-token --instance-url "$URL" --alias "$alias" --no-prompt --json >"$work/login.json" 2>"$work/login.err"; then
   ok "sf org login access-token --instance-url $URL --alias $alias"
 else

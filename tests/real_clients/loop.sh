@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154  # sourced: ok, not_ok, $pkce, $work, $root come from tests/real_clients/run
 # The whole rollout with the real sf CLI against the test org (issue 22), sourced by
 # tests/real_clients/run (it has ok, not_ok, json_get, start_org, no_token, $pkce, $work).
 # retrieve → audit → fix (step 2) → check → deploy → audit again, the org changed only where

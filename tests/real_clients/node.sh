@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: node_dir and node_error are read by the caller
 # Node.js 22, pinned, for the suites and packaging/npm/pack (sourced, not run): the npm
 # registry package node-linux-<arch>@$NODE_VERSION (a Node binary shipped inside the package;
 # the machine's own Node is 20), unpacked into CACHE/node-$NODE_VERSION and reused.
