@@ -9,6 +9,7 @@
 
 pub mod fetch;
 pub mod fix;
+pub mod html;
 pub mod fleet;
 pub mod json;
 pub mod listing;

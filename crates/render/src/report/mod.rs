@@ -6,6 +6,7 @@ mod csv;
 pub mod diff;
 pub mod layout;
 mod markdown;
+pub(crate) mod plan;
 mod render;
 mod sarif;
 pub mod style;
