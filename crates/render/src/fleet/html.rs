@@ -155,7 +155,7 @@ fn summary(r: &FleetReport) -> Section {
     let mut s = Section::new("fleet", "The fleet");
     s.push(Block::Table(Table {
         caption: "What was audited".into(),
-        head: vec!["", "Value"],
+        head: vec!["What", "Value"],
         rows: vec![
             vec![Text::plain("Fleet file"), Text::code(&r.file)],
             vec![Text::plain("Audited at"), Text::plain(r.generated_at.as_str())],

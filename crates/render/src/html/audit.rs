@@ -46,7 +46,7 @@ fn scope(r: &Report) -> Section {
     let mut s = Section::new("audited", "What was audited");
     s.push(Block::Table(Table {
         caption: "The org or folder, when it was read, and the waivers file".into(),
-        head: vec!["", "Value"],
+        head: vec!["What", "Value"],
         rows: scope_facts(r)
             .into_iter()
             .map(|(what, value)| vec![Text::plain(what), Text::plain(value)])
