@@ -9,8 +9,8 @@
 
 pub mod fetch;
 pub mod fix;
-pub mod html;
 pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod listing;
 pub mod md;

@@ -14,7 +14,9 @@ fn orgs(r: &FleetReport) -> Section {
         .iter()
         .map(|o| {
             let role = match (&o.role, &o.rehearses) {
-                (Some(role), Some(p)) => Text::plain(format!("{role} of ")).then_span(html::Span::Code(p.clone())),
+                (Some(role), Some(p)) => {
+                    Text::plain(format!("{role} of ")).then_span(html::Span::Code(p.clone()))
+                }
                 (Some(role), None) => Text::plain(role.to_string()),
                 (None, _) => Text::plain("-"),
             };
@@ -30,20 +32,39 @@ fn orgs(r: &FleetReport) -> Section {
                 Text::code(&o.name),
                 role,
                 verdict,
-                Text::plain(if o.error.is_some() { "-".into() } else { o.blockers.findings.to_string() }),
-                Text::plain(if act.is_empty() { "-".into() } else { act.join(", ") }),
+                Text::plain(if o.error.is_some() {
+                    "-".into()
+                } else {
+                    o.blockers.findings.to_string()
+                }),
+                Text::plain(if act.is_empty() {
+                    "-".into()
+                } else {
+                    act.join(", ")
+                }),
                 Text::plain(o.report.clone().unwrap_or_else(|| "-".into())),
             ]
         })
         .collect();
     s.push(Block::Table(Table {
         caption: format!("Each org's verdict ({} org(s))", r.orgs.len()),
-        head: vec!["Org", "Role", "Verdict", "Blockers", "Who must act", "Full report"],
+        head: vec![
+            "Org",
+            "Role",
+            "Verdict",
+            "Blockers",
+            "Who must act",
+            "Full report",
+        ],
         rows,
     }));
     s.push(Block::Chart(Chart {
         title: "Blocking findings by org".into(),
-        bars: r.orgs.iter().map(|o| (o.name.clone(), o.blockers.findings)).collect(),
+        bars: r
+            .orgs
+            .iter()
+            .map(|o| (o.name.clone(), o.blockers.findings))
+            .collect(),
     }));
     let mismatched: Vec<Text> = r
         .orgs
@@ -123,12 +144,19 @@ fn rehearsal(h: &Rehearsal) -> Vec<Block> {
     };
     let mut blocks = vec![
         Block::Subheading(format!("{} rehearses {}", h.sandbox, h.production)),
-        Block::Paragraph(Text::badge(tone, faithful_word(h)).then(sameness(h).map_or(String::new(), |s| format!(" {s}")))),
+        Block::Paragraph(
+            Text::badge(tone, faithful_word(h))
+                .then(sameness(h).map_or(String::new(), |s| format!(" {s}"))),
+        ),
     ];
     let rows: Vec<Vec<Text>> = differences(h)
         .iter()
         .map(|d| vec![Text::plain(d.heading()), Text::plain(d.items.join("; "))])
-        .chain(h.notes.iter().map(|n| vec![Text::plain("Note"), Text::plain(n.as_str())]))
+        .chain(
+            h.notes
+                .iter()
+                .map(|n| vec![Text::plain("Note"), Text::plain(n.as_str())]),
+        )
         .collect();
     if !rows.is_empty() {
         blocks.push(Block::Table(Table {
@@ -158,9 +186,15 @@ fn summary(r: &FleetReport) -> Section {
         head: vec!["What", "Value"],
         rows: vec![
             vec![Text::plain("Fleet file"), Text::code(&r.file)],
-            vec![Text::plain("Audited at"), Text::plain(r.generated_at.as_str())],
+            vec![
+                Text::plain("Audited at"),
+                Text::plain(r.generated_at.as_str()),
+            ],
             vec![Text::plain("Orgs"), Text::plain(r.orgs.len().to_string())],
-            vec![Text::plain("Tool"), Text::plain(format!("{} {}", r.tool.name, r.tool.version))],
+            vec![
+                Text::plain("Tool"),
+                Text::plain(format!("{} {}", r.tool.name, r.tool.version)),
+            ],
         ],
     }));
     s

@@ -195,7 +195,10 @@ fn the_fleet_page_shows_each_orgs_verdict_and_every_rehearsal_escaped() {
     let mut r = faithful_without_packages();
     r.orgs[0].name = "<script>alert(1)</script>".into();
     let page = html(&r);
-    assert!(!page.contains("<script>") && !page.contains('\u{202e}'), "{page}");
+    assert!(
+        !page.contains("<script>") && !page.contains('\u{202e}'),
+        "{page}"
+    );
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(page.contains("uat rehearses prod") && page.contains("FAITHFUL"));
     assert!(page.contains("INCOMPLETE"));

@@ -90,7 +90,11 @@ fn breaks(r: &Report) -> Section {
         rows: groups
             .iter()
             .map(|(who, apps, n)| {
-                vec![Text::plain(who.as_str()), Text::codes(apps), Text::plain(n.to_string())]
+                vec![
+                    Text::plain(who.as_str()),
+                    Text::codes(apps),
+                    Text::plain(n.to_string()),
+                ]
             })
             .collect(),
     }));
@@ -115,9 +119,8 @@ fn apps(r: &Report) -> Section {
             let callbacks = if a.callback_urls.is_empty() {
                 Text::plain("none")
             } else {
-                Text::plain(format!("{}: ", classes.join(", "))).then_span(super::Span::Code(
-                    a.callback_urls.join(" "),
-                ))
+                Text::plain(format!("{}: ", classes.join(", ")))
+                    .then_span(super::Span::Code(a.callback_urls.join(" ")))
             };
             let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
             let tone = match a.pkce_required {
@@ -127,7 +130,11 @@ fn apps(r: &Report) -> Section {
                 None => Tone::Warn,
             };
             vec![
-                Text::code(&a.name).then(a.label.as_deref().map_or(String::new(), |l| format!(" ({l})"))),
+                Text::code(&a.name).then(
+                    a.label
+                        .as_deref()
+                        .map_or(String::new(), |l| format!(" ({l})")),
+                ),
                 Text::plain(kind_name(&a.kind)),
                 Text::plain(owner_text(&a.owner, a.namespace.as_deref())),
                 Text::badge(tone, pkce),
@@ -139,7 +146,15 @@ fn apps(r: &Report) -> Section {
         .collect();
     s.push(Block::Table(Table {
         caption: format!("Every app ({})", r.apps.len()),
-        head: vec!["App", "Kind", "Owner", "PKCE", "Flows", "Callbacks (class: URLs)", "Usage"],
+        head: vec![
+            "App",
+            "Kind",
+            "Owner",
+            "PKCE",
+            "Flows",
+            "Callbacks (class: URLs)",
+            "Usage",
+        ],
         rows,
     }));
     s
@@ -153,7 +168,10 @@ fn weight(f: &Finding) -> Text {
         _ => Text::badge(Tone::Neutral, word),
     };
     if let Some(w) = &f.waived {
-        t = t.then(format!(" until {} by {}: {}", w.expires, w.approved_by, w.reason));
+        t = t.then(format!(
+            " until {} by {}: {}",
+            w.expires, w.approved_by, w.reason
+        ));
     }
     if f.likely_failing {
         t = t.then(format!("; {LIKELY_FAILING}"));
@@ -184,7 +202,15 @@ fn findings(r: &Report) -> Section {
         .collect();
     s.push(Block::Table(Table {
         caption: format!("All findings ({})", r.findings.len()),
-        head: vec!["App", "Severity", "Blocker", "Rule", "Owner", "Finding", "What to do"],
+        head: vec![
+            "App",
+            "Severity",
+            "Blocker",
+            "Rule",
+            "Owner",
+            "Finding",
+            "What to do",
+        ],
         rows,
     }));
     s
@@ -194,7 +220,9 @@ fn dates(r: &Report) -> Section {
     let mut s = Section::new("dates", "Dates that matter");
     let mut ds: Vec<_> = r.deadlines.iter().collect();
     // By date; events a source names only by release after the dated ones.
-    ds.sort_by(|a, b| (a.date.is_none(), &a.date, &a.release).cmp(&(b.date.is_none(), &b.date, &b.release)));
+    ds.sort_by(|a, b| {
+        (a.date.is_none(), &a.date, &a.release).cmp(&(b.date.is_none(), &b.date, &b.release))
+    });
     s.push(Block::Table(Table {
         caption: "Dated events, sorted, with their sources (URLs shown as text)".into(),
         head: vec!["When", "What", "Applies to", "Source"],
@@ -228,7 +256,11 @@ fn controls(r: &Report) -> Section {
                 Text::code(id.as_str()),
                 Text::badge(severity_tone(sev), sev.as_str()),
                 Text::plain(n.to_string()),
-                Text::plain(if controls.is_empty() { "none".to_string() } else { controls.join("; ") }),
+                Text::plain(if controls.is_empty() {
+                    "none".to_string()
+                } else {
+                    controls.join("; ")
+                }),
             ]
         })
         .collect();
@@ -236,7 +268,8 @@ fn controls(r: &Report) -> Section {
         s.para("No rule found anything.");
     } else {
         s.push(Block::Table(Table {
-            caption: "The rules that found something, with Salesforce's names for their controls".into(),
+            caption: "The rules that found something, with Salesforce's names for their controls"
+                .into(),
             head: vec!["Rule", "Severity", "Findings", "Salesforce control"],
             rows,
         }));
@@ -255,11 +288,19 @@ fn evidence(r: &Report) -> Section {
                 .sources
                 .iter()
                 .map(|(source, state)| match state {
-                    SourceState::Read { rows, partial, method, reason } => vec![
+                    SourceState::Read {
+                        rows,
+                        partial,
+                        method,
+                        reason,
+                    } => vec![
                         Text::plain(source.as_str()),
                         if *partial {
-                            Text::badge(Tone::Warn, "partial")
-                                .then(reason.as_deref().map_or(String::new(), |r| format!(": {r}")))
+                            Text::badge(Tone::Warn, "partial").then(
+                                reason
+                                    .as_deref()
+                                    .map_or(String::new(), |r| format!(": {r}")),
+                            )
                         } else {
                             Text::badge(Tone::Good, "complete")
                         },
@@ -268,7 +309,8 @@ fn evidence(r: &Report) -> Section {
                     ],
                     SourceState::Missing { reason, remedy } => vec![
                         Text::plain(source.as_str()),
-                        Text::badge(Tone::Bad, "not readable").then(format!(": {reason}; {remedy}")),
+                        Text::badge(Tone::Bad, "not readable")
+                            .then(format!(": {reason}; {remedy}")),
                         Text::plain("-"),
                         Text::plain("-"),
                     ],
@@ -279,8 +321,16 @@ fn evidence(r: &Report) -> Section {
     if r.incomplete.is_empty() {
         s.para("Every input was read.");
     } else {
-        s.push(Block::Subheading(format!("Could not be read ({})", r.incomplete.len())));
-        s.push(Block::List(r.incomplete.iter().map(|p| Text::plain(p.to_string())).collect()));
+        s.push(Block::Subheading(format!(
+            "Could not be read ({})",
+            r.incomplete.len()
+        )));
+        s.push(Block::List(
+            r.incomplete
+                .iter()
+                .map(|p| Text::plain(p.to_string()))
+                .collect(),
+        ));
     }
     s
 }
@@ -306,7 +356,15 @@ fn waivers(r: &Report) -> Section {
         .iter()
         .filter_map(|f| {
             let w = f.waived.as_ref()?;
-            Some(Text::code(f.app.as_deref().unwrap_or("org")).then(" ").then_span(super::Span::Code(f.rule.as_str().into())).then(format!(": waived until {} by {}: {}", w.expires, w.approved_by, w.reason)))
+            Some(
+                Text::code(f.app.as_deref().unwrap_or("org"))
+                    .then(" ")
+                    .then_span(super::Span::Code(f.rule.as_str().into()))
+                    .then(format!(
+                        ": waived until {} by {}: {}",
+                        w.expires, w.approved_by, w.reason
+                    )),
+            )
         })
         .collect();
     if !waived.is_empty() {

@@ -141,7 +141,11 @@ fn chart(out: &mut String, c: &Chart) {
 fn sign_off(out: &mut String, fields: &[&str]) {
     out.push_str("<table class=\"signoff\">\n<caption>Sign-off (to be filled in by hand)</caption>\n<tbody>\n");
     for f in fields {
-        let _ = writeln!(out, "<tr><th scope=\"row\">{}</th><td></td></tr>", escape(f));
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td></td></tr>",
+            escape(f)
+        );
     }
     out.push_str("</tbody>\n</table>\n");
 }

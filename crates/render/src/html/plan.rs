@@ -68,7 +68,9 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
                 app_cell(app),
                 Text::plain("ISV namespace ").then_span(Span::Code(ns.clone())),
                 Text::plain(format!("the package's publisher ({package})")),
-                rules_of(r, app).then(". Ask the publisher for a version that requires and sends PKCE, and upgrade."),
+                rules_of(r, app).then(
+                    ". Ask the publisher for a version that requires and sends PKCE, and upgrade.",
+                ),
                 undo_cell(Reversal::of_client(app)),
             ]);
         }
@@ -92,7 +94,13 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
     } else {
         blocks.push(Block::Table(Table {
             caption: "Step 1: clients to update".into(),
-            head: vec!["App", "Owner", "Who acts / contact", "Why and what to do", "Can it be undone?"],
+            head: vec![
+                "App",
+                "Owner",
+                "Who acts / contact",
+                "Why and what to do",
+                "Can it be undone?",
+            ],
             rows,
         }));
     }
@@ -117,7 +125,9 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
             vec![
                 app_cell(app),
                 Text::badge(Tone::Bad, "to do"),
-                Text::plain(rules::setup_path(app)).then("; or: ").then_span(fix_command(r, &format!("--app {}", shell_word(&app.name)))),
+                Text::plain(rules::setup_path(app))
+                    .then("; or: ")
+                    .then_span(fix_command(r, &format!("--app {}", shell_word(&app.name)))),
                 undo_cell(Reversal::of_app(app)),
             ]
         })

@@ -18,7 +18,9 @@ fn hostile() -> crate::report::Report {
 
 /// The tags of a page: escaped text holds no `<`, so each `<` starts one of the writer's.
 fn tags(page: &str) -> impl Iterator<Item = &str> {
-    page.split('<').skip(1).map(|t| t.split('>').next().unwrap())
+    page.split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap())
 }
 
 /// No script; every `src`, `href` and `url(` of a tag points at a `data:` URL or an anchor;
@@ -39,7 +41,10 @@ fn assert_loads_nothing(page: &str) {
         }
     }
     let head = &page[page.find("<head>").unwrap() + "<head>".len()..];
-    assert!(head.trim_start().starts_with(page::CSP), "CSP first in <head>");
+    assert!(
+        head.trim_start().starts_with(page::CSP),
+        "CSP first in <head>"
+    );
 }
 
 #[test]
@@ -47,13 +52,22 @@ fn hostile_names_labels_and_callbacks_are_text_never_markup() {
     let r = hostile();
     let page = html(&r);
     assert_loads_nothing(&page);
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
-    assert!(page.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
     assert!(page.contains("javascript:alert(1)"));
     assert!(!page.contains("<img"));
     // The planted URL is shown as text only, never in an attribute or a tag.
     assert!(tags(&page).all(|t| !t.contains(URL) && !t.contains("javascript")));
-    assert!(page.matches(URL).count() >= 3, "in name, label and callback");
+    assert!(
+        page.matches(URL).count() >= 3,
+        "in name, label and callback"
+    );
     // The right-to-left override is shown, not applied.
     assert!(!page.contains('\u{202e}'));
     assert!(page.contains("\\u{202e}gpj.exe"));
@@ -83,7 +97,9 @@ fn the_demo_org_page_has_every_section_in_order_and_loads_nothing() {
     ];
     let mut at = 0;
     for o in order {
-        let i = page[at..].find(o).unwrap_or_else(|| panic!("{o} after {at}"));
+        let i = page[at..]
+            .find(o)
+            .unwrap_or_else(|| panic!("{o} after {at}"));
         at += i;
     }
     for f in r.findings.iter().filter(|f| f.needs_action()) {
@@ -118,6 +134,9 @@ fn the_sign_off_is_blank_lines_to_write_on() {
         footer: String::new(),
     });
     for f in audit::SIGN_OFF {
-        assert!(page.contains(&format!("<th scope=\"row\">{f}</th><td></td>")), "{page}");
+        assert!(
+            page.contains(&format!("<th scope=\"row\">{f}</th><td></td>")),
+            "{page}"
+        );
     }
 }

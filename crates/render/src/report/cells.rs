@@ -234,7 +234,6 @@ pub fn usage_text(app: &App) -> String {
     text
 }
 
-
 /// What was audited, as the documents' header table shows it: (what, value) pairs, the
 /// values as read (each format escapes them).
 pub fn scope_facts(r: &super::Report) -> Vec<(&'static str, String)> {
@@ -275,10 +274,7 @@ pub fn scope_facts(r: &super::Report) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    facts.push((
-        "Waivers",
-        super::WaiverScope::describe(s.waiver_file()),
-    ));
+    facts.push(("Waivers", super::WaiverScope::describe(s.waiver_file())));
     facts.push(("Tool", format!("{} {}", r.tool.name, r.tool.version)));
     facts.push((
         "Apps",

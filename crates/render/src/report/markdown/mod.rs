@@ -5,8 +5,8 @@
 mod plan;
 
 use super::cells::{
-    flows_text, kind_name, owner_text, scope_facts, pkce_cell, usage_text, verdict_word, waived_failing_line,
-    LIKELY_FAILING,
+    flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text, verdict_word,
+    waived_failing_line, LIKELY_FAILING,
 };
 use super::Report;
 use pkce_audit_model::inventory::{App, Owner};
