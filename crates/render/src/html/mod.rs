@@ -1,5 +1,6 @@
-//! Self-contained HTML pages (`audit --format html`, `fleet --format html`) for a
-//! change-review board: one page to open, read, print and sign.
+//! The presentation layer of the self-contained HTML pages (`audit --format html`, built in
+//! [`crate::report`]'s `html`, and `fleet --format html`, in [`crate::fleet`]'s): one page
+//! for a change-review board to open, read, print and sign.
 //!
 //! A page is built as a typed [`Page`] (sections of blocks: paragraphs, tables, lists, a
 //! chart, a sign-off block) and written by the one writer in [`page`]. Text reaches the
@@ -8,16 +9,12 @@
 //! an attribute other than a fixed one, or a tag. The page loads nothing: its
 //! Content-Security-Policy forbids every fetch but inline styles and `data:` images.
 
-mod audit;
 mod escape;
 mod page;
-mod plan;
-mod reversal;
 
-pub use self::audit::{html, page, sign_off, verdict_tone};
 pub use self::escape::escape;
-pub use self::page::write;
-pub use self::reversal::Reversal;
+pub use self::page::{write, CSP};
+use pkce_audit_model::rules::Verdict;
 
 /// What colour a badge or the verdict banner carries. Never the only signal: a badge
 /// always carries its word.
@@ -162,5 +159,48 @@ pub struct Page {
     pub footer: String,
 }
 
+/// The verdict's colour; its word is always written beside it.
+pub fn verdict_tone(v: Verdict) -> Tone {
+    match v {
+        Verdict::Ready => Tone::Good,
+        Verdict::NotReady => Tone::Bad,
+        Verdict::Incomplete => Tone::Warn,
+        Verdict::Enforced => Tone::Neutral,
+    }
+}
+
+/// The fields of the sign-off block, each a line to write on.
+pub const SIGN_OFF: &[&str] = &["Change number", "Approver", "Date", "Decision"];
+
+/// The blank sign-off section every board page ends with.
+pub fn sign_off() -> Section {
+    let mut s = Section::new("signoff", "Sign-off");
+    s.para("For the change-review board: fill in by hand or in a copy of this page.");
+    s.push(Block::SignOff(SIGN_OFF.to_vec()));
+    s
+}
+
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_off_is_blank_lines_to_write_on() {
+        let page = write(&Page {
+            title: "t".into(),
+            banner: Banner {
+                tone: Tone::Good,
+                word: "READY".into(),
+                reason: "r".into(),
+            },
+            sections: vec![sign_off()],
+            footer: String::new(),
+        });
+        for f in SIGN_OFF {
+            assert!(
+                page.contains(&format!("<th scope=\"row\">{f}</th><td></td>")),
+                "{page}"
+            );
+        }
+    }
+}

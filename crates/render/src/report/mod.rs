@@ -4,6 +4,7 @@
 pub mod cells;
 mod csv;
 pub mod diff;
+pub mod html;
 pub mod layout;
 mod markdown;
 pub(crate) mod plan;

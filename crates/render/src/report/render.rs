@@ -64,6 +64,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Json => json(report),
         Format::Markdown => markdown(report),
         Format::Sarif => sarif(report),
-        Format::Html => crate::html::html(report),
+        Format::Html => super::html::html(report),
     }
 }

@@ -3,43 +3,29 @@
 //! every app; the findings; the dates; Salesforce's controls; the evidence; the waivers;
 //! a blank sign-off. The words are the other documents' ([`cells`](crate::report::cells)).
 
-use super::{plan, Banner, Block, Chart, Page, Section, Table, Text, Tone};
+mod annex;
+mod plan;
+mod reversal;
+
+pub use self::reversal::Reversal;
+use crate::html::{
+    sign_off, verdict_tone, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone,
+};
 use crate::report::cells::{
     blocker_word, flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text,
     verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use crate::report::Report;
-use pkce_audit_model::evidence::SourceState;
 use pkce_audit_model::inventory::Owner;
-use pkce_audit_model::rules::{Finding, RuleId, Severity, Verdict};
+use pkce_audit_model::rules::{Finding, Severity};
 use std::collections::BTreeMap;
 
-/// The verdict's colour; its word is always written beside it.
-pub fn verdict_tone(v: Verdict) -> Tone {
-    match v {
-        Verdict::Ready => Tone::Good,
-        Verdict::NotReady => Tone::Bad,
-        Verdict::Incomplete => Tone::Warn,
-        Verdict::Enforced => Tone::Neutral,
-    }
-}
-
-fn severity_tone(s: Severity) -> Tone {
+pub(super) fn severity_tone(s: Severity) -> Tone {
     match s {
         Severity::Critical | Severity::High => Tone::Bad,
         Severity::Medium => Tone::Warn,
         Severity::Low | Severity::Info => Tone::Neutral,
     }
-}
-
-/// The fields of the sign-off block, each a line to write on.
-pub(crate) const SIGN_OFF: &[&str] = &["Change number", "Approver", "Date", "Decision"];
-
-pub fn sign_off() -> Section {
-    let mut s = Section::new("signoff", "Sign-off");
-    s.para("For the change-review board: fill in by hand or in a copy of this page.");
-    s.push(Block::SignOff(SIGN_OFF.to_vec()));
-    s
 }
 
 fn scope(r: &Report) -> Section {
@@ -120,7 +106,7 @@ fn apps(r: &Report) -> Section {
                 Text::plain("none")
             } else {
                 Text::plain(format!("{}: ", classes.join(", ")))
-                    .then_span(super::Span::Code(a.callback_urls.join(" ")))
+                    .then_span(Span::Code(a.callback_urls.join(" ")))
             };
             let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
             let tone = match a.pkce_required {
@@ -241,139 +227,6 @@ fn dates(r: &Report) -> Section {
     s
 }
 
-fn controls(r: &Report) -> Section {
-    let mut s = Section::new("controls", "Salesforce's controls and severities");
-    let mut by_rule: BTreeMap<RuleId, usize> = BTreeMap::new();
-    for f in &r.findings {
-        *by_rule.entry(f.rule).or_default() += 1;
-    }
-    let rows: Vec<Vec<Text>> = by_rule
-        .into_iter()
-        .map(|(id, n)| {
-            let sev = id.rule().severity;
-            let controls = id.controls();
-            vec![
-                Text::code(id.as_str()),
-                Text::badge(severity_tone(sev), sev.as_str()),
-                Text::plain(n.to_string()),
-                Text::plain(if controls.is_empty() {
-                    "none".to_string()
-                } else {
-                    controls.join("; ")
-                }),
-            ]
-        })
-        .collect();
-    if rows.is_empty() {
-        s.para("No rule found anything.");
-    } else {
-        s.push(Block::Table(Table {
-            caption: "The rules that found something, with Salesforce's names for their controls"
-                .into(),
-            head: vec!["Rule", "Severity", "Findings", "Salesforce control"],
-            rows,
-        }));
-    }
-    s
-}
-
-fn evidence(r: &Report) -> Section {
-    let mut s = Section::new("evidence", "Evidence and how complete it was");
-    match &r.scope.evidence {
-        None => s.para("No usage evidence: this audit read metadata only."),
-        Some(e) => s.push(Block::Table(Table {
-            caption: format!("Usage evidence, last {} days", e.window_days),
-            head: vec!["Source", "State", "Rows", "How read"],
-            rows: e
-                .sources
-                .iter()
-                .map(|(source, state)| match state {
-                    SourceState::Read {
-                        rows,
-                        partial,
-                        method,
-                        reason,
-                    } => vec![
-                        Text::plain(source.as_str()),
-                        if *partial {
-                            Text::badge(Tone::Warn, "partial").then(
-                                reason
-                                    .as_deref()
-                                    .map_or(String::new(), |r| format!(": {r}")),
-                            )
-                        } else {
-                            Text::badge(Tone::Good, "complete")
-                        },
-                        Text::plain(rows.to_string()),
-                        Text::plain(method.clone().unwrap_or_default()),
-                    ],
-                    SourceState::Missing { reason, remedy } => vec![
-                        Text::plain(source.as_str()),
-                        Text::badge(Tone::Bad, "not readable")
-                            .then(format!(": {reason}; {remedy}")),
-                        Text::plain("-"),
-                        Text::plain("-"),
-                    ],
-                })
-                .collect(),
-        })),
-    };
-    if r.incomplete.is_empty() {
-        s.para("Every input was read.");
-    } else {
-        s.push(Block::Subheading(format!(
-            "Could not be read ({})",
-            r.incomplete.len()
-        )));
-        s.push(Block::List(
-            r.incomplete
-                .iter()
-                .map(|p| Text::plain(p.to_string()))
-                .collect(),
-        ));
-    }
-    s
-}
-
-fn waivers(r: &Report) -> Section {
-    let mut s = Section::new("waivers", "Waivers");
-    let Some(w) = r.scope.waiver_file() else {
-        s.para("No waiver file was applied.");
-        return s;
-    };
-    s.push(Block::Table(Table {
-        caption: "The waiver file".into(),
-        head: vec!["File", "Applied", "Expired", "Unused"],
-        rows: vec![vec![
-            Text::code(&w.file),
-            Text::plain(w.applied.to_string()),
-            Text::plain(w.expired.to_string()),
-            Text::plain(w.unused.to_string()),
-        ]],
-    }));
-    let waived: Vec<Text> = r
-        .findings
-        .iter()
-        .filter_map(|f| {
-            let w = f.waived.as_ref()?;
-            Some(
-                Text::code(f.app.as_deref().unwrap_or("org"))
-                    .then(" ")
-                    .then_span(super::Span::Code(f.rule.as_str().into()))
-                    .then(format!(
-                        ": waived until {} by {}: {}",
-                        w.expires, w.approved_by, w.reason
-                    )),
-            )
-        })
-        .collect();
-    if !waived.is_empty() {
-        s.push(Block::Subheading("Waived findings".into()));
-        s.push(Block::List(waived));
-    }
-    s
-}
-
 /// The report as a page.
 pub fn page(r: &Report) -> Page {
     let word = verdict_word(r.verdict());
@@ -386,9 +239,9 @@ pub fn page(r: &Report) -> Page {
         apps(r),
         findings(r),
         dates(r),
-        controls(r),
-        evidence(r),
-        waivers(r),
+        annex::controls(r),
+        annex::evidence(r),
+        annex::waivers(r),
         sign_off(),
     ];
     Page {
@@ -405,5 +258,8 @@ pub fn page(r: &Report) -> Page {
 
 /// `audit --format html`.
 pub fn html(r: &Report) -> String {
-    super::write(&page(r))
+    crate::html::write(&page(r))
 }
+
+#[cfg(test)]
+mod tests;

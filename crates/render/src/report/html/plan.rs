@@ -3,8 +3,8 @@
 //! each of our apps, with its Setup path and the `fix` command; step 3 the org toggle.
 //! Every row says whether it can be undone, and how ([`Reversal`]).
 
-use super::{Block, Section, Span, Table, Text, Tone};
-use crate::html::Reversal;
+use super::Reversal;
+use crate::html::{Block, Section, Span, Table, Text, Tone};
 use crate::report::cells::{kind_name, owner_text};
 use crate::report::plan::{app_blockers, Plan};
 use crate::report::{Report, ScopeKind};
