@@ -116,11 +116,7 @@ fn apps(r: &Report) -> Section {
                 None => Tone::Warn,
             };
             vec![
-                Text::code(&a.name).then(
-                    a.label
-                        .as_deref()
-                        .map_or(String::new(), |l| format!(" ({l})")),
-                ),
+                plan::app_cell(a),
                 Text::plain(kind_name(&a.kind)),
                 Text::plain(owner_text(&a.owner, a.namespace.as_deref())),
                 Text::badge(tone, pkce),

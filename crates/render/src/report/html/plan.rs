@@ -23,7 +23,8 @@ fn undo_cell(r: Reversal) -> Text {
     Text::badge(tone, w.answer).then(format!(": {} (source: {})", w.how, w.source))
 }
 
-fn app_cell(app: &App) -> Text {
+/// The app's API name as code, and its label when it differs.
+pub(super) fn app_cell(app: &App) -> Text {
     let t = Text::code(&app.name);
     match app.label.as_deref().filter(|l| *l != app.name) {
         Some(l) => t.then(format!(" ({l})")),
