@@ -38,6 +38,7 @@ svg rect { fill: #7d0c1b; }
 footer { margin-top: 2em; font-size: .9em; color: #333; }
 @media print {
   body { max-width: none; padding: 0; }
+  th, td, code { overflow-wrap: break-word; }
   nav { display: none; }
   tr, th, td, .signoff { break-inside: avoid; }
   thead { display: table-header-group; }
