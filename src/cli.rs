@@ -142,6 +142,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// One self-contained HTML page for a change-review board.
+    Html,
 }
 
 impl From<Format> for report::Format {
@@ -152,6 +154,7 @@ impl From<Format> for report::Format {
             Format::Json => report::Format::Json,
             Format::Markdown => report::Format::Markdown,
             Format::Sarif => report::Format::Sarif,
+            Format::Html => report::Format::Html,
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum FleetFormat {
     Json,
     Markdown,
     Csv,
+    /// One self-contained HTML page.
+    Html,
 }
 
 impl From<FleetFormat> for render::Format {
@@ -29,6 +31,7 @@ impl From<FleetFormat> for render::Format {
             FleetFormat::Json => render::Format::Json,
             FleetFormat::Markdown => render::Format::Markdown,
             FleetFormat::Csv => render::Format::Csv,
+            FleetFormat::Html => render::Format::Html,
         }
     }
 }

@@ -20,6 +20,7 @@ mod fleet;
 mod fuzz_regressions;
 mod harness;
 mod hostile;
+mod html;
 mod live_connect;
 mod live_corpus;
 mod live_evidence;

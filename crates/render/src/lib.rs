@@ -1,5 +1,5 @@
 //! pkce-audit's documents: the end of the pipeline **input → inventory → rules → report**.
-//! Every format of every document: the report ([`report`]: table, CSV, JSON, Markdown,
+//! Every format of every document: the report ([`report`]: table, CSV, JSON, Markdown, HTML ([`html`]),
 //! SARIF), its diff, the fleet report ([`fleet`]), `fix`'s plan ([`fix`]), `verify`'s
 //! answer ([`verify`]) and the listings of rules, clients and doctor ([`listing`]).
 //!
@@ -10,6 +10,7 @@
 pub mod fetch;
 pub mod fix;
 pub mod fleet;
+pub mod html;
 pub mod json;
 pub mod listing;
 pub mod md;

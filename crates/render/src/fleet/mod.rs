@@ -3,10 +3,12 @@
 //! rehearsal is decided once here, and each format escapes it its way.
 
 mod csv;
+mod html;
 mod markdown;
 mod table;
 
 pub use self::csv::csv;
+pub use self::html::html;
 pub use self::markdown::markdown;
 pub use self::table::table;
 
@@ -22,6 +24,7 @@ choices! {
         Json = "json",
         Markdown = "markdown",
         Csv = "csv",
+        Html = "html",
     }
 }
 
@@ -32,6 +35,7 @@ pub fn render(r: &FleetReport, format: Format, width: u16) -> String {
         Format::Json => json(r),
         Format::Markdown => markdown(r),
         Format::Csv => csv(r),
+        Format::Html => html(r),
     }
 }
 

@@ -189,3 +189,20 @@ fn the_rehearsed_change_and_what_was_not_read_are_shown_apart_from_differences()
     );
     assert!(!text.contains("Same "), "{text}");
 }
+
+#[test]
+fn the_fleet_page_shows_each_orgs_verdict_and_every_rehearsal_escaped() {
+    let mut r = faithful_without_packages();
+    r.orgs[0].name = "<script>alert(1)</script>".into();
+    let page = html(&r);
+    assert!(
+        !page.contains("<script>") && !page.contains('\u{202e}'),
+        "{page}"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.contains("uat rehearses prod") && page.contains("FAITHFUL"));
+    assert!(page.contains("INCOMPLETE"));
+    let mut r = faithful_without_packages();
+    r.tool.version = "0.0.0".into();
+    insta::assert_snapshot!("fleet_page", html(&r));
+}

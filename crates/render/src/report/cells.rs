@@ -13,6 +13,7 @@ use pkce_audit_model::flow::Flow;
 use pkce_audit_model::inventory::{App, AppKind, Owner};
 use pkce_audit_model::rules::{Finding, Severity, Verdict};
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 pub fn verdict_word(v: Verdict) -> &'static str {
     match v {
@@ -196,4 +197,91 @@ pub fn fold_by_rule<'a, F: Shown>(findings: &[&'a F]) -> BTreeMap<&'a str, Vec<&
             .push(f.app().unwrap_or("org"));
     }
     by_rule
+}
+
+/// Full flow names, for documents that are read, not scanned.
+pub fn flows_text(app: &App) -> String {
+    match &app.flows {
+        None => "unknown".into(),
+        Some(f) if f.is_empty() => "none".into(),
+        Some(f) => f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The app kind in words, as read (the caller escapes it).
+pub fn kind_name(k: &AppKind) -> &'static str {
+    match k {
+        AppKind::ConnectedApp => "Connected App",
+        AppKind::ExternalClientApp => "External Client App",
+        AppKind::External => "app defined in another org",
+    }
+}
+
+/// A few words of usage for the apps table, and usernames with `--show-users`.
+pub fn usage_text(app: &App) -> String {
+    let mut text = match &app.usage {
+        None => "unknown".to_string(),
+        Some(u) if u.dormant() => format!("dormant (no use in {} days)", u.window_days),
+        Some(u) => u.describe(),
+    };
+    if let Some(users) = app.users.as_ref().filter(|u| !u.is_empty()) {
+        let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
+        let _ = write!(text, "; users: {}", shown.join(", "));
+        if users.len() > 5 {
+            let _ = write!(text, " (+{} more)", users.len() - 5);
+        }
+    }
+    text
+}
+
+/// What was audited, as the documents' header table shows it: (what, value) pairs, the
+/// values as read (each format escapes them).
+pub fn scope_facts(r: &super::Report) -> Vec<(&'static str, String)> {
+    let s = &r.scope;
+    let mut facts = vec![(
+        match s.kind {
+            super::ScopeKind::Org => "Org",
+            super::ScopeKind::Folder => "Folder",
+        },
+        s.source.clone(),
+    )];
+    if let Some(l) = &s.layout {
+        facts.push(("Layout", l.as_str().to_string()));
+    }
+    if let Some(id) = &s.org_id {
+        facts.push(("Org ID", id.clone()));
+    }
+    // A live org's URL is its source; a snapshot names the org it was fetched from.
+    if let Some(url) = s.instance_url.as_deref().filter(|_| s.is_snapshot()) {
+        facts.push(("Instance URL", url.to_string()));
+    }
+    if let Some(v) = &s.api_version {
+        facts.push(("API version", v.clone()));
+    }
+    let read_at = if s.is_snapshot() {
+        "Fetched at"
+    } else {
+        "Metadata read at"
+    };
+    facts.push((read_at, s.generated_at.clone()));
+    if let Some(e) = &s.evidence {
+        facts.push((
+            "Usage evidence",
+            format!(
+                "last {} days: {}",
+                e.window_days,
+                super::table::evidence_sources(e)
+            ),
+        ));
+    }
+    facts.push(("Waivers", super::WaiverScope::describe(s.waiver_file())));
+    facts.push(("Tool", format!("{} {}", r.tool.name, r.tool.version)));
+    facts.push((
+        "Apps",
+        format!(
+            "{} ({} in PKCE scope)",
+            r.summary.apps, r.summary.apps_in_pkce_scope
+        ),
+    ));
+    facts
 }

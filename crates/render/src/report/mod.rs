@@ -4,8 +4,10 @@
 pub mod cells;
 mod csv;
 pub mod diff;
+pub mod html;
 pub mod layout;
 mod markdown;
+pub(crate) mod plan;
 mod render;
 mod sarif;
 pub mod style;

@@ -13,6 +13,8 @@ choices! {
         Markdown = "markdown",
         /// SARIF 2.1.0 for code scanning.
         Sarif = "sarif",
+        /// One self-contained page for a change-review board to read, print and sign.
+        Html = "html",
     }
 }
 
@@ -30,7 +32,7 @@ choices! {
 pub struct RenderOptions {
     pub width: u16,
     pub csv_rows: CsvRows,
-    /// ANSI colour in the table format (the verdict word, BLOCKER, severities). The caller
+    /// ANSI colour in the table format (never in html, whose colours are its own) (the verdict word, BLOCKER, severities). The caller
     /// decides (terminal, `--color`, NO_COLOR); the machine formats never carry colour.
     pub color: bool,
 }
@@ -62,5 +64,6 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Json => json(report),
         Format::Markdown => markdown(report),
         Format::Sarif => sarif(report),
+        Format::Html => super::html::html(report),
     }
 }

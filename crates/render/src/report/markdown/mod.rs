@@ -4,40 +4,17 @@
 
 mod plan;
 
-use super::cells::{owner_text, pkce_cell, verdict_word, waived_failing_line, LIKELY_FAILING};
+use super::cells::{
+    flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text, verdict_word,
+    waived_failing_line, LIKELY_FAILING,
+};
 use super::Report;
-use pkce_audit_model::inventory::{App, AppKind, Owner};
-use pkce_audit_model::rules::{Finding, Severity};
+use pkce_audit_model::inventory::{App, Owner};
+use pkce_audit_model::rules::Severity;
 use std::fmt::Write;
 
 // Input text in tables and prose alike, and identifiers as code: the one escaper.
 use crate::md::{code, code_cell, inline, text as cell};
-
-/// Full flow names: the plan is read, not scanned.
-fn flows_text(app: &App) -> String {
-    match &app.flows {
-        None => "unknown".into(),
-        Some(f) if f.is_empty() => "none".into(),
-        Some(f) => f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
-    }
-}
-
-/// The app kind in words, as read (the caller escapes it).
-fn kind_name(k: &AppKind) -> &'static str {
-    match k {
-        AppKind::ConnectedApp => "Connected App",
-        AppKind::ExternalClientApp => "External Client App",
-        AppKind::External => "app defined in another org",
-    }
-}
-
-/// The app's blockers someone must act on (waived ones too where PKCE is enforced).
-fn app_blockers<'a>(r: &'a Report, app: &str) -> Vec<&'a Finding> {
-    r.findings
-        .iter()
-        .filter(|f| f.app.as_deref() == Some(app) && f.needs_action())
-        .collect()
-}
 
 fn app_title(app: &App) -> String {
     let mut t = code(&app.name);
@@ -48,56 +25,10 @@ fn app_title(app: &App) -> String {
 }
 
 fn scope(out: &mut String, r: &Report) {
-    let s = &r.scope;
     let _ = writeln!(out, "| | |\n|---|---|");
-    let what = match s.kind {
-        super::ScopeKind::Org => "Org",
-        super::ScopeKind::Folder => "Folder",
-    };
-    let _ = writeln!(out, "| {what} | {} |", cell(&s.source));
-    if let Some(l) = &s.layout {
-        let _ = writeln!(out, "| Layout | {} |", cell(l.as_str()));
+    for (what, value) in scope_facts(r) {
+        let _ = writeln!(out, "| {what} | {} |", cell(&value));
     }
-    if let Some(id) = &s.org_id {
-        let _ = writeln!(out, "| Org ID | {} |", cell(id));
-    }
-    // A live org's URL is its source; a snapshot names the org it was fetched from.
-    if let Some(url) = s.instance_url.as_deref().filter(|_| s.is_snapshot()) {
-        let _ = writeln!(out, "| Instance URL | {} |", cell(url));
-    }
-    if let Some(v) = &s.api_version {
-        let _ = writeln!(out, "| API version | {} |", cell(v));
-    }
-    let read_at = if s.is_snapshot() {
-        "Fetched at"
-    } else {
-        "Metadata read at"
-    };
-    let _ = writeln!(out, "| {read_at} | {} |", cell(&s.generated_at));
-    if let Some(e) = &s.evidence {
-        let _ = writeln!(
-            out,
-            "| Usage evidence | last {} days: {} |",
-            e.window_days,
-            cell(&super::table::evidence_sources(e))
-        );
-    }
-    let _ = writeln!(
-        out,
-        "| Waivers | {} |",
-        cell(&super::WaiverScope::describe(s.waiver_file()))
-    );
-    let _ = writeln!(
-        out,
-        "| Tool | {} {} |",
-        cell(&r.tool.name),
-        cell(&r.tool.version)
-    );
-    let _ = writeln!(
-        out,
-        "| Apps | {} ({} in PKCE scope) |",
-        r.summary.apps, r.summary.apps_in_pkce_scope
-    );
 }
 
 fn summary(out: &mut String, r: &Report) {
@@ -179,23 +110,6 @@ fn summary(out: &mut String, r: &Report) {
             inline(&waived_failing_line(sum.waived_failing))
         );
     }
-}
-
-/// A few words of usage for the apps table, and usernames with `--show-users`.
-fn usage_text(app: &App) -> String {
-    let mut text = match &app.usage {
-        None => "unknown".to_string(),
-        Some(u) if u.dormant() => format!("dormant (no use in {} days)", u.window_days),
-        Some(u) => u.describe(),
-    };
-    if let Some(users) = app.users.as_ref().filter(|u| !u.is_empty()) {
-        let shown: Vec<&str> = users.iter().take(5).map(String::as_str).collect();
-        let _ = write!(text, "; users: {}", shown.join(", "));
-        if users.len() > 5 {
-            let _ = write!(text, " (+{} more)", users.len() - 5);
-        }
-    }
-    text
 }
 
 fn appendix(out: &mut String, r: &Report) {

@@ -2,57 +2,16 @@
 //! the vendors'), then the PKCE switch on each of our apps, then the org toggle; and the
 //! flows to block once nothing uses them.
 
-use super::{app_blockers, app_title, cell, code, flows_text, inline, kind_name};
+use super::{app_title, cell, code, inline};
 use crate::md;
+use crate::report::cells::{flows_text, kind_name};
+use crate::report::plan::{app_blockers, Plan};
 use crate::report::Report;
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
-use pkce_audit_model::inventory::{App, Owner};
+use pkce_audit_model::inventory::App;
 use pkce_audit_model::rules::{self, BlockableFlow, Finding};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-
-/// The apps of each step, by who acts on them.
-struct Plan<'a> {
-    /// Our apps that need client work and the PKCE switch: blockers or an unknown setting.
-    ours: Vec<&'a App>,
-    /// Our apps that already require PKCE.
-    done: Vec<&'a App>,
-    /// Blocking packaged apps, by namespace.
-    isv: BTreeMap<String, Vec<&'a App>>,
-    /// Blocking apps defined in other orgs.
-    vendors: Vec<&'a App>,
-    /// Apps Salesforce creates and runs that do not require PKCE.
-    salesforce: Vec<&'a App>,
-}
-
-impl<'a> Plan<'a> {
-    fn of(r: &'a Report) -> Self {
-        let mut plan = Plan {
-            ours: Vec::new(),
-            done: Vec::new(),
-            isv: BTreeMap::new(),
-            vendors: Vec::new(),
-            salesforce: Vec::new(),
-        };
-        for app in r.apps.iter().filter(|a| a.in_pkce_scope()) {
-            let blocks = !app_blockers(r, &app.name).is_empty();
-            match &app.owner {
-                Owner::Org if app.pkce_required == Some(true) => plan.done.push(app),
-                Owner::Org if blocks || app.pkce_required.is_none() => plan.ours.push(app),
-                Owner::Org => {}
-                Owner::External if blocks => plan.vendors.push(app),
-                Owner::Isv if blocks => plan
-                    .isv
-                    .entry(app.namespace.clone().unwrap_or_else(|| "(none)".into()))
-                    .or_default()
-                    .push(app),
-                Owner::Salesforce if app.pkce_required != Some(true) => plan.salesforce.push(app),
-                Owner::External | Owner::Isv | Owner::Salesforce => {}
-            }
-        }
-        plan
-    }
-}
 
 /// The three steps and the flows to block.
 pub(super) fn rollout(out: &mut String, r: &Report) {

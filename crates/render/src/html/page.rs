@@ -1,0 +1,231 @@
+//! The one writer: a [`Page`] as a self-contained HTML document. Every text goes through
+//! [`escape`]; the markup around it is this file's own. The page loads nothing (its CSP
+//! says so first thing in `<head>`), runs no script, and links only to its own sections.
+
+use super::{escape, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone};
+use std::fmt::Write;
+
+/// The first element of `<head>`: nothing may be fetched, no script may run; inline
+/// styles and `data:` images are all the page needs.
+pub const CSP: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">";
+
+/// Relative units and wrapping tables (readable at 200% zoom); print rules that break
+/// tables between rows, repeat their headers and set no paper size (A4 and Letter alike).
+const STYLE: &str = r#"
+:root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.45; color: #111; background: #fff; }
+body { margin: 0 auto; padding: 1rem 1.5rem; max-width: 80em; }
+h1 { font-size: 1.6em; margin: .2em 0 .4em; }
+h2 { font-size: 1.3em; margin: 1.6em 0 .4em; border-bottom: .1em solid #888; }
+h3 { font-size: 1.1em; margin: 1.2em 0 .3em; }
+table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
+caption { caption-side: top; text-align: left; font-weight: bold; padding: .3em 0; }
+th, td { border: .0625em solid #888; padding: .3em .5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: normal; }
+thead th { background: #eee; }
+tbody th { font-weight: 600; }
+code { font-family: ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace; font-size: .92em; overflow-wrap: anywhere; }
+.badge { display: inline-block; padding: 0 .35em; border: .0625em solid; border-radius: .3em; font-weight: bold; }
+.good { background: #e3f3e6; color: #0b4d1c; }
+.bad { background: #fbe4e6; color: #7d0c1b; }
+.warn { background: #fff1c2; color: #573f00; }
+.neutral { background: #e9ecf5; color: #1f2a44; }
+.banner { border: .2em solid; border-radius: .4em; padding: .6em 1em; font-size: 1.15em; }
+nav ul { columns: 16em; padding-left: 1.2em; }
+svg { max-width: 100%; height: auto; }
+svg text { font-family: system-ui, sans-serif; font-size: 14px; fill: #111; }
+svg rect { fill: #7d0c1b; }
+.signoff td { height: 2.6em; min-width: 16em; border: none; border-bottom: .125em solid #111; }
+.signoff th { border: none; width: 12em; vertical-align: bottom; }
+footer { margin-top: 2em; font-size: .9em; color: #333; }
+@media print {
+  body { max-width: none; padding: 0; }
+  th, td, code { overflow-wrap: break-word; }
+  nav { display: none; }
+  tr, th, td, .signoff { break-inside: avoid; }
+  thead { display: table-header-group; }
+  h2, h3, caption { break-after: avoid; }
+  .badge, .banner, svg rect { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"#;
+
+fn class(t: Tone) -> &'static str {
+    match t {
+        Tone::Good => "good",
+        Tone::Bad => "bad",
+        Tone::Warn => "warn",
+        Tone::Neutral => "neutral",
+    }
+}
+
+fn text(out: &mut String, t: &Text) {
+    for s in &t.0 {
+        match s {
+            Span::Text(s) => out.push_str(&escape(s)),
+            Span::Code(s) => {
+                let _ = write!(out, "<code>{}</code>", escape(s));
+            }
+            Span::Strong(s) => {
+                let _ = write!(out, "<strong>{}</strong>", escape(s));
+            }
+            Span::Badge(tone, s) => {
+                let _ = write!(
+                    out,
+                    "<span class=\"badge {}\">{}</span>",
+                    class(*tone),
+                    escape(s)
+                );
+            }
+        }
+    }
+}
+
+fn table(out: &mut String, t: &Table) {
+    let _ = write!(
+        out,
+        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        escape(&t.caption)
+    );
+    for h in &t.head {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in &t.rows {
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let tag = if i == 0 { "th scope=\"row\"" } else { "td" };
+            let _ = write!(out, "<{tag}>");
+            text(out, cell);
+            out.push_str(if i == 0 { "</th>" } else { "</td>" });
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// A horizontal bar chart with its numbers written beside the bars: the words and counts
+/// carry the meaning, the bars only show it.
+fn chart(out: &mut String, c: &Chart) {
+    const ROW: usize = 28;
+    const LABEL: usize = 260;
+    const BARS: usize = 340;
+    let max = c.bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let height = ROW * c.bars.len().max(1) + 8;
+    let summary: Vec<String> = c.bars.iter().map(|(l, n)| format!("{l}: {n}")).collect();
+    let label = format!("{}: {}", c.title, summary.join("; "));
+    let _ = writeln!(
+        out,
+        "<figure>\n<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\">\n<title>{}</title>",
+        escape(&label),
+        LABEL + BARS + 60,
+        LABEL + BARS + 60,
+        escape(&label)
+    );
+    for (i, (name, n)) in c.bars.iter().enumerate() {
+        let y = i * ROW + 4;
+        let w = (BARS * n).div_ceil(max).max(usize::from(*n > 0) * 2);
+        let _ = writeln!(
+            out,
+            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{w}\" height=\"{}\"/><text x=\"{}\" y=\"{}\">{n}</text>",
+            y + 18,
+            escape(name),
+            ROW - 8,
+            LABEL + w + 6,
+            y + 18
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</svg>\n<figcaption>{}</figcaption>\n</figure>",
+        escape(&c.title)
+    );
+}
+
+fn sign_off(out: &mut String, fields: &[&str]) {
+    out.push_str("<table class=\"signoff\">\n<caption>Sign-off (to be filled in by hand)</caption>\n<tbody>\n");
+    for f in fields {
+        let _ = writeln!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td></td></tr>",
+            escape(f)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+fn block(out: &mut String, b: &Block) {
+    match b {
+        Block::Paragraph(t) => {
+            out.push_str("<p>");
+            text(out, t);
+            out.push_str("</p>\n");
+        }
+        Block::Subheading(h) => {
+            let _ = writeln!(out, "<h3>{}</h3>", escape(h));
+        }
+        Block::Table(t) => table(out, t),
+        Block::List(items) => {
+            out.push_str("<ul>\n");
+            for i in items {
+                out.push_str("<li>");
+                text(out, i);
+                out.push_str("</li>\n");
+            }
+            out.push_str("</ul>\n");
+        }
+        Block::Chart(c) => chart(out, c),
+        Block::SignOff(fields) => sign_off(out, fields),
+    }
+}
+
+fn banner(out: &mut String, b: &Banner) {
+    let _ = writeln!(
+        out,
+        "<p class=\"banner {}\"><strong>Verdict: {}</strong> — {}</p>",
+        class(b.tone),
+        escape(&b.word),
+        escape(&b.reason)
+    );
+}
+
+fn section(out: &mut String, s: &Section) {
+    let id = escape(s.id);
+    let _ = writeln!(
+        out,
+        "<section aria-labelledby=\"{id}\">\n<h2 id=\"{id}\">{}</h2>",
+        escape(&s.heading)
+    );
+    for b in &s.blocks {
+        block(out, b);
+    }
+    out.push_str("</section>\n");
+}
+
+/// The page as one HTML document.
+pub fn write(p: &Page) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n{CSP}\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>{}</h1>\n",
+        escape(&p.title),
+        escape(&p.title)
+    );
+    banner(&mut out, &p.banner);
+    out.push_str("</header>\n<nav aria-label=\"Contents\">\n<h2>Contents</h2>\n<ul>\n");
+    for s in &p.sections {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"#{}\">{}</a></li>",
+            escape(s.id),
+            escape(&s.heading)
+        );
+    }
+    out.push_str("</ul>\n</nav>\n<main>\n");
+    for s in &p.sections {
+        section(&mut out, s);
+    }
+    let _ = write!(
+        out,
+        "</main>\n<footer><p>{}</p></footer>\n</body>\n</html>\n",
+        escape(&p.footer)
+    );
+    out
+}

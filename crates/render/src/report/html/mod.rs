@@ -1,0 +1,261 @@
+//! The audit's page (`audit --format html`): the report as a [`Page`], in the issue's
+//! order: the verdict and what was read; what breaks and for whom; the rollout plan;
+//! every app; the findings; the dates; Salesforce's controls; the evidence; the waivers;
+//! a blank sign-off. The words are the other documents' ([`cells`](crate::report::cells)).
+
+mod annex;
+mod plan;
+mod reversal;
+
+pub use self::reversal::Reversal;
+use crate::html::{
+    sign_off, verdict_tone, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone,
+};
+use crate::report::cells::{
+    blocker_word, flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text,
+    verdict_word, waived_failing_line, LIKELY_FAILING,
+};
+use crate::report::Report;
+use pkce_audit_model::inventory::Owner;
+use pkce_audit_model::rules::{Finding, Severity};
+use std::collections::BTreeMap;
+
+pub(super) fn severity_tone(s: Severity) -> Tone {
+    match s {
+        Severity::Critical | Severity::High => Tone::Bad,
+        Severity::Medium => Tone::Warn,
+        Severity::Low | Severity::Info => Tone::Neutral,
+    }
+}
+
+fn scope(r: &Report) -> Section {
+    let mut s = Section::new("audited", "What was audited");
+    s.push(Block::Table(Table {
+        caption: "The org or folder, when it was read, and the waivers file".into(),
+        head: vec!["What", "Value"],
+        rows: scope_facts(r)
+            .into_iter()
+            .map(|(what, value)| vec![Text::plain(what), Text::plain(value)])
+            .collect(),
+    }));
+    s
+}
+
+/// Who must act on the blockers: our org, each ISV namespace, the vendors, Salesforce.
+fn owners(r: &Report) -> Vec<(String, Vec<&str>, usize)> {
+    let mut groups: BTreeMap<(u8, String), (Vec<&str>, usize)> = BTreeMap::new();
+    for f in r.findings.iter().filter(|f| f.needs_action()) {
+        let key = match (&f.owner, f.namespace.as_deref()) {
+            (Owner::Org, _) => (0, "Our org".to_string()),
+            (Owner::Isv, ns) => (1, format!("ISV package {}", ns.unwrap_or("(no namespace)"))),
+            (Owner::External, _) => (2, "Vendors (apps defined in other orgs)".to_string()),
+            (Owner::Salesforce, _) => (3, "Salesforce".to_string()),
+        };
+        let g = groups.entry(key).or_default();
+        g.1 += 1;
+        if let Some(app) = f.app.as_deref().filter(|a| !g.0.contains(a)) {
+            g.0.push(app);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((_, who), (apps, n))| (who, apps, n))
+        .collect()
+}
+
+fn breaks(r: &Report) -> Section {
+    let mut s = Section::new("breaks", "What breaks and for whom");
+    let groups = owners(r);
+    if groups.is_empty() {
+        s.para("No blocker: nothing breaks when PKCE is required.");
+        return s;
+    }
+    s.push(Block::Table(Table {
+        caption: "Blockers by owner".into(),
+        head: vec!["Who must act", "Apps", "Blocking findings"],
+        rows: groups
+            .iter()
+            .map(|(who, apps, n)| {
+                vec![
+                    Text::plain(who.as_str()),
+                    Text::codes(apps),
+                    Text::plain(n.to_string()),
+                ]
+            })
+            .collect(),
+    }));
+    s.push(Block::Chart(Chart {
+        title: "Blocking findings by owner".into(),
+        bars: groups.iter().map(|(who, _, n)| (who.clone(), *n)).collect(),
+    }));
+    if r.summary.waived_failing > 0 {
+        s.para(waived_failing_line(r.summary.waived_failing));
+    }
+    s
+}
+
+fn apps(r: &Report) -> Section {
+    let mut s = Section::new("apps", "Apps");
+    let rows = r
+        .apps
+        .iter()
+        .map(|a| {
+            let mut classes: Vec<&str> = a.callbacks.iter().map(|c| c.class.as_str()).collect();
+            classes.dedup();
+            let callbacks = if a.callback_urls.is_empty() {
+                Text::plain("none")
+            } else {
+                Text::plain(format!("{}: ", classes.join(", ")))
+                    .then_span(Span::Code(a.callback_urls.join(" ")))
+            };
+            let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
+            let tone = match a.pkce_required {
+                Some(true) => Tone::Good,
+                _ if !a.in_pkce_scope() => Tone::Neutral,
+                Some(false) => Tone::Bad,
+                None => Tone::Warn,
+            };
+            vec![
+                plan::app_cell(a),
+                Text::plain(kind_name(&a.kind)),
+                Text::plain(owner_text(&a.owner, a.namespace.as_deref())),
+                Text::badge(tone, pkce),
+                Text::plain(flows_text(a)),
+                callbacks,
+                Text::plain(usage_text(a)),
+            ]
+        })
+        .collect();
+    s.push(Block::Table(Table {
+        caption: format!("Every app ({})", r.apps.len()),
+        head: vec![
+            "App",
+            "Kind",
+            "Owner",
+            "PKCE",
+            "Flows",
+            "Callbacks (class: URLs)",
+            "Usage",
+        ],
+        rows,
+    }));
+    s
+}
+
+fn weight(f: &Finding) -> Text {
+    let word = blocker_word(f);
+    let mut t = match word {
+        "" => Text::plain("no"),
+        "BLOCKER" | "WAIVED, FAILING" => Text::badge(Tone::Bad, word),
+        _ => Text::badge(Tone::Neutral, word),
+    };
+    if let Some(w) = &f.waived {
+        t = t.then(format!(
+            " until {} by {}: {}",
+            w.expires, w.approved_by, w.reason
+        ));
+    }
+    if f.likely_failing {
+        t = t.then(format!("; {LIKELY_FAILING}"));
+    }
+    t
+}
+
+fn findings(r: &Report) -> Section {
+    let mut s = Section::new("findings", "Findings and what to do");
+    if r.findings.is_empty() {
+        s.para("None.");
+        return s;
+    }
+    let rows = r
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                Text::code(f.app.as_deref().unwrap_or("org")),
+                Text::badge(severity_tone(f.severity), f.severity.as_str()),
+                weight(f),
+                Text::code(f.rule.as_str()),
+                Text::plain(owner_text(&f.owner, f.namespace.as_deref())),
+                Text::plain(f.message.as_str()),
+                Text::plain(f.remediation.as_str()),
+            ]
+        })
+        .collect();
+    s.push(Block::Table(Table {
+        caption: format!("All findings ({})", r.findings.len()),
+        head: vec![
+            "App",
+            "Severity",
+            "Blocker",
+            "Rule",
+            "Owner",
+            "Finding",
+            "What to do",
+        ],
+        rows,
+    }));
+    s
+}
+
+fn dates(r: &Report) -> Section {
+    let mut s = Section::new("dates", "Dates that matter");
+    let mut ds: Vec<_> = r.deadlines.iter().collect();
+    // By date; events a source names only by release after the dated ones.
+    ds.sort_by(|a, b| {
+        (a.date.is_none(), &a.date, &a.release).cmp(&(b.date.is_none(), &b.date, &b.release))
+    });
+    s.push(Block::Table(Table {
+        caption: "Dated events, sorted, with their sources (URLs shown as text)".into(),
+        head: vec!["When", "What", "Applies to", "Source"],
+        rows: ds
+            .iter()
+            .map(|d| {
+                vec![
+                    Text::plain(d.when()),
+                    Text::plain(format!("{}: {}", d.title, d.what)),
+                    Text::plain(d.applies_to.as_str()),
+                    Text::plain(d.source.as_str()),
+                ]
+            })
+            .collect(),
+    }));
+    s
+}
+
+/// The report as a page.
+pub fn page(r: &Report) -> Page {
+    let word = verdict_word(r.verdict());
+    let sections = vec![
+        scope(r),
+        // NEXT ACTIONS: the lead fills this spot from `report.next_actions` when merging
+        // (a section "Next actions", most urgent first), right after the verdict and scope.
+        breaks(r),
+        plan::section(r),
+        apps(r),
+        findings(r),
+        dates(r),
+        annex::controls(r),
+        annex::evidence(r),
+        annex::waivers(r),
+        sign_off(),
+    ];
+    Page {
+        title: format!("PKCE readiness: {word}"),
+        banner: Banner {
+            tone: verdict_tone(r.verdict()),
+            word: word.into(),
+            reason: r.verdict_reason.clone(),
+        },
+        sections,
+        footer: format!("Written by {} {}.", r.tool.name, r.tool.version),
+    }
+}
+
+/// `audit --format html`.
+pub fn html(r: &Report) -> String {
+    crate::html::write(&page(r))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,198 @@
+//! The rollout plan on the page, in Salesforce's order (the grouping is the Markdown
+//! plan's, [`crate::report::plan`]): step 1 the clients, with owner and contact; step 2
+//! each of our apps, with its Setup path and the `fix` command; step 3 the org toggle.
+//! Every row says whether it can be undone, and how ([`Reversal`]).
+
+use super::Reversal;
+use crate::html::{Block, Section, Span, Table, Text, Tone};
+use crate::report::cells::{kind_name, owner_text};
+use crate::report::plan::{app_blockers, Plan};
+use crate::report::{Report, ScopeKind};
+use pkce_audit_model::inventory::App;
+use pkce_audit_model::rules;
+use pkce_audit_model::text::shell_word;
+
+/// "yes" in green, "unconfirmed" in amber, anything else (who alone can) in red.
+fn undo_cell(r: Reversal) -> Text {
+    let w = r.way_back();
+    let tone = match w.answer {
+        "yes" => Tone::Good,
+        "unconfirmed" => Tone::Warn,
+        _ => Tone::Bad,
+    };
+    Text::badge(tone, w.answer).then(format!(": {} (source: {})", w.how, w.source))
+}
+
+/// The app's API name as code, and its label when it differs.
+pub(super) fn app_cell(app: &App) -> Text {
+    let t = Text::code(&app.name);
+    match app.label.as_deref().filter(|l| *l != app.name) {
+        Some(l) => t.then(format!(" ({l})")),
+        None => t,
+    }
+}
+
+fn rules_of(r: &Report, app: &App) -> Text {
+    let ids: Vec<&str> = app_blockers(r, &app.name)
+        .iter()
+        .map(|f| f.rule.as_str())
+        .collect();
+    if ids.is_empty() {
+        Text::plain("PKCE setting unknown (read its global OAuth settings or check it in Setup)")
+    } else {
+        Text::codes(&ids)
+    }
+}
+
+fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
+    let mut rows = Vec::new();
+    for app in &plan.ours {
+        let contact = app
+            .contact_email
+            .clone()
+            .unwrap_or_else(|| "no contact email on the app".into());
+        rows.push(vec![
+            app_cell(app),
+            Text::plain(format!("our org ({})", kind_name(&app.kind))),
+            Text::plain(contact),
+            rules_of(r, app).then(". Update and redeploy the client so it sends code_challenge (S256) and code_verifier."),
+            undo_cell(Reversal::of_client(app)),
+        ]);
+    }
+    for (ns, apps) in &plan.isv {
+        for app in apps {
+            let package = app.package.as_ref().map_or_else(
+                || "package name and version not known".to_string(),
+                |p| format!("package {} version {}", p.name, p.version),
+            );
+            rows.push(vec![
+                app_cell(app),
+                Text::plain("ISV namespace ").then_span(Span::Code(ns.clone())),
+                Text::plain(format!("the package's publisher ({package})")),
+                rules_of(r, app).then(
+                    ". Ask the publisher for a version that requires and sends PKCE, and upgrade.",
+                ),
+                undo_cell(Reversal::of_client(app)),
+            ]);
+        }
+    }
+    for app in plan.vendors.iter().chain(&plan.salesforce) {
+        let who = owner_text(&app.owner, app.namespace.as_deref());
+        rows.push(vec![
+            app_cell(app),
+            Text::plain(who),
+            Text::plain("the vendor (Salesforce for its own apps)"),
+            rules_of(r, app).then(". Confirm that its client sends PKCE, or test it in a sandbox with the org setting on."),
+            undo_cell(Reversal::of_client(app)),
+        ]);
+    }
+    let mut blocks = vec![
+        Block::Subheading("Step 1: update and redeploy the clients so they send PKCE".into()),
+        Block::Paragraph(Text::plain("Every client of these apps must send code_challenge (S256) on the authorization request and code_verifier on the token request. Confidential clients keep sending their secret too.")),
+    ];
+    if rows.is_empty() {
+        blocks.push(Block::Paragraph("No client needs an update.".into()));
+    } else {
+        blocks.push(Block::Table(Table {
+            caption: "Step 1: clients to update".into(),
+            head: vec![
+                "App",
+                "Owner",
+                "Who acts / contact",
+                "Why and what to do",
+                "Can it be undone?",
+            ],
+            rows,
+        }));
+    }
+    blocks
+}
+
+/// The `fix` command for one app: the audited folder when there is one; a live audit
+/// has no project, so the app is retrieved into one first (`<project>`).
+fn fix_command(r: &Report, what: &str) -> Span {
+    let source = match r.scope.kind {
+        ScopeKind::Folder => shell_word(&r.scope.source).into_owned(),
+        ScopeKind::Org => "<project>".into(),
+    };
+    Span::Code(format!("pkce-audit fix --source {source} {what}"))
+}
+
+fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
+    let mut rows: Vec<Vec<Text>> = plan
+        .ours
+        .iter()
+        .map(|app| {
+            vec![
+                app_cell(app),
+                Text::badge(Tone::Bad, "to do"),
+                Text::plain(rules::setup_path(app))
+                    .then("; or: ")
+                    .then_span(fix_command(r, &format!("--app {}", shell_word(&app.name)))),
+                undo_cell(Reversal::of_app(app)),
+            ]
+        })
+        .collect();
+    rows.extend(plan.done.iter().map(|app| {
+        vec![
+            app_cell(app),
+            Text::badge(Tone::Good, "done"),
+            Text::plain("already requires PKCE"),
+            undo_cell(Reversal::of_app(app)),
+        ]
+    }));
+    let mut blocks = vec![
+        Block::Subheading("Step 2: require PKCE on each of our apps".into()),
+        Block::Paragraph("Only after the app's clients send PKCE (step 1). Test each change in a sandbox first, and restart the client after the change so it starts new authorization flows.".into()),
+    ];
+    if rows.is_empty() {
+        blocks.push(Block::Paragraph("No app of ours needs the change.".into()));
+    } else {
+        blocks.push(Block::Table(Table {
+            caption: "Step 2: apps to require PKCE".into(),
+            head: vec!["App", "Status", "How", "Can it be undone?"],
+            rows,
+        }));
+    }
+    blocks
+}
+
+fn step3(r: &Report) -> Vec<Block> {
+    let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    let remaining = r.findings.iter().filter(|f| f.is_active_blocker()).count();
+    let status = if enforced {
+        Text::badge(Tone::Good, "already on")
+    } else if remaining == 0 && r.incomplete.is_empty() {
+        Text::badge(Tone::Good, "ready to turn on")
+    } else {
+        Text::badge(Tone::Bad, "not yet").then(format!(
+            ": {remaining} blocker(s) and {} unread item(s) remain",
+            r.incomplete.len()
+        ))
+    };
+    vec![
+        Block::Subheading("Step 3: turn on Require PKCE for Supported Authorization Flows".into()),
+        Block::Table(Table {
+            caption: "Step 3: the org setting".into(),
+            head: vec!["Setting", "Status", "How", "Can it be undone?"],
+            rows: vec![vec![
+                Text::plain("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
+                status,
+                Text::plain("Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ")
+                    .then_span(fix_command(r, "--org-setting")),
+                undo_cell(Reversal::OrgSetting),
+            ]],
+        }),
+    ]
+}
+
+/// The plan's section.
+pub(super) fn section(r: &Report) -> Section {
+    let plan = Plan::of(r);
+    let mut s = Section::new("plan", "Rollout plan");
+    s.para("In the order Salesforce prescribes: clients first, then the PKCE switch on each app, then the org setting. Turning the org setting on does not revoke tokens already issued: a client that sends no code_challenge fails at its next authorization.");
+    s.blocks.extend(step1(r, &plan));
+    s.blocks.extend(step2(r, &plan));
+    s.blocks.extend(step3(r));
+    s
+}
