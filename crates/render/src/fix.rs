@@ -85,9 +85,7 @@ fn shown_manifest(plan: &Plan) -> String {
         .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
-/// What the printed commands name when no org alias is known: one shell word (a `<alias>`
-/// would be read as a redirection from a file named `alias`).
-pub const ORG_PLACEHOLDER: &str = "YOUR_ORG_ALIAS";
+pub use pkce_audit_model::fix::ORG_PLACEHOLDER;
 
 /// The org's alias as `-o` named it, when it did.
 fn known_org(plan: &Plan) -> Option<&str> {

@@ -4,8 +4,10 @@
 //! report into an exit status ([`fails_on`] is the fact it needs from here).
 
 mod model;
+mod next;
 
 pub use model::*;
+pub use next::{next_actions, NextAction, NextActionKind, MAX_NEXT_ACTIONS};
 
 use crate::inventory::{App, Inventory, Owner};
 use crate::rules::{self, Finding, Severity, Verdict};
@@ -48,6 +50,7 @@ impl Report {
         self.verdict = Some(v);
         self.verdict_reason = why;
         self.summary = summarise(&self.apps, &self.findings);
+        self.next_actions = next_actions(self);
     }
 }
 
@@ -140,8 +143,9 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
         incomplete: inv.problems.clone(),
         notes: inv.notes.clone(),
         summary: Summary::default(),
+        next_actions: Vec::new(),
         api: None,
-        deadlines: crate::deadlines::all().to_vec(),
+        deadlines: crate::deadlines::sorted(),
     };
     report.refresh();
     report
