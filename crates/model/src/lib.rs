@@ -37,6 +37,7 @@ pub mod login_status;
 pub mod metadata;
 pub mod report;
 pub mod rules;
+pub mod suggest;
 pub mod text;
 pub mod verify;
 pub mod vocab;

@@ -198,15 +198,19 @@ fn not_found(p: &Project, name: &str) -> String {
     if let Some(rel) = ignored {
         return format!("{rel} is excluded by .forceignore, so it does not deploy");
     }
-    let known: Vec<String> = p
-        .inventory
-        .apps
-        .iter()
-        .filter(|a| a.kind != AppKind::External)
-        .map(|a| a.name.clone())
-        .collect();
+    let ours = || {
+        p.inventory
+            .apps
+            .iter()
+            .filter(|a| a.kind != AppKind::External)
+    };
+    let known: Vec<String> = ours().map(|a| a.name.clone()).collect();
+    // The closest name first, as the other commands suggest one.
+    let guess = pkce_audit_model::suggest::closest_app(name, ours())
+        .map(|s| format!("; did you mean '{s}'?"))
+        .unwrap_or_default();
     format!(
-        "no Connected App or External Client App named '{name}' in this project{}",
+        "no Connected App or External Client App named '{name}' in this project{}{guess}",
         source::listed(" (its apps: ", &known, ")")
     )
 }

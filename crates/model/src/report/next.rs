@@ -127,21 +127,30 @@ fn named(names: &[String]) -> String {
 fn due(r: &Report) -> Vec<NextAction> {
     let mut out = Vec::new();
     let app = |name: &str| r.apps.iter().find(|a| a.name == name);
-    let unread = r.unread_items();
-    if !unread.is_empty() {
-        let unknown: Vec<String> = r
-            .findings
-            .iter()
-            .filter(|f| f.rule == RuleId::AppPkceUnknown)
-            .filter_map(|f| f.app.clone())
-            .collect();
+    let unknown: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == RuleId::AppPkceUnknown)
+        .filter_map(|f| f.app.clone())
+        .collect();
+    if !unknown.is_empty() || !r.incomplete.is_empty() {
+        let mut what = Vec::new();
+        if !unknown.is_empty() {
+            what.push(format!("the PKCE setting of {}", named(&unknown)));
+        }
+        if !r.incomplete.is_empty() {
+            what.push(format!(
+                "the {} item(s) listed under \"Could not be read\"",
+                r.incomplete.len()
+            ));
+        }
         out.push(
             NextAction::new(
                 NextActionKind::ReadUnread,
                 Owner::Org,
                 format!(
-                    "Make readable the {} item(s) that could not be read (listed with the report), then run the audit again: nothing can be called ready before.",
-                    unread.len()
+                    "Make readable {}, then run the audit again: nothing can be called ready before.",
+                    what.join(" and ")
                 ),
             )
             .apps(unknown),
