@@ -1,4 +1,4 @@
-use super::suggest::edit_distance;
+use crate::suggest::edit_distance;
 use super::*;
 use crate::rules::Severity;
 
