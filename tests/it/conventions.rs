@@ -485,7 +485,7 @@ fn docs_fix_md_retrieves_what_next_actions_retrieve() {
         .find(|(n, _)| n.ends_with("docs/fix.md"))
         .unwrap()
         .1;
-    let command = pkce_audit_model::fix::retrieve_command("prod");
+    let command = pkce_audit_model::commands::retrieve_command("prod");
     assert!(
         as_read(&fix).contains(&command),
         "docs/fix.md's loop retrieves `{command}`"

@@ -24,6 +24,7 @@ pub mod advice;
 pub mod callback;
 pub mod calls;
 pub mod clients;
+pub mod commands;
 pub mod deadlines;
 pub mod diff;
 pub mod doctor;

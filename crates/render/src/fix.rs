@@ -85,7 +85,7 @@ fn shown_manifest(plan: &Plan) -> String {
         .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
-pub use pkce_audit_model::fix::ORG_PLACEHOLDER;
+pub use pkce_audit_model::commands::ORG_PLACEHOLDER;
 
 /// The org's alias as `-o` named it, when it did.
 fn known_org(plan: &Plan) -> Option<&str> {

@@ -20,7 +20,7 @@
 //! many more and where every step is listed.
 
 use super::{Report, ScopeKind};
-use crate::fix::{retrieve_command, ORG_PLACEHOLDER, RETRIEVE_PROJECT};
+use crate::commands::{retrieve_command, ORG_PLACEHOLDER, RETRIEVE_PROJECT};
 use crate::inventory::{App, Owner};
 use crate::rules::{RuleId, Verdict};
 use crate::text::shell_word;
