@@ -156,6 +156,15 @@ impl Report {
     /// (waived or not: a waiver cannot make it read), then every unread item. Empty only
     /// when the audit read everything it was given. The lines are worded as the verdict's
     /// open items are.
+    /// The apps whose PKCE setting could not be read (`app-pkce-unknown`), in order.
+    pub fn unknown_pkce_apps(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
+            .filter_map(|f| f.app.clone())
+            .collect()
+    }
+
     pub fn unread_items(&self) -> Vec<String> {
         let unknown = self
             .findings

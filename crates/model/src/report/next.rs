@@ -127,12 +127,7 @@ fn named(names: &[String]) -> String {
 fn due(r: &Report) -> Vec<NextAction> {
     let mut out = Vec::new();
     let app = |name: &str| r.apps.iter().find(|a| a.name == name);
-    let unknown: Vec<String> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == RuleId::AppPkceUnknown)
-        .filter_map(|f| f.app.clone())
-        .collect();
+    let unknown = r.unknown_pkce_apps();
     if !unknown.is_empty() || !r.incomplete.is_empty() {
         let mut what = Vec::new();
         if !unknown.is_empty() {

@@ -193,17 +193,22 @@ fn an_enforced_org_says_so_or_names_the_apps_likely_failing() {
     assert_eq!(r.next_actions[0].apps, ["ERP"]);
 }
 
-#[test]
-fn at_most_five_the_last_saying_how_many_more_and_where() {
+/// A report of `n` blocking apps, each from its own ISV package: `n` actions due.
+fn isv_packages(n: usize) -> Report {
     let mut apps = Vec::new();
     let mut findings = Vec::new();
-    for i in 0..7 {
+    for i in 0..n {
         let mut a = app(&format!("ns{i}__App"), "isv", Some(false));
         a.namespace = Some(format!("ns{i}"));
         findings.push(finding("managed-app-needs-isv", &a));
         apps.push(a);
     }
-    let r = report(apps, findings);
+    report(apps, findings)
+}
+
+#[test]
+fn at_most_five_the_last_saying_how_many_more_and_where() {
+    let r = isv_packages(7);
     assert_eq!(r.next_actions.len(), MAX_NEXT_ACTIONS);
     assert!(r.next_actions[..4]
         .iter()
@@ -215,15 +220,7 @@ fn at_most_five_the_last_saying_how_many_more_and_where() {
     assert!(last.text.contains("--format markdown"), "{}", last.text);
 
     // Exactly five due: all five shown, no "more".
-    let mut apps = Vec::new();
-    let mut findings = Vec::new();
-    for i in 0..5 {
-        let mut a = app(&format!("ns{i}__App"), "isv", Some(false));
-        a.namespace = Some(format!("ns{i}"));
-        findings.push(finding("managed-app-needs-isv", &a));
-        apps.push(a);
-    }
-    let r = report(apps, findings);
+    let r = isv_packages(5);
     assert_eq!(r.next_actions.len(), 5);
     assert!(!kinds(&r).contains(&NextActionKind::More));
 }
