@@ -60,6 +60,13 @@ fn a_ready_folder_turns_the_org_setting_on_with_the_fix_command() {
         r.next_actions[0].command.as_deref(),
         Some("pkce-audit fix --source 'fixtures/my project' --org-setting")
     );
+    let mut plain = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    plain.scope.source = "fixtures/ready-org".into();
+    plain.refresh();
+    assert_eq!(
+        plain.next_actions[0].command.as_deref(),
+        Some("pkce-audit fix --source fixtures/ready-org --org-setting")
+    );
     assert_eq!(r.next_actions[0].owner, Some(Owner::Org));
 }
 
