@@ -226,7 +226,13 @@ fn list_rules(args: RulesArgs) -> Result<i32> {
         (Some(id), json) => {
             let Some(r) = rules::rule(id) else {
                 let known: Vec<&str> = rules::RuleId::KNOWN.iter().map(|r| r.as_str()).collect();
-                usage!("unknown rule '{id}'; the known rules: {}", known.join(", "));
+                let guess = pkce_audit_model::suggest::closest(id, known.iter().copied())
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                usage!(
+                    "unknown rule '{id}'{guess}; the known rules: {}",
+                    known.join(", ")
+                );
             };
             if json {
                 pkce_audit_render::json::document(&pkce_audit_render::listing::RuleDocument::of(r))

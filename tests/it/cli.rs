@@ -442,6 +442,16 @@ fn rules_command_lists_and_explains() {
             ids.join(", ")
         )
     );
+    // A typo gets the closest id, as the other commands suggest one.
+    let typo = run(&["rules", "app-pkce-not-requird"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.as_str().starts_with(
+            "pkce-audit: error: unknown rule 'app-pkce-not-requird' (did you mean 'app-pkce-not-required'?); the known rules: "
+        ),
+        "{}",
+        typo.stderr
+    );
 }
 
 #[test]

@@ -410,3 +410,84 @@ fn enforced_with_blockers_exits_0_and_fail_on_catches_it_as_docs_ci_says() {
     let r = run(&["audit", "--source", dir, "--fail-on", "high"], &[]);
     assert_eq!(r.code, 1);
 }
+
+/// docs/*.md and README.md, each with its name.
+fn docs() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            files.push(p);
+        }
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p.display().to_string(), text)
+        })
+        .collect()
+}
+
+/// Text as it reads: emphasis marks gone, a line continuation (`\` at a line's end)
+/// joined, every run of white space one space.
+fn as_read(text: &str) -> String {
+    text.replace(['*', '`'], "")
+        .replace("\\\n", " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_docs_give_the_external_client_apps_pkce_box_one_setup_path() {
+    use pkce_audit_model::rules::eca_pkce_path;
+    // The model's wording, for the documents' placeholder app.
+    let canonical = eca_pkce_path("app");
+    let mut seen = 0;
+    for (name, text) in docs() {
+        let text = as_read(&text);
+        for (at, _) in text.match_indices("External Client App Manager") {
+            seen += 1;
+            let from = text[..at].rfind("Setup > ").filter(|s| at - s == 8);
+            let here = from.map(|s| &text[s..]).unwrap_or(&text[at..]);
+            assert!(
+                here.starts_with(&canonical),
+                "{name}: the Setup path of an External Client App's PKCE box is written `{canonical}`, not `{}`",
+                &here[..here.len().min(canonical.len() + 20)]
+            );
+        }
+        // The box's own name: "extension" in lower case for an External Client App.
+        assert!(
+            !text.contains("OAuth Settings > Flow Enablement > Require Proof Key"),
+            "{name}"
+        );
+    }
+    assert!(seen >= 3, "the docs name the path ({seen})");
+    // The outputs say it the same way: the remediation of an ECA's finding.
+    let app: pkce_audit_model::inventory::App = serde_json::from_value(serde_json::json!({
+        "name": "My_ECA", "kind": "external-client-app", "owner": "org",
+        "oauth_enabled": true, "pkce_basis": "explicit", "public_client": false,
+        "callback_urls": [], "files": [],
+    }))
+    .unwrap();
+    assert_eq!(
+        pkce_audit_model::rules::setup_path(&app),
+        eca_pkce_path("My_ECA")
+    );
+}
+
+#[test]
+fn docs_fix_md_retrieves_what_next_actions_retrieve() {
+    let fix = docs()
+        .into_iter()
+        .find(|(n, _)| n.ends_with("docs/fix.md"))
+        .unwrap()
+        .1;
+    let command = pkce_audit_model::commands::retrieve_command("prod");
+    assert!(
+        as_read(&fix).contains(&command),
+        "docs/fix.md's loop retrieves `{command}`"
+    );
+}

@@ -897,6 +897,7 @@ const PLAN_HEADINGS: &[&str] = &[
     "#### Salesforce's own apps",
     "## Block the insecure flows",
     "## Dates that matter",
+    "## Next actions",
     "## Apps",
     "## Could not be read",
     "## Appendix: all findings",

@@ -48,6 +48,45 @@ impl Deadline {
     }
 }
 
+impl Deadline {
+    /// The day the event falls on, for ordering: its date, else the month its release
+    /// usually starts (Spring 'YY in February of 20YY, Summer 'YY in June, Winter 'YY in
+    /// October of the year before); `None` when neither is known (sorted last).
+    pub fn sort_date(&self) -> Option<String> {
+        if let Some(d) = &self.date {
+            return Some(d.clone());
+        }
+        let release = self.release.as_deref()?;
+        let (season, rest) = release.split_once(" '")?;
+        let yy: u32 = rest.get(..2)?.parse().ok()?;
+        let (year, month) = match season {
+            "Spring" => (2000 + yy, 2),
+            "Summer" => (2000 + yy, 6),
+            "Winter" => (1999 + yy, 10),
+            _ => return None,
+        };
+        Some(format!("{year}-{month:02}-01"))
+    }
+}
+
+/// `deadlines` by [`Deadline::sort_date`], undated last; equal dates keep their order.
+pub fn sort(deadlines: &mut [Deadline]) {
+    deadlines.sort_by(|a, b| match (a.sort_date(), b.sort_date()) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+/// Every entry of data/deadlines.toml, sorted by date ([`sort`]): the order of every
+/// format.
+pub fn sorted() -> Vec<Deadline> {
+    let mut all = all().to_vec();
+    sort(&mut all);
+    all
+}
+
 #[derive(Deserialize)]
 struct File {
     deadline: Vec<Deadline>,
@@ -94,5 +133,36 @@ mod tests {
         assert!(all
             .iter()
             .any(|d| d.date.as_deref() == Some("2026-06-25") && d.applies_to == "isv-apps"));
+    }
+
+    #[test]
+    fn deadlines_are_sorted_by_date_with_releases_placed_and_the_undated_last() {
+        let sorted = sorted();
+        let keys: Vec<Option<String>> = sorted.iter().map(Deadline::sort_date).collect();
+        let dated: Vec<&String> = keys.iter().flatten().collect();
+        assert!(dated.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+        // Undated entries only at the end.
+        let first_none = keys.iter().position(Option::is_none).unwrap_or(keys.len());
+        assert!(keys[first_none..].iter().all(Option::is_none), "{keys:?}");
+        // Every release the data names is placed (only "none announced" is not).
+        for d in &sorted {
+            assert_eq!(
+                d.sort_date().is_none(),
+                d.release.as_deref() == Some("none announced"),
+                "{}",
+                d.id
+            );
+        }
+        let at = |release: &str| Deadline {
+            release: Some(release.into()),
+            date: None,
+            ..all()[0].clone()
+        };
+        assert_eq!(at("Winter '27").sort_date().as_deref(), Some("2026-10-01"));
+        assert_eq!(at("Spring '26").sort_date().as_deref(), Some("2026-02-01"));
+        assert_eq!(
+            at("Winter '26 (API 65.0)").sort_date().as_deref(),
+            Some("2025-10-01")
+        );
     }
 }

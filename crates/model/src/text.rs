@@ -259,14 +259,14 @@ pub fn code_span(text: &str) -> String {
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
-/// A name as one word of a shell command line: as it is when it holds only characters no
-/// shell acts on (every API name, most usernames), else in single quotes. Names come from
-/// the org, which may be hostile.
+/// A name or path as one word of a POSIX shell command line: as it is when it holds only
+/// characters no shell acts on (every API name, most usernames and paths), else in single
+/// quotes (a `'` inside written `'\''`). Names come from the org, which may be hostile.
 pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
     if !name.is_empty()
         && name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.@:".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "_-.@:/%+=,".contains(c))
     {
         return name.into();
     }
@@ -276,6 +276,18 @@ pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_or_path_is_one_shell_word_whatever_it_holds() {
+        assert_eq!(
+            shell_word("manifest/pkce-step2-apps.xml"),
+            "manifest/pkce-step2-apps.xml"
+        );
+        assert_eq!(shell_word("/tmp/my dir/m;x.xml"), "'/tmp/my dir/m;x.xml'");
+        assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
+        assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn a_name_has_its_line_breaks_escaped_not_spaced() {

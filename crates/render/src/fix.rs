@@ -85,9 +85,8 @@ fn shown_manifest(plan: &Plan) -> String {
         .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
-/// What the printed commands name when no org alias is known: one shell word (a `<alias>`
-/// would be read as a redirection from a file named `alias`).
-pub const ORG_PLACEHOLDER: &str = "YOUR_ORG_ALIAS";
+pub use pkce_audit_model::commands::ORG_PLACEHOLDER;
+use pkce_audit_model::text::shell_word;
 
 /// The org's alias as `-o` named it, when it did.
 fn known_org(plan: &Plan) -> Option<&str> {
@@ -96,7 +95,10 @@ fn known_org(plan: &Plan) -> Option<&str> {
 
 /// The org the printed commands name: the one `-o` named, else [`ORG_PLACEHOLDER`].
 fn target_org(plan: &Plan) -> String {
-    known_org(plan).map_or_else(|| ORG_PLACEHOLDER.to_string(), shell_word)
+    known_org(plan).map_or_else(
+        || ORG_PLACEHOLDER.to_string(),
+        |o| shell_word(o).into_owned(),
+    )
 }
 
 /// The command that deploys this step alone, run from the project root; `None` for an
@@ -128,17 +130,6 @@ pub fn check_command(plan: &Plan) -> Option<String> {
                 target_org(plan)
             )
         }),
-    }
-}
-
-/// `word` as one POSIX shell word: as is when it holds only characters no shell treats
-/// specially, else in single quotes (a `'` inside written `'\''`).
-fn shell_word(word: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
-    if !word.is_empty() && word.chars().all(plain) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -600,20 +591,4 @@ pub fn json(plan: &Plan, dry_run: bool) -> String {
         diff: (outcome == Outcome::WouldChange).then(|| plan.patch.clone()),
     };
     crate::json::document(&doc)
-}
-
-#[cfg(test)]
-mod shell_tests {
-    use super::shell_word;
-
-    #[test]
-    fn a_path_is_one_shell_word_whatever_it_holds() {
-        assert_eq!(
-            shell_word("manifest/pkce-step2-apps.xml"),
-            "manifest/pkce-step2-apps.xml"
-        );
-        assert_eq!(shell_word("/tmp/my dir/m;x.xml"), "'/tmp/my dir/m;x.xml'");
-        assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
-        assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
-    }
 }

@@ -36,18 +36,49 @@ fn escape(line: &str) -> String {
 
 /// A URL the tool itself cites (a deadline's source) as a link: `<url>`, which CommonMark
 /// reads as written, with no escape inside. Anything that could end or bend the link (a
-/// space, `<`, `>`, a control character, a scheme other than http(s)) is written as
-/// [`text`] instead.
+/// space, `<`, `>`, a control character, a scheme other than http(s)) or that a renderer
+/// could read as an HTML character reference (`&amp;`, `&#38;`: cmark decodes them
+/// inside an autolink, commonmark.js does not, so the link would differ by renderer) is
+/// written as [`text`] instead. A query's plain `&` (`?id=1&type=1`) stays a link.
 pub fn url(url: &str) -> String {
     let is_web = url.starts_with("https://") || url.starts_with("http://");
     let clean = url
         .chars()
         .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '|' | '`' | '\\'));
-    if is_web && clean {
+    if is_web && clean && !has_char_ref(url) {
         format!("<{url}>")
     } else {
         text(url)
     }
+}
+
+/// Whether `s` holds an HTML character reference: `&` then a name, `#digits` or `#x` hex
+/// digits, then `;`.
+pub fn has_char_ref(s: &str) -> bool {
+    s.match_indices('&').any(|(at, _)| {
+        let rest = &s[at + 1..];
+        let Some(end) = rest.find(';') else {
+            return false;
+        };
+        let body = &rest[..end];
+        let digits = |d: &str, hex: bool| {
+            !d.is_empty()
+                && d.chars().all(|c| {
+                    if hex {
+                        c.is_ascii_hexdigit()
+                    } else {
+                        c.is_ascii_digit()
+                    }
+                })
+        };
+        match body.strip_prefix('#') {
+            Some(num) => match num.strip_prefix(['x', 'X']) {
+                Some(hex) => digits(hex, true),
+                None => digits(num, false),
+            },
+            None => !body.is_empty() && body.chars().all(|c| c.is_ascii_alphanumeric()),
+        }
+    })
 }
 
 /// Input text for a table cell or a line of prose: its line breaks as `<br>`.
@@ -113,6 +144,27 @@ mod tests {
         assert_eq!(url("https://x.example/>"), text("https://x.example/>"));
         assert_eq!(url("https://x.example/|"), text("https://x.example/|"));
         assert_eq!(url("javascript:alert(1)"), text("javascript:alert(1)"));
+    }
+
+    #[test]
+    fn no_link_holds_an_html_character_reference() {
+        // A query's `&` is no reference: the link is written as it is.
+        let q = "https://help.salesforce.com/s/articleView?id=005316703&type=1&release=262";
+        assert_eq!(url(q), format!("<{q}>"));
+        assert!(!has_char_ref(q));
+        // A reference would be decoded by one renderer and not another: text, with its
+        // `&` escaped, so every renderer shows the characters as written.
+        for bad in [
+            "https://x.example/?a=1&amp;b=2",
+            "https://x.example/?a=1&#38;b=2",
+            "https://x.example/?a=1&#x26;b=2",
+        ] {
+            assert!(has_char_ref(bad), "{bad}");
+            let written = url(bad);
+            assert!(!written.starts_with('<'), "{written}");
+            assert!(written.contains("\\&"), "{written}");
+        }
+        assert!(!has_char_ref("a & b; c &; d &#; e &#x;"));
     }
 
     #[test]

@@ -21,6 +21,11 @@ fn refusals_touch_no_file_and_exit_2() {
             "No_Such_App",
             "no Connected App or External Client App named 'No_Such_App'",
         ),
+        // A typo gets the closest app's name, as the other commands suggest one.
+        (
+            "Custmer_Portl",
+            "named 'Custmer_Portl' in this project (its apps: ",
+        ),
     ] {
         // Together with an app that could be changed: still nothing is written.
         let o = run(
@@ -41,6 +46,11 @@ fn refusals_touch_no_file_and_exit_2() {
             "{stderr}"
         );
         assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert_eq!(
+            stderr.ends_with("; did you mean 'Customer_Portal'?\n"),
+            app == "Custmer_Portl",
+            "{stderr}"
+        );
         assert_eq!(tree(&dir), before, "{app}: no file touched");
     }
     // Not a project that deploys.

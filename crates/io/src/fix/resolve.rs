@@ -17,12 +17,13 @@ pub(super) struct Found<'p> {
 /// What to do in Setup when an External Client App's global OAuth settings are not in
 /// the project (Salesforce's ECA docs: the settings "must not be added to source control"):
 /// check the box, or uncheck it for a rollback.
-fn eca_setup(direction: Direction) -> String {
+fn eca_setup(app: &str, direction: Direction) -> String {
     let verb = match direction {
         Direction::Require => "check",
         Direction::Undo => "uncheck",
     };
-    format!("in Setup, open External Client App Manager, edit the app's OAuth settings and {verb} \"Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows\", or retrieve its ExtlClntAppGlobalOauthSettings into the project (Salesforce gates them: \"Allow Access to OAuth Consumer Secrets via Metadata API\") and run fix again")
+    let path = pkce_audit_model::rules::eca_pkce_path(app);
+    format!("in Setup, {verb} {path}, or retrieve its ExtlClntAppGlobalOauthSettings into the project (Salesforce gates them: \"Allow Access to OAuth Consumer Secrets via Metadata API\") and run fix again")
 }
 
 /// Resolves `--app NAME`. API names are unique whatever their case in an org, so the
@@ -151,7 +152,7 @@ fn external_client_app<'p>(
         return Err(format!(
             "the project has no ExtlClntAppGlobalOauthSettings for '{}' (it holds the app's PKCE setting, and is often kept out of source): {}",
             app.name,
-            eca_setup(direction)
+            eca_setup(&app.name, direction)
         ));
     };
     let file = global
@@ -198,15 +199,19 @@ fn not_found(p: &Project, name: &str) -> String {
     if let Some(rel) = ignored {
         return format!("{rel} is excluded by .forceignore, so it does not deploy");
     }
-    let known: Vec<String> = p
-        .inventory
-        .apps
-        .iter()
-        .filter(|a| a.kind != AppKind::External)
-        .map(|a| a.name.clone())
-        .collect();
+    let ours = || {
+        p.inventory
+            .apps
+            .iter()
+            .filter(|a| a.kind != AppKind::External)
+    };
+    let known: Vec<String> = ours().map(|a| a.name.clone()).collect();
+    // The closest name first, as the other commands suggest one.
+    let guess = pkce_audit_model::suggest::closest_app(name, ours())
+        .map(|s| format!("; did you mean '{s}'?"))
+        .unwrap_or_default();
     format!(
-        "no Connected App or External Client App named '{name}' in this project{}",
+        "no Connected App or External Client App named '{name}' in this project{}{guess}",
         source::listed(" (its apps: ", &known, ")")
     )
 }

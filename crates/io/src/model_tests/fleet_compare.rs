@@ -19,12 +19,7 @@ fn fixture(name: &str) -> Report {
 /// App whose global OAuth settings are kept out of source) read as not requiring it.
 fn demo_read() -> Report {
     let mut r = fixture("demo-org");
-    let unknown: Vec<String> = r
-        .findings
-        .iter()
-        .filter(|f| f.rule == RuleId::AppPkceUnknown)
-        .filter_map(|f| f.app.clone())
-        .collect();
+    let unknown = r.unknown_pkce_apps();
     assert_eq!(unknown, ["Analytics_Bridge"]);
     r.findings.retain(|f| f.rule != RuleId::AppPkceUnknown);
     for a in r.apps.iter_mut().filter(|a| unknown.contains(&a.name)) {

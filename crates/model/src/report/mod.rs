@@ -4,8 +4,10 @@
 //! report into an exit status ([`fails_on`] is the fact it needs from here).
 
 mod model;
+mod next;
 
 pub use model::*;
+pub use next::{next_actions, NextAction, NextActionKind, MAX_NEXT_ACTIONS};
 
 use crate::inventory::{App, Inventory, Owner};
 use crate::rules::{self, Finding, Severity, Verdict};
@@ -48,6 +50,7 @@ impl Report {
         self.verdict = Some(v);
         self.verdict_reason = why;
         self.summary = summarise(&self.apps, &self.findings);
+        self.next_actions = next_actions(self);
     }
 }
 
@@ -140,8 +143,9 @@ pub fn build(inv: &Inventory, mut scope: AuditScope) -> Report {
         incomplete: inv.problems.clone(),
         notes: inv.notes.clone(),
         summary: Summary::default(),
+        next_actions: Vec::new(),
         api: None,
-        deadlines: crate::deadlines::all().to_vec(),
+        deadlines: crate::deadlines::sorted(),
     };
     report.refresh();
     report
@@ -152,6 +156,15 @@ impl Report {
     /// (waived or not: a waiver cannot make it read), then every unread item. Empty only
     /// when the audit read everything it was given. The lines are worded as the verdict's
     /// open items are.
+    /// The apps whose PKCE setting could not be read (`app-pkce-unknown`), in order.
+    pub fn unknown_pkce_apps(&self) -> Vec<String> {
+        self.findings
+            .iter()
+            .filter(|f| f.rule == rules::RuleId::AppPkceUnknown)
+            .filter_map(|f| f.app.clone())
+            .collect()
+    }
+
     pub fn unread_items(&self) -> Vec<String> {
         let unknown = self
             .findings

@@ -275,6 +275,10 @@ pub struct Report {
     pub notes: Vec<String>,
     #[serde(default)]
     pub summary: Summary,
+    /// What to do next, most urgent first ([`next_actions`](super::next_actions)); empty
+    /// in a report from an older version.
+    #[serde(default)]
+    pub next_actions: Vec<super::NextAction>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub api: Option<ApiUsage>,
     /// Dated events with their sources (data/deadlines.toml); both entries where sources

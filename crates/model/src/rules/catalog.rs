@@ -254,7 +254,11 @@ order_by_text!(RuleId);
 const ORG_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Setup > OAuth and OpenID Connect Settings)";
 /// The per-app PKCE checkbox: Connected App, then External Client App and its
 /// security-hardening control (the control's English title is partly unconfirmed).
-const APP_PKCE: &str = "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: OAuth Settings > Security; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")";
+const APP_PKCE: &str = concat!(
+    "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows (Connected App: API (Enable OAuth Settings); External Client App: ",
+    super::words::eca_pkce_section!(),
+    "; security control \"Security: Require Proof Key for Code Exchange (PKCE)\")"
+);
 /// The Auth. Provider's own PKCE option (metadata `AuthProvider.isPkceEnabled`).
 const AUTH_PROVIDER_PKCE: &str =
     "Use Proof Key for Code Exchange (PKCE) Extension (Setup > Auth. Providers)";

@@ -23,6 +23,31 @@ pub(super) fn pkce_text(app: &App) -> &'static str {
     }
 }
 
+/// The Setup section of an External Client App that holds its PKCE checkbox: a literal,
+/// so the catalogue's control names can be built from it at compile time.
+macro_rules! eca_pkce_section {
+    () => {
+        "Settings > OAuth Settings > Security"
+    };
+}
+pub(super) use eca_pkce_section;
+
+/// An External Client App's PKCE checkbox, as Salesforce spells it in the control
+/// "External Client Apps: Security: Require Proof Key for Code Exchange (PKCE)" (Help,
+/// xcloud.shr_security_require_proof_key_for_code_exchange_pkce.htm): "extension" in
+/// lower case, unlike the Connected App's and the org's boxes.
+pub const ECA_PKCE_BOX: &str =
+    "Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows";
+
+/// Where an External Client App's PKCE checkbox is: the one wording of every output, and
+/// of docs/*.md (tested).
+pub fn eca_pkce_path(app: &str) -> String {
+    format!(
+        "Setup > External Client App Manager > {app} > {} > {ECA_PKCE_BOX}",
+        eca_pkce_section!()
+    )
+}
+
 /// Where to require PKCE, so the remediation is an exact path, not a hint.
 pub fn setup_path(app: &App) -> String {
     match &app.kind {
@@ -30,10 +55,7 @@ pub fn setup_path(app: &App) -> String {
             "Setup > App Manager > {} > Edit > API (Enable OAuth Settings) > Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows",
             app.display_name()
         ),
-        AppKind::ExternalClientApp => format!(
-            "Setup > External Client App Manager > {} > Settings > OAuth Settings > Flow Enablement > Require Proof Key for Code Exchange (PKCE) extension for Supported Authorization Flows",
-            app.display_name()
-        ),
+        AppKind::ExternalClientApp => eca_pkce_path(app.display_name()),
         AppKind::External => format!(
             "{} is defined in another org: its owner changes it there (Setup > Connected Apps OAuth Usage shows it here)",
             app.display_name()

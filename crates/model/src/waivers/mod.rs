@@ -26,9 +26,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-mod suggest;
-
-use self::suggest::{closest, closest_app};
+use crate::suggest::{closest, closest_app};
 
 /// The file read by default when it exists at the root of the audited folder, or else in
 /// the current folder.

@@ -1,6 +1,6 @@
-use super::suggest::edit_distance;
 use super::*;
 use crate::rules::Severity;
+use crate::suggest::edit_distance;
 
 fn finding(rule: &str, app: Option<&str>) -> Finding {
     assert!(crate::rules::rule(rule).is_some(), "{rule}");

@@ -445,6 +445,27 @@ fn summary(out: &mut Styled, r: &Report) {
     }
 }
 
+/// The report's next actions, numbered, each wrapped under its own text; a command on a
+/// line of its own (`$ …`), never broken.
+fn next_actions(out: &mut Styled, r: &Report, width: usize) {
+    if r.next_actions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nNext actions");
+    let mut text = String::new();
+    for (i, a) in r.next_actions.iter().enumerate() {
+        let line = format!("  {}. {}", i + 1, v(&a.text));
+        super::wrap::wrap_hanging(&mut text, &line, width, NUMBERED_HANG);
+        if let Some(c) = &a.command {
+            let _ = writeln!(text, "{}$ {}", " ".repeat(NUMBERED_HANG), v(c));
+        }
+    }
+    out.push_str(&text);
+}
+
+/// Where a numbered line's text starts ("  1. ").
+const NUMBERED_HANG: usize = 5;
+
 pub fn table(r: &Report, width: u16) -> String {
     styled(r, width).text()
 }
@@ -457,6 +478,7 @@ pub fn styled(r: &Report, width: u16) -> Styled {
     apps_table(&mut out, r, width);
     findings_tables(&mut out, r, width);
     summary(&mut out, r);
+    next_actions(&mut out, r, width.into());
     let out = out.relaid(&wrap_prose(&out.text(), width as usize));
     // Input text was made visible where it was written; this catches anything missed.
     out.map(super::text::backstop)

@@ -579,3 +579,68 @@ fn only_the_renderers_own_words_are_painted() {
         }
     }
 }
+
+#[test]
+fn dates_that_matter_are_sorted_and_their_links_hold_no_character_reference() {
+    let r = report_of(&[SETTINGS]);
+    let md = markdown(&r);
+    let table = md
+        .split_once("## Dates that matter\n")
+        .unwrap()
+        .1
+        .trim_start()
+        .split("\n\n")
+        .next()
+        .unwrap();
+    // The rows are the report's deadlines, in date order (undated last).
+    let when: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .map(|row| row.split(" | ").next().unwrap().trim_start_matches("| "))
+        .collect();
+    assert_eq!(when.len(), r.deadlines.len());
+    let dates: Vec<Option<String>> = r.deadlines.iter().map(|d| d.sort_date()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by_key(|d| (d.is_none(), d.clone()));
+    assert_eq!(dates, sorted);
+    for (w, d) in when.iter().zip(&r.deadlines) {
+        assert_eq!(*w, crate::md::text(&d.when()));
+    }
+    // Every link the plan writes is free of references a renderer might decode.
+    for link in md.split('<').skip(1).filter_map(|s| s.split_once('>')) {
+        assert!(!crate::md::has_char_ref(link.0), "{}", link.0);
+    }
+    assert!(md.contains("<https://"), "the plan links its sources");
+}
+
+#[test]
+fn next_actions_end_the_table_numbered_with_commands_unbroken() {
+    let r = report_of(&[(
+        MetadataType::OauthOidcSettings,
+        "OauthOidc",
+        "<OauthOidcSettings><blockOAuthUnPwFlow>true</blockOAuthUnPwFlow><blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow></OauthOidcSettings>",
+    ), (
+        MetadataType::ConnectedApp,
+        "Done",
+        "<ConnectedApp><oauthConfig><callbackUrl>https://x.example/cb</callbackUrl><isPkceRequired>true</isPkceRequired></oauthConfig></ConnectedApp>",
+    )]);
+    assert_eq!(r.verdict(), Verdict::Ready, "{:?}", r.verdict_reason);
+    let command = r.next_actions[0].command.clone().unwrap();
+    for width in [60u16, 100] {
+        let text = table(&r, width);
+        let tail = text.split_once("\nNext actions\n").unwrap().1;
+        assert!(tail.starts_with("  1. "), "{tail}");
+        assert!(tail.contains(&format!("     $ {command}\n")), "{tail}");
+        for line in tail.lines().filter(|l| !l.trim_start().starts_with("$ ")) {
+            assert!(line.chars().count() <= width as usize, "{line}");
+        }
+    }
+    let md = markdown(&r);
+    let verdict = md.find("## Verdict").unwrap();
+    let next = md.find("## Next actions").unwrap();
+    assert!(verdict < next && next < md.find("## Summary by owner").unwrap());
+    assert!(md.contains(&format!(
+        "1. {}",
+        crate::md::inline(&r.next_actions[0].text)
+    )));
+}

@@ -167,6 +167,7 @@ pub fn markdown(r: &Report) -> String {
         verdict_word(r.verdict()),
         inline(&r.verdict_reason)
     );
+    next_actions(&mut out, r);
     summary(&mut out, r);
 
     plan::rollout(&mut out, r);
@@ -174,6 +175,22 @@ pub fn markdown(r: &Report) -> String {
     appendix(&mut out, r);
     // Input text was made visible where it was written; this catches anything missed.
     super::text::backstop(out)
+}
+
+/// The report's next actions, numbered, each command in a code span to copy.
+fn next_actions(out: &mut String, r: &Report) {
+    if r.next_actions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Next actions\n");
+    for (i, a) in r.next_actions.iter().enumerate() {
+        let _ = write!(out, "{}. {}", i + 1, inline(&a.text));
+        if let Some(c) = &a.command {
+            let _ = write!(out, "\n   {}", code(c));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out);
 }
 
 /// Every app, with usage when the audit had evidence.

@@ -4,7 +4,7 @@ use crate::inventory::App;
 
 /// Edit distance between two strings (optimal string alignment: insertions, deletions,
 /// substitutions and swaps of neighbours each cost one).
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     // Three rows: the one before last (for swaps), the last, the current.
@@ -28,10 +28,7 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `wanted` (case-insensitive), when it is close enough to be a
 /// likely typo: at most max(2, a third of its length) edits.
-pub(super) fn closest<'a>(
-    wanted: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     closest_by(wanted, candidates.map(|c| (c, vec![c])))
 }
 
@@ -55,10 +52,10 @@ fn closest_by<'a>(
 }
 
 /// The app whose API name or label is closest to `wanted`.
-pub(super) fn closest_app<'a>(wanted: &str, apps: &'a [App]) -> Option<&'a str> {
+pub fn closest_app<'a>(wanted: &str, apps: impl IntoIterator<Item = &'a App>) -> Option<&'a str> {
     closest_by(
         wanted,
-        apps.iter().map(|a| {
+        apps.into_iter().map(|a| {
             let names = std::iter::once(a.name.as_str()).chain(a.label.as_deref());
             (a.name.as_str(), names.collect())
         }),

@@ -1,0 +1,245 @@
+use super::*;
+use crate::inventory::{App, OrgSettings, Problem};
+use crate::report::{AuditScope, Layout, Report};
+use crate::rules::Finding;
+
+fn app(name: &str, owner: &str, pkce: Option<bool>) -> App {
+    serde_json::from_value(serde_json::json!({
+        "name": name, "kind": "connected-app", "owner": owner,
+        "oauth_enabled": true, "pkce_basis": "explicit", "public_client": false,
+        "pkce_required": pkce, "callback_urls": [], "files": [],
+    }))
+    .unwrap()
+}
+
+fn finding(rule: &str, app: &App) -> Finding {
+    let mut f = Finding::bare(rule, Some(&app.name));
+    f.owner = app.owner;
+    f.namespace = app.namespace.clone();
+    f
+}
+
+fn settings(required: bool) -> OrgSettings {
+    OrgSettings {
+        is_pkce_required: required,
+        block_username_password_flow: false,
+        block_user_agent_flow: false,
+        code_credentials_flow_enabled: false,
+        location: None,
+        field_lines: Default::default(),
+    }
+}
+
+/// A folder audit of `fixtures/my project` (a space: the command quotes it).
+fn report(apps: Vec<App>, findings: Vec<Finding>) -> Report {
+    let mut r = Report {
+        scope: AuditScope {
+            source: "fixtures/my project".into(),
+            layout: Some(Layout::SfdxProject),
+            ..Default::default()
+        },
+        org_settings: Some(settings(false)),
+        apps,
+        findings,
+        ..Default::default()
+    };
+    r.refresh();
+    r
+}
+
+fn kinds(r: &Report) -> Vec<NextActionKind> {
+    r.next_actions.iter().map(|a| a.kind).collect()
+}
+
+#[test]
+fn a_ready_folder_turns_the_org_setting_on_with_the_fix_command() {
+    let r = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    assert_eq!(r.verdict(), Verdict::Ready);
+    assert_eq!(kinds(&r), [NextActionKind::TurnOnOrgSetting]);
+    assert_eq!(
+        r.next_actions[0].command.as_deref(),
+        Some("pkce-audit fix --source 'fixtures/my project' --org-setting")
+    );
+    let mut plain = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    plain.scope.source = "fixtures/ready-org".into();
+    plain.refresh();
+    assert_eq!(
+        plain.next_actions[0].command.as_deref(),
+        Some("pkce-audit fix --source fixtures/ready-org --org-setting")
+    );
+    assert_eq!(r.next_actions[0].owner, Some(Owner::Org));
+}
+
+#[test]
+fn a_live_audit_retrieves_a_project_first_and_fixes_that_project() {
+    let mut r = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    r.scope.kind = ScopeKind::Org;
+    r.scope.source = "https://acme.my.salesforce.com".into();
+    r.refresh();
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::RetrieveProject,
+            NextActionKind::TurnOnOrgSetting
+        ]
+    );
+    let retrieve = r.next_actions[0].command.as_deref().unwrap();
+    assert!(
+        retrieve.starts_with("sf project generate --name pkce && (cd pkce && sf project retrieve start --metadata ConnectedApp --metadata Settings:OauthOidc"),
+        "{retrieve}"
+    );
+    assert!(
+        retrieve.ends_with("--target-org YOUR_ORG_ALIAS)"),
+        "{retrieve}"
+    );
+    assert_eq!(
+        r.next_actions[1].command.as_deref(),
+        Some("pkce-audit fix --source pkce --org-setting --target-org YOUR_ORG_ALIAS")
+    );
+}
+
+#[test]
+fn a_not_ready_org_lists_who_acts_in_precedence_order() {
+    let mut isv = app("ns__Portal", "isv", Some(false));
+    isv.namespace = Some("ns".into());
+    isv.contact_email = Some("help@isv.example".into());
+    isv.package = Some(crate::evidence::InstalledPackage {
+        namespace: Some("ns".into()),
+        name: "Portal Pack".into(),
+        version: "2.1".into(),
+    });
+    let vendor = {
+        let mut a = app("Vendor_Tool", "external", None);
+        a.kind = crate::inventory::AppKind::External;
+        a
+    };
+    let mut ours = app("ERP", "org", Some(false));
+    ours.contact_email = Some("erp@acme.example".into());
+    let cli = app("CLI's App", "org", Some(false));
+    let findings = vec![
+        finding("managed-app-needs-isv", &isv),
+        finding("external-app-unverified", &vendor),
+        finding("app-pkce-not-required", &ours),
+        finding("known-client-sends-pkce", &cli),
+    ];
+    let r = report(vec![isv, vendor, ours, cli], findings);
+    assert_eq!(r.verdict(), Verdict::NotReady);
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::ContactIsvPublisher,
+            NextActionKind::ContactVendor,
+            NextActionKind::UpdateOurClients,
+            NextActionKind::RequirePkce,
+        ]
+    );
+    let a = &r.next_actions;
+    assert_eq!(a[0].namespace.as_deref(), Some("ns"));
+    assert_eq!(a[0].contacts, ["help@isv.example"]);
+    assert!(a[0].text.contains("Portal Pack 2.1"), "{}", a[0].text);
+    assert_eq!(a[0].owner, Some(Owner::Isv));
+    assert_eq!(a[1].apps, ["Vendor_Tool"]);
+    assert_eq!(a[1].owner, Some(Owner::External));
+    assert_eq!(a[2].apps, ["ERP"]);
+    assert_eq!(a[2].contacts, ["erp@acme.example"]);
+    // The org-chosen name is quoted as one shell word.
+    assert_eq!(
+        a[3].command.as_deref(),
+        Some(r"pkce-audit fix --source 'fixtures/my project' --app 'CLI'\''s App'")
+    );
+    assert_eq!(a[3].apps, ["CLI's App"]);
+    assert!(a.iter().all(|a| a.kind != NextActionKind::TurnOnOrgSetting));
+}
+
+#[test]
+fn an_incomplete_report_first_reads_what_could_not_be_read() {
+    let unknown = app("Mystery", "org", None);
+    let mut r = report(
+        vec![unknown.clone()],
+        vec![finding("app-pkce-unknown", &unknown)],
+    );
+    r.incomplete
+        .push(serde_json::from_value::<Problem>(serde_json::json!({"reason": "bad XML"})).unwrap());
+    r.refresh();
+    assert_eq!(r.verdict(), Verdict::Incomplete);
+    assert_eq!(r.next_actions[0].kind, NextActionKind::ReadUnread);
+    assert_eq!(r.next_actions[0].apps, ["Mystery"]);
+    let text = &r.next_actions[0].text;
+    assert!(
+        text.contains(
+            "the PKCE setting of Mystery and the 1 item(s) listed under \"Could not be read\""
+        ),
+        "{text}"
+    );
+    // Never step 3 on partial data.
+    assert!(!kinds(&r).contains(&NextActionKind::TurnOnOrgSetting));
+}
+
+#[test]
+fn an_enforced_org_says_so_or_names_the_apps_likely_failing() {
+    let mut r = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    r.org_settings = Some(settings(true));
+    r.refresh();
+    assert_eq!(r.verdict(), Verdict::Enforced);
+    assert_eq!(kinds(&r), [NextActionKind::Enforced]);
+
+    let ours = app("ERP", "org", Some(false));
+    let mut r = report(
+        vec![ours.clone()],
+        vec![finding("app-pkce-not-required", &ours)],
+    );
+    r.org_settings = Some(settings(true));
+    r.refresh();
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::CheckFailingApps,
+            NextActionKind::UpdateOurClients
+        ]
+    );
+    assert_eq!(r.next_actions[0].apps, ["ERP"]);
+}
+
+/// A report of `n` blocking apps, each from its own ISV package: `n` actions due.
+fn isv_packages(n: usize) -> Report {
+    let mut apps = Vec::new();
+    let mut findings = Vec::new();
+    for i in 0..n {
+        let mut a = app(&format!("ns{i}__App"), "isv", Some(false));
+        a.namespace = Some(format!("ns{i}"));
+        findings.push(finding("managed-app-needs-isv", &a));
+        apps.push(a);
+    }
+    report(apps, findings)
+}
+
+#[test]
+fn at_most_five_the_last_saying_how_many_more_and_where() {
+    let r = isv_packages(7);
+    assert_eq!(r.next_actions.len(), MAX_NEXT_ACTIONS);
+    assert!(r.next_actions[..4]
+        .iter()
+        .all(|a| a.kind == NextActionKind::ContactIsvPublisher));
+    let last = &r.next_actions[4];
+    assert_eq!(last.kind, NextActionKind::More);
+    assert_eq!(last.owner, None);
+    assert!(last.text.starts_with("3 more action(s)"), "{}", last.text);
+    assert!(last.text.contains("--format markdown"), "{}", last.text);
+
+    // Exactly five due: all five shown, no "more".
+    let r = isv_packages(5);
+    assert_eq!(r.next_actions.len(), 5);
+    assert!(!kinds(&r).contains(&NextActionKind::More));
+}
+
+#[test]
+fn every_kind_has_its_spelling_and_round_trips() {
+    for k in NextActionKind::KNOWN {
+        assert_eq!(NextActionKind::known(k.as_str()), Some(*k));
+    }
+    let r = report(vec![app("Done_App", "org", Some(true))], vec![]);
+    let json = serde_json::to_value(&r.next_actions).unwrap();
+    assert_eq!(json[0]["kind"], "turn-on-org-setting");
+    let back: Vec<NextAction> = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r.next_actions);
+}
