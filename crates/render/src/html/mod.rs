@@ -110,6 +110,8 @@ pub enum Block {
     Subheading(String),
     Table(Table),
     List(Vec<Text>),
+    /// A list whose order matters (most urgent first): numbered.
+    Numbered(Vec<Text>),
     Chart(Chart),
     /// A blank form to fill in by hand: one labelled line per field.
     SignOff(Vec<&'static str>),

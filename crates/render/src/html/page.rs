@@ -162,18 +162,21 @@ fn block(out: &mut String, b: &Block) {
             let _ = writeln!(out, "<h3>{}</h3>", escape(h));
         }
         Block::Table(t) => table(out, t),
-        Block::List(items) => {
-            out.push_str("<ul>\n");
-            for i in items {
-                out.push_str("<li>");
-                text(out, i);
-                out.push_str("</li>\n");
-            }
-            out.push_str("</ul>\n");
-        }
+        Block::List(items) => list(out, "ul", items),
+        Block::Numbered(items) => list(out, "ol", items),
         Block::Chart(c) => chart(out, c),
         Block::SignOff(fields) => sign_off(out, fields),
     }
+}
+
+fn list(out: &mut String, tag: &str, items: &[Text]) {
+    let _ = writeln!(out, "<{tag}>");
+    for i in items {
+        out.push_str("<li>");
+        text(out, i);
+        out.push_str("</li>\n");
+    }
+    let _ = writeln!(out, "</{tag}>");
 }
 
 fn banner(out: &mut String, b: &Banner) {

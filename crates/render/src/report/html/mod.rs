@@ -200,15 +200,12 @@ fn findings(r: &Report) -> Section {
 
 fn dates(r: &Report) -> Section {
     let mut s = Section::new("dates", "Dates that matter");
-    let mut ds: Vec<_> = r.deadlines.iter().collect();
-    // By date; events a source names only by release after the dated ones.
-    ds.sort_by(|a, b| {
-        (a.date.is_none(), &a.date, &a.release).cmp(&(b.date.is_none(), &b.date, &b.release))
-    });
+    // The model keeps them sorted by date (`deadlines::sorted`), undated last.
     s.push(Block::Table(Table {
         caption: "Dated events, sorted, with their sources (URLs shown as text)".into(),
         head: vec!["When", "What", "Applies to", "Source"],
-        rows: ds
+        rows: r
+            .deadlines
             .iter()
             .map(|d| {
                 vec![
@@ -223,13 +220,29 @@ fn dates(r: &Report) -> Section {
     s
 }
 
+/// The report's next actions, most urgent first, each command as code to copy.
+fn next_actions(r: &Report) -> Section {
+    let mut s = Section::new("next", "Next actions");
+    s.push(Block::Numbered(
+        r.next_actions
+            .iter()
+            .map(|a| match &a.command {
+                Some(c) => Text::plain(a.text.as_str())
+                    .then(" ")
+                    .then_span(Span::Code(c.clone())),
+                None => Text::plain(a.text.as_str()),
+            })
+            .collect(),
+    ));
+    s
+}
+
 /// The report as a page.
 pub fn page(r: &Report) -> Page {
     let word = verdict_word(r.verdict());
     let sections = vec![
         scope(r),
-        // NEXT ACTIONS: the lead fills this spot from `report.next_actions` when merging
-        // (a section "Next actions", most urgent first), right after the verdict and scope.
+        next_actions(r),
         breaks(r),
         plan::section(r),
         apps(r),

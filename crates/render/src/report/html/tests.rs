@@ -79,6 +79,7 @@ fn the_demo_org_page_has_every_section_in_order_and_loads_nothing() {
     let order = [
         "Verdict: NOT READY",
         "id=\"audited\"",
+        "id=\"next\"",
         "id=\"breaks\"",
         "<svg role=\"img\"",
         "id=\"plan\"",
@@ -102,6 +103,15 @@ fn the_demo_org_page_has_every_section_in_order_and_loads_nothing() {
     }
     for f in r.findings.iter().filter(|f| f.needs_action()) {
         assert!(page.contains(f.app.as_deref().unwrap()));
+    }
+    // The report's next actions, numbered in the report's order, inside their section.
+    let next = &page[page.find("id=\"next\"").unwrap()..page.find("id=\"breaks\"").unwrap()];
+    assert!(!r.next_actions.is_empty() && next.contains("<ol>"));
+    let mut at = 0;
+    for a in &r.next_actions {
+        at += next[at..]
+            .find(&crate::html::escape(&a.text))
+            .unwrap_or_else(|| panic!("next action {:?} in order", a.text));
     }
     // Print: rows never split, headers repeat, no paper size.
     assert!(page.contains("break-inside: avoid") && page.contains("display: table-header-group"));
