@@ -17,6 +17,7 @@ const FORMATS: &[&[&str]] = &[
     &["--format", "json"],
     &["--format", "markdown"],
     &["--format", "sarif"],
+    &["--format", "html"],
 ];
 
 fn demo_org() -> FakeOrg {
@@ -575,5 +576,33 @@ fn a_token_endpoint_handing_out_a_non_token_cannot_censor_or_break_another_org()
             doc["orgs"][1]["verdict"], "not-ready",
             "{handed_out:?}: {text}"
         );
+    }
+}
+
+/// A repository that commits an Auth. Provider's consumer secret and copies it into an app's
+/// label (or anywhere a report shows): the folder read strips the secret element and
+/// registers its value, so no format shows it, and no other value is erased.
+#[test]
+fn a_folders_own_consumer_secret_copied_into_a_label_shows_in_no_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let org = tmp.path().join("org");
+    copy_dir(&fixture("outside-org"), &org);
+    let secret = "FAKEPROVIDERSECRET9xc3f4d7e139dd192c";
+    let app = org.join("force-app/main/default/connectedApps/Boomi_Sync.connectedApp-meta.xml");
+    let xml = std::fs::read_to_string(&app).unwrap();
+    let labelled = xml.replacen("<label>", &format!("<label>Boomi {secret} "), 1);
+    assert_ne!(xml, labelled, "the fixture's app has a label");
+    std::fs::write(&app, labelled).unwrap();
+    for format in FORMATS {
+        let mut args = vec!["audit", "--source", org.to_str().unwrap()];
+        args.extend_from_slice(format);
+        let r = crate::harness::pkce().args(&args).run();
+        assert!(r.code != 2, "{format:?}: {}", r.stderr);
+        assert!(
+            !r.all().contains(secret) && !r.all().contains("9xc3f4d7e139dd192c"),
+            "{format:?} shows the folder's consumer secret"
+        );
+        // The label's other words survive: only the secret is erased.
+        assert!(r.all().contains("Boomi"), "{format:?}");
     }
 }

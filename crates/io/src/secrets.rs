@@ -5,7 +5,8 @@
 //! be well formed ([`looks_like_secret`]): an access token that passed the credential check
 //! (from a file, standard input, the environment, `sf`, or a refresh exchange), the refresh
 //! token and client secret of an auth URL, and the consumer secrets an org returns in
-//! metadata records ([`register_record_secret`]). A value a server hands out that does not
+//! metadata records or a folder's files hold ([`register_record_secret`], through
+//! `metadata::strip_secrets`). A value a server hands out that does not
 //! look like a secret (a space, a quote, a `:`, a `{`, too short) is never registered: it
 //! would let that server decide what is erased from every org's output, or break a JSON,
 //! CSV or XML output by replacing its structure. Client ids and instance URLs are not

@@ -401,8 +401,21 @@ pub fn is_secret_element(el: &Element) -> bool {
     !(switch_name && boolean_value)
 }
 
-/// Removes secret elements at every depth.
+/// Removes secret elements at every depth, from a file or an org's record alike, each
+/// value registered first as a secret of the run when it looks like one
+/// ([`crate::secrets::register_record_secret`]): a folder or an org that copies a consumer
+/// secret elsewhere (a label, a Setup path, an error) is scrubbed of it there too. A value
+/// that does not look like one (a word, a phrase, JSON) is dropped but not registered, so
+/// neither a repository nor a server chooses what is erased from other orgs' reports.
 pub fn strip_secrets(el: &mut Element) {
+    fn register(el: &Element) {
+        crate::secrets::register_record_secret(el.text.trim());
+        el.children.iter().for_each(register);
+    }
+    el.children
+        .iter()
+        .filter(|c| is_secret_element(c))
+        .for_each(register);
     el.children.retain(|c| !is_secret_element(c));
     el.children.iter_mut().for_each(strip_secrets);
 }

@@ -7,11 +7,10 @@ use super::auth::{Connection, Prepared};
 use super::session::{bounded, open, prepare, runtime, Ctx, Progress};
 use super::soap::{MAX_LIST_QUERIES, MAX_READ_NAMES};
 use super::{
-    is_secret_element, problem, set_remedy, strip_secrets, usage, Error, FetchOptions, Fetched,
-    FetchedRecord, ListedComponent,
+    problem, set_remedy, strip_secrets, usage, Error, FetchOptions, Fetched, FetchedRecord,
+    ListedComponent,
 };
 use crate::metadata::{MetadataType, OAUTH_OIDC_MEMBER};
-use crate::xml::Element;
 mod listing;
 mod providers;
 mod records;
@@ -478,30 +477,6 @@ fn scrub_logins(mut l: Logins, scrubber: &crate::secrets::Scrubber) -> Logins {
     l
 }
 
-/// Removes a record's secret elements (the consumer secret of an External Client App),
-/// their values registered as secrets of the run first when they look like secrets
-/// ([`crate::secrets::register_record_secret`]): an org that echoes one elsewhere (a
-/// label, an error) is scrubbed of it too. A value that does not look like one (a word,
-/// a phrase, JSON) is dropped from the record but not registered, so a server cannot
-/// choose what is erased from other orgs' reports.
-fn strip_and_register(element: &mut Element) {
-    fn texts(el: &Element) {
-        crate::secrets::register_record_secret(el.text.trim());
-        el.children.iter().for_each(texts);
-    }
-    fn find(el: &Element) {
-        for c in &el.children {
-            if is_secret_element(c) {
-                texts(c);
-            } else {
-                find(c);
-            }
-        }
-    }
-    find(element);
-    strip_secrets(element);
-}
-
 async fn list_and_read(ctx: &Ctx<'_>, group: &[MetadataType]) -> Result<Part, Error> {
     let mut part = Part::default();
     let mut batches = Vec::new();
@@ -579,7 +554,7 @@ async fn read_batch(
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_and_register(&mut element);
+        strip_secrets(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems.push(
                 Problem::new(
@@ -641,7 +616,7 @@ async fn read_settings(ctx: &Ctx<'_>) -> Result<Part, Error> {
         );
     }
     for (full_name, mut element) in matched.records {
-        strip_and_register(&mut element);
+        strip_secrets(&mut element);
         if let Err(why) = ctx.retain(&element) {
             part.problems.push(
                 Problem::new(
