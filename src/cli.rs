@@ -57,8 +57,50 @@ pub enum Command {
     /// Print the man page (roff) to standard output: pkce-audit(1), or a command's own page.
     Man {
         /// A command, e.g. audit, for its page pkce-audit-audit(1).
+        #[arg(value_parser = Offers(crate::subcommand_names), hide_possible_values = true)]
         command: Option<String>,
     },
+}
+
+/// A free-text value whose usual values the completion scripts offer (`rules ID`, `man
+/// COMMAND`): any string parses (the command itself explains an unknown one, with "did you
+/// mean"); the list serves completion only (`hide_possible_values` keeps it out of `--help`).
+#[derive(Clone)]
+pub struct Offers(pub fn() -> Vec<String>);
+
+impl clap::builder::TypedValueParser for Offers {
+    type Value = String;
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            (self.0)()
+                .into_iter()
+                .map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
+fn rule_ids() -> Vec<String> {
+    pkce_audit_model::rules::RULES
+        .iter()
+        .map(|r| r.id.as_str().to_string())
+        .collect()
+}
+
+/// `--fail-on`: the severities by name (listed in `--help` and the completion scripts).
+fn severity() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .try_map(|s| s.parse::<Severity>())
 }
 
 /// `--json`, for commands whose only output choice it is.
@@ -72,6 +114,7 @@ pub struct JsonArg {
 #[derive(Args)]
 pub struct RulesArgs {
     /// A rule id, e.g. app-pkce-not-required.
+    #[arg(value_parser = Offers(rule_ids), hide_possible_values = true)]
     pub id: Option<String>,
     #[command(flatten)]
     pub json: JsonArg,
@@ -215,7 +258,7 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also exit 1 when any unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
+    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = severity())]
     pub fail_on: Option<Severity>,
     /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
     #[arg(long, value_name = "NS")]

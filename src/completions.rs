@@ -1,5 +1,6 @@
 //! `pkce-audit completions SHELL`: clap_complete's static script for SHELL, from the same
-//! clap definition as `--help`, with bash's state names repaired.
+//! clap definition as `--help`, with bash's state names repaired and fish given the values of
+//! positional arguments.
 //!
 //! Static scripts rather than clap's dynamic completion (`CompleteEnv`): a static script is
 //! a file users source once, completes without running the binary at each TAB, and comes
@@ -20,8 +21,42 @@ pub fn script(shell: Shell, cmd: &mut clap::Command) -> Vec<u8> {
             Ok(text) => repair_bash_states(&text, BIN).into_bytes(),
             Err(e) => e.into_bytes(),
         },
+        Shell::Fish => match String::from_utf8(out) {
+            Ok(text) => with_fish_positionals(text, cmd, BIN).into_bytes(),
+            Err(e) => e.into_bytes(),
+        },
         _ => out,
     }
+}
+
+/// clap_complete's fish script completes the values of options only: a command's
+/// positional argument (`completions SHELL`, `man COMMAND`, `rules ID`) offers file names.
+/// Adds a line per positional argument with a value list, under the script's own
+/// "is this the subcommand" test; a script without that function is left as it is (the
+/// shell tests then fail).
+fn with_fish_positionals(mut script: String, cmd: &clap::Command, bin: &str) -> String {
+    let using = format!("__fish_{}_using_subcommand", bin.replace('-', "_"));
+    if !script.contains(&format!("function {using}")) {
+        return script;
+    }
+    for sub in cmd.get_subcommands() {
+        for arg in sub.get_positionals() {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !values.is_empty() {
+                script.push_str(&format!(
+                    "complete -c {bin} -n \"{using} {}\" -f -a \"{}\"\n",
+                    sub.get_name(),
+                    values.join(" ")
+                ));
+            }
+        }
+    }
+    script
 }
 
 /// clap_complete's bash script walks the words into a state (`cmd="pkce__audit__subcmd__audit"`:

@@ -174,6 +174,29 @@ fn completes_options_values_and_commands(shell_name: &str, program: PathBuf) {
         ["apps", "findings"],
         "{shell_name}"
     );
+    // A value parsed by the model's own type, and the positional arguments' values.
+    assert_eq!(
+        s.complete("pkce-audit audit --fail-on "),
+        ["critical", "high", "info", "low", "medium"],
+        "{shell_name}"
+    );
+    // bash offers the options beside the values there; every shell offers the values.
+    let shells: Vec<String> = s
+        .complete("pkce-audit completions ")
+        .into_iter()
+        .filter(|c| !c.starts_with('-'))
+        .collect();
+    assert_eq!(
+        shells,
+        ["bash", "elvish", "fish", "powershell", "zsh"],
+        "{shell_name}"
+    );
+    assert_eq!(s.complete("pkce-audit man fl"), ["fleet"], "{shell_name}");
+    assert_eq!(
+        s.complete("pkce-audit rules org-pkce"),
+        ["org-pkce-not-enforced"],
+        "{shell_name}"
+    );
 }
 
 #[test]
