@@ -1,6 +1,6 @@
 //! fixtures/README.md's numbers are the binary's: each folder's row of its "Counts" table
 //! (verdict, apps, findings, blockers, unread inputs), and every "N blockers" and "Verdict
-//! `…`" its first table states, against `audit --source fixtures/<folder> --format json`.
+//! `…`" (or "not `…`") its first table states, against `audit --source fixtures/<folder> --format json`.
 
 use crate::harness::{self, pkce};
 use std::collections::BTreeMap;
@@ -64,29 +64,70 @@ fn outcome_prose(readme: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every "N blocker(s)" in `prose`.
+/// A count written as digits or as a word ("seven").
+fn count(word: &str) -> Option<u64> {
+    const WORDS: [&str; 21] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+    ];
+    let w = word.trim_start_matches('(').to_ascii_lowercase();
+    w.parse()
+        .ok()
+        .or_else(|| WORDS.iter().position(|n| *n == w).map(|i| i as u64))
+}
+
+/// Every "N blocker(s)" in `prose`, N in digits or words; a word before "blocker" that is
+/// not a count fails (the README must not state a count the test cannot read).
 fn blocker_counts(prose: &str) -> Vec<u64> {
     let words: Vec<&str> = prose.split_whitespace().collect();
     words
         .windows(2)
         .filter(|w| {
-            w[1].trim_end_matches([';', ',', '.', ')'])
+            w[1].trim_end_matches([';', ',', '.', ')', ':'])
                 .starts_with("blocker")
         })
-        .filter_map(|w| w[0].parse().ok())
+        .map(|w| count(w[0]).unwrap_or_else(|| panic!("a count I cannot read: {w:?} in {prose}")))
         .collect()
 }
 
-/// Every verdict the prose states: "Verdict `x`" or "`x` with".
-fn verdicts(prose: &str) -> Vec<String> {
+/// What the prose says of the verdict: every verdict word in code (`` `ready` ``,
+/// `` `not-ready` ``, `` `incomplete` ``, `` `enforced` ``) is a claim, negated when "not"
+/// comes before it ("Not `ready`"). Other text about a verdict is not written in code.
+fn verdicts(prose: &str) -> Vec<(bool, String)> {
+    const VERDICTS: [&str; 4] = ["ready", "not-ready", "incomplete", "enforced"];
     let words: Vec<&str> = prose.split_whitespace().collect();
-    let code = |s: &str| Some(s.strip_prefix('`')?.strip_suffix('`')?.to_string());
+    let code = |s: &str| {
+        let s = s
+            .trim_start_matches('(')
+            .trim_end_matches(['.', ',', ';', ':', ')']);
+        Some(s.strip_prefix('`')?.strip_suffix('`')?.to_string())
+    };
     words
-        .windows(2)
-        .filter_map(|w| match (w[0], w[1]) {
-            ("Verdict", v) => code(v.trim_end_matches(['.', ',', ';'])),
-            (v, "with") => code(v),
-            _ => None,
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let v = code(w).filter(|v| VERDICTS.contains(&v.as_str()))?;
+            let negated = i > 0 && words[i - 1].eq_ignore_ascii_case("not");
+            Some((negated, v))
         })
         .collect()
 }
@@ -136,8 +177,14 @@ fn fixtures_readme_counts_are_the_audits() {
         for n in blocker_counts(outcome) {
             assert_eq!(n, real.blockers, "{name}: \"{n} blockers\" in {outcome}");
         }
-        for v in verdicts(outcome) {
-            assert_eq!(v, real.verdict, "{name}: verdict in {outcome}");
+        for (negated, v) in verdicts(outcome) {
+            assert_eq!(
+                v != real.verdict,
+                negated,
+                "{name}: the verdict is {}, the README says {}`{v}` in {outcome}",
+                real.verdict,
+                if negated { "not " } else { "" }
+            );
         }
     }
 }
@@ -148,10 +195,19 @@ fn the_readme_parsers_read_what_they_must() {
         blocker_counts("`not-ready` with 7 blockers; 1 blocker."),
         [7, 1]
     );
-    assert_eq!(blocker_counts("seven blockers, 5 files"), Vec::<u64>::new());
     assert_eq!(
-        verdicts("Verdict `ready`. `not-ready` with 4 blockers"),
-        ["ready", "not-ready"]
+        blocker_counts("seven blockers, 5 files (one blocker)"),
+        [7, 1]
+    );
+    assert!(std::panic::catch_unwind(|| blocker_counts("several blockers")).is_err());
+    assert_eq!(
+        verdicts("Verdict `ready`. `not-ready` with 4 blockers. Not `ready`; is `incomplete`,"),
+        [
+            (false, "ready".to_string()),
+            (false, "not-ready".to_string()),
+            (true, "ready".to_string()),
+            (false, "incomplete".to_string())
+        ]
     );
     let readme = "| Folder | x |\n|---|---|\n| `a-org/` | `ready` with 2 blockers |\n\n\
                   ## Counts\n\ntext\n\n| Folder | Verdict | Apps | Findings | Blockers | Unread |\n\
