@@ -15,6 +15,8 @@ const puppeteer = require("puppeteer-core");
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const VIEWPORT = { width: 1280, height: 800 };
+// A 2,500-app page prints to hundreds of pages on a shared 2-core machine: no 30 s default.
+const TIMEOUT = 10 * 60 * 1000;
 // A browser's own print margins (about 1 cm); the page sets no paper size (preferCSSPageSize off).
 const MARGIN = { top: "10mm", right: "10mm", bottom: "10mm", left: "10mm" };
 // The printable width at 96 CSS px per inch: the paper less both margins.
@@ -31,6 +33,7 @@ function launch() {
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
+    protocolTimeout: TIMEOUT,
     // Root in a container has no user namespaces for Chromium's sandbox.
     args: process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [],
   });
@@ -39,6 +42,7 @@ function launch() {
 // Every request the page makes is recorded; only the page itself and data: URLs go through.
 async function guard(page, pageUrl) {
   const foreign = [];
+  page.setDefaultTimeout(TIMEOUT);
   await page.setRequestInterception(true);
   page.on("request", (req) => {
     const url = req.url();
@@ -53,7 +57,7 @@ async function guard(page, pageUrl) {
 }
 
 // The verdict banner: the element that says the verdict, visible, wholly inside the first
-// viewport. Marked elements first (data-verdict, .verdict, #verdict, role=status/banner), else
+// viewport. Marked elements first (data-verdict, .verdict, #verdict, .banner, role=status/banner/alert), else
 // the smallest visible element whose text says the verdict.
 function findBanner(source) {
   const re = new RegExp(source, "i");
@@ -65,7 +69,7 @@ function findBanner(source) {
   };
   const says = (el) => re.test((el.innerText || "").replace(/\s+/g, " "));
   const marked = [...document.querySelectorAll(
-    "[data-verdict], .verdict, #verdict, [role=status], [role=banner], [role=alert]",
+    "[data-verdict], .verdict, #verdict, .banner, [role=status], [role=banner], [role=alert]",
   )].filter((el) => says(el) && visible(el));
   let el = marked[0];
   let how = "marked";
@@ -184,7 +188,7 @@ async function checkPage(name, file, outDir, expected, planted) {
         notOk(`print media at ${paper.format}'s printable width (${paper.width}px)`, `page ${wide.scroll}px wide; cut off: ${wide.over.join("; ")}`);
       }
       const out = path.join(outDir, `${name}-${paper.file}.pdf`);
-      await page.pdf({ path: out, format: paper.format, preferCSSPageSize: false, printBackground: true, margin: MARGIN });
+      await page.pdf({ path: out, format: paper.format, preferCSSPageSize: false, printBackground: true, margin: MARGIN, timeout: TIMEOUT });
       ok(`printed to ${path.basename(out)} (${paper.format}, ${fs.statSync(out).size} bytes)`);
     }
     await page.close();
