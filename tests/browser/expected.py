@@ -69,11 +69,12 @@ def pdf(expected_path, pdf_path, paper):
     else:
         not_ok(f"{name}: pdfinfo", f"want {paper} {want}; got {sorted(set(wrong)) or info.stderr.strip()[:200]}")
 
-    run = subprocess.run(["pdftotext", "-enc", "UTF-8", pdf_path, "-"], capture_output=True, text=True)
+    run = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", pdf_path, "-"], capture_output=True, text=True)
     text = run.stdout
-    # A name wrapped inside a table cell ("Headless\nShop") is still there; pdftotext joins a
-    # line ending in a hyphen to the next without it ("demo-\nuat" -> "demouat").
-    flatten = lambda t: re.sub(r"\s+|-", "", t)
+    # A name wrapped inside a table cell ("Headless\nShop", "demo-\nuat") is still there:
+    # `-raw` keeps the text in the order it was drawn, cell by cell (the default reading order
+    # interleaves a row's cells), and does not join hyphenated lines.
+    flatten = lambda t: re.sub(r"\s+", "", t)
     flat = flatten(text)
     if run.returncode != 0:
         not_ok(f"{name}: pdftotext", run.stderr.strip()[:200])
