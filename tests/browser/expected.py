@@ -1,7 +1,9 @@
 """What a report page must say, read from the same run's JSON, and the checks of its PDFs.
 
   expected.py expect REPORT.json             -> {"verdict", "verdict_re", "names", "orgs"} on stdout
-  expected.py pdf EXPECTED.json FILE.pdf A4  -> "ok - ..."/"not ok - ..." lines (pdftotext, pdfinfo)
+  expected.py pdf EXPECTED.json FILE.pdf A4 [WORDS.txt]
+      -> "ok - ..."/"not ok - ..." lines (pdfinfo, pdftotext); WORDS.txt: the words the page
+         shows in print media, one a line (check_page.cjs writes it), each must be in the PDF
 
 REPORT.json is `audit --format json` (blocking apps: the findings with blocker true) or
 `fleet --format json` (each org's blockers by owner; each org's name and verdict).
@@ -52,7 +54,7 @@ def expect(report_path):
     json.dump(out, sys.stdout, indent=1)
 
 
-def pdf(expected_path, pdf_path, paper):
+def pdf(expected_path, pdf_path, paper, words_path=None):
     e = json.load(open(expected_path, encoding="utf-8"))
     name = pdf_path.rsplit("/", 1)[-1]
     lines = []
@@ -104,6 +106,16 @@ def pdf(expected_path, pdf_path, paper):
         ok(f"{name}: pdftotext has every org ({len(e['orgs'])}) and each org's verdict")
     elif e["orgs"]:
         not_ok(f"{name}: pdftotext", f"orgs missing: {absent}; verdicts: {short}")
+    # Nothing lost in print: every word the page shows in print media (its innerText, from
+    # check_page.cjs) is in the PDF's text, wherever a cell wrapped it. Chromium clips what
+    # runs past the paper's edge, and pdftotext leaves clipped text out.
+    if words_path:
+        shown = [w for w in open(words_path, encoding="utf-8").read().split("\n") if w]
+        lost = [w for w in shown if flatten(w) not in flat]
+        if shown and not lost:
+            ok(f"{name}: pdftotext has every word the page shows in print ({len(shown)} distinct)")
+        else:
+            not_ok(f"{name}: lost in print", f"{len(lost)} of {len(shown)} distinct word(s): {' '.join(lost[:10])[:300]}")
     print("\n".join(lines))
 
 
@@ -111,6 +123,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "expect":
         expect(sys.argv[2])
     elif sys.argv[1] == "pdf":
-        pdf(*sys.argv[2:5])
+        pdf(*sys.argv[2:6])
     else:
         sys.exit(__doc__)
