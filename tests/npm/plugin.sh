@@ -22,21 +22,9 @@ rc_cache=${REAL_CLIENTS_CACHE:-$root/target/real-clients}
 plugin_cache=${NPM_PLUGIN_CACHE:-$root/target/npm-plugin}
 NODE_VERSION=22.23.5
 
-passed=0
-failed=0
-pids=()
-work=$(mktemp -d "${TMPDIR:-/tmp}/pkce-npm-plugin.XXXXXX")
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $1: $2"; failed=$((failed + 1)); }
-finish() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  rm -rf "$work"
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-  exit $?
-}
-trap finish EXIT
-stamp() { cat "$@" | sha256sum | cut -c1-16; }
+# shellcheck source=tests/real_clients/suite.sh
+. "$root/tests/real_clients/suite.sh"
+suite_start npm-plugin
 json_get() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 
 # --- installs (cached) ---------------------------------------------------------------

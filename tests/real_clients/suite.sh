@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The frame the shell suites share (sourced, not run: tests/real_clients/run, tests/npm/run,
-# tests/browser/run): one "ok - ..."/"not ok - ..." line per check, and at exit the
-# background processes in `pids` killed, the scratch folder `work` removed and
+# tests/npm/plugin.sh, tests/browser/run): one "ok - ..."/"not ok - ..." line per check, and at
+# exit the background processes in `pids` killed, the scratch folder `work` removed and
 # "N passed, N failed" printed; the exit status is non-zero when a check failed or none passed.
 
 # suite_start NAME: the counters, `pids`, `work` (a new scratch folder), the exit trap.
