@@ -35,6 +35,10 @@ pub enum Span {
     Strong(String),
     /// A coloured word.
     Badge(Tone, String),
+    /// A line break inside a cell.
+    Break,
+    /// A link to a section of the same page (its fixed id), never to a value.
+    Anchor(&'static str, String),
 }
 
 /// Inline text: a cell, a paragraph, a list item.

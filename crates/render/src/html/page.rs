@@ -74,6 +74,10 @@ fn text(out: &mut String, t: &Text) {
                     escape(s)
                 );
             }
+            Span::Break => out.push_str("<br>"),
+            Span::Anchor(id, s) => {
+                let _ = write!(out, "<a href=\"#{}\">{}</a>", escape(id), escape(s));
+            }
         }
     }
 }
