@@ -12,7 +12,7 @@
 mod escape;
 mod page;
 
-pub use self::escape::escape;
+pub use self::escape::{escape, escape_breakable};
 pub use self::page::{write, CSP};
 use pkce_audit_model::rules::Verdict;
 

@@ -48,8 +48,10 @@ fn assert_loads_nothing(page: &str) {
 #[test]
 fn hostile_names_labels_and_callbacks_are_text_never_markup() {
     let r = hostile();
-    let page = html(&r);
-    assert_loads_nothing(&page);
+    let raw = html(&r);
+    assert_loads_nothing(&raw);
+    // The text as read: `<wbr>` only marks where a long word may wrap.
+    let page = raw.replace("<wbr>", "");
     assert!(
         page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "{page}"
@@ -61,7 +63,7 @@ fn hostile_names_labels_and_callbacks_are_text_never_markup() {
     assert!(page.contains("javascript:alert(1)"));
     assert!(!page.contains("<img"));
     // The planted URL is shown as text only, never in an attribute or a tag.
-    assert!(tags(&page).all(|t| !t.contains(URL) && !t.contains("javascript")));
+    assert!(tags(&raw).all(|t| !t.contains(URL) && !t.contains("javascript")));
     assert!(
         page.matches(URL).count() >= 3,
         "in name, label and callback"
@@ -76,6 +78,7 @@ fn the_demo_org_page_has_every_section_in_order_and_loads_nothing() {
     let r = of_fixture("demo-org");
     let page = html(&r);
     assert_loads_nothing(&page);
+    let page = page.replace("<wbr>", "");
     let order = [
         "Verdict: NOT READY",
         "id=\"audited\"",
@@ -167,14 +170,17 @@ fn each_callback_url_is_shown_with_its_own_class() {
     let page = html(&r);
     let cell = page
         .split("<td>")
-        .find(|c| c.contains("app.example.com"))
+        .find(|c| c.contains(": <code>http"))
         .unwrap();
     let pairs: Vec<String> = app
         .callbacks
         .iter()
         .map(|c| format!("{}: <code>{}</code>", c.class.as_str(), c.url))
         .collect();
-    assert_eq!(cell, format!("{}</td>", pairs.join("<br>")));
+    assert_eq!(
+        cell.replace("<wbr>", ""),
+        format!("{}</td>", pairs.join("<br>"))
+    );
 }
 
 #[test]
@@ -210,7 +216,7 @@ expires = 2026-12-31
         ..Default::default()
     };
     r.apply_waivers(&set, serde_json::from_str("\"2026-06-01\"").unwrap());
-    let page = html(&r);
+    let page = html(&r).replace("<wbr>", "");
     let w = &page[page.find("id=\"waivers\"").unwrap()..page.find("id=\"signoff\"").unwrap()];
     assert!(w.contains("Expired entries (1)"), "{w}");
     assert!(
