@@ -317,24 +317,13 @@ mod tests {
     #[test]
     fn a_120_character_word_can_wrap_in_a_cell_on_screen_and_in_print() {
         let long = format!("{}_{}", "A".repeat(60), "B".repeat(59));
-        let page = write(&Page {
-            title: "t".into(),
-            banner: Banner {
-                tone: Tone::Good,
-                word: "READY".into(),
-                reason: "r".into(),
-            },
-            sections: vec![Section {
-                id: "s",
-                heading: "s".into(),
-                blocks: vec![Block::Table(Table {
-                    caption: "c".into(),
-                    head: vec!["App"],
-                    rows: vec![vec![Text::code(&long).then(format!(" {long}"))]],
-                })],
-            }],
-            footer: String::new(),
-        });
+        let mut s = Section::new("s", "s");
+        s.push(Block::Table(Table {
+            caption: "c".into(),
+            head: vec!["App"],
+            rows: vec![vec![Text::code(&long).then(format!(" {long}"))]],
+        }));
+        let page = super::super::page_of(vec![s]);
         // Cells and code wrap a word too long for the line, in print too (no print rule
         // turns it off), and the word itself has places to wrap, none longer than
         // LONG_WORD: no column is forced wider than the page.
