@@ -25,8 +25,10 @@ fn assert_page(page: &str, verdict: &str, apps: &[String]) {
     assert!(page.contains(CSP), "{page}");
     assert!(!page.contains("<script"));
     assert!(page.contains(&format!("Verdict: {verdict}")), "{page}");
+    // `<wbr>` only marks where a long name may wrap: the text reads without it.
+    let text = page.replace("<wbr>", "");
     for app in apps {
-        assert!(page.contains(app.as_str()), "{app} missing");
+        assert!(text.contains(app.as_str()), "{app} missing");
     }
 }
 

@@ -49,3 +49,35 @@ pub fn of_components(parts: &[(MetadataType, &str, &str)]) -> Report {
         },
     )
 }
+
+/// `ready-org` plus demo-org's External Client App `Analytics_Bridge`, whose PKCE setting
+/// cannot be known (no global OAuth settings file): no blocker, yet `incomplete`.
+pub fn ready_but_unknown() -> Report {
+    use pkce_audit_model::rules::RuleId;
+    let dir = fixture_dir("demo-org").join("force-app/main/default");
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+    let eca = read("externalClientApps/Analytics_Bridge.eca-meta.xml");
+    let oauth = read("extlClntAppOauthSettings/Analytics_Bridge_oauth.ecaOauth-meta.xml");
+    let extra = of_components(&[
+        (
+            MetadataType::ExternalClientApplication,
+            "Analytics_Bridge",
+            &eca,
+        ),
+        (
+            MetadataType::ExtlClntAppOauthSettings,
+            "Analytics_Bridge_oauth",
+            &oauth,
+        ),
+    ]);
+    let mut r = of_fixture("ready-org");
+    r.apps.extend(extra.apps);
+    r.findings.extend(
+        extra
+            .findings
+            .into_iter()
+            .filter(|f| f.rule == RuleId::AppPkceUnknown),
+    );
+    r.refresh();
+    r
+}

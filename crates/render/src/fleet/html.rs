@@ -2,10 +2,15 @@
 //! verdict and who must act, the apps and packages several orgs share, each rehearsal's
 //! comparison, and a blank sign-off. Built as a [`Page`] and written by the one writer.
 
-use super::{differences, faithful_word, org_verdict, sameness, who_must_act};
+use super::{differences, faithful_word, listed, org_verdict, sameness, who_must_act};
 use crate::html::{self, Banner, Block, Chart, Page, Section, Table, Text, Tone};
 use crate::report::cells::verdict_word;
 use pkce_audit_model::fleet::model::{FleetReport, Rehearsal};
+
+/// Items joined by commas, or `-` when there are none (as the Markdown writes them).
+fn dashed(items: &[impl AsRef<str>]) -> String {
+    listed(items, str::to_string)
+}
 
 fn orgs(r: &FleetReport) -> Section {
     let mut s = Section::new("orgs", "Orgs");
@@ -37,11 +42,8 @@ fn orgs(r: &FleetReport) -> Section {
                 } else {
                     o.blockers.findings.to_string()
                 }),
-                Text::plain(if act.is_empty() {
-                    "-".into()
-                } else {
-                    act.join(", ")
-                }),
+                Text::plain(dashed(&act)),
+                Text::plain(o.api_calls.map_or("-".into(), |n| n.to_string())),
                 Text::plain(o.report.clone().unwrap_or_else(|| "-".into())),
             ]
         })
@@ -54,18 +56,30 @@ fn orgs(r: &FleetReport) -> Section {
             "Verdict",
             "Blockers",
             "Who must act",
+            "API calls",
             "Full report",
         ],
         rows,
     }));
-    s.push(Block::Chart(Chart {
-        title: "Blocking findings by org".into(),
-        bars: r
-            .orgs
-            .iter()
-            .map(|o| (o.name.clone(), o.blockers.findings))
-            .collect(),
-    }));
+    // An org that could not be audited has no count: a bar of 0 would claim it is clean.
+    let (audited, failed): (Vec<_>, Vec<_>) = r.orgs.iter().partition(|o| o.error.is_none());
+    if !audited.is_empty() {
+        s.push(Block::Chart(Chart {
+            title: "Blocking findings by org".into(),
+            bars: audited
+                .iter()
+                .map(|o| (o.name.clone(), o.blockers.findings))
+                .collect(),
+        }));
+    }
+    if !failed.is_empty() {
+        let names: Vec<&str> = failed.iter().map(|o| o.name.as_str()).collect();
+        s.para(
+            Text::plain("Not charted, because they could not be audited (no count of blockers): ")
+                .then_span(html::Span::Code(names.join(", ")))
+                .then("."),
+        );
+    }
     let mismatched: Vec<Text> = r
         .orgs
         .iter()
@@ -92,8 +106,8 @@ fn shared(r: &FleetReport) -> Section {
             let rules: Vec<&str> = b.rules.iter().map(|r| r.as_str()).collect();
             vec![
                 Text::codes(&b.names),
-                Text::plain(b.labels.join(", ")),
-                Text::plain(owners.join(", ")),
+                Text::plain(dashed(&b.labels)),
+                Text::plain(dashed(&owners)),
                 Text::plain(format!("{}: {}", b.orgs.len(), b.orgs.join(", "))),
                 Text::codes(&rules),
             ]
@@ -120,7 +134,7 @@ fn packages(r: &FleetReport) -> Section {
             p.installs.iter().map(move |i| {
                 vec![
                     Text::code(&p.namespace),
-                    Text::plain(p.names.join(", ")),
+                    Text::plain(dashed(&p.names)),
                     Text::code(&i.org),
                     Text::plain(i.version.clone().unwrap_or_else(|| "unknown".into())),
                     Text::codes(&i.blocking_apps),

@@ -1,7 +1,7 @@
 //! The fleet as GitHub-flavoured Markdown, for a change-review board or a client report:
 //! the verdict, one row per org linking its full report, then what only several orgs show.
 
-use super::{differences, faithful_word, org_verdict, sameness, who_must_act};
+use super::{differences, faithful_word, listed, org_verdict, sameness, who_must_act};
 use crate::md::{code, code_cell as md_code, header as md_header, row as md_row, text as md_cell};
 use crate::report::cells::verdict_word;
 use crate::report::text::backstop;
@@ -24,14 +24,7 @@ fn link_target(path: &str) -> String {
 }
 
 fn list(items: &[impl AsRef<str>]) -> String {
-    if items.is_empty() {
-        return "-".into();
-    }
-    items
-        .iter()
-        .map(|i| md_cell(i.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    listed(items, md_cell)
 }
 
 pub fn markdown(r: &FleetReport) -> String {

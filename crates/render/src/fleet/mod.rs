@@ -44,6 +44,19 @@ pub fn json(r: &FleetReport) -> String {
     crate::json::document(r)
 }
 
+/// Items each shown by `show`, joined by commas; `-` when there are none (the same in
+/// every fleet format).
+fn listed<S: AsRef<str>>(items: &[S], show: impl Fn(&str) -> String) -> String {
+    if items.is_empty() {
+        return "-".into();
+    }
+    items
+        .iter()
+        .map(|i| show(i.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Who must act on an org's blockers, one part per owner: "our org 6 (2 at outside
 /// hosts)", "ISV acmecpq 1", "vendors 2". Raw text: each format escapes it.
 fn who_must_act(b: &Blockers) -> Vec<String> {

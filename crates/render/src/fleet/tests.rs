@@ -194,7 +194,7 @@ fn the_rehearsed_change_and_what_was_not_read_are_shown_apart_from_differences()
 fn the_fleet_page_shows_each_orgs_verdict_and_every_rehearsal_escaped() {
     let mut r = faithful_without_packages();
     r.orgs[0].name = "<script>alert(1)</script>".into();
-    let page = html(&r);
+    let page = html(&r).replace("<wbr>", "");
     assert!(
         !page.contains("<script>") && !page.contains('\u{202e}'),
         "{page}"
@@ -205,4 +205,103 @@ fn the_fleet_page_shows_each_orgs_verdict_and_every_rehearsal_escaped() {
     let mut r = faithful_without_packages();
     r.tool.version = "0.0.0".into();
     insta::assert_snapshot!("fleet_page", html(&r));
+}
+
+/// Two orgs: `ok`, audited, with a 120-character name, blockers and its API calls; and
+/// `gone`, which could not be audited; a package installed in `ok` whose name is unknown.
+fn audited_and_not() -> FleetReport {
+    use pkce_audit_model::fleet::model::{FleetPackage, PackageInstall};
+    let mut r = faithful_without_packages();
+    r.orgs[0].name = "gone".into();
+    r.orgs[0].error = Some("source nonexistent: not found".into());
+    r.orgs[0].report = None;
+    let mut ok = r.orgs[0].clone();
+    ok.name = format!("ok{}", "N".repeat(118));
+    ok.error = None;
+    ok.verdict = Verdict::NotReady;
+    ok.verdict_reason = "4 blocking finding(s) on 1 app(s).".into();
+    ok.blockers.findings = 4;
+    ok.blockers.org = vec!["Portal".into()];
+    ok.api_calls = Some(4321);
+    r.packages.push(FleetPackage {
+        namespace: "acme".into(),
+        names: Vec::new(),
+        installs: vec![PackageInstall {
+            org: ok.name.clone(),
+            version: None,
+            blocking_apps: Vec::new(),
+        }],
+    });
+    r.orgs.push(ok);
+    r
+}
+
+/// The page's text as a reader sees it: no tags, no character references.
+fn page_text(page: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in page.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn an_org_that_could_not_be_audited_is_not_charted_as_zero() {
+    let r = audited_and_not();
+    let page = html(&r);
+    let svg = &page[page.find("<svg").unwrap()..page.find("</svg>").unwrap()];
+    assert!(!svg.contains("gone"), "{svg}");
+    assert!(
+        svg.contains(&format!("<title>{}: 4</title>", r.orgs[1].name)),
+        "{svg}"
+    );
+    let after = &page[page.find("</svg>").unwrap()..];
+    assert!(
+        after.contains("Not charted, because they could not be audited (no count of blockers): <code>gone</code>"),
+        "{after}"
+    );
+}
+
+#[test]
+fn the_fleet_page_carries_every_fact_of_the_fleet_markdown() {
+    let r = audited_and_not();
+    let text = page_text(&html(&r));
+    let md = markdown(&r);
+    let mut cells = 0;
+    let lines: Vec<&str> = md.lines().collect();
+    // Table rows, not headers (the line before `|---`).
+    let rows = lines.iter().enumerate().filter(|(i, l)| {
+        l.starts_with("| ") && !lines.get(i + 1).is_some_and(|n| n.starts_with("|---"))
+    });
+    for (_, line) in rows {
+        for cell in line.trim_matches('|').split(" | ") {
+            // A Markdown link's text; code spans without their backticks.
+            let cell = cell.trim().replace('`', "");
+            let cell = cell.split("](").next().unwrap().trim_start_matches('[');
+            assert!(
+                text.contains(cell),
+                "{cell:?} of the Markdown is not on the page"
+            );
+            cells += 1;
+        }
+    }
+    assert!(cells > 15, "{md}");
+    // The facts written outside tables: the org that could not be audited and why.
+    assert!(text.contains("Could not be audited: source nonexistent: not found"));
+    // The package whose name is unknown: "-", as in the Markdown, not an empty cell.
+    let page = html(&r).replace("<wbr>", "");
+    assert!(
+        page.contains("<tr><th scope=\"row\"><code>acme</code></th><td>-</td>"),
+        "{page}"
+    );
 }

@@ -12,7 +12,7 @@
 mod escape;
 mod page;
 
-pub use self::escape::escape;
+pub use self::escape::{escape, escape_breakable};
 pub use self::page::{write, CSP};
 use pkce_audit_model::rules::Verdict;
 
@@ -35,6 +35,10 @@ pub enum Span {
     Strong(String),
     /// A coloured word.
     Badge(Tone, String),
+    /// A line break inside a cell.
+    Break,
+    /// A link to a section of the same page (its fixed id), never to a value.
+    Anchor(&'static str, String),
 }
 
 /// Inline text: a cell, a paragraph, a list item.
@@ -182,22 +186,28 @@ pub fn sign_off() -> Section {
     s
 }
 
+/// A page of these sections only, for the tests of the writer.
+#[cfg(test)]
+pub(crate) fn page_of(sections: Vec<Section>) -> String {
+    write(&Page {
+        title: "t".into(),
+        banner: Banner {
+            tone: Tone::Good,
+            word: "READY".into(),
+            reason: "r".into(),
+        },
+        sections,
+        footer: String::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_sign_off_is_blank_lines_to_write_on() {
-        let page = write(&Page {
-            title: "t".into(),
-            banner: Banner {
-                tone: Tone::Good,
-                word: "READY".into(),
-                reason: "r".into(),
-            },
-            sections: vec![sign_off()],
-            footer: String::new(),
-        });
+        let page = page_of(vec![sign_off()]);
         for f in SIGN_OFF {
             assert!(
                 page.contains(&format!("<th scope=\"row\">{f}</th><td></td>")),

@@ -2,7 +2,9 @@
 //! [`escape`]; the markup around it is this file's own. The page loads nothing (its CSP
 //! says so first thing in `<head>`), runs no script, and links only to its own sections.
 
-use super::{escape, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone};
+use super::{
+    escape, escape_breakable, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone,
+};
 use std::fmt::Write;
 
 /// The first element of `<head>`: nothing may be fetched, no script may run; inline
@@ -19,10 +21,11 @@ h2 { font-size: 1.3em; margin: 1.6em 0 .4em; border-bottom: .1em solid #888; }
 h3 { font-size: 1.1em; margin: 1.2em 0 .3em; }
 table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding: .3em 0; }
-th, td { border: .0625em solid #888; padding: .3em .5em; text-align: left; vertical-align: top; overflow-wrap: anywhere; word-break: normal; }
+th, td { border: .0625em solid #888; padding: .3em .5em; text-align: left; vertical-align: top; overflow-wrap: break-word; word-break: normal; hyphens: none; }
 thead th { background: #eee; }
 tbody th { font-weight: 600; }
-code { font-family: ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace; font-size: .92em; overflow-wrap: anywhere; }
+code { font-family: ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace; font-size: .92em; overflow-wrap: break-word; }
+p, li, figcaption { overflow-wrap: break-word; }
 .badge { display: inline-block; padding: 0 .35em; border: .0625em solid; border-radius: .3em; font-weight: bold; }
 .good { background: #e3f3e6; color: #0b4d1c; }
 .bad { background: #fbe4e6; color: #7d0c1b; }
@@ -38,7 +41,6 @@ svg rect { fill: #7d0c1b; }
 footer { margin-top: 2em; font-size: .9em; color: #333; }
 @media print {
   body { max-width: none; padding: 0; }
-  th, td, code { overflow-wrap: break-word; }
   nav { display: none; }
   tr, th, td, .signoff { break-inside: avoid; }
   thead { display: table-header-group; }
@@ -59,9 +61,9 @@ fn class(t: Tone) -> &'static str {
 fn text(out: &mut String, t: &Text) {
     for s in &t.0 {
         match s {
-            Span::Text(s) => out.push_str(&escape(s)),
+            Span::Text(s) => out.push_str(&escape_breakable(s)),
             Span::Code(s) => {
-                let _ = write!(out, "<code>{}</code>", escape(s));
+                let _ = write!(out, "<code>{}</code>", escape_breakable(s));
             }
             Span::Strong(s) => {
                 let _ = write!(out, "<strong>{}</strong>", escape(s));
@@ -73,6 +75,10 @@ fn text(out: &mut String, t: &Text) {
                     class(*tone),
                     escape(s)
                 );
+            }
+            Span::Break => out.push_str("<br>"),
+            Span::Anchor(id, s) => {
+                let _ = write!(out, "<a href=\"#{}\">{}</a>", escape(id), escape(s));
             }
         }
     }
@@ -101,35 +107,76 @@ fn table(out: &mut String, t: &Table) {
     out.push_str("</tbody>\n</table>\n");
 }
 
+/// The chart's geometry, in SVG units (px at 100%): each entry is a row whose label
+/// stands on its own line above its bar, so no name, however long, can reach a bar.
+const CHART_WIDTH: usize = 640;
+const CHART_ROW: usize = 46;
+const BAR_HEIGHT: usize = 16;
+/// The widest bar; the count is written after it, inside the chart.
+const BAR_MAX: usize = CHART_WIDTH - 80;
+/// A label's characters at most: at 14px even a glyph one em wide fits the chart's
+/// width. A longer one is cut with `…`; the full text is in the bar's `<title>` (a
+/// tooltip, read by screen readers) and in the table beside the chart.
+const LABEL_CHARS: usize = (CHART_WIDTH - 16) / 14;
+
+/// One bar's place in the chart.
+#[derive(Debug, PartialEq, Eq)]
+struct BarLayout {
+    /// The label as drawn: at most [`LABEL_CHARS`] characters.
+    label: String,
+    /// The label's baseline; the bar starts below it.
+    label_y: usize,
+    bar_y: usize,
+    bar_width: usize,
+}
+
+fn layout(c: &Chart) -> Vec<BarLayout> {
+    let max = c.bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    c.bars
+        .iter()
+        .enumerate()
+        .map(|(i, (name, n))| {
+            let top = i * CHART_ROW;
+            let label = if name.chars().count() > LABEL_CHARS {
+                let mut cut: String = name.chars().take(LABEL_CHARS - 1).collect();
+                cut.push('…');
+                cut
+            } else {
+                name.clone()
+            };
+            BarLayout {
+                label,
+                label_y: top + 16,
+                bar_y: top + 22,
+                bar_width: (BAR_MAX * n).div_ceil(max).max(usize::from(*n > 0) * 2),
+            }
+        })
+        .collect()
+}
+
 /// A horizontal bar chart with its numbers written beside the bars: the words and counts
 /// carry the meaning, the bars only show it.
 fn chart(out: &mut String, c: &Chart) {
-    const ROW: usize = 28;
-    const LABEL: usize = 260;
-    const BARS: usize = 340;
-    let max = c.bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let height = ROW * c.bars.len().max(1) + 8;
+    let height = CHART_ROW * c.bars.len().max(1) + 4;
     let summary: Vec<String> = c.bars.iter().map(|(l, n)| format!("{l}: {n}")).collect();
     let label = format!("{}: {}", c.title, summary.join("; "));
     let _ = writeln!(
         out,
-        "<figure>\n<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\">\n<title>{}</title>",
+        "<figure>\n<svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {CHART_WIDTH} {height}\" width=\"{CHART_WIDTH}\" height=\"{height}\">\n<title>{}</title>",
         escape(&label),
-        LABEL + BARS + 60,
-        LABEL + BARS + 60,
         escape(&label)
     );
-    for (i, (name, n)) in c.bars.iter().enumerate() {
-        let y = i * ROW + 4;
-        let w = (BARS * n).div_ceil(max).max(usize::from(*n > 0) * 2);
+    for ((name, n), b) in c.bars.iter().zip(layout(c)) {
         let _ = writeln!(
             out,
-            "<text x=\"0\" y=\"{}\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{w}\" height=\"{}\"/><text x=\"{}\" y=\"{}\">{n}</text>",
-            y + 18,
+            "<g><title>{}: {n}</title><text x=\"0\" y=\"{}\">{}</text><rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{BAR_HEIGHT}\"/><text x=\"{}\" y=\"{}\">{n}</text></g>",
             escape(name),
-            ROW - 8,
-            LABEL + w + 6,
-            y + 18
+            b.label_y,
+            escape(&b.label),
+            b.bar_y,
+            b.bar_width,
+            b.bar_width + 6,
+            b.bar_y + BAR_HEIGHT - 3,
         );
     }
     let _ = writeln!(
@@ -231,4 +278,77 @@ pub fn write(p: &Page) -> String {
         escape(&p.footer)
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_label_stands_above_its_bar_cut_to_the_width_with_the_full_name_in_a_title() {
+        let long = "N".repeat(120);
+        let c = Chart {
+            title: "t".into(),
+            bars: vec![(long.clone(), 3), ("short".into(), 7), (long.clone(), 0)],
+        };
+        let bars = layout(&c);
+        for (i, b) in bars.iter().enumerate() {
+            // A glyph at most one em (14px) wide: the label fits the chart's width.
+            assert!(b.label.chars().count() * 14 <= CHART_WIDTH, "{b:?}");
+            // Text sits above its baseline: the label ends before its bar begins, and
+            // the bar ends before the next row's label.
+            assert!(b.label_y < b.bar_y);
+            if let Some(next) = bars.get(i + 1) {
+                assert!(b.bar_y + BAR_HEIGHT < next.label_y - 14, "{b:?} {next:?}");
+            }
+            // The count after the bar stays inside the chart.
+            assert!(b.bar_width + 6 + 3 * 14 <= CHART_WIDTH);
+        }
+        assert!(bars[0].label.ends_with('…') && bars[1].label == "short");
+        let mut out = String::new();
+        chart(&mut out, &c);
+        assert!(
+            out.contains(&format!("<g><title>{long}: 3</title>")),
+            "{out}"
+        );
+        assert!(!out.contains(&format!(">{long}</text>")));
+    }
+
+    #[test]
+    fn a_120_character_word_can_wrap_in_a_cell_on_screen_and_in_print() {
+        let long = format!("{}_{}", "A".repeat(60), "B".repeat(59));
+        let mut s = Section::new("s", "s");
+        s.push(Block::Table(Table {
+            caption: "c".into(),
+            head: vec!["App"],
+            rows: vec![vec![Text::code(&long).then(format!(" {long}"))]],
+        }));
+        let page = super::super::page_of(vec![s]);
+        // Cells and code wrap a word too long for the line, in print too (no print rule
+        // turns it off), and the word itself has places to wrap, none longer than
+        // LONG_WORD: no column is forced wider than the page.
+        for rule in ["th, td {", "code {"] {
+            let decl = &STYLE[STYLE.find(rule).unwrap()..];
+            let decl = &decl[..decl.find('}').unwrap()];
+            assert!(decl.contains("overflow-wrap: break-word"), "{decl}");
+        }
+        assert!(!STYLE.contains("overflow-wrap: normal") && !STYLE.contains("nowrap"));
+        let cell = &page[page.find("<th scope=\"row\">").unwrap()..];
+        let cell = &cell[..cell.find("</th>").unwrap()];
+        assert!(cell.matches("<wbr>").count() >= 2 * 6, "{cell}");
+        let text = cell
+            .replace("<th scope=\"row\">", "")
+            .replace("<code>", "")
+            .replace("</code>", " ");
+        for piece in text.split("<wbr>").flat_map(str::split_whitespace) {
+            assert!(
+                piece.chars().count() <= super::super::escape::LONG_WORD,
+                "{piece}"
+            );
+        }
+        assert_eq!(
+            cell.replace("<wbr>", ""),
+            format!("<th scope=\"row\"><code>{long}</code> {long}")
+        );
+    }
 }

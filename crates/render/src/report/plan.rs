@@ -4,7 +4,7 @@
 
 use super::Report;
 use pkce_audit_model::inventory::{App, Owner};
-use pkce_audit_model::rules::Finding;
+use pkce_audit_model::rules::{Finding, Verdict};
 use std::collections::BTreeMap;
 
 /// The app's blockers someone must act on (waived ones too where PKCE is enforced).
@@ -55,5 +55,19 @@ impl<'a> Plan<'a> {
             }
         }
         plan
+    }
+}
+
+/// Step 3's state in the plan's words: the report's verdict, never recomputed, so the
+/// plan cannot call the toggle ready while the banner says otherwise. Where the verdict
+/// is `incomplete` the org setting may already be on: the words say which.
+pub(crate) fn toggle_word(r: &Report) -> &'static str {
+    let on = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    match r.verdict() {
+        Verdict::Ready => "ready to turn on",
+        Verdict::Enforced => "already on",
+        Verdict::NotReady => "not yet: blockers remain",
+        Verdict::Incomplete if on => "already on, but the audit is incomplete",
+        Verdict::Incomplete => "not yet: the audit is incomplete",
     }
 }

@@ -644,3 +644,19 @@ fn next_actions_end_the_table_numbered_with_commands_unbroken() {
         crate::md::inline(&r.next_actions[0].text)
     )));
 }
+
+#[test]
+fn markdown_step_3_says_what_the_verdict_says() {
+    let r = pkce_audit_test_org::reports::ready_but_unknown();
+    assert_eq!(r.verdict(), Verdict::Incomplete);
+    let md = markdown(&r);
+    let step3 = &md[md.find("### Step 3").unwrap()..];
+    let step3 = &step3[..step3.find("\n## ").unwrap()];
+    assert!(
+        step3.contains("Status: **not yet: the audit is incomplete**"),
+        "{step3}"
+    );
+    assert!(!step3.contains("No blocker remains"), "{step3}");
+    let ready = markdown(&pkce_audit_test_org::reports::of_fixture("ready-org"));
+    assert!(ready.contains("Status: **ready to turn on**"));
+}

@@ -138,5 +138,27 @@ pub(super) fn waivers(r: &Report) -> Section {
         s.push(Block::Subheading("Waived findings".into()));
         s.push(Block::List(waived));
     }
+    // Each expired or unused entry by name, with its expiry or why nothing matched (the
+    // finding's message says both, with the entry's file and line).
+    for (rule, heading) in [
+        (RuleId::WaiverExpired, "Expired entries"),
+        (RuleId::WaiverUnused, "Unused entries"),
+    ] {
+        let items: Vec<Text> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .map(|f| {
+                Text::code(f.app.as_deref().unwrap_or("*"))
+                    .then(" ")
+                    .then_span(Span::Code(f.waiver_rule.map_or("?", |w| w.as_str()).into()))
+                    .then(format!(": {}", f.message))
+            })
+            .collect();
+        if !items.is_empty() {
+            s.push(Block::Subheading(format!("{heading} ({})", items.len())));
+            s.push(Block::List(items));
+        }
+    }
     s
 }

@@ -16,7 +16,8 @@ use crate::report::cells::{
     verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use crate::report::Report;
-use pkce_audit_model::inventory::Owner;
+use pkce_audit_model::inventory::{App, Owner};
+use pkce_audit_model::report::{NextAction, NextActionKind};
 use pkce_audit_model::rules::{Finding, Severity};
 use std::collections::BTreeMap;
 
@@ -94,20 +95,42 @@ fn breaks(r: &Report) -> Section {
     s
 }
 
+/// Each callback URL with its class, one a line, in the app's order; a report written
+/// before URLs were classified has URLs only.
+fn callbacks_cell(a: &App) -> Text {
+    let pairs: Vec<(&str, &str)> = if a.callbacks.is_empty() {
+        a.callback_urls
+            .iter()
+            .map(|u| ("class not recorded", u.as_str()))
+            .collect()
+    } else {
+        a.callbacks
+            .iter()
+            .map(|c| (c.class.as_str(), c.url.as_str()))
+            .collect()
+    };
+    if pairs.is_empty() {
+        return Text::plain("none");
+    }
+    let mut t = Text::default();
+    for (i, (class, url)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            t = t.then_span(Span::Break);
+        }
+        t = t
+            .then(format!("{class}: "))
+            .then_span(Span::Code(url.into()));
+    }
+    t
+}
+
 fn apps(r: &Report) -> Section {
     let mut s = Section::new("apps", "Apps");
     let rows = r
         .apps
         .iter()
         .map(|a| {
-            let mut classes: Vec<&str> = a.callbacks.iter().map(|c| c.class.as_str()).collect();
-            classes.dedup();
-            let callbacks = if a.callback_urls.is_empty() {
-                Text::plain("none")
-            } else {
-                Text::plain(format!("{}: ", classes.join(", ")))
-                    .then_span(Span::Code(a.callback_urls.join(" ")))
-            };
+            let callbacks = callbacks_cell(a);
             let pkce = pkce_cell(a.in_pkce_scope(), a.pkce_required);
             let tone = match a.pkce_required {
                 Some(true) => Tone::Good,
@@ -134,7 +157,7 @@ fn apps(r: &Report) -> Section {
             "Owner",
             "PKCE",
             "Flows",
-            "Callbacks (class: URLs)",
+            "Callbacks (class: URL)",
             "Usage",
         ],
         rows,
@@ -220,17 +243,37 @@ fn dates(r: &Report) -> Section {
     s
 }
 
+/// The `more` line on the page: every step is in this page's own rollout plan, not in
+/// another format. The count leads the model's sentence; without it the line still holds.
+fn more_line(a: &NextAction) -> Text {
+    let count = a
+        .text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse::<usize>().ok());
+    let lead = match count {
+        Some(n) => format!("{n} more action(s) after these: "),
+        None => "More actions after these: ".into(),
+    };
+    Text::plain(lead)
+        .then_span(Span::Anchor("plan", "the rollout plan".into()))
+        .then(" below lists every step, and ")
+        .then_span(Span::Anchor("breaks", "what breaks and for whom".into()))
+        .then(" who acts on each.")
+}
+
 /// The report's next actions, most urgent first, each command as code to copy.
 fn next_actions(r: &Report) -> Section {
     let mut s = Section::new("next", "Next actions");
     s.push(Block::Numbered(
         r.next_actions
             .iter()
-            .map(|a| match &a.command {
-                Some(c) => Text::plain(a.text.as_str())
+            .map(|a| match (&a.kind, &a.command) {
+                (NextActionKind::More, _) => more_line(a),
+                (_, Some(c)) => Text::plain(a.text.as_str())
                     .then(" ")
                     .then_span(Span::Code(c.clone())),
-                None => Text::plain(a.text.as_str()),
+                (_, None) => Text::plain(a.text.as_str()),
             })
             .collect(),
     ));

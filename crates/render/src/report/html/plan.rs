@@ -4,12 +4,12 @@
 //! Every row says whether it can be undone, and how ([`Reversal`]).
 
 use super::Reversal;
-use crate::html::{Block, Section, Span, Table, Text, Tone};
+use crate::html::{verdict_tone, Block, Section, Span, Table, Text, Tone};
 use crate::report::cells::{kind_name, owner_text};
-use crate::report::plan::{app_blockers, Plan};
+use crate::report::plan::{app_blockers, toggle_word, Plan};
 use crate::report::{Report, ScopeKind};
 use pkce_audit_model::inventory::App;
-use pkce_audit_model::rules;
+use pkce_audit_model::rules::{self, Verdict};
 use pkce_audit_model::text::shell_word;
 
 /// "yes" in green, "unconfirmed" in amber, anything else (who alone can) in red.
@@ -158,19 +158,11 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
 }
 
 fn step3(r: &Report) -> Vec<Block> {
-    let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
-    let remaining = r.findings.iter().filter(|f| f.is_active_blocker()).count();
-    let status = if enforced {
-        Text::badge(Tone::Good, "already on")
-    } else if remaining == 0 && r.incomplete.is_empty() {
-        Text::badge(Tone::Good, "ready to turn on")
-    } else {
-        Text::badge(Tone::Bad, "not yet").then(format!(
-            ": {remaining} blocker(s) and {} unread item(s) remain",
-            r.incomplete.len()
-        ))
-    };
-    vec![
+    // The verdict's own colour and reason: step 3 says what the banner says.
+    let status = Text::badge(verdict_tone(r.verdict()), toggle_word(r))
+        .then(format!(": {}", r.verdict_reason));
+    let open = r.open_items();
+    let mut blocks =     vec![
         Block::Subheading("Step 3: turn on Require PKCE for Supported Authorization Flows".into()),
         Block::Table(Table {
             caption: "Step 3: the org setting".into(),
@@ -183,7 +175,14 @@ fn step3(r: &Report) -> Vec<Block> {
                 undo_cell(Reversal::OrgSetting),
             ]],
         }),
-    ]
+    ];
+    if r.verdict() != Verdict::Enforced && !open.is_empty() {
+        blocks.push(Block::Paragraph(
+            format!("What stands between the org and ready ({}):", open.len()).into(),
+        ));
+        blocks.push(Block::List(open.into_iter().map(Text::plain).collect()));
+    }
+    blocks
 }
 
 /// The plan's section.

@@ -5,7 +5,7 @@
 use super::{app_title, cell, code, inline};
 use crate::md;
 use crate::report::cells::{flows_text, kind_name};
-use crate::report::plan::{app_blockers, Plan};
+use crate::report::plan::{app_blockers, toggle_word, Plan};
 use crate::report::Report;
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
 use pkce_audit_model::inventory::App;
@@ -241,8 +241,14 @@ fn step3(out: &mut String, r: &Report) {
         "### Step 3 — Turn on *Require PKCE for Supported Authorization Flows*\n"
     );
     let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    let status = format!(
+        "Status: **{}** — {}\n",
+        toggle_word(r),
+        inline(&r.verdict_reason)
+    );
     if enforced {
         let _ = writeln!(out, "- [x] Already on in this org.\n");
+        let _ = writeln!(out, "{status}");
         // Waived or not, a blocker here is an app that likely fails at its next
         // authorization: the waiver defers nothing once the setting is on.
         let failing: Vec<&Finding> = r.findings.iter().filter(|f| f.likely_failing).collect();
@@ -265,9 +271,8 @@ fn step3(out: &mut String, r: &Report) {
         .iter()
         .filter(|f| f.is_active_blocker())
         .collect();
-    if blockers.is_empty() {
-        let _ = writeln!(out, "No blocker remains.\n");
-    } else {
+    let _ = writeln!(out, "{status}");
+    if !blockers.is_empty() {
         let _ = writeln!(out, "Blockers that remain today ({}):\n", blockers.len());
         finding_list(out, &blockers);
     }
