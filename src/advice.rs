@@ -6,7 +6,7 @@
 
 use pkce_audit_model::advice::{Advice, ROLLBACK_PROJECT};
 use pkce_audit_model::errors::Remedy;
-use pkce_audit_model::text::shell_word;
+use pkce_audit_model::commands::option;
 use std::borrow::Cow;
 
 /// The end of a library message that leads up to a setting: the option that sets it, as
@@ -40,7 +40,7 @@ pub(crate) fn words(advice: &Advice) -> Cow<'static, str> {
         Advice::UndoApps { names } => {
             let apps: Vec<String> = names
                 .iter()
-                .map(|n| format!("--app {}", shell_word(n)))
+                .map(|n| option("--app", n))
                 .collect();
             format!(
                 "pkce-audit fix --source {ROLLBACK_PROJECT} {} --undo",

@@ -3,6 +3,8 @@
 //! last), by who acts on them.
 
 use super::Report;
+use pkce_audit_model::commands::{fix_refusal, FixTarget};
+use pkce_audit_model::report::require_pkce_apps;
 use pkce_audit_model::inventory::{App, Owner};
 use pkce_audit_model::rules::Finding;
 use std::collections::BTreeMap;
@@ -19,6 +21,9 @@ pub(crate) fn app_blockers<'a>(r: &'a Report, app: &str) -> Vec<&'a Finding> {
 pub(crate) struct Plan<'a> {
     /// Our apps that need client work and the PKCE switch: blockers or an unknown setting.
     pub ours: Vec<&'a App>,
+    /// Our apps to switch in step 2: [`Plan::ours`], then the apps whose client is known
+    /// to send PKCE (the next actions' list, [`require_pkce_apps`]).
+    pub switch: Vec<&'a App>,
     /// Our apps that already require PKCE.
     pub done: Vec<&'a App>,
     /// Blocking packaged apps, by namespace.
@@ -33,6 +38,7 @@ impl<'a> Plan<'a> {
     pub fn of(r: &'a Report) -> Self {
         let mut plan = Plan {
             ours: Vec::new(),
+            switch: Vec::new(),
             done: Vec::new(),
             isv: BTreeMap::new(),
             vendors: Vec::new(),
@@ -54,6 +60,21 @@ impl<'a> Plan<'a> {
                 Owner::External | Owner::Isv | Owner::Salesforce => {}
             }
         }
+        plan.switch = plan.ours.clone();
+        for app in require_pkce_apps(r) {
+            if !plan.switch.iter().any(|a| std::ptr::eq(*a, app)) {
+                plan.switch.push(app);
+            }
+        }
         plan
+    }
+}
+
+/// How step 2 changes `app`: `fix`'s command where the report has a project for it
+/// ([`FixTarget`]), or why `fix` cannot change it.
+pub(crate) fn step2_command(target: &FixTarget, app: &App) -> Result<String, String> {
+    match fix_refusal(app) {
+        Some(why) => Err(why),
+        None => Ok(target.apps_command([app.name.as_str()])),
     }
 }
