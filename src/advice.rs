@@ -27,13 +27,15 @@ pub fn advice(remedy: Option<Remedy>) -> &'static str {
 pub(crate) fn words(advice: &Advice) -> Cow<'static, str> {
     match advice {
         Advice::AuditProjectRoot { root } => {
-            format!("audit the project root instead: --source {root}").into()
+            format!("audit the project root instead: {}", option("--source", root)).into()
         }
         Advice::UsageSkipped => "--no-usage skipped the usage queries".into(),
         Advice::SkipUsage => "--no-usage".into(),
         Advice::RenewingSession => "(with --auth-url-file pkce-audit renews it by itself)".into(),
         Advice::ConnectOrg => "-o/--target-org <alias> (or --instance-url, --auth-url-file)".into(),
-        Advice::AuditFolder { root } => format!("pkce-audit audit --source {root}").into(),
+        Advice::AuditFolder { root } => {
+            format!("pkce-audit audit {}", option("--source", root)).into()
+        }
         Advice::Force => "pass --force --reason \"...\"".into(),
         Advice::NotEvenForced => "not even with --force".into(),
         Advice::NewManifest => "name a new file with --manifest".into(),

@@ -2,7 +2,6 @@
 //! so the next actions, `fix`'s output and the docs (tested) say the same.
 
 use crate::inventory::{App, AppKind, Owner};
-use crate::report::{AuditScope, Layout, ScopeKind};
 use crate::text::shell_word;
 
 /// The folder of the SFDX project a live audit's next actions retrieve into, and that
@@ -51,7 +50,8 @@ pub fn option(flag: &str, value: &str) -> String {
     }
 }
 
-/// Where the `fix` commands of a report run: the one decision every output prints.
+/// Where the `fix` commands of a report run: the one decision every output prints
+/// ([`AuditScope::fix_target`](crate::report::AuditScope::fix_target)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FixTarget {
     /// A folder `fix` accepts: the audited SFDX project or mdapi folder, or the SFDX
@@ -65,24 +65,6 @@ pub enum FixTarget {
 }
 
 impl FixTarget {
-    /// What `fix` would accept for the audit of `scope` (`fix` opens only an SFDX project
-    /// or an mdapi folder, and refuses a snapshot).
-    pub fn of(scope: &AuditScope) -> Self {
-        let inside = || match &scope.enclosing_project {
-            Some(p) => FixTarget::Project(p.root.clone()),
-            None => FixTarget::Retrieve,
-        };
-        match (scope.kind, scope.layout) {
-            (ScopeKind::Org, _) | (ScopeKind::Folder, Some(Layout::Snapshot)) => {
-                FixTarget::Retrieve
-            }
-            (ScopeKind::Folder, Some(Layout::SfdxProject | Layout::Mdapi)) => {
-                FixTarget::Project(scope.source.clone())
-            }
-            (ScopeKind::Folder, Some(Layout::Folder) | None) => inside(),
-        }
-    }
-
     /// The command that makes the project first, when there is none.
     pub fn retrieve_first(&self) -> Option<String> {
         match self {
@@ -141,6 +123,11 @@ pub fn fix_refusal(app: &App) -> Option<String> {
     if app.kind == AppKind::ConnectedApp && !app.oauth_enabled {
         return Some(format!(
             "'{name}' has no OAuth configuration: PKCE does not apply to it"
+        ));
+    }
+    if app.kind == AppKind::ExternalClientApp && app.global_settings.is_none() {
+        return Some(format!(
+            "the global OAuth settings of '{name}' (ExtlClntAppGlobalOauthSettings, which hold its PKCE setting) were not read, so fix has no file to change: use Setup, or retrieve them (Salesforce gates them: \"Allow Access to OAuth Consumer Secrets via Metadata API\") and audit again"
         ));
     }
     let names = std::iter::once(&app.name).chain(app.global_settings.as_ref());

@@ -1,55 +1,25 @@
 use super::*;
-use crate::report::EnclosingProject;
-
-fn scope(kind: ScopeKind, layout: Option<Layout>) -> AuditScope {
-    AuditScope {
-        kind,
-        layout,
-        source: "my proj".into(),
-        ..Default::default()
-    }
-}
 
 #[test]
-fn fix_runs_where_fix_accepts_the_folder_else_after_a_retrieve() {
-    for layout in [Layout::SfdxProject, Layout::Mdapi] {
-        let t = FixTarget::of(&scope(ScopeKind::Folder, Some(layout)));
-        assert_eq!(t, FixTarget::Project("my proj".into()));
-        assert_eq!(t.retrieve_first(), None);
-        assert_eq!(
-            t.org_setting_command(),
-            "pkce-audit fix --source 'my proj' --org-setting"
-        );
-    }
-    let mut inside = scope(ScopeKind::Folder, Some(Layout::Folder));
-    inside.enclosing_project = Some(EnclosingProject {
-        root: "/srv/proj".into(),
-        ..Default::default()
-    });
+fn the_commands_of_each_target() {
+    let t = FixTarget::Project("my proj".into());
+    assert_eq!(t.retrieve_first(), None);
     assert_eq!(
-        FixTarget::of(&inside).apps_command(["A"]),
-        "pkce-audit fix --source /srv/proj --app A"
+        t.org_setting_command(),
+        "pkce-audit fix --source 'my proj' --org-setting"
     );
-    for s in [
-        scope(ScopeKind::Org, None),
-        scope(ScopeKind::Folder, Some(Layout::Snapshot)),
-        scope(ScopeKind::Folder, Some(Layout::Folder)),
-        scope(ScopeKind::Folder, None),
-    ] {
-        let t = FixTarget::of(&s);
-        assert_eq!(t, FixTarget::Retrieve, "{s:?}");
-        let first = t.retrieve_first().unwrap();
-        assert!(
-            first.starts_with("sf project generate --name pkce && (cd pkce && "),
-            "{first}"
-        );
-        assert_eq!(
-            t.org_setting_command(),
-            "pkce-audit fix --source pkce --org-setting --target-org YOUR_ORG_ALIAS"
-        );
-        // No placeholder a shell reads as a redirection.
-        assert!(!t.org_setting_command().contains(['<', '>']));
-    }
+    let t = FixTarget::Retrieve;
+    let first = t.retrieve_first().unwrap();
+    assert!(
+        first.starts_with("sf project generate --name pkce && (cd pkce && "),
+        "{first}"
+    );
+    assert_eq!(
+        t.org_setting_command(),
+        "pkce-audit fix --source pkce --org-setting --target-org YOUR_ORG_ALIAS"
+    );
+    // No placeholder a shell reads as a redirection.
+    assert!(!t.org_setting_command().contains(['<', '>']));
 }
 
 #[test]
@@ -75,7 +45,10 @@ fn app(name: &str, kind: &str, owner: &str) -> App {
 #[test]
 fn fix_changes_only_our_apps_with_oauth_and_an_api_name() {
     assert_eq!(fix_refusal(&app("ERP", "connected-app", "org")), None);
-    assert_eq!(fix_refusal(&app("Eca", "external-client-app", "org")), None);
+    let mut eca = app("Eca", "external-client-app", "org");
+    assert!(fix_refusal(&eca).unwrap().contains("were not read"));
+    eca.global_settings = Some("Eca_glbloauth".into());
+    assert_eq!(fix_refusal(&eca), None);
     for (a, why) in [
         (app("ns__P", "connected-app", "isv"), "publisher"),
         (app("Vendor", "external", "external"), "another org"),

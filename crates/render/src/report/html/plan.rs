@@ -129,7 +129,7 @@ fn retrieve_first(target: &FixTarget) -> Option<Block> {
 }
 
 fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
-    let target = FixTarget::of(&r.scope);
+    let target = r.scope.fix_target();
     let mut rows: Vec<Vec<Text>> = plan
         .switch
         .iter()
@@ -188,7 +188,7 @@ fn step3(r: &Report) -> Vec<Block> {
                 Text::plain("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
                 status,
                 Text::plain("Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ")
-                    .then_span(Span::Code(FixTarget::of(&r.scope).org_setting_command())),
+                    .then_span(Span::Code(r.scope.fix_target().org_setting_command())),
                 undo_cell(Reversal::OrgSetting),
             ]],
         }),
@@ -200,7 +200,7 @@ pub(super) fn section(r: &Report) -> Section {
     let plan = Plan::of(r);
     let mut s = Section::new("plan", "Rollout plan");
     s.para("In the order Salesforce prescribes: clients first, then the PKCE switch on each app, then the org setting. Turning the org setting on does not revoke tokens already issued: a client that sends no code_challenge fails at its next authorization.");
-    s.blocks.extend(retrieve_first(&FixTarget::of(&r.scope)));
+    s.blocks.extend(retrieve_first(&r.scope.fix_target()));
     s.blocks.extend(step1(r, &plan));
     s.blocks.extend(step2(r, &plan));
     s.blocks.extend(step3(r));

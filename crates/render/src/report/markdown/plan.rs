@@ -17,7 +17,7 @@ use std::fmt::Write;
 /// The three steps and the flows to block.
 pub(super) fn rollout(out: &mut String, r: &Report) {
     let plan = Plan::of(r);
-    let target = FixTarget::of(&r.scope);
+    let target = r.scope.fix_target();
     let _ = writeln!(out, "## Rollout plan\n");
     if let Some(command) = target.retrieve_first() {
         let _ = writeln!(
