@@ -78,3 +78,86 @@ pub(crate) fn step2_command(target: &FixTarget, app: &App) -> Result<String, Str
         None => Ok(target.apps_command([app.name.as_str()])),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{html::html, markdown::markdown};
+    use pkce_audit_model::report::{EnclosingProject, Layout, ScopeKind};
+    use pkce_audit_test_org::reports::of_fixture;
+
+    /// The HTML page and the Markdown plan of callbacks-org audited as `scope` says.
+    fn both(scope: impl Fn(&mut crate::report::Report)) -> [String; 2] {
+        let mut r = of_fixture("callbacks-org");
+        r.scope.source = "fixtures/callbacks-org".into();
+        scope(&mut r);
+        r.refresh();
+        [html(&r), markdown(&r)]
+    }
+
+    #[test]
+    fn the_plans_print_the_fix_commands_of_the_next_actions_where_fix_runs() {
+        // A project: its folder; the app the next actions name is in step 2 too.
+        for doc in both(|_| {}) {
+            let command = "pkce-audit fix --source fixtures/callbacks-org --app Sf_Cli_Login";
+            assert_eq!(doc.matches(command).count(), 2, "{doc}");
+        }
+        // A live audit, a snapshot (read-only evidence), a folder in no project: retrieve
+        // first, then fix the retrieved project; no placeholder a shell reads as `<`.
+        let live = |r: &mut crate::report::Report| r.scope.kind = ScopeKind::Org;
+        let snapshot = |r: &mut crate::report::Report| r.scope.layout = Some(Layout::Snapshot);
+        let loose = |r: &mut crate::report::Report| r.scope.layout = Some(Layout::Folder);
+        for doc in [both(live), both(snapshot), both(loose)].concat() {
+            for part in [
+                "sf project generate --name pkce &amp;&amp; (cd pkce",
+                "pkce-audit fix --source pkce --app Sf_Cli_Login",
+                "pkce-audit fix --source pkce --org-setting --target-org YOUR_ORG_ALIAS",
+            ] {
+                let part = if doc.starts_with("<!DOCTYPE") {
+                    part.to_string()
+                } else {
+                    part.replace("&amp;", "&")
+                };
+                assert!(doc.contains(&part), "{part} in:\n{doc}");
+            }
+            assert!(!doc.contains("fixtures/callbacks-org --"), "{doc}");
+            assert!(!doc.contains("project&gt;") && !doc.contains("<project>"));
+        }
+        // A folder inside a project: the project's root.
+        let inside = |r: &mut crate::report::Report| {
+            r.scope.layout = Some(Layout::Folder);
+            r.scope.source = "proj/force-app".into();
+            r.scope.enclosing_project = Some(EnclosingProject {
+                root: "/srv/proj".into(),
+                ..Default::default()
+            });
+        };
+        for doc in both(inside) {
+            assert!(
+                doc.contains("pkce-audit fix --source /srv/proj --app Sf_Cli_Login"),
+                "{doc}"
+            );
+            assert!(doc.contains("pkce-audit fix --source /srv/proj --org-setting"));
+            assert!(!doc.contains("--source proj/force-app"));
+        }
+    }
+
+    #[test]
+    fn an_app_fix_would_refuse_gets_why_not_a_command() {
+        let rename = |r: &mut crate::report::Report| {
+            let hostile = "Hl';touch x";
+            for a in r.apps.iter_mut().filter(|a| a.name == "Sf_Cli_Login") {
+                a.name = hostile.into();
+            }
+            for f in r.findings.iter_mut() {
+                if f.app.as_deref() == Some("Sf_Cli_Login") {
+                    f.app = Some(hostile.into());
+                }
+            }
+        };
+        for doc in both(rename) {
+            assert!(!doc.contains("--app 'Hl"), "{doc}");
+            assert!(doc.contains("fix cannot change it"), "{doc}");
+            assert!(doc.contains("not a Salesforce API name"), "{doc}");
+        }
+    }
+}
