@@ -53,8 +53,14 @@ fn fix_changes_only_our_apps_with_oauth_and_an_api_name() {
         (app("ns__P", "connected-app", "isv"), "publisher"),
         (app("Vendor", "external", "external"), "another org"),
         (app("DEVHUB_X", "connected-app", "salesforce"), "Salesforce"),
-        (app("Hl';touch x", "connected-app", "org"), "not a Salesforce API name"),
-        (app("-x", "connected-app", "org"), "not a Salesforce API name"),
+        (
+            app("Hl';touch x", "connected-app", "org"),
+            "not a Salesforce API name",
+        ),
+        (
+            app("-x", "connected-app", "org"),
+            "not a Salesforce API name",
+        ),
     ] {
         let got = fix_refusal(&a).unwrap_or_else(|| panic!("{} passed", a.name));
         assert!(got.contains(why), "{got}");

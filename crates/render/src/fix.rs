@@ -85,8 +85,8 @@ fn shown_manifest(plan: &Plan) -> String {
         .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
-pub use pkce_audit_model::commands::ORG_PLACEHOLDER;
 use pkce_audit_model::commands::option;
+pub use pkce_audit_model::commands::ORG_PLACEHOLDER;
 use pkce_audit_model::text::shell_word;
 
 /// The org's alias as `-o` named it, when it did.

@@ -29,7 +29,11 @@ fn printed(cwd: &Path, source: &str) -> Vec<(String, String)> {
 /// `line` run by `shell -c`, from `cwd`, with the binary on the PATH as `pkce-audit`.
 fn paste(shell: &str, cwd: &Path, line: &str) -> (i32, String) {
     let bin = Path::new(BIN).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let o = Command::new(shell)
         .args(["-c", line])
         .current_dir(cwd)

@@ -139,7 +139,10 @@ fn did_you_mean_names_only_an_app_fix_can_change() {
     ));
     // An ISV app and an app without OAuth would be refused in turn: never suggested.
     let isv = reason(&plan, "acmecpq__CPQ_Connectr");
-    assert!(!isv.contains("did you mean 'acmecpq__CPQ_Connector'"), "{isv}");
+    assert!(
+        !isv.contains("did you mean 'acmecpq__CPQ_Connector'"),
+        "{isv}"
+    );
     let okta = reason(&plan, "Okta_SS");
     assert!(!okta.contains("did you mean 'Okta_SSO'"), "{okta}");
     let ours = reason(&plan, "Customer_Portl");

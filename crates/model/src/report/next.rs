@@ -342,9 +342,11 @@ fn runs_fix(a: &NextAction) -> bool {
 /// `kept` with the retrieve action in its place (after what could not be read), when one
 /// of them runs `fix` and the report has no project.
 fn with_retrieve(mut kept: Vec<NextAction>, r: &Report) -> Vec<NextAction> {
-    if let Some(first) = retrieve(&r.scope.fix_target()).filter(|_| kept.iter().any(runs_fix))
-    {
-        let at = usize::from(kept.first().is_some_and(|a| a.kind == NextActionKind::ReadUnread));
+    if let Some(first) = retrieve(&r.scope.fix_target()).filter(|_| kept.iter().any(runs_fix)) {
+        let at = usize::from(
+            kept.first()
+                .is_some_and(|a| a.kind == NextActionKind::ReadUnread),
+        );
         kept.insert(at, first);
     }
     kept

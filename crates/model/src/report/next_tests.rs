@@ -151,7 +151,11 @@ fn a_not_ready_org_lists_who_acts_in_precedence_order() {
         Some("pkce-audit fix --source 'fixtures/my project' --app CLI_App")
     );
     assert_eq!(a[3].apps, ["CLI_App", "CLI's App"]);
-    assert!(a[3].text.contains("fix cannot change CLI's App"), "{}", a[3].text);
+    assert!(
+        a[3].text.contains("fix cannot change CLI's App"),
+        "{}",
+        a[3].text
+    );
     assert!(a.iter().all(|a| a.kind != NextActionKind::TurnOnOrgSetting));
 }
 
@@ -268,7 +272,11 @@ fn the_retrieve_action_comes_with_the_fix_commands_that_survive_the_cap() {
     r.scope.kind = ScopeKind::Org;
     r.refresh();
     assert_eq!(r.next_actions.len(), MAX_NEXT_ACTIONS);
-    assert!(!kinds(&r).contains(&NextActionKind::RetrieveProject), "{:?}", kinds(&r));
+    assert!(
+        !kinds(&r).contains(&NextActionKind::RetrieveProject),
+        "{:?}",
+        kinds(&r)
+    );
     let last = r.next_actions.last().unwrap();
     // Two cut: an ISV action, the fix command (and the retrieve it needs).
     assert!(last.text.starts_with("3 more action(s)"), "{}", last.text);
@@ -344,7 +352,6 @@ fn a_folder_fix_refuses_is_not_named_by_a_fix_command() {
     }
 }
 
-
 fn scope_of(kind: ScopeKind, layout: Option<Layout>) -> AuditScope {
     AuditScope {
         kind,
@@ -395,4 +402,3 @@ fn fix_runs_where_fix_accepts_the_folder_else_after_a_retrieve() {
         assert!(!t.org_setting_command().contains(['<', '>']));
     }
 }
-

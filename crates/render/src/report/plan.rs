@@ -4,8 +4,8 @@
 
 use super::Report;
 use pkce_audit_model::commands::{fix_refusal, FixTarget};
-use pkce_audit_model::report::require_pkce_apps;
 use pkce_audit_model::inventory::{App, Owner};
+use pkce_audit_model::report::require_pkce_apps;
 use pkce_audit_model::rules::Finding;
 use std::collections::BTreeMap;
 
