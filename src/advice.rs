@@ -5,8 +5,8 @@
 //! that spells the options in what the library writes.
 
 use pkce_audit_model::advice::{Advice, ROLLBACK_PROJECT};
+use pkce_audit_model::commands::option;
 use pkce_audit_model::errors::Remedy;
-use pkce_audit_model::text::shell_word;
 use std::borrow::Cow;
 
 /// The end of a library message that leads up to a setting: the option that sets it, as
@@ -26,22 +26,23 @@ pub fn advice(remedy: Option<Remedy>) -> &'static str {
 /// ([`install`]), so reports, snapshots and errors say it the same way.
 pub(crate) fn words(advice: &Advice) -> Cow<'static, str> {
     match advice {
-        Advice::AuditProjectRoot { root } => {
-            format!("audit the project root instead: --source {root}").into()
-        }
+        Advice::AuditProjectRoot { root } => format!(
+            "audit the project root instead: {}",
+            option("--source", root)
+        )
+        .into(),
         Advice::UsageSkipped => "--no-usage skipped the usage queries".into(),
         Advice::SkipUsage => "--no-usage".into(),
         Advice::RenewingSession => "(with --auth-url-file pkce-audit renews it by itself)".into(),
         Advice::ConnectOrg => "-o/--target-org <alias> (or --instance-url, --auth-url-file)".into(),
-        Advice::AuditFolder { root } => format!("pkce-audit audit --source {root}").into(),
+        Advice::AuditFolder { root } => {
+            format!("pkce-audit audit {}", option("--source", root)).into()
+        }
         Advice::Force => "pass --force --reason \"...\"".into(),
         Advice::NotEvenForced => "not even with --force".into(),
         Advice::NewManifest => "name a new file with --manifest".into(),
         Advice::UndoApps { names } => {
-            let apps: Vec<String> = names
-                .iter()
-                .map(|n| format!("--app {}", shell_word(n)))
-                .collect();
+            let apps: Vec<String> = names.iter().map(|n| option("--app", n)).collect();
             format!(
                 "pkce-audit fix --source {ROLLBACK_PROJECT} {} --undo",
                 apps.join(" ")

@@ -37,9 +37,10 @@ mod tests {
             missed_forceignore: true,
             missed_namespace: None,
         });
+        // The root as one shell word, its control characters shown, not applied.
         assert_eq!(
             super::lines(&r),
-            ["pkce-audit: warning: the audited folder is inside the SFDX project /p\\u{1b}[31m: its .forceignore was not applied; audit the project root instead: --source /p\\u{1b}[31m"]
+            ["pkce-audit: warning: the audited folder is inside the SFDX project /p\\u{1b}[31m: its .forceignore was not applied; audit the project root instead: --source '/p\\u{1b}[31m'"]
         );
     }
 }

@@ -427,6 +427,18 @@ fn rules_command_lists_and_explains() {
         one.contains("severity: critical") && one.contains("blocker: yes"),
         "{one}"
     );
+    // An id in capitals is the same rule (the ids are lowercase).
+    let upper = run(&["rules", "ORG-PKCE-NOT-ENFORCED"]);
+    assert_eq!(upper.code, 0, "{}", upper.stderr.as_str());
+    assert!(
+        upper.stdout.contains("org-pkce-not-enforced"),
+        "{}",
+        upper.stdout
+    );
+    assert_eq!(
+        upper.stdout,
+        stdout(&run(&["rules", "org-pkce-not-enforced"]))
+    );
     let bad = run(&["rules", "no-such-rule"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.as_str().contains("unknown rule 'no-such-rule'"));

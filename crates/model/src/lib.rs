@@ -21,6 +21,7 @@
 #![deny(clippy::wildcard_enum_match_arm)]
 
 pub mod advice;
+pub mod api_name;
 pub mod callback;
 pub mod calls;
 pub mod clients;

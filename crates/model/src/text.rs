@@ -262,8 +262,11 @@ pub fn code_span(text: &str) -> String {
 /// A name or path as one word of a POSIX shell command line: as it is when it holds only
 /// characters no shell acts on (every API name, most usernames and paths), else in single
 /// quotes (a `'` inside written `'\''`). Names come from the org, which may be hostile.
+/// A word that begins with `=` (zsh expands `=ls` to a command's path), `~`, `#` or `-`
+/// is quoted too.
 pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
     if !name.is_empty()
+        && !name.starts_with(['=', '~', '#', '-'])
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_-.@:/%+=,".contains(c))
@@ -287,6 +290,16 @@ mod tests {
         assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
         assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn a_word_a_shell_would_expand_at_its_start_is_quoted() {
+        assert_eq!(shell_word("=ls"), "'=ls'");
+        assert_eq!(shell_word("--org-setting"), "'--org-setting'");
+        assert_eq!(shell_word("#x"), "'#x'");
+        assert_eq!(shell_word("~root"), "'~root'");
+        // Inside a word they are plain.
+        assert_eq!(shell_word("a=b-c"), "a=b-c");
     }
 
     #[test]

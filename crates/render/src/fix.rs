@@ -85,6 +85,7 @@ fn shown_manifest(plan: &Plan) -> String {
         .unwrap_or_else(|| plan.manifest.path.display().to_string())
 }
 
+use pkce_audit_model::commands::option;
 pub use pkce_audit_model::commands::ORG_PLACEHOLDER;
 use pkce_audit_model::text::shell_word;
 
@@ -109,8 +110,8 @@ pub fn deploy_command(plan: &Plan) -> Option<String> {
         // A rollback whose files never named isPkceRequired has nothing to deploy.
         _ if plan.manifest.members.is_empty() => None,
         _ => Some(format!(
-            "sf project deploy start --manifest {} --target-org {}",
-            shell_word(&shown_manifest(plan)),
+            "sf project deploy start {} --target-org {}",
+            option("--manifest", &shown_manifest(plan)),
             target_org(plan)
         )),
     }
@@ -125,8 +126,8 @@ pub fn check_command(plan: &Plan) -> Option<String> {
         (Step::Apps, _) | (_, Direction::Undo) => None,
         (Step::OrgSetting, Direction::Require) => deploy_command(plan).map(|_| {
             format!(
-                "sf project deploy start --dry-run --manifest {} --target-org {}",
-                shell_word(&shown_manifest(plan)),
+                "sf project deploy start --dry-run {} --target-org {}",
+                option("--manifest", &shown_manifest(plan)),
                 target_org(plan)
             )
         }),

@@ -257,6 +257,7 @@ pub(super) fn sfdx_project(root: &Path) -> PathBuf {
 }
 
 mod org_setting;
+mod pasted;
 mod round_trip;
 mod safety;
 mod steps;

@@ -206,8 +206,10 @@ fn not_found(p: &Project, name: &str) -> String {
             .filter(|a| a.kind != AppKind::External)
     };
     let known: Vec<String> = ours().map(|a| a.name.clone()).collect();
-    // The closest name first, as the other commands suggest one.
-    let guess = pkce_audit_model::suggest::closest_app(name, ours())
+    // The closest name first, as the other commands suggest one: only among the apps fix
+    // can change, so the suggestion is never refused in turn.
+    let changeable = ours().filter(|a| pkce_audit_model::commands::fix_refusal(a).is_none());
+    let guess = pkce_audit_model::suggest::closest_app(name, changeable)
         .map(|s| format!("; did you mean '{s}'?"))
         .unwrap_or_default();
     format!(

@@ -130,6 +130,26 @@ fn refuses_what_this_project_cannot_change() {
 }
 
 #[test]
+fn did_you_mean_names_only_an_app_fix_can_change() {
+    let project = Project::open(&fixture("demo-org")).unwrap();
+    let plan = refused(project.plan_apps(
+        &names(&["acmecpq__CPQ_Connectr", "Okta_SS", "Customer_Portl"]),
+        Direction::Require,
+        None,
+    ));
+    // An ISV app and an app without OAuth would be refused in turn: never suggested.
+    let isv = reason(&plan, "acmecpq__CPQ_Connectr");
+    assert!(
+        !isv.contains("did you mean 'acmecpq__CPQ_Connector'"),
+        "{isv}"
+    );
+    let okta = reason(&plan, "Okta_SS");
+    assert!(!okta.contains("did you mean 'Okta_SSO'"), "{okta}");
+    let ours = reason(&plan, "Customer_Portl");
+    assert!(ours.contains("did you mean 'Customer_Portal'?"), "{ours}");
+}
+
+#[test]
 fn only_a_project_that_deploys_is_edited() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("connectedApps")).unwrap();

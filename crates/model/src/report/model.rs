@@ -4,6 +4,7 @@
 //! back may come from another version of the tool: `diff` reads them into its own lenient
 //! types ([`diff::read`](crate::diff::read)), which keep words this version does not know.
 
+use crate::commands::FixTarget;
 use crate::evidence::{known_sources, Sources};
 use crate::inventory::{App, OrgSettings, Problem};
 use crate::rules::{Finding, Severity, Verdict};
@@ -117,6 +118,24 @@ impl AuditScope {
         match self.kind {
             ScopeKind::Org => id.map(|id| format!("Org {id}, read {}", self.generated_at)),
             ScopeKind::Folder => None,
+        }
+    }
+
+    /// Where `fix` runs for this audit: the audited SFDX project or mdapi folder, the SFDX
+    /// project the audited folder lies inside, else (a live org, a snapshot, which `fix`
+    /// refuses as read-only evidence, or a folder in no project) a project retrieved first.
+    pub fn fix_target(&self) -> FixTarget {
+        match (self.kind, self.layout) {
+            (ScopeKind::Org, _) | (ScopeKind::Folder, Some(Layout::Snapshot)) => {
+                FixTarget::Retrieve
+            }
+            (ScopeKind::Folder, Some(Layout::SfdxProject | Layout::Mdapi)) => {
+                FixTarget::Project(self.source.clone())
+            }
+            (ScopeKind::Folder, Some(Layout::Folder) | None) => match &self.enclosing_project {
+                Some(p) => FixTarget::Project(p.root.clone()),
+                None => FixTarget::Retrieve,
+            },
         }
     }
 

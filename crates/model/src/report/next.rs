@@ -5,8 +5,9 @@
 //! Precedence (docs/output.md, "Next actions"):
 //! 1. `read-unread`: an incomplete report can call nothing done, so what could not be read
 //!    comes first;
-//! 2. `retrieve-project`: a live audit (or a snapshot) has no project for `fix` to change:
-//!    retrieve one before any `fix` command;
+//! 2. `retrieve-project`: a live audit, a snapshot or a folder in no project has no
+//!    project for `fix` to change ([`FixTarget`]): retrieve one before the `fix` commands
+//!    listed (decided after the cap, so it comes only with a `fix` command);
 //! 3. with the org setting already on (`enforced`): `check-failing-apps` for the apps that
 //!    likely fail at their next authorization, else `enforced` (nothing left to turn on);
 //! 4. step 1, the clients, slowest to change first: `contact-isv-publisher` (one per
@@ -19,11 +20,10 @@
 //! More than [`MAX_NEXT_ACTIONS`] due: the first four, and a fifth (`more`) that says how
 //! many more and where every step is listed.
 
-use super::{Report, ScopeKind};
-use crate::commands::{retrieve_command, ORG_PLACEHOLDER, RETRIEVE_PROJECT};
+use super::Report;
+use crate::commands::{fix_refusal, FixTarget, ORG_PLACEHOLDER, RETRIEVE_PROJECT};
 use crate::inventory::{App, Owner};
 use crate::rules::{RuleId, Verdict};
-use crate::text::shell_word;
 use crate::vocabulary;
 use serde::{Deserialize, Serialize};
 
@@ -151,48 +151,10 @@ fn due(r: &Report) -> Vec<NextAction> {
             .apps(unknown),
         );
     }
-    let no_project = r.scope.kind == ScopeKind::Org || r.scope.is_snapshot();
-    let source = if no_project {
-        RETRIEVE_PROJECT.to_string()
-    } else {
-        shell_word(&r.scope.source).into_owned()
-    };
-    let target = if no_project {
-        format!(" --target-org {ORG_PLACEHOLDER}")
-    } else {
-        String::new()
-    };
+    let target = r.scope.fix_target();
     let verdict = r.verdict();
-    let sends: Vec<&App> = r
-        .apps
-        .iter()
-        .filter(|a| a.owner == Owner::Org && a.in_pkce_scope() && a.pkce_required == Some(false))
-        .filter(|a| {
-            r.findings.iter().any(|f| {
-                f.app.as_deref() == Some(a.name.as_str())
-                    && matches!(
-                        f.rule,
-                        RuleId::KnownClientSendsPkce | RuleId::AppCallbackSfCliOnly
-                    )
-            })
-        })
-        .collect();
+    let sends = require_pkce_apps(r);
     let step3_due = verdict == Verdict::Ready;
-    if no_project && (!sends.is_empty() || step3_due) {
-        out.push(
-            NextAction::new(
-                NextActionKind::RetrieveProject,
-                Owner::Org,
-                format!(
-                    "Retrieve the org's apps and settings into an SFDX project ({RETRIEVE_PROJECT}), which the fix commands below change (replace {ORG_PLACEHOLDER} with the org's alias)."
-                ),
-            )
-            .command(format!(
-                "sf project generate --name {RETRIEVE_PROJECT} && (cd {RETRIEVE_PROJECT} && {})",
-                retrieve_command(ORG_PLACEHOLDER)
-            )),
-        );
-    }
     if verdict == Verdict::Enforced {
         let failing: Vec<String> = names(r.findings.iter().filter(|f| f.likely_failing));
         if failing.is_empty() {
@@ -276,23 +238,39 @@ fn due(r: &Report) -> Vec<NextAction> {
     }
     if !sends.is_empty() {
         let apps: Vec<String> = sends.iter().map(|a| a.name.clone()).collect();
-        let flags: Vec<String> = apps
+        let fixable: Vec<&str> = sends
             .iter()
-            .map(|n| format!("--app {}", shell_word(n)))
+            .filter(|a| fix_refusal(a).is_none())
+            .map(|a| a.name.as_str())
             .collect();
-        out.push(
-            NextAction::new(
-                NextActionKind::RequirePkce,
-                Owner::Org,
-                format!(
-                    "Require PKCE (step 2) on {} app(s) whose client is known to send it, once everyone runs the release named in its finding: {}.",
-                    apps.len(),
-                    named(&apps)
-                ),
+        let refused: Vec<String> = sends
+            .iter()
+            .filter(|a| fix_refusal(a).is_some())
+            .map(|a| a.name.clone())
+            .collect();
+        let setup = if refused.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " fix cannot change {}: require PKCE on it in Setup (the rollout plan says why).",
+                named(&refused)
             )
-            .apps(apps)
-            .command(format!("pkce-audit fix --source {source} {}", flags.join(" "))),
-        );
+        };
+        let a = NextAction::new(
+            NextActionKind::RequirePkce,
+            Owner::Org,
+            format!(
+                "Require PKCE (step 2) on {} app(s) whose client is known to send it, once everyone runs the release named in its finding: {}.{setup}",
+                apps.len(),
+                named(&apps)
+            ),
+        )
+        .apps(apps);
+        out.push(if fixable.is_empty() {
+            a
+        } else {
+            a.command(target.apps_command(fixable))
+        });
     }
     if step3_due {
         out.push(
@@ -302,9 +280,7 @@ fn due(r: &Report) -> Vec<NextAction> {
                 "Nothing blocks: require PKCE org-wide (step 3), check the deploy, then deploy it."
                     .into(),
             )
-            .command(format!(
-                "pkce-audit fix --source {source} --org-setting{target}"
-            )),
+            .command(target.org_setting_command()),
         );
     }
     out
@@ -321,26 +297,88 @@ fn names<'a>(findings: impl Iterator<Item = &'a crate::rules::Finding>) -> Vec<S
     out
 }
 
-/// The next actions of `r`: at most [`MAX_NEXT_ACTIONS`], most urgent first; when more
-/// are due, the last says how many more and where they are.
-pub fn next_actions(r: &Report) -> Vec<NextAction> {
-    let mut all = due(r);
-    if all.len() > MAX_NEXT_ACTIONS {
-        let more = all.len() - (MAX_NEXT_ACTIONS - 1);
-        all.truncate(MAX_NEXT_ACTIONS - 1);
-        all.push(NextAction {
-            kind: NextActionKind::More,
-            owner: None,
-            text: format!(
-                "{more} more action(s) after these: the rollout plan (--format markdown) lists every step, and the summary by owner who acts on each."
+/// Our apps whose client is known to send PKCE but that do not require it yet: the apps
+/// step 2 can switch now. The one list the next actions and the rollout plans name.
+pub fn require_pkce_apps(r: &Report) -> Vec<&App> {
+    r.apps
+        .iter()
+        .filter(|a| a.owner == Owner::Org && a.in_pkce_scope() && a.pkce_required == Some(false))
+        .filter(|a| {
+            r.findings.iter().any(|f| {
+                f.app.as_deref() == Some(a.name.as_str())
+                    && matches!(
+                        f.rule,
+                        RuleId::KnownClientSendsPkce | RuleId::AppCallbackSfCliOnly
+                    )
+            })
+        })
+        .collect()
+}
+
+/// The action that retrieves a project for the `fix` commands, when `target` has none.
+fn retrieve(target: &FixTarget) -> Option<NextAction> {
+    let command = target.retrieve_first()?;
+    Some(
+        NextAction::new(
+            NextActionKind::RetrieveProject,
+            Owner::Org,
+            format!(
+                "Retrieve the org's apps and settings into an SFDX project ({RETRIEVE_PROJECT}), which the fix commands below change (replace {ORG_PLACEHOLDER} with the org's alias)."
             ),
-            apps: Vec::new(),
-            namespace: None,
-            contacts: Vec::new(),
-            command: None,
-        });
+        )
+        .command(command),
+    )
+}
+
+/// Whether `a` prints a `fix` command, which needs a project.
+fn runs_fix(a: &NextAction) -> bool {
+    a.command.is_some()
+        && matches!(
+            a.kind,
+            NextActionKind::RequirePkce | NextActionKind::TurnOnOrgSetting
+        )
+}
+
+/// `kept` with the retrieve action in its place (after what could not be read), when one
+/// of them runs `fix` and the report has no project.
+fn with_retrieve(mut kept: Vec<NextAction>, r: &Report) -> Vec<NextAction> {
+    if let Some(first) = retrieve(&r.scope.fix_target()).filter(|_| kept.iter().any(runs_fix)) {
+        let at = usize::from(
+            kept.first()
+                .is_some_and(|a| a.kind == NextActionKind::ReadUnread),
+        );
+        kept.insert(at, first);
     }
-    all
+    kept
+}
+
+/// The next actions of `r`: at most [`MAX_NEXT_ACTIONS`], most urgent first; when more
+/// are due, the last says how many more and where they are. The retrieve action is
+/// decided after the cap: it comes with the `fix` commands that survive it, or not at all.
+pub fn next_actions(r: &Report) -> Vec<NextAction> {
+    let all = due(r);
+    let whole = with_retrieve(all.clone(), r);
+    if whole.len() <= MAX_NEXT_ACTIONS {
+        return whole;
+    }
+    // Room for the last line (`more`), and for the retrieve action if what is kept needs it.
+    let mut kept = with_retrieve(all[..MAX_NEXT_ACTIONS - 1].to_vec(), r);
+    if kept.len() >= MAX_NEXT_ACTIONS {
+        kept = with_retrieve(all[..MAX_NEXT_ACTIONS - 2].to_vec(), r);
+    }
+    let more = whole.len() - kept.len();
+    kept.push(NextAction {
+        kind: NextActionKind::More,
+        owner: None,
+        text: format!(
+            "{more} more action(s) after these: the rollout plan (--format markdown) lists every step, and the summary by owner who acts on each."
+        ),
+        apps: Vec::new(),
+        namespace: None,
+        contacts: Vec::new(),
+        command: None,
+    });
+    kept
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use super::*;
 use crate::inventory::{App, OrgSettings, Problem};
-use crate::report::{AuditScope, Layout, Report};
+use crate::report::{AuditScope, Layout, Report, ScopeKind};
 use crate::rules::Finding;
 
 fn app(name: &str, owner: &str, pkce: Option<bool>) -> App {
@@ -115,14 +115,16 @@ fn a_not_ready_org_lists_who_acts_in_precedence_order() {
     };
     let mut ours = app("ERP", "org", Some(false));
     ours.contact_email = Some("erp@acme.example".into());
-    let cli = app("CLI's App", "org", Some(false));
+    let cli = app("CLI_App", "org", Some(false));
+    let odd = app("CLI's App", "org", Some(false));
     let findings = vec![
         finding("managed-app-needs-isv", &isv),
         finding("external-app-unverified", &vendor),
         finding("app-pkce-not-required", &ours),
         finding("known-client-sends-pkce", &cli),
+        finding("known-client-sends-pkce", &odd),
     ];
-    let r = report(vec![isv, vendor, ours, cli], findings);
+    let r = report(vec![isv, vendor, ours, cli, odd], findings);
     assert_eq!(r.verdict(), Verdict::NotReady);
     assert_eq!(
         kinds(&r),
@@ -142,12 +144,18 @@ fn a_not_ready_org_lists_who_acts_in_precedence_order() {
     assert_eq!(a[1].owner, Some(Owner::External));
     assert_eq!(a[2].apps, ["ERP"]);
     assert_eq!(a[2].contacts, ["erp@acme.example"]);
-    // The org-chosen name is quoted as one shell word.
+    // The folder is quoted as one shell word; the name fix would refuse (not an API
+    // name) gets no command, and the sentence says so.
     assert_eq!(
         a[3].command.as_deref(),
-        Some(r"pkce-audit fix --source 'fixtures/my project' --app 'CLI'\''s App'")
+        Some("pkce-audit fix --source 'fixtures/my project' --app CLI_App")
     );
-    assert_eq!(a[3].apps, ["CLI's App"]);
+    assert_eq!(a[3].apps, ["CLI_App", "CLI's App"]);
+    assert!(
+        a[3].text.contains("fix cannot change CLI's App"),
+        "{}",
+        a[3].text
+    );
     assert!(a.iter().all(|a| a.kind != NextActionKind::TurnOnOrgSetting));
 }
 
@@ -242,4 +250,142 @@ fn every_kind_has_its_spelling_and_round_trips() {
     assert_eq!(json[0]["kind"], "turn-on-org-setting");
     let back: Vec<NextAction> = serde_json::from_value(json).unwrap();
     assert_eq!(back, r.next_actions);
+}
+
+/// `n` ISV packages blocking, and `sends` apps of ours whose client sends PKCE: the
+/// require-pkce action comes after the ISV ones.
+fn isv_and_sends(n: usize, sends: usize) -> Report {
+    let mut r = isv_packages(n);
+    for i in 0..sends {
+        let a = app(&format!("Cli_{i}"), "org", Some(false));
+        r.findings.push(finding("known-client-sends-pkce", &a));
+        r.apps.push(a);
+    }
+    r.refresh();
+    r
+}
+
+#[test]
+fn the_retrieve_action_comes_with_the_fix_commands_that_survive_the_cap() {
+    // A live audit: the fix command is cut by the cap, so no retrieve either.
+    let mut r = isv_and_sends(5, 1);
+    r.scope.kind = ScopeKind::Org;
+    r.refresh();
+    assert_eq!(r.next_actions.len(), MAX_NEXT_ACTIONS);
+    assert!(
+        !kinds(&r).contains(&NextActionKind::RetrieveProject),
+        "{:?}",
+        kinds(&r)
+    );
+    let last = r.next_actions.last().unwrap();
+    // Two cut: an ISV action, the fix command (and the retrieve it needs).
+    assert!(last.text.starts_with("3 more action(s)"), "{}", last.text);
+
+    // Room for both: retrieve first, then the fix command into the retrieved project.
+    let mut r = isv_and_sends(2, 1);
+    r.scope.kind = ScopeKind::Org;
+    r.refresh();
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::RetrieveProject,
+            NextActionKind::ContactIsvPublisher,
+            NextActionKind::ContactIsvPublisher,
+            NextActionKind::RequirePkce,
+        ]
+    );
+    assert_eq!(
+        r.next_actions[3].command.as_deref(),
+        Some("pkce-audit fix --source pkce --app Cli_0")
+    );
+
+    // Capped with the fix command kept: the retrieve action is kept too.
+    let mut r = isv_and_sends(2, 1);
+    r.scope.kind = ScopeKind::Org;
+    r.incomplete
+        .push(serde_json::from_value::<Problem>(serde_json::json!({"reason": "bad XML"})).unwrap());
+    r.apps.push(app("ERP", "org", Some(false)));
+    r.findings
+        .push(finding("app-pkce-not-required", r.apps.last().unwrap()));
+    r.refresh();
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::ReadUnread,
+            NextActionKind::ContactIsvPublisher,
+            NextActionKind::ContactIsvPublisher,
+            NextActionKind::UpdateOurClients,
+            NextActionKind::More,
+        ]
+    );
+}
+
+#[test]
+fn a_folder_fix_refuses_is_not_named_by_a_fix_command() {
+    // A folder inside a project: the project's root.
+    let mut r = isv_and_sends(0, 1);
+    r.scope.layout = Some(Layout::Folder);
+    r.scope.source = "proj/force-app".into();
+    r.scope.enclosing_project = Some(crate::report::EnclosingProject {
+        root: "/home/me/proj".into(),
+        ..Default::default()
+    });
+    r.refresh();
+    assert_eq!(
+        r.next_actions[0].command.as_deref(),
+        Some("pkce-audit fix --source /home/me/proj --app Cli_0")
+    );
+    // A plain folder, and a snapshot: retrieve first.
+    for layout in [Layout::Folder, Layout::Snapshot] {
+        let mut r = isv_and_sends(0, 1);
+        r.scope.layout = Some(layout);
+        r.refresh();
+        assert_eq!(
+            kinds(&r)[..2],
+            [NextActionKind::RetrieveProject, NextActionKind::RequirePkce],
+            "{layout:?}"
+        );
+        assert_eq!(
+            r.next_actions[1].command.as_deref(),
+            Some("pkce-audit fix --source pkce --app Cli_0")
+        );
+    }
+}
+
+fn scope_of(kind: ScopeKind, layout: Option<Layout>) -> AuditScope {
+    AuditScope {
+        kind,
+        layout,
+        source: "my proj".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn fix_runs_where_fix_accepts_the_folder_else_after_a_retrieve() {
+    for layout in [Layout::SfdxProject, Layout::Mdapi] {
+        let t = scope_of(ScopeKind::Folder, Some(layout)).fix_target();
+        assert_eq!(t, crate::commands::FixTarget::Project("my proj".into()));
+    }
+    let mut inside = scope_of(ScopeKind::Folder, Some(Layout::Folder));
+    inside.enclosing_project = Some(crate::report::EnclosingProject {
+        root: "/srv/proj".into(),
+        ..Default::default()
+    });
+    assert_eq!(
+        inside.fix_target(),
+        crate::commands::FixTarget::Project("/srv/proj".into())
+    );
+    for s in [
+        scope_of(ScopeKind::Org, None),
+        scope_of(ScopeKind::Folder, Some(Layout::Snapshot)),
+        scope_of(ScopeKind::Folder, Some(Layout::Folder)),
+        scope_of(ScopeKind::Folder, None),
+    ] {
+        assert_eq!(
+            s.fix_target(),
+            crate::commands::FixTarget::Retrieve,
+            "{s:?}"
+        );
+    }
 }

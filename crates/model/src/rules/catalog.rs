@@ -318,7 +318,8 @@ impl RuleId {
     }
 }
 
-/// The rule with this public id, if this version knows it.
+/// The rule with this public id, whatever its case (the ids are lowercase, as `fix --app`
+/// takes an API name whatever its case), if this version knows it.
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    RuleId::known(id).map(|id| id.rule())
+    RuleId::known(&id.to_ascii_lowercase()).map(|id| id.rule())
 }

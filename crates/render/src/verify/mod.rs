@@ -340,7 +340,7 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&st
         .collect();
     // The org it was read from, when it was named: else sf's default org.
     let target = alias
-        .map(|a| format!(" --target-org {}", pkce_audit_model::text::shell_word(a)))
+        .map(|a| format!(" {}", pkce_audit_model::commands::option("--target-org", a)))
         .unwrap_or_default();
     let inside = |cmd: String| format!("(cd {ROLLBACK_PROJECT} && {cmd}{target})");
     let mut out = vec![

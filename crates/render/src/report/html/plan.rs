@@ -6,11 +6,11 @@
 use super::Reversal;
 use crate::html::{verdict_tone, Block, Section, Span, Table, Text, Tone};
 use crate::report::cells::{kind_name, owner_text};
-use crate::report::plan::{app_blockers, toggle_word, Plan};
-use crate::report::{Report, ScopeKind};
+use crate::report::plan::{app_blockers, step2_command, toggle_word, Plan};
+use crate::report::Report;
+use pkce_audit_model::commands::{FixTarget, ORG_PLACEHOLDER};
 use pkce_audit_model::inventory::App;
 use pkce_audit_model::rules::{self, Verdict};
-use pkce_audit_model::text::shell_word;
 
 /// "yes" in green, "unconfirmed" in amber, anything else (who alone can) in red.
 fn undo_cell(r: Reversal) -> Text {
@@ -108,27 +108,36 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
     blocks
 }
 
-/// The `fix` command for one app: the audited folder when there is one; a live audit
-/// has no project, so the app is retrieved into one first (`<project>`).
-fn fix_command(r: &Report, what: &str) -> Span {
-    let source = match r.scope.kind {
-        ScopeKind::Folder => shell_word(&r.scope.source).into_owned(),
-        ScopeKind::Org => "<project>".into(),
-    };
-    Span::Code(format!("pkce-audit fix --source {source} {what}"))
+/// How step 2 changes one app: Setup, or `fix` when it can change the app (else why not).
+fn step2_how(target: &FixTarget, app: &App) -> Text {
+    let setup = Text::plain(rules::setup_path(app));
+    match step2_command(target, app) {
+        Ok(command) => setup.then("; or: ").then_span(Span::Code(command)),
+        Err(why) => setup.then(format!("; fix cannot change it: {why}")),
+    }
+}
+
+/// Where the plan's `fix` commands run when the report has no project: the retrieve
+/// command, before the steps.
+fn retrieve_first(target: &FixTarget) -> Option<Block> {
+    target.retrieve_first().map(|command| {
+        Block::Paragraph(
+            Text::plain(format!("This audit has no project fix can change: retrieve one first (replace {ORG_PLACEHOLDER} with the org's alias): "))
+                .then_span(Span::Code(command)),
+        )
+    })
 }
 
 fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
+    let target = r.scope.fix_target();
     let mut rows: Vec<Vec<Text>> = plan
-        .ours
+        .switch
         .iter()
         .map(|app| {
             vec![
                 app_cell(app),
                 Text::badge(Tone::Bad, "to do"),
-                Text::plain(rules::setup_path(app))
-                    .then("; or: ")
-                    .then_span(fix_command(r, &format!("--app {}", shell_word(&app.name)))),
+                step2_how(&target, app),
                 undo_cell(Reversal::of_app(app)),
             ]
         })
@@ -171,7 +180,7 @@ fn step3(r: &Report) -> Vec<Block> {
                 Text::plain("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
                 status,
                 Text::plain("Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ")
-                    .then_span(fix_command(r, "--org-setting")),
+                    .then_span(Span::Code(r.scope.fix_target().org_setting_command())),
                 undo_cell(Reversal::OrgSetting),
             ]],
         }),
@@ -190,6 +199,7 @@ pub(super) fn section(r: &Report) -> Section {
     let plan = Plan::of(r);
     let mut s = Section::new("plan", "Rollout plan");
     s.para("In the order Salesforce prescribes: clients first, then the PKCE switch on each app, then the org setting. Turning the org setting on does not revoke tokens already issued: a client that sends no code_challenge fails at its next authorization.");
+    s.blocks.extend(retrieve_first(&r.scope.fix_target()));
     s.blocks.extend(step1(r, &plan));
     s.blocks.extend(step2(r, &plan));
     s.blocks.extend(step3(r));

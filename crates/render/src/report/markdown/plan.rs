@@ -5,8 +5,9 @@
 use super::{app_title, cell, code, inline};
 use crate::md;
 use crate::report::cells::{flows_text, kind_name};
-use crate::report::plan::{app_blockers, toggle_word, Plan};
+use crate::report::plan::{app_blockers, step2_command, toggle_word, Plan};
 use crate::report::Report;
+use pkce_audit_model::commands::{FixTarget, ORG_PLACEHOLDER};
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
 use pkce_audit_model::inventory::App;
 use pkce_audit_model::rules::{self, BlockableFlow, Finding};
@@ -16,10 +17,18 @@ use std::fmt::Write;
 /// The three steps and the flows to block.
 pub(super) fn rollout(out: &mut String, r: &Report) {
     let plan = Plan::of(r);
+    let target = r.scope.fix_target();
     let _ = writeln!(out, "## Rollout plan\n");
+    if let Some(command) = target.retrieve_first() {
+        let _ = writeln!(
+            out,
+            "This audit has no project fix can change: retrieve one first (replace {ORG_PLACEHOLDER} with the org's alias): {}\n",
+            code(&command)
+        );
+    }
     step1(out, r, &plan);
-    step2(out, &plan.ours, &plan.done);
-    step3(out, r);
+    step2(out, &target, &plan.switch, &plan.done);
+    step3(out, r, &target);
     failure_signs(out);
     flow_blocking(out, r);
     deadlines(out, r);
@@ -192,19 +201,23 @@ fn salesforce_clients(out: &mut String, apps: &[&App]) {
     let _ = writeln!(out);
 }
 
-fn step2(out: &mut String, ours: &[&App], done: &[&App]) {
+fn step2(out: &mut String, target: &FixTarget, switch: &[&App], done: &[&App]) {
     let _ = writeln!(out, "### Step 2 — Require PKCE on each of our apps\n");
     let _ = writeln!(
         out,
         "Only after the app's clients send PKCE (step 1). Test each change in a sandbox first, and restart the client after the change so it starts new authorization flows.\n"
     );
-    if ours.is_empty() {
+    if switch.is_empty() {
         let _ = writeln!(out, "No app of ours needs the change.\n");
     }
-    for app in ours {
+    for app in switch {
+        let how = match step2_command(target, app) {
+            Ok(command) => format!("; or: {}", code(&command)),
+            Err(why) => format!("; fix cannot change it: {}", inline(&why)),
+        };
         let _ = writeln!(
             out,
-            "- [ ] {}: {}",
+            "- [ ] {}: {}{how}",
             app_title(app),
             inline(&rules::setup_path(app))
         );
@@ -235,7 +248,7 @@ fn finding_list(out: &mut String, findings: &[&Finding]) {
     let _ = writeln!(out);
 }
 
-fn step3(out: &mut String, r: &Report) {
+fn step3(out: &mut String, r: &Report, target: &FixTarget) {
     let _ = writeln!(
         out,
         "### Step 3 — Turn on *Require PKCE for Supported Authorization Flows*\n"
@@ -264,7 +277,8 @@ fn step3(out: &mut String, r: &Report) {
     }
     let _ = writeln!(
         out,
-        "- [ ] Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings > *Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows*.\n"
+        "- [ ] Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings > *Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows*; or: {}\n",
+        code(&target.org_setting_command())
     );
     let blockers: Vec<&Finding> = r
         .findings
