@@ -345,29 +345,6 @@ if [ "$STATUS" = 2 ] && grep -q "NoDefaultEnvError\|No default" "$work/nodefault
 else
   not_ok "no default org (text)" "exit $STATUS: $(head -c 300 "$work/nodefault-text.err")"
 fi
-# An org whose instance no longer answers: logged in, then its server stopped (a closed
-# loopback port).
-"$fake_org" --org "$root/fixtures/demo-org" >"$work/gone.urls" 2>"$work/gone.log" &
-gone_pid=$!
-pids+=("$gone_pid")
-for _ in $(seq 1 100); do
-  [ -s "$work/gone.urls" ] && break
-  sleep 0.1
-done
-GONE_URL=$(sed -n 1p "$work/gone.urls")
-if [ -n "$GONE_URL" ] && SF_ACCESS_TOKEN=$TOKEN sf org login access-token --instance-url "$GONE_URL" --alias pkce-gone --no-prompt --json >"$work/gone.login" 2>&1; then
-  kill "$gone_pid"
-  wait "$gone_pid" 2>/dev/null
-  run_sf gone pkce audit -o pkce-gone --json
-  if [ "$STATUS" = 2 ] && [ "$(json_get "$work/gone.out" '(j["exitCode"], j["status"])')" = "(2, 2)" ] &&
-    [ -n "$(json_get "$work/gone.out" 'j["message"]')" ] && [ ! -s "$work/wrapper.runs" ]; then
-    ok "sf pkce audit -o <an org whose instance is a closed port> --json: exit 2, $(json_get "$work/gone.out" 'j["name"] + ": " + j["message"]')"
-  else
-    not_ok "unreachable instance" "exit $STATUS: $(head -c 300 "$work/gone.out") $(head -c 200 "$work/gone.err")"
-  fi
-else
-  not_ok "unreachable instance" "no second test org or login: $(head -c 300 "$work/gone.login")"
-fi
 
 # --- without PKCE_AUDIT_BIN: the binary of the `pkce-audit` package -------------------------
 : >"$work/wrapper.runs"
@@ -518,4 +495,29 @@ if [ "$STATUS" = 2 ] && [ "$(json_get "$work/missing.out" '(j["name"], j["exitCo
   ok "PKCE_AUDIT_BIN naming no file: sf's error envelope PkceAuditNotFound, exit 2"
 else
   not_ok "missing binary" "exit $STATUS: $(head -c 300 "$work/missing.out")"
+fi
+
+# --- an org whose instance no longer answers: exit 2 ------------------------------------------------
+# Logged in, then its server stopped (a closed loopback port). Last: the test org gives every
+# login the same username, so this login replaces the auth of the aliases above.
+"$fake_org" --org "$root/fixtures/demo-org" >"$work/gone.urls" 2>"$work/gone.log" &
+gone_pid=$!
+pids+=("$gone_pid")
+for _ in $(seq 1 100); do
+  [ -s "$work/gone.urls" ] && break
+  sleep 0.1
+done
+GONE_URL=$(sed -n 1p "$work/gone.urls")
+if [ -n "$GONE_URL" ] && SF_ACCESS_TOKEN=$TOKEN sf org login access-token --instance-url "$GONE_URL" --alias pkce-gone --no-prompt --json >"$work/gone.login" 2>&1; then
+  kill "$gone_pid"
+  wait "$gone_pid" 2>/dev/null
+  run_sf gone pkce audit -o pkce-gone --json
+  if [ "$STATUS" = 2 ] && [ "$(json_get "$work/gone.out" '(j["exitCode"], j["status"])')" = "(2, 2)" ] &&
+    [ -n "$(json_get "$work/gone.out" 'j["message"]')" ] && [ ! -s "$work/wrapper.runs" ]; then
+    ok "sf pkce audit -o <an org whose instance is a closed port> --json: exit 2, $(json_get "$work/gone.out" 'j["name"] + ": " + j["message"]')"
+  else
+    not_ok "unreachable instance" "exit $STATUS: $(head -c 300 "$work/gone.out") $(head -c 200 "$work/gone.err")"
+  fi
+else
+  not_ok "unreachable instance" "no second test org or login: $(head -c 300 "$work/gone.login")"
 fi

@@ -162,18 +162,21 @@ export class PkceCommand extends SfCommand {
 }
 
 /**
- * Runs `step`; any error it throws comes back as an SfError with exit code 2, its name,
- * message and actions kept (oclif's help and version exits pass as they are).
+ * Runs `step`; any error it throws comes back as an SfError with exit code 2, its message and
+ * actions kept, and its name unless generic (oclif's help and version exits pass as they are).
  */
 async function asUsageError(step) {
   try {
     return await step();
   } catch (err) {
     if (err?.oclif?.exit === 0 || (err instanceof SfError && err.exitCode === 2)) throw err;
-    const message = err?.message || String(err);
-    const name = err?.name && err.name !== 'Error' ? err.name : 'PkceOrgError';
-    const wrapped = new SfError(message, name, err?.actions, 2, err);
-    if (err?.code !== undefined) wrapped.code = err.code;
+    // Node's fetch fails with a TypeError ("fetch failed", the reason in its cause), which
+    // sf-plugins-core would turn into exit 10 by its name, stack or cause: none is kept.
+    const reason = err?.cause?.message ? ` (${err.cause.message})` : '';
+    const message = `${err?.message || String(err)}${reason}`;
+    const name = err?.name && !['Error', 'TypeError'].includes(err.name) ? err.name : 'PkceOrgError';
+    const wrapped = new SfError(message, name, err?.actions, 2);
+    if (typeof err?.code === 'string') wrapped.code = err.code;
     throw wrapped;
   }
 }
