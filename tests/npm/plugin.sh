@@ -304,6 +304,36 @@ else
   not_ok "second org refused" "exit $STATUS: $(head -c 300 "$work/clash.out")"
 fi
 
+# --- --output with --json: refused (the report is the envelope on stdout), before the binary runs --
+for cmd in audit verify; do
+  run_sf "output-$cmd" pkce "$cmd" -o "$alias" --json --output "$work/r-$cmd.json"
+  if [ "$STATUS" = 2 ] && [ "$(json_get "$work/output-$cmd.out" '(j["name"], j["exitCode"])')" = "('UsageError', 2)" ] &&
+    [ ! -s "$work/wrapper.runs" ] && [ ! -e "$work/r-$cmd.json" ]; then
+    ok "sf pkce $cmd -o $alias --json --output FILE: a usage error in sf's envelope, exit 2, the binary not run"
+  else
+    not_ok "sf pkce $cmd --json --output" "exit $STATUS: $(head -c 300 "$work/output-$cmd.out") $(head -c 200 "$work/output-$cmd.err")"
+  fi
+done
+
+# --- failures before the binary runs are errors (exit 2), never "not ready" (1) -------------------
+# No -o and no default org: sf's NoDefaultEnvError, kept by name.
+: >"$work/wrapper.runs"
+env -u SF_TARGET_ORG PKCE_AUDIT_BIN="$work/wrapper" sf pkce audit --json >"$work/nodefault.out" 2>"$work/nodefault.err"
+STATUS=$?
+if [ "$STATUS" = 2 ] && [ "$(json_get "$work/nodefault.out" '(j["name"], j["exitCode"], j["status"])')" = "('NoDefaultEnvError', 2, 2)" ] &&
+  [ ! -s "$work/wrapper.runs" ]; then
+  ok "sf pkce audit --json with no org and no default org: NoDefaultEnvError, exit 2 ($(json_get "$work/nodefault.out" 'j["message"]'))"
+else
+  not_ok "no default org" "exit $STATUS: $(head -c 300 "$work/nodefault.out") $(head -c 200 "$work/nodefault.err")"
+fi
+env -u SF_TARGET_ORG PKCE_AUDIT_BIN="$work/wrapper" sf pkce audit >/dev/null 2>"$work/nodefault-text.err"
+STATUS=$?
+if [ "$STATUS" = 2 ] && grep -q "NoDefaultEnvError\|No default" "$work/nodefault-text.err"; then
+  ok "sf pkce audit (no --json) with no default org: exit 2, sf's error on stderr"
+else
+  not_ok "no default org (text)" "exit $STATUS: $(head -c 300 "$work/nodefault-text.err")"
+fi
+
 # --- without PKCE_AUDIT_BIN: the binary of the `pkce-audit` package -------------------------
 : >"$work/wrapper.runs"
 SF_TARGET_ORG=$alias sf pkce audit -o "$alias" --json >"$work/launcher.out" 2>"$work/launcher.err"
@@ -411,6 +441,41 @@ else
   [ -s "$work/sleeper.pid" ] && kill "$(cat "$work/sleeper.pid")" 2>/dev/null
 fi
 
+# --- Ctrl-C in a bash script: sf dies by SIGINT as the binary does, so the script stops ------------
+cat >"$work/interrupted" <<'EOF'
+#!/usr/bin/env bash
+exec sleep 60
+EOF
+chmod +x "$work/interrupted"
+cat >"$work/script.sh" <<EOF
+#!/usr/bin/env bash
+PKCE_AUDIT_BIN="$work/interrupted" sf pkce audit -o "$alias" >/dev/null 2>&1
+echo "continued \$?"
+EOF
+chmod +x "$work/script.sh"
+set -m # the script in a process group of its own, as a terminal's foreground job
+"$work/script.sh" >"$work/script.out" 2>&1 </dev/null &
+spid=$!
+set +m
+sleeper=""
+for _ in $(seq 1 300); do
+  sleeper=$(pgrep -g "$spid" -x sleep | head -n 1)
+  [ -n "$sleeper" ] && break
+  sleep 0.1
+done
+if [ -n "$sleeper" ]; then
+  sleep 0.3
+  kill -INT -- "-$spid"
+  for _ in $(seq 1 50); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+fi
+if [ -n "$sleeper" ] && ! kill -0 "$spid" 2>/dev/null && [ ! -s "$work/script.out" ]; then
+  ok "Ctrl-C (SIGINT to the process group) in a bash script running sf pkce audit: sf dies by the signal, the script stops"
+else
+  not_ok "Ctrl-C in a script running sf" "binary found: ${sleeper:-no}; script output: $(head -c 200 "$work/script.out")"
+  [ -n "$sleeper" ] && kill -KILL -- "-$spid" 2>/dev/null
+fi
+wait "$spid" 2>/dev/null
+
 # --- a binary that cannot run: sf's error envelope, exit 2 ------------------------------------------
 PKCE_AUDIT_BIN="$work/no-such-binary" sf pkce audit -o "$alias" --json >"$work/missing.out" 2>/dev/null
 STATUS=$?
@@ -418,4 +483,29 @@ if [ "$STATUS" = 2 ] && [ "$(json_get "$work/missing.out" '(j["name"], j["exitCo
   ok "PKCE_AUDIT_BIN naming no file: sf's error envelope PkceAuditNotFound, exit 2"
 else
   not_ok "missing binary" "exit $STATUS: $(head -c 300 "$work/missing.out")"
+fi
+
+# --- an org whose instance no longer answers: exit 2 ------------------------------------------------
+# Logged in, then its server stopped (a closed loopback port). Last: the test org gives every
+# login the same username, so this login replaces the auth of the aliases above.
+"$fake_org" --org "$root/fixtures/demo-org" >"$work/gone.urls" 2>"$work/gone.log" &
+gone_pid=$!
+pids+=("$gone_pid")
+for _ in $(seq 1 100); do
+  [ -s "$work/gone.urls" ] && break
+  sleep 0.1
+done
+GONE_URL=$(sed -n 1p "$work/gone.urls")
+if [ -n "$GONE_URL" ] && SF_ACCESS_TOKEN=$TOKEN sf org login access-token --instance-url "$GONE_URL" --alias pkce-gone --no-prompt --json >"$work/gone.login" 2>&1; then
+  kill "$gone_pid"
+  wait "$gone_pid" 2>/dev/null
+  run_sf gone pkce audit -o pkce-gone --json
+  if [ "$STATUS" = 2 ] && [ "$(json_get "$work/gone.out" '(j["exitCode"], j["status"])')" = "(2, 2)" ] &&
+    [ -n "$(json_get "$work/gone.out" 'j["message"]')" ] && [ ! -s "$work/wrapper.runs" ]; then
+    ok "sf pkce audit -o <an org whose instance is a closed port> --json: exit 2, $(json_get "$work/gone.out" 'j["name"] + ": " + j["message"]')"
+  else
+    not_ok "unreachable instance" "exit $STATUS: $(head -c 300 "$work/gone.out") $(head -c 200 "$work/gone.err")"
+  fi
+else
+  not_ok "unreachable instance" "no second test org or login: $(head -c 300 "$work/gone.login")"
 fi

@@ -8,9 +8,13 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { constants } = require('node:os');
 
+const own = require('../package.json');
 const platform = `${process.platform}-${process.arch}`;
 const pkg = `@pkce-audit/cli-${platform}`;
 const SUPPORTED = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'];
+// Nothing is on crates.io: cargo builds it from the repository (docs/install.md).
+const repo = String(own.repository?.url ?? own.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+const CARGO = `build it with \`cargo install --locked --git ${repo} pkce-audit\` (see ${repo}/blob/main/docs/install.md)`;
 
 // One line on stderr and exit 2, as the binary does for a usage error.
 function fail(message) {
@@ -18,14 +22,36 @@ function fail(message) {
   process.exit(2);
 }
 
+// Linux with musl (Alpine): Node's report names no glibc. The published Linux packages are
+// glibc builds (`libc: ["glibc"]`), which npm skips there.
+function isMusl() {
+  if (process.platform !== 'linux') return false;
+  try {
+    return !process.report.getReport().header.glibcVersionRuntime;
+  } catch {
+    return false;
+  }
+}
+
 let dir;
 try {
   dir = path.dirname(require.resolve(`${pkg}/package.json`));
 } catch {
-  const fix = SUPPORTED.includes(platform)
-    ? 'reinstall without --omit=optional (npm install pkce-audit), or build it with `cargo install --locked pkce-audit`'
-    : 'no prebuilt binary exists for it: build one with `cargo install --locked pkce-audit`';
+  let fix;
+  if (!SUPPORTED.includes(platform)) fix = `no prebuilt binary exists for it: ${CARGO}`;
+  else if (isMusl()) fix = `no prebuilt binary exists for musl (Alpine) yet, only for glibc: ${CARGO}`;
+  else fix = `reinstall without --omit=optional (npm install pkce-audit), or ${CARGO}`;
   fail(`no binary for this platform (${platform}): the package ${pkg} is not installed; ${fix}`);
+}
+
+// A platform package of another version (a partial upgrade): one warning line, then run it.
+try {
+  const found = require(`${pkg}/package.json`).version;
+  if (found !== own.version) {
+    process.stderr.write(`pkce-audit: warning: ${pkg} is ${found}, the pkce-audit package ${own.version}; reinstall pkce-audit to match them\n`);
+  }
+} catch {
+  // Read above already; nothing to compare if it cannot be read again.
 }
 
 const binary = path.join(dir, 'bin', process.platform === 'win32' ? 'pkce-audit.exe' : 'pkce-audit');
@@ -36,14 +62,27 @@ const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 // terminal's Ctrl-C reaches both processes: the binary keeps the default actions, so the
 // forwarded copy changes nothing.
 const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-for (const signal of forwarded) {
-  process.on(signal, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-  });
-}
+const forward = (signal) => {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+for (const signal of forwarded) process.on(signal, forward);
 
 child.on('error', (err) => fail(`cannot run ${binary} (from ${pkg}): ${err.message}`));
 child.on('exit', (code, signal) => {
-  // Killed by a signal: 128 + its number, as a shell reports it.
-  process.exit(signal ? 128 + (constants.signals[signal] || 0) : code);
+  if (!signal) process.exit(code);
+  // Killed by a signal: die by the same signal, so a calling shell script stops on Ctrl-C as
+  // it would for the binary itself (an exit status of 130 lets bash carry on). Where the
+  // signal cannot be raised (Windows), 128 + its number, as a shell reports it.
+  for (const s of forwarded) process.off(s, forward);
+  const fallback = 128 + (constants.signals[signal] ?? 0);
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(process.pid, signal);
+    } catch {
+      process.exit(fallback);
+    }
+    setTimeout(() => process.exit(fallback), 1000);
+  } else {
+    process.exit(fallback);
+  }
 });

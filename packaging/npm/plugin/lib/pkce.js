@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SfError } from '@salesforce/core';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
@@ -18,7 +19,9 @@ const OWN_VALUE_FLAGS = ['-o', '--target-org', '--flags-dir'];
 const OWN_SWITCHES = ['--json', '-h', '--help'];
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])];
-const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+// Flags that write the report to a file: under --json the report is sf's envelope on stdout.
+const OUTPUT_FLAGS = ['--output'];
 
 /**
  * How to run pkce-audit: $PKCE_AUDIT_BIN (an executable, for tests and for a binary built
@@ -43,7 +46,7 @@ export function binary() {
     'PkceAuditNotFound',
     [
       'Reinstall the plugin: sf plugins install @pkce-audit/plugin-pkce',
-      'Or set PKCE_AUDIT_BIN to a pkce-audit executable (e.g. one built with cargo install pkce-audit)',
+      'Or set PKCE_AUDIT_BIN to a pkce-audit executable (e.g. one built with cargo install --locked --git https://github.com/pkce-audit/pkce-audit pkce-audit)',
     ],
     2
   );
@@ -84,7 +87,19 @@ export class PkceCommand extends SfCommand {
 
   async run() {
     const { known, passthrough } = splitArgv(this.argv);
-    const { flags } = await this.parse(this.constructor, known);
+    // Failures before the binary runs (no default org, a flag error, an expired login, an
+    // unreachable instance) are errors, exit 2, as pkce-audit's own: never 1 ("not ready").
+    const { instanceUrl, token } = await asUsageError(() => this.org(known));
+    const json = this.jsonEnabled();
+    const output = json && passthrough.find((a) => OUTPUT_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
+    if (output) {
+      throw new SfError(
+        `${output} with --json: under --json the report is printed as sf's envelope on stdout, not written to a file`,
+        'UsageError',
+        ['Drop --output and redirect: sf pkce audit -o <alias> --json > report.json', 'Or drop --json to write the file with --output'],
+        2
+      );
+    }
     const clash = passthrough.find((a) => ORG_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
     if (clash) {
       throw new SfError(
@@ -94,28 +109,12 @@ export class PkceCommand extends SfCommand {
         2
       );
     }
-    const org = flags['target-org'];
-    const connection = org.getConnection();
-    // As sf does before handing a token on: one request, which renews an expired token
-    // through the org's refresh token (jsforce's refresh on 401).
-    await connection.refreshAuth();
-    // sf may keep the URL with a trailing slash; the binary wants the origin.
-    const instanceUrl = connection.instanceUrl?.replace(/\/+$/, '');
-    const token = connection.accessToken;
-    if (!instanceUrl || !token) {
-      throw new SfError(
-        `the sf CLI holds no access token and instance URL for ${org.getUsername() ?? 'this org'}`,
-        'NoOrgAuth',
-        [`Log in again: sf org login web --alias ${org.getUsername() ?? '<alias>'}`],
-        2
-      );
-    }
-    const json = this.jsonEnabled();
     const args = [this.constructor.subcommand, '--instance-url', instanceUrl, ...(json ? ['--json'] : []), ...passthrough];
     const env = { ...process.env, SF_ACCESS_TOKEN: token };
     for (const name of DROPPED_ENV) delete env[name];
 
-    const { status, stdout } = await runBinary(binary(), args, env, json);
+    const { status, signal, stdout } = await runBinary(binary(), args, env, json);
+    if (signal) await dieBy(signal, status);
     if (!json) {
       process.exitCode = status;
       return undefined;
@@ -138,6 +137,68 @@ export class PkceCommand extends SfCommand {
     process.exitCode = status;
     return doc;
   }
+
+  /** The org of -o/--target-org: its instance URL and an access token sf has just used. */
+  async org(known) {
+    const { flags } = await this.parse(this.constructor, known);
+    const org = flags['target-org'];
+    const connection = org.getConnection();
+    // As sf does before handing a token on: one request, which renews an expired token
+    // through the org's refresh token (jsforce's refresh on 401).
+    await connection.refreshAuth();
+    // sf may keep the URL with a trailing slash; the binary wants the origin.
+    const instanceUrl = connection.instanceUrl?.replace(/\/+$/, '');
+    const token = connection.accessToken;
+    if (!instanceUrl || !token) {
+      throw new SfError(
+        `the sf CLI holds no access token and instance URL for ${org.getUsername() ?? 'this org'}`,
+        'NoOrgAuth',
+        [`Log in again: sf org login web --alias ${org.getUsername() ?? '<alias>'}`],
+        2
+      );
+    }
+    return { org, instanceUrl, token };
+  }
+}
+
+/**
+ * Runs `step`; any error it throws comes back as an SfError with exit code 2, its message and
+ * actions kept, and its name unless generic (oclif's help and version exits pass as they are).
+ */
+async function asUsageError(step) {
+  try {
+    return await step();
+  } catch (err) {
+    if (err?.oclif?.exit === 0 || (err instanceof SfError && err.exitCode === 2)) throw err;
+    // Node's fetch fails with a TypeError ("fetch failed", the reason in its cause), which
+    // sf-plugins-core would turn into exit 10 by its name, stack or cause: none is kept.
+    const reason = err?.cause?.message ? ` (${err.cause.message})` : '';
+    const message = `${err?.message || String(err)}${reason}`;
+    const name = err?.name && !['Error', 'TypeError'].includes(err.name) ? err.name : 'PkceOrgError';
+    const wrapped = new SfError(message, name, err?.actions, 2);
+    if (typeof err?.code === 'string') wrapped.code = err.code;
+    throw wrapped;
+  }
+}
+
+/**
+ * The binary died by SIGNAL: sf dies by it too, so a calling shell script stops (bash carries
+ * on after a child that merely exits 130). sf's own listeners would turn it into an exit
+ * 130: they go first. Where it cannot be raised (Windows), exit with FALLBACK (128 + n).
+ */
+function dieBy(signal, fallback) {
+  for (const s of [...SIGNALS, signal]) process.removeAllListeners(s);
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(process.pid, signal);
+    } catch {
+      process.exit(fallback);
+    }
+    setTimeout(() => process.exit(fallback), 1000);
+    // Wait here for the signal: nothing else of sf's runs meanwhile.
+    return new Promise(() => {});
+  }
+  process.exit(fallback);
 }
 
 /**
@@ -203,8 +264,8 @@ function runBinary({ command, prefix }, args, env, captureStdout) {
     child.on('close', (code, signal) => {
       if (finished) return;
       done();
-      const status = code ?? 128 + (SIGNAL_NUMBERS[signal] ?? 0);
-      resolve({ status, stdout: Buffer.concat(chunks).toString('utf8') });
+      const status = code ?? 128 + (constants.signals[signal] ?? 0);
+      resolve({ status, signal: code === null ? signal : null, stdout: Buffer.concat(chunks).toString('utf8') });
     });
   });
 }
