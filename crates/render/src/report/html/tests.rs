@@ -287,3 +287,28 @@ fn blockers_by_owner_names_twenty_apps_and_counts_the_rest_which_the_apps_table_
         }
     }
 }
+
+#[test]
+fn each_row_says_how_to_undo_and_each_source_is_said_once_below_its_step() {
+    let page = html(&of_fixture("demo-org")).replace("<wbr>", "");
+    let plan = &page[page.find("<h2 id=\"plan\">").unwrap()..];
+    let plan = &plan[..plan.find("</section>").unwrap()];
+    let client = Reversal::OurClient.way_back();
+    // Our clients' rows (step 1) each say how; the source once, in the list below.
+    let rows = plan.matches("<td>our org (").count();
+    assert!(rows > 2, "{plan}");
+    let how = crate::html::escape(client.how);
+    assert_eq!(plan.matches(how.as_str()).count(), rows, "{plan}");
+    for r in [
+        Reversal::OurClient,
+        Reversal::IsvApp,
+        Reversal::ConnectedApp,
+        Reversal::ExternalClientApp,
+        Reversal::OrgSetting,
+    ] {
+        let w = r.way_back();
+        let source = crate::html::escape(w.source);
+        assert_eq!(plan.matches(source.as_str()).count(), 1, "{source}: {plan}");
+        assert!(plan.contains(&format!("{}</span>: {source}</li>", w.answer)));
+    }
+}
