@@ -2,7 +2,9 @@
 //! verdict and who must act, the apps and packages several orgs share, each rehearsal's
 //! comparison, and a blank sign-off. Built as a [`Page`] and written by the one writer.
 
-use super::{differences, faithful_word, listed, org_verdict, sameness, who_must_act};
+use super::{
+    blocking_apps, differences, faithful_word, listed, org_verdict, sameness, who_must_act,
+};
 use crate::html::{self, Banner, Block, Chart, Page, Section, Table, Text, Tone};
 use crate::report::cells::verdict_word;
 use pkce_audit_model::fleet::model::{FleetReport, Rehearsal};
@@ -89,6 +91,26 @@ fn orgs(r: &FleetReport) -> Section {
         s.push(Block::Subheading("Role check".into()));
         s.push(Block::List(mismatched));
     }
+    s
+}
+
+/// Every blocking app of every org, by who must act: the only place the page names an
+/// app that blocks in one org alone.
+fn blocking(r: &FleetReport) -> Section {
+    let mut s = Section::new("blocking", "Each org's blocking apps");
+    let rows: Vec<Vec<Text>> = blocking_apps(r)
+        .into_iter()
+        .map(|(org, who, apps)| vec![Text::code(org), Text::plain(who), Text::codes(&apps)])
+        .collect();
+    if rows.is_empty() {
+        s.para("None.");
+        return s;
+    }
+    s.push(Block::Table(Table {
+        caption: "The apps that block, per org, and who must act".into(),
+        head: vec!["Org", "Who must act", "Apps"],
+        rows,
+    }));
     s
 }
 
@@ -226,6 +248,7 @@ pub fn page(r: &FleetReport) -> Page {
         sections: vec![
             summary(r),
             orgs(r),
+            blocking(r),
             shared(r),
             packages(r),
             rehearsals(r),

@@ -1,7 +1,9 @@
 //! The fleet as GitHub-flavoured Markdown, for a change-review board or a client report:
 //! the verdict, one row per org linking its full report, then what only several orgs show.
 
-use super::{differences, faithful_word, listed, org_verdict, sameness, who_must_act};
+use super::{
+    blocking_apps, differences, faithful_word, listed, org_verdict, sameness, who_must_act,
+};
 use crate::md::{code, code_cell as md_code, header as md_header, row as md_row, text as md_cell};
 use crate::report::cells::verdict_word;
 use crate::report::text::backstop;
@@ -103,6 +105,18 @@ pub fn markdown(r: &FleetReport) -> String {
                 code(&o.name),
                 md_cell(o.error.as_deref().unwrap_or_default())
             );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Each org's blocking apps\n");
+    let groups = blocking_apps(r);
+    if groups.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        md_header(&mut out, &["Org", "Who must act", "Apps"]);
+        for (org, who, apps) in groups {
+            let apps: Vec<String> = apps.iter().map(|a| md_code(a)).collect();
+            md_row(&mut out, &[md_code(org), md_cell(&who), apps.join(", ")]);
         }
     }
 

@@ -77,6 +77,40 @@ fn who_must_act(b: &Blockers) -> Vec<String> {
     parts
 }
 
+/// Each org's blocking apps by who must act, one group per owner, in the order of
+/// [`who_must_act`]: (org, who, apps). Raw text: each format escapes it. An org with no
+/// blocker, or one that could not be audited, has no group.
+fn blocking_apps(r: &FleetReport) -> Vec<(&str, String, Vec<&str>)> {
+    fn names(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let mut rows = Vec::new();
+    for o in &r.orgs {
+        let b = &o.blockers;
+        if !b.org.is_empty() {
+            rows.push((o.name.as_str(), "our org".into(), names(&b.org)));
+        }
+        if !b.outside.is_empty() {
+            rows.push((
+                o.name.as_str(),
+                "our org: clients at outside hosts, to confirm with whoever runs them".into(),
+                names(&b.outside),
+            ));
+        }
+        for i in &b.isv {
+            rows.push((
+                o.name.as_str(),
+                format!("ISV {}", i.namespace),
+                names(&i.apps),
+            ));
+        }
+        if !b.vendor.is_empty() {
+            rows.push((o.name.as_str(), "vendors".into(), names(&b.vendor)));
+        }
+    }
+    rows
+}
+
 /// An org's verdict, and `--fail-on` when it matched there (the fleet then fails
 /// whatever the org's verdict): "READY (--fail-on info)".
 fn org_verdict(o: &FleetOrg, fail_on: Option<Severity>) -> String {

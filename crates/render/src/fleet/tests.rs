@@ -305,3 +305,55 @@ fn the_fleet_page_carries_every_fact_of_the_fleet_markdown() {
         "{page}"
     );
 }
+
+#[test]
+fn the_fleet_page_and_markdown_name_every_blocking_app_of_every_org_with_who_acts() {
+    use pkce_audit_model::report::IsvAction;
+    let mut r = audited_and_not();
+    let ok = &mut r.orgs[1].blockers;
+    ok.org = vec!["Billing_Sync".into(), "Partner_Portal".into()];
+    ok.outside = vec!["Partner_Portal".into()];
+    ok.isv = vec![IsvAction {
+        namespace: "acmecpq".into(),
+        apps: vec!["acmecpq__Quote_Sync".into()],
+    }];
+    ok.vendor = vec!["Acme Vendor Sync".into(), "Headless Shop".into()];
+    let org = r.orgs[1].name.clone();
+    let page = html(&r).replace("<wbr>", "");
+    let section = &page[page.find("<h2 id=\"blocking\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let text = page_text(section);
+    for (who, app) in [
+        ("our org", "Billing_Sync"),
+        ("our org", "Partner_Portal"),
+        ("clients at outside hosts", "Partner_Portal"),
+        ("ISV acmecpq", "acmecpq__Quote_Sync"),
+        ("vendors", "Acme Vendor Sync"),
+        ("vendors", "Headless Shop"),
+    ] {
+        // The app on the row of its org and of who must act.
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&org) && l.contains(who) && l.contains(app)),
+            "{who}: {app} not on the page: {text}"
+        );
+    }
+    // The org that could not be audited has no row; the Markdown names the same apps.
+    assert!(!text.contains("gone"), "{text}");
+    let md = markdown(&r);
+    for app in [
+        "Billing_Sync",
+        "Partner_Portal",
+        "acmecpq__Quote_Sync",
+        "Acme Vendor Sync",
+    ] {
+        assert!(md.contains(&format!("`{app}`")), "{md}");
+    }
+    // With no blocker anywhere, the section says so.
+    let r = faithful_without_packages();
+    let page = html(&r);
+    assert!(
+        page.contains("<h2 id=\"blocking\">Each org&#39;s blocking apps</h2>\n<p>None.</p>"),
+        "{page}"
+    );
+}

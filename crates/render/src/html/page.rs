@@ -23,6 +23,9 @@ table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding: .3em 0; }
 th, td { border: .0625em solid #888; padding: .3em .5em; text-align: left; vertical-align: top; overflow-wrap: break-word; word-break: normal; hyphens: none; }
 thead th { background: #eee; }
+/* Headers are the writer's own words: they wrap between words, never inside one, so a
+   header's longest word sets its column's narrowest width. */
+thead th { overflow-wrap: normal; word-break: keep-all; hyphens: manual; }
 tbody th { font-weight: 600; }
 code { font-family: ui-monospace, "Cascadia Mono", Menlo, Consolas, monospace; font-size: .92em; overflow-wrap: break-word; }
 p, li, figcaption { overflow-wrap: break-word; }
@@ -32,7 +35,8 @@ p, li, figcaption { overflow-wrap: break-word; }
 .warn { background: #fff1c2; color: #573f00; }
 .neutral { background: #e9ecf5; color: #1f2a44; }
 .banner { border: .2em solid; border-radius: .4em; padding: .6em 1em; font-size: 1.15em; }
-nav ul { columns: 16em; padding-left: 1.2em; }
+nav ul { columns: 16em; column-gap: 3em; padding-left: 1.2em; }
+nav li { break-inside: avoid; }
 svg { max-width: 100%; height: auto; }
 svg text { font-family: system-ui, sans-serif; font-size: 14px; fill: #111; }
 svg rect { fill: #7d0c1b; }
@@ -44,7 +48,11 @@ footer { margin-top: 2em; font-size: .9em; color: #333; }
   nav { display: none; }
   tr, th, td, .signoff { break-inside: avoid; }
   thead { display: table-header-group; }
-  h2, h3, caption { break-after: avoid; }
+  /* A heading, a caption or a header row never ends a page: each keeps its first row. */
+  h2, h3, caption, thead { break-after: avoid; }
+  tbody tr:first-child { break-before: avoid; }
+  /* Long tables (every app, every finding, the plan) in a smaller type: fewer pages. */
+  table { font-size: .8em; }
   .badge, .banner, svg rect { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 "#;
@@ -332,7 +340,15 @@ mod tests {
             let decl = &decl[..decl.find('}').unwrap()];
             assert!(decl.contains("overflow-wrap: break-word"), "{decl}");
         }
-        assert!(!STYLE.contains("overflow-wrap: normal") && !STYLE.contains("nowrap"));
+        // Only the header row, the writer's own words, keeps its words whole.
+        assert!(!STYLE.contains("nowrap"));
+        for decl in STYLE
+            .split('}')
+            .filter(|d| d.contains("overflow-wrap: normal"))
+        {
+            let selector = decl.split('{').next().and_then(|s| s.lines().last());
+            assert_eq!(selector, Some("thead th "), "{decl}");
+        }
         let cell = &page[page.find("<th scope=\"row\">").unwrap()..];
         let cell = &cell[..cell.find("</th>").unwrap()];
         assert!(cell.matches("<wbr>").count() >= 2 * 6, "{cell}");

@@ -64,6 +64,22 @@ fn owners(r: &Report) -> Vec<(String, Vec<&str>, usize)> {
         .collect()
 }
 
+/// The most apps a row of *Blockers by owner* names: a summary a board reads at a glance.
+/// The rest are counted and linked; the Apps and Findings tables name every one.
+const OWNER_APPS: usize = 20;
+
+/// An owner's apps as code, at most [`OWNER_APPS`], then how many more and where they are.
+fn owner_apps(apps: &[&str]) -> Text {
+    if apps.len() <= OWNER_APPS {
+        return Text::codes(apps);
+    }
+    Text::codes(&apps[..OWNER_APPS])
+        .then(format!(", and {} more: see ", apps.len() - OWNER_APPS))
+        .then_span(Span::Anchor("apps", "Apps".into()))
+        .then(" and ")
+        .then_span(Span::Anchor("findings", "Findings".into()))
+}
+
 fn breaks(r: &Report) -> Section {
     let mut s = Section::new("breaks", "What breaks and for whom");
     let groups = owners(r);
@@ -79,7 +95,7 @@ fn breaks(r: &Report) -> Section {
             .map(|(who, apps, n)| {
                 vec![
                     Text::plain(who.as_str()),
-                    Text::codes(apps),
+                    owner_apps(apps),
                     Text::plain(n.to_string()),
                 ]
             })

@@ -13,14 +13,42 @@ use pkce_audit_model::inventory::App;
 use pkce_audit_model::rules::{self, Verdict};
 
 /// "yes" in green, "unconfirmed" in amber, anything else (who alone can) in red.
-fn undo_cell(r: Reversal) -> Text {
-    let w = r.way_back();
-    let tone = match w.answer {
+fn undo_badge(answer: &str) -> Text {
+    let tone = match answer {
         "yes" => Tone::Good,
         "unconfirmed" => Tone::Warn,
         _ => Tone::Bad,
     };
-    Text::badge(tone, w.answer).then(format!(": {} (source: {})", w.how, w.source))
+    Text::badge(tone, answer)
+}
+
+/// Whether a row's change can be undone, and how; the source is said once, below its
+/// table ([`undo_sources`]): at 2,500 apps a source on every row doubles the plan.
+fn undo_cell(r: Reversal) -> Text {
+    let w = r.way_back();
+    undo_badge(w.answer).then(format!(": {}", w.how))
+}
+
+/// Below a step's table: the source of each way back its rows give, once each. Within a
+/// step each answer is one way back, so the answer names it.
+fn undo_sources(used: impl IntoIterator<Item = Reversal>) -> [Block; 2] {
+    let mut seen: Vec<Reversal> = Vec::new();
+    for r in used {
+        if !seen.contains(&r) {
+            seen.push(r);
+        }
+    }
+    let items = seen
+        .into_iter()
+        .map(|r| {
+            let w = r.way_back();
+            undo_badge(w.answer).then(format!(": {}", w.source))
+        })
+        .collect();
+    [
+        Block::Paragraph("Sources for whether it can be undone:".into()),
+        Block::List(items),
+    ]
 }
 
 /// The app's API name as code, and its label when it differs.
@@ -46,6 +74,7 @@ fn rules_of(r: &Report, app: &App) -> Text {
 
 fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
     let mut rows = Vec::new();
+    let mut used = Vec::new();
     for app in &plan.ours {
         let contact = app
             .contact_email
@@ -58,6 +87,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             rules_of(r, app).then(". Update and redeploy the client so it sends code_challenge (S256) and code_verifier."),
             undo_cell(Reversal::of_client(app)),
         ]);
+        used.push(Reversal::of_client(app));
     }
     for (ns, apps) in &plan.isv {
         for app in apps {
@@ -74,6 +104,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
                 ),
                 undo_cell(Reversal::of_client(app)),
             ]);
+            used.push(Reversal::of_client(app));
         }
     }
     for app in plan.vendors.iter().chain(&plan.salesforce) {
@@ -85,6 +116,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             rules_of(r, app).then(". Confirm that its client sends PKCE, or test it in a sandbox with the org setting on."),
             undo_cell(Reversal::of_client(app)),
         ]);
+        used.push(Reversal::of_client(app));
     }
     let mut blocks = vec![
         Block::Subheading("Step 1: update and redeploy the clients so they send PKCE".into()),
@@ -104,6 +136,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             ],
             rows,
         }));
+        blocks.extend(undo_sources(used));
     }
     blocks
 }
@@ -162,6 +195,8 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
             head: vec!["App", "Status", "How", "Can it be undone?"],
             rows,
         }));
+        let apps = plan.switch.iter().chain(&plan.done);
+        blocks.extend(undo_sources(apps.map(|a| Reversal::of_app(a))));
     }
     blocks
 }
@@ -185,6 +220,7 @@ fn step3(r: &Report) -> Vec<Block> {
             ]],
         }),
     ];
+    blocks.extend(undo_sources([Reversal::OrgSetting]));
     if r.verdict() != Verdict::Enforced && !open.is_empty() {
         blocks.push(Block::Paragraph(
             format!("What stands between the org and ready ({}):", open.len()).into(),

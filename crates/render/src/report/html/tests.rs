@@ -254,3 +254,61 @@ fn the_more_line_points_to_the_pages_own_plan() {
     );
     assert!(!next.contains("--format"), "{next}");
 }
+
+#[test]
+fn blockers_by_owner_names_twenty_apps_and_counts_the_rest_which_the_apps_table_names() {
+    // 25 public clients without PKCE: each blocks, and our org must act on all.
+    let xml = "<ConnectedApp><label>L</label><contactEmail>a@b.example</contactEmail><oauthConfig><callbackUrl>https://app.example.com/cb</callbackUrl><isConsumerSecretOptional>true</isConsumerSecretOptional><scopes>Api</scopes></oauthConfig></ConnectedApp>";
+    let names: Vec<String> = (0..25).map(|i| format!("Public_App_{i:02}")).collect();
+    let parts: Vec<_> = names
+        .iter()
+        .map(|n| (MetadataType::ConnectedApp, n.as_str(), xml))
+        .collect();
+    let r = report_of(&parts);
+    let page = html(&r);
+    let breaks = &page[page.find("<h2 id=\"breaks\">").unwrap()..];
+    let breaks = &breaks[..breaks.find("</section>").unwrap()];
+    let row = &breaks[breaks.find("<th scope=\"row\">Our org</th>").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let shown = names.iter().filter(|n| row.contains(n.as_str())).count();
+    assert_eq!(shown, OWNER_APPS, "{row}");
+    assert!(
+        row.contains(
+            ", and 5 more: see <a href=\"#apps\">Apps</a> and <a href=\"#findings\">Findings</a>"
+        ),
+        "{row}"
+    );
+    // Every fact is still on the page: each app in the Apps table and in the findings.
+    for id in ["apps", "findings"] {
+        let s = &page[page.find(&format!("<h2 id=\"{id}\">")).unwrap()..];
+        let s = &s[..s.find("</section>").unwrap()];
+        for n in &names {
+            assert!(s.contains(&format!("<code>{n}</code>")), "{id}: {n}");
+        }
+    }
+}
+
+#[test]
+fn each_row_says_how_to_undo_and_each_source_is_said_once_below_its_step() {
+    let page = html(&of_fixture("demo-org")).replace("<wbr>", "");
+    let plan = &page[page.find("<h2 id=\"plan\">").unwrap()..];
+    let plan = &plan[..plan.find("</section>").unwrap()];
+    let client = Reversal::OurClient.way_back();
+    // Our clients' rows (step 1) each say how; the source once, in the list below.
+    let rows = plan.matches("<td>our org (").count();
+    assert!(rows > 2, "{plan}");
+    let how = crate::html::escape(client.how);
+    assert_eq!(plan.matches(how.as_str()).count(), rows, "{plan}");
+    for r in [
+        Reversal::OurClient,
+        Reversal::IsvApp,
+        Reversal::ConnectedApp,
+        Reversal::ExternalClientApp,
+        Reversal::OrgSetting,
+    ] {
+        let w = r.way_back();
+        let source = crate::html::escape(w.source);
+        assert_eq!(plan.matches(source.as_str()).count(), 1, "{source}: {plan}");
+        assert!(plan.contains(&format!("{}</span>: {source}</li>", w.answer)));
+    }
+}
