@@ -1,6 +1,7 @@
 use super::*;
 use crate::html::CSP;
 use pkce_audit_model::metadata::MetadataType;
+use pkce_audit_model::rules::Verdict;
 use pkce_audit_test_org::reports::{of_components as report_of, of_fixture};
 
 const URL: &str = "http://127.0.0.1:9/x.png";
@@ -253,4 +254,77 @@ fn the_more_line_points_to_the_pages_own_plan() {
         "{last}"
     );
     assert!(!next.contains("--format"), "{next}");
+}
+
+/// The part of `page` from the heading with `id` to the end of its section.
+fn section_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let at = page.find(&format!("id=\"{id}\"")).unwrap();
+    let end = page[at..].find("</section>").unwrap();
+    &page[at..at + end]
+}
+
+#[test]
+fn partial_data_is_never_called_safe() {
+    for fixture in ["broken-org", "no-settings-org"] {
+        let r = of_fixture(fixture);
+        assert_eq!(r.verdict(), Verdict::Incomplete, "{fixture}");
+        let n = r.incomplete.len();
+        assert!(n > 0, "{fixture}");
+        let page = html(&r);
+        let breaks = section_of(&page, "breaks");
+        assert!(!breaks.contains("nothing breaks"), "{fixture}: {breaks}");
+        assert!(
+            breaks.contains(&format!(
+                "No blocker in what was read; {n} item(s) could not be read"
+            )),
+            "{fixture}: {breaks}"
+        );
+        assert!(breaks.contains("<a href=\"#evidence\">"), "{fixture}");
+        assert!(section_of(&page, "evidence").contains("Could not be read"));
+        let md = crate::report::markdown(&r);
+        assert!(
+            md.contains(&format!(
+                "No blocker in what was read; {n} item(s) could not be read (see [Could not be read](#could-not-be-read))"
+            )),
+            "{fixture}: {md}"
+        );
+        assert!(md.contains("## Could not be read"), "{fixture}");
+    }
+    // Everything read and nothing blocking: then, and only then, nothing breaks.
+    let page = html(&of_fixture("ready-org"));
+    assert!(section_of(&page, "breaks").contains("nothing breaks"));
+}
+
+#[test]
+fn the_vendors_that_run_our_apps_clients_are_owners_too() {
+    for (fixture, apps) in [
+        (
+            "outside-org",
+            &["Boomi_Sync", "Demandbase_ABM", "Vendor_Sync"][..],
+        ),
+        ("callbacks-org", &["Zapier_Sync"][..]),
+    ] {
+        let r = of_fixture(fixture);
+        let outside = r.outside_clients();
+        let names: Vec<&str> = outside.iter().map(|(a, _)| *a).collect();
+        assert!(
+            apps.iter().all(|a| names.contains(a)),
+            "{fixture}: {names:?}"
+        );
+        let page = html(&r).replace("<wbr>", "");
+        let breaks = section_of(&page, "breaks");
+        for (app, hosts) in outside {
+            let who = format!("Clients at outside hosts to confirm ({})", hosts.join(", "));
+            // A row of the table naming the app, and a bar of the chart.
+            let row = breaks
+                .split("<tr>")
+                .find(|row| row.contains(&format!("<th scope=\"row\">{who}</th>")))
+                .unwrap_or_else(|| panic!("{fixture}: no row {who}: {breaks}"));
+            assert!(row.contains(&format!("<code>{app}</code>")), "{row}");
+            assert!(
+                breaks.contains(&format!("<title>{who}: ")),
+                "{fixture}: chart"
+            );
+        }
+    }
 }
