@@ -138,3 +138,52 @@ fn commands_without_a_page_refuse_the_format() {
     let r = run(&["diff", "a.json", "b.json", "--format", "html"], &[]);
     r.status(2).stderr_has("html");
 }
+
+/// The text of a page's `<code>` element as a shell reads it.
+fn unescape(code: &str) -> String {
+    code.replace("<wbr>", "")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn every_undo_command_on_the_demo_page_runs_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::live_support::copy_dir(&fixture("demo-org"), &dir.path().join("demo-org"));
+    let page = crate::harness::pkce()
+        .args(["audit", "--source", "demo-org", "--format", "html"])
+        .dir(dir.path())
+        .run();
+    page.status(1);
+    let undo: Vec<String> = page
+        .stdout
+        .split("<code>")
+        .skip(1)
+        .map(|c| unescape(c.split("</code>").next().unwrap()))
+        .filter(|c| c.contains("--undo"))
+        .collect();
+    // Each app step 2 changed or will change that fix can take back, and the org setting.
+    assert!(undo.len() >= 4, "{undo:?}");
+    assert!(undo.iter().any(|c| c.contains("--org-setting")), "{undo:?}");
+    for command in &undo {
+        let line = command
+            .strip_prefix("pkce-audit ")
+            .unwrap_or_else(|| panic!("{command}"));
+        assert!(line.contains("--source demo-org"), "{command}");
+        let r = crate::harness::pkce_in_bash(&format!("{line} --dry-run"))
+            .dir(dir.path())
+            .run();
+        assert_eq!(r.code, 0, "{command}: {}", r.all());
+    }
+    // An app fix cannot change gets no command but the reason.
+    let text = page.stdout.replace("<wbr>", "");
+    assert!(
+        text.contains(
+            "fix cannot take it back: the global OAuth settings of &#39;Analytics_Bridge&#39;"
+        ),
+        "{text}"
+    );
+}

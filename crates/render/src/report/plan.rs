@@ -70,11 +70,17 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// Whether the org setting is already on (verdict `enforced`, or `incomplete` with the
+/// setting on): step 3 then has nothing to turn on.
+pub(crate) fn org_requires_pkce(r: &Report) -> bool {
+    r.verdict() == Verdict::Enforced || r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required)
+}
+
 /// Step 3's state in the plan's words: the report's verdict, never recomputed, so the
 /// plan cannot call the toggle ready while the banner says otherwise. Where the verdict
 /// is `incomplete` the org setting may already be on: the words say which.
 pub(crate) fn toggle_word(r: &Report) -> &'static str {
-    let on = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    let on = org_requires_pkce(r);
     match r.verdict() {
         Verdict::Ready => "ready to turn on",
         Verdict::Enforced => "already on",

@@ -3,10 +3,10 @@
 //! each of our apps, with its Setup path and the `fix` command; step 3 the org toggle.
 //! Every row says whether it can be undone, and how ([`Reversal`]).
 
-use super::Reversal;
+use super::reversal::{Reversal, Undo};
 use crate::html::{verdict_tone, Block, Section, Span, Table, Text, Tone};
 use crate::report::cells::{kind_name, owner_text};
-use crate::report::plan::{app_blockers, step2_command, toggle_word, Plan};
+use crate::report::plan::{app_blockers, org_requires_pkce, step2_command, toggle_word, Plan};
 use crate::report::Report;
 use pkce_audit_model::commands::{FixTarget, ORG_PLACEHOLDER};
 use pkce_audit_model::inventory::App;
@@ -20,7 +20,9 @@ fn undo_cell(r: Reversal) -> Text {
         "unconfirmed" => Tone::Warn,
         _ => Tone::Bad,
     };
-    Text::badge(tone, w.answer).then(format!(": {} (source: {})", w.how, w.source))
+    let mut t = Text::badge(tone, w.answer).then(": ");
+    t.0.extend(w.how.0);
+    t.then(format!(" (source: {})", w.source))
 }
 
 /// The app's API name as code, and its label when it differs.
@@ -45,6 +47,7 @@ fn rules_of(r: &Report, app: &App) -> Text {
 }
 
 fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
+    let on = org_requires_pkce(r);
     let mut rows = Vec::new();
     for app in &plan.ours {
         let contact = app
@@ -56,7 +59,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             Text::plain(format!("our org ({})", kind_name(&app.kind))),
             Text::plain(contact),
             rules_of(r, app).then(". Update and redeploy the client so it sends code_challenge (S256) and code_verifier."),
-            undo_cell(Reversal::of_client(app)),
+            undo_cell(Reversal::of_client(app, on)),
         ]);
     }
     for (ns, apps) in &plan.isv {
@@ -72,7 +75,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
                 rules_of(r, app).then(
                     ". Ask the publisher for a version that requires and sends PKCE, and upgrade.",
                 ),
-                undo_cell(Reversal::of_client(app)),
+                undo_cell(Reversal::of_client(app, on)),
             ]);
         }
     }
@@ -83,7 +86,7 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             Text::plain(who),
             Text::plain("the vendor (Salesforce for its own apps)"),
             rules_of(r, app).then(". Confirm that its client sends PKCE, or test it in a sandbox with the org setting on."),
-            undo_cell(Reversal::of_client(app)),
+            undo_cell(Reversal::of_client(app, on)),
         ]);
     }
     let mut blocks = vec![
@@ -138,7 +141,7 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
                 app_cell(app),
                 Text::badge(Tone::Bad, "to do"),
                 step2_how(&target, app),
-                undo_cell(Reversal::of_app(app)),
+                undo_cell(Reversal::of_app(&target, app)),
             ]
         })
         .collect();
@@ -147,7 +150,7 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
             app_cell(app),
             Text::badge(Tone::Good, "done"),
             Text::plain("already requires PKCE"),
-            undo_cell(Reversal::of_app(app)),
+            undo_cell(Reversal::of_app(&target, app)),
         ]
     }));
     let mut blocks = vec![
@@ -170,21 +173,57 @@ fn step3(r: &Report) -> Vec<Block> {
     // The verdict's own colour and reason: step 3 says what the banner says.
     let status = Text::badge(verdict_tone(r.verdict()), toggle_word(r))
         .then(format!(": {}", r.verdict_reason));
-    let open = r.open_items();
-    let mut blocks =     vec![
+    let target = r.scope.fix_target();
+    let on = org_requires_pkce(r);
+    let how = if on {
+        Text::plain("Already on in this org: nothing to turn on.")
+    } else {
+        Text::plain(
+            "Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ",
+        )
+        .then_span(Span::Code(target.org_setting_command()))
+    };
+    let setting =
+        "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows";
+    let mut blocks = vec![
         Block::Subheading("Step 3: turn on Require PKCE for Supported Authorization Flows".into()),
         Block::Table(Table {
             caption: "Step 3: the org setting".into(),
             head: vec!["Setting", "Status", "How", "Can it be undone?"],
             rows: vec![vec![
-                Text::plain("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
+                Text::plain(setting),
                 status,
-                Text::plain("Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ")
-                    .then_span(Span::Code(r.scope.fix_target().org_setting_command())),
-                undo_cell(Reversal::OrgSetting),
+                how,
+                undo_cell(Reversal::OrgSetting(Undo::of_org_setting(&target))),
             ]],
         }),
     ];
+    if on {
+        // Waived or not, a blocker here is an app that likely fails at its next
+        // authorization (as the Markdown plan lists them).
+        let failing: Vec<Text> = r
+            .findings
+            .iter()
+            .filter(|f| f.likely_failing)
+            .map(|f| {
+                Text::code(f.app.as_deref().unwrap_or("org"))
+                    .then(" ")
+                    .then_span(Span::Code(f.rule.as_str().into()))
+                    .then(format!(": {}", f.message))
+            })
+            .collect();
+        if !failing.is_empty() {
+            blocks.push(Block::Paragraph(
+                format!(
+                    "Apps that likely fail at their next authorization ({}):",
+                    failing.len()
+                )
+                .into(),
+            ));
+            blocks.push(Block::List(failing));
+        }
+    }
+    let open = r.open_items();
     if r.verdict() != Verdict::Enforced && !open.is_empty() {
         blocks.push(Block::Paragraph(
             format!("What stands between the org and ready ({}):", open.len()).into(),

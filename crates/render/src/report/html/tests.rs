@@ -328,3 +328,38 @@ fn the_vendors_that_run_our_apps_clients_are_owners_too() {
         }
     }
 }
+
+#[test]
+fn an_enforced_org_has_nothing_to_turn_on_and_names_the_apps_likely_failing() {
+    let r = of_fixture("enforced-org");
+    assert_eq!(r.verdict(), Verdict::Enforced);
+    let page = html(&r).replace("<wbr>", "");
+    let plan = section_of(&page, "plan");
+    let step3 = &plan[plan.find("Step 3:").unwrap()..];
+    assert!(
+        !step3.contains("Only when steps 1 and 2 are done"),
+        "{step3}"
+    );
+    assert!(!step3.contains("--org-setting</code>;"), "{step3}");
+    let turn_on = r.scope.fix_target().org_setting_command();
+    assert!(
+        !step3.contains(&format!("<code>{turn_on}</code>")),
+        "{step3}"
+    );
+    assert!(step3.contains("Already on in this org"), "{step3}");
+    let failing: Vec<_> = r.findings.iter().filter(|f| f.likely_failing).collect();
+    assert!(!failing.is_empty());
+    assert!(step3.contains(&format!(
+        "Apps that likely fail at their next authorization ({})",
+        failing.len()
+    )));
+    for f in failing {
+        assert!(step3.contains(&format!("<code>{}</code>", f.app.as_deref().unwrap())));
+    }
+    // Step 1's way back: the org already requires PKCE, so no "as long as" the org does not.
+    assert!(
+        !plan.contains("nor the org (step 3) requires PKCE"),
+        "{plan}"
+    );
+    assert!(plan.contains("the org already requires PKCE"), "{plan}");
+}
