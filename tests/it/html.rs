@@ -187,3 +187,37 @@ fn every_undo_command_on_the_demo_page_runs_as_printed() {
         "{text}"
     );
 }
+
+#[test]
+fn the_reports_notes_are_in_the_page_and_the_markdown() {
+    for source in ["fixtures/demo-org", "fixtures/demo-org/force-app"] {
+        let json = run(&["audit", "--source", source, "--json"], &[]).json();
+        let notes: Vec<String> = json["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.contains(".forceignore")),
+            "{source}: {notes:?}"
+        );
+        let page = run(&["audit", "--source", source, "--format", "html"], &[]).stdout;
+        let page = page.replace("<wbr>", "");
+        let evidence = &page[page.find("id=\"evidence\"").unwrap()..];
+        let evidence = &evidence[..evidence.find("</section>").unwrap()];
+        assert!(
+            !evidence.contains("Every input was read.</p>"),
+            "{evidence}"
+        );
+        let md = run(&["audit", "--source", source, "--format", "markdown"], &[]).stdout;
+        let md = &md[md.find("## Notes").expect("a Notes section in Markdown")..];
+        for n in &notes {
+            let shown = n.replace('&', "&amp;").replace('\'', "&#39;");
+            assert!(evidence.contains(&shown), "{source}: {n} in {evidence}");
+            // Markdown escapes its own characters: the words are there.
+            let words = n.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+            assert!(md.contains(&words), "{source}: {words} in Markdown");
+        }
+    }
+}
