@@ -1,6 +1,7 @@
 use super::*;
 use crate::html::CSP;
 use pkce_audit_model::metadata::MetadataType;
+use pkce_audit_model::report::PLAN_ELSEWHERE;
 use pkce_audit_model::rules::Verdict;
 use pkce_audit_test_org::reports::{of_components as report_of, of_fixture};
 
@@ -139,6 +140,7 @@ fn demo_org_page_snapshot() {
 
 #[test]
 fn step_3_says_what_the_verdict_says() {
+    use pkce_audit_model::report::PLAN_ELSEWHERE;
     use pkce_audit_model::rules::Verdict;
     let r = pkce_audit_test_org::reports::ready_but_unknown();
     assert_eq!(r.verdict(), Verdict::Incomplete);
@@ -237,7 +239,7 @@ fn the_more_line_points_to_the_pages_own_plan() {
     r.next_actions.push(NextAction {
         kind: NextActionKind::More,
         owner: None,
-        text: "3 more action(s) after these: the rollout plan (--format markdown) lists every step, and the summary by owner who acts on each.".into(),
+        text: format!("3 more action(s) after these: {PLAN_ELSEWHERE} lists every step, and the summary by owner who acts on each."),
         apps: Vec::new(),
         namespace: None,
         contacts: Vec::new(),
@@ -254,6 +256,14 @@ fn the_more_line_points_to_the_pages_own_plan() {
         "{last}"
     );
     assert!(!next.contains("--format"), "{next}");
+    // The Markdown report holds its plan too: its line points below, not at itself.
+    let md = crate::report::markdown(&r);
+    let line = md.lines().find(|l| l.contains("3 more action(s)")).unwrap();
+    assert!(
+        line.contains("the rollout plan below lists every step"),
+        "{line}"
+    );
+    assert!(!line.contains("--format"), "{line}");
 }
 
 /// The part of `page` from the heading with `id` to the end of its section.
