@@ -140,7 +140,6 @@ fn demo_org_page_snapshot() {
 
 #[test]
 fn step_3_says_what_the_verdict_says() {
-    use pkce_audit_model::report::PLAN_ELSEWHERE;
     use pkce_audit_model::rules::Verdict;
     let r = pkce_audit_test_org::reports::ready_but_unknown();
     assert_eq!(r.verdict(), Verdict::Incomplete);
