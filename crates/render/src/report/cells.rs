@@ -140,6 +140,22 @@ pub const LIKELY_FAILING: &str =
 
 /// The summary's line on waived blockers that likely fail (a waiver defers nothing once
 /// PKCE is required).
+/// The summary by owner's rows for our apps whose client runs at an outside host: each
+/// app, its hosts, and its findings someone must act on.
+pub fn outside_client_rows(r: &Report) -> Vec<(&str, &[String], usize)> {
+    r.outside_clients()
+        .into_iter()
+        .map(|(app, hosts)| {
+            let n = r
+                .findings
+                .iter()
+                .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
+                .count();
+            (app, hosts, n)
+        })
+        .collect()
+}
+
 /// What the summary by owner says when some input could not be read: "nothing breaks"
 /// would be a claim on partial data. `None` when everything was read.
 pub fn partial_line(r: &Report) -> Option<String> {

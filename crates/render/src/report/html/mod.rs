@@ -12,8 +12,8 @@ use crate::html::{
     sign_off, verdict_tone, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone,
 };
 use crate::report::cells::{
-    blocker_word, flows_text, kind_name, owner_text, partial_line, pkce_cell, scope_facts,
-    usage_text, verdict_word, waived_failing_line, LIKELY_FAILING,
+    blocker_word, flows_text, kind_name, outside_client_rows, owner_text, partial_line, pkce_cell,
+    scope_facts, usage_text, verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use crate::report::Report;
 use pkce_audit_model::inventory::{App, Owner};
@@ -63,12 +63,7 @@ fn owners(r: &Report) -> Vec<(String, Vec<&str>, usize)> {
         .map(|((_, who), (apps, n))| (who, apps, n))
         .collect();
     // Our apps whose client runs at an outside host: its vendor acts too (as in Markdown).
-    for (app, hosts) in r.outside_clients() {
-        let n = r
-            .findings
-            .iter()
-            .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
-            .count();
+    for (app, hosts, n) in outside_client_rows(r) {
         let who = format!("Clients at outside hosts to confirm ({})", hosts.join(", "));
         rows.push((who, vec![app], n));
     }

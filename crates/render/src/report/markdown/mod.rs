@@ -5,8 +5,8 @@
 mod plan;
 
 use super::cells::{
-    flows_text, kind_name, owner_text, partial_line, pkce_cell, scope_facts, usage_text,
-    verdict_word, waived_failing_line, LIKELY_FAILING,
+    flows_text, kind_name, outside_client_rows, owner_text, partial_line, pkce_cell, scope_facts,
+    usage_text, verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use super::Report;
 use pkce_audit_model::inventory::{App, Owner};
@@ -72,12 +72,7 @@ fn summary(out: &mut String, r: &Report) {
             code_cell(&a.namespace)
         );
     }
-    for (app, hosts) in r.outside_clients() {
-        let n = r
-            .findings
-            .iter()
-            .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
-            .count();
+    for (app, hosts, n) in outside_client_rows(r) {
         let at = hosts
             .iter()
             .map(|h| code_cell(h))
