@@ -96,14 +96,6 @@ fn rule_ids() -> Vec<String> {
         .collect()
 }
 
-/// `--fail-on` (audit's and fleet's): the severities by name, in any case (listed in
-/// `--help` and the completion scripts).
-pub(crate) fn severity() -> impl clap::builder::TypedValueParser<Value = Severity> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
-        .try_map(|s| s.parse::<Severity>())
-}
-
 /// `--json`, for commands whose only output choice it is.
 #[derive(Args)]
 pub struct JsonArg {
@@ -259,7 +251,7 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also exit 1 when any unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = severity())]
+    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = crate::live_cli::severity())]
     pub fail_on: Option<Severity>,
     /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
     #[arg(long, value_name = "NS")]
