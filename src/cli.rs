@@ -96,13 +96,6 @@ fn rule_ids() -> Vec<String> {
         .collect()
 }
 
-/// `--fail-on`: the severities by name (listed in `--help` and the completion scripts).
-fn severity() -> impl clap::builder::TypedValueParser<Value = Severity> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
-        .try_map(|s| s.parse::<Severity>())
-}
-
 /// `--json`, for commands whose only output choice it is.
 #[derive(Args)]
 pub struct JsonArg {
@@ -258,7 +251,7 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also exit 1 when any unwaived finding is at or above this severity.
-    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = severity())]
+    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = crate::live_cli::severity())]
     pub fail_on: Option<Severity>,
     /// The org's own namespace (components in it belong to the org). Default: sfdx-project.json.
     #[arg(long, value_name = "NS")]
@@ -348,6 +341,30 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `--fail-on` reads the same values, in any case, wherever it is: audit's and fleet's.
+    #[test]
+    fn fail_on_takes_the_severities_in_any_case_on_every_command() {
+        let cmd = Cli::command();
+        for name in ["audit", "fleet"] {
+            let sub = cmd.find_subcommand(name).unwrap();
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_id() == "fail_on")
+                .unwrap();
+            assert!(arg.is_ignore_case_set(), "{name}");
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .map(|v| v.get_name().to_string())
+                .collect();
+            assert_eq!(
+                values,
+                Severity::ALL.map(|s| s.as_str().to_string()),
+                "{name}"
+            );
+        }
     }
 
     /// The binary's value lists name the library's formats, each mapped to its own.

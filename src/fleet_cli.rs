@@ -58,7 +58,7 @@ pub struct FleetArgs {
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub org_concurrency: u16,
     /// Also exit 1 when any org has an unwaived finding at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
+    #[arg(long, value_name = "SEVERITY", ignore_case = true, value_parser = crate::live_cli::severity())]
     pub fail_on: Option<Severity>,
     /// Per live org: API version, requests in flight, time limit (an org past it is
     /// incomplete; the others go on).

@@ -7,6 +7,7 @@ use clap::Args;
 use pkce_audit_io::salesforce::usage::{DEFAULT_ROW_BUDGET, DEFAULT_WINDOW_DAYS};
 use pkce_audit_io::salesforce::{self, Connection, FetchOptions, TokenSource, UsageOptions};
 use pkce_audit_io::secrets::Secret;
+use pkce_audit_model::rules::Severity;
 use pkce_audit_render::report::text::visible_lines;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -378,6 +379,14 @@ pub fn doctor(args: DoctorArgs) -> Result<i32> {
     };
     crate::Sink::Stdout.write(&text)?;
     Ok(crate::exit::doctor(&d))
+}
+
+/// `--fail-on`, audit's and fleet's (here, below both): the severities by name, in any
+/// case (listed in `--help` and the completion scripts).
+pub(crate) fn severity() -> impl clap::builder::TypedValueParser<Value = Severity> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .try_map(|s| s.parse::<Severity>())
 }
 
 #[cfg(test)]

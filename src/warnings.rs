@@ -37,10 +37,11 @@ mod tests {
             missed_forceignore: true,
             missed_namespace: None,
         });
-        // The root as one shell word, its control characters shown, not applied.
+        // The root as one shell word, its control characters shown, not applied: `$'…'`
+        // names the real folder when pasted (bash, zsh, ksh).
         assert_eq!(
             super::lines(&r),
-            ["pkce-audit: warning: the audited folder is inside the SFDX project /p\\u{1b}[31m: its .forceignore was not applied; audit the project root instead: --source '/p\\u{1b}[31m'"]
+            ["pkce-audit: warning: the audited folder is inside the SFDX project /p\\u{1b}[31m: its .forceignore was not applied; audit the project root instead: --source $'/p\\x1b[31m'"]
         );
     }
 }

@@ -175,11 +175,13 @@ fn completes_options_values_and_commands(shell_name: &str, program: PathBuf) {
         "{shell_name}"
     );
     // A value parsed by the model's own type, and the positional arguments' values.
-    assert_eq!(
-        s.complete("pkce-audit audit --fail-on "),
-        ["critical", "high", "info", "low", "medium"],
-        "{shell_name}"
-    );
+    for command in ["audit", "fleet"] {
+        assert_eq!(
+            s.complete(&format!("pkce-audit {command} --fail-on ")),
+            ["critical", "high", "info", "low", "medium"],
+            "{shell_name} {command}"
+        );
+    }
     // bash offers the options beside the values there; every shell offers the values.
     let shells: Vec<String> = s
         .complete("pkce-audit completions ")

@@ -478,6 +478,68 @@ fn the_docs_give_the_external_client_apps_pkce_box_one_setup_path() {
     );
 }
 
+/// Every place an External Client App's PKCE section ("Settings > OAuth Settings >
+/// Security") is written, in every rule's controls and in each document a report renders:
+/// it is the model's ([`eca_pkce_path`], or the controls' short "External Client App:
+/// <section>"), never another wording.
+#[test]
+fn every_external_client_app_pkce_path_is_the_models() {
+    use pkce_audit_model::rules::{eca_pkce_path, RuleId, ECA_PKCE_SECTION};
+    let short = format!("External Client App: {ECA_PKCE_SECTION}");
+    // Where the section is written, what it must be part of: the full path (an app's
+    // name before it) or the controls' short wording.
+    let check = |what: &str, text: &str| {
+        let mut seen = 0;
+        for (at, _) in text.match_indices("OAuth Settings > Security") {
+            seen += 1;
+            let start = at - "Settings > ".len();
+            let before = &text[..start];
+            let full = before
+                .rfind("Setup > External Client App Manager > ")
+                .filter(|s| {
+                    let app = &before[s + "Setup > External Client App Manager > ".len()..];
+                    app.ends_with(" > ")
+                        && text[*s..].starts_with(&eca_pkce_path(&app[..app.len() - 3]))
+                });
+            let short_here = text[..at]
+                .ends_with(&short[..short.len() - "OAuth Settings > Security".len()])
+                && text[start - "External Client App: ".len()..].starts_with(&short);
+            assert!(
+                full.is_some() || short_here,
+                "{what}: an External Client App's PKCE path not in the model's words: {}",
+                &text[start.saturating_sub(60)..(at + 60).min(text.len())]
+            );
+        }
+        seen
+    };
+    let mut seen = 0;
+    for id in RuleId::KNOWN {
+        for c in id.controls() {
+            seen += check(id.as_str(), c);
+        }
+    }
+    assert!(seen > 0, "the controls name the section");
+    for format in ["table", "markdown", "html", "json", "csv", "sarif"] {
+        let o = crate::harness::pkce()
+            .args(["audit", "--source", "fixtures/demo-org", "--format", format])
+            .in_repo()
+            .env("COLUMNS", "1000")
+            .run();
+        let text = o
+            .stdout
+            .replace("<wbr>", "")
+            .replace("&gt;", ">")
+            .replace("\\>", ">")
+            .replace("\\u003e", ">");
+        let n = check(format, &text);
+        // The plans and the controls table name it; the other formats may not.
+        assert!(
+            n > 0 || !matches!(format, "markdown" | "html"),
+            "{format} names the path"
+        );
+    }
+}
+
 #[test]
 fn docs_fix_md_retrieves_what_next_actions_retrieve() {
     let fix = docs()

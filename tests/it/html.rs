@@ -138,3 +138,86 @@ fn commands_without_a_page_refuse_the_format() {
     let r = run(&["diff", "a.json", "b.json", "--format", "html"], &[]);
     r.status(2).stderr_has("html");
 }
+
+/// The text of a page's `<code>` element as a shell reads it.
+fn unescape(code: &str) -> String {
+    code.replace("<wbr>", "")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+#[test]
+fn every_undo_command_on_the_demo_page_runs_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::live_support::copy_dir(&fixture("demo-org"), &dir.path().join("demo-org"));
+    let page = crate::harness::pkce()
+        .args(["audit", "--source", "demo-org", "--format", "html"])
+        .dir(dir.path())
+        .run();
+    page.status(1);
+    let undo: Vec<String> = page
+        .stdout
+        .split("<code>")
+        .skip(1)
+        .map(|c| unescape(c.split("</code>").next().unwrap()))
+        .filter(|c| c.contains("--undo"))
+        .collect();
+    // Each app step 2 changed or will change that fix can take back, and the org setting.
+    assert!(undo.len() >= 4, "{undo:?}");
+    assert!(undo.iter().any(|c| c.contains("--org-setting")), "{undo:?}");
+    for command in &undo {
+        let line = command
+            .strip_prefix("pkce-audit ")
+            .unwrap_or_else(|| panic!("{command}"));
+        assert!(line.contains("--source demo-org"), "{command}");
+        let r = crate::harness::pkce_in_bash(&format!("{line} --dry-run"))
+            .dir(dir.path())
+            .run();
+        assert_eq!(r.code, 0, "{command}: {}", r.all());
+    }
+    // An app fix cannot change gets no command but the reason.
+    let text = page.stdout.replace("<wbr>", "");
+    assert!(
+        text.contains(
+            "fix cannot take it back: the global OAuth settings of &#39;Analytics_Bridge&#39;"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_reports_notes_are_in_the_page_and_the_markdown() {
+    for source in ["fixtures/demo-org", "fixtures/demo-org/force-app"] {
+        let json = run(&["audit", "--source", source, "--json"], &[]).json();
+        let notes: Vec<String> = json["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            notes.iter().any(|n| n.contains(".forceignore")),
+            "{source}: {notes:?}"
+        );
+        let page = run(&["audit", "--source", source, "--format", "html"], &[]).stdout;
+        let page = page.replace("<wbr>", "");
+        let evidence = &page[page.find("id=\"evidence\"").unwrap()..];
+        let evidence = &evidence[..evidence.find("</section>").unwrap()];
+        assert!(
+            !evidence.contains("Every input was read.</p>"),
+            "{evidence}"
+        );
+        let md = run(&["audit", "--source", source, "--format", "markdown"], &[]).stdout;
+        let md = &md[md.find("## Notes").expect("a Notes section in Markdown")..];
+        for n in &notes {
+            let shown = n.replace('&', "&amp;").replace('\'', "&#39;");
+            assert!(evidence.contains(&shown), "{source}: {n} in {evidence}");
+            // Markdown escapes its own characters: the words are there.
+            let words = n.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+            assert!(md.contains(&words), "{source}: {words} in Markdown");
+        }
+    }
+}

@@ -899,6 +899,7 @@ const PLAN_HEADINGS: &[&str] = &[
     "## Dates that matter",
     "## Next actions",
     "## Apps",
+    "## Notes",
     "## Could not be read",
     "## Appendix: all findings",
 ];

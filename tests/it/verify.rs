@@ -653,3 +653,75 @@ fn step2_manifest(dir: &std::path::Path, apps: &[&str]) -> std::path::PathBuf {
     assert_eq!(f.code, 0, "{}", f.stderr);
     project.join("manifest/pkce-step2-apps.xml")
 }
+
+/// Where a retrieved component lands in an SFDX project, and its file name.
+fn source_path(ty: &str, name: &str) -> String {
+    match ty {
+        "ExternalClientApplication" => format!("externalClientApps/{name}.eca-meta.xml"),
+        "ExtlClntAppGlobalOauthSettings" => {
+            format!("extlClntAppGlobalOauthSets/{name}.ecaGlblOauth-meta.xml")
+        }
+        "ConnectedApp" => format!("connectedApps/{name}.connectedApp-meta.xml"),
+        "Settings" => format!("settings/{name}.settings-meta.xml"),
+        other => panic!("the way back retrieves {other}, which this test does not place"),
+    }
+}
+
+#[test]
+fn an_external_client_apps_way_back_retrieves_what_fix_needs_to_undo_it() {
+    use pkce_audit_model::inventory::AppKind;
+    use pkce_audit_model::verify::Back;
+    let back = Back::UndoApp {
+        name: "Data_Loader_Plus".into(),
+        kind: AppKind::ExternalClientApp,
+        global_settings: Some("Data_Loader_Plus_glbloauth".into()),
+    };
+    let commands = pkce_audit_render::verify::commands([&back], None);
+    let dir = tempfile::tempdir().unwrap();
+    // The project `sf project generate` makes, then exactly what the retrieve fetches,
+    // taken from the fixture the org's metadata stands for.
+    assert_eq!(commands[0], "sf project generate --name pkce-rollback");
+    let project = dir.path().join("pkce-rollback");
+    let default = project.join("force-app/main/default");
+    std::fs::create_dir_all(&default).unwrap();
+    std::fs::write(
+        project.join("sfdx-project.json"),
+        r#"{"packageDirectories": [{"path": "force-app", "default": true}], "sourceApiVersion": "66.0"}"#,
+    )
+    .unwrap();
+    let retrieve = &commands[1];
+    assert!(retrieve.contains("sf project retrieve start"), "{retrieve}");
+    let from = fixture("demo-org").join("force-app/main/default");
+    let mut fetched = 0;
+    for m in retrieve.split("--metadata ").skip(1) {
+        let m = m.split([' ', ')']).next().unwrap();
+        let (ty, name) = m.split_once(':').unwrap();
+        let rel = source_path(ty, name);
+        std::fs::create_dir_all(default.join(&rel).parent().unwrap()).unwrap();
+        std::fs::copy(from.join(&rel), default.join(&rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        fetched += 1;
+    }
+    assert_eq!(fetched, 2, "{retrieve}");
+    // The undo as the binary words it (src/advice.rs; the library's plain words stand in
+    // here): the command printed after the retrieve.
+    assert_eq!(
+        commands[2],
+        pkce_audit_model::advice::Advice::UndoApps {
+            names: vec!["Data_Loader_Plus".into()]
+        }
+        .to_string()
+    );
+    let undo = "pkce-audit fix --source pkce-rollback --app Data_Loader_Plus --undo";
+    let line = undo.strip_prefix("pkce-audit ").unwrap();
+    let r = crate::harness::pkce_in_bash(line).dir(dir.path()).run();
+    assert_eq!(r.code, 0, "{undo}: {}", r.all());
+    let settings = std::fs::read_to_string(default.join(source_path(
+        "ExtlClntAppGlobalOauthSettings",
+        "Data_Loader_Plus_glbloauth",
+    )))
+    .unwrap();
+    assert!(
+        settings.contains("<isPkceRequired>false</isPkceRequired>"),
+        "{settings}"
+    );
+}

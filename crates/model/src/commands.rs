@@ -89,6 +89,16 @@ impl FixTarget {
         format!("pkce-audit fix {} {}", self.source(), flags.join(" "))
     }
 
+    /// The way back from step 2 on `apps`: `fix --undo`, which reads no org.
+    pub fn undo_apps_command<'a>(&self, apps: impl IntoIterator<Item = &'a str>) -> String {
+        format!("{} --undo", self.apps_command(apps))
+    }
+
+    /// The way back from step 3: `fix --org-setting --undo`, which reads no org.
+    pub fn undo_org_setting_command(&self) -> String {
+        format!("pkce-audit fix {} --org-setting --undo", self.source())
+    }
+
     /// Step 3: `fix --org-setting`, reading the org when the project was retrieved from it.
     pub fn org_setting_command(&self) -> String {
         let target = match self {

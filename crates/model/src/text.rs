@@ -264,7 +264,16 @@ pub fn code_span(text: &str) -> String {
 /// quotes (a `'` inside written `'\''`). Names come from the org, which may be hostile.
 /// A word that begins with `=` (zsh expands `=ls` to a command's path), `~`, `#` or `-`
 /// is quoted too.
+///
+/// A name holding a character [`visible`] would rewrite (a line break, a control or an
+/// invisible character) is written `$'…'` with that character escaped (`\n`, `\x1b`,
+/// `\u202e`), so the printed word survives [`visible`] and still names the real file.
+/// `$'…'` is bash's, zsh's and ksh's; POSIX sh has it only since POSIX.1-2024, so an
+/// older sh may lack it: such names are rare, and no plain quoting can show them.
 pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
+    if needs_work(name, false) {
+        return ansi_c_word(name).into();
+    }
     if !name.is_empty()
         && !name.starts_with(['=', '~', '#', '-'])
         && name
@@ -274,6 +283,34 @@ pub fn shell_word(name: &str) -> std::borrow::Cow<'_, str> {
         return name.into();
     }
     format!("'{}'", name.replace('\'', "'\\''")).into()
+}
+
+/// `name` as one `$'…'` word: every character [`visible`] keeps as it is, `\` and `'`
+/// escaped, the others as `\n`, `\t`, `\r`, `\xHH` (ASCII) or `\uHHHH`/`\UHHHHHHHH`.
+fn ansi_c_word(name: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("$'");
+    for c in name.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if matches!(class(c), Class::Keep) => out.push(c),
+            c if c.is_ascii() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) <= 0xffff => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('\'');
+    out
 }
 
 #[cfg(test)]
@@ -290,6 +327,20 @@ mod tests {
         assert_eq!(shell_word("it's.xml"), r"'it'\''s.xml'");
         assert_eq!(shell_word("$(rm -rf ~).xml"), "'$(rm -rf ~).xml'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn a_control_character_is_escaped_so_the_word_survives_visible() {
+        for (name, word) in [
+            ("n\nl", r"$'n\nl'"),
+            ("it's\tx", r"$'it\'s\tx'"),
+            ("a\u{1b}[2J\\b", r"$'a\x1b[2J\\b'"),
+            ("gpj\u{202e}.exe", r"$'gpj\u202e.exe'"),
+        ] {
+            assert_eq!(shell_word(name), word, "{name:?}");
+            assert_eq!(visible(&shell_word(name)), word, "{name:?}");
+            assert_eq!(escaped(&shell_word(name)), word, "{name:?}");
+        }
     }
 
     #[test]

@@ -86,3 +86,34 @@ fn a_printed_fix_command_pasted_into_a_shell_runs_that_fix() {
 fn repo_path(rel: &str) -> PathBuf {
     crate::harness::repo().join(rel)
 }
+
+/// A folder whose name holds a line break: the table shows every name through `visible`,
+/// which turns a line break into a space; the command it prints is `$'…'`, which survives
+/// that, and bash (zsh, ksh) reads it back as the real folder (POSIX sh may lack `$'…'`).
+#[test]
+fn a_folder_with_a_control_character_is_named_as_it_is_in_the_printed_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "n\nl";
+    let project = tmp.path().join(name);
+    copy_dir(&repo_path("fixtures/callbacks-org"), &project);
+    // The look-alike the old quoting named: a folder `n l` that is not the project.
+    std::fs::create_dir(tmp.path().join("n l")).unwrap();
+    let table = pkce()
+        .args(["audit", "--source", name])
+        .dir(tmp.path())
+        .env("COLUMNS", "1000")
+        .env("PKCE_AUDIT_TODAY", "2026-12-01")
+        .run();
+    let fix = table
+        .stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("$ pkce-audit fix --source"))
+        .map(|rest| format!("pkce-audit fix --source{rest}"))
+        .unwrap_or_else(|| panic!("no fix command in:\n{}", table.stdout));
+    assert!(fix.contains(r"--source $'n\nl'"), "{fix}");
+    let before = tree(&project);
+    let (code, text) = paste("bash", tmp.path(), &format!("{fix} --dry-run"));
+    assert_eq!(code, 0, "bash -c {fix:?}:\n{text}");
+    assert_has(&text, &["Sf_Cli_Login", "isPkceRequired"]);
+    assert_eq!(tree(&project), before, "a dry run writes nothing");
+}

@@ -24,7 +24,7 @@ fn refusals_touch_no_file_and_exit_2() {
         // A typo gets the closest app's name, as the other commands suggest one.
         (
             "Custmer_Portl",
-            "named 'Custmer_Portl' in this project (its apps: ",
+            "named 'Custmer_Portl' in this project (apps fix can change: ",
         ),
     ] {
         // Together with an app that could be changed: still nothing is written.
@@ -51,6 +51,19 @@ fn refusals_touch_no_file_and_exit_2() {
             app == "Custmer_Portl",
             "{stderr}"
         );
+        // The apps listed are those fix can change: no packaged app, no app it refuses.
+        if app == "Custmer_Portl" {
+            let listed = &stderr[stderr.find("(apps fix can change: ").unwrap()..];
+            let listed = &listed[..listed.find(')').unwrap()];
+            assert!(listed.contains("Customer_Portal"), "{listed}");
+            for refused in [
+                "acmecpq__CPQ_Connector",
+                "vendorx__Vendor_Connector",
+                "Analytics_Bridge",
+            ] {
+                assert!(!listed.contains(refused), "{refused} in {listed}");
+            }
+        }
         assert_eq!(tree(&dir), before, "{app}: no file touched");
     }
     // Not a project that deploys.

@@ -205,15 +205,15 @@ fn not_found(p: &Project, name: &str) -> String {
             .iter()
             .filter(|a| a.kind != AppKind::External)
     };
-    let known: Vec<String> = ours().map(|a| a.name.clone()).collect();
-    // The closest name first, as the other commands suggest one: only among the apps fix
-    // can change, so the suggestion is never refused in turn.
-    let changeable = ours().filter(|a| pkce_audit_model::commands::fix_refusal(a).is_none());
-    let guess = pkce_audit_model::suggest::closest_app(name, changeable)
+    // The names listed and the closest one suggested, as the other commands suggest one:
+    // only the apps fix can change, so neither is refused in turn.
+    let changeable = || ours().filter(|a| pkce_audit_model::commands::fix_refusal(a).is_none());
+    let known: Vec<String> = changeable().map(|a| a.name.clone()).collect();
+    let guess = pkce_audit_model::suggest::closest_app(name, changeable())
         .map(|s| format!("; did you mean '{s}'?"))
         .unwrap_or_default();
     format!(
         "no Connected App or External Client App named '{name}' in this project{}{guess}",
-        source::listed(" (its apps: ", &known, ")")
+        source::listed(" (apps fix can change: ", &known, ")")
     )
 }

@@ -7,7 +7,9 @@ mod model;
 mod next;
 
 pub use model::*;
-pub use next::{next_actions, require_pkce_apps, NextAction, NextActionKind, MAX_NEXT_ACTIONS};
+pub use next::{
+    next_actions, require_pkce_apps, NextAction, NextActionKind, MAX_NEXT_ACTIONS, PLAN_ELSEWHERE,
+};
 
 use crate::inventory::{App, Inventory, Owner};
 use crate::rules::{self, Finding, Severity, Verdict};

@@ -11,7 +11,8 @@
 //! 3. with the org setting already on (`enforced`): `check-failing-apps` for the apps that
 //!    likely fail at their next authorization, else `enforced` (nothing left to turn on);
 //! 4. step 1, the clients, slowest to change first: `contact-isv-publisher` (one per
-//!    namespace), `contact-vendor`, `update-our-clients`;
+//!    namespace), `contact-vendor` (apps defined in other orgs; then our apps whose client
+//!    runs at an outside host, asking whoever runs it), `update-our-clients` (the rest);
 //! 5. step 2: `require-pkce` on our apps whose client is known to send PKCE, with the
 //!    exact `fix` command;
 //! 6. step 3, only when nothing blocks and everything was read (`ready`):
@@ -26,6 +27,10 @@ use crate::inventory::{App, Owner};
 use crate::rules::{RuleId, Verdict};
 use crate::vocabulary;
 use serde::{Deserialize, Serialize};
+
+/// Where the `more` action sends the reader: a report with its plan (Markdown, HTML)
+/// says "the rollout plan below" instead.
+pub const PLAN_ELSEWHERE: &str = "the rollout plan (--format markdown)";
 
 /// The most next actions a report lists.
 pub const MAX_NEXT_ACTIONS: usize = 5;
@@ -220,8 +225,41 @@ fn due(r: &Report) -> Vec<NextAction> {
             .apps(vendors.clone()),
         );
     }
-    if !r.summary.org_apps_to_fix.is_empty() {
-        let ours = &r.summary.org_apps_to_fix;
+    // Our apps whose client runs at an outside host: whoever runs it there updates it.
+    let outside = r.outside_clients();
+    if !outside.is_empty() {
+        let apps: Vec<String> = outside.iter().map(|(a, _)| a.to_string()).collect();
+        let a = NextAction::new(
+            NextActionKind::ContactVendor,
+            Owner::External,
+            String::new(),
+        )
+        .apps(apps.clone())
+        .contacts(apps.iter().filter_map(|n| app(n)));
+        let whom = match a.contacts.as_slice() {
+            [] => String::new(),
+            c => format!(" (contacts: {})", c.join(", ")),
+        };
+        let at: Vec<String> = outside
+            .iter()
+            .map(|(a, hosts)| format!("{a} (at {})", hosts.join(" and ")))
+            .collect();
+        let text = format!(
+            "Ask the vendors that run the clients of {} app(s) of ours at outside hosts to make them send PKCE{whom}: {}.",
+            at.len(),
+            named(&at)
+        );
+        out.push(NextAction { text, ..a });
+    }
+    let ours: Vec<String> = r
+        .summary
+        .org_apps_to_fix
+        .iter()
+        .filter(|n| !r.summary.outside_clients.contains(n))
+        .cloned()
+        .collect();
+    if !ours.is_empty() {
+        let ours = &ours;
         let a = NextAction::new(NextActionKind::UpdateOurClients, Owner::Org, String::new())
             .apps(ours.clone())
             .contacts(ours.iter().filter_map(|n| app(n)));
@@ -371,7 +409,7 @@ pub fn next_actions(r: &Report) -> Vec<NextAction> {
         kind: NextActionKind::More,
         owner: None,
         text: format!(
-            "{more} more action(s) after these: the rollout plan (--format markdown) lists every step, and the summary by owner who acts on each."
+            "{more} more action(s) after these: {PLAN_ELSEWHERE} lists every step, and the summary by owner who acts on each."
         ),
         apps: Vec::new(),
         namespace: None,

@@ -389,3 +389,41 @@ fn fix_runs_where_fix_accepts_the_folder_else_after_a_retrieve() {
         );
     }
 }
+
+#[test]
+fn our_apps_whose_client_a_vendor_runs_ask_the_vendor_not_the_org() {
+    let mut synced = app("Boomi_Sync", "org", Some(false));
+    synced.contact_email = Some("ops@vendor.example".into());
+    synced.outside_client = serde_json::from_value(serde_json::json!({
+        "hosts": ["platform.boomi.com", "sync.boomi.com"],
+    }))
+    .unwrap();
+    let ours = app("ERP", "org", Some(false));
+    let findings = vec![
+        finding("app-pkce-not-required", &synced),
+        finding("app-pkce-not-required", &ours),
+    ];
+    let r = report(vec![synced, ours], findings);
+    assert_eq!(r.summary.outside_clients, ["Boomi_Sync"]);
+    assert_eq!(
+        kinds(&r),
+        [
+            NextActionKind::ContactVendor,
+            NextActionKind::UpdateOurClients
+        ]
+    );
+    let (vendor, org) = (&r.next_actions[0], &r.next_actions[1]);
+    assert_eq!(vendor.apps, ["Boomi_Sync"]);
+    assert_eq!(vendor.contacts, ["ops@vendor.example"]);
+    assert_eq!(vendor.owner, Some(Owner::External));
+    assert!(
+        vendor
+            .text
+            .contains("Boomi_Sync (at platform.boomi.com and sync.boomi.com)"),
+        "{}",
+        vendor.text
+    );
+    // The org updates only the clients it runs.
+    assert_eq!(org.apps, ["ERP"]);
+    assert!(!org.text.contains("Boomi_Sync"), "{}", org.text);
+}

@@ -19,7 +19,7 @@ mod words;
 
 pub use self::catalog::*;
 pub use self::verdict::{open_items, verdict, verdict_of, Verdict};
-pub use self::words::{eca_pkce_path, setup_path, ECA_PKCE_BOX};
+pub use self::words::{eca_pkce_path, setup_path, ECA_PKCE_BOX, ECA_PKCE_SECTION};
 pub use self::words::{BlockableFlow, BLOCKABLE_FLOWS};
 
 use crate::flow::Flow;

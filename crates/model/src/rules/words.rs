@@ -32,6 +32,11 @@ macro_rules! eca_pkce_section {
 }
 pub(super) use eca_pkce_section;
 
+/// [`eca_pkce_section`] as a value: the controls table's short wording
+/// ("External Client App: Settings > OAuth Settings > Security"), checked against
+/// [`eca_pkce_path`] wherever it is written (tests/it/conventions.rs).
+pub const ECA_PKCE_SECTION: &str = eca_pkce_section!();
+
 /// An External Client App's PKCE checkbox, as Salesforce spells it in the control
 /// "External Client Apps: Security: Require Proof Key for Code Exchange (PKCE)" (Help,
 /// xcloud.shr_security_require_proof_key_for_code_exchange_pkce.htm): "extension" in
@@ -42,10 +47,7 @@ pub const ECA_PKCE_BOX: &str =
 /// Where an External Client App's PKCE checkbox is: the one wording of every output, and
 /// of docs/*.md (tested).
 pub fn eca_pkce_path(app: &str) -> String {
-    format!(
-        "Setup > External Client App Manager > {app} > {} > {ECA_PKCE_BOX}",
-        eca_pkce_section!()
-    )
+    format!("Setup > External Client App Manager > {app} > {ECA_PKCE_SECTION} > {ECA_PKCE_BOX}")
 }
 
 /// Where to require PKCE, so the remediation is an exact path, not a hint.

@@ -8,6 +8,7 @@
 use super::layout::{Entry, Grid};
 use super::style::{Style, Styled};
 use super::text::visible as v;
+use super::Report;
 use pkce_audit_model::diff::read;
 use pkce_audit_model::flow::Flow;
 use pkce_audit_model::inventory::{App, AppKind, Owner};
@@ -139,6 +140,36 @@ pub const LIKELY_FAILING: &str =
 
 /// The summary's line on waived blockers that likely fail (a waiver defers nothing once
 /// PKCE is required).
+/// The summary by owner's rows for our apps whose client runs at an outside host: each
+/// app, its hosts, and its findings someone must act on.
+pub fn outside_client_rows(r: &Report) -> Vec<(&str, &[String], usize)> {
+    r.outside_clients()
+        .into_iter()
+        .map(|(app, hosts)| {
+            let n = r
+                .findings
+                .iter()
+                .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
+                .count();
+            (app, hosts, n)
+        })
+        .collect()
+}
+
+/// What the summary by owner says when some input could not be read: "nothing breaks"
+/// would be a claim on partial data. `None` when everything was read.
+pub fn partial_line(r: &Report) -> Option<String> {
+    let n = r.incomplete.len();
+    if n == 0 {
+        return None;
+    }
+    Some(if r.findings.iter().any(|f| f.needs_action()) {
+        format!("{n} item(s) could not be read: more may break than is listed here")
+    } else {
+        format!("No blocker in what was read; {n} item(s) could not be read")
+    })
+}
+
 pub fn waived_failing_line(n: usize) -> String {
     format!(
         "{n} waived blocker(s) likely fail at their next authorization: the org already requires PKCE, so a waiver defers nothing; their owners are listed above."

@@ -70,11 +70,17 @@ impl<'a> Plan<'a> {
     }
 }
 
+/// Whether the org setting is already on (verdict `enforced`, or `incomplete` with the
+/// setting on): step 3 then has nothing to turn on.
+pub(crate) fn org_requires_pkce(r: &Report) -> bool {
+    r.verdict() == Verdict::Enforced || r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required)
+}
+
 /// Step 3's state in the plan's words: the report's verdict, never recomputed, so the
 /// plan cannot call the toggle ready while the banner says otherwise. Where the verdict
 /// is `incomplete` the org setting may already be on: the words say which.
 pub(crate) fn toggle_word(r: &Report) -> &'static str {
-    let on = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    let on = org_requires_pkce(r);
     match r.verdict() {
         Verdict::Ready => "ready to turn on",
         Verdict::Enforced => "already on",
@@ -114,7 +120,9 @@ mod tests {
         // A project: its folder; the app the next actions name is in step 2 too.
         for doc in both(|_| {}) {
             let command = "pkce-audit fix --source fixtures/callbacks-org --app Sf_Cli_Login";
-            assert_eq!(doc.matches(command).count(), 2, "{doc}");
+            // The page's way back names it too, with --undo.
+            let undo = doc.matches(&format!("{command} --undo")).count();
+            assert_eq!(doc.matches(command).count() - undo, 2, "{doc}");
         }
         // A live audit, a snapshot (read-only evidence), a folder in no project: retrieve
         // first, then fix the retrieved project; no placeholder a shell reads as `<`.

@@ -243,16 +243,20 @@ pub fn next_text(next: &Next) -> String {
     }
 }
 
-/// The component the way back retrieves for an app: an External Client App's OAuth
+/// The components the way back retrieves for an app: an External Client App's OAuth
 /// setting lives in its global OAuth settings, by the name the org gave (else as the sf
-/// CLI names them, `<app>_glbloauth`).
-fn component(name: &str, kind: AppKind, global: Option<&str>) -> String {
+/// CLI names them, `<app>_glbloauth`), and `fix` finds the app by its header
+/// (`ExternalClientApplication`, the `.eca-meta.xml`), so both are retrieved.
+fn components(name: &str, kind: AppKind, global: Option<&str>) -> Vec<String> {
     match (kind, global) {
-        (AppKind::ExternalClientApp, Some(g)) => format!("ExtlClntAppGlobalOauthSettings:{g}"),
-        (AppKind::ExternalClientApp, None) => {
-            format!("ExtlClntAppGlobalOauthSettings:{name}_glbloauth")
-        }
-        (AppKind::ConnectedApp | AppKind::External, _) => format!("ConnectedApp:{name}"),
+        (AppKind::ExternalClientApp, g) => vec![
+            format!("ExternalClientApplication:{name}"),
+            match g {
+                Some(g) => format!("ExtlClntAppGlobalOauthSettings:{g}"),
+                None => format!("ExtlClntAppGlobalOauthSettings:{name}_glbloauth"),
+            },
+        ],
+        (AppKind::ConnectedApp | AppKind::External, _) => vec![format!("ConnectedApp:{name}")],
     }
 }
 
@@ -333,7 +337,7 @@ pub fn commands<'a>(backs: impl IntoIterator<Item = &'a Back>, alias: Option<&st
     if org {
         metadata.push("Settings:OauthOidc".into());
     }
-    metadata.extend(apps.iter().map(|(n, k, g)| component(n, *k, *g)));
+    metadata.extend(apps.iter().flat_map(|(n, k, g)| components(n, *k, *g)));
     let retrieve: Vec<String> = metadata
         .iter()
         .map(|m| format!("--metadata {}", pkce_audit_model::text::shell_word(m)))

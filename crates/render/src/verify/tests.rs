@@ -106,7 +106,7 @@ fn the_way_back_gives_the_exact_commands_retrieving_first() {
     let (says, commands) = way_back(&v);
     assert_eq!(commands.len(), 6, "{commands:#?}");
     assert!(commands[1].ends_with(
-        "--metadata Settings:OauthOidc --metadata ConnectedApp:Customer_Portal --metadata ExtlClntAppGlobalOauthSettings:Field_Service_glbloauth --target-org initech-prod)"
+        "--metadata Settings:OauthOidc --metadata ConnectedApp:Customer_Portal --metadata ExternalClientApplication:Field_Service --metadata ExtlClntAppGlobalOauthSettings:Field_Service_glbloauth --target-org initech-prod)"
     ), "{commands:#?}");
     assert_eq!(
         commands[3],

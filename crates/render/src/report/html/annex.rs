@@ -85,8 +85,10 @@ pub(super) fn evidence(r: &Report) -> Section {
                 .collect(),
         })),
     };
-    if r.incomplete.is_empty() {
+    if r.incomplete.is_empty() && r.notes.is_empty() {
         s.para("Every input was read.");
+    } else if r.incomplete.is_empty() {
+        s.para("Every input was read, with the notes below on what the audit covered.");
     } else {
         s.push(Block::Subheading(format!(
             "Could not be read ({})",
@@ -97,6 +99,13 @@ pub(super) fn evidence(r: &Report) -> Section {
                 .iter()
                 .map(|p| Text::plain(p.to_string()))
                 .collect(),
+        ));
+    }
+    // What the audit covered besides (a .forceignore applied or not), as JSON has it.
+    if !r.notes.is_empty() {
+        s.push(Block::Subheading(format!("Notes ({})", r.notes.len())));
+        s.push(Block::List(
+            r.notes.iter().map(|n| Text::plain(n.as_str())).collect(),
         ));
     }
     s

@@ -12,8 +12,8 @@ use crate::html::{
     sign_off, verdict_tone, Banner, Block, Chart, Page, Section, Span, Table, Text, Tone,
 };
 use crate::report::cells::{
-    blocker_word, flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text,
-    verdict_word, waived_failing_line, LIKELY_FAILING,
+    blocker_word, flows_text, kind_name, outside_client_rows, owner_text, partial_line, pkce_cell,
+    scope_facts, usage_text, verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use crate::report::Report;
 use pkce_audit_model::inventory::{App, Owner};
@@ -58,10 +58,16 @@ fn owners(r: &Report) -> Vec<(String, Vec<&str>, usize)> {
             g.0.push(app);
         }
     }
-    groups
+    let mut rows: Vec<(String, Vec<&str>, usize)> = groups
         .into_iter()
         .map(|((_, who), (apps, n))| (who, apps, n))
-        .collect()
+        .collect();
+    // Our apps whose client runs at an outside host: its vendor acts too (as in Markdown).
+    for (app, hosts, n) in outside_client_rows(r) {
+        let who = format!("Clients at outside hosts to confirm ({})", hosts.join(", "));
+        rows.push((who, vec![app], n));
+    }
+    rows
 }
 
 /// The most apps a row of *Blockers by owner* names: a summary a board reads at a glance.
@@ -83,10 +89,28 @@ fn owner_apps(apps: &[&str]) -> Text {
 fn breaks(r: &Report) -> Section {
     let mut s = Section::new("breaks", "What breaks and for whom");
     let groups = owners(r);
+    // On partial data nothing is called safe: say what was not read, and where.
+    let partial = partial_line(r).map(|line| {
+        Text::plain(format!("{line}: see "))
+            .then_span(Span::Anchor("evidence", "what could not be read".into()))
+            .then(".")
+    });
     if groups.is_empty() {
-        s.para("No blocker: nothing breaks when PKCE is required.");
+        let open = r.open_items().len();
+        let line = match partial {
+            Some(t) => t,
+            // An unknown PKCE setting, or a callback awaiting evidence: not yet safe either.
+            None if open > 0 => Text::plain(format!(
+                "No blocker found, but {open} item(s) are still open: see "
+            ))
+            .then_span(Span::Anchor("plan", "the rollout plan, step 3".into()))
+            .then("."),
+            None => Text::plain("No blocker: nothing breaks when PKCE is required."),
+        };
+        s.push(Block::Paragraph(line));
         return s;
     }
+    s.blocks.extend(partial.map(Block::Paragraph));
     s.push(Block::Table(Table {
         caption: "Blockers by owner".into(),
         head: vec!["Who must act", "Apps", "Blocking findings"],

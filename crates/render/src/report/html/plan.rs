@@ -3,10 +3,10 @@
 //! each of our apps, with its Setup path and the `fix` command; step 3 the org toggle.
 //! Every row says whether it can be undone, and how ([`Reversal`]).
 
-use super::Reversal;
+use super::reversal::{Reversal, Undo};
 use crate::html::{verdict_tone, Block, Section, Span, Table, Text, Tone};
 use crate::report::cells::{kind_name, owner_text};
-use crate::report::plan::{app_blockers, step2_command, toggle_word, Plan};
+use crate::report::plan::{app_blockers, org_requires_pkce, step2_command, toggle_word, Plan};
 use crate::report::Report;
 use pkce_audit_model::commands::{FixTarget, ORG_PLACEHOLDER};
 use pkce_audit_model::inventory::App;
@@ -26,24 +26,24 @@ fn undo_badge(answer: &str) -> Text {
 /// table ([`undo_sources`]): at 2,500 apps a source on every row doubles the plan.
 fn undo_cell(r: Reversal) -> Text {
     let w = r.way_back();
-    undo_badge(w.answer).then(format!(": {}", w.how))
+    let mut t = undo_badge(w.answer).then(": ");
+    t.0.extend(w.how.0);
+    t
 }
 
-/// Below a step's table: the source of each way back its rows give, once each. Within a
-/// step each answer is one way back, so the answer names it.
+/// Below a step's table: the source of each way back its rows give, once each (rows differ
+/// in their commands, not in their sources).
 fn undo_sources(used: impl IntoIterator<Item = Reversal>) -> [Block; 2] {
-    let mut seen: Vec<Reversal> = Vec::new();
+    let mut seen: Vec<(&'static str, &'static str)> = Vec::new();
     for r in used {
-        if !seen.contains(&r) {
-            seen.push(r);
+        let w = r.way_back();
+        if !seen.contains(&(w.answer, w.source)) {
+            seen.push((w.answer, w.source));
         }
     }
     let items = seen
         .into_iter()
-        .map(|r| {
-            let w = r.way_back();
-            undo_badge(w.answer).then(format!(": {}", w.source))
-        })
+        .map(|(answer, source)| undo_badge(answer).then(format!(": {source}")))
         .collect();
     [
         Block::Paragraph("Sources for whether it can be undone:".into()),
@@ -73,6 +73,7 @@ fn rules_of(r: &Report, app: &App) -> Text {
 }
 
 fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
+    let on = org_requires_pkce(r);
     let mut rows = Vec::new();
     let mut used = Vec::new();
     for app in &plan.ours {
@@ -85,9 +86,9 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             Text::plain(format!("our org ({})", kind_name(&app.kind))),
             Text::plain(contact),
             rules_of(r, app).then(". Update and redeploy the client so it sends code_challenge (S256) and code_verifier."),
-            undo_cell(Reversal::of_client(app)),
+            undo_cell(Reversal::of_client(app, on)),
         ]);
-        used.push(Reversal::of_client(app));
+        used.push(Reversal::of_client(app, on));
     }
     for (ns, apps) in &plan.isv {
         for app in apps {
@@ -102,9 +103,9 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
                 rules_of(r, app).then(
                     ". Ask the publisher for a version that requires and sends PKCE, and upgrade.",
                 ),
-                undo_cell(Reversal::of_client(app)),
+                undo_cell(Reversal::of_client(app, on)),
             ]);
-            used.push(Reversal::of_client(app));
+            used.push(Reversal::of_client(app, on));
         }
     }
     for app in plan.vendors.iter().chain(&plan.salesforce) {
@@ -114,9 +115,9 @@ fn step1(r: &Report, plan: &Plan) -> Vec<Block> {
             Text::plain(who),
             Text::plain("the vendor (Salesforce for its own apps)"),
             rules_of(r, app).then(". Confirm that its client sends PKCE, or test it in a sandbox with the org setting on."),
-            undo_cell(Reversal::of_client(app)),
+            undo_cell(Reversal::of_client(app, on)),
         ]);
-        used.push(Reversal::of_client(app));
+        used.push(Reversal::of_client(app, on));
     }
     let mut blocks = vec![
         Block::Subheading("Step 1: update and redeploy the clients so they send PKCE".into()),
@@ -171,7 +172,7 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
                 app_cell(app),
                 Text::badge(Tone::Bad, "to do"),
                 step2_how(&target, app),
-                undo_cell(Reversal::of_app(app)),
+                undo_cell(Reversal::of_app(&target, app)),
             ]
         })
         .collect();
@@ -180,7 +181,7 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
             app_cell(app),
             Text::badge(Tone::Good, "done"),
             Text::plain("already requires PKCE"),
-            undo_cell(Reversal::of_app(app)),
+            undo_cell(Reversal::of_app(&target, app)),
         ]
     }));
     let mut blocks = vec![
@@ -196,7 +197,7 @@ fn step2(r: &Report, plan: &Plan) -> Vec<Block> {
             rows,
         }));
         let apps = plan.switch.iter().chain(&plan.done);
-        blocks.extend(undo_sources(apps.map(|a| Reversal::of_app(a))));
+        blocks.extend(undo_sources(apps.map(|a| Reversal::of_app(&target, a))));
     }
     blocks
 }
@@ -205,22 +206,60 @@ fn step3(r: &Report) -> Vec<Block> {
     // The verdict's own colour and reason: step 3 says what the banner says.
     let status = Text::badge(verdict_tone(r.verdict()), toggle_word(r))
         .then(format!(": {}", r.verdict_reason));
-    let open = r.open_items();
-    let mut blocks =     vec![
+    let target = r.scope.fix_target();
+    let on = org_requires_pkce(r);
+    let how = if on {
+        Text::plain("Already on in this org: nothing to turn on.")
+    } else {
+        Text::plain(
+            "Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ",
+        )
+        .then_span(Span::Code(target.org_setting_command()))
+    };
+    let setting =
+        "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows";
+    let mut blocks = vec![
         Block::Subheading("Step 3: turn on Require PKCE for Supported Authorization Flows".into()),
         Block::Table(Table {
             caption: "Step 3: the org setting".into(),
             head: vec!["Setting", "Status", "How", "Can it be undone?"],
             rows: vec![vec![
-                Text::plain("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
+                Text::plain(setting),
                 status,
-                Text::plain("Only when steps 1 and 2 are done: Setup > OAuth and OpenID Connect Settings; or: ")
-                    .then_span(Span::Code(r.scope.fix_target().org_setting_command())),
-                undo_cell(Reversal::OrgSetting),
+                how,
+                undo_cell(Reversal::OrgSetting(Undo::of_org_setting(&target))),
             ]],
         }),
     ];
-    blocks.extend(undo_sources([Reversal::OrgSetting]));
+    blocks.extend(undo_sources([Reversal::OrgSetting(Undo::of_org_setting(
+        &target,
+    ))]));
+    if on {
+        // Waived or not, a blocker here is an app that likely fails at its next
+        // authorization (as the Markdown plan lists them).
+        let failing: Vec<Text> = r
+            .findings
+            .iter()
+            .filter(|f| f.likely_failing)
+            .map(|f| {
+                Text::code(f.app.as_deref().unwrap_or("org"))
+                    .then(" ")
+                    .then_span(Span::Code(f.rule.as_str().into()))
+                    .then(format!(": {}", f.message))
+            })
+            .collect();
+        if !failing.is_empty() {
+            blocks.push(Block::Paragraph(
+                format!(
+                    "Apps that likely fail at their next authorization ({}):",
+                    failing.len()
+                )
+                .into(),
+            ));
+            blocks.push(Block::List(failing));
+        }
+    }
+    let open = r.open_items();
     if r.verdict() != Verdict::Enforced && !open.is_empty() {
         blocks.push(Block::Paragraph(
             format!("What stands between the org and ready ({}):", open.len()).into(),

@@ -1,6 +1,9 @@
+use super::reversal::Undo;
 use super::*;
 use crate::html::CSP;
 use pkce_audit_model::metadata::MetadataType;
+use pkce_audit_model::report::PLAN_ELSEWHERE;
+use pkce_audit_model::rules::Verdict;
 use pkce_audit_test_org::reports::{of_components as report_of, of_fixture};
 
 const URL: &str = "http://127.0.0.1:9/x.png";
@@ -236,7 +239,7 @@ fn the_more_line_points_to_the_pages_own_plan() {
     r.next_actions.push(NextAction {
         kind: NextActionKind::More,
         owner: None,
-        text: "3 more action(s) after these: the rollout plan (--format markdown) lists every step, and the summary by owner who acts on each.".into(),
+        text: format!("3 more action(s) after these: {PLAN_ELSEWHERE} lists every step, and the summary by owner who acts on each."),
         apps: Vec::new(),
         namespace: None,
         contacts: Vec::new(),
@@ -253,6 +256,122 @@ fn the_more_line_points_to_the_pages_own_plan() {
         "{last}"
     );
     assert!(!next.contains("--format"), "{next}");
+    // The Markdown report holds its plan too: its line points below, not at itself.
+    let md = crate::report::markdown(&r);
+    let line = md.lines().find(|l| l.contains("3 more action(s)")).unwrap();
+    assert!(
+        line.contains("the rollout plan below lists every step"),
+        "{line}"
+    );
+    assert!(!line.contains("--format"), "{line}");
+}
+
+/// The part of `page` from the heading with `id` to the end of its section.
+fn section_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let at = page.find(&format!("id=\"{id}\"")).unwrap();
+    let end = page[at..].find("</section>").unwrap();
+    &page[at..at + end]
+}
+
+#[test]
+fn partial_data_is_never_called_safe() {
+    for fixture in ["broken-org", "no-settings-org"] {
+        let r = of_fixture(fixture);
+        assert_eq!(r.verdict(), Verdict::Incomplete, "{fixture}");
+        let n = r.incomplete.len();
+        assert!(n > 0, "{fixture}");
+        let page = html(&r);
+        let breaks = section_of(&page, "breaks");
+        assert!(!breaks.contains("nothing breaks"), "{fixture}: {breaks}");
+        assert!(
+            breaks.contains(&format!(
+                "No blocker in what was read; {n} item(s) could not be read"
+            )),
+            "{fixture}: {breaks}"
+        );
+        assert!(breaks.contains("<a href=\"#evidence\">"), "{fixture}");
+        assert!(section_of(&page, "evidence").contains("Could not be read"));
+        let md = crate::report::markdown(&r);
+        assert!(
+            md.contains(&format!(
+                "No blocker in what was read; {n} item(s) could not be read (see [Could not be read](#could-not-be-read))"
+            )),
+            "{fixture}: {md}"
+        );
+        assert!(md.contains("## Could not be read"), "{fixture}");
+    }
+    // Everything read and nothing blocking: then, and only then, nothing breaks.
+    let page = html(&of_fixture("ready-org"));
+    assert!(section_of(&page, "breaks").contains("nothing breaks"));
+}
+
+#[test]
+fn the_vendors_that_run_our_apps_clients_are_owners_too() {
+    for (fixture, apps) in [
+        (
+            "outside-org",
+            &["Boomi_Sync", "Demandbase_ABM", "Vendor_Sync"][..],
+        ),
+        ("callbacks-org", &["Zapier_Sync"][..]),
+    ] {
+        let r = of_fixture(fixture);
+        let outside = r.outside_clients();
+        let names: Vec<&str> = outside.iter().map(|(a, _)| *a).collect();
+        assert!(
+            apps.iter().all(|a| names.contains(a)),
+            "{fixture}: {names:?}"
+        );
+        let page = html(&r).replace("<wbr>", "");
+        let breaks = section_of(&page, "breaks");
+        for (app, hosts) in outside {
+            let who = format!("Clients at outside hosts to confirm ({})", hosts.join(", "));
+            // A row of the table naming the app, and a bar of the chart.
+            let row = breaks
+                .split("<tr>")
+                .find(|row| row.contains(&format!("<th scope=\"row\">{who}</th>")))
+                .unwrap_or_else(|| panic!("{fixture}: no row {who}: {breaks}"));
+            assert!(row.contains(&format!("<code>{app}</code>")), "{row}");
+            assert!(
+                breaks.contains(&format!("<title>{who}: ")),
+                "{fixture}: chart"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_enforced_org_has_nothing_to_turn_on_and_names_the_apps_likely_failing() {
+    let r = of_fixture("enforced-org");
+    assert_eq!(r.verdict(), Verdict::Enforced);
+    let page = html(&r).replace("<wbr>", "");
+    let plan = section_of(&page, "plan");
+    let step3 = &plan[plan.find("Step 3:").unwrap()..];
+    assert!(
+        !step3.contains("Only when steps 1 and 2 are done"),
+        "{step3}"
+    );
+    assert!(!step3.contains("--org-setting</code>;"), "{step3}");
+    let turn_on = r.scope.fix_target().org_setting_command();
+    assert!(
+        !step3.contains(&format!("<code>{turn_on}</code>")),
+        "{step3}"
+    );
+    assert!(step3.contains("Already on in this org"), "{step3}");
+    let failing: Vec<_> = r.findings.iter().filter(|f| f.likely_failing).collect();
+    assert!(!failing.is_empty());
+    assert!(step3.contains(&format!(
+        "Apps that likely fail at their next authorization ({})",
+        failing.len()
+    )));
+    for f in failing {
+        assert!(step3.contains(&format!("<code>{}</code>", f.app.as_deref().unwrap())));
+    }
+    // Step 1's way back: the org already requires PKCE, so no "as long as" the org does not.
+    assert!(
+        !plan.contains("nor the org (step 3) requires PKCE"),
+        "{plan}"
+    );
+    assert!(plan.contains("the org already requires PKCE"), "{plan}");
 }
 
 #[test]
@@ -293,18 +412,21 @@ fn each_row_says_how_to_undo_and_each_source_is_said_once_below_its_step() {
     let page = html(&of_fixture("demo-org")).replace("<wbr>", "");
     let plan = &page[page.find("<h2 id=\"plan\">").unwrap()..];
     let plan = &plan[..plan.find("</section>").unwrap()];
-    let client = Reversal::OurClient.way_back();
     // Our clients' rows (step 1) each say how; the source once, in the list below.
     let rows = plan.matches("<td>our org (").count();
     assert!(rows > 2, "{plan}");
-    let how = crate::html::escape(client.how);
+    let how = crate::html::escape("redeploy the client's previous version; it works again");
     assert_eq!(plan.matches(how.as_str()).count(), rows, "{plan}");
+    // The sources do not depend on the command a row gives.
+    let undo = || Undo::Refused(String::new());
     for r in [
-        Reversal::OurClient,
+        Reversal::OurClient {
+            org_requires: false,
+        },
         Reversal::IsvApp,
-        Reversal::ConnectedApp,
-        Reversal::ExternalClientApp,
-        Reversal::OrgSetting,
+        Reversal::ConnectedApp(undo()),
+        Reversal::ExternalClientApp(undo()),
+        Reversal::OrgSetting(undo()),
     ] {
         let w = r.way_back();
         let source = crate::html::escape(w.source);

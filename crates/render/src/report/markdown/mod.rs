@@ -5,11 +5,12 @@
 mod plan;
 
 use super::cells::{
-    flows_text, kind_name, owner_text, pkce_cell, scope_facts, usage_text, verdict_word,
-    waived_failing_line, LIKELY_FAILING,
+    flows_text, kind_name, outside_client_rows, owner_text, partial_line, pkce_cell, scope_facts,
+    usage_text, verdict_word, waived_failing_line, LIKELY_FAILING,
 };
 use super::Report;
 use pkce_audit_model::inventory::{App, Owner};
+use pkce_audit_model::report::PLAN_ELSEWHERE;
 use pkce_audit_model::rules::Severity;
 use std::fmt::Write;
 
@@ -71,12 +72,7 @@ fn summary(out: &mut String, r: &Report) {
             code_cell(&a.namespace)
         );
     }
-    for (app, hosts) in r.outside_clients() {
-        let n = r
-            .findings
-            .iter()
-            .filter(|f| f.needs_action() && f.app.as_deref() == Some(app))
-            .count();
+    for (app, hosts, n) in outside_client_rows(r) {
         let at = hosts
             .iter()
             .map(|h| code_cell(h))
@@ -103,6 +99,12 @@ fn summary(out: &mut String, r: &Report) {
             String::new()
         }
     );
+    if let Some(line) = partial_line(r) {
+        let _ = writeln!(
+            out,
+            "{line} (see [Could not be read](#could-not-be-read)).\n"
+        );
+    }
     if sum.waived_failing > 0 {
         let _ = writeln!(
             out,
@@ -117,6 +119,13 @@ fn appendix(out: &mut String, r: &Report) {
         let _ = writeln!(out, "## Could not be read\n");
         for p in &r.incomplete {
             let _ = writeln!(out, "- {}", inline(&p.to_string()));
+        }
+        let _ = writeln!(out);
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(out, "## Notes\n");
+        for n in &r.notes {
+            let _ = writeln!(out, "- {}", inline(n));
         }
         let _ = writeln!(out);
     }
@@ -184,7 +193,9 @@ fn next_actions(out: &mut String, r: &Report) {
     }
     let _ = writeln!(out, "## Next actions\n");
     for (i, a) in r.next_actions.iter().enumerate() {
-        let _ = write!(out, "{}. {}", i + 1, inline(&a.text));
+        // The plan is in this report: the `more` line points below, not at another format.
+        let text = a.text.replace(PLAN_ELSEWHERE, "the rollout plan below");
+        let _ = write!(out, "{}. {}", i + 1, inline(&text));
         if let Some(c) = &a.command {
             let _ = write!(out, "\n   {}", code(c));
         }

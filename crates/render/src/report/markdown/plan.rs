@@ -5,7 +5,7 @@
 use super::{app_title, cell, code, inline};
 use crate::md;
 use crate::report::cells::{flows_text, kind_name};
-use crate::report::plan::{app_blockers, step2_command, toggle_word, Plan};
+use crate::report::plan::{app_blockers, org_requires_pkce, step2_command, toggle_word, Plan};
 use crate::report::Report;
 use pkce_audit_model::commands::{FixTarget, ORG_PLACEHOLDER};
 use pkce_audit_model::evidence::{EvidenceSource, SourceState};
@@ -253,7 +253,7 @@ fn step3(out: &mut String, r: &Report, target: &FixTarget) {
         out,
         "### Step 3 — Turn on *Require PKCE for Supported Authorization Flows*\n"
     );
-    let enforced = r.org_settings.as_ref().is_some_and(|o| o.is_pkce_required);
+    let enforced = org_requires_pkce(r);
     let status = format!(
         "Status: **{}** — {}\n",
         toggle_word(r),
