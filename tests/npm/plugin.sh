@@ -307,7 +307,7 @@ fi
 # --- -o after `--` is pkce-audit's -o/--target-org: a second org, refused before the binary runs --
 run_sf clash-short pkce audit -o "$alias" --json -- -o other
 if [ "$STATUS" = 2 ] && [ "$(json_get "$work/clash-short.out" '(j["name"], j["exitCode"])')" = "('UsageError', 2)" ] &&
-  json_get "$work/clash-short.out" 'j["message"]' | grep -qF -- '-o after `--` names a second org' && [ ! -s "$work/wrapper.runs" ]; then
+  json_get "$work/clash-short.out" 'j["message"]' | grep -qF -- "-o after \`--\` names a second org" && [ ! -s "$work/wrapper.runs" ]; then
   ok "sf pkce audit -o ALIAS -- -o OTHER: refused (a second org), exit 2, the binary not run: $(json_get "$work/clash-short.out" 'j["message"]')"
 else
   not_ok "-o after --" "exit $STATUS: $(head -c 300 "$work/clash-short.out")"
