@@ -57,8 +57,6 @@ try {
 }
 
 const binary = path.join(dir, 'bin', process.platform === 'win32' ? 'pkce-audit.exe' : 'pkce-audit');
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
-
 // Signals sent to the launcher reach the binary, so it is never left running without it (a
 // supervisor's SIGTERM, a closed terminal's SIGHUP, SIGQUIT, SIGUSR2, SIGALRM, whose default
 // actions would end Node alone); the launcher stays until the binary has exited, then reports
@@ -70,10 +68,14 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM
 // that may hold an org's token in its environment: SIGUSR1 opens Node's inspector, the
 // core-dumping ones (SIGSEGV, SIGABRT, SIGQUIT, ...) write a core of it, SIGPIPE is ignored.
 const RERAISED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// Listening before the spawn: a signal arriving while the binary starts waits for the event
+// loop, by then `child` is set, instead of ending Node by its default action.
+let child;
 const forward = (signal) => {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
 for (const signal of FORWARDED) process.on(signal, forward);
+child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 
 child.on('error', (err) => {
   // A glibc package installed on musl (npm < 10.4 and yarn 1 ignore `libc`): its binary's

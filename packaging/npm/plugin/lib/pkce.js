@@ -257,7 +257,18 @@ export function splitArgv(argv) {
  */
 function runBinary({ command, prefix }, args, env, capture) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], {
+    // While the binary runs, a signal is its to handle: SfCommand's own listeners (which
+    // exit 130 at once, leaving the binary running) step aside until it has exited. Listening
+    // before the spawn: a signal arriving while the binary starts waits for the event loop,
+    // by then `child` is set, instead of ending Node by its default action.
+    let child;
+    const forward = (signal) => child?.kill(signal);
+    const saved = SIGNALS.map((s) => [s, process.listeners(s)]);
+    for (const [s, listeners] of saved) {
+      for (const l of listeners) process.off(s, l);
+      process.on(s, forward);
+    }
+    child = spawn(command, [...prefix, ...args], {
       env,
       stdio: ['inherit', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
       windowsHide: true,
@@ -270,14 +281,6 @@ function runBinary({ command, prefix }, args, env, capture) {
         process.stderr.write(c);
         stderr = (stderr + c.toString('utf8')).slice(-4096);
       });
-    }
-    // While the binary runs, a signal is its to handle: SfCommand's own listeners (which
-    // exit 130 at once, leaving the binary running) step aside until it has exited.
-    const forward = (signal) => child.kill(signal);
-    const saved = SIGNALS.map((s) => [s, process.listeners(s)]);
-    for (const [s, listeners] of saved) {
-      for (const l of listeners) process.off(s, l);
-      process.on(s, forward);
     }
     let finished = false;
     // Once: 'close' may follow 'error'.
