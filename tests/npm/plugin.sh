@@ -304,6 +304,15 @@ else
   not_ok "second org refused" "exit $STATUS: $(head -c 300 "$work/clash.out")"
 fi
 
+# --- -o after `--` is pkce-audit's -o/--target-org: a second org, refused before the binary runs --
+run_sf clash-short pkce audit -o "$alias" --json -- -o other
+if [ "$STATUS" = 2 ] && [ "$(json_get "$work/clash-short.out" '(j["name"], j["exitCode"])')" = "('UsageError', 2)" ] &&
+  json_get "$work/clash-short.out" 'j["message"]' | grep -qF -- "-o after \`--\` names a second org" && [ ! -s "$work/wrapper.runs" ]; then
+  ok "sf pkce audit -o ALIAS -- -o OTHER: refused (a second org), exit 2, the binary not run: $(json_get "$work/clash-short.out" 'j["message"]')"
+else
+  not_ok "-o after --" "exit $STATUS: $(head -c 300 "$work/clash-short.out")"
+fi
+
 # --- --output with --json: refused (the report is the envelope on stdout), before the binary runs --
 for cmd in audit verify; do
   run_sf "output-$cmd" pkce "$cmd" -o "$alias" --json --output "$work/r-$cmd.json"
@@ -483,6 +492,65 @@ if [ "$STATUS" = 2 ] && [ "$(json_get "$work/missing.out" '(j["name"], j["exitCo
   ok "PKCE_AUDIT_BIN naming no file: sf's error envelope PkceAuditNotFound, exit 2"
 else
   not_ok "missing binary" "exit $STATUS: $(head -c 300 "$work/missing.out")"
+fi
+
+# --- under --json, no JSON document on stdout is an error envelope, exit 2, whatever the status --
+# sf_standin NAME BINARY ARGS...: `sf pkce audit -o ALIAS ARGS...` running BINARY; how sf ended
+# in NAME.how ("STATUS SIGNAL", tests/npm/observe.js); its output in NAME.out, NAME.err.
+sf_standin() {
+  local name=$1 bin=$2
+  shift 2
+  PKCE_AUDIT_BIN=$bin node "$here/observe.js" "$work/$name.how" sf pkce audit -o "$alias" "$@" >"$work/$name.out" 2>"$work/$name.err"
+  STATUS=$(cut -d' ' -f1 "$work/$name.how" 2>/dev/null)
+}
+for code in 0 1; do
+  printf '#!/bin/sh\necho "a line on stderr, exit %s" >&2\nexit %s\n' "$code" "$code" >"$work/silent-$code"
+  chmod +x "$work/silent-$code"
+  sf_standin "silent-$code" "$work/silent-$code" --json
+  if [ "$STATUS" = 2 ] && [ "$(json_get "$work/silent-$code.out" '(j["name"], j["exitCode"], j["status"])')" = "('PkceAuditError', 2, 2)" ] &&
+    json_get "$work/silent-$code.out" 'j["message"]' | grep -qF "printed nothing on stdout (exit status $code): a line on stderr, exit $code"; then
+    ok "sf pkce audit --json, a binary exiting $code with empty stdout: PkceAuditError, exit 2, its stderr line in the message"
+  else
+    not_ok "empty stdout under --json (exit $code)" "exit $STATUS: $(head -c 300 "$work/silent-$code.out")"
+  fi
+done
+run_sf help-json pkce audit -o "$alias" --json -- --help
+if [ "$STATUS" = 2 ] && [ "$(json_get "$work/help-json.out" '(j["name"], j["exitCode"])')" = "('PkceAuditError', 2)" ] &&
+  json_get "$work/help-json.out" 'j["message"]' | grep -qF "printed no JSON document (exit status 0)"; then
+  ok "sf pkce audit --json -- --help (pkce-audit's help text, exit 0): PkceAuditError, exit 2"
+else
+  not_ok "non-JSON stdout under --json" "exit $STATUS: $(head -c 300 "$work/help-json.out")"
+fi
+# The launcher with no platform package (a copy of packaging/npm/launcher, nothing installed
+# beside it): its one line is the envelope's message.
+cp -R "$root/packaging/npm/launcher" "$work/bare-launcher"
+printf '#!/bin/sh\nexec node "%s" "$@"\n' "$work/bare-launcher/bin/pkce-audit.js" >"$work/bare-launcher.sh"
+chmod +x "$work/bare-launcher.sh"
+sf_standin bare "$work/bare-launcher.sh" --json
+if [ "$STATUS" = 2 ] && [ "$(json_get "$work/bare.out" '(j["name"], j["exitCode"])')" = "('PkceAuditError', 2)" ] &&
+  json_get "$work/bare.out" 'j["message"]' | grep -qF "no binary for this platform (linux-x64): the package @pkce-audit/cli-linux-x64 is not installed"; then
+  ok "sf pkce audit --json, the launcher without its platform package: exit 2, its line in the envelope: $(json_get "$work/bare.out" 'j["message"]')"
+else
+  not_ok "launcher without platform package under --json" "exit $STATUS: $(head -c 400 "$work/bare.out")"
+fi
+
+# --- a binary dying by a signal sf must not re-raise: exit 128+n, by code -------------------------
+printf '#!/bin/sh\nkill -s USR1 $$\n' >"$work/dies-usr1"
+printf '#!/bin/sh\nulimit -c 0\nkill -s SEGV $$\n' >"$work/dies-segv"
+chmod +x "$work/dies-usr1" "$work/dies-segv"
+sf_standin usr1 "$work/dies-usr1"
+if [ "$(cat "$work/usr1.how" 2>/dev/null)" = "138 null" ] && ! grep -qi 'debugger\|inspector' "$work/usr1.out" "$work/usr1.err"; then
+  ok "a binary dying by SIGUSR1: sf exits 138 (by code, not signal), no inspector (no \"Debugger listening\")"
+else
+  not_ok "binary died by SIGUSR1 under sf" "ended as '$(cat "$work/usr1.how" 2>/dev/null)' (want '138 null'): $(head -c 300 "$work/usr1.err")"
+fi
+mkdir -p "$work/core-cwd"
+(cd "$work/core-cwd" && ulimit -c unlimited && sf_standin segv "$work/dies-segv")
+cores=$(find "$work/core-cwd" -mindepth 1 -printf '%f ')
+if [ "$(cat "$work/segv.how" 2>/dev/null)" = "139 null" ] && [ -z "$cores" ]; then
+  ok "a binary dying by SIGSEGV (ulimit -c unlimited): sf exits 139 (by code, not signal), no core file in its cwd"
+else
+  not_ok "binary died by SIGSEGV under sf" "ended as '$(cat "$work/segv.how" 2>/dev/null)' (want '139 null'); cwd holds: ${cores:-nothing}"
 fi
 
 # --- an org whose instance no longer answers: exit 2 ------------------------------------------------

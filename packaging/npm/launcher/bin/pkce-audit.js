@@ -11,7 +11,9 @@ const { constants } = require('node:os');
 const own = require('../package.json');
 const platform = `${process.platform}-${process.arch}`;
 const pkg = `@pkce-audit/cli-${platform}`;
-const SUPPORTED = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'];
+// The supported platforms: the platform packages this package names (packaging/npm/pack reads
+// the same list), one list for both.
+const SUPPORTED = Object.keys(own.optionalDependencies ?? {}).map((name) => name.replace(/^@pkce-audit\/cli-/, ''));
 // Nothing is on crates.io: cargo builds it from the repository (docs/install.md).
 const repo = String(own.repository?.url ?? own.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
 const CARGO = `build it with \`cargo install --locked --git ${repo} pkce-audit\` (see ${repo}/blob/main/docs/install.md)`;
@@ -55,34 +57,45 @@ try {
 }
 
 const binary = path.join(dir, 'bin', process.platform === 'win32' ? 'pkce-audit.exe' : 'pkce-audit');
-const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
-
-// Signals sent to the launcher (a supervisor's SIGTERM, a closed terminal's SIGHUP) reach the
-// binary; the launcher stays until the binary has exited, then reports how it ended. A
-// terminal's Ctrl-C reaches both processes: the binary keeps the default actions, so the
-// forwarded copy changes nothing.
-const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// Signals sent to the launcher reach the binary, so it is never left running without it (a
+// supervisor's SIGTERM, a closed terminal's SIGHUP, SIGQUIT, SIGUSR2, SIGALRM, whose default
+// actions would end Node alone); the launcher stays until the binary has exited, then reports
+// how it ended. A terminal's Ctrl-C reaches both processes: the binary keeps the default
+// actions, so the forwarded copy changes nothing. Never SIGUSR1: Node keeps it to open its
+// inspector. Only signals this platform's Node knows (os.constants.signals).
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGBREAK'].filter((s) => constants.signals[s] !== undefined);
+// The signals the launcher dies by in turn. Re-raising any other would do harm in a process
+// that may hold an org's token in its environment: SIGUSR1 opens Node's inspector, the
+// core-dumping ones (SIGSEGV, SIGABRT, SIGQUIT, ...) write a core of it, SIGPIPE is ignored.
+const RERAISED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// Listening before the spawn: a signal arriving while the binary starts waits for the event
+// loop, by then `child` is set, instead of ending Node by its default action.
+let child;
 const forward = (signal) => {
-  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
 };
-for (const signal of forwarded) process.on(signal, forward);
+for (const signal of FORWARDED) process.on(signal, forward);
+child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' });
 
-child.on('error', (err) => fail(`cannot run ${binary} (from ${pkg}): ${err.message}`));
+child.on('error', (err) => {
+  // A glibc package installed on musl (npm < 10.4 and yarn 1 ignore `libc`): its binary's
+  // interpreter, /lib64/ld-linux-x86-64.so.2, is missing, and exec says "no such file".
+  if (isMusl()) fail(`cannot run ${binary} (from ${pkg}): it is a glibc build and this system uses musl (Alpine); no prebuilt binary exists for musl yet: ${CARGO}`);
+  fail(`cannot run ${binary} (from ${pkg}): ${err.message}`);
+});
 child.on('exit', (code, signal) => {
   if (!signal) process.exit(code);
-  // Killed by a signal: die by the same signal, so a calling shell script stops on Ctrl-C as
-  // it would for the binary itself (an exit status of 130 lets bash carry on). Where the
-  // signal cannot be raised (Windows), 128 + its number, as a shell reports it.
-  for (const s of forwarded) process.off(s, forward);
+  // Killed by SIGINT, SIGTERM or SIGHUP: die by the same signal, so a calling shell script
+  // stops on Ctrl-C as it would for the binary itself (an exit status of 130 lets bash carry
+  // on). Any other signal, and on Windows, where none can be raised: 128 + its number, as a
+  // shell reports it.
+  for (const s of FORWARDED) process.off(s, forward);
   const fallback = 128 + (constants.signals[signal] ?? 0);
-  if (process.platform !== 'win32') {
-    try {
-      process.kill(process.pid, signal);
-    } catch {
-      process.exit(fallback);
-    }
-    setTimeout(() => process.exit(fallback), 1000);
-  } else {
+  if (process.platform === 'win32' || !RERAISED.includes(signal)) process.exit(fallback);
+  try {
+    process.kill(process.pid, signal);
+  } catch {
     process.exit(fallback);
   }
+  setTimeout(() => process.exit(fallback), 1000);
 });

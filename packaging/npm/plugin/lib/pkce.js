@@ -18,7 +18,15 @@ const DROPPED_ENV = ['SF_TARGET_ORG', 'SF_ORG_INSTANCE_URL', 'SFDX_ACCESS_TOKEN'
 const OWN_VALUE_FLAGS = ['-o', '--target-org', '--flags-dir'];
 const OWN_SWITCHES = ['--json', '-h', '--help'];
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(process.platform === 'win32' ? ['SIGBREAK'] : [])];
+// Forwarded to the binary while it runs, so it is never left running without sf (their default
+// actions would end Node alone); never SIGUSR1, which Node keeps to open its inspector. Only
+// the signals this platform's Node knows (os.constants.signals).
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM', 'SIGBREAK'].filter((s) => constants.signals[s] !== undefined);
+
+// The signals sf dies by in turn when the binary did. Re-raising any other would do harm in a
+// process holding the org's token: SIGUSR1 opens Node's inspector, the core-dumping ones
+// (SIGSEGV, SIGABRT, SIGQUIT, ...) write a core of it, SIGPIPE is ignored. Those exit 128 + n.
+const RERAISED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 // Flags that write the report to a file: under --json the report is sf's envelope on stdout.
 const OUTPUT_FLAGS = ['--output'];
@@ -100,6 +108,16 @@ export class PkceCommand extends SfCommand {
         2
       );
     }
+    // After `--`, `-o` is pkce-audit's own -o/--target-org.
+    const short = passthrough.find((a) => a.startsWith('-o'));
+    if (short) {
+      throw new SfError(
+        `${short} after \`--\` names a second org (pkce-audit's -o is --target-org): the plugin passes the org of -o/--target-org itself`,
+        'UsageError',
+        ['Give the org once, before `--`: sf pkce audit -o <alias>', 'Or run pkce-audit directly'],
+        2
+      );
+    }
     const clash = passthrough.find((a) => ORG_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
     if (clash) {
       throw new SfError(
@@ -113,25 +131,30 @@ export class PkceCommand extends SfCommand {
     const env = { ...process.env, SF_ACCESS_TOKEN: token };
     for (const name of DROPPED_ENV) delete env[name];
 
-    const { status, signal, stdout } = await runBinary(binary(), args, env, json);
+    const { status, signal, stdout, stderr } = await runBinary(binary(), args, env, json);
     if (signal) await dieBy(signal, status);
     if (!json) {
       process.exitCode = status;
       return undefined;
     }
+    // Under --json, stdout must be one JSON document: empty (oclif would print nothing for a
+    // null result) or anything else (`-- --help`) is an error, exit 2, whatever the status,
+    // with the binary's last stderr line (the launcher's reason when no binary is installed).
     let doc;
     try {
-      doc = stdout.trim() === '' ? null : JSON.parse(stdout);
+      doc = JSON.parse(stdout);
     } catch {
-      throw new SfError(`pkce-audit printed no JSON document (exit status ${status})`, 'PkceAuditError', undefined, status || 1);
+      doc = undefined;
+    }
+    if (doc === null || typeof doc !== 'object') {
+      const said = stderr.split(/\r?\n/).filter((l) => l.trim() !== '').pop();
+      const what = stdout.trim() === '' ? 'printed nothing on stdout' : 'printed no JSON document';
+      throw new SfError(`pkce-audit ${what} (exit status ${status})${said ? `: ${said}` : ''}`, 'PkceAuditError', undefined, 2);
     }
     if (status !== 0 && isBinaryError(doc)) {
       const error = new SfError(doc.message, doc.name, undefined, status);
       error.code = doc.code;
       throw error;
-    }
-    if (doc === null && status > 1) {
-      throw new SfError(`pkce-audit exited with status ${status} and no JSON document`, 'PkceAuditError', undefined, status);
     }
     // sf's envelope reports process.exitCode as "status": the binary's (1: not ready).
     process.exitCode = status;
@@ -182,23 +205,22 @@ async function asUsageError(step) {
 }
 
 /**
- * The binary died by SIGNAL: sf dies by it too, so a calling shell script stops (bash carries
- * on after a child that merely exits 130). sf's own listeners would turn it into an exit
- * 130: they go first. Where it cannot be raised (Windows), exit with FALLBACK (128 + n).
+ * The binary died by SIGNAL. By SIGINT, SIGTERM or SIGHUP, sf dies by it too, so a calling
+ * shell script stops (bash carries on after a child that merely exits 130); sf's own
+ * listeners would turn it into an exit 130: they go first. By any other signal (see
+ * RERAISED), and on Windows, where none can be raised: exit with FALLBACK (128 + n).
  */
 function dieBy(signal, fallback) {
+  if (process.platform === 'win32' || !RERAISED.includes(signal)) process.exit(fallback);
   for (const s of [...SIGNALS, signal]) process.removeAllListeners(s);
-  if (process.platform !== 'win32') {
-    try {
-      process.kill(process.pid, signal);
-    } catch {
-      process.exit(fallback);
-    }
-    setTimeout(() => process.exit(fallback), 1000);
-    // Wait here for the signal: nothing else of sf's runs meanwhile.
-    return new Promise(() => {});
+  try {
+    process.kill(process.pid, signal);
+  } catch {
+    process.exit(fallback);
   }
-  process.exit(fallback);
+  setTimeout(() => process.exit(fallback), 1000);
+  // Wait here for the signal: nothing else of sf's runs meanwhile.
+  return new Promise(() => {});
 }
 
 /**
@@ -229,23 +251,36 @@ export function splitArgv(argv) {
   return { known, passthrough };
 }
 
-/** Runs the binary, standard input and error inherited, signals forwarded; stdout captured under --json. */
-function runBinary({ command, prefix }, args, env, captureStdout) {
+/**
+ * Runs the binary, standard input inherited, signals forwarded. Under --json (CAPTURE) stdout
+ * is captured, and stderr passed on as it comes, its last 4 KiB kept for an error's message.
+ */
+function runBinary({ command, prefix }, args, env, capture) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...prefix, ...args], {
-      env,
-      stdio: ['inherit', captureStdout ? 'pipe' : 'inherit', 'inherit'],
-      windowsHide: true,
-    });
-    const chunks = [];
-    if (captureStdout) child.stdout.on('data', (c) => chunks.push(c));
     // While the binary runs, a signal is its to handle: SfCommand's own listeners (which
-    // exit 130 at once, leaving the binary running) step aside until it has exited.
-    const forward = (signal) => child.kill(signal);
+    // exit 130 at once, leaving the binary running) step aside until it has exited. Listening
+    // before the spawn: a signal arriving while the binary starts waits for the event loop,
+    // by then `child` is set, instead of ending Node by its default action.
+    let child;
+    const forward = (signal) => child?.kill(signal);
     const saved = SIGNALS.map((s) => [s, process.listeners(s)]);
     for (const [s, listeners] of saved) {
       for (const l of listeners) process.off(s, l);
       process.on(s, forward);
+    }
+    child = spawn(command, [...prefix, ...args], {
+      env,
+      stdio: ['inherit', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'],
+      windowsHide: true,
+    });
+    const chunks = [];
+    let stderr = '';
+    if (capture) {
+      child.stdout.on('data', (c) => chunks.push(c));
+      child.stderr.on('data', (c) => {
+        process.stderr.write(c);
+        stderr = (stderr + c.toString('utf8')).slice(-4096);
+      });
     }
     let finished = false;
     // Once: 'close' may follow 'error'.
@@ -265,7 +300,7 @@ function runBinary({ command, prefix }, args, env, captureStdout) {
       if (finished) return;
       done();
       const status = code ?? 128 + (constants.signals[signal] ?? 0);
-      resolve({ status, signal: code === null ? signal : null, stdout: Buffer.concat(chunks).toString('utf8') });
+      resolve({ status, signal: code === null ? signal : null, stdout: Buffer.concat(chunks).toString('utf8'), stderr });
     });
   });
 }
