@@ -208,6 +208,35 @@ fn make_outputs() -> Outputs {
         o.csv_apps
             .push(audit_fixture(name, "csv", &["--csv-rows", "apps"]));
     }
+    // More next actions due than are listed (`more` and its count): the demo org with
+    // three more ISV packages, each its own publisher to ask.
+    let many = tempfile::tempdir().unwrap();
+    let org = many.path().join("org");
+    copy_dir(&fixture("demo-org"), &org);
+    let apps = org.join("force-app/main/default/connectedApps");
+    let isv = std::fs::read(apps.join("acmecpq__CPQ_Connector.connectedApp-meta.xml")).unwrap();
+    for ns in ["isva", "isvb", "isvc"] {
+        std::fs::write(
+            apps.join(format!("{ns}__Connector.connectedApp-meta.xml")),
+            &isv,
+        )
+        .unwrap();
+    }
+    let report = json(&audit_fixture(org.to_str().unwrap(), "json", &[]));
+    assert!(
+        report["next_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "more" && a["count"].as_u64() > Some(0)),
+        "{report}"
+    );
+    o.reports.push(report);
+    let path = org.to_str().unwrap();
+    o.sarif.push(json(&audit_fixture(path, "sarif", &[])));
+    o.csv_findings.push(audit_fixture(path, "csv", &[]));
+    o.csv_apps
+        .push(audit_fixture(path, "csv", &["--csv-rows", "apps"]));
     // The test org with usage evidence: one audit reads every source, one is denied one
     // and runs out of row budget; then a snapshot of it.
     let org = FakeOrg::start(Config {

@@ -84,6 +84,10 @@ pub struct NextAction {
     /// The exact command to run, when there is one (org-chosen names shell-quoted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// For [`NextActionKind::More`]: how many due actions are not listed. Presenters word
+    /// the line from it (each points to where its own document lists every step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
 }
 
 impl NextAction {
@@ -96,6 +100,7 @@ impl NextAction {
             namespace: None,
             contacts: Vec::new(),
             command: None,
+            count: None,
         }
     }
 
@@ -415,6 +420,7 @@ pub fn next_actions(r: &Report) -> Vec<NextAction> {
         namespace: None,
         contacts: Vec::new(),
         command: None,
+        count: Some(more),
     });
     kept
 }

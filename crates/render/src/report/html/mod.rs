@@ -284,14 +284,9 @@ fn dates(r: &Report) -> Section {
 }
 
 /// The `more` line on the page: every step is in this page's own rollout plan, not in
-/// another format. The count leads the model's sentence; without it the line still holds.
+/// another format.
 fn more_line(a: &NextAction) -> Text {
-    let count = a
-        .text
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<usize>().ok());
-    let lead = match count {
+    let lead = match a.count {
         Some(n) => format!("{n} more action(s) after these: "),
         None => "More actions after these: ".into(),
     };

@@ -244,6 +244,7 @@ fn the_more_line_points_to_the_pages_own_plan() {
         namespace: None,
         contacts: Vec::new(),
         command: None,
+        count: Some(3),
     });
     let more = r.next_actions.last().unwrap();
     let page = html(&r);

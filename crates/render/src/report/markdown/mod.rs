@@ -10,7 +10,7 @@ use super::cells::{
 };
 use super::Report;
 use pkce_audit_model::inventory::{App, Owner};
-use pkce_audit_model::report::PLAN_ELSEWHERE;
+use pkce_audit_model::report::NextActionKind;
 use pkce_audit_model::rules::Severity;
 use std::fmt::Write;
 
@@ -194,7 +194,12 @@ fn next_actions(out: &mut String, r: &Report) {
     let _ = writeln!(out, "## Next actions\n");
     for (i, a) in r.next_actions.iter().enumerate() {
         // The plan is in this report: the `more` line points below, not at another format.
-        let text = a.text.replace(PLAN_ELSEWHERE, "the rollout plan below");
+        let text = match (a.kind, a.count) {
+            (NextActionKind::More, Some(n)) => format!(
+                "{n} more action(s) after these: the rollout plan below lists every step, and the summary by owner who acts on each."
+            ),
+            _ => a.text.clone(),
+        };
         let _ = write!(out, "{}. {}", i + 1, inline(&text));
         if let Some(c) = &a.command {
             let _ = write!(out, "\n   {}", code(c));
