@@ -52,15 +52,7 @@ fn orgs(r: &FleetReport) -> Section {
         .collect();
     s.push(Block::Table(Table {
         caption: format!("Each org's verdict ({} org(s))", r.orgs.len()),
-        head: vec![
-            "Org",
-            "Role",
-            "Verdict",
-            "Blockers",
-            "Who must act",
-            "API calls",
-            "Full report",
-        ],
+        head: super::ORG_COLUMNS.to_vec(),
         rows,
     }));
     // An org that could not be audited has no count: a bar of 0 would claim it is clean.

@@ -47,18 +47,7 @@ pub fn markdown(r: &FleetReport) -> String {
     );
 
     let _ = writeln!(out, "\n## Orgs\n");
-    md_header(
-        &mut out,
-        &[
-            "Org",
-            "Role",
-            "Verdict",
-            "Blockers",
-            "Who must act",
-            "API calls",
-            "Report",
-        ],
-    );
+    md_header(&mut out, &super::ORG_COLUMNS);
     for o in &r.orgs {
         let role = match (&o.role, &o.rehearses) {
             (Some(role), Some(p)) => format!("{role} of {}", md_code(p)),

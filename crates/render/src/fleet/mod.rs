@@ -17,6 +17,18 @@ use pkce_audit_model::fleet::model::{Blockers, FleetOrg, FleetReport, Rehearsal,
 use pkce_audit_model::rules::Severity;
 use pkce_audit_model::vocab::choices;
 
+/// The columns of the orgs' table, in the Markdown report and on the page alike (the page
+/// must carry the Markdown's facts).
+const ORG_COLUMNS: [&str; 7] = [
+    "Org",
+    "Role",
+    "Verdict",
+    "Blockers",
+    "Who must act",
+    "API calls",
+    "Report",
+];
+
 choices! {
     /// Output formats of `fleet`.
     pub enum Format("fleet format") {
